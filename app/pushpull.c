@@ -1,0 +1,64 @@
+/* `pushpull`: the headless face of PushPull Studio. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "threads.h"
+
+
+static const pp_cli_command *const commands[] = {
+};
+
+static void print_main_help(FILE *out)
+{
+    fputs("usage: pushpull [--threads N] COMMAND [ARGS...]\n\n"
+          "PushPull Studio's command line: inspect, run and probe PushPull ResNets.\n\n"
+          "commands:\n",
+          out);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fputs("\nglobal options:\n"
+          "  --threads N  threads for the engine and OpenBLAS (default: all cores)\n"
+          "  -h, --help   this help; `pushpull COMMAND --help` for a command\n"
+          "  --version    print the version\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            print_main_help(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            puts("pushpull " PP_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "--threads") == 0 || strncmp(argv[i], "--threads=", 10) == 0) {
+            const char *v = argv[i][9] == '=' ? argv[i] + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            long n;
+            if (!pp_cli_parse_int(v, 1, 1024, &n)) {
+                fprintf(stderr, "pushpull: --threads needs a number from 1 to 1024\n");
+                return 2;
+            }
+            pp_cli_threads = (int)n;
+        } else {
+            fprintf(stderr, "pushpull: unknown option '%s' (see `pushpull --help`)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        print_main_help(stderr);
+        return 2;
+    }
+    pp_threads_set(pp_cli_threads);
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+        if (strcmp(argv[i], commands[c]->name) == 0) {
+            if (pp_cli_wants_help(commands[c], argc - i, argv + i))
+                return 0;
+            return commands[c]->run(argc - i, argv + i);
+        }
+    }
+    fprintf(stderr, "pushpull: unknown command '%s' (see `pushpull --help`)\n", argv[i]);
+    return 2;
+}

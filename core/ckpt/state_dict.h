@@ -1,0 +1,60 @@
+/* A state dict: tensor name -> tensor, plus string metadata.
+ * Every checkpoint loader (safetensors, torch zip, ...) produces one; the model
+ * layer never sees file formats. Floating tensors are always float32 here
+ * (loaders convert f16/bf16/f64); integer tensors are kept as int64. */
+#ifndef PP_STATE_DICT_H
+#define PP_STATE_DICT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../status.h"
+#include "../tensor.h"
+
+typedef enum { PP_DTYPE_F32, PP_DTYPE_I64 } pp_dtype;
+
+typedef struct {
+    char *name;
+    pp_dtype dtype;
+    int ndim;
+    int64_t shape[PP_MAX_DIMS];
+    void *data; /* numel elements of dtype, C order, owned */
+} pp_sd_entry;
+
+typedef struct {
+    char *key;
+    char *value;
+} pp_meta_entry;
+
+typedef struct {
+    pp_sd_entry *entries;
+    size_t count, cap;
+    pp_meta_entry *meta;
+    size_t meta_count, meta_cap;
+} pp_state_dict;
+
+void pp_sd_init(pp_state_dict *sd);
+void pp_sd_free(pp_state_dict *sd);
+
+/* Adds an entry, copying name/shape and taking ownership of data (malloc'd).
+ * On failure data is freed. A duplicate name is an error. */
+pp_status pp_sd_add(pp_state_dict *sd, const char *name, pp_dtype dtype, int ndim,
+                    const int64_t *shape, void *data, pp_error *err);
+/* Convenience: copies a float32 buffer. */
+pp_status pp_sd_add_f32_copy(pp_state_dict *sd, const char *name, int ndim, const int64_t *shape,
+                             const float *data, pp_error *err);
+const pp_sd_entry *pp_sd_find(const pp_state_dict *sd, const char *name);
+int64_t pp_sd_entry_numel(const pp_sd_entry *e);
+
+/* Metadata (string -> string); set replaces an existing key. */
+pp_status pp_sd_meta_set(pp_state_dict *sd, const char *key, const char *value, pp_error *err);
+const char *pp_sd_meta_get(const pp_state_dict *sd, const char *key);
+
+/* Removes a common prefix such as "model." from every key, when all keys that
+ * look like parameters share it. Returns the prefix removed (static buffer) or "". */
+const char *pp_sd_strip_common_prefix(pp_state_dict *sd);
+
+size_t pp_dtype_size(pp_dtype d);
+const char *pp_dtype_name(pp_dtype d);
+
+#endif

@@ -1,0 +1,21 @@
+/* A whole file read into memory, with a size cap and clear errors. */
+#ifndef PP_FILE_BUFFER_H
+#define PP_FILE_BUFFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+typedef struct {
+    uint8_t *data;
+    size_t size;
+} pp_file_buffer;
+
+/* Files over this are refused rather than read (16 GiB). */
+#define PP_FILE_MAX_BYTES ((size_t)16 << 30)
+
+pp_status pp_file_buffer_read(pp_file_buffer *fb, const char *path, pp_error *err);
+void pp_file_buffer_free(pp_file_buffer *fb);
+
+#endif
