@@ -5,8 +5,13 @@
 #include "cli.h"
 #include "threads.h"
 
+extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict;
+
 
 static const pp_cli_command *const commands[] = {
+    &pp_cmd_info,
+    &pp_cmd_forward,
+    &pp_cmd_predict,
 };
 
 static void print_main_help(FILE *out)

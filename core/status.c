@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *pp_status_string(pp_status s)
 {
@@ -36,4 +37,15 @@ void pp_error_clear(pp_error *err)
         err->status = PP_OK;
         err->msg[0] = '\0';
     }
+}
+
+pp_status pp_error_prefix(pp_error *err, const char *prefix)
+{
+    if (!err)
+        return PP_ERR_ARG;
+    char old[sizeof err->msg];
+    memcpy(old, err->msg, sizeof old);
+    if (snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old) >= (int)sizeof err->msg)
+        memcpy(err->msg + sizeof err->msg - 4, "...", 4); /* show that it was cut */
+    return err->status;
 }

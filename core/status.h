@@ -27,4 +27,7 @@ pp_status pp_fail(pp_error *err, pp_status s, const char *fmt, ...)
 
 void pp_error_clear(pp_error *err);
 
+/* Prepends "prefix: " to err's message (e.g. the file name); returns err's status. */
+pp_status pp_error_prefix(pp_error *err, const char *prefix);
+
 #endif

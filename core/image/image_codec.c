@@ -203,8 +203,11 @@ pp_status pp_image_save_jpeg(const char *path, const pp_image *img, int quality,
     uint8_t *buf;
     size_t len;
     pp_status st = pp_image_encode_jpeg(img, quality, &buf, &len, err);
-    if (st != PP_OK)
-        return pp_fail(err, st, "%s: %s", path, err ? err->msg : "cannot encode JPEG");
+    if (st != PP_OK) {
+        if (err)
+            pp_error_prefix(err, path);
+        return st;
+    }
     st = pp_atomic_write(path, buf, len, err);
     free(buf);
     return st;

@@ -1,0 +1,28 @@
+#include "cli_model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "model_file.h"
+
+int pp_cli_open_model(const char *path, int avg_kernel, pp_model *m)
+{
+    pp_error err = {0};
+    char notes[1024];
+    pp_arch_hints hints = {.avg_kernel = avg_kernel};
+    if (pp_model_open(m, path, &hints, notes, sizeof notes, &err) != PP_OK)
+        return pp_cli_fail(&err);
+    for (char *line = strtok(notes, "\n"); line; line = strtok(NULL, "\n"))
+        fprintf(stderr, "pushpull: warning: %s: %s\n", path, line);
+    return 0;
+}
+
+bool pp_cli_parse_avg_kernel(const char *s, int *out)
+{
+    long v;
+    if (!pp_cli_parse_int(s, 0, 5, &v) || (v != 0 && v != 3 && v != 5))
+        return false;
+    *out = (int)v;
+    return true;
+}

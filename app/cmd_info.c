@@ -1,0 +1,143 @@
+/* pushpull info MODEL [--json]: what a checkpoint holds. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "cli_model.h"
+#include "preprocess.h"
+
+static int run(int argc, char **argv);
+
+const pp_cli_command pp_cmd_info = {
+    .name = "info",
+    .summary = "describe a model: architecture, parameters, push-pull settings, classes",
+    .usage = "usage: pushpull info MODEL [--json] [--avg-kernel K]\n\n"
+             "Describes MODEL (.safetensors, .ckpt, .pt or .pth): architecture, parameter\n"
+             "count, stem, input preprocessing, push-pull settings (avg pooling size, alpha\n"
+             "min/mean/max) and classes.\n\n"
+             "  --json          print one JSON object instead of text\n"
+             "  --avg-kernel K  pull pooling size (0, 3, 5) when the file does not record it\n",
+    .run = run,
+};
+
+static json_t *info_json(const char *path, const pp_model *m, const pp_preprocess *pre)
+{
+    const pp_arch *a = &m->arch;
+    json_t *o = json_object();
+    json_object_set_new(o, "file", json_string(path));
+    json_object_set_new(o, "arch", json_string(pp_arch_name(a)));
+    json_t *blocks = json_array();
+    for (int i = 0; i < 4; i++)
+        json_array_append_new(blocks, json_integer(a->blocks[i]));
+    json_object_set_new(o, "block", json_string(a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck"));
+    json_object_set_new(o, "blocks", blocks);
+    json_object_set_new(o, "stem", json_string(pp_stem_name(a->stem)));
+    json_object_set_new(o, "width", json_integer(a->width));
+    json_object_set_new(o, "in_channels", json_integer(a->in_channels));
+    json_object_set_new(o, "num_classes", json_integer(a->num_classes));
+    json_object_set_new(o, "parameters", json_integer(pp_model_param_count(m)));
+    json_object_set_new(o, "push_pull", json_boolean(a->push_pull));
+    json_object_set_new(o, "conv1_bias", json_boolean(a->conv1_bias));
+    if (a->push_pull) {
+        float lo, mean, hi;
+        pp_model_alpha_stats(m, &lo, &mean, &hi);
+        json_t *pp = json_object();
+        json_object_set_new(pp, "avg_kernel_size", json_integer(a->avg_kernel));
+        json_object_set_new(pp, "alpha_trainable", json_boolean(a->alpha_trainable));
+        json_object_set_new(pp, "alpha_min", json_real(lo));
+        json_object_set_new(pp, "alpha_mean", json_real(mean));
+        json_object_set_new(pp, "alpha_max", json_real(hi));
+        json_object_set_new(o, "pushpull", pp);
+    }
+    json_object_set_new(o, "dataset", json_string(a->dataset));
+    json_t *input = json_object();
+    json_object_set_new(input, "size", json_integer(pre->size));
+    json_object_set_new(input, "channels", json_integer(pre->channels));
+    json_t *mean = json_array(), *std = json_array();
+    for (int c = 0; c < pre->channels; c++) {
+        json_array_append_new(mean, json_real(pre->mean[c]));
+        json_array_append_new(std, json_real(pre->std[c]));
+    }
+    json_object_set_new(input, "mean", mean);
+    json_object_set_new(input, "std", std);
+    json_object_set_new(input, "resize", json_string(pre->mode == PP_RESIZE_CROP_IMAGENET ? "resize-crop" : "resize"));
+    json_object_set_new(input, "source", json_string(pre->source));
+    json_object_set_new(o, "input", input);
+    json_t *classes = json_array();
+    for (int i = 0; i < a->num_classes; i++)
+        json_array_append_new(classes, json_string(pp_model_class_name(m, i)));
+    json_object_set_new(o, "classes", classes);
+    return o;
+}
+
+static void info_text(const char *path, const pp_model *m, const pp_preprocess *pre)
+{
+    const pp_arch *a = &m->arch;
+    printf("file:          %s\n", path);
+    printf("architecture:  %s (%s blocks %d-%d-%d-%d, width %d)\n", pp_arch_name(a),
+           a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
+           a->blocks[3], a->width);
+    printf("parameters:    %lld\n", (long long)pp_model_param_count(m));
+    printf("stem:          %s, %d input channel%s\n", pp_stem_name(a->stem), a->in_channels,
+           a->in_channels == 1 ? "" : "s");
+    if (a->push_pull) {
+        float lo, mean, hi;
+        pp_model_alpha_stats(m, &lo, &mean, &hi);
+        printf("conv1:         PushPull unit, avg pooling %d, alpha %s (min %.4f, mean %.4f, max %.4f)%s\n",
+               a->avg_kernel, a->alpha_trainable ? "per channel" : "fixed", lo, mean, hi,
+               a->conv1_bias ? ", bias" : "");
+    } else {
+        printf("conv1:         plain convolution%s (baseline)\n", a->conv1_bias ? " with bias" : "");
+    }
+    printf("input:         %dx%d, mean (%.4f", pre->size, pre->size, pre->mean[0]);
+    for (int c = 1; c < pre->channels; c++)
+        printf(", %.4f", pre->mean[c]);
+    printf("), std (%.4f", pre->std[0]);
+    for (int c = 1; c < pre->channels; c++)
+        printf(", %.4f", pre->std[c]);
+    printf(") [%s]\n", pre->source);
+    printf("dataset:       %s\n", a->dataset[0] ? a->dataset : "(not recorded)");
+    printf("classes:       %d:", a->num_classes);
+    int shown = a->num_classes < 12 ? a->num_classes : 12;
+    for (int i = 0; i < shown; i++)
+        printf("%s %s", i ? "," : "", pp_model_class_name(m, i));
+    printf("%s\n", shown < a->num_classes ? ", ..." : "");
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"json", no_argument, NULL, 'j'}, {"avg-kernel", required_argument, NULL, 'a'}, {0}};
+    bool json = false;
+    int avg = -1, opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == 'j')
+            json = true;
+        else if (opt == 'a' && pp_cli_parse_avg_kernel(optarg, &avg))
+            continue;
+        else if (opt == 'a')
+            return pp_cli_usage_error(&pp_cmd_info, "--avg-kernel must be 0, 3 or 5");
+        else
+            return pp_cli_usage_error(&pp_cmd_info, "bad option");
+    }
+    if (optind != argc - 1)
+        return pp_cli_usage_error(&pp_cmd_info, "expected one MODEL");
+    pp_model m;
+    int rc = pp_cli_open_model(argv[optind], avg, &m);
+    if (rc)
+        return rc;
+    pp_preprocess pre;
+    pp_preprocess_for_model(&pre, &m);
+    if (json) {
+        json_t *o = info_json(argv[optind], &m, &pre);
+        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+        putchar('\n');
+        json_decref(o);
+    } else {
+        info_text(argv[optind], &m, &pre);
+    }
+    pp_model_free(&m);
+    return 0;
+}

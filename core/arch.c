@@ -1,0 +1,247 @@
+#include "arch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    pp_block_kind block;
+    int blocks[4];
+} known_nets[] = {
+    {"resnet18", PP_BLOCK_BASIC, {2, 2, 2, 2}},
+    {"resnet34", PP_BLOCK_BASIC, {3, 4, 6, 3}},
+    {"resnet50", PP_BLOCK_BOTTLENECK, {3, 4, 6, 3}},
+};
+
+pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
+                            int num_classes, pp_error *err)
+{
+    memset(a, 0, sizeof *a);
+    for (size_t i = 0; i < sizeof known_nets / sizeof known_nets[0]; i++) {
+        if (strcmp(name, known_nets[i].name) == 0) {
+            a->block = known_nets[i].block;
+            memcpy(a->blocks, known_nets[i].blocks, sizeof a->blocks);
+            a->stem = stem;
+            a->in_channels = in_channels;
+            a->num_classes = num_classes;
+            a->width = 64;
+            a->push_pull = true;
+            a->avg_kernel = 3;
+            a->alpha_trainable = true;
+            a->alpha_fixed = 1.0f;
+            a->conv1_bias = true;
+            return PP_OK;
+        }
+    }
+    return pp_fail(err, PP_ERR_ARG, "unknown architecture '%s' (resnet18, resnet34, resnet50)", name);
+}
+
+const char *pp_arch_name(const pp_arch *a)
+{
+    for (size_t i = 0; i < sizeof known_nets / sizeof known_nets[0]; i++)
+        if (a->block == known_nets[i].block && memcmp(a->blocks, known_nets[i].blocks, sizeof a->blocks) == 0)
+            return known_nets[i].name;
+    return "resnet-custom";
+}
+
+const char *pp_stem_name(pp_stem_kind s)
+{
+    return s == PP_STEM_CIFAR ? "cifar" : "imagenet";
+}
+
+int pp_arch_expansion(const pp_arch *a)
+{
+    return a->block == PP_BLOCK_BOTTLENECK ? 4 : 1;
+}
+
+int pp_arch_feature_dim(const pp_arch *a)
+{
+    return a->width * 8 * pp_arch_expansion(a);
+}
+
+static void rename_prefix(pp_state_dict *sd, const char *from, const char *to)
+{
+    size_t flen = strlen(from), tlen = strlen(to);
+    for (size_t i = 0; i < sd->count; i++) {
+        char *n = sd->entries[i].name;
+        if (strncmp(n, from, flen) != 0)
+            continue;
+        size_t rest = strlen(n + flen);
+        char *renamed = malloc(tlen + rest + 1);
+        if (!renamed)
+            continue; /* keep the old name; the load will report it missing */
+        memcpy(renamed, to, tlen);
+        memcpy(renamed + tlen, n + flen, rest + 1);
+        free(n);
+        sd->entries[i].name = renamed;
+    }
+}
+
+void pp_sd_normalize_names(pp_state_dict *sd)
+{
+    if (!pp_sd_find(sd, "classifier.weight") && pp_sd_find(sd, "fc.weight"))
+        rename_prefix(sd, "fc.", "classifier.");
+    if (!pp_sd_find(sd, "bn.weight") && pp_sd_find(sd, "bn1.weight"))
+        rename_prefix(sd, "bn1.", "bn.");
+}
+
+static void note(char *notes, size_t len, const char *fmt, const char *arg)
+{
+    size_t used = strlen(notes);
+    if (used + 1 < len)
+        snprintf(notes + used, len - used, fmt, arg);
+}
+
+static bool meta_bool(const pp_state_dict *sd, const char *key, bool *out)
+{
+    const char *v = pp_sd_meta_get(sd, key);
+    if (!v)
+        return false;
+    *out = strcmp(v, "true") == 0 || strcmp(v, "True") == 0 || strcmp(v, "1") == 0;
+    return true;
+}
+
+static bool meta_int(const pp_state_dict *sd, const char *key, long *out)
+{
+    const char *v = pp_sd_meta_get(sd, key);
+    if (!v || !*v)
+        return false;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end)
+        return false;
+    *out = n;
+    return true;
+}
+
+static const pp_sd_entry *find_shaped(const pp_state_dict *sd, const char *name, int ndim)
+{
+    const pp_sd_entry *e = pp_sd_find(sd, name);
+    return e && e->ndim == ndim && e->dtype == PP_DTYPE_F32 ? e : NULL;
+}
+
+pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints *hints,
+                        char *notes, size_t notes_len, pp_error *err)
+{
+    memset(a, 0, sizeof *a);
+    if (notes && notes_len)
+        notes[0] = '\0';
+    const pp_sd_entry *w = find_shaped(sd, "conv1.push_conv.weight", 4);
+    a->push_pull = w != NULL;
+    if (!w)
+        w = find_shaped(sd, "conv1.weight", 4);
+    if (!w)
+        return pp_fail(err, PP_ERR_FORMAT,
+                       "no first-layer kernel (conv1.push_conv.weight or conv1.weight, 4-D float): "
+                       "not a (PushPull-)ResNet state dict");
+    a->width = (int)w->shape[0];
+    a->in_channels = (int)w->shape[1];
+    if (w->shape[2] == 7 && w->shape[3] == 7)
+        a->stem = PP_STEM_IMAGENET;
+    else if (w->shape[2] == 3 && w->shape[3] == 3)
+        a->stem = PP_STEM_CIFAR;
+    else
+        return pp_fail(err, PP_ERR_UNSUPPORTED, "first-layer kernel is %lldx%lld; expected 7x7 "
+                       "(ImageNet stem) or 3x3 (CIFAR stem)", (long long)w->shape[2], (long long)w->shape[3]);
+    if (a->width < 1 || a->width > 4096 || a->in_channels < 1 || a->in_channels > 4)
+        return pp_fail(err, PP_ERR_FORMAT, "first-layer kernel has an implausible shape");
+    a->conv1_bias = pp_sd_find(sd, "conv1.bias") != NULL;
+
+    a->block = pp_sd_find(sd, "layer1.0.conv3.weight") ? PP_BLOCK_BOTTLENECK : PP_BLOCK_BASIC;
+    for (int stage = 0; stage < 4; stage++) {
+        char key[64];
+        int b = 0;
+        for (;; b++) {
+            snprintf(key, sizeof key, "layer%d.%d.conv1.weight", stage + 1, b);
+            if (!pp_sd_find(sd, key) || b >= 256)
+                break;
+        }
+        if (b == 0)
+            return pp_fail(err, PP_ERR_FORMAT, "no blocks found for layer%d (expected %s)", stage + 1, key);
+        a->blocks[stage] = b;
+    }
+    const pp_sd_entry *fc = find_shaped(sd, "classifier.weight", 2);
+    if (!fc)
+        return pp_fail(err, PP_ERR_FORMAT, "no classifier.weight (2-D float) in the state dict");
+    a->num_classes = (int)fc->shape[0];
+    if (a->num_classes < 1)
+        return pp_fail(err, PP_ERR_FORMAT, "classifier has no outputs");
+
+    /* Push-pull settings: alpha from the tensor when trainable; the rest from
+     * hyper-parameters, since shapes cannot tell them. */
+    a->alpha_fixed = 1.0f;
+    if (a->push_pull) {
+        const pp_sd_entry *alpha = pp_sd_find(sd, "conv1.pull_inhibition_strength");
+        if (alpha && alpha->dtype == PP_DTYPE_F32 && pp_sd_entry_numel(alpha) == a->width) {
+            a->alpha_trainable = true;
+        } else if (alpha && alpha->dtype == PP_DTYPE_F32 && pp_sd_entry_numel(alpha) == 1) {
+            a->alpha_fixed = *(const float *)alpha->data;
+        } else if (alpha) {
+            return pp_fail(err, PP_ERR_SHAPE, "conv1.pull_inhibition_strength has %lld values; expected %d or 1",
+                           (long long)pp_sd_entry_numel(alpha), a->width);
+        } else {
+            const char *v = pp_sd_meta_get(sd, "pull_inhibition_strength");
+            if (v)
+                a->alpha_fixed = strtof(v, NULL);
+            else
+                note(notes, notes_len, "%s", "fixed inhibition strength not recorded; assuming alpha = 1\n");
+        }
+        long avg;
+        if (meta_int(sd, "avg_kernel_size", &avg)) {
+            if (avg != 0 && avg != 3 && avg != 5)
+                return pp_fail(err, PP_ERR_UNSUPPORTED, "avg_kernel_size %ld (supported: 0, 3, 5)", avg);
+            a->avg_kernel = (int)avg;
+        } else if (hints && hints->avg_kernel >= 0) {
+            a->avg_kernel = hints->avg_kernel;
+        } else {
+            a->avg_kernel = 3;
+            note(notes, notes_len, "%s",
+                 "avg_kernel_size is not recorded in the file; assuming 3 (pass --avg-kernel to choose)\n");
+        }
+    }
+    const char *ds = pp_sd_meta_get(sd, "dataset_name");
+    if (ds)
+        snprintf(a->dataset, sizeof a->dataset, "%s", ds);
+    long classes;
+    if (meta_int(sd, "num_classes", &classes) && classes != a->num_classes)
+        note(notes, notes_len, "%s", "hyper-parameter num_classes disagrees with the classifier; using the classifier\n");
+    bool gray;
+    if (meta_bool(sd, "use_grayscale", &gray) && gray != (a->in_channels == 1))
+        note(notes, notes_len, "%s", "hyper-parameter use_grayscale disagrees with conv1's input channels\n");
+    return PP_OK;
+}
+
+pp_status pp_arch_to_metadata(const pp_arch *a, pp_state_dict *sd, pp_error *err)
+{
+    char buf[64];
+    pp_status st = PP_OK;
+#define SET(k, v) \
+    if (st == PP_OK) \
+        st = pp_sd_meta_set(sd, k, v, err)
+    SET("format", "pushpull-studio/1");
+    SET("arch", pp_arch_name(a));
+    snprintf(buf, sizeof buf, "%s:%d,%d,%d,%d", a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck",
+             a->blocks[0], a->blocks[1], a->blocks[2], a->blocks[3]);
+    SET("blocks", buf);
+    SET("stem", pp_stem_name(a->stem));
+    snprintf(buf, sizeof buf, "%d", a->width);
+    SET("width", buf);
+    snprintf(buf, sizeof buf, "%d", a->in_channels);
+    SET("in_channels", buf);
+    SET("use_grayscale", a->in_channels == 1 ? "true" : "false");
+    snprintf(buf, sizeof buf, "%d", a->num_classes);
+    SET("num_classes", buf);
+    SET("use_push_pull", a->push_pull ? "true" : "false");
+    if (a->push_pull) {
+        snprintf(buf, sizeof buf, "%d", a->avg_kernel);
+        SET("avg_kernel_size", buf);
+        SET("trainable_pull_inhibition", a->alpha_trainable ? "true" : "false");
+        snprintf(buf, sizeof buf, "%.9g", a->alpha_fixed);
+        SET("pull_inhibition_strength", buf);
+    }
+    if (a->dataset[0])
+        SET("dataset_name", a->dataset);
+#undef SET
+    return st;
+}

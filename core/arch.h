@@ -1,0 +1,61 @@
+/* The shape of a (PushPull-)ResNet: everything needed to build it, recovered
+ * from a checkpoint's keys, shapes and metadata, or given by the user. */
+#ifndef PP_ARCH_H
+#define PP_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ckpt/state_dict.h"
+#include "status.h"
+
+typedef enum { PP_BLOCK_BASIC, PP_BLOCK_BOTTLENECK } pp_block_kind;
+
+/* ImageNet stem: 7x7/2 pad 3 conv, BN, ReLU, 3x3/2 max-pool.
+ * CIFAR stem: 3x3/1 pad 1 conv, BN, ReLU, no max-pool. */
+typedef enum { PP_STEM_IMAGENET, PP_STEM_CIFAR } pp_stem_kind;
+
+typedef struct {
+    pp_block_kind block;
+    int blocks[4];     /* residual blocks per stage */
+    pp_stem_kind stem;
+    int in_channels;   /* 1 (grayscale) or 3 */
+    int num_classes;
+    int width;         /* stem and stage-1 channels; 64 in the standard nets */
+    bool push_pull;    /* conv1 is a PushPull unit (else a plain conv) */
+    int avg_kernel;    /* 0, 3 or 5: average pooling of the pull response */
+    bool alpha_trainable; /* alpha per output channel (else one fixed scalar) */
+    float alpha_fixed;    /* the scalar when !alpha_trainable */
+    bool conv1_bias;
+    char dataset[32];  /* "cifar10", "fashion_mnist", "imagenet", ... or "" */
+} pp_arch;
+
+/* resnet18 / resnet34 / resnet50 with standard widths and the given stem. */
+pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
+                            int num_classes, pp_error *err);
+/* "resnet18", "resnet34", "resnet50" or "resnet-custom". */
+const char *pp_arch_name(const pp_arch *a);
+const char *pp_stem_name(pp_stem_kind s);
+int pp_arch_expansion(const pp_arch *a);
+/* Channels entering the classifier. */
+int pp_arch_feature_dim(const pp_arch *a);
+
+/* What inference could not read from the file and had to assume. */
+typedef struct {
+    int avg_kernel;    /* used when the file does not say; -1 = default 3 with a note */
+} pp_arch_hints;
+
+/* Infers the architecture from key names, shapes and metadata (hyper-parameters
+ * of Lightning files or our safetensors metadata). `notes` receives one line
+ * per assumption made ("" when none). */
+pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints *hints,
+                        char *notes, size_t notes_len, pp_error *err);
+
+/* Writes the architecture into metadata (keys of the reference hyper-parameters
+ * plus arch/stem/width/in_channels). */
+pp_status pp_arch_to_metadata(const pp_arch *a, pp_state_dict *sd, pp_error *err);
+
+/* Renames torchvision-style keys (fc.*, top-level bn1.*) to the reference names. */
+void pp_sd_normalize_names(pp_state_dict *sd);
+
+#endif

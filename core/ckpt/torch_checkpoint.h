@@ -1,0 +1,27 @@
+/* PyTorch checkpoints (.pt/.pth from torch.save, Lightning .ckpt) -> state dict.
+ *
+ * A Lightning file is a dict whose 'state_dict' holds the tensors and whose
+ * 'hyper_parameters' (dict, argparse Namespace or AttributeDict) become string
+ * metadata: ints in decimal, floats as %.9g, bools as true/false, strings as
+ * they are, None as null, nested values as JSON. A plain file is the state dict
+ * itself. A common key prefix such as "model." is removed. Optimizer and
+ * callback state is parsed (inertly) but never materialised. */
+#ifndef PP_TORCH_CHECKPOINT_H
+#define PP_TORCH_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state_dict.h"
+
+/* At most this many tensors in a state dict. */
+#define PP_TORCH_MAX_TENSORS 16384
+
+/* *sd is initialised here; on failure it is left empty and err names the
+ * file, the entry or byte offset, and what was wrong. */
+pp_status pp_torch_load(const char *path, pp_state_dict *sd, pp_error *err);
+/* The same for an archive held in memory; `name` starts every message. */
+pp_status pp_torch_load_buffer(const uint8_t *buf, size_t len, const char *name,
+                               pp_state_dict *sd, pp_error *err);
+
+#endif

@@ -1,0 +1,25 @@
+/* Tensor rebuild: copies a checked view of a torch storage (offset, sizes,
+ * strides; possibly non-contiguous) into a new C-order buffer, converting
+ * float16/bfloat16/float64 to float32 and every integer or bool type to int64. */
+#ifndef PP_TORCH_TENSOR_H
+#define PP_TORCH_TENSOR_H
+
+#include <stdbool.h>
+
+#include "pickle.h"
+#include "state_dict.h"
+
+/* The state-dict type a storage of dtype d becomes. */
+pp_dtype pp_torch_tensor_out_dtype(pp_raw_dtype d);
+
+/* True when the view is the whole storage in C order with no conversion
+ * needed, so the storage buffer itself can become the tensor. */
+bool pp_torch_tensor_is_whole_storage(const pp_pv_tensor *t);
+
+/* storage: the raw bytes of t->storage (numel * element size, little-endian),
+ * already checked to hold the view (pickle.c checks view vs numel). Allocates
+ * *out with t->numel elements of pp_torch_tensor_out_dtype(). */
+pp_status pp_torch_tensor_copy(const pp_pv_tensor *t, const void *storage, void **out,
+                               pp_error *err);
+
+#endif

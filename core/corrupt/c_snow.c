@@ -1,0 +1,85 @@
+/* snow: a Gaussian field, zoomed, thresholded, motion-blurred into streaks and quantised
+ * to 8 bits, added twice (and rotated 180 degrees) to an image whitened towards
+ * 1.5 * gray + 0.5 (imagecorruptions' snow). */
+#include "corrupt_impl.h"
+
+static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
+                       pp_error *err)
+{
+    const double *p = ctx->p;
+    double mean = p[0], sd = p[1], zoom = p[2] < 1 ? 1 : p[2], thr = p[3];
+    double radius = p[4], sigma = p[5], weight = p[6], angle = p[7];
+    int h = in->height, w = in->width, c = in->channels;
+    size_t hw = (size_t)h * w;
+    int zh, zw;
+    pp_zoom_layer_size(h, w, zoom, &zh, &zw);
+    float *field = pp_floats_alloc(hw, err);                 /* (H, W) */
+    float *layer = pp_floats_alloc((size_t)zh * zw, err);    /* (zh, zw) */
+    float *blurred = pp_floats_alloc((size_t)zh * zw, err);  /* (zh, zw) */
+    pp_status st = PP_OK;
+    if (!field || !layer || !blurred) {
+        st = PP_ERR_NOMEM;
+        goto done;
+    }
+    pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SNOW), field, hw);
+    for (size_t i = 0; i < hw; i++)
+        field[i] = (float)(mean + sd * field[i]);
+    pp_clipped_zoom_plane(field, h, w, zoom, layer, zh, zw);
+    for (size_t i = 0; i < (size_t)zh * zw; i++) {
+        float v = layer[i] < thr ? 0.f : layer[i];
+        layer[i] = v > 1.f ? 1.f : v;
+    }
+    if (pp_ctx_cancelled(ctx)) {
+        st = pp_fail(err, PP_ERR_CANCELLED, "snow: cancelled");
+        goto done;
+    }
+    st = pp_motion_blur_plane(layer, blurred, zh, zw, radius, sigma, angle, err);
+    if (st)
+        goto done;
+    /* round to 8 bits and crop to the image: S (H, W) in field */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            field[(size_t)y * w + x] = rintf(blurred[(size_t)y * zw + x] * 255.f) / 255.f;
+    const float wt = (float)weight;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const uint8_t *s = in->pixels + ((size_t)y * w + x) * c;
+            uint8_t *d = out->pixels + ((size_t)y * w + x) * c;
+            float gray = c == 3 ? (0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2]) / 255.f : s[0] / 255.f;
+            float flake = field[(size_t)y * w + x] + field[(size_t)(h - 1 - y) * w + (w - 1 - x)];
+            for (int ch = 0; ch < c; ch++) {
+                float v = s[ch] / 255.f;
+                v = wt * v + (1 - wt) * fmaxf(v, gray * 1.5f + 0.5f);
+                d[ch] = pp_unit_to_u8(v + flake);
+            }
+        }
+done:
+    free(field), free(layer), free(blurred);
+    return st;
+}
+
+const pp_corruption pp_corruption_snow = {
+    .name = "snow",
+    .summary = "snow: streaks of flakes over a whitened image",
+    .family = PP_FAMILY_WEATHER,
+    .band = PP_BAND_MID,
+    .random = true,
+    .n_params = 8,
+    .params = {{"mean", "mean of the flake field", -2, 2, 0, 0,
+                {.1, .2, .55, .55, .55}, {.1, .1, .15, .25, .3}},
+               {"std", "std of the flake field", 0, 2, 0, 0,
+                {.3, .3, .3, .3, .3}, {.2, .2, .3, .3, .3}},
+               {"zoom", "zoom of the flake field (bigger flakes)", 1, 16, 1, 0,
+                {3, 2, 4, 4.5, 2.5}, {1, 1, 1.75, 2.25, 1.25}},
+               {"threshold", "field values below this are no flake", 0, 2, 1, 0,
+                {.5, .5, .9, .85, .85}, {.6, .5, .55, .6, .65}},
+               {"radius", "motion blur radius of the flakes in pixels", 0, 256, 0, PP_PARAM_PIXELS,
+                {10, 12, 12, 12, 12}, {8, 10, 10, 12, 14}},
+               {"sigma", "motion blur sigma in pixels", 0, 256, 0, PP_PARAM_PIXELS,
+                {4, 4, 8, 8, 12}, {3, 4, 4, 6, 12}},
+               {"image_weight", "weight of the image against its whitened copy", 0, 1, 1, 0,
+                {.8, .7, .7, .65, .55}, {.95, .9, .9, .85, .8}},
+               {"angle", "fall direction in degrees; random by default", -135, -45, NAN,
+                PP_PARAM_RANDOM, {0}, {0}}},
+    .apply = apply,
+};

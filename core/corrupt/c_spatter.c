@@ -1,0 +1,196 @@
+/* spatter (extra): water drops or mud from a thresholded, blurred Gaussian field.
+ * Mud follows the reference exactly. Water approximates its OpenCV chain: the Canny
+ * edges are the boundary of the thresholded liquid, and the L2 distance transform is a
+ * 3-4 chamfer distance (within ~8 %). */
+#include "corrupt_impl.h"
+
+/* Two-pass chamfer distance (in pixels) to the nearest edge pixel. */
+static void chamfer(const uint8_t *edge, float *d, int h, int w)
+{
+    const float a = 1.f, b = 1.41421356f, big = 1e9f;
+    for (size_t i = 0; i < (size_t)h * w; i++)
+        d[i] = edge[i] ? 0.f : big;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float *p = d + (size_t)y * w + x;
+            if (x > 0) *p = fminf(*p, p[-1] + a);
+            if (y > 0) {
+                *p = fminf(*p, p[-w] + a);
+                if (x > 0) *p = fminf(*p, p[-w - 1] + b);
+                if (x < w - 1) *p = fminf(*p, p[-w + 1] + b);
+            }
+        }
+    for (int y = h - 1; y >= 0; y--)
+        for (int x = w - 1; x >= 0; x--) {
+            float *p = d + (size_t)y * w + x;
+            if (x < w - 1) *p = fminf(*p, p[1] + a);
+            if (y < h - 1) {
+                *p = fminf(*p, p[w] + a);
+                if (x < w - 1) *p = fminf(*p, p[w + 1] + b);
+                if (x > 0) *p = fminf(*p, p[w - 1] + b);
+            }
+        }
+}
+
+/* cv2.blur 3x3, border reflect-101. */
+static void box3(const float *s, float *d, int h, int w)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float acc = 0;
+            for (int j = -1; j <= 1; j++)
+                for (int i = -1; i <= 1; i++)
+                    acc += s[(size_t)pp_border_index(y + j, h, PP_BORDER_REFLECT101) * w +
+                             pp_border_index(x + i, w, PP_BORDER_REFLECT101)];
+            d[(size_t)y * w + x] = acc / 9.f;
+        }
+}
+
+static void water_mask(const float *liquid, float *m, float *t1, float *t2, uint8_t *u8, int h, int w)
+{
+    size_t hw = (size_t)h * w;
+    /* edges: liquid pixels with a dry 4-neighbour (where Canny fires on the 0 -> >=thr step) */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            bool wet = liquid[i] > 0, e = false;
+            if (wet)
+                e = (x > 0 && !(liquid[i - 1] > 0)) || (x < w - 1 && !(liquid[i + 1] > 0)) ||
+                    (y > 0 && !(liquid[i - w] > 0)) || (y < h - 1 && !(liquid[i + w] > 0));
+            u8[i] = e;
+        }
+    chamfer(u8, t1, h, w);
+    for (size_t i = 0; i < hw; i++)
+        t1[i] = fminf(t1[i], 20.f);
+    box3(t1, t2, h, w);
+    /* uint8 cast, then cv2.equalizeHist */
+    int hist[256] = {0};
+    for (size_t i = 0; i < hw; i++) {
+        u8[i] = (uint8_t)t2[i];
+        hist[u8[i]]++;
+    }
+    uint8_t lut[256] = {0};
+    int first = 0;
+    while (first < 255 && !hist[first])
+        first++;
+    if ((size_t)hist[first] == hw) {
+        for (int i = 0; i < 256; i++)
+            lut[i] = (uint8_t)first;
+    } else {
+        float scale = 255.f / (float)(hw - hist[first]);
+        int sum = 0;
+        for (int i = first + 1; i < 256; i++) {
+            sum += hist[i];
+            float v = rintf(sum * scale);
+            lut[i] = (uint8_t)(v > 255 ? 255 : v);
+        }
+    }
+    /* emboss [[-2 -1 0] [-1 1 1] [0 1 2]] into CV_8U (saturating), then blur 3x3 */
+    static const int ker[9] = {-2, -1, 0, -1, 1, 1, 0, 1, 2};
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int acc = 0;
+            for (int j = -1; j <= 1; j++)
+                for (int i = -1; i <= 1; i++)
+                    acc += ker[(j + 1) * 3 + i + 1] *
+                           lut[u8[(size_t)pp_border_index(y + j, h, PP_BORDER_REFLECT101) * w +
+                                  pp_border_index(x + i, w, PP_BORDER_REFLECT101)]];
+            t1[(size_t)y * w + x] = (float)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
+        }
+    box3(t1, t2, h, w);
+    float mx = 0;
+    for (size_t i = 0; i < hw; i++) {
+        m[i] = liquid[i] * t2[i];
+        mx = fmaxf(mx, m[i]);
+    }
+    for (size_t i = 0; i < hw; i++)
+        m[i] = mx > 0 ? m[i] / mx : 0;
+}
+
+static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
+                       pp_error *err)
+{
+    const double *p = ctx->p;
+    double mean = p[0], sd = p[1], sigma = p[2], thr = p[3], intensity = p[4], mud_sigma = p[5];
+    bool mud = p[6] >= 0.5;
+    int h = in->height, w = in->width, c = in->channels;
+    size_t hw = (size_t)h * w;
+    float *liquid = pp_floats_alloc(hw, err), *m = pp_floats_alloc(hw, err); /* (H, W) */
+    float *t1 = pp_floats_alloc(hw, err), *t2 = pp_floats_alloc(hw, err);
+    uint8_t *u8 = malloc(hw);
+    pp_status st = PP_OK;
+    if (!liquid || !m || !t1 || !t2 || !u8) {
+        st = pp_fail(err, PP_ERR_NOMEM, "out of memory for spatter");
+        goto done;
+    }
+    pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SPATTER), liquid, hw);
+    for (size_t i = 0; i < hw; i++)
+        liquid[i] = (float)(mean + sd * liquid[i]);
+    if ((st = pp_gaussian_plane(liquid, liquid, h, w, sigma, 4.0, PP_BORDER_NEAREST, err)))
+        goto done;
+    for (size_t i = 0; i < hw; i++)
+        if (liquid[i] < thr)
+            liquid[i] = 0;
+    static const float water[3] = {175 / 255.f, 238 / 255.f, 238 / 255.f};
+    static const float brown[3] = {63 / 255.f, 42 / 255.f, 20 / 255.f};
+    if (!mud) {
+        water_mask(liquid, m, t1, t2, u8, h, w);
+        for (size_t i = 0; i < hw; i++) {
+            float k = m[i] * (float)intensity;
+            const uint8_t *s = in->pixels + i * c;
+            uint8_t *d = out->pixels + i * c;
+            if (c == 3) {
+                for (int ch = 0; ch < 3; ch++)
+                    d[ch] = pp_unit_to_u8(s[ch] / 255.f + fminf(k * water[ch], 1.f));
+            } else {
+                float g = 0.2989f * fminf(k * water[0], 1.f) + 0.587f * fminf(k * water[1], 1.f) +
+                          0.114f * fminf(k * water[2], 1.f);
+                d[0] = pp_unit_to_u8(s[0] / 255.f + g);
+            }
+        }
+    } else {
+        for (size_t i = 0; i < hw; i++)
+            m[i] = liquid[i] > thr ? 1.f : 0.f;
+        if ((st = pp_gaussian_plane(m, m, h, w, mud_sigma, 4.0, PP_BORDER_NEAREST, err)))
+            goto done;
+        for (size_t i = 0; i < hw; i++) {
+            float k = m[i] < 0.8f ? 0.f : m[i];
+            const uint8_t *s = in->pixels + i * c;
+            uint8_t *d = out->pixels + i * c;
+            if (c == 3) {
+                for (int ch = 0; ch < 3; ch++)
+                    d[ch] = pp_unit_to_u8(s[ch] / 255.f * (1 - k) + k * brown[ch]);
+            } else {
+                float g = 0.2989f * brown[0] + 0.587f * brown[1] + 0.114f * brown[2];
+                d[0] = pp_unit_to_u8(s[0] / 255.f * (1 - k) + k * g);
+            }
+        }
+    }
+done:
+    free(liquid), free(m), free(t1), free(t2), free(u8);
+    return st;
+}
+
+const pp_corruption pp_corruption_spatter = {
+    .name = "spatter",
+    .summary = "(extra) water drops (s1-3) or mud (s4-5) on the lens",
+    .family = PP_FAMILY_WEATHER,
+    .band = PP_BAND_MID,
+    .random = true,
+    .n_params = 7,
+    .params = {{"mean", "mean of the liquid field", -2, 2, NAN, 0,
+                {.65, .65, .65, .65, .67}, {.62, .65, .65, .65, .65}},
+               {"std", "std of the liquid field", 0, 2, NAN, 0,
+                {.3, .3, .3, .3, .4}, {.1, .1, .3, .1, .1}},
+               {"sigma", "blur of the liquid field in pixels", 0, 64, NAN, PP_PARAM_PIXELS,
+                {4, 3, 2, 1, 1}, {.7, .8, 1, .7, .5}},
+               {"threshold", "liquid below this is dry", 0, 2, NAN, 0,
+                {.69, .68, .68, .65, .65}, {.7, .7, .69, .69, .68}},
+               {"intensity", "water: strength of the tint", 0, 4, NAN, 0,
+                {.6, .6, .5, .5, .5}, {.5, .5, .5, .5, .5}},
+               {"mud_sigma", "mud: blur of the mud mask in pixels", 0, 64, NAN, PP_PARAM_PIXELS,
+                {1.5, 1.5, 1.5, 1.5, 1.5}, {.6, .6, .6, .6, .6}},
+               {"mud", "0 = water drops, 1 = mud", 0, 1, NAN, PP_PARAM_INTEGER,
+                {0, 0, 0, 1, 1}, {0, 0, 0, 1, 1}}},
+    .apply = apply,
+};

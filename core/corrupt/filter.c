@@ -1,0 +1,295 @@
+#include "filter.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../threads.h"
+#include "planes.h"
+
+int pp_border_index(int i, int n, pp_border mode)
+{
+    if (n == 1)
+        return 0;
+    if (i >= 0 && i < n)
+        return i;
+    switch (mode) {
+    case PP_BORDER_NEAREST:
+        return i < 0 ? 0 : n - 1;
+    case PP_BORDER_REFLECT: {
+        int period = 2 * n;
+        int m = i % period;
+        if (m < 0)
+            m += period;
+        return m < n ? m : period - 1 - m;
+    }
+    case PP_BORDER_REFLECT101:
+    default: {
+        int period = 2 * n - 2;
+        int m = i % period;
+        if (m < 0)
+            m += period;
+        return m < n ? m : period - m;
+    }
+    }
+}
+
+int pp_gaussian_kernel(double sigma, double truncate, float *k, int max_taps)
+{
+    if (!(sigma > 0)) {
+        if (max_taps < 1)
+            return -1;
+        k[0] = 1.f;
+        return 0;
+    }
+    int r = (int)(truncate * sigma + 0.5);
+    if (2 * r + 1 > max_taps)
+        return -1;
+    double sum = 0;
+    for (int i = -r; i <= r; i++)
+        sum += exp(-0.5 * i * i / (sigma * sigma));
+    for (int i = -r; i <= r; i++)
+        k[i + r] = (float)(exp(-0.5 * i * i / (sigma * sigma)) / sum);
+    return r;
+}
+
+/* Threads for a loop over `work` elements: parallel only when worth the start-up. */
+static int loop_threads(size_t work)
+{
+    return work >= 32768 ? pp_threads_get() : 1;
+}
+
+pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const float *k,
+                              int radius, pp_border mode, pp_error *err)
+{
+    size_t hw = (size_t)h * w;
+    float *tmp = pp_floats_alloc(hw, err);
+    int *xmap = malloc(sizeof(int) * (size_t)(w + 2 * radius));
+    int *ymap = malloc(sizeof(int) * (size_t)(h + 2 * radius));
+    if (!tmp || !xmap || !ymap) {
+        free(tmp), free(xmap), free(ymap);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d filter", h, w);
+    }
+    for (int i = 0; i < w + 2 * radius; i++)
+        xmap[i] = pp_border_index(i - radius, w, mode);
+    for (int i = 0; i < h + 2 * radius; i++)
+        ymap[i] = pp_border_index(i - radius, h, mode);
+    int taps = 2 * radius + 1;
+    int nt = loop_threads(hw * taps);
+    /* Columns first (scipy filters axis 0, then axis 1). */
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int y = 0; y < h; y++) {
+        float *o = tmp + (size_t)y * w;
+        const float *r0 = src + (size_t)ymap[y] * w;
+        for (int x = 0; x < w; x++)
+            o[x] = k[0] * r0[x];
+        for (int t = 1; t < taps; t++) {
+            const float *r = src + (size_t)ymap[y + t] * w;
+            float kt = k[t];
+            for (int x = 0; x < w; x++)
+                o[x] += kt * r[x];
+        }
+    }
+#pragma omp parallel num_threads(nt)
+    {
+        float *pad = malloc(sizeof(float) * (size_t)(w + 2 * radius));
+#pragma omp for schedule(static)
+        for (int y = 0; y < h; y++) {
+            if (!pad)
+                continue;
+            const float *row = tmp + (size_t)y * w;
+            float *o = dst + (size_t)y * w;
+            for (int i = 0; i < w + 2 * radius; i++)
+                pad[i] = row[xmap[i]];
+            for (int x = 0; x < w; x++)
+                o[x] = k[0] * pad[x];
+            for (int t = 1; t < taps; t++) {
+                float kt = k[t];
+                const float *p = pad + t;
+                for (int x = 0; x < w; x++)
+                    o[x] += kt * p[x];
+            }
+        }
+        free(pad);
+    }
+    free(tmp), free(xmap), free(ymap);
+    return PP_OK;
+}
+
+pp_status pp_gaussian_plane(const float *src, float *dst, int h, int w, double sigma,
+                            double truncate, pp_border mode, pp_error *err)
+{
+    if (!(sigma > 0)) {
+        if (dst != src)
+            memcpy(dst, src, sizeof(float) * (size_t)h * w);
+        return PP_OK;
+    }
+    int r = (int)(truncate * sigma + 0.5);
+    if (r > 4096)
+        return pp_fail(err, PP_ERR_ARG, "Gaussian sigma %g is too large", sigma);
+    float *k = malloc(sizeof(float) * (size_t)(2 * r + 1));
+    if (!k)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for a Gaussian kernel");
+    pp_gaussian_kernel(sigma, truncate, k, 2 * r + 1);
+    pp_status st = pp_filter_separable(src, dst, h, w, k, r, mode, err);
+    free(k);
+    return st;
+}
+
+pp_status pp_filter_2d(const float *src, float *dst, int h, int w, const float *k, int kh, int kw,
+                       pp_border mode, pp_error *err)
+{
+    int ry = kh / 2, rx = kw / 2;
+    int pw = w + 2 * rx;
+    float *pad = pp_floats_alloc((size_t)(h + 2 * ry) * pw, err);
+    if (!pad)
+        return PP_ERR_NOMEM;
+    for (int y = 0; y < h + 2 * ry; y++) {
+        const float *row = src + (size_t)pp_border_index(y - ry, h, mode) * w;
+        float *p = pad + (size_t)y * pw;
+        for (int x = 0; x < pw; x++)
+            p[x] = row[pp_border_index(x - rx, w, mode)];
+    }
+    int nt = loop_threads((size_t)h * w * kh * kw / 4);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int y = 0; y < h; y++) {
+        float *o = dst + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            o[x] = 0.f;
+        for (int ky = 0; ky < kh; ky++) {
+            const float *p = pad + (size_t)(y + ky) * pw;
+            for (int kx = 0; kx < kw; kx++) {
+                float kv = k[ky * kw + kx];
+                if (kv == 0.f)
+                    continue;
+                const float *q = p + kx;
+                for (int x = 0; x < w; x++)
+                    o[x] += kv * q[x];
+            }
+        }
+    }
+    free(pad);
+    return PP_OK;
+}
+
+int pp_motion_kernel(double radius, double sigma, double *w, int max_taps)
+{
+    int width = 2 * (int)lround(radius) + 1;
+    if (width > max_taps)
+        return -1;
+    double sum = 0;
+    for (int i = 0; i < width; i++) {
+        /* sigma -> 0 degenerates to the identity tap */
+        w[i] = sigma > 0 ? exp(-(double)i * i / (2 * sigma * sigma)) : (i == 0);
+        sum += w[i];
+    }
+    for (int i = 0; i < width; i++)
+        w[i] /= sum;
+    return width;
+}
+
+pp_status pp_motion_blur_plane(const float *src, float *dst, int h, int w, double radius,
+                               double sigma, double angle_deg, pp_error *err)
+{
+    int maxw = 2 * (int)lround(radius) + 1;
+    if (maxw > 8193)
+        return pp_fail(err, PP_ERR_ARG, "motion blur radius %g is too large", radius);
+    double *kw = malloc(sizeof(double) * maxw);
+    int *ox = malloc(sizeof(int) * maxw), *oy = malloc(sizeof(int) * maxw);
+    if (!kw || !ox || !oy) {
+        free(kw), free(ox), free(oy);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for a motion blur kernel");
+    }
+    int width = pp_motion_kernel(radius, sigma, kw, maxw);
+    double a = angle_deg * M_PI / 180.0, ca = cos(a), sa = sin(a);
+    int taps = 0;
+    for (; taps < width; taps++) {
+        ox[taps] = (int)ceil(taps * ca - 0.5);
+        oy[taps] = (int)ceil(taps * sa - 0.5);
+        if (abs(ox[taps]) >= w || abs(oy[taps]) >= h)
+            break; /* the reference stops at the first tap leaving the image */
+    }
+    int nt = loop_threads((size_t)h * w * taps);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int y = 0; y < h; y++) {
+        float *o = dst + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            o[x] = 0.f;
+        for (int t = 0; t < taps; t++) {
+            int sy = y + oy[t];
+            sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
+            const float *row = src + (size_t)sy * w;
+            float kt = (float)kw[t];
+            int dx = ox[t];
+            /* x + dx inside [0, w) for x in [lo, hi) */
+            int lo = dx < 0 ? -dx : 0, hi = dx > 0 ? w - dx : w;
+            for (int x = 0; x < lo; x++)
+                o[x] += kt * row[0];
+            for (int x = lo; x < hi; x++)
+                o[x] += kt * row[x + dx];
+            for (int x = hi > lo ? hi : lo; x < w; x++)
+                o[x] += kt * row[w - 1];
+        }
+    }
+    free(kw), free(ox), free(oy);
+    return PP_OK;
+}
+
+void pp_zoom_layer_size(int h, int w, double z, int *zh, int *zw)
+{
+    int ch = (int)ceil(h / z), cw = (int)ceil(w / z);
+    *zh = (int)lround(ch * z);
+    *zw = (int)lround(cw * z);
+}
+
+/* One axis of scipy's zoom(order=1): source index and weight per output index. */
+static void zoom_axis(int in, int out, int *i0, float *f)
+{
+    double scale = out > 1 ? (double)(in - 1) / (out - 1) : 0.0;
+    for (int o = 0; o < out; o++) {
+        double s = o * scale;
+        int b = (int)floor(s);
+        if (b >= in - 1) {
+            b = in > 1 ? in - 2 : 0;
+            f[o] = in > 1 ? (float)(s - b) : 0.f;
+        } else {
+            f[o] = (float)(s - b);
+        }
+        if (f[o] > 1.f)
+            f[o] = 1.f;
+        i0[o] = b;
+    }
+}
+
+void pp_clipped_zoom_plane(const float *src, int h, int w, double z, float *dst, int out_h,
+                           int out_w)
+{
+    int ch = (int)ceil(h / z), cw = (int)ceil(w / z);
+    int top = (h - ch) / 2, left = (w - cw) / 2;
+    int zh = (int)lround(ch * z), zw = (int)lround(cw * z);
+    int *yi = malloc(sizeof(int) * zh), *xi = malloc(sizeof(int) * zw);
+    float *fy = malloc(sizeof(float) * zh), *fx = malloc(sizeof(float) * zw);
+    if (!yi || !xi || !fy || !fx) {
+        /* callers pre-check sizes; on OOM leave a zero layer rather than garbage */
+        memset(dst, 0, sizeof(float) * (size_t)out_h * out_w);
+        free(yi), free(xi), free(fy), free(fx);
+        return;
+    }
+    zoom_axis(ch, zh, yi, fy);
+    zoom_axis(cw, zw, xi, fx);
+    int x1max = cw > 1 ? 1 : 0, y1max = ch > 1 ? 1 : 0;
+    for (int y = 0; y < out_h; y++) {
+        const float *r0 = src + (size_t)(top + yi[y]) * w + left;
+        const float *r1 = r0 + (size_t)y1max * w;
+        float b = fy[y], a = 1.f - b;
+        float *o = dst + (size_t)y * out_w;
+        for (int x = 0; x < out_w; x++) {
+            int x0 = xi[x];
+            float g = fx[x];
+            float top_v = r0[x0] + g * (r0[x0 + x1max] - r0[x0]);
+            float bot_v = r1[x0] + g * (r1[x0 + x1max] - r1[x0]);
+            o[x] = a * top_v + b * bot_v;
+        }
+    }
+    free(yi), free(xi), free(fy), free(fx);
+}

@@ -1,0 +1,48 @@
+/* Inference through a model, with named intermediate outputs ("taps") the app
+ * shows. A context owns the activation buffers; they are sized on the first
+ * call for an input shape and reused after, so steady-state forward passes do
+ * not allocate. One context per thread; the model itself is read-only here. */
+#ifndef PP_FORWARD_H
+#define PP_FORWARD_H
+
+#include "model.h"
+#include "tensor.h"
+
+typedef enum {
+    PP_TAP_CONV1,    /* first-layer unit output, before BN: (N, K, Ho, Wo) */
+    PP_TAP_PUSH,     /* push response conv(x, W), before ReLU (push-pull only) */
+    PP_TAP_PULL,     /* pull response conv(x, P), pooled, before ReLU (push-pull only) */
+    PP_TAP_KERNELS,  /* effective kernels W - alpha * P * box: (K, C, e, e) (push-pull) or W */
+    PP_TAP_STEM,     /* after BN, ReLU (and max-pool on the ImageNet stem) */
+    PP_TAP_LAYER1,
+    PP_TAP_LAYER2,
+    PP_TAP_LAYER3,
+    PP_TAP_LAYER4,
+    PP_TAP_FEATURES, /* global average pool: (N, features) */
+    PP_TAP_LOGITS,   /* (N, classes) */
+    PP_TAP_COUNT
+} pp_tap;
+
+const char *pp_tap_name(pp_tap t);
+/* Accepts the names above ("conv1", "push", "pull", "kernels", "stem",
+ * "layer1".."layer4", "features", "logits"). */
+pp_status pp_tap_from_name(const char *name, pp_tap *t, pp_error *err);
+
+typedef struct {
+    unsigned requested;              /* bit (1u << tap) for each tap wanted */
+    pp_tensor out[PP_TAP_COUNT];     /* filled for requested taps, NCHW */
+} pp_taps;
+
+void pp_taps_free(pp_taps *taps);
+
+typedef struct pp_forward_ctx pp_forward_ctx;
+
+pp_forward_ctx *pp_forward_ctx_new(void);
+void pp_forward_ctx_free(pp_forward_ctx *ctx);
+
+/* input: (N, C, H, W) float32 in the model's input space (normalised).
+ * logits (optional): resized to (N, classes). taps (optional). */
+pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tensor *input,
+                           pp_tensor *logits, pp_taps *taps, pp_error *err);
+
+#endif

@@ -1,0 +1,448 @@
+#include "model.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classes.h"
+#include "ops/batchnorm.h"
+#include "pushpull.h"
+#include "tensor.h"
+
+/* ---- layout: one walk over the architecture, run twice (count, then assign) ---- */
+
+typedef struct {
+    pp_model *m;
+    bool assign;
+    size_t cursor; /* floats used so far */
+    int count;     /* params registered so far */
+} builder;
+
+static float *take_derived(builder *b, size_t floats)
+{
+    /* Keep every view 64-byte aligned so BLAS and SIMD loops see aligned rows. */
+    size_t start = (b->cursor + 15) & ~(size_t)15;
+    b->cursor = start + floats;
+    return b->assign ? b->m->arena + start : NULL;
+}
+
+static float *take(builder *b, const char *name, bool buffer, int ndim, int64_t s0, int64_t s1,
+                   int64_t s2, int64_t s3)
+{
+    int64_t shape[4] = {s0, s1, s2, s3};
+    size_t floats = (size_t)pp_shape_numel(ndim, shape);
+    float *data = take_derived(b, floats);
+    if (b->assign) {
+        pp_param *p = &b->m->params[b->count];
+        snprintf(p->name, sizeof p->name, "%s", name);
+        p->ndim = ndim;
+        memcpy(p->shape, shape, sizeof shape);
+        p->data = data;
+        p->buffer = buffer;
+    }
+    b->count++;
+    return data;
+}
+
+static void build_conv(builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
+                       int stride, int pad, bool bias)
+{
+    char name[96];
+    c->shape = (pp_conv_shape){.cin = cin, .cout = cout, .kh = k, .kw = k, .stride = stride, .pad = pad};
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    c->weight = take(b, name, false, 4, cout, cin, k, k);
+    c->bias = NULL;
+    if (bias) {
+        snprintf(name, sizeof name, "%s.bias", prefix);
+        c->bias = take(b, name, false, 1, cout, 0, 0, 0);
+    }
+}
+
+static void build_bn(builder *b, pp_bn_layer *bn, const char *prefix, int channels)
+{
+    char name[96];
+    bn->channels = channels;
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    bn->gamma = take(b, name, false, 1, channels, 0, 0, 0);
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    bn->beta = take(b, name, false, 1, channels, 0, 0, 0);
+    snprintf(name, sizeof name, "%s.running_mean", prefix);
+    bn->mean = take(b, name, true, 1, channels, 0, 0, 0);
+    snprintf(name, sizeof name, "%s.running_var", prefix);
+    bn->var = take(b, name, true, 1, channels, 0, 0, 0);
+    bn->scale = take_derived(b, (size_t)channels);
+    bn->shift = take_derived(b, (size_t)channels);
+}
+
+static void build_stem(builder *b)
+{
+    pp_model *m = b->m;
+    const pp_arch *a = &m->arch;
+    int k = a->stem == PP_STEM_IMAGENET ? 7 : 3;
+    int stride = a->stem == PP_STEM_IMAGENET ? 2 : 1;
+    int pad = a->stem == PP_STEM_IMAGENET ? 3 : 1;
+    if (a->push_pull) {
+        pp_pushpull_unit *u = &m->pp;
+        u->shape = (pp_conv_shape){.cin = a->in_channels, .cout = a->width, .kh = k, .kw = k,
+                                   .stride = stride, .pad = pad};
+        u->avg_kernel = a->avg_kernel;
+        u->weight = take(b, "conv1.push_conv.weight", false, 4, a->width, a->in_channels, k, k);
+        u->alpha = a->alpha_trainable ? take(b, "conv1.pull_inhibition_strength", false, 1, a->width, 0, 0, 0)
+                                      : take_derived(b, (size_t)a->width);
+        u->bias = a->conv1_bias ? take(b, "conv1.bias", false, 1, a->width, 0, 0, 0) : NULL;
+        u->stacked = take_derived(b, (size_t)2 * a->width * a->in_channels * k * k);
+    } else {
+        build_conv(b, &m->conv1, "conv1", a->in_channels, a->width, k, stride, pad, a->conv1_bias);
+    }
+    build_bn(b, &m->bn, "bn", a->width);
+}
+
+static void build_blocks(builder *b)
+{
+    pp_model *m = b->m;
+    const pp_arch *a = &m->arch;
+    int expansion = pp_arch_expansion(a);
+    int in_planes = a->width;
+    int index = 0;
+    char prefix[32], name[64];
+    for (int stage = 0; stage < 4; stage++) {
+        int planes = a->width << stage;
+        for (int i = 0; i < a->blocks[stage]; i++, index++) {
+            pp_block dummy, *blk = b->assign ? &m->blocks[index] : &dummy;
+            int stride = (stage > 0 && i == 0) ? 2 : 1;
+            blk->stride = stride;
+            snprintf(prefix, sizeof prefix, "layer%d.%d", stage + 1, i);
+#define SUB(s) (snprintf(name, sizeof name, "%s.%s", prefix, s), name)
+            if (a->block == PP_BLOCK_BASIC) {
+                build_conv(b, &blk->conv1, SUB("conv1"), in_planes, planes, 3, stride, 1, false);
+                build_bn(b, &blk->bn1, SUB("bn1"), planes);
+                build_conv(b, &blk->conv2, SUB("conv2"), planes, planes, 3, 1, 1, false);
+                build_bn(b, &blk->bn2, SUB("bn2"), planes);
+            } else {
+                build_conv(b, &blk->conv1, SUB("conv1"), in_planes, planes, 1, 1, 0, false);
+                build_bn(b, &blk->bn1, SUB("bn1"), planes);
+                build_conv(b, &blk->conv2, SUB("conv2"), planes, planes, 3, stride, 1, false);
+                build_bn(b, &blk->bn2, SUB("bn2"), planes);
+                build_conv(b, &blk->conv3, SUB("conv3"), planes, planes * expansion, 1, 1, 0, false);
+                build_bn(b, &blk->bn3, SUB("bn3"), planes * expansion);
+            }
+            blk->has_downsample = stride != 1 || in_planes != planes * expansion;
+            if (blk->has_downsample) {
+                build_conv(b, &blk->down, SUB("downsample.0"), in_planes, planes * expansion, 1, stride, 0, false);
+                build_bn(b, &blk->down_bn, SUB("downsample.1"), planes * expansion);
+            }
+#undef SUB
+            in_planes = planes * expansion;
+        }
+    }
+}
+
+static void build_all(builder *b)
+{
+    build_stem(b);
+    build_blocks(b);
+    int features = pp_arch_feature_dim(&b->m->arch);
+    b->m->fc_weight = take(b, "classifier.weight", false, 2, b->m->arch.num_classes, features, 0, 0);
+    b->m->fc_bias = take(b, "classifier.bias", false, 1, b->m->arch.num_classes, 0, 0, 0);
+}
+
+/* Visits every BN layer with its key prefix (for num_batches_tracked and init). */
+static void for_each_bn(pp_model *m, void (*fn)(pp_bn_layer *, const char *, void *), void *ctx)
+{
+    char name[48];
+    fn(&m->bn, "bn", ctx);
+    int index = 0;
+    for (int stage = 0; stage < 4; stage++)
+        for (int i = 0; i < m->arch.blocks[stage]; i++, index++) {
+            pp_block *blk = &m->blocks[index];
+            pp_bn_layer *layers[4] = {&blk->bn1, &blk->bn2, &blk->bn3, &blk->down_bn};
+            const char *names[4] = {"bn1", "bn2", "bn3", "downsample.1"};
+            for (int j = 0; j < 4; j++) {
+                if ((j == 2 && m->arch.block != PP_BLOCK_BOTTLENECK) || (j == 3 && !blk->has_downsample))
+                    continue;
+                snprintf(name, sizeof name, "layer%d.%d.%s", stage + 1, i, names[j]);
+                fn(layers[j], name, ctx);
+            }
+        }
+}
+
+static void init_bn(pp_bn_layer *bn, const char *prefix, void *ctx)
+{
+    (void)prefix;
+    (void)ctx;
+    for (int c = 0; c < bn->channels; c++) {
+        bn->gamma[c] = 1.0f;
+        bn->var[c] = 1.0f;
+    }
+}
+
+pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->arch = *arch;
+    const pp_arch *a = arch;
+    if (a->width < 1 || a->width > 4096 || (a->in_channels != 1 && a->in_channels != 3) ||
+        a->num_classes < 1 || a->num_classes > 100000 || (a->avg_kernel != 0 && a->avg_kernel != 3 && a->avg_kernel != 5))
+        return pp_fail(err, PP_ERR_ARG, "invalid architecture (width %d, %d input channels, %d classes, avg %d)",
+                       a->width, a->in_channels, a->num_classes, a->avg_kernel);
+    for (int s = 0; s < 4; s++)
+        if (a->blocks[s] < 1 || a->blocks[s] > 256)
+            return pp_fail(err, PP_ERR_ARG, "invalid block count %d in stage %d", a->blocks[s], s + 1);
+    m->block_count = a->blocks[0] + a->blocks[1] + a->blocks[2] + a->blocks[3];
+
+    builder count = {.m = m, .assign = false};
+    build_all(&count);
+    m->arena = pp_aligned_alloc(count.cursor * sizeof(float));
+    m->params = calloc((size_t)count.count, sizeof *m->params);
+    m->blocks = calloc((size_t)m->block_count, sizeof *m->blocks);
+    if (!m->arena || !m->params || !m->blocks) {
+        pp_model_free(m);
+        return pp_fail(err, PP_ERR_NOMEM, "cannot allocate %zu MB of parameters", count.cursor * 4 >> 20);
+    }
+    memset(m->arena, 0, count.cursor * sizeof(float));
+    m->arena_floats = count.cursor;
+    builder assign = {.m = m, .assign = true};
+    build_all(&assign);
+    m->param_count = assign.count;
+    for_each_bn(m, init_bn, NULL);
+    if (a->push_pull)
+        for (int k = 0; k < a->width; k++)
+            m->pp.alpha[k] = a->alpha_trainable ? 0.5f : a->alpha_fixed;
+    pp_sd_init(&m->meta);
+    pp_model_prepare(m);
+    return PP_OK;
+}
+
+void pp_model_free(pp_model *m)
+{
+    if (!m)
+        return;
+    free(m->arena);
+    free(m->params);
+    free(m->blocks);
+    if (m->class_names) {
+        for (int i = 0; i < m->arch.num_classes; i++)
+            free(m->class_names[i]);
+        free(m->class_names);
+    }
+    pp_sd_free(&m->meta);
+    memset(m, 0, sizeof *m);
+}
+
+const pp_param *pp_model_find_param(const pp_model *m, const char *name)
+{
+    for (int i = 0; i < m->param_count; i++)
+        if (strcmp(m->params[i].name, name) == 0)
+            return &m->params[i];
+    return NULL;
+}
+
+int64_t pp_model_param_count(const pp_model *m)
+{
+    int64_t total = 0;
+    for (int i = 0; i < m->param_count; i++)
+        if (!m->params[i].buffer)
+            total += pp_shape_numel(m->params[i].ndim, m->params[i].shape);
+    return total;
+}
+
+static void prepare_bn(pp_bn_layer *bn, const char *prefix, void *ctx)
+{
+    (void)prefix;
+    (void)ctx;
+    pp_batchnorm_fold(bn->scale, bn->shift, bn->gamma, bn->beta, bn->mean, bn->var, PP_BN_EPS, bn->channels);
+}
+
+void pp_model_prepare(pp_model *m)
+{
+    for_each_bn(m, prepare_bn, NULL);
+    if (m->arch.push_pull) {
+        const pp_conv_shape *s = &m->pp.shape;
+        size_t per_kernel = (size_t)s->cin * s->kh * s->kw;
+        memcpy(m->pp.stacked, m->pp.weight, per_kernel * s->cout * sizeof(float));
+        pp_pushpull_pull_kernels(m->pp.stacked + per_kernel * s->cout, m->pp.weight, s->cout, per_kernel);
+    }
+    m->derived_stale = false;
+}
+
+/* ---- state dict exchange ---- */
+
+typedef struct {
+    const pp_state_dict *sd;
+} nbt_load_ctx;
+
+static void load_nbt(pp_bn_layer *bn, const char *prefix, void *ctx)
+{
+    const pp_state_dict *sd = ((nbt_load_ctx *)ctx)->sd;
+    char name[96];
+    snprintf(name, sizeof name, "%s.num_batches_tracked", prefix);
+    const pp_sd_entry *e = pp_sd_find(sd, name);
+    if (e && e->dtype == PP_DTYPE_I64 && pp_sd_entry_numel(e) == 1)
+        bn->num_batches_tracked = *(const int64_t *)e->data;
+}
+
+static pp_status set_class_names_json(pp_model *m, const char *text, pp_error *err)
+{
+    json_error_t jerr;
+    json_t *list = json_loads(text, 0, &jerr);
+    if (!json_is_array(list) || (int)json_array_size(list) != m->arch.num_classes) {
+        json_decref(list);
+        return pp_fail(err, PP_ERR_FORMAT, "metadata class_names is not a JSON list of %d strings",
+                       m->arch.num_classes);
+    }
+    const char **names = calloc(json_array_size(list), sizeof *names);
+    if (!names) {
+        json_decref(list);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < json_array_size(list); i++)
+        names[i] = json_is_string(json_array_get(list, i)) ? json_string_value(json_array_get(list, i)) : "?";
+    pp_status st = pp_model_set_class_names(m, names, (int)json_array_size(list), err);
+    free(names);
+    json_decref(list);
+    return st;
+}
+
+pp_status pp_model_load_state_dict(pp_model *m, const pp_state_dict *sd, pp_error *err)
+{
+    for (int i = 0; i < m->param_count; i++) {
+        pp_param *p = &m->params[i];
+        const pp_sd_entry *e = pp_sd_find(sd, p->name);
+        if (!e)
+            return pp_fail(err, PP_ERR_FORMAT, "missing tensor '%s'", p->name);
+        char want[96], got[96];
+        if (e->dtype != PP_DTYPE_F32 || pp_sd_entry_numel(e) != pp_shape_numel(p->ndim, p->shape))
+            return pp_fail(err, PP_ERR_SHAPE, "tensor '%s' is %s %s; the architecture needs float %s", p->name,
+                           pp_dtype_name(e->dtype), pp_shape_string(e->ndim, e->shape, got, sizeof got),
+                           pp_shape_string(p->ndim, p->shape, want, sizeof want));
+        memcpy(p->data, e->data, (size_t)pp_sd_entry_numel(e) * sizeof(float));
+    }
+    nbt_load_ctx ctx = {sd};
+    for_each_bn(m, load_nbt, &ctx);
+    if (m->arch.push_pull && !m->arch.alpha_trainable)
+        for (int k = 0; k < m->arch.width; k++)
+            m->pp.alpha[k] = m->arch.alpha_fixed;
+    for (size_t i = 0; i < sd->meta_count; i++) {
+        pp_status st = pp_sd_meta_set(&m->meta, sd->meta[i].key, sd->meta[i].value, err);
+        if (st != PP_OK)
+            return st;
+    }
+    const char *names = pp_sd_meta_get(sd, "class_names");
+    if (names) {
+        pp_status st = set_class_names_json(m, names, err);
+        if (st != PP_OK)
+            return st;
+    }
+    pp_model_prepare(m);
+    return PP_OK;
+}
+
+typedef struct {
+    pp_state_dict *sd;
+    pp_status st;
+    pp_error *err;
+} nbt_save_ctx;
+
+static void save_nbt(pp_bn_layer *bn, const char *prefix, void *ctx)
+{
+    nbt_save_ctx *c = ctx;
+    if (c->st != PP_OK)
+        return;
+    char name[96];
+    snprintf(name, sizeof name, "%s.num_batches_tracked", prefix);
+    int64_t *v = malloc(sizeof *v);
+    if (!v) {
+        c->st = pp_fail(c->err, PP_ERR_NOMEM, "out of memory");
+        return;
+    }
+    *v = bn->num_batches_tracked;
+    c->st = pp_sd_add(c->sd, name, PP_DTYPE_I64, 0, NULL, v, c->err);
+}
+
+pp_status pp_model_to_state_dict(const pp_model *m, pp_state_dict *sd, pp_error *err)
+{
+    pp_sd_init(sd);
+    pp_status st = PP_OK;
+    for (size_t i = 0; i < m->meta.meta_count && st == PP_OK; i++)
+        st = pp_sd_meta_set(sd, m->meta.meta[i].key, m->meta.meta[i].value, err);
+    for (int i = 0; i < m->param_count && st == PP_OK; i++) {
+        const pp_param *p = &m->params[i];
+        st = pp_sd_add_f32_copy(sd, p->name, p->ndim, p->shape, p->data, err);
+    }
+    nbt_save_ctx ctx = {sd, st, err};
+    if (st == PP_OK)
+        for_each_bn((pp_model *)m, save_nbt, &ctx);
+    st = ctx.st;
+    if (st == PP_OK)
+        st = pp_arch_to_metadata(&m->arch, sd, err);
+    if (st == PP_OK && m->class_names) {
+        json_t *list = json_array();
+        for (int i = 0; i < m->arch.num_classes; i++)
+            json_array_append_new(list, json_string(m->class_names[i]));
+        char *text = json_dumps(list, JSON_COMPACT);
+        json_decref(list);
+        st = text ? pp_sd_meta_set(sd, "class_names", text, err) : pp_fail(err, PP_ERR_NOMEM, "out of memory");
+        free(text);
+    }
+    if (st != PP_OK)
+        pp_sd_free(sd);
+    return st;
+}
+
+void pp_model_alpha_stats(const pp_model *m, float *min, float *mean, float *max)
+{
+    *min = *mean = *max = 0;
+    if (!m->arch.push_pull)
+        return;
+    double sum = 0;
+    *min = *max = m->pp.alpha[0];
+    for (int k = 0; k < m->arch.width; k++) {
+        float a = m->pp.alpha[k];
+        sum += a;
+        *min = a < *min ? a : *min;
+        *max = a > *max ? a : *max;
+    }
+    *mean = (float)(sum / m->arch.width);
+}
+
+/* ---- class names ---- */
+
+pp_status pp_model_set_class_names(pp_model *m, const char *const *names, int count, pp_error *err)
+{
+    if (count != m->arch.num_classes)
+        return pp_fail(err, PP_ERR_SHAPE, "%d class names for a model with %d classes", count, m->arch.num_classes);
+    char **copy = calloc((size_t)count, sizeof *copy);
+    if (!copy)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < count; i++) {
+        copy[i] = strdup(names[i] ? names[i] : "");
+        if (!copy[i]) {
+            for (int j = 0; j < i; j++)
+                free(copy[j]);
+            free(copy);
+            return pp_fail(err, PP_ERR_NOMEM, "out of memory");
+        }
+    }
+    if (m->class_names) {
+        for (int i = 0; i < m->arch.num_classes; i++)
+            free(m->class_names[i]);
+        free(m->class_names);
+    }
+    m->class_names = copy;
+    return PP_OK;
+}
+
+const char *pp_model_class_name(const pp_model *m, int index)
+{
+    static _Thread_local char fallback[32];
+    if (index < 0 || index >= m->arch.num_classes)
+        return "?";
+    if (m->class_names)
+        return m->class_names[index];
+    const char *const *known = pp_known_class_names(m->arch.dataset, m->arch.num_classes, m->arch.in_channels);
+    if (known)
+        return known[index];
+    snprintf(fallback, sizeof fallback, "class %d", index);
+    return fallback;
+}

@@ -1,0 +1,99 @@
+/* A (PushPull-)ResNet: the architecture, its parameters in one arena with a
+ * table of named views (named as in the reference state dicts), and the small
+ * derived data inference needs (folded BN affines, the stacked push/pull kernels). */
+#ifndef PP_MODEL_H
+#define PP_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "ckpt/state_dict.h"
+#include "ops/conv2d.h"
+#include "status.h"
+
+typedef struct {
+    char name[96];
+    int ndim;
+    int64_t shape[4];
+    float *data; /* view into the model's arena */
+    bool buffer; /* running statistics: saved, but not trained */
+} pp_param;
+
+typedef struct {
+    pp_conv_shape shape;
+    float *weight; /* (cout, cin, kh, kw) */
+    float *bias;   /* (cout) or NULL */
+} pp_conv_layer;
+
+typedef struct {
+    int channels;
+    float *gamma, *beta, *mean, *var; /* (channels) each */
+    int64_t num_batches_tracked;
+    float *scale, *shift; /* (channels) folded affine, derived */
+} pp_bn_layer;
+
+typedef struct {
+    int stride;
+    pp_conv_layer conv1, conv2, conv3; /* conv3 only in bottlenecks */
+    pp_bn_layer bn1, bn2, bn3;
+    bool has_downsample;
+    pp_conv_layer down;
+    pp_bn_layer down_bn;
+} pp_block;
+
+/* The PushPull unit replacing conv1 (see pushpull.h for the maths). */
+typedef struct {
+    pp_conv_shape shape;
+    float *weight;  /* (K, C, kh, kw) push kernel */
+    float *alpha;   /* (K): per channel; all equal when alpha is a fixed scalar */
+    float *bias;    /* (K) or NULL */
+    int avg_kernel; /* 0, 3 or 5 */
+    float *stacked; /* (2K, C, kh, kw): push kernels then pull kernels, derived */
+} pp_pushpull_unit;
+
+typedef struct {
+    pp_arch arch;
+    float *arena; /* all parameters and derived data */
+    size_t arena_floats;
+    pp_param *params;
+    int param_count;
+
+    pp_conv_layer conv1;   /* plain stem conv (baseline) */
+    pp_pushpull_unit pp;   /* PushPull stem (when arch.push_pull) */
+    pp_bn_layer bn;
+    pp_block *blocks;
+    int block_count;
+    float *fc_weight; /* (classes, features) */
+    float *fc_bias;   /* (classes) */
+
+    pp_state_dict meta; /* metadata kept from the file (no tensors) */
+    char **class_names; /* num_classes strings */
+    bool derived_stale; /* parameters changed since pp_model_prepare */
+} pp_model;
+
+/* Builds a model with zero weights, unit BN (gamma 1, var 1). */
+pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err);
+void pp_model_free(pp_model *m);
+
+/* Copies every parameter from sd, checking shapes; unknown keys are ignored,
+ * missing ones are an error naming the key. Also keeps sd's metadata. */
+pp_status pp_model_load_state_dict(pp_model *m, const pp_state_dict *sd, pp_error *err);
+/* The parameters as a state dict with the architecture in its metadata. */
+pp_status pp_model_to_state_dict(const pp_model *m, pp_state_dict *sd, pp_error *err);
+
+/* Recomputes derived data after parameters change (alpha edits need nothing). */
+void pp_model_prepare(pp_model *m);
+
+int64_t pp_model_param_count(const pp_model *m); /* trainable values only */
+const pp_param *pp_model_find_param(const pp_model *m, const char *name);
+
+/* Alpha statistics of the PushPull unit (zeros for a baseline). */
+void pp_model_alpha_stats(const pp_model *m, float *min, float *mean, float *max);
+
+/* Class names: metadata "class_names" (JSON list or one per line), else the
+ * known set for the data set / class count, else "class N". */
+const char *pp_model_class_name(const pp_model *m, int index);
+pp_status pp_model_set_class_names(pp_model *m, const char *const *names, int count, pp_error *err);
+
+#endif

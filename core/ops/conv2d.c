@@ -1,0 +1,162 @@
+#include "conv2d.h"
+
+#include <cblas.h>
+#include <string.h>
+
+/* Columns per GEMM chunk are chosen so the column buffer stays around 16 MB:
+ * big enough for BLAS efficiency, small enough not to thrash memory. */
+#define COLUMN_BUDGET_FLOATS ((size_t)4 << 20)
+
+int pp_conv_out_size(int in, int k, int stride, int pad)
+{
+    return (in + 2 * pad - k) / stride + 1;
+}
+
+static bool is_pointwise(const pp_conv_shape *s)
+{
+    return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
+}
+
+static size_t chunk_columns(const pp_conv_shape *s, size_t p_total)
+{
+    size_t rows = (size_t)s->cin * s->kh * s->kw;
+    size_t cols = COLUMN_BUDGET_FLOATS / (rows ? rows : 1);
+    if (cols < 256)
+        cols = 256;
+    return cols < p_total ? cols : p_total;
+}
+
+size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
+{
+    if (is_pointwise(s))
+        return 0;
+    int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    size_t p_total = (size_t)n * ho * wo;
+    return (size_t)s->cin * s->kh * s->kw * chunk_columns(s, p_total);
+}
+
+/* Columns [p0, p1) of the im2col matrix: row (c, i, j), column (n, ho, wo). */
+static void im2col_chunk(float *col, const float *in, const pp_conv_shape *s, int n, int h, int w,
+                         int ho_count, int wo_count, size_t p0, size_t p1)
+{
+    const size_t plane = (size_t)h * w;
+    const size_t out_plane = (size_t)ho_count * wo_count;
+    const int rows = s->cin * s->kh * s->kw;
+    const size_t width = p1 - p0;
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < rows; r++) {
+        int c = r / (s->kh * s->kw);
+        int i = (r / s->kw) % s->kh;
+        int j = r % s->kw;
+        float *dst = col + (size_t)r * width;
+        const float *src_c = in + (size_t)c * n * plane;
+        size_t p = p0;
+        while (p < p1) {
+            size_t img = p / out_plane;
+            size_t rem = p % out_plane;
+            int oy = (int)(rem / wo_count);
+            int ox = (int)(rem % wo_count);
+            int run = wo_count - ox;
+            if ((size_t)run > p1 - p)
+                run = (int)(p1 - p);
+            int iy = oy * s->stride - s->pad + i;
+            if (iy < 0 || iy >= h) {
+                memset(dst, 0, (size_t)run * sizeof *dst);
+            } else {
+                const float *src = src_c + img * plane + (size_t)iy * w;
+                int ix = ox * s->stride - s->pad + j;
+                if (s->stride == 1 && ix >= 0 && ix + run <= w) {
+                    memcpy(dst, src + ix, (size_t)run * sizeof *dst);
+                } else {
+                    for (int t = 0; t < run; t++, ix += s->stride)
+                        dst[t] = (ix >= 0 && ix < w) ? src[ix] : 0.0f;
+                }
+            }
+            dst += run;
+            p += (size_t)run;
+        }
+    }
+}
+
+void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_t p1,
+                       const pp_epilogue *ep)
+{
+    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu))
+        return;
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < k_count; k++) {
+        float a = ep->scale ? ep->scale[k] : 1.0f;
+        float b = ep->shift ? ep->shift[k] : 0.0f;
+        float *y = out + (size_t)k * p_total;
+        const float *res = ep->residual ? ep->residual + (size_t)k * p_total : NULL;
+        if (res) {
+            if (ep->relu)
+                for (size_t p = p0; p < p1; p++) {
+                    float v = y[p] * a + b + res[p];
+                    y[p] = v > 0.0f ? v : 0.0f;
+                }
+            else
+                for (size_t p = p0; p < p1; p++)
+                    y[p] = y[p] * a + b + res[p];
+        } else if (ep->relu) {
+            for (size_t p = p0; p < p1; p++) {
+                float v = y[p] * a + b;
+                y[p] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+            for (size_t p = p0; p < p1; p++)
+                y[p] = y[p] * a + b;
+        }
+    }
+}
+
+void pp_conv2d_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s,
+                       int n, int h, int w, const pp_epilogue *ep, float *workspace)
+{
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    const size_t p_total = (size_t)n * ho * wo;
+    const int depth = s->cin * s->kh * s->kw;
+    if (is_pointwise(s)) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->cout, (int)p_total, depth, 1.0f,
+                    weight, depth, in, (int)p_total, 0.0f, out, (int)p_total);
+        pp_epilogue_apply(out, s->cout, p_total, 0, p_total, ep);
+        return;
+    }
+    const size_t chunk = chunk_columns(s, p_total);
+    for (size_t p0 = 0; p0 < p_total; p0 += chunk) {
+        size_t p1 = p0 + chunk < p_total ? p0 + chunk : p_total;
+        im2col_chunk(workspace, in, s, n, h, w, ho, wo, p0, p1);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->cout, (int)(p1 - p0), depth, 1.0f,
+                    weight, depth, workspace, (int)(p1 - p0), 0.0f, out + p0, (int)p_total);
+        pp_epilogue_apply(out, s->cout, p_total, p0, p1, ep);
+    }
+}
+
+void pp_conv2d_forward_ref(float *out, const float *in, const float *weight, const pp_conv_shape *s,
+                           int n, int h, int w, const pp_epilogue *ep)
+{
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo;
+    const size_t p_total = (size_t)n * out_plane;
+    for (int k = 0; k < s->cout; k++)
+        for (int img = 0; img < n; img++)
+            for (int oy = 0; oy < ho; oy++)
+                for (int ox = 0; ox < wo; ox++) {
+                    double acc = 0;
+                    for (int c = 0; c < s->cin; c++)
+                        for (int i = 0; i < s->kh; i++)
+                            for (int j = 0; j < s->kw; j++) {
+                                int iy = oy * s->stride - s->pad + i;
+                                int ix = ox * s->stride - s->pad + j;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                                    continue;
+                                acc += (double)weight[(((size_t)k * s->cin + c) * s->kh + i) * s->kw + j] *
+                                       in[((size_t)c * n + img) * plane + (size_t)iy * w + ix];
+                            }
+                    out[(size_t)k * p_total + img * out_plane + (size_t)oy * wo + ox] = (float)acc;
+                }
+    pp_epilogue_apply(out, s->cout, p_total, 0, p_total, ep);
+}

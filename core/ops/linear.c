@@ -1,0 +1,22 @@
+#include "linear.h"
+
+#include <cblas.h>
+
+void pp_linear_forward(float *out, const float *in, const float *weight, const float *bias, int n,
+                       int in_features, int out_features)
+{
+    /* out = in^T (N x C) . weight^T (C x O) */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, n, out_features, in_features, 1.0f, in, n,
+                weight, in_features, 0.0f, out, out_features);
+    if (bias)
+        for (int i = 0; i < n; i++)
+            for (int o = 0; o < out_features; o++)
+                out[(size_t)i * out_features + o] += bias[o];
+}
+
+void pp_relu_forward(float *x, size_t count)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < count; i++)
+        x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}

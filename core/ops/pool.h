@@ -1,0 +1,21 @@
+/* Pooling over planes: `planes` independent (H, W) images, e.g. C*N planes of a
+ * (C, N, H, W) activation. */
+#ifndef PP_POOL_H
+#define PP_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* out: (planes, Ho, Wo); padding cells never win (as -inf). */
+void pp_maxpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k,
+                          int stride, int pad);
+
+/* out: (planes, Ho, Wo). count_include_pad = false divides by the number of
+ * real cells under the window (PyTorch's AvgPool2d(count_include_pad=False)). */
+void pp_avgpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k,
+                          int stride, int pad, bool count_include_pad);
+
+/* out: (planes); the mean of each plane. */
+void pp_global_avgpool_forward(float *out, const float *in, size_t planes, size_t plane_size);
+
+#endif

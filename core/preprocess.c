@@ -1,0 +1,117 @@
+#include "preprocess.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const float cifar_mean[3] = {0.4914f, 0.4822f, 0.4465f}, cifar_std[3] = {0.2023f, 0.1994f, 0.2010f};
+static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f}, imagenet_std[3] = {0.229f, 0.224f, 0.225f};
+/* Fashion-MNIST training-set statistics. */
+static const float fmnist_mean[3] = {0.2860f, 0.2860f, 0.2860f}, fmnist_std[3] = {0.3530f, 0.3530f, 0.3530f};
+
+static void set_stats(pp_preprocess *pre, const float *mean, const float *std)
+{
+    memcpy(pre->mean, mean, sizeof pre->mean);
+    memcpy(pre->std, std, sizeof pre->std);
+}
+
+static bool meta_floats(const pp_model *m, const char *key, float *out, int count)
+{
+    const char *text = pp_sd_meta_get(&m->meta, key);
+    if (!text)
+        return false;
+    json_t *list = json_loads(text, 0, NULL);
+    bool ok = json_is_array(list) && (json_array_size(list) == (size_t)count || json_array_size(list) == 1);
+    for (int i = 0; ok && i < count; i++) {
+        json_t *v = json_array_get(list, json_array_size(list) == 1 ? 0 : (size_t)i);
+        ok = json_is_number(v);
+        if (ok)
+            out[i] = (float)json_number_value(v);
+    }
+    json_decref(list);
+    return ok;
+}
+
+void pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m)
+{
+    memset(pre, 0, sizeof *pre);
+    const pp_arch *a = &m->arch;
+    pre->channels = a->in_channels;
+    const char *ds = a->dataset;
+    bool imagenet = strstr(ds, "imagenet") != NULL || (!ds[0] && a->stem == PP_STEM_IMAGENET);
+    bool fashion = strstr(ds, "mnist") != NULL || (!ds[0] && a->stem == PP_STEM_CIFAR && a->in_channels == 1);
+    if (imagenet) {
+        pre->size = 224;
+        pre->mode = PP_RESIZE_CROP_IMAGENET;
+        set_stats(pre, imagenet_mean, imagenet_std);
+        snprintf(pre->source, sizeof pre->source, "ImageNet defaults");
+    } else if (fashion) {
+        pre->size = 28;
+        pre->mode = PP_RESIZE_SQUARE;
+        set_stats(pre, fmnist_mean, fmnist_std);
+        snprintf(pre->source, sizeof pre->source, "Fashion-MNIST defaults");
+    } else {
+        pre->size = 32;
+        pre->mode = PP_RESIZE_SQUARE;
+        set_stats(pre, cifar_mean, cifar_std);
+        snprintf(pre->source, sizeof pre->source, "CIFAR-10 defaults");
+    }
+    const char *size = pp_sd_meta_get(&m->meta, "input_size");
+    float mean[3], std[3];
+    bool has_stats = meta_floats(m, "mean", mean, 3) && meta_floats(m, "std", std, 3);
+    if (has_stats)
+        set_stats(pre, mean, std);
+    if (size && atoi(size) > 0 && atoi(size) <= 4096) {
+        pre->size = atoi(size);
+        pre->mode = pre->size >= 128 ? PP_RESIZE_CROP_IMAGENET : PP_RESIZE_SQUARE;
+    }
+    if (has_stats || size)
+        snprintf(pre->source, sizeof pre->source, "model metadata");
+}
+
+pp_status pp_preprocess_geometry(const pp_preprocess *pre, const pp_image *img, pp_image *out, pp_error *err)
+{
+    pp_image converted = {0}, resized = {0};
+    pp_status st = pp_image_convert(&converted, img, pre->channels, err);
+    if (st != PP_OK)
+        return st;
+    if (pre->mode == PP_RESIZE_CROP_IMAGENET) {
+        int side = (int)((long)pre->size * 256 / 224);
+        st = pp_image_resize_short_side(&resized, &converted, side, err);
+        if (st == PP_OK)
+            st = pp_image_center_crop(out, &resized, pre->size, pre->size, err);
+        pp_image_free(&resized);
+    } else {
+        st = pp_image_resize(out, &converted, pre->size, pre->size, err);
+    }
+    pp_image_free(&converted);
+    return st;
+}
+
+void pp_preprocess_normalize(const pp_preprocess *pre, const pp_image *img, pp_tensor *batch, int index)
+{
+    const int c_count = pre->channels, side = pre->size;
+    const size_t plane = (size_t)side * side;
+    float *dst = batch->data + (size_t)index * c_count * plane;
+    for (int c = 0; c < c_count; c++) {
+        float scale = 1.0f / (255.0f * pre->std[c]), offset = pre->mean[c] / pre->std[c];
+        for (size_t i = 0; i < plane; i++)
+            dst[c * plane + i] = img->pixels[i * c_count + c] * scale - offset;
+    }
+}
+
+pp_status pp_preprocess_image(const pp_preprocess *pre, const pp_image *img, pp_tensor *batch, int index,
+                              pp_error *err)
+{
+    if (batch->ndim != 4 || batch->shape[1] != pre->channels || batch->shape[2] != pre->size ||
+        batch->shape[3] != pre->size || index < 0 || index >= batch->shape[0])
+        return pp_fail(err, PP_ERR_SHAPE, "batch tensor does not match the model's input");
+    pp_image ready;
+    pp_status st = pp_preprocess_geometry(pre, img, &ready, err);
+    if (st != PP_OK)
+        return st;
+    pp_preprocess_normalize(pre, &ready, batch, index);
+    pp_image_free(&ready);
+    return PP_OK;
+}

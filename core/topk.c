@@ -1,0 +1,32 @@
+#include "topk.h"
+
+#include <math.h>
+#include <stdbool.h>
+
+void pp_softmax(float *probs, const float *logits, int count)
+{
+    float max = logits[0];
+    for (int i = 1; i < count; i++)
+        max = logits[i] > max ? logits[i] : max;
+    double sum = 0;
+    for (int i = 0; i < count; i++)
+        sum += probs[i] = expf(logits[i] - max);
+    for (int i = 0; i < count; i++)
+        probs[i] = (float)(probs[i] / sum);
+}
+
+void pp_topk(int *order, const float *values, int count, int k)
+{
+    /* Partial selection: k is small (top-5) and count at most a few thousand. */
+    for (int r = 0; r < k; r++) {
+        int best = -1;
+        for (int i = 0; i < count; i++) {
+            bool taken = false;
+            for (int j = 0; j < r && !taken; j++)
+                taken = order[j] == i;
+            if (!taken && (best < 0 || values[i] > values[best]))
+                best = i;
+        }
+        order[r] = best;
+    }
+}

@@ -1,0 +1,194 @@
+/* Every layer of the engine against PyTorch-computed values
+ * (fixtures by tests/make_fixtures.py), and each fast path against its plain
+ * reference kernel. Tensors are in the engine's (C, N, H, W) layout. */
+#include "../fixture.h"
+#include "../test_util.h"
+#include "ops/batchnorm.h"
+#include "ops/conv2d.h"
+#include "ops/linear.h"
+#include "ops/pool.h"
+#include "pushpull.h"
+#include "tensor.h"
+
+#define F(name) fixture_npy("core", name)
+
+static void check_close(const char *what, const float *got, const pp_npy *want, double tol)
+{
+    double e = pp_test_compare(what, got, want->data, (size_t)pp_npy_numel(want), tol, 1);
+    CHECK(e <= tol, "%s: max relative error %.3g > %.1g (wrong arithmetic or layout)", what, e, tol);
+}
+
+static void conv_case(const char *name)
+{
+    char buf[128];
+#define LOAD(suffix) (snprintf(buf, sizeof buf, "%s_%s.npy", name, suffix), F(buf))
+    pp_npy x = LOAD("x"), w = LOAD("w"), b = LOAD("b"), y = LOAD("y"), meta = LOAD("meta");
+#undef LOAD
+    const int64_t *mv = meta.data;
+    pp_conv_shape s = {.cin = (int)mv[0], .cout = (int)mv[1], .kh = (int)mv[2], .kw = (int)mv[2],
+                       .stride = (int)mv[3], .pad = (int)mv[4]};
+    int h = (int)mv[5], wd = (int)mv[6], n = 2;
+    size_t out_n = (size_t)pp_npy_numel(&y);
+    float *fast = calloc(out_n, sizeof(float)), *ref = calloc(out_n, sizeof(float));
+    float *ws = calloc(pp_conv2d_workspace_floats(&s, n, h, wd) + 1, sizeof(float));
+    pp_epilogue ep = {.shift = b.data};
+    pp_conv2d_forward(fast, x.data, w.data, &s, n, h, wd, &ep, ws);
+    pp_conv2d_forward_ref(ref, x.data, w.data, &s, n, h, wd, &ep);
+    snprintf(buf, sizeof buf, "%s fast", name);
+    check_close(buf, fast, &y, 1e-5);
+    snprintf(buf, sizeof buf, "%s reference", name);
+    check_close(buf, ref, &y, 1e-5);
+    free(fast);
+    free(ref);
+    free(ws);
+    pp_npy_free(&x), pp_npy_free(&w), pp_npy_free(&b), pp_npy_free(&y), pp_npy_free(&meta);
+}
+
+static void test_conv2d(void)
+{
+    const char *cases[] = {"conv_3x3_s1", "conv_7x7_s2", "conv_1x1_s1", "conv_1x1_s2", "conv_3x3_s2", "conv_5x5_s1_p0"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        conv_case(cases[i]);
+}
+
+/* The chunked im2col path must agree with the reference when the problem is
+ * split into many GEMM chunks (a large batch of a wide input). */
+static void test_conv2d_chunked(void)
+{
+    pp_conv_shape s = {.cin = 64, .cout = 8, .kh = 3, .kw = 3, .stride = 1, .pad = 1};
+    int n = 9, h = 40, w = 37;
+    size_t in_n = (size_t)s.cin * n * h * w, out_n = (size_t)s.cout * n * h * w;
+    float *x = malloc(in_n * 4), *wt = malloc((size_t)s.cout * s.cin * 9 * 4);
+    float *a = malloc(out_n * 4), *b = malloc(out_n * 4), *res = malloc(out_n * 4);
+    for (size_t i = 0; i < in_n; i++)
+        x[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
+    for (size_t i = 0; i < (size_t)s.cout * s.cin * 9; i++)
+        wt[i] = (float)((i * 40503u) % 997) / 997.0f - 0.5f;
+    for (size_t i = 0; i < out_n; i++)
+        res[i] = (float)(i % 7) - 3.0f;
+    float scale[8], shift[8];
+    for (int k = 0; k < 8; k++)
+        scale[k] = 0.5f + k * 0.1f, shift[k] = k * 0.2f - 0.5f;
+    pp_epilogue ep = {.scale = scale, .shift = shift, .residual = res, .relu = true};
+    size_t ws_n = pp_conv2d_workspace_floats(&s, n, h, w);
+    CHECK(ws_n < (size_t)s.cin * 9 * n * h * w, "workspace %zu should be a chunk, not the whole matrix", ws_n);
+    float *ws = malloc(ws_n * 4);
+    pp_conv2d_forward(a, x, wt, &s, n, h, w, &ep, ws);
+    pp_conv2d_forward_ref(b, x, wt, &s, n, h, w, &ep);
+    double e = pp_test_compare("chunked conv", a, b, out_n, 1e-5, 1);
+    CHECK(e <= 1e-5, "chunked fast conv differs from reference: %.3g", e);
+    free(x), free(wt), free(a), free(b), free(res), free(ws);
+}
+
+static void test_batchnorm_relu(void)
+{
+    pp_npy x = F("bn_x.npy"), p = F("bn_params.npy"), y = F("bn_y.npy"), r = F("relu_y.npy");
+    const float *g = p.data;
+    int c = 5;
+    size_t plane = (size_t)pp_npy_numel(&x) / c;
+    float *t = malloc(pp_npy_numel(&x) * 4);
+    memcpy(t, x.data, pp_npy_numel(&x) * 4);
+    pp_batchnorm_forward(t, g, g + c, g + 2 * c, g + 3 * c, PP_BN_EPS, c, plane);
+    check_close("batchnorm", t, &y, 1e-5);
+    /* the folded affine used in conv epilogues must give the same result */
+    float scale[5], shift[5];
+    pp_batchnorm_fold(scale, shift, g, g + c, g + 2 * c, g + 3 * c, PP_BN_EPS, c);
+    memcpy(t, x.data, pp_npy_numel(&x) * 4);
+    pp_epilogue ep = {.scale = scale, .shift = shift};
+    pp_epilogue_apply(t, c, plane, 0, plane, &ep);
+    check_close("batchnorm folded", t, &y, 1e-5);
+    memcpy(t, x.data, pp_npy_numel(&x) * 4);
+    pp_relu_forward(t, (size_t)pp_npy_numel(&x));
+    check_close("relu", t, &r, 0);
+    free(t);
+    pp_npy_free(&x), pp_npy_free(&p), pp_npy_free(&y), pp_npy_free(&r);
+}
+
+static void test_pools(void)
+{
+    pp_npy x = F("pool_x.npy"), mp = F("maxpool_3_2_1_y.npy"), a3 = F("avgpool_3_y.npy"), a5 = F("avgpool_5_y.npy"),
+           inc = F("avgpool_3_2_1_incl_y.npy"), gap = F("gap_y.npy");
+    size_t planes = 6; /* C=3 x N=2 */
+    int h = 11, w = 10;
+    float *out = malloc(pp_npy_numel(&x) * 4);
+    pp_maxpool2d_forward(out, x.data, planes, h, w, 3, 2, 1);
+    check_close("maxpool 3/2/1", out, &mp, 0);
+    pp_avgpool2d_forward(out, x.data, planes, h, w, 3, 1, 1, false);
+    check_close("avgpool 3 count_include_pad=False", out, &a3, 1e-6);
+    pp_avgpool2d_forward(out, x.data, planes, h, w, 5, 1, 2, false);
+    check_close("avgpool 5 count_include_pad=False", out, &a5, 1e-6);
+    pp_avgpool2d_forward(out, x.data, planes, h, w, 3, 2, 1, true);
+    check_close("avgpool 3/2/1 count_include_pad=True", out, &inc, 1e-6);
+    pp_global_avgpool_forward(out, x.data, planes, (size_t)h * w);
+    check_close("global average pool", out, &gap, 1e-6);
+    free(out);
+    pp_npy_free(&x), pp_npy_free(&mp), pp_npy_free(&a3), pp_npy_free(&a5), pp_npy_free(&inc), pp_npy_free(&gap);
+}
+
+static void test_linear(void)
+{
+    pp_npy x = F("linear_x.npy"), w = F("linear_w.npy"), b = F("linear_b.npy"), y = F("linear_y.npy");
+    float out[15];
+    pp_linear_forward(out, x.data, w.data, b.data, 3, 12, 5);
+    check_close("linear", out, &y, 1e-5);
+    pp_npy_free(&x), pp_npy_free(&w), pp_npy_free(&b), pp_npy_free(&y);
+}
+
+static void pushpull_case(int avg)
+{
+    char buf[64];
+#define LOAD(suffix) (snprintf(buf, sizeof buf, "pp%d_%s.npy", avg, suffix), F(buf))
+    pp_npy x = LOAD("x"), w = LOAD("w"), alpha = LOAD("alpha"), bias = LOAD("bias"), pk = LOAD("pullkernel"),
+           push = LOAD("push"), pull = LOAD("pull"), y = LOAD("y"), eff = LOAD("effective");
+#undef LOAD
+    const int k = 6, c = 3, n = 2, h = 12, wd = 11;
+    const size_t per = (size_t)c * 5 * 5;
+    float stacked[2 * 6 * 75];
+    memcpy(stacked, w.data, sizeof(float) * k * per);
+    pp_pushpull_pull_kernels(stacked + k * per, w.data, k, per);
+    snprintf(buf, sizeof buf, "pull kernel (avg %d)", avg);
+    check_close(buf, stacked + k * per, &pk, 1e-6);
+
+    pp_pushpull_unit u = {.shape = {.cin = c, .cout = k, .kh = 5, .kw = 5, .stride = 1, .pad = 2},
+                          .weight = w.data, .alpha = alpha.data, .bias = bias.data, .avg_kernel = avg,
+                          .stacked = stacked};
+    size_t p_total = (size_t)n * h * wd;
+    float *out = malloc(sizeof(float) * k * p_total), *resp = malloc(sizeof(float) * 2 * k * p_total),
+          *scratch = malloc(sizeof(float) * k * p_total);
+    float *ws = malloc(sizeof(float) * (pp_conv2d_workspace_floats(&u.shape, n, h, wd) * 2 + 1));
+    pp_pushpull_forward(out, resp, scratch, x.data, &u, n, h, wd, ws);
+    snprintf(buf, sizeof buf, "push response (avg %d)", avg);
+    check_close(buf, resp, &push, 1e-5);
+    snprintf(buf, sizeof buf, "pull response (avg %d)", avg);
+    check_close(buf, resp + k * p_total, &pull, 1e-5);
+    snprintf(buf, sizeof buf, "unit output (avg %d)", avg);
+    check_close(buf, out, &y, 1e-5);
+
+    float *e = malloc(sizeof(float) * (size_t)pp_npy_numel(&eff));
+    CHECK(pp_pushpull_effective_size(&u) == (int)eff.shape[2], "effective size %d, want %lld",
+          pp_pushpull_effective_size(&u), (long long)eff.shape[2]);
+    pp_pushpull_effective_kernels(e, &u, -1.0f);
+    snprintf(buf, sizeof buf, "effective kernel (avg %d)", avg);
+    check_close(buf, e, &eff, 1e-5);
+    free(out), free(resp), free(scratch), free(ws), free(e);
+    pp_npy_free(&x), pp_npy_free(&w), pp_npy_free(&alpha), pp_npy_free(&bias), pp_npy_free(&pk);
+    pp_npy_free(&push), pp_npy_free(&pull), pp_npy_free(&y), pp_npy_free(&eff);
+}
+
+static void test_pushpull_unit(void)
+{
+    pushpull_case(0);
+    pushpull_case(3);
+    pushpull_case(5);
+}
+
+int main(void)
+{
+    RUN_TEST(test_conv2d);
+    RUN_TEST(test_conv2d_chunked);
+    RUN_TEST(test_batchnorm_relu);
+    RUN_TEST(test_pools);
+    RUN_TEST(test_linear);
+    RUN_TEST(test_pushpull_unit);
+    return TEST_EXIT();
+}
