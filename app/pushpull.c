@@ -6,12 +6,15 @@
 #include "threads.h"
 
 extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict;
+extern const pp_cli_command pp_cmd_corrupt, pp_cmd_make_c;
 
 
 static const pp_cli_command *const commands[] = {
     &pp_cmd_info,
     &pp_cmd_forward,
     &pp_cmd_predict,
+    &pp_cmd_corrupt,
+    &pp_cmd_make_c,
 };
 
 static void print_main_help(FILE *out)

@@ -313,12 +313,50 @@ def network_fixtures(gen):
         print(f"{name}: {sum(p.numel() for p in model.parameters())} parameters, input {tuple(x.shape)}")
 
 
+# ---------------------------------------------------------------- images and preprocessing
+def image_fixtures(gen):
+    """Small test images, and what torchvision's PIL pipeline makes of them."""
+    from PIL import Image
+    images = os.path.join(os.path.dirname(OUT), "images")
+    os.makedirs(images, exist_ok=True)
+    yy, xx = np.mgrid[0:30, 0:40]
+    rgb = np.stack([xx * 6, yy * 8, (xx + yy) * 3], -1) % 256
+    rgb = (rgb + torch.randint(0, 20, rgb.shape, generator=gen).numpy()).clip(0, 255).astype(np.uint8)
+    Image.fromarray(rgb).save(os.path.join(images, "rgb_40x30.png"))
+    gray = ((xx[:28, :28] * 9 + yy[:28, :28] * 4) % 256).astype(np.uint8)
+    Image.fromarray(gray).save(os.path.join(images, "gray_28.png"))
+    yy, xx = np.mgrid[0:200, 0:300]
+    photo = np.stack([np.sin(xx / 17.0) * 100 + 128, np.cos(yy / 11.0) * 100 + 128, (xx ^ yy) % 256], -1)
+    Image.fromarray(photo.clip(0, 255).astype(np.uint8)).save(os.path.join(images, "photo_300x200.jpg"), quality=90)
+
+    def normalise(img, mean, std):
+        a = np.asarray(img, dtype=np.float32) / 255.0
+        if a.ndim == 2:
+            a = a[:, :, None]
+        return ((a - np.array(mean, np.float32)) / np.array(std, np.float32)).transpose(2, 0, 1)[None]
+
+    cifar = ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010))
+    imagenet = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+    img = Image.open(os.path.join(images, "rgb_40x30.png")).convert("RGB").resize((32, 32), Image.BILINEAR)
+    save_npy("pre_cifar_rgb_40x30.npy", normalise(img, *cifar))
+    img = Image.open(os.path.join(images, "rgb_40x30.png")).convert("L").resize((28, 28), Image.BILINEAR)
+    save_npy("pre_fmnist_rgb_40x30.npy", normalise(img, (0.2860,), (0.3530,)))
+    img = Image.open(os.path.join(images, "photo_300x200.jpg")).convert("RGB")
+    w, h = img.size
+    img = img.resize((int(256 * w / h), 256) if w > h else (256, int(256 * h / w)), Image.BILINEAR)
+    w, h = img.size
+    top, left = int(round((h - 224) / 2.0)), int(round((w - 224) / 2.0))
+    img = img.crop((left, top, left + 224, top + 224))
+    save_npy("pre_imagenet_photo_300x200.npy", normalise(img, *imagenet))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1234)
     layer_fixtures(gen)
     network_fixtures(gen)
+    image_fixtures(gen)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         memcpy(plane, tmp, hw * sizeof(float));
     }
     if (!st)
-        pp_planes_to_image(&x, 1.f, out);
+        pp_planes_to_image(&x, 255.f, out);
     free(k), free(tmp);
     pp_planes_free(&x);
     return st;

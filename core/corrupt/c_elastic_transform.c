@@ -98,7 +98,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             }
         memcpy(pl, tmp, sizeof(float) * hw);
     }
-    pp_planes_to_image(&x, 1.f, out);
+    pp_planes_to_image(&x, 255.f, out);
 done:
     free(dx), free(dy), free(tmp);
     pp_planes_free(&x);

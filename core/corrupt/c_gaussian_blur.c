@@ -16,7 +16,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                                    ctx->p[0], 4.0, PP_BORDER_NEAREST, err);
     }
     if (!st)
-        pp_planes_to_image(&x, 1.f, out);
+        pp_planes_to_image(&x, 255.f, out);
     pp_planes_free(&x);
     return st;
 }

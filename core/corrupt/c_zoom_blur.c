@@ -45,7 +45,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         float inv = 1.f / (count + 1);
         for (size_t j = 0; j < hw * x.c; j++)
             x.data[j] = acc[j] * inv;
-        pp_planes_to_image(&x, 1.f, out);
+        pp_planes_to_image(&x, 255.f, out);
     }
     free(acc), free(layer);
     pp_planes_free(&x);

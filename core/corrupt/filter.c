@@ -23,6 +23,10 @@ int pp_border_index(int i, int n, pp_border mode)
             m += period;
         return m < n ? m : period - 1 - m;
     }
+    case PP_BORDER_WRAP: {
+        int m = i % n;
+        return m < 0 ? m + n : m;
+    }
     case PP_BORDER_REFLECT101:
     default: {
         int period = 2 * n - 2;

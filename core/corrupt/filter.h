@@ -9,6 +9,7 @@ typedef enum {
     PP_BORDER_NEAREST,    /* aaa|abcd|ddd   (scipy 'nearest', edge replicate) */
     PP_BORDER_REFLECT,    /* cba|abcd|dcb   (scipy 'reflect', half-sample symmetric) */
     PP_BORDER_REFLECT101, /* dcb|abcd|cba   (OpenCV's default) */
+    PP_BORDER_WRAP,       /* bcd|abcd|abc   (periodic) */
 } pp_border;
 
 /* Maps any integer coordinate into [0, n). */

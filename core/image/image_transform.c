@@ -28,10 +28,13 @@ pp_status pp_image_convert(pp_image *dst, const pp_image *src, int channels, pp_
 
 /* Resampling coefficients for one axis, as PIL's bilinear filter computes them:
  * a triangle of half-width 1 stretched by the reduction factor when shrinking. */
+/* Fixed-point weights as PIL uses them, so results match torchvision's bit for bit. */
+#define PRECISION_BITS 22
+
 typedef struct {
     int *first;     /* (out) first input index used */
     int *count;     /* (out) number of taps */
-    float *weights; /* (out, max_taps) */
+    int32_t *weights; /* (out, max_taps), fixed point with PRECISION_BITS */
     int max_taps;
 } axis_coeffs;
 
@@ -50,8 +53,10 @@ static bool axis_coeffs_make(axis_coeffs *c, int in_size, int out_size)
     c->max_taps = (int)ceil(support) * 2 + 1;
     c->first = malloc(sizeof(int) * (size_t)out_size);
     c->count = malloc(sizeof(int) * (size_t)out_size);
-    c->weights = malloc(sizeof(float) * (size_t)out_size * (size_t)c->max_taps);
-    if (!c->first || !c->count || !c->weights) {
+    c->weights = malloc(sizeof(int32_t) * (size_t)out_size * (size_t)c->max_taps);
+    double *scratch = malloc(sizeof(double) * (size_t)c->max_taps);
+    if (!c->first || !c->count || !c->weights || !scratch) {
+        free(scratch);
         axis_coeffs_free(c);
         return false;
     }
@@ -66,25 +71,25 @@ static bool axis_coeffs_make(axis_coeffs *c, int in_size, int out_size)
         int taps = hi - lo;
         if (taps > c->max_taps)
             taps = c->max_taps;
-        float *w = c->weights + (size_t)o * c->max_taps;
+        int32_t *w = c->weights + (size_t)o * c->max_taps;
         double total = 0;
         for (int k = 0; k < taps; k++) {
             double x = fabs((k + lo - center + 0.5) / filter_scale);
-            double v = x < 1.0 ? 1.0 - x : 0.0;
-            w[k] = (float)v;
-            total += v;
+            scratch[k] = x < 1.0 ? 1.0 - x : 0.0;
+            total += scratch[k];
         }
         for (int k = 0; k < taps; k++)
-            w[k] = total > 0 ? (float)(w[k] / total) : 0.0f;
+            w[k] = total > 0 ? (int32_t)lround(scratch[k] / total * (1 << PRECISION_BITS)) : 0;
         c->first[o] = lo;
         c->count[o] = taps;
     }
+    free(scratch);
     return true;
 }
 
-static uint8_t clamp_u8(float v)
+static uint8_t fixed_to_u8(int64_t acc)
 {
-    v = roundf(v);
+    int64_t v = (acc + (1 << (PRECISION_BITS - 1))) >> PRECISION_BITS;
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
@@ -97,7 +102,7 @@ pp_status pp_image_resize(pp_image *dst, const pp_image *src, int width, int hei
         return st;
     int ch = src->channels;
     axis_coeffs cx = {0}, cy = {0};
-    float *mid = malloc(sizeof(float) * (size_t)src->height * width * ch);
+    uint8_t *mid = malloc((size_t)src->height * width * ch);
     if (!mid || !axis_coeffs_make(&cx, src->width, width) ||
         !axis_coeffs_make(&cy, src->height, height)) {
         free(mid);
@@ -106,28 +111,29 @@ pp_status pp_image_resize(pp_image *dst, const pp_image *src, int width, int hei
         pp_image_free(dst);
         return pp_fail(err, PP_ERR_NOMEM, "out of memory resizing an image");
     }
-    /* Horizontal pass into float rows (kept unrounded), then vertical. */
+    /* Horizontal pass, then vertical; like PIL, the intermediate is rounded to
+     * 8 bits, which keeps our inputs identical to torchvision's. */
     for (int y = 0; y < src->height; y++) {
         const uint8_t *row = src->pixels + (size_t)y * src->width * ch;
-        float *out = mid + (size_t)y * width * ch;
+        uint8_t *out = mid + (size_t)y * width * ch;
         for (int x = 0; x < width; x++) {
-            const float *w = cx.weights + (size_t)x * cx.max_taps;
+            const int32_t *w = cx.weights + (size_t)x * cx.max_taps;
             for (int c = 0; c < ch; c++) {
-                float acc = 0;
+                int64_t acc = 0;
                 for (int k = 0; k < cx.count[x]; k++)
-                    acc += w[k] * row[(size_t)(cx.first[x] + k) * ch + c];
-                out[(size_t)x * ch + c] = acc;
+                    acc += (int64_t)w[k] * row[(size_t)(cx.first[x] + k) * ch + c];
+                out[(size_t)x * ch + c] = fixed_to_u8(acc);
             }
         }
     }
     for (int y = 0; y < height; y++) {
-        const float *w = cy.weights + (size_t)y * cy.max_taps;
+        const int32_t *w = cy.weights + (size_t)y * cy.max_taps;
         uint8_t *out = dst->pixels + (size_t)y * width * ch;
         for (int i = 0; i < width * ch; i++) {
-            float acc = 0;
+            int64_t acc = 0;
             for (int k = 0; k < cy.count[y]; k++)
-                acc += w[k] * mid[(size_t)(cy.first[y] + k) * width * ch + i];
-            out[i] = clamp_u8(acc);
+                acc += (int64_t)w[k] * mid[(size_t)(cy.first[y] + k) * width * ch + i];
+            out[i] = fixed_to_u8(acc);
         }
     }
     free(mid);

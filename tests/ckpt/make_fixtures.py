@@ -254,7 +254,7 @@ def hostile_files():
               {"0": FLOATS4})
     torch_zip(H("memo_out_of_range.pt"), b"\x80\x02}q\x00h\xc8.")
     torch_zip(H("nesting_lists.pt"), b"\x80\x02" + b"]" * 5000 + b"a" * 4999 + b".")
-    torch_zip(H("nesting_marks.pt"), b"\x80\x02" + b"(" * 100000 + b"N" + b"t" * 100000 + b".")
+    torch_zip(H("nesting_marks.pt"), b"\x80\x02" + b"(" * 1000 + b"N" + b"t" * 1000 + b".")
     torch_zip(H("offset_past_end.pt"), state_dict([("w", tensor("0", 4, 3, [2], [1]))]),
               {"0": FLOATS4})
     torch_zip(H("size_stride_overflow.pt"),
@@ -285,12 +285,26 @@ def hostile_files():
     torch.save(tiny_state_dict(), H("legacy.pt"), _use_new_zipfile_serialization=False)
 
 
+def plain_pickles():
+    """Ordinary Python pickles of plain data, protocols 2, 4 and 5, for the
+    interpreter's own tests (FRAME, MEMOIZE, STACK_GLOBAL, sets, big ints)."""
+    import pickle
+    obj = {"a": 1, "b": [1.5, "x\u00e9", None, True], "c": (1, 2), "big": 2**70,
+           "neg": -2**40, "s": {7}, "fs": frozenset({3}), "bytes": b"ab",
+           "nested": {"k": [[]]}, "a ": 2, "od": collections.OrderedDict(z=1)}
+    obj["a"] = 3  # a later value for the same key
+    for proto in (2, 4, 5):
+        with open(os.path.join(OUT, f"plain_p{proto}.pkl"), "wb") as f:
+            pickle.dump(obj, f, protocol=proto)
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     os.makedirs(OUT)
     good_files()
     hostile_files()
+    plain_pickles()
     print("wrote", OUT)
 
 

@@ -1,0 +1,139 @@
+/* frost: the image seen through frosted glass, a * x + b * frost in 0..255 units.
+ *
+ * The original blends crops of five frost photographs we cannot ship. This texture is
+ * procedural: periodic multi-scale filtered noise (three octaves whose variance shares
+ * reproduce the photographs' autocorrelation, ~0.85 at 1 px falling to ~0.45 at 32 px)
+ * plus branching ice needles, normalised and tinted to the mean and std per channel of
+ * one of the four distinct photographs (the "texture" draw, 0..4, with 1 and 2 the same
+ * look as frost2/frost3 are the same picture). "grain" is the photo-pixel size: 1 at
+ * ImageNet's 224 (the original crops the raw photo) and 0.2 at CIFAR's 32 (the original
+ * subsamples the photo by 5). The offsets roll the periodic texture like the original's
+ * random crop. See docs/corruptions.md for how it differs. */
+#include "corrupt_impl.h"
+
+/* Per-channel mean and std (RGB) of frost1, frost2 (= frost3), frost4, frost5. */
+static const float looks[5][2][3] = {
+    {{77.7f, 149.1f, 165.7f}, {26.9f, 16.5f, 15.3f}},
+    {{200.8f, 205.4f, 214.5f}, {21.4f, 22.1f, 22.6f}},
+    {{200.8f, 205.4f, 214.5f}, {21.4f, 22.1f, 22.6f}},
+    {{137.6f, 152.8f, 165.2f}, {28.5f, 28.5f, 29.9f}},
+    {{112.4f, 123.4f, 134.8f}, {44.4f, 43.3f, 41.7f}},
+};
+
+/* Adds n_needles branching needles (brightness in [0.5, 1]) to t (h, w), periodic. */
+static void needles(uint64_t key, float *t, int h, int w, double grain)
+{
+    double side = h < w ? h : w;
+    long count = lround((double)h * w / (900.0 * grain * grain + 1));
+    if (count > 20000)
+        count = 20000;
+    uint64_t k = 0;
+    for (long n = 0; n < count; n++) {
+        double x = pp_rng_uniform(key, k++) * w, y = pp_rng_uniform(key, k++) * h;
+        double ang = pp_rng_uniform(key, k++) * 2 * M_PI;
+        double len = (0.01 + 0.06 * pp_rng_uniform(key, k++)) * side;
+        float v = (float)(0.5 + 0.5 * pp_rng_uniform(key, k++));
+        if (len > 60 * grain + 4)
+            len = 60 * grain + 4;
+        for (int branch = 0; branch < 3; branch++) {
+            double a = ang + (branch == 0 ? 0 : (branch == 1 ? 1 : -1) * M_PI / 3);
+            double l = branch == 0 ? len : len * 0.4;
+            double sx = branch == 0 ? x : x + 0.5 * len * cos(ang);
+            double sy = branch == 0 ? y : y + 0.5 * len * sin(ang);
+            for (double s = 0; s <= l; s += 0.5) {
+                int px = ((int)floor(sx + s * cos(a)) % w + w) % w;
+                int py = ((int)floor(sy + s * sin(a)) % h + h) % h;
+                float *p = t + (size_t)py * w + px;
+                *p = fmaxf(*p, v);
+            }
+        }
+    }
+}
+
+static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
+                       pp_error *err)
+{
+    double a = ctx->p[0], b = ctx->p[1], grain = ctx->p[2];
+    int look = (int)ctx->p[3];
+    look = look < 0 ? 0 : look > 4 ? 4 : look;
+    int h = in->height, w = in->width, c = in->channels;
+    size_t hw = (size_t)h * w;
+    float *tex = pp_floats_alloc(hw, err), *oct = pp_floats_alloc(hw, err); /* (H, W) */
+    pp_status st = PP_OK;
+    if (!tex || !oct) {
+        st = PP_ERR_NOMEM;
+        goto done;
+    }
+    if (grain < 0.05)
+        grain = 0.05;
+    /* octaves: sigma (photo pixels) and share of the variance */
+    static const double sig[3] = {1.0, 4.0, 16.0}, share[3] = {0.3, 0.25, 0.45};
+    memset(tex, 0, hw * sizeof(float));
+    for (int o = 0; o < 3; o++) {
+        PP_CHECK_CANCEL(ctx, err, "frost");
+        pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + o), oct, hw);
+        double s = sig[o] * grain;
+        if ((st = pp_gaussian_plane(oct, oct, h, w, s, 3.0, PP_BORDER_WRAP, err)))
+            goto done;
+        /* smoothing white noise by sigma leaves variance 1 / (4 pi sigma^2) */
+        float gain = (float)(sqrt(share[o]) * (s > 0.3 ? sqrt(4 * M_PI) * s : 1.0));
+        for (size_t i = 0; i < hw; i++)
+            tex[i] += gain * oct[i];
+    }
+    memset(oct, 0, hw * sizeof(float));
+    needles(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + 5), oct, h, w, grain);
+    if ((st = pp_gaussian_plane(oct, oct, h, w, 0.6 * grain, 3.0, PP_BORDER_WRAP, err)))
+        goto done;
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < hw; i++) {
+        tex[i] += 2.5f * oct[i];
+        mean += tex[i];
+    }
+    mean /= hw;
+    for (size_t i = 0; i < hw; i++)
+        var += (tex[i] - mean) * (tex[i] - mean);
+    float inv = var > 0 ? (float)(1.0 / sqrt(var / hw)) : 0.f;
+    int ox = (int)floor(ctx->p[4] * w), oy = (int)floor(ctx->p[5] * h);
+    const float *mu = looks[look][0], *sd = looks[look][1];
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float z = (tex[(size_t)((y + oy) % h) * w + (x + ox) % w] - (float)mean) * inv;
+            float f[3];
+            for (int ch = 0; ch < 3; ch++)
+                f[ch] = fminf(fmaxf(mu[ch] + sd[ch] * z, 0.f), 255.f);
+            const uint8_t *s = in->pixels + ((size_t)y * w + x) * c;
+            uint8_t *d = out->pixels + ((size_t)y * w + x) * c;
+            if (c == 1) {
+                float g = 0.2989f * f[0] + 0.587f * f[1] + 0.114f * f[2];
+                d[0] = pp_unit_to_u8((float)(a * s[0] + b * g) / 255.f);
+            } else {
+                for (int ch = 0; ch < 3; ch++)
+                    d[ch] = pp_unit_to_u8((float)(a * s[ch] + b * f[ch]) / 255.f);
+            }
+        }
+done:
+    free(tex), free(oct);
+    return st;
+}
+
+const pp_corruption pp_corruption_frost = {
+    .name = "frost",
+    .summary = "frost on the lens: a procedural ice texture blended in",
+    .family = PP_FAMILY_WEATHER,
+    .band = PP_BAND_LOW,
+    .random = true,
+    .n_params = 6,
+    .params = {{"image_weight", "weight of the image", 0, 2, 1, 0,
+                {1, .8, .7, .65, .6}, {1, 1, .9, .85, .75}},
+               {"frost_weight", "weight of the frost texture", 0, 2, 0, 0,
+                {.4, .6, .7, .7, .75}, {.2, .3, .4, .4, .45}},
+               {"grain", "size of a frost-photo pixel in image pixels", 0.05, 16, 1, PP_PARAM_PIXELS,
+                {1, 1, 1, 1, 1}, {.2, .2, .2, .2, .2}},
+               {"texture", "which look (0-4, as the original's frost image index); random by default",
+                0, 4, NAN, PP_PARAM_RANDOM | PP_PARAM_INTEGER, {0}, {0}},
+               {"offset_x", "horizontal offset of the texture (fraction); random by default", 0, 1,
+                NAN, PP_PARAM_RANDOM, {0}, {0}},
+               {"offset_y", "vertical offset of the texture (fraction); random by default", 0, 1,
+                NAN, PP_PARAM_RANDOM, {0}, {0}}},
+    .apply = apply,
+};

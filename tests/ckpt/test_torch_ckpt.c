@@ -1,0 +1,200 @@
+/* PyTorch / Lightning checkpoints made by torch.save (tests/ckpt/make_fixtures.py)
+ * must load to exactly the tensors PyTorch holds, with hyper-parameters as
+ * metadata. If these fail, users' real checkpoints load wrong or not at all. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt/checkpoint.h"
+#include "ckpt/npy.h"
+#include "ckpt/torch_checkpoint.h"
+#include "test_util.h"
+
+static char path_buf[1024];
+
+static const char *fixture(const char *name)
+{
+    const char *dir = getenv("PP_FIXTURES");
+    snprintf(path_buf, sizeof path_buf, "%s/ckpt/%s", dir ? dir : "tests/fixtures", name);
+    return path_buf;
+}
+
+/* Compares every tensor with expected/<file>/<name>.npy; the MANIFEST lists
+ * exactly the names (and types) the state dict must hold. */
+static void check_against_expected(const char *file, const pp_state_dict *sd)
+{
+    char dir[1024], mpath[1100];
+    snprintf(dir, sizeof dir, "%s", fixture("expected/"));
+    strncat(dir, file, sizeof dir - strlen(dir) - 1);
+    snprintf(mpath, sizeof mpath, "%s/MANIFEST", dir);
+    FILE *mf = fopen(mpath, "r");
+    CHECK(mf != NULL, "cannot open %s", mpath);
+    if (!mf)
+        return;
+    char name[256], kind[32];
+    size_t n = 0;
+    while (fscanf(mf, "%255s %31s", name, kind) == 2) {
+        n++;
+        const pp_sd_entry *e = pp_sd_find(sd, name);
+        CHECK(e != NULL, "%s: tensor '%s' missing", file, name);
+        if (!e)
+            continue;
+        char npath[1400];
+        snprintf(npath, sizeof npath, "%s/%s.npy", dir, name);
+        pp_npy want;
+        pp_error err;
+        pp_status ls = pp_npy_load(npath, &want, &err);
+        CHECK(ls == PP_OK, "%s: %s", npath, err.msg);
+        if (ls != PP_OK)
+            continue;
+        CHECK(e->ndim == want.ndim, "%s: '%s' has %d dims, want %d", file, name, e->ndim, want.ndim);
+        for (int d = 0; d < e->ndim && d < want.ndim; d++)
+            CHECK(e->shape[d] == want.shape[d], "%s: '%s' dim %d is %lld, want %lld", file, name, d,
+                  (long long)e->shape[d], (long long)want.shape[d]);
+        int64_t numel = pp_sd_entry_numel(e);
+        CHECK(numel == pp_npy_numel(&want), "%s: '%s' numel differs", file, name);
+        if (strcmp(kind, "float32") == 0) {
+            CHECK(e->dtype == PP_DTYPE_F32 && want.dtype == PP_NPY_F32, "%s: '%s' not float32",
+                  file, name);
+            if (e->dtype == PP_DTYPE_F32 && numel == pp_npy_numel(&want)) {
+                /* Conversions are exact, bit for bit (inf, -0.0 included): torch's
+                 * .float() of the same values. */
+                bool same = memcmp(e->data, want.data, (size_t)numel * 4) == 0;
+                if (!same)
+                    pp_test_compare(name, e->data, want.data, (size_t)numel, 0, 0);
+                CHECK(same, "%s: '%s' differs from PyTorch", file, name);
+            }
+        } else {
+            CHECK(e->dtype == PP_DTYPE_I64 && want.dtype == PP_NPY_I64, "%s: '%s' not int64", file,
+                  name);
+            if (e->dtype == PP_DTYPE_I64 && numel == pp_npy_numel(&want))
+                CHECK(memcmp(e->data, want.data, (size_t)numel * 8) == 0,
+                      "%s: '%s' int64 values differ", file, name);
+        }
+        pp_npy_free(&want);
+    }
+    fclose(mf);
+    CHECK(n == sd->count, "%s: state dict has %zu tensors, PyTorch has %zu", file, sd->count, n);
+}
+
+static void check_meta(const pp_state_dict *sd, const char *key, const char *want)
+{
+    const char *got = pp_sd_meta_get(sd, key);
+    CHECK(got && strcmp(got, want) == 0, "metadata %s = '%s', want '%s'", key, got ? got : "(none)",
+          want);
+}
+
+static void check_lightning(const char *file)
+{
+    pp_state_dict sd;
+    pp_error err;
+    CHECK_OK(pp_torch_load(fixture(file), &sd, &err), &err);
+    check_against_expected(file, &sd);
+    /* The "model." prefix is gone; names are the reference's. */
+    CHECK(pp_sd_find(&sd, "conv1.push_conv.weight") != NULL, "%s: prefix not stripped", file);
+    CHECK(pp_sd_find(&sd, "bn.num_batches_tracked") != NULL, "%s: int64 buffer missing", file);
+    check_meta(&sd, "avg_kernel_size", "5");
+    check_meta(&sd, "pull_inhibition_strength", "0.75");
+    check_meta(&sd, "trainable_pull_inhibition", "true");
+    check_meta(&sd, "use_grayscale", "false");
+    check_meta(&sd, "dataset_name", "cifar10");
+    check_meta(&sd, "num_classes", "10");
+    check_meta(&sd, "lr", "0.1");
+    check_meta(&sd, "milestones", "[10,15]");
+    check_meta(&sd, "seed", "null");
+    check_meta(&sd, "epoch", "19");
+    check_meta(&sd, "global_step", "7820");
+    const char *opt = pp_sd_meta_get(&sd, "optimizer");
+    CHECK(opt && strstr(opt, "\"momentum\":0.9") && strstr(opt, "\"name\":\"sgd\""),
+          "nested hyper-parameter as JSON: %s", opt ? opt : "(none)");
+    /* Optimizer state and callbacks are not tensors of the model. */
+    CHECK(sd.count == 10, "%s: %zu tensors, want the model's 10", file, sd.count);
+    pp_sd_free(&sd);
+}
+
+static void test_lightning_dict(void)
+{
+    check_lightning("lightning_dict.ckpt");
+}
+
+static void test_lightning_namespace(void)
+{
+    check_lightning("lightning_namespace.ckpt");
+}
+
+static void test_lightning_attribute_dict(void)
+{
+    check_lightning("lightning_attrdict.ckpt");
+}
+
+static void test_plain_state_dict(void)
+{
+    pp_state_dict sd;
+    pp_error err;
+    CHECK_OK(pp_torch_load(fixture("plain_state_dict.pt"), &sd, &err), &err);
+    check_against_expected("plain_state_dict.pt", &sd);
+    CHECK(sd.meta_count == 0, "a plain state dict has no hyper-parameters, got %zu", sd.meta_count);
+    pp_sd_free(&sd);
+}
+
+static void test_dtypes_converted(void)
+{
+    pp_state_dict sd;
+    pp_error err;
+    CHECK_OK(pp_torch_load(fixture("dtypes.pth"), &sd, &err), &err);
+    check_against_expected("dtypes.pth", &sd);
+    const pp_sd_entry *e = pp_sd_find(&sd, "scalar");
+    CHECK(e && e->ndim == 0 && e->dtype == PP_DTYPE_I64 && *(int64_t *)e->data == 1234,
+          "0-d int64 scalar");
+    pp_sd_free(&sd);
+}
+
+static void test_noncontiguous_views(void)
+{
+    pp_state_dict sd;
+    pp_error err;
+    CHECK_OK(pp_torch_load(fixture("noncontiguous.pt"), &sd, &err), &err);
+    check_against_expected("noncontiguous.pt", &sd);
+    pp_sd_free(&sd);
+}
+
+/* The lead's dispatcher sends zip archives here, whatever the extension. */
+static void test_dispatcher(void)
+{
+    pp_state_dict sd;
+    pp_error err;
+    CHECK_OK(pp_checkpoint_load(fixture("lightning_namespace.ckpt"), &sd, &err), &err);
+    CHECK(pp_sd_find(&sd, "classifier.weight") != NULL, "dispatcher did not load the ckpt");
+    pp_sd_free(&sd);
+}
+
+/* Loading from memory gives the same result (the fuzzer's entry point). */
+static void test_load_buffer(void)
+{
+    FILE *fp = fopen(fixture("dtypes.pth"), "rb");
+    CHECK(fp != NULL, "open");
+    if (!fp)
+        return;
+    static uint8_t buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    pp_state_dict sd;
+    pp_error err;
+    CHECK_OK(pp_torch_load_buffer(buf, n, "dtypes.pth", &sd, &err), &err);
+    check_against_expected("dtypes.pth", &sd);
+    pp_sd_free(&sd);
+}
+
+int main(void)
+{
+    RUN_TEST(test_lightning_dict);
+    RUN_TEST(test_lightning_namespace);
+    RUN_TEST(test_lightning_attribute_dict);
+    RUN_TEST(test_plain_state_dict);
+    RUN_TEST(test_dtypes_converted);
+    RUN_TEST(test_noncontiguous_views);
+    RUN_TEST(test_dispatcher);
+    RUN_TEST(test_load_buffer);
+    return TEST_EXIT();
+}

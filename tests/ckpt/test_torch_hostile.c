@@ -1,0 +1,139 @@
+/* Hostile checkpoints (tests/ckpt/make_fixtures.py builds them opcode by
+ * opcode): each must be refused with a message naming the file and the
+ * problem, leave the state dict empty, and run nothing. If one of these fails,
+ * opening a file from the internet could run code or crash the app. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt/checkpoint.h"
+#include "ckpt/torch_checkpoint.h"
+#include "test_util.h"
+
+/* The file the hostile pickles try to create (see make_fixtures.py). */
+#define MARKER "/tmp/pushpull_ckpt_pwned_marker"
+
+static char path_buf[1024];
+
+static const char *fixture(const char *name)
+{
+    const char *dir = getenv("PP_FIXTURES");
+    snprintf(path_buf, sizeof path_buf, "%s/ckpt/%s", dir ? dir : "tests/fixtures", name);
+    return path_buf;
+}
+
+/* Loads through the dispatcher and directly; both must refuse with `why`. */
+static void expect_refused(const char *file, const char *why)
+{
+    unlink(MARKER);
+    const char *path = fixture(file);
+    for (int via = 0; via < 2; via++) {
+        pp_state_dict sd;
+        pp_error err;
+        pp_error_clear(&err);
+        memset(&sd, 0xAB, sizeof sd); /* the loader must initialise it */
+        pp_status s = via ? pp_checkpoint_load(path, &sd, &err) : pp_torch_load(path, &sd, &err);
+        CHECK(s != PP_OK, "%s was accepted", file);
+        CHECK(err.status == s, "%s: error status not set", file);
+        CHECK(strstr(err.msg, file) != NULL, "%s: message does not name the file: %s", file,
+              err.msg);
+        CHECK(strstr(err.msg, why) != NULL, "%s: message lacks '%s': %s", file, why, err.msg);
+        CHECK(sd.count == 0 && sd.meta_count == 0 && sd.entries == NULL && sd.meta == NULL,
+              "%s: something was loaded", file);
+        pp_sd_free(&sd);
+        if (!via)
+            printf("  %s: %s\n", file, err.msg);
+    }
+    CHECK(access(MARKER, F_OK) != 0, "%s: the pickle ran code and created %s", file, MARKER);
+    unlink(MARKER);
+}
+
+static void test_os_system(void)
+{
+    expect_refused("hostile_os_system.pt", "refusing posix.system");
+}
+
+static void test_os_system_nested_in_valid_checkpoint(void)
+{
+    expect_refused("hostile_os_system_nested.ckpt", "refusing os.system");
+}
+
+static void test_builtins_eval_exec_getattr(void)
+{
+    expect_refused("hostile_eval.pt", "refusing builtins.eval");
+    expect_refused("hostile_exec.pt", "refusing builtins.exec");
+    expect_refused("hostile_getattr.pt", "refusing builtins.getattr");
+}
+
+static void test_reduce_of_unknown_callable(void)
+{
+    expect_refused("hostile_reduce_unknown.pt", "'b' is unsupported object evilmod.run");
+}
+
+static void test_memo_index_out_of_range(void)
+{
+    expect_refused("hostile_memo_out_of_range.pt", "memo index 200 was never stored");
+}
+
+static void test_nesting_bombs(void)
+{
+    expect_refused("hostile_nesting_lists.pt", "nested deeper than");
+    expect_refused("hostile_nesting_marks.pt", "MARKs nested deeper than");
+}
+
+static void test_storage_offset_past_end(void)
+{
+    expect_refused("hostile_offset_past_end.pt", "past the end of storage '0' of 4 elements");
+}
+
+static void test_size_stride_overflow(void)
+{
+    expect_refused("hostile_size_stride_overflow.pt", "overflows");
+}
+
+static void test_storage_numel_mismatch(void)
+{
+    expect_refused("hostile_numel_mismatch.pt", "holds 16 bytes but the pickle declares 1000");
+}
+
+static void test_zip_entry_claiming_huge_size(void)
+{
+    expect_refused("hostile_huge_entry.pt", "archive/data/0");
+}
+
+static void test_truncated_archive(void)
+{
+    expect_refused("hostile_truncated.pt", "not a valid zip archive");
+}
+
+static void test_legacy_format(void)
+{
+    expect_refused("hostile_legacy.pt", "legacy");
+}
+
+static void test_missing_file(void)
+{
+    pp_state_dict sd;
+    pp_error err;
+    CHECK(pp_torch_load("/nonexistent/x.ckpt", &sd, &err) == PP_ERR_IO, "missing file: %s", err.msg);
+    CHECK(sd.count == 0, "missing file loaded something");
+}
+
+int main(void)
+{
+    RUN_TEST(test_os_system);
+    RUN_TEST(test_os_system_nested_in_valid_checkpoint);
+    RUN_TEST(test_builtins_eval_exec_getattr);
+    RUN_TEST(test_reduce_of_unknown_callable);
+    RUN_TEST(test_memo_index_out_of_range);
+    RUN_TEST(test_nesting_bombs);
+    RUN_TEST(test_storage_offset_past_end);
+    RUN_TEST(test_size_stride_overflow);
+    RUN_TEST(test_storage_numel_mismatch);
+    RUN_TEST(test_zip_entry_claiming_huge_size);
+    RUN_TEST(test_truncated_archive);
+    RUN_TEST(test_legacy_format);
+    RUN_TEST(test_missing_file);
+    return TEST_EXIT();
+}

@@ -1,0 +1,73 @@
+#!/bin/bash
+# The `pushpull` command line as a user runs it: outputs against the PyTorch
+# fixtures, and bad input giving one clear error, a non-zero exit and no file.
+set -u
+PUSHPULL=${PUSHPULL:?set by meson}
+NPY_COMPARE=${NPY_COMPARE:?set by meson}
+FIX=${PP_FIXTURES:?set by meson}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect_error NAME PATTERN -- COMMAND...: non-zero exit, stderr matches, no $T/out.*
+expect_error() {
+    local name=$1 pattern=$2; shift 3
+    rm -f "$T"/out.*
+    if "$@" >"$T/stdout" 2>"$T/stderr"; then fail "$name: exit 0"; return; fi
+    grep -q -E -e "$pattern" "$T/stderr" || fail "$name: stderr '$(cat "$T/stderr")' lacks /$pattern/"
+    [ "$(wc -l <"$T/stderr")" -le 2 ] || fail "$name: more than one error line: $(cat "$T/stderr")"
+    ls "$T"/out.* >/dev/null 2>&1 && fail "$name: left an output file"
+    ls "$T"/*.tmp-* >/dev/null 2>&1 && fail "$name: left a temp file"
+}
+
+# --help everywhere
+"$PUSHPULL" --help | grep -q "info" || fail "main --help"
+for cmd in info forward predict; do
+    "$PUSHPULL" "$cmd" --help | grep -q "usage: pushpull $cmd" || fail "$cmd --help"
+done
+
+# forward: logits and taps match PyTorch
+net=$FIX/core/r18_imagenet_pp3
+"$PUSHPULL" --threads 2 forward "$net.safetensors" "${net}_x.npy" "$T/logits.npy" || fail "forward exit"
+"$NPY_COMPARE" "$T/logits.npy" "${net}_logits.npy" 1e-4 >/dev/null || fail "forward logits differ from PyTorch"
+for layer in conv1 stem push pull; do
+    "$PUSHPULL" forward "$net.safetensors" "${net}_x.npy" "$T/$layer.npy" --layer $layer || fail "forward --layer $layer"
+    "$NPY_COMPARE" "$T/$layer.npy" "${net}_$layer.npy" 1e-5 >/dev/null || fail "--layer $layer differs from PyTorch"
+done
+"$PUSHPULL" forward "$net.safetensors" "${net}_x.npy" "$T/b1.npy" --batch 1 &&
+    "$NPY_COMPARE" "$T/b1.npy" "${net}_logits.npy" 1e-4 >/dev/null || fail "forward --batch 1"
+
+# info
+"$PUSHPULL" info "$net.safetensors" | grep -q "PushPull unit, avg pooling 3" || fail "info text"
+"$PUSHPULL" info --json "$FIX/core/r18_cifar_gray_base.safetensors" >"$T/info.json" || fail "info --json exit"
+grep -q '"push_pull": false' "$T/info.json" && grep -q '"in_channels": 1' "$T/info.json" || fail "info --json fields"
+
+# predict: text and JSON, probabilities sum to at most 1
+gray=$FIX/core/r18_cifar_gray_pp5.safetensors
+"$PUSHPULL" predict "$gray" "$FIX/images/gray_28.png" "$FIX/images/rgb_40x30.png" --top 3 >"$T/pred.txt" || fail "predict exit"
+[ "$(grep -c '%' "$T/pred.txt")" = 6 ] || fail "predict prints 3 classes per image: $(cat "$T/pred.txt")"
+"$PUSHPULL" predict "$FIX/core/r18_imagenet_base.safetensors" "$FIX/images/photo_300x200.jpg" --json >"$T/pred.json" || fail "predict --json"
+grep -q '"probability"' "$T/pred.json" || fail "predict --json has probabilities"
+
+# bad input: one clear line, non-zero exit, no output file
+printf 'garbage' >"$T/garbage.safetensors"
+head -c 300 "$net.safetensors" >"$T/cut.safetensors"
+expect_error "missing model" "nope.safetensors: cannot open" -- "$PUSHPULL" forward "$T/nope.safetensors" "${net}_x.npy" "$T/out.npy"
+expect_error "garbage model" "garbage.safetensors: " -- "$PUSHPULL" forward "$T/garbage.safetensors" "${net}_x.npy" "$T/out.npy"
+expect_error "truncated model" "cut.safetensors: " -- "$PUSHPULL" forward "$T/cut.safetensors" "${net}_x.npy" "$T/out.npy"
+expect_error "wrong rank input" "expected a float32 \(N, C, H, W\)" -- "$PUSHPULL" forward "$net.safetensors" "$FIX/core/gap_y.npy" "$T/out.npy"
+expect_error "wrong channels" "has 1 channels but" -- "$PUSHPULL" forward "$net.safetensors" "$FIX/core/r18_cifar_gray_pp5_x.npy" "$T/out.npy"
+expect_error "int input" "expected a float32" -- "$PUSHPULL" forward "$net.safetensors" "$FIX/core/conv_1x1_s1_meta.npy" "$T/out.npy"
+head -c 300 "${net}_x.npy" >"$T/cut.npy"
+expect_error "truncated npy" "cut.npy: data is truncated" -- "$PUSHPULL" forward "$net.safetensors" "$T/cut.npy" "$T/out.npy"
+expect_error "unknown layer" "unknown layer 'layer9'" -- "$PUSHPULL" forward "$net.safetensors" "${net}_x.npy" "$T/out.npy" --layer layer9
+expect_error "baseline has no push" "needs a push-pull model" -- "$PUSHPULL" forward "$FIX/core/r18_imagenet_base.safetensors" "${net}_x.npy" "$T/out.npy" --layer push
+expect_error "undecodable image" "garbage.safetensors: not a PNG or JPEG" -- "$PUSHPULL" predict "$gray" "$T/garbage.safetensors"
+expect_error "missing image" "none.png: cannot open" -- "$PUSHPULL" predict "$gray" "$T/none.png"
+expect_error "unknown command" "unknown command" -- "$PUSHPULL" frobnicate
+expect_error "bad threads" "threads needs a number" -- "$PUSHPULL" --threads zero info "$net.safetensors"
+expect_error "bad avg kernel" "avg-kernel" -- "$PUSHPULL" info "$net.safetensors" --avg-kernel 4
+
+echo "cli: $failures failure(s)"
+[ "$failures" = 0 ]
