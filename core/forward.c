@@ -5,6 +5,7 @@
 
 #include "ops/linear.h"
 #include "ops/pool.h"
+#include "ops/winograd.h"
 #include "pushpull.h"
 
 static const char *const tap_names[PP_TAP_COUNT] = {
@@ -86,6 +87,33 @@ typedef struct {
     size_t act, responses, workspace;
 } plan_sizes;
 
+static void plan_conv(plan_sizes *ps, const pp_conv_shape *s, int n, int *h, int *w);
+
+static bool use_winograd(const pp_conv_layer *c, int n, int h, int w)
+{
+    return c->winograd && pp_winograd_preferred(&c->shape, n, h, w);
+}
+
+/* One convolution layer with its epilogue, by the fastest applicable method. */
+static void conv_layer(float *out, const float *in, const pp_conv_layer *c, int n, int h, int w,
+                       const pp_epilogue *ep, float *workspace)
+{
+    if (use_winograd(c, n, h, w))
+        pp_winograd_forward(out, in, c->winograd, &c->shape, n, h, w, ep, workspace);
+    else
+        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, ep, workspace);
+}
+
+static void plan_layer(plan_sizes *ps, const pp_conv_layer *c, int n, int *h, int *w)
+{
+    if (use_winograd(c, n, *h, *w)) {
+        size_t ws = pp_winograd_workspace_floats(&c->shape, n, *h, *w);
+        if (ws > ps->workspace)
+            ps->workspace = ws;
+    }
+    plan_conv(ps, &c->shape, n, h, w);
+}
+
 static void plan_conv(plan_sizes *ps, const pp_conv_shape *s, int n, int *h, int *w)
 {
     size_t ws = pp_conv2d_workspace_floats(s, n, *h, *w);
@@ -119,12 +147,12 @@ static pp_status plan(const pp_model *m, int n, int h, int w, plan_sizes *ps, pp
     for (int b = 0; b < m->block_count; b++) {
         const pp_block *blk = &m->blocks[b];
         int h0 = h, w0 = w;
-        plan_conv(ps, &blk->conv1.shape, n, &h, &w);
-        plan_conv(ps, &blk->conv2.shape, n, &h, &w);
+        plan_layer(ps, &blk->conv1, n, &h, &w);
+        plan_layer(ps, &blk->conv2, n, &h, &w);
         if (m->arch.block == PP_BLOCK_BOTTLENECK)
-            plan_conv(ps, &blk->conv3.shape, n, &h, &w);
+            plan_layer(ps, &blk->conv3, n, &h, &w);
         if (blk->has_downsample)
-            plan_conv(ps, &blk->down.shape, n, &h0, &w0);
+            plan_layer(ps, &blk->down, n, &h0, &w0);
         if (h < 1 || w < 1)
             return pp_fail(err, PP_ERR_SHAPE, "input is too small for this network");
     }
@@ -277,8 +305,7 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
             int t1 = pick_free(cur, -1, -1);
             int ho = h, wo = w;
             pp_epilogue ep1 = {.scale = blk->bn1.scale, .shift = blk->bn1.shift, .relu = true};
-            pp_conv2d_forward(ctx->act[t1], ctx->act[cur], blk->conv1.weight, &blk->conv1.shape, n, h, w, &ep1,
-                              ctx->workspace);
+            conv_layer(ctx->act[t1], ctx->act[cur], &blk->conv1, n, h, w, &ep1, ctx->workspace);
             ho = pp_conv_out_size(h, blk->conv1.shape.kh, blk->conv1.shape.stride, blk->conv1.shape.pad);
             wo = pp_conv_out_size(w, blk->conv1.shape.kw, blk->conv1.shape.stride, blk->conv1.shape.pad);
             int last_in = t1; /* input of the final conv of the branch */
@@ -287,8 +314,7 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
             if (bottleneck) {
                 int t2 = pick_free(cur, t1, -1);
                 pp_epilogue ep2 = {.scale = blk->bn2.scale, .shift = blk->bn2.shift, .relu = true};
-                pp_conv2d_forward(ctx->act[t2], ctx->act[t1], blk->conv2.weight, &blk->conv2.shape, n, ho, wo, &ep2,
-                                  ctx->workspace);
+                conv_layer(ctx->act[t2], ctx->act[t1], &blk->conv2, n, ho, wo, &ep2, ctx->workspace);
                 int h2 = pp_conv_out_size(ho, blk->conv2.shape.kh, blk->conv2.shape.stride, blk->conv2.shape.pad);
                 int w2 = pp_conv_out_size(wo, blk->conv2.shape.kw, blk->conv2.shape.stride, blk->conv2.shape.pad);
                 ho = h2;
@@ -301,16 +327,14 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
             if (blk->has_downsample) {
                 identity = pick_free(cur, last_in, -1);
                 pp_epilogue epd = {.scale = blk->down_bn.scale, .shift = blk->down_bn.shift};
-                pp_conv2d_forward(ctx->act[identity], ctx->act[cur], blk->down.weight, &blk->down.shape, n, h, w,
-                                  &epd, ctx->workspace);
+                conv_layer(ctx->act[identity], ctx->act[cur], &blk->down, n, h, w, &epd, ctx->workspace);
             }
             int out = pick_free(last_in, identity, identity == cur ? -1 : cur);
             if (out < 0)
                 out = cur == identity ? -1 : cur; /* x is dead once the identity is computed */
             pp_epilogue ep_last = {.scale = last_bn->scale, .shift = last_bn->shift,
                                    .residual = ctx->act[identity], .relu = true};
-            pp_conv2d_forward(ctx->act[out], ctx->act[last_in], last->weight, &last->shape, n, ho, wo, &ep_last,
-                              ctx->workspace);
+            conv_layer(ctx->act[out], ctx->act[last_in], last, n, ho, wo, &ep_last, ctx->workspace);
             cur = out;
             h = ho;
             w = wo;

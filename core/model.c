@@ -7,6 +7,7 @@
 
 #include "classes.h"
 #include "ops/batchnorm.h"
+#include "ops/winograd.h"
 #include "pushpull.h"
 #include "tensor.h"
 
@@ -57,6 +58,11 @@ static void build_conv(builder *b, pp_conv_layer *c, const char *prefix, int cin
         snprintf(name, sizeof name, "%s.bias", prefix);
         c->bias = take(b, name, false, 1, cout, 0, 0, 0);
     }
+    /* Winograd kernels cost 4x the weights; the widest layers (few tiles
+     * anyway) keep the plain kernels only. */
+    c->winograd = NULL;
+    if (pp_winograd_supports(&c->shape) && (long)cin * cout <= 256L * 256L)
+        c->winograd = take_derived(b, pp_winograd_weight_floats(&c->shape));
 }
 
 static void build_bn(builder *b, pp_bn_layer *bn, const char *prefix, int channels)
@@ -254,9 +260,22 @@ static void prepare_bn(pp_bn_layer *bn, const char *prefix, void *ctx)
     pp_batchnorm_fold(bn->scale, bn->shift, bn->gamma, bn->beta, bn->mean, bn->var, PP_BN_EPS, bn->channels);
 }
 
+static void prepare_winograd(pp_conv_layer *c)
+{
+    if (c->winograd)
+        pp_winograd_transform_weights(c->winograd, c->weight, &c->shape);
+}
+
 void pp_model_prepare(pp_model *m)
 {
     for_each_bn(m, prepare_bn, NULL);
+    for (int i = 0; i < m->block_count; i++) {
+        pp_block *blk = &m->blocks[i];
+        prepare_winograd(&blk->conv1);
+        prepare_winograd(&blk->conv2);
+        if (m->arch.block == PP_BLOCK_BOTTLENECK)
+            prepare_winograd(&blk->conv3);
+    }
     if (m->arch.push_pull) {
         const pp_conv_shape *s = &m->pp.shape;
         size_t per_kernel = (size_t)s->cin * s->kh * s->kw;

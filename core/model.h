@@ -22,8 +22,9 @@ typedef struct {
 
 typedef struct {
     pp_conv_shape shape;
-    float *weight; /* (cout, cin, kh, kw) */
-    float *bias;   /* (cout) or NULL */
+    float *weight;   /* (cout, cin, kh, kw) */
+    float *bias;     /* (cout) or NULL */
+    float *winograd; /* (36, cout, cin) transformed 3x3 kernels, derived; NULL if not used */
 } pp_conv_layer;
 
 typedef struct {

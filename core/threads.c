@@ -13,7 +13,9 @@ void pp_threads_set(int n)
         n = cores > 0 ? (int)cores : 1;
     }
     budget = n;
-    openblas_set_num_threads(n);
+    /* The engine splits work across its own threads and calls sgemm from each;
+     * OpenBLAS's own threads would only compete with them for the cores. */
+    openblas_set_num_threads(1);
     omp_set_num_threads(n);
 }
 

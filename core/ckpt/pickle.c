@@ -966,7 +966,7 @@ static pp_status run(machine *m, const pp_pv **root)
             if (!pop_mark(m, &from))
                 return m->err ? m->err->status : PP_ERR_FORMAT;
             pp_pv_kind k = op == 't' ? PP_PV_TUPLE : op == 'l' ? PP_PV_LIST : PP_PV_SET;
-            pp_pv *t = make_seq(m, k, m->stack + from, m->sp - from);
+            pp_pv *t = make_seq(m, k, m->sp > from ? m->stack + from : NULL, m->sp - from);
             m->sp = from;
             ok = push(m, t);
             break;

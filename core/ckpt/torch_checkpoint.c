@@ -94,9 +94,11 @@ static json_t *to_json(const pp_pv *v, unsigned depth)
                  pp_shape_string(v->u.tensor.ndim, v->u.tensor.size, sh, sizeof sh));
         return json_string(d);
     }
-    default:
-        snprintf(d, sizeof d, "<%s>", pp_pv_describe(v, d + 128, 128));
+    default: {
+        char what[200];
+        snprintf(d, sizeof d, "<%s>", pp_pv_describe(v, what, sizeof what));
         return json_string(d);
+    }
     }
 }
 
@@ -190,14 +192,14 @@ static pp_status load_tensors(loader *L, const pp_pv *dict, pp_state_dict *sd, u
         if (v->kind != PP_PV_TENSOR)
             return pp_fail(err, PP_ERR_FORMAT, "%s: state dict entry '%.200s' is %s, not a tensor",
                            L->name, k->u.str.s, pp_pv_describe(v, d, sizeof d));
-        uint64_t bytes = (uint64_t)v->u.tensor.numel *
-                         pp_dtype_size(pp_torch_tensor_out_dtype(v->u.tensor.storage->u.storage.dtype));
-        if (v->u.tensor.numel > (int64_t)(UINT64_MAX / 16) || bytes > budget - total)
+        size_t osz = pp_dtype_size(pp_torch_tensor_out_dtype(v->u.tensor.storage->u.storage.dtype));
+        if (v->u.tensor.numel > (int64_t)(budget / osz) ||
+            (uint64_t)v->u.tensor.numel * osz > budget - total)
             return pp_fail(err, PP_ERR_FORMAT,
                            "%s: tensor '%.200s' would take the state dict past %llu MiB, far "
                            "more than the file could hold",
                            L->name, k->u.str.s, (unsigned long long)(budget >> 20));
-        total += bytes;
+        total += (uint64_t)v->u.tensor.numel * osz;
     }
     key_ref *refs = malloc((n ? n : 1) * sizeof *refs);
     cached_storage *cache = calloc(n ? n : 1, sizeof *cache);
@@ -230,7 +232,7 @@ static pp_status load_tensors(loader *L, const pp_pv *dict, pp_state_dict *sd, u
         if (!data) {
             char rel[96];
             snprintf(rel, sizeof rel, "data/%s", st->u.storage.key);
-            data = malloc(bytes ? bytes : 1);
+            data = pp_torch_tensor_alloc(bytes);
             if (!data) {
                 s = pp_fail(err, PP_ERR_NOMEM, "%s: cannot allocate %zu bytes for '%s'", L->name,
                             bytes, name);

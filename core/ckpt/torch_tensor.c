@@ -1,10 +1,27 @@
 #include "torch_tensor.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "storages are read in place as little-endian");
+
+void *pp_torch_tensor_alloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (p && bytes >= 2 * huge) {
+        uintptr_t begin = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+        uintptr_t end = ((uintptr_t)p + bytes) & ~(huge - 1);
+        if (end > begin)
+            madvise((void *)begin, end - begin, MADV_HUGEPAGE); /* advice only */
+    }
+#endif
+    return p;
+}
 
 pp_dtype pp_torch_tensor_out_dtype(pp_raw_dtype d)
 {
@@ -47,7 +64,7 @@ pp_status pp_torch_tensor_copy(const pp_pv_tensor *t, const void *storage, void 
     if (t->numel < 0 || !pp_mul_size((size_t)t->numel, osz, &bytes))
         return pp_fail(err, PP_ERR_NOMEM, "tensor of %lld elements is too large",
                        (long long)t->numel);
-    uint8_t *dst = malloc(bytes ? bytes : 1);
+    uint8_t *dst = pp_torch_tensor_alloc(bytes);
     if (!dst)
         return pp_fail(err, PP_ERR_NOMEM, "cannot allocate %zu bytes for a tensor", bytes);
     if (t->numel > 0) {

@@ -16,6 +16,11 @@ pp_dtype pp_torch_tensor_out_dtype(pp_raw_dtype d);
  * needed, so the storage buffer itself can become the tensor. */
 bool pp_torch_tensor_is_whole_storage(const pp_pv_tensor *t);
 
+/* malloc() for tensor data (free() releases it). Large buffers are advised
+ * to use transparent huge pages: filling fresh memory is otherwise dominated
+ * by 4 KiB page faults, several times the cost of reading the bytes. */
+void *pp_torch_tensor_alloc(size_t bytes);
+
 /* storage: the raw bytes of t->storage (numel * element size, little-endian),
  * already checked to hold the view (pickle.c checks view vs numel). Allocates
  * *out with t->numel elements of pp_torch_tensor_out_dtype(). */

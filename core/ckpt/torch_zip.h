@@ -33,7 +33,8 @@ const char *pp_torch_zip_prefix(const pp_torch_zip *z);
 /* Uncompressed size of <prefix><rel>; fails if missing or implausible. */
 pp_status pp_torch_zip_entry_size(pp_torch_zip *z, const char *rel, uint64_t *size,
                                   pp_error *err);
-/* Reads all of <prefix><rel>, which must hold exactly `size` bytes, into dst. */
+/* Reads all of <prefix><rel>, which must hold exactly `size` bytes, into dst.
+ * The CRC is checked (torch.load does not: a flipped bit loads silently). */
 pp_status pp_torch_zip_read(pp_torch_zip *z, const char *rel, void *dst, size_t size,
                             pp_error *err);
 /* Reads a whole entry of at most max_size bytes into a new buffer (free()). */

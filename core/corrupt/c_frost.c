@@ -3,7 +3,7 @@
  * The original blends crops of five frost photographs we cannot ship. This texture is
  * procedural: periodic multi-scale filtered noise (three octaves whose variance shares
  * reproduce the photographs' autocorrelation, ~0.85 at 1 px falling to ~0.45 at 32 px)
- * plus branching ice needles, normalised and tinted to the mean and std per channel of
+ * plus feathered ice dendrites, normalised and tinted to the mean and std per channel of
  * one of the four distinct photographs (the "texture" draw, 0..4, with 1 and 2 the same
  * look as frost2/frost3 are the same picture). "grain" is the photo-pixel size: 1 at
  * ImageNet's 224 (the original crops the raw photo) and 0.2 at CIFAR's 32 (the original
@@ -20,32 +20,38 @@ static const float looks[5][2][3] = {
     {{112.4f, 123.4f, 134.8f}, {44.4f, 43.3f, 41.7f}},
 };
 
-/* Adds n_needles branching needles (brightness in [0.5, 1]) to t (h, w), periodic. */
-static void needles(uint64_t key, float *t, int h, int w, double grain)
+/* Draws a line of brightness v into t (h, w) (max blend, periodic). */
+static void line(float *t, int h, int w, double x, double y, double ang, double len, float v)
 {
-    double side = h < w ? h : w;
-    long count = lround((double)h * w / (900.0 * grain * grain + 1));
-    if (count > 20000)
-        count = 20000;
+    double dx = cos(ang), dy = sin(ang);
+    for (double s = 0; s <= len; s += 0.5) {
+        int px = ((int)floor(x + s * dx) % w + w) % w;
+        int py = ((int)floor(y + s * dy) % h + h) % h;
+        float *p = t + (size_t)py * w + px;
+        *p = fmaxf(*p, v);
+    }
+}
+
+/* Dendrites: a stem with feather branches at +-60 degrees every ~3 photo pixels,
+ * shorter towards the tip, as window frost grows. */
+static void crystals(uint64_t key, float *t, int h, int w, double grain)
+{
+    long count = lround((double)h * w / (400.0 * grain * grain));
+    if (count > 200000)
+        count = 200000;
     uint64_t k = 0;
     for (long n = 0; n < count; n++) {
         double x = pp_rng_uniform(key, k++) * w, y = pp_rng_uniform(key, k++) * h;
         double ang = pp_rng_uniform(key, k++) * 2 * M_PI;
-        double len = (0.01 + 0.06 * pp_rng_uniform(key, k++)) * side;
-        float v = (float)(0.5 + 0.5 * pp_rng_uniform(key, k++));
-        if (len > 60 * grain + 4)
-            len = 60 * grain + 4;
-        for (int branch = 0; branch < 3; branch++) {
-            double a = ang + (branch == 0 ? 0 : (branch == 1 ? 1 : -1) * M_PI / 3);
-            double l = branch == 0 ? len : len * 0.4;
-            double sx = branch == 0 ? x : x + 0.5 * len * cos(ang);
-            double sy = branch == 0 ? y : y + 0.5 * len * sin(ang);
-            for (double s = 0; s <= l; s += 0.5) {
-                int px = ((int)floor(sx + s * cos(a)) % w + w) % w;
-                int py = ((int)floor(sy + s * sin(a)) % h + h) % h;
-                float *p = t + (size_t)py * w + px;
-                *p = fmaxf(*p, v);
-            }
+        double len = (0.3 + 0.7 * pp_rng_uniform(key, k++)) * 60 * grain;
+        float v = (float)(0.4 + 0.6 * pp_rng_uniform(key, k++));
+        line(t, h, w, x, y, ang, len, v);
+        double gap = 3 * grain > 1 ? 3 * grain : 1;
+        for (double s = gap; s < len; s += gap) {
+            double bl = 0.35 * len * (1 - s / len) * (0.5 + pp_rng_uniform(key, k++));
+            double bx = x + s * cos(ang), by = y + s * sin(ang);
+            line(t, h, w, bx, by, ang + M_PI / 3, bl, v * 0.8f);
+            line(t, h, w, bx, by, ang - M_PI / 3, bl, v * 0.8f);
         }
     }
 }
@@ -67,10 +73,13 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     if (grain < 0.05)
         grain = 0.05;
     /* octaves: sigma (photo pixels) and share of the variance */
-    static const double sig[3] = {1.0, 4.0, 16.0}, share[3] = {0.3, 0.25, 0.45};
+    static const double sig[3] = {1.0, 6.0, 32.0}, share[3] = {0.15, 0.25, 0.6};
     memset(tex, 0, hw * sizeof(float));
     for (int o = 0; o < 3; o++) {
-        PP_CHECK_CANCEL(ctx, err, "frost");
+        if (pp_ctx_cancelled(ctx)) {
+            st = pp_fail(err, PP_ERR_CANCELLED, "frost: cancelled");
+            goto done;
+        }
         pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + o), oct, hw);
         double s = sig[o] * grain;
         if ((st = pp_gaussian_plane(oct, oct, h, w, s, 3.0, PP_BORDER_WRAP, err)))
@@ -81,12 +90,12 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             tex[i] += gain * oct[i];
     }
     memset(oct, 0, hw * sizeof(float));
-    needles(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + 5), oct, h, w, grain);
-    if ((st = pp_gaussian_plane(oct, oct, h, w, 0.6 * grain, 3.0, PP_BORDER_WRAP, err)))
+    crystals(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + 5), oct, h, w, grain);
+    if ((st = pp_gaussian_plane(oct, oct, h, w, 0.5 * grain, 3.0, PP_BORDER_WRAP, err)))
         goto done;
     double mean = 0, var = 0;
     for (size_t i = 0; i < hw; i++) {
-        tex[i] += 2.5f * oct[i];
+        tex[i] = 0.6f * tex[i] + 2.f * oct[i];
         mean += tex[i];
     }
     mean /= hw;

@@ -33,20 +33,12 @@ static double normal_quantile(double p)
            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
-static double poisson_quantile(double mu, double u)
+/* Poisson CDFs of the 256 input levels whose mean is below 15 (k < PP_SHOT_KMAX covers
+ * all but 1e-12 of the mass), so each value is a short table walk. */
+#define PP_SHOT_KMAX 64
+
+static double large_mean_quantile(double mu, double u)
 {
-    if (mu <= 0)
-        return 0;
-    if (mu < 15) {
-        double p = exp(-mu), cdf = p;
-        int k = 0;
-        while (u > cdf && k < 200) {
-            k++;
-            p *= mu / k;
-            cdf += p;
-        }
-        return k;
-    }
     double z = normal_quantile(u);
     double k = floor(mu + z * sqrt(mu) + (z * z - 1) / 6 + 0.5);
     return k < 0 ? 0 : k;
@@ -55,19 +47,39 @@ static double poisson_quantile(double mu, double u)
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
 {
-    (void)err;
     size_t n = (size_t)in->width * in->height * in->channels;
     uint64_t key = pp_rng_key(ctx->seed, PP_STREAM_NOISE);
     double lambda = ctx->p[0];
-    /* exp(-mu) for the 256 possible inputs */
-    double mus[256];
-    for (int v = 0; v < 256; v++)
-        mus[v] = lambda * v / 255.0;
+    double *cdf = malloc(sizeof(double) * 256 * PP_SHOT_KMAX); /* (256, KMAX) */
+    if (!cdf)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for shot noise tables");
+    for (int v = 0; v < 256; v++) {
+        double mu = lambda * v / 255.0, p = exp(-mu), c = p;
+        if (mu >= 15)
+            continue;
+        for (int k = 0; k < PP_SHOT_KMAX; k++) {
+            cdf[v * PP_SHOT_KMAX + k] = c;
+            p *= mu / (k + 1);
+            c += p;
+        }
+        cdf[v * PP_SHOT_KMAX + PP_SHOT_KMAX - 1] = 2.0; /* the walk always stops */
+    }
     for (size_t i = 0; i < n; i++) {
         double u = ((double)(pp_rng_u64(key, i) >> 11) + 0.5) * 0x1.0p-53;
-        double k = poisson_quantile(mus[in->pixels[i]], u);
+        int v = in->pixels[i];
+        double mu = lambda * v / 255.0, k;
+        if (mu >= 15) {
+            k = large_mean_quantile(mu, u);
+        } else {
+            const double *c = cdf + v * PP_SHOT_KMAX;
+            int j = 0;
+            while (u > c[j])
+                j++;
+            k = j;
+        }
         out->pixels[i] = pp_unit_to_u8((float)(k / lambda));
     }
+    free(cdf);
     return PP_OK;
 }
 

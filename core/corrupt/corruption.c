@@ -139,7 +139,10 @@ pp_status pp_corruption_apply(const pp_corruption *c, const pp_corruption_reques
         } else if (d->flags & PP_PARAM_RANDOM) {
             /* drawn from the seed alone, so the severity slider keeps the same draw */
             double u = pp_rng_uniform(pp_rng_key(req->seed, 0x7a4d0000u + (unsigned)i), 0);
-            p[i] = d->min + u * (d->max - d->min);
+            if (d->flags & PP_PARAM_INTEGER) /* each integer equally likely (randint) */
+                p[i] = fmin(d->min + floor(u * (d->max - d->min + 1)), d->max);
+            else
+                p[i] = d->min + u * (d->max - d->min);
         }
         if (d->flags & PP_PARAM_PIXELS)
             p[i] *= scale;

@@ -1,11 +1,20 @@
 #include "conv2d.h"
 
 #include <cblas.h>
+#include <omp.h>
 #include <string.h>
 
-/* Columns per GEMM chunk are chosen so the column buffer stays around 16 MB:
- * big enough for BLAS efficiency, small enough not to thrash memory. */
-#define COLUMN_BUDGET_FLOATS ((size_t)4 << 20)
+#include "../threads.h"
+
+/* Threading: the engine's threads split each convolution themselves (columns,
+ * or output channels when there are few columns) and call a single-threaded
+ * sgemm each; one thread system, no OpenBLAS/OpenMP spin-wait contention, and
+ * each thread's im2col chunk is still in its cache when its GEMM reads it. */
+
+/* Columns per chunk: the column buffer of a chunk stays around 2 MB. */
+#define COLUMN_BUDGET_FLOATS ((size_t)512 << 10)
+/* Below this many columns per thread, split output channels instead. */
+#define MIN_COLUMNS_PER_THREAD 96
 
 int pp_conv_out_size(int in, int k, int stride, int pad)
 {
@@ -26,6 +35,11 @@ static size_t chunk_columns(const pp_conv_shape *s, size_t p_total)
     return cols < p_total ? cols : p_total;
 }
 
+static bool splits_columns(const pp_conv_shape *s, size_t p_total, int threads)
+{
+    return p_total >= (size_t)MIN_COLUMNS_PER_THREAD * threads || s->cout < 2 * threads;
+}
+
 size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
 {
     if (is_pointwise(s))
@@ -33,19 +47,23 @@ size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
     int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     size_t p_total = (size_t)n * ho * wo;
-    return (size_t)s->cin * s->kh * s->kw * chunk_columns(s, p_total);
+    size_t rows = (size_t)s->cin * s->kh * s->kw;
+    int threads = pp_threads_get();
+    /* Column split: a chunk per thread; channel split: the whole (small) matrix. */
+    if (splits_columns(s, p_total, threads))
+        return rows * chunk_columns(s, (p_total + threads - 1) / threads) * (size_t)threads;
+    return rows * p_total;
 }
 
-/* Columns [p0, p1) of the im2col matrix: row (c, i, j), column (n, ho, wo). */
+/* Rows [r0, r1) and columns [p0, p1) of the im2col matrix: row (c, i, j),
+ * column (n, ho, wo); stored with row stride p1 - p0. */
 static void im2col_chunk(float *col, const float *in, const pp_conv_shape *s, int n, int h, int w,
-                         int ho_count, int wo_count, size_t p0, size_t p1)
+                         int ho_count, int wo_count, size_t p0, size_t p1, int r0, int r1)
 {
     const size_t plane = (size_t)h * w;
     const size_t out_plane = (size_t)ho_count * wo_count;
-    const int rows = s->cin * s->kh * s->kw;
     const size_t width = p1 - p0;
-#pragma omp parallel for schedule(static)
-    for (int r = 0; r < rows; r++) {
+    for (int r = r0; r < r1; r++) {
         int c = r / (s->kh * s->kw);
         int i = (r / s->kw) % s->kh;
         int j = r % s->kw;
@@ -79,13 +97,12 @@ static void im2col_chunk(float *col, const float *in, const pp_conv_shape *s, in
     }
 }
 
-void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_t p1,
-                       const pp_epilogue *ep)
+/* Rows [k0, k1) of the epilogue, on the calling thread. */
+static void epilogue_rows(float *out, int k0, int k1, size_t p_total, size_t p0, size_t p1, const pp_epilogue *ep)
 {
     if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu))
         return;
-#pragma omp parallel for schedule(static)
-    for (int k = 0; k < k_count; k++) {
+    for (int k = k0; k < k1; k++) {
         float a = ep->scale ? ep->scale[k] : 1.0f;
         float b = ep->shift ? ep->shift[k] : 0.0f;
         float *y = out + (size_t)k * p_total;
@@ -111,6 +128,18 @@ void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_
     }
 }
 
+void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_t p1,
+                       const pp_epilogue *ep)
+{
+    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu))
+        return;
+#pragma omp parallel
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        epilogue_rows(out, (int)((long)k_count * t / nt), (int)((long)k_count * (t + 1) / nt), p_total, p0, p1, ep);
+    }
+}
+
 void pp_conv2d_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s,
                        int n, int h, int w, const pp_epilogue *ep, float *workspace)
 {
@@ -118,19 +147,52 @@ void pp_conv2d_forward(float *out, const float *in, const float *weight, const p
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t p_total = (size_t)n * ho * wo;
     const int depth = s->cin * s->kh * s->kw;
-    if (is_pointwise(s)) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->cout, (int)p_total, depth, 1.0f,
-                    weight, depth, in, (int)p_total, 0.0f, out, (int)p_total);
-        pp_epilogue_apply(out, s->cout, p_total, 0, p_total, ep);
+    const bool pointwise = is_pointwise(s);
+    const int threads = pp_threads_get();
+    if (splits_columns(s, p_total, threads)) {
+        const size_t chunk = chunk_columns(s, (p_total + threads - 1) / threads);
+#pragma omp parallel num_threads(threads)
+        {
+            int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            size_t begin = p_total * t / nt, end = p_total * (t + 1) / nt;
+            float *col = pointwise ? NULL : workspace + (size_t)t * depth * chunk;
+            for (size_t p0 = begin; p0 < end; p0 += chunk) {
+                size_t p1 = p0 + chunk < end ? p0 + chunk : end;
+                const float *b = in + p0;
+                int ldb = (int)p_total;
+                if (!pointwise) {
+                    im2col_chunk(col, in, s, n, h, w, ho, wo, p0, p1, 0, depth);
+                    b = col;
+                    ldb = (int)(p1 - p0);
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->cout, (int)(p1 - p0), depth, 1.0f,
+                            weight, depth, b, ldb, 0.0f, out + p0, (int)p_total);
+                epilogue_rows(out, 0, s->cout, p_total, p0, p1, ep);
+            }
+        }
         return;
     }
-    const size_t chunk = chunk_columns(s, p_total);
-    for (size_t p0 = 0; p0 < p_total; p0 += chunk) {
-        size_t p1 = p0 + chunk < p_total ? p0 + chunk : p_total;
-        im2col_chunk(workspace, in, s, n, h, w, ho, wo, p0, p1);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->cout, (int)(p1 - p0), depth, 1.0f,
-                    weight, depth, workspace, (int)(p1 - p0), 0.0f, out + p0, (int)p_total);
-        pp_epilogue_apply(out, s->cout, p_total, p0, p1, ep);
+    /* Few columns (late layers at batch 1): build the whole column matrix
+     * together, then each thread computes a band of output channels. */
+    const float *b = in;
+    if (!pointwise) {
+#pragma omp parallel num_threads(threads)
+        {
+            int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            im2col_chunk(workspace, in, s, n, h, w, ho, wo, 0, p_total, depth * t / nt, depth * (t + 1) / nt);
+        }
+        b = workspace;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        int k0 = s->cout * t / nt, k1 = s->cout * (t + 1) / nt;
+        if (k1 > k0) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k1 - k0, (int)p_total, depth, 1.0f,
+                        weight + (size_t)k0 * depth, depth, b, (int)p_total, 0.0f, out + (size_t)k0 * p_total,
+                        (int)p_total);
+            epilogue_rows(out, k0, k1, p_total, 0, p_total, ep);
+        }
     }
 }
 

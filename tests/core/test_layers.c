@@ -7,6 +7,7 @@
 #include "ops/conv2d.h"
 #include "ops/linear.h"
 #include "ops/pool.h"
+#include "ops/winograd.h"
 #include "pushpull.h"
 #include "tensor.h"
 
@@ -78,6 +79,47 @@ static void test_conv2d_chunked(void)
     double e = pp_test_compare("chunked conv", a, b, out_n, 1e-5, 1);
     CHECK(e <= 1e-5, "chunked fast conv differs from reference: %.3g", e);
     free(x), free(wt), free(a), free(b), free(res), free(ws);
+}
+
+/* Winograd F(4x4,3x3) against the direct reference: sizes that are and are not
+ * multiples of the tile, padding 0 and 1, several images, fused epilogue. */
+static void winograd_case(int cin, int cout, int pad, int n, int h, int w)
+{
+    pp_conv_shape s = {.cin = cin, .cout = cout, .kh = 3, .kw = 3, .stride = 1, .pad = pad};
+    int ho = pp_conv_out_size(h, 3, 1, pad), wo = pp_conv_out_size(w, 3, 1, pad);
+    size_t in_n = (size_t)cin * n * h * w, out_n = (size_t)cout * n * ho * wo, w_n = (size_t)cout * cin * 9;
+    float *x = malloc(in_n * 4), *wt = malloc(w_n * 4), *a = malloc(out_n * 4), *b = malloc(out_n * 4);
+    float *res = malloc(out_n * 4), *u = malloc(pp_winograd_weight_floats(&s) * 4);
+    float *ws = malloc(pp_winograd_workspace_floats(&s, n, h, w) * 4);
+    uint32_t r = 12345u + (uint32_t)(cin * 31 + h);
+    for (size_t i = 0; i < in_n; i++)
+        r = r * 1664525u + 1013904223u, x[i] = (float)(r >> 8) / (float)(1 << 24) * 2 - 1;
+    for (size_t i = 0; i < w_n; i++)
+        r = r * 1664525u + 1013904223u, wt[i] = ((float)(r >> 8) / (float)(1 << 24) - 0.5f) * 0.3f;
+    for (size_t i = 0; i < out_n; i++)
+        res[i] = (float)(i % 5) * 0.25f - 0.5f;
+    float *scale = malloc(cout * 4), *shift = malloc(cout * 4);
+    for (int k = 0; k < cout; k++)
+        scale[k] = 0.5f + 0.01f * k, shift[k] = 0.1f - 0.003f * k;
+    pp_epilogue ep = {.scale = scale, .shift = shift, .residual = res, .relu = true};
+    pp_winograd_transform_weights(u, wt, &s);
+    pp_winograd_forward(a, x, u, &s, n, h, w, &ep, ws);
+    pp_conv2d_forward_ref(b, x, wt, &s, n, h, w, &ep);
+    char what[96];
+    snprintf(what, sizeof what, "winograd %dx%d c%d k%d pad %d n %d", h, w, cin, cout, pad, n);
+    double e = pp_test_compare(what, a, b, out_n, 2e-5, 1);
+    CHECK(e <= 2e-5, "%s: max relative error %.3g", what, e);
+    free(x), free(wt), free(a), free(b), free(res), free(u), free(ws), free(scale), free(shift);
+}
+
+static void test_winograd(void)
+{
+    winograd_case(3, 4, 1, 1, 8, 8);
+    winograd_case(16, 8, 1, 3, 13, 11);
+    winograd_case(8, 16, 0, 2, 9, 14);
+    winograd_case(64, 64, 1, 2, 32, 32);
+    winograd_case(5, 7, 1, 1, 1, 1);
+    winograd_case(32, 24, 1, 40, 7, 5); /* many tiles: several chunks per thread */
 }
 
 static void test_batchnorm_relu(void)
@@ -186,6 +228,7 @@ int main(void)
 {
     RUN_TEST(test_conv2d);
     RUN_TEST(test_conv2d_chunked);
+    RUN_TEST(test_winograd);
     RUN_TEST(test_batchnorm_relu);
     RUN_TEST(test_pools);
     RUN_TEST(test_linear);

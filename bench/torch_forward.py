@@ -1,0 +1,34 @@
+#!/usr/bin/python3
+"""The same PushPull-ResNet18 forward cases in PyTorch (Debian's python3-torch),
+printed in forward_bench's format. Usage: torch_forward.py THREADS REPEATS [--baseline]"""
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from make_fixtures import BasicBlock, ResNet  # noqa: E402
+
+threads, repeats = int(sys.argv[1]), int(sys.argv[2])
+baseline = "--baseline" in sys.argv
+torch.set_num_threads(threads)
+tag = "plain" if baseline else "pushpull"
+
+
+def run(name, stem, classes, n, side, reps):
+    model = ResNet(BasicBlock, [2, 2, 2, 2], stem, 64, 3, classes, not baseline, 3, True).eval()
+    x = torch.randn(n, 3, side, side)
+    with torch.no_grad():
+        model(x)
+        best = 1e30
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            model(x)
+            best = min(best, time.perf_counter() - t0)
+    print(f"{name:<28} {best * 1e3:9.2f} ms {n / best:9.1f} img/s", flush=True)
+
+
+run(f"{tag}_224_b1", "imagenet", 1000, 1, 224, repeats * 4)
+run(f"{tag}_224_b16", "imagenet", 1000, 16, 224, repeats)
+run(f"{tag}_cifar32_b128", "cifar", 10, 128, 32, repeats)

@@ -1,0 +1,212 @@
+#include "winograd.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../threads.h"
+
+#define TILE 4  /* output tile side */
+#define PATCH 6 /* input tile side: TILE + 3 - 1 */
+#define POSITIONS (PATCH * PATCH)
+
+/* Per thread, the transformed inputs and products of a chunk of tiles take
+ * about this many floats (4 MB): large GEMMs, still cache-friendly. */
+#define CHUNK_BUDGET_FLOATS ((size_t)1 << 20)
+
+bool pp_winograd_supports(const pp_conv_shape *s)
+{
+    return s->kh == 3 && s->kw == 3 && s->stride == 1;
+}
+
+static size_t tile_count(const pp_conv_shape *s, int n, int h, int w, int *tiles_y, int *tiles_x)
+{
+    int ho = pp_conv_out_size(h, 3, 1, s->pad), wo = pp_conv_out_size(w, 3, 1, s->pad);
+    *tiles_y = (ho + TILE - 1) / TILE;
+    *tiles_x = (wo + TILE - 1) / TILE;
+    return (size_t)n * *tiles_y * *tiles_x;
+}
+
+static size_t chunk_tiles(const pp_conv_shape *s, size_t tiles)
+{
+    size_t per_tile = (size_t)POSITIONS * (s->cin + s->cout);
+    size_t chunk = CHUNK_BUDGET_FLOATS / per_tile;
+    if (chunk < 16)
+        chunk = 16;
+    return chunk < tiles ? chunk : tiles;
+}
+
+bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w)
+{
+    int ty, tx;
+    if (!pp_winograd_supports(s))
+        return false;
+    /* Few tiles make 36 thin GEMMs that lose to one im2col GEMM. */
+    return tile_count(s, n, h, w, &ty, &tx) >= (size_t)32 * pp_threads_get();
+}
+
+size_t pp_winograd_weight_floats(const pp_conv_shape *s)
+{
+    return (size_t)POSITIONS * s->cout * s->cin;
+}
+
+void pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s)
+{
+    const size_t kc = (size_t)s->cout * s->cin;
+    for (size_t i = 0; i < kc; i++) {
+        const float *g = weight + i * 9;
+        double t[PATCH][3]; /* G g */
+        for (int col = 0; col < 3; col++) {
+            double g0 = g[0 * 3 + col], g1 = g[1 * 3 + col], g2 = g[2 * 3 + col];
+            t[0][col] = g0 / 4;
+            t[1][col] = -(g0 + g1 + g2) / 6;
+            t[2][col] = -(g0 - g1 + g2) / 6;
+            t[3][col] = g0 / 24 + g1 / 12 + g2 / 6;
+            t[4][col] = g0 / 24 - g1 / 12 + g2 / 6;
+            t[5][col] = g2;
+        }
+        for (int row = 0; row < PATCH; row++) { /* (G g) G^T */
+            double g0 = t[row][0], g1 = t[row][1], g2 = t[row][2];
+            double r[PATCH] = {g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6,
+                               g0 / 24 - g1 / 12 + g2 / 6, g2};
+            for (int col = 0; col < PATCH; col++)
+                u[(size_t)(row * PATCH + col) * kc + i] = (float)r[col];
+        }
+    }
+}
+
+size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
+{
+    int ty, tx;
+    size_t tiles = tile_count(s, n, h, w, &ty, &tx);
+    size_t chunk = chunk_tiles(s, (tiles + pp_threads_get() - 1) / pp_threads_get());
+    return chunk * POSITIONS * (size_t)(s->cin + s->cout) * pp_threads_get();
+}
+
+/* B^T d for a 6-vector read with stride `sd`, written with stride `so`. */
+static inline void input_1d(float *o, size_t so, const float *d, size_t sd)
+{
+    float d0 = d[0], d1 = d[sd], d2 = d[2 * sd], d3 = d[3 * sd], d4 = d[4 * sd], d5 = d[5 * sd];
+    o[0] = 4 * d0 - 5 * d2 + d4;
+    o[so] = -4 * d1 - 4 * d2 + d3 + d4;
+    o[2 * so] = 4 * d1 - 4 * d2 - d3 + d4;
+    o[3 * so] = -2 * d1 - d2 + 2 * d3 + d4;
+    o[4 * so] = 2 * d1 - d2 - 2 * d3 + d4;
+    o[5 * so] = 4 * d1 - 5 * d3 + d5;
+}
+
+/* A^T m for a 6-vector: 4 outputs. */
+static inline void output_1d(float *o, size_t so, const float *m, size_t sm)
+{
+    float m0 = m[0], m1 = m[sm], m2 = m[2 * sm], m3 = m[3 * sm], m4 = m[4 * sm], m5 = m[5 * sm];
+    o[0] = m0 + m1 + m2 + m3 + m4;
+    o[so] = m1 - m2 + 2 * (m3 - m4);
+    o[2 * so] = m1 + m2 + 4 * (m3 + m4);
+    o[3 * so] = m1 - m2 + 8 * (m3 - m4) + m5;
+}
+
+typedef struct {
+    const pp_conv_shape *s;
+    int n, h, w, ho, wo, tiles_y, tiles_x;
+} geometry;
+
+/* v: (36, C, chunk) for tiles [t0, t0 + count). */
+static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk)
+{
+    const int c_count = g->s->cin, pad = g->s->pad;
+    const size_t plane = (size_t)g->h * g->w, per_image = (size_t)g->tiles_y * g->tiles_x;
+    const size_t pos_stride = (size_t)c_count * chunk;
+    for (size_t i = 0; i < count; i++) {
+        size_t t = t0 + i;
+        int img = (int)(t / per_image);
+        int ty = (int)(t % per_image) / g->tiles_x, tx = (int)(t % per_image) % g->tiles_x;
+        int y0 = ty * TILE - pad, x0 = tx * TILE - pad;
+        bool inside = y0 >= 0 && x0 >= 0 && y0 + PATCH <= g->h && x0 + PATCH <= g->w;
+        for (int c = 0; c < c_count; c++) {
+            const float *src = in + ((size_t)c * g->n + img) * plane;
+            float d[PATCH * PATCH], tmp[PATCH * PATCH];
+            const float *patch;
+            size_t row_stride;
+            if (inside) {
+                patch = src + (size_t)y0 * g->w + x0;
+                row_stride = (size_t)g->w;
+            } else {
+                for (int y = 0; y < PATCH; y++)
+                    for (int x = 0; x < PATCH; x++) {
+                        int iy = y0 + y, ix = x0 + x;
+                        d[y * PATCH + x] = (iy >= 0 && iy < g->h && ix >= 0 && ix < g->w) ? src[(size_t)iy * g->w + ix] : 0;
+                    }
+                patch = d;
+                row_stride = PATCH;
+            }
+            for (int x = 0; x < PATCH; x++) /* columns: tmp = B^T d */
+                input_1d(tmp + x, PATCH, patch + x, row_stride);
+            float *dst = v + (size_t)c * chunk + i;
+            for (int y = 0; y < PATCH; y++) /* rows: (B^T d) B */
+                input_1d(dst + (size_t)y * PATCH * pos_stride, pos_stride, tmp + y * PATCH, 1);
+        }
+    }
+}
+
+/* m: (36, K, chunk) -> out tiles, with the epilogue fused. */
+static void transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size_t count, size_t chunk,
+                              const pp_epilogue *ep)
+{
+    const int k_count = g->s->cout;
+    const size_t out_plane = (size_t)g->ho * g->wo, per_image = (size_t)g->tiles_y * g->tiles_x;
+    const size_t pos_stride = (size_t)k_count * chunk, p_total = (size_t)g->n * out_plane;
+    for (int k = 0; k < k_count; k++) {
+        const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
+        const bool relu = ep && ep->relu;
+        for (size_t i = 0; i < count; i++) {
+            size_t t = t0 + i;
+            int img = (int)(t / per_image);
+            int ty = (int)(t % per_image) / g->tiles_x, tx = (int)(t % per_image) % g->tiles_x;
+            const float *src = m + (size_t)k * chunk + i;
+            float tmp[TILE * PATCH], y[TILE * TILE];
+            for (int col = 0; col < PATCH; col++) /* A^T m */
+                output_1d(tmp + col, PATCH, src + (size_t)col * pos_stride, PATCH * pos_stride);
+            for (int row = 0; row < TILE; row++) /* (A^T m) A */
+                output_1d(y + row * TILE, 1, tmp + row * PATCH, 1);
+            size_t base = (size_t)k * p_total + (size_t)img * out_plane;
+            int oy0 = ty * TILE, ox0 = tx * TILE;
+            for (int r = 0; r < TILE && oy0 + r < g->ho; r++)
+                for (int c = 0; c < TILE && ox0 + c < g->wo; c++) {
+                    size_t idx = base + (size_t)(oy0 + r) * g->wo + ox0 + c;
+                    float val = y[r * TILE + c] * a + b;
+                    if (ep && ep->residual)
+                        val += ep->residual[idx];
+                    out[idx] = relu && val < 0 ? 0.0f : val;
+                }
+        }
+    }
+}
+
+void pp_winograd_forward(float *out, const float *in, const float *u, const pp_conv_shape *s, int n, int h,
+                         int w, const pp_epilogue *ep, float *workspace)
+{
+    geometry g = {.s = s, .n = n, .h = h, .w = w};
+    g.ho = pp_conv_out_size(h, 3, 1, s->pad);
+    g.wo = pp_conv_out_size(w, 3, 1, s->pad);
+    size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);
+    const int threads = pp_threads_get();
+    const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
+    const size_t kc = (size_t)s->cout * s->cin;
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *v = workspace + (size_t)t * chunk * POSITIONS * (s->cin + s->cout);
+        float *m = v + chunk * POSITIONS * s->cin;
+        size_t begin = tiles * t / nt, end = tiles * (t + 1) / nt;
+        for (size_t t0 = begin; t0 < end; t0 += chunk) {
+            size_t count = end - t0 < chunk ? end - t0 : chunk;
+            transform_inputs(v, in, &g, t0, count, chunk);
+            for (int pos = 0; pos < POSITIONS; pos++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->cout, (int)count, s->cin, 1.0f,
+                            u + pos * kc, s->cin, v + (size_t)pos * s->cin * chunk, (int)chunk, 0.0f,
+                            m + (size_t)pos * s->cout * chunk, (int)chunk);
+            transform_outputs(out, m, &g, t0, count, chunk, ep);
+        }
+    }
+}

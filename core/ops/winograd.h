@@ -1,0 +1,28 @@
+/* 3x3 stride-1 convolution by Winograd's minimal filtering F(4x4, 3x3)
+ * (Lavin & Gray 2016): each 6x6 input tile and 3x3 kernel are transformed,
+ * multiplied element-wise (36 GEMMs over channels), and transformed back to a
+ * 4x4 output tile: 36 multiplies instead of 144 per tile and channel pair.
+ * Layout as conv2d.h: activations (C, N, H, W). */
+#ifndef PP_WINOGRAD_H
+#define PP_WINOGRAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conv2d.h"
+
+/* 3x3 kernels, stride 1 (any padding). */
+bool pp_winograd_supports(const pp_conv_shape *s);
+/* Worth it for this problem (enough tiles to keep the GEMMs efficient)? */
+bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w);
+
+size_t pp_winograd_weight_floats(const pp_conv_shape *s);
+/* u: (36, K, C) from weight (K, C, 3, 3). */
+void pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s);
+
+size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w);
+/* out: (K, N, Ho, Wo); in: (C, N, H, W); u from pp_winograd_transform_weights. */
+void pp_winograd_forward(float *out, const float *in, const float *u, const pp_conv_shape *s, int n, int h,
+                         int w, const pp_epilogue *ep, float *workspace);
+
+#endif
