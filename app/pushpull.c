@@ -7,6 +7,7 @@
 
 extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict;
 extern const pp_cli_command pp_cmd_corrupt, pp_cmd_make_c;
+extern const pp_cli_command pp_cmd_convert;
 
 
 static const pp_cli_command *const commands[] = {
@@ -15,6 +16,7 @@ static const pp_cli_command *const commands[] = {
     &pp_cmd_predict,
     &pp_cmd_corrupt,
     &pp_cmd_make_c,
+    &pp_cmd_convert,
 };
 
 static void print_main_help(FILE *out)

@@ -216,11 +216,12 @@ def state_dict(entries):
 
 
 def torch_zip(path, pkl, storages=None, version=b"3\n"):
+    entries = [("archive/data.pkl", pkl)]
+    entries += [("archive/data/" + k, v) for k, v in (storages or {}).items()]
+    entries += [("archive/version", version)]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", pkl)
-        for key, data in (storages or {}).items():
-            z.writestr("archive/data/" + key, data)
-        z.writestr("archive/version", version)
+        for name, data in entries:
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
 
 
 FLOATS4 = struct.pack("<4f", 1, 2, 3, 4)
@@ -298,6 +299,43 @@ def plain_pickles():
             pickle.dump(obj, f, protocol=proto)
 
 
+def network_files():
+    """A PushPull ResNet18 (narrow, so the files stay small) as a Lightning
+    checkpoint and as a plain state dict, with an input and PyTorch's logits.
+    The network restates the reference code; it is the one in
+    tests/make_fixtures.py (the engine's fixtures), imported, not copied."""
+    import importlib.util
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location("engine_fixtures",
+                                                  os.path.join(here, "..", "make_fixtures.py"))
+    ef = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ef)
+    gen = torch.Generator().manual_seed(3)
+    AttributeDict = fake_attribute_dict()
+    cases = [
+        # file, stem, width, avg, hparams (None: a plain state dict)
+        ("lightning_r18_cifar_pp5.ckpt", "cifar", 2, 5,
+         AttributeDict(avg_kernel_size=5, trainable_pull_inhibition=True, num_classes=10,
+                       dataset_name="cifar10", use_grayscale=False, use_push_pull=True)),
+        ("plain_r18_imagenet_pp3.pth", "imagenet", 2, 3, None),
+    ]
+    for fname, stem, width, avg, hp in cases:
+        model = ef.ResNet(ef.BasicBlock, [2, 2, 2, 2], stem, width, 3, 10, True, avg, True, 1.0, True)
+        ef.randomize(model, gen)
+        model.eval()
+        side = 16 if stem == "cifar" else 40
+        x = torch.randn(2, 3, side, side, generator=gen)
+        with torch.no_grad():
+            logits = model(x)
+        sd = model.state_dict()
+        obj = lightning(sd, hp) if hp is not None else sd
+        torch.save(obj, os.path.join(OUT, fname))
+        d = os.path.join(OUT, "expected", fname)
+        os.makedirs(d, exist_ok=True)
+        np.save(os.path.join(d, "x.npy"), x.numpy())
+        np.save(os.path.join(d, "logits.npy"), logits.numpy())
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -305,6 +343,7 @@ def main():
     good_files()
     hostile_files()
     plain_pickles()
+    network_files()
     print("wrote", OUT)
 
 

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""Rebuilds the seed corpus under fuzz/corpus/ from the committed checkpoint
+fixtures (tests/fixtures/ckpt, made by tests/ckpt/make_fixtures.py) plus two
+hand-written safetensors files. Run: /usr/bin/python3 fuzz/make_corpus.py"""
+import json
+import os
+import shutil
+import struct
+import zipfile
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+FIX = os.path.join(ROOT, "tests", "fixtures", "ckpt")
+OUT = os.path.join(ROOT, "fuzz", "corpus")
+
+
+def target(name):
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def safetensors(path, tensors, meta=None):
+    hdr, data = {}, b""
+    if meta:
+        hdr["__metadata__"] = meta
+    for name, (dt, arr) in tensors.items():
+        b = arr.tobytes()
+        hdr[name] = {"dtype": dt, "shape": list(arr.shape), "data_offsets": [len(data), len(data) + len(b)]}
+        data += b
+    h = json.dumps(hdr).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + data)
+
+
+def main():
+    pk = target("fuzz_pickle")
+    for f in ["plain_p2.pkl", "plain_p4.pkl", "plain_p5.pkl"]:
+        shutil.copy(os.path.join(FIX, f), pk)
+    for f in ["lightning_namespace.ckpt", "dtypes.pth", "noncontiguous.pt", "hostile_reduce_unknown.pt"]:
+        with zipfile.ZipFile(os.path.join(FIX, f)) as z:
+            data = z.read([n for n in z.namelist() if n.endswith("/data.pkl")][0])
+        with open(os.path.join(pk, os.path.splitext(f)[0].replace("hostile_", "") + ".pkl"), "wb") as o:
+            o.write(data)
+    zp = target("fuzz_torch_zip")
+    for f in ["dtypes.pth", "noncontiguous.pt", "lightning_attrdict.ckpt", "hostile_offset_past_end.pt"]:
+        shutil.copy(os.path.join(FIX, f), zp)
+    npy = target("fuzz_npy")
+    for f in ["dtypes.pth/f16.npy", "dtypes.pth/scalar.npy", "noncontiguous.pt/slice.npy"]:
+        shutil.copy(os.path.join(FIX, "expected", f), npy)
+    st = target("fuzz_safetensors")
+    safetensors(os.path.join(st, "small.safetensors"),
+                {"conv1.weight": ("F32", np.arange(12, dtype=np.float32).reshape(2, 2, 3)),
+                 "n": ("I64", np.array(5, dtype=np.int64)),
+                 "h": ("F16", np.ones(3, dtype=np.float16))},
+                {"avg_kernel_size": "3", "arch": "resnet18"})
+    safetensors(os.path.join(st, "empty_meta.safetensors"), {"b": ("BF16", np.zeros(2, dtype=np.uint16))})
+
+
+if __name__ == "__main__":
+    main()

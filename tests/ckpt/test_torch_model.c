@@ -1,0 +1,108 @@
+/* Whole PushPull ResNets from PyTorch checkpoints: a Lightning .ckpt (weights
+ * under "model.", settings in an AttributeDict) and a plain .pth state dict,
+ * opened with pp_model_open, must give PyTorch's logits within 1e-4 of the
+ * largest logit; converting to safetensors (what `pushpull convert` does) must
+ * keep them bit for bit. If this fails, a user's checkpoint predicts wrong. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt/npy.h"
+#include "forward.h"
+#include "model_file.h"
+#include "test_util.h"
+
+static char path_buf[1024];
+
+static const char *fixture(const char *name)
+{
+    const char *dir = getenv("PP_FIXTURES");
+    snprintf(path_buf, sizeof path_buf, "%s/ckpt/%s", dir ? dir : "tests/fixtures", name);
+    return path_buf;
+}
+
+static pp_status load_expected(const char *file, const char *what, pp_npy *a, pp_error *err)
+{
+    char name[256];
+    snprintf(name, sizeof name, "expected/%s/%s.npy", file, what);
+    return pp_npy_load(fixture(name), a, err);
+}
+
+static void forward(const pp_model *m, const pp_npy *x, pp_tensor *logits, pp_error *err)
+{
+    pp_tensor input = {.ndim = x->ndim, .data = x->data};
+    memcpy(input.shape, x->shape, sizeof input.shape);
+    pp_forward_ctx *ctx = pp_forward_ctx_new();
+    CHECK_OK(pp_model_forward(m, ctx, &input, logits, NULL, err), err);
+    pp_forward_ctx_free(ctx);
+}
+
+static void check_file(const char *file, int avg_hint, int want_avg)
+{
+    pp_model m;
+    pp_error err = {0};
+    char notes[512];
+    pp_arch_hints hints = {.avg_kernel = avg_hint};
+    pp_status s = pp_model_open(&m, fixture(file), &hints, notes, sizeof notes, &err);
+    CHECK(s == PP_OK, "%s: %s", file, err.msg);
+    if (s != PP_OK)
+        return;
+    CHECK(notes[0] == '\0', "%s: unexpected assumptions: %s", file, notes);
+    CHECK(m.arch.push_pull && m.arch.alpha_trainable && m.arch.avg_kernel == want_avg,
+          "%s: push-pull settings read wrong (avg %d)", file, m.arch.avg_kernel);
+    pp_npy x, want;
+    CHECK_OK(load_expected(file, "x", &x, &err), &err);
+    CHECK_OK(load_expected(file, "logits", &want, &err), &err);
+    pp_tensor logits = {0};
+    forward(&m, &x, &logits, &err);
+    CHECK(pp_tensor_numel(&logits) == pp_npy_numel(&want), "%s: logits shape", file);
+    if (pp_tensor_numel(&logits) == pp_npy_numel(&want)) {
+        double e = pp_test_compare(file, logits.data, want.data, (size_t)pp_npy_numel(&want), 1e-4, 1);
+        CHECK(e <= 1e-4, "%s: logits differ from PyTorch by %.3g of the largest", file, e);
+    }
+
+    /* Convert to safetensors and back: the same logits exactly. */
+    char out[256];
+    snprintf(out, sizeof out, "%s/pp_convert_test_%d.safetensors",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    CHECK_OK(pp_model_save(&m, out, &err), &err);
+    pp_model m2;
+    pp_arch_hints none = {.avg_kernel = -1};
+    s = pp_model_open(&m2, out, &none, notes, sizeof notes, &err);
+    CHECK(s == PP_OK, "%s converted: %s", file, err.msg);
+    if (s == PP_OK) {
+        CHECK(notes[0] == '\0', "%s converted: settings lost: %s", file, notes);
+        CHECK(m2.arch.avg_kernel == want_avg, "%s converted: avg kernel %d", file, m2.arch.avg_kernel);
+        pp_tensor again = {0};
+        forward(&m2, &x, &again, &err);
+        CHECK(pp_tensor_numel(&again) == pp_tensor_numel(&logits) &&
+                  memcmp(again.data, logits.data, sizeof(float) * (size_t)pp_tensor_numel(&logits)) == 0,
+              "%s: converted model gives different logits", file);
+        pp_tensor_free(&again);
+        pp_model_free(&m2);
+    }
+    unlink(out);
+    pp_tensor_free(&logits);
+    pp_npy_free(&x);
+    pp_npy_free(&want);
+    pp_model_free(&m);
+}
+
+static void test_lightning_resnet18_matches_pytorch(void)
+{
+    check_file("lightning_r18_cifar_pp5.ckpt", -1, 5);
+}
+
+static void test_plain_resnet18_matches_pytorch(void)
+{
+    /* A plain state dict does not record avg_kernel_size: the hint gives it. */
+    check_file("plain_r18_imagenet_pp3.pth", 3, 3);
+}
+
+int main(void)
+{
+    RUN_TEST(test_lightning_resnet18_matches_pytorch);
+    RUN_TEST(test_plain_resnet18_matches_pytorch);
+    return TEST_EXIT();
+}
