@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "threads.h"
 
-extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict;
+extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict, pp_cmd_eval, pp_cmd_compare;
 extern const pp_cli_command pp_cmd_corrupt, pp_cmd_make_c;
 extern const pp_cli_command pp_cmd_convert;
 
@@ -14,6 +14,8 @@ static const pp_cli_command *const commands[] = {
     &pp_cmd_info,
     &pp_cmd_forward,
     &pp_cmd_predict,
+    &pp_cmd_eval,
+    &pp_cmd_compare,
     &pp_cmd_corrupt,
     &pp_cmd_make_c,
     &pp_cmd_convert,

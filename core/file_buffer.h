@@ -18,4 +18,14 @@ typedef struct {
 pp_status pp_file_buffer_read(pp_file_buffer *fb, const char *path, pp_error *err);
 void pp_file_buffer_free(pp_file_buffer *fb);
 
+/* A read-only memory map of a whole file: pages are read on demand, so a
+ * parser touching part of a big file reads only that part. */
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+} pp_file_map;
+
+pp_status pp_file_map_open(pp_file_map *map, const char *path, pp_error *err);
+void pp_file_map_close(pp_file_map *map);
+
 #endif

@@ -44,6 +44,10 @@ def main():
             data = z.read([n for n in z.namelist() if n.endswith("/data.pkl")][0])
         with open(os.path.join(pk, os.path.splitext(f)[0].replace("hostile_", "") + ".pkl"), "wb") as o:
             o.write(data)
+    # The same pickles drive the whole loader through fuzz_torch_pickle.
+    tp = target("fuzz_torch_pickle")
+    for f in os.listdir(pk):
+        shutil.copy(os.path.join(pk, f), tp)
     zp = target("fuzz_torch_zip")
     for f in ["dtypes.pth", "noncontiguous.pt", "lightning_attrdict.ckpt", "hostile_offset_past_end.pt"]:
         shutil.copy(os.path.join(FIX, f), zp)

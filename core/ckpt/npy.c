@@ -128,7 +128,10 @@ static uint64_t load_uint(const uint8_t *p, int size, bool big_endian)
     return v;
 }
 
-pp_status pp_npy_parse(const uint8_t *buf, size_t len, const char *name, pp_npy *arr, pp_error *err)
+/* Parses the file and converts rows [row0, row0 + rows) of the first axis
+ * (rows < 0: all of them). */
+static pp_status parse_rows(const uint8_t *buf, size_t len, const char *name, int64_t row0, int64_t rows,
+                            int64_t *total_rows, pp_npy *arr, pp_error *err)
 {
     memset(arr, 0, sizeof *arr);
     if (len < 10 || memcmp(buf, "\x93NUMPY", 6) != 0)
@@ -165,6 +168,17 @@ pp_status pp_npy_parse(const uint8_t *buf, size_t len, const char *name, pp_npy 
                        need, len - data_off);
     }
 
+    if (total_rows)
+        *total_rows = h.ndim ? h.shape[0] : 1;
+    if (rows >= 0) {
+        if (h.ndim < 1 || row0 < 0 || row0 > h.shape[0] || rows > h.shape[0] - row0)
+            return pp_fail(err, PP_ERR_SHAPE, "%s: rows %lld..%lld are outside the array's first axis (%lld)", name,
+                           (long long)row0, (long long)(row0 + rows), h.ndim ? (long long)h.shape[0] : 0LL);
+        int64_t per_row = h.shape[0] ? numel / h.shape[0] : 0;
+        data_off += (size_t)(row0 * per_row) * (size_t)h.item_size;
+        h.shape[0] = rows;
+        numel = rows * per_row;
+    }
     arr->dtype = h.kind == 'f' ? PP_NPY_F32 : (h.kind == 'u' || h.kind == 'b') ? PP_NPY_U8 : PP_NPY_I64;
     arr->ndim = h.ndim;
     memcpy(arr->shape, h.shape, sizeof h.shape);
@@ -206,15 +220,35 @@ pp_status pp_npy_parse(const uint8_t *buf, size_t len, const char *name, pp_npy 
     return PP_OK;
 }
 
-pp_status pp_npy_load(const char *path, pp_npy *arr, pp_error *err)
+pp_status pp_npy_parse(const uint8_t *buf, size_t len, const char *name, pp_npy *arr, pp_error *err)
 {
-    pp_file_buffer fb;
-    pp_status st = pp_file_buffer_read(&fb, path, err);
+    return parse_rows(buf, len, name, 0, -1, NULL, arr, err);
+}
+
+static pp_status load_rows(const char *path, int64_t row0, int64_t rows, int64_t *total_rows, pp_npy *arr,
+                           pp_error *err)
+{
+    memset(arr, 0, sizeof *arr);
+    pp_file_map map;
+    pp_status st = pp_file_map_open(&map, path, err);
     if (st != PP_OK)
         return st;
-    st = pp_npy_parse(fb.data, fb.size, path, arr, err);
-    pp_file_buffer_free(&fb);
+    st = parse_rows(map.data, map.size, path, row0, rows, total_rows, arr, err);
+    pp_file_map_close(&map);
     return st;
+}
+
+pp_status pp_npy_load(const char *path, pp_npy *arr, pp_error *err)
+{
+    return load_rows(path, 0, -1, NULL, arr, err);
+}
+
+pp_status pp_npy_load_rows(const char *path, int64_t row0, int64_t rows, int64_t *total_rows, pp_npy *arr,
+                           pp_error *err)
+{
+    if (rows < 0)
+        return pp_fail(err, PP_ERR_ARG, "%s: negative row count", path);
+    return load_rows(path, row0, rows, total_rows, arr, err);
 }
 
 /* ---- writing ---- */

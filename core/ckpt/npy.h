@@ -24,6 +24,11 @@ size_t pp_npy_dtype_size(pp_npy_dtype d);
 int64_t pp_npy_numel(const pp_npy *a);
 
 pp_status pp_npy_load(const char *path, pp_npy *arr, pp_error *err);
+/* Only rows [row0, row0 + rows) of the first axis (one severity of a CIFAR-10-C
+ * file), without reading the rest; *total_rows (if non-NULL) gets the file's
+ * full first dimension. rows = 0 reads just the header. */
+pp_status pp_npy_load_rows(const char *path, int64_t row0, int64_t rows, int64_t *total_rows, pp_npy *arr,
+                           pp_error *err);
 /* Parses a whole file held in memory; `name` is used in messages. */
 pp_status pp_npy_parse(const uint8_t *buf, size_t len, const char *name, pp_npy *arr, pp_error *err);
 void pp_npy_free(pp_npy *arr);

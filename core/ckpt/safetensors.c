@@ -1,15 +1,12 @@
 #include "safetensors.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../atomic_file.h"
+#include "../file_buffer.h"
 #include "float_convert.h"
 #include "raw_dtype.h"
 
@@ -148,26 +145,13 @@ pp_status pp_safetensors_parse(const uint8_t *buf, size_t len, const char *name,
 pp_status pp_safetensors_load(const char *path, pp_state_dict *sd, pp_error *err)
 {
     pp_sd_init(sd);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pp_fail(err, PP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return pp_fail(err, PP_ERR_IO, "%s: not a regular file", path);
-    }
-    size_t len = (size_t)sb.st_size;
-    if (len == 0) {
-        close(fd);
-        return pp_fail(err, PP_ERR_FORMAT, "%s: empty file", path);
-    }
-    /* Map rather than read: tensors are converted straight out of the page cache. */
-    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED)
-        return pp_fail(err, PP_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
-    pp_status st = pp_safetensors_parse(map, len, path, sd, err);
-    munmap(map, len);
+    /* Mapped, not read: tensors are converted straight out of the page cache. */
+    pp_file_map map;
+    pp_status st = pp_file_map_open(&map, path, err);
+    if (st != PP_OK)
+        return st;
+    st = pp_safetensors_parse(map.data, map.size, path, sd, err);
+    pp_file_map_close(&map);
     return st;
 }
 

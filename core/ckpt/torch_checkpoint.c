@@ -204,6 +204,7 @@ static pp_status load_tensors(loader *L, const pp_pv *dict, pp_state_dict *sd, u
     key_ref *refs = malloc((n ? n : 1) * sizeof *refs);
     cached_storage *cache = calloc(n ? n : 1, sizeof *cache);
     size_t ncache = 0;
+    uint64_t cached_bytes = 0;
     if (!refs || !cache) {
         free(refs);
         free(cache);
@@ -229,6 +230,15 @@ static pp_status load_tensors(loader *L, const pp_pv *dict, pp_state_dict *sd, u
             if (strcmp(cache[c].key, probe.key) == 0)
                 data = cache[c].data;
         bool cached = data != NULL;
+        /* A deflated storage can claim far more than the file; the bytes
+         * read and kept stay within the same budget as the tensors. */
+        if (!data && (bytes > budget || (shared && bytes > budget - cached_bytes))) {
+            s = pp_fail(err, PP_ERR_FORMAT,
+                        "%s: storage '%s' for '%s' (%zu bytes) exceeds the %llu MiB read budget",
+                        L->name, st->u.storage.key, name, bytes,
+                        (unsigned long long)(budget >> 20));
+            break;
+        }
         if (!data) {
             char rel[96];
             snprintf(rel, sizeof rel, "data/%s", st->u.storage.key);
@@ -247,6 +257,7 @@ static pp_status load_tensors(loader *L, const pp_pv *dict, pp_state_dict *sd, u
                 cache[ncache].key = st->u.storage.key;
                 cache[ncache].data = data;
                 ncache++;
+                cached_bytes += bytes;
                 cached = true;
             }
         }

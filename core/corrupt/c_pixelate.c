@@ -72,40 +72,81 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         goto done;
     }
     /* Horizontal pass (skipped by Pillow when the width does not change). */
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < sw; x++)
-            for (int ch = 0; ch < c; ch++) {
-                if (sw == w) {
-                    tmp[((size_t)y * sw + x) * c + ch] = in->pixels[((size_t)y * w + x) * c + ch];
-                    continue;
-                }
-                int ss = 1 << (PIL_PRECISION_BITS - 1);
-                const int *k = kx + x * ksx;
-                for (int i = 0; i < xn[x]; i++)
-                    ss += in->pixels[((size_t)y * w + xmin[x] + i) * c + ch] * k[i];
-                tmp[((size_t)y * sw + x) * c + ch] = clip8(ss >> PIL_PRECISION_BITS);
-            }
-    for (int y = 0; y < sh; y++)
-        for (int x = 0; x < sw; x++)
-            for (int ch = 0; ch < c; ch++) {
-                if (sh == h) {
-                    small[((size_t)y * sw + x) * c + ch] = tmp[((size_t)y * sw + x) * c + ch];
-                    continue;
-                }
-                int ss = 1 << (PIL_PRECISION_BITS - 1);
-                const int *k = ky + y * ksy;
-                for (int i = 0; i < yn[y]; i++)
-                    ss += tmp[((size_t)(ymin[y] + i) * sw + x) * c + ch] * k[i];
-                small[((size_t)y * sw + x) * c + ch] = clip8(ss >> PIL_PRECISION_BITS);
-            }
-    /* NEAREST up: source index floor((i + 0.5) * small / big), as Pillow's affine path. */
     for (int y = 0; y < h; y++) {
-        int sy = (int)((y + 0.5) * sh / h);
-        for (int x = 0; x < w; x++) {
-            int sx = (int)((x + 0.5) * sw / w);
-            memcpy(out->pixels + ((size_t)y * w + x) * c, small + ((size_t)sy * sw + sx) * c, c);
+        const uint8_t *src = in->pixels + (size_t)y * w * c; /* (w, c) */
+        uint8_t *dst = tmp + (size_t)y * sw * c;             /* (sw, c) */
+        if (sw == w) {
+            memcpy(dst, src, (size_t)w * c);
+            continue;
+        }
+        for (int x = 0; x < sw; x++) {
+            const int *k = kx + x * ksx;
+            const uint8_t *p = src + (size_t)xmin[x] * c;
+            for (int ch = 0; ch < c; ch++) {
+                int ss = 1 << (PIL_PRECISION_BITS - 1);
+                for (int i = 0; i < xn[x]; i++)
+                    ss += p[i * c + ch] * k[i];
+                dst[x * c + ch] = clip8(ss >> PIL_PRECISION_BITS);
+            }
         }
     }
+    /* Vertical pass: rows of (sw * c) values at once. */
+    size_t row = (size_t)sw * c;
+    int *acc = malloc(sizeof(int) * row);
+    if (!acc) {
+        st = pp_fail(err, PP_ERR_NOMEM, "out of memory pixelating a %dx%d image", w, h);
+        goto done;
+    }
+    for (int y = 0; y < sh; y++) {
+        uint8_t *dst = small + (size_t)y * row;
+        if (sh == h) {
+            memcpy(dst, tmp + (size_t)y * row, row);
+            continue;
+        }
+        const int *k = ky + y * ksy;
+        for (size_t j = 0; j < row; j++)
+            acc[j] = 1 << (PIL_PRECISION_BITS - 1);
+        for (int i = 0; i < yn[y]; i++) {
+            const uint8_t *src = tmp + (size_t)(ymin[y] + i) * row;
+            int kv = k[i];
+            for (size_t j = 0; j < row; j++)
+                acc[j] += src[j] * kv;
+        }
+        for (size_t j = 0; j < row; j++)
+            dst[j] = clip8(acc[j] >> PIL_PRECISION_BITS);
+    }
+    free(acc);
+    /* NEAREST up: source index floor((i + 0.5) * small / big), as Pillow's affine path;
+     * equal output rows are copied whole. */
+    int *sx = malloc(sizeof(int) * w);
+    if (!sx) {
+        st = pp_fail(err, PP_ERR_NOMEM, "out of memory pixelating a %dx%d image", w, h);
+        goto done;
+    }
+    for (int x = 0; x < w; x++)
+        sx[x] = (int)((x + 0.5) * sw / w) * c;
+    int prev_sy = -1;
+    for (int y = 0; y < h; y++) {
+        int sy = (int)((y + 0.5) * sh / h);
+        uint8_t *dst = out->pixels + (size_t)y * w * c;
+        if (sy == prev_sy) {
+            memcpy(dst, dst - (size_t)w * c, (size_t)w * c);
+            continue;
+        }
+        prev_sy = sy;
+        const uint8_t *src = small + (size_t)sy * row;
+        if (c == 3) {
+            for (int x = 0; x < w; x++) {
+                dst[3 * x] = src[sx[x]];
+                dst[3 * x + 1] = src[sx[x] + 1];
+                dst[3 * x + 2] = src[sx[x] + 2];
+            }
+        } else {
+            for (int x = 0; x < w; x++)
+                dst[x] = src[sx[x]];
+        }
+    }
+    free(sx);
 done:
     free(xmin), free(xn), free(ymin), free(yn), free(kx), free(ky), free(tmp), free(small);
     return st;

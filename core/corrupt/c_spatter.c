@@ -1,35 +1,35 @@
 /* spatter (extra): water drops or mud from a thresholded, blurred Gaussian field.
- * Mud follows the reference exactly. Water approximates its OpenCV chain: the Canny
- * edges are the boundary of the thresholded liquid, and the L2 distance transform is a
- * 3-4 chamfer distance (within ~8 %). */
+ * Mud follows the reference. Water follows its OpenCV chain (Canny 50/150, 5x5 chamfer
+ * distance transform, equalised, embossed). */
 #include "corrupt_impl.h"
 
-/* Two-pass chamfer distance (in pixels) to the nearest edge pixel. */
+/* cv2.distanceTransform(DIST_L2, 5): the 5x5 chamfer distance (weights 1, 1.4,
+ * 2.1969) to the nearest edge pixel, two passes, outside the image counts as far. */
 static void chamfer(const uint8_t *edge, float *d, int h, int w)
 {
-    const float a = 1.f, b = 1.41421356f, big = 1e9f;
+    static const int off[4][2] = {{0, -1}, {-1, -1}, {-1, 0}, {-1, 1}}; /* (dy, dx), forward */
+    static const int knight[4][2] = {{-2, -1}, {-2, 1}, {-1, -2}, {-1, 2}};
+    const float a = 1.f, b = 1.4f, c = 2.1969f, big = 1e9f;
     for (size_t i = 0; i < (size_t)h * w; i++)
         d[i] = edge[i] ? 0.f : big;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float *p = d + (size_t)y * w + x;
-            if (x > 0) *p = fminf(*p, p[-1] + a);
-            if (y > 0) {
-                *p = fminf(*p, p[-w] + a);
-                if (x > 0) *p = fminf(*p, p[-w - 1] + b);
-                if (x < w - 1) *p = fminf(*p, p[-w + 1] + b);
+    for (int pass = 0; pass < 2; pass++) {
+        int sgn = pass ? -1 : 1;
+        for (int yy = 0; yy < h; yy++) {
+            int y = pass ? h - 1 - yy : yy;
+            for (int xx = 0; xx < w; xx++) {
+                int x = pass ? w - 1 - xx : xx;
+                float *p = d + (size_t)y * w + x;
+                for (int k = 0; k < 4; k++) {
+                    int ny = y + sgn * off[k][0], nx = x + sgn * off[k][1];
+                    if (ny >= 0 && ny < h && nx >= 0 && nx < w)
+                        *p = fminf(*p, d[(size_t)ny * w + nx] + ((k & 1) ? b : a));
+                    ny = y + sgn * knight[k][0], nx = x + sgn * knight[k][1];
+                    if (ny >= 0 && ny < h && nx >= 0 && nx < w)
+                        *p = fminf(*p, d[(size_t)ny * w + nx] + c);
+                }
             }
         }
-    for (int y = h - 1; y >= 0; y--)
-        for (int x = w - 1; x >= 0; x--) {
-            float *p = d + (size_t)y * w + x;
-            if (x < w - 1) *p = fminf(*p, p[1] + a);
-            if (y < h - 1) {
-                *p = fminf(*p, p[w] + a);
-                if (x < w - 1) *p = fminf(*p, p[w + 1] + b);
-                if (x > 0) *p = fminf(*p, p[w - 1] + b);
-            }
-        }
+    }
 }
 
 /* cv2.blur 3x3, border reflect-101. */
@@ -46,19 +46,91 @@ static void box3(const float *s, float *d, int h, int w)
         }
 }
 
-static void water_mask(const float *liquid, float *m, float *t1, float *t2, uint8_t *u8, int h, int w)
+/* cv2.Canny(img, 50, 150) with a 3x3 Sobel (replicated border), L1 magnitude,
+ * non-maximum suppression in 4 directions and 8-connected hysteresis. edge: 1 = edge. */
+static void canny(const uint8_t *img, uint8_t *edge, int *mag, int *gx, int *gy, int h, int w,
+                  int low, int high)
 {
-    size_t hw = (size_t)h * w;
-    /* edges: liquid pixels with a dry 4-neighbour (where Canny fires on the 0 -> >=thr step) */
+#define PX(y, x) img[(size_t)pp_border_index(y, h, PP_BORDER_NEAREST) * w + pp_border_index(x, w, PP_BORDER_NEAREST)]
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int dx = (PX(y - 1, x + 1) + 2 * PX(y, x + 1) + PX(y + 1, x + 1)) -
+                     (PX(y - 1, x - 1) + 2 * PX(y, x - 1) + PX(y + 1, x - 1));
+            int dy = (PX(y + 1, x - 1) + 2 * PX(y + 1, x) + PX(y + 1, x + 1)) -
+                     (PX(y - 1, x - 1) + 2 * PX(y - 1, x) + PX(y - 1, x + 1));
+            size_t i = (size_t)y * w + x;
+            gx[i] = dx, gy[i] = dy, mag[i] = abs(dx) + abs(dy);
+        }
+#undef PX
+    /* 0 = no, 1 = candidate, 2 = edge */
+    const int TG22 = (int)(0.4142135623730950488 * (1 << 15) + 0.5);
+#define MAG(y, x) (((y) < 0 || (y) >= h || (x) < 0 || (x) >= w) ? 0 : mag[(size_t)(y) * w + (x)])
+    size_t n = (size_t)h * w, top = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
-            bool wet = liquid[i] > 0, e = false;
-            if (wet)
-                e = (x > 0 && !(liquid[i - 1] > 0)) || (x < w - 1 && !(liquid[i + 1] > 0)) ||
-                    (y > 0 && !(liquid[i - w] > 0)) || (y < h - 1 && !(liquid[i + w] > 0));
-            u8[i] = e;
+            int m = mag[i];
+            edge[i] = 0;
+            if (m <= low)
+                continue;
+            int xs = gx[i], ys = gy[i], ax = abs(xs), ay = abs(ys) << 15;
+            int tg22x = ax * TG22;
+            bool keep;
+            if (ay < tg22x) {
+                keep = m > MAG(y, x - 1) && m >= MAG(y, x + 1);
+            } else {
+                int tg67x = tg22x + (ax << 16);
+                if (ay > tg67x) {
+                    keep = m > MAG(y - 1, x) && m >= MAG(y + 1, x);
+                } else {
+                    int sgn = (xs ^ ys) < 0 ? -1 : 1;
+                    keep = m > MAG(y - 1, x - sgn) && m > MAG(y + 1, x + sgn);
+                }
+            }
+            if (keep)
+                edge[i] = m > high ? 2 : 1;
         }
+#undef MAG
+    /* hysteresis: grow strong edges into 8-connected candidates (gx reused as a stack) */
+    int *st = gx;
+    for (size_t i = 0; i < n; i++)
+        if (edge[i] == 2)
+            st[top++] = (int)i;
+    while (top) {
+        int i = st[--top], y = i / w, x = i % w;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                int yy = y + dy, xx = x + dx;
+                if (yy < 0 || yy >= h || xx < 0 || xx >= w)
+                    continue;
+                size_t j = (size_t)yy * w + xx;
+                if (edge[j] == 1) {
+                    edge[j] = 2;
+                    st[top++] = (int)j;
+                }
+            }
+    }
+    for (size_t i = 0; i < n; i++)
+        edge[i] = edge[i] == 2;
+}
+
+static void water_mask(const float *liquid, float *m, float *t1, float *t2, uint8_t *u8, int h, int w)
+{
+    size_t hw = (size_t)h * w;
+    /* cv2.Canny on the 8-bit liquid (values above 1 saturate rather than wrap) */
+    uint8_t *l8 = malloc(hw);
+    int *ibuf = malloc(sizeof(int) * 3 * hw);
+    if (!l8 || !ibuf) {
+        free(l8), free(ibuf);
+        memset(m, 0, sizeof(float) * hw);
+        return;
+    }
+    for (size_t i = 0; i < hw; i++) {
+        float v = liquid[i] * 255.f;
+        l8[i] = (uint8_t)(v >= 255.f ? 255.f : v);
+    }
+    canny(l8, u8, ibuf, ibuf + hw, ibuf + 2 * hw, h, w, 50, 150);
+    free(l8), free(ibuf);
     chamfer(u8, t1, h, w);
     for (size_t i = 0; i < hw; i++)
         t1[i] = fminf(t1[i], 20.f);

@@ -23,7 +23,7 @@ expect_error() {
 
 # --help everywhere
 "$PUSHPULL" --help | grep -q "info" || fail "main --help"
-for cmd in info forward predict; do
+for cmd in info forward predict eval compare; do
     "$PUSHPULL" "$cmd" --help | grep -q "usage: pushpull $cmd" || fail "$cmd --help"
 done
 
@@ -49,6 +49,29 @@ gray=$FIX/core/r18_cifar_gray_pp5.safetensors
 [ "$(grep -c '%' "$T/pred.txt")" = 6 ] || fail "predict prints 3 classes per image: $(cat "$T/pred.txt")"
 "$PUSHPULL" predict "$FIX/core/r18_imagenet_base.safetensors" "$FIX/images/photo_300x200.jpg" --json >"$T/pred.json" || fail "predict --json"
 grep -q '"probability"' "$T/pred.json" || fail "predict --json has probabilities"
+
+# eval + compare: JSON as documented, metrics consistent with the errors
+if [ -r /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
+    base=$FIX/core/r18_cifar_gray_base.safetensors
+    for m in base pp; do
+        model=$base; [ $m = pp ] && model=$gray
+        "$PUSHPULL" eval "$model" --data fashion-mnist --limit 16 --corruptions gaussian_noise,fog \
+            --json "$T/$m.json" --csv "$T/$m.csv" >/dev/null || fail "eval $m"
+    done
+    grep -q '"format": "pushpull-eval/1"' "$T/pp.json" || fail "eval JSON format tag"
+    [ "$(wc -l <"$T/pp.csv")" = 12 ] || fail "eval CSV has header + clean + 10 rows"
+    "$PUSHPULL" compare "$T/base.json" "$T/pp.json" --json >"$T/cmp.json" || fail "compare --json"
+    for key in clean_error mCE relative_mCE R_net CE groups; do
+        grep -q "\"$key\"" "$T/cmp.json" || fail "compare --json lacks $key"
+    done
+    "$PUSHPULL" compare "$T/base.json" "$T/base.json" --json | grep -q '"R_net": 0' || fail "a model against itself has R_net 0"
+    "$PUSHPULL" compare "$T/base.json" "$T/pp.json" --format markdown | grep -q '^| model' || fail "compare markdown"
+    expect_error "classes mismatch" "has 7 classes but" -- "$PUSHPULL" eval "$FIX/core/r18_imagenet_pp5_fixed.safetensors" --data fashion-mnist --limit 4 --json "$T/out.json"
+    expect_error "unknown corruption" "unknown corruption 'fogg'" -- "$PUSHPULL" eval "$gray" --data fashion-mnist --corruptions fogg --json "$T/out.json"
+fi
+expect_error "missing data set" "no such data set" -- "$PUSHPULL" eval "$gray" --data "$T/nothing" --json "$T/out.json"
+printf '{"format": "pushpull-eval/1", "clean_error": 2}' >"$T/badeval.json"
+expect_error "bad eval json" "badeval.json: \"clean_error\"" -- "$PUSHPULL" compare "$T/badeval.json" "$T/badeval.json"
 
 # bad input: one clear line, non-zero exit, no output file
 printf 'garbage' >"$T/garbage.safetensors"

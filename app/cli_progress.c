@@ -1,0 +1,55 @@
+#include "cli_progress.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupted = 0;
+static int drawn = 0;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static bool cancel_requested(void *ctx)
+{
+    (void)ctx;
+    return interrupted != 0;
+}
+
+static void draw(const pp_job_progress *p, void *ctx)
+{
+    (void)ctx;
+    if (!isatty(STDERR_FILENO))
+        return;
+    int width = 30, filled = (int)(p->fraction * width + 0.5);
+    fprintf(stderr, "\r[");
+    for (int i = 0; i < width; i++)
+        fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %5.1f%%  %-24s", 100 * p->fraction, p->phase ? p->phase : "");
+    if (!isnan(p->loss))
+        fprintf(stderr, " loss %.4f", p->loss);
+    if (!isnan(p->accuracy))
+        fprintf(stderr, " acc %.3f", p->accuracy);
+    fprintf(stderr, "\033[K");
+    fflush(stderr);
+    drawn = 1;
+}
+
+pp_job pp_cli_progress_job(void)
+{
+    struct sigaction sa = {.sa_handler = on_sigint};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    return (pp_job){.progress = draw, .cancel = cancel_requested, .ctx = NULL};
+}
+
+void pp_cli_progress_done(void)
+{
+    if (drawn)
+        fputc('\n', stderr);
+    drawn = 0;
+}

@@ -1,0 +1,157 @@
+/* pushpull eval MODEL --data D: clean and corrupted error of a model. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_model.h"
+#include "cli_progress.h"
+#include "eval/evaluate.h"
+
+static int run(int argc, char **argv);
+
+const pp_cli_command pp_cmd_eval = {
+    .name = "eval",
+    .summary = "evaluate a model: clean error and error per corruption and severity",
+    .usage =
+        "usage: pushpull eval MODEL --data D [options]\n\n"
+        "Measures top-1 (and top-5) error on clean data and under each corruption at\n"
+        "each severity. Corrupted images come from the corruption engine (seeded, at the\n"
+        "model's input size, as ImageNet-C/CIFAR-10-C were made) or from --corrupted DIR.\n\n"
+        "  --data D             fashion-mnist[:test|:train], a CIFAR-10 binary folder,\n"
+        "                       images.npy (+ labels.npy beside it) or a class-folder tree\n"
+        "  --corruptions LIST   comma-separated names, 'benchmark' (the 15, default),\n"
+        "                       'all' (with the extras) or 'none' (clean only)\n"
+        "  --severities LIST    e.g. 1,3,5 (default 1-5)\n"
+        "  --corrupted DIR      pre-corrupted data: DIR/<corruption>.npy (CIFAR-10-C) or\n"
+        "                       DIR/<corruption>/<severity>/<class>/ (ImageNet-C)\n"
+        "  --limit N            first N samples only\n"
+        "  --batch B            images per forward pass (default 64)\n"
+        "  --seed S             corruption seed (default 0; sample i uses S + i)\n"
+        "  --preset P           corruption parameters: auto (by size), imagenet, cifar\n"
+        "  --json FILE          write the pushpull-eval/1 JSON that `compare` reads\n"
+        "  --csv FILE           write corruption,severity,top1_error rows\n"
+        "  --avg-kernel K       pull pooling size when the model file does not record it\n",
+    .run = run,
+};
+
+static int parse_list(char *text, char **items, int max)
+{
+    int n = 0;
+    for (char *tok = strtok(text, ","); tok && n < max; tok = strtok(NULL, ","))
+        items[n++] = tok;
+    return n;
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"data", required_argument, NULL, 'd'},        {"corruptions", required_argument, NULL, 'c'},
+        {"severities", required_argument, NULL, 's'}, {"corrupted", required_argument, NULL, 'C'},
+        {"limit", required_argument, NULL, 'l'},      {"batch", required_argument, NULL, 'b'},
+        {"seed", required_argument, NULL, 'S'},       {"preset", required_argument, NULL, 'p'},
+        {"json", required_argument, NULL, 'j'},       {"csv", required_argument, NULL, 'v'},
+        {"avg-kernel", required_argument, NULL, 'a'}, {0}};
+    const char *data = NULL, *json_path = NULL, *csv_path = NULL;
+    char *corruption_arg = NULL, *severity_arg = NULL;
+    pp_eval_options opt = {0};
+    int avg = -1, o;
+    long v;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (o) {
+        case 'd': data = optarg; break;
+        case 'c': corruption_arg = optarg; break;
+        case 's': severity_arg = optarg; break;
+        case 'C': opt.corrupted_dir = optarg; break;
+        case 'j': json_path = optarg; break;
+        case 'v': csv_path = optarg; break;
+        case 'l':
+            if (!pp_cli_parse_int(optarg, 1, 1L << 40, &v))
+                return pp_cli_usage_error(&pp_cmd_eval, "--limit needs a positive number");
+            opt.limit = v;
+            break;
+        case 'b':
+            if (!pp_cli_parse_int(optarg, 1, 4096, &v))
+                return pp_cli_usage_error(&pp_cmd_eval, "--batch needs a number from 1 to 4096");
+            opt.batch = (int)v;
+            break;
+        case 'S':
+            if (!pp_cli_parse_int(optarg, 0, 1L << 62, &v))
+                return pp_cli_usage_error(&pp_cmd_eval, "--seed needs a non-negative number");
+            opt.seed = (uint64_t)v;
+            break;
+        case 'p':
+            if (!pp_corruption_preset_parse(optarg, &opt.preset))
+                return pp_cli_usage_error(&pp_cmd_eval, "--preset is auto, imagenet or cifar");
+            break;
+        case 'a':
+            if (!pp_cli_parse_avg_kernel(optarg, &avg))
+                return pp_cli_usage_error(&pp_cmd_eval, "--avg-kernel must be 0, 3 or 5");
+            break;
+        default: return pp_cli_usage_error(&pp_cmd_eval, "bad option");
+        }
+    }
+    if (optind != argc - 1 || !data)
+        return pp_cli_usage_error(&pp_cmd_eval, "expected MODEL and --data D");
+    char *names[PP_EVAL_MAX_CORRUPTIONS];
+    const char *all[PP_EVAL_MAX_CORRUPTIONS];
+    if (corruption_arg && strcmp(corruption_arg, "none") == 0) {
+        opt.clean_only = true;
+    } else if (corruption_arg && strcmp(corruption_arg, "all") == 0) {
+        for (size_t i = 0; i < pp_corruption_count() && i < PP_EVAL_MAX_CORRUPTIONS; i++)
+            all[opt.n_corruptions++] = pp_corruption_at(i)->name;
+        opt.corruptions = all;
+    } else if (corruption_arg && strcmp(corruption_arg, "benchmark") != 0) {
+        opt.n_corruptions = parse_list(corruption_arg, names, PP_EVAL_MAX_CORRUPTIONS);
+        opt.corruptions = (const char *const *)names;
+        for (int i = 0; i < opt.n_corruptions; i++)
+            if (!pp_corruption_find(names[i]))
+                return pp_cli_failf("unknown corruption '%s' (see `pushpull corrupt --list`)", names[i]);
+    }
+    if (severity_arg) {
+        char *items[8];
+        int n = parse_list(severity_arg, items, 8);
+        for (int i = 0; i < n; i++) {
+            if (!pp_cli_parse_int(items[i], 1, 5, &v))
+                return pp_cli_usage_error(&pp_cmd_eval, "severities are integers from 1 to 5");
+            opt.severities[v - 1] = true;
+        }
+    }
+
+    pp_model m;
+    int rc = pp_cli_open_model(argv[optind], avg, &m);
+    if (rc)
+        return rc;
+    pp_error err = {0};
+    pp_dataset ds;
+    if (pp_dataset_open(&ds, data, false, &err) != PP_OK) {
+        pp_model_free(&m);
+        return pp_cli_fail(&err);
+    }
+    pp_job job = pp_cli_progress_job();
+    pp_eval_result r;
+    pp_status st = pp_evaluate(&m, argv[optind], &ds, &opt, &job, &r, &err);
+    pp_cli_progress_done();
+    if (st == PP_OK && json_path)
+        st = pp_eval_result_save_json(&r, json_path, &err);
+    if (st == PP_OK && csv_path)
+        st = pp_eval_result_save_csv(&r, csv_path, &err);
+    if (st != PP_OK) {
+        rc = pp_cli_fail(&err);
+    } else {
+        printf("model:        %s\ndata:         %s (%lld samples)\n", r.model, r.dataset, (long long)r.samples);
+        printf("clean error:  top-1 %.4f  top-5 %.4f\n", r.clean_error, r.clean_top5_error);
+        for (int i = 0; i < r.n_corruptions; i++) {
+            printf("%-18s", r.corruptions[i].name);
+            for (int s = 0; s < 5; s++)
+                if (r.corruptions[i].has[s])
+                    printf("  s%d %.4f", s + 1, r.corruptions[i].error[s]);
+            printf("\n");
+        }
+        printf("time:         %.1f s\n", r.seconds);
+    }
+    pp_dataset_free(&ds);
+    pp_model_free(&m);
+    return rc;
+}

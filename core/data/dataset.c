@@ -1,0 +1,394 @@
+#include "dataset.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "../ckpt/npy.h"
+#include "../file_buffer.h"
+#include "../tensor.h"
+#include "idx.h"
+
+#define CIFAR_RECORD (1 + 3 * 32 * 32)
+
+static const char *const cifar10_names[10] = {"airplane", "automobile", "bird", "cat", "deer",
+                                              "dog", "frog", "horse", "ship", "truck"};
+static const char *const fashion_names[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                              "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+
+void pp_dataset_free(pp_dataset *ds)
+{
+    if (!ds)
+        return;
+    free(ds->pixels);
+    if (ds->paths)
+        for (int64_t i = 0; i < ds->count; i++)
+            free(ds->paths[i]);
+    free(ds->paths);
+    free(ds->labels);
+    if (ds->class_names)
+        for (int i = 0; i < ds->num_classes; i++)
+            free(ds->class_names[i]);
+    free(ds->class_names);
+    memset(ds, 0, sizeof *ds);
+}
+
+static pp_status set_class_names(pp_dataset *ds, const char *const *names, pp_error *err)
+{
+    ds->class_names = calloc((size_t)ds->num_classes, sizeof *ds->class_names);
+    if (!ds->class_names)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < ds->num_classes; i++)
+        if (!(ds->class_names[i] = strdup(names[i])))
+            return pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    return PP_OK;
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static bool is_file(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static pp_status open_fashion_mnist(pp_dataset *ds, bool train, pp_error *err)
+{
+    const char *dir = getenv("PP_FASHION_MNIST_DIR") ? getenv("PP_FASHION_MNIST_DIR") : PP_FASHION_MNIST_DIR;
+    char images[512], labels[512];
+    snprintf(images, sizeof images, "%s/%s-images-idx3-ubyte.gz", dir, train ? "train" : "t10k");
+    snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", dir, train ? "train" : "t10k");
+    if (!is_file(images))
+        return pp_fail(err, PP_ERR_IO, "%s: not found (install Debian's dataset-fashion-mnist package)", images);
+    pp_idx_images im;
+    pp_idx_labels lab;
+    pp_status st = pp_idx_load_pair(images, labels, 10, &im, &lab, err);
+    if (st != PP_OK)
+        return st;
+    snprintf(ds->name, sizeof ds->name, "fashion-mnist:%s", train ? "train" : "test");
+    ds->count = im.count;
+    ds->num_classes = 10;
+    ds->height = im.height;
+    ds->width = im.width;
+    ds->channels = 1;
+    ds->pixels = im.pixels;
+    ds->labels = lab.labels;
+    return set_class_names(ds, fashion_names, err);
+}
+
+/* CIFAR-10 binary: records of 1 label byte + 3072 bytes (R plane, G, B). */
+static pp_status append_cifar_batch(pp_dataset *ds, const char *path, pp_error *err)
+{
+    pp_file_map map;
+    pp_status st = pp_file_map_open(&map, path, err);
+    if (st != PP_OK)
+        return st;
+    if (map.size % CIFAR_RECORD != 0) {
+        pp_file_map_close(&map);
+        return pp_fail(err, PP_ERR_FORMAT, "%s: size %zu is not a whole number of 3073-byte CIFAR records", path,
+                       map.size);
+    }
+    int64_t n = (int64_t)(map.size / CIFAR_RECORD), old = ds->count;
+    uint8_t *pixels = realloc(ds->pixels, (size_t)(old + n) * 3072);
+    int64_t *labels = pixels ? realloc(ds->labels, (size_t)(old + n) * sizeof *labels) : NULL;
+    if (pixels)
+        ds->pixels = pixels;
+    if (labels)
+        ds->labels = labels;
+    if (!pixels || !labels) {
+        pp_file_map_close(&map);
+        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", path);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const uint8_t *rec = map.data + (size_t)i * CIFAR_RECORD;
+        if (rec[0] >= 10) {
+            int label = rec[0]; /* read before the map goes away */
+            pp_file_map_close(&map);
+            return pp_fail(err, PP_ERR_FORMAT, "%s: record %lld has label %d (CIFAR-10 has 10 classes)", path,
+                           (long long)i, label);
+        }
+        ds->labels[old + i] = rec[0];
+        uint8_t *dst = ds->pixels + (size_t)(old + i) * 3072;
+        for (int p = 0; p < 1024; p++)
+            for (int c = 0; c < 3; c++)
+                dst[p * 3 + c] = rec[1 + c * 1024 + p];
+    }
+    ds->count += n;
+    pp_file_map_close(&map);
+    return PP_OK;
+}
+
+static pp_status open_cifar10(pp_dataset *ds, const char *dir, bool train, pp_error *err)
+{
+    char path[1024];
+    ds->height = ds->width = 32;
+    ds->channels = 3;
+    ds->num_classes = 10;
+    snprintf(ds->name, sizeof ds->name, "cifar10:%s", train ? "train" : "test");
+    for (int b = train ? 1 : 0; b <= (train ? 5 : 0); b++) {
+        if (train)
+            snprintf(path, sizeof path, "%s/data_batch_%d.bin", dir, b);
+        else
+            snprintf(path, sizeof path, "%s/test_batch.bin", dir);
+        pp_status st = append_cifar_batch(ds, path, err);
+        if (st != PP_OK)
+            return st;
+    }
+    return set_class_names(ds, cifar10_names, err);
+}
+
+/* images.npy uint8 (N,H,W[,C]) + labels int (N or a multiple of N). */
+static pp_status from_npy_arrays(pp_dataset *ds, pp_npy *images, pp_npy *labels, int64_t label_offset,
+                                 const char *images_path, const char *labels_path, pp_error *err)
+{
+    if (images->dtype != PP_NPY_U8 || (images->ndim != 3 && images->ndim != 4))
+        return pp_fail(err, PP_ERR_FORMAT, "%s: expected uint8 images (N, H, W) or (N, H, W, C)", images_path);
+    int channels = images->ndim == 4 ? (int)images->shape[3] : 1;
+    if (channels != 1 && channels != 3)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: %d channels (1 or 3 supported)", images_path, channels);
+    if (labels->ndim != 1 || labels->dtype == PP_NPY_F32)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: expected a 1-D integer label array", labels_path);
+    int64_t n = images->shape[0];
+    if (labels->shape[0] < label_offset + n)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: %lld labels for %lld images", labels_path,
+                       (long long)labels->shape[0], (long long)(label_offset + n));
+    ds->labels = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    if (!ds->labels)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    int64_t max_label = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t v = labels->dtype == PP_NPY_U8 ? ((uint8_t *)labels->data)[label_offset + i]
+                                               : ((int64_t *)labels->data)[label_offset + i];
+        if (v < 0 || v >= 100000)
+            return pp_fail(err, PP_ERR_FORMAT, "%s: label %lld at %lld is out of range", labels_path, (long long)v,
+                           (long long)(label_offset + i));
+        ds->labels[i] = v;
+        max_label = v > max_label ? v : max_label;
+    }
+    ds->count = n;
+    ds->height = (int)images->shape[1];
+    ds->width = (int)images->shape[2];
+    ds->channels = channels;
+    ds->num_classes = (int)max_label + 1;
+    ds->pixels = images->data; /* take ownership */
+    images->data = NULL;
+    if (ds->num_classes <= 10)
+        ds->num_classes = 10; /* the small sets this layout holds have 10 classes */
+    return PP_OK;
+}
+
+static void labels_path_beside(char *out, size_t len, const char *images_path)
+{
+    const char *slash = strrchr(images_path, '/');
+    int dir = slash ? (int)(slash - images_path + 1) : 0;
+    snprintf(out, len, "%.*slabels.npy", dir, images_path);
+}
+
+static pp_status open_npy(pp_dataset *ds, const char *path, pp_error *err)
+{
+    char labels_path[1024];
+    labels_path_beside(labels_path, sizeof labels_path, path);
+    pp_npy images, labels;
+    pp_status st = pp_npy_load(path, &images, err);
+    if (st != PP_OK)
+        return st;
+    if ((st = pp_npy_load(labels_path, &labels, err)) != PP_OK) {
+        pp_npy_free(&images);
+        return st;
+    }
+    st = from_npy_arrays(ds, &images, &labels, 0, path, labels_path, err);
+    snprintf(ds->name, sizeof ds->name, "%s", path);
+    pp_npy_free(&images);
+    pp_npy_free(&labels);
+    return st;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_image_extension(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+}
+
+/* Sorted entries of a directory (names only); directories or image files. */
+static char **list_dir(const char *dir, bool want_dirs, int *count)
+{
+    DIR *d = opendir(dir);
+    *count = 0;
+    if (!d)
+        return NULL;
+    char **names = NULL;
+    int cap = 0;
+    char path[2048];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+            continue; /* a path this long is not one of ours */
+        if (want_dirs ? !is_dir(path) : !(is_file(path) && has_image_extension(e->d_name)))
+            continue;
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **grown = realloc(names, sizeof *names * (size_t)cap);
+            if (!grown)
+                break;
+            names = grown;
+        }
+        names[(*count)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (names)
+        qsort(names, (size_t)*count, sizeof *names, compare_strings);
+    return names;
+}
+
+static pp_status open_folder(pp_dataset *ds, const char *dir, pp_error *err)
+{
+    int classes;
+    char **class_dirs = list_dir(dir, true, &classes);
+    if (classes == 0) {
+        free(class_dirs);
+        return pp_fail(err, PP_ERR_FORMAT, "%s: no class subfolders (expected DIR/<class>/<image>)", dir);
+    }
+    ds->num_classes = classes;
+    ds->class_names = class_dirs;
+    snprintf(ds->name, sizeof ds->name, "%s", dir);
+    int64_t cap = 0;
+    char path[2048];
+    for (int c = 0; c < classes; c++) {
+        snprintf(path, sizeof path, "%s/%s", dir, class_dirs[c]);
+        int files;
+        char **names = list_dir(path, false, &files);
+        for (int f = 0; f < files; f++) {
+            if (ds->count == cap) {
+                cap = cap ? cap * 2 : 1024;
+                char **p = realloc(ds->paths, sizeof *p * (size_t)cap);
+                int64_t *l = realloc(ds->labels, sizeof *l * (size_t)cap);
+                if (p)
+                    ds->paths = p;
+                if (l)
+                    ds->labels = l;
+                if (!p || !l) {
+                    for (int g = f; g < files; g++)
+                        free(names[g]);
+                    free(names);
+                    return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory listing images", dir);
+                }
+            }
+            size_t len = strlen(path) + strlen(names[f]) + 2;
+            ds->paths[ds->count] = malloc(len);
+            if (ds->paths[ds->count])
+                snprintf(ds->paths[ds->count], len, "%s/%s", path, names[f]);
+            ds->labels[ds->count++] = c;
+            free(names[f]);
+        }
+        free(names);
+    }
+    if (ds->count == 0)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: class folders hold no PNG or JPEG images", dir);
+    return PP_OK;
+}
+
+pp_status pp_dataset_open(pp_dataset *ds, const char *spec, bool train, pp_error *err)
+{
+    memset(ds, 0, sizeof *ds);
+    pp_status st;
+    if (strncmp(spec, "fashion-mnist", 13) == 0 && (spec[13] == '\0' || spec[13] == ':'))
+        st = open_fashion_mnist(ds, spec[13] == ':' ? strcmp(spec + 14, "train") == 0 : train, err);
+    else if (is_dir(spec)) {
+        char probe[1024];
+        snprintf(probe, sizeof probe, "%s/%s", spec, train ? "data_batch_1.bin" : "test_batch.bin");
+        st = is_file(probe) ? open_cifar10(ds, spec, train, err) : open_folder(ds, spec, err);
+    } else if (is_file(spec)) {
+        size_t len = strlen(spec);
+        st = len > 4 && strcmp(spec + len - 4, ".npy") == 0
+                 ? open_npy(ds, spec, err)
+                 : pp_fail(err, PP_ERR_FORMAT, "%s: not a data set (a .npy file, a folder, or fashion-mnist)", spec);
+    } else {
+        st = pp_fail(err, PP_ERR_IO, "%s: no such data set (a .npy file, a folder, or fashion-mnist[:train|:test])",
+                     spec);
+    }
+    if (st != PP_OK)
+        pp_dataset_free(ds);
+    return st;
+}
+
+pp_status pp_dataset_open_corrupted(pp_dataset *ds, const char *dir, const char *corruption, int severity,
+                                    pp_error *err)
+{
+    memset(ds, 0, sizeof *ds);
+    if (severity < 1 || severity > 5)
+        return pp_fail(err, PP_ERR_ARG, "severity %d (1 to 5)", severity);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.npy", dir, corruption);
+    pp_status st;
+    if (is_file(path)) {
+        /* Read the header to learn N, then just this severity's rows. */
+        pp_npy probe, images, labels;
+        int64_t total;
+        if ((st = pp_npy_load_rows(path, 0, 0, &total, &probe, err)) != PP_OK)
+            return st;
+        pp_npy_free(&probe);
+        if (total % 5 != 0)
+            return pp_fail(err, PP_ERR_FORMAT, "%s: %lld images is not 5 stacked severities", path, (long long)total);
+        int64_t n = total / 5;
+        if ((st = pp_npy_load_rows(path, (severity - 1) * n, n, NULL, &images, err)) != PP_OK)
+            return st;
+        char labels_path[1024];
+        labels_path_beside(labels_path, sizeof labels_path, path);
+        if ((st = pp_npy_load(labels_path, &labels, err)) != PP_OK) {
+            pp_npy_free(&images);
+            return st;
+        }
+        /* labels.npy holds N labels, or 5N (one per stacked image) as CIFAR-10-C does. */
+        int64_t offset = labels.ndim == 1 && labels.shape[0] == total ? (severity - 1) * n : 0;
+        st = from_npy_arrays(ds, &images, &labels, offset, path, labels_path, err);
+        pp_npy_free(&images);
+        pp_npy_free(&labels);
+    } else {
+        snprintf(path, sizeof path, "%s/%s/%d", dir, corruption, severity);
+        st = is_dir(path) ? open_folder(ds, path, err)
+                          : pp_fail(err, PP_ERR_IO, "%s: no %s.npy nor %s/%d/ for this corruption", dir, corruption,
+                                    corruption, severity);
+    }
+    if (st == PP_OK)
+        snprintf(ds->name, sizeof ds->name, "%s:%s:%d", dir, corruption, severity);
+    else
+        pp_dataset_free(ds);
+    return st;
+}
+
+void pp_dataset_limit(pp_dataset *ds, int64_t n)
+{
+    if (n <= 0 || n >= ds->count)
+        return;
+    if (ds->paths)
+        for (int64_t i = n; i < ds->count; i++)
+            free(ds->paths[i]);
+    ds->count = n;
+}
+
+pp_status pp_dataset_image(const pp_dataset *ds, int64_t i, pp_image *out, pp_error *err)
+{
+    if (i < 0 || i >= ds->count)
+        return pp_fail(err, PP_ERR_ARG, "%s: sample %lld out of range", ds->name, (long long)i);
+    if (ds->paths)
+        return pp_image_load(ds->paths[i], out, err);
+    pp_status st = pp_image_alloc(out, ds->width, ds->height, ds->channels, err);
+    if (st == PP_OK) {
+        size_t bytes = (size_t)ds->width * ds->height * ds->channels;
+        memcpy(out->pixels, ds->pixels + (size_t)i * bytes, bytes);
+    }
+    return st;
+}

@@ -1,0 +1,198 @@
+#include "evaluate.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../forward.h"
+#include "../preprocess.h"
+#include "../threads.h"
+#include "../topk.h"
+
+typedef struct {
+    const pp_model *m;
+    pp_preprocess pre;
+    pp_forward_ctx *ctx;
+    pp_tensor batch, logits;
+    int batch_size;
+    const pp_job *job;
+    int64_t done, total; /* samples over all phases, for progress */
+    double last_report;
+} eval_state;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One phase: every sample of `ds`, optionally corrupted, -> top-1 and top-5 errors. */
+static pp_status run_phase(eval_state *s, const pp_dataset *ds, const pp_corruption *c, double severity,
+                           const pp_eval_options *opt, const char *phase, double *top1, double *top5,
+                           pp_error *err)
+{
+    int64_t wrong1 = 0, wrong5 = 0, correct_so_far = 0;
+    const int classes = s->m->arch.num_classes;
+    for (int64_t start = 0; start < ds->count; start += s->batch_size) {
+        if (pp_job_cancelled(s->job))
+            return pp_fail(err, PP_ERR_CANCELLED, "evaluation cancelled");
+        int n = (int)(ds->count - start < s->batch_size ? ds->count - start : s->batch_size);
+        s->batch.shape[0] = n;
+        pp_status st = PP_OK;
+        char first_error[512] = "";
+        /* Images are independent: decode, resize, corrupt and normalise in parallel. */
+#pragma omp parallel for schedule(dynamic) num_threads(pp_threads_get())
+        for (int i = 0; i < n; i++) {
+            pp_error e = {0};
+            pp_image raw = {0}, sized = {0}, bad = {0};
+            pp_status r = pp_dataset_image(ds, start + i, &raw, &e);
+            if (r == PP_OK)
+                r = pp_preprocess_geometry(&s->pre, &raw, &sized, &e);
+            if (r == PP_OK && c) {
+                pp_corruption_request req = {.severity = severity, .preset = opt->preset,
+                                             .seed = opt->seed + (uint64_t)(start + i)};
+                r = pp_corruption_apply(c, &req, &sized, &bad, &e);
+            }
+            if (r == PP_OK)
+                pp_preprocess_normalize(&s->pre, c ? &bad : &sized, &s->batch, i);
+            if (r != PP_OK) {
+#pragma omp critical
+                if (st == PP_OK) {
+                    st = r;
+                    snprintf(first_error, sizeof first_error, "%s", e.msg);
+                }
+            }
+            pp_image_free(&raw);
+            pp_image_free(&sized);
+            pp_image_free(&bad);
+        }
+        if (st != PP_OK)
+            return pp_fail(err, st, "%s", first_error);
+        if ((st = pp_model_forward(s->m, s->ctx, &s->batch, &s->logits, NULL, err)) != PP_OK)
+            return st;
+        for (int i = 0; i < n; i++) {
+            const float *row = s->logits.data + (size_t)i * classes;
+            int64_t label = ds->labels[start + i];
+            int rank = 0; /* classes scoring above the true one */
+            for (int k = 0; k < classes; k++)
+                rank += row[k] > row[label] || (row[k] == row[label] && k < label);
+            wrong1 += rank >= 1;
+            wrong5 += rank >= 5;
+        }
+        correct_so_far = (start + n) - wrong1;
+        s->done += n;
+        double t = now();
+        if (t - s->last_report > 0.2 || s->done == s->total) {
+            s->last_report = t;
+            pp_job_progress p = {.fraction = (double)s->done / (double)s->total, .phase = phase, .loss = NAN,
+                                 .accuracy = (double)correct_so_far / (double)(start + n)};
+            pp_job_report(s->job, &p);
+        }
+    }
+    *top1 = (double)wrong1 / (double)ds->count;
+    *top5 = (double)wrong5 / (double)ds->count;
+    return PP_OK;
+}
+
+pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_dataset *clean,
+                      const pp_eval_options *opt, const pp_job *job, pp_eval_result *out, pp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    double t0 = now();
+    if (clean->num_classes > m->arch.num_classes)
+        return pp_fail(err, PP_ERR_SHAPE, "%s has %d classes but %s has %d: they do not match", model_name,
+                       m->arch.num_classes, clean->name, clean->num_classes);
+    pp_dataset limited = *clean; /* a view: limit without touching the caller's set */
+    if (opt->limit > 0 && opt->limit < limited.count)
+        limited.count = opt->limit;
+    if (limited.count == 0)
+        return pp_fail(err, PP_ERR_ARG, "%s: no samples to evaluate", clean->name);
+
+    /* Which corruptions and severities. */
+    const pp_corruption *list[PP_EVAL_MAX_CORRUPTIONS];
+    int n_list = 0;
+    if (!opt->clean_only) {
+        int n_names = opt->corruptions ? opt->n_corruptions : PP_BENCHMARK_CORRUPTIONS;
+        if (n_names > PP_EVAL_MAX_CORRUPTIONS)
+            return pp_fail(err, PP_ERR_ARG, "at most %d corruptions per evaluation", PP_EVAL_MAX_CORRUPTIONS);
+        for (int i = 0; i < n_names; i++) {
+            const char *name = opt->corruptions ? opt->corruptions[i] : pp_benchmark_corruptions[i];
+            list[n_list] = pp_corruption_find(name);
+            if (!list[n_list])
+                return pp_fail(err, PP_ERR_ARG, "unknown corruption '%s' (see `pushpull corrupt --list`)", name);
+            n_list++;
+        }
+    }
+    bool sev[5];
+    int n_sev = 0;
+    for (int s = 0; s < 5; s++)
+        n_sev += opt->severities[s];
+    for (int s = 0; s < 5; s++)
+        sev[s] = n_sev == 0 || opt->severities[s];
+    n_sev = n_sev ? n_sev : 5;
+
+    eval_state s = {.m = m, .job = job, .batch_size = opt->batch > 0 ? opt->batch : 64};
+    pp_preprocess_for_model(&s.pre, m);
+    pp_status st = pp_tensor_alloc4(&s.batch, s.batch_size, s.pre.channels, s.pre.size, s.pre.size, err);
+    if (st != PP_OK)
+        return st;
+    s.ctx = pp_forward_ctx_new();
+    s.total = limited.count * (1 + (int64_t)n_list * n_sev);
+    s.last_report = now();
+
+    snprintf(out->model, sizeof out->model, "%s", model_name);
+    snprintf(out->dataset, sizeof out->dataset, "%s", clean->name);
+    out->samples = limited.count;
+    if (opt->corrupted_dir)
+        snprintf(out->corruption_source, sizeof out->corruption_source, "%s", opt->corrupted_dir);
+    else
+        snprintf(out->corruption_source, sizeof out->corruption_source, "engine seed %llu preset %s",
+                 (unsigned long long)opt->seed, pp_corruption_preset_name(opt->preset));
+    st = run_phase(&s, &limited, NULL, 0, opt, "clean", &out->clean_error, &out->clean_top5_error, err);
+    for (int c = 0; c < n_list && st == PP_OK; c++) {
+        pp_eval_corruption *ec = &out->corruptions[out->n_corruptions++];
+        snprintf(ec->name, sizeof ec->name, "%s", list[c]->name);
+        for (int sv = 0; sv < 5 && st == PP_OK; sv++) {
+            if (!sev[sv])
+                continue;
+            char phase[64];
+            snprintf(phase, sizeof phase, "%s s%d", list[c]->name, sv + 1);
+            double top5;
+            if (opt->corrupted_dir) {
+                pp_dataset pre_made;
+                st = pp_dataset_open_corrupted(&pre_made, opt->corrupted_dir, list[c]->name, sv + 1, err);
+                if (st == PP_OK) {
+                    pp_dataset_limit(&pre_made, limited.count);
+                    st = run_phase(&s, &pre_made, NULL, 0, opt, phase, &ec->error[sv], &top5, err);
+                    pp_dataset_free(&pre_made);
+                }
+            } else {
+                st = run_phase(&s, &limited, list[c], sv + 1, opt, phase, &ec->error[sv], &top5, err);
+            }
+            ec->has[sv] = st == PP_OK;
+        }
+    }
+    out->seconds = now() - t0;
+    pp_forward_ctx_free(s.ctx);
+    pp_tensor_free(&s.batch);
+    pp_tensor_free(&s.logits);
+    return st;
+}
+
+void pp_eval_result_table(const pp_eval_result *r, pp_error_table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->clean_error = r->clean_error;
+    for (int i = 0; i < r->n_corruptions; i++) {
+        const pp_eval_corruption *c = &r->corruptions[i];
+        int b = pp_benchmark_index(c->name);
+        if (b < 0 || !(c->has[0] && c->has[1] && c->has[2] && c->has[3] && c->has[4]))
+            continue;
+        t->has[b] = true;
+        memcpy(t->error[b], c->error, sizeof c->error);
+    }
+}

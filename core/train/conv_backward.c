@@ -1,0 +1,192 @@
+#include "conv_backward.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <string.h>
+
+#include "../threads.h"
+
+/* Threading as in the forward: each thread takes whole images (so the
+ * col2im scatters of two threads never touch the same input pixel), works
+ * through them in column chunks with single-threaded sgemm calls, and sums
+ * its weight gradient into a private (K, D) partial that is reduced at the end. */
+
+#define COLUMN_BUDGET_FLOATS ((size_t)256 << 10)
+
+static bool is_pointwise(const pp_conv_shape *s)
+{
+    return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
+}
+
+static int backward_threads(int n)
+{
+    int t = pp_threads_get();
+    return t < n ? t : n;
+}
+
+static size_t chunk_columns(size_t depth, size_t per_thread)
+{
+    size_t cols = COLUMN_BUDGET_FLOATS / (depth ? depth : 1);
+    if (cols < 256)
+        cols = 256;
+    return cols < per_thread ? cols : per_thread;
+}
+
+/* Per thread: a (K, D) weight-gradient partial, then (unless pointwise) a
+ * column chunk and its gradient, (D, chunk) each. */
+static size_t thread_floats(const pp_conv_shape *s, int n, int ho, int wo, int threads)
+{
+    size_t depth = (size_t)s->cin * s->kh * s->kw;
+    size_t per_thread = (size_t)((n + threads - 1) / threads) * ho * wo;
+    size_t floats = (size_t)s->cout * depth;
+    if (!is_pointwise(s))
+        floats += 2 * depth * chunk_columns(depth, per_thread);
+    return (floats + 15) & ~(size_t)15;
+}
+
+size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
+{
+    int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    int threads = backward_threads(n);
+    return thread_floats(s, n, ho, wo, threads) * (size_t)threads;
+}
+
+/* Columns [p0, p1) of the im2col matrix (rows (c, i, j), columns (n, ho, wo)),
+ * stored with row stride p1 - p0. */
+static void im2col(float *col, const float *in, const pp_conv_shape *s, int n, int h, int w, int ho, int wo,
+                   size_t p0, size_t p1)
+{
+    const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, width = p1 - p0;
+    const int depth = s->cin * s->kh * s->kw;
+    for (int r = 0; r < depth; r++) {
+        int c = r / (s->kh * s->kw), i = (r / s->kw) % s->kh, j = r % s->kw;
+        float *dst = col + (size_t)r * width;
+        const float *src_c = in + (size_t)c * n * plane;
+        for (size_t p = p0; p < p1; p++) {
+            size_t img = p / out_plane, rem = p % out_plane;
+            int iy = (int)(rem / wo) * s->stride - s->pad + i;
+            int ix = (int)(rem % wo) * s->stride - s->pad + j;
+            dst[p - p0] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? src_c[img * plane + (size_t)iy * w + ix] : 0.0f;
+        }
+    }
+}
+
+/* The adjoint of im2col: adds each column entry back onto its input pixel. */
+static void col2im_add(float *dx, const float *col, const pp_conv_shape *s, int n, int h, int w, int ho, int wo,
+                       size_t p0, size_t p1)
+{
+    const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, width = p1 - p0;
+    const int depth = s->cin * s->kh * s->kw;
+    for (int r = 0; r < depth; r++) {
+        int c = r / (s->kh * s->kw), i = (r / s->kw) % s->kh, j = r % s->kw;
+        const float *src = col + (size_t)r * width;
+        float *dst_c = dx + (size_t)c * n * plane;
+        for (size_t p = p0; p < p1; p++) {
+            size_t img = p / out_plane, rem = p % out_plane;
+            int iy = (int)(rem / wo) * s->stride - s->pad + i;
+            int ix = (int)(rem % wo) * s->stride - s->pad + j;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                dst_c[img * plane + (size_t)iy * w + ix] += src[p - p0];
+        }
+    }
+}
+
+void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
+                        const pp_conv_shape *s, int n, int h, int w, float *workspace)
+{
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
+    const int k_count = s->cout, depth = s->cin * s->kh * s->kw;
+    const bool pointwise = is_pointwise(s);
+    const int threads = backward_threads(n);
+    const size_t per_thread_floats = thread_floats(s, n, ho, wo, threads);
+    const size_t per_thread_cols = (size_t)((n + threads - 1) / threads) * out_plane;
+    const size_t chunk = chunk_columns((size_t)depth, per_thread_cols);
+
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *dw_part = workspace + (size_t)t * per_thread_floats; /* (K, D) */
+        float *col = dw_part + (size_t)k_count * depth;             /* (D, chunk) */
+        float *dcol = col + (size_t)depth * chunk;                  /* (D, chunk) */
+        memset(dw_part, 0, sizeof(float) * (size_t)k_count * depth);
+        const size_t begin = (size_t)(n * t / nt) * out_plane, end = (size_t)(n * (t + 1) / nt) * out_plane;
+        for (size_t p0 = begin; p0 < end; p0 += chunk) {
+            const size_t p1 = p0 + chunk < end ? p0 + chunk : end;
+            const int len = (int)(p1 - p0);
+            if (pointwise) {
+                /* the input itself is the column matrix (C, P) */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k_count, depth, len, 1.0f, dy + p0,
+                            (int)p_total, x + p0, (int)p_total, 1.0f, dw_part, depth);
+                if (dx)
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, depth, len, k_count, 1.0f, weight, depth,
+                                dy + p0, (int)p_total, 1.0f, dx + p0, (int)p_total);
+                continue;
+            }
+            im2col(col, x, s, n, h, w, ho, wo, p0, p1);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k_count, depth, len, 1.0f, dy + p0, (int)p_total,
+                        col, len, 1.0f, dw_part, depth);
+            if (dx) {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, depth, len, k_count, 1.0f, weight, depth,
+                            dy + p0, (int)p_total, 0.0f, dcol, len);
+                col2im_add(dx, dcol, s, n, h, w, ho, wo, p0, p1);
+            }
+        }
+#pragma omp barrier
+        /* reduce the partials: each thread sums a band of dW */
+        const size_t total = (size_t)k_count * depth;
+        const size_t r0 = total * t / nt, r1 = total * (t + 1) / nt;
+        for (int u = 0; u < nt; u++) {
+            const float *part = workspace + (size_t)u * per_thread_floats;
+            for (size_t i = r0; i < r1; i++)
+                dw[i] += part[i];
+        }
+        if (db) {
+            const int k0 = k_count * t / nt, k1 = k_count * (t + 1) / nt;
+            for (int k = k0; k < k1; k++) {
+                const float *row = dy + (size_t)k * p_total;
+                double acc = 0;
+                for (size_t p = 0; p < p_total; p++)
+                    acc += row[p];
+                db[k] += (float)acc;
+            }
+        }
+    }
+}
+
+void pp_conv2d_backward_ref(float *dx, float *dw, float *db, const float *dy, const float *x,
+                            const float *weight, const pp_conv_shape *s, int n, int h, int w)
+{
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
+    for (int k = 0; k < s->cout; k++) {
+        if (db) {
+            double acc = 0;
+            for (size_t p = 0; p < p_total; p++)
+                acc += dy[(size_t)k * p_total + p];
+            db[k] += (float)acc;
+        }
+        for (int c = 0; c < s->cin; c++)
+            for (int i = 0; i < s->kh; i++)
+                for (int j = 0; j < s->kw; j++) {
+                    double acc = 0;
+                    const float wkc = weight[(((size_t)k * s->cin + c) * s->kh + i) * s->kw + j];
+                    for (int img = 0; img < n; img++)
+                        for (int oy = 0; oy < ho; oy++)
+                            for (int ox = 0; ox < wo; ox++) {
+                                int iy = oy * s->stride - s->pad + i, ix = ox * s->stride - s->pad + j;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                                    continue;
+                                float g = dy[(size_t)k * p_total + img * out_plane + (size_t)oy * wo + ox];
+                                size_t xi = ((size_t)c * n + img) * plane + (size_t)iy * w + ix;
+                                acc += (double)g * x[xi];
+                                if (dx)
+                                    dx[xi] += g * wkc;
+                            }
+                    dw[(((size_t)k * s->cin + c) * s->kh + i) * s->kw + j] += (float)acc;
+                }
+    }
+}

@@ -1,0 +1,29 @@
+#include "linear_train.h"
+
+#include <cblas.h>
+
+void pp_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
+                        int n, int in_features, int out_features)
+{
+    /* dW (O, C) += dy^T (O, N) . x^T (N, C) */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, out_features, in_features, n, 1.0f, dy, out_features, x, n,
+                1.0f, dw, in_features);
+    /* dx (C, N) = W^T (C, O) . dy^T (O, N) */
+    if (dx)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, in_features, n, out_features, 1.0f, weight, in_features,
+                    dy, out_features, 0.0f, dx, n);
+    if (db)
+        for (int o = 0; o < out_features; o++) {
+            double acc = 0;
+            for (int i = 0; i < n; i++)
+                acc += dy[(size_t)i * out_features + o];
+            db[o] += (float)acc;
+        }
+}
+
+void pp_relu_backward(float *dx, const float *dy, const float *y, size_t count)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < count; i++)
+        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}

@@ -1,0 +1,53 @@
+/* One training step of a (PushPull-)ResNet: a training-mode forward that keeps
+ * what the backward needs, the backward through the whole network, the
+ * cross-entropy loss, and the SGD update.
+ *
+ * A training context owns the gradient and momentum arenas (allocated when
+ * training starts; they mirror the model's parameter arena, so the gradient
+ * of params[i] sits at the same offset as its data) and the activation
+ * buffers, sized on the first step for an input shape and reused after.
+ * The model's BN running statistics and num_batches_tracked are updated by
+ * every training forward, as in PyTorch's train() mode. */
+#ifndef PP_TRAIN_STEP_H
+#define PP_TRAIN_STEP_H
+
+#include <stdint.h>
+
+#include "../model.h"
+#include "../tensor.h"
+#include "sgd.h"
+
+typedef struct pp_train_ctx pp_train_ctx;
+
+typedef struct {
+    double loss; /* mean cross-entropy over the batch */
+    int correct; /* top-1 hits in the batch */
+    int n;       /* batch size */
+} pp_train_stats;
+
+/* Allocates zeroed gradients and momentum for this model. */
+pp_status pp_train_ctx_new(pp_train_ctx **ctx, const pp_model *m, pp_error *err);
+void pp_train_ctx_free(pp_train_ctx *ctx);
+
+/* Clears every gradient (backward passes accumulate). */
+void pp_train_zero_grad(pp_train_ctx *ctx);
+/* The gradient of a parameter of the model the context was made for:
+ * same shape as p->data. */
+float *pp_train_grad(pp_train_ctx *ctx, const pp_model *m, const pp_param *p);
+
+/* Forward in training mode and backward; gradients accumulate (call
+ * pp_train_zero_grad before). input: (N, C, H, W) normalised; labels: (N) in
+ * [0, classes). Updates the BN running statistics. */
+pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input,
+                                    const int32_t *labels, pp_train_stats *stats, pp_error *err);
+
+/* The SGD update from the accumulated gradients, then pp_model_prepare. */
+void pp_train_apply_sgd(pp_train_ctx *ctx, pp_model *m, const pp_sgd_config *cfg, float lr);
+
+/* Zero-grad, forward, backward, SGD update with learning rate lr, and
+ * pp_model_prepare. A non-finite loss stops before the update (PP_ERR_ARG,
+ * the model's weights untouched; its running statistics have moved). */
+pp_status pp_train_step(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input, const int32_t *labels,
+                        const pp_sgd_config *cfg, float lr, pp_train_stats *stats, pp_error *err);
+
+#endif

@@ -1,0 +1,141 @@
+/* One training step of tiny (PushPull-)ResNets against PyTorch
+ * (tests/train/make_fixtures.py): the loss, every trainable parameter's
+ * gradient (within 1e-3 of that tensor's largest |gradient|), and for two nets
+ * the parameters, BN running statistics and num_batches_tracked after an SGD
+ * step (momentum 0.9, weight decay 5e-3, lr 0.1). A failure means a backward
+ * pass, the train-mode BatchNorm or the update rule differs from PyTorch's. */
+#include <string.h>
+
+#include "../fixture.h"
+#include "../test_util.h"
+#include "ckpt/safetensors.h"
+#include "model_file.h"
+#include "train/train_step.h"
+
+typedef struct {
+    const char *name;
+    bool after;
+} net;
+
+static const net networks[] = {
+    {"cifar_pp3", true},           {"imagenet_pp5", false}, {"cifar_gray_pp0_fixed_nobias", false},
+    {"imagenet_base", true},       {"cifar_bottleneck_pp3", false},
+};
+
+static void check_network(const net *nt)
+{
+    const char *name = nt->name;
+    char file[256];
+    pp_error err = {0};
+    pp_model m;
+    char notes[512];
+    pp_arch_hints hints = {.avg_kernel = -1};
+    snprintf(file, sizeof file, "%s.safetensors", name);
+    CHECK_OK(pp_model_open(&m, fixture_path("train", file), &hints, notes, sizeof notes, &err), &err);
+    if (err.status != PP_OK)
+        return;
+    snprintf(file, sizeof file, "%s_x.npy", name);
+    pp_npy x = fixture_npy("train", file);
+    snprintf(file, sizeof file, "%s_y.npy", name);
+    pp_npy y = fixture_npy("train", file);
+    snprintf(file, sizeof file, "%s_loss.npy", name);
+    pp_npy loss_want = fixture_npy("train", file);
+    int n = (int)x.shape[0];
+    int32_t labels[64];
+    for (int i = 0; i < n; i++)
+        labels[i] = (int32_t)((const int64_t *)y.data)[i];
+    pp_tensor input = {.ndim = 4, .data = x.data};
+    memcpy(input.shape, x.shape, sizeof input.shape);
+
+    pp_train_ctx *ctx = NULL;
+    CHECK_OK(pp_train_ctx_new(&ctx, &m, &err), &err);
+    pp_train_stats stats = {0};
+    pp_train_zero_grad(ctx);
+    CHECK_OK(pp_train_forward_backward(ctx, &m, &input, labels, &stats, &err), &err);
+    CHECK(fabs(stats.loss - (double)((const float *)loss_want.data)[0]) < 1e-5, "%s: loss %.7f, want %.7f", name,
+          stats.loss, (double)((const float *)loss_want.data)[0]);
+
+    pp_state_dict grads;
+    snprintf(file, sizeof file, "%s_grad.safetensors", name);
+    CHECK_OK(pp_safetensors_load(fixture_path("train", file), &grads, &err), &err);
+    /* Scale: the tensor's largest |gradient|, but at least 1e-3 of the largest
+     * anywhere in the net: the stem bias feeds straight into a train-mode BN,
+     * so its exact gradient is 0 and both sides hold round-off there. */
+    double global = 0;
+    for (size_t i = 0; i < grads.count; i++)
+        for (int64_t j = 0; j < pp_sd_entry_numel(&grads.entries[i]); j++)
+            global = fmax(global, fabs(((const float *)grads.entries[i].data)[j]));
+    int trainable = 0;
+    for (int i = 0; i < m.param_count; i++) {
+        const pp_param *p = &m.params[i];
+        if (p->buffer)
+            continue;
+        trainable++;
+        const pp_sd_entry *e = pp_sd_find(&grads, p->name);
+        CHECK(e != NULL, "%s: PyTorch has no gradient for %s", name, p->name);
+        if (!e)
+            continue;
+        size_t count = (size_t)pp_shape_numel(p->ndim, p->shape);
+        CHECK((size_t)pp_sd_entry_numel(e) == count, "%s: %s gradient size", name, p->name);
+        char what[160];
+        snprintf(what, sizeof what, "%s d%s", name, p->name);
+        const float *want = e->data, *got = pp_train_grad(ctx, &m, p);
+        double scale = 1e-3 * global;
+        for (size_t j = 0; j < count; j++)
+            scale = fmax(scale, fabs(want[j]));
+        double rel = pp_test_compare(what, got, want, count, 1e-3 * scale, 0) / scale;
+        CHECK(rel <= 1e-3, "%s: gradient of %s off by %.3g of its largest value", name, p->name, rel);
+    }
+    CHECK((size_t)trainable == grads.count, "%s: %d trainable tensors, PyTorch has %zu", name, trainable,
+          grads.count);
+    pp_sd_free(&grads);
+
+    if (nt->after) {
+        pp_sgd_config cfg = {.momentum = 0.9f, .weight_decay = 5e-3f};
+        pp_train_apply_sgd(ctx, &m, &cfg, 0.1f);
+        pp_state_dict after, mine;
+        snprintf(file, sizeof file, "%s_after.safetensors", name);
+        CHECK_OK(pp_safetensors_load(fixture_path("train", file), &after, &err), &err);
+        CHECK_OK(pp_model_to_state_dict(&m, &mine, &err), &err);
+        for (size_t i = 0; i < after.count; i++) {
+            const pp_sd_entry *want = &after.entries[i];
+            const pp_sd_entry *got = pp_sd_find(&mine, want->name);
+            CHECK(got != NULL, "%s: no %s after the step", name, want->name);
+            if (!got)
+                continue;
+            if (want->dtype == PP_DTYPE_I64) {
+                CHECK(*(const int64_t *)got->data == *(const int64_t *)want->data, "%s: %s is %lld, want %lld",
+                      name, want->name, (long long)*(const int64_t *)got->data,
+                      (long long)*(const int64_t *)want->data);
+                continue;
+            }
+            char what[160];
+            snprintf(what, sizeof what, "%s %s after", name, want->name);
+            double rel = pp_test_compare(what, got->data, want->data, (size_t)pp_sd_entry_numel(want), 1e-4, 1);
+            CHECK(rel <= 1e-4, "%s: %s after the step off by %.3g of its largest value", name, want->name, rel);
+        }
+        pp_sd_free(&after);
+        pp_sd_free(&mine);
+    }
+    pp_train_ctx_free(ctx);
+    pp_npy_free(&x);
+    pp_npy_free(&y);
+    pp_npy_free(&loss_want);
+    pp_model_free(&m);
+}
+
+static void test_cifar_pp3(void) { check_network(&networks[0]); }
+static void test_imagenet_pp5(void) { check_network(&networks[1]); }
+static void test_gray_pp0_fixed_alpha_no_bias(void) { check_network(&networks[2]); }
+static void test_imagenet_baseline(void) { check_network(&networks[3]); }
+static void test_bottleneck_pp3(void) { check_network(&networks[4]); }
+
+int main(void)
+{
+    RUN_TEST(test_cifar_pp3);
+    RUN_TEST(test_imagenet_pp5);
+    RUN_TEST(test_gray_pp0_fixed_alpha_no_bias);
+    RUN_TEST(test_imagenet_baseline);
+    RUN_TEST(test_bottleneck_pp3);
+    return TEST_EXIT();
+}
