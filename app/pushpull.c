@@ -5,7 +5,8 @@
 #include "cli.h"
 #include "threads.h"
 
-extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict, pp_cmd_eval, pp_cmd_compare;
+extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict, pp_cmd_eval, pp_cmd_compare,
+    pp_cmd_train, pp_cmd_finetune;
 extern const pp_cli_command pp_cmd_corrupt, pp_cmd_make_c;
 extern const pp_cli_command pp_cmd_convert;
 
@@ -16,6 +17,8 @@ static const pp_cli_command *const commands[] = {
     &pp_cmd_predict,
     &pp_cmd_eval,
     &pp_cmd_compare,
+    &pp_cmd_train,
+    &pp_cmd_finetune,
     &pp_cmd_corrupt,
     &pp_cmd_make_c,
     &pp_cmd_convert,

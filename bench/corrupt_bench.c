@@ -48,7 +48,7 @@ static double time_one(const pp_corruption *c, const pp_image *img, pp_corruptio
                        double sev, int reps)
 {
     double *t = malloc(sizeof(double) * reps);
-    for (int r = 0; r < reps; r++) {
+    for (int r = -2; r < reps; r++) { /* two warm-up runs (page faults, caches) */
         pp_corruption_request req = {.severity = sev, .preset = preset, .seed = (uint64_t)r};
         pp_image out = {0};
         pp_error err = {0};
@@ -57,7 +57,8 @@ static double time_one(const pp_corruption *c, const pp_image *img, pp_corruptio
             fprintf(stderr, "corrupt_bench: %s: %s\n", c->name, err.msg);
             exit(1);
         }
-        t[r] = now_ms() - t0;
+        if (r >= 0)
+            t[r] = now_ms() - t0;
         pp_image_free(&out);
     }
     qsort(t, reps, sizeof(double), cmp_double);

@@ -70,8 +70,12 @@ pp_status pp_torch_tensor_copy(const pp_pv_tensor *t, const void *storage, void 
     if (t->numel > 0) {
         /* Odometer over all but the last dimension; the last is one strided run. */
         int nd = t->ndim;
-        int64_t run = nd ? t->size[nd - 1] : 1, rstride = nd ? t->stride[nd - 1] : 1;
-        int64_t idx[PP_MAX_DIMS] = {0};
+        int64_t run = nd ? t->size[nd - 1] : 1, rstride = run > 1 ? t->stride[nd - 1] : 0;
+        int64_t idx[PP_MAX_DIMS] = {0}, stride[PP_MAX_DIMS] = {0};
+        /* A dimension of size 1 never moves; its stride (unchecked by the view
+         * bounds, possibly huge) must not enter the index arithmetic. */
+        for (int d = 0; d < nd; d++)
+            stride[d] = t->size[d] == 1 ? 0 : t->stride[d];
         int64_t base = t->offset;
         uint8_t *o = dst;
         for (;;) {
@@ -80,10 +84,10 @@ pp_status pp_torch_tensor_copy(const pp_pv_tensor *t, const void *storage, void 
             int d = nd - 2;
             for (; d >= 0; d--) {
                 idx[d]++;
-                base += t->stride[d];
+                base += stride[d];
                 if (idx[d] < t->size[d])
                     break;
-                base -= t->stride[d] * t->size[d];
+                base -= stride[d] * t->size[d];
                 idx[d] = 0;
             }
             if (d < 0)

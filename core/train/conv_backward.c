@@ -52,6 +52,26 @@ size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h,
     return thread_floats(s, n, ho, wo, threads) * (size_t)threads;
 }
 
+/* Walks columns [p0, p1) of one im2col row (c, i, j) in runs that share an
+ * output row: calls fn(run start in the chunk, input row or NULL when the row
+ * is padding, first input x, run length). */
+#define FOR_EACH_RUN(BODY)                                                                      \
+    size_t p = p0;                                                                              \
+    while (p < p1) {                                                                            \
+        size_t img = p / out_plane, rem = p % out_plane;                                        \
+        int oy = (int)(rem / wo), ox = (int)(rem % wo);                                         \
+        int run = wo - ox;                                                                      \
+        if ((size_t)run > p1 - p)                                                               \
+            run = (int)(p1 - p);                                                                \
+        int iy = oy * s->stride - s->pad + i;                                                   \
+        int ix = ox * s->stride - s->pad + j;                                                   \
+        size_t at = p - p0;                                                                     \
+        bool inside = iy >= 0 && iy < h;                                                        \
+        size_t row = img * plane + (size_t)(inside ? iy : 0) * w;                               \
+        BODY                                                                                    \
+        p += (size_t)run;                                                                       \
+    }
+
 /* Columns [p0, p1) of the im2col matrix (rows (c, i, j), columns (n, ho, wo)),
  * stored with row stride p1 - p0. */
 static void im2col(float *col, const float *in, const pp_conv_shape *s, int n, int h, int w, int ho, int wo,
@@ -60,15 +80,21 @@ static void im2col(float *col, const float *in, const pp_conv_shape *s, int n, i
     const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, width = p1 - p0;
     const int depth = s->cin * s->kh * s->kw;
     for (int r = 0; r < depth; r++) {
-        int c = r / (s->kh * s->kw), i = (r / s->kw) % s->kh, j = r % s->kw;
+        const int c = r / (s->kh * s->kw), i = (r / s->kw) % s->kh, j = r % s->kw;
         float *dst = col + (size_t)r * width;
         const float *src_c = in + (size_t)c * n * plane;
-        for (size_t p = p0; p < p1; p++) {
-            size_t img = p / out_plane, rem = p % out_plane;
-            int iy = (int)(rem / wo) * s->stride - s->pad + i;
-            int ix = (int)(rem % wo) * s->stride - s->pad + j;
-            dst[p - p0] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? src_c[img * plane + (size_t)iy * w + ix] : 0.0f;
-        }
+        FOR_EACH_RUN({
+            float *d = dst + at;
+            if (!inside) {
+                memset(d, 0, (size_t)run * sizeof *d);
+            } else if (s->stride == 1 && ix >= 0 && ix + run <= w) {
+                memcpy(d, src_c + row + ix, (size_t)run * sizeof *d);
+            } else {
+                const float *src = src_c + row;
+                for (int t = 0; t < run; t++, ix += s->stride)
+                    d[t] = (ix >= 0 && ix < w) ? src[ix] : 0.0f;
+            }
+        })
     }
 }
 
@@ -79,16 +105,24 @@ static void col2im_add(float *dx, const float *col, const pp_conv_shape *s, int 
     const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, width = p1 - p0;
     const int depth = s->cin * s->kh * s->kw;
     for (int r = 0; r < depth; r++) {
-        int c = r / (s->kh * s->kw), i = (r / s->kw) % s->kh, j = r % s->kw;
+        const int c = r / (s->kh * s->kw), i = (r / s->kw) % s->kh, j = r % s->kw;
         const float *src = col + (size_t)r * width;
         float *dst_c = dx + (size_t)c * n * plane;
-        for (size_t p = p0; p < p1; p++) {
-            size_t img = p / out_plane, rem = p % out_plane;
-            int iy = (int)(rem / wo) * s->stride - s->pad + i;
-            int ix = (int)(rem % wo) * s->stride - s->pad + j;
-            if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                dst_c[img * plane + (size_t)iy * w + ix] += src[p - p0];
-        }
+        FOR_EACH_RUN({
+            if (inside) {
+                const float *g = src + at;
+                float *d = dst_c + row;
+                if (s->stride == 1 && ix >= 0 && ix + run <= w) {
+                    d += ix;
+                    for (int t = 0; t < run; t++)
+                        d[t] += g[t];
+                } else {
+                    for (int t = 0; t < run; t++, ix += s->stride)
+                        if (ix >= 0 && ix < w)
+                            d[ix] += g[t];
+                }
+            }
+        })
     }
 }
 

@@ -139,6 +139,21 @@ def good_files():
     torch.save(lightning(sd, AttributeDict(HPARAMS)), os.path.join(OUT, "lightning_attrdict.ckpt"))
     write_expected("lightning_attrdict.ckpt", expected)
 
+    # Hyper-parameters in a container nobody allowed (Hydra's DictConfig): it
+    # stays inert, the tensors still load, the settings are just not known.
+    for name in ["omegaconf", "omegaconf.dictconfig"]:
+        sys.modules.setdefault(name, types.ModuleType(name))
+
+    class DictConfig:
+        def __init__(self, content):
+            self._content = content
+
+    DictConfig.__module__ = "omegaconf.dictconfig"
+    DictConfig.__qualname__ = "DictConfig"
+    sys.modules["omegaconf.dictconfig"].DictConfig = DictConfig
+    torch.save(lightning(sd, DictConfig(dict(HPARAMS))), os.path.join(OUT, "lightning_unknown_hparams.ckpt"))
+    write_expected("lightning_unknown_hparams.ckpt", expected)
+
     torch.save(sd, os.path.join(OUT, "plain_state_dict.pt"))
     write_expected("plain_state_dict.pt", expected)
 

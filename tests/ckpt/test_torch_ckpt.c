@@ -9,6 +9,7 @@
 #include "ckpt/checkpoint.h"
 #include "ckpt/npy.h"
 #include "ckpt/torch_checkpoint.h"
+#include "ckpt/torch_tensor.h"
 #include "test_util.h"
 
 static char path_buf[1024];
@@ -128,6 +129,18 @@ static void test_lightning_attribute_dict(void)
     check_lightning("lightning_attrdict.ckpt");
 }
 
+/* An unknown hyper-parameter container stays inert: tensors load, settings are unknown. */
+static void test_lightning_unknown_hparams_container(void)
+{
+    pp_state_dict sd;
+    pp_error err;
+    CHECK_OK(pp_torch_load(fixture("lightning_unknown_hparams.ckpt"), &sd, &err), &err);
+    check_against_expected("lightning_unknown_hparams.ckpt", &sd);
+    CHECK(pp_sd_meta_get(&sd, "avg_kernel_size") == NULL, "settings read from an inert object");
+    check_meta(&sd, "epoch", "19");
+    pp_sd_free(&sd);
+}
+
 static void test_plain_state_dict(void)
 {
     pp_state_dict sd;
@@ -186,15 +199,59 @@ static void test_load_buffer(void)
     pp_sd_free(&sd);
 }
 
+/* Views the fixtures do not cover: a size-1 dimension with a huge stride
+ * (legal in PyTorch; must not enter the index arithmetic), a 0-d view at an
+ * offset, and stride-0 broadcasting of an int32 storage into int64. */
+static void test_tensor_copy_edge_views(void)
+{
+    float fdata[6] = {0, 1, 2, 3, 4, 5};
+    pp_pv fst = {.kind = PP_PV_STORAGE};
+    fst.u.storage.key = "0";
+    fst.u.storage.dtype = PP_RAW_F32;
+    fst.u.storage.numel = 6;
+    pp_pv_tensor t = {.storage = &fst, .offset = 1, .ndim = 2, .size = {1, 3},
+                      .stride = {INT64_MAX, 2}, .numel = 3};
+    void *out = NULL;
+    pp_error err = {0};
+    CHECK_OK(pp_torch_tensor_copy(&t, fdata, &out, &err), &err);
+    if (out) {
+        const float *o = out;
+        CHECK(o[0] == 1 && o[1] == 3 && o[2] == 5, "huge stride on size 1: %g %g %g", o[0], o[1], o[2]);
+        free(out);
+    }
+    pp_pv_tensor s0 = {.storage = &fst, .offset = 4, .ndim = 0, .numel = 1};
+    out = NULL;
+    CHECK(pp_torch_tensor_copy(&s0, fdata, &out, &err) == PP_OK && out && *(float *)out == 4,
+          "0-d view at offset 4");
+    free(out);
+
+    int32_t idata[2] = {-7, 9};
+    pp_pv ist = {.kind = PP_PV_STORAGE};
+    ist.u.storage.key = "1";
+    ist.u.storage.dtype = PP_RAW_I32;
+    ist.u.storage.numel = 2;
+    pp_pv_tensor b = {.storage = &ist, .ndim = 2, .size = {3, 2}, .stride = {0, 1}, .numel = 6};
+    out = NULL;
+    CHECK(pp_torch_tensor_copy(&b, idata, &out, &err) == PP_OK && out, "broadcast int32");
+    if (out) {
+        const int64_t *q = out;
+        CHECK(q[0] == -7 && q[1] == 9 && q[4] == -7 && q[5] == 9, "broadcast values");
+        free(out);
+    }
+    CHECK(!pp_torch_tensor_is_whole_storage(&b), "a broadcast view is not the storage");
+}
+
 int main(void)
 {
     RUN_TEST(test_lightning_dict);
     RUN_TEST(test_lightning_namespace);
     RUN_TEST(test_lightning_attribute_dict);
+    RUN_TEST(test_lightning_unknown_hparams_container);
     RUN_TEST(test_plain_state_dict);
     RUN_TEST(test_dtypes_converted);
     RUN_TEST(test_noncontiguous_views);
     RUN_TEST(test_dispatcher);
     RUN_TEST(test_load_buffer);
+    RUN_TEST(test_tensor_copy_edge_views);
     return TEST_EXIT();
 }

@@ -1,0 +1,223 @@
+#include "trainer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../corrupt/rng.h"
+#include "../data/augment.h"
+#include "../eval/evaluate.h"
+#include "../model_file.h"
+#include "../preprocess.h"
+#include "../threads.h"
+#include "train_step.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Fisher-Yates with a counter-based stream: epoch e's order depends only on (seed, e). */
+static void shuffle(int64_t *order, int64_t n, uint64_t seed, int epoch)
+{
+    uint64_t key = pp_rng_key(seed ^ 0x5eed5eedull, (uint64_t)epoch);
+    for (int64_t i = 0; i < n; i++)
+        order[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)(pp_rng_uniform(key, (uint64_t)i) * (double)(i + 1));
+        int64_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+pp_status pp_trainer_describe_data(pp_model *m, const pp_dataset *train, pp_error *err)
+{
+    if (strncmp(train->name, "fashion-mnist", 13) == 0)
+        snprintf(m->arch.dataset, sizeof m->arch.dataset, "fashion_mnist");
+    else if (strncmp(train->name, "cifar10", 7) == 0)
+        snprintf(m->arch.dataset, sizeof m->arch.dataset, "cifar10");
+    pp_preprocess pre;
+    pp_preprocess_for_model(&pre, m);
+    char buf[160];
+    pp_status st = pp_sd_meta_set(&m->meta, "dataset_name", m->arch.dataset, err);
+    snprintf(buf, sizeof buf, "%d", pre.size);
+    if (st == PP_OK)
+        st = pp_sd_meta_set(&m->meta, "input_size", buf, err);
+    for (int which = 0; which < 2 && st == PP_OK; which++) {
+        const float *v = which ? pre.std : pre.mean;
+        int used = snprintf(buf, sizeof buf, "[");
+        for (int c = 0; c < pre.channels; c++)
+            used += snprintf(buf + used, sizeof buf - (size_t)used, "%s%.6g", c ? ", " : "", v[c]);
+        snprintf(buf + used, sizeof buf - (size_t)used, "]");
+        st = pp_sd_meta_set(&m->meta, which ? "std" : "mean", buf, err);
+    }
+    if (st == PP_OK && train->class_names && train->num_classes == m->arch.num_classes)
+        st = pp_model_set_class_names(m, (const char *const *)train->class_names, train->num_classes, err);
+    return st;
+}
+
+typedef struct {
+    pp_preprocess pre;
+    pp_tensor batch;
+    int32_t *labels;
+} batch_buffers;
+
+/* Builds batch rows 0..n-1 from samples order[start..start+n). */
+static pp_status fill_batch(batch_buffers *b, const pp_dataset *ds, const int64_t *order, int64_t start, int n,
+                            const pp_train_options *opt, int epoch, pp_error *err)
+{
+    pp_status st = PP_OK;
+    char first_error[512] = "";
+    b->batch.shape[0] = n;
+#pragma omp parallel for schedule(dynamic) num_threads(pp_threads_get())
+    for (int i = 0; i < n; i++) {
+        pp_error e = {0};
+        int64_t idx = order[start + i];
+        pp_image raw = {0}, sized = {0}, aug = {0};
+        pp_status r = pp_dataset_image(ds, idx, &raw, &e);
+        if (r == PP_OK)
+            r = pp_preprocess_geometry(&b->pre, &raw, &sized, &e);
+        if (r == PP_OK)
+            r = pp_augment_crop_flip(&aug, &sized, opt->crop_padding, opt->flip,
+                                     opt->seed + (uint64_t)epoch * 0x9e3779b9ull, (uint64_t)idx, &e);
+        if (r == PP_OK)
+            pp_preprocess_normalize(&b->pre, &aug, &b->batch, i);
+        b->labels[i] = (int32_t)ds->labels[idx];
+        if (r != PP_OK) {
+#pragma omp critical
+            if (st == PP_OK) {
+                st = r;
+                snprintf(first_error, sizeof first_error, "%s", e.msg);
+            }
+        }
+        pp_image_free(&raw);
+        pp_image_free(&sized);
+        pp_image_free(&aug);
+    }
+    return st == PP_OK ? PP_OK : pp_fail(err, st, "%s", first_error);
+}
+
+static pp_status save_checkpoint(pp_model *m, const char *path, int epoch, pp_error *err)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%d", epoch);
+    pp_status st = pp_sd_meta_set(&m->meta, "train_epochs_done", buf, err);
+    return st == PP_OK ? pp_model_save(m, path, err) : st;
+}
+
+pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_options *opt, const pp_job *job,
+                         pp_train_history *hist, pp_error *err)
+{
+    memset(hist, 0, sizeof *hist);
+    double t0 = now();
+    if (opt->epochs < 1 || opt->epochs > PP_TRAIN_MAX_EPOCHS || opt->batch < 1)
+        return pp_fail(err, PP_ERR_ARG, "epochs must be 1..%d and the batch positive", PP_TRAIN_MAX_EPOCHS);
+    if (train->num_classes > m->arch.num_classes)
+        return pp_fail(err, PP_ERR_SHAPE, "the model has %d classes but %s has %d", m->arch.num_classes, train->name,
+                       train->num_classes);
+    int64_t count = opt->limit > 0 && opt->limit < train->count ? opt->limit : train->count;
+    int batch = opt->batch < count ? opt->batch : (int)count;
+    /* Drop the last partial batch, as PyTorch's drop_last: BN needs > 1 sample. */
+    int64_t steps_per_epoch = count / batch;
+    if (steps_per_epoch < 1)
+        return pp_fail(err, PP_ERR_ARG, "%s: too few samples for one batch", train->name);
+    int64_t total_steps = steps_per_epoch * opt->epochs;
+
+    if (opt->resume && opt->checkpoint && access(opt->checkpoint, F_OK) == 0) {
+        pp_model saved;
+        pp_arch_hints hints = {.avg_kernel = m->arch.avg_kernel};
+        char notes[256];
+        pp_status st = pp_model_open(&saved, opt->checkpoint, &hints, notes, sizeof notes, err);
+        if (st != PP_OK)
+            return st;
+        const char *done = pp_sd_meta_get(&saved.meta, "train_epochs_done");
+        if (memcmp(&saved.arch.blocks, &m->arch.blocks, sizeof m->arch.blocks) != 0 || saved.arena_floats != m->arena_floats) {
+            pp_model_free(&saved);
+            return pp_fail(err, PP_ERR_SHAPE, "%s: checkpoint has a different architecture", opt->checkpoint);
+        }
+        memcpy(m->arena, saved.arena, sizeof(float) * m->arena_floats);
+        hist->first_epoch = done ? atoi(done) : 0;
+        pp_model_free(&saved);
+        pp_model_prepare(m);
+    }
+
+    batch_buffers b = {0};
+    pp_preprocess_for_model(&b.pre, m);
+    pp_train_ctx *ctx = NULL;
+    int64_t *order = malloc(sizeof(int64_t) * (size_t)count);
+    b.labels = malloc(sizeof(int32_t) * (size_t)batch);
+    pp_status st = order && b.labels ? pp_tensor_alloc4(&b.batch, batch, b.pre.channels, b.pre.size, b.pre.size, err)
+                                     : pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    if (st == PP_OK)
+        st = pp_train_ctx_new(&ctx, m, err);
+
+    double last_report = 0;
+    for (int epoch = hist->first_epoch; epoch < opt->epochs && st == PP_OK; epoch++) {
+        shuffle(order, count, opt->seed, epoch);
+        double loss_sum = 0;
+        int64_t correct = 0, seen = 0;
+        char phase[48];
+        snprintf(phase, sizeof phase, "epoch %d/%d", epoch + 1, opt->epochs);
+        for (int64_t step = 0; step < steps_per_epoch && st == PP_OK; step++) {
+            if (pp_job_cancelled(job)) {
+                st = pp_fail(err, PP_ERR_CANCELLED, "training cancelled in epoch %d", epoch + 1);
+                break;
+            }
+            if ((st = fill_batch(&b, train, order, step * batch, batch, opt, epoch, err)) != PP_OK)
+                break;
+            int64_t global = epoch * steps_per_epoch + step;
+            float lr = (float)pp_lr_at(&opt->schedule, (int)global, (int)total_steps);
+            pp_train_stats stats;
+            st = pp_train_step(ctx, m, &b.batch, b.labels, &opt->sgd, lr, &stats, err);
+            if (st != PP_OK) {
+                if (!isfinite(stats.loss))
+                    st = pp_fail(err, PP_ERR_ARG,
+                                 "the loss became %g in epoch %d, step %lld (learning rate %.3g too high?); "
+                                 "training stopped%s",
+                                 stats.loss, epoch + 1, (long long)step, lr,
+                                 opt->checkpoint ? ", the last epoch's checkpoint is kept" : "");
+                break;
+            }
+            loss_sum += stats.loss * stats.n;
+            correct += stats.correct;
+            seen += stats.n;
+            double t = now();
+            if (t - last_report > 0.2) {
+                last_report = t;
+                pp_job_progress p = {.fraction = (double)(global + 1) / (double)total_steps, .phase = phase,
+                                     .loss = loss_sum / (double)seen, .accuracy = (double)correct / (double)seen};
+                pp_job_report(job, &p);
+            }
+        }
+        if (st != PP_OK)
+            break;
+        int e = hist->epochs_done++;
+        hist->loss[e] = loss_sum / (double)seen;
+        hist->accuracy[e] = (double)correct / (double)seen;
+        hist->val_error[e] = NAN;
+        if (opt->val) {
+            pp_eval_options vo = {.clean_only = true, .limit = opt->val_limit, .batch = 256};
+            pp_eval_result r;
+            if ((st = pp_evaluate(m, "training", opt->val, &vo, NULL, &r, err)) != PP_OK)
+                break;
+            hist->val_error[e] = r.clean_error;
+        }
+        pp_job_progress p = {.fraction = (double)((epoch + 1) * steps_per_epoch) / (double)total_steps,
+                             .phase = phase, .loss = hist->loss[e], .accuracy = hist->accuracy[e]};
+        pp_job_report(job, &p);
+        if (opt->checkpoint)
+            st = save_checkpoint(m, opt->checkpoint, epoch + 1, err);
+    }
+    hist->seconds = now() - t0;
+    pp_train_ctx_free(ctx);
+    pp_tensor_free(&b.batch);
+    free(b.labels);
+    free(order);
+    return st;
+}
