@@ -14,88 +14,20 @@
 #include "cli.h"
 #include "corrupt/corruption.h"
 #include "corrupt/rng.h"
-#include "data/idx.h"
+#include "data/dataset.h"
 #include "threads.h"
 
 extern const pp_cli_command pp_cmd_make_c;
 
-#define DEFAULT_IDX_IMAGES "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
-#define DEFAULT_IDX_LABELS "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"
-
-typedef struct {
-    int64_t n;
-    int h, w, c;
-    uint8_t *pixels; /* (n, h, w, c) */
-    int64_t *labels; /* (n) */
-} dataset;
-
-static pp_status load_npy_set(const char *images, const char *labels, dataset *d, pp_error *err)
-{
-    pp_npy im = {0}, lb = {0};
-    pp_status st = pp_npy_load(images, &im, err);
-    if (st)
-        return st;
-    if (im.dtype != PP_NPY_U8 || (im.ndim != 3 && im.ndim != 4) ||
-        (im.ndim == 4 && im.shape[3] != 1 && im.shape[3] != 3)) {
-        pp_npy_free(&im);
-        return pp_fail(err, PP_ERR_SHAPE, "%s: needs uint8 images shaped (N, H, W) or (N, H, W, C) with C = 1 or 3",
-                       images);
-    }
-    if ((st = pp_npy_load(labels, &lb, err))) {
-        pp_npy_free(&im);
-        return st;
-    }
-    if (lb.dtype != PP_NPY_I64 && lb.dtype != PP_NPY_U8)
-        st = pp_fail(err, PP_ERR_SHAPE, "%s: labels must be integers", labels);
-    else if (lb.ndim != 1 || lb.shape[0] != im.shape[0])
-        st = pp_fail(err, PP_ERR_SHAPE, "mismatched counts: %s has %lld images, %s has %lld labels",
-                     images, (long long)im.shape[0], labels,
-                     (long long)(lb.ndim >= 1 ? lb.shape[0] : 0));
-    if (!st && (im.shape[1] < 1 || im.shape[2] < 1 || im.shape[1] > PP_IMAGE_MAX_SIDE ||
-                im.shape[2] > PP_IMAGE_MAX_SIDE))
-        st = pp_fail(err, PP_ERR_SHAPE, "%s: image size %lld x %lld is out of range", images,
-                     (long long)im.shape[2], (long long)im.shape[1]);
-    d->labels = malloc(sizeof(int64_t) * (size_t)(im.shape[0] ? im.shape[0] : 1));
-    if (!st && !d->labels)
-        st = pp_fail(err, PP_ERR_NOMEM, "out of memory for labels");
-    if (st) {
-        free(d->labels);
-        pp_npy_free(&im);
-        pp_npy_free(&lb);
-        return st;
-    }
-    for (int64_t i = 0; i < im.shape[0]; i++)
-        d->labels[i] = lb.dtype == PP_NPY_I64 ? ((int64_t *)lb.data)[i] : ((uint8_t *)lb.data)[i];
-    d->n = im.shape[0], d->h = (int)im.shape[1], d->w = (int)im.shape[2];
-    d->c = im.ndim == 4 ? (int)im.shape[3] : 1;
-    d->pixels = im.data; /* take ownership */
-    pp_npy_free(&lb);
-    return PP_OK;
-}
-
-static pp_status load_idx_set(const char *images, const char *labels, int classes, dataset *d,
-                              pp_error *err)
-{
-    pp_idx_images im;
-    pp_idx_labels lb;
-    pp_status st = pp_idx_load_pair(images, labels, classes, &im, &lb, err);
-    if (st)
-        return st;
-    d->n = im.count, d->h = im.height, d->w = im.width, d->c = 1;
-    d->pixels = im.pixels;
-    d->labels = lb.labels;
-    return PP_OK;
-}
-
 /* Corrupts all images at all 5 severities into one npy, atomically. */
-static pp_status make_one(const pp_corruption *c, const dataset *d, const char *path,
+static pp_status make_one(const pp_corruption *c, const pp_dataset *d, const char *path,
                           pp_corruption_preset preset, uint64_t seed, bool jpeg85, pp_error *err)
 {
-    size_t per = (size_t)d->h * d->w * d->c;
-    int64_t shape[4] = {5 * d->n, d->h, d->w, d->c};
-    uint8_t *block = malloc(per * (size_t)(d->n ? d->n : 1)); /* (n, h, w, c) */
+    size_t per = (size_t)d->height * d->width * d->channels;
+    int64_t shape[4] = {5 * d->count, d->height, d->width, d->channels};
+    uint8_t *block = malloc(per * (size_t)(d->count ? d->count : 1)); /* (n, h, w, c) */
     if (!block)
-        return pp_fail(err, PP_ERR_NOMEM, "out of memory for %lld images", (long long)d->n);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for %lld images", (long long)d->count);
     pp_npy_writer wr;
     pp_status st = pp_npy_writer_open(&wr, path, PP_NPY_U8, 4, shape, err);
     if (st) {
@@ -106,13 +38,13 @@ static pp_status make_one(const pp_corruption *c, const dataset *d, const char *
         pp_status first = PP_OK;
         pp_error first_err = {0};
 #pragma omp parallel for num_threads(pp_threads_get()) schedule(dynamic, 8)
-        for (int64_t i = 0; i < d->n; i++) {
+        for (int64_t i = 0; i < d->count; i++) {
             if (first)
                 continue;
             /* one seed per image, shared by its 5 severities (same noise field) */
             pp_corruption_request req = {.severity = sev, .preset = preset, .jpeg85 = jpeg85,
-                                         .seed = pp_rng_mix(seed * 0x9e3779b97f4a7c15ull + (uint64_t)i)};
-            pp_image in = {.width = d->w, .height = d->h, .channels = d->c,
+                                         .seed = pp_corruption_sample_seed(seed, (uint64_t)i)};
+            pp_image in = {.width = d->width, .height = d->height, .channels = d->channels,
                            .pixels = d->pixels + per * (size_t)i};
             pp_image out = {0};
             pp_error e = {0};
@@ -132,7 +64,7 @@ static pp_status make_one(const pp_corruption *c, const dataset *d, const char *
             st = pp_fail(err, first, "%s severity %d: %s", c->name, sev, first_err.msg);
             break;
         }
-        st = pp_npy_writer_append(&wr, block, per * (size_t)d->n, err);
+        st = pp_npy_writer_append(&wr, block, per * (size_t)d->count, err);
     }
     free(block);
     if (st) {
@@ -154,7 +86,7 @@ static char *join_path(const char *dir, const char *name)
 static int run(int argc, char **argv)
 {
     const pp_cli_command *cmd = &pp_cmd_make_c;
-    const char *outdir = NULL, *npy_images = NULL, *npy_labels = NULL;
+    const char *outdir = NULL, *npy_images = NULL, *npy_labels = NULL, *data = NULL;
     const char *idx_images = NULL, *idx_labels = NULL, *names = NULL;
     long limit = -1, classes = 10;
     uint64_t seed = 0;
@@ -163,7 +95,9 @@ static int run(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = true;
-        if (strcmp(a, "--images") == 0)
+        if (strcmp(a, "--data") == 0)
+            data = next;
+        else if (strcmp(a, "--images") == 0)
             npy_images = next;
         else if (strcmp(a, "--labels") == 0)
             npy_labels = next;
@@ -207,8 +141,8 @@ static int run(int argc, char **argv)
         return pp_cli_usage_error(cmd, "--images and --labels go together");
     if ((idx_images != NULL) != (idx_labels != NULL))
         return pp_cli_usage_error(cmd, "--idx-images and --idx-labels go together");
-    if (npy_images && idx_images)
-        return pp_cli_usage_error(cmd, "give either .npy or IDX inputs, not both");
+    if ((npy_images != NULL) + (idx_images != NULL) + (data != NULL) > 1)
+        return pp_cli_usage_error(cmd, "give one input: --data, --images/--labels or --idx-images/--idx-labels");
 
     /* The corruption list, checked before any work. */
     const pp_corruption *list[64];
@@ -238,15 +172,18 @@ static int run(int argc, char **argv)
     }
 
     pp_error err = {0};
-    dataset d = {0};
-    pp_status st = npy_images ? load_npy_set(npy_images, npy_labels, &d, &err)
-                              : load_idx_set(idx_images ? idx_images : DEFAULT_IDX_IMAGES,
-                                             idx_labels ? idx_labels : DEFAULT_IDX_LABELS,
-                                             (int)classes, &d, &err);
+    pp_dataset d;
+    pp_status st = npy_images   ? pp_dataset_open_npy(&d, npy_images, npy_labels, &err)
+                   : idx_images ? pp_dataset_open_idx(&d, idx_images, idx_labels, (int)classes, &err)
+                                : pp_dataset_open(&d, data ? data : "fashion-mnist:test", false, &err);
     if (st)
         return pp_cli_fail(&err);
-    if (limit > 0 && limit < d.n)
-        d.n = limit;
+    if (!d.pixels) {
+        pp_dataset_free(&d);
+        return pp_cli_failf("%s: make-c needs images of one size (.npy, IDX, CIFAR-10, Fashion-MNIST), "
+                            "not an image folder", data ? data : "input");
+    }
+    pp_dataset_limit(&d, limit);
     if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
         pp_fail(&err, PP_ERR_IO, "%s: cannot create the output directory: %s", outdir, strerror(errno));
         goto fail;
@@ -260,24 +197,24 @@ static int run(int argc, char **argv)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (!st)
             fprintf(stderr, "make-c: %-18s %lld x 5 images in %.2f s -> %s\n", list[k]->name,
-                    (long long)d.n, (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec), path);
+                    (long long)d.count, (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec), path);
         free(path);
     }
     if (!st) {
-        int64_t *lab = malloc(sizeof(int64_t) * (size_t)(d.n ? 5 * d.n : 1));
+        int64_t *lab = malloc(sizeof(int64_t) * (size_t)(d.count ? 5 * d.count : 1));
         char *path = join_path(outdir, "labels");
         if (!lab || !path) {
             st = pp_fail(&err, PP_ERR_NOMEM, "out of memory");
         } else {
             for (int s = 0; s < 5; s++)
-                memcpy(lab + s * d.n, d.labels, sizeof(int64_t) * (size_t)d.n);
-            int64_t shape[1] = {5 * d.n};
+                memcpy(lab + s * d.count, d.labels, sizeof(int64_t) * (size_t)d.count);
+            int64_t shape[1] = {5 * d.count};
             st = pp_npy_save(path, PP_NPY_I64, 1, shape, lab, &err);
         }
         free(lab), free(path);
     }
 fail:
-    free(d.pixels), free(d.labels);
+    pp_dataset_free(&d);
     if (st || err.status)
         return pp_cli_fail(&err);
     return 0;
@@ -287,15 +224,15 @@ const pp_cli_command pp_cmd_make_c = {
     .name = "make-c",
     .summary = "write a corrupted copy of a data set in the CIFAR-10-C layout",
     .usage =
-        "usage: pushpull make-c OUTDIR [--images X.npy --labels Y.npy | --idx-images F --idx-labels F]\n"
+        "usage: pushpull make-c OUTDIR [--data D | --images X.npy --labels Y.npy | --idx-images F --idx-labels F]\n"
         "                       [--corruptions benchmark|all|NAME,...] [--limit N] [--seed N]\n"
         "                       [--preset imagenet|cifar|auto] [--classes K] [--jpeg85]\n\n"
         "Writes OUTDIR/<corruption>.npy (uint8, (5N, H, W, C): severities 1..5 stacked along N;\n"
         "gray data gets C = 1) and OUTDIR/labels.npy (int64, the N labels repeated 5 times).\n"
         "Every file is written atomically; all cores are used (see --threads).\n\n"
+        "  --data D               a data set as `eval --data` takes it (default fashion-mnist:test)\n"
         "  --images/--labels      uint8 images (N, H, W) or (N, H, W, C) and integer labels (N)\n"
-        "  --idx-images/--idx-labels  IDX files, plain or .gz (default: Fashion-MNIST's test set,\n"
-        "                         " DEFAULT_IDX_IMAGES ")\n"
+        "  --idx-images/--idx-labels  IDX files, plain or .gz\n"
         "  --classes K            IDX labels must be below K (default 10)\n"
         "  --corruptions LIST     the 15 benchmark ones (default), all 19, or a comma list\n"
         "  --limit N              only the first N images\n"

@@ -179,3 +179,8 @@ pp_status pp_corruption_apply(const pp_corruption *c, const pp_corruption_reques
     }
     return PP_OK;
 }
+
+uint64_t pp_corruption_sample_seed(uint64_t seed, uint64_t index)
+{
+    return pp_rng_mix(seed * 0x9e3779b97f4a7c15ull + index);
+}

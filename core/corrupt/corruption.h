@@ -118,6 +118,10 @@ typedef struct {
 pp_status pp_corruption_params_at(const pp_corruption *c, pp_corruption_preset preset,
                                   double severity, double *out, pp_error *err);
 
+/* The seed of sample `index` of a data set corrupted with `seed`: one seed per
+ * image, shared by its five severities, the same in `eval` and `make-c`. */
+uint64_t pp_corruption_sample_seed(uint64_t seed, uint64_t index);
+
 /* Corrupts in into out (allocated here; free with pp_image_free). Checks the request. */
 pp_status pp_corruption_apply(const pp_corruption *c, const pp_corruption_request *req,
                               const pp_image *in, pp_image *out, pp_error *err);

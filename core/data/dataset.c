@@ -67,20 +67,31 @@ static pp_status open_fashion_mnist(pp_dataset *ds, bool train, pp_error *err)
     snprintf(labels, sizeof labels, "%s/%s-labels-idx1-ubyte.gz", dir, train ? "train" : "t10k");
     if (!is_file(images))
         return pp_fail(err, PP_ERR_IO, "%s: not found (install Debian's dataset-fashion-mnist package)", images);
-    pp_idx_images im;
-    pp_idx_labels lab;
-    pp_status st = pp_idx_load_pair(images, labels, 10, &im, &lab, err);
+    pp_status st = pp_dataset_open_idx(ds, images, labels, 10, err);
     if (st != PP_OK)
         return st;
     snprintf(ds->name, sizeof ds->name, "fashion-mnist:%s", train ? "train" : "test");
+    return set_class_names(ds, fashion_names, err);
+}
+
+pp_status pp_dataset_open_idx(pp_dataset *ds, const char *images, const char *labels, int num_classes,
+                              pp_error *err)
+{
+    memset(ds, 0, sizeof *ds);
+    pp_idx_images im;
+    pp_idx_labels lab;
+    pp_status st = pp_idx_load_pair(images, labels, num_classes, &im, &lab, err);
+    if (st != PP_OK)
+        return st;
+    snprintf(ds->name, sizeof ds->name, "%s", images);
     ds->count = im.count;
-    ds->num_classes = 10;
+    ds->num_classes = num_classes;
     ds->height = im.height;
     ds->width = im.width;
     ds->channels = 1;
     ds->pixels = im.pixels;
     ds->labels = lab.labels;
-    return set_class_names(ds, fashion_names, err);
+    return PP_OK;
 }
 
 /* CIFAR-10 binary: records of 1 label byte + 3072 bytes (R plane, G, B). */
@@ -146,7 +157,7 @@ static pp_status open_cifar10(pp_dataset *ds, const char *dir, bool train, pp_er
 
 /* images.npy uint8 (N,H,W[,C]) + labels int (N or a multiple of N). */
 static pp_status from_npy_arrays(pp_dataset *ds, pp_npy *images, pp_npy *labels, int64_t label_offset,
-                                 const char *images_path, const char *labels_path, pp_error *err)
+                                 bool exact_count, const char *images_path, const char *labels_path, pp_error *err)
 {
     if (images->dtype != PP_NPY_U8 || (images->ndim != 3 && images->ndim != 4))
         return pp_fail(err, PP_ERR_FORMAT, "%s: expected uint8 images (N, H, W) or (N, H, W, C)", images_path);
@@ -156,7 +167,7 @@ static pp_status from_npy_arrays(pp_dataset *ds, pp_npy *images, pp_npy *labels,
     if (labels->ndim != 1 || labels->dtype == PP_NPY_F32)
         return pp_fail(err, PP_ERR_FORMAT, "%s: expected a 1-D integer label array", labels_path);
     int64_t n = images->shape[0];
-    if (labels->shape[0] < label_offset + n)
+    if (labels->shape[0] < label_offset + n || (exact_count && labels->shape[0] != n))
         return pp_fail(err, PP_ERR_FORMAT, "%s: %lld labels for %lld images", labels_path,
                        (long long)labels->shape[0], (long long)(label_offset + n));
     ds->labels = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
@@ -195,6 +206,12 @@ static pp_status open_npy(pp_dataset *ds, const char *path, pp_error *err)
 {
     char labels_path[1024];
     labels_path_beside(labels_path, sizeof labels_path, path);
+    return pp_dataset_open_npy(ds, path, labels_path, err);
+}
+
+pp_status pp_dataset_open_npy(pp_dataset *ds, const char *path, const char *labels_path, pp_error *err)
+{
+    memset(ds, 0, sizeof *ds);
     pp_npy images, labels;
     pp_status st = pp_npy_load(path, &images, err);
     if (st != PP_OK)
@@ -203,10 +220,12 @@ static pp_status open_npy(pp_dataset *ds, const char *path, pp_error *err)
         pp_npy_free(&images);
         return st;
     }
-    st = from_npy_arrays(ds, &images, &labels, 0, path, labels_path, err);
+    st = from_npy_arrays(ds, &images, &labels, 0, true, path, labels_path, err);
     snprintf(ds->name, sizeof ds->name, "%s", path);
     pp_npy_free(&images);
     pp_npy_free(&labels);
+    if (st != PP_OK)
+        pp_dataset_free(ds);
     return st;
 }
 
@@ -353,7 +372,7 @@ pp_status pp_dataset_open_corrupted(pp_dataset *ds, const char *dir, const char 
         }
         /* labels.npy holds N labels, or 5N (one per stacked image) as CIFAR-10-C does. */
         int64_t offset = labels.ndim == 1 && labels.shape[0] == total ? (severity - 1) * n : 0;
-        st = from_npy_arrays(ds, &images, &labels, offset, path, labels_path, err);
+        st = from_npy_arrays(ds, &images, &labels, offset, false, path, labels_path, err);
         pp_npy_free(&images);
         pp_npy_free(&labels);
     } else {

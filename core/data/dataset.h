@@ -32,6 +32,12 @@ typedef struct {
  * `train` picks the training split where a source has one. */
 pp_status pp_dataset_open(pp_dataset *ds, const char *spec, bool train, pp_error *err);
 
+/* images (N, H, W[, C]) uint8 .npy with an explicit integer labels .npy. */
+pp_status pp_dataset_open_npy(pp_dataset *ds, const char *images, const char *labels, pp_error *err);
+/* IDX image and label files (plain or gzip), labels below num_classes. */
+pp_status pp_dataset_open_idx(pp_dataset *ds, const char *images, const char *labels, int num_classes,
+                              pp_error *err);
+
 /* A pre-corrupted copy: DIR/<corruption>.npy with the 5 severities stacked
  * (CIFAR-10-C layout, labels.npy beside), or DIR/<corruption>/<severity>/<class>/
  * image folders (ImageNet-C layout). */

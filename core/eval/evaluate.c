@@ -54,7 +54,7 @@ static pp_status run_phase(eval_state *s, const pp_dataset *ds, const pp_corrupt
                 r = pp_preprocess_geometry(&s->pre, &raw, &sized, &e);
             if (r == PP_OK && c) {
                 pp_corruption_request req = {.severity = severity, .preset = opt->preset,
-                                             .seed = opt->seed + (uint64_t)(start + i)};
+                                             .seed = pp_corruption_sample_seed(opt->seed, (uint64_t)(start + i))};
                 r = pp_corruption_apply(c, &req, &sized, &bad, &e);
             }
             if (r == PP_OK)

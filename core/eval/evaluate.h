@@ -40,7 +40,7 @@ typedef struct {
     bool severities[5];             /* which of 1..5; all false = all */
     int64_t limit;                  /* first N samples; <= 0 = all */
     int batch;                      /* images per forward pass; <= 0 = 64 */
-    uint64_t seed;                  /* on-the-fly corruption seed (sample i uses seed + i) */
+    uint64_t seed;                  /* on-the-fly corruption seed (see pp_corruption_sample_seed) */
     pp_corruption_preset preset;    /* parameter table for on-the-fly corruption */
     const char *corrupted_dir;      /* pre-corrupted copy; NULL = corrupt on the fly */
 } pp_eval_options;

@@ -99,7 +99,7 @@ static void im2col(float *col, const float *in, const pp_conv_shape *s, int n, i
 }
 
 /* The adjoint of im2col: adds each column entry back onto its input pixel. */
-static void col2im_add(float *dx, const float *col, const pp_conv_shape *s, int n, int h, int w, int ho, int wo,
+static void col2im_add(float *restrict dx, const float *restrict col, const pp_conv_shape *s, int n, int h, int w, int ho, int wo,
                        size_t p0, size_t p1)
 {
     const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, width = p1 - p0;

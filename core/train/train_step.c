@@ -55,6 +55,9 @@ struct pp_train_ctx {
     float *dlogits;   /* (N, O) */
     float *dfeatures; /* (F, N) */
     float *g[GRAD_BUFFERS]; /* (largest activation) gradient scratch */
+    float *dx_tmp;  /* (largest activation) input gradient before it is added */
+    float *flipped; /* (largest conv weight) W transposed and flipped */
+    float *wino;    /* (36, C, K) its Winograd transform */
     float *workspace;
 };
 
@@ -115,7 +118,7 @@ float *pp_train_grad(pp_train_ctx *ctx, const pp_model *m, const pp_param *p)
 typedef struct {
     pp_train_ctx *ctx;
     bool assign;
-    size_t cursor, largest, workspace;
+    size_t cursor, largest, workspace, weights, wino;
 } layout;
 
 static float *take(layout *l, size_t floats)
@@ -134,6 +137,42 @@ static void need_workspace(layout *l, size_t floats)
 static bool use_winograd(const pp_conv_layer *c, int n, int h, int w)
 {
     return c->winograd && pp_winograd_preferred(&c->shape, n, h, w);
+}
+
+/* For stride-1 "same" convolutions the input gradient is itself a
+ * convolution: dY with the kernels transposed (K <-> C) and flipped, same
+ * padding. Running it through the forward's fast paths (Winograd included)
+ * beats the GEMM + col2im route. */
+static bool by_transposed_forward(const pp_conv_shape *s)
+{
+    return s->stride == 1 && s->kh == s->kw && s->kh > 1 && 2 * s->pad == s->kh - 1;
+}
+
+static pp_conv_shape transposed_shape(const pp_conv_shape *s)
+{
+    pp_conv_shape t = *s;
+    t.cin = s->cout;
+    t.cout = s->cin;
+    return t;
+}
+
+static bool transposed_winograd(const pp_conv_shape *t, int n, int h, int w)
+{
+    /* the same size limit as the model's Winograd kernels */
+    return pp_winograd_supports(t) && (long)t->cin * t->cout <= 256L * 256L && pp_winograd_preferred(t, n, h, w);
+}
+
+/* flipped: (C, K, kh, kw) from weight (K, C, kh, kw), each kernel rotated 180 degrees. */
+static void flip_transpose(float *flipped, const float *weight, const pp_conv_shape *s)
+{
+    const int kk = s->kh * s->kw;
+    for (int k = 0; k < s->cout; k++)
+        for (int c = 0; c < s->cin; c++) {
+            const float *src = weight + ((size_t)k * s->cin + c) * kk;
+            float *dst = flipped + ((size_t)c * s->cout + k) * kk;
+            for (int i = 0; i < kk; i++)
+                dst[i] = src[kk - 1 - i];
+        }
 }
 
 static void layout_conv(layout *l, conv_bn_rec *r, const pp_conv_layer *conv, const pp_conv_shape *s,
@@ -157,6 +196,17 @@ static void layout_conv(layout *l, conv_bn_rec *r, const pp_conv_layer *conv, co
     need_workspace(l, pp_conv2d_backward_workspace_floats(s, n, h, w));
     if (conv && use_winograd(conv, n, h, w))
         need_workspace(l, pp_winograd_workspace_floats(s, n, h, w));
+    if (conv && by_transposed_forward(s)) {
+        pp_conv_shape t = transposed_shape(s);
+        size_t wf = (size_t)s->cout * s->cin * s->kh * s->kw;
+        l->weights = wf > l->weights ? wf : l->weights;
+        need_workspace(l, pp_conv2d_workspace_floats(&t, n, r->ho, r->wo));
+        if (transposed_winograd(&t, n, r->ho, r->wo)) {
+            size_t u = pp_winograd_weight_floats(&t);
+            l->wino = u > l->wino ? u : l->wino;
+            need_workspace(l, pp_winograd_workspace_floats(&t, n, r->ho, r->wo));
+        }
+    }
 }
 
 static pp_status layout_all(layout *l, const pp_model *m, int n, int h, int w, pp_error *err)
@@ -220,6 +270,9 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, int h, int w, p
     ctx->dlogits = take(l, classes);
     for (int i = 0; i < GRAD_BUFFERS; i++)
         ctx->g[i] = take(l, l->largest);
+    ctx->dx_tmp = take(l, l->largest);
+    ctx->flipped = take(l, l->weights);
+    ctx->wino = take(l, l->wino);
     ctx->workspace = take(l, l->workspace);
     return PP_OK;
 }
@@ -325,8 +378,24 @@ static void conv_bn_backward(pp_train_ctx *ctx, const pp_model *m, conv_bn_rec *
                                 masked ? r->post : NULL, r->pre, r->mean, r->invstd, bn->gamma, bn->channels,
                                 rec_plane(r, n));
     const pp_conv_layer *c = r->conv;
-    pp_conv2d_backward(dx, grad_of(ctx, m, c->weight), grad_of(ctx, m, c->bias), scratch, r->in, c->weight,
-                       &c->shape, n, r->h, r->w, ctx->workspace);
+    const bool transposed = dx && by_transposed_forward(&c->shape);
+    pp_conv2d_backward(transposed ? NULL : dx, grad_of(ctx, m, c->weight), grad_of(ctx, m, c->bias), scratch,
+                       r->in, c->weight, &c->shape, n, r->h, r->w, ctx->workspace);
+    if (transposed) {
+        const pp_conv_shape t = transposed_shape(&c->shape);
+        flip_transpose(ctx->flipped, c->weight, &c->shape);
+        if (transposed_winograd(&t, n, r->ho, r->wo)) {
+            pp_winograd_transform_weights(ctx->wino, ctx->flipped, &t);
+            pp_winograd_forward(ctx->dx_tmp, scratch, ctx->wino, &t, n, r->ho, r->wo, NULL, ctx->workspace);
+        } else {
+            pp_conv2d_forward(ctx->dx_tmp, scratch, ctx->flipped, &t, n, r->ho, r->wo, NULL, ctx->workspace);
+        }
+        const size_t count = (size_t)c->shape.cin * n * r->h * r->w;
+        const float *src = ctx->dx_tmp;
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < count; i++)
+            dx[i] += src[i];
+    }
 }
 
 static void zero(float *x, size_t count)
