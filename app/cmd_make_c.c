@@ -13,7 +13,6 @@
 #include "ckpt/npy.h"
 #include "cli.h"
 #include "corrupt/corruption.h"
-#include "corrupt/rng.h"
 #include "data/dataset.h"
 #include "threads.h"
 

@@ -350,6 +350,13 @@ def image_fixtures(gen):
     save_npy("pre_imagenet_photo_300x200.npy", normalise(img, *imagenet))
 
 
+def job_fixtures():
+    """A tiny uint8 data set (48 random 28x28 images, labels 0..9) for the job-API tests."""
+    rng = np.random.default_rng(5)
+    save_npy("jobs_images.npy", rng.integers(0, 256, (48, 28, 28), dtype=np.uint8))
+    save_npy("labels.npy", (np.arange(48) % 10).astype(np.int64))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
@@ -357,6 +364,7 @@ def main():
     layer_fixtures(gen)
     network_fixtures(gen)
     image_fixtures(gen)
+    job_fixtures()
 
 
 if __name__ == "__main__":

@@ -1,15 +1,14 @@
 #include "evaluate.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../data/batch.h"
 #include "../forward.h"
 #include "../preprocess.h"
-#include "../threads.h"
 #include "../topk.h"
 
 typedef struct {
@@ -30,6 +29,20 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+typedef struct {
+    const pp_corruption *c;
+    double severity;
+    const pp_eval_options *opt;
+} corruption_ctx;
+
+static pp_status corrupt_sample(pp_image *out, const pp_image *in, int64_t sample, void *ctx, pp_error *err)
+{
+    const corruption_ctx *cc = ctx;
+    pp_corruption_request req = {.severity = cc->severity, .preset = cc->opt->preset,
+                                 .seed = pp_corruption_sample_seed(cc->opt->seed, (uint64_t)sample)};
+    return pp_corruption_apply(cc->c, &req, in, out, err);
+}
+
 /* One phase: every sample of `ds`, optionally corrupted, -> top-1 and top-5 errors. */
 static pp_status run_phase(eval_state *s, const pp_dataset *ds, const pp_corruption *c, double severity,
                            const pp_eval_options *opt, const char *phase, double *top1, double *top5,
@@ -41,37 +54,10 @@ static pp_status run_phase(eval_state *s, const pp_dataset *ds, const pp_corrupt
         if (pp_job_cancelled(s->job))
             return pp_fail(err, PP_ERR_CANCELLED, "evaluation cancelled");
         int n = (int)(ds->count - start < s->batch_size ? ds->count - start : s->batch_size);
-        s->batch.shape[0] = n;
-        pp_status st = PP_OK;
-        char first_error[512] = "";
-        /* Images are independent: decode, resize, corrupt and normalise in parallel. */
-#pragma omp parallel for schedule(dynamic) num_threads(pp_threads_get())
-        for (int i = 0; i < n; i++) {
-            pp_error e = {0};
-            pp_image raw = {0}, sized = {0}, bad = {0};
-            pp_status r = pp_dataset_image(ds, start + i, &raw, &e);
-            if (r == PP_OK)
-                r = pp_preprocess_geometry(&s->pre, &raw, &sized, &e);
-            if (r == PP_OK && c) {
-                pp_corruption_request req = {.severity = severity, .preset = opt->preset,
-                                             .seed = pp_corruption_sample_seed(opt->seed, (uint64_t)(start + i))};
-                r = pp_corruption_apply(c, &req, &sized, &bad, &e);
-            }
-            if (r == PP_OK)
-                pp_preprocess_normalize(&s->pre, c ? &bad : &sized, &s->batch, i);
-            if (r != PP_OK) {
-#pragma omp critical
-                if (st == PP_OK) {
-                    st = r;
-                    snprintf(first_error, sizeof first_error, "%s", e.msg);
-                }
-            }
-            pp_image_free(&raw);
-            pp_image_free(&sized);
-            pp_image_free(&bad);
-        }
+        corruption_ctx cc = {.c = c, .severity = severity, .opt = opt};
+        pp_status st = pp_batch_fill(&s->batch, &s->pre, ds, NULL, start, n, c ? corrupt_sample : NULL, &cc, err);
         if (st != PP_OK)
-            return pp_fail(err, st, "%s", first_error);
+            return st;
         if ((st = pp_model_forward(s->m, s->ctx, &s->batch, &s->logits, NULL, err)) != PP_OK)
             return st;
         for (int i = 0; i < n; i++) {

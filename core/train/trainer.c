@@ -9,10 +9,10 @@
 
 #include "../corrupt/rng.h"
 #include "../data/augment.h"
+#include "../data/batch.h"
 #include "../eval/evaluate.h"
 #include "../model_file.h"
 #include "../preprocess.h"
-#include "../threads.h"
 #include "train_step.h"
 
 static double now(void)
@@ -68,39 +68,16 @@ typedef struct {
     int32_t *labels;
 } batch_buffers;
 
-/* Builds batch rows 0..n-1 from samples order[start..start+n). */
-static pp_status fill_batch(batch_buffers *b, const pp_dataset *ds, const int64_t *order, int64_t start, int n,
-                            const pp_train_options *opt, int epoch, pp_error *err)
+typedef struct {
+    const pp_train_options *opt;
+    int epoch;
+} augment_ctx;
+
+static pp_status augment_sample(pp_image *out, const pp_image *in, int64_t sample, void *ctx, pp_error *err)
 {
-    pp_status st = PP_OK;
-    char first_error[512] = "";
-    b->batch.shape[0] = n;
-#pragma omp parallel for schedule(dynamic) num_threads(pp_threads_get())
-    for (int i = 0; i < n; i++) {
-        pp_error e = {0};
-        int64_t idx = order[start + i];
-        pp_image raw = {0}, sized = {0}, aug = {0};
-        pp_status r = pp_dataset_image(ds, idx, &raw, &e);
-        if (r == PP_OK)
-            r = pp_preprocess_geometry(&b->pre, &raw, &sized, &e);
-        if (r == PP_OK)
-            r = pp_augment_crop_flip(&aug, &sized, opt->crop_padding, opt->flip,
-                                     opt->seed + (uint64_t)epoch * 0x9e3779b9ull, (uint64_t)idx, &e);
-        if (r == PP_OK)
-            pp_preprocess_normalize(&b->pre, &aug, &b->batch, i);
-        b->labels[i] = (int32_t)ds->labels[idx];
-        if (r != PP_OK) {
-#pragma omp critical
-            if (st == PP_OK) {
-                st = r;
-                snprintf(first_error, sizeof first_error, "%s", e.msg);
-            }
-        }
-        pp_image_free(&raw);
-        pp_image_free(&sized);
-        pp_image_free(&aug);
-    }
-    return st == PP_OK ? PP_OK : pp_fail(err, st, "%s", first_error);
+    const augment_ctx *a = ctx;
+    return pp_augment_crop_flip(out, in, a->opt->crop_padding, a->opt->flip,
+                                a->opt->seed + (uint64_t)a->epoch * 0x9e3779b9ull, (uint64_t)sample, err);
 }
 
 static pp_status save_checkpoint(pp_model *m, const char *path, int epoch, pp_error *err)
@@ -169,8 +146,12 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
                 st = pp_fail(err, PP_ERR_CANCELLED, "training cancelled in epoch %d", epoch + 1);
                 break;
             }
-            if ((st = fill_batch(&b, train, order, step * batch, batch, opt, epoch, err)) != PP_OK)
+            augment_ctx actx = {opt, epoch};
+            if ((st = pp_batch_fill(&b.batch, &b.pre, train, order + step * batch, 0, batch, augment_sample, &actx,
+                                    err)) != PP_OK)
                 break;
+            for (int i = 0; i < batch; i++)
+                b.labels[i] = (int32_t)train->labels[order[step * batch + i]];
             int64_t global = epoch * steps_per_epoch + step;
             float lr = (float)pp_lr_at(&opt->schedule, (int)global, (int)total_steps);
             pp_train_stats stats;

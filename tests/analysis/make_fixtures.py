@@ -35,10 +35,10 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     for name, k in kernels.items():
         k = k.astype(np.float32)
-        np.save(os.path.join(OUT, f"{name}_k.npy"), k)
+        np.save(os.path.join(OUT, f"{name}_k.npy"), np.ascontiguousarray(k))
         for n in (32, 64):
             mag = np.fft.fftshift(np.abs(np.fft.fft2(k.astype(np.float64), s=(n, n)))).astype(np.float32)
-            np.save(os.path.join(OUT, f"{name}_mag{n}.npy"), mag)
+            np.save(os.path.join(OUT, f"{name}_mag{n}.npy"), np.ascontiguousarray(mag))
             np.save(os.path.join(OUT, f"{name}_prof{n}.npy"), radial(mag.astype(np.float64)))
 
 

@@ -1,0 +1,40 @@
+#!/bin/bash
+# train / finetune as a user runs them: learning happens, checkpoints resume,
+# a diverging run stops with a clear message and leaves no output.
+set -u
+PUSHPULL=${PUSHPULL:?set by meson}
+if [ ! -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    echo "dataset-fashion-mnist not installed"; exit 77
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+small=(--width 4 --limit 1024 --batch 64 --data fashion-mnist --seed 3)
+
+# Learning: 4 epochs on 1024 images must beat chance (10 %) by far.
+"$PUSHPULL" train "${small[@]}" --epochs 4 --lr 0.05 --output "$T/m.safetensors" >"$T/log" 2>&1 || fail "train exit: $(cat "$T/log")"
+acc=$(awk '/^epoch   4/ {print $7}' "$T/log")
+awk -v a="${acc:-0}" 'BEGIN { exit !(a > 0.4) }' || fail "train accuracy after 4 epochs is ${acc:-none}: $(cat "$T/log")"
+"$PUSHPULL" info "$T/m.safetensors" | grep -q "Trouser" || fail "trained model carries the class names"
+"$PUSHPULL" info "$T/m.safetensors" | grep -q "avg pooling 3, alpha per channel" || fail "push-pull avg 3 trainable alpha"
+
+# Resume: epoch 2 of 2 continues from the checkpoint of epoch 1.
+"$PUSHPULL" train "${small[@]}" --epochs 1 --checkpoint "$T/ck.safetensors" --output "$T/a.safetensors" >/dev/null 2>&1 || fail "checkpointed run"
+[ -f "$T/ck.safetensors" ] || fail "no checkpoint written"
+"$PUSHPULL" train "${small[@]}" --epochs 2 --checkpoint "$T/ck.safetensors" --resume --output "$T/b.safetensors" >"$T/log" 2>&1 || fail "resume exit"
+grep -q "^epoch   2" "$T/log" && ! grep -q "^epoch   1" "$T/log" || fail "resume should run epoch 2 only: $(cat "$T/log")"
+
+# Fine-tuning a saved model keeps its architecture.
+"$PUSHPULL" finetune "$T/m.safetensors" --limit 512 --batch 64 --epochs 1 --output "$T/f.safetensors" >/dev/null 2>&1 || fail "finetune exit"
+"$PUSHPULL" info "$T/f.safetensors" | grep -q "width 4" || fail "finetuned model keeps width 4"
+
+# Divergence: a huge learning rate stops with a message and writes nothing.
+if "$PUSHPULL" train "${small[@]}" --epochs 2 --lr 1e9 --schedule constant --output "$T/nan.safetensors" >/dev/null 2>"$T/err"; then
+    fail "lr 1e9 should diverge"
+fi
+grep -q "loss became" "$T/err" || fail "divergence message: $(cat "$T/err")"
+[ ! -e "$T/nan.safetensors" ] || fail "a diverged run wrote its output"
+
+echo "train cli: $failures failure(s)"
+[ "$failures" = 0 ]

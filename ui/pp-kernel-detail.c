@@ -1,0 +1,198 @@
+#include "pp-kernel-detail.h"
+
+#include <math.h>
+
+#include "pp-plot.h"
+
+struct _PpKernelDetail {
+    GtkWidget parent_instance;
+    PpModelEntry *entry;
+    gulong view_handler;
+    int kernel;
+};
+
+G_DEFINE_FINAL_TYPE(PpKernelDetail, pp_kernel_detail, GTK_TYPE_WIDGET)
+
+static void rgb_composite(cairo_t *cr, const float *v, int side, int channels, double x, double y, double s,
+                          float range)
+{
+    /* channel c of pixel i -> 0.5 + 0.5 v / range: grey is zero */
+    double cw = s / side;
+    for (int i = 0; i < side; i++)
+        for (int j = 0; j < side; j++) {
+            double rgb[3];
+            for (int c = 0; c < 3; c++) {
+                double t = 0.5 + 0.5 * v[(size_t)(c % channels) * side * side + i * side + j] / range;
+                rgb[c] = t < 0 ? 0 : t > 1 ? 1 : t;
+            }
+            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+            cairo_rectangle(cr, round(x + j * cw), round(y + i * cw), round(x + (j + 1) * cw) - round(x + j * cw),
+                            round(y + (i + 1) * cw) - round(y + i * cw));
+            cairo_fill(cr);
+        }
+}
+
+static void frame(cairo_t *cr, const PpPlotColors *c, double x, double y, double s)
+{
+    pp_plot_set_color(cr, &c->dim);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, x - 0.5, y - 0.5, s + 1, s + 1);
+    cairo_stroke(cr);
+}
+
+void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
+{
+    PpKernelDetail *self = PP_KERNEL_DETAIL(widget);
+    PpPlotColors c;
+    pp_plot_colors(widget, &c);
+    PpModelEntry *e = self->entry;
+    if (!e)
+        return;
+    const int C = pp_model_entry_in_channels(e), ks = pp_model_entry_kernel_size(e);
+    const int es = pp_model_entry_effective_size(e), k = self->kernel;
+    const gboolean pp = pp_model_entry_is_push_pull(e);
+    const float *W = pp_model_entry_push(e, k), *P = pp_model_entry_pull(e, k);
+    float *E = g_new(float, (size_t)C * es * es); /* (C, es, es) */
+    pp_model_entry_effective(e, k, E);
+    float range = 1e-12f;
+    for (int i = 0; i < C * ks * ks; i++)
+        range = fmaxf(range, fmaxf(fabsf(W[i]), P ? fabsf(P[i]) : 0));
+    for (int i = 0; i < C * es * es; i++)
+        range = fmaxf(range, fabsf(E[i]));
+
+    char title[200];
+    if (pp)
+        snprintf(title, sizeof title, "Kernel %d · α = %.3f%s · pull pooling %s", k, pp_model_entry_view_alpha(e, k),
+                 pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k) ? " (override)" : " (learned)",
+                 pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off");
+    else
+        snprintf(title, sizeof title, "Kernel %d · plain convolution (baseline model)", k);
+    pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
+    GdkRGBA subc = c.fg;
+    subc.alpha *= 0.65f;
+    pp_plot_text(cr, widget, "one colour scale for the three kernels", 8, 24, PP_ALIGN_START, 0.8, FALSE, &subc);
+
+    const char *heads[3] = {"Push W", "Pull P", "Effective W − α·(P∗box)"};
+    const int ncols = pp ? 3 : 1, nrows = C + (C == 3 ? 1 : 0);
+    const double legend_w = 80, label_w = C > 1 ? 54 : 8, top = 56, head_h = 22;
+    double s = fmin((width - legend_w - label_w - 8 - 16.0 * ncols) / ncols,
+                    (height - top - 8 - nrows * (head_h * 0 + 14.0)) / nrows - (double)head_h / nrows);
+    s = floor(fmax(s, 24));
+    for (int col = 0; col < ncols; col++) {
+        double x = label_w + col * (s + 16);
+        pp_plot_text(cr, widget, pp ? heads[col] : "Kernel W", x + s / 2, top - head_h + 2, PP_ALIGN_CENTER, 0.85,
+                     FALSE, &c.fg);
+        for (int row = 0; row < nrows; row++) {
+            double y = top + row * (s + 14);
+            int side = col == 2 ? es : ks;
+            const float *src = col == 0 ? W : col == 1 ? P : E;
+            if (row < C)
+                pp_plot_kernel(cr, src + (size_t)row * side * side, side, side, x, y, s, s, range);
+            else
+                rgb_composite(cr, src, side, C, x, y, s, range);
+            frame(cr, &c, x, y, s);
+        }
+    }
+    if (C > 1) {
+        static const char *names[] = {"R", "G", "B"};
+        for (int row = 0; row < nrows; row++) {
+            char buf[32];
+            if (row < C)
+                snprintf(buf, sizeof buf, C == 3 ? "%s" : "in %d", C == 3 ? names[row] : "", row);
+            else
+                snprintf(buf, sizeof buf, "RGB");
+            if (C != 3 && row < C)
+                snprintf(buf, sizeof buf, "in %d", row);
+            pp_plot_text(cr, widget, buf, label_w - 10, top + row * (s + 14) + s / 2 - 9, PP_ALIGN_END, 0.85, TRUE,
+                         &c.fg);
+        }
+    }
+    double lx = label_w + ncols * (s + 16) + 4;
+    pp_plot_legend_diverging(cr, widget, &c, lx, top + 8, 14, fmin(200, nrows * (s + 14) - 40), range, "weight");
+    g_free(E);
+}
+
+static void pp_kernel_detail_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
+{
+    int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
+    cairo_t *cr = gtk_snapshot_append_cairo(snapshot, &GRAPHENE_RECT_INIT(0, 0, w, h));
+    pp_kernel_detail_draw(widget, cr, w, h);
+    cairo_destroy(cr);
+}
+
+static void pp_kernel_detail_dispose(GObject *object)
+{
+    PpKernelDetail *self = PP_KERNEL_DETAIL(object);
+    if (self->entry)
+        g_clear_signal_handler(&self->view_handler, self->entry);
+    g_clear_object(&self->entry);
+    G_OBJECT_CLASS(pp_kernel_detail_parent_class)->dispose(object);
+}
+
+static void pp_kernel_detail_class_init(PpKernelDetailClass *klass)
+{
+    G_OBJECT_CLASS(klass)->dispose = pp_kernel_detail_dispose;
+    GTK_WIDGET_CLASS(klass)->snapshot = pp_kernel_detail_snapshot;
+    gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "kerneldetail");
+}
+
+static void pp_kernel_detail_init(PpKernelDetail *self)
+{
+    gtk_widget_set_size_request(GTK_WIDGET(self), 320, 240);
+    gtk_widget_set_hexpand(GTK_WIDGET(self), TRUE);
+    gtk_widget_set_vexpand(GTK_WIDGET(self), TRUE);
+}
+
+GtkWidget *pp_kernel_detail_new(void)
+{
+    return g_object_new(PP_TYPE_KERNEL_DETAIL, NULL);
+}
+
+void pp_kernel_detail_set_entry(PpKernelDetail *self, PpModelEntry *entry)
+{
+    if (self->entry)
+        g_clear_signal_handler(&self->view_handler, self->entry);
+    g_set_object(&self->entry, entry);
+    if (entry)
+        self->view_handler = g_signal_connect_swapped(entry, "view-changed", G_CALLBACK(gtk_widget_queue_draw), self);
+    self->kernel = 0;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void pp_kernel_detail_set_kernel(PpKernelDetail *self, int k)
+{
+    self->kernel = k;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+char *pp_kernel_detail_to_csv(PpKernelDetail *self)
+{
+    PpModelEntry *e = self->entry;
+    if (!e)
+        return g_strdup("");
+    GString *s = g_string_new("model,kernel,kind,channel,row,col,value\n");
+    const int K = pp_model_entry_kernel_count(e), C = pp_model_entry_in_channels(e);
+    const int ks = pp_model_entry_kernel_size(e), es = pp_model_entry_effective_size(e);
+    float *E = g_new(float, (size_t)C * es * es);
+    for (int k = 0; k < K; k++) {
+        const float *W = pp_model_entry_push(e, k), *P = pp_model_entry_pull(e, k);
+        pp_model_entry_effective(e, k, E);
+        const float *src[3] = {W, P, E};
+        const char *kind[3] = {"push", "pull", "effective"};
+        for (int t = 0; t < 3; t++) {
+            if (!src[t] || (t == 2 && !P))
+                continue;
+            int side = t == 2 ? es : ks;
+            for (int c = 0; c < C; c++)
+                for (int i = 0; i < side; i++)
+                    for (int j = 0; j < side; j++)
+                        g_string_append_printf(s, "%s,%d,%s,%d,%d,%d,%.8g\n", pp_model_entry_get_title(e), k, kind[t],
+                                               c, i, j, src[t][((size_t)c * side + i) * side + j]);
+        }
+        if (pp_model_entry_is_push_pull(e))
+            g_string_append_printf(s, "%s,%d,alpha,,,,%.8g\n", pp_model_entry_get_title(e), k,
+                                   pp_model_entry_view_alpha(e, k));
+    }
+    g_free(E);
+    return g_string_free(s, FALSE);
+}

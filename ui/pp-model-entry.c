@@ -1,0 +1,181 @@
+#include "pp-model-entry.h"
+
+#include <string.h>
+
+#include "pushpull.h"
+
+struct _PpModelEntry {
+    GObject parent_instance;
+    char *path, *title, *subtitle, *notes;
+    pp_model model;
+    gboolean baseline;
+    float *alpha_view; /* (K) */
+    int avg_view;
+};
+
+G_DEFINE_FINAL_TYPE(PpModelEntry, pp_model_entry, G_TYPE_OBJECT)
+
+enum { SIGNAL_VIEW_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void pp_model_entry_finalize(GObject *object)
+{
+    PpModelEntry *self = PP_MODEL_ENTRY(object);
+    pp_model_free(&self->model);
+    g_free(self->alpha_view);
+    g_free(self->path);
+    g_free(self->title);
+    g_free(self->subtitle);
+    g_free(self->notes);
+    G_OBJECT_CLASS(pp_model_entry_parent_class)->finalize(object);
+}
+
+static void pp_model_entry_class_init(PpModelEntryClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = pp_model_entry_finalize;
+    signals[SIGNAL_VIEW_CHANGED] = g_signal_new("view-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                                NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void pp_model_entry_init(PpModelEntry *self)
+{
+    (void)self;
+}
+
+PpModelEntry *pp_model_entry_new(const char *path, pp_model *model, const char *notes)
+{
+    PpModelEntry *self = g_object_new(PP_TYPE_MODEL_ENTRY, NULL);
+    self->path = g_strdup(path);
+    self->title = g_path_get_basename(path);
+    self->notes = g_strdup(notes ? notes : "");
+    self->model = *model;
+    memset(model, 0, sizeof *model);
+    const pp_arch *a = &self->model.arch;
+    if (a->push_pull)
+        self->subtitle = g_strdup_printf("%s · push-pull, avg %d", pp_arch_name(a), a->avg_kernel);
+    else
+        self->subtitle = g_strdup_printf("%s · plain conv", pp_arch_name(a));
+    int k = pp_model_entry_kernel_count(self);
+    self->alpha_view = g_new0(float, k > 0 ? k : 1);
+    for (int i = 0; i < k; i++)
+        self->alpha_view[i] = pp_model_entry_learned_alpha(self, i);
+    self->avg_view = a->push_pull ? self->model.pp.avg_kernel : 0;
+    return self;
+}
+
+const char *pp_model_entry_get_path(PpModelEntry *self) { return self->path; }
+const char *pp_model_entry_get_title(PpModelEntry *self) { return self->title; }
+const char *pp_model_entry_get_subtitle(PpModelEntry *self) { return self->subtitle; }
+const char *pp_model_entry_get_notes(PpModelEntry *self) { return self->notes; }
+const pp_model *pp_model_entry_get_model(PpModelEntry *self) { return &self->model; }
+gboolean pp_model_entry_get_baseline(PpModelEntry *self) { return self->baseline; }
+void pp_model_entry_set_baseline(PpModelEntry *self, gboolean baseline) { self->baseline = baseline; }
+
+bool pp_model_entry_is_push_pull(PpModelEntry *self)
+{
+    return self->model.arch.push_pull;
+}
+
+static const pp_conv_shape *shape_of(PpModelEntry *self)
+{
+    return self->model.arch.push_pull ? &self->model.pp.shape : &self->model.conv1.shape;
+}
+
+int pp_model_entry_kernel_count(PpModelEntry *self) { return shape_of(self)->cout; }
+int pp_model_entry_in_channels(PpModelEntry *self) { return shape_of(self)->cin; }
+int pp_model_entry_kernel_size(PpModelEntry *self) { return shape_of(self)->kh; }
+
+static size_t per_kernel(PpModelEntry *self)
+{
+    const pp_conv_shape *s = shape_of(self);
+    return (size_t)s->cin * s->kh * s->kw;
+}
+
+const float *pp_model_entry_push(PpModelEntry *self, int k)
+{
+    const float *w = self->model.arch.push_pull ? self->model.pp.weight : self->model.conv1.weight;
+    return w + (size_t)k * per_kernel(self);
+}
+
+const float *pp_model_entry_pull(PpModelEntry *self, int k)
+{
+    if (!self->model.arch.push_pull)
+        return NULL;
+    size_t pk = per_kernel(self);
+    return self->model.pp.stacked + (size_t)self->model.pp.shape.cout * pk + (size_t)k * pk;
+}
+
+float pp_model_entry_learned_alpha(PpModelEntry *self, int k)
+{
+    return self->model.arch.push_pull ? self->model.pp.alpha[k] : 0.0f;
+}
+
+float pp_model_entry_view_alpha(PpModelEntry *self, int k) { return self->alpha_view[k]; }
+
+void pp_model_entry_set_view_alpha(PpModelEntry *self, int k, float alpha)
+{
+    int n = pp_model_entry_kernel_count(self);
+    for (int i = 0; i < n; i++)
+        if (k < 0 || i == k)
+            self->alpha_view[i] = alpha;
+    g_signal_emit(self, signals[SIGNAL_VIEW_CHANGED], 0);
+}
+
+int pp_model_entry_view_avg(PpModelEntry *self) { return self->avg_view; }
+
+void pp_model_entry_set_view_avg(PpModelEntry *self, int avg)
+{
+    self->avg_view = avg;
+    g_signal_emit(self, signals[SIGNAL_VIEW_CHANGED], 0);
+}
+
+gboolean pp_model_entry_view_is_learned(PpModelEntry *self)
+{
+    if (!self->model.arch.push_pull)
+        return TRUE;
+    int n = pp_model_entry_kernel_count(self);
+    for (int i = 0; i < n; i++)
+        if (self->alpha_view[i] != self->model.pp.alpha[i])
+            return FALSE;
+    return self->avg_view == self->model.pp.avg_kernel;
+}
+
+void pp_model_entry_reset_view(PpModelEntry *self)
+{
+    int n = pp_model_entry_kernel_count(self);
+    for (int i = 0; i < n; i++)
+        self->alpha_view[i] = pp_model_entry_learned_alpha(self, i);
+    self->avg_view = self->model.arch.push_pull ? self->model.pp.avg_kernel : 0;
+    g_signal_emit(self, signals[SIGNAL_VIEW_CHANGED], 0);
+}
+
+int pp_model_entry_effective_size(PpModelEntry *self)
+{
+    if (!self->model.arch.push_pull)
+        return shape_of(self)->kh;
+    pp_pushpull_unit u = self->model.pp;
+    u.avg_kernel = self->avg_view;
+    return pp_pushpull_effective_size(&u);
+}
+
+void pp_model_entry_effective(PpModelEntry *self, int k, float *out)
+{
+    if (!self->model.arch.push_pull) {
+        memcpy(out, pp_model_entry_push(self, k), sizeof(float) * per_kernel(self));
+        return;
+    }
+    /* A one-kernel view of the unit: the engine computes W - alpha (P * box). */
+    const pp_pushpull_unit *m = &self->model.pp;
+    size_t pk = per_kernel(self);
+    float *stacked = g_new(float, 2 * pk);
+    memcpy(stacked, pp_model_entry_push(self, k), sizeof(float) * pk);
+    memcpy(stacked + pk, pp_model_entry_pull(self, k), sizeof(float) * pk);
+    pp_pushpull_unit u = *m;
+    u.shape.cout = 1;
+    u.weight = stacked;
+    u.stacked = stacked;
+    u.alpha = &self->alpha_view[k];
+    u.avg_kernel = self->avg_view;
+    pp_pushpull_effective_kernels(out, &u, -1.0f);
+    g_free(stacked);
+}

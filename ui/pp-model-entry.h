@@ -1,0 +1,50 @@
+/* One opened model and the user's view of it: the learned model (never edited)
+ * plus the alpha / avg-pooling overrides of the spectra view. */
+#pragma once
+
+#include <glib-object.h>
+#include <stdbool.h>
+
+#include "model.h"
+
+G_BEGIN_DECLS
+
+#define PP_TYPE_MODEL_ENTRY (pp_model_entry_get_type())
+G_DECLARE_FINAL_TYPE(PpModelEntry, pp_model_entry, PP, MODEL_ENTRY, GObject)
+
+/* Takes ownership of *model (the caller's struct is zeroed). */
+PpModelEntry *pp_model_entry_new(const char *path, pp_model *model, const char *notes);
+
+const char *pp_model_entry_get_path(PpModelEntry *self);
+const char *pp_model_entry_get_title(PpModelEntry *self);    /* file name */
+const char *pp_model_entry_get_subtitle(PpModelEntry *self); /* "resnet18 · push-pull avg 3" */
+const char *pp_model_entry_get_notes(PpModelEntry *self);
+const pp_model *pp_model_entry_get_model(PpModelEntry *self);
+gboolean pp_model_entry_get_baseline(PpModelEntry *self);
+void pp_model_entry_set_baseline(PpModelEntry *self, gboolean baseline);
+
+/* First-layer geometry: K kernels of C channels, kh x kw each. */
+bool pp_model_entry_is_push_pull(PpModelEntry *self);
+int pp_model_entry_kernel_count(PpModelEntry *self);
+int pp_model_entry_in_channels(PpModelEntry *self);
+int pp_model_entry_kernel_size(PpModelEntry *self); /* kh (square kernels) */
+const float *pp_model_entry_push(PpModelEntry *self, int k); /* (C, kh, kw) W, or conv1 of a baseline */
+const float *pp_model_entry_pull(PpModelEntry *self, int k); /* (C, kh, kw) P, NULL for a baseline */
+float pp_model_entry_learned_alpha(PpModelEntry *self, int k);
+
+/* The view: alpha per channel and the pull pooling size used for effective
+ * kernels and spectra. Changes emit "view-changed". */
+float pp_model_entry_view_alpha(PpModelEntry *self, int k);
+void pp_model_entry_set_view_alpha(PpModelEntry *self, int k, float alpha); /* k < 0: all */
+int pp_model_entry_view_avg(PpModelEntry *self);
+void pp_model_entry_set_view_avg(PpModelEntry *self, int avg);
+gboolean pp_model_entry_view_is_learned(PpModelEntry *self);
+void pp_model_entry_reset_view(PpModelEntry *self);
+
+/* Side of the effective kernel with the view's pooling (kh for a baseline). */
+int pp_model_entry_effective_size(PpModelEntry *self);
+/* out: (C, e, e) effective kernel W - alpha * (P * box) of kernel k with the
+ * view's alpha and pooling; the plain kernel for a baseline. */
+void pp_model_entry_effective(PpModelEntry *self, int k, float *out);
+
+G_END_DECLS

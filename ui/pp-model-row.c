@@ -1,0 +1,87 @@
+#include "pp-model-row.h"
+
+struct _PpModelRow {
+    GtkListBoxRow parent_instance;
+    PpModelEntry *entry;
+    GtkWidget *star;
+};
+
+G_DEFINE_FINAL_TYPE(PpModelRow, pp_model_row, GTK_TYPE_LIST_BOX_ROW)
+
+enum { SIGNAL_BASELINE_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void pp_model_row_dispose(GObject *object)
+{
+    g_clear_object(&PP_MODEL_ROW(object)->entry);
+    G_OBJECT_CLASS(pp_model_row_parent_class)->dispose(object);
+}
+
+static void pp_model_row_class_init(PpModelRowClass *klass)
+{
+    G_OBJECT_CLASS(klass)->dispose = pp_model_row_dispose;
+    signals[SIGNAL_BASELINE_CHANGED] = g_signal_new("baseline-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void pp_model_row_init(PpModelRow *self)
+{
+    (void)self;
+}
+
+static void on_star_toggled(GtkToggleButton *button, PpModelRow *self)
+{
+    gboolean on = gtk_toggle_button_get_active(button);
+    pp_model_entry_set_baseline(self->entry, on);
+    gtk_button_set_icon_name(GTK_BUTTON(button), on ? "starred-symbolic" : "non-starred-symbolic");
+    g_signal_emit(self, signals[SIGNAL_BASELINE_CHANGED], 0);
+}
+
+GtkWidget *pp_model_row_new(PpModelEntry *entry, PpModelRow *group)
+{
+    PpModelRow *self = g_object_new(PP_TYPE_MODEL_ROW, NULL);
+    self->entry = g_object_ref(entry);
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+    gtk_widget_set_margin_top(box, 6);
+    gtk_widget_set_margin_bottom(box, 6);
+    gtk_widget_set_margin_start(box, 6);
+    gtk_widget_set_margin_end(box, 6);
+    GtkWidget *icon = gtk_image_new_from_icon_name(pp_model_entry_is_push_pull(entry) ? "view-grid-symbolic"
+                                                                                      : "view-app-grid-symbolic");
+    gtk_box_append(GTK_BOX(box), icon);
+    GtkWidget *labels = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+    gtk_widget_set_hexpand(labels, TRUE);
+    GtkWidget *title = gtk_label_new(pp_model_entry_get_title(entry));
+    gtk_label_set_xalign(GTK_LABEL(title), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_MIDDLE);
+    GtkWidget *sub = gtk_label_new(pp_model_entry_get_subtitle(entry));
+    gtk_label_set_xalign(GTK_LABEL(sub), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(sub), PANGO_ELLIPSIZE_END);
+    gtk_widget_add_css_class(sub, "dim-label");
+    gtk_widget_add_css_class(sub, "caption");
+    gtk_box_append(GTK_BOX(labels), title);
+    gtk_box_append(GTK_BOX(labels), sub);
+    gtk_box_append(GTK_BOX(box), labels);
+    self->star = gtk_toggle_button_new();
+    gtk_button_set_icon_name(GTK_BUTTON(self->star), "non-starred-symbolic");
+    gtk_widget_set_tooltip_text(self->star, "Mark as the baseline");
+    gtk_widget_add_css_class(self->star, "flat");
+    gtk_widget_set_valign(self->star, GTK_ALIGN_CENTER);
+    if (group)
+        gtk_toggle_button_set_group(GTK_TOGGLE_BUTTON(self->star), GTK_TOGGLE_BUTTON(group->star));
+    g_signal_connect(self->star, "toggled", G_CALLBACK(on_star_toggled), self);
+    gtk_box_append(GTK_BOX(box), self->star);
+    gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(self), box);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self), pp_model_entry_get_path(entry));
+    return GTK_WIDGET(self);
+}
+
+PpModelEntry *pp_model_row_get_entry(PpModelRow *self)
+{
+    return self->entry;
+}
+
+void pp_model_row_set_baseline(PpModelRow *self, gboolean baseline)
+{
+    gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(self->star), baseline);
+}

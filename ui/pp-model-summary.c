@@ -1,0 +1,105 @@
+#include "pp-model-summary.h"
+
+struct _PpModelSummary {
+    GtkWidget parent_instance;
+    GtkWidget *box;
+    GtkLabel *title, *notes;
+    GtkGrid *grid;
+};
+
+G_DEFINE_FINAL_TYPE(PpModelSummary, pp_model_summary, GTK_TYPE_WIDGET)
+
+static void pp_model_summary_dispose(GObject *object)
+{
+    gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_MODEL_SUMMARY);
+    G_OBJECT_CLASS(pp_model_summary_parent_class)->dispose(object);
+}
+
+static void pp_model_summary_class_init(PpModelSummaryClass *klass)
+{
+    GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+    G_OBJECT_CLASS(klass)->dispose = pp_model_summary_dispose;
+    gtk_widget_class_set_template_from_resource(widget_class, "/io/github/PushPullStudio/pp-model-summary.ui");
+    gtk_widget_class_bind_template_child(widget_class, PpModelSummary, box);
+    gtk_widget_class_bind_template_child(widget_class, PpModelSummary, title);
+    gtk_widget_class_bind_template_child(widget_class, PpModelSummary, notes);
+    gtk_widget_class_bind_template_child(widget_class, PpModelSummary, grid);
+    gtk_widget_class_set_layout_manager_type(widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void pp_model_summary_init(PpModelSummary *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+}
+
+static void add_row(PpModelSummary *self, int row, const char *key, const char *value)
+{
+    GtkWidget *k = gtk_label_new(key), *v = gtk_label_new(value);
+    gtk_label_set_xalign(GTK_LABEL(k), 1);
+    gtk_label_set_yalign(GTK_LABEL(k), 0);
+    gtk_widget_add_css_class(k, "dim-label");
+    gtk_label_set_xalign(GTK_LABEL(v), 0);
+    gtk_label_set_wrap(GTK_LABEL(v), TRUE);
+    gtk_label_set_selectable(GTK_LABEL(v), TRUE);
+    gtk_widget_set_hexpand(v, TRUE);
+    gtk_grid_attach(self->grid, k, 0, row, 1, 1);
+    gtk_grid_attach(self->grid, v, 1, row, 1, 1);
+}
+
+void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
+{
+    GtkWidget *child;
+    while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->grid))))
+        gtk_grid_remove(self->grid, child);
+    gtk_widget_set_visible(GTK_WIDGET(self->notes), FALSE);
+    if (!entry) {
+        gtk_label_set_text(self->title, "No model");
+        return;
+    }
+    const pp_model *m = pp_model_entry_get_model(entry);
+    const pp_arch *a = &m->arch;
+    gtk_label_set_text(self->title, pp_model_entry_get_title(entry));
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->title), pp_model_entry_get_path(entry));
+    char buf[256];
+    int row = 0;
+    snprintf(buf, sizeof buf, "%s (%s blocks %d-%d-%d-%d)", pp_arch_name(a),
+             a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
+             a->blocks[3]);
+    add_row(self, row++, "Architecture", buf);
+    snprintf(buf, sizeof buf, "%s, width %d", pp_stem_name(a->stem), a->width);
+    add_row(self, row++, "Stem", buf);
+    snprintf(buf, sizeof buf, "%d (%s)", a->in_channels, a->in_channels == 1 ? "grey" : "colour");
+    add_row(self, row++, "Input channels", buf);
+    snprintf(buf, sizeof buf, "%d%s%s%s", a->num_classes, a->dataset[0] ? " · " : "", a->dataset,
+             "");
+    add_row(self, row++, "Classes", buf);
+    long long n = (long long)pp_model_param_count(m);
+    snprintf(buf, sizeof buf, "%lld (%.2f M)", n, n / 1e6);
+    add_row(self, row++, "Parameters", buf);
+    if (a->push_pull) {
+        float lo, mean, hi;
+        pp_model_alpha_stats(m, &lo, &mean, &hi);
+        snprintf(buf, sizeof buf, "push-pull unit%s", a->conv1_bias ? ", bias" : "");
+        add_row(self, row++, "First layer", buf);
+        if (a->avg_kernel)
+            snprintf(buf, sizeof buf, "%d×%d average", a->avg_kernel, a->avg_kernel);
+        else
+            snprintf(buf, sizeof buf, "none");
+        add_row(self, row++, "Pull pooling", buf);
+        add_row(self, row++, "α", a->alpha_trainable ? "trainable, per channel" : "fixed");
+        snprintf(buf, sizeof buf, "%.3f / %.3f / %.3f", lo, mean, hi);
+        add_row(self, row++, "α min/mean/max", buf);
+    } else {
+        add_row(self, row++, "First layer", a->conv1_bias ? "plain convolution, bias" : "plain convolution");
+    }
+    add_row(self, row++, "Baseline", pp_model_entry_get_baseline(entry) ? "yes (marked)" : "no");
+    const char *notes = pp_model_entry_get_notes(entry);
+    if (notes && *notes) {
+        char *t = g_strstrip(g_strdup(notes));
+        char *msg = g_strdup_printf("Assumed: %s", t);
+        gtk_label_set_text(self->notes, msg);
+        gtk_widget_set_visible(GTK_WIDGET(self->notes), TRUE);
+        g_free(msg);
+        g_free(t);
+    }
+}

@@ -1,0 +1,220 @@
+#include "pp-plot.h"
+
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <math.h>
+
+static void lookup(GtkStyleContext *ctx, const char *name, GdkRGBA *out, const char *fallback)
+{
+    if (!gtk_style_context_lookup_color(ctx, name, out))
+        gdk_rgba_parse(out, fallback);
+}
+
+void pp_plot_colors(GtkWidget *widget, PpPlotColors *c)
+{
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    GtkStyleContext *ctx = gtk_widget_get_style_context(widget);
+    gtk_style_context_get_color(ctx, &c->fg);
+    lookup(ctx, "window_bg_color", &c->bg, "#fafafa");
+    lookup(ctx, "accent_color", &c->accent, "#1c71d8");
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    c->dim = c->fg;
+    c->dim.alpha *= 0.18f;
+    gboolean dark = (c->fg.red + c->fg.green + c->fg.blue) > 1.5f;
+    gdk_rgba_parse(&c->series[0], dark ? "#78aeed" : "#1c71d8"); /* push: blue */
+    gdk_rgba_parse(&c->series[1], dark ? "#ffa348" : "#c64600"); /* pull: orange */
+    gdk_rgba_parse(&c->series[2], dark ? "#8ff0a4" : "#26a269"); /* effective: green */
+}
+
+void pp_plot_set_color(cairo_t *cr, const GdkRGBA *c)
+{
+    cairo_set_source_rgba(cr, c->red, c->green, c->blue, c->alpha);
+}
+
+static void interp(const double stops[][3], int n, double t, double rgb[3])
+{
+    if (!(t > 0))
+        t = 0;
+    if (t > 1)
+        t = 1;
+    double p = t * (n - 1);
+    int i = (int)floor(p);
+    if (i >= n - 1)
+        i = n - 2;
+    double f = p - i;
+    for (int j = 0; j < 3; j++)
+        rgb[j] = (stops[i][j] * (1 - f) + stops[i + 1][j] * f) / 255.0;
+}
+
+void pp_plot_diverging(double t, double rgb[3])
+{
+    static const double stops[][3] = {{33, 102, 172}, {103, 169, 207}, {247, 247, 247}, {239, 138, 98}, {178, 24, 43}};
+    interp(stops, 5, (t + 1) / 2, rgb);
+}
+
+void pp_plot_sequential(double t, double rgb[3])
+{
+    static const double stops[][3] = {{0, 0, 4}, {59, 15, 112}, {140, 41, 129}, {222, 73, 104}, {254, 159, 109}, {252, 253, 191}};
+    interp(stops, 6, t, rgb);
+}
+
+static void cells(cairo_t *cr, const float *v, int rows, int cols, double x, double y, double w, double h,
+                  gboolean diverging, float a, float b)
+{
+    double cw = w / cols, ch = h / rows, rgb[3];
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) {
+            float val = v[i * cols + j];
+            if (diverging)
+                pp_plot_diverging(a > 0 ? val / a : 0, rgb);
+            else
+                pp_plot_sequential(b > a ? (val - a) / (b - a) : 0, rgb);
+            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+            /* snap to whole pixels when cells are large, so edges stay crisp */
+            double x0 = x + j * cw, y0 = y + i * ch, x1 = x + (j + 1) * cw, y1 = y + (i + 1) * ch;
+            if (cw >= 3) {
+                x0 = round(x0);
+                x1 = round(x1);
+                y0 = round(y0);
+                y1 = round(y1);
+            }
+            cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+            cairo_fill(cr);
+        }
+}
+
+void pp_plot_kernel(cairo_t *cr, const float *v, int rows, int cols, double x, double y, double w, double h,
+                    float range)
+{
+    cells(cr, v, rows, cols, x, y, w, h, TRUE, range, 0);
+}
+
+void pp_plot_heat(cairo_t *cr, const float *v, int rows, int cols, double x, double y, double w, double h,
+                  float lo, float hi)
+{
+    cells(cr, v, rows, cols, x, y, w, h, FALSE, lo, hi);
+}
+
+static PangoLayout *layout_for(cairo_t *cr, GtkWidget *widget, const char *text, double scale, gboolean bold)
+{
+    PangoLayout *layout = cr ? pango_cairo_create_layout(cr) : gtk_widget_create_pango_layout(widget, NULL);
+    PangoFontDescription *fd =
+        pango_font_description_copy(pango_context_get_font_description(gtk_widget_get_pango_context(widget)));
+    pango_font_description_set_size(fd, (int)(pango_font_description_get_size(fd) * scale));
+    if (bold)
+        pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
+    pango_layout_set_font_description(layout, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_text(layout, text, -1);
+    return layout;
+}
+
+double pp_plot_text(cairo_t *cr, GtkWidget *widget, const char *text, double x, double y, PpAlign align,
+                    double scale, gboolean bold, const GdkRGBA *color)
+{
+    PangoLayout *layout = layout_for(cr, widget, text, scale, bold);
+    int tw, th;
+    pango_layout_get_pixel_size(layout, &tw, &th);
+    if (align == PP_ALIGN_CENTER)
+        x -= tw / 2.0;
+    else if (align == PP_ALIGN_END)
+        x -= tw;
+    pp_plot_set_color(cr, color);
+    cairo_move_to(cr, x, y);
+    pango_cairo_show_layout(cr, layout);
+    g_object_unref(layout);
+    return th;
+}
+
+double pp_plot_text_width(GtkWidget *widget, const char *text, double scale, gboolean bold)
+{
+    PangoLayout *layout = layout_for(NULL, widget, text, scale, bold);
+    int tw, th;
+    pango_layout_get_pixel_size(layout, &tw, &th);
+    g_object_unref(layout);
+    return tw;
+}
+
+static void legend_frame(cairo_t *cr, const PpPlotColors *c, double x, double y, double w, double h)
+{
+    pp_plot_set_color(cr, &c->dim);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, x + 0.5, y + 0.5, w - 1, h - 1);
+    cairo_stroke(cr);
+}
+
+void pp_plot_legend_diverging(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, double x, double y,
+                              double w, double h, float range, const char *caption)
+{
+    double rgb[3];
+    for (int i = 0; i < (int)h; i++) {
+        pp_plot_diverging(1.0 - 2.0 * i / (h - 1), rgb);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        cairo_rectangle(cr, x, y + i, w, 1);
+        cairo_fill(cr);
+    }
+    legend_frame(cr, c, x, y, w, h);
+    char buf[32];
+    double th = pp_plot_text_width(widget, "0", 0.8, FALSE) * 0 + 7;
+    snprintf(buf, sizeof buf, "%+.3g", range);
+    pp_plot_text(cr, widget, buf, x + w + 4, y - th, PP_ALIGN_START, 0.8, FALSE, &c->fg);
+    pp_plot_text(cr, widget, "0", x + w + 4, y + h / 2 - th, PP_ALIGN_START, 0.8, FALSE, &c->fg);
+    snprintf(buf, sizeof buf, "%+.3g", -range);
+    pp_plot_text(cr, widget, buf, x + w + 4, y + h - th, PP_ALIGN_START, 0.8, FALSE, &c->fg);
+    if (caption)
+        pp_plot_text(cr, widget, caption, x + w / 2, y + h + 6, PP_ALIGN_CENTER, 0.75, FALSE, &c->fg);
+}
+
+void pp_plot_legend_sequential(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, double x, double y,
+                               double w, double h, float lo, float hi, const char *unit)
+{
+    double rgb[3];
+    for (int i = 0; i < (int)h; i++) {
+        pp_plot_sequential(1.0 - (double)i / (h - 1), rgb);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        cairo_rectangle(cr, x, y + i, w, 1);
+        cairo_fill(cr);
+    }
+    legend_frame(cr, c, x, y, w, h);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.0f %s", hi, unit);
+    pp_plot_text(cr, widget, buf, x + w + 4, y - 7, PP_ALIGN_START, 0.8, FALSE, &c->fg);
+    snprintf(buf, sizeof buf, "%.0f %s", lo, unit);
+    pp_plot_text(cr, widget, buf, x + w + 4, y + h - 7, PP_ALIGN_START, 0.8, FALSE, &c->fg);
+}
+
+gboolean pp_plot_export(GtkWidget *widget, PpPlotDrawFunc draw, int width, int height, const char *path,
+                        GError **error)
+{
+    cairo_surface_t *surface;
+    gboolean png = g_str_has_suffix(path, ".png") || g_str_has_suffix(path, ".PNG");
+    if (png)
+        surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width * 2, height * 2);
+    else if (g_str_has_suffix(path, ".svg") || g_str_has_suffix(path, ".SVG"))
+        surface = cairo_svg_surface_create(path, width, height);
+    else if (g_str_has_suffix(path, ".pdf") || g_str_has_suffix(path, ".PDF"))
+        surface = cairo_pdf_surface_create(path, width, height);
+    else {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: use a .png, .svg or .pdf name", path);
+        return FALSE;
+    }
+    cairo_t *cr = cairo_create(surface);
+    if (png)
+        cairo_scale(cr, 2, 2);
+    PpPlotColors c;
+    pp_plot_colors(widget, &c);
+    pp_plot_set_color(cr, &c.bg);
+    cairo_paint(cr);
+    draw(widget, cr, width, height);
+    cairo_destroy(cr);
+    cairo_status_t st = png ? cairo_surface_write_to_png(surface, path) : CAIRO_STATUS_SUCCESS;
+    cairo_surface_finish(surface);
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_surface_status(surface);
+    cairo_surface_destroy(surface);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", path, cairo_status_to_string(st));
+        return FALSE;
+    }
+    return TRUE;
+}
