@@ -8,6 +8,7 @@
 #include "../ops/pool.h"
 #include "../ops/winograd.h"
 #include "../pushpull.h"
+#include "../threads.h"
 #include "batchnorm_train.h"
 #include "conv_backward.h"
 #include "linear_train.h"
@@ -38,8 +39,8 @@ struct pp_train_ctx {
     float *momentum; /* (arena_floats) */
     bool first_step;
 
-    /* activations for one input shape */
-    int n, h, w;
+    /* activations for one input shape (and thread count: scratch is per thread) */
+    int n, h, w, threads;
     float *acts;  /* every activation below, in one allocation */
     size_t acts_floats;
     float *input;     /* (C, N, H, W) */
@@ -279,7 +280,8 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, int h, int w, p
 
 static pp_status ensure_layout(pp_train_ctx *ctx, const pp_model *m, int n, int h, int w, pp_error *err)
 {
-    if (ctx->acts && ctx->n == n && ctx->h == h && ctx->w == w)
+    const int threads = pp_threads_get();
+    if (ctx->acts && ctx->n == n && ctx->h == h && ctx->w == w && ctx->threads == threads)
         return PP_OK;
     layout size = {.ctx = ctx};
     pp_status st = layout_all(&size, m, n, h, w, err);
@@ -298,6 +300,7 @@ static pp_status ensure_layout(pp_train_ctx *ctx, const pp_model *m, int n, int 
     ctx->n = n;
     ctx->h = h;
     ctx->w = w;
+    ctx->threads = threads;
     return PP_OK;
 }
 

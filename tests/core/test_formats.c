@@ -1,6 +1,8 @@
 /* npy and safetensors: round trips, and hostile files rejected with a clear
  * message, without crashing and without partial outputs. */
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -205,6 +207,41 @@ static void test_failed_save_leaves_nothing(void)
     CHECK(files_in_tmpdir() == before, "temp files left behind");
 }
 
+/* "Disk full" while saving: a file-size limit makes the write fail part-way;
+ * the previous file must survive byte for byte and no temp file may remain. */
+static void test_disk_full_keeps_old_file(void)
+{
+    pp_model m;
+    pp_error err = {0};
+    char notes[256];
+    pp_arch_hints hints = {.avg_kernel = -1};
+    CHECK_OK(pp_model_open(&m, fixture_path("core", "r18_cifar_pp3.safetensors"), &hints, notes, sizeof notes, &err),
+             &err);
+    if (err.status)
+        return;
+    const char *path = tmp("keep.safetensors");
+    FILE *fp = fopen(path, "wb");
+    fputs("previous contents", fp);
+    fclose(fp);
+    int before = files_in_tmpdir();
+    struct rlimit old, small = {.rlim_cur = 4096, .rlim_max = RLIM_INFINITY};
+    getrlimit(RLIMIT_FSIZE, &old);
+    small.rlim_max = old.rlim_max;
+    signal(SIGXFSZ, SIG_IGN); /* get EFBIG instead of being killed */
+    setrlimit(RLIMIT_FSIZE, &small);
+    pp_status st = pp_model_save(&m, path, &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    CHECK(st == PP_ERR_IO && strstr(err.msg, "keep.safetensors"), "save must fail with the file named: %s", err.msg);
+    char buf[64] = {0};
+    fp = fopen(path, "rb");
+    size_t n = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+    if (fp)
+        fclose(fp);
+    CHECK(n == 17 && strcmp(buf, "previous contents") == 0, "old file intact, got '%s'", buf);
+    CHECK(files_in_tmpdir() == before, "no temp file left after the failed save");
+    pp_model_free(&m);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/pp-test-formats-XXXXXX");
@@ -215,6 +252,7 @@ int main(void)
     RUN_TEST(test_safetensors_roundtrip);
     RUN_TEST(test_safetensors_hostile);
     RUN_TEST(test_failed_save_leaves_nothing);
+    RUN_TEST(test_disk_full_keeps_old_file);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)

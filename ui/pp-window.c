@@ -1,0 +1,552 @@
+#include "pp-window.h"
+
+#include <string.h>
+
+#include "model_file.h"
+#include "pp-alpha-chart.h"
+#include "pp-kernel-detail.h"
+#include "pp-kernel-grid.h"
+#include "pp-model-entry.h"
+#include "pp-model-row.h"
+#include "pp-model-summary.h"
+#include "pp-plot.h"
+#include "pp-spectrum-view.h"
+
+struct _PpWindow {
+    GtkApplicationWindow parent_instance;
+
+    GtkSpinner *spinner;
+    GtkInfoBar *banner;
+    GtkLabel *banner_label;
+    GtkListBox *model_list;
+    PpModelSummary *summary;
+    GtkStack *stack;
+    PpKernelGrid *kernel_grid;
+    PpKernelDetail *kernel_detail;
+    PpAlphaChart *alpha_chart;
+    PpSpectrumView *spectrum_view;
+    GtkWidget *spectra_controls;
+    GtkAdjustment *kernel_adjustment, *alpha_adjustment;
+    GtkScale *alpha_scale;
+    GtkCheckButton *alpha_all;
+    GtkToggleButton *avg0, *avg3, *avg5;
+
+    PpModelEntry *current;
+    PpModelRow *first_row; /* toggle group of the baseline stars */
+    int pending;
+    gboolean syncing; /* controls being set from the model, not by the user */
+    gboolean had_error;
+    GtkNativeDialog *dialog;
+};
+
+G_DEFINE_FINAL_TYPE(PpWindow, pp_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum { SIGNAL_LOADS_FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* ---- data files ---- */
+
+char *pp_studio_find_data(const char *relative)
+{
+    char *path = g_build_filename(PP_SOURCE_DIR, relative, NULL);
+    if (g_file_test(path, G_FILE_TEST_EXISTS))
+        return path;
+    g_free(path);
+    path = g_build_filename(PP_DATADIR, "pushpull-studio", relative, NULL);
+    if (g_file_test(path, G_FILE_TEST_EXISTS))
+        return path;
+    g_free(path);
+    return NULL;
+}
+
+/* ---- errors ---- */
+
+void pp_window_show_error(PpWindow *self, const char *message)
+{
+    self->had_error = TRUE;
+    gtk_label_set_text(self->banner_label, message);
+    gtk_info_bar_set_revealed(self->banner, TRUE);
+}
+
+gboolean pp_window_has_error(PpWindow *self)
+{
+    return self->had_error;
+}
+
+static void on_banner_response(GtkInfoBar *bar, int response, PpWindow *self)
+{
+    (void)response;
+    (void)self;
+    gtk_info_bar_set_revealed(bar, FALSE);
+}
+
+/* ---- selection and controls ---- */
+
+static void sync_controls(PpWindow *self)
+{
+    PpModelEntry *e = self->current;
+    self->syncing = TRUE;
+    gboolean pp = e && pp_model_entry_is_push_pull(e);
+    int k = pp_kernel_grid_get_selected(self->kernel_grid);
+    if (e) {
+        gtk_adjustment_set_upper(self->kernel_adjustment, pp_model_entry_kernel_count(e) - 1);
+        gtk_adjustment_set_value(self->kernel_adjustment, k);
+    }
+    gtk_widget_set_sensitive(GTK_WIDGET(self->alpha_scale), pp);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->alpha_all), pp);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->avg0), pp);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->avg3), pp);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->avg5), pp);
+    if (pp) {
+        float hi = 0;
+        for (int i = 0; i < pp_model_entry_kernel_count(e); i++)
+            hi = MAX(hi, pp_model_entry_learned_alpha(e, i));
+        gtk_adjustment_set_upper(self->alpha_adjustment, MAX(2.0, 1.5 * hi));
+        gtk_adjustment_set_value(self->alpha_adjustment, pp_model_entry_view_alpha(e, k));
+        int avg = pp_model_entry_view_avg(e);
+        gtk_toggle_button_set_active(avg == 5 ? self->avg5 : avg == 3 ? self->avg3 : self->avg0, TRUE);
+    }
+    GAction *reset = g_action_map_lookup_action(G_ACTION_MAP(self), "reset-view");
+    g_simple_action_set_enabled(G_SIMPLE_ACTION(reset), pp && !pp_model_entry_view_is_learned(e));
+    self->syncing = FALSE;
+}
+
+static void select_kernel(PpWindow *self, int k)
+{
+    pp_kernel_grid_set_selected(self->kernel_grid, k);
+    pp_alpha_chart_set_selected(self->alpha_chart, k);
+    pp_kernel_detail_set_kernel(self->kernel_detail, k);
+    pp_spectrum_view_set_kernel(self->spectrum_view, k);
+    sync_controls(self);
+}
+
+static void on_grid_selected(PpKernelGrid *grid, GParamSpec *pspec, PpWindow *self)
+{
+    (void)pspec;
+    select_kernel(self, pp_kernel_grid_get_selected(grid));
+}
+
+static void on_chart_selected(PpAlphaChart *chart, GParamSpec *pspec, PpWindow *self)
+{
+    (void)pspec;
+    select_kernel(self, pp_alpha_chart_get_selected(chart));
+}
+
+static void on_kernel_spin(GtkSpinButton *spin, PpWindow *self)
+{
+    if (!self->syncing && self->current)
+        select_kernel(self, gtk_spin_button_get_value_as_int(spin));
+}
+
+static void on_alpha_changed(GtkRange *range, PpWindow *self)
+{
+    if (self->syncing || !self->current || !pp_model_entry_is_push_pull(self->current))
+        return;
+    int k = gtk_check_button_get_active(self->alpha_all) ? -1 : pp_kernel_grid_get_selected(self->kernel_grid);
+    pp_model_entry_set_view_alpha(self->current, k, (float)gtk_range_get_value(range));
+    sync_controls(self);
+}
+
+static void on_avg_toggled(GtkToggleButton *button, PpWindow *self)
+{
+    if (self->syncing || !self->current || !gtk_toggle_button_get_active(button))
+        return;
+    int avg = button == self->avg5 ? 5 : button == self->avg3 ? 3 : 0;
+    pp_model_entry_set_view_avg(self->current, avg);
+    sync_controls(self);
+}
+
+static void show_entry(PpWindow *self, PpModelEntry *entry)
+{
+    g_set_object(&self->current, entry);
+    pp_model_summary_set_entry(self->summary, entry);
+    pp_kernel_grid_set_entry(self->kernel_grid, entry);
+    pp_kernel_detail_set_entry(self->kernel_detail, entry);
+    pp_alpha_chart_set_entry(self->alpha_chart, entry);
+    pp_spectrum_view_set_entry(self->spectrum_view, entry);
+    select_kernel(self, 0);
+    char *title = entry ? g_strdup_printf("%s — PushPull Studio", pp_model_entry_get_title(entry))
+                        : g_strdup("PushPull Studio");
+    gtk_window_set_title(GTK_WINDOW(self), title);
+    g_free(title);
+}
+
+static void on_row_selected(GtkListBox *box, GtkListBoxRow *row, PpWindow *self)
+{
+    (void)box;
+    show_entry(self, row ? pp_model_row_get_entry(PP_MODEL_ROW(row)) : NULL);
+}
+
+static void on_baseline_changed(PpModelRow *row, PpWindow *self)
+{
+    if (self->current == pp_model_row_get_entry(row))
+        pp_model_summary_set_entry(self->summary, self->current);
+}
+
+/* ---- loading ---- */
+
+typedef struct {
+    char *path;
+    pp_model model;
+    char notes[1024];
+} LoadJob;
+
+static void load_job_free(gpointer data)
+{
+    LoadJob *job = data;
+    pp_model_free(&job->model);
+    g_free(job->path);
+    g_free(job);
+}
+
+static void load_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    (void)source;
+    (void)cancellable;
+    LoadJob *job = data;
+    pp_arch_hints hints = {.avg_kernel = -1};
+    pp_error err = {0};
+    if (pp_model_open(&job->model, job->path, &hints, job->notes, sizeof job->notes, &err) != PP_OK) {
+        memset(&job->model, 0, sizeof job->model);
+        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
+        return;
+    }
+    g_task_return_boolean(task, TRUE);
+}
+
+static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    (void)user_data;
+    PpWindow *self = PP_WINDOW(source);
+    GTask *task = G_TASK(result);
+    LoadJob *job = g_task_get_task_data(task);
+    GError *error = NULL;
+    if (!g_task_propagate_boolean(task, &error)) {
+        char *name = g_path_get_basename(job->path);
+        char *msg = g_strdup_printf("Could not open “%s”: %s", name, error->message);
+        pp_window_show_error(self, msg);
+        g_free(msg);
+        g_free(name);
+        g_error_free(error);
+    } else {
+        PpModelEntry *entry = pp_model_entry_new(job->path, &job->model, job->notes);
+        GtkWidget *row = pp_model_row_new(entry, self->first_row);
+        if (!self->first_row)
+            self->first_row = PP_MODEL_ROW(row);
+        g_signal_connect(row, "baseline-changed", G_CALLBACK(on_baseline_changed), self);
+        gtk_list_box_append(self->model_list, row);
+        /* the first plain model becomes the baseline until the user picks one */
+        gboolean have_baseline = FALSE;
+        for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w;
+             w = gtk_widget_get_next_sibling(w))
+            if (PP_IS_MODEL_ROW(w) && pp_model_entry_get_baseline(pp_model_row_get_entry(PP_MODEL_ROW(w))))
+                have_baseline = TRUE;
+        if (!have_baseline && !pp_model_entry_is_push_pull(entry))
+            pp_model_row_set_baseline(PP_MODEL_ROW(row), TRUE);
+        /* show the first model, and any push-pull model over a plain one */
+        if (!self->current || (pp_model_entry_is_push_pull(entry) && !pp_model_entry_is_push_pull(self->current)))
+            gtk_list_box_select_row(self->model_list, GTK_LIST_BOX_ROW(row));
+        char *uri = g_filename_to_uri(job->path, NULL, NULL);
+        if (uri)
+            gtk_recent_manager_add_item(gtk_recent_manager_get_default(), uri);
+        g_free(uri);
+        g_object_unref(entry);
+    }
+    if (--self->pending == 0) {
+        gtk_spinner_stop(self->spinner);
+        gtk_widget_set_visible(GTK_WIDGET(self->spinner), FALSE);
+        g_signal_emit(self, signals[SIGNAL_LOADS_FINISHED], 0);
+    }
+}
+
+void pp_window_open_file(PpWindow *self, GFile *file)
+{
+    char *path = g_file_get_path(file);
+    if (!path) {
+        char *uri = g_file_get_uri(file);
+        char *msg = g_strdup_printf("Could not open “%s”: only local files can be opened", uri);
+        pp_window_show_error(self, msg);
+        g_free(msg);
+        g_free(uri);
+        return;
+    }
+    LoadJob *job = g_new0(LoadJob, 1);
+    job->path = path;
+    GTask *task = g_task_new(self, NULL, load_done, NULL);
+    g_task_set_task_data(task, job, load_job_free);
+    self->pending++;
+    gtk_widget_set_visible(GTK_WIDGET(self->spinner), TRUE);
+    gtk_spinner_start(self->spinner);
+    char *tip = g_strdup_printf("Loading %s…", path);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->spinner), tip);
+    g_free(tip);
+    g_task_run_in_thread(task, load_thread);
+    g_object_unref(task);
+}
+
+void pp_window_open_demo(PpWindow *self)
+{
+    static const char *demo[][2] = {
+        {"assets/models/fmnist-resnet18-pushpull-avg3.safetensors", "tests/fixtures/core/r18_cifar_gray_pp5.safetensors"},
+        {"assets/models/fmnist-resnet18-baseline.safetensors", "tests/fixtures/core/r18_cifar_gray_base.safetensors"},
+    };
+    for (int i = 0; i < 2; i++) {
+        char *path = pp_studio_find_data(demo[i][0]);
+        if (!path)
+            path = pp_studio_find_data(demo[i][1]);
+        if (!path) {
+            char *msg = g_strdup_printf("The demo model “%s” is not installed", demo[i][0]);
+            pp_window_show_error(self, msg);
+            g_free(msg);
+            continue;
+        }
+        GFile *file = g_file_new_for_path(path);
+        pp_window_open_file(self, file);
+        g_object_unref(file);
+        g_free(path);
+    }
+}
+
+int pp_window_get_pending(PpWindow *self)
+{
+    return self->pending;
+}
+
+void pp_window_set_view(PpWindow *self, const char *name)
+{
+    if (gtk_stack_get_child_by_name(self->stack, name))
+        gtk_stack_set_visible_child_name(self->stack, name);
+}
+
+static void on_page_changed(PpWindow *self)
+{
+    GAction *view = g_action_map_lookup_action(G_ACTION_MAP(self), "view");
+    const char *name = gtk_stack_get_visible_child_name(self->stack);
+    if (view && name)
+        g_simple_action_set_state(G_SIMPLE_ACTION(view), g_variant_new_string(name));
+}
+
+/* ---- drag and drop ---- */
+
+static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, double y, PpWindow *self)
+{
+    (void)target;
+    (void)x;
+    (void)y;
+    if (!G_VALUE_HOLDS(value, GDK_TYPE_FILE_LIST))
+        return FALSE;
+    for (GSList *l = g_value_get_boxed(value); l; l = l->next)
+        pp_window_open_file(self, l->data);
+    return TRUE;
+}
+
+/* ---- export ---- */
+
+static void draw_kernels_page(GtkWidget *widget, cairo_t *cr, int width, int height)
+{
+    PpWindow *self = PP_WINDOW(widget);
+    (void)width;
+    (void)height;
+    GtkWidget *parts[3] = {GTK_WIDGET(self->kernel_grid), GTK_WIDGET(self->kernel_detail),
+                           GTK_WIDGET(self->alpha_chart)};
+    PpPlotDrawFunc draw[3] = {pp_kernel_grid_draw, pp_kernel_detail_draw, pp_alpha_chart_draw};
+    GtkWidget *page = gtk_stack_get_child_by_name(self->stack, "kernels");
+    for (int i = 0; i < 3; i++) {
+        graphene_point_t p;
+        if (!gtk_widget_compute_point(parts[i], page, &GRAPHENE_POINT_INIT(0, 0), &p))
+            continue;
+        cairo_save(cr);
+        cairo_translate(cr, p.x, p.y);
+        draw[i](parts[i], cr, gtk_widget_get_width(parts[i]), gtk_widget_get_height(parts[i]));
+        cairo_restore(cr);
+    }
+}
+
+static void draw_spectra_page(GtkWidget *widget, cairo_t *cr, int width, int height)
+{
+    (void)width;
+    (void)height;
+    PpWindow *self = PP_WINDOW(widget);
+    GtkWidget *v = GTK_WIDGET(self->spectrum_view);
+    pp_spectrum_view_draw(v, cr, gtk_widget_get_width(v), gtk_widget_get_height(v));
+}
+
+static void on_export_response(GtkNativeDialog *dialog, int response, PpWindow *self)
+{
+    const char *format = g_object_get_data(G_OBJECT(dialog), "format");
+    if (response == GTK_RESPONSE_ACCEPT) {
+        GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+        char *path = g_file_get_path(file);
+        GError *error = NULL;
+        gboolean spectra = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "spectra") == 0;
+        if (g_strcmp0(format, "csv") == 0) {
+            char *csv = spectra ? pp_spectrum_view_to_csv(self->spectrum_view)
+                                : pp_kernel_detail_to_csv(self->kernel_detail);
+            g_file_set_contents(path, csv, -1, &error);
+            g_free(csv);
+        } else if (spectra) {
+            GtkWidget *v = GTK_WIDGET(self->spectrum_view);
+            pp_plot_export(GTK_WIDGET(self), draw_spectra_page, gtk_widget_get_width(v), gtk_widget_get_height(v),
+                           path, &error);
+        } else {
+            GtkWidget *page = gtk_stack_get_child_by_name(self->stack, "kernels");
+            pp_plot_export(GTK_WIDGET(self), draw_kernels_page, gtk_widget_get_width(page),
+                           gtk_widget_get_height(page), path, &error);
+        }
+        if (error) {
+            char *msg = g_strdup_printf("Could not export: %s", error->message);
+            pp_window_show_error(self, msg);
+            g_free(msg);
+            g_error_free(error);
+        }
+        g_free(path);
+        g_object_unref(file);
+    }
+    g_clear_object(&self->dialog);
+}
+
+static void action_export(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    PpWindow *self = PP_WINDOW(user_data);
+    const char *format = g_variant_get_string(param, NULL);
+    if (!self->current)
+        return;
+    GtkFileChooserNative *dialog = gtk_file_chooser_native_new("Export", GTK_WINDOW(self),
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
+    char *stem = g_strdup(pp_model_entry_get_title(self->current));
+    char *dot = strrchr(stem, '.');
+    if (dot)
+        *dot = 0;
+    char *name = g_strdup_printf("%s-%s.%s", stem, gtk_stack_get_visible_child_name(self->stack), format);
+    gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(dialog), name);
+    g_free(name);
+    g_free(stem);
+    g_object_set_data_full(G_OBJECT(dialog), "format", g_strdup(format), g_free);
+    g_signal_connect(dialog, "response", G_CALLBACK(on_export_response), self);
+    g_clear_object(&self->dialog);
+    self->dialog = GTK_NATIVE_DIALOG(dialog);
+    gtk_native_dialog_show(self->dialog);
+}
+
+static void action_reset_view(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    if (self->current)
+        pp_model_entry_reset_view(self->current);
+    sync_controls(self);
+}
+
+static void action_view(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    pp_window_set_view(PP_WINDOW(user_data), g_variant_get_string(param, NULL));
+    g_simple_action_set_state(action, param);
+}
+
+/* ---- screenshot ---- */
+
+gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **error)
+{
+    GtkWidget *w = GTK_WIDGET(self);
+    int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
+    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(self));
+    if (!renderer || width <= 0 || height <= 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window is not shown");
+        return FALSE;
+    }
+    GdkPaintable *paintable = gtk_widget_paintable_new(w);
+    GtkSnapshot *snapshot = gtk_snapshot_new();
+    gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
+    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
+    gboolean ok = FALSE;
+    if (node) {
+        GdkTexture *texture = gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, width, height));
+        ok = gdk_texture_save_to_png(texture, path);
+        g_object_unref(texture);
+        gsk_render_node_unref(node);
+    }
+    g_object_unref(paintable);
+    if (!ok)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: cannot write the PNG", path);
+    return ok;
+}
+
+/* ---- class ---- */
+
+static void pp_window_dispose(GObject *object)
+{
+    PpWindow *self = PP_WINDOW(object);
+    g_clear_object(&self->current);
+    g_clear_object(&self->dialog);
+    gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_WINDOW);
+    G_OBJECT_CLASS(pp_window_parent_class)->dispose(object);
+}
+
+static void pp_window_class_init(PpWindowClass *klass)
+{
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    G_OBJECT_CLASS(klass)->dispose = pp_window_dispose;
+    g_type_ensure(PP_TYPE_MODEL_SUMMARY);
+    g_type_ensure(PP_TYPE_KERNEL_GRID);
+    g_type_ensure(PP_TYPE_KERNEL_DETAIL);
+    g_type_ensure(PP_TYPE_ALPHA_CHART);
+    g_type_ensure(PP_TYPE_SPECTRUM_VIEW);
+    signals[SIGNAL_LOADS_FINISHED] = g_signal_new("loads-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+    gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child(wc, PpWindow, name)
+    BIND(spinner);
+    BIND(banner);
+    BIND(banner_label);
+    BIND(model_list);
+    BIND(summary);
+    BIND(stack);
+    BIND(kernel_grid);
+    BIND(kernel_detail);
+    BIND(alpha_chart);
+    BIND(spectrum_view);
+    BIND(spectra_controls);
+    BIND(kernel_adjustment);
+    BIND(alpha_adjustment);
+    BIND(alpha_scale);
+    BIND(alpha_all);
+    BIND(avg0);
+    BIND(avg3);
+    BIND(avg5);
+#undef BIND
+    gtk_widget_class_bind_template_callback(wc, on_banner_response);
+    gtk_widget_class_bind_template_callback(wc, on_row_selected);
+    gtk_widget_class_bind_template_callback(wc, on_page_changed);
+    gtk_widget_class_bind_template_callback(wc, on_kernel_spin);
+    gtk_widget_class_bind_template_callback(wc, on_alpha_changed);
+    gtk_widget_class_bind_template_callback(wc, on_avg_toggled);
+}
+
+static const GActionEntry win_actions[] = {
+    {.name = "export", .activate = action_export, .parameter_type = "s"},
+    {.name = "reset-view", .activate = action_reset_view},
+    {.name = "view", .change_state = action_view, .parameter_type = NULL, .state = "'kernels'"},
+};
+
+static void pp_window_init(PpWindow *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+    g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
+    /* win.view is a radio action: Alt+1/Alt+2 activate win.view::kernels / ::spectra */
+    GAction *view = g_action_map_lookup_action(G_ACTION_MAP(self), "view");
+    g_signal_connect(view, "activate", G_CALLBACK(action_view), self);
+    gtk_widget_set_visible(GTK_WIDGET(self->spinner), FALSE);
+    g_signal_connect(self->kernel_grid, "notify::selected", G_CALLBACK(on_grid_selected), self);
+    g_signal_connect(self->alpha_chart, "notify::selected", G_CALLBACK(on_chart_selected), self);
+    GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+    g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
+    gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
+    sync_controls(self);
+}
+
+PpWindow *pp_window_new(GtkApplication *app)
+{
+    return g_object_new(PP_TYPE_WINDOW, "application", app, NULL);
+}

@@ -1,0 +1,28 @@
+/* The studio window: model list and summary on the left, the kernel and
+ * spectra views on the right; models load off the main thread. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define PP_TYPE_WINDOW (pp_window_get_type())
+G_DECLARE_FINAL_TYPE(PpWindow, pp_window, PP, WINDOW, GtkApplicationWindow)
+
+PpWindow *pp_window_new(GtkApplication *app);
+/* Starts loading a checkpoint in a thread; errors show in the window's banner. */
+void pp_window_open_file(PpWindow *self, GFile *file);
+/* The bundled demo models (or the test fixtures in a source tree without them). */
+void pp_window_open_demo(PpWindow *self);
+/* Number of loads still running; "loads-finished" is emitted when it drops to 0. */
+int pp_window_get_pending(PpWindow *self);
+void pp_window_set_view(PpWindow *self, const char *name);
+void pp_window_show_error(PpWindow *self, const char *message);
+gboolean pp_window_has_error(PpWindow *self);
+/* Renders the window at its current size into a PNG. */
+gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **error);
+
+/* Where a data file lives: the source tree (uninstalled) or the datadir. */
+char *pp_studio_find_data(const char *relative);
+
+G_END_DECLS
