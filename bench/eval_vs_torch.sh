@@ -1,0 +1,39 @@
+#!/bin/bash
+# Evaluation throughput (clean Fashion-MNIST test images through a PushPull
+# ResNet18, width 64, CIFAR stem, batch 64) against PyTorch in the same run.
+# Usage: bench/eval_vs_torch.sh [BUILD_DIR]; LIMIT=2000 THREADS=2
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+LIMIT=${LIMIT:-2000}
+THREADS=${THREADS:-2}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+# A model of the right shape (its accuracy does not matter for the timing).
+"$BUILD/app/pushpull" --threads "$THREADS" train --width 64 --epochs 1 --limit 128 --batch 64 \
+    --output "$T/m.safetensors" >/dev/null
+"$BUILD/app/pushpull" --threads "$THREADS" eval "$T/m.safetensors" --data fashion-mnist --corruptions none \
+    --limit "$LIMIT" --batch 64 --json "$T/e.json" >/dev/null
+ours=$(grep '"seconds"' "$T/e.json" | tr -dc '0-9.')
+echo "ours:    $LIMIT images in ${ours} s ($(awk -v n="$LIMIT" -v t="$ours" 'BEGIN{printf "%.0f", n/t}') img/s)"
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then echo "(no python3-torch: no comparison)"; exit 0; fi
+theirs=$(MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 /usr/bin/python3 - "$LIMIT" "$THREADS" <<'PY'
+import gzip, sys, time
+import numpy as np, torch
+sys.path.insert(0, "tests")
+from make_fixtures import BasicBlock, ResNet
+limit, threads = int(sys.argv[1]), int(sys.argv[2])
+torch.set_num_threads(threads)
+with gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") as f:
+    images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)[:limit]
+model = ResNet(BasicBlock, [2, 2, 2, 2], "cifar", 64, 1, 10, True, 3, True).eval()
+t0 = time.perf_counter()
+with torch.no_grad():
+    for s in range(0, limit, 64):
+        x = (torch.from_numpy(images[s:s + 64].astype(np.float32)) / 255.0 - 0.2860) / 0.3530
+        model(x).argmax(1)
+print(time.perf_counter() - t0)
+PY
+)
+echo "PyTorch: $LIMIT images in $(printf %.2f "$theirs") s"
+awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio (PyTorch time / ours): %.2fx\n", b / a }'
