@@ -54,10 +54,12 @@ void pp_alpha_chart_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     pp_plot_text(cr, widget, "Inhibition strength α", 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
     pp_plot_text(cr, widget, title + 0, 8, 24, PP_ALIGN_START, 0.8, FALSE, &subc);
 
-    double step = nice_step(hi - lo);
-    double top_v = ceil(hi / step) * step, bot_v = floor(lo / step) * step;
     const double left = 52, right = 12, top = 50, bottom = 34;
     double pw = width - left - right, ph = height - top - bottom;
+    double step = nice_step(hi - lo);
+    while (ph * step / (hi - lo) < 22) /* at least 22 px between labelled grid lines */
+        step *= 2;
+    double top_v = ceil(hi / step) * step, bot_v = floor(lo / step) * step;
     if (pw < 20 || ph < 20)
         return;
     self->plot_x = left;

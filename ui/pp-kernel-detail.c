@@ -60,26 +60,32 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     for (int i = 0; i < C * es * es; i++)
         range = fmaxf(range, fabsf(E[i]));
 
-    char title[200];
+    char title[64], sub[200];
+    snprintf(title, sizeof title, "Kernel %d", k);
     if (pp)
-        snprintf(title, sizeof title, "Kernel %d · α = %.3f%s · pull pooling %s", k, pp_model_entry_view_alpha(e, k),
-                 pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k) ? " (override)" : " (learned)",
+        snprintf(sub, sizeof sub, "α = %.3f %s · pull pooling %s · effective = W − α·(P∗box) · one colour scale",
+                 pp_model_entry_view_alpha(e, k),
+                 pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k) ? "(override)" : "(learned)",
                  pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off");
     else
-        snprintf(title, sizeof title, "Kernel %d · plain convolution (baseline model)", k);
+        snprintf(sub, sizeof sub, "plain convolution (baseline model) · α: none");
     pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
     GdkRGBA subc = c.fg;
     subc.alpha *= 0.65f;
-    pp_plot_text(cr, widget, "one colour scale for the three kernels", 8, 24, PP_ALIGN_START, 0.8, FALSE, &subc);
+    cairo_save(cr);
+    cairo_rectangle(cr, 0, 0, width, 44);
+    cairo_clip(cr);
+    pp_plot_text(cr, widget, sub, 8, 24, PP_ALIGN_START, 0.8, FALSE, &subc);
+    cairo_restore(cr);
 
-    const char *heads[3] = {"Push W", "Pull P", "Effective W − α·(P∗box)"};
+    const char *heads[3] = {"Push W", "Pull P", "Effective"};
     const int ncols = pp ? 3 : 1, nrows = C + (C == 3 ? 1 : 0);
     const double legend_w = 80, label_w = C > 1 ? 54 : 8, top = 56, head_h = 22;
-    double s = fmin((width - legend_w - label_w - 8 - 16.0 * ncols) / ncols,
+    double s = fmin((width - legend_w - label_w - 8 - 24.0 * ncols) / ncols,
                     (height - top - 8 - nrows * (head_h * 0 + 14.0)) / nrows - (double)head_h / nrows);
     s = floor(fmax(s, 24));
     for (int col = 0; col < ncols; col++) {
-        double x = label_w + col * (s + 16);
+        double x = label_w + col * (s + 24);
         pp_plot_text(cr, widget, pp ? heads[col] : "Kernel W", x + s / 2, top - head_h + 2, PP_ALIGN_CENTER, 0.85,
                      FALSE, &c.fg);
         for (int row = 0; row < nrows; row++) {
@@ -97,17 +103,17 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
         static const char *names[] = {"R", "G", "B"};
         for (int row = 0; row < nrows; row++) {
             char buf[32];
-            if (row < C)
-                snprintf(buf, sizeof buf, C == 3 ? "%s" : "in %d", C == 3 ? names[row] : "", row);
-            else
+            if (row == C)
                 snprintf(buf, sizeof buf, "RGB");
-            if (C != 3 && row < C)
+            else if (C == 3)
+                snprintf(buf, sizeof buf, "%s", names[row]);
+            else
                 snprintf(buf, sizeof buf, "in %d", row);
             pp_plot_text(cr, widget, buf, label_w - 10, top + row * (s + 14) + s / 2 - 9, PP_ALIGN_END, 0.85, TRUE,
                          &c.fg);
         }
     }
-    double lx = label_w + ncols * (s + 16) + 4;
+    double lx = label_w + ncols * (s + 24) + 4;
     pp_plot_legend_diverging(cr, widget, &c, lx, top + 8, 14, fmin(200, nrows * (s + 14) - 40), range, "weight");
     g_free(E);
 }

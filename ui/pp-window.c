@@ -37,6 +37,7 @@ struct _PpWindow {
     gboolean syncing; /* controls being set from the model, not by the user */
     gboolean had_error;
     GtkNativeDialog *dialog;
+    GMenu *recent_menu;
 };
 
 G_DEFINE_FINAL_TYPE(PpWindow, pp_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -473,11 +474,68 @@ gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **er
     return ok;
 }
 
+/* ---- recent files ---- */
+
+static gint newest_first(gconstpointer a, gconstpointer b)
+{
+    GDateTime *ta = gtk_recent_info_get_modified((GtkRecentInfo *)a);
+    GDateTime *tb = gtk_recent_info_get_modified((GtkRecentInfo *)b);
+    return g_date_time_compare(tb, ta);
+}
+
+static gboolean is_checkpoint_name(const char *name)
+{
+    static const char *ext[] = {".safetensors", ".ckpt", ".pt", ".pth"};
+    for (size_t i = 0; i < G_N_ELEMENTS(ext); i++)
+        if (g_str_has_suffix(name, ext[i]))
+            return TRUE;
+    return FALSE;
+}
+
+static void rebuild_recent(PpWindow *self)
+{
+    g_menu_remove_all(self->recent_menu);
+    GList *items = gtk_recent_manager_get_items(gtk_recent_manager_get_default());
+    items = g_list_sort(items, newest_first);
+    int shown = 0;
+    for (GList *l = items; l && shown < 10; l = l->next) {
+        GtkRecentInfo *info = l->data;
+        const char *uri = gtk_recent_info_get_uri(info);
+        if (!gtk_recent_info_is_local(info) || !is_checkpoint_name(uri) || !gtk_recent_info_exists(info))
+            continue;
+        GMenuItem *item = g_menu_item_new(gtk_recent_info_get_display_name(info), NULL);
+        g_menu_item_set_action_and_target_value(item, "win.open-recent", g_variant_new_string(uri));
+        g_menu_append_item(self->recent_menu, item);
+        g_object_unref(item);
+        shown++;
+    }
+    g_list_free_full(items, (GDestroyNotify)gtk_recent_info_unref);
+    if (!shown) {
+        GMenuItem *item = g_menu_item_new("No recent models", "win.no-recent");
+        g_menu_append_item(self->recent_menu, item);
+        g_object_unref(item);
+    }
+}
+
+static void action_open_recent(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    GFile *file = g_file_new_for_uri(g_variant_get_string(param, NULL));
+    pp_window_open_file(PP_WINDOW(user_data), file);
+    g_object_unref(file);
+}
+
 /* ---- class ---- */
 
 static void pp_window_dispose(GObject *object)
 {
     PpWindow *self = PP_WINDOW(object);
+    /* children go away below: no more selection callbacks into this window */
+    GObject *senders[] = {G_OBJECT(self->model_list), G_OBJECT(self->stack), G_OBJECT(self->kernel_grid),
+                          G_OBJECT(self->alpha_chart)};
+    for (size_t i = 0; i < G_N_ELEMENTS(senders); i++)
+        if (senders[i])
+            g_signal_handlers_disconnect_by_data(senders[i], self);
     g_clear_object(&self->current);
     g_clear_object(&self->dialog);
     gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_WINDOW);
@@ -515,6 +573,7 @@ static void pp_window_class_init(PpWindowClass *klass)
     BIND(avg0);
     BIND(avg3);
     BIND(avg5);
+    BIND(recent_menu);
 #undef BIND
     gtk_widget_class_bind_template_callback(wc, on_banner_response);
     gtk_widget_class_bind_template_callback(wc, on_row_selected);
@@ -527,7 +586,8 @@ static void pp_window_class_init(PpWindowClass *klass)
 static const GActionEntry win_actions[] = {
     {.name = "export", .activate = action_export, .parameter_type = "s"},
     {.name = "reset-view", .activate = action_reset_view},
-    {.name = "view", .change_state = action_view, .parameter_type = NULL, .state = "'kernels'"},
+    {.name = "view", .change_state = action_view, .parameter_type = "s", .state = "'kernels'"},
+    {.name = "open-recent", .activate = action_open_recent, .parameter_type = "s"},
 };
 
 static void pp_window_init(PpWindow *self)
@@ -535,8 +595,9 @@ static void pp_window_init(PpWindow *self)
     gtk_widget_init_template(GTK_WIDGET(self));
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
     /* win.view is a radio action: Alt+1/Alt+2 activate win.view::kernels / ::spectra */
-    GAction *view = g_action_map_lookup_action(G_ACTION_MAP(self), "view");
-    g_signal_connect(view, "activate", G_CALLBACK(action_view), self);
+    GtkRecentManager *recent = gtk_recent_manager_get_default();
+    g_signal_connect_object(recent, "changed", G_CALLBACK(rebuild_recent), self, G_CONNECT_SWAPPED);
+    rebuild_recent(self);
     gtk_widget_set_visible(GTK_WIDGET(self->spinner), FALSE);
     g_signal_connect(self->kernel_grid, "notify::selected", G_CALLBACK(on_grid_selected), self);
     g_signal_connect(self->alpha_chart, "notify::selected", G_CALLBACK(on_chart_selected), self);

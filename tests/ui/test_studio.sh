@@ -1,0 +1,54 @@
+#!/bin/sh
+# The studio under Xvfb. If this fails: the app does not start on the demo
+# models, cannot open a model given on the command line, renders a blank
+# window or the same picture for every view, or crashes on a bad file instead
+# of showing the error. Skipped (77) when no X server can be started.
+STUDIO="$1"
+PNG_STATS="$2"
+FIX="${PP_FIXTURES:-tests/fixtures}"
+command -v xvfb-run >/dev/null 2>&1 || { echo "skip: xvfb-run not installed"; exit 77; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export XDG_DATA_HOME="$TMP/data" XDG_CONFIG_HOME="$TMP/config" XDG_CACHE_HOME="$TMP/cache"
+export GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 GTK_A11Y=none
+XVFB="xvfb-run -a -s -screen\ 0\ 1600x1000x24"
+xvfb-run -a -s "-screen 0 1600x1000x24" true >/dev/null 2>&1 || { echo "skip: Xvfb cannot start"; exit 77; }
+
+fail=0
+run() { # run NAME EXPECTED_RC ARGS...
+    name=$1; want=$2; shift 2
+    xvfb-run -a -s "-screen 0 1600x1000x24" "$STUDIO" --screenshot "$TMP/$name.png" "$@" >"$TMP/$name.log" 2>&1
+    rc=$?
+    if [ "$rc" != "$want" ]; then
+        echo "FAIL $name: exit $rc, want $want"; cat "$TMP/$name.log"; fail=1; return
+    fi
+    stats=$("$PNG_STATS" "$TMP/$name.png") || { echo "FAIL $name: no PNG"; fail=1; return; }
+    colours=$(echo "$stats" | awk '{print $5}')
+    echo "$name: rc $rc, $stats"
+    if [ "$colours" -lt 200 ]; then
+        echo "FAIL $name: the picture is (nearly) blank"; fail=1
+    fi
+}
+
+# 1. no model: the bundled demo, both views
+run demo-kernels 0 --view kernels
+run demo-spectra 0 --view spectra
+d=$("$PNG_STATS" "$TMP/demo-kernels.png" "$TMP/demo-spectra.png" | awk '{print $7}')
+echo "kernels vs spectra: $d of the pixels differ"
+awk "BEGIN{exit !($d > 0.10)}" || { echo "FAIL: the views look the same"; fail=1; }
+
+# 2. a model from the command line (a 3-channel ImageNet-stem model), dark style
+run cmdline 0 --view kernels --dark "$FIX/core/r18_imagenet_pp3.safetensors"
+d=$("$PNG_STATS" "$TMP/cmdline.png" "$TMP/demo-kernels.png" | awk '{print $7}')
+awk "BEGIN{exit !($d > 0.10)}" || { echo "FAIL: the command-line model shows the demo"; fail=1; }
+run baseline 0 --view spectra --model "$FIX/core/r18_imagenet_base.safetensors"
+
+# 3. a bad file: the window shows the error (exit 3 in screenshot mode) and
+#    keeps running with the good model next to it; no crash
+printf 'this is not a checkpoint' >"$TMP/broken.safetensors"
+run bad-file 3 --model "$TMP/broken.safetensors" --model "$FIX/core/r18_cifar_pp3.safetensors"
+grep -q "error" "$TMP/bad-file.log" || { echo "FAIL: no error reported for the bad file"; fail=1; }
+run missing-file 3 --model "$TMP/does-not-exist.pt"
+
+[ "$fail" = 0 ] && echo "all ok"
+exit $fail

@@ -1,0 +1,293 @@
+#include "pp-application.h"
+
+#include "pp-window.h"
+
+struct _PpApplication {
+    GtkApplication parent_instance;
+    char *screenshot; /* --screenshot FILE */
+    char *view;       /* --view NAME */
+    char **models;    /* --model M (repeatable) */
+    gboolean dark;
+    int exit_status;
+    GtkNativeDialog *dialog;
+};
+
+G_DEFINE_FINAL_TYPE(PpApplication, pp_application, GTK_TYPE_APPLICATION)
+
+static PpWindow *get_window(PpApplication *self)
+{
+    GtkWindow *w = gtk_application_get_active_window(GTK_APPLICATION(self));
+    if (w)
+        return PP_WINDOW(w);
+    PpWindow *win = pp_window_new(GTK_APPLICATION(self));
+    if (self->view)
+        pp_window_set_view(win, self->view);
+    return win;
+}
+
+/* ---- screenshot mode: wait for the loads, for two frames, then render and quit ---- */
+
+static gboolean take_screenshot(gpointer data)
+{
+    PpWindow *win = PP_WINDOW(data);
+    PpApplication *self = PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win)));
+    GError *error = NULL;
+    if (!pp_window_save_screenshot(win, self->screenshot, &error)) {
+        g_printerr("pushpull-studio: %s\n", error->message);
+        g_error_free(error);
+        self->exit_status = 1;
+    } else if (pp_window_has_error(win)) {
+        g_printerr("pushpull-studio: the window shows an error (screenshot saved)\n");
+        self->exit_status = 3;
+    }
+    gtk_window_destroy(GTK_WINDOW(win));
+    return G_SOURCE_REMOVE;
+}
+
+static void on_loads_finished(PpWindow *win, gpointer data)
+{
+    (void)data;
+    g_signal_handlers_disconnect_by_func(win, on_loads_finished, data);
+    /* leave time for a layout and a paint of the loaded models */
+    g_timeout_add(400, take_screenshot, win);
+}
+
+static void present(PpApplication *self, PpWindow *win)
+{
+    if (self->screenshot) {
+        g_signal_connect(win, "loads-finished", G_CALLBACK(on_loads_finished), NULL);
+        if (pp_window_get_pending(win) == 0)
+            on_loads_finished(win, NULL);
+    }
+    gtk_window_present(GTK_WINDOW(win));
+}
+
+static void open_models_option(PpApplication *self, PpWindow *win)
+{
+    for (char **m = self->models; m && *m; m++) {
+        GFile *file = g_file_new_for_commandline_arg(*m);
+        pp_window_open_file(win, file);
+        g_object_unref(file);
+    }
+    g_clear_pointer(&self->models, g_strfreev);
+}
+
+static void pp_application_activate(GApplication *app)
+{
+    PpApplication *self = PP_APPLICATION(app);
+    gboolean fresh = gtk_application_get_active_window(GTK_APPLICATION(app)) == NULL;
+    PpWindow *win = get_window(self);
+    if (self->models)
+        open_models_option(self, win);
+    else if (fresh)
+        pp_window_open_demo(win);
+    present(self, win);
+}
+
+static void pp_application_open(GApplication *app, GFile **files, int n_files, const char *hint)
+{
+    (void)hint;
+    PpApplication *self = PP_APPLICATION(app);
+    PpWindow *win = get_window(self);
+    open_models_option(self, win);
+    for (int i = 0; i < n_files; i++)
+        pp_window_open_file(win, files[i]);
+    present(self, win);
+}
+
+static int pp_application_handle_local_options(GApplication *app, GVariantDict *options)
+{
+    PpApplication *self = PP_APPLICATION(app);
+    if (g_variant_dict_contains(options, "version")) {
+        g_print("pushpull-studio %s\n", PP_VERSION);
+        return 0;
+    }
+    g_variant_dict_lookup(options, "screenshot", "^ay", &self->screenshot);
+    g_variant_dict_lookup(options, "view", "s", &self->view);
+    g_variant_dict_lookup(options, "model", "^aay", &self->models);
+    self->dark = g_variant_dict_contains(options, "dark");
+    if (self->view && g_strcmp0(self->view, "kernels") && g_strcmp0(self->view, "spectra")) {
+        g_printerr("pushpull-studio: --view must be kernels or spectra\n");
+        return 2;
+    }
+    /* a screenshot run is its own instance, never handed to a running one */
+    if (self->screenshot)
+        g_application_set_flags(app, g_application_get_flags(app) | G_APPLICATION_NON_UNIQUE);
+    return -1;
+}
+
+/* ---- app actions ---- */
+
+static void set_dark(PpApplication *self, gboolean dark)
+{
+    g_object_set(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", dark, NULL);
+    GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "dark");
+    g_simple_action_set_state(G_SIMPLE_ACTION(a), g_variant_new_boolean(dark));
+}
+
+static void action_dark(GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+    (void)action;
+    set_dark(PP_APPLICATION(user_data), g_variant_get_boolean(state));
+}
+
+static void on_open_response(GtkNativeDialog *dialog, int response, PpApplication *self)
+{
+    if (response == GTK_RESPONSE_ACCEPT) {
+        GListModel *files = gtk_file_chooser_get_files(GTK_FILE_CHOOSER(dialog));
+        PpWindow *win = get_window(self);
+        for (guint i = 0; i < g_list_model_get_n_items(files); i++) {
+            GFile *f = g_list_model_get_item(files, i);
+            pp_window_open_file(win, f);
+            g_object_unref(f);
+        }
+        g_object_unref(files);
+    }
+    g_clear_object(&self->dialog);
+}
+
+static void action_open(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpApplication *self = PP_APPLICATION(user_data);
+    /* GTK 4.8: GtkFileDialog (4.10) is not there yet */
+    GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
+        "Open Models", gtk_application_get_active_window(GTK_APPLICATION(self)), GTK_FILE_CHOOSER_ACTION_OPEN,
+        "_Open", "_Cancel");
+    gtk_file_chooser_set_select_multiple(GTK_FILE_CHOOSER(dialog), TRUE);
+    GtkFileFilter *filter = gtk_file_filter_new();
+    gtk_file_filter_set_name(filter, "Checkpoints (.safetensors, .ckpt, .pt, .pth)");
+    gtk_file_filter_add_suffix(filter, "safetensors");
+    gtk_file_filter_add_suffix(filter, "ckpt");
+    gtk_file_filter_add_suffix(filter, "pt");
+    gtk_file_filter_add_suffix(filter, "pth");
+    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(dialog), filter);
+    g_object_unref(filter);
+    GtkFileFilter *all = gtk_file_filter_new();
+    gtk_file_filter_set_name(all, "All files");
+    gtk_file_filter_add_pattern(all, "*");
+    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(dialog), all);
+    g_object_unref(all);
+    g_signal_connect(dialog, "response", G_CALLBACK(on_open_response), self);
+    g_clear_object(&self->dialog);
+    self->dialog = GTK_NATIVE_DIALOG(dialog);
+    gtk_native_dialog_show(self->dialog);
+}
+
+static void action_open_demo(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    pp_window_open_demo(get_window(PP_APPLICATION(user_data)));
+}
+
+static void action_quit(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    g_application_quit(G_APPLICATION(user_data));
+}
+
+static void action_about(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    static const char *authors[] = {"PushPull Studio contributors", NULL};
+    gtk_show_about_dialog(gtk_application_get_active_window(GTK_APPLICATION(user_data)), "program-name",
+                          "PushPull Studio", "logo-icon-name", PP_APPLICATION_ID, "version", PP_VERSION, "comments",
+                          "Inspect PushPull ResNets: push and pull kernels, their inhibition strength and "
+                          "their spectra (PushPull-Net, ICPR 2024).",
+                          "license-type", GTK_LICENSE_MIT_X11, "authors", authors, "website",
+                          "https://github.com/PushPullStudio", NULL);
+}
+
+static const GActionEntry app_actions[] = {
+    {.name = "open", .activate = action_open},
+    {.name = "open-demo", .activate = action_open_demo},
+    {.name = "quit", .activate = action_quit},
+    {.name = "about", .activate = action_about},
+    {.name = "dark", .state = "false", .change_state = action_dark},
+};
+
+static void pp_application_startup(GApplication *app)
+{
+    G_APPLICATION_CLASS(pp_application_parent_class)->startup(app);
+    PpApplication *self = PP_APPLICATION(app);
+    g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions), app);
+    static const struct {
+        const char *action;
+        const char *accels[3];
+    } accels[] = {
+        {"app.open", {"<Control>o", NULL}},
+        {"app.quit", {"<Control>q", NULL}},
+        {"app.dark", {"<Control><Shift>d", NULL}},
+        {"win.view::kernels", {"<Alt>1", NULL}},
+        {"win.view::spectra", {"<Alt>2", NULL}},
+        {"win.reset-view", {"<Control>r", NULL}},
+        {"win.export::png", {"<Control>e", NULL}},
+        {"window.close", {"<Control>w", NULL}},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(accels); i++)
+        gtk_application_set_accels_for_action(GTK_APPLICATION(app), accels[i].action, accels[i].accels);
+    GtkCssProvider *css = gtk_css_provider_new();
+    gtk_css_provider_load_from_resource(css, "/io/github/PushPullStudio/style.css");
+    gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
+                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    g_object_unref(css);
+    gtk_window_set_default_icon_name(PP_APPLICATION_ID);
+    /* follow the system's preference unless --dark asks for the dark style */
+    gboolean dark = self->dark;
+    if (!dark)
+        g_object_get(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", &dark, NULL);
+    set_dark(self, dark);
+}
+
+static void pp_application_finalize(GObject *object)
+{
+    PpApplication *self = PP_APPLICATION(object);
+    g_free(self->screenshot);
+    g_free(self->view);
+    g_strfreev(self->models);
+    g_clear_object(&self->dialog);
+    G_OBJECT_CLASS(pp_application_parent_class)->finalize(object);
+}
+
+static void pp_application_class_init(PpApplicationClass *klass)
+{
+    GApplicationClass *app_class = G_APPLICATION_CLASS(klass);
+    G_OBJECT_CLASS(klass)->finalize = pp_application_finalize;
+    app_class->activate = pp_application_activate;
+    app_class->open = pp_application_open;
+    app_class->startup = pp_application_startup;
+    app_class->handle_local_options = pp_application_handle_local_options;
+}
+
+static void pp_application_init(PpApplication *self)
+{
+    static const GOptionEntry entries[] = {
+        {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Render the window to a PNG after loading and exit",
+         "FILE"},
+        {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels or spectra", "NAME"},
+        {"model", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, "Open a model (repeatable; default: the demo models)",
+         "M"},
+        {"dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Use the dark style", NULL},
+        {"version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version and exit", NULL},
+        {NULL},
+    };
+    g_application_add_main_option_entries(G_APPLICATION(self), entries);
+    g_application_set_option_context_parameter_string(G_APPLICATION(self), "[MODEL…]");
+    g_application_set_option_context_summary(G_APPLICATION(self),
+                                              "Inspect the push and pull kernels of PushPull ResNets.");
+}
+
+PpApplication *pp_application_new(void)
+{
+    return g_object_new(PP_TYPE_APPLICATION, "application-id", PP_APPLICATION_ID, "flags", G_APPLICATION_HANDLES_OPEN,
+                        "resource-base-path", "/io/github/PushPullStudio", NULL);
+}
+
+int pp_application_get_exit_status(PpApplication *self)
+{
+    return self->exit_status;
+}
