@@ -72,11 +72,7 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
     GdkRGBA subc = c.fg;
     subc.alpha *= 0.65f;
-    cairo_save(cr);
-    cairo_rectangle(cr, 0, 0, width, 44);
-    cairo_clip(cr);
-    pp_plot_text(cr, widget, sub, 8, 24, PP_ALIGN_START, 0.8, FALSE, &subc);
-    cairo_restore(cr);
+    pp_plot_text_max(cr, widget, sub, 8, 24, width - 16, 0.8, FALSE, &subc);
 
     const char *heads[3] = {"Push W", "Pull P", "Effective"};
     const int ncols = pp ? 3 : 1, nrows = C + (C == 3 ? 1 : 0);

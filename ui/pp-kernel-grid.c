@@ -51,7 +51,7 @@ void pp_kernel_grid_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
     GdkRGBA subc = c.fg;
     subc.alpha *= 0.65f;
-    pp_plot_text(cr, widget, sub, 8, 24, PP_ALIGN_START, 0.8, FALSE, &subc);
+    pp_plot_text_max(cr, widget, sub, 8, 24, width - 16, 0.8, FALSE, &subc);
 
     double aw = width - LEGEND_W - 16, ah = height - HEADER_H - 8;
     int best_cols = 1;

@@ -135,6 +135,21 @@ double pp_plot_text(cairo_t *cr, GtkWidget *widget, const char *text, double x, 
     return th;
 }
 
+double pp_plot_text_max(cairo_t *cr, GtkWidget *widget, const char *text, double x, double y, double max_width,
+                        double scale, gboolean bold, const GdkRGBA *color)
+{
+    PangoLayout *layout = layout_for(cr, widget, text, scale, bold);
+    pango_layout_set_width(layout, (int)(MAX(max_width, 10) * PANGO_SCALE));
+    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+    int tw, th;
+    pango_layout_get_pixel_size(layout, &tw, &th);
+    pp_plot_set_color(cr, color);
+    cairo_move_to(cr, x, y);
+    pango_cairo_show_layout(cr, layout);
+    g_object_unref(layout);
+    return th;
+}
+
 double pp_plot_text_width(GtkWidget *widget, const char *text, double scale, gboolean bold)
 {
     PangoLayout *layout = layout_for(NULL, widget, text, scale, bold);

@@ -35,6 +35,9 @@ typedef enum { PP_ALIGN_START, PP_ALIGN_CENTER, PP_ALIGN_END } PpAlign;
 /* Text in the widget's font, scaled; y is the top; returns the text height. */
 double pp_plot_text(cairo_t *cr, GtkWidget *widget, const char *text, double x, double y, PpAlign align,
                     double scale, gboolean bold, const GdkRGBA *color);
+/* Same, cut with an ellipsis to max_width pixels. */
+double pp_plot_text_max(cairo_t *cr, GtkWidget *widget, const char *text, double x, double y, double max_width,
+                        double scale, gboolean bold, const GdkRGBA *color);
 double pp_plot_text_width(GtkWidget *widget, const char *text, double scale, gboolean bold);
 
 /* A vertical colour bar with min/0/max ticks and a caption below it. */

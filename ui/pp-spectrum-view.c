@@ -90,7 +90,7 @@ void pp_spectrum_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height
              pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off");
     if (!pp_model_entry_is_push_pull(e))
         snprintf(title, sizeof title, "|FFT| zero-padded to %d×%d, DC at the centre · plain kernel (baseline)", N, N);
-    pp_plot_text(cr, widget, title, 8, 24, PP_ALIGN_START, 0.8, FALSE, &subc);
+    pp_plot_text_max(cr, widget, title, 8, 24, width - 16, 0.8, FALSE, &subc);
 
     /* top: the 2-D spectra on one dB scale */
     float hi = -1e30f;
