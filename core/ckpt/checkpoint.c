@@ -5,10 +5,7 @@
 #include <string.h>
 
 #include "safetensors.h"
-#if __has_include("torch_checkpoint.h")
 #include "torch_checkpoint.h"
-#define HAVE_TORCH_LOADER 1
-#endif
 
 pp_status pp_checkpoint_load(const char *path, pp_state_dict *sd, pp_error *err)
 {
@@ -20,11 +17,7 @@ pp_status pp_checkpoint_load(const char *path, pp_state_dict *sd, pp_error *err)
     size_t got = fread(head, 1, sizeof head, fp);
     fclose(fp);
     if (got >= 4 && memcmp(head, "PK\x03\x04", 4) == 0) {
-#ifdef HAVE_TORCH_LOADER
         return pp_torch_load(path, sd, err);
-#else
-        return pp_fail(err, PP_ERR_UNSUPPORTED, "%s: PyTorch zip checkpoints are not supported yet", path);
-#endif
     }
     if (got >= 2 && head[0] == 0x80 && head[1] <= 5)
         return pp_fail(err, PP_ERR_UNSUPPORTED,

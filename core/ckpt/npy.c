@@ -92,7 +92,7 @@ static pp_status parse_header(const char *hdr, size_t len, const char *name, npy
         return pp_fail(err, PP_ERR_FORMAT, "%s: bad 'fortran_order' in npy header", name);
 
     p = find_key(hdr, end, "shape");
-    if (!p || *p != '(')
+    if (!p || p >= end || *p != '(')
         return pp_fail(err, PP_ERR_FORMAT, "%s: npy header has no 'shape' tuple", name);
     p++;
     for (;;) {
