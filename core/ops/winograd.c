@@ -40,7 +40,8 @@ static size_t chunk_tiles(const pp_conv_shape *s, size_t tiles)
 bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w)
 {
     int ty, tx;
-    if (!pp_winograd_supports(s))
+    /* Below 16 channels the transforms cost more than the multiplies they save. */
+    if (!pp_winograd_supports(s) || s->cin < 16 || s->cout < 16)
         return false;
     /* Few tiles make 36 thin GEMMs that lose to one im2col GEMM (measured:
      * Winograd wins from about 16 tiles per thread, loses at 4). */
