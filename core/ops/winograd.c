@@ -113,24 +113,25 @@ typedef struct {
     int n, h, w, ho, wo, tiles_y, tiles_x;
 } geometry;
 
-/* v: (36, C, chunk) for tiles [t0, t0 + count). */
+/* v: (36, C, chunk) for tiles [t0, t0 + count). Channels outer, tiles inner:
+ * each of the 36 output streams is then written sequentially, and neighbouring
+ * tiles read overlapping input rows while they are in cache. */
 static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk)
 {
     const int c_count = g->s->cin, pad = g->s->pad;
     const size_t plane = (size_t)g->h * g->w, per_image = (size_t)g->tiles_y * g->tiles_x;
     const size_t pos_stride = (size_t)c_count * chunk;
-    for (size_t i = 0; i < count; i++) {
-        size_t t = t0 + i;
-        int img = (int)(t / per_image);
-        int ty = (int)(t % per_image) / g->tiles_x, tx = (int)(t % per_image) % g->tiles_x;
-        int y0 = ty * TILE - pad, x0 = tx * TILE - pad;
-        bool inside = y0 >= 0 && x0 >= 0 && y0 + PATCH <= g->h && x0 + PATCH <= g->w;
-        for (int c = 0; c < c_count; c++) {
+    for (int c = 0; c < c_count; c++) {
+        /* Tile counters advance incrementally: no divisions in the inner loop. */
+        int img = (int)(t0 / per_image);
+        int ty = (int)(t0 % per_image) / g->tiles_x, tx = (int)(t0 % per_image) % g->tiles_x;
+        for (size_t i = 0; i < count; i++) {
             const float *src = in + ((size_t)c * g->n + img) * plane;
+            int y0 = ty * TILE - pad, x0 = tx * TILE - pad;
             float d[PATCH * PATCH], tmp[PATCH * PATCH];
             const float *patch;
             size_t row_stride;
-            if (inside) {
+            if (y0 >= 0 && x0 >= 0 && y0 + PATCH <= g->h && x0 + PATCH <= g->w) {
                 patch = src + (size_t)y0 * g->w + x0;
                 row_stride = (size_t)g->w;
             } else {
@@ -147,6 +148,13 @@ static void transform_inputs(float *v, const float *in, const geometry *g, size_
             float *dst = v + (size_t)c * chunk + i;
             for (int y = 0; y < PATCH; y++) /* rows: (B^T d) B */
                 input_1d(dst + (size_t)y * PATCH * pos_stride, pos_stride, tmp + y * PATCH, 1);
+            if (++tx == g->tiles_x) {
+                tx = 0;
+                if (++ty == g->tiles_y) {
+                    ty = 0;
+                    img++;
+                }
+            }
         }
     }
 }
@@ -161,10 +169,9 @@ static void transform_outputs(float *out, const float *m, const geometry *g, siz
     for (int k = 0; k < k_count; k++) {
         const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
         const bool relu = ep && ep->relu;
+        int img = (int)(t0 / per_image);
+        int ty = (int)(t0 % per_image) / g->tiles_x, tx = (int)(t0 % per_image) % g->tiles_x;
         for (size_t i = 0; i < count; i++) {
-            size_t t = t0 + i;
-            int img = (int)(t / per_image);
-            int ty = (int)(t % per_image) / g->tiles_x, tx = (int)(t % per_image) % g->tiles_x;
             const float *src = m + (size_t)k * chunk + i;
             float tmp[TILE * PATCH], y[TILE * TILE];
             for (int col = 0; col < PATCH; col++) /* A^T m */
@@ -181,6 +188,13 @@ static void transform_outputs(float *out, const float *m, const geometry *g, siz
                         val += ep->residual[idx];
                     out[idx] = relu && val < 0 ? 0.0f : val;
                 }
+            if (++tx == g->tiles_x) {
+                tx = 0;
+                if (++ty == g->tiles_y) {
+                    ty = 0;
+                    img++;
+                }
+            }
         }
     }
 }
