@@ -63,9 +63,9 @@ static pp_status run_phase(eval_state *s, const pp_dataset *ds, const pp_corrupt
         for (int i = 0; i < n; i++) {
             const float *row = s->logits.data + (size_t)i * classes;
             int64_t label = ds->labels[start + i];
-            int rank = 0; /* classes scoring above the true one */
+            int rank = 0; /* classes scoring above the true one; NaN scores count as wrong */
             for (int k = 0; k < classes; k++)
-                rank += row[k] > row[label] || (row[k] == row[label] && k < label);
+                rank += !(row[k] < row[label]) && (k != label) && (row[k] != row[label] || k < label);
             wrong1 += rank >= 1;
             wrong5 += rank >= 5;
         }

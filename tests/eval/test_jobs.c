@@ -91,9 +91,28 @@ static void test_train_cancel_keeps_model_usable(void)
     pp_model_free(&m);
 }
 
+/* A model whose outputs are NaN is wrong on every sample, not right. */
+static void test_nan_logits_count_as_errors(void)
+{
+    pp_model m;
+    pp_dataset ds;
+    if (!open_small(&m, &ds))
+        return;
+    m.fc_bias[3] = NAN;
+    pp_eval_options opt = {.clean_only = true};
+    pp_eval_result r;
+    pp_error err = {0};
+    CHECK_OK(pp_evaluate(&m, "m", &ds, &opt, NULL, &r, &err), &err);
+    CHECK(r.clean_error == 1.0 && r.clean_top5_error == 1.0, "NaN logits: error %.3f / top-5 %.3f, want 1",
+          r.clean_error, r.clean_top5_error);
+    pp_dataset_free(&ds);
+    pp_model_free(&m);
+}
+
 int main(void)
 {
     RUN_TEST(test_eval_progress_and_cancel);
     RUN_TEST(test_train_cancel_keeps_model_usable);
+    RUN_TEST(test_nan_logits_count_as_errors);
     return TEST_EXIT();
 }

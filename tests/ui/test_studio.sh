@@ -11,7 +11,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export XDG_DATA_HOME="$TMP/data" XDG_CONFIG_HOME="$TMP/config" XDG_CACHE_HOME="$TMP/cache"
 export GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 GTK_A11Y=none
-XVFB="xvfb-run -a -s -screen\ 0\ 1600x1000x24"
+export G_DEBUG=fatal-criticals   # a GTK critical is a bug: abort instead of carrying on
 xvfb-run -a -s "-screen 0 1600x1000x24" true >/dev/null 2>&1 || { echo "skip: Xvfb cannot start"; exit 77; }
 
 fail=0
@@ -49,6 +49,22 @@ printf 'this is not a checkpoint' >"$TMP/broken.safetensors"
 run bad-file 3 --model "$TMP/broken.safetensors" --model "$FIX/core/r18_cifar_pp3.safetensors"
 grep -q "error" "$TMP/bad-file.log" || { echo "FAIL: no error reported for the bad file"; fail=1; }
 run missing-file 3 --model "$TMP/does-not-exist.pt"
+
+# 4. exports of the view: PNG, SVG, PDF through cairo, the data as CSV
+run export 0 --view spectra --alpha 0 --avg 0 --export "$TMP/x.png" --export "$TMP/x.svg" \
+    --export "$TMP/x.pdf" --export "$TMP/x.csv" "$FIX/core/r18_cifar_pp3.safetensors"
+"$PNG_STATS" "$TMP/x.png" >/dev/null || { echo "FAIL: exported PNG unreadable"; fail=1; }
+head -c 5 "$TMP/x.svg" | grep -q '<?xml' || grep -q '<svg' "$TMP/x.svg" || { echo "FAIL: exported SVG"; fail=1; }
+head -c 4 "$TMP/x.pdf" | grep -q '%PDF' || { echo "FAIL: exported PDF"; fail=1; }
+head -1 "$TMP/x.csv" | grep -q '^frequency,push_db,pull_db,effective_db$' || { echo "FAIL: exported CSV header"; fail=1; }
+[ "$(wc -l <"$TMP/x.csv")" = 34 ] || { echo "FAIL: the radial profile CSV should have 33 rows"; fail=1; }
+# alpha = 0: the effective kernel is the push kernel, so their profiles agree
+awk -F, 'NR>1 { d = $2 - $4; if (d < 0) d = -d; if (d > 1e-3) bad = 1 } END { exit bad }' "$TMP/x.csv" ||
+    { echo "FAIL: with alpha 0 and no pooling the effective kernel differs from the push kernel"; fail=1; }
+
+# 5. the about dialog and the shortcuts window (from the GResource) open
+run about 0 --screenshot-dialog about
+run shortcuts 0 --screenshot-dialog shortcuts
 
 [ "$fail" = 0 ] && echo "all ok"
 exit $fail
