@@ -98,7 +98,8 @@ static void test_nan_logits_count_as_errors(void)
     pp_dataset ds;
     if (!open_small(&m, &ds))
         return;
-    m.fc_bias[3] = NAN;
+    for (int k = 0; k < m.arch.num_classes; k++)
+        m.fc_bias[k] = NAN;
     pp_eval_options opt = {.clean_only = true};
     pp_eval_result r;
     pp_error err = {0};
