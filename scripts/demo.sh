@@ -18,3 +18,14 @@ echo
 echo "== first-layer push/pull responses of the same model"
 $PP forward "$MODEL" tests/fixtures/core/r18_cifar_gray_pp5_x.npy /tmp/pushpull-demo-push.npy --layer push
 echo "wrote /tmp/pushpull-demo-push.npy (push response, before ReLU)"
+
+# The studio window on the bundled demo models (or a screenshot without a display)
+if [ -x build/ui/pushpull-studio ]; then
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    echo; echo "== pushpull-studio (close the window to finish)"
+    build/ui/pushpull-studio
+  elif command -v xvfb-run >/dev/null; then
+    xvfb-run -a -s "-screen 0 1600x1000x24" build/ui/pushpull-studio --screenshot /tmp/pushpull-studio.png
+    echo; echo "== no display: the studio window rendered to /tmp/pushpull-studio.png"
+  fi
+fi

@@ -6,8 +6,12 @@ struct _PpApplication {
     GtkApplication parent_instance;
     char *screenshot; /* --screenshot FILE */
     char *view;       /* --view NAME */
+    char **exports;   /* --export FILE (repeatable) */
+    char *dialog_shot; /* --screenshot-dialog about|shortcuts (hidden, for tests) */
     char **models;    /* --model M (repeatable) */
     gboolean dark;
+    int kernel, avg, bench_frames;
+    double alpha;
     int exit_status;
     GtkNativeDialog *dialog;
 };
@@ -32,6 +36,12 @@ static gboolean take_screenshot(gpointer data)
     PpWindow *win = PP_WINDOW(data);
     PpApplication *self = PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win)));
     GError *error = NULL;
+    for (char **e = self->exports; e && *e; e++)
+        if (!pp_window_export(win, *e, &error)) {
+            g_printerr("pushpull-studio: export: %s\n", error->message);
+            g_clear_error(&error);
+            self->exit_status = 1;
+        }
     if (!pp_window_save_screenshot(win, self->screenshot, &error)) {
         g_printerr("pushpull-studio: %s\n", error->message);
         g_error_free(error);
@@ -44,20 +54,67 @@ static gboolean take_screenshot(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+static void after_benchmark(PpWindow *win, gpointer data)
+{
+    PpApplication *self = data;
+    if (self->screenshot)
+        g_timeout_add(400, take_screenshot, win);
+    else
+        gtk_window_destroy(GTK_WINDOW(win));
+}
+
+static gboolean take_dialog_screenshot(gpointer data)
+{
+    PpWindow *win = PP_WINDOW(data);
+    PpApplication *self = PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win)));
+    GtkWindow *dialog = NULL;
+    for (GList *l = gtk_application_get_windows(GTK_APPLICATION(self)); l; l = l->next)
+        if (l->data != (gpointer)win)
+            dialog = l->data;
+    if (!dialog) /* the about dialog is not an application window */
+        for (guint i = 0; i < g_list_model_get_n_items(gtk_window_get_toplevels()); i++) {
+            GtkWindow *t = g_list_model_get_item(gtk_window_get_toplevels(), i);
+            if (t != GTK_WINDOW(win) && gtk_widget_get_visible(GTK_WIDGET(t)))
+                dialog = t;
+            g_object_unref(t);
+        }
+    GError *error = NULL;
+    if (!dialog || !pp_studio_save_window_png(dialog, self->screenshot, &error)) {
+        g_printerr("pushpull-studio: no %s window to render%s%s\n", self->dialog_shot, error ? ": " : "",
+                   error ? error->message : "");
+        g_clear_error(&error);
+        self->exit_status = 1;
+    }
+    g_application_quit(G_APPLICATION(self));
+    return G_SOURCE_REMOVE;
+}
+
 static void on_loads_finished(PpWindow *win, gpointer data)
 {
-    (void)data;
+    PpApplication *self = data;
     g_signal_handlers_disconnect_by_func(win, on_loads_finished, data);
-    /* leave time for a layout and a paint of the loaded models */
-    g_timeout_add(400, take_screenshot, win);
+    if (self->kernel >= 0)
+        pp_window_select_kernel(win, self->kernel);
+    pp_window_override_view(win, self->alpha, self->avg);
+    if (self->dialog_shot) {
+        if (g_strcmp0(self->dialog_shot, "about") == 0)
+            g_action_group_activate_action(G_ACTION_GROUP(self), "about", NULL);
+        else
+            g_action_group_activate_action(G_ACTION_GROUP(win), "show-help-overlay", NULL);
+        g_timeout_add(600, take_dialog_screenshot, win);
+    } else if (self->bench_frames > 0)
+        pp_window_benchmark_alpha(win, self->bench_frames, G_CALLBACK(after_benchmark), self);
+    else if (self->screenshot)
+        /* leave time for a layout and a paint of the loaded models */
+        g_timeout_add(400, take_screenshot, win);
 }
 
 static void present(PpApplication *self, PpWindow *win)
 {
-    if (self->screenshot) {
-        g_signal_connect(win, "loads-finished", G_CALLBACK(on_loads_finished), NULL);
+    if (self->screenshot || self->bench_frames > 0) {
+        g_signal_connect(win, "loads-finished", G_CALLBACK(on_loads_finished), self);
         if (pp_window_get_pending(win) == 0)
-            on_loads_finished(win, NULL);
+            on_loads_finished(win, self);
     }
     gtk_window_present(GTK_WINDOW(win));
 }
@@ -105,13 +162,40 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     g_variant_dict_lookup(options, "screenshot", "^ay", &self->screenshot);
     g_variant_dict_lookup(options, "view", "s", &self->view);
     g_variant_dict_lookup(options, "model", "^aay", &self->models);
+    g_variant_dict_lookup(options, "export", "^aay", &self->exports);
+    g_variant_dict_lookup(options, "screenshot-dialog", "s", &self->dialog_shot);
+    if (self->exports && !self->screenshot) {
+        g_printerr("pushpull-studio: --export needs --screenshot\n");
+        return 2;
+    }
     self->dark = g_variant_dict_contains(options, "dark");
+    g_variant_dict_lookup(options, "kernel", "i", &self->kernel);
+    /* strings: GApplication drops numeric options whose value is 0 */
+    const char *text;
+    char *end;
+    if (g_variant_dict_lookup(options, "alpha", "&s", &text)) {
+        self->alpha = g_ascii_strtod(text, &end);
+        if (*end || end == text || self->alpha < 0) {
+            g_printerr("pushpull-studio: --alpha must be a number >= 0\n");
+            return 2;
+        }
+    }
+    if (g_variant_dict_lookup(options, "avg", "&s", &text)) {
+        self->avg = (int)g_ascii_strtoll(text, &end, 10);
+        if (*end || end == text)
+            self->avg = 1;
+    }
+    g_variant_dict_lookup(options, "bench-frames", "i", &self->bench_frames);
+    if (self->avg != -1 && self->avg != 0 && self->avg != 3 && self->avg != 5) {
+        g_printerr("pushpull-studio: --avg must be 0, 3 or 5\n");
+        return 2;
+    }
     if (self->view && g_strcmp0(self->view, "kernels") && g_strcmp0(self->view, "spectra")) {
         g_printerr("pushpull-studio: --view must be kernels or spectra\n");
         return 2;
     }
     /* a screenshot run is its own instance, never handed to a running one */
-    if (self->screenshot)
+    if (self->screenshot || self->bench_frames > 0)
         g_application_set_flags(app, g_application_get_flags(app) | G_APPLICATION_NON_UNIQUE);
     return -1;
 }
@@ -198,8 +282,7 @@ static void action_about(GSimpleAction *action, GVariant *param, gpointer user_d
                           "PushPull Studio", "logo-icon-name", PP_APPLICATION_ID, "version", PP_VERSION, "comments",
                           "Inspect PushPull ResNets: push and pull kernels, their inhibition strength and "
                           "their spectra (PushPull-Net, ICPR 2024).",
-                          "license-type", GTK_LICENSE_MIT_X11, "authors", authors, "website",
-                          "https://github.com/PushPullStudio", NULL);
+                          "license-type", GTK_LICENSE_MIT_X11, "authors", authors, NULL);
 }
 
 static const GActionEntry app_actions[] = {
@@ -249,6 +332,8 @@ static void pp_application_finalize(GObject *object)
     g_free(self->screenshot);
     g_free(self->view);
     g_strfreev(self->models);
+    g_strfreev(self->exports);
+    g_free(self->dialog_shot);
     g_clear_object(&self->dialog);
     G_OBJECT_CLASS(pp_application_parent_class)->finalize(object);
 }
@@ -265,13 +350,25 @@ static void pp_application_class_init(PpApplicationClass *klass)
 
 static void pp_application_init(PpApplication *self)
 {
+    self->kernel = -1;
+    self->alpha = -1;
+    self->avg = -1;
     static const GOptionEntry entries[] = {
         {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Render the window to a PNG after loading and exit",
          "FILE"},
         {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels or spectra", "NAME"},
         {"model", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, "Open a model (repeatable; default: the demo models)",
          "M"},
+        {"export", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
+         "With --screenshot: also export the view (.png, .svg, .pdf or .csv)", "FILE"},
+        {"screenshot-dialog", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
+         "With --screenshot: render the about or shortcuts window instead", "NAME"},
         {"dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Use the dark style", NULL},
+        {"kernel", 0, 0, G_OPTION_ARG_INT, NULL, "Select kernel K of the shown model", "K"},
+        {"alpha", 0, 0, G_OPTION_ARG_STRING, NULL, "Override alpha of every channel", "A"},
+        {"avg", 0, 0, G_OPTION_ARG_STRING, NULL, "Override the pull pooling size (0, 3 or 5)", "N"},
+        {"bench-frames", 0, 0, G_OPTION_ARG_INT, NULL,
+         "Sweep alpha for N frames on the spectra view, print frame times and exit", "N"},
         {"version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version and exit", NULL},
         {NULL},
     };

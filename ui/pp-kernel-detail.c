@@ -74,43 +74,70 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     subc.alpha *= 0.65f;
     pp_plot_text_max(cr, widget, sub, 8, 24, width - 16, 0.8, FALSE, &subc);
 
-    const char *heads[3] = {"Push W", "Pull P", "Effective"};
-    const int ncols = pp ? 3 : 1, nrows = C + (C == 3 ? 1 : 0);
-    const double legend_w = 80, label_w = C > 1 ? 54 : 8, top = 56, head_h = 22;
-    double s = fmin((width - legend_w - label_w - 8 - 24.0 * ncols) / ncols,
-                    (height - top - 8 - nrows * (head_h * 0 + 14.0)) / nrows - (double)head_h / nrows);
-    s = floor(fmax(s, 24));
+    static const char *kinds[3] = {"Push W", "Pull P", "Effective"};
+    static const char *rgb_names[] = {"R", "G", "B"};
+    const int nk = pp ? 3 : 1, nc = C + (C == 3 ? 1 : 0); /* kinds; channels (+ RGB) */
+    const double legend_w = 80, top = 66, gap = 16;
+    /* Kinds across and channels down, or the transpose: whichever gives larger panels. */
+    double lab_a = C > 1 ? 54 : 8, lab_b = 84;
+    double s_a = fmin((width - legend_w - lab_a - gap * nk) / nk, (height - top - 8) / nc - gap);
+    double s_b = fmin((width - legend_w - lab_b - gap * nc) / nc, (height - top + 22 - (C > 1 ? 0 : 22) - 8) / nk - gap);
+    gboolean across = s_a >= s_b;
+    double label_w = across ? lab_a : lab_b;
+    double s = floor(fmax(across ? s_a : s_b, 24));
+    double y0 = across || C > 1 ? top : top - 22;
+    int ncols = across ? nk : nc, nrows = across ? nc : nk;
+    char buf[32];
     for (int col = 0; col < ncols; col++) {
-        double x = label_w + col * (s + 24);
-        pp_plot_text(cr, widget, pp ? heads[col] : "Kernel W", x + s / 2, top - head_h + 2, PP_ALIGN_CENTER, 0.85,
-                     FALSE, &c.fg);
+        double x = label_w + col * (s + gap);
+        const char *head = NULL;
+        if (across)
+            head = pp ? kinds[col] : "Kernel W";
+        else if (C > 1) {
+            if (col == C)
+                head = "RGB";
+            else if (C == 3)
+                head = rgb_names[col];
+            else {
+                snprintf(buf, sizeof buf, "in %d", col);
+                head = buf;
+            }
+        }
+        if (head)
+            pp_plot_text(cr, widget, head, x + s / 2, y0 - 20, PP_ALIGN_CENTER, 0.85, !across, &c.fg);
         for (int row = 0; row < nrows; row++) {
-            double y = top + row * (s + 14);
-            int side = col == 2 ? es : ks;
-            const float *src = col == 0 ? W : col == 1 ? P : E;
-            if (row < C)
-                pp_plot_kernel(cr, src + (size_t)row * side * side, side, side, x, y, s, s, range);
+            double y = y0 + row * (s + gap);
+            int kind = across ? col : row, ch = across ? row : col;
+            int side = kind == 2 ? es : ks;
+            const float *src = kind == 0 ? W : kind == 1 ? P : E;
+            if (ch < C)
+                pp_plot_kernel(cr, src + (size_t)ch * side * side, side, side, x, y, s, s, range);
             else
                 rgb_composite(cr, src, side, C, x, y, s, range);
             frame(cr, &c, x, y, s);
         }
     }
-    if (C > 1) {
-        static const char *names[] = {"R", "G", "B"};
-        for (int row = 0; row < nrows; row++) {
-            char buf[32];
+    for (int row = 0; row < nrows; row++) {
+        const char *label = NULL;
+        if (!across)
+            label = pp ? kinds[row] : "Kernel W";
+        else if (C > 1) {
             if (row == C)
-                snprintf(buf, sizeof buf, "RGB");
+                label = "RGB";
             else if (C == 3)
-                snprintf(buf, sizeof buf, "%s", names[row]);
-            else
+                label = rgb_names[row];
+            else {
                 snprintf(buf, sizeof buf, "in %d", row);
-            pp_plot_text(cr, widget, buf, label_w - 10, top + row * (s + 14) + s / 2 - 9, PP_ALIGN_END, 0.85, TRUE,
-                         &c.fg);
+                label = buf;
+            }
         }
+        if (label)
+            pp_plot_text(cr, widget, label, label_w - 10, y0 + row * (s + gap) + s / 2 - 9, PP_ALIGN_END, 0.85,
+                         across, &c.fg);
     }
-    double lx = label_w + ncols * (s + 24) + 4;
-    pp_plot_legend_diverging(cr, widget, &c, lx, top + 8, 14, fmin(200, nrows * (s + 14) - 40), range, "weight");
+    double lx = label_w + ncols * (s + gap) + 4;
+    pp_plot_legend_diverging(cr, widget, &c, lx, y0 + 8, 14, fmin(200, fmax(nrows * (s + gap) - 40, 60)), range,
+                             "weight");
     g_free(E);
 }
 

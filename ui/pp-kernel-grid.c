@@ -54,17 +54,24 @@ void pp_kernel_grid_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     pp_plot_text_max(cr, widget, sub, 8, 24, width - 16, 0.8, FALSE, &subc);
 
     double aw = width - LEGEND_W - 16, ah = height - HEADER_H - 8;
-    int best_cols = 1;
+    /* the largest cells, but among layouts within 15 % of them the one with the
+     * fewest empty places (64 kernels: 8 x 8 rather than 7 x 10 with one left over) */
     double best_cell = 0;
     for (int cols = 1; cols <= K; cols++) {
         int rows = (K + cols - 1) / cols;
+        best_cell = fmax(best_cell, fmin(aw / cols, ah / rows));
+    }
+    int best_cols = 1, best_waste = K + 1;
+    for (int cols = 1; cols <= K; cols++) {
+        int rows = (K + cols - 1) / cols, waste = rows * cols - K;
         double cell = fmin(aw / cols, ah / rows);
-        if (cell > best_cell) {
-            best_cell = cell;
+        if (cell >= 0.85 * best_cell && waste < best_waste) {
+            best_waste = waste;
             best_cols = cols;
         }
     }
-    double gap = fmax(2.0, floor(best_cell * 0.08));
+    best_cell = fmin(aw / best_cols, ah / ((K + best_cols - 1) / best_cols));
+    double gap = fmax(3.0, floor(best_cell * 0.1));
     double cell = floor(best_cell);
     int rows = (K + best_cols - 1) / best_cols;
     double x0 = 8 + floor((aw - cell * best_cols) / 2), y0 = HEADER_H;
@@ -75,6 +82,10 @@ void pp_kernel_grid_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     for (int k = 0; k < K; k++) {
         double x = x0 + (k % best_cols) * cell, y = y0 + (k / best_cols) * cell;
         pp_plot_kernel(cr, mean + (size_t)k * per, ks, ks, x + gap / 2, y + gap / 2, cell - gap, cell - gap, range);
+        pp_plot_set_color(cr, &c.dim);
+        cairo_set_line_width(cr, 1);
+        cairo_rectangle(cr, x + gap / 2 - 0.5, y + gap / 2 - 0.5, cell - gap + 1, cell - gap + 1);
+        cairo_stroke(cr);
     }
     (void)rows;
     if (self->selected >= 0 && self->selected < K) {
@@ -103,10 +114,34 @@ static void on_pressed(GtkGestureClick *gesture, int n_press, double x, double y
     (void)n_press;
     if (!self->entry || self->cell <= 0)
         return;
+    gtk_widget_grab_focus(GTK_WIDGET(self));
     int col = (int)floor((x - self->x0) / self->cell), row = (int)floor((y - self->y0) / self->cell);
     int k = row * self->cols + col;
     if (col >= 0 && col < self->cols && row >= 0 && k < pp_model_entry_kernel_count(self->entry))
         pp_kernel_grid_set_selected(self, k);
+}
+
+static gboolean on_key(GtkEventControllerKey *key, guint keyval, guint keycode, GdkModifierType state,
+                       PpKernelGrid *self)
+{
+    (void)key;
+    (void)keycode;
+    (void)state;
+    if (!self->entry)
+        return FALSE;
+    int K = pp_model_entry_kernel_count(self->entry), cols = MAX(self->cols, 1), k = self->selected;
+    switch (keyval) {
+    case GDK_KEY_Left: k--; break;
+    case GDK_KEY_Right: k++; break;
+    case GDK_KEY_Up: k -= cols; break;
+    case GDK_KEY_Down: k += cols; break;
+    case GDK_KEY_Home: k = 0; break;
+    case GDK_KEY_End: k = K - 1; break;
+    default: return FALSE;
+    }
+    if (k >= 0 && k < K)
+        pp_kernel_grid_set_selected(self, k);
+    return TRUE;
 }
 
 static void pp_kernel_grid_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
@@ -150,6 +185,11 @@ static void pp_kernel_grid_init(PpKernelGrid *self)
     GtkGesture *click = gtk_gesture_click_new();
     g_signal_connect(click, "pressed", G_CALLBACK(on_pressed), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(click));
+    /* arrow keys, Home and End move the selection */
+    GtkEventController *key = gtk_event_controller_key_new();
+    g_signal_connect(key, "key-pressed", G_CALLBACK(on_key), self);
+    gtk_widget_add_controller(GTK_WIDGET(self), key);
+    gtk_widget_set_focusable(GTK_WIDGET(self), TRUE);
     gtk_widget_set_size_request(GTK_WIDGET(self), 260, 220);
     gtk_widget_set_hexpand(GTK_WIDGET(self), TRUE);
     gtk_widget_set_vexpand(GTK_WIDGET(self), TRUE);

@@ -47,6 +47,12 @@ PpModelEntry *pp_model_entry_new(const char *path, pp_model *model, const char *
     PpModelEntry *self = g_object_new(PP_TYPE_MODEL_ENTRY, NULL);
     self->path = g_strdup(path);
     self->title = g_path_get_basename(path);
+    static const char *ext[] = {".safetensors", ".ckpt", ".pth", ".pt"};
+    for (size_t i = 0; i < G_N_ELEMENTS(ext); i++)
+        if (g_str_has_suffix(self->title, ext[i]) && strlen(self->title) > strlen(ext[i])) {
+            self->title[strlen(self->title) - strlen(ext[i])] = 0;
+            break;
+        }
     self->notes = g_strdup(notes ? notes : "");
     self->model = *model;
     memset(model, 0, sizeof *model);

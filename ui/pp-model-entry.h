@@ -16,7 +16,7 @@ G_DECLARE_FINAL_TYPE(PpModelEntry, pp_model_entry, PP, MODEL_ENTRY, GObject)
 PpModelEntry *pp_model_entry_new(const char *path, pp_model *model, const char *notes);
 
 const char *pp_model_entry_get_path(PpModelEntry *self);
-const char *pp_model_entry_get_title(PpModelEntry *self);    /* file name */
+const char *pp_model_entry_get_title(PpModelEntry *self);    /* file name without the extension */
 const char *pp_model_entry_get_subtitle(PpModelEntry *self); /* "resnet18 · push-pull avg 3" */
 const char *pp_model_entry_get_notes(PpModelEntry *self);
 const pp_model *pp_model_entry_get_model(PpModelEntry *self);

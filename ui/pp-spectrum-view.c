@@ -128,7 +128,7 @@ void pp_spectrum_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     pp_plot_legend_sequential(cr, widget, &c, width - legend_w + 8, top + 6, 14, img - 12, lo, hi, "dB");
 
     /* bottom: radial profiles */
-    const double left = 64, right = 24, ptop = top + img + 56, bottom = 44;
+    const double left = 64, right = 24, ptop = top + img + 64, bottom = 44;
     double pw = width - left - right, ph = height - ptop - bottom;
     if (pw < 40 || ph < 40)
         return;
@@ -188,17 +188,20 @@ void pp_spectrum_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height
         cairo_stroke(cr);
     }
     cairo_restore(cr);
-    /* legend box, top right of the plot */
-    double lx = left + pw - 220, ly = ptop + 8;
-    for (int t = 0; t < self->count; t++) {
+    /* legend: one line above the plot, right-aligned, clear of the curves */
+    double lx = left + pw;
+    for (int t = self->count - 1; t >= 0; t--) {
         char buf[80];
         snprintf(buf, sizeof buf, "%s — %s", self->count == 1 ? "kernel" : names[t], pp_pass_name(self->pass[t]));
+        double tw = pp_plot_text_width(widget, buf, 0.8, FALSE);
+        lx -= tw;
+        pp_plot_text(cr, widget, buf, lx, ptop - 22, PP_ALIGN_START, 0.8, FALSE, &c.fg);
         pp_plot_set_color(cr, &c.series[t]);
         cairo_set_line_width(cr, 3);
-        cairo_move_to(cr, lx, ly + t * 20 + 9);
-        cairo_line_to(cr, lx + 22, ly + t * 20 + 9);
+        cairo_move_to(cr, lx - 28, ptop - 13);
+        cairo_line_to(cr, lx - 6, ptop - 13);
         cairo_stroke(cr);
-        pp_plot_text(cr, widget, buf, lx + 28, ly + t * 20, PP_ALIGN_START, 0.8, FALSE, &c.fg);
+        lx -= 28 + 20;
     }
 #undef XOF
 #undef YOF

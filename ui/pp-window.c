@@ -1,5 +1,7 @@
 #include "pp-window.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model_file.h"
@@ -34,6 +36,7 @@ struct _PpWindow {
     PpModelEntry *current;
     PpModelRow *first_row; /* toggle group of the baseline stars */
     int pending;
+    guint next_order;
     gboolean syncing; /* controls being set from the model, not by the user */
     gboolean had_error;
     GtkNativeDialog *dialog;
@@ -165,11 +168,103 @@ static void show_entry(PpWindow *self, PpModelEntry *entry)
     pp_kernel_detail_set_entry(self->kernel_detail, entry);
     pp_alpha_chart_set_entry(self->alpha_chart, entry);
     pp_spectrum_view_set_entry(self->spectrum_view, entry);
+    gtk_widget_set_visible(GTK_WIDGET(self->alpha_chart), !entry || pp_model_entry_is_push_pull(entry));
     select_kernel(self, 0);
     char *title = entry ? g_strdup_printf("%s — PushPull Studio", pp_model_entry_get_title(entry))
                         : g_strdup("PushPull Studio");
     gtk_window_set_title(GTK_WINDOW(self), title);
     g_free(title);
+}
+
+void pp_window_select_kernel(PpWindow *self, int k)
+{
+    if (self->current && k >= 0 && k < pp_model_entry_kernel_count(self->current))
+        select_kernel(self, k);
+}
+
+void pp_window_override_view(PpWindow *self, double alpha, int avg)
+{
+    if (!self->current || !pp_model_entry_is_push_pull(self->current))
+        return;
+    if (alpha >= 0)
+        pp_model_entry_set_view_alpha(self->current, -1, (float)alpha);
+    if (avg == 0 || avg == 3 || avg == 5)
+        pp_model_entry_set_view_avg(self->current, avg);
+    sync_controls(self);
+}
+
+/* ---- the 60 Hz target: one alpha change per frame ---- */
+
+typedef struct {
+    PpWindow *self;
+    int frames, done_frames;
+    gint64 last;
+    double *interval_ms, *work_ms;
+    GCallback done;
+    gpointer data;
+} Bench;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static gboolean bench_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+    (void)widget;
+    Bench *b = user_data;
+    gint64 now = gdk_frame_clock_get_frame_time(clock);
+    if (b->last && b->done_frames > 0)
+        b->interval_ms[b->done_frames - 1] = (now - b->last) / 1000.0;
+    b->last = now;
+    if (b->done_frames == b->frames) {
+        int n = b->frames - 1;
+        qsort(b->interval_ms, n, sizeof(double), cmp_double);
+        qsort(b->work_ms, b->frames, sizeof(double), cmp_double);
+        double mean = 0, wmean = 0;
+        for (int i = 0; i < n; i++)
+            mean += b->interval_ms[i] / n;
+        for (int i = 0; i < b->frames; i++)
+            wmean += b->work_ms[i] / b->frames;
+        printf("alpha sweep: %d frames; frame interval mean %.2f ms, p95 %.2f ms, max %.2f ms (%.1f Hz); "
+               "spectra update mean %.3f ms, max %.3f ms\n",
+               b->frames, mean, b->interval_ms[(int)(0.95 * (n - 1))], b->interval_ms[n - 1], 1000.0 / mean, wmean,
+               b->work_ms[b->frames - 1]);
+        fflush(stdout);
+        ((void (*)(PpWindow *, gpointer))b->done)(b->self, b->data);
+        g_free(b->interval_ms);
+        g_free(b->work_ms);
+        g_free(b);
+        return G_SOURCE_REMOVE;
+    }
+    double upper = gtk_adjustment_get_upper(b->self->alpha_adjustment);
+    gint64 t0 = g_get_monotonic_time();
+    pp_window_override_view(b->self, upper * (b->done_frames % 120) / 120.0, -1);
+    b->work_ms[b->done_frames] = (g_get_monotonic_time() - t0) / 1000.0;
+    b->done_frames++;
+    return G_SOURCE_CONTINUE;
+}
+
+void pp_window_benchmark_alpha(PpWindow *self, int frames, GCallback done, gpointer data)
+{
+    Bench *b = g_new0(Bench, 1);
+    b->self = self;
+    b->frames = MAX(frames, 2);
+    b->interval_ms = g_new0(double, b->frames);
+    b->work_ms = g_new0(double, b->frames);
+    b->done = done;
+    b->data = data;
+    pp_window_set_view(self, "spectra");
+    gtk_widget_add_tick_callback(GTK_WIDGET(self->spectrum_view), bench_tick, b, NULL);
+}
+
+static int row_order(GtkListBoxRow *a, GtkListBoxRow *b, gpointer data)
+{
+    (void)data;
+    guint x = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(a), "pp-order"));
+    guint y = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(b), "pp-order"));
+    return x < y ? -1 : x > y;
 }
 
 static void on_row_selected(GtkListBox *box, GtkListBoxRow *row, PpWindow *self)
@@ -188,6 +283,7 @@ static void on_baseline_changed(PpModelRow *row, PpWindow *self)
 
 typedef struct {
     char *path;
+    guint order; /* rows keep the order in which files were asked for */
     pp_model model;
     char notes[1024];
 } LoadJob;
@@ -207,11 +303,14 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     LoadJob *job = data;
     pp_arch_hints hints = {.avg_kernel = -1};
     pp_error err = {0};
+    gint64 t0 = g_get_monotonic_time();
     if (pp_model_open(&job->model, job->path, &hints, job->notes, sizeof job->notes, &err) != PP_OK) {
         memset(&job->model, 0, sizeof job->model);
         g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
         return;
     }
+    if (g_getenv("PP_STUDIO_FRAME_LOG"))
+        g_printerr("loaded %s in %.1f ms\n", job->path, (g_get_monotonic_time() - t0) / 1000.0);
     g_task_return_boolean(task, TRUE);
 }
 
@@ -232,6 +331,7 @@ static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
     } else {
         PpModelEntry *entry = pp_model_entry_new(job->path, &job->model, job->notes);
         GtkWidget *row = pp_model_row_new(entry, self->first_row);
+        g_object_set_data(G_OBJECT(row), "pp-order", GUINT_TO_POINTER(job->order));
         if (!self->first_row)
             self->first_row = PP_MODEL_ROW(row);
         g_signal_connect(row, "baseline-changed", G_CALLBACK(on_baseline_changed), self);
@@ -273,6 +373,7 @@ void pp_window_open_file(PpWindow *self, GFile *file)
     }
     LoadJob *job = g_new0(LoadJob, 1);
     job->path = path;
+    job->order = self->next_order++;
     GTask *task = g_task_new(self, NULL, load_done, NULL);
     g_task_set_task_data(task, job, load_job_free);
     self->pending++;
@@ -372,29 +473,36 @@ static void draw_spectra_page(GtkWidget *widget, cairo_t *cr, int width, int hei
     pp_spectrum_view_draw(v, cr, gtk_widget_get_width(v), gtk_widget_get_height(v));
 }
 
+gboolean pp_window_export(PpWindow *self, const char *path, GError **error)
+{
+    if (!self->current) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no model to export");
+        return FALSE;
+    }
+    gboolean spectra = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "spectra") == 0;
+    if (g_str_has_suffix(path, ".csv")) {
+        char *csv = spectra ? pp_spectrum_view_to_csv(self->spectrum_view) : pp_kernel_detail_to_csv(self->kernel_detail);
+        gboolean ok = g_file_set_contents(path, csv, -1, error);
+        g_free(csv);
+        return ok;
+    }
+    if (spectra) {
+        GtkWidget *v = GTK_WIDGET(self->spectrum_view);
+        return pp_plot_export(GTK_WIDGET(self), draw_spectra_page, gtk_widget_get_width(v), gtk_widget_get_height(v),
+                              path, error);
+    }
+    GtkWidget *page = gtk_stack_get_child_by_name(self->stack, "kernels");
+    return pp_plot_export(GTK_WIDGET(self), draw_kernels_page, gtk_widget_get_width(page),
+                          gtk_widget_get_height(page), path, error);
+}
+
 static void on_export_response(GtkNativeDialog *dialog, int response, PpWindow *self)
 {
-    const char *format = g_object_get_data(G_OBJECT(dialog), "format");
     if (response == GTK_RESPONSE_ACCEPT) {
         GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
         char *path = g_file_get_path(file);
         GError *error = NULL;
-        gboolean spectra = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "spectra") == 0;
-        if (g_strcmp0(format, "csv") == 0) {
-            char *csv = spectra ? pp_spectrum_view_to_csv(self->spectrum_view)
-                                : pp_kernel_detail_to_csv(self->kernel_detail);
-            g_file_set_contents(path, csv, -1, &error);
-            g_free(csv);
-        } else if (spectra) {
-            GtkWidget *v = GTK_WIDGET(self->spectrum_view);
-            pp_plot_export(GTK_WIDGET(self), draw_spectra_page, gtk_widget_get_width(v), gtk_widget_get_height(v),
-                           path, &error);
-        } else {
-            GtkWidget *page = gtk_stack_get_child_by_name(self->stack, "kernels");
-            pp_plot_export(GTK_WIDGET(self), draw_kernels_page, gtk_widget_get_width(page),
-                           gtk_widget_get_height(page), path, &error);
-        }
-        if (error) {
+        if (!pp_window_export(self, path, &error)) {
             char *msg = g_strdup_printf("Could not export: %s", error->message);
             pp_window_show_error(self, msg);
             g_free(msg);
@@ -450,9 +558,14 @@ static void action_view(GSimpleAction *action, GVariant *param, gpointer user_da
 
 gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **error)
 {
-    GtkWidget *w = GTK_WIDGET(self);
+    return pp_studio_save_window_png(GTK_WINDOW(self), path, error);
+}
+
+gboolean pp_studio_save_window_png(GtkWindow *window, const char *path, GError **error)
+{
+    GtkWidget *w = GTK_WIDGET(window);
     int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
-    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(self));
+    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(window));
     if (!renderer || width <= 0 || height <= 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window is not shown");
         return FALSE;
@@ -599,6 +712,7 @@ static void pp_window_init(PpWindow *self)
     g_signal_connect_object(recent, "changed", G_CALLBACK(rebuild_recent), self, G_CONNECT_SWAPPED);
     rebuild_recent(self);
     gtk_widget_set_visible(GTK_WIDGET(self->spinner), FALSE);
+    gtk_list_box_set_sort_func(self->model_list, row_order, NULL, NULL);
     g_signal_connect(self->kernel_grid, "notify::selected", G_CALLBACK(on_grid_selected), self);
     g_signal_connect(self->alpha_chart, "notify::selected", G_CALLBACK(on_chart_selected), self);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);

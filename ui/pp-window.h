@@ -19,8 +19,22 @@ int pp_window_get_pending(PpWindow *self);
 void pp_window_set_view(PpWindow *self, const char *name);
 void pp_window_show_error(PpWindow *self, const char *message);
 gboolean pp_window_has_error(PpWindow *self);
+/* Selects kernel k of the shown model. */
+void pp_window_select_kernel(PpWindow *self, int k);
+/* Overrides the shown model's view: alpha of every channel (< 0: keep) and the
+ * pull pooling (< 0: keep). */
+void pp_window_override_view(PpWindow *self, double alpha, int avg);
+/* Sweeps alpha over every channel for `frames` frames on the spectra view, one
+ * change per frame, then prints frame-time statistics and calls done. */
+void pp_window_benchmark_alpha(PpWindow *self, int frames, GCallback done, gpointer data);
+/* Writes the shown view: .png/.svg/.pdf the plots, .csv the data (kernel
+ * values of the kernels view, radial profiles of the spectra view). */
+gboolean pp_window_export(PpWindow *self, const char *path, GError **error);
 /* Renders the window at its current size into a PNG. */
 gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **error);
+
+/* Renders any shown window into a PNG. */
+gboolean pp_studio_save_window_png(GtkWindow *window, const char *path, GError **error);
 
 /* Where a data file lives: the source tree (uninstalled) or the datadir. */
 char *pp_studio_find_data(const char *relative);

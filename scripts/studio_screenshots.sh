@@ -1,0 +1,21 @@
+#!/bin/bash
+# Renders the README's pictures of the studio window (docs/images/) with
+# `pushpull-studio --screenshot`, under Xvfb when there is no display.
+# Usage: scripts/studio_screenshots.sh [MODEL...]   (default: the bundled demo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ninja -C build ui/pushpull-studio >/dev/null
+mkdir -p docs/images
+args=()
+for m in "$@"; do args+=(--model "$m"); done
+run() {
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    build/ui/pushpull-studio "$@"
+  else
+    xvfb-run -a -s "-screen 0 1600x1000x24" build/ui/pushpull-studio "$@"
+  fi
+}
+run --screenshot docs/images/studio-kernels.png --view kernels "${args[@]}"
+run --screenshot docs/images/studio-spectra.png --view spectra "${args[@]}"
+run --screenshot docs/images/studio-kernels-dark.png --view kernels --dark "${args[@]}"
+echo "wrote docs/images/studio-{kernels,spectra,kernels-dark}.png"
