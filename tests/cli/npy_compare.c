@@ -18,16 +18,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
+    int rc = 0;
     if (got.ndim != want.ndim || got.dtype != PP_NPY_F32 || want.dtype != PP_NPY_F32) {
         fprintf(stderr, "rank or dtype differs\n");
-        return 1;
+        rc = 1;
     }
-    for (int i = 0; i < got.ndim; i++)
+    for (int i = 0; i < got.ndim && rc == 0; i++)
         if (got.shape[i] != want.shape[i]) {
             fprintf(stderr, "shape differs in dim %d: %lld vs %lld\n", i, (long long)got.shape[i],
                     (long long)want.shape[i]);
-            return 1;
+            rc = 1;
         }
+    if (rc) {
+        pp_npy_free(&got);
+        pp_npy_free(&want);
+        return rc;
+    }
     const float *g = got.data, *w = want.data;
     double scale = 0, max_err = 0;
     for (int64_t i = 0; i < pp_npy_numel(&want); i++)
@@ -36,5 +42,7 @@ int main(int argc, char **argv)
         max_err = fmax(max_err, fabs((double)g[i] - w[i]));
     double rel = max_err / (scale > 0 ? scale : 1);
     printf("max error %.3g relative to max |want| %.3g\n", rel, scale);
+    pp_npy_free(&got);
+    pp_npy_free(&want);
     return rel <= atof(argv[3]) ? 0 : 1;
 }
