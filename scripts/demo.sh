@@ -1,23 +1,30 @@
 #!/bin/bash
-# Sets up, builds and runs PushPull Studio on its bundled demo data.
-# (The studio window arrives with the GUI issues; until then the demo runs the
-# command line on the bundled sample model and images.)
+# Sets up, builds and runs PushPull Studio on its bundled demo: the two demo
+# models (assets/models) on a few bundled Fashion-MNIST images (assets/images),
+# clean and corrupted, then the studio window (or a screenshot of it without a display).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 PP=build/app/pushpull
-MODEL=tests/fixtures/core/r18_cifar_gray_pp5.safetensors
-echo "== pushpull info $MODEL"
-$PP info "$MODEL"
+PUSHPULL_MODEL=assets/models/fmnist-resnet18-pushpull-avg3.safetensors
+BASE_MODEL=assets/models/fmnist-resnet18-baseline.safetensors
+echo "== pushpull info $PUSHPULL_MODEL"
+$PP info "$PUSHPULL_MODEL"
+for img in assets/images/*.png; do
+    echo
+    echo "== $(basename "$img"): clean, then gaussian_noise at severity 3"
+    $PP corrupt "$img" /tmp/pushpull-demo-noisy.png --corruption gaussian_noise --severity 3 --seed 1 2>/dev/null
+    for m in "$BASE_MODEL" "$PUSHPULL_MODEL"; do
+        printf '%-34s clean: %-28s noisy: %s\n' "$(basename "$m" .safetensors)" \
+            "$($PP predict "$m" "$img" --top 1 | sed -n 2p | sed 's/^ *1\. *//')" \
+            "$($PP predict "$m" /tmp/pushpull-demo-noisy.png --top 1 | sed -n 2p | sed 's/^ *1\. *//')"
+    done
+done
 echo
-echo "== pushpull predict (random-weight sample model: the classes are not meaningful yet)"
-$PP predict "$MODEL" tests/fixtures/images/gray_28.png tests/fixtures/images/rgb_40x30.png --top 3
-echo
-echo "== first-layer push/pull responses of the same model"
-$PP forward "$MODEL" tests/fixtures/core/r18_cifar_gray_pp5_x.npy /tmp/pushpull-demo-push.npy --layer push
-echo "wrote /tmp/pushpull-demo-push.npy (push response, before ReLU)"
+echo "== robustness of the pair (assets/models/results.md)"
+tail -3 assets/models/results.md
 
 # The studio window on the bundled demo models (or a screenshot without a display)
 if [ -x build/ui/pushpull-studio ]; then
