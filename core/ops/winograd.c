@@ -86,26 +86,37 @@ size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
     return chunk * POSITIONS * (size_t)(s->cin + s->cout) * pp_threads_get();
 }
 
-/* B^T d for a 6-vector read with stride `sd`, written with stride `so`. */
-static inline void input_1d(float *o, size_t so, const float *d, size_t sd)
+/* The transforms work on LANES tiles at once, with the tile index innermost, so
+ * the compiler turns every 1-D transform into whole-vector arithmetic. */
+#define LANES 8
+typedef float lanes[LANES];
+
+/* B^T d over LANES tiles: 6 inputs with stride sd, 6 outputs with stride so. */
+static inline void input_1d(lanes *o, size_t so, const lanes *d, size_t sd)
 {
-    float d0 = d[0], d1 = d[sd], d2 = d[2 * sd], d3 = d[3 * sd], d4 = d[4 * sd], d5 = d[5 * sd];
-    o[0] = 4 * d0 - 5 * d2 + d4;
-    o[so] = -4 * d1 - 4 * d2 + d3 + d4;
-    o[2 * so] = 4 * d1 - 4 * d2 - d3 + d4;
-    o[3 * so] = -2 * d1 - d2 + 2 * d3 + d4;
-    o[4 * so] = 2 * d1 - d2 - 2 * d3 + d4;
-    o[5 * so] = 4 * d1 - 5 * d3 + d5;
+    for (int l = 0; l < LANES; l++) {
+        float d0 = d[0][l], d1 = d[sd][l], d2 = d[2 * sd][l], d3 = d[3 * sd][l], d4 = d[4 * sd][l],
+              d5 = d[5 * sd][l];
+        o[0][l] = 4 * d0 - 5 * d2 + d4;
+        o[so][l] = -4 * d1 - 4 * d2 + d3 + d4;
+        o[2 * so][l] = 4 * d1 - 4 * d2 - d3 + d4;
+        o[3 * so][l] = -2 * d1 - d2 + 2 * d3 + d4;
+        o[4 * so][l] = 2 * d1 - d2 - 2 * d3 + d4;
+        o[5 * so][l] = 4 * d1 - 5 * d3 + d5;
+    }
 }
 
-/* A^T m for a 6-vector: 4 outputs. */
-static inline void output_1d(float *o, size_t so, const float *m, size_t sm)
+/* A^T m over LANES tiles: 6 inputs with stride sm, 4 outputs with stride so. */
+static inline void output_1d(lanes *o, size_t so, const lanes *m, size_t sm)
 {
-    float m0 = m[0], m1 = m[sm], m2 = m[2 * sm], m3 = m[3 * sm], m4 = m[4 * sm], m5 = m[5 * sm];
-    o[0] = m0 + m1 + m2 + m3 + m4;
-    o[so] = m1 - m2 + 2 * (m3 - m4);
-    o[2 * so] = m1 + m2 + 4 * (m3 + m4);
-    o[3 * so] = m1 - m2 + 8 * (m3 - m4) + m5;
+    for (int l = 0; l < LANES; l++) {
+        float m0 = m[0][l], m1 = m[sm][l], m2 = m[2 * sm][l], m3 = m[3 * sm][l], m4 = m[4 * sm][l],
+              m5 = m[5 * sm][l];
+        o[0][l] = m0 + m1 + m2 + m3 + m4;
+        o[so][l] = m1 - m2 + 2 * (m3 - m4);
+        o[2 * so][l] = m1 + m2 + 4 * (m3 + m4);
+        o[3 * so][l] = m1 - m2 + 8 * (m3 - m4) + m5;
+    }
 }
 
 typedef struct {
@@ -113,48 +124,72 @@ typedef struct {
     int n, h, w, ho, wo, tiles_y, tiles_x;
 } geometry;
 
+/* Walks tiles in order without divisions. */
+typedef struct {
+    int img, ty, tx;
+} tile_cursor;
+
+static tile_cursor cursor_at(const geometry *g, size_t t)
+{
+    size_t per_image = (size_t)g->tiles_y * g->tiles_x;
+    tile_cursor k = {(int)(t / per_image), (int)(t % per_image) / g->tiles_x, (int)(t % per_image) % g->tiles_x};
+    return k;
+}
+
+static void cursor_next(tile_cursor *k, const geometry *g)
+{
+    if (++k->tx == g->tiles_x) {
+        k->tx = 0;
+        if (++k->ty == g->tiles_y) {
+            k->ty = 0;
+            k->img++;
+        }
+    }
+}
+
 /* v: (36, C, chunk) for tiles [t0, t0 + count). Channels outer, tiles inner:
- * each of the 36 output streams is then written sequentially, and neighbouring
+ * each of the 36 output streams is written sequentially, and neighbouring
  * tiles read overlapping input rows while they are in cache. */
 static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk)
 {
     const int c_count = g->s->cin, pad = g->s->pad;
-    const size_t plane = (size_t)g->h * g->w, per_image = (size_t)g->tiles_y * g->tiles_x;
-    const size_t pos_stride = (size_t)c_count * chunk;
+    const size_t plane = (size_t)g->h * g->w, pos_stride = (size_t)c_count * chunk;
     for (int c = 0; c < c_count; c++) {
-        /* Tile counters advance incrementally: no divisions in the inner loop. */
-        int img = (int)(t0 / per_image);
-        int ty = (int)(t0 % per_image) / g->tiles_x, tx = (int)(t0 % per_image) % g->tiles_x;
-        for (size_t i = 0; i < count; i++) {
-            const float *src = in + ((size_t)c * g->n + img) * plane;
-            int y0 = ty * TILE - pad, x0 = tx * TILE - pad;
-            float d[PATCH * PATCH], tmp[PATCH * PATCH];
-            const float *patch;
-            size_t row_stride;
-            if (y0 >= 0 && x0 >= 0 && y0 + PATCH <= g->h && x0 + PATCH <= g->w) {
-                patch = src + (size_t)y0 * g->w + x0;
-                row_stride = (size_t)g->w;
-            } else {
-                for (int y = 0; y < PATCH; y++)
-                    for (int x = 0; x < PATCH; x++) {
-                        int iy = y0 + y, ix = x0 + x;
-                        d[y * PATCH + x] = (iy >= 0 && iy < g->h && ix >= 0 && ix < g->w) ? src[(size_t)iy * g->w + ix] : 0;
-                    }
-                patch = d;
-                row_stride = PATCH;
-            }
-            for (int x = 0; x < PATCH; x++) /* columns: tmp = B^T d */
-                input_1d(tmp + x, PATCH, patch + x, row_stride);
-            float *dst = v + (size_t)c * chunk + i;
-            for (int y = 0; y < PATCH; y++) /* rows: (B^T d) B */
-                input_1d(dst + (size_t)y * PATCH * pos_stride, pos_stride, tmp + y * PATCH, 1);
-            if (++tx == g->tiles_x) {
-                tx = 0;
-                if (++ty == g->tiles_y) {
-                    ty = 0;
-                    img++;
+        tile_cursor k = cursor_at(g, t0);
+        for (size_t i = 0; i < count; i += LANES) {
+            int nb = count - i < LANES ? (int)(count - i) : LANES;
+            lanes d[PATCH * PATCH], tmp[PATCH * PATCH], res[PATCH * PATCH];
+            for (int l = 0; l < LANES; l++, cursor_next(&k, g)) {
+                if (l >= nb) {
+                    for (int q = 0; q < PATCH * PATCH; q++)
+                        d[q][l] = 0;
+                    continue;
+                }
+                const float *src = in + ((size_t)c * g->n + k.img) * plane;
+                int y0 = k.ty * TILE - pad, x0 = k.tx * TILE - pad;
+                if (y0 >= 0 && x0 >= 0 && y0 + PATCH <= g->h && x0 + PATCH <= g->w) {
+                    const float *p = src + (size_t)y0 * g->w + x0;
+                    for (int y = 0; y < PATCH; y++, p += g->w)
+                        for (int x = 0; x < PATCH; x++)
+                            d[y * PATCH + x][l] = p[x];
+                } else {
+                    for (int y = 0; y < PATCH; y++)
+                        for (int x = 0; x < PATCH; x++) {
+                            int iy = y0 + y, ix = x0 + x;
+                            d[y * PATCH + x][l] =
+                                (iy >= 0 && iy < g->h && ix >= 0 && ix < g->w) ? src[(size_t)iy * g->w + ix] : 0;
+                        }
                 }
             }
+            for (int x = 0; x < PATCH; x++) /* columns: tmp = B^T d */
+                input_1d(tmp + x, PATCH, d + x, PATCH);
+            for (int y = 0; y < PATCH; y++) /* rows: (B^T d) B */
+                input_1d(res + y * PATCH, 1, tmp + y * PATCH, 1);
+            float *dst = v + (size_t)c * chunk + i;
+            for (int pos = 0; pos < PATCH * PATCH; pos++)
+                memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(float) * (size_t)nb);
+            if (nb < LANES) /* the cursor ran past the chunk; harmless, it is not used again */
+                break;
         }
     }
 }
@@ -164,36 +199,39 @@ static void transform_outputs(float *out, const float *m, const geometry *g, siz
                               const pp_epilogue *ep)
 {
     const int k_count = g->s->cout;
-    const size_t out_plane = (size_t)g->ho * g->wo, per_image = (size_t)g->tiles_y * g->tiles_x;
-    const size_t pos_stride = (size_t)k_count * chunk, p_total = (size_t)g->n * out_plane;
+    const size_t out_plane = (size_t)g->ho * g->wo, pos_stride = (size_t)k_count * chunk;
+    const size_t p_total = (size_t)g->n * out_plane;
+    const bool relu = ep && ep->relu;
     for (int k = 0; k < k_count; k++) {
         const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
-        const bool relu = ep && ep->relu;
-        int img = (int)(t0 / per_image);
-        int ty = (int)(t0 % per_image) / g->tiles_x, tx = (int)(t0 % per_image) % g->tiles_x;
-        for (size_t i = 0; i < count; i++) {
+        tile_cursor cur = cursor_at(g, t0);
+        for (size_t i = 0; i < count; i += LANES) {
+            int nb = count - i < LANES ? (int)(count - i) : LANES;
+            lanes mm[PATCH * PATCH], tmp[TILE * PATCH], y[TILE * TILE];
             const float *src = m + (size_t)k * chunk + i;
-            float tmp[TILE * PATCH], y[TILE * TILE];
+            for (int pos = 0; pos < PATCH * PATCH; pos++) {
+                memcpy(mm[pos], src + (size_t)pos * pos_stride, sizeof(float) * (size_t)nb);
+                for (int l = nb; l < LANES; l++)
+                    mm[pos][l] = 0;
+            }
             for (int col = 0; col < PATCH; col++) /* A^T m */
-                output_1d(tmp + col, PATCH, src + (size_t)col * pos_stride, PATCH * pos_stride);
+                output_1d(tmp + col, PATCH, mm + col, PATCH);
             for (int row = 0; row < TILE; row++) /* (A^T m) A */
                 output_1d(y + row * TILE, 1, tmp + row * PATCH, 1);
-            size_t base = (size_t)k * p_total + (size_t)img * out_plane;
-            int oy0 = ty * TILE, ox0 = tx * TILE;
-            for (int r = 0; r < TILE && oy0 + r < g->ho; r++)
-                for (int c = 0; c < TILE && ox0 + c < g->wo; c++) {
-                    size_t idx = base + (size_t)(oy0 + r) * g->wo + ox0 + c;
-                    float val = y[r * TILE + c] * a + b;
-                    if (ep && ep->residual)
-                        val += ep->residual[idx];
-                    out[idx] = relu && val < 0 ? 0.0f : val;
-                }
-            if (++tx == g->tiles_x) {
-                tx = 0;
-                if (++ty == g->tiles_y) {
-                    ty = 0;
-                    img++;
-                }
+            for (int q = 0; q < TILE * TILE; q++)
+                for (int l = 0; l < LANES; l++)
+                    y[q][l] = y[q][l] * a + b;
+            for (int l = 0; l < nb; l++, cursor_next(&cur, g)) {
+                size_t base = (size_t)k * p_total + (size_t)cur.img * out_plane;
+                int oy0 = cur.ty * TILE, ox0 = cur.tx * TILE;
+                for (int r = 0; r < TILE && oy0 + r < g->ho; r++)
+                    for (int cc = 0; cc < TILE && ox0 + cc < g->wo; cc++) {
+                        size_t idx = base + (size_t)(oy0 + r) * g->wo + ox0 + cc;
+                        float val = y[r * TILE + cc][l];
+                        if (ep && ep->residual)
+                            val += ep->residual[idx];
+                        out[idx] = relu && val < 0 ? 0.0f : val;
+                    }
             }
         }
     }
