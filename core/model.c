@@ -199,15 +199,14 @@ pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err)
 
     builder count = {.m = m, .assign = false};
     build_all(&count);
-    m->arena = pp_aligned_alloc(count.cursor * sizeof(float));
+    m->arena = pp_zeroed_alloc(count.cursor * sizeof(float));
+    m->arena_floats = m->arena ? count.cursor : 0;
     m->params = calloc((size_t)count.count, sizeof *m->params);
     m->blocks = calloc((size_t)m->block_count, sizeof *m->blocks);
     if (!m->arena || !m->params || !m->blocks) {
         pp_model_free(m);
         return pp_fail(err, PP_ERR_NOMEM, "cannot allocate %zu MB of parameters", count.cursor * 4 >> 20);
     }
-    memset(m->arena, 0, count.cursor * sizeof(float));
-    m->arena_floats = count.cursor;
     builder assign = {.m = m, .assign = true};
     build_all(&assign);
     m->param_count = assign.count;
@@ -224,7 +223,7 @@ void pp_model_free(pp_model *m)
 {
     if (!m)
         return;
-    free(m->arena);
+    pp_zeroed_free(m->arena, m->arena_floats * sizeof(float));
     free(m->params);
     free(m->blocks);
     if (m->class_names) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 bool pp_mul_size(size_t a, size_t b, size_t *out)
 {
@@ -36,6 +37,18 @@ void *pp_aligned_alloc(size_t bytes)
     if (rounded < bytes)
         return NULL;
     return aligned_alloc(64, rounded ? rounded : 64);
+}
+
+void *pp_zeroed_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void pp_zeroed_free(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes ? bytes : 1);
 }
 
 pp_status pp_tensor_alloc(pp_tensor *t, int ndim, const int64_t *shape, pp_error *err)

@@ -37,5 +37,9 @@ bool pp_mul_size(size_t a, size_t b, size_t *out);
 
 /* 64-byte aligned allocation for SIMD/BLAS buffers; NULL on failure. */
 void *pp_aligned_alloc(size_t bytes);
+/* Page-aligned, zero-filled memory straight from the kernel: no memset pass
+ * over big parameter arenas. Free with pp_zeroed_free and the same size. */
+void *pp_zeroed_alloc(size_t bytes);
+void pp_zeroed_free(void *p, size_t bytes);
 
 #endif

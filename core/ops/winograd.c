@@ -53,27 +53,31 @@ size_t pp_winograd_weight_floats(const pp_conv_shape *s)
     return (size_t)POSITIONS * s->cout * s->cin;
 }
 
+/* G applied to a 3-vector: the rows of Lavin & Gray's G for F(4, 3). */
+static inline void kernel_1d(float *o, size_t so, float g0, float g1, float g2)
+{
+    const float q = 0.25f, s = 1.0f / 6, t = 1.0f / 12, v = 1.0f / 24;
+    o[0] = q * g0;
+    o[so] = -s * (g0 + g1 + g2);
+    o[2 * so] = -s * (g0 - g1 + g2);
+    o[3 * so] = v * g0 + t * g1 + s * g2;
+    o[4 * so] = v * g0 - t * g1 + s * g2;
+    o[5 * so] = g2;
+}
+
 void pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s)
 {
     const size_t kc = (size_t)s->cout * s->cin;
+#pragma omp parallel for schedule(static) num_threads(pp_threads_get())
     for (size_t i = 0; i < kc; i++) {
         const float *g = weight + i * 9;
-        double t[PATCH][3]; /* G g */
-        for (int col = 0; col < 3; col++) {
-            double g0 = g[0 * 3 + col], g1 = g[1 * 3 + col], g2 = g[2 * 3 + col];
-            t[0][col] = g0 / 4;
-            t[1][col] = -(g0 + g1 + g2) / 6;
-            t[2][col] = -(g0 - g1 + g2) / 6;
-            t[3][col] = g0 / 24 + g1 / 12 + g2 / 6;
-            t[4][col] = g0 / 24 - g1 / 12 + g2 / 6;
-            t[5][col] = g2;
-        }
-        for (int row = 0; row < PATCH; row++) { /* (G g) G^T */
-            double g0 = t[row][0], g1 = t[row][1], g2 = t[row][2];
-            double r[PATCH] = {g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6,
-                               g0 / 24 - g1 / 12 + g2 / 6, g2};
+        float t[PATCH * 3], r[PATCH]; /* G g, then (G g) G^T row by row */
+        for (int col = 0; col < 3; col++)
+            kernel_1d(t + col, 3, g[col], g[3 + col], g[6 + col]);
+        for (int row = 0; row < PATCH; row++) {
+            kernel_1d(r, 1, t[row * 3], t[row * 3 + 1], t[row * 3 + 2]);
             for (int col = 0; col < PATCH; col++)
-                u[(size_t)(row * PATCH + col) * kc + i] = (float)r[col];
+                u[(size_t)(row * PATCH + col) * kc + i] = r[col];
         }
     }
 }
