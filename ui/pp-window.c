@@ -69,7 +69,9 @@ void pp_window_show_error(PpWindow *self, const char *message)
 {
     self->had_error = TRUE;
     gtk_label_set_text(self->banner_label, message);
-    gtk_info_bar_set_revealed(self->banner, TRUE);
+    /* Shown at once rather than revealed: an error must be visible in the very
+     * next frame (and in --screenshot renders), not after an animation. */
+    gtk_widget_set_visible(GTK_WIDGET(self->banner), TRUE);
 }
 
 gboolean pp_window_has_error(PpWindow *self)
@@ -81,7 +83,7 @@ static void on_banner_response(GtkInfoBar *bar, int response, PpWindow *self)
 {
     (void)response;
     (void)self;
-    gtk_info_bar_set_revealed(bar, FALSE);
+    gtk_widget_set_visible(GTK_WIDGET(bar), FALSE);
 }
 
 /* ---- selection and controls ---- */
