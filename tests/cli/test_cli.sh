@@ -23,7 +23,7 @@ expect_error() {
 
 # --help everywhere
 "$PUSHPULL" --help | grep -q "info" || fail "main --help"
-for cmd in info forward predict eval compare; do
+for cmd in info forward predict eval compare probe; do
     "$PUSHPULL" "$cmd" --help | grep -q "usage: pushpull $cmd" || fail "$cmd --help"
 done
 
@@ -72,6 +72,17 @@ fi
 expect_error "missing data set" "no such data set" -- "$PUSHPULL" eval "$gray" --data "$T/nothing" --json "$T/out.json"
 printf '{"format": "pushpull-eval/1", "clean_error": 2}' >"$T/badeval.json"
 expect_error "bad eval json" "badeval.json: \"clean_error\"" -- "$PUSHPULL" compare "$T/badeval.json" "$T/badeval.json"
+
+# probe: severity 0 predicts what predict predicts; a sweep has 11 rows for 10 steps
+img=$FIX/images/rgb_40x30.png
+want=$("$PUSHPULL" predict "$gray" "$img" --top 1 | sed -n 2p | awk '{print $2}')
+got=$("$PUSHPULL" probe "$gray" "$img" | sed -n 2p | awk '{print $2}')
+[ -n "$want" ] && [ "$want" = "$got" ] || fail "probe at severity 0 says '$got', predict says '$want'"
+"$PUSHPULL" probe "$gray" "$img" --corruption fog --sweep 10 --json >"$T/sweep.json" || fail "probe --sweep"
+[ "$(grep -c '"severity"' "$T/sweep.json")" = 11 ] || fail "sweep of 10 steps has 11 severities"
+"$PUSHPULL" probe "$gray" "$img" --corruption gaussian_noise --severity 4 --json | grep -q '"snr_push_db": [0-9]' ||
+    fail "probe --json reports a finite push SNR under noise"
+expect_error "probe unknown corruption" "unknown corruption 'smog'" -- "$PUSHPULL" probe "$gray" "$img" --corruption smog
 
 # bad input: one clear line, non-zero exit, no output file
 printf 'garbage' >"$T/garbage.safetensors"

@@ -1,0 +1,168 @@
+#include "probe.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/snr.h"
+#include "topk.h"
+
+static unsigned first_layer_taps(const pp_model *m)
+{
+    return (1u << PP_TAP_CONV1) | (m->arch.push_pull ? (1u << PP_TAP_PUSH) : 0) | (1u << PP_TAP_LOGITS);
+}
+
+/* Normalises img into p->input and runs the forward pass into `taps`. */
+static pp_status forward_image(pp_probe *p, const pp_image *img, pp_taps *taps, pp_error *err)
+{
+    pp_preprocess_normalize(&p->pre, img, &p->input, 0);
+    taps->requested = first_layer_taps(p->model);
+    return pp_model_forward(p->model, p->ctx, &p->input, &p->logits, taps, err);
+}
+
+pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, pp_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->model = m;
+    p->true_class = -1;
+    pp_preprocess_for_model(&p->pre, m);
+    pp_status st = pp_preprocess_geometry(&p->pre, img, &p->clean, err);
+    if (st == PP_OK)
+        st = pp_tensor_alloc4(&p->input, 1, p->pre.channels, p->pre.size, p->pre.size, err);
+    p->ctx = pp_forward_ctx_new();
+    p->channel_buffers = calloc((size_t)2 * m->arch.width, sizeof(double));
+    if (st == PP_OK && (!p->ctx || !p->channel_buffers))
+        st = pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    if (st == PP_OK)
+        st = forward_image(p, &p->clean, &p->clean_taps, err);
+    if (st != PP_OK) {
+        pp_probe_free(p);
+        return st;
+    }
+    int order[1];
+    pp_topk(order, p->logits.data, m->arch.num_classes, 1);
+    p->clean_top1 = order[0];
+    return PP_OK;
+}
+
+void pp_probe_free(pp_probe *p)
+{
+    if (!p)
+        return;
+    pp_forward_ctx_free(p->ctx);
+    pp_image_free(&p->clean);
+    pp_taps_free(&p->clean_taps);
+    pp_taps_free(&p->taps);
+    pp_tensor_free(&p->input);
+    pp_tensor_free(&p->logits);
+    free(p->channel_buffers);
+    memset(p, 0, sizeof *p);
+}
+
+void pp_probe_result_free(pp_probe_result *r)
+{
+    pp_image_free(&r->corrupted);
+}
+
+/* relu of a tap, in place of a copy: the push-only path's response. */
+static void relu_copy(float *dst, const float *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i] > 0 ? src[i] : 0;
+}
+
+static double push_path_snr(const pp_probe *p, double *per_channel, pp_error *err)
+{
+    const pp_tensor *a = &p->clean_taps.out[PP_TAP_PUSH], *b = &p->taps.out[PP_TAP_PUSH];
+    size_t n = (size_t)pp_tensor_numel(a);
+    float *ra = malloc(sizeof(float) * n), *rb = malloc(sizeof(float) * n);
+    double snr = NAN;
+    if (ra && rb) {
+        relu_copy(ra, a->data, n);
+        relu_copy(rb, b->data, n);
+        snr = pp_snr_db(ra, rb, (int)a->shape[0], (int)a->shape[1], (size_t)(a->shape[2] * a->shape[3]), per_channel);
+    } else {
+        pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    }
+    free(ra);
+    free(rb);
+    return snr;
+}
+
+pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
+                       pp_probe_result *out, pp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const pp_model *m = p->model;
+    pp_status st;
+    if (c && req && req->severity > 0)
+        st = pp_corruption_apply(c, req, &p->clean, &out->corrupted, err);
+    else
+        st = pp_image_copy(&out->corrupted, &p->clean, err);
+    if (st == PP_OK)
+        st = forward_image(p, &out->corrupted, &p->taps, err);
+    if (st != PP_OK) {
+        pp_probe_result_free(out);
+        return st;
+    }
+    const int classes = m->arch.num_classes, k = m->arch.width;
+    float *probs = malloc(sizeof(float) * (size_t)classes);
+    int *order = malloc(sizeof(int) * (size_t)classes);
+    if (!probs || !order) {
+        free(probs);
+        free(order);
+        pp_probe_result_free(out);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    }
+    pp_softmax(probs, p->logits.data, classes);
+    int top = classes < PP_PROBE_TOPK ? classes : PP_PROBE_TOPK;
+    pp_topk(order, probs, classes, top);
+    for (int i = 0; i < PP_PROBE_TOPK; i++) {
+        out->top_class[i] = i < top ? order[i] : -1;
+        out->top_prob[i] = i < top ? probs[order[i]] : 0;
+    }
+    out->true_prob = probs[p->true_class >= 0 && p->true_class < classes ? p->true_class : p->clean_top1];
+    free(probs);
+    free(order);
+
+    const pp_tensor *a = &p->clean_taps.out[PP_TAP_CONV1], *b = &p->taps.out[PP_TAP_CONV1];
+    out->snr_output_channel = p->channel_buffers;
+    out->snr_push_channel = p->channel_buffers + k;
+    out->snr_output = pp_snr_db(a->data, b->data, (int)a->shape[0], (int)a->shape[1],
+                                (size_t)(a->shape[2] * a->shape[3]), out->snr_output_channel);
+    if (m->arch.push_pull) {
+        out->snr_push = push_path_snr(p, out->snr_push_channel, err);
+    } else {
+        out->snr_push = NAN;
+        for (int i = 0; i < k; i++)
+            out->snr_push_channel[i] = NAN;
+    }
+    return PP_OK;
+}
+
+pp_status pp_probe_sweep_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *base, int steps,
+                             pp_probe_sweep *out, bool (*cancel)(void *), void *cancel_ctx, pp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (steps < 1 || steps > 63)
+        return pp_fail(err, PP_ERR_ARG, "a sweep has 1 to 63 steps");
+    out->steps = steps;
+    for (int i = 0; i <= steps; i++) {
+        if (cancel && cancel(cancel_ctx))
+            return pp_fail(err, PP_ERR_CANCELLED, "sweep cancelled");
+        pp_corruption_request req = *base;
+        req.severity = PP_CORRUPTION_MAX_SEVERITY * i / steps;
+        pp_probe_result r;
+        pp_status st = pp_probe_run(p, c, &req, &r, err);
+        if (st != PP_OK)
+            return st;
+        out->severity[i] = req.severity;
+        out->snr_push[i] = r.snr_push;
+        out->snr_output[i] = r.snr_output;
+        out->true_prob[i] = r.true_prob;
+        out->top1[i] = r.top_class[0];
+        out->flip[i] = i > 0 && out->top1[i] != out->top1[i - 1];
+        pp_probe_result_free(&r);
+    }
+    return PP_OK;
+}

@@ -1,0 +1,71 @@
+/* The probe path the severity slider drives (DESIGN.md): an image at the
+ * model's geometry -> corrupt(name, severity, seed) -> normalise -> forward
+ * with first-layer taps -> top-k and the first-layer SNR against the clean
+ * image. The clean side is computed once per (image, model) and cached; a
+ * slider move recomputes only the corrupted side. One probe per model and
+ * thread; the model is only read. */
+#ifndef PP_PROBE_H
+#define PP_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "corrupt/corruption.h"
+#include "forward.h"
+#include "image/image.h"
+#include "model.h"
+#include "preprocess.h"
+
+#define PP_PROBE_TOPK 5
+
+typedef struct {
+    pp_image corrupted;          /* at the model's geometry */
+    int top_class[PP_PROBE_TOPK];
+    float top_prob[PP_PROBE_TOPK];
+    float true_prob;             /* probability of `true_class` (or of the clean top-1) */
+    /* First-layer SNR in dB against the clean image (+inf at severity 0):
+     * push-pull models: the push-only path relu(conv(x, W)) and the unit output;
+     * baselines: the plain conv1 output (in snr_output; snr_push is NAN). */
+    double snr_push, snr_output;
+    double *snr_push_channel, *snr_output_channel; /* (K) each, owned by the probe */
+} pp_probe_result;
+
+typedef struct {
+    const pp_model *model;
+    pp_preprocess pre;
+    pp_forward_ctx *ctx;
+    pp_image clean;              /* at the model's geometry */
+    pp_taps clean_taps, taps;    /* conv1 (+ push) of the clean and current input */
+    pp_tensor input, logits;
+    int clean_top1;
+    int true_class;              /* -1: use the clean top-1 */
+    double *channel_buffers;     /* (2K) */
+} pp_probe;
+
+/* Caches the clean side for `img` (any size; brought to the model's geometry). */
+pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, pp_error *err);
+void pp_probe_free(pp_probe *p);
+
+/* Corrupts the cached image and runs the model. c == NULL or severity 0 gives
+ * the clean result. The result's buffers belong to the probe: valid until the
+ * next call. req->severity etc. as in pp_corruption_apply. */
+pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
+                       pp_probe_result *out, pp_error *err);
+void pp_probe_result_free(pp_probe_result *r);
+
+/* A severity sweep (paper Fig. 4 made interactive): steps + 1 severities from 0
+ * to 5; per step the pooled SNRs, the true-class probability and the top-1.
+ * Flip points are where the top-1 differs from the previous step. */
+typedef struct {
+    int steps;
+    double severity[64];
+    double snr_push[64], snr_output[64];
+    float true_prob[64];
+    int top1[64];
+    bool flip[64];
+} pp_probe_sweep;
+
+pp_status pp_probe_sweep_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *base, int steps,
+                             pp_probe_sweep *out, bool (*cancel)(void *), void *cancel_ctx, pp_error *err);
+
+#endif
