@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "corrupt/rng.h"
+#include "rng.h"
 
 static double normal(uint64_t key, uint64_t i)
 {

@@ -9,7 +9,7 @@
 #include "corruption.h"
 #include "filter.h"
 #include "planes.h"
-#include "rng.h"
+#include "../rng.h"
 
 static inline bool pp_ctx_cancelled(const pp_corruption_ctx *ctx)
 {

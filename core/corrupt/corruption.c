@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "../rng.h"
 
 const char *pp_corruption_family_name(pp_corruption_family f)
 {

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "../corrupt/rng.h"
+#include "../rng.h"
 
 pp_status pp_augment_crop_flip(pp_image *out, const pp_image *in, int padding, bool flip, uint64_t seed,
                                uint64_t sample, pp_error *err)

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../corrupt/rng.h"
+#include "../rng.h"
 #include "../data/augment.h"
 #include "../data/batch.h"
 #include "../eval/evaluate.h"

@@ -1,9 +1,10 @@
-/* Counter-based random numbers for the corruptions: value i of stream s under seed k
- * is a pure function hash(k, s, i) (splitmix64 finaliser over a Weyl sequence). No
+/* Counter-based random numbers (corruptions, weight initialisation, augmentation,
+ * shuffling): value i of stream s under seed k is a pure function hash(k, s, i)
+ * (splitmix64 finaliser over a Weyl sequence). No
  * state, so fields can be filled in any order or in parallel, are the same on every
  * run and machine, and do not depend on the severity that will scale them. */
-#ifndef PP_CORRUPT_RNG_H
-#define PP_CORRUPT_RNG_H
+#ifndef PP_RNG_H
+#define PP_RNG_H
 
 #include <stddef.h>
 #include <stdint.h>
