@@ -18,4 +18,6 @@ run() {
 run --screenshot docs/images/studio-kernels.png --view kernels "${args[@]}"
 run --screenshot docs/images/studio-spectra.png --view spectra "${args[@]}"
 run --screenshot docs/images/studio-kernels-dark.png --view kernels --dark "${args[@]}"
-echo "wrote docs/images/studio-{kernels,spectra,kernels-dark}.png"
+run --screenshot docs/images/studio-probe.png --view probe --image assets/images/fmnist-0000-ankle-boot.png \
+  --corruption gaussian_noise --severity 2 --sweep "${args[@]}"
+echo "wrote docs/images/studio-{kernels,spectra,kernels-dark,probe}.png"

@@ -9,6 +9,10 @@ struct _PpApplication {
     char **exports;   /* --export FILE (repeatable) */
     char *dialog_shot; /* --screenshot-dialog about|shortcuts (hidden, for tests) */
     char **models;    /* --model M (repeatable) */
+    char *image, *corruption; /* --image F, --corruption NAME */
+    double severity;          /* --severity S (< 0: keep) */
+    gint64 seed;              /* --seed N (< 0: keep) */
+    gboolean sweep, print_probe;
     gboolean dark;
     int kernel, avg, bench_frames;
     double alpha;
@@ -35,7 +39,11 @@ static gboolean take_screenshot(gpointer data)
 {
     PpWindow *win = PP_WINDOW(data);
     PpApplication *self = PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win)));
+    if (pp_probe_view_is_busy(pp_window_get_probe_view(win)))
+        return G_SOURCE_CONTINUE; /* a probe update or sweep is still running: poll again */
     GError *error = NULL;
+    if (self->print_probe)
+        pp_probe_view_print(pp_window_get_probe_view(win), stdout);
     for (char **e = self->exports; e && *e; e++)
         if (!pp_window_export(win, *e, &error)) {
             g_printerr("pushpull-studio: export: %s\n", error->message);
@@ -89,10 +97,38 @@ static gboolean take_dialog_screenshot(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+static void after_probe_benchmark(PpProbeView *view, gpointer data)
+{
+    after_benchmark(PP_WINDOW(gtk_widget_get_root(GTK_WIDGET(view))), data);
+}
+
+/* --image, --corruption, --severity, --seed and --sweep on the probe view. */
+static void apply_probe_options(PpApplication *self, PpWindow *win)
+{
+    PpProbeView *probe = pp_window_get_probe_view(win);
+    if (self->image) {
+        char *path = g_canonicalize_filename(self->image, NULL);
+        pp_probe_view_set_image_file(probe, path);
+        g_free(path);
+    }
+    if (self->corruption && !pp_probe_view_set_corruption(probe, self->corruption)) {
+        char *msg = g_strdup_printf("There is no corruption “%s”", self->corruption);
+        pp_window_show_error(win, msg);
+        g_free(msg);
+    }
+    if (self->severity >= 0)
+        pp_probe_view_set_severity(probe, self->severity);
+    if (self->seed >= 0)
+        pp_probe_view_set_seed(probe, (guint64)self->seed);
+    if (self->sweep)
+        pp_probe_view_start_sweep(probe);
+}
+
 static void on_loads_finished(PpWindow *win, gpointer data)
 {
     PpApplication *self = data;
     g_signal_handlers_disconnect_by_func(win, on_loads_finished, data);
+    apply_probe_options(self, win);
     if (self->kernel >= 0)
         pp_window_select_kernel(win, self->kernel);
     pp_window_override_view(win, self->alpha, self->avg);
@@ -102,7 +138,10 @@ static void on_loads_finished(PpWindow *win, gpointer data)
         else
             g_action_group_activate_action(G_ACTION_GROUP(win), "show-help-overlay", NULL);
         g_timeout_add(600, take_dialog_screenshot, win);
-    } else if (self->bench_frames > 0)
+    } else if (self->bench_frames > 0 && g_strcmp0(self->view, "probe") == 0)
+        pp_probe_view_benchmark(pp_window_get_probe_view(win), self->bench_frames, G_CALLBACK(after_probe_benchmark),
+                                self);
+    else if (self->bench_frames > 0)
         pp_window_benchmark_alpha(win, self->bench_frames, G_CALLBACK(after_benchmark), self);
     else if (self->screenshot)
         /* leave time for a layout and a paint of the loaded models */
@@ -186,12 +225,31 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
             self->avg = 1;
     }
     g_variant_dict_lookup(options, "bench-frames", "i", &self->bench_frames);
+    g_variant_dict_lookup(options, "image", "^ay", &self->image);
+    g_variant_dict_lookup(options, "corruption", "s", &self->corruption);
+    self->sweep = g_variant_dict_contains(options, "sweep");
+    self->print_probe = g_variant_dict_contains(options, "print-probe");
+    if (g_variant_dict_lookup(options, "severity", "&s", &text)) {
+        self->severity = g_ascii_strtod(text, &end);
+        if (*end || end == text || !(self->severity >= 0 && self->severity <= 5)) {
+            g_printerr("pushpull-studio: --severity must be a number from 0 to 5\n");
+            return 2;
+        }
+    }
+    if (g_variant_dict_lookup(options, "seed", "&s", &text)) {
+        self->seed = g_ascii_strtoll(text, &end, 10);
+        if (*end || end == text || self->seed < 0) {
+            g_printerr("pushpull-studio: --seed must be an integer >= 0\n");
+            return 2;
+        }
+    }
     if (self->avg != -1 && self->avg != 0 && self->avg != 3 && self->avg != 5) {
         g_printerr("pushpull-studio: --avg must be 0, 3 or 5\n");
         return 2;
     }
-    if (self->view && g_strcmp0(self->view, "kernels") && g_strcmp0(self->view, "spectra")) {
-        g_printerr("pushpull-studio: --view must be kernels or spectra\n");
+    if (self->view && g_strcmp0(self->view, "kernels") && g_strcmp0(self->view, "spectra") &&
+        g_strcmp0(self->view, "probe")) {
+        g_printerr("pushpull-studio: --view must be kernels, spectra or probe\n");
         return 2;
     }
     /* a screenshot run is its own instance, never handed to a running one */
@@ -307,6 +365,7 @@ static void pp_application_startup(GApplication *app)
         {"app.dark", {"<Control><Shift>d", NULL}},
         {"win.view::kernels", {"<Alt>1", NULL}},
         {"win.view::spectra", {"<Alt>2", NULL}},
+        {"win.view::probe", {"<Alt>3", NULL}},
         {"win.reset-view", {"<Control>r", NULL}},
         {"win.export::png", {"<Control>e", NULL}},
         {"window.close", {"<Control>w", NULL}},
@@ -334,6 +393,8 @@ static void pp_application_finalize(GObject *object)
     g_strfreev(self->models);
     g_strfreev(self->exports);
     g_free(self->dialog_shot);
+    g_free(self->image);
+    g_free(self->corruption);
     g_clear_object(&self->dialog);
     G_OBJECT_CLASS(pp_application_parent_class)->finalize(object);
 }
@@ -353,10 +414,19 @@ static void pp_application_init(PpApplication *self)
     self->kernel = -1;
     self->alpha = -1;
     self->avg = -1;
+    self->severity = -1;
+    self->seed = -1;
     static const GOptionEntry entries[] = {
         {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Render the window to a PNG after loading and exit",
          "FILE"},
-        {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels or spectra", "NAME"},
+        {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra or probe", "NAME"},
+        {"image", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Probe view: the input image (PNG or JPEG)", "F"},
+        {"corruption", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the corruption (e.g. gaussian_noise)", "NAME"},
+        {"severity", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the severity, 0 to 5", "S"},
+        {"seed", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the seed of random corruptions", "N"},
+        {"sweep", 0, 0, G_OPTION_ARG_NONE, NULL, "Probe view: run the severity sweep", NULL},
+        {"print-probe", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
+         "With --screenshot: print the probe view's top-1 and SNRs per model", NULL},
         {"model", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, "Open a model (repeatable; default: the demo models)",
          "M"},
         {"export", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
@@ -368,7 +438,7 @@ static void pp_application_init(PpApplication *self)
         {"alpha", 0, 0, G_OPTION_ARG_STRING, NULL, "Override alpha of every channel", "A"},
         {"avg", 0, 0, G_OPTION_ARG_STRING, NULL, "Override the pull pooling size (0, 3 or 5)", "N"},
         {"bench-frames", 0, 0, G_OPTION_ARG_INT, NULL,
-         "Sweep alpha for N frames on the spectra view, print frame times and exit", "N"},
+         "Sweep alpha (spectra view) or the severity (--view probe) for N frames, print timings and exit", "N"},
         {"version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version and exit", NULL},
         {NULL},
     };

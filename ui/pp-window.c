@@ -12,6 +12,7 @@
 #include "pp-model-row.h"
 #include "pp-model-summary.h"
 #include "pp-plot.h"
+#include "pp-probe-view.h"
 #include "pp-spectrum-view.h"
 
 struct _PpWindow {
@@ -27,6 +28,7 @@ struct _PpWindow {
     PpKernelDetail *kernel_detail;
     PpAlphaChart *alpha_chart;
     PpSpectrumView *spectrum_view;
+    PpProbeView *probe_view;
     GtkWidget *spectra_controls;
     GtkAdjustment *kernel_adjustment, *alpha_adjustment;
     GtkScale *alpha_scale;
@@ -275,6 +277,23 @@ static void on_row_selected(GtkListBox *box, GtkListBoxRow *row, PpWindow *self)
     show_entry(self, row ? pp_model_row_get_entry(PP_MODEL_ROW(row)) : NULL);
 }
 
+/* The probe view probes every loaded model, in the list's order. */
+static void sync_probe_entries(PpWindow *self)
+{
+    GPtrArray *entries = g_ptr_array_new();
+    for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w;
+         w = gtk_widget_get_next_sibling(w))
+        if (PP_IS_MODEL_ROW(w))
+            g_ptr_array_add(entries, pp_model_row_get_entry(PP_MODEL_ROW(w)));
+    pp_probe_view_set_entries(self->probe_view, entries);
+    g_ptr_array_unref(entries);
+}
+
+PpProbeView *pp_window_get_probe_view(PpWindow *self)
+{
+    return self->probe_view;
+}
+
 static void on_baseline_changed(PpModelRow *row, PpWindow *self)
 {
     if (self->current == pp_model_row_get_entry(row))
@@ -354,6 +373,7 @@ static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
             gtk_recent_manager_add_item(gtk_recent_manager_get_default(), uri);
         g_free(uri);
         g_object_unref(entry);
+        sync_probe_entries(self);
     }
     if (--self->pending == 0) {
         gtk_spinner_stop(self->spinner);
@@ -482,6 +502,16 @@ gboolean pp_window_export(PpWindow *self, const char *path, GError **error)
         return FALSE;
     }
     gboolean spectra = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "spectra") == 0;
+    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "probe") == 0) {
+        if (g_str_has_suffix(path, ".csv")) {
+            char *csv = pp_probe_view_to_csv(self->probe_view);
+            gboolean ok = g_file_set_contents(path, csv, -1, error);
+            g_free(csv);
+            return ok;
+        }
+        GtkWidget *v = GTK_WIDGET(self->probe_view);
+        return pp_plot_export(v, pp_probe_view_draw, gtk_widget_get_width(v), gtk_widget_get_height(v), path, error);
+    }
     if (g_str_has_suffix(path, ".csv")) {
         char *csv = spectra ? pp_spectrum_view_to_csv(self->spectrum_view) : pp_kernel_detail_to_csv(self->kernel_detail);
         gboolean ok = g_file_set_contents(path, csv, -1, error);
@@ -666,6 +696,7 @@ static void pp_window_class_init(PpWindowClass *klass)
     g_type_ensure(PP_TYPE_KERNEL_DETAIL);
     g_type_ensure(PP_TYPE_ALPHA_CHART);
     g_type_ensure(PP_TYPE_SPECTRUM_VIEW);
+    g_type_ensure(PP_TYPE_PROBE_VIEW);
     signals[SIGNAL_LOADS_FINISHED] = g_signal_new("loads-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-window.ui");
@@ -680,6 +711,7 @@ static void pp_window_class_init(PpWindowClass *klass)
     BIND(kernel_detail);
     BIND(alpha_chart);
     BIND(spectrum_view);
+    BIND(probe_view);
     BIND(spectra_controls);
     BIND(kernel_adjustment);
     BIND(alpha_adjustment);
@@ -709,7 +741,7 @@ static void pp_window_init(PpWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
-    /* win.view is a radio action: Alt+1/Alt+2 activate win.view::kernels / ::spectra */
+    /* win.view is a radio action: Alt+1/2/3 activate win.view::kernels / ::spectra / ::probe */
     GtkRecentManager *recent = gtk_recent_manager_get_default();
     g_signal_connect_object(recent, "changed", G_CALLBACK(rebuild_recent), self, G_CONNECT_SWAPPED);
     rebuild_recent(self);

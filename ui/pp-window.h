@@ -4,6 +4,8 @@
 
 #include <gtk/gtk.h>
 
+#include "pp-probe-view.h"
+
 G_BEGIN_DECLS
 
 #define PP_TYPE_WINDOW (pp_window_get_type())
@@ -28,8 +30,11 @@ void pp_window_override_view(PpWindow *self, double alpha, int avg);
  * change per frame, then prints frame-time statistics and calls done. */
 void pp_window_benchmark_alpha(PpWindow *self, int frames, GCallback done, gpointer data);
 /* Writes the shown view: .png/.svg/.pdf the plots, .csv the data (kernel
- * values of the kernels view, radial profiles of the spectra view). */
+ * values of the kernels view, radial profiles of the spectra view, the
+ * predictions and SNRs of the probe view). */
 gboolean pp_window_export(PpWindow *self, const char *path, GError **error);
+/* The probe view (the "probe" page). */
+PpProbeView *pp_window_get_probe_view(PpWindow *self);
 /* Renders the window at its current size into a PNG. */
 gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **error);
 

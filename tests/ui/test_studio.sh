@@ -2,9 +2,11 @@
 # The studio under Xvfb. If this fails: the app does not start on the demo
 # models, cannot open a model given on the command line, renders a blank
 # window or the same picture for every view, or crashes on a bad file instead
-# of showing the error. Skipped (77) when no X server can be started.
+# of showing the error; or the probe view's predictions disagree with
+# `pushpull predict` on the clean image, or do not react to the severity. Skipped (77) when no X server can be started.
 STUDIO="$1"
 PNG_STATS="$2"
+PUSHPULL="$3"
 FIX="${PP_FIXTURES:-tests/fixtures}"
 command -v xvfb-run >/dev/null 2>&1 || { echo "skip: xvfb-run not installed"; exit 77; }
 TMP=$(mktemp -d)
@@ -65,6 +67,39 @@ awk -F, 'NR>1 { d = $2 - $4; if (d < 0) d = -d; if (d > 1e-3) bad = 1 } END { ex
 # 5. the about dialog and the shortcuts window (from the GResource) open
 run about 0 --screenshot-dialog about
 run shortcuts 0 --screenshot-dialog shortcuts
+
+# 6. the probe view: a picture of its own; at severity 0 the top-1 of every
+#    model is what `pushpull predict` says of the same image; a severity of 5
+#    changes the SNRs (finite, and lower than the clean +inf) and the probabilities
+IMG=assets/images/fmnist-0000-ankle-boot.png
+[ -f "$IMG" ] || IMG="$(dirname "$0")/../../assets/images/fmnist-0000-ankle-boot.png"
+PP="$FIX/core/r18_cifar_gray_pp5.safetensors"; BASE="$FIX/core/r18_cifar_gray_base.safetensors"
+run probe-clean 0 --view probe --print-probe --image "$IMG" --corruption gaussian_noise --severity 0 \
+    --model "$PP" --model "$BASE"
+d=$("$PNG_STATS" "$TMP/probe-clean.png" "$TMP/demo-spectra.png" | awk '{print $7}')
+awk "BEGIN{exit !($d > 0.10)}" || { echo "FAIL: the probe view looks like the spectra view"; fail=1; }
+for m in "$PP" "$BASE"; do
+    title=$(basename "$m" .safetensors)
+    want=$("$PUSHPULL" predict "$m" "$IMG" --top 1 | awk 'NR==2 { $1 = ""; $NF = ""; sub(/^ +/, ""); sub(/ +$/, ""); print }')
+    got=$(grep "^probe $title:" "$TMP/probe-clean.log" | sed 's/.* top1 \(.*\) [0-9.]* clean_top1 .*/\1/')
+    echo "probe $title at severity 0: top-1 '$got', pushpull predict: '$want'"
+    [ -n "$want" ] && [ "$got" = "$want" ] || { echo "FAIL: the probe view's top-1 differs from pushpull predict"; fail=1; }
+done
+grep -q "snr_output inf" "$TMP/probe-clean.log" || { echo "FAIL: the clean SNR should be +inf"; fail=1; }
+run probe-noisy 0 --view probe --print-probe --sweep --image "$IMG" --corruption gaussian_noise --severity 5 \
+    --model "$PP" --model "$BASE" --dark
+grep "^probe " "$TMP/probe-noisy.log"
+grep "^probe $(basename "$PP" .safetensors):" "$TMP/probe-noisy.log" | grep -q "snr_push [0-9-]" ||
+    { echo "FAIL: no finite push-only SNR at severity 5"; fail=1; }
+[ "$(grep '^probe ' "$TMP/probe-noisy.log" | grep -c 'snr_output [0-9-]')" = 2 ] ||
+    { echo "FAIL: severity 5 should give a finite output SNR for both models"; fail=1; }
+prob() { grep '^probe ' "$1" | sed 's/.* \([0-9.]*\) clean_top1 .*/\1/' | tr '\n' ' '; }
+a=$(prob "$TMP/probe-clean.log"); b=$(prob "$TMP/probe-noisy.log")
+echo "top-1 probabilities: severity 0: $a; severity 5: $b"
+[ "$a" != "$b" ] || { echo "FAIL: the top-1 probabilities did not change with the severity"; fail=1; }
+d=$("$PNG_STATS" "$TMP/probe-clean.png" "$TMP/probe-noisy.png" | awk '{print $7}')
+awk "BEGIN{exit !($d > 0.05)}" || { echo "FAIL: severity 5 looks like severity 0"; fail=1; }
+run probe-bad 3 --view probe --corruption no_such_corruption
 
 [ "$fail" = 0 ] && echo "all ok"
 exit $fail

@@ -1,0 +1,420 @@
+#include "pp-probe-plots.h"
+
+#include <math.h>
+
+#include "pp-plot.h"
+
+void pp_probe_results_free(PpProbeResults *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n_models; i++) {
+        g_clear_object(&r->models[i].entry);
+        g_free(r->models[i].snr_push_channel);
+        g_free(r->models[i].snr_output_channel);
+    }
+    g_free(r->models);
+    pp_image_free(&r->clean);
+    pp_image_free(&r->corrupted);
+    g_free(r->corruption);
+    g_free(r);
+}
+
+void pp_probe_sweeps_free(PpProbeSweeps *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_models; i++)
+        g_clear_object(&s->entries[i]);
+    g_free(s->entries);
+    g_free(s->sweeps);
+    g_free(s->corruption);
+    g_free(s);
+}
+
+/* ---- helpers ---- */
+
+static GdkRGBA model_color(const PpPlotColors *c, int i)
+{
+    return c->series[i % 3];
+}
+
+static GdkRGBA faded(GdkRGBA c, float a)
+{
+    c.alpha *= a;
+    return c;
+}
+
+static const char *class_name(PpModelEntry *e, int k)
+{
+    return k >= 0 ? pp_model_class_name(pp_model_entry_get_model(e), k) : "–";
+}
+
+/* An 8-bit image as a cairo surface (gray replicated to RGB). */
+static cairo_surface_t *image_surface(const pp_image *img)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, img->width, img->height);
+    unsigned char *data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    cairo_surface_flush(s);
+    for (int y = 0; y < img->height; y++) {
+        uint32_t *row = (uint32_t *)(data + (size_t)y * stride);
+        const uint8_t *src = img->pixels + (size_t)y * img->width * img->channels;
+        for (int x = 0; x < img->width; x++) {
+            const uint8_t *p = src + (size_t)x * img->channels;
+            uint32_t r = p[0], g = img->channels == 3 ? p[1] : p[0], b = img->channels == 3 ? p[2] : p[0];
+            row[x] = 0xff000000u | r << 16 | g << 8 | b;
+        }
+    }
+    cairo_surface_mark_dirty(s);
+    return s;
+}
+
+static void paint_image(cairo_t *cr, const pp_image *img, double x, double y, double side)
+{
+    if (!img->pixels)
+        return;
+    cairo_surface_t *s = image_surface(img);
+    double scale = side / MAX(img->width, img->height);
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_scale(cr, scale, scale);
+    cairo_set_source_surface(cr, s, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_paint(cr);
+    cairo_restore(cr);
+    cairo_surface_destroy(s);
+}
+
+static void format_db(char *buf, size_t n, double db)
+{
+    if (isnan(db))
+        snprintf(buf, n, "–");
+    else if (isinf(db))
+        snprintf(buf, n, "∞ (clean)");
+    else
+        snprintf(buf, n, "%.1f dB", db);
+}
+
+/* ---- the image pair ---- */
+
+void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r)
+{
+    PpPlotColors c;
+    pp_plot_colors(widget, &c);
+    GdkRGBA sub = faded(c.fg, 0.65f);
+    if (!r) {
+        pp_plot_text(cr, widget, "Open a model and pick an image", width / 2.0, height / 2.0 - 10, PP_ALIGN_CENTER,
+                     1.0, FALSE, &sub);
+        return;
+    }
+    const double pad = 12, top = 28;
+    double side = floor(fmin((width - 3 * pad) / 2, height - top - 44));
+    side = fmax(side, 32);
+    double x0 = floor((width - 2 * side - pad) / 2);
+    char label[160];
+    for (int i = 0; i < 2; i++) {
+        double x = x0 + i * (side + pad);
+        const pp_image *img = i == 0 ? &r->clean : &r->corrupted;
+        if (i == 0)
+            snprintf(label, sizeof label, "Clean");
+        else
+            snprintf(label, sizeof label, "Corrupted · %.2f", r->severity);
+        pp_plot_text_max(cr, widget, label, x, 4, side, 0.9, TRUE, &c.fg);
+        paint_image(cr, img, x, top, side);
+        pp_plot_set_color(cr, &c.dim);
+        cairo_set_line_width(cr, 1);
+        cairo_rectangle(cr, x - 0.5, top - 0.5, side + 1, side + 1);
+        cairo_stroke(cr);
+    }
+    snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity, r->seed);
+    pp_plot_text_max(cr, widget, label, x0, top + side + 6, 2 * side + pad, 0.8, FALSE, &sub);
+    snprintf(label, sizeof label, "%d×%d model input, shown ×%.0f (nearest)", r->clean.width, r->clean.height,
+             side / MAX(1, r->clean.width));
+    pp_plot_text_max(cr, widget, label, x0, top + side + 22, 2 * side + pad, 0.8, FALSE, &sub);
+}
+
+/* ---- top-5 predictions, one column per model ---- */
+
+void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r)
+{
+    (void)height;
+    PpPlotColors c;
+    pp_plot_colors(widget, &c);
+    GdkRGBA sub = faded(c.fg, 0.65f), warn;
+    gboolean dark = (c.fg.red + c.fg.green + c.fg.blue) > 1.5f;
+    gdk_rgba_parse(&warn, dark ? "#ff7b63" : "#c01c28");
+    if (!r || r->n_models == 0)
+        return;
+    const double gap = 18;
+    double colw = (width - gap * (r->n_models - 1)) / r->n_models;
+    for (int m = 0; m < r->n_models; m++) {
+        const PpProbeModelResult *mr = &r->models[m];
+        double x = m * (colw + gap), y = 0;
+        GdkRGBA mc = model_color(&c, m);
+        pp_plot_set_color(cr, &mc);
+        cairo_rectangle(cr, x, y + 3, 4, 14);
+        cairo_fill(cr);
+        pp_plot_text_max(cr, widget, pp_model_entry_get_title(mr->entry), x + 10, y, colw - 10, 0.95, TRUE, &c.fg);
+        y += 20;
+        pp_plot_text_max(cr, widget, mr->push_pull ? "push-pull" : "baseline", x + 10, y, colw - 10, 0.8, FALSE,
+                         &sub);
+        y += 22;
+        gboolean flipped = mr->top_class[0] != mr->clean_top1;
+        double namew = fmin(110, colw * 0.38), barw = colw - namew - 62;
+        for (int k = 0; k < PP_PROBE_TOPK && mr->top_class[k] >= 0; k++) {
+            double rowh = 22, ry = y + k * rowh;
+            if (k == 0 && flipped) {
+                pp_plot_set_color(cr, &(GdkRGBA){warn.red, warn.green, warn.blue, 0.16f});
+                cairo_rectangle(cr, x, ry - 2, colw, rowh);
+                cairo_fill(cr);
+            }
+            gboolean clean_class = mr->top_class[k] == mr->clean_top1;
+            pp_plot_text_max(cr, widget, class_name(mr->entry, mr->top_class[k]), x + 4, ry + 1, namew - 6, 0.85,
+                             k == 0, k == 0 && flipped ? &warn : &c.fg);
+            pp_plot_set_color(cr, &c.dim);
+            cairo_rectangle(cr, x + namew, ry + 3, barw, rowh - 10);
+            cairo_fill(cr);
+            GdkRGBA bc = clean_class ? mc : faded(mc, 0.55f);
+            pp_plot_set_color(cr, k == 0 && flipped ? &warn : &bc);
+            cairo_rectangle(cr, x + namew, ry + 3, barw * mr->top_prob[k], rowh - 10);
+            cairo_fill(cr);
+            char pct[32];
+            snprintf(pct, sizeof pct, "%.1f%%", 100.0 * mr->top_prob[k]);
+            pp_plot_text(cr, widget, pct, x + colw - 2, ry + 1, PP_ALIGN_END, 0.8, FALSE, &c.fg);
+        }
+        y += PP_PROBE_TOPK * 22 + 4;
+        char note[200];
+        if (flipped) {
+            pp_plot_text_max(cr, widget, "top-1 changed", x + 4, y, colw - 4, 0.8, TRUE, &warn);
+            snprintf(note, sizeof note, "clean top-1: %s", class_name(mr->entry, mr->clean_top1));
+            pp_plot_text_max(cr, widget, note, x + 4, y + 16, colw - 4, 0.8, FALSE, &warn);
+        } else {
+            pp_plot_text_max(cr, widget, "top-1 as on the clean image", x + 4, y, colw - 4, 0.8, FALSE, &sub);
+        }
+    }
+}
+
+/* ---- pooled and per-channel SNR ---- */
+
+static void snr_bar(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, const char *label, double db,
+                    double range, double x, double y, double w, const GdkRGBA *color)
+{
+    double labw = 136, valw = 70, barw = w - labw - valw;
+    pp_plot_text_max(cr, widget, label, x, y, labw - 6, 0.8, FALSE, &c->fg);
+    pp_plot_set_color(cr, &c->dim);
+    cairo_rectangle(cr, x + labw, y + 3, barw, 10);
+    cairo_fill(cr);
+    double f = isinf(db) && db > 0 ? 1 : isnan(db) ? 0 : CLAMP(db / range, 0, 1);
+    pp_plot_set_color(cr, color);
+    cairo_rectangle(cr, x + labw, y + 3, barw * f, 10);
+    cairo_fill(cr);
+    char v[32];
+    format_db(v, sizeof v, db);
+    pp_plot_text(cr, widget, v, x + w, y, PP_ALIGN_END, 0.8, FALSE, &c->fg);
+}
+
+void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r)
+{
+    PpPlotColors c;
+    pp_plot_colors(widget, &c);
+    GdkRGBA sub = faded(c.fg, 0.65f);
+    if (!r || r->n_models == 0)
+        return;
+    pp_plot_text(cr, widget, "First-layer SNR, corrupted vs clean", 0, 0, PP_ALIGN_START, 0.9, TRUE, &c.fg);
+    pp_plot_text_max(cr, widget, "pooled over channels · higher is more robust", 0, 18, width, 0.75, FALSE, &sub);
+    double range = 10;
+    for (int m = 0; m < r->n_models; m++) {
+        const PpProbeModelResult *mr = &r->models[m];
+        double v[2] = {mr->snr_push, mr->snr_output};
+        for (int i = 0; i < 2; i++)
+            if (isfinite(v[i]))
+                range = fmax(range, v[i]);
+        for (int k = 0; k < mr->channels; k++)
+            if (isfinite(mr->snr_output_channel[k]))
+                range = fmax(range, mr->snr_output_channel[k]);
+    }
+    range = ceil(range / 10) * 10;
+    double pooled_w = fmin(width * 0.55, 420), y = 40;
+    for (int m = 0; m < r->n_models; m++) {
+        const PpProbeModelResult *mr = &r->models[m];
+        GdkRGBA mc = model_color(&c, m);
+        pp_plot_text_max(cr, widget, pp_model_entry_get_title(mr->entry), 0, y, pooled_w, 0.8, TRUE, &mc);
+        y += 17;
+        if (mr->push_pull) {
+            GdkRGBA light = faded(mc, 0.5f);
+            snr_bar(cr, widget, &c, "push only", mr->snr_push, range, 0, y, pooled_w, &light);
+            y += 17;
+            snr_bar(cr, widget, &c, "push-pull output", mr->snr_output, range, 0, y, pooled_w, &mc);
+        } else {
+            snr_bar(cr, widget, &c, "conv1 output", mr->snr_output, range, 0, y, pooled_w, &mc);
+        }
+        y += 23;
+    }
+    /* per channel: the output SNR of each first-layer channel */
+    double px = pooled_w + 24, pw = width - px;
+    if (pw < 120)
+        return;
+    char head[96];
+    snprintf(head, sizeof head, "per channel: output SNR, bars 0 to %.0f dB", range);
+    pp_plot_text_max(cr, widget, head, px, 40, pw, 0.8, TRUE, &c.fg);
+    double ph = fmax(20, fmin(60, (height - 62.0) / r->n_models - 8)), py = 60;
+    for (int m = 0; m < r->n_models; m++, py += ph + 8) {
+        const PpProbeModelResult *mr = &r->models[m];
+        GdkRGBA mc = model_color(&c, m);
+        if (mr->channels <= 0)
+            continue;
+        pp_plot_set_color(cr, &c.dim);
+        cairo_rectangle(cr, px, py, pw, ph);
+        cairo_fill(cr);
+        double bw = pw / mr->channels;
+        pp_plot_set_color(cr, &mc);
+        for (int k = 0; k < mr->channels; k++) {
+            double db = mr->snr_output_channel[k];
+            double f = isinf(db) && db > 0 ? 1 : isnan(db) ? 0 : CLAMP(db / range, 0, 1);
+            cairo_rectangle(cr, px + k * bw + (bw > 3 ? 0.5 : 0), py + ph * (1 - f), bw > 3 ? bw - 1 : bw, ph * f);
+        }
+        cairo_fill(cr);
+    }
+}
+
+/* ---- the severity sweep (paper Fig. 4) ---- */
+
+static void sweep_axes(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, double x, double y, double w, double h,
+                       double lo, double hi, double step, const char *title, const char *unit)
+{
+    GdkRGBA sub = faded(c->fg, 0.65f);
+    pp_plot_text(cr, widget, title, x, y - 40, PP_ALIGN_START, 0.9, TRUE, &c->fg);
+    pp_plot_text(cr, widget, unit, x, y - 20, PP_ALIGN_START, 0.75, FALSE, &sub);
+    cairo_set_line_width(cr, 1);
+    for (double v = lo; v <= hi + 1e-9; v += step) {
+        double yy = floor(y + h - (v - lo) / (hi - lo) * h) + 0.5;
+        pp_plot_set_color(cr, &c->dim);
+        cairo_move_to(cr, x, yy);
+        cairo_line_to(cr, x + w, yy);
+        cairo_stroke(cr);
+        char t[32];
+        snprintf(t, sizeof t, step < 1 ? "%.1f" : "%.0f", v);
+        pp_plot_text(cr, widget, t, x - 4, yy - 7, PP_ALIGN_END, 0.7, FALSE, &sub);
+    }
+    for (int s = 0; s <= 5; s++) {
+        double xx = floor(x + s / 5.0 * w) + 0.5;
+        char t[8];
+        snprintf(t, sizeof t, "%d", s);
+        pp_plot_text(cr, widget, t, xx, y + h + 3, PP_ALIGN_CENTER, 0.7, FALSE, &sub);
+    }
+    pp_plot_text(cr, widget, "severity", x + w / 2, y + h + 17, PP_ALIGN_CENTER, 0.75, FALSE, &sub);
+}
+
+static void sweep_line(cairo_t *cr, const pp_probe_sweep *sw, const double *v, double x, double y, double w,
+                       double h, double lo, double hi, gboolean dashed, gboolean flips)
+{
+    gboolean on = FALSE;
+    for (int i = 0; i <= sw->steps; i++) {
+        if (!isfinite(v[i])) {
+            on = FALSE;
+            continue;
+        }
+        double px = x + sw->severity[i] / 5.0 * w, py = y + h - (CLAMP(v[i], lo, hi) - lo) / (hi - lo) * h;
+        if (on)
+            cairo_line_to(cr, px, py);
+        else
+            cairo_move_to(cr, px, py);
+        on = TRUE;
+    }
+    static const double dash[] = {5, 3};
+    cairo_set_dash(cr, dash, dashed ? 2 : 0, 0);
+    cairo_set_line_width(cr, 2);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    if (!flips)
+        return;
+    for (int i = 1; i <= sw->steps; i++)
+        if (sw->flip[i] && isfinite(v[i])) {
+            double px = x + sw->severity[i] / 5.0 * w, py = y + h - (CLAMP(v[i], lo, hi) - lo) / (hi - lo) * h;
+            cairo_arc(cr, px, py, 5, 0, 2 * G_PI);
+            cairo_stroke(cr);
+            cairo_move_to(cr, px - 3.5, py - 3.5);
+            cairo_line_to(cr, px + 3.5, py + 3.5);
+            cairo_move_to(cr, px + 3.5, py - 3.5);
+            cairo_line_to(cr, px - 3.5, py + 3.5);
+            cairo_stroke(cr);
+        }
+}
+
+void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeSweeps *s,
+                         double severity, gboolean running)
+{
+    PpPlotColors c;
+    pp_plot_colors(widget, &c);
+    GdkRGBA sub = faded(c.fg, 0.65f);
+    if (!s || s->n_models == 0) {
+        pp_plot_text(cr, widget,
+                     running ? "Sweeping severity 0…5…"
+                             : "Sweep: SNR and true-class probability against severity 0…5 (press Sweep)",
+                     width / 2.0, height / 2.0 - 8, PP_ALIGN_CENTER, 0.9, FALSE, &sub);
+        return;
+    }
+    const double left = 44, top = 48, gap = 64, legend = 22;
+    double pw = (width - left - gap - 12) / 2, ph = height - top - 36 - legend;
+    if (pw < 60 || ph < 40)
+        return;
+    /* SNR range over every finite value */
+    double lo = 1e30, hi = -1e30;
+    for (int m = 0; m < s->n_models; m++)
+        for (int i = 0; i <= s->sweeps[m].steps; i++) {
+            double v[2] = {s->sweeps[m].snr_push[i], s->sweeps[m].snr_output[i]};
+            for (int j = 0; j < 2; j++)
+                if (isfinite(v[j])) {
+                    lo = fmin(lo, v[j]);
+                    hi = fmax(hi, v[j]);
+                }
+        }
+    if (lo > hi)
+        lo = 0, hi = 10;
+    double step = hi - lo > 40 ? 10 : hi - lo > 16 ? 5 : 2;
+    lo = floor(lo / step) * step;
+    hi = fmax(ceil(hi / step) * step, lo + step);
+    double x1 = left, x2 = left + pw + gap;
+    sweep_axes(cr, widget, &c, x1, top, pw, ph, lo, hi, step, "First-layer SNR",
+               "dB; solid: output, dashed: push only; ⊗ top-1 flip");
+    sweep_axes(cr, widget, &c, x2, top, pw, ph, 0, 1, 0.2, "True-class probability",
+               "the clean top-1's softmax probability; ⊗ top-1 flip");
+    for (int m = 0; m < s->n_models; m++) {
+        const pp_probe_sweep *sw = &s->sweeps[m];
+        GdkRGBA mc = model_color(&c, m);
+        pp_plot_set_color(cr, &mc);
+        sweep_line(cr, sw, sw->snr_output, x1, top, pw, ph, lo, hi, FALSE, TRUE);
+        if (pp_model_entry_is_push_pull(s->entries[m]))
+            sweep_line(cr, sw, sw->snr_push, x1, top, pw, ph, lo, hi, TRUE, FALSE);
+        double p[64];
+        for (int i = 0; i <= sw->steps; i++)
+            p[i] = sw->true_prob[i];
+        sweep_line(cr, sw, p, x2, top, pw, ph, 0, 1, FALSE, TRUE);
+    }
+    if (severity >= 0) {
+        GdkRGBA mark = faded(c.fg, 0.5f);
+        pp_plot_set_color(cr, &mark);
+        cairo_set_line_width(cr, 1);
+        for (int i = 0; i < 2; i++) {
+            double xx = floor((i ? x2 : x1) + severity / 5.0 * pw) + 0.5;
+            cairo_move_to(cr, xx, top);
+            cairo_line_to(cr, xx, top + ph);
+        }
+        cairo_stroke(cr);
+    }
+    /* legend */
+    double lx = x1, ly = height - legend + 2;
+    for (int m = 0; m < s->n_models; m++) {
+        GdkRGBA mc = model_color(&c, m);
+        pp_plot_set_color(cr, &mc);
+        cairo_rectangle(cr, lx, ly + 5, 14, 4);
+        cairo_fill(cr);
+        const char *t = pp_model_entry_get_title(s->entries[m]);
+        pp_plot_text(cr, widget, t, lx + 20, ly, PP_ALIGN_START, 0.8, FALSE, &c.fg);
+        lx += 20 + pp_plot_text_width(widget, t, 0.8, FALSE) + 24;
+    }
+    char note[160];
+    snprintf(note, sizeof note, "%s%s", s->corruption, running ? " · updating…" : "");
+    pp_plot_text(cr, widget, note, width - 4, ly, PP_ALIGN_END, 0.8, FALSE, &sub);
+}

@@ -1,0 +1,57 @@
+/* What the probe view shows, and the cairo drawings of it: the clean and
+ * corrupted input enlarged, the top-5 predictions of every loaded model, the
+ * pooled and per-channel first-layer SNR, and the severity sweep (paper Fig. 4).
+ * Plain data filled by the probe worker; the drawings only read it, so the same
+ * code paints the screen and the exports. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "pp-model-entry.h"
+#include "probe.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    PpModelEntry *entry; /* (owned ref) */
+    gboolean push_pull;
+    int clean_top1;
+    int top_class[PP_PROBE_TOPK];
+    float top_prob[PP_PROBE_TOPK];
+    float true_prob;
+    double snr_push, snr_output; /* dB; +inf at severity 0; snr_push NAN for a baseline */
+    int channels;
+    double *snr_push_channel, *snr_output_channel; /* (channels) each */
+} PpProbeModelResult;
+
+/* One slider position computed for every model. */
+typedef struct {
+    int n_models;
+    PpProbeModelResult *models;  /* (n_models) */
+    pp_image clean, corrupted;   /* at the first model's input geometry */
+    char *corruption;            /* descriptor name */
+    double severity;
+    guint64 seed;
+    double compute_ms;
+} PpProbeResults;
+
+void pp_probe_results_free(PpProbeResults *r);
+
+/* A severity sweep of every model. */
+typedef struct {
+    int n_models;
+    PpModelEntry **entries;  /* (n_models) owned refs */
+    pp_probe_sweep *sweeps;  /* (n_models) */
+    char *corruption;
+} PpProbeSweeps;
+
+void pp_probe_sweeps_free(PpProbeSweeps *s);
+
+/* `severity` marks the slider's position on the sweep plots (< 0: none). */
+void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
+void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
+void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
+void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeSweeps *s,
+                         double severity, gboolean running);
+
+G_END_DECLS

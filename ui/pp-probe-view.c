@@ -1,0 +1,969 @@
+#include "pp-probe-view.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "corrupt/corruption.h"
+#include "pp-plot.h"
+#include "pp-probe-plots.h"
+#include "pp-window.h"
+#include "probe.h"
+
+#define SWEEP_STEPS 20
+
+/* The probes of one (image, models) pair: the clean side computed once. A
+ * task owns the cache while it runs; the view holds it in between. */
+typedef struct {
+    char *image_path;
+    GPtrArray *entries; /* PpModelEntry refs */
+    pp_probe *probes;   /* (entries->len) */
+} ProbeCache;
+
+struct _PpProbeView {
+    GtkWidget parent_instance;
+
+    GtkDropDown *image_dropdown;
+    GtkStringList *image_names;
+    GtkMenuButton *corruption_button;
+    GtkAdjustment *severity_adjustment, *seed_adjustment;
+    GtkScale *severity_scale;
+    GtkButton *sweep_button;
+    GtkDrawingArea *images_area, *predictions_area, *snr_area, *sweep_area;
+
+    GPtrArray *image_paths; /* char *, parallel to image_names */
+    GPtrArray *entries;     /* PpModelEntry refs, display order */
+    char *corruption;
+    gboolean syncing, disposed;
+
+    /* the slider worker: one task at a time, the newest request queued */
+    ProbeCache *cache;     /* NULL while the task holds it */
+    GCancellable *current; /* the running task's */
+    gboolean running, pending;
+    gint64 pending_since;  /* the oldest change not yet served (monotonic us) */
+    PpProbeResults *shown;
+    gint64 shown_queued;   /* for the latency log: when the shown result was asked for */
+    double shown_compute_ms;
+    gboolean log_pending;
+    GArray *latencies;     /* (double ms) collected while benchmarking */
+    gint64 bench_start;
+
+    /* the sweep */
+    GCancellable *sweep_cancel;
+    PpProbeSweeps *sweep;
+    GtkNativeDialog *dialog;
+};
+
+G_DEFINE_FINAL_TYPE(PpProbeView, pp_probe_view, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_CORRUPTION, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+static gboolean frame_log(void)
+{
+    static int on = -1;
+    if (on < 0)
+        on = g_getenv("PP_STUDIO_FRAME_LOG") != NULL;
+    return on;
+}
+
+/* ---- the probe cache (worker side) ---- */
+
+static void cache_free(ProbeCache *c)
+{
+    if (!c)
+        return;
+    for (guint i = 0; c->probes && i < c->entries->len; i++)
+        pp_probe_free(&c->probes[i]);
+    g_free(c->probes);
+    g_ptr_array_unref(c->entries);
+    g_free(c->image_path);
+    g_free(c);
+}
+
+static gboolean cache_matches(const ProbeCache *c, const char *path, GPtrArray *entries)
+{
+    if (!c || g_strcmp0(c->image_path, path) || c->entries->len != entries->len)
+        return FALSE;
+    for (guint i = 0; i < entries->len; i++)
+        if (c->entries->pdata[i] != entries->pdata[i])
+            return FALSE;
+    return TRUE;
+}
+
+static GPtrArray *entries_copy(GPtrArray *src)
+{
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_object_unref);
+    for (guint i = 0; src && i < src->len; i++)
+        g_ptr_array_add(a, g_object_ref(src->pdata[i]));
+    return a;
+}
+
+/* Loads the image and computes the clean side of every model (in a thread). */
+static ProbeCache *cache_new(const char *path, GPtrArray *entries, GError **error)
+{
+    pp_error err = {0};
+    pp_image img;
+    if (pp_image_load(path, &img, &err) != PP_OK) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
+        return NULL;
+    }
+    ProbeCache *c = g_new0(ProbeCache, 1);
+    c->image_path = g_strdup(path);
+    c->entries = entries_copy(entries);
+    c->probes = g_new0(pp_probe, entries->len);
+    for (guint i = 0; i < entries->len; i++)
+        if (pp_probe_init(&c->probes[i], pp_model_entry_get_model(entries->pdata[i]), &img, &err) != PP_OK) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s",
+                        pp_model_entry_get_title(entries->pdata[i]), err.msg);
+            g_ptr_array_set_size(c->entries, i); /* only the initialised probes are freed */
+            cache_free(c);
+            pp_image_free(&img);
+            return NULL;
+        }
+    pp_image_free(&img);
+    return c;
+}
+
+static bool is_cancelled(void *data)
+{
+    return g_cancellable_is_cancelled(data);
+}
+
+/* ---- one slider update: a snapshot of the inputs, run in a thread ---- */
+
+typedef struct {
+    char *image_path;
+    GPtrArray *entries;
+    const pp_corruption *corruption; /* registry entries are static */
+    double severity;
+    guint64 seed;
+    gint64 queued;
+    ProbeCache *cache;
+    PpProbeResults *results;
+} ProbeJob;
+
+static void probe_job_free(gpointer data)
+{
+    ProbeJob *job = data;
+    g_free(job->image_path);
+    g_ptr_array_unref(job->entries);
+    cache_free(job->cache);
+    pp_probe_results_free(job->results);
+    g_free(job);
+}
+
+static void probe_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    (void)source;
+    ProbeJob *job = data;
+    gint64 t0 = g_get_monotonic_time();
+    GError *error = NULL;
+    if (!cache_matches(job->cache, job->image_path, job->entries)) {
+        cache_free(job->cache);
+        job->cache = cache_new(job->image_path, job->entries, &error);
+        if (!job->cache) {
+            g_task_return_error(task, error);
+            return;
+        }
+    }
+    pp_corruption_request req = {
+        .severity = job->severity, .seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
+    PpProbeResults *r = g_new0(PpProbeResults, 1);
+    job->results = r;
+    r->corruption = g_strdup(job->corruption->name);
+    r->severity = job->severity;
+    r->seed = job->seed;
+    r->n_models = (int)job->entries->len;
+    r->models = g_new0(PpProbeModelResult, r->n_models);
+    for (int m = 0; m < r->n_models; m++) {
+        if (g_task_return_error_if_cancelled(task))
+            return;
+        pp_probe *p = &job->cache->probes[m];
+        pp_probe_result pr;
+        pp_error err = {0};
+        if (pp_probe_run(p, job->corruption, &req, &pr, &err) != PP_OK) {
+            if (!g_task_return_error_if_cancelled(task))
+                g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
+            return;
+        }
+        PpProbeModelResult *mr = &r->models[m];
+        mr->entry = g_object_ref(job->entries->pdata[m]);
+        mr->push_pull = p->model->arch.push_pull;
+        mr->clean_top1 = p->clean_top1;
+        memcpy(mr->top_class, pr.top_class, sizeof mr->top_class);
+        memcpy(mr->top_prob, pr.top_prob, sizeof mr->top_prob);
+        mr->true_prob = pr.true_prob;
+        mr->snr_push = pr.snr_push;
+        mr->snr_output = pr.snr_output;
+        mr->channels = p->model->arch.width;
+        mr->snr_push_channel = g_memdup2(pr.snr_push_channel, sizeof(double) * mr->channels);
+        mr->snr_output_channel = g_memdup2(pr.snr_output_channel, sizeof(double) * mr->channels);
+        if (m == 0) {
+            r->corrupted = pr.corrupted; /* taken over */
+            memset(&pr.corrupted, 0, sizeof pr.corrupted);
+            pp_image_copy(&r->clean, &p->clean, &err);
+        }
+        pp_probe_result_free(&pr);
+    }
+    r->compute_ms = (g_get_monotonic_time() - t0) / 1000.0;
+    g_task_return_boolean(task, TRUE);
+}
+
+static void start_update(PpProbeView *self);
+
+static void redraw(PpProbeView *self)
+{
+    gtk_widget_queue_draw(GTK_WIDGET(self->images_area));
+    gtk_widget_queue_draw(GTK_WIDGET(self->predictions_area));
+    gtk_widget_queue_draw(GTK_WIDGET(self->snr_area));
+    gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
+}
+
+static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    (void)user_data;
+    PpProbeView *self = PP_PROBE_VIEW(source);
+    GTask *task = G_TASK(result);
+    ProbeJob *job = g_task_get_task_data(task);
+    GCancellable *cancellable = g_task_get_cancellable(task);
+    self->running = FALSE;
+    if (!self->cache) { /* the cache comes back, cancelled or not */
+        self->cache = job->cache;
+        job->cache = NULL;
+    }
+    GError *error = NULL;
+    gboolean ok = g_task_propagate_boolean(task, &error);
+    if (self->disposed) {
+        g_clear_error(&error);
+        return;
+    }
+    /* Latest wins: a result of a cancelled request (other image, models or
+     * corruption) is dropped; a result for an older slider position of the
+     * same subject is shown while the newest one computes. */
+    if (ok && !g_cancellable_is_cancelled(cancellable)) {
+        pp_probe_results_free(self->shown);
+        self->shown = job->results;
+        job->results = NULL;
+        self->shown_queued = job->queued;
+        self->shown_compute_ms = self->shown->compute_ms;
+        self->log_pending = TRUE;
+        redraw(self);
+    } else if (!ok && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+        char *msg = g_strdup_printf("Could not probe “%s”: %s", job->image_path, error->message);
+        if (PP_IS_WINDOW(root))
+            pp_window_show_error(PP_WINDOW(root), msg);
+        g_free(msg);
+    }
+    g_clear_error(&error);
+    if (self->current == cancellable)
+        g_clear_object(&self->current);
+    if (self->pending)
+        start_update(self);
+}
+
+static const char *current_image(PpProbeView *self)
+{
+    guint i = gtk_drop_down_get_selected(self->image_dropdown);
+    return i < self->image_paths->len ? self->image_paths->pdata[i] : NULL;
+}
+
+static void start_update(PpProbeView *self)
+{
+    self->pending = FALSE;
+    const char *path = current_image(self);
+    const pp_corruption *c = pp_corruption_find(self->corruption);
+    if (!path || !c || self->entries->len == 0) {
+        pp_probe_results_free(self->shown);
+        self->shown = NULL;
+        self->pending_since = 0;
+        redraw(self);
+        return;
+    }
+    ProbeJob *job = g_new0(ProbeJob, 1);
+    job->image_path = g_strdup(path);
+    job->entries = entries_copy(self->entries);
+    job->corruption = c;
+    job->severity = gtk_adjustment_get_value(self->severity_adjustment);
+    job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
+    job->queued = self->pending_since ? self->pending_since : g_get_monotonic_time();
+    job->cache = self->cache;
+    self->cache = NULL;
+    self->pending_since = 0;
+    g_clear_object(&self->current);
+    self->current = g_cancellable_new();
+    self->running = TRUE;
+    GTask *task = g_task_new(self, self->current, probe_done, NULL);
+    g_task_set_task_data(task, job, probe_job_free);
+    g_task_set_return_on_cancel(task, FALSE);
+    g_task_run_in_thread(task, probe_thread);
+    g_object_unref(task);
+}
+
+static void cancel_sweep(PpProbeView *self, gboolean clear);
+
+/* A control changed. `subject`: the image, the models or the corruption
+ * changed, so a running update is stale and is cancelled; a severity or seed
+ * change lets it finish (it shows while the newest computes). */
+static void request_update(PpProbeView *self, gboolean subject)
+{
+    if (self->syncing)
+        return;
+    if (!self->pending_since)
+        self->pending_since = g_get_monotonic_time();
+    if (subject)
+        cancel_sweep(self, TRUE);
+    else
+        redraw(self); /* the sweep's severity marker */
+    if (self->running) {
+        self->pending = TRUE;
+        if (subject && self->current)
+            g_cancellable_cancel(self->current);
+        return;
+    }
+    start_update(self);
+}
+
+/* ---- the sweep: every model, in the background, with its own probes ---- */
+
+typedef struct {
+    char *image_path;
+    GPtrArray *entries;
+    const pp_corruption *corruption;
+    guint64 seed;
+    PpProbeSweeps *sweeps;
+} SweepJob;
+
+static void sweep_job_free(gpointer data)
+{
+    SweepJob *job = data;
+    g_free(job->image_path);
+    g_ptr_array_unref(job->entries);
+    pp_probe_sweeps_free(job->sweeps);
+    g_free(job);
+}
+
+static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    (void)source;
+    SweepJob *job = data;
+    GError *error = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    ProbeCache *cache = cache_new(job->image_path, job->entries, &error);
+    if (!cache) {
+        g_task_return_error(task, error);
+        return;
+    }
+    PpProbeSweeps *s = g_new0(PpProbeSweeps, 1);
+    job->sweeps = s;
+    s->corruption = g_strdup(job->corruption->name);
+    s->entries = g_new0(PpModelEntry *, job->entries->len);
+    s->sweeps = g_new0(pp_probe_sweep, job->entries->len);
+    pp_corruption_request base = {.seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
+    for (guint m = 0; m < job->entries->len; m++) {
+        pp_error err = {0};
+        if (pp_probe_sweep_run(&cache->probes[m], job->corruption, &base, SWEEP_STEPS, &s->sweeps[m], is_cancelled,
+                               cancellable, &err) != PP_OK) {
+            cache_free(cache);
+            if (!g_task_return_error_if_cancelled(task))
+                g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
+            return;
+        }
+        s->entries[m] = g_object_ref(job->entries->pdata[m]);
+        s->n_models = (int)m + 1;
+    }
+    cache_free(cache);
+    if (frame_log())
+        g_printerr("probe sweep: %d models × %d severities in %.1f ms\n", s->n_models, SWEEP_STEPS + 1,
+                   (g_get_monotonic_time() - t0) / 1000.0);
+    g_task_return_boolean(task, TRUE);
+}
+
+static void sync_sweep_button(PpProbeView *self)
+{
+    gtk_button_set_label(self->sweep_button, self->sweep_cancel ? "Cancel Sweep" : "Sweep");
+}
+
+static void sweep_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    (void)user_data;
+    PpProbeView *self = PP_PROBE_VIEW(source);
+    GTask *task = G_TASK(result);
+    SweepJob *job = g_task_get_task_data(task);
+    GCancellable *cancellable = g_task_get_cancellable(task);
+    GError *error = NULL;
+    gboolean ok = g_task_propagate_boolean(task, &error);
+    if (self->disposed) {
+        g_clear_error(&error);
+        return;
+    }
+    if (ok && !g_cancellable_is_cancelled(cancellable)) {
+        pp_probe_sweeps_free(self->sweep);
+        self->sweep = job->sweeps;
+        job->sweeps = NULL;
+    } else if (!ok && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+        char *msg = g_strdup_printf("Sweep failed: %s", error->message);
+        if (PP_IS_WINDOW(root))
+            pp_window_show_error(PP_WINDOW(root), msg);
+        g_free(msg);
+    }
+    g_clear_error(&error);
+    if (self->sweep_cancel == cancellable)
+        g_clear_object(&self->sweep_cancel);
+    sync_sweep_button(self);
+    gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
+}
+
+static void cancel_sweep(PpProbeView *self, gboolean clear)
+{
+    if (self->sweep_cancel) {
+        g_cancellable_cancel(self->sweep_cancel);
+        g_clear_object(&self->sweep_cancel);
+    }
+    if (clear)
+        g_clear_pointer(&self->sweep, pp_probe_sweeps_free);
+    if (!self->disposed) {
+        sync_sweep_button(self);
+        gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
+    }
+}
+
+void pp_probe_view_start_sweep(PpProbeView *self)
+{
+    cancel_sweep(self, FALSE);
+    const char *path = current_image(self);
+    const pp_corruption *c = pp_corruption_find(self->corruption);
+    if (!path || !c || self->entries->len == 0)
+        return;
+    SweepJob *job = g_new0(SweepJob, 1);
+    job->image_path = g_strdup(path);
+    job->entries = entries_copy(self->entries);
+    job->corruption = c;
+    job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
+    self->sweep_cancel = g_cancellable_new();
+    GTask *task = g_task_new(self, self->sweep_cancel, sweep_done, NULL);
+    g_task_set_task_data(task, job, sweep_job_free);
+    g_task_run_in_thread(task, sweep_thread);
+    g_object_unref(task);
+    sync_sweep_button(self);
+    gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
+}
+
+/* ---- drawing ---- */
+
+static void log_latency(PpProbeView *self)
+{
+    if (!self->log_pending)
+        return;
+    self->log_pending = FALSE;
+    double ms = (g_get_monotonic_time() - self->shown_queued) / 1000.0;
+    if (self->latencies && self->shown_queued >= self->bench_start)
+        g_array_append_val(self->latencies, ms);
+    if (frame_log() && self->shown)
+        g_printerr("probe update: severity %.2f, %d models: %.1f ms from the change to the panels (compute %.1f ms)\n",
+                   self->shown->severity, self->shown->n_models, ms, self->shown_compute_ms);
+}
+
+static void draw_images(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
+{
+    pp_probe_draw_images(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown);
+}
+
+static void draw_predictions(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
+{
+    PpProbeView *self = data;
+    pp_probe_draw_predictions(GTK_WIDGET(a), cr, w, h, self->shown);
+    log_latency(self); /* the last panel to paint in a frame: the update is on screen */
+}
+
+static void draw_snr(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
+{
+    pp_probe_draw_snr(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown);
+}
+
+static void draw_sweep(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
+{
+    PpProbeView *self = data;
+    pp_probe_draw_sweep(GTK_WIDGET(a), cr, w, h, self->sweep, gtk_adjustment_get_value(self->severity_adjustment),
+                        self->sweep_cancel != NULL);
+}
+
+void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
+{
+    (void)width;
+    (void)height;
+    PpProbeView *self = PP_PROBE_VIEW(widget);
+    GtkWidget *areas[4] = {GTK_WIDGET(self->images_area), GTK_WIDGET(self->predictions_area),
+                           GTK_WIDGET(self->snr_area), GTK_WIDGET(self->sweep_area)};
+    for (int i = 0; i < 4; i++) {
+        graphene_point_t p;
+        if (!gtk_widget_compute_point(areas[i], widget, &GRAPHENE_POINT_INIT(0, 0), &p))
+            continue;
+        int w = gtk_widget_get_width(areas[i]), h = gtk_widget_get_height(areas[i]);
+        cairo_save(cr);
+        cairo_translate(cr, p.x, p.y);
+        switch (i) {
+        case 0: pp_probe_draw_images(areas[i], cr, w, h, self->shown); break;
+        case 1: pp_probe_draw_predictions(areas[i], cr, w, h, self->shown); break;
+        case 2: pp_probe_draw_snr(areas[i], cr, w, h, self->shown); break;
+        default:
+            pp_probe_draw_sweep(areas[i], cr, w, h, self->sweep, gtk_adjustment_get_value(self->severity_adjustment),
+                                FALSE);
+        }
+        cairo_restore(cr);
+    }
+}
+
+char *pp_probe_view_to_csv(PpProbeView *self)
+{
+    GString *s = g_string_new("model,corruption,severity,seed,rank,class,probability,clean_top1,snr_push_db,"
+                              "snr_output_db\n");
+    const PpProbeResults *r = self->shown;
+    for (int m = 0; r && m < r->n_models; m++) {
+        const PpProbeModelResult *mr = &r->models[m];
+        const pp_model *model = pp_model_entry_get_model(mr->entry);
+        for (int k = 0; k < PP_PROBE_TOPK && mr->top_class[k] >= 0; k++)
+            g_string_append_printf(s, "%s,%s,%.3f,%" G_GUINT64_FORMAT ",%d,%s,%.6f,%s,%.3f,%.3f\n",
+                                   pp_model_entry_get_title(mr->entry), r->corruption, r->severity, r->seed, k + 1,
+                                   pp_model_class_name(model, mr->top_class[k]), mr->top_prob[k],
+                                   pp_model_class_name(model, mr->clean_top1), mr->snr_push, mr->snr_output);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* ---- controls ---- */
+
+static char *corruption_label(const pp_corruption *c)
+{
+    char *label = g_strdup(c->name);
+    for (char *p = label; *p; p++)
+        if (*p == '_')
+            *p = ' ';
+    label[0] = g_ascii_toupper(label[0]);
+    return label;
+}
+
+static void build_corruption_menu(PpProbeView *self)
+{
+    GMenu *menu = g_menu_new();
+    static const char *titles[] = {"Noise", "Blur", "Weather", "Digital"};
+    for (int fam = PP_FAMILY_NOISE; fam <= PP_FAMILY_DIGITAL + 1; fam++) {
+        GMenu *section = g_menu_new();
+        for (size_t i = 0; i < pp_corruption_count(); i++) {
+            const pp_corruption *c = pp_corruption_at(i);
+            gboolean bench = i < PP_CORRUPTION_BENCHMARK_COUNT;
+            if (fam <= PP_FAMILY_DIGITAL ? !(bench && (int)c->family == fam) : bench)
+                continue;
+            char *label = corruption_label(c);
+            if (!bench) {
+                char *l2 = g_strdup_printf("%s (%s)", label, pp_corruption_family_name(c->family));
+                g_free(label);
+                label = l2;
+            }
+            GMenuItem *item = g_menu_item_new(label, NULL);
+            g_menu_item_set_action_and_target_value(item, "probe.corruption", g_variant_new_string(c->name));
+            g_menu_append_item(section, item);
+            g_object_unref(item);
+            g_free(label);
+        }
+        g_menu_append_section(menu, fam <= PP_FAMILY_DIGITAL ? titles[fam] : "Extras", G_MENU_MODEL(section));
+        g_object_unref(section);
+    }
+    gtk_menu_button_set_menu_model(self->corruption_button, G_MENU_MODEL(menu));
+    g_object_unref(menu);
+}
+
+gboolean pp_probe_view_set_corruption(PpProbeView *self, const char *name)
+{
+    const pp_corruption *c = pp_corruption_find(name);
+    if (!c)
+        return FALSE;
+    if (g_strcmp0(self->corruption, c->name) == 0)
+        return TRUE;
+    g_free(self->corruption);
+    self->corruption = g_strdup(c->name);
+    char *label = corruption_label(c);
+    gtk_menu_button_set_label(self->corruption_button, label);
+    g_free(label);
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_CORRUPTION]);
+    request_update(self, TRUE);
+    return TRUE;
+}
+
+void pp_probe_view_set_severity(PpProbeView *self, double severity)
+{
+    gtk_adjustment_set_value(self->severity_adjustment, CLAMP(severity, 0, PP_CORRUPTION_MAX_SEVERITY));
+}
+
+void pp_probe_view_set_seed(PpProbeView *self, guint64 seed)
+{
+    gtk_adjustment_set_value(self->seed_adjustment, (double)MIN(seed, 99999));
+}
+
+static void on_severity_changed(GtkAdjustment *adj, PpProbeView *self)
+{
+    (void)adj;
+    request_update(self, FALSE);
+}
+
+static void on_seed_changed(GtkAdjustment *adj, PpProbeView *self)
+{
+    (void)adj;
+    cancel_sweep(self, TRUE);
+    request_update(self, FALSE);
+}
+
+static void on_image_selected(GtkDropDown *dd, GParamSpec *pspec, PpProbeView *self)
+{
+    (void)dd;
+    (void)pspec;
+    request_update(self, TRUE);
+}
+
+void pp_probe_view_set_image_file(PpProbeView *self, const char *path)
+{
+    for (guint i = 0; i < self->image_paths->len; i++)
+        if (g_strcmp0(self->image_paths->pdata[i], path) == 0) {
+            gtk_drop_down_set_selected(self->image_dropdown, i);
+            return;
+        }
+    char *name = g_path_get_basename(path);
+    g_ptr_array_add(self->image_paths, g_strdup(path));
+    gtk_string_list_append(self->image_names, name);
+    g_free(name);
+    gtk_drop_down_set_selected(self->image_dropdown, self->image_paths->len - 1);
+}
+
+void pp_probe_view_set_entries(PpProbeView *self, GPtrArray *entries)
+{
+    gboolean same = entries->len == self->entries->len;
+    for (guint i = 0; same && i < entries->len; i++)
+        same = entries->pdata[i] == self->entries->pdata[i];
+    if (same)
+        return;
+    g_ptr_array_unref(self->entries);
+    self->entries = entries_copy(entries);
+    request_update(self, TRUE);
+}
+
+static void add_samples(PpProbeView *self)
+{
+    char *dir = pp_studio_find_data("assets/images");
+    GDir *d = dir ? g_dir_open(dir, 0, NULL) : NULL;
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    for (const char *n; d && (n = g_dir_read_name(d));)
+        if (g_str_has_suffix(n, ".png") || g_str_has_suffix(n, ".jpg"))
+            g_ptr_array_add(names, g_strdup(n));
+    for (guint i = 0; i < names->len; i++)
+        for (guint j = i + 1; j < names->len; j++)
+            if (strcmp(names->pdata[i], names->pdata[j]) > 0) {
+                gpointer t = names->pdata[i];
+                names->pdata[i] = names->pdata[j];
+                names->pdata[j] = t;
+            }
+    self->syncing = TRUE;
+    for (guint i = 0; i < names->len; i++) {
+        g_ptr_array_add(self->image_paths, g_build_filename(dir, names->pdata[i], NULL));
+        gtk_string_list_append(self->image_names, names->pdata[i]);
+    }
+    self->syncing = FALSE;
+    g_ptr_array_unref(names);
+    if (d)
+        g_dir_close(d);
+    g_free(dir);
+}
+
+/* ---- file dialog and drag and drop ---- */
+
+static gboolean is_image_name(const char *name)
+{
+    static const char *ext[] = {".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG"};
+    for (size_t i = 0; i < G_N_ELEMENTS(ext); i++)
+        if (g_str_has_suffix(name, ext[i]))
+            return TRUE;
+    return FALSE;
+}
+
+static void on_open_response(GtkNativeDialog *dialog, int response, PpProbeView *self)
+{
+    if (response == GTK_RESPONSE_ACCEPT) {
+        GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+        char *path = file ? g_file_get_path(file) : NULL;
+        if (path)
+            pp_probe_view_set_image_file(self, path);
+        g_free(path);
+        g_clear_object(&file);
+    }
+    g_clear_object(&self->dialog);
+}
+
+static void action_open_image(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    PpProbeView *self = PP_PROBE_VIEW(widget);
+    GtkRoot *root = gtk_widget_get_root(widget);
+    /* GTK 4.8: GtkFileDialog (4.10) is not there yet */
+    GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
+        "Open Image", GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+    GtkFileFilter *filter = gtk_file_filter_new();
+    gtk_file_filter_set_name(filter, "Images (PNG, JPEG)");
+    gtk_file_filter_add_mime_type(filter, "image/png");
+    gtk_file_filter_add_mime_type(filter, "image/jpeg");
+    gtk_file_filter_add_suffix(filter, "png");
+    gtk_file_filter_add_suffix(filter, "jpg");
+    gtk_file_filter_add_suffix(filter, "jpeg");
+    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(dialog), filter);
+    g_object_unref(filter);
+    g_signal_connect(dialog, "response", G_CALLBACK(on_open_response), self);
+    g_clear_object(&self->dialog);
+    self->dialog = GTK_NATIVE_DIALOG(dialog);
+    gtk_native_dialog_show(self->dialog);
+}
+
+static void action_sweep(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    PpProbeView *self = PP_PROBE_VIEW(widget);
+    if (self->sweep_cancel)
+        cancel_sweep(self, FALSE);
+    else
+        pp_probe_view_start_sweep(self);
+}
+
+static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, double y, PpProbeView *self)
+{
+    (void)target;
+    (void)x;
+    (void)y;
+    if (!G_VALUE_HOLDS(value, GDK_TYPE_FILE_LIST))
+        return FALSE;
+    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+    for (GSList *l = g_value_get_boxed(value); l; l = l->next) {
+        char *path = g_file_get_path(l->data);
+        if (path && is_image_name(path))
+            pp_probe_view_set_image_file(self, path);
+        else if (PP_IS_WINDOW(root)) /* a checkpoint dropped here opens as a model */
+            pp_window_open_file(PP_WINDOW(root), l->data);
+        g_free(path);
+    }
+    return TRUE;
+}
+
+/* ---- busy state, printing, benchmark ---- */
+
+gboolean pp_probe_view_is_busy(PpProbeView *self)
+{
+    return self->running || self->pending || self->sweep_cancel != NULL;
+}
+
+void pp_probe_view_print(PpProbeView *self, FILE *out)
+{
+    const PpProbeResults *r = self->shown;
+    if (!r) {
+        fprintf(out, "probe: no result\n");
+        return;
+    }
+    for (int m = 0; m < r->n_models; m++) {
+        const PpProbeModelResult *mr = &r->models[m];
+        fprintf(out, "probe %s: %s %.3f top1 %s %.4f clean_top1 %s snr_push %.3f snr_output %.3f\n",
+                pp_model_entry_get_title(mr->entry), r->corruption, r->severity,
+                pp_model_class_name(pp_model_entry_get_model(mr->entry), mr->top_class[0]), mr->top_prob[0],
+                pp_model_class_name(pp_model_entry_get_model(mr->entry), mr->clean_top1), mr->snr_push,
+                mr->snr_output);
+    }
+    fflush(out);
+}
+
+typedef struct {
+    PpProbeView *self;
+    int frames, done_frames;
+    GCallback done;
+    gpointer data;
+    guint idle;
+} Bench;
+
+static gboolean bench_finish(gpointer user_data)
+{
+    Bench *b = user_data;
+    PpProbeView *self = b->self;
+    if (pp_probe_view_is_busy(self) || self->log_pending)
+        return G_SOURCE_CONTINUE; /* the last request is still on its way */
+    GArray *l = self->latencies;
+    self->latencies = NULL;
+    double *v = (double *)l->data, mean = 0;
+    for (guint i = 0; i < l->len; i++)
+        for (guint j = i + 1; j < l->len; j++)
+            if (v[j] < v[i]) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+            }
+    for (guint i = 0; i < l->len; i++)
+        mean += v[i] / l->len;
+    if (l->len)
+        printf("severity sweep: %d slider moves, %u panel updates; slider to panels: mean %.1f ms, median %.1f ms, "
+               "p95 %.1f ms, max %.1f ms; last compute %.1f ms for %d models\n",
+               b->frames, l->len, mean, v[l->len / 2], v[(int)(0.95 * (l->len - 1))], v[l->len - 1],
+               self->shown_compute_ms, self->shown ? self->shown->n_models : 0);
+    else
+        printf("severity sweep: no update reached the screen\n");
+    fflush(stdout);
+    g_array_unref(l);
+    ((void (*)(PpProbeView *, gpointer))b->done)(self, b->data);
+    g_free(b);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean bench_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+    (void)widget;
+    (void)clock;
+    Bench *b = user_data;
+    if (b->done_frames == b->frames) {
+        g_timeout_add(20, bench_finish, b);
+        return G_SOURCE_REMOVE;
+    }
+    /* a drag: 0 -> 5 -> 0 in steps of 0.05 */
+    int i = b->done_frames % 200;
+    pp_probe_view_set_severity(b->self, (i < 100 ? i : 200 - i) * 0.05);
+    b->done_frames++;
+    return G_SOURCE_CONTINUE;
+}
+
+void pp_probe_view_benchmark(PpProbeView *self, int frames, GCallback done, gpointer data)
+{
+    Bench *b = g_new0(Bench, 1);
+    b->self = self;
+    b->frames = MAX(frames, 2);
+    b->done = done;
+    b->data = data;
+    if (self->latencies)
+        g_array_unref(self->latencies);
+    self->latencies = g_array_new(FALSE, FALSE, sizeof(double));
+    self->bench_start = g_get_monotonic_time(); /* updates asked for before do not count */
+    gtk_widget_add_tick_callback(GTK_WIDGET(self), bench_tick, b, NULL);
+}
+
+/* ---- class ---- */
+
+static void pp_probe_view_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+    PpProbeView *self = PP_PROBE_VIEW(object);
+    if (id == PROP_CORRUPTION)
+        g_value_set_string(value, self->corruption);
+    else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+}
+
+static void pp_probe_view_set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+    PpProbeView *self = PP_PROBE_VIEW(object);
+    if (id == PROP_CORRUPTION)
+        pp_probe_view_set_corruption(self, g_value_get_string(value));
+    else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+}
+
+static void pp_probe_view_dispose(GObject *object)
+{
+    PpProbeView *self = PP_PROBE_VIEW(object);
+    self->disposed = TRUE;
+    if (self->current)
+        g_cancellable_cancel(self->current);
+    cancel_sweep(self, TRUE);
+    g_clear_object(&self->current);
+    g_clear_object(&self->dialog);
+    g_clear_pointer(&self->cache, cache_free);
+    g_clear_pointer(&self->shown, pp_probe_results_free);
+    g_clear_pointer(&self->latencies, g_array_unref);
+    if (self->entries)
+        g_ptr_array_set_size(self->entries, 0);
+    if (self->severity_adjustment)
+        g_signal_handlers_disconnect_by_data(self->severity_adjustment, self);
+    if (self->seed_adjustment)
+        g_signal_handlers_disconnect_by_data(self->seed_adjustment, self);
+    if (self->image_dropdown)
+        g_signal_handlers_disconnect_by_data(self->image_dropdown, self);
+    gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_PROBE_VIEW);
+    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
+        gtk_widget_unparent(child);
+    G_OBJECT_CLASS(pp_probe_view_parent_class)->dispose(object);
+}
+
+static void pp_probe_view_finalize(GObject *object)
+{
+    PpProbeView *self = PP_PROBE_VIEW(object);
+    g_ptr_array_unref(self->entries);
+    g_ptr_array_unref(self->image_paths);
+    g_free(self->corruption);
+    G_OBJECT_CLASS(pp_probe_view_parent_class)->finalize(object);
+}
+
+static void pp_probe_view_class_init(PpProbeViewClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    oc->dispose = pp_probe_view_dispose;
+    oc->finalize = pp_probe_view_finalize;
+    oc->get_property = pp_probe_view_get_property;
+    oc->set_property = pp_probe_view_set_property;
+    props[PROP_CORRUPTION] = g_param_spec_string("corruption", NULL, NULL, "gaussian_noise",
+                                                 G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+    g_object_class_install_properties(oc, N_PROPS, props);
+    gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-probe-view.ui");
+#define BIND(name) gtk_widget_class_bind_template_child(wc, PpProbeView, name)
+    BIND(image_dropdown);
+    BIND(image_names);
+    BIND(corruption_button);
+    BIND(severity_adjustment);
+    BIND(seed_adjustment);
+    BIND(severity_scale);
+    BIND(sweep_button);
+    BIND(images_area);
+    BIND(predictions_area);
+    BIND(snr_area);
+    BIND(sweep_area);
+#undef BIND
+    gtk_widget_class_install_property_action(wc, "probe.corruption", "corruption");
+    gtk_widget_class_install_action(wc, "probe.open-image", NULL, action_open_image);
+    gtk_widget_class_install_action(wc, "probe.sweep", NULL, action_sweep);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_i, GDK_CONTROL_MASK, "probe.open-image", NULL);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "probe.sweep", NULL);
+    gtk_widget_class_set_css_name(wc, "probeview");
+}
+
+static void pp_probe_view_init(PpProbeView *self)
+{
+    self->corruption = g_strdup("gaussian_noise"); /* the property action reads it from now on */
+    gtk_widget_init_template(GTK_WIDGET(self));
+    self->entries = g_ptr_array_new_with_free_func(g_object_unref);
+    self->image_paths = g_ptr_array_new_with_free_func(g_free);
+    gtk_drawing_area_set_draw_func(self->images_area, draw_images, self, NULL);
+    gtk_drawing_area_set_draw_func(self->predictions_area, draw_predictions, self, NULL);
+    gtk_drawing_area_set_draw_func(self->snr_area, draw_snr, self, NULL);
+    gtk_drawing_area_set_draw_func(self->sweep_area, draw_sweep, self, NULL);
+    for (int i = 0; i <= 5; i++) {
+        char t[4];
+        snprintf(t, sizeof t, "%d", i);
+        gtk_scale_add_mark(self->severity_scale, i, GTK_POS_BOTTOM, t);
+    }
+    build_corruption_menu(self);
+    self->syncing = TRUE;
+    char *label = corruption_label(pp_corruption_find(self->corruption));
+    gtk_menu_button_set_label(self->corruption_button, label);
+    g_free(label);
+    add_samples(self);
+    gtk_adjustment_set_value(self->severity_adjustment, 2.0);
+    self->syncing = FALSE;
+    self->pending_since = 0;
+    g_signal_connect(self->severity_adjustment, "value-changed", G_CALLBACK(on_severity_changed), self);
+    g_signal_connect(self->seed_adjustment, "value-changed", G_CALLBACK(on_seed_changed), self);
+    g_signal_connect(self->image_dropdown, "notify::selected", G_CALLBACK(on_image_selected), self);
+    GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+    g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
+    gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
+}

@@ -1,0 +1,38 @@
+/* The probe view: an input image, clean and corrupted side by side at the
+ * models' input size, a corruption picker, a severity slider and a seed; the
+ * top-5 predictions and the first-layer SNR of every loaded model, updated
+ * live off the main thread (latest wins), and a severity sweep (Fig. 4). */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "pp-model-entry.h"
+
+G_BEGIN_DECLS
+
+#define PP_TYPE_PROBE_VIEW (pp_probe_view_get_type())
+G_DECLARE_FINAL_TYPE(PpProbeView, pp_probe_view, PP, PROBE_VIEW, GtkWidget)
+
+/* The models to probe, in display order (PpModelEntry*; the array is copied). */
+void pp_probe_view_set_entries(PpProbeView *self, GPtrArray *entries);
+/* Probes a PNG/JPEG file (added to the image drop-down). */
+void pp_probe_view_set_image_file(PpProbeView *self, const char *path);
+/* FALSE when there is no corruption of that name. */
+gboolean pp_probe_view_set_corruption(PpProbeView *self, const char *name);
+void pp_probe_view_set_severity(PpProbeView *self, double severity);
+void pp_probe_view_set_seed(PpProbeView *self, guint64 seed);
+/* Starts (or restarts) the severity sweep of every model in the background. */
+void pp_probe_view_start_sweep(PpProbeView *self);
+/* TRUE while a probe update or a sweep is running or queued. */
+gboolean pp_probe_view_is_busy(PpProbeView *self);
+/* Prints the shown result: per model the top-1 and the pooled SNRs. */
+void pp_probe_view_print(PpProbeView *self, FILE *out);
+/* Moves the severity slider once per frame for `frames` frames, then prints
+ * the slider-to-panels latency statistics and calls done(view, data). */
+void pp_probe_view_benchmark(PpProbeView *self, int frames, GCallback done, gpointer data);
+/* Paints every panel (for exports), at the widget's size. */
+void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height);
+/* The shown result as CSV: model, rank, class, probability, SNRs. */
+char *pp_probe_view_to_csv(PpProbeView *self);
+
+G_END_DECLS
