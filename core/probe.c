@@ -9,7 +9,7 @@
 
 static unsigned first_layer_taps(const pp_model *m)
 {
-    return (1u << PP_TAP_CONV1) | (m->arch.push_pull ? (1u << PP_TAP_PUSH) : 0) | (1u << PP_TAP_LOGITS);
+    return (1u << PP_TAP_CONV1) | (m->arch.push_pull ? (1u << PP_TAP_PUSH) | (1u << PP_TAP_PULL) : 0) | (1u << PP_TAP_LOGITS);
 }
 
 /* Normalises img into p->input and runs the forward pass into `taps`. */

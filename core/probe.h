@@ -35,7 +35,7 @@ typedef struct {
     pp_preprocess pre;
     pp_forward_ctx *ctx;
     pp_image clean;              /* at the model's geometry */
-    pp_taps clean_taps, taps;    /* conv1 (+ push) of the clean and current input */
+    pp_taps clean_taps, taps;    /* conv1 (+ push, pull) of the clean and current input */
     pp_tensor input, logits;
     int clean_top1;
     int true_class;              /* -1: use the clean top-1 */

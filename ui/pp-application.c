@@ -11,6 +11,7 @@ struct _PpApplication {
     char **models;    /* --model M (repeatable) */
     char *image, *corruption; /* --image F, --corruption NAME */
     double severity;          /* --severity S (< 0: keep) */
+    int feature_channel;      /* --feature-channel K (< 0: not asked) */
     gint64 seed;              /* --seed N (< 0: keep) */
     gboolean sweep, print_probe;
     gboolean dark;
@@ -102,7 +103,7 @@ static void after_probe_benchmark(PpProbeView *view, gpointer data)
     after_benchmark(PP_WINDOW(gtk_widget_get_root(GTK_WIDGET(view))), data);
 }
 
-/* --image, --corruption, --severity, --seed and --sweep on the probe view. */
+/* --image, --corruption, --severity, --feature-channel, --seed and --sweep on the probe view. */
 static void apply_probe_options(PpApplication *self, PpWindow *win)
 {
     PpProbeView *probe = pp_window_get_probe_view(win);
@@ -118,6 +119,8 @@ static void apply_probe_options(PpApplication *self, PpWindow *win)
     }
     if (self->severity >= 0)
         pp_probe_view_set_severity(probe, self->severity);
+    if (self->feature_channel >= 0)
+        pp_probe_view_set_feature_channel(probe, self->feature_channel);
     if (self->seed >= 0)
         pp_probe_view_set_seed(probe, (guint64)self->seed);
     if (self->sweep)
@@ -233,6 +236,13 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
         self->severity = g_ascii_strtod(text, &end);
         if (*end || end == text || !(self->severity >= 0 && self->severity <= 5)) {
             g_printerr("pushpull-studio: --severity must be a number from 0 to 5\n");
+            return 2;
+        }
+    }
+    if (g_variant_dict_lookup(options, "feature-channel", "&s", &text)) {
+        self->feature_channel = (int)g_ascii_strtoll(text, &end, 10);
+        if (*end || end == text || self->feature_channel < 0) {
+            g_printerr("pushpull-studio: --feature-channel must be an integer >= 0\n");
             return 2;
         }
     }
@@ -415,6 +425,7 @@ static void pp_application_init(PpApplication *self)
     self->alpha = -1;
     self->avg = -1;
     self->severity = -1;
+    self->feature_channel = -1;
     self->seed = -1;
     static const GOptionEntry entries[] = {
         {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Render the window to a PNG after loading and exit",
@@ -424,6 +435,8 @@ static void pp_application_init(PpApplication *self)
         {"corruption", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the corruption (e.g. gaussian_noise)", "NAME"},
         {"severity", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the severity, 0 to 5", "S"},
         {"seed", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the seed of random corruptions", "N"},
+        {"feature-channel", 0, 0, G_OPTION_ARG_STRING, NULL,
+         "Probe view: show the feature maps of first-layer channel K", "K"},
         {"sweep", 0, 0, G_OPTION_ARG_NONE, NULL, "Probe view: run the severity sweep", NULL},
         {"print-probe", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
          "With --screenshot: print the probe view's top-1 and SNRs per model", NULL},

@@ -12,6 +12,9 @@ void pp_probe_results_free(PpProbeResults *r)
         g_clear_object(&r->models[i].entry);
         g_free(r->models[i].snr_push_channel);
         g_free(r->models[i].snr_output_channel);
+        for (int q = 0; q < 3; q++)
+            for (int j = 0; j < 2; j++)
+                g_free(r->models[i].fm[q][j]);
     }
     g_free(r->models);
     pp_image_free(&r->clean);
@@ -417,4 +420,126 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
     char note[160];
     snprintf(note, sizeof note, "%s%s", s->corruption, running ? " · updating…" : "");
     pp_plot_text(cr, widget, note, width - 4, ly, PP_ALIGN_END, 0.8, FALSE, &sub);
+}
+
+/* ---- feature maps of one channel ---- */
+
+static void plane_range(const PpProbeModelResult *mr, int q, float *lo, float *hi)
+{
+    *lo = 0;
+    *hi = 0;
+    size_t n = (size_t)mr->fm_h[q] * (size_t)mr->fm_w[q];
+    for (int j = 0; j < 2; j++)
+        for (size_t i = 0; mr->fm[q][j] && i < n; i++) {
+            *lo = fminf(*lo, mr->fm[q][j][i]);
+            *hi = fmaxf(*hi, mr->fm[q][j][i]);
+        }
+}
+
+/* A vertical bar with the values at its ends (and 0 in the middle of a
+ * diverging one); returns the width it took. */
+static double value_legend(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, double x, double y, double h,
+                           gboolean diverging, float range, float hi)
+{
+    const double bw = 9;
+    double rgb[3];
+    for (int i = 0; i < (int)h; i++) {
+        double t = 1.0 - (double)i / (h - 1);
+        if (diverging)
+            pp_plot_diverging(2 * t - 1, rgb);
+        else
+            pp_plot_sequential(t, rgb);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        cairo_rectangle(cr, x, y + i, bw, 1);
+        cairo_fill(cr);
+    }
+    pp_plot_set_color(cr, &c->dim);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, x + 0.5, y + 0.5, bw - 1, h - 1);
+    cairo_stroke(cr);
+    char top[32], bottom[32];
+    snprintf(top, sizeof top, diverging ? "%+.3g" : "%.3g", diverging ? range : hi);
+    snprintf(bottom, sizeof bottom, diverging ? "%+.3g" : "0", -range);
+    pp_plot_text(cr, widget, top, x + bw + 4, y - 2, PP_ALIGN_START, 0.75, FALSE, &c->fg);
+    pp_plot_text(cr, widget, bottom, x + bw + 4, y + h - 12, PP_ALIGN_START, 0.75, FALSE, &c->fg);
+    if (diverging)
+        pp_plot_text(cr, widget, "0", x + bw + 4, y + h / 2 - 7, PP_ALIGN_START, 0.75, FALSE, &c->fg);
+    return bw + 4 + fmax(pp_plot_text_width(widget, top, 0.75, FALSE), pp_plot_text_width(widget, bottom, 0.75, FALSE));
+}
+
+void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
+                            int model)
+{
+    PpPlotColors c;
+    pp_plot_colors(widget, &c);
+    GdkRGBA sub = faded(c.fg, 0.65f);
+    if (!r || model < 0 || model >= r->n_models) {
+        pp_plot_text(cr, widget, "Feature maps: open a model and pick an image", width / 2.0, height / 2.0 - 10,
+                     PP_ALIGN_CENTER, 1.0, FALSE, &sub);
+        return;
+    }
+    const PpProbeModelResult *mr = &r->models[model];
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s · channel %d (of 0–%d)", pp_model_entry_get_title(mr->entry), mr->fm_channel,
+             mr->channels - 1);
+    double y = 2;
+    GdkRGBA mc = model_color(&c, model);
+    pp_plot_set_color(cr, &mc);
+    cairo_rectangle(cr, 0, y + 3, 4, 14);
+    cairo_fill(cr);
+    pp_plot_text(cr, widget, buf, 10, y, PP_ALIGN_START, 1.0, TRUE, &c.fg);
+    double sub_x = 10 + pp_plot_text_width(widget, buf, 1.0, TRUE) + 12;
+    static const char *titles[3] = {"Push  relu(conv(x, W))", "Pull  relu(pooled conv(x, P))",
+                                    "Unit output  (conv1 tap)"};
+    static const char *base_title = "conv1 output  (plain conv)";
+    int qs[3], nq = 0;
+    for (int q = 0; q < 3; q++)
+        if (mr->fm[q][0] && mr->fm[q][1])
+            qs[nq++] = q;
+    if (nq == 0) {
+        pp_plot_text(cr, widget, "no first-layer maps for this model", width / 2.0, height / 2.0, PP_ALIGN_CENTER,
+                     1.0, FALSE, &sub);
+        return;
+    }
+    const double top = 26, head = 20, caption = 22, gap = 10, group_gap = 28, legend_w = 58;
+    double group_w = (width - (3 - 1) * group_gap) / 3.0; /* a baseline's one group keeps the size */
+    double side = floor(fmin((group_w - legend_w - gap) / 2, height - top - head - caption - 4));
+    side = fmax(side, 16);
+    int scale = (int)floor(side / MAX(mr->fm_h[qs[0]], mr->fm_w[qs[0]]));
+    snprintf(buf, sizeof buf, "clean vs %s %.2f · %d×%d ×%d · a scale per pair", r->corruption, r->severity,
+             mr->fm_w[qs[0]], mr->fm_h[qs[0]], MAX(scale, 1));
+    pp_plot_text_max(cr, widget, buf, sub_x, y + 2, width - sub_x, 0.85, FALSE, &sub);
+    for (int g = 0; g < nq; g++) {
+        int q = qs[g];
+        double x = g * (group_w + group_gap);
+        double yy = top + 4;
+        pp_plot_text_max(cr, widget, mr->push_pull ? titles[q] : base_title, x, yy, group_w, 0.9, TRUE, &c.fg);
+        yy += head;
+        float lo, hi;
+        plane_range(mr, q, &lo, &hi);
+        gboolean diverging = lo < 0;
+        float range = fmaxf(fmaxf(-lo, hi), 1e-6f);
+        if (!diverging)
+            hi = fmaxf(hi, 1e-6f);
+        for (int j = 0; j < 2; j++) {
+            double ix = x + j * (side + gap);
+            int rows = mr->fm_h[q], cols = mr->fm_w[q];
+            double s = side / MAX(rows, cols);
+            double w = cols * s, h = rows * s;
+            if (diverging)
+                pp_plot_kernel(cr, mr->fm[q][j], rows, cols, ix, yy, w, h, range);
+            else
+                pp_plot_heat(cr, mr->fm[q][j], rows, cols, ix, yy, w, h, 0, hi);
+            pp_plot_set_color(cr, &c.dim);
+            cairo_set_line_width(cr, 1);
+            cairo_rectangle(cr, ix - 0.5, yy - 0.5, w + 1, h + 1);
+            cairo_stroke(cr);
+            pp_plot_text(cr, widget, j == 0 ? "clean" : "corrupted", ix + w / 2, yy + side + 3, PP_ALIGN_CENTER, 0.8,
+                         FALSE, &sub);
+        }
+        value_legend(cr, widget, &c, x + 2 * side + gap + 8, yy, side, diverging, range, hi);
+    }
+    if (!mr->push_pull)
+        pp_plot_text_max(cr, widget, "a baseline has no push or pull response: only its conv1 output is shown",
+                         group_w + group_gap, top + head + side / 2, width - group_w - group_gap, 0.9, FALSE, &sub);
 }

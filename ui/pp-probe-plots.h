@@ -22,7 +22,15 @@ typedef struct {
     double snr_push, snr_output; /* dB; +inf at severity 0; snr_push NAN for a baseline */
     int channels;
     double *snr_push_channel, *snr_output_channel; /* (channels) each */
+    /* One channel's first-layer feature maps, copied out by the worker:
+     * fm[PP_FM_*][0] clean, [1] corrupted, (fm_h, fm_w) each; push and pull
+     * after ReLU; NULL where the model has none (push and pull of a baseline). */
+    int fm_channel;
+    int fm_h[3], fm_w[3];
+    float *fm[3][2];
 } PpProbeModelResult;
+
+enum { PP_FM_PUSH, PP_FM_PULL, PP_FM_OUTPUT };
 
 /* One slider position computed for every model. */
 typedef struct {
@@ -53,5 +61,8 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
 void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
 void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeSweeps *s,
                          double severity, gboolean running);
+/* The feature maps of model `model` (an index into r->models; < 0: none). */
+void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
+                            int model);
 
 G_END_DECLS

@@ -29,7 +29,11 @@ struct _PpProbeView {
     GtkAdjustment *severity_adjustment, *seed_adjustment;
     GtkScale *severity_scale;
     GtkButton *sweep_button;
-    GtkDrawingArea *images_area, *predictions_area, *snr_area, *sweep_area;
+    GtkDrawingArea *images_area, *predictions_area, *snr_area, *sweep_area, *feature_area;
+    GtkNotebook *plots_notebook;
+    GtkWidget *feature_controls;
+    GtkAdjustment *feature_adjustment;
+    PpModelEntry *selected; /* the model list's selection (feature maps) */
 
     GPtrArray *image_paths; /* char *, parallel to image_names */
     GPtrArray *entries;     /* PpModelEntry refs, display order */
@@ -138,6 +142,7 @@ typedef struct {
     const pp_corruption *corruption; /* registry entries are static */
     double severity;
     guint64 seed;
+    int channel; /* the feature-map channel (clamped per model) */
     gint64 queued;
     ProbeCache *cache;
     PpProbeResults *results;
@@ -151,6 +156,37 @@ static void probe_job_free(gpointer data)
     cache_free(job->cache);
     pp_probe_results_free(job->results);
     g_free(job);
+}
+
+/* Channel k of an (1, K, H, W) tap, copied (with ReLU when asked). */
+static float *copy_plane(const pp_tensor *t, int k, gboolean relu, int *h, int *w)
+{
+    if (!t->data || t->ndim != 4 || t->shape[0] < 1 || k < 0 || k >= t->shape[1])
+        return NULL;
+    *h = (int)t->shape[2];
+    *w = (int)t->shape[3];
+    size_t n = (size_t)*h * (size_t)*w;
+    float *dst = g_new(float, n);
+    const float *src = t->data + (size_t)k * n;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = relu && src[i] < 0 ? 0.0f : src[i];
+    return dst;
+}
+
+/* Runs in the worker, right after pp_probe_run: the probe's taps are only
+ * touched here, never on the main thread. */
+static void copy_feature_maps(PpProbeModelResult *mr, const pp_probe *p, int channel)
+{
+    static const pp_tap taps[3] = {PP_TAP_PUSH, PP_TAP_PULL, PP_TAP_CONV1};
+    mr->fm_channel = CLAMP(channel, 0, MAX(p->model->arch.width - 1, 0));
+    for (int q = 0; q < 3; q++) {
+        if (q != PP_FM_OUTPUT && !p->model->arch.push_pull)
+            continue;
+        for (int j = 0; j < 2; j++) {
+            const pp_taps *t = j == 0 ? &p->clean_taps : &p->taps;
+            mr->fm[q][j] = copy_plane(&t->out[taps[q]], mr->fm_channel, q != PP_FM_OUTPUT, &mr->fm_h[q], &mr->fm_w[q]);
+        }
+    }
 }
 
 static void probe_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
@@ -199,6 +235,7 @@ static void probe_thread(GTask *task, gpointer source, gpointer data, GCancellab
         mr->channels = p->model->arch.width;
         mr->snr_push_channel = g_memdup2(pr.snr_push_channel, sizeof(double) * mr->channels);
         mr->snr_output_channel = g_memdup2(pr.snr_output_channel, sizeof(double) * mr->channels);
+        copy_feature_maps(mr, p, job->channel);
         if (m == 0) {
             r->corrupted = pr.corrupted; /* taken over */
             memset(&pr.corrupted, 0, sizeof pr.corrupted);
@@ -218,6 +255,28 @@ static void redraw(PpProbeView *self)
     gtk_widget_queue_draw(GTK_WIDGET(self->predictions_area));
     gtk_widget_queue_draw(GTK_WIDGET(self->snr_area));
     gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
+    gtk_widget_queue_draw(GTK_WIDGET(self->feature_area));
+}
+
+/* The model whose feature maps show: the selected one, else the first
+ * push-pull model, else the first; its index in `entries`, or -1. */
+static int feature_model(PpProbeView *self, GPtrArray *entries)
+{
+    for (guint i = 0; self->selected && i < entries->len; i++)
+        if (entries->pdata[i] == (gpointer)self->selected)
+            return (int)i;
+    for (guint i = 0; i < entries->len; i++)
+        if (pp_model_entry_is_push_pull(entries->pdata[i]))
+            return (int)i;
+    return entries->len ? 0 : -1;
+}
+
+/* The channel spin button's range: the shown model's first-layer width. */
+static void sync_channel_range(PpProbeView *self)
+{
+    int m = feature_model(self, self->entries);
+    int width = m >= 0 ? pp_model_entry_get_model(self->entries->pdata[m])->arch.width : 1;
+    gtk_adjustment_set_upper(self->feature_adjustment, MAX(width - 1, 0));
 }
 
 static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -287,6 +346,7 @@ static void start_update(PpProbeView *self)
     job->corruption = c;
     job->severity = gtk_adjustment_get_value(self->severity_adjustment);
     job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
+    job->channel = (int)gtk_adjustment_get_value(self->feature_adjustment);
     job->queued = self->pending_since ? self->pending_since : g_get_monotonic_time();
     job->cache = self->cache;
     self->cache = NULL;
@@ -490,13 +550,36 @@ static void draw_sweep(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer da
                         self->sweep_cancel != NULL);
 }
 
+static int shown_feature_model(PpProbeView *self)
+{
+    const PpProbeResults *r = self->shown;
+    if (!r)
+        return -1;
+    int fallback = -1;
+    for (int i = 0; i < r->n_models; i++) {
+        if (r->models[i].entry == self->selected)
+            return i;
+        if (fallback < 0 && r->models[i].push_pull)
+            fallback = i;
+    }
+    return fallback >= 0 ? fallback : 0;
+}
+
+static void draw_features(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
+{
+    PpProbeView *self = data;
+    pp_probe_draw_features(GTK_WIDGET(a), cr, w, h, self->shown, shown_feature_model(self));
+}
+
 void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
 {
     (void)width;
     (void)height;
     PpProbeView *self = PP_PROBE_VIEW(widget);
     GtkWidget *areas[4] = {GTK_WIDGET(self->images_area), GTK_WIDGET(self->predictions_area),
-                           GTK_WIDGET(self->snr_area), GTK_WIDGET(self->sweep_area)};
+                           GTK_WIDGET(self->snr_area),
+                           gtk_notebook_get_current_page(self->plots_notebook) == 1 ? GTK_WIDGET(self->feature_area)
+                                                                                   : GTK_WIDGET(self->sweep_area)};
     for (int i = 0; i < 4; i++) {
         graphene_point_t p;
         if (!gtk_widget_compute_point(areas[i], widget, &GRAPHENE_POINT_INIT(0, 0), &p))
@@ -509,6 +592,11 @@ void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
         case 1: pp_probe_draw_predictions(areas[i], cr, w, h, self->shown); break;
         case 2: pp_probe_draw_snr(areas[i], cr, w, h, self->shown); break;
         default:
+            if (gtk_notebook_get_current_page(self->plots_notebook) == 1) {
+                pp_probe_draw_features(GTK_WIDGET(self->feature_area), cr, w, h, self->shown,
+                                       shown_feature_model(self));
+                break;
+            }
             pp_probe_draw_sweep(areas[i], cr, w, h, self->sweep, gtk_adjustment_get_value(self->severity_adjustment),
                                 FALSE);
         }
@@ -636,6 +724,34 @@ void pp_probe_view_set_image_file(PpProbeView *self, const char *path)
     gtk_drop_down_set_selected(self->image_dropdown, self->image_paths->len - 1);
 }
 
+void pp_probe_view_set_selected_entry(PpProbeView *self, PpModelEntry *entry)
+{
+    if (self->disposed || !g_set_object(&self->selected, entry))
+        return;
+    sync_channel_range(self);
+    gtk_widget_queue_draw(GTK_WIDGET(self->feature_area));
+}
+
+void pp_probe_view_set_feature_channel(PpProbeView *self, int channel)
+{
+    gtk_notebook_set_current_page(self->plots_notebook, 1);
+    sync_channel_range(self);
+    gtk_adjustment_set_value(self->feature_adjustment, MAX(channel, 0));
+}
+
+static void on_feature_channel_changed(GtkAdjustment *adj, PpProbeView *self)
+{
+    (void)adj;
+    request_update(self, FALSE);
+}
+
+static void on_page_switched(GtkNotebook *nb, GtkWidget *page, guint n, PpProbeView *self)
+{
+    (void)nb;
+    (void)page;
+    gtk_widget_set_visible(self->feature_controls, n == 1);
+}
+
 void pp_probe_view_set_entries(PpProbeView *self, GPtrArray *entries)
 {
     gboolean same = entries->len == self->entries->len;
@@ -645,6 +761,9 @@ void pp_probe_view_set_entries(PpProbeView *self, GPtrArray *entries)
         return;
     g_ptr_array_unref(self->entries);
     self->entries = entries_copy(entries);
+    self->syncing = TRUE; /* a clamped channel is served by the update below */
+    sync_channel_range(self);
+    self->syncing = FALSE;
     request_update(self, TRUE);
 }
 
@@ -880,6 +999,11 @@ static void pp_probe_view_dispose(GObject *object)
     g_clear_pointer(&self->cache, cache_free);
     g_clear_pointer(&self->shown, pp_probe_results_free);
     g_clear_pointer(&self->latencies, g_array_unref);
+    g_clear_object(&self->selected);
+    if (self->feature_adjustment)
+        g_signal_handlers_disconnect_by_data(self->feature_adjustment, self);
+    if (self->plots_notebook)
+        g_signal_handlers_disconnect_by_data(self->plots_notebook, self);
     if (self->entries)
         g_ptr_array_set_size(self->entries, 0);
     if (self->severity_adjustment)
@@ -927,6 +1051,10 @@ static void pp_probe_view_class_init(PpProbeViewClass *klass)
     BIND(predictions_area);
     BIND(snr_area);
     BIND(sweep_area);
+    BIND(feature_area);
+    BIND(plots_notebook);
+    BIND(feature_controls);
+    BIND(feature_adjustment);
 #undef BIND
     gtk_widget_class_install_property_action(wc, "probe.corruption", "corruption");
     gtk_widget_class_install_action(wc, "probe.open-image", NULL, action_open_image);
@@ -946,6 +1074,7 @@ static void pp_probe_view_init(PpProbeView *self)
     gtk_drawing_area_set_draw_func(self->predictions_area, draw_predictions, self, NULL);
     gtk_drawing_area_set_draw_func(self->snr_area, draw_snr, self, NULL);
     gtk_drawing_area_set_draw_func(self->sweep_area, draw_sweep, self, NULL);
+    gtk_drawing_area_set_draw_func(self->feature_area, draw_features, self, NULL);
     for (int i = 0; i <= 5; i++) {
         char t[4];
         snprintf(t, sizeof t, "%d", i);
@@ -963,6 +1092,8 @@ static void pp_probe_view_init(PpProbeView *self)
     g_signal_connect(self->severity_adjustment, "value-changed", G_CALLBACK(on_severity_changed), self);
     g_signal_connect(self->seed_adjustment, "value-changed", G_CALLBACK(on_seed_changed), self);
     g_signal_connect(self->image_dropdown, "notify::selected", G_CALLBACK(on_image_selected), self);
+    g_signal_connect(self->feature_adjustment, "value-changed", G_CALLBACK(on_feature_channel_changed), self);
+    g_signal_connect(self->plots_notebook, "switch-page", G_CALLBACK(on_page_switched), self);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));

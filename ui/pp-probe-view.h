@@ -21,6 +21,12 @@ void pp_probe_view_set_image_file(PpProbeView *self, const char *path);
 gboolean pp_probe_view_set_corruption(PpProbeView *self, const char *name);
 void pp_probe_view_set_severity(PpProbeView *self, double severity);
 void pp_probe_view_set_seed(PpProbeView *self, guint64 seed);
+/* The model whose feature maps show (the model list's selection; NULL: the
+ * first push-pull model). */
+void pp_probe_view_set_selected_entry(PpProbeView *self, PpModelEntry *entry);
+/* Shows the feature-maps tab at first-layer channel `channel` (clamped to the
+ * model's width). */
+void pp_probe_view_set_feature_channel(PpProbeView *self, int channel);
 /* Starts (or restarts) the severity sweep of every model in the background. */
 void pp_probe_view_start_sweep(PpProbeView *self);
 /* TRUE while a probe update or a sweep is running or queued. */

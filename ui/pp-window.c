@@ -172,6 +172,7 @@ static void show_entry(PpWindow *self, PpModelEntry *entry)
     pp_kernel_detail_set_entry(self->kernel_detail, entry);
     pp_alpha_chart_set_entry(self->alpha_chart, entry);
     pp_spectrum_view_set_entry(self->spectrum_view, entry);
+    pp_probe_view_set_selected_entry(self->probe_view, entry);
     gtk_widget_set_visible(GTK_WIDGET(self->alpha_chart), !entry || pp_model_entry_is_push_pull(entry));
     select_kernel(self, 0);
     char *title = entry ? g_strdup_printf("%s — PushPull Studio", pp_model_entry_get_title(entry))

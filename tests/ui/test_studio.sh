@@ -101,5 +101,21 @@ d=$("$PNG_STATS" "$TMP/probe-clean.png" "$TMP/probe-noisy.png" | awk '{print $7}
 awk "BEGIN{exit !($d > 0.05)}" || { echo "FAIL: severity 5 looks like severity 0"; fail=1; }
 run probe-bad 3 --view probe --corruption no_such_corruption
 
+# 7. the probe view's feature maps (push, pull, output of one first-layer
+#    channel, clean vs corrupted): another channel is another picture; a
+#    baseline selected alone shows its conv1 output only, without a crash
+run probe-fm0 0 --view probe --image "$IMG" --corruption gaussian_noise --severity 3 --feature-channel 0 \
+    --model "$PP" --model "$BASE"
+run probe-fm3 0 --view probe --image "$IMG" --corruption gaussian_noise --severity 3 --feature-channel 3 \
+    --model "$PP" --model "$BASE" --dark
+run probe-fm3-light 0 --view probe --image "$IMG" --corruption gaussian_noise --severity 3 --feature-channel 3 \
+    --model "$PP" --model "$BASE"
+d=$("$PNG_STATS" "$TMP/probe-fm0.png" "$TMP/probe-fm3-light.png" | awk '{print $7}')
+echo "feature maps channel 0 vs 3: $d of the pixels differ"
+awk "BEGIN{exit !($d > 0.005)}" || { echo "FAIL: the feature maps do not change with the channel"; fail=1; }
+d=$("$PNG_STATS" "$TMP/probe-fm0.png" "$TMP/probe-noisy.png" | awk '{print $7}')
+awk "BEGIN{exit !($d > 0.02)}" || { echo "FAIL: the feature-maps tab looks like the sweep tab"; fail=1; }
+run probe-fm-base 0 --view probe --image "$IMG" --severity 3 --feature-channel 99 --model "$BASE"
+
 [ "$fail" = 0 ] && echo "all ok"
 exit $fail
