@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   gcc meson ninja-build pkg-config
   libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libjansson-dev libzip-dev
-  libgtk-4-dev xvfb xauth dbus-x11
+  libgtk-4-dev xvfb xauth dbus-x11 appstream
   clang libclang-rt-14-dev
   dataset-fashion-mnist
 )
