@@ -19,6 +19,9 @@ struct _PpApplication {
     double alpha;
     int exit_status;
     GtkNativeDialog *dialog;
+    char *run_job;         /* --run-job eval|finetune (hidden, for tests) */
+    gint64 job_limit;      /* --job-limit N */
+    int cancel_after_ms;   /* --cancel-after-ms MS */
 };
 
 G_DEFINE_FINAL_TYPE(PpApplication, pp_application, GTK_TYPE_APPLICATION)
@@ -127,6 +130,49 @@ static void apply_probe_options(PpApplication *self, PpWindow *win)
         pp_probe_view_start_sweep(probe);
 }
 
+/* ---- --run-job: start a job after loading, wait for it, print, screenshot ---- */
+
+static void on_test_job_finished(PpJobsView *view, gpointer data)
+{
+    PpApplication *self = data;
+    g_signal_handlers_disconnect_by_func(view, on_test_job_finished, data);
+    PpWindow *win = PP_WINDOW(gtk_widget_get_root(GTK_WIDGET(view)));
+    pp_jobs_view_print(view, stdout);
+    if (pp_jobs_view_get_state(view) == PP_JOB_STATE_FAILED)
+        self->exit_status = 1;
+    if (self->screenshot)
+        g_timeout_add(400, take_screenshot, win);
+    else
+        gtk_window_destroy(GTK_WINDOW(win));
+}
+
+static gboolean cancel_test_job(gpointer data)
+{
+    PpWindow *win = data;
+    pp_jobs_view_cancel(pp_window_get_jobs_view(win));
+    return G_SOURCE_REMOVE;
+}
+
+static void start_test_job(PpApplication *self, PpWindow *win)
+{
+    PpJobsView *view = pp_window_get_jobs_view(win);
+    pp_window_set_view(win, "jobs");
+    g_signal_connect(view, "job-finished", G_CALLBACK(on_test_job_finished), self);
+    if (!pp_jobs_view_start(view, self->run_job, self->job_limit)) {
+        g_printerr("pushpull-studio: could not start the %s job (no model?)\n", self->run_job);
+        self->exit_status = 1;
+        g_signal_handlers_disconnect_by_func(view, on_test_job_finished, self);
+        if (self->screenshot)
+            g_timeout_add(400, take_screenshot, win);
+        else
+            gtk_window_destroy(GTK_WINDOW(win));
+        return;
+    }
+    if (self->cancel_after_ms > 0)
+        g_timeout_add_full(G_PRIORITY_DEFAULT, self->cancel_after_ms, cancel_test_job, g_object_ref(win),
+                           g_object_unref);
+}
+
 static void on_loads_finished(PpWindow *win, gpointer data)
 {
     PpApplication *self = data;
@@ -141,7 +187,9 @@ static void on_loads_finished(PpWindow *win, gpointer data)
         else
             g_action_group_activate_action(G_ACTION_GROUP(win), "show-help-overlay", NULL);
         g_timeout_add(600, take_dialog_screenshot, win);
-    } else if (self->bench_frames > 0 && g_strcmp0(self->view, "probe") == 0)
+    } else if (self->run_job)
+        start_test_job(self, win);
+    else if (self->bench_frames > 0 && g_strcmp0(self->view, "probe") == 0)
         pp_probe_view_benchmark(pp_window_get_probe_view(win), self->bench_frames, G_CALLBACK(after_probe_benchmark),
                                 self);
     else if (self->bench_frames > 0)
@@ -153,7 +201,7 @@ static void on_loads_finished(PpWindow *win, gpointer data)
 
 static void present(PpApplication *self, PpWindow *win)
 {
-    if (self->screenshot || self->bench_frames > 0) {
+    if (self->screenshot || self->bench_frames > 0 || self->run_job) {
         g_signal_connect(win, "loads-finished", G_CALLBACK(on_loads_finished), self);
         if (pp_window_get_pending(win) == 0)
             on_loads_finished(win, self);
@@ -253,17 +301,36 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
             return 2;
         }
     }
+    g_variant_dict_lookup(options, "run-job", "s", &self->run_job);
+    if (self->run_job && g_strcmp0(self->run_job, "eval") && g_strcmp0(self->run_job, "finetune")) {
+        g_printerr("pushpull-studio: --run-job must be eval or finetune\n");
+        return 2;
+    }
+    if (g_variant_dict_lookup(options, "job-limit", "&s", &text)) {
+        self->job_limit = g_ascii_strtoll(text, &end, 10);
+        if (*end || end == text || self->job_limit <= 0) {
+            g_printerr("pushpull-studio: --job-limit must be an integer > 0\n");
+            return 2;
+        }
+    }
+    if (g_variant_dict_lookup(options, "cancel-after-ms", "&s", &text)) {
+        self->cancel_after_ms = (int)g_ascii_strtoll(text, &end, 10);
+        if (*end || end == text || self->cancel_after_ms <= 0) {
+            g_printerr("pushpull-studio: --cancel-after-ms must be an integer > 0\n");
+            return 2;
+        }
+    }
     if (self->avg != -1 && self->avg != 0 && self->avg != 3 && self->avg != 5) {
         g_printerr("pushpull-studio: --avg must be 0, 3 or 5\n");
         return 2;
     }
     if (self->view && g_strcmp0(self->view, "kernels") && g_strcmp0(self->view, "spectra") &&
-        g_strcmp0(self->view, "probe")) {
-        g_printerr("pushpull-studio: --view must be kernels, spectra or probe\n");
+        g_strcmp0(self->view, "probe") && g_strcmp0(self->view, "jobs")) {
+        g_printerr("pushpull-studio: --view must be kernels, spectra, probe or jobs\n");
         return 2;
     }
     /* a screenshot run is its own instance, never handed to a running one */
-    if (self->screenshot || self->bench_frames > 0)
+    if (self->screenshot || self->bench_frames > 0 || self->run_job)
         g_application_set_flags(app, g_application_get_flags(app) | G_APPLICATION_NON_UNIQUE);
     return -1;
 }
@@ -338,7 +405,12 @@ static void action_quit(GSimpleAction *action, GVariant *param, gpointer user_da
 {
     (void)action;
     (void)param;
-    g_application_quit(G_APPLICATION(user_data));
+    /* close rather than quit: a window with a running job asks first and
+     * waits for its worker; the application ends with its last window */
+    GList *windows = g_list_copy(gtk_application_get_windows(GTK_APPLICATION(user_data)));
+    for (GList *l = windows; l; l = l->next)
+        gtk_window_close(l->data);
+    g_list_free(windows);
 }
 
 static void action_about(GSimpleAction *action, GVariant *param, gpointer user_data)
@@ -376,6 +448,7 @@ static void pp_application_startup(GApplication *app)
         {"win.view::kernels", {"<Alt>1", NULL}},
         {"win.view::spectra", {"<Alt>2", NULL}},
         {"win.view::probe", {"<Alt>3", NULL}},
+        {"win.view::jobs", {"<Alt>4", NULL}},
         {"win.reset-view", {"<Control>r", NULL}},
         {"win.export::png", {"<Control>e", NULL}},
         {"window.close", {"<Control>w", NULL}},
@@ -405,6 +478,7 @@ static void pp_application_finalize(GObject *object)
     g_free(self->dialog_shot);
     g_free(self->image);
     g_free(self->corruption);
+    g_free(self->run_job);
     g_clear_object(&self->dialog);
     G_OBJECT_CLASS(pp_application_parent_class)->finalize(object);
 }
@@ -430,7 +504,7 @@ static void pp_application_init(PpApplication *self)
     static const GOptionEntry entries[] = {
         {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Render the window to a PNG after loading and exit",
          "FILE"},
-        {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra or probe", "NAME"},
+        {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra, probe or jobs", "NAME"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Probe view: the input image (PNG or JPEG)", "F"},
         {"corruption", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the corruption (e.g. gaussian_noise)", "NAME"},
         {"severity", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the severity, 0 to 5", "S"},
@@ -446,6 +520,11 @@ static void pp_application_init(PpApplication *self)
          "With --screenshot: also export the view (.png, .svg, .pdf or .csv)", "FILE"},
         {"screenshot-dialog", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "With --screenshot: render the about or shortcuts window instead", "NAME"},
+        {"run-job", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
+         "After loading: run an eval or finetune job in the jobs view, print its key numbers and exit", "KIND"},
+        {"job-limit", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, "With --run-job: the sample limit", "N"},
+        {"cancel-after-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
+         "With --run-job: cancel the job after MS milliseconds", "MS"},
         {"dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Use the dark style", NULL},
         {"kernel", 0, 0, G_OPTION_ARG_INT, NULL, "Select kernel K of the shown model", "K"},
         {"alpha", 0, 0, G_OPTION_ARG_STRING, NULL, "Override alpha of every channel", "A"},

@@ -7,6 +7,7 @@
 #include "model_file.h"
 #include "pp-alpha-chart.h"
 #include "pp-kernel-detail.h"
+#include "pp-jobs-view.h"
 #include "pp-kernel-grid.h"
 #include "pp-model-entry.h"
 #include "pp-model-row.h"
@@ -29,6 +30,7 @@ struct _PpWindow {
     PpAlphaChart *alpha_chart;
     PpSpectrumView *spectrum_view;
     PpProbeView *probe_view;
+    PpJobsView *jobs_view;
     GtkWidget *spectra_controls;
     GtkAdjustment *kernel_adjustment, *alpha_adjustment;
     GtkScale *alpha_scale;
@@ -43,6 +45,7 @@ struct _PpWindow {
     gboolean had_error;
     GtkNativeDialog *dialog;
     GMenu *recent_menu;
+    gboolean close_after_job; /* the user confirmed closing during a job */
 };
 
 G_DEFINE_FINAL_TYPE(PpWindow, pp_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -173,6 +176,7 @@ static void show_entry(PpWindow *self, PpModelEntry *entry)
     pp_alpha_chart_set_entry(self->alpha_chart, entry);
     pp_spectrum_view_set_entry(self->spectrum_view, entry);
     pp_probe_view_set_selected_entry(self->probe_view, entry);
+    pp_jobs_view_set_selected_entry(self->jobs_view, entry);
     gtk_widget_set_visible(GTK_WIDGET(self->alpha_chart), !entry || pp_model_entry_is_push_pull(entry));
     select_kernel(self, 0);
     char *title = entry ? g_strdup_printf("%s — PushPull Studio", pp_model_entry_get_title(entry))
@@ -287,6 +291,7 @@ static void sync_probe_entries(PpWindow *self)
         if (PP_IS_MODEL_ROW(w))
             g_ptr_array_add(entries, pp_model_row_get_entry(PP_MODEL_ROW(w)));
     pp_probe_view_set_entries(self->probe_view, entries);
+    pp_jobs_view_set_entries(self->jobs_view, entries);
     g_ptr_array_unref(entries);
 }
 
@@ -299,6 +304,58 @@ static void on_baseline_changed(PpModelRow *row, PpWindow *self)
 {
     if (self->current == pp_model_row_get_entry(row))
         pp_model_summary_set_entry(self->summary, self->current);
+    pp_jobs_view_refresh(self->jobs_view);
+}
+
+PpJobsView *pp_window_get_jobs_view(PpWindow *self)
+{
+    return self->jobs_view;
+}
+
+/* ---- closing during a job: ask, cancel, wait for the worker, then close ---- */
+
+static void on_job_finished_close(PpJobsView *view, PpWindow *self)
+{
+    (void)view;
+    if (self->close_after_job)
+        gtk_window_destroy(GTK_WINDOW(self));
+}
+
+static void on_close_response(GtkDialog *dialog, int response, PpWindow *self)
+{
+    gtk_window_destroy(GTK_WINDOW(dialog));
+    if (response != GTK_RESPONSE_ACCEPT)
+        return;
+    self->close_after_job = TRUE;
+    if (pp_jobs_view_is_running(self->jobs_view))
+        pp_jobs_view_cancel(self->jobs_view); /* "job-finished" closes the window once the worker returned */
+    else
+        gtk_window_destroy(GTK_WINDOW(self));
+}
+
+static gboolean on_close_request(GtkWindow *window, gpointer data)
+{
+    (void)data;
+    PpWindow *self = PP_WINDOW(window);
+    if (!pp_jobs_view_is_running(self->jobs_view))
+        return FALSE;
+    if (self->close_after_job)
+        return TRUE; /* already cancelling: the window closes when the worker is done */
+    /* GtkAlertDialog is GTK 4.10; 4.8 has GtkMessageDialog */
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    GtkWidget *dialog = gtk_message_dialog_new(window, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                               GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Stop the running job?");
+    gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(dialog),
+                                             "A job is still running. Closing the window cancels it; its results "
+                                             "are lost.");
+    gtk_dialog_add_button(GTK_DIALOG(dialog), "_Keep Running", GTK_RESPONSE_CANCEL);
+    GtkWidget *stop = gtk_dialog_add_button(GTK_DIALOG(dialog), "_Stop and Close", GTK_RESPONSE_ACCEPT);
+    gtk_widget_add_css_class(stop, "destructive-action");
+    gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_CANCEL);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    g_signal_connect(dialog, "response", G_CALLBACK(on_close_response), self);
+    gtk_window_present(GTK_WINDOW(dialog));
+    return TRUE;
 }
 
 /* ---- loading ---- */
@@ -502,6 +559,10 @@ gboolean pp_window_export(PpWindow *self, const char *path, GError **error)
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no model to export");
         return FALSE;
     }
+    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "jobs") == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the jobs view has nothing to export yet");
+        return FALSE;
+    }
     gboolean spectra = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "spectra") == 0;
     if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "probe") == 0) {
         if (g_str_has_suffix(path, ".csv")) {
@@ -678,7 +739,7 @@ static void pp_window_dispose(GObject *object)
     PpWindow *self = PP_WINDOW(object);
     /* children go away below: no more selection callbacks into this window */
     GObject *senders[] = {G_OBJECT(self->model_list), G_OBJECT(self->stack), G_OBJECT(self->kernel_grid),
-                          G_OBJECT(self->alpha_chart)};
+                          G_OBJECT(self->alpha_chart), G_OBJECT(self->jobs_view)};
     for (size_t i = 0; i < G_N_ELEMENTS(senders); i++)
         if (senders[i])
             g_signal_handlers_disconnect_by_data(senders[i], self);
@@ -698,6 +759,7 @@ static void pp_window_class_init(PpWindowClass *klass)
     g_type_ensure(PP_TYPE_ALPHA_CHART);
     g_type_ensure(PP_TYPE_SPECTRUM_VIEW);
     g_type_ensure(PP_TYPE_PROBE_VIEW);
+    g_type_ensure(PP_TYPE_JOBS_VIEW);
     signals[SIGNAL_LOADS_FINISHED] = g_signal_new("loads-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-window.ui");
@@ -713,6 +775,7 @@ static void pp_window_class_init(PpWindowClass *klass)
     BIND(alpha_chart);
     BIND(spectrum_view);
     BIND(probe_view);
+    BIND(jobs_view);
     BIND(spectra_controls);
     BIND(kernel_adjustment);
     BIND(alpha_adjustment);
@@ -742,7 +805,7 @@ static void pp_window_init(PpWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
-    /* win.view is a radio action: Alt+1/2/3 activate win.view::kernels / ::spectra / ::probe */
+    /* win.view is a radio action: Alt+1/2/3/4 activate win.view::kernels / ::spectra / ::probe / ::jobs */
     GtkRecentManager *recent = gtk_recent_manager_get_default();
     g_signal_connect_object(recent, "changed", G_CALLBACK(rebuild_recent), self, G_CONNECT_SWAPPED);
     rebuild_recent(self);
@@ -750,6 +813,8 @@ static void pp_window_init(PpWindow *self)
     gtk_list_box_set_sort_func(self->model_list, row_order, NULL, NULL);
     g_signal_connect(self->kernel_grid, "notify::selected", G_CALLBACK(on_grid_selected), self);
     g_signal_connect(self->alpha_chart, "notify::selected", G_CALLBACK(on_chart_selected), self);
+    g_signal_connect(self->jobs_view, "job-finished", G_CALLBACK(on_job_finished_close), self);
+    g_signal_connect(self, "close-request", G_CALLBACK(on_close_request), NULL);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));

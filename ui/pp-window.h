@@ -4,6 +4,7 @@
 
 #include <gtk/gtk.h>
 
+#include "pp-jobs-view.h"
 #include "pp-probe-view.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,9 @@ void pp_window_benchmark_alpha(PpWindow *self, int frames, GCallback done, gpoin
 gboolean pp_window_export(PpWindow *self, const char *path, GError **error);
 /* The probe view (the "probe" page). */
 PpProbeView *pp_window_get_probe_view(PpWindow *self);
+/* The jobs view (the "jobs" page). Closing the window while its job runs asks
+ * first, then cancels the job and closes once the worker has returned. */
+PpJobsView *pp_window_get_jobs_view(PpWindow *self);
 /* Renders the window at its current size into a PNG. */
 gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **error);
 

@@ -3,7 +3,9 @@
 # models, cannot open a model given on the command line, renders a blank
 # window or the same picture for every view, or crashes on a bad file instead
 # of showing the error; or the probe view's predictions disagree with
-# `pushpull predict` on the clean image, or do not react to the severity. Skipped (77) when no X server can be started.
+# `pushpull predict` on the clean image, or do not react to the severity; or
+# a jobs-view evaluation gives no mCE, or a cancelled job hangs or crashes.
+# Skipped (77) when no X server can be started.
 STUDIO="$1"
 PNG_STATS="$2"
 PUSHPULL="$3"
@@ -116,6 +118,33 @@ awk "BEGIN{exit !($d > 0.005)}" || { echo "FAIL: the feature maps do not change 
 d=$("$PNG_STATS" "$TMP/probe-fm0.png" "$TMP/probe-noisy.png" | awk '{print $7}')
 awk "BEGIN{exit !($d > 0.02)}" || { echo "FAIL: the feature-maps tab looks like the sweep tab"; fail=1; }
 run probe-fm-base 0 --view probe --image "$IMG" --severity 3 --feature-channel 99 --model "$BASE"
+
+# 8. the jobs view: an evaluation of the push-pull fixture against the plain
+#    one (the starred baseline) finishes with a finite mCE, relative mCE and
+#    R_net; a job cancelled after 200 ms ends as "cancelled" with exit 0 (no
+#    hang, no crash: the window waits for the worker); a fine-tune of a copy
+#    reports a finite loss. Needs Debian's Fashion-MNIST.
+if [ -d /usr/share/datasets/fashion-mnist ]; then
+    run jobs-eval 0 --view jobs --run-job eval --job-limit 100 --model "$PP" --model "$BASE"
+    cat "$TMP/jobs-eval.log"
+    grep -Eq '^job eval state done samples 100 clean_error [0-9.]+ mCE [0-9]+\.[0-9]+ corruptions 15 relative_mCE -?[0-9.]+ baseline_clean_error [0-9.]+ R_net -?[0-9.]+$' \
+        "$TMP/jobs-eval.log" || { echo "FAIL: the evaluation job did not print a finite mCE, relative mCE and R_net"; fail=1; }
+    d=$("$PNG_STATS" "$TMP/jobs-eval.png" "$TMP/probe-clean.png" | awk '{print $7}')
+    awk "BEGIN{exit !($d > 0.10)}" || { echo "FAIL: the jobs view looks like the probe view"; fail=1; }
+    run jobs-eval-dark 0 --view jobs --dark --run-job eval --job-limit 50 --model "$PP" --model "$BASE"
+    start=$(date +%s)
+    run jobs-cancel 0 --run-job eval --cancel-after-ms 200 --model "$PP" --model "$BASE"
+    took=$(( $(date +%s) - start ))
+    cat "$TMP/jobs-cancel.log"
+    grep -q '^job eval state cancelled$' "$TMP/jobs-cancel.log" || { echo "FAIL: the cancelled job did not end cancelled"; fail=1; }
+    [ "$took" -lt 30 ] || { echo "FAIL: cancelling took ${took} s"; fail=1; }
+    run jobs-finetune 0 --run-job finetune --job-limit 256 --model "$PP"
+    cat "$TMP/jobs-finetune.log"
+    grep -Eq '^job finetune state done epochs 1 points [1-9][0-9]* loss [0-9]+\.[0-9]+ accuracy [0-9.]+$' "$TMP/jobs-finetune.log" ||
+        { echo "FAIL: the fine-tune job did not report a finite loss"; fail=1; }
+else
+    echo "skip jobs view tests: Fashion-MNIST (dataset-fashion-mnist) not installed"
+fi
 
 [ "$fail" = 0 ] && echo "all ok"
 exit $fail

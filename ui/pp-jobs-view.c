@@ -1,0 +1,807 @@
+#include "pp-jobs-view.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ckpt/state_dict.h"
+#include "data/dataset.h"
+#include "eval/evaluate.h"
+#include "eval/metrics.h"
+#include "model_file.h"
+#include "pp-plot.h"
+#include "train/trainer.h"
+
+typedef enum { JOB_NONE, JOB_EVAL, JOB_TRAIN } JobKind;
+
+#define MAX_POINTS 4096
+
+/* Everything a worker needs, snapshotted on the main thread; the worker writes
+ * only here and reads the entries' learned models, which are never edited. */
+typedef struct {
+    JobKind kind;
+    guint id;
+    PpJobsView *view; /* the GTask's source object keeps it alive */
+    GCancellable *cancellable;
+    PpModelEntry *entries[2]; /* eval: [baseline,] model; train: the model */
+    char *names[2];
+    int n;
+    int part; /* model being evaluated */
+    char *dataset;
+    gint64 limit;
+    int epochs;
+    double lr;
+    pp_eval_result *results; /* (n) */
+    pp_model trained;
+    pp_train_history *hist;
+} Job;
+
+/* One progress report, copied off the worker thread. */
+typedef struct {
+    PpJobsView *view;
+    guint id;
+    double fraction, loss, accuracy;
+    char *phase;
+} ProgressMsg;
+
+struct _PpJobsView {
+    GtkBox parent_instance;
+
+    GtkLabel *eval_models, *train_model, *state_label, *eta_label, *phase_label;
+    GtkEntry *data_entry;
+    GtkSpinButton *eval_limit, *epochs, *lr, *train_limit;
+    GtkProgressBar *progress;
+    GtkDrawingArea *result_area;
+
+    GPtrArray *entries; /* PpModelEntry, list order */
+    PpModelEntry *selected;
+
+    PpJobState state;
+    JobKind running_kind, shown_kind;
+    guint job_id;
+    GCancellable *cancellable;
+    gint64 started;
+    char *error;
+
+    /* last evaluation */
+    gboolean have_base;
+    pp_eval_result eval[2]; /* [0] baseline when have_base, last = model */
+    pp_ce_summary summary, base_summary;
+    pp_rnet rnet;
+    gboolean summary_ok;
+
+    /* last or running fine-tune */
+    int n_points, train_epochs;
+    double *px, *ploss, *pacc; /* (MAX_POINTS) each: epoch, running loss, running accuracy */
+    pp_model trained;
+    gboolean have_trained;
+    char *trained_name;
+    GtkNativeDialog *dialog;
+};
+
+G_DEFINE_FINAL_TYPE(PpJobsView, pp_jobs_view, GTK_TYPE_BOX)
+
+enum { SIGNAL_JOB_FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+const char *pp_job_state_name(PpJobState s)
+{
+    static const char *names[] = {"idle", "running", "cancelling", "done", "cancelled", "failed"};
+    return (unsigned)s < G_N_ELEMENTS(names) ? names[s] : "?";
+}
+
+/* ---- which models ---- */
+
+static PpModelEntry *find_baseline(PpJobsView *self)
+{
+    for (guint i = 0; self->entries && i < self->entries->len; i++)
+        if (pp_model_entry_get_baseline(self->entries->pdata[i]))
+            return self->entries->pdata[i];
+    return NULL;
+}
+
+static void update_actions(PpJobsView *self)
+{
+    gboolean busy = self->state == PP_JOB_STATE_RUNNING || self->state == PP_JOB_STATE_CANCELLING;
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.evaluate", !busy && self->selected);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.finetune", !busy && self->selected);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.cancel", self->state == PP_JOB_STATE_RUNNING);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.save", !busy && self->have_trained);
+    GtkWidget *inputs[] = {GTK_WIDGET(self->data_entry), GTK_WIDGET(self->eval_limit), GTK_WIDGET(self->epochs),
+                           GTK_WIDGET(self->lr), GTK_WIDGET(self->train_limit)};
+    for (size_t i = 0; i < G_N_ELEMENTS(inputs); i++)
+        gtk_widget_set_sensitive(inputs[i], !busy);
+}
+
+void pp_jobs_view_refresh(PpJobsView *self)
+{
+    PpModelEntry *base = find_baseline(self);
+    if (!self->selected) {
+        gtk_label_set_text(self->eval_models, "no model loaded");
+        gtk_label_set_text(self->train_model, "no model loaded");
+    } else {
+        const char *title = pp_model_entry_get_title(self->selected);
+        char *text = base && base != self->selected
+                         ? g_strdup_printf("%s\nagainst ★ %s", title, pp_model_entry_get_title(base))
+                         : g_strdup_printf("%s\nno other ★ baseline: CE against AlexNet", title);
+        gtk_label_set_text(self->eval_models, text);
+        gtk_widget_set_tooltip_text(GTK_WIDGET(self->eval_models), text);
+        g_free(text);
+        text = g_strdup_printf("a copy of %s", title);
+        gtk_label_set_text(self->train_model, text);
+        g_free(text);
+    }
+    update_actions(self);
+}
+
+void pp_jobs_view_set_entries(PpJobsView *self, GPtrArray *entries)
+{
+    g_clear_pointer(&self->entries, g_ptr_array_unref);
+    self->entries = g_ptr_array_new_with_free_func(g_object_unref);
+    for (guint i = 0; i < entries->len; i++)
+        g_ptr_array_add(self->entries, g_object_ref(entries->pdata[i]));
+    pp_jobs_view_refresh(self);
+}
+
+void pp_jobs_view_set_selected_entry(PpJobsView *self, PpModelEntry *entry)
+{
+    g_set_object(&self->selected, entry);
+    pp_jobs_view_refresh(self);
+}
+
+/* ---- the worker ---- */
+
+static void job_free(gpointer data)
+{
+    Job *job = data;
+    for (int i = 0; i < 2; i++) {
+        g_clear_object(&job->entries[i]);
+        g_free(job->names[i]);
+    }
+    g_clear_object(&job->cancellable);
+    g_free(job->dataset);
+    g_free(job->results);
+    g_free(job->hist);
+    pp_model_free(&job->trained);
+    g_free(job);
+}
+
+static void progress_msg_free(gpointer data)
+{
+    ProgressMsg *m = data;
+    g_object_unref(m->view);
+    g_free(m->phase);
+    g_free(m);
+}
+
+static char *format_duration(double s)
+{
+    if (s < 60)
+        return g_strdup_printf("%.0f s", ceil(s));
+    if (s < 3600)
+        return g_strdup_printf("%d min %02d s", (int)s / 60, (int)s % 60);
+    return g_strdup_printf("%d h %02d min", (int)s / 3600, ((int)s % 3600) / 60);
+}
+
+static gboolean apply_progress(gpointer data)
+{
+    ProgressMsg *m = data;
+    PpJobsView *self = m->view;
+    if (m->id != self->job_id || self->state != PP_JOB_STATE_RUNNING)
+        return G_SOURCE_REMOVE; /* a late report of a job that ended or is being cancelled */
+    double f = CLAMP(m->fraction, 0, 1);
+    gtk_progress_bar_set_fraction(self->progress, f);
+    char *pct = g_strdup_printf("%.0f %%", 100 * f);
+    gtk_progress_bar_set_text(self->progress, pct);
+    g_free(pct);
+    gtk_label_set_text(self->phase_label, m->phase);
+    double elapsed = (g_get_monotonic_time() - self->started) / 1e6;
+    if (f > 0.02 && elapsed > 0.5) {
+        char *left = format_duration(elapsed / f * (1 - f));
+        char *eta = g_strdup_printf("about %s left", left);
+        gtk_label_set_text(self->eta_label, eta);
+        g_free(eta);
+        g_free(left);
+    }
+    if (self->running_kind == JOB_TRAIN && isfinite(m->loss) && self->n_points < MAX_POINTS) {
+        self->px[self->n_points] = f * self->train_epochs;
+        self->ploss[self->n_points] = m->loss;
+        self->pacc[self->n_points] = m->accuracy;
+        self->n_points++;
+        gtk_widget_queue_draw(GTK_WIDGET(self->result_area));
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: copy the report and hand it to the main context. */
+static void job_progress(const pp_job_progress *p, void *ctx)
+{
+    Job *job = ctx;
+    ProgressMsg *m = g_new0(ProgressMsg, 1);
+    m->view = g_object_ref(job->view);
+    m->id = job->id;
+    m->loss = p->loss;
+    m->accuracy = p->accuracy;
+    if (job->kind == JOB_EVAL) {
+        m->fraction = (job->part + p->fraction) / job->n;
+        m->phase = g_strdup_printf("%s: %s", job->names[job->part], p->phase ? p->phase : "");
+    } else {
+        m->fraction = p->fraction;
+        m->phase = isfinite(p->loss) ? g_strdup_printf("%s: %s · loss %.4f · accuracy %.1f %%", job->names[0],
+                                                       p->phase ? p->phase : "", p->loss, 100 * p->accuracy)
+                                     : g_strdup_printf("%s: %s", job->names[0], p->phase ? p->phase : "");
+    }
+    g_main_context_invoke_full(NULL, G_PRIORITY_DEFAULT, apply_progress, m, progress_msg_free);
+}
+
+static bool job_cancel(void *ctx)
+{
+    Job *job = ctx;
+    return g_cancellable_is_cancelled(job->cancellable);
+}
+
+static void return_status(GTask *task, Job *job, pp_status st, const pp_error *err)
+{
+    if (st == PP_ERR_CANCELLED || g_cancellable_is_cancelled(job->cancellable))
+        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+    else
+        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err->msg[0] ? err->msg : pp_status_string(st));
+}
+
+/* A deep copy through a state dict: parameters, buffers, metadata, class names. */
+static pp_status copy_model(pp_model *dst, const pp_model *src, pp_error *err)
+{
+    pp_state_dict sd;
+    pp_sd_init(&sd);
+    memset(dst, 0, sizeof *dst);
+    pp_status st = pp_model_to_state_dict(src, &sd, err);
+    if (st == PP_OK)
+        st = pp_model_create(dst, &src->arch, err);
+    if (st == PP_OK)
+        st = pp_model_load_state_dict(dst, &sd, err);
+    if (st == PP_OK)
+        pp_model_prepare(dst);
+    pp_sd_free(&sd);
+    return st;
+}
+
+static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    (void)source;
+    (void)cancellable;
+    Job *job = data;
+    pp_job pj = {.progress = job_progress, .cancel = job_cancel, .ctx = job};
+    pp_error err = {0};
+    pp_dataset ds;
+    pp_status st = pp_dataset_open(&ds, job->dataset, job->kind == JOB_TRAIN, &err);
+    if (st != PP_OK) {
+        return_status(task, job, st, &err);
+        return;
+    }
+    if (job->kind == JOB_EVAL) {
+        pp_eval_options opt = {.limit = job->limit, .seed = 0};
+        for (job->part = 0; job->part < job->n && st == PP_OK; job->part++)
+            st = pp_evaluate(pp_model_entry_get_model(job->entries[job->part]), job->names[job->part], &ds, &opt, &pj,
+                             &job->results[job->part], &err);
+    } else {
+        st = copy_model(&job->trained, pp_model_entry_get_model(job->entries[0]), &err);
+        pp_train_options opt = {
+            .epochs = job->epochs,
+            .batch = 128,
+            .schedule = pp_lr_one_cycle_default((float)job->lr),
+            .sgd = {.momentum = 0.9f, .weight_decay = 1e-5f},
+            .seed = 0,
+            .crop_padding = ds.height ? (ds.height + 7) / 8 : 4,
+            .flip = true,
+            .limit = job->limit,
+        };
+        int64_t n = job->limit > 0 && job->limit < ds.count ? job->limit : ds.count;
+        opt.schedule.steps_per_epoch = (int)MAX(1, n / opt.batch);
+        if (st == PP_OK)
+            st = pp_trainer_describe_data(&job->trained, &ds, &err);
+        if (st == PP_OK)
+            st = pp_trainer_run(&job->trained, &ds, &opt, &pj, job->hist, &err);
+    }
+    pp_dataset_free(&ds);
+    if (st != PP_OK)
+        return_status(task, job, st, &err);
+    else
+        g_task_return_boolean(task, TRUE);
+}
+
+static void set_state(PpJobsView *self, PpJobState state)
+{
+    self->state = state;
+    static const char *labels[] = {"No job yet", "Running", "Cancelling…", "Finished", "Cancelled", "Failed"};
+    gtk_label_set_text(self->state_label, labels[state]);
+    update_actions(self);
+}
+
+static void compute_summary(PpJobsView *self)
+{
+    int n = self->have_base ? 2 : 1;
+    pp_error_table model, base;
+    pp_eval_result_table(&self->eval[n - 1], &model);
+    pp_normalizer norm = {.table = NULL};
+    if (self->have_base) {
+        pp_eval_result_table(&self->eval[0], &base);
+        norm.table = &base;
+    }
+    pp_error err = {0};
+    self->summary_ok = pp_ce_summarize(&model, &norm, &self->summary, &err) == PP_OK;
+    if (self->have_base && self->summary_ok) {
+        self->summary_ok = pp_ce_summarize(&base, &norm, &self->base_summary, &err) == PP_OK;
+        self->rnet = pp_rnet_compute(self->eval[0].clean_error, self->base_summary.mce, self->eval[1].clean_error,
+                                     self->summary.mce, 0);
+    }
+}
+
+static void job_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    (void)user_data;
+    PpJobsView *self = PP_JOBS_VIEW(source);
+    GTask *task = G_TASK(result);
+    Job *job = g_task_get_task_data(task);
+    GError *error = NULL;
+    gboolean ok = g_task_propagate_boolean(task, &error);
+    g_clear_object(&self->cancellable);
+    g_clear_pointer(&self->error, g_free);
+    gtk_label_set_text(self->eta_label, "");
+    double seconds = (g_get_monotonic_time() - self->started) / 1e6;
+    if (ok) {
+        if (job->kind == JOB_EVAL) {
+            self->have_base = job->n == 2;
+            memcpy(self->eval, job->results, job->n * sizeof *job->results);
+            compute_summary(self);
+            self->shown_kind = JOB_EVAL;
+        } else {
+            pp_model_free(&self->trained);
+            self->trained = job->trained;
+            memset(&job->trained, 0, sizeof job->trained);
+            self->have_trained = TRUE;
+            g_free(self->trained_name);
+            self->trained_name = g_strdup_printf("%s-finetuned", job->names[0]);
+            /* the per-epoch means close the curve */
+            int e = job->hist->epochs_done;
+            if (e > 0 && self->n_points < MAX_POINTS) {
+                self->px[self->n_points] = self->train_epochs;
+                self->ploss[self->n_points] = job->hist->loss[e - 1];
+                self->pacc[self->n_points] = job->hist->accuracy[e - 1];
+                self->n_points++;
+            }
+        }
+        gtk_progress_bar_set_fraction(self->progress, 1);
+        gtk_progress_bar_set_text(self->progress, "100 %");
+        char *took = format_duration(seconds);
+        char *phase = g_strdup_printf("%s in %s", job->kind == JOB_EVAL ? "Evaluated" : "Fine-tuned", took);
+        gtk_label_set_text(self->phase_label, phase);
+        g_free(phase);
+        g_free(took);
+        set_state(self, PP_JOB_STATE_DONE);
+    } else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        gtk_label_set_text(self->phase_label, "The job was cancelled; nothing was changed.");
+        set_state(self, PP_JOB_STATE_CANCELLED);
+    } else {
+        self->error = g_strdup(error->message);
+        char *msg = g_strdup_printf("Error: %s", error->message);
+        gtk_label_set_text(self->phase_label, msg);
+        g_free(msg);
+        set_state(self, PP_JOB_STATE_FAILED);
+    }
+    g_clear_error(&error);
+    self->running_kind = JOB_NONE;
+    gtk_widget_queue_draw(GTK_WIDGET(self->result_area));
+    g_signal_emit(self, signals[SIGNAL_JOB_FINISHED], 0);
+}
+
+gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
+{
+    if (pp_jobs_view_is_running(self) || !self->selected)
+        return FALSE;
+    JobKind k = g_strcmp0(kind, "eval") == 0 ? JOB_EVAL : g_strcmp0(kind, "finetune") == 0 ? JOB_TRAIN : JOB_NONE;
+    if (k == JOB_NONE)
+        return FALSE;
+    Job *job = g_new0(Job, 1);
+    job->kind = k;
+    job->id = ++self->job_id;
+    job->view = self;
+    job->cancellable = g_cancellable_new();
+    if (k == JOB_EVAL) {
+        PpModelEntry *base = find_baseline(self);
+        if (base && base != self->selected)
+            job->entries[job->n++] = g_object_ref(base);
+        job->entries[job->n++] = g_object_ref(self->selected);
+        const char *spec = gtk_editable_get_text(GTK_EDITABLE(self->data_entry));
+        job->dataset = g_strdup(*spec ? spec : "fashion-mnist:test");
+        job->limit = limit > 0 ? limit : gtk_spin_button_get_value_as_int(self->eval_limit);
+        job->results = g_new0(pp_eval_result, job->n);
+    } else {
+        job->entries[job->n++] = g_object_ref(self->selected);
+        job->dataset = g_strdup("fashion-mnist:train");
+        job->limit = limit > 0 ? limit : gtk_spin_button_get_value_as_int(self->train_limit);
+        job->epochs = gtk_spin_button_get_value_as_int(self->epochs);
+        job->lr = gtk_spin_button_get_value(self->lr);
+        job->hist = g_new0(pp_train_history, 1);
+        self->n_points = 0;
+        self->train_epochs = job->epochs;
+        self->shown_kind = JOB_TRAIN;
+    }
+    for (int i = 0; i < job->n; i++)
+        job->names[i] = g_strdup(pp_model_entry_get_title(job->entries[i]));
+    g_set_object(&self->cancellable, job->cancellable);
+    self->running_kind = k;
+    self->started = g_get_monotonic_time();
+    gtk_progress_bar_set_fraction(self->progress, 0);
+    gtk_progress_bar_set_text(self->progress, "0 %");
+    gtk_label_set_text(self->eta_label, "");
+    gtk_label_set_text(self->phase_label, k == JOB_EVAL ? "Opening the data set…" : "Copying the model…");
+    set_state(self, PP_JOB_STATE_RUNNING);
+    gtk_widget_queue_draw(GTK_WIDGET(self->result_area));
+    GTask *task = g_task_new(self, NULL, job_done, NULL);
+    g_task_set_task_data(task, job, job_free);
+    g_task_run_in_thread(task, job_thread);
+    g_object_unref(task);
+    return TRUE;
+}
+
+void pp_jobs_view_cancel(PpJobsView *self)
+{
+    if (self->state != PP_JOB_STATE_RUNNING || !self->cancellable)
+        return;
+    g_cancellable_cancel(self->cancellable);
+    gtk_label_set_text(self->eta_label, "");
+    gtk_label_set_text(self->phase_label, "Stopping after the current batch…");
+    set_state(self, PP_JOB_STATE_CANCELLING);
+}
+
+gboolean pp_jobs_view_is_running(PpJobsView *self)
+{
+    return self->state == PP_JOB_STATE_RUNNING || self->state == PP_JOB_STATE_CANCELLING;
+}
+
+PpJobState pp_jobs_view_get_state(PpJobsView *self)
+{
+    return self->state;
+}
+
+void pp_jobs_view_print(PpJobsView *self, FILE *out)
+{
+    fprintf(out, "job %s state %s", self->shown_kind == JOB_TRAIN ? "finetune" : "eval",
+            pp_job_state_name(self->state));
+    if (self->state == PP_JOB_STATE_DONE && self->shown_kind == JOB_EVAL && self->summary_ok) {
+        const pp_eval_result *m = &self->eval[self->have_base ? 1 : 0];
+        fprintf(out, " samples %lld clean_error %.4f mCE %.4f corruptions %d", (long long)m->samples, m->clean_error,
+                self->summary.mce, self->summary.corruptions_used);
+        if (self->have_base)
+            fprintf(out, " relative_mCE %.4f baseline_clean_error %.4f R_net %.4f", self->summary.relative_mce,
+                    self->eval[0].clean_error, self->rnet.r_net);
+    } else if (self->state == PP_JOB_STATE_DONE && self->shown_kind == JOB_TRAIN && self->n_points > 0) {
+        fprintf(out, " epochs %d points %d loss %.4f accuracy %.4f", self->train_epochs, self->n_points,
+                self->ploss[self->n_points - 1], self->pacc[self->n_points - 1]);
+    } else if (self->state == PP_JOB_STATE_FAILED) {
+        fprintf(out, " error %s", self->error ? self->error : "?");
+    }
+    fprintf(out, "\n");
+    fflush(out);
+}
+
+/* ---- drawing the results ---- */
+
+static void ce_colour(double ce, const PpPlotColors *c, double rgba[4])
+{
+    /* green below 100 % of the baseline's error, red above; stronger further away */
+    gboolean dark = (c->fg.red + c->fg.green + c->fg.blue) > 1.5f;
+    double t = CLAMP(fabs(ce - 1) / 0.4, 0, 1);
+    if (ce < 1) {
+        rgba[0] = dark ? 0.15 : 0.18, rgba[1] = dark ? 0.65 : 0.63, rgba[2] = dark ? 0.35 : 0.30;
+    } else {
+        rgba[0] = dark ? 0.88 : 0.85, rgba[1] = dark ? 0.27 : 0.15, rgba[2] = dark ? 0.25 : 0.15;
+    }
+    rgba[3] = 0.12 + 0.5 * t;
+}
+
+static double mean_error(const pp_eval_result *r, const char *name)
+{
+    for (int i = 0; i < r->n_corruptions; i++)
+        if (strcmp(r->corruptions[i].name, name) == 0) {
+            double s = 0;
+            int n = 0;
+            for (int k = 0; k < 5; k++)
+                if (r->corruptions[i].has[k])
+                    s += r->corruptions[i].error[k], n++;
+            return n ? s / n : NAN;
+        }
+    return NAN;
+}
+
+static void draw_table(PpJobsView *self, GtkWidget *w, cairo_t *cr, int width, int height, const PpPlotColors *c)
+{
+    const pp_eval_result *m = &self->eval[self->have_base ? 1 : 0];
+    const pp_eval_result *b = self->have_base ? &self->eval[0] : NULL;
+    double row = MIN(22, (height - 70) / (PP_BENCHMARK_CORRUPTIONS + 3.0));
+    double scale = row >= 20 ? 1.0 : row / 20;
+    double y = 0;
+    char *title = b ? g_strdup_printf("Corruption error of %s against ★ %s", m->model, b->model)
+                    : g_strdup_printf("Corruption error of %s against AlexNet's ImageNet-C errors", m->model);
+    pp_plot_text_max(cr, w, title, 0, y, width, 1.0, TRUE, &c->fg);
+    g_free(title);
+    GdkRGBA sub = c->fg;
+    sub.alpha *= 0.6f;
+    char *info = g_strdup_printf("%s · first %lld samples · 15 corruptions × severities 1–5 · %s", m->dataset,
+                                 (long long)m->samples, m->corruption_source);
+    y += 22;
+    pp_plot_text_max(cr, w, info, 0, y, width, 0.85, FALSE, &sub);
+    g_free(info);
+    y += 30;
+    /* columns: name and group left-aligned at their x, numbers right-aligned at their right edge */
+    const char *heads[] = {"Corruption", "Band", b ? "Baseline error" : "", "Error", "CE", b ? "Relative CE" : ""};
+    const double colx[] = {0, 160, 350, 450, 560, 680}; /* right edges for the numbers */
+    const double cellw = 100, tw = 690, ts = 0.9 * scale;
+    double x0 = MAX(0, (width - tw) / 2);
+    GdkRGBA dimtext = c->fg;
+    dimtext.alpha *= 0.6f;
+    for (int i = 0; i < 6; i++)
+        pp_plot_text(cr, w, heads[i], x0 + colx[i] - (i >= 2 ? 4 : 0), y, i >= 2 ? PP_ALIGN_END : PP_ALIGN_START, ts,
+                     TRUE, &c->fg);
+    y += row + 2;
+    pp_plot_set_color(cr, &c->dim);
+    cairo_rectangle(cr, x0, y - 3, tw, 1);
+    cairo_fill(cr);
+    for (int i = 0; i < PP_BENCHMARK_CORRUPTIONS; i++) {
+        const char *name = pp_benchmark_corruptions[i];
+        double vals[2] = {self->summary.ce[i], self->summary.relative_ce[i]};
+        for (int k = 0; k < (b ? 2 : 1); k++)
+            if (isfinite(vals[k])) {
+                double rgba[4];
+                ce_colour(vals[k], c, rgba);
+                cairo_set_source_rgba(cr, rgba[0], rgba[1], rgba[2], rgba[3]);
+                cairo_rectangle(cr, x0 + colx[4 + k] - cellw, y, cellw, row - 2);
+                cairo_fill(cr);
+            }
+        char buf[4][32];
+        snprintf(buf[0], 32, "%.1f %%", 100 * (b ? mean_error(b, name) : 0));
+        snprintf(buf[1], 32, "%.1f %%", 100 * mean_error(m, name));
+        snprintf(buf[2], 32, isfinite(vals[0]) ? "%.1f %%" : "—", 100 * vals[0]);
+        snprintf(buf[3], 32, isfinite(vals[1]) ? "%.1f %%" : "—", 100 * vals[1]);
+        double ty = y + (row - 2 - 16 * ts) / 2 - 1;
+        pp_plot_text(cr, w, name, x0 + colx[0], ty, PP_ALIGN_START, ts, FALSE, &c->fg);
+        pp_plot_text(cr, w, pp_freq_group_name(pp_corruption_group(i)), x0 + colx[1], ty, PP_ALIGN_START, ts, FALSE,
+                     &dimtext);
+        if (b)
+            pp_plot_text(cr, w, buf[0], x0 + colx[2] - 4, ty, PP_ALIGN_END, ts, FALSE, &dimtext);
+        pp_plot_text(cr, w, buf[1], x0 + colx[3] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
+        pp_plot_text(cr, w, buf[2], x0 + colx[4] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
+        if (b)
+            pp_plot_text(cr, w, buf[3], x0 + colx[5] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
+        y += row;
+    }
+    pp_plot_set_color(cr, &c->dim);
+    cairo_rectangle(cr, x0, y + 1, tw, 1);
+    cairo_fill(cr);
+    y += 8;
+    char *line;
+    if (b)
+        line = g_strdup_printf("Clean error %.1f %% (baseline %.1f %%)   ·   mCE %.1f %%   ·   relative mCE %.1f %%   ·   "
+                               "R_net %+.1f %%",
+                               100 * m->clean_error, 100 * b->clean_error, 100 * self->summary.mce,
+                               100 * self->summary.relative_mce, 100 * self->rnet.r_net);
+    else
+        line = g_strdup_printf("Clean error %.1f %% (top-5 %.1f %%)   ·   mCE %.1f %% against AlexNet   ·   star a "
+                               "baseline for relative mCE and R_net",
+                               100 * m->clean_error, 100 * m->clean_top5_error, 100 * self->summary.mce);
+    pp_plot_text_max(cr, w, line, x0, y, width - x0, 0.9 * scale, TRUE, &c->fg);
+    g_free(line);
+    y += row + 4;
+    pp_plot_text_max(cr, w, b ? "CE: errors summed over severities ÷ the baseline's (relative CE: minus clean errors). "
+                       "Green: better, red: worse."
+                     : "CE = error summed over severities ÷ AlexNet's. Green: below 100 %, red: above.",
+                     x0, y, width - x0, 0.8 * scale, FALSE, &dimtext);
+}
+
+static void draw_curve_panel(PpJobsView *self, GtkWidget *w, cairo_t *cr, double x, double y, double pw, double ph,
+                             const double *v, const char *title, const GdkRGBA *col, const PpPlotColors *c,
+                             gboolean percent)
+{
+    pp_plot_text(cr, w, title, x, y, PP_ALIGN_START, 1.0, TRUE, &c->fg);
+    double left = x + 52, top = y + 30, right = x + pw - 8, bottom = y + ph - 40;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < self->n_points; i++)
+        if (isfinite(v[i]))
+            lo = MIN(lo, v[i]), hi = MAX(hi, v[i]);
+    if (percent)
+        lo = MAX(0, floor(lo * 10) / 10), hi = MIN(1, ceil(hi * 10) / 10);
+    else
+        lo = 0, hi = isfinite(hi) ? hi * 1.1 : 1;
+    if (!(hi > lo))
+        hi = lo + 1;
+    pp_plot_set_color(cr, &c->dim);
+    cairo_set_line_width(cr, 1);
+    for (int k = 0; k <= 4; k++) {
+        double gy = bottom - (bottom - top) * k / 4.0;
+        cairo_move_to(cr, left, round(gy) + 0.5);
+        cairo_line_to(cr, right, round(gy) + 0.5);
+        cairo_stroke(cr);
+        char lab[32];
+        double val = lo + (hi - lo) * k / 4.0;
+        snprintf(lab, sizeof lab, percent ? "%.0f %%" : "%.2f", percent ? 100 * val : val);
+        pp_plot_set_color(cr, &c->dim);
+        pp_plot_text(cr, w, lab, left - 6, gy - 8, PP_ALIGN_END, 0.8, FALSE, &c->fg);
+        pp_plot_set_color(cr, &c->dim);
+    }
+    int epochs = MAX(1, self->train_epochs);
+    for (int e = 0; e <= epochs; e++) {
+        double gx = left + (right - left) * e / epochs;
+        char lab[16];
+        snprintf(lab, sizeof lab, "%d", e);
+        if (epochs <= 20 || e % 5 == 0)
+            pp_plot_text(cr, w, lab, gx, bottom + 4, PP_ALIGN_CENTER, 0.8, FALSE, &c->fg);
+    }
+    pp_plot_text(cr, w, "epoch", (left + right) / 2, bottom + 16, PP_ALIGN_CENTER, 0.8, FALSE, &c->fg);
+    pp_plot_set_color(cr, col);
+    cairo_set_line_width(cr, 2);
+    gboolean first = TRUE;
+    for (int i = 0; i < self->n_points; i++) {
+        if (!isfinite(v[i]))
+            continue;
+        double px = left + (right - left) * self->px[i] / epochs;
+        double py = bottom - (bottom - top) * (v[i] - lo) / (hi - lo);
+        if (first)
+            cairo_move_to(cr, px, py);
+        else
+            cairo_line_to(cr, px, py);
+        first = FALSE;
+    }
+    cairo_stroke(cr);
+}
+
+static void draw_results(GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
+{
+    PpJobsView *self = PP_JOBS_VIEW(data);
+    GtkWidget *w = GTK_WIDGET(area);
+    PpPlotColors c;
+    pp_plot_colors(w, &c);
+    if (self->shown_kind == JOB_EVAL && self->running_kind != JOB_EVAL && self->summary_ok) {
+        draw_table(self, w, cr, width, height, &c);
+    } else if (self->shown_kind == JOB_TRAIN && (self->n_points > 0 || self->running_kind == JOB_TRAIN)) {
+        double pw = (width - 24) / 2.0;
+        draw_curve_panel(self, w, cr, 0, 0, pw, height, self->ploss, "Training loss (running mean)", &c.series[0], &c,
+                         FALSE);
+        draw_curve_panel(self, w, cr, pw + 24, 0, pw, height, self->pacc, "Training accuracy (running)", &c.series[2],
+                         &c, TRUE);
+    } else {
+        GdkRGBA dim = c.fg;
+        dim.alpha *= 0.55f;
+        const char *text = self->running_kind == JOB_EVAL ? "The table of corruption errors appears when the evaluation ends."
+                           : self->selected ? "Evaluate the selected model under the 15 corruptions, or fine-tune a copy of it."
+                                            : "Open a model to evaluate or fine-tune it.";
+        pp_plot_text(cr, w, text, width / 2.0, height / 2.0 - 10, PP_ALIGN_CENTER, 1.0, FALSE, &dim);
+    }
+}
+
+/* ---- save ---- */
+
+static void on_save_response(GtkNativeDialog *dialog, int response, PpJobsView *self)
+{
+    if (response == GTK_RESPONSE_ACCEPT && self->have_trained) {
+        GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+        char *path = g_file_get_path(file);
+        pp_error err = {0};
+        char *msg = path && pp_model_save(&self->trained, path, &err) == PP_OK
+                        ? g_strdup_printf("Saved %s", path)
+                        : g_strdup_printf("Could not save: %s", path ? err.msg : "only local files can be written");
+        gtk_label_set_text(self->phase_label, msg);
+        g_free(msg);
+        g_free(path);
+        g_object_unref(file);
+    }
+    g_clear_object(&self->dialog);
+}
+
+static void action_save(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    PpJobsView *self = PP_JOBS_VIEW(widget);
+    if (!self->have_trained)
+        return;
+    GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
+        "Save Fine-Tuned Model", GTK_WINDOW(gtk_widget_get_root(widget)), GTK_FILE_CHOOSER_ACTION_SAVE, "_Save",
+        "_Cancel");
+    char *file = g_strdup_printf("%s.safetensors", self->trained_name ? self->trained_name : "finetuned");
+    gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(dialog), file);
+    g_free(file);
+    g_signal_connect(dialog, "response", G_CALLBACK(on_save_response), self);
+    g_clear_object(&self->dialog);
+    self->dialog = GTK_NATIVE_DIALOG(dialog);
+    gtk_native_dialog_show(self->dialog);
+}
+
+static void action_evaluate(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    pp_jobs_view_start(PP_JOBS_VIEW(widget), "eval", 0);
+}
+
+static void action_finetune(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    pp_jobs_view_start(PP_JOBS_VIEW(widget), "finetune", 0);
+}
+
+static void action_cancel(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    pp_jobs_view_cancel(PP_JOBS_VIEW(widget));
+}
+
+/* ---- class ---- */
+
+static void pp_jobs_view_dispose(GObject *object)
+{
+    PpJobsView *self = PP_JOBS_VIEW(object);
+    /* a running job holds a reference on the view (the GTask's source), so
+     * dispose only runs without one */
+    if (self->cancellable)
+        g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
+    g_clear_object(&self->selected);
+    g_clear_pointer(&self->entries, g_ptr_array_unref);
+    g_clear_object(&self->dialog);
+    gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_JOBS_VIEW);
+    G_OBJECT_CLASS(pp_jobs_view_parent_class)->dispose(object);
+}
+
+static void pp_jobs_view_finalize(GObject *object)
+{
+    PpJobsView *self = PP_JOBS_VIEW(object);
+    pp_model_free(&self->trained);
+    g_free(self->px);
+    g_free(self->ploss);
+    g_free(self->pacc);
+    g_free(self->trained_name);
+    g_free(self->error);
+    G_OBJECT_CLASS(pp_jobs_view_parent_class)->finalize(object);
+}
+
+static void pp_jobs_view_class_init(PpJobsViewClass *klass)
+{
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    G_OBJECT_CLASS(klass)->dispose = pp_jobs_view_dispose;
+    G_OBJECT_CLASS(klass)->finalize = pp_jobs_view_finalize;
+    signals[SIGNAL_JOB_FINISHED] = g_signal_new("job-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                                NULL, NULL, G_TYPE_NONE, 0);
+    gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-jobs-view.ui");
+#define BIND(name) gtk_widget_class_bind_template_child(wc, PpJobsView, name)
+    BIND(eval_models);
+    BIND(train_model);
+    BIND(state_label);
+    BIND(eta_label);
+    BIND(phase_label);
+    BIND(data_entry);
+    BIND(eval_limit);
+    BIND(epochs);
+    BIND(lr);
+    BIND(train_limit);
+    BIND(progress);
+    BIND(result_area);
+#undef BIND
+    gtk_widget_class_install_action(wc, "jobs.evaluate", NULL, action_evaluate);
+    gtk_widget_class_install_action(wc, "jobs.finetune", NULL, action_finetune);
+    gtk_widget_class_install_action(wc, "jobs.cancel", NULL, action_cancel);
+    gtk_widget_class_install_action(wc, "jobs.save", NULL, action_save);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "jobs.cancel", NULL);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_s, GDK_CONTROL_MASK, "jobs.save", NULL);
+}
+
+static void pp_jobs_view_init(PpJobsView *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+    self->px = g_new0(double, MAX_POINTS);
+    self->ploss = g_new0(double, MAX_POINTS);
+    self->pacc = g_new0(double, MAX_POINTS);
+    gtk_drawing_area_set_draw_func(self->result_area, draw_results, self, NULL);
+    set_state(self, PP_JOB_STATE_IDLE);
+    pp_jobs_view_refresh(self);
+}

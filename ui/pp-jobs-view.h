@@ -1,0 +1,44 @@
+/* The Jobs view: evaluate the selected model (and the starred baseline) under
+ * the 15 corruptions, or fine-tune a copy of it; one job at a time on a worker
+ * thread, with progress, ETA and cancel, ending in a coloured CE table or in
+ * loss/accuracy curves. */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <stdio.h>
+
+#include "pp-model-entry.h"
+
+G_BEGIN_DECLS
+
+#define PP_TYPE_JOBS_VIEW (pp_jobs_view_get_type())
+G_DECLARE_FINAL_TYPE(PpJobsView, pp_jobs_view, PP, JOBS_VIEW, GtkBox)
+
+typedef enum {
+    PP_JOB_STATE_IDLE,
+    PP_JOB_STATE_RUNNING,
+    PP_JOB_STATE_CANCELLING,
+    PP_JOB_STATE_DONE,
+    PP_JOB_STATE_CANCELLED,
+    PP_JOB_STATE_FAILED,
+} PpJobState;
+
+const char *pp_job_state_name(PpJobState s);
+
+/* The loaded models (list order) and the one the window shows. */
+void pp_jobs_view_set_entries(PpJobsView *self, GPtrArray *entries);
+void pp_jobs_view_set_selected_entry(PpJobsView *self, PpModelEntry *entry);
+/* Refreshes the "model vs baseline" labels (after a star moved). */
+void pp_jobs_view_refresh(PpJobsView *self);
+
+/* Starts a job ("eval" or "finetune"); limit > 0 overrides the sample limit.
+ * FALSE when a job is running, no model is selected or the kind is unknown.
+ * "job-finished" is emitted on the main thread when the worker has returned. */
+gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit);
+void pp_jobs_view_cancel(PpJobsView *self);
+gboolean pp_jobs_view_is_running(PpJobsView *self);
+PpJobState pp_jobs_view_get_state(PpJobsView *self);
+/* One line of key numbers of the last job ("job eval state done mCE ..."). */
+void pp_jobs_view_print(PpJobsView *self, FILE *out);
+
+G_END_DECLS
