@@ -21,3 +21,5 @@ run --screenshot docs/images/studio-kernels-dark.png --view kernels --dark "${ar
 run --screenshot docs/images/studio-probe.png --view probe --image assets/images/fmnist-0000-ankle-boot.png \
   --corruption gaussian_noise --severity 2 --sweep "${args[@]}"
 echo "wrote docs/images/studio-{kernels,spectra,kernels-dark,probe}.png"
+run --screenshot docs/images/studio-jobs.png --view jobs --run-job eval --job-limit 200 "${args[@]}" >/dev/null
+echo "wrote docs/images/studio-jobs.png"
