@@ -10,9 +10,28 @@ if [ -f "$BUILD/build.ninja" ]; then meson setup --reconfigure "$BUILD" >/dev/nu
 else meson setup "$BUILD" >/dev/null; fi || { echo "0 passed, 1 failed"; exit 1; }
 ninja -C "$BUILD" || { echo "0 passed, 1 failed"; exit 1; }
 
+# count DIR PATTERN: test results in DIR's meson log matching PATTERN (0 without a log)
+count() {
+  if [ -f "$1/meson-logs/testlog.json" ]; then grep -c -E "\"result\": \"($2)\"" "$1/meson-logs/testlog.json" || true
+  else echo 0; fi
+}
+
 meson test -C "$BUILD" --print-errorlogs --num-processes 2
-passed=$(grep -c '"result": "OK"' "$BUILD/meson-logs/testlog.json" || true)
-failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$BUILD/meson-logs/testlog.json" || true)
+passed=$(count "$BUILD" OK)
+failed=$(count "$BUILD" "FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS")
+
+# A sanitizer build of the studio: a cancelled job must leave no leak or thread.
+if [ "${SKIP_ASAN:-0}" != 1 ]; then
+  ASAN=${ASAN_BUILD_DIR:-build-asan}
+  if { [ -f "$ASAN/build.ninja" ] || meson setup "$ASAN" -Db_sanitize=address,undefined -Dbuildtype=debugoptimized \
+         >/dev/null; } && ninja -C "$ASAN" ui/pushpull-studio >/dev/null; then
+    meson test -C "$ASAN" --no-rebuild --suite asan --print-errorlogs
+    passed=$((passed + $(count "$ASAN" OK)))
+    failed=$((failed + $(count "$ASAN" "FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS")))
+  else
+    failed=$((failed + 1)); echo "FAIL: the sanitizer build"
+  fi
+fi
 
 if [ -f fuzz/run.sh ] && [ "${SKIP_FUZZ:-0}" != 1 ]; then
   if bash fuzz/run.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: fuzzing"; fi

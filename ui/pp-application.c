@@ -10,6 +10,7 @@ struct _PpApplication {
     char *dialog_shot; /* --screenshot-dialog about|shortcuts (hidden, for tests) */
     char **models;    /* --model M (repeatable) */
     char *image, *corruption; /* --image F, --corruption NAME */
+    char *paste_image;        /* --paste-image F (hidden, for tests): through the clipboard */
     double severity;          /* --severity S (< 0: keep) */
     int feature_channel;      /* --feature-channel K (< 0: not asked) */
     gint64 seed;              /* --seed N (< 0: keep) */
@@ -114,6 +115,18 @@ static void apply_probe_options(PpApplication *self, PpWindow *win)
         char *path = g_canonicalize_filename(self->image, NULL);
         pp_probe_view_set_image_file(probe, path);
         g_free(path);
+    }
+    if (self->paste_image) { /* the app owns the clipboard, then pastes (Ctrl+V) from it */
+        GError *error = NULL;
+        GdkTexture *t = gdk_texture_new_from_filename(self->paste_image, &error);
+        if (t) {
+            gdk_clipboard_set_texture(gtk_widget_get_clipboard(GTK_WIDGET(probe)), t);
+            g_object_unref(t);
+            gtk_widget_activate_action(GTK_WIDGET(probe), "probe.paste", NULL);
+        } else {
+            pp_window_show_error(win, error->message);
+            g_error_free(error);
+        }
     }
     if (self->corruption && !pp_probe_view_set_corruption(probe, self->corruption)) {
         char *msg = g_strdup_printf("There is no corruption “%s”", self->corruption);
@@ -277,6 +290,7 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     }
     g_variant_dict_lookup(options, "bench-frames", "i", &self->bench_frames);
     g_variant_dict_lookup(options, "image", "^ay", &self->image);
+    g_variant_dict_lookup(options, "paste-image", "^ay", &self->paste_image);
     g_variant_dict_lookup(options, "corruption", "s", &self->corruption);
     self->sweep = g_variant_dict_contains(options, "sweep");
     self->print_probe = g_variant_dict_contains(options, "print-probe");
@@ -477,6 +491,7 @@ static void pp_application_finalize(GObject *object)
     g_strfreev(self->exports);
     g_free(self->dialog_shot);
     g_free(self->image);
+    g_free(self->paste_image);
     g_free(self->corruption);
     g_free(self->run_job);
     g_clear_object(&self->dialog);
@@ -506,6 +521,8 @@ static void pp_application_init(PpApplication *self)
          "FILE"},
         {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra, probe or jobs", "NAME"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Probe view: the input image (PNG or JPEG)", "F"},
+        {"paste-image", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL,
+         "Probe view: put the image on the clipboard and paste it (tests)", "F"},
         {"corruption", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the corruption (e.g. gaussian_noise)", "NAME"},
         {"severity", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the severity, 0 to 5", "S"},
         {"seed", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the seed of random corruptions", "N"},

@@ -677,6 +677,93 @@ static void draw_results(GtkDrawingArea *area, cairo_t *cr, int width, int heigh
     }
 }
 
+/* ---- export ---- */
+
+static gboolean have_table(PpJobsView *self)
+{
+    return self->shown_kind == JOB_EVAL && self->running_kind != JOB_EVAL && self->summary_ok;
+}
+
+static gboolean have_curves(PpJobsView *self)
+{
+    return self->shown_kind == JOB_TRAIN && self->n_points > 0;
+}
+
+gboolean pp_jobs_view_has_results(PpJobsView *self)
+{
+    return have_table(self) || have_curves(self);
+}
+
+void pp_jobs_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
+{
+    PpJobsView *self = PP_JOBS_VIEW(widget);
+    draw_results(self->result_area, cr, width, height, self);
+}
+
+static void csv_num(GString *s, double v, double scale)
+{
+    if (isfinite(v))
+        g_string_append_printf(s, ",%.6f", v * scale);
+    else
+        g_string_append_c(s, ',');
+}
+
+char *pp_jobs_view_to_csv(PpJobsView *self)
+{
+    GString *s = g_string_new(NULL);
+    if (have_table(self)) {
+        const pp_eval_result *m = &self->eval[self->have_base ? 1 : 0];
+        const pp_eval_result *b = self->have_base ? &self->eval[0] : NULL;
+        g_string_append(s, "corruption,band,baseline_error,error,ce,relative_ce\n");
+        for (int i = 0; i < PP_BENCHMARK_CORRUPTIONS; i++) {
+            const char *name = pp_benchmark_corruptions[i];
+            g_string_append_printf(s, "%s,%s", name, pp_freq_group_name(pp_corruption_group(i)));
+            csv_num(s, b ? mean_error(b, name) : NAN, 1);
+            csv_num(s, mean_error(m, name), 1);
+            csv_num(s, self->summary.ce[i], 1);
+            csv_num(s, b ? self->summary.relative_ce[i] : NAN, 1);
+            g_string_append_c(s, '\n');
+        }
+        /* the summary: clean errors, then mCE and relative mCE in the CE columns, R_net */
+        g_string_append(s, "clean,");
+        csv_num(s, b ? b->clean_error : NAN, 1);
+        csv_num(s, m->clean_error, 1);
+        g_string_append(s, ",,\nmCE,,,");
+        csv_num(s, self->summary.mce, 1);
+        csv_num(s, b ? self->summary.relative_mce : NAN, 1);
+        g_string_append(s, "\nR_net,,,");
+        csv_num(s, b ? self->rnet.r_net : NAN, 1);
+        g_string_append(s, ",\n");
+    } else if (have_curves(self)) {
+        g_string_append(s, "epoch,loss,accuracy\n");
+        for (int i = 0; i < self->n_points; i++) {
+            g_string_append_printf(s, "%.6f", self->px[i]);
+            csv_num(s, self->ploss[i], 1);
+            csv_num(s, self->pacc[i], 1);
+            g_string_append_c(s, '\n');
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
+gboolean pp_jobs_view_export(PpJobsView *self, const char *path, GError **error)
+{
+    if (!pp_jobs_view_has_results(self)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "the jobs view has nothing to export until an evaluation or a fine-tune has finished");
+        return FALSE;
+    }
+    if (g_str_has_suffix(path, ".csv")) {
+        char *csv = pp_jobs_view_to_csv(self);
+        gboolean ok = g_file_set_contents(path, csv, -1, error);
+        g_free(csv);
+        return ok;
+    }
+    GtkWidget *area = GTK_WIDGET(self->result_area);
+    return pp_plot_export(GTK_WIDGET(self), pp_jobs_view_draw, MAX(gtk_widget_get_width(area), 600),
+                          MAX(gtk_widget_get_height(area), 400), path, error);
+}
+
 /* ---- save ---- */
 
 static void on_save_response(GtkNativeDialog *dialog, int response, PpJobsView *self)

@@ -41,4 +41,14 @@ PpJobState pp_jobs_view_get_state(PpJobsView *self);
 /* One line of key numbers of the last job ("job eval state done mCE ..."). */
 void pp_jobs_view_print(PpJobsView *self, FILE *out);
 
+/* TRUE when a finished evaluation (CE table) or fine-tune (curves) shows. */
+gboolean pp_jobs_view_has_results(PpJobsView *self);
+/* Paints the results (the CE table or the curves) at width x height. */
+void pp_jobs_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height);
+/* The CE table (corruption, band, baseline error, error, CE, relative CE, then
+ * rows clean / mCE / R_net) or the training curves (epoch, loss, accuracy). */
+char *pp_jobs_view_to_csv(PpJobsView *self);
+/* .csv: the above; .png/.svg/.pdf: the results drawn by cairo. */
+gboolean pp_jobs_view_export(PpJobsView *self, const char *path, GError **error);
+
 G_END_DECLS

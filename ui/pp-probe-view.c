@@ -7,6 +7,7 @@
 #include "corrupt/corruption.h"
 #include "pp-plot.h"
 #include "pp-probe-plots.h"
+#include "pp-texture-image.h"
 #include "pp-window.h"
 #include "probe.h"
 
@@ -39,6 +40,7 @@ struct _PpProbeView {
     GPtrArray *entries;     /* PpModelEntry refs, display order */
     char *corruption;
     gboolean syncing, disposed;
+    int pasting; /* clipboard reads under way */
 
     /* the slider worker: one task at a time, the newest request queued */
     ProbeCache *cache;     /* NULL while the task holds it */
@@ -618,6 +620,22 @@ char *pp_probe_view_to_csv(PpProbeView *self)
                                    pp_model_class_name(model, mr->top_class[k]), mr->top_prob[k],
                                    pp_model_class_name(model, mr->clean_top1), mr->snr_push, mr->snr_output);
     }
+    /* the severity sweep, when one has been computed: a second table after a blank line */
+    const PpProbeSweeps *sw = self->sweep;
+    if (sw && sw->n_models > 0) {
+        g_string_append(s, "\nsweep_model,corruption,seed,severity,snr_push_db,snr_output_db,true_class_probability,"
+                           "top1,flip\n");
+        guint64 seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
+        for (int m = 0; m < sw->n_models; m++) {
+            const pp_probe_sweep *p = &sw->sweeps[m];
+            const pp_model *model = pp_model_entry_get_model(sw->entries[m]);
+            for (int k = 0; k <= p->steps && k < 64; k++)
+                g_string_append_printf(s, "%s,%s,%" G_GUINT64_FORMAT ",%.3f,%.3f,%.3f,%.6f,%s,%d\n",
+                                       pp_model_entry_get_title(sw->entries[m]), sw->corruption, seed, p->severity[k],
+                                       p->snr_push[k], p->snr_output[k], (double)p->true_prob[k],
+                                       pp_model_class_name(model, p->top1[k]), p->flip[k] ? 1 : 0);
+        }
+    }
     return g_string_free(s, FALSE);
 }
 
@@ -767,6 +785,14 @@ void pp_probe_view_set_entries(PpProbeView *self, GPtrArray *entries)
     request_update(self, TRUE);
 }
 
+/* The bundled samples: the Fashion-MNIST test images first, then the drawings
+ * made for the app (drawing-*), each by name. */
+static int sample_order(const char *a, const char *b)
+{
+    gboolean da = g_str_has_prefix(a, "drawing-"), db = g_str_has_prefix(b, "drawing-");
+    return da != db ? (da ? 1 : -1) : strcmp(a, b);
+}
+
 static void add_samples(PpProbeView *self)
 {
     char *dir = pp_studio_find_data("assets/images");
@@ -777,7 +803,7 @@ static void add_samples(PpProbeView *self)
             g_ptr_array_add(names, g_strdup(n));
     for (guint i = 0; i < names->len; i++)
         for (guint j = i + 1; j < names->len; j++)
-            if (strcmp(names->pdata[i], names->pdata[j]) > 0) {
+            if (sample_order(names->pdata[i], names->pdata[j]) > 0) {
                 gpointer t = names->pdata[i];
                 names->pdata[i] = names->pdata[j];
                 names->pdata[j] = t;
@@ -842,6 +868,70 @@ static void action_open_image(GtkWidget *widget, const char *name, GVariant *par
     gtk_native_dialog_show(self->dialog);
 }
 
+/* ---- paste: a picture from the clipboard, saved as a PNG in the cache ---- */
+
+static void probe_error(PpProbeView *self, const char *msg)
+{
+    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+    if (PP_IS_WINDOW(root))
+        pp_window_show_error(PP_WINDOW(root), msg);
+    else
+        g_printerr("%s\n", msg);
+}
+
+static void on_texture_read(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    PpProbeView *self = user_data; /* a reference held while reading */
+    GError *error = NULL;
+    GdkTexture *texture = gdk_clipboard_read_texture_finish(GDK_CLIPBOARD(source), result, &error);
+    if (self->disposed) {
+        g_clear_object(&texture);
+    } else if (!texture) {
+        char *msg = g_strdup_printf("The clipboard holds no image to probe (%s)", error ? error->message : "?");
+        probe_error(self, msg);
+        g_free(msg);
+    } else {
+        pp_image img;
+        pp_error err = {0};
+        char *dir = g_build_filename(g_get_user_cache_dir(), "pushpull-studio", NULL);
+        char *path = NULL;
+        if (pp_image_from_texture(texture, &img, &err) == PP_OK) {
+            static int n;
+            char name[48];
+            snprintf(name, sizeof name, "pasted-%lld-%d.png", (long long)(g_get_real_time() / 1000000), ++n);
+            path = g_build_filename(dir, name, NULL);
+            if (g_mkdir_with_parents(dir, 0700) != 0 || pp_image_save_png(path, &img, &err) != PP_OK) {
+                if (!err.msg[0])
+                    snprintf(err.msg, sizeof err.msg, "cannot create %s", dir);
+                g_clear_pointer(&path, g_free);
+            }
+            pp_image_free(&img);
+        }
+        if (path) {
+            pp_probe_view_set_image_file(self, path);
+        } else {
+            char *msg = g_strdup_printf("Could not paste the image: %s", err.msg);
+            probe_error(self, msg);
+            g_free(msg);
+        }
+        g_free(path);
+        g_free(dir);
+        g_object_unref(texture);
+    }
+    g_clear_error(&error);
+    self->pasting--;
+    g_object_unref(self);
+}
+
+static void action_paste(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    GdkClipboard *cb = gtk_widget_get_clipboard(widget);
+    PP_PROBE_VIEW(widget)->pasting++;
+    gdk_clipboard_read_texture_async(cb, NULL, on_texture_read, g_object_ref(widget));
+}
+
 static void action_sweep(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name;
@@ -876,7 +966,7 @@ static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, do
 
 gboolean pp_probe_view_is_busy(PpProbeView *self)
 {
-    return self->running || self->pending || self->sweep_cancel != NULL;
+    return self->running || self->pending || self->sweep_cancel != NULL || self->pasting > 0;
 }
 
 void pp_probe_view_print(PpProbeView *self, FILE *out)
@@ -1059,7 +1149,9 @@ static void pp_probe_view_class_init(PpProbeViewClass *klass)
     gtk_widget_class_install_property_action(wc, "probe.corruption", "corruption");
     gtk_widget_class_install_action(wc, "probe.open-image", NULL, action_open_image);
     gtk_widget_class_install_action(wc, "probe.sweep", NULL, action_sweep);
+    gtk_widget_class_install_action(wc, "probe.paste", NULL, action_paste);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_i, GDK_CONTROL_MASK, "probe.open-image", NULL);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_v, GDK_CONTROL_MASK, "probe.paste", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_s, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "probe.sweep", NULL);
     gtk_widget_class_set_css_name(wc, "probeview");
 }

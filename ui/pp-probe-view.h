@@ -38,7 +38,10 @@ void pp_probe_view_print(PpProbeView *self, FILE *out);
 void pp_probe_view_benchmark(PpProbeView *self, int frames, GCallback done, gpointer data);
 /* Paints every panel (for exports), at the widget's size. */
 void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height);
-/* The shown result as CSV: model, rank, class, probability, SNRs. */
+/* The shown result as CSV: model, rank, class, probability, SNRs; when a
+ * sweep has been computed, a blank line and a second table: per model and
+ * severity the pooled SNRs (push, output), the true-class probability, the
+ * top-1 and whether it flipped there. */
 char *pp_probe_view_to_csv(PpProbeView *self);
 
 G_END_DECLS

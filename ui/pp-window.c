@@ -560,8 +560,7 @@ gboolean pp_window_export(PpWindow *self, const char *path, GError **error)
         return FALSE;
     }
     if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "jobs") == 0) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the jobs view has nothing to export yet");
-        return FALSE;
+        return pp_jobs_view_export(self->jobs_view, path, error);
     }
     gboolean spectra = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "spectra") == 0;
     if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "probe") == 0) {

@@ -89,7 +89,18 @@ for m in "$PP" "$BASE"; do
 done
 grep -q "snr_output inf" "$TMP/probe-clean.log" || { echo "FAIL: the clean SNR should be +inf"; fail=1; }
 run probe-noisy 0 --view probe --print-probe --sweep --image "$IMG" --corruption gaussian_noise --severity 5 \
-    --model "$PP" --model "$BASE" --dark
+    --model "$PP" --model "$BASE" --dark --export "$TMP/probe.csv" --export "$TMP/probe.pdf"
+# the probe state's CSV: the top-5 of both models, then the sweep (2 models x 21 severities)
+head -1 "$TMP/probe.csv" | grep -q '^model,corruption,severity,seed,rank,class,probability,' ||
+    { echo "FAIL: probe CSV header"; fail=1; }
+[ "$(grep -c '^r18_cifar_gray_[a-z0-9]*,gaussian_noise,5.000,' "$TMP/probe.csv")" = 10 ] ||
+    { echo "FAIL: the probe CSV should have the top-5 of both models"; fail=1; }
+grep -q '^sweep_model,corruption,seed,severity,snr_push_db,snr_output_db,true_class_probability,top1,flip$' "$TMP/probe.csv" ||
+    { echo "FAIL: the probe CSV has no sweep table"; fail=1; }
+n=$(awk -F, '/^sweep_model,/ { on = 1; next } on && NF == 9 && $4 >= 0 && $4 <= 5 { n++ } END { print n + 0 }' "$TMP/probe.csv")
+echo "probe CSV: $n sweep rows"
+[ "$n" = 42 ] || { echo "FAIL: the probe CSV should have 42 sweep rows (2 models x 21 severities), not $n"; fail=1; }
+head -c 4 "$TMP/probe.pdf" | grep -q '%PDF' || { echo "FAIL: exported probe PDF"; fail=1; }
 grep "^probe " "$TMP/probe-noisy.log"
 grep "^probe $(basename "$PP" .safetensors):" "$TMP/probe-noisy.log" | grep -q "snr_push [0-9-]" ||
     { echo "FAIL: no finite push-only SNR at severity 5"; fail=1; }
@@ -102,6 +113,23 @@ echo "top-1 probabilities: severity 0: $a; severity 5: $b"
 d=$("$PNG_STATS" "$TMP/probe-clean.png" "$TMP/probe-noisy.png" | awk '{print $7}')
 awk "BEGIN{exit !($d > 0.05)}" || { echo "FAIL: severity 5 looks like severity 0"; fail=1; }
 run probe-bad 3 --view probe --corruption no_such_corruption
+
+# 6b. paste (Ctrl+V): the app puts a bundled drawing on its own clipboard and
+#     pastes it; at severity 0 the prediction is that of `pushpull predict` on
+#     the file, and the pasted picture is kept as a PNG in the cache
+DRAW="$(dirname "$IMG")/drawing-trouser.png"
+run probe-paste 0 --view probe --print-probe --paste-image "$DRAW" --severity 0 --model "$PP"
+want=$("$PUSHPULL" predict "$PP" "$DRAW" --top 1 | awk 'NR==2 { $1 = ""; $NF = ""; sub(/^ +/, ""); sub(/ +$/, ""); print }')
+got=$(grep "^probe " "$TMP/probe-paste.log" | sed 's/.* top1 \(.*\) [0-9.]* clean_top1 .*/\1/')
+echo "pasted drawing: top-1 '$got', pushpull predict: '$want'"
+[ -n "$want" ] && [ "$got" = "$want" ] || { echo "FAIL: the pasted image is not what was probed"; fail=1; }
+# the fixture is untrained (the same top-1 for every picture): the probability tells the pictures apart
+wantp=$("$PUSHPULL" predict "$PP" "$DRAW" --top 1 | awk 'NR==2 { sub(/%$/, "", $NF); print $NF }')
+gotp=$(grep "^probe " "$TMP/probe-paste.log" | sed 's/.* \([0-9.]*\) clean_top1 .*/\1/')
+echo "pasted drawing: probability $gotp, pushpull predict: $wantp %"
+awk "BEGIN { d = 100 * $gotp - $wantp; exit !(d < 0.011 && d > -0.011) }" ||
+    { echo "FAIL: the pasted image's probability differs from pushpull predict on the file"; fail=1; }
+ls "$XDG_CACHE_HOME"/pushpull-studio/pasted-*.png >/dev/null 2>&1 || { echo "FAIL: no pasted PNG in the cache"; fail=1; }
 
 # 7. the probe view's feature maps (push, pull, output of one first-layer
 #    channel, clean vs corrupted): another channel is another picture; a
@@ -125,7 +153,16 @@ run probe-fm-base 0 --view probe --image "$IMG" --severity 3 --feature-channel 9
 #    hang, no crash: the window waits for the worker); a fine-tune of a copy
 #    reports a finite loss. Needs Debian's Fashion-MNIST.
 if [ -d /usr/share/datasets/fashion-mnist ]; then
-    run jobs-eval 0 --view jobs --run-job eval --job-limit 100 --model "$PP" --model "$BASE"
+    run jobs-eval 0 --view jobs --run-job eval --job-limit 100 --model "$PP" --model "$BASE" \
+        --export "$TMP/ce.csv" --export "$TMP/ce.svg" --export "$TMP/ce.png"
+    head -1 "$TMP/ce.csv" | grep -q '^corruption,band,baseline_error,error,ce,relative_ce$' ||
+        { echo "FAIL: the CE table CSV header"; fail=1; }
+    n=$(awk -F, 'NR > 1 && NF == 6 && $5 ~ /^[0-9]+\.[0-9]+$/ { n++ } END { print n + 0 }' "$TMP/ce.csv")
+    echo "CE table CSV: $n rows with a CE (15 corruptions + mCE)"
+    [ "$n" = 16 ] || { echo "FAIL: the CE table CSV should have 15 CE rows and the mCE"; fail=1; }
+    grep -Eq '^R_net,,,,-?[0-9]+\.[0-9]+,$' "$TMP/ce.csv" || { echo "FAIL: the CE table CSV has no R_net"; fail=1; }
+    grep -q '<svg' "$TMP/ce.svg" || { echo "FAIL: exported CE table SVG"; fail=1; }
+    "$PNG_STATS" "$TMP/ce.png" >/dev/null || { echo "FAIL: exported CE table PNG unreadable"; fail=1; }
     cat "$TMP/jobs-eval.log"
     grep -Eq '^job eval state done samples 100 clean_error [0-9.]+ mCE [0-9]+\.[0-9]+ corruptions 15 relative_mCE -?[0-9.]+ baseline_clean_error [0-9.]+ R_net -?[0-9.]+$' \
         "$TMP/jobs-eval.log" || { echo "FAIL: the evaluation job did not print a finite mCE, relative mCE and R_net"; fail=1; }
@@ -138,7 +175,10 @@ if [ -d /usr/share/datasets/fashion-mnist ]; then
     cat "$TMP/jobs-cancel.log"
     grep -q '^job eval state cancelled$' "$TMP/jobs-cancel.log" || { echo "FAIL: the cancelled job did not end cancelled"; fail=1; }
     [ "$took" -lt 30 ] || { echo "FAIL: cancelling took ${took} s"; fail=1; }
-    run jobs-finetune 0 --run-job finetune --job-limit 256 --model "$PP"
+    run jobs-finetune 0 --view jobs --run-job finetune --job-limit 256 --model "$PP" --export "$TMP/train.csv"
+    head -1 "$TMP/train.csv" | grep -q '^epoch,loss,accuracy$' || { echo "FAIL: the training curves CSV header"; fail=1; }
+    [ "$(awk -F, 'NR > 1 && $2 ~ /^[0-9]+\.[0-9]+$/' "$TMP/train.csv" | wc -l)" -ge 1 ] ||
+        { echo "FAIL: the training curves CSV has no points"; fail=1; }
     cat "$TMP/jobs-finetune.log"
     grep -Eq '^job finetune state done epochs 1 points [1-9][0-9]* loss [0-9]+\.[0-9]+ accuracy [0-9.]+$' "$TMP/jobs-finetune.log" ||
         { echo "FAIL: the fine-tune job did not report a finite loss"; fail=1; }
