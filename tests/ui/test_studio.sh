@@ -186,5 +186,18 @@ else
     echo "skip jobs view tests: Fashion-MNIST (dataset-fashion-mnist) not installed"
 fi
 
+# 9. The severity slider driven frame by frame, as a drag 0 -> 2: every move is
+#    taken, updates coalesce (latest wins: no more updates than moves), the panels
+#    follow, and the window does not stall.
+xvfb-run -a -s "-screen 0 1600x1000x24" "$STUDIO" --view probe --corruption gaussian_noise --bench-frames 40 \
+    --model "$PP" --model "$BASE" >"$TMP/drag.log" 2>&1 || { echo "FAIL: the slider drag run"; cat "$TMP/drag.log"; fail=1; }
+line=$(grep '^severity sweep: ' "$TMP/drag.log")
+echo "slider drag: $line"
+moves=$(echo "$line" | sed -n 's/.* \([0-9]*\) slider moves.*/\1/p')
+updates=$(echo "$line" | sed -n 's/.* \([0-9]*\) panel updates.*/\1/p')
+[ "${moves:-0}" = 40 ] || { echo "FAIL: the drag made ${moves:-no} slider moves, want 40"; fail=1; }
+[ "${updates:-0}" -ge 3 ] && [ "${updates:-0}" -le 40 ] ||
+    { echo "FAIL: ${updates:-no} panel updates for 40 moves (want 3..40: the panels follow, stale work is dropped)"; fail=1; }
+
 [ "$fail" = 0 ] && echo "all ok"
 exit $fail
