@@ -15,13 +15,7 @@
 
 #include "ckpt/torch_checkpoint.h"
 #include "file_buffer.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "bench_clock.h"
 
 static long max_rss_kb(void)
 {
@@ -45,7 +39,7 @@ static long current_rss_kb(void)
 /* One plain read of the whole file into a buffer. */
 static double read_once(const char *path, char *buf, size_t size)
 {
-    double t0 = now();
+    double t0 = pp_bench_now();
     int fd = open(path, O_RDONLY);
     size_t got = 0;
     while (fd >= 0 && got < size) {
@@ -56,7 +50,7 @@ static double read_once(const char *path, char *buf, size_t size)
     }
     if (fd >= 0)
         close(fd);
-    return now() - t0;
+    return pp_bench_now() - t0;
 }
 
 int main(int argc, char **argv)
@@ -90,12 +84,12 @@ int main(int argc, char **argv)
 
     double best_load = 1e30;
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = pp_bench_now();
         if (pp_torch_load(path, &sd, &err) != PP_OK) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;
         }
-        double t = now() - t0;
+        double t = pp_bench_now() - t0;
         pp_sd_free(&sd);
         if (t < best_load)
             best_load = t;
@@ -106,12 +100,12 @@ int main(int argc, char **argv)
     double best_fresh = 1e30;
     for (int i = 0; i < reps; i++) {
         pp_file_buffer fb;
-        double t0 = now();
+        double t0 = pp_bench_now();
         if (pp_file_buffer_read(&fb, path, &err) != PP_OK) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;
         }
-        double t = now() - t0;
+        double t = pp_bench_now() - t0;
         pp_file_buffer_free(&fb);
         if (t < best_fresh)
             best_fresh = t;

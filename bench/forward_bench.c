@@ -10,13 +10,7 @@
 #include "forward.h"
 #include "model.h"
 #include "threads.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "bench_clock.h"
 
 static void fill_random(pp_model *m)
 {
@@ -54,12 +48,12 @@ static void run_case(const char *name, pp_stem_kind stem, int classes, int n, in
     pp_model_forward(&m, ctx, &x, &logits, NULL, &err); /* warm-up: sizes buffers */
     double best = 1e30;
     for (int r = 0; r < repeats; r++) {
-        double t0 = now();
+        double t0 = pp_bench_now();
         if (pp_model_forward(&m, ctx, &x, &logits, NULL, &err)) {
             fprintf(stderr, "%s\n", err.msg);
             exit(1);
         }
-        double dt = now() - t0;
+        double dt = pp_bench_now() - t0;
         best = dt < best ? dt : best;
     }
     printf("%-28s %9.2f ms %9.1f img/s\n", name, best * 1e3, n / best);

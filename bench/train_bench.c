@@ -10,13 +10,7 @@
 #include "model.h"
 #include "threads.h"
 #include "train/train_step.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "bench_clock.h"
 
 static void fill_random(pp_model *m)
 {
@@ -83,12 +77,12 @@ int main(int argc, char **argv)
     pp_train_stats st;
     double best = 1e30;
     for (int r = 0; r <= repeats; r++) { /* the first step sizes the buffers */
-        double t0 = now();
+        double t0 = pp_bench_now();
         if (pp_train_step(ctx, &m, &x, labels, &cfg, 0.01f, &st, &err)) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;
         }
-        double t = now() - t0;
+        double t = pp_bench_now() - t0;
         if (r > 0 && t < best)
             best = t;
     }

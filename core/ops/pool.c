@@ -5,6 +5,14 @@
 
 #include "conv2d.h"
 
+/* The input cells [*lo, *hi) under output position o's window, clipped to the plane. */
+static inline void window_span(int o, int k, int stride, int pad, int size, int *lo, int *hi)
+{
+    int start = o * stride - pad;
+    *lo = start < 0 ? 0 : start;
+    *hi = start + k > size ? size : start + k;
+}
+
 void pp_maxpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k,
                           int stride, int pad)
 {
@@ -15,17 +23,11 @@ void pp_maxpool2d_forward(float *out, const float *in, size_t planes, int h, int
         const float *src = in + pl * h * w;
         float *dst = out + pl * ho * wo;
         for (int oy = 0; oy < ho; oy++) {
-            int y0 = oy * stride - pad, y1 = y0 + k;
-            if (y0 < 0)
-                y0 = 0;
-            if (y1 > h)
-                y1 = h;
+            int y0, y1;
+            window_span(oy, k, stride, pad, h, &y0, &y1);
             for (int ox = 0; ox < wo; ox++) {
-                int x0 = ox * stride - pad, x1 = x0 + k;
-                if (x0 < 0)
-                    x0 = 0;
-                if (x1 > w)
-                    x1 = w;
+                int x0, x1;
+                window_span(ox, k, stride, pad, w, &x0, &x1);
                 float m = -INFINITY;
                 for (int y = y0; y < y1; y++)
                     for (int x = x0; x < x1; x++)
@@ -44,11 +46,8 @@ static void box_mean_stride1(float *dst, const float *src, float *row_sums, int 
         const float *s = src + (size_t)y * w;
         float *r = row_sums + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            int x0 = x - pad, x1 = x0 + k;
-            if (x0 < 0)
-                x0 = 0;
-            if (x1 > w)
-                x1 = w;
+            int x0, x1;
+            window_span(x, k, 1, pad, w, &x0, &x1);
             float acc = 0;
             for (int t = x0; t < x1; t++)
                 acc += s[t];
@@ -56,11 +55,8 @@ static void box_mean_stride1(float *dst, const float *src, float *row_sums, int 
         }
     }
     for (int y = 0; y < h; y++) {
-        int y0 = y - pad, y1 = y0 + k;
-        if (y0 < 0)
-            y0 = 0;
-        if (y1 > h)
-            y1 = h;
+        int y0, y1;
+        window_span(y, k, 1, pad, h, &y0, &y1);
         float *d = dst + (size_t)y * w;
         for (int x = 0; x < w; x++)
             d[x] = 0;
@@ -70,11 +66,8 @@ static void box_mean_stride1(float *dst, const float *src, float *row_sums, int 
                 d[x] += r[x];
         }
         for (int x = 0; x < w; x++) {
-            int x0 = x - pad, x1 = x0 + k;
-            if (x0 < 0)
-                x0 = 0;
-            if (x1 > w)
-                x1 = w;
+            int x0, x1;
+            window_span(x, k, 1, pad, w, &x0, &x1);
             int cells = count_include_pad ? k * k : (y1 - y0) * (x1 - x0);
             d[x] /= (float)cells;
         }
@@ -107,11 +100,11 @@ void pp_avgpool2d_forward(float *out, const float *in, size_t planes, int h, int
         const float *src = in + pl * h * w;
         float *dst = out + pl * ho * wo;
         for (int oy = 0; oy < ho; oy++) {
-            int y0 = oy * stride - pad, y1 = y0 + k;
-            int ry0 = y0 < 0 ? 0 : y0, ry1 = y1 > h ? h : y1;
+            int ry0, ry1;
+            window_span(oy, k, stride, pad, h, &ry0, &ry1);
             for (int ox = 0; ox < wo; ox++) {
-                int x0 = ox * stride - pad, x1 = x0 + k;
-                int rx0 = x0 < 0 ? 0 : x0, rx1 = x1 > w ? w : x1;
+                int rx0, rx1;
+                window_span(ox, k, stride, pad, w, &rx0, &rx1);
                 float acc = 0;
                 for (int y = ry0; y < ry1; y++)
                     for (int x = rx0; x < rx1; x++)
