@@ -1,13 +1,13 @@
 #include "linear.h"
 
-#include <cblas.h>
+#include "gemm.h"
+
 
 void pp_linear_forward(float *out, const float *in, const float *weight, const float *bias, int n,
                        int in_features, int out_features)
 {
     /* out = in^T (N x C) . weight^T (C x O) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, n, out_features, in_features, 1.0f, in, n,
-                weight, in_features, 0.0f, out, out_features);
+    pp_sgemm(true, true, n, out_features, in_features, in, n, weight, in_features, 0.0f, out, out_features);
     if (bias)
         for (int i = 0; i < n; i++)
             for (int o = 0; o < out_features; o++)

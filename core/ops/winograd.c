@@ -1,11 +1,11 @@
 #include "winograd.h"
 
-#include <cblas.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../threads.h"
+#include "gemm.h"
 
 #define TILE 4  /* output tile side */
 #define PATCH 6 /* input tile side: TILE + 3 - 1 */
@@ -48,9 +48,15 @@ bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w)
     return tile_count(s, n, h, w, &ty, &tx) >= (size_t)16 * pp_threads_get();
 }
 
+/* One GEMM-packed (cout x cin) matrix per patch position. */
+static size_t position_floats(const pp_conv_shape *s)
+{
+    return pp_gemm_packed_floats(s->cout, s->cin);
+}
+
 size_t pp_winograd_weight_floats(const pp_conv_shape *s)
 {
-    return (size_t)POSITIONS * s->cout * s->cin;
+    return (size_t)POSITIONS * position_floats(s);
 }
 
 /* G applied to a 3-vector: the rows of Lavin & Gray's G for F(4, 3). */
@@ -67,17 +73,20 @@ static inline void kernel_1d(float *o, size_t so, float g0, float g1, float g2)
 
 void pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s)
 {
-    const size_t kc = (size_t)s->cout * s->cin;
+    const size_t kc = (size_t)s->cout * s->cin, stride = position_floats(s);
+    if (stride > kc) /* padding rows of the packed layout */
+        memset(u, 0, sizeof(float) * POSITIONS * stride);
 #pragma omp parallel for schedule(static) num_threads(pp_threads_get())
     for (size_t i = 0; i < kc; i++) {
         const float *g = weight + i * 9;
+        float *dst = u + pp_gemm_packed_offset(s->cout, s->cin, (int)(i / s->cin), (int)(i % s->cin));
         float t[PATCH * 3], r[PATCH]; /* G g, then (G g) G^T row by row */
         for (int col = 0; col < 3; col++)
             kernel_1d(t + col, 3, g[col], g[3 + col], g[6 + col]);
         for (int row = 0; row < PATCH; row++) {
             kernel_1d(r, 1, t[row * 3], t[row * 3 + 1], t[row * 3 + 2]);
             for (int col = 0; col < PATCH; col++)
-                u[(size_t)(row * PATCH + col) * kc + i] = r[col];
+                dst[(size_t)(row * PATCH + col) * stride] = r[col];
         }
     }
 }
@@ -250,7 +259,7 @@ void pp_winograd_forward(float *out, const float *in, const float *u, const pp_c
     size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);
     const int threads = pp_threads_get();
     const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
-    const size_t kc = (size_t)s->cout * s->cin;
+    const size_t stride = position_floats(s);
 #pragma omp parallel num_threads(threads)
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -261,9 +270,8 @@ void pp_winograd_forward(float *out, const float *in, const float *u, const pp_c
             size_t count = end - t0 < chunk ? end - t0 : chunk;
             transform_inputs(v, in, &g, t0, count, chunk);
             for (int pos = 0; pos < POSITIONS; pos++)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->cout, (int)count, s->cin, 1.0f,
-                            u + pos * kc, s->cin, v + (size_t)pos * s->cin * chunk, (int)chunk, 0.0f,
-                            m + (size_t)pos * s->cout * chunk, (int)chunk);
+                pp_sgemm_packed(s->cout, (int)count, s->cin, u + pos * stride, v + (size_t)pos * s->cin * chunk,
+                                (int)chunk, 0.0f, m + (size_t)pos * s->cout * chunk, (int)chunk);
             transform_outputs(out, m, &g, t0, count, chunk, ep);
         }
     }

@@ -1,6 +1,7 @@
 #include "conv_backward.h"
 
-#include <cblas.h>
+#include "../ops/gemm.h"
+
 #include <omp.h>
 #include <string.h>
 
@@ -152,19 +153,15 @@ void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const 
             const int len = (int)(p1 - p0);
             if (pointwise) {
                 /* the input itself is the column matrix (C, P) */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k_count, depth, len, 1.0f, dy + p0,
-                            (int)p_total, x + p0, (int)p_total, 1.0f, dw_part, depth);
+                pp_sgemm(false, true, k_count, depth, len, dy + p0, (int)p_total, x + p0, (int)p_total, 1.0f, dw_part, depth);
                 if (dx)
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, depth, len, k_count, 1.0f, weight, depth,
-                                dy + p0, (int)p_total, 1.0f, dx + p0, (int)p_total);
+                    pp_sgemm(true, false, depth, len, k_count, weight, depth, dy + p0, (int)p_total, 1.0f, dx + p0, (int)p_total);
                 continue;
             }
             im2col(col, x, s, n, h, w, ho, wo, p0, p1);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k_count, depth, len, 1.0f, dy + p0, (int)p_total,
-                        col, len, 1.0f, dw_part, depth);
+            pp_sgemm(false, true, k_count, depth, len, dy + p0, (int)p_total, col, len, 1.0f, dw_part, depth);
             if (dx) {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, depth, len, k_count, 1.0f, weight, depth,
-                            dy + p0, (int)p_total, 0.0f, dcol, len);
+                pp_sgemm(true, false, depth, len, k_count, weight, depth, dy + p0, (int)p_total, 0.0f, dcol, len);
                 col2im_add(dx, dcol, s, n, h, w, ho, wo, p0, p1);
             }
         }

@@ -1,17 +1,16 @@
 #include "linear_train.h"
 
-#include <cblas.h>
+#include "../ops/gemm.h"
+
 
 void pp_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
                         int n, int in_features, int out_features)
 {
     /* dW (O, C) += dy^T (O, N) . x^T (N, C) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, out_features, in_features, n, 1.0f, dy, out_features, x, n,
-                1.0f, dw, in_features);
+    pp_sgemm(true, true, out_features, in_features, n, dy, out_features, x, n, 1.0f, dw, in_features);
     /* dx (C, N) = W^T (C, O) . dy^T (O, N) */
     if (dx)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, in_features, n, out_features, 1.0f, weight, in_features,
-                    dy, out_features, 0.0f, dx, n);
+        pp_sgemm(true, true, in_features, n, out_features, weight, in_features, dy, out_features, 0.0f, dx, n);
     if (db)
         for (int o = 0; o < out_features; o++) {
             double acc = 0;

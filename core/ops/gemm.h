@@ -1,0 +1,29 @@
+/* Single-precision matrix multiply for the engine: C = op(A) op(B) + beta C,
+ * row-major, on the calling thread only (the engine splits work across its own
+ * threads). On CPUs with AVX-512 it runs our packed micro-kernel, which is about
+ * 1.6x OpenBLAS's AVX2 kernels there (OPENBLAS_CORETYPE pins OpenBLAS to Haswell
+ * code on these machines); elsewhere it calls OpenBLAS. */
+#ifndef PP_GEMM_H
+#define PP_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* op(A) is m x k, op(B) is k x n, C is m x n; beta is usually 0 or 1. */
+void pp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+              float beta, float *c, int ldc);
+
+/* A matrix used many times as the left operand (Winograd kernels) can be packed
+ * once. The packed layout belongs to this module: fill it element by element
+ * through pp_gemm_packed_offset, or from a row-major matrix by pp_gemm_pack. */
+size_t pp_gemm_packed_floats(int m, int k);
+size_t pp_gemm_packed_offset(int m, int k, int row, int col);
+void pp_gemm_pack(float *packed, const float *a, int lda, int m, int k);
+void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
+                     int ldc);
+
+/* Which kernels run: "avx512" or "openblas". PP_GEMM=openblas in the
+ * environment forces OpenBLAS (tests cover both; benchmarks compare them). */
+const char *pp_gemm_backend(void);
+
+#endif

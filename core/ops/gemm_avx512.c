@@ -1,0 +1,157 @@
+/* The AVX-512 packed GEMM (compiled with -march=x86-64-v4; called only after
+ * the dispatcher has seen AVX-512 on the CPU). The classic three-level blocking:
+ * NC columns of B and KC rows of it are packed into NR-wide panels, MC rows of
+ * A into MR-high panels, and the micro-kernel multiplies one pair of panels
+ * into an MR x NR tile of C held entirely in registers. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "gemm_layout.h"
+
+#define MR PP_GEMM_MR
+#define NR PP_GEMM_NR
+#define KC PP_GEMM_KC
+#define MC PP_GEMM_MC
+#define NC PP_GEMM_NC
+
+size_t pp_gemm_avx512_workspace_floats(void)
+{
+    return (size_t)MC * KC + (size_t)KC * NC;
+}
+
+static inline __mmask16 lane_mask(int count)
+{
+    if (count >= 16)
+        return 0xffff;
+    return count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
+}
+
+/* C[mr x nr] (+)= A panel (kc x MR) . B panel (kc x NR) */
+static void micro_kernel(int kc, const float *a, const float *b, float *c, int ldc, bool accumulate, int mr, int nr)
+{
+    __m512 acc[MR][2];
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; i++)
+        acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int k = 0; k < kc; k++, a += MR, b += NR) {
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; i++) {
+            __m512 ai = _mm512_set1_ps(a[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    const __mmask16 m0 = lane_mask(nr), m1 = lane_mask(nr - 16);
+    for (int i = 0; i < mr; i++) {
+        float *row = c + (size_t)i * ldc;
+        if (accumulate) {
+            acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_maskz_loadu_ps(m0, row));
+            acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_maskz_loadu_ps(m1, row + 16));
+        }
+        _mm512_mask_storeu_ps(row, m0, acc[i][0]);
+        _mm512_mask_storeu_ps(row + 16, m1, acc[i][1]);
+    }
+}
+
+/* Rows [0, m) and columns [0, kc) of op(A) starting at a, into MR-high panels. */
+static void pack_a(float *pa, bool trans_a, const float *a, int lda, int m, int kc)
+{
+    for (int i0 = 0; i0 < m; i0 += MR, pa += (size_t)MR * kc) {
+        int mr = m - i0 < MR ? m - i0 : MR;
+        if (mr < MR)
+            memset(pa, 0, sizeof(float) * MR * (size_t)kc);
+        if (trans_a) /* op(A)(i, k) = a[k * lda + i]: rows of a are contiguous */
+            for (int k = 0; k < kc; k++)
+                memcpy(pa + (size_t)k * MR, a + (size_t)k * lda + i0, sizeof(float) * (size_t)mr);
+        else
+            for (int i = 0; i < mr; i++) {
+                const float *src = a + (size_t)(i0 + i) * lda;
+                for (int k = 0; k < kc; k++)
+                    pa[(size_t)k * MR + i] = src[k];
+            }
+    }
+}
+
+/* Rows [0, kc) and columns [0, n) of op(B) starting at b, into NR-wide panels. */
+static void pack_b(float *pb, bool trans_b, const float *b, int ldb, int kc, int n)
+{
+    for (int j0 = 0; j0 < n; j0 += NR, pb += (size_t)NR * kc) {
+        int nr = n - j0 < NR ? n - j0 : NR;
+        if (!trans_b) {
+            const __mmask16 m0 = lane_mask(nr), m1 = lane_mask(nr - 16);
+            for (int k = 0; k < kc; k++) {
+                const float *src = b + (size_t)k * ldb + j0;
+                _mm512_store_ps(pb + (size_t)k * NR, _mm512_maskz_loadu_ps(m0, src));
+                _mm512_store_ps(pb + (size_t)k * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+            }
+            continue;
+        }
+        /* op(B)(k, j) = b[j * ldb + k]: read each row of b contiguously */
+        if (nr < NR)
+            memset(pb, 0, sizeof(float) * NR * (size_t)kc);
+        for (int j = 0; j < nr; j++) {
+            const float *src = b + (size_t)(j0 + j) * ldb;
+            for (int k = 0; k < kc; k++)
+                pb[(size_t)k * NR + j] = src[k];
+        }
+    }
+}
+
+/* The shared loop nest; packed_a is NULL when A is packed here block by block. */
+static void gemm_blocked(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda,
+                         const float *packed_a, const float *b, int ldb, bool accumulate, float *c, int ldc,
+                         float *workspace)
+{
+    float *pa_block = workspace, *pb = workspace + (size_t)MC * KC;
+    const size_t padded_m = pp_gemm_padded_rows(m);
+    for (int jc = 0; jc < n; jc += NC) {
+        int nc = n - jc < NC ? n - jc : NC;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = k - pc < KC ? k - pc : KC;
+            const float *b_block = trans_b ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
+            pack_b(pb, trans_b, b_block, ldb, kc, nc);
+            bool acc = accumulate || pc > 0;
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = m - ic < MC ? m - ic : MC;
+                const float *pa;
+                if (packed_a) {
+                    pa = packed_a + (size_t)pc * padded_m + (size_t)ic * kc;
+                } else {
+                    const float *a_block = trans_a ? a + (size_t)pc * lda + ic : a + (size_t)ic * lda + pc;
+                    pack_a(pa_block, trans_a, a_block, lda, mc, kc);
+                    pa = pa_block;
+                }
+                for (int jr = 0; jr < nc; jr += NR) {
+                    int nr = nc - jr < NR ? nc - jr : NR;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = mc - ir < MR ? mc - ir : MR;
+                        micro_kernel(kc, pa + (size_t)ir * kc, pb + (size_t)jr * kc,
+                                     c + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, mr, nr);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void pp_gemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                    bool accumulate, float *c, int ldc, float *workspace)
+{
+    gemm_blocked(trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc, workspace);
+}
+
+void pp_gemm_avx512_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate,
+                           float *c, int ldc, float *workspace)
+{
+    gemm_blocked(false, false, m, n, k, NULL, 0, packed_a, b, ldb, accumulate, c, ldc, workspace);
+}
+
+void pp_gemm_avx512_pack(float *packed, bool trans_a, const float *a, int lda, int m, int k)
+{
+    const size_t padded_m = pp_gemm_padded_rows(m);
+    for (int pc = 0; pc < k; pc += KC) {
+        int kc = k - pc < KC ? k - pc : KC;
+        pack_a(packed + (size_t)pc * padded_m, trans_a, trans_a ? a + (size_t)pc * lda : a + pc, lda, m, kc);
+    }
+}

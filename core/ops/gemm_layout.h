@@ -1,0 +1,43 @@
+/* The packed-operand layout shared by the dispatcher (gemm.c, built for any
+ * x86-64-v3 CPU) and the AVX-512 kernels (gemm_avx512.c). */
+#ifndef PP_GEMM_LAYOUT_H
+#define PP_GEMM_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Micro-tile: MR rows of C by NR columns (two 16-float vectors), 24 of the 32
+ * vector registers as accumulators. KC deep panels of B (KC x NR = 32 KB) stay in
+ * L1 while all MR-row panels of A stream past; NC columns of packed B (1 MB)
+ * stay in L2. Measured on the 2-core EPYC: KC 256-384 and MR 12 are the best. */
+#define PP_GEMM_MR 12
+#define PP_GEMM_NR 32
+#define PP_GEMM_KC 256
+#define PP_GEMM_MC 96
+#define PP_GEMM_NC 1024
+
+/* Packed A: for each KC block of k, for each MR-row panel, kc columns of MR
+ * values (rows past m are zero). */
+static inline size_t pp_gemm_padded_rows(int m)
+{
+    return (size_t)(m + PP_GEMM_MR - 1) / PP_GEMM_MR * PP_GEMM_MR;
+}
+
+static inline size_t pp_gemm_panel_offset(int m, int k, int row, int col)
+{
+    int pc = col / PP_GEMM_KC * PP_GEMM_KC;
+    int kc = k - pc < PP_GEMM_KC ? k - pc : PP_GEMM_KC;
+    return (size_t)pc * pp_gemm_padded_rows(m) + (size_t)(row / PP_GEMM_MR) * PP_GEMM_MR * kc +
+           (size_t)(col - pc) * PP_GEMM_MR + row % PP_GEMM_MR;
+}
+
+/* The AVX-512 side (only called when the CPU has AVX-512). The workspace holds
+ * pp_gemm_avx512_workspace_floats floats, 64-byte aligned. */
+size_t pp_gemm_avx512_workspace_floats(void);
+void pp_gemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                    bool accumulate, float *c, int ldc, float *workspace);
+void pp_gemm_avx512_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate,
+                           float *c, int ldc, float *workspace);
+void pp_gemm_avx512_pack(float *packed, bool trans_a, const float *a, int lda, int m, int k);
+
+#endif

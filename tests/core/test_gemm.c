@@ -1,0 +1,130 @@
+/* pp_sgemm and the packed-operand path against a double-precision reference,
+ * on shapes that cross every blocking edge (partial micro-tiles, several KC and
+ * NC blocks, leading dimensions wider than the matrix), all four transpose
+ * combinations and betas 0, 1 and 0.5. meson runs it once per backend. */
+#include "../test_util.h"
+#include "ops/gemm.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+static float random_value(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((*state >> 40) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static float *random_matrix(size_t count, uint64_t *state)
+{
+    float *m = malloc(sizeof(float) * (count ? count : 1));
+    for (size_t i = 0; i < count; i++)
+        m[i] = random_value(state);
+    return m;
+}
+
+/* want = op(A) op(B) + beta C in double */
+static void reference(float *want, bool ta, bool tb, int m, int n, int k, const float *a, int lda, const float *b,
+                      int ldb, float beta, const float *c, int ldc)
+{
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double sum = beta == 0.0f ? 0.0 : (double)beta * c[(size_t)i * ldc + j];
+            for (int q = 0; q < k; q++) {
+                double x = ta ? a[(size_t)q * lda + i] : a[(size_t)i * lda + q];
+                double y = tb ? b[(size_t)j * ldb + q] : b[(size_t)q * ldb + j];
+                sum += x * y;
+            }
+            want[(size_t)i * ldc + j] = (float)sum;
+        }
+}
+
+static void gemm_case(bool ta, bool tb, int m, int n, int k, float beta, bool packed)
+{
+    uint64_t state = (uint64_t)m * 1000003 + (uint64_t)n * 1009 + (uint64_t)k + ta * 7 + tb * 13;
+    const int pad = 3; /* leading dimensions wider than the matrices */
+    int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+    size_t a_rows = ta ? (size_t)k : (size_t)m, b_rows = tb ? (size_t)n : (size_t)k;
+    float *a = random_matrix(a_rows * lda, &state), *b = random_matrix(b_rows * ldb, &state);
+    float *c = random_matrix((size_t)m * ldc, &state), *want = malloc(sizeof(float) * (size_t)m * ldc);
+    memcpy(want, c, sizeof(float) * (size_t)m * ldc); /* the padding columns must stay as they are */
+    reference(want, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    if (packed) {
+        float *p = malloc(sizeof(float) * (pp_gemm_packed_floats(m, k) + 1));
+        pp_gemm_pack(p, a, lda, m, k);
+        pp_sgemm_packed(m, n, k, p, b, ldb, beta, c, ldc);
+        free(p);
+    } else {
+        pp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    }
+    /* float accumulation over k terms of size <= 1: error grows like sqrt(k) */
+    double tol = 1e-6 * (k + 16);
+    char what[128];
+    snprintf(what, sizeof what, "%s %c%c m%d n%d k%d beta %.1f", packed ? "packed" : "gemm", ta ? 'T' : 'N',
+             tb ? 'T' : 'N', m, n, k, beta);
+    double e = pp_test_compare(what, c, want, (size_t)m * ldc, tol, 0);
+    CHECK(e <= tol, "%s (%s): max error %.3g > %.3g", what, pp_gemm_backend(), e, tol);
+    free(a), free(b), free(c), free(want);
+}
+
+static const int shapes[][3] = {
+    {1, 1, 1},   {12, 32, 8},   {13, 33, 7},    {5, 17, 300},  {64, 227, 64},   {97, 50, 257},
+    {30, 1100, 40}, {200, 70, 530}, {2, 3, 0},  {128, 113, 128},
+};
+
+static void test_gemm_transposes(void)
+{
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int t = 0; t < 4; t++)
+            gemm_case(t & 1, t & 2, shapes[s][0], shapes[s][1], shapes[s][2], 0.0f, false);
+}
+
+static void test_gemm_beta(void)
+{
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        gemm_case(false, true, shapes[s][0], shapes[s][1], shapes[s][2], 1.0f, false);
+        gemm_case(true, false, shapes[s][0], shapes[s][1], shapes[s][2], 0.5f, false);
+    }
+}
+
+static void test_gemm_packed(void)
+{
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        gemm_case(false, false, shapes[s][0], shapes[s][1], shapes[s][2], 0.0f, true);
+        gemm_case(false, false, shapes[s][0], shapes[s][1], shapes[s][2], 1.0f, true);
+    }
+}
+
+/* The packed layout is filled element by element by the Winograd transform. */
+static void test_packed_offsets(void)
+{
+    const int m = 29, k = 600;
+    float *a = malloc(sizeof(float) * m * k), *p1 = calloc(pp_gemm_packed_floats(m, k), sizeof(float));
+    float *p2 = calloc(pp_gemm_packed_floats(m, k), sizeof(float));
+    uint64_t state = 5;
+    for (int i = 0; i < m * k; i++)
+        a[i] = random_value(&state);
+    pp_gemm_pack(p1, a, k, m, k);
+    for (int i = 0; i < m; i++)
+        for (int q = 0; q < k; q++) {
+            size_t off = pp_gemm_packed_offset(m, k, i, q);
+            CHECK(off < pp_gemm_packed_floats(m, k), "offset %zu out of %zu", off, pp_gemm_packed_floats(m, k));
+            if (off < pp_gemm_packed_floats(m, k))
+                p2[off] = a[(size_t)i * k + q];
+        }
+    CHECK(memcmp(p1, p2, sizeof(float) * pp_gemm_packed_floats(m, k)) == 0, "pack and offsets disagree (%s)",
+          pp_gemm_backend());
+    free(a), free(p1), free(p2);
+}
+
+int main(void)
+{
+    printf("backend: %s\n", pp_gemm_backend());
+    const char *want = getenv("PP_GEMM");
+    if (want && strcmp(want, "openblas") == 0)
+        CHECK(strcmp(pp_gemm_backend(), "openblas") == 0, "PP_GEMM=openblas ignored");
+    RUN_TEST(test_gemm_transposes);
+    RUN_TEST(test_gemm_beta);
+    RUN_TEST(test_gemm_packed);
+    RUN_TEST(test_packed_offsets);
+    return TEST_EXIT();
+}
