@@ -3,6 +3,7 @@
 #include "gemm.h"
 
 #include <omp.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "../threads.h"
@@ -56,6 +57,31 @@ size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
     return rows * p_total;
 }
 
+/* dst[t] = src[x0 + t * stride] for t < run, zero where that falls outside
+ * [0, w): the padding margins are split off so the inner loop has no test. */
+static inline void copy_strided_row(float *dst, const float *src, int x0, int stride, int run, int w)
+{
+    int first = x0 >= 0 ? 0 : (-x0 + stride - 1) / stride; /* first t inside */
+    int last = x0 + (run - 1) * stride < w ? run : x0 >= w ? 0 : (w - 1 - x0) / stride + 1; /* past the last inside */
+    if (first > run)
+        first = run;
+    if (last < first)
+        last = first;
+    for (int t = 0; t < first; t++)
+        dst[t] = 0.0f;
+    const float *p = src + x0;
+    if (stride == 1)
+        memcpy(dst + first, p + first, sizeof(float) * (size_t)(last - first));
+    else if (stride == 2)
+        for (int t = first; t < last; t++)
+            dst[t] = p[2 * t];
+    else
+        for (int t = first; t < last; t++)
+            dst[t] = p[(ptrdiff_t)t * stride];
+    for (int t = last; t < run; t++)
+        dst[t] = 0.0f;
+}
+
 /* Rows [r0, r1) and columns [p0, p1) of the im2col matrix: row (c, i, j),
  * column (n, ho, wo); stored with row stride p1 - p0. */
 static void im2col_chunk(float *col, const float *in, const pp_conv_shape *s, int n, int h, int w,
@@ -84,13 +110,7 @@ static void im2col_chunk(float *col, const float *in, const pp_conv_shape *s, in
                 memset(dst, 0, (size_t)run * sizeof *dst);
             } else {
                 const float *src = src_c + img * plane + (size_t)iy * w;
-                int ix = ox * s->stride - s->pad + j;
-                if (s->stride == 1 && ix >= 0 && ix + run <= w) {
-                    memcpy(dst, src + ix, (size_t)run * sizeof *dst);
-                } else {
-                    for (int t = 0; t < run; t++, ix += s->stride)
-                        dst[t] = (ix >= 0 && ix < w) ? src[ix] : 0.0f;
-                }
+                copy_strided_row(dst, src, ox * s->stride - s->pad + j, s->stride, run, w);
             }
             dst += run;
             p += (size_t)run;
