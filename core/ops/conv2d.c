@@ -1,12 +1,11 @@
 #include "conv2d.h"
 
-#include "gemm.h"
-
 #include <omp.h>
-#include <stddef.h>
 #include <string.h>
 
 #include "../threads.h"
+#include "gemm.h"
+#include "im2col.h"
 
 /* Threading: the engine's threads split each convolution themselves (columns,
  * or output channels when there are few columns) and call a single-threaded
@@ -55,67 +54,6 @@ size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
     if (splits_columns(s, p_total, threads))
         return rows * chunk_columns(s, (p_total + threads - 1) / threads) * (size_t)threads;
     return rows * p_total;
-}
-
-/* dst[t] = src[x0 + t * stride] for t < run, zero where that falls outside
- * [0, w): the padding margins are split off so the inner loop has no test. */
-static inline void copy_strided_row(float *dst, const float *src, int x0, int stride, int run, int w)
-{
-    int first = x0 >= 0 ? 0 : (-x0 + stride - 1) / stride; /* first t inside */
-    int last = x0 + (run - 1) * stride < w ? run : x0 >= w ? 0 : (w - 1 - x0) / stride + 1; /* past the last inside */
-    if (first > run)
-        first = run;
-    if (last < first)
-        last = first;
-    for (int t = 0; t < first; t++)
-        dst[t] = 0.0f;
-    const float *p = src + x0;
-    if (stride == 1)
-        memcpy(dst + first, p + first, sizeof(float) * (size_t)(last - first));
-    else if (stride == 2)
-        for (int t = first; t < last; t++)
-            dst[t] = p[2 * t];
-    else
-        for (int t = first; t < last; t++)
-            dst[t] = p[(ptrdiff_t)t * stride];
-    for (int t = last; t < run; t++)
-        dst[t] = 0.0f;
-}
-
-/* Rows [r0, r1) and columns [p0, p1) of the im2col matrix: row (c, i, j),
- * column (n, ho, wo); stored with row stride p1 - p0. */
-static void im2col_chunk(float *col, const float *in, const pp_conv_shape *s, int n, int h, int w,
-                         int ho_count, int wo_count, size_t p0, size_t p1, int r0, int r1)
-{
-    const size_t plane = (size_t)h * w;
-    const size_t out_plane = (size_t)ho_count * wo_count;
-    const size_t width = p1 - p0;
-    for (int r = r0; r < r1; r++) {
-        int c = r / (s->kh * s->kw);
-        int i = (r / s->kw) % s->kh;
-        int j = r % s->kw;
-        float *dst = col + (size_t)r * width;
-        const float *src_c = in + (size_t)c * n * plane;
-        size_t p = p0;
-        while (p < p1) {
-            size_t img = p / out_plane;
-            size_t rem = p % out_plane;
-            int oy = (int)(rem / wo_count);
-            int ox = (int)(rem % wo_count);
-            int run = wo_count - ox;
-            if ((size_t)run > p1 - p)
-                run = (int)(p1 - p);
-            int iy = oy * s->stride - s->pad + i;
-            if (iy < 0 || iy >= h) {
-                memset(dst, 0, (size_t)run * sizeof *dst);
-            } else {
-                const float *src = src_c + img * plane + (size_t)iy * w;
-                copy_strided_row(dst, src, ox * s->stride - s->pad + j, s->stride, run, w);
-            }
-            dst += run;
-            p += (size_t)run;
-        }
-    }
 }
 
 /* Rows [k0, k1) of the epilogue, on the calling thread. */
@@ -182,7 +120,7 @@ void pp_conv2d_forward(float *out, const float *in, const float *weight, const p
                 const float *b = in + p0;
                 int ldb = (int)p_total;
                 if (!pointwise) {
-                    im2col_chunk(col, in, s, n, h, w, ho, wo, p0, p1, 0, depth);
+                    pp_im2col(col, in, s, n, h, w, p0, p1, 0, depth);
                     b = col;
                     ldb = (int)(p1 - p0);
                 }
@@ -199,7 +137,7 @@ void pp_conv2d_forward(float *out, const float *in, const float *weight, const p
 #pragma omp parallel num_threads(threads)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
-            im2col_chunk(workspace, in, s, n, h, w, ho, wo, 0, p_total, depth * t / nt, depth * (t + 1) / nt);
+            pp_im2col(workspace, in, s, n, h, w, 0, p_total, depth * t / nt, depth * (t + 1) / nt);
         }
         b = workspace;
     }

@@ -54,22 +54,65 @@ static void micro_kernel(int kc, const float *a, const float *b, float *c, int l
     }
 }
 
+/* In-register transpose of a 16 x 16 block: r[i] lane q becomes r[q] lane i. */
+static inline void transpose16(__m512 r[16])
+{
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    /* each 128-bit lane now holds a 4 x 4 block; move the blocks into place */
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+    }
+}
+
+/* dst[q * stride + i] = src[i * ld + q] for i < rows (<= 16), q < cols (<= 16),
+ * writing `width` lanes of each destination row (zeros past rows). */
+static inline void transpose_block(float *dst, size_t stride, int width, const float *src, size_t ld, int rows,
+                                   int cols)
+{
+    __m512 r[16];
+    const __mmask16 col_mask = lane_mask(cols);
+    for (int i = 0; i < 16; i++)
+        r[i] = i < rows ? _mm512_maskz_loadu_ps(col_mask, src + (size_t)i * ld) : _mm512_setzero_ps();
+    transpose16(r);
+    const __mmask16 out_mask = lane_mask(width);
+    for (int q = 0; q < cols; q++)
+        _mm512_mask_storeu_ps(dst + (size_t)q * stride, out_mask, r[q]);
+}
+
 /* Rows [0, m) and columns [0, kc) of op(A) starting at a, into MR-high panels. */
 static void pack_a(float *pa, bool trans_a, const float *a, int lda, int m, int kc)
 {
     for (int i0 = 0; i0 < m; i0 += MR, pa += (size_t)MR * kc) {
         int mr = m - i0 < MR ? m - i0 : MR;
-        if (mr < MR)
-            memset(pa, 0, sizeof(float) * MR * (size_t)kc);
-        if (trans_a) /* op(A)(i, k) = a[k * lda + i]: rows of a are contiguous */
+        if (trans_a) { /* op(A)(i, k) = a[k * lda + i]: rows of a are contiguous */
+            if (mr < MR)
+                memset(pa, 0, sizeof(float) * MR * (size_t)kc);
             for (int k = 0; k < kc; k++)
                 memcpy(pa + (size_t)k * MR, a + (size_t)k * lda + i0, sizeof(float) * (size_t)mr);
-        else
-            for (int i = 0; i < mr; i++) {
-                const float *src = a + (size_t)(i0 + i) * lda;
-                for (int k = 0; k < kc; k++)
-                    pa[(size_t)k * MR + i] = src[k];
-            }
+        } else { /* rows of A run along k: transpose 16 k at a time */
+            for (int k = 0; k < kc; k += 16)
+                transpose_block(pa + (size_t)k * MR, MR, MR, a + (size_t)i0 * lda + k, (size_t)lda, mr,
+                                kc - k < 16 ? kc - k : 16);
+        }
     }
 }
 
@@ -87,13 +130,14 @@ static void pack_b(float *pb, bool trans_b, const float *b, int ldb, int kc, int
             }
             continue;
         }
-        /* op(B)(k, j) = b[j * ldb + k]: read each row of b contiguously */
-        if (nr < NR)
-            memset(pb, 0, sizeof(float) * NR * (size_t)kc);
-        for (int j = 0; j < nr; j++) {
-            const float *src = b + (size_t)(j0 + j) * ldb;
-            for (int k = 0; k < kc; k++)
-                pb[(size_t)k * NR + j] = src[k];
+        /* op(B)(k, j) = b[j * ldb + k]: transpose 16 x 16 blocks */
+        for (int k = 0; k < kc; k += 16) {
+            int cols = kc - k < 16 ? kc - k : 16;
+            for (int half = 0; half < NR; half += 16) {
+                int rows = nr - half < 0 ? 0 : nr - half < 16 ? nr - half : 16;
+                transpose_block(pb + (size_t)k * NR + half, NR, 16, b + (size_t)(j0 + half) * ldb + k, (size_t)ldb,
+                                rows, cols);
+            }
         }
     }
 }

@@ -2,7 +2,6 @@
 
 #include "gemm.h"
 
-
 void pp_linear_forward(float *out, const float *in, const float *weight, const float *bias, int n,
                        int in_features, int out_features)
 {

@@ -1,10 +1,10 @@
 #include "conv_backward.h"
 
-#include "../ops/gemm.h"
-
 #include <omp.h>
 #include <string.h>
 
+#include "../ops/gemm.h"
+#include "../ops/im2col.h"
 #include "../threads.h"
 
 /* Threading as in the forward: each thread takes whole images (so the
@@ -53,80 +53,6 @@ size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h,
     return thread_floats(s, n, ho, wo, threads) * (size_t)threads;
 }
 
-/* Walks columns [p0, p1) of one im2col row (c, i, j) in runs that share an
- * output row: calls fn(run start in the chunk, input row or NULL when the row
- * is padding, first input x, run length). */
-#define FOR_EACH_RUN(BODY)                                                                      \
-    size_t p = p0;                                                                              \
-    while (p < p1) {                                                                            \
-        size_t img = p / out_plane, rem = p % out_plane;                                        \
-        int oy = (int)(rem / wo), ox = (int)(rem % wo);                                         \
-        int run = wo - ox;                                                                      \
-        if ((size_t)run > p1 - p)                                                               \
-            run = (int)(p1 - p);                                                                \
-        int iy = oy * s->stride - s->pad + i;                                                   \
-        int ix = ox * s->stride - s->pad + j;                                                   \
-        size_t at = p - p0;                                                                     \
-        bool inside = iy >= 0 && iy < h;                                                        \
-        size_t row = img * plane + (size_t)(inside ? iy : 0) * w;                               \
-        BODY                                                                                    \
-        p += (size_t)run;                                                                       \
-    }
-
-/* Columns [p0, p1) of the im2col matrix (rows (c, i, j), columns (n, ho, wo)),
- * stored with row stride p1 - p0. */
-static void im2col(float *col, const float *in, const pp_conv_shape *s, int n, int h, int w, int ho, int wo,
-                   size_t p0, size_t p1)
-{
-    const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, width = p1 - p0;
-    const int depth = s->cin * s->kh * s->kw;
-    for (int r = 0; r < depth; r++) {
-        const int c = r / (s->kh * s->kw), i = (r / s->kw) % s->kh, j = r % s->kw;
-        float *dst = col + (size_t)r * width;
-        const float *src_c = in + (size_t)c * n * plane;
-        FOR_EACH_RUN({
-            float *d = dst + at;
-            if (!inside) {
-                memset(d, 0, (size_t)run * sizeof *d);
-            } else if (s->stride == 1 && ix >= 0 && ix + run <= w) {
-                memcpy(d, src_c + row + ix, (size_t)run * sizeof *d);
-            } else {
-                const float *src = src_c + row;
-                for (int t = 0; t < run; t++, ix += s->stride)
-                    d[t] = (ix >= 0 && ix < w) ? src[ix] : 0.0f;
-            }
-        })
-    }
-}
-
-/* The adjoint of im2col: adds each column entry back onto its input pixel. */
-static void col2im_add(float *restrict dx, const float *restrict col, const pp_conv_shape *s, int n, int h, int w, int ho, int wo,
-                       size_t p0, size_t p1)
-{
-    const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, width = p1 - p0;
-    const int depth = s->cin * s->kh * s->kw;
-    for (int r = 0; r < depth; r++) {
-        const int c = r / (s->kh * s->kw), i = (r / s->kw) % s->kh, j = r % s->kw;
-        const float *src = col + (size_t)r * width;
-        float *dst_c = dx + (size_t)c * n * plane;
-        FOR_EACH_RUN({
-            if (inside) {
-                const float *g = src + at;
-                float *d = dst_c + row;
-                if (s->stride == 1 && ix >= 0 && ix + run <= w) {
-                    d += ix;
-                    for (int t = 0; t < run; t++)
-                        d[t] += g[t];
-                } else {
-                    for (int t = 0; t < run; t++, ix += s->stride)
-                        if (ix >= 0 && ix < w)
-                            d[ix] += g[t];
-                }
-            }
-        })
-    }
-}
-
 void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
                         const pp_conv_shape *s, int n, int h, int w, float *workspace)
 {
@@ -158,11 +84,11 @@ void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const 
                     pp_sgemm(true, false, depth, len, k_count, weight, depth, dy + p0, (int)p_total, 1.0f, dx + p0, (int)p_total);
                 continue;
             }
-            im2col(col, x, s, n, h, w, ho, wo, p0, p1);
+            pp_im2col(col, x, s, n, h, w, p0, p1, 0, depth);
             pp_sgemm(false, true, k_count, depth, len, dy + p0, (int)p_total, col, len, 1.0f, dw_part, depth);
             if (dx) {
                 pp_sgemm(true, false, depth, len, k_count, weight, depth, dy + p0, (int)p_total, 0.0f, dcol, len);
-                col2im_add(dx, dcol, s, n, h, w, ho, wo, p0, p1);
+                pp_col2im_add(dx, dcol, s, n, h, w, p0, p1);
             }
         }
 #pragma omp barrier

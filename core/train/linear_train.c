@@ -2,7 +2,6 @@
 
 #include "../ops/gemm.h"
 
-
 void pp_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
                         int n, int in_features, int out_features)
 {
