@@ -96,12 +96,13 @@ size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
     int ty, tx;
     size_t tiles = tile_count(s, n, h, w, &ty, &tx);
     size_t chunk = chunk_tiles(s, (tiles + pp_threads_get() - 1) / pp_threads_get());
-    return chunk * POSITIONS * (size_t)(s->cin + s->cout) * pp_threads_get();
+    size_t padded = (size_t)(ty * TILE + 2) * (tx * TILE + 2);
+    return (chunk * POSITIONS * (size_t)(s->cin + s->cout) + padded) * pp_threads_get();
 }
 
 /* The transforms work on LANES tiles at once, with the tile index innermost, so
  * the compiler turns every 1-D transform into whole-vector arithmetic. */
-#define LANES 8
+#define LANES 16
 typedef float lanes[LANES];
 
 /* B^T d over LANES tiles: 6 inputs with stride sd, 6 outputs with stride so. */
@@ -160,55 +161,86 @@ static void cursor_next(tile_cursor *k, const geometry *g)
     }
 }
 
-/* v: (36, C, chunk) for tiles [t0, t0 + count). Channels outer, tiles inner:
- * each of the 36 output streams is written sequentially, and neighbouring
- * tiles read overlapping input rows while they are in cache. */
-static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk)
+/* Every tile reads a full 6x6 patch of this zero-padded copy of one input
+ * plane (one channel of one image), so the gathers need no bounds tests. */
+typedef struct {
+    float *data;
+    int stride, rows, img; /* img: the image held, -1 before the first */
+} padded_plane;
+
+static size_t padded_floats(const geometry *g)
 {
-    const int c_count = g->s->cin, pad = g->s->pad;
+    return (size_t)(g->tiles_y * TILE + 2) * (g->tiles_x * TILE + 2);
+}
+
+static void fill_padded(padded_plane *pp, const float *plane, const geometry *g)
+{
+    const int pad = g->s->pad;
+    memset(pp->data, 0, sizeof(float) * (size_t)pp->rows * pp->stride);
+    for (int y = 0; y < g->h && y + pad < pp->rows; y++) {
+        int cols = g->w + pad <= pp->stride ? g->w : pp->stride - pad;
+        memcpy(pp->data + (size_t)(y + pad) * pp->stride + pad, plane + (size_t)y * g->w, sizeof(float) * cols);
+    }
+}
+
+/* v: (36, C, chunk) for tiles [t0, t0 + count). Channels outer, tiles inner:
+ * each of the 36 output streams is written sequentially. */
+__attribute__((target_clones("arch=x86-64-v4", "default"))) static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk,
+                             float *scratch)
+{
+    const int c_count = g->s->cin;
     const size_t plane = (size_t)g->h * g->w, pos_stride = (size_t)c_count * chunk;
+    padded_plane pp = {scratch, g->tiles_x * TILE + 2, g->tiles_y * TILE + 2, -1};
     for (int c = 0; c < c_count; c++) {
         tile_cursor k = cursor_at(g, t0);
+        pp.img = -1;
         for (size_t i = 0; i < count; i += LANES) {
             int nb = count - i < LANES ? (int)(count - i) : LANES;
             lanes d[PATCH * PATCH], tmp[PATCH * PATCH], res[PATCH * PATCH];
-            for (int l = 0; l < LANES; l++, cursor_next(&k, g)) {
-                if (l >= nb) {
-                    for (int q = 0; q < PATCH * PATCH; q++)
-                        d[q][l] = 0;
-                    continue;
+            for (int l = 0; l < nb; l++, cursor_next(&k, g)) {
+                if (k.img != pp.img) {
+                    fill_padded(&pp, in + ((size_t)c * g->n + k.img) * plane, g);
+                    pp.img = k.img;
                 }
-                const float *src = in + ((size_t)c * g->n + k.img) * plane;
-                int y0 = k.ty * TILE - pad, x0 = k.tx * TILE - pad;
-                if (y0 >= 0 && x0 >= 0 && y0 + PATCH <= g->h && x0 + PATCH <= g->w) {
-                    const float *p = src + (size_t)y0 * g->w + x0;
-                    for (int y = 0; y < PATCH; y++, p += g->w)
-                        for (int x = 0; x < PATCH; x++)
-                            d[y * PATCH + x][l] = p[x];
-                } else {
-                    for (int y = 0; y < PATCH; y++)
-                        for (int x = 0; x < PATCH; x++) {
-                            int iy = y0 + y, ix = x0 + x;
-                            d[y * PATCH + x][l] =
-                                (iy >= 0 && iy < g->h && ix >= 0 && ix < g->w) ? src[(size_t)iy * g->w + ix] : 0;
-                        }
-                }
+                const float *p = pp.data + (size_t)k.ty * TILE * pp.stride + k.tx * TILE;
+                for (int y = 0; y < PATCH; y++, p += pp.stride)
+                    for (int x = 0; x < PATCH; x++)
+                        d[y * PATCH + x][l] = p[x];
             }
+            for (int l = nb; l < LANES; l++)
+                for (int q = 0; q < PATCH * PATCH; q++)
+                    d[q][l] = 0;
             for (int x = 0; x < PATCH; x++) /* columns: tmp = B^T d */
                 input_1d(tmp + x, PATCH, d + x, PATCH);
             for (int y = 0; y < PATCH; y++) /* rows: (B^T d) B */
                 input_1d(res + y * PATCH, 1, tmp + y * PATCH, 1);
             float *dst = v + (size_t)c * chunk + i;
-            for (int pos = 0; pos < PATCH * PATCH; pos++)
-                memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(float) * (size_t)nb);
-            if (nb < LANES) /* the cursor ran past the chunk; harmless, it is not used again */
-                break;
+            if (nb == LANES) /* a constant size: whole-vector stores */
+                for (int pos = 0; pos < PATCH * PATCH; pos++)
+                    memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(lanes));
+            else
+                for (int pos = 0; pos < PATCH * PATCH; pos++)
+                    memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(float) * (size_t)nb);
         }
     }
 }
 
+/* Writes one 4x4 output tile (clipped at the plane's edge) with the residual
+ * and ReLU of the epilogue; scale and shift were applied across lanes. */
+static inline void store_tile(float *o, const float *res, size_t stride, int rows, int cols, const lanes *y, int l,
+                              bool relu)
+{
+    for (int r = 0; r < rows; r++)
+        for (int cc = 0; cc < cols; cc++) {
+            float val = y[r * TILE + cc][l];
+            if (res)
+                val += res[(size_t)r * stride + cc];
+            o[(size_t)r * stride + cc] = relu && val < 0 ? 0.0f : val;
+        }
+}
+
 /* m: (36, K, chunk) -> out tiles, with the epilogue fused. */
-static void transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size_t count, size_t chunk,
+__attribute__((target_clones("arch=x86-64-v4", "default"))) static void transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size_t count, size_t chunk,
                               const pp_epilogue *ep)
 {
     const int k_count = g->s->cout;
@@ -222,10 +254,15 @@ static void transform_outputs(float *out, const float *m, const geometry *g, siz
             int nb = count - i < LANES ? (int)(count - i) : LANES;
             lanes mm[PATCH * PATCH], tmp[TILE * PATCH], y[TILE * TILE];
             const float *src = m + (size_t)k * chunk + i;
-            for (int pos = 0; pos < PATCH * PATCH; pos++) {
-                memcpy(mm[pos], src + (size_t)pos * pos_stride, sizeof(float) * (size_t)nb);
-                for (int l = nb; l < LANES; l++)
-                    mm[pos][l] = 0;
+            if (nb == LANES) {
+                for (int pos = 0; pos < PATCH * PATCH; pos++)
+                    memcpy(mm[pos], src + (size_t)pos * pos_stride, sizeof(lanes));
+            } else {
+                for (int pos = 0; pos < PATCH * PATCH; pos++) {
+                    memcpy(mm[pos], src + (size_t)pos * pos_stride, sizeof(float) * (size_t)nb);
+                    for (int l = nb; l < LANES; l++)
+                        mm[pos][l] = 0;
+                }
             }
             for (int col = 0; col < PATCH; col++) /* A^T m */
                 output_1d(tmp + col, PATCH, mm + col, PATCH);
@@ -235,16 +272,14 @@ static void transform_outputs(float *out, const float *m, const geometry *g, siz
                 for (int l = 0; l < LANES; l++)
                     y[q][l] = y[q][l] * a + b;
             for (int l = 0; l < nb; l++, cursor_next(&cur, g)) {
-                size_t base = (size_t)k * p_total + (size_t)cur.img * out_plane;
                 int oy0 = cur.ty * TILE, ox0 = cur.tx * TILE;
-                for (int r = 0; r < TILE && oy0 + r < g->ho; r++)
-                    for (int cc = 0; cc < TILE && ox0 + cc < g->wo; cc++) {
-                        size_t idx = base + (size_t)(oy0 + r) * g->wo + ox0 + cc;
-                        float val = y[r * TILE + cc][l];
-                        if (ep && ep->residual)
-                            val += ep->residual[idx];
-                        out[idx] = relu && val < 0 ? 0.0f : val;
-                    }
+                size_t at = (size_t)k * p_total + (size_t)cur.img * out_plane + (size_t)oy0 * g->wo + ox0;
+                int rows = g->ho - oy0 < TILE ? g->ho - oy0 : TILE, cols = g->wo - ox0 < TILE ? g->wo - ox0 : TILE;
+                const float *res = ep && ep->residual ? ep->residual + at : NULL;
+                if (rows == TILE && cols == TILE) /* constant bounds: unrolled */
+                    store_tile(out + at, res, (size_t)g->wo, TILE, TILE, y, l, relu);
+                else
+                    store_tile(out + at, res, (size_t)g->wo, rows, cols, y, l, relu);
             }
         }
     }
@@ -263,12 +298,12 @@ void pp_winograd_forward(float *out, const float *in, const float *u, const pp_c
 #pragma omp parallel num_threads(threads)
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        float *v = workspace + (size_t)t * chunk * POSITIONS * (s->cin + s->cout);
-        float *m = v + chunk * POSITIONS * s->cin;
+        float *v = workspace + (size_t)t * (chunk * POSITIONS * (s->cin + s->cout) + padded_floats(&g));
+        float *m = v + chunk * POSITIONS * s->cin, *scratch = m + chunk * POSITIONS * s->cout;
         size_t begin = tiles * t / nt, end = tiles * (t + 1) / nt;
         for (size_t t0 = begin; t0 < end; t0 += chunk) {
             size_t count = end - t0 < chunk ? end - t0 : chunk;
-            transform_inputs(v, in, &g, t0, count, chunk);
+            transform_inputs(v, in, &g, t0, count, chunk, scratch);
             for (int pos = 0; pos < POSITIONS; pos++)
                 pp_sgemm_packed(s->cout, (int)count, s->cin, u + pos * stride, v + (size_t)pos * s->cin * chunk,
                                 (int)chunk, 0.0f, m + (size_t)pos * s->cout * chunk, (int)chunk);
