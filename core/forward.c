@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_cache.h"
 #include "ops/linear.h"
 #include "ops/pool.h"
 #include "ops/winograd.h"
@@ -50,6 +51,7 @@ struct pp_forward_ctx {
     size_t input_floats;
     float *features;
     size_t features_floats;
+    pp_kernel_cache *kernels; /* Winograd kernels of the wide layers */
 };
 
 pp_forward_ctx *pp_forward_ctx_new(void)
@@ -68,6 +70,7 @@ void pp_forward_ctx_free(pp_forward_ctx *ctx)
     free(ctx->workspace);
     free(ctx->input);
     free(ctx->features);
+    pp_kernel_cache_free(ctx->kernels);
     free(ctx);
 }
 
@@ -91,17 +94,20 @@ static void plan_conv(plan_sizes *ps, const pp_conv_shape *s, int n, int *h, int
 
 static bool use_winograd(const pp_conv_layer *c, int n, int h, int w)
 {
-    return c->winograd && pp_winograd_preferred(&c->shape, n, h, w);
+    return pp_winograd_supports(&c->shape) && pp_winograd_preferred(&c->shape, n, h, w);
 }
 
 /* One convolution layer with its epilogue, by the fastest applicable method. */
-static void conv_layer(float *out, const float *in, const pp_conv_layer *c, int n, int h, int w,
-                       const pp_epilogue *ep, float *workspace)
+static void conv_layer(pp_forward_ctx *ctx, const pp_model *m, float *out, const float *in, const pp_conv_layer *c,
+                       int n, int h, int w, const pp_epilogue *ep)
 {
+    const float *kernels = NULL;
     if (use_winograd(c, n, h, w))
-        pp_winograd_forward(out, in, c->winograd, &c->shape, n, h, w, ep, workspace);
+        kernels = c->winograd ? c->winograd : pp_kernel_cache_get(&ctx->kernels, m, c);
+    if (kernels)
+        pp_winograd_forward(out, in, kernels, &c->shape, n, h, w, ep, ctx->workspace);
     else
-        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, ep, workspace);
+        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, ep, ctx->workspace);
 }
 
 static void plan_layer(plan_sizes *ps, const pp_conv_layer *c, int n, int *h, int *w)
@@ -305,7 +311,7 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
             int t1 = pick_free(cur, -1, -1);
             int ho = h, wo = w;
             pp_epilogue ep1 = {.scale = blk->bn1.scale, .shift = blk->bn1.shift, .relu = true};
-            conv_layer(ctx->act[t1], ctx->act[cur], &blk->conv1, n, h, w, &ep1, ctx->workspace);
+            conv_layer(ctx, m, ctx->act[t1], ctx->act[cur], &blk->conv1, n, h, w, &ep1);
             ho = pp_conv_out_size(h, blk->conv1.shape.kh, blk->conv1.shape.stride, blk->conv1.shape.pad);
             wo = pp_conv_out_size(w, blk->conv1.shape.kw, blk->conv1.shape.stride, blk->conv1.shape.pad);
             int last_in = t1; /* input of the final conv of the branch */
@@ -314,7 +320,7 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
             if (bottleneck) {
                 int t2 = pick_free(cur, t1, -1);
                 pp_epilogue ep2 = {.scale = blk->bn2.scale, .shift = blk->bn2.shift, .relu = true};
-                conv_layer(ctx->act[t2], ctx->act[t1], &blk->conv2, n, ho, wo, &ep2, ctx->workspace);
+                conv_layer(ctx, m, ctx->act[t2], ctx->act[t1], &blk->conv2, n, ho, wo, &ep2);
                 int h2 = pp_conv_out_size(ho, blk->conv2.shape.kh, blk->conv2.shape.stride, blk->conv2.shape.pad);
                 int w2 = pp_conv_out_size(wo, blk->conv2.shape.kw, blk->conv2.shape.stride, blk->conv2.shape.pad);
                 ho = h2;
@@ -327,14 +333,14 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
             if (blk->has_downsample) {
                 identity = pick_free(cur, last_in, -1);
                 pp_epilogue epd = {.scale = blk->down_bn.scale, .shift = blk->down_bn.shift};
-                conv_layer(ctx->act[identity], ctx->act[cur], &blk->down, n, h, w, &epd, ctx->workspace);
+                conv_layer(ctx, m, ctx->act[identity], ctx->act[cur], &blk->down, n, h, w, &epd);
             }
             int out = pick_free(last_in, identity, identity == cur ? -1 : cur);
             if (out < 0)
                 out = cur == identity ? -1 : cur; /* x is dead once the identity is computed */
             pp_epilogue ep_last = {.scale = last_bn->scale, .shift = last_bn->shift,
                                    .residual = ctx->act[identity], .relu = true};
-            conv_layer(ctx->act[out], ctx->act[last_in], last, n, ho, wo, &ep_last, ctx->workspace);
+            conv_layer(ctx, m, ctx->act[out], ctx->act[last_in], last, n, ho, wo, &ep_last);
             cur = out;
             h = ho;
             w = wo;

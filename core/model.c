@@ -261,8 +261,10 @@ static void prepare_bn(pp_bn_layer *bn, const char *prefix, void *ctx)
 
 static void prepare_winograd(pp_conv_layer *c)
 {
-    if (c->winograd)
-        pp_winograd_transform_weights(c->winograd, c->weight, &c->shape);
+    /* without scratch memory the layer falls back to im2col (its kernels stay
+     * unset rather than stale) */
+    if (c->winograd && !pp_winograd_transform_weights(c->winograd, c->weight, &c->shape))
+        c->winograd = NULL;
 }
 
 void pp_model_prepare(pp_model *m)
@@ -281,6 +283,8 @@ void pp_model_prepare(pp_model *m)
         memcpy(m->pp.stacked, m->pp.weight, per_kernel * s->cout * sizeof(float));
         pp_pushpull_pull_kernels(m->pp.stacked + per_kernel * s->cout, m->pp.weight, s->cout, per_kernel);
     }
+    static _Atomic uint64_t generations;
+    m->generation = ++generations;
     m->derived_stale = false;
 }
 

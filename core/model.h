@@ -24,7 +24,7 @@ typedef struct {
     pp_conv_shape shape;
     float *weight;   /* (cout, cin, kh, kw) */
     float *bias;     /* (cout) or NULL */
-    float *winograd; /* (36, cout, cin) transformed 3x3 kernels, derived; NULL if not used */
+    float *winograd; /* transformed 3x3 kernels (ops/winograd.h), derived; NULL if not kept */
 } pp_conv_layer;
 
 typedef struct {
@@ -71,6 +71,7 @@ typedef struct {
     pp_state_dict meta; /* metadata kept from the file (no tensors) */
     char **class_names; /* num_classes strings */
     bool derived_stale; /* parameters changed since pp_model_prepare */
+    uint64_t generation; /* new and unique at each pp_model_prepare: keys caches of derived data */
 } pp_model;
 
 /* Builds a model with zero weights, unit BN (gamma 1, var 1). */

@@ -8,6 +8,8 @@
 #include "../tensor.h"
 #include "gemm_layout.h"
 
+_Static_assert(PP_GEMM_ROW_BAND % PP_GEMM_MR == 0, "row bands must hold whole panels");
+
 static bool avx512;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t workspace_key;
@@ -85,19 +87,37 @@ size_t pp_gemm_packed_floats(int m, int k)
     return use_avx512() ? pp_gemm_padded_rows(m) * (size_t)k : (size_t)m * k;
 }
 
-size_t pp_gemm_packed_offset(int m, int k, int row, int col)
+void pp_gemm_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows)
 {
-    return use_avx512() ? pp_gemm_panel_offset(m, k, row, col) : (size_t)row * k + col;
+    if (use_avx512()) {
+        pp_gemm_avx512_pack_rows(packed, m, k, row0, a, lda, rows);
+        return;
+    }
+    for (int i = 0; i < rows; i++)
+        memcpy(packed + (size_t)(row0 + i) * k, a + (size_t)i * lda, sizeof(float) * (size_t)k);
 }
 
 void pp_gemm_pack(float *packed, const float *a, int lda, int m, int k)
 {
-    if (use_avx512()) {
-        pp_gemm_avx512_pack(packed, false, a, lda, m, k);
-        return;
-    }
+    pp_gemm_pack_rows(packed, m, k, 0, a, lda, m);
+}
+
+/* The slow path of an AVX-512 packed operand without a workspace. */
+static void unpacked_product(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
+                             int ldc)
+{
+    const size_t padded_m = pp_gemm_padded_rows(m);
     for (int i = 0; i < m; i++)
-        memcpy(packed + (size_t)i * k, a + (size_t)i * lda, sizeof(float) * (size_t)k);
+        for (int j = 0; j < n; j++) {
+            float sum = 0;
+            for (int q = 0; q < k; q++) {
+                int pc = q / PP_GEMM_KC * PP_GEMM_KC, kc = k - pc < PP_GEMM_KC ? k - pc : PP_GEMM_KC;
+                size_t at = (size_t)pc * padded_m + (size_t)(i / PP_GEMM_MR) * PP_GEMM_MR * kc +
+                            (size_t)(q - pc) * PP_GEMM_MR + i % PP_GEMM_MR;
+                sum += packed_a[at] * b[(size_t)q * ldb + j];
+            }
+            c[(size_t)i * ldc + j] = sum + (beta == 0.0f ? 0.0f : beta * c[(size_t)i * ldc + j]);
+        }
 }
 
 void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
@@ -114,17 +134,10 @@ void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b,
         pp_gemm_avx512_packed(m, n, k, packed_a, b, ldb, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
         return;
     }
-    /* Without AVX-512 the packed layout is plain row-major (or the workspace
-     * could not be had: then the AVX-512 layout is unpacked on the fly). */
-    if (!use_avx512()) {
+    /* Without AVX-512 the packed layout is plain row-major; with it, only a
+     * failed workspace allocation gets here. */
+    if (!use_avx512())
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, packed_a, k, b, ldb, beta, c, ldc);
-        return;
-    }
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++) {
-            float sum = 0;
-            for (int q = 0; q < k; q++)
-                sum += packed_a[pp_gemm_panel_offset(m, k, i, q)] * b[(size_t)q * ldb + j];
-            c[(size_t)i * ldc + j] = sum + (beta == 0.0f ? 0.0f : beta * c[(size_t)i * ldc + j]);
-        }
+    else
+        unpacked_product(m, n, k, packed_a, b, ldb, beta, c, ldc);
 }

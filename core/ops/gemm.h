@@ -14,11 +14,14 @@ void pp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, const float *a, i
               float beta, float *c, int ldc);
 
 /* A matrix used many times as the left operand (Winograd kernels) can be packed
- * once. The packed layout belongs to this module: fill it element by element
- * through pp_gemm_packed_offset, or from a row-major matrix by pp_gemm_pack. */
+ * once. The packed layout belongs to this module: fill it from a row-major
+ * matrix by pp_gemm_pack, or band by band by pp_gemm_pack_rows. */
 size_t pp_gemm_packed_floats(int m, int k);
-size_t pp_gemm_packed_offset(int m, int k, int row, int col);
 void pp_gemm_pack(float *packed, const float *a, int lda, int m, int k);
+/* Packs rows [row0, row0 + rows) of the m x k matrix, given row-major at a
+ * (row row0 first); row0 must be a multiple of PP_GEMM_ROW_BAND. */
+#define PP_GEMM_ROW_BAND 48
+void pp_gemm_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows);
 void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
                      int ldc);
 

@@ -191,11 +191,11 @@ void pp_gemm_avx512_packed(int m, int n, int k, const float *packed_a, const flo
     gemm_blocked(false, false, m, n, k, NULL, 0, packed_a, b, ldb, accumulate, c, ldc, workspace);
 }
 
-void pp_gemm_avx512_pack(float *packed, bool trans_a, const float *a, int lda, int m, int k)
+void pp_gemm_avx512_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows)
 {
     const size_t padded_m = pp_gemm_padded_rows(m);
     for (int pc = 0; pc < k; pc += KC) {
         int kc = k - pc < KC ? k - pc : KC;
-        pack_a(packed + (size_t)pc * padded_m, trans_a, trans_a ? a + (size_t)pc * lda : a + pc, lda, m, kc);
+        pack_a(packed + (size_t)pc * padded_m + (size_t)row0 * kc, false, a + pc, lda, rows, kc);
     }
 }

@@ -23,14 +23,6 @@ static inline size_t pp_gemm_padded_rows(int m)
     return (size_t)(m + PP_GEMM_MR - 1) / PP_GEMM_MR * PP_GEMM_MR;
 }
 
-static inline size_t pp_gemm_panel_offset(int m, int k, int row, int col)
-{
-    int pc = col / PP_GEMM_KC * PP_GEMM_KC;
-    int kc = k - pc < PP_GEMM_KC ? k - pc : PP_GEMM_KC;
-    return (size_t)pc * pp_gemm_padded_rows(m) + (size_t)(row / PP_GEMM_MR) * PP_GEMM_MR * kc +
-           (size_t)(col - pc) * PP_GEMM_MR + row % PP_GEMM_MR;
-}
-
 /* The AVX-512 side (only called when the CPU has AVX-512). The workspace holds
  * pp_gemm_avx512_workspace_floats floats, 64-byte aligned. */
 size_t pp_gemm_avx512_workspace_floats(void);
@@ -38,6 +30,7 @@ void pp_gemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, const float
                     bool accumulate, float *c, int ldc, float *workspace);
 void pp_gemm_avx512_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate,
                            float *c, int ldc, float *workspace);
-void pp_gemm_avx512_pack(float *packed, bool trans_a, const float *a, int lda, int m, int k);
+/* Rows [row0, row0 + rows) of an m-row matrix; row0 a multiple of MR. */
+void pp_gemm_avx512_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../tensor.h"
 #include "../threads.h"
 #include "gemm.h"
 
@@ -12,8 +13,8 @@
 #define POSITIONS (PATCH * PATCH)
 
 /* Per thread, the transformed inputs and products of a chunk of tiles take
- * about this many floats (4 MB): large GEMMs, still cache-friendly. */
-#define CHUNK_BUDGET_FLOATS ((size_t)1 << 20)
+ * about this many floats (16 MB): wide layers still get GEMMs of 100+ columns. */
+#define CHUNK_BUDGET_FLOATS ((size_t)1 << 22)
 
 bool pp_winograd_supports(const pp_conv_shape *s)
 {
@@ -71,24 +72,40 @@ static inline void kernel_1d(float *o, size_t so, float g0, float g1, float g2)
     o[5 * so] = g2;
 }
 
-void pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s)
+/* One kernel: G g G^T, its 36 values written with stride `stride`. */
+static void transform_kernel(float *dst, size_t stride, const float *g)
 {
-    const size_t kc = (size_t)s->cout * s->cin, stride = position_floats(s);
-    if (stride > kc) /* padding rows of the packed layout */
-        memset(u, 0, sizeof(float) * POSITIONS * stride);
-#pragma omp parallel for schedule(static) num_threads(pp_threads_get())
-    for (size_t i = 0; i < kc; i++) {
-        const float *g = weight + i * 9;
-        float *dst = u + pp_gemm_packed_offset(s->cout, s->cin, (int)(i / s->cin), (int)(i % s->cin));
-        float t[PATCH * 3], r[PATCH]; /* G g, then (G g) G^T row by row */
-        for (int col = 0; col < 3; col++)
-            kernel_1d(t + col, 3, g[col], g[3 + col], g[6 + col]);
-        for (int row = 0; row < PATCH; row++) {
-            kernel_1d(r, 1, t[row * 3], t[row * 3 + 1], t[row * 3 + 2]);
-            for (int col = 0; col < PATCH; col++)
-                dst[(size_t)(row * PATCH + col) * stride] = r[col];
-        }
+    float t[PATCH * 3], r[PATCH]; /* G g, then (G g) G^T row by row */
+    for (int col = 0; col < 3; col++)
+        kernel_1d(t + col, 3, g[col], g[3 + col], g[6 + col]);
+    for (int row = 0; row < PATCH; row++) {
+        kernel_1d(r, 1, t[row * 3], t[row * 3 + 1], t[row * 3 + 2]);
+        for (int col = 0; col < PATCH; col++)
+            dst[(size_t)(row * PATCH + col) * stride] = r[col];
     }
+}
+
+/* Bands of output channels are transformed into a row-major scratch (36
+ * sequential streams) and then packed for the GEMM band by band. */
+bool pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s)
+{
+    const int band = PP_GEMM_ROW_BAND, bands = (s->cout + band - 1) / band, threads = pp_threads_get();
+    const size_t stride = position_floats(s), band_floats = (size_t)band * s->cin;
+    float *scratch = pp_aligned_alloc(sizeof(float) * POSITIONS * band_floats * (size_t)threads);
+    if (!scratch)
+        return false;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int b = 0; b < bands; b++) {
+        float *t = scratch + (size_t)omp_get_thread_num() * POSITIONS * band_floats;
+        const int k0 = b * band, rows = s->cout - k0 < band ? s->cout - k0 : band;
+        for (int k = 0; k < rows; k++)
+            for (int c = 0; c < s->cin; c++)
+                transform_kernel(t + (size_t)k * s->cin + c, band_floats, weight + ((size_t)(k0 + k) * s->cin + c) * 9);
+        for (int pos = 0; pos < POSITIONS; pos++)
+            pp_gemm_pack_rows(u + pos * stride, s->cout, s->cin, k0, t + pos * band_floats, s->cin, rows);
+    }
+    free(scratch);
+    return true;
 }
 
 size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w)

@@ -17,8 +17,9 @@ bool pp_winograd_supports(const pp_conv_shape *s);
 bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w);
 
 size_t pp_winograd_weight_floats(const pp_conv_shape *s);
-/* u: 36 transformed (K, C) matrices, GEMM-packed, from weight (K, C, 3, 3). */
-void pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s);
+/* u: 36 transformed (K, C) matrices, GEMM-packed, from weight (K, C, 3, 3).
+ * False when its scratch memory cannot be had (u is then not usable). */
+bool pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s);
 
 size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w);
 /* out: (K, N, Ho, Wo); in: (C, N, H, W); u from pp_winograd_transform_weights. */

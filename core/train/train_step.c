@@ -387,8 +387,7 @@ static void conv_bn_backward(pp_train_ctx *ctx, const pp_model *m, conv_bn_rec *
     if (transposed) {
         const pp_conv_shape t = transposed_shape(&c->shape);
         flip_transpose(ctx->flipped, c->weight, &c->shape);
-        if (transposed_winograd(&t, n, r->ho, r->wo)) {
-            pp_winograd_transform_weights(ctx->wino, ctx->flipped, &t);
+        if (transposed_winograd(&t, n, r->ho, r->wo) && pp_winograd_transform_weights(ctx->wino, ctx->flipped, &t)) {
             pp_winograd_forward(ctx->dx_tmp, scratch, ctx->wino, &t, n, r->ho, r->wo, NULL, ctx->workspace);
         } else {
             pp_conv2d_forward(ctx->dx_tmp, scratch, ctx->flipped, &t, n, r->ho, r->wo, NULL, ctx->workspace);

@@ -115,7 +115,7 @@ static void winograd_case(int cin, int cout, int pad, int n, int h, int w)
     for (int k = 0; k < cout; k++)
         scale[k] = 0.5f + 0.01f * k, shift[k] = 0.1f - 0.003f * k;
     pp_epilogue ep = {.scale = scale, .shift = shift, .residual = res, .relu = true};
-    pp_winograd_transform_weights(u, wt, &s);
+    CHECK(pp_winograd_transform_weights(u, wt, &s), "kernel transform failed");
     pp_winograd_forward(a, x, u, &s, n, h, w, &ep, ws);
     pp_conv2d_forward_ref(b, x, wt, &s, n, h, w, &ep);
     char what[96];
@@ -133,6 +133,7 @@ static void test_winograd(void)
     winograd_case(64, 64, 1, 2, 32, 32);
     winograd_case(5, 7, 1, 1, 1, 1);
     winograd_case(32, 24, 1, 40, 7, 5); /* many tiles: several chunks per thread */
+    winograd_case(300, 100, 1, 2, 6, 6); /* kernels packed in several row bands and depth blocks */
 }
 
 static void test_batchnorm_relu(void)

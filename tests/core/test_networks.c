@@ -8,6 +8,8 @@
 #include "../test_util.h"
 #include "forward.h"
 #include "model_file.h"
+#include "model_init.h"
+#include "threads.h"
 
 static const char *const networks[] = {
     "r18_imagenet_pp3", "r18_imagenet_pp5_fixed", "r18_imagenet_pp0", "r18_imagenet_base",
@@ -127,9 +129,69 @@ static void test_arch_inference(void)
     pp_model_free(&m);
 }
 
+/* Wide layers (512 x 512 channels) run by Winograd only at large batches, on
+ * kernels the forward context transforms and keeps: logits of a batch of 32
+ * must match those of the same images one at a time (by im2col), also after the
+ * weights change (the kept kernels must follow). */
+static void compare_batch_with_singles(const pp_model *m, pp_forward_ctx *ctx, const pp_tensor *x, const char *what)
+{
+    pp_error err = {0};
+    pp_tensor batch_logits = {0}, single_logits = {0}, one = {0};
+    CHECK_OK(pp_model_forward(m, ctx, x, &batch_logits, NULL, &err), &err);
+    const int classes = m->arch.num_classes;
+    const size_t image = (size_t)x->shape[1] * x->shape[2] * x->shape[3];
+    pp_forward_ctx *single_ctx = pp_forward_ctx_new();
+    CHECK_OK(pp_tensor_alloc4(&one, 1, x->shape[1], x->shape[2], x->shape[3], &err), &err);
+    for (int i = 0; i < 4 && batch_logits.data && one.data; i++) {
+        int img = i * 9; /* spread over the batch */
+        memcpy(one.data, x->data + img * image, sizeof(float) * image);
+        CHECK_OK(pp_model_forward(m, single_ctx, &one, &single_logits, NULL, &err), &err);
+        char name[64];
+        snprintf(name, sizeof name, "%s image %d", what, img);
+        double e = pp_test_compare(name, batch_logits.data + (size_t)img * classes, single_logits.data, classes, 1e-4, 1);
+        CHECK(e <= 1e-4, "%s: batch and single logits differ by %.3g", name, e);
+    }
+    pp_forward_ctx_free(single_ctx);
+    pp_tensor_free(&batch_logits), pp_tensor_free(&single_logits), pp_tensor_free(&one);
+}
+
+static void test_wide_layers_at_large_batch(void)
+{
+    pp_threads_set(2);
+    pp_error err = {0};
+    pp_arch arch;
+    pp_model m;
+    CHECK_OK(pp_arch_from_name(&arch, "resnet18", PP_STEM_CIFAR, 3, 10, &err), &err);
+    arch.push_pull = true;
+    arch.avg_kernel = 3;
+    arch.alpha_trainable = true;
+    CHECK_OK(pp_model_create(&m, &arch, &err), &err);
+    if (err.status != PP_OK)
+        return;
+    pp_model_init_random(&m, 7);
+    pp_tensor x = {0};
+    CHECK_OK(pp_tensor_alloc4(&x, 32, 3, 32, 32, &err), &err);
+    uint32_t r = 99;
+    for (size_t i = 0; i < (size_t)pp_tensor_numel(&x); i++)
+        r = r * 1664525u + 1013904223u, x.data[i] = (float)(r >> 8) / (float)(1 << 24) * 2 - 1;
+    pp_forward_ctx *ctx = pp_forward_ctx_new();
+    compare_batch_with_singles(&m, ctx, &x, "fresh");
+    /* change the last block's convolutions (the wide ones) and prepare again */
+    pp_block *last = &m.blocks[m.block_count - 1];
+    size_t count = (size_t)last->conv1.shape.cout * last->conv1.shape.cin * 9;
+    for (size_t i = 0; i < count; i++)
+        last->conv1.weight[i] *= (i % 3) ? -1.5f : 0.5f;
+    pp_model_prepare(&m);
+    compare_batch_with_singles(&m, ctx, &x, "changed weights");
+    pp_forward_ctx_free(ctx);
+    pp_tensor_free(&x);
+    pp_model_free(&m);
+}
+
 int main(void)
 {
     RUN_TEST(test_networks_match_pytorch);
     RUN_TEST(test_arch_inference);
+    RUN_TEST(test_wide_layers_at_large_batch);
     return TEST_EXIT();
 }
