@@ -68,6 +68,7 @@ int main(int argc, char **argv)
 {
     int threads = 2, repeats = 5;
     bool baseline = false;
+    const char *only = NULL; /* --case SUBSTRING: run the matching cases only */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
@@ -75,15 +76,19 @@ int main(int argc, char **argv)
             repeats = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--baseline"))
             baseline = true;
+        else if (!strcmp(argv[i], "--case") && i + 1 < argc)
+            only = argv[++i];
     }
     pp_threads_set(threads);
     const char *tag = baseline ? "plain" : "pushpull";
     char name[64];
-    snprintf(name, sizeof name, "%s_224_b1", tag);
-    run_case(name, PP_STEM_IMAGENET, 1000, 1, 224, !baseline, repeats * 4);
-    snprintf(name, sizeof name, "%s_224_b16", tag);
-    run_case(name, PP_STEM_IMAGENET, 1000, 16, 224, !baseline, repeats);
-    snprintf(name, sizeof name, "%s_cifar32_b128", tag);
-    run_case(name, PP_STEM_CIFAR, 10, 128, 32, !baseline, repeats);
+#define CASE(suffix, ...)                                          \
+    snprintf(name, sizeof name, "%s_%s", tag, suffix);             \
+    if (!only || strstr(name, only))                               \
+        run_case(name, __VA_ARGS__);
+    CASE("224_b1", PP_STEM_IMAGENET, 1000, 1, 224, !baseline, repeats * 4)
+    CASE("224_b16", PP_STEM_IMAGENET, 1000, 16, 224, !baseline, repeats)
+    CASE("cifar32_b128", PP_STEM_CIFAR, 10, 128, 32, !baseline, repeats)
+#undef CASE
     return 0;
 }

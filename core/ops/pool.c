@@ -13,107 +13,136 @@ static inline void window_span(int o, int k, int stride, int pad, int size, int 
     *hi = start + k > size ? size : start + k;
 }
 
-void pp_maxpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k,
-                          int stride, int pad)
+/* Pools are separable: a vertical pass over whole rows (vectorised along x),
+ * then a horizontal pass along the combined row. */
+
+/* Window sizes along one axis: cells[o] input cells under output o's window. */
+static void window_cells(int *cells, int out, int k, int stride, int pad, int size)
+{
+    for (int o = 0; o < out; o++) {
+        int lo, hi;
+        window_span(o, k, stride, pad, size, &lo, &hi);
+        cells[o] = hi - lo;
+    }
+}
+
+/* line[x] = max (or sum) over input rows [y0, y1) of the plane at x. */
+static void combine_rows(float *line, const float *src, int w, int y0, int y1, bool max)
+{
+    const float *r = src + (size_t)y0 * w;
+    for (int x = 0; x < w; x++)
+        line[x] = r[x];
+    for (int y = y0 + 1; y < y1; y++) {
+        r = src + (size_t)y * w;
+        if (max)
+            for (int x = 0; x < w; x++)
+                line[x] = r[x] > line[x] ? r[x] : line[x];
+        else
+            for (int x = 0; x < w; x++)
+                line[x] += r[x];
+    }
+}
+
+/* dst[ox] = max (or sum) of line over output ox's window. The windows fully
+ * inside [0, w) are handled apart from the clipped ones at the edges. */
+static void combine_columns(float *dst, const float *line, int wo, int w, int k, int stride, int pad, bool max)
+{
+    for (int ox = 0; ox < wo; ox++) {
+        int x0, x1;
+        window_span(ox, k, stride, pad, w, &x0, &x1);
+        if (x1 - x0 == k) { /* interior: fixed trip count */
+            const float *l = line + x0;
+            float acc = l[0];
+            for (int j = 1; j < k; j++)
+                acc = max ? (l[j] > acc ? l[j] : acc) : acc + l[j];
+            dst[ox] = acc;
+            continue;
+        }
+        float acc = max ? -INFINITY : 0.0f;
+        for (int x = x0; x < x1; x++)
+            acc = max ? (line[x] > acc ? line[x] : acc) : acc + line[x];
+        dst[ox] = acc;
+    }
+}
+
+/* Planes wider than the row buffers (the engine's inputs stop at 8192): one
+ * window at a time. */
+static void pool_planes_direct(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad,
+                               bool max, bool count_include_pad)
 {
     const int ho = pp_conv_out_size(h, k, stride, pad);
     const int wo = pp_conv_out_size(w, k, stride, pad);
 #pragma omp parallel for schedule(static)
-    for (size_t pl = 0; pl < planes; pl++) {
-        const float *src = in + pl * h * w;
-        float *dst = out + pl * ho * wo;
+    for (size_t pl = 0; pl < planes; pl++)
         for (int oy = 0; oy < ho; oy++) {
             int y0, y1;
             window_span(oy, k, stride, pad, h, &y0, &y1);
             for (int ox = 0; ox < wo; ox++) {
                 int x0, x1;
                 window_span(ox, k, stride, pad, w, &x0, &x1);
-                float m = -INFINITY;
+                float acc = max ? -INFINITY : 0.0f;
                 for (int y = y0; y < y1; y++)
-                    for (int x = x0; x < x1; x++)
-                        m = src[y * w + x] > m ? src[y * w + x] : m;
-                dst[oy * wo + ox] = m;
+                    for (int x = x0; x < x1; x++) {
+                        float v = in[pl * h * w + (size_t)y * w + x];
+                        acc = max ? (v > acc ? v : acc) : acc + v;
+                    }
+                if (!max)
+                    acc /= (float)(count_include_pad ? k * k : (y1 - y0) * (x1 - x0));
+                out[pl * ho * wo + (size_t)oy * wo + ox] = acc;
             }
         }
-    }
 }
 
-/* Stride-1 windows are separable: a horizontal running sum then a vertical one. */
-static void box_mean_stride1(float *dst, const float *src, float *row_sums, int h, int w, int k,
-                             int pad, bool count_include_pad)
-{
-    for (int y = 0; y < h; y++) {
-        const float *s = src + (size_t)y * w;
-        float *r = row_sums + (size_t)y * w;
-        for (int x = 0; x < w; x++) {
-            int x0, x1;
-            window_span(x, k, 1, pad, w, &x0, &x1);
-            float acc = 0;
-            for (int t = x0; t < x1; t++)
-                acc += s[t];
-            r[x] = acc;
-        }
-    }
-    for (int y = 0; y < h; y++) {
-        int y0, y1;
-        window_span(y, k, 1, pad, h, &y0, &y1);
-        float *d = dst + (size_t)y * w;
-        for (int x = 0; x < w; x++)
-            d[x] = 0;
-        for (int t = y0; t < y1; t++) {
-            const float *r = row_sums + (size_t)t * w;
-            for (int x = 0; x < w; x++)
-                d[x] += r[x];
-        }
-        for (int x = 0; x < w; x++) {
-            int x0, x1;
-            window_span(x, k, 1, pad, w, &x0, &x1);
-            int cells = count_include_pad ? k * k : (y1 - y0) * (x1 - x0);
-            d[x] /= (float)cells;
-        }
-    }
-}
+#define MAX_ROW 8192
 
-void pp_avgpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k,
-                          int stride, int pad, bool count_include_pad)
+/* Every plane by rows then columns; the average divides by the window's cell
+ * count (count_include_pad false) or k * k. */
+static void pool_planes(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad,
+                        bool max, bool count_include_pad)
 {
     const int ho = pp_conv_out_size(h, k, stride, pad);
     const int wo = pp_conv_out_size(w, k, stride, pad);
-    if (stride == 1 && ho == h && wo == w) {
-#pragma omp parallel
-        {
-            float row_sums[4096];
-            float *scratch = (size_t)h * w <= 4096 ? row_sums : NULL;
-            float *heap = NULL;
-            if (!scratch)
-                scratch = heap = malloc(sizeof(float) * (size_t)h * w);
-#pragma omp for schedule(static)
-            for (size_t pl = 0; pl < planes; pl++)
-                box_mean_stride1(out + pl * h * w, in + pl * h * w, scratch, h, w, k, pad,
-                                 count_include_pad);
-            free(heap);
-        }
+    if (w > MAX_ROW) {
+        pool_planes_direct(out, in, planes, h, w, k, stride, pad, max, count_include_pad);
         return;
     }
-#pragma omp parallel for schedule(static)
-    for (size_t pl = 0; pl < planes; pl++) {
-        const float *src = in + pl * h * w;
-        float *dst = out + pl * ho * wo;
-        for (int oy = 0; oy < ho; oy++) {
-            int ry0, ry1;
-            window_span(oy, k, stride, pad, h, &ry0, &ry1);
-            for (int ox = 0; ox < wo; ox++) {
-                int rx0, rx1;
-                window_span(ox, k, stride, pad, w, &rx0, &rx1);
-                float acc = 0;
-                for (int y = ry0; y < ry1; y++)
-                    for (int x = rx0; x < rx1; x++)
-                        acc += src[y * w + x];
-                int cells = count_include_pad ? k * k : (ry1 - ry0) * (rx1 - rx0);
-                dst[oy * wo + ox] = acc / (float)cells;
+#pragma omp parallel
+    {
+        float line[MAX_ROW];
+        int col_cells[MAX_ROW];
+        window_cells(col_cells, wo, k, stride, pad, w);
+#pragma omp for schedule(static)
+        for (size_t pl = 0; pl < planes; pl++) {
+            const float *src = in + pl * h * w;
+            float *dst = out + pl * ho * wo;
+            for (int oy = 0; oy < ho; oy++) {
+                int y0, y1;
+                window_span(oy, k, stride, pad, h, &y0, &y1);
+                float *d = dst + (size_t)oy * wo;
+                combine_rows(line, src, w, y0, y1, max);
+                combine_columns(d, line, wo, w, k, stride, pad, max);
+                if (max)
+                    continue;
+                if (count_include_pad)
+                    for (int ox = 0; ox < wo; ox++)
+                        d[ox] /= (float)(k * k);
+                else
+                    for (int ox = 0; ox < wo; ox++)
+                        d[ox] /= (float)((y1 - y0) * col_cells[ox]);
             }
         }
     }
+}
+
+void pp_maxpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad)
+{
+    pool_planes(out, in, planes, h, w, k, stride, pad, true, false);
+}
+
+void pp_avgpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad,
+                          bool count_include_pad)
+{
+    pool_planes(out, in, planes, h, w, k, stride, pad, false, count_include_pad);
 }
 
 void pp_global_avgpool_forward(float *out, const float *in, size_t planes, size_t plane_size)
