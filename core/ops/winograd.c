@@ -16,6 +16,11 @@
  * about this many floats (16 MB): wide layers still get GEMMs of 100+ columns. */
 #define CHUNK_BUDGET_FLOATS ((size_t)1 << 22)
 
+/* The transforms work on LANES tiles at once, with the tile index innermost, so
+ * the compiler turns every 1-D transform into whole-vector arithmetic. */
+#define LANES 16
+typedef float lanes[LANES];
+
 bool pp_winograd_supports(const pp_conv_shape *s)
 {
     return s->kh == 3 && s->kw == 3 && s->stride == 1;
@@ -60,29 +65,35 @@ size_t pp_winograd_weight_floats(const pp_conv_shape *s)
     return (size_t)POSITIONS * position_floats(s);
 }
 
-/* G applied to a 3-vector: the rows of Lavin & Gray's G for F(4, 3). */
-static inline void kernel_1d(float *o, size_t so, float g0, float g1, float g2)
+/* G applied to LANES kernels at once (lanes: consecutive input channels). */
+static inline void kernel_1d_lanes(lanes *o, size_t so, const lanes *g0, const lanes *g1, const lanes *g2)
 {
     const float q = 0.25f, s = 1.0f / 6, t = 1.0f / 12, v = 1.0f / 24;
-    o[0] = q * g0;
-    o[so] = -s * (g0 + g1 + g2);
-    o[2 * so] = -s * (g0 - g1 + g2);
-    o[3 * so] = v * g0 + t * g1 + s * g2;
-    o[4 * so] = v * g0 - t * g1 + s * g2;
-    o[5 * so] = g2;
+    for (int l = 0; l < LANES; l++) {
+        float a = (*g0)[l], b = (*g1)[l], c = (*g2)[l];
+        o[0][l] = q * a;
+        o[so][l] = -s * (a + b + c);
+        o[2 * so][l] = -s * (a - b + c);
+        o[3 * so][l] = v * a + t * b + s * c;
+        o[4 * so][l] = v * a - t * b + s * c;
+        o[5 * so][l] = c;
+    }
 }
 
-/* One kernel: G g G^T, its 36 values written with stride `stride`. */
-static void transform_kernel(float *dst, size_t stride, const float *g)
+/* G g G^T for the kernels of output channel k, input channels [c0, c0 + count)
+ * (count <= LANES), into dst[pos * stride + (c - c0)]. */
+static void transform_kernels(float *dst, size_t stride, const float *weight, int count)
 {
-    float t[PATCH * 3], r[PATCH]; /* G g, then (G g) G^T row by row */
-    for (int col = 0; col < 3; col++)
-        kernel_1d(t + col, 3, g[col], g[3 + col], g[6 + col]);
-    for (int row = 0; row < PATCH; row++) {
-        kernel_1d(r, 1, t[row * 3], t[row * 3 + 1], t[row * 3 + 2]);
-        for (int col = 0; col < PATCH; col++)
-            dst[(size_t)(row * PATCH + col) * stride] = r[col];
-    }
+    lanes g[9], t[PATCH * 3], r[PATCH * PATCH];
+    for (int l = 0; l < LANES; l++)
+        for (int e = 0; e < 9; e++)
+            g[e][l] = l < count ? weight[(size_t)l * 9 + e] : 0.0f;
+    for (int col = 0; col < 3; col++) /* G g */
+        kernel_1d_lanes(t + col, 3, &g[col], &g[3 + col], &g[6 + col]);
+    for (int row = 0; row < PATCH; row++) /* (G g) G^T */
+        kernel_1d_lanes(r + row * PATCH, 1, &t[row * 3], &t[row * 3 + 1], &t[row * 3 + 2]);
+    for (int pos = 0; pos < PATCH * PATCH; pos++)
+        memcpy(dst + (size_t)pos * stride, r[pos], sizeof(float) * (size_t)count);
 }
 
 /* Bands of output channels are transformed into a row-major scratch (36
@@ -99,8 +110,10 @@ bool pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_
         float *t = scratch + (size_t)omp_get_thread_num() * POSITIONS * band_floats;
         const int k0 = b * band, rows = s->cout - k0 < band ? s->cout - k0 : band;
         for (int k = 0; k < rows; k++)
-            for (int c = 0; c < s->cin; c++)
-                transform_kernel(t + (size_t)k * s->cin + c, band_floats, weight + ((size_t)(k0 + k) * s->cin + c) * 9);
+            for (int c = 0; c < s->cin; c += LANES)
+                transform_kernels(t + (size_t)k * s->cin + c, band_floats,
+                                  weight + ((size_t)(k0 + k) * s->cin + c) * 9,
+                                  s->cin - c < LANES ? s->cin - c : LANES);
         for (int pos = 0; pos < POSITIONS; pos++)
             pp_gemm_pack_rows(u + pos * stride, s->cout, s->cin, k0, t + pos * band_floats, s->cin, rows);
     }
@@ -117,10 +130,6 @@ size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
     return (chunk * POSITIONS * (size_t)(s->cin + s->cout) + padded) * pp_threads_get();
 }
 
-/* The transforms work on LANES tiles at once, with the tile index innermost, so
- * the compiler turns every 1-D transform into whole-vector arithmetic. */
-#define LANES 16
-typedef float lanes[LANES];
 
 /* B^T d over LANES tiles: 6 inputs with stride sd, 6 outputs with stride so. */
 static inline void input_1d(lanes *o, size_t so, const lanes *d, size_t sd)

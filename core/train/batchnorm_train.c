@@ -2,6 +2,65 @@
 
 #include <math.h>
 
+/* Plane sums in double for accuracy, over LANES independent accumulators: one
+ * running sum would be a chain of dependent additions the compiler may not
+ * reorder (and BN was a tenth of a training step that way). */
+#define LANES 16
+
+static double sum_plane(const float *x, size_t n)
+{
+    double acc[LANES] = {0}, total = 0;
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++)
+            acc[l] += x[i + l];
+    for (; i < n; i++)
+        total += x[i];
+    for (int l = 0; l < LANES; l++)
+        total += acc[l];
+    return total;
+}
+
+static double squared_deviations(const float *x, size_t n, double mu)
+{
+    double acc[LANES] = {0}, total = 0;
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) {
+            double d = x[i + l] - mu;
+            acc[l] += d * d;
+        }
+    for (; i < n; i++)
+        total += (x[i] - mu) * (x[i] - mu);
+    for (int l = 0; l < LANES; l++)
+        total += acc[l];
+    return total;
+}
+
+/* sum g and sum g * xhat, with g zeroed where the fused ReLU output y was. */
+static void gradient_sums(const float *g, const float *y, const float *x, size_t n, float mu, float is,
+                          double *sum_g, double *sum_gx)
+{
+    double ag[LANES] = {0}, agx[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) {
+            float gi = (y && y[i + l] <= 0.0f) ? 0.0f : g[i + l];
+            ag[l] += gi;
+            agx[l] += (double)gi * ((x[i + l] - mu) * is);
+        }
+    double tg = 0, tgx = 0;
+    for (; i < n; i++) {
+        float gi = (y && y[i] <= 0.0f) ? 0.0f : g[i];
+        tg += gi;
+        tgx += (double)gi * ((x[i] - mu) * is);
+    }
+    for (int l = 0; l < LANES; l++)
+        tg += ag[l], tgx += agx[l];
+    *sum_g = tg;
+    *sum_gx = tgx;
+}
+
 void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const float *x, const float *residual,
                                 const float *gamma, const float *beta, float *running_mean, float *running_var,
                                 int64_t *num_batches_tracked, float momentum, float eps, bool relu, int channels,
@@ -11,15 +70,8 @@ void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const floa
     for (int c = 0; c < channels; c++) {
         const float *xc = x + (size_t)c * plane;
         /* two passes in double: the variance of large planes loses digits otherwise */
-        double sum = 0;
-        for (size_t i = 0; i < plane; i++)
-            sum += xc[i];
-        const double mu = sum / (double)plane;
-        double sq = 0;
-        for (size_t i = 0; i < plane; i++) {
-            double d = xc[i] - mu;
-            sq += d * d;
-        }
+        const double mu = sum_plane(xc, plane) / (double)plane;
+        const double sq = squared_deviations(xc, plane, mu);
         const double var = sq / (double)plane;
         const double is = 1.0 / sqrt(var + eps);
         mean[c] = (float)mu;
@@ -27,12 +79,16 @@ void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const floa
         const float a = (float)(gamma[c] * is), b = (float)(beta[c] - mu * gamma[c] * is);
         float *yc = y + (size_t)c * plane;
         const float *rc = residual ? residual + (size_t)c * plane : NULL;
-        for (size_t i = 0; i < plane; i++) {
-            float v = xc[i] * a + b;
-            if (rc)
-                v += rc[i];
-            yc[i] = relu && v < 0.0f ? 0.0f : v;
-        }
+        if (rc)
+            for (size_t i = 0; i < plane; i++) {
+                float v = xc[i] * a + b + rc[i];
+                yc[i] = relu && v < 0.0f ? 0.0f : v;
+            }
+        else
+            for (size_t i = 0; i < plane; i++) {
+                float v = xc[i] * a + b;
+                yc[i] = relu && v < 0.0f ? 0.0f : v;
+            }
         if (running_mean)
             running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mu;
         if (running_var) {
@@ -53,12 +109,8 @@ void pp_batchnorm_train_backward(float *dx, float *dgamma, float *dbeta, const f
         const float *g = dy + (size_t)c * plane, *xc = x + (size_t)c * plane;
         const float *yc = y ? y + (size_t)c * plane : NULL;
         const float mu = mean[c], is = invstd[c];
-        double sum_g = 0, sum_gx = 0; /* sum dy, sum dy * xhat */
-        for (size_t i = 0; i < plane; i++) {
-            float gi = (yc && yc[i] <= 0.0f) ? 0.0f : g[i];
-            sum_g += gi;
-            sum_gx += (double)gi * ((xc[i] - mu) * is);
-        }
+        double sum_g, sum_gx; /* sum dy, sum dy * xhat */
+        gradient_sums(g, yc, xc, plane, mu, is, &sum_g, &sum_gx);
         dbeta[c] += (float)sum_g;
         dgamma[c] += (float)sum_gx;
         /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
