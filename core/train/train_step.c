@@ -135,9 +135,11 @@ static void need_workspace(layout *l, size_t floats)
         l->workspace = floats;
 }
 
+/* Winograd where it pays, with the model's kernels or, for layers too wide to
+ * keep them (see model.c), kernels transformed into ctx->wino on each step. */
 static bool use_winograd(const pp_conv_layer *c, int n, int h, int w)
 {
-    return c->winograd && pp_winograd_preferred(&c->shape, n, h, w);
+    return pp_winograd_supports(&c->shape) && pp_winograd_preferred(&c->shape, n, h, w);
 }
 
 /* For stride-1 "same" convolutions the input gradient is itself a
@@ -159,8 +161,7 @@ static pp_conv_shape transposed_shape(const pp_conv_shape *s)
 
 static bool transposed_winograd(const pp_conv_shape *t, int n, int h, int w)
 {
-    /* the same size limit as the model's Winograd kernels */
-    return pp_winograd_supports(t) && (long)t->cin * t->cout <= 256L * 256L && pp_winograd_preferred(t, n, h, w);
+    return pp_winograd_supports(t) && pp_winograd_preferred(t, n, h, w);
 }
 
 /* flipped: (C, K, kh, kw) from weight (K, C, kh, kw), each kernel rotated 180 degrees. */
@@ -195,8 +196,11 @@ static void layout_conv(layout *l, conv_bn_rec *r, const pp_conv_layer *conv, co
         l->largest = act;
     need_workspace(l, pp_conv2d_workspace_floats(s, n, h, w));
     need_workspace(l, pp_conv2d_backward_workspace_floats(s, n, h, w));
-    if (conv && use_winograd(conv, n, h, w))
+    if (conv && use_winograd(conv, n, h, w)) {
         need_workspace(l, pp_winograd_workspace_floats(s, n, h, w));
+        if (!conv->winograd && pp_winograd_weight_floats(s) > l->wino)
+            l->wino = pp_winograd_weight_floats(s);
+    }
     if (conv && by_transposed_forward(s)) {
         pp_conv_shape t = transposed_shape(s);
         size_t wf = (size_t)s->cout * s->cin * s->kh * s->kw;
@@ -306,13 +310,17 @@ static pp_status ensure_layout(pp_train_ctx *ctx, const pp_model *m, int n, int 
 
 /* ---- forward ---- */
 
-static void conv_forward(float *out, const float *in, const pp_conv_layer *c, int n, int h, int w, float *workspace)
+static void conv_forward(pp_train_ctx *ctx, float *out, const float *in, const pp_conv_layer *c, int n, int h, int w)
 {
     pp_epilogue ep = {.shift = c->bias};
+    const float *kernels = NULL;
     if (use_winograd(c, n, h, w))
-        pp_winograd_forward(out, in, c->winograd, &c->shape, n, h, w, &ep, workspace);
+        kernels = c->winograd ? c->winograd
+                              : pp_winograd_transform_weights(ctx->wino, c->weight, &c->shape) ? ctx->wino : NULL;
+    if (kernels)
+        pp_winograd_forward(out, in, kernels, &c->shape, n, h, w, &ep, ctx->workspace);
     else
-        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, &ep, workspace);
+        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, &ep, ctx->workspace);
 }
 
 static size_t rec_plane(const conv_bn_rec *r, int n)
@@ -331,7 +339,7 @@ static void bn_forward(conv_bn_rec *r, int n, const float *residual, bool relu)
 
 static void conv_bn_forward(pp_train_ctx *ctx, conv_bn_rec *r, const float *residual, bool relu)
 {
-    conv_forward(r->pre, r->in, r->conv, ctx->n, r->h, r->w, ctx->workspace);
+    conv_forward(ctx, r->pre, r->in, r->conv, ctx->n, r->h, r->w);
     bn_forward(r, ctx->n, residual, relu);
 }
 
@@ -343,7 +351,7 @@ static void forward(pp_train_ctx *ctx, const pp_model *m)
         pp_pushpull_forward(ctx->stem.pre, ctx->responses, ctx->g[0], ctx->input, &m->pp, n, ctx->h, ctx->w,
                             ctx->workspace);
     else
-        conv_forward(ctx->stem.pre, ctx->input, &m->conv1, n, ctx->h, ctx->w, ctx->workspace);
+        conv_forward(ctx, ctx->stem.pre, ctx->input, &m->conv1, n, ctx->h, ctx->w);
     bn_forward(&ctx->stem, n, NULL, true);
     if (a->stem == PP_STEM_IMAGENET)
         pp_maxpool2d_train_forward(ctx->pooled, ctx->argmax, ctx->stem.post, (size_t)k * n, ctx->stem.ho,

@@ -10,6 +10,7 @@
 #include "../test_util.h"
 #include "ckpt/safetensors.h"
 #include "model_file.h"
+#include "model_init.h"
 #include "train/train_step.h"
 
 typedef struct {
@@ -130,6 +131,57 @@ static void test_gray_pp0_fixed_alpha_no_bias(void) { check_network(&networks[2]
 static void test_imagenet_baseline(void) { check_network(&networks[3]); }
 static void test_bottleneck_pp3(void) { check_network(&networks[4]); }
 
+/* Layers too wide to keep Winograd kernels in the model get them transformed
+ * on each step: with every layer forced down that path, the loss and the
+ * gradients must equal those of the kept-kernel path. */
+static void test_transient_winograd_kernels(void)
+{
+    pp_error err = {0};
+    pp_arch arch;
+    CHECK_OK(pp_arch_from_name(&arch, "resnet18", PP_STEM_CIFAR, 3, 10, &err), &err);
+    arch.width = 16;
+    arch.push_pull = true;
+    arch.avg_kernel = 3;
+    arch.alpha_trainable = true;
+    pp_model kept, transient;
+    CHECK_OK(pp_model_create(&kept, &arch, &err), &err);
+    CHECK_OK(pp_model_create(&transient, &arch, &err), &err);
+    if (err.status != PP_OK)
+        return;
+    pp_model_init_random(&kept, 3);
+    pp_model_init_random(&transient, 3);
+    for (int b = 0; b < transient.block_count; b++)
+        transient.blocks[b].conv1.winograd = transient.blocks[b].conv2.winograd = NULL;
+    pp_tensor x = {0};
+    CHECK_OK(pp_tensor_alloc4(&x, 8, 3, 32, 32, &err), &err);
+    uint32_t r = 5;
+    for (int64_t i = 0; i < pp_tensor_numel(&x); i++)
+        r = r * 1664525u + 1013904223u, x.data[i] = (float)(r >> 8) / (float)(1 << 24) * 2 - 1;
+    int32_t labels[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    pp_train_ctx *ctx_kept = NULL, *ctx_transient = NULL;
+    CHECK_OK(pp_train_ctx_new(&ctx_kept, &kept, &err), &err);
+    CHECK_OK(pp_train_ctx_new(&ctx_transient, &transient, &err), &err);
+    pp_train_stats a = {0}, b = {0};
+    pp_train_zero_grad(ctx_kept);
+    pp_train_zero_grad(ctx_transient);
+    CHECK_OK(pp_train_forward_backward(ctx_kept, &kept, &x, labels, &a, &err), &err);
+    CHECK_OK(pp_train_forward_backward(ctx_transient, &transient, &x, labels, &b, &err), &err);
+    CHECK(fabs(a.loss - b.loss) < 1e-5, "loss %.7f with kept kernels, %.7f with transient ones", a.loss, b.loss);
+    for (int i = 0; i < kept.param_count; i++) {
+        if (kept.params[i].buffer)
+            continue;
+        size_t count = (size_t)pp_shape_numel(kept.params[i].ndim, kept.params[i].shape);
+        double e = pp_test_compare(kept.params[i].name, pp_train_grad(ctx_transient, &transient, &transient.params[i]),
+                                   pp_train_grad(ctx_kept, &kept, &kept.params[i]), count, 1e-4, 1);
+        CHECK(e <= 1e-4, "gradient of %s differs by %.3g between the two kernel paths", kept.params[i].name, e);
+    }
+    pp_train_ctx_free(ctx_kept);
+    pp_train_ctx_free(ctx_transient);
+    pp_tensor_free(&x);
+    pp_model_free(&kept);
+    pp_model_free(&transient);
+}
+
 int main(void)
 {
     RUN_TEST(test_cifar_pp3);
@@ -137,5 +189,6 @@ int main(void)
     RUN_TEST(test_gray_pp0_fixed_alpha_no_bias);
     RUN_TEST(test_imagenet_baseline);
     RUN_TEST(test_bottleneck_pp3);
+    RUN_TEST(test_transient_winograd_kernels);
     return TEST_EXIT();
 }
