@@ -1,7 +1,7 @@
 /* Times training steps (forward + backward + SGD update) of PushPull-ResNet18,
- * CIFAR stem, avg 3, trainable alpha, batch 128 of 32x32 (random weights and
- * data). Prints "case ms_per_step images_per_s", the best of the repeats.
- * Usage: train_bench [--threads N] [--repeats R] [--batch B] [--baseline] */
+ * CIFAR stem, avg 3, trainable alpha, batch 128: the full-width net on 32x32 RGB
+ * and the demo models' width-8 net on 28x28 grayscale (random weights and data). Prints "case ms_per_step images_per_s", the best of the repeats.
+ * Usage: train_bench [--threads N] [--repeats R] [--batch B] [--baseline] [--case cifar32|demo28] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,28 +29,14 @@ static void fill_random(pp_model *m)
     pp_model_prepare(m);
 }
 
-int main(int argc, char **argv)
+/* One case: a PushPull (or plain) ResNet18 with the CIFAR stem, `width` base
+ * channels, `channels` x side x side inputs; best step time of the repeats. */
+static int run_case(const char *tag, int width, int channels, int side, int batch, bool push_pull, int repeats)
 {
-    int threads = 2, repeats = 3, batch = 128;
-    bool push_pull = true;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-            threads = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
-            repeats = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
-            batch = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--baseline"))
-            push_pull = false;
-        else {
-            fprintf(stderr, "usage: train_bench [--threads N] [--repeats R] [--batch B] [--baseline]\n");
-            return 2;
-        }
-    }
-    pp_threads_set(threads);
     pp_arch a;
     pp_error err = {0};
-    pp_arch_from_name(&a, "resnet18", PP_STEM_CIFAR, 3, 10, &err);
+    pp_arch_from_name(&a, "resnet18", PP_STEM_CIFAR, channels, 10, &err);
+    a.width = width;
     a.push_pull = push_pull;
     a.avg_kernel = 3;
     a.alpha_trainable = true;
@@ -62,7 +48,10 @@ int main(int argc, char **argv)
     }
     fill_random(&m);
     pp_tensor x;
-    pp_tensor_alloc4(&x, batch, 3, 32, 32, &err);
+    if (pp_tensor_alloc4(&x, batch, channels, side, side, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
     for (int64_t i = 0; i < pp_tensor_numel(&x); i++)
         x.data[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
     int32_t *labels = malloc(sizeof(int32_t) * (size_t)batch);
@@ -87,11 +76,44 @@ int main(int argc, char **argv)
             best = t;
     }
     char name[64];
-    snprintf(name, sizeof name, "%s_train_cifar32_b%d", push_pull ? "pushpull" : "plain", batch);
+    snprintf(name, sizeof name, "%s_train_%s_b%d", push_pull ? "pushpull" : "plain", tag, batch);
     printf("%-28s %9.2f ms %9.1f img/s\n", name, best * 1e3, batch / best);
+    fflush(stdout);
     pp_train_ctx_free(ctx);
     pp_tensor_free(&x);
     free(labels);
     pp_model_free(&m);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int threads = 2, repeats = 3, batch = 128;
+    bool push_pull = true;
+    const char *only = NULL; /* --case SUBSTRING: run the matching cases only */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
+            repeats = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+            batch = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--baseline"))
+            push_pull = false;
+        else if (!strcmp(argv[i], "--case") && i + 1 < argc)
+            only = argv[++i];
+        else {
+            fprintf(stderr, "usage: train_bench [--threads N] [--repeats R] [--batch B] [--baseline] [--case S]\n");
+            return 2;
+        }
+    }
+    pp_threads_set(threads);
+    /* CIFAR ResNet18, and the bundled demo network (width 8, Fashion-MNIST 28x28) */
+    if (!only || strstr("cifar32", only))
+        if (run_case("cifar32", 64, 3, 32, batch, push_pull, repeats))
+            return 1;
+    if (!only || strstr("demo28", only))
+        if (run_case("demo28", 8, 1, 28, batch, push_pull, repeats))
+            return 1;
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../threads.h"
+#include "direct_conv.h"
 #include "gemm.h"
 #include "im2col.h"
 
@@ -45,6 +46,8 @@ size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
 {
     if (is_pointwise(s))
         return 0;
+    if (pp_direct_conv_preferred(s))
+        return pp_direct_conv_workspace_floats(s, h, w);
     int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     size_t p_total = (size_t)n * ho * wo;
@@ -108,6 +111,10 @@ void pp_conv2d_forward(float *out, const float *in, const float *weight, const p
     const int depth = s->cin * s->kh * s->kw;
     const bool pointwise = is_pointwise(s);
     const int threads = pp_threads_get();
+    if (!pointwise && pp_direct_conv_preferred(s)) {
+        pp_direct_conv_forward(out, in, weight, s, n, h, w, ep, workspace);
+        return;
+    }
     if (splits_columns(s, p_total, threads)) {
         const size_t chunk = chunk_columns(s, (p_total + threads - 1) / threads);
 #pragma omp parallel num_threads(threads)

@@ -70,8 +70,9 @@ void pp_im2col(float *col, const float *in, const pp_conv_shape *s, int n, int h
                 const float *src = src_c + row;
                 for (int t = 0; t < first; t++)
                     dst[t] = 0.0f;
-                if (stride == 1)
-                    memcpy(dst + first, src + x0 + first, sizeof(float) * (size_t)(last - first));
+                if (stride == 1) /* runs are often short (an image row): a loop, not a memcpy call */
+                    for (int t = first; t < last; t++)
+                        dst[t] = src[x0 + t];
                 else if (stride == 2)
                     for (int t = first; t < last; t++)
                         dst[t] = src[x0 + 2 * t];

@@ -1,0 +1,111 @@
+#include "direct_conv.h"
+
+#include <omp.h>
+#include <string.h>
+
+#include "../threads.h"
+
+#define SEG 16 /* output pixels per register row */
+#define KB 8   /* output channels accumulated together */
+
+bool pp_direct_conv_preferred(const pp_conv_shape *s)
+{
+    /* measured: wins over im2col + GEMM up to 16 input channels (3x3) */
+    return s->stride == 1 && s->cin * s->kh * s->kw <= 16 * 9 && s->kh <= 7 && s->kw <= 7;
+}
+
+/* The padded image: rows of the input with pad zeros around and SEG floats of
+ * slack at the end of each row, so a segment's loads never leave the row. */
+static size_t padded_row(const pp_conv_shape *s, int w)
+{
+    return (size_t)w + 2 * s->pad + SEG;
+}
+
+static size_t padded_image(const pp_conv_shape *s, int h, int w)
+{
+    return (size_t)s->cin * (h + 2 * s->pad) * padded_row(s, w);
+}
+
+size_t pp_direct_conv_workspace_floats(const pp_conv_shape *s, int h, int w)
+{
+    return padded_image(s, h, w) * (size_t)pp_threads_get();
+}
+
+static void fill_padded(float *dst, const float *in, const pp_conv_shape *s, int n, int img, int h, int w)
+{
+    const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad, plane = (size_t)h * w;
+    memset(dst, 0, sizeof(float) * padded_image(s, h, w));
+    for (int c = 0; c < s->cin; c++)
+        for (int y = 0; y < h; y++)
+            memcpy(dst + (c * rows + y + s->pad) * row + s->pad, in + ((size_t)c * n + img) * plane + (size_t)y * w,
+                   sizeof(float) * (size_t)w);
+}
+
+/* SEG floats as one value: GCC keeps the accumulators in registers (one
+ * AVX-512 register each, or two AVX2 ones) and the updates become FMAs. */
+typedef float seg_vec __attribute__((vector_size(SEG * sizeof(float)), aligned(4)));
+
+/* One output row segment [ox0, ox0 + count) for channels [k0, k0 + kb), at
+ * `offset` in each output (and residual) channel plane. */
+__attribute__((target_clones("arch=x86-64-v4", "default"))) static void
+segment(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows, const float *weight,
+        const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count, const pp_epilogue *ep)
+{
+    seg_vec acc[KB];
+#pragma GCC unroll 8
+    for (int k = 0; k < KB; k++)
+        acc[k] = (seg_vec){0};
+    const int taps = s->kh * s->kw;
+    const size_t k_stride = (size_t)s->cin * taps;
+    for (int c = 0; c < s->cin; c++)
+        for (int i = 0; i < s->kh; i++) {
+            const float *xrow = padded + ((size_t)c * rows + oy + i) * row + ox0;
+            const float *wk = weight + ((size_t)k0 * s->cin + c) * taps + i * s->kw;
+            for (int j = 0; j < s->kw; j++) {
+                seg_vec x;
+                memcpy(&x, xrow + j, sizeof x);
+#pragma GCC unroll 8
+                for (int k = 0; k < KB; k++)
+                    acc[k] += (k < kb ? wk[(size_t)k * k_stride + j] : 0.0f) * x;
+            }
+        }
+    const bool relu = ep && ep->relu;
+    for (int k = 0; k < kb; k++) {
+        const float a = ep && ep->scale ? ep->scale[k0 + k] : 1.0f, b = ep && ep->shift ? ep->shift[k0 + k] : 0.0f;
+        float *o = out + (size_t)(k0 + k) * p_total + offset;
+        const float *res = ep && ep->residual ? ep->residual + (size_t)(k0 + k) * p_total + offset : NULL;
+        float v[SEG];
+        memcpy(v, &acc[k], sizeof v);
+        for (int q = 0; q < count; q++) {
+            float y = v[q] * a + b + (res ? res[q] : 0.0f);
+            o[q] = relu && y < 0.0f ? 0.0f : y;
+        }
+    }
+}
+
+void pp_direct_conv_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,
+                            int w, const pp_epilogue *ep, float *workspace)
+{
+    const int ho = pp_conv_out_size(h, s->kh, 1, s->pad), wo = pp_conv_out_size(w, s->kw, 1, s->pad);
+    const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
+    const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad;
+    const size_t total_rows = (size_t)n * ho;
+#pragma omp parallel num_threads(pp_threads_get())
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *padded = workspace + (size_t)t * padded_image(s, h, w);
+        int have = -1; /* the image in `padded` */
+        for (size_t r = total_rows * t / nt; r < total_rows * (t + 1) / nt; r++) {
+            const int img = (int)(r / ho), oy = (int)(r % ho);
+            if (img != have) {
+                fill_padded(padded, in, s, n, img, h, w);
+                have = img;
+            }
+            const size_t at = (size_t)img * out_plane + (size_t)oy * wo;
+            for (int k0 = 0; k0 < s->cout; k0 += KB)
+                for (int ox0 = 0; ox0 < wo; ox0 += SEG)
+                    segment(out, p_total, at + ox0, padded, row, rows, weight, s, k0,
+                            s->cout - k0 < KB ? s->cout - k0 : KB, oy, ox0, wo - ox0 < SEG ? wo - ox0 : SEG, ep);
+        }
+    }
+}

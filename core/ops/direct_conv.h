@@ -1,0 +1,22 @@
+/* Direct convolution for layers with few input channels (stride 1).
+ *
+ * With C * kh * kw small, the im2col matrix is a 9x copy of a small input that
+ * costs more to write and pack than the multiply costs to run (the demo
+ * networks' first layers, the stems). Here each output row segment of 16
+ * pixels is accumulated in registers for 8 output channels at a time, reading
+ * a zero-padded copy of the input image, with the epilogue fused. */
+#ifndef PP_DIRECT_CONV_H
+#define PP_DIRECT_CONV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conv2d.h"
+
+bool pp_direct_conv_preferred(const pp_conv_shape *s);
+size_t pp_direct_conv_workspace_floats(const pp_conv_shape *s, int h, int w);
+/* Same layouts and epilogue as pp_conv2d_forward. */
+void pp_direct_conv_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,
+                            int w, const pp_epilogue *ep, float *workspace);
+
+#endif
