@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "avx512_transpose.h"
 #include "gemm_layout.h"
 
 #define MR PP_GEMM_MR
@@ -54,35 +55,6 @@ static void micro_kernel(int kc, const float *a, const float *b, float *c, int l
     }
 }
 
-/* In-register transpose of a 16 x 16 block: r[i] lane q becomes r[q] lane i. */
-static inline void transpose16(__m512 r[16])
-{
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
-        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
-        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
-    }
-    /* each 128-bit lane now holds a 4 x 4 block; move the blocks into place */
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
-    }
-}
-
 /* dst[q * stride + i] = src[i * ld + q] for i < rows (<= 16), q < cols (<= 16),
  * writing `width` lanes of each destination row (zeros past rows). */
 static inline void transpose_block(float *dst, size_t stride, int width, const float *src, size_t ld, int rows,
@@ -92,7 +64,7 @@ static inline void transpose_block(float *dst, size_t stride, int width, const f
     const __mmask16 col_mask = lane_mask(cols);
     for (int i = 0; i < 16; i++)
         r[i] = i < rows ? _mm512_maskz_loadu_ps(col_mask, src + (size_t)i * ld) : _mm512_setzero_ps();
-    transpose16(r);
+    pp_transpose16(r);
     const __mmask16 out_mask = lane_mask(width);
     for (int q = 0; q < cols; q++)
         _mm512_mask_storeu_ps(dst + (size_t)q * stride, out_mask, r[q]);

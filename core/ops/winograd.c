@@ -6,6 +6,7 @@
 
 #include "../tensor.h"
 #include "../threads.h"
+#include "avx512_transpose.h"
 #include "gemm.h"
 
 #define TILE 4  /* output tile side */
@@ -265,6 +266,51 @@ static inline void store_tile(float *o, const float *res, size_t stride, int row
         }
 }
 
+/* Where a tile goes: its offset in the output channel plane and how much of
+ * it lies inside the plane. */
+typedef struct {
+    size_t at;
+    int rows, cols;
+} tile_place;
+
+static bool have_avx512(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    }
+    return known;
+}
+
+/* All LANES (16) tiles of a group at once: the 16 x 16 block y (position,
+ * tile) transposed in registers gives each tile's 4 x 4 outputs as one vector,
+ * stored row by row with the residual and ReLU, instead of 256 scalar stores. */
+__attribute__((target("avx512f,avx512vl"))) static void store_tiles_avx512(float *out, const float *residual,
+                                                                          size_t stride, const lanes *y,
+                                                                          const tile_place *place, bool relu)
+{
+    __m512 z[16];
+    for (int q = 0; q < 16; q++)
+        z[q] = _mm512_loadu_ps(y[q]);
+    pp_transpose16(z);
+    const __m128 zero = _mm_setzero_ps();
+    for (int l = 0; l < 16; l++) {
+        const __mmask8 cols = (__mmask8)((1u << place[l].cols) - 1);
+        __m128 rows[4] = {_mm512_extractf32x4_ps(z[l], 0), _mm512_extractf32x4_ps(z[l], 1),
+                          _mm512_extractf32x4_ps(z[l], 2), _mm512_extractf32x4_ps(z[l], 3)};
+        for (int r = 0; r < place[l].rows; r++) {
+            const size_t at = place[l].at + (size_t)r * stride;
+            __m128 v = rows[r];
+            if (residual)
+                v = _mm_add_ps(v, _mm_maskz_loadu_ps(cols, residual + at));
+            if (relu)
+                v = _mm_max_ps(v, zero);
+            _mm_mask_storeu_ps(out + at, cols, v);
+        }
+    }
+}
+
 /* m: (36, K, chunk) -> out tiles, with the epilogue fused. */
 __attribute__((target_clones("arch=x86-64-v4", "default"))) static void transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size_t count, size_t chunk,
                               const pp_epilogue *ep)
@@ -272,7 +318,7 @@ __attribute__((target_clones("arch=x86-64-v4", "default"))) static void transfor
     const int k_count = g->s->cout;
     const size_t out_plane = (size_t)g->ho * g->wo, pos_stride = (size_t)k_count * chunk;
     const size_t p_total = (size_t)g->n * out_plane;
-    const bool relu = ep && ep->relu;
+    const bool relu = ep && ep->relu, fast_stores = have_avx512();
     for (int k = 0; k < k_count; k++) {
         const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
         tile_cursor cur = cursor_at(g, t0);
@@ -297,6 +343,19 @@ __attribute__((target_clones("arch=x86-64-v4", "default"))) static void transfor
             for (int q = 0; q < TILE * TILE; q++)
                 for (int l = 0; l < LANES; l++)
                     y[q][l] = y[q][l] * a + b;
+            if (nb == LANES && LANES == 16 && fast_stores) {
+                tile_place place[LANES];
+                for (int l = 0; l < LANES; l++, cursor_next(&cur, g)) {
+                    int oy0 = cur.ty * TILE, ox0 = cur.tx * TILE;
+                    place[l].at = (size_t)cur.img * out_plane + (size_t)oy0 * g->wo + ox0;
+                    place[l].rows = g->ho - oy0 < TILE ? g->ho - oy0 : TILE;
+                    place[l].cols = g->wo - ox0 < TILE ? g->wo - ox0 : TILE;
+                }
+                store_tiles_avx512(out + (size_t)k * p_total,
+                                   ep && ep->residual ? ep->residual + (size_t)k * p_total : NULL, (size_t)g->wo, y,
+                                   place, relu);
+                continue;
+            }
             for (int l = 0; l < nb; l++, cursor_next(&cur, g)) {
                 int oy0 = cur.ty * TILE, ox0 = cur.tx * TILE;
                 size_t at = (size_t)k * p_total + (size_t)cur.img * out_plane + (size_t)oy0 * g->wo + ox0;
