@@ -1,6 +1,7 @@
 #include "pool.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "conv2d.h"
@@ -43,24 +44,38 @@ static void combine_rows(float *line, const float *src, int w, int y0, int y1, b
     }
 }
 
-/* dst[ox] = max (or sum) of line over output ox's window. The windows fully
- * inside [0, w) are handled apart from the clipped ones at the edges. */
+static inline float combine(float a, float b, bool max)
+{
+    return max ? (b > a ? b : a) : a + b;
+}
+
+/* dst[ox] = max (or sum) of line over output ox's window. Windows fully inside
+ * [0, w) are done tap by tap over the whole interior run (vectorisable); the
+ * clipped ones at the edges one by one. */
 static void combine_columns(float *dst, const float *line, int wo, int w, int k, int stride, int pad, bool max)
 {
+    int lo = (pad + stride - 1) / stride;         /* first ox with a window start >= 0 */
+    int hi = w - k + pad < 0 ? 0 : (w - k + pad) / stride + 1; /* past the last ox with the window end <= w */
+    if (hi > wo)
+        hi = wo;
+    if (lo > hi)
+        lo = hi;
     for (int ox = 0; ox < wo; ox++) {
-        int x0, x1;
-        window_span(ox, k, stride, pad, w, &x0, &x1);
-        if (x1 - x0 == k) { /* interior: fixed trip count */
-            const float *l = line + x0;
-            float acc = l[0];
+        if (ox == lo && lo < hi) { /* the interior */
+            const float *base = line + (ptrdiff_t)lo * stride - pad;
+            for (int o = lo; o < hi; o++)
+                dst[o] = base[(ptrdiff_t)(o - lo) * stride];
             for (int j = 1; j < k; j++)
-                acc = max ? (l[j] > acc ? l[j] : acc) : acc + l[j];
-            dst[ox] = acc;
+                for (int o = lo; o < hi; o++)
+                    dst[o] = combine(dst[o], base[(ptrdiff_t)(o - lo) * stride + j], max);
+            ox = hi - 1;
             continue;
         }
+        int x0, x1;
+        window_span(ox, k, stride, pad, w, &x0, &x1);
         float acc = max ? -INFINITY : 0.0f;
         for (int x = x0; x < x1; x++)
-            acc = max ? (line[x] > acc ? line[x] : acc) : acc + line[x];
+            acc = combine(acc, line[x], max);
         dst[ox] = acc;
     }
 }

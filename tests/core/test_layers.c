@@ -238,6 +238,47 @@ static void test_pushpull_unit(void)
     pushpull_case(5);
 }
 
+/* Pools on planes of every small size (windows clipped on one side, both
+ * sides, or with no interior at all) against the definition. */
+static void test_pool_edges(void)
+{
+    float in[9 * 9], got[9 * 9], want[9 * 9];
+    for (int i = 0; i < 81; i++)
+        in[i] = (float)((i * 37) % 17) - 8.0f;
+    const int configs[][3] = {{3, 1, 1}, {3, 2, 1}, {5, 1, 2}, {2, 2, 0}, {3, 1, 0}};
+    for (int h = 1; h <= 9; h++)
+        for (int w = 1; w <= 9; w++)
+            for (int c = 0; c < 5; c++) {
+                const int k = configs[c][0], stride = configs[c][1], pad = configs[c][2];
+                if (h + 2 * pad < k || w + 2 * pad < k)
+                    continue;
+                const int ho = pp_conv_out_size(h, k, stride, pad), wo = pp_conv_out_size(w, k, stride, pad);
+                for (int max = 0; max < 2; max++) {
+                    for (int oy = 0; oy < ho; oy++)
+                        for (int ox = 0; ox < wo; ox++) {
+                            float acc = max ? -INFINITY : 0.0f;
+                            int cells = 0;
+                            for (int y = oy * stride - pad; y < oy * stride - pad + k; y++)
+                                for (int x = ox * stride - pad; x < ox * stride - pad + k; x++)
+                                    if (y >= 0 && y < h && x >= 0 && x < w) {
+                                        float v = in[y * w + x];
+                                        acc = max ? fmaxf(acc, v) : acc + v;
+                                        cells++;
+                                    }
+                            want[oy * wo + ox] = max ? acc : acc / (float)cells;
+                        }
+                    if (max)
+                        pp_maxpool2d_forward(got, in, 1, h, w, k, stride, pad);
+                    else
+                        pp_avgpool2d_forward(got, in, 1, h, w, k, stride, pad, false);
+                    char what[64];
+                    snprintf(what, sizeof what, "%s %dx%d k%d s%d p%d", max ? "max" : "avg", h, w, k, stride, pad);
+                    double e = pp_test_compare(what, got, want, (size_t)ho * wo, 1e-6, 0);
+                    CHECK(e <= 1e-6, "%s: off by %.3g", what, e);
+                }
+            }
+}
+
 int main(void)
 {
     RUN_TEST(test_conv2d);
@@ -245,6 +286,7 @@ int main(void)
     RUN_TEST(test_winograd);
     RUN_TEST(test_batchnorm_relu);
     RUN_TEST(test_pools);
+    RUN_TEST(test_pool_edges);
     RUN_TEST(test_linear);
     RUN_TEST(test_pushpull_unit);
     return TEST_EXIT();
