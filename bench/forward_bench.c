@@ -1,7 +1,8 @@
-/* Times forward passes of PushPull-ResNet18 (random weights):
- * 224x224 batch 1 and 16 (ImageNet stem, 1000 classes) and 32x32 batch 128
- * (CIFAR stem, 10 classes). Prints one line per case: "case ms_per_batch images_per_s".
- * Usage: forward_bench [--threads N] [--repeats R] [--baseline] */
+/* Times forward passes of PushPull-ResNet18 and the plain ResNet18 (random
+ * weights): 224x224 batch 1 and 16 (ImageNet stem, 1000 classes) and 32x32
+ * batch 128 (CIFAR stem, 10 classes). Prints one line per net and case:
+ * "case ms_per_batch images_per_s", the best of the repeats.
+ * Usage: forward_bench [--threads N] [--repeats R] [--case SUBSTRING] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,67 +29,92 @@ static void fill_random(pp_model *m)
     pp_model_prepare(m);
 }
 
-static void run_case(const char *name, pp_stem_kind stem, int classes, int n, int side, bool push_pull, int repeats)
+/* A model of the case, random weights, with its context and input. */
+typedef struct {
+    pp_model m;
+    pp_forward_ctx *ctx;
+    pp_tensor x, logits;
+    double best;
+} contender;
+
+static void contender_init(contender *c, pp_stem_kind stem, int classes, int n, int side, bool push_pull)
 {
     pp_arch a;
     pp_error err = {0};
     pp_arch_from_name(&a, "resnet18", stem, 3, classes, &err);
     a.push_pull = push_pull;
-    pp_model m;
-    if (pp_model_create(&m, &a, &err)) {
+    memset(c, 0, sizeof *c);
+    if (pp_model_create(&c->m, &a, &err) || pp_tensor_alloc4(&c->x, n, 3, side, side, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         exit(1);
     }
-    fill_random(&m);
-    pp_tensor x, logits = {0};
-    pp_tensor_alloc4(&x, n, 3, side, side, &err);
-    for (int64_t i = 0; i < pp_tensor_numel(&x); i++)
-        x.data[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
-    pp_forward_ctx *ctx = pp_forward_ctx_new();
-    pp_model_forward(&m, ctx, &x, &logits, NULL, &err); /* warm-up: sizes buffers */
-    double best = 1e30;
-    for (int r = 0; r < repeats; r++) {
-        double t0 = pp_bench_now();
-        if (pp_model_forward(&m, ctx, &x, &logits, NULL, &err)) {
-            fprintf(stderr, "%s\n", err.msg);
-            exit(1);
-        }
-        double dt = pp_bench_now() - t0;
-        best = dt < best ? dt : best;
+    fill_random(&c->m);
+    for (int64_t i = 0; i < pp_tensor_numel(&c->x); i++)
+        c->x.data[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
+    c->ctx = pp_forward_ctx_new();
+    c->best = 1e30;
+}
+
+static void contender_time(contender *c)
+{
+    pp_error err = {0};
+    double t0 = pp_bench_now();
+    if (pp_model_forward(&c->m, c->ctx, &c->x, &c->logits, NULL, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        exit(1);
     }
-    printf("%-28s %9.2f ms %9.1f img/s\n", name, best * 1e3, n / best);
+    double dt = pp_bench_now() - t0;
+    c->best = dt < c->best ? dt : c->best;
+}
+
+static void contender_free(contender *c)
+{
+    pp_forward_ctx_free(c->ctx);
+    pp_tensor_free(&c->x);
+    pp_tensor_free(&c->logits);
+    pp_model_free(&c->m);
+}
+
+/* The PushPull net and the plain one take turns, so both see the same
+ * machine (its speed drifts over seconds); each keeps its best time. */
+static void run_case(const char *suffix, pp_stem_kind stem, int classes, int n, int side, int repeats)
+{
+    contender pp, plain;
+    contender_init(&pp, stem, classes, n, side, true);
+    contender_init(&plain, stem, classes, n, side, false);
+    contender_time(&pp); /* warm-up: sizes buffers */
+    contender_time(&plain);
+    pp.best = plain.best = 1e30;
+    for (int r = 0; r < repeats; r++) {
+        contender_time(&pp);
+        contender_time(&plain);
+    }
+    printf("pushpull_%-19s %9.2f ms %9.1f img/s\n", suffix, pp.best * 1e3, n / pp.best);
+    printf("plain_%-22s %9.2f ms %9.1f img/s\n", suffix, plain.best * 1e3, n / plain.best);
     fflush(stdout);
-    pp_forward_ctx_free(ctx);
-    pp_tensor_free(&x);
-    pp_tensor_free(&logits);
-    pp_model_free(&m);
+    contender_free(&pp);
+    contender_free(&plain);
 }
 
 int main(int argc, char **argv)
 {
     int threads = 2, repeats = 5;
-    bool baseline = false;
     const char *only = NULL; /* --case SUBSTRING: run the matching cases only */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
             repeats = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--baseline"))
-            baseline = true;
         else if (!strcmp(argv[i], "--case") && i + 1 < argc)
             only = argv[++i];
     }
     pp_threads_set(threads);
-    const char *tag = baseline ? "plain" : "pushpull";
-    char name[64];
-#define CASE(suffix, ...)                                          \
-    snprintf(name, sizeof name, "%s_%s", tag, suffix);             \
-    if (!only || strstr(name, only))                               \
-        run_case(name, __VA_ARGS__);
-    CASE("224_b1", PP_STEM_IMAGENET, 1000, 1, 224, !baseline, repeats * 4)
-    CASE("224_b16", PP_STEM_IMAGENET, 1000, 16, 224, !baseline, repeats)
-    CASE("cifar32_b128", PP_STEM_CIFAR, 10, 128, 32, !baseline, repeats)
+#define CASE(suffix, ...)                   \
+    if (!only || strstr(suffix, only))      \
+        run_case(suffix, __VA_ARGS__);
+    CASE("224_b1", PP_STEM_IMAGENET, 1000, 1, 224, repeats * 4)
+    CASE("224_b16", PP_STEM_IMAGENET, 1000, 16, 224, repeats)
+    CASE("cifar32_b128", PP_STEM_CIFAR, 10, 128, 32, repeats)
 #undef CASE
     return 0;
 }

@@ -44,7 +44,7 @@ struct pp_forward_ctx {
     float *act[ACT_BUFFERS];
     size_t act_floats;
     float *responses, *pool_scratch;
-    size_t responses_floats;
+    size_t responses_floats, pool_scratch_floats;
     float *workspace;
     size_t workspace_floats;
     float *input;
@@ -249,8 +249,7 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
     if (ok && ps.responses) {
         size_t have = ctx->responses_floats;
         ok = ensure(&ctx->responses, &have, ps.responses);
-        size_t have_pool = ctx->responses_floats;
-        ok = ok && ensure(&ctx->pool_scratch, &have_pool, ps.responses / 2);
+        ok = ok && ensure(&ctx->pool_scratch, &ctx->pool_scratch_floats, pp_pushpull_scratch_floats(&m->pp, n, h, w));
         if (ok)
             ctx->responses_floats = ctx->responses_floats > ps.responses ? ctx->responses_floats : ps.responses;
     }

@@ -1,5 +1,6 @@
 #include "pushpull.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,16 @@ static void window_sums(float *sums, const float *in, const pp_conv_shape *s, in
     }
 }
 
+/* The window sums S of every image, then per thread one raw pull plane and
+ * the pooling's row scratch. */
+size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w)
+{
+    const pp_conv_shape *s = &u->shape;
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    const size_t plane = (size_t)ho * wo;
+    return plane * n + (plane + pp_avgpool2d_plane_scratch_floats(wo)) * (size_t)omp_get_max_threads();
+}
+
 void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
                          const pp_pushpull_unit *u, int n, int h, int w, float *workspace)
 {
@@ -77,30 +88,37 @@ void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, cons
     /* S goes in the pool scratch's first plane; c_k from the stacked pull kernels
      * (P[k][0] + W[k][0] = c_k). */
     window_sums(pool_scratch, in, s, n, h, w);
-#pragma omp parallel for schedule(static)
-    for (int k = 0; k < k_count; k++) {
-        const float c_k = u->stacked[(size_t)(k_count + k) * per_kernel] + u->weight[(size_t)k * per_kernel];
-        const float *push_k = responses + (size_t)k * p_total;
-        float *pull_k = pull + (size_t)k * p_total;
-        for (size_t p = 0; p < p_total; p++)
-            pull_k[p] = c_k * pool_scratch[p] - push_k[p];
-    }
-    if (u->avg_kernel > 0) {
-        pp_avgpool2d_forward(pool_scratch, pull, (size_t)k_count * n, ho, wo, u->avg_kernel, 1,
-                             (u->avg_kernel - 1) / 2, false);
-        memcpy(pull, pool_scratch, (size_t)k_count * p_total * sizeof(float));
-    }
-#pragma omp parallel for schedule(static)
-    for (int k = 0; k < k_count; k++) {
-        const float *push_k = responses + (size_t)k * p_total;
-        const float *pull_k = pull + (size_t)k * p_total;
-        float *y = out + (size_t)k * p_total;
-        const float a = u->alpha[k];
-        const float b = u->bias ? u->bias[k] : 0.0f;
-        for (size_t p = 0; p < p_total; p++) {
-            float pu = push_k[p] > 0.0f ? push_k[p] : 0.0f;
-            float pl = pull_k[p] > 0.0f ? pull_k[p] : 0.0f;
-            y[p] = pu - a * pl + b;
+    /* Then plane by plane (channel k of image img), while it is in cache: the
+     * pull response, its average pooling, and the unit's output. The pooled
+     * pull response stays in `responses` for the taps and the backward pass. */
+    const size_t plane = (size_t)ho * wo, planes = (size_t)k_count * n;
+    const size_t per_thread = plane + pp_avgpool2d_plane_scratch_floats(wo);
+#pragma omp parallel
+    {
+        float *raw = pool_scratch + plane * n + per_thread * (size_t)omp_get_thread_num(); /* past S */
+        float *line = raw + plane;
+#pragma omp for schedule(static)
+        for (size_t kn = 0; kn < planes; kn++) {
+            const int k = (int)(kn / n), img = (int)(kn % n);
+            const size_t at = (size_t)k * p_total + (size_t)img * plane;
+            const float c_k = u->stacked[(size_t)(k_count + k) * per_kernel] + u->weight[(size_t)k * per_kernel];
+            const float *push = responses + at, *sums = pool_scratch + (size_t)img * plane;
+            float *pulled = pull + at;
+            if (u->avg_kernel > 0) {
+                for (size_t p = 0; p < plane; p++)
+                    raw[p] = c_k * sums[p] - push[p];
+                pp_avgpool2d_plane(pulled, raw, ho, wo, u->avg_kernel, (u->avg_kernel - 1) / 2, line);
+            } else {
+                for (size_t p = 0; p < plane; p++)
+                    pulled[p] = c_k * sums[p] - push[p];
+            }
+            const float a = u->alpha[k], b = u->bias ? u->bias[k] : 0.0f;
+            float *y = out + at;
+            for (size_t p = 0; p < plane; p++) {
+                float pu = push[p] > 0.0f ? push[p] : 0.0f;
+                float pl = pulled[p] > 0.0f ? pulled[p] : 0.0f;
+                y[p] = pu - a * pl + b;
+            }
         }
     }
 }

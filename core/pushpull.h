@@ -17,7 +17,8 @@ void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_
  * out: (K, N, Ho, Wo) unit output; in: (C, N, H, W).
  * responses: (2K, N, Ho, Wo) scratch that ends holding the push response
  * (rows 0..K-1) and the pooled pull response (rows K..2K-1), both before ReLU.
- * pool_scratch: (K, N, Ho, Wo) scratch. workspace: conv scratch. */
+ * pool_scratch: pp_pushpull_scratch_floats() floats. workspace: conv scratch. */
+size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w);
 void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
                          const pp_pushpull_unit *u, int n, int h, int w, float *workspace);
 

@@ -18,12 +18,12 @@ static inline void window_span(int o, int k, int stride, int pad, int size, int 
  * then a horizontal pass along the combined row. */
 
 /* Window sizes along one axis: cells[o] input cells under output o's window. */
-static void window_cells(int *cells, int out, int k, int stride, int pad, int size)
+static void window_cells(float *cells, int out, int k, int stride, int pad, int size)
 {
     for (int o = 0; o < out; o++) {
         int lo, hi;
         window_span(o, k, stride, pad, size, &lo, &hi);
-        cells[o] = hi - lo;
+        cells[o] = (float)(hi - lo);
     }
 }
 
@@ -108,10 +108,44 @@ static void pool_planes_direct(float *out, const float *in, size_t planes, int h
         }
 }
 
+/* One plane by rows then columns; the average divides by the window's cell
+ * count (count_include_pad false; col_cells from window_cells) or k * k.
+ * line: w floats of scratch. */
+static void pool_plane(float *dst, const float *src, int h, int w, int k, int stride, int pad, bool max,
+                       bool count_include_pad, float *line, const float *col_cells)
+{
+    const int ho = pp_conv_out_size(h, k, stride, pad), wo = pp_conv_out_size(w, k, stride, pad);
+    for (int oy = 0; oy < ho; oy++) {
+        int y0, y1;
+        window_span(oy, k, stride, pad, h, &y0, &y1);
+        float *d = dst + (size_t)oy * wo;
+        combine_rows(line, src, w, y0, y1, max);
+        combine_columns(d, line, wo, w, k, stride, pad, max);
+        if (max)
+            continue;
+        if (count_include_pad)
+            for (int ox = 0; ox < wo; ox++)
+                d[ox] /= (float)(k * k);
+        else
+            for (int ox = 0; ox < wo; ox++)
+                d[ox] /= (float)(y1 - y0) * col_cells[ox];
+    }
+}
+
+size_t pp_avgpool2d_plane_scratch_floats(int w)
+{
+    return 2 * (size_t)w;
+}
+
+void pp_avgpool2d_plane(float *out, const float *in, int h, int w, int k, int pad, float *scratch)
+{
+    const int wo = pp_conv_out_size(w, k, 1, pad);
+    window_cells(scratch + w, wo, k, 1, pad, w);
+    pool_plane(out, in, h, w, k, 1, pad, false, false, scratch, scratch + w);
+}
+
 #define MAX_ROW 8192
 
-/* Every plane by rows then columns; the average divides by the window's cell
- * count (count_include_pad false) or k * k. */
 static void pool_planes(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad,
                         bool max, bool count_include_pad)
 {
@@ -123,29 +157,12 @@ static void pool_planes(float *out, const float *in, size_t planes, int h, int w
     }
 #pragma omp parallel
     {
-        float line[MAX_ROW];
-        int col_cells[MAX_ROW];
+        float line[MAX_ROW], col_cells[MAX_ROW];
         window_cells(col_cells, wo, k, stride, pad, w);
 #pragma omp for schedule(static)
-        for (size_t pl = 0; pl < planes; pl++) {
-            const float *src = in + pl * h * w;
-            float *dst = out + pl * ho * wo;
-            for (int oy = 0; oy < ho; oy++) {
-                int y0, y1;
-                window_span(oy, k, stride, pad, h, &y0, &y1);
-                float *d = dst + (size_t)oy * wo;
-                combine_rows(line, src, w, y0, y1, max);
-                combine_columns(d, line, wo, w, k, stride, pad, max);
-                if (max)
-                    continue;
-                if (count_include_pad)
-                    for (int ox = 0; ox < wo; ox++)
-                        d[ox] /= (float)(k * k);
-                else
-                    for (int ox = 0; ox < wo; ox++)
-                        d[ox] /= (float)((y1 - y0) * col_cells[ox]);
-            }
-        }
+        for (size_t pl = 0; pl < planes; pl++)
+            pool_plane(out + pl * ho * wo, in + pl * h * w, h, w, k, stride, pad, max, count_include_pad, line,
+                       col_cells);
     }
 }
 

@@ -15,6 +15,12 @@ void pp_maxpool2d_forward(float *out, const float *in, size_t planes, int h, int
 void pp_avgpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k,
                           int stride, int pad, bool count_include_pad);
 
+/* One plane of stride-1 average pooling (count_include_pad false) on the
+ * calling thread, for fused units; scratch holds
+ * pp_avgpool2d_plane_scratch_floats(w) floats. */
+size_t pp_avgpool2d_plane_scratch_floats(int w);
+void pp_avgpool2d_plane(float *out, const float *in, int h, int w, int k, int pad, float *scratch);
+
 /* out: (planes); the mean of each plane. */
 void pp_global_avgpool_forward(float *out, const float *in, size_t planes, size_t plane_size);
 

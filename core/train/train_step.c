@@ -222,6 +222,9 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, int h, int w, p
     ctx->input = take(l, in_floats);
     if (in_floats > l->largest)
         l->largest = in_floats;
+    /* g[0] is the push-pull unit's scratch in the forward pass */
+    if (a->push_pull && pp_pushpull_scratch_floats(&m->pp, n, h, w) > l->largest)
+        l->largest = pp_pushpull_scratch_floats(&m->pp, n, h, w);
     const pp_conv_shape *stem = a->push_pull ? &m->pp.shape : &m->conv1.shape;
     if (h + 2 * stem->pad < stem->kh || w + 2 * stem->pad < stem->kw)
         return pp_fail(err, PP_ERR_SHAPE, "input %dx%d is smaller than the first kernel", h, w);

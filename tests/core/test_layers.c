@@ -210,7 +210,7 @@ static void pushpull_case(int avg)
                           .stacked = stacked};
     size_t p_total = (size_t)n * h * wd;
     float *out = malloc(sizeof(float) * k * p_total), *resp = malloc(sizeof(float) * 2 * k * p_total),
-          *scratch = malloc(sizeof(float) * k * p_total);
+          *scratch = malloc(sizeof(float) * pp_pushpull_scratch_floats(&u, n, h, wd));
     float *ws = malloc(sizeof(float) * (pp_conv2d_workspace_floats(&u.shape, n, h, wd) * 2 + 1));
     pp_pushpull_forward(out, resp, scratch, x.data, &u, n, h, wd, ws);
     snprintf(buf, sizeof buf, "push response (avg %d)", avg);
