@@ -210,6 +210,46 @@ static void fill_padded(padded_plane *pp, const float *plane, const geometry *g)
     }
 }
 
+/* Whether the AVX-512 paths below may run (checked once). */
+static bool have_avx512(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    }
+    return known;
+}
+
+/* The 6x6 patches of 16 tiles as 36 lane vectors: each patch is read as three
+ * vectors by masked expand-loads (row pieces into consecutive lanes), then
+ * three 16 x 16 transposes turn tiles x positions into positions x tiles. */
+__attribute__((target("avx512f"))) static void gather_tiles_avx512(lanes *d, const float *const *tile,
+                                                                   size_t stride)
+{
+    __m512 a[16], b[16], c[16];
+    for (int l = 0; l < 16; l++) {
+        const float *p = tile[l];
+        __m512 v = _mm512_maskz_expandloadu_ps(0x003f, p); /* row 0 */
+        v = _mm512_mask_expandloadu_ps(v, 0x0fc0, p + stride);    /* row 1 */
+        a[l] = _mm512_mask_expandloadu_ps(v, 0xf000, p + 2 * stride); /* row 2, x 0-3 */
+        v = _mm512_maskz_expandloadu_ps(0x0003, p + 2 * stride + 4); /* row 2, x 4-5 */
+        v = _mm512_mask_expandloadu_ps(v, 0x00fc, p + 3 * stride);   /* row 3 */
+        v = _mm512_mask_expandloadu_ps(v, 0x3f00, p + 4 * stride);   /* row 4 */
+        b[l] = _mm512_mask_expandloadu_ps(v, 0xc000, p + 5 * stride); /* row 5, x 0-1 */
+        c[l] = _mm512_maskz_expandloadu_ps(0x000f, p + 5 * stride + 2); /* row 5, x 2-5 */
+    }
+    pp_transpose16(a);
+    pp_transpose16(b);
+    pp_transpose16(c);
+    for (int q = 0; q < 16; q++) {
+        _mm512_storeu_ps(d[q], a[q]);
+        _mm512_storeu_ps(d[16 + q], b[q]);
+    }
+    for (int q = 0; q < 4; q++)
+        _mm512_storeu_ps(d[32 + q], c[q]);
+}
+
 /* v: (36, C, chunk) for tiles [t0, t0 + count). Channels outer, tiles inner:
  * each of the 36 output streams is written sequentially. */
 __attribute__((target_clones("arch=x86-64-v4", "default"))) static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk,
@@ -218,13 +258,31 @@ __attribute__((target_clones("arch=x86-64-v4", "default"))) static void transfor
     const int c_count = g->s->cin;
     const size_t plane = (size_t)g->h * g->w, pos_stride = (size_t)c_count * chunk;
     padded_plane pp = {scratch, g->tiles_x * TILE + 2, g->tiles_y * TILE + 2, -1};
+    const bool fast_gather = have_avx512();
     for (int c = 0; c < c_count; c++) {
         tile_cursor k = cursor_at(g, t0);
         pp.img = -1;
         for (size_t i = 0; i < count; i += LANES) {
             int nb = count - i < LANES ? (int)(count - i) : LANES;
             lanes d[PATCH * PATCH], tmp[PATCH * PATCH], res[PATCH * PATCH];
-            for (int l = 0; l < nb; l++, cursor_next(&k, g)) {
+            bool gathered = false;
+            if (nb == LANES && LANES == 16 && fast_gather) {
+                tile_cursor last = k;
+                for (int l = 1; l < LANES; l++)
+                    cursor_next(&last, g);
+                if (last.img == k.img) { /* all from one plane */
+                    if (k.img != pp.img) {
+                        fill_padded(&pp, in + ((size_t)c * g->n + k.img) * plane, g);
+                        pp.img = k.img;
+                    }
+                    const float *tile[LANES];
+                    for (int l = 0; l < LANES; l++, cursor_next(&k, g))
+                        tile[l] = pp.data + (size_t)k.ty * TILE * pp.stride + k.tx * TILE;
+                    gather_tiles_avx512(d, tile, (size_t)pp.stride);
+                    gathered = true;
+                }
+            }
+            for (int l = 0; l < nb && !gathered; l++, cursor_next(&k, g)) {
                 if (k.img != pp.img) {
                     fill_padded(&pp, in + ((size_t)c * g->n + k.img) * plane, g);
                     pp.img = k.img;
@@ -273,15 +331,6 @@ typedef struct {
     int rows, cols;
 } tile_place;
 
-static bool have_avx512(void)
-{
-    static int known = -1;
-    if (known < 0) {
-        __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-    }
-    return known;
-}
 
 /* All LANES (16) tiles of a group at once: the 16 x 16 block y (position,
  * tile) transposed in registers gives each tile's 4 x 4 outputs as one vector,
