@@ -1,8 +1,10 @@
 #include "direct_conv.h"
 
+#include <immintrin.h>
 #include <omp.h>
 #include <string.h>
 
+#include "../cpu.h"
 #include "../threads.h"
 
 #define SEG 16 /* output pixels per register row */
@@ -106,6 +108,94 @@ void pp_direct_conv_forward(float *out, const float *in, const float *weight, co
                 for (int ox0 = 0; ox0 < wo; ox0 += SEG)
                     segment(out, p_total, at + ox0, padded, row, rows, weight, s, k0,
                             s->cout - k0 < KB ? s->cout - k0 : KB, oy, ox0, wo - ox0 < SEG ? wo - ox0 : SEG, ep);
+        }
+    }
+}
+
+/* ---- weight gradient ---- */
+
+#define JB 3 /* kernel columns accumulated together: KB x JB accumulators */
+
+bool pp_direct_conv_weight_grad_available(const pp_conv_shape *s)
+{
+    return pp_direct_conv_preferred(s) && pp_cpu_avx512();
+}
+
+size_t pp_direct_conv_weight_grad_workspace_floats(const pp_conv_shape *s, int h, int w)
+{
+    const size_t weights = (size_t)s->cout * s->cin * s->kh * s->kw;
+    return (padded_image(s, h, w) + weights) * (size_t)pp_threads_get();
+}
+
+/* partial[k][c][i][j] += sum over the image's output pixels of dy[k] times the
+ * input under tap (i, j), for channels [k0, k0 + kb), row i, columns
+ * [j0, j0 + jb) of input channel c: KB x JB sums held in registers over the
+ * whole image. AVX-512 only (the caller checks); elsewhere the column-matrix
+ * path runs. */
+__attribute__((target("avx512f"))) static void
+weight_grad_block(float *partial, const float *dy_img, size_t p_total, const float *padded, size_t row, size_t rows,
+                  const pp_conv_shape *s, int ho, int wo, int k0, int kb, int c, int i, int j0, int jb)
+{
+    __m512 acc[KB][JB];
+#pragma GCC unroll 8
+    for (int k = 0; k < KB; k++)
+#pragma GCC unroll 3
+        for (int j = 0; j < JB; j++)
+            acc[k][j] = _mm512_setzero_ps();
+    for (int oy = 0; oy < ho; oy++) {
+        const float *xrow = padded + ((size_t)c * rows + oy + i) * row + j0;
+        const float *grow = dy_img + (size_t)k0 * p_total + (size_t)oy * wo;
+        for (int ox0 = 0; ox0 < wo; ox0 += SEG) {
+            const __mmask16 mask = wo - ox0 >= SEG ? 0xffff : (__mmask16)((1u << (wo - ox0)) - 1);
+            __m512 g[KB];
+#pragma GCC unroll 8
+            for (int k = 0; k < KB; k++)
+                g[k] = k < kb ? _mm512_maskz_loadu_ps(mask, grow + (size_t)k * p_total + ox0) : _mm512_setzero_ps();
+#pragma GCC unroll 3
+            for (int j = 0; j < JB; j++) {
+                const __m512 x = _mm512_maskz_loadu_ps(j < jb ? mask : 0, xrow + ox0 + j);
+#pragma GCC unroll 8
+                for (int k = 0; k < KB; k++)
+                    acc[k][j] = _mm512_fmadd_ps(g[k], x, acc[k][j]);
+            }
+        }
+    }
+    const int taps = s->kh * s->kw;
+    for (int k = 0; k < kb; k++)
+        for (int j = 0; j < jb; j++)
+            partial[((size_t)(k0 + k) * s->cin + c) * taps + i * s->kw + j0 + j] += _mm512_reduce_add_ps(acc[k][j]);
+}
+
+void pp_direct_conv_weight_grad(float *dw, const float *dy, const float *x, const pp_conv_shape *s, int n, int h,
+                                int w, float *workspace)
+{
+    const int ho = pp_conv_out_size(h, s->kh, 1, s->pad), wo = pp_conv_out_size(w, s->kw, 1, s->pad);
+    const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
+    const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad;
+    const size_t weights = (size_t)s->cout * s->cin * s->kh * s->kw;
+    const size_t per_thread = padded_image(s, h, w) + weights;
+#pragma omp parallel num_threads(pp_threads_get())
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *partial = workspace + (size_t)t * per_thread, *padded = partial + weights;
+        memset(partial, 0, sizeof(float) * weights);
+        for (int img = n * t / nt; img < n * (t + 1) / nt; img++) {
+            fill_padded(padded, x, s, n, img, h, w);
+            for (int c = 0; c < s->cin; c++)
+                for (int i = 0; i < s->kh; i++)
+                    for (int k0 = 0; k0 < s->cout; k0 += KB)
+                        for (int j0 = 0; j0 < s->kw; j0 += JB)
+                            weight_grad_block(partial, dy + (size_t)img * out_plane, p_total, padded, row, rows, s, ho,
+                                              wo, k0, s->cout - k0 < KB ? s->cout - k0 : KB, c, i, j0,
+                                              s->kw - j0 < JB ? s->kw - j0 : JB);
+        }
+#pragma omp barrier
+        /* each thread sums a band of the partials into dw */
+        const size_t r0 = weights * t / nt, r1 = weights * (t + 1) / nt;
+        for (int u = 0; u < nt; u++) {
+            const float *part = workspace + (size_t)u * per_thread;
+            for (size_t q = r0; q < r1; q++)
+                dw[q] += part[q];
         }
     }
 }

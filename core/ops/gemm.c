@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cpu.h"
 #include "../tensor.h"
 #include "gemm_layout.h"
 
@@ -17,8 +18,7 @@ static pthread_key_t workspace_key;
 static void choose_backend(void)
 {
     const char *forced = getenv("PP_GEMM");
-    __builtin_cpu_init();
-    avx512 = __builtin_cpu_supports("avx512f") && !(forced && strcmp(forced, "openblas") == 0);
+    avx512 = pp_cpu_avx512() && !(forced && strcmp(forced, "openblas") == 0);
     pthread_key_create(&workspace_key, free); /* pp_aligned_alloc memory */
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cpu.h"
 #include "../tensor.h"
 #include "../threads.h"
 #include "avx512_transpose.h"
@@ -210,16 +211,6 @@ static void fill_padded(padded_plane *pp, const float *plane, const geometry *g)
     }
 }
 
-/* Whether the AVX-512 paths below may run (checked once). */
-static bool have_avx512(void)
-{
-    static int known = -1;
-    if (known < 0) {
-        __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-    }
-    return known;
-}
 
 /* The 6x6 patches of 16 tiles as 36 lane vectors: each patch is read as three
  * vectors by masked expand-loads (row pieces into consecutive lanes), then
@@ -258,7 +249,7 @@ __attribute__((target_clones("arch=x86-64-v4", "default"))) static void transfor
     const int c_count = g->s->cin;
     const size_t plane = (size_t)g->h * g->w, pos_stride = (size_t)c_count * chunk;
     padded_plane pp = {scratch, g->tiles_x * TILE + 2, g->tiles_y * TILE + 2, -1};
-    const bool fast_gather = have_avx512();
+    const bool fast_gather = pp_cpu_avx512();
     for (int c = 0; c < c_count; c++) {
         tile_cursor k = cursor_at(g, t0);
         pp.img = -1;
@@ -367,7 +358,7 @@ __attribute__((target_clones("arch=x86-64-v4", "default"))) static void transfor
     const int k_count = g->s->cout;
     const size_t out_plane = (size_t)g->ho * g->wo, pos_stride = (size_t)k_count * chunk;
     const size_t p_total = (size_t)g->n * out_plane;
-    const bool relu = ep && ep->relu, fast_stores = have_avx512();
+    const bool relu = ep && ep->relu, fast_stores = pp_cpu_avx512();
     for (int k = 0; k < k_count; k++) {
         const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
         tile_cursor cur = cursor_at(g, t0);

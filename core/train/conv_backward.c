@@ -3,6 +3,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "../ops/direct_conv.h"
 #include "../ops/gemm.h"
 #include "../ops/im2col.h"
 #include "../threads.h"
@@ -45,17 +46,50 @@ static size_t thread_floats(const pp_conv_shape *s, int n, int ho, int wo, int t
     return (floats + 15) & ~(size_t)15;
 }
 
+/* Without an input gradient, few-channel convolutions take the direct weight
+ * gradient (no column matrix). */
+static bool direct_weight_grad(const float *dx, const pp_conv_shape *s)
+{
+    return !dx && !is_pointwise(s) && pp_direct_conv_weight_grad_available(s);
+}
+
 size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
 {
+    if (pp_direct_conv_weight_grad_available(s) && !is_pointwise(s)) {
+        /* either path may run (it depends on dx): room for both */
+        int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+        size_t direct = pp_direct_conv_weight_grad_workspace_floats(s, h, w);
+        size_t columns = thread_floats(s, n, ho, wo, backward_threads(n)) * (size_t)backward_threads(n);
+        return direct > columns ? direct : columns;
+    }
     int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     int threads = backward_threads(n);
     return thread_floats(s, n, ho, wo, threads) * (size_t)threads;
 }
 
+static void bias_grad(float *db, const float *dy, int k_count, size_t p_total)
+{
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < k_count; k++) {
+        const float *row = dy + (size_t)k * p_total;
+        double acc = 0;
+        for (size_t p = 0; p < p_total; p++)
+            acc += row[p];
+        db[k] += (float)acc;
+    }
+}
+
 void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
                         const pp_conv_shape *s, int n, int h, int w, float *workspace)
 {
+    if (direct_weight_grad(dx, s)) {
+        pp_direct_conv_weight_grad(dw, dy, x, s, n, h, w, workspace);
+        if (db)
+            bias_grad(db, dy, s->cout, (size_t)n * pp_conv_out_size(h, s->kh, 1, s->pad) *
+                                           pp_conv_out_size(w, s->kw, 1, s->pad));
+        return;
+    }
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
