@@ -5,7 +5,8 @@
 
 #include <stdbool.h>
 
-/* AVX-512 F and VL. */
+/* AVX-512 F and VL, unless PP_CPU=portable is set in the environment (the
+ * tests run the portable paths that way too). */
 bool pp_cpu_avx512(void);
 
 #endif

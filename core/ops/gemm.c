@@ -17,8 +17,7 @@ static pthread_key_t workspace_key;
 
 static void choose_backend(void)
 {
-    const char *forced = getenv("PP_GEMM");
-    avx512 = pp_cpu_avx512() && !(forced && strcmp(forced, "openblas") == 0);
+    avx512 = pp_cpu_avx512();
     pthread_key_create(&workspace_key, free); /* pp_aligned_alloc memory */
 }
 

@@ -25,8 +25,8 @@ void pp_gemm_pack_rows(float *packed, int m, int k, int row0, const float *a, in
 void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
                      int ldc);
 
-/* Which kernels run: "avx512" or "openblas". PP_GEMM=openblas in the
- * environment forces OpenBLAS (tests cover both; benchmarks compare them). */
+/* Which kernels run: "avx512" or "openblas" (PP_CPU=portable forces
+ * OpenBLAS, see cpu.h). */
 const char *pp_gemm_backend(void);
 
 #endif

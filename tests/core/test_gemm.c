@@ -116,9 +116,9 @@ static void test_pack_rows(void)
 int main(void)
 {
     printf("backend: %s\n", pp_gemm_backend());
-    const char *want = getenv("PP_GEMM");
-    if (want && strcmp(want, "openblas") == 0)
-        CHECK(strcmp(pp_gemm_backend(), "openblas") == 0, "PP_GEMM=openblas ignored");
+    const char *want = getenv("PP_CPU");
+    if (want && strcmp(want, "portable") == 0)
+        CHECK(strcmp(pp_gemm_backend(), "openblas") == 0, "PP_CPU=portable ignored");
     RUN_TEST(test_gemm_transposes);
     RUN_TEST(test_gemm_beta);
     RUN_TEST(test_gemm_packed);
