@@ -14,6 +14,8 @@
 #define KC PP_GEMM_KC
 #define MC PP_GEMM_MC
 #define NC PP_GEMM_NC
+/* Up to this many columns (two panels) a row-major A is not packed. */
+#define IN_PLACE_COLUMNS (8 * NR)
 
 size_t pp_gemm_avx512_workspace_floats(void)
 {
@@ -27,18 +29,21 @@ static inline __mmask16 lane_mask(int count)
     return count <= 0 ? 0 : (__mmask16)((1u << count) - 1);
 }
 
-/* C[mr x nr] (+)= A panel (kc x MR) . B panel (kc x NR) */
-static void micro_kernel(int kc, const float *a, const float *b, float *c, int ldc, bool accumulate, int mr, int nr)
+/* C[mr x nr] (+)= A (MR x kc, element (i, k) at a[i * a_row + k * a_col]) . B panel
+ * (kc x NR). Inlined into the two kernels below with constant or fixed strides. */
+static inline __attribute__((always_inline)) void kernel_body(int kc, const float *a, size_t a_row, size_t a_col,
+                                                              const float *b, float *c, int ldc, bool accumulate,
+                                                              int mr, int nr)
 {
     __m512 acc[MR][2];
 #pragma GCC unroll 12
     for (int i = 0; i < MR; i++)
         acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-    for (int k = 0; k < kc; k++, a += MR, b += NR) {
+    for (int k = 0; k < kc; k++, a += a_col, b += NR) {
         __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
 #pragma GCC unroll 12
         for (int i = 0; i < MR; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
+            __m512 ai = _mm512_set1_ps(a[i * a_row]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
@@ -53,6 +58,21 @@ static void micro_kernel(int kc, const float *a, const float *b, float *c, int l
         _mm512_mask_storeu_ps(row, m0, acc[i][0]);
         _mm512_mask_storeu_ps(row + 16, m1, acc[i][1]);
     }
+}
+
+/* A from a packed panel (kc x MR). */
+static void micro_kernel(int kc, const float *a, const float *b, float *c, int ldc, bool accumulate, int mr, int nr)
+{
+    kernel_body(kc, a, 1, MR, b, c, ldc, accumulate, mr, nr);
+}
+
+/* A straight from MR full rows of a row-major matrix: for weights that are
+ * used for a few column panels only (late layers at batch 1), packing them
+ * would cost more memory traffic than it saves. */
+static void micro_kernel_rows(int kc, const float *a, size_t lda, const float *b, float *c, int ldc, bool accumulate,
+                              int nr)
+{
+    kernel_body(kc, a, lda, 1, b, c, ldc, accumulate, MR, nr);
 }
 
 /* dst[q * stride + i] = src[i * ld + q] for i < rows (<= 16), q < cols (<= 16),
@@ -130,20 +150,32 @@ static void gemm_blocked(bool trans_a, bool trans_b, int m, int n, int k, const 
             bool acc = accumulate || pc > 0;
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = m - ic < MC ? m - ic : MC;
+                /* pa: packed panels of rows [ic + full_rows, ic + mc); a row-major
+                 * A is read in place for few column panels, and only a partial
+                 * last row panel is packed then */
                 const float *pa;
+                const bool in_place = !packed_a && !trans_a && nc <= IN_PLACE_COLUMNS;
+                const int full_rows = in_place ? mc / MR * MR : 0;
                 if (packed_a) {
                     pa = packed_a + (size_t)pc * padded_m + (size_t)ic * kc;
                 } else {
                     const float *a_block = trans_a ? a + (size_t)pc * lda + ic : a + (size_t)ic * lda + pc;
-                    pack_a(pa_block, trans_a, a_block, lda, mc, kc);
+                    if (in_place)
+                        a_block += (size_t)full_rows * lda;
+                    pack_a(pa_block, trans_a, a_block, lda, mc - full_rows, kc);
                     pa = pa_block;
                 }
                 for (int jr = 0; jr < nc; jr += NR) {
                     int nr = nc - jr < NR ? nc - jr : NR;
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = mc - ir < MR ? mc - ir : MR;
-                        micro_kernel(kc, pa + (size_t)ir * kc, pb + (size_t)jr * kc,
-                                     c + (size_t)(ic + ir) * ldc + jc + jr, ldc, acc, mr, nr);
+                        float *c_tile = c + (size_t)(ic + ir) * ldc + jc + jr;
+                        if (ir < full_rows)
+                            micro_kernel_rows(kc, a + (size_t)(ic + ir) * lda + pc, (size_t)lda, pb + (size_t)jr * kc,
+                                              c_tile, ldc, acc, nr);
+                        else
+                            micro_kernel(kc, pa + (size_t)(ir - full_rows) * kc, pb + (size_t)jr * kc, c_tile, ldc,
+                                         acc, mr, nr);
                     }
                 }
             }
