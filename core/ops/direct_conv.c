@@ -33,10 +33,14 @@ size_t pp_direct_conv_workspace_floats(const pp_conv_shape *s, int h, int w)
     return padded_image(s, h, w) * (size_t)pp_threads_get();
 }
 
-static void fill_padded(float *dst, const float *in, const pp_conv_shape *s, int n, int img, int h, int w)
+/* Copies image img into the padded buffer; the margins are zeroed only when
+ * `fresh` (the first image a thread puts there in a call): later images write
+ * the same interior cells. */
+static void fill_padded(float *dst, const float *in, const pp_conv_shape *s, int n, int img, int h, int w, bool fresh)
 {
     const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad, plane = (size_t)h * w;
-    memset(dst, 0, sizeof(float) * padded_image(s, h, w));
+    if (fresh)
+        memset(dst, 0, sizeof(float) * padded_image(s, h, w));
     for (int c = 0; c < s->cin; c++)
         for (int y = 0; y < h; y++)
             memcpy(dst + (c * rows + y + s->pad) * row + s->pad, in + ((size_t)c * n + img) * plane + (size_t)y * w,
@@ -100,7 +104,7 @@ void pp_direct_conv_forward(float *out, const float *in, const float *weight, co
         for (size_t r = total_rows * t / nt; r < total_rows * (t + 1) / nt; r++) {
             const int img = (int)(r / ho), oy = (int)(r % ho);
             if (img != have) {
-                fill_padded(padded, in, s, n, img, h, w);
+                fill_padded(padded, in, s, n, img, h, w, have < 0);
                 have = img;
             }
             const size_t at = (size_t)img * out_plane + (size_t)oy * wo;
@@ -180,7 +184,7 @@ void pp_direct_conv_weight_grad(float *dw, const float *dy, const float *x, cons
         float *partial = workspace + (size_t)t * per_thread, *padded = partial + weights;
         memset(partial, 0, sizeof(float) * weights);
         for (int img = n * t / nt; img < n * (t + 1) / nt; img++) {
-            fill_padded(padded, x, s, n, img, h, w);
+            fill_padded(padded, x, s, n, img, h, w, img == n * t / nt);
             for (int c = 0; c < s->cin; c++)
                 for (int i = 0; i < s->kh; i++)
                     for (int k0 = 0; k0 < s->cout; k0 += KB)

@@ -1,6 +1,8 @@
 #include "pool_train.h"
 
 #include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 
 #include "../ops/conv2d.h"
 
@@ -49,10 +51,60 @@ void pp_maxpool2d_backward(float *dx, const float *dy, const int32_t *argmax, si
     }
 }
 
+/* Stride 1 with "same" padding (the PushPull pooling): the adjoint of a
+ * window mean is the same window's sum of dy / cells, done separably over whole
+ * rows: a vertical sum into one row, then a horizontal one. */
+static bool avgpool_same_backward(float *dx, const float *dy, size_t planes, int h, int w, int k, int pad)
+{
+    const int threads = omp_get_max_threads();
+    float *scratch = malloc(sizeof(float) * 2 * (size_t)w * (size_t)threads);
+    if (!scratch)
+        return false;
+#pragma omp parallel num_threads(threads)
+    {
+        float *row = scratch + 2 * (size_t)w * omp_get_thread_num(), *inv_cols = row + w;
+        for (int x = 0; x < w; x++) {
+            int x0 = x - pad < 0 ? 0 : x - pad, x1 = x - pad + k > w ? w : x - pad + k;
+            inv_cols[x] = 1.0f / (float)(x1 - x0);
+        }
+#pragma omp for schedule(static)
+        for (size_t pl = 0; pl < planes; pl++) {
+            float *d = dx + pl * h * w;
+            const float *g = dy + pl * h * w;
+            for (int y = 0; y < h; y++) {
+                /* the outputs whose windows cover input row y: [y - pad, y + pad] clipped */
+                int oy0 = y - pad < 0 ? 0 : y - pad, oy1 = y + pad + 1 > h ? h : y + pad + 1;
+                for (int x = 0; x < w; x++)
+                    row[x] = 0;
+                for (int oy = oy0; oy < oy1; oy++) {
+                    int wy0 = oy - pad < 0 ? 0 : oy - pad, wy1 = oy - pad + k > h ? h : oy - pad + k;
+                    const float inv_rows = 1.0f / (float)(wy1 - wy0);
+                    const float *gr = g + (size_t)oy * w;
+                    for (int x = 0; x < w; x++)
+                        row[x] += gr[x] * inv_rows * inv_cols[x];
+                }
+                float *dr = d + (size_t)y * w;
+                for (int x = 0; x < w; x++) {
+                    int ox0 = x - pad < 0 ? 0 : x - pad, ox1 = x + pad + 1 > w ? w : x + pad + 1;
+                    float acc = 0;
+                    for (int ox = ox0; ox < ox1; ox++)
+                        acc += row[ox];
+                    dr[x] += acc;
+                }
+            }
+        }
+    }
+    free(scratch);
+    return true;
+}
+
 void pp_avgpool2d_backward(float *dx, const float *dy, size_t planes, int h, int w, int k, int stride, int pad,
                            bool count_include_pad)
 {
     const int ho = pp_conv_out_size(h, k, stride, pad), wo = pp_conv_out_size(w, k, stride, pad);
+    if (stride == 1 && ho == h && wo == w && !count_include_pad && 2 * pad == k - 1 &&
+        avgpool_same_backward(dx, dy, planes, h, w, k, pad))
+        return;
 #pragma omp parallel for schedule(static)
     for (size_t pl = 0; pl < planes; pl++) {
         float *d = dx + pl * h * w;
