@@ -92,6 +92,11 @@ static void test_conv2d_chunked(void)
     chunked_case((pp_conv_shape){.cin = 24, .cout = 8, .kh = 7, .kw = 7, .stride = 2, .pad = 3}, 7, 45, 39);
     chunked_case((pp_conv_shape){.cin = 32, .cout = 8, .kh = 5, .kw = 5, .stride = 3, .pad = 4}, 7, 40, 23);
     chunked_case((pp_conv_shape){.cin = 256, .cout = 8, .kh = 1, .kw = 1, .stride = 2, .pad = 0}, 9, 40, 37);
+    /* few input channels: the direct convolution, strides 1 and 2, odd sizes */
+    chunked_case((pp_conv_shape){.cin = 8, .cout = 13, .kh = 3, .kw = 3, .stride = 1, .pad = 1}, 5, 29, 31);
+    chunked_case((pp_conv_shape){.cin = 8, .cout = 13, .kh = 3, .kw = 3, .stride = 2, .pad = 1}, 5, 29, 31);
+    chunked_case((pp_conv_shape){.cin = 3, .cout = 9, .kh = 7, .kw = 7, .stride = 2, .pad = 3}, 3, 37, 44);
+    chunked_case((pp_conv_shape){.cin = 2, .cout = 5, .kh = 5, .kw = 5, .stride = 2, .pad = 0}, 3, 20, 19);
 }
 
 /* Winograd F(4x4,3x3) against the direct reference: sizes that are and are not
