@@ -12,6 +12,7 @@
 #include "model.h"
 #include "threads.h"
 #include "bench_clock.h"
+#include "bench_options.h"
 
 static void fill_random(pp_model *m)
 {
@@ -98,23 +99,16 @@ static void run_case(const char *suffix, pp_stem_kind stem, int classes, int n, 
 
 int main(int argc, char **argv)
 {
-    int threads = 2, repeats = 5;
-    const char *only = NULL; /* --case SUBSTRING: run the matching cases only */
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-            threads = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
-            repeats = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--case") && i + 1 < argc)
-            only = argv[++i];
-    }
-    pp_threads_set(threads);
-#define CASE(suffix, ...)                   \
-    if (!only || strstr(suffix, only))      \
+    bench_options o = {.threads = 2, .repeats = 5};
+    if (!bench_parse(&o, argc, argv, "forward_bench [--threads N] [--repeats R] [--case SUBSTRING]"))
+        return 2;
+    pp_threads_set(o.threads);
+#define CASE(suffix, ...)             \
+    if (bench_wants(&o, suffix))      \
         run_case(suffix, __VA_ARGS__);
-    CASE("224_b1", PP_STEM_IMAGENET, 1000, 1, 224, repeats * 4)
-    CASE("224_b16", PP_STEM_IMAGENET, 1000, 16, 224, repeats)
-    CASE("cifar32_b128", PP_STEM_CIFAR, 10, 128, 32, repeats)
+    CASE("224_b1", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4)
+    CASE("224_b16", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats)
+    CASE("cifar32_b128", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
 #undef CASE
     return 0;
 }

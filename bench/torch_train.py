@@ -3,7 +3,7 @@
 cross-entropy, SGD momentum 0.9, weight decay 1e-5; full width on 32x32 RGB and
 the demo net's width 8 on 28x28 grayscale) in PyTorch (Debian's python3-torch),
 printed in train_bench's format.
-Usage: torch_train.py THREADS REPEATS [BATCH] [--baseline]"""
+Usage: torch_train.py THREADS REPEATS [BATCH]"""
 import os
 import sys
 import time
@@ -14,16 +14,15 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 from make_fixtures import BasicBlock, ResNet  # noqa: E402
 
-args = [a for a in sys.argv[1:] if not a.startswith("--")]
+args = sys.argv[1:]
 threads, repeats = int(args[0]), int(args[1])
 batch = int(args[2]) if len(args) > 2 else 128
-baseline = "--baseline" in sys.argv
 torch.set_num_threads(threads)
 
 
 def run_case(tag, width, channels, side):
     torch.manual_seed(0)
-    model = ResNet(BasicBlock, [2, 2, 2, 2], "cifar", width, channels, 10, not baseline, 3, True).train()
+    model = ResNet(BasicBlock, [2, 2, 2, 2], "cifar", width, channels, 10, True, 3, True).train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-5)
     x = torch.randn(batch, channels, side, side)
     y = torch.arange(batch) % 10
@@ -37,7 +36,7 @@ def run_case(tag, width, channels, side):
         t = time.perf_counter() - t0
         if r > 0:
             best = min(best, t)
-    name = ("plain" if baseline else "pushpull") + f"_train_{tag}_b{batch}"
+    name = f"pushpull_train_{tag}_b{batch}"
     print(f"{name:<28} {best * 1e3:9.2f} ms {batch / best:9.1f} img/s", flush=True)
 
 

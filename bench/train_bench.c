@@ -1,7 +1,7 @@
 /* Times training steps (forward + backward + SGD update) of PushPull-ResNet18,
  * CIFAR stem, avg 3, trainable alpha, batch 128: the full-width net on 32x32 RGB
  * and the demo models' width-8 net on 28x28 grayscale (random weights and data). Prints "case ms_per_step images_per_s", the best of the repeats.
- * Usage: train_bench [--threads N] [--repeats R] [--batch B] [--baseline] [--case cifar32|demo28] */
+ * Usage: train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "threads.h"
 #include "train/train_step.h"
 #include "bench_clock.h"
+#include "bench_options.h"
 
 static void fill_random(pp_model *m)
 {
@@ -31,13 +32,13 @@ static void fill_random(pp_model *m)
 
 /* One case: a PushPull (or plain) ResNet18 with the CIFAR stem, `width` base
  * channels, `channels` x side x side inputs; best step time of the repeats. */
-static int run_case(const char *tag, int width, int channels, int side, int batch, bool push_pull, int repeats)
+static int run_case(const char *tag, int width, int channels, int side, int batch, int repeats)
 {
     pp_arch a;
     pp_error err = {0};
     pp_arch_from_name(&a, "resnet18", PP_STEM_CIFAR, channels, 10, &err);
     a.width = width;
-    a.push_pull = push_pull;
+    a.push_pull = true;
     a.avg_kernel = 3;
     a.alpha_trainable = true;
     a.conv1_bias = true;
@@ -76,7 +77,7 @@ static int run_case(const char *tag, int width, int channels, int side, int batc
             best = t;
     }
     char name[64];
-    snprintf(name, sizeof name, "%s_train_%s_b%d", push_pull ? "pushpull" : "plain", tag, batch);
+    snprintf(name, sizeof name, "pushpull_train_%s_b%d", tag, batch);
     printf("%-28s %9.2f ms %9.1f img/s\n", name, best * 1e3, batch / best);
     fflush(stdout);
     pp_train_ctx_free(ctx);
@@ -88,32 +89,14 @@ static int run_case(const char *tag, int width, int channels, int side, int batc
 
 int main(int argc, char **argv)
 {
-    int threads = 2, repeats = 3, batch = 128;
-    bool push_pull = true;
-    const char *only = NULL; /* --case SUBSTRING: run the matching cases only */
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-            threads = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
-            repeats = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
-            batch = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--baseline"))
-            push_pull = false;
-        else if (!strcmp(argv[i], "--case") && i + 1 < argc)
-            only = argv[++i];
-        else {
-            fprintf(stderr, "usage: train_bench [--threads N] [--repeats R] [--batch B] [--baseline] [--case S]\n");
-            return 2;
-        }
-    }
-    pp_threads_set(threads);
+    bench_options o = {.threads = 2, .repeats = 3, .batch = 128};
+    if (!bench_parse(&o, argc, argv, "train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28]"))
+        return 2;
+    pp_threads_set(o.threads);
     /* CIFAR ResNet18, and the bundled demo network (width 8, Fashion-MNIST 28x28) */
-    if (!only || strstr("cifar32", only))
-        if (run_case("cifar32", 64, 3, 32, batch, push_pull, repeats))
-            return 1;
-    if (!only || strstr("demo28", only))
-        if (run_case("demo28", 8, 1, 28, batch, push_pull, repeats))
-            return 1;
+    if (bench_wants(&o, "cifar32") && run_case("cifar32", 64, 3, 32, o.batch, o.repeats))
+        return 1;
+    if (bench_wants(&o, "demo28") && run_case("demo28", 8, 1, 28, o.batch, o.repeats))
+        return 1;
     return 0;
 }

@@ -63,15 +63,21 @@ static void scale_only(int m, int n, float beta, float *c, int ldc)
             c[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : c[(size_t)i * ldc + j] * beta;
 }
 
+/* Empty products: nothing (m or n is 0) or C = beta C (k is 0). True when handled. */
+static bool trivial_product(int m, int n, int k, float beta, float *c, int ldc)
+{
+    if (m > 0 && n > 0 && k > 0)
+        return false;
+    if (m > 0 && n > 0)
+        scale_only(m, n, beta, c, ldc);
+    return true;
+}
+
 void pp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
               float beta, float *c, int ldc)
 {
-    if (m <= 0 || n <= 0)
+    if (trivial_product(m, n, k, beta, c, ldc))
         return;
-    if (k <= 0) {
-        scale_only(m, n, beta, c, ldc);
-        return;
-    }
     float *ws = use_avx512() ? thread_workspace() : NULL;
     if (ws) {
         pp_gemm_avx512(trans_a, trans_b, m, n, k, a, lda, b, ldb, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
@@ -122,12 +128,8 @@ static void unpacked_product(int m, int n, int k, const float *packed_a, const f
 void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
                      int ldc)
 {
-    if (m <= 0 || n <= 0)
+    if (trivial_product(m, n, k, beta, c, ldc))
         return;
-    if (k <= 0) {
-        scale_only(m, n, beta, c, ldc);
-        return;
-    }
     float *ws = use_avx512() ? thread_workspace() : NULL;
     if (ws) {
         pp_gemm_avx512_packed(m, n, k, packed_a, b, ldb, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
