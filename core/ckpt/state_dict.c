@@ -80,7 +80,8 @@ pp_status pp_sd_add(pp_state_dict *sd, const char *name, pp_dtype dtype, int ndi
     e->name = copy;
     e->dtype = dtype;
     e->ndim = ndim;
-    memcpy(e->shape, shape, (size_t)ndim * sizeof *shape);
+    if (ndim > 0) /* scalars may come with no shape array */
+        memcpy(e->shape, shape, (size_t)ndim * sizeof *shape);
     e->data = data;
     return PP_OK;
 }

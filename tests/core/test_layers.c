@@ -66,8 +66,8 @@ static void chunked_case(pp_conv_shape s, int n, int h, int w)
         wt[i] = (float)((i * 40503u) % 997) / 997.0f - 0.5f;
     for (size_t i = 0; i < out_n; i++)
         res[i] = (float)(i % 7) - 3.0f;
-    float scale[8], shift[8];
-    for (int k = 0; k < 8; k++)
+    float *scale = malloc(sizeof(float) * s.cout), *shift = malloc(sizeof(float) * s.cout);
+    for (int k = 0; k < s.cout; k++)
         scale[k] = 0.5f + k * 0.1f, shift[k] = k * 0.2f - 0.5f;
     pp_epilogue ep = {.scale = scale, .shift = shift, .residual = res, .relu = true};
     size_t ws_n = pp_conv2d_workspace_floats(&s, n, h, w);
@@ -80,7 +80,7 @@ static void chunked_case(pp_conv_shape s, int n, int h, int w)
     snprintf(what, sizeof what, "chunked conv k%d s%d p%d %dx%d", s.kh, s.stride, s.pad, h, w);
     double e = pp_test_compare(what, a, b, out_n, 1e-5, 1);
     CHECK(e <= 1e-5, "%s: fast conv differs from reference: %.3g", what, e);
-    free(x), free(wt), free(a), free(b), free(res), free(ws);
+    free(x), free(wt), free(a), free(b), free(res), free(ws), free(scale), free(shift);
 }
 
 /* Chunks start and end mid-row, so the strided and padded row copies of
