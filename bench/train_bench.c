@@ -1,6 +1,7 @@
 /* Times training steps (forward + backward + SGD update) of PushPull-ResNet18,
  * CIFAR stem, avg 3, trainable alpha, batch 128: the full-width net on 32x32 RGB
- * and the demo models' width-8 net on 28x28 grayscale (random weights and data). Prints "case ms_per_step images_per_s", the best of the repeats.
+ * and the demo models' width-8 net on 28x28 grayscale (random weights and data).
+ * Prints "case ms_per_step images_per_s", the best of the repeats.
  * Usage: train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28] */
 #include <stdio.h>
 #include <stdlib.h>

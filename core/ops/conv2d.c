@@ -131,7 +131,8 @@ void pp_conv2d_forward(float *out, const float *in, const float *weight, const p
                     b = col;
                     ldb = (int)(p1 - p0);
                 }
-                pp_sgemm(false, false, s->cout, (int)(p1 - p0), depth, weight, depth, b, ldb, 0.0f, out + p0, (int)p_total);
+                pp_sgemm(false, false, s->cout, (int)(p1 - p0), depth, weight, depth, b, ldb, 0.0f, out + p0,
+                         (int)p_total);
                 epilogue_rows(out, 0, s->cout, p_total, p0, p1, ep);
             }
         }
@@ -153,7 +154,8 @@ void pp_conv2d_forward(float *out, const float *in, const float *weight, const p
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
         int k0 = s->cout * t / nt, k1 = s->cout * (t + 1) / nt;
         if (k1 > k0) {
-            pp_sgemm(false, false, k1 - k0, (int)p_total, depth, weight + (size_t)k0 * depth, depth, b, (int)p_total, 0.0f, out + (size_t)k0 * p_total, (int)p_total);
+            pp_sgemm(false, false, k1 - k0, (int)p_total, depth, weight + (size_t)k0 * depth, depth, b, (int)p_total,
+                     0.0f, out + (size_t)k0 * p_total, (int)p_total);
             epilogue_rows(out, k0, k1, p_total, 0, p_total, ep);
         }
     }

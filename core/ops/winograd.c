@@ -243,8 +243,8 @@ __attribute__((target("avx512f"))) static void gather_tiles_avx512(lanes *d, con
 
 /* v: (36, C, chunk) for tiles [t0, t0 + count). Channels outer, tiles inner:
  * each of the 36 output streams is written sequentially. */
-__attribute__((target_clones("arch=x86-64-v4", "default"))) static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk,
-                             float *scratch)
+__attribute__((target_clones("arch=x86-64-v4", "default"))) static void
+transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk, float *scratch)
 {
     const int c_count = g->s->cin;
     const size_t plane = (size_t)g->h * g->w, pos_stride = (size_t)c_count * chunk;
@@ -352,8 +352,9 @@ __attribute__((target("avx512f,avx512vl"))) static void store_tiles_avx512(float
 }
 
 /* m: (36, K, chunk) -> out tiles, with the epilogue fused. */
-__attribute__((target_clones("arch=x86-64-v4", "default"))) static void transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size_t count, size_t chunk,
-                              const pp_epilogue *ep)
+__attribute__((target_clones("arch=x86-64-v4", "default"))) static void
+transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size_t count, size_t chunk,
+                  const pp_epilogue *ep)
 {
     const int k_count = g->s->cout;
     const size_t out_plane = (size_t)g->ho * g->wo, pos_stride = (size_t)k_count * chunk;

@@ -113,9 +113,11 @@ void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const 
             const int len = (int)(p1 - p0);
             if (pointwise) {
                 /* the input itself is the column matrix (C, P) */
-                pp_sgemm(false, true, k_count, depth, len, dy + p0, (int)p_total, x + p0, (int)p_total, 1.0f, dw_part, depth);
+                pp_sgemm(false, true, k_count, depth, len, dy + p0, (int)p_total, x + p0, (int)p_total, 1.0f, dw_part,
+                         depth);
                 if (dx)
-                    pp_sgemm(true, false, depth, len, k_count, weight, depth, dy + p0, (int)p_total, 1.0f, dx + p0, (int)p_total);
+                    pp_sgemm(true, false, depth, len, k_count, weight, depth, dy + p0, (int)p_total, 1.0f, dx + p0,
+                             (int)p_total);
                 continue;
             }
             pp_im2col(col, x, s, n, h, w, p0, p1, 0, depth);
