@@ -281,6 +281,26 @@ static void sync_channel_range(PpProbeView *self)
     gtk_adjustment_set_upper(self->feature_adjustment, MAX(width - 1, 0));
 }
 
+static void probe_error(PpProbeView *self, const char *msg)
+{
+    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+    if (PP_IS_WINDOW(root))
+        pp_window_show_error(PP_WINDOW(root), msg);
+    else
+        g_printerr("%s\n", msg);
+}
+
+/* A background job's failure in the window's banner ("what: why"); a
+ * cancellation is not a failure. */
+static void report_failure(PpProbeView *self, const GError *error, const char *what)
+{
+    if (!error || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    char *msg = g_strdup_printf("%s: %s", what, error->message);
+    probe_error(self, msg);
+    g_free(msg);
+}
+
 static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     (void)user_data;
@@ -310,12 +330,10 @@ static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data
         self->shown_compute_ms = self->shown->compute_ms;
         self->log_pending = TRUE;
         redraw(self);
-    } else if (!ok && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
-        char *msg = g_strdup_printf("Could not probe “%s”: %s", job->image_path, error->message);
-        if (PP_IS_WINDOW(root))
-            pp_window_show_error(PP_WINDOW(root), msg);
-        g_free(msg);
+    } else if (!ok) {
+        char *what = g_strdup_printf("Could not probe “%s”", job->image_path);
+        report_failure(self, error, what);
+        g_free(what);
     }
     g_clear_error(&error);
     if (self->current == cancellable)
@@ -464,12 +482,8 @@ static void sweep_done(GObject *source, GAsyncResult *result, gpointer user_data
         pp_probe_sweeps_free(self->sweep);
         self->sweep = job->sweeps;
         job->sweeps = NULL;
-    } else if (!ok && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
-        char *msg = g_strdup_printf("Sweep failed: %s", error->message);
-        if (PP_IS_WINDOW(root))
-            pp_window_show_error(PP_WINDOW(root), msg);
-        g_free(msg);
+    } else if (!ok) {
+        report_failure(self, error, "Sweep failed");
     }
     g_clear_error(&error);
     if (self->sweep_cancel == cancellable)
@@ -869,15 +883,6 @@ static void action_open_image(GtkWidget *widget, const char *name, GVariant *par
 }
 
 /* ---- paste: a picture from the clipboard, saved as a PNG in the cache ---- */
-
-static void probe_error(PpProbeView *self, const char *msg)
-{
-    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
-    if (PP_IS_WINDOW(root))
-        pp_window_show_error(PP_WINDOW(root), msg);
-    else
-        g_printerr("%s\n", msg);
-}
 
 static void on_texture_read(GObject *source, GAsyncResult *result, gpointer user_data)
 {
