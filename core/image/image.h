@@ -9,8 +9,15 @@
 
 #include "../status.h"
 
-/* Decoders refuse images larger than this on either side (a decompression bomb). */
+/* Decoder limits against decompression bombs (a 519-byte JPEG can declare
+ * 16000x16000): a side, the pixel count (64 Mpixel, e.g. 8192x8192, 192 MB as
+ * RGB; PIL warns from 89 Mpixel), libjpeg's working memory (a progressive JPEG
+ * keeps all its coefficients: 6 bytes a pixel at 4:4:4) and the scans of a
+ * progressive JPEG (each one a pass over every block; encoders write about 10). */
 #define PP_IMAGE_MAX_SIDE 16384
+#define PP_IMAGE_MAX_PIXELS ((int64_t)1 << 26)
+#define PP_IMAGE_MAX_DECODER_BYTES ((long)512 << 20)
+#define PP_IMAGE_MAX_JPEG_SCANS 100
 
 typedef struct {
     int width, height, channels;
@@ -21,8 +28,10 @@ pp_status pp_image_alloc(pp_image *img, int width, int height, int channels, pp_
 void pp_image_free(pp_image *img);
 pp_status pp_image_copy(pp_image *dst, const pp_image *src, pp_error *err);
 
-/* PNG or JPEG, chosen by the file's magic bytes. Alpha is dropped, 16-bit
- * reduced to 8, palettes expanded; gray stays 1 channel, colour becomes 3. */
+/* PNG or JPEG, chosen by the file's magic bytes, decoded as PIL's
+ * Image.open(f).convert("RGB") sees it: gray stays 1 channel, colour becomes 3
+ * (details in image_png.c). Corrupt or truncated data is an error, never a
+ * silently filled-in image. */
 pp_status pp_image_load(const char *path, pp_image *img, pp_error *err);
 pp_status pp_image_decode(const uint8_t *data, size_t len, const char *name, pp_image *img,
                           pp_error *err);
