@@ -3,17 +3,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ckpt/checkpoint.h"
 #include "ckpt/safetensors.h"
+#include "file_buffer.h"
 
-/* Reads up to `count` non-empty lines; false if the file is absent or has a
- * different number of lines. */
+/* Reads up to `count` non-empty lines; false if the file is absent, not a
+ * regular file or has a different number of lines. */
 static bool read_labels(const char *path, int count, char ***out)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp)
+    int fd;
+    size_t size;
+    if (pp_file_open_regular(path, &fd, &size, NULL) != PP_OK)
         return false;
+    FILE *fp = fdopen(fd, "r");
+    if (!fp) {
+        close(fd);
+        return false;
+    }
     char **names = calloc((size_t)count, sizeof *names);
     char line[256];
     int n = 0;

@@ -1,9 +1,8 @@
 #include "checkpoint.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "../file_buffer.h"
 #include "safetensors.h"
 #include "torch_checkpoint.h"
 
@@ -11,11 +10,10 @@ pp_status pp_checkpoint_load(const char *path, pp_state_dict *sd, pp_error *err)
 {
     pp_sd_init(sd);
     unsigned char head[16] = {0};
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return pp_fail(err, PP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t got = fread(head, 1, sizeof head, fp);
-    fclose(fp);
+    size_t got;
+    pp_status st = pp_file_read_head(path, head, sizeof head, &got, err);
+    if (st != PP_OK)
+        return st;
     if (got >= 4 && memcmp(head, "PK\x03\x04", 4) == 0) {
         return pp_torch_load(path, sd, err);
     }

@@ -1,11 +1,11 @@
 #include "torch_checkpoint.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../file_buffer.h"
 #include "pickle.h"
 #include "torch_tensor.h"
 #include "torch_zip.h"
@@ -385,16 +385,15 @@ pp_status pp_torch_load(const char *path, pp_state_dict *sd, pp_error *err)
     if (!err)
         err = &local;
     pp_error_clear(err);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return pp_fail(err, PP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     uint8_t head[16];
-    size_t n = fread(head, 1, sizeof head, fp);
-    fclose(fp);
+    size_t n;
+    pp_status s = pp_file_read_head(path, head, sizeof head, &n, err);
+    if (s != PP_OK)
+        return s;
     if (!is_zip(head, n))
         return not_zip(head, n, path, err);
     pp_torch_zip *zip;
-    pp_status s = pp_torch_zip_open(path, &zip, err);
+    s = pp_torch_zip_open(path, &zip, err);
     if (s != PP_OK)
         return s;
     s = load_archive(zip, path, pp_torch_zip_archive_size(zip), sd, err);

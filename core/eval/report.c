@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../atomic_file.h"
+#include "../file_buffer.h"
 #include "evaluate.h"
 
 #define EVAL_FORMAT "pushpull-eval/1"
@@ -48,8 +49,13 @@ static bool is_error_value(json_t *v)
 pp_status pp_eval_result_load_json(pp_eval_result *r, const char *path, pp_error *err)
 {
     memset(r, 0, sizeof *r);
+    pp_file_buffer fb;
+    pp_status read_st = pp_file_buffer_read(&fb, path, err);
+    if (read_st != PP_OK)
+        return read_st;
     json_error_t jerr;
-    json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *o = json_loadb((const char *)fb.data, fb.size, JSON_REJECT_DUPLICATES, &jerr);
+    pp_file_buffer_free(&fb);
     if (!o)
         return pp_fail(err, PP_ERR_FORMAT, "%s: not valid JSON (%s, line %d)", path, jerr.text, jerr.line);
     pp_status st = PP_OK;
