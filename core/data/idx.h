@@ -4,6 +4,7 @@
 #ifndef PP_IDX_H
 #define PP_IDX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../status.h"
@@ -22,6 +23,12 @@ typedef struct {
     int64_t count;
     int64_t *labels; /* (count), owned, each in [0, num_classes) */
 } pp_idx_labels;
+
+/* The same from a file's bytes in memory (`name` for messages). */
+pp_status pp_idx_parse_images(const uint8_t *data, size_t len, const char *name, pp_idx_images *out,
+                              pp_error *err);
+pp_status pp_idx_parse_labels(const uint8_t *data, size_t len, const char *name, int num_classes,
+                              pp_idx_labels *out, pp_error *err);
 
 /* Magic 0x00000803 (ubyte, 3 dims). */
 pp_status pp_idx_load_images(const char *path, pp_idx_images *out, pp_error *err);
