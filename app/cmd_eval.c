@@ -133,6 +133,8 @@ static int run(int argc, char **argv)
     pp_eval_result r;
     pp_status st = pp_evaluate(&m, argv[optind], &ds, &opt, &job, &r, &err);
     pp_cli_progress_done();
+    for (char *line = strtok(r.notes, "\n"); line; line = strtok(NULL, "\n"))
+        fprintf(stderr, "pushpull: warning: %s\n", line);
     if (st == PP_OK && json_path)
         st = pp_eval_result_save_json(&r, json_path, &err);
     if (st == PP_OK && csv_path)

@@ -1,6 +1,7 @@
 #include "dataset.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,8 @@
 #include "../ckpt/npy.h"
 #include "../file_buffer.h"
 #include "../tensor.h"
+#include "cifar.h"
 #include "idx.h"
-
-#define CIFAR_RECORD (1 + 3 * 32 * 32)
 
 static const char *const cifar10_names[10] = {"airplane", "automobile", "bird", "cat", "deer",
                                               "dog", "frog", "horse", "ship", "truck"};
@@ -94,46 +94,15 @@ pp_status pp_dataset_open_idx(pp_dataset *ds, const char *images, const char *la
     return PP_OK;
 }
 
-/* CIFAR-10 binary: records of 1 label byte + 3072 bytes (R plane, G, B). */
 static pp_status append_cifar_batch(pp_dataset *ds, const char *path, pp_error *err)
 {
     pp_file_map map;
     pp_status st = pp_file_map_open(&map, path, err);
     if (st != PP_OK)
         return st;
-    if (map.size % CIFAR_RECORD != 0) {
-        pp_file_map_close(&map);
-        return pp_fail(err, PP_ERR_FORMAT, "%s: size %zu is not a whole number of 3073-byte CIFAR records", path,
-                       map.size);
-    }
-    int64_t n = (int64_t)(map.size / CIFAR_RECORD), old = ds->count;
-    uint8_t *pixels = realloc(ds->pixels, (size_t)(old + n) * 3072);
-    int64_t *labels = pixels ? realloc(ds->labels, (size_t)(old + n) * sizeof *labels) : NULL;
-    if (pixels)
-        ds->pixels = pixels;
-    if (labels)
-        ds->labels = labels;
-    if (!pixels || !labels) {
-        pp_file_map_close(&map);
-        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", path);
-    }
-    for (int64_t i = 0; i < n; i++) {
-        const uint8_t *rec = map.data + (size_t)i * CIFAR_RECORD;
-        if (rec[0] >= 10) {
-            int label = rec[0]; /* read before the map goes away */
-            pp_file_map_close(&map);
-            return pp_fail(err, PP_ERR_FORMAT, "%s: record %lld has label %d (CIFAR-10 has 10 classes)", path,
-                           (long long)i, label);
-        }
-        ds->labels[old + i] = rec[0];
-        uint8_t *dst = ds->pixels + (size_t)(old + i) * 3072;
-        for (int p = 0; p < 1024; p++)
-            for (int c = 0; c < 3; c++)
-                dst[p * 3 + c] = rec[1 + c * 1024 + p];
-    }
-    ds->count += n;
+    st = pp_cifar_append(ds, map.data, map.size, path, err);
     pp_file_map_close(&map);
-    return PP_OK;
+    return st;
 }
 
 static pp_status open_cifar10(pp_dataset *ds, const char *dir, bool train, pp_error *err)
@@ -272,63 +241,150 @@ static char **list_dir(const char *dir, bool want_dirs, int *count)
     return names;
 }
 
-static pp_status open_folder(pp_dataset *ds, const char *dir, pp_error *err)
+/* A class folder's label: its place in the canonical class list (`classes`
+ * names, or 0..count-1 as decimal folder names when the list has no names);
+ * -1 when it is not one of them. */
+static int class_label(const pp_dataset *classes, const char *folder)
 {
-    int classes;
-    char **class_dirs = list_dir(dir, true, &classes);
-    if (classes == 0) {
-        free(class_dirs);
+    if (classes->class_names) {
+        for (int c = 0; c < classes->num_classes; c++)
+            if (strcmp(classes->class_names[c], folder) == 0)
+                return c;
+        return -1;
+    }
+    char *end;
+    long v = strtol(folder, &end, 10);
+    return *end || end == folder || v < 0 || v >= classes->num_classes ? -1 : (int)v;
+}
+
+static void note(pp_dataset *ds, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(pp_dataset *ds, const char *fmt, ...)
+{
+    size_t used = strlen(ds->notes);
+    va_list ap;
+    va_start(ap, fmt);
+    if (used + 1 < sizeof ds->notes)
+        vsnprintf(ds->notes + used, sizeof ds->notes - used, fmt, ap);
+    va_end(ap);
+}
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Labels for the sorted class folders of dir: their positions (ImageFolder),
+ * or with `classes` their places in its class list, so that a missing folder
+ * shifts no label; missing folders are noted. */
+static pp_status folder_labels(pp_dataset *ds, const char *dir, char *const *folders, int n,
+                               const pp_dataset *classes, int *labels, pp_error *err)
+{
+    if (!classes) {
+        for (int f = 0; f < n; f++)
+            labels[f] = f;
+        ds->num_classes = n;
+        return set_class_names(ds, (const char *const *)folders, err);
+    }
+    for (int f = 0; f < n; f++) {
+        labels[f] = class_label(classes, folders[f]);
+        if (labels[f] >= 0)
+            continue;
+        if (classes->class_names)
+            return pp_fail(err, PP_ERR_FORMAT, "%s: class folder '%s' is not one of the %d classes of %s", dir,
+                           folders[f], classes->num_classes, classes->name);
+        return pp_fail(err, PP_ERR_FORMAT, "%s: class folder '%s' cannot be matched to a class: %s has no class "
+                       "names (name the folders 0..%d)", dir, folders[f], classes->name, classes->num_classes - 1);
+    }
+    ds->num_classes = classes->num_classes;
+    if (n < classes->num_classes) {
+        int first = 0; /* folders are sorted as the class list is */
+        for (int f = 0; f < n && labels[f] == first; f++)
+            first++;
+        char number[16];
+        snprintf(number, sizeof number, "%d", first);
+        note(ds, "%s: %d of %d class folders are missing (the first: %s); those classes are not evaluated\n",
+             dir, classes->num_classes - n, classes->num_classes,
+             classes->class_names ? classes->class_names[first] : number);
+    }
+    return classes->class_names ? set_class_names(ds, (const char *const *)classes->class_names, err) : PP_OK;
+}
+
+static pp_status add_image(pp_dataset *ds, int64_t *cap, const char *folder, const char *file, int label,
+                           pp_error *err)
+{
+    if (ds->count == *cap) {
+        int64_t grown = *cap ? *cap * 2 : 1024;
+        char **p = realloc(ds->paths, sizeof *p * (size_t)grown);
+        if (p)
+            ds->paths = p;
+        int64_t *l = p ? realloc(ds->labels, sizeof *l * (size_t)grown) : NULL;
+        if (l)
+            ds->labels = l;
+        if (!p || !l)
+            return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory listing images", folder);
+        *cap = grown;
+    }
+    size_t len = strlen(folder) + strlen(file) + 2;
+    if (!(ds->paths[ds->count] = malloc(len)))
+        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory listing images", folder);
+    snprintf(ds->paths[ds->count], len, "%s/%s", folder, file);
+    ds->labels[ds->count++] = label;
+    return PP_OK;
+}
+
+static pp_status open_folder(pp_dataset *ds, const char *dir, const pp_dataset *classes, pp_error *err)
+{
+    int n_folders;
+    char **folders = list_dir(dir, true, &n_folders);
+    if (n_folders == 0) {
+        free(folders);
         return pp_fail(err, PP_ERR_FORMAT, "%s: no class subfolders (expected DIR/<class>/<image>)", dir);
     }
-    ds->num_classes = classes;
-    ds->class_names = class_dirs;
     snprintf(ds->name, sizeof ds->name, "%s", dir);
+    int *labels = malloc(sizeof *labels * (size_t)n_folders);
+    pp_status st = labels ? folder_labels(ds, dir, folders, n_folders, classes, labels, err)
+                          : pp_fail(err, PP_ERR_NOMEM, "%s: out of memory listing class folders", dir);
     int64_t cap = 0;
     char path[2048];
-    for (int c = 0; c < classes; c++) {
-        snprintf(path, sizeof path, "%s/%s", dir, class_dirs[c]);
+    for (int c = 0; c < n_folders && st == PP_OK; c++) {
+        snprintf(path, sizeof path, "%s/%s", dir, folders[c]);
         int files;
-        char **names = list_dir(path, false, &files);
-        for (int f = 0; f < files; f++) {
-            if (ds->count == cap) {
-                cap = cap ? cap * 2 : 1024;
-                char **p = realloc(ds->paths, sizeof *p * (size_t)cap);
-                int64_t *l = realloc(ds->labels, sizeof *l * (size_t)cap);
-                if (p)
-                    ds->paths = p;
-                if (l)
-                    ds->labels = l;
-                if (!p || !l) {
-                    for (int g = f; g < files; g++)
-                        free(names[g]);
-                    free(names);
-                    return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory listing images", dir);
-                }
-            }
-            size_t len = strlen(path) + strlen(names[f]) + 2;
-            ds->paths[ds->count] = malloc(len);
-            if (ds->paths[ds->count])
-                snprintf(ds->paths[ds->count], len, "%s/%s", path, names[f]);
-            ds->labels[ds->count++] = c;
-            free(names[f]);
-        }
-        free(names);
+        char **images = list_dir(path, false, &files);
+        for (int f = 0; f < files && st == PP_OK; f++)
+            st = add_image(ds, &cap, path, images[f], labels[c], err);
+        free_names(images, files);
     }
-    if (ds->count == 0)
-        return pp_fail(err, PP_ERR_FORMAT, "%s: class folders hold no PNG or JPEG images", dir);
-    return PP_OK;
+    free(labels);
+    free_names(folders, n_folders);
+    if (st == PP_OK && ds->count == 0)
+        st = pp_fail(err, PP_ERR_FORMAT, "%s: class folders hold no PNG or JPEG images", dir);
+    return st;
+}
+
+/* "NAME:split" picks train or test; anything else is an error, never a default. */
+static pp_status parse_split(const char *spec, const char *split, bool *train, pp_error *err)
+{
+    if (strcmp(split, "train") == 0 || strcmp(split, "test") == 0) {
+        *train = split[1] == 'r';
+        return PP_OK;
+    }
+    return pp_fail(err, PP_ERR_ARG, "%s: unknown split '%s' (valid: train, test)", spec, split);
 }
 
 pp_status pp_dataset_open(pp_dataset *ds, const char *spec, bool train, pp_error *err)
 {
     memset(ds, 0, sizeof *ds);
     pp_status st;
-    if (strncmp(spec, "fashion-mnist", 13) == 0 && (spec[13] == '\0' || spec[13] == ':'))
-        st = open_fashion_mnist(ds, spec[13] == ':' ? strcmp(spec + 14, "train") == 0 : train, err);
-    else if (is_dir(spec)) {
+    if (strncmp(spec, "fashion-mnist", 13) == 0 && (spec[13] == '\0' || spec[13] == ':')) {
+        st = spec[13] == ':' ? parse_split(spec, spec + 14, &train, err) : PP_OK;
+        if (st == PP_OK)
+            st = open_fashion_mnist(ds, train, err);
+    } else if (is_dir(spec)) {
         char probe[1024];
         snprintf(probe, sizeof probe, "%s/%s", spec, train ? "data_batch_1.bin" : "test_batch.bin");
-        st = is_file(probe) ? open_cifar10(ds, spec, train, err) : open_folder(ds, spec, err);
+        st = is_file(probe) ? open_cifar10(ds, spec, train, err) : open_folder(ds, spec, NULL, err);
     } else if (is_file(spec)) {
         size_t len = strlen(spec);
         st = len > 4 && strcmp(spec + len - 4, ".npy") == 0
@@ -344,7 +400,7 @@ pp_status pp_dataset_open(pp_dataset *ds, const char *spec, bool train, pp_error
 }
 
 pp_status pp_dataset_open_corrupted(pp_dataset *ds, const char *dir, const char *corruption, int severity,
-                                    pp_error *err)
+                                    const pp_dataset *classes, pp_error *err)
 {
     memset(ds, 0, sizeof *ds);
     if (severity < 1 || severity > 5)
@@ -377,7 +433,7 @@ pp_status pp_dataset_open_corrupted(pp_dataset *ds, const char *dir, const char 
         pp_npy_free(&labels);
     } else {
         snprintf(path, sizeof path, "%s/%s/%d", dir, corruption, severity);
-        st = is_dir(path) ? open_folder(ds, path, err)
+        st = is_dir(path) ? open_folder(ds, path, classes, err)
                           : pp_fail(err, PP_ERR_IO, "%s: no %s.npy nor %s/%d/ for this corruption", dir, corruption,
                                     corruption, severity);
     }

@@ -22,10 +22,12 @@ typedef struct {
     char **paths;                /* (count) image files, or NULL */
     int64_t *labels;             /* (count), each in [0, num_classes) */
     char **class_names;          /* (num_classes) or NULL */
+    char notes[512];             /* what the reader accepted but warns about, one line each */
 } pp_dataset;
 
 /* Opens a data set named by `spec`:
- *   fashion-mnist[:test|:train]   Debian's Fashion-MNIST (test by default)
+ *   fashion-mnist[:test|:train]   Debian's Fashion-MNIST (`train` picks without a split;
+ *                                 any other split name is an error)
  *   DIR with CIFAR-10 binaries    test_batch.bin (or data_batch_1..5.bin with train)
  *   FILE.npy                      uint8 (N, H, W) or (N, H, W, C) with labels.npy beside
  *   DIR of class folders          DIR/<class>/<image>.png|jpg (ImageFolder order)
@@ -40,9 +42,13 @@ pp_status pp_dataset_open_idx(pp_dataset *ds, const char *images, const char *la
 
 /* A pre-corrupted copy: DIR/<corruption>.npy with the 5 severities stacked
  * (CIFAR-10-C layout, labels.npy beside), or DIR/<corruption>/<severity>/<class>/
- * image folders (ImageNet-C layout). */
+ * image folders (ImageNet-C layout). The folders' labels come from `classes`
+ * (the clean set): a folder's label is its class name's place in that list (or
+ * the folder is named by the number when the list has no names), so a missing
+ * folder shifts nothing and is noted; a folder not in the list is an error.
+ * `classes` NULL: labels by sorted position, as for a clean folder tree. */
 pp_status pp_dataset_open_corrupted(pp_dataset *ds, const char *dir, const char *corruption, int severity,
-                                    pp_error *err);
+                                    const pp_dataset *classes, pp_error *err);
 
 /* Keeps only the first n samples (no-op if n <= 0 or n >= count). */
 void pp_dataset_limit(pp_dataset *ds, int64_t n);

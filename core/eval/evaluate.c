@@ -84,6 +84,16 @@ static pp_status run_phase(eval_state *s, const pp_dataset *ds, const pp_corrupt
     return PP_OK;
 }
 
+/* Appends whole lines of `notes` while they fit; counts the rest. */
+static void add_notes(pp_eval_result *out, const char *notes, int *left_out)
+{
+    size_t used = strlen(out->notes), len = strlen(notes);
+    if (used + len < sizeof out->notes - 64 || (!left_out && used + len < sizeof out->notes))
+        memcpy(out->notes + used, notes, len + 1);
+    else if (left_out)
+        *left_out += len > 0;
+}
+
 pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_dataset *clean,
                       const pp_eval_options *opt, const pp_job *job, pp_eval_result *out, pp_error *err)
 {
@@ -123,6 +133,7 @@ pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_datase
 
     eval_state s = {.m = m, .job = job, .batch_size = opt->batch > 0 ? opt->batch : 64};
     pp_preprocess_for_model(&s.pre, m);
+    int notes_left_out = 0;
     pp_status st = pp_tensor_alloc4(&s.batch, s.batch_size, s.pre.channels, s.pre.size, s.pre.size, err);
     if (st != PP_OK)
         return st;
@@ -150,8 +161,9 @@ pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_datase
             double top5;
             if (opt->corrupted_dir) {
                 pp_dataset pre_made;
-                st = pp_dataset_open_corrupted(&pre_made, opt->corrupted_dir, list[c]->name, sv + 1, err);
+                st = pp_dataset_open_corrupted(&pre_made, opt->corrupted_dir, list[c]->name, sv + 1, clean, err);
                 if (st == PP_OK) {
+                    add_notes(out, pre_made.notes, &notes_left_out);
                     pp_dataset_limit(&pre_made, limited.count);
                     st = run_phase(&s, &pre_made, NULL, 0, opt, phase, &ec->error[sv], &top5, err);
                     pp_dataset_free(&pre_made);
@@ -161,6 +173,11 @@ pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_datase
             }
             ec->has[sv] = st == PP_OK;
         }
+    }
+    if (notes_left_out) {
+        char more[64];
+        snprintf(more, sizeof more, "%d more warnings like these\n", notes_left_out);
+        add_notes(out, more, NULL);
     }
     out->seconds = now() - t0;
     pp_forward_ctx_free(s.ctx);

@@ -31,6 +31,7 @@ typedef struct {
     pp_eval_corruption corruptions[PP_EVAL_MAX_CORRUPTIONS];
     char corruption_source[300]; /* "engine seed 0 preset cifar" or the -C folder */
     double seconds;
+    char notes[1024]; /* warnings about the data (e.g. missing class folders), one a line */
 } pp_eval_result;
 
 typedef struct {

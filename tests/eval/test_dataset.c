@@ -73,13 +73,13 @@ static void test_npy_and_stacked_c(void)
     CHECK_OK(pp_npy_save(at("c/fog.npy"), PP_NPY_U8, 3, shape, px, &err), &err);
     CHECK_OK(pp_npy_save(at("c/labels.npy"), PP_NPY_I64, 1, lshape, labels, &err), &err);
     pp_dataset ds;
-    CHECK_OK(pp_dataset_open_corrupted(&ds, at("c"), "fog", 3, &err), &err);
+    CHECK_OK(pp_dataset_open_corrupted(&ds, at("c"), "fog", 3, NULL, &err), &err);
     if (!err.status) {
         CHECK(ds.count == 4 && ds.channels == 1 && ds.width == 5 && ds.height == 6, "one severity, 4 images: %lld %d %dx%d", (long long)ds.count, ds.channels, ds.width, ds.height);
         CHECK(ds.pixels[0] == 30 && ds.pixels[3 * 30] == 33 && ds.labels[0] == 3, "severity 3 rows");
         pp_dataset_free(&ds);
     }
-    CHECK(pp_dataset_open_corrupted(&ds, at("c"), "snow", 1, &err) == PP_ERR_IO && strstr(err.msg, "snow"),
+    CHECK(pp_dataset_open_corrupted(&ds, at("c"), "snow", 1, NULL, &err) == PP_ERR_IO && strstr(err.msg, "snow"),
           "missing corruption named: %s", err.msg);
     shape[0] = 4;
     CHECK_OK(pp_npy_save(at("c/images.npy"), PP_NPY_U8, 3, shape, px, &err), &err);
@@ -121,6 +121,74 @@ static void test_class_folders(void)
     pp_dataset_free(&ds);
 }
 
+static void copy_png(const char *to)
+{
+    FILE *src = fopen(fixture_path("images", "gray_28.png"), "rb");
+    static uint8_t png[4096];
+    size_t n = fread(png, 1, sizeof png, src);
+    fclose(src);
+    write_bytes(to, png, n);
+}
+
+/* ImageNet-C trees: labels by class name from the clean set, not by position,
+ * so a missing class folder shifts nothing (it shifted every later label). */
+static void test_corrupted_folders_keep_labels(void)
+{
+    const char *dirs[] = {"inc", "inc/fog", "inc/fog/2", "inc/fog/2/ant", "inc/fog/2/cat", "clean", "clean/ant",
+                          "clean/bee", "clean/cat"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+        mkdir(at(dirs[i]), 0755);
+    copy_png(at("clean/ant/1.png"));
+    copy_png(at("clean/bee/2.png"));
+    copy_png(at("clean/cat/3.png"));
+    copy_png(at("inc/fog/2/ant/1.png"));
+    copy_png(at("inc/fog/2/cat/3.png"));
+    pp_dataset clean, ds;
+    pp_error err = {0};
+    CHECK_OK(pp_dataset_open(&clean, at("clean"), false, &err), &err);
+    if (err.status)
+        return;
+    CHECK_OK(pp_dataset_open_corrupted(&ds, at("inc"), "fog", 2, &clean, &err), &err);
+    if (!err.status) {
+        CHECK(ds.count == 2 && ds.labels[0] == 0 && ds.labels[1] == 2, "cat keeps label 2 with bee missing: %lld",
+              (long long)ds.labels[1]);
+        CHECK(ds.num_classes == 3 && strcmp(ds.class_names[2], "cat") == 0, "the clean set's classes");
+        CHECK(strstr(ds.notes, "1 of 3 class folders are missing (the first: bee)") != NULL, "noted: '%s'",
+              ds.notes);
+        pp_dataset_free(&ds);
+    }
+    mkdir(at("inc/fog/2/zebra"), 0755);
+    CHECK(pp_dataset_open_corrupted(&ds, at("inc"), "fog", 2, &clean, &err) == PP_ERR_FORMAT &&
+              strstr(err.msg, "'zebra' is not one of the 3 classes"), "unknown class folder: %s", err.msg);
+    rmdir(at("inc/fog/2/zebra"));
+    pp_dataset_free(&clean);
+
+    /* A clean set without names (npy): folders are named by class number. */
+    pp_dataset numbered = {.num_classes = 10};
+    snprintf(numbered.name, sizeof numbered.name, "images.npy");
+    CHECK(pp_dataset_open_corrupted(&ds, at("inc"), "fog", 2, &numbered, &err) == PP_ERR_FORMAT &&
+              strstr(err.msg, "'ant' cannot be matched") && strstr(err.msg, "0..9"), "names vs numbers: %s", err.msg);
+    mkdir(at("inc/fog/3"), 0755);
+    mkdir(at("inc/fog/3/7"), 0755);
+    copy_png(at("inc/fog/3/7/a.png"));
+    CHECK_OK(pp_dataset_open_corrupted(&ds, at("inc"), "fog", 3, &numbered, &err), &err);
+    if (!err.status) {
+        CHECK(ds.count == 1 && ds.labels[0] == 7 && ds.num_classes == 10, "folder 7 is class 7");
+        pp_dataset_free(&ds);
+    }
+}
+
+/* A split typo used to pick the test split silently (and train on it). */
+static void test_unknown_split(void)
+{
+    pp_dataset ds;
+    pp_error err = {0};
+    const char *typos[] = {"fashion-mnist:trian", "fashion-mnist:TRAIN", "fashion-mnist:"};
+    for (int i = 0; i < 3; i++)
+        CHECK(pp_dataset_open(&ds, typos[i], true, &err) == PP_ERR_ARG && strstr(err.msg, typos[i]) &&
+                  strstr(err.msg, "(valid: train, test)"), "%s: %s", typos[i], err.msg);
+}
+
 static void test_fashion_mnist(void)
 {
     pp_dataset ds;
@@ -146,6 +214,8 @@ int main(void)
     RUN_TEST(test_cifar_binary);
     RUN_TEST(test_npy_and_stacked_c);
     RUN_TEST(test_class_folders);
+    RUN_TEST(test_corrupted_folders_keep_labels);
+    RUN_TEST(test_unknown_split);
     RUN_TEST(test_fashion_mnist);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
