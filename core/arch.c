@@ -88,6 +88,8 @@ void pp_sd_normalize_names(pp_state_dict *sd)
 
 static void note(char *notes, size_t len, const char *fmt, const char *arg)
 {
+    if (!notes)
+        return;
     size_t used = strlen(notes);
     if (used + 1 < len)
         snprintf(notes + used, len - used, fmt, arg);
@@ -200,6 +202,13 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
                  "avg_kernel_size is not recorded in the file; assuming 3 (pass --avg-kernel to choose)\n");
         }
     }
+    const char *size = pp_sd_meta_get(sd, "input_size");
+    long side;
+    if (size && (!meta_int(sd, "input_size", &side) || side < 1 || side > PP_INPUT_SIZE_MAX))
+        return pp_fail(err, PP_ERR_FORMAT, "metadata input_size '%.32s' is not a side from 1 to %d pixels", size,
+                       PP_INPUT_SIZE_MAX);
+    if (size && side > PP_INPUT_SIZE_WARN)
+        note(notes, notes_len, "input_size %s is large: each image costs a forward pass at that side\n", size);
     const char *ds = pp_sd_meta_get(sd, "dataset_name");
     if (ds)
         snprintf(a->dataset, sizeof a->dataset, "%s", ds);

@@ -30,6 +30,12 @@ typedef struct {
     char dataset[32];  /* "cifar10", "fashion_mnist", "imagenet", ... or "" */
 } pp_arch;
 
+/* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB
+ * for one image), so sides over the cap are refused at load and sides over
+ * the warning level are noted; the reference models use 28 to 224. */
+#define PP_INPUT_SIZE_MAX 1024
+#define PP_INPUT_SIZE_WARN 512
+
 /* resnet18 / resnet34 / resnet50 with standard widths and the given stem. */
 pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
                             int num_classes, pp_error *err);

@@ -62,7 +62,7 @@ void pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m)
     bool has_stats = meta_floats(m, "mean", mean, 3) && meta_floats(m, "std", std, 3);
     if (has_stats)
         set_stats(pre, mean, std);
-    if (size && atoi(size) > 0 && atoi(size) <= 4096) {
+    if (size && atoi(size) > 0 && atoi(size) <= PP_INPUT_SIZE_MAX) { /* checked at load (arch.c) */
         pre->size = atoi(size);
         pre->mode = pre->size >= 128 ? PP_RESIZE_CROP_IMAGENET : PP_RESIZE_SQUARE;
     }
