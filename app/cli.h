@@ -28,6 +28,11 @@ int pp_cli_usage_error(const pp_cli_command *cmd, const char *fmt, ...)
 bool pp_cli_parse_int(const char *s, long min, long max, long *out);
 bool pp_cli_parse_float(const char *s, double *out);
 
+/* `text` fit for a terminal, in buf: control characters (C0, DEL and the
+ * UTF-8 C1 range) become \xNN, so class names from a model file cannot move
+ * the cursor or rewrite the screen. Truncated with "..." to fit; returns buf. */
+const char *pp_cli_printable(const char *text, char *buf, size_t len);
+
 /* Thread budget chosen with --threads (0 = machine's cores). */
 extern int pp_cli_threads;
 

@@ -74,3 +74,24 @@ bool pp_cli_parse_float(const char *s, double *out)
     *out = v;
     return true;
 }
+
+const char *pp_cli_printable(const char *text, char *buf, size_t len)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        bool c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+        bool escape = *p < 0x20 || *p == 0x7f || c1;
+        size_t need = escape ? 4u * (1 + c1) : 1;
+        if (o + need + 4 > len) {
+            snprintf(buf + o, len - o, "...");
+            return buf;
+        }
+        if (!escape)
+            buf[o++] = (char)*p;
+        for (int i = 0; escape && i <= c1; i++)
+            o += (size_t)snprintf(buf + o, len - o, "\\x%02X", p[i]);
+        p += c1;
+    }
+    buf[o] = '\0';
+    return buf;
+}

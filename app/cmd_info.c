@@ -97,11 +97,12 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
     for (int c = 1; c < pre->channels; c++)
         printf(", %.4f", pre->std[c]);
     printf(") [%s]\n", pre->source);
-    printf("dataset:       %s\n", a->dataset[0] ? a->dataset : "(not recorded)");
+    char name[256];
+    printf("dataset:       %s\n", a->dataset[0] ? pp_cli_printable(a->dataset, name, sizeof name) : "(not recorded)");
     printf("classes:       %d:", a->num_classes);
     int shown = a->num_classes < 12 ? a->num_classes : 12;
     for (int i = 0; i < shown; i++)
-        printf("%s %s", i ? "," : "", pp_model_class_name(m, i));
+        printf("%s %s", i ? "," : "", pp_cli_printable(pp_model_class_name(m, i), name, sizeof name));
     printf("%s\n", shown < a->num_classes ? ", ..." : "");
 }
 

@@ -103,8 +103,10 @@ static int run(int argc, char **argv)
                 json_array_append_new(all, o);
             } else {
                 printf("%s\n", images[i]);
+                char name[256];
                 for (int k = 0; k < top; k++)
-                    printf("  %2d. %-24s %6.2f%%\n", k + 1, pp_model_class_name(&m, order[k]),
+                    printf("  %2d. %-24s %6.2f%%\n", k + 1,
+                           pp_cli_printable(pp_model_class_name(&m, order[k]), name, sizeof name),
                            100.0 * probs[order[k]]);
             }
         }

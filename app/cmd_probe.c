@@ -106,8 +106,10 @@ static int run(int argc, char **argv)
             } else {
                 if (i == 0)
                     printf("severity  SNR push (dB)  SNR output (dB)  p(true)  top-1\n");
+                char name[256];
                 printf("%8.2f  %13.2f  %15.2f  %7.4f  %s%s\n", sw.severity[i], sw.snr_push[i], sw.snr_output[i],
-                       sw.true_prob[i], pp_model_class_name(&m, sw.top1[i]), sw.flip[i] ? "   <- flip" : "");
+                       sw.true_prob[i], pp_cli_printable(pp_model_class_name(&m, sw.top1[i]), name, sizeof name),
+                       sw.flip[i] ? "   <- flip" : "");
             }
         }
     } else if (st == PP_OK) {
@@ -135,8 +137,11 @@ static int run(int argc, char **argv)
             json_object_set_new(o_json, "snr_output_db_per_channel", pc);
         } else if (st == PP_OK) {
             printf("%s at severity %.2f\n", c ? c->name : "clean", c ? req.severity : 0.0);
+            char name[256];
             for (int i = 0; i < PP_PROBE_TOPK && r.top_class[i] >= 0; i++)
-                printf("  %d. %-24s %6.2f%%\n", i + 1, pp_model_class_name(&m, r.top_class[i]), 100 * r.top_prob[i]);
+                printf("  %d. %-24s %6.2f%%\n", i + 1,
+                       pp_cli_printable(pp_model_class_name(&m, r.top_class[i]), name, sizeof name),
+                       100 * r.top_prob[i]);
             if (m.arch.push_pull)
                 printf("first-layer SNR: push-only %.2f dB, push-pull output %.2f dB\n", r.snr_push, r.snr_output);
             else

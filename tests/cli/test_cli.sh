@@ -103,5 +103,39 @@ expect_error "unknown command" "unknown command" -- "$PUSHPULL" frobnicate
 expect_error "bad threads" "threads needs a number" -- "$PUSHPULL" --threads zero info "$net.safetensors"
 expect_error "bad avg kernel" "avg-kernel" -- "$PUSHPULL" info "$net.safetensors" --avg-kernel 4
 
+# Hostile inputs (tests/core/make_hostile.py): each a clear error in bounded time
+# (before the caps the 16000x16000 bomb took 86 s and 2.5 GB and exited 0).
+H=$FIX/hostile
+for f in bomb_progressive_16000.jpg bomb_progressive_8000.jpg bomb_idat_16384.png jpeg_many_scans.jpg jpeg_truncated_half.jpg; do
+    start=$(date +%s.%N)
+    expect_error "hostile $f" "$f: " -- timeout 60 "$PUSHPULL" corrupt "$H/$f" "$T/out.png" --corruption fog --severity 1
+    echo "  corrupt $f: rejected in $(echo "$(date +%s.%N) - $start" | bc) s"
+done
+mkfifo "$T/in.fifo"
+expect_error "FIFO as image" "in.fifo: not a regular file" -- timeout 20 "$PUSHPULL" corrupt "$T/in.fifo" "$T/out.png" --corruption fog --severity 1
+expect_error "FIFO as model" "in.fifo: not a regular file" -- timeout 20 "$PUSHPULL" info "$T/in.fifo"
+expect_error "split typo" "unknown split 'trian' \(valid: train, test\)" -- "$PUSHPULL" eval "$gray" --data fashion-mnist:trian
+expect_error "split in capitals" "unknown split 'TRAIN'" -- "$PUSHPULL" eval "$gray" --data fashion-mnist:TRAIN
+
+# Class names with escape codes (here from labels.txt beside the model) reach no terminal raw.
+cp "$gray" "$T/esc.safetensors"
+{ printf 'evil\033]0;pwned\007\033[2J\n'; for i in 1 2 3 4 5 6 7 8 9; do echo "class$i"; done; } >"$T/esc.labels.txt"
+"$PUSHPULL" predict "$T/esc.safetensors" "$FIX/images/gray_28.png" --top 10 >"$T/esc.txt" || fail "predict with escape codes"
+"$PUSHPULL" info "$T/esc.safetensors" >>"$T/esc.txt" || fail "info with escape codes"
+grep -q "$(printf '\033')" "$T/esc.txt" && fail "an escape code reached the terminal"
+[ "$(grep -c -F 'evil\x1B]0;pwned\x07\x1B[2J' "$T/esc.txt")" = 2 ] || fail "class name not shown escaped: $(cat -v "$T/esc.txt")"
+
+# An ImageNet-C tree missing a class folder: labels by class name, and a warning.
+for c in ant bee cat; do
+    mkdir -p "$T/clean/$c" "$T/inc/fog/1/$c"
+    cp "$FIX/images/gray_28.png" "$T/clean/$c/a.png"
+    cp "$FIX/images/gray_28.png" "$T/inc/fog/1/$c/a.png"
+done
+rm -r "$T/inc/fog/1/bee"
+"$PUSHPULL" eval "$gray" --data "$T/clean" --corrupted "$T/inc" --corruptions fog --severities 1 >"$T/eval.txt" 2>"$T/eval.err" ||
+    fail "eval with a missing class folder: $(cat "$T/eval.err")"
+grep -q "warning: .*inc/fog/1: 1 of 3 class folders are missing (the first: bee)" "$T/eval.err" ||
+    fail "missing class folder not warned about: $(cat "$T/eval.err")"
+
 echo "cli: $failures failure(s)"
 [ "$failures" = 0 ]
