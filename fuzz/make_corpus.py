@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Rebuilds the seed corpus under fuzz/corpus/ from the committed checkpoint
 fixtures (tests/fixtures/ckpt, made by tests/ckpt/make_fixtures.py) plus two
-hand-written safetensors files. Run: /usr/bin/python3 fuzz/make_corpus.py"""
+hand-written safetensors files, the image fixtures (tests/fixtures/images and
+hostile/) and small IDX / CIFAR files. Run: /usr/bin/python3 fuzz/make_corpus.py"""
+import gzip
 import json
 import os
 import shutil
@@ -61,6 +63,34 @@ def main():
                  "h": ("F16", np.ones(3, dtype=np.float16))},
                 {"avg_kernel_size": "3", "arch": "resnet18"})
     safetensors(os.path.join(st, "empty_meta.safetensors"), {"b": ("BF16", np.zeros(2, dtype=np.uint16))})
+    image_seeds()
+    dataset_seeds()
+
+
+def image_seeds():
+    im = target("fuzz_image")
+    images = os.path.join(ROOT, "tests", "fixtures", "images")
+    hostile = os.path.join(ROOT, "tests", "fixtures", "hostile")
+    for f in ["gray_28.png", "rgb_40x30.png", "photo_300x200.jpg"]:
+        shutil.copy(os.path.join(images, f), im)
+    for f in sorted(os.listdir(hostile)):
+        if f.startswith("png_") or f in ("jpeg_ok_scans.jpg", "bomb_progressive_8000.jpg"):
+            shutil.copy(os.path.join(hostile, f), im)
+
+
+def dataset_seeds():
+    """Byte 0 picks the parser (fuzz_dataset.c): 0 IDX images, 1 IDX labels, 2 CIFAR."""
+    ds = target("fuzz_dataset")
+    rng = np.random.default_rng(5)
+    images = struct.pack(">BBBBIII", 0, 0, 8, 3, 2, 3, 4) + rng.integers(0, 256, 24, dtype=np.uint8).tobytes()
+    labels = struct.pack(">BBBBI", 0, 0, 8, 1, 3) + bytes([7, 2, 9])
+    cifar = b"".join(bytes([k]) + rng.integers(0, 256, 3072, dtype=np.uint8).tobytes() for k in (3, 8))
+    seeds = {"idx3.bin": b"\0" + images, "idx3_gz.bin": b"\0" + gzip.compress(images, mtime=0),
+             "idx1.bin": b"\1" + labels, "idx1_gz.bin": b"\1" + gzip.compress(labels, mtime=0),
+             "cifar.bin": b"\2" + cifar}
+    for name, data in seeds.items():
+        with open(os.path.join(ds, name), "wb") as f:
+            f.write(data)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-30}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=${FUZZ_TARGETS:-"fuzz_pickle fuzz_torch_pickle fuzz_torch_zip fuzz_safetensors fuzz_npy"}
+targets=${FUZZ_TARGETS:-"fuzz_pickle fuzz_torch_pickle fuzz_torch_zip fuzz_safetensors fuzz_npy fuzz_image fuzz_dataset"}
 
 if ! command -v clang >/dev/null; then
     echo "fuzz/run.sh: clang is needed (apt install clang libclang-rt-dev)" >&2
