@@ -171,6 +171,7 @@ static void test_corrupted_folders_keep_labels(void)
     mkdir(at("inc/fog/3"), 0755);
     mkdir(at("inc/fog/3/7"), 0755);
     copy_png(at("inc/fog/3/7/a.png"));
+    pp_error_clear(&err); /* a success leaves err as the last failure set it */
     CHECK_OK(pp_dataset_open_corrupted(&ds, at("inc"), "fog", 3, &numbered, &err), &err);
     if (!err.status) {
         CHECK(ds.count == 1 && ds.labels[0] == 7 && ds.num_classes == 10, "folder 7 is class 7");
