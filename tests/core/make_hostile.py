@@ -47,6 +47,25 @@ def png(pixels, color_type, depth, extra=b"", rows=None, size=None):
             chunk(b"IEND", b""))
 
 
+def adam7_rows(pixels, depth):
+    """Scanlines of the 7 Adam7 passes (8-bit or 16-bit samples), pass by pass."""
+    rows = []
+    for x0, y0, dx, dy in [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+                           (0, 1, 1, 2)]:
+        sub = pixels[y0::dy, x0::dx]
+        if sub.size:
+            raw = sub.astype(">u2" if depth == 16 else "u1")
+            rows += [raw[y].tobytes() for y in range(raw.shape[0])]
+    return rows
+
+
+def interlaced(pixels, color_type, depth):
+    data = png(pixels, color_type, depth, rows=adam7_rows(np.asarray(pixels), depth))
+    at = data.index(b"IHDR") + 4
+    ihdr = data[at:at + 12] + b"\1"  # interlace method 1 (Adam7)
+    return data[:at - 8] + chunk(b"IHDR", ihdr) + data[at + 17:]
+
+
 def png_cases():
     rng = np.random.default_rng(11)
     v16 = rng.integers(0, 65536, (3, 4))
@@ -75,6 +94,8 @@ def png_cases():
         "png_gray2": png(idx, 0, 2),
         "png_gray4": png(idx * 5, 0, 4),
         "png_rgb8_gamma": png(v8[..., :3], 2, 8, chunk(b"gAMA", struct.pack(">I", 100000))),
+        "png_rgb8_interlaced": interlaced(rng.integers(0, 256, (11, 9, 3)), 2, 8),
+        "png_gray16_interlaced": interlaced(rng.integers(0, 600, (10, 13)), 0, 16),
     }
 
 
