@@ -298,15 +298,21 @@ static pp_status folder_labels(pp_dataset *ds, const char *dir, char *const *fol
                        "names (name the folders 0..%d)", dir, folders[f], classes->name, classes->num_classes - 1);
     }
     ds->num_classes = classes->num_classes;
-    if (n < classes->num_classes) {
-        int first = 0; /* folders are sorted as the class list is */
-        for (int f = 0; f < n && labels[f] == first; f++)
-            first++;
+    bool *present = calloc((size_t)classes->num_classes, sizeof *present);
+    if (!present)
+        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", dir);
+    for (int f = 0; f < n; f++)
+        present[labels[f]] = true;
+    int missing = 0, first = -1;
+    for (int c = 0; c < classes->num_classes; c++)
+        if (!present[c] && missing++ == 0)
+            first = c;
+    free(present);
+    if (missing) {
         char number[16];
         snprintf(number, sizeof number, "%d", first);
         note(ds, "%s: %d of %d class folders are missing (the first: %s); those classes are not evaluated\n",
-             dir, classes->num_classes - n, classes->num_classes,
-             classes->class_names ? classes->class_names[first] : number);
+             dir, missing, classes->num_classes, classes->class_names ? classes->class_names[first] : number);
     }
     return classes->class_names ? set_class_names(ds, (const char *const *)classes->class_names, err) : PP_OK;
 }
