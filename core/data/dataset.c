@@ -241,17 +241,13 @@ static char **list_dir(const char *dir, bool want_dirs, int *count)
     return names;
 }
 
-/* A class folder's label: its place in the canonical class list (`classes`
- * names, or 0..count-1 as decimal folder names when the list has no names);
- * -1 when it is not one of them. */
+/* A class folder's label: its class name's place in the canonical list, else
+ * the folder's name as a class number 0..count-1; -1 when it is neither. */
 static int class_label(const pp_dataset *classes, const char *folder)
 {
-    if (classes->class_names) {
-        for (int c = 0; c < classes->num_classes; c++)
-            if (strcmp(classes->class_names[c], folder) == 0)
-                return c;
-        return -1;
-    }
+    for (int c = 0; classes->class_names && c < classes->num_classes; c++)
+        if (strcmp(classes->class_names[c], folder) == 0)
+            return c;
     char *end;
     long v = strtol(folder, &end, 10);
     return *end || end == folder || v < 0 || v >= classes->num_classes ? -1 : (int)v;
@@ -289,13 +285,10 @@ static pp_status folder_labels(pp_dataset *ds, const char *dir, char *const *fol
     }
     for (int f = 0; f < n; f++) {
         labels[f] = class_label(classes, folders[f]);
-        if (labels[f] >= 0)
-            continue;
-        if (classes->class_names)
-            return pp_fail(err, PP_ERR_FORMAT, "%s: class folder '%s' is not one of the %d classes of %s", dir,
-                           folders[f], classes->num_classes, classes->name);
-        return pp_fail(err, PP_ERR_FORMAT, "%s: class folder '%s' cannot be matched to a class: %s has no class "
-                       "names (name the folders 0..%d)", dir, folders[f], classes->name, classes->num_classes - 1);
+        if (labels[f] < 0)
+            return pp_fail(err, PP_ERR_FORMAT,
+                           "%s: class folder '%s' is neither one of the %d class names of %s nor a class number 0..%d",
+                           dir, folders[f], classes->num_classes, classes->name, classes->num_classes - 1);
     }
     ds->num_classes = classes->num_classes;
     bool *present = calloc((size_t)classes->num_classes, sizeof *present);

@@ -43,9 +43,9 @@ pp_status pp_dataset_open_idx(pp_dataset *ds, const char *images, const char *la
 /* A pre-corrupted copy: DIR/<corruption>.npy with the 5 severities stacked
  * (CIFAR-10-C layout, labels.npy beside), or DIR/<corruption>/<severity>/<class>/
  * image folders (ImageNet-C layout). The folders' labels come from `classes`
- * (the clean set): a folder's label is its class name's place in that list (or
- * the folder is named by the number when the list has no names), so a missing
- * folder shifts nothing and is noted; a folder not in the list is an error.
+ * (the clean set): a folder's label is its class name's place in that list, or
+ * the folder is named by the class number, so a missing folder shifts nothing
+ * and is noted; a folder that is neither is an error.
  * `classes` NULL: labels by sorted position, as for a clean folder tree. */
 pp_status pp_dataset_open_corrupted(pp_dataset *ds, const char *dir, const char *corruption, int severity,
                                     const pp_dataset *classes, pp_error *err);

@@ -64,7 +64,8 @@ static void test_fifo_beside_a_model(void)
     /* A model without class names reads labels.txt beside it if there is one. */
     pp_error err = {0};
     char cmd[1400];
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", fixture_path("core", "r18_cifar_gray_pp5.safetensors"), at("m.safetensors"));
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", fixture_path("core", "r18_cifar_gray_pp5.safetensors"),
+             at("m.safetensors"));
     CHECK(system(cmd) == 0, "copy model");
     CHECK(mkfifo(at("labels.txt"), 0600) == 0, "mkfifo labels.txt");
     pp_model m;
