@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) in a separate build
-# directory and runs each for a bounded time. Exits non-zero on any crash,
-# leak, timeout, out-of-memory or sanitizer report.
-#   FUZZ_SECONDS   seconds per target (default 30)
+# directory and runs each. Exits non-zero on any crash, leak, timeout,
+# out-of-memory or sanitizer report.
+#   fuzz/run.sh          bounded CI run: FUZZ_SECONDS per target (default 30); new
+#                        inputs go to a scratch corpus, the committed seeds stay
+#   fuzz/run.sh --long   FUZZ_RUNS executions per target (default 10 million), the
+#                        grown corpus merged (minimised) back into fuzz/corpus/<target>,
+#                        one table row per target appended to $build/long-table.md
 #   FUZZ_BUILD_DIR build directory (default build-fuzz)
 #   FUZZ_TARGETS   space-separated subset (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+long=0
+[ "${1:-}" = --long ] && long=1
 seconds=${FUZZ_SECONDS:-30}
+runs=${FUZZ_RUNS:-10000000}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 targets=${FUZZ_TARGETS:-"fuzz_pickle fuzz_torch_pickle fuzz_torch_zip fuzz_safetensors fuzz_npy fuzz_image fuzz_dataset"}
 
@@ -27,21 +34,37 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
 for t in $targets; do
-    # New inputs go to a scratch corpus; the committed seeds stay as they are.
     work="$build/corpus/$t"
     artifacts="$build/artifacts/$t"
     mkdir -p "$work" "$artifacts"
     dict=()
     [ -f "fuzz/$t.dict" ] && dict=("-dict=fuzz/$t.dict")
-    echo "== $t: ${seconds}s"
-    if ! "$build/fuzz/$t" "$work" "fuzz/corpus/$t" "${dict[@]}" \
-            -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    if [ $long = 1 ]; then
+        budget=(-runs="$runs"); echo "== $t: $runs executions"
+    else
+        budget=(-max_total_time="$seconds"); echo "== $t: ${seconds}s"
+    fi
+    start=$(date +%s)
+    if ! "$build/fuzz/$t" "$work" "fuzz/corpus/$t" "${dict[@]}" "${budget[@]}" \
+            -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
             -print_final_stats=1 -artifact_prefix="$artifacts/" 2>"$build/$t.log"; then
         echo "fuzz/run.sh: $t FAILED; log: $build/$t.log, inputs: $artifacts/" >&2
         tail -n 40 "$build/$t.log" >&2
         status=1
-    else
-        grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$build/$t.log" | sed 's/^/   /'
+        continue
+    fi
+    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$build/$t.log" | sed 's/^/   /'
+    if [ $long = 1 ]; then
+        # The committed corpus keeps its seeds and gains only the grown inputs that
+        # add coverage, so it stays small.
+        "$build/fuzz/$t" -merge=1 "fuzz/corpus/$t" "$work" -max_len=65536 \
+            2>"$build/$t.merge.log" >/dev/null
+        execs=$(sed -n 's/^stat::number_of_executed_units: //p' "$build/$t.log")
+        cov=$(grep -o 'cov: [0-9]*' "$build/$t.log" | tail -n 1 | cut -d' ' -f2)
+        ft=$(grep -o 'ft: [0-9]*' "$build/$t.log" | tail -n 1 | cut -d' ' -f2)
+        files=$(ls "fuzz/corpus/$t" | wc -l)
+        printf '| %s | %s | %s | %s | %s | %s s | none |\n' "$t" "$execs" "$cov" "$ft" "$files" \
+            "$(( $(date +%s) - start ))" | tee -a "$build/long-table.md"
     fi
 done
 exit $status
