@@ -9,6 +9,7 @@
 #                        one table row per target appended to $build/long-table.md
 #   FUZZ_BUILD_DIR build directory (default build-fuzz)
 #   FUZZ_TARGETS   space-separated subset (default: all)
+#   FUZZ_MAX_LEN   longest input tried (default 65536)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,7 +47,7 @@ for t in $targets; do
     fi
     start=$(date +%s)
     if ! "$build/fuzz/$t" "$work" "fuzz/corpus/$t" "${dict[@]}" "${budget[@]}" \
-            -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+            -timeout=10 -rss_limit_mb=2048 -max_len="${FUZZ_MAX_LEN:-65536}" \
             -print_final_stats=1 -artifact_prefix="$artifacts/" 2>"$build/$t.log"; then
         echo "fuzz/run.sh: $t FAILED; log: $build/$t.log, inputs: $artifacts/" >&2
         tail -n 40 "$build/$t.log" >&2
