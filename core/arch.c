@@ -177,8 +177,10 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
         const pp_sd_entry *alpha = pp_sd_find(sd, "conv1.pull_inhibition_strength");
         if (alpha && alpha->dtype == PP_DTYPE_F32 && pp_sd_entry_numel(alpha) == a->width) {
             a->alpha_trainable = true;
-        } else if (alpha && alpha->dtype == PP_DTYPE_F32 && pp_sd_entry_numel(alpha) == 1) {
-            a->alpha_fixed = *(const float *)alpha->data;
+        } else if (alpha && pp_sd_entry_numel(alpha) == 1) {
+            /* one value, a tensor or a plain number (misc/modify_ckpt.py): fixed */
+            a->alpha_fixed = alpha->dtype == PP_DTYPE_F32 ? *(const float *)alpha->data
+                                                          : (float)*(const int64_t *)alpha->data;
         } else if (alpha) {
             return pp_fail(err, PP_ERR_SHAPE, "conv1.pull_inhibition_strength has %lld values; expected %d or 1",
                            (long long)pp_sd_entry_numel(alpha), a->width);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "classes.h"
+#include "model_validate.h"
 #include "ops/batchnorm.h"
 #include "ops/winograd.h"
 #include "pushpull.h"
@@ -333,9 +334,12 @@ pp_status pp_model_load_state_dict(pp_model *m, const pp_state_dict *sd, pp_erro
         const pp_sd_entry *e = pp_sd_find(sd, p->name);
         if (!e)
             return pp_fail(err, PP_ERR_FORMAT, "missing tensor '%s'", p->name);
+        /* The full shape, not only the count: a permuted or flattened kernel
+         * has the right count and would load as garbage. */
         char want[96], got[96];
-        if (e->dtype != PP_DTYPE_F32 || pp_sd_entry_numel(e) != pp_shape_numel(p->ndim, p->shape))
-            return pp_fail(err, PP_ERR_SHAPE, "tensor '%s' is %s %s; the architecture needs float %s", p->name,
+        if (e->dtype != PP_DTYPE_F32 || e->ndim != p->ndim ||
+            memcmp(e->shape, p->shape, (size_t)p->ndim * sizeof *p->shape) != 0)
+            return pp_fail(err, PP_ERR_SHAPE, "tensor '%s' is %s %s; the architecture needs float32 %s", p->name,
                            pp_dtype_name(e->dtype), pp_shape_string(e->ndim, e->shape, got, sizeof got),
                            pp_shape_string(p->ndim, p->shape, want, sizeof want));
         memcpy(p->data, e->data, (size_t)pp_sd_entry_numel(e) * sizeof(float));
@@ -350,6 +354,9 @@ pp_status pp_model_load_state_dict(pp_model *m, const pp_state_dict *sd, pp_erro
         if (st != PP_OK)
             return st;
     }
+    pp_status valid = pp_model_validate(m, err);
+    if (valid != PP_OK)
+        return valid;
     const char *names = pp_sd_meta_get(sd, "class_names");
     if (names) {
         pp_status st = set_class_names_json(m, names, err);

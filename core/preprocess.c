@@ -1,6 +1,7 @@
 #include "preprocess.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,9 @@ static void set_stats(pp_preprocess *pre, const float *mean, const float *std)
     memcpy(pre->std, std, sizeof pre->std);
 }
 
-static bool meta_floats(const pp_model *m, const char *key, float *out, int count)
+static bool meta_floats(const pp_state_dict *meta, const char *key, float *out, int count)
 {
-    const char *text = pp_sd_meta_get(&m->meta, key);
+    const char *text = pp_sd_meta_get(meta, key);
     if (!text)
         return false;
     json_t *list = json_loads(text, 0, NULL);
@@ -59,7 +60,7 @@ void pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m)
     }
     const char *size = pp_sd_meta_get(&m->meta, "input_size");
     float mean[3], std[3];
-    bool has_stats = meta_floats(m, "mean", mean, 3) && meta_floats(m, "std", std, 3);
+    bool has_stats = meta_floats(&m->meta, "mean", mean, 3) && meta_floats(&m->meta, "std", std, 3);
     if (has_stats)
         set_stats(pre, mean, std);
     if (size && atoi(size) > 0 && atoi(size) <= PP_INPUT_SIZE_MAX) { /* checked at load (arch.c) */
@@ -68,6 +69,24 @@ void pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m)
     }
     if (has_stats || size)
         snprintf(pre->source, sizeof pre->source, "model metadata");
+}
+
+pp_status pp_preprocess_check_metadata(const pp_state_dict *meta, pp_error *err)
+{
+    /* Normalising divides by std: zero gives inf, tiny or huge values give an
+     * input nothing was trained on, and NaN would pass silently. */
+    float mean[3], std[3];
+    if (meta_floats(meta, "mean", mean, 3))
+        for (int c = 0; c < 3; c++)
+            if (!isfinite(mean[c]) || fabsf(mean[c]) > PP_PREPROCESS_MAX_MEAN)
+                return pp_fail(err, PP_ERR_FORMAT, "metadata mean[%d] = %g is not a finite value within +-%g", c,
+                               (double)mean[c], (double)PP_PREPROCESS_MAX_MEAN);
+    if (meta_floats(meta, "std", std, 3))
+        for (int c = 0; c < 3; c++)
+            if (!(std[c] >= PP_PREPROCESS_MIN_STD && std[c] <= PP_PREPROCESS_MAX_STD))
+                return pp_fail(err, PP_ERR_FORMAT, "metadata std[%d] = %g is not within [%g, %g]", c, (double)std[c],
+                               (double)PP_PREPROCESS_MIN_STD, (double)PP_PREPROCESS_MAX_STD);
+    return PP_OK;
 }
 
 pp_status pp_preprocess_geometry(const pp_preprocess *pre, const pp_image *img, pp_image *out, pp_error *err)

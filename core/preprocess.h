@@ -25,6 +25,15 @@ typedef struct {
  * channel), ImageNet stem -> ImageNet. */
 void pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m);
 
+/* Normalisation statistics a file may give (pixel scale 0..1 or 0..255). */
+#define PP_PREPROCESS_MAX_MEAN 1e3f
+#define PP_PREPROCESS_MIN_STD 1e-4f
+#define PP_PREPROCESS_MAX_STD 1e3f
+
+/* Refuses metadata mean / std that are not finite or are absurd (std = 0,
+ * negative, ...), naming the key; absent or unparsable keys are not checked. */
+pp_status pp_preprocess_check_metadata(const pp_state_dict *meta, pp_error *err);
+
 /* Appends one image as sample `index` of a batch tensor (N, C, size, size)
  * that the caller allocated. */
 pp_status pp_preprocess_image(const pp_preprocess *pre, const pp_image *img, pp_tensor *batch, int index,

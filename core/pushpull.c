@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ops/pool.h"
+#include "ops/relu.h"
 
 void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_t per_kernel)
 {
@@ -115,8 +116,8 @@ void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, cons
             const float a = u->alpha[k], b = u->bias ? u->bias[k] : 0.0f;
             float *y = out + at;
             for (size_t p = 0; p < plane; p++) {
-                float pu = push[p] > 0.0f ? push[p] : 0.0f;
-                float pl = pulled[p] > 0.0f ? pulled[p] : 0.0f;
+                float pu = pp_relu(push[p]);
+                float pl = pp_relu(pulled[p]);
                 y[p] = pu - a * pl + b;
             }
         }

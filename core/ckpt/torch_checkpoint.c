@@ -168,6 +168,27 @@ static int cmp_key_ref(const void *a, const void *b)
     return strcmp(((const key_ref *)a)->key, ((const key_ref *)b)->key);
 }
 
+/* A plain Python number where a tensor belongs: the reference repository's
+ * misc/modify_ckpt.py writes state_dict['conv1.pull_inhibition_strength'] = 1.0
+ * to fix alpha. It becomes a 0-d tensor (float32, or int64 for int and bool). */
+static bool is_number(const pp_pv *v)
+{
+    return v->kind == PP_PV_FLOAT || v->kind == PP_PV_INT || v->kind == PP_PV_BOOL;
+}
+
+static pp_status add_number(pp_state_dict *sd, const char *name, const pp_pv *v, pp_error *err)
+{
+    bool real = v->kind == PP_PV_FLOAT;
+    void *data = malloc(real ? sizeof(float) : sizeof(int64_t));
+    if (!data)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory adding '%s'", name);
+    if (real)
+        *(float *)data = (float)v->u.f;
+    else
+        *(int64_t *)data = v->kind == PP_PV_INT ? v->u.i : v->u.b;
+    return pp_sd_add(sd, name, real ? PP_DTYPE_F32 : PP_DTYPE_I64, 0, NULL, data, err);
+}
+
 /* Storages read so far that another tensor will use again. */
 typedef struct {
     const char *key;
@@ -189,6 +210,8 @@ static pp_status load_tensors(loader *L, const pp_pv *dict, pp_state_dict *sd, u
         if (k->kind != PP_PV_STR || strlen(k->u.str.s) != k->u.str.len || k->u.str.len == 0)
             return pp_fail(err, PP_ERR_FORMAT, "%s: state dict key %zu is %s, not a name", L->name,
                            i, pp_pv_describe(k, d, sizeof d));
+        if (is_number(v))
+            continue;
         if (v->kind != PP_PV_TENSOR)
             return pp_fail(err, PP_ERR_FORMAT, "%s: state dict entry '%.200s' is %s, not a tensor",
                            L->name, k->u.str.s, pp_pv_describe(v, d, sizeof d));
@@ -210,20 +233,28 @@ static pp_status load_tensors(loader *L, const pp_pv *dict, pp_state_dict *sd, u
         free(cache);
         return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", L->name);
     }
+    size_t nrefs = 0;
     for (size_t i = 0; i < n; i++)
-        refs[i] = (key_ref){dict->u.dict.vals[i]->u.tensor.storage->u.storage.key, i};
-    qsort(refs, n, sizeof *refs, cmp_key_ref);
+        if (!is_number(dict->u.dict.vals[i]))
+            refs[nrefs++] = (key_ref){dict->u.dict.vals[i]->u.tensor.storage->u.storage.key, i};
+    qsort(refs, nrefs, sizeof *refs, cmp_key_ref);
 
     pp_status s = PP_OK;
     for (size_t i = 0; i < n && s == PP_OK; i++) {
         const char *name = dict->u.dict.keys[i]->u.str.s;
+        if (is_number(dict->u.dict.vals[i])) {
+            s = add_number(sd, name, dict->u.dict.vals[i], err);
+            if (s != PP_OK)
+                pp_error_prefix(err, L->name);
+            continue;
+        }
         const pp_pv_tensor *t = &dict->u.dict.vals[i]->u.tensor;
         const pp_pv *st = t->storage;
         key_ref probe = {st->u.storage.key, 0};
-        key_ref *r = bsearch(&probe, refs, n, sizeof *refs, cmp_key_ref);
+        key_ref *r = bsearch(&probe, refs, nrefs, sizeof *refs, cmp_key_ref);
         /* A neighbour with the same key in sorted order: the storage is shared. */
         bool shared = (r > refs && strcmp(r[-1].key, probe.key) == 0) ||
-                      (r + 1 < refs + n && strcmp(r[1].key, probe.key) == 0);
+                      (r + 1 < refs + nrefs && strcmp(r[1].key, probe.key) == 0);
         size_t bytes = (size_t)st->u.storage.numel * pp_raw_dtype_size(st->u.storage.dtype);
         uint8_t *data = NULL;
         for (size_t c = 0; c < ncache; c++)

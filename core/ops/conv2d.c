@@ -7,6 +7,7 @@
 #include "direct_conv.h"
 #include "gemm.h"
 #include "im2col.h"
+#include "relu.h"
 
 /* Threading: the engine's threads split each convolution themselves (columns,
  * or output channels when there are few columns) and call a single-threaded
@@ -73,7 +74,7 @@ static void epilogue_rows(float *out, int k0, int k1, size_t p_total, size_t p0,
             if (ep->relu)
                 for (size_t p = p0; p < p1; p++) {
                     float v = y[p] * a + b + res[p];
-                    y[p] = v > 0.0f ? v : 0.0f;
+                    y[p] = pp_relu(v);
                 }
             else
                 for (size_t p = p0; p < p1; p++)
@@ -81,7 +82,7 @@ static void epilogue_rows(float *out, int k0, int k1, size_t p_total, size_t p0,
         } else if (ep->relu) {
             for (size_t p = p0; p < p1; p++) {
                 float v = y[p] * a + b;
-                y[p] = v > 0.0f ? v : 0.0f;
+                y[p] = pp_relu(v);
             }
         } else {
             for (size_t p = p0; p < p1; p++)

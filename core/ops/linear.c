@@ -1,6 +1,7 @@
 #include "linear.h"
 
 #include "gemm.h"
+#include "relu.h"
 
 void pp_linear_forward(float *out, const float *in, const float *weight, const float *bias, int n,
                        int in_features, int out_features)
@@ -17,5 +18,5 @@ void pp_relu_forward(float *x, size_t count)
 {
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < count; i++)
-        x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        x[i] = pp_relu(x[i]);
 }

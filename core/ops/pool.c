@@ -27,6 +27,12 @@ static void window_cells(float *cells, int out, int k, int stride, int pad, int 
     }
 }
 
+/* The larger of a and b, NaN if either is, as PyTorch's max pooling. */
+static inline float max_nan(float a, float b)
+{
+    return b > a || b != b ? b : a;
+}
+
 /* line[x] = max (or sum) over input rows [y0, y1) of the plane at x. */
 static void combine_rows(float *line, const float *src, int w, int y0, int y1, bool max)
 {
@@ -37,7 +43,7 @@ static void combine_rows(float *line, const float *src, int w, int y0, int y1, b
         r = src + (size_t)y * w;
         if (max)
             for (int x = 0; x < w; x++)
-                line[x] = r[x] > line[x] ? r[x] : line[x];
+                line[x] = max_nan(line[x], r[x]);
         else
             for (int x = 0; x < w; x++)
                 line[x] += r[x];
@@ -46,7 +52,7 @@ static void combine_rows(float *line, const float *src, int w, int y0, int y1, b
 
 static inline float combine(float a, float b, bool max)
 {
-    return max ? (b > a ? b : a) : a + b;
+    return max ? max_nan(a, b) : a + b;
 }
 
 /* dst[ox] = max (or sum) of line over output ox's window. Windows fully inside
@@ -99,7 +105,7 @@ static void pool_planes_direct(float *out, const float *in, size_t planes, int h
                 for (int y = y0; y < y1; y++)
                     for (int x = x0; x < x1; x++) {
                         float v = in[pl * h * w + (size_t)y * w + x];
-                        acc = max ? (v > acc ? v : acc) : acc + v;
+                        acc = max ? max_nan(acc, v) : acc + v;
                     }
                 if (!max)
                     acc /= (float)(count_include_pad ? k * k : (y1 - y0) * (x1 - x0));

@@ -9,6 +9,7 @@
 #include "../threads.h"
 #include "avx512_transpose.h"
 #include "gemm.h"
+#include "relu.h"
 
 #define TILE 4  /* output tile side */
 #define PATCH 6 /* input tile side: TILE + 3 - 1 */
@@ -311,7 +312,7 @@ static inline void store_tile(float *o, const float *res, size_t stride, int row
             float val = y[r * TILE + cc][l];
             if (res)
                 val += res[(size_t)r * stride + cc];
-            o[(size_t)r * stride + cc] = relu && val < 0 ? 0.0f : val;
+            o[(size_t)r * stride + cc] = relu ? pp_relu(val) : val;
         }
 }
 
@@ -345,7 +346,7 @@ __attribute__((target("avx512f,avx512vl"))) static void store_tiles_avx512(float
             if (residual)
                 v = _mm_add_ps(v, _mm_maskz_loadu_ps(cols, residual + at));
             if (relu)
-                v = _mm_max_ps(v, zero);
+                v = _mm_max_ps(zero, v); /* NaN passes, as in pp_relu */
             _mm_mask_storeu_ps(out + at, cols, v);
         }
     }
