@@ -81,6 +81,11 @@ static int run(int argc, char **argv)
     pp_forward_ctx *ctx = pp_forward_ctx_new();
     if (rc == 0 && pp_model_forward(&m, ctx, &batch, &logits, NULL, &err) != PP_OK)
         rc = pp_cli_fail(&err);
+    for (int i = 0; i < image_count && rc == 0; i++)
+        if (pp_logits_check(logits.data + (size_t)i * m.arch.num_classes, m.arch.num_classes, &err) != PP_OK) {
+            pp_error_prefix(&err, images[i]);
+            rc = pp_cli_fail(&err);
+        }
     if (rc == 0) {
         const int classes = m.arch.num_classes;
         float *probs = malloc(sizeof(float) * classes);

@@ -17,7 +17,8 @@ static pp_status forward_image(pp_probe *p, const pp_image *img, pp_taps *taps, 
 {
     pp_preprocess_normalize(&p->pre, img, &p->input, 0);
     taps->requested = first_layer_taps(p->model);
-    return pp_model_forward(p->model, p->ctx, &p->input, &p->logits, taps, err);
+    pp_status st = pp_model_forward(p->model, p->ctx, &p->input, &p->logits, taps, err);
+    return st == PP_OK ? pp_logits_check(p->logits.data, p->model->arch.num_classes, err) : st;
 }
 
 pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, pp_error *err)

@@ -3,6 +3,16 @@
 #include <math.h>
 #include <stdbool.h>
 
+pp_status pp_logits_check(const float *logits, int count, pp_error *err)
+{
+    for (int i = 0; i < count; i++)
+        if (!isfinite(logits[i]))
+            return pp_fail(err, PP_ERR_FORMAT,
+                           "the network's output for class %d is %s: the input or the weights hold non-finite values",
+                           i, isnan(logits[i]) ? "NaN" : "inf");
+    return PP_OK;
+}
+
 void pp_softmax(float *probs, const float *logits, int count)
 {
     float max = logits[0];

@@ -12,6 +12,7 @@ struct pp_torch_zip {
     zip_t *zip;
     char *name;       /* the file, for messages */
     uint64_t archive_size;
+    uint64_t inflate_left; /* bytes the reads may still produce, see inflate_budget */
     char prefix[256]; /* "archive/" */
 };
 
@@ -25,7 +26,10 @@ static pp_status zip_failure(pp_error *err, const char *name, zip_error_t *ze)
     if (code == ZIP_ER_MEMORY)
         s = PP_ERR_NOMEM;
     if (code == ZIP_ER_NOZIP || code == ZIP_ER_INCONS)
-        return pp_fail(err, s, "%s: not a valid zip archive (truncated or corrupt): %s", name, why);
+        return pp_fail(err, s,
+                       "%s: not a valid zip archive (truncated or corrupt, or its directory and "
+                       "entries disagree: entries past the directory, overlapping or renamed): %s",
+                       name, why);
     return pp_fail(err, s, "%s: cannot read the zip archive: %s", name, why);
 }
 
@@ -63,8 +67,21 @@ static pp_status find_prefix(pp_torch_zip *z, pp_error *err)
     return PP_OK;
 }
 
+/* What all reads together may inflate to. Entries that overlap (many
+ * directory records sharing one deflate stream) would each pass the per-entry
+ * checks and inflate the same bytes again and again; a real checkpoint stores
+ * its entries and reads each once, so a multiple of the file is plenty. */
+static uint64_t inflate_budget(uint64_t archive_size)
+{
+    uint64_t b = archive_size > (PP_TORCH_ZIP_MAX_TOTAL - PP_TORCH_ZIP_TOTAL_SLACK) / 8
+                     ? PP_TORCH_ZIP_MAX_TOTAL
+                     : archive_size * 8 + PP_TORCH_ZIP_TOTAL_SLACK;
+    return b < PP_TORCH_ZIP_MAX_TOTAL ? b : PP_TORCH_ZIP_MAX_TOTAL;
+}
+
 static pp_status finish_open(pp_torch_zip *z, pp_torch_zip **out, pp_error *err)
 {
+    z->inflate_left = inflate_budget(z->archive_size);
     pp_status s = find_prefix(z, err);
     if (s == PP_OK) {
         /* Storages are little-endian unless the file says otherwise. */
@@ -105,7 +122,7 @@ pp_status pp_torch_zip_open(const char *path, pp_torch_zip **out, pp_error *err)
     }
     z->archive_size = (uint64_t)sb.st_size;
     int code = 0;
-    z->zip = zip_open(path, ZIP_RDONLY, &code);
+    z->zip = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
     if (!z->zip) {
         zip_error_t ze;
         zip_error_init_with_code(&ze, code);
@@ -131,7 +148,7 @@ pp_status pp_torch_zip_open_buffer(const uint8_t *buf, size_t len, const char *n
     zip_error_init(&ze);
     zip_source_t *src = zip_source_buffer_create(len ? buf : (const void *)"", len, 0, &ze);
     if (src)
-        z->zip = zip_open_from_source(src, ZIP_RDONLY, &ze);
+        z->zip = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
     if (!z->zip) {
         pp_status s = zip_failure(err, name, &ze);
         if (src)
@@ -219,6 +236,13 @@ pp_status pp_torch_zip_entry_size(pp_torch_zip *z, const char *rel, uint64_t *si
 static pp_status read_index(pp_torch_zip *z, zip_uint64_t idx, const char *full, void *dst,
                             size_t size, pp_error *err)
 {
+    if (size > z->inflate_left)
+        return pp_fail(err, PP_ERR_FORMAT,
+                       "%s: reading entry '%s' (%zu bytes) would inflate the archive past %llu MiB, "
+                       "far more than its %llu bytes hold (overlapping or repeated entries?)",
+                       z->name, full, size, (unsigned long long)(inflate_budget(z->archive_size) >> 20),
+                       (unsigned long long)z->archive_size);
+    z->inflate_left -= size;
     zip_file_t *f = zip_fopen_index(z->zip, idx, 0);
     if (!f)
         return pp_fail(err, PP_ERR_FORMAT, "%s: cannot open entry '%s': %s", z->name, full,

@@ -3,7 +3,10 @@
  * The archive holds one top folder with data.pkl (the pickle), data/<key>
  * (raw little-endian storages), version and, in newer files, byteorder.
  * Entry names below are relative to that folder. Every entry's declared size
- * is checked against the archive's size before anything is allocated. */
+ * is checked against the archive's size before anything is allocated, every
+ * local header must match its directory record (libzip's ZIP_CHECKCONS: many
+ * records naming one stream are refused), and the bytes all reads inflate
+ * together are bounded. */
 #ifndef PP_TORCH_ZIP_H
 #define PP_TORCH_ZIP_H
 
@@ -15,6 +18,11 @@
 /* No single entry may claim more than this (and never more than the archive
  * could hold for its compression method). */
 #define PP_TORCH_ZIP_MAX_ENTRY ((uint64_t)16 << 30)
+
+/* All reads of one archive together inflate at most 8x the archive plus the
+ * slack, and never more than the cap. */
+#define PP_TORCH_ZIP_TOTAL_SLACK ((uint64_t)16 << 20)
+#define PP_TORCH_ZIP_MAX_TOTAL ((uint64_t)64 << 30)
 
 typedef struct pp_torch_zip pp_torch_zip;
 

@@ -349,6 +349,27 @@ def network_files():
         os.makedirs(d, exist_ok=True)
         np.save(os.path.join(d, "x.npy"), x.numpy())
         np.save(os.path.join(d, "logits.npy"), logits.numpy())
+    fixed_alpha_file(ef)
+
+
+def fixed_alpha_file(ef):
+    """The reference repository's misc/modify_ckpt.py fixes alpha by writing a
+    plain Python float into the state dict: state_dict['conv1.pull_inhibition_strength'] = 1.0."""
+    gen = torch.Generator().manual_seed(4)
+    model = ef.ResNet(ef.BasicBlock, [2, 2, 2, 2], "cifar", 1, 3, 10, True, 3, False, 0.75, True)
+    ef.randomize(model, gen)
+    model.eval()
+    x = torch.randn(2, 3, 8, 8, generator=gen)
+    with torch.no_grad():
+        logits = model(x)
+    sd = model.state_dict()
+    sd["conv1.pull_inhibition_strength"] = 0.75
+    fname = "fixed_alpha_float.pth"
+    torch.save(sd, os.path.join(OUT, fname))
+    d = os.path.join(OUT, "expected", fname)
+    os.makedirs(d, exist_ok=True)
+    np.save(os.path.join(d, "x.npy"), x.numpy())
+    np.save(os.path.join(d, "logits.npy"), logits.numpy())
 
 
 def main():
