@@ -76,6 +76,7 @@ static void rename_prefix(pp_state_dict *sd, const char *from, const char *to)
         free(n);
         sd->entries[i].name = renamed;
     }
+    pp_sd_names_changed(sd);
 }
 
 void pp_sd_normalize_names(pp_state_dict *sd)

@@ -113,6 +113,13 @@ pp_status pp_safetensors_parse(const uint8_t *buf, size_t len, const char *name,
     const uint8_t *data = buf + 8 + header_len;
     size_t data_len = len - 8 - (size_t)header_len;
     size_t count = json_object_size(root);
+    json_t *meta = json_object_get(root, "__metadata__");
+    size_t tensors = count - (meta != NULL);
+    if (tensors > PP_SD_MAX_TENSORS || json_object_size(meta) > PP_SD_MAX_META) {
+        json_decref(root);
+        return pp_fail(err, PP_ERR_FORMAT, "%s: header lists %zu tensors and %zu metadata entries (at most %d and %d)",
+                       name, tensors, json_object_size(meta), PP_SD_MAX_TENSORS, PP_SD_MAX_META);
+    }
     byte_range *ranges = calloc(count ? count : 1, sizeof *ranges);
     size_t used = 0;
     pp_status st = ranges ? PP_OK : pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", name);

@@ -1,7 +1,12 @@
 #include "state_dict.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The indexes read a record's name as its first member. */
+_Static_assert(offsetof(pp_sd_entry, name) == 0, "pp_sd_entry.name must come first");
+_Static_assert(offsetof(pp_meta_entry, key) == 0, "pp_meta_entry.key must come first");
 
 void pp_sd_init(pp_state_dict *sd)
 {
@@ -22,6 +27,8 @@ void pp_sd_free(pp_state_dict *sd)
     }
     free(sd->entries);
     free(sd->meta);
+    pp_name_index_free(&sd->names);
+    pp_name_index_free(&sd->meta_keys);
     memset(sd, 0, sizeof *sd);
 }
 
@@ -42,10 +49,18 @@ int64_t pp_sd_entry_numel(const pp_sd_entry *e)
 
 const pp_sd_entry *pp_sd_find(const pp_state_dict *sd, const char *name)
 {
-    for (size_t i = 0; i < sd->count; i++)
-        if (strcmp(sd->entries[i].name, name) == 0)
-            return &sd->entries[i];
-    return NULL;
+    size_t i = pp_name_index_find(&sd->names, sd->entries, sizeof *sd->entries, sd->count, name);
+    return i == SIZE_MAX ? NULL : &sd->entries[i];
+}
+
+void pp_sd_names_changed(pp_state_dict *sd)
+{
+    pp_name_index_rebuild(&sd->names, sd->entries, sizeof *sd->entries, sd->count);
+}
+
+static size_t meta_find(const pp_state_dict *sd, const char *key)
+{
+    return pp_name_index_find(&sd->meta_keys, sd->meta, sizeof *sd->meta, sd->meta_count, key);
 }
 
 pp_status pp_sd_add(pp_state_dict *sd, const char *name, pp_dtype dtype, int ndim,
@@ -59,6 +74,10 @@ pp_status pp_sd_add(pp_state_dict *sd, const char *name, pp_dtype dtype, int ndi
     if (pp_sd_find(sd, name)) {
         free(data);
         return pp_fail(err, PP_ERR_FORMAT, "duplicate tensor name '%s'", name);
+    }
+    if (sd->count >= PP_SD_MAX_TENSORS) {
+        free(data);
+        return pp_fail(err, PP_ERR_FORMAT, "more than %d tensors (at '%s')", PP_SD_MAX_TENSORS, name);
     }
     if (sd->count == sd->cap) {
         size_t cap = sd->cap ? sd->cap * 2 : 64;
@@ -83,6 +102,7 @@ pp_status pp_sd_add(pp_state_dict *sd, const char *name, pp_dtype dtype, int ndi
     if (ndim > 0) /* scalars may come with no shape array */
         memcpy(e->shape, shape, (size_t)ndim * sizeof *shape);
     e->data = data;
+    pp_name_index_add(&sd->names, sd->entries, sizeof *sd->entries, sd->count, sd->count - 1);
     return PP_OK;
 }
 
@@ -102,16 +122,17 @@ pp_status pp_sd_add_f32_copy(pp_state_dict *sd, const char *name, int ndim, cons
 
 pp_status pp_sd_meta_set(pp_state_dict *sd, const char *key, const char *value, pp_error *err)
 {
-    for (size_t i = 0; i < sd->meta_count; i++) {
-        if (strcmp(sd->meta[i].key, key) == 0) {
-            char *v = strdup(value);
-            if (!v)
-                return pp_fail(err, PP_ERR_NOMEM, "out of memory");
-            free(sd->meta[i].value);
-            sd->meta[i].value = v;
-            return PP_OK;
-        }
+    size_t i = meta_find(sd, key);
+    if (i != SIZE_MAX) {
+        char *v = strdup(value);
+        if (!v)
+            return pp_fail(err, PP_ERR_NOMEM, "out of memory");
+        free(sd->meta[i].value);
+        sd->meta[i].value = v;
+        return PP_OK;
     }
+    if (sd->meta_count >= PP_SD_MAX_META)
+        return pp_fail(err, PP_ERR_FORMAT, "more than %d metadata entries (at '%.200s')", PP_SD_MAX_META, key);
     if (sd->meta_count == sd->meta_cap) {
         size_t cap = sd->meta_cap ? sd->meta_cap * 2 : 16;
         pp_meta_entry *m = realloc(sd->meta, cap * sizeof *m);
@@ -129,15 +150,14 @@ pp_status pp_sd_meta_set(pp_state_dict *sd, const char *key, const char *value, 
     sd->meta[sd->meta_count].key = k;
     sd->meta[sd->meta_count].value = v;
     sd->meta_count++;
+    pp_name_index_add(&sd->meta_keys, sd->meta, sizeof *sd->meta, sd->meta_count, sd->meta_count - 1);
     return PP_OK;
 }
 
 const char *pp_sd_meta_get(const pp_state_dict *sd, const char *key)
 {
-    for (size_t i = 0; i < sd->meta_count; i++)
-        if (strcmp(sd->meta[i].key, key) == 0)
-            return sd->meta[i].value;
-    return NULL;
+    size_t i = meta_find(sd, key);
+    return i == SIZE_MAX ? NULL : sd->meta[i].value;
 }
 
 const char *pp_sd_strip_common_prefix(pp_state_dict *sd)
@@ -169,5 +189,6 @@ const char *pp_sd_strip_common_prefix(pp_state_dict *sd)
         char *n = sd->entries[i].name;
         memmove(n, n + len, strlen(n + len) + 1);
     }
+    pp_sd_names_changed(sd);
     return prefix;
 }

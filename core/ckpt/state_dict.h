@@ -10,6 +10,7 @@
 
 #include "../status.h"
 #include "../tensor.h"
+#include "name_index.h"
 
 typedef enum { PP_DTYPE_F32, PP_DTYPE_I64 } pp_dtype;
 
@@ -26,18 +27,24 @@ typedef struct {
     char *value;
 } pp_meta_entry;
 
+/* More than any network we read has; a file past them is refused. */
+#define PP_SD_MAX_TENSORS 16384
+#define PP_SD_MAX_META 16384
+
 typedef struct {
     pp_sd_entry *entries;
     size_t count, cap;
     pp_meta_entry *meta;
     size_t meta_count, meta_cap;
+    pp_name_index names, meta_keys; /* over entries[].name and meta[].key */
 } pp_state_dict;
 
 void pp_sd_init(pp_state_dict *sd);
 void pp_sd_free(pp_state_dict *sd);
 
 /* Adds an entry, copying name/shape and taking ownership of data (malloc'd).
- * On failure data is freed. A duplicate name is an error. */
+ * On failure data is freed. A duplicate name, or more than
+ * PP_SD_MAX_TENSORS entries, is an error. */
 pp_status pp_sd_add(pp_state_dict *sd, const char *name, pp_dtype dtype, int ndim,
                     const int64_t *shape, void *data, pp_error *err);
 /* Convenience: copies a float32 buffer. */
@@ -46,9 +53,13 @@ pp_status pp_sd_add_f32_copy(pp_state_dict *sd, const char *name, int ndim, cons
 const pp_sd_entry *pp_sd_find(const pp_state_dict *sd, const char *name);
 int64_t pp_sd_entry_numel(const pp_sd_entry *e);
 
-/* Metadata (string -> string); set replaces an existing key. */
+/* Metadata (string -> string); set replaces an existing key; at most
+ * PP_SD_MAX_META keys. */
 pp_status pp_sd_meta_set(pp_state_dict *sd, const char *key, const char *value, pp_error *err);
 const char *pp_sd_meta_get(const pp_state_dict *sd, const char *key);
+
+/* After renaming entries in place (entries[i].name), before the next find. */
+void pp_sd_names_changed(pp_state_dict *sd);
 
 /* Removes a common prefix such as "model." from every key, when all keys that
  * look like parameters share it. Returns the prefix removed (static buffer) or "". */

@@ -41,9 +41,40 @@ static pp_status check_storage(void *user, const char *key, pp_raw_dtype dtype, 
 
 /* ---- hyper-parameters -> metadata strings ---- */
 
-static json_t *to_json(const pp_pv *v, unsigned depth)
+/* The pickle is a graph: a memoised list can be referenced many times, and
+ * nesting such lists doubles the tree at every level ("billion laughs": 1 KB
+ * of pickle, 2^60 nodes as JSON). The conversion counts what it builds as it
+ * goes. Without sharing every node and every string byte comes from at least
+ * one byte of the pickle, so all hyper-parameters together may cost the
+ * pickle's size plus some slack; past that the file is refused. One value
+ * longer than MAX_META_JSON is only left out, as before. */
+typedef struct {
+    size_t total_left; /* for all hyper-parameters together */
+    size_t value_left; /* for the one being converted */
+    bool amplified;    /* total_left ran out */
+} expansion;
+
+#define EXPANSION_SLACK ((size_t)64 << 10)
+
+static bool spend(expansion *x, size_t cost)
+{
+    if (cost > x->total_left) {
+        x->amplified = true;
+        return false;
+    }
+    x->total_left -= cost;
+    if (cost > x->value_left)
+        return false;
+    x->value_left -= cost;
+    return true;
+}
+
+static json_t *to_json(const pp_pv *v, unsigned depth, expansion *x)
 {
     if (depth > PP_PICKLE_MAX_DEPTH)
+        return NULL;
+    bool is_str = v->kind == PP_PV_STR;
+    if (!spend(x, 1 + (is_str ? v->u.str.len : 0)))
         return NULL;
     char d[256];
     switch (v->kind) {
@@ -60,7 +91,7 @@ static json_t *to_json(const pp_pv *v, unsigned depth)
     case PP_PV_SET: {
         json_t *a = json_array();
         for (size_t i = 0; a && i < v->u.seq.len; i++) {
-            json_t *e = to_json(v->u.seq.items[i], depth + 1);
+            json_t *e = to_json(v->u.seq.items[i], depth + 1, x);
             if (!e || json_array_append_new(a, e) != 0) {
                 json_decref(a);
                 return NULL;
@@ -80,7 +111,7 @@ static json_t *to_json(const pp_pv *v, unsigned depth)
                 snprintf(kbuf, sizeof kbuf, "%lld", (long long)k->u.i);
             else
                 pp_pv_describe(k, kbuf, sizeof kbuf);
-            json_t *e = to_json(v->u.dict.vals[i], depth + 1);
+            json_t *e = spend(x, 1 + strlen(key)) ? to_json(v->u.dict.vals[i], depth + 1, x) : NULL;
             if (!e || json_object_set_new(o, key, e) != 0) {
                 json_decref(o);
                 return NULL;
@@ -103,7 +134,7 @@ static json_t *to_json(const pp_pv *v, unsigned depth)
 }
 
 /* One hyper-parameter as the string the metadata holds; NULL to leave it out. */
-static char *meta_string(const pp_pv *v)
+static char *meta_string(const pp_pv *v, expansion *x)
 {
     char buf[64];
     switch (v->kind) {
@@ -117,7 +148,8 @@ static char *meta_string(const pp_pv *v)
         return strdup(buf);
     case PP_PV_STR: return strdup(v->u.str.s);
     default: {
-        json_t *j = to_json(v, 0);
+        x->value_left = MAX_META_JSON;
+        json_t *j = to_json(v, 0, x);
         if (!j)
             return NULL;
         char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -131,9 +163,15 @@ static char *meta_string(const pp_pv *v)
     }
 }
 
-static pp_status add_meta(pp_state_dict *sd, const char *key, const pp_pv *v, pp_error *err)
+static pp_status add_meta(pp_state_dict *sd, const char *key, const pp_pv *v, expansion *x,
+                          pp_error *err)
 {
-    char *s = meta_string(v);
+    char *s = meta_string(v, x);
+    if (x->amplified)
+        return pp_fail(err, PP_ERR_FORMAT,
+                       "hyper-parameter '%.200s' expands to more than the pickle's own size: "
+                       "shared (memoised) values nested to multiply themselves",
+                       key);
     if (!s)
         return PP_OK; /* too deep or too long to be a setting we use */
     pp_status st = pp_sd_meta_set(sd, key, s, err);
@@ -141,7 +179,7 @@ static pp_status add_meta(pp_state_dict *sd, const char *key, const pp_pv *v, pp
     return st;
 }
 
-static pp_status hyper_parameters(pp_state_dict *sd, const pp_pv *hp, pp_error *err)
+static pp_status hyper_parameters(pp_state_dict *sd, const pp_pv *hp, expansion *x, pp_error *err)
 {
     if (!hp || hp->kind != PP_PV_DICT)
         return PP_OK; /* absent, None, or an unsupported container: nothing to use */
@@ -149,7 +187,7 @@ static pp_status hyper_parameters(pp_state_dict *sd, const pp_pv *hp, pp_error *
         const pp_pv *k = hp->u.dict.keys[i];
         if (k->kind != PP_PV_STR || strlen(k->u.str.s) != k->u.str.len || k->u.str.len == 0)
             continue;
-        pp_status s = add_meta(sd, k->u.str.s, hp->u.dict.vals[i], err);
+        pp_status s = add_meta(sd, k->u.str.s, hp->u.dict.vals[i], x, err);
         if (s != PP_OK)
             return s;
     }
@@ -332,6 +370,7 @@ static pp_status load_archive(pp_torch_zip *zip, const char *name, uint64_t file
     pp_pickle *pk = NULL;
     const pp_pv *root = NULL;
     s = pp_pickle_parse(pkl, pkl_len, pname, check_storage, &L, &pk, &root, err);
+    expansion hp_budget = {.total_left = pkl_len + EXPANSION_SLACK};
     free(pkl);
     if (s != PP_OK)
         return s;
@@ -362,14 +401,14 @@ static pp_status load_archive(pp_torch_zip *zip, const char *name, uint64_t file
     /* Generous: f16 doubles, int8 grows eightfold; views may repeat elements. */
     uint64_t budget = file_size * 8 + ((uint64_t)64 << 20);
     s = load_tensors(&L, tensors, &sd, budget, err);
-    if (s == PP_OK)
-        s = hyper_parameters(&sd, hp, err);
+    if (s == PP_OK && (s = hyper_parameters(&sd, hp, &hp_budget, err)) != PP_OK)
+        pp_error_prefix(err, name);
     if (s == PP_OK && lightning_sd) {
         static const char *extra[] = {"epoch", "global_step", NULL};
         for (int i = 0; extra[i] && s == PP_OK; i++) {
             const pp_pv *v = pp_pv_dict_get(root, extra[i]);
             if (v && v->kind == PP_PV_INT && !pp_sd_meta_get(&sd, extra[i]))
-                s = add_meta(&sd, extra[i], v, err);
+                s = add_meta(&sd, extra[i], v, &hp_budget, err);
         }
     }
     if (s == PP_OK)
