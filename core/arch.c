@@ -176,7 +176,7 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
     a->alpha_fixed = 1.0f;
     if (a->push_pull) {
         const pp_sd_entry *alpha = pp_sd_find(sd, "conv1.pull_inhibition_strength");
-        if (alpha && alpha->dtype == PP_DTYPE_F32 && pp_sd_entry_numel(alpha) == a->width) {
+        if (alpha && alpha->dtype == PP_DTYPE_F32 && alpha->ndim == 1 && alpha->shape[0] == a->width) {
             a->alpha_trainable = true;
         } else if (alpha && pp_sd_entry_numel(alpha) == 1) {
             /* one value, a tensor or a plain number (misc/modify_ckpt.py): fixed */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int pp_test_failures = 0;
 static int pp_test_case_failed = 0;
@@ -37,6 +38,14 @@ static int pp_test_case_failed = 0;
     } while (0)
 
 #define TEST_EXIT() (pp_test_failures ? 1 : 0)
+
+/* A monotonic clock, for reporting how long a bounded-time case took. */
+static inline double pp_test_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
 
 /* Max |a-b| over n floats, relative to max |b| (or absolute if scale == 0).
  * Prints the first few mismatches above tol. Returns the max error. */

@@ -43,38 +43,43 @@ static pp_status check_storage(void *user, const char *key, pp_raw_dtype dtype, 
 
 /* The pickle is a graph: a memoised list can be referenced many times, and
  * nesting such lists doubles the tree at every level ("billion laughs": 1 KB
- * of pickle, 2^60 nodes as JSON). The conversion counts what it builds as it
- * goes. Without sharing every node and every string byte comes from at least
- * one byte of the pickle, so all hyper-parameters together may cost the
- * pickle's size plus some slack; past that the file is refused. One value
- * longer than MAX_META_JSON is only left out, as before. */
-typedef struct {
-    size_t total_left; /* for all hyper-parameters together */
-    size_t value_left; /* for the one being converted */
-    bool amplified;    /* total_left ran out */
-} expansion;
+ * of pickle, 2^40 nodes as JSON). So a value is first measured, walking the
+ * graph without allocating and stopping at the budget, and only then built.
+ * Without sharing every node and every string byte comes from at least one
+ * byte of the pickle, so all hyper-parameters together may cost the pickle's
+ * size plus some slack; past that the file is refused. A value that is merely
+ * long (more than MAX_META_JSON) is left out, as before. */
+#define EXPANSION_SLACK ((size_t)4 << 10)
 
-#define EXPANSION_SLACK ((size_t)64 << 10)
-
-static bool spend(expansion *x, size_t cost)
+/* Spends v's tree size from *left; false when it does not fit (or nests
+ * deeper than any pickle may: a list that holds itself). */
+static bool measure(const pp_pv *v, unsigned depth, size_t *left)
 {
-    if (cost > x->total_left) {
-        x->amplified = true;
+    size_t cost = 1 + (v->kind == PP_PV_STR ? v->u.str.len : 0);
+    if (cost > *left || depth > PP_PICKLE_MAX_DEPTH)
         return false;
+    *left -= cost;
+    switch (v->kind) {
+    case PP_PV_TUPLE:
+    case PP_PV_LIST:
+    case PP_PV_SET:
+        for (size_t i = 0; i < v->u.seq.len; i++)
+            if (!measure(v->u.seq.items[i], depth + 1, left))
+                return false;
+        return true;
+    case PP_PV_DICT:
+        for (size_t i = 0; i < v->u.dict.len; i++)
+            if (!measure(v->u.dict.keys[i], depth + 1, left) ||
+                !measure(v->u.dict.vals[i], depth + 1, left))
+                return false;
+        return true;
+    default: return true;
     }
-    x->total_left -= cost;
-    if (cost > x->value_left)
-        return false;
-    x->value_left -= cost;
-    return true;
 }
 
-static json_t *to_json(const pp_pv *v, unsigned depth, expansion *x)
+static json_t *to_json(const pp_pv *v, unsigned depth)
 {
     if (depth > PP_PICKLE_MAX_DEPTH)
-        return NULL;
-    bool is_str = v->kind == PP_PV_STR;
-    if (!spend(x, 1 + (is_str ? v->u.str.len : 0)))
         return NULL;
     char d[256];
     switch (v->kind) {
@@ -91,7 +96,7 @@ static json_t *to_json(const pp_pv *v, unsigned depth, expansion *x)
     case PP_PV_SET: {
         json_t *a = json_array();
         for (size_t i = 0; a && i < v->u.seq.len; i++) {
-            json_t *e = to_json(v->u.seq.items[i], depth + 1, x);
+            json_t *e = to_json(v->u.seq.items[i], depth + 1);
             if (!e || json_array_append_new(a, e) != 0) {
                 json_decref(a);
                 return NULL;
@@ -111,7 +116,7 @@ static json_t *to_json(const pp_pv *v, unsigned depth, expansion *x)
                 snprintf(kbuf, sizeof kbuf, "%lld", (long long)k->u.i);
             else
                 pp_pv_describe(k, kbuf, sizeof kbuf);
-            json_t *e = spend(x, 1 + strlen(key)) ? to_json(v->u.dict.vals[i], depth + 1, x) : NULL;
+            json_t *e = to_json(v->u.dict.vals[i], depth + 1);
             if (!e || json_object_set_new(o, key, e) != 0) {
                 json_decref(o);
                 return NULL;
@@ -133,8 +138,9 @@ static json_t *to_json(const pp_pv *v, unsigned depth, expansion *x)
     }
 }
 
-/* One hyper-parameter as the string the metadata holds; NULL to leave it out. */
-static char *meta_string(const pp_pv *v, expansion *x)
+/* One hyper-parameter as the string the metadata holds; NULL to leave it out
+ * (*amplified set when it expands past *budget). */
+static char *meta_string(const pp_pv *v, size_t *budget, bool *amplified)
 {
     char buf[64];
     switch (v->kind) {
@@ -148,8 +154,14 @@ static char *meta_string(const pp_pv *v, expansion *x)
         return strdup(buf);
     case PP_PV_STR: return strdup(v->u.str.s);
     default: {
-        x->value_left = MAX_META_JSON;
-        json_t *j = to_json(v, 0, x);
+        size_t before = *budget;
+        if (!measure(v, 0, budget)) {
+            *amplified = true;
+            return NULL;
+        }
+        if (before - *budget > MAX_META_JSON) /* the size is a lower bound of the JSON's */
+            return NULL;
+        json_t *j = to_json(v, 0);
         if (!j)
             return NULL;
         char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -163,11 +175,12 @@ static char *meta_string(const pp_pv *v, expansion *x)
     }
 }
 
-static pp_status add_meta(pp_state_dict *sd, const char *key, const pp_pv *v, expansion *x,
+static pp_status add_meta(pp_state_dict *sd, const char *key, const pp_pv *v, size_t *budget,
                           pp_error *err)
 {
-    char *s = meta_string(v, x);
-    if (x->amplified)
+    bool amplified = false;
+    char *s = meta_string(v, budget, &amplified);
+    if (amplified)
         return pp_fail(err, PP_ERR_FORMAT,
                        "hyper-parameter '%.200s' expands to more than the pickle's own size: "
                        "shared (memoised) values nested to multiply themselves",
@@ -179,7 +192,7 @@ static pp_status add_meta(pp_state_dict *sd, const char *key, const pp_pv *v, ex
     return st;
 }
 
-static pp_status hyper_parameters(pp_state_dict *sd, const pp_pv *hp, expansion *x, pp_error *err)
+static pp_status hyper_parameters(pp_state_dict *sd, const pp_pv *hp, size_t *budget, pp_error *err)
 {
     if (!hp || hp->kind != PP_PV_DICT)
         return PP_OK; /* absent, None, or an unsupported container: nothing to use */
@@ -187,7 +200,7 @@ static pp_status hyper_parameters(pp_state_dict *sd, const pp_pv *hp, expansion 
         const pp_pv *k = hp->u.dict.keys[i];
         if (k->kind != PP_PV_STR || strlen(k->u.str.s) != k->u.str.len || k->u.str.len == 0)
             continue;
-        pp_status s = add_meta(sd, k->u.str.s, hp->u.dict.vals[i], x, err);
+        pp_status s = add_meta(sd, k->u.str.s, hp->u.dict.vals[i], budget, err);
         if (s != PP_OK)
             return s;
     }
@@ -370,7 +383,7 @@ static pp_status load_archive(pp_torch_zip *zip, const char *name, uint64_t file
     pp_pickle *pk = NULL;
     const pp_pv *root = NULL;
     s = pp_pickle_parse(pkl, pkl_len, pname, check_storage, &L, &pk, &root, err);
-    expansion hp_budget = {.total_left = pkl_len + EXPANSION_SLACK};
+    size_t hp_budget = pkl_len + EXPANSION_SLACK;
     free(pkl);
     if (s != PP_OK)
         return s;

@@ -293,12 +293,82 @@ def hostile_files():
     assert cd >= 0
     open(path, "wb").write(bytes(data))
 
+    bomb_files(H)
+
     # A real checkpoint cut in half.
     good = open(os.path.join(OUT, "plain_state_dict.pt"), "rb").read()
     open(H("truncated.pt"), "wb").write(good[: len(good) // 2])
 
     # The pre-1.6 format: a pickle stream with a magic number, not a zip.
     torch.save(tiny_state_dict(), H("legacy.pt"), _use_new_zipfile_serialization=False)
+
+
+def shared_list_bomb(levels):
+    """[[...[[1, 1], [1, 1]]...]]: each level a list holding the memoised list
+    below it twice (BINGET), so 'levels' levels are 2**levels leaves as a tree."""
+    out = b"]q\x00(K\x01K\x01e0"  # built, memoised, popped
+    for i in range(1, levels):
+        out += b"]q" + bytes([i]) + b"(h" + bytes([i - 1]) + b"h" + bytes([i - 1]) + b"e0"
+    return out + b"h" + bytes([levels - 1])
+
+
+def overlapping_zip(path, pkl, key, data, aliases):
+    """A zip whose one deflated entry data/<key> is named again by `aliases`
+    extra central-directory records: data/0 .. data/<aliases-1> all point at
+    the same local header and stream."""
+    torch_zip(path, pkl)  # data.pkl and version, stored
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("archive/data/" + key, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                   compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    raw = bytearray(open(path, "rb").read())
+    eocd = raw.rfind(b"PK\x05\x06")
+    n, cd_size, cd_off = struct.unpack_from("<HII", raw, eocd + 10)
+    cd = raw[cd_off:cd_off + cd_size]
+    at, target = 0, None
+    while at < len(cd):
+        nlen, xlen, clen = struct.unpack_from("<HHH", cd, at + 28)
+        if cd[at + 46:at + 46 + nlen] == ("archive/data/" + key).encode():
+            target = cd[at:at + 46 + nlen + xlen + clen]
+        at += 46 + nlen + xlen + clen
+    extra = b""
+    for i in range(aliases):
+        name = ("archive/data/%d" % i).encode()
+        rec = bytearray(target[:46]) + name
+        struct.pack_into("<HHH", rec, 28, len(name), 0, 0)
+        extra += rec
+    raw[cd_off + cd_size:eocd] = b""  # nothing sits between, but keep it exact
+    eocd = cd_off + cd_size
+    raw[eocd:eocd] = extra
+    struct.pack_into("<HHII", raw, eocd + len(extra) + 8, n + aliases, n + aliases,
+                     cd_size + len(extra), cd_off)
+    open(path, "wb").write(bytes(raw))
+
+
+def bomb_files(H):
+    """Small files that expand: memory and time must stay bounded."""
+    # A Lightning checkpoint whose hyper-parameters nest a shared list 40 deep
+    # (2**40 leaves if expanded as a tree; 24 levels took 14-26 s and 4.4 GB).
+    torch_zip(H("billion_laughs.ckpt"),
+              b"\x80\x02}(" + S("state_dict") +
+              state_dict([("w", tensor("0", 4, 0, [4], [1]))])[2:-1] +
+              S("hyper_parameters") + b"}(" + S("nested") + shared_list_bomb(40) + b"u" + b"u.",
+              {"0": FLOATS4})
+    # 64 directory records, one 4 MiB deflated stream of zeros (4 KB): each
+    # tensor is one float of its own "storage", and every storage inflates
+    # the same stream again (256 MiB here; the probe's 119 KB file: 16 GB).
+    numel = 1 << 20
+    overlapping_zip(H("overlapping_entries.pt"),
+                    state_dict([("w%d" % i, tensor(str(i), numel, 0, [1], [1])) for i in range(64)]),
+                    "zero", bytes(4 * numel), 64)
+    # Distinct entries, no overlap, but each deflated 1000:1: eight 4 MiB
+    # streams of zeros in a 40 KB file.
+    with_zeros = {str(i): bytes(4 * numel) for i in range(8)}
+    path = H("inflate_total.pt")
+    torch_zip(path, state_dict([("w%d" % i, tensor(str(i), numel, 0, [1], [1])) for i in range(8)]))
+    with zipfile.ZipFile(path, "a") as z:
+        for k, v in with_zeros.items():
+            z.writestr(zipfile.ZipInfo("archive/data/" + k, date_time=(1980, 1, 1, 0, 0, 0)), v,
+                       compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
 def plain_pickles():

@@ -113,6 +113,36 @@ static void test_legacy_format(void)
     expect_refused("hostile_legacy.pt", "legacy");
 }
 
+/* Small files that expand: refused before they cost time or memory (the
+ * suite's timeout is the bound; the time is reported). */
+static void expect_refused_quickly(const char *file, const char *why)
+{
+    double t0 = pp_test_seconds();
+    expect_refused(file, why);
+    printf("  %s: refused in %.3f s\n", file, pp_test_seconds() - t0);
+}
+
+static void test_shared_list_bomb_in_hyper_parameters(void)
+{
+    /* 40 levels of a list holding the memoised list below twice: 2^40
+     * leaves as JSON; 24 levels took 14-26 s and 4.4 GB before the bound. */
+    expect_refused_quickly("hostile_billion_laughs.ckpt",
+                           "hyper-parameter 'nested' expands to more than the pickle's own size");
+}
+
+static void test_overlapping_zip_entries(void)
+{
+    /* 64 directory records naming one 4 MiB deflated stream: 256 MiB
+     * inflated from 17 KB before (the probe's 119 KB file: 16 GB). */
+    expect_refused_quickly("hostile_overlapping_entries.pt", "directory and entries disagree");
+}
+
+static void test_total_inflated_bytes_bounded(void)
+{
+    /* Eight distinct entries of 4 MiB zeros each, 1000:1 compressed. */
+    expect_refused_quickly("hostile_inflate_total.pt", "would inflate the archive past 16 MiB");
+}
+
 static void test_missing_file(void)
 {
     pp_state_dict sd;
@@ -135,6 +165,9 @@ int main(void)
     RUN_TEST(test_zip_entry_claiming_huge_size);
     RUN_TEST(test_truncated_archive);
     RUN_TEST(test_legacy_format);
+    RUN_TEST(test_shared_list_bomb_in_hyper_parameters);
+    RUN_TEST(test_overlapping_zip_entries);
+    RUN_TEST(test_total_inflated_bytes_bounded);
     RUN_TEST(test_missing_file);
     return TEST_EXIT();
 }

@@ -100,9 +100,49 @@ static void test_plain_resnet18_matches_pytorch(void)
     check_file("plain_r18_imagenet_pp3.pth", 3, 3);
 }
 
+static void test_plain_float_alpha_loads_as_fixed(void)
+{
+    /* The reference repository's misc/modify_ckpt.py fixes alpha by writing
+     * a Python float into the state dict; such a file must load, with that
+     * alpha on every channel, not trainable, and predict as PyTorch does. */
+    const char *file = "fixed_alpha_float.pth";
+    pp_model m;
+    pp_error err = {0};
+    char notes[512];
+    pp_arch_hints hints = {.avg_kernel = 3};
+    pp_status s = pp_model_open(&m, fixture(file), &hints, notes, sizeof notes, &err);
+    CHECK(s == PP_OK, "%s: %s", file, err.msg);
+    if (s != PP_OK)
+        return;
+    CHECK(m.arch.push_pull && !m.arch.alpha_trainable && m.arch.alpha_fixed == 0.75f,
+          "%s: alpha read as %s %g", file, m.arch.alpha_trainable ? "trainable" : "fixed",
+          (double)m.arch.alpha_fixed);
+    float lo, mean, hi;
+    pp_model_alpha_stats(&m, &lo, &mean, &hi);
+    CHECK(lo == 0.75f && hi == 0.75f, "%s: alpha per channel spans %g..%g", file, (double)lo, (double)hi);
+    CHECK(pp_model_find_param(&m, "conv1.pull_inhibition_strength") == NULL,
+          "%s: a fixed alpha became a trainable parameter", file);
+    pp_npy x, want;
+    CHECK_OK(load_expected(file, "x", &x, &err), &err);
+    CHECK_OK(load_expected(file, "logits", &want, &err), &err);
+    pp_tensor logits = {0};
+    forward(&m, &x, &logits, &err);
+    if (pp_tensor_numel(&logits) == pp_npy_numel(&want)) {
+        double e = pp_test_compare(file, logits.data, want.data, (size_t)pp_npy_numel(&want), 1e-4, 1);
+        CHECK(e <= 1e-4, "%s: logits differ from PyTorch by %.3g of the largest", file, e);
+    } else {
+        CHECK(false, "%s: logits shape", file);
+    }
+    pp_tensor_free(&logits);
+    pp_npy_free(&x);
+    pp_npy_free(&want);
+    pp_model_free(&m);
+}
+
 int main(void)
 {
     RUN_TEST(test_lightning_resnet18_matches_pytorch);
     RUN_TEST(test_plain_resnet18_matches_pytorch);
+    RUN_TEST(test_plain_float_alpha_loads_as_fixed);
     return TEST_EXIT();
 }

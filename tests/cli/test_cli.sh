@@ -137,5 +137,9 @@ rm -r "$T/inc/fog/1/bee"
 grep -q "warning: .*inc/fog/1: 1 of 3 class folders are missing (the first: bee)" "$T/eval.err" ||
     fail "missing class folder not warned about: $(cat "$T/eval.err")"
 
+# a state dict whose alpha is a plain float (the reference's misc/modify_ckpt.py): fixed alpha
+"$PUSHPULL" info "$FIX/ckpt/fixed_alpha_float.pth" --avg-kernel 3 2>&1 |
+    grep -q "alpha fixed (min 0.7500, mean 0.7500, max 0.7500)" || fail "info of a float alpha"
+
 echo "cli: $failures failure(s)"
 [ "$failures" = 0 ]

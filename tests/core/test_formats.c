@@ -192,6 +192,49 @@ static void test_safetensors_hostile(void)
     expect_st_error("too short", buf, 4, "too short");
 }
 
+/* A header with `tensors` empty tensors and `keys` metadata keys. */
+static uint8_t *make_many_keys_st(int tensors, int keys, size_t *len)
+{
+    size_t cap = 64 + (size_t)tensors * 64 + (size_t)keys * 32;
+    char *h = malloc(cap);
+    size_t n = (size_t)snprintf(h, cap, "{\"__metadata__\":{");
+    for (int i = 0; i < keys; i++)
+        n += (size_t)snprintf(h + n, cap - n, "%s\"key%d\":\"v\"", i ? "," : "", i);
+    n += (size_t)snprintf(h + n, cap - n, "}");
+    for (int i = 0; i < tensors; i++)
+        n += (size_t)snprintf(h + n, cap - n, ",\"t%d\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}", i);
+    snprintf(h + n, cap - n, "}");
+    uint8_t *buf = malloc(8 + strlen(h));
+    *len = make_st(buf, h, 0);
+    free(h);
+    return buf;
+}
+
+static void test_safetensors_many_keys(void)
+{
+    /* Name lookups were linear, so a load was quadratic in the key count
+     * (80k metadata keys took 14 s, 320k 278 s), and nothing capped it. */
+    size_t len;
+    uint8_t *buf = make_many_keys_st(PP_SD_MAX_TENSORS, PP_SD_MAX_META, &len);
+    pp_state_dict sd;
+    pp_error err = {0};
+    double t0 = pp_test_seconds();
+    CHECK_OK(pp_safetensors_parse(buf, len, "many.safetensors", &sd, &err), &err);
+    printf("  %d tensors and %d metadata keys (%zu KB) parsed in %.3f s\n", PP_SD_MAX_TENSORS, PP_SD_MAX_META,
+           len >> 10, pp_test_seconds() - t0);
+    CHECK(sd.count == PP_SD_MAX_TENSORS && sd.meta_count == PP_SD_MAX_META, "loaded %zu tensors, %zu keys",
+          sd.count, sd.meta_count);
+    CHECK(pp_sd_find(&sd, "t9999") && strcmp(pp_sd_meta_get(&sd, "key12345"), "v") == 0, "lookups fail");
+    pp_sd_free(&sd);
+    free(buf);
+    buf = make_many_keys_st(1, PP_SD_MAX_META + 1, &len);
+    expect_st_error("too many metadata keys", buf, len, "metadata entries (at most");
+    free(buf);
+    buf = make_many_keys_st(PP_SD_MAX_TENSORS + 1, 0, &len);
+    expect_st_error("too many tensors", buf, len, "tensors and 0 metadata entries (at most");
+    free(buf);
+}
+
 static void test_failed_save_leaves_nothing(void)
 {
     int before = files_in_tmpdir();
@@ -254,6 +297,7 @@ int main(void)
     RUN_TEST(test_npy_hostile);
     RUN_TEST(test_safetensors_roundtrip);
     RUN_TEST(test_safetensors_hostile);
+    RUN_TEST(test_safetensors_many_keys);
     RUN_TEST(test_failed_save_leaves_nothing);
     RUN_TEST(test_disk_full_keeps_old_file);
     char cmd[300];
