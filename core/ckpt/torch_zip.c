@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <zip.h>
 
+#include "../file_buffer.h"
+#include "zip_layout.h"
+
 struct pp_torch_zip {
     zip_t *zip;
     char *name;       /* the file, for messages */
@@ -73,10 +76,9 @@ static pp_status find_prefix(pp_torch_zip *z, pp_error *err)
  * its entries and reads each once, so a multiple of the file is plenty. */
 static uint64_t inflate_budget(uint64_t archive_size)
 {
-    uint64_t b = archive_size > (PP_TORCH_ZIP_MAX_TOTAL - PP_TORCH_ZIP_TOTAL_SLACK) / 8
-                     ? PP_TORCH_ZIP_MAX_TOTAL
-                     : archive_size * 8 + PP_TORCH_ZIP_TOTAL_SLACK;
-    return b < PP_TORCH_ZIP_MAX_TOTAL ? b : PP_TORCH_ZIP_MAX_TOTAL;
+    return archive_size > (PP_TORCH_ZIP_MAX_TOTAL - PP_TORCH_ZIP_TOTAL_SLACK) / 8
+               ? PP_TORCH_ZIP_MAX_TOTAL
+               : archive_size * 8 + PP_TORCH_ZIP_TOTAL_SLACK;
 }
 
 static pp_status finish_open(pp_torch_zip *z, pp_torch_zip **out, pp_error *err)
@@ -121,12 +123,22 @@ pp_status pp_torch_zip_open(const char *path, pp_torch_zip **out, pp_error *err)
         return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", path);
     }
     z->archive_size = (uint64_t)sb.st_size;
+    pp_file_map map;
+    pp_status s = pp_file_map_open(&map, path, err);
+    if (s == PP_OK) {
+        s = pp_zip_check_layout(map.data, map.size, path, err);
+        pp_file_map_close(&map);
+    }
+    if (s != PP_OK) {
+        pp_torch_zip_close(z);
+        return s;
+    }
     int code = 0;
     z->zip = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
     if (!z->zip) {
         zip_error_t ze;
         zip_error_init_with_code(&ze, code);
-        pp_status s = zip_failure(err, path, &ze);
+        s = zip_failure(err, path, &ze);
         zip_error_fini(&ze);
         pp_torch_zip_close(z);
         return s;
@@ -144,13 +156,18 @@ pp_status pp_torch_zip_open_buffer(const uint8_t *buf, size_t len, const char *n
         return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", name);
     }
     z->archive_size = len;
+    pp_status s = pp_zip_check_layout(buf, len, name, err);
+    if (s != PP_OK) {
+        pp_torch_zip_close(z);
+        return s;
+    }
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *src = zip_source_buffer_create(len ? buf : (const void *)"", len, 0, &ze);
     if (src)
         z->zip = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
     if (!z->zip) {
-        pp_status s = zip_failure(err, name, &ze);
+        s = zip_failure(err, name, &ze);
         if (src)
             zip_source_free(src);
         zip_error_fini(&ze);

@@ -312,36 +312,73 @@ def shared_list_bomb(levels):
     return out + b"h" + bytes([levels - 1])
 
 
+def directory(raw):
+    """{name: (record bytes, local header offset)} of a zip's central directory."""
+    eocd = raw.rfind(b"PK\x05\x06")
+    n, cd_size, cd_off = struct.unpack_from("<HII", raw, eocd + 10)
+    out, at = {}, cd_off
+    while at < cd_off + cd_size:
+        nlen, xlen, clen = struct.unpack_from("<HHH", raw, at + 28)
+        rec = bytes(raw[at:at + 46 + nlen + xlen + clen])
+        out[rec[46:46 + nlen].decode()] = (rec, struct.unpack_from("<I", rec, 42)[0])
+        at += len(rec)
+    return out
+
+
+def add_records(path, records):
+    """Appends (name, record, local offset) central-directory records to a zip
+    written by zipfile (no comment, no zip64), fixing the end record."""
+    raw = bytearray(open(path, "rb").read())
+    eocd = raw.rfind(b"PK\x05\x06")
+    n, cd_size, cd_off = struct.unpack_from("<HII", raw, eocd + 10)
+    extra = b""
+    for name, rec, offset in records:
+        name = name.encode()
+        r = bytearray(rec[:46]) + name
+        struct.pack_into("<HHH", r, 28, len(name), 0, 0)
+        struct.pack_into("<I", r, 42, offset)
+        extra += r
+    raw[eocd:eocd] = extra
+    struct.pack_into("<HHII", raw, eocd + len(extra) + 8, n + len(records), n + len(records),
+                     cd_size + len(extra), cd_off)
+    open(path, "wb").write(bytes(raw))
+
+
+def deflated_zip(entries):
+    """A zip (bytes) of (name, data) entries, deflated."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in entries:
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                       compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return buf.getvalue()
+
+
 def overlapping_zip(path, pkl, key, data, aliases):
     """A zip whose one deflated entry data/<key> is named again by `aliases`
     extra central-directory records: data/0 .. data/<aliases-1> all point at
     the same local header and stream."""
     torch_zip(path, pkl)  # data.pkl and version, stored
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(path, "a") as z:
         z.writestr(zipfile.ZipInfo("archive/data/" + key, date_time=(1980, 1, 1, 0, 0, 0)), data,
                    compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-    raw = bytearray(open(path, "rb").read())
-    eocd = raw.rfind(b"PK\x05\x06")
-    n, cd_size, cd_off = struct.unpack_from("<HII", raw, eocd + 10)
-    cd = raw[cd_off:cd_off + cd_size]
-    at, target = 0, None
-    while at < len(cd):
-        nlen, xlen, clen = struct.unpack_from("<HHH", cd, at + 28)
-        if cd[at + 46:at + 46 + nlen] == ("archive/data/" + key).encode():
-            target = cd[at:at + 46 + nlen + xlen + clen]
-        at += 46 + nlen + xlen + clen
-    extra = b""
-    for i in range(aliases):
-        name = ("archive/data/%d" % i).encode()
-        rec = bytearray(target[:46]) + name
-        struct.pack_into("<HHH", rec, 28, len(name), 0, 0)
-        extra += rec
-    raw[cd_off + cd_size:eocd] = b""  # nothing sits between, but keep it exact
-    eocd = cd_off + cd_size
-    raw[eocd:eocd] = extra
-    struct.pack_into("<HHII", raw, eocd + len(extra) + 8, n + aliases, n + aliases,
-                     cd_size + len(extra), cd_off)
-    open(path, "wb").write(bytes(raw))
+    rec, offset = directory(open(path, "rb").read())["archive/data/" + key]
+    add_records(path, [("archive/data/%d" % i, rec, offset) for i in range(aliases)])
+
+
+def quoted_zip(path, pkl, data):
+    """A stored entry data/0 whose bytes are another entry's local header and
+    deflated stream, named data/1 by an extra directory record pointing
+    inside data/0 (a "quoted" overlap: every header matches its record)."""
+    inner = deflated_zip([("archive/data/1", data)])
+    rec, _ = directory(inner)["archive/data/1"]
+    quoted = inner[:inner.rfind(b"PK\x01\x02")]
+    quoted += bytes(-len(quoted) % 4)  # a whole number of floats
+    torch_zip(path, pkl(len(quoted) // 4), {"0": quoted})
+    raw = open(path, "rb").read()
+    _, offset = directory(raw)["archive/data/0"]
+    nlen, xlen = struct.unpack_from("<HH", raw, offset + 26)
+    add_records(path, [("archive/data/1", rec, offset + 30 + nlen + xlen)])
 
 
 def bomb_files(H):
@@ -360,6 +397,12 @@ def bomb_files(H):
     overlapping_zip(H("overlapping_entries.pt"),
                     state_dict([("w%d" % i, tensor(str(i), numel, 0, [1], [1])) for i in range(64)]),
                     "zero", bytes(4 * numel), 64)
+    # The same, with the second entry's header and stream quoted inside the
+    # first entry's data: each local header matches its directory record.
+    quoted_zip(H("quoted_overlap.pt"),
+               lambda n: state_dict([("w0", tensor("0", n, 0, [1], [1])),
+                                     ("w1", tensor("1", numel, 0, [1], [1]))]),
+               bytes(4 * numel))
     # Distinct entries, no overlap, but each deflated 1000:1: eight 4 MiB
     # streams of zeros in a 40 KB file.
     with_zeros = {str(i): bytes(4 * numel) for i in range(8)}
