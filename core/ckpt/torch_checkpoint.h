@@ -14,8 +14,8 @@
 
 #include "state_dict.h"
 
-/* At most this many tensors in a state dict. */
-#define PP_TORCH_MAX_TENSORS 16384
+/* At most this many tensors in a state dict (checked before any is read). */
+#define PP_TORCH_MAX_TENSORS PP_SD_MAX_TENSORS
 
 /* *sd is initialised here; on failure it is left empty and err names the
  * file, the entry or byte offset, and what was wrong. */
