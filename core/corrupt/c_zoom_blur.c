@@ -27,7 +27,9 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             st = pp_fail(err, PP_ERR_CANCELLED, "zoom_blur: cancelled");
             break;
         }
-        double z = 1.0 + i * step;
+        /* np.arange(1, end, step): first + i * (second - first), so 1.25 comes out as
+         * 1.2500000000000002 and scipy's int(round(26 * z)) as 33, not 32 */
+        double z = 1.0 + i * ((1.0 + step) - 1.0);
         for (int c = 0; c < x.c; c++) {
             float *a = acc + c * hw;
             const float *src = pp_planes_plane(&x, c);

@@ -244,8 +244,9 @@ pp_status pp_motion_blur_plane(const float *src, float *dst, int h, int w, doubl
 void pp_zoom_layer_size(int h, int w, double z, int *zh, int *zw)
 {
     int ch = (int)ceil(h / z), cw = (int)ceil(w / z);
-    *zh = (int)lround(ch * z);
-    *zw = (int)lround(cw * z);
+    /* scipy's zoom: int(round(n * z)), Python's round (ties to even), as rint */
+    *zh = (int)rint(ch * z);
+    *zw = (int)rint(cw * z);
 }
 
 /* One axis of scipy's zoom(order=1): source index and weight per output index. */
@@ -272,7 +273,7 @@ void pp_clipped_zoom_plane(const float *src, int h, int w, double z, float *dst,
 {
     int ch = (int)ceil(h / z), cw = (int)ceil(w / z);
     int top = (h - ch) / 2, left = (w - cw) / 2;
-    int zh = (int)lround(ch * z), zw = (int)lround(cw * z);
+    int zh = (int)rint(ch * z), zw = (int)rint(cw * z); /* ties to even, as scipy */
     int *yi = malloc(sizeof(int) * zh), *xi = malloc(sizeof(int) * zw);
     float *fy = malloc(sizeof(float) * zh), *fx = malloc(sizeof(float) * zw);
     if (!yi || !xi || !fy || !fx) {
