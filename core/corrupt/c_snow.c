@@ -1,6 +1,19 @@
 /* snow: a Gaussian field, zoomed, thresholded, motion-blurred into streaks and quantised
  * to 8 bits, added twice (and rotated 180 degrees) to an image whitened towards
- * 1.5 * gray + 0.5 (imagecorruptions' snow). */
+ * 1.5 * gray + 0.5.
+ *
+ * The two reference scripts differ in where the zoomed field is cut to the image:
+ * - ImageNet preset, imagecorruptions' snow: the whole zoomed layer (ceil(H/z) * z, up
+ *   to a few pixels larger than the image) is blurred, then its top-left H x W kept;
+ *   the blur result is rounded to 8 bits.
+ * - CIFAR preset, Hendrycks' make_cifar_c.py (as make_imagenet_c.py): the zoomed layer
+ *   is first trimmed to H x W about its centre, truncated to 8 bits (the PNG handed to
+ *   ImageMagick), blurred with edge replication (ImageMagick's virtual pixels), and the
+ *   Q16 result written back as an 8-bit PNG: rounded to 16 bits, then truncated to 8.
+ * The cut matters at CIFAR s4 (zoom 2.25: the layer is 34 px for 32): the streaks
+ * replicate the layer's edge rows across up to 2 * radius pixels, and the untrimmed
+ * layer's edge rows are the field's own grid rows (full variance, more flakes) where
+ * the trimmed layer's are interpolated ones. See docs/corruptions.md. */
 #include "corrupt_impl.h"
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
@@ -33,13 +46,31 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         st = pp_fail(err, PP_ERR_CANCELLED, "snow: cancelled");
         goto done;
     }
-    st = pp_motion_blur_plane(layer, blurred, zh, zw, radius, sigma, angle, err);
-    if (st)
-        goto done;
-    /* round to 8 bits and crop to the image: S (H, W) in field */
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            field[(size_t)y * w + x] = rintf(blurred[(size_t)y * zw + x] * 255.f) / 255.f;
+    if (ctx->preset == PP_PRESET_CIFAR) {
+        /* make_cifar_c.py: trim to (H, W) about the centre, 8-bit PNG, ImageMagick blur */
+        int ty = (zh - h) / 2, tx = (zw - w) / 2;
+        for (int y = 0; y < h; y++) {
+            const float *row = layer + (size_t)(y + ty) * zw + tx;
+            for (int x = 0; x < w; x++)
+                field[(size_t)y * w + x] = (float)(int)(row[x] * 255.f) / 255.f; /* np.uint8 */
+        }
+        st = pp_motion_blur_plane(field, blurred, h, w, radius, sigma, angle, err);
+        if (st)
+            goto done;
+        for (size_t i = 0; i < hw; i++) {
+            float q = rintf(blurred[i] * 65535.f); /* ClampToQuantum, Q16 */
+            q = q < 0.f ? 0.f : q > 65535.f ? 65535.f : q;
+            field[i] = (float)((int)q / 257) / 255.f; /* 8-bit PNG: q / 257, truncated */
+        }
+    } else {
+        st = pp_motion_blur_plane(layer, blurred, zh, zw, radius, sigma, angle, err);
+        if (st)
+            goto done;
+        /* round to 8 bits and crop to the image: S (H, W) in field */
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                field[(size_t)y * w + x] = rintf(blurred[(size_t)y * zw + x] * 255.f) / 255.f;
+    }
     const float wt = (float)weight;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {

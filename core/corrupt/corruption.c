@@ -156,8 +156,8 @@ pp_status pp_corruption_apply(const pp_corruption *c, const pp_corruption_reques
     if (s == 0 && !any_override) {
         memcpy(out->pixels, in->pixels, (size_t)in->width * in->height * in->channels);
     } else {
-        pp_corruption_ctx ctx = {.p = p, .seed = req->seed, .cancel = req->cancel,
-                                 .cancel_ctx = req->cancel_ctx};
+        pp_corruption_ctx ctx = {.p = p, .seed = req->seed, .preset = preset,
+                                 .cancel = req->cancel, .cancel_ctx = req->cancel_ctx};
         st = c->apply(&ctx, in, out, err);
         if (st) {
             pp_image_free(out);

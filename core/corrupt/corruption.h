@@ -65,6 +65,9 @@ typedef struct {
 typedef struct {
     const double *p; /* (n_params), descriptor order */
     uint64_t seed;
+    /* the resolved table (IMAGENET or CIFAR); where the two reference scripts differ
+     * in algorithm, not only in numbers (snow), apply follows this preset's script */
+    pp_corruption_preset preset;
     bool (*cancel)(void *);
     void *cancel_ctx;
 } pp_corruption_ctx;
