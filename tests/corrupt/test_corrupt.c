@@ -192,6 +192,67 @@ static void test_fixtures(void)
     pp_npy_free(&gray_in);
 }
 
+/* Random corruptions against the reference's damage statistics
+ * (make_damage_fixtures.py): our mean PSNR vs clean over our seeds 0..n-1 on synth()
+ * within 3 standard errors (ours and the reference's combined) of the reference's mean
+ * over its numpy seeds. Snow at CIFAR s4 was 0.8 dB too damaging before its layer was
+ * trimmed like make_cifar_c.py's; spatter at ImageNet s1 has a heavy-tailed PSNR, so a
+ * 20-seed mean can be 2 dB off by chance (docs/corruptions.md). */
+static void test_damage_vs_reference(void)
+{
+    static const struct {
+        const char *name;
+        int seeds;
+    } ours_n[] = {{"snow", 1000}, {"spatter", 300}};
+    char path[1024];
+    snprintf(path, sizeof path, "%s/corrupt/damage_stats.txt", fixtures());
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "cannot open %s", path);
+    if (!f)
+        return;
+    char line[256];
+    int cases = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[64], preset_name[16];
+        int sev, side, ref_n;
+        double ref_mean, ref_se, ref_sum;
+        if (line[0] == '#' || sscanf(line, "%63s %15s %d %d %d %lf %lf %lf", name, preset_name, &sev, &side,
+                                     &ref_n, &ref_mean, &ref_se, &ref_sum) != 8)
+            continue;
+        pp_corruption_preset preset;
+        CHECK(pp_corruption_preset_parse(preset_name, &preset), "%s: preset %s", path, preset_name);
+        int n = 200;
+        for (size_t i = 0; i < sizeof ours_n / sizeof ours_n[0]; i++)
+            if (strcmp(ours_n[i].name, name) == 0)
+                n = ours_n[i].seeds;
+        pp_image img = synth(side, side, 3);
+        double sum = 0;
+        for (size_t i = 0; i < (size_t)side * side * 3; i++)
+            sum += img.pixels[i];
+        CHECK(sum == ref_sum, "%s: synth(%d) sums to %.0f, the fixture's input to %.0f", name, side, sum,
+              ref_sum);
+        double m = 0, m2 = 0;
+        for (int seed = 0; seed < n; seed++) {
+            pp_image out = run(name, sev, preset, (uint64_t)seed, &img, NULL);
+            double p = out.pixels ? psnr(&out, &img) : 0;
+            m += p, m2 += p * p;
+            pp_image_free(&out);
+        }
+        m /= n;
+        double se = sqrt(fmax(m2 / n - m * m, 0) * n / (n - 1) / n);
+        double tol = 3 * sqrt(se * se + ref_se * ref_se);
+        printf("  %s %s s%d %dx%d: ours %.2f +- %.2f dB (%d seeds), reference %.2f +- %.2f (%d seeds), "
+               "tolerance %.2f\n",
+               name, preset_name, sev, side, side, m, se, n, ref_mean, ref_se, ref_n, tol);
+        CHECK(fabs(m - ref_mean) <= tol, "%s %s s%d: mean PSNR %.2f dB, reference %.2f (|diff| > %.2f)", name,
+              preset_name, sev, m, ref_mean, tol);
+        pp_image_free(&img);
+        cases++;
+    }
+    fclose(f);
+    CHECK(cases >= 2, "%s: %d cases", path, cases);
+}
+
 /* Severity 0 is the clean image, for every corruption, seed and preset. */
 static void test_severity_zero(void)
 {
@@ -451,6 +512,7 @@ int main(void)
     RUN_TEST(test_registry);
     RUN_TEST(test_params_at);
     RUN_TEST(test_fixtures);
+    RUN_TEST(test_damage_vs_reference);
     RUN_TEST(test_severity_zero);
     RUN_TEST(test_determinism);
     RUN_TEST(test_sizes);
