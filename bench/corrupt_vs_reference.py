@@ -2,11 +2,12 @@
 """Our corruptions next to the reference Python package (bethgelab/imagecorruptions),
 in the same run: speed ratio per corruption, PSNR of ours against the reference for the
 deterministic corruptions (target >= 40 dB at every severity; motion blur with its angle
-pinned), and damage statistics (PSNR vs clean, averaged over 20 seeds; target within
-1.5 dB) for the random ones. 224x224 uses the ImageNet-C parameters, 32x32 the
+pinned), and damage statistics (PSNR vs clean, averaged over 20 seeds, spatter's over
+200; target within 1.5 dB) for the random ones. 224x224 uses the ImageNet-C parameters, 32x32 the
 CIFAR-10-C ones (the reference's parameter lists are patched to the CIFAR-10-C values of
 Hendrycks' make_cifar_c.py; its elastic_transform and frost are re-implemented here
-from make_cifar_c.py since the algorithm differs).
+from make_cifar_c.py since the algorithm differs, and snow is
+tests/corrupt/make_damage_fixtures.py's make_cifar_c.py version).
 
     PP_IMAGECORRUPTIONS=/tmp/imagecorruptions /usr/bin/python3 bench/corrupt_vs_reference.py [BUILD_DIR]
 
@@ -32,6 +33,9 @@ PUSHPULL = os.path.join(BUILD, 'app', 'pushpull')
 BENCH = os.path.join(BUILD, 'bench', 'corrupt_bench')
 REF = os.environ.get('PP_IMAGECORRUPTIONS')
 SEEDS = 20
+# spatter's PSNR vs clean has a 3 dB spread per seed and a long tail (docs/corruptions.md):
+# two 20-seed means differ by 1 dB (sd) by chance, so 20 seeds cannot hold it to 1.5 dB
+SEEDS_FOR = {'spatter': 200}
 ANGLE = 17.0
 
 DETERMINISTIC = ['defocus_blur', 'motion_blur', 'zoom_blur', 'brightness', 'contrast', 'pixelate',
@@ -118,6 +122,13 @@ def load_reference():
 
     ns['elastic_transform'] = elastic_cifar
     ns['frost'] = frost_cifar
+    # snow as make_cifar_c.py cuts its layer (trimmed about the centre before the
+    # ImageMagick blur), which imagecorruptions does not: tests/corrupt's version
+    sys.path.insert(0, os.path.join(ROOT, 'tests', 'corrupt'))
+    import make_damage_fixtures as damage
+    snow_c = [(0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9), (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9),
+              (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85), (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8)]
+    ns['snow'] = lambda x, severity=1: damage.snow_cifar(np.asarray(x), snow_c[severity - 1])
     from numba import njit
 
     @njit
@@ -215,9 +226,10 @@ def main():
             else:
                 diffs = []
                 for s in range(1, 6):
-                    mine_p = np.mean([psnr(ours(tmp, name, path, s, preset, seed=k), img) for k in range(SEEDS)])
+                    seeds = SEEDS_FOR.get(name, SEEDS)
+                    mine_p = np.mean([psnr(ours(tmp, name, path, s, preset, seed=k), img) for k in range(seeds)])
                     ref_p = []
-                    for k in range(SEEDS):
+                    for k in range(seeds):
                         np.random.seed(1000 + k)
                         numba_seed(1000 + k)
                         ref_p.append(psnr(ref_call(fns[side], name, img, s), img))
