@@ -14,6 +14,9 @@ typedef struct {
     const char *usage;   /* full --help text */
     /* argv[0] is the command name; returns the process exit code. */
     int (*run)(int argc, char **argv);
+    /* Writes output files: Ctrl-C then stops it cleanly (cli_interrupt.h)
+     * instead of killing it; other commands keep the default action. */
+    bool writes_files;
 } pp_cli_command;
 
 /* Prints "pushpull: <message>" on stderr; returns 1 so callers can `return`. */

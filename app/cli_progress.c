@@ -1,24 +1,12 @@
 #include "cli_progress.h"
 
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t interrupted = 0;
+#include "cli_interrupt.h"
+
 static int drawn = 0;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static bool cancel_requested(void *ctx)
-{
-    (void)ctx;
-    return interrupted != 0;
-}
 
 /* Without a terminal (logs, CI), one line per tenth of the job instead of a bar. */
 static void log_line(const pp_job_progress *p)
@@ -59,10 +47,7 @@ static void draw(const pp_job_progress *p, void *ctx)
 
 pp_job pp_cli_progress_job(void)
 {
-    struct sigaction sa = {.sa_handler = on_sigint};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    return (pp_job){.progress = draw, .cancel = cancel_requested, .ctx = NULL};
+    return (pp_job){.progress = draw, .cancel = pp_cli_interrupt_cancel, .ctx = NULL};
 }
 
 void pp_cli_progress_done(void)

@@ -5,7 +5,8 @@
 #include "job.h"
 
 /* A pp_job whose progress callback draws the bar and whose cancel hook
- * reports Ctrl-C (SIGINT), so an interrupted command still stops cleanly. */
+ * reports Ctrl-C or SIGTERM (cli_interrupt.h), so an interrupted command
+ * still stops cleanly. */
 pp_job pp_cli_progress_job(void);
 /* Ends the bar's line (if one was drawn). */
 void pp_cli_progress_done(void);

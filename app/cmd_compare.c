@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "eval/evaluate.h"
 #include "eval/metrics.h"
+#include "number_text.h"
 
 static int run(int argc, char **argv);
 
@@ -69,10 +70,6 @@ static void print_table(const row *rows, int n, const char *format)
     printf("%s(E, mCE, CE and R_net in %%; CE normalised as stated above)\n", latex ? "% " : "");
 }
 
-static json_t *json_number_or_null(double v)
-{
-    return isnan(v) ? json_null() : json_real(v);
-}
 
 static int run(int argc, char **argv)
 {
@@ -130,24 +127,24 @@ static int run(int argc, char **argv)
         for (int c = 0; c < PP_BENCHMARK_CORRUPTIONS; c++) {
             if (isnan(rows[1].ce.ce[c]))
                 continue;
-            json_object_set_new(ce, pp_benchmark_corruptions[c], json_real(rows[1].ce.ce[c]));
-            json_object_set_new(rel, pp_benchmark_corruptions[c], json_number_or_null(rows[1].ce.relative_ce[c]));
+            json_object_set_new(ce, pp_benchmark_corruptions[c], pp_json_number(rows[1].ce.ce[c]));
+            json_object_set_new(rel, pp_benchmark_corruptions[c], pp_json_number(rows[1].ce.relative_ce[c]));
         }
         for (int g = 0; g < 3; g++)
-            json_object_set_new(groups, pp_freq_group_name((pp_freq_group)g), json_number_or_null(rows[1].ce.group_ce[g]));
+            json_object_set_new(groups, pp_freq_group_name((pp_freq_group)g), pp_json_number(rows[1].ce.group_ce[g]));
         json_object_set_new(out, "model", json_string(model.model));
         json_object_set_new(out, "baseline", json_string(base.model));
         json_object_set_new(out, "normalizer", json_string(normalizer));
         json_object_set_new(out, "corruptions_used", json_integer(rows[1].ce.corruptions_used));
-        json_object_set_new(out, "clean_error", json_real(model.clean_error));
-        json_object_set_new(out, "baseline_clean_error", json_real(base.clean_error));
-        json_object_set_new(out, "mCE", json_real(rows[1].ce.mce));
-        json_object_set_new(out, "baseline_mCE", json_real(rows[0].ce.mce));
-        json_object_set_new(out, "relative_mCE", json_number_or_null(rows[1].ce.relative_mce));
-        json_object_set_new(out, "R_E", json_real(rn.r_e));
-        json_object_set_new(out, "R_mCE", json_real(rn.r_mce));
-        json_object_set_new(out, "beta", json_real(rn.beta));
-        json_object_set_new(out, "R_net", json_real(rn.r_net));
+        json_object_set_new(out, "clean_error", pp_json_number(model.clean_error));
+        json_object_set_new(out, "baseline_clean_error", pp_json_number(base.clean_error));
+        json_object_set_new(out, "mCE", pp_json_number(rows[1].ce.mce));
+        json_object_set_new(out, "baseline_mCE", pp_json_number(rows[0].ce.mce));
+        json_object_set_new(out, "relative_mCE", pp_json_number(rows[1].ce.relative_mce));
+        json_object_set_new(out, "R_E", pp_json_number(rn.r_e));
+        json_object_set_new(out, "R_mCE", pp_json_number(rn.r_mce));
+        json_object_set_new(out, "beta", pp_json_number(rn.beta));
+        json_object_set_new(out, "R_net", pp_json_number(rn.r_net));
         json_object_set_new(out, "CE", ce);
         json_object_set_new(out, "relative_CE", rel);
         json_object_set_new(out, "groups", groups);

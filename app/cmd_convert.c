@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_interrupt.h"
 #include "cli_model.h"
+#include "cli_output.h"
 #include "model_file.h"
 
 static int run(int argc, char **argv);
@@ -22,6 +24,7 @@ const pp_cli_command pp_cmd_convert = {
              "never left half-written.\n\n"
              "  --avg-kernel K  pull pooling size (0, 3, 5) when IN does not record it\n",
     .run = run,
+    .writes_files = true,
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -48,11 +51,17 @@ static int run(int argc, char **argv)
     const char *in = argv[optind], *out = argv[optind + 1];
     if (!ends_with(out, ".safetensors"))
         return pp_cli_usage_error(&pp_cmd_convert, "OUT must end in .safetensors");
-    pp_model m;
-    int rc = pp_cli_open_model(in, avg, &m);
+    int rc = pp_cli_claim_output(out);
     if (rc)
         return rc;
+    pp_model m;
+    if ((rc = pp_cli_open_model(in, avg, &m)))
+        return rc;
     pp_error err = {0};
+    if (pp_cli_interrupted()) { /* loading a large file is not cancellable; stop before writing */
+        pp_model_free(&m);
+        return pp_cli_failf("%s: interrupted; not written", out);
+    }
     if (pp_model_save(&m, out, &err) != PP_OK) {
         pp_model_free(&m);
         return pp_cli_fail(&err);

@@ -7,8 +7,11 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "cli_interrupt.h"
+#include "cli_output.h"
 #include "corrupt/corruption.h"
 #include "image/image.h"
+#include "number_text.h"
 
 extern const pp_cli_command pp_cmd_corrupt;
 
@@ -54,7 +57,7 @@ static json_t *severities_json(const double *v)
 {
     json_t *a = json_array();
     for (int s = 0; s < 5; s++)
-        json_array_append_new(a, json_real(v[s]));
+        json_array_append_new(a, pp_json_number(v[s]));
     return a;
 }
 
@@ -75,9 +78,9 @@ static int print_list_json(void)
             json_t *po = json_object();
             json_object_set_new(po, "name", json_string(p->name));
             json_object_set_new(po, "help", json_string(p->help));
-            json_object_set_new(po, "min", json_real(p->min));
-            json_object_set_new(po, "max", json_real(p->max));
-            json_object_set_new(po, "identity", isnan(p->identity) ? json_null() : json_real(p->identity));
+            json_object_set_new(po, "min", pp_json_number(p->min));
+            json_object_set_new(po, "max", pp_json_number(p->max));
+            json_object_set_new(po, "identity", pp_json_number(p->identity));
             json_object_set_new(po, "pixels", json_boolean(p->flags & PP_PARAM_PIXELS));
             json_object_set_new(po, "integer", json_boolean(p->flags & PP_PARAM_INTEGER));
             json_object_set_new(po, "random", json_boolean(p->flags & PP_PARAM_RANDOM));
@@ -209,6 +212,9 @@ static int run(int argc, char **argv)
     bool out_jpeg = ends_with_ci(paths[1], ".jpg") || ends_with_ci(paths[1], ".jpeg");
     if (!out_jpeg && !ends_with_ci(paths[1], ".png"))
         return pp_cli_usage_error(cmd, "output '%s' must end in .png, .jpg or .jpeg", paths[1]);
+    if (pp_cli_claim_output(paths[1]))
+        return 1;
+    req.cancel = pp_cli_interrupt_cancel;
     pp_error err = {0};
     pp_image in = {0}, out = {0};
     if (pp_image_load(paths[0], &in, &err))
@@ -250,4 +256,5 @@ const pp_cli_command pp_cmd_corrupt = {
         "                         ImageNet-C files were (with a .jpg OUT, OUT is that file)\n"
         "  --list [--json]        names, families, frequency bands and parameters\n",
     .run = run,
+    .writes_files = true,
 };

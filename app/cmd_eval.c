@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cli_model.h"
+#include "cli_output.h"
 #include "cli_progress.h"
 #include "eval/evaluate.h"
 
@@ -33,6 +34,7 @@ const pp_cli_command pp_cmd_eval = {
         "  --csv FILE           write corruption,severity,top1_error rows\n"
         "  --avg-kernel K       pull pooling size when the model file does not record it\n",
     .run = run,
+    .writes_files = true,
 };
 
 static int parse_list(char *text, char **items, int max)
@@ -104,6 +106,8 @@ static int run(int argc, char **argv)
         opt.corruptions = all;
     } else if (corruption_arg && strcmp(corruption_arg, "benchmark") != 0) {
         opt.n_corruptions = parse_list(corruption_arg, names, PP_EVAL_MAX_CORRUPTIONS);
+        if (opt.n_corruptions == 0)
+            return pp_cli_usage_error(&pp_cmd_eval, "--corruptions needs at least one name");
         opt.corruptions = (const char *const *)names;
         for (int i = 0; i < opt.n_corruptions; i++)
             if (!pp_corruption_find(names[i]))
@@ -112,6 +116,8 @@ static int run(int argc, char **argv)
     if (severity_arg) {
         char *items[8];
         int n = parse_list(severity_arg, items, 8);
+        if (n == 0)
+            return pp_cli_usage_error(&pp_cmd_eval, "--severities needs at least one of 1..5");
         for (int i = 0; i < n; i++) {
             if (!pp_cli_parse_int(items[i], 1, 5, &v))
                 return pp_cli_usage_error(&pp_cmd_eval, "severities are integers from 1 to 5");
@@ -119,6 +125,8 @@ static int run(int argc, char **argv)
         }
     }
 
+    if (pp_cli_claim_output(json_path) || pp_cli_claim_output(csv_path))
+        return 1;
     pp_model m;
     int rc = pp_cli_open_model(argv[optind], avg, &m);
     if (rc)
@@ -135,13 +143,9 @@ static int run(int argc, char **argv)
     pp_cli_progress_done();
     for (char *line = strtok(r.notes, "\n"); line; line = strtok(NULL, "\n"))
         fprintf(stderr, "pushpull: warning: %s\n", line);
-    if (st == PP_OK && json_path)
-        st = pp_eval_result_save_json(&r, json_path, &err);
-    if (st == PP_OK && csv_path)
-        st = pp_eval_result_save_csv(&r, csv_path, &err);
     if (st != PP_OK) {
         rc = pp_cli_fail(&err);
-    } else {
+    } else { /* the results first: a save that fails now must not lose them */
         printf("model:        %s\ndata:         %s (%lld samples)\n", r.model, r.dataset, (long long)r.samples);
         printf("clean error:  top-1 %.4f  top-5 %.4f\n", r.clean_error, r.clean_top5_error);
         for (int i = 0; i < r.n_corruptions; i++) {
@@ -152,6 +156,11 @@ static int run(int argc, char **argv)
             printf("\n");
         }
         printf("time:         %.1f s\n", r.seconds);
+        fflush(stdout);
+        if (json_path && pp_eval_result_save_json(&r, json_path, &err) != PP_OK)
+            rc = pp_cli_fail(&err);
+        if (csv_path && pp_eval_result_save_csv(&r, csv_path, &err) != PP_OK)
+            rc = pp_cli_fail(&err);
     }
     pp_dataset_free(&ds);
     pp_model_free(&m);

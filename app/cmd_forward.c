@@ -5,7 +5,9 @@
 
 #include "ckpt/npy.h"
 #include "cli.h"
+#include "cli_interrupt.h"
 #include "cli_model.h"
+#include "cli_output.h"
 #include "forward.h"
 
 static int run(int argc, char **argv);
@@ -25,6 +27,7 @@ const pp_cli_command pp_cmd_forward = {
              "  --batch B       images per forward pass (default 32; bounds memory)\n"
              "  --avg-kernel K  pull pooling size (0, 3, 5) when the file does not record it\n",
     .run = run,
+    .writes_files = true,
 };
 
 static int run(int argc, char **argv)
@@ -54,6 +57,8 @@ static int run(int argc, char **argv)
     pp_tap tap;
     if (pp_tap_from_name(layer, &tap, &err) != PP_OK)
         return pp_cli_fail(&err);
+    if (pp_cli_claim_output(out_path))
+        return 1;
 
     pp_npy in;
     if (pp_npy_load(in_path, &in, &err) != PP_OK)
@@ -66,6 +71,10 @@ static int run(int argc, char **argv)
                           pp_shape_string(in.ndim, in.shape, shape_text, sizeof shape_text));
         pp_npy_free(&in);
         return rc;
+    }
+    if (in.shape[0] == 0) { /* an empty OUT would look like a result */
+        pp_npy_free(&in);
+        return pp_cli_failf("%s: the batch holds no images (N = 0); nothing to run", in_path);
     }
     pp_model m;
     if ((rc = pp_cli_open_model(model_path, avg, &m))) {
@@ -92,6 +101,10 @@ static int run(int argc, char **argv)
     size_t out_sample = 0;
     for (int64_t start = 0; start < n_total && rc == 0; start += batch) {
         int64_t n = n_total - start < batch ? n_total - start : batch;
+        if (pp_cli_interrupted()) {
+            rc = pp_cli_failf("%s: interrupted; not written", out_path);
+            break;
+        }
         pp_tensor x = {.ndim = 4, .shape = {n, in.shape[1], in.shape[2], in.shape[3]},
                        .data = (float *)in.data + (size_t)start * sample};
         if (pp_model_forward(&m, ctx, &x, NULL, &taps, &err) != PP_OK) {

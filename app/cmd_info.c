@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_model.h"
 #include "preprocess.h"
+#include "number_text.h"
 
 static int run(int argc, char **argv);
 
@@ -45,9 +46,9 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
         json_t *pp = json_object();
         json_object_set_new(pp, "avg_kernel_size", json_integer(a->avg_kernel));
         json_object_set_new(pp, "alpha_trainable", json_boolean(a->alpha_trainable));
-        json_object_set_new(pp, "alpha_min", json_real(lo));
-        json_object_set_new(pp, "alpha_mean", json_real(mean));
-        json_object_set_new(pp, "alpha_max", json_real(hi));
+        json_object_set_new(pp, "alpha_min", pp_json_number(lo));
+        json_object_set_new(pp, "alpha_mean", pp_json_number(mean));
+        json_object_set_new(pp, "alpha_max", pp_json_number(hi));
         json_object_set_new(o, "pushpull", pp);
     }
     json_object_set_new(o, "dataset", json_string(a->dataset));
@@ -56,8 +57,8 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
     json_object_set_new(input, "channels", json_integer(pre->channels));
     json_t *mean = json_array(), *std = json_array();
     for (int c = 0; c < pre->channels; c++) {
-        json_array_append_new(mean, json_real(pre->mean[c]));
-        json_array_append_new(std, json_real(pre->std[c]));
+        json_array_append_new(mean, pp_json_number(pre->mean[c]));
+        json_array_append_new(std, pp_json_number(pre->std[c]));
     }
     json_object_set_new(input, "mean", mean);
     json_object_set_new(input, "std", std);

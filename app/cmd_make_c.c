@@ -1,17 +1,17 @@
 /* `pushpull make-c`: a corrupted copy of a data set in the CIFAR-10-C layout: one
  * <corruption>.npy (uint8, NHWC, the 5 severities stacked along N) per corruption plus
  * labels.npy (int64, the labels repeated 5 times). */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "ckpt/npy.h"
 #include "cli.h"
+#include "cli_interrupt.h"
+#include "cli_output.h"
 #include "corrupt/corruption.h"
 #include "data/dataset.h"
 #include "threads.h"
@@ -38,11 +38,12 @@ static pp_status make_one(const pp_corruption *c, const pp_dataset *d, const cha
         pp_error first_err = {0};
 #pragma omp parallel for num_threads(pp_threads_get()) schedule(dynamic, 8)
         for (int64_t i = 0; i < d->count; i++) {
-            if (first)
+            if (first || pp_cli_interrupted())
                 continue;
             /* one seed per image, shared by its 5 severities (same noise field) */
             pp_corruption_request req = {.severity = sev, .preset = preset, .jpeg85 = jpeg85,
-                                         .seed = pp_corruption_sample_seed(seed, (uint64_t)i)};
+                                         .seed = pp_corruption_sample_seed(seed, (uint64_t)i),
+                                         .cancel = pp_cli_interrupt_cancel};
             pp_image in = {.width = d->width, .height = d->height, .channels = d->channels,
                            .pixels = d->pixels + per * (size_t)i};
             pp_image out = {0};
@@ -59,10 +60,12 @@ static pp_status make_one(const pp_corruption *c, const pp_dataset *d, const cha
                 }
             }
         }
-        if (first) {
+        if (pp_cli_interrupted())
+            st = pp_fail(err, PP_ERR_CANCELLED, "%s: interrupted; not written", path);
+        else if (first)
             st = pp_fail(err, first, "%s severity %d: %s", c->name, sev, first_err.msg);
+        if (st)
             break;
-        }
         st = pp_npy_writer_append(&wr, block, per * (size_t)d->count, err);
     }
     free(block);
@@ -170,6 +173,16 @@ static int run(int argc, char **argv)
             return pp_cli_usage_error(cmd, "--corruptions is empty");
     }
 
+    /* Every output checked and claimed before the data set is read. */
+    if (pp_cli_output_dir(outdir))
+        return 1;
+    for (int k = 0; k <= n_list; k++) {
+        char *path = join_path(outdir, k < n_list ? list[k]->name : "labels");
+        int rc = path ? pp_cli_claim_output(path) : pp_cli_failf("out of memory");
+        free(path);
+        if (rc)
+            return rc;
+    }
     pp_error err = {0};
     pp_dataset d;
     pp_status st = npy_images   ? pp_dataset_open_npy(&d, npy_images, npy_labels, &err)
@@ -183,10 +196,6 @@ static int run(int argc, char **argv)
                             "not an image folder", data ? data : "input");
     }
     pp_dataset_limit(&d, limit);
-    if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-        pp_fail(&err, PP_ERR_IO, "%s: cannot create the output directory: %s", outdir, strerror(errno));
-        goto fail;
-    }
     for (int k = 0; k < n_list && !st; k++) {
         char *path = join_path(outdir, list[k]->name);
         struct timespec t0, t1;
@@ -212,7 +221,6 @@ static int run(int argc, char **argv)
         }
         free(lab), free(path);
     }
-fail:
     pp_dataset_free(&d);
     if (st || err.status)
         return pp_cli_fail(&err);
@@ -240,4 +248,5 @@ const pp_cli_command pp_cmd_make_c = {
         "  --preset P             parameter table (default auto: cifar below 85 px)\n"
         "  --jpeg85               JPEG-85 round trip of every output, as ImageNet-C's files\n",
     .run = run,
+    .writes_files = true,
 };

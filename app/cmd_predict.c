@@ -9,6 +9,7 @@
 #include "forward.h"
 #include "preprocess.h"
 #include "topk.h"
+#include "number_text.h"
 
 static int run(int argc, char **argv);
 
@@ -101,7 +102,7 @@ static int run(int argc, char **argv)
                     json_t *p = json_object();
                     json_object_set_new(p, "index", json_integer(order[k]));
                     json_object_set_new(p, "class", json_string(pp_model_class_name(&m, order[k])));
-                    json_object_set_new(p, "probability", json_real(probs[order[k]]));
+                    json_object_set_new(p, "probability", pp_json_number(probs[order[k]]));
                     json_array_append_new(list, p);
                 }
                 json_object_set_new(o, "top", list);

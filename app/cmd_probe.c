@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "cli_model.h"
 #include "probe.h"
+#include "number_text.h"
 
 static int run(int argc, char **argv);
 
@@ -26,10 +27,6 @@ const pp_cli_command pp_cmd_probe = {
     .run = run,
 };
 
-static json_t *db_json(double v)
-{
-    return isfinite(v) ? json_real(v) : isnan(v) ? json_null() : json_string(v > 0 ? "inf" : "-inf");
-}
 
 static int run(int argc, char **argv)
 {
@@ -94,10 +91,10 @@ static int run(int argc, char **argv)
         for (int i = 0; st == PP_OK && i <= sw.steps; i++) {
             if (json) {
                 json_t *row = json_object();
-                json_object_set_new(row, "severity", json_real(sw.severity[i]));
-                json_object_set_new(row, "snr_push_db", db_json(sw.snr_push[i]));
-                json_object_set_new(row, "snr_output_db", db_json(sw.snr_output[i]));
-                json_object_set_new(row, "true_class_probability", json_real(sw.true_prob[i]));
+                json_object_set_new(row, "severity", pp_json_number(sw.severity[i]));
+                json_object_set_new(row, "snr_push_db", pp_json_number(sw.snr_push[i]));
+                json_object_set_new(row, "snr_output_db", pp_json_number(sw.snr_output[i]));
+                json_object_set_new(row, "true_class_probability", pp_json_number(sw.true_prob[i]));
                 json_object_set_new(row, "top1", json_string(pp_model_class_name(&m, sw.top1[i])));
                 json_object_set_new(row, "flip", json_boolean(sw.flip[i]));
                 if (!json_object_get(o_json, "sweep"))
@@ -121,18 +118,18 @@ static int run(int argc, char **argv)
                 json_t *e = json_object();
                 json_object_set_new(e, "index", json_integer(r.top_class[i]));
                 json_object_set_new(e, "class", json_string(pp_model_class_name(&m, r.top_class[i])));
-                json_object_set_new(e, "probability", json_real(r.top_prob[i]));
+                json_object_set_new(e, "probability", pp_json_number(r.top_prob[i]));
                 json_array_append_new(top, e);
             }
             for (int k = 0; k < m.arch.width; k++) {
-                json_array_append_new(pc, db_json(r.snr_output_channel[k]));
-                json_array_append_new(pp, db_json(r.snr_push_channel[k]));
+                json_array_append_new(pc, pp_json_number(r.snr_output_channel[k]));
+                json_array_append_new(pp, pp_json_number(r.snr_push_channel[k]));
             }
             json_object_set_new(o_json, "corruption", json_string(c ? c->name : "none"));
-            json_object_set_new(o_json, "severity", json_real(c ? req.severity : 0));
+            json_object_set_new(o_json, "severity", pp_json_number(c ? req.severity : 0));
             json_object_set_new(o_json, "top", top);
-            json_object_set_new(o_json, "snr_push_db", db_json(r.snr_push));
-            json_object_set_new(o_json, "snr_output_db", db_json(r.snr_output));
+            json_object_set_new(o_json, "snr_push_db", pp_json_number(r.snr_push));
+            json_object_set_new(o_json, "snr_output_db", pp_json_number(r.snr_output));
             json_object_set_new(o_json, "snr_push_db_per_channel", pp);
             json_object_set_new(o_json, "snr_output_db_per_channel", pc);
         } else if (st == PP_OK) {

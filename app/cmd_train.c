@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_model.h"
+#include "cli_output.h"
 #include "cli_progress.h"
 #include "model_file.h"
 #include "model_init.h"
@@ -43,6 +44,7 @@ const pp_cli_command pp_cmd_train = {
              "  --alpha A           'trainable' (default, per channel) or a fixed number\n" COMMON_OPTIONS
              "  --resume            continue from --checkpoint if it exists\n",
     .run = run_train,
+    .writes_files = true,
 };
 
 const pp_cli_command pp_cmd_finetune = {
@@ -53,6 +55,7 @@ const pp_cli_command pp_cmd_finetune = {
              "  --resume            continue from --checkpoint if it exists\n"
              "  --avg-kernel K      pull pooling size when MODEL does not record it\n",
     .run = run_finetune,
+    .writes_files = true,
 };
 
 typedef struct {
@@ -221,11 +224,15 @@ static int train_and_save(pp_model *m, train_args *a)
             printf("  val error %.4f", hist.val_error[e]);
         printf("\n");
     }
+    fflush(stdout);
+    bool trained = st == PP_OK;
     if (st == PP_OK)
         st = pp_model_save(m, a->output, &err);
     if (st != PP_OK)
         rc = pp_cli_fail(&err);
-    else
+    if (st != PP_OK && trained && a->checkpoint) /* the training itself is not lost */
+        fprintf(stderr, "pushpull: the trained weights are in the checkpoint %s\n", a->checkpoint);
+    else if (st == PP_OK)
         printf("saved %s (%.0f s)\n", a->output, hist.seconds);
     if (has_val)
         pp_dataset_free(&val);
@@ -262,6 +269,8 @@ static int run_train(int argc, char **argv)
         return rc;
     if (optind != argc)
         return pp_cli_usage_error(&pp_cmd_train, "unexpected argument '%s'", argv[optind]);
+    if (pp_cli_claim_output(a.output) || pp_cli_claim_output(a.checkpoint))
+        return 1;
     pp_error err = {0};
     pp_dataset probe;
     /* The data set decides input channels and classes. */
@@ -296,6 +305,8 @@ static int run_finetune(int argc, char **argv)
         return rc;
     if (optind != argc - 1)
         return pp_cli_usage_error(&pp_cmd_finetune, "expected one MODEL");
+    if (pp_cli_claim_output(a.output) || pp_cli_claim_output(a.checkpoint))
+        return 1;
     pp_model m;
     if ((rc = pp_cli_open_model(argv[optind], a.avg_kernel_hint, &m)))
         return rc;

@@ -1,8 +1,14 @@
 /* `pushpull`: the headless face of PushPull Studio. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "cli.h"
+#include "cli_interrupt.h"
+#include "output_path.h"
 #include "threads.h"
 
 extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict, pp_cmd_eval, pp_cmd_compare,
@@ -40,6 +46,23 @@ static void print_main_help(FILE *out)
           out);
 }
 
+/* Ends the process without exit()'s library destructors: OpenBLAS's joins its
+ * worker threads, and a worker whose buffer allocation failed (ulimit -v,
+ * memory pressure) retries forever, so exit() never returned. Everything of
+ * ours is flushed or released before this. */
+static int finish(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "pushpull: cannot write the results to standard output\n");
+        rc = rc ? rc : 1;
+    }
+    fflush(stderr);
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_do_leak_check(); /* what exit() would have run */
+#endif
+    _exit(rc);
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
@@ -71,8 +94,14 @@ int main(int argc, char **argv)
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
         if (strcmp(argv[i], commands[c]->name) == 0) {
             if (pp_cli_wants_help(commands[c], argc - i, argv + i))
-                return 0;
-            return commands[c]->run(argc - i, argv + i);
+                return finish(0);
+            if (commands[c]->writes_files)
+                pp_cli_interrupt_install();
+            int rc = commands[c]->run(argc - i, argv + i);
+            pp_output_release_all();
+            fflush(NULL);
+            pp_cli_interrupt_finish();
+            return finish(rc);
         }
     }
     fprintf(stderr, "pushpull: unknown command '%s' (see `pushpull --help`)\n", argv[i]);

@@ -9,6 +9,7 @@
 #include "../atomic_file.h"
 #include "../file_buffer.h"
 #include "evaluate.h"
+#include "../number_text.h"
 
 #define EVAL_FORMAT "pushpull-eval/1"
 
@@ -19,14 +20,14 @@ pp_status pp_eval_result_save_json(const pp_eval_result *r, const char *path, pp
     json_object_set_new(o, "model", json_string(r->model));
     json_object_set_new(o, "dataset", json_string(r->dataset));
     json_object_set_new(o, "samples", json_integer(r->samples));
-    json_object_set_new(o, "clean_error", json_real(r->clean_error));
-    json_object_set_new(o, "clean_top5_error", json_real(r->clean_top5_error));
+    json_object_set_new(o, "clean_error", pp_json_number(r->clean_error));
+    json_object_set_new(o, "clean_top5_error", pp_json_number(r->clean_top5_error));
     json_object_set_new(o, "corruption_source", json_string(r->corruption_source));
-    json_object_set_new(o, "seconds", json_real(r->seconds));
+    json_object_set_new(o, "seconds", pp_json_number(r->seconds));
     for (int i = 0; i < r->n_corruptions; i++) {
         json_t *list = json_array();
         for (int s = 0; s < 5; s++)
-            json_array_append_new(list, r->corruptions[i].has[s] ? json_real(r->corruptions[i].error[s]) : json_null());
+            json_array_append_new(list, r->corruptions[i].has[s] ? pp_json_number(r->corruptions[i].error[s]) : json_null());
         json_object_set_new(corr, r->corruptions[i].name, list);
     }
     json_object_set_new(o, "corruptions", corr);
@@ -114,11 +115,13 @@ pp_status pp_eval_result_save_csv(const pp_eval_result *r, const char *path, pp_
     pp_status st = pp_atomic_open(&af, path, err);
     if (st != PP_OK)
         return st;
+    char num[32];
     fprintf(af.fp, "corruption,severity,top1_error\n");
-    fprintf(af.fp, "clean,0,%.6f\n", r->clean_error);
+    fprintf(af.fp, "clean,0,%s\n", pp_csv_number(num, sizeof num, r->clean_error, 6));
     for (int i = 0; i < r->n_corruptions; i++)
         for (int s = 0; s < 5; s++)
             if (r->corruptions[i].has[s])
-                fprintf(af.fp, "%s,%d,%.6f\n", r->corruptions[i].name, s + 1, r->corruptions[i].error[s]);
+                fprintf(af.fp, "%s,%d,%s\n", r->corruptions[i].name, s + 1,
+                        pp_csv_number(num, sizeof num, r->corruptions[i].error[s], 6));
     return pp_atomic_commit(&af, err);
 }

@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,12 +81,60 @@ static pp_status augment_sample(pp_image *out, const pp_image *in, int64_t sampl
                                 a->opt->seed + (uint64_t)a->epoch * 0x9e3779b9ull, (uint64_t)sample, err);
 }
 
-static pp_status save_checkpoint(pp_model *m, const char *path, int epoch, pp_error *err)
+/* The resume point: epochs done, and the steps per epoch that the schedule's
+ * position depends on. */
+static pp_status save_checkpoint(pp_model *m, const char *path, int epoch, int64_t steps_per_epoch, pp_error *err)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%d", epoch);
     pp_status st = pp_sd_meta_set(&m->meta, "train_epochs_done", buf, err);
+    snprintf(buf, sizeof buf, "%lld", (long long)steps_per_epoch);
+    if (st == PP_OK)
+        st = pp_sd_meta_set(&m->meta, "train_steps_per_epoch", buf, err);
     return st == PP_OK ? pp_model_save(m, path, err) : st;
+}
+
+/* A whole decimal integer in [min, max], or false (absent, junk, out of range). */
+static bool meta_integer(const char *text, long long min, long long max, long long *out)
+{
+    if (!text || !*text)
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Where a checkpoint says training stopped, checked against this run: a
+ * corrupt or foreign value must not index the history or skew the schedule. */
+static pp_status read_resume_point(const pp_model *saved, const char *path, const pp_train_options *opt,
+                                   int64_t steps_per_epoch, int *first_epoch, pp_error *err)
+{
+    const char *done = pp_sd_meta_get(&saved->meta, "train_epochs_done");
+    const char *steps = pp_sd_meta_get(&saved->meta, "train_steps_per_epoch");
+    long long epochs_done, saved_steps;
+    if (!done)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: not a training checkpoint (no train_epochs_done in its metadata)",
+                       path);
+    if (!meta_integer(done, 0, PP_TRAIN_MAX_EPOCHS, &epochs_done))
+        return pp_fail(err, PP_ERR_FORMAT, "%s: train_epochs_done is '%.40s', not a count from 0 to %d", path,
+                       done, PP_TRAIN_MAX_EPOCHS);
+    if (epochs_done > opt->epochs)
+        return pp_fail(err, PP_ERR_ARG, "%s: the checkpoint has %lld epochs done but this run has only %d", path,
+                       epochs_done, opt->epochs);
+    if (steps && !meta_integer(steps, 1, INT64_MAX, &saved_steps))
+        return pp_fail(err, PP_ERR_FORMAT, "%s: train_steps_per_epoch is '%.40s', not a positive count", path,
+                       steps);
+    if (steps && saved_steps != steps_per_epoch)
+        return pp_fail(err, PP_ERR_ARG,
+                       "%s: the checkpoint was written with %lld steps per epoch, this run has %lld "
+                       "(same --limit, --batch and data set needed to resume)",
+                       path, saved_steps, (long long)steps_per_epoch);
+    *first_epoch = (int)epochs_done;
+    return PP_OK;
 }
 
 pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_options *opt, const pp_job *job,
@@ -113,13 +162,16 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
         pp_status st = pp_model_open(&saved, opt->checkpoint, &hints, notes, sizeof notes, err);
         if (st != PP_OK)
             return st;
-        const char *done = pp_sd_meta_get(&saved.meta, "train_epochs_done");
         if (memcmp(&saved.arch.blocks, &m->arch.blocks, sizeof m->arch.blocks) != 0 || saved.arena_floats != m->arena_floats) {
             pp_model_free(&saved);
             return pp_fail(err, PP_ERR_SHAPE, "%s: checkpoint has a different architecture", opt->checkpoint);
         }
+        st = read_resume_point(&saved, opt->checkpoint, opt, steps_per_epoch, &hist->first_epoch, err);
+        if (st != PP_OK) {
+            pp_model_free(&saved);
+            return st;
+        }
         memcpy(m->arena, saved.arena, sizeof(float) * m->arena_floats);
-        hist->first_epoch = done ? atoi(done) : 0;
         pp_model_free(&saved);
         pp_model_prepare(m);
     }
@@ -193,7 +245,7 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
                              .phase = phase, .loss = hist->loss[e], .accuracy = hist->accuracy[e]};
         pp_job_report(job, &p);
         if (opt->checkpoint)
-            st = save_checkpoint(m, opt->checkpoint, epoch + 1, err);
+            st = save_checkpoint(m, opt->checkpoint, epoch + 1, steps_per_epoch, err);
     }
     hist->seconds = now() - t0;
     pp_train_ctx_free(ctx);
