@@ -37,8 +37,13 @@ void pp_cli_interrupt_install(void)
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     const int signals[] = {SIGINT, SIGTERM, SIGHUP};
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction old;
+        /* ignored on entry (nohup, a script's background job): stays ignored */
+        if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
         sigaction(signals[i], &sa, NULL);
+    }
     pp_atomic_set_cancel(pp_cli_interrupt_cancel, NULL);
 }
 

@@ -119,6 +119,10 @@ static int run(int argc, char **argv)
     if (pp_ce_summarize(&base_t, &norm, &rows[0].ce, &err) || pp_ce_summarize(&model_t, &norm, &rows[1].ce, &err))
         return pp_cli_fail(&err);
     pp_rnet rn = pp_rnet_compute(base.clean_error, rows[0].ce.mce, model.clean_error, rows[1].ce.mce, beta);
+    /* a zero clean error makes these 0/0; the tables then say nan, not -nan */
+    rn.r_e = pp_number_unsigned_nan(rn.r_e);
+    rn.r_mce = pp_number_unsigned_nan(rn.r_mce);
+    rn.r_net = pp_number_unsigned_nan(rn.r_net);
     rows[0].r_net = 0;
     rows[1].r_net = rn.r_net;
 

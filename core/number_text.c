@@ -8,6 +8,11 @@ json_t *pp_json_number(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+double pp_number_unsigned_nan(double v)
+{
+    return isnan(v) ? fabs(v) : v;
+}
+
 const char *pp_csv_number(char *buf, size_t size, double v, int decimals)
 {
     if (isnan(v))

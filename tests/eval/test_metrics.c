@@ -1,5 +1,6 @@
 /* Robustness metrics (spec/pushpull.md) on hand-computed tables, the paper's
  * R_net check, and the eval JSON round trip and validation. */
+#include <jansson.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -112,11 +113,57 @@ static void test_eval_json_roundtrip_and_validation(void)
     unlink(path);
 }
 
+static char *read_text(const char *path)
+{
+    static char buf[4096];
+    FILE *fp = fopen(path, "r");
+    size_t n = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+    if (fp)
+        fclose(fp);
+    buf[n] = 0;
+    return buf;
+}
+
+/* NaN and infinities spelled one way: null in JSON (which has no NaN; jansson
+ * drops the key otherwise), nan/inf/-inf in CSV (printf gives -nan for x86's
+ * default NaN). */
+static void test_nonfinite_numbers_in_reports(void)
+{
+    char path[] = "/tmp/pp-eval-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    pp_eval_result r = {.samples = 1, .clean_error = -NAN, .seconds = INFINITY, .n_corruptions = 1};
+    snprintf(r.corruptions[0].name, 32, "fog");
+    r.corruptions[0].has[0] = r.corruptions[0].has[1] = r.corruptions[0].has[2] = true;
+    r.corruptions[0].error[0] = INFINITY;
+    r.corruptions[0].error[1] = -INFINITY;
+    r.corruptions[0].error[2] = 0.5;
+    pp_error err = {0};
+    CHECK_OK(pp_eval_result_save_csv(&r, path, &err), &err);
+    const char *csv = read_text(path);
+    CHECK(strstr(csv, "clean,0,nan\n") && strstr(csv, "fog,1,inf\n") && strstr(csv, "fog,2,-inf\n") &&
+              strstr(csv, "fog,3,0.500000\n") && !strstr(csv, "-nan"),
+          "CSV spells nan, inf, -inf: %s", csv);
+    CHECK_OK(pp_eval_result_save_json(&r, path, &err), &err);
+    const char *json = read_text(path);
+    CHECK(strstr(json, "\"clean_error\": null") && strstr(json, "\"seconds\": null") && !strstr(json, "nan") &&
+              !strstr(json, "inf"),
+          "JSON writes non-finite numbers as null: %s", json);
+    json_t *root = json_loads(json, 0, NULL);
+    json_t *fog = json_object_get(json_object_get(root, "corruptions"), "fog");
+    CHECK(json_array_size(fog) == 5 && json_is_null(json_array_get(fog, 0)) && json_is_null(json_array_get(fog, 1)) &&
+              json_real_value(json_array_get(fog, 2)) == 0.5,
+          "non-finite severities are null in place, not dropped: %s", json);
+    json_decref(root);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN_TEST(test_rnet_matches_paper);
     RUN_TEST(test_ce_mce_groups);
     RUN_TEST(test_groups_cover_paper);
     RUN_TEST(test_eval_json_roundtrip_and_validation);
+    RUN_TEST(test_nonfinite_numbers_in_reports);
     return TEST_EXIT();
 }
