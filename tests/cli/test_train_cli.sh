@@ -25,6 +25,28 @@ awk -v a="${acc:-0}" 'BEGIN { exit !(a > 0.4) }' || fail "train accuracy after 4
 "$PUSHPULL" train "${small[@]}" --epochs 2 --checkpoint "$T/ck.safetensors" --resume --output "$T/b.safetensors" >"$T/log" 2>&1 || fail "resume exit"
 grep -q "^epoch   2" "$T/log" && ! grep -q "^epoch   1" "$T/log" || fail "resume should run epoch 2 only: $(cat "$T/log")"
 
+# Resume from a checkpoint whose metadata is wrong (hostile or from another run): one
+# error naming the file, no training (the value once indexed past the history arrays).
+ST_META_SET=${ST_META_SET:?set by meson}
+for v in -5 -2000 5000 3 abc 1x ""; do
+    "$ST_META_SET" "$T/ck.safetensors" "$T/bad.safetensors" train_epochs_done "$v" || fail "st_meta_set $v"
+    timeout 120 "$PUSHPULL" train "${small[@]}" --epochs 2 --checkpoint "$T/bad.safetensors" --resume \
+        --output "$T/r.safetensors" >"$T/log" 2>"$T/err"
+    rc=$?
+    [ $rc = 1 ] || fail "resume with train_epochs_done '$v': exit $rc, want 1"
+    grep -q "bad.safetensors: .*\(train_epochs_done\|epochs done\)" "$T/err" || fail "resume with '$v': $(tail -2 "$T/err")"
+    ! grep -q "^epoch" "$T/log" || fail "resume with train_epochs_done '$v' trained: $(head -3 "$T/log")"
+    [ ! -e "$T/r.safetensors" ] || fail "resume with train_epochs_done '$v' wrote its output"
+done
+"$PUSHPULL" train "${small[@]}" --limit 512 --epochs 2 --checkpoint "$T/ck.safetensors" --resume \
+    --output "$T/r.safetensors" >/dev/null 2>"$T/err" && fail "resume with another --limit (steps per epoch) accepted"
+grep -q "ck.safetensors: .*steps per epoch" "$T/err" || fail "resume with another --limit: $(tail -1 "$T/err")"
+cp "$T/m.safetensors" "$T/plain.safetensors" # the same architecture, saved without --checkpoint
+"$PUSHPULL" train "${small[@]}" --epochs 2 --checkpoint "$T/plain.safetensors" --resume \
+    --output "$T/r.safetensors" >/dev/null 2>"$T/err" && fail "resume from a plain model accepted"
+grep -q "plain.safetensors: not a training checkpoint" "$T/err" ||
+    fail "resume from a plain model: $(tail -1 "$T/err")"
+
 # Fine-tuning a saved model keeps its architecture.
 "$PUSHPULL" finetune "$T/m.safetensors" --limit 512 --batch 64 --epochs 1 --output "$T/f.safetensors" >/dev/null 2>&1 || fail "finetune exit"
 "$PUSHPULL" info "$T/f.safetensors" | grep -q "width 4" || fail "finetuned model keeps width 4"
