@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "corrupt/corruption.h"
+#include "number_text.h"
 #include "pp-plot.h"
 #include "pp-probe-plots.h"
 #include "pp-texture-image.h"
@@ -628,11 +629,14 @@ char *pp_probe_view_to_csv(PpProbeView *self)
     for (int m = 0; r && m < r->n_models; m++) {
         const PpProbeModelResult *mr = &r->models[m];
         const pp_model *model = pp_model_entry_get_model(mr->entry);
+        char push[32], output[32]; /* an SNR is inf for an unchanged image: nan/inf/-inf, never -nan */
+        pp_csv_number(push, sizeof push, mr->snr_push, 3);
+        pp_csv_number(output, sizeof output, mr->snr_output, 3);
         for (int k = 0; k < PP_PROBE_TOPK && mr->top_class[k] >= 0; k++)
-            g_string_append_printf(s, "%s,%s,%.3f,%" G_GUINT64_FORMAT ",%d,%s,%.6f,%s,%.3f,%.3f\n",
+            g_string_append_printf(s, "%s,%s,%.3f,%" G_GUINT64_FORMAT ",%d,%s,%.6f,%s,%s,%s\n",
                                    pp_model_entry_get_title(mr->entry), r->corruption, r->severity, r->seed, k + 1,
                                    pp_model_class_name(model, mr->top_class[k]), mr->top_prob[k],
-                                   pp_model_class_name(model, mr->clean_top1), mr->snr_push, mr->snr_output);
+                                   pp_model_class_name(model, mr->clean_top1), push, output);
     }
     /* the severity sweep, when one has been computed: a second table after a blank line */
     const PpProbeSweeps *sw = self->sweep;
@@ -643,11 +647,15 @@ char *pp_probe_view_to_csv(PpProbeView *self)
         for (int m = 0; m < sw->n_models; m++) {
             const pp_probe_sweep *p = &sw->sweeps[m];
             const pp_model *model = pp_model_entry_get_model(sw->entries[m]);
-            for (int k = 0; k <= p->steps && k < 64; k++)
-                g_string_append_printf(s, "%s,%s,%" G_GUINT64_FORMAT ",%.3f,%.3f,%.3f,%.6f,%s,%d\n",
+            for (int k = 0; k <= p->steps && k < 64; k++) {
+                char push[32], output[32];
+                g_string_append_printf(s, "%s,%s,%" G_GUINT64_FORMAT ",%.3f,%s,%s,%.6f,%s,%d\n",
                                        pp_model_entry_get_title(sw->entries[m]), sw->corruption, seed, p->severity[k],
-                                       p->snr_push[k], p->snr_output[k], (double)p->true_prob[k],
-                                       pp_model_class_name(model, p->top1[k]), p->flip[k] ? 1 : 0);
+                                       pp_csv_number(push, sizeof push, p->snr_push[k], 3),
+                                       pp_csv_number(output, sizeof output, p->snr_output[k], 3),
+                                       (double)p->true_prob[k], pp_model_class_name(model, p->top1[k]),
+                                       p->flip[k] ? 1 : 0);
+            }
         }
     }
     return g_string_free(s, FALSE);
