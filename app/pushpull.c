@@ -50,7 +50,7 @@ static void print_main_help(FILE *out)
  * worker threads, and a worker whose buffer allocation failed (ulimit -v,
  * memory pressure) retries forever, so exit() never returned. Everything of
  * ours is flushed or released before this. */
-static int finish(int rc)
+_Noreturn static void finish(int rc)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "pushpull: cannot write the results to standard output\n");
@@ -63,7 +63,7 @@ static int finish(int rc)
     _exit(rc);
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -94,16 +94,21 @@ int main(int argc, char **argv)
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
         if (strcmp(argv[i], commands[c]->name) == 0) {
             if (pp_cli_wants_help(commands[c], argc - i, argv + i))
-                return finish(0);
+                return 0;
             if (commands[c]->writes_files)
                 pp_cli_interrupt_install();
             int rc = commands[c]->run(argc - i, argv + i);
             pp_output_release_all();
             fflush(NULL);
             pp_cli_interrupt_finish();
-            return finish(rc);
+            return rc;
         }
     }
     fprintf(stderr, "pushpull: unknown command '%s' (see `pushpull --help`)\n", argv[i]);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    finish(run(argc, argv));
 }

@@ -128,7 +128,9 @@ if ! ldd "$PUSHPULL" | grep -q libasan; then
         "$img" >/dev/null 2>&1)
     rc=$?
     [ $rc != 124 ] || fail "predict under ulimit -v 100000 did not exit in 120 s"
-    echo "predict under ulimit -v 100000: exit $rc in $(( $(date +%s) - start )) s"
+    (ulimit -v 100000; timeout 120 "$PUSHPULL" --help >/dev/null 2>&1)
+    [ $? != 124 ] || fail "pushpull --help under ulimit -v 100000 did not exit in 120 s"
+    echo "predict and --help under ulimit -v 100000: predict exit $rc, both in $(( $(date +%s) - start )) s"
 fi
 
 # --- compare: non-finite metrics are null in JSON, not dropped ---
