@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_model.h"
@@ -188,6 +189,24 @@ static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a
     return 0;
 }
 
+/* The output was checked before training, but a save can still fail at the end
+ * (disk full, folder removed): the training itself must not be lost. */
+static void rescue(const pp_model *m, const char *checkpoint)
+{
+    if (checkpoint) {
+        fprintf(stderr, "pushpull: the trained weights are in the checkpoint %s\n", checkpoint);
+        return;
+    }
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/pushpull-rescued-%ld.safetensors", dir && *dir ? dir : "/tmp", (long)getpid());
+    pp_error err = {0};
+    if (pp_model_save(m, path, &err) == PP_OK)
+        fprintf(stderr, "pushpull: the trained model was saved to %s instead\n", path);
+    else
+        pp_cli_fail(&err);
+}
+
 /* Trains `m` as the arguments say and saves it; shared by train and finetune. */
 static int train_and_save(pp_model *m, train_args *a)
 {
@@ -230,8 +249,8 @@ static int train_and_save(pp_model *m, train_args *a)
         st = pp_model_save(m, a->output, &err);
     if (st != PP_OK)
         rc = pp_cli_fail(&err);
-    if (st != PP_OK && trained && a->checkpoint) /* the training itself is not lost */
-        fprintf(stderr, "pushpull: the trained weights are in the checkpoint %s\n", a->checkpoint);
+    if (st != PP_OK && trained)
+        rescue(m, a->checkpoint);
     else if (st == PP_OK)
         printf("saved %s (%.0f s)\n", a->output, hist.seconds);
     if (has_val)

@@ -110,6 +110,28 @@ if $have_fmnist; then
     [ -z "$(leftovers "$T")" ] || fail "SIGTERM left $(leftovers "$T")"
 fi
 
+# --- a save that fails at the end (its folder removed during the run) loses no work ---
+if $have_fmnist; then
+    wait_for() { for _ in $(seq 300); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+    mkdir "$T/gone" "$T/rescue"
+    TMPDIR=$T/rescue "${pp[@]}" train --width 4 --limit 256 --batch 64 --epochs 2 --data fashion-mnist \
+        --output "$T/gone/m.safetensors" >"$T/train.out" 2>"$T/train.err" &
+    job=$!
+    wait_for "$T/gone/.m.safetensors.pp-lock" && rm -rf "$T/gone"
+    wait $job && fail "train whose output folder vanished: exit 0"
+    grep -q "^epoch   2" "$T/train.out" || fail "train: the epochs were not printed: $(cat "$T/train.out")"
+    grep -q "saved to $T/rescue/pushpull-rescued-$job.safetensors instead" "$T/train.err" &&
+        "${pp[@]}" info "$T/rescue/pushpull-rescued-$job.safetensors" >/dev/null ||
+        fail "train: the trained model was not rescued: $(tail -2 "$T/train.err")"
+    mkdir "$T/gone"
+    "${pp[@]}" eval "$model" --data fashion-mnist --limit 200 --json "$T/gone/e.json" >"$T/eval.out" 2>"$T/eval.err" &
+    job=$!
+    wait_for "$T/gone/.e.json.pp-lock" && rm -rf "$T/gone"
+    wait $job && fail "eval whose output folder vanished: exit 0"
+    grep -q "^clean error:" "$T/eval.out" || fail "eval: results not printed when the save failed: $(cat "$T/eval.err")"
+    grep -q "gone/e.json: " "$T/eval.err" || fail "eval: the failed save is not named: $(cat "$T/eval.err")"
+fi
+
 # --- stale temp and lock files of killed runs are swept; live ones are kept ---
 mkdir "$T/sweep"
 dead=$(sh -c 'echo $$')
