@@ -18,7 +18,8 @@ expect_error() {
     grep -q -E -e "$pattern" "$T/stderr" || fail "$name: stderr '$(cat "$T/stderr")' lacks /$pattern/"
     [ "$(wc -l <"$T/stderr")" -le 2 ] || fail "$name: more than one error line: $(cat "$T/stderr")"
     ls "$T"/out.* >/dev/null 2>&1 && fail "$name: left an output file"
-    ls "$T"/*.tmp-* >/dev/null 2>&1 && fail "$name: left a temp file"
+    [ -n "$(find "$T" -maxdepth 1 \( -name '*.tmp-*' -o -name '.*.pp-tmp-*' -o -name '.*.pp-lock' \))" ] &&
+        fail "$name: left a temp or lock file"
 }
 
 # --help everywhere
