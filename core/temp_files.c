@@ -16,8 +16,6 @@
 #define TEMP_TAG ".pp-tmp-"
 #define LOCK_SUFFIX PP_LOCK_SUFFIX
 #define MAX_SLOTS 64
-/* Keeps `.<name>.pp-tmp-<pid>-XXXXXX` under NAME_MAX for any output name. */
-#define MAX_NAME_IN_TEMP 128
 
 /* A slot is free (0), being filled (1) or holds a path (2); the handler reads
  * only slots in state 2, so it never sees a half-copied path. */
@@ -74,7 +72,8 @@ char *pp_temp_sibling(const char *target, const char *suffix)
     const char *slash = strrchr(target, '/');
     const char *name = slash ? slash + 1 : target;
     int dir_len = slash ? (int)(slash - target + 1) : 0;
-    int name_len = (int)strnlen(name, MAX_NAME_IN_TEMP);
+    /* only a name near NAME_MAX is shortened, to keep `.<name><suffix>` a valid name */
+    int name_len = (int)strnlen(name, NAME_MAX - 1 - strlen(suffix));
     size_t n = (size_t)dir_len + (size_t)name_len + strlen(suffix) + 2;
     char *p = malloc(n);
     if (p)
