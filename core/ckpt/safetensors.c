@@ -7,6 +7,7 @@
 
 #include "../atomic_file.h"
 #include "../file_buffer.h"
+#include "../json_alloc.h"
 #include "float_convert.h"
 #include "raw_dtype.h"
 
@@ -102,7 +103,14 @@ pp_status pp_safetensors_parse(const uint8_t *buf, size_t len, const char *name,
         return pp_fail(err, PP_ERR_FORMAT, "%s: header length %llu does not fit in the file (%zu bytes)", name,
                        (unsigned long long)header_len, len);
     json_error_t jerr;
+    pp_json_alloc_reset();
     json_t *root = json_loadb((const char *)buf + 8, (size_t)header_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (pp_json_alloc_failed()) {
+        /* Even when the parse "succeeds": jansson drops a character of a string
+         * whose buffer failed to grow, so the result cannot be trusted. */
+        json_decref(root);
+        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory reading the header", name);
+    }
     if (!root)
         return pp_fail(err, PP_ERR_FORMAT, "%s: header is not valid JSON (%s at byte %d)", name, jerr.text,
                        jerr.position);
@@ -169,35 +177,59 @@ static const char *safetensors_dtype(pp_dtype d)
 
 pp_status pp_safetensors_save(const char *path, const pp_state_dict *sd, pp_error *err)
 {
+    /* Every json_*_new call fails (non-zero, the value freed) when an allocation
+     * did or a string is not UTF-8: a header silently missing a key would be a
+     * corrupt file. */
+    pp_json_alloc_reset();
     json_t *root = json_object();
     pp_status st = PP_OK;
-    if (sd->meta_count) {
+    bool built = root != NULL;
+    if (built && sd->meta_count) {
         json_t *meta = json_object();
-        for (size_t i = 0; i < sd->meta_count; i++)
-            json_object_set_new(meta, sd->meta[i].key, json_string(sd->meta[i].value));
-        json_object_set_new(root, "__metadata__", meta);
+        built = meta != NULL;
+        for (size_t i = 0; i < sd->meta_count && built; i++)
+            built = json_object_set_new(meta, sd->meta[i].key, json_string(sd->meta[i].value)) == 0;
+        if (built)
+            built = json_object_set_new(root, "__metadata__", meta) == 0;
+        else
+            json_decref(meta);
     }
     size_t offset = 0;
-    for (size_t i = 0; i < sd->count; i++) {
+    for (size_t i = 0; i < sd->count && built; i++) {
         const pp_sd_entry *e = &sd->entries[i];
         size_t bytes = (size_t)pp_sd_entry_numel(e) * pp_dtype_size(e->dtype);
-        json_t *info = json_object();
-        json_t *shape = json_array();
-        for (int d = 0; d < e->ndim; d++)
-            json_array_append_new(shape, json_integer(e->shape[d]));
-        json_object_set_new(info, "dtype", json_string(safetensors_dtype(e->dtype)));
-        json_object_set_new(info, "shape", shape);
-        json_t *offsets = json_array();
-        json_array_append_new(offsets, json_integer((json_int_t)offset));
-        json_array_append_new(offsets, json_integer((json_int_t)(offset + bytes)));
-        json_object_set_new(info, "data_offsets", offsets);
-        json_object_set_new(root, e->name, info);
+        json_t *info = json_object(), *shape = json_array(), *offsets = json_array();
+        built = info && shape && offsets;
+        for (int d = 0; d < e->ndim && built; d++)
+            built = json_array_append_new(shape, json_integer(e->shape[d])) == 0;
+        built = built && json_array_append_new(offsets, json_integer((json_int_t)offset)) == 0 &&
+                json_array_append_new(offsets, json_integer((json_int_t)(offset + bytes))) == 0 &&
+                json_object_set_new(info, "dtype", json_string(safetensors_dtype(e->dtype))) == 0;
+        if (built) {
+            built = json_object_set_new(info, "shape", shape) == 0;
+            shape = NULL;
+        }
+        if (built) {
+            built = json_object_set_new(info, "data_offsets", offsets) == 0;
+            offsets = NULL;
+        }
+        if (built) {
+            built = json_object_set_new(root, e->name, info) == 0;
+            info = NULL;
+        }
+        json_decref(shape); /* those not handed over; json_decref(NULL) does nothing */
+        json_decref(offsets);
+        json_decref(info);
         offset += bytes;
     }
-    char *header = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    char *header = built ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(root);
-    if (!header)
-        return pp_fail(err, PP_ERR_NOMEM, "%s: cannot build the header", path);
+    if (!built && !pp_json_alloc_failed())
+        return pp_fail(err, PP_ERR_FORMAT, "%s: a tensor name or metadata string is not valid UTF-8", path);
+    if (!header || pp_json_alloc_failed()) {
+        free(header);
+        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory building the header", path);
+    }
     /* Pad the header with spaces so the data buffer starts 8-byte aligned. */
     size_t hlen = strlen(header), padded = (hlen + 7) & ~(size_t)7;
     uint8_t len_bytes[8];

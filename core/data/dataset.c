@@ -210,12 +210,14 @@ static bool has_image_extension(const char *name)
 }
 
 /* Sorted entries of a directory (names only); directories or image files. */
+/* NULL with *count 0 when dir cannot be opened, -1 when out of memory. */
 static char **list_dir(const char *dir, bool want_dirs, int *count)
 {
     DIR *d = opendir(dir);
     *count = 0;
     if (!d)
         return NULL;
+    bool oom = false;
     char **names = NULL;
     int cap = 0;
     char path[2048];
@@ -229,13 +231,26 @@ static char **list_dir(const char *dir, bool want_dirs, int *count)
         if (*count == cap) {
             cap = cap ? cap * 2 : 64;
             char **grown = realloc(names, sizeof *names * (size_t)cap);
-            if (!grown)
+            if (!grown) {
+                oom = true;
                 break;
+            }
             names = grown;
         }
-        names[(*count)++] = strdup(e->d_name);
+        if (!(names[*count] = strdup(e->d_name))) {
+            oom = true;
+            break;
+        }
+        (*count)++;
     }
     closedir(d);
+    if (oom) {
+        for (int i = 0; i < *count; i++)
+            free(names[i]);
+        free(names);
+        *count = -1;
+        return NULL;
+    }
     if (names)
         qsort(names, (size_t)*count, sizeof *names, compare_strings);
     return names;
@@ -337,6 +352,8 @@ static pp_status open_folder(pp_dataset *ds, const char *dir, const pp_dataset *
 {
     int n_folders;
     char **folders = list_dir(dir, true, &n_folders);
+    if (n_folders < 0)
+        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory listing class folders", dir);
     if (n_folders == 0) {
         free(folders);
         return pp_fail(err, PP_ERR_FORMAT, "%s: no class subfolders (expected DIR/<class>/<image>)", dir);
@@ -351,6 +368,8 @@ static pp_status open_folder(pp_dataset *ds, const char *dir, const pp_dataset *
         snprintf(path, sizeof path, "%s/%s", dir, folders[c]);
         int files;
         char **images = list_dir(path, false, &files);
+        if (files < 0)
+            st = pp_fail(err, PP_ERR_NOMEM, "%s: out of memory listing images", path);
         for (int f = 0; f < files && st == PP_OK; f++)
             st = add_image(ds, &cap, path, images[f], labels[c], err);
         free_names(images, files);

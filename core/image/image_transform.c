@@ -43,6 +43,7 @@ static void axis_coeffs_free(axis_coeffs *c)
     free(c->first);
     free(c->count);
     free(c->weights);
+    *c = (axis_coeffs){0}; /* freed again by the caller's error path */
 }
 
 static bool axis_coeffs_make(axis_coeffs *c, int in_size, int out_size)
