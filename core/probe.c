@@ -72,22 +72,23 @@ static void relu_copy(float *dst, const float *src, size_t n)
         dst[i] = src[i] > 0 ? src[i] : 0;
 }
 
-static double push_path_snr(const pp_probe *p, double *per_channel, pp_error *err)
+/* The push-only path's SNR; an allocation failure is an error, not a NAN. */
+static pp_status push_path_snr(const pp_probe *p, double *snr, double *per_channel, pp_error *err)
 {
     const pp_tensor *a = &p->clean_taps.out[PP_TAP_PUSH], *b = &p->taps.out[PP_TAP_PUSH];
     size_t n = (size_t)pp_tensor_numel(a);
     float *ra = malloc(sizeof(float) * n), *rb = malloc(sizeof(float) * n);
-    double snr = NAN;
+    pp_status st = PP_OK;
     if (ra && rb) {
         relu_copy(ra, a->data, n);
         relu_copy(rb, b->data, n);
-        snr = pp_snr_db(ra, rb, (int)a->shape[0], (int)a->shape[1], (size_t)(a->shape[2] * a->shape[3]), per_channel);
+        *snr = pp_snr_db(ra, rb, (int)a->shape[0], (int)a->shape[1], (size_t)(a->shape[2] * a->shape[3]), per_channel);
     } else {
-        pp_fail(err, PP_ERR_NOMEM, "out of memory");
+        st = pp_fail(err, PP_ERR_NOMEM, "out of memory computing the push-path SNR");
     }
     free(ra);
     free(rb);
-    return snr;
+    return st;
 }
 
 pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
@@ -132,7 +133,11 @@ pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_
     out->snr_output = pp_snr_db(a->data, b->data, (int)a->shape[0], (int)a->shape[1],
                                 (size_t)(a->shape[2] * a->shape[3]), out->snr_output_channel);
     if (m->arch.push_pull) {
-        out->snr_push = push_path_snr(p, out->snr_push_channel, err);
+        st = push_path_snr(p, &out->snr_push, out->snr_push_channel, err);
+        if (st != PP_OK) {
+            pp_probe_result_free(out);
+            return st;
+        }
     } else {
         out->snr_push = NAN;
         for (int i = 0; i < k; i++)
