@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "classes.h"
+#include "json_alloc.h"
 #include "model_validate.h"
 #include "ops/batchnorm.h"
 #include "ops/winograd.h"
@@ -308,7 +309,12 @@ static void load_nbt(pp_bn_layer *bn, const char *prefix, void *ctx)
 static pp_status set_class_names_json(pp_model *m, const char *text, pp_error *err)
 {
     json_error_t jerr;
+    pp_json_alloc_reset();
     json_t *list = json_loads(text, 0, &jerr);
+    if (pp_json_alloc_failed()) { /* not bad JSON; and a parsed result may have lost characters */
+        json_decref(list);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory reading the class names");
+    }
     if (!json_is_array(list) || (int)json_array_size(list) != m->arch.num_classes) {
         json_decref(list);
         return pp_fail(err, PP_ERR_FORMAT, "metadata class_names is not a JSON list of %d strings",
@@ -406,12 +412,19 @@ pp_status pp_model_to_state_dict(const pp_model *m, pp_state_dict *sd, pp_error 
     if (st == PP_OK)
         st = pp_arch_to_metadata(&m->arch, sd, err);
     if (st == PP_OK && m->class_names) {
+        pp_json_alloc_reset();
         json_t *list = json_array();
-        for (int i = 0; i < m->arch.num_classes; i++)
-            json_array_append_new(list, json_string(m->class_names[i]));
-        char *text = json_dumps(list, JSON_COMPACT);
+        bool built = list != NULL; /* a name dropped silently would shift every later label */
+        for (int i = 0; i < m->arch.num_classes && built; i++)
+            built = json_array_append_new(list, json_string(m->class_names[i])) == 0;
+        char *text = built ? json_dumps(list, JSON_COMPACT) : NULL;
         json_decref(list);
-        st = text ? pp_sd_meta_set(sd, "class_names", text, err) : pp_fail(err, PP_ERR_NOMEM, "out of memory");
+        if (!built && !pp_json_alloc_failed())
+            st = pp_fail(err, PP_ERR_FORMAT, "a class name is not valid UTF-8");
+        else if (!text || pp_json_alloc_failed())
+            st = pp_fail(err, PP_ERR_NOMEM, "out of memory");
+        else
+            st = pp_sd_meta_set(sd, "class_names", text, err);
         free(text);
     }
     if (st != PP_OK)

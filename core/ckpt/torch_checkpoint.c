@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../file_buffer.h"
+#include "../json_alloc.h"
 #include "pickle.h"
 #include "torch_tensor.h"
 #include "torch_zip.h"
@@ -179,12 +180,21 @@ static pp_status add_meta(pp_state_dict *sd, const char *key, const pp_pv *v, si
                           pp_error *err)
 {
     bool amplified = false;
+    pp_json_alloc_reset();
     char *s = meta_string(v, budget, &amplified);
     if (amplified)
         return pp_fail(err, PP_ERR_FORMAT,
                        "hyper-parameter '%.200s' expands to more than the pickle's own size: "
                        "shared (memoised) values nested to multiply themselves",
                        key);
+    /* Scalars are strdup'd: NULL is out of memory; so is NULL or a result after
+     * a failed jansson allocation (which may have dropped characters). */
+    bool scalar = v->kind == PP_PV_NONE || v->kind == PP_PV_BOOL || v->kind == PP_PV_INT ||
+                  v->kind == PP_PV_FLOAT || v->kind == PP_PV_STR;
+    if ((!s && scalar) || pp_json_alloc_failed()) {
+        free(s);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory reading hyper-parameter '%.200s'", key);
+    }
     if (!s)
         return PP_OK; /* too deep or too long to be a setting we use */
     pp_status st = pp_sd_meta_set(sd, key, s, err);
