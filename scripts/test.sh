@@ -20,12 +20,14 @@ meson test -C "$BUILD" --print-errorlogs --num-processes 2
 passed=$(count "$BUILD" OK)
 failed=$(count "$BUILD" "FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS")
 
-# A sanitizer build of the studio: a cancelled job must leave no leak or thread.
+# A sanitizer build of the studio: a cancelled job must leave no leak or thread;
+# and the fault-injection suite (every allocation of every loader failing in
+# turn) under ASan/UBSan and LeakSanitizer.
 if [ "${SKIP_ASAN:-0}" != 1 ]; then
   ASAN=${ASAN_BUILD_DIR:-build-asan}
   if { [ -f "$ASAN/build.ninja" ] || meson setup "$ASAN" -Db_sanitize=address,undefined -Dbuildtype=debugoptimized \
-         >/dev/null; } && ninja -C "$ASAN" ui/pushpull-studio >/dev/null; then
-    meson test -C "$ASAN" --no-rebuild --suite asan --print-errorlogs
+         >/dev/null; } && ninja -C "$ASAN" ui/pushpull-studio tests/faultinject/test_faultinject >/dev/null; then
+    meson test -C "$ASAN" --no-rebuild --suite asan --suite faultinject --print-errorlogs --num-processes 2
     passed=$((passed + $(count "$ASAN" OK)))
     failed=$((failed + $(count "$ASAN" "FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS")))
   else
