@@ -467,8 +467,8 @@ static void remove_tree(const char *path)
             if (e->d_name[0] == '.')
                 continue;
             char sub[1024];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            remove_tree(sub);
+            if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) < (int)sizeof sub)
+                remove_tree(sub);
         }
         closedir(d);
         rmdir(path);
