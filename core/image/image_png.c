@@ -23,6 +23,7 @@ typedef struct {
     const uint8_t *data;
     size_t len, pos;
     char message[256];
+    bool out_of_memory; /* our allocation failed: not a bad file */
 } png_reader;
 
 static void png_on_error(png_structp png, png_const_charp msg)
@@ -71,7 +72,8 @@ pp_status pp_image_decode_png(const uint8_t *data, size_t len, const char *name,
         png_destroy_read_struct(&png, &info, NULL);
         free(pixels);
         free(rows);
-        return pp_fail(err, PP_ERR_FORMAT, "%s: cannot decode PNG: %s", name, r.message);
+        return pp_fail(err, r.out_of_memory ? PP_ERR_NOMEM : PP_ERR_FORMAT, "%s: cannot decode PNG: %s", name,
+                       r.message);
     }
     png_set_user_limits(png, PP_IMAGE_MAX_SIDE, PP_IMAGE_MAX_SIDE);
     png_set_chunk_malloc_max(png, PNG_MAX_CHUNK_BYTES);
@@ -101,8 +103,10 @@ pp_status pp_image_decode_png(const uint8_t *data, size_t len, const char *name,
         png_error(png, "unexpected pixel layout after conversion");
     pixels = malloc(row_bytes * height);
     rows = malloc(sizeof *rows * height);
-    if (!pixels || !rows)
+    if (!pixels || !rows) {
+        r.out_of_memory = true;
         png_error(png, "out of memory");
+    }
     for (png_uint_32 y = 0; y < height; y++)
         rows[y] = pixels + row_bytes * y;
     png_read_image(png, rows);

@@ -456,7 +456,18 @@ static bool make_datasets(void)
                 return false;
         }
     }
-    return true;
+    /* ImageNet-C layout: inc/gaussian_noise/3/dog/ only (the cat folder missing) */
+    const char *levels[] = {"inc", "inc/gaussian_noise", "inc/gaussian_noise/3", "inc/gaussian_noise/3/dog"};
+    for (int i = 0; i < 4; i++)
+        if (mkdir(tmp_path(levels[i]), 0700) != 0)
+            return false;
+    uint8_t *data;
+    size_t len;
+    if (!read_file(fixture_path("images", "gray_28.png"), &data, &len))
+        return false;
+    bool ok = write_file(tmp_path("inc/gaussian_noise/3/dog/c.png"), data, len);
+    free(data);
+    return ok;
 }
 
 static void remove_tree(const char *path)
@@ -518,14 +529,22 @@ static pp_status op_npy_dataset(pp_error *err)
     pp_dataset ds;
     pp_status st = walk(&ds, pp_dataset_open(&ds, tmp_path("npy/images.npy"), false, err), err);
     if (st == PP_OK)
-        st = walk(&ds, pp_dataset_open_corrupted(&ds, tmp_path("c10c"), "gaussian_noise", 3, err), err);
+        st = walk(&ds, pp_dataset_open_corrupted(&ds, tmp_path("c10c"), "gaussian_noise", 3, NULL, err), err);
     return st;
 }
 
 static pp_status op_folder(pp_error *err)
 {
-    pp_dataset ds;
-    return walk(&ds, pp_dataset_open(&ds, tmp_path("folder"), false, err), err);
+    pp_dataset ds, clean;
+    pp_status st = walk(&ds, pp_dataset_open(&ds, tmp_path("folder"), false, err), err);
+    /* ImageNet-C layout, labelled by the clean set's class names (one folder missing) */
+    if (st == PP_OK)
+        st = pp_dataset_open(&clean, tmp_path("folder"), false, err);
+    if (st == PP_OK) {
+        st = walk(&ds, pp_dataset_open_corrupted(&ds, tmp_path("inc"), "gaussian_noise", 3, &clean, err), err);
+        pp_dataset_free(&clean);
+    }
+    return st;
 }
 
 /* ---- models, the forward pass, the probe ---- */
