@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -58,7 +59,8 @@ static pp_status check_destination(const char *path, const char *resolved, const
     int fd;
     pp_error perr = {0};
     if (pp_temp_file_create(resolved, &probe, &fd, &perr) != PP_OK)
-        return pp_fail(err, PP_ERR_IO, "%s: cannot write a file in %s: %s", path, dir,
+        return pp_fail(err, perr.status == PP_ERR_NOMEM ? PP_ERR_NOMEM : PP_ERR_IO,
+                       "%s: cannot write a file in %s: %s", path, dir,
                        strchr(perr.msg, ':') ? strrchr(perr.msg, ':') + 2 : perr.msg);
     unlink(probe);
     pp_temp_files_forget(probe);
@@ -171,15 +173,18 @@ static void drop(claim *c)
 
 void pp_output_release(const char *path)
 {
-    char *resolved;
-    if (pp_output_resolve(path, &resolved, NULL) != PP_OK)
-        return;
+    /* Resolved without allocating: out of memory here must not leave the claim,
+     * its lock file and descriptor behind (the output would stay locked). */
+    char buf[PATH_MAX];
+    const char *resolved = path;
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, buf))
+        resolved = buf;
     pthread_mutex_lock(&claims_lock);
     claim *c = find_claim(resolved);
     if (c && --c->refs == 0)
         drop(c);
     pthread_mutex_unlock(&claims_lock);
-    free(resolved);
 }
 
 void pp_output_release_all(void)
