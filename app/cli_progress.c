@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli_interrupt.h"
+#include "threads.h"
 
 static int drawn = 0;
 
@@ -47,7 +48,8 @@ static void draw(const pp_job_progress *p, void *ctx)
 
 pp_job pp_cli_progress_job(void)
 {
-    return (pp_job){.progress = draw, .cancel = pp_cli_interrupt_cancel, .ctx = NULL};
+    return (pp_job){.progress = draw, .cancel = pp_cli_interrupt_cancel, .ctx = NULL,
+                    .threads = pp_threads_default()};
 }
 
 void pp_cli_progress_done(void)

@@ -12,6 +12,7 @@
 #include "corrupt/corruption.h"
 #include "image/image.h"
 #include "number_text.h"
+#include "threads.h"
 
 extern const pp_cli_command pp_cmd_corrupt;
 
@@ -127,7 +128,7 @@ static int run(int argc, char **argv)
     const char *param_args[64];
     int n_param_args = 0, n_paths = 0;
     bool list = false, json = false, have_sev = false;
-    pp_corruption_request req = {0};
+    pp_corruption_request req = {.threads = pp_threads_default()};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;

@@ -9,6 +9,7 @@
 #include "cli_model.h"
 #include "cli_output.h"
 #include "forward.h"
+#include "threads.h"
 
 static int run(int argc, char **argv);
 
@@ -91,7 +92,7 @@ static int run(int argc, char **argv)
         goto done;
     }
 
-    pp_forward_ctx *ctx = pp_forward_ctx_new();
+    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     pp_taps taps = {.requested = 1u << tap};
     const int64_t n_total = in.shape[0];
     const size_t sample = (size_t)(in.shape[1] * in.shape[2] * in.shape[3]);

@@ -36,7 +36,7 @@ static pp_status make_one(const pp_corruption *c, const pp_dataset *d, const cha
     for (int sev = 1; sev <= 5 && !st; sev++) {
         pp_status first = PP_OK;
         pp_error first_err = {0};
-#pragma omp parallel for num_threads(pp_threads_get()) schedule(dynamic, 8)
+#pragma omp parallel for num_threads(pp_threads_default()) schedule(dynamic, 8)
         for (int64_t i = 0; i < d->count; i++) {
             if (first || pp_cli_interrupted())
                 continue;

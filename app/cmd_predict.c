@@ -8,6 +8,7 @@
 #include "cli_model.h"
 #include "forward.h"
 #include "preprocess.h"
+#include "threads.h"
 #include "topk.h"
 #include "number_text.h"
 
@@ -79,7 +80,7 @@ static int run(int argc, char **argv)
         pp_image_free(&img);
     }
     pp_tensor logits = {0};
-    pp_forward_ctx *ctx = pp_forward_ctx_new();
+    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     if (rc == 0 && pp_model_forward(&m, ctx, &batch, &logits, NULL, &err) != PP_OK)
         rc = pp_cli_fail(&err);
     for (int i = 0; i < image_count && rc == 0; i++)

@@ -9,6 +9,7 @@
 #include "cli_model.h"
 #include "probe.h"
 #include "number_text.h"
+#include "threads.h"
 
 static int run(int argc, char **argv);
 
@@ -79,7 +80,7 @@ static int run(int argc, char **argv)
         pp_model_free(&m);
         return pp_cli_fail(&err);
     }
-    pp_status st = pp_probe_init(&p, &m, &img, &err);
+    pp_status st = pp_probe_init(&p, &m, &img, pp_threads_default(), &err);
     pp_image_free(&img);
     if (st == PP_OK && true_class >= m.arch.num_classes)
         st = pp_fail(&err, PP_ERR_ARG, "--true-class %ld: the model has %d classes", true_class, m.arch.num_classes);

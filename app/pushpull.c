@@ -90,7 +90,7 @@ static int run(int argc, char **argv)
         print_main_help(stderr);
         return 2;
     }
-    pp_threads_set(pp_cli_threads);
+    pp_threads_set_default(pp_cli_threads);
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
         if (strcmp(argv[i], commands[c]->name) == 0) {
             if (pp_cli_wants_help(commands[c], argc - i, argv + i))

@@ -76,7 +76,7 @@ static void run_table(const pp_image *img, pp_corruption_preset preset, const in
     if (!json) {
         printf("\n%dx%d %s preset, median of %d runs, %d threads (target %.0f ms):\n", img->width,
                img->height, pp_corruption_preset_name(pp_corruption_preset_resolve(preset, img->width, img->height)),
-               reps, pp_threads_get(), target_ms);
+               reps, pp_threads_default(), target_ms);
         printf("%-18s", "corruption");
         for (int s = 0; s < nsev; s++)
             printf("   sev %d ms", sevs[s]);
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    pp_threads_set(threads);
+    pp_threads_set_default(threads);
     bool first = true;
     if (json)
         printf("[\n");

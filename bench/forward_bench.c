@@ -52,7 +52,7 @@ static void contender_init(contender *c, pp_stem_kind stem, int classes, int n, 
     fill_random(&c->m);
     for (int64_t i = 0; i < pp_tensor_numel(&c->x); i++)
         c->x.data[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
-    c->ctx = pp_forward_ctx_new();
+    c->ctx = pp_forward_ctx_new(pp_threads_default());
     c->best = 1e30;
 }
 
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
     bench_options o = {.threads = 2, .repeats = 5};
     if (!bench_parse(&o, argc, argv, "forward_bench [--threads N] [--repeats R] [--case SUBSTRING]"))
         return 2;
-    pp_threads_set(o.threads);
+    pp_threads_set_default(o.threads);
 #define CASE(suffix, ...)             \
     if (bench_wants(&o, suffix))      \
         run_case(suffix, __VA_ARGS__);

@@ -17,7 +17,7 @@ static double peak_mb(void)
 
 int main(void)
 {
-    pp_threads_set(2);
+    pp_threads_set_default(2);
     double base = peak_mb();
     pp_arch a;
     pp_error err = {0};
@@ -32,7 +32,7 @@ int main(void)
         weights_mb += pp_shape_numel(m.params[i].ndim, m.params[i].shape) * 4.0 / (1 << 20);
     pp_tensor x, logits = {0};
     pp_tensor_alloc4(&x, 1, 3, 224, 224, &err);
-    pp_forward_ctx *ctx = pp_forward_ctx_new();
+    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     pp_model_forward(&m, ctx, &x, &logits, NULL, &err);
     double after_first = peak_mb();
     for (int i = 0; i < 5; i++)

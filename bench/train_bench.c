@@ -60,7 +60,7 @@ static int run_case(const char *tag, int width, int channels, int side, int batc
     for (int i = 0; i < batch; i++)
         labels[i] = i % 10;
     pp_train_ctx *ctx = NULL;
-    if (pp_train_ctx_new(&ctx, &m, &err)) {
+    if (pp_train_ctx_new(&ctx, &m, pp_threads_default(), &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
     bench_options o = {.threads = 2, .repeats = 3, .batch = 128};
     if (!bench_parse(&o, argc, argv, "train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28]"))
         return 2;
-    pp_threads_set(o.threads);
+    pp_threads_set_default(o.threads);
     /* CIFAR ResNet18, and the bundled demo network (width 8, Fashion-MNIST 28x28) */
     if (bench_wants(&o, "cifar32") && run_case("cifar32", 64, 3, 32, o.batch, o.repeats))
         return 1;

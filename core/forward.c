@@ -8,6 +8,7 @@
 #include "ops/pool.h"
 #include "ops/winograd.h"
 #include "pushpull.h"
+#include "threads.h"
 
 static const char *const tap_names[PP_TAP_COUNT] = {
     "conv1", "push", "pull", "kernels", "stem", "layer1", "layer2", "layer3", "layer4", "features", "logits",
@@ -52,11 +53,25 @@ struct pp_forward_ctx {
     float *features;
     size_t features_floats;
     pp_kernel_cache *kernels; /* Winograd kernels of the wide layers */
+    int threads;              /* every op of a forward runs on this many */
 };
 
-pp_forward_ctx *pp_forward_ctx_new(void)
+pp_forward_ctx *pp_forward_ctx_new(int threads)
 {
-    return calloc(1, sizeof(pp_forward_ctx));
+    pp_forward_ctx *ctx = calloc(1, sizeof(pp_forward_ctx));
+    if (ctx)
+        ctx->threads = pp_threads_clamp(threads);
+    return ctx;
+}
+
+int pp_forward_ctx_threads(const pp_forward_ctx *ctx)
+{
+    return ctx->threads;
+}
+
+void pp_forward_ctx_set_threads(pp_forward_ctx *ctx, int threads)
+{
+    ctx->threads = pp_threads_clamp(threads);
 }
 
 void pp_forward_ctx_free(pp_forward_ctx *ctx)
@@ -88,13 +103,14 @@ static bool ensure(float **buf, size_t *have, size_t need)
 
 typedef struct {
     size_t act, responses, workspace;
+    int threads; /* the context's: workspace sizes depend on it */
 } plan_sizes;
 
 static void plan_conv(plan_sizes *ps, const pp_conv_shape *s, int n, int *h, int *w);
 
-static bool use_winograd(const pp_conv_layer *c, int n, int h, int w)
+static bool use_winograd(const pp_conv_layer *c, int n, int h, int w, int threads)
 {
-    return pp_winograd_supports(&c->shape) && pp_winograd_preferred(&c->shape, n, h, w);
+    return pp_winograd_supports(&c->shape) && pp_winograd_preferred(&c->shape, n, h, w, threads);
 }
 
 /* One convolution layer with its epilogue, by the fastest applicable method. */
@@ -102,18 +118,18 @@ static void conv_layer(pp_forward_ctx *ctx, const pp_model *m, float *out, const
                        int n, int h, int w, const pp_epilogue *ep)
 {
     const float *kernels = NULL;
-    if (use_winograd(c, n, h, w))
-        kernels = c->winograd ? c->winograd : pp_kernel_cache_get(&ctx->kernels, m, c);
+    if (use_winograd(c, n, h, w, ctx->threads))
+        kernels = c->winograd ? c->winograd : pp_kernel_cache_get(&ctx->kernels, m, c, ctx->threads);
     if (kernels)
-        pp_winograd_forward(out, in, kernels, &c->shape, n, h, w, ep, ctx->workspace);
+        pp_winograd_forward(out, in, kernels, &c->shape, n, h, w, ep, ctx->workspace, ctx->threads);
     else
-        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, ep, ctx->workspace);
+        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, ep, ctx->workspace, ctx->threads);
 }
 
 static void plan_layer(plan_sizes *ps, const pp_conv_layer *c, int n, int *h, int *w)
 {
-    if (use_winograd(c, n, *h, *w)) {
-        size_t ws = pp_winograd_workspace_floats(&c->shape, n, *h, *w);
+    if (use_winograd(c, n, *h, *w, ps->threads)) {
+        size_t ws = pp_winograd_workspace_floats(&c->shape, n, *h, *w, ps->threads);
         if (ws > ps->workspace)
             ps->workspace = ws;
     }
@@ -122,7 +138,7 @@ static void plan_layer(plan_sizes *ps, const pp_conv_layer *c, int n, int *h, in
 
 static void plan_conv(plan_sizes *ps, const pp_conv_shape *s, int n, int *h, int *w)
 {
-    size_t ws = pp_conv2d_workspace_floats(s, n, *h, *w);
+    size_t ws = pp_conv2d_workspace_floats(s, n, *h, *w, ps->threads);
     if (ws > ps->workspace)
         ps->workspace = ws;
     *h = pp_conv_out_size(*h, s->kh, s->stride, s->pad);
@@ -132,9 +148,10 @@ static void plan_conv(plan_sizes *ps, const pp_conv_shape *s, int n, int *h, int
         ps->act = act;
 }
 
-static pp_status plan(const pp_model *m, int n, int h, int w, plan_sizes *ps, pp_error *err)
+static pp_status plan(const pp_model *m, int n, int h, int w, int threads, plan_sizes *ps, pp_error *err)
 {
     memset(ps, 0, sizeof *ps);
+    ps->threads = threads;
     const pp_conv_shape *stem = m->arch.push_pull ? &m->pp.shape : &m->conv1.shape;
     if (h + 2 * stem->pad < stem->kh || w + 2 * stem->pad < stem->kw)
         return pp_fail(err, PP_ERR_SHAPE, "input %dx%d is smaller than the first kernel", h, w);
@@ -234,7 +251,7 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
     int h = (int)input->shape[2], w = (int)input->shape[3];
 
     plan_sizes ps;
-    pp_status st = plan(m, n, h, w, &ps, err);
+    pp_status st = plan(m, n, h, w, ctx->threads, &ps, err);
     if (st != PP_OK)
         return st;
     size_t in_floats = (size_t)c_in * n * h * w;
@@ -249,7 +266,8 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
     if (ok && ps.responses) {
         size_t have = ctx->responses_floats;
         ok = ensure(&ctx->responses, &have, ps.responses);
-        ok = ok && ensure(&ctx->pool_scratch, &ctx->pool_scratch_floats, pp_pushpull_scratch_floats(&m->pp, n, h, w));
+        ok = ok && ensure(&ctx->pool_scratch, &ctx->pool_scratch_floats,
+                          pp_pushpull_scratch_floats(&m->pp, n, h, w, ctx->threads));
         if (ok)
             ctx->responses_floats = ctx->responses_floats > ps.responses ? ctx->responses_floats : ps.responses;
     }
@@ -269,7 +287,8 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
     float *x = ctx->act[0];
     int k = a->width;
     if (a->push_pull) {
-        pp_pushpull_forward(x, ctx->responses, ctx->pool_scratch, ctx->input, &m->pp, n, h, w, ctx->workspace);
+        pp_pushpull_forward(x, ctx->responses, ctx->pool_scratch, ctx->input, &m->pp, n, h, w, ctx->workspace,
+                            ctx->threads);
         const pp_conv_shape *s = &m->pp.shape;
         h = pp_conv_out_size(h, s->kh, s->stride, s->pad);
         w = pp_conv_out_size(w, s->kw, s->stride, s->pad);
@@ -280,7 +299,7 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
             return st;
     } else {
         pp_epilogue ep = {.shift = m->conv1.bias};
-        pp_conv2d_forward(x, ctx->input, m->conv1.weight, &m->conv1.shape, n, h, w, &ep, ctx->workspace);
+        pp_conv2d_forward(x, ctx->input, m->conv1.weight, &m->conv1.shape, n, h, w, &ep, ctx->workspace, ctx->threads);
         h = pp_conv_out_size(h, m->conv1.shape.kh, m->conv1.shape.stride, m->conv1.shape.pad);
         w = pp_conv_out_size(w, m->conv1.shape.kw, m->conv1.shape.stride, m->conv1.shape.pad);
     }
@@ -289,11 +308,11 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
     if (wants(taps, PP_TAP_KERNELS) && (st = capture_kernels(m, taps, err)))
         return st;
     pp_epilogue bn_relu = {.scale = m->bn.scale, .shift = m->bn.shift, .relu = true};
-    pp_epilogue_apply(x, k, (size_t)n * h * w, 0, (size_t)n * h * w, &bn_relu);
+    pp_epilogue_apply(x, k, (size_t)n * h * w, 0, (size_t)n * h * w, &bn_relu, ctx->threads);
     int cur = 0;
     if (a->stem == PP_STEM_IMAGENET) {
         int ho = pp_conv_out_size(h, 3, 2, 1), wo = pp_conv_out_size(w, 3, 2, 1);
-        pp_maxpool2d_forward(ctx->act[1], x, (size_t)k * n, h, w, 3, 2, 1);
+        pp_maxpool2d_forward(ctx->act[1], x, (size_t)k * n, h, w, 3, 2, 1, ctx->threads);
         h = ho;
         w = wo;
         cur = 1;
@@ -351,7 +370,7 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
     }
 
     /* Head: (C, N, H, W) -> (C, N) -> (N, classes) */
-    pp_global_avgpool_forward(ctx->features, ctx->act[cur], (size_t)channels * n, (size_t)h * w);
+    pp_global_avgpool_forward(ctx->features, ctx->act[cur], (size_t)channels * n, (size_t)h * w, ctx->threads);
     if (wants(taps, PP_TAP_FEATURES)) {
         int64_t shape[2] = {n, channels};
         if ((st = pp_tensor_resize(&taps->out[PP_TAP_FEATURES], 2, shape, err)))

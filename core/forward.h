@@ -37,8 +37,13 @@ void pp_taps_free(pp_taps *taps);
 
 typedef struct pp_forward_ctx pp_forward_ctx;
 
-pp_forward_ctx *pp_forward_ctx_new(void);
+/* Every forward through this context runs on `threads` threads (below 1: one;
+ * threads.h), its buffers sized for that count. */
+pp_forward_ctx *pp_forward_ctx_new(int threads);
 void pp_forward_ctx_free(pp_forward_ctx *ctx);
+int pp_forward_ctx_threads(const pp_forward_ctx *ctx);
+/* Changes the count for the next forwards (buffers are resized as needed). */
+void pp_forward_ctx_set_threads(pp_forward_ctx *ctx, int threads);
 
 /* input: (N, C, H, W) float32 in the model's input space (normalised).
  * logits (optional): resized to (N, classes). taps (optional). */

@@ -19,7 +19,15 @@ typedef struct {
     /* Polled between batches; true stops the job within about a second. */
     bool (*cancel)(void *ctx);
     void *ctx;
+    /* Threads the job's work runs on, every parallel region included (below 1,
+     * or no job: one; threads.h). */
+    int threads;
 } pp_job;
+
+static inline int pp_job_threads(const pp_job *job)
+{
+    return job && job->threads > 0 ? job->threads : 1;
+}
 
 static inline bool pp_job_cancelled(const pp_job *job)
 {

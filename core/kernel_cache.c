@@ -33,7 +33,7 @@ void pp_kernel_cache_free(pp_kernel_cache *cache)
     free(cache);
 }
 
-const float *pp_kernel_cache_get(pp_kernel_cache **cache_p, const pp_model *m, const pp_conv_layer *c)
+const float *pp_kernel_cache_get(pp_kernel_cache **cache_p, const pp_model *m, const pp_conv_layer *c, int threads)
 {
     if (!*cache_p && !(*cache_p = calloc(1, sizeof **cache_p)))
         return NULL;
@@ -57,7 +57,7 @@ const float *pp_kernel_cache_get(pp_kernel_cache **cache_p, const pp_model *m, c
     float *kernels = pp_aligned_alloc(sizeof(float) * pp_winograd_weight_floats(&c->shape));
     if (!kernels)
         return NULL;
-    if (!pp_winograd_transform_weights(kernels, c->weight, &c->shape)) {
+    if (!pp_winograd_transform_weights(kernels, c->weight, &c->shape, threads)) {
         free(kernels);
         return NULL;
     }

@@ -14,7 +14,7 @@ typedef struct pp_kernel_cache pp_kernel_cache;
 
 /* The transformed kernels of layer c of m, made on first use; NULL when they
  * cannot be had (no memory), and the caller then convolves without them. */
-const float *pp_kernel_cache_get(pp_kernel_cache **cache, const pp_model *m, const pp_conv_layer *c);
+const float *pp_kernel_cache_get(pp_kernel_cache **cache, const pp_model *m, const pp_conv_layer *c, int threads);
 void pp_kernel_cache_free(pp_kernel_cache *cache);
 
 #endif

@@ -261,23 +261,28 @@ static void prepare_bn(pp_bn_layer *bn, const char *prefix, void *ctx)
     pp_batchnorm_fold(bn->scale, bn->shift, bn->gamma, bn->beta, bn->mean, bn->var, PP_BN_EPS, bn->channels);
 }
 
-static void prepare_winograd(pp_conv_layer *c)
+static void prepare_winograd(pp_conv_layer *c, int threads)
 {
     /* without scratch memory the layer falls back to im2col (its kernels stay
      * unset rather than stale) */
-    if (c->winograd && !pp_winograd_transform_weights(c->winograd, c->weight, &c->shape))
+    if (c->winograd && !pp_winograd_transform_weights(c->winograd, c->weight, &c->shape, threads))
         c->winograd = NULL;
 }
 
 void pp_model_prepare(pp_model *m)
 {
+    pp_model_prepare_threads(m, 1);
+}
+
+void pp_model_prepare_threads(pp_model *m, int threads)
+{
     for_each_bn(m, prepare_bn, NULL);
     for (int i = 0; i < m->block_count; i++) {
         pp_block *blk = &m->blocks[i];
-        prepare_winograd(&blk->conv1);
-        prepare_winograd(&blk->conv2);
+        prepare_winograd(&blk->conv1, threads);
+        prepare_winograd(&blk->conv2, threads);
         if (m->arch.block == PP_BLOCK_BOTTLENECK)
-            prepare_winograd(&blk->conv3);
+            prepare_winograd(&blk->conv3, threads);
     }
     if (m->arch.push_pull) {
         const pp_conv_shape *s = &m->pp.shape;

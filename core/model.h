@@ -84,8 +84,10 @@ pp_status pp_model_load_state_dict(pp_model *m, const pp_state_dict *sd, pp_erro
 /* The parameters as a state dict with the architecture in its metadata. */
 pp_status pp_model_to_state_dict(const pp_model *m, pp_state_dict *sd, pp_error *err);
 
-/* Recomputes derived data after parameters change (alpha edits need nothing). */
+/* Recomputes derived data after parameters change (alpha edits need nothing),
+ * on one thread; pp_model_prepare_threads on `threads` (a training step). */
 void pp_model_prepare(pp_model *m);
+void pp_model_prepare_threads(pp_model *m, int threads);
 
 int64_t pp_model_param_count(const pp_model *m); /* trainable values only */
 const pp_param *pp_model_find_param(const pp_model *m, const char *name);

@@ -21,16 +21,17 @@ static pp_status forward_image(pp_probe *p, const pp_image *img, pp_taps *taps, 
     return st == PP_OK ? pp_logits_check(p->logits.data, p->model->arch.num_classes, err) : st;
 }
 
-pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, pp_error *err)
+pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int threads, pp_error *err)
 {
     memset(p, 0, sizeof *p);
     p->model = m;
+    p->threads = threads > 0 ? threads : 1;
     p->true_class = -1;
     pp_preprocess_for_model(&p->pre, m);
     pp_status st = pp_preprocess_geometry(&p->pre, img, &p->clean, err);
     if (st == PP_OK)
         st = pp_tensor_alloc4(&p->input, 1, p->pre.channels, p->pre.size, p->pre.size, err);
-    p->ctx = pp_forward_ctx_new();
+    p->ctx = pp_forward_ctx_new(p->threads);
     p->channel_buffers = calloc((size_t)2 * m->arch.width, sizeof(double));
     if (st == PP_OK && (!p->ctx || !p->channel_buffers))
         st = pp_fail(err, PP_ERR_NOMEM, "out of memory");
@@ -91,16 +92,25 @@ static pp_status push_path_snr(const pp_probe *p, double *snr, double *per_chann
     return st;
 }
 
+void pp_probe_set_threads(pp_probe *p, int threads)
+{
+    p->threads = threads > 0 ? threads : 1;
+    pp_forward_ctx_set_threads(p->ctx, p->threads);
+}
+
 pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
                        pp_probe_result *out, pp_error *err)
 {
     memset(out, 0, sizeof *out);
     const pp_model *m = p->model;
     pp_status st;
-    if (c && req && req->severity > 0)
-        st = pp_corruption_apply(c, req, &p->clean, &out->corrupted, err);
-    else
+    if (c && req && req->severity > 0) {
+        pp_corruption_request own = *req;
+        own.threads = p->threads;
+        st = pp_corruption_apply(c, &own, &p->clean, &out->corrupted, err);
+    } else {
         st = pp_image_copy(&out->corrupted, &p->clean, err);
+    }
     if (st == PP_OK)
         st = forward_image(p, &out->corrupted, &p->taps, err);
     if (st != PP_OK) {

@@ -33,7 +33,8 @@ typedef struct {
 typedef struct {
     const pp_model *model;
     pp_preprocess pre;
-    pp_forward_ctx *ctx;
+    pp_forward_ctx *ctx;         /* runs on `threads` */
+    int threads;                 /* the forward's and the corruption's count */
     pp_image clean;              /* at the model's geometry */
     pp_taps clean_taps, taps;    /* conv1 (+ push, pull) of the clean and current input */
     pp_tensor input, logits;
@@ -42,13 +43,17 @@ typedef struct {
     double *channel_buffers;     /* (2K) */
 } pp_probe;
 
-/* Caches the clean side for `img` (any size; brought to the model's geometry). */
-pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, pp_error *err);
+/* Caches the clean side for `img` (any size; brought to the model's geometry).
+ * Every run of the probe uses `threads` threads (below 1: one; threads.h). */
+pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int threads, pp_error *err);
 void pp_probe_free(pp_probe *p);
+/* The count of the probe's next runs (the studio lowers it while a job runs). */
+void pp_probe_set_threads(pp_probe *p, int threads);
 
 /* Corrupts the cached image and runs the model. c == NULL or severity 0 gives
  * the clean result. The result's buffers belong to the probe: valid until the
- * next call. req->severity etc. as in pp_corruption_apply. */
+ * next call. req->severity etc. as in pp_corruption_apply (its threads are the
+ * probe's). */
 pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
                        pp_probe_result *out, pp_error *err);
 void pp_probe_result_free(pp_probe_result *r);

@@ -6,6 +6,7 @@
 
 #include "ops/pool.h"
 #include "ops/relu.h"
+#include "threads.h"
 
 void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_t per_kernel)
 {
@@ -25,12 +26,12 @@ void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_
 /* Since P[k] = -W[k] + c_k with c_k = max W[k] + min W[k], the pull response
  * needs no second convolution: conv(x, P[k]) = -conv(x, W[k]) + c_k * S, where
  * S = conv(x, ones) is one window sum shared by every output channel. */
-static void window_sums(float *sums, const float *in, const pp_conv_shape *s, int n, int h, int w)
+static void window_sums(float *sums, const float *in, const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t plane = (size_t)h * w;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(threads)
     for (int img = 0; img < n; img++) {
         /* (W): channel and row sums; on the stack for any normal width, so steady-state
          * forward passes allocate nothing */
@@ -66,17 +67,18 @@ static void window_sums(float *sums, const float *in, const pp_conv_shape *s, in
 
 /* The window sums S of every image, then per thread one raw pull plane and
  * the pooling's row scratch. */
-size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w)
+size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads)
 {
     const pp_conv_shape *s = &u->shape;
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t plane = (size_t)ho * wo;
-    return plane * n + (plane + pp_avgpool2d_plane_scratch_floats(wo)) * (size_t)omp_get_max_threads();
+    return plane * n + (plane + pp_avgpool2d_plane_scratch_floats(wo)) * (size_t)pp_threads_clamp(threads);
 }
 
 void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
-                         const pp_pushpull_unit *u, int n, int h, int w, float *workspace)
+                         const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads)
 {
+    threads = pp_threads_clamp(threads);
     const pp_conv_shape *s = &u->shape;
     const int k_count = s->cout;
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
@@ -84,17 +86,17 @@ void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, cons
     const size_t p_total = (size_t)n * ho * wo;
     const size_t per_kernel = (size_t)s->cin * s->kh * s->kw;
     float *pull = responses + (size_t)k_count * p_total;
-    pp_conv2d_forward(responses, in, u->weight, s, n, h, w, NULL, workspace);
+    pp_conv2d_forward(responses, in, u->weight, s, n, h, w, NULL, workspace, threads);
 
     /* S goes in the pool scratch's first plane; c_k from the stacked pull kernels
      * (P[k][0] + W[k][0] = c_k). */
-    window_sums(pool_scratch, in, s, n, h, w);
+    window_sums(pool_scratch, in, s, n, h, w, threads);
     /* Then plane by plane (channel k of image img), while it is in cache: the
      * pull response, its average pooling, and the unit's output. The pooled
      * pull response stays in `responses` for the taps and the backward pass. */
     const size_t plane = (size_t)ho * wo, planes = (size_t)k_count * n;
     const size_t per_thread = plane + pp_avgpool2d_plane_scratch_floats(wo);
-#pragma omp parallel
+#pragma omp parallel num_threads(threads)
     {
         float *raw = pool_scratch + plane * n + per_thread * (size_t)omp_get_thread_num(); /* past S */
         float *line = raw + plane;

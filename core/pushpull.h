@@ -17,10 +17,11 @@ void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_
  * out: (K, N, Ho, Wo) unit output; in: (C, N, H, W).
  * responses: (2K, N, Ho, Wo) scratch that ends holding the push response
  * (rows 0..K-1) and the pooled pull response (rows K..2K-1), both before ReLU.
- * pool_scratch: pp_pushpull_scratch_floats() floats. workspace: conv scratch. */
-size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w);
+ * pool_scratch: pp_pushpull_scratch_floats() floats. workspace: conv scratch.
+ * Both sized for the `threads` the forward runs on. */
+size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads);
 void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
-                         const pp_pushpull_unit *u, int n, int h, int w, float *workspace);
+                         const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads);
 
 /* Size (side) of the effective kernel: kh + a - 1 with pooling, else kh. */
 int pp_pushpull_effective_size(const pp_pushpull_unit *u);

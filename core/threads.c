@@ -1,27 +1,35 @@
 #include "threads.h"
 
-#include <cblas.h>
-#include <omp.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <unistd.h>
 
-static int budget = 0;
+static _Atomic int default_threads = 0;
 
-void pp_threads_set(int n)
+static int machine_threads(void)
 {
-    if (n <= 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cores > 0 ? (int)cores : 1;
+    const char *env = getenv("OMP_NUM_THREADS");
+    if (env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (end != env && v > 0 && v <= 4096)
+            return (int)v;
     }
-    budget = n;
-    /* The engine splits work across its own threads and calls sgemm from each;
-     * OpenBLAS's own threads would only compete with them for the cores. */
-    openblas_set_num_threads(1);
-    omp_set_num_threads(n);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (int)cores : 1;
 }
 
-int pp_threads_get(void)
+void pp_threads_set_default(int n)
 {
-    if (budget == 0)
-        pp_threads_set(0);
-    return budget;
+    atomic_store(&default_threads, n > 0 ? n : machine_threads());
+}
+
+int pp_threads_default(void)
+{
+    int n = atomic_load(&default_threads);
+    if (n == 0) {
+        pp_threads_set_default(0);
+        n = atomic_load(&default_threads);
+    }
+    return n;
 }

@@ -9,6 +9,7 @@
 #include "eval/metrics.h"
 #include "model_file.h"
 #include "pp-plot.h"
+#include "pp-thread-budget.h"
 #include "train/trainer.h"
 
 typedef enum { JOB_NONE, JOB_EVAL, JOB_TRAIN } JobKind;
@@ -269,7 +270,7 @@ static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable
     (void)source;
     (void)cancellable;
     Job *job = data;
-    pp_job pj = {.progress = job_progress, .cancel = job_cancel, .ctx = job};
+    pp_job pj = {.progress = job_progress, .cancel = job_cancel, .ctx = job, .threads = pp_thread_budget_job()};
     pp_error err = {0};
     pp_dataset ds;
     pp_status st = pp_dataset_open(&ds, job->dataset, job->kind == JOB_TRAIN, &err);
@@ -277,6 +278,7 @@ static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable
         return_status(task, job, st, &err);
         return;
     }
+    pp_thread_budget_job_started(); /* the interactive worker drops to one thread */
     if (job->kind == JOB_EVAL) {
         pp_eval_options opt = {.limit = job->limit, .seed = 0};
         for (job->part = 0; job->part < job->n && st == PP_OK; job->part++)
@@ -302,6 +304,7 @@ static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable
             st = pp_trainer_run(&job->trained, &ds, &opt, &pj, job->hist, &err);
     }
     pp_dataset_free(&ds);
+    pp_thread_budget_job_finished();
     if (st != PP_OK)
         return_status(task, job, st, &err);
     else

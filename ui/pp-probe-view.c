@@ -9,6 +9,7 @@
 #include "pp-plot.h"
 #include "pp-probe-plots.h"
 #include "pp-texture-image.h"
+#include "pp-thread-budget.h"
 #include "pp-window.h"
 #include "probe.h"
 
@@ -120,7 +121,8 @@ static ProbeCache *cache_new(const char *path, GPtrArray *entries, GError **erro
     c->entries = entries_copy(entries);
     c->probes = g_new0(pp_probe, entries->len);
     for (guint i = 0; i < entries->len; i++)
-        if (pp_probe_init(&c->probes[i], pp_model_entry_get_model(entries->pdata[i]), &img, &err) != PP_OK) {
+        if (pp_probe_init(&c->probes[i], pp_model_entry_get_model(entries->pdata[i]), &img,
+                          pp_thread_budget_interactive(), &err) != PP_OK) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s",
                         pp_model_entry_get_title(entries->pdata[i]), err.msg);
             g_ptr_array_set_size(c->entries, i); /* only the initialised probes are freed */
@@ -221,6 +223,7 @@ static void probe_thread(GTask *task, gpointer source, gpointer data, GCancellab
         pp_probe *p = &job->cache->probes[m];
         pp_probe_result pr;
         pp_error err = {0};
+        pp_probe_set_threads(p, pp_thread_budget_interactive()); /* fewer while a job runs */
         if (pp_probe_run(p, job->corruption, &req, &pr, &err) != PP_OK) {
             if (!g_task_return_error_if_cancelled(task))
                 g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
@@ -444,6 +447,7 @@ static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellab
     pp_corruption_request base = {.seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
     for (guint m = 0; m < job->entries->len; m++) {
         pp_error err = {0};
+        pp_probe_set_threads(&cache->probes[m], pp_thread_budget_interactive());
         if (pp_probe_sweep_run(&cache->probes[m], job->corruption, &base, SWEEP_STEPS, &s->sweeps[m], is_cancelled,
                                cancellable, &err) != PP_OK) {
             cache_free(cache);

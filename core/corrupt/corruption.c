@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../rng.h"
+#include "filter.h"
 
 const char *pp_corruption_family_name(pp_corruption_family f)
 {
@@ -158,7 +159,9 @@ pp_status pp_corruption_apply(const pp_corruption *c, const pp_corruption_reques
     } else {
         pp_corruption_ctx ctx = {.p = p, .seed = req->seed, .preset = preset,
                                  .cancel = req->cancel, .cancel_ctx = req->cancel_ctx};
+        int outer = pp_filter_threads_scope(req->threads);
         st = c->apply(&ctx, in, out, err);
+        pp_filter_threads_scope(outer);
         if (st) {
             pp_image_free(out);
             return st;

@@ -114,6 +114,7 @@ typedef struct {
     bool jpeg85; /* re-encode the result as JPEG quality 85, like ImageNet-C's files */
     bool (*cancel)(void *);
     void *cancel_ctx;
+    int threads; /* for the filters' loops over large images; below 1 (the default): one */
 } pp_corruption_request;
 
 /* The parameters for a severity in published units (before size scaling; random ones

@@ -57,12 +57,21 @@ int pp_gaussian_kernel(double sigma, double truncate, float *k, int max_taps)
     return r;
 }
 
+static _Thread_local int filter_threads = 1;
+
+int pp_filter_threads_scope(int threads)
+{
+    int outer = filter_threads;
+    filter_threads = pp_threads_clamp(threads);
+    return outer;
+}
+
 /* Threads for a loop over an image of `pixels`: one below 512x512. A 224x224 pass
  * takes about a millisecond on one core, less than what a descheduled OpenMP worker
  * costs on a busy machine; callers that corrupt many images parallelise over images. */
 static int loop_threads(size_t pixels)
 {
-    return pixels >= 512 * 512 ? pp_threads_get() : 1;
+    return pixels >= 512 * 512 ? filter_threads : 1;
 }
 
 pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const float *k,

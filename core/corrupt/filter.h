@@ -12,6 +12,12 @@ typedef enum {
     PP_BORDER_WRAP,       /* bcd|abcd|abc   (periodic) */
 } pp_border;
 
+/* The thread count of the filters below on the calling thread (their loops over
+ * planes of 512x512 and more; smaller ones run on one): pp_corruption_apply sets
+ * its request's count for the duration of the call and restores the previous
+ * one (returned here). Thread-local, so concurrent callers never share it. */
+int pp_filter_threads_scope(int threads);
+
 /* Maps any integer coordinate into [0, n). */
 int pp_border_index(int i, int n, pp_border mode);
 

@@ -5,12 +5,12 @@
 #include "../threads.h"
 
 pp_status pp_batch_fill(pp_tensor *batch, const pp_preprocess *pre, const pp_dataset *ds, const int64_t *indices,
-                        int64_t start, int n, pp_sample_transform transform, void *ctx, pp_error *err)
+                        int64_t start, int n, pp_sample_transform transform, void *ctx, int threads, pp_error *err)
 {
     pp_status st = PP_OK;
     char first_error[512] = "";
     batch->shape[0] = n;
-#pragma omp parallel for schedule(dynamic) num_threads(pp_threads_get())
+#pragma omp parallel for schedule(dynamic) num_threads(pp_threads_clamp(threads))
     for (int i = 0; i < n; i++) {
         pp_error e = {0};
         int64_t sample = indices ? indices[i] : start + i;

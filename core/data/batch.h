@@ -16,8 +16,9 @@ typedef pp_status (*pp_sample_transform)(pp_image *out, const pp_image *in, int6
 
 /* Rows 0..n-1 of batch (N >= n, C, size, size) from samples indices[0..n)
  * (or start..start+n when indices is NULL); transform may be NULL. The batch's
- * first dimension is set to n. On failure the first error is reported. */
+ * first dimension is set to n. Samples are spread over `threads` threads
+ * (below 1: one). On failure the first error is reported. */
 pp_status pp_batch_fill(pp_tensor *batch, const pp_preprocess *pre, const pp_dataset *ds, const int64_t *indices,
-                        int64_t start, int n, pp_sample_transform transform, void *ctx, pp_error *err);
+                        int64_t start, int n, pp_sample_transform transform, void *ctx, int threads, pp_error *err);
 
 #endif

@@ -16,7 +16,7 @@ typedef struct {
     pp_preprocess pre;
     pp_forward_ctx *ctx;
     pp_tensor batch, logits;
-    int batch_size;
+    int batch_size, threads;
     const pp_job *job;
     int64_t done, total; /* samples over all phases, for progress */
     double last_report;
@@ -55,7 +55,8 @@ static pp_status run_phase(eval_state *s, const pp_dataset *ds, const pp_corrupt
             return pp_fail(err, PP_ERR_CANCELLED, "evaluation cancelled");
         int n = (int)(ds->count - start < s->batch_size ? ds->count - start : s->batch_size);
         corruption_ctx cc = {.c = c, .severity = severity, .opt = opt};
-        pp_status st = pp_batch_fill(&s->batch, &s->pre, ds, NULL, start, n, c ? corrupt_sample : NULL, &cc, err);
+        pp_status st =
+            pp_batch_fill(&s->batch, &s->pre, ds, NULL, start, n, c ? corrupt_sample : NULL, &cc, s->threads, err);
         if (st != PP_OK)
             return st;
         if ((st = pp_model_forward(s->m, s->ctx, &s->batch, &s->logits, NULL, err)) != PP_OK)
@@ -131,13 +132,14 @@ pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_datase
         sev[s] = n_sev == 0 || opt->severities[s];
     n_sev = n_sev ? n_sev : 5;
 
-    eval_state s = {.m = m, .job = job, .batch_size = opt->batch > 0 ? opt->batch : 64};
+    eval_state s = {.m = m, .job = job, .batch_size = opt->batch > 0 ? opt->batch : 64,
+                    .threads = pp_job_threads(job)};
     pp_preprocess_for_model(&s.pre, m);
     int notes_left_out = 0;
     pp_status st = pp_tensor_alloc4(&s.batch, s.batch_size, s.pre.channels, s.pre.size, s.pre.size, err);
     if (st != PP_OK)
         return st;
-    s.ctx = pp_forward_ctx_new();
+    s.ctx = pp_forward_ctx_new(s.threads);
     s.total = limited.count * (1 + (int64_t)n_list * n_sev);
     s.last_report = now();
 

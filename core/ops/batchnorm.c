@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "../threads.h"
+
 void pp_batchnorm_fold(float *scale, float *shift, const float *gamma, const float *beta,
                        const float *mean, const float *var, float eps, int channels)
 {
@@ -14,9 +16,9 @@ void pp_batchnorm_fold(float *scale, float *shift, const float *gamma, const flo
 }
 
 void pp_batchnorm_forward(float *x, const float *gamma, const float *beta, const float *mean,
-                          const float *var, float eps, int channels, size_t plane)
+                          const float *var, float eps, int channels, size_t plane, int threads)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (int c = 0; c < channels; c++) {
         float s = (float)((double)gamma[c] / sqrt((double)var[c] + eps));
         float t = beta[c] - mean[c] * s;

@@ -12,6 +12,6 @@ void pp_batchnorm_fold(float *scale, float *shift, const float *gamma, const flo
 
 /* x: (C, plane) in place, plane = N*H*W in channel-major layout. */
 void pp_batchnorm_forward(float *x, const float *gamma, const float *beta, const float *mean,
-                          const float *var, float eps, int channels, size_t plane);
+                          const float *var, float eps, int channels, size_t plane, int threads);
 
 #endif

@@ -43,17 +43,17 @@ static bool splits_columns(const pp_conv_shape *s, size_t p_total, int threads)
     return p_total >= (size_t)MIN_COLUMNS_PER_THREAD * threads || s->cout < 2 * threads;
 }
 
-size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
+size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
+    threads = pp_threads_clamp(threads);
     if (is_pointwise(s))
         return 0;
     if (pp_direct_conv_preferred(s))
-        return pp_direct_conv_workspace_floats(s, h, w);
+        return pp_direct_conv_workspace_floats(s, h, w, threads);
     int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     size_t p_total = (size_t)n * ho * wo;
     size_t rows = (size_t)s->cin * s->kh * s->kw;
-    int threads = pp_threads_get();
     /* Column split: a chunk per thread; channel split: the whole (small) matrix. */
     if (splits_columns(s, p_total, threads))
         return rows * chunk_columns(s, (p_total + threads - 1) / threads) * (size_t)threads;
@@ -92,11 +92,11 @@ static void epilogue_rows(float *out, int k0, int k1, size_t p_total, size_t p0,
 }
 
 void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_t p1,
-                       const pp_epilogue *ep)
+                       const pp_epilogue *ep, int threads)
 {
     if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu))
         return;
-#pragma omp parallel
+#pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
         epilogue_rows(out, (int)((long)k_count * t / nt), (int)((long)k_count * (t + 1) / nt), p_total, p0, p1, ep);
@@ -104,16 +104,16 @@ void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_
 }
 
 void pp_conv2d_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s,
-                       int n, int h, int w, const pp_epilogue *ep, float *workspace)
+                       int n, int h, int w, const pp_epilogue *ep, float *workspace, int threads)
 {
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t p_total = (size_t)n * ho * wo;
     const int depth = s->cin * s->kh * s->kw;
     const bool pointwise = is_pointwise(s);
-    const int threads = pp_threads_get();
+    threads = pp_threads_clamp(threads);
     if (!pointwise && pp_direct_conv_preferred(s)) {
-        pp_direct_conv_forward(out, in, weight, s, n, h, w, ep, workspace);
+        pp_direct_conv_forward(out, in, weight, s, n, h, w, ep, workspace, threads);
         return;
     }
     if (splits_columns(s, p_total, threads)) {
@@ -186,5 +186,5 @@ void pp_conv2d_forward_ref(float *out, const float *in, const float *weight, con
                             }
                     out[(size_t)k * p_total + img * out_plane + (size_t)oy * wo + ox] = (float)acc;
                 }
-    pp_epilogue_apply(out, s->cout, p_total, 0, p_total, ep);
+    pp_epilogue_apply(out, s->cout, p_total, 0, p_total, ep, 1);
 }

@@ -29,13 +29,15 @@ typedef struct {
 
 int pp_conv_out_size(int in, int k, int stride, int pad);
 
-/* Floats of scratch space pp_conv2d_forward needs for this problem. */
-size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w);
+/* Floats of scratch space pp_conv2d_forward needs for this problem on
+ * `threads` threads (the same count the forward call gets). */
+size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
 
 /* out: (K, N, Ho, Wo); in: (C, N, H, W); weight: (K, C, kh, kw).
- * `workspace` holds pp_conv2d_workspace_floats() floats (may be NULL if 0). */
+ * `workspace` holds pp_conv2d_workspace_floats() floats (may be NULL if 0).
+ * Runs on `threads` threads (threads.h; every op below takes its count last). */
 void pp_conv2d_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s,
-                       int n, int h, int w, const pp_epilogue *ep, float *workspace);
+                       int n, int h, int w, const pp_epilogue *ep, float *workspace, int threads);
 
 /* Plain direct convolution with the same layout and epilogue, for testing the
  * fast path (no BLAS, no im2col). */
@@ -45,6 +47,6 @@ void pp_conv2d_forward_ref(float *out, const float *in, const float *weight, con
 /* Applies the epilogue to out (K, P) in place, columns [p0, p1) of each row;
  * residual rows share out's stride P. Exposed for fused units. */
 void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_t p1,
-                       const pp_epilogue *ep);
+                       const pp_epilogue *ep, int threads);
 
 #endif

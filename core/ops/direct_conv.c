@@ -28,9 +28,9 @@ static size_t padded_image(const pp_conv_shape *s, int h, int w)
     return (size_t)s->cin * (h + 2 * s->pad) * padded_row(s, w);
 }
 
-size_t pp_direct_conv_workspace_floats(const pp_conv_shape *s, int h, int w)
+size_t pp_direct_conv_workspace_floats(const pp_conv_shape *s, int h, int w, int threads)
 {
-    return padded_image(s, h, w) * (size_t)pp_threads_get();
+    return padded_image(s, h, w) * (size_t)pp_threads_clamp(threads);
 }
 
 /* Copies image img into the padded buffer; the margins are zeroed only when
@@ -90,13 +90,13 @@ segment(float *out, size_t p_total, size_t offset, const float *padded, size_t r
 }
 
 void pp_direct_conv_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,
-                            int w, const pp_epilogue *ep, float *workspace)
+                            int w, const pp_epilogue *ep, float *workspace, int threads)
 {
     const int ho = pp_conv_out_size(h, s->kh, 1, s->pad), wo = pp_conv_out_size(w, s->kw, 1, s->pad);
     const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
     const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad;
     const size_t total_rows = (size_t)n * ho;
-#pragma omp parallel num_threads(pp_threads_get())
+#pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         float *padded = workspace + (size_t)t * padded_image(s, h, w);
@@ -125,10 +125,10 @@ bool pp_direct_conv_weight_grad_available(const pp_conv_shape *s)
     return pp_direct_conv_preferred(s) && pp_cpu_avx512();
 }
 
-size_t pp_direct_conv_weight_grad_workspace_floats(const pp_conv_shape *s, int h, int w)
+size_t pp_direct_conv_weight_grad_workspace_floats(const pp_conv_shape *s, int h, int w, int threads)
 {
     const size_t weights = (size_t)s->cout * s->cin * s->kh * s->kw;
-    return (padded_image(s, h, w) + weights) * (size_t)pp_threads_get();
+    return (padded_image(s, h, w) + weights) * (size_t)pp_threads_clamp(threads);
 }
 
 /* partial[k][c][i][j] += sum over the image's output pixels of dy[k] times the
@@ -171,14 +171,14 @@ weight_grad_block(float *partial, const float *dy_img, size_t p_total, const flo
 }
 
 void pp_direct_conv_weight_grad(float *dw, const float *dy, const float *x, const pp_conv_shape *s, int n, int h,
-                                int w, float *workspace)
+                                int w, float *workspace, int threads)
 {
     const int ho = pp_conv_out_size(h, s->kh, 1, s->pad), wo = pp_conv_out_size(w, s->kw, 1, s->pad);
     const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
     const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad;
     const size_t weights = (size_t)s->cout * s->cin * s->kh * s->kw;
     const size_t per_thread = padded_image(s, h, w) + weights;
-#pragma omp parallel num_threads(pp_threads_get())
+#pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         float *partial = workspace + (size_t)t * per_thread, *padded = partial + weights;

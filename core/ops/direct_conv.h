@@ -14,17 +14,17 @@
 #include "conv2d.h"
 
 bool pp_direct_conv_preferred(const pp_conv_shape *s);
-size_t pp_direct_conv_workspace_floats(const pp_conv_shape *s, int h, int w);
-/* Same layouts and epilogue as pp_conv2d_forward. */
+size_t pp_direct_conv_workspace_floats(const pp_conv_shape *s, int h, int w, int threads);
+/* Same layouts, epilogue and thread count as pp_conv2d_forward. */
 void pp_direct_conv_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,
-                            int w, const pp_epilogue *ep, float *workspace);
+                            int w, const pp_epilogue *ep, float *workspace, int threads);
 
 /* dw (K, C, kh, kw) += the weight gradient for dy (K, N, Ho, Wo) and the
  * input x (C, N, H, W): per thread over whole images, sums held in registers.
  * For the shapes pp_direct_conv_preferred takes, on AVX-512 CPUs. */
 bool pp_direct_conv_weight_grad_available(const pp_conv_shape *s);
-size_t pp_direct_conv_weight_grad_workspace_floats(const pp_conv_shape *s, int h, int w);
+size_t pp_direct_conv_weight_grad_workspace_floats(const pp_conv_shape *s, int h, int w, int threads);
 void pp_direct_conv_weight_grad(float *dw, const float *dy, const float *x, const pp_conv_shape *s, int n, int h,
-                                int w, float *workspace);
+                                int w, float *workspace, int threads);
 
 #endif

@@ -18,6 +18,9 @@ static pthread_key_t workspace_key;
 static void choose_backend(void)
 {
     avx512 = pp_cpu_avx512();
+    /* Our threads split the work and each calls sgemm: OpenBLAS's own threads
+     * would only compete with them (threads.h). Once, before any cblas call. */
+    openblas_set_num_threads(1);
     pthread_key_create(&workspace_key, free); /* pp_aligned_alloc memory */
 }
 

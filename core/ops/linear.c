@@ -1,5 +1,6 @@
 #include "linear.h"
 
+#include "../threads.h"
 #include "gemm.h"
 #include "relu.h"
 
@@ -14,9 +15,9 @@ void pp_linear_forward(float *out, const float *in, const float *weight, const f
                 out[(size_t)i * out_features + o] += bias[o];
 }
 
-void pp_relu_forward(float *x, size_t count)
+void pp_relu_forward(float *x, size_t count, int threads)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (size_t i = 0; i < count; i++)
         x[i] = pp_relu(x[i]);
 }

@@ -8,6 +8,6 @@
 void pp_linear_forward(float *out, const float *in, const float *weight, const float *bias, int n,
                        int in_features, int out_features);
 
-void pp_relu_forward(float *x, size_t count);
+void pp_relu_forward(float *x, size_t count, int threads);
 
 #endif

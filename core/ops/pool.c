@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "../threads.h"
 #include "conv2d.h"
 
 /* The input cells [*lo, *hi) under output position o's window, clipped to the plane. */
@@ -89,11 +90,11 @@ static void combine_columns(float *dst, const float *line, int wo, int w, int k,
 /* Planes wider than the row buffers (the engine's inputs stop at 8192): one
  * window at a time. */
 static void pool_planes_direct(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad,
-                               bool max, bool count_include_pad)
+                               bool max, bool count_include_pad, int threads)
 {
     const int ho = pp_conv_out_size(h, k, stride, pad);
     const int wo = pp_conv_out_size(w, k, stride, pad);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (size_t pl = 0; pl < planes; pl++)
         for (int oy = 0; oy < ho; oy++) {
             int y0, y1;
@@ -153,15 +154,15 @@ void pp_avgpool2d_plane(float *out, const float *in, int h, int w, int k, int pa
 #define MAX_ROW 8192
 
 static void pool_planes(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad,
-                        bool max, bool count_include_pad)
+                        bool max, bool count_include_pad, int threads)
 {
     const int ho = pp_conv_out_size(h, k, stride, pad);
     const int wo = pp_conv_out_size(w, k, stride, pad);
     if (w > MAX_ROW) {
-        pool_planes_direct(out, in, planes, h, w, k, stride, pad, max, count_include_pad);
+        pool_planes_direct(out, in, planes, h, w, k, stride, pad, max, count_include_pad, threads);
         return;
     }
-#pragma omp parallel
+#pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
         float line[MAX_ROW], col_cells[MAX_ROW];
         window_cells(col_cells, wo, k, stride, pad, w);
@@ -172,20 +173,21 @@ static void pool_planes(float *out, const float *in, size_t planes, int h, int w
     }
 }
 
-void pp_maxpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad)
+void pp_maxpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad,
+                          int threads)
 {
-    pool_planes(out, in, planes, h, w, k, stride, pad, true, false);
+    pool_planes(out, in, planes, h, w, k, stride, pad, true, false, threads);
 }
 
 void pp_avgpool2d_forward(float *out, const float *in, size_t planes, int h, int w, int k, int stride, int pad,
-                          bool count_include_pad)
+                          bool count_include_pad, int threads)
 {
-    pool_planes(out, in, planes, h, w, k, stride, pad, false, count_include_pad);
+    pool_planes(out, in, planes, h, w, k, stride, pad, false, count_include_pad, threads);
 }
 
-void pp_global_avgpool_forward(float *out, const float *in, size_t planes, size_t plane_size)
+void pp_global_avgpool_forward(float *out, const float *in, size_t planes, size_t plane_size, int threads)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (size_t pl = 0; pl < planes; pl++) {
         const float *src = in + pl * plane_size;
         double acc = 0;

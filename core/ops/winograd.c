@@ -46,7 +46,7 @@ static size_t chunk_tiles(const pp_conv_shape *s, size_t tiles)
     return chunk < tiles ? chunk : tiles;
 }
 
-bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w)
+bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     int ty, tx;
     /* Below 16 channels the transforms cost more than the multiplies they save. */
@@ -54,7 +54,7 @@ bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w)
         return false;
     /* Few tiles make 36 thin GEMMs that lose to one im2col GEMM (measured:
      * Winograd wins from about 16 tiles per thread, loses at 4). */
-    return tile_count(s, n, h, w, &ty, &tx) >= (size_t)16 * pp_threads_get();
+    return tile_count(s, n, h, w, &ty, &tx) >= (size_t)16 * pp_threads_clamp(threads);
 }
 
 /* One GEMM-packed (cout x cin) matrix per patch position. */
@@ -101,9 +101,10 @@ static void transform_kernels(float *dst, size_t stride, const float *weight, in
 
 /* Bands of output channels are transformed into a row-major scratch (36
  * sequential streams) and then packed for the GEMM band by band. */
-bool pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s)
+bool pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s, int threads)
 {
-    const int band = PP_GEMM_ROW_BAND, bands = (s->cout + band - 1) / band, threads = pp_threads_get();
+    const int band = PP_GEMM_ROW_BAND, bands = (s->cout + band - 1) / band;
+    threads = pp_threads_clamp(threads);
     const size_t stride = position_floats(s), band_floats = (size_t)band * s->cin;
     float *scratch = pp_aligned_alloc(sizeof(float) * POSITIONS * band_floats * (size_t)threads);
     if (!scratch)
@@ -124,13 +125,14 @@ bool pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_
     return true;
 }
 
-size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
+size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     int ty, tx;
+    threads = pp_threads_clamp(threads);
     size_t tiles = tile_count(s, n, h, w, &ty, &tx);
-    size_t chunk = chunk_tiles(s, (tiles + pp_threads_get() - 1) / pp_threads_get());
+    size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
     size_t padded = (size_t)(ty * TILE + 2) * (tx * TILE + 2);
-    return (chunk * POSITIONS * (size_t)(s->cin + s->cout) + padded) * pp_threads_get();
+    return (chunk * POSITIONS * (size_t)(s->cin + s->cout) + padded) * threads;
 }
 
 
@@ -413,13 +415,13 @@ transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size
 }
 
 void pp_winograd_forward(float *out, const float *in, const float *u, const pp_conv_shape *s, int n, int h,
-                         int w, const pp_epilogue *ep, float *workspace)
+                         int w, const pp_epilogue *ep, float *workspace, int threads)
 {
     geometry g = {.s = s, .n = n, .h = h, .w = w};
     g.ho = pp_conv_out_size(h, 3, 1, s->pad);
     g.wo = pp_conv_out_size(w, 3, 1, s->pad);
     size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);
-    const int threads = pp_threads_get();
+    threads = pp_threads_clamp(threads);
     const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
     const size_t stride = position_floats(s);
 #pragma omp parallel num_threads(threads)

@@ -13,17 +13,19 @@
 
 /* 3x3 kernels, stride 1 (any padding). */
 bool pp_winograd_supports(const pp_conv_shape *s);
-/* Worth it for this problem (enough tiles to keep the GEMMs efficient)? */
-bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w);
+/* Worth it for this problem on `threads` threads (enough tiles per thread to
+ * keep the GEMMs efficient)? */
+bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w, int threads);
 
 size_t pp_winograd_weight_floats(const pp_conv_shape *s);
 /* u: 36 transformed (K, C) matrices, GEMM-packed, from weight (K, C, 3, 3).
  * False when its scratch memory cannot be had (u is then not usable). */
-bool pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s);
+bool pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_shape *s, int threads);
 
-size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w);
-/* out: (K, N, Ho, Wo); in: (C, N, H, W); u from pp_winograd_transform_weights. */
+size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
+/* out: (K, N, Ho, Wo); in: (C, N, H, W); u from pp_winograd_transform_weights;
+ * workspace sized for the same `threads`. */
 void pp_winograd_forward(float *out, const float *in, const float *u, const pp_conv_shape *s, int n, int h,
-                         int w, const pp_epilogue *ep, float *workspace);
+                         int w, const pp_epilogue *ep, float *workspace, int threads);
 
 #endif

@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "../threads.h"
+
 /* Plane sums in double for accuracy, over LANES independent accumulators: one
  * running sum would be a chain of dependent additions the compiler may not
  * reorder (and BN was a tenth of a training step that way). */
@@ -71,9 +73,9 @@ static void gradient_sums(const float *g, const float *y, const float *x, size_t
 void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const float *x, const float *residual,
                                 const float *gamma, const float *beta, float *running_mean, float *running_var,
                                 int64_t *num_batches_tracked, float momentum, float eps, bool relu, int channels,
-                                size_t plane)
+                                size_t plane, int threads)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (int c = 0; c < channels; c++) {
         const float *xc = x + (size_t)c * plane;
         /* two passes in double: the variance of large planes loses digits otherwise */
@@ -109,9 +111,9 @@ void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const floa
 
 void pp_batchnorm_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *y,
                                  const float *x, const float *mean, const float *invstd, const float *gamma,
-                                 int channels, size_t plane)
+                                 int channels, size_t plane, int threads)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (int c = 0; c < channels; c++) {
         const float *g = dy + (size_t)c * plane, *xc = x + (size_t)c * plane;
         const float *yc = y ? y + (size_t)c * plane : NULL;

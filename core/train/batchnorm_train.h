@@ -20,7 +20,7 @@
 void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const float *x, const float *residual,
                                 const float *gamma, const float *beta, float *running_mean, float *running_var,
                                 int64_t *num_batches_tracked, float momentum, float eps, bool relu, int channels,
-                                size_t plane);
+                                size_t plane, int threads);
 
 /* dx: (C, plane) written (not accumulated; may alias dy); dgamma, dbeta: (C)
  * accumulated; dy: (C, plane) gradient of the BN output; y: (C, plane) the
@@ -28,6 +28,6 @@ void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const floa
  * x: (C, plane) the forward's input; mean, invstd from the forward. */
 void pp_batchnorm_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *y,
                                  const float *x, const float *mean, const float *invstd, const float *gamma,
-                                 int channels, size_t plane);
+                                 int channels, size_t plane, int threads);
 
 #endif

@@ -20,9 +20,9 @@ static bool is_pointwise(const pp_conv_shape *s)
     return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
 }
 
-static int backward_threads(int n)
+static int backward_threads(int n, int threads)
 {
-    int t = pp_threads_get();
+    int t = pp_threads_clamp(threads);
     return t < n ? t : n;
 }
 
@@ -53,24 +53,24 @@ static bool direct_weight_grad(const float *dx, const pp_conv_shape *s)
     return !dx && !is_pointwise(s) && pp_direct_conv_weight_grad_available(s);
 }
 
-size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w)
+size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     if (pp_direct_conv_weight_grad_available(s) && !is_pointwise(s)) {
         /* either path may run (it depends on dx): room for both */
         int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
-        size_t direct = pp_direct_conv_weight_grad_workspace_floats(s, h, w);
-        size_t columns = thread_floats(s, n, ho, wo, backward_threads(n)) * (size_t)backward_threads(n);
+        size_t direct = pp_direct_conv_weight_grad_workspace_floats(s, h, w, threads);
+        size_t columns = thread_floats(s, n, ho, wo, backward_threads(n, threads)) * (size_t)backward_threads(n, threads);
         return direct > columns ? direct : columns;
     }
     int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
-    int threads = backward_threads(n);
-    return thread_floats(s, n, ho, wo, threads) * (size_t)threads;
+    int t = backward_threads(n, threads);
+    return thread_floats(s, n, ho, wo, t) * (size_t)t;
 }
 
-static void bias_grad(float *db, const float *dy, int k_count, size_t p_total)
+static void bias_grad(float *db, const float *dy, int k_count, size_t p_total, int threads)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (int k = 0; k < k_count; k++) {
         const float *row = dy + (size_t)k * p_total;
         double acc = 0;
@@ -81,13 +81,13 @@ static void bias_grad(float *db, const float *dy, int k_count, size_t p_total)
 }
 
 void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
-                        const pp_conv_shape *s, int n, int h, int w, float *workspace)
+                        const pp_conv_shape *s, int n, int h, int w, float *workspace, int threads_given)
 {
     if (direct_weight_grad(dx, s)) {
-        pp_direct_conv_weight_grad(dw, dy, x, s, n, h, w, workspace);
+        pp_direct_conv_weight_grad(dw, dy, x, s, n, h, w, workspace, threads_given);
         if (db)
             bias_grad(db, dy, s->cout, (size_t)n * pp_conv_out_size(h, s->kh, 1, s->pad) *
-                                           pp_conv_out_size(w, s->kw, 1, s->pad));
+                                           pp_conv_out_size(w, s->kw, 1, s->pad), threads_given);
         return;
     }
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
@@ -95,7 +95,7 @@ void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const 
     const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
     const int k_count = s->cout, depth = s->cin * s->kh * s->kw;
     const bool pointwise = is_pointwise(s);
-    const int threads = backward_threads(n);
+    const int threads = backward_threads(n, threads_given);
     const size_t per_thread_floats = thread_floats(s, n, ho, wo, threads);
     const size_t per_thread_cols = (size_t)((n + threads - 1) / threads) * out_plane;
     const size_t chunk = chunk_columns((size_t)depth, per_thread_cols);

@@ -1,6 +1,7 @@
 #include "linear_train.h"
 
 #include "../ops/gemm.h"
+#include "../threads.h"
 
 void pp_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
                         int n, int in_features, int out_features)
@@ -19,9 +20,9 @@ void pp_linear_backward(float *dx, float *dw, float *db, const float *dy, const 
         }
 }
 
-void pp_relu_backward(float *dx, const float *dy, const float *y, size_t count)
+void pp_relu_backward(float *dx, const float *dy, const float *y, size_t count, int threads)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (size_t i = 0; i < count; i++)
         dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }

@@ -12,6 +12,6 @@ void pp_linear_backward(float *dx, float *dw, float *db, const float *dy, const 
 
 /* dx = dy where the forward's output y was positive, else 0 (dx may alias dy).
  * dx, dy, y: (count). */
-void pp_relu_backward(float *dx, const float *dy, const float *y, size_t count);
+void pp_relu_backward(float *dx, const float *dy, const float *y, size_t count, int threads);
 
 #endif

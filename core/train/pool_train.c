@@ -5,12 +5,13 @@
 #include <stdlib.h>
 
 #include "../ops/conv2d.h"
+#include "../threads.h"
 
 void pp_maxpool2d_train_forward(float *out, int32_t *argmax, const float *in, size_t planes, int h, int w, int k,
-                                int stride, int pad)
+                                int stride, int pad, int threads)
 {
     const int ho = pp_conv_out_size(h, k, stride, pad), wo = pp_conv_out_size(w, k, stride, pad);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (size_t pl = 0; pl < planes; pl++) {
         const float *src = in + pl * h * w;
         float *dst = out + pl * ho * wo;
@@ -39,9 +40,9 @@ void pp_maxpool2d_train_forward(float *out, int32_t *argmax, const float *in, si
 }
 
 void pp_maxpool2d_backward(float *dx, const float *dy, const int32_t *argmax, size_t planes, int h, int w, int ho,
-                           int wo)
+                           int wo, int threads)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (size_t pl = 0; pl < planes; pl++) {
         float *d = dx + pl * h * w;
         const float *g = dy + pl * ho * wo;
@@ -54,9 +55,9 @@ void pp_maxpool2d_backward(float *dx, const float *dy, const int32_t *argmax, si
 /* Stride 1 with "same" padding (the PushPull pooling): the adjoint of a
  * window mean is the same window's sum of dy / cells, done separably over whole
  * rows: a vertical sum into one row, then a horizontal one. */
-static bool avgpool_same_backward(float *dx, const float *dy, size_t planes, int h, int w, int k, int pad)
+static bool avgpool_same_backward(float *dx, const float *dy, size_t planes, int h, int w, int k, int pad,
+                                  int threads)
 {
-    const int threads = omp_get_max_threads();
     float *scratch = malloc(sizeof(float) * 2 * (size_t)w * (size_t)threads);
     if (!scratch)
         return false;
@@ -99,13 +100,14 @@ static bool avgpool_same_backward(float *dx, const float *dy, size_t planes, int
 }
 
 void pp_avgpool2d_backward(float *dx, const float *dy, size_t planes, int h, int w, int k, int stride, int pad,
-                           bool count_include_pad)
+                           bool count_include_pad, int threads)
 {
     const int ho = pp_conv_out_size(h, k, stride, pad), wo = pp_conv_out_size(w, k, stride, pad);
+    threads = pp_threads_clamp(threads);
     if (stride == 1 && ho == h && wo == w && !count_include_pad && 2 * pad == k - 1 &&
-        avgpool_same_backward(dx, dy, planes, h, w, k, pad))
+        avgpool_same_backward(dx, dy, planes, h, w, k, pad, threads))
         return;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(threads)
     for (size_t pl = 0; pl < planes; pl++) {
         float *d = dx + pl * h * w;
         const float *g = dy + pl * ho * wo;
@@ -125,9 +127,9 @@ void pp_avgpool2d_backward(float *dx, const float *dy, size_t planes, int h, int
     }
 }
 
-void pp_global_avgpool_backward(float *dx, const float *dy, size_t planes, size_t plane_size)
+void pp_global_avgpool_backward(float *dx, const float *dy, size_t planes, size_t plane_size, int threads)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (size_t pl = 0; pl < planes; pl++) {
         float share = dy[pl] / (float)plane_size;
         float *d = dx + pl * plane_size;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "conv_backward.h"
+#include "../threads.h"
 #include "pool_train.h"
 
 static pp_conv_shape stacked_shape(const pp_pushpull_unit *u)
@@ -13,14 +14,14 @@ static pp_conv_shape stacked_shape(const pp_pushpull_unit *u)
 }
 
 /* Layout: d_responses (2K, P), d_pooled (K, P) when pooling, d_stacked (2K, D), conv scratch. */
-size_t pp_pushpull_backward_workspace_floats(const pp_pushpull_unit *u, int n, int h, int w)
+size_t pp_pushpull_backward_workspace_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads)
 {
     const pp_conv_shape *s = &u->shape;
     const pp_conv_shape st = stacked_shape(u);
     size_t p = (size_t)n * pp_conv_out_size(h, s->kh, s->stride, s->pad) * pp_conv_out_size(w, s->kw, s->stride, s->pad);
     size_t depth = (size_t)s->cin * s->kh * s->kw;
     return 2 * s->cout * p + (u->avg_kernel > 0 ? s->cout * p : 0) + 2 * s->cout * depth +
-           pp_conv2d_backward_workspace_floats(&st, n, h, w);
+           pp_conv2d_backward_workspace_floats(&st, n, h, w, threads);
 }
 
 /* Adds share / ties to every element of w equal to target. */
@@ -57,7 +58,7 @@ void pp_pushpull_kernel_backward(float *dw, const float *d_stacked, const float 
 
 void pp_pushpull_backward(float *dx, float *dw, float *dalpha, float *dbias, const float *dy,
                           const float *responses, const float *in, const pp_pushpull_unit *u, int n, int h, int w,
-                          float *workspace)
+                          float *workspace, int threads)
 {
     const pp_conv_shape *s = &u->shape;
     const int k_count = s->cout;
@@ -70,7 +71,7 @@ void pp_pushpull_backward(float *dx, float *dw, float *dalpha, float *dbias, con
     const float *push = responses, *pull = responses + (size_t)k_count * p_total;
     float *d_pull_out = u->avg_kernel > 0 ? d_pooled : d_resp + (size_t)k_count * p_total;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (int k = 0; k < k_count; k++) {
         const float *g = dy + (size_t)k * p_total;
         const float *pu = push + (size_t)k * p_total, *pl = pull + (size_t)k * p_total;
@@ -93,10 +94,10 @@ void pp_pushpull_backward(float *dx, float *dw, float *dalpha, float *dbias, con
         float *d_raw = d_resp + (size_t)k_count * p_total;
         memset(d_raw, 0, sizeof(float) * (size_t)k_count * p_total);
         pp_avgpool2d_backward(d_raw, d_pooled, (size_t)k_count * n, ho, wo, u->avg_kernel, 1,
-                              (u->avg_kernel - 1) / 2, false);
+                              (u->avg_kernel - 1) / 2, false, threads);
     }
     const pp_conv_shape st = stacked_shape(u);
     memset(d_stacked, 0, sizeof(float) * 2 * (size_t)k_count * depth);
-    pp_conv2d_backward(dx, d_stacked, NULL, d_resp, in, u->stacked, &st, n, h, w, conv_ws);
+    pp_conv2d_backward(dx, d_stacked, NULL, d_resp, in, u->stacked, &st, n, h, w, conv_ws, threads);
     pp_pushpull_kernel_backward(dw, d_stacked, u->weight, k_count, depth);
 }

@@ -16,7 +16,7 @@
 #include "../model.h"
 
 /* Scratch floats the backward needs beyond the caller's buffers. */
-size_t pp_pushpull_backward_workspace_floats(const pp_pushpull_unit *u, int n, int h, int w);
+size_t pp_pushpull_backward_workspace_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads);
 
 /* dx: (C, N, H, W) accumulated, or NULL; dw: (K, C, kh, kw), dalpha: (K) or
  * NULL (fixed alpha), dbias: (K) or NULL, all accumulated; dy: (K, N, Ho, Wo);
@@ -24,7 +24,7 @@ size_t pp_pushpull_backward_workspace_floats(const pp_pushpull_unit *u, int n, i
  * workspace: pp_pushpull_backward_workspace_floats() floats. */
 void pp_pushpull_backward(float *dx, float *dw, float *dalpha, float *dbias, const float *dy,
                           const float *responses, const float *in, const pp_pushpull_unit *u, int n, int h, int w,
-                          float *workspace);
+                          float *workspace, int threads);
 
 /* The kernel part alone: dw (K, per_kernel) += d_push - d_pull + the max/min
  * terms, from d_stacked (2K, per_kernel) = gradient of [W; P], w = W. */

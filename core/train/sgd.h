@@ -22,6 +22,6 @@ typedef struct {
 /* grad, momentum_buf: (m->arena_floats) each. *first: true before the first
  * step (the buffers start as d), set to false here. */
 void pp_sgd_step(pp_model *m, const float *grad, float *momentum_buf, bool *first, const pp_sgd_config *cfg,
-                 float lr);
+                 float lr, int threads);
 
 #endif

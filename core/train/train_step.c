@@ -39,8 +39,9 @@ struct pp_train_ctx {
     float *momentum; /* (arena_floats) */
     bool first_step;
 
-    /* activations for one input shape (and thread count: scratch is per thread) */
-    int n, h, w, threads;
+    int threads; /* every op of a step runs on this many; scratch is per thread */
+    /* activations for one input shape */
+    int n, h, w;
     float *acts;  /* every activation below, in one allocation */
     size_t acts_floats;
     float *input;     /* (C, N, H, W) */
@@ -62,7 +63,7 @@ struct pp_train_ctx {
     float *workspace;
 };
 
-pp_status pp_train_ctx_new(pp_train_ctx **out, const pp_model *m, pp_error *err)
+pp_status pp_train_ctx_new(pp_train_ctx **out, const pp_model *m, int threads, pp_error *err)
 {
     *out = NULL;
     pp_train_ctx *ctx = calloc(1, sizeof *ctx);
@@ -72,6 +73,7 @@ pp_status pp_train_ctx_new(pp_train_ctx **out, const pp_model *m, pp_error *err)
         return pp_fail(err, PP_ERR_NOMEM, "cannot allocate the training context");
     }
     ctx->arena_floats = m->arena_floats;
+    ctx->threads = pp_threads_clamp(threads);
     ctx->grad = pp_aligned_alloc(bytes);
     ctx->momentum = pp_aligned_alloc(bytes);
     ctx->blocks = calloc((size_t)m->block_count, sizeof *ctx->blocks);
@@ -137,9 +139,9 @@ static void need_workspace(layout *l, size_t floats)
 
 /* Winograd where it pays, with the model's kernels or, for layers too wide to
  * keep them (see model.c), kernels transformed into ctx->wino on each step. */
-static bool use_winograd(const pp_conv_layer *c, int n, int h, int w)
+static bool use_winograd(const pp_conv_layer *c, int n, int h, int w, int threads)
 {
-    return pp_winograd_supports(&c->shape) && pp_winograd_preferred(&c->shape, n, h, w);
+    return pp_winograd_supports(&c->shape) && pp_winograd_preferred(&c->shape, n, h, w, threads);
 }
 
 /* For stride-1 "same" convolutions the input gradient is itself a
@@ -159,9 +161,9 @@ static pp_conv_shape transposed_shape(const pp_conv_shape *s)
     return t;
 }
 
-static bool transposed_winograd(const pp_conv_shape *t, int n, int h, int w)
+static bool transposed_winograd(const pp_conv_shape *t, int n, int h, int w, int threads)
 {
-    return pp_winograd_supports(t) && pp_winograd_preferred(t, n, h, w);
+    return pp_winograd_supports(t) && pp_winograd_preferred(t, n, h, w, threads);
 }
 
 /* flipped: (C, K, kh, kw) from weight (K, C, kh, kw), each kernel rotated 180 degrees. */
@@ -180,6 +182,7 @@ static void flip_transpose(float *flipped, const float *weight, const pp_conv_sh
 static void layout_conv(layout *l, conv_bn_rec *r, const pp_conv_layer *conv, const pp_conv_shape *s,
                         pp_bn_layer *bn, const float *in, int n, int h, int w)
 {
+    const int threads = l->ctx->threads;
     r->conv = conv;
     r->bn = bn;
     r->in = in;
@@ -194,10 +197,10 @@ static void layout_conv(layout *l, conv_bn_rec *r, const pp_conv_layer *conv, co
     r->invstd = take(l, (size_t)s->cout);
     if (act > l->largest)
         l->largest = act;
-    need_workspace(l, pp_conv2d_workspace_floats(s, n, h, w));
-    need_workspace(l, pp_conv2d_backward_workspace_floats(s, n, h, w));
-    if (conv && use_winograd(conv, n, h, w)) {
-        need_workspace(l, pp_winograd_workspace_floats(s, n, h, w));
+    need_workspace(l, pp_conv2d_workspace_floats(s, n, h, w, threads));
+    need_workspace(l, pp_conv2d_backward_workspace_floats(s, n, h, w, threads));
+    if (conv && use_winograd(conv, n, h, w, threads)) {
+        need_workspace(l, pp_winograd_workspace_floats(s, n, h, w, threads));
         if (!conv->winograd && pp_winograd_weight_floats(s) > l->wino)
             l->wino = pp_winograd_weight_floats(s);
     }
@@ -205,11 +208,11 @@ static void layout_conv(layout *l, conv_bn_rec *r, const pp_conv_layer *conv, co
         pp_conv_shape t = transposed_shape(s);
         size_t wf = (size_t)s->cout * s->cin * s->kh * s->kw;
         l->weights = wf > l->weights ? wf : l->weights;
-        need_workspace(l, pp_conv2d_workspace_floats(&t, n, r->ho, r->wo));
-        if (transposed_winograd(&t, n, r->ho, r->wo)) {
+        need_workspace(l, pp_conv2d_workspace_floats(&t, n, r->ho, r->wo, threads));
+        if (transposed_winograd(&t, n, r->ho, r->wo, threads)) {
             size_t u = pp_winograd_weight_floats(&t);
             l->wino = u > l->wino ? u : l->wino;
-            need_workspace(l, pp_winograd_workspace_floats(&t, n, r->ho, r->wo));
+            need_workspace(l, pp_winograd_workspace_floats(&t, n, r->ho, r->wo, threads));
         }
     }
 }
@@ -219,12 +222,13 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, int h, int w, p
     pp_train_ctx *ctx = l->ctx;
     const pp_arch *a = &m->arch;
     const size_t in_floats = (size_t)a->in_channels * n * h * w;
+    const int threads = ctx->threads;
     ctx->input = take(l, in_floats);
     if (in_floats > l->largest)
         l->largest = in_floats;
     /* g[0] is the push-pull unit's scratch in the forward pass */
-    if (a->push_pull && pp_pushpull_scratch_floats(&m->pp, n, h, w) > l->largest)
-        l->largest = pp_pushpull_scratch_floats(&m->pp, n, h, w);
+    if (a->push_pull && pp_pushpull_scratch_floats(&m->pp, n, h, w, threads) > l->largest)
+        l->largest = pp_pushpull_scratch_floats(&m->pp, n, h, w, threads);
     const pp_conv_shape *stem = a->push_pull ? &m->pp.shape : &m->conv1.shape;
     if (h + 2 * stem->pad < stem->kh || w + 2 * stem->pad < stem->kw)
         return pp_fail(err, PP_ERR_SHAPE, "input %dx%d is smaller than the first kernel", h, w);
@@ -233,10 +237,10 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, int h, int w, p
     size_t p = (size_t)n * ho * wo;
     if (a->push_pull) {
         ctx->responses = take(l, 2 * (size_t)stem->cout * p);
-        need_workspace(l, pp_pushpull_backward_workspace_floats(&m->pp, n, h, w));
+        need_workspace(l, pp_pushpull_backward_workspace_floats(&m->pp, n, h, w, threads));
         pp_conv_shape stacked = *stem;
         stacked.cout *= 2;
-        need_workspace(l, pp_conv2d_workspace_floats(&stacked, n, h, w));
+        need_workspace(l, pp_conv2d_workspace_floats(&stacked, n, h, w, threads));
     }
     const float *x = ctx->stem.post;
     if (a->stem == PP_STEM_IMAGENET) {
@@ -287,8 +291,7 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, int h, int w, p
 
 static pp_status ensure_layout(pp_train_ctx *ctx, const pp_model *m, int n, int h, int w, pp_error *err)
 {
-    const int threads = pp_threads_get();
-    if (ctx->acts && ctx->n == n && ctx->h == h && ctx->w == w && ctx->threads == threads)
+    if (ctx->acts && ctx->n == n && ctx->h == h && ctx->w == w)
         return PP_OK;
     layout size = {.ctx = ctx};
     pp_status st = layout_all(&size, m, n, h, w, err);
@@ -307,7 +310,6 @@ static pp_status ensure_layout(pp_train_ctx *ctx, const pp_model *m, int n, int 
     ctx->n = n;
     ctx->h = h;
     ctx->w = w;
-    ctx->threads = threads;
     return PP_OK;
 }
 
@@ -317,13 +319,13 @@ static void conv_forward(pp_train_ctx *ctx, float *out, const float *in, const p
 {
     pp_epilogue ep = {.shift = c->bias};
     const float *kernels = NULL;
-    if (use_winograd(c, n, h, w))
+    if (use_winograd(c, n, h, w, ctx->threads))
         kernels = c->winograd ? c->winograd
-                              : pp_winograd_transform_weights(ctx->wino, c->weight, &c->shape) ? ctx->wino : NULL;
+                  : pp_winograd_transform_weights(ctx->wino, c->weight, &c->shape, ctx->threads) ? ctx->wino : NULL;
     if (kernels)
-        pp_winograd_forward(out, in, kernels, &c->shape, n, h, w, &ep, ctx->workspace);
+        pp_winograd_forward(out, in, kernels, &c->shape, n, h, w, &ep, ctx->workspace, ctx->threads);
     else
-        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, &ep, ctx->workspace);
+        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, &ep, ctx->workspace, ctx->threads);
 }
 
 static size_t rec_plane(const conv_bn_rec *r, int n)
@@ -332,18 +334,18 @@ static size_t rec_plane(const conv_bn_rec *r, int n)
 }
 
 /* BN in training mode on r->pre into r->post (+ residual), ReLU if relu. */
-static void bn_forward(conv_bn_rec *r, int n, const float *residual, bool relu)
+static void bn_forward(conv_bn_rec *r, int n, const float *residual, bool relu, int threads)
 {
     pp_bn_layer *bn = r->bn;
     pp_batchnorm_train_forward(r->post, r->mean, r->invstd, r->pre, residual, bn->gamma, bn->beta, bn->mean,
                                bn->var, &bn->num_batches_tracked, PP_BN_MOMENTUM, 1e-5f, relu, bn->channels,
-                               rec_plane(r, n));
+                               rec_plane(r, n), threads);
 }
 
 static void conv_bn_forward(pp_train_ctx *ctx, conv_bn_rec *r, const float *residual, bool relu)
 {
     conv_forward(ctx, r->pre, r->in, r->conv, ctx->n, r->h, r->w);
-    bn_forward(r, ctx->n, residual, relu);
+    bn_forward(r, ctx->n, residual, relu, ctx->threads);
 }
 
 static void forward(pp_train_ctx *ctx, const pp_model *m)
@@ -352,13 +354,13 @@ static void forward(pp_train_ctx *ctx, const pp_model *m)
     const int n = ctx->n, k = a->width;
     if (a->push_pull)
         pp_pushpull_forward(ctx->stem.pre, ctx->responses, ctx->g[0], ctx->input, &m->pp, n, ctx->h, ctx->w,
-                            ctx->workspace);
+                            ctx->workspace, ctx->threads);
     else
         conv_forward(ctx, ctx->stem.pre, ctx->input, &m->conv1, n, ctx->h, ctx->w);
-    bn_forward(&ctx->stem, n, NULL, true);
+    bn_forward(&ctx->stem, n, NULL, true, ctx->threads);
     if (a->stem == PP_STEM_IMAGENET)
         pp_maxpool2d_train_forward(ctx->pooled, ctx->argmax, ctx->stem.post, (size_t)k * n, ctx->stem.ho,
-                                   ctx->stem.wo, 3, 2, 1);
+                                   ctx->stem.wo, 3, 2, 1, ctx->threads);
     const float *x = a->stem == PP_STEM_IMAGENET ? ctx->pooled : ctx->stem.post;
     for (int b = 0; b < m->block_count; b++) {
         const pp_block *blk = &m->blocks[b];
@@ -390,22 +392,25 @@ static void conv_bn_backward(pp_train_ctx *ctx, const pp_model *m, conv_bn_rec *
     pp_bn_layer *bn = r->bn;
     pp_batchnorm_train_backward(scratch, grad_of(ctx, m, bn->gamma), grad_of(ctx, m, bn->beta), dy,
                                 masked ? r->post : NULL, r->pre, r->mean, r->invstd, bn->gamma, bn->channels,
-                                rec_plane(r, n));
+                                rec_plane(r, n), ctx->threads);
     const pp_conv_layer *c = r->conv;
     const bool transposed = dx && by_transposed_forward(&c->shape);
     pp_conv2d_backward(transposed ? NULL : dx, grad_of(ctx, m, c->weight), grad_of(ctx, m, c->bias), scratch,
-                       r->in, c->weight, &c->shape, n, r->h, r->w, ctx->workspace);
+                       r->in, c->weight, &c->shape, n, r->h, r->w, ctx->workspace, ctx->threads);
     if (transposed) {
         const pp_conv_shape t = transposed_shape(&c->shape);
         flip_transpose(ctx->flipped, c->weight, &c->shape);
-        if (transposed_winograd(&t, n, r->ho, r->wo) && pp_winograd_transform_weights(ctx->wino, ctx->flipped, &t)) {
-            pp_winograd_forward(ctx->dx_tmp, scratch, ctx->wino, &t, n, r->ho, r->wo, NULL, ctx->workspace);
+        if (transposed_winograd(&t, n, r->ho, r->wo, ctx->threads) &&
+            pp_winograd_transform_weights(ctx->wino, ctx->flipped, &t, ctx->threads)) {
+            pp_winograd_forward(ctx->dx_tmp, scratch, ctx->wino, &t, n, r->ho, r->wo, NULL, ctx->workspace,
+                                ctx->threads);
         } else {
-            pp_conv2d_forward(ctx->dx_tmp, scratch, ctx->flipped, &t, n, r->ho, r->wo, NULL, ctx->workspace);
+            pp_conv2d_forward(ctx->dx_tmp, scratch, ctx->flipped, &t, n, r->ho, r->wo, NULL, ctx->workspace,
+                              ctx->threads);
         }
         const size_t count = (size_t)c->shape.cin * n * r->h * r->w;
         const float *src = ctx->dx_tmp;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(ctx->threads)
         for (size_t i = 0; i < count; i++)
             dx[i] += src[i];
     }
@@ -432,7 +437,7 @@ static void backward(pp_train_ctx *ctx, const pp_model *m)
                                              : NULL;
     const size_t tail_plane = (size_t)tail->ho * tail->wo;
     zero(gA, (size_t)feat * n * tail_plane);
-    pp_global_avgpool_backward(gA, ctx->dfeatures, (size_t)feat * n, tail_plane);
+    pp_global_avgpool_backward(gA, ctx->dfeatures, (size_t)feat * n, tail_plane, ctx->threads);
 
     for (int b = m->block_count - 1; b >= 0; b--) {
         const pp_block *blk = &m->blocks[b];
@@ -441,7 +446,7 @@ static void backward(pp_train_ctx *ctx, const pp_model *m)
         const size_t out_count = (size_t)last->bn->channels * rec_plane(last, n);
         const size_t in_count = (size_t)r->c1.conv->shape.cin * n * r->c1.h * r->c1.w;
         /* through the final ReLU: gA becomes the gradient of branch + identity */
-        pp_relu_backward(gA, gA, last->post, out_count);
+        pp_relu_backward(gA, gA, last->post, out_count, ctx->threads);
         if (blk->has_downsample) {
             zero(gX, in_count);
             conv_bn_backward(ctx, m, &r->down, gX, gA, false, t1);
@@ -469,22 +474,22 @@ static void backward(pp_train_ctx *ctx, const pp_model *m)
     if (a->stem == PP_STEM_IMAGENET) {
         zero(gX, stem_count);
         pp_maxpool2d_backward(gX, gA, ctx->argmax, (size_t)k * n, ctx->stem.ho, ctx->stem.wo, ctx->stem_h,
-                              ctx->stem_w);
+                              ctx->stem_w, ctx->threads);
         g_stem = gX;
     }
     pp_bn_layer *bn = ctx->stem.bn;
     pp_batchnorm_train_backward(t1, grad_of(ctx, m, bn->gamma), grad_of(ctx, m, bn->beta), g_stem, ctx->stem.post,
                                 ctx->stem.pre, ctx->stem.mean, ctx->stem.invstd, bn->gamma, k,
-                                rec_plane(&ctx->stem, n));
+                                rec_plane(&ctx->stem, n), ctx->threads);
     if (a->push_pull) {
         const pp_pushpull_unit *u = &m->pp;
         pp_pushpull_backward(NULL, grad_of(ctx, m, u->weight), a->alpha_trainable ? grad_of(ctx, m, u->alpha) : NULL,
                              grad_of(ctx, m, u->bias), t1, ctx->responses, ctx->input, u, n, ctx->h, ctx->w,
-                             ctx->workspace);
+                             ctx->workspace, ctx->threads);
     } else {
         const pp_conv_layer *c = &m->conv1;
         pp_conv2d_backward(NULL, grad_of(ctx, m, c->weight), grad_of(ctx, m, c->bias), t1, ctx->input, c->weight,
-                           &c->shape, n, ctx->h, ctx->w, ctx->workspace);
+                           &c->shape, n, ctx->h, ctx->w, ctx->workspace, ctx->threads);
     }
 }
 
@@ -521,7 +526,8 @@ pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_ten
     const conv_bn_rec *tail = a->block == PP_BLOCK_BOTTLENECK ? &ctx->blocks[m->block_count - 1].c3
                                                               : &ctx->blocks[m->block_count - 1].c2;
     const int feat = pp_arch_feature_dim(a);
-    pp_global_avgpool_forward(ctx->features, tail->post, (size_t)feat * n, (size_t)tail->ho * tail->wo);
+    pp_global_avgpool_forward(ctx->features, tail->post, (size_t)feat * n, (size_t)tail->ho * tail->wo,
+                              ctx->threads);
     pp_linear_forward(ctx->logits, ctx->features, m->fc_weight, m->fc_bias, n, feat, a->num_classes);
     const double loss = pp_cross_entropy(ctx->dlogits, ctx->logits, labels, n, a->num_classes);
     if (stats) {
@@ -548,6 +554,6 @@ pp_status pp_train_step(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input, 
 
 void pp_train_apply_sgd(pp_train_ctx *ctx, pp_model *m, const pp_sgd_config *cfg, float lr)
 {
-    pp_sgd_step(m, ctx->grad, ctx->momentum, &ctx->first_step, cfg, lr);
-    pp_model_prepare(m);
+    pp_sgd_step(m, ctx->grad, ctx->momentum, &ctx->first_step, cfg, lr, ctx->threads);
+    pp_model_prepare_threads(m, ctx->threads);
 }

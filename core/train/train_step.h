@@ -25,8 +25,9 @@ typedef struct {
     int n;       /* batch size */
 } pp_train_stats;
 
-/* Allocates zeroed gradients and momentum for this model. */
-pp_status pp_train_ctx_new(pp_train_ctx **ctx, const pp_model *m, pp_error *err);
+/* Allocates zeroed gradients and momentum for this model. Every step through
+ * the context runs on `threads` threads (below 1: one; threads.h). */
+pp_status pp_train_ctx_new(pp_train_ctx **ctx, const pp_model *m, int threads, pp_error *err);
 void pp_train_ctx_free(pp_train_ctx *ctx);
 
 /* Clears every gradient (backward passes accumulate). */

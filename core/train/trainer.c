@@ -184,7 +184,7 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
     pp_status st = order && b.labels ? pp_tensor_alloc4(&b.batch, batch, b.pre.channels, b.pre.size, b.pre.size, err)
                                      : pp_fail(err, PP_ERR_NOMEM, "out of memory");
     if (st == PP_OK)
-        st = pp_train_ctx_new(&ctx, m, err);
+        st = pp_train_ctx_new(&ctx, m, pp_job_threads(job), err);
 
     double last_report = 0;
     for (int epoch = hist->first_epoch; epoch < opt->epochs && st == PP_OK; epoch++) {
@@ -200,7 +200,7 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
             }
             augment_ctx actx = {opt, epoch};
             if ((st = pp_batch_fill(&b.batch, &b.pre, train, order + step * batch, 0, batch, augment_sample, &actx,
-                                    err)) != PP_OK)
+                                    pp_job_threads(job), err)) != PP_OK)
                 break;
             for (int i = 0; i < batch; i++)
                 b.labels[i] = (int32_t)train->labels[order[step * batch + i]];
@@ -237,7 +237,8 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
         if (opt->val) {
             pp_eval_options vo = {.clean_only = true, .limit = opt->val_limit, .batch = 256};
             pp_eval_result r;
-            if ((st = pp_evaluate(m, "training", opt->val, &vo, NULL, &r, err)) != PP_OK)
+            pp_job threads_only = {.threads = pp_job_threads(job)}; /* no progress, no cancel */
+            if ((st = pp_evaluate(m, "training", opt->val, &vo, &threads_only, &r, err)) != PP_OK)
                 break;
             hist->val_error[e] = r.clean_error;
         }

@@ -9,6 +9,7 @@
 #include "model_file.h"
 #include "probe.h"
 #include "topk.h"
+#include "threads.h"
 
 static void test_snr_arithmetic(void)
 {
@@ -46,7 +47,7 @@ static void test_probe_clean_and_noise(void)
     pp_error err = {0};
     CHECK_OK(pp_image_load(fixture_path("images", "rgb_40x30.png"), &img, &err), &err);
     pp_probe p;
-    CHECK_OK(pp_probe_init(&p, &m, &img, &err), &err);
+    CHECK_OK(pp_probe_init(&p, &m, &img, pp_threads_default(), &err), &err);
     if (err.status)
         return;
     pp_probe_result r;
@@ -59,7 +60,7 @@ static void test_probe_clean_and_noise(void)
     pp_preprocess pre;
     pp_preprocess_for_model(&pre, &m);
     pp_preprocess_image(&pre, &img, &x, 0, &err);
-    pp_forward_ctx *ctx = pp_forward_ctx_new();
+    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     CHECK_OK(pp_model_forward(&m, ctx, &x, &logits, NULL, &err), &err);
     int order[1];
     pp_topk(order, logits.data, 10, 1);
@@ -103,7 +104,7 @@ static void test_probe_baseline(void)
     pp_error err = {0};
     CHECK_OK(pp_image_load(fixture_path("images", "gray_28.png"), &img, &err), &err);
     pp_probe p;
-    CHECK_OK(pp_probe_init(&p, &m, &img, &err), &err);
+    CHECK_OK(pp_probe_init(&p, &m, &img, pp_threads_default(), &err), &err);
     pp_probe_result r;
     pp_corruption_request req = {.severity = 2, .seed = 1};
     CHECK_OK(pp_probe_run(&p, pp_corruption_find("shot_noise"), &req, &r, &err), &err);

@@ -12,6 +12,7 @@
 #include "forward.h"
 #include "model_file.h"
 #include "test_util.h"
+#include "threads.h"
 
 static char path_buf[1024];
 
@@ -33,7 +34,7 @@ static void forward(const pp_model *m, const pp_npy *x, pp_tensor *logits, pp_er
 {
     pp_tensor input = {.ndim = x->ndim, .data = x->data};
     memcpy(input.shape, x->shape, sizeof input.shape);
-    pp_forward_ctx *ctx = pp_forward_ctx_new();
+    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     CHECK_OK(pp_model_forward(m, ctx, &input, logits, NULL, err), err);
     pp_forward_ctx_free(ctx);
 }

@@ -10,6 +10,7 @@
 #include "ops/winograd.h"
 #include "pushpull.h"
 #include "tensor.h"
+#include "threads.h"
 
 #define F(name) fixture_npy("core", name)
 
@@ -31,9 +32,9 @@ static void conv_case(const char *name)
     int h = (int)mv[5], wd = (int)mv[6], n = 2;
     size_t out_n = (size_t)pp_npy_numel(&y);
     float *fast = calloc(out_n, sizeof(float)), *ref = calloc(out_n, sizeof(float));
-    float *ws = calloc(pp_conv2d_workspace_floats(&s, n, h, wd) + 1, sizeof(float));
+    float *ws = calloc(pp_conv2d_workspace_floats(&s, n, h, wd, pp_threads_default()) + 1, sizeof(float));
     pp_epilogue ep = {.shift = b.data};
-    pp_conv2d_forward(fast, x.data, w.data, &s, n, h, wd, &ep, ws);
+    pp_conv2d_forward(fast, x.data, w.data, &s, n, h, wd, &ep, ws, pp_threads_default());
     pp_conv2d_forward_ref(ref, x.data, w.data, &s, n, h, wd, &ep);
     snprintf(buf, sizeof buf, "%s fast", name);
     check_close(buf, fast, &y, 1e-5);
@@ -70,11 +71,11 @@ static void chunked_case(pp_conv_shape s, int n, int h, int w)
     for (int k = 0; k < s.cout; k++)
         scale[k] = 0.5f + k * 0.1f, shift[k] = k * 0.2f - 0.5f;
     pp_epilogue ep = {.scale = scale, .shift = shift, .residual = res, .relu = true};
-    size_t ws_n = pp_conv2d_workspace_floats(&s, n, h, w);
+    size_t ws_n = pp_conv2d_workspace_floats(&s, n, h, w, pp_threads_default());
     if (s.stride == 1 && s.kh == 3)
         CHECK(ws_n < (size_t)s.cin * 9 * out_n / s.cout, "workspace %zu should be a chunk, not the whole matrix", ws_n);
     float *ws = malloc(ws_n * 4);
-    pp_conv2d_forward(a, x, wt, &s, n, h, w, &ep, ws);
+    pp_conv2d_forward(a, x, wt, &s, n, h, w, &ep, ws, pp_threads_default());
     pp_conv2d_forward_ref(b, x, wt, &s, n, h, w, &ep);
     char what[96];
     snprintf(what, sizeof what, "chunked conv k%d s%d p%d %dx%d", s.kh, s.stride, s.pad, h, w);
@@ -108,7 +109,7 @@ static void winograd_case(int cin, int cout, int pad, int n, int h, int w)
     size_t in_n = (size_t)cin * n * h * w, out_n = (size_t)cout * n * ho * wo, w_n = (size_t)cout * cin * 9;
     float *x = malloc(in_n * 4), *wt = malloc(w_n * 4), *a = malloc(out_n * 4), *b = malloc(out_n * 4);
     float *res = malloc(out_n * 4), *u = malloc(pp_winograd_weight_floats(&s) * 4);
-    float *ws = malloc(pp_winograd_workspace_floats(&s, n, h, w) * 4);
+    float *ws = malloc(pp_winograd_workspace_floats(&s, n, h, w, pp_threads_default()) * 4);
     uint32_t r = 12345u + (uint32_t)(cin * 31 + h);
     for (size_t i = 0; i < in_n; i++)
         r = r * 1664525u + 1013904223u, x[i] = (float)(r >> 8) / (float)(1 << 24) * 2 - 1;
@@ -120,8 +121,8 @@ static void winograd_case(int cin, int cout, int pad, int n, int h, int w)
     for (int k = 0; k < cout; k++)
         scale[k] = 0.5f + 0.01f * k, shift[k] = 0.1f - 0.003f * k;
     pp_epilogue ep = {.scale = scale, .shift = shift, .residual = res, .relu = true};
-    CHECK(pp_winograd_transform_weights(u, wt, &s), "kernel transform failed");
-    pp_winograd_forward(a, x, u, &s, n, h, w, &ep, ws);
+    CHECK(pp_winograd_transform_weights(u, wt, &s, pp_threads_default()), "kernel transform failed");
+    pp_winograd_forward(a, x, u, &s, n, h, w, &ep, ws, pp_threads_default());
     pp_conv2d_forward_ref(b, x, wt, &s, n, h, w, &ep);
     char what[96];
     snprintf(what, sizeof what, "winograd %dx%d c%d k%d pad %d n %d", h, w, cin, cout, pad, n);
@@ -149,17 +150,17 @@ static void test_batchnorm_relu(void)
     size_t plane = (size_t)pp_npy_numel(&x) / c;
     float *t = malloc(pp_npy_numel(&x) * 4);
     memcpy(t, x.data, pp_npy_numel(&x) * 4);
-    pp_batchnorm_forward(t, g, g + c, g + 2 * c, g + 3 * c, PP_BN_EPS, c, plane);
+    pp_batchnorm_forward(t, g, g + c, g + 2 * c, g + 3 * c, PP_BN_EPS, c, plane, pp_threads_default());
     check_close("batchnorm", t, &y, 1e-5);
     /* the folded affine used in conv epilogues must give the same result */
     float scale[5], shift[5];
     pp_batchnorm_fold(scale, shift, g, g + c, g + 2 * c, g + 3 * c, PP_BN_EPS, c);
     memcpy(t, x.data, pp_npy_numel(&x) * 4);
     pp_epilogue ep = {.scale = scale, .shift = shift};
-    pp_epilogue_apply(t, c, plane, 0, plane, &ep);
+    pp_epilogue_apply(t, c, plane, 0, plane, &ep, pp_threads_default());
     check_close("batchnorm folded", t, &y, 1e-5);
     memcpy(t, x.data, pp_npy_numel(&x) * 4);
-    pp_relu_forward(t, (size_t)pp_npy_numel(&x));
+    pp_relu_forward(t, (size_t)pp_npy_numel(&x), pp_threads_default());
     check_close("relu", t, &r, 0);
     free(t);
     pp_npy_free(&x), pp_npy_free(&p), pp_npy_free(&y), pp_npy_free(&r);
@@ -172,15 +173,15 @@ static void test_pools(void)
     size_t planes = 6; /* C=3 x N=2 */
     int h = 11, w = 10;
     float *out = malloc(pp_npy_numel(&x) * 4);
-    pp_maxpool2d_forward(out, x.data, planes, h, w, 3, 2, 1);
+    pp_maxpool2d_forward(out, x.data, planes, h, w, 3, 2, 1, pp_threads_default());
     check_close("maxpool 3/2/1", out, &mp, 0);
-    pp_avgpool2d_forward(out, x.data, planes, h, w, 3, 1, 1, false);
+    pp_avgpool2d_forward(out, x.data, planes, h, w, 3, 1, 1, false, pp_threads_default());
     check_close("avgpool 3 count_include_pad=False", out, &a3, 1e-6);
-    pp_avgpool2d_forward(out, x.data, planes, h, w, 5, 1, 2, false);
+    pp_avgpool2d_forward(out, x.data, planes, h, w, 5, 1, 2, false, pp_threads_default());
     check_close("avgpool 5 count_include_pad=False", out, &a5, 1e-6);
-    pp_avgpool2d_forward(out, x.data, planes, h, w, 3, 2, 1, true);
+    pp_avgpool2d_forward(out, x.data, planes, h, w, 3, 2, 1, true, pp_threads_default());
     check_close("avgpool 3/2/1 count_include_pad=True", out, &inc, 1e-6);
-    pp_global_avgpool_forward(out, x.data, planes, (size_t)h * w);
+    pp_global_avgpool_forward(out, x.data, planes, (size_t)h * w, pp_threads_default());
     check_close("global average pool", out, &gap, 1e-6);
     free(out);
     pp_npy_free(&x), pp_npy_free(&mp), pp_npy_free(&a3), pp_npy_free(&a5), pp_npy_free(&inc), pp_npy_free(&gap);
@@ -215,9 +216,9 @@ static void pushpull_case(int avg)
                           .stacked = stacked};
     size_t p_total = (size_t)n * h * wd;
     float *out = malloc(sizeof(float) * k * p_total), *resp = malloc(sizeof(float) * 2 * k * p_total),
-          *scratch = malloc(sizeof(float) * pp_pushpull_scratch_floats(&u, n, h, wd));
-    float *ws = malloc(sizeof(float) * (pp_conv2d_workspace_floats(&u.shape, n, h, wd) * 2 + 1));
-    pp_pushpull_forward(out, resp, scratch, x.data, &u, n, h, wd, ws);
+          *scratch = malloc(sizeof(float) * pp_pushpull_scratch_floats(&u, n, h, wd, pp_threads_default()));
+    float *ws = malloc(sizeof(float) * (pp_conv2d_workspace_floats(&u.shape, n, h, wd, pp_threads_default()) * 2 + 1));
+    pp_pushpull_forward(out, resp, scratch, x.data, &u, n, h, wd, ws, pp_threads_default());
     snprintf(buf, sizeof buf, "push response (avg %d)", avg);
     check_close(buf, resp, &push, 1e-5);
     snprintf(buf, sizeof buf, "pull response (avg %d)", avg);
@@ -273,9 +274,9 @@ static void test_pool_edges(void)
                             want[oy * wo + ox] = max ? acc : acc / (float)cells;
                         }
                     if (max)
-                        pp_maxpool2d_forward(got, in, 1, h, w, k, stride, pad);
+                        pp_maxpool2d_forward(got, in, 1, h, w, k, stride, pad, pp_threads_default());
                     else
-                        pp_avgpool2d_forward(got, in, 1, h, w, k, stride, pad, false);
+                        pp_avgpool2d_forward(got, in, 1, h, w, k, stride, pad, false, pp_threads_default());
                     char what[64];
                     snprintf(what, sizeof what, "%s %dx%d k%d s%d p%d", max ? "max" : "avg", h, w, k, stride, pad);
                     double e = pp_test_compare(what, got, want, (size_t)ho * wo, 1e-6, 0);

@@ -22,6 +22,7 @@
 #include "train/loss.h"
 #include "train/pool_train.h"
 #include "train/pushpull_train.h"
+#include "threads.h"
 
 #define EPS 1e-4
 #define TOL 1e-2
@@ -114,7 +115,7 @@ static double conv_loss(void *p)
 {
     conv_case *c = p;
     pp_epilogue ep = {.shift = c->b};
-    pp_conv2d_forward(c->y, c->x, c->wt, &c->s, c->n, c->h, c->w, &ep, c->ws);
+    pp_conv2d_forward(c->y, c->x, c->wt, &c->s, c->n, c->h, c->w, &ep, c->ws, pp_threads_default());
     return dot(c->r, c->y, c->y_count);
 }
 
@@ -129,10 +130,10 @@ static void check_conv(int cin, int cout, int k, int stride, int pad, int n, int
     c.b = random_floats((size_t)cout, -0.5, 0.5);
     c.y = zeros(c.y_count);
     c.r = random_floats(c.y_count, -1, 1);
-    size_t ws = pp_conv2d_workspace_floats(&c.s, n, h, w), bws = pp_conv2d_backward_workspace_floats(&c.s, n, h, w);
+    size_t ws = pp_conv2d_workspace_floats(&c.s, n, h, w, pp_threads_default()), bws = pp_conv2d_backward_workspace_floats(&c.s, n, h, w, pp_threads_default());
     c.ws = zeros(ws > bws ? ws : bws);
     float *dx = zeros(x_count), *dw = zeros(w_count), *db = zeros((size_t)cout);
-    pp_conv2d_backward(dx, dw, db, c.r, c.x, c.wt, &c.s, n, h, w, c.ws);
+    pp_conv2d_backward(dx, dw, db, c.r, c.x, c.wt, &c.s, n, h, w, c.ws, pp_threads_default());
     char what[96];
     snprintf(what, sizeof what, "conv %dx%d/%d pad %d dx", k, k, stride, pad);
     fd_check(what, c.x, x_count, dx, conv_loss, &c);
@@ -149,7 +150,7 @@ static void check_conv(int cin, int cout, int k, int stride, int pad, int n, int
     e = pp_test_compare("dW vs ref", dw, rdw, w_count, 1e-5, 1);
     CHECK(e <= 1e-5, "conv %dx%d/%d: dW differs from the reference by %.3g", k, k, stride, e);
     /* accumulation: a second backward doubles the gradients */
-    pp_conv2d_backward(dx, dw, db, c.r, c.x, c.wt, &c.s, n, h, w, c.ws);
+    pp_conv2d_backward(dx, dw, db, c.r, c.x, c.wt, &c.s, n, h, w, c.ws, pp_threads_default());
     for (size_t i = 0; i < w_count; i++)
         rdw[i] *= 2;
     e = pp_test_compare("dW twice", dw, rdw, w_count, 1e-5, 1);
@@ -180,7 +181,7 @@ static double bn_loss(void *p)
 {
     bn_case *b = p;
     pp_batchnorm_train_forward(b->y, b->mean, b->invstd, b->x, NULL, b->gamma, b->beta, NULL, NULL, NULL, 0.1f,
-                               1e-5f, b->relu, b->c, b->plane);
+                               1e-5f, b->relu, b->c, b->plane, pp_threads_default());
     return dot(b->r, b->y, (size_t)b->c * b->plane);
 }
 
@@ -198,7 +199,7 @@ static void check_bn(bool relu)
     bn_loss(&b);
     float *dx = zeros(count), *dg = zeros((size_t)b.c), *dbeta = zeros((size_t)b.c);
     pp_batchnorm_train_backward(dx, dg, dbeta, b.r, relu ? b.y : NULL, b.x, b.mean, b.invstd, b.gamma, b.c,
-                                b.plane);
+                                b.plane, pp_threads_default());
     fd_check(relu ? "bn+relu dx" : "bn dx", b.x, count, dx, bn_loss, &b);
     fd_check(relu ? "bn+relu dgamma" : "bn dgamma", b.gamma, (size_t)b.c, dg, bn_loss, &b);
     fd_check(relu ? "bn+relu dbeta" : "bn dbeta", b.beta, (size_t)b.c, dbeta, bn_loss, &b);
@@ -219,7 +220,7 @@ static void test_batchnorm_running_stats(void)
     float y[6], mean[2], invstd[2], gamma[2] = {1, 1}, beta[2] = {0, 0};
     float rm[2] = {0.5f, -1}, rv[2] = {2, 1};
     int64_t nbt = 7;
-    pp_batchnorm_train_forward(y, mean, invstd, x, NULL, gamma, beta, rm, rv, &nbt, 0.1f, 1e-5f, false, 2, 3);
+    pp_batchnorm_train_forward(y, mean, invstd, x, NULL, gamma, beta, rm, rv, &nbt, 0.1f, 1e-5f, false, 2, 3, pp_threads_default());
     /* channel 0: mean 7/3, biased var 14/9, unbiased 7/3 */
     CHECK(fabs(rm[0] - (0.9 * 0.5 + 0.1 * 7.0 / 3)) < 1e-6, "running_mean %g", rm[0]);
     CHECK(fabs(rv[0] - (0.9 * 2 + 0.1 * 7.0 / 3)) < 1e-6, "running_var %g (must use the unbiased variance)", rv[0]);
@@ -246,11 +247,11 @@ static double pool_loss(void *p)
 {
     pool_case *c = p;
     if (c->kind == 0)
-        pp_maxpool2d_train_forward(c->y, c->idx, c->x, c->planes, c->h, c->w, c->k, c->stride, c->pad);
+        pp_maxpool2d_train_forward(c->y, c->idx, c->x, c->planes, c->h, c->w, c->k, c->stride, c->pad, pp_threads_default());
     else if (c->kind == 1)
-        pp_avgpool2d_forward(c->y, c->x, c->planes, c->h, c->w, c->k, c->stride, c->pad, c->incl);
+        pp_avgpool2d_forward(c->y, c->x, c->planes, c->h, c->w, c->k, c->stride, c->pad, c->incl, pp_threads_default());
     else
-        pp_global_avgpool_forward(c->y, c->x, c->planes, (size_t)c->h * c->w);
+        pp_global_avgpool_forward(c->y, c->x, c->planes, (size_t)c->h * c->w, pp_threads_default());
     return dot(c->r, c->y, c->planes * c->ho * c->wo);
 }
 
@@ -267,11 +268,11 @@ static void check_pool(const char *what, int kind, int k, int stride, int pad, b
     pool_loss(&c);
     float *dx = zeros(xn);
     if (kind == 0)
-        pp_maxpool2d_backward(dx, c.r, c.idx, c.planes, c.h, c.w, c.ho, c.wo);
+        pp_maxpool2d_backward(dx, c.r, c.idx, c.planes, c.h, c.w, c.ho, c.wo, pp_threads_default());
     else if (kind == 1)
-        pp_avgpool2d_backward(dx, c.r, c.planes, c.h, c.w, k, stride, pad, incl);
+        pp_avgpool2d_backward(dx, c.r, c.planes, c.h, c.w, k, stride, pad, incl, pp_threads_default());
     else
-        pp_global_avgpool_backward(dx, c.r, c.planes, (size_t)c.h * c.w);
+        pp_global_avgpool_backward(dx, c.r, c.planes, (size_t)c.h * c.w, pp_threads_default());
     fd_check(what, c.x, xn, dx, pool_loss, &c);
     free(c.x), free(c.y), free(c.r), free(c.idx), free(dx);
 }
@@ -300,7 +301,7 @@ static double pp_loss(void *p)
     const size_t per = (size_t)c->u.shape.cin * c->u.shape.kh * c->u.shape.kw;
     memcpy(c->u.stacked, c->u.weight, per * c->u.shape.cout * sizeof(float));
     pp_pushpull_pull_kernels(c->u.stacked + per * c->u.shape.cout, c->u.weight, c->u.shape.cout, per);
-    pp_pushpull_forward(c->y, c->resp, c->pool, c->x, &c->u, c->n, c->h, c->w, c->ws);
+    pp_pushpull_forward(c->y, c->resp, c->pool, c->x, &c->u, c->n, c->h, c->w, c->ws, pp_threads_default());
     return dot(c->r, c->y, c->out_count);
 }
 
@@ -340,12 +341,12 @@ static void check_pushpull(int avg)
     c.r = random_floats(c.out_count, -1, 1);
     pp_conv_shape st = c.u.shape;
     st.cout *= 2;
-    size_t ws = pp_conv2d_workspace_floats(&st, c.n, c.h, c.w);
-    size_t bws = pp_pushpull_backward_workspace_floats(&c.u, c.n, c.h, c.w);
+    size_t ws = pp_conv2d_workspace_floats(&st, c.n, c.h, c.w, pp_threads_default());
+    size_t bws = pp_pushpull_backward_workspace_floats(&c.u, c.n, c.h, c.w, pp_threads_default());
     c.ws = zeros(ws > bws ? ws : bws);
     pp_loss(&c);
     float *dx = zeros(c.in_count), *dw = zeros(wn), *da = zeros(3), *db = zeros(3);
-    pp_pushpull_backward(dx, dw, da, db, c.r, c.resp, c.x, &c.u, c.n, c.h, c.w, c.ws);
+    pp_pushpull_backward(dx, dw, da, db, c.r, c.resp, c.x, &c.u, c.n, c.h, c.w, c.ws, pp_threads_default());
     char what[64];
     snprintf(what, sizeof what, "pushpull avg %d dW (push, pull, max/min)", avg);
     fd_check(what, c.u.weight, wn, dw, pp_loss, &c);

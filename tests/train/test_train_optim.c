@@ -8,6 +8,7 @@
 #include "train/schedule.h"
 #include "train/sgd.h"
 #include "train/train_step.h"
+#include "threads.h"
 
 static pp_arch tiny_arch(bool push_pull, bool trainable)
 {
@@ -41,7 +42,7 @@ static void test_sgd_semantics(void)
         for (size_t i = 0; i < m.arena_floats; i++)
             grad[i] = 1.0f; /* every slot, buffers included: they must be skipped */
         grad[off] = g[step];
-        pp_sgd_step(&m, grad, mom, &first, &cfg, (float)lr);
+        pp_sgd_step(&m, grad, mom, &first, &cfg, (float)lr, pp_threads_default());
         double d = g[step] + wd * p;
         buf = step == 0 ? d : mu * buf + d;
         p -= lr * buf;
@@ -118,7 +119,7 @@ static void test_fit_one_batch(void)
     }
     int32_t labels[8] = {0, 1, 2, 3, 0, 1, 2, 3};
     pp_train_ctx *ctx = NULL;
-    CHECK_OK(pp_train_ctx_new(&ctx, &m, &err), &err);
+    CHECK_OK(pp_train_ctx_new(&ctx, &m, pp_threads_default(), &err), &err);
     pp_sgd_config cfg = {.momentum = 0.9f, .weight_decay = 1e-5f};
     pp_train_stats first = {0}, st = {0};
     for (int step = 0; step < 30 && err.status == PP_OK; step++)

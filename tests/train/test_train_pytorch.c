@@ -12,6 +12,7 @@
 #include "model_file.h"
 #include "model_init.h"
 #include "train/train_step.h"
+#include "threads.h"
 
 typedef struct {
     const char *name;
@@ -49,7 +50,7 @@ static void check_network(const net *nt)
     memcpy(input.shape, x.shape, sizeof input.shape);
 
     pp_train_ctx *ctx = NULL;
-    CHECK_OK(pp_train_ctx_new(&ctx, &m, &err), &err);
+    CHECK_OK(pp_train_ctx_new(&ctx, &m, pp_threads_default(), &err), &err);
     pp_train_stats stats = {0};
     pp_train_zero_grad(ctx);
     CHECK_OK(pp_train_forward_backward(ctx, &m, &input, labels, &stats, &err), &err);
@@ -159,8 +160,8 @@ static void test_transient_winograd_kernels(void)
         r = r * 1664525u + 1013904223u, x.data[i] = (float)(r >> 8) / (float)(1 << 24) * 2 - 1;
     int32_t labels[8] = {0, 1, 2, 3, 4, 5, 6, 7};
     pp_train_ctx *ctx_kept = NULL, *ctx_transient = NULL;
-    CHECK_OK(pp_train_ctx_new(&ctx_kept, &kept, &err), &err);
-    CHECK_OK(pp_train_ctx_new(&ctx_transient, &transient, &err), &err);
+    CHECK_OK(pp_train_ctx_new(&ctx_kept, &kept, pp_threads_default(), &err), &err);
+    CHECK_OK(pp_train_ctx_new(&ctx_transient, &transient, pp_threads_default(), &err), &err);
     pp_train_stats a = {0}, b = {0};
     pp_train_zero_grad(ctx_kept);
     pp_train_zero_grad(ctx_transient);
