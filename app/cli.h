@@ -36,7 +36,7 @@ bool pp_cli_parse_float(const char *s, double *out);
  * the cursor or rewrite the screen. Truncated with "..." to fit; returns buf. */
 const char *pp_cli_printable(const char *text, char *buf, size_t len);
 
-/* Thread budget chosen with --threads (0 = machine's cores). */
+/* Thread count chosen with --threads (0 = pp_threads_default's: OMP_NUM_THREADS or the cores). */
 extern int pp_cli_threads;
 
 #endif

@@ -40,7 +40,7 @@ static void print_main_help(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fputs("\nglobal options:\n"
-          "  --threads N  threads for the engine and OpenBLAS (default: all cores)\n"
+          "  --threads N  threads for the engine (default: OMP_NUM_THREADS, else all cores)\n"
           "  -h, --help   this help; `pushpull COMMAND --help` for a command\n"
           "  --version    print the version\n",
           out);
