@@ -49,7 +49,8 @@ static double time_one(const pp_corruption *c, const pp_image *img, pp_corruptio
 {
     double *t = malloc(sizeof(double) * reps);
     for (int r = -2; r < reps; r++) { /* two warm-up runs (page faults, caches) */
-        pp_corruption_request req = {.severity = sev, .preset = preset, .seed = (uint64_t)r};
+        pp_corruption_request req = {.severity = sev, .preset = preset, .seed = (uint64_t)r,
+                                     .threads = pp_threads_default()};
         pp_image out = {0};
         pp_error err = {0};
         double t0 = now_ms();

@@ -59,7 +59,8 @@ size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h,
         /* either path may run (it depends on dx): room for both */
         int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
         size_t direct = pp_direct_conv_weight_grad_workspace_floats(s, h, w, threads);
-        size_t columns = thread_floats(s, n, ho, wo, backward_threads(n, threads)) * (size_t)backward_threads(n, threads);
+        int t = backward_threads(n, threads);
+        size_t columns = thread_floats(s, n, ho, wo, t) * (size_t)t;
         return direct > columns ? direct : columns;
     }
     int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);

@@ -121,7 +121,8 @@ static void test_job_and_probe_stay_within_budget(void)
     pthread_join(tp, NULL);
     pthread_barrier_destroy(&done);
     printf("  budgets: job %d + probe %d = %d; %d evaluations, %d sweeps alongside; %d samples:\n"
-           "  at most %d extra threads, %d running at once (state R, the workers' threads); %d threads in the two teams at the end\n",
+           "  at most %d extra threads, %d running at once (state R, the workers' threads);\n"
+           "  %d threads in the two teams at the end\n",
            JOB_THREADS, PROBE_THREADS, budget, job.rounds, probe.rounds, samples, max_threads, max_running, pools);
     CHECK(job.ok && probe.ok, "both workers ran");
     CHECK(probe.rounds >= 1, "the probe ran while the evaluation did");

@@ -130,7 +130,8 @@ static void check_conv(int cin, int cout, int k, int stride, int pad, int n, int
     c.b = random_floats((size_t)cout, -0.5, 0.5);
     c.y = zeros(c.y_count);
     c.r = random_floats(c.y_count, -1, 1);
-    size_t ws = pp_conv2d_workspace_floats(&c.s, n, h, w, pp_threads_default()), bws = pp_conv2d_backward_workspace_floats(&c.s, n, h, w, pp_threads_default());
+    size_t ws = pp_conv2d_workspace_floats(&c.s, n, h, w, pp_threads_default()),
+           bws = pp_conv2d_backward_workspace_floats(&c.s, n, h, w, pp_threads_default());
     c.ws = zeros(ws > bws ? ws : bws);
     float *dx = zeros(x_count), *dw = zeros(w_count), *db = zeros((size_t)cout);
     pp_conv2d_backward(dx, dw, db, c.r, c.x, c.wt, &c.s, n, h, w, c.ws, pp_threads_default());
@@ -220,7 +221,8 @@ static void test_batchnorm_running_stats(void)
     float y[6], mean[2], invstd[2], gamma[2] = {1, 1}, beta[2] = {0, 0};
     float rm[2] = {0.5f, -1}, rv[2] = {2, 1};
     int64_t nbt = 7;
-    pp_batchnorm_train_forward(y, mean, invstd, x, NULL, gamma, beta, rm, rv, &nbt, 0.1f, 1e-5f, false, 2, 3, pp_threads_default());
+    pp_batchnorm_train_forward(y, mean, invstd, x, NULL, gamma, beta, rm, rv, &nbt, 0.1f, 1e-5f, false, 2, 3,
+                               pp_threads_default());
     /* channel 0: mean 7/3, biased var 14/9, unbiased 7/3 */
     CHECK(fabs(rm[0] - (0.9 * 0.5 + 0.1 * 7.0 / 3)) < 1e-6, "running_mean %g", rm[0]);
     CHECK(fabs(rv[0] - (0.9 * 2 + 0.1 * 7.0 / 3)) < 1e-6, "running_var %g (must use the unbiased variance)", rv[0]);
@@ -247,7 +249,8 @@ static double pool_loss(void *p)
 {
     pool_case *c = p;
     if (c->kind == 0)
-        pp_maxpool2d_train_forward(c->y, c->idx, c->x, c->planes, c->h, c->w, c->k, c->stride, c->pad, pp_threads_default());
+        pp_maxpool2d_train_forward(c->y, c->idx, c->x, c->planes, c->h, c->w, c->k, c->stride, c->pad,
+                                   pp_threads_default());
     else if (c->kind == 1)
         pp_avgpool2d_forward(c->y, c->x, c->planes, c->h, c->w, c->k, c->stride, c->pad, c->incl, pp_threads_default());
     else
