@@ -140,7 +140,7 @@ static void compare_batch_with_singles(const pp_model *m, pp_forward_ctx *ctx, c
     CHECK_OK(pp_model_forward(m, ctx, x, &batch_logits, NULL, &err), &err);
     const int classes = m->arch.num_classes;
     const size_t image = (size_t)x->shape[1] * x->shape[2] * x->shape[3];
-    pp_forward_ctx *single_ctx = pp_forward_ctx_new(pp_threads_default());
+    pp_forward_ctx *single_ctx = pp_forward_ctx_new(pp_forward_ctx_threads(ctx));
     CHECK_OK(pp_tensor_alloc4(&one, 1, x->shape[1], x->shape[2], x->shape[3], &err), &err);
     for (int i = 0; i < 4 && batch_logits.data && one.data; i++) {
         int img = i * 9; /* spread over the batch */
@@ -157,7 +157,6 @@ static void compare_batch_with_singles(const pp_model *m, pp_forward_ctx *ctx, c
 
 static void test_wide_layers_at_large_batch(void)
 {
-    pp_threads_set_default(2);
     pp_error err = {0};
     pp_arch arch;
     pp_model m;
@@ -174,7 +173,7 @@ static void test_wide_layers_at_large_batch(void)
     uint32_t r = 99;
     for (size_t i = 0; i < (size_t)pp_tensor_numel(&x); i++)
         r = r * 1664525u + 1013904223u, x.data[i] = (float)(r >> 8) / (float)(1 << 24) * 2 - 1;
-    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
+    pp_forward_ctx *ctx = pp_forward_ctx_new(2);
     compare_batch_with_singles(&m, ctx, &x, "fresh");
     /* change the last block's convolutions (the wide ones) and prepare again */
     pp_block *last = &m.blocks[m.block_count - 1];
