@@ -16,6 +16,7 @@
 #include "model_file.h"
 #include "test_util.h"
 #include "topk.h"
+#include "threads.h"
 
 #define GOOD "plain_r18_imagenet_pp3.pth"
 
@@ -145,7 +146,7 @@ static void test_nan_input_propagates(void)
     CHECK_OK(pp_tensor_alloc4(&x, 1, 3, 40, 40, &err), &err);
     for (int64_t i = 0; i < pp_tensor_numel(&x); i++)
         x.data[i] = NAN;
-    pp_forward_ctx *ctx = pp_forward_ctx_new();
+    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     CHECK_OK(pp_model_forward(&m, ctx, &x, &logits, NULL, &err), &err);
     int finite = 0;
     for (int64_t i = 0; i < pp_tensor_numel(&logits); i++)
