@@ -622,7 +622,7 @@ static pp_status op_forward(pp_error *err)
         pp_taps taps = {.requested = (1u << PP_TAP_COUNT) - 1};
         if (!m->arch.push_pull)
             taps.requested &= ~((1u << PP_TAP_PUSH) | (1u << PP_TAP_PULL));
-        pp_forward_ctx *ctx = pp_forward_ctx_new();
+        pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
         pp_status st = ctx ? pp_tensor_alloc4(&x, 2, pre.channels, pre.size, pre.size, err)
                            : pp_fail(err, PP_ERR_NOMEM, "out of memory");
         for (int64_t i = 0; st == PP_OK && i < pp_tensor_numel(&x); i++)
@@ -652,7 +652,7 @@ static pp_status op_probe(pp_error *err)
 {
     for (int k = 0; k < 2; k++) {
         pp_probe p;
-        pp_status st = pp_probe_init(&p, &models[k], &probe_img, err);
+        pp_status st = pp_probe_init(&p, &models[k], &probe_img, pp_threads_default(), err);
         if (st != PP_OK)
             return st;
         pp_probe_result r;
@@ -784,7 +784,7 @@ int main(int argc, char **argv)
         if (!wanted)
             continue;
         ran++;
-        pp_threads_set(cases[i].threads);
+        pp_threads_set_default(cases[i].threads); /* the count the cases give their calls */
         failures += inject(cases[i].name, cases[i].op) != 0;
     }
     pp_model_free(&models[0]);
