@@ -21,6 +21,7 @@ struct _PpApplication {
     int exit_status;
     GtkNativeDialog *dialog;
     char *run_job;         /* --run-job eval|finetune (hidden, for tests) */
+    char *gabor;           /* --gabor ORIENTATION,FREQUENCY,PHASE,SIZE (the lab) */
     gint64 job_limit;      /* --job-limit N */
     int cancel_after_ms;   /* --cancel-after-ms MS */
 };
@@ -44,10 +45,12 @@ static gboolean take_screenshot(gpointer data)
 {
     PpWindow *win = PP_WINDOW(data);
     PpApplication *self = PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win)));
-    if (pp_probe_view_is_busy(pp_window_get_probe_view(win)))
-        return G_SOURCE_CONTINUE; /* a probe update or sweep is still running: poll again */
+    if (pp_window_is_busy(win))
+        return G_SOURCE_CONTINUE; /* a probe, grid or lab update or a sweep is still running: poll again */
     GError *error = NULL;
-    if (self->print_probe)
+    if (self->print_probe && g_strcmp0(self->view, "grid") == 0)
+        pp_corruption_grid_view_print(pp_window_get_grid_view(win), stdout);
+    else if (self->print_probe)
         pp_probe_view_print(pp_window_get_probe_view(win), stdout);
     for (char **e = self->exports; e && *e; e++)
         if (!pp_window_export(win, *e, &error)) {
@@ -143,6 +146,38 @@ static void apply_probe_options(PpApplication *self, PpWindow *win)
         pp_probe_view_start_sweep(probe);
 }
 
+/* --view grid / lab: --severity (and for the lab --corruption, --seed, --image,
+ * --alpha, --avg, --gabor) go to that view as well. */
+static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
+{
+    if (g_strcmp0(self->view, "grid") == 0 && self->severity >= 0)
+        pp_corruption_grid_view_set_severity(pp_window_get_grid_view(win), self->severity);
+    if (g_strcmp0(self->view, "lab") != 0)
+        return;
+    PpInhibitionLabView *lab = pp_window_get_lab_view(win);
+    if (self->corruption)
+        pp_inhibition_lab_view_set_corruption(lab, self->corruption);
+    if (self->severity >= 0)
+        pp_inhibition_lab_view_set_severity(lab, self->severity);
+    if (self->seed >= 0)
+        pp_inhibition_lab_view_set_seed(lab, (guint64)self->seed);
+    pp_inhibition_lab_view_set_alpha(lab, self->alpha);
+    pp_inhibition_lab_view_set_pooling(lab, self->avg);
+    if (self->gabor) { /* orientation,frequency,phase,size */
+        double v[4] = {-1, -1, -1, -1};
+        char **parts = g_strsplit(self->gabor, ",", 4);
+        for (int i = 0; parts[i] && i < 4; i++)
+            v[i] = g_ascii_strtod(parts[i], NULL);
+        g_strfreev(parts);
+        pp_inhibition_lab_view_set_gabor(lab, v[0], v[1], v[2], (int)v[3]);
+    }
+    GError *error = NULL;
+    if (self->image && !pp_inhibition_lab_view_set_photo(lab, self->image, &error)) {
+        pp_window_show_error(win, error->message);
+        g_error_free(error);
+    }
+}
+
 /* ---- --run-job: start a job after loading, wait for it, print, screenshot ---- */
 
 static void on_test_job_finished(PpJobsView *view, gpointer data)
@@ -191,6 +226,7 @@ static void on_loads_finished(PpWindow *win, gpointer data)
     PpApplication *self = data;
     g_signal_handlers_disconnect_by_func(win, on_loads_finished, data);
     apply_probe_options(self, win);
+    apply_grid_lab_options(self, win);
     if (self->kernel >= 0)
         pp_window_select_kernel(win, self->kernel);
     pp_window_override_view(win, self->alpha, self->avg);
@@ -316,6 +352,7 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
         }
     }
     g_variant_dict_lookup(options, "run-job", "s", &self->run_job);
+    g_variant_dict_lookup(options, "gabor", "s", &self->gabor);
     if (self->run_job && g_strcmp0(self->run_job, "eval") && g_strcmp0(self->run_job, "finetune")) {
         g_printerr("pushpull-studio: --run-job must be eval or finetune\n");
         return 2;
@@ -339,8 +376,9 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
         return 2;
     }
     if (self->view && g_strcmp0(self->view, "kernels") && g_strcmp0(self->view, "spectra") &&
-        g_strcmp0(self->view, "probe") && g_strcmp0(self->view, "jobs")) {
-        g_printerr("pushpull-studio: --view must be kernels, spectra, probe or jobs\n");
+        g_strcmp0(self->view, "probe") && g_strcmp0(self->view, "jobs") && g_strcmp0(self->view, "grid") &&
+        g_strcmp0(self->view, "lab")) {
+        g_printerr("pushpull-studio: --view must be kernels, spectra, probe, jobs, grid or lab\n");
         return 2;
     }
     /* a screenshot run is its own instance, never handed to a running one */
@@ -463,6 +501,8 @@ static void pp_application_startup(GApplication *app)
         {"win.view::spectra", {"<Alt>2", NULL}},
         {"win.view::probe", {"<Alt>3", NULL}},
         {"win.view::jobs", {"<Alt>4", NULL}},
+        {"win.view::grid", {"<Alt>5", NULL}},
+        {"win.view::lab", {"<Alt>6", NULL}},
         {"win.reset-view", {"<Control>r", NULL}},
         {"win.export::png", {"<Control>e", NULL}},
         {"window.close", {"<Control>w", NULL}},
@@ -494,6 +534,7 @@ static void pp_application_finalize(GObject *object)
     g_free(self->paste_image);
     g_free(self->corruption);
     g_free(self->run_job);
+    g_free(self->gabor);
     g_clear_object(&self->dialog);
     G_OBJECT_CLASS(pp_application_parent_class)->finalize(object);
 }
@@ -519,7 +560,9 @@ static void pp_application_init(PpApplication *self)
     static const GOptionEntry entries[] = {
         {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Render the window to a PNG after loading and exit",
          "FILE"},
-        {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra, probe or jobs", "NAME"},
+        {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra, probe, jobs, grid or lab", "NAME"},
+        {"gabor", 0, 0, G_OPTION_ARG_STRING, NULL,
+         "Lab view: the push kernel's orientation (deg), frequency (cycles/px), phase (deg) and size", "O,F,P,S"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Probe view: the input image (PNG or JPEG)", "F"},
         {"paste-image", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL,
          "Probe view: put the image on the clipboard and paste it (tests)", "F"},

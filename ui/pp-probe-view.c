@@ -1207,3 +1207,13 @@ static void pp_probe_view_init(PpProbeView *self)
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
 }
+
+const char *pp_probe_view_get_image_file(PpProbeView *self)
+{
+    return current_image(self);
+}
+
+guint64 pp_probe_view_get_seed(PpProbeView *self)
+{
+    return (guint64)gtk_adjustment_get_value(self->seed_adjustment);
+}

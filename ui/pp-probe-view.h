@@ -44,4 +44,9 @@ void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height);
  * top-1 and whether it flipped there. */
 char *pp_probe_view_to_csv(PpProbeView *self);
 
+/* The image being probed (its path; NULL when none) and the seed, for the
+ * corruption grid. */
+const char *pp_probe_view_get_image_file(PpProbeView *self);
+guint64 pp_probe_view_get_seed(PpProbeView *self);
+
 G_END_DECLS

@@ -31,6 +31,8 @@ struct _PpWindow {
     PpSpectrumView *spectrum_view;
     PpProbeView *probe_view;
     PpJobsView *jobs_view;
+    PpCorruptionGridView *grid_view;
+    PpInhibitionLabView *lab_view;
     GtkWidget *spectra_controls;
     GtkAdjustment *kernel_adjustment, *alpha_adjustment;
     GtkScale *alpha_scale;
@@ -292,6 +294,7 @@ static void sync_probe_entries(PpWindow *self)
             g_ptr_array_add(entries, pp_model_row_get_entry(PP_MODEL_ROW(w)));
     pp_probe_view_set_entries(self->probe_view, entries);
     pp_jobs_view_set_entries(self->jobs_view, entries);
+    pp_corruption_grid_view_set_entries(self->grid_view, entries);
     g_ptr_array_unref(entries);
 }
 
@@ -310,6 +313,38 @@ static void on_baseline_changed(PpModelRow *row, PpWindow *self)
 PpJobsView *pp_window_get_jobs_view(PpWindow *self)
 {
     return self->jobs_view;
+}
+
+PpCorruptionGridView *pp_window_get_grid_view(PpWindow *self)
+{
+    return self->grid_view;
+}
+
+PpInhibitionLabView *pp_window_get_lab_view(PpWindow *self)
+{
+    return self->lab_view;
+}
+
+gboolean pp_window_is_busy(PpWindow *self)
+{
+    return pp_probe_view_is_busy(self->probe_view) || pp_corruption_grid_view_is_busy(self->grid_view) ||
+           pp_inhibition_lab_view_is_busy(self->lab_view);
+}
+
+/* The grid corrupts the probe's image with the probe's seed. */
+static void sync_grid_input(PpWindow *self)
+{
+    pp_corruption_grid_view_set_image_file(self->grid_view, pp_probe_view_get_image_file(self->probe_view));
+    pp_corruption_grid_view_set_seed(self->grid_view, pp_probe_view_get_seed(self->probe_view));
+}
+
+/* A clicked thumbnail: the probe takes its corruption and severity. */
+static void on_grid_activated(PpCorruptionGridView *grid, const char *name, double severity, PpWindow *self)
+{
+    (void)grid;
+    pp_probe_view_set_corruption(self->probe_view, name);
+    pp_probe_view_set_severity(self->probe_view, severity);
+    pp_window_set_view(self, "probe");
 }
 
 /* ---- closing during a job: ask, cancel, wait for the worker, then close ---- */
@@ -504,6 +539,8 @@ static void on_page_changed(PpWindow *self)
 {
     GAction *view = g_action_map_lookup_action(G_ACTION_MAP(self), "view");
     const char *name = gtk_stack_get_visible_child_name(self->stack);
+    if (g_strcmp0(name, "grid") == 0)
+        sync_grid_input(self);
     if (view && name)
         g_simple_action_set_state(G_SIMPLE_ACTION(view), g_variant_new_string(name));
 }
@@ -555,6 +592,8 @@ static void draw_spectra_page(GtkWidget *widget, cairo_t *cr, int width, int hei
 
 gboolean pp_window_export(PpWindow *self, const char *path, GError **error)
 {
+    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "lab") == 0)
+        return pp_inhibition_lab_view_export(self->lab_view, path, error);
     if (!self->current) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no model to export");
         return FALSE;
@@ -562,6 +601,10 @@ gboolean pp_window_export(PpWindow *self, const char *path, GError **error)
     if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "jobs") == 0) {
         return pp_jobs_view_export(self->jobs_view, path, error);
     }
+    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "grid") == 0)
+        return pp_corruption_grid_view_export(self->grid_view, path, error);
+    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "lab") == 0)
+        return pp_inhibition_lab_view_export(self->lab_view, path, error);
     gboolean spectra = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "spectra") == 0;
     if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "probe") == 0) {
         if (g_str_has_suffix(path, ".csv")) {
@@ -738,7 +781,8 @@ static void pp_window_dispose(GObject *object)
     PpWindow *self = PP_WINDOW(object);
     /* children go away below: no more selection callbacks into this window */
     GObject *senders[] = {G_OBJECT(self->model_list), G_OBJECT(self->stack), G_OBJECT(self->kernel_grid),
-                          G_OBJECT(self->alpha_chart), G_OBJECT(self->jobs_view)};
+                          G_OBJECT(self->alpha_chart), G_OBJECT(self->jobs_view),
+                          G_OBJECT(self->grid_view)};
     for (size_t i = 0; i < G_N_ELEMENTS(senders); i++)
         if (senders[i])
             g_signal_handlers_disconnect_by_data(senders[i], self);
@@ -759,6 +803,8 @@ static void pp_window_class_init(PpWindowClass *klass)
     g_type_ensure(PP_TYPE_SPECTRUM_VIEW);
     g_type_ensure(PP_TYPE_PROBE_VIEW);
     g_type_ensure(PP_TYPE_JOBS_VIEW);
+    g_type_ensure(PP_TYPE_CORRUPTION_GRID_VIEW);
+    g_type_ensure(PP_TYPE_INHIBITION_LAB_VIEW);
     signals[SIGNAL_LOADS_FINISHED] = g_signal_new("loads-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-window.ui");
@@ -775,6 +821,8 @@ static void pp_window_class_init(PpWindowClass *klass)
     BIND(spectrum_view);
     BIND(probe_view);
     BIND(jobs_view);
+    BIND(grid_view);
+    BIND(lab_view);
     BIND(spectra_controls);
     BIND(kernel_adjustment);
     BIND(alpha_adjustment);
@@ -813,6 +861,7 @@ static void pp_window_init(PpWindow *self)
     g_signal_connect(self->kernel_grid, "notify::selected", G_CALLBACK(on_grid_selected), self);
     g_signal_connect(self->alpha_chart, "notify::selected", G_CALLBACK(on_chart_selected), self);
     g_signal_connect(self->jobs_view, "job-finished", G_CALLBACK(on_job_finished_close), self);
+    g_signal_connect(self->grid_view, "corruption-activated", G_CALLBACK(on_grid_activated), self);
     g_signal_connect(self, "close-request", G_CALLBACK(on_close_request), NULL);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);

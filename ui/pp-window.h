@@ -4,6 +4,8 @@
 
 #include <gtk/gtk.h>
 
+#include "pp-corruption-grid-view.h"
+#include "pp-inhibition-lab-view.h"
 #include "pp-jobs-view.h"
 #include "pp-probe-view.h"
 
@@ -39,6 +41,11 @@ PpProbeView *pp_window_get_probe_view(PpWindow *self);
 /* The jobs view (the "jobs" page). Closing the window while its job runs asks
  * first, then cancels the job and closes once the worker has returned. */
 PpJobsView *pp_window_get_jobs_view(PpWindow *self);
+/* The corruption grid (the "grid" page) and the inhibition lab ("lab"). */
+PpCorruptionGridView *pp_window_get_grid_view(PpWindow *self);
+PpInhibitionLabView *pp_window_get_lab_view(PpWindow *self);
+/* TRUE while a view's background update (probe, grid, lab) runs or is queued. */
+gboolean pp_window_is_busy(PpWindow *self);
 /* Renders the window at its current size into a PNG. */
 gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **error);
 
