@@ -23,3 +23,6 @@ run --screenshot docs/images/studio-probe.png --view probe --image assets/images
 echo "wrote docs/images/studio-{kernels,spectra,kernels-dark,probe}.png"
 run --screenshot docs/images/studio-jobs.png --view jobs --run-job eval --job-limit 200 "${args[@]}" >/dev/null
 echo "wrote docs/images/studio-jobs.png"
+run --screenshot docs/images/studio-grid.png --view grid --severity 3 "${args[@]}"
+run --screenshot docs/images/studio-lab.png --view lab --corruption gaussian_noise --severity 3 --alpha 1 "${args[@]}"
+echo "wrote docs/images/studio-{grid,lab}.png"

@@ -22,6 +22,7 @@ struct _PpApplication {
     GtkNativeDialog *dialog;
     char *run_job;         /* --run-job eval|finetune (hidden, for tests) */
     char *gabor;           /* --gabor ORIENTATION,FREQUENCY,PHASE,SIZE (the lab) */
+    char *grid_activate;   /* --grid-activate NAME (hidden, for tests): as a click on that thumbnail */
     gint64 job_limit;      /* --job-limit N */
     int cancel_after_ms;   /* --cancel-after-ms MS */
 };
@@ -152,6 +153,11 @@ static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
 {
     if (g_strcmp0(self->view, "grid") == 0 && self->severity >= 0)
         pp_corruption_grid_view_set_severity(pp_window_get_grid_view(win), self->severity);
+    if (self->grid_activate && !pp_corruption_grid_view_activate(pp_window_get_grid_view(win), self->grid_activate)) {
+        char *msg = g_strdup_printf("There is no corruption “%s”", self->grid_activate);
+        pp_window_show_error(win, msg);
+        g_free(msg);
+    }
     if (g_strcmp0(self->view, "lab") != 0)
         return;
     PpInhibitionLabView *lab = pp_window_get_lab_view(win);
@@ -353,6 +359,7 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     }
     g_variant_dict_lookup(options, "run-job", "s", &self->run_job);
     g_variant_dict_lookup(options, "gabor", "s", &self->gabor);
+    g_variant_dict_lookup(options, "grid-activate", "s", &self->grid_activate);
     if (self->run_job && g_strcmp0(self->run_job, "eval") && g_strcmp0(self->run_job, "finetune")) {
         g_printerr("pushpull-studio: --run-job must be eval or finetune\n");
         return 2;
@@ -535,6 +542,7 @@ static void pp_application_finalize(GObject *object)
     g_free(self->corruption);
     g_free(self->run_job);
     g_free(self->gabor);
+    g_free(self->grid_activate);
     g_clear_object(&self->dialog);
     G_OBJECT_CLASS(pp_application_parent_class)->finalize(object);
 }
@@ -561,6 +569,8 @@ static void pp_application_init(PpApplication *self)
         {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Render the window to a PNG after loading and exit",
          "FILE"},
         {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra, probe, jobs, grid or lab", "NAME"},
+        {"grid-activate", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
+         "After loading: activate a corruption in the grid as a click on its thumbnail does (tests)", "NAME"},
         {"gabor", 0, 0, G_OPTION_ARG_STRING, NULL,
          "Lab view: the push kernel's orientation (deg), frequency (cycles/px), phase (deg) and size", "O,F,P,S"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Probe view: the input image (PNG or JPEG)", "F"},

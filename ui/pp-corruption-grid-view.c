@@ -291,7 +291,7 @@ static void layout_for(PpCorruptionGridView *self, int width, Layout *l)
 {
     const int n = (int)pp_corruption_count();
     l->gap = 14;
-    l->header_h = 24 + 18 * model_count(self) + 8;
+    l->header_h = 42 + 18 * model_count(self) + 8;
     l->cols = MAX(1, (int)((width + l->gap) / (150 + l->gap)));
     l->cols = MIN(l->cols, n);
     l->rows = (n + l->cols - 1) / l->cols;
@@ -343,17 +343,20 @@ void pp_corruption_grid_view_draw(GtkWidget *widget, cairo_t *cr, int width, int
     layout_for(self, width, &l);
     char *name = g_path_get_basename(job->image_path);
     const pp_image *t0 = job->n_cells ? &job->cells[0].thumb : NULL;
-    char *title = g_strdup_printf("%s under every corruption at severity %.2f (seed %" G_GUINT64_FORMAT
-                                  "); thumbnails: what %s receives (%d×%d%s)",
-                                  name, job->severity, job->seed, pp_model_entry_get_title(job->entries->pdata[0]),
-                                  t0 ? t0->width : 0, t0 ? t0->height : 0, t0 && t0->channels == 1 ? " gray" : "");
+    char *title = g_strdup_printf("%s under every corruption at severity %.2f (seed %" G_GUINT64_FORMAT ")", name,
+                                  job->severity, job->seed);
+    char *title2 = g_strdup_printf("Thumbnails: model 1's input (%d×%d%s, enlarged). Red ✗: the top-1 differs from the "
+                                   "clean top-1.",
+                                   t0 ? t0->width : 0, t0 ? t0->height : 0, t0 && t0->channels == 1 ? " gray" : "");
     pp_plot_text_max(cr, widget, title, 0, 0, width, 0.95, TRUE, &c.fg);
+    pp_plot_text_max(cr, widget, title2, 0, 20, width, 0.85, FALSE, &c.fg);
     g_free(title);
+    g_free(title2);
     g_free(name);
     for (guint j = 0; j < job->entries->len; j++) {
         char *line = g_strdup_printf("%u  %s: clean top-1 %s", j + 1, pp_model_entry_get_title(job->entries->pdata[j]),
                                      class_name(job, j, job->clean_top1[j]));
-        pp_plot_text_max(cr, widget, line, 0, 24 + 18 * j, width, 0.85, FALSE, &c.fg);
+        pp_plot_text_max(cr, widget, line, 0, 42 + 18 * j, width, 0.85, FALSE, &c.fg);
         g_free(line);
     }
     for (int i = 0; i < job->n_cells; i++) {
@@ -395,6 +398,16 @@ void pp_corruption_grid_view_draw(GtkWidget *widget, cairo_t *cr, int width, int
     }
 }
 
+#define EXPORT_MARGIN 16
+
+static void draw_export(GtkWidget *widget, cairo_t *cr, int width, int height)
+{
+    cairo_save(cr);
+    cairo_translate(cr, EXPORT_MARGIN, EXPORT_MARGIN);
+    pp_corruption_grid_view_draw(widget, cr, width - 2 * EXPORT_MARGIN, height - 2 * EXPORT_MARGIN);
+    cairo_restore(cr);
+}
+
 static void draw_screen(GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
 {
     (void)area;
@@ -416,9 +429,18 @@ static void on_click(GtkGestureClick *gesture, int n_press, double px, double py
     int i = row * l.cols + col;
     if (col >= l.cols || i < 0 || i >= job->n_cells)
         return;
-    const char *name = job->cells[i].corruption->name;
-    pp_corruption_grid_view_set_selected(self, name);
-    g_signal_emit(self, signals[SIGNAL_CORRUPTION_ACTIVATED], 0, name, job->severity);
+    pp_corruption_grid_view_activate(self, job->cells[i].corruption->name);
+}
+
+gboolean pp_corruption_grid_view_activate(PpCorruptionGridView *self, const char *corruption)
+{
+    const pp_corruption *c = pp_corruption_find(corruption);
+    if (!c)
+        return FALSE;
+    pp_corruption_grid_view_set_selected(self, c->name);
+    g_signal_emit(self, signals[SIGNAL_CORRUPTION_ACTIVATED], 0, c->name,
+                  gtk_adjustment_get_value(self->severity_adjustment));
+    return TRUE;
 }
 
 /* ---- the severity animation ---- */
@@ -563,8 +585,8 @@ gboolean pp_corruption_grid_view_export(PpCorruptionGridView *self, const char *
     int width = MAX(gtk_widget_get_width(GTK_WIDGET(self->grid)), 900);
     Layout l;
     layout_for(self, width, &l);
-    return pp_plot_export(GTK_WIDGET(self), pp_corruption_grid_view_draw, width, (int)ceil(l.total) + 8, path,
-                          error);
+    return pp_plot_export(GTK_WIDGET(self), draw_export, width + 2 * EXPORT_MARGIN,
+                          (int)ceil(l.total) + 8 + 2 * EXPORT_MARGIN, path, error);
 }
 
 /* ---- class ---- */

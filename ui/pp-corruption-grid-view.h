@@ -24,6 +24,9 @@ double pp_corruption_grid_view_get_severity(PpCorruptionGridView *self);
 void pp_corruption_grid_view_set_seed(PpCorruptionGridView *self, guint64 seed);
 /* Highlights one corruption's cell (NULL: none). */
 void pp_corruption_grid_view_set_selected(PpCorruptionGridView *self, const char *corruption);
+/* What a click on a thumbnail does: highlights it and emits
+ * "corruption-activated" (name, the grid's severity). FALSE for an unknown name. */
+gboolean pp_corruption_grid_view_activate(PpCorruptionGridView *self, const char *corruption);
 /* Starts or stops the severity animation (0 to 5, then it stops). */
 void pp_corruption_grid_view_set_playing(PpCorruptionGridView *self, gboolean playing);
 gboolean pp_corruption_grid_view_is_busy(PpCorruptionGridView *self);

@@ -36,6 +36,7 @@ struct _PpInhibitionLabView {
     GtkToggleButton *avg0, *avg3, *avg5;
     GtkLabel *explanation;
     GtkDrawingArea *figure;
+    GtkWidget *figure_scroller;
 
     GPtrArray *photos; /* pp_image *, parallel to photo_names */
     guint64 seed;
@@ -271,9 +272,14 @@ static void layout_for(PpInhibitionLabView *self, int width, gboolean with_expla
     l->label_h = 20;
     l->side1 = MIN((width - 3 * l->gap) / 4.0, 150);
     l->w2 = MIN((width - 2 * l->gap) / 3.0, 300);
+    /* on screen, the responses shrink (to 160 px) before the figure needs scrolling */
+    int room = with_explanation ? 0 : gtk_widget_get_height(self->figure_scroller) - 16;
+    double fixed = l->title_h + l->label_h + l->side1 + l->gap + 2 * l->label_h + 26 + 18 + 4;
+    if (room > 0 && fixed + l->w2 * aspect > room)
+        l->w2 = MAX(160, (room - fixed) / aspect);
     l->h2 = l->w2 * aspect;
     l->snr_h = 26;
-    l->legend_h = 18;
+    l->legend_h = 18 + 20; /* the colour ranges, then the kernels' line */
     l->explain_h = 0;
     if (with_explanation && self->explanation_text) {
         PangoLayout *pl = gtk_widget_create_pango_layout(GTK_WIDGET(self), self->explanation_text);
@@ -284,7 +290,7 @@ static void layout_for(PpInhibitionLabView *self, int width, gboolean with_expla
         l->explain_h = ph + 12;
         g_object_unref(pl);
     }
-    l->total = l->title_h + l->label_h + l->side1 + l->gap + l->label_h + l->h2 + l->snr_h + l->legend_h +
+    l->total = l->title_h + l->label_h + l->side1 + l->gap + 2 * l->label_h + l->h2 + l->snr_h + l->legend_h +
                l->explain_h + 4;
 }
 
@@ -358,9 +364,7 @@ static void draw_figure(PpInhibitionLabView *self, cairo_t *cr, int width, int h
     float krange = 0;
     for (int i = 0; i < r->size * r->size; i++)
         krange = MAX(krange, MAX(fabsf(r->kernel_push[i]), fabsf(r->kernel_pull[i])));
-    const char *labels1[4] = {"Push kernel W", "Pull kernel P", "Clean photo", NULL};
-    char *corrupted_label = g_strdup_printf("%s, severity %.1f", job->corruption->name, job->severity);
-    labels1[3] = corrupted_label;
+    const char *labels1[4] = {"Push kernel W", "Pull kernel P", "Clean photo", "Corrupted photo"};
     for (int i = 0; i < 4; i++) {
         double x = i * (l.side1 + l.gap);
         pp_plot_text_max(cr, wd, labels1[i], x, y, l.side1, 0.85, TRUE, &c.fg);
@@ -376,10 +380,8 @@ static void draw_figure(PpInhibitionLabView *self, cairo_t *cr, int width, int h
             frame(cr, &c, x, py, w, h);
         }
     }
-    g_free(corrupted_label);
-    char *krange_text = g_strdup_printf("P = −W + c with c = max W + min W = %.2f (the paper's rule). Kernels: blue "
-                                        "−%.2f · white 0 · red +%.2f. Responses to the corrupted photo; each SNR "
-                                        "compares them with the clean photo's.",
+    char *krange_text = g_strdup_printf("P = −W + c, c = max W + min W = %.2f · kernels: blue −%.2f to red +%.2f · "
+                                        "responses to the corrupted photo, SNR against the clean photo's",
                                         r->pull_offset, krange, krange);
     (void)krange_text;
 
@@ -392,8 +394,8 @@ static void draw_figure(PpInhibitionLabView *self, cairo_t *cr, int width, int h
         range[1] = MAX(range[1], r->corrupted.pull[p]);
         range[2] = MAX(range[2], fabsf(r->corrupted.out[p]));
     }
-    const char *labels2[3] = {"Push response relu(W ∗ x)", "Pull response relu(pool(P ∗ x))",
-                              "Output relu(push) − α·relu(pull)"};
+    const char *labels2[3] = {"Push response", "Pull response", "Output"};
+    const char *formulas[3] = {"relu(W ∗ x)", "relu(pool(P ∗ x))", "relu(push) − α·relu(pull)"};
     double snrs[3] = {r->snr_push, r->snr_pull, r->snr_out};
     const float *planes[3] = {r->corrupted.push, r->corrupted.pull, r->corrupted.out};
     double w2, h2;
@@ -401,19 +403,20 @@ static void draw_figure(PpInhibitionLabView *self, cairo_t *cr, int width, int h
     for (int i = 0; i < 3; i++) {
         double x = i * (l.w2 + l.gap);
         pp_plot_text_max(cr, wd, labels2[i], x, y, l.w2, 0.85, TRUE, &c.fg);
-        double py = y + l.label_h;
+        pp_plot_text_max(cr, wd, formulas[i], x, y + l.label_h - 2, l.w2, 0.8, FALSE, &c.fg);
+        double py = y + 2 * l.label_h;
         pp_paint_plane(cr, planes[i], r->height, r->width, x, py, w2, h2, 0, range[i], i == 2);
         frame(cr, &c, x, py, w2, h2);
         char *s = snr_text(snrs[i]);
         pp_plot_text(cr, wd, s, x, py + h2 + 3, PP_ALIGN_START, 1.15, TRUE, i == 2 ? &c.series[2] : &c.fg);
         g_free(s);
-        char *legend = i < 2 ? g_strdup_printf("black 0 to yellow %.2f", range[i])
-                             : g_strdup_printf("blue −%.2f · white 0 · red +%.2f", range[i], range[i]);
+        char *legend = i < 2 ? g_strdup_printf("black 0 to yellow %.1f", range[i])
+                             : g_strdup_printf("blue −%.1f to red +%.1f", range[i], range[i]);
         pp_plot_text_max(cr, wd, legend, x, py + h2 + 3 + l.snr_h, l.w2, 0.75, FALSE, &c.fg);
         g_free(legend);
     }
-    double ybottom = y + l.label_h + h2 + l.snr_h + l.legend_h + 6;
-    pp_plot_text_max(cr, wd, krange_text, 0, ybottom - 2, width, 0.75, FALSE, &c.fg);
+    double ybottom = y + 2 * l.label_h + h2 + l.snr_h + l.legend_h;
+    pp_plot_text_max(cr, wd, krange_text, 0, ybottom - 18, width, 0.75, FALSE, &c.fg);
     g_free(krange_text);
     if (for_export && self->explanation_text) {
         PangoLayout *pl = pango_cairo_create_layout(cr);
@@ -425,7 +428,7 @@ static void draw_figure(PpInhibitionLabView *self, cairo_t *cr, int width, int h
         pango_layout_set_width(pl, width * PANGO_SCALE);
         pango_layout_set_wrap(pl, PANGO_WRAP_WORD_CHAR);
         pp_plot_set_color(cr, &c.fg);
-        cairo_move_to(cr, 0, ybottom + 16);
+        cairo_move_to(cr, 0, ybottom + 8);
         pango_cairo_show_layout(cr, pl);
         g_object_unref(pl);
     }
@@ -437,9 +440,14 @@ static void draw_screen(GtkDrawingArea *area, cairo_t *cr, int width, int height
     draw_figure(PP_INHIBITION_LAB_VIEW(data), cr, width, height, FALSE);
 }
 
+#define EXPORT_MARGIN 16
+
 void pp_inhibition_lab_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
 {
-    draw_figure(PP_INHIBITION_LAB_VIEW(widget), cr, width, height, TRUE);
+    cairo_save(cr);
+    cairo_translate(cr, EXPORT_MARGIN, EXPORT_MARGIN);
+    draw_figure(PP_INHIBITION_LAB_VIEW(widget), cr, width - 2 * EXPORT_MARGIN, height - 2 * EXPORT_MARGIN, TRUE);
+    cairo_restore(cr);
 }
 
 /* ---- export ---- */
@@ -480,8 +488,8 @@ gboolean pp_inhibition_lab_view_export(PpInhibitionLabView *self, const char *pa
     int width = MAX(gtk_widget_get_width(GTK_WIDGET(self->figure)), 900);
     Layout l;
     layout_for(self, width, TRUE, &l);
-    return pp_plot_export(GTK_WIDGET(self), pp_inhibition_lab_view_draw, width, (int)ceil(l.total) + 24, path,
-                          error);
+    return pp_plot_export(GTK_WIDGET(self), pp_inhibition_lab_view_draw, width + 2 * EXPORT_MARGIN,
+                          (int)ceil(l.total) + 8 + 2 * EXPORT_MARGIN, path, error);
 }
 
 /* ---- setters ---- */
@@ -657,6 +665,7 @@ static void pp_inhibition_lab_view_class_init(PpInhibitionLabViewClass *klass)
     BIND(avg5);
     BIND(explanation);
     BIND(figure);
+    BIND(figure_scroller);
 #undef BIND
 }
 
