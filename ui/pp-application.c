@@ -23,6 +23,7 @@ struct _PpApplication {
     char *run_job;         /* --run-job eval|finetune (hidden, for tests) */
     char *gabor;           /* --gabor ORIENTATION,FREQUENCY,PHASE,SIZE (the lab) */
     char *grid_activate;   /* --grid-activate NAME (hidden, for tests): as a click on that thumbnail */
+    gboolean grid_play;    /* --grid-play (hidden, for tests): press the grid's play button */
     gint64 job_limit;      /* --job-limit N */
     int cancel_after_ms;   /* --cancel-after-ms MS */
 };
@@ -153,6 +154,8 @@ static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
 {
     if (g_strcmp0(self->view, "grid") == 0 && self->severity >= 0)
         pp_corruption_grid_view_set_severity(pp_window_get_grid_view(win), self->severity);
+    if (self->grid_play)
+        pp_corruption_grid_view_set_playing(pp_window_get_grid_view(win), TRUE);
     if (self->grid_activate && !pp_corruption_grid_view_activate(pp_window_get_grid_view(win), self->grid_activate)) {
         char *msg = g_strdup_printf("There is no corruption “%s”", self->grid_activate);
         pp_window_show_error(win, msg);
@@ -360,6 +363,7 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     g_variant_dict_lookup(options, "run-job", "s", &self->run_job);
     g_variant_dict_lookup(options, "gabor", "s", &self->gabor);
     g_variant_dict_lookup(options, "grid-activate", "s", &self->grid_activate);
+    self->grid_play = g_variant_dict_contains(options, "grid-play");
     if (self->run_job && g_strcmp0(self->run_job, "eval") && g_strcmp0(self->run_job, "finetune")) {
         g_printerr("pushpull-studio: --run-job must be eval or finetune\n");
         return 2;
@@ -571,6 +575,8 @@ static void pp_application_init(PpApplication *self)
         {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra, probe, jobs, grid or lab", "NAME"},
         {"grid-activate", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "After loading: activate a corruption in the grid as a click on its thumbnail does (tests)", "NAME"},
+        {"grid-play", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
+         "After loading: press the grid's play button (with --screenshot: render once it stops at 5)", NULL},
         {"gabor", 0, 0, G_OPTION_ARG_STRING, NULL,
          "Lab view: the push kernel's orientation (deg), frequency (cycles/px), phase (deg) and size", "O,F,P,S"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Probe view: the input image (PNG or JPEG)", "F"},

@@ -524,7 +524,7 @@ void pp_corruption_grid_view_set_selected(PpCorruptionGridView *self, const char
 
 gboolean pp_corruption_grid_view_is_busy(PpCorruptionGridView *self)
 {
-    return self->running || self->pending;
+    return self->running || self->pending || self->play_source;
 }
 
 int pp_corruption_grid_view_get_cell_count(PpCorruptionGridView *self)

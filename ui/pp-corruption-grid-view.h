@@ -29,6 +29,7 @@ void pp_corruption_grid_view_set_selected(PpCorruptionGridView *self, const char
 gboolean pp_corruption_grid_view_activate(PpCorruptionGridView *self, const char *corruption);
 /* Starts or stops the severity animation (0 to 5, then it stops). */
 void pp_corruption_grid_view_set_playing(PpCorruptionGridView *self, gboolean playing);
+/* TRUE while an update runs or is queued, or the animation plays. */
 gboolean pp_corruption_grid_view_is_busy(PpCorruptionGridView *self);
 /* Number of cells with a computed result (19 once done). */
 int pp_corruption_grid_view_get_cell_count(PpCorruptionGridView *self);

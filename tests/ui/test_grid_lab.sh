@@ -81,6 +81,15 @@ awk -F, 'NR > 1 {print $2, $3}' "$TMP/click.csv" | sort -u | grep -qx 'fog 2.500
     { echo "FAIL: after a click on fog the probe shows: $(awk -F, 'NR > 1 {print $2, $3}' "$TMP/click.csv" | sort -u | tr '\n' ';')"; fail=1; }
 differ grid-click grid 0.2 "the click did not switch to the probe view"
 
+# the play button: the severity runs from 0 to 5 and stops there (then the grid is
+# computed at 5, after intermediate steps have been shown or dropped)
+start=$(date +%s)
+run grid-play --view grid --severity 0 --grid-play --export "$TMP/play.csv"
+took=$(( $(date +%s) - start ))
+awk -F, 'NR > 1 {print $3}' "$TMP/play.csv" | sort -u | grep -qx '5.00' ||
+    { echo "FAIL: after playing the grid is at severity $(awk -F, 'NR == 2 {print $3}' "$TMP/play.csv"), want 5.00"; fail=1; }
+[ "$took" -ge 2 ] && [ "$took" -lt 60 ] || { echo "FAIL: playing 0 -> 5 took ${took} s (want an animation of a few seconds)"; fail=1; }
+
 # ---- the lab: no model needed, the default Gabor on the camera photo ----
 run lab0 --view lab --corruption gaussian_noise --severity 3 --alpha 0 --export "$TMP/lab0.csv"
 run lab1 --view lab --corruption gaussian_noise --severity 3 --alpha 1 --export "$TMP/lab1.csv" --export "$TMP/lab1.pdf"
