@@ -53,6 +53,7 @@ struct _PpCorruptionGridView {
 
     GridCache *cache;      /* NULL while a task holds it */
     GCancellable *current; /* the running task's */
+    gboolean stale; /* inputs changed while the view was not shown */
     gboolean running, pending;
     GridJob *shown;
     guint play_source;
@@ -267,6 +268,10 @@ static void request_update(PpCorruptionGridView *self)
 {
     if (self->disposed)
         return;
+    if (!gtk_widget_get_mapped(GTK_WIDGET(self))) {
+        self->stale = TRUE; /* computed when the view is shown: no work for a hidden page */
+        return;
+    }
     if (self->running) {
         self->pending = TRUE;
         g_cancellable_cancel(self->current);
@@ -624,11 +629,22 @@ static void pp_corruption_grid_view_finalize(GObject *object)
     G_OBJECT_CLASS(pp_corruption_grid_view_parent_class)->finalize(object);
 }
 
+static void pp_corruption_grid_view_map(GtkWidget *widget)
+{
+    PpCorruptionGridView *self = (PpCorruptionGridView *)widget;
+    GTK_WIDGET_CLASS(pp_corruption_grid_view_parent_class)->map(widget);
+    if (self->stale) {
+        self->stale = FALSE;
+        request_update(self);
+    }
+}
+
 static void pp_corruption_grid_view_class_init(PpCorruptionGridViewClass *klass)
 {
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     G_OBJECT_CLASS(klass)->dispose = pp_corruption_grid_view_dispose;
     G_OBJECT_CLASS(klass)->finalize = pp_corruption_grid_view_finalize;
+    wc->map = pp_corruption_grid_view_map;
     /* "corruption-activated" (name, severity): a thumbnail was clicked */
     signals[SIGNAL_CORRUPTION_ACTIVATED] =
         g_signal_new("corruption-activated", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,

@@ -43,6 +43,7 @@ struct _PpInhibitionLabView {
     char *explanation_text;
 
     GCancellable *current; /* the running update's */
+    gboolean stale; /* inputs changed while the view was not shown */
     gboolean running, pending, disposed;
     LabJob *shown;
 };
@@ -238,6 +239,10 @@ static void request_update(PpInhibitionLabView *self)
 {
     if (self->disposed)
         return;
+    if (!gtk_widget_get_mapped(GTK_WIDGET(self))) {
+        self->stale = TRUE; /* computed when the view is shown: no work for a hidden page */
+        return;
+    }
     if (self->running) {
         self->pending = TRUE;
         g_cancellable_cancel(self->current);
@@ -640,11 +645,22 @@ static void pp_inhibition_lab_view_finalize(GObject *object)
     G_OBJECT_CLASS(pp_inhibition_lab_view_parent_class)->finalize(object);
 }
 
+static void pp_inhibition_lab_view_map(GtkWidget *widget)
+{
+    PpInhibitionLabView *self = (PpInhibitionLabView *)widget;
+    GTK_WIDGET_CLASS(pp_inhibition_lab_view_parent_class)->map(widget);
+    if (self->stale) {
+        self->stale = FALSE;
+        request_update(self);
+    }
+}
+
 static void pp_inhibition_lab_view_class_init(PpInhibitionLabViewClass *klass)
 {
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     G_OBJECT_CLASS(klass)->dispose = pp_inhibition_lab_view_dispose;
     G_OBJECT_CLASS(klass)->finalize = pp_inhibition_lab_view_finalize;
+    wc->map = pp_inhibition_lab_view_map;
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-inhibition-lab-view.ui");
     gtk_widget_class_set_css_name(wc, "inhibitionlab");
     gtk_widget_class_set_accessible_role(wc, GTK_ACCESSIBLE_ROLE_GROUP);
