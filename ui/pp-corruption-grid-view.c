@@ -49,7 +49,8 @@ struct _PpCorruptionGridView {
     char *image_path;
     guint64 seed;
     char *selected; /* highlighted corruption */
-    gboolean disposed;
+    int focus;      /* the cell the arrow keys move (Enter activates it) */
+    gboolean disposed, exporting;
 
     GridCache *cache;      /* NULL while a task holds it */
     GCancellable *current; /* the running task's */
@@ -201,6 +202,7 @@ static void grid_thread(GTask *task, gpointer source, gpointer data, GCancellabl
 
 static void start_update(PpCorruptionGridView *self);
 static void update_height(PpCorruptionGridView *self, int width);
+static void update_accessible(PpCorruptionGridView *self);
 
 static void grid_done(GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -228,6 +230,8 @@ static void grid_done(GObject *source, GAsyncResult *res, gpointer data)
         memset(job, 0, sizeof *job);
         grid_job_free(self->shown);
         self->shown = keep;
+        self->focus = MIN(self->focus, MAX(keep->n_cells - 1, 0));
+        update_accessible(self);
         update_height(self, gtk_widget_get_width(GTK_WIDGET(self->grid)));
         gtk_widget_queue_draw(GTK_WIDGET(self->grid));
     } else if (latest && error) {
@@ -329,6 +333,11 @@ static const char *class_name(GridJob *job, guint model, int index)
     return pp_model_class_name(pp_model_entry_get_model(job->entries->pdata[model]), index);
 }
 
+static gboolean widget_is_focused(PpCorruptionGridView *self)
+{
+    return gtk_widget_has_focus(GTK_WIDGET(self->grid));
+}
+
 void pp_corruption_grid_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
 {
     (void)height;
@@ -369,6 +378,15 @@ void pp_corruption_grid_view_draw(GtkWidget *widget, cairo_t *cr, int width, int
         int col = i % l.cols, row = i / l.cols;
         double x = col * (l.cell_w + l.gap), y = l.header_h + row * (l.cell_h + l.gap);
         gboolean selected = self->selected && g_strcmp0(self->selected, cell->corruption->name) == 0;
+        if (i == self->focus && widget_is_focused(self) && !self->exporting) {
+            pp_plot_set_color(cr, &c.fg);
+            cairo_set_line_width(cr, 1);
+            double dash = 3;
+            cairo_set_dash(cr, &dash, 1, 0);
+            cairo_rectangle(cr, x - 7.5, y - 7.5, l.cell_w + 15, l.cell_h + 12);
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+        }
         if (selected) {
             pp_plot_set_color(cr, &c.accent);
             cairo_set_line_width(cr, 3);
@@ -407,9 +425,12 @@ void pp_corruption_grid_view_draw(GtkWidget *widget, cairo_t *cr, int width, int
 
 static void draw_export(GtkWidget *widget, cairo_t *cr, int width, int height)
 {
+    PpCorruptionGridView *self = PP_CORRUPTION_GRID_VIEW(widget);
     cairo_save(cr);
     cairo_translate(cr, EXPORT_MARGIN, EXPORT_MARGIN);
+    self->exporting = TRUE; /* no focus ring in a figure */
     pp_corruption_grid_view_draw(widget, cr, width - 2 * EXPORT_MARGIN, height - 2 * EXPORT_MARGIN);
+    self->exporting = FALSE;
     cairo_restore(cr);
 }
 
@@ -434,6 +455,8 @@ static void on_click(GtkGestureClick *gesture, int n_press, double px, double py
     int i = row * l.cols + col;
     if (col >= l.cols || i < 0 || i >= job->n_cells)
         return;
+    self->focus = i;
+    gtk_widget_grab_focus(GTK_WIDGET(self->grid));
     pp_corruption_grid_view_activate(self, job->cells[i].corruption->name);
 }
 
@@ -446,6 +469,59 @@ gboolean pp_corruption_grid_view_activate(PpCorruptionGridView *self, const char
     g_signal_emit(self, signals[SIGNAL_CORRUPTION_ACTIVATED], 0, c->name,
                   gtk_adjustment_get_value(self->severity_adjustment));
     return TRUE;
+}
+
+static gboolean on_key(GtkEventControllerKey *key, guint keyval, guint keycode, GdkModifierType state,
+                       PpCorruptionGridView *self)
+{
+    (void)key;
+    (void)keycode;
+    if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+        return FALSE;
+    GridJob *job = self->shown;
+    if (!job || !job->n_cells)
+        return FALSE;
+    Layout l;
+    layout_for(self, gtk_widget_get_width(GTK_WIDGET(self->grid)), &l);
+    int f = self->focus;
+    switch (keyval) {
+    case GDK_KEY_Left: f--; break;
+    case GDK_KEY_Right: f++; break;
+    case GDK_KEY_Up: f -= l.cols; break;
+    case GDK_KEY_Down: f += l.cols; break;
+    case GDK_KEY_Home: f = 0; break;
+    case GDK_KEY_End: f = job->n_cells - 1; break;
+    case GDK_KEY_Return:
+    case GDK_KEY_KP_Enter:
+    case GDK_KEY_space:
+        pp_corruption_grid_view_activate(self, job->cells[self->focus].corruption->name);
+        return TRUE;
+    default:
+        return FALSE;
+    }
+    self->focus = CLAMP(f, 0, job->n_cells - 1);
+    gtk_widget_queue_draw(GTK_WIDGET(self->grid));
+    return TRUE;
+}
+
+/* The grid as text for screen readers: per corruption every model's top-1. */
+static void update_accessible(PpCorruptionGridView *self)
+{
+    GridJob *job = self->shown;
+    if (!job)
+        return;
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "Severity %.2f. ", job->severity);
+    for (int i = 0; i < job->n_cells; i++) {
+        g_string_append_printf(s, "%s:", job->cells[i].corruption->name);
+        for (guint j = 0; j < job->entries->len; j++)
+            g_string_append_printf(s, " %s %s%s;", pp_model_entry_get_title(job->entries->pdata[j]),
+                                   class_name(job, j, job->cells[i].top1[j]),
+                                   job->cells[i].top1[j] != job->clean_top1[j] ? " (changed)" : "");
+        g_string_append_c(s, ' ');
+    }
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self->grid), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, s->str, -1);
+    g_string_free(s, TRUE);
 }
 
 /* ---- the severity animation ---- */
@@ -672,4 +748,11 @@ static void pp_corruption_grid_view_init(PpCorruptionGridView *self)
     GtkGesture *click = gtk_gesture_click_new();
     g_signal_connect(click, "pressed", G_CALLBACK(on_click), self);
     gtk_widget_add_controller(GTK_WIDGET(self->grid), GTK_EVENT_CONTROLLER(click));
+    GtkEventController *keys = gtk_event_controller_key_new();
+    g_signal_connect(keys, "key-pressed", G_CALLBACK(on_key), self);
+    gtk_widget_add_controller(GTK_WIDGET(self->grid), keys);
+    GtkEventController *focus = gtk_event_controller_focus_new();
+    g_signal_connect_swapped(focus, "enter", G_CALLBACK(gtk_widget_queue_draw), self->grid);
+    g_signal_connect_swapped(focus, "leave", G_CALLBACK(gtk_widget_queue_draw), self->grid);
+    gtk_widget_add_controller(GTK_WIDGET(self->grid), focus);
 }

@@ -197,6 +197,14 @@ static void lab_done(GObject *source, GAsyncResult *res, gpointer data)
             self->explanation_text = g_strdup_printf("Could not compute the lab: %s", error->message);
         }
         gtk_label_set_text(self->explanation, self->explanation_text);
+        if (ok) {
+            const pp_lab_result *r = &self->shown->result;
+            char *summary = g_strdup_printf("SNR against the clean photo: push %.1f dB, pull %.1f dB, output %.1f dB. %s",
+                                            r->snr_push, r->snr_pull, r->snr_out, self->explanation_text);
+            gtk_accessible_update_property(GTK_ACCESSIBLE(self->figure), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, summary,
+                                           -1);
+            g_free(summary);
+        }
         update_height(self, gtk_widget_get_width(GTK_WIDGET(self->figure)));
         gtk_widget_queue_draw(GTK_WIDGET(self->figure));
     }
