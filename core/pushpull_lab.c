@@ -46,7 +46,10 @@ pp_status pp_lab_run(pp_lab_result *r, const pp_lab_unit *u, const pp_image *cle
         return pp_fail(err, PP_ERR_ARG, "lab: the clean (%dx%d) and corrupted (%dx%d) images differ in size",
                        clean->width, clean->height, corrupted->width, corrupted->height);
     const int w = clean->width, h = clean->height, size = g->size;
-    const size_t plane = (size_t)w * h, kk = (size_t)size * size;
+    const int margin = size / 2 + u->avg / 2, iw = w - 2 * margin, ih = h - 2 * margin;
+    if (iw < 1 || ih < 1)
+        return pp_fail(err, PP_ERR_ARG, "lab: a %dx%d image is too small for a %dx%d kernel", w, h, size, size);
+    const size_t plane = (size_t)w * h, kk = (size_t)size * size, inner = (size_t)iw * ih;
 
     pp_pushpull_unit unit = {
         .shape = {.cin = 1, .cout = 1, .kh = size, .kw = size, .stride = 1, .pad = size / 2},
@@ -83,9 +86,10 @@ pp_status pp_lab_run(pp_lab_result *r, const pp_lab_unit *u, const pp_image *cle
     float *workspace = at;
     at += ws_n;
     float *pool_scratch = at;
-    r->width = w;
-    r->height = h;
+    r->width = iw;
+    r->height = ih;
     r->size = size;
+    r->margin = margin;
 
     if (pp_gabor_kernel(r->kernel_push, g) != 0) {
         pp_lab_result_free(r);
@@ -107,17 +111,22 @@ pp_status pp_lab_run(pp_lab_result *r, const pp_lab_unit *u, const pp_image *cle
     memcpy(in, r->clean.input, plane * sizeof(float));
     memcpy(in + plane, r->corrupted.input, plane * sizeof(float));
     pp_pushpull_forward(out, responses, pool_scratch, in, &unit, 2, h, w, workspace);
+    /* the interior of each plane: rows and columns margin .. size - margin - 1 */
     for (int i = 0; i < 2; i++) {
         const float *push = responses + i * plane, *pull = responses + 2 * plane + i * plane;
-        for (size_t p = 0; p < plane; p++) {
-            sets[i]->push[p] = push[p] > 0 ? push[p] : 0;
-            sets[i]->pull[p] = pull[p] > 0 ? pull[p] : 0;
-        }
-        memcpy(sets[i]->out, out + i * plane, plane * sizeof(float));
+        const float *o = out + i * plane, *x = in + i * plane;
+        for (int y = 0; y < ih; y++)
+            for (int c = 0; c < iw; c++) {
+                size_t from = (size_t)(y + margin) * w + (c + margin), to = (size_t)y * iw + c;
+                sets[i]->push[to] = push[from] > 0 ? push[from] : 0;
+                sets[i]->pull[to] = pull[from] > 0 ? pull[from] : 0;
+                sets[i]->out[to] = o[from];
+                sets[i]->input[to] = x[from];
+            }
     }
-    r->snr_push = pp_snr_db(r->clean.push, r->corrupted.push, 1, 1, plane, NULL);
-    r->snr_pull = pp_snr_db(r->clean.pull, r->corrupted.pull, 1, 1, plane, NULL);
-    r->snr_out = pp_snr_db(r->clean.out, r->corrupted.out, 1, 1, plane, NULL);
+    r->snr_push = pp_snr_db(r->clean.push, r->corrupted.push, 1, 1, inner, NULL);
+    r->snr_pull = pp_snr_db(r->clean.pull, r->corrupted.pull, 1, 1, inner, NULL);
+    r->snr_out = pp_snr_db(r->clean.out, r->corrupted.out, 1, 1, inner, NULL);
     r->pull_offset = r->kernel_pull[0] + r->kernel_push[0];
     return PP_OK;
 }

@@ -15,7 +15,10 @@ typedef struct {
     int avg;        /* pull pooling: 0, 3 or 5 */
 } pp_lab_unit;
 
-/* Responses of one input: (height, width) planes, the input in [0, 1] gray. */
+/* Responses of one input: (height, width) planes, the input in [0, 1] gray.
+ * The planes are the interior of the image: a margin of size/2 + avg/2 pixels
+ * is cut from every side, where the unit's zero padding would answer the
+ * photo's border rather than its content. */
 typedef struct {
     float *input; /* the gray input the unit saw */
     float *push;  /* relu(conv(x, W)) */
@@ -24,7 +27,8 @@ typedef struct {
 } pp_lab_planes;
 
 typedef struct {
-    int width, height, size;
+    int width, height, size; /* the planes' size (the photo's less 2 margins), the kernel's side */
+    int margin;
     float *kernel_push, *kernel_pull; /* (size, size) W and P = -W + (max W + min W) */
     pp_lab_planes clean, corrupted;
     /* SNR in dB of each response of the corrupted input against the clean one
@@ -36,7 +40,8 @@ typedef struct {
     float pull_offset;
 } pp_lab_result;
 
-/* clean and corrupted: the same size, any channels (converted to gray). */
+/* clean and corrupted: the same size, any channels (converted to gray); each
+ * side longer than 2 margins. */
 pp_status pp_lab_run(pp_lab_result *r, const pp_lab_unit *u, const pp_image *clean, const pp_image *corrupted,
                      pp_error *err);
 void pp_lab_result_free(pp_lab_result *r);

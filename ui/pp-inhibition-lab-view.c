@@ -42,6 +42,7 @@ struct _PpInhibitionLabView {
     guint64 seed;
     char *explanation_text;
 
+    GtkNativeDialog *dialog;
     GCancellable *current; /* the running update's */
     gboolean stale; /* inputs changed while the view was not shown */
     gboolean running, pending, disposed;
@@ -292,7 +293,7 @@ static void layout_for(PpInhibitionLabView *self, int width, gboolean with_expla
         l->w2 = MAX(160, (room - fixed) / aspect);
     l->h2 = l->w2 * aspect;
     l->snr_h = 26;
-    l->legend_h = 18 + 20; /* the colour ranges, then the kernels' line */
+    l->legend_h = 18 + 38; /* the colour ranges, then two lines on the kernels */
     l->explain_h = 0;
     if (with_explanation && self->explanation_text) {
         PangoLayout *pl = gtk_widget_create_pango_layout(GTK_WIDGET(self), self->explanation_text);
@@ -340,9 +341,46 @@ static void frame(cairo_t *cr, const PpPlotColors *c, double x, double y, double
     cairo_stroke(cr);
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The q-quantile of |v| (at least 1e-6). */
+static float percentile(const float *v, size_t n, double q)
+{
+    float *a = g_new(float, n);
+    for (size_t i = 0; i < n; i++)
+        a[i] = fabsf(v[i]);
+    qsort(a, n, sizeof(float), cmp_float);
+    float r = n ? a[(size_t)(q * (n - 1))] : 0;
+    g_free(a);
+    return MAX(r, 1e-6f);
+}
+
 static char *snr_text(double snr)
 {
     return isinf(snr) && snr > 0 ? g_strdup("SNR ∞ (clean)") : g_strdup_printf("SNR %.1f dB", snr);
+}
+
+/* Text wrapped at `width`, in the widget's font scaled by `scale`. */
+static void draw_wrapped(cairo_t *cr, GtkWidget *wd, const char *text, double x, double y, double width, double scale,
+                         const GdkRGBA *color)
+{
+    PangoLayout *pl = pango_cairo_create_layout(cr);
+    PangoFontDescription *fd =
+        pango_font_description_copy(pango_context_get_font_description(gtk_widget_get_pango_context(wd)));
+    pango_font_description_set_size(fd, (int)(pango_font_description_get_size(fd) * scale));
+    pango_layout_set_font_description(pl, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_text(pl, text, -1);
+    pango_layout_set_width(pl, (int)(width * PANGO_SCALE));
+    pango_layout_set_wrap(pl, PANGO_WRAP_WORD_CHAR);
+    pp_plot_set_color(cr, color);
+    cairo_move_to(cr, x, y);
+    pango_cairo_show_layout(cr, pl);
+    g_object_unref(pl);
 }
 
 static void draw_figure(PpInhibitionLabView *self, cairo_t *cr, int width, int height, gboolean for_export)
@@ -393,20 +431,19 @@ static void draw_figure(PpInhibitionLabView *self, cairo_t *cr, int width, int h
             frame(cr, &c, x, py, w, h);
         }
     }
-    char *krange_text = g_strdup_printf("P = −W + c, c = max W + min W = %.2f · kernels: blue −%.2f to red +%.2f · "
-                                        "responses to the corrupted photo, SNR against the clean photo's",
-                                        r->pull_offset, krange, krange);
+    char *krange_text = g_strdup_printf("P = −W + c, c = max W + min W = %.2f. Kernels: blue −%.2f to red +%.2f. "
+                                        "Responses to the corrupted photo, %d px margins cut (zero padding), colours "
+                                        "up to the 99.5th percentile; each SNR compares with the clean photo's.",
+                                        r->pull_offset, krange, krange, r->margin);
     (void)krange_text;
 
     /* row 2: the responses to the corrupted photo */
     y += l.label_h + l.side1 + l.gap;
     size_t plane = (size_t)r->width * r->height;
-    float range[3] = {1e-6f, 1e-6f, 1e-6f}; /* each panel's own: push, pull, |output| */
-    for (size_t p = 0; p < plane; p++) {
-        range[0] = MAX(range[0], r->corrupted.push[p]);
-        range[1] = MAX(range[1], r->corrupted.pull[p]);
-        range[2] = MAX(range[2], fabsf(r->corrupted.out[p]));
-    }
+    /* each panel's own range: the 99.5th percentile of its values (|output|), so a
+     * few extreme pixels do not leave the rest dark; brighter ones saturate */
+    float range[3] = {percentile(r->corrupted.push, plane, 0.995), percentile(r->corrupted.pull, plane, 0.995),
+                      percentile(r->corrupted.out, plane, 0.995)};
     const char *labels2[3] = {"Push response", "Pull response", "Output"};
     const char *formulas[3] = {"relu(W ∗ x)", "relu(pool(P ∗ x))", "relu(push) − α·relu(pull)"};
     double snrs[3] = {r->snr_push, r->snr_pull, r->snr_out};
@@ -423,28 +460,16 @@ static void draw_figure(PpInhibitionLabView *self, cairo_t *cr, int width, int h
         char *s = snr_text(snrs[i]);
         pp_plot_text(cr, wd, s, x, py + h2 + 3, PP_ALIGN_START, 1.15, TRUE, i == 2 ? &c.series[2] : &c.fg);
         g_free(s);
-        char *legend = i < 2 ? g_strdup_printf("black 0 to yellow %.1f", range[i])
-                             : g_strdup_printf("blue −%.1f to red +%.1f", range[i], range[i]);
+        char *legend = i < 2 ? g_strdup_printf("black 0 to yellow %.2f", range[i])
+                             : g_strdup_printf("blue −%.2f to red +%.2f", range[i], range[i]);
         pp_plot_text_max(cr, wd, legend, x, py + h2 + 3 + l.snr_h, l.w2, 0.75, FALSE, &c.fg);
         g_free(legend);
     }
     double ybottom = y + 2 * l.label_h + h2 + l.snr_h + l.legend_h;
-    pp_plot_text_max(cr, wd, krange_text, 0, ybottom - 18, width, 0.75, FALSE, &c.fg);
+    draw_wrapped(cr, wd, krange_text, 0, ybottom - 36, width, 0.75, &c.fg);
     g_free(krange_text);
-    if (for_export && self->explanation_text) {
-        PangoLayout *pl = pango_cairo_create_layout(cr);
-        PangoFontDescription *fd = pango_font_description_copy(
-            pango_context_get_font_description(gtk_widget_get_pango_context(wd)));
-        pango_layout_set_font_description(pl, fd);
-        pango_font_description_free(fd);
-        pango_layout_set_text(pl, self->explanation_text, -1);
-        pango_layout_set_width(pl, width * PANGO_SCALE);
-        pango_layout_set_wrap(pl, PANGO_WRAP_WORD_CHAR);
-        pp_plot_set_color(cr, &c.fg);
-        cairo_move_to(cr, 0, ybottom + 8);
-        pango_cairo_show_layout(cr, pl);
-        g_object_unref(pl);
-    }
+    if (for_export && self->explanation_text)
+        draw_wrapped(cr, wd, self->explanation_text, 0, ybottom + 8, width, 1.0, &c.fg);
 }
 
 static void draw_screen(GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
@@ -620,12 +645,51 @@ const char *pp_inhibition_lab_view_get_explanation(PpInhibitionLabView *self)
     return self->explanation_text;
 }
 
+static void on_open_response(GtkNativeDialog *dialog, int response, PpInhibitionLabView *self)
+{
+    if (response == GTK_RESPONSE_ACCEPT) {
+        GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+        char *path = file ? g_file_get_path(file) : NULL;
+        GError *error = NULL;
+        if (path && !pp_inhibition_lab_view_set_photo(self, path, &error)) {
+            g_free(self->explanation_text);
+            self->explanation_text = g_strdup_printf("Could not open the photo: %s", error->message);
+            gtk_label_set_text(self->explanation, self->explanation_text);
+            g_error_free(error);
+        }
+        g_free(path);
+        g_clear_object(&file);
+    }
+    g_clear_object(&self->dialog);
+}
+
+static void action_open_photo(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    PpInhibitionLabView *self = PP_INHIBITION_LAB_VIEW(widget);
+    GtkRoot *root = gtk_widget_get_root(widget);
+    GtkFileChooserNative *dialog = gtk_file_chooser_native_new("Open a Photograph", GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+    GtkFileFilter *filter = gtk_file_filter_new();
+    gtk_file_filter_set_name(filter, "Images (PNG, JPEG)");
+    gtk_file_filter_add_mime_type(filter, "image/png");
+    gtk_file_filter_add_mime_type(filter, "image/jpeg");
+    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(dialog), filter);
+    g_object_unref(filter);
+    g_signal_connect(dialog, "response", G_CALLBACK(on_open_response), self);
+    g_clear_object(&self->dialog);
+    self->dialog = GTK_NATIVE_DIALOG(dialog);
+    gtk_native_dialog_show(self->dialog);
+}
+
 /* ---- class ---- */
 
 static void pp_inhibition_lab_view_dispose(GObject *object)
 {
     PpInhibitionLabView *self = PP_INHIBITION_LAB_VIEW(object);
     self->disposed = TRUE;
+    g_clear_object(&self->dialog);
     if (self->current)
         g_cancellable_cancel(self->current);
     self->pending = FALSE;
@@ -671,6 +735,7 @@ static void pp_inhibition_lab_view_class_init(PpInhibitionLabViewClass *klass)
     wc->map = pp_inhibition_lab_view_map;
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-inhibition-lab-view.ui");
     gtk_widget_class_set_css_name(wc, "inhibitionlab");
+    gtk_widget_class_install_action(wc, "lab.open-photo", NULL, action_open_photo);
     gtk_widget_class_set_accessible_role(wc, GTK_ACCESSIBLE_ROLE_GROUP);
 #define BIND(name) gtk_widget_class_bind_template_child(wc, PpInhibitionLabView, name)
     BIND(controls);
