@@ -655,11 +655,12 @@ static void action_export(GSimpleAction *action, GVariant *param, gpointer user_
     (void)action;
     PpWindow *self = PP_WINDOW(user_data);
     const char *format = g_variant_get_string(param, NULL);
-    if (!self->current)
+    gboolean lab = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "lab") == 0; /* needs no model */
+    if (!self->current && !lab)
         return;
     GtkFileChooserNative *dialog = gtk_file_chooser_native_new("Export", GTK_WINDOW(self),
                                                                GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
-    char *stem = g_strdup(pp_model_entry_get_title(self->current));
+    char *stem = g_strdup(lab ? "pushpull" : pp_model_entry_get_title(self->current));
     char *dot = strrchr(stem, '.');
     if (dot)
         *dot = 0;
