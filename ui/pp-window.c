@@ -331,11 +331,15 @@ gboolean pp_window_is_busy(PpWindow *self)
            pp_inhibition_lab_view_is_busy(self->lab_view);
 }
 
-/* The grid corrupts the probe's image with the probe's seed. */
+/* The grid corrupts the probe's image with the probe's seed and highlights its corruption. */
 static void sync_grid_input(PpWindow *self)
 {
     pp_corruption_grid_view_set_image_file(self->grid_view, pp_probe_view_get_image_file(self->probe_view));
     pp_corruption_grid_view_set_seed(self->grid_view, pp_probe_view_get_seed(self->probe_view));
+    char *corruption = NULL; /* the probe's corruption is the highlighted cell */
+    g_object_get(self->probe_view, "corruption", &corruption, NULL);
+    pp_corruption_grid_view_set_selected(self->grid_view, corruption);
+    g_free(corruption);
 }
 
 /* A clicked thumbnail: the probe takes its corruption and severity. */
@@ -783,7 +787,7 @@ static void pp_window_dispose(GObject *object)
     /* children go away below: no more selection callbacks into this window */
     GObject *senders[] = {G_OBJECT(self->model_list), G_OBJECT(self->stack), G_OBJECT(self->kernel_grid),
                           G_OBJECT(self->alpha_chart), G_OBJECT(self->jobs_view),
-                          G_OBJECT(self->grid_view)};
+                          G_OBJECT(self->grid_view), G_OBJECT(self->probe_view)};
     for (size_t i = 0; i < G_N_ELEMENTS(senders); i++)
         if (senders[i])
             g_signal_handlers_disconnect_by_data(senders[i], self);
@@ -863,6 +867,7 @@ static void pp_window_init(PpWindow *self)
     g_signal_connect(self->alpha_chart, "notify::selected", G_CALLBACK(on_chart_selected), self);
     g_signal_connect(self->jobs_view, "job-finished", G_CALLBACK(on_job_finished_close), self);
     g_signal_connect(self->grid_view, "corruption-activated", G_CALLBACK(on_grid_activated), self);
+    g_signal_connect_swapped(self->probe_view, "notify::corruption", G_CALLBACK(sync_grid_input), self);
     g_signal_connect(self, "close-request", G_CALLBACK(on_close_request), NULL);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
