@@ -91,7 +91,7 @@ awk -F, 'NR > 1 {print $3}' "$TMP/play.csv" | sort -u | grep -qx '5.00' ||
 [ "$took" -ge 2 ] && [ "$took" -lt 60 ] || { echo "FAIL: playing 0 -> 5 took ${took} s (want an animation of a few seconds)"; fail=1; }
 
 # ---- the lab: no model needed, the default Gabor on the camera photo ----
-run lab0 --view lab --corruption gaussian_noise --severity 3 --alpha 0 --export "$TMP/lab0.csv"
+run lab0 --view lab --corruption gaussian_noise --severity 3 --alpha 0 --export "$TMP/lab0.csv" --export "$TMP/lab0.pdf"
 run lab1 --view lab --corruption gaussian_noise --severity 3 --alpha 1 --export "$TMP/lab1.csv" --export "$TMP/lab1.pdf"
 run lab1s1 --view lab --corruption gaussian_noise --severity 1 --alpha 1 --export "$TMP/lab1s1.csv"
 push0=$(field lab0.csv push); out0=$(field lab0.csv output)
@@ -104,6 +104,12 @@ gt "${out1s1:-0}" "${out1:-0}" || { echo "FAIL: less noise (s1) did not raise th
 pdftotext "$TMP/lab1.pdf" "$TMP/lab1.txt" 2>/dev/null || { echo "FAIL: exported lab PDF unreadable"; fail=1; }
 grep -q 'SNR' "$TMP/lab1.txt" && grep -q 'Pull response' "$TMP/lab1.txt" ||
     { echo "FAIL: the lab PDF lacks its panels"; fail=1; }
+# the sentence for the learner follows the numbers: alpha 0 says the pull is not
+# subtracted, alpha 1 with this kernel says how many dB the output gained
+pdftotext "$TMP/lab0.pdf" - 2>/dev/null | tr '\n' ' ' | grep -q 'computed but not subtracted' ||
+    { echo "FAIL: the alpha-0 explanation is missing"; fail=1; }
+tr '\n' ' ' <"$TMP/lab1.txt" | grep -q 'The output keeps [0-9.]* dB more signal than push alone' ||
+    { echo "FAIL: the alpha-1 explanation is missing"; fail=1; }
 # the controls reach the unit: pooling, the Gabor parameters, the photo
 run lab-odd --view lab --alpha 1 --avg 5 --gabor 45,0.12,90,15 --image "$(dirname "$0")/../../assets/images/photos/coffee.png" \
     --export "$TMP/lab-odd.csv"
