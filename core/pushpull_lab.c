@@ -57,8 +57,9 @@ pp_status pp_lab_run(pp_lab_result *r, const pp_lab_unit *u, const pp_image *cle
     };
     float alpha = u->alpha;
     unit.alpha = &alpha;
-    const size_t ws_n = pp_conv2d_workspace_floats(&unit.shape, 2, h, w);
-    const size_t pool_n = pp_pushpull_scratch_floats(&unit, 2, h, w);
+    const int threads = u->threads > 0 ? u->threads : 1;
+    const size_t ws_n = pp_conv2d_workspace_floats(&unit.shape, 2, h, w, threads);
+    const size_t pool_n = pp_pushpull_scratch_floats(&unit, 2, h, w, threads);
     /* kernels (2 kk: W, P), stacked (2 kk), planes: 4 per input, then the
      * unit's buffers: input (2 planes), output (2), responses (4). */
     const size_t total = 4 * kk + 8 * plane + 8 * plane + ws_n + pool_n;
@@ -110,7 +111,7 @@ pp_status pp_lab_run(pp_lab_result *r, const pp_lab_unit *u, const pp_image *cle
     }
     memcpy(in, r->clean.input, plane * sizeof(float));
     memcpy(in + plane, r->corrupted.input, plane * sizeof(float));
-    pp_pushpull_forward(out, responses, pool_scratch, in, &unit, 2, h, w, workspace);
+    pp_pushpull_forward(out, responses, pool_scratch, in, &unit, 2, h, w, workspace, threads);
     /* the interior of each plane: rows and columns margin .. size - margin - 1 */
     for (int i = 0; i < 2; i++) {
         const float *push = responses + i * plane, *pull = responses + 2 * plane + i * plane;

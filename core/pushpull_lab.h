@@ -13,6 +13,7 @@ typedef struct {
     pp_gabor gabor; /* the push kernel W */
     float alpha;    /* inhibition strength, >= 0 */
     int avg;        /* pull pooling: 0, 3 or 5 */
+    int threads;    /* the caller's thread count (< 1 runs on one) */
 } pp_lab_unit;
 
 /* Responses of one input: (height, width) planes, the input in [0, 1] gray.

@@ -6,6 +6,7 @@
 #include "corrupt/corruption.h"
 #include "pp-image-paint.h"
 #include "pp-plot.h"
+#include "pp-thread-budget.h"
 #include "probe.h"
 
 #define PLAY_INTERVAL_MS 150
@@ -110,7 +111,8 @@ static GridCache *cache_new(const char *path, GPtrArray *entries, GError **error
     c->entries = entries_copy(entries);
     c->probes = g_new0(pp_probe, entries->len);
     for (guint i = 0; i < entries->len; i++)
-        if (pp_probe_init(&c->probes[i], pp_model_entry_get_model(entries->pdata[i]), &img, &err) != PP_OK) {
+        if (pp_probe_init(&c->probes[i], pp_model_entry_get_model(entries->pdata[i]), &img,
+                          pp_thread_budget_interactive(), &err) != PP_OK) {
             g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s",
                         pp_model_entry_get_title(entries->pdata[i]), err.msg);
             g_ptr_array_set_size(c->entries, i);
@@ -167,6 +169,8 @@ static void grid_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     job->cells = g_new0(GridCell, n);
     pp_corruption_request req = {
         .severity = job->severity, .seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
+    for (guint j = 0; j < models; j++) /* fewer while a job runs */
+        pp_probe_set_threads(&job->cache->probes[j], pp_thread_budget_interactive());
     for (int i = 0; i < n; i++) {
         GridCell *cell = &job->cells[i];
         cell->corruption = pp_corruption_at(i);

@@ -6,6 +6,7 @@
 #include "corrupt/corruption.h"
 #include "pp-image-paint.h"
 #include "pp-plot.h"
+#include "pp-thread-budget.h"
 #include "pushpull_lab.h"
 
 #define LAB_MAX_SIDE 320 /* a user's photo is reduced to this (interactive speed) */
@@ -109,8 +110,13 @@ static void lab_thread(GTask *task, gpointer source, gpointer data, GCancellable
     (void)source;
     LabJob *job = data;
     pp_error err = {0};
-    pp_corruption_request req = {
-        .severity = job->severity, .seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
+    const int threads = pp_thread_budget_interactive(); /* fewer while a job runs */
+    pp_corruption_request req = {.severity = job->severity,
+                                 .seed = job->seed,
+                                 .cancel = is_cancelled,
+                                 .cancel_ctx = cancellable,
+                                 .threads = threads};
+    job->unit.threads = threads;
     if (pp_corruption_apply(job->corruption, &req, &job->photo, &job->corrupted, &err) != PP_OK) {
         g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
         return;
