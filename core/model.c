@@ -480,6 +480,14 @@ pp_status pp_model_set_class_names(pp_model *m, const char *const *names, int co
     return PP_OK;
 }
 
+int pp_model_class_index(const pp_model *m, const char *label)
+{
+    for (int i = 0; label && *label && i < m->arch.num_classes; i++)
+        if (pp_class_name_matches(pp_model_class_name(m, i), label))
+            return i;
+    return -1;
+}
+
 const char *pp_model_class_name(const pp_model *m, int index)
 {
     static _Thread_local char fallback[32];

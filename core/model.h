@@ -98,6 +98,8 @@ void pp_model_alpha_stats(const pp_model *m, float *min, float *mean, float *max
 /* Class names: metadata "class_names" (JSON list or one per line), else the
  * known set for the data set / class count, else "class N". */
 const char *pp_model_class_name(const pp_model *m, int index);
+/* The class whose name matches `label` (pp_class_name_matches), or -1. */
+int pp_model_class_index(const pp_model *m, const char *label);
 pp_status pp_model_set_class_names(pp_model *m, const char *const *names, int count, pp_error *err);
 
 #endif

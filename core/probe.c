@@ -17,14 +17,27 @@ static pp_status forward_image(pp_probe *p, const pp_image *img, pp_taps *taps, 
 {
     pp_preprocess_normalize(&p->pre, img, &p->input, 0);
     taps->requested = first_layer_taps(p->model);
-    pp_status st = pp_model_forward(p->model, p->ctx, &p->input, &p->logits, taps, err);
+    pp_status st = pp_model_forward(&p->view, p->ctx, &p->input, &p->logits, taps, err);
     return st == PP_OK ? pp_logits_check(p->logits.data, p->model->arch.num_classes, err) : st;
+}
+
+/* The clean side: taps and top-1 of the cached image with the current view. */
+static pp_status compute_clean(pp_probe *p, pp_error *err)
+{
+    pp_status st = forward_image(p, &p->clean, &p->clean_taps, err);
+    if (st != PP_OK)
+        return st;
+    int order[1];
+    pp_topk(order, p->logits.data, p->model->arch.num_classes, 1);
+    p->clean_top1 = order[0];
+    return PP_OK;
 }
 
 pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int threads, pp_error *err)
 {
     memset(p, 0, sizeof *p);
     p->model = m;
+    p->view = *m; /* a shallow copy: same weights; alpha and pooling of its own */
     p->threads = threads > 0 ? threads : 1;
     p->true_class = -1;
     pp_preprocess_for_model(&p->pre, m);
@@ -33,18 +46,44 @@ pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int
         st = pp_tensor_alloc4(&p->input, 1, p->pre.channels, p->pre.size, p->pre.size, err);
     p->ctx = pp_forward_ctx_new(p->threads);
     p->channel_buffers = calloc((size_t)2 * m->arch.width, sizeof(double));
-    if (st == PP_OK && (!p->ctx || !p->channel_buffers))
+    if (m->arch.push_pull) {
+        p->alpha = malloc(sizeof(float) * (size_t)m->arch.width);
+        if (p->alpha) {
+            memcpy(p->alpha, m->pp.alpha, sizeof(float) * (size_t)m->arch.width);
+            p->view.pp.alpha = p->alpha;
+        }
+    }
+    if (st == PP_OK && (!p->ctx || !p->channel_buffers || (m->arch.push_pull && !p->alpha)))
         st = pp_fail(err, PP_ERR_NOMEM, "out of memory");
     if (st == PP_OK)
-        st = forward_image(p, &p->clean, &p->clean_taps, err);
+        st = compute_clean(p, err);
     if (st != PP_OK) {
         pp_probe_free(p);
         return st;
     }
-    int order[1];
-    pp_topk(order, p->logits.data, m->arch.num_classes, 1);
-    p->clean_top1 = order[0];
     return PP_OK;
+}
+
+pp_status pp_probe_set_overrides(pp_probe *p, const pp_probe_overrides *o, pp_error *err)
+{
+    const pp_model *m = p->model;
+    if (!m->arch.push_pull)
+        return PP_OK;
+    const int k = m->arch.width;
+    const float *alpha = o && o->alpha ? o->alpha : m->pp.alpha;
+    int avg = o && o->avg_kernel >= 0 ? o->avg_kernel : m->pp.avg_kernel;
+    if (avg != 0 && avg != 3 && avg != 5)
+        return pp_fail(err, PP_ERR_ARG, "pull pooling %d (supported: 0, 3, 5)", avg);
+    for (int i = 0; i < k; i++)
+        if (!isfinite(alpha[i]))
+            return pp_fail(err, PP_ERR_ARG, "alpha of channel %d is not a number", i);
+    if (avg == p->view.pp.avg_kernel && memcmp(alpha, p->alpha, sizeof(float) * (size_t)k) == 0)
+        return PP_OK;
+    memcpy(p->alpha, alpha, sizeof(float) * (size_t)k);
+    p->view.pp.avg_kernel = avg;
+    p->view.arch.avg_kernel = avg;
+    p->overridden = avg != m->pp.avg_kernel || memcmp(alpha, m->pp.alpha, sizeof(float) * (size_t)k) != 0;
+    return compute_clean(p, err);
 }
 
 void pp_probe_free(pp_probe *p)
@@ -58,6 +97,7 @@ void pp_probe_free(pp_probe *p)
     pp_tensor_free(&p->input);
     pp_tensor_free(&p->logits);
     free(p->channel_buffers);
+    free(p->alpha);
     memset(p, 0, sizeof *p);
 }
 
@@ -133,7 +173,9 @@ pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_
         out->top_class[i] = i < top ? order[i] : -1;
         out->top_prob[i] = i < top ? probs[order[i]] : 0;
     }
-    out->true_prob = probs[p->true_class >= 0 && p->true_class < classes ? p->true_class : p->clean_top1];
+    out->true_known = p->true_class >= 0 && p->true_class < classes;
+    out->true_class = out->true_known ? p->true_class : p->clean_top1;
+    out->true_prob = probs[out->true_class];
     free(probs);
     free(order);
 

@@ -22,7 +22,9 @@ typedef struct {
     pp_image corrupted;          /* at the model's geometry */
     int top_class[PP_PROBE_TOPK];
     float top_prob[PP_PROBE_TOPK];
-    float true_prob;             /* probability of `true_class` (or of the clean top-1) */
+    float true_prob;             /* probability of the probe's true class (or of the clean top-1) */
+    int true_class;              /* the class true_prob is of */
+    bool true_known;             /* true_class is the image's label, not the clean top-1 */
     /* First-layer SNR in dB against the clean image (+inf at severity 0):
      * push-pull models: the push-only path relu(conv(x, W)) and the unit output;
      * baselines: the plain conv1 output (in snr_output; snr_push is NAN). */
@@ -30,8 +32,20 @@ typedef struct {
     double *snr_push_channel, *snr_output_channel; /* (K) each, owned by the probe */
 } pp_probe_result;
 
+/* What the probe runs in place of the learned first layer (the views' alpha
+ * knob and pooling switch, or the "push only" counterfactual alpha = 0):
+ * alpha per output channel (NULL: the learned values) and the pull pooling
+ * (-1: the file's). Ignored for a baseline. */
 typedef struct {
-    const pp_model *model;
+    const float *alpha; /* (K) or NULL */
+    int avg_kernel;     /* 0, 3, 5 or -1 */
+} pp_probe_overrides;
+
+typedef struct {
+    const pp_model *model;       /* the learned model, only read */
+    pp_model view;               /* what runs: *model with the overrides' alpha and pooling (shares its weights) */
+    float *alpha;                /* (K) the view's alpha */
+    bool overridden;             /* the view differs from the learned model */
     pp_preprocess pre;
     pp_forward_ctx *ctx;         /* runs on `threads` */
     int threads;                 /* the forward's and the corruption's count */
@@ -49,6 +63,10 @@ pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int
 void pp_probe_free(pp_probe *p);
 /* The count of the probe's next runs (the studio lowers it while a job runs). */
 void pp_probe_set_threads(pp_probe *p, int threads);
+
+/* Runs the probe with other alpha / pooling from now on (o == NULL: the learned
+ * ones); recomputes the clean side when they change. */
+pp_status pp_probe_set_overrides(pp_probe *p, const pp_probe_overrides *o, pp_error *err);
 
 /* Corrupts the cached image and runs the model. c == NULL or severity 0 gives
  * the clean result. The result's buffers belong to the probe: valid until the

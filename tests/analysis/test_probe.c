@@ -115,8 +115,100 @@ static void test_probe_baseline(void)
     pp_model_free(&m);
 }
 
+/* The views' overrides reach the probe: alpha 0 and no pooling run exactly
+ * the model whose file says so (a copy edited by hand), change the output
+ * SNR and logits of a model whose alpha is not 0, and clearing them gives
+ * back the learned results bit for bit. If this fails, the alpha knob or the
+ * pooling switch is drawn but not computed (issue 12). */
+static void test_probe_overrides(void)
+{
+    pp_model m, edited;
+    if (!open_model(&m, "r18_cifar_gray_pp5.safetensors") || !open_model(&edited, "r18_cifar_gray_pp5.safetensors"))
+        return;
+    float lo, mean, hi;
+    pp_model_alpha_stats(&m, &lo, &mean, &hi);
+    CHECK(hi > 0.05f, "the fixture's alpha matters (max %.3f)", hi);
+    for (int k = 0; k < edited.arch.width; k++)
+        edited.pp.alpha[k] = 0;
+    edited.pp.avg_kernel = 0;
+    pp_image img;
+    pp_error err = {0};
+    CHECK_OK(pp_image_load(fixture_path("images", "gray_28.png"), &img, &err), &err);
+    pp_probe p, q;
+    CHECK_OK(pp_probe_init(&p, &m, &img, pp_threads_default(), &err), &err);
+    CHECK_OK(pp_probe_init(&q, &edited, &img, pp_threads_default(), &err), &err);
+    if (err.status)
+        return;
+    const pp_corruption *noise = pp_corruption_find("gaussian_noise");
+    pp_corruption_request req = {.severity = 3, .seed = 5};
+    pp_probe_result learned, off, want, back;
+    CHECK_OK(pp_probe_run(&p, noise, &req, &learned, &err), &err);
+    float zeros[64] = {0};
+    CHECK(m.arch.width <= 64, "width %d", m.arch.width);
+    pp_probe_overrides o = {.alpha = zeros, .avg_kernel = 0};
+    CHECK_OK(pp_probe_set_overrides(&p, &o, &err), &err);
+    CHECK(p.overridden, "alpha 0 is an override");
+    CHECK_OK(pp_probe_run(&p, noise, &req, &off, &err), &err);
+    CHECK_OK(pp_probe_run(&q, noise, &req, &want, &err), &err);
+    CHECK(off.snr_output == want.snr_output && off.snr_push == want.snr_push,
+          "override: SNR %.6f/%.6f, edited model %.6f/%.6f", off.snr_output, off.snr_push, want.snr_output,
+          want.snr_push);
+    CHECK(p.clean_top1 == q.clean_top1, "the clean side is recomputed with the overrides");
+    for (int i = 0; i < PP_PROBE_TOPK; i++)
+        CHECK(off.top_class[i] == want.top_class[i] && off.top_prob[i] == want.top_prob[i],
+              "rank %d: %d %.6f vs %d %.6f", i, off.top_class[i], off.top_prob[i], want.top_class[i],
+              want.top_prob[i]);
+    CHECK(fabs(off.snr_output - learned.snr_output) > 1e-3, "alpha 0 changes the output SNR (%.4f vs %.4f)",
+          off.snr_output, learned.snr_output);
+    CHECK(off.snr_push == learned.snr_push, "the push path does not depend on alpha");
+    CHECK(off.top_prob[0] != learned.top_prob[0], "alpha 0 changes the probabilities");
+    pp_probe_overrides bad = {.alpha = NULL, .avg_kernel = 4};
+    CHECK(pp_probe_set_overrides(&p, &bad, &err) == PP_ERR_ARG, "pooling 4 is refused");
+    CHECK_OK(pp_probe_set_overrides(&p, NULL, &err), &err);
+    CHECK(!p.overridden, "cleared");
+    CHECK_OK(pp_probe_run(&p, noise, &req, &back, &err), &err);
+    CHECK(back.snr_output == learned.snr_output && back.top_prob[0] == learned.top_prob[0],
+          "cleared overrides give the learned results");
+    p.true_class = 3;
+    pp_probe_result labelled;
+    CHECK_OK(pp_probe_run(&p, noise, &req, &labelled, &err), &err);
+    CHECK(labelled.true_known && labelled.true_class == 3, "the true label is used when known");
+    CHECK(!back.true_known && back.true_class == p.clean_top1, "otherwise the clean top-1");
+    pp_probe_result *all[] = {&learned, &off, &want, &back, &labelled};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        pp_probe_result_free(all[i]);
+    pp_probe_free(&p);
+    pp_probe_free(&q);
+    pp_image_free(&img);
+    pp_model_free(&m);
+    pp_model_free(&edited);
+}
+
+/* A 1000-class ImageNet model names its classes from assets/classes/imagenet-1k.txt
+ * (torchvision's order), and labels such as folder names find their class. */
+static void test_imagenet_class_names(void)
+{
+    pp_model m;
+    if (!open_model(&m, "r18_imagenet1k_pp3.safetensors"))
+        return;
+    CHECK(m.arch.num_classes == 1000, "%d classes", m.arch.num_classes);
+    CHECK(strcmp(pp_model_class_name(&m, 0), "tench") == 0, "class 0: %s", pp_model_class_name(&m, 0));
+    CHECK(strcmp(pp_model_class_name(&m, 207), "golden retriever") == 0, "class 207: %s", pp_model_class_name(&m, 207));
+    CHECK(strcmp(pp_model_class_name(&m, 999), "toilet tissue") == 0, "class 999: %s", pp_model_class_name(&m, 999));
+    CHECK(pp_model_class_index(&m, "Golden_Retriever") == 207, "a folder name finds its class");
+    CHECK(pp_model_class_index(&m, "no such class") == -1, "an unknown label is -1");
+    pp_model_free(&m);
+    pp_model fm;
+    if (!open_model(&fm, "r18_cifar_gray_pp5.safetensors"))
+        return;
+    CHECK(pp_model_class_index(&fm, "ankle-boot") == 9, "Fashion-MNIST: ankle-boot is class 9");
+    pp_model_free(&fm);
+}
+
 int main(void)
 {
+    RUN_TEST(test_imagenet_class_names);
+    RUN_TEST(test_probe_overrides);
     RUN_TEST(test_snr_arithmetic);
     RUN_TEST(test_probe_clean_and_noise);
     RUN_TEST(test_probe_baseline);
