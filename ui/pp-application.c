@@ -14,7 +14,8 @@ struct _PpApplication {
     double severity;          /* --severity S (< 0: keep) */
     int feature_channel;      /* --feature-channel K (< 0: not asked) */
     gint64 seed;              /* --seed N (< 0: keep) */
-    gboolean sweep, print_probe;
+    gboolean sweep, print_probe, push_only;
+    char *true_class, *job_data; /* --true-class NAME, --job-data SPEC */
     gboolean dark;
     int kernel, avg, bench_frames;
     double alpha;
@@ -142,6 +143,10 @@ static void apply_probe_options(PpApplication *self, PpWindow *win)
         pp_probe_view_set_severity(probe, self->severity);
     if (self->feature_channel >= 0)
         pp_probe_view_set_feature_channel(probe, self->feature_channel);
+    if (self->push_only)
+        pp_probe_view_set_push_only(probe, TRUE);
+    if (self->true_class)
+        pp_probe_view_set_true_class(probe, self->true_class);
     if (self->seed >= 0)
         pp_probe_view_set_seed(probe, (guint64)self->seed);
     if (self->sweep)
@@ -215,6 +220,8 @@ static void start_test_job(PpApplication *self, PpWindow *win)
     PpJobsView *view = pp_window_get_jobs_view(win);
     pp_window_set_view(win, "jobs");
     g_signal_connect(view, "job-finished", G_CALLBACK(on_test_job_finished), self);
+    if (self->job_data)
+        pp_jobs_view_set_data(view, g_strcmp0(self->run_job, "finetune") == 0 ? "train" : "eval", self->job_data);
     if (!pp_jobs_view_start(view, self->run_job, self->job_limit)) {
         g_printerr("pushpull-studio: could not start the %s job (no model?)\n", self->run_job);
         self->exit_status = 1;
@@ -339,6 +346,9 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     g_variant_dict_lookup(options, "corruption", "s", &self->corruption);
     self->sweep = g_variant_dict_contains(options, "sweep");
     self->print_probe = g_variant_dict_contains(options, "print-probe");
+    self->push_only = g_variant_dict_contains(options, "push-only");
+    g_variant_dict_lookup(options, "true-class", "s", &self->true_class);
+    g_variant_dict_lookup(options, "job-data", "s", &self->job_data);
     if (g_variant_dict_lookup(options, "severity", "&s", &text)) {
         self->severity = g_ascii_strtod(text, &end);
         if (*end || end == text || !(self->severity >= 0 && self->severity <= 5)) {
@@ -544,6 +554,8 @@ static void pp_application_finalize(GObject *object)
     g_free(self->image);
     g_free(self->paste_image);
     g_free(self->corruption);
+    g_free(self->true_class);
+    g_free(self->job_data);
     g_free(self->run_job);
     g_free(self->gabor);
     g_free(self->grid_activate);
@@ -599,6 +611,12 @@ static void pp_application_init(PpApplication *self)
         {"run-job", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "After loading: run an eval or finetune job in the jobs view, print its key numbers and exit", "KIND"},
         {"job-limit", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, "With --run-job: the sample limit", "N"},
+        {"job-data", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
+         "With --run-job: the data set (fashion-mnist:test, a folder, ...)", "SPEC"},
+        {"push-only", 0, 0, G_OPTION_ARG_NONE, NULL,
+         "Probe view: show each push-pull model's push-only twin (alpha = 0) next to it", NULL},
+        {"true-class", 0, 0, G_OPTION_ARG_STRING, NULL,
+         "Probe view: the input image's true class (default: from its file or folder name)", "NAME"},
         {"cancel-after-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "With --run-job: cancel the job after MS milliseconds", "MS"},
         {"dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Use the dark style", NULL},

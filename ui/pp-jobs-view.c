@@ -5,11 +5,13 @@
 
 #include "ckpt/state_dict.h"
 #include "data/dataset.h"
+#include "eval/compat.h"
 #include "eval/evaluate.h"
 #include "eval/metrics.h"
 #include "model_file.h"
 #include "pp-plot.h"
 #include "pp-thread-budget.h"
+#include "pp-window.h"
 #include "train/trainer.h"
 
 typedef enum { JOB_NONE, JOB_EVAL, JOB_TRAIN } JobKind;
@@ -34,6 +36,7 @@ typedef struct {
     pp_eval_result *results; /* (n) */
     pp_model trained;
     pp_train_history *hist;
+    PpModelEntry *trained_entry; /* made on the main thread when the job is done */
 } Job;
 
 /* One progress report, copied off the worker thread. */
@@ -48,7 +51,9 @@ struct _PpJobsView {
     GtkBox parent_instance;
 
     GtkLabel *eval_models, *train_model, *state_label, *eta_label, *phase_label;
-    GtkEntry *data_entry;
+    GtkDropDown *eval_data, *train_data;
+    GtkStringList *data_names; /* shown names, parallel to data_specs */
+    GPtrArray *data_specs;     /* char *: "fashion-mnist:test", "fashion-mnist:train", recent folders */
     GtkSpinButton *eval_limit, *epochs, *lr, *train_limit;
     GtkProgressBar *progress;
     GtkDrawingArea *result_area;
@@ -73,15 +78,13 @@ struct _PpJobsView {
     /* last or running fine-tune */
     int n_points, train_epochs;
     double *px, *ploss, *pacc; /* (MAX_POINTS) each: epoch, running loss, running accuracy */
-    pp_model trained;
-    gboolean have_trained;
-    char *trained_name;
+    PpModelEntry *trained;     /* the fine-tuned copy shown (also in the model list): what Save As saves */
     GtkNativeDialog *dialog;
 };
 
 G_DEFINE_FINAL_TYPE(PpJobsView, pp_jobs_view, GTK_TYPE_BOX)
 
-enum { SIGNAL_JOB_FINISHED, N_SIGNALS };
+enum { SIGNAL_JOB_FINISHED, SIGNAL_MODEL_TRAINED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 const char *pp_job_state_name(PpJobState s)
@@ -106,11 +109,145 @@ static void update_actions(PpJobsView *self)
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.evaluate", !busy && self->selected);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.finetune", !busy && self->selected);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.cancel", self->state == PP_JOB_STATE_RUNNING);
-    gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.save", !busy && self->have_trained);
-    GtkWidget *inputs[] = {GTK_WIDGET(self->data_entry), GTK_WIDGET(self->eval_limit), GTK_WIDGET(self->epochs),
-                           GTK_WIDGET(self->lr), GTK_WIDGET(self->train_limit)};
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.save",
+                                  !busy && self->trained && self->shown_kind == JOB_TRAIN);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.choose-data", !busy);
+    GtkWidget *inputs[] = {GTK_WIDGET(self->eval_data), GTK_WIDGET(self->train_data), GTK_WIDGET(self->eval_limit),
+                           GTK_WIDGET(self->epochs), GTK_WIDGET(self->lr), GTK_WIDGET(self->train_limit)};
     for (size_t i = 0; i < G_N_ELEMENTS(inputs); i++)
         gtk_widget_set_sensitive(inputs[i], !busy);
+}
+
+/* ---- errors in the window's banner (the view does not know its window's type) ---- */
+
+static void report_error(PpJobsView *self, const char *msg)
+{
+    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+    if (PP_IS_WINDOW(root))
+        pp_window_report_error(PP_WINDOW(root), "jobs", msg);
+}
+
+static void clear_error(PpJobsView *self)
+{
+    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+    if (PP_IS_WINDOW(root))
+        pp_window_clear_error(PP_WINDOW(root), "jobs");
+}
+
+/* ---- the data sets offered: the Fashion-MNIST splits, then recent folders ---- */
+
+#define RECENT_DATA_MAX 8
+
+static char *recent_data_file(void)
+{
+    return g_build_filename(g_get_user_config_dir(), "pushpull-studio", "recent-data-sets", NULL);
+}
+
+static void add_data_set(PpJobsView *self, const char *spec, const char *name)
+{
+    for (guint i = 0; i < self->data_specs->len; i++)
+        if (strcmp(self->data_specs->pdata[i], spec) == 0)
+            return;
+    g_ptr_array_add(self->data_specs, g_strdup(spec));
+    gtk_string_list_append(self->data_names, name);
+}
+
+static void add_folder(PpJobsView *self, const char *path)
+{
+    char *base = g_path_get_basename(path);
+    char *name = g_strdup_printf("%s (%s)", base, path);
+    add_data_set(self, path, name);
+    g_free(name);
+    g_free(base);
+}
+
+static void load_data_sets(PpJobsView *self)
+{
+    add_data_set(self, "fashion-mnist:test", "Fashion-MNIST test (10 000)");
+    add_data_set(self, "fashion-mnist:train", "Fashion-MNIST train (60 000)");
+    char *file = recent_data_file(), *text = NULL;
+    if (g_file_get_contents(file, &text, NULL, NULL)) {
+        char **lines = g_strsplit(text, "\n", -1);
+        for (int i = 0; lines[i] && i < RECENT_DATA_MAX; i++)
+            if (*lines[i] && g_file_test(lines[i], G_FILE_TEST_EXISTS))
+                add_folder(self, lines[i]);
+        g_strfreev(lines);
+    }
+    g_free(text);
+    g_free(file);
+    gtk_drop_down_set_selected(self->eval_data, 0);
+    gtk_drop_down_set_selected(self->train_data, 1);
+}
+
+/* Remembers a chosen folder (newest first) for the next session. */
+static void remember_folder(const char *path)
+{
+    char *file = recent_data_file(), *text = NULL;
+    GString *s = g_string_new(path);
+    g_string_append_c(s, '\n');
+    if (g_file_get_contents(file, &text, NULL, NULL)) {
+        char **lines = g_strsplit(text, "\n", -1);
+        for (int i = 0, n = 1; lines[i] && n < RECENT_DATA_MAX; i++)
+            if (*lines[i] && strcmp(lines[i], path) != 0) {
+                g_string_append_printf(s, "%s\n", lines[i]);
+                n++;
+            }
+        g_strfreev(lines);
+    }
+    char *dir = g_path_get_dirname(file);
+    g_mkdir_with_parents(dir, 0700);
+    g_file_set_contents(file, s->str, -1, NULL);
+    g_free(dir);
+    g_string_free(s, TRUE);
+    g_free(text);
+    g_free(file);
+}
+
+void pp_jobs_view_set_data(PpJobsView *self, const char *which, const char *spec)
+{
+    if (g_file_test(spec, G_FILE_TEST_EXISTS))
+        add_folder(self, spec);
+    else if (!g_str_has_prefix(spec, "fashion-mnist"))
+        add_data_set(self, spec, spec);
+    for (guint i = 0; i < self->data_specs->len; i++)
+        if (strcmp(self->data_specs->pdata[i], spec) == 0)
+            gtk_drop_down_set_selected(g_strcmp0(which, "train") == 0 ? self->train_data : self->eval_data, i);
+}
+
+static void on_data_folder(GtkNativeDialog *dialog, int response, PpJobsView *self)
+{
+    const char *which = g_object_get_data(G_OBJECT(dialog), "pp-which");
+    if (response == GTK_RESPONSE_ACCEPT) {
+        GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+        char *path = file ? g_file_get_path(file) : NULL;
+        if (path) {
+            pp_jobs_view_set_data(self, which, path);
+            remember_folder(path);
+        }
+        g_free(path);
+        g_clear_object(&file);
+    }
+    g_clear_object(&self->dialog);
+}
+
+static void action_choose_data(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    PpJobsView *self = PP_JOBS_VIEW(widget);
+    GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
+        "Choose a Data Set Folder", GTK_WINDOW(gtk_widget_get_root(widget)), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+        "_Choose", "_Cancel");
+    g_object_set_data_full(G_OBJECT(dialog), "pp-which", g_strdup(g_variant_get_string(param, NULL)), g_free);
+    g_signal_connect(dialog, "response", G_CALLBACK(on_data_folder), self);
+    g_clear_object(&self->dialog);
+    self->dialog = GTK_NATIVE_DIALOG(dialog);
+    gtk_native_dialog_show(self->dialog);
+}
+
+gboolean pp_jobs_view_uses_entry(PpJobsView *self, PpModelEntry *entry)
+{
+    (void)entry;
+    return pp_jobs_view_is_running(self); /* the worker holds its models: none is removed meanwhile */
 }
 
 void pp_jobs_view_refresh(PpJobsView *self)
@@ -121,9 +258,13 @@ void pp_jobs_view_refresh(PpJobsView *self)
         gtk_label_set_text(self->train_model, "no model loaded");
     } else {
         const char *title = pp_model_entry_get_title(self->selected);
+        gboolean in1k = pp_model_is_imagenet1k(pp_model_entry_get_model(self->selected));
         char *text = base && base != self->selected
                          ? g_strdup_printf("%s\nagainst ★ %s", title, pp_model_entry_get_title(base))
-                         : g_strdup_printf("%s\nno other ★ baseline: CE against AlexNet", title);
+                     : in1k ? g_strdup_printf("%s\nno other ★ baseline: CE against AlexNet (ImageNet-1k)", title)
+                            : g_strdup_printf("%s\nno ★ baseline: star one to evaluate (AlexNet's errors are "
+                                              "for ImageNet-1k models only)",
+                                              title);
         gtk_label_set_text(self->eval_models, text);
         gtk_widget_set_tooltip_text(GTK_WIDGET(self->eval_models), text);
         g_free(text);
@@ -160,6 +301,7 @@ static void job_free(gpointer data)
     }
     g_clear_object(&job->cancellable);
     g_free(job->dataset);
+    g_clear_object(&job->trained_entry);
     g_free(job->results);
     g_free(job->hist);
     pp_model_free(&job->trained);
@@ -274,7 +416,12 @@ static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable
     pp_error err = {0};
     pp_dataset ds;
     pp_status st = pp_dataset_open(&ds, job->dataset, job->kind == JOB_TRAIN, &err);
+    /* the data set must fit every model of the job: refused here, before any work */
+    for (int i = 0; i < job->n && st == PP_OK; i++)
+        st = pp_check_dataset_for_model(&ds, pp_model_entry_get_model(job->entries[i]), job->names[i], &err);
     if (st != PP_OK) {
+        if (ds.name[0] || ds.count)
+            pp_dataset_free(&ds);
         return_status(task, job, st, &err);
         return;
     }
@@ -357,12 +504,14 @@ static void job_done(GObject *source, GAsyncResult *result, gpointer user_data)
             compute_summary(self);
             self->shown_kind = JOB_EVAL;
         } else {
-            pp_model_free(&self->trained);
-            self->trained = job->trained;
-            memset(&job->trained, 0, sizeof job->trained);
-            self->have_trained = TRUE;
-            g_free(self->trained_name);
-            self->trained_name = g_strdup_printf("%s-finetuned", job->names[0]);
+            /* the copy joins the model list at once: probe or evaluate it before saving */
+            char *name = g_strdup_printf("%s-finetuned", job->names[0]);
+            char *notes = g_strdup_printf("fine-tuned from %s in this session, not saved yet (Save As in Jobs)",
+                                          job->names[0]);
+            g_set_object(&self->trained, NULL);
+            self->trained = pp_model_entry_new(name, &job->trained, notes);
+            g_free(notes);
+            g_free(name);
             /* the per-epoch means close the curve */
             int e = job->hist->epochs_done;
             if (e > 0 && self->n_points < MAX_POINTS) {
@@ -392,8 +541,43 @@ static void job_done(GObject *source, GAsyncResult *result, gpointer user_data)
     }
     g_clear_error(&error);
     self->running_kind = JOB_NONE;
+    update_actions(self);
     gtk_widget_queue_draw(GTK_WIDGET(self->result_area));
+    if (ok && job->kind == JOB_TRAIN && self->trained)
+        g_signal_emit(self, signals[SIGNAL_MODEL_TRAINED], 0, self->trained);
+    if (!ok && self->error)
+        report_error(self, self->error);
+    else if (ok)
+        clear_error(self);
     g_signal_emit(self, signals[SIGNAL_JOB_FINISHED], 0);
+}
+
+static gboolean emit_finished(gpointer data)
+{
+    g_signal_emit(data, signals[SIGNAL_JOB_FINISHED], 0);
+    return G_SOURCE_REMOVE;
+}
+
+/* A job that would give nonsense: said in the view and the window, nothing run. */
+static void refuse(PpJobsView *self, JobKind k, const char *why)
+{
+    g_clear_pointer(&self->error, g_free);
+    self->error = g_strdup_printf("Cannot %s: %s", k == JOB_EVAL ? "evaluate" : "fine-tune", why);
+    self->shown_kind = k;
+    gtk_label_set_text(self->phase_label, self->error);
+    gtk_label_set_text(self->eta_label, "");
+    gtk_progress_bar_set_fraction(self->progress, 0);
+    gtk_progress_bar_set_text(self->progress, "");
+    set_state(self, PP_JOB_STATE_FAILED);
+    gtk_widget_queue_draw(GTK_WIDGET(self->result_area));
+    report_error(self, self->error);
+    g_idle_add_full(G_PRIORITY_DEFAULT, emit_finished, g_object_ref(self), g_object_unref);
+}
+
+static const char *chosen_spec(PpJobsView *self, GtkDropDown *dd, const char *fallback)
+{
+    guint i = gtk_drop_down_get_selected(dd);
+    return i < self->data_specs->len ? self->data_specs->pdata[i] : fallback;
 }
 
 gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
@@ -403,6 +587,34 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
     JobKind k = g_strcmp0(kind, "eval") == 0 ? JOB_EVAL : g_strcmp0(kind, "finetune") == 0 ? JOB_TRAIN : JOB_NONE;
     if (k == JOB_NONE)
         return FALSE;
+    /* the baseline must be of the model's task; without one, AlexNet's
+     * ImageNet-C errors normalise only an ImageNet-1k model */
+    PpModelEntry *star = find_baseline(self);
+    if (k == JOB_EVAL) {
+        const pp_model *m = pp_model_entry_get_model(self->selected);
+        pp_error err = {0};
+        if (star && star != self->selected &&
+            pp_check_baseline_for_model(pp_model_entry_get_model(star), pp_model_entry_get_title(star), m,
+                                        pp_model_entry_get_title(self->selected), &err) != PP_OK) {
+            refuse(self, k, err.msg);
+            return TRUE;
+        }
+        if ((!star || star == self->selected) && !pp_model_is_imagenet1k(m)) {
+            char *why = g_strdup_printf("no ★ baseline for %s: star a model of the same data set in the list "
+                                        "(AlexNet's errors normalise ImageNet-1k models only)",
+                                        pp_model_entry_get_title(self->selected));
+            refuse(self, k, why);
+            g_free(why);
+            return TRUE;
+        }
+    }
+    /* a new job: the results and curves of the last one go */
+    self->summary_ok = FALSE;
+    self->have_base = FALSE;
+    self->n_points = 0;
+    g_clear_pointer(&self->error, g_free);
+    if (k == JOB_TRAIN)
+        g_clear_object(&self->trained); /* Save As never saves an older run */
     Job *job = g_new0(Job, 1);
     job->kind = k;
     job->id = ++self->job_id;
@@ -413,21 +625,19 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
         if (base && base != self->selected)
             job->entries[job->n++] = g_object_ref(base);
         job->entries[job->n++] = g_object_ref(self->selected);
-        const char *spec = gtk_editable_get_text(GTK_EDITABLE(self->data_entry));
-        job->dataset = g_strdup(*spec ? spec : "fashion-mnist:test");
+        job->dataset = g_strdup(chosen_spec(self, self->eval_data, "fashion-mnist:test"));
         job->limit = limit > 0 ? limit : gtk_spin_button_get_value_as_int(self->eval_limit);
         job->results = g_new0(pp_eval_result, job->n);
     } else {
         job->entries[job->n++] = g_object_ref(self->selected);
-        job->dataset = g_strdup("fashion-mnist:train");
+        job->dataset = g_strdup(chosen_spec(self, self->train_data, "fashion-mnist:train"));
         job->limit = limit > 0 ? limit : gtk_spin_button_get_value_as_int(self->train_limit);
         job->epochs = gtk_spin_button_get_value_as_int(self->epochs);
         job->lr = gtk_spin_button_get_value(self->lr);
         job->hist = g_new0(pp_train_history, 1);
-        self->n_points = 0;
         self->train_epochs = job->epochs;
-        self->shown_kind = JOB_TRAIN;
     }
+    self->shown_kind = k;
     for (int i = 0; i < job->n; i++)
         job->names[i] = g_strdup(pp_model_entry_get_title(job->entries[i]));
     g_set_object(&self->cancellable, job->cancellable);
@@ -771,11 +981,12 @@ gboolean pp_jobs_view_export(PpJobsView *self, const char *path, GError **error)
 
 static void on_save_response(GtkNativeDialog *dialog, int response, PpJobsView *self)
 {
-    if (response == GTK_RESPONSE_ACCEPT && self->have_trained) {
+    PpModelEntry *what = g_object_get_data(G_OBJECT(dialog), "pp-entry"); /* the copy shown when asked */
+    if (response == GTK_RESPONSE_ACCEPT && what) {
         GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
         char *path = g_file_get_path(file);
         pp_error err = {0};
-        char *msg = path && pp_model_save(&self->trained, path, &err) == PP_OK
+        char *msg = path && pp_model_save(pp_model_entry_get_model(what), path, &err) == PP_OK
                         ? g_strdup_printf("Saved %s", path)
                         : g_strdup_printf("Could not save: %s", path ? err.msg : "only local files can be written");
         gtk_label_set_text(self->phase_label, msg);
@@ -791,12 +1002,13 @@ static void action_save(GtkWidget *widget, const char *name, GVariant *param)
     (void)name;
     (void)param;
     PpJobsView *self = PP_JOBS_VIEW(widget);
-    if (!self->have_trained)
+    if (!self->trained || self->shown_kind != JOB_TRAIN)
         return;
     GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
         "Save Fine-Tuned Model", GTK_WINDOW(gtk_widget_get_root(widget)), GTK_FILE_CHOOSER_ACTION_SAVE, "_Save",
         "_Cancel");
-    char *file = g_strdup_printf("%s.safetensors", self->trained_name ? self->trained_name : "finetuned");
+    char *file = g_strdup_printf("%s.safetensors", pp_model_entry_get_title(self->trained));
+    g_object_set_data_full(G_OBJECT(dialog), "pp-entry", g_object_ref(self->trained), g_object_unref);
     gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(dialog), file);
     g_free(file);
     g_signal_connect(dialog, "response", G_CALLBACK(on_save_response), self);
@@ -846,11 +1058,11 @@ static void pp_jobs_view_dispose(GObject *object)
 static void pp_jobs_view_finalize(GObject *object)
 {
     PpJobsView *self = PP_JOBS_VIEW(object);
-    pp_model_free(&self->trained);
+    g_clear_object(&self->trained);
+    g_ptr_array_unref(self->data_specs);
     g_free(self->px);
     g_free(self->ploss);
     g_free(self->pacc);
-    g_free(self->trained_name);
     g_free(self->error);
     G_OBJECT_CLASS(pp_jobs_view_parent_class)->finalize(object);
 }
@@ -862,6 +1074,9 @@ static void pp_jobs_view_class_init(PpJobsViewClass *klass)
     G_OBJECT_CLASS(klass)->finalize = pp_jobs_view_finalize;
     signals[SIGNAL_JOB_FINISHED] = g_signal_new("job-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                                 NULL, NULL, G_TYPE_NONE, 0);
+    /* a fine-tune finished: its copy (PpModelEntry) belongs in the model list */
+    signals[SIGNAL_MODEL_TRAINED] = g_signal_new("model-trained", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                                 NULL, NULL, NULL, G_TYPE_NONE, 1, PP_TYPE_MODEL_ENTRY);
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-jobs-view.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(wc, PpJobsView, name)
     BIND(eval_models);
@@ -869,7 +1084,9 @@ static void pp_jobs_view_class_init(PpJobsViewClass *klass)
     BIND(state_label);
     BIND(eta_label);
     BIND(phase_label);
-    BIND(data_entry);
+    BIND(eval_data);
+    BIND(train_data);
+    BIND(data_names);
     BIND(eval_limit);
     BIND(epochs);
     BIND(lr);
@@ -881,6 +1098,7 @@ static void pp_jobs_view_class_init(PpJobsViewClass *klass)
     gtk_widget_class_install_action(wc, "jobs.finetune", NULL, action_finetune);
     gtk_widget_class_install_action(wc, "jobs.cancel", NULL, action_cancel);
     gtk_widget_class_install_action(wc, "jobs.save", NULL, action_save);
+    gtk_widget_class_install_action(wc, "jobs.choose-data", "s", action_choose_data);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "jobs.cancel", NULL);
     gtk_widget_class_add_binding_action(wc, GDK_KEY_s, GDK_CONTROL_MASK, "jobs.save", NULL);
 }
@@ -892,6 +1110,9 @@ static void pp_jobs_view_init(PpJobsView *self)
     self->ploss = g_new0(double, MAX_POINTS);
     self->pacc = g_new0(double, MAX_POINTS);
     gtk_drawing_area_set_draw_func(self->result_area, draw_results, self, NULL);
+    self->data_specs = g_ptr_array_new_with_free_func(g_free);
+    gtk_drop_down_set_model(self->train_data, G_LIST_MODEL(self->data_names));
+    load_data_sets(self);
     set_state(self, PP_JOB_STATE_IDLE);
     pp_jobs_view_refresh(self);
 }

@@ -34,7 +34,14 @@ void pp_jobs_view_refresh(PpJobsView *self);
 /* Starts a job ("eval" or "finetune"); limit > 0 overrides the sample limit.
  * FALSE when a job is running, no model is selected or the kind is unknown.
  * "job-finished" is emitted on the main thread when the worker has returned. */
+/* Starts a job; a job that would give nonsense (data set or baseline of
+ * another task, AlexNet normalisation for a model that is not ImageNet-1k) is
+ * refused with a message, state FAILED and "job-finished". "model-trained"
+ * (PpModelEntry *) hands over a fine-tuned copy for the model list. */
 gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit);
+/* The data set of the evaluation ("eval") or fine-tune ("train"): a spec or folder. */
+void pp_jobs_view_set_data(PpJobsView *self, const char *which, const char *spec);
+gboolean pp_jobs_view_uses_entry(PpJobsView *self, PpModelEntry *entry);
 void pp_jobs_view_cancel(PpJobsView *self);
 gboolean pp_jobs_view_is_running(PpJobsView *self);
 PpJobState pp_jobs_view_get_state(PpJobsView *self);

@@ -63,10 +63,14 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     char title[64], sub[200];
     snprintf(title, sizeof title, "Kernel %d", k);
     if (pp)
-        snprintf(sub, sizeof sub, "α = %.3f %s · pull pooling %s · effective = W − α·(P∗box) · one colour scale",
+        snprintf(sub, sizeof sub, "α = %.3f %s · pull pooling %s%s · effective = W − α·(P∗box) · one colour scale",
                  pp_model_entry_view_alpha(e, k),
                  pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k) ? "(override)" : "(learned)",
-                 pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off");
+                 pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off",
+                 pp_model_entry_view_avg(e) == pp_model_entry_get_model(e)->pp.avg_kernel ? ""
+                 : pp_model_entry_get_model(e)->pp.avg_kernel == 0                        ? " (override; file: off)"
+                 : pp_model_entry_get_model(e)->pp.avg_kernel == 3                        ? " (override; file: 3×3)"
+                                                                                          : " (override; file: 5×5)");
     else
         snprintf(sub, sizeof sub, "plain convolution (baseline model) · α: none");
     pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);

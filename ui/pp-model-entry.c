@@ -146,6 +146,84 @@ gboolean pp_model_entry_view_is_learned(PpModelEntry *self)
     return self->avg_view == self->model.pp.avg_kernel;
 }
 
+const float *pp_model_entry_view_alphas(PpModelEntry *self) { return self->alpha_view; }
+
+/* The view's alpha: "α 0.00 on all channels" when one value, else "α mean 0.31 (3 of 8 edited)". */
+static char *alpha_words(PpModelEntry *self, gboolean learned)
+{
+    int n = pp_model_entry_kernel_count(self), edited = 0;
+    double mean = 0, learned_mean = 0;
+    gboolean same = TRUE;
+    for (int i = 0; i < n; i++) {
+        mean += self->alpha_view[i] / n;
+        learned_mean += self->model.pp.alpha[i] / n;
+        edited += self->alpha_view[i] != self->model.pp.alpha[i];
+        same = same && self->alpha_view[i] == self->alpha_view[0];
+    }
+    if (learned || edited == 0)
+        return self->model.arch.alpha_trainable ? g_strdup_printf("α learned (mean %.2f)", learned_mean)
+                                                : g_strdup_printf("α fixed %.2f", learned_mean);
+    if (same)
+        return g_strdup_printf("α %.2f on all channels (learned mean %.2f)", self->alpha_view[0], learned_mean);
+    return g_strdup_printf("α mean %.2f, %d of %d channels edited (learned mean %.2f)", mean, edited, n,
+                           learned_mean);
+}
+
+static char *pooling_words(int avg)
+{
+    return avg > 0 ? g_strdup_printf("pooling %d×%d", avg, avg) : g_strdup("no pooling");
+}
+
+char *pp_model_entry_describe_overrides(PpModelEntry *self)
+{
+    if (pp_model_entry_view_is_learned(self))
+        return NULL;
+    GString *s = g_string_new(NULL);
+    int n = pp_model_entry_kernel_count(self);
+    gboolean alpha_edited = FALSE;
+    for (int i = 0; i < n; i++)
+        alpha_edited = alpha_edited || self->alpha_view[i] != self->model.pp.alpha[i];
+    if (alpha_edited) {
+        char *a = alpha_words(self, FALSE);
+        g_string_append(s, a);
+        g_free(a);
+    }
+    if (self->avg_view != self->model.pp.avg_kernel) {
+        char *now = pooling_words(self->avg_view), *file = pooling_words(self->model.pp.avg_kernel);
+        g_string_append_printf(s, "%s%s (file: %s)", s->len ? " · " : "", now, file);
+        g_free(now);
+        g_free(file);
+    }
+    return g_string_free(s, FALSE);
+}
+
+char *pp_model_entry_describe_view(PpModelEntry *self)
+{
+    if (!self->model.arch.push_pull)
+        return g_strdup("plain conv1 (no inhibition)");
+    char *o = pp_model_entry_describe_overrides(self);
+    if (o) {
+        if (self->avg_view == self->model.pp.avg_kernel) {
+            char *p = pooling_words(self->avg_view), *t = g_strdup_printf("%s · %s", o, p);
+            g_free(p);
+            g_free(o);
+            return t;
+        }
+        gboolean alpha_edited = !g_str_has_prefix(o, "pooling") && !g_str_has_prefix(o, "no pooling");
+        if (!alpha_edited) {
+            char *a = alpha_words(self, TRUE), *t = g_strdup_printf("%s · %s", a, o);
+            g_free(a);
+            g_free(o);
+            return t;
+        }
+        return o;
+    }
+    char *a = alpha_words(self, TRUE), *p = pooling_words(self->avg_view), *t = g_strdup_printf("%s · %s", a, p);
+    g_free(a);
+    g_free(p);
+    return t;
+}
+
 void pp_model_entry_reset_view(PpModelEntry *self)
 {
     int n = pp_model_entry_kernel_count(self);

@@ -39,6 +39,13 @@ void pp_model_entry_set_view_alpha(PpModelEntry *self, int k, float alpha); /* k
 int pp_model_entry_view_avg(PpModelEntry *self);
 void pp_model_entry_set_view_avg(PpModelEntry *self, int avg);
 gboolean pp_model_entry_view_is_learned(PpModelEntry *self);
+const float *pp_model_entry_view_alphas(PpModelEntry *self); /* (K) */
+/* What the views and the probe run with, in words: "α learned (mean 0.43) ·
+ * pooling 3×3", or with overrides "α 0.00 on all channels (learned mean 0.43) ·
+ * pooling 5×5 (file: 3×3)"; "plain conv1" for a baseline. Free with g_free. */
+char *pp_model_entry_describe_view(PpModelEntry *self);
+/* Only the overrides ("pooling 5×5 (file: 3×3)"), or NULL when the view is learned. */
+char *pp_model_entry_describe_overrides(PpModelEntry *self);
 void pp_model_entry_reset_view(PpModelEntry *self);
 
 /* Side of the effective kernel with the view's pooling (kh for a baseline). */

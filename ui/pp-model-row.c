@@ -4,6 +4,7 @@ struct _PpModelRow {
     GtkListBoxRow parent_instance;
     PpModelEntry *entry;
     GtkWidget *star;
+    GtkWidget *overrides; /* "overrides: pooling 5×5 (file: 3×3)", hidden while the view is learned */
 };
 
 G_DEFINE_FINAL_TYPE(PpModelRow, pp_model_row, GTK_TYPE_LIST_BOX_ROW)
@@ -13,7 +14,10 @@ static guint signals[N_SIGNALS];
 
 static void pp_model_row_dispose(GObject *object)
 {
-    g_clear_object(&PP_MODEL_ROW(object)->entry);
+    PpModelRow *self = PP_MODEL_ROW(object);
+    if (self->entry)
+        g_signal_handlers_disconnect_by_data(self->entry, self);
+    g_clear_object(&self->entry);
     G_OBJECT_CLASS(pp_model_row_parent_class)->dispose(object);
 }
 
@@ -35,6 +39,18 @@ static void on_star_toggled(GtkToggleButton *button, PpModelRow *self)
     pp_model_entry_set_baseline(self->entry, on);
     gtk_button_set_icon_name(GTK_BUTTON(button), on ? "starred-symbolic" : "non-starred-symbolic");
     g_signal_emit(self, signals[SIGNAL_BASELINE_CHANGED], 0);
+}
+
+/* The views' alpha / pooling overrides, as the probe and the drawings use them. */
+static void sync_overrides(PpModelEntry *entry, PpModelRow *self)
+{
+    char *o = pp_model_entry_describe_overrides(entry);
+    char *text = o ? g_strdup_printf("overrides: %s", o) : NULL;
+    gtk_label_set_text(GTK_LABEL(self->overrides), text ? text : "");
+    gtk_widget_set_tooltip_text(self->overrides, text);
+    gtk_widget_set_visible(self->overrides, o != NULL);
+    g_free(text);
+    g_free(o);
 }
 
 GtkWidget *pp_model_row_new(PpModelEntry *entry, PpModelRow *group)
@@ -59,8 +75,17 @@ GtkWidget *pp_model_row_new(PpModelEntry *entry, PpModelRow *group)
     gtk_label_set_ellipsize(GTK_LABEL(sub), PANGO_ELLIPSIZE_END);
     gtk_widget_add_css_class(sub, "dim-label");
     gtk_widget_add_css_class(sub, "caption");
+    self->overrides = gtk_label_new(NULL);
+    gtk_label_set_xalign(GTK_LABEL(self->overrides), 0);
+    gtk_label_set_wrap(GTK_LABEL(self->overrides), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(self->overrides), PANGO_WRAP_WORD_CHAR);
+    gtk_widget_add_css_class(self->overrides, "caption");
+    gtk_widget_add_css_class(self->overrides, "warning");
     gtk_box_append(GTK_BOX(labels), title);
     gtk_box_append(GTK_BOX(labels), sub);
+    gtk_box_append(GTK_BOX(labels), self->overrides);
+    sync_overrides(entry, self);
+    g_signal_connect(entry, "view-changed", G_CALLBACK(sync_overrides), self);
     gtk_box_append(GTK_BOX(box), labels);
     self->star = gtk_toggle_button_new();
     gtk_button_set_icon_name(GTK_BUTTON(self->star), "non-starred-symbolic");
@@ -71,6 +96,26 @@ GtkWidget *pp_model_row_new(PpModelEntry *entry, PpModelRow *group)
         gtk_toggle_button_set_group(GTK_TOGGLE_BUTTON(self->star), GTK_TOGGLE_BUTTON(group->star));
     g_signal_connect(self->star, "toggled", G_CALLBACK(on_star_toggled), self);
     gtk_box_append(GTK_BOX(box), self->star);
+    /* move up / down, remove: win.model-* with the row's order number */
+    GMenu *menu = g_menu_new();
+    guint order = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(entry), "pp-order"));
+    static const char *items[][2] = {{"Move _Up", "win.model-up"}, {"Move _Down", "win.model-down"},
+                                     {"_Remove", "win.model-remove"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(items); i++) {
+        GMenuItem *item = g_menu_item_new(items[i][0], NULL);
+        g_menu_item_set_action_and_target_value(item, items[i][1], g_variant_new_uint32(order));
+        g_menu_append_item(menu, item);
+        g_object_unref(item);
+    }
+    GtkWidget *more = gtk_menu_button_new();
+    gtk_menu_button_set_icon_name(GTK_MENU_BUTTON(more), "view-more-symbolic");
+    gtk_menu_button_set_menu_model(GTK_MENU_BUTTON(more), G_MENU_MODEL(menu));
+    gtk_widget_set_tooltip_text(more, "Move or remove this model");
+    gtk_accessible_update_property(GTK_ACCESSIBLE(more), GTK_ACCESSIBLE_PROPERTY_LABEL, "Move or remove this model", -1);
+    gtk_widget_add_css_class(more, "flat");
+    gtk_widget_set_valign(more, GTK_ALIGN_CENTER);
+    g_object_unref(menu);
+    gtk_box_append(GTK_BOX(box), more);
     gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(self), box);
     gtk_widget_set_tooltip_text(GTK_WIDGET(self), pp_model_entry_get_path(entry));
     return GTK_WIDGET(self);

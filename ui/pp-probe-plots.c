@@ -10,6 +10,11 @@ void pp_probe_results_free(PpProbeResults *r)
         return;
     for (int i = 0; i < r->n_models; i++) {
         g_clear_object(&r->models[i].entry);
+        g_free(r->models[i].label);
+        g_free(r->models[i].view_note);
+        g_free(r->models[i].true_source);
+        pp_image_free(&r->models[i].clean);
+        pp_image_free(&r->models[i].corrupted);
         g_free(r->models[i].snr_push_channel);
         g_free(r->models[i].snr_output_channel);
         for (int q = 0; q < 3; q++)
@@ -17,8 +22,6 @@ void pp_probe_results_free(PpProbeResults *r)
                 g_free(r->models[i].fm[q][j]);
     }
     g_free(r->models);
-    pp_image_free(&r->clean);
-    pp_image_free(&r->corrupted);
     g_free(r->corruption);
     g_free(r);
 }
@@ -27,9 +30,13 @@ void pp_probe_sweeps_free(PpProbeSweeps *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < s->n_models; i++)
+    for (int i = 0; i < s->n_models; i++) {
         g_clear_object(&s->entries[i]);
+        g_free(s->labels ? s->labels[i] : NULL);
+    }
     g_free(s->entries);
+    g_free(s->labels);
+    g_free(s->true_known);
     g_free(s->sweeps);
     g_free(s->corruption);
     g_free(s);
@@ -53,6 +60,55 @@ static const char *class_name(PpModelEntry *e, int k)
     return k >= 0 ? pp_model_class_name(pp_model_entry_get_model(e), k) : "–";
 }
 
+/* Text at `scale`, shrunk (down to 70 %) to fit max_width rather than cut;
+ * ellipsised only past that. Returns the height. */
+static double fit_text(cairo_t *cr, GtkWidget *widget, const char *text, double x, double y, double max_width,
+                       double scale, gboolean bold, const GdkRGBA *color)
+{
+    double w = pp_plot_text_width(widget, text, scale, bold);
+    if (w > max_width && max_width > 0)
+        scale = fmax(scale * 0.7, scale * max_width / w);
+    return pp_plot_text_max(cr, widget, text, x, y, max_width + 1, scale, bold, color);
+}
+
+/* Text split at " · " onto as many lines (at most max_lines) as the width needs;
+ * returns the height used. */
+static double wrap_at(cairo_t *cr, GtkWidget *widget, const char *text, const char *sep, double x, double y,
+                      double max_width, double scale, const GdkRGBA *color, int max_lines)
+{
+    if (pp_plot_text_width(widget, text, scale, FALSE) <= max_width || max_lines <= 1)
+        return fit_text(cr, widget, text, x, y, max_width, scale, FALSE, color);
+    char **parts = g_strsplit(text, sep, -1);
+    GString *line = g_string_new(NULL);
+    double h = 0;
+    int lines = 0;
+    for (int i = 0; parts[i]; i++) {
+        GString *next = g_string_new(line->str);
+        if (next->len)
+            g_string_append(next, sep);
+        g_string_append(next, parts[i]);
+        if (line->len && pp_plot_text_width(widget, next->str, scale, FALSE) > max_width && lines < max_lines - 1) {
+            h += fit_text(cr, widget, line->str, x, y + h, max_width, scale, FALSE, color);
+            lines++;
+            g_string_assign(line, parts[i]);
+        } else {
+            g_string_assign(line, next->str);
+        }
+        g_string_free(next, TRUE);
+    }
+    if (line->len)
+        h += fit_text(cr, widget, line->str, x, y + h, max_width, scale, FALSE, color);
+    g_string_free(line, TRUE);
+    g_strfreev(parts);
+    return h;
+}
+
+static double wrap_text(cairo_t *cr, GtkWidget *widget, const char *text, double x, double y, double max_width,
+                        double scale, const GdkRGBA *color, int max_lines)
+{
+    return wrap_at(cr, widget, text, " · ", x, y, max_width, scale, color, max_lines);
+}
+
 /* An 8-bit image as a cairo surface (gray replicated to RGB). */
 static cairo_surface_t *image_surface(const pp_image *img)
 {
@@ -73,20 +129,63 @@ static cairo_surface_t *image_surface(const pp_image *img)
     return s;
 }
 
-static void paint_image(cairo_t *cr, const pp_image *img, double x, double y, double side)
+/* Area averaging: each output pixel is the mean of the input area it covers,
+ * partly covered input pixels weighted by the part. dst: (tw, th), same channels. */
+void pp_probe_image_downscale(const pp_image *src, pp_image *dst, int tw, int th)
+{
+    const int c = src->channels;
+    dst->width = tw;
+    dst->height = th;
+    dst->channels = c;
+    dst->pixels = g_malloc((size_t)tw * th * c);
+    const double sx = (double)src->width / tw, sy = (double)src->height / th;
+    for (int oy = 0; oy < th; oy++) {
+        double y0 = oy * sy, y1 = y0 + sy;
+        for (int ox = 0; ox < tw; ox++) {
+            double x0 = ox * sx, x1 = x0 + sx, acc[3] = {0, 0, 0}, wsum = 0;
+            for (int iy = (int)y0; iy < src->height && iy < y1; iy++) {
+                double wy = fmin(iy + 1, y1) - fmax(iy, y0);
+                for (int ix = (int)x0; ix < src->width && ix < x1; ix++) {
+                    double w = wy * (fmin(ix + 1, x1) - fmax(ix, x0));
+                    const uint8_t *p = src->pixels + ((size_t)iy * src->width + ix) * c;
+                    for (int k = 0; k < c; k++)
+                        acc[k] += w * p[k];
+                    wsum += w;
+                }
+            }
+            uint8_t *q = dst->pixels + ((size_t)oy * tw + ox) * c;
+            for (int k = 0; k < c; k++)
+                q[k] = (uint8_t)CLAMP(lround(acc[k] / fmax(wsum, 1e-12)), 0, 255);
+        }
+    }
+}
+
+/* The image into a side x side box: area-averaged when it shrinks, nearest
+ * neighbour when it grows. Returns the scale shown. */
+static double paint_image(cairo_t *cr, const pp_image *img, double x, double y, double side)
 {
     if (!img->pixels)
-        return;
-    cairo_surface_t *s = image_surface(img);
+        return 0;
     double scale = side / MAX(img->width, img->height);
+    pp_image small = {0};
+    const pp_image *show = img;
+    if (scale < 1) {
+        pp_probe_image_downscale(img, &small, MAX(1, (int)lround(img->width * scale)),
+                                 MAX(1, (int)lround(img->height * scale)));
+        show = &small;
+    }
+    cairo_surface_t *s = image_surface(show);
     cairo_save(cr);
     cairo_translate(cr, x, y);
-    cairo_scale(cr, scale, scale);
+    if (scale >= 1)
+        cairo_scale(cr, scale, scale);
     cairo_set_source_surface(cr, s, 0, 0);
     cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
     cairo_paint(cr);
     cairo_restore(cr);
     cairo_surface_destroy(s);
+    g_free(small.pixels);
+    return scale;
 }
 
 static void format_db(char *buf, size_t n, double db)
@@ -99,45 +198,103 @@ static void format_db(char *buf, size_t n, double db)
         snprintf(buf, n, "%.1f dB", db);
 }
 
-/* ---- the image pair ---- */
+/* ---- what each model receives: one clean/corrupted pair per input geometry ---- */
+
+static gboolean same_input(const PpProbeModelResult *a, const PpProbeModelResult *b)
+{
+    return a->clean.width == b->clean.width && a->clean.height == b->clean.height &&
+           a->clean.channels == b->clean.channels;
+}
+
+int pp_probe_input_groups(const PpProbeResults *r)
+{
+    int groups = 0;
+    for (int m = 0; r && m < r->n_models; m++) {
+        gboolean seen = FALSE;
+        for (int j = 0; j < m && !seen; j++)
+            seen = same_input(&r->models[j], &r->models[m]);
+        groups += !seen;
+    }
+    return groups;
+}
 
 void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r)
 {
     PpPlotColors c;
     pp_plot_colors(widget, &c);
     GdkRGBA sub = faded(c.fg, 0.65f);
-    if (!r) {
+    if (!r || r->n_models == 0) {
         pp_plot_text(cr, widget, "Open a model and pick an image", width / 2.0, height / 2.0 - 10, PP_ALIGN_CENTER,
                      1.0, FALSE, &sub);
         return;
     }
-    const double pad = 12, top = 28;
-    double side = floor(fmin((width - 3 * pad) / 2, height - top - 44));
-    side = fmax(side, 32);
+    const double pad = 12, top = 20, caption = 34;
+    const int groups = MAX(1, pp_probe_input_groups(r));
+    double cell_h = (height - 18.0) / groups;
+    double side = floor(fmin((width - pad) / 2, cell_h - top - caption));
+    side = fmax(side, 24);
     double x0 = floor((width - 2 * side - pad) / 2);
-    char label[160];
-    for (int i = 0; i < 2; i++) {
-        double x = x0 + i * (side + pad);
-        const pp_image *img = i == 0 ? &r->clean : &r->corrupted;
-        if (i == 0)
-            snprintf(label, sizeof label, "Clean");
+    char label[256];
+    double y = 0;
+    for (int m = 0; m < r->n_models; m++) {
+        const PpProbeModelResult *mr = &r->models[m];
+        gboolean seen = FALSE;
+        for (int j = 0; j < m && !seen; j++)
+            seen = same_input(&r->models[j], mr);
+        if (seen)
+            continue;
+        double scale = 0;
+        for (int i = 0; i < 2; i++) {
+            double x = x0 + i * (side + pad);
+            if (i == 0)
+                snprintf(label, sizeof label, "Clean");
+            else
+                snprintf(label, sizeof label, "Corrupted · %.2f", r->severity);
+            pp_plot_text_max(cr, widget, label, x, y, side, 0.85, TRUE, &c.fg);
+            scale = paint_image(cr, i == 0 ? &mr->clean : &mr->corrupted, x, y + top, side);
+            pp_plot_set_color(cr, &c.dim);
+            cairo_set_line_width(cr, 1);
+            cairo_rectangle(cr, x - 0.5, y + top - 0.5, side + 1, side + 1);
+            cairo_stroke(cr);
+        }
+        /* who receives it, and at what scale it is shown */
+        GString *who = g_string_new(NULL);
+        for (int j = m; j < r->n_models; j++)
+            if (same_input(&r->models[j], mr) && !r->models[j].push_only)
+                g_string_append_printf(who, "%s%s", who->len ? ", " : "", pp_model_entry_get_title(r->models[j].entry));
+        if (scale >= 1)
+            snprintf(label, sizeof label, "%d×%d %s model input · shown ×%.3g (nearest)", mr->clean.width,
+                     mr->clean.height, mr->clean.channels == 1 ? "grey" : "colour", scale);
         else
-            snprintf(label, sizeof label, "Corrupted · %.2f", r->severity);
-        pp_plot_text_max(cr, widget, label, x, 4, side, 0.9, TRUE, &c.fg);
-        paint_image(cr, img, x, top, side);
-        pp_plot_set_color(cr, &c.dim);
-        cairo_set_line_width(cr, 1);
-        cairo_rectangle(cr, x - 0.5, top - 0.5, side + 1, side + 1);
-        cairo_stroke(cr);
+            snprintf(label, sizeof label, "%d×%d %s model input · shown at %.0f %% (area average)", mr->clean.width,
+                     mr->clean.height, mr->clean.channels == 1 ? "grey" : "colour", 100 * scale);
+        double h = fit_text(cr, widget, label, x0, y + top + side + 3, 2 * side + pad, 0.75, FALSE, &sub);
+        g_string_prepend(who, "for ");
+        wrap_at(cr, widget, who->str, ", ", x0, y + top + side + 3 + h, 2 * side + pad, 0.75, &sub, 2);
+        g_string_free(who, TRUE);
+        y += cell_h;
     }
     snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity, r->seed);
-    pp_plot_text_max(cr, widget, label, x0, top + side + 6, 2 * side + pad, 0.8, FALSE, &sub);
-    snprintf(label, sizeof label, "%d×%d model input, shown ×%.0f (nearest)", r->clean.width, r->clean.height,
-             side / MAX(1, r->clean.width));
-    pp_plot_text_max(cr, widget, label, x0, top + side + 22, 2 * side + pad, 0.8, FALSE, &sub);
+    fit_text(cr, widget, label, x0, height - 16, 2 * side + pad, 0.75, FALSE, &sub);
 }
 
-/* ---- top-5 predictions, one column per model ---- */
+/* ---- top-5 predictions, one cell per model, in a grid that wraps ---- */
+
+#define PRED_MIN_COL 240.0
+#define PRED_GAP 18.0
+#define PRED_CELL_H 226.0
+
+int pp_probe_prediction_columns(int width, int n_models)
+{
+    int cols = (int)floor((width + PRED_GAP) / (PRED_MIN_COL + PRED_GAP));
+    return CLAMP(cols, 1, MAX(n_models, 1));
+}
+
+int pp_probe_predictions_height(int width, int n_models)
+{
+    int cols = pp_probe_prediction_columns(width, n_models);
+    return (int)(PRED_CELL_H * ((MAX(n_models, 1) + cols - 1) / cols));
+}
 
 void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r)
 {
@@ -149,22 +306,36 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
     gdk_rgba_parse(&warn, dark ? "#ff7b63" : "#c01c28");
     if (!r || r->n_models == 0)
         return;
-    const double gap = 18;
-    double colw = (width - gap * (r->n_models - 1)) / r->n_models;
+    const int cols = pp_probe_prediction_columns(width, r->n_models);
+    const double colw = (width - PRED_GAP * (cols - 1)) / cols;
     for (int m = 0; m < r->n_models; m++) {
         const PpProbeModelResult *mr = &r->models[m];
-        double x = m * (colw + gap), y = 0;
+        double x = (m % cols) * (colw + PRED_GAP), y = (m / cols) * PRED_CELL_H;
         GdkRGBA mc = model_color(&c, m);
         pp_plot_set_color(cr, &mc);
         cairo_rectangle(cr, x, y + 3, 4, 14);
         cairo_fill(cr);
-        pp_plot_text_max(cr, widget, pp_model_entry_get_title(mr->entry), x + 10, y, colw - 10, 0.95, TRUE, &c.fg);
+        fit_text(cr, widget, pp_model_entry_get_title(mr->entry), x + 10, y, colw - 10, 0.95, TRUE, &c.fg);
         y += 20;
-        pp_plot_text_max(cr, widget, mr->push_pull ? "push-pull" : "baseline", x + 10, y, colw - 10, 0.8, FALSE,
-                         &sub);
-        y += 22;
+        const char *kind = mr->push_only ? "push only (α = 0): the counterfactual"
+                           : mr->push_pull ? "push-pull"
+                                           : "baseline";
+        fit_text(cr, widget, kind, x + 10, y, colw - 10, 0.8, mr->push_only, mr->push_only ? &mc : &sub);
+        y += 16;
+        char input[64];
+        snprintf(input, sizeof input, " · input %d×%d %s", mr->clean.width, mr->clean.height,
+                 mr->clean.channels == 1 ? "grey" : "colour");
+        char *note = g_strconcat(mr->view_note ? mr->view_note : "", input, NULL);
+        double nh = wrap_text(cr, widget, note, x + 10, y, colw - 10, 0.72, &sub, 2);
+        g_free(note);
+        y += MAX(nh, 30) + 4;
         gboolean flipped = mr->top_class[0] != mr->clean_top1;
-        double namew = fmin(110, colw * 0.38), barw = colw - namew - 62;
+        /* the names get the room they need (up to 55 % of the cell), shrunk to fit past that */
+        double namew = 0;
+        for (int k = 0; k < PP_PROBE_TOPK && mr->top_class[k] >= 0; k++)
+            namew = fmax(namew, pp_plot_text_width(widget, class_name(mr->entry, mr->top_class[k]), 0.85, k == 0));
+        namew = fmin(namew + 10, colw * 0.55);
+        double barw = colw - namew - 56;
         for (int k = 0; k < PP_PROBE_TOPK && mr->top_class[k] >= 0; k++) {
             double rowh = 22, ry = y + k * rowh;
             if (k == 0 && flipped) {
@@ -173,8 +344,8 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
                 cairo_fill(cr);
             }
             gboolean clean_class = mr->top_class[k] == mr->clean_top1;
-            pp_plot_text_max(cr, widget, class_name(mr->entry, mr->top_class[k]), x + 4, ry + 1, namew - 6, 0.85,
-                             k == 0, k == 0 && flipped ? &warn : &c.fg);
+            fit_text(cr, widget, class_name(mr->entry, mr->top_class[k]), x + 4, ry + 1, namew - 6, 0.85, k == 0,
+                     k == 0 && flipped ? &warn : &c.fg);
             pp_plot_set_color(cr, &c.dim);
             cairo_rectangle(cr, x + namew, ry + 3, barw, rowh - 10);
             cairo_fill(cr);
@@ -187,14 +358,20 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
             pp_plot_text(cr, widget, pct, x + colw - 2, ry + 1, PP_ALIGN_END, 0.8, FALSE, &c.fg);
         }
         y += PP_PROBE_TOPK * 22 + 4;
-        char note[200];
+        char line[320];
         if (flipped) {
-            pp_plot_text_max(cr, widget, "top-1 changed", x + 4, y, colw - 4, 0.8, TRUE, &warn);
-            snprintf(note, sizeof note, "clean top-1: %s", class_name(mr->entry, mr->clean_top1));
-            pp_plot_text_max(cr, widget, note, x + 4, y + 16, colw - 4, 0.8, FALSE, &warn);
+            snprintf(line, sizeof line, "top-1 changed · clean top-1: %s", class_name(mr->entry, mr->clean_top1));
+            fit_text(cr, widget, line, x + 4, y, colw - 4, 0.8, TRUE, &warn);
         } else {
-            pp_plot_text_max(cr, widget, "top-1 as on the clean image", x + 4, y, colw - 4, 0.8, FALSE, &sub);
+            fit_text(cr, widget, "top-1 as on the clean image", x + 4, y, colw - 4, 0.8, FALSE, &sub);
         }
+        if (mr->true_known)
+            snprintf(line, sizeof line, "true class %s (%s): %.1f %%", class_name(mr->entry, mr->true_class),
+                     mr->true_source ? mr->true_source : "given", 100.0 * mr->true_prob);
+        else
+            snprintf(line, sizeof line, "true class unknown: clean top-1 %s at %.1f %%",
+                     class_name(mr->entry, mr->true_class), 100.0 * mr->true_prob);
+        fit_text(cr, widget, line, x + 4, y + 16, colw - 4, 0.75, FALSE, &sub);
     }
 }
 
@@ -242,13 +419,14 @@ void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, co
     for (int m = 0; m < r->n_models; m++) {
         const PpProbeModelResult *mr = &r->models[m];
         GdkRGBA mc = model_color(&c, m);
-        pp_plot_text_max(cr, widget, pp_model_entry_get_title(mr->entry), 0, y, pooled_w, 0.8, TRUE, &mc);
+        fit_text(cr, widget, mr->label, 0, y, pooled_w, 0.8, TRUE, &mc);
         y += 17;
         if (mr->push_pull) {
             GdkRGBA light = faded(mc, 0.5f);
             snr_bar(cr, widget, &c, "push only", mr->snr_push, range, 0, y, pooled_w, &light);
             y += 17;
-            snr_bar(cr, widget, &c, "push-pull output", mr->snr_output, range, 0, y, pooled_w, &mc);
+            snr_bar(cr, widget, &c, mr->push_only ? "output with α = 0" : "push-pull output", mr->snr_output, range, 0,
+                    y, pooled_w, &mc);
         } else {
             snr_bar(cr, widget, &c, "conv1 output", mr->snr_output, range, 0, y, pooled_w, &mc);
         }
@@ -381,8 +559,13 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
     double x1 = left, x2 = left + pw + gap;
     sweep_axes(cr, widget, &c, x1, top, pw, ph, lo, hi, step, "First-layer SNR",
                "dB; solid: output, dashed: push only; ⊗ top-1 flip");
+    int known = 0;
+    for (int m = 0; m < s->n_models; m++)
+        known += s->true_known && s->true_known[m];
     sweep_axes(cr, widget, &c, x2, top, pw, ph, 0, 1, 0.2, "True-class probability",
-               "the clean top-1's softmax probability; ⊗ top-1 flip");
+               known == s->n_models ? "softmax probability of the image's true class; ⊗ top-1 flip"
+               : known == 0        ? "true class unknown: the clean top-1's probability; ⊗ top-1 flip"
+                                   : "true class where known, else the clean top-1's; ⊗ top-1 flip");
     for (int m = 0; m < s->n_models; m++) {
         const pp_probe_sweep *sw = &s->sweeps[m];
         GdkRGBA mc = model_color(&c, m);
@@ -413,7 +596,7 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
         pp_plot_set_color(cr, &mc);
         cairo_rectangle(cr, lx, ly + 5, 14, 4);
         cairo_fill(cr);
-        const char *t = pp_model_entry_get_title(s->entries[m]);
+        const char *t = s->labels ? s->labels[m] : pp_model_entry_get_title(s->entries[m]);
         pp_plot_text(cr, widget, t, lx + 20, ly, PP_ALIGN_START, 0.8, FALSE, &c.fg);
         lx += 20 + pp_plot_text_width(widget, t, 0.8, FALSE) + 24;
     }
@@ -480,7 +663,7 @@ void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int heigh
     }
     const PpProbeModelResult *mr = &r->models[model];
     char buf[256];
-    snprintf(buf, sizeof buf, "%s · channel %d (of 0–%d)", pp_model_entry_get_title(mr->entry), mr->fm_channel,
+    snprintf(buf, sizeof buf, "%s · channel %d (of 0–%d)", mr->label, mr->fm_channel,
              mr->channels - 1);
     double y = 2;
     GdkRGBA mc = model_color(&c, model);

@@ -14,6 +14,13 @@ G_BEGIN_DECLS
 
 typedef struct {
     PpModelEntry *entry; /* (owned ref) */
+    char *label;         /* the model's name, "… · push only (α = 0)" for the counterfactual */
+    char *view_note;     /* the alpha and pooling it ran with, in words */
+    gboolean push_only;  /* the counterfactual twin of `entry` with alpha = 0 */
+    pp_image clean, corrupted; /* what this model receives: its input size and channels */
+    int true_class;      /* the class true_prob is of */
+    gboolean true_known; /* ... the image's label (else the clean top-1) */
+    char *true_source;   /* where the label came from ("file name", "folder name", "chosen"), or NULL */
     gboolean push_pull;
     int clean_top1;
     int top_class[PP_PROBE_TOPK];
@@ -36,7 +43,6 @@ enum { PP_FM_PUSH, PP_FM_PULL, PP_FM_OUTPUT };
 typedef struct {
     int n_models;
     PpProbeModelResult *models;  /* (n_models) */
-    pp_image clean, corrupted;   /* at the first model's input geometry */
     char *corruption;            /* descriptor name */
     double severity;
     guint64 seed;
@@ -49,11 +55,22 @@ void pp_probe_results_free(PpProbeResults *r);
 typedef struct {
     int n_models;
     PpModelEntry **entries;  /* (n_models) owned refs */
+    char **labels;           /* (n_models) as in PpProbeModelResult */
+    gboolean *true_known;    /* (n_models) the sweep's probability is of the true class, else the clean top-1 */
     pp_probe_sweep *sweeps;  /* (n_models) */
     char *corruption;
 } PpProbeSweeps;
 
 void pp_probe_sweeps_free(PpProbeSweeps *s);
+
+/* Layout of the drawings, for the view to size its areas: the input pairs
+ * (one per distinct input size and channels), the prediction grid's columns
+ * and height for a width. */
+int pp_probe_input_groups(const PpProbeResults *r);
+int pp_probe_prediction_columns(int width, int n_models);
+int pp_probe_predictions_height(int width, int n_models);
+/* Area-averaging downscale of src to (tw, th) into a new image (g_malloc'd pixels). */
+void pp_probe_image_downscale(const pp_image *src, pp_image *dst, int tw, int th);
 
 /* `severity` marks the slider's position on the sweep plots (< 0: none). */
 void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);

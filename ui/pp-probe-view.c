@@ -11,16 +11,64 @@
 #include "pp-texture-image.h"
 #include "pp-thread-budget.h"
 #include "pp-window.h"
+#include "classes.h"
 #include "probe.h"
 
 #define SWEEP_STEPS 20
 
-/* The probes of one (image, models) pair: the clean side computed once. A
+/* One column of the probe: a loaded model with the alpha and pooling its
+ * views are set to, or its "push only" twin (alpha = 0). Snapshotted on the
+ * main thread; the worker only reads it. */
+typedef struct {
+    PpModelEntry *entry; /* (owned ref) */
+    gboolean push_only;
+    float *alpha;        /* (K) the alpha to run with; NULL for a baseline */
+    int avg;             /* the pull pooling to run with (-1: the file's) */
+    char *label, *view_note;
+} ProbeSlot;
+
+static void slot_free(gpointer data)
+{
+    ProbeSlot *s = data;
+    g_object_unref(s->entry);
+    g_free(s->alpha);
+    g_free(s->label);
+    g_free(s->view_note);
+    g_free(s);
+}
+
+static ProbeSlot *slot_new(PpModelEntry *e, gboolean push_only)
+{
+    ProbeSlot *s = g_new0(ProbeSlot, 1);
+    s->entry = g_object_ref(e);
+    s->push_only = push_only;
+    s->avg = -1;
+    if (pp_model_entry_is_push_pull(e)) {
+        int k = pp_model_entry_kernel_count(e);
+        s->alpha = push_only ? g_new0(float, k) : g_memdup2(pp_model_entry_view_alphas(e), sizeof(float) * k);
+        s->avg = pp_model_entry_view_avg(e);
+    }
+    if (push_only) {
+        s->label = g_strdup_printf("%s · push only (α = 0)", pp_model_entry_get_title(e));
+        s->view_note = g_strdup_printf("α 0 on all channels · pooling %d×%d as in the push-pull view",
+                                       MAX(s->avg, 0), MAX(s->avg, 0));
+        if (s->avg == 0) {
+            g_free(s->view_note);
+            s->view_note = g_strdup("α 0 on all channels (the pull path is off)");
+        }
+    } else {
+        s->label = g_strdup(pp_model_entry_get_title(e));
+        s->view_note = pp_model_entry_describe_view(e);
+    }
+    return s;
+}
+
+/* The probes of one (image, slots) pair: the clean side computed once. A
  * task owns the cache while it runs; the view holds it in between. */
 typedef struct {
     char *image_path;
-    GPtrArray *entries; /* PpModelEntry refs */
-    pp_probe *probes;   /* (entries->len) */
+    GPtrArray *slots;   /* ProbeSlot (refs to the snapshot it was made for) */
+    pp_probe *probes;   /* (slots->len) */
 } ProbeCache;
 
 struct _PpProbeView {
@@ -36,6 +84,9 @@ struct _PpProbeView {
     GtkNotebook *plots_notebook;
     GtkWidget *feature_controls;
     GtkAdjustment *feature_adjustment;
+    GtkToggleButton *push_only_button;
+    GtkDropDown *truth_dropdown;
+    GtkStringList *truth_names; /* "From the file or folder name", then the classes of the loaded models */
     PpModelEntry *selected; /* the model list's selection (feature maps) */
 
     GPtrArray *image_paths; /* char *, parallel to image_names */
@@ -81,22 +132,32 @@ static void cache_free(ProbeCache *c)
 {
     if (!c)
         return;
-    for (guint i = 0; c->probes && i < c->entries->len; i++)
+    for (guint i = 0; c->probes && i < c->slots->len; i++)
         pp_probe_free(&c->probes[i]);
     g_free(c->probes);
-    g_ptr_array_unref(c->entries);
+    g_ptr_array_unref(c->slots);
     g_free(c->image_path);
     g_free(c);
 }
 
-static gboolean cache_matches(const ProbeCache *c, const char *path, GPtrArray *entries)
+/* The same image and the same columns (model and kind; the overrides are
+ * applied per run, recomputing the clean side only when they changed). */
+static gboolean cache_matches(const ProbeCache *c, const char *path, GPtrArray *slots)
 {
-    if (!c || g_strcmp0(c->image_path, path) || c->entries->len != entries->len)
+    if (!c || g_strcmp0(c->image_path, path) || c->slots->len != slots->len)
         return FALSE;
-    for (guint i = 0; i < entries->len; i++)
-        if (c->entries->pdata[i] != entries->pdata[i])
+    for (guint i = 0; i < slots->len; i++) {
+        const ProbeSlot *a = c->slots->pdata[i], *b = slots->pdata[i];
+        if (a->entry != b->entry || a->push_only != b->push_only)
             return FALSE;
+    }
     return TRUE;
+}
+
+static pp_status apply_slot(pp_probe *p, const ProbeSlot *slot, pp_error *err)
+{
+    pp_probe_overrides o = {.alpha = slot->alpha, .avg_kernel = slot->avg};
+    return pp_probe_set_overrides(p, &o, err);
 }
 
 static GPtrArray *entries_copy(GPtrArray *src)
@@ -107,8 +168,21 @@ static GPtrArray *entries_copy(GPtrArray *src)
     return a;
 }
 
-/* Loads the image and computes the clean side of every model (in a thread). */
-static ProbeCache *cache_new(const char *path, GPtrArray *entries, GError **error)
+/* The columns the probe computes: every model with its views' alpha and
+ * pooling, each push-pull model followed by its push-only twin when asked. */
+static GPtrArray *slots_snapshot(GPtrArray *entries, gboolean twins)
+{
+    GPtrArray *a = g_ptr_array_new_with_free_func(slot_free);
+    for (guint i = 0; i < entries->len; i++) {
+        g_ptr_array_add(a, slot_new(entries->pdata[i], FALSE));
+        if (twins && pp_model_entry_is_push_pull(entries->pdata[i]))
+            g_ptr_array_add(a, slot_new(entries->pdata[i], TRUE));
+    }
+    return a;
+}
+
+/* Loads the image and computes the clean side of every column (in a thread). */
+static ProbeCache *cache_new(const char *path, GPtrArray *slots, GError **error)
 {
     pp_error err = {0};
     pp_image img;
@@ -118,20 +192,87 @@ static ProbeCache *cache_new(const char *path, GPtrArray *entries, GError **erro
     }
     ProbeCache *c = g_new0(ProbeCache, 1);
     c->image_path = g_strdup(path);
-    c->entries = entries_copy(entries);
-    c->probes = g_new0(pp_probe, entries->len);
-    for (guint i = 0; i < entries->len; i++)
-        if (pp_probe_init(&c->probes[i], pp_model_entry_get_model(entries->pdata[i]), &img,
-                          pp_thread_budget_interactive(), &err) != PP_OK) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s",
-                        pp_model_entry_get_title(entries->pdata[i]), err.msg);
-            g_ptr_array_set_size(c->entries, i); /* only the initialised probes are freed */
+    c->slots = g_ptr_array_ref(slots);
+    c->probes = g_new0(pp_probe, slots->len);
+    for (guint i = 0; i < slots->len; i++) {
+        const ProbeSlot *slot = slots->pdata[i];
+        pp_status st = pp_probe_init(&c->probes[i], pp_model_entry_get_model(slot->entry), &img,
+                                     pp_thread_budget_interactive(), &err);
+        if (st == PP_OK && (st = apply_slot(&c->probes[i], slot, &err)) != PP_OK)
+            pp_probe_free(&c->probes[i]);
+        if (st != PP_OK) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", slot->label, err.msg);
+            for (guint j = 0; j < i; j++)
+                pp_probe_free(&c->probes[j]);
+            g_clear_pointer(&c->probes, g_free);
             cache_free(c);
             pp_image_free(&img);
             return NULL;
         }
+    }
     pp_image_free(&img);
     return c;
+}
+
+/* The true label of an image, as candidates the worker matches against each
+ * model's class names: the chosen class, else the file name (the bundled
+ * samples are "fmnist-0000-ankle-boot.png"), else the folder name (a class-folder
+ * data set). */
+typedef struct {
+    char *label[3];
+    const char *source[3];
+} TrueLabel;
+
+static void true_label_clear(TrueLabel *t)
+{
+    for (int i = 0; i < 3; i++)
+        g_clear_pointer(&t->label[i], g_free);
+}
+
+static void true_label_for(TrueLabel *t, const char *path, const char *chosen)
+{
+    memset(t, 0, sizeof *t);
+    if (chosen && *chosen) {
+        t->label[0] = g_strdup(chosen);
+        t->source[0] = "chosen";
+        return;
+    }
+    if (!path)
+        return;
+    char *base = g_path_get_basename(path);
+    char *dot = strrchr(base, '.');
+    if (dot)
+        *dot = 0;
+    /* "fmnist-0000-ankle-boot" / "drawing-bag": the part after the prefix and number */
+    const char *name = base;
+    for (const char *prefix[] = {"fmnist-", "drawing-"}, **q = prefix; q < prefix + 2; q++)
+        if (g_str_has_prefix(name, *q))
+            name += strlen(*q);
+    while (g_ascii_isdigit(*name))
+        name++;
+    if (*name == '-' || *name == '_')
+        name++;
+    t->label[1] = g_strdup(*name ? name : base);
+    t->source[1] = "file name";
+    g_free(base);
+    char *dir = g_path_get_dirname(path);
+    t->label[2] = g_path_get_basename(dir);
+    t->source[2] = "folder name";
+    g_free(dir);
+}
+
+/* The class of the label for model m, or -1; *source says which candidate. */
+static int true_class_of(const TrueLabel *t, const pp_model *m, const char **source)
+{
+    for (int i = 0; i < 3; i++) {
+        int k = t->label[i] ? pp_model_class_index(m, t->label[i]) : -1;
+        if (k >= 0) {
+            *source = t->source[i];
+            return k;
+        }
+    }
+    *source = NULL;
+    return -1;
 }
 
 static bool is_cancelled(void *data)
@@ -143,7 +284,8 @@ static bool is_cancelled(void *data)
 
 typedef struct {
     char *image_path;
-    GPtrArray *entries;
+    GPtrArray *slots;                /* ProbeSlot */
+    TrueLabel truth;
     const pp_corruption *corruption; /* registry entries are static */
     double severity;
     guint64 seed;
@@ -157,7 +299,8 @@ static void probe_job_free(gpointer data)
 {
     ProbeJob *job = data;
     g_free(job->image_path);
-    g_ptr_array_unref(job->entries);
+    g_ptr_array_unref(job->slots);
+    true_label_clear(&job->truth);
     cache_free(job->cache);
     pp_probe_results_free(job->results);
     g_free(job);
@@ -200,9 +343,9 @@ static void probe_thread(GTask *task, gpointer source, gpointer data, GCancellab
     ProbeJob *job = data;
     gint64 t0 = g_get_monotonic_time();
     GError *error = NULL;
-    if (!cache_matches(job->cache, job->image_path, job->entries)) {
+    if (!cache_matches(job->cache, job->image_path, job->slots)) {
         cache_free(job->cache);
-        job->cache = cache_new(job->image_path, job->entries, &error);
+        job->cache = cache_new(job->image_path, job->slots, &error);
         if (!job->cache) {
             g_task_return_error(task, error);
             return;
@@ -215,22 +358,31 @@ static void probe_thread(GTask *task, gpointer source, gpointer data, GCancellab
     r->corruption = g_strdup(job->corruption->name);
     r->severity = job->severity;
     r->seed = job->seed;
-    r->n_models = (int)job->entries->len;
+    r->n_models = (int)job->slots->len;
     r->models = g_new0(PpProbeModelResult, r->n_models);
     for (int m = 0; m < r->n_models; m++) {
         if (g_task_return_error_if_cancelled(task))
             return;
         pp_probe *p = &job->cache->probes[m];
+        const ProbeSlot *slot = job->slots->pdata[m];
         pp_probe_result pr;
         pp_error err = {0};
         pp_probe_set_threads(p, pp_thread_budget_interactive()); /* fewer while a job runs */
-        if (pp_probe_run(p, job->corruption, &req, &pr, &err) != PP_OK) {
+        const char *source = NULL;
+        p->true_class = true_class_of(&job->truth, p->model, &source);
+        if (apply_slot(p, slot, &err) != PP_OK || pp_probe_run(p, job->corruption, &req, &pr, &err) != PP_OK) {
             if (!g_task_return_error_if_cancelled(task))
                 g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
             return;
         }
         PpProbeModelResult *mr = &r->models[m];
-        mr->entry = g_object_ref(job->entries->pdata[m]);
+        mr->entry = g_object_ref(slot->entry);
+        mr->label = g_strdup(slot->label);
+        mr->view_note = g_strdup(slot->view_note);
+        mr->push_only = slot->push_only;
+        mr->true_class = pr.true_class;
+        mr->true_known = pr.true_known;
+        mr->true_source = g_strdup(source);
         mr->push_pull = p->model->arch.push_pull;
         mr->clean_top1 = p->clean_top1;
         memcpy(mr->top_class, pr.top_class, sizeof mr->top_class);
@@ -242,10 +394,11 @@ static void probe_thread(GTask *task, gpointer source, gpointer data, GCancellab
         mr->snr_push_channel = g_memdup2(pr.snr_push_channel, sizeof(double) * mr->channels);
         mr->snr_output_channel = g_memdup2(pr.snr_output_channel, sizeof(double) * mr->channels);
         copy_feature_maps(mr, p, job->channel);
-        if (m == 0) {
-            r->corrupted = pr.corrupted; /* taken over */
-            memset(&pr.corrupted, 0, sizeof pr.corrupted);
-            pp_image_copy(&r->clean, &p->clean, &err);
+        mr->corrupted = pr.corrupted; /* taken over */
+        memset(&pr.corrupted, 0, sizeof pr.corrupted);
+        if (pp_image_copy(&mr->clean, &p->clean, &err) != PP_OK) {
+            g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
+            return;
         }
         pp_probe_result_free(&pr);
     }
@@ -254,6 +407,39 @@ static void probe_thread(GTask *task, gpointer source, gpointer data, GCancellab
 }
 
 static void start_update(PpProbeView *self);
+
+/* The image pairs (one per distinct model input) and the prediction grid (as
+ * many rows as the width needs) get the height they draw in. */
+static void size_areas(PpProbeView *self)
+{
+    int groups = self->shown ? MAX(1, pp_probe_input_groups(self->shown)) : 1;
+    gtk_drawing_area_set_content_height(self->images_area, groups == 1 ? 230 : MIN(groups, 3) * 150 + 20);
+    int n = self->shown ? self->shown->n_models : 1;
+    int w = gtk_widget_get_width(GTK_WIDGET(self->predictions_area));
+    gtk_drawing_area_set_content_height(self->predictions_area, pp_probe_predictions_height(w > 0 ? w : 600, n));
+    /* the pooled SNR bars: a title, then two bars per push-pull column, one per baseline */
+    int snr = 46;
+    for (int m = 0; self->shown && m < self->shown->n_models; m++)
+        snr += self->shown->models[m].push_pull ? 57 : 40;
+    gtk_drawing_area_set_content_height(self->snr_area, MAX(150, snr));
+}
+
+static void on_predictions_resize(GtkDrawingArea *area, int width, int height, PpProbeView *self)
+{
+    (void)area;
+    (void)width;
+    (void)height;
+    size_areas(self);
+}
+
+/* The class picked in the "True class" list, or NULL for "from the name". */
+static const char *chosen_truth(PpProbeView *self)
+{
+    guint i = gtk_drop_down_get_selected(self->truth_dropdown);
+    if (i == 0 || i == GTK_INVALID_LIST_POSITION)
+        return NULL;
+    return gtk_string_list_get_string(self->truth_names, i);
+}
 
 static void redraw(PpProbeView *self)
 {
@@ -333,6 +519,7 @@ static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data
         self->shown_queued = job->queued;
         self->shown_compute_ms = self->shown->compute_ms;
         self->log_pending = TRUE;
+        size_areas(self);
         redraw(self);
     } else if (!ok) {
         char *what = g_strdup_printf("Could not probe “%s”", job->image_path);
@@ -366,7 +553,8 @@ static void start_update(PpProbeView *self)
     }
     ProbeJob *job = g_new0(ProbeJob, 1);
     job->image_path = g_strdup(path);
-    job->entries = entries_copy(self->entries);
+    job->slots = slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
+    true_label_for(&job->truth, path, chosen_truth(self));
     job->corruption = c;
     job->severity = gtk_adjustment_get_value(self->severity_adjustment);
     job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
@@ -413,7 +601,8 @@ static void request_update(PpProbeView *self, gboolean subject)
 
 typedef struct {
     char *image_path;
-    GPtrArray *entries;
+    GPtrArray *slots; /* ProbeSlot */
+    TrueLabel truth;
     const pp_corruption *corruption;
     guint64 seed;
     PpProbeSweeps *sweeps;
@@ -423,7 +612,8 @@ static void sweep_job_free(gpointer data)
 {
     SweepJob *job = data;
     g_free(job->image_path);
-    g_ptr_array_unref(job->entries);
+    g_ptr_array_unref(job->slots);
+    true_label_clear(&job->truth);
     pp_probe_sweeps_free(job->sweeps);
     g_free(job);
 }
@@ -434,7 +624,7 @@ static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellab
     SweepJob *job = data;
     GError *error = NULL;
     gint64 t0 = g_get_monotonic_time();
-    ProbeCache *cache = cache_new(job->image_path, job->entries, &error);
+    ProbeCache *cache = cache_new(job->image_path, job->slots, &error);
     if (!cache) {
         g_task_return_error(task, error);
         return;
@@ -442,12 +632,18 @@ static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellab
     PpProbeSweeps *s = g_new0(PpProbeSweeps, 1);
     job->sweeps = s;
     s->corruption = g_strdup(job->corruption->name);
-    s->entries = g_new0(PpModelEntry *, job->entries->len);
-    s->sweeps = g_new0(pp_probe_sweep, job->entries->len);
+    s->entries = g_new0(PpModelEntry *, job->slots->len);
+    s->labels = g_new0(char *, job->slots->len);
+    s->true_known = g_new0(gboolean, job->slots->len);
+    s->sweeps = g_new0(pp_probe_sweep, job->slots->len);
     pp_corruption_request base = {.seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
-    for (guint m = 0; m < job->entries->len; m++) {
+    for (guint m = 0; m < job->slots->len; m++) {
         pp_error err = {0};
         pp_probe_set_threads(&cache->probes[m], pp_thread_budget_interactive());
+        const ProbeSlot *slot = job->slots->pdata[m];
+        const char *source;
+        cache->probes[m].true_class = true_class_of(&job->truth, cache->probes[m].model, &source);
+        s->true_known[m] = cache->probes[m].true_class >= 0;
         if (pp_probe_sweep_run(&cache->probes[m], job->corruption, &base, SWEEP_STEPS, &s->sweeps[m], is_cancelled,
                                cancellable, &err) != PP_OK) {
             cache_free(cache);
@@ -455,7 +651,8 @@ static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellab
                 g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
             return;
         }
-        s->entries[m] = g_object_ref(job->entries->pdata[m]);
+        s->entries[m] = g_object_ref(slot->entry);
+        s->labels[m] = g_strdup(slot->label);
         s->n_models = (int)m + 1;
     }
     cache_free(cache);
@@ -520,7 +717,8 @@ void pp_probe_view_start_sweep(PpProbeView *self)
         return;
     SweepJob *job = g_new0(SweepJob, 1);
     job->image_path = g_strdup(path);
-    job->entries = entries_copy(self->entries);
+    job->slots = slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
+    true_label_for(&job->truth, path, chosen_truth(self));
     job->corruption = c;
     job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
     self->sweep_cancel = g_cancellable_new();
@@ -628,7 +826,7 @@ void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
 char *pp_probe_view_to_csv(PpProbeView *self)
 {
     GString *s = g_string_new("model,corruption,severity,seed,rank,class,probability,clean_top1,snr_push_db,"
-                              "snr_output_db\n");
+                              "snr_output_db,variant,input,true_class,true_class_probability\n");
     const PpProbeResults *r = self->shown;
     for (int m = 0; r && m < r->n_models; m++) {
         const PpProbeModelResult *mr = &r->models[m];
@@ -636,11 +834,19 @@ char *pp_probe_view_to_csv(PpProbeView *self)
         char push[32], output[32]; /* an SNR is inf for an unchanged image: nan/inf/-inf, never -nan */
         pp_csv_number(push, sizeof push, mr->snr_push, 3);
         pp_csv_number(output, sizeof output, mr->snr_output, 3);
+        char truth[32] = ""; /* the true class's probability, empty when the label is unknown */
+        if (mr->true_known)
+            snprintf(truth, sizeof truth, "%.6f", mr->true_prob);
         for (int k = 0; k < PP_PROBE_TOPK && mr->top_class[k] >= 0; k++)
-            g_string_append_printf(s, "%s,%s,%.3f,%" G_GUINT64_FORMAT ",%d,%s,%.6f,%s,%s,%s\n",
+            g_string_append_printf(s, "%s,%s,%.3f,%" G_GUINT64_FORMAT ",%d,%s,%.6f,%s,%s,%s,%s,%dx%dx%d,%s,%s\n",
                                    pp_model_entry_get_title(mr->entry), r->corruption, r->severity, r->seed, k + 1,
                                    pp_model_class_name(model, mr->top_class[k]), mr->top_prob[k],
-                                   pp_model_class_name(model, mr->clean_top1), push, output);
+                                   pp_model_class_name(model, mr->clean_top1), push, output,
+                                   mr->push_only                                       ? "push_only"
+                                   : pp_model_entry_view_is_learned(mr->entry) ? "learned"
+                                                                                       : "override",
+                                   mr->clean.width, mr->clean.height, mr->clean.channels,
+                                   mr->true_known ? pp_model_class_name(model, mr->true_class) : "", truth);
     }
     /* the severity sweep, when one has been computed: a second table after a blank line */
     const PpProbeSweeps *sw = self->sweep;
@@ -796,6 +1002,75 @@ static void on_page_switched(GtkNotebook *nb, GtkWidget *page, guint n, PpProbeV
     gtk_widget_set_visible(self->feature_controls, n == 1);
 }
 
+/* The alpha knob or the pooling switch of a model moved: the probe computes with them. */
+static void on_entry_view_changed(PpModelEntry *entry, PpProbeView *self)
+{
+    (void)entry;
+    request_update(self, TRUE);
+}
+
+/* The "True class" list: from the name, then the class names of the loaded
+ * models (each once, in model order); the chosen name is kept when it still exists. */
+static void sync_truth_names(PpProbeView *self)
+{
+    char *keep = g_strdup(chosen_truth(self));
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *names = g_ptr_array_new();
+    g_ptr_array_add(names, (gpointer) "Auto (file or folder name)");
+    guint select = 0;
+    for (guint i = 0; i < self->entries->len; i++) {
+        const pp_model *m = pp_model_entry_get_model(self->entries->pdata[i]);
+        for (int k = 0; k < m->arch.num_classes; k++) {
+            const char *n = pp_model_class_name(m, k);
+            if (g_hash_table_contains(seen, n))
+                continue;
+            g_hash_table_add(seen, (gpointer)n);
+            if (keep && strcmp(keep, n) == 0)
+                select = names->len;
+            g_ptr_array_add(names, (gpointer)n);
+        }
+    }
+    g_ptr_array_add(names, NULL);
+    gboolean was = self->syncing;
+    self->syncing = TRUE;
+    guint old = g_list_model_get_n_items(G_LIST_MODEL(self->truth_names));
+    gtk_string_list_splice(self->truth_names, 0, old, (const char *const *)names->pdata);
+    gtk_drop_down_set_selected(self->truth_dropdown, select);
+    self->syncing = was;
+    g_ptr_array_unref(names);
+    g_hash_table_unref(seen);
+    g_free(keep);
+}
+
+static void on_truth_selected(GtkDropDown *dd, GParamSpec *pspec, PpProbeView *self)
+{
+    (void)dd;
+    (void)pspec;
+    request_update(self, TRUE);
+}
+
+static void on_push_only_toggled(GtkToggleButton *button, PpProbeView *self)
+{
+    (void)button;
+    request_update(self, TRUE);
+}
+
+void pp_probe_view_set_push_only(PpProbeView *self, gboolean on)
+{
+    gtk_toggle_button_set_active(self->push_only_button, on);
+}
+
+void pp_probe_view_set_true_class(PpProbeView *self, const char *name)
+{
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->truth_names));
+    for (guint i = 1; name && i < n; i++)
+        if (pp_class_name_matches(gtk_string_list_get_string(self->truth_names, i), name)) {
+            gtk_drop_down_set_selected(self->truth_dropdown, i);
+            return;
+        }
+    gtk_drop_down_set_selected(self->truth_dropdown, 0);
+}
+
 void pp_probe_view_set_entries(PpProbeView *self, GPtrArray *entries)
 {
     gboolean same = entries->len == self->entries->len;
@@ -803,8 +1078,13 @@ void pp_probe_view_set_entries(PpProbeView *self, GPtrArray *entries)
         same = entries->pdata[i] == self->entries->pdata[i];
     if (same)
         return;
+    for (guint i = 0; i < self->entries->len; i++)
+        g_signal_handlers_disconnect_by_data(self->entries->pdata[i], self);
     g_ptr_array_unref(self->entries);
     self->entries = entries_copy(entries);
+    for (guint i = 0; i < self->entries->len; i++)
+        g_signal_connect(self->entries->pdata[i], "view-changed", G_CALLBACK(on_entry_view_changed), self);
+    sync_truth_names(self);
     self->syncing = TRUE; /* a clamped channel is served by the update below */
     sync_channel_range(self);
     self->syncing = FALSE;
@@ -995,11 +1275,15 @@ void pp_probe_view_print(PpProbeView *self, FILE *out)
     }
     for (int m = 0; m < r->n_models; m++) {
         const PpProbeModelResult *mr = &r->models[m];
-        fprintf(out, "probe %s: %s %.3f top1 %s %.4f clean_top1 %s snr_push %.3f snr_output %.3f\n",
-                pp_model_entry_get_title(mr->entry), r->corruption, r->severity,
-                pp_model_class_name(pp_model_entry_get_model(mr->entry), mr->top_class[0]), mr->top_prob[0],
-                pp_model_class_name(pp_model_entry_get_model(mr->entry), mr->clean_top1), mr->snr_push,
-                mr->snr_output);
+        const pp_model *model = pp_model_entry_get_model(mr->entry);
+        fprintf(out,
+                "probe %s%s: %s %.3f top1 %s %.4f clean_top1 %s snr_push %.3f snr_output %.3f input %dx%dx%d "
+                "true %s %s %.4f view %s\n",
+                pp_model_entry_get_title(mr->entry), mr->push_only ? " (push only)" : "", r->corruption, r->severity,
+                pp_model_class_name(model, mr->top_class[0]), mr->top_prob[0],
+                pp_model_class_name(model, mr->clean_top1), mr->snr_push, mr->snr_output, mr->clean.width,
+                mr->clean.height, mr->clean.channels, mr->true_known ? mr->true_source : "unknown",
+                pp_model_class_name(model, mr->true_class), mr->true_prob, mr->view_note);
     }
     fflush(out);
 }
@@ -1111,8 +1395,16 @@ static void pp_probe_view_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->feature_adjustment, self);
     if (self->plots_notebook)
         g_signal_handlers_disconnect_by_data(self->plots_notebook, self);
+    for (guint i = 0; self->entries && i < self->entries->len; i++)
+        g_signal_handlers_disconnect_by_data(self->entries->pdata[i], self);
     if (self->entries)
         g_ptr_array_set_size(self->entries, 0);
+    if (self->truth_dropdown)
+        g_signal_handlers_disconnect_by_data(self->truth_dropdown, self);
+    if (self->push_only_button)
+        g_signal_handlers_disconnect_by_data(self->push_only_button, self);
+    if (self->predictions_area)
+        g_signal_handlers_disconnect_by_data(self->predictions_area, self);
     if (self->severity_adjustment)
         g_signal_handlers_disconnect_by_data(self->severity_adjustment, self);
     if (self->seed_adjustment)
@@ -1162,6 +1454,9 @@ static void pp_probe_view_class_init(PpProbeViewClass *klass)
     BIND(plots_notebook);
     BIND(feature_controls);
     BIND(feature_adjustment);
+    BIND(push_only_button);
+    BIND(truth_dropdown);
+    BIND(truth_names);
 #undef BIND
     gtk_widget_class_install_property_action(wc, "probe.corruption", "corruption");
     gtk_widget_class_install_action(wc, "probe.open-image", NULL, action_open_image);
@@ -1203,6 +1498,9 @@ static void pp_probe_view_init(PpProbeView *self)
     g_signal_connect(self->image_dropdown, "notify::selected", G_CALLBACK(on_image_selected), self);
     g_signal_connect(self->feature_adjustment, "value-changed", G_CALLBACK(on_feature_channel_changed), self);
     g_signal_connect(self->plots_notebook, "switch-page", G_CALLBACK(on_page_switched), self);
+    g_signal_connect(self->truth_dropdown, "notify::selected", G_CALLBACK(on_truth_selected), self);
+    g_signal_connect(self->push_only_button, "toggled", G_CALLBACK(on_push_only_toggled), self);
+    g_signal_connect(self->predictions_area, "resize", G_CALLBACK(on_predictions_resize), self);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));

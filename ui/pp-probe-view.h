@@ -43,6 +43,10 @@ void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height);
  * severity the pooled SNRs (push, output), the true-class probability, the
  * top-1 and whether it flipped there. */
 char *pp_probe_view_to_csv(PpProbeView *self);
+/* Shows every push-pull model's "push only" twin (the same model with alpha = 0) next to it. */
+void pp_probe_view_set_push_only(PpProbeView *self, gboolean on);
+/* The image's true class by name (NULL or unknown: taken from the file or folder name). */
+void pp_probe_view_set_true_class(PpProbeView *self, const char *name);
 
 /* The image being probed (its path; NULL when none) and the seed, for the
  * corruption grid. */

@@ -84,10 +84,13 @@ void pp_spectrum_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     char title[200];
     snprintf(title, sizeof title, "Spectra of kernel %d", self->kernel);
     pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
-    snprintf(title, sizeof title, "|FFT| zero-padded to %d×%d, DC at the centre%s · α = %.3f, pull pooling %s", N, N,
-             pp_model_entry_in_channels(e) > 1 ? ", summed over input channels" : "",
+    snprintf(title, sizeof title, "|FFT| zero-padded to %d×%d, DC at the centre%s · α = %.3f %s, pull pooling %s%s", N,
+             N, pp_model_entry_in_channels(e) > 1 ? ", summed over input channels" : "",
              pp_model_entry_view_alpha(e, self->kernel),
-             pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off");
+             pp_model_entry_view_alpha(e, self->kernel) != pp_model_entry_learned_alpha(e, self->kernel) ? "(override)"
+                                                                                                       : "(learned)",
+             pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off",
+             pp_model_entry_view_avg(e) == pp_model_entry_get_model(e)->pp.avg_kernel ? "" : " (override)");
     if (!pp_model_entry_is_push_pull(e))
         snprintf(title, sizeof title, "|FFT| zero-padded to %d×%d, DC at the centre · plain kernel (baseline)", N, N);
     pp_plot_text_max(cr, widget, title, 8, 24, width - 16, 0.8, FALSE, &subc);

@@ -48,6 +48,10 @@ struct _PpWindow {
     GtkNativeDialog *dialog;
     GMenu *recent_menu;
     gboolean close_after_job; /* the user confirmed closing during a job */
+    char *error_owner;        /* who showed the banner's message ("load", "probe", ...) */
+    gboolean startup_done;    /* the first loads finished: models opened from now on are selected */
+    gboolean batch_failed;    /* a load of the running batch failed: its message stays */
+    GHashTable *loading;      /* canonical paths being loaded */
 };
 
 G_DEFINE_FINAL_TYPE(PpWindow, pp_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -72,13 +76,28 @@ char *pp_studio_find_data(const char *relative)
 
 /* ---- errors ---- */
 
-void pp_window_show_error(PpWindow *self, const char *message)
+void pp_window_report_error(PpWindow *self, const char *owner, const char *message)
 {
+    g_free(self->error_owner);
+    self->error_owner = g_strdup(owner);
     self->had_error = TRUE;
     gtk_label_set_text(self->banner_label, message);
     /* Shown at once rather than revealed: an error must be visible in the very
      * next frame (and in --screenshot renders), not after an animation. */
     gtk_widget_set_visible(GTK_WIDGET(self->banner), TRUE);
+}
+
+void pp_window_show_error(PpWindow *self, const char *message)
+{
+    pp_window_report_error(self, NULL, message);
+}
+
+void pp_window_clear_error(PpWindow *self, const char *owner)
+{
+    if (owner && g_strcmp0(owner, self->error_owner) != 0)
+        return;
+    gtk_widget_set_visible(GTK_WIDGET(self->banner), FALSE);
+    g_clear_pointer(&self->error_owner, g_free);
 }
 
 gboolean pp_window_has_error(PpWindow *self)
@@ -401,6 +420,8 @@ static gboolean on_close_request(GtkWindow *window, gpointer data)
 
 typedef struct {
     char *path;
+    char *key;   /* canonical path: a model is not opened twice */
+    gboolean select; /* opened by the user after the start: selected when it arrives */
     guint order; /* rows keep the order in which files were asked for */
     pp_model model;
     char notes[1024];
@@ -411,6 +432,7 @@ static void load_job_free(gpointer data)
     LoadJob *job = data;
     pp_model_free(&job->model);
     g_free(job->path);
+    g_free(job->key);
     g_free(job);
 }
 
@@ -432,6 +454,27 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     g_task_return_boolean(task, TRUE);
 }
 
+
+/* A model row for entry, at the end of the list (order: its sort key). */
+static GtkWidget *add_row(PpWindow *self, PpModelEntry *entry, guint order)
+{
+    g_object_set_data(G_OBJECT(entry), "pp-order", GUINT_TO_POINTER(order)); /* the row's id for its menu */
+    GtkWidget *row = pp_model_row_new(entry, self->first_row);
+    g_object_set_data(G_OBJECT(row), "pp-order", GUINT_TO_POINTER(order));
+    if (!self->first_row)
+        self->first_row = PP_MODEL_ROW(row);
+    g_signal_connect(row, "baseline-changed", G_CALLBACK(on_baseline_changed), self);
+    gtk_list_box_append(self->model_list, row);
+    return row;
+}
+
+void pp_window_add_entry(PpWindow *self, PpModelEntry *entry)
+{
+    GtkWidget *row = add_row(self, entry, self->next_order++);
+    gtk_list_box_select_row(self->model_list, GTK_LIST_BOX_ROW(row));
+    sync_probe_entries(self);
+}
+
 static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     (void)user_data;
@@ -439,21 +482,25 @@ static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
     GTask *task = G_TASK(result);
     LoadJob *job = g_task_get_task_data(task);
     GError *error = NULL;
+    g_hash_table_remove(self->loading, job->key);
     if (!g_task_propagate_boolean(task, &error)) {
         char *name = g_path_get_basename(job->path);
         char *msg = g_strdup_printf("Could not open “%s”: %s", name, error->message);
-        pp_window_show_error(self, msg);
+        pp_window_report_error(self, "load", msg);
+        self->batch_failed = TRUE;
+        /* a file that did not open is no recent model (the file chooser may have added it) */
+        char *uri = g_filename_to_uri(job->path, NULL, NULL);
+        if (uri && gtk_recent_manager_has_item(gtk_recent_manager_get_default(), uri))
+            gtk_recent_manager_remove_item(gtk_recent_manager_get_default(), uri, NULL);
+        g_free(uri);
         g_free(msg);
         g_free(name);
         g_error_free(error);
     } else {
+        if (!self->batch_failed)
+            pp_window_clear_error(self, "load"); /* an older failure's message goes once a load works */
         PpModelEntry *entry = pp_model_entry_new(job->path, &job->model, job->notes);
-        GtkWidget *row = pp_model_row_new(entry, self->first_row);
-        g_object_set_data(G_OBJECT(row), "pp-order", GUINT_TO_POINTER(job->order));
-        if (!self->first_row)
-            self->first_row = PP_MODEL_ROW(row);
-        g_signal_connect(row, "baseline-changed", G_CALLBACK(on_baseline_changed), self);
-        gtk_list_box_append(self->model_list, row);
+        GtkWidget *row = add_row(self, entry, job->order);
         /* the first plain model becomes the baseline until the user picks one */
         gboolean have_baseline = FALSE;
         for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w;
@@ -462,8 +509,10 @@ static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
                 have_baseline = TRUE;
         if (!have_baseline && !pp_model_entry_is_push_pull(entry))
             pp_model_row_set_baseline(PP_MODEL_ROW(row), TRUE);
-        /* show the first model, and any push-pull model over a plain one */
-        if (!self->current || (pp_model_entry_is_push_pull(entry) && !pp_model_entry_is_push_pull(self->current)))
+        /* at the start: the first model, and any push-pull model over a plain one;
+         * after it, the model the user just opened */
+        if (job->select || !self->current ||
+            (pp_model_entry_is_push_pull(entry) && !pp_model_entry_is_push_pull(self->current)))
             gtk_list_box_select_row(self->model_list, GTK_LIST_BOX_ROW(row));
         char *uri = g_filename_to_uri(job->path, NULL, NULL);
         if (uri)
@@ -473,6 +522,8 @@ static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
         sync_probe_entries(self);
     }
     if (--self->pending == 0) {
+        self->startup_done = TRUE;
+        self->batch_failed = FALSE;
         gtk_spinner_stop(self->spinner);
         gtk_widget_set_visible(GTK_WIDGET(self->spinner), FALSE);
         g_signal_emit(self, signals[SIGNAL_LOADS_FINISHED], 0);
@@ -490,8 +541,38 @@ void pp_window_open_file(PpWindow *self, GFile *file)
         g_free(uri);
         return;
     }
+    /* open once: a model already in the list (or on its way) is selected instead */
+    char *key = g_canonicalize_filename(path, NULL);
+    char *real = realpath(key, NULL);
+    if (real) {
+        g_free(key);
+        key = g_strdup(real);
+        free(real);
+    }
+    for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w; w = gtk_widget_get_next_sibling(w)) {
+        if (!PP_IS_MODEL_ROW(w))
+            continue;
+        const char *p = pp_model_entry_get_path(pp_model_row_get_entry(PP_MODEL_ROW(w)));
+        char *other = p ? realpath(p, NULL) : NULL;
+        gboolean same = other && strcmp(other, key) == 0;
+        free(other);
+        if (same) {
+            gtk_list_box_select_row(self->model_list, GTK_LIST_BOX_ROW(w));
+            g_free(key);
+            g_free(path);
+            return;
+        }
+    }
+    if (g_hash_table_contains(self->loading, key)) {
+        g_free(key);
+        g_free(path);
+        return;
+    }
+    g_hash_table_add(self->loading, g_strdup(key));
     LoadJob *job = g_new0(LoadJob, 1);
     job->path = path;
+    job->key = key;
+    job->select = self->startup_done;
     job->order = self->next_order++;
     GTask *task = g_task_new(self, NULL, load_done, NULL);
     g_task_set_task_data(task, job, load_job_free);
@@ -689,6 +770,86 @@ static void action_reset_view(GSimpleAction *action, GVariant *param, gpointer u
     sync_controls(self);
 }
 
+static GtkWidget *row_by_order(PpWindow *self, guint order)
+{
+    for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w; w = gtk_widget_get_next_sibling(w))
+        if (PP_IS_MODEL_ROW(w) && GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(pp_model_row_get_entry(PP_MODEL_ROW(w))),
+                                                                       "pp-order")) == order)
+            return w;
+    return NULL;
+}
+
+static GtkWidget *row_of_entry(PpWindow *self, PpModelEntry *entry)
+{
+    for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w; w = gtk_widget_get_next_sibling(w))
+        if (PP_IS_MODEL_ROW(w) && pp_model_row_get_entry(PP_MODEL_ROW(w)) == entry)
+            return w;
+    return NULL;
+}
+
+/* Swaps a row's place with its neighbour above (dir -1) or below (+1). */
+static void move_row(PpWindow *self, GtkWidget *row, int dir)
+{
+    GtkWidget *other = row;
+    do
+        other = dir < 0 ? gtk_widget_get_prev_sibling(other) : gtk_widget_get_next_sibling(other);
+    while (other && !PP_IS_MODEL_ROW(other));
+    if (!row || !other)
+        return;
+    gpointer a = g_object_get_data(G_OBJECT(row), "pp-order"), b = g_object_get_data(G_OBJECT(other), "pp-order");
+    g_object_set_data(G_OBJECT(row), "pp-order", b);
+    g_object_set_data(G_OBJECT(other), "pp-order", a);
+    gtk_list_box_invalidate_sort(self->model_list);
+    sync_probe_entries(self);
+}
+
+static void action_model_move(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    PpWindow *self = PP_WINDOW(user_data);
+    GtkWidget *row = row_by_order(self, g_variant_get_uint32(param));
+    move_row(self, row, strcmp(g_action_get_name(G_ACTION(action)), "model-up") == 0 ? -1 : 1);
+}
+
+void pp_window_remove_entry(PpWindow *self, PpModelEntry *entry)
+{
+    GtkWidget *row = row_of_entry(self, entry);
+    if (!row)
+        return;
+    if (pp_jobs_view_is_running(self->jobs_view) && pp_jobs_view_uses_entry(self->jobs_view, entry)) {
+        pp_window_show_error(self, "This model is in the running job: cancel the job before removing it");
+        return;
+    }
+    gboolean was_current = entry == self->current;
+    GtkWidget *next = gtk_widget_get_next_sibling(row);
+    while (next && !PP_IS_MODEL_ROW(next))
+        next = gtk_widget_get_next_sibling(next);
+    if (!next) {
+        next = gtk_widget_get_prev_sibling(row);
+        while (next && !PP_IS_MODEL_ROW(next))
+            next = gtk_widget_get_prev_sibling(next);
+    }
+    if (GTK_WIDGET(self->first_row) == row)
+        self->first_row = next ? PP_MODEL_ROW(next) : NULL; /* rows stay in one toggle group */
+    gtk_list_box_remove(self->model_list, row);
+    if (was_current) {
+        if (next)
+            gtk_list_box_select_row(self->model_list, GTK_LIST_BOX_ROW(next));
+        else
+            show_entry(self, NULL);
+    }
+    sync_probe_entries(self);
+    pp_jobs_view_refresh(self->jobs_view);
+}
+
+static void action_model_remove(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    PpWindow *self = PP_WINDOW(user_data);
+    GtkWidget *row = row_by_order(self, g_variant_get_uint32(param));
+    if (row)
+        pp_window_remove_entry(self, pp_model_row_get_entry(PP_MODEL_ROW(row)));
+}
+
 static void action_view(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
     pp_window_set_view(PP_WINDOW(user_data), g_variant_get_string(param, NULL));
@@ -793,6 +954,8 @@ static void pp_window_dispose(GObject *object)
             g_signal_handlers_disconnect_by_data(senders[i], self);
     g_clear_object(&self->current);
     g_clear_object(&self->dialog);
+    g_clear_pointer(&self->loading, g_hash_table_unref);
+    g_clear_pointer(&self->error_owner, g_free);
     gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_WINDOW);
     G_OBJECT_CLASS(pp_window_parent_class)->dispose(object);
 }
@@ -851,11 +1014,15 @@ static const GActionEntry win_actions[] = {
     {.name = "reset-view", .activate = action_reset_view},
     {.name = "view", .change_state = action_view, .parameter_type = "s", .state = "'kernels'"},
     {.name = "open-recent", .activate = action_open_recent, .parameter_type = "s"},
+    {.name = "model-up", .activate = action_model_move, .parameter_type = "u"},
+    {.name = "model-down", .activate = action_model_move, .parameter_type = "u"},
+    {.name = "model-remove", .activate = action_model_remove, .parameter_type = "u"},
 };
 
 static void pp_window_init(PpWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    self->loading = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
     /* win.view is a radio action: Alt+1/2/3/4 activate win.view::kernels / ::spectra / ::probe / ::jobs */
     GtkRecentManager *recent = gtk_recent_manager_get_default();
@@ -868,6 +1035,7 @@ static void pp_window_init(PpWindow *self)
     g_signal_connect(self->jobs_view, "job-finished", G_CALLBACK(on_job_finished_close), self);
     g_signal_connect(self->grid_view, "corruption-activated", G_CALLBACK(on_grid_activated), self);
     g_signal_connect_swapped(self->probe_view, "notify::corruption", G_CALLBACK(sync_grid_input), self);
+    g_signal_connect_swapped(self->jobs_view, "model-trained", G_CALLBACK(pp_window_add_entry), self);
     g_signal_connect(self, "close-request", G_CALLBACK(on_close_request), NULL);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);

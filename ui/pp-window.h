@@ -23,6 +23,13 @@ void pp_window_open_demo(PpWindow *self);
 int pp_window_get_pending(PpWindow *self);
 void pp_window_set_view(PpWindow *self, const char *name);
 void pp_window_show_error(PpWindow *self, const char *message);
+/* The banner with a message of `owner` ("probe", "jobs", ...); cleared by
+ * pp_window_clear_error(owner) when that part succeeds later (NULL: any). */
+void pp_window_report_error(PpWindow *self, const char *owner, const char *message);
+void pp_window_clear_error(PpWindow *self, const char *owner);
+/* Adds an in-memory model (a fine-tuned copy) to the list and selects it. */
+void pp_window_add_entry(PpWindow *self, PpModelEntry *entry);
+void pp_window_remove_entry(PpWindow *self, PpModelEntry *entry);
 gboolean pp_window_has_error(PpWindow *self);
 /* Selects kernel k of the shown model. */
 void pp_window_select_kernel(PpWindow *self, int k);

@@ -72,8 +72,10 @@ static pp_status parse_tensor(const char *key, json_t *info, const uint8_t *data
     if (numel < 0 || !pp_mul_size((size_t)numel, pp_raw_dtype_size(raw), &expect))
         return pp_fail(err, PP_ERR_FORMAT, "%s: tensor '%s' size overflows", name, key);
     if (end > data_len)
-        return pp_fail(err, PP_ERR_FORMAT, "%s: tensor '%s' data [%llu, %llu) lies past the end of the file (%zu data bytes)",
-                       name, key, (unsigned long long)begin, (unsigned long long)end, data_len);
+        return pp_fail(err, PP_ERR_FORMAT,
+                       "%s: the file is truncated: it ends before the data of tensor '%s' (%zu of at least %llu "
+                       "data bytes present)",
+                       name, key, data_len, (unsigned long long)end);
     if (end - begin != expect)
         return pp_fail(err, PP_ERR_FORMAT, "%s: tensor '%s' has %llu bytes but its dtype and shape need %zu",
                        name, key, (unsigned long long)(end - begin), expect);
@@ -99,7 +101,11 @@ pp_status pp_safetensors_parse(const uint8_t *buf, size_t len, const char *name,
     if (len < 8)
         return pp_fail(err, PP_ERR_FORMAT, "%s: too short for a safetensors file", name);
     uint64_t header_len = pp_load_u64le(buf);
-    if (header_len > PP_SAFETENSORS_MAX_HEADER || header_len > len - 8)
+    if (header_len <= PP_SAFETENSORS_MAX_HEADER && header_len > len - 8)
+        return pp_fail(err, PP_ERR_FORMAT,
+                       "%s: the file is truncated: it ends inside its header (%zu bytes, the header alone needs %llu)",
+                       name, len, (unsigned long long)header_len + 8);
+    if (header_len > PP_SAFETENSORS_MAX_HEADER)
         return pp_fail(err, PP_ERR_FORMAT, "%s: header length %llu does not fit in the file (%zu bytes)", name,
                        (unsigned long long)header_len, len);
     json_error_t jerr;
