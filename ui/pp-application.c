@@ -16,6 +16,7 @@ struct _PpApplication {
     gint64 seed;              /* --seed N (< 0: keep) */
     gboolean sweep, print_probe, push_only;
     char *true_class, *job_data; /* --true-class NAME, --job-data SPEC */
+    char **model_actions;        /* --model-action ACTION:TITLE (tests) */
     gboolean dark;
     int kernel, avg, bench_frames;
     double alpha;
@@ -66,7 +67,9 @@ static gboolean take_screenshot(gpointer data)
         g_error_free(error);
         self->exit_status = 1;
     } else if (pp_window_has_error(win)) {
-        g_printerr("pushpull-studio: the window shows an error (screenshot saved)\n");
+        const char *shown = pp_window_get_error(win);
+        g_printerr("pushpull-studio: the window shows an error (screenshot saved)%s%s\n", shown ? ": " : "",
+                   shown ? shown : "");
         self->exit_status = 3;
     }
     gtk_window_destroy(GTK_WINDOW(win));
@@ -241,6 +244,14 @@ static void on_loads_finished(PpWindow *win, gpointer data)
 {
     PpApplication *self = data;
     g_signal_handlers_disconnect_by_func(win, on_loads_finished, data);
+    for (char **a = self->model_actions; a && *a; a++) {
+        char **parts = g_strsplit(*a, ":", 2);
+        if (!parts[0] || !parts[1] || !pp_window_model_action(win, parts[0], parts[1])) {
+            g_printerr("pushpull-studio: --model-action %s: no such model\n", *a);
+            self->exit_status = 1;
+        }
+        g_strfreev(parts);
+    }
     apply_probe_options(self, win);
     apply_grid_lab_options(self, win);
     if (self->kernel >= 0)
@@ -349,6 +360,7 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     self->push_only = g_variant_dict_contains(options, "push-only");
     g_variant_dict_lookup(options, "true-class", "s", &self->true_class);
     g_variant_dict_lookup(options, "job-data", "s", &self->job_data);
+    g_variant_dict_lookup(options, "model-action", "^as", &self->model_actions);
     if (g_variant_dict_lookup(options, "severity", "&s", &text)) {
         self->severity = g_ascii_strtod(text, &end);
         if (*end || end == text || !(self->severity >= 0 && self->severity <= 5)) {
@@ -555,6 +567,7 @@ static void pp_application_finalize(GObject *object)
     g_free(self->paste_image);
     g_free(self->corruption);
     g_free(self->true_class);
+    g_strfreev(self->model_actions);
     g_free(self->job_data);
     g_free(self->run_job);
     g_free(self->gabor);
@@ -613,6 +626,9 @@ static void pp_application_init(PpApplication *self)
         {"job-limit", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, "With --run-job: the sample limit", "N"},
         {"job-data", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "With --run-job: the data set (fashion-mnist:test, a folder, ...)", "SPEC"},
+        {"model-action", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, NULL,
+         "After loading: a model row's menu action (model-up, model-down, model-remove) on a model, by title",
+         "ACTION:TITLE"},
         {"push-only", 0, 0, G_OPTION_ARG_NONE, NULL,
          "Probe view: show each push-pull model's push-only twin (alpha = 0) next to it", NULL},
         {"true-class", 0, 0, G_OPTION_ARG_STRING, NULL,

@@ -37,7 +37,25 @@ typedef struct {
     pp_model trained;
     pp_train_history *hist;
     PpModelEntry *trained_entry; /* made on the main thread when the job is done */
+    /* eval: the alpha / pooling the views are set to (NULL: learned), run as a view of the model */
+    float *alpha[2];
+    int avg[2];
+    pp_model views[2];
 } Job;
+
+/* What evaluation i runs: the learned model, or a view of it (same weights)
+ * with the kernels/spectra views' alpha and pooling. */
+static const pp_model *job_model(Job *job, int i)
+{
+    const pp_model *m = pp_model_entry_get_model(job->entries[i]);
+    if (!job->alpha[i])
+        return m;
+    job->views[i] = *m;
+    job->views[i].pp.alpha = job->alpha[i];
+    job->views[i].pp.avg_kernel = job->avg[i];
+    job->views[i].arch.avg_kernel = job->avg[i];
+    return &job->views[i];
+}
 
 /* One progress report, copied off the worker thread. */
 typedef struct {
@@ -265,10 +283,17 @@ void pp_jobs_view_refresh(PpJobsView *self)
                             : g_strdup_printf("%s\nno ★ baseline: star one to evaluate (AlexNet's errors are "
                                               "for ImageNet-1k models only)",
                                               title);
+        char *o = pp_model_entry_describe_overrides(self->selected);
+        if (o) {
+            char *t = g_strdup_printf("%s\nwith the views' %s", text, o);
+            g_free(text);
+            text = t;
+        }
         gtk_label_set_text(self->eval_models, text);
         gtk_widget_set_tooltip_text(GTK_WIDGET(self->eval_models), text);
         g_free(text);
-        text = g_strdup_printf("a copy of %s", title);
+        text = o ? g_strdup_printf("a copy of %s (learned α and pooling)", title) : g_strdup_printf("a copy of %s", title);
+        g_free(o);
         gtk_label_set_text(self->train_model, text);
         g_free(text);
     }
@@ -286,7 +311,11 @@ void pp_jobs_view_set_entries(PpJobsView *self, GPtrArray *entries)
 
 void pp_jobs_view_set_selected_entry(PpJobsView *self, PpModelEntry *entry)
 {
+    if (self->selected)
+        g_signal_handlers_disconnect_by_data(self->selected, self);
     g_set_object(&self->selected, entry);
+    if (entry) /* the overrides the evaluation will use are shown as they change */
+        g_signal_connect_swapped(entry, "view-changed", G_CALLBACK(pp_jobs_view_refresh), self);
     pp_jobs_view_refresh(self);
 }
 
@@ -298,6 +327,7 @@ static void job_free(gpointer data)
     for (int i = 0; i < 2; i++) {
         g_clear_object(&job->entries[i]);
         g_free(job->names[i]);
+        g_free(job->alpha[i]);
     }
     g_clear_object(&job->cancellable);
     g_free(job->dataset);
@@ -422,6 +452,11 @@ static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable
     if (st != PP_OK) {
         if (ds.name[0] || ds.count)
             pp_dataset_free(&ds);
+        if (st == PP_ERR_ARG) {
+            g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot %s: %s",
+                                    job->kind == JOB_EVAL ? "evaluate" : "fine-tune", err.msg);
+            return;
+        }
         return_status(task, job, st, &err);
         return;
     }
@@ -429,7 +464,7 @@ static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable
     if (job->kind == JOB_EVAL) {
         pp_eval_options opt = {.limit = job->limit, .seed = 0};
         for (job->part = 0; job->part < job->n && st == PP_OK; job->part++)
-            st = pp_evaluate(pp_model_entry_get_model(job->entries[job->part]), job->names[job->part], &ds, &opt, &pj,
+            st = pp_evaluate(job_model(job, job->part), job->names[job->part], &ds, &opt, &pj,
                              &job->results[job->part], &err);
     } else {
         st = copy_model(&job->trained, pp_model_entry_get_model(job->entries[0]), &err);
@@ -506,11 +541,8 @@ static void job_done(GObject *source, GAsyncResult *result, gpointer user_data)
         } else {
             /* the copy joins the model list at once: probe or evaluate it before saving */
             char *name = g_strdup_printf("%s-finetuned", job->names[0]);
-            char *notes = g_strdup_printf("fine-tuned from %s in this session, not saved yet (Save As in Jobs)",
-                                          job->names[0]);
             g_set_object(&self->trained, NULL);
-            self->trained = pp_model_entry_new(name, &job->trained, notes);
-            g_free(notes);
+            self->trained = pp_model_entry_new(name, &job->trained, NULL); /* not saved yet: Save As in Jobs */
             g_free(name);
             /* the per-epoch means close the curve */
             int e = job->hist->epochs_done;
@@ -638,8 +670,19 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
         self->train_epochs = job->epochs;
     }
     self->shown_kind = k;
-    for (int i = 0; i < job->n; i++)
-        job->names[i] = g_strdup(pp_model_entry_get_title(job->entries[i]));
+    for (int i = 0; i < job->n; i++) {
+        PpModelEntry *e = job->entries[i];
+        job->names[i] = g_strdup(pp_model_entry_get_title(e));
+        if (k == JOB_EVAL && pp_model_entry_is_push_pull(e) && !pp_model_entry_view_is_learned(e)) {
+            /* evaluated as the views show it: "inhibition off" is measured, not only drawn */
+            job->alpha[i] = g_memdup2(pp_model_entry_view_alphas(e), sizeof(float) * pp_model_entry_kernel_count(e));
+            job->avg[i] = pp_model_entry_view_avg(e);
+            char *o = pp_model_entry_describe_overrides(e);
+            g_free(job->names[i]);
+            job->names[i] = g_strdup_printf("%s (%s)", pp_model_entry_get_title(e), o);
+            g_free(o);
+        }
+    }
     g_set_object(&self->cancellable, job->cancellable);
     self->running_kind = k;
     self->started = g_get_monotonic_time();
@@ -1048,6 +1091,8 @@ static void pp_jobs_view_dispose(GObject *object)
     if (self->cancellable)
         g_cancellable_cancel(self->cancellable);
     g_clear_object(&self->cancellable);
+    if (self->selected)
+        g_signal_handlers_disconnect_by_data(self->selected, self);
     g_clear_object(&self->selected);
     g_clear_pointer(&self->entries, g_ptr_array_unref);
     g_clear_object(&self->dialog);

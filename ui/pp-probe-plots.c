@@ -228,14 +228,14 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
                      1.0, FALSE, &sub);
         return;
     }
-    const double pad = 12, top = 20, caption = 34;
+    const double pad = 12, top = 20, caption = 34, gap = 20;
     const int groups = MAX(1, pp_probe_input_groups(r));
-    double cell_h = (height - 18.0) / groups;
-    double side = floor(fmin((width - pad) / 2, cell_h - top - caption));
+    const int cols = groups >= 2 && width >= 500 ? 2 : 1, rows = (groups + cols - 1) / cols;
+    const double cell_w = (width - gap * (cols - 1)) / cols, cell_h = (height - 18.0) / rows;
+    double side = floor(fmin((cell_w - pad) / 2, cell_h - top - caption));
     side = fmax(side, 24);
-    double x0 = floor((width - 2 * side - pad) / 2);
     char label[256];
-    double y = 0;
+    int g = 0;
     for (int m = 0; m < r->n_models; m++) {
         const PpProbeModelResult *mr = &r->models[m];
         gboolean seen = FALSE;
@@ -243,6 +243,8 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
             seen = same_input(&r->models[j], mr);
         if (seen)
             continue;
+        double x0 = floor((g % cols) * (cell_w + gap) + (cell_w - 2 * side - pad) / 2), y = (g / cols) * cell_h;
+        g++;
         double scale = 0;
         for (int i = 0; i < 2; i++) {
             double x = x0 + i * (side + pad);
@@ -250,7 +252,7 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
                 snprintf(label, sizeof label, "Clean");
             else
                 snprintf(label, sizeof label, "Corrupted · %.2f", r->severity);
-            pp_plot_text_max(cr, widget, label, x, y, side, 0.85, TRUE, &c.fg);
+            fit_text(cr, widget, label, x, y, side, 0.85, TRUE, &c.fg);
             scale = paint_image(cr, i == 0 ? &mr->clean : &mr->corrupted, x, y + top, side);
             pp_plot_set_color(cr, &c.dim);
             cairo_set_line_width(cr, 1);
@@ -268,14 +270,13 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
         else
             snprintf(label, sizeof label, "%d×%d %s model input · shown at %.0f %% (area average)", mr->clean.width,
                      mr->clean.height, mr->clean.channels == 1 ? "grey" : "colour", 100 * scale);
-        double h = fit_text(cr, widget, label, x0, y + top + side + 3, 2 * side + pad, 0.75, FALSE, &sub);
+        double h = wrap_text(cr, widget, label, x0, y + top + side + 3, 2 * side + pad, 0.75, &sub, 2);
         g_string_prepend(who, "for ");
         wrap_at(cr, widget, who->str, ", ", x0, y + top + side + 3 + h, 2 * side + pad, 0.75, &sub, 2);
         g_string_free(who, TRUE);
-        y += cell_h;
     }
     snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity, r->seed);
-    fit_text(cr, widget, label, x0, height - 16, 2 * side + pad, 0.75, FALSE, &sub);
+    fit_text(cr, widget, label, 0, height - 16, width, 0.75, FALSE, &sub);
 }
 
 /* ---- top-5 predictions, one cell per model, in a grid that wraps ---- */

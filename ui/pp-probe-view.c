@@ -413,7 +413,9 @@ static void start_update(PpProbeView *self);
 static void size_areas(PpProbeView *self)
 {
     int groups = self->shown ? MAX(1, pp_probe_input_groups(self->shown)) : 1;
-    gtk_drawing_area_set_content_height(self->images_area, groups == 1 ? 230 : MIN(groups, 3) * 150 + 20);
+    /* one input: one pair; two: side by side; more: two columns */
+    gtk_drawing_area_set_content_width(self->images_area, groups == 1 ? 380 : 600);
+    gtk_drawing_area_set_content_height(self->images_area, groups <= 2 ? 230 : (groups + 1) / 2 * 200 + 20);
     int n = self->shown ? self->shown->n_models : 1;
     int w = gtk_widget_get_width(GTK_WIDGET(self->predictions_area));
     gtk_drawing_area_set_content_height(self->predictions_area, pp_probe_predictions_height(w > 0 ? w : 600, n));
@@ -475,9 +477,17 @@ static void probe_error(PpProbeView *self, const char *msg)
 {
     GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
     if (PP_IS_WINDOW(root))
-        pp_window_show_error(PP_WINDOW(root), msg);
+        pp_window_report_error(PP_WINDOW(root), "probe", msg);
     else
         g_printerr("%s\n", msg);
+}
+
+/* A probe that works again takes its old failure's message away. */
+static void probe_ok(PpProbeView *self)
+{
+    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(self));
+    if (PP_IS_WINDOW(root))
+        pp_window_clear_error(PP_WINDOW(root), "probe");
 }
 
 /* A background job's failure in the window's banner ("what: why"); a
@@ -519,6 +529,7 @@ static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data
         self->shown_queued = job->queued;
         self->shown_compute_ms = self->shown->compute_ms;
         self->log_pending = TRUE;
+        probe_ok(self);
         size_areas(self);
         redraw(self);
     } else if (!ok) {

@@ -100,6 +100,11 @@ void pp_window_clear_error(PpWindow *self, const char *owner)
     g_clear_pointer(&self->error_owner, g_free);
 }
 
+const char *pp_window_get_error(PpWindow *self)
+{
+    return gtk_widget_get_visible(GTK_WIDGET(self->banner)) ? gtk_label_get_text(self->banner_label) : NULL;
+}
+
 gboolean pp_window_has_error(PpWindow *self)
 {
     return self->had_error;
@@ -486,12 +491,17 @@ static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
     if (!g_task_propagate_boolean(task, &error)) {
         char *name = g_path_get_basename(job->path);
         char *msg = g_strdup_printf("Could not open “%s”: %s", name, error->message);
-        pp_window_report_error(self, "load", msg);
+        /* the failures of one batch of opens are listed together */
+        const char *shown = self->batch_failed ? pp_window_get_error(self) : NULL;
+        char *all = shown && g_strcmp0(self->error_owner, "load") == 0 ? g_strdup_printf("%s  ·  %s", shown, msg)
+                                                                       : g_strdup(msg);
+        pp_window_report_error(self, "load", all);
+        g_free(all);
         self->batch_failed = TRUE;
         /* a file that did not open is no recent model (the file chooser may have added it) */
         char *uri = g_filename_to_uri(job->path, NULL, NULL);
-        if (uri && gtk_recent_manager_has_item(gtk_recent_manager_get_default(), uri))
-            gtk_recent_manager_remove_item(gtk_recent_manager_get_default(), uri, NULL);
+        if (uri)
+            gtk_recent_manager_remove_item(gtk_recent_manager_get_default(), uri, NULL); /* not there: fine */
         g_free(uri);
         g_free(msg);
         g_free(name);
@@ -848,6 +858,21 @@ static void action_model_remove(GSimpleAction *action, GVariant *param, gpointer
     GtkWidget *row = row_by_order(self, g_variant_get_uint32(param));
     if (row)
         pp_window_remove_entry(self, pp_model_row_get_entry(PP_MODEL_ROW(row)));
+}
+
+gboolean pp_window_model_action(PpWindow *self, const char *action, const char *title)
+{
+    for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w; w = gtk_widget_get_next_sibling(w)) {
+        if (!PP_IS_MODEL_ROW(w))
+            continue;
+        PpModelEntry *e = pp_model_row_get_entry(PP_MODEL_ROW(w));
+        if (g_strcmp0(pp_model_entry_get_title(e), title) != 0)
+            continue;
+        guint order = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(e), "pp-order"));
+        g_action_group_activate_action(G_ACTION_GROUP(self), action, g_variant_new_uint32(order));
+        return TRUE;
+    }
+    return FALSE;
 }
 
 static void action_view(GSimpleAction *action, GVariant *param, gpointer user_data)

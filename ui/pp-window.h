@@ -30,7 +30,12 @@ void pp_window_clear_error(PpWindow *self, const char *owner);
 /* Adds an in-memory model (a fine-tuned copy) to the list and selects it. */
 void pp_window_add_entry(PpWindow *self, PpModelEntry *entry);
 void pp_window_remove_entry(PpWindow *self, PpModelEntry *entry);
+/* Activates a row's menu action (model-up, model-down, model-remove) on the
+ * model titled `title`, as its menu does; FALSE when there is none. */
+gboolean pp_window_model_action(PpWindow *self, const char *action, const char *title);
 gboolean pp_window_has_error(PpWindow *self);
+/* The message the banner shows now, or NULL. */
+const char *pp_window_get_error(PpWindow *self);
 /* Selects kernel k of the shown model. */
 void pp_window_select_kernel(PpWindow *self, int k);
 /* Overrides the shown model's view: alpha of every channel (< 0: keep) and the

@@ -199,5 +199,102 @@ updates=$(echo "$line" | sed -n 's/.* \([0-9]*\) panel updates.*/\1/p')
 [ "${updates:-0}" -ge 3 ] && [ "${updates:-0}" -le 40 ] ||
     { echo "FAIL: ${updates:-no} panel updates for 40 moves (want 3..40: the panels follow, stale work is dropped)"; fail=1; }
 
+# 10. Issue 12, part A. The demo push-pull model's alpha matters: with alpha 0
+#     on every channel (--alpha 0) its probe is that of the push-only twin
+#     (--push-only: the same model with alpha 0) and differs from the learned
+#     one; every model is probed at its own input (28x28 grey for the demo pair,
+#     224x224 colour for the ImageNet fixture); a 1000-class model names ImageNet
+#     classes as `pushpull predict` does; the true class comes from the sample's
+#     file name, or the one chosen; a model given twice is opened once.
+DEMO_PP=assets/models/fmnist-resnet18-pushpull-avg3.safetensors
+[ -f "$DEMO_PP" ] || DEMO_PP="$(dirname "$0")/../../$DEMO_PP"
+DEMO_BASE="$(dirname "$DEMO_PP")/fmnist-resnet18-baseline.safetensors"
+IN1K="$FIX/core/r18_imagenet1k_pp3.safetensors"
+t=$(basename "$DEMO_PP" .safetensors)
+line() { grep "^probe $2:" "$TMP/$1.log" | head -1; }
+field() { echo "$1" | sed -n "s/.* $2 \([^ ]*\).*/\1/p"; }
+run inhib-learned 0 --view probe --print-probe --push-only --image "$IMG" --corruption gaussian_noise --severity 3 \
+    --model "$DEMO_PP" --model "$DEMO_BASE" --model "$IN1K" --model "$DEMO_BASE"
+run inhib-off 0 --view probe --print-probe --alpha 0 --image "$IMG" --corruption gaussian_noise --severity 3 \
+    --model "$DEMO_PP"
+learned=$(line inhib-learned "$t"); twin=$(line inhib-learned "$t (push only)"); off=$(line inhib-off "$t")
+echo "learned: $learned"; echo "push-only twin: $twin"; echo "--alpha 0: $off"
+[ -n "$learned" ] && [ -n "$twin" ] && [ -n "$off" ] || { echo "FAIL: missing probe lines for the inhibition test"; fail=1; }
+[ "$(field "$learned" snr_output)" != "$(field "$off" snr_output)" ] ||
+    { echo "FAIL: alpha 0 does not change the push-pull model's output SNR"; fail=1; }
+[ "$(echo "$learned" | sed 's/ view .*//; s/.* top1 //')" != "$(echo "$off" | sed 's/ view .*//; s/.* top1 //')" ] ||
+    { echo "FAIL: alpha 0 does not change the push-pull model's prediction"; fail=1; }
+[ "$(echo "$twin" | sed 's/.*: gaussian/gaussian/; s/ view .*//')" = "$(echo "$off" | sed 's/.*: gaussian/gaussian/; s/ view .*//')" ] ||
+    { echo "FAIL: the push-only twin is not the model with alpha 0"; fail=1; }
+echo "$off" | grep -q 'view α 0.00 on all channels (learned mean' ||
+    { echo "FAIL: the probe does not say which alpha is in force"; fail=1; }
+[ "$(grep -c "^probe $(basename "$DEMO_BASE" .safetensors):" "$TMP/inhib-learned.log")" = 1 ] ||
+    { echo "FAIL: a model given twice was opened twice"; fail=1; }
+# each model at its own input
+echo "$learned" | grep -q ' input 28x28x1 ' || { echo "FAIL: the demo model's input is not 28x28 grey"; fail=1; }
+in1k=$(line inhib-learned r18_imagenet1k_pp3)
+echo "$in1k" | grep -q ' input 224x224x3 ' || { echo "FAIL: the ImageNet model's input is not 224x224 colour"; fail=1; }
+# ImageNet-1k class names, as the CLI gives them
+want=$("$PUSHPULL" predict "$IN1K" "$IMG" --top 1 | awk 'NR==2 { $1 = ""; $NF = ""; sub(/^ +/, ""); sub(/ +$/, ""); print }')
+got=$(echo "$in1k" | sed 's/.* clean_top1 \(.*\) snr_push .*/\1/')
+echo "1000-class model: clean top-1 '$got', pushpull predict: '$want'"
+[ -n "$want" ] && [ "$got" = "$want" ] || { echo "FAIL: the 1000-class model's top-1 differs from pushpull predict"; fail=1; }
+names="$(dirname "$DEMO_PP")/../classes/imagenet-1k.txt"
+grep -qxF "$want" "$names" || { echo "FAIL: '$want' is not an ImageNet-1k class name"; fail=1; }
+# the true class: from the sample's file name, unknown for the ImageNet model, or chosen
+echo "$learned" | grep -q ' true file name Ankle boot ' || { echo "FAIL: the true class is not taken from the file name"; fail=1; }
+echo "$in1k" | grep -q ' true unknown ' || { echo "FAIL: the ImageNet model should say the true class is unknown"; fail=1; }
+run truth-chosen 0 --view probe --print-probe --true-class bag --image "$IMG" --severity 1 --model "$DEMO_PP"
+line truth-chosen "$t" | grep -q ' true chosen Bag ' || { echo "FAIL: the chosen true class is not used"; fail=1; }
+# the probe at 1280x720 with three models and the push-only twins: every model's column is drawn
+xvfb-run -a -s "-screen 0 1280x720x24" "$STUDIO" --screenshot "$TMP/probe-720.png" --view probe --push-only \
+    --image "$IMG" --severity 3 --model "$DEMO_PP" --model "$DEMO_BASE" --model "$IN1K" >/dev/null 2>&1 ||
+    { echo "FAIL: the probe at 1280x720"; fail=1; }
+
+# models removed and reordered through their rows' menu actions: the probe follows the list
+run models-edit 0 --view probe --print-probe --image "$IMG" --severity 1 --model "$DEMO_PP" --model "$DEMO_BASE" \
+    --model "$IN1K" --model-action "model-remove:$(basename "$DEMO_BASE" .safetensors)" \
+    --model-action model-up:r18_imagenet1k_pp3
+order=$(grep '^probe ' "$TMP/models-edit.log" | sed 's/^probe \([^:]*\):.*/\1/' | tr '\n' ' ')
+echo "after removing the baseline and moving the ImageNet model up: $order"
+[ "$order" = "r18_imagenet1k_pp3 $t " ] || { echo "FAIL: remove/reorder did not reach the probe"; fail=1; }
+
+# 11. Jobs that cannot produce nonsense: an ImageNet model is refused on
+#     Fashion-MNIST (naming both and the class counts), a baseline of another
+#     task is refused, and a model with no baseline that is not ImageNet-1k is
+#     not normalised by AlexNet.
+if [ -d /usr/share/datasets/fashion-mnist ]; then
+    run jobs-refuse-data 3 --view jobs --run-job eval --job-limit 50 --model "$IN1K"
+    grep -q '^job eval state failed error Cannot evaluate: the data set fashion-mnist:test has 10 classes but the model r18_imagenet1k_pp3 has 1000' \
+        "$TMP/jobs-refuse-data.log" || { echo "FAIL: an ImageNet model was not refused on Fashion-MNIST"; cat "$TMP/jobs-refuse-data.log"; fail=1; }
+    run jobs-refuse-ft 3 --view jobs --run-job finetune --job-limit 256 --model "$IN1K"
+    grep -q '^job finetune state failed error Cannot fine-tune: the data set fashion-mnist:train has 10 classes' \
+        "$TMP/jobs-refuse-ft.log" || { echo "FAIL: fine-tuning an ImageNet model on Fashion-MNIST was not refused"; fail=1; }
+fi
+run jobs-refuse-base 3 --view jobs --run-job eval --job-limit 50 --model "$IN1K" --model "$DEMO_BASE"
+grep -q "^job eval state failed error Cannot evaluate: the baseline fmnist-resnet18-baseline has 10 classes" \
+    "$TMP/jobs-refuse-base.log" || { echo "FAIL: a baseline of another task was not refused"; fail=1; }
+run jobs-refuse-alexnet 3 --view jobs --run-job eval --job-limit 50 --model "$DEMO_PP"
+grep -q "^job eval state failed error Cannot evaluate: no ★ baseline" "$TMP/jobs-refuse-alexnet.log" ||
+    { echo "FAIL: a Fashion-MNIST model was normalised by AlexNet"; fail=1; }
+
+# 12. Messages: an empty file says it is empty, a truncated one that it is
+#     truncated (both listed); neither lands in Open Recent, the good model does.
+: >"$TMP/empty.safetensors"
+head -c 300000 "$FIX/core/r18_imagenet_pp3.safetensors" >"$TMP/cut.safetensors"
+: >"$TMP/empty.png"
+run bad-messages 3 --model "$TMP/empty.safetensors" --model "$TMP/cut.safetensors" --model "$DEMO_BASE"
+grep -q 'empty.safetensors: the file is empty (0 bytes)' "$TMP/bad-messages.log" ||
+    { echo "FAIL: an empty model file does not say it is empty"; cat "$TMP/bad-messages.log"; fail=1; }
+grep -q 'cut.safetensors: the file is truncated' "$TMP/bad-messages.log" ||
+    { echo "FAIL: a truncated model file does not say it is truncated"; fail=1; }
+recent="$XDG_DATA_HOME/recently-used.xbel"
+if grep -q 'empty.safetensors\|cut.safetensors' "$recent" 2>/dev/null; then
+    echo "FAIL: a file that did not open is in Open Recent"; fail=1
+fi
+run bad-image 3 --view probe --image "$TMP/empty.png" --model "$DEMO_PP"
+grep -q 'empty.png: the file is empty (0 bytes)' "$TMP/bad-image.log" ||
+    { echo "FAIL: an empty image does not say it is empty"; cat "$TMP/bad-image.log"; fail=1; }
+
 [ "$fail" = 0 ] && echo "all ok"
 exit $fail
