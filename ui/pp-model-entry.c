@@ -164,7 +164,7 @@ static char *alpha_words(PpModelEntry *self, gboolean learned)
         return self->model.arch.alpha_trainable ? g_strdup_printf("α learned (mean %.2f)", learned_mean)
                                                 : g_strdup_printf("α fixed %.2f", learned_mean);
     if (same)
-        return g_strdup_printf("α %.2f on all channels (learned mean %.2f)", self->alpha_view[0], learned_mean);
+        return g_strdup_printf("α %.2f on every channel (learned mean %.2f)", self->alpha_view[0], learned_mean);
     return g_strdup_printf("α mean %.2f, %d of %d channels edited (learned mean %.2f)", mean, edited, n,
                            learned_mean);
 }
@@ -189,7 +189,8 @@ char *pp_model_entry_describe_overrides(PpModelEntry *self)
         g_free(a);
     }
     if (self->avg_view != self->model.pp.avg_kernel) {
-        char *now = pooling_words(self->avg_view), *file = pooling_words(self->model.pp.avg_kernel);
+        int fa = self->model.pp.avg_kernel;
+        char *now = pooling_words(self->avg_view), *file = fa ? g_strdup_printf("%d×%d", fa, fa) : g_strdup("none");
         g_string_append_printf(s, "%s%s (file: %s)", s->len ? " · " : "", now, file);
         g_free(now);
         g_free(file);

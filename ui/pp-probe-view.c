@@ -93,6 +93,7 @@ struct _PpProbeView {
     GPtrArray *entries;     /* PpModelEntry refs, display order */
     char *corruption;
     gboolean syncing, disposed;
+    gboolean stale; /* a change came while the view was hidden */
     int pasting; /* clipboard reads under way */
 
     /* the slider worker: one task at a time, the newest request queued */
@@ -593,6 +594,14 @@ static void request_update(PpProbeView *self, gboolean subject)
 {
     if (self->syncing)
         return;
+    if (!gtk_widget_get_mapped(GTK_WIDGET(self))) {
+        /* hidden (another view is shown): computed when it is shown, so that an
+         * alpha drag in the spectra view does not run the probe on every frame */
+        self->stale = TRUE;
+        if (subject)
+            cancel_sweep(self, TRUE);
+        return;
+    }
     if (!self->pending_since)
         self->pending_since = g_get_monotonic_time();
     if (subject)
@@ -1004,6 +1013,15 @@ static void on_feature_channel_changed(GtkAdjustment *adj, PpProbeView *self)
 {
     (void)adj;
     request_update(self, FALSE);
+}
+
+static void on_map(GtkWidget *widget, PpProbeView *self)
+{
+    (void)widget;
+    if (self->stale) {
+        self->stale = FALSE;
+        request_update(self, TRUE);
+    }
 }
 
 static void on_page_switched(GtkNotebook *nb, GtkWidget *page, guint n, PpProbeView *self)
@@ -1510,6 +1528,7 @@ static void pp_probe_view_init(PpProbeView *self)
     g_signal_connect(self->feature_adjustment, "value-changed", G_CALLBACK(on_feature_channel_changed), self);
     g_signal_connect(self->plots_notebook, "switch-page", G_CALLBACK(on_page_switched), self);
     g_signal_connect(self->truth_dropdown, "notify::selected", G_CALLBACK(on_truth_selected), self);
+    g_signal_connect(self, "map", G_CALLBACK(on_map), self);
     g_signal_connect(self->push_only_button, "toggled", G_CALLBACK(on_push_only_toggled), self);
     g_signal_connect(self->predictions_area, "resize", G_CALLBACK(on_predictions_resize), self);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);

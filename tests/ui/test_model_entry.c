@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fixture.h"
 #include "model_file.h"
@@ -113,6 +114,28 @@ static void test_model(const char *name)
                 worst = fmaxf(worst, fabsf(got[((size_t)c * es + i + off) * es + j + off] -
                                            pp_model_entry_push(e, 1)[((size_t)c * ks + i) * ks + j]));
     check(worst < 1e-6f, "  alpha 0: the effective kernel is the push kernel");
+
+    /* the words the sidebar, the probe and the jobs view show for what is in force */
+    int file_avg = pp_model_entry_get_model(e)->pp.avg_kernel, other = file_avg == 5 ? 3 : 5;
+    pp_model_entry_reset_view(e);
+    char *o = pp_model_entry_describe_overrides(e), *v = pp_model_entry_describe_view(e);
+    check(o == NULL && g_str_has_prefix(v, "α "), "  learned: no overrides, the view says alpha and pooling");
+    g_free(o);
+    g_free(v);
+    pp_model_entry_set_view_avg(e, other);
+    o = pp_model_entry_describe_overrides(e);
+    char want_pool[64];
+    if (file_avg)
+        snprintf(want_pool, sizeof want_pool, "pooling %d×%d (file: %d×%d)", other, other, file_avg, file_avg);
+    else
+        snprintf(want_pool, sizeof want_pool, "pooling %d×%d (file: none)", other, other);
+    check(o && strcmp(o, want_pool) == 0, "  a pooling override is named with the file's pooling");
+    g_free(o);
+    pp_model_entry_set_view_alpha(e, -1, 0.0f);
+    o = pp_model_entry_describe_overrides(e);
+    check(o && g_str_has_prefix(o, "α 0.00 on every channel (learned mean ") && strstr(o, want_pool),
+          "  alpha 0 everywhere and the pooling, both named");
+    g_free(o);
 
     pp_model_entry_reset_view(e);
     check(pp_model_entry_view_is_learned(e), "  reset to learned restores alpha and pooling");

@@ -226,7 +226,7 @@ echo "learned: $learned"; echo "push-only twin: $twin"; echo "--alpha 0: $off"
     { echo "FAIL: alpha 0 does not change the push-pull model's prediction"; fail=1; }
 [ "$(echo "$twin" | sed 's/.*: gaussian/gaussian/; s/ view .*//')" = "$(echo "$off" | sed 's/.*: gaussian/gaussian/; s/ view .*//')" ] ||
     { echo "FAIL: the push-only twin is not the model with alpha 0"; fail=1; }
-echo "$off" | grep -q 'view α 0.00 on all channels (learned mean' ||
+echo "$off" | grep -q 'view α 0.00 on every channel (learned mean' ||
     { echo "FAIL: the probe does not say which alpha is in force"; fail=1; }
 [ "$(grep -c "^probe $(basename "$DEMO_BASE" .safetensors):" "$TMP/inhib-learned.log")" = 1 ] ||
     { echo "FAIL: a model given twice was opened twice"; fail=1; }
