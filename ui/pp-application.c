@@ -252,11 +252,11 @@ static void on_loads_finished(PpWindow *win, gpointer data)
         }
         g_strfreev(parts);
     }
-    apply_probe_options(self, win);
-    apply_grid_lab_options(self, win);
     if (self->kernel >= 0)
         pp_window_select_kernel(win, self->kernel);
-    pp_window_override_view(win, self->alpha, self->avg);
+    pp_window_override_view(win, self->alpha, self->avg); /* before the probe options: a --sweep runs with them */
+    apply_probe_options(self, win);
+    apply_grid_lab_options(self, win);
     if (self->dialog_shot) {
         if (g_strcmp0(self->dialog_shot, "about") == 0)
             g_action_group_activate_action(G_ACTION_GROUP(self), "about", NULL);

@@ -44,9 +44,16 @@ void pp_probe_sweeps_free(PpProbeSweeps *s)
 
 /* ---- helpers ---- */
 
+/* The palette's three series colours, then the same mixed a third of the way
+ * to the text colour, then two thirds: five or more models stay apart. */
 static GdkRGBA model_color(const PpPlotColors *c, int i)
 {
-    return c->series[i % 3];
+    GdkRGBA a = c->series[i % 3];
+    float t = (float)((i / 3) % 3) / 3.0f;
+    a.red += (c->fg.red - a.red) * t;
+    a.green += (c->fg.green - a.green) * t;
+    a.blue += (c->fg.blue - a.blue) * t;
+    return a;
 }
 
 static GdkRGBA faded(GdkRGBA c, float a)
@@ -103,10 +110,11 @@ static double wrap_at(cairo_t *cr, GtkWidget *widget, const char *text, const ch
     return h;
 }
 
+/* Word wrap: lines break at spaces (the last line shrinks to fit if it must). */
 static double wrap_text(cairo_t *cr, GtkWidget *widget, const char *text, double x, double y, double max_width,
                         double scale, const GdkRGBA *color, int max_lines)
 {
-    return wrap_at(cr, widget, text, " · ", x, y, max_width, scale, color, max_lines);
+    return wrap_at(cr, widget, text, " ", x, y, max_width, scale, color, max_lines);
 }
 
 /* An 8-bit image as a cairo surface (gray replicated to RGB). */
@@ -537,7 +545,13 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
                      width / 2.0, height / 2.0 - 8, PP_ALIGN_CENTER, 0.9, FALSE, &sub);
         return;
     }
-    const double left = 44, top = 48, gap = 64, legend = 22;
+    /* the legend takes two rows when one does not hold every model */
+    double legend_need = 0;
+    for (int m = 0; m < s->n_models; m++)
+        legend_need += 44 + pp_plot_text_width(widget, s->labels ? s->labels[m] : pp_model_entry_get_title(s->entries[m]),
+                                               0.8, FALSE);
+    const int legend_rows = legend_need > width - 44 - 160 ? 2 : 1;
+    const double left = 44, top = 48, gap = 64, legend = 22 * legend_rows;
     double pw = (width - left - gap - 12) / 2, ph = height - top - 36 - legend;
     if (pw < 60 || ph < 40)
         return;
@@ -590,19 +604,26 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
         }
         cairo_stroke(cr);
     }
-    /* legend */
-    double lx = x1, ly = height - legend + 2;
+    /* legend, its text shrunk to fit the width next to the corruption's name */
+    char note[160];
+    snprintf(note, sizeof note, "%s%s", s->corruption, running ? " · updating…" : "");
+    double lx = x1, ly = height - legend + 2, need = legend_need / legend_rows, ls = 0.8;
+    double room = width - x1 - pp_plot_text_width(widget, note, 0.8, FALSE) - 16;
+    if (need > room && need > 0)
+        ls = fmax(0.55, 0.8 * room / need);
     for (int m = 0; m < s->n_models; m++) {
+        if (legend_rows == 2 && m == (s->n_models + 1) / 2) {
+            lx = x1;
+            ly += 22;
+        }
         GdkRGBA mc = model_color(&c, m);
         pp_plot_set_color(cr, &mc);
         cairo_rectangle(cr, lx, ly + 5, 14, 4);
         cairo_fill(cr);
         const char *t = s->labels ? s->labels[m] : pp_model_entry_get_title(s->entries[m]);
-        pp_plot_text(cr, widget, t, lx + 20, ly, PP_ALIGN_START, 0.8, FALSE, &c.fg);
-        lx += 20 + pp_plot_text_width(widget, t, 0.8, FALSE) + 24;
+        pp_plot_text(cr, widget, t, lx + 20, ly, PP_ALIGN_START, ls, FALSE, &c.fg);
+        lx += 20 + pp_plot_text_width(widget, t, ls, FALSE) + 24 * ls / 0.8;
     }
-    char note[160];
-    snprintf(note, sizeof note, "%s%s", s->corruption, running ? " · updating…" : "");
     pp_plot_text(cr, widget, note, width - 4, ly, PP_ALIGN_END, 0.8, FALSE, &sub);
 }
 

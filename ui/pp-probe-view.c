@@ -93,7 +93,8 @@ struct _PpProbeView {
     GPtrArray *entries;     /* PpModelEntry refs, display order */
     char *corruption;
     gboolean syncing, disposed;
-    gboolean stale; /* a change came while the view was hidden */
+    gboolean stale;   /* a change came while the view was hidden */
+    gboolean resweep; /* a sweep was shown when its subject changed: run it again once the probe settles */
     int pasting; /* clipboard reads under way */
 
     /* the slider worker: one task at a time, the newest request queued */
@@ -543,6 +544,10 @@ static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data
         g_clear_object(&self->current);
     if (self->pending)
         start_update(self);
+    else if (self->resweep) {
+        self->resweep = FALSE;
+        pp_probe_view_start_sweep(self);
+    }
 }
 
 static const char *current_image(PpProbeView *self)
@@ -604,6 +609,8 @@ static void request_update(PpProbeView *self, gboolean subject)
     }
     if (!self->pending_since)
         self->pending_since = g_get_monotonic_time();
+    if (subject && (self->sweep || self->sweep_cancel))
+        self->resweep = TRUE; /* e.g. Push only toggled: the sweep follows */
     if (subject)
         cancel_sweep(self, TRUE);
     else

@@ -519,10 +519,11 @@ static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
                 have_baseline = TRUE;
         if (!have_baseline && !pp_model_entry_is_push_pull(entry))
             pp_model_row_set_baseline(PP_MODEL_ROW(row), TRUE);
-        /* at the start: the first model, and any push-pull model over a plain one;
-         * after it, the model the user just opened */
-        if (job->select || !self->current ||
-            (pp_model_entry_is_push_pull(entry) && !pp_model_entry_is_push_pull(self->current)))
+        /* at the start: the first push-pull model in the list (else the first model),
+         * whichever load ends first; after it, the model the user just opened */
+        guint current_order = self->current ? GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(self->current), "pp-order")) : 0;
+        gboolean pp = pp_model_entry_is_push_pull(entry), current_pp = self->current && pp_model_entry_is_push_pull(self->current);
+        if (job->select || !self->current || (pp && !current_pp) || (pp == current_pp && job->order < current_order))
             gtk_list_box_select_row(self->model_list, GTK_LIST_BOX_ROW(row));
         char *uri = g_filename_to_uri(job->path, NULL, NULL);
         if (uri)
