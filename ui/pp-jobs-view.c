@@ -632,7 +632,7 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
             return TRUE;
         }
         if ((!star || star == self->selected) && !pp_model_is_imagenet1k(m)) {
-            char *why = g_strdup_printf("no ★ baseline for %s: star a model of the same data set in the list "
+            char *why = g_strdup_printf("%s needs a ★ baseline: star another model of its data set in the list "
                                         "(AlexNet's errors normalise ImageNet-1k models only)",
                                         pp_model_entry_get_title(self->selected));
             refuse(self, k, why);

@@ -246,6 +246,9 @@ echo "$learned" | grep -q ' true file name Ankle boot ' || { echo "FAIL: the tru
 echo "$in1k" | grep -q ' true unknown ' || { echo "FAIL: the ImageNet model should say the true class is unknown"; fail=1; }
 run truth-chosen 0 --view probe --print-probe --true-class bag --image "$IMG" --severity 1 --model "$DEMO_PP"
 line truth-chosen "$t" | grep -q ' true chosen Bag ' || { echo "FAIL: the chosen true class is not used"; fail=1; }
+mkdir -p "$TMP/classes/Sneaker" && cp "$IMG" "$TMP/classes/Sneaker/photo.png"
+run truth-folder 0 --view probe --print-probe --image "$TMP/classes/Sneaker/photo.png" --severity 1 --model "$DEMO_PP"
+line truth-folder "$t" | grep -q ' true folder name Sneaker ' || { echo "FAIL: the class folder's name is not the true class"; fail=1; }
 # the probe at 1280x720 with three models and the push-only twins: every model's column is drawn
 xvfb-run -a -s "-screen 0 1280x720x24" "$STUDIO" --screenshot "$TMP/probe-720.png" --view probe --push-only \
     --image "$IMG" --severity 3 --model "$DEMO_PP" --model "$DEMO_BASE" --model "$IN1K" >/dev/null 2>&1 ||
@@ -275,7 +278,7 @@ run jobs-refuse-base 3 --view jobs --run-job eval --job-limit 50 --model "$IN1K"
 grep -q "^job eval state failed error Cannot evaluate: the baseline fmnist-resnet18-baseline has 10 classes" \
     "$TMP/jobs-refuse-base.log" || { echo "FAIL: a baseline of another task was not refused"; fail=1; }
 run jobs-refuse-alexnet 3 --view jobs --run-job eval --job-limit 50 --model "$DEMO_PP"
-grep -q "^job eval state failed error Cannot evaluate: no ★ baseline" "$TMP/jobs-refuse-alexnet.log" ||
+grep -q "^job eval state failed error Cannot evaluate: $t needs a ★ baseline" "$TMP/jobs-refuse-alexnet.log" ||
     { echo "FAIL: a Fashion-MNIST model was normalised by AlexNet"; fail=1; }
 
 # 12. Messages: an empty file says it is empty, a truncated one that it is
