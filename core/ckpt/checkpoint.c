@@ -14,6 +14,8 @@ pp_status pp_checkpoint_load(const char *path, pp_state_dict *sd, pp_error *err)
     pp_status st = pp_file_read_head(path, head, sizeof head, &got, err);
     if (st != PP_OK)
         return st;
+    if (got == 0)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: the file is empty (0 bytes)", path);
     if (got >= 4 && memcmp(head, "PK\x03\x04", 4) == 0) {
         return pp_torch_load(path, sd, err);
     }

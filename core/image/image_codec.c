@@ -63,6 +63,8 @@ pp_status pp_image_decode(const uint8_t *data, size_t len, const char *name, pp_
         return pp_image_decode_png(data, len, name, img, err);
     if (len >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
         return pp_image_decode_jpeg(data, len, name, img, err);
+    if (len == 0)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: the file is empty (0 bytes)", name);
     return pp_fail(err, PP_ERR_FORMAT, "%s: not a PNG or JPEG image", name);
 }
 
