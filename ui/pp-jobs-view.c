@@ -1029,9 +1029,13 @@ static void on_save_response(GtkNativeDialog *dialog, int response, PpJobsView *
         GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
         char *path = g_file_get_path(file);
         pp_error err = {0};
-        char *msg = path && pp_model_save(pp_model_entry_get_model(what), path, &err) == PP_OK
-                        ? g_strdup_printf("Saved %s", path)
-                        : g_strdup_printf("Could not save: %s", path ? err.msg : "only local files can be written");
+        gboolean saved = path && pp_model_save(pp_model_entry_get_model(what), path, &err) == PP_OK;
+        char *msg = saved ? g_strdup_printf("Saved %s", path)
+                          : g_strdup_printf("Could not save: %s", path ? err.msg : "only local files can be written");
+        if (saved) /* the copy in the model list is that file from now on */
+            pp_model_entry_set_path(what, path);
+        else
+            report_error(self, msg);
         gtk_label_set_text(self->phase_label, msg);
         g_free(msg);
         g_free(path);

@@ -15,7 +15,7 @@ struct _PpModelEntry {
 
 G_DEFINE_FINAL_TYPE(PpModelEntry, pp_model_entry, G_TYPE_OBJECT)
 
-enum { SIGNAL_VIEW_CHANGED, N_SIGNALS };
+enum { SIGNAL_VIEW_CHANGED, SIGNAL_RENAMED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void pp_model_entry_finalize(GObject *object)
@@ -35,6 +35,30 @@ static void pp_model_entry_class_init(PpModelEntryClass *klass)
     G_OBJECT_CLASS(klass)->finalize = pp_model_entry_finalize;
     signals[SIGNAL_VIEW_CHANGED] = g_signal_new("view-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                                 NULL, NULL, NULL, G_TYPE_NONE, 0);
+    signals[SIGNAL_RENAMED] = g_signal_new("renamed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                           NULL, G_TYPE_NONE, 0);
+}
+
+/* The file name without a checkpoint extension. */
+static char *title_of(const char *path)
+{
+    char *title = g_path_get_basename(path);
+    static const char *ext[] = {".safetensors", ".ckpt", ".pth", ".pt"};
+    for (size_t i = 0; i < G_N_ELEMENTS(ext); i++)
+        if (g_str_has_suffix(title, ext[i]) && strlen(title) > strlen(ext[i])) {
+            title[strlen(title) - strlen(ext[i])] = 0;
+            break;
+        }
+    return title;
+}
+
+void pp_model_entry_set_path(PpModelEntry *self, const char *path)
+{
+    g_free(self->path);
+    g_free(self->title);
+    self->path = g_strdup(path);
+    self->title = title_of(path);
+    g_signal_emit(self, signals[SIGNAL_RENAMED], 0);
 }
 
 static void pp_model_entry_init(PpModelEntry *self)
@@ -46,13 +70,7 @@ PpModelEntry *pp_model_entry_new(const char *path, pp_model *model, const char *
 {
     PpModelEntry *self = g_object_new(PP_TYPE_MODEL_ENTRY, NULL);
     self->path = g_strdup(path);
-    self->title = g_path_get_basename(path);
-    static const char *ext[] = {".safetensors", ".ckpt", ".pth", ".pt"};
-    for (size_t i = 0; i < G_N_ELEMENTS(ext); i++)
-        if (g_str_has_suffix(self->title, ext[i]) && strlen(self->title) > strlen(ext[i])) {
-            self->title[strlen(self->title) - strlen(ext[i])] = 0;
-            break;
-        }
+    self->title = title_of(path);
     self->notes = g_strdup(notes ? notes : "");
     self->model = *model;
     memset(model, 0, sizeof *model);

@@ -16,6 +16,8 @@ G_DECLARE_FINAL_TYPE(PpModelEntry, pp_model_entry, PP, MODEL_ENTRY, GObject)
 PpModelEntry *pp_model_entry_new(const char *path, pp_model *model, const char *notes);
 
 const char *pp_model_entry_get_path(PpModelEntry *self);
+/* A model kept in memory (a fine-tuned copy) was saved: its file and title; emits "renamed". */
+void pp_model_entry_set_path(PpModelEntry *self, const char *path);
 const char *pp_model_entry_get_title(PpModelEntry *self);    /* file name without the extension */
 const char *pp_model_entry_get_subtitle(PpModelEntry *self); /* "resnet18 · push-pull avg 3" */
 const char *pp_model_entry_get_notes(PpModelEntry *self);

@@ -5,6 +5,7 @@ struct _PpModelRow {
     PpModelEntry *entry;
     GtkWidget *star;
     GtkWidget *overrides; /* "overrides: pooling 5×5 (file: 3×3)", hidden while the view is learned */
+    GtkWidget *title;
 };
 
 G_DEFINE_FINAL_TYPE(PpModelRow, pp_model_row, GTK_TYPE_LIST_BOX_ROW)
@@ -53,6 +54,12 @@ static void sync_overrides(PpModelEntry *entry, PpModelRow *self)
     g_free(o);
 }
 
+static void on_renamed(PpModelEntry *entry, PpModelRow *self)
+{
+    gtk_label_set_text(GTK_LABEL(self->title), pp_model_entry_get_title(entry));
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self), pp_model_entry_get_path(entry));
+}
+
 GtkWidget *pp_model_row_new(PpModelEntry *entry, PpModelRow *group)
 {
     PpModelRow *self = g_object_new(PP_TYPE_MODEL_ROW, NULL);
@@ -67,7 +74,7 @@ GtkWidget *pp_model_row_new(PpModelEntry *entry, PpModelRow *group)
     gtk_box_append(GTK_BOX(box), icon);
     GtkWidget *labels = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
     gtk_widget_set_hexpand(labels, TRUE);
-    GtkWidget *title = gtk_label_new(pp_model_entry_get_title(entry));
+    GtkWidget *title = self->title = gtk_label_new(pp_model_entry_get_title(entry));
     gtk_label_set_xalign(GTK_LABEL(title), 0);
     gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_MIDDLE);
     GtkWidget *sub = gtk_label_new(pp_model_entry_get_subtitle(entry));
@@ -86,6 +93,7 @@ GtkWidget *pp_model_row_new(PpModelEntry *entry, PpModelRow *group)
     gtk_box_append(GTK_BOX(labels), self->overrides);
     sync_overrides(entry, self);
     g_signal_connect(entry, "view-changed", G_CALLBACK(sync_overrides), self);
+    g_signal_connect(entry, "renamed", G_CALLBACK(on_renamed), self);
     gtk_box_append(GTK_BOX(box), labels);
     self->star = gtk_toggle_button_new();
     gtk_button_set_icon_name(GTK_BUTTON(self->star), "non-starred-symbolic");
