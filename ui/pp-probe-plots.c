@@ -226,14 +226,15 @@ int pp_probe_input_groups(const PpProbeResults *r)
     return groups;
 }
 
-void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r)
+void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
+                          const char *empty)
 {
     PpPlotColors c;
     pp_plot_colors(widget, &c);
     GdkRGBA sub = faded(c.fg, 0.65f);
     if (!r || r->n_models == 0) {
-        pp_plot_text(cr, widget, "Open a model and pick an image", width / 2.0, height / 2.0 - 10, PP_ALIGN_CENTER,
-                     1.0, FALSE, &sub);
+        wrap_text(cr, widget, empty ? empty : "Open a model and pick an image", 8, height / 2.0 - 20, width - 16, 1.0,
+                  &sub, 3);
         return;
     }
     const double pad = 12, top = 20, caption = 34, gap = 20;

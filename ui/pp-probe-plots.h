@@ -73,7 +73,9 @@ int pp_probe_predictions_height(int width, int n_models);
 void pp_probe_image_downscale(const pp_image *src, pp_image *dst, int tw, int th);
 
 /* `severity` marks the slider's position on the sweep plots (< 0: none). */
-void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
+/* empty: what to say without a result (NULL: "Open a model and pick an image"). */
+void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
+                          const char *empty);
 void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
 void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
 void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeSweeps *s,

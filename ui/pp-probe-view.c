@@ -95,6 +95,7 @@ struct _PpProbeView {
     gboolean syncing, disposed;
     gboolean stale;   /* a change came while the view was hidden */
     gboolean resweep; /* a sweep was shown when its subject changed: run it again once the probe settles */
+    char *empty_text; /* said in place of the images when the last probe failed */
     int pasting; /* clipboard reads under way */
 
     /* the slider worker: one task at a time, the newest request queued */
@@ -531,6 +532,7 @@ static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data
         self->shown_queued = job->queued;
         self->shown_compute_ms = self->shown->compute_ms;
         self->log_pending = TRUE;
+        g_clear_pointer(&self->empty_text, g_free);
         probe_ok(self);
         size_areas(self);
         redraw(self);
@@ -538,6 +540,15 @@ static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data
         char *what = g_strdup_printf("Could not probe “%s”", job->image_path);
         report_failure(self, error, what);
         g_free(what);
+        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+            /* the panels no longer show another image's results as if they were this one's */
+            g_clear_pointer(&self->shown, pp_probe_results_free);
+            char *base = g_path_get_basename(job->image_path);
+            g_free(self->empty_text);
+            self->empty_text = g_strdup_printf("“%s” could not be probed: see the message above", base);
+            g_free(base);
+            redraw(self);
+        }
     }
     g_clear_error(&error);
     if (self->current == cancellable)
@@ -774,7 +785,7 @@ static void log_latency(PpProbeView *self)
 
 static void draw_images(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
 {
-    pp_probe_draw_images(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown);
+    pp_probe_draw_images(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown, PP_PROBE_VIEW(data)->empty_text);
 }
 
 static void draw_predictions(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
@@ -834,7 +845,7 @@ void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
         cairo_save(cr);
         cairo_translate(cr, p.x, p.y);
         switch (i) {
-        case 0: pp_probe_draw_images(areas[i], cr, w, h, self->shown); break;
+        case 0: pp_probe_draw_images(areas[i], cr, w, h, self->shown, self->empty_text); break;
         case 1: pp_probe_draw_predictions(areas[i], cr, w, h, self->shown); break;
         case 2: pp_probe_draw_snr(areas[i], cr, w, h, self->shown); break;
         default:
@@ -1459,6 +1470,7 @@ static void pp_probe_view_finalize(GObject *object)
     g_ptr_array_unref(self->entries);
     g_ptr_array_unref(self->image_paths);
     g_free(self->corruption);
+    g_free(self->empty_text);
     G_OBJECT_CLASS(pp_probe_view_parent_class)->finalize(object);
 }
 
