@@ -131,7 +131,12 @@ static int run(int argc, char **argv)
     if (rc)
         return rc;
     pp_preprocess pre;
-    pp_preprocess_for_model(&pre, &m);
+    pp_error err = {0};
+    if (pp_preprocess_for_model(&pre, &m, &err) != PP_OK) {
+        pp_error_prefix(&err, argv[optind]);
+        pp_model_free(&m);
+        return pp_cli_fail(&err);
+    }
     if (json) {
         json_t *o = info_json(argv[optind], &m, &pre);
         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));

@@ -58,12 +58,16 @@ static int run(int argc, char **argv)
     if (rc)
         return rc;
     pp_preprocess pre;
-    pp_preprocess_for_model(&pre, &m);
+    pp_error err = {0};
+    if (pp_preprocess_for_model(&pre, &m, &err) != PP_OK) {
+        pp_error_prefix(&err, model_path);
+        pp_model_free(&m);
+        return pp_cli_fail(&err);
+    }
     if (top > m.arch.num_classes)
         top = m.arch.num_classes;
 
     /* Decode everything first: a bad image fails before any output. */
-    pp_error err = {0};
     pp_tensor batch;
     if (pp_tensor_alloc4(&batch, image_count, pre.channels, pre.size, pre.size, &err) != PP_OK) {
         pp_model_free(&m);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_alloc.h"
+
 static const float cifar_mean[3] = {0.4914f, 0.4822f, 0.4465f}, cifar_std[3] = {0.2023f, 0.1994f, 0.2010f};
 static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f}, imagenet_std[3] = {0.229f, 0.224f, 0.225f};
 /* Fashion-MNIST training-set statistics. */
@@ -17,12 +19,22 @@ static void set_stats(pp_preprocess *pre, const float *mean, const float *std)
     memcpy(pre->std, std, sizeof pre->std);
 }
 
-static bool meta_floats(const pp_state_dict *meta, const char *key, float *out, int count)
+typedef enum { META_ABSENT, META_FOUND, META_NOMEM } meta_lookup;
+
+/* A JSON list of `count` numbers (or one for all) under `key`. Unparsable
+ * values count as absent (the load checked them); running out of memory while
+ * parsing is reported, never taken for an absent key. */
+static meta_lookup meta_floats(const pp_state_dict *meta, const char *key, float *out, int count)
 {
     const char *text = pp_sd_meta_get(meta, key);
     if (!text)
-        return false;
+        return META_ABSENT;
+    pp_json_alloc_reset();
     json_t *list = json_loads(text, 0, NULL);
+    if (pp_json_alloc_failed()) {
+        json_decref(list);
+        return META_NOMEM;
+    }
     bool ok = json_is_array(list) && (json_array_size(list) == (size_t)count || json_array_size(list) == 1);
     for (int i = 0; ok && i < count; i++) {
         json_t *v = json_array_get(list, json_array_size(list) == 1 ? 0 : (size_t)i);
@@ -31,10 +43,10 @@ static bool meta_floats(const pp_state_dict *meta, const char *key, float *out, 
             out[i] = (float)json_number_value(v);
     }
     json_decref(list);
-    return ok;
+    return ok ? META_FOUND : META_ABSENT;
 }
 
-void pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m)
+pp_status pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m, pp_error *err)
 {
     memset(pre, 0, sizeof *pre);
     const pp_arch *a = &m->arch;
@@ -60,7 +72,10 @@ void pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m)
     }
     const char *size = pp_sd_meta_get(&m->meta, "input_size");
     float mean[3], std[3];
-    bool has_stats = meta_floats(&m->meta, "mean", mean, 3) && meta_floats(&m->meta, "std", std, 3);
+    meta_lookup has_mean = meta_floats(&m->meta, "mean", mean, 3), has_std = meta_floats(&m->meta, "std", std, 3);
+    if (has_mean == META_NOMEM || has_std == META_NOMEM)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory reading the model's mean/std metadata");
+    bool has_stats = has_mean == META_FOUND && has_std == META_FOUND;
     if (has_stats)
         set_stats(pre, mean, std);
     if (size && atoi(size) > 0 && atoi(size) <= PP_INPUT_SIZE_MAX) { /* checked at load (arch.c) */
@@ -69,6 +84,7 @@ void pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m)
     }
     if (has_stats || size)
         snprintf(pre->source, sizeof pre->source, "model metadata");
+    return PP_OK;
 }
 
 pp_status pp_preprocess_check_metadata(const pp_state_dict *meta, pp_error *err)
@@ -76,12 +92,15 @@ pp_status pp_preprocess_check_metadata(const pp_state_dict *meta, pp_error *err)
     /* Normalising divides by std: zero gives inf, tiny or huge values give an
      * input nothing was trained on, and NaN would pass silently. */
     float mean[3], std[3];
-    if (meta_floats(meta, "mean", mean, 3))
+    meta_lookup has_mean = meta_floats(meta, "mean", mean, 3), has_std = meta_floats(meta, "std", std, 3);
+    if (has_mean == META_NOMEM || has_std == META_NOMEM)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory reading the mean/std metadata");
+    if (has_mean == META_FOUND)
         for (int c = 0; c < 3; c++)
             if (!isfinite(mean[c]) || fabsf(mean[c]) > PP_PREPROCESS_MAX_MEAN)
                 return pp_fail(err, PP_ERR_FORMAT, "metadata mean[%d] = %g is not a finite value within +-%g", c,
                                (double)mean[c], (double)PP_PREPROCESS_MAX_MEAN);
-    if (meta_floats(meta, "std", std, 3))
+    if (has_std == META_FOUND)
         for (int c = 0; c < 3; c++)
             if (!(std[c] >= PP_PREPROCESS_MIN_STD && std[c] <= PP_PREPROCESS_MAX_STD))
                 return pp_fail(err, PP_ERR_FORMAT, "metadata std[%d] = %g is not within [%g, %g]", c, (double)std[c],

@@ -22,8 +22,9 @@ typedef struct {
 
 /* From metadata keys input_size / mean / std (JSON lists) when present, else by
  * data set name, else by stem: CIFAR stem -> CIFAR-10 (or Fashion-MNIST for 1
- * channel), ImageNet stem -> ImageNet. */
-void pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m);
+ * channel), ImageNet stem -> ImageNet. Fails only when parsing the metadata
+ * runs out of memory (PP_ERR_NOMEM): never falls back to defaults silently. */
+pp_status pp_preprocess_for_model(pp_preprocess *pre, const pp_model *m, pp_error *err);
 
 /* Normalisation statistics a file may give (pixel scale 0..1 or 0..255). */
 #define PP_PREPROCESS_MAX_MEAN 1e3f

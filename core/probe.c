@@ -40,8 +40,9 @@ pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int
     p->view = *m; /* a shallow copy: same weights; alpha and pooling of its own */
     p->threads = threads > 0 ? threads : 1;
     p->true_class = -1;
-    pp_preprocess_for_model(&p->pre, m);
-    pp_status st = pp_preprocess_geometry(&p->pre, img, &p->clean, err);
+    pp_status st = pp_preprocess_for_model(&p->pre, m, err);
+    if (st == PP_OK)
+        st = pp_preprocess_geometry(&p->pre, img, &p->clean, err);
     if (st == PP_OK)
         st = pp_tensor_alloc4(&p->input, 1, p->pre.channels, p->pre.size, p->pre.size, err);
     p->ctx = pp_forward_ctx_new(p->threads);

@@ -134,9 +134,10 @@ pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_datase
 
     eval_state s = {.m = m, .job = job, .batch_size = opt->batch > 0 ? opt->batch : 64,
                     .threads = pp_job_threads(job)};
-    pp_preprocess_for_model(&s.pre, m);
     int notes_left_out = 0;
-    pp_status st = pp_tensor_alloc4(&s.batch, s.batch_size, s.pre.channels, s.pre.size, s.pre.size, err);
+    pp_status st = pp_preprocess_for_model(&s.pre, m, err);
+    if (st == PP_OK)
+        st = pp_tensor_alloc4(&s.batch, s.batch_size, s.pre.channels, s.pre.size, s.pre.size, err);
     if (st != PP_OK)
         return st;
     s.ctx = pp_forward_ctx_new(s.threads);

@@ -44,9 +44,11 @@ pp_status pp_trainer_describe_data(pp_model *m, const pp_dataset *train, pp_erro
     else if (strncmp(train->name, "cifar10", 7) == 0)
         snprintf(m->arch.dataset, sizeof m->arch.dataset, "cifar10");
     pp_preprocess pre;
-    pp_preprocess_for_model(&pre, m);
+    pp_status st = pp_preprocess_for_model(&pre, m, err);
+    if (st != PP_OK)
+        return st;
     char buf[160];
-    pp_status st = pp_sd_meta_set(&m->meta, "dataset_name", m->arch.dataset, err);
+    st = pp_sd_meta_set(&m->meta, "dataset_name", m->arch.dataset, err);
     snprintf(buf, sizeof buf, "%d", pre.size);
     if (st == PP_OK)
         st = pp_sd_meta_set(&m->meta, "input_size", buf, err);
@@ -177,12 +179,13 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
     }
 
     batch_buffers b = {0};
-    pp_preprocess_for_model(&b.pre, m);
     pp_train_ctx *ctx = NULL;
     int64_t *order = malloc(sizeof(int64_t) * (size_t)count);
     b.labels = malloc(sizeof(int32_t) * (size_t)batch);
-    pp_status st = order && b.labels ? pp_tensor_alloc4(&b.batch, batch, b.pre.channels, b.pre.size, b.pre.size, err)
+    pp_status st = order && b.labels ? pp_preprocess_for_model(&b.pre, m, err)
                                      : pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    if (st == PP_OK)
+        st = pp_tensor_alloc4(&b.batch, batch, b.pre.channels, b.pre.size, b.pre.size, err);
     if (st == PP_OK)
         st = pp_train_ctx_new(&ctx, m, pp_job_threads(job), err);
 

@@ -58,7 +58,7 @@ static void test_probe_clean_and_noise(void)
     pp_tensor x, logits = {0};
     pp_tensor_alloc4(&x, 1, 1, 28, 28, &err);
     pp_preprocess pre;
-    pp_preprocess_for_model(&pre, &m);
+    CHECK_OK(pp_preprocess_for_model(&pre, &m, &err), &err);
     pp_preprocess_image(&pre, &img, &x, 0, &err);
     pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     CHECK_OK(pp_model_forward(&m, ctx, &x, &logits, NULL, &err), &err);

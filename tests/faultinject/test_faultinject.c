@@ -617,7 +617,9 @@ static pp_status op_forward(pp_error *err)
     for (int k = 0; k < 2; k++) {
         const pp_model *m = &models[k];
         pp_preprocess pre;
-        pp_preprocess_for_model(&pre, m);
+        pp_status pre_st = pp_preprocess_for_model(&pre, m, err);
+        if (pre_st != PP_OK)
+            return pre_st;
         pp_tensor x = {0}, logits = {0};
         pp_taps taps = {.requested = (1u << PP_TAP_COUNT) - 1};
         if (!m->arch.push_pull)
@@ -678,6 +680,20 @@ static pp_status op_probe(pp_error *err)
             return st;
     }
     return PP_OK;
+}
+
+/* The model's normalisation from its mean/std metadata (models[0] carries
+ * them): running out of memory while parsing them must not fall back to the
+ * data set's defaults (a silently different input). */
+static pp_status op_preprocess(pp_error *err)
+{
+    pp_preprocess pre;
+    pp_status st = pp_preprocess_for_model(&pre, &models[0], err);
+    if (st == PP_OK) {
+        mix(pre.mean, sizeof pre.mean);
+        mix(pre.std, sizeof pre.std);
+    }
+    return st;
 }
 
 /* The driver's own checks can fail: an operation that leaks on its error
@@ -752,6 +768,7 @@ static const struct {
     {"model_save", op_model_save, 1},
     {"forward", op_forward, 2},
     {"probe", op_probe, 1},
+    {"preprocess", op_preprocess, 1},
 };
 
 int main(int argc, char **argv)
@@ -772,7 +789,9 @@ int main(int argc, char **argv)
     pp_error err = {0};
     if (open_model(&models[0], "train", "cifar_bottleneck_pp3.safetensors", &err) != PP_OK ||
         open_model(&models[1], "core", "r18_cifar_gray_base.safetensors", &err) != PP_OK ||
-        pp_image_load(fixture_path("images", "rgb_40x30.png"), &probe_img, &err) != PP_OK) {
+        pp_image_load(fixture_path("images", "rgb_40x30.png"), &probe_img, &err) != PP_OK ||
+        pp_sd_meta_set(&models[0].meta, "mean", "[0.5, 0.25, 0.125]", &err) != PP_OK ||
+        pp_sd_meta_set(&models[0].meta, "std", "[0.2, 0.3, 0.4]", &err) != PP_OK) {
         fprintf(stderr, "fixture: %s\n", err.msg);
         return 2;
     }
