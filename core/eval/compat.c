@@ -13,7 +13,9 @@ pp_status pp_check_dataset_for_model(const pp_dataset *ds, const pp_model *m, co
                                      pp_error *err)
 {
     pp_preprocess pre;
-    pp_preprocess_for_model(&pre, m);
+    pp_status st = pp_preprocess_for_model(&pre, m, err);
+    if (st != PP_OK)
+        return st;
     if (ds->num_classes != m->arch.num_classes)
         return pp_fail(err, PP_ERR_ARG,
                        "the data set %s has %d classes but the model %s has %d: choose a data set of the model's "
@@ -32,8 +34,11 @@ pp_status pp_check_baseline_for_model(const pp_model *base, const char *base_nam
                                       const char *model_name, pp_error *err)
 {
     pp_preprocess a, b;
-    pp_preprocess_for_model(&a, base);
-    pp_preprocess_for_model(&b, m);
+    pp_status st = pp_preprocess_for_model(&a, base, err);
+    if (st == PP_OK)
+        st = pp_preprocess_for_model(&b, m, err);
+    if (st != PP_OK)
+        return st;
     if (base->arch.num_classes != m->arch.num_classes)
         return pp_fail(err, PP_ERR_ARG,
                        "the baseline %s has %d classes but the model %s has %d: star a baseline trained on the "
