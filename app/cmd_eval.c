@@ -2,12 +2,15 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_model.h"
 #include "cli_output.h"
 #include "cli_progress.h"
+#include "cli_shard.h"
 #include "eval/evaluate.h"
+#include "sha256.h"
 
 static int run(int argc, char **argv);
 
@@ -32,7 +35,12 @@ const pp_cli_command pp_cmd_eval = {
         "  --preset P           corruption parameters: auto (by size), imagenet, cifar\n"
         "  --json FILE          write the pushpull-eval/1 JSON that `compare` reads\n"
         "  --csv FILE           write corruption,severity,top1_error rows\n"
-        "  --avg-kernel K       pull pooling size when the model file does not record it\n",
+        "  --avg-kernel K       pull pooling size when the model file does not record it\n"
+        "  --shard K/N          evaluate only part K of N (1 <= K <= N) of the work\n"
+        "                       (samples x corruptions x severities) and write its counts\n"
+        "                       to --json's shard name, OUT.shard-K-of-N.json; a shard whose\n"
+        "                       complete result is there already is skipped. `pushpull merge`\n"
+        "                       joins the N files into the single run's JSON\n",
     .run = run,
     .writes_files = true,
 };
@@ -45,6 +53,84 @@ static int parse_list(char *text, char **items, int max)
     return n;
 }
 
+/* eval --shard K/N: this shard's counts into OUT.shard-K-of-N.json, or
+ * nothing to do when that file already holds them. */
+static int run_shard(const char *model_path, const char *data, int avg, const char *json_path,
+                     const char *csv_path, const pp_eval_options *opt)
+{
+    char path[4096];
+    if (!json_path)
+        return pp_cli_usage_error(&pp_cmd_eval, "--shard needs --json OUT.json (the shard writes OUT.shard-K-of-N.json)");
+    if (csv_path)
+        return pp_cli_usage_error(&pp_cmd_eval, "--csv is not written by a shard (merge the shards, then use the JSON)");
+    if (!pp_cli_shard_path(json_path, opt->shard, opt->n_shards, path, sizeof path))
+        return pp_cli_failf("%s: name too long for a shard file", json_path);
+    if (pp_cli_claim_output(path))
+        return 1;
+    pp_error err = {0};
+    char sha[65];
+    if (pp_sha256_file(model_path, sha, &err) != PP_OK)
+        return pp_cli_fail(&err);
+    pp_model m;
+    int rc = pp_cli_open_model(model_path, avg, &m);
+    if (rc)
+        return rc;
+    pp_dataset ds;
+    if (pp_dataset_open(&ds, data, false, &err) != PP_OK) {
+        pp_model_free(&m);
+        return pp_cli_fail(&err);
+    }
+    pp_eval_result *plan = malloc(sizeof *plan), *r = malloc(sizeof *r), *old = malloc(sizeof *old);
+    if (!plan || !r || !old) {
+        rc = pp_cli_failf("out of memory");
+        goto done;
+    }
+    if (pp_eval_prepare(&m, model_path, &ds, opt, plan, &err) != PP_OK) {
+        rc = pp_cli_fail(&err);
+        goto done;
+    }
+    memcpy(plan->shard.model_sha256, sha, sizeof sha);
+    if (access(path, F_OK) == 0) { /* resume: a complete result of this very shard is kept */
+        char what[700];
+        const char *diff = NULL;
+        if (pp_eval_shard_load_json(old, path, &err) != PP_OK)
+            diff = err.msg;
+        else if (!(diff = pp_eval_shard_mismatch(plan, old, what, sizeof what)) &&
+                 (old->shard.index != plan->shard.index || old->shard.unit_lo != plan->shard.unit_lo ||
+                  old->shard.unit_hi != plan->shard.unit_hi))
+            diff = "another shard's units";
+        if (!diff) {
+            printf("shard %d/%d: complete result in %s, skipped\n", opt->shard, opt->n_shards, path);
+            goto done;
+        }
+        fprintf(stderr, "pushpull: warning: %s holds another run (%s): evaluating again\n", path, diff);
+    }
+    pp_job job = pp_cli_progress_job();
+    pp_status st = pp_evaluate(&m, model_path, &ds, opt, &job, r, &err);
+    pp_cli_progress_done();
+    for (char *line = strtok(r->notes, "\n"); line; line = strtok(NULL, "\n"))
+        fprintf(stderr, "pushpull: warning: %s\n", line);
+    if (st != PP_OK) {
+        rc = pp_cli_fail(&err);
+        goto done;
+    }
+    memcpy(r->shard.model_sha256, sha, sizeof sha);
+    if (pp_eval_shard_save_json(r, path, &err) != PP_OK) {
+        rc = pp_cli_fail(&err);
+        goto done;
+    }
+    printf("shard %d/%d: units %lld..%lld of %lld, %lld clean samples, %.1f s -> %s\n", opt->shard, opt->n_shards,
+           (long long)r->shard.unit_lo, (long long)r->shard.unit_hi, (long long)r->shard.units_total,
+           (long long)r->clean_counts.evaluated, r->seconds, path);
+done:
+    free(plan);
+    free(r);
+    free(old);
+    pp_dataset_free(&ds);
+    pp_model_free(&m);
+    return rc;
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -53,7 +139,7 @@ static int run(int argc, char **argv)
         {"limit", required_argument, NULL, 'l'},      {"batch", required_argument, NULL, 'b'},
         {"seed", required_argument, NULL, 'S'},       {"preset", required_argument, NULL, 'p'},
         {"json", required_argument, NULL, 'j'},       {"csv", required_argument, NULL, 'v'},
-        {"avg-kernel", required_argument, NULL, 'a'}, {0}};
+        {"avg-kernel", required_argument, NULL, 'a'}, {"shard", required_argument, NULL, 'k'}, {0}};
     const char *data = NULL, *json_path = NULL, *csv_path = NULL;
     char *corruption_arg = NULL, *severity_arg = NULL;
     pp_eval_options opt = {0};
@@ -86,6 +172,10 @@ static int run(int argc, char **argv)
         case 'p':
             if (!pp_corruption_preset_parse(optarg, &opt.preset))
                 return pp_cli_usage_error(&pp_cmd_eval, "--preset is auto, imagenet or cifar");
+            break;
+        case 'k':
+            if (!pp_cli_parse_shard(optarg, &opt.shard, &opt.n_shards))
+                return pp_cli_usage_error(&pp_cmd_eval, "--shard needs K/N with 1 <= K <= N");
             break;
         case 'a':
             if (!pp_cli_parse_avg_kernel(optarg, &avg))
@@ -125,6 +215,8 @@ static int run(int argc, char **argv)
         }
     }
 
+    if (opt.n_shards)
+        return run_shard(argv[optind], data, avg, json_path, csv_path, &opt);
     if (pp_cli_claim_output(json_path) || pp_cli_claim_output(csv_path))
         return 1;
     pp_model m;

@@ -1,5 +1,6 @@
 /* `pushpull`: the headless face of PushPull Studio. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #if defined(__SANITIZE_ADDRESS__)
@@ -14,7 +15,7 @@
 extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict, pp_cmd_eval, pp_cmd_compare,
     pp_cmd_train, pp_cmd_finetune, pp_cmd_probe;
 extern const pp_cli_command pp_cmd_corrupt, pp_cmd_make_c;
-extern const pp_cli_command pp_cmd_convert;
+extern const pp_cli_command pp_cmd_convert, pp_cmd_merge;
 
 
 static const pp_cli_command *const commands[] = {
@@ -29,6 +30,7 @@ static const pp_cli_command *const commands[] = {
     &pp_cmd_corrupt,
     &pp_cmd_make_c,
     &pp_cmd_convert,
+    &pp_cmd_merge,
 };
 
 static void print_main_help(FILE *out)
@@ -40,7 +42,8 @@ static void print_main_help(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fputs("\nglobal options:\n"
-          "  --threads N  threads for the engine (default: OMP_NUM_THREADS, else all cores)\n"
+          "  --threads N  threads for the engine (default: SLURM_CPUS_PER_TASK inside a Slurm\n"
+          "               job, else OMP_NUM_THREADS, else all cores)\n"
           "  -h, --help   this help; `pushpull COMMAND --help` for a command\n"
           "  --version    print the version\n",
           out);
@@ -89,6 +92,12 @@ static int run(int argc, char **argv)
     if (i >= argc) {
         print_main_help(stderr);
         return 2;
+    }
+    if (pp_cli_threads == 0) { /* a Slurm task's share of its node */
+        long n;
+        const char *slurm = getenv("SLURM_CPUS_PER_TASK");
+        if (slurm && pp_cli_parse_int(slurm, 1, 1024, &n))
+            pp_cli_threads = (int)n;
     }
     pp_threads_set_default(pp_cli_threads);
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {

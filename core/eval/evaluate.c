@@ -9,6 +9,7 @@
 #include "../data/batch.h"
 #include "../forward.h"
 #include "../preprocess.h"
+#include "../sha256.h"
 #include "../topk.h"
 
 typedef struct {
@@ -43,14 +44,18 @@ static pp_status corrupt_sample(pp_image *out, const pp_image *in, int64_t sampl
     return pp_corruption_apply(cc->c, &req, in, out, err);
 }
 
-/* One phase: every sample of `ds`, optionally corrupted, -> top-1 and top-5 errors. */
-static pp_status run_phase(eval_state *s, const pp_dataset *ds, const pp_corruption *c, double severity,
-                           const pp_eval_options *opt, const char *phase, double *top1, double *top5,
+/* One phase over batches [b_lo, b_hi) of `ds` (batches of the unsharded run),
+ * optionally corrupted: counts of evaluated samples and top-1/top-5 errors. */
+static pp_status run_phase(eval_state *s, const pp_dataset *ds, int64_t b_lo, int64_t b_hi, const pp_corruption *c,
+                           double severity, const pp_eval_options *opt, const char *phase, pp_eval_counts *counts,
                            pp_error *err)
 {
-    int64_t wrong1 = 0, wrong5 = 0, correct_so_far = 0;
+    int64_t wrong1 = 0, wrong5 = 0, seen = 0;
     const int classes = s->m->arch.num_classes;
-    for (int64_t start = 0; start < ds->count; start += s->batch_size) {
+    for (int64_t b = b_lo; b < b_hi; b++) {
+        int64_t start = b * s->batch_size;
+        if (start >= ds->count) /* a pre-corrupted copy with fewer samples */
+            break;
         if (pp_job_cancelled(s->job))
             return pp_fail(err, PP_ERR_CANCELLED, "evaluation cancelled");
         int n = (int)(ds->count - start < s->batch_size ? ds->count - start : s->batch_size);
@@ -70,18 +75,19 @@ static pp_status run_phase(eval_state *s, const pp_dataset *ds, const pp_corrupt
             wrong1 += rank >= 1;
             wrong5 += rank >= 5;
         }
-        correct_so_far = (start + n) - wrong1;
+        seen += n;
         s->done += n;
         double t = now();
         if (t - s->last_report > 0.2 || s->done == s->total) {
             s->last_report = t;
             pp_job_progress p = {.fraction = (double)s->done / (double)s->total, .phase = phase, .loss = NAN,
-                                 .accuracy = (double)correct_so_far / (double)(start + n)};
+                                 .accuracy = (double)(seen - wrong1) / (double)seen};
             pp_job_report(s->job, &p);
         }
     }
-    *top1 = (double)wrong1 / (double)ds->count;
-    *top5 = (double)wrong5 / (double)ds->count;
+    counts->evaluated = seen;
+    counts->wrong_top1 = wrong1;
+    counts->wrong_top5 = wrong5;
     return PP_OK;
 }
 
@@ -95,88 +101,189 @@ static void add_notes(pp_eval_result *out, const char *notes, int *left_out)
         *left_out += len > 0;
 }
 
-pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_dataset *clean,
-                      const pp_eval_options *opt, const pp_job *job, pp_eval_result *out, pp_error *err)
+static double ratio(int64_t num, int64_t den)
+{
+    return den > 0 ? (double)num / (double)den : NAN;
+}
+
+/* Phases: 0 = clean, then every (corruption, severity) evaluated, in order. */
+static int64_t count_phases(const pp_eval_result *r)
+{
+    int64_t p = 1;
+    for (int i = 0; i < r->n_corruptions; i++)
+        for (int s = 0; s < 5; s++)
+            p += r->corruptions[i].has[s];
+    return p;
+}
+
+/* The batches [*lo, *hi) of phase p that the shard's units cover. */
+static void phase_batches(const pp_eval_shard *sh, int64_t phases, int64_t p, int64_t *lo, int64_t *hi)
+{
+    *lo = sh->unit_lo <= p ? 0 : (sh->unit_lo - p + phases - 1) / phases;
+    *hi = sh->unit_hi <= p ? 0 : (sh->unit_hi - 1 - p) / phases + 1;
+    if (*hi < *lo)
+        *hi = *lo;
+}
+
+/* The first unit whose batch-major cumulative sample count reaches
+ * samples * phases * k / n: cuts by samples, so a short last batch does not
+ * make its shard short. */
+static int64_t cut(int64_t samples, int64_t batch, int64_t phases, int k, int n)
+{
+    int64_t batches = (samples + batch - 1) / batch;
+    __int128 t = (__int128)samples * phases * k / n;
+    int64_t b = (int64_t)(t / (batch * phases));
+    if (b >= batches)
+        return batches * phases;
+    int64_t w = samples - b * batch < batch ? samples - b * batch : batch; /* samples in batch b */
+    int64_t rest = (int64_t)(t - (__int128)b * batch * phases);
+    int64_t p = (rest + w - 1) / w;
+    return b * phases + (p < phases ? p : phases);
+}
+
+void pp_eval_shard_units(const pp_eval_result *r, int k, int n, int64_t *lo, int64_t *hi)
+{
+    int64_t phases = count_phases(r);
+    *lo = cut(r->samples, r->shard.batch, phases, k - 1, n);
+    *hi = cut(r->samples, r->shard.batch, phases, k, n);
+}
+
+static void hash_labels(const pp_dataset *ds, int64_t count, char hex[65])
+{
+    pp_sha256 h;
+    pp_sha256_init(&h);
+    for (int64_t i = 0; i < count; i++) {
+        uint8_t le[8];
+        for (int k = 0; k < 8; k++)
+            le[k] = (uint8_t)((uint64_t)ds->labels[i] >> (8 * k));
+        pp_sha256_update(&h, le, 8);
+    }
+    pp_sha256_hex(&h, hex);
+}
+
+pp_status pp_eval_prepare(const pp_model *m, const char *model_name, const pp_dataset *clean,
+                          const pp_eval_options *opt, pp_eval_result *out, pp_error *err)
 {
     memset(out, 0, sizeof *out);
-    double t0 = now();
     if (clean->num_classes > m->arch.num_classes)
         return pp_fail(err, PP_ERR_SHAPE, "%s has %d classes but %s has %d: they do not match", model_name,
                        m->arch.num_classes, clean->name, clean->num_classes);
-    pp_dataset limited = *clean; /* a view: limit without touching the caller's set */
-    if (opt->limit > 0 && opt->limit < limited.count)
-        limited.count = opt->limit;
-    if (limited.count == 0)
+    int64_t count = clean->count;
+    if (opt->limit > 0 && opt->limit < count)
+        count = opt->limit;
+    if (count == 0)
         return pp_fail(err, PP_ERR_ARG, "%s: no samples to evaluate", clean->name);
+    if (opt->n_shards < 0 || (opt->n_shards > 0 && (opt->shard < 1 || opt->shard > opt->n_shards)))
+        return pp_fail(err, PP_ERR_ARG, "shard %d of %d: K must be from 1 to N", opt->shard, opt->n_shards);
 
-    /* Which corruptions and severities. */
-    const pp_corruption *list[PP_EVAL_MAX_CORRUPTIONS];
-    int n_list = 0;
-    if (!opt->clean_only) {
-        int n_names = opt->corruptions ? opt->n_corruptions : PP_BENCHMARK_CORRUPTIONS;
-        if (n_names > PP_EVAL_MAX_CORRUPTIONS)
-            return pp_fail(err, PP_ERR_ARG, "at most %d corruptions per evaluation", PP_EVAL_MAX_CORRUPTIONS);
-        for (int i = 0; i < n_names; i++) {
-            const char *name = opt->corruptions ? opt->corruptions[i] : pp_benchmark_corruptions[i];
-            list[n_list] = pp_corruption_find(name);
-            if (!list[n_list])
-                return pp_fail(err, PP_ERR_ARG, "unknown corruption '%s' (see `pushpull corrupt --list`)", name);
-            n_list++;
-        }
-    }
     bool sev[5];
     int n_sev = 0;
     for (int s = 0; s < 5; s++)
         n_sev += opt->severities[s];
     for (int s = 0; s < 5; s++)
         sev[s] = n_sev == 0 || opt->severities[s];
-    n_sev = n_sev ? n_sev : 5;
-
-    eval_state s = {.m = m, .job = job, .batch_size = opt->batch > 0 ? opt->batch : 64,
-                    .threads = pp_job_threads(job)};
-    int notes_left_out = 0;
-    pp_status st = pp_preprocess_for_model(&s.pre, m, err);
-    if (st == PP_OK)
-        st = pp_tensor_alloc4(&s.batch, s.batch_size, s.pre.channels, s.pre.size, s.pre.size, err);
-    if (st != PP_OK)
-        return st;
-    s.ctx = pp_forward_ctx_new(s.threads);
-    s.total = limited.count * (1 + (int64_t)n_list * n_sev);
-    s.last_report = now();
-
+    if (!opt->clean_only) {
+        int n_names = opt->corruptions ? opt->n_corruptions : PP_BENCHMARK_CORRUPTIONS;
+        if (n_names > PP_EVAL_MAX_CORRUPTIONS)
+            return pp_fail(err, PP_ERR_ARG, "at most %d corruptions per evaluation", PP_EVAL_MAX_CORRUPTIONS);
+        for (int i = 0; i < n_names; i++) {
+            const char *name = opt->corruptions ? opt->corruptions[i] : pp_benchmark_corruptions[i];
+            const pp_corruption *c = pp_corruption_find(name);
+            if (!c)
+                return pp_fail(err, PP_ERR_ARG, "unknown corruption '%s' (see `pushpull corrupt --list`)", name);
+            pp_eval_corruption *ec = &out->corruptions[out->n_corruptions++];
+            snprintf(ec->name, sizeof ec->name, "%s", c->name);
+            memcpy(ec->has, sev, sizeof sev);
+        }
+    }
     snprintf(out->model, sizeof out->model, "%s", model_name);
     snprintf(out->dataset, sizeof out->dataset, "%s", clean->name);
-    out->samples = limited.count;
+    out->samples = count;
     if (opt->corrupted_dir)
         snprintf(out->corruption_source, sizeof out->corruption_source, "%s", opt->corrupted_dir);
     else
         snprintf(out->corruption_source, sizeof out->corruption_source, "engine seed %llu preset %s",
                  (unsigned long long)opt->seed, pp_corruption_preset_name(opt->preset));
-    st = run_phase(&s, &limited, NULL, 0, opt, "clean", &out->clean_error, &out->clean_top5_error, err);
-    for (int c = 0; c < n_list && st == PP_OK; c++) {
-        pp_eval_corruption *ec = &out->corruptions[out->n_corruptions++];
-        snprintf(ec->name, sizeof ec->name, "%s", list[c]->name);
+
+    pp_eval_shard *sh = &out->shard;
+    sh->batch = opt->batch > 0 ? opt->batch : 64;
+    int64_t batches = (count + sh->batch - 1) / sh->batch;
+    sh->units_total = batches * count_phases(out);
+    sh->count = opt->n_shards;
+    sh->index = opt->n_shards ? opt->shard : 0;
+    if (sh->count)
+        pp_eval_shard_units(out, sh->index, sh->count, &sh->unit_lo, &sh->unit_hi);
+    else
+        sh->unit_lo = 0, sh->unit_hi = sh->units_total;
+    hash_labels(clean, count, sh->labels_sha256);
+    return PP_OK;
+}
+
+pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_dataset *clean,
+                      const pp_eval_options *opt, const pp_job *job, pp_eval_result *out, pp_error *err)
+{
+    double t0 = now();
+    pp_status st = pp_eval_prepare(m, model_name, clean, opt, out, err);
+    if (st != PP_OK)
+        return st;
+    pp_dataset limited = *clean; /* a view: limit without touching the caller's set */
+    limited.count = out->samples;
+    const pp_eval_shard *sh = &out->shard;
+    const int64_t phases = count_phases(out);
+
+    eval_state s = {.m = m, .job = job, .batch_size = sh->batch, .threads = pp_job_threads(job)};
+    int notes_left_out = 0;
+    st = pp_preprocess_for_model(&s.pre, m, err);
+    if (st == PP_OK)
+        st = pp_tensor_alloc4(&s.batch, s.batch_size, s.pre.channels, s.pre.size, s.pre.size, err);
+    if (st != PP_OK)
+        return st;
+    s.ctx = pp_forward_ctx_new(s.threads);
+    for (int64_t p = 0; p < phases; p++) { /* the shard's samples, for progress */
+        int64_t lo, hi;
+        phase_batches(sh, phases, p, &lo, &hi);
+        for (int64_t b = lo; b < hi; b++)
+            s.total += b * s.batch_size + s.batch_size <= out->samples ? s.batch_size : out->samples - b * s.batch_size;
+    }
+    s.total = s.total > 0 ? s.total : 1;
+    s.last_report = now();
+
+    int64_t lo, hi;
+    phase_batches(sh, phases, 0, &lo, &hi);
+    st = run_phase(&s, &limited, lo, hi, NULL, 0, opt, "clean", &out->clean_counts, err);
+    int64_t p = 1;
+    for (int c = 0; c < out->n_corruptions && st == PP_OK; c++) {
+        pp_eval_corruption *ec = &out->corruptions[c];
+        const pp_corruption *corr = pp_corruption_find(ec->name);
         for (int sv = 0; sv < 5 && st == PP_OK; sv++) {
-            if (!sev[sv])
+            if (!ec->has[sv])
+                continue;
+            phase_batches(sh, phases, p++, &lo, &hi);
+            if (lo == hi)
                 continue;
             char phase[64];
-            snprintf(phase, sizeof phase, "%s s%d", list[c]->name, sv + 1);
-            double top5;
+            snprintf(phase, sizeof phase, "%s s%d", ec->name, sv + 1);
             if (opt->corrupted_dir) {
                 pp_dataset pre_made;
-                st = pp_dataset_open_corrupted(&pre_made, opt->corrupted_dir, list[c]->name, sv + 1, clean, err);
+                st = pp_dataset_open_corrupted(&pre_made, opt->corrupted_dir, ec->name, sv + 1, clean, err);
                 if (st == PP_OK) {
                     add_notes(out, pre_made.notes, &notes_left_out);
                     pp_dataset_limit(&pre_made, limited.count);
-                    st = run_phase(&s, &pre_made, NULL, 0, opt, phase, &ec->error[sv], &top5, err);
+                    st = run_phase(&s, &pre_made, lo, hi, NULL, 0, opt, phase, &ec->counts[sv], err);
                     pp_dataset_free(&pre_made);
                 }
             } else {
-                st = run_phase(&s, &limited, list[c], sv + 1, opt, phase, &ec->error[sv], &top5, err);
+                st = run_phase(&s, &limited, lo, hi, corr, sv + 1, opt, phase, &ec->counts[sv], err);
             }
-            ec->has[sv] = st == PP_OK;
         }
     }
+    /* Errors of what this run saw (a whole run: the single-run numbers). */
+    out->clean_error = ratio(out->clean_counts.wrong_top1, out->clean_counts.evaluated);
+    out->clean_top5_error = ratio(out->clean_counts.wrong_top5, out->clean_counts.evaluated);
+    for (int c = 0; c < out->n_corruptions; c++)
+        for (int sv = 0; sv < 5; sv++)
+            out->corruptions[c].error[sv] =
+                ratio(out->corruptions[c].counts[sv].wrong_top1, out->corruptions[c].counts[sv].evaluated);
     if (notes_left_out) {
         char more[64];
         snprintf(more, sizeof more, "%d more warnings like these\n", notes_left_out);

@@ -125,3 +125,158 @@ pp_status pp_eval_result_save_csv(const pp_eval_result *r, const char *path, pp_
                         pp_csv_number(num, sizeof num, r->corruptions[i].error[s], 6));
     return pp_atomic_commit(&af, err);
 }
+
+#define SHARD_FORMAT "pushpull-eval-shard/1"
+
+static json_t *counts_json(const pp_eval_counts *c)
+{
+    return json_pack("{sIsIsI}", "evaluated", (json_int_t)c->evaluated, "wrong_top1", (json_int_t)c->wrong_top1,
+                     "wrong_top5", (json_int_t)c->wrong_top5);
+}
+
+pp_status pp_eval_shard_save_json(const pp_eval_result *r, const char *path, pp_error *err)
+{
+    const pp_eval_shard *sh = &r->shard;
+    json_t *o = json_object(), *corr = json_object();
+    json_object_set_new(o, "format", json_string(SHARD_FORMAT));
+    json_object_set_new(o, "model", json_string(r->model));
+    json_object_set_new(o, "model_sha256", json_string(sh->model_sha256));
+    json_object_set_new(o, "dataset", json_string(r->dataset));
+    json_object_set_new(o, "labels_sha256", json_string(sh->labels_sha256));
+    json_object_set_new(o, "samples", json_integer(r->samples));
+    json_object_set_new(o, "batch", json_integer(sh->batch));
+    json_object_set_new(o, "corruption_source", json_string(r->corruption_source));
+    json_object_set_new(o, "shard", json_integer(sh->index));
+    json_object_set_new(o, "shards", json_integer(sh->count));
+    json_object_set_new(o, "units", json_pack("[II]", (json_int_t)sh->unit_lo, (json_int_t)sh->unit_hi));
+    json_object_set_new(o, "units_total", json_integer(sh->units_total));
+    json_object_set_new(o, "seconds", pp_json_number(r->seconds));
+    json_object_set_new(o, "clean", counts_json(&r->clean_counts));
+    for (int i = 0; i < r->n_corruptions; i++) {
+        json_t *list = json_array();
+        for (int s = 0; s < 5; s++)
+            json_array_append_new(list, r->corruptions[i].has[s] ? counts_json(&r->corruptions[i].counts[s]) : json_null());
+        json_object_set_new(corr, r->corruptions[i].name, list);
+    }
+    json_object_set_new(o, "corruptions", corr);
+    char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
+    json_decref(o);
+    if (!text)
+        return pp_fail(err, PP_ERR_NOMEM, "%s: cannot build JSON", path);
+    size_t len = strlen(text);
+    text[len] = '\n';
+    pp_status st = pp_atomic_write(path, text, len + 1, err);
+    free(text);
+    return st;
+}
+
+static bool get_int(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+        return false;
+    *out = json_integer_value(v);
+    return true;
+}
+
+static bool get_hex(json_t *o, const char *key, char out[65])
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    if (!v || strlen(v) != 64 || strspn(v, "0123456789abcdef") != 64)
+        return false;
+    memcpy(out, v, 65);
+    return true;
+}
+
+static bool get_str(json_t *o, const char *key, char *out, size_t len)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    if (!v || strlen(v) >= len)
+        return false;
+    memcpy(out, v, strlen(v) + 1);
+    return true;
+}
+
+static bool get_counts(json_t *o, int64_t samples, pp_eval_counts *c)
+{
+    return json_is_object(o) && get_int(o, "evaluated", 0, samples, &c->evaluated) &&
+           get_int(o, "wrong_top1", 0, c->evaluated, &c->wrong_top1) &&
+           get_int(o, "wrong_top5", 0, c->wrong_top1, &c->wrong_top5);
+}
+
+pp_status pp_eval_shard_load_json(pp_eval_result *r, const char *path, pp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    pp_file_buffer fb;
+    pp_status st = pp_file_buffer_read(&fb, path, err);
+    if (st != PP_OK)
+        return st;
+    json_error_t jerr;
+    json_t *o = json_loadb((const char *)fb.data, fb.size, JSON_REJECT_DUPLICATES, &jerr);
+    pp_file_buffer_free(&fb);
+    if (!o)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: not valid JSON (%s, line %d)", path, jerr.text, jerr.line);
+    pp_eval_shard *sh = &r->shard;
+    int64_t index, count, batch;
+    json_t *units = json_object_get(o, "units"), *corr = json_object_get(o, "corruptions");
+    const char *format = json_string_value(json_object_get(o, "format"));
+    const char *bad = NULL;
+    if (!format || strcmp(format, SHARD_FORMAT) != 0)
+        bad = "\"format\" is not \"" SHARD_FORMAT "\" (not a shard of `eval --shard`)";
+    else if (!get_str(o, "model", r->model, sizeof r->model) || !get_hex(o, "model_sha256", sh->model_sha256))
+        bad = "\"model\" or \"model_sha256\" is missing or malformed";
+    else if (!get_str(o, "dataset", r->dataset, sizeof r->dataset) || !get_hex(o, "labels_sha256", sh->labels_sha256))
+        bad = "\"dataset\" or \"labels_sha256\" is missing or malformed";
+    else if (!get_str(o, "corruption_source", r->corruption_source, sizeof r->corruption_source))
+        bad = "\"corruption_source\" is missing";
+    else if (!get_int(o, "samples", 1, INT64_MAX / 2, &r->samples) || !get_int(o, "batch", 1, 4096, &batch))
+        bad = "\"samples\" or \"batch\" is not a positive integer";
+    else if (!get_int(o, "shards", 1, 1 << 20, &count) || !get_int(o, "shard", 1, count, &index))
+        bad = "\"shard\" must be from 1 to \"shards\"";
+    else if (!get_int(o, "units_total", 1, INT64_MAX / 2, &sh->units_total) || !json_is_array(units) ||
+             json_array_size(units) != 2 || !json_is_integer(json_array_get(units, 0)) ||
+             !json_is_integer(json_array_get(units, 1)))
+        bad = "\"units\" must be [lo, hi] and \"units_total\" a positive integer";
+    else if (!get_counts(json_object_get(o, "clean"), r->samples, &r->clean_counts))
+        bad = "\"clean\" needs evaluated >= wrong_top1 >= wrong_top5 >= 0 within the samples";
+    else if (!json_is_object(corr))
+        bad = "\"corruptions\" must be an object";
+    if (!bad) {
+        sh->batch = (int)batch;
+        sh->index = (int)index;
+        sh->count = (int)count;
+        sh->unit_lo = json_integer_value(json_array_get(units, 0));
+        sh->unit_hi = json_integer_value(json_array_get(units, 1));
+        if (sh->unit_lo < 0 || sh->unit_lo > sh->unit_hi || sh->unit_hi > sh->units_total)
+            bad = "\"units\" is not a range within \"units_total\"";
+        json_t *t = json_object_get(o, "seconds");
+        r->seconds = json_is_number(t) ? json_number_value(t) : NAN;
+    }
+    const char *name;
+    json_t *list;
+    if (!bad)
+        json_object_foreach(corr, name, list)
+        {
+            if (r->n_corruptions == PP_EVAL_MAX_CORRUPTIONS || strlen(name) >= sizeof r->corruptions[0].name ||
+                !json_is_array(list) || json_array_size(list) != 5) {
+                bad = "a corruption needs a list of 5 (counts or null), at most 32 corruptions";
+                break;
+            }
+            pp_eval_corruption *c = &r->corruptions[r->n_corruptions++];
+            memcpy(c->name, name, strlen(name) + 1);
+            for (int s = 0; s < 5 && !bad; s++) {
+                json_t *e = json_array_get(list, (size_t)s);
+                if (json_is_null(e))
+                    continue;
+                c->has[s] = true;
+                if (!get_counts(e, r->samples, &c->counts[s]))
+                    bad = "a corruption's counts need evaluated >= wrong_top1 >= wrong_top5 >= 0";
+            }
+            if (bad)
+                break;
+        }
+    json_decref(o);
+    if (bad)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: %s", path, bad);
+    return PP_OK;
+}

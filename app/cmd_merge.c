@@ -1,0 +1,77 @@
+/* pushpull merge OUT.json SHARD.json...: the shards of `eval --shard K/N`
+ * joined into the single run's pushpull-eval/1 JSON. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_output.h"
+#include "eval/evaluate.h"
+
+static int run(int argc, char **argv);
+
+const pp_cli_command pp_cmd_merge = {
+    .name = "merge",
+    .summary = "join the shards of `eval --shard K/N` into one result",
+    .usage =
+        "usage: pushpull merge OUT.json SHARD.json... [--csv FILE]\n\n"
+        "Checks that the shards belong to one run (the same model file by SHA-256, data\n"
+        "set and labels, samples, corruptions and severities, seed and preset, batch and\n"
+        "N) and that each of the N shards is there once, then adds up their counts and\n"
+        "writes the JSON a single `pushpull eval --json` run writes: the same errors, the\n"
+        "same bytes apart from \"seconds\" (here the shards' total).\n\n"
+        "  --csv FILE   also write corruption,severity,top1_error rows\n",
+    .run = run,
+    .writes_files = true,
+};
+
+static int run(int argc, char **argv)
+{
+    const char *csv_path = NULL;
+    const char *paths[1 << 12];
+    int n_paths = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--csv") == 0) {
+            if (++i == argc)
+                return pp_cli_usage_error(&pp_cmd_merge, "--csv needs a file");
+            csv_path = argv[i];
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return pp_cli_usage_error(&pp_cmd_merge, "unknown option '%s'", argv[i]);
+        } else if (n_paths == (int)(sizeof paths / sizeof paths[0])) {
+            return pp_cli_usage_error(&pp_cmd_merge, "at most %zu files", sizeof paths / sizeof paths[0]);
+        } else {
+            paths[n_paths++] = argv[i];
+        }
+    }
+    if (n_paths < 2)
+        return pp_cli_usage_error(&pp_cmd_merge, "expected OUT.json and at least one SHARD.json");
+    const char *out_path = paths[0];
+    for (int i = 1; i < n_paths; i++)
+        if (strcmp(paths[i], out_path) == 0)
+            return pp_cli_failf("%s is both the output and a shard", out_path);
+    if (pp_cli_claim_output(out_path) || pp_cli_claim_output(csv_path))
+        return 1;
+    int n = n_paths - 1;
+    pp_eval_result *shards = malloc(sizeof *shards * (size_t)n), *out = malloc(sizeof *out);
+    int rc = 0;
+    pp_error err = {0};
+    if (!shards || !out) {
+        rc = pp_cli_failf("out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n && rc == 0; i++)
+        if (pp_eval_shard_load_json(&shards[i], paths[i + 1], &err) != PP_OK)
+            rc = pp_cli_fail(&err);
+    if (rc == 0 && pp_eval_merge(shards, paths + 1, n, out, &err) != PP_OK)
+        rc = pp_cli_fail(&err);
+    if (rc == 0 && pp_eval_result_save_json(out, out_path, &err) != PP_OK)
+        rc = pp_cli_fail(&err);
+    if (rc == 0 && csv_path && pp_eval_result_save_csv(out, csv_path, &err) != PP_OK)
+        rc = pp_cli_fail(&err);
+    if (rc == 0)
+        printf("merged %d shards of %s on %s (%lld samples): clean error %.4f -> %s\n", n, out->model,
+               out->dataset, (long long)out->samples, out->clean_error, out_path);
+done:
+    free(shards);
+    free(out);
+    return rc;
+}
