@@ -43,6 +43,8 @@ for n in 2 3; do
     "$PUSHPULL" merge merged$n.json run$n.shard-*-of-$n.json >/dev/null || fail "merge of $n shards"
     same_result single.json merged$n.json || fail "$n shards merged differ from the single run: $(head -20 "$T/diff")"
 done
+grep -q "\"model_sha256\": \"$(sha256sum pp.safetensors | cut -c1-64)\"" run2.shard-1-of-2.json ||
+    fail "model_sha256 is not sha256sum's"
 # balanced: every shard evaluates 1/N of the clean samples, to within one batch
 for f in run3.shard-*; do
     c=$(grep -A1 '"clean"' "$f" | grep -o '[0-9]*' | head -1)
