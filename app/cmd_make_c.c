@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ckpt/npy.h"
 #include "cli.h"
 #include "cli_interrupt.h"
 #include "cli_output.h"
+#include "cli_shard.h"
+#include "make_c_shard.h"
 #include "corrupt/corruption.h"
 #include "data/dataset.h"
 #include "threads.h"
@@ -19,7 +22,7 @@
 extern const pp_cli_command pp_cmd_make_c;
 
 /* Corrupts all images at all 5 severities into one npy, atomically. */
-static pp_status make_one(const pp_corruption *c, const pp_dataset *d, const char *path,
+static pp_status make_one(const pp_corruption *c, const pp_dataset *d, int64_t first_index, const char *path,
                           pp_corruption_preset preset, uint64_t seed, bool jpeg85, pp_error *err)
 {
     size_t per = (size_t)d->height * d->width * d->channels;
@@ -42,7 +45,7 @@ static pp_status make_one(const pp_corruption *c, const pp_dataset *d, const cha
                 continue;
             /* one seed per image, shared by its 5 severities (same noise field) */
             pp_corruption_request req = {.severity = sev, .preset = preset, .jpeg85 = jpeg85,
-                                         .seed = pp_corruption_sample_seed(seed, (uint64_t)i),
+                                         .seed = pp_corruption_sample_seed(seed, (uint64_t)(first_index + i)),
                                          .cancel = pp_cli_interrupt_cancel};
             pp_image in = {.width = d->width, .height = d->height, .channels = d->channels,
                            .pixels = d->pixels + per * (size_t)i};
@@ -76,11 +79,16 @@ static pp_status make_one(const pp_corruption *c, const pp_dataset *d, const cha
     return pp_npy_writer_commit(&wr, err);
 }
 
+static int shard_k, shard_n; /* --shard K/N; 0 = the whole set */
+
+/* DIR/NAME.npy, or DIR/NAME.shard-K-of-N.npy for a shard */
 static char *join_path(const char *dir, const char *name)
 {
-    size_t n = strlen(dir) + strlen(name) + 8;
+    size_t n = strlen(dir) + strlen(name) + 48;
     char *p = malloc(n);
-    if (p)
+    if (p && shard_n)
+        snprintf(p, n, "%s/%s.shard-%d-of-%d.npy", dir, name, shard_k, shard_n);
+    else if (p)
         snprintf(p, n, "%s/%s.npy", dir, name);
     return p;
 }
@@ -94,6 +102,7 @@ static int run(int argc, char **argv)
     uint64_t seed = 0;
     bool jpeg85 = false;
     pp_corruption_preset preset = PP_PRESET_AUTO;
+    shard_k = shard_n = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = true;
@@ -122,6 +131,9 @@ static int run(int argc, char **argv)
         } else if (strcmp(a, "--preset") == 0) {
             if (!pp_corruption_preset_parse(next, &preset))
                 return pp_cli_usage_error(cmd, "--preset must be imagenet, cifar or auto");
+        } else if (strcmp(a, "--shard") == 0) {
+            if (!pp_cli_parse_shard(next, &shard_k, &shard_n))
+                return pp_cli_usage_error(cmd, "--shard needs K/N with 1 <= K <= N");
         } else if (strcmp(a, "--jpeg85") == 0) {
             jpeg85 = true, takes = false;
         } else if (a[0] == '-') {
@@ -183,6 +195,12 @@ static int run(int argc, char **argv)
         if (rc)
             return rc;
     }
+    char manifest[4096] = "";
+    if (shard_n) {
+        snprintf(manifest, sizeof manifest, "%s/make-c.shard-%d-of-%d.json", outdir, shard_k, shard_n);
+        if (pp_cli_claim_output(manifest))
+            return 1;
+    }
     pp_error err = {0};
     pp_dataset d;
     pp_status st = npy_images   ? pp_dataset_open_npy(&d, npy_images, npy_labels, &err)
@@ -196,11 +214,35 @@ static int run(int argc, char **argv)
                             "not an image folder", data ? data : "input");
     }
     pp_dataset_limit(&d, limit);
+    pp_dataset whole = d; /* d becomes the shard's view of it */
+    pp_make_c_shard plan;
+    if (shard_n) {
+        pp_make_c_shard_describe(&plan, &whole, list, n_list, seed, preset, jpeg85, shard_k, shard_n);
+        pp_make_c_shard old;
+        char what[400];
+        if (access(manifest, F_OK) == 0) {
+            const char *diff = pp_make_c_shard_load(&old, manifest, &err) != PP_OK ? err.msg
+                               : pp_make_c_shard_mismatch(&plan, &old, what, sizeof what);
+            if (!diff && old.index == plan.index) {
+                printf("shard %d/%d: complete result in %s, skipped\n", shard_k, shard_n, manifest);
+                pp_dataset_free(&whole);
+                return 0;
+            }
+            fprintf(stderr, "pushpull: warning: %s holds another run (%s): making it again\n", manifest,
+                    diff ? diff : "another shard");
+            pp_error_clear(&err);
+        }
+        size_t per = (size_t)d.height * d.width * d.channels;
+        d.pixels += per * (size_t)plan.lo;
+        d.labels += plan.lo;
+        d.count = plan.hi - plan.lo;
+    }
+    const int64_t first_index = shard_n ? plan.lo : 0;
     for (int k = 0; k < n_list && !st; k++) {
         char *path = join_path(outdir, list[k]->name);
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        st = path ? make_one(list[k], &d, path, preset, seed, jpeg85, &err)
+        st = path ? make_one(list[k], &d, first_index, path, preset, seed, jpeg85, &err)
                   : pp_fail(&err, PP_ERR_NOMEM, "out of memory");
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (!st)
@@ -221,9 +263,14 @@ static int run(int argc, char **argv)
         }
         free(lab), free(path);
     }
-    pp_dataset_free(&d);
+    if (!st && shard_n) /* last: its presence says the shard is complete */
+        st = pp_make_c_shard_save(&plan, manifest, &err);
+    pp_dataset_free(&whole);
     if (st || err.status)
         return pp_cli_fail(&err);
+    if (shard_n)
+        printf("shard %d/%d: images %lld..%lld of %lld -> %s\n", shard_k, shard_n, (long long)plan.lo,
+               (long long)plan.hi, (long long)plan.samples, manifest);
     return 0;
 }
 
@@ -246,7 +293,11 @@ const pp_cli_command pp_cmd_make_c = {
         "  --seed N               base seed; image i uses a seed derived from (N, i), the same\n"
         "                         at every severity\n"
         "  --preset P             parameter table (default auto: cifar below 85 px)\n"
-        "  --jpeg85               JPEG-85 round trip of every output, as ImageNet-C's files\n",
+        "  --jpeg85               JPEG-85 round trip of every output, as ImageNet-C's files\n"
+        "  --shard K/N            make only images [(K-1)n/N, Kn/N) of every corruption and\n"
+        "                         severity, into <corruption>.shard-K-of-N.npy, labels.shard-K-of-N.npy\n"
+        "                         and, last, make-c.shard-K-of-N.json (a rerun finding it skips);\n"
+        "                         `pushpull merge OUTDIR OUTDIR/make-c.shard-*.json` joins them\n",
     .run = run,
     .writes_files = true,
 };

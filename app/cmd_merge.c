@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_output.h"
 #include "eval/evaluate.h"
+#include "make_c_shard.h"
 
 static int run(int argc, char **argv);
 
@@ -13,16 +14,47 @@ const pp_cli_command pp_cmd_merge = {
     .name = "merge",
     .summary = "join the shards of `eval --shard K/N` into one result",
     .usage =
-        "usage: pushpull merge OUT.json SHARD.json... [--csv FILE]\n\n"
+        "usage: pushpull merge OUT.json SHARD.json... [--csv FILE]\n"
+        "       pushpull merge OUTDIR OUTDIR/make-c.shard-*.json\n\n"
         "Checks that the shards belong to one run (the same model file by SHA-256, data\n"
         "set and labels, samples, corruptions and severities, seed and preset, batch and\n"
         "N) and that each of the N shards is there once, then adds up their counts and\n"
         "writes the JSON a single `pushpull eval --json` run writes: the same errors, the\n"
         "same bytes apart from \"seconds\" (here the shards' total).\n\n"
-        "  --csv FILE   also write corruption,severity,top1_error rows\n",
+        "  --csv FILE   also write corruption,severity,top1_error rows\n\n"
+        "The shards of `make-c --shard K/N` (their manifests) are joined into\n"
+        "OUTDIR/<corruption>.npy and labels.npy, the files one make-c run writes.\n",
     .run = run,
     .writes_files = true,
 };
+
+static int merge_make_c(const char *outdir, const char *const *paths, int n, const char *csv_path)
+{
+    if (csv_path)
+        return pp_cli_usage_error(&pp_cmd_merge, "--csv is for evaluation shards, not make-c's");
+    pp_make_c_shard *shards = malloc(sizeof *shards * (size_t)n);
+    if (!shards)
+        return pp_cli_failf("out of memory");
+    pp_error err = {0};
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        if (pp_make_c_shard_load(&shards[i], paths[i], &err) != PP_OK)
+            rc = pp_cli_fail(&err);
+    if (rc == 0)
+        rc = pp_cli_output_dir(outdir);
+    char path[4096];
+    for (int c = 0; c <= shards[0].n_corruptions && rc == 0; c++) {
+        snprintf(path, sizeof path, "%s/%s.npy", outdir, c < shards[0].n_corruptions ? shards[0].corruptions[c] : "labels");
+        rc = pp_cli_claim_output(path);
+    }
+    if (rc == 0 && pp_make_c_merge(outdir, shards, paths, n, &err) != PP_OK)
+        rc = pp_cli_fail(&err);
+    if (rc == 0)
+        printf("merged %d make-c shards (%d corruptions x 5 x %lld images) into %s\n", n, shards[0].n_corruptions,
+               (long long)shards[0].samples, outdir);
+    free(shards);
+    return rc;
+}
 
 static int run(int argc, char **argv)
 {
@@ -48,12 +80,20 @@ static int run(int argc, char **argv)
     for (int i = 1; i < n_paths; i++)
         if (strcmp(paths[i], out_path) == 0)
             return pp_cli_failf("%s is both the output and a shard", out_path);
+    int n = n_paths - 1;
+    pp_error err = {0};
+    pp_make_c_shard probe;
+    pp_status kind = pp_make_c_shard_load(&probe, paths[1], &err);
+    if (kind != PP_ERR_UNSUPPORTED) {
+        if (kind != PP_OK)
+            return pp_cli_fail(&err);
+        return merge_make_c(out_path, paths + 1, n, csv_path);
+    }
+    pp_error_clear(&err);
     if (pp_cli_claim_output(out_path) || pp_cli_claim_output(csv_path))
         return 1;
-    int n = n_paths - 1;
     pp_eval_result *shards = malloc(sizeof *shards * (size_t)n), *out = malloc(sizeof *out);
     int rc = 0;
-    pp_error err = {0};
     if (!shards || !out) {
         rc = pp_cli_failf("out of memory");
         goto done;

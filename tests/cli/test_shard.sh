@@ -96,6 +96,25 @@ cmp -s tampered.json run2.shard-2-of-2.json && sed -i '0,/"evaluated": [0-9]*,/s
 expect_error "counts that do not add up" "evaluated|wrong_top" -- \
     "$PUSHPULL" merge out.json base.shard-1-of-2.json tampered.json
 
+# make-c --shard: the merged files are one make-c run's, byte for byte
+mc=(make-c --limit 50 --corruptions gaussian_noise,fog)
+"$PUSHPULL" "${mc[@]}" single_c 2>/dev/null >/dev/null || fail "make-c single"
+for k in 1 2 3; do
+    "$PUSHPULL" --threads $(( k % 2 + 1 )) "${mc[@]}" sharded_c --shard $k/3 >/dev/null 2>&1 || fail "make-c shard $k/3"
+done
+"$PUSHPULL" "${mc[@]}" sharded_c --shard 2/3 2>/dev/null | grep -q "shard 2/3: complete result in sharded_c/make-c.shard-2-of-3.json, skipped" ||
+    fail "make-c rerun of a finished shard did not skip"
+"$PUSHPULL" merge sharded_c sharded_c/make-c.shard-*-of-3.json >/dev/null || fail "make-c merge"
+for f in gaussian_noise fog labels; do
+    cmp -s single_c/$f.npy sharded_c/$f.npy || fail "make-c: merged $f.npy differs from a single run's"
+done
+expect_error "make-c: missing shard" "1 of 3 shards missing \(first: 2/3\)" -- \
+    "$PUSHPULL" merge out_c sharded_c/make-c.shard-1-of-3.json sharded_c/make-c.shard-3-of-3.json
+"$PUSHPULL" "${mc[@]}" seed_c --seed 3 --shard 2/3 >/dev/null 2>&1 || fail "make-c seed 3 shard"
+expect_error "make-c: another seed" "make-c.shard-1-of-3.json and seed_c/make-c.shard-2-of-3.json are not shards of one make-c run: seed 0 vs 3" -- \
+    "$PUSHPULL" merge out_c sharded_c/make-c.shard-1-of-3.json seed_c/make-c.shard-2-of-3.json sharded_c/make-c.shard-3-of-3.json
+[ -e out_c/fog.npy ] && fail "make-c merge of bad shards wrote out_c/fog.npy"
+
 # usage errors
 expect_error "--shard 0/2" "--shard needs K/N" -- "$PUSHPULL" "${ev[@]}" --shard 0/2 --json out.json
 expect_error "--shard 3/2" "--shard needs K/N" -- "$PUSHPULL" "${ev[@]}" --shard 3/2 --json out.json
