@@ -8,6 +8,7 @@ packages=(
   libgtk-4-dev xvfb xauth dbus-x11 appstream
   clang libclang-rt-14-dev
   dataset-fashion-mnist
+  slurmctld slurmd slurm-client munge
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -17,4 +18,4 @@ done
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 $SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}"
