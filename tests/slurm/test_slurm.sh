@@ -55,10 +55,18 @@ for _ in $(seq 60); do
     sleep 0.5
 done
 $up || skip "Slurm did not start: $(sinfo -h -o '%t %E' 2>&1 | head -2 | tr '\n' ' ') $(tail -2 "$T/slurmctld.out" "$T/slurmd.out" "$T/slurmd.log" 2>/dev/null | tr '\n' ' ')"
-echo "slurm: cluster up (ports $base, $((base + 1)))"
+# a first job tells whether the node can run anything (cgroups, spool, credentials)
+cd "$T" || exit 1
+smoke=$(sbatch --parsable -o "$T/smoke.out" --wrap "echo ran" 2>"$T/smoke.err")
+for _ in $(seq 80); do
+    [ -n "$smoke" ] && [ -z "$(squeue -h -j "$smoke" 2>/dev/null)" ] && break
+    sleep 0.25
+done
+grep -q '^ran$' "$T/smoke.out" 2>/dev/null ||
+    skip "Slurm started but cannot run a job: $(cat "$T/smoke.err") $(sinfo -h -R 2>/dev/null | head -1) $(grep -i error "$T/slurmd.log" 2>/dev/null | tail -2 | tr '\n' ' ')"
+echo "slurm: cluster up (ports $base, $((base + 1))), a first job ran"
 
 # --- single-process results of the demo pair ---
-cd "$T" || exit 1
 cp "$MODELS/fmnist-resnet18-baseline.safetensors" base.safetensors
 cp "$MODELS/fmnist-resnet18-pushpull-avg3.safetensors" pp.safetensors
 args=(--limit 100 --severities 2,4)
