@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(
   gcc meson ninja-build pkg-config
   libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libjansson-dev libzip-dev
-  libgtk-4-dev xvfb xauth dbus-x11 appstream
+  libgtk-4-dev libadwaita-1-dev xvfb xauth dbus-x11 appstream
+  poppler-utils librsvg2-bin xdotool desktop-file-utils shared-mime-info
   clang libclang-rt-14-dev
   dataset-fashion-mnist
   slurmctld slurmd slurm-client munge

@@ -2,6 +2,7 @@
 
 #include <math.h>
 
+#include "pp-help.h"
 #include "pp-plot.h"
 
 struct _PpAlphaChart {
@@ -31,8 +32,8 @@ void pp_alpha_chart_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     PpModelEntry *e = self->entry;
     if (!e)
         return;
-    GdkRGBA subc = c.fg;
-    subc.alpha *= 0.65f;
+    GdkRGBA subc;
+    pp_plot_secondary(&c, &subc);
     if (!pp_model_entry_is_push_pull(e)) {
         pp_plot_text(cr, widget, "Inhibition strength α", 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
         pp_plot_text(cr, widget, "A baseline model has no push-pull inhibition.", 8, 26, PP_ALIGN_START, 0.85,
@@ -49,10 +50,10 @@ void pp_alpha_chart_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     }
     if (hi - lo < 1e-6f)
         hi = lo + 1;
-    char title[128];
-    snprintf(title, sizeof title, "Learned α per channel (mean %.3f)", sum / K);
+    char title[400];
+    snprintf(title, sizeof title, "Learned α per channel (mean %.3f) · %s", sum / K, pp_model_entry_get_title(e));
     pp_plot_text(cr, widget, "Inhibition strength α", 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
-    pp_plot_text(cr, widget, title + 0, 8, 24, PP_ALIGN_START, 0.8, FALSE, &subc);
+    pp_plot_text_max(cr, widget, title, 8, 24, width - 16, 0.8, FALSE, &subc);
 
     const double left = 52, right = 12, top = 50, bottom = 34;
     double pw = width - left - right, ph = height - top - bottom;
@@ -62,8 +63,10 @@ void pp_alpha_chart_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     double top_v = ceil(hi / step) * step, bot_v = floor(lo / step) * step;
     if (pw < 20 || ph < 20)
         return;
-    self->plot_x = left;
-    self->plot_w = pw;
+    if (!pp_plot_exporting()) { /* the screen layout, for clicks */
+        self->plot_x = left;
+        self->plot_w = pw;
+    }
 #define YOF(v) (top + ph * (1 - ((v)-bot_v) / (top_v - bot_v)))
     cairo_set_line_width(cr, 1);
     for (double v = bot_v; v <= top_v + step / 2; v += step) {
@@ -161,6 +164,26 @@ static void pp_alpha_chart_dispose(GObject *object)
     G_OBJECT_CLASS(pp_alpha_chart_parent_class)->dispose(object);
 }
 
+static char *summary(GtkWidget *widget)
+{
+    PpAlphaChart *self = PP_ALPHA_CHART(widget);
+    PpModelEntry *e = self->entry;
+    if (!e)
+        return g_strdup("No model loaded.");
+    if (!pp_model_entry_is_push_pull(e))
+        return g_strdup_printf("%s is a baseline: no push-pull inhibition, no alpha.", pp_model_entry_get_title(e));
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "Learned alpha of the %d channels of %s:", pp_model_entry_kernel_count(e),
+                           pp_model_entry_get_title(e));
+    for (int k = 0; k < pp_model_entry_kernel_count(e); k++) {
+        g_string_append_printf(s, "%s %d: %.3f", k ? "," : "", k, pp_model_entry_learned_alpha(e, k));
+        if (pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k))
+            g_string_append_printf(s, " (shown with %.3f)", pp_model_entry_view_alpha(e, k));
+    }
+    g_string_append_printf(s, "; channel %d selected.", self->selected);
+    return g_string_free(s, FALSE);
+}
+
 static void pp_alpha_chart_class_init(PpAlphaChartClass *klass)
 {
     GObjectClass *object_class = G_OBJECT_CLASS(klass);
@@ -172,6 +195,7 @@ static void pp_alpha_chart_class_init(PpAlphaChartClass *klass)
     g_object_class_install_properties(object_class, N_PROPS, props);
     GTK_WIDGET_CLASS(klass)->snapshot = pp_alpha_chart_snapshot;
     gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "alphachart");
+    gtk_widget_class_set_accessible_role(GTK_WIDGET_CLASS(klass), GTK_ACCESSIBLE_ROLE_IMG);
 }
 
 static void pp_alpha_chart_init(PpAlphaChart *self)
@@ -180,6 +204,10 @@ static void pp_alpha_chart_init(PpAlphaChart *self)
     g_signal_connect(click, "pressed", G_CALLBACK(on_pressed), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(click));
     gtk_widget_set_size_request(GTK_WIDGET(self), 260, 170);
+    pp_plot_set_accessible(GTK_WIDGET(self), "Inhibition strength alpha per channel", summary);
+    char *help = g_strdup_printf("α: %s Click a bar to select its channel.", pp_help_term("alpha"));
+    pp_plot_install_tooltip(GTK_WIDGET(self), help);
+    g_free(help);
     gtk_widget_set_hexpand(GTK_WIDGET(self), TRUE);
 }
 

@@ -1,5 +1,7 @@
 #include "pp-application.h"
 
+#include "pp-help.h"
+#include "pp-layout-check.h"
 #include "pp-window.h"
 
 struct _PpApplication {
@@ -28,9 +30,31 @@ struct _PpApplication {
     gboolean grid_play;    /* --grid-play (hidden, for tests): press the grid's play button */
     gint64 job_limit;      /* --job-limit N */
     int cancel_after_ms;   /* --cancel-after-ms MS */
+    int width, height;     /* --size WxH */
+    double zoom;           /* --zoom Z (0: keep) */
+    gboolean check_layout; /* --check-layout: report unreachable controls, then exit */
+    gboolean trace_actions, focus_header, fullscreen; /* hidden, for tests; --fullscreen */
+    gboolean print_state; /* hidden: print the window's state when it closes */
+    int quit_after_ms;    /* hidden: a normal launch closes itself after MS ms */
 };
 
-G_DEFINE_FINAL_TYPE(PpApplication, pp_application, GTK_TYPE_APPLICATION)
+G_DEFINE_FINAL_TYPE(PpApplication, pp_application, ADW_TYPE_APPLICATION)
+
+static gboolean print_state_on_close(GtkWindow *win, gpointer data)
+{
+    (void)data;
+    pp_window_print_state(PP_WINDOW(win), stdout);
+    return FALSE;
+}
+
+static gboolean close_window(gpointer data)
+{
+    PpWindow *win = data;
+    if (pp_window_is_busy(win))
+        return G_SOURCE_CONTINUE; /* a probe, grid or lab update or a sweep is still running */
+    gtk_window_close(GTK_WINDOW(win));
+    return G_SOURCE_REMOVE;
+}
 
 static PpWindow *get_window(PpApplication *self)
 {
@@ -40,6 +64,30 @@ static PpWindow *get_window(PpApplication *self)
     PpWindow *win = pp_window_new(GTK_APPLICATION(self));
     if (self->view)
         pp_window_set_view(win, self->view);
+    if (self->width > 0)
+        gtk_window_set_default_size(GTK_WINDOW(win), self->width, self->height);
+    else { /* a first window that fits the screen (a 1280x720 projector, a 1024x768 laptop) */
+        GdkDisplay *display = gdk_display_get_default();
+        GListModel *monitors = display ? gdk_display_get_monitors(display) : NULL;
+        GdkMonitor *m = monitors && g_list_model_get_n_items(monitors) ? g_list_model_get_item(monitors, 0) : NULL;
+        if (m) {
+            GdkRectangle geo;
+            gdk_monitor_get_geometry(m, &geo);
+            int dw, dh;
+            gtk_window_get_default_size(GTK_WINDOW(win), &dw, &dh);
+            if (geo.width > 0 && geo.height > 0 && (geo.width < dw || geo.height < dh + 48))
+                gtk_window_set_default_size(GTK_WINDOW(win), MIN(dw, geo.width), MIN(dh, geo.height - 48));
+            g_object_unref(m);
+        }
+    }
+    if (self->zoom > 0)
+        pp_window_set_zoom(win, self->zoom);
+    if (self->fullscreen)
+        gtk_window_fullscreen(GTK_WINDOW(win));
+    if (self->trace_actions)
+        pp_window_trace_actions(win);
+    if (self->print_state)
+        g_signal_connect(win, "close-request", G_CALLBACK(print_state_on_close), NULL);
     return win;
 }
 
@@ -56,6 +104,8 @@ static gboolean take_screenshot(gpointer data)
         pp_corruption_grid_view_print(pp_window_get_grid_view(win), stdout);
     else if (self->print_probe)
         pp_probe_view_print(pp_window_get_probe_view(win), stdout);
+    if (self->check_layout && pp_layout_check(GTK_WINDOW(win), self->width, self->height, stdout) > 0)
+        self->exit_status = 4;
     for (char **e = self->exports; e && *e; e++)
         if (!pp_window_export(win, *e, &error)) {
             g_printerr("pushpull-studio: export: %s\n", error->message);
@@ -260,6 +310,8 @@ static void on_loads_finished(PpWindow *win, gpointer data)
     if (self->dialog_shot) {
         if (g_strcmp0(self->dialog_shot, "about") == 0)
             g_action_group_activate_action(G_ACTION_GROUP(self), "about", NULL);
+        else if (g_strcmp0(self->dialog_shot, "help") == 0)
+            g_action_group_activate_action(G_ACTION_GROUP(win), "help", NULL);
         else
             g_action_group_activate_action(G_ACTION_GROUP(win), "show-help-overlay", NULL);
         g_timeout_add(600, take_dialog_screenshot, win);
@@ -275,14 +327,61 @@ static void on_loads_finished(PpWindow *win, gpointer data)
         g_timeout_add(400, take_screenshot, win);
 }
 
+/* --check-layout without --screenshot: check after the first layouts, then quit */
+static gboolean check_layout_and_quit(gpointer data)
+{
+    PpWindow *win = PP_WINDOW(data);
+    PpApplication *self = PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win)));
+    /* the size asked for is the one it has now (a user or a test may have resized it) */
+    if (pp_layout_check(GTK_WINDOW(win), self->quit_after_ms > 0 ? 0 : self->width,
+                        self->quit_after_ms > 0 ? 0 : self->height, stdout) > 0)
+        self->exit_status = 4;
+    if (self->print_state)
+        pp_window_print_state(win, stdout);
+    gtk_window_destroy(GTK_WINDOW(win));
+    return G_SOURCE_REMOVE;
+}
+
+static void on_loads_finished_normal(PpWindow *win, gpointer data)
+{
+    PpApplication *self = data;
+    g_signal_handlers_disconnect_by_func(win, on_loads_finished_normal, data);
+    apply_probe_options(self, win);
+    apply_grid_lab_options(self, win);
+    if (self->kernel >= 0)
+        pp_window_select_kernel(win, self->kernel);
+    pp_window_override_view(win, self->alpha, self->avg);
+    if (self->view) /* a model's selection may have moved the view: the asked one wins */
+        pp_window_set_view(win, self->view);
+    if (self->check_layout) /* with --quit-after-ms: later, e.g. after the window was resized */
+        g_timeout_add(self->quit_after_ms > 0 ? self->quit_after_ms : 400, check_layout_and_quit, win);
+    else if (self->quit_after_ms > 0)
+        g_timeout_add(self->quit_after_ms, close_window, win);
+}
+
+static gboolean focus_header(gpointer data)
+{
+    pp_window_focus_header(PP_WINDOW(data));
+    return G_SOURCE_REMOVE;
+}
+
 static void present(PpApplication *self, PpWindow *win)
 {
+    /* the launch options act once, on the first window, after its models loaded */
+    gboolean first = !g_object_get_data(G_OBJECT(win), "pp-options-applied");
+    g_object_set_data(G_OBJECT(win), "pp-options-applied", GINT_TO_POINTER(1));
     if (self->screenshot || self->bench_frames > 0 || self->run_job) {
         g_signal_connect(win, "loads-finished", G_CALLBACK(on_loads_finished), self);
         if (pp_window_get_pending(win) == 0)
             on_loads_finished(win, self);
+    } else if (first) {
+        g_signal_connect(win, "loads-finished", G_CALLBACK(on_loads_finished_normal), self);
+        if (pp_window_get_pending(win) == 0)
+            on_loads_finished_normal(win, self);
     }
     gtk_window_present(GTK_WINDOW(win));
+    if (first && self->focus_header)
+        g_timeout_add(300, focus_header, win);
 }
 
 static void open_models_option(PpApplication *self, PpWindow *win)
@@ -382,6 +481,32 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
             return 2;
         }
     }
+    if (g_variant_dict_lookup(options, "size", "&s", &text)) {
+        if (sscanf(text, "%dx%d", &self->width, &self->height) != 2 || self->width < 320 || self->height < 240 ||
+            self->width > 8192 || self->height > 8192) {
+            g_printerr("pushpull-studio: --size must be WIDTHxHEIGHT, e.g. 1280x720 (at least 320x240)\n");
+            return 2;
+        }
+    }
+    if (g_variant_dict_lookup(options, "zoom", "&s", &text)) {
+        self->zoom = g_ascii_strtod(text, &end);
+        if (*end || end == text || !(self->zoom >= 0.5 && self->zoom <= 2)) {
+            g_printerr("pushpull-studio: --zoom must be a number from 0.5 to 2\n");
+            return 2;
+        }
+    }
+    self->check_layout = g_variant_dict_contains(options, "check-layout");
+    self->trace_actions = g_variant_dict_contains(options, "trace-actions");
+    self->focus_header = g_variant_dict_contains(options, "focus-header");
+    self->fullscreen = g_variant_dict_contains(options, "fullscreen");
+    self->print_state = g_variant_dict_contains(options, "print-state");
+    if (g_variant_dict_lookup(options, "quit-after-ms", "&s", &text)) {
+        self->quit_after_ms = (int)g_ascii_strtoll(text, &end, 10);
+        if (*end || end == text || self->quit_after_ms <= 0) {
+            g_printerr("pushpull-studio: --quit-after-ms must be an integer > 0\n");
+            return 2;
+        }
+    }
     g_variant_dict_lookup(options, "run-job", "s", &self->run_job);
     g_variant_dict_lookup(options, "gabor", "s", &self->gabor);
     g_variant_dict_lookup(options, "grid-activate", "s", &self->grid_activate);
@@ -415,7 +540,8 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
         return 2;
     }
     /* a screenshot run is its own instance, never handed to a running one */
-    if (self->screenshot || self->bench_frames > 0 || self->run_job)
+    if (self->screenshot || self->bench_frames > 0 || self->run_job || self->check_layout || self->trace_actions ||
+        self->print_state || self->quit_after_ms > 0)
         g_application_set_flags(app, g_application_get_flags(app) | G_APPLICATION_NON_UNIQUE);
     return -1;
 }
@@ -424,7 +550,8 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
 
 static void set_dark(PpApplication *self, gboolean dark)
 {
-    g_object_set(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", dark, NULL);
+    adw_style_manager_set_color_scheme(adw_style_manager_get_default(),
+                                       dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_DEFAULT);
     GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "dark");
     g_simple_action_set_state(G_SIMPLE_ACTION(a), g_variant_new_boolean(dark));
 }
@@ -502,12 +629,19 @@ static void action_about(GSimpleAction *action, GVariant *param, gpointer user_d
 {
     (void)action;
     (void)param;
-    static const char *authors[] = {"PushPull Studio contributors", NULL};
-    gtk_show_about_dialog(gtk_application_get_active_window(GTK_APPLICATION(user_data)), "program-name",
-                          "PushPull Studio", "logo-icon-name", PP_APPLICATION_ID, "version", PP_VERSION, "comments",
-                          "Inspect PushPull ResNets: push and pull kernels, their inhibition strength and "
-                          "their spectra (PushPull-Net, ICPR 2024).",
-                          "license-type", GTK_LICENSE_MIT_X11, "authors", authors, NULL);
+    static const char *developers[] = {"PushPull Studio contributors", NULL};
+    GtkWidget *about = adw_about_window_new();
+    g_object_set(about, "application-name", "PushPull Studio", "application-icon", PP_APPLICATION_ID, "version",
+                 PP_VERSION, "developer-name", "PushPull Studio contributors", "developers", developers,
+                 "comments",
+                 "Inspect PushPull ResNets: push and pull kernels, their inhibition strength and their spectra, "
+                 "and how the inhibition changes predictions under image corruptions.",
+                 "license-type", GTK_LICENSE_MIT_X11, "website", "https://github.com/bgswaroop/pushpull-conv",
+                 "transient-for", gtk_application_get_active_window(GTK_APPLICATION(user_data)), NULL);
+    adw_about_window_add_link(ADW_ABOUT_WINDOW(about), "The Paper (ICPR 2024, arXiv:2408.04077)", PP_PAPER_URI);
+    adw_about_window_add_legal_section(ADW_ABOUT_WINDOW(about), "Fashion-MNIST samples", "© Zalando SE",
+                                       GTK_LICENSE_MIT_X11, NULL);
+    gtk_window_present(GTK_WINDOW(about));
 }
 
 static const GActionEntry app_actions[] = {
@@ -525,7 +659,7 @@ static void pp_application_startup(GApplication *app)
     g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions), app);
     static const struct {
         const char *action;
-        const char *accels[3];
+        const char *accels[4];
     } accels[] = {
         {"app.open", {"<Control>o", NULL}},
         {"app.quit", {"<Control>q", NULL}},
@@ -539,6 +673,16 @@ static void pp_application_startup(GApplication *app)
         {"win.reset-view", {"<Control>r", NULL}},
         {"win.export::png", {"<Control>e", NULL}},
         {"window.close", {"<Control>w", NULL}},
+        {"win.zoom-in", {"<Control>plus", "<Control>equal", "<Control>KP_Add"}},
+        {"win.zoom-out", {"<Control>minus", "<Control>KP_Subtract", NULL}},
+        {"win.zoom-reset", {"<Control>0", "<Control>KP_0", NULL}},
+        {"win.fullscreen", {"F11", NULL}},
+        {"win.toggle-sidebar", {"F9", NULL}},
+        {"win.help", {"F1", NULL}},
+        {"win.open-image", {"<Control>i", NULL}},
+        {"win.sweep", {"<Control><Shift>s", NULL}},
+        {"win.save-model", {"<Control>s", NULL}},
+        {"win.show-help-overlay", {"<Control>question", "<Control>slash", NULL}},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(accels); i++)
         gtk_application_set_accels_for_action(GTK_APPLICATION(app), accels[i].action, accels[i].accels);
@@ -548,10 +692,8 @@ static void pp_application_startup(GApplication *app)
                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
     g_object_unref(css);
     gtk_window_set_default_icon_name(PP_APPLICATION_ID);
-    /* follow the system's preference unless --dark asks for the dark style */
-    gboolean dark = self->dark;
-    if (!dark)
-        g_object_get(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", &dark, NULL);
+    /* follow the system's preference (AdwStyleManager) unless --dark asks for the dark style */
+    gboolean dark = self->dark || adw_style_manager_get_dark(adw_style_manager_get_default());
     set_dark(self, dark);
 }
 
@@ -620,7 +762,7 @@ static void pp_application_init(PpApplication *self)
         {"export", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
          "With --screenshot: also export the view (.png, .svg, .pdf or .csv)", "FILE"},
         {"screenshot-dialog", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
-         "With --screenshot: render the about or shortcuts window instead", "NAME"},
+         "With --screenshot: render the about, help or shortcuts window instead", "NAME"},
         {"run-job", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "After loading: run an eval or finetune job in the jobs view, print its key numbers and exit", "KIND"},
         {"job-limit", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, "With --run-job: the sample limit", "N"},
@@ -636,6 +778,18 @@ static void pp_application_init(PpApplication *self)
         {"cancel-after-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "With --run-job: cancel the job after MS milliseconds", "MS"},
         {"dark", 0, 0, G_OPTION_ARG_NONE, NULL, "Use the dark style", NULL},
+        {"size", 0, 0, G_OPTION_ARG_STRING, NULL, "Open the window at this size", "WxH"},
+        {"zoom", 0, 0, G_OPTION_ARG_STRING, NULL, "Zoom text and plots (0.5 to 2; Ctrl+plus/minus)", "Z"},
+        {"fullscreen", 0, 0, G_OPTION_ARG_NONE, NULL, "Start in full screen (F11)", NULL},
+        {"check-layout", 0, 0, G_OPTION_ARG_NONE, NULL,
+         "After loading: report every control that is cut off or outside the window, then exit (4 if any)", NULL},
+        {"trace-actions", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, "Print every window action (tests)", NULL},
+        {"print-state", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
+         "Print the view, kernel, alpha, pooling and probe state when the window closes (tests)", NULL},
+        {"quit-after-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
+         "A normal launch: close the window MS ms after the models loaded and the probe settled (tests)", "MS"},
+        {"focus-header", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
+         "Put the keyboard focus on the header bar after start (tests)", NULL},
         {"kernel", 0, 0, G_OPTION_ARG_INT, NULL, "Select kernel K of the shown model", "K"},
         {"alpha", 0, 0, G_OPTION_ARG_STRING, NULL, "Override alpha of every channel", "A"},
         {"avg", 0, 0, G_OPTION_ARG_STRING, NULL, "Override the pull pooling size (0, 3 or 5)", "N"},

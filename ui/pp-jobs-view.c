@@ -780,8 +780,8 @@ static void draw_table(PpJobsView *self, GtkWidget *w, cairo_t *cr, int width, i
                     : g_strdup_printf("Corruption error of %s against AlexNet's ImageNet-C errors", m->model);
     pp_plot_text_max(cr, w, title, 0, y, width, 1.0, TRUE, &c->fg);
     g_free(title);
-    GdkRGBA sub = c->fg;
-    sub.alpha *= 0.6f;
+    GdkRGBA sub;
+    pp_plot_secondary(c, &sub);
     char *info = g_strdup_printf("%s · first %lld samples · 15 corruptions × severities 1–5 · %s", m->dataset,
                                  (long long)m->samples, m->corruption_source);
     y += 22;
@@ -793,8 +793,8 @@ static void draw_table(PpJobsView *self, GtkWidget *w, cairo_t *cr, int width, i
     const double colx[] = {0, 160, 350, 450, 560, 680}; /* right edges for the numbers */
     const double cellw = 100, tw = 690, ts = 0.9 * scale;
     double x0 = MAX(0, (width - tw) / 2);
-    GdkRGBA dimtext = c->fg;
-    dimtext.alpha *= 0.6f;
+    GdkRGBA dimtext;
+    pp_plot_secondary(c, &dimtext);
     for (int i = 0; i < 6; i++)
         pp_plot_text(cr, w, heads[i], x0 + colx[i] - (i >= 2 ? 4 : 0), y, i >= 2 ? PP_ALIGN_END : PP_ALIGN_START, ts,
                      TRUE, &c->fg);
@@ -924,8 +924,8 @@ static void draw_results(GtkDrawingArea *area, cairo_t *cr, int width, int heigh
         draw_curve_panel(self, w, cr, pw + 24, 0, pw, height, self->pacc, "Training accuracy (running)", &c.series[2],
                          &c, TRUE);
     } else {
-        GdkRGBA dim = c.fg;
-        dim.alpha *= 0.55f;
+        GdkRGBA dim;
+        pp_plot_secondary(&c, &dim);
         const char *text = self->running_kind == JOB_EVAL ? "The table of corruption errors appears when the evaluation ends."
                            : self->selected ? "Evaluate the selected model under the 15 corruptions, or fine-tune a copy of it."
                                             : "Open a model to evaluate or fine-tune it.";
@@ -964,42 +964,127 @@ static void csv_num(GString *s, double v, double scale)
         g_string_append_c(s, ',');
 }
 
+/* CSV text field: quoted when it holds a comma, a quote or a line break */
+static void csv_str(GString *s, const char *v, gboolean first)
+{
+    if (!first)
+        g_string_append_c(s, ',');
+    if (v && strpbrk(v, ",\"\n")) {
+        g_string_append_c(s, '"');
+        for (const char *p = v; *p; p++) {
+            if (*p == '"')
+                g_string_append_c(s, '"');
+            g_string_append_c(s, *p);
+        }
+        g_string_append_c(s, '"');
+    } else if (v)
+        g_string_append(s, v);
+}
+
+/* Tidy tables, one per file (every row one observation, every column one
+ * variable): the errors per model, corruption and severity (severity 0: the
+ * clean images); the CE per corruption; the summary metrics. */
 char *pp_jobs_view_to_csv(PpJobsView *self)
 {
     GString *s = g_string_new(NULL);
     if (have_table(self)) {
-        const pp_eval_result *m = &self->eval[self->have_base ? 1 : 0];
-        const pp_eval_result *b = self->have_base ? &self->eval[0] : NULL;
-        g_string_append(s, "corruption,band,baseline_error,error,ce,relative_ce\n");
-        for (int i = 0; i < PP_BENCHMARK_CORRUPTIONS; i++) {
-            const char *name = pp_benchmark_corruptions[i];
-            g_string_append_printf(s, "%s,%s", name, pp_freq_group_name(pp_corruption_group(i)));
-            csv_num(s, b ? mean_error(b, name) : NAN, 1);
-            csv_num(s, mean_error(m, name), 1);
-            csv_num(s, self->summary.ce[i], 1);
-            csv_num(s, b ? self->summary.relative_ce[i] : NAN, 1);
-            g_string_append_c(s, '\n');
+        g_string_append(s, "model,role,corruption,band,severity,error,samples\n");
+        for (int r = 0; r < (self->have_base ? 2 : 1); r++) {
+            const pp_eval_result *e = &self->eval[r];
+            const char *role = self->have_base && r == 0 ? "baseline" : "model";
+            csv_str(s, e->model, TRUE);
+            g_string_append_printf(s, ",%s,clean,,0", role);
+            csv_num(s, e->clean_error, 1);
+            g_string_append_printf(s, ",%lld\n", (long long)e->samples);
+            for (int i = 0; i < e->n_corruptions; i++) {
+                int bench = -1;
+                for (int j = 0; j < PP_BENCHMARK_CORRUPTIONS; j++)
+                    if (strcmp(pp_benchmark_corruptions[j], e->corruptions[i].name) == 0)
+                        bench = j;
+                for (int k = 0; k < 5; k++) {
+                    if (!e->corruptions[i].has[k])
+                        continue;
+                    csv_str(s, e->model, TRUE);
+                    g_string_append_printf(s, ",%s,%s,%s,%d", role, e->corruptions[i].name,
+                                           bench >= 0 ? pp_freq_group_name(pp_corruption_group(bench)) : "", k + 1);
+                    csv_num(s, e->corruptions[i].error[k], 1);
+                    g_string_append_printf(s, ",%lld\n", (long long)e->samples);
+                }
+            }
         }
-        /* the summary: clean errors, then mCE and relative mCE in the CE columns, R_net */
-        g_string_append(s, "clean,");
-        csv_num(s, b ? b->clean_error : NAN, 1);
-        csv_num(s, m->clean_error, 1);
-        g_string_append(s, ",,\nmCE,,,");
-        csv_num(s, self->summary.mce, 1);
-        csv_num(s, b ? self->summary.relative_mce : NAN, 1);
-        g_string_append(s, "\nR_net,,,");
-        csv_num(s, b ? self->rnet.r_net : NAN, 1);
-        g_string_append(s, ",\n");
     } else if (have_curves(self)) {
-        g_string_append(s, "epoch,loss,accuracy\n");
+        g_string_append(s, "model,epoch,loss,accuracy\n");
         for (int i = 0; i < self->n_points; i++) {
-            g_string_append_printf(s, "%.6f", self->px[i]);
+            csv_str(s, self->trained ? pp_model_entry_get_title(self->trained) : "", TRUE);
+            g_string_append_printf(s, ",%.6f", self->px[i]);
             csv_num(s, self->ploss[i], 1);
             csv_num(s, self->pacc[i], 1);
             g_string_append_c(s, '\n');
         }
     }
     return g_string_free(s, FALSE);
+}
+
+char *pp_jobs_view_ce_to_csv(PpJobsView *self)
+{
+    if (!have_table(self))
+        return NULL;
+    GString *s = g_string_new("model,baseline,corruption,band,baseline_error,error,ce,relative_ce\n");
+    const pp_eval_result *m = &self->eval[self->have_base ? 1 : 0];
+    const pp_eval_result *b = self->have_base ? &self->eval[0] : NULL;
+    for (int i = 0; i < PP_BENCHMARK_CORRUPTIONS; i++) {
+        const char *name = pp_benchmark_corruptions[i];
+        csv_str(s, m->model, TRUE);
+        csv_str(s, b ? b->model : "", FALSE);
+        g_string_append_printf(s, ",%s,%s", name, pp_freq_group_name(pp_corruption_group(i)));
+        csv_num(s, b ? mean_error(b, name) : NAN, 1);
+        csv_num(s, mean_error(m, name), 1);
+        csv_num(s, self->summary.ce[i], 1);
+        csv_num(s, b ? self->summary.relative_ce[i] : NAN, 1);
+        g_string_append_c(s, '\n');
+    }
+    return g_string_free(s, FALSE);
+}
+
+char *pp_jobs_view_summary_to_csv(PpJobsView *self)
+{
+    if (!have_table(self))
+        return NULL;
+    GString *s = g_string_new("model,baseline,metric,value\n");
+    const pp_eval_result *m = &self->eval[self->have_base ? 1 : 0];
+    const pp_eval_result *b = self->have_base ? &self->eval[0] : NULL;
+    const struct {
+        const char *name;
+        double v;
+    } rows[] = {
+        {"clean_error", m->clean_error},
+        {"baseline_clean_error", b ? b->clean_error : NAN},
+        {"mCE", self->summary.mce},
+        {"relative_mCE", b ? self->summary.relative_mce : NAN},
+        {"R_E", b ? self->rnet.r_e : NAN},
+        {"R_mCE", b ? self->rnet.r_mce : NAN},
+        {"beta", b ? self->rnet.beta : NAN},
+        {"R_net", b ? self->rnet.r_net : NAN},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        if (!isfinite(rows[i].v))
+            continue;
+        csv_str(s, m->model, TRUE);
+        csv_str(s, b ? b->model : "", FALSE);
+        g_string_append_printf(s, ",%s", rows[i].name);
+        csv_num(s, rows[i].v, 1);
+        g_string_append_c(s, '\n');
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* FOO.csv -> FOO-SUFFIX.csv */
+static char *sibling_csv(const char *path, const char *suffix)
+{
+    size_t n = strlen(path);
+    if (n > 4 && g_ascii_strcasecmp(path + n - 4, ".csv") == 0)
+        n -= 4;
+    return g_strdup_printf("%.*s-%s.csv", (int)n, path, suffix);
 }
 
 gboolean pp_jobs_view_export(PpJobsView *self, const char *path, GError **error)
@@ -1013,11 +1098,32 @@ gboolean pp_jobs_view_export(PpJobsView *self, const char *path, GError **error)
         char *csv = pp_jobs_view_to_csv(self);
         gboolean ok = g_file_set_contents(path, csv, -1, error);
         g_free(csv);
+        /* an evaluation: the CE table and the summary beside it, one table per file */
+        char *(*more[2])(PpJobsView *) = {pp_jobs_view_ce_to_csv, pp_jobs_view_summary_to_csv};
+        const char *suffix[2] = {"ce", "summary"};
+        for (int i = 0; i < 2 && ok; i++) {
+            char *text = more[i](self);
+            if (!text)
+                continue;
+            char *p = sibling_csv(path, suffix[i]);
+            ok = g_file_set_contents(p, text, -1, error);
+            g_free(p);
+            g_free(text);
+        }
         return ok;
     }
     GtkWidget *area = GTK_WIDGET(self->result_area);
-    return pp_plot_export(GTK_WIDGET(self), pp_jobs_view_draw, MAX(gtk_widget_get_width(area), 600),
-                          MAX(gtk_widget_get_height(area), 400), path, error);
+    char *caption = NULL;
+    if (have_table(self))
+        caption = self->have_base ? g_strdup_printf("%s against the baseline %s", self->eval[1].model, self->eval[0].model)
+                                  : g_strdup(self->eval[0].model);
+    else if (self->trained)
+        caption = g_strdup(pp_model_entry_get_title(self->trained));
+    /* the full width of the table whatever the window's size */
+    gboolean ok = pp_plot_export_figure(GTK_WIDGET(self), pp_jobs_view_draw, MAX(gtk_widget_get_width(area), 900),
+                                        MAX(gtk_widget_get_height(area), 560), caption, path, error);
+    g_free(caption);
+    return ok;
 }
 
 /* ---- save ---- */

@@ -52,10 +52,18 @@ void pp_jobs_view_print(PpJobsView *self, FILE *out);
 gboolean pp_jobs_view_has_results(PpJobsView *self);
 /* Paints the results (the CE table or the curves) at width x height. */
 void pp_jobs_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height);
-/* The CE table (corruption, band, baseline error, error, CE, relative CE, then
- * rows clean / mCE / R_net) or the training curves (epoch, loss, accuracy). */
+/* Tidy CSV tables: the errors per model, role (model or baseline), corruption,
+ * band and severity (severity 0: clean), or the training curves (model,
+ * epoch, loss, accuracy). */
 char *pp_jobs_view_to_csv(PpJobsView *self);
-/* .csv: the above; .png/.svg/.pdf: the results drawn by cairo. */
+/* After an evaluation (else NULL): the CE per corruption (model, baseline,
+ * corruption, band, baseline_error, error, ce, relative_ce) and the summary
+ * (model, baseline, metric, value: clean errors, mCE, relative mCE, R_E,
+ * R_mCE, beta, R_net). */
+char *pp_jobs_view_ce_to_csv(PpJobsView *self);
+char *pp_jobs_view_summary_to_csv(PpJobsView *self);
+/* .csv: FILE.csv the errors (or curves), FILE-ce.csv and FILE-summary.csv;
+ * .png/.svg/.pdf: the results drawn by cairo, named by a caption. */
 gboolean pp_jobs_view_export(PpJobsView *self, const char *path, GError **error);
 
 G_END_DECLS

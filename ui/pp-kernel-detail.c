@@ -2,6 +2,7 @@
 
 #include <math.h>
 
+#include "pp-help.h"
 #include "pp-plot.h"
 
 struct _PpKernelDetail {
@@ -60,11 +61,10 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     for (int i = 0; i < C * es * es; i++)
         range = fmaxf(range, fabsf(E[i]));
 
-    char title[64], sub[200];
-    snprintf(title, sizeof title, "Kernel %d", k);
+    char title[300], sub[200];
+    snprintf(title, sizeof title, "Kernel %d · %s", k, pp_model_entry_get_title(e));
     if (pp)
-        snprintf(sub, sizeof sub, "α = %.3f %s · pull pooling %s%s · effective = W − α·(P∗box) · one colour scale",
-                 pp_model_entry_view_alpha(e, k),
+        snprintf(sub, sizeof sub, "α = %.3f %s · pull pooling %s%s · one colour scale", pp_model_entry_view_alpha(e, k),
                  pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k) ? "(override)" : "(learned)",
                  pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off",
                  pp_model_entry_view_avg(e) == pp_model_entry_get_model(e)->pp.avg_kernel ? ""
@@ -73,15 +73,18 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
                                                                                           : " (override; file: 5×5)");
     else
         snprintf(sub, sizeof sub, "plain convolution (baseline model) · α: none");
-    pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
-    GdkRGBA subc = c.fg;
-    subc.alpha *= 0.65f;
+    pp_plot_text_max(cr, widget, title, 8, 4, width - 16, 1.0, TRUE, &c.fg);
+    GdkRGBA subc;
+    pp_plot_secondary(&c, &subc);
     pp_plot_text_max(cr, widget, sub, 8, 24, width - 16, 0.8, FALSE, &subc);
+    /* the teaching formula on a line of its own: never cut */
+    if (pp)
+        pp_plot_text_max(cr, widget, "effective = W − α·(P∗box)", 8, 40, width - 16, 0.85, TRUE, &c.fg);
 
     static const char *kinds[3] = {"Push W", "Pull P", "Effective"};
     static const char *rgb_names[] = {"R", "G", "B"};
     const int nk = pp ? 3 : 1, nc = C + (C == 3 ? 1 : 0); /* kinds; channels (+ RGB) */
-    const double legend_w = 80, top = 66, gap = 16;
+    const double legend_w = 80, top = 82, gap = 16;
     /* Kinds across and channels down, or the transpose: whichever gives larger panels. */
     double lab_a = C > 1 ? 54 : 8, lab_b = 84;
     double s_a = fmin((width - legend_w - lab_a - gap * nk) / nk, (height - top - 8) / nc - gap);
@@ -145,6 +148,40 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     g_free(E);
 }
 
+static char *summary(GtkWidget *widget)
+{
+    PpKernelDetail *self = PP_KERNEL_DETAIL(widget);
+    PpModelEntry *e = self->entry;
+    if (!e)
+        return g_strdup("No model loaded.");
+    const int C = pp_model_entry_in_channels(e), ks = pp_model_entry_kernel_size(e);
+    const int es = pp_model_entry_effective_size(e), k = self->kernel;
+    const float *W = pp_model_entry_push(e, k), *P = pp_model_entry_pull(e, k);
+    float *E = g_new(float, (size_t)C * es * es);
+    pp_model_entry_effective(e, k, E);
+    GString *s = g_string_new(NULL);
+    const float *src[3] = {W, P, E};
+    const int side[3] = {ks, ks, es};
+    const char *names[3] = {"push W", "pull P", "effective"};
+    g_string_append_printf(s, "Kernel %d of %s", k, pp_model_entry_get_title(e));
+    if (pp_model_entry_is_push_pull(e))
+        g_string_append_printf(s, ", alpha %.3f, pull pooling %d; effective = W − alpha·(P∗box)",
+                               pp_model_entry_view_alpha(e, k), pp_model_entry_view_avg(e));
+    for (int t = 0; t < 3; t++) {
+        if (!src[t] || (t > 0 && !P))
+            continue;
+        float lo = src[t][0], hi = src[t][0];
+        for (int i = 0; i < C * side[t] * side[t]; i++) {
+            lo = MIN(lo, src[t][i]);
+            hi = MAX(hi, src[t][i]);
+        }
+        g_string_append_printf(s, "; %s %d×%d from %.3g to %.3g", names[t], side[t], side[t], lo, hi);
+    }
+    g_string_append(s, ".");
+    g_free(E);
+    return g_string_free(s, FALSE);
+}
+
 static void pp_kernel_detail_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
 {
     int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
@@ -167,11 +204,18 @@ static void pp_kernel_detail_class_init(PpKernelDetailClass *klass)
     G_OBJECT_CLASS(klass)->dispose = pp_kernel_detail_dispose;
     GTK_WIDGET_CLASS(klass)->snapshot = pp_kernel_detail_snapshot;
     gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "kerneldetail");
+    gtk_widget_class_set_accessible_role(GTK_WIDGET_CLASS(klass), GTK_ACCESSIBLE_ROLE_IMG);
 }
 
 static void pp_kernel_detail_init(PpKernelDetail *self)
 {
-    gtk_widget_set_size_request(GTK_WIDGET(self), 320, 240);
+    gtk_widget_set_size_request(GTK_WIDGET(self), 320, 256);
+    pp_plot_set_accessible(GTK_WIDGET(self), "Push, pull and effective kernel of the selected channel", summary);
+    pp_plot_install_tooltip(GTK_WIDGET(self), NULL);
+    char *help = g_strdup_printf("Push W: %s\n\nPull P: %s\n\nEffective: %s\n\nα: %s", pp_help_term("push"),
+                                 pp_help_term("pull"), pp_help_term("effective"), pp_help_term("alpha"));
+    pp_plot_install_tooltip(GTK_WIDGET(self), help);
+    g_free(help);
     gtk_widget_set_hexpand(GTK_WIDGET(self), TRUE);
     gtk_widget_set_vexpand(GTK_WIDGET(self), TRUE);
 }
@@ -203,7 +247,8 @@ char *pp_kernel_detail_to_csv(PpKernelDetail *self)
     PpModelEntry *e = self->entry;
     if (!e)
         return g_strdup("");
-    GString *s = g_string_new("model,kernel,kind,channel,row,col,value\n");
+    /* one tidy table: a row per kernel value, alpha and pooling as columns */
+    GString *s = g_string_new("model,kernel,alpha,pull_pooling,kind,channel,row,col,value\n");
     const int K = pp_model_entry_kernel_count(e), C = pp_model_entry_in_channels(e);
     const int ks = pp_model_entry_kernel_size(e), es = pp_model_entry_effective_size(e);
     float *E = g_new(float, (size_t)C * es * es);
@@ -212,6 +257,11 @@ char *pp_kernel_detail_to_csv(PpKernelDetail *self)
         pp_model_entry_effective(e, k, E);
         const float *src[3] = {W, P, E};
         const char *kind[3] = {"push", "pull", "effective"};
+        char alpha[32] = "", pool[8] = "";
+        if (pp_model_entry_is_push_pull(e)) {
+            g_snprintf(alpha, sizeof alpha, "%.8g", pp_model_entry_view_alpha(e, k));
+            g_snprintf(pool, sizeof pool, "%d", pp_model_entry_view_avg(e));
+        }
         for (int t = 0; t < 3; t++) {
             if (!src[t] || (t == 2 && !P))
                 continue;
@@ -219,12 +269,10 @@ char *pp_kernel_detail_to_csv(PpKernelDetail *self)
             for (int c = 0; c < C; c++)
                 for (int i = 0; i < side; i++)
                     for (int j = 0; j < side; j++)
-                        g_string_append_printf(s, "%s,%d,%s,%d,%d,%d,%.8g\n", pp_model_entry_get_title(e), k, kind[t],
-                                               c, i, j, src[t][((size_t)c * side + i) * side + j]);
+                        g_string_append_printf(s, "%s,%d,%s,%s,%s,%d,%d,%d,%.8g\n", pp_model_entry_get_title(e), k,
+                                               alpha, pool, kind[t], c, i, j,
+                                               src[t][((size_t)c * side + i) * side + j]);
         }
-        if (pp_model_entry_is_push_pull(e))
-            g_string_append_printf(s, "%s,%d,alpha,,,,%.8g\n", pp_model_entry_get_title(e), k,
-                                   pp_model_entry_view_alpha(e, k));
     }
     g_free(E);
     return g_string_free(s, FALSE);

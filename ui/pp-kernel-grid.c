@@ -44,13 +44,13 @@ void pp_kernel_grid_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     for (size_t i = 0; i < (size_t)K * per; i++)
         range = fmaxf(range, fabsf(mean[i]));
 
-    char title[160], sub[200];
+    char title[160], sub[400];
     snprintf(title, sizeof title, "%s kernels of the first layer", pp_model_entry_is_push_pull(e) ? "Push" : "Plain");
-    snprintf(sub, sizeof sub, "%d kernels, %d×%d%s · one colour scale for the layer · click to select", K, ks, ks,
-             C > 1 ? ", mean over the input channels" : "");
+    snprintf(sub, sizeof sub, "%d kernels, %d×%d%s · one colour scale%s", K, ks, ks,
+             C > 1 ? ", mean over the input channels" : "", pp_plot_exporting() ? "" : " · click to select");
     pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
-    GdkRGBA subc = c.fg;
-    subc.alpha *= 0.65f;
+    GdkRGBA subc;
+    pp_plot_secondary(&c, &subc);
     pp_plot_text_max(cr, widget, sub, 8, 24, width - 16, 0.8, FALSE, &subc);
 
     double aw = width - LEGEND_W - 16, ah = height - HEADER_H - 8;
@@ -75,10 +75,12 @@ void pp_kernel_grid_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     double cell = floor(best_cell);
     int rows = (K + best_cols - 1) / best_cols;
     double x0 = 8 + floor((aw - cell * best_cols) / 2), y0 = HEADER_H;
-    self->x0 = x0;
-    self->y0 = y0;
-    self->cell = cell;
-    self->cols = best_cols;
+    if (!pp_plot_exporting()) { /* the screen layout, for clicks and arrow keys */
+        self->x0 = x0;
+        self->y0 = y0;
+        self->cell = cell;
+        self->cols = best_cols;
+    }
     for (int k = 0; k < K; k++) {
         double x = x0 + (k % best_cols) * cell, y = y0 + (k / best_cols) * cell;
         pp_plot_kernel(cr, mean + (size_t)k * per, ks, ks, x + gap / 2, y + gap / 2, cell - gap, cell - gap, range);
@@ -87,7 +89,6 @@ void pp_kernel_grid_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
         cairo_rectangle(cr, x + gap / 2 - 0.5, y + gap / 2 - 0.5, cell - gap + 1, cell - gap + 1);
         cairo_stroke(cr);
     }
-    (void)rows;
     if (self->selected >= 0 && self->selected < K) {
         double x = x0 + (self->selected % best_cols) * cell, y = y0 + (self->selected / best_cols) * cell;
         pp_plot_set_color(cr, &c.accent);
@@ -95,9 +96,57 @@ void pp_kernel_grid_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
         cairo_rectangle(cr, x, y, cell, cell);
         cairo_stroke(cr);
     }
+    /* the keyboard focus: a ring around the gallery and a second, dashed one
+     * around the selected kernel (never in exports) */
+    if (!pp_plot_exporting() && gtk_widget_has_visible_focus(widget)) {
+        GdkRGBA ring = c.accent;
+        ring.alpha = 0.6f;
+        pp_plot_set_color(cr, &ring);
+        cairo_set_line_width(cr, 2);
+        cairo_rectangle(cr, x0 - 4, y0 - 4, cell * best_cols + 8, cell * rows + 8);
+        cairo_stroke(cr);
+        if (self->selected >= 0 && self->selected < K) {
+            double x = x0 + (self->selected % best_cols) * cell, y = y0 + (self->selected / best_cols) * cell;
+            static const double dash[] = {4, 3};
+            pp_plot_set_color(cr, &c.fg);
+            cairo_set_line_width(cr, 1.5);
+            cairo_set_dash(cr, dash, 2, 0);
+            cairo_rectangle(cr, x - 3, y - 3, cell + 6, cell + 6);
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+        }
+    }
     double lh = fmin(220, ah - 40);
     pp_plot_legend_diverging(cr, widget, &c, width - LEGEND_W + 6, HEADER_H + 10, 14, lh, range, "weight");
     g_free(mean);
+}
+
+static char *summary(GtkWidget *widget)
+{
+    PpKernelGrid *self = PP_KERNEL_GRID(widget);
+    PpModelEntry *e = self->entry;
+    if (!e)
+        return g_strdup("No model loaded.");
+    const int K = pp_model_entry_kernel_count(e), C = pp_model_entry_in_channels(e);
+    const int ks = pp_model_entry_kernel_size(e);
+    float lo = 0, hi = 0;
+    for (int k = 0; k < K; k++) {
+        const float *w = pp_model_entry_push(e, k);
+        for (int i = 0; i < C * ks * ks; i++) {
+            lo = MIN(lo, w[i]);
+            hi = MAX(hi, w[i]);
+        }
+    }
+    return g_strdup_printf("%s: %d %s kernels of %d×%d over %d input channel%s, weights from %.3g to %.3g; kernel %d "
+                           "selected (arrow keys move the selection).",
+                           pp_model_entry_get_title(e), K, pp_model_entry_is_push_pull(e) ? "push" : "plain", ks, ks,
+                           C, C == 1 ? "" : "s", lo, hi, self->selected);
+}
+
+static void on_focus_changed(GtkEventControllerFocus *focus, PpKernelGrid *self)
+{
+    (void)focus;
+    gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
 static void pp_kernel_grid_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
@@ -178,6 +227,7 @@ static void pp_kernel_grid_class_init(PpKernelGridClass *klass)
     g_object_class_install_properties(object_class, N_PROPS, props);
     GTK_WIDGET_CLASS(klass)->snapshot = pp_kernel_grid_snapshot;
     gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "kernelgrid");
+    gtk_widget_class_set_accessible_role(GTK_WIDGET_CLASS(klass), GTK_ACCESSIBLE_ROLE_IMG);
 }
 
 static void pp_kernel_grid_init(PpKernelGrid *self)
@@ -190,6 +240,14 @@ static void pp_kernel_grid_init(PpKernelGrid *self)
     g_signal_connect(key, "key-pressed", G_CALLBACK(on_key), self);
     gtk_widget_add_controller(GTK_WIDGET(self), key);
     gtk_widget_set_focusable(GTK_WIDGET(self), TRUE);
+    GtkEventController *focus = gtk_event_controller_focus_new();
+    g_signal_connect(focus, "enter", G_CALLBACK(on_focus_changed), self);
+    g_signal_connect(focus, "leave", G_CALLBACK(on_focus_changed), self);
+    gtk_widget_add_controller(GTK_WIDGET(self), focus);
+    pp_plot_set_accessible(GTK_WIDGET(self), "Push kernels of the first layer", summary);
+    pp_plot_install_tooltip(GTK_WIDGET(self), "Every first-layer kernel on one blue-white-red scale (white is 0). "
+                                              "Push kernel W: " "the trained kernel; click one to see its push, pull "
+                                              "and effective kernels.");
     gtk_widget_set_size_request(GTK_WIDGET(self), 260, 220);
     gtk_widget_set_hexpand(GTK_WIDGET(self), TRUE);
     gtk_widget_set_vexpand(GTK_WIDGET(self), TRUE);

@@ -76,10 +76,12 @@ GtkWidget *pp_model_row_new(PpModelEntry *entry, PpModelRow *group)
     gtk_widget_set_hexpand(labels, TRUE);
     GtkWidget *title = self->title = gtk_label_new(pp_model_entry_get_title(entry));
     gtk_label_set_xalign(GTK_LABEL(title), 0);
-    gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_MIDDLE);
+    gtk_label_set_wrap(GTK_LABEL(title), TRUE); /* model names are never cut */
+    gtk_label_set_wrap_mode(GTK_LABEL(title), PANGO_WRAP_WORD_CHAR);
     GtkWidget *sub = gtk_label_new(pp_model_entry_get_subtitle(entry));
     gtk_label_set_xalign(GTK_LABEL(sub), 0);
-    gtk_label_set_ellipsize(GTK_LABEL(sub), PANGO_ELLIPSIZE_END);
+    gtk_label_set_wrap(GTK_LABEL(sub), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(sub), PANGO_WRAP_WORD_CHAR);
     gtk_widget_add_css_class(sub, "dim-label");
     gtk_widget_add_css_class(sub, "caption");
     self->overrides = gtk_label_new(NULL);
@@ -97,7 +99,8 @@ GtkWidget *pp_model_row_new(PpModelEntry *entry, PpModelRow *group)
     gtk_box_append(GTK_BOX(box), labels);
     self->star = gtk_toggle_button_new();
     gtk_button_set_icon_name(GTK_BUTTON(self->star), "non-starred-symbolic");
-    gtk_widget_set_tooltip_text(self->star, "Mark as the baseline");
+    gtk_widget_set_tooltip_text(self->star, "Mark as the baseline: CE, mCE and R_net are measured against it");
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self->star), GTK_ACCESSIBLE_PROPERTY_LABEL, "Baseline", -1);
     gtk_widget_add_css_class(self->star, "flat");
     gtk_widget_set_valign(self->star, GTK_ALIGN_CENTER);
     if (group)

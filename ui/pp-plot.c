@@ -10,8 +10,27 @@ static void lookup(GtkStyleContext *ctx, const char *name, GdkRGBA *out, const c
         gdk_rgba_parse(out, fallback);
 }
 
+static gboolean exporting;
+
+gboolean pp_plot_exporting(void)
+{
+    return exporting;
+}
+
+static gboolean refresh_summary(gpointer data);
+
 void pp_plot_colors(GtkWidget *widget, PpPlotColors *c)
 {
+    if (!exporting) {
+        GPtrArray *cut = g_object_get_data(G_OBJECT(widget), "pp-plot-cut");
+        if (cut)
+            g_ptr_array_set_size(cut, 0);
+        if (g_object_get_data(G_OBJECT(widget), "pp-plot-summary") &&
+            !g_object_get_data(G_OBJECT(widget), "pp-plot-summary-queued")) {
+            g_object_set_data(G_OBJECT(widget), "pp-plot-summary-queued", GINT_TO_POINTER(1));
+            g_idle_add_full(G_PRIORITY_LOW, refresh_summary, g_object_ref(widget), g_object_unref);
+        }
+    }
     G_GNUC_BEGIN_IGNORE_DEPRECATIONS
     GtkStyleContext *ctx = gtk_widget_get_style_context(widget);
     gtk_style_context_get_color(ctx, &c->fg);
@@ -24,6 +43,87 @@ void pp_plot_colors(GtkWidget *widget, PpPlotColors *c)
     gdk_rgba_parse(&c->series[0], dark ? "#78aeed" : "#1c71d8"); /* push: blue */
     gdk_rgba_parse(&c->series[1], dark ? "#ffa348" : "#c64600"); /* pull: orange */
     gdk_rgba_parse(&c->series[2], dark ? "#8ff0a4" : "#26a269"); /* effective: green */
+}
+
+void pp_plot_secondary(const PpPlotColors *c, GdkRGBA *out)
+{
+    /* light: fg rgba(0,0,0,0.8) x 0.75 on #fafafa is 5.0:1; dark: white x 0.75 on #242424 is 8:1 */
+    *out = c->fg;
+    out->alpha *= 0.75f;
+}
+
+static void remember_cut(GtkWidget *widget, const char *text)
+{
+    GPtrArray *cut = g_object_get_data(G_OBJECT(widget), "pp-plot-cut");
+    if (!cut) {
+        cut = g_ptr_array_new_with_free_func(g_free);
+        g_object_set_data_full(G_OBJECT(widget), "pp-plot-cut", cut, (GDestroyNotify)g_ptr_array_unref);
+    }
+    for (guint i = 0; i < cut->len; i++)
+        if (g_str_equal(cut->pdata[i], text))
+            return;
+    g_ptr_array_add(cut, g_strdup(text));
+}
+
+static gboolean on_query_tooltip(GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                                 gpointer data)
+{
+    (void)x;
+    (void)y;
+    (void)keyboard;
+    (void)data;
+    GString *s = g_string_new(g_object_get_data(G_OBJECT(widget), "pp-plot-help"));
+    GPtrArray *cut = g_object_get_data(G_OBJECT(widget), "pp-plot-cut");
+    for (guint i = 0; cut && i < cut->len; i++)
+        g_string_append_printf(s, "%s%s", s->len ? "\n\n" : "", (const char *)cut->pdata[i]);
+    gboolean show = s->len > 0;
+    if (show)
+        gtk_tooltip_set_text(tooltip, s->str);
+    g_string_free(s, TRUE);
+    return show;
+}
+
+void pp_plot_install_tooltip(GtkWidget *widget, const char *help)
+{
+    g_object_set_data_full(G_OBJECT(widget), "pp-plot-help", g_strdup(help), g_free);
+    if (!g_object_get_data(G_OBJECT(widget), "pp-plot-tooltip")) {
+        g_object_set_data(G_OBJECT(widget), "pp-plot-tooltip", GINT_TO_POINTER(1));
+        g_signal_connect(widget, "query-tooltip", G_CALLBACK(on_query_tooltip), NULL);
+    }
+    gtk_widget_set_has_tooltip(widget, TRUE);
+}
+
+static gboolean refresh_summary(gpointer data)
+{
+    GtkWidget *widget = data;
+    g_object_set_data(G_OBJECT(widget), "pp-plot-summary-queued", NULL);
+    PpPlotSummaryFunc f = (PpPlotSummaryFunc)g_object_get_data(G_OBJECT(widget), "pp-plot-summary");
+    if (!f)
+        return G_SOURCE_REMOVE;
+    char *text = f(widget);
+    const char *old = g_object_get_data(G_OBJECT(widget), "pp-plot-summary-text");
+    if (g_strcmp0(old, text) != 0) {
+        gtk_accessible_update_property(GTK_ACCESSIBLE(widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text ? text : "",
+                                       -1);
+        g_object_set_data_full(G_OBJECT(widget), "pp-plot-summary-text", text, g_free);
+    } else
+        g_free(text);
+    return G_SOURCE_REMOVE;
+}
+
+const char *pp_plot_get_summary(GtkWidget *widget)
+{
+    return g_object_get_data(G_OBJECT(widget), "pp-plot-summary-text");
+}
+
+void pp_plot_set_accessible(GtkWidget *widget, const char *label, PpPlotSummaryFunc summary)
+{
+    gtk_accessible_update_property(GTK_ACCESSIBLE(widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+    g_object_set_data(G_OBJECT(widget), "pp-plot-summary", (gpointer)summary);
+    if (summary && !g_object_get_data(G_OBJECT(widget), "pp-plot-summary-queued")) {
+        g_object_set_data(G_OBJECT(widget), "pp-plot-summary-queued", GINT_TO_POINTER(1));
+        g_idle_add_full(G_PRIORITY_LOW, refresh_summary, g_object_ref(widget), g_object_unref);
+    }
 }
 
 void pp_plot_set_color(cairo_t *cr, const GdkRGBA *c)
@@ -80,6 +180,25 @@ static void cells(cairo_t *cr, const float *v, int rows, int cols, double x, dou
             ((uint32_t *)(data + (size_t)i * stride))[j] = px;
         }
     cairo_surface_mark_dirty(img);
+    cairo_surface_type_t target = cairo_surface_get_type(cairo_get_target(cr));
+    if (target == CAIRO_SURFACE_TYPE_SVG) {
+        /* SVG viewers smooth a scaled image whatever cairo's filter says:
+         * one rectangle per value, each reaching under its right and lower
+         * neighbours so no seam shows */
+        double cw = w / cols, ch = h / rows;
+        cairo_save(cr);
+        cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                uint32_t px = ((uint32_t *)(data + (size_t)i * stride))[j];
+                cairo_set_source_rgb(cr, ((px >> 16) & 255) / 255.0, ((px >> 8) & 255) / 255.0, (px & 255) / 255.0);
+                cairo_rectangle(cr, x + j * cw, y + i * ch, j + 1 < cols ? cw * 1.02 : cw, i + 1 < rows ? ch * 1.02 : ch);
+                cairo_fill(cr);
+            }
+        cairo_restore(cr);
+        cairo_surface_destroy(img);
+        return;
+    }
     cairo_save(cr);
     cairo_rectangle(cr, x, y, w, h);
     cairo_clip(cr);
@@ -138,10 +257,22 @@ double pp_plot_text(cairo_t *cr, GtkWidget *widget, const char *text, double x, 
 double pp_plot_text_max(cairo_t *cr, GtkWidget *widget, const char *text, double x, double y, double max_width,
                         double scale, gboolean bold, const GdkRGBA *color)
 {
-    PangoLayout *layout = layout_for(cr, widget, text, scale, bold);
-    pango_layout_set_width(layout, (int)(MAX(max_width, 10) * PANGO_SCALE));
-    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+    max_width = MAX(max_width, 10);
+    PangoLayout *layout = NULL;
     int tw, th;
+    /* shrink the font a little before anything is cut */
+    for (double f = 1.0; f > 0.84; f -= 0.05) {
+        g_clear_object(&layout);
+        layout = layout_for(cr, widget, text, scale * f, bold);
+        pango_layout_get_pixel_size(layout, &tw, &th);
+        if (tw <= max_width)
+            break;
+    }
+    if (tw > max_width && !exporting) {
+        pango_layout_set_width(layout, (int)(max_width * PANGO_SCALE));
+        pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+        remember_cut(widget, text);
+    }
     pango_layout_get_pixel_size(layout, &tw, &th);
     pp_plot_set_color(cr, color);
     cairo_move_to(cr, x, y);
@@ -210,14 +341,23 @@ void pp_plot_legend_sequential(cairo_t *cr, GtkWidget *widget, const PpPlotColor
 gboolean pp_plot_export(GtkWidget *widget, PpPlotDrawFunc draw, int width, int height, const char *path,
                         GError **error)
 {
+    return pp_plot_export_figure(widget, draw, width, height, NULL, path, error);
+}
+
+gboolean pp_plot_export_figure(GtkWidget *widget, PpPlotDrawFunc draw, int width, int height, const char *caption,
+                               const char *path, GError **error)
+{
     cairo_surface_t *surface;
+    const double margin = 12; /* a page margin around the figure */
+    const double cap_h = caption ? 30 : 0;
+    const double full_w = width + 2 * margin, full_h = height + cap_h + 2 * margin;
     gboolean png = g_str_has_suffix(path, ".png") || g_str_has_suffix(path, ".PNG");
     if (png)
-        surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width * 2, height * 2);
+        surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)full_w * 2, (int)full_h * 2);
     else if (g_str_has_suffix(path, ".svg") || g_str_has_suffix(path, ".SVG"))
-        surface = cairo_svg_surface_create(path, width, height);
+        surface = cairo_svg_surface_create(path, full_w, full_h);
     else if (g_str_has_suffix(path, ".pdf") || g_str_has_suffix(path, ".PDF"))
-        surface = cairo_pdf_surface_create(path, width, height);
+        surface = cairo_pdf_surface_create(path, full_w, full_h);
     else {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: use a .png, .svg or .pdf name", path);
         return FALSE;
@@ -227,9 +367,18 @@ gboolean pp_plot_export(GtkWidget *widget, PpPlotDrawFunc draw, int width, int h
         cairo_scale(cr, 2, 2);
     PpPlotColors c;
     pp_plot_colors(widget, &c);
+    exporting = TRUE;
     pp_plot_set_color(cr, &c.bg);
     cairo_paint(cr);
+    cairo_translate(cr, margin, margin);
+    if (caption) {
+        GdkRGBA sub;
+        pp_plot_secondary(&c, &sub);
+        pp_plot_text_max(cr, widget, caption, 0, 0, width, 0.9, FALSE, &sub);
+        cairo_translate(cr, 0, cap_h);
+    }
     draw(widget, cr, width, height);
+    exporting = FALSE;
     cairo_destroy(cr);
     cairo_status_t st = png ? cairo_surface_write_to_png(surface, path) : CAIRO_STATUS_SUCCESS;
     cairo_surface_finish(surface);

@@ -231,7 +231,7 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
 {
     PpPlotColors c;
     pp_plot_colors(widget, &c);
-    GdkRGBA sub = faded(c.fg, 0.65f);
+    GdkRGBA sub = faded(c.fg, 0.75f);
     if (!r || r->n_models == 0) {
         wrap_text(cr, widget, empty ? empty : "Open a model and pick an image", 8, height / 2.0 - 20, width - 16, 1.0,
                   &sub, 3);
@@ -311,7 +311,7 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
     (void)height;
     PpPlotColors c;
     pp_plot_colors(widget, &c);
-    GdkRGBA sub = faded(c.fg, 0.65f), warn;
+    GdkRGBA sub = faded(c.fg, 0.75f), warn;
     gboolean dark = (c.fg.red + c.fg.green + c.fg.blue) > 1.5f;
     gdk_rgba_parse(&warn, dark ? "#ff7b63" : "#c01c28");
     if (!r || r->n_models == 0)
@@ -408,7 +408,7 @@ void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, co
 {
     PpPlotColors c;
     pp_plot_colors(widget, &c);
-    GdkRGBA sub = faded(c.fg, 0.65f);
+    GdkRGBA sub = faded(c.fg, 0.75f);
     if (!r || r->n_models == 0)
         return;
     pp_plot_text(cr, widget, "First-layer SNR, corrupted vs clean", 0, 0, PP_ALIGN_START, 0.9, TRUE, &c.fg);
@@ -474,7 +474,7 @@ void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, co
 static void sweep_axes(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, double x, double y, double w, double h,
                        double lo, double hi, double step, const char *title, const char *unit)
 {
-    GdkRGBA sub = faded(c->fg, 0.65f);
+    GdkRGBA sub = faded(c->fg, 0.75f);
     pp_plot_text(cr, widget, title, x, y - 40, PP_ALIGN_START, 0.9, TRUE, &c->fg);
     pp_plot_text(cr, widget, unit, x, y - 20, PP_ALIGN_START, 0.75, FALSE, &sub);
     cairo_set_line_width(cr, 1);
@@ -538,7 +538,7 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
 {
     PpPlotColors c;
     pp_plot_colors(widget, &c);
-    GdkRGBA sub = faded(c.fg, 0.65f);
+    GdkRGBA sub = faded(c.fg, 0.75f);
     if (!s || s->n_models == 0) {
         pp_plot_text(cr, widget,
                      running ? "Sweeping severity 0…5…"
@@ -678,7 +678,7 @@ void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int heigh
 {
     PpPlotColors c;
     pp_plot_colors(widget, &c);
-    GdkRGBA sub = faded(c.fg, 0.65f);
+    GdkRGBA sub = faded(c.fg, 0.75f);
     if (!r || model < 0 || model >= r->n_models) {
         pp_plot_text(cr, widget, "Feature maps: open a model and pick an image", width / 2.0, height / 2.0 - 10,
                      PP_ALIGN_CENTER, 1.0, FALSE, &sub);

@@ -828,37 +828,47 @@ static void draw_features(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer
     pp_probe_draw_features(GTK_WIDGET(a), cr, w, h, self->shown, shown_feature_model(self));
 }
 
+/* The exported figure is laid out for its own width, not the window's: the
+ * images and the predictions side by side, the SNR below, then the sweep (or
+ * the feature maps) across the page; each panel at least as tall as on screen. */
+static void figure_heights(PpProbeView *self, int *top, int *snr, int *plots)
+{
+    *top = MAX(MAX(gtk_widget_get_height(GTK_WIDGET(self->images_area)), 240),
+               gtk_widget_get_height(GTK_WIDGET(self->predictions_area)));
+    *snr = MAX(gtk_widget_get_height(GTK_WIDGET(self->snr_area)), 150);
+    *plots = MAX(gtk_widget_get_height(GTK_WIDGET(self->sweep_area)), 300);
+}
+
+int pp_probe_view_figure_height(PpProbeView *self)
+{
+    int top, snr, plots;
+    figure_heights(self, &top, &snr, &plots);
+    return top + snr + plots + 24;
+}
+
 void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
 {
-    (void)width;
-    (void)height;
     PpProbeView *self = PP_PROBE_VIEW(widget);
-    GtkWidget *areas[4] = {GTK_WIDGET(self->images_area), GTK_WIDGET(self->predictions_area),
-                           GTK_WIDGET(self->snr_area),
-                           gtk_notebook_get_current_page(self->plots_notebook) == 1 ? GTK_WIDGET(self->feature_area)
-                                                                                   : GTK_WIDGET(self->sweep_area)};
-    for (int i = 0; i < 4; i++) {
-        graphene_point_t p;
-        if (!gtk_widget_compute_point(areas[i], widget, &GRAPHENE_POINT_INIT(0, 0), &p))
-            continue;
-        int w = gtk_widget_get_width(areas[i]), h = gtk_widget_get_height(areas[i]);
-        cairo_save(cr);
-        cairo_translate(cr, p.x, p.y);
-        switch (i) {
-        case 0: pp_probe_draw_images(areas[i], cr, w, h, self->shown, self->empty_text); break;
-        case 1: pp_probe_draw_predictions(areas[i], cr, w, h, self->shown); break;
-        case 2: pp_probe_draw_snr(areas[i], cr, w, h, self->shown); break;
-        default:
-            if (gtk_notebook_get_current_page(self->plots_notebook) == 1) {
-                pp_probe_draw_features(GTK_WIDGET(self->feature_area), cr, w, h, self->shown,
-                                       shown_feature_model(self));
-                break;
-            }
-            pp_probe_draw_sweep(areas[i], cr, w, h, self->sweep, gtk_adjustment_get_value(self->severity_adjustment),
-                                FALSE);
-        }
-        cairo_restore(cr);
-    }
+    int top, snr, plots;
+    figure_heights(self, &top, &snr, &plots);
+    plots = MAX(height - top - snr - 24, 120);
+    const int left_w = MIN(440, width * 2 / 5), gap = 18;
+    cairo_save(cr);
+    pp_probe_draw_images(GTK_WIDGET(self->images_area), cr, left_w, top, self->shown, self->empty_text);
+    cairo_translate(cr, left_w + gap, 0);
+    pp_probe_draw_predictions(GTK_WIDGET(self->predictions_area), cr, width - left_w - gap, top, self->shown);
+    cairo_restore(cr);
+    cairo_save(cr);
+    cairo_translate(cr, 0, top + 12);
+    pp_probe_draw_snr(GTK_WIDGET(self->snr_area), cr, width, snr, self->shown);
+    cairo_translate(cr, 0, snr + 12);
+    if (gtk_notebook_get_current_page(self->plots_notebook) == 1)
+        pp_probe_draw_features(GTK_WIDGET(self->feature_area), cr, width, plots, self->shown,
+                               shown_feature_model(self));
+    else
+        pp_probe_draw_sweep(GTK_WIDGET(self->sweep_area), cr, width, plots, self->sweep,
+                            gtk_adjustment_get_value(self->severity_adjustment), FALSE);
+    cairo_restore(cr);
 }
 
 char *pp_probe_view_to_csv(PpProbeView *self)

@@ -36,8 +36,11 @@ void pp_probe_view_print(PpProbeView *self, FILE *out);
 /* Moves the severity slider once per frame for `frames` frames, then prints
  * the slider-to-panels latency statistics and calls done(view, data). */
 void pp_probe_view_benchmark(PpProbeView *self, int frames, GCallback done, gpointer data);
-/* Paints every panel (for exports), at the widget's size. */
+/* Paints every panel (for exports) laid out for width x height: images and
+ * predictions side by side, the SNR, then the sweep or the feature maps. */
 void pp_probe_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height);
+/* The height that figure wants (each panel at least as tall as on screen). */
+int pp_probe_view_figure_height(PpProbeView *self);
 /* The shown result as CSV: model, rank, class, probability, SNRs; when a
  * sweep has been computed, a blank line and a second table: per model and
  * severity the pooled SNRs (push, output), the true-class probability, the

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "analysis/spectrum.h"
+#include "pp-help.h"
 #include "pp-plot.h"
 
 #define N PP_SPECTRUM_VIEW_N
@@ -78,12 +79,12 @@ void pp_spectrum_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     if (!self->entry || !self->valid)
         return;
     PpModelEntry *e = self->entry;
-    GdkRGBA subc = c.fg;
-    subc.alpha *= 0.65f;
+    GdkRGBA subc;
+    pp_plot_secondary(&c, &subc);
     static const char *names[3] = {"Push W", "Pull P", "Effective"};
-    char title[200];
-    snprintf(title, sizeof title, "Spectra of kernel %d", self->kernel);
-    pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);
+    char title[400];
+    snprintf(title, sizeof title, "Spectra of kernel %d · %s", self->kernel, pp_model_entry_get_title(e));
+    pp_plot_text_max(cr, widget, title, 8, 4, width - 16, 1.0, TRUE, &c.fg);
     snprintf(title, sizeof title, "|FFT| zero-padded to %d×%d, DC at the centre%s · α = %.3f %s, pull pooling %s%s", N,
              N, pp_model_entry_in_channels(e) > 1 ? ", summed over input channels" : "",
              pp_model_entry_view_alpha(e, self->kernel),
@@ -126,12 +127,19 @@ void pp_spectrum_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height
         pp_plot_text(cr, widget, pp_pass_name(self->pass[t]), x + 16, top + img + 3, PP_ALIGN_START, 0.85, FALSE,
                      &c.fg);
     }
-    pp_plot_text(cr, widget, "fx, fy: −0.5 … 0.5 cycles/pixel", 16, top + img + 22, PP_ALIGN_START, 0.75, FALSE,
+    pp_plot_text(cr, widget, "fx, fy: −0.5 to 0.5 cycles/pixel", 16, top + img + 22, PP_ALIGN_START, 0.75, FALSE,
                  &subc);
+    /* the rule behind the labels, where the labels are */
+    pp_plot_text_max(cr, widget,
+                     "Label rule: f = the radial profile's peak ÷ Nyquist (0 = DC, 1 = Nyquist); f ≤ 0.2 low-pass, "
+                     "f ≥ 0.8 high-pass,",
+                     16, top + img + 40, width - 32, 0.75, FALSE, &subc);
+    pp_plot_text_max(cr, widget, "otherwise band-pass unless DC (or Nyquist alone) stays within 70 % of the peak.", 16,
+                     top + img + 54, width - 32, 0.75, FALSE, &subc);
     pp_plot_legend_sequential(cr, widget, &c, width - legend_w + 8, top + 6, 14, img - 12, lo, hi, "dB");
 
     /* bottom: radial profiles */
-    const double left = 64, right = 24, ptop = top + img + 64, bottom = 44;
+    const double left = 64, right = 24, ptop = top + img + 100, bottom = 44;
     double pw = width - left - right, ph = height - ptop - bottom;
     if (pw < 40 || ph < 40)
         return;
@@ -245,16 +253,42 @@ static void pp_spectrum_view_dispose(GObject *object)
     G_OBJECT_CLASS(pp_spectrum_view_parent_class)->dispose(object);
 }
 
+static char *summary(GtkWidget *widget)
+{
+    PpSpectrumView *self = PP_SPECTRUM_VIEW(widget);
+    if (!self->entry || !self->valid)
+        return g_strdup("No model loaded.");
+    static const char *names[3] = {"push W", "pull P", "effective"};
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "Spectra of kernel %d of %s:", self->kernel, pp_model_entry_get_title(self->entry));
+    for (int t = 0; t < self->count; t++) {
+        int peak = 0;
+        for (int r = 1; r < BINS; r++)
+            if (self->prof_db[t][r] > self->prof_db[t][peak])
+                peak = r;
+        g_string_append_printf(s, "%s %s %s (profile peak at %.2f cycles/pixel, %.1f dB)", t ? ";" : "",
+                               self->count == 1 ? "kernel" : names[t], pp_pass_name(self->pass[t]), (double)peak / N,
+                               self->prof_db[t][peak]);
+    }
+    g_string_append(s, ". " PP_BAND_RULE ".");
+    return g_string_free(s, FALSE);
+}
+
 static void pp_spectrum_view_class_init(PpSpectrumViewClass *klass)
 {
     G_OBJECT_CLASS(klass)->dispose = pp_spectrum_view_dispose;
     GTK_WIDGET_CLASS(klass)->snapshot = pp_spectrum_view_snapshot;
     gtk_widget_class_set_css_name(GTK_WIDGET_CLASS(klass), "spectrumview");
+    gtk_widget_class_set_accessible_role(GTK_WIDGET_CLASS(klass), GTK_ACCESSIBLE_ROLE_IMG);
 }
 
 static void pp_spectrum_view_init(PpSpectrumView *self)
 {
-    gtk_widget_set_size_request(GTK_WIDGET(self), 420, 420);
+    gtk_widget_set_size_request(GTK_WIDGET(self), 420, 560);
+    pp_plot_set_accessible(GTK_WIDGET(self), "Spectra of the push, pull and effective kernels", summary);
+    char *help = g_strdup_printf("|FFT|: %s\n\n%s.", pp_help_term("fft"), PP_BAND_RULE);
+    pp_plot_install_tooltip(GTK_WIDGET(self), help);
+    g_free(help);
     gtk_widget_set_hexpand(GTK_WIDGET(self), TRUE);
     gtk_widget_set_vexpand(GTK_WIDGET(self), TRUE);
 }
@@ -285,9 +319,20 @@ char *pp_spectrum_view_to_csv(PpSpectrumView *self)
 {
     if (!self->valid)
         return g_strdup("");
-    GString *s = g_string_new(self->count == 3 ? "frequency,push_db,pull_db,effective_db\n" : "frequency,kernel_db\n");
+    /* one tidy table: a row per frequency, with the model, kernel, alpha and
+     * pooling it was computed for */
+    PpModelEntry *e = self->entry;
+    gboolean pp = pp_model_entry_is_push_pull(e);
+    GString *s = g_string_new(self->count == 3 ? "model,kernel,alpha,pull_pooling,frequency,push_db,pull_db,effective_db\n"
+                                               : "model,kernel,alpha,pull_pooling,frequency,kernel_db\n");
+    char alpha[32] = "", pool[8] = "";
+    if (pp) {
+        g_snprintf(alpha, sizeof alpha, "%.6g", pp_model_entry_view_alpha(e, self->kernel));
+        g_snprintf(pool, sizeof pool, "%d", pp_model_entry_view_avg(e));
+    }
     for (int r = 0; r < BINS; r++) {
-        g_string_append_printf(s, "%.6f", (double)r / N);
+        g_string_append_printf(s, "%s,%d,%s,%s,%.6f", pp_model_entry_get_title(e), self->kernel, alpha, pool,
+                               (double)r / N);
         for (int t = 0; t < self->count; t++)
             g_string_append_printf(s, ",%.6f", self->prof_db[t][r]);
         g_string_append_c(s, '\n');

@@ -1,11 +1,13 @@
 #include "pp-window.h"
 
+#include <adwaita.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model_file.h"
 #include "pp-alpha-chart.h"
+#include "pp-help.h"
 #include "pp-kernel-detail.h"
 #include "pp-jobs-view.h"
 #include "pp-kernel-grid.h"
@@ -15,16 +17,22 @@
 #include "pp-plot.h"
 #include "pp-probe-view.h"
 #include "pp-spectrum-view.h"
+#include "pp-zoom-bin.h"
 
 struct _PpWindow {
     GtkApplicationWindow parent_instance;
 
     GtkSpinner *spinner;
-    GtkInfoBar *banner;
+    GtkRevealer *banner; /* persistent errors (libadwaita 1.2 has no AdwBanner) */
     GtkLabel *banner_label;
+    AdwToastOverlay *toast_overlay; /* the window's child: not bound (a bound direct child is unparented twice) */
+    PpZoomBin *zoom_bin;
+    AdwFlap *flap;
+    GtkWidget *sidebar_button; /* not the header bar: a bound titlebar is unparented twice */
+    GtkFlowBox *kernels_flow;
     GtkListBox *model_list;
     PpModelSummary *summary;
-    GtkStack *stack;
+    AdwViewStack *stack;
     PpKernelGrid *kernel_grid;
     PpKernelDetail *kernel_detail;
     PpAlphaChart *alpha_chart;
@@ -85,6 +93,7 @@ void pp_window_report_error(PpWindow *self, const char *owner, const char *messa
     /* Shown at once rather than revealed: an error must be visible in the very
      * next frame (and in --screenshot renders), not after an animation. */
     gtk_widget_set_visible(GTK_WIDGET(self->banner), TRUE);
+    gtk_revealer_set_reveal_child(self->banner, TRUE);
 }
 
 void pp_window_show_error(PpWindow *self, const char *message)
@@ -96,6 +105,7 @@ void pp_window_clear_error(PpWindow *self, const char *owner)
 {
     if (owner && g_strcmp0(owner, self->error_owner) != 0)
         return;
+    gtk_revealer_set_reveal_child(self->banner, FALSE);
     gtk_widget_set_visible(GTK_WIDGET(self->banner), FALSE);
     g_clear_pointer(&self->error_owner, g_free);
 }
@@ -105,16 +115,35 @@ const char *pp_window_get_error(PpWindow *self)
     return gtk_widget_get_visible(GTK_WIDGET(self->banner)) ? gtk_label_get_text(self->banner_label) : NULL;
 }
 
+/* The sidebar folds into an overlay (F9, the header's sidebar button) below
+ * this width, so the views keep the room on a small screen or projector. */
+#define FOLD_BELOW_WIDTH 960
+
+static void on_width_changed(PpWindow *self)
+{
+    int w = 0, h = 0;
+    gtk_window_get_default_size(GTK_WINDOW(self), &w, &h);
+    if (gtk_widget_get_width(GTK_WIDGET(self)) > 0)
+        w = gtk_widget_get_width(GTK_WIDGET(self));
+    adw_flap_set_fold_policy(self->flap, w > 0 && w < FOLD_BELOW_WIDTH ? ADW_FLAP_FOLD_POLICY_ALWAYS
+                                                                       : ADW_FLAP_FOLD_POLICY_AUTO);
+}
+
+static void on_banner_close(PpWindow *self)
+{
+    pp_window_clear_error(self, NULL);
+}
+
+void pp_window_toast(PpWindow *self, const char *message)
+{
+    AdwToast *toast = adw_toast_new(message);
+    adw_toast_set_timeout(toast, 4);
+    adw_toast_overlay_add_toast(self->toast_overlay, toast);
+}
+
 gboolean pp_window_has_error(PpWindow *self)
 {
     return self->had_error;
-}
-
-static void on_banner_response(GtkInfoBar *bar, int response, PpWindow *self)
-{
-    (void)response;
-    (void)self;
-    gtk_widget_set_visible(GTK_WIDGET(bar), FALSE);
 }
 
 /* ---- selection and controls ---- */
@@ -384,10 +413,10 @@ static void on_job_finished_close(PpJobsView *view, PpWindow *self)
         gtk_window_destroy(GTK_WINDOW(self));
 }
 
-static void on_close_response(GtkDialog *dialog, int response, PpWindow *self)
+static void on_close_response(AdwMessageDialog *dialog, const char *response, PpWindow *self)
 {
-    gtk_window_destroy(GTK_WINDOW(dialog));
-    if (response != GTK_RESPONSE_ACCEPT)
+    (void)dialog;
+    if (g_strcmp0(response, "stop") != 0)
         return;
     self->close_after_job = TRUE;
     if (pp_jobs_view_is_running(self->jobs_view))
@@ -404,18 +433,14 @@ static gboolean on_close_request(GtkWindow *window, gpointer data)
         return FALSE;
     if (self->close_after_job)
         return TRUE; /* already cancelling: the window closes when the worker is done */
-    /* GtkAlertDialog is GTK 4.10; 4.8 has GtkMessageDialog */
-    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-    GtkWidget *dialog = gtk_message_dialog_new(window, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                               GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "Stop the running job?");
-    gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(dialog),
-                                             "A job is still running. Closing the window cancels it; its results "
-                                             "are lost.");
-    gtk_dialog_add_button(GTK_DIALOG(dialog), "_Keep Running", GTK_RESPONSE_CANCEL);
-    GtkWidget *stop = gtk_dialog_add_button(GTK_DIALOG(dialog), "_Stop and Close", GTK_RESPONSE_ACCEPT);
-    gtk_widget_add_css_class(stop, "destructive-action");
-    gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_CANCEL);
-    G_GNUC_END_IGNORE_DEPRECATIONS
+    GtkWidget *dialog = adw_message_dialog_new(window, "Stop the Running Job?",
+                                               "A job is still running. Closing the window cancels it; its results "
+                                               "are lost.");
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "keep", "_Keep Running", "stop", "_Stop and Close",
+                                     NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "stop", ADW_RESPONSE_DESTRUCTIVE);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "keep");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "keep");
     g_signal_connect(dialog, "response", G_CALLBACK(on_close_response), self);
     gtk_window_present(GTK_WINDOW(dialog));
     return TRUE;
@@ -627,14 +652,14 @@ int pp_window_get_pending(PpWindow *self)
 
 void pp_window_set_view(PpWindow *self, const char *name)
 {
-    if (gtk_stack_get_child_by_name(self->stack, name))
-        gtk_stack_set_visible_child_name(self->stack, name);
+    if (adw_view_stack_get_child_by_name(self->stack, name))
+        adw_view_stack_set_visible_child_name(self->stack, name);
 }
 
 static void on_page_changed(PpWindow *self)
 {
     GAction *view = g_action_map_lookup_action(G_ACTION_MAP(self), "view");
-    const char *name = gtk_stack_get_visible_child_name(self->stack);
+    const char *name = adw_view_stack_get_visible_child_name(self->stack);
     if (g_strcmp0(name, "grid") == 0)
         sync_grid_input(self);
     if (view && name)
@@ -657,75 +682,120 @@ static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, do
 
 /* ---- export ---- */
 
+/* The kernels figure laid out for the page it is exported to, not for the
+ * window: gallery and detail side by side above the alpha chart. */
+#define KERNELS_FIG_W 1200
+#define KERNELS_FIG_H 820
+
 static void draw_kernels_page(GtkWidget *widget, cairo_t *cr, int width, int height)
 {
     PpWindow *self = PP_WINDOW(widget);
-    (void)width;
-    (void)height;
-    GtkWidget *parts[3] = {GTK_WIDGET(self->kernel_grid), GTK_WIDGET(self->kernel_detail),
-                           GTK_WIDGET(self->alpha_chart)};
-    PpPlotDrawFunc draw[3] = {pp_kernel_grid_draw, pp_kernel_detail_draw, pp_alpha_chart_draw};
-    GtkWidget *page = gtk_stack_get_child_by_name(self->stack, "kernels");
-    for (int i = 0; i < 3; i++) {
-        graphene_point_t p;
-        if (!gtk_widget_compute_point(parts[i], page, &GRAPHENE_POINT_INIT(0, 0), &p))
-            continue;
+    gboolean chart = gtk_widget_get_visible(GTK_WIDGET(self->alpha_chart));
+    double top_h = chart ? height - 250 : height, half = (width - 18) / 2.0;
+    cairo_save(cr);
+    pp_kernel_grid_draw(GTK_WIDGET(self->kernel_grid), cr, (int)half, (int)top_h);
+    cairo_translate(cr, half + 18, 0);
+    pp_kernel_detail_draw(GTK_WIDGET(self->kernel_detail), cr, (int)half, (int)top_h);
+    cairo_restore(cr);
+    if (chart) {
         cairo_save(cr);
-        cairo_translate(cr, p.x, p.y);
-        draw[i](parts[i], cr, gtk_widget_get_width(parts[i]), gtk_widget_get_height(parts[i]));
+        cairo_translate(cr, 0, top_h + 10);
+        pp_alpha_chart_draw(GTK_WIDGET(self->alpha_chart), cr, width, 240);
         cairo_restore(cr);
     }
 }
 
 static void draw_spectra_page(GtkWidget *widget, cairo_t *cr, int width, int height)
 {
-    (void)width;
-    (void)height;
     PpWindow *self = PP_WINDOW(widget);
-    GtkWidget *v = GTK_WIDGET(self->spectrum_view);
-    pp_spectrum_view_draw(v, cr, gtk_widget_get_width(v), gtk_widget_get_height(v));
+    pp_spectrum_view_draw(GTK_WIDGET(self->spectrum_view), cr, width, height);
+}
+
+/* The caption of an exported figure: the model(s) it shows and the settings
+ * in force. */
+static char *figure_caption(PpWindow *self, const char *view)
+{
+    PpModelEntry *e = self->current;
+    if (g_str_equal(view, "probe")) {
+        GString *s = g_string_new("Probe of ");
+        int n = 0;
+        for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w;
+             w = gtk_widget_get_next_sibling(w))
+            if (PP_IS_MODEL_ROW(w))
+                g_string_append_printf(s, "%s%s", n++ ? ", " : "",
+                                       pp_model_entry_get_title(pp_model_row_get_entry(PP_MODEL_ROW(w))));
+        g_string_append(s, " · PushPull Studio");
+        return g_string_free(s, FALSE);
+    }
+    if (!pp_model_entry_is_push_pull(e))
+        return g_strdup_printf("%s (baseline, plain first layer) · PushPull Studio", pp_model_entry_get_title(e));
+    return g_strdup_printf("%s (push-pull, %s α, pull pooling %s) · PushPull Studio", pp_model_entry_get_title(e),
+                           pp_model_entry_view_is_learned(e) ? "learned" : "overridden",
+                           pp_model_entry_view_avg(e) == 5 ? "5×5" : pp_model_entry_view_avg(e) == 3 ? "3×3" : "off");
+}
+
+static gboolean write_text(const char *path, const char *text, GError **error)
+{
+    return g_file_set_contents(path, text, -1, error);
 }
 
 gboolean pp_window_export(PpWindow *self, const char *path, GError **error)
 {
-    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "lab") == 0)
+    if (g_strcmp0(adw_view_stack_get_visible_child_name(self->stack), "lab") == 0)
         return pp_inhibition_lab_view_export(self->lab_view, path, error);
     if (!self->current) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no model to export");
         return FALSE;
     }
-    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "jobs") == 0) {
+    const char *view = adw_view_stack_get_visible_child_name(self->stack);
+    if (g_strcmp0(view, "jobs") == 0)
         return pp_jobs_view_export(self->jobs_view, path, error);
-    }
-    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "grid") == 0)
+    if (g_strcmp0(view, "grid") == 0)
         return pp_corruption_grid_view_export(self->grid_view, path, error);
-    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "lab") == 0)
-        return pp_inhibition_lab_view_export(self->lab_view, path, error);
-    gboolean spectra = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "spectra") == 0;
-    if (g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "probe") == 0) {
-        if (g_str_has_suffix(path, ".csv")) {
-            char *csv = pp_probe_view_to_csv(self->probe_view);
-            gboolean ok = g_file_set_contents(path, csv, -1, error);
-            g_free(csv);
+    gboolean csv = g_str_has_suffix(path, ".csv");
+    if (g_strcmp0(view, "probe") == 0) {
+        if (csv) {
+            /* one table per file: the predictions here, the sweep (when there is
+             * one) in FILE-sweep.csv */
+            char *text = pp_probe_view_to_csv(self->probe_view);
+            char *split = strstr(text, "\n\n");
+            gboolean ok;
+            if (split) {
+                split[1] = 0;
+                ok = write_text(path, text, error);
+                char *sweep = g_strdup_printf("%.*s-sweep.csv", (int)(strlen(path) - 4), path);
+                ok = ok && write_text(sweep, split + 2, error);
+                g_free(sweep);
+            } else
+                ok = write_text(path, text, error);
+            g_free(text);
             return ok;
         }
         GtkWidget *v = GTK_WIDGET(self->probe_view);
-        return pp_plot_export(v, pp_probe_view_draw, gtk_widget_get_width(v), gtk_widget_get_height(v), path, error);
-    }
-    if (g_str_has_suffix(path, ".csv")) {
-        char *csv = spectra ? pp_spectrum_view_to_csv(self->spectrum_view) : pp_kernel_detail_to_csv(self->kernel_detail);
-        gboolean ok = g_file_set_contents(path, csv, -1, error);
-        g_free(csv);
+        char *caption = figure_caption(self, "probe");
+        gboolean ok = pp_plot_export_figure(v, pp_probe_view_draw, MAX(gtk_widget_get_width(v), 1200),
+                                            pp_probe_view_figure_height(self->probe_view), caption, path, error);
+        g_free(caption);
         return ok;
     }
+    gboolean spectra = g_strcmp0(view, "spectra") == 0;
+    if (csv) {
+        char *text = spectra ? pp_spectrum_view_to_csv(self->spectrum_view) : pp_kernel_detail_to_csv(self->kernel_detail);
+        gboolean ok = write_text(path, text, error);
+        g_free(text);
+        return ok;
+    }
+    char *caption = figure_caption(self, spectra ? "spectra" : "kernels");
+    gboolean ok;
     if (spectra) {
         GtkWidget *v = GTK_WIDGET(self->spectrum_view);
-        return pp_plot_export(GTK_WIDGET(self), draw_spectra_page, gtk_widget_get_width(v), gtk_widget_get_height(v),
-                              path, error);
-    }
-    GtkWidget *page = gtk_stack_get_child_by_name(self->stack, "kernels");
-    return pp_plot_export(GTK_WIDGET(self), draw_kernels_page, gtk_widget_get_width(page),
-                          gtk_widget_get_height(page), path, error);
+        ok = pp_plot_export_figure(GTK_WIDGET(self), draw_spectra_page, MAX(gtk_widget_get_width(v), 900),
+                                   MAX(gtk_widget_get_height(v), 720), caption, path, error);
+    } else
+        ok = pp_plot_export_figure(GTK_WIDGET(self), draw_kernels_page, KERNELS_FIG_W, KERNELS_FIG_H, caption, path,
+                                   error);
+    g_free(caption);
+    return ok;
 }
 
 static void on_export_response(GtkNativeDialog *dialog, int response, PpWindow *self)
@@ -739,6 +809,18 @@ static void on_export_response(GtkNativeDialog *dialog, int response, PpWindow *
             pp_window_show_error(self, msg);
             g_free(msg);
             g_error_free(error);
+        } else {
+            char *name = g_file_get_basename(file), *uri = g_file_get_uri(file);
+            char *msg = g_strdup_printf("Exported “%s”", name);
+            AdwToast *toast = adw_toast_new(msg);
+            adw_toast_set_button_label(toast, "_Open");
+            adw_toast_set_action_name(toast, "win.open-uri");
+            adw_toast_set_action_target_value(toast, g_variant_new_string(uri));
+            adw_toast_set_timeout(toast, 6);
+            adw_toast_overlay_add_toast(self->toast_overlay, toast);
+            g_free(msg);
+            g_free(uri);
+            g_free(name);
         }
         g_free(path);
         g_object_unref(file);
@@ -751,7 +833,7 @@ static void action_export(GSimpleAction *action, GVariant *param, gpointer user_
     (void)action;
     PpWindow *self = PP_WINDOW(user_data);
     const char *format = g_variant_get_string(param, NULL);
-    gboolean lab = g_strcmp0(gtk_stack_get_visible_child_name(self->stack), "lab") == 0; /* needs no model */
+    gboolean lab = g_strcmp0(adw_view_stack_get_visible_child_name(self->stack), "lab") == 0; /* needs no model */
     if (!self->current && !lab)
         return;
     GtkFileChooserNative *dialog = gtk_file_chooser_native_new("Export", GTK_WINDOW(self),
@@ -760,7 +842,7 @@ static void action_export(GSimpleAction *action, GVariant *param, gpointer user_
     char *dot = strrchr(stem, '.');
     if (dot)
         *dot = 0;
-    char *name = g_strdup_printf("%s-%s.%s", stem, gtk_stack_get_visible_child_name(self->stack), format);
+    char *name = g_strdup_printf("%s-%s.%s", stem, adw_view_stack_get_visible_child_name(self->stack), format);
     gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(dialog), name);
     g_free(name);
     g_free(stem);
@@ -999,12 +1081,17 @@ static void pp_window_class_init(PpWindowClass *klass)
     g_type_ensure(PP_TYPE_JOBS_VIEW);
     g_type_ensure(PP_TYPE_CORRUPTION_GRID_VIEW);
     g_type_ensure(PP_TYPE_INHIBITION_LAB_VIEW);
+    g_type_ensure(PP_TYPE_ZOOM_BIN);
     signals[SIGNAL_LOADS_FINISHED] = g_signal_new("loads-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(wc, PpWindow, name)
     BIND(spinner);
     BIND(banner);
+    BIND(zoom_bin);
+    BIND(flap);
+    BIND(sidebar_button);
+    BIND(kernels_flow);
     BIND(banner_label);
     BIND(model_list);
     BIND(summary);
@@ -1027,12 +1114,207 @@ static void pp_window_class_init(PpWindowClass *klass)
     BIND(avg5);
     BIND(recent_menu);
 #undef BIND
-    gtk_widget_class_bind_template_callback(wc, on_banner_response);
+    gtk_widget_class_bind_template_callback(wc, on_banner_close);
     gtk_widget_class_bind_template_callback(wc, on_row_selected);
     gtk_widget_class_bind_template_callback(wc, on_page_changed);
     gtk_widget_class_bind_template_callback(wc, on_kernel_spin);
     gtk_widget_class_bind_template_callback(wc, on_alpha_changed);
     gtk_widget_class_bind_template_callback(wc, on_avg_toggled);
+}
+
+/* ---- zoom, full screen, sidebar, help ---- */
+
+static const double zoom_steps[] = {0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0};
+
+static void set_zoom(PpWindow *self, double zoom)
+{
+    pp_zoom_bin_set_zoom(self->zoom_bin, zoom);
+    char *msg = g_strdup_printf("Zoom %.0f %%", 100 * pp_zoom_bin_get_zoom(self->zoom_bin));
+    if (gtk_widget_get_mapped(GTK_WIDGET(self)))
+        pp_window_toast(self, msg);
+    g_free(msg);
+}
+
+static void action_zoom(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    const char *name = g_action_get_name(G_ACTION(action));
+    double z = pp_zoom_bin_get_zoom(self->zoom_bin);
+    size_t n = G_N_ELEMENTS(zoom_steps);
+    if (g_str_equal(name, "zoom-in")) {
+        for (size_t i = 0; i < n; i++)
+            if (zoom_steps[i] > z + 1e-6) {
+                set_zoom(self, zoom_steps[i]);
+                return;
+            }
+    } else if (g_str_equal(name, "zoom-out")) {
+        for (size_t i = n; i-- > 0;)
+            if (zoom_steps[i] < z - 1e-6) {
+                set_zoom(self, zoom_steps[i]);
+                return;
+            }
+    } else
+        set_zoom(self, 1.0);
+}
+
+void pp_window_set_zoom(PpWindow *self, double zoom)
+{
+    pp_zoom_bin_set_zoom(self->zoom_bin, zoom);
+}
+
+static void action_fullscreen(GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+    GtkWindow *window = GTK_WINDOW(user_data);
+    if (g_variant_get_boolean(state))
+        gtk_window_fullscreen(window);
+    else
+        gtk_window_unfullscreen(window);
+    g_simple_action_set_state(action, state);
+}
+
+static void on_fullscreened(PpWindow *self)
+{
+    GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "fullscreen");
+    g_simple_action_set_state(G_SIMPLE_ACTION(a), g_variant_new_boolean(gtk_window_is_fullscreen(GTK_WINDOW(self))));
+}
+
+static void action_toggle_sidebar(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    adw_flap_set_reveal_flap(self->flap, !adw_flap_get_reveal_flap(self->flap));
+}
+
+static void action_help(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    pp_help_show(GTK_WINDOW(user_data));
+}
+
+void pp_window_print_state(PpWindow *self, FILE *out)
+{
+    int k = pp_kernel_grid_get_selected(self->kernel_grid);
+    PpModelEntry *e = self->current;
+    fprintf(out, "state view %s model %s kernel %d alpha %.4f avg %d zoom %.2f fullscreen %d sidebar %s\n",
+            adw_view_stack_get_visible_child_name(self->stack), e ? pp_model_entry_get_title(e) : "-", k,
+            e && pp_model_entry_is_push_pull(e) ? pp_model_entry_view_alpha(e, k) : -1.0,
+            e && pp_model_entry_is_push_pull(e) ? pp_model_entry_view_avg(e) : -1, pp_zoom_bin_get_zoom(self->zoom_bin),
+            gtk_window_is_fullscreen(GTK_WINDOW(self)),
+            adw_flap_get_folded(self->flap) ? (adw_flap_get_reveal_flap(self->flap) ? "folded-shown" : "folded")
+                                            : "shown");
+    pp_probe_view_print(self->probe_view, out);
+    char *csv = pp_probe_view_to_csv(self->probe_view);
+    char *row = strchr(csv, '\n');
+    if (row) {
+        char *end = strchr(row + 1, '\n');
+        fprintf(out, "state probe_row %.*s\n", end ? (int)(end - row - 1) : (int)strlen(row + 1), row + 1);
+    }
+    fprintf(out, "state sweep %s\n", strstr(csv, "\nsweep_model,") ? "yes" : "no");
+    g_free(csv);
+    fflush(out);
+}
+
+void pp_window_focus_header(PpWindow *self)
+{
+    gtk_widget_grab_focus(self->sidebar_button);
+}
+
+/* ---- view actions as window accelerators (they work wherever the focus is) ---- */
+
+static void action_open_image(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    pp_window_set_view(self, "probe");
+    gtk_widget_activate_action(GTK_WIDGET(self->probe_view), "probe.open-image", NULL);
+}
+
+static void action_paste_image(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    pp_window_set_view(self, "probe");
+    gtk_widget_activate_action(GTK_WIDGET(self->probe_view), "probe.paste", NULL);
+}
+
+static void action_sweep(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    pp_window_set_view(self, "probe");
+    gtk_widget_activate_action(GTK_WIDGET(self->probe_view), "probe.sweep", NULL);
+}
+
+static void action_cancel_job(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    if (pp_jobs_view_is_running(self->jobs_view))
+        pp_jobs_view_cancel(self->jobs_view);
+}
+
+static void action_save_model(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    pp_window_set_view(self, "jobs");
+    gtk_widget_activate_action(GTK_WIDGET(self->jobs_view), "jobs.save", NULL);
+}
+
+static void action_open_uri(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    GError *error = NULL;
+    GdkAppLaunchContext *ctx = gdk_display_get_app_launch_context(gtk_widget_get_display(GTK_WIDGET(user_data)));
+    if (!g_app_info_launch_default_for_uri(g_variant_get_string(param, NULL), G_APP_LAUNCH_CONTEXT(ctx), &error)) {
+        char *msg = g_strdup_printf("Could not open the file: %s", error->message);
+        pp_window_show_error(PP_WINDOW(user_data), msg);
+        g_free(msg);
+        g_error_free(error);
+    }
+    g_object_unref(ctx);
+}
+
+/* Escape and Ctrl+V: window shortcuts in the bubble phase, so a focused text
+ * field or an open drop-down still gets them first. */
+static gboolean shortcut_cancel_job(GtkWidget *widget, GVariant *args, gpointer data)
+{
+    (void)args;
+    (void)data;
+    PpWindow *self = PP_WINDOW(widget);
+    if (!pp_jobs_view_is_running(self->jobs_view))
+        return FALSE;
+    g_action_group_activate_action(G_ACTION_GROUP(self), "cancel-job", NULL);
+    return TRUE;
+}
+
+static gboolean shortcut_paste(GtkWidget *widget, GVariant *args, gpointer data)
+{
+    (void)args;
+    (void)data;
+    g_action_group_activate_action(G_ACTION_GROUP(widget), "paste-image", NULL);
+    return TRUE;
+}
+
+static void add_window_shortcuts(PpWindow *self)
+{
+    GtkEventController *sc = gtk_shortcut_controller_new();
+    gtk_event_controller_set_propagation_phase(sc, GTK_PHASE_BUBBLE);
+    gtk_shortcut_controller_add_shortcut(
+        GTK_SHORTCUT_CONTROLLER(sc),
+        gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_Escape, 0), gtk_callback_action_new(shortcut_cancel_job, NULL, NULL)));
+    gtk_shortcut_controller_add_shortcut(
+        GTK_SHORTCUT_CONTROLLER(sc),
+        gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_v, GDK_CONTROL_MASK), gtk_callback_action_new(shortcut_paste, NULL, NULL)));
+    gtk_widget_add_controller(GTK_WIDGET(self), sc);
 }
 
 static const GActionEntry win_actions[] = {
@@ -1043,12 +1325,159 @@ static const GActionEntry win_actions[] = {
     {.name = "model-up", .activate = action_model_move, .parameter_type = "u"},
     {.name = "model-down", .activate = action_model_move, .parameter_type = "u"},
     {.name = "model-remove", .activate = action_model_remove, .parameter_type = "u"},
+    {.name = "zoom-in", .activate = action_zoom},
+    {.name = "zoom-out", .activate = action_zoom},
+    {.name = "zoom-reset", .activate = action_zoom},
+    {.name = "fullscreen", .state = "false", .change_state = action_fullscreen},
+    {.name = "toggle-sidebar", .activate = action_toggle_sidebar},
+    {.name = "help", .activate = action_help},
+    {.name = "open-image", .activate = action_open_image},
+    {.name = "paste-image", .activate = action_paste_image},
+    {.name = "sweep", .activate = action_sweep},
+    {.name = "cancel-job", .activate = action_cancel_job},
+    {.name = "save-model", .activate = action_save_model},
+    {.name = "open-uri", .activate = action_open_uri, .parameter_type = "s"},
 };
+
+/* --trace-actions (tests): every window action prints its name when it runs */
+static void on_action_traced(GActionGroup *group, const char *name, GVariant *param, gpointer data)
+{
+    (void)data;
+    char *p = param ? g_variant_print(param, FALSE) : NULL;
+    /* where the keyboard focus was: a shortcut must work wherever it is */
+    GtkWidget *focus = gtk_root_get_focus(GTK_ROOT(group));
+    GtkWidget *titlebar = gtk_window_get_titlebar(GTK_WINDOW(group));
+    const char *where = !focus ? "none" : titlebar && gtk_widget_is_ancestor(focus, titlebar) ? "header-bar"
+                                                                                            : G_OBJECT_TYPE_NAME(focus);
+    printf("action win.%s%s%s focus %s\n", name, p ? " " : "", p ? p : "", where);
+    fflush(stdout);
+    g_free(p);
+}
+
+static void trace_activate(GSimpleAction *action, GVariant *param, gpointer data)
+{
+    on_action_traced(G_ACTION_GROUP(data), g_action_get_name(G_ACTION(action)), param, NULL);
+}
+
+void pp_window_trace_actions(PpWindow *self)
+{
+    char **names = g_action_group_list_actions(G_ACTION_GROUP(self));
+    for (char **n = names; *n; n++) {
+        GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), *n);
+        /* a stateful action's activate falls back to change-state only while
+         * nothing else listens to activate: trace where it ends up */
+        if (G_IS_SIMPLE_ACTION(a))
+            g_signal_connect(a, g_action_get_state_type(a) ? "change-state" : "activate", G_CALLBACK(trace_activate),
+                             self);
+    }
+    g_strfreev(names);
+}
+
+/* ---- explanations and accessible summaries of the probe and jobs views ---- */
+
+static char *print_to_string(GtkWidget *area, GType view_type)
+{
+    GtkWidget *view = gtk_widget_get_ancestor(area, view_type);
+    if (!view)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    if (view_type == PP_TYPE_PROBE_VIEW)
+        pp_probe_view_print(PP_PROBE_VIEW(view), f);
+    else
+        pp_jobs_view_print(PP_JOBS_VIEW(view), f);
+    fclose(f);
+    char *text = g_strstrip(g_strdup(buf ? buf : ""));
+    free(buf);
+    GString *one = g_string_new(NULL); /* one line: a sentence per model */
+    for (char *p = text; *p; p++)
+        if (*p == '\n')
+            g_string_append(one, "; ");
+        else
+            g_string_append_c(one, *p);
+    g_free(text);
+    return g_string_free(one, FALSE);
+}
+
+static char *probe_summary(GtkWidget *area)
+{
+    char *t = print_to_string(area, PP_TYPE_PROBE_VIEW);
+    char *s = g_strdup_printf("Per model: top-1 class and probability, first-layer SNR in dB. %s", t ? t : "");
+    g_free(t);
+    return s;
+}
+
+static char *jobs_summary(GtkWidget *area)
+{
+    char *t = print_to_string(area, PP_TYPE_JOBS_VIEW);
+    char *s = g_strdup_printf("The last job: %s", t && *t ? t : "none yet");
+    g_free(t);
+    return s;
+}
+
+static void explain(GtkWidget *w)
+{
+    static const struct {
+        const char *id, *label;
+        const char *keys[4];
+    } areas[] = {
+        {"images_area", "The input image, clean and corrupted", {"severity", "preset", NULL}},
+        {"predictions_area", "Top-5 predictions of every model", {NULL}},
+        {"snr_area", "First-layer SNR of every model", {"snr", "push", "pull", NULL}},
+        {"sweep_area", "SNR and true-class probability against severity", {"snr", "severity", NULL}},
+        {"feature_area", "Push, pull and output responses of one channel", {"push", "pull", "alpha", NULL}},
+        {"result_area", "The corruption errors or the training curves", {"ce", "mce", "relative-ce", "rnet"}},
+    };
+    const char *id = gtk_buildable_get_buildable_id(GTK_BUILDABLE(w));
+    if (GTK_IS_DRAWING_AREA(w) && id)
+        for (size_t i = 0; i < G_N_ELEMENTS(areas); i++) {
+            if (!g_str_equal(id, areas[i].id))
+                continue;
+            GString *help = g_string_new(NULL);
+            for (int k = 0; k < 4 && areas[i].keys[k]; k++)
+                g_string_append_printf(help, "%s%s", help->len ? "\n\n" : "", pp_help_term(areas[i].keys[k]));
+            pp_plot_install_tooltip(w, help->len ? help->str : NULL);
+            g_string_free(help, TRUE);
+            pp_plot_set_accessible(w, areas[i].label,
+                                   g_str_equal(id, "result_area") ? jobs_summary : probe_summary);
+        }
+    /* icon-only buttons speak: their accessible name is their tooltip, without the shortcut */
+    if ((GTK_IS_BUTTON(w) || GTK_IS_MENU_BUTTON(w)) && !(GTK_IS_BUTTON(w) && gtk_button_get_label(GTK_BUTTON(w))) &&
+        !(GTK_IS_MENU_BUTTON(w) && gtk_menu_button_get_label(GTK_MENU_BUTTON(w))) && gtk_widget_get_tooltip_text(w)) {
+        char *name = g_strdup(gtk_widget_get_tooltip_text(w));
+        char *paren = strstr(name, " (");
+        if (paren)
+            *paren = 0;
+        gtk_accessible_update_property(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+        g_free(name);
+    }
+    if (GTK_IS_LABEL(w) && !gtk_widget_get_has_tooltip(w)) { /* the terms on the views' labels */
+        const char *text = gtk_label_get_text(GTK_LABEL(w));
+        if (g_str_equal(text, "Severity"))
+            pp_help_set_tooltip(w, "severity", "preset", NULL);
+        else if (g_str_equal(text, "Corruption") || g_str_equal(text, "Corruptions"))
+            pp_help_set_tooltip(w, "ce", "severity", NULL);
+    }
+    for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c))
+        explain(c);
+}
+
+static void unfocus_flow_cells(GtkWidget *w)
+{
+    if (GTK_IS_FLOW_BOX_CHILD(w))
+        gtk_widget_set_focusable(w, FALSE);
+    for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c))
+        unfocus_flow_cells(c);
+}
 
 static void pp_window_init(PpWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     self->loading = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    self->toast_overlay = ADW_TOAST_OVERLAY(gtk_window_get_child(GTK_WINDOW(self)));
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
     /* win.view is a radio action: Alt+1/2/3/4 activate win.view::kernels / ::spectra / ::probe / ::jobs */
     GtkRecentManager *recent = gtk_recent_manager_get_default();
@@ -1063,6 +1492,16 @@ static void pp_window_init(PpWindow *self)
     g_signal_connect_swapped(self->probe_view, "notify::corruption", G_CALLBACK(sync_grid_input), self);
     g_signal_connect_swapped(self->jobs_view, "model-trained", G_CALLBACK(pp_window_add_entry), self);
     g_signal_connect(self, "close-request", G_CALLBACK(on_close_request), NULL);
+    g_signal_connect(self, "notify::fullscreened", G_CALLBACK(on_fullscreened), NULL);
+    g_signal_connect(self, "notify::default-width", G_CALLBACK(on_width_changed), NULL);
+    g_signal_connect(self, "notify::maximized", G_CALLBACK(on_width_changed), NULL);
+    gtk_widget_set_visible(GTK_WIDGET(self->banner), FALSE);
+    add_window_shortcuts(self);
+    /* flow boxes wrap groups of controls (and the gallery and the detail) onto
+     * more lines in a narrow window; their cells are layout, not focus stops */
+    unfocus_flow_cells(GTK_WIDGET(self));
+    explain(GTK_WIDGET(self->probe_view));
+    explain(GTK_WIDGET(self->jobs_view));
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));

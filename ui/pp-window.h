@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include <stdio.h>
 
 #include "pp-corruption-grid-view.h"
 #include "pp-inhibition-lab-view.h"
@@ -33,6 +34,17 @@ void pp_window_remove_entry(PpWindow *self, PpModelEntry *entry);
 /* Activates a row's menu action (model-up, model-down, model-remove) on the
  * model titled `title`, as its menu does; FALSE when there is none. */
 gboolean pp_window_model_action(PpWindow *self, const char *action, const char *title);
+/* A transient message at the bottom of the window. */
+void pp_window_toast(PpWindow *self, const char *message);
+/* Zoom of text, controls and plots (1 = 100 %). */
+void pp_window_set_zoom(PpWindow *self, double zoom);
+/* Tests: print every window action's name when it runs; move the focus to
+ * the header bar. */
+void pp_window_trace_actions(PpWindow *self);
+void pp_window_focus_header(PpWindow *self);
+/* Tests: one "state view ... kernel ... alpha ..." line, the probe's results,
+ * its first CSV row and whether a sweep is there. */
+void pp_window_print_state(PpWindow *self, FILE *out);
 gboolean pp_window_has_error(PpWindow *self);
 /* The message the banner shows now, or NULL. */
 const char *pp_window_get_error(PpWindow *self);

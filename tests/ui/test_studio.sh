@@ -60,15 +60,17 @@ run export 0 --view spectra --alpha 0 --avg 0 --export "$TMP/x.png" --export "$T
 "$PNG_STATS" "$TMP/x.png" >/dev/null || { echo "FAIL: exported PNG unreadable"; fail=1; }
 head -c 5 "$TMP/x.svg" | grep -q '<?xml' || grep -q '<svg' "$TMP/x.svg" || { echo "FAIL: exported SVG"; fail=1; }
 head -c 4 "$TMP/x.pdf" | grep -q '%PDF' || { echo "FAIL: exported PDF"; fail=1; }
-head -1 "$TMP/x.csv" | grep -q '^frequency,push_db,pull_db,effective_db$' || { echo "FAIL: exported CSV header"; fail=1; }
+head -1 "$TMP/x.csv" | grep -q '^model,kernel,alpha,pull_pooling,frequency,push_db,pull_db,effective_db$' || { echo "FAIL: exported CSV header"; fail=1; }
+grep -q '^r18_cifar_pp3,0,0,0,0.000000,' "$TMP/x.csv" || { echo "FAIL: the CSV rows name the model, kernel, alpha 0 and pooling off"; fail=1; }
 [ "$(wc -l <"$TMP/x.csv")" = 34 ] || { echo "FAIL: the radial profile CSV should have 33 rows"; fail=1; }
 # alpha = 0: the effective kernel is the push kernel, so their profiles agree
-awk -F, 'NR>1 { d = $2 - $4; if (d < 0) d = -d; if (d > 1e-3) bad = 1 } END { exit bad }' "$TMP/x.csv" ||
+awk -F, 'NR>1 { d = $6 - $8; if (d < 0) d = -d; if (d > 1e-3) bad = 1 } END { exit bad }' "$TMP/x.csv" ||
     { echo "FAIL: with alpha 0 and no pooling the effective kernel differs from the push kernel"; fail=1; }
 
 # 5. the about dialog and the shortcuts window (from the GResource) open
 run about 0 --screenshot-dialog about
 run shortcuts 0 --screenshot-dialog shortcuts
+run help 0 --screenshot-dialog help
 
 # 6. the probe view: a picture of its own; at severity 0 the top-1 of every
 #    model is what `pushpull predict` says of the same image; a severity of 5
@@ -90,14 +92,15 @@ done
 grep -q "snr_output inf" "$TMP/probe-clean.log" || { echo "FAIL: the clean SNR should be +inf"; fail=1; }
 run probe-noisy 0 --view probe --print-probe --sweep --image "$IMG" --corruption gaussian_noise --severity 5 \
     --model "$PP" --model "$BASE" --dark --export "$TMP/probe.csv" --export "$TMP/probe.pdf"
-# the probe state's CSV: the top-5 of both models, then the sweep (2 models x 21 severities)
+# the probe state's CSV: the top-5 of both models; the sweep (2 models x 21
+# severities) in a file of its own (one table per file)
 head -1 "$TMP/probe.csv" | grep -q '^model,corruption,severity,seed,rank,class,probability,' ||
     { echo "FAIL: probe CSV header"; fail=1; }
 [ "$(grep -c '^r18_cifar_gray_[a-z0-9]*,gaussian_noise,5.000,' "$TMP/probe.csv")" = 10 ] ||
     { echo "FAIL: the probe CSV should have the top-5 of both models"; fail=1; }
-grep -q '^sweep_model,corruption,seed,severity,snr_push_db,snr_output_db,true_class_probability,top1,flip$' "$TMP/probe.csv" ||
-    { echo "FAIL: the probe CSV has no sweep table"; fail=1; }
-n=$(awk -F, '/^sweep_model,/ { on = 1; next } on && NF == 9 && $4 >= 0 && $4 <= 5 { n++ } END { print n + 0 }' "$TMP/probe.csv")
+head -1 "$TMP/probe-sweep.csv" | grep -q '^sweep_model,corruption,seed,severity,snr_push_db,snr_output_db,true_class_probability,top1,flip$' ||
+    { echo "FAIL: the probe export has no sweep table (probe-sweep.csv)"; fail=1; }
+n=$(awk -F, 'NR > 1 && NF == 9 && $4 >= 0 && $4 <= 5 { n++ } END { print n + 0 }' "$TMP/probe-sweep.csv")
 echo "probe CSV: $n sweep rows"
 [ "$n" = 42 ] || { echo "FAIL: the probe CSV should have 42 sweep rows (2 models x 21 severities), not $n"; fail=1; }
 head -c 4 "$TMP/probe.pdf" | grep -q '%PDF' || { echo "FAIL: exported probe PDF"; fail=1; }
@@ -155,12 +158,23 @@ run probe-fm-base 0 --view probe --image "$IMG" --severity 3 --feature-channel 9
 if [ -d /usr/share/datasets/fashion-mnist ]; then
     run jobs-eval 0 --view jobs --run-job eval --job-limit 100 --model "$PP" --model "$BASE" \
         --export "$TMP/ce.csv" --export "$TMP/ce.svg" --export "$TMP/ce.png"
-    head -1 "$TMP/ce.csv" | grep -q '^corruption,band,baseline_error,error,ce,relative_ce$' ||
+    # one tidy table per file: the errors per model and severity, the CE per
+    # corruption, the summary metrics
+    head -1 "$TMP/ce.csv" | grep -q '^model,role,corruption,band,severity,error,samples$' ||
+        { echo "FAIL: the errors CSV header"; fail=1; }
+    n=$(awk -F, 'NR > 1 && NF == 7 && $5 >= 1 && $5 <= 5 && $6 ~ /^[0-9]+\.[0-9]+$/ { n++ } END { print n + 0 }' "$TMP/ce.csv")
+    echo "errors CSV: $n per-severity rows (2 models x 15 corruptions x 5 severities)"
+    [ "$n" = 150 ] || { echo "FAIL: the errors CSV should hold 150 per-severity errors"; fail=1; }
+    [ "$(grep -c ',clean,,0,' "$TMP/ce.csv")" = 2 ] || { echo "FAIL: the errors CSV lacks the clean errors"; fail=1; }
+    head -1 "$TMP/ce-ce.csv" | grep -q '^model,baseline,corruption,band,baseline_error,error,ce,relative_ce$' ||
         { echo "FAIL: the CE table CSV header"; fail=1; }
-    n=$(awk -F, 'NR > 1 && NF == 6 && $5 ~ /^[0-9]+\.[0-9]+$/ { n++ } END { print n + 0 }' "$TMP/ce.csv")
-    echo "CE table CSV: $n rows with a CE (15 corruptions + mCE)"
-    [ "$n" = 16 ] || { echo "FAIL: the CE table CSV should have 15 CE rows and the mCE"; fail=1; }
-    grep -Eq '^R_net,,,,-?[0-9]+\.[0-9]+,$' "$TMP/ce.csv" || { echo "FAIL: the CE table CSV has no R_net"; fail=1; }
+    n=$(awk -F, 'NR > 1 && NF == 8 && $7 ~ /^[0-9]+\.[0-9]+$/ { n++ } END { print n + 0 }' "$TMP/ce-ce.csv")
+    echo "CE table CSV: $n rows with a CE"
+    [ "$n" = 15 ] || { echo "FAIL: the CE table CSV should have 15 CE rows"; fail=1; }
+    grep -Eq '^r18_cifar_gray_pp5,r18_cifar_gray_base,mCE,[0-9]+\.[0-9]+$' "$TMP/ce-summary.csv" ||
+        { echo "FAIL: the summary CSV has no mCE"; fail=1; }
+    grep -Eq '^r18_cifar_gray_pp5,r18_cifar_gray_base,R_net,-?[0-9]+\.[0-9]+$' "$TMP/ce-summary.csv" ||
+        { echo "FAIL: the summary CSV has no R_net"; fail=1; }
     grep -q '<svg' "$TMP/ce.svg" || { echo "FAIL: exported CE table SVG"; fail=1; }
     "$PNG_STATS" "$TMP/ce.png" >/dev/null || { echo "FAIL: exported CE table PNG unreadable"; fail=1; }
     cat "$TMP/jobs-eval.log"
@@ -176,8 +190,8 @@ if [ -d /usr/share/datasets/fashion-mnist ]; then
     grep -q '^job eval state cancelled$' "$TMP/jobs-cancel.log" || { echo "FAIL: the cancelled job did not end cancelled"; fail=1; }
     [ "$took" -lt 30 ] || { echo "FAIL: cancelling took ${took} s"; fail=1; }
     run jobs-finetune 0 --view jobs --run-job finetune --job-limit 256 --model "$PP" --export "$TMP/train.csv"
-    head -1 "$TMP/train.csv" | grep -q '^epoch,loss,accuracy$' || { echo "FAIL: the training curves CSV header"; fail=1; }
-    [ "$(awk -F, 'NR > 1 && $2 ~ /^[0-9]+\.[0-9]+$/' "$TMP/train.csv" | wc -l)" -ge 1 ] ||
+    head -1 "$TMP/train.csv" | grep -q '^model,epoch,loss,accuracy$' || { echo "FAIL: the training curves CSV header"; fail=1; }
+    [ "$(awk -F, 'NR > 1 && $3 ~ /^[0-9]+\.[0-9]+$/' "$TMP/train.csv" | wc -l)" -ge 1 ] ||
         { echo "FAIL: the training curves CSV has no points"; fail=1; }
     cat "$TMP/jobs-finetune.log"
     grep -Eq '^job finetune state done epochs 1 points [1-9][0-9]* loss [0-9]+\.[0-9]+ accuracy [0-9.]+$' "$TMP/jobs-finetune.log" ||
