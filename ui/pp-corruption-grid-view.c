@@ -524,7 +524,7 @@ static void update_accessible(PpCorruptionGridView *self)
                                    job->cells[i].top1[j] != job->clean_top1[j] ? " (changed)" : "");
         g_string_append_c(s, ' ');
     }
-    gtk_accessible_update_property(GTK_ACCESSIBLE(self->grid), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, s->str, -1);
+    pp_plot_set_description(GTK_WIDGET(self->grid), s->str);
     g_string_free(s, TRUE);
 }
 

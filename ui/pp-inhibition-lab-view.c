@@ -208,8 +208,7 @@ static void lab_done(GObject *source, GAsyncResult *res, gpointer data)
             const pp_lab_result *r = &self->shown->result;
             char *summary = g_strdup_printf("SNR against the clean photo: push %.1f dB, pull %.1f dB, output %.1f dB. %s",
                                             r->snr_push, r->snr_pull, r->snr_out, self->explanation_text);
-            gtk_accessible_update_property(GTK_ACCESSIBLE(self->figure), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, summary,
-                                           -1);
+            pp_plot_set_description(GTK_WIDGET(self->figure), summary);
             g_free(summary);
         }
         update_height(self, gtk_widget_get_width(GTK_WIDGET(self->figure)));

@@ -111,6 +111,12 @@ static gboolean refresh_summary(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+void pp_plot_set_description(GtkWidget *widget, const char *text)
+{
+    gtk_accessible_update_property(GTK_ACCESSIBLE(widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text ? text : "", -1);
+    g_object_set_data_full(G_OBJECT(widget), "pp-plot-summary-text", g_strdup(text), g_free);
+}
+
 const char *pp_plot_get_summary(GtkWidget *widget)
 {
     return g_object_get_data(G_OBJECT(widget), "pp-plot-summary-text");

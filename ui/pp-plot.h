@@ -38,6 +38,9 @@ void pp_plot_install_tooltip(GtkWidget *widget, const char *help);
  * label becomes the accessible label. */
 typedef char *(*PpPlotSummaryFunc)(GtkWidget *widget);
 void pp_plot_set_accessible(GtkWidget *widget, const char *label, PpPlotSummaryFunc summary);
+/* Sets the accessible description directly (views that compute their own
+ * summary), remembered like a summary. */
+void pp_plot_set_description(GtkWidget *widget, const char *text);
 /* The last summary set (NULL before the first draw). */
 const char *pp_plot_get_summary(GtkWidget *widget);
 
