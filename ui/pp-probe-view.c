@@ -1318,9 +1318,22 @@ static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, do
 
 /* ---- busy state, printing, benchmark ---- */
 
+/* Shown, or about to be: the view and every ancestor is visible and not a
+ * hidden page of a stack (the window may not be mapped yet). */
+static gboolean about_to_show(GtkWidget *w)
+{
+    for (; w; w = gtk_widget_get_parent(w))
+        if (!gtk_widget_get_visible(w) || !gtk_widget_get_child_visible(w))
+            return FALSE;
+    return TRUE;
+}
+
 gboolean pp_probe_view_is_busy(PpProbeView *self)
 {
-    return self->running || self->pending || self->sweep_cancel != NULL || self->pasting > 0;
+    /* a change that waits for the map counts while the map is coming (a
+     * screenshot right after the loads must not catch the view before it ran) */
+    return self->running || self->pending || self->sweep_cancel != NULL || self->pasting > 0 ||
+           (self->stale && about_to_show(GTK_WIDGET(self)));
 }
 
 void pp_probe_view_print(PpProbeView *self, FILE *out)
