@@ -47,18 +47,29 @@ static bool is_error_value(json_t *v)
     return json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1;
 }
 
+/* Reads a whole JSON file, refusing duplicate keys; on failure the message
+ * names the file. */
+static pp_status load_json_file(const char *path, json_t **out, pp_error *err)
+{
+    pp_file_buffer fb;
+    pp_status st = pp_file_buffer_read(&fb, path, err);
+    if (st != PP_OK)
+        return st;
+    json_error_t jerr;
+    *out = json_loadb((const char *)fb.data, fb.size, JSON_REJECT_DUPLICATES, &jerr);
+    pp_file_buffer_free(&fb);
+    if (!*out)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: not valid JSON (%s, line %d)", path, jerr.text, jerr.line);
+    return PP_OK;
+}
+
 pp_status pp_eval_result_load_json(pp_eval_result *r, const char *path, pp_error *err)
 {
     memset(r, 0, sizeof *r);
-    pp_file_buffer fb;
-    pp_status read_st = pp_file_buffer_read(&fb, path, err);
+    json_t *o = NULL;
+    pp_status read_st = load_json_file(path, &o, err);
     if (read_st != PP_OK)
         return read_st;
-    json_error_t jerr;
-    json_t *o = json_loadb((const char *)fb.data, fb.size, JSON_REJECT_DUPLICATES, &jerr);
-    pp_file_buffer_free(&fb);
-    if (!o)
-        return pp_fail(err, PP_ERR_FORMAT, "%s: not valid JSON (%s, line %d)", path, jerr.text, jerr.line);
     pp_status st = PP_OK;
     json_t *format = json_object_get(o, "format"), *corr = json_object_get(o, "corruptions");
     json_t *clean = json_object_get(o, "clean_error"), *samples = json_object_get(o, "samples");
@@ -207,15 +218,10 @@ static bool get_counts(json_t *o, int64_t samples, pp_eval_counts *c)
 pp_status pp_eval_shard_load_json(pp_eval_result *r, const char *path, pp_error *err)
 {
     memset(r, 0, sizeof *r);
-    pp_file_buffer fb;
-    pp_status st = pp_file_buffer_read(&fb, path, err);
+    json_t *o = NULL;
+    pp_status st = load_json_file(path, &o, err);
     if (st != PP_OK)
         return st;
-    json_error_t jerr;
-    json_t *o = json_loadb((const char *)fb.data, fb.size, JSON_REJECT_DUPLICATES, &jerr);
-    pp_file_buffer_free(&fb);
-    if (!o)
-        return pp_fail(err, PP_ERR_FORMAT, "%s: not valid JSON (%s, line %d)", path, jerr.text, jerr.line);
     pp_eval_shard *sh = &r->shard;
     int64_t index, count, batch;
     json_t *units = json_object_get(o, "units"), *corr = json_object_get(o, "corruptions");
