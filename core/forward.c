@@ -272,17 +272,8 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     case PP_STEP_MAXPOOL:
         pp_maxpool2d_forward(out, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad, ctx->threads);
         break;
-    case PP_STEP_AVGPOOL:
-        pp_avgpool2d_forward(out, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad,
-                             s->pool.count_include_pad, ctx->threads);
-        break;
-    case PP_STEP_GLOBAL_AVGPOOL:
-        pp_global_avgpool_forward(out, in, (size_t)c * n, (size_t)h * w, ctx->threads);
-        break;
-    case PP_STEP_LINEAR:
-        pp_linear_forward(out, in, s->weight, s->bias, n, c, s->out_features);
-        break;
-    case PP_STEP_KIND_COUNT:
+    default:
+        pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);
         break;
     }
 }

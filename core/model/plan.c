@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "../model.h"
+#include "../ops/linear.h"
+#include "../ops/pool.h"
 
 static const char *const kind_names[PP_STEP_KIND_COUNT] = {
     "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear",
@@ -62,9 +64,8 @@ static void use(pp_plan *p, int v)
         p->values[v].last_use = p->step_count;
 }
 
-/* A new step reading `in` (and `residual`) that writes a new value. */
-static int add_step(pp_plan *p, pp_step_kind kind, const char *name, int in, int residual, int channels,
-                    pp_value_layout layout, const pp_step *params, pp_step **out_step)
+int pp_plan_add(pp_plan *p, pp_step_kind kind, const char *name, int in, int residual, int channels,
+                pp_value_layout layout, const pp_step *params, pp_step **out_step)
 {
     if (out_step)
         *out_step = NULL;
@@ -95,40 +96,40 @@ int pp_plan_conv(pp_plan *p, const char *name, int in, const pp_conv_layer *conv
                  bool relu, pp_step **step)
 {
     pp_step params = {.conv = conv, .bn = bn, .relu = relu};
-    return add_step(p, PP_STEP_CONV, name, in, residual, conv->shape.cout, PP_VALUE_MAP, &params, step);
+    return pp_plan_add(p, PP_STEP_CONV, name, in, residual, conv->shape.cout, PP_VALUE_MAP, &params, step);
 }
 
 int pp_plan_pushpull(pp_plan *p, const char *name, int in, const pp_pushpull_unit *unit, pp_step **step)
 {
     pp_step params = {.unit = unit};
-    return add_step(p, PP_STEP_PUSHPULL, name, in, -1, unit->shape.cout, PP_VALUE_MAP, &params, step);
+    return pp_plan_add(p, PP_STEP_PUSHPULL, name, in, -1, unit->shape.cout, PP_VALUE_MAP, &params, step);
 }
 
 int pp_plan_batchnorm(pp_plan *p, const char *name, int in, pp_bn_layer *bn, bool relu, pp_step **step)
 {
     pp_step params = {.bn = bn, .relu = relu};
-    return add_step(p, PP_STEP_BATCHNORM, name, in, -1, bn->channels, PP_VALUE_MAP, &params, step);
+    return pp_plan_add(p, PP_STEP_BATCHNORM, name, in, -1, bn->channels, PP_VALUE_MAP, &params, step);
 }
 
 int pp_plan_pool(pp_plan *p, pp_step_kind kind, const char *name, int in, pp_pool_params pool, pp_step **step)
 {
     pp_step params = {.pool = pool};
     int channels = in >= 0 && in < p->value_count ? p->values[in].channels : 0;
-    return add_step(p, kind, name, in, -1, channels, PP_VALUE_MAP, &params, step);
+    return pp_plan_add(p, kind, name, in, -1, channels, PP_VALUE_MAP, &params, step);
 }
 
 int pp_plan_global_avgpool(pp_plan *p, const char *name, int in, pp_step **step)
 {
     pp_step params = {0};
     int channels = in >= 0 && in < p->value_count ? p->values[in].channels : 0;
-    return add_step(p, PP_STEP_GLOBAL_AVGPOOL, name, in, -1, channels, PP_VALUE_FLAT, &params, step);
+    return pp_plan_add(p, PP_STEP_GLOBAL_AVGPOOL, name, in, -1, channels, PP_VALUE_FLAT, &params, step);
 }
 
 int pp_plan_linear(pp_plan *p, const char *name, int in, const float *weight, const float *bias, int out_features,
                    pp_step **step)
 {
     pp_step params = {.weight = weight, .bias = bias, .out_features = out_features};
-    return add_step(p, PP_STEP_LINEAR, name, in, -1, out_features, PP_VALUE_LOGITS, &params, step);
+    return pp_plan_add(p, PP_STEP_LINEAR, name, in, -1, out_features, PP_VALUE_LOGITS, &params, step);
 }
 
 void pp_plan_tap(pp_plan *p, int v, pp_tap t)
@@ -238,4 +239,23 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
         vw[s->out] = wo;
     }
     return PP_OK;
+}
+
+bool pp_step_forward_stateless(const pp_step *s, float *out, const float *in, int c, int n, int h, int w,
+                               int threads)
+{
+    switch (s->kind) {
+    case PP_STEP_AVGPOOL:
+        pp_avgpool2d_forward(out, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad,
+                             s->pool.count_include_pad, threads);
+        return true;
+    case PP_STEP_GLOBAL_AVGPOOL:
+        pp_global_avgpool_forward(out, in, (size_t)c * n, (size_t)h * w, threads);
+        return true;
+    case PP_STEP_LINEAR:
+        pp_linear_forward(out, in, s->weight, s->bias, n, c, s->out_features);
+        return true;
+    default:
+        return false;
+    }
 }

@@ -77,6 +77,7 @@ typedef struct {
     pp_pool_params pool;          /* MAXPOOL, AVGPOOL */
     const float *weight, *bias;   /* LINEAR: (classes, features), (classes) or NULL */
     int out_features;             /* LINEAR */
+    const void *layer;            /* kinds added later: their layer struct (the op's header) */
 } pp_step;
 
 typedef enum {
@@ -120,6 +121,12 @@ int pp_plan_pool(pp_plan *p, pp_step_kind kind, const char *name, int in, pp_poo
 int pp_plan_global_avgpool(pp_plan *p, const char *name, int in, pp_step **step);
 int pp_plan_linear(pp_plan *p, const char *name, int in, const float *weight, const float *bias,
                    int out_features, pp_step **step);
+/* The general form the functions above wrap (a new step kind may use it
+ * directly): a step of `kind` reading `in` (and `residual`, or -1) that
+ * writes a new value of `channels` channels and `layout`; `params` gives the
+ * kind's fields (kind, name, in, out and residual are set here). */
+int pp_plan_add(pp_plan *p, pp_step_kind kind, const char *name, int in, int residual, int channels,
+                pp_value_layout layout, const pp_step *params, pp_step **step);
 /* Marks tap t on the step that wrote value v. */
 void pp_plan_tap(pp_plan *p, int v, pp_tap t);
 
@@ -129,6 +136,12 @@ void pp_plan_tap(pp_plan *p, int v, pp_tap t);
 pp_status pp_plan_finish(pp_plan *p, pp_error *err);
 
 /* ---- walking ---- */
+
+/* Runs a step whose forward is the same in inference and training (average
+ * pools, the global pool, the classifier): out from in (c channels, (n, h, w)
+ * per channel). False for the other kinds (the walker runs them). */
+bool pp_step_forward_stateless(const pp_step *s, float *out, const float *in, int c, int n, int h, int w,
+                               int threads);
 
 /* The step carrying tap t, or NULL. */
 const pp_step *pp_plan_tap_step(const pp_plan *p, pp_tap t);

@@ -363,17 +363,8 @@ static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train
         pp_maxpool2d_train_forward(out, r->argmax, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad,
                                    ctx->threads);
         break;
-    case PP_STEP_AVGPOOL:
-        pp_avgpool2d_forward(out, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad,
-                             s->pool.count_include_pad, ctx->threads);
-        break;
-    case PP_STEP_GLOBAL_AVGPOOL:
-        pp_global_avgpool_forward(out, in, (size_t)c * n, (size_t)h * w, ctx->threads);
-        break;
-    case PP_STEP_LINEAR:
-        pp_linear_forward(out, in, s->weight, s->bias, n, c, s->out_features);
-        break;
-    case PP_STEP_KIND_COUNT:
+    default:
+        pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);
         break;
     }
 }
@@ -555,9 +546,11 @@ static pp_status backward(pp_train_ctx *ctx, const pp_model *m, int last, bool t
     return st;
 }
 
-static pp_status check_input(const pp_model *m, const pp_tensor *input, pp_error *err)
+static pp_status check_call(const pp_train_ctx *ctx, const pp_model *m, const pp_tensor *input, pp_error *err)
 {
     const pp_arch *a = &m->arch;
+    if (m->arena_floats != ctx->arena_floats)
+        return pp_fail(err, PP_ERR_ARG, "training context was made for another model");
     if (m->derived_stale)
         return pp_fail(err, PP_ERR_ARG, "model parameters changed: call pp_model_prepare first");
     if (input->ndim != 4 || input->shape[1] != a->in_channels)
@@ -568,20 +561,25 @@ static pp_status check_input(const pp_model *m, const pp_tensor *input, pp_error
     return PP_OK;
 }
 
+static pp_status check_labels(const pp_model *m, const int32_t *labels, int n, pp_error *err)
+{
+    for (int i = 0; i < n; i++)
+        if (labels[i] < 0 || labels[i] >= m->arch.num_classes)
+            return pp_fail(err, PP_ERR_ARG, "label %d of sample %d is outside [0, %d)", (int)labels[i], i,
+                           m->arch.num_classes);
+    return PP_OK;
+}
+
 pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input,
                                     const int32_t *labels, pp_train_stats *stats, pp_error *err)
 {
     const pp_arch *a = &m->arch;
-    if (m->arena_floats != ctx->arena_floats)
-        return pp_fail(err, PP_ERR_ARG, "training context was made for another model");
-    pp_status st = check_input(m, input, err);
+    pp_status st = check_call(ctx, m, input, err);
     if (st != PP_OK)
         return st;
     const int n = (int)input->shape[0], h = (int)input->shape[2], w = (int)input->shape[3];
-    for (int i = 0; i < n; i++)
-        if (labels[i] < 0 || labels[i] >= a->num_classes)
-            return pp_fail(err, PP_ERR_ARG, "label %d of sample %d is outside [0, %d)", (int)labels[i], i,
-                           a->num_classes);
+    if ((st = check_labels(m, labels, n, err)))
+        return st;
     st = ensure_layout(ctx, m, n, h, w, true, err);
     if (st != PP_OK)
         return st;
@@ -604,9 +602,7 @@ pp_status pp_model_backward(pp_train_ctx *ctx, const pp_model *m, const pp_tenso
                             pp_error *err)
 {
     const pp_arch *a = &m->arch;
-    if (m->arena_floats != ctx->arena_floats)
-        return pp_fail(err, PP_ERR_ARG, "training context was made for another model");
-    pp_status st = check_input(m, input, err);
+    pp_status st = check_call(ctx, m, input, err);
     if (st != PP_OK)
         return st;
     const pp_plan *p = m->plan;
@@ -617,10 +613,8 @@ pp_status pp_model_backward(pp_train_ctx *ctx, const pp_model *m, const pp_tenso
     const int last = (int)(seed_step - p->steps);
     if (!req->seed && (!req->labels || req->seed_tap != PP_TAP_LOGITS))
         return pp_fail(err, PP_ERR_ARG, "a backward needs a seed gradient, or labels for the logits' cross-entropy");
-    for (int i = 0; !req->seed && i < n; i++)
-        if (req->labels[i] < 0 || req->labels[i] >= a->num_classes)
-            return pp_fail(err, PP_ERR_ARG, "label %d of sample %d is outside [0, %d)", (int)req->labels[i], i,
-                           a->num_classes);
+    if (!req->seed && (st = check_labels(m, req->labels, n, err)))
+        return st;
     st = ensure_layout(ctx, m, n, h, w, false, err);
     if (st != PP_OK)
         return st;

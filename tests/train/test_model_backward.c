@@ -8,9 +8,7 @@
  * follow a wrong gradient. */
 #include <string.h>
 
-#include "../fixture.h"
-#include "../test_util.h"
-#include "model_file.h"
+#include "train_fixture.h"
 #include "threads.h"
 #include "train/train_step.h"
 
@@ -26,27 +24,17 @@ static void check_network(const char *name)
 {
     char file[256];
     pp_error err = {0};
-    pp_model m;
-    char notes[512];
-    pp_arch_hints hints = {.avg_kernel = -1};
-    snprintf(file, sizeof file, "%s.safetensors", name);
-    CHECK_OK(pp_model_open(&m, fixture_path("train", file), &hints, notes, sizeof notes, &err), &err);
-    if (err.status != PP_OK)
+    train_fixture f;
+    if (!train_fixture_open(&f, name))
         return;
-    snprintf(file, sizeof file, "%s_x.npy", name);
-    pp_npy x = fixture_npy("train", file);
-    snprintf(file, sizeof file, "%s_y.npy", name);
-    pp_npy y = fixture_npy("train", file);
+    pp_model m = f.m;
     snprintf(file, sizeof file, "%s_eval_dx.npy", name);
     pp_npy dx_want = fixture_npy("train", file);
     snprintf(file, sizeof file, "%s_eval_dlayer2.npy", name);
     pp_npy dl2_want = fixture_npy("train", file);
-    const int n = (int)x.shape[0];
-    int32_t labels[64];
-    for (int i = 0; i < n; i++)
-        labels[i] = (int32_t)((const int64_t *)y.data)[i];
-    pp_tensor input = {.ndim = 4, .data = x.data};
-    memcpy(input.shape, x.shape, sizeof input.shape);
+    const int n = f.n;
+    int32_t *labels = f.labels;
+    pp_tensor input = f.input;
 
     /* a copy of the arena: nothing of the model may move */
     float *before = malloc(m.arena_floats * sizeof(float));
@@ -100,11 +88,10 @@ static void check_network(const char *name)
     pp_tensor_free(&logits);
     pp_train_ctx_free(ctx);
     free(before);
-    pp_npy_free(&x);
-    pp_npy_free(&y);
     pp_npy_free(&dx_want);
     pp_npy_free(&dl2_want);
-    pp_model_free(&m);
+    f.m = m;
+    train_fixture_close(&f);
 }
 
 static void test_cifar_pushpull(void)
