@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cli_model.h"
+#include "model/families.h"
 #include "preprocess.h"
 #include "number_text.h"
 
@@ -28,6 +29,7 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
     json_t *o = json_object();
     json_object_set_new(o, "file", json_string(path));
     json_object_set_new(o, "arch", json_string(pp_arch_name(a)));
+    json_object_set_new(o, "family", json_string(pp_family_of_arch(a)->name));
     json_t *blocks = json_array();
     for (int i = 0; i < 4; i++)
         json_array_append_new(blocks, json_integer(a->blocks[i]));
@@ -79,6 +81,7 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
     printf("architecture:  %s (%s blocks %d-%d-%d-%d, width %d)\n", pp_arch_name(a),
            a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
            a->blocks[3], a->width);
+    printf("family:        %s\n", pp_family_of_arch(a)->description);
     printf("parameters:    %lld\n", (long long)pp_model_param_count(m));
     printf("stem:          %s, %d input channel%s\n", pp_stem_name(a->stem), a->in_channels,
            a->in_channels == 1 ? "" : "s");
