@@ -59,11 +59,19 @@ static void test_os_system_nested_in_valid_checkpoint(void)
     expect_refused("hostile_os_system_nested.ckpt", "refusing os.system");
 }
 
-static void test_builtins_eval_exec_getattr(void)
+static void test_builtins_eval_exec(void)
 {
     expect_refused("hostile_eval.pt", "refusing builtins.eval");
     expect_refused("hostile_exec.pt", "refusing builtins.exec");
-    expect_refused("hostile_getattr.pt", "refusing builtins.getattr");
+}
+
+/* getattr is how pickles name attributes (Python 3.12 enums, bound methods:
+ * augmentation objects in hyper-parameters use it), so it is inert rather
+ * than refused; a file that is nothing but such a call holds no tensors. */
+static void test_getattr_is_inert(void)
+{
+    expect_refused("hostile_getattr.pt", "holds an object of class collections.OrderedDict.__init__");
+    expect_refused("hostile_getattr.pt", "nothing was run");
 }
 
 static void test_reduce_of_unknown_callable(void)
@@ -106,11 +114,6 @@ static void test_zip_entry_claiming_huge_size(void)
 static void test_truncated_archive(void)
 {
     expect_refused("hostile_truncated.pt", "not a valid zip archive");
-}
-
-static void test_legacy_format(void)
-{
-    expect_refused("hostile_legacy.pt", "legacy");
 }
 
 /* Small files that expand: refused before they cost time or memory (the
@@ -160,7 +163,8 @@ int main(void)
 {
     RUN_TEST(test_os_system);
     RUN_TEST(test_os_system_nested_in_valid_checkpoint);
-    RUN_TEST(test_builtins_eval_exec_getattr);
+    RUN_TEST(test_builtins_eval_exec);
+    RUN_TEST(test_getattr_is_inert);
     RUN_TEST(test_reduce_of_unknown_callable);
     RUN_TEST(test_memo_index_out_of_range);
     RUN_TEST(test_nesting_bombs);
@@ -169,7 +173,6 @@ int main(void)
     RUN_TEST(test_storage_numel_mismatch);
     RUN_TEST(test_zip_entry_claiming_huge_size);
     RUN_TEST(test_truncated_archive);
-    RUN_TEST(test_legacy_format);
     RUN_TEST(test_shared_list_bomb_in_hyper_parameters);
     RUN_TEST(test_overlapping_zip_entries);
     RUN_TEST(test_total_inflated_bytes_bounded);
