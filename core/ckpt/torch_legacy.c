@@ -48,7 +48,7 @@ static int cmp_rec(const void *a, const void *b)
 
 static storage_rec *find_rec(legacy *lg, const char *key)
 {
-    if (lg->sorted) {
+    if (lg->sorted && lg->count) {
         storage_rec probe;
         snprintf(probe.key, sizeof probe.key, "%s", key);
         return bsearch(&probe, lg->recs, lg->count, sizeof *lg->recs, cmp_rec);
@@ -97,6 +97,9 @@ static pp_status note_storage(void *user, const char *key, pp_raw_dtype dtype, i
 /* Sorts the table and merges repeats found beyond the linear scan. */
 static pp_status index_storages(legacy *lg, pp_error *err)
 {
+    lg->sorted = true;
+    if (!lg->count)
+        return PP_OK; /* a file of plain numbers names no storage */
     qsort(lg->recs, lg->count, sizeof *lg->recs, cmp_rec);
     size_t out = 0;
     for (size_t i = 0; i < lg->count; i++) {
@@ -111,7 +114,6 @@ static pp_status index_storages(legacy *lg, pp_error *err)
         lg->recs[out++] = lg->recs[i];
     }
     lg->count = out;
-    lg->sorted = true;
     return PP_OK;
 }
 

@@ -10,7 +10,8 @@ Good files come from torch.save(..., _use_new_zipfile_serialization=False)
 with one .npy per tensor and a MANIFEST, as tests/ckpt/make_fixtures.py
 writes them. Hostile files are assembled piece by piece: the five parts of
 the legacy stream (magic, version, sys_info, main pickle, key list) and the
-raw storages, with one part wrong.
+raw storages, with one part wrong. The legacy format names storages by
+their memory address, so each run writes other bytes for the same content.
 """
 import argparse
 import collections
@@ -256,6 +257,8 @@ def hostile_files():
                                             {"0": F4}))
     write("hostile_view_outside.pt",
           legacy_stream(ck.state_dict([("w", tensor6("0", 4, ("v", 3, 2), 0, [2], [1]))]), {"0": F4}))
+    # No storage at all: a state dict of one plain number (the fuzzer's first find).
+    write("no_storages.pt", legacy_stream(ck.state_dict([("alpha", ck.I(3))]), {}))
     good = legacy_stream(one, {"0": F4})
     write("hostile_truncated.pt", good[:len(good) - 6])
     write("hostile_truncated_header.pt", good[:20])

@@ -150,6 +150,17 @@ static void test_non_tensor_values(void)
     pp_sd_free(&sd);
 }
 
+static void test_no_storages(void)
+{
+    /* Nothing but a Python int: an empty storage table, one 0-d int64. */
+    pp_state_dict sd;
+    load("no_storages.pt", &sd);
+    const pp_sd_entry *a = pp_sd_find(&sd, "alpha");
+    CHECK(sd.count == 1 && a && a->ndim == 0 && a->dtype == PP_DTYPE_I64 && *(int64_t *)a->data == 3,
+          "a state dict of one int");
+    pp_sd_free(&sd);
+}
+
 /* ---- a whole network: the engine's logits from both formats ---- */
 
 static void forward(const pp_model *m, const pp_npy *x, pp_tensor *logits)
@@ -217,6 +228,7 @@ int main(void)
     RUN_TEST(test_containers);
     RUN_TEST(test_prime_augmentation_layer_dropped);
     RUN_TEST(test_non_tensor_values);
+    RUN_TEST(test_no_storages);
     RUN_TEST(test_network_logits_legacy_equal_zip);
     return TEST_EXIT();
 }
