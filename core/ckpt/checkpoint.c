@@ -22,7 +22,13 @@ pp_status pp_checkpoint_load(const char *path, pp_state_dict *sd, pp_error *err)
     }
     if (got >= 2 && head[0] == 0x80 && head[1] <= 5) /* legacy torch.save, or a bare pickle */
         return pp_torch_load(path, sd, err);
-    if (got >= 9 && head[8] == '{')
-        return pp_safetensors_load(path, sd, err);
+    if (got >= 9 && head[8] == '{') {
+        pp_status st = pp_safetensors_load(path, sd, err);
+        if (st == PP_OK)
+            st = pp_sd_meta_set(sd, PP_SD_SOURCE_META "format", "safetensors", err);
+        if (st != PP_OK)
+            pp_sd_free(sd);
+        return st;
+    }
     return pp_fail(err, PP_ERR_FORMAT, "%s: not a checkpoint (expected safetensors, a PyTorch zip archive or a legacy torch.save file)", path);
 }

@@ -13,7 +13,8 @@
  * inert objects there (pickled augmentations) are listed and shown as text,
  * never called. Wrapper prefixes are then removed (key_prefix.h).
  *
- * Metadata the loader adds about the file itself (pushpull info shows it):
+ * Metadata the loader adds about the file itself (PP_SD_SOURCE_META; pushpull
+ * info shows it, saving leaves it out):
  *   checkpoint.format          "torch zip" / "torch legacy (pre-1.6)"
  *   checkpoint.container       where the tensors were: "state_dict", ...,
  *                              "top level"
