@@ -10,9 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "ckpt/checkpoint.h"
 #include "ckpt/npy.h"
 #include "ckpt/state_dict.h"
+#include "ckpt/torch_checkpoint.h"
+#include "file_buffer.h"
+#include "forward.h"
 #include "test_util.h"
+#include "threads.h"
+
+/* The file the hostile pickles try to create (see make_fixtures.py). */
+#define CKPT_PWNED_MARKER "/tmp/pushpull_ckpt_pwned_marker"
 
 /* Directory under tests/fixtures the fixture() paths are in. */
 static const char *fixture_dir = "ckpt";
@@ -89,6 +99,56 @@ static inline void check_meta(const pp_state_dict *sd, const char *key, const ch
     const char *got = pp_sd_meta_get(sd, key);
     CHECK(got && strcmp(got, want) == 0, "metadata %s = '%s', want '%s'", key, got ? got : "(none)",
           want);
+}
+
+/* A loader of a file held in memory (pp_torch_load_buffer, ...). */
+typedef pp_status (*ckpt_buffer_loader)(const uint8_t *buf, size_t len, const char *name,
+                                        pp_state_dict *sd, pp_error *err);
+
+/* Loads through the dispatcher, the torch loader and (when given) from
+ * memory: each must refuse with `why` in a message naming the file, leave
+ * the state dict empty and run nothing. */
+static inline void expect_refused_with(const char *file, const char *why, ckpt_buffer_loader from_memory)
+{
+    unlink(CKPT_PWNED_MARKER);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", fixture(file));
+    pp_file_buffer fb = {0};
+    pp_error err;
+    if (from_memory)
+        CHECK_OK(pp_file_buffer_read(&fb, path, &err), &err);
+    for (int via = 0; via < (from_memory ? 3 : 2); via++) {
+        pp_state_dict sd;
+        pp_error_clear(&err);
+        memset(&sd, 0xAB, sizeof sd); /* the loader must initialise it */
+        pp_status s = via == 0   ? pp_checkpoint_load(path, &sd, &err)
+                      : via == 1 ? pp_torch_load(path, &sd, &err)
+                                 : from_memory(fb.data, fb.size, path, &sd, &err);
+        CHECK(s != PP_OK, "%s was accepted", file);
+        CHECK(err.status == s, "%s: error status not set", file);
+        CHECK(strstr(err.msg, file) != NULL, "%s: message does not name the file: %s", file, err.msg);
+        CHECK(strstr(err.msg, why) != NULL, "%s: message lacks '%s': %s", file, why, err.msg);
+        CHECK(sd.count == 0 && sd.meta_count == 0 && sd.entries == NULL && sd.meta == NULL,
+              "%s: something was loaded", file);
+        pp_sd_free(&sd);
+        if (!via)
+            printf("  %s: %s\n", file, err.msg);
+    }
+    pp_file_buffer_free(&fb);
+    CHECK(access(CKPT_PWNED_MARKER, F_OK) != 0, "%s: the pickle ran code and created %s", file,
+          CKPT_PWNED_MARKER);
+    unlink(CKPT_PWNED_MARKER);
+}
+
+/* The model's logits for input x (one forward pass, default threads). */
+static inline void ckpt_forward(const pp_model *m, const pp_npy *x, pp_tensor *logits)
+{
+    pp_error err = {0};
+    pp_tensor input = {.ndim = x->ndim, .data = x->data};
+    memcpy(input.shape, x->shape, sizeof input.shape);
+    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
+    CHECK_OK(pp_model_forward(m, ctx, &input, logits, NULL, &err), &err);
+    pp_forward_ctx_free(ctx);
 }
 
 #endif

@@ -7,12 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ckpt/checkpoint.h"
-#include "ckpt/torch_checkpoint.h"
 #include "ckpt_expect.h"
-#include "forward.h"
 #include "model_file.h"
-#include "threads.h"
 
 #define LEGACY "torch legacy (pre-1.6)"
 
@@ -163,16 +159,6 @@ static void test_no_storages(void)
 
 /* ---- a whole network: the engine's logits from both formats ---- */
 
-static void forward(const pp_model *m, const pp_npy *x, pp_tensor *logits)
-{
-    pp_error err = {0};
-    pp_tensor input = {.ndim = x->ndim, .data = x->data};
-    memcpy(input.shape, x->shape, sizeof input.shape);
-    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
-    CHECK_OK(pp_model_forward(m, ctx, &input, logits, NULL, &err), &err);
-    pp_forward_ctx_free(ctx);
-}
-
 static bool logits_of(const char *file, const pp_npy *x, pp_tensor *logits)
 {
     pp_model m;
@@ -183,7 +169,7 @@ static bool logits_of(const char *file, const pp_npy *x, pp_tensor *logits)
     CHECK(s == PP_OK, "%s: %s", file, err.msg);
     if (s != PP_OK)
         return false;
-    forward(&m, x, logits);
+    ckpt_forward(&m, x, logits);
     pp_model_free(&m);
     return true;
 }
