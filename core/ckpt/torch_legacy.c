@@ -155,10 +155,13 @@ static pp_status read_header(legacy *lg, size_t *pos, pp_error *err)
             return s;
         char d[128];
         if (i == 1 && (v->kind != PP_PV_INT || v->u.i != LEGACY_PROTOCOL_VERSION)) {
+            if (v->kind == PP_PV_INT)
+                snprintf(d, sizeof d, "%lld", (long long)v->u.i);
+            else
+                pp_pv_describe(v, d, sizeof d);
             s = pp_fail(err, PP_ERR_UNSUPPORTED,
                         "%s: legacy PyTorch file with protocol version %s (only %d is known)",
-                        lg->name, v->kind == PP_PV_INT ? "other than 1001" : pp_pv_describe(v, d, sizeof d),
-                        LEGACY_PROTOCOL_VERSION);
+                        lg->name, d, LEGACY_PROTOCOL_VERSION);
         } else if (i == 2) {
             const pp_pv *le = pp_pv_dict_get(v, "little_endian");
             if (v->kind != PP_PV_DICT)
