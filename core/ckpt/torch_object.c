@@ -8,6 +8,7 @@
 #include "../json_alloc.h"
 #include "key_prefix.h"
 #include "pickle_text.h"
+#include "torch_module.h"
 #include "torch_tensor.h"
 
 /* Nested hyper-parameters become JSON up to this size; longer ones are left out. */
@@ -554,8 +555,8 @@ static const char *find_tensors(const loader *L, const pp_pv *root, const pp_pv 
     if (root->kind == PP_PV_OBJECT) {
         char name[256];
         pp_fail(err, PP_ERR_FORMAT,
-                "%s: the checkpoint holds an object of class %s (a whole pickled model?), not a "
-                "dict of tensors; nothing was run. Save its state_dict() instead",
+                "%s: the checkpoint holds an object of class %s, neither a dict of tensors nor "
+                "a pickled nn.Module; nothing was run",
                 L->name, pp_pv_object_name(root, name, sizeof name));
         return NULL;
     }
@@ -609,11 +610,36 @@ static pp_status no_tensors(const loader *L, const pp_pv *root, const char *cont
                    L->name, container, keys[0] ? keys : "(none)");
 }
 
+/* The module's own settings (PNN's level, nmasks, ...): its public plain
+ * attributes, as metadata. */
+static pp_status module_attributes(pp_state_dict *sd, const pp_pv *module, size_t *budget,
+                                   pp_error *err)
+{
+    const pp_pv *a = module->u.obj.state;
+    if (a && a->kind == PP_PV_TUPLE && a->u.seq.len == 2)
+        a = a->u.seq.items[0];
+    for (size_t i = 0; a && a->kind == PP_PV_DICT && i < a->u.dict.len; i++) {
+        const pp_pv *k = a->u.dict.keys[i], *v = a->u.dict.vals[i];
+        if (!valid_name(k) || k->u.str.s[0] == '_' || strcmp(k->u.str.s, "training") == 0 ||
+            !(is_number(v) || v->kind == PP_PV_STR || v->kind == PP_PV_NONE))
+            continue;
+        pp_status s = add_meta(sd, k->u.str.s, v, budget, err);
+        if (s != PP_OK)
+            return s;
+    }
+    return PP_OK;
+}
+
+static pp_status load_module(const pp_torch_source *src, loader *L, const pp_pv *root,
+                             pp_state_dict *out, pp_error *err);
+
 pp_status pp_torch_object_load(const pp_torch_source *src, const pp_pv *root, pp_state_dict *out,
                                pp_error *err)
 {
     pp_sd_init(out);
     loader L = {.src = src, .name = src->name};
+    if (pp_torch_is_module(root))
+        return load_module(src, &L, root, out, err);
     const pp_pv *tensors = NULL;
     const char *container = find_tensors(&L, root, &tensors, err);
     if (!container)
@@ -644,6 +670,38 @@ pp_status pp_torch_object_load(const pp_torch_source *src, const pp_pv *root, pp
         s = pp_sd_meta_set(&sd, "checkpoint.container", container, err);
     if (s == PP_OK && wrapped)
         s = list_inert_objects(&sd, root, tensors, err);
+    if (s != PP_OK) {
+        pp_sd_free(&sd);
+        return s;
+    }
+    *out = sd;
+    return PP_OK;
+}
+
+/* torch.save(model): the tensors its state_dict() would hold. */
+static pp_status load_module(const pp_torch_source *src, loader *L, const pp_pv *root,
+                             pp_state_dict *out, pp_error *err)
+{
+    pp_torch_module_state ms;
+    pp_status s = pp_torch_module_state_of(root, L->name, &ms, err);
+    pp_state_dict sd;
+    pp_sd_init(&sd);
+    uint64_t budget = src->file_size * 8 + ((uint64_t)64 << 20);
+    if (s == PP_OK)
+        s = load_tensors(L, &ms.dict, &sd, budget, err);
+    if (s == PP_OK && sd.count == 0)
+        s = pp_fail(err, PP_ERR_FORMAT, "%s: the pickled model holds no tensors", L->name);
+    size_t hp_budget = src->pickle_len + EXPANSION_SLACK;
+    if (s == PP_OK && (s = module_attributes(&sd, root, &hp_budget, err)) != PP_OK)
+        pp_error_prefix(err, L->name);
+    char container[300], cls[256];
+    snprintf(container, sizeof container, "whole pickled model %s",
+             pp_pv_object_name(root, cls, sizeof cls));
+    if (s == PP_OK)
+        s = pp_sd_meta_set(&sd, "checkpoint.format", src->format, err);
+    if (s == PP_OK)
+        s = pp_sd_meta_set(&sd, "checkpoint.container", container, err);
+    pp_torch_module_state_free(&ms);
     if (s != PP_OK) {
         pp_sd_free(&sd);
         return s;

@@ -5,7 +5,7 @@
  * The tensors are taken from, in order: 'state_dict' (Lightning, AugMix,
  * DeepAugment, adobe, nicstrisc), 'model_state_dict' (game-of-noise), 'model'
  * when it is a dict holding tensors, else the object itself (torch.save of a
- * state dict). In that dict tensors load, Python numbers become 0-d tensors
+ * state dict); a whole pickled nn.Module is walked as torch_module.h says. In that dict tensors load, Python numbers become 0-d tensors
  * (misc/modify_ckpt.py's float alpha), other plain values are dropped, and an
  * object (a REDUCE of anything but torch's tensor rebuild) refuses the file
  * naming its class. Outside it nothing is used but 'hyper_parameters' (dict,
@@ -17,7 +17,7 @@
  * info shows it, saving leaves it out):
  *   checkpoint.format          "torch zip" / "torch legacy (pre-1.6)"
  *   checkpoint.container       where the tensors were: "state_dict", ...,
- *                              "top level"
+ *                              "top level", "whole pickled model <class>"
  *   checkpoint.prefix          the key prefixes removed, e.g. "module." (absent if none)
  *   checkpoint.dropped         state-dict entries left out (non-tensor values, model.aug.*)
  *   checkpoint.inert_objects   one "path: name" line per object outside the state dict */

@@ -41,6 +41,8 @@ def load_module(name, path):
 
 ck = load_module("ckpt_fixtures", os.path.join(HERE, "make_fixtures.py"))  # helpers, tiny model
 ef = load_module("engine_fixtures", os.path.join(HERE, "..", "make_fixtures.py"))  # the ResNet
+sys.modules["engine_fixtures"] = ef  # torch.save(model) pickles its classes by module name
+sys.modules["ckpt_fixtures"] = ck
 
 
 def save_legacy(obj, name):
@@ -128,6 +130,12 @@ def good_files():
     sd, want = tiny()
     save_legacy(sd, "plain_state_dict.pt")
     expected("plain_state_dict.pt", want)
+    # The whole (tiny) module, torch.save(model): the same tensors.
+    torch.manual_seed(0)
+    tiny_model = ck.Tiny()
+    tiny_model.load_state_dict(sd)
+    save_legacy(tiny_model, "tiny_whole_legacy.pt")
+    expected("tiny_whole_legacy.pt", want)
 
     # Lightning with augmentation objects in the hyper-parameters, both formats.
     for name, save in [("lightning_aug_legacy.ckpt", save_legacy), ("lightning_aug_zip.ckpt", save_zip)]:
@@ -204,6 +212,9 @@ def network_files():
     # A DataParallel training checkpoint from before num_batches_tracked existed.
     old = collections.OrderedDict((k, v) for k, v in sd.items() if not k.endswith("num_batches_tracked"))
     save_legacy({"state_dict": prefixed(old, "module."), "epoch": 90}, "r18_legacy_no_nbt.pth.tar")
+    # The whole module pickled (torch.save(model)), as the PNN reimplementation saves.
+    save_zip(model, "r18_whole_zip.pt")
+    save_legacy(model, "r18_whole_legacy.pt")
     d = os.path.join(OUT, "expected", "r18")
     os.makedirs(d, exist_ok=True)
     np.save(os.path.join(d, "x.npy"), x.numpy())
@@ -292,6 +303,10 @@ def hostile_files():
               ck.tup([4]) + ck.tup([1]) + b"\x89" + ck.G("collections", "OrderedDict") + b")R" +
               ck.I(0) + ck.G("evilmod", "hook") + b")R" + b"s" + b"tR")
     write("hostile_backward_hook.pt", legacy_stream(ck.state_dict([("w", hooked)]), {"0": F4}))
+    # A pickled module that is its own child: _modules = {'m': itself}.
+    cycle = (b"\x80\x02" + ck.G("mod", "Net") + b")\x81q\x00" + b"}(" + ck.S("_parameters") + b"}" +
+             ck.S("_modules") + b"}(" + ck.S("m") + b"h\x00uub.")
+    write("hostile_module_cycle.pt", legacy_stream(cycle, {}))
 
 
 def main():

@@ -57,6 +57,8 @@ static void test_code_is_never_run(void)
     expect_refused("hostile_reduce_in_state_dict.pt", "'b' is unsupported object evilmod.run");
     expect_refused("hostile_os_system_in_hparams.ckpt", "refusing os.system");
     expect_refused("hostile_backward_hook.pt", "backward hooks");
+    /* A whole pickled model is walked, not run; a module that holds itself ends. */
+    expect_refused("hostile_module_cycle.pt", "modules nested deeper than 32 (at 'm.m.m.");
 }
 
 static void test_shared_list_bomb(void)

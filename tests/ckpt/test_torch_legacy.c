@@ -146,6 +146,32 @@ static void test_non_tensor_values(void)
     pp_sd_free(&sd);
 }
 
+static void test_whole_pickled_model(void)
+{
+    /* The same tensors as the model's state_dict(), named as it names them. */
+    pp_state_dict whole, sd;
+    load("r18_whole_legacy.pt", &whole);
+    load("r18_zip.ckpt", &sd);
+    CHECK(whole.count == sd.count, "whole model: %zu tensors, state_dict() has %zu", whole.count, sd.count);
+    for (size_t i = 0; i < sd.count; i++) {
+        const pp_sd_entry *e = pp_sd_find(&whole, sd.entries[i].name);
+        CHECK(e && pp_sd_entry_numel(e) == pp_sd_entry_numel(&sd.entries[i]) &&
+                  memcmp(e->data, sd.entries[i].data,
+                         (size_t)pp_sd_entry_numel(e) * pp_dtype_size(e->dtype)) == 0,
+              "whole model: '%s' differs or is missing", sd.entries[i].name);
+    }
+    pp_sd_free(&whole);
+    load("tiny_whole_legacy.pt", &whole);
+    check_against_expected("tiny_whole_legacy.pt", &whole);
+    check_meta(&whole, "checkpoint.container", "whole pickled model ckpt_fixtures.Tiny");
+    pp_sd_free(&whole);
+    load("r18_whole_legacy.pt", &whole);
+    const char *c = pp_sd_meta_get(&whole, "checkpoint.container");
+    CHECK(c && strcmp(c, "whole pickled model engine_fixtures.ResNet") == 0, "container: %s", c ? c : "(none)");
+    pp_sd_free(&whole);
+    pp_sd_free(&sd);
+}
+
 static void test_no_storages(void)
 {
     /* Nothing but a Python int: an empty storage table, one 0-d int64. */
@@ -180,12 +206,20 @@ static void test_network_logits_legacy_equal_zip(void)
     pp_error err = {0};
     CHECK_OK(pp_npy_load(fixture("expected/r18/x.npy"), &x, &err), &err);
     CHECK_OK(pp_npy_load(fixture("expected/r18/logits.npy"), &want, &err), &err);
-    pp_tensor zip = {0}, legacy = {0}, no_nbt = {0};
+    pp_tensor zip = {0}, legacy = {0}, no_nbt = {0}, whole_zip = {0}, whole_legacy = {0};
     bool ok = logits_of("r18_zip.ckpt", &x, &zip) && logits_of("r18_legacy.ckpt", &x, &legacy) &&
-              logits_of("r18_legacy_no_nbt.pth.tar", &x, &no_nbt);
+              logits_of("r18_legacy_no_nbt.pth.tar", &x, &no_nbt) &&
+              logits_of("r18_whole_zip.pt", &x, &whole_zip) &&
+              logits_of("r18_whole_legacy.pt", &x, &whole_legacy);
     size_t n = (size_t)pp_npy_numel(&want);
     if (ok && (size_t)pp_tensor_numel(&zip) == n && (size_t)pp_tensor_numel(&legacy) == n &&
-        (size_t)pp_tensor_numel(&no_nbt) == n) {
+        (size_t)pp_tensor_numel(&no_nbt) == n && (size_t)pp_tensor_numel(&whole_zip) == n &&
+        (size_t)pp_tensor_numel(&whole_legacy) == n) {
+        /* torch.save(model) in both formats: the module tree walked, nothing run. */
+        CHECK(memcmp(zip.data, whole_zip.data, n * sizeof(float)) == 0,
+              "the whole pickled model (zip) gives other logits");
+        CHECK(memcmp(zip.data, whole_legacy.data, n * sizeof(float)) == 0,
+              "the whole pickled model (legacy) gives other logits");
         double e = pp_test_compare("r18 zip", zip.data, want.data, n, 1e-4, 1);
         CHECK(e <= 1e-4, "zip logits differ from PyTorch by %.3g of the largest", e);
         CHECK(memcmp(zip.data, legacy.data, n * sizeof(float)) == 0,
@@ -199,6 +233,8 @@ static void test_network_logits_legacy_equal_zip(void)
     pp_tensor_free(&zip);
     pp_tensor_free(&legacy);
     pp_tensor_free(&no_nbt);
+    pp_tensor_free(&whole_zip);
+    pp_tensor_free(&whole_legacy);
     pp_npy_free(&x);
     pp_npy_free(&want);
 }
@@ -215,6 +251,7 @@ int main(void)
     RUN_TEST(test_prime_augmentation_layer_dropped);
     RUN_TEST(test_non_tensor_values);
     RUN_TEST(test_no_storages);
+    RUN_TEST(test_whole_pickled_model);
     RUN_TEST(test_network_logits_legacy_equal_zip);
     return TEST_EXIT();
 }

@@ -264,7 +264,7 @@ static pp_status op_torch_ckpt(pp_error *err)
 static pp_status op_torch_legacy(pp_error *err)
 {
     const char *files[] = {"views_dtypes.pt", "view_metadata.pt", "prime_raw.ckpt", "nontensor_values.pt",
-                           "lightning_aug_legacy.ckpt", "lightning_aug_zip.ckpt"};
+                           "lightning_aug_legacy.ckpt", "lightning_aug_zip.ckpt", "tiny_whole_legacy.pt"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         pp_status st = load_sd("legacy", files[i], pp_torch_load, err);
         if (st != PP_OK)
