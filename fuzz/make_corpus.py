@@ -78,7 +78,8 @@ def legacy_seeds():
     lg = target("fuzz_torch_legacy")
     fix = os.path.join(ROOT, "tests", "fixtures", "legacy")
     for f in ["plain_state_dict.pt", "views_dtypes.pt", "view_metadata.pt", "nontensor_values.pt",
-              "prime_raw.ckpt", "model_dict.pt", "lightning_aug_legacy.ckpt", "hostile_offset_past_end.pt"]:
+              "prime_raw.ckpt", "model_dict.pt", "lightning_aug_legacy.ckpt", "hostile_offset_past_end.pt",
+              "tiny_whole_legacy.pt"]:
         data = open(os.path.join(fix, f), "rb").read()
         for name, seed in [(f, data), ("body_" + f, data[LEGACY_HEADER_LEN:])]:
             with open(os.path.join(lg, name), "wb") as o:
