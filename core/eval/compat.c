@@ -56,6 +56,27 @@ pp_status pp_check_baseline_for_model(const pp_model *base, const char *base_nam
     return PP_OK;
 }
 
+pp_status pp_check_models_comparable(const pp_model *a, const char *name_a, const pp_model *b, const char *name_b,
+                                     pp_error *err)
+{
+    pp_preprocess pa, pb;
+    pp_status st = pp_preprocess_for_model(&pa, a, err);
+    if (st == PP_OK)
+        st = pp_preprocess_for_model(&pb, b, err);
+    if (st != PP_OK)
+        return st;
+    if (pa.channels != pb.channels || pa.size != pb.size)
+        return pp_fail(err, PP_ERR_ARG,
+                       "the model %s takes %dx%d %s input but the model %s takes %dx%d %s: compare models of the "
+                       "same input",
+                       name_a, pa.size, pa.size, colour(pa.channels), name_b, pb.size, pb.size, colour(pb.channels));
+    const char *da = a->arch.dataset, *db = b->arch.dataset;
+    if (da[0] && db[0] && strcmp(da, db) != 0)
+        return pp_fail(err, PP_ERR_ARG, "the model %s was trained on %s but the model %s on %s: compare models of "
+                       "the same data set", name_a, da, name_b, db);
+    return PP_OK;
+}
+
 bool pp_model_is_imagenet1k(const pp_model *m)
 {
     return m->arch.num_classes == 1000 && m->arch.in_channels == 3 &&

@@ -1,0 +1,89 @@
+#!/bin/bash
+# `pushpull cka` as a user runs it: the matrix against PyTorch's activations
+# (make_cka_fixtures.py) in JSON and CSV, one model with itself, a corruption,
+# and bad input giving one clear error, a non-zero exit and no file.
+set -u
+PUSHPULL=${PUSHPULL:?set by meson}
+FIX=${PP_FIXTURES:?set by meson}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+expect_error() {
+    local name=$1 pattern=$2; shift 3
+    rm -f "$T"/out.*
+    if "$@" >"$T/stdout" 2>"$T/stderr"; then fail "$name: exit 0"; return; fi
+    grep -q -E -e "$pattern" "$T/stderr" || fail "$name: stderr '$(cat "$T/stderr")' lacks /$pattern/"
+    ls "$T"/out.* >/dev/null 2>&1 && fail "$name: left an output file"
+}
+
+A=$FIX/core/r18_cifar_pp3.safetensors
+B=$FIX/core/r34_cifar_pp3.safetensors
+GRAY=$FIX/core/r18_cifar_gray_base.safetensors
+D=$FIX/analysis/cka/images.npy
+
+"$PUSHPULL" cka --help | grep -q "usage: pushpull cka" || fail "cka --help"
+
+# A against B: JSON and CSV hold the PyTorch matrix (1e-4) with layer names.
+"$PUSHPULL" --threads 2 cka "$A" "$B" --data "$D" --json "$T/out.json" --csv "$T/out.csv" >"$T/stdout" 2>/dev/null ||
+    fail "cka A B exit"
+grep -q "linear CKA (exact, 24 images)" "$T/stdout" || fail "summary line: $(head -1 "$T/stdout")"
+/usr/bin/python3 - "$T/out.json" "$T/out.csv" "$FIX/analysis/cka_linear.npy" <<'PY' || fail "cka JSON/CSV differ from PyTorch"
+import csv, json, sys
+import numpy as np
+j = json.load(open(sys.argv[1]))
+want = np.load(sys.argv[3])
+names = ["stem", "layer1", "layer2", "layer3", "layer4", "features", "logits"]
+assert j["format"] == "pushpull-cka/1" and j["layers_a"] == names and j["layers_b"] == names, j
+assert j["kind"] == "linear" and j["method"] == "exact" and j["samples"] == 24
+assert np.abs(np.array(j["matrix"]) - want).max() < 1e-4
+assert [p["a"] for p in j["matched"]] == names and j["matched_by"] == "name"
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 49 and rows[0]["layer_a"] == "stem" and rows[-1]["layer_b"] == "logits"
+got = np.array([float(r["cka"]) for r in rows]).reshape(7, 7)
+assert np.abs(got - want).max() < 1e-4
+PY
+
+# Minibatch and debiased against their fixtures; one model with itself.
+for case in "minibatch8:--batch 8" "debiased:--kind debiased" "rbf:--kind rbf"; do
+    name=${case%%:*}
+    "$PUSHPULL" cka "$A" "$B" --data "$D" ${case#*:} --json "$T/$name.json" >/dev/null 2>&1 || fail "cka $name exit"
+    /usr/bin/python3 -c "
+import json, sys, numpy as np
+j = json.load(open('$T/$name.json'))
+assert np.abs(np.array(j['matrix']) - np.load('$FIX/analysis/cka_$name.npy')).max() < 1e-4
+" || fail "cka $name differs from PyTorch"
+done
+"$PUSHPULL" cka "$A" --data "$D" --json "$T/self.json" >/dev/null 2>&1 || fail "cka A exit"
+/usr/bin/python3 -c "
+import json, numpy as np
+j = json.load(open('$T/self.json'))
+m = np.array(j['matrix'])
+assert j['same_model'] and np.abs(np.diag(m) - 1).max() < 1e-9 and np.abs(m - m.T).max() < 1e-9
+" || fail "cka A with itself"
+
+# Under a corruption: recorded, and a different matrix.
+"$PUSHPULL" cka "$A" "$B" --data "$D" --corruption gaussian_noise --severity 5 --limit 16 --layers stem,logits \
+    --json "$T/noisy.json" >/dev/null 2>&1 || fail "cka --corruption exit"
+/usr/bin/python3 -c "
+import json
+j = json.load(open('$T/noisy.json'))
+assert j['corruption'] == 'gaussian_noise' and j['severity'] == 5 and j['samples'] == 16
+assert j['layers_a'] == ['stem', 'logits'] and len(j['matrix']) == 2
+" || fail "cka --corruption JSON"
+
+expect_error "no data" "--data is required" -- "$PUSHPULL" cka "$A" "$B" --json "$T/out.json"
+expect_error "three models" "one or two models" -- "$PUSHPULL" cka "$A" "$B" "$A" --data "$D"
+expect_error "unknown layer" "unknown layer 'layer7'" -- "$PUSHPULL" cka "$A" --data "$D" --layers stem,layer7 --json "$T/out.json"
+expect_error "unknown kind" "--kind is linear, rbf or debiased" -- "$PUSHPULL" cka "$A" --data "$D" --kind cosine
+expect_error "unknown corruption" "unknown corruption 'smog'" -- "$PUSHPULL" cka "$A" --data "$D" --corruption smog --json "$T/out.json"
+expect_error "severity alone" "--severity needs --corruption" -- "$PUSHPULL" cka "$A" --data "$D" --severity 2
+expect_error "small batch" "--batch needs a number from 8" -- "$PUSHPULL" cka "$A" --data "$D" --batch 4
+expect_error "other input" "r18_cifar_gray_base.safetensors" -- "$PUSHPULL" cka "$A" "$GRAY" --data "$D" --json "$T/out.json"
+expect_error "missing model" "nothing.safetensors" -- "$PUSHPULL" cka "$T/nothing.safetensors" --data "$D" --json "$T/out.json"
+expect_error "missing data" "no-such-dir" -- "$PUSHPULL" cka "$A" --data "$T/no-such-dir" --json "$T/out.json"
+expect_error "too few for debiased" "at least 4 images" -- "$PUSHPULL" cka "$A" --data "$D" --kind debiased --limit 3 --json "$T/out.json"
+
+[ "$failures" -eq 0 ] && echo "all cka CLI checks passed"
+exit $((failures > 0))
