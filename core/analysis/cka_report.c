@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../atomic_file.h"
+#include "../json_save.h"
 #include "../number_text.h"
 #include "cka_layers.h"
 
@@ -54,15 +55,7 @@ pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_e
     json_object_set_new(o, "matched", pairs);
     json_object_set_new(o, "matched_by", json_string(r->matched_by_position ? "position" : "name"));
     json_object_set_new(o, "seconds", pp_json_number(r->seconds));
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-    json_decref(o);
-    if (!text)
-        return pp_fail(err, PP_ERR_NOMEM, "%s: cannot build JSON", path);
-    size_t len = strlen(text);
-    text[len] = '\n'; /* replaces the terminator: written by length */
-    pp_status st = pp_atomic_write(path, text, len + 1, err);
-    free(text);
-    return st;
+    return pp_json_save(o, 10, path, err);
 }
 
 pp_status pp_cka_result_save_csv(const pp_cka_result *r, const char *path, pp_error *err)

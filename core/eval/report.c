@@ -9,6 +9,7 @@
 #include "../atomic_file.h"
 #include "../file_buffer.h"
 #include "evaluate.h"
+#include "../json_save.h"
 #include "../number_text.h"
 
 #define EVAL_FORMAT "pushpull-eval/1"
@@ -31,15 +32,7 @@ pp_status pp_eval_result_save_json(const pp_eval_result *r, const char *path, pp
         json_object_set_new(corr, r->corruptions[i].name, list);
     }
     json_object_set_new(o, "corruptions", corr);
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
-    json_decref(o);
-    if (!text)
-        return pp_fail(err, PP_ERR_NOMEM, "%s: cannot build JSON", path);
-    size_t len = strlen(text);
-    text[len] = '\n'; /* replaces the terminator: written by length */
-    pp_status st = pp_atomic_write(path, text, len + 1, err);
-    free(text);
-    return st;
+    return pp_json_save(o, 8, path, err);
 }
 
 static bool is_error_value(json_t *v)
@@ -170,15 +163,7 @@ pp_status pp_eval_shard_save_json(const pp_eval_result *r, const char *path, pp_
         json_object_set_new(corr, r->corruptions[i].name, list);
     }
     json_object_set_new(o, "corruptions", corr);
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
-    json_decref(o);
-    if (!text)
-        return pp_fail(err, PP_ERR_NOMEM, "%s: cannot build JSON", path);
-    size_t len = strlen(text);
-    text[len] = '\n';
-    pp_status st = pp_atomic_write(path, text, len + 1, err);
-    free(text);
-    return st;
+    return pp_json_save(o, 8, path, err);
 }
 
 static bool get_int(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out)
