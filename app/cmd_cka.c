@@ -158,12 +158,8 @@ static int run(int argc, char **argv)
     const char *path_a = argv[optind], *path_b = models == 2 ? argv[optind + 1] : NULL;
 
     pp_model a, b;
-    if ((rc = pp_cli_open_model(path_a, avg, &a)))
+    if ((rc = pp_cli_open_models(path_a, path_b, avg, &a, &b)))
         return rc;
-    if (path_b && (rc = pp_cli_open_model(path_b, avg, &b))) {
-        pp_model_free(&a);
-        return rc;
-    }
     pp_error err = {0};
     pp_dataset ds;
     pp_cka_result r = {0};
@@ -184,8 +180,6 @@ static int run(int argc, char **argv)
         pp_dataset_free(&ds);
     }
     pp_cka_result_free(&r);
-    if (path_b)
-        pp_model_free(&b);
-    pp_model_free(&a);
+    pp_cli_close_models(&a, &b, path_b != NULL);
     return rc;
 }

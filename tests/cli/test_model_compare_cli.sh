@@ -1,7 +1,8 @@
 #!/bin/bash
-# `pushpull cka` as a user runs it: the matrix against PyTorch's activations
-# (make_cka_fixtures.py) in JSON and CSV, one model with itself, a corruption,
-# and bad input giving one clear error, a non-zero exit and no file.
+# Comparing models as a user does: `pushpull cka` (the matrix against PyTorch's
+# activations, make_cka_fixtures.py, in JSON and CSV; one model with itself; a
+# corruption) and `pushpull weights` (against numpy, make_weight_fixtures.py);
+# bad input giving one clear error, a non-zero exit and no file.
 set -u
 PUSHPULL=${PUSHPULL:?set by meson}
 FIX=${PP_FIXTURES:?set by meson}
@@ -85,5 +86,39 @@ expect_error "missing model" "nothing.safetensors" -- "$PUSHPULL" cka "$T/nothin
 expect_error "missing data" "no-such-dir" -- "$PUSHPULL" cka "$A" --data "$T/no-such-dir" --json "$T/out.json"
 expect_error "too few for debiased" "at least 4 images" -- "$PUSHPULL" cka "$A" --data "$D" --kind debiased --limit 3 --json "$T/out.json"
 
-[ "$failures" -eq 0 ] && echo "all cka CLI checks passed"
+# weights: A against its fine-tuned copy, JSON and CSV against numpy.
+TUNED=$FIX/analysis/r18_cifar_pp3_tuned.safetensors
+"$PUSHPULL" weights "$A" "$TUNED" --json "$T/w.json" --csv "$T/w.csv" >"$T/stdout" 2>/dev/null || fail "weights exit"
+grep -q "layer4.1.conv2.weight" "$T/stdout" || fail "weights table"
+/usr/bin/python3 - "$T/w.json" "$T/w.csv" "$FIX/analysis" <<'PY' || fail "weights JSON/CSV differ from numpy"
+import csv, json, sys
+import numpy as np
+j = json.load(open(sys.argv[1]))
+fix = sys.argv[3]
+names = ["conv1.push_conv.weight", "conv1.pull_inhibition_strength", "bn.weight", "layer1.0.conv1.weight",
+         "layer4.1.conv2.weight", "classifier.weight"]
+stats, hist, change = (np.load(f"{fix}/weights_{k}.npy") for k in ("stats", "hist", "change"))
+layers = {l["name"]: l for l in j["layers"]}
+assert j["format"] == "pushpull-weights/1" and j["bins"] == 100 and "bn.running_mean" not in layers
+for t, name in enumerate(names):
+    l = layers[name]
+    assert l["a"]["histogram"] == hist[t, 0].astype(int).tolist() and l["diff_histogram"] == hist[t, 2].astype(int).tolist()
+    assert abs(l["a"]["std"] - stats[t, 0, 2]) <= 1e-5 * abs(stats[t, 0, 2]) and abs(l["relative_change"] - change[t]) < 1e-6
+assert len(layers["conv1.push_conv.weight"]["a"]["filter_norm"]) == 8
+rows = {(r["layer"], r["model"]): r for r in csv.DictReader(open(sys.argv[2]))}
+assert abs(float(rows[("layer1.0.conv1.weight", "b")]["sparsity"]) - stats[3, 1, 7]) < 1e-6
+assert abs(float(rows[("classifier.weight", "b")]["relative_change"]) - change[5]) < 1e-6
+PY
+"$PUSHPULL" weights "$A" --bins 7 --buffers --json "$T/w1.json" >/dev/null || fail "weights of one model"
+/usr/bin/python3 -c "
+import json
+j = json.load(open('$T/w1.json'))
+assert j['model_b'] is None and j['bins'] == 7 and any(l['buffer'] for l in j['layers'])
+assert all('b' not in l and len(l['a']['histogram']) == 7 for l in j['layers'])
+" || fail "weights of one model JSON"
+expect_error "weights bins" "--bins needs a number" -- "$PUSHPULL" weights "$A" --bins 0
+expect_error "weights three models" "one or two models" -- "$PUSHPULL" weights "$A" "$A" "$A"
+expect_error "weights missing model" "nothing.pt" -- "$PUSHPULL" weights "$A" "$T/nothing.pt" --json "$T/out.json"
+
+[ "$failures" -eq 0 ] && echo "all model comparison CLI checks passed"
 exit $((failures > 0))
