@@ -12,6 +12,7 @@ Writes under tests/fixtures/analysis/:
                                    linear, rbf (t = 0.5), debiased, minibatch8
                                    (3 batches of 8, unbiased HSIC summed), and
                                    self_linear (r18_cifar_pp3 with itself)
+  fm_<model>_<layer>.npy           (C, H, W) stem and layer1 maps of image 0 (feature-map test)
 Every array is stored as float32 (the engine's .npy reader takes f4, u1, i8).
 The models are the committed fixtures of tests/make_fixtures.py, whose ResNet
 restates the reference code; CKA follows the demo code line by line."""
@@ -157,8 +158,14 @@ def main():
     batch = images.astype(np.float32) * scale - offset
     batch = torch.from_numpy(np.ascontiguousarray(batch.transpose(0, 3, 1, 2)))
 
-    acts_a = activations(fixture_model("r18_cifar_pp3"), batch)
-    acts_b = activations(fixture_model("r34_cifar_pp3"), batch)
+    model_a, model_b = fixture_model("r18_cifar_pp3"), fixture_model("r34_cifar_pp3")
+    acts_a, acts_b = activations(model_a, batch), activations(model_b, batch)
+    for short, model in (("r18", model_a), ("r34", model_b)):
+        taps = {}
+        with torch.no_grad():
+            model(batch[:1], taps)
+        for layer in ("stem", "layer1"):
+            np.save(os.path.join(OUT, f"fm_{short}_{layer}.npy"), taps[layer][0].numpy().astype(np.float32))
     results = {
         "linear": matrix(acts_a, acts_b, lambda a, b: cka(gram_linear(a), gram_linear(b))),
         "rbf": matrix(acts_a, acts_b, lambda a, b: cka(gram_rbf(a, 0.5), gram_rbf(b, 0.5))),
