@@ -84,11 +84,18 @@ static pp_status corrupt_sample(pp_image *out, const pp_image *in, int64_t sampl
     return pp_corruption_apply(cc->c, &req, in, out, err);
 }
 
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 /* Images [start, start + n) through one model: every layer's activations,
  * then its centred kernel (U-centred when `unbiased`). */
 static pp_status side_batch(side *s, const pp_dataset *ds, int64_t start, int n, int batch_max, const pp_tap *layers,
                             int n_layers, const corruption_ctx *cc, pp_cka_kind kind, double threshold,
-                            bool unbiased, const pp_job *job, pp_error *err)
+                            bool unbiased, const pp_job *job, double *kernel_seconds, pp_error *err)
 {
     const int threads = pp_job_threads(job);
     pp_status st = PP_OK;
@@ -114,6 +121,7 @@ static pp_status side_batch(side *s, const pp_dataset *ds, int64_t start, int n,
             memcpy(s->act[l] + (size_t)off * per, t->data, (size_t)k * per * sizeof(float));
         }
     }
+    const double t0 = now();
     for (int l = 0; l < n_layers && st == PP_OK; l++) {
         if (pp_job_cancelled(job))
             return pp_fail(err, PP_ERR_CANCELLED, "CKA cancelled");
@@ -124,6 +132,7 @@ static pp_status side_batch(side *s, const pp_dataset *ds, int64_t start, int n,
             pp_cka_center(s->kernel[l], n, unbiased);
         }
     }
+    *kernel_seconds += now() - t0;
     return st;
 }
 
@@ -142,13 +151,6 @@ void pp_cka_match_layers(const pp_cka_layer_name *a, int la, const pp_cka_layer_
     if (*by_position)
         for (int i = 0; i < la; i++)
             match[i] = i < lb ? i : -1;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static pp_status check_run(const pp_model *a, const char *name_a, const pp_model *b, const char *name_b,
@@ -239,15 +241,18 @@ pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b
         snprintf(phase, sizeof phase, "batch %d/%d", k + 1, batches);
         for (int side_index = 0; side_index < (same ? 1 : 2) && st == PP_OK; side_index++) {
             st = side_batch(side_index ? &sb : &sa, ds, start, size, batch_max, layers, n_layers, &cc, opt->kind,
-                            threshold, unbiased, job, err);
+                            threshold, unbiased, job, &out->seconds_cka, err);
             pp_job_progress p = {.fraction = (double)(k * (same ? 1 : 2) + side_index + 1) / steps, .phase = phase,
                                  .loss = NAN, .accuracy = NAN};
             if (st == PP_OK)
                 pp_job_report(job, &p);
         }
-        if (st == PP_OK) /* exact: one batch, and the (n-1)² normaliser cancels */
+        if (st == PP_OK) { /* exact: one batch, and the (n-1)² normaliser cancels */
+            double t1 = now();
             pp_cka_accumulate(&acc, sa.kernel, same ? sa.kernel : sb.kernel, size,
                               minibatch ? (double)size * (size - 3) : 1.0, threads);
+            out->seconds_cka += now() - t1;
+        }
         start += size;
     }
     if (st == PP_OK) {

@@ -60,6 +60,7 @@ typedef struct {
     char corruption[32];   /* "" when clean */
     double severity;
     double seconds;
+    double seconds_cka;    /* of which in Grams, centring and sums (not forwards) */
 } pp_cka_result;
 
 /* The layer names CKA accepts (for --layers): a tap name but push, pull and

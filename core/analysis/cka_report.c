@@ -55,6 +55,7 @@ pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_e
     json_object_set_new(o, "matched", pairs);
     json_object_set_new(o, "matched_by", json_string(r->matched_by_position ? "position" : "name"));
     json_object_set_new(o, "seconds", pp_json_number(r->seconds));
+    json_object_set_new(o, "seconds_cka", pp_json_number(r->seconds_cka));
     return pp_json_save(o, 10, path, err);
 }
 
