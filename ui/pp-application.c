@@ -210,7 +210,14 @@ static void apply_probe_options(PpApplication *self, PpWindow *win)
         pp_probe_view_start_sweep(probe);
 }
 
-/* --view grid / lab: --severity (and for the lab --corruption, --seed, --image,
+static gboolean cancel_compare(gpointer data)
+{
+    pp_compare_view_cancel(pp_window_get_compare_view(PP_WINDOW(data)));
+    return G_SOURCE_REMOVE;
+}
+
+/* --view grid / lab / compare: --severity (for the compare view also --corruption,
+ * --compare-*, --cancel-after-ms; for the lab --corruption, --seed, --image,
  * --alpha, --avg, --gabor) go to that view as well. */
 static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
 {
@@ -240,6 +247,9 @@ static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
         }
         if (self->compare_data || self->compare_images)
             pp_compare_view_set_data(compare, self->compare_data, self->compare_images);
+        if (self->cancel_after_ms > 0 && !self->run_job) /* as the Cancel button, for tests */
+            g_timeout_add_full(G_PRIORITY_DEFAULT, self->cancel_after_ms, cancel_compare, g_object_ref(win),
+                               g_object_unref);
     }
     if (g_strcmp0(self->view, "lab") != 0)
         return;

@@ -245,6 +245,8 @@ static void compare_done(GObject *source, GAsyncResult *res, gpointer data)
         gtk_progress_bar_set_fraction(self->progress, ok ? 1 : 0);
         gtk_progress_bar_set_text(self->progress, ok ? "Done" : self->cancelled_by_user ? "Cancelled" : "Stopped");
     }
+    if (latest && !ok)
+        gtk_widget_queue_draw(GTK_WIDGET(self->area));
     if (latest && ok) {
         CompareJob *keep = g_new0(CompareJob, 1);
         *keep = *job;
@@ -651,9 +653,10 @@ void pp_compare_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     pp_plot_colors(widget, &c);
     const CompareJob *job = self->shown;
     if (!job) {
-        pp_plot_text(cr, widget,
-                     self->entries->len ? "Comparing the models…" : "Open one or two models to compare them.", 0, 0,
-                     PP_ALIGN_START, 1.0, FALSE, &c.fg);
+        const char *text = !self->entries->len      ? "Open one or two models to compare them."
+                           : self->cancelled_by_user ? "Cancelled. Change an input to compare again."
+                                                     : "Comparing the models…";
+        pp_plot_text(cr, widget, text, 0, 0, PP_ALIGN_START, 1.0, FALSE, &c.fg);
         return;
     }
     Layout l;
@@ -719,15 +722,17 @@ const char *pp_compare_view_hover(PpCompareView *self, double px, double py)
                                               y, pp_feature_maps_value(fm, m, corrupted, k, x, y), fm->lo[k],
                                               fm->hi[k]);
             }
-    if (self->hover)
-        gtk_label_set_text(self->hover_label, self->hover);
     return self->hover;
 }
 
 static void on_motion(GtkEventControllerMotion *motion, double x, double y, PpCompareView *self)
 {
     (void)motion;
-    pp_compare_view_hover(self, x, y);
+    const char *text = pp_compare_view_hover(self, x, y);
+    if (text) { /* cut to the label's width, whole in its tooltip */
+        gtk_label_set_text(self->hover_label, text);
+        gtk_widget_set_tooltip_text(GTK_WIDGET(self->hover_label), text);
+    }
 }
 
 /* ---- inputs ---- */
@@ -875,6 +880,7 @@ char *pp_compare_view_to_csv(PpCompareView *self)
 
 void pp_compare_view_print(PpCompareView *self, FILE *out)
 {
+    fprintf(out, "state: %s\n", gtk_progress_bar_get_text(self->progress) ? gtk_progress_bar_get_text(self->progress) : "");
     char *csv = pp_compare_view_to_csv(self);
     fputs(csv, out);
     g_free(csv);

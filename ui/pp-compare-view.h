@@ -43,7 +43,7 @@ gboolean pp_compare_view_export(PpCompareView *self, const char *path, GError **
 /* The value under the pointer as the view shows it (tests: as if it hovered
  * at (x, y) of the drawing); NULL when there is none. */
 const char *pp_compare_view_hover(PpCompareView *self, double x, double y);
-/* The CSV, then "hover cka: ..." at the first CKA cell and "hover map: ..."
+/* "state: Done" (or Cancelled, Stopped), the CSV, then "hover cka: ..." at the first CKA cell and "hover map: ..."
  * at the middle of model 1's corrupted map of channel 0 (tests). */
 void pp_compare_view_print(PpCompareView *self, FILE *out);
 
