@@ -6,6 +6,7 @@
 
 #include "../eval/compat.h"
 #include "../preprocess.h"
+#include "model_input.h"
 
 pp_status pp_feature_maps_layer_parse(const char *name, pp_tap *layer, pp_error *err)
 {
@@ -30,21 +31,22 @@ void pp_feature_maps_free(pp_feature_maps *fm)
     memset(fm, 0, sizeof *fm);
 }
 
-/* One image at a model's geometry through the model: the layer's maps into
- * a new (C, H, W) buffer. */
-static pp_status layer_maps(const pp_model *m, pp_forward_ctx *ctx, const pp_preprocess *pre, const pp_image *sized,
-                            pp_tap layer, float **maps, int *c, int *h, int *w, pp_error *err)
+/* The image as the model sees it through the model: the layer's maps into a
+ * new (C, H, W) buffer. */
+static pp_status layer_maps(const pp_model *m, pp_forward_ctx *ctx, const pp_preprocess *pre, const pp_image *img,
+                            const pp_corruption *c, const pp_corruption_request *req, pp_tap layer, pp_image *shown,
+                            float **maps, int *ch, int *h, int *w, pp_error *err)
 {
     pp_tensor input = {0};
     pp_taps taps = {.requested = 1u << layer};
     pp_status st = pp_tensor_alloc4(&input, 1, pre->channels, pre->size, pre->size, err);
-    if (st == PP_OK) {
-        pp_preprocess_normalize(pre, sized, &input, 0);
+    if (st == PP_OK)
+        st = pp_model_input(pre, img, c, req, shown, &input, 0, err);
+    if (st == PP_OK)
         st = pp_model_forward(m, ctx, &input, NULL, &taps, err);
-    }
     if (st == PP_OK) {
         const pp_tensor *t = &taps.out[layer];
-        *c = (int)t->shape[1], *h = (int)t->shape[2], *w = (int)t->shape[3];
+        *ch = (int)t->shape[1], *h = (int)t->shape[2], *w = (int)t->shape[3];
         size_t bytes = (size_t)pp_tensor_numel(t) * sizeof(float);
         if (!(*maps = malloc(bytes)))
             st = pp_fail(err, PP_ERR_NOMEM, "out of memory for the feature maps");
@@ -80,30 +82,24 @@ pp_status pp_feature_maps_compute(const pp_model *const *models, const char *con
     pp_forward_ctx *ctx = pp_forward_ctx_new(threads);
     if (!ctx)
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for a forward context");
+    pp_corruption_request r = req ? *req : (pp_corruption_request){0};
+    r.threads = threads;
     for (int m = 0; m < n && st == PP_OK; m++) {
         pp_preprocess pre;
-        pp_image sized = {0}, corrupted = {0};
+        pp_image clean = {0}, corrupted = {0};
+        int c2, h2, w2;
         st = pp_preprocess_for_model(&pre, models[m], err);
         if (st == PP_OK)
-            st = pp_preprocess_geometry(&pre, img, &sized, err);
-        if (st == PP_OK && c) {
-            pp_corruption_request r = *req;
-            r.threads = threads;
-            st = pp_corruption_apply(c, &r, &sized, &corrupted, err);
-        } else if (st == PP_OK) {
-            st = pp_image_copy(&corrupted, &sized, err);
-        }
-        if (st == PP_OK)
-            st = layer_maps(models[m], ctx, &pre, &sized, layer, &out->clean[m], &out->channels[m], &out->height[m],
-                            &out->width[m], err);
-        int c2, h2, w2;
-        if (st == PP_OK)
-            st = layer_maps(models[m], ctx, &pre, &corrupted, layer, &out->corrupted[m], &c2, &h2, &w2, err);
+            st = layer_maps(models[m], ctx, &pre, img, NULL, NULL, layer, &clean, &out->clean[m], &out->channels[m],
+                            &out->height[m], &out->width[m], err);
+        if (st == PP_OK) /* without a corruption the two sides are the same image */
+            st = layer_maps(models[m], ctx, &pre, img, c, &r, layer, &corrupted, &out->corrupted[m], &c2, &h2, &w2,
+                            err);
         if (st == PP_OK && m == 0) { /* the views show what the first model saw */
-            out->shown_clean = sized, out->shown_corrupted = corrupted;
-            sized = corrupted = (pp_image){0};
+            out->shown_clean = clean, out->shown_corrupted = corrupted;
+            clean = corrupted = (pp_image){0};
         }
-        pp_image_free(&sized);
+        pp_image_free(&clean);
         pp_image_free(&corrupted);
     }
     pp_forward_ctx_free(ctx);

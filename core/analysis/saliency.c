@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../preprocess.h"
+#include "model_input.h"
+
 static const char *const method_names[] = {"gradcam", "gradient"};
 
 const char *pp_saliency_method_name(pp_saliency_method m)
@@ -158,6 +161,27 @@ pp_status pp_saliency_compute(const pp_model *m, pp_train_ctx *ctx, const pp_ten
     pp_tensor_free(&input_grad);
     pp_taps_free(&acts);
     pp_taps_free(&grads);
+    return st;
+}
+
+pp_status pp_saliency_of_image(const pp_model *m, pp_train_ctx *ctx, const pp_image *img, const pp_corruption *c,
+                               const pp_corruption_request *req, const pp_saliency_options *opt, pp_saliency_map *out,
+                               pp_image *shown, pp_error *err)
+{
+    pp_preprocess pre;
+    pp_tensor input = {0};
+    memset(out, 0, sizeof *out);
+    *shown = (pp_image){0};
+    pp_status st = pp_preprocess_for_model(&pre, m, err);
+    if (st == PP_OK)
+        st = pp_tensor_alloc4(&input, 1, pre.channels, pre.size, pre.size, err);
+    if (st == PP_OK)
+        st = pp_model_input(&pre, img, c, req, shown, &input, 0, err);
+    if (st == PP_OK)
+        st = pp_saliency_compute(m, ctx, &input, opt, out, err);
+    if (st != PP_OK)
+        pp_image_free(shown);
+    pp_tensor_free(&input);
     return st;
 }
 

@@ -13,6 +13,7 @@
 #ifndef PP_ANALYSIS_SALIENCY_H
 #define PP_ANALYSIS_SALIENCY_H
 
+#include "../corrupt/corruption.h"
 #include "../forward.h"
 #include "../image/image.h"
 #include "../model.h"
@@ -44,6 +45,12 @@ typedef struct {
 pp_status pp_saliency_compute(const pp_model *m, pp_train_ctx *ctx, const pp_tensor *input,
                               const pp_saliency_options *opt, pp_saliency_map *out, pp_error *err);
 void pp_saliency_map_free(pp_saliency_map *s);
+
+/* The same for an image of any size brought to m's input and corrupted by c
+ * there (NULL: clean); shown (allocated here) is what the model saw. */
+pp_status pp_saliency_of_image(const pp_model *m, pp_train_ctx *ctx, const pp_image *img, const pp_corruption *c,
+                               const pp_corruption_request *req, const pp_saliency_options *opt, pp_saliency_map *out,
+                               pp_image *shown, pp_error *err);
 
 /* The image (any size; usually what the model received) under the map as a
  * heat overlay: the image enlarged to at least `min_side` pixels (nearest

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Comparing models as a user does: `pushpull cka` (the matrix against PyTorch's
 # activations, make_cka_fixtures.py, in JSON and CSV; one model with itself; a
-# corruption) and `pushpull weights` (against numpy, make_weight_fixtures.py);
+# corruption), `pushpull weights` (against numpy, make_weight_fixtures.py) and
+# `pushpull saliency` (against PyTorch autograd, make_saliency_fixtures.py);
 # bad input giving one clear error, a non-zero exit and no file.
 set -u
 PUSHPULL=${PUSHPULL:?set by meson}
@@ -119,6 +120,32 @@ assert all('b' not in l and len(l['a']['histogram']) == 7 for l in j['layers'])
 expect_error "weights bins" "--bins needs a number" -- "$PUSHPULL" weights "$A" --bins 0
 expect_error "weights three models" "one or two models" -- "$PUSHPULL" weights "$A" "$A" "$A"
 expect_error "weights missing model" "nothing.pt" -- "$PUSHPULL" weights "$A" "$T/nothing.pt" --json "$T/out.json"
+
+# saliency: Grad-CAM and gradient maps against PyTorch autograd (make_saliency_fixtures.py).
+NPY_COMPARE=${NPY_COMPARE:?set by meson}
+IMG=$FIX/analysis/saliency_image.png
+"$PUSHPULL" saliency "$A" "$IMG" --npy "$T/cam.npy" "$T/cam.png" >"$T/stdout" 2>/dev/null || fail "saliency exit"
+grep -q "^Grad-CAM of class 7 (horse" "$T/stdout" || fail "saliency line: $(cat "$T/stdout")"
+"$NPY_COMPARE" "$T/cam.npy" "$FIX/analysis/gradcam_layer4_top.npy" 1e-4 >/dev/null || fail "Grad-CAM differs from PyTorch"
+"$PUSHPULL" saliency "$A" "$IMG" --class 3 --layer layer3 --npy "$T/cam3.npy" "$T/cam3.png" >/dev/null 2>&1 &&
+    "$NPY_COMPARE" "$T/cam3.npy" "$FIX/analysis/gradcam_layer3_3.npy" 1e-4 >/dev/null || fail "Grad-CAM class 3 layer3"
+"$PUSHPULL" saliency "$A" "$IMG" --method gradient --npy "$T/grad.npy" "$T/grad.png" >/dev/null 2>&1 &&
+    "$NPY_COMPARE" "$T/grad.npy" "$FIX/analysis/saliency_top.npy" 1e-4 >/dev/null || fail "gradient saliency"
+/usr/bin/python3 -c "
+from PIL import Image
+im = Image.open('$T/cam.png')
+assert im.size == (224, 224) and im.mode == 'RGB', (im.size, im.mode)
+" || fail "saliency overlay PNG"
+"$PUSHPULL" saliency "$A" "$IMG" --corruption gaussian_noise --severity 5 --npy "$T/noisy.npy" "$T/noisy.png" \
+    >"$T/stdout" 2>/dev/null || fail "saliency --corruption exit"
+grep -q "under gaussian_noise" "$T/stdout" || fail "saliency under a corruption says so"
+"$NPY_COMPARE" "$T/noisy.npy" "$T/cam.npy" 1e-3 >/dev/null 2>&1 && fail "noise leaves the Grad-CAM map unchanged"
+expect_error "saliency class" "class 10 does not exist" -- "$PUSHPULL" saliency "$A" "$IMG" --class 10 "$T/out.png"
+expect_error "saliency layer" "--layer is stem or layer1..layer4" -- "$PUSHPULL" saliency "$A" "$IMG" --layer logits "$T/out.png"
+expect_error "saliency method" "--method is gradcam or gradient" -- "$PUSHPULL" saliency "$A" "$IMG" --method lime "$T/out.png"
+expect_error "saliency image" "nothing.png" -- "$PUSHPULL" saliency "$A" "$T/nothing.png" "$T/out.png"
+expect_error "saliency arguments" "expected MODEL, IMAGE and OUT.png" -- "$PUSHPULL" saliency "$A" "$IMG"
+expect_error "saliency corruption" "unknown corruption 'smog'" -- "$PUSHPULL" saliency "$A" "$IMG" --corruption smog "$T/out.png"
 
 [ "$failures" -eq 0 ] && echo "all model comparison CLI checks passed"
 exit $((failures > 0))
