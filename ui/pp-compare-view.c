@@ -5,6 +5,7 @@
 
 #include "analysis/cka_layers.h"
 #include "analysis/feature_maps.h"
+#include "analysis/saliency.h"
 #include "analysis/weight_stats.h"
 #include "corrupt/corruption.h"
 #include "data/dataset.h"
@@ -29,8 +30,14 @@ typedef struct {
     pp_tap layer;
     gint progress_permille; /* written by the worker, read by the progress timer */
 
+    GPtrArray *cam_entries; /* every loaded model: Grad-CAM of each */
     pp_weight_report weights;
     pp_feature_maps maps;
+    int cams;                       /* models with both overlays */
+    pp_image *cam_clean, *cam_corrupted; /* (cams) overlays of the top-1's Grad-CAM */
+    int *cam_class;                 /* (2 cams): clean and corrupted top-1 */
+    float *cam_prob;                /* (2 cams) */
+    char *cam_error;
     pp_cka_result cka[2]; /* clean, corrupted */
     gboolean has_weights, has_maps, has_cka[2];
     char *weights_error, *maps_error, *cka_error;
@@ -74,6 +81,17 @@ static void job_free(gpointer data)
         pp_cka_result_free(&job->cka[i]);
     if (job->entries)
         g_ptr_array_unref(job->entries);
+    if (job->cam_entries)
+        g_ptr_array_unref(job->cam_entries);
+    for (int i = 0; i < job->cams; i++) {
+        pp_image_free(&job->cam_clean[i]);
+        pp_image_free(&job->cam_corrupted[i]);
+    }
+    g_free(job->cam_clean);
+    g_free(job->cam_corrupted);
+    g_free(job->cam_class);
+    g_free(job->cam_prob);
+    g_free(job->cam_error);
     g_free(job->image_path);
     g_free(job->data_spec);
     g_free(job->weights_error);
@@ -144,6 +162,51 @@ static void compute_maps(CompareJob *job, GCancellable *cancellable, int threads
     pp_image_free(&img);
 }
 
+/* Grad-CAM (layer4, the top-1) of every loaded model on the clean and the
+ * corrupted image, as overlays. */
+static void compute_cams(CompareJob *job, GCancellable *cancellable, int threads)
+{
+    pp_error err = {0};
+    pp_image img;
+    if (!job->image_path || pp_image_load(job->image_path, &img, &err) != PP_OK) {
+        job->cam_error = g_strdup(job->image_path ? err.msg : "No image: open one in the probe.");
+        return;
+    }
+    const guint n = job->cam_entries->len;
+    job->cam_clean = g_new0(pp_image, n);
+    job->cam_corrupted = g_new0(pp_image, n);
+    job->cam_class = g_new0(int, 2 * n);
+    job->cam_prob = g_new0(float, 2 * n);
+    pp_corruption_request req = {.severity = job->severity, .seed = job->seed, .cancel = is_cancelled,
+                                 .cancel_ctx = cancellable, .threads = threads};
+    pp_saliency_options opt = {.method = PP_SALIENCY_GRADCAM, .layer = PP_TAP_LAYER4, .target_class = -1};
+    for (guint i = 0; i < n && !g_cancellable_is_cancelled(cancellable); i++) {
+        const pp_model *m = pp_model_entry_get_model(job->cam_entries->pdata[i]);
+        pp_train_ctx *ctx = NULL;
+        pp_status st = pp_train_ctx_new(&ctx, m, threads, &err);
+        for (int side = 0; side < 2 && st == PP_OK; side++) {
+            pp_saliency_map s;
+            pp_image shown;
+            st = pp_saliency_of_image(m, ctx, &img, side ? job->corruption : NULL, &req, &opt, &s, &shown, &err);
+            if (st == PP_OK)
+                st = pp_saliency_overlay(&shown, &s, 112, side ? &job->cam_corrupted[i] : &job->cam_clean[i], &err);
+            if (st == PP_OK) {
+                job->cam_class[2 * i + side] = s.target_class;
+                job->cam_prob[2 * i + side] = s.prob;
+            }
+            pp_saliency_map_free(&s);
+            pp_image_free(&shown);
+        }
+        pp_train_ctx_free(ctx);
+        if (st != PP_OK) {
+            job->cam_error = g_strdup_printf("%s: %s", pp_model_entry_get_title(job->cam_entries->pdata[i]), err.msg);
+            break;
+        }
+        job->cams = (int)i + 1;
+    }
+    pp_image_free(&img);
+}
+
 /* Clean, then (with a corruption) corrupted CKA of the first images of the data set. */
 static void compute_cka(CompareJob *job, GCancellable *cancellable, int threads)
 {
@@ -187,6 +250,9 @@ static void compare_thread(GTask *task, gpointer source, gpointer data, GCancell
     set_progress(job, 0.05);
     if (!g_cancellable_is_cancelled(cancellable))
         compute_maps(job, cancellable, threads);
+    set_progress(job, 0.12);
+    if (!g_cancellable_is_cancelled(cancellable))
+        compute_cams(job, cancellable, threads);
     set_progress(job, 0.2);
     if (!g_cancellable_is_cancelled(cancellable))
         compute_cka(job, cancellable, threads);
@@ -281,8 +347,12 @@ static void start_update(PpCompareView *self)
     }
     CompareJob *job = g_new0(CompareJob, 1);
     job->entries = g_ptr_array_new_with_free_func(g_object_unref);
-    for (guint i = 0; i < MIN(self->entries->len, 2); i++)
-        g_ptr_array_add(job->entries, g_object_ref(self->entries->pdata[i]));
+    job->cam_entries = g_ptr_array_new_with_free_func(g_object_unref);
+    for (guint i = 0; i < self->entries->len; i++) {
+        if (i < 2)
+            g_ptr_array_add(job->entries, g_object_ref(self->entries->pdata[i]));
+        g_ptr_array_add(job->cam_entries, g_object_ref(self->entries->pdata[i]));
+    }
     job->image_path = g_strdup(self->image_path);
     job->data_spec = g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->data_entry)));
     job->seed = self->seed;
@@ -331,7 +401,9 @@ typedef struct {
     double weights_y, weights_h;
     double maps_y, maps_h, tile, group_w, group_h, group_gap;
     int tiles, groups_per_row, groups;
-    double gradcam_y, total;
+    double gradcam_y, cam_tile, cam_group_w;
+    int cams_per_row;
+    double total;
 } Layout;
 
 #define TITLE_H 44
@@ -370,7 +442,11 @@ static void layout_for(PpCompareView *self, int width, Layout *l)
     int rows = (l->groups + l->groups_per_row - 1) / l->groups_per_row;
     l->maps_h = SECTION_TITLE_H + 20 + (l->groups ? rows * (l->group_h + 8) : 24);
     l->gradcam_y = l->maps_y + l->maps_h + SECTION_GAP;
-    l->total = l->gradcam_y + SECTION_TITLE_H + 40;
+    l->cam_tile = 112;
+    l->cam_group_w = 2 * l->cam_tile + 4;
+    l->cams_per_row = MAX(1, (int)((width + 16) / (l->cam_group_w + 16)));
+    int cams = job ? job->cams : 0, cam_rows = (cams + l->cams_per_row - 1) / l->cams_per_row;
+    l->total = l->gradcam_y + SECTION_TITLE_H + 20 + (cams ? cam_rows * (l->cam_tile + 40) : 24);
 }
 
 static void update_height(PpCompareView *self, int width)
@@ -645,6 +721,38 @@ static void draw_maps(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, con
     }
 }
 
+static void draw_cams(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, const CompareJob *job, const Layout *l)
+{
+    double y = l->gradcam_y;
+    pp_plot_text_max(cr, widget, "Grad-CAM of the top-1 (layer4), every loaded model", 0, y, l->width, 0.9, TRUE,
+                     &c->fg);
+    y += SECTION_TITLE_H;
+    GdkRGBA sec;
+    pp_plot_secondary(c, &sec);
+    char *line = g_strdup_printf("Clean | %s%s; blue 0 to red 1 (the map divided by its max).",
+                                 job->corruption ? job->corruption->name : "clean again",
+                                 job->corruption ? "" : " (no corruption chosen)");
+    pp_plot_text_max(cr, widget, job->cam_error ? job->cam_error : line, 0, y, l->width, 0.75, FALSE, &sec);
+    g_free(line);
+    y += 20;
+    for (int i = 0; i < job->cams; i++) {
+        int col = i % l->cams_per_row, row = i / l->cams_per_row;
+        double x = col * (l->cam_group_w + 16), ty = y + row * (l->cam_tile + 40);
+        const pp_model *m = pp_model_entry_get_model(job->cam_entries->pdata[i]);
+        pp_plot_text_max(cr, widget, pp_model_entry_get_title(job->cam_entries->pdata[i]), x, ty, l->cam_group_w, 0.75,
+                         TRUE, &c->fg);
+        for (int side = 0; side < 2; side++) {
+            const pp_image *overlay = side ? &job->cam_corrupted[i] : &job->cam_clean[i];
+            double tx = x + side * (l->cam_tile + 4);
+            pp_paint_image(cr, overlay, tx, ty + 16, l->cam_tile, l->cam_tile);
+            char *label = g_strdup_printf("%s %.0f%%", pp_model_class_name(m, job->cam_class[2 * i + side]),
+                                          100.0 * job->cam_prob[2 * i + side]);
+            pp_plot_text_max(cr, widget, label, tx, ty + 18 + l->cam_tile, l->cam_tile, 0.7, FALSE, &c->fg);
+            g_free(label);
+        }
+    }
+}
+
 void pp_compare_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
 {
     (void)height;
@@ -670,12 +778,7 @@ void pp_compare_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     draw_cka(cr, widget, &c, job, &l);
     draw_weights(self, cr, widget, &c, job, &l);
     draw_maps(cr, widget, &c, job, &l);
-    pp_plot_text_max(cr, widget, "Grad-CAM and saliency", 0, l.gradcam_y, width, 0.9, TRUE, &c.fg);
-    GdkRGBA sec;
-    pp_plot_secondary(&c, &sec);
-    pp_plot_text_max(cr, widget,
-                     "Not available yet: they need the engine's backward pass to an activation (the network plan).",
-                     0, l.gradcam_y + SECTION_TITLE_H, width, 0.8, FALSE, &sec);
+    draw_cams(cr, widget, &c, job, &l);
 }
 
 static void draw_screen(GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer data)
@@ -897,6 +1000,10 @@ void pp_compare_view_print(PpCompareView *self, FILE *out)
     tile_origin(&l, 0, 0, 1, &tx, &ty);
     h = pp_compare_view_hover(self, tx + l.tile / 2, ty + l.tile / 2);
     fprintf(out, "hover map: %s\n", h ? h : "none");
+    for (int i = 0; i < job->cams; i++)
+        fprintf(out, "gradcam: %s clean %d %.4f corrupted %d %.4f\n",
+                pp_model_entry_get_title(job->cam_entries->pdata[i]), job->cam_class[2 * i], job->cam_prob[2 * i],
+                job->cam_class[2 * i + 1], job->cam_prob[2 * i + 1]);
 }
 
 #define EXPORT_MARGIN 16

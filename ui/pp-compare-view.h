@@ -3,10 +3,10 @@
  * set, clean and under the chosen corruption; weight histograms of one tensor
  * of both and the per-tensor relative change (or std); every channel of a
  * chosen layer on the probe's image, clean and corrupted, one colour range per
- * channel pair, the value under the pointer shown. Computed off the main
- * thread with a progress bar and Cancel; a newer input cancels the running
- * computation (latest wins). Grad-CAM waits for the engine's backward to an
- * activation and says so. */
+ * channel pair, the value under the pointer shown; Grad-CAM of the top-1 of
+ * every loaded model on the clean and the corrupted image, as overlays.
+ * Computed off the main thread with a progress bar and Cancel; a newer input
+ * cancels the running computation (latest wins). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -43,8 +43,10 @@ gboolean pp_compare_view_export(PpCompareView *self, const char *path, GError **
 /* The value under the pointer as the view shows it (tests: as if it hovered
  * at (x, y) of the drawing); NULL when there is none. */
 const char *pp_compare_view_hover(PpCompareView *self, double x, double y);
-/* "state: Done" (or Cancelled, Stopped), the CSV, then "hover cka: ..." at the first CKA cell and "hover map: ..."
- * at the middle of model 1's corrupted map of channel 0 (tests). */
+/* "state: Done" (or Cancelled, Stopped), the CSV, then "hover cka: ..." at
+ * the first CKA cell, "hover map: ..." at the middle of model 1's corrupted
+ * map of channel 0, and per model "gradcam: TITLE clean CLASS P corrupted
+ * CLASS P" (tests). */
 void pp_compare_view_print(PpCompareView *self, FILE *out);
 
 G_END_DECLS

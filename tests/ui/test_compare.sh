@@ -62,8 +62,17 @@ grep 'hover map' "$TMP/compare.log" | awk '{ gsub(/[():,]/, " "); for (i = 1; i 
     END { if (v != "" && v + 0 >= lo + 0 && v + 0 <= hi + 0) exit 0; exit 1 }' ||
     { echo "FAIL: hover over a map: $(grep 'hover map' "$TMP/compare.log")"; fail=1; }
 
+# Grad-CAM of both models: the top-1 classes are the command line's.
+for m in "$A" "$B"; do
+    title=$(basename "$m" .safetensors)
+    want=$("$PUSHPULL" saliency "$m" "$(dirname "$0")/../../assets/images/fmnist-0000-ankle-boot.png" "$TMP/s.png" |
+        sed 's/.*top-1 \([0-9]*\).*/\1/')
+    grep -q "^gradcam: $title clean $want " "$TMP/compare.log" ||
+        { echo "FAIL: $title's Grad-CAM class ($(grep "gradcam: $title" "$TMP/compare.log"), want $want)"; fail=1; }
+done
+
 pdftotext "$TMP/compare.pdf" "$TMP/compare.txt" 2>/dev/null || { echo "FAIL: exported PDF unreadable"; fail=1; }
-for text in "CKA (linear, exact, 64 images" "Feature maps of stem" "fog, severity 4.0" "Weights:"; do
+for text in "CKA (linear, exact, 64 images" "Feature maps of stem" "fog, severity 4.0" "Weights:" "Grad-CAM of the top-1"; do
     grep -qF "$text" "$TMP/compare.txt" || { echo "FAIL: the PDF lacks '$text'"; fail=1; }
 done
 rsvg-convert "$TMP/compare.svg" -o "$TMP/compare-svg.png" 2>/dev/null || { echo "FAIL: exported SVG unreadable"; fail=1; }
