@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "../atomic_file.h"
-#include "../json_save.h"
+#include "../json_file.h"
 #include "../number_text.h"
 #include "cka_layers.h"
 
@@ -20,6 +20,7 @@ static json_t *names_json(const pp_cka_layer_name *names, int n)
 
 pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_error *err)
 {
+    pp_json_build_begin();
     json_t *o = json_object(), *rows = json_array(), *pairs = json_array();
     json_object_set_new(o, "format", json_string(CKA_FORMAT));
     json_object_set_new(o, "model_a", json_string(r->model_a));
@@ -56,7 +57,7 @@ pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_e
     json_object_set_new(o, "matched_by", json_string(r->matched_by_position ? "position" : "name"));
     json_object_set_new(o, "seconds", pp_json_number(r->seconds));
     json_object_set_new(o, "seconds_cka", pp_json_number(r->seconds_cka));
-    return pp_json_save(o, 10, path, err);
+    return pp_json_file_save(o, path, err);
 }
 
 pp_status pp_cka_result_save_csv(const pp_cka_result *r, const char *path, pp_error *err)

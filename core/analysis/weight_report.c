@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "../atomic_file.h"
-#include "../json_save.h"
+#include "../json_file.h"
 #include "../number_text.h"
 #include "weight_stats.h"
 
@@ -46,6 +46,7 @@ static json_t *stats_json(const pp_weight_stats *s, const int64_t *hist, int bin
 
 pp_status pp_weight_report_save_json(const pp_weight_report *r, const char *path, pp_error *err)
 {
+    pp_json_build_begin();
     json_t *o = json_object(), *layers = json_array();
     json_object_set_new(o, "format", json_string(WEIGHTS_FORMAT));
     json_object_set_new(o, "model_a", json_string(r->model_a));
@@ -73,7 +74,7 @@ pp_status pp_weight_report_save_json(const pp_weight_report *r, const char *path
         json_array_append_new(layers, lo);
     }
     json_object_set_new(o, "layers", layers);
-    return pp_json_save(o, 10, path, err);
+    return pp_json_file_save(o, path, err);
 }
 
 static void csv_row(FILE *fp, const pp_weight_layer *l, const char *model, const pp_weight_stats *s, bool with_change)
