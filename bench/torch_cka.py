@@ -59,27 +59,10 @@ def make(out, n):
 
 
 def load(path):
-    tensors = load_safetensors(path)
+    tensors = mf.load_safetensors(path)
     model = mf.ResNet(mf.BasicBlock, [2, 2, 2, 2], "cifar", 64, 3, 10, True, 3, True)
     model.load_state_dict(tensors)
     return model.eval()
-
-
-def load_safetensors(path):
-    import json
-    import struct
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dtype = {"F32": np.float32, "I64": np.int64}[info["dtype"]]
-        lo, hi = info["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[lo:hi], dtype=dtype).reshape(info["shape"]).copy())
-    return out
 
 
 def activations(model, x):

@@ -17,9 +17,7 @@ Every array is stored as float32 (the engine's .npy reader takes f4, u1, i8).
 The models are the committed fixtures of tests/make_fixtures.py, whose ResNet
 restates the reference code; CKA follows the demo code line by line."""
 import importlib.util
-import json
 import os
-import struct
 
 import numpy as np
 import torch
@@ -93,26 +91,11 @@ def minibatch_cka(acts_a, acts_b, batch):
 
 
 # ---------------------------------------------------------------- models
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dtype = {"F32": np.float32, "I64": np.int64}[info["dtype"]]
-        lo, hi = info["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[lo:hi], dtype=dtype).reshape(info["shape"]).copy())
-    return out
-
-
 def fixture_model(name):
     row = next(r for r in mf.NETWORKS if r[0] == name)
     _, block, layers, stem, width, in_ch, classes, pp, avg, trainable, alpha, bias, _ = row
     model = mf.ResNet(block, layers, stem, width, in_ch, classes, pp, avg, trainable, alpha, bias)
-    model.load_state_dict(load_safetensors(os.path.join(CORE, name + ".safetensors")))
+    model.load_state_dict(mf.load_safetensors(os.path.join(CORE, name + ".safetensors")))
     return model.eval()
 
 
