@@ -163,8 +163,8 @@ static pp_status check_run(const pp_model *a, const char *name_a, const pp_model
         st = pp_check_models_comparable(a, name_a, b, name_b, err);
     if (st != PP_OK)
         return st;
-    if (opt->n_layers > PP_CKA_MAX_LAYERS)
-        return pp_fail(err, PP_ERR_ARG, "at most %d layers per CKA run", PP_CKA_MAX_LAYERS);
+    if (opt->layers && (opt->n_layers < 1 || opt->n_layers > PP_CKA_MAX_LAYERS))
+        return pp_fail(err, PP_ERR_ARG, "a CKA run takes 1 to %d layers (got %d)", PP_CKA_MAX_LAYERS, opt->n_layers);
     for (int l = 0; opt->layers && l < opt->n_layers; l++)
         if (pp_cka_layer_parse(pp_tap_name(opt->layers[l]), &(pp_tap){0}, err) != PP_OK)
             return PP_ERR_ARG;

@@ -256,6 +256,9 @@ static void test_bad_input(void)
           "unknown corruption: %s", err.msg);
     opt = (pp_cka_options){.batch = 4};
     CHECK(pp_cka_models(&f.a, "A", &f.b, "B", &f.ds, &opt, NULL, &r, &err) == PP_ERR_ARG, "batch of 4");
+    const pp_tap none[1] = {PP_TAP_STEM};
+    opt = (pp_cka_options){.layers = none, .n_layers = 0};
+    CHECK(pp_cka_models(&f.a, "A", &f.b, "B", &f.ds, &opt, NULL, &r, &err) == PP_ERR_ARG, "no layers: %s", err.msg);
     pp_tap t;
     CHECK(pp_cka_layer_parse("push", &t, &err) == PP_ERR_ARG && strstr(err.msg, "push"), "push is no CKA layer");
     CHECK(pp_cka_layer_parse("layer9", &t, &err) == PP_ERR_ARG, "unknown layer");
