@@ -232,6 +232,9 @@ static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
     }
     if (g_strcmp0(self->view, "compare") == 0) {
         PpCompareView *compare = pp_window_get_compare_view(win);
+        PpProbeView *probe = pp_window_get_probe_view(win); /* --image and --seed went to the probe */
+        pp_compare_view_set_image_file(compare, pp_probe_view_get_image_file(probe));
+        pp_compare_view_set_seed(compare, pp_probe_view_get_seed(probe));
         if (self->corruption && !pp_compare_view_set_corruption(compare, self->corruption)) {
             char *msg = g_strdup_printf("There is no corruption “%s”", self->corruption);
             pp_window_show_error(win, msg);

@@ -410,6 +410,9 @@ typedef struct {
 #define SECTION_GAP 22
 #define SECTION_TITLE_H 22
 #define CKA_LAYERS PP_CKA_MAX_LAYERS
+#define DIFF_HIST_H 100 /* the B − A histogram under the tensor's histograms */
+
+static const pp_weight_layer *selected_tensor(PpCompareView *self);
 
 static int cka_panels(const CompareJob *job)
 {
@@ -430,7 +433,8 @@ static void layout_for(PpCompareView *self, int width, Layout *l)
     l->cka_panel_w = l->cka_label_w + layers * l->cka_cell;
     l->cka_h = SECTION_TITLE_H + (l->panels ? layers * l->cka_cell + 22 : 24);
     l->weights_y = l->cka_y + l->cka_h + SECTION_GAP;
-    l->weights_h = SECTION_TITLE_H + 190;
+    const pp_weight_layer *t = selected_tensor(self);
+    l->weights_h = SECTION_TITLE_H + 190 + (t && t->same_shape ? DIFF_HIST_H : 0);
     l->maps_y = l->weights_y + l->weights_h + SECTION_GAP;
     l->tiles = job && job->has_maps ? 2 * job->maps.models : 0;
     l->groups = job && job->has_maps ? job->maps.pairs : 0;
@@ -665,6 +669,14 @@ static void draw_weights(PpCompareView *self, cairo_t *cr, GtkWidget *widget, co
         g_free(line);
     }
     draw_histogram(cr, widget, c, t, job->weights.bins, 0, y + 50, half, 120);
+    if (t->same_shape) { /* what changed between the two checkpoints */
+        pp_weight_layer diff = {.lo = t->diff_lo, .hi = t->diff_hi, .hist_a = t->hist_diff};
+        double dy = y + 190;
+        pp_plot_text_max(cr, widget, "B − A, per weight", 0, dy, half, 0.75, FALSE, &c->fg);
+        PpPlotColors dc = *c;
+        dc.series[0] = c->series[2];
+        draw_histogram(cr, widget, &dc, &diff, job->weights.bins, 0, dy + 16, half, DIFF_HIST_H - 40);
+    }
     draw_tensor_bars(cr, widget, c, &job->weights, half + 24, y, half, 190);
 }
 
