@@ -59,6 +59,7 @@ struct _PpCompareView {
     char *image_path;
     guint64 seed;
     gboolean disposed, stale, running, pending, cancelled_by_user, filling_tensors;
+    gboolean undrawn; /* new results not on screen yet: busy, so a screenshot waits for them */
     GCancellable *current;
     CompareJob *running_job; /* the worker's (for the progress timer); owned by its task */
     CompareJob *shown;
@@ -322,6 +323,7 @@ static void compare_done(GObject *source, GAsyncResult *res, gpointer data)
         fill_tensor_names(self);
         update_height(self, gtk_widget_get_width(GTK_WIDGET(self->area)));
         gtk_widget_queue_draw(GTK_WIDGET(self->area));
+        self->undrawn = gtk_widget_get_mapped(GTK_WIDGET(self->area));
     }
     g_clear_error(&error);
     g_clear_object(&self->current);
@@ -797,6 +799,7 @@ static void draw_screen(GtkDrawingArea *area, cairo_t *cr, int width, int height
 {
     (void)area;
     pp_compare_view_draw(GTK_WIDGET(data), cr, width, height);
+    PP_COMPARE_VIEW(data)->undrawn = FALSE;
 }
 
 /* ---- hover ---- */
@@ -965,7 +968,7 @@ void pp_compare_view_set_data(PpCompareView *self, const char *spec, int images)
 
 gboolean pp_compare_view_is_busy(PpCompareView *self)
 {
-    return self->running || self->pending;
+    return self->running || self->pending || self->undrawn;
 }
 
 /* ---- export ---- */
@@ -1090,6 +1093,12 @@ static void pp_compare_view_map(GtkWidget *widget)
     }
 }
 
+static void pp_compare_view_unmap(GtkWidget *widget)
+{
+    PP_COMPARE_VIEW(widget)->undrawn = FALSE; /* a hidden page is not waited for */
+    GTK_WIDGET_CLASS(pp_compare_view_parent_class)->unmap(widget);
+}
+
 static char *summary(GtkWidget *widget)
 {
     PpCompareView *self = PP_COMPARE_VIEW(gtk_widget_get_ancestor(widget, PP_TYPE_COMPARE_VIEW));
@@ -1110,6 +1119,7 @@ static void pp_compare_view_class_init(PpCompareViewClass *klass)
     G_OBJECT_CLASS(klass)->dispose = pp_compare_view_dispose;
     G_OBJECT_CLASS(klass)->finalize = pp_compare_view_finalize;
     wc->map = pp_compare_view_map;
+    wc->unmap = pp_compare_view_unmap;
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-compare-view.ui");
     gtk_widget_class_set_css_name(wc, "compareview");
     gtk_widget_class_set_accessible_role(wc, GTK_ACCESSIBLE_ROLE_GROUP);
