@@ -18,6 +18,21 @@ int pp_cli_open_model(const char *path, int avg_kernel, pp_model *m)
     return 0;
 }
 
+int pp_cli_open_models(const char *path_a, const char *path_b, int avg_kernel, pp_model *a, pp_model *b)
+{
+    int rc = pp_cli_open_model(path_a, avg_kernel, a);
+    if (rc == 0 && path_b && (rc = pp_cli_open_model(path_b, avg_kernel, b)))
+        pp_model_free(a);
+    return rc;
+}
+
+void pp_cli_close_models(pp_model *a, pp_model *b, bool has_b)
+{
+    if (has_b)
+        pp_model_free(b);
+    pp_model_free(a);
+}
+
 bool pp_cli_parse_avg_kernel(const char *s, int *out)
 {
     long v;

@@ -33,3 +33,7 @@ echo "wrote docs/images/studio-jobs.png"
 run --screenshot docs/images/studio-grid.png --view grid --severity 3 "${args[@]}"
 run --screenshot docs/images/studio-lab.png --view lab --corruption gaussian_noise --severity 3 --alpha 1 "${args[@]}"
 echo "wrote docs/images/studio-{grid,lab}.png"
+# the Compare view: the window, and the whole figure as its PNG export
+run --screenshot docs/images/studio-compare.png --size 1280x720 --view compare --corruption fog --severity 4 \
+  --export docs/images/compare-figure.png "${args[@]}"
+echo "wrote docs/images/studio-compare.png, docs/images/compare-figure.png"

@@ -189,6 +189,22 @@ def save_safetensors(path, tensors, metadata):
             f.write(b)
 
 
+def load_safetensors(path):
+    """The tensors of a safetensors file (F32/I64) as torch tensors, metadata aside."""
+    with open(path, "rb") as f:
+        size = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(size))
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = {"F32": np.float32, "I64": np.int64}[info["dtype"]]
+        lo, hi = info["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(data[lo:hi], dtype=dtype).reshape(info["shape"]).copy())
+    return out
+
+
 def to_cnhw(t):
     """The engine's channel-major batch layout (C, N, H, W)."""
     return t.detach().numpy().transpose(1, 0, 2, 3)

@@ -28,6 +28,8 @@ struct _PpApplication {
     char *gabor;           /* --gabor ORIENTATION,FREQUENCY,PHASE,SIZE (the lab) */
     char *grid_activate;   /* --grid-activate NAME (hidden, for tests): as a click on that thumbnail */
     gboolean grid_play;    /* --grid-play (hidden, for tests): press the grid's play button */
+    char *compare_layer, *compare_data; /* --compare-layer NAME, --compare-data SPEC */
+    int compare_images;                 /* --compare-images N (0: keep) */
     gint64 job_limit;      /* --job-limit N */
     int cancel_after_ms;   /* --cancel-after-ms MS */
     int width, height;     /* --size WxH */
@@ -102,6 +104,8 @@ static gboolean take_screenshot(gpointer data)
     GError *error = NULL;
     if (self->print_probe && g_strcmp0(self->view, "grid") == 0)
         pp_corruption_grid_view_print(pp_window_get_grid_view(win), stdout);
+    else if (self->print_probe && g_strcmp0(self->view, "compare") == 0)
+        pp_compare_view_print(pp_window_get_compare_view(win), stdout);
     else if (self->print_probe)
         pp_probe_view_print(pp_window_get_probe_view(win), stdout);
     if (self->check_layout && pp_layout_check(GTK_WINDOW(win), self->width, self->height, stdout) > 0)
@@ -206,7 +210,14 @@ static void apply_probe_options(PpApplication *self, PpWindow *win)
         pp_probe_view_start_sweep(probe);
 }
 
-/* --view grid / lab: --severity (and for the lab --corruption, --seed, --image,
+static gboolean cancel_compare(gpointer data)
+{
+    pp_compare_view_cancel(pp_window_get_compare_view(PP_WINDOW(data)));
+    return G_SOURCE_REMOVE;
+}
+
+/* --view grid / lab / compare: --severity (for the compare view also --corruption,
+ * --compare-*, --cancel-after-ms; for the lab --corruption, --seed, --image,
  * --alpha, --avg, --gabor) go to that view as well. */
 static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
 {
@@ -218,6 +229,30 @@ static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
         char *msg = g_strdup_printf("There is no corruption “%s”", self->grid_activate);
         pp_window_show_error(win, msg);
         g_free(msg);
+    }
+    if (g_strcmp0(self->view, "compare") == 0) {
+        PpCompareView *compare = pp_window_get_compare_view(win);
+        PpProbeView *probe = pp_window_get_probe_view(win); /* --image and --seed went to the probe */
+        pp_compare_view_set_image_file(compare, pp_probe_view_get_image_file(probe));
+        pp_compare_view_set_seed(compare, pp_probe_view_get_seed(probe));
+        if (self->corruption && !pp_compare_view_set_corruption(compare, self->corruption)) {
+            char *msg = g_strdup_printf("There is no corruption “%s”", self->corruption);
+            pp_window_show_error(win, msg);
+            g_free(msg);
+        }
+        if (self->severity >= 0)
+            pp_compare_view_set_severity(compare, self->severity);
+        if (self->compare_layer && !pp_compare_view_set_layer(compare, self->compare_layer)) {
+            char *msg = g_strdup_printf("No feature maps for layer “%s” (stem, layer1 to layer4, conv1)",
+                                        self->compare_layer);
+            pp_window_show_error(win, msg);
+            g_free(msg);
+        }
+        if (self->compare_data || self->compare_images)
+            pp_compare_view_set_data(compare, self->compare_data, self->compare_images);
+        if (self->cancel_after_ms > 0 && !self->run_job) /* as the Cancel button, for tests */
+            g_timeout_add_full(G_PRIORITY_DEFAULT, self->cancel_after_ms, cancel_compare, g_object_ref(win),
+                               g_object_unref);
     }
     if (g_strcmp0(self->view, "lab") != 0)
         return;
@@ -511,6 +546,15 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     g_variant_dict_lookup(options, "gabor", "s", &self->gabor);
     g_variant_dict_lookup(options, "grid-activate", "s", &self->grid_activate);
     self->grid_play = g_variant_dict_contains(options, "grid-play");
+    g_variant_dict_lookup(options, "compare-layer", "s", &self->compare_layer);
+    g_variant_dict_lookup(options, "compare-data", "s", &self->compare_data);
+    if (g_variant_dict_lookup(options, "compare-images", "&s", &text)) {
+        self->compare_images = (int)g_ascii_strtoll(text, &end, 10);
+        if (*end || end == text || self->compare_images < 8 || self->compare_images > 10000) {
+            g_printerr("pushpull-studio: --compare-images must be an integer from 8 to 10000\n");
+            return 2;
+        }
+    }
     if (self->run_job && g_strcmp0(self->run_job, "eval") && g_strcmp0(self->run_job, "finetune")) {
         g_printerr("pushpull-studio: --run-job must be eval or finetune\n");
         return 2;
@@ -535,8 +579,8 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     }
     if (self->view && g_strcmp0(self->view, "kernels") && g_strcmp0(self->view, "spectra") &&
         g_strcmp0(self->view, "probe") && g_strcmp0(self->view, "jobs") && g_strcmp0(self->view, "grid") &&
-        g_strcmp0(self->view, "lab")) {
-        g_printerr("pushpull-studio: --view must be kernels, spectra, probe, jobs, grid or lab\n");
+        g_strcmp0(self->view, "lab") && g_strcmp0(self->view, "compare")) {
+        g_printerr("pushpull-studio: --view must be kernels, spectra, probe, jobs, grid, lab or compare\n");
         return 2;
     }
     /* a screenshot run is its own instance, never handed to a running one */
@@ -671,6 +715,7 @@ static void pp_application_startup(GApplication *app)
         {"win.view::jobs", {"<Alt>4", NULL}},
         {"win.view::grid", {"<Alt>5", NULL}},
         {"win.view::lab", {"<Alt>6", NULL}},
+        {"win.view::compare", {"<Alt>7", NULL}},
         {"win.reset-view", {"<Control>r", NULL}},
         {"win.export::png", {"<Control>e", NULL}},
         {"window.close", {"<Control>w", NULL}},
@@ -715,6 +760,8 @@ static void pp_application_finalize(GObject *object)
     g_free(self->run_job);
     g_free(self->gabor);
     g_free(self->grid_activate);
+    g_free(self->compare_layer);
+    g_free(self->compare_data);
     g_clear_object(&self->dialog);
     G_OBJECT_CLASS(pp_application_parent_class)->finalize(object);
 }
@@ -740,7 +787,13 @@ static void pp_application_init(PpApplication *self)
     static const GOptionEntry entries[] = {
         {"screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Render the window to a PNG after loading and exit",
          "FILE"},
-        {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra, probe, jobs, grid or lab", "NAME"},
+        {"view", 0, 0, G_OPTION_ARG_STRING, NULL, "View to show: kernels, spectra, probe, jobs, grid, lab or compare",
+         "NAME"},
+        {"compare-layer", 0, 0, G_OPTION_ARG_STRING, NULL,
+         "Compare view: the layer of the feature maps (stem, layer1 to layer4, conv1)", "NAME"},
+        {"compare-data", 0, 0, G_OPTION_ARG_STRING, NULL,
+         "Compare view: the CKA's data set (default fashion-mnist:test)", "SPEC"},
+        {"compare-images", 0, 0, G_OPTION_ARG_STRING, NULL, "Compare view: images of the CKA (default 256)", "N"},
         {"grid-activate", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "After loading: activate a corruption in the grid as a click on its thumbnail does (tests)", "NAME"},
         {"grid-play", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,

@@ -41,6 +41,7 @@ struct _PpWindow {
     PpJobsView *jobs_view;
     PpCorruptionGridView *grid_view;
     PpInhibitionLabView *lab_view;
+    PpCompareView *compare_view;
     GtkWidget *spectra_controls;
     GtkAdjustment *kernel_adjustment, *alpha_adjustment;
     GtkScale *alpha_scale;
@@ -348,6 +349,7 @@ static void sync_probe_entries(PpWindow *self)
     pp_probe_view_set_entries(self->probe_view, entries);
     pp_jobs_view_set_entries(self->jobs_view, entries);
     pp_corruption_grid_view_set_entries(self->grid_view, entries);
+    pp_compare_view_set_entries(self->compare_view, entries);
     g_ptr_array_unref(entries);
 }
 
@@ -378,10 +380,15 @@ PpInhibitionLabView *pp_window_get_lab_view(PpWindow *self)
     return self->lab_view;
 }
 
+PpCompareView *pp_window_get_compare_view(PpWindow *self)
+{
+    return self->compare_view;
+}
+
 gboolean pp_window_is_busy(PpWindow *self)
 {
     return pp_probe_view_is_busy(self->probe_view) || pp_corruption_grid_view_is_busy(self->grid_view) ||
-           pp_inhibition_lab_view_is_busy(self->lab_view);
+           pp_inhibition_lab_view_is_busy(self->lab_view) || pp_compare_view_is_busy(self->compare_view);
 }
 
 /* The grid corrupts the probe's image with the probe's seed and highlights its corruption. */
@@ -662,6 +669,10 @@ static void on_page_changed(PpWindow *self)
     const char *name = adw_view_stack_get_visible_child_name(self->stack);
     if (g_strcmp0(name, "grid") == 0)
         sync_grid_input(self);
+    if (g_strcmp0(name, "compare") == 0) { /* the feature maps are of the probe's image */
+        pp_compare_view_set_image_file(self->compare_view, pp_probe_view_get_image_file(self->probe_view));
+        pp_compare_view_set_seed(self->compare_view, pp_probe_view_get_seed(self->probe_view));
+    }
     if (view && name)
         g_simple_action_set_state(G_SIMPLE_ACTION(view), g_variant_new_string(name));
 }
@@ -752,6 +763,8 @@ gboolean pp_window_export(PpWindow *self, const char *path, GError **error)
         return pp_jobs_view_export(self->jobs_view, path, error);
     if (g_strcmp0(view, "grid") == 0)
         return pp_corruption_grid_view_export(self->grid_view, path, error);
+    if (g_strcmp0(view, "compare") == 0)
+        return pp_compare_view_export(self->compare_view, path, error);
     gboolean csv = g_str_has_suffix(path, ".csv");
     if (g_strcmp0(view, "probe") == 0) {
         if (csv) {
@@ -1080,6 +1093,7 @@ static void pp_window_class_init(PpWindowClass *klass)
     g_type_ensure(PP_TYPE_PROBE_VIEW);
     g_type_ensure(PP_TYPE_JOBS_VIEW);
     g_type_ensure(PP_TYPE_CORRUPTION_GRID_VIEW);
+    g_type_ensure(PP_TYPE_COMPARE_VIEW);
     g_type_ensure(PP_TYPE_INHIBITION_LAB_VIEW);
     g_type_ensure(PP_TYPE_ZOOM_BIN);
     signals[SIGNAL_LOADS_FINISHED] = g_signal_new("loads-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
@@ -1104,6 +1118,7 @@ static void pp_window_class_init(PpWindowClass *klass)
     BIND(jobs_view);
     BIND(grid_view);
     BIND(lab_view);
+    BIND(compare_view);
     BIND(spectra_controls);
     BIND(kernel_adjustment);
     BIND(alpha_adjustment);

@@ -5,6 +5,7 @@
 #include <gtk/gtk.h>
 #include <stdio.h>
 
+#include "pp-compare-view.h"
 #include "pp-corruption-grid-view.h"
 #include "pp-inhibition-lab-view.h"
 #include "pp-jobs-view.h"
@@ -68,6 +69,7 @@ PpJobsView *pp_window_get_jobs_view(PpWindow *self);
 /* The corruption grid (the "grid" page) and the inhibition lab ("lab"). */
 PpCorruptionGridView *pp_window_get_grid_view(PpWindow *self);
 PpInhibitionLabView *pp_window_get_lab_view(PpWindow *self);
+PpCompareView *pp_window_get_compare_view(PpWindow *self);
 /* TRUE while a view's background update (probe, grid, lab) runs or is queued. */
 gboolean pp_window_is_busy(PpWindow *self);
 /* Renders the window at its current size into a PNG. */

@@ -21,6 +21,12 @@ pp_status pp_check_dataset_for_model(const pp_dataset *ds, const pp_model *m, co
 pp_status pp_check_baseline_for_model(const pp_model *base, const char *base_name, const pp_model *m,
                                       const char *model_name, pp_error *err);
 
+/* Two models whose representations of the same images can be compared
+ * (CKA, feature maps): the same input size and channels, and the same data set
+ * when both files name one. Class counts may differ. */
+pp_status pp_check_models_comparable(const pp_model *a, const char *name_a, const pp_model *b, const char *name_b,
+                                     pp_error *err);
+
 /* AlexNet's ImageNet-C errors normalise CE only for ImageNet-1k models. */
 bool pp_model_is_imagenet1k(const pp_model *m);
 

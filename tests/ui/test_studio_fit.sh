@@ -28,7 +28,7 @@ IMG="$SRC/assets/images/fmnist-0000-ankle-boot.png"
 #    smallest size: no control cut off or outside the window, no model name or
 #    label cut with an ellipsis, and the window really is that small
 for size in 800x600 1024x768 1280x720; do
-    for view in kernels spectra probe jobs grid lab; do
+    for view in kernels spectra probe jobs grid lab compare; do
         for style in "" --dark; do
             name="fit-$view-$size${style}"
             xvfb-run -a -s "$XVFB" "$STUDIO" --screenshot "$TMP/$name.png" --check-layout --size "$size" \
@@ -63,7 +63,7 @@ xvfb-run -a -s "$XVFB" "$STUDIO" --size 1280x720 --print-state --quit-after-ms 3
 grep -q '^state .* sidebar shown$' "$TMP/nofold.log" || { echo "FAIL: the sidebar should show at 1280x720"; cat "$TMP/nofold.log"; fail=1; }
 # zoomed in (a projector's audience): still nothing cut off
 for z in 1024x768:1.25 1280x720:1.5; do
-    for view in kernels spectra probe jobs grid lab; do
+    for view in kernels spectra probe jobs grid lab compare; do
         xvfb-run -a -s "$XVFB" "$STUDIO" --screenshot "$TMP/zoom.png" --check-layout --size "${z%:*}" --zoom "${z#*:}" \
             --view "$view" >"$TMP/zoom.log" 2>&1 ||
             { echo "FAIL: $view zoomed ${z#*:} at ${z%:*}"; cat "$TMP/zoom.log"; fail=1; }

@@ -1,0 +1,276 @@
+#include "cka_layers.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../data/batch.h"
+#include "../eval/compat.h"
+#include "../preprocess.h"
+#include "../threads.h"
+
+static const pp_tap default_layers[] = {PP_TAP_STEM,   PP_TAP_LAYER1,   PP_TAP_LAYER2, PP_TAP_LAYER3,
+                                        PP_TAP_LAYER4, PP_TAP_FEATURES, PP_TAP_LOGITS};
+
+/* Images per forward pass while a batch's activations are gathered. */
+#define FORWARD_BATCH 32
+
+pp_status pp_cka_layer_parse(const char *name, pp_tap *tap, pp_error *err)
+{
+    pp_tap t;
+    if (pp_tap_from_name(name, &t, NULL) != PP_OK || t == PP_TAP_PUSH || t == PP_TAP_PULL || t == PP_TAP_KERNELS)
+        return pp_fail(err, PP_ERR_ARG, "unknown layer '%s' for CKA (conv1, stem, layer1..layer4, features, logits)",
+                       name);
+    *tap = t;
+    return PP_OK;
+}
+
+/* One model's side of a run: its input, its taps, and per layer one batch of
+ * activations (rows of `features` floats) and that batch's centred kernel. */
+typedef struct {
+    const pp_model *m;
+    pp_preprocess pre;
+    pp_forward_ctx *ctx;
+    pp_tensor input;
+    pp_taps taps;
+    float *act[PP_CKA_MAX_LAYERS];
+    int64_t features[PP_CKA_MAX_LAYERS];
+    double *kernel[PP_CKA_MAX_LAYERS];
+} side;
+
+static void side_free(side *s)
+{
+    pp_forward_ctx_free(s->ctx);
+    pp_tensor_free(&s->input);
+    pp_taps_free(&s->taps);
+    for (int l = 0; l < PP_CKA_MAX_LAYERS; l++) {
+        free(s->act[l]);
+        free(s->kernel[l]);
+    }
+}
+
+static pp_status side_init(side *s, const pp_model *m, const pp_tap *layers, int n_layers, int batch, int threads,
+                           pp_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->m = m;
+    pp_status st = pp_preprocess_for_model(&s->pre, m, err);
+    if (st == PP_OK)
+        st = pp_tensor_alloc4(&s->input, FORWARD_BATCH, s->pre.channels, s->pre.size, s->pre.size, err);
+    if (st != PP_OK)
+        return st;
+    for (int l = 0; l < n_layers; l++) {
+        s->taps.requested |= 1u << layers[l];
+        if (!(s->kernel[l] = malloc((size_t)batch * batch * sizeof(double))))
+            return pp_fail(err, PP_ERR_NOMEM, "out of memory for %d x %d CKA kernels", batch, batch);
+    }
+    if (!(s->ctx = pp_forward_ctx_new(threads)))
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for a forward context");
+    return PP_OK;
+}
+
+typedef struct {
+    const pp_corruption *c;
+    const pp_cka_options *opt;
+} corruption_ctx;
+
+static pp_status corrupt_sample(pp_image *out, const pp_image *in, int64_t sample, void *ctx, pp_error *err)
+{
+    const corruption_ctx *cc = ctx;
+    pp_corruption_request req = {.severity = cc->opt->severity, .preset = cc->opt->preset,
+                                 .seed = pp_corruption_sample_seed(cc->opt->seed, (uint64_t)sample)};
+    return pp_corruption_apply(cc->c, &req, in, out, err);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Images [start, start + n) through one model: every layer's activations,
+ * then its centred kernel (U-centred when `unbiased`). */
+static pp_status side_batch(side *s, const pp_dataset *ds, int64_t start, int n, int batch_max, const pp_tap *layers,
+                            int n_layers, const corruption_ctx *cc, pp_cka_kind kind, double threshold,
+                            bool unbiased, const pp_job *job, double *kernel_seconds, pp_error *err)
+{
+    const int threads = pp_job_threads(job);
+    pp_status st = PP_OK;
+    for (int off = 0; off < n && st == PP_OK; off += FORWARD_BATCH) {
+        if (pp_job_cancelled(job))
+            return pp_fail(err, PP_ERR_CANCELLED, "CKA cancelled");
+        int k = n - off < FORWARD_BATCH ? n - off : FORWARD_BATCH;
+        st = pp_batch_fill(&s->input, &s->pre, ds, NULL, start + off, k, cc->c ? corrupt_sample : NULL, (void *)cc,
+                           threads, err);
+        if (st == PP_OK)
+            st = pp_model_forward(s->m, s->ctx, &s->input, NULL, &s->taps, err);
+        for (int l = 0; l < n_layers && st == PP_OK; l++) {
+            const pp_tensor *t = &s->taps.out[layers[l]];
+            int64_t per = pp_tensor_numel(t) / k;
+            if (!s->act[l]) {
+                s->features[l] = per;
+                size_t bytes;
+                if (!pp_mul_size((size_t)batch_max * (size_t)per, sizeof(float), &bytes) ||
+                    !(s->act[l] = malloc(bytes)))
+                    return pp_fail(err, PP_ERR_NOMEM, "out of memory for %d images of layer %s (%lld values each): "
+                                   "lower the CKA batch", batch_max, pp_tap_name(layers[l]), (long long)per);
+            }
+            memcpy(s->act[l] + (size_t)off * per, t->data, (size_t)k * per * sizeof(float));
+        }
+    }
+    const double t0 = now();
+    for (int l = 0; l < n_layers && st == PP_OK; l++) {
+        if (pp_job_cancelled(job))
+            return pp_fail(err, PP_ERR_CANCELLED, "CKA cancelled");
+        st = pp_cka_gram(s->act[l], n, s->features[l], s->kernel[l], threads, err);
+        if (st == PP_OK) {
+            if (kind == PP_CKA_RBF)
+                pp_cka_rbf_from_gram(s->kernel[l], n, threshold);
+            pp_cka_center(s->kernel[l], n, unbiased);
+        }
+    }
+    *kernel_seconds += now() - t0;
+    return st;
+}
+
+void pp_cka_match_layers(const pp_cka_layer_name *a, int la, const pp_cka_layer_name *b, int lb, int *match,
+                         bool *by_position)
+{
+    bool any = false;
+    for (int i = 0; i < la; i++) {
+        match[i] = -1;
+        for (int j = 0; j < lb && match[i] < 0; j++)
+            if (strcmp(a[i].name, b[j].name) == 0)
+                match[i] = j;
+        any |= match[i] >= 0;
+    }
+    *by_position = !any && la > 0 && lb > 0;
+    if (*by_position)
+        for (int i = 0; i < la; i++)
+            match[i] = i < lb ? i : -1;
+}
+
+static pp_status check_run(const pp_model *a, const char *name_a, const pp_model *b, const char *name_b,
+                           const pp_dataset *ds, const pp_cka_options *opt, int64_t n, int batch, pp_error *err)
+{
+    pp_status st = pp_check_dataset_for_model(ds, a, name_a, err);
+    if (st == PP_OK && b != a)
+        st = pp_check_dataset_for_model(ds, b, name_b, err);
+    if (st == PP_OK && b != a)
+        st = pp_check_models_comparable(a, name_a, b, name_b, err);
+    if (st != PP_OK)
+        return st;
+    if (opt->layers && (opt->n_layers < 1 || opt->n_layers > PP_CKA_MAX_LAYERS))
+        return pp_fail(err, PP_ERR_ARG, "a CKA run takes 1 to %d layers (got %d)", PP_CKA_MAX_LAYERS, opt->n_layers);
+    for (int l = 0; opt->layers && l < opt->n_layers; l++)
+        if (pp_cka_layer_parse(pp_tap_name(opt->layers[l]), &(pp_tap){0}, err) != PP_OK)
+            return PP_ERR_ARG;
+    if (batch < 8)
+        return pp_fail(err, PP_ERR_ARG, "a CKA batch needs at least 8 images (got %d)", batch);
+    if (n < (opt->kind == PP_CKA_DEBIASED ? 4 : 2))
+        return pp_fail(err, PP_ERR_ARG, "%s CKA needs at least %d images; %s has %lld", pp_cka_kind_name(opt->kind),
+                       opt->kind == PP_CKA_DEBIASED ? 4 : 2, ds->name, (long long)n);
+    if (opt->corruption && !pp_corruption_find(opt->corruption))
+        return pp_fail(err, PP_ERR_ARG, "unknown corruption '%s' (see `pushpull corrupt --list`)", opt->corruption);
+    if (opt->corruption && !(opt->severity >= 0 && opt->severity <= PP_CORRUPTION_MAX_SEVERITY))
+        return pp_fail(err, PP_ERR_ARG, "severity %g is outside 0..5", opt->severity);
+    return PP_OK;
+}
+
+pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b, const char *name_b,
+                        const pp_dataset *ds, const pp_cka_options *opt, const pp_job *job, pp_cka_result *out,
+                        pp_error *err)
+{
+    const double t0 = now();
+    memset(out, 0, sizeof *out);
+    if (!b)
+        b = a, name_b = name_a;
+    const pp_tap *layers = opt->layers ? opt->layers : default_layers;
+    const int n_layers = opt->layers ? opt->n_layers : (int)(sizeof default_layers / sizeof default_layers[0]);
+    const int64_t n = opt->limit > 0 && opt->limit < ds->count ? opt->limit : ds->count;
+    const int batch_option = opt->batch > 0 ? opt->batch : PP_CKA_DEFAULT_BATCH;
+    pp_status st = check_run(a, name_a, b, name_b, ds, opt, n, batch_option, err);
+    if (st != PP_OK)
+        return st;
+
+    const bool minibatch = n > batch_option;
+    const int batches = (int)((n + batch_option - 1) / batch_option);
+    const int batch_max = (int)((n + batches - 1) / batches); /* near-equal sizes: n / batches rounded up */
+    const double threshold = opt->threshold > 0 ? opt->threshold : PP_CKA_RBF_THRESHOLD;
+    const bool same = a == b;
+    corruption_ctx cc = {.c = opt->corruption ? pp_corruption_find(opt->corruption) : NULL, .opt = opt};
+
+    out->layers_a = out->layers_b = n_layers;
+    for (int l = 0; l < n_layers; l++) {
+        snprintf(out->names_a[l].name, sizeof out->names_a[l].name, "%s", pp_tap_name(layers[l]));
+        out->names_b[l] = out->names_a[l];
+    }
+    pp_cka_match_layers(out->names_a, n_layers, out->names_b, n_layers, out->match, &out->matched_by_position);
+    out->same_model = same;
+    out->kind = opt->kind;
+    out->threshold = threshold;
+    out->minibatch = minibatch;
+    out->batches = batches;
+    out->batch = batch_max;
+    out->samples = n;
+    snprintf(out->model_a, sizeof out->model_a, "%s", name_a);
+    snprintf(out->model_b, sizeof out->model_b, "%s", name_b);
+    snprintf(out->dataset, sizeof out->dataset, "%s", ds->name);
+    if (cc.c) {
+        snprintf(out->corruption, sizeof out->corruption, "%s", cc.c->name);
+        out->severity = opt->severity;
+    }
+
+    side sa = {0}, sb = {0};
+    pp_cka_accumulator acc = {0};
+    const int threads = pp_job_threads(job);
+    st = side_init(&sa, a, layers, n_layers, batch_max, threads, err);
+    if (st == PP_OK && !same)
+        st = side_init(&sb, b, layers, n_layers, batch_max, threads, err);
+    if (st == PP_OK)
+        st = pp_cka_accumulator_init(&acc, n_layers, n_layers, err);
+    const bool unbiased = minibatch || opt->kind == PP_CKA_DEBIASED;
+    const int steps = batches * (same ? 1 : 2);
+    int64_t start = 0;
+    for (int k = 0; k < batches && st == PP_OK; k++) {
+        int size = (int)((n - start) / (batches - k)); /* the rest shared evenly */
+        char phase[64];
+        snprintf(phase, sizeof phase, "batch %d/%d", k + 1, batches);
+        for (int side_index = 0; side_index < (same ? 1 : 2) && st == PP_OK; side_index++) {
+            st = side_batch(side_index ? &sb : &sa, ds, start, size, batch_max, layers, n_layers, &cc, opt->kind,
+                            threshold, unbiased, job, &out->seconds_cka, err);
+            pp_job_progress p = {.fraction = (double)(k * (same ? 1 : 2) + side_index + 1) / steps, .phase = phase,
+                                 .loss = NAN, .accuracy = NAN};
+            if (st == PP_OK)
+                pp_job_report(job, &p);
+        }
+        if (st == PP_OK) { /* exact: one batch, and the (n-1)² normaliser cancels */
+            double t1 = now();
+            pp_cka_accumulate(&acc, sa.kernel, same ? sa.kernel : sb.kernel, size,
+                              minibatch ? (double)size * (size - 3) : 1.0, threads);
+            out->seconds_cka += now() - t1;
+        }
+        start += size;
+    }
+    if (st == PP_OK) {
+        if (!(out->matrix = malloc((size_t)n_layers * n_layers * sizeof(double))))
+            st = pp_fail(err, PP_ERR_NOMEM, "out of memory for the CKA matrix");
+        else
+            pp_cka_accumulator_result(&acc, out->matrix);
+    }
+    pp_cka_accumulator_free(&acc);
+    side_free(&sa);
+    if (!same)
+        side_free(&sb);
+    out->seconds = now() - t0;
+    return st;
+}
+
+void pp_cka_result_free(pp_cka_result *r)
+{
+    free(r->matrix);
+    r->matrix = NULL;
+}
