@@ -210,6 +210,156 @@ static void test_augmix_official(void)
     check_official("augmix", "input_gray28.npy", "augmix_official_gray.npy", fm_mean, fm_std);
 }
 
+/* JSD (AugMix cifar.py) and stability KL: loss and d/dlogits vs torch autograd. */
+static void check_loss(const char *logits_file, const char *out_file, int views, double weight)
+{
+    pp_npy z = fixture_npy("augment", logits_file), y = fixture_npy("augment", "jsd_labels.npy");
+    pp_npy want = fixture_npy("augment", out_file);
+    const int rows = (int)z.shape[0], classes = (int)z.shape[1], batch = rows / views;
+    int32_t labels[64];
+    for (int i = 0; i < batch; i++)
+        labels[i] = (int32_t)((const int64_t *)y.data)[i];
+    float *grad = malloc(sizeof(float) * (size_t)rows * classes);
+    double loss = views == 3 ? pp_jsd_loss(grad, z.data, labels, batch, classes, weight)
+                             : pp_stability_loss(grad, z.data, labels, batch, classes, weight);
+    const float *w = want.data;
+    CHECK(fabs(loss - w[0]) <= 1e-5 * fabs(w[0]), "%s: loss %.8g, torch %.8g", out_file, loss, w[0]);
+    double e = pp_test_compare(out_file, grad, w + 1, (size_t)rows * classes, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s: gradient differs from autograd by %g (relative)", out_file, e);
+    free(grad);
+    pp_npy_free(&z);
+    pp_npy_free(&y);
+    pp_npy_free(&want);
+}
+
+static void test_consistency_losses(void)
+{
+    check_loss("jsd_logits.npy", "jsd_out.npy", 3, PP_JSD_LAMBDA);
+    check_loss("stability_logits.npy", "stability_out.npy", 2, 0.5);
+}
+
+static int compare_floats(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Gaussian noise on a mid-grey image (no clamping): the first round(B * clean)
+ * positions untouched, the others with noise of mean 0 and std sigma; per-image
+ * sigma takes only the five ImageNet-C values, each about a fifth of the time. */
+static void test_gaussian_laws(void)
+{
+    enum { S = 32, B = 10 };
+    pp_image grey;
+    pp_error err = {0};
+    CHECK_OK(pp_image_alloc(&grey, S, S, 3, &err), &err);
+    memset(grey.pixels, 128, S * S * 3);
+    const float zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
+    float *out = malloc(sizeof(float) * S * S * 3);
+    pp_augment_config fixed, per_image;
+    config(&fixed, "gaussian:sigma=0.1,clean=0.3");
+    config(&per_image, "gaussian:per_image=1,clean=0");
+    for (int pos = 0; pos < B; pos++) {
+        pp_augment_ctx ctx = {.seed = 77u + (uint32_t)pos, .mean = zero, .std = one, .position = pos, .batch = B};
+        CHECK_OK(pp_augment_normalised(&fixed, &ctx, &grey, out, &err), &err);
+        double sum = 0, sq = 0;
+        for (int i = 0; i < S * S * 3; i++) {
+            double d = out[i] - 128 / 255.0;
+            sum += d, sq += d * d;
+        }
+        const double mean = sum / (S * S * 3), sd = sqrt(fmax(0, sq / (S * S * 3) - mean * mean));
+        if (pos < 3)
+            CHECK(sd < 1e-6, "position %d of %d should stay clean (clean=0.3), std %g", pos, B, sd);
+        else
+            CHECK(fabs(mean) < 0.01 && fabs(sd - 0.1) < 0.006, "position %d: noise mean %g std %g, want 0 and 0.1",
+                  pos, mean, sd);
+    }
+    static const double levels[5] = {0.08, 0.12, 0.18, 0.26, 0.38};
+    int hits[5] = {0};
+    const int n = 500;
+    for (int s = 0; s < n; s++) {
+        pp_augment_ctx ctx = {.seed = (uint32_t)s, .mean = zero, .std = one, .position = 0, .batch = 1};
+        CHECK_OK(pp_augment_normalised(&per_image, &ctx, &grey, out, &err), &err);
+        /* clamping at 0 and 1 cuts the tails (19 % of them at sigma 0.38): the median
+         * absolute deviation, 0.6745 sigma, does not see it */
+        for (int i = 0; i < S * S * 3; i++)
+            out[i] = fabsf(out[i] - 128 / 255.0f);
+        qsort(out, S * S * 3, sizeof(float), compare_floats);
+        double sd = out[S * S * 3 / 2] / 0.6745, best = 1;
+        int k = -1;
+        for (int l = 0; l < 5; l++)
+            if (fabs(sd - levels[l]) < best)
+                best = fabs(sd - levels[l]), k = l;
+        CHECK(best < 0.04, "seed %d: noise std %g is none of the five severities", s, sd);
+        if (k >= 0)
+            hits[k]++;
+    }
+    for (int l = 0; l < 5; l++) /* binomial(500, 1/5): sd ~ 9; 5 sd */
+        CHECK(abs(hits[l] - n / 5) < 45, "sigma %g drawn %d times of %d", levels[l], hits[l], n);
+    free(out);
+    pp_image_free(&grey);
+}
+
+/* PRIME: a mix of [0, 1] images stays in [0, 1] before normalisation; seeded
+ * (same seed, same bytes; another seed, another image); it changes the image
+ * and, over seeds, every primitive shows: at width 1 / depth 1 the mixing
+ * weight m ~ U(0, 1) makes the distance to the clean image vary continuously. */
+static void test_prime_laws(void)
+{
+    pp_npy in = fixture_npy("corrupt", "input_rgb.npy");
+    pp_image x = input_image(&in);
+    const size_t n = (size_t)x.width * x.height * 3;
+    const float zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
+    float *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n);
+    pp_augment_config cfg;
+    config(&cfg, "prime");
+    pp_error err = {0};
+    int changed = 0;
+    double lo = 1, hi = 0;
+    for (uint32_t s = 0; s < 60; s++) {
+        pp_augment_ctx ctx = {.seed = s, .mean = zero, .std = one, .batch = 1};
+        CHECK_OK(pp_augment_normalised(&cfg, &ctx, &x, a, &err), &err);
+        double dist = 0;
+        for (size_t i = 0; i < n; i++) {
+            lo = fmin(lo, a[i]), hi = fmax(hi, a[i]);
+            const int c = (int)(i / (n / 3));
+            dist += fabs(a[i] - x.pixels[(i % (n / 3)) * 3 + c] / 255.0);
+        }
+        changed += dist / n > 1e-3;
+        CHECK_OK(pp_augment_normalised(&cfg, &ctx, &x, b, &err), &err);
+        CHECK(memcmp(a, b, sizeof(float) * n) == 0, "seed %u: two runs differ", s);
+    }
+    CHECK(lo >= 0 && hi <= 1, "values outside [0, 1]: %g .. %g", lo, hi);
+    CHECK(changed >= 55, "only %d of 60 PRIME images differ from the clean one", changed);
+    pp_augment_ctx c0 = {.seed = 1, .mean = zero, .std = one, .batch = 1}, c1 = c0;
+    c1.seed = 2;
+    CHECK_OK(pp_augment_normalised(&cfg, &c0, &x, a, &err), &err);
+    CHECK_OK(pp_augment_normalised(&cfg, &c1, &x, b, &err), &err);
+    CHECK(memcmp(a, b, sizeof(float) * n) != 0, "seeds 1 and 2 gave the same image");
+    free(a);
+    free(b);
+    pp_npy_free(&in);
+}
+
+/* Unknown names and parameters list the valid ones. */
+static void test_bad_specs(void)
+{
+    pp_augment_config cfg;
+    pp_error err = {0};
+    CHECK(pp_augment_config_parse(&cfg, "augmax", &err) != PP_OK && strstr(err.msg, "augmix-tv") &&
+              strstr(err.msg, "trivialaugment"),
+          "unknown method: %s", err.msg);
+    CHECK(pp_augment_config_parse(&cfg, "augmix:severity=11", &err) != PP_OK && strstr(err.msg, "1 to 10"),
+          "out of range: %s", err.msg);
+    CHECK(pp_augment_config_parse(&cfg, "augmix:sev=3", &err) != PP_OK && strstr(err.msg, "severity"),
+          "unknown key: %s", err.msg);
+    CHECK(pp_augment_config_parse(&cfg, "augmix:width=2.5", &err) != PP_OK, "a fraction for an integer");
+    CHECK_OK(pp_augment_config_parse(&cfg, "augmix:severity=1,width=2", &err), &err);
+    char spec[256];
+    pp_augment_config_format(&cfg, spec, sizeof spec);
+    CHECK(strcmp(spec, "augmix:severity=1,width=2,depth=-1") == 0, "formatted as %s", spec);
+}
+
 int main(void)
 {
     RUN_TEST(test_rng_replay);
@@ -218,5 +368,9 @@ int main(void)
     RUN_TEST(test_augmix_tv);
     RUN_TEST(test_trivialaugment);
     RUN_TEST(test_autoaugment);
+    RUN_TEST(test_consistency_losses);
+    RUN_TEST(test_gaussian_laws);
+    RUN_TEST(test_prime_laws);
+    RUN_TEST(test_bad_specs);
     return TEST_EXIT();
 }
