@@ -87,7 +87,7 @@ void pp_augment_config_format(const pp_augment_config *cfg, char *buf, size_t si
     const pp_augmentation *a = cfg->method;
     size_t used = (size_t)snprintf(buf, size, "%s", a->name);
     for (int i = 0; i < a->n_params && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%s=%.17g", i ? "," : ":", a->params[i].name, cfg->p[i]);
+        used += (size_t)snprintf(buf + used, size - used, "%s%s=%.12g", i ? "," : ":", a->params[i].name, cfg->p[i]);
 }
 
 void pp_augment_to_tensor(float *out, const pp_image *in, const float *mean, const float *std)

@@ -1,0 +1,152 @@
+#include "recipe.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consistency_loss.h"
+
+/* Stability training's defaults are a starting point, not the paper's values
+ * (spec/augment.md section 7: they could not be verified); both are parameters. */
+#define STABILITY_ALPHA 0.01
+#define STABILITY_SIGMA 0.04
+
+static pp_status parse_stability(pp_train_recipe *r, const char *params, pp_error *err)
+{
+    r->kind = PP_RECIPE_STABILITY;
+    r->alpha = STABILITY_ALPHA;
+    r->sigma = STABILITY_SIGMA;
+    const char *s = params;
+    while (s && *s) {
+        const char *end = strchr(s, ',');
+        char item[64];
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), s);
+        char *eq = strchr(item, '='), *stop = NULL;
+        double v = eq ? strtod(eq + 1, &stop) : NAN;
+        if (eq)
+            *eq = 0;
+        bool number = eq && stop && stop != eq + 1 && !*stop && isfinite(v);
+        if (number && strcmp(item, "alpha") == 0 && v >= 0 && v <= 100)
+            r->alpha = v;
+        else if (number && strcmp(item, "sigma") == 0 && v >= 0 && v <= 1)
+            r->sigma = v;
+        else
+            return pp_fail(err, PP_ERR_ARG,
+                           "stability: '%.40s' is not a parameter in range; the parameters are alpha (KL weight, "
+                           "0 to 100, default %g) and sigma (noise std on [0, 1] pixels, 0 to 1, default %g)",
+                           item, STABILITY_ALPHA, STABILITY_SIGMA);
+        s = end ? end + 1 : NULL;
+    }
+    char noise[96];
+    snprintf(noise, sizeof noise, "gaussian:sigma=%.12g,per_image=0,clean=0", r->sigma);
+    return pp_augment_config_parse(&r->augment, noise, err);
+}
+
+pp_status pp_train_recipe_parse(pp_train_recipe *r, const char *spec, bool jsd, pp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->lambda = PP_JSD_LAMBDA;
+    if (!spec || strcmp(spec, "none") == 0) {
+        if (jsd)
+            return pp_fail(err, PP_ERR_ARG, "--jsd needs an augmentation (--augment augmix, prime, ...)");
+        return PP_OK;
+    }
+    const char *colon = strchr(spec, ':');
+    size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+    if (len == 9 && strncmp(spec, "stability", 9) == 0) {
+        if (jsd)
+            return pp_fail(err, PP_ERR_ARG, "--jsd goes with an augmentation, not with stability training");
+        return parse_stability(r, colon ? colon + 1 : NULL, err);
+    }
+    if ((len == 7 && strncmp(spec, "fooling", 7) == 0) || (len == 4 && strncmp(spec, "fgsm", 4) == 0) ||
+        (len == 3 && strncmp(spec, "pgd", 3) == 0))
+        return pp_fail(err, PP_ERR_UNSUPPORTED,
+                       "--augment %.*s needs the gradient with respect to the input image, which this build's "
+                       "training step does not compute yet",
+                       (int)len, spec);
+    char name[64], names[256];
+    snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), spec);
+    if (!pp_augmentation_find(name)) {
+        pp_augmentation_names(names, sizeof names);
+        return pp_fail(err, PP_ERR_ARG, "unknown augmentation '%s'; the methods are none, %s, stability", name, names);
+    }
+    pp_status st = pp_augment_config_parse(&r->augment, spec, err);
+    if (st != PP_OK)
+        return st;
+    r->kind = PP_RECIPE_AUGMENT;
+    r->jsd = jsd;
+    return PP_OK;
+}
+
+void pp_train_recipe_format(const pp_train_recipe *r, char *buf, size_t size)
+{
+    switch (r->kind) {
+    case PP_RECIPE_PLAIN: snprintf(buf, size, "none"); break;
+    case PP_RECIPE_STABILITY: snprintf(buf, size, "stability:alpha=%.12g,sigma=%.12g", r->alpha, r->sigma); break;
+    case PP_RECIPE_AUGMENT: {
+        pp_augment_config_format(&r->augment, buf, size);
+        size_t used = strlen(buf);
+        if (r->jsd && used < size)
+            snprintf(buf + used, size - used, " jsd:lambda=%.12g", r->lambda);
+        break;
+    }
+    }
+}
+
+void pp_train_recipe_views(const pp_train_recipe *r, uint64_t seed, pp_batch_views *views)
+{
+    memset(views, 0, sizeof *views);
+    views->seed = seed;
+    switch (r->kind) {
+    case PP_RECIPE_PLAIN: views->count = 1; break;
+    case PP_RECIPE_STABILITY: views->count = 2, views->view[1] = &r->augment; break;
+    case PP_RECIPE_AUGMENT:
+        if (r->jsd)
+            views->count = 3, views->view[1] = views->view[2] = &r->augment;
+        else
+            views->count = 1, views->view[0] = &r->augment;
+        break;
+    }
+}
+
+static double jsd_hook(float *dlogits, const float *logits, const int32_t *labels, int n, int classes, void *ctx)
+{
+    const pp_train_recipe *r = ctx;
+    return pp_jsd_loss(dlogits, logits, labels, n / 3, classes, r->lambda);
+}
+
+static double stability_hook(float *dlogits, const float *logits, const int32_t *labels, int n, int classes,
+                             void *ctx)
+{
+    const pp_train_recipe *r = ctx;
+    return pp_stability_loss(dlogits, logits, labels, n / 2, classes, r->alpha);
+}
+
+void pp_train_recipe_loss(const pp_train_recipe *r, pp_loss_hook *hook, bool *use_hook)
+{
+    memset(hook, 0, sizeof *hook);
+    hook->ctx = (void *)r;
+    *use_hook = true;
+    if (r->kind == PP_RECIPE_STABILITY)
+        hook->fn = stability_hook;
+    else if (r->kind == PP_RECIPE_AUGMENT && r->jsd)
+        hook->fn = jsd_hook;
+    else
+        *use_hook = false;
+}
+
+void pp_train_recipe_methods_help(char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < pp_augmentation_count() && used < size; i++) {
+        const pp_augmentation *a = pp_augmentation_at(i);
+        used += (size_t)snprintf(buf + used, size - used, "                      %-15s %s\n", a->name, a->summary);
+    }
+    if (used < size)
+        snprintf(buf + used, size - used,
+                 "                      %-15s clean + Gaussian copy, KL weight alpha (alpha=%g,sigma=%g)\n",
+                 "stability", STABILITY_ALPHA, STABILITY_SIGMA);
+}
