@@ -76,7 +76,7 @@ static int run(int argc, char **argv)
     pp_image in = {0}, out = {0};
     if (pp_image_load(paths[0], &in, &err) != PP_OK)
         return pp_cli_fail(&err);
-    pp_status st = grid ? pp_augment_grid(&cfg, (uint32_t)seed, &in, (int)grid, &out, &err)
+    pp_status st = grid ? pp_augment_grid(&cfg, (uint32_t)seed, &in, (int)grid, 0, &out, &err)
                         : pp_augment_image(&cfg, (uint32_t)seed, &in, &out, &err);
     pp_image_free(&in);
     if (st == PP_OK)

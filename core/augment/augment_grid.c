@@ -5,12 +5,14 @@
 
 #define GAP 2
 
-pp_status pp_augment_grid(const pp_augment_config *cfg, uint32_t seed, const pp_image *in, int n, pp_image *out,
-                          pp_error *err)
+pp_status pp_augment_grid(const pp_augment_config *cfg, uint32_t seed, const pp_image *in, int n, int columns,
+                          pp_image *out, pp_error *err)
 {
     if (n < 1 || n > PP_AUGMENT_GRID_MAX)
         return pp_fail(err, PP_ERR_ARG, "a grid has 1 to %d samples", PP_AUGMENT_GRID_MAX);
-    const int tiles = n + 1, cols = (int)ceil(sqrt((double)tiles)), rows = (tiles + cols - 1) / cols;
+    const int tiles = n + 1;
+    const int cols = columns > 0 ? (columns < tiles ? columns : tiles) : (int)ceil(sqrt((double)tiles));
+    const int rows = (tiles + cols - 1) / cols;
     const int w = in->width, h = in->height, ch = in->channels;
     if ((int64_t)(w + GAP) * cols * (h + GAP) * rows > PP_IMAGE_MAX_PIXELS)
         return pp_fail(err, PP_ERR_ARG, "a grid of %d images of %dx%d would be too large", n, w, h);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "../augment/augmentation.h"
-#include "../data/batch_views.h"
+#include "../data/batch.h"
 #include "train_step.h"
 
 typedef enum { PP_RECIPE_PLAIN, PP_RECIPE_AUGMENT, PP_RECIPE_STABILITY } pp_recipe_kind;

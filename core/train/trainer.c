@@ -11,7 +11,6 @@
 #include "../rng.h"
 #include "../data/augment.h"
 #include "../data/batch.h"
-#include "../data/batch_views.h"
 #include "../eval/evaluate.h"
 #include "../model_file.h"
 #include "../preprocess.h"
@@ -223,7 +222,7 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
                 st = pp_batch_fill(&b.batch, &b.pre, train, order + step * batch, 0, batch, augment_sample, &actx,
                                    pp_job_threads(job), err);
             else
-                st = pp_batch_fill_views(&b.batch, &b.pre, train, order + step * batch, batch, augment_sample, &actx,
+                st = pp_batch_fill_views(&b.batch, &b.pre, train, order + step * batch, 0, batch, augment_sample, &actx,
                                          &views, pp_job_threads(job), err);
             if (st != PP_OK)
                 break;
