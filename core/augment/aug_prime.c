@@ -66,27 +66,42 @@ typedef struct {
     double *field; /* (2, H, W) + (cut, W) */
 } scratch;
 
-/* Diffeo: u(y, x) = sum_ij c_ij sin(pi i x^) sin(pi j y^), c_ij ~ N(0, 1) e_ij. */
-static void smooth_field(draws *d, double *out, double *partial, int cut, int w, int h)
+/* Diffeo: u(y, x) = sum_ij c_ij sin(pi i x^) sin(pi j y^), c_ij ~ N(0, 1) e_ij,
+ * separably: partial[j][x] = sum_i c_ij sin(pi i x^), then the sum over j.
+ * Coefficients outside the disc (e_ij = 0) are not drawn (the reference draws
+ * and zeroes them: the same law). sx (cut, w) and sy (cut, h) hold the sines. */
+static void smooth_field(draws *d, double *out, double *partial, const double *sx, const double *sy, int cut, int w,
+                         int h)
 {
-    /* partial[j][x] = sum_i c_ij sin(pi i x^) */
     memset(partial, 0, sizeof(double) * (size_t)cut * w);
     for (int i = 1; i <= cut; i++)
         for (int j = 1; j <= cut; j++) {
             double r = sqrt((double)(i * i + j * j));
-            double c = normal(d) * (r < cut + 0.5 ? 1.0 / r : 0.0);
-            if (c == 0)
+            if (!(r < cut + 0.5))
                 continue;
+            const double c = normal(d) / r;
+            const double *si = sx + (size_t)(i - 1) * w;
+            double *pj = partial + (size_t)(j - 1) * w;
             for (int x = 0; x < w; x++)
-                partial[(size_t)(j - 1) * w + x] += c * sin(M_PI * i * (w > 1 ? (double)x / (w - 1) : 0));
+                pj[x] += c * si[x];
         }
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double s = 0;
-            for (int j = 1; j <= cut; j++)
-                s += partial[(size_t)(j - 1) * w + x] * sin(M_PI * j * (h > 1 ? (double)y / (h - 1) : 0));
-            out[(size_t)y * w + x] = s;
+    for (int y = 0; y < h; y++) {
+        double *o = out + (size_t)y * w;
+        memset(o, 0, sizeof(double) * w);
+        for (int j = 1; j <= cut; j++) {
+            const double s = sy[(size_t)(j - 1) * h + y], *pj = partial + (size_t)(j - 1) * w;
+            for (int x = 0; x < w; x++)
+                o[x] += s * pj[x];
         }
+    }
+}
+
+/* sin(pi k t / (n - 1)) for k = 1..cut, t = 0..n-1, into (cut, n) */
+static void sine_table(double *out, int cut, int n)
+{
+    for (int k = 1; k <= cut; k++)
+        for (int t = 0; t < n; t++)
+            out[(size_t)(k - 1) * n + t] = sin(M_PI * k * (n > 1 ? (double)t / (n - 1) : 0));
 }
 
 static void diffeo(draws *d, float *img, scratch *s, int cutmax_max)
@@ -98,9 +113,12 @@ static void diffeo(draws *d, float *img, scratch *s, int cutmax_max)
     double t1 = 1 / (M_PI * n * n * log(c)), t2 = 4 / (M_PI * M_PI * M_PI * c * c * log(c));
     t2 = fmax(t1, t2);
     const double temp = beta_half(d) * (t2 - t1) + t1;
-    double *u = s->field, *v = u + s->plane, *partial = v + s->plane;
-    smooth_field(d, u, partial, cut, w, h);
-    smooth_field(d, v, partial, cut, w, h);
+    double *u = s->field, *v = u + s->plane, *partial = v + s->plane, *sx = partial + (size_t)cut * w,
+           *sy = sx + (size_t)cut * w;
+    sine_table(sx, cut, w);
+    sine_table(sy, cut, h);
+    smooth_field(d, u, partial, sx, sy, cut, w, h);
+    smooth_field(d, v, partial, sx, sy, cut, w, h);
     const double scale = sqrt(temp) * n;
     memcpy(s->tmp, img, sizeof(float) * s->plane * s->ch);
     for (int y = 0; y < h; y++)
@@ -118,8 +136,10 @@ static void diffeo(draws *d, float *img, scratch *s, int cutmax_max)
         }
 }
 
-/* Colour: x + sum_k coeff_ck sin(pi k x), clamped; sines by the Chebyshev recurrence. */
-static void smooth_color(draws *d, float *img, const scratch *s, int cut_max, double t_max)
+/* Colour: x + sum_k coeff_ck sin(pi k x), clamped. The sines come from the
+ * Chebyshev recurrence sin((k+1)t) = 2 cos t sin(kt) - sin((k-1)t), stepped for
+ * all pixels of a channel at once so the loop over pixels vectorises. */
+static void smooth_color(draws *d, float *img, scratch *s, int cut_max, double t_max)
 {
     int cut = randint(d, 1, cut_max + 1);
     double temp = uniform(d) * t_max;
@@ -127,19 +147,28 @@ static void smooth_color(draws *d, float *img, const scratch *s, int cut_max, do
     for (int ch = 0; ch < s->ch; ch++)
         for (int k = 0; k < cut; k++)
             coeff[ch][k] = normal(d) * sqrt(temp);
-    for (int ch = 0; ch < s->ch; ch++)
-        for (size_t i = 0; i < s->plane; i++) {
-            float *p = img + ch * s->plane + i;
-            double theta = M_PI * *p, two_cos = 2 * cos(theta), prev = 0, cur = sin(theta), sum = 0;
-            for (int k = 0; k < cut; k++) {
-                sum += coeff[ch][k] * cur;
-                double next = two_cos * cur - prev;
-                prev = cur;
-                cur = next;
-            }
-            double v = *p + sum;
-            *p = (float)(v < 0 ? 0 : v > 1 ? 1 : v);
+    const size_t n = s->plane;
+    double *two_cos = s->field, *prev = two_cos + n, *cur = prev + n, *sum = cur + n;
+    for (int ch = 0; ch < s->ch; ch++) {
+        float *p = img + ch * n;
+        for (size_t i = 0; i < n; i++) {
+            double theta = M_PI * p[i];
+            two_cos[i] = 2 * cos(theta), prev[i] = 0, cur[i] = sin(theta), sum[i] = 0;
         }
+        for (int k = 0; k < cut; k++) {
+            const double c = coeff[ch][k];
+            for (size_t i = 0; i < n; i++) {
+                sum[i] += c * cur[i];
+                double next = two_cos[i] * cur[i] - prev[i];
+                prev[i] = cur[i];
+                cur[i] = next;
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            double v = p[i] + sum[i];
+            p[i] = (float)(v < 0 ? 0 : v > 1 ? 1 : v);
+        }
+    }
 }
 
 /* Spectral: one 3x3 kernel sigma N(0, 1) + delta per image, zero 'same' padding. */
@@ -178,7 +207,9 @@ static pp_status prime_apply(const pp_augment_ctx *ctx, const pp_image *in, floa
     draws d = {.key = pp_rng_key(ctx->seed, 0x9e11e), .i = 0};
     float *clean = malloc(sizeof(float) * n), *aug = malloc(sizeof(float) * n), *mix = calloc(n, sizeof(float));
     s.tmp = malloc(sizeof(float) * n);
-    s.field = malloc(sizeof(double) * (2 * s.plane + (size_t)diffeo_cut * s.w));
+    /* diffeo: u, v (H, W), partial and the x sines (cut, W) each, the y sines
+     * (cut, H); colour: four (H, W) planes */
+    s.field = malloc(sizeof(double) * (4 * s.plane + (size_t)diffeo_cut * (2 * s.w + s.h)));
     if (!clean || !aug || !mix || !s.tmp || !s.field) {
         free(clean), free(aug), free(mix), free(s.tmp), free(s.field);
         return pp_fail(err, PP_ERR_NOMEM, "prime: out of memory");
