@@ -28,8 +28,10 @@ static int run_finetune(int argc, char **argv);
     "  --seed N            shuffling, augmentation and initial weights (default 0)\n"                          \
     "  --no-augment        no random crop (padding size/8) or horizontal flip\n"                              \
     "  --augment M[:K=V,...]  robustness augmentation after crop and flip (default none); M is\n"           \
-    "                      augmix, augmix-tv, trivialaugment, autoaugment, prime, gaussian or\n"              \
-    "                      stability; `pushpull augment --help` lists every method's parameters\n"            \
+    "                      augmix, augmix-tv, trivialaugment, autoaugment, prime, gaussian,\n"                \
+    "                      stability[:alpha=A,sigma=S], or an attack replacing half of each\n"              \
+    "                      batch: fooling[:5,20,100,iters=10], fgsm[:eps=E], pgd[:eps=E,step=A,\n"          \
+    "                      steps=K] (docs/augmentations.md; `pushpull augment --list`)\n"                    \
     "  --jsd               with --augment: clean + two augmented views per sample and AugMix's\n"             \
     "                      Jensen-Shannon consistency loss (lambda 12); 3x the work per step\n"              \
     "  --limit N           first N training samples\n"                                                        \

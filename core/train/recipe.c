@@ -44,6 +44,78 @@ static pp_status parse_stability(pp_train_recipe *r, const char *params, pp_erro
     return pp_augment_config_parse(&r->augment, noise, err);
 }
 
+/* Attack defaults: half of each batch; fooling as the paper (rates 5, 20, 100)
+ * with a cap of 10 ascent steps per batch (the paper's offline loop allowed
+ * more); FGSM/PGD at 8/255 with PGD's 7 steps of 2/255 (MadryLab, CIFAR). */
+#define ATTACK_FRACTION 0.5
+#define FOOLING_ITERS 10
+#define ATTACK_EPS (8.0 / 255.0)
+#define PGD_STEP (2.0 / 255.0)
+#define PGD_STEPS 7
+
+static pp_status attack_usage(const char *name, const char *item, pp_error *err)
+{
+    if (strcmp(name, "fooling") == 0)
+        return pp_fail(err, PP_ERR_ARG,
+                       "fooling: '%.40s' is not a parameter in range; it takes learning rates (numbers above 0, up "
+                       "to %d, default 5,20,100), iters (1 to 1000, default %d) and fraction (0 to 1, default %g)",
+                       item, PP_RECIPE_MAX_LRS, FOOLING_ITERS, ATTACK_FRACTION);
+    return pp_fail(err, PP_ERR_ARG,
+                   "%s: '%.40s' is not a parameter in range; it takes eps (0 to 1, default %.6g)%s and fraction (0 "
+                   "to 1, default %g)",
+                   name, item, ATTACK_EPS, strcmp(name, "pgd") == 0 ? ", step (0 to 1, default 0.00784), steps (1 to 1000, default 7)" : "",
+                   ATTACK_FRACTION);
+}
+
+static pp_status parse_attack(pp_train_recipe *r, const char *name, const char *params, pp_error *err)
+{
+    r->kind = strcmp(name, "fooling") == 0 ? PP_RECIPE_FOOLING : strcmp(name, "fgsm") == 0 ? PP_RECIPE_FGSM : PP_RECIPE_PGD;
+    r->fraction = ATTACK_FRACTION;
+    r->iters = FOOLING_ITERS;
+    r->eps = ATTACK_EPS;
+    r->step = r->kind == PP_RECIPE_FGSM ? ATTACK_EPS : PGD_STEP;
+    r->steps = r->kind == PP_RECIPE_FGSM ? 1 : PGD_STEPS;
+    int n_lr = 0;
+    double lr[PP_RECIPE_MAX_LRS];
+    const char *s = params;
+    while (s && *s) {
+        const char *end = strchr(s, ',');
+        char item[64];
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), s);
+        char *eq = strchr(item, '='), *stop = NULL;
+        const char *text = eq ? eq + 1 : item;
+        double v = strtod(text, &stop);
+        bool number = stop && stop != text && !*stop && isfinite(v);
+        if (eq)
+            *eq = 0;
+        if (!eq && number && r->kind == PP_RECIPE_FOOLING && v > 0 && n_lr < PP_RECIPE_MAX_LRS)
+            lr[n_lr++] = v;
+        else if (eq && number && strcmp(item, "fraction") == 0 && v >= 0 && v <= 1)
+            r->fraction = v;
+        else if (eq && number && r->kind == PP_RECIPE_FOOLING && strcmp(item, "iters") == 0 && v >= 1 && v <= 1000 &&
+                 v == floor(v))
+            r->iters = (int)v;
+        else if (eq && number && r->kind != PP_RECIPE_FOOLING && strcmp(item, "eps") == 0 && v >= 0 && v <= 1)
+            r->eps = v, r->step = r->kind == PP_RECIPE_FGSM ? v : r->step;
+        else if (eq && number && r->kind == PP_RECIPE_PGD && strcmp(item, "step") == 0 && v >= 0 && v <= 1)
+            r->step = v;
+        else if (eq && number && r->kind == PP_RECIPE_PGD && strcmp(item, "steps") == 0 && v >= 1 && v <= 1000 &&
+                 v == floor(v))
+            r->steps = (int)v;
+        else
+            return attack_usage(name, item, err);
+        s = end ? end + 1 : NULL;
+    }
+    if (r->kind == PP_RECIPE_FOOLING) {
+        static const double paper[3] = {5, 20, 100};
+        r->n_lr = n_lr ? n_lr : 3;
+        for (int i = 0; i < r->n_lr; i++)
+            r->lr[i] = n_lr ? lr[i] : paper[i];
+    }
+    return PP_OK;
+}
+
 pp_status pp_train_recipe_parse(pp_train_recipe *r, const char *spec, bool jsd, pp_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -61,16 +133,19 @@ pp_status pp_train_recipe_parse(pp_train_recipe *r, const char *spec, bool jsd, 
         return parse_stability(r, colon ? colon + 1 : NULL, err);
     }
     if ((len == 7 && strncmp(spec, "fooling", 7) == 0) || (len == 4 && strncmp(spec, "fgsm", 4) == 0) ||
-        (len == 3 && strncmp(spec, "pgd", 3) == 0))
-        return pp_fail(err, PP_ERR_UNSUPPORTED,
-                       "--augment %.*s needs the gradient with respect to the input image, which this build's "
-                       "training step does not compute yet",
-                       (int)len, spec);
+        (len == 3 && strncmp(spec, "pgd", 3) == 0)) {
+        if (jsd)
+            return pp_fail(err, PP_ERR_ARG, "--jsd goes with an augmentation, not with an attack");
+        char name[8];
+        snprintf(name, sizeof name, "%.*s", (int)len, spec);
+        return parse_attack(r, name, colon ? colon + 1 : NULL, err);
+    }
     char name[64], names[256];
     snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), spec);
     if (!pp_augmentation_find(name)) {
         pp_augmentation_names(names, sizeof names);
-        return pp_fail(err, PP_ERR_ARG, "unknown augmentation '%s'; the methods are none, %s, stability", name, names);
+        return pp_fail(err, PP_ERR_ARG, "unknown augmentation '%s'; the methods are none, %s, stability, fooling, fgsm, pgd",
+                       name, names);
     }
     pp_status st = pp_augment_config_parse(&r->augment, spec, err);
     if (st != PP_OK)
@@ -85,6 +160,18 @@ void pp_train_recipe_format(const pp_train_recipe *r, char *buf, size_t size)
     switch (r->kind) {
     case PP_RECIPE_PLAIN: snprintf(buf, size, "none"); break;
     case PP_RECIPE_STABILITY: snprintf(buf, size, "stability:alpha=%.12g,sigma=%.12g", r->alpha, r->sigma); break;
+    case PP_RECIPE_FOOLING: {
+        size_t used = (size_t)snprintf(buf, size, "fooling:");
+        for (int i = 0; i < r->n_lr && used < size; i++)
+            used += (size_t)snprintf(buf + used, size - used, "%.12g,", r->lr[i]);
+        if (used < size)
+            snprintf(buf + used, size - used, "iters=%d,fraction=%.12g", r->iters, r->fraction);
+        break;
+    }
+    case PP_RECIPE_FGSM: snprintf(buf, size, "fgsm:eps=%.12g,fraction=%.12g", r->eps, r->fraction); break;
+    case PP_RECIPE_PGD:
+        snprintf(buf, size, "pgd:eps=%.12g,step=%.12g,steps=%d,fraction=%.12g", r->eps, r->step, r->steps, r->fraction);
+        break;
     case PP_RECIPE_AUGMENT: {
         pp_augment_config_format(&r->augment, buf, size);
         size_t used = strlen(buf);
@@ -100,7 +187,10 @@ void pp_train_recipe_views(const pp_train_recipe *r, uint64_t seed, pp_batch_vie
     memset(views, 0, sizeof *views);
     views->seed = seed;
     switch (r->kind) {
-    case PP_RECIPE_PLAIN: views->count = 1; break;
+    case PP_RECIPE_PLAIN:
+    case PP_RECIPE_FOOLING:
+    case PP_RECIPE_FGSM:
+    case PP_RECIPE_PGD: views->count = 1; break;
     case PP_RECIPE_STABILITY: views->count = 2, views->view[1] = &r->augment; break;
     case PP_RECIPE_AUGMENT:
         if (r->jsd)
@@ -135,18 +225,4 @@ void pp_train_recipe_loss(const pp_train_recipe *r, pp_loss_hook *hook, bool *us
         hook->fn = jsd_hook;
     else
         *use_hook = false;
-}
-
-void pp_train_recipe_methods_help(char *buf, size_t size)
-{
-    size_t used = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < pp_augmentation_count() && used < size; i++) {
-        const pp_augmentation *a = pp_augmentation_at(i);
-        used += (size_t)snprintf(buf + used, size - used, "                      %-15s %s\n", a->name, a->summary);
-    }
-    if (used < size)
-        snprintf(buf + used, size - used,
-                 "                      %-15s clean + Gaussian copy, KL weight alpha (alpha=%g,sigma=%g)\n",
-                 "stability", STABILITY_ALPHA, STABILITY_SIGMA);
 }
