@@ -44,7 +44,8 @@ static void preview_thread(GTask *task, gpointer source, gpointer data, GCancell
         }
     }
     if (st == PP_OK && !g_cancellable_is_cancelled(cancellable))
-        st = p->recipe.kind == PP_RECIPE_PLAIN
+        /* attacks depend on the weights of the moment: only the clean image to show */
+        st = p->recipe.kind != PP_RECIPE_AUGMENT && p->recipe.kind != PP_RECIPE_STABILITY
                  ? pp_image_copy(&p->grid, &p->sample, &err)
                  : pp_augment_grid(&p->recipe.augment, 0, &p->sample, PP_AUGMENT_PREVIEW_SAMPLES, PP_AUGMENT_PREVIEW_SAMPLES + 1,
                                    &p->grid, &err);
@@ -78,7 +79,11 @@ static void preview_done(GObject *source, GAsyncResult *result, gpointer user_da
     GdkTexture *t = pp_texture_from_image(&p->grid, zoom);
     gtk_picture_set_paintable(picture, GDK_PAINTABLE(t));
     gtk_widget_set_size_request(GTK_WIDGET(picture), -1, MIN(p->grid.height * zoom, 64));
-    gtk_widget_set_tooltip_text(GTK_WIDGET(picture), "The first training image, clean, then augmented samples");
+    const bool attack = p->recipe.kind != PP_RECIPE_AUGMENT && p->recipe.kind != PP_RECIPE_STABILITY &&
+                        p->recipe.kind != PP_RECIPE_PLAIN;
+    gtk_widget_set_tooltip_text(GTK_WIDGET(picture),
+                                attack ? "Attacked images are made with the model's weights at each training step"
+                                       : "The first training image, clean, then augmented samples");
     g_object_unref(t);
 }
 

@@ -31,6 +31,9 @@ static const struct {
     {"PRIME", "prime"},
     {"Gaussian noise", "gaussian"},
     {"Stability training", "stability"},
+    {"Fooling images", "fooling"},
+    {"FGSM", "fgsm"},
+    {"PGD", "pgd"},
 };
 
 /* Everything a worker needs, snapshotted on the main thread; the worker writes
