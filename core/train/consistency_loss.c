@@ -8,13 +8,7 @@
 /* log-softmax of one row into lp (classes) */
 static void log_softmax(double *lp, const float *z, int classes)
 {
-    double hi = z[0];
-    for (int o = 1; o < classes; o++)
-        hi = z[o] > hi ? z[o] : hi;
-    double sum = 0;
-    for (int o = 0; o < classes; o++)
-        sum += exp((double)z[o] - hi);
-    const double lse = hi + log(sum);
+    const double lse = pp_log_sum_exp(z, classes);
     for (int o = 0; o < classes; o++)
         lp[o] = z[o] - lse;
 }

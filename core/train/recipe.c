@@ -12,32 +12,48 @@
 #define STABILITY_ALPHA 0.01
 #define STABILITY_SIGMA 0.04
 
+/* One item of a comma-separated parameter list: "KEY=NUMBER" or a bare
+ * "NUMBER". Splits at '=' (item keeps the key, or the whole text when there is
+ * none); *number says whether the value part is a whole finite number.
+ * Returns the rest of the list, or NULL after the last item. */
+typedef struct {
+    char item[64];
+    bool has_key, number;
+    double value;
+} param_item;
+
+static const char *next_param(const char *s, param_item *p)
+{
+    const char *end = strchr(s, ',');
+    size_t n = end ? (size_t)(end - s) : strlen(s);
+    snprintf(p->item, sizeof p->item, "%.*s", (int)(n < sizeof p->item ? n : sizeof p->item - 1), s);
+    char *eq = strchr(p->item, '='), *stop = NULL;
+    const char *text = eq ? eq + 1 : p->item;
+    p->value = strtod(text, &stop);
+    p->number = stop && stop != text && !*stop && isfinite(p->value);
+    p->has_key = eq != NULL;
+    if (eq)
+        *eq = 0;
+    return end ? end + 1 : NULL;
+}
+
 static pp_status parse_stability(pp_train_recipe *r, const char *params, pp_error *err)
 {
     r->kind = PP_RECIPE_STABILITY;
     r->alpha = STABILITY_ALPHA;
     r->sigma = STABILITY_SIGMA;
-    const char *s = params;
-    while (s && *s) {
-        const char *end = strchr(s, ',');
-        char item[64];
-        size_t n = end ? (size_t)(end - s) : strlen(s);
-        snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), s);
-        char *eq = strchr(item, '='), *stop = NULL;
-        double v = eq ? strtod(eq + 1, &stop) : NAN;
-        if (eq)
-            *eq = 0;
-        bool number = eq && stop && stop != eq + 1 && !*stop && isfinite(v);
-        if (number && strcmp(item, "alpha") == 0 && v >= 0 && v <= 100)
-            r->alpha = v;
-        else if (number && strcmp(item, "sigma") == 0 && v >= 0 && v <= 1)
-            r->sigma = v;
+    for (const char *s = params; s && *s;) {
+        param_item p;
+        s = next_param(s, &p);
+        if (p.has_key && p.number && strcmp(p.item, "alpha") == 0 && p.value >= 0 && p.value <= 100)
+            r->alpha = p.value;
+        else if (p.has_key && p.number && strcmp(p.item, "sigma") == 0 && p.value >= 0 && p.value <= 1)
+            r->sigma = p.value;
         else
             return pp_fail(err, PP_ERR_ARG,
                            "stability: '%.40s' is not a parameter in range; the parameters are alpha (KL weight, "
                            "0 to 100, default %g) and sigma (noise std on [0, 1] pixels, 0 to 1, default %g)",
-                           item, STABILITY_ALPHA, STABILITY_SIGMA);
-        s = end ? end + 1 : NULL;
+                           p.item, STABILITY_ALPHA, STABILITY_SIGMA);
     }
     char noise[96];
     snprintf(noise, sizeof noise, "gaussian:sigma=%.12g,per_image=0,clean=0", r->sigma);
@@ -77,35 +93,29 @@ static pp_status parse_attack(pp_train_recipe *r, const char *name, const char *
     r->steps = r->kind == PP_RECIPE_FGSM ? 1 : PGD_STEPS;
     int n_lr = 0;
     double lr[PP_RECIPE_MAX_LRS];
-    const char *s = params;
-    while (s && *s) {
-        const char *end = strchr(s, ',');
-        char item[64];
-        size_t n = end ? (size_t)(end - s) : strlen(s);
-        snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), s);
-        char *eq = strchr(item, '='), *stop = NULL;
-        const char *text = eq ? eq + 1 : item;
-        double v = strtod(text, &stop);
-        bool number = stop && stop != text && !*stop && isfinite(v);
-        if (eq)
-            *eq = 0;
-        if (!eq && number && r->kind == PP_RECIPE_FOOLING && v > 0 && n_lr < PP_RECIPE_MAX_LRS)
+    for (const char *s = params; s && *s;) {
+        param_item p;
+        s = next_param(s, &p);
+        const double v = p.value;
+        const char *key = p.item;
+        if (!p.number)
+            return attack_usage(name, key, err);
+        if (!p.has_key && r->kind == PP_RECIPE_FOOLING && v > 0 && n_lr < PP_RECIPE_MAX_LRS)
             lr[n_lr++] = v;
-        else if (eq && number && strcmp(item, "fraction") == 0 && v >= 0 && v <= 1)
+        else if (p.has_key && strcmp(key, "fraction") == 0 && v >= 0 && v <= 1)
             r->fraction = v;
-        else if (eq && number && r->kind == PP_RECIPE_FOOLING && strcmp(item, "iters") == 0 && v >= 1 && v <= 1000 &&
+        else if (p.has_key && r->kind == PP_RECIPE_FOOLING && strcmp(key, "iters") == 0 && v >= 1 && v <= 1000 &&
                  v == floor(v))
             r->iters = (int)v;
-        else if (eq && number && r->kind != PP_RECIPE_FOOLING && strcmp(item, "eps") == 0 && v >= 0 && v <= 1)
+        else if (p.has_key && r->kind != PP_RECIPE_FOOLING && strcmp(key, "eps") == 0 && v >= 0 && v <= 1)
             r->eps = v, r->step = r->kind == PP_RECIPE_FGSM ? v : r->step;
-        else if (eq && number && r->kind == PP_RECIPE_PGD && strcmp(item, "step") == 0 && v >= 0 && v <= 1)
+        else if (p.has_key && r->kind == PP_RECIPE_PGD && strcmp(key, "step") == 0 && v >= 0 && v <= 1)
             r->step = v;
-        else if (eq && number && r->kind == PP_RECIPE_PGD && strcmp(item, "steps") == 0 && v >= 1 && v <= 1000 &&
+        else if (p.has_key && r->kind == PP_RECIPE_PGD && strcmp(key, "steps") == 0 && v >= 1 && v <= 1000 &&
                  v == floor(v))
             r->steps = (int)v;
         else
-            return attack_usage(name, item, err);
-        s = end ? end + 1 : NULL;
+            return attack_usage(name, key, err);
     }
     if (r->kind == PP_RECIPE_FOOLING) {
         static const double paper[3] = {5, 20, 100};
