@@ -42,14 +42,14 @@ static pp_status ce_gradient(pp_train_ctx *ctx, const pp_model *m, const pp_tens
 }
 
 pp_status pp_attack_fgsm(pp_train_ctx *ctx, const pp_model *m, const pp_pixel_space *px, pp_tensor *x,
-                         const int32_t *labels, double eps, pp_error *err)
+                         const int32_t *labels, double eps, const pp_job *job, pp_error *err)
 {
-    return pp_attack_pgd(ctx, m, px, x, labels, eps, eps, 1, false, 0, err);
+    return pp_attack_pgd(ctx, m, px, x, labels, eps, eps, 1, false, 0, job, err);
 }
 
 pp_status pp_attack_pgd(pp_train_ctx *ctx, const pp_model *m, const pp_pixel_space *px, pp_tensor *x,
                         const int32_t *labels, double eps, double alpha, int steps, bool random_start,
-                        uint64_t seed, pp_error *err)
+                        uint64_t seed, const pp_job *job, pp_error *err)
 {
     const size_t count = (size_t)pp_tensor_numel(x);
     float *orig = malloc(sizeof(float) * count), *cur = malloc(sizeof(float) * count);
@@ -67,6 +67,10 @@ pp_status pp_attack_pgd(pp_train_ctx *ctx, const pp_model *m, const pp_pixel_spa
     }
     const float e = (float)eps, a = (float)alpha;
     for (int s = 0; s < steps && st == PP_OK; s++) {
+        if (pp_job_cancelled(job)) {
+            st = pp_fail(err, PP_ERR_CANCELLED, "attack cancelled");
+            break;
+        }
         if ((st = ce_gradient(ctx, m, x, labels, &grad, err)) != PP_OK)
             break;
         for (size_t i = 0; i < count; i++) {
@@ -93,7 +97,8 @@ static int argmax(const float *z, int classes)
 }
 
 pp_status pp_attack_fooling(pp_train_ctx *ctx, const pp_model *m, pp_tensor *x, const int32_t *targets,
-                            const double *lr, int max_iters, int *iterations, int *fooled, pp_error *err)
+                            const double *lr, int max_iters, int *iterations, int *fooled, const pp_job *job,
+                            pp_error *err)
 {
     const int n = (int)x->shape[0], classes = m->arch.num_classes;
     const size_t row = (size_t)(pp_tensor_numel(x) / n);
@@ -112,6 +117,10 @@ pp_status pp_attack_fooling(pp_train_ctx *ctx, const pp_model *m, pp_tensor *x, 
     for (int i = 0; i < n && iterations; i++)
         iterations[i] = max_iters;
     for (int it = 0; it < max_iters && st == PP_OK; it++) {
+        if (pp_job_cancelled(job)) {
+            st = pp_fail(err, PP_ERR_CANCELLED, "fooling images cancelled");
+            break;
+        }
         pp_grad_request req = {.seed_tap = PP_TAP_LOGITS, .seed = &seed, .input_grad = &grad, .logits = &logits};
         if ((st = pp_model_backward(ctx, m, x, &req, err)) != PP_OK)
             break;

@@ -7,7 +7,7 @@
 
 pp_status pp_adversarial_batch(const pp_train_recipe *r, pp_train_ctx *ctx, const pp_model *m,
                                const pp_pixel_space *px, pp_tensor *batch, const int32_t *labels, uint64_t seed,
-                               int64_t step, pp_error *err)
+                               int64_t step, const pp_job *job, pp_error *err)
 {
     if (r->kind != PP_RECIPE_FOOLING && r->kind != PP_RECIPE_FGSM && r->kind != PP_RECIPE_PGD)
         return PP_OK;
@@ -21,9 +21,9 @@ pp_status pp_adversarial_batch(const pp_train_recipe *r, pp_train_ctx *ctx, cons
     part.data = batch->data + (size_t)first * row;
     const uint64_t key = pp_rng_key(seed ^ 0xadd5eedull, (uint64_t)step);
     if (r->kind == PP_RECIPE_FGSM)
-        return pp_attack_fgsm(ctx, m, px, &part, labels + first, r->eps, err);
+        return pp_attack_fgsm(ctx, m, px, &part, labels + first, r->eps, job, err);
     if (r->kind == PP_RECIPE_PGD)
-        return pp_attack_pgd(ctx, m, px, &part, labels + first, r->eps, r->step, r->steps, true, key, err);
+        return pp_attack_pgd(ctx, m, px, &part, labels + first, r->eps, r->step, r->steps, true, key, job, err);
     /* fooling: a random target other than the true class, the rates in turn */
     const int n = b - first, classes = m->arch.num_classes;
     int32_t *targets = malloc(sizeof(int32_t) * (size_t)n);
@@ -35,7 +35,7 @@ pp_status pp_adversarial_batch(const pp_train_recipe *r, pp_train_ctx *ctx, cons
         lr[i] = r->lr[i % r->n_lr];
     }
     if (st == PP_OK)
-        st = pp_attack_fooling(ctx, m, &part, targets, lr, r->iters, NULL, NULL, err);
+        st = pp_attack_fooling(ctx, m, &part, targets, lr, r->iters, NULL, NULL, job, err);
     free(targets);
     free(lr);
     return st;

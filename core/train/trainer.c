@@ -232,8 +232,11 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
                     b.labels[v * batch + i] = (int32_t)train->labels[order[step * batch + i]];
             int64_t global = epoch * steps_per_epoch + step;
             const pp_pixel_space px = {b.pre.mean, b.pre.std};
-            if ((st = pp_adversarial_batch(recipe, ctx, m, &px, &b.batch, b.labels, opt->seed, global, err)) != PP_OK)
+            if ((st = pp_adversarial_batch(recipe, ctx, m, &px, &b.batch, b.labels, opt->seed, global, job, err)) != PP_OK) {
+                if (st == PP_ERR_CANCELLED)
+                    st = pp_fail(err, PP_ERR_CANCELLED, "training cancelled in epoch %d", epoch + 1);
                 break;
+            }
             float lr = (float)pp_lr_at(&opt->schedule, (int)global, (int)total_steps);
             pp_train_stats stats;
             st = pp_train_step_loss(ctx, m, &b.batch, b.labels, use_hook ? &hook : NULL, &opt->sgd, lr, &stats, err);

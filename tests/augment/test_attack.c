@@ -101,7 +101,7 @@ static void test_fgsm(void)
     pp_error err = {0};
     pp_tensor x = normalised_input(&s, &err);
     pp_pixel_space px = {mean, std_};
-    CHECK_OK(pp_attack_fgsm(s.ctx, &s.m, &px, &x, s.labels, 8 / 255.0, &err), &err);
+    CHECK_OK(pp_attack_fgsm(s.ctx, &s.m, &px, &x, s.labels, 8 / 255.0, NULL, &err), &err);
     compare_pixels("fgsm", &s, &x, "attack_fgsm.npy", 0);
     pp_tensor_free(&x);
     close_setup(&s);
@@ -115,12 +115,12 @@ static void test_pgd(void)
     pp_error err = {0};
     pp_tensor x = normalised_input(&s, &err);
     pp_pixel_space px = {mean, std_};
-    CHECK_OK(pp_attack_pgd(s.ctx, &s.m, &px, &x, s.labels, 8 / 255.0, 2 / 255.0, 5, false, 0, &err), &err);
+    CHECK_OK(pp_attack_pgd(s.ctx, &s.m, &px, &x, s.labels, 8 / 255.0, 2 / 255.0, 5, false, 0, NULL, &err), &err);
     /* later steps follow gradients at slightly different points: a few sign flips allowed */
     compare_pixels("pgd", &s, &x, "attack_pgd.npy", s.count / 200);
     /* the random start stays in the eps ball and in [0, 1] */
     pp_tensor r = normalised_input(&s, &err);
-    CHECK_OK(pp_attack_pgd(s.ctx, &s.m, &px, &r, s.labels, 8 / 255.0, 2 / 255.0, 3, true, 7, &err), &err);
+    CHECK_OK(pp_attack_pgd(s.ctx, &s.m, &px, &r, s.labels, 8 / 255.0, 2 / 255.0, 3, true, 7, NULL, &err), &err);
     const size_t plane = (size_t)(s.x.shape[2] * s.x.shape[3]);
     float worst = 0, lo = 1, hi = 0;
     for (size_t i = 0; i < s.count; i++) {
@@ -150,7 +150,7 @@ static void test_fooling(void)
     const double lr[6] = {1, 2, 4, 8, 16, 32};
     for (int i = 0; i < s.n; i++)
         t[i] = (int32_t)((const int64_t *)targets.data)[i];
-    CHECK_OK(pp_attack_fooling(s.ctx, &s.m, &x, t, lr, 30, got_iters, &fooled, &err), &err);
+    CHECK_OK(pp_attack_fooling(s.ctx, &s.m, &x, t, lr, 30, got_iters, &fooled, NULL, &err), &err);
     int want_fooled = 0;
     for (int i = 0; i < s.n; i++) {
         const int w = (int)((const int64_t *)iters.data)[i];
@@ -167,10 +167,39 @@ static void test_fooling(void)
     close_setup(&s);
 }
 
+static bool always(void *ctx)
+{
+    (void)ctx;
+    return true;
+}
+
+/* A cancelled job stops an attack at its next iteration, before it moves the image. */
+static void test_cancel(void)
+{
+    setup s;
+    if (!open_setup(&s))
+        return;
+    pp_error err = {0};
+    pp_tensor x = normalised_input(&s, &err), before = normalised_input(&s, &err);
+    pp_job job = {.cancel = always};
+    int32_t t[16] = {0};
+    const double lr[16] = {1, 1, 1, 1, 1, 1};
+    pp_pixel_space px = {mean, std_};
+    CHECK(pp_attack_fooling(s.ctx, &s.m, &x, t, lr, 30, NULL, NULL, &job, &err) == PP_ERR_CANCELLED,
+          "fooling not cancelled: %s", err.msg);
+    CHECK(pp_attack_pgd(s.ctx, &s.m, &px, &x, s.labels, 0.1, 0.01, 50, false, 0, &job, &err) == PP_ERR_CANCELLED,
+          "pgd not cancelled: %s", err.msg);
+    CHECK(memcmp(x.data, before.data, sizeof(float) * s.count) == 0, "a cancelled attack moved the image");
+    pp_tensor_free(&x);
+    pp_tensor_free(&before);
+    close_setup(&s);
+}
+
 int main(void)
 {
     RUN_TEST(test_fgsm);
     RUN_TEST(test_pgd);
     RUN_TEST(test_fooling);
+    RUN_TEST(test_cancel);
     return TEST_EXIT();
 }
