@@ -15,12 +15,16 @@ KEYS = [('clean_error', 'E (%)', 100), ('mCE', 'mCE (%)', 100), ('relative_mCE',
 
 
 def cell(values, scale):
+    """mean +- std; seeds where compare gave null (e.g. relative mCE when the clean
+    errors are equal) are left out and the count of the rest is shown."""
+    n = len(values)
     values = [v * scale for v in values if v is not None]
     if not values:
         return 'n/a'
+    note = '' if len(values) == n else ' (%d of %d seeds)' % (len(values), n)
     if len(values) == 1:
-        return '%.2f' % values[0]
-    return '%.2f +- %.2f' % (statistics.mean(values), statistics.stdev(values))
+        return '%.2f%s' % (values[0], note)
+    return '%.2f +- %.2f%s' % (statistics.mean(values), statistics.stdev(values), note)
 
 
 def main():
