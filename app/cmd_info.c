@@ -91,6 +91,9 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
         json_object_set_new(o, "pushpull", pp);
     }
     json_object_set_new(o, "dataset", json_string(a->dataset));
+    const char *augment = pp_sd_meta_get(&m->meta, "train_augment");
+    if (augment)
+        json_object_set_new(o, "train_augment", json_string(augment));
     json_t *input = json_object();
     json_object_set_new(input, "size", json_integer(pre->size));
     json_object_set_new(input, "channels", json_integer(pre->channels));
@@ -182,6 +185,9 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
     for (int i = 0; i < shown; i++)
         printf("%s %s", i ? "," : "", pp_cli_printable(pp_model_class_name(m, i), name, sizeof name));
     printf("%s\n", shown < a->num_classes ? ", ..." : "");
+    const char *augment = pp_sd_meta_get(&m->meta, "train_augment");
+    if (augment)
+        printf("trained with:  %s\n", pp_cli_printable(augment, name, sizeof name));
 }
 
 static int run(int argc, char **argv)

@@ -27,6 +27,13 @@ static int run_finetune(int argc, char **argv);
     "  --momentum M        default 0.9;  --weight-decay W  default 1e-5\n"                                     \
     "  --seed N            shuffling, augmentation and initial weights (default 0)\n"                          \
     "  --no-augment        no random crop (padding size/8) or horizontal flip\n"                              \
+    "  --augment M[:K=V,...]  robustness augmentation after crop and flip (default none); M is\n"           \
+    "                      augmix, augmix-tv, trivialaugment, autoaugment, prime, gaussian,\n"                \
+    "                      stability[:alpha=A,sigma=S], or an attack replacing half of each\n"              \
+    "                      batch: fooling[:5,20,100,iters=10], fgsm[:eps=E], pgd[:eps=E,step=A,\n"          \
+    "                      steps=K] (docs/augmentations.md; `pushpull augment --list`)\n"                    \
+    "  --jsd               with --augment: clean + two augmented views per sample and AugMix's\n"             \
+    "                      Jensen-Shannon consistency loss (lambda 12); 3x the work per step\n"              \
     "  --limit N           first N training samples\n"                                                        \
     "  --checkpoint FILE   save after every epoch (atomically); with --resume, continue from it\n"            \
     "  --output FILE       the trained model (.safetensors), written atomically at the end\n"
@@ -62,6 +69,9 @@ const pp_cli_command pp_cmd_finetune = {
 typedef struct {
     const char *data, *val, *output, *checkpoint;
     pp_train_options opt;
+    pp_train_recipe recipe;
+    const char *augment;
+    bool jsd;
     double lr;
     char schedule[32];
     bool resume;
@@ -75,7 +85,8 @@ typedef struct {
 } train_args;
 
 enum { O_DATA = 256, O_VAL, O_EPOCHS, O_BATCH, O_LR, O_SCHEDULE, O_MOMENTUM, O_WD, O_SEED, O_NOAUG, O_LIMIT,
-       O_CHECKPOINT, O_OUTPUT, O_RESUME, O_ARCH, O_STEM, O_WIDTH, O_PP, O_NOPP, O_AVG, O_ALPHA, O_AVGK };
+       O_CHECKPOINT, O_OUTPUT, O_RESUME, O_ARCH, O_STEM, O_WIDTH, O_PP, O_NOPP, O_AVG, O_ALPHA, O_AVGK, O_AUGMENT,
+       O_JSD };
 
 static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a)
 {
@@ -91,6 +102,7 @@ static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a
         {"width", required_argument, NULL, O_WIDTH},   {"push-pull", no_argument, NULL, O_PP},
         {"no-push-pull", no_argument, NULL, O_NOPP},   {"avg", required_argument, NULL, O_AVG},
         {"alpha", required_argument, NULL, O_ALPHA},   {"avg-kernel", required_argument, NULL, O_AVGK},
+        {"augment", required_argument, NULL, O_AUGMENT}, {"jsd", no_argument, NULL, O_JSD},
         {0}};
     long v;
     double d;
@@ -103,6 +115,8 @@ static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a
         case O_OUTPUT: a->output = optarg; break;
         case O_CHECKPOINT: a->checkpoint = optarg; break;
         case O_RESUME: a->resume = true; break;
+        case O_AUGMENT: a->augment = optarg; break;
+        case O_JSD: a->jsd = true; break;
         case O_NOAUG: a->opt.crop_padding = -1; a->opt.flip = false; break;
         case O_SCHEDULE: snprintf(a->schedule, sizeof a->schedule, "%s", optarg); break;
         case O_ARCH: a->arch_name = optarg; break;
@@ -172,6 +186,10 @@ static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a
         return pp_cli_usage_error(cmd, "--output FILE is required");
     if (a->resume && !a->checkpoint)
         return pp_cli_usage_error(cmd, "--resume needs --checkpoint FILE");
+    pp_error err = {0};
+    if (pp_train_recipe_parse(&a->recipe, a->augment, a->jsd, &err) != PP_OK)
+        return pp_cli_usage_error(cmd, "--augment: %s", err.msg);
+    a->opt.recipe = &a->recipe;
     if (strcmp(a->schedule, "one-cycle") == 0) {
         a->opt.schedule = pp_lr_one_cycle_default((float)a->lr);
     } else if (strcmp(a->schedule, "constant") == 0) {

@@ -15,7 +15,7 @@
 extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict, pp_cmd_eval, pp_cmd_compare,
     pp_cmd_train, pp_cmd_finetune, pp_cmd_probe, pp_cmd_cka,
     pp_cmd_weights, pp_cmd_saliency;
-extern const pp_cli_command pp_cmd_corrupt, pp_cmd_make_c;
+extern const pp_cli_command pp_cmd_corrupt, pp_cmd_make_c, pp_cmd_augment;
 extern const pp_cli_command pp_cmd_convert, pp_cmd_merge;
 
 
@@ -32,6 +32,7 @@ static const pp_cli_command *const commands[] = {
     &pp_cmd_weights,
     &pp_cmd_saliency,
     &pp_cmd_corrupt,
+    &pp_cmd_augment,
     &pp_cmd_make_c,
     &pp_cmd_convert,
     &pp_cmd_merge,

@@ -18,6 +18,7 @@ struct _PpApplication {
     gint64 seed;              /* --seed N (< 0: keep) */
     gboolean sweep, print_probe, push_only;
     char *true_class, *job_data; /* --true-class NAME, --job-data SPEC */
+    char *job_augment;           /* --job-augment SPEC */
     char **model_actions;        /* --model-action ACTION:TITLE (tests) */
     gboolean dark;
     int kernel, avg, bench_frames;
@@ -310,6 +311,10 @@ static void start_test_job(PpApplication *self, PpWindow *win)
     g_signal_connect(view, "job-finished", G_CALLBACK(on_test_job_finished), self);
     if (self->job_data)
         pp_jobs_view_set_data(view, g_strcmp0(self->run_job, "finetune") == 0 ? "train" : "eval", self->job_data);
+    if (self->job_augment && !pp_jobs_view_set_augment(view, self->job_augment)) {
+        g_printerr("pushpull-studio: --job-augment %s is none of the jobs view's choices\n", self->job_augment);
+        self->exit_status = 1;
+    }
     if (!pp_jobs_view_start(view, self->run_job, self->job_limit)) {
         g_printerr("pushpull-studio: could not start the %s job (no model?)\n", self->run_job);
         self->exit_status = 1;
@@ -494,6 +499,7 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     self->push_only = g_variant_dict_contains(options, "push-only");
     g_variant_dict_lookup(options, "true-class", "s", &self->true_class);
     g_variant_dict_lookup(options, "job-data", "s", &self->job_data);
+    g_variant_dict_lookup(options, "job-augment", "s", &self->job_augment);
     g_variant_dict_lookup(options, "model-action", "^as", &self->model_actions);
     if (g_variant_dict_lookup(options, "severity", "&s", &text)) {
         self->severity = g_ascii_strtod(text, &end);
@@ -757,6 +763,7 @@ static void pp_application_finalize(GObject *object)
     g_free(self->true_class);
     g_strfreev(self->model_actions);
     g_free(self->job_data);
+    g_free(self->job_augment);
     g_free(self->run_job);
     g_free(self->gabor);
     g_free(self->grid_activate);
@@ -822,6 +829,8 @@ static void pp_application_init(PpApplication *self)
         {"job-limit", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, "With --run-job: the sample limit", "N"},
         {"job-data", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "With --run-job: the data set (fashion-mnist:test, a folder, ...)", "SPEC"},
+        {"job-augment", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
+         "With --run-job finetune: the augmentation (none, augmix, ..., stability; +jsd)", "SPEC"},
         {"model-action", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, NULL,
          "After loading: a model row's menu action (model-up, model-down, model-remove) on a model, by title",
          "ACTION:TITLE"},

@@ -9,6 +9,7 @@
 #include "eval/evaluate.h"
 #include "eval/metrics.h"
 #include "model_file.h"
+#include "pp-augment-preview.h"
 #include "pp-plot.h"
 #include "pp-thread-budget.h"
 #include "pp-window.h"
@@ -17,6 +18,23 @@
 typedef enum { JOB_NONE, JOB_EVAL, JOB_TRAIN } JobKind;
 
 #define MAX_POINTS 4096
+
+/* The fine-tune form's augmentation choices: shown name, --augment spec. */
+static const struct {
+    const char *label, *spec;
+} augment_choices[] = {
+    {"None", "none"},
+    {"AugMix", "augmix"},
+    {"AugMix (torchvision)", "augmix-tv"},
+    {"TrivialAugment", "trivialaugment"},
+    {"AutoAugment", "autoaugment"},
+    {"PRIME", "prime"},
+    {"Gaussian noise", "gaussian"},
+    {"Stability training", "stability"},
+    {"Fooling images", "fooling"},
+    {"FGSM", "fgsm"},
+    {"PGD", "pgd"},
+};
 
 /* Everything a worker needs, snapshotted on the main thread; the worker writes
  * only here and reads the entries' learned models, which are never edited. */
@@ -33,6 +51,7 @@ typedef struct {
     gint64 limit;
     int epochs;
     double lr;
+    pp_train_recipe recipe; /* train: the augmentation */
     pp_eval_result *results; /* (n) */
     pp_model trained;
     pp_train_history *hist;
@@ -69,7 +88,10 @@ struct _PpJobsView {
     GtkBox parent_instance;
 
     GtkLabel *eval_models, *train_model, *state_label, *eta_label, *phase_label;
-    GtkDropDown *eval_data, *train_data;
+    GtkDropDown *eval_data, *train_data, *train_augment;
+    GtkCheckButton *train_jsd;
+    GtkPicture *augment_preview;
+    GCancellable *preview_cancel;
     GtkStringList *data_names; /* shown names, parallel to data_specs */
     GPtrArray *data_specs;     /* char *: "fashion-mnist:test", "fashion-mnist:train", recent folders */
     GtkSpinButton *eval_limit, *epochs, *lr, *train_limit;
@@ -131,7 +153,8 @@ static void update_actions(PpJobsView *self)
                                   !busy && self->trained && self->shown_kind == JOB_TRAIN);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.choose-data", !busy);
     GtkWidget *inputs[] = {GTK_WIDGET(self->eval_data), GTK_WIDGET(self->train_data), GTK_WIDGET(self->eval_limit),
-                           GTK_WIDGET(self->epochs), GTK_WIDGET(self->lr), GTK_WIDGET(self->train_limit)};
+                           GTK_WIDGET(self->epochs), GTK_WIDGET(self->lr), GTK_WIDGET(self->train_limit),
+                           GTK_WIDGET(self->train_augment), GTK_WIDGET(self->train_jsd)};
     for (size_t i = 0; i < G_N_ELEMENTS(inputs); i++)
         gtk_widget_set_sensitive(inputs[i], !busy);
 }
@@ -477,6 +500,7 @@ static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable
             .crop_padding = ds.height ? (ds.height + 7) / 8 : 4,
             .flip = true,
             .limit = job->limit,
+            .recipe = &job->recipe,
         };
         int64_t n = job->limit > 0 && job->limit < ds.count ? job->limit : ds.count;
         opt.schedule.steps_per_epoch = (int)MAX(1, n / opt.batch);
@@ -612,6 +636,36 @@ static const char *chosen_spec(PpJobsView *self, GtkDropDown *dd, const char *fa
     return i < self->data_specs->len ? self->data_specs->pdata[i] : fallback;
 }
 
+static const char *chosen_augment(PpJobsView *self)
+{
+    guint i = gtk_drop_down_get_selected(self->train_augment);
+    return i < G_N_ELEMENTS(augment_choices) ? augment_choices[i].spec : "none";
+}
+
+static void update_preview(PpJobsView *self)
+{
+    pp_augment_preview_request(self->augment_preview, chosen_spec(self, self->train_data, "fashion-mnist:train"),
+                               chosen_augment(self), &self->preview_cancel);
+}
+
+static void on_augment_changed(PpJobsView *self)
+{
+    update_preview(self);
+}
+
+gboolean pp_jobs_view_set_augment(PpJobsView *self, const char *spec)
+{
+    const char *plus = strstr(spec, "+jsd");
+    size_t len = plus ? (size_t)(plus - spec) : strlen(spec);
+    for (guint i = 0; i < G_N_ELEMENTS(augment_choices); i++)
+        if (strlen(augment_choices[i].spec) == len && strncmp(augment_choices[i].spec, spec, len) == 0) {
+            gtk_drop_down_set_selected(self->train_augment, i);
+            gtk_check_button_set_active(self->train_jsd, plus != NULL);
+            return TRUE;
+        }
+    return FALSE;
+}
+
 gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
 {
     if (pp_jobs_view_is_running(self) || !self->selected)
@@ -637,6 +691,15 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
                                         pp_model_entry_get_title(self->selected));
             refuse(self, k, why);
             g_free(why);
+            return TRUE;
+        }
+    }
+    pp_train_recipe recipe = {0};
+    if (k == JOB_TRAIN) {
+        pp_error err = {0};
+        if (pp_train_recipe_parse(&recipe, chosen_augment(self), gtk_check_button_get_active(self->train_jsd),
+                                  &err) != PP_OK) {
+            refuse(self, k, err.msg);
             return TRUE;
         }
     }
@@ -667,6 +730,7 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
         job->epochs = gtk_spin_button_get_value_as_int(self->epochs);
         job->lr = gtk_spin_button_get_value(self->lr);
         job->hist = g_new0(pp_train_history, 1);
+        job->recipe = recipe;
         self->train_epochs = job->epochs;
     }
     self->shown_kind = k;
@@ -736,6 +800,8 @@ void pp_jobs_view_print(PpJobsView *self, FILE *out)
     } else if (self->state == PP_JOB_STATE_FAILED) {
         fprintf(out, " error %s", self->error ? self->error : "?");
     }
+    if (self->shown_kind == JOB_TRAIN && strcmp(chosen_augment(self), "none") != 0)
+        fprintf(out, " augment %s%s", chosen_augment(self), gtk_check_button_get_active(self->train_jsd) ? "+jsd" : "");
     fprintf(out, "\n");
     fflush(out);
 }
@@ -1201,6 +1267,9 @@ static void pp_jobs_view_dispose(GObject *object)
     if (self->cancellable)
         g_cancellable_cancel(self->cancellable);
     g_clear_object(&self->cancellable);
+    if (self->preview_cancel)
+        g_cancellable_cancel(self->preview_cancel);
+    g_clear_object(&self->preview_cancel);
     if (self->selected)
         g_signal_handlers_disconnect_by_data(self->selected, self);
     g_clear_object(&self->selected);
@@ -1241,6 +1310,9 @@ static void pp_jobs_view_class_init(PpJobsViewClass *klass)
     BIND(phase_label);
     BIND(eval_data);
     BIND(train_data);
+    BIND(train_augment);
+    BIND(train_jsd);
+    BIND(augment_preview);
     BIND(data_names);
     BIND(eval_limit);
     BIND(epochs);
@@ -1267,7 +1339,15 @@ static void pp_jobs_view_init(PpJobsView *self)
     gtk_drawing_area_set_draw_func(self->result_area, draw_results, self, NULL);
     self->data_specs = g_ptr_array_new_with_free_func(g_free);
     gtk_drop_down_set_model(self->train_data, G_LIST_MODEL(self->data_names));
+    GtkStringList *augments = gtk_string_list_new(NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(augment_choices); i++)
+        gtk_string_list_append(augments, augment_choices[i].label);
+    gtk_drop_down_set_model(self->train_augment, G_LIST_MODEL(augments));
+    g_object_unref(augments);
     load_data_sets(self);
+    g_signal_connect_swapped(self->train_augment, "notify::selected", G_CALLBACK(on_augment_changed), self);
+    g_signal_connect_swapped(self->train_data, "notify::selected", G_CALLBACK(on_augment_changed), self);
+    update_preview(self);
     set_state(self, PP_JOB_STATE_IDLE);
     pp_jobs_view_refresh(self);
 }

@@ -41,6 +41,9 @@ void pp_jobs_view_refresh(PpJobsView *self);
 gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit);
 /* The data set of the evaluation ("eval") or fine-tune ("train"): a spec or folder. */
 void pp_jobs_view_set_data(PpJobsView *self, const char *which, const char *spec);
+/* The fine-tune's augmentation: a choice's spec ("none", "augmix", ...,
+ * "stability"), "+jsd" appended for the consistency loss; FALSE if unknown. */
+gboolean pp_jobs_view_set_augment(PpJobsView *self, const char *spec);
 gboolean pp_jobs_view_uses_entry(PpJobsView *self, PpModelEntry *entry);
 void pp_jobs_view_cancel(PpJobsView *self);
 gboolean pp_jobs_view_is_running(PpJobsView *self);

@@ -121,6 +121,9 @@ void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
     } else {
         add_row(self, row++, "First layer", a->conv1_bias ? "plain convolution, bias" : "plain convolution");
     }
+    const char *augment = pp_sd_meta_get(&m->meta, "train_augment");
+    if (augment)
+        add_row(self, row++, "Trained with", augment);
     add_row(self, row++, "Baseline", pp_model_entry_get_baseline(entry) ? "yes (marked)" : "no");
     add_source_row(self, row++, m);
     const char *notes = pp_model_entry_get_notes(entry);

@@ -45,3 +45,20 @@ pp_status pp_image_from_texture(GdkTexture *texture, pp_image *out, pp_error *er
     g_free(buf);
     return st;
 }
+
+GdkTexture *pp_texture_from_image(const pp_image *img, int zoom)
+{
+    zoom = CLAMP(zoom, 1, 16);
+    const int w = img->width * zoom, h = img->height * zoom, ch = img->channels;
+    guint8 *rgb = g_malloc((gsize)w * h * 3);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const guint8 *p = img->pixels + ((size_t)(y / zoom) * img->width + x / zoom) * ch;
+            guint8 *d = rgb + ((gsize)y * w + x) * 3;
+            d[0] = p[0], d[1] = p[ch == 3 ? 1 : 0], d[2] = p[ch == 3 ? 2 : 0];
+        }
+    GBytes *bytes = g_bytes_new_take(rgb, (gsize)w * h * 3);
+    GdkTexture *t = gdk_memory_texture_new(w, h, GDK_MEMORY_R8G8B8, bytes, (gsize)w * 3);
+    g_bytes_unref(bytes);
+    return t;
+}

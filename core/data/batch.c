@@ -2,26 +2,45 @@
 
 #include <stdio.h>
 
+#include "../rng.h"
 #include "../threads.h"
 
-pp_status pp_batch_fill(pp_tensor *batch, const pp_preprocess *pre, const pp_dataset *ds, const int64_t *indices,
-                        int64_t start, int n, pp_sample_transform transform, void *ctx, int threads, pp_error *err)
+uint32_t pp_batch_view_seed(uint64_t seed, int view, int64_t sample)
 {
+    return (uint32_t)(pp_rng_u64(pp_rng_key(seed ^ 0xa11a5eedull, (uint64_t)view), (uint64_t)sample) >> 32);
+}
+
+pp_status pp_batch_fill_views(pp_tensor *batch, const pp_preprocess *pre, const pp_dataset *ds,
+                              const int64_t *indices, int64_t start, int n, pp_sample_transform transform, void *ctx,
+                              const pp_batch_views *views, int threads, pp_error *err)
+{
+    if (views->count < 1 || views->count > PP_BATCH_MAX_VIEWS)
+        return pp_fail(err, PP_ERR_ARG, "a batch has 1 to %d views per sample", PP_BATCH_MAX_VIEWS);
     pp_status st = PP_OK;
     char first_error[512] = "";
-    batch->shape[0] = n;
+    const size_t row = (size_t)pre->channels * pre->size * pre->size;
+    batch->shape[0] = (int64_t)views->count * n;
 #pragma omp parallel for schedule(dynamic) num_threads(pp_threads_clamp(threads))
     for (int i = 0; i < n; i++) {
         pp_error e = {0};
-        int64_t sample = indices ? indices[i] : start + i;
+        const int64_t sample = indices ? indices[i] : start + i;
         pp_image raw = {0}, sized = {0}, changed = {0};
         pp_status r = pp_dataset_image(ds, sample, &raw, &e);
         if (r == PP_OK)
             r = pp_preprocess_geometry(pre, &raw, &sized, &e);
         if (r == PP_OK && transform)
             r = transform(&changed, &sized, sample, ctx, &e);
-        if (r == PP_OK)
-            pp_preprocess_normalize(pre, transform ? &changed : &sized, batch, i);
+        const pp_image *base = transform ? &changed : &sized;
+        for (int v = 0; v < views->count && r == PP_OK; v++) {
+            const int at = v * n + i;
+            if (!views->view[v]) {
+                pp_preprocess_normalize(pre, base, batch, at);
+                continue;
+            }
+            pp_augment_ctx actx = {.seed = pp_batch_view_seed(views->seed, v, sample), .mean = pre->mean,
+                                   .std = pre->std, .position = i, .batch = n};
+            r = pp_augment_normalised(views->view[v], &actx, base, batch->data + (size_t)at * row, &e);
+        }
         if (r != PP_OK) {
 #pragma omp critical
             if (st == PP_OK) {
@@ -34,4 +53,11 @@ pp_status pp_batch_fill(pp_tensor *batch, const pp_preprocess *pre, const pp_dat
         pp_image_free(&changed);
     }
     return st == PP_OK ? PP_OK : pp_fail(err, st, "%s", first_error);
+}
+
+pp_status pp_batch_fill(pp_tensor *batch, const pp_preprocess *pre, const pp_dataset *ds, const int64_t *indices,
+                        int64_t start, int n, pp_sample_transform transform, void *ctx, int threads, pp_error *err)
+{
+    const pp_batch_views one = {.count = 1};
+    return pp_batch_fill_views(batch, pre, ds, indices, start, n, transform, ctx, &one, threads, err);
 }

@@ -3,18 +3,23 @@
 #include <math.h>
 #include <stddef.h>
 
+double pp_log_sum_exp(const float *z, int classes)
+{
+    float hi = z[0];
+    for (int o = 1; o < classes; o++)
+        hi = z[o] > hi ? z[o] : hi;
+    double sum = 0;
+    for (int o = 0; o < classes; o++)
+        sum += exp((double)z[o] - hi);
+    return hi + log(sum);
+}
+
 double pp_cross_entropy(float *dlogits, const float *logits, const int32_t *labels, int n, int classes)
 {
     double total = 0;
     for (int i = 0; i < n; i++) {
         const float *z = logits + (size_t)i * classes;
-        float hi = z[0];
-        for (int o = 1; o < classes; o++)
-            hi = z[o] > hi ? z[o] : hi;
-        double sum = 0;
-        for (int o = 0; o < classes; o++)
-            sum += exp((double)z[o] - hi);
-        const double lse = hi + log(sum);
+        const double lse = pp_log_sum_exp(z, classes);
         total += lse - z[labels[i]];
         if (dlogits) {
             float *d = dlogits + (size_t)i * classes;

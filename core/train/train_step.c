@@ -573,6 +573,13 @@ static pp_status check_labels(const pp_model *m, const int32_t *labels, int n, p
 pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input,
                                     const int32_t *labels, pp_train_stats *stats, pp_error *err)
 {
+    return pp_train_forward_backward_loss(ctx, m, input, labels, NULL, stats, err);
+}
+
+pp_status pp_train_forward_backward_loss(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input,
+                                         const int32_t *labels, const pp_loss_hook *loss_hook, pp_train_stats *stats,
+                                         pp_error *err)
+{
     const pp_arch *a = &m->arch;
     pp_status st = check_call(ctx, m, input, err);
     if (st != PP_OK)
@@ -587,11 +594,13 @@ pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_ten
     const pp_plan *p = m->plan;
     for (int i = 0; i < p->step_count; i++)
         forward_step(ctx, m, i, true);
-    const double loss = pp_cross_entropy(ctx->dlogits, ctx->logits, labels, n, a->num_classes);
+    const double loss = loss_hook ? loss_hook->fn(ctx->dlogits, ctx->logits, labels, n, a->num_classes, loss_hook->ctx)
+                                  : pp_cross_entropy(ctx->dlogits, ctx->logits, labels, n, a->num_classes);
+    const int scored = loss_hook && loss_hook->scored > 0 && loss_hook->scored < n ? loss_hook->scored : n;
     if (stats) {
         stats->loss = loss;
-        stats->correct = pp_top1_correct(ctx->logits, labels, n, a->num_classes);
-        stats->n = n;
+        stats->correct = pp_top1_correct(ctx->logits, labels, scored, a->num_classes);
+        stats->n = scored;
     }
     if (!isfinite(loss))
         return pp_fail(err, PP_ERR_ARG, "the loss is not finite (%g): the learning rate may be too high", loss);
@@ -679,8 +688,15 @@ pp_status pp_model_backward(pp_train_ctx *ctx, const pp_model *m, const pp_tenso
 pp_status pp_train_step(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input, const int32_t *labels,
                         const pp_sgd_config *cfg, float lr, pp_train_stats *stats, pp_error *err)
 {
+    return pp_train_step_loss(ctx, m, input, labels, NULL, cfg, lr, stats, err);
+}
+
+pp_status pp_train_step_loss(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input, const int32_t *labels,
+                             const pp_loss_hook *loss, const pp_sgd_config *cfg, float lr, pp_train_stats *stats,
+                             pp_error *err)
+{
     pp_train_zero_grad(ctx);
-    pp_status st = pp_train_forward_backward(ctx, m, input, labels, stats, err);
+    pp_status st = pp_train_forward_backward_loss(ctx, m, input, labels, loss, stats, err);
     if (st != PP_OK)
         return st;
     pp_train_apply_sgd(ctx, m, cfg, lr);

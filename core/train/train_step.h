@@ -40,11 +40,26 @@ void pp_train_zero_grad(pp_train_ctx *ctx);
  * same shape as p->data. */
 float *pp_train_grad(pp_train_ctx *ctx, const pp_model *m, const pp_param *p);
 
+/* A loss over the logits in place of the cross-entropy (the JSD and stability
+ * losses of consistency_loss.h): fills dlogits (N, O) with d(loss)/d(logits)
+ * and returns the loss. Only the first `scored` rows (the clean view; 0 = all)
+ * count for the accuracy. */
+typedef struct {
+    double (*fn)(float *dlogits, const float *logits, const int32_t *labels, int n, int classes, void *ctx);
+    void *ctx;
+    int scored;
+} pp_loss_hook;
+
 /* Forward in training mode and backward; gradients accumulate (call
  * pp_train_zero_grad before). input: (N, C, H, W) normalised; labels: (N) in
  * [0, classes). Updates the BN running statistics. */
 pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input,
                                     const int32_t *labels, pp_train_stats *stats, pp_error *err);
+
+/* As pp_train_forward_backward with `loss` (NULL: cross-entropy). */
+pp_status pp_train_forward_backward_loss(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input,
+                                         const int32_t *labels, const pp_loss_hook *loss, pp_train_stats *stats,
+                                         pp_error *err);
 
 /* The SGD update from the accumulated gradients, then pp_model_prepare. */
 void pp_train_apply_sgd(pp_train_ctx *ctx, pp_model *m, const pp_sgd_config *cfg, float lr);
@@ -54,6 +69,10 @@ void pp_train_apply_sgd(pp_train_ctx *ctx, pp_model *m, const pp_sgd_config *cfg
  * the model's weights untouched; its running statistics have moved). */
 pp_status pp_train_step(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input, const int32_t *labels,
                         const pp_sgd_config *cfg, float lr, pp_train_stats *stats, pp_error *err);
+/* As pp_train_step with `loss` (NULL: cross-entropy). */
+pp_status pp_train_step_loss(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input, const int32_t *labels,
+                             const pp_loss_hook *loss, const pp_sgd_config *cfg, float lr, pp_train_stats *stats,
+                             pp_error *err);
 
 /* What pp_model_backward computes. */
 typedef struct {

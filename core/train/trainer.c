@@ -14,6 +14,7 @@
 #include "../eval/evaluate.h"
 #include "../model_file.h"
 #include "../preprocess.h"
+#include "adversarial_batch.h"
 #include "train_step.h"
 
 static double now(void)
@@ -178,14 +179,29 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
         pp_model_prepare(m);
     }
 
+    /* robustness recipe: views per sample (rows v * batch + i), the loss over them */
+    static const pp_train_recipe plain = {.kind = PP_RECIPE_PLAIN};
+    const pp_train_recipe *recipe = opt->recipe ? opt->recipe : &plain;
+    pp_batch_views views;
+    pp_train_recipe_views(recipe, opt->seed, &views);
+    pp_loss_hook hook;
+    bool use_hook;
+    pp_train_recipe_loss(recipe, &hook, &use_hook);
+    hook.scored = batch;
+    char recipe_text[256];
+    pp_train_recipe_format(recipe, recipe_text, sizeof recipe_text);
+    pp_status meta_st = pp_sd_meta_set(&m->meta, "train_augment", recipe_text, err);
+    if (meta_st != PP_OK)
+        return meta_st;
+
     batch_buffers b = {0};
     pp_train_ctx *ctx = NULL;
     int64_t *order = malloc(sizeof(int64_t) * (size_t)count);
-    b.labels = malloc(sizeof(int32_t) * (size_t)batch);
+    b.labels = malloc(sizeof(int32_t) * (size_t)batch * views.count);
     pp_status st = order && b.labels ? pp_preprocess_for_model(&b.pre, m, err)
                                      : pp_fail(err, PP_ERR_NOMEM, "out of memory");
     if (st == PP_OK)
-        st = pp_tensor_alloc4(&b.batch, batch, b.pre.channels, b.pre.size, b.pre.size, err);
+        st = pp_tensor_alloc4(&b.batch, (int64_t)batch * views.count, b.pre.channels, b.pre.size, b.pre.size, err);
     if (st == PP_OK)
         st = pp_train_ctx_new(&ctx, m, pp_job_threads(job), err);
 
@@ -202,15 +218,28 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
                 break;
             }
             augment_ctx actx = {opt, epoch};
-            if ((st = pp_batch_fill(&b.batch, &b.pre, train, order + step * batch, 0, batch, augment_sample, &actx,
-                                    pp_job_threads(job), err)) != PP_OK)
+            views.seed = opt->seed + (uint64_t)epoch * 0x9e3779b9ull;
+            if (recipe->kind == PP_RECIPE_PLAIN)
+                st = pp_batch_fill(&b.batch, &b.pre, train, order + step * batch, 0, batch, augment_sample, &actx,
+                                   pp_job_threads(job), err);
+            else
+                st = pp_batch_fill_views(&b.batch, &b.pre, train, order + step * batch, 0, batch, augment_sample, &actx,
+                                         &views, pp_job_threads(job), err);
+            if (st != PP_OK)
                 break;
-            for (int i = 0; i < batch; i++)
-                b.labels[i] = (int32_t)train->labels[order[step * batch + i]];
+            for (int v = 0; v < views.count; v++)
+                for (int i = 0; i < batch; i++)
+                    b.labels[v * batch + i] = (int32_t)train->labels[order[step * batch + i]];
             int64_t global = epoch * steps_per_epoch + step;
+            const pp_pixel_space px = {b.pre.mean, b.pre.std};
+            if ((st = pp_adversarial_batch(recipe, ctx, m, &px, &b.batch, b.labels, opt->seed, global, job, err)) != PP_OK) {
+                if (st == PP_ERR_CANCELLED)
+                    st = pp_fail(err, PP_ERR_CANCELLED, "training cancelled in epoch %d", epoch + 1);
+                break;
+            }
             float lr = (float)pp_lr_at(&opt->schedule, (int)global, (int)total_steps);
             pp_train_stats stats;
-            st = pp_train_step(ctx, m, &b.batch, b.labels, &opt->sgd, lr, &stats, err);
+            st = pp_train_step_loss(ctx, m, &b.batch, b.labels, use_hook ? &hook : NULL, &opt->sgd, lr, &stats, err);
             if (st != PP_OK) {
                 if (!isfinite(stats.loss))
                     st = pp_fail(err, PP_ERR_ARG,

@@ -11,6 +11,7 @@
 #include "../job.h"
 #include "../model.h"
 #include "schedule.h"
+#include "recipe.h"
 #include "sgd.h"
 
 #define PP_TRAIN_MAX_EPOCHS 1000
@@ -23,6 +24,7 @@ typedef struct {
     uint64_t seed;             /* shuffling and augmentation */
     int crop_padding;          /* random-crop padding in pixels; 0 = none */
     bool flip;                 /* random horizontal flips */
+    const pp_train_recipe *recipe; /* robustness augmentation after crop and flip; NULL = none */
     int64_t limit;             /* first N training samples; <= 0 = all */
     const pp_dataset *val;     /* clean validation after each epoch, or NULL */
     int64_t val_limit;

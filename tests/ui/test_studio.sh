@@ -196,6 +196,14 @@ if [ -d /usr/share/datasets/fashion-mnist ]; then
     cat "$TMP/jobs-finetune.log"
     grep -Eq '^job finetune state done epochs 1 points [1-9][0-9]* loss [0-9]+\.[0-9]+ accuracy [0-9.]+$' "$TMP/jobs-finetune.log" ||
         { echo "FAIL: the fine-tune job did not report a finite loss"; fail=1; }
+    # the fine-tune form's augmentation: AugMix with the JSD loss reaches the trainer
+    run jobs-finetune-augmix 0 --view jobs --run-job finetune --job-limit 256 --job-augment augmix+jsd --model "$PP"
+    cat "$TMP/jobs-finetune-augmix.log"
+    grep -Eq '^job finetune state done epochs 1 points [1-9][0-9]* loss [0-9]+\.[0-9]+ accuracy [0-9.]+ augment augmix\+jsd$' \
+        "$TMP/jobs-finetune-augmix.log" || { echo "FAIL: the AugMix+JSD fine-tune did not finish"; fail=1; }
+    run jobs-augment-unknown 1 --view jobs --run-job finetune --job-limit 256 --job-augment augmax --model "$PP"
+    grep -q "augmax is none of the jobs view's choices" "$TMP/jobs-augment-unknown.log" ||
+        { echo "FAIL: an unknown --job-augment is not refused"; fail=1; }
 else
     echo "skip jobs view tests: Fashion-MNIST (dataset-fashion-mnist) not installed"
 fi
