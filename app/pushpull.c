@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_interrupt.h"
+#include "cpu.h"
 #include "output_path.h"
 #include "threads.h"
 
@@ -45,7 +46,9 @@ static void print_main_help(FILE *out)
           "  --threads N  threads for the engine (default: SLURM_CPUS_PER_TASK inside a Slurm\n"
           "               job, else OMP_NUM_THREADS, else all cores)\n"
           "  -h, --help   this help; `pushpull COMMAND --help` for a command\n"
-          "  --version    print the version\n",
+          "  --version    print the version\n\n"
+          "environment:\n"
+          "  PP_CPU=avx512|avx2|portable  the engine's kernels (default: the best this CPU has)\n",
           out);
 }
 
@@ -100,6 +103,10 @@ static int run(int argc, char **argv)
             pp_cli_threads = (int)n;
     }
     pp_threads_set_default(pp_cli_threads);
+    if (pp_cpu_error()) { /* before any kernel runs: never an illegal instruction */
+        fprintf(stderr, "pushpull: %s\n", pp_cpu_error());
+        return 2;
+    }
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
         if (strcmp(argv[i], commands[c]->name) == 0) {
             if (pp_cli_wants_help(commands[c], argc - i, argv + i))

@@ -1,8 +1,8 @@
 /* Single-precision matrix multiply for the engine: C = op(A) op(B) + beta C,
  * row-major, on the calling thread only (the engine splits work across its own
- * threads). On CPUs with AVX-512 it runs our packed micro-kernel, which is about
- * 1.6x OpenBLAS's AVX2 kernels there (OPENBLAS_CORETYPE pins OpenBLAS to Haswell
- * code on these machines); elsewhere it calls OpenBLAS. */
+ * threads). On the avx512 and avx2 CPU paths (cpu.h) it runs our packed
+ * micro-kernels (AVX-512: about 1.6x OpenBLAS's AVX2 kernels; AVX2: see
+ * bench/README.md); on the portable path it calls OpenBLAS. */
 #ifndef PP_GEMM_H
 #define PP_GEMM_H
 
@@ -25,8 +25,7 @@ void pp_gemm_pack_rows(float *packed, int m, int k, int row0, const float *a, in
 void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
                      int ldc);
 
-/* Which kernels run: "avx512" or "openblas" (PP_CPU=portable forces
- * OpenBLAS, see cpu.h). */
+/* Which kernels run: "avx512", "avx2" or "openblas" (the portable path). */
 const char *pp_gemm_backend(void);
 
 #endif

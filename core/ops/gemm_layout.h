@@ -1,5 +1,6 @@
 /* The packed-operand layout shared by the dispatcher (gemm.c, built for any
- * x86-64-v3 CPU) and the AVX-512 kernels (gemm_avx512.c). */
+ * x86-64-v3 CPU), the AVX-512 kernels (gemm_avx512.c) and the AVX2 ones
+ * (gemm_avx2.c): both read A in MR = 12 row panels. */
 #ifndef PP_GEMM_LAYOUT_H
 #define PP_GEMM_LAYOUT_H
 
@@ -32,5 +33,13 @@ void pp_gemm_avx512_packed(int m, int n, int k, const float *packed_a, const flo
                            float *c, int ldc, float *workspace);
 /* Rows [row0, row0 + rows) of an m-row matrix; row0 a multiple of MR. */
 void pp_gemm_avx512_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows);
+
+/* The AVX2 side: the same interface, its own B panels (16 wide). */
+size_t pp_gemm_avx2_workspace_floats(void);
+void pp_gemm_avx2(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                  bool accumulate, float *c, int ldc, float *workspace);
+void pp_gemm_avx2_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate,
+                         float *c, int ldc, float *workspace);
+void pp_gemm_avx2_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows);
 
 #endif

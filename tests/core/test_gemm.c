@@ -119,6 +119,8 @@ int main(void)
     const char *want = getenv("PP_CPU");
     if (want && strcmp(want, "portable") == 0)
         CHECK(strcmp(pp_gemm_backend(), "openblas") == 0, "PP_CPU=portable ignored");
+    else if (want)
+        CHECK(strcmp(pp_gemm_backend(), want) == 0, "PP_CPU=%s ran %s", want, pp_gemm_backend());
     RUN_TEST(test_gemm_transposes);
     RUN_TEST(test_gemm_beta);
     RUN_TEST(test_gemm_packed);
