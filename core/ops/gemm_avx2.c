@@ -88,6 +88,14 @@ static inline void transpose_block(float *dst, size_t stride, int width, const f
                                    int cols)
 {
     __m256 r[8];
+    if (rows == 8 && cols == 8 && width == 8) { /* the common case: plain loads and stores */
+        for (int i = 0; i < 8; i++)
+            r[i] = _mm256_loadu_ps(src + (size_t)i * ld);
+        pp_transpose8(r);
+        for (int q = 0; q < 8; q++)
+            _mm256_storeu_ps(dst + (size_t)q * stride, r[q]);
+        return;
+    }
     const __m256i col_mask = pp_avx2_lane_mask(cols), out_mask = pp_avx2_lane_mask(width);
     for (int i = 0; i < 8; i++)
         r[i] = i < rows ? _mm256_maskload_ps(src + (size_t)i * ld, col_mask) : _mm256_setzero_ps();
