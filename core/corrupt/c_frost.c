@@ -10,6 +10,7 @@
  * subsamples the photo by 5). The offsets roll the periodic texture like the original's
  * random crop. See docs/corruptions.md for how it differs. */
 #include "corrupt_impl.h"
+#include "noise_field.h"
 
 /* Per-channel mean and std (RGB) of frost1, frost2 (= frost3), frost4, frost5. */
 static const float looks[5][2][3] = {
@@ -119,7 +120,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             st = pp_fail(err, PP_ERR_CANCELLED, "frost: cancelled");
             goto done;
         }
-        pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + o), oct, hw);
+        pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + o), oct, hw);
         double s = sig[o] * grain;
         if (s >= 4) {
             int r = (int)floor(0.5 * (sqrt(4 * s * s + 1) - 1)); /* r(r+1) ~ s^2 */

@@ -2,6 +2,7 @@
  * Mud follows the reference. Water follows its OpenCV chain (Canny 50/150, 5x5 chamfer
  * distance transform, equalised, embossed). */
 #include "corrupt_impl.h"
+#include "noise_field.h"
 
 /* cv2.distanceTransform(DIST_L2, 5): the 5x5 chamfer distance (weights 1, 1.4,
  * 2.1969) to the nearest edge pixel, two passes, outside the image counts as far. */
@@ -195,7 +196,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         st = pp_fail(err, PP_ERR_NOMEM, "out of memory for spatter");
         goto done;
     }
-    pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SPATTER), liquid, hw);
+    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SPATTER), liquid, hw);
     for (size_t i = 0; i < hw; i++)
         liquid[i] = (float)(mean + sd * liquid[i]);
     if ((st = pp_gaussian_plane(liquid, liquid, h, w, sigma, 4.0, PP_BORDER_NEAREST, err)))
