@@ -45,12 +45,14 @@ static double normal_quantile(double p)
 static void level_thresholds(double mu, float *zt)
 {
     double p = exp(-mu), c = p;
-    for (int k = 0; k < PP_SHOT_KMAX - 1; k++) {
-        zt[k] = c >= 1 - 1e-12 ? INFINITY : (float)normal_quantile(c);
+    int k = 0;
+    for (; k < PP_SHOT_KMAX - 1 && c < 1 - 1e-12; k++) {
+        zt[k] = (float)normal_quantile(c);
         p *= mu / (k + 1);
         c += p;
     }
-    zt[PP_SHOT_KMAX - 1] = INFINITY; /* the walk always stops */
+    for (; k < PP_SHOT_KMAX; k++) /* the walk always stops */
+        zt[k] = INFINITY;
 }
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
@@ -84,7 +86,11 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                 level_thresholds(mean[v], zt + v * PP_SHOT_KMAX);
                 ready[v] = true;
             }
-            int j = 0;
+            /* start at the normal approximation's count, a step or two off */
+            int j = (int)(mean[v] + z[i] * root[v] + 0.5f);
+            j = j < 0 ? 0 : j > PP_SHOT_KMAX - 1 ? PP_SHOT_KMAX - 1 : j;
+            while (j > 0 && z[i] <= t[j - 1])
+                j--;
             while (z[i] > t[j])
                 j++;
             k = (float)j;
