@@ -298,35 +298,47 @@ static void zoom_axis(int in, int out, int *i0, float *f)
     }
 }
 
+/* Rows first: each source row the output needs is interpolated along x once
+ * (one row feeds about z output rows), then each output row blends two of
+ * those, a whole-vector loop. The same arithmetic as blending per pixel. */
 void pp_clipped_zoom_plane(const float *src, int h, int w, double z, float *dst, int out_h,
-                           int out_w)
+                           int out_w, bool add)
 {
     int ch = (int)ceil(h / z), cw = (int)ceil(w / z);
     int top = (h - ch) / 2, left = (w - cw) / 2;
     int zh = (int)rint(ch * z), zw = (int)rint(cw * z); /* ties to even, as scipy */
     int *yi = malloc(sizeof(int) * zh), *xi = malloc(sizeof(int) * zw);
     float *fy = malloc(sizeof(float) * zh), *fx = malloc(sizeof(float) * zw);
-    if (!yi || !xi || !fy || !fx) {
+    float *rows = malloc(sizeof(float) * (size_t)ch * (out_w > 0 ? out_w : 1)); /* (ch, out_w) */
+    if (!yi || !xi || !fy || !fx || !rows) {
         /* callers pre-check sizes; on OOM leave a zero layer rather than garbage */
-        memset(dst, 0, sizeof(float) * (size_t)out_h * out_w);
-        free(yi), free(xi), free(fy), free(fx);
+        if (!add)
+            memset(dst, 0, sizeof(float) * (size_t)out_h * out_w);
+        free(yi), free(xi), free(fy), free(fx), free(rows);
         return;
     }
     zoom_axis(ch, zh, yi, fy);
     zoom_axis(cw, zw, xi, fx);
     int x1max = cw > 1 ? 1 : 0, y1max = ch > 1 ? 1 : 0;
+    int done = 0; /* crop rows [0, done) are in `rows` */
     for (int y = 0; y < out_h; y++) {
-        const float *r0 = src + (size_t)(top + yi[y]) * w + left;
-        const float *r1 = r0 + (size_t)y1max * w;
+        for (; done <= yi[y] + y1max && done < ch; done++) {
+            const float *r = src + (size_t)(top + done) * w + left;
+            float *o = rows + (size_t)done * out_w;
+            for (int x = 0; x < out_w; x++) {
+                int x0 = xi[x];
+                o[x] = r[x0] + fx[x] * (r[x0 + x1max] - r[x0]);
+            }
+        }
+        const float *t0 = rows + (size_t)yi[y] * out_w, *t1 = t0 + (size_t)y1max * out_w;
         float b = fy[y], a = 1.f - b;
         float *o = dst + (size_t)y * out_w;
-        for (int x = 0; x < out_w; x++) {
-            int x0 = xi[x];
-            float g = fx[x];
-            float top_v = r0[x0] + g * (r0[x0 + x1max] - r0[x0]);
-            float bot_v = r1[x0] + g * (r1[x0 + x1max] - r1[x0]);
-            o[x] = a * top_v + b * bot_v;
-        }
+        if (add)
+            for (int x = 0; x < out_w; x++)
+                o[x] += a * t0[x] + b * t1[x];
+        else
+            for (int x = 0; x < out_w; x++)
+                o[x] = a * t0[x] + b * t1[x];
     }
-    free(yi), free(xi), free(fy), free(fx);
+    free(yi), free(xi), free(fy), free(fx), free(rows);
 }
