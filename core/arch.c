@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/families.h"
+
 static const struct {
     const char *name;
     pp_block_kind block;
@@ -130,6 +132,11 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
     memset(a, 0, sizeof *a);
     if (notes && notes_len)
         notes[0] = '\0';
+    const pp_family *family;
+    pp_status recognised = pp_family_recognise(sd, &family, err);
+    if (recognised != PP_OK)
+        return recognised;
+    snprintf(a->family, sizeof a->family, "%s", family->name);
     const pp_sd_entry *w = find_shaped(sd, "conv1.push_conv.weight", 4);
     a->push_pull = w != NULL;
     if (!w)
@@ -233,6 +240,7 @@ pp_status pp_arch_to_metadata(const pp_arch *a, pp_state_dict *sd, pp_error *err
         st = pp_sd_meta_set(sd, k, v, err)
     SET("format", "pushpull-studio/1");
     SET("arch", pp_arch_name(a));
+    SET("family", pp_family_of_arch(a)->name);
     snprintf(buf, sizeof buf, "%s:%d,%d,%d,%d", a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck",
              a->blocks[0], a->blocks[1], a->blocks[2], a->blocks[3]);
     SET("blocks", buf);

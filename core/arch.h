@@ -28,6 +28,7 @@ typedef struct {
     float alpha_fixed;    /* the scalar when !alpha_trainable */
     bool conv1_bias;
     char dataset[32];  /* "cifar10", "fashion_mnist", "imagenet", ... or "" */
+    char family[32];   /* model/families.h row name; "" = from push_pull */
 } pp_arch;
 
 /* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB
@@ -51,7 +52,9 @@ typedef struct {
     int avg_kernel;    /* used when the file does not say; -1 = default 3 with a note */
 } pp_arch_hints;
 
-/* Infers the architecture from key names, shapes and metadata (hyper-parameters
+/* Recognises the family (model/families.h: a key set that fits none is an
+ * error naming the closest family and what it lacks), then infers the
+ * architecture from key names, shapes and metadata (hyper-parameters
  * of Lightning files or our safetensors metadata). `notes` receives one line
  * per assumption made ("" when none). */
 pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints *hints,

@@ -1,5 +1,5 @@
-/* Inference through a model, with named intermediate outputs ("taps") the app
- * shows. A context owns the activation buffers; they are sized on the first
+/* Inference through a model: a walk over its plan (model/plan.h), with named
+ * intermediate outputs ("taps") the app shows. A context owns the activation buffers; they are sized on the first
  * call for an input shape and reused after, so steady-state forward passes do
  * not allocate. One context per thread; the model itself is read-only here. */
 #ifndef PP_FORWARD_H
@@ -8,20 +8,8 @@
 #include "model.h"
 #include "tensor.h"
 
-typedef enum {
-    PP_TAP_CONV1,    /* first-layer unit output, before BN: (N, K, Ho, Wo) */
-    PP_TAP_PUSH,     /* push response conv(x, W), before ReLU (push-pull only) */
-    PP_TAP_PULL,     /* pull response conv(x, P), pooled, before ReLU (push-pull only) */
-    PP_TAP_KERNELS,  /* effective kernels W - alpha * P * box: (K, C, e, e) (push-pull) or W */
-    PP_TAP_STEM,     /* after BN, ReLU (and max-pool on the ImageNet stem) */
-    PP_TAP_LAYER1,
-    PP_TAP_LAYER2,
-    PP_TAP_LAYER3,
-    PP_TAP_LAYER4,
-    PP_TAP_FEATURES, /* global average pool: (N, features) */
-    PP_TAP_LOGITS,   /* (N, classes) */
-    PP_TAP_COUNT
-} pp_tap;
+/* pp_tap (the taps) is defined with the plan, model/plan.h: each is a mark
+ * on the step it is read from. */
 
 const char *pp_tap_name(pp_tap t);
 /* Accepts the names above ("conv1", "push", "pull", "kernels", "stem",

@@ -10,170 +10,33 @@
 #include "model_validate.h"
 #include "ops/batchnorm.h"
 #include "ops/winograd.h"
-#include "pushpull.h"
+#include "model/builder.h"
+#include "model/families.h"
+#include "ops/pushpull.h"
 #include "tensor.h"
 
-/* ---- layout: one walk over the architecture, run twice (count, then assign) ---- */
-
-typedef struct {
-    pp_model *m;
-    bool assign;
-    size_t cursor; /* floats used so far */
-    int count;     /* params registered so far */
-} builder;
-
-static float *take_derived(builder *b, size_t floats)
-{
-    /* Keep every view 64-byte aligned so BLAS and SIMD loops see aligned rows. */
-    size_t start = (b->cursor + 15) & ~(size_t)15;
-    b->cursor = start + floats;
-    return b->assign ? b->m->arena + start : NULL;
-}
-
-static float *take(builder *b, const char *name, bool buffer, int ndim, int64_t s0, int64_t s1,
-                   int64_t s2, int64_t s3)
-{
-    int64_t shape[4] = {s0, s1, s2, s3};
-    size_t floats = (size_t)pp_shape_numel(ndim, shape);
-    float *data = take_derived(b, floats);
-    if (b->assign) {
-        pp_param *p = &b->m->params[b->count];
-        snprintf(p->name, sizeof p->name, "%s", name);
-        p->ndim = ndim;
-        memcpy(p->shape, shape, sizeof shape);
-        p->data = data;
-        p->buffer = buffer;
-    }
-    b->count++;
-    return data;
-}
-
-static void build_conv(builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
-                       int stride, int pad, bool bias)
-{
-    char name[96];
-    c->shape = (pp_conv_shape){.cin = cin, .cout = cout, .kh = k, .kw = k, .stride = stride, .pad = pad};
-    snprintf(name, sizeof name, "%s.weight", prefix);
-    c->weight = take(b, name, false, 4, cout, cin, k, k);
-    c->bias = NULL;
-    if (bias) {
-        snprintf(name, sizeof name, "%s.bias", prefix);
-        c->bias = take(b, name, false, 1, cout, 0, 0, 0);
-    }
-    /* Winograd kernels cost 4x the weights; the widest layers (few tiles
-     * anyway) keep the plain kernels only. */
-    c->winograd = NULL;
-    if (pp_winograd_supports(&c->shape) && (long)cin * cout <= 256L * 256L)
-        c->winograd = take_derived(b, pp_winograd_weight_floats(&c->shape));
-}
-
-static void build_bn(builder *b, pp_bn_layer *bn, const char *prefix, int channels)
-{
-    char name[96];
-    bn->channels = channels;
-    snprintf(name, sizeof name, "%s.weight", prefix);
-    bn->gamma = take(b, name, false, 1, channels, 0, 0, 0);
-    snprintf(name, sizeof name, "%s.bias", prefix);
-    bn->beta = take(b, name, false, 1, channels, 0, 0, 0);
-    snprintf(name, sizeof name, "%s.running_mean", prefix);
-    bn->mean = take(b, name, true, 1, channels, 0, 0, 0);
-    snprintf(name, sizeof name, "%s.running_var", prefix);
-    bn->var = take(b, name, true, 1, channels, 0, 0, 0);
-    bn->scale = take_derived(b, (size_t)channels);
-    bn->shift = take_derived(b, (size_t)channels);
-}
-
-static void build_stem(builder *b)
-{
-    pp_model *m = b->m;
-    const pp_arch *a = &m->arch;
-    int k = a->stem == PP_STEM_IMAGENET ? 7 : 3;
-    int stride = a->stem == PP_STEM_IMAGENET ? 2 : 1;
-    int pad = a->stem == PP_STEM_IMAGENET ? 3 : 1;
-    if (a->push_pull) {
-        pp_pushpull_unit *u = &m->pp;
-        u->shape = (pp_conv_shape){.cin = a->in_channels, .cout = a->width, .kh = k, .kw = k,
-                                   .stride = stride, .pad = pad};
-        u->avg_kernel = a->avg_kernel;
-        u->weight = take(b, "conv1.push_conv.weight", false, 4, a->width, a->in_channels, k, k);
-        u->alpha = a->alpha_trainable ? take(b, "conv1.pull_inhibition_strength", false, 1, a->width, 0, 0, 0)
-                                      : take_derived(b, (size_t)a->width);
-        u->bias = a->conv1_bias ? take(b, "conv1.bias", false, 1, a->width, 0, 0, 0) : NULL;
-        u->stacked = take_derived(b, (size_t)2 * a->width * a->in_channels * k * k);
-    } else {
-        build_conv(b, &m->conv1, "conv1", a->in_channels, a->width, k, stride, pad, a->conv1_bias);
-    }
-    build_bn(b, &m->bn, "bn", a->width);
-}
-
-static void build_blocks(builder *b)
-{
-    pp_model *m = b->m;
-    const pp_arch *a = &m->arch;
-    int expansion = pp_arch_expansion(a);
-    int in_planes = a->width;
-    int index = 0;
-    char prefix[32], name[64];
-    for (int stage = 0; stage < 4; stage++) {
-        int planes = a->width << stage;
-        for (int i = 0; i < a->blocks[stage]; i++, index++) {
-            pp_block dummy, *blk = b->assign ? &m->blocks[index] : &dummy;
-            int stride = (stage > 0 && i == 0) ? 2 : 1;
-            blk->stride = stride;
-            snprintf(prefix, sizeof prefix, "layer%d.%d", stage + 1, i);
-#define SUB(s) (snprintf(name, sizeof name, "%s.%s", prefix, s), name)
-            if (a->block == PP_BLOCK_BASIC) {
-                build_conv(b, &blk->conv1, SUB("conv1"), in_planes, planes, 3, stride, 1, false);
-                build_bn(b, &blk->bn1, SUB("bn1"), planes);
-                build_conv(b, &blk->conv2, SUB("conv2"), planes, planes, 3, 1, 1, false);
-                build_bn(b, &blk->bn2, SUB("bn2"), planes);
-            } else {
-                build_conv(b, &blk->conv1, SUB("conv1"), in_planes, planes, 1, 1, 0, false);
-                build_bn(b, &blk->bn1, SUB("bn1"), planes);
-                build_conv(b, &blk->conv2, SUB("conv2"), planes, planes, 3, stride, 1, false);
-                build_bn(b, &blk->bn2, SUB("bn2"), planes);
-                build_conv(b, &blk->conv3, SUB("conv3"), planes, planes * expansion, 1, 1, 0, false);
-                build_bn(b, &blk->bn3, SUB("bn3"), planes * expansion);
-            }
-            blk->has_downsample = stride != 1 || in_planes != planes * expansion;
-            if (blk->has_downsample) {
-                build_conv(b, &blk->down, SUB("downsample.0"), in_planes, planes * expansion, 1, stride, 0, false);
-                build_bn(b, &blk->down_bn, SUB("downsample.1"), planes * expansion);
-            }
-#undef SUB
-            in_planes = planes * expansion;
-        }
-    }
-}
-
-static void build_all(builder *b)
-{
-    build_stem(b);
-    build_blocks(b);
-    int features = pp_arch_feature_dim(&b->m->arch);
-    b->m->fc_weight = take(b, "classifier.weight", false, 2, b->m->arch.num_classes, features, 0, 0);
-    b->m->fc_bias = take(b, "classifier.bias", false, 1, b->m->arch.num_classes, 0, 0, 0);
-}
-
-/* Visits every BN layer with its key prefix (for num_batches_tracked and init). */
+/* Visits every BN layer of the plan with its key prefix (for
+ * num_batches_tracked and init): the prefix of its weight's name. */
 static void for_each_bn(pp_model *m, void (*fn)(pp_bn_layer *, const char *, void *), void *ctx)
 {
-    char name[48];
-    fn(&m->bn, "bn", ctx);
-    int index = 0;
-    for (int stage = 0; stage < 4; stage++)
-        for (int i = 0; i < m->arch.blocks[stage]; i++, index++) {
-            pp_block *blk = &m->blocks[index];
-            pp_bn_layer *layers[4] = {&blk->bn1, &blk->bn2, &blk->bn3, &blk->down_bn};
-            const char *names[4] = {"bn1", "bn2", "bn3", "downsample.1"};
-            for (int j = 0; j < 4; j++) {
-                if ((j == 2 && m->arch.block != PP_BLOCK_BOTTLENECK) || (j == 3 && !blk->has_downsample))
-                    continue;
-                snprintf(name, sizeof name, "layer%d.%d.%s", stage + 1, i, names[j]);
-                fn(layers[j], name, ctx);
+    const pp_plan *plan = m->plan;
+    for (int i = 0; i < plan->step_count; i++) {
+        pp_bn_layer *bn = pp_model_step_bn(m, &plan->steps[i]);
+        if (!bn)
+            continue;
+        char prefix[96] = "";
+        for (int j = 0; j < m->param_count; j++)
+            if (m->params[j].data == bn->gamma) {
+                snprintf(prefix, sizeof prefix, "%s", m->params[j].name);
+                char *dot = strrchr(prefix, '.');
+                if (dot)
+                    *dot = '\0';
+                break;
             }
-        }
+        fn(bn, prefix, ctx);
+    }
 }
+
 
 static void init_bn(pp_bn_layer *bn, const char *prefix, void *ctx)
 {
@@ -185,6 +48,7 @@ static void init_bn(pp_bn_layer *bn, const char *prefix, void *ctx)
     }
 }
 
+/* Runs the family's builder twice (count, then assign), see model/builder.h. */
 pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err)
 {
     memset(m, 0, sizeof *m);
@@ -197,21 +61,38 @@ pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err)
     for (int s = 0; s < 4; s++)
         if (a->blocks[s] < 1 || a->blocks[s] > 256)
             return pp_fail(err, PP_ERR_ARG, "invalid block count %d in stage %d", a->blocks[s], s + 1);
-    m->block_count = a->blocks[0] + a->blocks[1] + a->blocks[2] + a->blocks[3];
+    const pp_family *family = pp_family_of_arch(a);
 
-    builder count = {.m = m, .assign = false};
-    build_all(&count);
-    m->arena = pp_zeroed_alloc(count.cursor * sizeof(float));
+    pp_plan scratch_plan;
+    pp_status st = pp_plan_init(&scratch_plan, a->in_channels, err);
+    if (st != PP_OK)
+        return st;
+    pp_model_builder count = {.m = m, .plan = &scratch_plan};
+    family->build(&count);
+    for (int i = 0; i < count.scratch_count; i++)
+        free(count.scratch[i]);
+    free(count.scratch);
+    pp_plan_free(&scratch_plan);
+    m->arena = count.failed ? NULL : pp_zeroed_alloc(count.cursor * sizeof(float));
     m->arena_floats = m->arena ? count.cursor : 0;
-    m->params = calloc((size_t)count.count, sizeof *m->params);
-    m->blocks = calloc((size_t)m->block_count, sizeof *m->blocks);
-    if (!m->arena || !m->params || !m->blocks) {
+    m->params = calloc((size_t)count.count + 1, sizeof *m->params);
+    m->layer_memory = calloc(1, count.struct_bytes + 16);
+    m->plan = calloc(1, sizeof *m->plan);
+    if (!m->arena || !m->params || !m->layer_memory || !m->plan) {
         pp_model_free(m);
         return pp_fail(err, PP_ERR_NOMEM, "cannot allocate %zu MB of parameters", count.cursor * 4 >> 20);
     }
-    builder assign = {.m = m, .assign = true};
-    build_all(&assign);
-    m->param_count = assign.count;
+    st = pp_plan_init(m->plan, a->in_channels, err);
+    pp_model_builder assign = {.m = m, .plan = m->plan, .assign = true};
+    if (st == PP_OK) {
+        family->build(&assign);
+        m->param_count = assign.count;
+        st = pp_plan_finish(m->plan, err);
+    }
+    if (st != PP_OK) {
+        pp_model_free(m);
+        return st;
+    }
     for_each_bn(m, init_bn, NULL);
     if (a->push_pull)
         for (int k = 0; k < a->width; k++)
@@ -227,7 +108,9 @@ void pp_model_free(pp_model *m)
         return;
     pp_zeroed_free(m->arena, m->arena_floats * sizeof(float));
     free(m->params);
-    free(m->blocks);
+    free(m->layer_memory);
+    pp_plan_free(m->plan);
+    free(m->plan);
     if (m->class_names) {
         for (int i = 0; i < m->arch.num_classes; i++)
             free(m->class_names[i]);
@@ -277,12 +160,10 @@ void pp_model_prepare(pp_model *m)
 void pp_model_prepare_threads(pp_model *m, int threads)
 {
     for_each_bn(m, prepare_bn, NULL);
-    for (int i = 0; i < m->block_count; i++) {
-        pp_block *blk = &m->blocks[i];
-        prepare_winograd(&blk->conv1, threads);
-        prepare_winograd(&blk->conv2, threads);
-        if (m->arch.block == PP_BLOCK_BOTTLENECK)
-            prepare_winograd(&blk->conv3, threads);
+    for (int i = 0; i < m->plan->step_count; i++) {
+        const pp_step *s = &m->plan->steps[i];
+        if (s->kind == PP_STEP_CONV)
+            prepare_winograd((pp_conv_layer *)pp_model_step_conv(m, s), threads);
     }
     if (m->arch.push_pull) {
         const pp_conv_shape *s = &m->pp.shape;

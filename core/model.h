@@ -1,6 +1,7 @@
 /* A (PushPull-)ResNet: the architecture, its parameters in one arena with a
- * table of named views (named as in the reference state dicts), and the small
- * derived data inference needs (folded BN affines, the stacked push/pull kernels). */
+ * table of named views (named as in the reference state dicts), the small
+ * derived data inference needs (folded BN affines, the stacked push/pull
+ * kernels), and the network plan (model/plan.h) every pass walks. */
 #ifndef PP_MODEL_H
 #define PP_MODEL_H
 
@@ -9,7 +10,10 @@
 
 #include "arch.h"
 #include "ckpt/state_dict.h"
-#include "ops/conv2d.h"
+#include "model/plan.h"
+#include "ops/batchnorm.h"
+#include "ops/conv_layer.h"
+#include "ops/pushpull.h"
 #include "status.h"
 
 typedef struct {
@@ -21,20 +25,6 @@ typedef struct {
 } pp_param;
 
 typedef struct {
-    pp_conv_shape shape;
-    float *weight;   /* (cout, cin, kh, kw) */
-    float *bias;     /* (cout) or NULL */
-    float *winograd; /* transformed 3x3 kernels (ops/winograd.h), derived; NULL if not kept */
-} pp_conv_layer;
-
-typedef struct {
-    int channels;
-    float *gamma, *beta, *mean, *var; /* (channels) each */
-    int64_t num_batches_tracked;
-    float *scale, *shift; /* (channels) folded affine, derived */
-} pp_bn_layer;
-
-typedef struct {
     int stride;
     pp_conv_layer conv1, conv2, conv3; /* conv3 only in bottlenecks */
     pp_bn_layer bn1, bn2, bn3;
@@ -42,16 +32,6 @@ typedef struct {
     pp_conv_layer down;
     pp_bn_layer down_bn;
 } pp_block;
-
-/* The PushPull unit replacing conv1 (see pushpull.h for the maths). */
-typedef struct {
-    pp_conv_shape shape;
-    float *weight;  /* (K, C, kh, kw) push kernel */
-    float *alpha;   /* (K): per channel; all equal when alpha is a fixed scalar */
-    float *bias;    /* (K) or NULL */
-    int avg_kernel; /* 0, 3 or 5 */
-    float *stacked; /* (2K, C, kh, kw): push kernels then pull kernels, derived */
-} pp_pushpull_unit;
 
 typedef struct {
     pp_arch arch;
@@ -65,6 +45,8 @@ typedef struct {
     pp_bn_layer bn;
     pp_block *blocks;
     int block_count;
+    void *layer_memory; /* layer structs a builder asked for (pp_builder_struct) */
+    pp_plan *plan; /* the steps; shared (read-only) by shallow copies of the model */
     float *fc_weight; /* (classes, features) */
     float *fc_bias;   /* (classes) */
 
@@ -73,6 +55,28 @@ typedef struct {
     bool derived_stale; /* parameters changed since pp_model_prepare */
     uint64_t generation; /* new and unique at each pp_model_prepare: keys caches of derived data */
 } pp_model;
+
+/* A step's layer: the model's own first-layer fields for first-layer steps
+ * (so a view's overrides apply), else the step's pointer. The first layer's
+ * BN is a step of its own (its unit's raw output is tapped before it). */
+static inline const pp_conv_layer *pp_model_step_conv(const pp_model *m, const pp_step *s)
+{
+    return s->first_layer ? &m->conv1 : s->conv;
+}
+static inline const pp_pushpull_unit *pp_model_step_unit(const pp_model *m, const pp_step *s)
+{
+    return s->first_layer ? &m->pp : s->unit;
+}
+static inline pp_bn_layer *pp_model_step_bn(const pp_model *m, const pp_step *s)
+{
+    if (!s->first_layer)
+        return s->bn;
+    return s->kind == PP_STEP_BATCHNORM ? (pp_bn_layer *)&m->bn : NULL;
+}
+
+/* Height and width of every value of m's plan for an (h, w) input: vh, vw
+ * hold m->plan->value_count entries. Fails when the input is too small. */
+pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp_error *err);
 
 /* Builds a model with zero weights, unit BN (gamma 1, var 1). */
 pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err);

@@ -7,7 +7,7 @@
 #include "analysis/snr.h"
 #include "model.h"
 #include "ops/conv2d.h"
-#include "pushpull.h"
+#include "ops/pushpull.h"
 
 void pp_lab_result_free(pp_lab_result *r)
 {

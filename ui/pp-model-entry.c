@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "pushpull.h"
+#include "ops/pushpull.h"
 
 struct _PpModelEntry {
     GObject parent_instance;

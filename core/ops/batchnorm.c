@@ -27,3 +27,151 @@ void pp_batchnorm_forward(float *x, const float *gamma, const float *beta, const
             p[i] = p[i] * s + t;
     }
 }
+
+/* ---- backward ---- */
+
+/* Plane sums in double for accuracy, over LANES independent accumulators: one
+ * running sum would be a chain of dependent additions the compiler may not
+ * reorder (and BN was a tenth of a training step that way). */
+#define LANES 16
+
+static double sum_plane(const float *x, size_t n)
+{
+    double acc[LANES] = {0}, total = 0;
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++)
+            acc[l] += x[i + l];
+    for (; i < n; i++)
+        total += x[i];
+    for (int l = 0; l < LANES; l++)
+        total += acc[l];
+    return total;
+}
+
+static double squared_deviations(const float *x, size_t n, double mu)
+{
+    double acc[LANES] = {0}, total = 0;
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int l = 0; l < LANES; l++) {
+            double d = x[i + l] - mu;
+            acc[l] += d * d;
+        }
+    for (; i < n; i++)
+        total += (x[i] - mu) * (x[i] - mu);
+    for (int l = 0; l < LANES; l++)
+        total += acc[l];
+    return total;
+}
+
+/* sum g and sum g * xhat, with g zeroed where the fused ReLU output y was:
+ * float partial sums over blocks of BLOCK elements per lane (cheap, and short
+ * enough to stay accurate), gathered in double. */
+#define BLOCK 64
+
+static void gradient_sums(const float *g, const float *y, const float *x, size_t n, float mu, float is,
+                          double *sum_g, double *sum_gx)
+{
+    double tg = 0, tgx = 0;
+    size_t i = 0;
+    while (i + LANES <= n) {
+        float ag[LANES] = {0}, agx[LANES] = {0};
+        size_t end = i + (size_t)LANES * BLOCK < n ? i + (size_t)LANES * BLOCK : n - (n - i) % LANES;
+        for (; i < end; i += LANES)
+            for (int l = 0; l < LANES; l++) {
+                float gi = (y && y[i + l] <= 0.0f) ? 0.0f : g[i + l];
+                ag[l] += gi;
+                agx[l] += gi * ((x[i + l] - mu) * is);
+            }
+        for (int l = 0; l < LANES; l++)
+            tg += ag[l], tgx += agx[l];
+    }
+    for (; i < n; i++) {
+        float gi = (y && y[i] <= 0.0f) ? 0.0f : g[i];
+        tg += gi;
+        tgx += (double)gi * ((x[i] - mu) * is);
+    }
+    *sum_g = tg;
+    *sum_gx = tgx;
+}
+
+void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const float *x, const float *residual,
+                                const float *gamma, const float *beta, float *running_mean, float *running_var,
+                                int64_t *num_batches_tracked, float momentum, float eps, bool relu, int channels,
+                                size_t plane, int threads)
+{
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
+    for (int c = 0; c < channels; c++) {
+        const float *xc = x + (size_t)c * plane;
+        /* two passes in double: the variance of large planes loses digits otherwise */
+        const double mu = sum_plane(xc, plane) / (double)plane;
+        const double sq = squared_deviations(xc, plane, mu);
+        const double var = sq / (double)plane;
+        const double is = 1.0 / sqrt(var + eps);
+        mean[c] = (float)mu;
+        invstd[c] = (float)is;
+        const float a = (float)(gamma[c] * is), b = (float)(beta[c] - mu * gamma[c] * is);
+        float *yc = y + (size_t)c * plane;
+        const float *rc = residual ? residual + (size_t)c * plane : NULL;
+        if (rc)
+            for (size_t i = 0; i < plane; i++) {
+                float v = xc[i] * a + b + rc[i];
+                yc[i] = relu && v < 0.0f ? 0.0f : v;
+            }
+        else
+            for (size_t i = 0; i < plane; i++) {
+                float v = xc[i] * a + b;
+                yc[i] = relu && v < 0.0f ? 0.0f : v;
+            }
+        if (running_mean)
+            running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float)mu;
+        if (running_var) {
+            float unbiased = (float)(sq / (double)(plane - 1));
+            running_var[c] = (1.0f - momentum) * running_var[c] + momentum * unbiased;
+        }
+    }
+    if (num_batches_tracked)
+        ++*num_batches_tracked;
+}
+
+void pp_batchnorm_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *y,
+                                 const float *x, const float *mean, const float *invstd, const float *gamma,
+                                 int channels, size_t plane, int threads)
+{
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
+    for (int c = 0; c < channels; c++) {
+        const float *g = dy + (size_t)c * plane, *xc = x + (size_t)c * plane;
+        const float *yc = y ? y + (size_t)c * plane : NULL;
+        const float mu = mean[c], is = invstd[c];
+        double sum_g, sum_gx; /* sum dy, sum dy * xhat */
+        gradient_sums(g, yc, xc, plane, mu, is, &sum_g, &sum_gx);
+        if (dbeta)
+            dbeta[c] += (float)sum_g;
+        if (dgamma)
+            dgamma[c] += (float)sum_gx;
+        /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
+        const float k = gamma[c] * is;
+        const float mg = (float)(sum_g / (double)plane), mgx = (float)(sum_gx / (double)plane);
+        float *dxc = dx + (size_t)c * plane;
+        for (size_t i = 0; i < plane; i++) {
+            float gi = (yc && yc[i] <= 0.0f) ? 0.0f : g[i];
+            float xhat = (xc[i] - mu) * is;
+            dxc[i] = k * (gi - mg - xhat * mgx);
+        }
+    }
+}
+
+void pp_batchnorm_eval_backward(float *dx, const float *dy, const float *y, const float *scale, int channels,
+                                size_t plane, int threads)
+{
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
+    for (int c = 0; c < channels; c++) {
+        const float s = scale[c];
+        const float *g = dy + (size_t)c * plane;
+        const float *out = y ? y + (size_t)c * plane : NULL;
+        float *d = dx + (size_t)c * plane;
+        for (size_t p = 0; p < plane; p++)
+            d[p] = out && !(out[p] > 0.0f) ? 0.0f : g[p] * s;
+    }
+}

@@ -8,6 +8,7 @@
 #include "gemm.h"
 #include "im2col.h"
 #include "relu.h"
+#include "winograd.h"
 
 /* Threading: the engine's threads split each convolution themselves (columns,
  * or output channels when there are few columns) and call a single-threaded
@@ -43,13 +44,23 @@ static bool splits_columns(const pp_conv_shape *s, size_t p_total, int threads)
     return p_total >= (size_t)MIN_COLUMNS_PER_THREAD * threads || s->cout < 2 * threads;
 }
 
+pp_conv_algo pp_conv_choose(const pp_conv_shape *s, int n, int h, int w, int threads, bool winograd_kernels)
+{
+    if (winograd_kernels && pp_winograd_supports(s) && pp_winograd_preferred(s, n, h, w, threads))
+        return PP_CONV_WINOGRAD;
+    if (!is_pointwise(s) && pp_direct_conv_preferred(s))
+        return PP_CONV_DIRECT;
+    return PP_CONV_IM2COL;
+}
+
 size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     threads = pp_threads_clamp(threads);
+    pp_conv_algo algo = pp_conv_choose(s, n, h, w, threads, false);
+    if (algo == PP_CONV_DIRECT)
+        return pp_direct_conv_workspace_floats(s, h, w, threads);
     if (is_pointwise(s))
         return 0;
-    if (pp_direct_conv_preferred(s))
-        return pp_direct_conv_workspace_floats(s, h, w, threads);
     int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     size_t p_total = (size_t)n * ho * wo;
@@ -112,7 +123,7 @@ void pp_conv2d_forward(float *out, const float *in, const float *weight, const p
     const int depth = s->cin * s->kh * s->kw;
     const bool pointwise = is_pointwise(s);
     threads = pp_threads_clamp(threads);
-    if (!pointwise && pp_direct_conv_preferred(s)) {
+    if (pp_conv_choose(s, n, h, w, threads, false) == PP_CONV_DIRECT) {
         pp_direct_conv_forward(out, in, weight, s, n, h, w, ep, workspace, threads);
         return;
     }
@@ -187,4 +198,188 @@ void pp_conv2d_forward_ref(float *out, const float *in, const float *weight, con
                     out[(size_t)k * p_total + img * out_plane + (size_t)oy * wo + ox] = (float)acc;
                 }
     pp_epilogue_apply(out, s->cout, p_total, 0, p_total, ep, 1);
+}
+
+/* ---- backward ---- */
+
+/* Threading as in the forward: each thread takes whole images (so the
+ * col2im scatters of two threads never touch the same input pixel), works
+ * through them in column chunks with single-threaded sgemm calls, and sums
+ * its weight gradient into a private (K, D) partial that is reduced at the end. */
+
+#define GRAD_COLUMN_BUDGET_FLOATS ((size_t)256 << 10)
+
+static int backward_threads(int n, int threads)
+{
+    int t = pp_threads_clamp(threads);
+    return t < n ? t : n;
+}
+
+static size_t grad_chunk_columns(size_t depth, size_t per_thread)
+{
+    size_t cols = GRAD_COLUMN_BUDGET_FLOATS / (depth ? depth : 1);
+    if (cols < 256)
+        cols = 256;
+    return cols < per_thread ? cols : per_thread;
+}
+
+/* Per thread: a (K, D) weight-gradient partial, then (unless pointwise) a
+ * column chunk and its gradient, (D, chunk) each. */
+static size_t thread_floats(const pp_conv_shape *s, int n, int ho, int wo, int threads)
+{
+    size_t depth = (size_t)s->cin * s->kh * s->kw;
+    size_t per_thread = (size_t)((n + threads - 1) / threads) * ho * wo;
+    size_t floats = (size_t)s->cout * depth;
+    if (!is_pointwise(s))
+        floats += 2 * depth * grad_chunk_columns(depth, per_thread);
+    return (floats + 15) & ~(size_t)15;
+}
+
+/* Without an input gradient, few-channel convolutions take the direct weight
+ * gradient (no column matrix). */
+static bool direct_weight_grad(const float *dx, const pp_conv_shape *s)
+{
+    return !dx && !is_pointwise(s) && pp_direct_conv_weight_grad_available(s);
+}
+
+size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
+{
+    if (pp_direct_conv_weight_grad_available(s) && !is_pointwise(s)) {
+        /* either path may run (it depends on dx): room for both */
+        int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+        size_t direct = pp_direct_conv_weight_grad_workspace_floats(s, h, w, threads);
+        int t = backward_threads(n, threads);
+        size_t columns = thread_floats(s, n, ho, wo, t) * (size_t)t;
+        return direct > columns ? direct : columns;
+    }
+    int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    int t = backward_threads(n, threads);
+    return thread_floats(s, n, ho, wo, t) * (size_t)t;
+}
+
+static void bias_grad(float *db, const float *dy, int k_count, size_t p_total, int threads)
+{
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
+    for (int k = 0; k < k_count; k++) {
+        const float *row = dy + (size_t)k * p_total;
+        double acc = 0;
+        for (size_t p = 0; p < p_total; p++)
+            acc += row[p];
+        db[k] += (float)acc;
+    }
+}
+
+void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
+                        const pp_conv_shape *s, int n, int h, int w, float *workspace, int threads_given)
+{
+    if (!dw && !dx) {
+        if (db)
+            bias_grad(db, dy, s->cout, (size_t)n * pp_conv_out_size(h, s->kh, s->stride, s->pad) *
+                                           pp_conv_out_size(w, s->kw, s->stride, s->pad), threads_given);
+        return;
+    }
+    if (dw && direct_weight_grad(dx, s)) {
+        pp_direct_conv_weight_grad(dw, dy, x, s, n, h, w, workspace, threads_given);
+        if (db)
+            bias_grad(db, dy, s->cout, (size_t)n * pp_conv_out_size(h, s->kh, 1, s->pad) *
+                                           pp_conv_out_size(w, s->kw, 1, s->pad), threads_given);
+        return;
+    }
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
+    const int k_count = s->cout, depth = s->cin * s->kh * s->kw;
+    const bool pointwise = is_pointwise(s);
+    const int threads = backward_threads(n, threads_given);
+    const size_t per_thread_floats = thread_floats(s, n, ho, wo, threads);
+    const size_t per_thread_cols = (size_t)((n + threads - 1) / threads) * out_plane;
+    const size_t chunk = grad_chunk_columns((size_t)depth, per_thread_cols);
+
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *dw_part = workspace + (size_t)t * per_thread_floats; /* (K, D) */
+        float *col = dw_part + (size_t)k_count * depth;             /* (D, chunk) */
+        float *dcol = col + (size_t)depth * chunk;                  /* (D, chunk) */
+        if (dw)
+            memset(dw_part, 0, sizeof(float) * (size_t)k_count * depth);
+        const size_t begin = (size_t)(n * t / nt) * out_plane, end = (size_t)(n * (t + 1) / nt) * out_plane;
+        for (size_t p0 = begin; p0 < end; p0 += chunk) {
+            const size_t p1 = p0 + chunk < end ? p0 + chunk : end;
+            const int len = (int)(p1 - p0);
+            if (pointwise) {
+                /* the input itself is the column matrix (C, P) */
+                if (dw)
+                    pp_sgemm(false, true, k_count, depth, len, dy + p0, (int)p_total, x + p0, (int)p_total, 1.0f,
+                             dw_part, depth);
+                if (dx)
+                    pp_sgemm(true, false, depth, len, k_count, weight, depth, dy + p0, (int)p_total, 1.0f, dx + p0,
+                             (int)p_total);
+                continue;
+            }
+            if (dw) {
+                pp_im2col(col, x, s, n, h, w, p0, p1, 0, depth);
+                pp_sgemm(false, true, k_count, depth, len, dy + p0, (int)p_total, col, len, 1.0f, dw_part, depth);
+            }
+            if (dx) {
+                pp_sgemm(true, false, depth, len, k_count, weight, depth, dy + p0, (int)p_total, 0.0f, dcol, len);
+                pp_col2im_add(dx, dcol, s, n, h, w, p0, p1);
+            }
+        }
+#pragma omp barrier
+        /* reduce the partials: each thread sums a band of dW */
+        const size_t total = (size_t)k_count * depth;
+        const size_t r0 = total * t / nt, r1 = total * (t + 1) / nt;
+        for (int u = 0; dw && u < nt; u++) {
+            const float *part = workspace + (size_t)u * per_thread_floats;
+            for (size_t i = r0; i < r1; i++)
+                dw[i] += part[i];
+        }
+        if (db) {
+            const int k0 = k_count * t / nt, k1 = k_count * (t + 1) / nt;
+            for (int k = k0; k < k1; k++) {
+                const float *row = dy + (size_t)k * p_total;
+                double acc = 0;
+                for (size_t p = 0; p < p_total; p++)
+                    acc += row[p];
+                db[k] += (float)acc;
+            }
+        }
+    }
+}
+
+void pp_conv2d_backward_ref(float *dx, float *dw, float *db, const float *dy, const float *x,
+                            const float *weight, const pp_conv_shape *s, int n, int h, int w)
+{
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
+    const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
+    for (int k = 0; k < s->cout; k++) {
+        if (db) {
+            double acc = 0;
+            for (size_t p = 0; p < p_total; p++)
+                acc += dy[(size_t)k * p_total + p];
+            db[k] += (float)acc;
+        }
+        for (int c = 0; c < s->cin; c++)
+            for (int i = 0; i < s->kh; i++)
+                for (int j = 0; j < s->kw; j++) {
+                    double acc = 0;
+                    const float wkc = weight[(((size_t)k * s->cin + c) * s->kh + i) * s->kw + j];
+                    for (int img = 0; img < n; img++)
+                        for (int oy = 0; oy < ho; oy++)
+                            for (int ox = 0; ox < wo; ox++) {
+                                int iy = oy * s->stride - s->pad + i, ix = ox * s->stride - s->pad + j;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                                    continue;
+                                float g = dy[(size_t)k * p_total + img * out_plane + (size_t)oy * wo + ox];
+                                size_t xi = ((size_t)c * n + img) * plane + (size_t)iy * w + ix;
+                                acc += (double)g * x[xi];
+                                if (dx)
+                                    dx[xi] += g * wkc;
+                            }
+                    dw[(((size_t)k * s->cin + c) * s->kh + i) * s->kw + j] += (float)acc;
+                }
+    }
 }

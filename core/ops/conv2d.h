@@ -29,6 +29,16 @@ typedef struct {
 
 int pp_conv_out_size(int in, int k, int stride, int pad);
 
+/* The convolution algorithms. Winograd needs transformed kernels (winograd.h). */
+typedef enum { PP_CONV_IM2COL, PP_CONV_DIRECT, PP_CONV_WINOGRAD } pp_conv_algo;
+
+/* The one place that picks an algorithm for a problem, in the forward pass
+ * and in the backward (whose input gradient of a stride-1 "same" layer runs
+ * as a forward of the flipped kernels, conv_layer.h). winograd_kernels: the
+ * caller can have transformed kernels; false never answers Winograd.
+ * im2col covers 1x1 convolutions too (a plain GEMM, no column matrix). */
+pp_conv_algo pp_conv_choose(const pp_conv_shape *s, int n, int h, int w, int threads, bool winograd_kernels);
+
 /* Floats of scratch space pp_conv2d_forward needs for this problem on
  * `threads` threads (the same count the forward call gets). */
 size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
@@ -48,5 +58,29 @@ void pp_conv2d_forward_ref(float *out, const float *in, const float *weight, con
  * residual rows share out's stride P. Exposed for fused units. */
 void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_t p1,
                        const pp_epilogue *ep, int threads);
+
+/* ---- backward (training) ---- */
+
+/* Backward of the 2-D convolution in ops/conv2d.h (same channel-major layout).
+ * The forward is pp_conv2d_forward; this is its gradient:
+ *   dW (K, C*kh*kw) += dY (K, P) x columns^T (P, C*kh*kw)
+ *   dX              += col2im(W^T (C*kh*kw, K) x dY (K, P))
+ *   db (K)          += sum over P of dY
+ * with P = N*Ho*Wo. Gradients accumulate; the caller zeroes them. */
+
+
+
+/* Floats of scratch space pp_conv2d_backward needs for this problem. */
+size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
+
+/* dx: (C, N, H, W) or NULL (input needs no gradient); dw: (K, C, kh, kw) or
+ * NULL (no weight gradient: an input gradient alone, eval-mode backward);
+ * db: (K) or NULL; dy: (K, N, Ho, Wo); x: (C, N, H, W); weight: (K, C, kh, kw). */
+void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
+                        const pp_conv_shape *s, int n, int h, int w, float *workspace, int threads);
+
+/* Plain direct loops (double accumulation), for testing the fast path. */
+void pp_conv2d_backward_ref(float *dx, float *dw, float *db, const float *dy, const float *x,
+                            const float *weight, const pp_conv_shape *s, int n, int h, int w);
 
 #endif

@@ -4,34 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../model/layout.h"
 #include "../ops/linear.h"
 #include "../ops/pool.h"
 #include "../ops/winograd.h"
-#include "../pushpull.h"
 #include "../threads.h"
-#include "batchnorm_train.h"
-#include "conv_backward.h"
-#include "linear_train.h"
 #include "loss.h"
-#include "pool_train.h"
-#include "pushpull_train.h"
 
-/* What the backward needs of one convolution followed by BatchNorm. */
+/* What the backward needs of one step beyond its input and output values. */
 typedef struct {
-    const pp_conv_layer *conv;
-    pp_bn_layer *bn;
-    int h, w, ho, wo; /* input and output size */
-    const float *in;  /* (C, N, H, W) the conv's input (owned by another record) */
-    float *pre;       /* (K, N, Ho, Wo) conv output, before BN */
-    float *post;      /* (K, N, Ho, Wo) BN output (+ residual), after ReLU where there is one */
-    float *mean, *invstd; /* (K) batch statistics */
-} conv_bn_rec;
+    float *pre;           /* CONV with BN: the conv output, before BN */
+    float *mean, *invstd; /* CONV with BN, BATCHNORM: batch statistics */
+    float *responses;     /* PUSHPULL: (2K, N, Ho, Wo) push and pooled pull */
+    int32_t *argmax;      /* MAXPOOL */
+} step_rec;
 
-typedef struct {
-    conv_bn_rec c1, c2, c3, down; /* c3 in bottlenecks only; down if the block has one */
-} block_rec;
-
-#define GRAD_BUFFERS 5
+/* Gradient buffers: as many as the reversed walk keeps alive at once
+ * (assigned like the forward's activation buffers, model/plan.c). */
+#define MAX_GRAD_BUFFERS 64
 
 struct pp_train_ctx {
     size_t arena_floats;
@@ -40,27 +30,25 @@ struct pp_train_ctx {
     bool first_step;
 
     int threads; /* every op of a step runs on this many; scratch is per thread */
-    /* activations for one input shape */
+    /* the layout: for one plan, input shape and set of input-gradient needs */
+    const pp_plan *plan;
     int n, h, w;
-    float *acts;  /* every activation below, in one allocation */
+    bool train; /* the layout checked the training-mode constraints */
+    float *acts; /* everything below, in one allocation */
     size_t acts_floats;
-    float *input;     /* (C, N, H, W) */
-    conv_bn_rec stem; /* pre = conv1 / unit output; post = after BN, ReLU */
-    float *responses; /* (2K, N, Ho, Wo) push and pooled pull (push-pull stem) */
-    float *pooled;    /* (K, N, Ho/2, Wo/2) after the max-pool (ImageNet stem) */
-    int32_t *argmax;  /* (K, N, Ho/2, Wo/2) */
-    int stem_h, stem_w; /* stem output size, after the max-pool */
-    block_rec *blocks;
-    int block_count;
-    float *features;  /* (F, N) */
-    float *logits;    /* (N, O) */
-    float *dlogits;   /* (N, O) */
-    float *dfeatures; /* (F, N) */
-    float *g[GRAD_BUFFERS]; /* (largest activation) gradient scratch */
-    float *dx_tmp;  /* (largest activation) input gradient before it is added */
-    float *flipped; /* (largest conv weight) W transposed and flipped */
-    float *wino;    /* (36, C, K) its Winograd transform */
-    float *workspace;
+    int value_count, step_count;
+    float **value; /* (value_count) every activation of the forward, kept */
+    int *vh, *vw;  /* (value_count) */
+    step_rec *recs; /* (step_count) */
+    int *grad_buffer; /* (value_count) buffer holding each value's gradient, -1 none */
+    bool *fresh;      /* (value_count) the gradient has no contribution yet */
+    float *gbuf[MAX_GRAD_BUFFERS];
+    int gbuf_count;
+    float *logits, *dlogits; /* (N, O) */
+    float *g_pre;        /* (largest activation) gradient before BN, or before it is added */
+    float *pool_scratch; /* PUSHPULL forward */
+    float *wino;         /* Winograd kernels of a layer that keeps none */
+    pp_conv_scratch conv;
 };
 
 pp_status pp_train_ctx_new(pp_train_ctx **out, const pp_model *m, int threads, pp_error *err)
@@ -76,9 +64,7 @@ pp_status pp_train_ctx_new(pp_train_ctx **out, const pp_model *m, int threads, p
     ctx->threads = pp_threads_clamp(threads);
     ctx->grad = pp_aligned_alloc(bytes);
     ctx->momentum = pp_aligned_alloc(bytes);
-    ctx->blocks = calloc((size_t)m->block_count, sizeof *ctx->blocks);
-    ctx->block_count = m->block_count;
-    if (!ctx->grad || !ctx->momentum || !ctx->blocks) {
+    if (!ctx->grad || !ctx->momentum) {
         pp_train_ctx_free(ctx);
         return pp_fail(err, PP_ERR_NOMEM, "cannot allocate %zu MB of gradients and momentum", 2 * bytes >> 20);
     }
@@ -89,14 +75,31 @@ pp_status pp_train_ctx_new(pp_train_ctx **out, const pp_model *m, int threads, p
     return PP_OK;
 }
 
+static void free_layout(pp_train_ctx *ctx)
+{
+    free(ctx->acts);
+    free(ctx->value);
+    free(ctx->vh);
+    free(ctx->vw);
+    free(ctx->recs);
+    free(ctx->grad_buffer);
+    free(ctx->fresh);
+    ctx->acts = NULL;
+    ctx->value = NULL;
+    ctx->vh = ctx->vw = NULL;
+    ctx->recs = NULL;
+    ctx->grad_buffer = NULL;
+    ctx->fresh = NULL;
+    ctx->plan = NULL;
+}
+
 void pp_train_ctx_free(pp_train_ctx *ctx)
 {
     if (!ctx)
         return;
     free(ctx->grad);
     free(ctx->momentum);
-    free(ctx->acts);
-    free(ctx->blocks);
+    free_layout(ctx);
     free(ctx);
 }
 
@@ -105,10 +108,10 @@ void pp_train_zero_grad(pp_train_ctx *ctx)
     memset(ctx->grad, 0, ctx->arena_floats * sizeof(float));
 }
 
-/* The gradient slot of a pointer into the model's arena. */
+/* The gradient slot of a pointer into the model's arena (NULL: none wanted). */
 static float *grad_of(pp_train_ctx *ctx, const pp_model *m, const float *param)
 {
-    return param ? ctx->grad + (param - m->arena) : NULL;
+    return param && ctx->grad ? ctx->grad + (param - m->arena) : NULL;
 }
 
 float *pp_train_grad(pp_train_ctx *ctx, const pp_model *m, const pp_param *p)
@@ -116,12 +119,28 @@ float *pp_train_grad(pp_train_ctx *ctx, const pp_model *m, const pp_param *p)
     return grad_of(ctx, m, p->data);
 }
 
-/* ---- layout: one walk over the network, run twice (size, then assign) ---- */
+/* A trained parameter's gradient slot; NULL for derived data (a fixed alpha). */
+static float *param_grad(pp_train_ctx *ctx, const pp_model *m, const float *data)
+{
+    for (int i = 0; data && i < m->param_count; i++)
+        if (m->params[i].data == data)
+            return m->params[i].buffer ? NULL : grad_of(ctx, m, data);
+    return NULL;
+}
+
+static const float *transformed_kernels(void *owner, const pp_conv_layer *c, int threads)
+{
+    pp_train_ctx *ctx = owner;
+    return pp_winograd_transform_weights(ctx->wino, c->weight, &c->shape, threads) ? ctx->wino : NULL;
+}
+
+/* ---- layout: one walk over the plan, run twice (size, then assign) ---- */
 
 typedef struct {
     pp_train_ctx *ctx;
     bool assign;
-    size_t cursor, largest, workspace, weights, wino;
+    size_t cursor, largest, pool_scratch;
+    pp_conv_sizes conv;
 } layout;
 
 static float *take(layout *l, size_t floats)
@@ -131,370 +150,403 @@ static float *take(layout *l, size_t floats)
     return l->assign ? l->ctx->acts + start : NULL;
 }
 
-static void need_workspace(layout *l, size_t floats)
+static size_t value_floats(const pp_plan *p, const pp_train_ctx *ctx, int v, int n)
 {
-    if (floats > l->workspace)
-        l->workspace = floats;
+    const pp_value *val = &p->values[v];
+    return val->layout == PP_VALUE_MAP ? (size_t)val->channels * n * ctx->vh[v] * ctx->vw[v]
+                                       : (size_t)val->channels * n;
 }
 
-/* Winograd where it pays, with the model's kernels or, for layers too wide to
- * keep them (see model.c), kernels transformed into ctx->wino on each step. */
-static bool use_winograd(const pp_conv_layer *c, int n, int h, int w, int threads)
+/* Gradient buffers by liveness on the reversed walk: a value's gradient
+ * lives from its last reader's backward to its producer's. */
+static pp_status assign_grad_buffers(pp_train_ctx *ctx, const pp_plan *p, pp_error *err)
 {
-    return pp_winograd_supports(&c->shape) && pp_winograd_preferred(&c->shape, n, h, w, threads);
-}
-
-/* For stride-1 "same" convolutions the input gradient is itself a
- * convolution: dY with the kernels transposed (K <-> C) and flipped, same
- * padding. Running it through the forward's fast paths (Winograd included)
- * beats the GEMM + col2im route. */
-static bool by_transposed_forward(const pp_conv_shape *s)
-{
-    return s->stride == 1 && s->kh == s->kw && s->kh > 1 && 2 * s->pad == s->kh - 1;
-}
-
-static pp_conv_shape transposed_shape(const pp_conv_shape *s)
-{
-    pp_conv_shape t = *s;
-    t.cin = s->cout;
-    t.cout = s->cin;
-    return t;
-}
-
-static bool transposed_winograd(const pp_conv_shape *t, int n, int h, int w, int threads)
-{
-    return pp_winograd_supports(t) && pp_winograd_preferred(t, n, h, w, threads);
-}
-
-/* flipped: (C, K, kh, kw) from weight (K, C, kh, kw), each kernel rotated 180 degrees. */
-static void flip_transpose(float *flipped, const float *weight, const pp_conv_shape *s)
-{
-    const int kk = s->kh * s->kw;
-    for (int k = 0; k < s->cout; k++)
-        for (int c = 0; c < s->cin; c++) {
-            const float *src = weight + ((size_t)k * s->cin + c) * kk;
-            float *dst = flipped + ((size_t)c * s->cout + k) * kk;
-            for (int i = 0; i < kk; i++)
-                dst[i] = src[kk - 1 - i];
-        }
-}
-
-static void layout_conv(layout *l, conv_bn_rec *r, const pp_conv_layer *conv, const pp_conv_shape *s,
-                        pp_bn_layer *bn, const float *in, int n, int h, int w)
-{
-    const int threads = l->ctx->threads;
-    r->conv = conv;
-    r->bn = bn;
-    r->in = in;
-    r->h = h;
-    r->w = w;
-    r->ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
-    r->wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
-    size_t act = (size_t)s->cout * n * r->ho * r->wo;
-    r->pre = take(l, act);
-    r->post = take(l, act);
-    r->mean = take(l, (size_t)s->cout);
-    r->invstd = take(l, (size_t)s->cout);
-    if (act > l->largest)
-        l->largest = act;
-    need_workspace(l, pp_conv2d_workspace_floats(s, n, h, w, threads));
-    need_workspace(l, pp_conv2d_backward_workspace_floats(s, n, h, w, threads));
-    if (conv && use_winograd(conv, n, h, w, threads)) {
-        need_workspace(l, pp_winograd_workspace_floats(s, n, h, w, threads));
-        if (!conv->winograd && pp_winograd_weight_floats(s) > l->wino)
-            l->wino = pp_winograd_weight_floats(s);
-    }
-    if (conv && by_transposed_forward(s)) {
-        pp_conv_shape t = transposed_shape(s);
-        size_t wf = (size_t)s->cout * s->cin * s->kh * s->kw;
-        l->weights = wf > l->weights ? wf : l->weights;
-        need_workspace(l, pp_conv2d_workspace_floats(&t, n, r->ho, r->wo, threads));
-        if (transposed_winograd(&t, n, r->ho, r->wo, threads)) {
-            size_t u = pp_winograd_weight_floats(&t);
-            l->wino = u > l->wino ? u : l->wino;
-            need_workspace(l, pp_winograd_workspace_floats(&t, n, r->ho, r->wo, threads));
+    int holder[MAX_GRAD_BUFFERS];
+    for (int b = 0; b < MAX_GRAD_BUFFERS; b++)
+        holder[b] = -1;
+    for (int v = 0; v < p->value_count; v++)
+        ctx->grad_buffer[v] = -1;
+    ctx->gbuf_count = 0;
+    for (int i = p->step_count - 1; i >= 0; i--) {
+        const pp_step *s = &p->steps[i];
+        const int reads[2] = {s->in, s->residual};
+        for (int r = 0; r < 2; r++) {
+            const int v = reads[r];
+            if (v < 0 || ctx->grad_buffer[v] >= 0)
+                continue;
+            /* a buffer is busy while its value's producer has not run backward */
+            int b = 0;
+            while (b < MAX_GRAD_BUFFERS && holder[b] >= 0 && p->values[holder[b]].producer <= i)
+                b++;
+            if (b == MAX_GRAD_BUFFERS)
+                return pp_fail(err, PP_ERR_ARG, "the network plan needs more than %d gradient buffers",
+                               MAX_GRAD_BUFFERS);
+            holder[b] = v;
+            ctx->grad_buffer[v] = b;
+            if (b + 1 > ctx->gbuf_count)
+                ctx->gbuf_count = b + 1;
         }
     }
-}
-
-static pp_status layout_all(layout *l, const pp_model *m, int n, int h, int w, pp_error *err)
-{
-    pp_train_ctx *ctx = l->ctx;
-    const pp_arch *a = &m->arch;
-    const size_t in_floats = (size_t)a->in_channels * n * h * w;
-    const int threads = ctx->threads;
-    ctx->input = take(l, in_floats);
-    if (in_floats > l->largest)
-        l->largest = in_floats;
-    /* g[0] is the push-pull unit's scratch in the forward pass */
-    if (a->push_pull && pp_pushpull_scratch_floats(&m->pp, n, h, w, threads) > l->largest)
-        l->largest = pp_pushpull_scratch_floats(&m->pp, n, h, w, threads);
-    const pp_conv_shape *stem = a->push_pull ? &m->pp.shape : &m->conv1.shape;
-    if (h + 2 * stem->pad < stem->kh || w + 2 * stem->pad < stem->kw)
-        return pp_fail(err, PP_ERR_SHAPE, "input %dx%d is smaller than the first kernel", h, w);
-    layout_conv(l, &ctx->stem, a->push_pull ? NULL : &m->conv1, stem, (pp_bn_layer *)&m->bn, ctx->input, n, h, w);
-    int ho = ctx->stem.ho, wo = ctx->stem.wo;
-    size_t p = (size_t)n * ho * wo;
-    if (a->push_pull) {
-        ctx->responses = take(l, 2 * (size_t)stem->cout * p);
-        need_workspace(l, pp_pushpull_backward_workspace_floats(&m->pp, n, h, w, threads));
-        pp_conv_shape stacked = *stem;
-        stacked.cout *= 2;
-        need_workspace(l, pp_conv2d_workspace_floats(&stacked, n, h, w, threads));
-    }
-    const float *x = ctx->stem.post;
-    if (a->stem == PP_STEM_IMAGENET) {
-        ho = pp_conv_out_size(ho, 3, 2, 1);
-        wo = pp_conv_out_size(wo, 3, 2, 1);
-        ctx->pooled = take(l, (size_t)stem->cout * n * ho * wo);
-        ctx->argmax = (int32_t *)take(l, (size_t)stem->cout * n * ho * wo);
-        x = ctx->pooled;
-    }
-    ctx->stem_h = ho;
-    ctx->stem_w = wo;
-    if ((size_t)n * ho * wo < 2)
-        return pp_fail(err, PP_ERR_SHAPE, "BatchNorm needs more than one value per channel in training");
-    for (int b = 0; b < m->block_count; b++) {
-        pp_block *blk = &m->blocks[b];
-        block_rec *r = &ctx->blocks[b];
-        layout_conv(l, &r->c1, &blk->conv1, &blk->conv1.shape, &blk->bn1, x, n, ho, wo);
-        layout_conv(l, &r->c2, &blk->conv2, &blk->conv2.shape, &blk->bn2, r->c1.post, n, r->c1.ho, r->c1.wo);
-        conv_bn_rec *last = &r->c2;
-        if (a->block == PP_BLOCK_BOTTLENECK) {
-            layout_conv(l, &r->c3, &blk->conv3, &blk->conv3.shape, &blk->bn3, r->c2.post, n, r->c2.ho, r->c2.wo);
-            last = &r->c3;
-        }
-        if (blk->has_downsample)
-            layout_conv(l, &r->down, &blk->down, &blk->down.shape, &blk->down_bn, x, n, ho, wo);
-        ho = last->ho;
-        wo = last->wo;
-        x = last->post;
-        if (ho < 1 || wo < 1)
-            return pp_fail(err, PP_ERR_SHAPE, "input is too small for this network");
-        if ((size_t)n * ho * wo < 2)
-            return pp_fail(err, PP_ERR_SHAPE,
-                           "BatchNorm needs more than one value per channel in training: use a batch of 2 or more");
-    }
-    const size_t feat = (size_t)pp_arch_feature_dim(a) * n, classes = (size_t)a->num_classes * n;
-    ctx->features = take(l, feat);
-    ctx->dfeatures = take(l, feat);
-    ctx->logits = take(l, classes);
-    ctx->dlogits = take(l, classes);
-    for (int i = 0; i < GRAD_BUFFERS; i++)
-        ctx->g[i] = take(l, l->largest);
-    ctx->dx_tmp = take(l, l->largest);
-    ctx->flipped = take(l, l->weights);
-    ctx->wino = take(l, l->wino);
-    ctx->workspace = take(l, l->workspace);
     return PP_OK;
 }
 
-static pp_status ensure_layout(pp_train_ctx *ctx, const pp_model *m, int n, int h, int w, pp_error *err)
+static pp_status layout_all(layout *l, const pp_model *m, int n, bool train, pp_error *err)
 {
-    if (ctx->acts && ctx->n == n && ctx->h == h && ctx->w == w)
+    pp_train_ctx *ctx = l->ctx;
+    const pp_plan *p = m->plan;
+    const int threads = ctx->threads;
+    for (int v = 0; v < p->value_count; v++) {
+        const size_t f = value_floats(p, ctx, v, n);
+        if (p->values[v].layout != PP_VALUE_LOGITS && f > l->largest)
+            l->largest = f;
+        float *data = p->values[v].layout == PP_VALUE_LOGITS ? NULL : take(l, f);
+        if (l->assign)
+            ctx->value[v] = data;
+    }
+    for (int i = 0; i < p->step_count; i++) {
+        const pp_step *s = &p->steps[i];
+        step_rec r = {0};
+        const int hi = ctx->vh[s->in], wi = ctx->vw[s->in];
+        const size_t out_floats = value_floats(p, ctx, s->out, n);
+        const size_t plane = (size_t)n * ctx->vh[s->out] * ctx->vw[s->out];
+        const pp_bn_layer *bn = pp_model_step_bn(m, s);
+        if (bn) {
+            if (train && plane < 2)
+                return pp_fail(err, PP_ERR_SHAPE,
+                               "BatchNorm needs more than one value per channel in training: use a batch of 2 or more");
+            r.mean = take(l, (size_t)bn->channels);
+            r.invstd = take(l, (size_t)bn->channels);
+        }
+        switch (s->kind) {
+        case PP_STEP_CONV:
+            if (bn)
+                r.pre = take(l, out_floats);
+            pp_conv_layer_sizes(&l->conv, pp_model_step_conv(m, s), n, hi, wi, threads, true);
+            break;
+        case PP_STEP_PUSHPULL: {
+            const pp_pushpull_unit *u = pp_model_step_unit(m, s);
+            r.responses = take(l, 2 * out_floats);
+            size_t sc = pp_pushpull_scratch_floats(u, n, hi, wi, threads);
+            l->pool_scratch = sc > l->pool_scratch ? sc : l->pool_scratch;
+            pp_conv_shape stacked = u->shape;
+            stacked.cout *= 2;
+            size_t ws = pp_conv2d_workspace_floats(&stacked, n, hi, wi, threads);
+            size_t bws = pp_pushpull_backward_workspace_floats(u, n, hi, wi, threads);
+            ws = bws > ws ? bws : ws;
+            l->conv.workspace = ws > l->conv.workspace ? ws : l->conv.workspace;
+            break;
+        }
+        case PP_STEP_MAXPOOL:
+            r.argmax = (int32_t *)take(l, out_floats);
+            break;
+        default:
+            break;
+        }
+        if (l->assign)
+            ctx->recs[i] = r;
+    }
+    const size_t classes = (size_t)p->values[p->steps[p->step_count - 1].out].channels * n;
+    ctx->logits = take(l, classes);
+    ctx->dlogits = take(l, classes);
+    for (int b = 0; b < ctx->gbuf_count; b++)
+        ctx->gbuf[b] = take(l, l->largest);
+    ctx->g_pre = take(l, l->largest);
+    ctx->pool_scratch = take(l, l->pool_scratch);
+    ctx->wino = take(l, l->conv.wino);
+    ctx->conv.workspace = take(l, l->conv.workspace);
+    ctx->conv.flipped = take(l, l->conv.flipped);
+    ctx->conv.flipped_wino = take(l, l->conv.flipped_wino);
+    ctx->conv.dx_tmp = take(l, l->conv.dx_tmp);
+    ctx->conv.winograd = (pp_winograd_source){transformed_kernels, ctx};
+    return PP_OK;
+}
+
+static pp_status ensure_layout(pp_train_ctx *ctx, const pp_model *m, int n, int h, int w, bool train, pp_error *err)
+{
+    const pp_plan *p = m->plan;
+    if (ctx->acts && ctx->plan == p && ctx->n == n && ctx->h == h && ctx->w == w && (ctx->train || !train))
         return PP_OK;
-    layout size = {.ctx = ctx};
-    pp_status st = layout_all(&size, m, n, h, w, err);
-    if (st != PP_OK)
-        return st;
-    free(ctx->acts);
-    ctx->acts = pp_aligned_alloc(size.cursor * sizeof(float));
+    free_layout(ctx);
     ctx->n = ctx->h = ctx->w = 0;
-    if (!ctx->acts)
+    ctx->value = calloc((size_t)p->value_count, sizeof *ctx->value);
+    ctx->vh = calloc((size_t)p->value_count, sizeof *ctx->vh);
+    ctx->vw = calloc((size_t)p->value_count, sizeof *ctx->vw);
+    ctx->grad_buffer = calloc((size_t)p->value_count, sizeof *ctx->grad_buffer);
+    ctx->fresh = calloc((size_t)p->value_count, sizeof *ctx->fresh);
+    ctx->recs = calloc((size_t)p->step_count, sizeof *ctx->recs);
+    if (!ctx->value || !ctx->vh || !ctx->vw || !ctx->grad_buffer || !ctx->fresh || !ctx->recs) {
+        free_layout(ctx);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    }
+    ctx->value_count = p->value_count;
+    ctx->step_count = p->step_count;
+    pp_status st = pp_model_spatial(m, h, w, ctx->vh, ctx->vw, err);
+    if (st == PP_OK)
+        st = assign_grad_buffers(ctx, p, err);
+    layout size = {.ctx = ctx};
+    if (st == PP_OK)
+        st = layout_all(&size, m, n, train, err);
+    if (st != PP_OK) {
+        free_layout(ctx);
+        return st;
+    }
+    ctx->acts = pp_aligned_alloc(size.cursor * sizeof(float));
+    if (!ctx->acts) {
+        free_layout(ctx);
         return pp_fail(err, PP_ERR_NOMEM, "cannot allocate %zu MB of training activations for a batch of %d",
                        size.cursor * sizeof(float) >> 20, n);
+    }
     layout assign = {.ctx = ctx, .assign = true};
-    st = layout_all(&assign, m, n, h, w, err);
-    if (st != PP_OK)
+    st = layout_all(&assign, m, n, train, err);
+    if (st != PP_OK) {
+        free_layout(ctx);
         return st;
+    }
+    ctx->plan = p;
+    ctx->train = train;
     ctx->n = n;
     ctx->h = h;
     ctx->w = w;
     return PP_OK;
 }
 
-/* ---- forward ---- */
+/* ---- forward: the plan's steps in order, keeping every value ---- */
 
-static void conv_forward(pp_train_ctx *ctx, float *out, const float *in, const pp_conv_layer *c, int n, int h, int w)
+static float *value_of(pp_train_ctx *ctx, const pp_plan *p, int v)
 {
-    pp_epilogue ep = {.shift = c->bias};
-    const float *kernels = NULL;
-    if (use_winograd(c, n, h, w, ctx->threads))
-        kernels = c->winograd ? c->winograd
-                  : pp_winograd_transform_weights(ctx->wino, c->weight, &c->shape, ctx->threads) ? ctx->wino : NULL;
-    if (kernels)
-        pp_winograd_forward(out, in, kernels, &c->shape, n, h, w, &ep, ctx->workspace, ctx->threads);
-    else
-        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, &ep, ctx->workspace, ctx->threads);
+    return p->values[v].layout == PP_VALUE_LOGITS ? ctx->logits : ctx->value[v];
 }
 
-static size_t rec_plane(const conv_bn_rec *r, int n)
+static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train)
 {
-    return (size_t)n * r->ho * r->wo;
-}
-
-/* BN in training mode on r->pre into r->post (+ residual), ReLU if relu. */
-static void bn_forward(conv_bn_rec *r, int n, const float *residual, bool relu, int threads)
-{
-    pp_bn_layer *bn = r->bn;
-    pp_batchnorm_train_forward(r->post, r->mean, r->invstd, r->pre, residual, bn->gamma, bn->beta, bn->mean,
-                               bn->var, &bn->num_batches_tracked, PP_BN_MOMENTUM, 1e-5f, relu, bn->channels,
-                               rec_plane(r, n), threads);
-}
-
-static void conv_bn_forward(pp_train_ctx *ctx, conv_bn_rec *r, const float *residual, bool relu)
-{
-    conv_forward(ctx, r->pre, r->in, r->conv, ctx->n, r->h, r->w);
-    bn_forward(r, ctx->n, residual, relu, ctx->threads);
-}
-
-static void forward(pp_train_ctx *ctx, const pp_model *m)
-{
-    const pp_arch *a = &m->arch;
-    const int n = ctx->n, k = a->width;
-    if (a->push_pull)
-        pp_pushpull_forward(ctx->stem.pre, ctx->responses, ctx->g[0], ctx->input, &m->pp, n, ctx->h, ctx->w,
-                            ctx->workspace, ctx->threads);
-    else
-        conv_forward(ctx, ctx->stem.pre, ctx->input, &m->conv1, n, ctx->h, ctx->w);
-    bn_forward(&ctx->stem, n, NULL, true, ctx->threads);
-    if (a->stem == PP_STEM_IMAGENET)
-        pp_maxpool2d_train_forward(ctx->pooled, ctx->argmax, ctx->stem.post, (size_t)k * n, ctx->stem.ho,
-                                   ctx->stem.wo, 3, 2, 1, ctx->threads);
-    const float *x = a->stem == PP_STEM_IMAGENET ? ctx->pooled : ctx->stem.post;
-    for (int b = 0; b < m->block_count; b++) {
-        const pp_block *blk = &m->blocks[b];
-        block_rec *r = &ctx->blocks[b];
-        const bool bottleneck = a->block == PP_BLOCK_BOTTLENECK;
-        conv_bn_forward(ctx, &r->c1, NULL, true);
-        if (bottleneck)
-            conv_bn_forward(ctx, &r->c2, NULL, true);
-        const float *identity = x;
-        if (blk->has_downsample) {
-            conv_bn_forward(ctx, &r->down, NULL, false);
-            identity = r->down.post;
-        }
-        conv_bn_rec *last = bottleneck ? &r->c3 : &r->c2;
-        conv_bn_forward(ctx, last, identity, true);
-        x = last->post;
-    }
-}
-
-/* ---- backward ---- */
-
-/* Gradient of a conv + BN record: dy is the gradient of r->post (ReLU mask
- * applied here when masked); dx (may be NULL) accumulates the gradient of
- * the conv's input. Uses ctx->g[scratch] for the gradient of r->pre. */
-static void conv_bn_backward(pp_train_ctx *ctx, const pp_model *m, conv_bn_rec *r, float *dx, const float *dy,
-                             bool masked, float *scratch)
-{
-    const int n = ctx->n;
-    pp_bn_layer *bn = r->bn;
-    pp_batchnorm_train_backward(scratch, grad_of(ctx, m, bn->gamma), grad_of(ctx, m, bn->beta), dy,
-                                masked ? r->post : NULL, r->pre, r->mean, r->invstd, bn->gamma, bn->channels,
-                                rec_plane(r, n), ctx->threads);
-    const pp_conv_layer *c = r->conv;
-    const bool transposed = dx && by_transposed_forward(&c->shape);
-    pp_conv2d_backward(transposed ? NULL : dx, grad_of(ctx, m, c->weight), grad_of(ctx, m, c->bias), scratch,
-                       r->in, c->weight, &c->shape, n, r->h, r->w, ctx->workspace, ctx->threads);
-    if (transposed) {
-        const pp_conv_shape t = transposed_shape(&c->shape);
-        flip_transpose(ctx->flipped, c->weight, &c->shape);
-        if (transposed_winograd(&t, n, r->ho, r->wo, ctx->threads) &&
-            pp_winograd_transform_weights(ctx->wino, ctx->flipped, &t, ctx->threads)) {
-            pp_winograd_forward(ctx->dx_tmp, scratch, ctx->wino, &t, n, r->ho, r->wo, NULL, ctx->workspace,
-                                ctx->threads);
+    const pp_plan *p = m->plan;
+    const pp_step *s = &p->steps[i];
+    step_rec *r = &ctx->recs[i];
+    const int n = ctx->n, h = ctx->vh[s->in], w = ctx->vw[s->in], c = p->values[s->in].channels;
+    const float *in = value_of(ctx, p, s->in);
+    float *out = value_of(ctx, p, s->out);
+    const size_t plane = (size_t)n * ctx->vh[s->out] * ctx->vw[s->out];
+    pp_bn_layer *bn = pp_model_step_bn(m, s);
+    switch (s->kind) {
+    case PP_STEP_CONV: {
+        const pp_conv_layer *conv = pp_model_step_conv(m, s);
+        const float *residual = s->residual >= 0 ? value_of(ctx, p, s->residual) : NULL;
+        if (bn && train) {
+            pp_epilogue ep = {.shift = conv->bias};
+            pp_conv_layer_forward(r->pre, in, conv, n, h, w, &ep, &ctx->conv, ctx->threads);
+            pp_batchnorm_train_forward(out, r->mean, r->invstd, r->pre, residual, bn->gamma, bn->beta, bn->mean,
+                                       bn->var, &bn->num_batches_tracked, PP_BN_MOMENTUM, PP_BN_EPS, s->relu,
+                                       bn->channels, plane, ctx->threads);
         } else {
-            pp_conv2d_forward(ctx->dx_tmp, scratch, ctx->flipped, &t, n, r->ho, r->wo, NULL, ctx->workspace,
-                              ctx->threads);
+            pp_epilogue ep = {.scale = bn ? bn->scale : NULL, .shift = bn ? bn->shift : conv->bias,
+                              .residual = residual, .relu = s->relu};
+            pp_conv_layer_forward(out, in, conv, n, h, w, &ep, &ctx->conv, ctx->threads);
         }
-        const size_t count = (size_t)c->shape.cin * n * r->h * r->w;
-        const float *src = ctx->dx_tmp;
-#pragma omp parallel for schedule(static) num_threads(ctx->threads)
-        for (size_t i = 0; i < count; i++)
-            dx[i] += src[i];
+        break;
+    }
+    case PP_STEP_PUSHPULL:
+        pp_pushpull_forward(out, r->responses, ctx->pool_scratch, in, pp_model_step_unit(m, s), n, h, w,
+                            ctx->conv.workspace, ctx->threads);
+        break;
+    case PP_STEP_BATCHNORM:
+        if (train) {
+            pp_batchnorm_train_forward(out, r->mean, r->invstd, in, NULL, bn->gamma, bn->beta, bn->mean, bn->var,
+                                       &bn->num_batches_tracked, PP_BN_MOMENTUM, PP_BN_EPS, s->relu, bn->channels,
+                                       plane, ctx->threads);
+        } else {
+            memcpy(out, in, (size_t)c * plane * sizeof(float));
+            pp_epilogue ep = {.scale = bn->scale, .shift = bn->shift, .relu = s->relu};
+            pp_epilogue_apply(out, c, plane, 0, plane, &ep, ctx->threads);
+        }
+        break;
+    case PP_STEP_MAXPOOL:
+        pp_maxpool2d_train_forward(out, r->argmax, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad,
+                                   ctx->threads);
+        break;
+    default:
+        pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);
+        break;
     }
 }
+
+/* ---- backward: the plan's steps reversed ---- */
 
 static void zero(float *x, size_t count)
 {
     memset(x, 0, count * sizeof(float));
 }
 
-static void backward(pp_train_ctx *ctx, const pp_model *m)
+static void add_into(float *dst, const float *src, size_t count, int threads)
 {
-    const pp_arch *a = &m->arch;
-    const int n = ctx->n, k = a->width, classes = a->num_classes;
-    const bool bottleneck = a->block == PP_BLOCK_BOTTLENECK;
-    const int feat = pp_arch_feature_dim(a);
-    float *gA = ctx->g[0], *gX = ctx->g[1], *t1 = ctx->g[2], *t2 = ctx->g[3], *t3 = ctx->g[4];
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (size_t i = 0; i < count; i++)
+        dst[i] += src[i];
+}
 
-    /* head: logits -> features -> last block output */
-    pp_linear_backward(ctx->dfeatures, grad_of(ctx, m, m->fc_weight), grad_of(ctx, m, m->fc_bias), ctx->dlogits,
-                       ctx->features, m->fc_weight, n, feat, classes);
-    const conv_bn_rec *tail = m->block_count ? (bottleneck ? &ctx->blocks[m->block_count - 1].c3
-                                                           : &ctx->blocks[m->block_count - 1].c2)
-                                             : NULL;
-    const size_t tail_plane = (size_t)tail->ho * tail->wo;
-    zero(gA, (size_t)feat * n * tail_plane);
-    pp_global_avgpool_backward(gA, ctx->dfeatures, (size_t)feat * n, tail_plane, ctx->threads);
+/* The gradient buffer of value v for a contribution (NULL: v needs none);
+ * *fresh tells whether it holds nothing yet (the contribution then writes). */
+static float *grad_target(pp_train_ctx *ctx, int v, bool *fresh)
+{
+    *fresh = false;
+    if (v < 0 || ctx->grad_buffer[v] < 0)
+        return NULL;
+    *fresh = ctx->fresh[v];
+    ctx->fresh[v] = false;
+    return ctx->gbuf[ctx->grad_buffer[v]];
+}
 
-    for (int b = m->block_count - 1; b >= 0; b--) {
-        const pp_block *blk = &m->blocks[b];
-        block_rec *r = &ctx->blocks[b];
-        conv_bn_rec *last = bottleneck ? &r->c3 : &r->c2;
-        const size_t out_count = (size_t)last->bn->channels * rec_plane(last, n);
-        const size_t in_count = (size_t)r->c1.conv->shape.cin * n * r->c1.h * r->c1.w;
-        /* through the final ReLU: gA becomes the gradient of branch + identity */
-        pp_relu_backward(gA, gA, last->post, out_count, ctx->threads);
-        if (blk->has_downsample) {
-            zero(gX, in_count);
-            conv_bn_backward(ctx, m, &r->down, gX, gA, false, t1);
-        } else {
-            memcpy(gX, gA, in_count * sizeof(float));
+/* For ops whose backward accumulates: a fresh target is zeroed first. */
+static float *accumulating(pp_train_ctx *ctx, int v, size_t count)
+{
+    bool fresh;
+    float *g = grad_target(ctx, v, &fresh);
+    if (g && fresh)
+        zero(g, count);
+    return g;
+}
+
+static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train, bool params)
+{
+    const pp_plan *p = m->plan;
+    const pp_step *s = &p->steps[i];
+    step_rec *r = &ctx->recs[i];
+    const int n = ctx->n, h = ctx->vh[s->in], w = ctx->vw[s->in], c = p->values[s->in].channels;
+    const int ho = ctx->vh[s->out], wo = ctx->vw[s->out];
+    const float *in = value_of(ctx, p, s->in);
+    const float *out = value_of(ctx, p, s->out);
+    const size_t in_count = value_floats(p, ctx, s->in, n), plane = (size_t)n * ho * wo;
+    float *gout = p->values[s->out].layout == PP_VALUE_LOGITS ? ctx->dlogits : ctx->gbuf[ctx->grad_buffer[s->out]];
+    pp_bn_layer *bn = pp_model_step_bn(m, s);
+    bool fresh;
+    switch (s->kind) {
+    case PP_STEP_CONV: {
+        const pp_conv_layer *conv = pp_model_step_conv(m, s);
+        const size_t out_count = (size_t)conv->shape.cout * plane;
+        bool masked = s->relu;
+        if (s->residual >= 0) {
+            /* through the ReLU first: the sum's gradient goes to both addends */
+            if (s->relu)
+                pp_relu_backward(gout, gout, out, out_count, ctx->threads);
+            masked = false;
+            float *gres = grad_target(ctx, s->residual, &fresh);
+            if (gres && fresh)
+                memcpy(gres, gout, out_count * sizeof(float));
+            else if (gres)
+                add_into(gres, gout, out_count, ctx->threads);
         }
-        /* the branch, last conv first; t2 (then t3) hold the gradient of each conv's input */
-        zero(t2, (size_t)last->conv->shape.cin * n * last->h * last->w);
-        conv_bn_backward(ctx, m, last, t2, gA, false, t1);
-        float *g_mid = t2;
-        if (bottleneck) {
-            zero(t3, (size_t)r->c2.conv->shape.cin * n * r->c2.h * r->c2.w);
-            conv_bn_backward(ctx, m, &r->c2, t3, t2, true, t1);
-            g_mid = t3;
+        const float *dy = gout;
+        if (bn) {
+            if (train)
+                pp_batchnorm_train_backward(ctx->g_pre, params ? grad_of(ctx, m, bn->gamma) : NULL,
+                                            params ? grad_of(ctx, m, bn->beta) : NULL, gout, masked ? out : NULL,
+                                            r->pre, r->mean, r->invstd, bn->gamma, bn->channels, plane, ctx->threads);
+            else
+                pp_batchnorm_eval_backward(ctx->g_pre, gout, masked ? out : NULL, bn->scale, bn->channels, plane,
+                                           ctx->threads);
+            dy = ctx->g_pre;
+        } else if (masked) {
+            pp_relu_backward(gout, gout, out, out_count, ctx->threads);
         }
-        conv_bn_backward(ctx, m, &r->c1, gX, g_mid, true, t1);
-        float *swap = gA;
-        gA = gX;
-        gX = swap;
+        float *gin = grad_target(ctx, s->in, &fresh);
+        pp_conv_layer_backward(gin, fresh, params ? grad_of(ctx, m, conv->weight) : NULL,
+                               params ? grad_of(ctx, m, conv->bias) : NULL, dy, in, conv, n, h, w, &ctx->conv,
+                               ctx->threads);
+        break;
     }
-
-    /* stem: gA is the gradient of the stem output */
-    const size_t stem_count = (size_t)k * rec_plane(&ctx->stem, n);
-    const float *g_stem = gA;
-    if (a->stem == PP_STEM_IMAGENET) {
-        zero(gX, stem_count);
-        pp_maxpool2d_backward(gX, gA, ctx->argmax, (size_t)k * n, ctx->stem.ho, ctx->stem.wo, ctx->stem_h,
-                              ctx->stem_w, ctx->threads);
-        g_stem = gX;
+    case PP_STEP_PUSHPULL: {
+        const pp_pushpull_unit *u = pp_model_step_unit(m, s);
+        float *gin = accumulating(ctx, s->in, in_count);
+        pp_pushpull_backward(gin, params ? grad_of(ctx, m, u->weight) : NULL,
+                             params ? param_grad(ctx, m, u->alpha) : NULL, params ? grad_of(ctx, m, u->bias) : NULL,
+                             gout, r->responses, in, u, n, h, w, ctx->conv.workspace, ctx->threads);
+        break;
     }
-    pp_bn_layer *bn = ctx->stem.bn;
-    pp_batchnorm_train_backward(t1, grad_of(ctx, m, bn->gamma), grad_of(ctx, m, bn->beta), g_stem, ctx->stem.post,
-                                ctx->stem.pre, ctx->stem.mean, ctx->stem.invstd, bn->gamma, k,
-                                rec_plane(&ctx->stem, n), ctx->threads);
-    if (a->push_pull) {
-        const pp_pushpull_unit *u = &m->pp;
-        pp_pushpull_backward(NULL, grad_of(ctx, m, u->weight), a->alpha_trainable ? grad_of(ctx, m, u->alpha) : NULL,
-                             grad_of(ctx, m, u->bias), t1, ctx->responses, ctx->input, u, n, ctx->h, ctx->w,
-                             ctx->workspace, ctx->threads);
-    } else {
-        const pp_conv_layer *c = &m->conv1;
-        pp_conv2d_backward(NULL, grad_of(ctx, m, c->weight), grad_of(ctx, m, c->bias), t1, ctx->input, c->weight,
-                           &c->shape, n, ctx->h, ctx->w, ctx->workspace, ctx->threads);
+    case PP_STEP_BATCHNORM: {
+        float *gin = grad_target(ctx, s->in, &fresh);
+        if (!gin)
+            break;
+        float *target = fresh ? gin : ctx->g_pre;
+        if (train)
+            pp_batchnorm_train_backward(target, params ? grad_of(ctx, m, bn->gamma) : NULL,
+                                        params ? grad_of(ctx, m, bn->beta) : NULL, gout, s->relu ? out : NULL, in,
+                                        r->mean, r->invstd, bn->gamma, bn->channels, plane, ctx->threads);
+        else
+            pp_batchnorm_eval_backward(target, gout, s->relu ? out : NULL, bn->scale, bn->channels, plane,
+                                       ctx->threads);
+        if (!fresh)
+            add_into(gin, target, in_count, ctx->threads);
+        break;
+    }
+    case PP_STEP_MAXPOOL: {
+        float *gin = accumulating(ctx, s->in, in_count);
+        if (gin)
+            pp_maxpool2d_backward(gin, gout, r->argmax, (size_t)c * n, h, w, ho, wo, ctx->threads);
+        break;
+    }
+    case PP_STEP_AVGPOOL: {
+        float *gin = accumulating(ctx, s->in, in_count);
+        if (gin)
+            pp_avgpool2d_backward(gin, gout, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad,
+                                  s->pool.count_include_pad, ctx->threads);
+        break;
+    }
+    case PP_STEP_GLOBAL_AVGPOOL: {
+        float *gin = accumulating(ctx, s->in, in_count);
+        if (gin)
+            pp_global_avgpool_backward(gin, gout, (size_t)c * n, (size_t)h * w, ctx->threads);
+        break;
+    }
+    case PP_STEP_LINEAR: {
+        float *gin = grad_target(ctx, s->in, &fresh);
+        float *target = gin && !fresh ? ctx->g_pre : gin;
+        pp_linear_backward(target, params ? grad_of(ctx, m, s->weight) : NULL, params ? grad_of(ctx, m, s->bias) : NULL,
+                           gout, in, s->weight, n, c, s->out_features);
+        if (gin && !fresh)
+            add_into(gin, target, in_count, ctx->threads);
+        break;
+    }
+    case PP_STEP_KIND_COUNT:
+        break;
     }
 }
 
-pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input,
-                                    const int32_t *labels, pp_train_stats *stats, pp_error *err)
+/* Runs steps last..0 backward from the gradient already in place for step
+ * `last`'s output. want_input: the input image's gradient too. On the way,
+ * `grads` receives the requested taps' gradients. */
+static pp_status backward(pp_train_ctx *ctx, const pp_model *m, int last, bool train, bool params, bool want_input,
+                          pp_taps *grads, pp_error *err)
+{
+    const pp_plan *p = m->plan;
+    for (int v = 0; v < p->value_count; v++)
+        ctx->fresh[v] = true;
+    ctx->fresh[p->steps[last].out] = false;
+    /* the input's gradient only on request: no buffer, no work in the first layer */
+    const int input_buffer = ctx->grad_buffer[0];
+    if (!want_input)
+        ctx->grad_buffer[0] = -1;
+    pp_status st = PP_OK;
+    for (int i = last; i >= 0 && st == PP_OK; i--) {
+        const pp_step *s = &p->steps[i];
+        const pp_value *out = &p->values[s->out];
+        if (out->layout != PP_VALUE_LOGITS && ctx->grad_buffer[s->out] < 0)
+            continue; /* read by no later step: no gradient reaches it */
+        if (out->layout != PP_VALUE_LOGITS && ctx->fresh[s->out]) /* no path to the seed: a zero gradient */
+            zero(ctx->gbuf[ctx->grad_buffer[s->out]], value_floats(p, ctx, s->out, ctx->n));
+        ctx->fresh[s->out] = false;
+        if (grads && (s->taps & grads->requested) && out->layout != PP_VALUE_LOGITS)
+            for (int t = 0; t < PP_TAP_COUNT && st == PP_OK; t++)
+                if ((s->taps & grads->requested & (1u << t)) && t != PP_TAP_PUSH && t != PP_TAP_PULL &&
+                    t != PP_TAP_KERNELS)
+                    st = pp_tensor_from_channel_major(&grads->out[t], ctx->gbuf[ctx->grad_buffer[s->out]], ctx->n,
+                                                      out->channels, ctx->vh[s->out], ctx->vw[s->out],
+                                                      out->layout == PP_VALUE_FLAT, err);
+        backward_step(ctx, m, i, train, params);
+    }
+    ctx->grad_buffer[0] = input_buffer;
+    return st;
+}
+
+static pp_status check_call(const pp_train_ctx *ctx, const pp_model *m, const pp_tensor *input, pp_error *err)
 {
     const pp_arch *a = &m->arch;
     if (m->arena_floats != ctx->arena_floats)
@@ -506,29 +558,35 @@ pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_ten
     if (input->shape[0] < 1 || input->shape[0] > 65536 || input->shape[2] < 1 || input->shape[3] < 1 ||
         input->shape[2] > 8192 || input->shape[3] > 8192)
         return pp_fail(err, PP_ERR_SHAPE, "input size is out of range");
-    const int n = (int)input->shape[0], h = (int)input->shape[2], w = (int)input->shape[3];
+    return PP_OK;
+}
+
+static pp_status check_labels(const pp_model *m, const int32_t *labels, int n, pp_error *err)
+{
     for (int i = 0; i < n; i++)
-        if (labels[i] < 0 || labels[i] >= a->num_classes)
+        if (labels[i] < 0 || labels[i] >= m->arch.num_classes)
             return pp_fail(err, PP_ERR_ARG, "label %d of sample %d is outside [0, %d)", (int)labels[i], i,
-                           a->num_classes);
-    pp_status st = ensure_layout(ctx, m, n, h, w, err);
+                           m->arch.num_classes);
+    return PP_OK;
+}
+
+pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input,
+                                    const int32_t *labels, pp_train_stats *stats, pp_error *err)
+{
+    const pp_arch *a = &m->arch;
+    pp_status st = check_call(ctx, m, input, err);
     if (st != PP_OK)
         return st;
-
-    /* NCHW -> (C, N, H, W) */
-    const size_t plane = (size_t)h * w;
-    for (int img = 0; img < n; img++)
-        for (int c = 0; c < a->in_channels; c++)
-            memcpy(ctx->input + ((size_t)c * n + img) * plane, input->data + ((size_t)img * a->in_channels + c) * plane,
-                   plane * sizeof(float));
-
-    forward(ctx, m);
-    const conv_bn_rec *tail = a->block == PP_BLOCK_BOTTLENECK ? &ctx->blocks[m->block_count - 1].c3
-                                                              : &ctx->blocks[m->block_count - 1].c2;
-    const int feat = pp_arch_feature_dim(a);
-    pp_global_avgpool_forward(ctx->features, tail->post, (size_t)feat * n, (size_t)tail->ho * tail->wo,
-                              ctx->threads);
-    pp_linear_forward(ctx->logits, ctx->features, m->fc_weight, m->fc_bias, n, feat, a->num_classes);
+    const int n = (int)input->shape[0], h = (int)input->shape[2], w = (int)input->shape[3];
+    if ((st = check_labels(m, labels, n, err)))
+        return st;
+    st = ensure_layout(ctx, m, n, h, w, true, err);
+    if (st != PP_OK)
+        return st;
+    pp_to_channel_major(ctx->value[0], input->data, n, a->in_channels, h, w);
+    const pp_plan *p = m->plan;
+    for (int i = 0; i < p->step_count; i++)
+        forward_step(ctx, m, i, true);
     const double loss = pp_cross_entropy(ctx->dlogits, ctx->logits, labels, n, a->num_classes);
     if (stats) {
         stats->loss = loss;
@@ -537,8 +595,85 @@ pp_status pp_train_forward_backward(pp_train_ctx *ctx, pp_model *m, const pp_ten
     }
     if (!isfinite(loss))
         return pp_fail(err, PP_ERR_ARG, "the loss is not finite (%g): the learning rate may be too high", loss);
-    backward(ctx, m);
-    return PP_OK;
+    return backward(ctx, m, p->step_count - 1, true, true, false, NULL, err);
+}
+
+pp_status pp_model_backward(pp_train_ctx *ctx, const pp_model *m, const pp_tensor *input, pp_grad_request *req,
+                            pp_error *err)
+{
+    const pp_arch *a = &m->arch;
+    pp_status st = check_call(ctx, m, input, err);
+    if (st != PP_OK)
+        return st;
+    const pp_plan *p = m->plan;
+    const int n = (int)input->shape[0], h = (int)input->shape[2], w = (int)input->shape[3];
+    const pp_step *seed_step = pp_plan_tap_step(p, req->seed_tap);
+    if (!seed_step || req->seed_tap == PP_TAP_PUSH || req->seed_tap == PP_TAP_PULL || req->seed_tap == PP_TAP_KERNELS)
+        return pp_fail(err, PP_ERR_ARG, "a gradient cannot enter at '%s' in this model", pp_tap_name(req->seed_tap));
+    const int last = (int)(seed_step - p->steps);
+    if (!req->seed && (!req->labels || req->seed_tap != PP_TAP_LOGITS))
+        return pp_fail(err, PP_ERR_ARG, "a backward needs a seed gradient, or labels for the logits' cross-entropy");
+    if (!req->seed && (st = check_labels(m, req->labels, n, err)))
+        return st;
+    st = ensure_layout(ctx, m, n, h, w, false, err);
+    if (st != PP_OK)
+        return st;
+    const pp_value *seed_value = &p->values[seed_step->out];
+    const int sh = ctx->vh[seed_step->out], sw = ctx->vw[seed_step->out];
+    if (req->seed) {
+        const pp_tensor *g = req->seed;
+        bool fits = seed_value->layout == PP_VALUE_MAP
+                        ? g->ndim == 4 && g->shape[0] == n && g->shape[1] == seed_value->channels && g->shape[2] == sh &&
+                              g->shape[3] == sw
+                        : g->ndim == 2 && g->shape[0] == n && g->shape[1] == seed_value->channels;
+        if (!fits)
+            return pp_fail(err, PP_ERR_SHAPE, "the seed gradient's shape does not match the '%s' activation",
+                           pp_tap_name(req->seed_tap));
+    }
+    pp_to_channel_major(ctx->value[0], input->data, n, a->in_channels, h, w);
+    /* eval mode writes no running statistics and no parameter gradient */
+    for (int i = 0; i <= last; i++)
+        forward_step(ctx, m, i, false);
+    pp_taps *acts = req->activations;
+    for (int i = 0; acts && i <= last && st == PP_OK; i++) {
+        const pp_step *s = &p->steps[i];
+        const pp_value *v = &p->values[s->out];
+        for (int t = 0; t < PP_TAP_COUNT && st == PP_OK; t++)
+            if ((s->taps & acts->requested & (1u << t)) && t != PP_TAP_PUSH && t != PP_TAP_PULL && t != PP_TAP_KERNELS) {
+                if (v->layout == PP_VALUE_LOGITS) {
+                    int64_t shape[2] = {n, v->channels};
+                    st = pp_tensor_resize(&acts->out[t], 2, shape, err);
+                    if (st == PP_OK)
+                        memcpy(acts->out[t].data, ctx->logits, (size_t)n * v->channels * sizeof(float));
+                } else {
+                    st = pp_tensor_from_channel_major(&acts->out[t], ctx->value[s->out], n, v->channels,
+                                                      ctx->vh[s->out], ctx->vw[s->out], v->layout == PP_VALUE_FLAT, err);
+                }
+            }
+    }
+    if (st != PP_OK)
+        return st;
+    if (req->seed_tap == PP_TAP_LOGITS && req->logits) {
+        int64_t shape[2] = {n, a->num_classes};
+        if ((st = pp_tensor_resize(req->logits, 2, shape, err)))
+            return st;
+        memcpy(req->logits->data, ctx->logits, (size_t)n * a->num_classes * sizeof(float));
+    }
+    float *g = seed_value->layout == PP_VALUE_LOGITS ? ctx->dlogits : ctx->gbuf[ctx->grad_buffer[seed_step->out]];
+    if (!req->seed) {
+        req->loss = pp_cross_entropy(ctx->dlogits, ctx->logits, req->labels, n, a->num_classes);
+    } else if (seed_value->layout == PP_VALUE_MAP) {
+        pp_to_channel_major(g, req->seed->data, n, seed_value->channels, sh, sw);
+    } else if (seed_value->layout == PP_VALUE_FLAT) {
+        pp_to_channel_major(g, req->seed->data, n, seed_value->channels, 1, 1);
+    } else {
+        memcpy(g, req->seed->data, (size_t)n * seed_value->channels * sizeof(float));
+    }
+    st = backward(ctx, m, last, false, false, req->input_grad != NULL, req->grads, err);
+    if (st == PP_OK && req->input_grad)
+        st = pp_tensor_from_channel_major(req->input_grad, ctx->gbuf[ctx->grad_buffer[0]], n, a->in_channels, h, w,
+                                          false, err);
+    return st;
 }
 
 pp_status pp_train_step(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input, const int32_t *labels,

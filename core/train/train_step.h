@@ -1,6 +1,9 @@
-/* One training step of a (PushPull-)ResNet: a training-mode forward that keeps
- * what the backward needs, the backward through the whole network, the
- * cross-entropy loss, and the SGD update.
+/* One training step of a model: a training-mode forward over its plan
+ * (model/plan.h) that keeps what the backward needs, the backward (the plan's
+ * steps in reverse), the cross-entropy loss, and the SGD update. Also the
+ * gradient of a seed (on the logits or on a tapped activation) with respect
+ * to the input image and tapped activations, in eval mode, for attacks and
+ * saliency (pp_model_backward).
  *
  * A training context owns the gradient and momentum arenas (allocated when
  * training starts; they mirror the model's parameter arena, so the gradient
@@ -13,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "../forward.h"
 #include "../model.h"
 #include "../tensor.h"
 #include "sgd.h"
@@ -50,5 +54,32 @@ void pp_train_apply_sgd(pp_train_ctx *ctx, pp_model *m, const pp_sgd_config *cfg
  * the model's weights untouched; its running statistics have moved). */
 pp_status pp_train_step(pp_train_ctx *ctx, pp_model *m, const pp_tensor *input, const int32_t *labels,
                         const pp_sgd_config *cfg, float lr, pp_train_stats *stats, pp_error *err);
+
+/* What pp_model_backward computes. */
+typedef struct {
+    /* Where the gradient enters: PP_TAP_LOGITS, or a tap on a step's output
+     * (conv1, stem, layer1..layer4, features); the steps after it are not run
+     * backward. */
+    pp_tap seed_tap;
+    /* The gradient of that tap's activation, shaped as the tap (NCHW; (N,
+     * classes) for the logits). NULL with labels: the gradient of the mean
+     * cross-entropy of the logits (seed_tap must be PP_TAP_LOGITS). */
+    const pp_tensor *seed;
+    const int32_t *labels; /* (N), when seed is NULL */
+    pp_tensor *input_grad; /* NULL, or resized to (N, C, H, W): d seed / d input */
+    pp_taps *grads;        /* NULL, or grads->requested taps receive their gradients */
+    pp_taps *activations;  /* NULL, or activations->requested taps receive the forward's values */
+    pp_tensor *logits;     /* NULL, or resized to (N, classes) */
+    double loss;           /* out: the mean cross-entropy when labels were given */
+} pp_grad_request;
+
+/* An eval-mode forward (running BN statistics; the model, its statistics and
+ * the context's parameter gradients stay untouched) and the backward of the
+ * seed: the gradients of the input and of tapped activations. No optimiser
+ * step. FGSM/PGD: labels (or a seed on the logits) and input_grad; Grad-CAM:
+ * a one-hot seed on the logits, grads and activations of layer4.
+ * The tap gradients of PUSH, PULL and KERNELS are not offered. */
+pp_status pp_model_backward(pp_train_ctx *ctx, const pp_model *m, const pp_tensor *input, pp_grad_request *req,
+                            pp_error *err);
 
 #endif

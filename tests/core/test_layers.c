@@ -8,7 +8,7 @@
 #include "ops/linear.h"
 #include "ops/pool.h"
 #include "ops/winograd.h"
-#include "pushpull.h"
+#include "ops/pushpull.h"
 #include "tensor.h"
 #include "threads.h"
 

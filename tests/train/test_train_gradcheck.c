@@ -14,14 +14,11 @@
 #include "ops/batchnorm.h"
 #include "ops/linear.h"
 #include "ops/pool.h"
-#include "pushpull.h"
+#include "ops/pushpull.h"
+#include "ops/conv2d.h"
 #include "tensor.h"
-#include "train/batchnorm_train.h"
-#include "train/conv_backward.h"
-#include "train/linear_train.h"
 #include "train/loss.h"
-#include "train/pool_train.h"
-#include "train/pushpull_train.h"
+
 #include "threads.h"
 
 #define EPS 1e-4

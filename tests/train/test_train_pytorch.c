@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../fixture.h"
+#include "train_fixture.h"
 #include "../test_util.h"
 #include "ckpt/safetensors.h"
 #include "model_file.h"
@@ -29,25 +30,14 @@ static void check_network(const net *nt)
     const char *name = nt->name;
     char file[256];
     pp_error err = {0};
-    pp_model m;
-    char notes[512];
-    pp_arch_hints hints = {.avg_kernel = -1};
-    snprintf(file, sizeof file, "%s.safetensors", name);
-    CHECK_OK(pp_model_open(&m, fixture_path("train", file), &hints, notes, sizeof notes, &err), &err);
-    if (err.status != PP_OK)
+    train_fixture f;
+    if (!train_fixture_open(&f, name))
         return;
-    snprintf(file, sizeof file, "%s_x.npy", name);
-    pp_npy x = fixture_npy("train", file);
-    snprintf(file, sizeof file, "%s_y.npy", name);
-    pp_npy y = fixture_npy("train", file);
+    pp_model m = f.m;
     snprintf(file, sizeof file, "%s_loss.npy", name);
     pp_npy loss_want = fixture_npy("train", file);
-    int n = (int)x.shape[0];
-    int32_t labels[64];
-    for (int i = 0; i < n; i++)
-        labels[i] = (int32_t)((const int64_t *)y.data)[i];
-    pp_tensor input = {.ndim = 4, .data = x.data};
-    memcpy(input.shape, x.shape, sizeof input.shape);
+    const int32_t *labels = f.labels;
+    const pp_tensor input = f.input;
 
     pp_train_ctx *ctx = NULL;
     CHECK_OK(pp_train_ctx_new(&ctx, &m, pp_threads_default(), &err), &err);
@@ -120,10 +110,9 @@ static void check_network(const net *nt)
         pp_sd_free(&mine);
     }
     pp_train_ctx_free(ctx);
-    pp_npy_free(&x);
-    pp_npy_free(&y);
     pp_npy_free(&loss_want);
-    pp_model_free(&m);
+    f.m = m;
+    train_fixture_close(&f);
 }
 
 static void test_cifar_pp3(void) { check_network(&networks[0]); }

@@ -10,7 +10,7 @@
 #include "fixture.h"
 #include "model_file.h"
 #include "pp-model-entry.h"
-#include "pushpull.h"
+#include "ops/pushpull.h"
 
 static int failures;
 

@@ -1,0 +1,50 @@
+/* What a family's builder uses to lay out a model: parameters in the model's
+ * one arena (named as in the reference state dicts), derived data next to
+ * them, layer structs owned by the model, and the plan's steps.
+ *
+ * A builder runs twice: a counting pass (b->assign false: sizes only, every
+ * pointer it gets is scratch) and an assigning pass (pointers into the
+ * model; the steps it adds form m->plan). It must make the same calls in
+ * both. See resnet_builder.c. */
+#ifndef PP_MODEL_BUILDER_H
+#define PP_MODEL_BUILDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../model.h"
+
+typedef struct pp_model_builder {
+    pp_model *m;
+    pp_plan *plan;  /* the assigning pass's plan (a scratch plan when counting) */
+    bool assign;
+    size_t cursor;  /* floats used so far */
+    int count;      /* params registered so far */
+    size_t struct_bytes;
+    void **scratch; /* counting pass: structs handed out, freed after */
+    int scratch_count, scratch_cap;
+    bool failed;    /* a counting-pass allocation failed */
+} pp_model_builder;
+
+/* A parameter (buffer: running statistics, saved but not trained) of up to 4
+ * dimensions (unused trailing sizes 0); zeroed. */
+float *pp_builder_param(pp_model_builder *b, const char *name, bool buffer, int ndim, int64_t s0, int64_t s1,
+                        int64_t s2, int64_t s3);
+/* Derived floats (not saved), 64-byte aligned like every view. */
+float *pp_builder_derived(pp_model_builder *b, size_t floats);
+/* A zeroed layer struct owned by the model (freed with it). */
+void *pp_builder_struct(pp_model_builder *b, size_t bytes);
+
+/* The common layers: "<prefix>.weight" (+ ".bias"), with Winograd kernels
+ * kept for the 3x3 stride-1 layers up to 256 x 256 channels. */
+void pp_builder_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
+                     int stride, int pad, bool bias);
+/* "<prefix>.weight/.bias/.running_mean/.running_var" and the folded affine. */
+void pp_builder_bn(pp_model_builder *b, pp_bn_layer *bn, const char *prefix, int channels);
+
+/* The ResNet family (basic and bottleneck blocks, ImageNet and CIFAR stems,
+ * plain or PushPull first layer): resnet_builder.c. */
+void pp_resnet_build(pp_model_builder *b);
+
+#endif

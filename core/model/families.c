@@ -1,0 +1,145 @@
+#include "families.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "builder.h"
+
+/* Keys the families below do not know how to run: a checkpoint carrying them
+ * is another architecture (blur filters, the 2020 push-pull layer, PNN noise
+ * masks, EfficientNet blocks), and loading it as a plain ResNet would run
+ * with weights missing. */
+#define OTHER_FAMILIES "*.filt", "*.push.weight", "*.noise", "pre_layers.*", "*_blocks.*", "features.*"
+
+static const char *const pushpull_resnet_required[] = {
+    "conv1.push_conv.weight", "bn.weight", "layer1.0.conv1.weight", "layer2.0.conv1.weight",
+    "layer3.0.conv1.weight", "layer4.0.conv1.weight", "classifier.weight", "classifier.bias", NULL};
+static const char *const pushpull_resnet_forbidden[] = {"conv1.weight", OTHER_FAMILIES, NULL};
+
+static const char *const resnet_required[] = {
+    "conv1.weight", "bn.weight", "layer1.0.conv1.weight", "layer2.0.conv1.weight", "layer3.0.conv1.weight",
+    "layer4.0.conv1.weight", "classifier.weight", "classifier.bias", NULL};
+static const char *const resnet_forbidden[] = {"*.push_conv.*", "*.alpha", OTHER_FAMILIES, NULL};
+
+static const pp_family families[] = {
+    {"pushpull_resnet", "PushPull-ResNet: a PushPull-Conv first layer (pushpull-conv resnet.py)",
+     pushpull_resnet_required, pushpull_resnet_forbidden, pp_resnet_build},
+    {"resnet", "ResNet with a plain first layer (torchvision, pushpull-conv baselines)", resnet_required,
+     resnet_forbidden, pp_resnet_build},
+};
+
+enum { FAMILY_COUNT = sizeof families / sizeof families[0] };
+
+int pp_family_count(void)
+{
+    return FAMILY_COUNT;
+}
+
+const pp_family *pp_family_at(int index)
+{
+    return index >= 0 && index < FAMILY_COUNT ? &families[index] : NULL;
+}
+
+const pp_family *pp_family_by_name(const char *name)
+{
+    for (int i = 0; name && i < FAMILY_COUNT; i++)
+        if (strcmp(families[i].name, name) == 0)
+            return &families[i];
+    return NULL;
+}
+
+const pp_family *pp_family_of_arch(const pp_arch *a)
+{
+    const pp_family *f = pp_family_by_name(a->family);
+    if (f)
+        return f;
+    return pp_family_by_name(a->push_pull ? "pushpull_resnet" : "resnet");
+}
+
+bool pp_key_pattern_match(const char *pattern, const char *key)
+{
+    /* iterative glob with one backtrack point: linear in practice, no recursion on hostile keys */
+    const char *star = NULL, *resume = NULL;
+    while (*key) {
+        if (*pattern == '*') {
+            star = pattern++;
+            resume = key;
+        } else if (*pattern == *key) {
+            pattern++;
+            key++;
+        } else if (star) {
+            pattern = star + 1;
+            key = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (*pattern == '*')
+        pattern++;
+    return *pattern == '\0';
+}
+
+static const char *first_match(const pp_state_dict *sd, const char *pattern)
+{
+    for (size_t i = 0; i < sd->count; i++)
+        if (pp_key_pattern_match(pattern, sd->entries[i].name))
+            return sd->entries[i].name;
+    return NULL;
+}
+
+/* How far sd is from fitting f: required patterns unmatched plus forbidden
+ * ones matched (0 = fits). */
+static int distance(const pp_state_dict *sd, const pp_family *f)
+{
+    int d = 0;
+    for (const char *const *r = f->required; *r; r++)
+        d += first_match(sd, *r) == NULL;
+    for (const char *const *x = f->forbidden; *x; x++)
+        d += first_match(sd, *x) != NULL;
+    return d;
+}
+
+static void append(char *buf, size_t len, const char *fmt, const char *arg)
+{
+    size_t used = strlen(buf);
+    if (used + 1 < len)
+        snprintf(buf + used, len - used, fmt, arg);
+}
+
+pp_status pp_family_recognise(const pp_state_dict *sd, const pp_family **family, pp_error *err)
+{
+    *family = NULL;
+    int best = -1, best_distance = 0;
+    for (int i = 0; i < FAMILY_COUNT; i++) {
+        int d = distance(sd, &families[i]);
+        if (d == 0) {
+            *family = &families[i];
+            return PP_OK;
+        }
+        if (best < 0 || d < best_distance) {
+            best = i;
+            best_distance = d;
+        }
+    }
+    /* What was found: the first keys, enough to tell the architecture. */
+    char found[320] = "";
+    size_t shown = 0;
+    for (size_t i = 0; i < sd->count && shown < 6; i++, shown++)
+        append(found, sizeof found, shown ? ", %s" : "%s", sd->entries[i].name);
+    if (sd->count > shown)
+        append(found, sizeof found, "%s", ", ...");
+    const pp_family *f = &families[best];
+    char lacks[320] = "", extra[320] = "";
+    for (const char *const *r = f->required; *r; r++)
+        if (!first_match(sd, *r))
+            append(lacks, sizeof lacks, lacks[0] ? ", %s" : "%s", *r);
+    for (const char *const *x = f->forbidden; *x; x++) {
+        const char *hit = first_match(sd, *x);
+        if (hit)
+            append(extra, sizeof extra, extra[0] ? ", %s" : "%s", hit);
+    }
+    return pp_fail(err, PP_ERR_UNSUPPORTED,
+                   "the state dict's keys fit no known model family (found %zu keys: %s); closest: %s (%s)%s%s%s%s",
+                   sd->count, sd->count ? found : "none", f->name, f->description, lacks[0] ? ", lacking " : "", lacks,
+                   extra[0] ? ", with keys it cannot run: " : "", extra);
+}

@@ -1,0 +1,106 @@
+#include "conv_layer.h"
+
+#include <string.h>
+
+#include "../threads.h"
+#include "winograd.h"
+
+static void at_least(size_t *have, size_t need)
+{
+    if (need > *have)
+        *have = need;
+}
+
+static bool by_transposed_forward(const pp_conv_shape *s)
+{
+    return s->stride == 1 && s->kh == s->kw && s->kh > 1 && 2 * s->pad == s->kh - 1;
+}
+
+static pp_conv_shape transposed_shape(const pp_conv_shape *s)
+{
+    pp_conv_shape t = *s;
+    t.cin = s->cout;
+    t.cout = s->cin;
+    return t;
+}
+
+/* flipped: (C, K, kh, kw) from weight (K, C, kh, kw), each kernel rotated 180 degrees. */
+static void flip_transpose(float *flipped, const float *weight, const pp_conv_shape *s)
+{
+    const int kk = s->kh * s->kw;
+    for (int k = 0; k < s->cout; k++)
+        for (int c = 0; c < s->cin; c++) {
+            const float *src = weight + ((size_t)k * s->cin + c) * kk;
+            float *dst = flipped + ((size_t)c * s->cout + k) * kk;
+            for (int i = 0; i < kk; i++)
+                dst[i] = src[kk - 1 - i];
+        }
+}
+
+void pp_conv_layer_sizes(pp_conv_sizes *sz, const pp_conv_layer *c, int n, int h, int w, int threads, bool backward)
+{
+    const pp_conv_shape *s = &c->shape;
+    at_least(&sz->workspace, pp_conv2d_workspace_floats(s, n, h, w, threads));
+    if (pp_conv_choose(s, n, h, w, threads, true) == PP_CONV_WINOGRAD) {
+        at_least(&sz->workspace, pp_winograd_workspace_floats(s, n, h, w, threads));
+        if (!c->winograd)
+            at_least(&sz->wino, pp_winograd_weight_floats(s));
+    }
+    if (!backward)
+        return;
+    at_least(&sz->workspace, pp_conv2d_backward_workspace_floats(s, n, h, w, threads));
+    if (by_transposed_forward(s)) {
+        const pp_conv_shape t = transposed_shape(s);
+        const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+        at_least(&sz->flipped, (size_t)s->cout * s->cin * s->kh * s->kw);
+        at_least(&sz->dx_tmp, (size_t)s->cin * n * h * w);
+        at_least(&sz->workspace, pp_conv2d_workspace_floats(&t, n, ho, wo, threads));
+        if (pp_conv_choose(&t, n, ho, wo, threads, true) == PP_CONV_WINOGRAD) {
+            at_least(&sz->flipped_wino, pp_winograd_weight_floats(&t));
+            at_least(&sz->workspace, pp_winograd_workspace_floats(&t, n, ho, wo, threads));
+        }
+    }
+}
+
+void pp_conv_layer_forward(float *out, const float *in, const pp_conv_layer *c, int n, int h, int w,
+                           const pp_epilogue *ep, const pp_conv_scratch *scratch, int threads)
+{
+    const float *kernels = NULL;
+    if (pp_conv_choose(&c->shape, n, h, w, threads, true) == PP_CONV_WINOGRAD) {
+        kernels = c->winograd;
+        if (!kernels && scratch->winograd.get)
+            kernels = scratch->winograd.get(scratch->winograd.owner, c, threads);
+    }
+    if (kernels)
+        pp_winograd_forward(out, in, kernels, &c->shape, n, h, w, ep, scratch->workspace, threads);
+    else
+        pp_conv2d_forward(out, in, c->weight, &c->shape, n, h, w, ep, scratch->workspace, threads);
+}
+
+void pp_conv_layer_backward(float *dx, bool dx_fresh, float *dw, float *db, const float *dy, const float *x,
+                            const pp_conv_layer *c, int n, int h, int w, const pp_conv_scratch *scratch, int threads)
+{
+    const pp_conv_shape *s = &c->shape;
+    const bool transposed = dx && by_transposed_forward(s);
+    const size_t dx_count = (size_t)s->cin * n * h * w;
+    if (dx && dx_fresh && !transposed)
+        memset(dx, 0, dx_count * sizeof(float));
+    pp_conv2d_backward(transposed ? NULL : dx, dw, db, dy, x, c->weight, s, n, h, w, scratch->workspace, threads);
+    if (!transposed)
+        return;
+    const pp_conv_shape t = transposed_shape(s);
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    float *target = dx_fresh ? dx : scratch->dx_tmp;
+    flip_transpose(scratch->flipped, c->weight, s);
+    if (pp_conv_choose(&t, n, ho, wo, threads, true) == PP_CONV_WINOGRAD &&
+        pp_winograd_transform_weights(scratch->flipped_wino, scratch->flipped, &t, threads))
+        pp_winograd_forward(target, dy, scratch->flipped_wino, &t, n, ho, wo, NULL, scratch->workspace, threads);
+    else
+        pp_conv2d_forward(target, dy, scratch->flipped, &t, n, ho, wo, NULL, scratch->workspace, threads);
+    if (dx_fresh)
+        return;
+    const float *src = scratch->dx_tmp;
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
+    for (size_t i = 0; i < dx_count; i++)
+        dx[i] += src[i];
+}

@@ -1,0 +1,75 @@
+/* The PushPull-Conv unit (spec/pushpull.md):
+ *   P[k]  = -W[k] + (max W[k] + min W[k])        pull kernel, per output channel
+ *   push  = conv(x, W);  pull = conv(x, P) = -push + c_k * conv(x, ones), c_k = max + min
+ *   pull  = avgpool_a(pull)  (a in {3,5}, stride 1, count_include_pad = false)
+ *   out   = relu(push) - alpha[k] * relu(pull) + b[k]                              */
+#ifndef PP_PUSHPULL_H
+#define PP_PUSHPULL_H
+
+#include <stddef.h>
+
+#include "conv2d.h"
+
+/* The unit's parameters: views into a model's arena. */
+typedef struct {
+    pp_conv_shape shape;
+    float *weight;  /* (K, C, kh, kw) push kernel */
+    float *alpha;   /* (K): per channel; all equal when alpha is a fixed scalar */
+    float *bias;    /* (K) or NULL */
+    int avg_kernel; /* 0, 3 or 5 */
+    float *stacked; /* (2K, C, kh, kw): push kernels then pull kernels, derived */
+} pp_pushpull_unit;
+
+
+/* pull: (K, per_kernel) from push: (K, per_kernel). */
+void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_t per_kernel);
+
+/* Forward of the unit on a channel-major batch.
+ * out: (K, N, Ho, Wo) unit output; in: (C, N, H, W).
+ * responses: (2K, N, Ho, Wo) scratch that ends holding the push response
+ * (rows 0..K-1) and the pooled pull response (rows K..2K-1), both before ReLU.
+ * pool_scratch: pp_pushpull_scratch_floats() floats. workspace: conv scratch.
+ * Both sized for the `threads` the forward runs on. */
+size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads);
+void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
+                         const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads);
+
+/* Size (side) of the effective kernel: kh + a - 1 with pooling, else kh. */
+int pp_pushpull_effective_size(const pp_pushpull_unit *u);
+/* Effective linear kernels W - alpha * (P * box_a), ignoring the ReLUs:
+ * out (K, C, e, e) with e = pp_pushpull_effective_size; the push kernel is
+ * centred in the larger window. alpha_override < 0 keeps the learned alpha. */
+void pp_pushpull_effective_kernels(float *out, const pp_pushpull_unit *u, float alpha_override);
+
+/* ---- backward (training) ---- */
+
+/* Backward of the PushPull unit (pushpull.h; the forward is pp_pushpull_forward,
+ * whose `responses` output - push and pooled pull, before ReLU - is exactly
+ * what the backward needs).
+ *   dout -> db = sum dout;  dalpha = -sum dout * relu(pull)
+ *        -> dpush = dout * [push > 0];  dpull = -alpha * dout * [pull > 0]
+ *        -> avg-pool backward of dpull -> one conv backward with [W; P] stacked
+ *        -> dW = dW_push - dP + (sum dP) at the argmax and argmin of W[k]
+ * The last line is the derivative of P[k] = -W[k] + max W[k] + min W[k]; on
+ * ties the max/min (sub)gradient is shared evenly between the tied elements,
+ * as torch.amax/amin do. */
+
+
+
+/* Scratch floats the backward needs beyond the caller's buffers. */
+size_t pp_pushpull_backward_workspace_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads);
+
+/* dx: (C, N, H, W) accumulated, or NULL; dw: (K, C, kh, kw) or NULL, dalpha: (K) or
+ * NULL (fixed alpha), dbias: (K) or NULL, all accumulated; dy: (K, N, Ho, Wo);
+ * responses: (2K, N, Ho, Wo) from pp_pushpull_forward; in: (C, N, H, W).
+ * workspace: pp_pushpull_backward_workspace_floats() floats. */
+void pp_pushpull_backward(float *dx, float *dw, float *dalpha, float *dbias, const float *dy,
+                          const float *responses, const float *in, const pp_pushpull_unit *u, int n, int h, int w,
+                          float *workspace, int threads);
+
+/* The kernel part alone: dw (K, per_kernel) += d_push - d_pull + the max/min
+ * terms, from d_stacked (2K, per_kernel) = gradient of [W; P], w = W. */
+void pp_pushpull_kernel_backward(float *dw, const float *d_stacked, const float *w, int k_count,
+                                 size_t per_kernel);
+
+#endif
