@@ -78,7 +78,10 @@ static int run(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--version") == 0) {
             puts("pushpull " PP_VERSION);
-            return 0;
+            /* what the benchmarks and bug reports need to know */
+            printf("CPU path: %s (this CPU's best: %s)\n", pp_cpu_path_name(pp_cpu_path()),
+                   pp_cpu_path_name(pp_cpu_best_path()));
+            return pp_cpu_error() ? (fprintf(stderr, "pushpull: %s\n", pp_cpu_error()), 2) : 0;
         } else if (strcmp(argv[i], "--threads") == 0 || strncmp(argv[i], "--threads=", 10) == 0) {
             const char *v = argv[i][9] == '=' ? argv[i] + 10 : (i + 1 < argc ? argv[++i] : NULL);
             long n;
