@@ -93,11 +93,8 @@ static void pack_a(float *pa, bool trans_a, const float *a, int lda, int m, int 
 {
     for (int i0 = 0; i0 < m; i0 += MR, pa += (size_t)MR * kc) {
         int mr = m - i0 < MR ? m - i0 : MR;
-        if (trans_a) { /* op(A)(i, k) = a[k * lda + i]: rows of a are contiguous */
-            if (mr < MR)
-                memset(pa, 0, sizeof(float) * MR * (size_t)kc);
-            for (int k = 0; k < kc; k++)
-                memcpy(pa + (size_t)k * MR, a + (size_t)k * lda + i0, sizeof(float) * (size_t)mr);
+        if (trans_a) {
+            pp_gemm_pack_transposed_panel(pa, a, lda, i0, mr, kc);
         } else { /* rows of A run along k: transpose 16 k at a time */
             for (int k = 0; k < kc; k += 16)
                 transpose_block(pa + (size_t)k * MR, MR, MR, a + (size_t)i0 * lda + k, (size_t)lda, mr,
@@ -134,19 +131,4 @@ static void pack_b(float *pb, bool trans_b, const float *b, int ldb, int kc, int
 
 #include "gemm_blocked.h"
 
-void pp_gemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                    bool accumulate, float *c, int ldc, float *workspace)
-{
-    gemm_blocked(trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc, workspace);
-}
-
-void pp_gemm_avx512_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate,
-                           float *c, int ldc, float *workspace)
-{
-    gemm_blocked(false, false, m, n, k, NULL, 0, packed_a, b, ldb, accumulate, c, ldc, workspace);
-}
-
-void pp_gemm_avx512_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows)
-{
-    pack_rows_blocked(packed, m, k, row0, a, lda, rows);
-}
+PP_GEMM_ENTRY_POINTS(avx512)

@@ -4,7 +4,8 @@
  *   pack_a(pa, trans_a, a, lda, m, kc)    rows of op(A) into MR-high panels,
  *   pack_b(pb, trans_b, b, ldb, kc, n)    rows of op(B) into NR-wide panels,
  *   micro_kernel(kc, pa, pb, c, ldc, accumulate, mr, nr)      A from a panel,
- *   micro_kernel_rows(kc, a, lda, pb, c, ldc, accumulate, nr)  A in place.
+ *   micro_kernel_rows(kc, a, lda, pb, c, ldc, accumulate, nr)  A in place;
+ * and then PP_GEMM_ENTRY_POINTS(isa) makes the file's public functions.
  * NC columns of B and KC rows of it are packed once per block, MC rows of A
  * per block of those, and the micro-kernel multiplies one pair of panels into
  * an MR x NR tile of C. */
@@ -71,5 +72,23 @@ static void pack_rows_blocked(float *packed, int m, int k, int row0, const float
         pack_a(packed + (size_t)pc * padded_m + (size_t)row0 * kc, false, a + pc, lda, rows, kc);
     }
 }
+
+/* The three entry points of gemm_layout.h for one kernel file (isa: avx512,
+ * avx2), all through the loop nest above. */
+#define PP_GEMM_ENTRY_POINTS(isa)                                                                                   \
+    void pp_gemm_##isa(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b,   \
+                       int ldb, bool accumulate, float *c, int ldc, float *workspace)                              \
+    {                                                                                                              \
+        gemm_blocked(trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc, workspace);              \
+    }                                                                                                              \
+    void pp_gemm_##isa##_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb,               \
+                                bool accumulate, float *c, int ldc, float *workspace)                              \
+    {                                                                                                              \
+        gemm_blocked(false, false, m, n, k, NULL, 0, packed_a, b, ldb, accumulate, c, ldc, workspace);             \
+    }                                                                                                              \
+    void pp_gemm_##isa##_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows)       \
+    {                                                                                                              \
+        pack_rows_blocked(packed, m, k, row0, a, lda, rows);                                                       \
+    }
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Micro-tile: MR rows of C by NR columns (two 16-float vectors), 24 of the 32
  * vector registers as accumulators. KC deep panels of B (KC x NR = 32 KB) stay in
@@ -22,6 +23,16 @@
 static inline size_t pp_gemm_padded_rows(int m)
 {
     return (size_t)(m + PP_GEMM_MR - 1) / PP_GEMM_MR * PP_GEMM_MR;
+}
+
+/* One MR-high panel of op(A) = A^T (op(A)(i, k) = a[k * lda + i]: rows of a are
+ * contiguous, so plain copies), rows [i0, i0 + mr), zeros past mr. */
+static inline void pp_gemm_pack_transposed_panel(float *pa, const float *a, int lda, int i0, int mr, int kc)
+{
+    if (mr < PP_GEMM_MR)
+        memset(pa, 0, sizeof(float) * PP_GEMM_MR * (size_t)kc);
+    for (int k = 0; k < kc; k++)
+        memcpy(pa + (size_t)k * PP_GEMM_MR, a + (size_t)k * lda + i0, sizeof(float) * (size_t)mr);
 }
 
 /* The AVX-512 side (only called when the CPU has AVX-512). The workspace holds
