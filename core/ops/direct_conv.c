@@ -52,6 +52,21 @@ static void fill_padded(float *dst, const float *in, const pp_conv_shape *s, int
  * AVX-512 register each, or two AVX2 ones) and the updates become FMAs. */
 typedef float seg_vec __attribute__((vector_size(SEG * sizeof(float)), aligned(4)));
 
+/* The fused epilogue of one channel's segment sums v: scale, shift, residual,
+ * ReLU, `count` pixels at `offset` in channel k's plane. */
+static inline void store_segment(float *out, size_t p_total, size_t offset, const float *v, int k, int count,
+                                 const pp_epilogue *ep)
+{
+    const bool relu = ep && ep->relu;
+    const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
+    float *o = out + (size_t)k * p_total + offset;
+    const float *res = ep && ep->residual ? ep->residual + (size_t)k * p_total + offset : NULL;
+    for (int q = 0; q < count; q++) {
+        float y = v[q] * a + b + (res ? res[q] : 0.0f);
+        o[q] = relu && y < 0.0f ? 0.0f : y;
+    }
+}
+
 /* One output row segment [ox0, ox0 + count) for channels [k0, k0 + kb), at
  * `offset` in each output (and residual) channel plane. */
 static inline __attribute__((always_inline)) void segment_body(float *out, size_t p_total, size_t offset,
@@ -78,17 +93,10 @@ static inline __attribute__((always_inline)) void segment_body(float *out, size_
                     acc[k] += (k < kb ? wk[(size_t)k * k_stride + j] : 0.0f) * x;
             }
         }
-    const bool relu = ep && ep->relu;
     for (int k = 0; k < kb; k++) {
-        const float a = ep && ep->scale ? ep->scale[k0 + k] : 1.0f, b = ep && ep->shift ? ep->shift[k0 + k] : 0.0f;
-        float *o = out + (size_t)(k0 + k) * p_total + offset;
-        const float *res = ep && ep->residual ? ep->residual + (size_t)(k0 + k) * p_total + offset : NULL;
         float v[SEG];
         memcpy(v, &acc[k], sizeof v);
-        for (int q = 0; q < count; q++) {
-            float y = v[q] * a + b + (res ? res[q] : 0.0f);
-            o[q] = relu && y < 0.0f ? 0.0f : y;
-        }
+        store_segment(out, p_total, offset, v, k0 + k, count, ep);
     }
 }
 
@@ -107,6 +115,41 @@ static void segment_v3(float *out, size_t p_total, size_t offset, const float *p
     segment_body(out, p_total, offset, padded, row, rows, weight, s, k0, kb, oy, ox0, count, ep);
 }
 
+/* The AVX2 form: KB_AVX2 channels x 16 pixels in 8 ymm accumulators (with the
+ * 16-float generic vectors of segment_body, GCC keeps eight channels' sums on
+ * the stack on AVX2); same taps, same order, same epilogue. */
+#define KB_AVX2 4
+
+static void segment_avx2(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows,
+                         const float *weight, const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count,
+                         const pp_epilogue *ep)
+{
+    __m256 acc[KB_AVX2][2];
+    for (int k = 0; k < KB_AVX2; k++)
+        acc[k][0] = acc[k][1] = _mm256_setzero_ps();
+    const int taps = s->kh * s->kw;
+    const size_t k_stride = (size_t)s->cin * taps;
+    for (int c = 0; c < s->cin; c++)
+        for (int i = 0; i < s->kh; i++) {
+            const float *xrow = padded + ((size_t)c * rows + oy + i) * row + ox0;
+            const float *wk = weight + ((size_t)k0 * s->cin + c) * taps + i * s->kw;
+            for (int j = 0; j < s->kw; j++) {
+                const __m256 x0 = _mm256_loadu_ps(xrow + j), x1 = _mm256_loadu_ps(xrow + j + 8);
+                for (int k = 0; k < KB_AVX2; k++) {
+                    const __m256 wv = _mm256_set1_ps(k < kb ? wk[(size_t)k * k_stride + j] : 0.0f);
+                    acc[k][0] = _mm256_fmadd_ps(wv, x0, acc[k][0]);
+                    acc[k][1] = _mm256_fmadd_ps(wv, x1, acc[k][1]);
+                }
+            }
+        }
+    for (int k = 0; k < kb; k++) {
+        float v[SEG];
+        _mm256_storeu_ps(v, acc[k][0]);
+        _mm256_storeu_ps(v + 8, acc[k][1]);
+        store_segment(out, p_total, offset, v, k0 + k, count, ep);
+    }
+}
+
 void pp_direct_conv_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,
                             int w, const pp_epilogue *ep, float *workspace, int threads)
 {
@@ -114,9 +157,11 @@ void pp_direct_conv_forward(float *out, const float *in, const float *weight, co
     const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
     const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad;
     const size_t total_rows = (size_t)n * ho;
+    const pp_cpu_path_kind path = pp_cpu_path();
     void (*const segment)(float *, size_t, size_t, const float *, size_t, size_t, const float *,
                           const pp_conv_shape *, int, int, int, int, int, const pp_epilogue *) =
-        pp_cpu_path() == PP_CPU_AVX512 ? segment_v4 : segment_v3;
+        path == PP_CPU_AVX512 ? segment_v4 : path == PP_CPU_AVX2 ? segment_avx2 : segment_v3;
+    const int kb_step = path == PP_CPU_AVX2 ? KB_AVX2 : KB;
 #pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -129,10 +174,11 @@ void pp_direct_conv_forward(float *out, const float *in, const float *weight, co
                 have = img;
             }
             const size_t at = (size_t)img * out_plane + (size_t)oy * wo;
-            for (int k0 = 0; k0 < s->cout; k0 += KB)
+            for (int k0 = 0; k0 < s->cout; k0 += kb_step)
                 for (int ox0 = 0; ox0 < wo; ox0 += SEG)
                     segment(out, p_total, at + ox0, padded, row, rows, weight, s, k0,
-                            s->cout - k0 < KB ? s->cout - k0 : KB, oy, ox0, wo - ox0 < SEG ? wo - ox0 : SEG, ep);
+                            s->cout - k0 < kb_step ? s->cout - k0 : kb_step, oy, ox0, wo - ox0 < SEG ? wo - ox0 : SEG,
+                            ep);
         }
     }
 }
@@ -193,7 +239,6 @@ weight_grad_block(float *partial, const float *dy_img, size_t p_total, const flo
 
 /* The AVX2 form: 8-pixel segments, KB_AVX2 x JB sums in 12 of the 16 ymm
  * registers (the gradients are read from memory by the FMAs). */
-#define KB_AVX2 4
 #define SEG_AVX2 8
 
 static void weight_grad_block_avx2(float *partial, const float *dy_img, size_t p_total, const float *padded,
