@@ -126,7 +126,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             st = pp_fail(err, PP_ERR_CANCELLED, "frost: cancelled");
             goto done;
         }
-        pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + o), oct, hw);
+        pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + o), 0, oct, hw);
         double s = sig[o] * grain;
         if (s >= 4) {
             int r = (int)floor(0.5 * (sqrt(4 * s * s + 1) - 1)); /* r(r+1) ~ s^2 */

@@ -6,15 +6,19 @@
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
 {
-    size_t n = (size_t)in->width * in->height * in->channels;
-    float *z = pp_floats_alloc(n, err); /* (H, W, C) */
-    if (!z)
-        return PP_ERR_NOMEM;
-    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_NOISE), z, n);
-    float c = (float)ctx->p[0];
-    for (size_t i = 0; i < n; i++)
-        out->pixels[i] = pp_unit_to_u8(in->pixels[i] * (1.f / 255.f) + c * z[i]);
-    free(z);
+    (void)err;
+    const size_t n = (size_t)in->width * in->height * in->channels; /* (H, W, C) */
+    const uint64_t key = pp_rng_key(ctx->seed, PP_STREAM_NOISE);
+    const float c = (float)ctx->p[0];
+    float z[PP_NOISE_CHUNK]; /* the field chunk by chunk: no big buffer to fault in */
+    for (size_t i0 = 0; i0 < n; i0 += PP_NOISE_CHUNK) {
+        const size_t m = n - i0 < PP_NOISE_CHUNK ? n - i0 : PP_NOISE_CHUNK;
+        pp_noise_normal_fill(key, i0, z, m);
+        const uint8_t *restrict src = in->pixels + i0;
+        uint8_t *restrict dst = out->pixels + i0;
+        for (size_t i = 0; i < m; i++)
+            dst[i] = pp_unit_to_u8(src[i] * (1.f / 255.f) + c * z[i]);
+    }
     return PP_OK;
 }
 

@@ -8,19 +8,23 @@
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
 {
-    size_t n = (size_t)in->width * in->height * in->channels;
-    uint32_t *draw = malloc(sizeof(uint32_t) * (n ? n : 1));
-    if (!draw)
-        return pp_fail(err, PP_ERR_NOMEM, "out of memory for impulse noise");
-    pp_noise_u32_fill(pp_rng_key(ctx->seed, PP_STREAM_NOISE), draw, n);
+    (void)err;
+    const size_t n = (size_t)in->width * in->height * in->channels;
+    const uint64_t key = pp_rng_key(ctx->seed, PP_STREAM_NOISE);
     double amount = ctx->p[0];
     /* compare in 24-bit fixed point: exact and one vector compare */
     const uint32_t thresh = amount >= 1 ? 1u << 24 : (uint32_t)(amount * 0x1.0p24);
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t hit = (uint8_t)(0u - ((draw[i] >> 8) < thresh)), salt = (uint8_t)(0u - (draw[i] & 1));
-        out->pixels[i] = (uint8_t)((in->pixels[i] & ~hit) | (salt & hit));
+    uint32_t draw[PP_NOISE_CHUNK];
+    for (size_t i0 = 0; i0 < n; i0 += PP_NOISE_CHUNK) {
+        const size_t m = n - i0 < PP_NOISE_CHUNK ? n - i0 : PP_NOISE_CHUNK;
+        pp_noise_u32_fill(key, i0, draw, m);
+        const uint8_t *restrict src = in->pixels + i0;
+        uint8_t *restrict dst = out->pixels + i0;
+        for (size_t i = 0; i < m; i++) {
+            const uint8_t hit = (uint8_t)(0u - ((draw[i] >> 8) < thresh)), salt = (uint8_t)(0u - (draw[i] & 1));
+            dst[i] = (uint8_t)((src[i] & ~hit) | (salt & hit));
+        }
     }
-    free(draw);
     return PP_OK;
 }
 

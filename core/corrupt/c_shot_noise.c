@@ -66,7 +66,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         free(z), free(zt);
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for shot noise");
     }
-    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_NOISE), z, n);
+    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_NOISE), 0, z, n);
     bool ready[256] = {false};
     float mean[256], root[256];
     for (int v = 0; v < 256; v++) {

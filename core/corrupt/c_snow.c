@@ -35,7 +35,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         st = PP_ERR_NOMEM;
         goto done;
     }
-    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SNOW), field, hw);
+    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SNOW), 0, field, hw);
     for (size_t i = 0; i < hw; i++)
         field[i] = (float)(mean + sd * field[i]);
     pp_clipped_zoom_plane(field, h, w, zoom, layer, zh, zw, false);

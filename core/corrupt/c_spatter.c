@@ -245,7 +245,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         st = pp_fail(err, PP_ERR_NOMEM, "out of memory for spatter");
         goto done;
     }
-    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SPATTER), liquid, hw);
+    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SPATTER), 0, liquid, hw);
     for (size_t i = 0; i < hw; i++)
         liquid[i] = (float)(mean + sd * liquid[i]);
     if ((st = pp_gaussian_plane(liquid, liquid, h, w, sigma, 4.0, PP_BORDER_NEAREST, err)))

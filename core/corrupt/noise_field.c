@@ -68,20 +68,22 @@ static void normal_block(uint64_t key, uint32_t p0, float *out)
     }
 }
 
-void pp_noise_normal_fill(uint64_t key, float *out, size_t n)
+_Static_assert(PP_NOISE_CHUNK % (2 * BLOCK) == 0, "chunks hold whole blocks");
+
+void pp_noise_normal_fill(uint64_t key, size_t first, float *out, size_t n)
 {
     size_t i = 0;
     for (; i + 2 * BLOCK <= n; i += 2 * BLOCK)
-        normal_block(key, (uint32_t)(i / 2), out + i);
+        normal_block(key, (uint32_t)((first + i) / 2), out + i);
     if (i < n) { /* the tail: the same values, cut */
         float tail[2 * BLOCK];
-        normal_block(key, (uint32_t)(i / 2), tail);
+        normal_block(key, (uint32_t)((first + i) / 2), tail);
         memcpy(out + i, tail, sizeof(float) * (n - i));
     }
 }
 
-void pp_noise_u32_fill(uint64_t key, uint32_t *out, size_t n)
+void pp_noise_u32_fill(uint64_t key, size_t first, uint32_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = pp_noise_u32(key, (uint32_t)i);
+        out[i] = pp_noise_u32(key, (uint32_t)(first + i));
 }

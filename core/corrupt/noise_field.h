@@ -26,10 +26,12 @@ static inline uint32_t pp_noise_u32(uint64_t key, uint32_t i)
     return pp_noise_mix32(pp_noise_mix32(i ^ (uint32_t)key) + (uint32_t)(key >> 32));
 }
 
-/* out[i] = value i of a standard normal field, i < n (< 2^32). */
-void pp_noise_normal_fill(uint64_t key, float *out, size_t n);
+/* out[i] = value first + i of a standard normal field, i < n (first + n <=
+ * 2^32; first a multiple of PP_NOISE_CHUNK, so a field can be made in chunks). */
+#define PP_NOISE_CHUNK 1024
+void pp_noise_normal_fill(uint64_t key, size_t first, float *out, size_t n);
 
-/* out[i] = value i of the hash stream, i < n (< 2^32). */
-void pp_noise_u32_fill(uint64_t key, uint32_t *out, size_t n);
+/* out[i] = value first + i of the hash stream (first + n <= 2^32). */
+void pp_noise_u32_fill(uint64_t key, size_t first, uint32_t *out, size_t n);
 
 #endif

@@ -415,7 +415,7 @@ static void test_noise_fields(void)
 {
     const size_t n = 1 << 21;
     float *z = malloc(sizeof(float) * n);
-    pp_noise_normal_fill(0x1234567887654321ull, z, n);
+    pp_noise_normal_fill(0x1234567887654321ull, 0, z, n);
     double m1 = 0, m2 = 0, m4 = 0, tail3 = 0, tail1 = 0, zmax = 0;
     for (size_t i = 0; i < n; i++) {
         double v = z[i];
@@ -438,13 +438,16 @@ static void test_noise_fields(void)
     static const size_t lengths[] = {1, 7, 127, 129, 300};
     for (int k = 0; k < 5; k++) {
         float part[300];
-        pp_noise_normal_fill(0x1234567887654321ull, part, lengths[k]);
+        pp_noise_normal_fill(0x1234567887654321ull, 0, part, lengths[k]);
         CHECK(memcmp(part, z, sizeof(float) * lengths[k]) == 0, "the first %zu values differ from the long fill",
               lengths[k]);
+        pp_noise_normal_fill(0x1234567887654321ull, PP_NOISE_CHUNK * (k + 1), part, lengths[k]);
+        CHECK(memcmp(part, z + PP_NOISE_CHUNK * (k + 1), sizeof(float) * lengths[k]) == 0,
+              "a chunk from %d differs from the long fill", PP_NOISE_CHUNK * (k + 1));
     }
     free(z);
     uint32_t *u = malloc(sizeof(uint32_t) * n);
-    pp_noise_u32_fill(99, u, n);
+    pp_noise_u32_fill(99, 0, u, n);
     size_t ones[32] = {0};
     for (size_t i = 0; i < n; i++)
         for (int b = 0; b < 32; b++)
