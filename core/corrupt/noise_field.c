@@ -1,5 +1,7 @@
 #include "noise_field.h"
 
+#include "corrupt_impl.h"
+
 #include <string.h>
 
 /* Box-Muller over blocks: pair q of a block gives value q (r cos) and value
@@ -86,4 +88,23 @@ void pp_noise_u32_fill(uint64_t key, size_t first, uint32_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         out[i] = pp_noise_u32(key, (uint32_t)(first + i));
+}
+
+void pp_noise_add_normal(uint64_t key, const uint8_t *in, uint8_t *out, size_t n, float c, bool relative)
+{
+    float z[PP_NOISE_CHUNK];
+    for (size_t i0 = 0; i0 < n; i0 += PP_NOISE_CHUNK) {
+        const size_t m = n - i0 < PP_NOISE_CHUNK ? n - i0 : PP_NOISE_CHUNK;
+        pp_noise_normal_fill(key, i0, z, m);
+        const uint8_t *restrict src = in + i0;
+        uint8_t *restrict dst = out + i0;
+        if (relative)
+            for (size_t i = 0; i < m; i++) {
+                float x = src[i] * (1.f / 255.f);
+                dst[i] = pp_unit_to_u8(x + x * c * z[i]);
+            }
+        else
+            for (size_t i = 0; i < m; i++)
+                dst[i] = pp_unit_to_u8(src[i] * (1.f / 255.f) + c * z[i]);
+    }
 }

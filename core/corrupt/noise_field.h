@@ -7,6 +7,7 @@
 #ifndef PP_NOISE_FIELD_H
 #define PP_NOISE_FIELD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,11 @@ static inline uint32_t pp_noise_u32(uint64_t key, uint32_t i)
  * 2^32; first a multiple of PP_NOISE_CHUNK, so a field can be made in chunks). */
 #define PP_NOISE_CHUNK 1024
 void pp_noise_normal_fill(uint64_t key, size_t first, float *out, size_t n);
+
+/* Gaussian noise added to n bytes, chunk by chunk (no field buffer to fault
+ * in): out = x + c z, or x + x c z when `relative` (speckle), with x = in / 255
+ * and z the normal field under key, back to bytes as the corruptions do. */
+void pp_noise_add_normal(uint64_t key, const uint8_t *in, uint8_t *out, size_t n, float c, bool relative);
 
 /* out[i] = value first + i of the hash stream (first + n <= 2^32). */
 void pp_noise_u32_fill(uint64_t key, size_t first, uint32_t *out, size_t n);
