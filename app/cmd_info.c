@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cli_model.h"
@@ -16,17 +17,53 @@ const pp_cli_command pp_cmd_info = {
     .usage = "usage: pushpull info MODEL [--json] [--avg-kernel K]\n\n"
              "Describes MODEL (.safetensors, .ckpt, .pt or .pth): architecture, parameter\n"
              "count, stem, input preprocessing, push-pull settings (avg pooling size, alpha\n"
-             "min/mean/max) and classes.\n\n"
+             "min/mean/max), classes, and how the file was read: its format (safetensors,\n"
+             "PyTorch zip or legacy torch.save), where the tensors were ('state_dict',\n"
+             "'model_state_dict', ...), key prefixes removed, entries left out, and the\n"
+             "objects pickled outside the state dict (augmentations in Lightning\n"
+             "hyper-parameters), which are kept as text and never run.\n\n"
              "  --json          print one JSON object instead of text\n"
              "  --avg-kernel K  pull pooling size (0, 3, 5) when the file does not record it\n",
     .run = run,
 };
+
+/* Lines of a metadata value ("a\nb") as a JSON array. */
+static json_t *lines_json(const char *text)
+{
+    json_t *a = json_array();
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        json_array_append_new(a, json_stringn(p, n));
+        p = nl ? nl + 1 : NULL;
+    }
+    return a;
+}
+
+/* How the file was read: the loader's checkpoint.* metadata. */
+static json_t *source_json(const pp_model *m)
+{
+    json_t *o = json_object();
+    static const char *keys[][2] = {{"format", "format"}, {"container", "container"},
+                                    {"prefix", "prefix_removed"}, {"dropped", "dropped"}};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        char key[64];
+        snprintf(key, sizeof key, PP_SD_SOURCE_META "%s", keys[i][0]);
+        const char *v = pp_sd_meta_get(&m->meta, key);
+        if (v)
+            json_object_set_new(o, keys[i][1], json_string(v));
+    }
+    json_object_set_new(o, "inert_objects",
+                        lines_json(pp_sd_meta_get(&m->meta, PP_SD_SOURCE_META "inert_objects")));
+    return o;
+}
 
 static json_t *info_json(const char *path, const pp_model *m, const pp_preprocess *pre)
 {
     const pp_arch *a = &m->arch;
     json_t *o = json_object();
     json_object_set_new(o, "file", json_string(path));
+    json_object_set_new(o, "checkpoint", source_json(m));
     json_object_set_new(o, "arch", json_string(pp_arch_name(a)));
     json_t *blocks = json_array();
     for (int i = 0; i < 4; i++)
@@ -72,10 +109,47 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
     return o;
 }
 
+static const char *source_meta(const pp_model *m, const char *what)
+{
+    char key[64];
+    snprintf(key, sizeof key, PP_SD_SOURCE_META "%s", what);
+    return pp_sd_meta_get(&m->meta, key);
+}
+
+/* "format:" and, when there are any, "inert objects:" lines. */
+static void source_text(const pp_model *m)
+{
+    char text[1024];
+    const char *format = source_meta(m, "format"), *container = source_meta(m, "container");
+    const char *prefix = source_meta(m, "prefix"), *dropped = source_meta(m, "dropped");
+    if (format) {
+        printf("format:        %s", pp_cli_printable(format, text, sizeof text));
+        if (container && strcmp(container, "top level") != 0)
+            printf(", tensors from '%s'", pp_cli_printable(container, text, sizeof text));
+        if (prefix)
+            printf(", key prefix '%s' removed", pp_cli_printable(prefix, text, sizeof text));
+        printf("\n");
+    }
+    if (dropped)
+        printf("left out:      %s\n", pp_cli_printable(dropped, text, sizeof text));
+    const char *inert = source_meta(m, "inert_objects");
+    for (int i = 0; inert && *inert; i++) {
+        const char *nl = strchr(inert, '\n');
+        int n = nl ? (int)(nl - inert) : (int)strlen(inert);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", n, inert);
+        printf("%s%s\n", i ? "               " : "inert objects: ", pp_cli_printable(line, text, sizeof text));
+        inert = nl ? nl + 1 : NULL;
+    }
+    if (source_meta(m, "inert_objects"))
+        printf("               (pickled objects, kept as text and never run)\n");
+}
+
 static void info_text(const char *path, const pp_model *m, const pp_preprocess *pre)
 {
     const pp_arch *a = &m->arch;
     printf("file:          %s\n", path);
+    source_text(m);
     printf("architecture:  %s (%s blocks %d-%d-%d-%d, width %d)\n", pp_arch_name(a),
            a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
            a->blocks[3], a->width);

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Rebuilds the seed corpus under fuzz/corpus/ from the committed checkpoint
-fixtures (tests/fixtures/ckpt, made by tests/ckpt/make_fixtures.py) plus two
+fixtures (tests/fixtures/ckpt and legacy, made by tests/ckpt/make_fixtures.py and
+make_legacy_fixtures.py) plus two
 hand-written safetensors files, the image fixtures (tests/fixtures/images and
 hostile/) and small IDX / CIFAR files. Run: /usr/bin/python3 fuzz/make_corpus.py"""
 import gzip
@@ -63,8 +64,26 @@ def main():
                  "h": ("F16", np.ones(3, dtype=np.float16))},
                 {"avg_kernel_size": "3", "arch": "resnet18"})
     safetensors(os.path.join(st, "empty_meta.safetensors"), {"b": ("BF16", np.zeros(2, dtype=np.uint16))})
+    legacy_seeds()
     image_seeds()
     dataset_seeds()
+
+
+# fuzz_torch_legacy.c puts this header (magic, version, sys_info) in front of
+# an input that lacks it; seeds come both whole and without it.
+LEGACY_HEADER_LEN = 137
+
+
+def legacy_seeds():
+    lg = target("fuzz_torch_legacy")
+    fix = os.path.join(ROOT, "tests", "fixtures", "legacy")
+    for f in ["plain_state_dict.pt", "views_dtypes.pt", "view_metadata.pt", "nontensor_values.pt",
+              "prime_raw.ckpt", "model_dict.pt", "lightning_aug_legacy.ckpt", "hostile_offset_past_end.pt",
+              "tiny_whole_legacy.pt"]:
+        data = open(os.path.join(fix, f), "rb").read()
+        for name, seed in [(f, data), ("body_" + f, data[LEGACY_HEADER_LEN:])]:
+            with open(os.path.join(lg, name), "wb") as o:
+                o.write(seed)
 
 
 def image_seeds():

@@ -608,11 +608,12 @@ static void action_open(GSimpleAction *action, GVariant *param, gpointer user_da
         "_Open", "_Cancel");
     gtk_file_chooser_set_select_multiple(GTK_FILE_CHOOSER(dialog), TRUE);
     GtkFileFilter *filter = gtk_file_filter_new();
-    gtk_file_filter_set_name(filter, "Checkpoints (.safetensors, .ckpt, .pt, .pth)");
+    gtk_file_filter_set_name(filter, "Checkpoints (.safetensors, .ckpt, .pt, .pth, .pth.tar)");
     gtk_file_filter_add_suffix(filter, "safetensors");
     gtk_file_filter_add_suffix(filter, "ckpt");
     gtk_file_filter_add_suffix(filter, "pt");
     gtk_file_filter_add_suffix(filter, "pth");
+    gtk_file_filter_add_pattern(filter, "*.pth.tar"); /* the ImageNet example's checkpoint.pth.tar */
     gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(dialog), filter);
     g_object_unref(filter);
     GtkFileFilter *all = gtk_file_filter_new();

@@ -43,7 +43,7 @@ static void pp_model_entry_class_init(PpModelEntryClass *klass)
 static char *title_of(const char *path)
 {
     char *title = g_path_get_basename(path);
-    static const char *ext[] = {".safetensors", ".ckpt", ".pth", ".pt"};
+    static const char *ext[] = {".safetensors", ".ckpt", ".pth.tar", ".pth", ".pt"};
     for (size_t i = 0; i < G_N_ELEMENTS(ext); i++)
         if (g_str_has_suffix(title, ext[i]) && strlen(title) > strlen(ext[i])) {
             title[strlen(title) - strlen(ext[i])] = 0;

@@ -1,5 +1,7 @@
 #include "pp-model-summary.h"
 
+#include <string.h>
+
 struct _PpModelSummary {
     GtkWidget parent_instance;
     GtkWidget *box;
@@ -44,6 +46,33 @@ static void add_row(PpModelSummary *self, int row, const char *key, const char *
     gtk_widget_set_hexpand(v, TRUE);
     gtk_grid_attach(self->grid, k, 0, row, 1, 1);
     gtk_grid_attach(self->grid, v, 1, row, 1, 1);
+}
+
+/* How the file was read (the loader's checkpoint.* metadata): format, where
+ * the tensors were, and how many pickled objects were kept as text (listed
+ * in the tooltip), as `pushpull info` shows them. */
+static void add_source_row(PpModelSummary *self, int row, const pp_model *m)
+{
+    const char *format = pp_sd_meta_get(&m->meta, PP_SD_SOURCE_META "format");
+    if (!format)
+        return;
+    const char *container = pp_sd_meta_get(&m->meta, PP_SD_SOURCE_META "container");
+    const char *inert = pp_sd_meta_get(&m->meta, PP_SD_SOURCE_META "inert_objects");
+    int objects = 0;
+    for (const char *p = inert; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        objects++;
+    GString *text = g_string_new(format);
+    if (container && strcmp(container, "top level") != 0)
+        g_string_append_printf(text, " · %s", container);
+    if (objects)
+        g_string_append_printf(text, " · %d object%s (not run)", objects, objects == 1 ? "" : "s");
+    add_row(self, row, "File", text->str);
+    if (objects) {
+        char *tip = g_strdup_printf("Never run:\n%s", inert);
+        gtk_widget_set_tooltip_text(gtk_grid_get_child_at(self->grid, 1, row), tip);
+        g_free(tip);
+    }
+    g_string_free(text, TRUE);
 }
 
 void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
@@ -93,6 +122,7 @@ void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
         add_row(self, row++, "First layer", a->conv1_bias ? "plain convolution, bias" : "plain convolution");
     }
     add_row(self, row++, "Baseline", pp_model_entry_get_baseline(entry) ? "yes (marked)" : "no");
+    add_source_row(self, row++, m);
     const char *notes = pp_model_entry_get_notes(entry);
     if (notes && *notes) {
         char *t = g_strstrip(g_strdup(notes));

@@ -1008,7 +1008,7 @@ static gint newest_first(gconstpointer a, gconstpointer b)
 
 static gboolean is_checkpoint_name(const char *name)
 {
-    static const char *ext[] = {".safetensors", ".ckpt", ".pt", ".pth"};
+    static const char *ext[] = {".safetensors", ".ckpt", ".pt", ".pth", ".pth.tar"};
     for (size_t i = 0; i < G_N_ELEMENTS(ext); i++)
         if (g_str_has_suffix(name, ext[i]))
             return TRUE;

@@ -1,5 +1,5 @@
 /* Any checkpoint file -> state dict, by content: safetensors, PyTorch zip
- * archives (.pt/.pth/Lightning .ckpt); legacy torch files are refused by name. */
+ * archives (.pt/.pth/Lightning .ckpt) and legacy (pre-1.6) torch.save files. */
 #ifndef PP_CHECKPOINT_H
 #define PP_CHECKPOINT_H
 

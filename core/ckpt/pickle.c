@@ -61,8 +61,12 @@ static const char *denied_modules[] = {
     "timeit", "cProfile", "profile", "trace", "ensurepip", "pip", "setuptools", "distutils",
     "torch.hub", "torch.jit", "torch.serialization", "torch._C", "torch.ops", NULL,
 };
+/* Not getattr: pickles name attributes through it (Python 3.12 pickles enum
+ * members as getattr(cls, name), bound methods as getattr(obj, name)), and an
+ * augmentation object in a Lightning file's hyper-parameters does. Here it is
+ * inert like any unknown callable: its result is an object never used. */
 static const char *denied_builtins[] = {
-    "eval", "exec", "execfile", "compile", "getattr", "setattr", "delattr", "__import__",
+    "eval", "exec", "execfile", "compile", "setattr", "delattr", "__import__",
     "open", "globals", "locals", "vars", "input", "breakpoint", "apply", "file", "reload",
     "exit", "quit", "help", "__loader__", "__build_class__", NULL,
 };
@@ -455,6 +459,27 @@ static bool int_tuple(machine *m, const pp_pv *t, const char *what, int64_t *out
     return true;
 }
 
+/* torch.save never writes backward hooks: an empty OrderedDict (or None). A
+ * hook would be an object torch.load calls, so one is refused here. */
+static bool no_hooks(machine *m, const pp_pv *hooks)
+{
+    if (hooks->kind == PP_PV_NONE || (hooks->kind == PP_PV_DICT && hooks->u.dict.len == 0))
+        return true;
+    char d[128];
+    fail(m, "tensor carries backward hooks (%s); torch.save never writes them",
+         pp_pv_describe(hooks, d, sizeof d));
+    return false;
+}
+
+/* Tensor metadata and parameter state hold plain values, no objects. */
+static bool plain_data(machine *m, const pp_pv *v, const char *what)
+{
+    if (!pp_pv_holds_object(v))
+        return true;
+    fail(m, "%s holds an object; tensors are plain data", what);
+    return false;
+}
+
 /* _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata]):
  * the view must lie inside the storage, with overflow-safe arithmetic. */
 static pp_pv *rebuild_tensor(machine *m, const pp_pv *args)
@@ -478,6 +503,8 @@ static pp_pv *rebuild_tensor(machine *m, const pp_pv *args)
     }
     if (!int_tuple(m, a[2], "size", t.size, &t.ndim) ||
         !int_tuple(m, a[3], "stride", t.stride, &sdim))
+        return NULL;
+    if ((n > 5 && !no_hooks(m, a[5])) || (n > 6 && !plain_data(m, a[6], "tensor metadata")))
         return NULL;
     if (sdim != t.ndim) {
         fail(m, "tensor size has %d dimensions but stride has %d", t.ndim, sdim);
@@ -568,6 +595,19 @@ static pp_pv *build_container(machine *m, int id, const pp_pv *args)
     return out;
 }
 
+/* An unknown callable or class applied to args: a new inert object with the
+ * callee's name that keeps the arguments (to be shown, never used). */
+static pp_pv *applied_object(machine *m, const pp_pv *fn, const pp_pv *args)
+{
+    pp_pv *v = pv_str(m, PP_PV_OBJECT, fn->u.obj.s, fn->u.obj.len);
+    if (!v)
+        return NULL;
+    if (fn->u.obj.args || fn->u.obj.state)
+        v->u.obj.callee = fn; /* getattr(cls, 'from_config')(cfg): keep the chain */
+    v->u.obj.args = args;
+    return note_depth(m, v, fn) && note_depth(m, v, args) ? v : NULL;
+}
+
 /* REDUCE / NEWOBJ: calls only what the allow-list knows; anything else gives
  * an inert value that remembers the name it was asked for. */
 static pp_pv *apply(machine *m, const pp_pv *fn, const pp_pv *args, const char *opname)
@@ -577,7 +617,7 @@ static pp_pv *apply(machine *m, const pp_pv *fn, const pp_pv *args, const char *
         return NULL;
     }
     if (fn->kind == PP_PV_OBJECT)
-        return pv_str(m, PP_PV_OBJECT, fn->u.str.s, fn->u.str.len);
+        return applied_object(m, fn, args);
     if (fn->kind != PP_PV_GLOBAL) {
         char d[128];
         fail(m, "%s applied to %s, which is not callable", opname,
@@ -596,6 +636,9 @@ static pp_pv *apply(machine *m, const pp_pv *fn, const pp_pv *args, const char *
             fail(m, "_rebuild_parameter: first argument is not a tensor");
             return NULL;
         }
+        /* (data, requires_grad, hooks[, state]) */
+        if ((n > 2 && !no_hooks(m, a[2])) || (n > 3 && !plain_data(m, a[3], "parameter state")))
+            return NULL;
         return a[0];
     case G_ORDERED_DICT:
     case G_NAMESPACE:
@@ -629,8 +672,11 @@ static bool do_build(machine *m)
         }
         return true; /* other dicts: attributes such as _metadata, ignored */
     case PP_PV_TENSOR:
+        return true; /* tensor state (torch 2.x): ignored */
     case PP_PV_OBJECT:
-        return true; /* tensor state (torch 2.x) and inert objects: ignored */
+        /* Kept to be shown (an augmentation's settings are its __dict__). */
+        obj->u.obj.state = state;
+        return note_depth(m, obj, state);
     default: {
         char d[128];
         fail(m, "BUILD on %s", pp_pv_describe(obj, d, sizeof d));
@@ -639,15 +685,41 @@ static bool do_build(machine *m)
     }
 }
 
-/* ('storage', storage_type, key, location, numel) */
+/* A storage key: short, letters, digits, '_' and '-' (it names a file). */
+static bool check_key(machine *m, const pp_pv *k, const char *what)
+{
+    if (k->kind != PP_PV_STR || k->u.str.len == 0 || k->u.str.len > 64) {
+        fail(m, "%s is not a short string", what);
+        return false;
+    }
+    for (size_t i = 0; i < k->u.str.len; i++) {
+        char c = k->u.str.s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '_' || c == '-')) {
+            fail(m, "%s '%.64s' has characters other than letters and digits", what, k->u.str.s);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ('storage', storage_type, key, location, numel) in zip files; the legacy
+ * format adds view_metadata: None, or (view_key, offset, view_numel) where
+ * an old torch saved a slice of the storage <key> (the tensors then address
+ * the slice). */
 static pp_pv *persistent_load(machine *m, const pp_pv *pid)
 {
-    if (pid->kind != PP_PV_TUPLE || pid->u.seq.len != 5) {
-        fail(m, "persistent id is not a ('storage', type, key, location, numel) tuple");
+    if (pid->kind != PP_PV_TUPLE || pid->u.seq.len < 4 || pid->u.seq.len > 6) {
+        fail(m, "persistent id is not a ('storage', type, key, location, numel[, view]) tuple");
         return NULL;
     }
     pp_pv **a = pid->u.seq.items;
-    if (a[0]->kind != PP_PV_STR || strcmp(a[0]->u.str.s, "storage") != 0) {
+    /* ('module', cls, source_file, source): the legacy format names every
+     * nn.Module class this way (a pickled augmentation module, a whole
+     * model). The value is the class, inert; the source text is ignored. */
+    if (pid->u.seq.len == 4 && a[0]->kind == PP_PV_STR && strcmp(a[0]->u.str.s, "module") == 0)
+        return a[1];
+    if (a[0]->kind != PP_PV_STR || strcmp(a[0]->u.str.s, "storage") != 0 || pid->u.seq.len < 5) {
         fail(m, "persistent id is not a storage");
         return NULL;
     }
@@ -658,25 +730,33 @@ static pp_pv *persistent_load(machine *m, const pp_pv *pid)
         return NULL;
     }
     pp_raw_dtype dt = (pp_raw_dtype)(a[1]->u.global - G_STORAGE);
-    if (a[2]->kind != PP_PV_STR || a[2]->u.str.len == 0 || a[2]->u.str.len > 64) {
-        fail(m, "storage key is not a short string");
+    if (!check_key(m, a[2], "storage key"))
         return NULL;
-    }
     const char *key = a[2]->u.str.s;
-    for (size_t i = 0; i < a[2]->u.str.len; i++) {
-        char c = key[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              c == '_' || c == '-')) {
-            fail(m, "storage key '%.64s' has characters other than letters and digits", key);
-            return NULL;
-        }
-    }
     int64_t numel;
     size_t bytes;
     if (!get_int(a[4], &numel) || numel < 0 ||
         !pp_mul_size((size_t)numel, pp_raw_dtype_size(dt), &bytes)) {
         fail(m, "storage '%s' has an invalid element count", key);
         return NULL;
+    }
+    int64_t view_offset = 0, view_numel = numel;
+    if (pid->u.seq.len == 6 && a[5]->kind != PP_PV_NONE) {
+        const pp_pv *vm = a[5];
+        if (vm->kind != PP_PV_TUPLE || vm->u.seq.len != 3 ||
+            !check_key(m, vm->u.seq.items[0], "storage view key") ||
+            !get_int(vm->u.seq.items[1], &view_offset) ||
+            !get_int(vm->u.seq.items[2], &view_numel)) {
+            if (m->err->status == PP_OK)
+                fail(m, "storage '%s': view metadata is not (key, offset, size)", key);
+            return NULL;
+        }
+        if (view_offset < 0 || view_numel < 0 || view_offset > numel ||
+            view_numel > numel - view_offset) {
+            fail(m, "storage view of %lld elements at %lld lies outside storage '%s' of %lld",
+                 (long long)view_numel, (long long)view_offset, key, (long long)numel);
+            return NULL;
+        }
     }
     if (m->storage_fn) {
         pp_status s = m->storage_fn(m->user, key, dt, numel, m->err);
@@ -691,7 +771,9 @@ static pp_pv *persistent_load(machine *m, const pp_pv *pid)
         return NULL;
     memcpy(v->u.storage.key, key, a[2]->u.str.len);
     v->u.storage.dtype = dt;
-    v->u.storage.numel = numel;
+    v->u.storage.numel = view_numel;
+    v->u.storage.root_numel = numel;
+    v->u.storage.view_offset = view_offset;
     return v;
 }
 
@@ -1189,6 +1271,15 @@ pp_status pp_pickle_parse(const uint8_t *buf, size_t len, const char *name,
                           pp_pickle_storage_fn storage_fn, void *user, pp_pickle **out,
                           const pp_pv **root, pp_error *err)
 {
+    size_t used;
+    return pp_pickle_parse_prefix(buf, len, name, storage_fn, user, out, root, &used, err);
+}
+
+pp_status pp_pickle_parse_prefix(const uint8_t *buf, size_t len, const char *name,
+                                 pp_pickle_storage_fn storage_fn, void *user, pp_pickle **out,
+                                 const pp_pv **root, size_t *used, pp_error *err)
+{
+    *used = 0;
     *out = NULL;
     *root = NULL;
     pp_error local;
@@ -1223,6 +1314,7 @@ pp_status pp_pickle_parse(const uint8_t *buf, size_t len, const char *name,
     m.owner->root = r;
     *out = m.owner;
     *root = r;
+    *used = m.pos;
     return PP_OK;
 }
 
@@ -1236,6 +1328,50 @@ const pp_pv *pp_pv_dict_get(const pp_pv *d, const char *key)
             return d->u.dict.vals[i];
     }
     return NULL;
+}
+
+/* Depth-first with a visit budget: shared (memoised) values make a small
+ * graph a huge tree, so a walk that runs out of budget answers true. */
+static bool holds_object(const pp_pv *v, unsigned depth, size_t *budget)
+{
+    if (!*budget || depth > PP_PICKLE_MAX_DEPTH)
+        return true;
+    (*budget)--;
+    switch (v->kind) {
+    case PP_PV_OBJECT: return true;
+    case PP_PV_TUPLE:
+    case PP_PV_LIST:
+    case PP_PV_SET:
+        for (size_t i = 0; i < v->u.seq.len; i++)
+            if (holds_object(v->u.seq.items[i], depth + 1, budget))
+                return true;
+        return false;
+    case PP_PV_DICT:
+        for (size_t i = 0; i < v->u.dict.len; i++)
+            if (holds_object(v->u.dict.keys[i], depth + 1, budget) ||
+                holds_object(v->u.dict.vals[i], depth + 1, budget))
+                return true;
+        return false;
+    default: return false;
+    }
+}
+
+bool pp_pv_holds_object(const pp_pv *v)
+{
+    size_t budget = 1u << 16;
+    return holds_object(v, 0, &budget);
+}
+
+const char *pp_pv_global_name(const pp_pv *v)
+{
+    if (v->kind != PP_PV_GLOBAL)
+        return NULL;
+    if (v->u.global == G_ATTRIBUTE_DICT)
+        return "AttributeDict";
+    for (size_t i = 0; i < sizeof allowed_globals / sizeof allowed_globals[0]; i++)
+        if (allowed_globals[i].id == v->u.global)
+            return allowed_globals[i].name;
+    return "allowed global";
 }
 
 const char *pp_pv_describe(const pp_pv *v, char *buf, size_t len)

@@ -6,8 +6,11 @@
  * resolve against an allow-list (tensor/parameter rebuild functions, storage
  * types, OrderedDict, argparse.Namespace and Lightning's AttributeDict, which
  * become dicts); any other global becomes an inert "unsupported object" that
- * remembers its name and is never called. Globals that only an attack would
- * name (os.system, builtins.eval, subprocess, ...) are refused outright.
+ * remembers its name, the arguments it was applied to (REDUCE, NEWOBJ) and
+ * the state BUILD gave it, and is never called: hyper-parameters pickle such
+ * objects (an AugMix or PRIME augmentation, an enum named through
+ * builtins.getattr). Globals that only an attack would name (os.system,
+ * builtins.eval, subprocess, ...) are refused outright.
  *
  * Every count, length, memo index, stack and nesting depth and the total
  * allocation are bounded; all values belong to one pp_pickle and are freed
@@ -44,7 +47,7 @@ typedef enum {
     PP_PV_GLOBAL,  /* an allowed callable or class, not yet applied */
     PP_PV_STORAGE, /* a persistent-id storage: data/<key> in the archive */
     PP_PV_TENSOR,  /* a checked view of a storage */
-    PP_PV_OBJECT,  /* inert: anything not on the allow-list */
+    PP_PV_OBJECT,  /* inert: anything not on the allow-list (u.obj) */
 } pp_pv_kind;
 
 typedef struct pp_pv pp_pv;
@@ -69,7 +72,14 @@ struct pp_pv {
         struct {
             char *s;
             size_t len;
-        } str; /* STR, BYTES; OBJECT keeps its "module.name" here */
+        } str; /* STR, BYTES */
+        struct {
+            char *s; /* "module.name" (first, like str: describe and free read it) */
+            size_t len;
+            const pp_pv *callee; /* the inert object that was applied, when it was one */
+            const pp_pv *args;  /* REDUCE/NEWOBJ arguments (a tuple), or NULL */
+            const pp_pv *state; /* what BUILD gave it, or NULL */
+        } obj; /* OBJECT */
         struct {
             pp_pv **items;
             size_t len, cap;
@@ -83,14 +93,17 @@ struct pp_pv {
         struct {
             char *key;
             pp_raw_dtype dtype;
-            int64_t numel;
+            int64_t numel;      /* elements a tensor may address */
+            int64_t root_numel; /* elements of the stored storage <key> */
+            int64_t view_offset; /* where numel starts in it (legacy storage views) */
         } storage;
         pp_pv_tensor tensor;
     } u;
 };
 
 /* Called for every storage a persistent id names, before any tensor uses
- * it: the archive checks that data/<key> exists and holds numel elements. */
+ * it: the archive checks that data/<key> exists and holds numel elements
+ * (for a legacy view, numel is the whole stored storage's). */
 typedef pp_status (*pp_pickle_storage_fn)(void *user, const char *key, pp_raw_dtype dtype,
                                           int64_t numel, pp_error *err);
 
@@ -102,11 +115,22 @@ typedef struct pp_pickle pp_pickle;
 pp_status pp_pickle_parse(const uint8_t *buf, size_t len, const char *name,
                           pp_pickle_storage_fn storage_fn, void *user, pp_pickle **out,
                           const pp_pv **root, pp_error *err);
+/* The same for a pickle followed by other data (the legacy torch.save stream
+ * is several pickles and raw storages in a row): *used gets the bytes up to
+ * and including its STOP. */
+pp_status pp_pickle_parse_prefix(const uint8_t *buf, size_t len, const char *name,
+                                 pp_pickle_storage_fn storage_fn, void *user, pp_pickle **out,
+                                 const pp_pv **root, size_t *used, pp_error *err);
 void pp_pickle_free(pp_pickle *p);
 
 /* The value for a string key (the last one set wins), or NULL. */
 const pp_pv *pp_pv_dict_get(const pp_pv *dict, const char *key);
 /* "dict", "tensor", "unsupported object os.system", ... into buf. */
 const char *pp_pv_describe(const pp_pv *v, char *buf, size_t len);
+/* An allowed global's name ("collections.OrderedDict"); NULL for other kinds. */
+const char *pp_pv_global_name(const pp_pv *v);
+/* True when an inert object is reachable from v (within the nesting limit;
+ * a graph too large to walk counts as holding one). */
+bool pp_pv_holds_object(const pp_pv *v);
 
 #endif

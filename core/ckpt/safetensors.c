@@ -194,7 +194,8 @@ pp_status pp_safetensors_save(const char *path, const pp_state_dict *sd, pp_erro
         json_t *meta = json_object();
         built = meta != NULL;
         for (size_t i = 0; i < sd->meta_count && built; i++)
-            built = json_object_set_new(meta, sd->meta[i].key, json_string(sd->meta[i].value)) == 0;
+            if (!pp_sd_meta_is_source(sd->meta[i].key)) /* about the file read, not this one */
+                built = json_object_set_new(meta, sd->meta[i].key, json_string(sd->meta[i].value)) == 0;
         if (built)
             built = json_object_set_new(root, "__metadata__", meta) == 0;
         else

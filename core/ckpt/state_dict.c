@@ -154,6 +154,11 @@ pp_status pp_sd_meta_set(pp_state_dict *sd, const char *key, const char *value, 
     return PP_OK;
 }
 
+bool pp_sd_meta_is_source(const char *key)
+{
+    return strncmp(key, PP_SD_SOURCE_META, sizeof PP_SD_SOURCE_META - 1) == 0;
+}
+
 const char *pp_sd_meta_get(const pp_state_dict *sd, const char *key)
 {
     size_t i = meta_find(sd, key);

@@ -5,6 +5,7 @@
 #ifndef PP_STATE_DICT_H
 #define PP_STATE_DICT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,12 @@ pp_status pp_sd_add_f32_copy(pp_state_dict *sd, const char *name, int ndim, cons
                              const float *data, pp_error *err);
 const pp_sd_entry *pp_sd_find(const pp_state_dict *sd, const char *name);
 int64_t pp_sd_entry_numel(const pp_sd_entry *e);
+
+/* Metadata keys under this prefix describe the file the state dict was read
+ * from (format, container, prefixes removed, inert objects: torch_object.h);
+ * they are shown, never saved into another file. */
+#define PP_SD_SOURCE_META "checkpoint."
+bool pp_sd_meta_is_source(const char *key);
 
 /* Metadata (string -> string); set replaces an existing key; at most
  * PP_SD_MAX_META keys. */

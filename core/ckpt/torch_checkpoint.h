@@ -1,11 +1,14 @@
-/* PyTorch checkpoints (.pt/.pth from torch.save, Lightning .ckpt) -> state dict.
+/* PyTorch checkpoints (.pt/.pth from torch.save, Lightning .ckpt) -> state dict,
+ * in either format: the zip archive (torch >= 1.6) or the legacy stream
+ * (torch_legacy.h), told apart by content.
  *
- * A Lightning file is a dict whose 'state_dict' holds the tensors and whose
- * 'hyper_parameters' (dict, argparse Namespace or AttributeDict) become string
- * metadata: ints in decimal, floats as %.9g, bools as true/false, strings as
- * they are, None as null, nested values as JSON. A plain file is the state dict
- * itself. A common key prefix such as "model." is removed. Optimizer and
- * callback state is parsed (inertly) but never materialised. */
+ * Which part of the pickled object holds the tensors, and what becomes
+ * metadata, is torch_object.h's: a Lightning file's 'hyper_parameters'
+ * (dict, argparse Namespace or AttributeDict) become string metadata: ints in
+ * decimal, floats as %.9g, bools as true/false, strings as they are, None as
+ * null, nested values as JSON, inert objects as text. Wrapper prefixes such
+ * as "module." and "model." are removed. Optimizer and callback state is
+ * parsed (inertly) but never materialised. */
 #ifndef PP_TORCH_CHECKPOINT_H
 #define PP_TORCH_CHECKPOINT_H
 

@@ -32,7 +32,8 @@ bool pp_torch_tensor_is_whole_storage(const pp_pv_tensor *t)
 {
     if (t->storage->u.storage.dtype != PP_RAW_F32 && t->storage->u.storage.dtype != PP_RAW_I64)
         return false;
-    if (t->offset != 0 || t->numel != t->storage->u.storage.numel)
+    if (t->offset != 0 || t->storage->u.storage.view_offset != 0 ||
+        t->numel != t->storage->u.storage.root_numel)
         return false;
     int64_t expect = 1;
     for (int i = t->ndim - 1; i >= 0; i--) {

@@ -12,7 +12,7 @@
 /* The state-dict type a storage of dtype d becomes. */
 pp_dtype pp_torch_tensor_out_dtype(pp_raw_dtype d);
 
-/* True when the view is the whole storage in C order with no conversion
+/* True when the view is the whole stored storage in C order with no conversion
  * needed, so the storage buffer itself can become the tensor. */
 bool pp_torch_tensor_is_whole_storage(const pp_pv_tensor *t);
 
@@ -21,7 +21,8 @@ bool pp_torch_tensor_is_whole_storage(const pp_pv_tensor *t);
  * by 4 KiB page faults, several times the cost of reading the bytes. */
 void *pp_torch_tensor_alloc(size_t bytes);
 
-/* storage: the raw bytes of t->storage (numel * element size, little-endian),
+/* storage: the raw bytes t's offsets count from (the storage's numel elements,
+ * little-endian: for a legacy storage view, the view's first element),
  * already checked to hold the view (pickle.c checks view vs numel). Allocates
  * *out with t->numel elements of pp_torch_tensor_out_dtype(). */
 pp_status pp_torch_tensor_copy(const pp_pv_tensor *t, const void *storage, void **out,

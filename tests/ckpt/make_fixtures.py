@@ -298,9 +298,7 @@ def hostile_files():
     # A real checkpoint cut in half.
     good = open(os.path.join(OUT, "plain_state_dict.pt"), "rb").read()
     open(H("truncated.pt"), "wb").write(good[: len(good) // 2])
-
-    # The pre-1.6 format: a pickle stream with a magic number, not a zip.
-    torch.save(tiny_state_dict(), H("legacy.pt"), _use_new_zipfile_serialization=False)
+    # The pre-1.6 format is read now: tests/ckpt/make_legacy_fixtures.py.
 
 
 def shared_list_bomb(levels):

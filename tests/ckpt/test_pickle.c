@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ckpt/pickle.h"
+#include "ckpt/pickle_text.h"
 #include "test_util.h"
 
 static char path_buf[1024];
@@ -140,6 +141,70 @@ static void test_unknown_global_is_inert(void)
         char d[128];
         CHECK(strcmp(pp_pv_describe(root, d, sizeof d), "unsupported object pathlib.PosixPath") == 0,
               "describe: %s", d);
+        pp_pickle_free(pk);
+    }
+}
+
+/* An inert object keeps what it was built from, to be shown as text:
+ * NEWOBJ's class and BUILD's state, REDUCE's arguments, getattr chains. */
+static void test_inert_object_keeps_arguments_and_state(void)
+{
+    pp_pickle *pk;
+    const pp_pv *root;
+    pp_error err;
+    /* aug.AugMix.__new__ + BUILD {'severity': 3, '_private': 1,
+     * 'mode': getattr(aug.Mode, 'BILINEAR')}, then
+     * getattr(aug.P, 'from_config')((1, 'x'),) in a list. */
+    CHECK_OK(PARSE("\x80\x02(" "caug\nAugMix\n)\x81}(X\x08\x00\x00\x00severityK\x03"
+                   "X\x08\x00\x00\x00_privateK\x01X\x04\x00\x00\x00mode"
+                   "c__builtin__\ngetattr\ncaug\nMode\nX\x08\x00\x00\x00" "BILINEAR\x86Rub"
+                   "cbuiltins\ngetattr\ncaug\nP\nX\x0b\x00\x00\x00" "from_config\x86R"
+                   "K\x01X\x01\x00\x00\x00x\x86\x85Rl.",
+                   &pk, &root, &err),
+             &err);
+    if (err.status != PP_OK)
+        return;
+    CHECK(root->kind == PP_PV_LIST && root->u.seq.len == 2, "list of two objects");
+    if (root->kind == PP_PV_LIST && root->u.seq.len == 2) {
+        char t[256];
+        pp_pv_text(root->u.seq.items[0], t, sizeof t);
+        CHECK(strcmp(t, "aug.AugMix(severity=3, mode=aug.Mode.BILINEAR)") == 0, "text: %s", t);
+        pp_pv_text(root->u.seq.items[1], t, sizeof t);
+        CHECK(strcmp(t, "aug.P.from_config((1, 'x'))") == 0, "text: %s", t);
+        pp_pv_object_name(root->u.seq.items[1], t, sizeof t);
+        CHECK(strcmp(t, "aug.P.from_config") == 0, "name: %s", t);
+        CHECK(pp_pv_holds_object(root), "a list of objects holds one");
+        char tiny[8];
+        pp_pv_text(root, tiny, sizeof tiny);
+        CHECK(strcmp(tiny, "[aug...") == 0, "cut text ends in ...: %s", tiny);
+    }
+    pp_pickle_free(pk);
+}
+
+/* Legacy persistent ids: nn.Module classes and storage views. */
+static void test_legacy_persistent_ids(void)
+{
+    pp_pickle *pk;
+    const pp_pv *root;
+    pp_error err;
+    /* ('module', mod.Net, 'net.py', 'source') -> the inert class */
+    CHECK_OK(PARSE("\x80\x02(X\x06\x00\x00\x00module" "cmod\nNet\n"
+                   "X\x06\x00\x00\x00net.pyX\x06\x00\x00\x00sourcetQ.",
+                   &pk, &root, &err),
+             &err);
+    if (err.status == PP_OK) {
+        CHECK(root->kind == PP_PV_OBJECT && strcmp(root->u.obj.s, "mod.Net") == 0, "module id");
+        pp_pickle_free(pk);
+    }
+    /* A view of elements 1..2 of storage '0' (4 floats). */
+    CHECK_OK(PARSE("\x80\x02(X\x07\x00\x00\x00storage" "ctorch\nFloatStorage\n"
+                   "X\x01\x00\x00\x00" "0X\x03\x00\x00\x00" "cpuK\x04(X\x01\x00\x00\x00vK\x01K\x02ttQ.",
+                   &pk, &root, &err),
+             &err);
+    if (err.status == PP_OK) {
+        CHECK(root->kind == PP_PV_STORAGE && root->u.storage.numel == 2 &&
+                  root->u.storage.root_numel == 4 && root->u.storage.view_offset == 1,
+              "storage view");
         pp_pickle_free(pk);
     }
 }
@@ -304,6 +369,8 @@ int main(void)
     RUN_TEST(test_python_pickles_p2_p4_p5);
     RUN_TEST(test_duplicate_keys_last_wins);
     RUN_TEST(test_unknown_global_is_inert);
+    RUN_TEST(test_inert_object_keeps_arguments_and_state);
+    RUN_TEST(test_legacy_persistent_ids);
     RUN_TEST(test_namespace_build_and_newobj_ex);
     RUN_TEST(test_tensor_views_checked);
     RUN_TEST(test_malformed_programs);

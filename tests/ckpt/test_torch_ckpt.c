@@ -7,84 +7,9 @@
 #include <string.h>
 
 #include "ckpt/checkpoint.h"
-#include "ckpt/npy.h"
 #include "ckpt/torch_checkpoint.h"
 #include "ckpt/torch_tensor.h"
-#include "test_util.h"
-
-static char path_buf[1024];
-
-static const char *fixture(const char *name)
-{
-    const char *dir = getenv("PP_FIXTURES");
-    snprintf(path_buf, sizeof path_buf, "%s/ckpt/%s", dir ? dir : "tests/fixtures", name);
-    return path_buf;
-}
-
-/* Compares every tensor with expected/<file>/<name>.npy; the MANIFEST lists
- * exactly the names (and types) the state dict must hold. */
-static void check_against_expected(const char *file, const pp_state_dict *sd)
-{
-    char dir[1024], mpath[1100];
-    snprintf(dir, sizeof dir, "%s", fixture("expected/"));
-    strncat(dir, file, sizeof dir - strlen(dir) - 1);
-    snprintf(mpath, sizeof mpath, "%s/MANIFEST", dir);
-    FILE *mf = fopen(mpath, "r");
-    CHECK(mf != NULL, "cannot open %s", mpath);
-    if (!mf)
-        return;
-    char name[256], kind[32];
-    size_t n = 0;
-    while (fscanf(mf, "%255s %31s", name, kind) == 2) {
-        n++;
-        const pp_sd_entry *e = pp_sd_find(sd, name);
-        CHECK(e != NULL, "%s: tensor '%s' missing", file, name);
-        if (!e)
-            continue;
-        char npath[1400];
-        snprintf(npath, sizeof npath, "%s/%s.npy", dir, name);
-        pp_npy want;
-        pp_error err;
-        pp_status ls = pp_npy_load(npath, &want, &err);
-        CHECK(ls == PP_OK, "%s: %s", npath, err.msg);
-        if (ls != PP_OK)
-            continue;
-        CHECK(e->ndim == want.ndim, "%s: '%s' has %d dims, want %d", file, name, e->ndim, want.ndim);
-        for (int d = 0; d < e->ndim && d < want.ndim; d++)
-            CHECK(e->shape[d] == want.shape[d], "%s: '%s' dim %d is %lld, want %lld", file, name, d,
-                  (long long)e->shape[d], (long long)want.shape[d]);
-        int64_t numel = pp_sd_entry_numel(e);
-        CHECK(numel == pp_npy_numel(&want), "%s: '%s' numel differs", file, name);
-        if (strcmp(kind, "float32") == 0) {
-            CHECK(e->dtype == PP_DTYPE_F32 && want.dtype == PP_NPY_F32, "%s: '%s' not float32",
-                  file, name);
-            if (e->dtype == PP_DTYPE_F32 && numel == pp_npy_numel(&want)) {
-                /* Conversions are exact, bit for bit (inf, -0.0 included): torch's
-                 * .float() of the same values. */
-                bool same = memcmp(e->data, want.data, (size_t)numel * 4) == 0;
-                if (!same)
-                    pp_test_compare(name, e->data, want.data, (size_t)numel, 0, 0);
-                CHECK(same, "%s: '%s' differs from PyTorch", file, name);
-            }
-        } else {
-            CHECK(e->dtype == PP_DTYPE_I64 && want.dtype == PP_NPY_I64, "%s: '%s' not int64", file,
-                  name);
-            if (e->dtype == PP_DTYPE_I64 && numel == pp_npy_numel(&want))
-                CHECK(memcmp(e->data, want.data, (size_t)numel * 8) == 0,
-                      "%s: '%s' int64 values differ", file, name);
-        }
-        pp_npy_free(&want);
-    }
-    fclose(mf);
-    CHECK(n == sd->count, "%s: state dict has %zu tensors, PyTorch has %zu", file, sd->count, n);
-}
-
-static void check_meta(const pp_state_dict *sd, const char *key, const char *want)
-{
-    const char *got = pp_sd_meta_get(sd, key);
-    CHECK(got && strcmp(got, want) == 0, "metadata %s = '%s', want '%s'", key, got ? got : "(none)",
-          want);
-}
+#include "ckpt_expect.h"
 
 static void check_lightning(const char *file)
 {
@@ -147,7 +72,13 @@ static void test_plain_state_dict(void)
     pp_error err;
     CHECK_OK(pp_torch_load(fixture("plain_state_dict.pt"), &sd, &err), &err);
     check_against_expected("plain_state_dict.pt", &sd);
-    CHECK(sd.meta_count == 0, "a plain state dict has no hyper-parameters, got %zu", sd.meta_count);
+    /* Only what the loader notes about the file itself (checkpoint.*). */
+    size_t hparams = 0;
+    for (size_t i = 0; i < sd.meta_count; i++)
+        hparams += strncmp(sd.meta[i].key, "checkpoint.", 11) != 0;
+    CHECK(hparams == 0, "a plain state dict has no hyper-parameters, got %zu", hparams);
+    check_meta(&sd, "checkpoint.format", "torch zip");
+    check_meta(&sd, "checkpoint.container", "top level");
     pp_sd_free(&sd);
 }
 

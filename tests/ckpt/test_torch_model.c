@@ -8,35 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ckpt/npy.h"
-#include "forward.h"
+#include "ckpt_expect.h"
 #include "model_file.h"
-#include "test_util.h"
-#include "threads.h"
-
-static char path_buf[1024];
-
-static const char *fixture(const char *name)
-{
-    const char *dir = getenv("PP_FIXTURES");
-    snprintf(path_buf, sizeof path_buf, "%s/ckpt/%s", dir ? dir : "tests/fixtures", name);
-    return path_buf;
-}
 
 static pp_status load_expected(const char *file, const char *what, pp_npy *a, pp_error *err)
 {
     char name[256];
     snprintf(name, sizeof name, "expected/%s/%s.npy", file, what);
     return pp_npy_load(fixture(name), a, err);
-}
-
-static void forward(const pp_model *m, const pp_npy *x, pp_tensor *logits, pp_error *err)
-{
-    pp_tensor input = {.ndim = x->ndim, .data = x->data};
-    memcpy(input.shape, x->shape, sizeof input.shape);
-    pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
-    CHECK_OK(pp_model_forward(m, ctx, &input, logits, NULL, err), err);
-    pp_forward_ctx_free(ctx);
 }
 
 static void check_file(const char *file, int avg_hint, int want_avg)
@@ -56,7 +35,7 @@ static void check_file(const char *file, int avg_hint, int want_avg)
     CHECK_OK(load_expected(file, "x", &x, &err), &err);
     CHECK_OK(load_expected(file, "logits", &want, &err), &err);
     pp_tensor logits = {0};
-    forward(&m, &x, &logits, &err);
+    ckpt_forward(&m, &x, &logits);
     CHECK(pp_tensor_numel(&logits) == pp_npy_numel(&want), "%s: logits shape", file);
     if (pp_tensor_numel(&logits) == pp_npy_numel(&want)) {
         double e = pp_test_compare(file, logits.data, want.data, (size_t)pp_npy_numel(&want), 1e-4, 1);
@@ -76,7 +55,7 @@ static void check_file(const char *file, int avg_hint, int want_avg)
         CHECK(notes[0] == '\0', "%s converted: settings lost: %s", file, notes);
         CHECK(m2.arch.avg_kernel == want_avg, "%s converted: avg kernel %d", file, m2.arch.avg_kernel);
         pp_tensor again = {0};
-        forward(&m2, &x, &again, &err);
+        ckpt_forward(&m2, &x, &again);
         CHECK(pp_tensor_numel(&again) == pp_tensor_numel(&logits) &&
                   memcmp(again.data, logits.data, sizeof(float) * (size_t)pp_tensor_numel(&logits)) == 0,
               "%s: converted model gives different logits", file);
@@ -127,7 +106,7 @@ static void test_plain_float_alpha_loads_as_fixed(void)
     CHECK_OK(load_expected(file, "x", &x, &err), &err);
     CHECK_OK(load_expected(file, "logits", &want, &err), &err);
     pp_tensor logits = {0};
-    forward(&m, &x, &logits, &err);
+    ckpt_forward(&m, &x, &logits);
     if (pp_tensor_numel(&logits) == pp_npy_numel(&want)) {
         double e = pp_test_compare(file, logits.data, want.data, (size_t)pp_npy_numel(&want), 1e-4, 1);
         CHECK(e <= 1e-4, "%s: logits differ from PyTorch by %.3g of the largest", file, e);

@@ -157,5 +157,21 @@ grep -q "warning: .*inc/fog/1: 1 of 3 class folders are missing (the first: bee)
 "$PUSHPULL" info "$FIX/ckpt/fixed_alpha_float.pth" --avg-kernel 3 2>&1 |
     grep -q "alpha fixed (min 0.7500, mean 0.7500, max 0.7500)" || fail "info of a float alpha"
 
+# a legacy (pre-1.6) Lightning file whose hyper-parameters pickle augmentation objects
+"$PUSHPULL" info "$FIX/legacy/r18_legacy.ckpt" >"$T/legacy.txt" 2>&1 || fail "info of a legacy file: $(cat "$T/legacy.txt")"
+grep -q "format:        torch legacy (pre-1.6), tensors from 'state_dict', key prefix 'model.' removed" "$T/legacy.txt" ||
+    fail "info: legacy format and container"
+grep -q "inert objects: hyper_parameters.augmentation: augmentations.AugMix" "$T/legacy.txt" &&
+    grep -q "hyper_parameters.prime: prime.GeneralizedPRIMEModule.from_config" "$T/legacy.txt" ||
+    fail "info: inert objects"
+"$PUSHPULL" info --json "$FIX/legacy/r18_legacy.ckpt" >"$T/legacy.json" || fail "info --json of a legacy file"
+grep -q '"container": "state_dict"' "$T/legacy.json" && grep -q '"prefix_removed": "model."' "$T/legacy.json" ||
+    fail "info --json: checkpoint fields"
+# what the loader notes about a file is not written into a converted one
+"$PUSHPULL" convert "$FIX/legacy/r18_legacy.ckpt" "$T/from_legacy.safetensors" >/dev/null 2>&1 || fail "convert a legacy file"
+"$PUSHPULL" info "$T/from_legacy.safetensors" >"$T/converted.txt" 2>&1 || fail "info of the converted file"
+grep -q "^format:        safetensors$" "$T/converted.txt" && ! grep -q "inert objects" "$T/converted.txt" ||
+    fail "converted file: $(cat "$T/converted.txt")"
+
 echo "cli: $failures failure(s)"
 [ "$failures" = 0 ]

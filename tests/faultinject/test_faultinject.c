@@ -259,6 +259,20 @@ static pp_status op_torch_ckpt(pp_error *err)
     return PP_OK;
 }
 
+/* The legacy stream: header pickles, storage table, views, containers,
+ * prefixes, and hyper-parameters with inert augmentation objects as text. */
+static pp_status op_torch_legacy(pp_error *err)
+{
+    const char *files[] = {"views_dtypes.pt", "view_metadata.pt", "prime_raw.ckpt", "nontensor_values.pt",
+                           "lightning_aug_legacy.ckpt", "lightning_aug_zip.ckpt", "tiny_whole_legacy.pt"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        pp_status st = load_sd("legacy", files[i], pp_torch_load, err);
+        if (st != PP_OK)
+            return st;
+    }
+    return PP_OK;
+}
+
 static pp_status op_safetensors(pp_error *err)
 {
     return load_sd("train", "cifar_gray_pp0_fixed_nobias.safetensors", pp_safetensors_load, err);
@@ -793,6 +807,7 @@ static const struct {
     {"pickle", op_pickle, 1},
     {"torch_pt", op_torch_pt, 1},
     {"torch_ckpt", op_torch_ckpt, 1},
+    {"torch_legacy", op_torch_legacy, 1},
     {"safetensors", op_safetensors, 1},
     {"safetensors_save", op_safetensors_save, 1},
     {"checkpoint", op_checkpoint, 1},
