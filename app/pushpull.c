@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_interrupt.h"
+#include "cpu.h"
 #include "output_path.h"
 #include "threads.h"
 
@@ -50,7 +51,9 @@ static void print_main_help(FILE *out)
           "  --threads N  threads for the engine (default: SLURM_CPUS_PER_TASK inside a Slurm\n"
           "               job, else OMP_NUM_THREADS, else all cores)\n"
           "  -h, --help   this help; `pushpull COMMAND --help` for a command\n"
-          "  --version    print the version\n",
+          "  --version    print the version\n\n"
+          "environment:\n"
+          "  PP_CPU=avx512|avx2|portable  the engine's kernels (default: the best this CPU has)\n",
           out);
 }
 
@@ -80,7 +83,10 @@ static int run(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--version") == 0) {
             puts("pushpull " PP_VERSION);
-            return 0;
+            /* what the benchmarks and bug reports need to know */
+            printf("CPU path: %s (this CPU's best: %s)\n", pp_cpu_path_name(pp_cpu_path()),
+                   pp_cpu_path_name(pp_cpu_best_path()));
+            return pp_cpu_error() ? (fprintf(stderr, "pushpull: %s\n", pp_cpu_error()), 2) : 0;
         } else if (strcmp(argv[i], "--threads") == 0 || strncmp(argv[i], "--threads=", 10) == 0) {
             const char *v = argv[i][9] == '=' ? argv[i] + 10 : (i + 1 < argc ? argv[++i] : NULL);
             long n;
@@ -105,6 +111,10 @@ static int run(int argc, char **argv)
             pp_cli_threads = (int)n;
     }
     pp_threads_set_default(pp_cli_threads);
+    if (pp_cpu_error()) { /* before any kernel runs: never an illegal instruction */
+        fprintf(stderr, "pushpull: %s\n", pp_cpu_error());
+        return 2;
+    }
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
         if (strcmp(argv[i], commands[c]->name) == 0) {
             if (pp_cli_wants_help(commands[c], argc - i, argv + i))

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "corrupt/corruption.h"
+#include "cpu.h"
 #include "image/image.h"
 #include "threads.h"
 
@@ -138,9 +139,16 @@ int main(int argc, char **argv)
         }
     }
     pp_threads_set_default(threads);
+    if (pp_cpu_error()) {
+        fprintf(stderr, "corrupt_bench: %s\n", pp_cpu_error());
+        return 2;
+    }
     bool first = true;
     if (json)
         printf("[\n");
+    else /* the corruptions' loops are x86-64-v3 code on every path; said for the record */
+        printf("CPU path %s (this CPU's best: %s)\n", pp_cpu_path_name(pp_cpu_path()),
+               pp_cpu_path_name(pp_cpu_best_path()));
     if (input) {
         pp_image img = {0};
         pp_error err = {0};

@@ -182,6 +182,7 @@ def main():
         shutil.copy2(exe, tmp)
     PUSHPULL, BENCH = os.path.join(tmp, 'pushpull'), os.path.join(tmp, 'corrupt_bench')
     names = [d['name'] for d in json.loads(subprocess.check_output([PUSHPULL, 'corrupt', '--list', '--json']))]
+    print(subprocess.check_output([PUSHPULL, '--version'], text=True).splitlines()[-1])
     only = os.environ.get('PP_CORRUPTIONS')  # optional comma list to check a few
     if only:
         names = [n for n in names if n in only.split(',')]

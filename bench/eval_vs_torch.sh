@@ -1,23 +1,19 @@
 #!/bin/bash
 # Evaluation throughput (clean Fashion-MNIST test images through a PushPull
 # ResNet18, width 64, CIFAR stem, batch 64) against PyTorch in the same run.
-# Usage: bench/eval_vs_torch.sh [BUILD_DIR]; LIMIT=2000 THREADS=2
+# On an AVX-512 CPU both also run held to AVX2 (bench/rounds.sh).
+# Usage: bench/eval_vs_torch.sh [BUILD_DIR]; LIMIT=2000 THREADS=2 ROUNDS=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 LIMIT=${LIMIT:-2000}
 THREADS=${THREADS:-2}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+ROUNDS=${ROUNDS:-1}
+source bench/rounds.sh
 # A model of the right shape (its accuracy does not matter for the timing).
 "$BUILD/app/pushpull" --threads "$THREADS" train --width 64 --epochs 1 --limit 128 --batch 64 \
     --output "$T/m.safetensors" >/dev/null
-"$BUILD/app/pushpull" --threads "$THREADS" eval "$T/m.safetensors" --data fashion-mnist --corruptions none \
-    --limit "$LIMIT" --batch 64 --json "$T/e.json" >/dev/null
-ours=$(grep '"seconds"' "$T/e.json" | tr -dc '0-9.')
-echo "ours:    $LIMIT images in ${ours} s ($(awk -v n="$LIMIT" -v t="$ours" 'BEGIN{printf "%.0f", n/t}') img/s)"
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then echo "(no python3-torch: no comparison)"; exit 0; fi
-theirs=$(MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 /usr/bin/python3 - "$LIMIT" "$THREADS" <<'PY'
+cat >"$T/torch_eval.py" <<'PY'
 import gzip, sys, time
 import numpy as np, torch
 sys.path.insert(0, "tests")
@@ -34,6 +30,24 @@ with torch.no_grad():
         model(x).argmax(1)
 print(time.perf_counter() - t0)
 PY
-)
-echo "PyTorch: $LIMIT images in $(printf %.2f "$theirs") s"
-awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio (PyTorch time / ours): %.2fx\n", b / a }'
+# the best of ROUNDS runs each, the CPU kinds (bench/rounds.sh) in turn
+for round in $(seq "$ROUNDS"); do
+  for kind in "${kinds[@]}"; do
+    run=(env $(kind_env "$kind"))
+    "${run[@]}" "$BUILD/app/pushpull" --threads "$THREADS" eval "$T/m.safetensors" --data fashion-mnist \
+        --corruptions none --limit "$LIMIT" --batch 64 --json "$T/e.json" >/dev/null
+    echo "x $(grep '"seconds"' "$T/e.json" | tr -dc '0-9.')" >>"$T/$kind.ours"
+    if [ $have_torch = 1 ]; then
+      echo "x $("${run[@]}" "${tuned[@]}" /usr/bin/python3 "$T/torch_eval.py" "$LIMIT" "$THREADS")" >>"$T/$kind.tuned"
+    fi
+  done
+done
+for kind in "${kinds[@]}"; do
+  ours=$(awk -f bench/best_of.awk "$T/$kind.ours" | cut -d' ' -f2)
+  echo "== CPU path $kind: $(kind_env "$kind")"
+  echo "ours:    $LIMIT images in ${ours} s ($(awk -v n="$LIMIT" -v t="$ours" 'BEGIN{printf "%.0f", n/t}') img/s)"
+  if [ $have_torch = 0 ]; then echo "(no python3-torch: no comparison)"; continue; fi
+  theirs=$(awk -f bench/best_of.awk "$T/$kind.tuned" | cut -d' ' -f2)
+  echo "PyTorch: $LIMIT images in $(printf %.2f "$theirs") s"
+  awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio (PyTorch time / ours): %.2fx\n", b / a }'
+done

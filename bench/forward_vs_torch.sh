@@ -3,7 +3,8 @@
 # PyTorch runs twice: as users run it, and with glibc's allocator tuned so big
 # tensors are not mmapped afresh each op; the ratio is against the faster.
 # The machine's speed drifts over seconds (shared host), so ROUNDS rounds run
-# every contender in turn and each keeps its best time.
+# every contender in turn and each keeps its best time; on an AVX-512 CPU each
+# round also runs both on AVX2 (bench/rounds.sh).
 # Usage: bench/forward_vs_torch.sh [BUILD_DIR] (default build); THREADS=2 REPEATS=5 ROUNDS=3
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,16 +14,21 @@ REPEATS=${REPEATS:-5}
 ROUNDS=${ROUNDS:-3}
 source bench/rounds.sh
 for round in $(seq "$ROUNDS"); do
-  echo "== round $round of $ROUNDS" >&2
-  "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" >"$T/both"
-  grep '^pushpull_' "$T/both" >>"$T/ours"
-  grep '^plain_' "$T/both" >>"$T/plain"
-  if [ $have_torch = 1 ]; then
-    /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" >>"$T/torch"
-    "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" >>"$T/tuned"
-  fi
+  for kind in "${kinds[@]}"; do # the kinds interleave too
+    echo "== round $round of $ROUNDS, CPU path $kind" >&2
+    run=(env $(kind_env "$kind"))
+    "${run[@]}" "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" >"$T/both"
+    grep '^pushpull_' "$T/both" >>"$T/$kind.ours"
+    grep '^plain_' "$T/both" >>"$T/$kind.plain"
+    if [ $have_torch = 1 ]; then
+      "${run[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" >>"$T/$kind.torch"
+      "${run[@]}" "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" >>"$T/$kind.tuned"
+    fi
+  done
 done
-report
-awk -f bench/best_of.awk "$T/plain" >"$T/plain.best"
-echo "== push-pull cost over the plain net (ours; the two nets timed in turns)"
-paste "$T/ours.best" "$T/plain.best" | awk '{ printf "%-28s %+.1f%%\n", $1, ($2 / $7 - 1) * 100 }'
+for kind in "${kinds[@]}"; do
+  report "$kind"
+  awk -f bench/best_of.awk "$T/$kind.plain" >"$T/plain.best"
+  echo "== push-pull cost over the plain net (ours, CPU path $kind; the two nets timed in turns)"
+  paste "$T/ours.best" "$T/plain.best" | awk '{ printf "%-28s %+.1f%%\n", $1, ($2 / $7 - 1) * 100 }'
+done

@@ -1,16 +1,36 @@
 # Shared by the *_vs_torch.sh scripts (sourced): a scratch folder, whether
-# python3-torch is there, the tuned-allocator environment, and the report of
-# the best times over the rounds.
+# python3-torch is there, the tuned-allocator environment, the CPU kinds to
+# compare on, and the report of the best times over the rounds.
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+
+# CPU kinds (core/cpu.h): the best path this CPU has, and on an AVX-512 CPU
+# also the avx2 one, against PyTorch held to AVX2 as well (oneDNN's ISA cap,
+# ATen's kernels, and OpenBLAS's, which our avx2 path calls for plain
+# products), so the AVX2 ratios can be measured on any machine.
+best_path=$("$BUILD/app/pushpull" --version | sed -n 's/^CPU path: \([a-z0-9]*\).*/\1/p')
+kinds=("$best_path")
+[ "$best_path" = avx512 ] && kinds+=(avx2)
+echo "== CPU paths: ${kinds[*]} (this CPU's best: $best_path)" >&2
+# kind_env KIND: the environment both contenders run under for that kind
+kind_env() {
+  if [ "$1" = avx2 ] && [ "$best_path" = avx512 ]; then
+    echo "PP_CPU=avx2 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2"
+  else
+    echo "PP_CPU=$1"
+  fi
+}
 have_torch=0
 /usr/bin/python3 -c "import torch" 2>/dev/null && have_torch=1
 tuned=(env MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=1073741824)
 
 # report: prints ours, PyTorch as run and tuned (best of the rounds) and the ratio
 # of PyTorch's faster time to ours; files $T/ours, $T/torch, $T/tuned.
+# report [KIND]: the files of that kind are $T/<KIND>.ours and so on
 report() {
-  for f in ours torch tuned; do [ -f "$T/$f" ] && awk -f bench/best_of.awk "$T/$f" >"$T/$f.best"; done
+  local k=${1:+$1.}
+  for f in ours torch tuned; do [ -f "$T/$k$f" ] && awk -f bench/best_of.awk "$T/$k$f" >"$T/$f.best"; done
+  echo "== CPU path ${1:-default}: $(kind_env "${1:-$best_path}")"
   echo "== PushPull Studio engine ($THREADS threads, best of $ROUNDS rounds)"
   cat "$T/ours.best"
   if [ "$have_torch" = 0 ]; then

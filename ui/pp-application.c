@@ -1,5 +1,7 @@
 #include "pp-application.h"
 
+#include "cpu.h"
+
 #include "pp-help.h"
 #include "pp-layout-check.h"
 #include "pp-window.h"
@@ -434,12 +436,28 @@ static void open_models_option(PpApplication *self, PpWindow *win)
     g_clear_pointer(&self->models, g_strfreev);
 }
 
+/* A PP_CPU the CPU cannot run (or an unknown one): the window says so and
+ * loads no model, so no kernel runs (never an illegal instruction). */
+static gboolean cpu_path_refused(PpWindow *win)
+{
+    const char *problem = pp_cpu_error();
+    if (!problem)
+        return FALSE;
+    g_printerr("pushpull-studio: %s\n", problem);
+    char *msg = g_strdup_printf("%s. Start the studio without PP_CPU, or with a path this CPU has.", problem);
+    pp_window_show_error(win, msg);
+    g_free(msg);
+    return TRUE;
+}
+
 static void pp_application_activate(GApplication *app)
 {
     PpApplication *self = PP_APPLICATION(app);
     gboolean fresh = gtk_application_get_active_window(GTK_APPLICATION(app)) == NULL;
     PpWindow *win = get_window(self);
-    if (self->models)
+    if (cpu_path_refused(win))
+        ;
+    else if (self->models)
         open_models_option(self, win);
     else if (fresh)
         pp_window_open_demo(win);
@@ -451,9 +469,11 @@ static void pp_application_open(GApplication *app, GFile **files, int n_files, c
     (void)hint;
     PpApplication *self = PP_APPLICATION(app);
     PpWindow *win = get_window(self);
-    open_models_option(self, win);
-    for (int i = 0; i < n_files; i++)
-        pp_window_open_file(win, files[i]);
+    if (!cpu_path_refused(win)) {
+        open_models_option(self, win);
+        for (int i = 0; i < n_files; i++)
+            pp_window_open_file(win, files[i]);
+    }
     present(self, win);
 }
 

@@ -14,21 +14,20 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             dst[i] = pp_unit_to_u8((float)fmin(fmax(src[i] / 255.0 + c, 0), 1));
         return PP_OK;
     }
+    /* Same hue and saturation with a new value: every channel scales by v2 / v
+     * (black has saturation 0, so it becomes gray v2). The factor depends on
+     * the largest byte alone: 256 of them, worked out first. */
+    double scale[256], gray[256];
+    for (int m = 0; m < 256; m++) {
+        double v = m / 255.0, v2 = fmin(fmax(v + c, 0), 1);
+        scale[m] = v > 0 ? v2 / v : 0;
+        gray[m] = v2;
+    }
     for (size_t i = 0; i < n; i++) {
-        double r = src[3 * i] / 255.0, g = src[3 * i + 1] / 255.0, b = src[3 * i + 2] / 255.0;
-        double v = fmax(r, fmax(g, b));
-        double v2 = fmin(fmax(v + c, 0), 1);
-        /* Same hue and saturation with a new value: every channel scales by v2 / v
-         * (black has saturation 0, so it becomes gray v2). */
-        if (v > 0) {
-            double k = v2 / v;
-            r *= k, g *= k, b *= k;
-        } else {
-            r = g = b = v2;
-        }
-        dst[3 * i] = pp_unit_to_u8((float)r);
-        dst[3 * i + 1] = pp_unit_to_u8((float)g);
-        dst[3 * i + 2] = pp_unit_to_u8((float)b);
+        const uint8_t *p = src + 3 * i;
+        const int m = p[0] > p[1] ? (p[0] > p[2] ? p[0] : p[2]) : (p[1] > p[2] ? p[1] : p[2]);
+        for (int ch = 0; ch < 3; ch++)
+            dst[3 * i + ch] = pp_unit_to_u8((float)(m > 0 ? p[ch] / 255.0 * scale[m] : gray[m]));
     }
     return PP_OK;
 }

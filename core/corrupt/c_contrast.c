@@ -15,8 +15,11 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         for (size_t i = 0; i < n; i++)
             sum += src[i * ch + k];
         double mean = (double)sum / n / 255.0;
+        uint8_t lut[256]; /* the value depends on the byte alone: 256 evaluations, then a lookup */
+        for (int v = 0; v < 256; v++)
+            lut[v] = pp_unit_to_u8((float)((v / 255.0 - mean) * c + mean));
         for (size_t i = 0; i < n; i++)
-            dst[i * ch + k] = pp_unit_to_u8((float)((src[i * ch + k] / 255.0 - mean) * c + mean));
+            dst[i * ch + k] = lut[src[i * ch + k]];
     }
     return PP_OK;
 }

@@ -10,6 +10,7 @@
  * subsamples the photo by 5). The offsets roll the periodic texture like the original's
  * random crop. See docs/corruptions.md for how it differs. */
 #include "corrupt_impl.h"
+#include "noise_field.h"
 
 /* Per-channel mean and std (RGB) of frost1, frost2 (= frost3), frost4, frost5. */
 static const float looks[5][2][3] = {
@@ -31,8 +32,8 @@ static void box_blur3_wrap(float *t /* (h, w) */, float *tmp /* (max(h, w) + 2r 
     for (int pass = 0; pass < 3; pass++) {
         for (int y = 0; y < h; y++) { /* rows: running sum over a wrapped copy */
             float *row = t + (size_t)y * w, a = 0;
-            for (int i = 0; i < w + 2 * r + 1; i++)
-                tmp[i] = row[wrap(i - r, w)];
+            for (int i = 0, j = wrap(-r, w); i < w + 2 * r + 1; i++, j = j + 1 == w ? 0 : j + 1)
+                tmp[i] = row[j]; /* row[wrap(i - r, w)], without a division per value */
             for (int i = 0; i <= 2 * r; i++)
                 a += tmp[i];
             for (int x = 0; x < w; x++) {
@@ -59,15 +60,21 @@ static void box_blur3_wrap(float *t /* (h, w) */, float *tmp /* (max(h, w) + 2r 
     }
 }
 
+/* i mod n for i within a few periods of [0, n): no division in the common case. */
+static inline int wrap_near(int i, int n)
+{
+    return i >= 0 && i < n ? i : wrap(i, n);
+}
+
 /* Draws a line of brightness v into t (h, w) (max blend, periodic). */
 static void line(float *t, int h, int w, double x, double y, double ang, double len, float v)
 {
     double dx = cos(ang), dy = sin(ang);
     for (double s = 0; s <= len; s += 0.5) {
-        int px = ((int)floor(x + s * dx) % w + w) % w;
-        int py = ((int)floor(y + s * dy) % h + h) % h;
+        int px = wrap_near((int)floor(x + s * dx), w);
+        int py = wrap_near((int)floor(y + s * dy), h);
         float *p = t + (size_t)py * w + px;
-        *p = fmaxf(*p, v);
+        *p = *p > v ? *p : v;
     }
 }
 
@@ -85,10 +92,10 @@ static void crystals(uint64_t key, float *t, int h, int w, double grain)
         double len = (0.3 + 0.7 * pp_rng_uniform(key, k++)) * 60 * grain;
         float v = (float)(0.4 + 0.6 * pp_rng_uniform(key, k++));
         line(t, h, w, x, y, ang, len, v);
-        double gap = 3 * grain > 1 ? 3 * grain : 1;
+        double gap = 3 * grain > 1 ? 3 * grain : 1, ca = cos(ang), sa = sin(ang);
         for (double s = gap; s < len; s += gap) {
             double bl = 0.35 * len * (1 - s / len) * (0.5 + pp_rng_uniform(key, k++));
-            double bx = x + s * cos(ang), by = y + s * sin(ang);
+            double bx = x + s * ca, by = y + s * sa;
             line(t, h, w, bx, by, ang + M_PI / 3, bl, v * 0.8f);
             line(t, h, w, bx, by, ang - M_PI / 3, bl, v * 0.8f);
         }
@@ -119,7 +126,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             st = pp_fail(err, PP_ERR_CANCELLED, "frost: cancelled");
             goto done;
         }
-        pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + o), oct, hw);
+        pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_FROST * 16 + o), 0, oct, hw);
         double s = sig[o] * grain;
         if (s >= 4) {
             int r = (int)floor(0.5 * (sqrt(4 * s * s + 1) - 1)); /* r(r+1) ~ s^2 */
@@ -156,22 +163,33 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     float inv = var > 0 ? (float)(1.0 / sqrt(var / hw)) : 0.f;
     int ox = (int)floor(ctx->p[4] * w), oy = (int)floor(ctx->p[5] * h);
     const float *mu = looks[look][0], *sd = looks[look][1];
-    for (int y = 0; y < h; y++)
+    const float fa = (float)a, fb = (float)b, fmean = (float)mean;
+    float *z = oct; /* a row of the rolled, normalised texture */
+    for (int y = 0; y < h; y++) {
+        const float *row = tex + (size_t)((y + oy) % h) * w;
+        const int split = w - ox % w; /* x + ox wraps from here */
+        for (int x = 0; x < split; x++)
+            z[x] = (row[x + ox % w] - fmean) * inv;
+        for (int x = split; x < w; x++)
+            z[x] = (row[x - split] - fmean) * inv;
+        const uint8_t *s = in->pixels + (size_t)y * w * c;
+        uint8_t *d = out->pixels + (size_t)y * w * c;
         for (int x = 0; x < w; x++) {
-            float z = (tex[(size_t)((y + oy) % h) * w + (x + ox) % w] - (float)mean) * inv;
             float f[3];
-            for (int ch = 0; ch < 3; ch++)
-                f[ch] = fminf(fmaxf(mu[ch] + sd[ch] * z, 0.f), 255.f);
-            const uint8_t *s = in->pixels + ((size_t)y * w + x) * c;
-            uint8_t *d = out->pixels + ((size_t)y * w + x) * c;
+            for (int ch = 0; ch < 3; ch++) {
+                float v = mu[ch] + sd[ch] * z[x];
+                v = v > 0.f ? v : 0.f;
+                f[ch] = v < 255.f ? v : 255.f;
+            }
             if (c == 1) {
                 float g = 0.2989f * f[0] + 0.587f * f[1] + 0.114f * f[2];
-                d[0] = pp_unit_to_u8((float)(a * s[0] + b * g) / 255.f);
+                d[x] = pp_unit_to_u8((fa * s[x] + fb * g) * (1.f / 255.f));
             } else {
                 for (int ch = 0; ch < 3; ch++)
-                    d[ch] = pp_unit_to_u8((float)(a * s[ch] + b * f[ch]) / 255.f);
+                    d[3 * x + ch] = pp_unit_to_u8((fa * s[3 * x + ch] + fb * f[ch]) * (1.f / 255.f));
             }
         }
+    }
 done:
     free(tex), free(oct);
     return st;

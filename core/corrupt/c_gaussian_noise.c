@@ -1,19 +1,14 @@
 /* gaussian_noise: x + N(0, c^2) per value on [0, 1]. The unit normal field depends only
  * on the seed; the severity scales it. */
 #include "corrupt_impl.h"
+#include "noise_field.h"
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
 {
-    size_t n = (size_t)in->width * in->height * in->channels;
-    float *z = pp_floats_alloc(n, err); /* (H, W, C) */
-    if (!z)
-        return PP_ERR_NOMEM;
-    pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_NOISE), z, n);
-    float c = (float)ctx->p[0];
-    for (size_t i = 0; i < n; i++)
-        out->pixels[i] = pp_unit_to_u8(in->pixels[i] * (1.f / 255.f) + c * z[i]);
-    free(z);
+    (void)err;
+    pp_noise_add_normal(pp_rng_key(ctx->seed, PP_STREAM_NOISE), in->pixels, out->pixels,
+                        (size_t)in->width * in->height * in->channels, (float)ctx->p[0], false);
     return PP_OK;
 }
 

@@ -1,8 +1,11 @@
 /* shot_noise: Poisson(lambda * x) / lambda per value on [0, 1]. Each value has a fixed
- * uniform draw u and takes the Poisson quantile at u, so the same seed gives the same
- * noise pattern at every lambda. Exact inverse CDF for means below 15; above, the
+ * standard normal draw z (the vectorised field of noise_field.h; u = Phi(z) is uniform)
+ * and takes the Poisson quantile at u, so the same seed gives the same noise pattern at
+ * every lambda. Exact inverse CDF for means below 15, walked in z: the CDF steps are
+ * mapped through the normal quantile once per input level in use; above, the
  * Cornish-Fisher quantile mu + z sqrt(mu) + (z^2 - 1) / 6 (error < 1 count). */
 #include "corrupt_impl.h"
+#include "noise_field.h"
 
 /* Acklam's rational approximation of the standard normal quantile (rel. err 1e-9). */
 static double normal_quantile(double p)
@@ -33,53 +36,68 @@ static double normal_quantile(double p)
            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
-/* Poisson CDFs of the 256 input levels whose mean is below 15 (k < PP_SHOT_KMAX covers
- * all but 1e-12 of the mass), so each value is a short table walk. */
+/* Poisson CDF steps of an input level whose mean is below 15, as z thresholds
+ * (k < PP_SHOT_KMAX covers all but 1e-12 of the mass; the normal field never
+ * passes 6). */
 #define PP_SHOT_KMAX 64
+#define PP_SHOT_SMALL_MEAN 15
 
-static double large_mean_quantile(double mu, double u)
+static void level_thresholds(double mu, float *zt)
 {
-    double z = normal_quantile(u);
-    double k = floor(mu + z * sqrt(mu) + (z * z - 1) / 6 + 0.5);
-    return k < 0 ? 0 : k;
+    double p = exp(-mu), c = p;
+    int k = 0;
+    for (; k < PP_SHOT_KMAX - 1 && c < 1 - 1e-12; k++) {
+        zt[k] = (float)normal_quantile(c);
+        p *= mu / (k + 1);
+        c += p;
+    }
+    for (; k < PP_SHOT_KMAX; k++) /* the walk always stops */
+        zt[k] = INFINITY;
 }
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
 {
     size_t n = (size_t)in->width * in->height * in->channels;
-    uint64_t key = pp_rng_key(ctx->seed, PP_STREAM_NOISE);
-    double lambda = ctx->p[0];
-    double *cdf = malloc(sizeof(double) * 256 * PP_SHOT_KMAX); /* (256, KMAX) */
-    if (!cdf)
-        return pp_fail(err, PP_ERR_NOMEM, "out of memory for shot noise tables");
+    const double lambda = ctx->p[0];
+    float *z = pp_floats_alloc(n, err);
+    float *zt = malloc(sizeof(float) * 256 * PP_SHOT_KMAX); /* (256, KMAX), filled per level in use */
+    if (!z || !zt) {
+        free(z), free(zt);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for shot noise");
+    }
+    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_NOISE), 0, z, n);
+    bool ready[256] = {false};
+    float mean[256], root[256];
     for (int v = 0; v < 256; v++) {
-        double mu = lambda * v / 255.0, p = exp(-mu), c = p;
-        if (mu >= 15)
-            continue;
-        for (int k = 0; k < PP_SHOT_KMAX; k++) {
-            cdf[v * PP_SHOT_KMAX + k] = c;
-            p *= mu / (k + 1);
-            c += p;
-        }
-        cdf[v * PP_SHOT_KMAX + PP_SHOT_KMAX - 1] = 2.0; /* the walk always stops */
+        mean[v] = (float)(lambda * v / 255.0);
+        root[v] = sqrtf(mean[v]);
     }
+    const float inv_lambda = (float)(1.0 / lambda);
     for (size_t i = 0; i < n; i++) {
-        double u = ((double)(pp_rng_u64(key, i) >> 11) + 0.5) * 0x1.0p-53;
-        int v = in->pixels[i];
-        double mu = lambda * v / 255.0, k;
-        if (mu >= 15) {
-            k = large_mean_quantile(mu, u);
+        const int v = in->pixels[i];
+        float k;
+        if (mean[v] >= PP_SHOT_SMALL_MEAN) {
+            k = floorf(mean[v] + z[i] * root[v] + (z[i] * z[i] - 1) * (1.0f / 6) + 0.5f);
+            k = k < 0 ? 0 : k;
         } else {
-            const double *c = cdf + v * PP_SHOT_KMAX;
-            int j = 0;
-            while (u > c[j])
+            const float *t = zt + v * PP_SHOT_KMAX;
+            if (!ready[v]) {
+                level_thresholds(mean[v], zt + v * PP_SHOT_KMAX);
+                ready[v] = true;
+            }
+            /* start at the normal approximation's count, a step or two off */
+            int j = (int)(mean[v] + z[i] * root[v] + 0.5f);
+            j = j < 0 ? 0 : j > PP_SHOT_KMAX - 1 ? PP_SHOT_KMAX - 1 : j;
+            while (j > 0 && z[i] <= t[j - 1])
+                j--;
+            while (z[i] > t[j])
                 j++;
-            k = j;
+            k = (float)j;
         }
-        out->pixels[i] = pp_unit_to_u8((float)(k / lambda));
+        out->pixels[i] = pp_unit_to_u8(k * inv_lambda);
     }
-    free(cdf);
+    free(z), free(zt);
     return PP_OK;
 }
 

@@ -15,6 +15,7 @@
  * layer's edge rows are the field's own grid rows (full variance, more flakes) where
  * the trimmed layer's are interpolated ones. See docs/corruptions.md. */
 #include "corrupt_impl.h"
+#include "noise_field.h"
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
@@ -34,10 +35,10 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         st = PP_ERR_NOMEM;
         goto done;
     }
-    pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SNOW), field, hw);
+    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SNOW), 0, field, hw);
     for (size_t i = 0; i < hw; i++)
         field[i] = (float)(mean + sd * field[i]);
-    pp_clipped_zoom_plane(field, h, w, zoom, layer, zh, zw);
+    pp_clipped_zoom_plane(field, h, w, zoom, layer, zh, zw, false);
     for (size_t i = 0; i < (size_t)zh * zw; i++) {
         float v = layer[i] < thr ? 0.f : layer[i];
         layer[i] = v > 1.f ? 1.f : v;

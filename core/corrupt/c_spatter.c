@@ -2,9 +2,15 @@
  * Mud follows the reference. Water follows its OpenCV chain (Canny 50/150, 5x5 chamfer
  * distance transform, equalised, embossed). */
 #include "corrupt_impl.h"
+#include "noise_field.h"
 
 /* cv2.distanceTransform(DIST_L2, 5): the 5x5 chamfer distance (weights 1, 1.4,
  * 2.1969) to the nearest edge pixel, two passes, outside the image counts as far. */
+static inline void relax(float *p, float candidate)
+{
+    *p = candidate < *p ? candidate : *p;
+}
+
 static void chamfer(const uint8_t *edge, float *d, int h, int w)
 {
     static const int off[4][2] = {{0, -1}, {-1, -1}, {-1, 0}, {-1, 1}}; /* (dy, dx), forward */
@@ -14,44 +20,83 @@ static void chamfer(const uint8_t *edge, float *d, int h, int w)
         d[i] = edge[i] ? 0.f : big;
     for (int pass = 0; pass < 2; pass++) {
         int sgn = pass ? -1 : 1;
+        /* neighbour offsets in the array, in the order the checks run */
+        long step[8];
+        float add[8];
+        for (int k = 0; k < 4; k++) {
+            step[2 * k] = sgn * ((long)off[k][0] * w + off[k][1]), add[2 * k] = (k & 1) ? b : a;
+            step[2 * k + 1] = sgn * ((long)knight[k][0] * w + knight[k][1]), add[2 * k + 1] = c;
+        }
         for (int yy = 0; yy < h; yy++) {
             int y = pass ? h - 1 - yy : yy;
+            const bool inner_row = y >= 2 && y < h - 2;
             for (int xx = 0; xx < w; xx++) {
                 int x = pass ? w - 1 - xx : xx;
                 float *p = d + (size_t)y * w + x;
+                if (inner_row && x >= 2 && x < w - 2) { /* every neighbour inside */
+                    for (int k = 0; k < 8; k++)
+                        relax(p, p[step[k]] + add[k]);
+                    continue;
+                }
                 for (int k = 0; k < 4; k++) {
                     int ny = y + sgn * off[k][0], nx = x + sgn * off[k][1];
                     if (ny >= 0 && ny < h && nx >= 0 && nx < w)
-                        *p = fminf(*p, d[(size_t)ny * w + nx] + ((k & 1) ? b : a));
+                        relax(p, d[(size_t)ny * w + nx] + ((k & 1) ? b : a));
                     ny = y + sgn * knight[k][0], nx = x + sgn * knight[k][1];
                     if (ny >= 0 && ny < h && nx >= 0 && nx < w)
-                        *p = fminf(*p, d[(size_t)ny * w + nx] + c);
+                        relax(p, d[(size_t)ny * w + nx] + c);
                 }
             }
         }
     }
 }
 
-/* cv2.blur 3x3, border reflect-101. */
-static void box3(const float *s, float *d, int h, int w)
+/* A copy of a plane with a one-pixel border (mode), so 3x3 windows need no
+ * index checks: (h + 2, w + 2). */
+static void pad1_float(const float *s, float *p, int h, int w, pp_border mode)
 {
+    for (int y = -1; y <= h; y++) {
+        const float *row = s + (size_t)pp_border_index(y, h, mode) * w;
+        float *o = p + (size_t)(y + 1) * (w + 2);
+        o[0] = row[pp_border_index(-1, w, mode)];
+        memcpy(o + 1, row, sizeof(float) * (size_t)w);
+        o[w + 1] = row[pp_border_index(w, w, mode)];
+    }
+}
+
+static void pad1_u8(const uint8_t *s, uint8_t *p, int h, int w, pp_border mode)
+{
+    for (int y = -1; y <= h; y++) {
+        const uint8_t *row = s + (size_t)pp_border_index(y, h, mode) * w;
+        uint8_t *o = p + (size_t)(y + 1) * (w + 2);
+        o[0] = row[pp_border_index(-1, w, mode)];
+        memcpy(o + 1, row, (size_t)w);
+        o[w + 1] = row[pp_border_index(w, w, mode)];
+    }
+}
+
+/* cv2.blur 3x3, border reflect-101; pad: (h + 2) (w + 2) floats of scratch. */
+static void box3(const float *s, float *d, float *pad, int h, int w)
+{
+    pad1_float(s, pad, h, w, PP_BORDER_REFLECT101);
+    const size_t pw = (size_t)w + 2;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             float acc = 0;
-            for (int j = -1; j <= 1; j++)
-                for (int i = -1; i <= 1; i++)
-                    acc += s[(size_t)pp_border_index(y + j, h, PP_BORDER_REFLECT101) * w +
-                             pp_border_index(x + i, w, PP_BORDER_REFLECT101)];
+            for (int j = 0; j < 3; j++)
+                for (int i = 0; i < 3; i++)
+                    acc += pad[(y + j) * pw + x + i];
             d[(size_t)y * w + x] = acc / 9.f;
         }
 }
 
 /* cv2.Canny(img, 50, 150) with a 3x3 Sobel (replicated border), L1 magnitude,
  * non-maximum suppression in 4 directions and 8-connected hysteresis. edge: 1 = edge. */
-static void canny(const uint8_t *img, uint8_t *edge, int *mag, int *gx, int *gy, int h, int w,
+static void canny(const uint8_t *img, uint8_t *pad, uint8_t *edge, int *mag, int *gx, int *gy, int h, int w,
                   int low, int high)
 {
-#define PX(y, x) img[(size_t)pp_border_index(y, h, PP_BORDER_NEAREST) * w + pp_border_index(x, w, PP_BORDER_NEAREST)]
+    pad1_u8(img, pad, h, w, PP_BORDER_NEAREST);
+#define PX(y, x) pad[(size_t)((y) + 1) * (w + 2) + (x) + 1]
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int dx = (PX(y - 1, x + 1) + 2 * PX(y, x + 1) + PX(y + 1, x + 1)) -
@@ -118,10 +163,12 @@ static void water_mask(const float *liquid, float *m, float *t1, float *t2, uint
 {
     size_t hw = (size_t)h * w;
     /* cv2.Canny on the 8-bit liquid (values above 1 saturate rather than wrap) */
-    uint8_t *l8 = malloc(hw);
+    const size_t padded = (size_t)(h + 2) * (w + 2);
+    uint8_t *l8 = calloc(hw, 1), *pad8 = malloc(padded);
     int *ibuf = malloc(sizeof(int) * 3 * hw);
-    if (!l8 || !ibuf) {
-        free(l8), free(ibuf);
+    float *padf = malloc(sizeof(float) * padded);
+    if (!l8 || !ibuf || !pad8 || !padf) {
+        free(l8), free(ibuf), free(pad8), free(padf);
         memset(m, 0, sizeof(float) * hw);
         return;
     }
@@ -129,12 +176,12 @@ static void water_mask(const float *liquid, float *m, float *t1, float *t2, uint
         float v = liquid[i] * 255.f;
         l8[i] = (uint8_t)(v >= 255.f ? 255.f : v);
     }
-    canny(l8, u8, ibuf, ibuf + hw, ibuf + 2 * hw, h, w, 50, 150);
+    canny(l8, pad8, u8, ibuf, ibuf + hw, ibuf + 2 * hw, h, w, 50, 150);
     free(l8), free(ibuf);
     chamfer(u8, t1, h, w);
     for (size_t i = 0; i < hw; i++)
-        t1[i] = fminf(t1[i], 20.f);
-    box3(t1, t2, h, w);
+        t1[i] = t1[i] < 20.f ? t1[i] : 20.f;
+    box3(t1, t2, padf, h, w);
     /* uint8 cast, then cv2.equalizeHist */
     int hist[256] = {0};
     for (size_t i = 0; i < hw; i++) {
@@ -159,21 +206,24 @@ static void water_mask(const float *liquid, float *m, float *t1, float *t2, uint
     }
     /* emboss [[-2 -1 0] [-1 1 1] [0 1 2]] into CV_8U (saturating), then blur 3x3 */
     static const int ker[9] = {-2, -1, 0, -1, 1, 1, 0, 1, 2};
+    for (size_t i = 0; i < hw; i++)
+        u8[i] = lut[u8[i]];
+    pad1_u8(u8, pad8, h, w, PP_BORDER_REFLECT101);
+    const size_t pw = (size_t)w + 2;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int acc = 0;
-            for (int j = -1; j <= 1; j++)
-                for (int i = -1; i <= 1; i++)
-                    acc += ker[(j + 1) * 3 + i + 1] *
-                           lut[u8[(size_t)pp_border_index(y + j, h, PP_BORDER_REFLECT101) * w +
-                                  pp_border_index(x + i, w, PP_BORDER_REFLECT101)]];
+            for (int j = 0; j < 3; j++)
+                for (int i = 0; i < 3; i++)
+                    acc += ker[j * 3 + i] * pad8[(y + j) * pw + x + i];
             t1[(size_t)y * w + x] = (float)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
         }
-    box3(t1, t2, h, w);
+    box3(t1, t2, padf, h, w);
+    free(pad8), free(padf);
     float mx = 0;
     for (size_t i = 0; i < hw; i++) {
         m[i] = liquid[i] * t2[i];
-        mx = fmaxf(mx, m[i]);
+        mx = m[i] > mx ? m[i] : mx;
     }
     for (size_t i = 0; i < hw; i++)
         m[i] = mx > 0 ? m[i] / mx : 0;
@@ -195,7 +245,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         st = pp_fail(err, PP_ERR_NOMEM, "out of memory for spatter");
         goto done;
     }
-    pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SPATTER), liquid, hw);
+    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SPATTER), 0, liquid, hw);
     for (size_t i = 0; i < hw; i++)
         liquid[i] = (float)(mean + sd * liquid[i]);
     if ((st = pp_gaussian_plane(liquid, liquid, h, w, sigma, 4.0, PP_BORDER_NEAREST, err)))

@@ -1,20 +1,13 @@
 /* speckle_noise (extra): x + x * N(0, c^2) per value on [0, 1]. */
 #include "corrupt_impl.h"
+#include "noise_field.h"
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
 {
-    size_t n = (size_t)in->width * in->height * in->channels;
-    float *z = pp_floats_alloc(n, err); /* (H, W, C) */
-    if (!z)
-        return PP_ERR_NOMEM;
-    pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_NOISE), z, n);
-    float c = (float)ctx->p[0];
-    for (size_t i = 0; i < n; i++) {
-        float x = in->pixels[i] * (1.f / 255.f);
-        out->pixels[i] = pp_unit_to_u8(x + x * c * z[i]);
-    }
-    free(z);
+    (void)err;
+    pp_noise_add_normal(pp_rng_key(ctx->seed, PP_STREAM_NOISE), in->pixels, out->pixels,
+                        (size_t)in->width * in->height * in->channels, (float)ctx->p[0], true);
     return PP_OK;
 }
 

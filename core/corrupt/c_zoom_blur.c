@@ -15,9 +15,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         return st;
     size_t hw = (size_t)x.h * x.w;
     float *acc = pp_floats_alloc(hw * x.c, err);  /* (C, H, W) */
-    float *layer = pp_floats_alloc(hw, err);      /* (H, W) */
-    if (!acc || !layer) {
-        free(acc), free(layer);
+    if (!acc) {
         pp_planes_free(&x);
         return PP_ERR_NOMEM;
     }
@@ -38,9 +36,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                     a[j] += src[j];
                 continue;
             }
-            pp_clipped_zoom_plane(src, x.h, x.w, z, layer, x.h, x.w);
-            for (size_t j = 0; j < hw; j++)
-                a[j] += layer[j];
+            pp_clipped_zoom_plane(src, x.h, x.w, z, a, x.h, x.w, true);
         }
     }
     if (!st) {
@@ -49,7 +45,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             x.data[j] = acc[j] * inv;
         pp_planes_to_image(&x, 255.f, out);
     }
-    free(acc), free(layer);
+    free(acc);
     pp_planes_free(&x);
     return st;
 }

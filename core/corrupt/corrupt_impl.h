@@ -76,8 +76,13 @@ static inline void pp_hsv_to_rgb(double h, double s, double v, double *r, double
 /* [0, 1] float -> uint8 by truncation of the clipped value, as numpy's uint8 cast. */
 static inline uint8_t pp_unit_to_u8(float v)
 {
-    v = v > 0.f ? v * 255.f : 0.f;
-    return (uint8_t)(v < 255.f ? v + 1e-3f : 255.f);
+    /* written without conditional arithmetic (only selects), so loops over
+     * it vectorise: the same bytes as clipping first */
+    float w = v * 255.f;
+    w = w > 0.f ? w : 0.f; /* also maps NaN to 0 */
+    w = w + 1e-3f;
+    w = w < 255.f ? w : 255.f;
+    return (uint8_t)(int)w;
 }
 
 #endif

@@ -3,6 +3,8 @@
 #ifndef PP_CORRUPT_FILTER_H
 #define PP_CORRUPT_FILTER_H
 
+#include <stdbool.h>
+
 #include "../status.h"
 
 typedef enum {
@@ -48,9 +50,10 @@ pp_status pp_motion_blur_plane(const float *src /* (h, w) */, float *dst /* (h, 
 
 /* imagecorruptions' clipped_zoom: crop the central ceil(h/z) x ceil(w/z) block and
  * up-sample it by z with scipy.ndimage.zoom(order=1) (corner-aligned bilinear) to
- * round(ch*z) x round(cw*z); writes its top-left (out_h, out_w) corner (which must fit). */
+ * round(ch*z) x round(cw*z); writes its top-left (out_h, out_w) corner (which must fit),
+ * or adds it into dst (add). */
 void pp_zoom_layer_size(int h, int w, double z, int *zh, int *zw);
 void pp_clipped_zoom_plane(const float *src /* (h, w) */, int h, int w, double z,
-                           float *dst /* (out_h, out_w) */, int out_h, int out_w);
+                           float *dst /* (out_h, out_w) */, int out_h, int out_w, bool add);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../cpu.h"
+#include "avx2_transpose.h"
 #include "../threads.h"
 
 #define SEG 16 /* output pixels per register row */
@@ -51,11 +52,28 @@ static void fill_padded(float *dst, const float *in, const pp_conv_shape *s, int
  * AVX-512 register each, or two AVX2 ones) and the updates become FMAs. */
 typedef float seg_vec __attribute__((vector_size(SEG * sizeof(float)), aligned(4)));
 
+/* The fused epilogue of one channel's segment sums v: scale, shift, residual,
+ * ReLU, `count` pixels at `offset` in channel k's plane. */
+static inline void store_segment(float *out, size_t p_total, size_t offset, const float *v, int k, int count,
+                                 const pp_epilogue *ep)
+{
+    const bool relu = ep && ep->relu;
+    const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
+    float *o = out + (size_t)k * p_total + offset;
+    const float *res = ep && ep->residual ? ep->residual + (size_t)k * p_total + offset : NULL;
+    for (int q = 0; q < count; q++) {
+        float y = v[q] * a + b + (res ? res[q] : 0.0f);
+        o[q] = relu && y < 0.0f ? 0.0f : y;
+    }
+}
+
 /* One output row segment [ox0, ox0 + count) for channels [k0, k0 + kb), at
  * `offset` in each output (and residual) channel plane. */
-__attribute__((target_clones("arch=x86-64-v4", "default"))) static void
-segment(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows, const float *weight,
-        const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count, const pp_epilogue *ep)
+static inline __attribute__((always_inline)) void segment_body(float *out, size_t p_total, size_t offset,
+                                                               const float *padded, size_t row, size_t rows,
+                                                               const float *weight, const pp_conv_shape *s, int k0,
+                                                               int kb, int oy, int ox0, int count,
+                                                               const pp_epilogue *ep)
 {
     seg_vec acc[KB];
 #pragma GCC unroll 8
@@ -75,17 +93,60 @@ segment(float *out, size_t p_total, size_t offset, const float *padded, size_t r
                     acc[k] += (k < kb ? wk[(size_t)k * k_stride + j] : 0.0f) * x;
             }
         }
-    const bool relu = ep && ep->relu;
     for (int k = 0; k < kb; k++) {
-        const float a = ep && ep->scale ? ep->scale[k0 + k] : 1.0f, b = ep && ep->shift ? ep->shift[k0 + k] : 0.0f;
-        float *o = out + (size_t)(k0 + k) * p_total + offset;
-        const float *res = ep && ep->residual ? ep->residual + (size_t)(k0 + k) * p_total + offset : NULL;
         float v[SEG];
         memcpy(v, &acc[k], sizeof v);
-        for (int q = 0; q < count; q++) {
-            float y = v[q] * a + b + (res ? res[q] : 0.0f);
-            o[q] = relu && y < 0.0f ? 0.0f : y;
+        store_segment(out, p_total, offset, v, k0 + k, count, ep);
+    }
+}
+
+/* Built for AVX-512 (the avx512 path) and for the x86-64-v3 baseline. */
+PP_ISA_V4 static void segment_v4(float *out, size_t p_total, size_t offset, const float *padded, size_t row,
+                                 size_t rows, const float *weight, const pp_conv_shape *s, int k0, int kb, int oy,
+                                 int ox0, int count, const pp_epilogue *ep)
+{
+    segment_body(out, p_total, offset, padded, row, rows, weight, s, k0, kb, oy, ox0, count, ep);
+}
+
+static void segment_v3(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows,
+                       const float *weight, const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count,
+                       const pp_epilogue *ep)
+{
+    segment_body(out, p_total, offset, padded, row, rows, weight, s, k0, kb, oy, ox0, count, ep);
+}
+
+/* The AVX2 form: KB_AVX2 channels x 16 pixels in 8 ymm accumulators (with the
+ * 16-float generic vectors of segment_body, GCC keeps eight channels' sums on
+ * the stack on AVX2); same taps, same order, same epilogue. */
+#define KB_AVX2 4
+
+static void segment_avx2(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows,
+                         const float *weight, const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count,
+                         const pp_epilogue *ep)
+{
+    __m256 acc[KB_AVX2][2];
+    for (int k = 0; k < KB_AVX2; k++)
+        acc[k][0] = acc[k][1] = _mm256_setzero_ps();
+    const int taps = s->kh * s->kw;
+    const size_t k_stride = (size_t)s->cin * taps;
+    for (int c = 0; c < s->cin; c++)
+        for (int i = 0; i < s->kh; i++) {
+            const float *xrow = padded + ((size_t)c * rows + oy + i) * row + ox0;
+            const float *wk = weight + ((size_t)k0 * s->cin + c) * taps + i * s->kw;
+            for (int j = 0; j < s->kw; j++) {
+                const __m256 x0 = _mm256_loadu_ps(xrow + j), x1 = _mm256_loadu_ps(xrow + j + 8);
+                for (int k = 0; k < KB_AVX2; k++) {
+                    const __m256 wv = _mm256_set1_ps(k < kb ? wk[(size_t)k * k_stride + j] : 0.0f);
+                    acc[k][0] = _mm256_fmadd_ps(wv, x0, acc[k][0]);
+                    acc[k][1] = _mm256_fmadd_ps(wv, x1, acc[k][1]);
+                }
+            }
         }
+    for (int k = 0; k < kb; k++) {
+        float v[SEG];
+        _mm256_storeu_ps(v, acc[k][0]);
+        _mm256_storeu_ps(v + 8, acc[k][1]);
+        store_segment(out, p_total, offset, v, k0 + k, count, ep);
     }
 }
 
@@ -96,6 +157,11 @@ void pp_direct_conv_forward(float *out, const float *in, const float *weight, co
     const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
     const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad;
     const size_t total_rows = (size_t)n * ho;
+    const pp_cpu_path_kind path = pp_cpu_path();
+    void (*const segment)(float *, size_t, size_t, const float *, size_t, size_t, const float *,
+                          const pp_conv_shape *, int, int, int, int, int, const pp_epilogue *) =
+        path == PP_CPU_AVX512 ? segment_v4 : path == PP_CPU_AVX2 ? segment_avx2 : segment_v3;
+    const int kb_step = path == PP_CPU_AVX2 ? KB_AVX2 : KB;
 #pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -108,10 +174,11 @@ void pp_direct_conv_forward(float *out, const float *in, const float *weight, co
                 have = img;
             }
             const size_t at = (size_t)img * out_plane + (size_t)oy * wo;
-            for (int k0 = 0; k0 < s->cout; k0 += KB)
+            for (int k0 = 0; k0 < s->cout; k0 += kb_step)
                 for (int ox0 = 0; ox0 < wo; ox0 += SEG)
                     segment(out, p_total, at + ox0, padded, row, rows, weight, s, k0,
-                            s->cout - k0 < KB ? s->cout - k0 : KB, oy, ox0, wo - ox0 < SEG ? wo - ox0 : SEG, ep);
+                            s->cout - k0 < kb_step ? s->cout - k0 : kb_step, oy, ox0, wo - ox0 < SEG ? wo - ox0 : SEG,
+                            ep);
         }
     }
 }
@@ -122,7 +189,7 @@ void pp_direct_conv_forward(float *out, const float *in, const float *weight, co
 
 bool pp_direct_conv_weight_grad_available(const pp_conv_shape *s)
 {
-    return pp_direct_conv_preferred(s) && pp_cpu_avx512();
+    return pp_direct_conv_preferred(s) && pp_cpu_path() >= PP_CPU_AVX2;
 }
 
 size_t pp_direct_conv_weight_grad_workspace_floats(const pp_conv_shape *s, int h, int w, int threads)
@@ -134,8 +201,8 @@ size_t pp_direct_conv_weight_grad_workspace_floats(const pp_conv_shape *s, int h
 /* partial[k][c][i][j] += sum over the image's output pixels of dy[k] times the
  * input under tap (i, j), for channels [k0, k0 + kb), row i, columns
  * [j0, j0 + jb) of input channel c: KB x JB sums held in registers over the
- * whole image. AVX-512 only (the caller checks); elsewhere the column-matrix
- * path runs. */
+ * whole image. AVX-512 and AVX2 below (the caller checks the path); on the
+ * portable path the column-matrix one runs. */
 __attribute__((target("avx512f"))) static void
 weight_grad_block(float *partial, const float *dy_img, size_t p_total, const float *padded, size_t row, size_t rows,
                   const pp_conv_shape *s, int ho, int wo, int k0, int kb, int c, int i, int j0, int jb)
@@ -170,6 +237,49 @@ weight_grad_block(float *partial, const float *dy_img, size_t p_total, const flo
             partial[((size_t)(k0 + k) * s->cin + c) * taps + i * s->kw + j0 + j] += _mm512_reduce_add_ps(acc[k][j]);
 }
 
+/* The AVX2 form: 8-pixel segments, KB_AVX2 x JB sums in 12 of the 16 ymm
+ * registers (the gradients are read from memory by the FMAs). */
+#define SEG_AVX2 8
+
+static void weight_grad_block_avx2(float *partial, const float *dy_img, size_t p_total, const float *padded,
+                                   size_t row, size_t rows, const pp_conv_shape *s, int ho, int wo, int k0, int kb,
+                                   int c, int i, int j0, int jb)
+{
+    __m256 acc[KB_AVX2][JB];
+#pragma GCC unroll 4
+    for (int k = 0; k < KB_AVX2; k++)
+#pragma GCC unroll 3
+        for (int j = 0; j < JB; j++)
+            acc[k][j] = _mm256_setzero_ps();
+    const __m256i none = _mm256_setzero_si256();
+    for (int oy = 0; oy < ho; oy++) {
+        const float *xrow = padded + ((size_t)c * rows + oy + i) * row + j0;
+        const float *grow = dy_img + (size_t)k0 * p_total + (size_t)oy * wo;
+        for (int ox0 = 0; ox0 < wo; ox0 += SEG_AVX2) {
+            const __m256i mask = pp_avx2_lane_mask(wo - ox0);
+            __m256 x[JB];
+#pragma GCC unroll 3
+            for (int j = 0; j < JB; j++)
+                x[j] = _mm256_maskload_ps(xrow + ox0 + j, j < jb ? mask : none);
+#pragma GCC unroll 4
+            for (int k = 0; k < KB_AVX2; k++) {
+                const __m256 g = _mm256_maskload_ps(grow + (size_t)k * p_total + ox0, k < kb ? mask : none);
+#pragma GCC unroll 3
+                for (int j = 0; j < JB; j++)
+                    acc[k][j] = _mm256_fmadd_ps(g, x[j], acc[k][j]);
+            }
+        }
+    }
+    const int taps = s->kh * s->kw;
+    for (int k = 0; k < kb; k++)
+        for (int j = 0; j < jb; j++) {
+            __m128 v = _mm_add_ps(_mm256_castps256_ps128(acc[k][j]), _mm256_extractf128_ps(acc[k][j], 1));
+            v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+            v = _mm_add_ss(v, _mm_movehdup_ps(v));
+            partial[((size_t)(k0 + k) * s->cin + c) * taps + i * s->kw + j0 + j] += _mm_cvtss_f32(v);
+        }
+}
+
 void pp_direct_conv_weight_grad(float *dw, const float *dy, const float *x, const pp_conv_shape *s, int n, int h,
                                 int w, float *workspace, int threads)
 {
@@ -178,6 +288,8 @@ void pp_direct_conv_weight_grad(float *dw, const float *dy, const float *x, cons
     const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad;
     const size_t weights = (size_t)s->cout * s->cin * s->kh * s->kw;
     const size_t per_thread = padded_image(s, h, w) + weights;
+    const bool avx512 = pp_cpu_path() == PP_CPU_AVX512;
+    const int kb_step = avx512 ? KB : KB_AVX2;
 #pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -187,11 +299,14 @@ void pp_direct_conv_weight_grad(float *dw, const float *dy, const float *x, cons
             fill_padded(padded, x, s, n, img, h, w, img == n * t / nt);
             for (int c = 0; c < s->cin; c++)
                 for (int i = 0; i < s->kh; i++)
-                    for (int k0 = 0; k0 < s->cout; k0 += KB)
-                        for (int j0 = 0; j0 < s->kw; j0 += JB)
-                            weight_grad_block(partial, dy + (size_t)img * out_plane, p_total, padded, row, rows, s, ho,
-                                              wo, k0, s->cout - k0 < KB ? s->cout - k0 : KB, c, i, j0,
-                                              s->kw - j0 < JB ? s->kw - j0 : JB);
+                    for (int k0 = 0; k0 < s->cout; k0 += kb_step)
+                        for (int j0 = 0; j0 < s->kw; j0 += JB) {
+                            const int kb = s->cout - k0 < kb_step ? s->cout - k0 : kb_step;
+                            const int jb = s->kw - j0 < JB ? s->kw - j0 : JB;
+                            (avx512 ? weight_grad_block : weight_grad_block_avx2)(
+                                partial, dy + (size_t)img * out_plane, p_total, padded, row, rows, s, ho, wo, k0, kb,
+                                c, i, j0, jb);
+                        }
         }
 #pragma omp barrier
         /* each thread sums a band of the partials into dw */

@@ -21,7 +21,7 @@ void pp_direct_conv_forward(float *out, const float *in, const float *weight, co
 
 /* dw (K, C, kh, kw) += the weight gradient for dy (K, N, Ho, Wo) and the
  * input x (C, N, H, W): per thread over whole images, sums held in registers.
- * For the shapes pp_direct_conv_preferred takes, on AVX-512 CPUs. */
+ * For the shapes pp_direct_conv_preferred takes, on the avx512 and avx2 paths. */
 bool pp_direct_conv_weight_grad_available(const pp_conv_shape *s);
 size_t pp_direct_conv_weight_grad_workspace_floats(const pp_conv_shape *s, int h, int w, int threads);
 void pp_direct_conv_weight_grad(float *dw, const float *dy, const float *x, const pp_conv_shape *s, int n, int h,

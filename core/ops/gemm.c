@@ -11,44 +11,71 @@
 
 _Static_assert(PP_GEMM_ROW_BAND % PP_GEMM_MR == 0, "row bands must hold whole panels");
 
-static bool avx512;
+/* One of our packed kernels, or NULL: OpenBLAS runs. */
+typedef struct {
+    const char *name;
+    size_t (*workspace_floats)(void);
+    /* NULL: plain products go to OpenBLAS, only packed ones run ours */
+    void (*gemm)(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                 bool accumulate, float *c, int ldc, float *workspace);
+    void (*packed)(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate, float *c,
+                   int ldc, float *workspace);
+    void (*pack_rows)(float *packed, int m, int k, int row0, const float *a, int lda, int rows);
+} packed_kernels;
+
+static const packed_kernels avx512_kernels = {"avx512", pp_gemm_avx512_workspace_floats, pp_gemm_avx512,
+                                              pp_gemm_avx512_packed, pp_gemm_avx512_pack_rows};
+/* Measured (bench/gemm_bench): OpenBLAS's Haswell kernels multiply plain
+ * row-major operands 2-12 % faster than ours, whose packed weights win 2-5 %
+ * for Winograd (no repacking per call). So each runs where it is faster. */
+static const packed_kernels avx2_kernels = {"avx2", pp_gemm_avx2_workspace_floats, NULL, pp_gemm_avx2_packed,
+                                            pp_gemm_avx2_pack_rows};
+
+static const packed_kernels *ours;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t workspace_key;
 
 static void choose_backend(void)
 {
-    avx512 = pp_cpu_avx512();
+    switch (pp_cpu_path()) {
+    case PP_CPU_AVX512: ours = &avx512_kernels; break;
+    case PP_CPU_AVX2: ours = &avx2_kernels; break;
+    case PP_CPU_PORTABLE: ours = NULL; break;
+    }
     /* Our threads split the work and each calls sgemm: OpenBLAS's own threads
      * would only compete with them (threads.h). Once, before any cblas call. */
     openblas_set_num_threads(1);
     pthread_key_create(&workspace_key, free); /* pp_aligned_alloc memory */
 }
 
-static bool use_avx512(void)
+static const packed_kernels *kernels(void)
 {
     pthread_once(&once, choose_backend);
-    return avx512;
+    return ours;
 }
 
 const char *pp_gemm_backend(void)
 {
-    return use_avx512() ? "avx512" : "openblas";
+    return kernels() ? kernels()->name : "openblas";
 }
 
 /* Each thread packs into its own buffer (about 1 MB), made on first use and
- * freed when the thread ends. NULL if it cannot be had. */
+ * freed when the thread ends; NULL if it cannot be had or OpenBLAS runs. The
+ * backend is fixed per process, so the buffer's size is too. */
 static float *thread_workspace(void)
 {
+    if (!kernels())
+        return NULL;
     float *ws = pthread_getspecific(workspace_key);
     if (!ws) {
-        ws = pp_aligned_alloc(sizeof(float) * pp_gemm_avx512_workspace_floats());
+        ws = pp_aligned_alloc(sizeof(float) * kernels()->workspace_floats());
         if (ws)
             pthread_setspecific(workspace_key, ws);
     }
     return ws;
 }
 
-/* The AVX-512 kernels add into C or overwrite it; other betas scale C first. */
+/* Our kernels add into C or overwrite it; other betas scale C first. */
 static bool prepare_beta(int m, int n, float beta, float *c, int ldc)
 {
     if (beta == 0.0f || beta == 1.0f)
@@ -81,9 +108,9 @@ void pp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, const float *a, i
 {
     if (trivial_product(m, n, k, beta, c, ldc))
         return;
-    float *ws = use_avx512() ? thread_workspace() : NULL;
+    float *ws = kernels() && kernels()->gemm ? thread_workspace() : NULL;
     if (ws) {
-        pp_gemm_avx512(trans_a, trans_b, m, n, k, a, lda, b, ldb, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
+        kernels()->gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
         return;
     }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,
@@ -92,13 +119,13 @@ void pp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, const float *a, i
 
 size_t pp_gemm_packed_floats(int m, int k)
 {
-    return use_avx512() ? pp_gemm_padded_rows(m) * (size_t)k : (size_t)m * k;
+    return kernels() ? pp_gemm_padded_rows(m) * (size_t)k : (size_t)m * k;
 }
 
 void pp_gemm_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows)
 {
-    if (use_avx512()) {
-        pp_gemm_avx512_pack_rows(packed, m, k, row0, a, lda, rows);
+    if (kernels()) {
+        kernels()->pack_rows(packed, m, k, row0, a, lda, rows);
         return;
     }
     for (int i = 0; i < rows; i++)
@@ -110,7 +137,7 @@ void pp_gemm_pack(float *packed, const float *a, int lda, int m, int k)
     pp_gemm_pack_rows(packed, m, k, 0, a, lda, m);
 }
 
-/* The slow path of an AVX-512 packed operand without a workspace. */
+/* The slow path of our packed operand without a workspace. */
 static void unpacked_product(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
                              int ldc)
 {
@@ -133,14 +160,14 @@ void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b,
 {
     if (trivial_product(m, n, k, beta, c, ldc))
         return;
-    float *ws = use_avx512() ? thread_workspace() : NULL;
+    float *ws = thread_workspace();
     if (ws) {
-        pp_gemm_avx512_packed(m, n, k, packed_a, b, ldb, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
+        kernels()->packed(m, n, k, packed_a, b, ldb, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
         return;
     }
-    /* Without AVX-512 the packed layout is plain row-major; with it, only a
-     * failed workspace allocation gets here. */
-    if (!use_avx512())
+    /* With OpenBLAS the packed layout is plain row-major; with our kernels,
+     * only a failed workspace allocation gets here. */
+    if (!kernels())
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, packed_a, k, b, ldb, beta, c, ldc);
     else
         unpacked_product(m, n, k, packed_a, b, ldb, beta, c, ldc);

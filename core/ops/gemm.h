@@ -1,8 +1,9 @@
 /* Single-precision matrix multiply for the engine: C = op(A) op(B) + beta C,
  * row-major, on the calling thread only (the engine splits work across its own
- * threads). On CPUs with AVX-512 it runs our packed micro-kernel, which is about
- * 1.6x OpenBLAS's AVX2 kernels there (OPENBLAS_CORETYPE pins OpenBLAS to Haswell
- * code on these machines); elsewhere it calls OpenBLAS. */
+ * threads). On the avx512 CPU path (cpu.h) it runs our packed micro-kernel;
+ * on the avx2 path ours for packed weights (Winograd) and OpenBLAS for plain
+ * operands, whichever bench/gemm_bench measured faster; on the portable path
+ * OpenBLAS. */
 #ifndef PP_GEMM_H
 #define PP_GEMM_H
 
@@ -25,8 +26,8 @@ void pp_gemm_pack_rows(float *packed, int m, int k, int row0, const float *a, in
 void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
                      int ldc);
 
-/* Which kernels run: "avx512" or "openblas" (PP_CPU=portable forces
- * OpenBLAS, see cpu.h). */
+/* Which kernels run: "avx512", "avx2" (packed products; plain ones by
+ * OpenBLAS) or "openblas" (the portable path). */
 const char *pp_gemm_backend(void);
 
 #endif

@@ -1,8 +1,6 @@
-/* The AVX-512 packed GEMM (compiled with -march=x86-64-v4; called only after
- * the dispatcher has seen AVX-512 on the CPU). The classic three-level blocking:
- * NC columns of B and KC rows of it are packed into NR-wide panels, MC rows of
- * A into MR-high panels, and the micro-kernel multiplies one pair of panels
- * into an MR x NR tile of C held entirely in registers. */
+/* The AVX-512 packed GEMM (compiled with -march=x86-64-v4; called only on the
+ * avx512 CPU path): the blocking of gemm_blocked.h around a 12 x 32 micro-kernel
+ * held entirely in registers (24 of the 32 zmm registers). */
 #include <immintrin.h>
 #include <string.h>
 
@@ -95,11 +93,8 @@ static void pack_a(float *pa, bool trans_a, const float *a, int lda, int m, int 
 {
     for (int i0 = 0; i0 < m; i0 += MR, pa += (size_t)MR * kc) {
         int mr = m - i0 < MR ? m - i0 : MR;
-        if (trans_a) { /* op(A)(i, k) = a[k * lda + i]: rows of a are contiguous */
-            if (mr < MR)
-                memset(pa, 0, sizeof(float) * MR * (size_t)kc);
-            for (int k = 0; k < kc; k++)
-                memcpy(pa + (size_t)k * MR, a + (size_t)k * lda + i0, sizeof(float) * (size_t)mr);
+        if (trans_a) {
+            pp_gemm_pack_transposed_panel(pa, a, lda, i0, mr, kc);
         } else { /* rows of A run along k: transpose 16 k at a time */
             for (int k = 0; k < kc; k += 16)
                 transpose_block(pa + (size_t)k * MR, MR, MR, a + (size_t)i0 * lda + k, (size_t)lda, mr,
@@ -134,72 +129,6 @@ static void pack_b(float *pb, bool trans_b, const float *b, int ldb, int kc, int
     }
 }
 
-/* The shared loop nest; packed_a is NULL when A is packed here block by block. */
-static void gemm_blocked(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda,
-                         const float *packed_a, const float *b, int ldb, bool accumulate, float *c, int ldc,
-                         float *workspace)
-{
-    float *pa_block = workspace, *pb = workspace + (size_t)MC * KC;
-    const size_t padded_m = pp_gemm_padded_rows(m);
-    for (int jc = 0; jc < n; jc += NC) {
-        int nc = n - jc < NC ? n - jc : NC;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = k - pc < KC ? k - pc : KC;
-            const float *b_block = trans_b ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
-            pack_b(pb, trans_b, b_block, ldb, kc, nc);
-            bool acc = accumulate || pc > 0;
-            for (int ic = 0; ic < m; ic += MC) {
-                int mc = m - ic < MC ? m - ic : MC;
-                /* pa: packed panels of rows [ic + full_rows, ic + mc); a row-major
-                 * A is read in place for few column panels, and only a partial
-                 * last row panel is packed then */
-                const float *pa;
-                const bool in_place = !packed_a && !trans_a && nc <= IN_PLACE_COLUMNS;
-                const int full_rows = in_place ? mc / MR * MR : 0;
-                if (packed_a) {
-                    pa = packed_a + (size_t)pc * padded_m + (size_t)ic * kc;
-                } else {
-                    const float *a_block = trans_a ? a + (size_t)pc * lda + ic : a + (size_t)ic * lda + pc;
-                    if (in_place)
-                        a_block += (size_t)full_rows * lda;
-                    pack_a(pa_block, trans_a, a_block, lda, mc - full_rows, kc);
-                    pa = pa_block;
-                }
-                for (int jr = 0; jr < nc; jr += NR) {
-                    int nr = nc - jr < NR ? nc - jr : NR;
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int mr = mc - ir < MR ? mc - ir : MR;
-                        float *c_tile = c + (size_t)(ic + ir) * ldc + jc + jr;
-                        if (ir < full_rows)
-                            micro_kernel_rows(kc, a + (size_t)(ic + ir) * lda + pc, (size_t)lda, pb + (size_t)jr * kc,
-                                              c_tile, ldc, acc, nr);
-                        else
-                            micro_kernel(kc, pa + (size_t)(ir - full_rows) * kc, pb + (size_t)jr * kc, c_tile, ldc,
-                                         acc, mr, nr);
-                    }
-                }
-            }
-        }
-    }
-}
+#include "gemm_blocked.h"
 
-void pp_gemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                    bool accumulate, float *c, int ldc, float *workspace)
-{
-    gemm_blocked(trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc, workspace);
-}
-
-void pp_gemm_avx512_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate,
-                           float *c, int ldc, float *workspace)
-{
-    gemm_blocked(false, false, m, n, k, NULL, 0, packed_a, b, ldb, accumulate, c, ldc, workspace);
-}
-
-void pp_gemm_avx512_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows)
-{
-    const size_t padded_m = pp_gemm_padded_rows(m);
-    for (int pc = 0; pc < k; pc += KC) {
-        int kc = k - pc < KC ? k - pc : KC;
-        pack_a(packed + (size_t)pc * padded_m + (size_t)row0 * kc, false, a + pc, lda, rows, kc);
-    }
-}
+PP_GEMM_ENTRY_POINTS(avx512)

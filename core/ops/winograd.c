@@ -7,6 +7,7 @@
 #include "../cpu.h"
 #include "../tensor.h"
 #include "../threads.h"
+#include "avx2_transpose.h"
 #include "avx512_transpose.h"
 #include "gemm.h"
 #include "relu.h"
@@ -35,6 +36,15 @@ static size_t tile_count(const pp_conv_shape *s, int n, int h, int w, int *tiles
     *tiles_y = (ho + TILE - 1) / TILE;
     *tiles_x = (wo + TILE - 1) / TILE;
     return (size_t)n * *tiles_y * *tiles_x;
+}
+
+/* The AVX2 gathers read each 6-float patch row as 8 floats: the last tile's
+ * last row reads 2 past the plane, hence the slack. */
+#define PADDED_SLACK 8
+
+static size_t padded_plane_floats(int tiles_y, int tiles_x)
+{
+    return (size_t)(tiles_y * TILE + 2) * (tiles_x * TILE + 2) + PADDED_SLACK;
 }
 
 static size_t chunk_tiles(const pp_conv_shape *s, size_t tiles)
@@ -131,8 +141,7 @@ size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w,
     threads = pp_threads_clamp(threads);
     size_t tiles = tile_count(s, n, h, w, &ty, &tx);
     size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
-    size_t padded = (size_t)(ty * TILE + 2) * (tx * TILE + 2);
-    return (chunk * POSITIONS * (size_t)(s->cin + s->cout) + padded) * threads;
+    return (chunk * POSITIONS * (size_t)(s->cin + s->cout) + padded_plane_floats(ty, tx)) * threads;
 }
 
 
@@ -201,7 +210,7 @@ typedef struct {
 
 static size_t padded_floats(const geometry *g)
 {
-    return (size_t)(g->tiles_y * TILE + 2) * (g->tiles_x * TILE + 2);
+    return padded_plane_floats(g->tiles_y, g->tiles_x);
 }
 
 static void fill_padded(padded_plane *pp, const float *plane, const geometry *g)
@@ -244,15 +253,31 @@ __attribute__((target("avx512f"))) static void gather_tiles_avx512(lanes *d, con
         _mm512_storeu_ps(d[32 + q], c[q]);
 }
 
+/* The same with AVX2: per group of 8 tiles and patch row, 8-float loads (x 0-5
+ * used) and an 8 x 8 transpose give the row's 6 positions across the tiles. */
+static void gather_tiles_avx2(lanes *d, const float *const *tile, size_t stride)
+{
+    for (int g = 0; g < LANES; g += 8)
+        for (int y = 0; y < PATCH; y++) {
+            __m256 r[8];
+            for (int l = 0; l < 8; l++)
+                r[l] = _mm256_loadu_ps(tile[g + l] + (size_t)y * stride);
+            pp_transpose8(r);
+            for (int x = 0; x < PATCH; x++)
+                _mm256_storeu_ps(d[y * PATCH + x] + g, r[x]);
+        }
+}
+
 /* v: (36, C, chunk) for tiles [t0, t0 + count). Channels outer, tiles inner:
  * each of the 36 output streams is written sequentially. */
-__attribute__((target_clones("arch=x86-64-v4", "default"))) static void
-transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk, float *scratch)
+static inline __attribute__((always_inline)) void transform_inputs_body(float *v, const float *in, const geometry *g,
+                                                                         size_t t0, size_t count, size_t chunk,
+                                                                         float *scratch, pp_cpu_path_kind path)
 {
     const int c_count = g->s->cin;
     const size_t plane = (size_t)g->h * g->w, pos_stride = (size_t)c_count * chunk;
     padded_plane pp = {scratch, g->tiles_x * TILE + 2, g->tiles_y * TILE + 2, -1};
-    const bool fast_gather = pp_cpu_avx512();
+    const bool fast_gather = path >= PP_CPU_AVX2;
     for (int c = 0; c < c_count; c++) {
         tile_cursor k = cursor_at(g, t0);
         pp.img = -1;
@@ -272,7 +297,10 @@ transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t
                     const float *tile[LANES];
                     for (int l = 0; l < LANES; l++, cursor_next(&k, g))
                         tile[l] = pp.data + (size_t)k.ty * TILE * pp.stride + k.tx * TILE;
-                    gather_tiles_avx512(d, tile, (size_t)pp.stride);
+                    if (path == PP_CPU_AVX512)
+                        gather_tiles_avx512(d, tile, (size_t)pp.stride);
+                    else
+                        gather_tiles_avx2(d, tile, (size_t)pp.stride);
                     gathered = true;
                 }
             }
@@ -354,15 +382,58 @@ __attribute__((target("avx512f,avx512vl"))) static void store_tiles_avx512(float
     }
 }
 
+/* The same with AVX2, 8 tiles at a time: each output row's 4 positions across
+ * the tiles are transposed (two 4 x 4 blocks) into one 4-float row per tile. */
+static void store_tiles_avx2(float *out, const float *residual, size_t stride, const lanes *y,
+                             const tile_place *place, bool relu)
+{
+    const __m128 zero = _mm_setzero_ps();
+    for (int g = 0; g < LANES; g += 8)
+        for (int r = 0; r < TILE; r++) {
+            __m256 c[TILE];
+            for (int q = 0; q < TILE; q++)
+                c[q] = _mm256_loadu_ps(y[r * TILE + q] + g);
+            __m128 lo[4], hi[4];
+            for (int q = 0; q < TILE; q++) {
+                lo[q] = _mm256_castps256_ps128(c[q]);
+                hi[q] = _mm256_extractf128_ps(c[q], 1);
+            }
+            _MM_TRANSPOSE4_PS(lo[0], lo[1], lo[2], lo[3]);
+            _MM_TRANSPOSE4_PS(hi[0], hi[1], hi[2], hi[3]);
+            for (int l = 0; l < 8; l++) {
+                const tile_place *p = &place[g + l];
+                if (r >= p->rows)
+                    continue;
+                const size_t at = p->at + (size_t)r * stride;
+                __m128 v = l < 4 ? lo[l] : hi[l - 4];
+                if (p->cols == TILE) {
+                    if (residual)
+                        v = _mm_add_ps(v, _mm_loadu_ps(residual + at));
+                    if (relu)
+                        v = _mm_max_ps(zero, v); /* NaN passes, as in pp_relu */
+                    _mm_storeu_ps(out + at, v);
+                    continue;
+                }
+                const __m128i cols = _mm256_castsi256_si128(pp_avx2_lane_mask(p->cols));
+                if (residual)
+                    v = _mm_add_ps(v, _mm_maskload_ps(residual + at, cols));
+                if (relu)
+                    v = _mm_max_ps(zero, v);
+                _mm_maskstore_ps(out + at, cols, v);
+            }
+        }
+}
+
 /* m: (36, K, chunk) -> out tiles, with the epilogue fused. */
-__attribute__((target_clones("arch=x86-64-v4", "default"))) static void
-transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size_t count, size_t chunk,
-                  const pp_epilogue *ep)
+static inline __attribute__((always_inline)) void transform_outputs_body(float *out, const float *m,
+                                                                          const geometry *g, size_t t0, size_t count,
+                                                                          size_t chunk, const pp_epilogue *ep,
+                                                                          pp_cpu_path_kind path)
 {
     const int k_count = g->s->cout;
     const size_t out_plane = (size_t)g->ho * g->wo, pos_stride = (size_t)k_count * chunk;
     const size_t p_total = (size_t)g->n * out_plane;
-    const bool relu = ep && ep->relu, fast_stores = pp_cpu_avx512();
+    const bool relu = ep && ep->relu, fast_stores = path >= PP_CPU_AVX2;
     for (int k = 0; k < k_count; k++) {
         const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
         tile_cursor cur = cursor_at(g, t0);
@@ -395,9 +466,12 @@ transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size
                     place[l].rows = g->ho - oy0 < TILE ? g->ho - oy0 : TILE;
                     place[l].cols = g->wo - ox0 < TILE ? g->wo - ox0 : TILE;
                 }
-                store_tiles_avx512(out + (size_t)k * p_total,
-                                   ep && ep->residual ? ep->residual + (size_t)k * p_total : NULL, (size_t)g->wo, y,
-                                   place, relu);
+                float *o = out + (size_t)k * p_total;
+                const float *res = ep && ep->residual ? ep->residual + (size_t)k * p_total : NULL;
+                if (path == PP_CPU_AVX512)
+                    store_tiles_avx512(o, res, (size_t)g->wo, y, place, relu);
+                else
+                    store_tiles_avx2(o, res, (size_t)g->wo, y, place, relu);
                 continue;
             }
             for (int l = 0; l < nb; l++, cursor_next(&cur, g)) {
@@ -412,6 +486,41 @@ transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size
             }
         }
     }
+}
+
+/* The transforms' lane arithmetic built twice: for AVX-512 (the avx512 path)
+ * and for the engine's x86-64-v3 baseline (the others), chosen by the CPU path
+ * rather than by target clones, so PP_CPU=avx2 runs the AVX2 code everywhere. */
+PP_ISA_V4 static void transform_inputs_v4(float *v, const float *in, const geometry *g, size_t t0, size_t count,
+                                          size_t chunk, float *scratch)
+{
+    transform_inputs_body(v, in, g, t0, count, chunk, scratch, PP_CPU_AVX512);
+}
+
+static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk,
+                             float *scratch)
+{
+    const pp_cpu_path_kind path = pp_cpu_path();
+    if (path == PP_CPU_AVX512)
+        transform_inputs_v4(v, in, g, t0, count, chunk, scratch);
+    else
+        transform_inputs_body(v, in, g, t0, count, chunk, scratch, path);
+}
+
+PP_ISA_V4 static void transform_outputs_v4(float *out, const float *m, const geometry *g, size_t t0, size_t count,
+                                           size_t chunk, const pp_epilogue *ep)
+{
+    transform_outputs_body(out, m, g, t0, count, chunk, ep, PP_CPU_AVX512);
+}
+
+static void transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size_t count, size_t chunk,
+                              const pp_epilogue *ep)
+{
+    const pp_cpu_path_kind path = pp_cpu_path();
+    if (path == PP_CPU_AVX512)
+        transform_outputs_v4(out, m, g, t0, count, chunk, ep);
+    else
+        transform_outputs_body(out, m, g, t0, count, chunk, ep, path);
 }
 
 void pp_winograd_forward(float *out, const float *in, const float *u, const pp_conv_shape *s, int n, int h,

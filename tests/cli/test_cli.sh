@@ -39,6 +39,21 @@ done
 "$PUSHPULL" forward "$net.safetensors" "${net}_x.npy" "$T/b1.npy" --batch 1 &&
     "$NPY_COMPARE" "$T/b1.npy" "${net}_logits.npy" 1e-4 >/dev/null || fail "forward --batch 1"
 
+# PP_CPU: a path this CPU cannot run, or no path at all, is one clear error before any kernel runs
+expect_error "PP_CPU unknown" "PP_CPU=sse2 is not a CPU path \(use avx512, avx2 or portable\)" -- \
+    env PP_CPU=sse2 "$PUSHPULL" forward "$net.safetensors" "${net}_x.npy" "$T/out.npy"
+best=$("$PUSHPULL" --version | sed -n 's/^CPU path: \([a-z0-9]*\).*/\1/p')
+case $best in
+    avx512) ;; # every path runs here; the refusal of more than the CPU has is unit-tested (test_cpu)
+    avx2) expect_error "PP_CPU above the CPU" "cannot run the avx512 kernels" -- \
+        env PP_CPU=avx512 "$PUSHPULL" forward "$net.safetensors" "${net}_x.npy" "$T/out.npy" ;;
+    *) fail "pushpull --version names no CPU path: $("$PUSHPULL" --version)" ;;
+esac
+for path in portable avx2; do
+    PP_CPU=$path "$PUSHPULL" forward "$net.safetensors" "${net}_x.npy" "$T/logits_$path.npy" &&
+        "$NPY_COMPARE" "$T/logits_$path.npy" "${net}_logits.npy" 1e-4 >/dev/null || fail "forward on PP_CPU=$path"
+done
+
 # info
 "$PUSHPULL" info "$net.safetensors" | grep -q "PushPull unit, avg pooling 3" || fail "info text"
 "$PUSHPULL" info "$net.safetensors" | grep -q "^family: *PushPull-ResNet" || fail "info names the family"

@@ -3,7 +3,10 @@
  * NC blocks, leading dimensions wider than the matrix), all four transpose
  * combinations and betas 0, 1 and 0.5. meson runs it once per backend. */
 #include "../test_util.h"
+#include "cpu.h"
 #include "ops/gemm.h"
+#include "ops/gemm_layout.h"
+#include "tensor.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,8 +41,14 @@ static void reference(float *want, bool ta, bool tb, int m, int n, int k, const 
         }
 }
 
-static void gemm_case(bool ta, bool tb, int m, int n, int k, float beta, bool packed)
+/* How a case multiplies: through the dispatcher, with packed A, or straight
+ * through our AVX2 kernel (gemm.c sends plain products to OpenBLAS on the avx2
+ * path, so the kernel is checked on its own too). */
+typedef enum { VIA_DISPATCH, VIA_PACKED, VIA_AVX2_KERNEL } gemm_route;
+
+static void gemm_case_via(bool ta, bool tb, int m, int n, int k, float beta, gemm_route route)
 {
+    const bool packed = route == VIA_PACKED;
     uint64_t state = (uint64_t)m * 1000003 + (uint64_t)n * 1009 + (uint64_t)k + ta * 7 + tb * 13;
     const int pad = 3; /* leading dimensions wider than the matrices */
     int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
@@ -48,7 +57,15 @@ static void gemm_case(bool ta, bool tb, int m, int n, int k, float beta, bool pa
     float *c = random_matrix((size_t)m * ldc, &state), *want = malloc(sizeof(float) * (size_t)m * ldc);
     memcpy(want, c, sizeof(float) * (size_t)m * ldc); /* the padding columns must stay as they are */
     reference(want, ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
-    if (packed) {
+    if (route == VIA_AVX2_KERNEL) {
+        float *ws = pp_aligned_alloc(sizeof(float) * pp_gemm_avx2_workspace_floats());
+        if (beta != 0.0f && beta != 1.0f) /* the kernel adds or overwrites, as gemm.c calls it */
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    c[(size_t)i * ldc + j] *= beta;
+        pp_gemm_avx2(ta, tb, m, n, k, a, lda, b, ldb, beta != 0.0f, c, ldc, ws);
+        free(ws);
+    } else if (packed) {
         float *p = malloc(sizeof(float) * (pp_gemm_packed_floats(m, k) + 1));
         pp_gemm_pack(p, a, lda, m, k);
         pp_sgemm_packed(m, n, k, p, b, ldb, beta, c, ldc);
@@ -59,11 +76,17 @@ static void gemm_case(bool ta, bool tb, int m, int n, int k, float beta, bool pa
     /* float accumulation over k terms of size <= 1: error grows like sqrt(k) */
     double tol = 1e-6 * (k + 16);
     char what[128];
-    snprintf(what, sizeof what, "%s %c%c m%d n%d k%d beta %.1f", packed ? "packed" : "gemm", ta ? 'T' : 'N',
+    snprintf(what, sizeof what, "%s %c%c m%d n%d k%d beta %.1f",
+             route == VIA_AVX2_KERNEL ? "avx2 kernel" : packed ? "packed" : "gemm", ta ? 'T' : 'N',
              tb ? 'T' : 'N', m, n, k, beta);
     double e = pp_test_compare(what, c, want, (size_t)m * ldc, tol, 0);
     CHECK(e <= tol, "%s (%s): max error %.3g > %.3g", what, pp_gemm_backend(), e, tol);
     free(a), free(b), free(c), free(want);
+}
+
+static void gemm_case(bool ta, bool tb, int m, int n, int k, float beta, bool packed)
+{
+    gemm_case_via(ta, tb, m, n, k, beta, packed ? VIA_PACKED : VIA_DISPATCH);
 }
 
 static const int shapes[][3] = {
@@ -94,6 +117,20 @@ static void test_gemm_packed(void)
     }
 }
 
+static void test_avx2_kernel(void)
+{
+    if (pp_cpu_best_path() < PP_CPU_AVX2) {
+        printf("(no AVX2 on this CPU: the AVX2 kernel is not run)\n");
+        return;
+    }
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int t = 0; t < 4 && shapes[s][2] > 0; t++) { /* empty products: gemm.c's part */
+            gemm_case_via(t & 1, t & 2, shapes[s][0], shapes[s][1], shapes[s][2], 0.0f, VIA_AVX2_KERNEL);
+            gemm_case_via(t & 1, t & 2, shapes[s][0], shapes[s][1], shapes[s][2], 0.5f, VIA_AVX2_KERNEL);
+        }
+    gemm_case_via(false, true, 64, 300, 8200, 1.0f, VIA_AVX2_KERNEL); /* several depth blocks, full 8 x 8 packs */
+}
+
 /* The Winograd transform packs its kernels band by band. */
 static void test_pack_rows(void)
 {
@@ -119,9 +156,12 @@ int main(void)
     const char *want = getenv("PP_CPU");
     if (want && strcmp(want, "portable") == 0)
         CHECK(strcmp(pp_gemm_backend(), "openblas") == 0, "PP_CPU=portable ignored");
+    else if (want)
+        CHECK(strcmp(pp_gemm_backend(), want) == 0, "PP_CPU=%s ran %s", want, pp_gemm_backend());
     RUN_TEST(test_gemm_transposes);
     RUN_TEST(test_gemm_beta);
     RUN_TEST(test_gemm_packed);
     RUN_TEST(test_pack_rows);
+    RUN_TEST(test_avx2_kernel);
     return TEST_EXIT();
 }

@@ -11,6 +11,7 @@
 #include "ckpt/npy.h"
 #include "corrupt/corruption.h"
 #include "corrupt/defocus_kernel.h"
+#include "corrupt/noise_field.h"
 #include "corrupt/filter.h"
 #include "image/image.h"
 
@@ -407,6 +408,56 @@ static void test_noise_distributions(void)
     CHECK(fabs(sqrt(v) - 0.35 * 128 / 255.0) < 0.004, "speckle std %g, want %g", sqrt(v), 0.35 * 128 / 255.0);
 }
 
+/* The vectorised fields themselves: the normal field's moments and tails, its
+ * value i the same whatever the length asked for, and the hash stream's bits
+ * balanced. */
+static void test_noise_fields(void)
+{
+    const size_t n = 1 << 21;
+    float *z = malloc(sizeof(float) * n);
+    pp_noise_normal_fill(0x1234567887654321ull, 0, z, n);
+    double m1 = 0, m2 = 0, m4 = 0, tail3 = 0, tail1 = 0, zmax = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = z[i];
+        m1 += v, m2 += v * v, m4 += v * v * v * v;
+        tail3 += fabs(v) > 3, tail1 += v > 1;
+        zmax = fmax(zmax, fabs(v));
+    }
+    m1 /= n, m2 /= n, m4 /= n, tail3 /= n, tail1 /= n;
+    CHECK(fabs(m1) < 0.003 && fabs(m2 - 1) < 0.005, "normal field mean %g, variance %g", m1, m2);
+    CHECK(fabs(m4 - 3) < 0.03, "normal field fourth moment %g, want 3", m4);
+    CHECK(fabs(tail3 - 0.0026998) < 0.0003 && fabs(tail1 - 0.158655) < 0.002, "normal tails: |z| > 3 %g, z > 1 %g",
+          tail3, tail1);
+    CHECK(zmax > 4.5 && zmax < 6, "largest |z| %g", zmax);
+    /* neighbours (the cos and sin of one pair sit BLOCK apart) are uncorrelated */
+    double c1 = 0, c64 = 0;
+    for (size_t i = 0; i + 64 < n; i++)
+        c1 += (double)z[i] * z[i + 1], c64 += (double)z[i] * z[i + 64];
+    CHECK(fabs(c1 / n) < 0.003 && fabs(c64 / n) < 0.003, "normal field correlations %g (lag 1), %g (lag 64)", c1 / n,
+          c64 / n);
+    static const size_t lengths[] = {1, 7, 127, 129, 300};
+    for (int k = 0; k < 5; k++) {
+        float part[300];
+        pp_noise_normal_fill(0x1234567887654321ull, 0, part, lengths[k]);
+        CHECK(memcmp(part, z, sizeof(float) * lengths[k]) == 0, "the first %zu values differ from the long fill",
+              lengths[k]);
+        pp_noise_normal_fill(0x1234567887654321ull, PP_NOISE_CHUNK * (k + 1), part, lengths[k]);
+        CHECK(memcmp(part, z + PP_NOISE_CHUNK * (k + 1), sizeof(float) * lengths[k]) == 0,
+              "a chunk from %d differs from the long fill", PP_NOISE_CHUNK * (k + 1));
+    }
+    free(z);
+    uint32_t *u = malloc(sizeof(uint32_t) * n);
+    pp_noise_u32_fill(99, 0, u, n);
+    size_t ones[32] = {0};
+    for (size_t i = 0; i < n; i++)
+        for (int b = 0; b < 32; b++)
+            ones[b] += u[i] >> b & 1;
+    for (int b = 0; b < 32; b++)
+        CHECK(fabs((double)ones[b] / n - 0.5) < 0.002, "hash bit %d set in %g of the values", b,
+              (double)ones[b] / n);
+    free(u);
+}
+
 /* Kernels: sums, sizes and shapes as the reference builds them. */
 static void test_kernels(void)
 {
@@ -518,6 +569,7 @@ int main(void)
     RUN_TEST(test_sizes);
     RUN_TEST(test_monotone_damage);
     RUN_TEST(test_noise_distributions);
+    RUN_TEST(test_noise_fields);
     RUN_TEST(test_kernels);
     RUN_TEST(test_motion_direction);
     RUN_TEST(test_bad_input);

@@ -166,6 +166,38 @@ static void test_conv(void)
     check_conv(2, 3, 7, 2, 3, 2, 9, 8);
 }
 
+/* A first layer (no dx): few channels take the direct weight gradient on the
+ * avx512 and avx2 paths (column tails, channel blocks and kernel column blocks
+ * that do not divide evenly), checked against the plain loops. */
+static void check_first_layer_dw(int cin, int cout, int k, int pad, int n, int h, int w)
+{
+    const pp_conv_shape s = {.cin = cin, .cout = cout, .kh = k, .kw = k, .stride = 1, .pad = pad};
+    const int ho = pp_conv_out_size(h, k, 1, pad), wo = pp_conv_out_size(w, k, 1, pad);
+    const size_t x_count = (size_t)cin * n * h * w, w_count = (size_t)cout * cin * k * k;
+    const size_t y_count = (size_t)cout * n * ho * wo;
+    float *x = random_floats(x_count, -1, 1), *wt = random_floats(w_count, -0.5, 0.5);
+    float *dy = random_floats(y_count, -1, 1);
+    float *ws = zeros(pp_conv2d_backward_workspace_floats(&s, n, h, w, pp_threads_default()));
+    float *dw = random_floats(w_count, -1, 1), *want = malloc(sizeof(float) * w_count);
+    memcpy(want, dw, sizeof(float) * w_count); /* both add into what is there */
+    pp_conv2d_backward(NULL, dw, NULL, dy, x, wt, &s, n, h, w, ws, pp_threads_default());
+    pp_conv2d_backward_ref(NULL, want, NULL, dy, x, wt, &s, n, h, w);
+    char what[96];
+    snprintf(what, sizeof what, "first-layer dW c%d k%d %dx%d pad %d %dx%d", cin, cout, k, k, pad, h, w);
+    double e = pp_test_compare(what, dw, want, w_count, 1e-4, 1);
+    CHECK(e <= 1e-4, "%s differs from the reference by %.3g", what, e);
+    free(x), free(wt), free(dy), free(ws), free(dw), free(want);
+}
+
+static void test_conv_first_layer(void)
+{
+    check_first_layer_dw(1, 8, 3, 1, 3, 28, 28);
+    check_first_layer_dw(3, 13, 3, 1, 2, 17, 9);
+    check_first_layer_dw(2, 5, 5, 2, 2, 11, 23);
+    check_first_layer_dw(3, 6, 7, 3, 1, 19, 6);
+    check_first_layer_dw(16, 9, 3, 0, 2, 10, 33);
+}
+
 /* ---------------------------------------------------------------- BatchNorm, train mode */
 
 typedef struct {
@@ -433,5 +465,6 @@ int main(void)
     RUN_TEST(test_pushpull);
     RUN_TEST(test_pushpull_ties);
     RUN_TEST(test_linear_cross_entropy);
+    RUN_TEST(test_conv_first_layer); /* last: the random draws of the cases above stay as they were */
     return TEST_EXIT();
 }

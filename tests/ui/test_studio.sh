@@ -53,6 +53,9 @@ printf 'this is not a checkpoint' >"$TMP/broken.safetensors"
 run bad-file 3 --model "$TMP/broken.safetensors" --model "$FIX/core/r18_cifar_pp3.safetensors"
 grep -q "error" "$TMP/bad-file.log" || { echo "FAIL: no error reported for the bad file"; fail=1; }
 run missing-file 3 --model "$TMP/does-not-exist.pt"
+# a PP_CPU the CPU cannot run: the window says so and loads nothing (exit 3 in screenshot mode)
+PP_CPU=avx9 run cpu-path 3 "$FIX/core/r18_cifar_pp3.safetensors"
+grep -q "PP_CPU=avx9 is not a CPU path" "$TMP/cpu-path.log" || { echo "FAIL: no PP_CPU error shown"; fail=1; }
 
 # 4. exports of the view: PNG, SVG, PDF through cairo, the data as CSV
 run export 0 --view spectra --alpha 0 --avg 0 --export "$TMP/x.png" --export "$TMP/x.svg" \
