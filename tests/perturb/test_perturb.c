@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
+#include "image/video.h"
 #include "perturb/perturbation.h"
 #include "test_util.h"
 
@@ -274,6 +276,56 @@ static void test_reference_statistics(void)
     pp_image_free(&photo), pp_image_free(&small);
 }
 
+/* The H.264 reader against what Debian's ffmpeg decodes (tests/perturb/make_video.sh),
+ * and hostile files. */
+static void test_video_reader(void)
+{
+    pp_sequence v;
+    pp_error err = {0};
+    CHECK_OK(pp_video_load(fixture_path("perturb", "seq_64x48.mp4"), 0, &v, &err), &err);
+    CHECK(v.n == 7 && v.width == 64 && v.height == 48 && v.channels == 3, "%d frames %dx%d", v.n, v.width, v.height);
+    FILE *f = fopen(fixture_path("perturb", "seq_64x48.rgb"), "rb");
+    size_t bytes = (size_t)7 * 48 * 64 * 3;
+    uint8_t *want = malloc(bytes);
+    CHECK(f && fread(want, 1, bytes, f) == bytes, "seq_64x48.rgb");
+    if (f)
+        fclose(f);
+    if (v.n == 7 && v.width == 64 && v.height == 48) {
+        int worst = 0;
+        for (size_t i = 0; i < bytes; i++)
+            worst = abs((int)v.pixels[i] - want[i]) > worst ? abs((int)v.pixels[i] - want[i]) : worst;
+        double p = psnr(v.pixels, want, bytes);
+        CHECK(worst <= 2 && p > 45, "decoded frames: max difference %d, PSNR %.1f dB", worst, p);
+        CHECK(memcmp(v.pixels, v.pixels + (size_t)64 * 48 * 3, (size_t)64 * 48 * 3) != 0, "frames differ");
+    }
+    pp_sequence_free(&v);
+    free(want);
+    CHECK(pp_video_load(fixture_path("perturb", "seq_64x48.mp4"), 5, &v, &err) == PP_ERR_FORMAT &&
+              strstr(err.msg, "more than 5 frames"),
+          "frame cap: %s", err.msg);
+    CHECK(pp_video_load("/nonexistent/x.mp4", 0, &v, &err) == PP_ERR_IO && strstr(err.msg, "/nonexistent/x.mp4"),
+          "missing: %s", err.msg);
+    const char *text = fixture_path("perturb", "reference_stats.txt");
+    char name[1100];
+    snprintf(name, sizeof name, "%s", text);
+    CHECK(pp_video_load(name, 0, &v, &err) != PP_OK && strstr(err.msg, "reference_stats.txt") && v.pixels == NULL,
+          "not a video: %s", err.msg);
+    /* truncated after the first kilobyte */
+    char cut[] = "/tmp/pp-video-cut-XXXXXX";
+    int fd = mkstemp(cut);
+    FILE *in = fopen(fixture_path("perturb", "seq_64x48.mp4"), "rb");
+    uint8_t head[1024];
+    size_t got = in ? fread(head, 1, sizeof head, in) : 0;
+    if (in)
+        fclose(in);
+    CHECK(fd >= 0 && write(fd, head, got) == (ssize_t)got, "temp file");
+    close(fd);
+    pp_status st = pp_video_load(cut, 0, &v, &err);
+    CHECK(st != PP_OK && strstr(err.msg, cut), "truncated: %s", err.msg);
+    pp_sequence_free(&v);
+    unlink(cut);
+}
+
 int main(void)
 {
     RUN_TEST(test_registry);
@@ -281,5 +333,6 @@ int main(void)
     RUN_TEST(test_imagenet_geometry);
     RUN_TEST(test_bad_input);
     RUN_TEST(test_reference_statistics);
+    RUN_TEST(test_video_reader);
     return TEST_EXIT();
 }
