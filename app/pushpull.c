@@ -16,6 +16,7 @@ extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict, pp_cmd_
     pp_cmd_train, pp_cmd_finetune, pp_cmd_probe;
 extern const pp_cli_command pp_cmd_corrupt, pp_cmd_make_c;
 extern const pp_cli_command pp_cmd_convert, pp_cmd_merge;
+extern const pp_cli_command pp_cmd_eval_p, pp_cmd_make_p;
 
 
 static const pp_cli_command *const commands[] = {
@@ -23,12 +24,14 @@ static const pp_cli_command *const commands[] = {
     &pp_cmd_forward,
     &pp_cmd_predict,
     &pp_cmd_eval,
+    &pp_cmd_eval_p,
     &pp_cmd_compare,
     &pp_cmd_train,
     &pp_cmd_finetune,
     &pp_cmd_probe,
     &pp_cmd_corrupt,
     &pp_cmd_make_c,
+    &pp_cmd_make_p,
     &pp_cmd_convert,
     &pp_cmd_merge,
 };
