@@ -67,15 +67,6 @@ pp_status pp_eval_p_save_json(const pp_eval_p_result *r, const char *path, pp_er
     return st;
 }
 
-static bool get_int(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-        return false;
-    *out = json_integer_value(v);
-    return true;
-}
-
 /* A number, or null for NaN (what pp_json_number writes). */
 static bool get_number(json_t *o, const char *key, double min, double max, double *out)
 {
@@ -107,8 +98,8 @@ static pp_status load_row(json_t *e, const char *name, const char *path, pp_eval
     w->against_first = p->against_first;
     int64_t frames, seqs, consistent, fe;
     double fs, ts;
-    if (!get_int(e, "frames", 2, 100000, &frames) || !get_int(e, "sequences", 0, INT64_MAX / 2, &seqs) ||
-        !get_int(e, "consistent", 0, seqs, &consistent) || !get_int(e, "frames_evaluated", 0, INT64_MAX / 2, &fe))
+    if (!pp_json_get_int(e, "frames", 2, 100000, &frames) || !pp_json_get_int(e, "sequences", 0, INT64_MAX / 2, &seqs) ||
+        !pp_json_get_int(e, "consistent", 0, seqs, &consistent) || !pp_json_get_int(e, "frames_evaluated", 0, INT64_MAX / 2, &fe))
         return pp_fail(err, PP_ERR_FORMAT, "%s: %s: \"frames\", \"sequences\", \"consistent\" and "
                        "\"frames_evaluated\" must be counts (consistent at most sequences)", path, name);
     if (!get_number(e, "flip_sum", 0, (double)seqs, &fs) || isnan(fs) || !get_number(e, "top5_sum", 0, 5.0 * seqs, &ts))
@@ -135,9 +126,9 @@ pp_status pp_eval_p_load_json(pp_eval_p_result *r, const char *path, pp_error *e
     int64_t d = 0, samples = 0, shard = 0, shards = 0;
     if (!json_is_string(format) || strcmp(json_string_value(format), EVAL_P_FORMAT) != 0)
         st = pp_fail(err, PP_ERR_FORMAT, "%s: \"format\" is not \"%s\"", path, EVAL_P_FORMAT);
-    else if (!get_int(o, "difficulty", 1, 3, &d) || !get_int(o, "samples", 0, INT64_MAX / 2, &samples))
+    else if (!pp_json_get_int(o, "difficulty", 1, 3, &d) || !pp_json_get_int(o, "samples", 0, INT64_MAX / 2, &samples))
         st = pp_fail(err, PP_ERR_FORMAT, "%s: \"difficulty\" must be 1..3 and \"samples\" a count", path);
-    else if (!get_int(o, "shards", 0, 1 << 20, &shards) || !get_int(o, "shard", shards ? 1 : 0, shards, &shard))
+    else if (!pp_json_get_int(o, "shards", 0, 1 << 20, &shards) || !pp_json_get_int(o, "shard", shards ? 1 : 0, shards, &shard))
         st = pp_fail(err, PP_ERR_FORMAT, "%s: \"shard\" must be 1..\"shards\" (or both 0)", path);
     else if (!json_is_object(rows) || json_object_size(rows) == 0)
         st = pp_fail(err, PP_ERR_FORMAT, "%s: \"perturbations\" must be a non-empty object", path);
