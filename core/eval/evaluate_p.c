@@ -260,9 +260,8 @@ static pp_status source_get(const seq_source *s, uint64_t seed, int64_t i, pp_se
     return st;
 }
 
-/* A frame into row `index`: frames already at the model's side are only normalised
- * (test.py feeds the 224 frames as they are; Resize(256) + crop would zoom them). */
-static pp_status put_frame(const pp_preprocess *pre, const pp_image *frame, pp_tensor *batch, int index, pp_error *err)
+pp_status pp_eval_p_put_frame(const pp_preprocess *pre, const pp_image *frame, pp_tensor *batch, int index,
+                              pp_error *err)
 {
     if (frame->width != pre->size || frame->height != pre->size)
         return pp_preprocess_image(pre, frame, batch, index, err);
@@ -326,7 +325,7 @@ static pp_status run_perturbation(eval_p_state *s, seq_source *src, int64_t lo, 
                 r = pp_fail(&e, PP_ERR_SHAPE, "%s: %d frames, expected %d", src->path, seq.n, T);
             for (int f = 0; f < T && !r; f++) {
                 pp_image frame = pp_sequence_frame(&seq, f);
-                r = put_frame(&s->pre, &frame, &s->batch, k * T + f, &e);
+                r = pp_eval_p_put_frame(&s->pre, &frame, &s->batch, k * T + f, &e);
             }
             if (!view)
                 pp_sequence_free(&seq);

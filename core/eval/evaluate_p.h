@@ -14,6 +14,7 @@
 #include "../job.h"
 #include "../model.h"
 #include "../perturb/perturbation.h"
+#include "../preprocess.h"
 #include "stability.h"
 
 typedef struct {
@@ -57,6 +58,12 @@ pp_status pp_eval_p_parse_list(const char *list, const char **names, int max, in
 /* ds may be NULL when sequences_dir is given. */
 pp_status pp_evaluate_p(const pp_model *m, const char *model_name, const pp_dataset *ds, const pp_eval_p_options *opt,
                         const pp_job *job, pp_eval_p_result *out, pp_error *err);
+
+/* A frame into row `index` of a model's input batch: frames already at the model's
+ * side are only normalised (test.py feeds the 224 frames as they are; the model's
+ * Resize(256) + crop would zoom them), others are brought to its geometry. */
+pp_status pp_eval_p_put_frame(const pp_preprocess *pre, const pp_image *frame, pp_tensor *batch, int index,
+                              pp_error *err);
 
 /* The rows as the summaries read them (names point into r). */
 int pp_eval_p_rows(const pp_eval_p_result *r, pp_stability_row *rows, int max);
