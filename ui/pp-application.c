@@ -537,8 +537,9 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     g_variant_dict_lookup(options, "gabor", "s", &self->gabor);
     g_variant_dict_lookup(options, "grid-activate", "s", &self->grid_activate);
     self->grid_play = g_variant_dict_contains(options, "grid-play");
-    if (self->run_job && g_strcmp0(self->run_job, "eval") && g_strcmp0(self->run_job, "finetune")) {
-        g_printerr("pushpull-studio: --run-job must be eval or finetune\n");
+    if (self->run_job && g_strcmp0(self->run_job, "eval") && g_strcmp0(self->run_job, "finetune") &&
+        g_strcmp0(self->run_job, "stability")) {
+        g_printerr("pushpull-studio: --run-job must be eval, stability or finetune\n");
         return 2;
     }
     if (g_variant_dict_lookup(options, "job-limit", "&s", &text)) {

@@ -56,6 +56,7 @@ struct _PpStabilityPanel {
     char *image_path;
     guint64 seed;
     gboolean stale, running, pending, syncing;
+    gboolean repeat_pending; /* the repeatability set waits for the running sequence */
     GCancellable *current;
     StabilityJob *shown;  /* the last sequence result */
     char *repeat_text;
@@ -255,6 +256,9 @@ static void job_done(GObject *source, GAsyncResult *result, gpointer data)
     if (self->pending) {
         self->pending = FALSE;
         start_job(self, FALSE);
+    } else if (self->repeat_pending) {
+        self->repeat_pending = FALSE;
+        start_job(self, TRUE);
     }
 }
 
@@ -495,14 +499,16 @@ void pp_stability_panel_toggle_play(PpStabilityPanel *self)
 
 void pp_stability_panel_run_repeatability(PpStabilityPanel *self)
 {
-    if (self->running) /* after the running sequence */
+    if (self->running) { /* after the running sequence */
+        self->repeat_pending = TRUE;
         return;
+    }
     start_job(self, TRUE);
 }
 
 gboolean pp_stability_panel_is_busy(PpStabilityPanel *self)
 {
-    return self->running || self->pending;
+    return self->running || self->pending || self->repeat_pending;
 }
 
 void pp_stability_panel_print(PpStabilityPanel *self, FILE *out)
