@@ -38,9 +38,9 @@ static void print_tables(const pp_eval_p_result *b, const pp_eval_p_result *m, c
     }
     if (latex)
         printf("\\hline\n\\end{tabular}\n");
-    printf("\nmFR %.1f %%, mT5D %.1f %% over %d test perturbations (baseline %s = 100 %%)\n",
-           pp_number_unsigned_nan(100 * s->mfr), pp_number_unsigned_nan(100 * s->mt5d), s->test_used, b->model);
-    (void)b;
+    printf("\nmFR %.1f %% over %d, mT5D %.1f %% over %d test perturbations (baseline %s = 100 %%)\n",
+           pp_number_unsigned_nan(100 * s->mfr), s->test_used, pp_number_unsigned_nan(100 * s->mt5d), s->t5d_used,
+           b->model);
 }
 
 int pp_cli_compare_stability(const char *baseline, const char *model, const char *format, bool json)
@@ -69,7 +69,8 @@ int pp_cli_compare_stability(const char *baseline, const char *model, const char
         json_object_set_new(out, "model", json_string(m.model));
         json_object_set_new(out, "baseline", json_string(b.model));
         json_object_set_new(out, "difficulty", json_integer(m.difficulty));
-        json_object_set_new(out, "test_perturbations_used", json_integer(s.test_used));
+        json_object_set_new(out, "test_perturbations_in_mFR", json_integer(s.test_used));
+        json_object_set_new(out, "test_perturbations_in_mT5D", json_integer(s.t5d_used));
         json_object_set_new(out, "mFR", pp_json_number(s.mfr));
         json_object_set_new(out, "mT5D", pp_json_number(s.mt5d));
         json_object_set_new(out, "mean_FP", pp_json_number(s.mean_fp));

@@ -149,6 +149,7 @@ pp_status pp_stability_summarize(const pp_stability_row *model, int n, const pp_
     out->mfr = fr_n ? fr_sum / fr_n : NAN;
     out->mt5d = t5_n ? t5_sum / t5_n : NAN;
     out->test_used = fr_n;
+    out->t5d_used = t5_n;
     out->mean_fp = fp_n ? fp_sum / fp_n : NAN;
     out->repeatability = rep_n ? rep_sum / rep_n : NAN;
     double cifar = 0;

@@ -55,7 +55,7 @@ typedef struct {
     double fr[PP_STABILITY_MAX_ROWS];  /* model rows' FP / baseline FP (NAN: no baseline row) */
     double t5d[PP_STABILITY_MAX_ROWS]; /* uT5D / baseline uT5D */
     double mfr, mt5d;                  /* over the 10 test perturbations in both (NAN: none) */
-    int test_used;
+    int test_used, t5d_used;           /* how many entered mFR (baseline FP > 0) and mT5D */
     double mean_fp;                    /* raw FP over the 10 test perturbations present */
     double cifar_mean_fp;              /* raw FP over pp_cifar_p_mean_set, all ten present, else NAN */
     double repeatability;              /* mean over the repeatability rows present (NAN: none) */

@@ -105,7 +105,7 @@ static void test_summaries(void)
     CHECK_OK(pp_stability_summarize(model, 5, base, 3, &s, &err), &err);
     CHECK(fabs(s.fr[0] - 0.5) < 1e-15 && fabs(s.fr[1] - 0.25) < 1e-15 && fabs(s.fr[2] - 0.5) < 1e-15, "FR");
     CHECK(fabs(s.mfr - 0.375) < 1e-15 && s.test_used == 2, "mFR over the test perturbations only: %g", s.mfr);
-    CHECK(fabs(s.mt5d - 0.5) < 1e-15, "mT5D %g", s.mt5d);
+    CHECK(fabs(s.mt5d - 0.5) < 1e-15 && s.t5d_used == 2, "mT5D %g", s.mt5d);
     CHECK(isnan(s.fr[3]) && isnan(s.cifar_mean_fp), "no baseline row, incomplete CIFAR set");
     CHECK(fabs(s.repeatability - 0.8) < 1e-15 && fabs(s.mean_fp - 0.15) < 1e-15, "repeatability %g", s.repeatability);
     CHECK_OK(pp_stability_summarize(model, 5, NULL, 0, &s, &err), &err);
