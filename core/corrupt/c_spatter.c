@@ -20,14 +20,20 @@ static void chamfer(const uint8_t *edge, float *d, int h, int w)
             for (int xx = 0; xx < w; xx++) {
                 int x = pass ? w - 1 - xx : xx;
                 float *p = d + (size_t)y * w + x;
+                float best = *p; /* a plain compare: fminf is a libm call here */
                 for (int k = 0; k < 4; k++) {
                     int ny = y + sgn * off[k][0], nx = x + sgn * off[k][1];
-                    if (ny >= 0 && ny < h && nx >= 0 && nx < w)
-                        *p = fminf(*p, d[(size_t)ny * w + nx] + ((k & 1) ? b : a));
+                    if (ny >= 0 && ny < h && nx >= 0 && nx < w) {
+                        float v = d[(size_t)ny * w + nx] + ((k & 1) ? b : a);
+                        best = v < best ? v : best;
+                    }
                     ny = y + sgn * knight[k][0], nx = x + sgn * knight[k][1];
-                    if (ny >= 0 && ny < h && nx >= 0 && nx < w)
-                        *p = fminf(*p, d[(size_t)ny * w + nx] + c);
+                    if (ny >= 0 && ny < h && nx >= 0 && nx < w) {
+                        float v = d[(size_t)ny * w + nx] + c;
+                        best = v < best ? v : best;
+                    }
                 }
+                *p = best;
             }
         }
     }
@@ -36,15 +42,27 @@ static void chamfer(const uint8_t *edge, float *d, int h, int w)
 /* cv2.blur 3x3, border reflect-101. */
 static void box3(const float *s, float *d, int h, int w)
 {
-    for (int y = 0; y < h; y++)
+    for (int y = 0; y < h; y++) {
+        /* rows and columns inside the image need no border lookup (same sum order) */
+        bool inner_row = y >= 1 && y + 1 < h;
         for (int x = 0; x < w; x++) {
             float acc = 0;
-            for (int j = -1; j <= 1; j++)
-                for (int i = -1; i <= 1; i++)
-                    acc += s[(size_t)pp_border_index(y + j, h, PP_BORDER_REFLECT101) * w +
-                             pp_border_index(x + i, w, PP_BORDER_REFLECT101)];
+            if (inner_row && x >= 1 && x + 1 < w) {
+                for (int j = -1; j <= 1; j++) {
+                    const float *r = s + (size_t)(y + j) * w + x;
+                    acc += r[-1];
+                    acc += r[0];
+                    acc += r[1];
+                }
+            } else {
+                for (int j = -1; j <= 1; j++)
+                    for (int i = -1; i <= 1; i++)
+                        acc += s[(size_t)pp_border_index(y + j, h, PP_BORDER_REFLECT101) * w +
+                                 pp_border_index(x + i, w, PP_BORDER_REFLECT101)];
+            }
             d[(size_t)y * w + x] = acc / 9.f;
         }
+    }
 }
 
 /* cv2.Canny(img, 50, 150) with a 3x3 Sobel (replicated border), L1 magnitude,
@@ -52,7 +70,8 @@ static void box3(const float *s, float *d, int h, int w)
 static void canny(const uint8_t *img, uint8_t *edge, int *mag, int *gx, int *gy, int h, int w,
                   int low, int high)
 {
-#define PX(y, x) img[(size_t)pp_border_index(y, h, PP_BORDER_NEAREST) * w + pp_border_index(x, w, PP_BORDER_NEAREST)]
+#define CLAMPED(v, n) ((v) < 0 ? 0 : (v) >= (n) ? (n) - 1 : (v)) /* edge replicate, inline */
+#define PX(y, x) img[(size_t)CLAMPED(y, h) * w + CLAMPED(x, w)]
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int dx = (PX(y - 1, x + 1) + 2 * PX(y, x + 1) + PX(y + 1, x + 1)) -
@@ -63,6 +82,7 @@ static void canny(const uint8_t *img, uint8_t *edge, int *mag, int *gx, int *gy,
             gx[i] = dx, gy[i] = dy, mag[i] = abs(dx) + abs(dy);
         }
 #undef PX
+#undef CLAMPED
     /* 0 = no, 1 = candidate, 2 = edge */
     const int TG22 = (int)(0.4142135623730950488 * (1 << 15) + 0.5);
 #define MAG(y, x) (((y) < 0 || (y) >= h || (x) < 0 || (x) >= w) ? 0 : mag[(size_t)(y) * w + (x)])
@@ -134,7 +154,7 @@ void pp_spatter_water_mask(const float *liquid, float *m, float *t1, float *t2, 
     free(l8), free(ibuf);
     chamfer(u8, t1, h, w);
     for (size_t i = 0; i < hw; i++)
-        t1[i] = fminf(t1[i], 20.f);
+        t1[i] = t1[i] < 20.f ? t1[i] : 20.f;
     box3(t1, t2, h, w);
     /* uint8 cast, then cv2.equalizeHist */
     int hist[256] = {0};
@@ -163,18 +183,20 @@ void pp_spatter_water_mask(const float *liquid, float *m, float *t1, float *t2, 
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int acc = 0;
+            bool inner = y >= 1 && y + 1 < h && x >= 1 && x + 1 < w; /* no border lookup needed */
             for (int j = -1; j <= 1; j++)
                 for (int i = -1; i <= 1; i++)
                     acc += ker[(j + 1) * 3 + i + 1] *
-                           lut[u8[(size_t)pp_border_index(y + j, h, PP_BORDER_REFLECT101) * w +
-                                  pp_border_index(x + i, w, PP_BORDER_REFLECT101)]];
+                           lut[inner ? u8[(size_t)(y + j) * w + x + i]
+                                     : u8[(size_t)pp_border_index(y + j, h, PP_BORDER_REFLECT101) * w +
+                                          pp_border_index(x + i, w, PP_BORDER_REFLECT101)]];
             t1[(size_t)y * w + x] = (float)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
         }
     box3(t1, t2, h, w);
     float mx = 0;
     for (size_t i = 0; i < hw; i++) {
         m[i] = liquid[i] * t2[i];
-        mx = fmaxf(mx, m[i]);
+        mx = m[i] > mx ? m[i] : mx;
     }
     for (size_t i = 0; i < hw; i++)
         m[i] = mx > 0 ? m[i] / mx : 0;

@@ -31,35 +31,40 @@ static inline int clampi(int v, int lo, int hi)
 void pp_warp_affine(const pp_image *src, const double m[6], bool bilinear, int ox, int oy, pp_image *out)
 {
     const int W = src->width, H = src->height, C = src->channels;
+    const size_t stride = (size_t)W * C;
     memset(out->pixels, 0, (size_t)out->width * out->height * C);
     for (int y = 0; y < out->height; y++) {
         uint8_t *row = out->pixels + (size_t)y * out->width * C;
-        /* PIL's affine_transform: the map is applied at output pixel centres */
-        const double yc = y + oy + 0.5;
+        /* PIL's affine_transform: (a0 x + a1 y) + a2 at output pixel centres */
+        const double yc = y + oy + 0.5, ry0 = m[1] * yc, ry1 = m[4] * yc;
         for (int x = 0; x < out->width; x++) {
             const double xc = x + ox + 0.5;
-            double xin = m[0] * xc + m[1] * yc + m[2];
-            double yin = m[3] * xc + m[4] * yc + m[5];
+            double xin = m[0] * xc + ry0 + m[2];
+            double yin = m[3] * xc + ry1 + m[5];
             uint8_t *d = row + (size_t)x * C;
             if (!bilinear) { /* nearest_filter: COORD truncates, -1 below zero */
                 int xi = xin < 0 ? -1 : (int)xin, yi = yin < 0 ? -1 : (int)yin;
                 if (xi < 0 || xi >= W || yi < 0 || yi >= H)
                     continue;
-                memcpy(d, src->pixels + ((size_t)yi * W + xi) * C, (size_t)C);
+                const uint8_t *s0 = src->pixels + (size_t)yi * stride + (size_t)xi * C;
+                for (int c = 0; c < C; c++)
+                    d[c] = s0[c];
                 continue;
             }
             /* bilinear_filter: outside the image keeps the fill; inside, edge-clamped taps */
             if (xin < 0 || xin >= W || yin < 0 || yin >= H)
                 continue;
             xin -= 0.5, yin -= 0.5;
-            int x0 = (int)floor(xin), y0 = (int)floor(yin);
+            /* floor for values above -1 (xin, yin >= -0.5 here) without the libm call */
+            int x0 = (int)(xin + 1) - 1, y0 = (int)(yin + 1) - 1;
             double dx = xin - x0, dy = yin - y0;
             int xa = clampi(x0, 0, W - 1), xb = clampi(x0 + 1, 0, W - 1);
-            const uint8_t *r0 = src->pixels + (size_t)clampi(y0, 0, H - 1) * W * C;
-            const uint8_t *r1 = y0 + 1 >= 0 && y0 + 1 < H ? src->pixels + (size_t)(y0 + 1) * W * C : NULL;
+            const uint8_t *r0 = src->pixels + (size_t)clampi(y0, 0, H - 1) * stride;
+            const uint8_t *r1 = y0 + 1 < H ? src->pixels + (size_t)(y0 + 1) * stride : NULL;
+            const uint8_t *a0 = r0 + (size_t)xa * C, *b0 = r0 + (size_t)xb * C;
             for (int c = 0; c < C; c++) {
-                double v1 = r0[xa * C + c] + (r0[xb * C + c] - r0[xa * C + c]) * dx;
-                double v2 = r1 ? r1[xa * C + c] + (r1[xb * C + c] - r1[xa * C + c]) * dx : v1;
+                double v1 = a0[c] + (b0[c] - a0[c]) * dx;
+                double v2 = r1 ? r1[(size_t)xa * C + c] + (r1[(size_t)xb * C + c] - r1[(size_t)xa * C + c]) * dx : v1;
                 double v = v1 + (v2 - v1) * dy;
                 d[c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); /* PIL casts (truncates) */
             }
