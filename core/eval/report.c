@@ -196,9 +196,11 @@ pp_status pp_eval_shard_load_json(pp_eval_result *r, const char *path, pp_error 
         bad = "\"dataset\" or \"labels_sha256\" is missing or malformed";
     else if (!get_str(o, "corruption_source", r->corruption_source, sizeof r->corruption_source))
         bad = "\"corruption_source\" is missing";
-    else if (!pp_json_get_int(o, "samples", 1, INT64_MAX / 2, &r->samples) || !pp_json_get_int(o, "batch", 1, 4096, &batch))
+    else if (!pp_json_get_int(o, "samples", 1, INT64_MAX / 2, &r->samples) ||
+             !pp_json_get_int(o, "batch", 1, 4096, &batch))
         bad = "\"samples\" or \"batch\" is not a positive integer";
-    else if (!pp_json_get_int(o, "shards", 1, 1 << 20, &count) || !pp_json_get_int(o, "shard", 1, count, &index))
+    else if (!pp_json_get_int(o, "shards", 1, 1 << 20, &count) ||
+             !pp_json_get_int(o, "shard", 1, count, &index))
         bad = "\"shard\" must be from 1 to \"shards\"";
     else if (!pp_json_get_int(o, "units_total", 1, INT64_MAX / 2, &sh->units_total) || !json_is_array(units) ||
              json_array_size(units) != 2 || !json_is_integer(json_array_get(units, 0)) ||

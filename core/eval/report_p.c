@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "../atomic_file.h"
+#include "../json_file.h"
 #include "../number_text.h"
 #include "evaluate_p.h"
-#include "json_file.h"
 
 #define EVAL_P_FORMAT "pushpull-eval-p/1"
 
@@ -98,8 +98,10 @@ static pp_status load_row(json_t *e, const char *name, const char *path, pp_eval
     w->against_first = p->against_first;
     int64_t frames, seqs, consistent, fe;
     double fs, ts;
-    if (!pp_json_get_int(e, "frames", 2, 100000, &frames) || !pp_json_get_int(e, "sequences", 0, INT64_MAX / 2, &seqs) ||
-        !pp_json_get_int(e, "consistent", 0, seqs, &consistent) || !pp_json_get_int(e, "frames_evaluated", 0, INT64_MAX / 2, &fe))
+    if (!pp_json_get_int(e, "frames", 2, 100000, &frames) ||
+        !pp_json_get_int(e, "sequences", 0, INT64_MAX / 2, &seqs) ||
+        !pp_json_get_int(e, "consistent", 0, seqs, &consistent) ||
+        !pp_json_get_int(e, "frames_evaluated", 0, INT64_MAX / 2, &fe))
         return pp_fail(err, PP_ERR_FORMAT, "%s: %s: \"frames\", \"sequences\", \"consistent\" and "
                        "\"frames_evaluated\" must be counts (consistent at most sequences)", path, name);
     if (!get_number(e, "flip_sum", 0, (double)seqs, &fs) || isnan(fs) || !get_number(e, "top5_sum", 0, 5.0 * seqs, &ts))
@@ -119,16 +121,18 @@ pp_status pp_eval_p_load_json(pp_eval_p_result *r, const char *path, pp_error *e
 {
     memset(r, 0, sizeof *r);
     json_t *o = NULL;
-    pp_status st = pp_eval_json_load(path, &o, err);
+    pp_status st = pp_json_file_load(path, &o, err);
     if (st)
         return st;
     json_t *format = json_object_get(o, "format"), *rows = json_object_get(o, "perturbations");
     int64_t d = 0, samples = 0, shard = 0, shards = 0;
     if (!json_is_string(format) || strcmp(json_string_value(format), EVAL_P_FORMAT) != 0)
         st = pp_fail(err, PP_ERR_FORMAT, "%s: \"format\" is not \"%s\"", path, EVAL_P_FORMAT);
-    else if (!pp_json_get_int(o, "difficulty", 1, 3, &d) || !pp_json_get_int(o, "samples", 0, INT64_MAX / 2, &samples))
+    else if (!pp_json_get_int(o, "difficulty", 1, 3, &d) ||
+             !pp_json_get_int(o, "samples", 0, INT64_MAX / 2, &samples))
         st = pp_fail(err, PP_ERR_FORMAT, "%s: \"difficulty\" must be 1..3 and \"samples\" a count", path);
-    else if (!pp_json_get_int(o, "shards", 0, 1 << 20, &shards) || !pp_json_get_int(o, "shard", shards ? 1 : 0, shards, &shard))
+    else if (!pp_json_get_int(o, "shards", 0, 1 << 20, &shards) ||
+             !pp_json_get_int(o, "shard", shards ? 1 : 0, shards, &shard))
         st = pp_fail(err, PP_ERR_FORMAT, "%s: \"shard\" must be 1..\"shards\" (or both 0)", path);
     else if (!json_is_object(rows) || json_object_size(rows) == 0)
         st = pp_fail(err, PP_ERR_FORMAT, "%s: \"perturbations\" must be a non-empty object", path);
@@ -159,7 +163,7 @@ bool pp_eval_p_json_is(const char *path)
 {
     json_t *o = NULL;
     pp_error err = {0};
-    if (pp_eval_json_load(path, &o, &err) != PP_OK)
+    if (pp_json_file_load(path, &o, &err) != PP_OK)
         return false;
     const char *f = json_string_value(json_object_get(o, "format"));
     bool is = f && strcmp(f, EVAL_P_FORMAT) == 0;
