@@ -608,16 +608,18 @@ static void pp_stability_panel_init(PpStabilityPanel *self)
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->repeat_button),
                                 "Same part, same answer? JPEG re-saves, 1-pixel shifts, ±1 % lighting and fresh sensor "
                                 "noise on this image, for every model");
+    /* the sequence and its buttons on one line, the frame slider on the next: the
+     * panel stays narrow enough for an 800 px window */
     gtk_box_append(GTK_BOX(controls), GTK_WIDGET(self->perturbation_dd));
     gtk_box_append(GTK_BOX(controls), GTK_WIDGET(self->play));
-    gtk_box_append(GTK_BOX(controls), GTK_WIDGET(self->scrub));
     gtk_box_append(GTK_BOX(controls), GTK_WIDGET(self->repeat_button));
     gtk_box_append(GTK_BOX(self->box), controls);
+    gtk_box_append(GTK_BOX(self->box), GTK_WIDGET(self->scrub));
 
     GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
     self->frame_area = GTK_DRAWING_AREA(gtk_drawing_area_new());
-    gtk_drawing_area_set_content_width(self->frame_area, 150);
-    gtk_drawing_area_set_content_height(self->frame_area, 170);
+    gtk_drawing_area_set_content_width(self->frame_area, 120);
+    gtk_drawing_area_set_content_height(self->frame_area, 140);
     self->strip_area = GTK_DRAWING_AREA(gtk_drawing_area_new());
     gtk_widget_set_hexpand(GTK_WIDGET(self->strip_area), TRUE);
     gtk_drawing_area_set_content_height(self->strip_area, 120);
@@ -629,6 +631,9 @@ static void pp_stability_panel_init(PpStabilityPanel *self)
     gtk_label_set_xalign(self->status, 0);
     gtk_label_set_xalign(self->repeat_label, 0);
     gtk_label_set_wrap(self->repeat_label, TRUE);
+    gtk_label_set_wrap(self->status, TRUE); /* long messages wrap instead of widening the window */
+    gtk_label_set_wrap_mode(self->status, PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_wrap_mode(self->repeat_label, PANGO_WRAP_WORD_CHAR);
     gtk_widget_add_css_class(GTK_WIDGET(self->status), "dim-label");
     gtk_box_append(GTK_BOX(self->box), GTK_WIDGET(self->status));
     gtk_box_append(GTK_BOX(self->box), GTK_WIDGET(self->repeat_label));

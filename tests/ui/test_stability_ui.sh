@@ -46,7 +46,9 @@ grep -q "r18_cifar_pp3: [0-4] of 4 sequences keep their class (jpeg_resave" "$TM
 # an unknown name: the window says so (exit 3: a screenshot of a window showing an error)
 xvfb-run -a -s "-screen 0 1600x1000x24" "$STUDIO" --screenshot "$TMP/bad.png" --view probe --model "$PP" \
     --stability fog >"$TMP/bad.log" 2>&1
-[ $? = 3 ] && grep -q "no perturbation “fog”" "$TMP/bad.log" || { echo "FAIL: unknown perturbation"; fail=1; }
+rc=$?
+[ $rc = 3 ] && grep -q "no perturbation “fog”" "$TMP/bad.log" ||
+    { echo "FAIL: unknown perturbation: exit $rc"; cat "$TMP/bad.log"; fail=1; }
 
 # the jobs view: FP and mFR against the starred plain model, exported
 if [ -d /usr/share/datasets/fashion-mnist ]; then
