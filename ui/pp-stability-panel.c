@@ -43,7 +43,7 @@ typedef struct {
 
 struct _PpStabilityPanel {
     GtkWidget parent_instance;
-    GtkWidget *box;
+    GtkWidget *scroller, *box; /* box: the panel's content, inside the scroller */
     GtkDropDown *perturbation_dd;
     GtkToggleButton *play;
     GtkScale *scrub;
@@ -396,6 +396,35 @@ static void draw_strip(GtkDrawingArea *area, cairo_t *cr, int width, int height,
                      width - x0, 0.8, FALSE, &sec);
 }
 
+/* ---- accessible summaries (what the drawn areas show, in words) ---- */
+
+static char *strip_summary(GtkWidget *w)
+{
+    PpStabilityPanel *self = PP_STABILITY_PANEL(gtk_widget_get_ancestor(w, PP_TYPE_STABILITY_PANEL));
+    const StabilityJob *j = self ? self->shown : NULL;
+    if (!j)
+        return g_strdup("No sequence computed yet");
+    GString *s = g_string_new("");
+    g_string_append_printf(s, "%s, %d frames.", j->p->name, j->frames);
+    for (int i = 0; i < j->n; i++) {
+        int flips = 0;
+        for (int f = 1; f < j->frames; f++)
+            flips += flipped(j, &j->runs[i], f);
+        g_string_append_printf(s, " %s: flip probability %.3f, %d flipped frames, top-1 class %d at frame 0.",
+                               j->runs[i].title, j->runs[i].fp, flips, j->runs[i].top1[0]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static char *frame_summary(GtkWidget *w)
+{
+    PpStabilityPanel *self = PP_STABILITY_PANEL(gtk_widget_get_ancestor(w, PP_TYPE_STABILITY_PANEL));
+    if (!self || !self->shown || !self->shown->frames)
+        return g_strdup("No frame");
+    return g_strdup_printf("Frame %d of %d of the %s sequence", current_frame(self), self->shown->frames - 1,
+                           self->shown->p->name);
+}
+
 /* ---- signals and API ---- */
 
 static void on_perturbation(GtkDropDown *dd, GParamSpec *pspec, PpStabilityPanel *self)
@@ -535,7 +564,8 @@ static void pp_stability_panel_dispose(GObject *object)
     if (self->current)
         g_cancellable_cancel(self->current);
     g_clear_object(&self->current);
-    g_clear_pointer(&self->box, gtk_widget_unparent);
+    self->box = NULL; /* the scroller's child */
+    g_clear_pointer(&self->scroller, gtk_widget_unparent);
     G_OBJECT_CLASS(pp_stability_panel_parent_class)->dispose(object);
 }
 
@@ -577,8 +607,13 @@ static void pp_stability_panel_class_init(PpStabilityPanelClass *klass)
 static void pp_stability_panel_init(PpStabilityPanel *self)
 {
     self->entries = g_ptr_array_new_with_free_func(g_object_unref);
+    /* the panel scrolls: a notebook page taller than the other tabs would raise the
+     * probe view's minimum height, and with it the window's */
+    self->scroller = gtk_scrolled_window_new();
+    gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(self->scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+    gtk_widget_set_parent(self->scroller, GTK_WIDGET(self));
     self->box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-    gtk_widget_set_parent(self->box, GTK_WIDGET(self));
+    gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(self->scroller), self->box);
     gtk_widget_set_margin_start(self->box, 12);
     gtk_widget_set_margin_end(self->box, 12);
     gtk_widget_set_margin_top(self->box, 8);
@@ -640,7 +675,8 @@ static void pp_stability_panel_init(PpStabilityPanel *self)
 
     gtk_drawing_area_set_draw_func(self->frame_area, draw_frame, self, NULL);
     gtk_drawing_area_set_draw_func(self->strip_area, draw_strip, self, NULL);
-    pp_plot_set_accessible(GTK_WIDGET(self->strip_area), "Top-1 class per frame of every model", NULL);
+    pp_plot_set_accessible(GTK_WIDGET(self->strip_area), "Top-1 class per frame of every model", strip_summary);
+    pp_plot_set_accessible(GTK_WIDGET(self->frame_area), "The current frame of the sequence", frame_summary);
     g_signal_connect(self->perturbation_dd, "notify::selected", G_CALLBACK(on_perturbation), self);
     g_signal_connect(self->frame_adj, "value-changed", G_CALLBACK(on_frame), self);
     g_signal_connect(self->play, "toggled", G_CALLBACK(on_play), self);
