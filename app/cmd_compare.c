@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_stability.h"
 #include "eval/evaluate.h"
+#include "eval/evaluate_p.h"
 #include "eval/metrics.h"
 #include "number_text.h"
 
@@ -25,7 +27,12 @@ const pp_cli_command pp_cmd_compare = {
         "  --beta B         auto (default: mCE_base / E_base) or a number\n"
         "  --json           one JSON object (fractions, not %%)\n"
         "  --format F       text (default), markdown or latex: a table shaped like the\n"
-        "                   paper's Table 1\n",
+        "                   paper's Table 1\n\n"
+        "Two `pushpull eval-p --json` results instead give the stability table: per\n"
+        "perturbation both flip probabilities and top-5 distances, FR = FP / FP_baseline\n"
+        "and T5D = uT5D / uT5D_baseline (%%), then mFR and mT5D over the 10 test\n"
+        "perturbations both files hold (the paper's normaliser is AlexNet: pass AlexNet's\n"
+        "eval-p result as BASELINE).\n",
     .run = run,
 };
 
@@ -99,6 +106,8 @@ static int run(int argc, char **argv)
     }
     if (optind != argc - 2)
         return pp_cli_usage_error(&pp_cmd_compare, "expected BASELINE.json MODEL.json");
+    if (pp_eval_p_json_is(argv[optind]) || pp_eval_p_json_is(argv[optind + 1]))
+        return pp_cli_compare_stability(argv[optind], argv[optind + 1], format, json);
     static pp_eval_result base, model, norm_result;
     pp_error err = {0};
     if (pp_eval_result_load_json(&base, argv[optind], &err) || pp_eval_result_load_json(&model, argv[optind + 1], &err))

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_stability.h"
+#include "eval/evaluate_p.h"
 #include "cli_output.h"
 #include "eval/evaluate.h"
 #include "make_c_shard.h"
@@ -90,6 +92,13 @@ static int run(int argc, char **argv)
         return merge_make_c(out_path, paths + 1, n, csv_path);
     }
     pp_error_clear(&err);
+    if (pp_eval_p_json_is(paths[1])) { /* eval-p's shards */
+        if (csv_path)
+            return pp_cli_usage_error(&pp_cmd_merge, "--csv is for eval shards, not eval-p's");
+        if (pp_cli_claim_output(out_path))
+            return 1;
+        return pp_cli_merge_eval_p(out_path, paths + 1, n);
+    }
     if (pp_cli_claim_output(out_path) || pp_cli_claim_output(csv_path))
         return 1;
     pp_eval_result *shards = malloc(sizeof *shards * (size_t)n), *out = malloc(sizeof *out);

@@ -18,6 +18,7 @@ extern const pp_cli_command pp_cmd_info, pp_cmd_forward, pp_cmd_predict, pp_cmd_
     pp_cmd_weights, pp_cmd_saliency;
 extern const pp_cli_command pp_cmd_corrupt, pp_cmd_make_c, pp_cmd_augment;
 extern const pp_cli_command pp_cmd_convert, pp_cmd_merge;
+extern const pp_cli_command pp_cmd_eval_p, pp_cmd_make_p;
 
 
 static const pp_cli_command *const commands[] = {
@@ -25,6 +26,7 @@ static const pp_cli_command *const commands[] = {
     &pp_cmd_forward,
     &pp_cmd_predict,
     &pp_cmd_eval,
+    &pp_cmd_eval_p,
     &pp_cmd_compare,
     &pp_cmd_train,
     &pp_cmd_finetune,
@@ -35,6 +37,7 @@ static const pp_cli_command *const commands[] = {
     &pp_cmd_corrupt,
     &pp_cmd_augment,
     &pp_cmd_make_c,
+    &pp_cmd_make_p,
     &pp_cmd_convert,
     &pp_cmd_merge,
 };

@@ -47,3 +47,12 @@ pp_status pp_json_file_save(json_t *doc, const char *path, pp_error *err)
     free(text);
     return st;
 }
+
+bool pp_json_get_int(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+        return false;
+    *out = json_integer_value(v);
+    return true;
+}

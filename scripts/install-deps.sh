@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   gcc meson ninja-build pkg-config
   libopenblas-dev libfftw3-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libjansson-dev libzip-dev
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   libgtk-4-dev libadwaita-1-dev xvfb xauth dbus-x11 appstream
   poppler-utils librsvg2-bin xdotool desktop-file-utils shared-mime-info
   clang libclang-rt-14-dev

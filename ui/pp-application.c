@@ -14,6 +14,9 @@ struct _PpApplication {
     char *dialog_shot; /* --screenshot-dialog about|shortcuts (hidden, for tests) */
     char **models;    /* --model M (repeatable) */
     char *image, *corruption; /* --image F, --corruption NAME */
+    char *stability;          /* --stability NAME: the probe view's Stability tab with that sequence */
+    gint64 stability_frame;   /* --stability-frame N (< 0: keep) */
+    gboolean repeatability;   /* --repeatability: run the repeatability set */
     char *paste_image;        /* --paste-image F (hidden, for tests): through the clipboard */
     double severity;          /* --severity S (< 0: keep) */
     int feature_channel;      /* --feature-channel K (< 0: not asked) */
@@ -211,6 +214,17 @@ static void apply_probe_options(PpApplication *self, PpWindow *win)
         pp_probe_view_set_seed(probe, (guint64)self->seed);
     if (self->sweep)
         pp_probe_view_start_sweep(probe);
+    if (self->stability && !pp_probe_view_show_stability(probe, self->stability)) {
+        char *msg = g_strdup_printf("There is no perturbation “%s”", self->stability);
+        pp_window_show_error(win, msg);
+        g_free(msg);
+    }
+    if (self->stability_frame >= 0)
+        pp_stability_panel_set_frame(pp_probe_view_get_stability(probe), (int)self->stability_frame);
+    if (self->repeatability) {
+        pp_probe_view_show_stability(probe, NULL);
+        pp_stability_panel_run_repeatability(pp_probe_view_get_stability(probe));
+    }
 }
 
 static gboolean cancel_compare(gpointer data)
@@ -515,6 +529,18 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     g_variant_dict_lookup(options, "paste-image", "^ay", &self->paste_image);
     g_variant_dict_lookup(options, "corruption", "s", &self->corruption);
     self->sweep = g_variant_dict_contains(options, "sweep");
+    self->repeatability = g_variant_dict_contains(options, "repeatability");
+    g_variant_dict_lookup(options, "stability", "s", &self->stability);
+    self->stability_frame = -1;
+    const char *sf = NULL;
+    if (g_variant_dict_lookup(options, "stability-frame", "&s", &sf)) {
+        char *end = NULL;
+        self->stability_frame = g_ascii_strtoll(sf, &end, 10);
+        if (!end || *end || self->stability_frame < 0) {
+            g_printerr("pushpull-studio: --stability-frame must be an integer >= 0\n");
+            return 2;
+        }
+    }
     self->print_probe = g_variant_dict_contains(options, "print-probe");
     self->push_only = g_variant_dict_contains(options, "push-only");
     g_variant_dict_lookup(options, "true-class", "s", &self->true_class);
@@ -581,8 +607,9 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
             return 2;
         }
     }
-    if (self->run_job && g_strcmp0(self->run_job, "eval") && g_strcmp0(self->run_job, "finetune")) {
-        g_printerr("pushpull-studio: --run-job must be eval or finetune\n");
+    if (self->run_job && g_strcmp0(self->run_job, "eval") && g_strcmp0(self->run_job, "finetune") &&
+        g_strcmp0(self->run_job, "stability")) {
+        g_printerr("pushpull-studio: --run-job must be eval, stability or finetune\n");
         return 2;
     }
     if (g_variant_dict_lookup(options, "job-limit", "&s", &text)) {
@@ -753,6 +780,8 @@ static void pp_application_startup(GApplication *app)
         {"win.help", {"F1", NULL}},
         {"win.open-image", {"<Control>i", NULL}},
         {"win.sweep", {"<Control><Shift>s", NULL}},
+        {"win.stability-play", {"<Control><Shift>p", NULL}},
+        {"win.repeatability", {"<Control><Shift>r", NULL}},
         {"win.save-model", {"<Control>s", NULL}},
         {"win.show-help-overlay", {"<Control>question", "<Control>slash", NULL}},
     };
@@ -780,6 +809,7 @@ static void pp_application_finalize(GObject *object)
     g_free(self->image);
     g_free(self->paste_image);
     g_free(self->corruption);
+    g_free(self->stability);
     g_free(self->true_class);
     g_strfreev(self->model_actions);
     g_free(self->job_data);
@@ -836,6 +866,10 @@ static void pp_application_init(PpApplication *self)
         {"feature-channel", 0, 0, G_OPTION_ARG_STRING, NULL,
          "Probe view: show the feature maps of first-layer channel K", "K"},
         {"sweep", 0, 0, G_OPTION_ARG_NONE, NULL, "Probe view: run the severity sweep", NULL},
+        {"stability", 0, 0, G_OPTION_ARG_STRING, NULL,
+         "Probe view: the Stability tab with that perturbation sequence (e.g. rotate)", "NAME"},
+        {"stability-frame", 0, 0, G_OPTION_ARG_STRING, NULL, "Probe view: the Stability tab's frame", "N"},
+        {"repeatability", 0, 0, G_OPTION_ARG_NONE, NULL, "Probe view: run the repeatability set", NULL},
         {"print-probe", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
          "With --screenshot: print the probe view's top-1 and SNRs per model", NULL},
         {"model", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, "Open a model (repeatable; default: the demo models)",

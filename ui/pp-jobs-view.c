@@ -7,15 +7,17 @@
 #include "data/dataset.h"
 #include "eval/compat.h"
 #include "eval/evaluate.h"
+#include "eval/evaluate_p.h"
 #include "eval/metrics.h"
 #include "model_file.h"
 #include "pp-augment-preview.h"
 #include "pp-plot.h"
+#include "pp-stability-table.h"
 #include "pp-thread-budget.h"
 #include "pp-window.h"
 #include "train/trainer.h"
 
-typedef enum { JOB_NONE, JOB_EVAL, JOB_TRAIN } JobKind;
+typedef enum { JOB_NONE, JOB_EVAL, JOB_TRAIN, JOB_STABILITY } JobKind;
 
 #define MAX_POINTS 4096
 
@@ -53,6 +55,7 @@ typedef struct {
     double lr;
     pp_train_recipe recipe; /* train: the augmentation */
     pp_eval_result *results; /* (n) */
+    pp_eval_p_result *stability; /* (n) stability: the perturbation sequences' results */
     pp_model trained;
     pp_train_history *hist;
     PpModelEntry *trained_entry; /* made on the main thread when the job is done */
@@ -115,6 +118,10 @@ struct _PpJobsView {
     pp_rnet rnet;
     gboolean summary_ok;
 
+    /* last stability evaluation: [0] the baseline when have_stab_base */
+    pp_eval_p_result *stab;
+    gboolean have_stab_base, stab_ok;
+
     /* last or running fine-tune */
     int n_points, train_epochs;
     double *px, *ploss, *pacc; /* (MAX_POINTS) each: epoch, running loss, running accuracy */
@@ -148,6 +155,7 @@ static void update_actions(PpJobsView *self)
     gboolean busy = self->state == PP_JOB_STATE_RUNNING || self->state == PP_JOB_STATE_CANCELLING;
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.evaluate", !busy && self->selected);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.finetune", !busy && self->selected);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.stability", !busy && self->selected);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.cancel", self->state == PP_JOB_STATE_RUNNING);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "jobs.save",
                                   !busy && self->trained && self->shown_kind == JOB_TRAIN);
@@ -356,6 +364,7 @@ static void job_free(gpointer data)
     g_free(job->dataset);
     g_clear_object(&job->trained_entry);
     g_free(job->results);
+    g_free(job->stability);
     g_free(job->hist);
     pp_model_free(&job->trained);
     g_free(job);
@@ -417,7 +426,7 @@ static void job_progress(const pp_job_progress *p, void *ctx)
     m->id = job->id;
     m->loss = p->loss;
     m->accuracy = p->accuracy;
-    if (job->kind == JOB_EVAL) {
+    if (job->kind == JOB_EVAL || job->kind == JOB_STABILITY) {
         m->fraction = (job->part + p->fraction) / job->n;
         m->phase = g_strdup_printf("%s: %s", job->names[job->part], p->phase ? p->phase : "");
     } else {
@@ -477,14 +486,19 @@ static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable
             pp_dataset_free(&ds);
         if (st == PP_ERR_ARG) {
             g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot %s: %s",
-                                    job->kind == JOB_EVAL ? "evaluate" : "fine-tune", err.msg);
+                                    job->kind == JOB_TRAIN ? "fine-tune" : "evaluate", err.msg);
             return;
         }
         return_status(task, job, st, &err);
         return;
     }
     pp_thread_budget_job_started(); /* the interactive worker drops to one thread */
-    if (job->kind == JOB_EVAL) {
+    if (job->kind == JOB_STABILITY) { /* the 10 test sequences of every sample (make-p's schedules) */
+        pp_eval_p_options opt = {.limit = job->limit, .seed = 0, .difficulty = 1};
+        for (job->part = 0; job->part < job->n && st == PP_OK; job->part++)
+            st = pp_evaluate_p(job_model(job, job->part), job->names[job->part], &ds, &opt, &pj,
+                               &job->stability[job->part], &err);
+    } else if (job->kind == JOB_EVAL) {
         pp_eval_options opt = {.limit = job->limit, .seed = 0};
         for (job->part = 0; job->part < job->n && st == PP_OK; job->part++)
             st = pp_evaluate(job_model(job, job->part), job->names[job->part], &ds, &opt, &pj,
@@ -557,7 +571,13 @@ static void job_done(GObject *source, GAsyncResult *result, gpointer user_data)
     gtk_label_set_text(self->eta_label, "");
     double seconds = (g_get_monotonic_time() - self->started) / 1e6;
     if (ok) {
-        if (job->kind == JOB_EVAL) {
+        if (job->kind == JOB_STABILITY) {
+            self->have_stab_base = job->n == 2;
+            g_free(self->stab);
+            self->stab = g_memdup2(job->stability, sizeof *job->stability * job->n);
+            self->stab_ok = TRUE;
+            self->shown_kind = JOB_STABILITY;
+        } else if (job->kind == JOB_EVAL) {
             self->have_base = job->n == 2;
             memcpy(self->eval, job->results, job->n * sizeof *job->results);
             compute_summary(self);
@@ -580,7 +600,7 @@ static void job_done(GObject *source, GAsyncResult *result, gpointer user_data)
         gtk_progress_bar_set_fraction(self->progress, 1);
         gtk_progress_bar_set_text(self->progress, "100 %");
         char *took = format_duration(seconds);
-        char *phase = g_strdup_printf("%s in %s", job->kind == JOB_EVAL ? "Evaluated" : "Fine-tuned", took);
+        char *phase = g_strdup_printf("%s in %s", job->kind == JOB_TRAIN ? "Fine-tuned" : "Evaluated", took);
         gtk_label_set_text(self->phase_label, phase);
         g_free(phase);
         g_free(took);
@@ -618,7 +638,7 @@ static gboolean emit_finished(gpointer data)
 static void refuse(PpJobsView *self, JobKind k, const char *why)
 {
     g_clear_pointer(&self->error, g_free);
-    self->error = g_strdup_printf("Cannot %s: %s", k == JOB_EVAL ? "evaluate" : "fine-tune", why);
+    self->error = g_strdup_printf("Cannot %s: %s", k == JOB_TRAIN ? "fine-tune" : "evaluate", why);
     self->shown_kind = k;
     gtk_label_set_text(self->phase_label, self->error);
     gtk_label_set_text(self->eta_label, "");
@@ -670,12 +690,24 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
 {
     if (pp_jobs_view_is_running(self) || !self->selected)
         return FALSE;
-    JobKind k = g_strcmp0(kind, "eval") == 0 ? JOB_EVAL : g_strcmp0(kind, "finetune") == 0 ? JOB_TRAIN : JOB_NONE;
+    JobKind k = g_strcmp0(kind, "eval") == 0         ? JOB_EVAL
+                : g_strcmp0(kind, "finetune") == 0  ? JOB_TRAIN
+                : g_strcmp0(kind, "stability") == 0 ? JOB_STABILITY
+                                                    : JOB_NONE;
     if (k == JOB_NONE)
         return FALSE;
     /* the baseline must be of the model's task; without one, AlexNet's
      * ImageNet-C errors normalise only an ImageNet-1k model */
     PpModelEntry *star = find_baseline(self);
+    if (k == JOB_STABILITY && star && star != self->selected) { /* FR needs a baseline of the same task */
+        pp_error err = {0};
+        if (pp_check_baseline_for_model(pp_model_entry_get_model(star), pp_model_entry_get_title(star),
+                                        pp_model_entry_get_model(self->selected),
+                                        pp_model_entry_get_title(self->selected), &err) != PP_OK) {
+            refuse(self, k, err.msg);
+            return TRUE;
+        }
+    }
     if (k == JOB_EVAL) {
         const pp_model *m = pp_model_entry_get_model(self->selected);
         pp_error err = {0};
@@ -706,6 +738,7 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
     /* a new job: the results and curves of the last one go */
     self->summary_ok = FALSE;
     self->have_base = FALSE;
+    self->stab_ok = FALSE;
     self->n_points = 0;
     g_clear_pointer(&self->error, g_free);
     if (k == JOB_TRAIN)
@@ -715,14 +748,17 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
     job->id = ++self->job_id;
     job->view = self;
     job->cancellable = g_cancellable_new();
-    if (k == JOB_EVAL) {
+    if (k == JOB_EVAL || k == JOB_STABILITY) {
         PpModelEntry *base = find_baseline(self);
         if (base && base != self->selected)
             job->entries[job->n++] = g_object_ref(base);
         job->entries[job->n++] = g_object_ref(self->selected);
         job->dataset = g_strdup(chosen_spec(self, self->eval_data, "fashion-mnist:test"));
         job->limit = limit > 0 ? limit : gtk_spin_button_get_value_as_int(self->eval_limit);
-        job->results = g_new0(pp_eval_result, job->n);
+        if (k == JOB_EVAL)
+            job->results = g_new0(pp_eval_result, job->n);
+        else
+            job->stability = g_new0(pp_eval_p_result, job->n);
     } else {
         job->entries[job->n++] = g_object_ref(self->selected);
         job->dataset = g_strdup(chosen_spec(self, self->train_data, "fashion-mnist:train"));
@@ -737,7 +773,7 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
     for (int i = 0; i < job->n; i++) {
         PpModelEntry *e = job->entries[i];
         job->names[i] = g_strdup(pp_model_entry_get_title(e));
-        if (k == JOB_EVAL && pp_model_entry_is_push_pull(e) && !pp_model_entry_view_is_learned(e)) {
+        if (k != JOB_TRAIN && pp_model_entry_is_push_pull(e) && !pp_model_entry_view_is_learned(e)) {
             /* evaluated as the views show it: "inhibition off" is measured, not only drawn */
             job->alpha[i] = g_memdup2(pp_model_entry_view_alphas(e), sizeof(float) * pp_model_entry_kernel_count(e));
             job->avg[i] = pp_model_entry_view_avg(e);
@@ -753,7 +789,7 @@ gboolean pp_jobs_view_start(PpJobsView *self, const char *kind, gint64 limit)
     gtk_progress_bar_set_fraction(self->progress, 0);
     gtk_progress_bar_set_text(self->progress, "0 %");
     gtk_label_set_text(self->eta_label, "");
-    gtk_label_set_text(self->phase_label, k == JOB_EVAL ? "Opening the data set…" : "Copying the model…");
+    gtk_label_set_text(self->phase_label, k != JOB_TRAIN ? "Opening the data set…" : "Copying the model…");
     set_state(self, PP_JOB_STATE_RUNNING);
     gtk_widget_queue_draw(GTK_WIDGET(self->result_area));
     GTask *task = g_task_new(self, NULL, job_done, NULL);
@@ -785,8 +821,19 @@ PpJobState pp_jobs_view_get_state(PpJobsView *self)
 
 void pp_jobs_view_print(PpJobsView *self, FILE *out)
 {
-    fprintf(out, "job %s state %s", self->shown_kind == JOB_TRAIN ? "finetune" : "eval",
+    fprintf(out, "job %s state %s",
+            self->shown_kind == JOB_TRAIN ? "finetune" : self->shown_kind == JOB_STABILITY ? "stability" : "eval",
             pp_job_state_name(self->state));
+    if (self->state == PP_JOB_STATE_DONE && self->shown_kind == JOB_STABILITY && self->stab_ok) {
+        const pp_eval_p_result *m = &self->stab[self->have_stab_base ? 1 : 0];
+        pp_stability_row mr[PP_STABILITY_MAX_ROWS], br[PP_STABILITY_MAX_ROWS];
+        int nm = pp_eval_p_rows(m, mr, PP_STABILITY_MAX_ROWS);
+        int nb = self->have_stab_base ? pp_eval_p_rows(&self->stab[0], br, PP_STABILITY_MAX_ROWS) : 0;
+        pp_stability_summary s;
+        if (pp_stability_summarize(mr, nm, nb ? br : NULL, nb, &s, NULL) == PP_OK)
+            fprintf(out, " samples %lld perturbations %d mean_FP %.4f mFR %.4f mT5D %.4f", (long long)m->samples, nm,
+                    s.mean_fp, s.mfr, s.mt5d);
+    }
     if (self->state == PP_JOB_STATE_DONE && self->shown_kind == JOB_EVAL && self->summary_ok) {
         const pp_eval_result *m = &self->eval[self->have_base ? 1 : 0];
         fprintf(out, " samples %lld clean_error %.4f mCE %.4f corruptions %d", (long long)m->samples, m->clean_error,
@@ -810,15 +857,7 @@ void pp_jobs_view_print(PpJobsView *self, FILE *out)
 
 static void ce_colour(double ce, const PpPlotColors *c, double rgba[4])
 {
-    /* green below 100 % of the baseline's error, red above; stronger further away */
-    gboolean dark = (c->fg.red + c->fg.green + c->fg.blue) > 1.5f;
-    double t = CLAMP(fabs(ce - 1) / 0.4, 0, 1);
-    if (ce < 1) {
-        rgba[0] = dark ? 0.15 : 0.18, rgba[1] = dark ? 0.65 : 0.63, rgba[2] = dark ? 0.35 : 0.30;
-    } else {
-        rgba[0] = dark ? 0.88 : 0.85, rgba[1] = dark ? 0.27 : 0.15, rgba[2] = dark ? 0.25 : 0.15;
-    }
-    rgba[3] = 0.12 + 0.5 * t;
+    pp_ratio_colour(ce, c, rgba); /* the FR table's colours too */
 }
 
 static double mean_error(const pp_eval_result *r, const char *name)
@@ -981,7 +1020,10 @@ static void draw_results(GtkDrawingArea *area, cairo_t *cr, int width, int heigh
     GtkWidget *w = GTK_WIDGET(area);
     PpPlotColors c;
     pp_plot_colors(w, &c);
-    if (self->shown_kind == JOB_EVAL && self->running_kind != JOB_EVAL && self->summary_ok) {
+    if (self->shown_kind == JOB_STABILITY && self->running_kind != JOB_STABILITY && self->stab_ok) {
+        pp_stability_table_draw(w, cr, width, height, &c, &self->stab[self->have_stab_base ? 1 : 0],
+                                self->have_stab_base ? &self->stab[0] : NULL);
+    } else if (self->shown_kind == JOB_EVAL && self->running_kind != JOB_EVAL && self->summary_ok) {
         draw_table(self, w, cr, width, height, &c);
     } else if (self->shown_kind == JOB_TRAIN && (self->n_points > 0 || self->running_kind == JOB_TRAIN)) {
         double pw = (width - 24) / 2.0;
@@ -992,7 +1034,8 @@ static void draw_results(GtkDrawingArea *area, cairo_t *cr, int width, int heigh
     } else {
         GdkRGBA dim;
         pp_plot_secondary(&c, &dim);
-        const char *text = self->running_kind == JOB_EVAL ? "The table of corruption errors appears when the evaluation ends."
+        const char *text = self->running_kind == JOB_STABILITY ? "The table of flip rates appears when the evaluation ends."
+                           : self->running_kind == JOB_EVAL ? "The table of corruption errors appears when the evaluation ends."
                            : self->selected ? "Evaluate the selected model under the 15 corruptions, or fine-tune a copy of it."
                                             : "Open a model to evaluate or fine-tune it.";
         pp_plot_text(cr, w, text, width / 2.0, height / 2.0 - 10, PP_ALIGN_CENTER, 1.0, FALSE, &dim);
@@ -1011,9 +1054,14 @@ static gboolean have_curves(PpJobsView *self)
     return self->shown_kind == JOB_TRAIN && self->n_points > 0;
 }
 
+static gboolean have_stability(PpJobsView *self)
+{
+    return self->shown_kind == JOB_STABILITY && self->running_kind != JOB_STABILITY && self->stab_ok;
+}
+
 gboolean pp_jobs_view_has_results(PpJobsView *self)
 {
-    return have_table(self) || have_curves(self);
+    return have_table(self) || have_curves(self) || have_stability(self);
 }
 
 void pp_jobs_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
@@ -1160,6 +1208,13 @@ gboolean pp_jobs_view_export(PpJobsView *self, const char *path, GError **error)
                     "the jobs view has nothing to export until an evaluation or a fine-tune has finished");
         return FALSE;
     }
+    if (g_str_has_suffix(path, ".csv") && have_stability(self)) {
+        char *csv = pp_stability_table_csv(&self->stab[self->have_stab_base ? 1 : 0],
+                                           self->have_stab_base ? &self->stab[0] : NULL);
+        gboolean ok = g_file_set_contents(path, csv, -1, error);
+        g_free(csv);
+        return ok;
+    }
     if (g_str_has_suffix(path, ".csv")) {
         char *csv = pp_jobs_view_to_csv(self);
         gboolean ok = g_file_set_contents(path, csv, -1, error);
@@ -1180,7 +1235,11 @@ gboolean pp_jobs_view_export(PpJobsView *self, const char *path, GError **error)
     }
     GtkWidget *area = GTK_WIDGET(self->result_area);
     char *caption = NULL;
-    if (have_table(self))
+    if (have_stability(self))
+        caption = self->have_stab_base ? g_strdup_printf("%s against the baseline %s", self->stab[1].model,
+                                                         self->stab[0].model)
+                                       : g_strdup(self->stab[0].model);
+    else if (have_table(self))
         caption = self->have_base ? g_strdup_printf("%s against the baseline %s", self->eval[1].model, self->eval[0].model)
                                   : g_strdup(self->eval[0].model);
     else if (self->trained)
@@ -1243,6 +1302,13 @@ static void action_evaluate(GtkWidget *widget, const char *name, GVariant *param
     pp_jobs_view_start(PP_JOBS_VIEW(widget), "eval", 0);
 }
 
+static void action_stability(GtkWidget *widget, const char *name, GVariant *param)
+{
+    (void)name;
+    (void)param;
+    pp_jobs_view_start(PP_JOBS_VIEW(widget), "stability", 0);
+}
+
 static void action_finetune(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name;
@@ -1288,6 +1354,7 @@ static void pp_jobs_view_finalize(GObject *object)
     g_free(self->ploss);
     g_free(self->pacc);
     g_free(self->error);
+    g_free(self->stab);
     G_OBJECT_CLASS(pp_jobs_view_parent_class)->finalize(object);
 }
 
@@ -1323,6 +1390,8 @@ static void pp_jobs_view_class_init(PpJobsViewClass *klass)
 #undef BIND
     gtk_widget_class_install_action(wc, "jobs.evaluate", NULL, action_evaluate);
     gtk_widget_class_install_action(wc, "jobs.finetune", NULL, action_finetune);
+    gtk_widget_class_install_action(wc, "jobs.stability", NULL, action_stability);
+    gtk_widget_class_add_binding_action(wc, GDK_KEY_f, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "jobs.stability", NULL);
     gtk_widget_class_install_action(wc, "jobs.cancel", NULL, action_cancel);
     gtk_widget_class_install_action(wc, "jobs.save", NULL, action_save);
     gtk_widget_class_install_action(wc, "jobs.choose-data", "s", action_choose_data);

@@ -8,6 +8,7 @@
 #include "number_text.h"
 #include "pp-plot.h"
 #include "pp-probe-plots.h"
+#include "pp-stability-panel.h"
 #include "pp-texture-image.h"
 #include "pp-thread-budget.h"
 #include "pp-window.h"
@@ -88,6 +89,7 @@ struct _PpProbeView {
     GtkDropDown *truth_dropdown;
     GtkStringList *truth_names; /* "From the file or folder name", then the classes of the loaded models */
     PpModelEntry *selected; /* the model list's selection (feature maps) */
+    PpStabilityPanel *stability; /* the Stability tab */
 
     GPtrArray *image_paths; /* char *, parallel to image_names */
     GPtrArray *entries;     /* PpModelEntry refs, display order */
@@ -572,6 +574,9 @@ static void start_update(PpProbeView *self)
     self->pending = FALSE;
     const char *path = current_image(self);
     const pp_corruption *c = pp_corruption_find(self->corruption);
+    /* the Stability tab follows the image and the seed (it computes when shown) */
+    pp_stability_panel_set_seed(self->stability, (guint64)gtk_adjustment_get_value(self->seed_adjustment));
+    pp_stability_panel_set_image(self->stability, path);
     if (!path || !c || self->entries->len == 0) {
         pp_probe_results_free(self->shown);
         self->shown = NULL;
@@ -1142,6 +1147,7 @@ void pp_probe_view_set_entries(PpProbeView *self, GPtrArray *entries)
     for (guint i = 0; i < self->entries->len; i++)
         g_signal_connect(self->entries->pdata[i], "view-changed", G_CALLBACK(on_entry_view_changed), self);
     sync_truth_names(self);
+    pp_stability_panel_set_entries(self->stability, self->entries);
     self->syncing = TRUE; /* a clamped channel is served by the update below */
     sync_channel_range(self);
     self->syncing = FALSE;
@@ -1333,11 +1339,24 @@ gboolean pp_probe_view_is_busy(PpProbeView *self)
     /* a change that waits for the map counts while the map is coming (a
      * screenshot right after the loads must not catch the view before it ran) */
     return self->running || self->pending || self->sweep_cancel != NULL || self->pasting > 0 ||
-           (self->stale && about_to_show(GTK_WIDGET(self)));
+           (self->stale && about_to_show(GTK_WIDGET(self))) || pp_stability_panel_is_busy(self->stability);
+}
+
+gboolean pp_probe_view_show_stability(PpProbeView *self, const char *perturbation)
+{
+    gtk_notebook_set_current_page(self->plots_notebook,
+                                  gtk_notebook_page_num(self->plots_notebook, GTK_WIDGET(self->stability)));
+    return !perturbation || pp_stability_panel_set_perturbation(self->stability, perturbation);
+}
+
+PpStabilityPanel *pp_probe_view_get_stability(PpProbeView *self)
+{
+    return self->stability;
 }
 
 void pp_probe_view_print(PpProbeView *self, FILE *out)
 {
+    pp_stability_panel_print(self->stability, out);
     const PpProbeResults *r = self->shown;
     if (!r) {
         fprintf(out, "probe: no result\n");
@@ -1569,6 +1588,8 @@ static void pp_probe_view_init(PpProbeView *self)
     g_signal_connect(self->image_dropdown, "notify::selected", G_CALLBACK(on_image_selected), self);
     g_signal_connect(self->feature_adjustment, "value-changed", G_CALLBACK(on_feature_channel_changed), self);
     g_signal_connect(self->plots_notebook, "switch-page", G_CALLBACK(on_page_switched), self);
+    self->stability = PP_STABILITY_PANEL(pp_stability_panel_new());
+    gtk_notebook_append_page(self->plots_notebook, GTK_WIDGET(self->stability), gtk_label_new("Stability"));
     g_signal_connect(self->truth_dropdown, "notify::selected", G_CALLBACK(on_truth_selected), self);
     g_signal_connect(self, "map", G_CALLBACK(on_map), self);
     g_signal_connect(self->push_only_button, "toggled", G_CALLBACK(on_push_only_toggled), self);

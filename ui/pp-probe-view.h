@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "pp-model-entry.h"
+#include "pp-stability-panel.h"
 
 G_BEGIN_DECLS
 
@@ -29,7 +30,10 @@ void pp_probe_view_set_selected_entry(PpProbeView *self, PpModelEntry *entry);
 void pp_probe_view_set_feature_channel(PpProbeView *self, int channel);
 /* Starts (or restarts) the severity sweep of every model in the background. */
 void pp_probe_view_start_sweep(PpProbeView *self);
-/* TRUE while a probe update or a sweep is running or queued. */
+/* Shows the Stability tab, with that perturbation when not NULL (FALSE: no such name). */
+gboolean pp_probe_view_show_stability(PpProbeView *self, const char *perturbation);
+PpStabilityPanel *pp_probe_view_get_stability(PpProbeView *self);
+/* TRUE while a probe update, a sweep or a stability sequence is running or queued. */
 gboolean pp_probe_view_is_busy(PpProbeView *self);
 /* Prints the shown result: per model the top-1 and the pooled SNRs. */
 void pp_probe_view_print(PpProbeView *self, FILE *out);

@@ -1257,6 +1257,27 @@ static void action_paste_image(GSimpleAction *action, GVariant *param, gpointer 
     gtk_widget_activate_action(GTK_WIDGET(self->probe_view), "probe.paste", NULL);
 }
 
+/* win.stability-play / win.repeatability: the probe view's Stability tab. */
+static void action_stability_play(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    pp_window_set_view(self, "probe");
+    pp_probe_view_show_stability(self->probe_view, NULL);
+    pp_stability_panel_toggle_play(pp_probe_view_get_stability(self->probe_view));
+}
+
+static void action_repeatability(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    (void)action;
+    (void)param;
+    PpWindow *self = PP_WINDOW(user_data);
+    pp_window_set_view(self, "probe");
+    pp_probe_view_show_stability(self->probe_view, NULL);
+    pp_stability_panel_run_repeatability(pp_probe_view_get_stability(self->probe_view));
+}
+
 static void action_sweep(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
     (void)action;
@@ -1349,6 +1370,8 @@ static const GActionEntry win_actions[] = {
     {.name = "open-image", .activate = action_open_image},
     {.name = "paste-image", .activate = action_paste_image},
     {.name = "sweep", .activate = action_sweep},
+    {.name = "stability-play", .activate = action_stability_play},
+    {.name = "repeatability", .activate = action_repeatability},
     {.name = "cancel-job", .activate = action_cancel_job},
     {.name = "save-model", .activate = action_save_model},
     {.name = "open-uri", .activate = action_open_uri, .parameter_type = "s"},

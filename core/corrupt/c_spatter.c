@@ -3,6 +3,7 @@
  * distance transform, equalised, embossed). */
 #include "corrupt_impl.h"
 #include "noise_field.h"
+#include "spatter_water.h"
 
 /* cv2.distanceTransform(DIST_L2, 5): the 5x5 chamfer distance (weights 1, 1.4,
  * 2.1969) to the nearest edge pixel, two passes, outside the image counts as far. */
@@ -159,7 +160,7 @@ static void canny(const uint8_t *img, uint8_t *pad, uint8_t *edge, int *mag, int
         edge[i] = edge[i] == 2;
 }
 
-static void water_mask(const float *liquid, float *m, float *t1, float *t2, uint8_t *u8, int h, int w)
+void pp_spatter_water_mask(const float *liquid, float *m, float *t1, float *t2, uint8_t *u8, int h, int w)
 {
     size_t hw = (size_t)h * w;
     /* cv2.Canny on the 8-bit liquid (values above 1 saturate rather than wrap) */
@@ -256,7 +257,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     static const float water[3] = {175 / 255.f, 238 / 255.f, 238 / 255.f};
     static const float brown[3] = {63 / 255.f, 42 / 255.f, 20 / 255.f};
     if (!mud) {
-        water_mask(liquid, m, t1, t2, u8, h, w);
+        pp_spatter_water_mask(liquid, m, t1, t2, u8, h, w);
         for (size_t i = 0; i < hw; i++) {
             float k = m[i] * (float)intensity;
             const uint8_t *s = in->pixels + i * c;

@@ -151,15 +151,6 @@ pp_status pp_eval_shard_save_json(const pp_eval_result *r, const char *path, pp_
     return pp_json_file_save(o, path, err);
 }
 
-static bool get_int(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-        return false;
-    *out = json_integer_value(v);
-    return true;
-}
-
 static bool get_hex(json_t *o, const char *key, char out[65])
 {
     const char *v = json_string_value(json_object_get(o, key));
@@ -180,9 +171,9 @@ static bool get_str(json_t *o, const char *key, char *out, size_t len)
 
 static bool get_counts(json_t *o, int64_t samples, pp_eval_counts *c)
 {
-    return json_is_object(o) && get_int(o, "evaluated", 0, samples, &c->evaluated) &&
-           get_int(o, "wrong_top1", 0, c->evaluated, &c->wrong_top1) &&
-           get_int(o, "wrong_top5", 0, c->wrong_top1, &c->wrong_top5);
+    return json_is_object(o) && pp_json_get_int(o, "evaluated", 0, samples, &c->evaluated) &&
+           pp_json_get_int(o, "wrong_top1", 0, c->evaluated, &c->wrong_top1) &&
+           pp_json_get_int(o, "wrong_top5", 0, c->wrong_top1, &c->wrong_top5);
 }
 
 pp_status pp_eval_shard_load_json(pp_eval_result *r, const char *path, pp_error *err)
@@ -205,11 +196,13 @@ pp_status pp_eval_shard_load_json(pp_eval_result *r, const char *path, pp_error 
         bad = "\"dataset\" or \"labels_sha256\" is missing or malformed";
     else if (!get_str(o, "corruption_source", r->corruption_source, sizeof r->corruption_source))
         bad = "\"corruption_source\" is missing";
-    else if (!get_int(o, "samples", 1, INT64_MAX / 2, &r->samples) || !get_int(o, "batch", 1, 4096, &batch))
+    else if (!pp_json_get_int(o, "samples", 1, INT64_MAX / 2, &r->samples) ||
+             !pp_json_get_int(o, "batch", 1, 4096, &batch))
         bad = "\"samples\" or \"batch\" is not a positive integer";
-    else if (!get_int(o, "shards", 1, 1 << 20, &count) || !get_int(o, "shard", 1, count, &index))
+    else if (!pp_json_get_int(o, "shards", 1, 1 << 20, &count) ||
+             !pp_json_get_int(o, "shard", 1, count, &index))
         bad = "\"shard\" must be from 1 to \"shards\"";
-    else if (!get_int(o, "units_total", 1, INT64_MAX / 2, &sh->units_total) || !json_is_array(units) ||
+    else if (!pp_json_get_int(o, "units_total", 1, INT64_MAX / 2, &sh->units_total) || !json_is_array(units) ||
              json_array_size(units) != 2 || !json_is_integer(json_array_get(units, 0)) ||
              !json_is_integer(json_array_get(units, 1)))
         bad = "\"units\" must be [lo, hi] and \"units_total\" a positive integer";

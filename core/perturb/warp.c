@@ -1,0 +1,118 @@
+#include "warp.h"
+
+#include <math.h>
+#include <string.h>
+
+void pp_affine_inverse_matrix(int w, int h, double angle, double tx, double ty, double scale, double shear,
+                              double m[6])
+{
+    const double cx = w * 0.5 + 0.5, cy = h * 0.5 + 0.5;
+    const double a = angle * M_PI / 180, s = shear * M_PI / 180, inv = 1.0 / scale;
+    /* inverse of rotation-scale-shear, then of the centring and translation */
+    double d = cos(a + s) * cos(a) + sin(a + s) * sin(a);
+    m[0] = inv / d * cos(a + s), m[1] = inv / d * sin(a + s), m[2] = 0;
+    m[3] = inv / d * -sin(a), m[4] = inv / d * cos(a), m[5] = 0;
+    m[2] += m[0] * (-cx - tx) + m[1] * (-cy - ty);
+    m[5] += m[3] * (-cx - tx) + m[4] * (-cy - ty);
+    m[2] += cx;
+    m[5] += cy;
+}
+
+int pp_center_crop_offset(int size, int crop)
+{
+    return (int)nearbyint((size - crop) / 2.0);
+}
+
+static inline int clampi(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void pp_warp_affine(const pp_image *src, const double m[6], bool bilinear, int ox, int oy, pp_image *out)
+{
+    const int W = src->width, H = src->height, C = src->channels;
+    const size_t stride = (size_t)W * C;
+    memset(out->pixels, 0, (size_t)out->width * out->height * C);
+    for (int y = 0; y < out->height; y++) {
+        uint8_t *row = out->pixels + (size_t)y * out->width * C;
+        /* PIL's affine_transform: (a0 x + a1 y) + a2 at output pixel centres */
+        const double yc = y + oy + 0.5, ry0 = m[1] * yc, ry1 = m[4] * yc;
+        for (int x = 0; x < out->width; x++) {
+            const double xc = x + ox + 0.5;
+            double xin = m[0] * xc + ry0 + m[2];
+            double yin = m[3] * xc + ry1 + m[5];
+            uint8_t *d = row + (size_t)x * C;
+            if (!bilinear) { /* nearest_filter: COORD truncates, -1 below zero */
+                int xi = xin < 0 ? -1 : (int)xin, yi = yin < 0 ? -1 : (int)yin;
+                if (xi < 0 || xi >= W || yi < 0 || yi >= H)
+                    continue;
+                const uint8_t *s0 = src->pixels + (size_t)yi * stride + (size_t)xi * C;
+                for (int c = 0; c < C; c++)
+                    d[c] = s0[c];
+                continue;
+            }
+            /* bilinear_filter: outside the image keeps the fill; inside, edge-clamped taps */
+            if (xin < 0 || xin >= W || yin < 0 || yin >= H)
+                continue;
+            xin -= 0.5, yin -= 0.5;
+            /* floor for values above -1 (xin, yin >= -0.5 here) without the libm call */
+            int x0 = (int)(xin + 1) - 1, y0 = (int)(yin + 1) - 1;
+            double dx = xin - x0, dy = yin - y0;
+            int xa = clampi(x0, 0, W - 1), xb = clampi(x0 + 1, 0, W - 1);
+            const uint8_t *r0 = src->pixels + (size_t)clampi(y0, 0, H - 1) * stride;
+            const uint8_t *r1 = y0 + 1 < H ? src->pixels + (size_t)(y0 + 1) * stride : NULL;
+            const uint8_t *a0 = r0 + (size_t)xa * C, *b0 = r0 + (size_t)xb * C;
+            for (int c = 0; c < C; c++) {
+                double v1 = a0[c] + (b0[c] - a0[c]) * dx;
+                double v2 = r1 ? r1[(size_t)xa * C + c] + (r1[(size_t)xb * C + c] - r1[(size_t)xa * C + c]) * dx : v1;
+                double v = v1 + (v2 - v1) * dy;
+                d[c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); /* PIL casts (truncates) */
+            }
+        }
+    }
+}
+
+/* 3 x 3 inverse by cofactors. */
+static void invert3(const double a[9], double r[9])
+{
+    double c0 = a[4] * a[8] - a[5] * a[7], c1 = a[5] * a[6] - a[3] * a[8], c2 = a[3] * a[7] - a[4] * a[6];
+    double det = a[0] * c0 + a[1] * c1 + a[2] * c2;
+    double k = det != 0 ? 1.0 / det : 0;
+    r[0] = c0 * k, r[1] = (a[2] * a[7] - a[1] * a[8]) * k, r[2] = (a[1] * a[5] - a[2] * a[4]) * k;
+    r[3] = c1 * k, r[4] = (a[0] * a[8] - a[2] * a[6]) * k, r[5] = (a[2] * a[3] - a[0] * a[5]) * k;
+    r[6] = c2 * k, r[7] = (a[1] * a[6] - a[0] * a[7]) * k, r[8] = (a[0] * a[4] - a[1] * a[3]) * k;
+}
+
+void pp_warp_perspective(const pp_image *src, const double mat[9], int ox, int oy, pp_image *out)
+{
+    enum { TAB = 32, COEF = 1 << 15 };
+    const int W = src->width, H = src->height, C = src->channels;
+    double M[9];
+    invert3(mat, M);
+    for (int y = 0; y < out->height; y++) {
+        const int Y = y + oy;
+        for (int x = 0; x < out->width; x++) {
+            const int X = x + ox;
+            double w = M[6] * X + M[7] * Y + M[8];
+            w = w != 0 ? TAB / w : 0;
+            double fx = (M[0] * X + M[1] * Y + M[2]) * w, fy = (M[3] * X + M[4] * Y + M[5]) * w;
+            fx = fmax(fmin(fx, 1e9), -1e9), fy = fmax(fmin(fy, 1e9), -1e9);
+            long qx = lrint(fx), qy = lrint(fy);
+            int ix = (int)(qx >> 5), iy = (int)(qy >> 5); /* arithmetic shift: floor */
+            double ax = (qx & (TAB - 1)) / (double)TAB, ay = (qy & (TAB - 1)) / (double)TAB;
+            int w00 = (int)lrint((1 - ax) * (1 - ay) * COEF), w01 = (int)lrint(ax * (1 - ay) * COEF);
+            int w10 = (int)lrint((1 - ax) * ay * COEF), w11 = COEF - w00 - w01 - w10;
+            uint8_t *d = out->pixels + ((size_t)y * out->width + x) * C;
+            for (int c = 0; c < C; c++) {
+                int v[4];
+                for (int k = 0; k < 4; k++) {
+                    int sx = ix + (k & 1), sy = iy + (k >> 1);
+                    v[k] = sx >= 0 && sx < W && sy >= 0 && sy < H ? src->pixels[((size_t)sy * W + sx) * C + c] : 0;
+                }
+                int acc = v[0] * w00 + v[1] * w01 + v[2] * w10 + v[3] * w11;
+                acc = (acc + (COEF >> 1)) >> 15;
+                d[c] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
+            }
+        }
+    }
+}
