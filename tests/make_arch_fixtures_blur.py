@@ -39,7 +39,9 @@ Writes tests/fixtures/arch_blur/:
                                  unit, before blur and BN), NCHW
   <model>_stem.npy               after the stem's pools, NCHW
   aa_r18_f4_pool_legacy.pth      one model in the legacy (pre-1.6) format, as
-                                 adobe's main.py --save_weights writes it
+                                 adobe's main.py --save_weights writes it (its
+                                 storage keys are addresses: the bytes differ
+                                 from run to run, the tensors do not)
   MODELS                         one line per model: file side family depth f
                                  pool_only push_pull config
 """
