@@ -44,6 +44,10 @@ Writes tests/fixtures/arch_blur/:
                                  from run to run, the tensors do not)
   MODELS                         one line per model: file side family depth f
                                  pool_only push_pull config
+  <model>_train_{y,loss}.npy,    one training step of two of the models (train-
+  <model>_train_grad.safetensors mode BN, cross-entropy on labels y, input
+                                 x<side>.npy): the loss and every trainable
+                                 parameter's gradient, by state-dict name
 """
 import argparse
 import importlib.util
@@ -484,6 +488,25 @@ def lightning_ckpt(sd, hparams):
     }
 
 
+# Blurs in the stem at stride 2 (adobe, pool_only false) and at stride 1 in
+# every block of layers 2-4 plus f = 1 in layer1 (vasconcelos).
+TRAINED = ("aa_r18_f3_full", "vasconcelos_r50_cifar")
+
+
+def train_step_fixture(model, stem, x, classes, gen):
+    """Gradients of one training step (train-mode BN, mean cross-entropy)."""
+    y = torch.randint(0, classes, (x.shape[0],), generator=gen)
+    model.train()
+    model.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+    save(f"{stem}_train_y.npy", y.numpy().astype(np.int64))
+    save(f"{stem}_train_loss.npy", np.array([loss.item()], dtype=np.float64))
+    ENGINE.save_safetensors(os.path.join(OUT, f"{stem}_train_grad.safetensors"), grads, None)
+    model.eval()
+
+
 def model_fixtures(gen):
     adobe = [
         # depth, f, pool_only, width, input side: each filter size 2..5 and
@@ -510,7 +533,7 @@ def model_fixtures(gen):
         save(f"x{side}.npy", inputs[side].numpy())
     lines = []
 
-    def write(model, fname, obj_of, side, line):
+    def write(model, fname, obj_of, side, line, train=False):
         ENGINE.randomize(model, gen)
         model.eval()
         taps = {}
@@ -522,6 +545,8 @@ def model_fixtures(gen):
         save(f"{stem}_conv1.npy", taps["conv1"].numpy())
         save(f"{stem}_stem.npy", taps["stem"].numpy())
         lines.append(f"{fname} {side} {line}")
+        if train:
+            train_step_fixture(model, stem, inputs[side], classes, gen)
         return model
 
     for depth, f, pool_only, adobe_width, side in adobe:
@@ -529,7 +554,7 @@ def model_fixtures(gen):
         model = AdobeResNet(block, layers, classes, f, pool_only, adobe_width)
         name = f"aa_r{depth}_f{f}_{'pool' if pool_only else 'full'}"
         write(model, name + ".pth", lambda sd: {"state_dict": sd}, side,
-              f"adobe {depth} {f} {int(pool_only)} 0 imagenet")
+              f"adobe {depth} {f} {int(pool_only)} 0 imagenet", train=name in TRAINED)
         if name == "aa_r18_f4_pool":
             torch.save({"state_dict": model.state_dict()}, os.path.join(OUT, name + "_legacy.pth"),
                        _use_new_zipfile_serialization=False)
@@ -540,7 +565,7 @@ def model_fixtures(gen):
         hp = dict(vars(args), model=f"{maker.__name__}_resnet{depth}", img_size=side, use_grayscale=False,
                   augmentation=None, seed=None)
         write(model, name + ".ckpt", lambda sd: lightning_ckpt(sd, hp), side,
-              f"{maker.__name__} {depth} {f} 0 {int(pp and dataset != 'cifar10')} {dataset}")
+              f"{maker.__name__} {depth} {f} 0 {int(pp and dataset != 'cifar10')} {dataset}", train=name in TRAINED)
     with open(os.path.join(OUT, "MODELS"), "w") as fh:
         fh.write("# file side family depth filter pool_only push_pull config\n")
         fh.write("\n".join(lines) + "\n")
