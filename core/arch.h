@@ -29,6 +29,12 @@ typedef struct {
     bool conv1_bias;
     char dataset[32];  /* "cifar10", "fashion_mnist", "imagenet", ... or "" */
     char family[32];   /* model/families.h row name; "" = from push_pull */
+    /* BlurPool families (docs/arch-blurpool.md): the filter size of the
+     * stage blurs (from the `filt` buffers' shape), and whether the stem is
+     * blurred too (adobe's pool_only = false, pushpull-conv's zhang_resnet50:
+     * conv1 at stride 1, blur before and after the 2x2 max-pool). */
+    int blur_filter;
+    bool blur_stem;
 } pp_arch;
 
 /* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB
