@@ -14,11 +14,37 @@ static const struct {
     {"resnet18", PP_BLOCK_BASIC, {2, 2, 2, 2}},
     {"resnet34", PP_BLOCK_BASIC, {3, 4, 6, 3}},
     {"resnet50", PP_BLOCK_BOTTLENECK, {3, 4, 6, 3}},
+    {"resnet101", PP_BLOCK_BOTTLENECK, {3, 4, 23, 3}},
+};
+
+/* Families built from a name: "<prefix>resnetN" (docs/arch-blurpool.md). */
+static const struct {
+    const char *prefix, *family;
+    int filter;     /* the reference's default filter size */
+    bool blur_stem; /* zhang's (adobe pool_only false) */
+} blur_nets[] = {
+    {"blurpool-", "blurpool_resnet", 4, false}, /* adobe's default, pool_only true */
+    {"zhang-", "blurpool_resnet", 4, true},
+    {"vasconcelos-", "vasconcelos_resnet", 5, false},
 };
 
 pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
                             int num_classes, pp_error *err)
 {
+    for (size_t i = 0; i < sizeof blur_nets / sizeof blur_nets[0]; i++) {
+        size_t len = strlen(blur_nets[i].prefix);
+        if (strncmp(name, blur_nets[i].prefix, len) != 0 || strncmp(name + len, "resnet", 6) != 0)
+            continue;
+        pp_status st = pp_arch_from_name(a, name + len, stem, in_channels, num_classes, err);
+        if (st != PP_OK)
+            return st;
+        snprintf(a->family, sizeof a->family, "%s", blur_nets[i].family);
+        a->blur_filter = blur_nets[i].filter;
+        a->blur_stem = blur_nets[i].blur_stem;
+        /* the references' blurred ImageNet stems have no conv bias */
+        a->conv1_bias = stem == PP_STEM_CIFAR;
+        return PP_OK;
+    }
     memset(a, 0, sizeof *a);
     for (size_t i = 0; i < sizeof known_nets / sizeof known_nets[0]; i++) {
         if (strcmp(name, known_nets[i].name) == 0) {
@@ -36,7 +62,10 @@ pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int
             return PP_OK;
         }
     }
-    return pp_fail(err, PP_ERR_ARG, "unknown architecture '%s' (resnet18, resnet34, resnet50)", name);
+    return pp_fail(err, PP_ERR_ARG,
+                   "unknown architecture '%s' (resnet18, resnet34, resnet50, resnet101; the anti-aliased "
+                   "blurpool-, zhang- and vasconcelos-resnet18/34/50/101)",
+                   name);
 }
 
 const char *pp_arch_name(const pp_arch *a)

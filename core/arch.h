@@ -43,7 +43,9 @@ typedef struct {
 #define PP_INPUT_SIZE_MAX 1024
 #define PP_INPUT_SIZE_WARN 512
 
-/* resnet18 / resnet34 / resnet50 with standard widths and the given stem. */
+/* resnet18 / 34 / 50 / 101 with standard widths and the given stem; with a
+ * "blurpool-", "zhang-" or "vasconcelos-" prefix, the anti-aliased family
+ * (filter 4, 4 with the stem blurred, 5: the references' defaults). */
 pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
                             int num_classes, pp_error *err);
 /* "resnet18", "resnet34", "resnet50" or "resnet-custom". */
