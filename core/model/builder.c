@@ -162,3 +162,16 @@ int pp_builder_blurpool(pp_model_builder *b, const char *prefix, int channels, i
     pp_step params = {.layer = bp};
     return pp_plan_add(b->plan, PP_STEP_BLURPOOL, prefix, v, -1, channels, PP_VALUE_MAP, &params, NULL);
 }
+
+void pp_builder_head(pp_model_builder *b, int v)
+{
+    pp_model *m = b->m;
+    const pp_arch *a = &m->arch;
+    v = pp_plan_global_avgpool(b->plan, "avgpool", v, NULL);
+    pp_plan_tap(b->plan, v, PP_TAP_FEATURES);
+    const int features = pp_arch_feature_dim(a);
+    m->fc_weight = pp_builder_param(b, "classifier.weight", false, 2, a->num_classes, features, 0, 0);
+    m->fc_bias = pp_builder_param(b, "classifier.bias", false, 1, a->num_classes, 0, 0, 0);
+    v = pp_plan_linear(b->plan, "classifier", v, m->fc_weight, m->fc_bias, a->num_classes, NULL);
+    pp_plan_tap(b->plan, v, PP_TAP_LOGITS);
+}

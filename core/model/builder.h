@@ -55,6 +55,10 @@ int pp_builder_first_bn(pp_model_builder *b, int v);
  * is the identity and adds the buffer but no step. Returns its value. */
 int pp_builder_blurpool(pp_model_builder *b, const char *prefix, int channels, int filter, int stride, int v);
 
+/* The ResNets' head after value v (the last stage): global average pool
+ * (features tap), then "classifier" (logits tap). */
+void pp_builder_head(pp_model_builder *b, int v);
+
 /* The ResNet family (basic and bottleneck blocks, ImageNet and CIFAR stems,
  * plain or PushPull first layer): resnet_builder.c. */
 void pp_resnet_build(pp_model_builder *b);

@@ -95,11 +95,5 @@ void pp_resnet_build(pp_model_builder *b)
         }
         pp_plan_tap(b->plan, v, (pp_tap)(PP_TAP_LAYER1 + stage));
     }
-    v = pp_plan_global_avgpool(b->plan, "avgpool", v, NULL);
-    pp_plan_tap(b->plan, v, PP_TAP_FEATURES);
-    const int features = pp_arch_feature_dim(a);
-    m->fc_weight = pp_builder_param(b, "classifier.weight", false, 2, a->num_classes, features, 0, 0);
-    m->fc_bias = pp_builder_param(b, "classifier.bias", false, 1, a->num_classes, 0, 0, 0);
-    v = pp_plan_linear(b->plan, "classifier", v, m->fc_weight, m->fc_bias, a->num_classes, NULL);
-    pp_plan_tap(b->plan, v, PP_TAP_LOGITS);
+    pp_builder_head(b, v);
 }

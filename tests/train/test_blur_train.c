@@ -9,6 +9,7 @@
 
 #include "../fixture.h"
 #include "../test_util.h"
+#include "train_fixture.h"
 #include "ckpt/safetensors.h"
 #include "model_file.h"
 #include "threads.h"
@@ -66,31 +67,7 @@ static void check_step(const char *model_file, const char *stem, int side)
     pp_state_dict grads;
     snprintf(file, sizeof file, "%s_train_grad.safetensors", stem);
     CHECK_OK(pp_safetensors_load(fixture_path(DIR, file), &grads, &err), &err);
-    double global = 0; /* see test_train_pytorch.c: a floor for tensors whose true gradient is 0 */
-    for (size_t i = 0; i < grads.count; i++)
-        for (int64_t j = 0; j < pp_sd_entry_numel(&grads.entries[i]); j++)
-            global = fmax(global, fabs(((const float *)grads.entries[i].data)[j]));
-    int trainable = 0;
-    for (int i = 0; i < m.param_count; i++) {
-        const pp_param *p = &m.params[i];
-        if (p->buffer)
-            continue;
-        trainable++;
-        const pp_sd_entry *e = torch_grad(&grads, p->name);
-        CHECK(e != NULL, "%s: PyTorch has no gradient for %s", stem, p->name);
-        const size_t count = (size_t)pp_shape_numel(p->ndim, p->shape);
-        if (!e || (size_t)pp_sd_entry_numel(e) != count)
-            continue;
-        const float *want = e->data, *got = pp_train_grad(ctx, &m, p);
-        double scale = 1e-3 * global;
-        for (size_t j = 0; j < count; j++)
-            scale = fmax(scale, fabs(want[j]));
-        char what[160];
-        snprintf(what, sizeof what, "%s d%s", stem, p->name);
-        double rel = pp_test_compare(what, got, want, count, 1e-3 * scale, 0) / scale;
-        CHECK(rel <= 1e-3, "%s: gradient of %s off by %.3g of its largest value", stem, p->name, rel);
-    }
-    CHECK((size_t)trainable == grads.count, "%s: %d trainable tensors, PyTorch has %zu", stem, trainable, grads.count);
+    train_fixture_check_grads(stem, ctx, &m, &grads, torch_grad);
     CHECK(pp_model_find_param(&m, "layer2.0.downsample.1.filt") || pp_model_find_param(&m, "maxpool.0.filt"),
           "%s: the blur filters are buffers of the model", stem);
     pp_sd_free(&grads);
