@@ -171,8 +171,9 @@ static pp_sd_entry *entry(pp_state_dict *sd, const char *name)
     return (pp_sd_entry *)pp_sd_find(sd, name);
 }
 
-/* Filters of a size the layer does not have, or of another shape than the
- * architecture needs: refused with the key, not run with a guessed filter. */
+/* Filters of a size the layer does not have, of another shape than the
+ * architecture needs, or not finite: refused with the key, not run with a
+ * guessed filter. */
 static void test_bad_filters(void)
 {
     pp_state_dict sd;
@@ -211,6 +212,14 @@ static void test_bad_filters(void)
     st = pp_arch_infer(&a, &sd, &hints, notes, sizeof notes, &err);
     CHECK(st == PP_ERR_SHAPE && strstr(err.msg, "1 to 7"), "8x8 filter: %s", err.msg);
     memcpy(f->shape, keep, sizeof keep);
+    /* a non-finite filter tap: refused on load, naming the buffer */
+    ((float *)entry(&sd, "maxpool.1.filt")->data)[5] = NAN;
+    CHECK_OK(pp_arch_infer(&a, &sd, &hints, notes, sizeof notes, &err), &err);
+    CHECK_OK(pp_model_create(&m, &a, &err), &err);
+    st = pp_model_load_state_dict(&m, &sd, &err);
+    CHECK(st == PP_ERR_FORMAT && strstr(err.msg, "maxpool.1.filt") && strstr(err.msg, "NaN"), "NaN filter: %s",
+          err.msg);
+    pp_model_free(&m);
     pp_sd_free(&sd);
 }
 
