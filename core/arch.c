@@ -91,31 +91,39 @@ int pp_arch_feature_dim(const pp_arch *a)
     return a->width * 8 * pp_arch_expansion(a);
 }
 
-static void rename_prefix(pp_state_dict *sd, const char *from, const char *to)
+/* False when out of memory: a key left with its old name would make the load
+ * report a tensor missing, not the memory. */
+static bool rename_prefix(pp_state_dict *sd, const char *from, const char *to)
 {
     size_t flen = strlen(from), tlen = strlen(to);
+    bool ok = true;
     for (size_t i = 0; i < sd->count; i++) {
         char *n = sd->entries[i].name;
         if (strncmp(n, from, flen) != 0)
             continue;
         size_t rest = strlen(n + flen);
         char *renamed = malloc(tlen + rest + 1);
-        if (!renamed)
-            continue; /* keep the old name; the load will report it missing */
+        if (!renamed) {
+            ok = false;
+            continue;
+        }
         memcpy(renamed, to, tlen);
         memcpy(renamed + tlen, n + flen, rest + 1);
         free(n);
         sd->entries[i].name = renamed;
     }
     pp_sd_names_changed(sd);
+    return ok;
 }
 
-void pp_sd_normalize_names(pp_state_dict *sd)
+pp_status pp_sd_normalize_names(pp_state_dict *sd, pp_error *err)
 {
+    bool ok = true;
     if (!pp_sd_find(sd, "classifier.weight") && pp_sd_find(sd, "fc.weight"))
-        rename_prefix(sd, "fc.", "classifier.");
-    if (!pp_sd_find(sd, "bn.weight") && pp_sd_find(sd, "bn1.weight"))
-        rename_prefix(sd, "bn1.", "bn.");
+        ok = rename_prefix(sd, "fc.", "classifier.");
+    if (ok && !pp_sd_find(sd, "bn.weight") && pp_sd_find(sd, "bn1.weight"))
+        ok = rename_prefix(sd, "bn1.", "bn.");
+    return ok ? PP_OK : pp_fail(err, PP_ERR_NOMEM, "out of memory renaming the state dict's keys");
 }
 
 static void note(char *notes, size_t len, const char *fmt, const char *arg)

@@ -72,7 +72,9 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
  * plus arch/stem/width/in_channels). */
 pp_status pp_arch_to_metadata(const pp_arch *a, pp_state_dict *sd, pp_error *err);
 
-/* Renames torchvision-style keys (fc.*, top-level bn1.*) to the reference names. */
-void pp_sd_normalize_names(pp_state_dict *sd);
+/* Renames torchvision-style keys (fc.*, top-level bn1.*) to the reference
+ * names; out of memory is an error (a key kept under its old name would load
+ * as "missing"). */
+pp_status pp_sd_normalize_names(pp_state_dict *sd, pp_error *err);
 
 #endif
