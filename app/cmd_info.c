@@ -104,7 +104,7 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
            a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
            a->blocks[3], a->width);
     const pp_family *family = pp_family_of_arch(a);
-    printf("family:        %s: %s\n", family->name, family->description);
+    printf("family:        %s [%s]\n", family->description, family->name);
     if (a->blur_filter)
         printf("blur:          BlurPool filter %d (reflection padding)%s\n", a->blur_filter, blur_places(a, family));
     printf("parameters:    %lld\n", (long long)pp_model_param_count(m));

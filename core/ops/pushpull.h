@@ -1,4 +1,4 @@
-/* The PushPull-Conv unit (spec/pushpull.md):
+/* The PushPull-Conv unit (docs/spec/pushpull.md):
  *   P[k]  = -W[k] + (max W[k] + min W[k])        pull kernel, per output channel
  *   push  = conv(x, W);  pull = conv(x, P) = -push + c_k * conv(x, ones), c_k = max + min
  *   pull  = avgpool_a(pull)  (a in {3,5}, stride 1, count_include_pad = false)
