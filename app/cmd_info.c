@@ -66,7 +66,15 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
     json_object_set_new(o, "file", json_string(path));
     json_object_set_new(o, "checkpoint", source_json(m));
     json_object_set_new(o, "arch", json_string(pp_arch_name(a)));
-    json_object_set_new(o, "family", json_string(pp_family_of_arch(a)->name));
+    const pp_family *family = pp_family_of_arch(a);
+    json_object_set_new(o, "family", json_string(family->name));
+    json_object_set_new(o, "family_description", json_string(family->description));
+    if (a->blur_filter) {
+        json_t *blur = json_object();
+        json_object_set_new(blur, "filter", json_integer(a->blur_filter));
+        json_object_set_new(blur, "stem_blurred", json_boolean(a->blur_stem || strcmp(family->name, "vasconcelos_resnet") == 0));
+        json_object_set_new(o, "blurpool", blur);
+    }
     json_t *blocks = json_array();
     for (int i = 0; i < 4; i++)
         json_array_append_new(blocks, json_integer(a->blocks[i]));
@@ -147,6 +155,19 @@ static void source_text(const pp_model *m)
         printf("               (pickled objects, kept as text and never run)\n");
 }
 
+/* Where the family puts its blurs, for the text output. */
+static const char *blur_places(const pp_arch *a, const pp_family *family)
+{
+    if (a->stem == PP_STEM_CIFAR)
+        return strcmp(family->name, "vasconcelos_resnet") == 0
+                   ? ", after every 3x3 conv of layers 2-4 and in the shortcuts; CIFAR stem (no stem blur)"
+                   : ", at the downsampling of layers 2-4; CIFAR stem (no stem blur)";
+    if (strcmp(family->name, "vasconcelos_resnet") == 0)
+        return ", after every 3x3 conv of layers 2-4, in the shortcuts and twice in the stem";
+    return a->blur_stem ? ", at every downsampling, the stem blurred too (pool_only false; conv1 at stride 1)"
+                        : ", at every downsampling but the stem conv (pool_only true)";
+}
+
 static void info_text(const char *path, const pp_model *m, const pp_preprocess *pre)
 {
     const pp_arch *a = &m->arch;
@@ -155,7 +176,10 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
     printf("architecture:  %s (%s blocks %d-%d-%d-%d, width %d)\n", pp_arch_name(a),
            a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
            a->blocks[3], a->width);
-    printf("family:        %s\n", pp_family_of_arch(a)->description);
+    const pp_family *family = pp_family_of_arch(a);
+    printf("family:        %s [%s]\n", family->description, family->name);
+    if (a->blur_filter)
+        printf("blur:          BlurPool filter %d (reflection padding)%s\n", a->blur_filter, blur_places(a, family));
     printf("parameters:    %lld\n", (long long)pp_model_param_count(m));
     printf("stem:          %s, %d input channel%s\n", pp_stem_name(a->stem), a->in_channels,
            a->in_channels == 1 ? "" : "s");

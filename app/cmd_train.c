@@ -37,7 +37,11 @@ const pp_cli_command pp_cmd_train = {
     .usage = "usage: pushpull train --output FILE [options]\n\n"
              "Builds a ResNet and trains it with SGD (momentum, weight decay), cross-entropy and\n"
              "the paper's one-cycle cosine schedule unless told otherwise.\n\n"
-             "  --arch A            resnet18 (default), resnet34, resnet50\n"
+             "  --arch A            resnet18 (default), resnet34, resnet50, resnet101; anti-aliased\n"
+             "                      (BlurPool) nets: blurpool-resnetN (adobe/antialiased-cnns, pool_only),\n"
+             "                      zhang-resnetN (the stem blurred too: pushpull-conv's zhang_resnet50),\n"
+             "                      vasconcelos-resnetN (blur after every 3x3 conv), N = 18, 34, 50, 101\n"
+             "  --blur-filter F     BlurPool filter size 1-7 (default 4; vasconcelos 5)\n"
              "  --stem S            cifar (default: 3x3, no max-pool) or imagenet (7x7/2 + max-pool)\n"
              "  --width W           stem/stage-1 channels (default 64; small teaching models: 8-16)\n"
              "  --push-pull         PushPull first layer (default); --no-push-pull for the baseline\n"
@@ -69,13 +73,14 @@ typedef struct {
     const char *arch_name;
     pp_stem_kind stem;
     int width, avg;
+    int blur_filter; /* 0: the family's default */
     bool push_pull, alpha_trainable;
     float alpha;
     int avg_kernel_hint;
 } train_args;
 
 enum { O_DATA = 256, O_VAL, O_EPOCHS, O_BATCH, O_LR, O_SCHEDULE, O_MOMENTUM, O_WD, O_SEED, O_NOAUG, O_LIMIT,
-       O_CHECKPOINT, O_OUTPUT, O_RESUME, O_ARCH, O_STEM, O_WIDTH, O_PP, O_NOPP, O_AVG, O_ALPHA, O_AVGK };
+       O_CHECKPOINT, O_OUTPUT, O_RESUME, O_ARCH, O_STEM, O_WIDTH, O_PP, O_NOPP, O_AVG, O_ALPHA, O_AVGK, O_BLUR };
 
 static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a)
 {
@@ -91,7 +96,7 @@ static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a
         {"width", required_argument, NULL, O_WIDTH},   {"push-pull", no_argument, NULL, O_PP},
         {"no-push-pull", no_argument, NULL, O_NOPP},   {"avg", required_argument, NULL, O_AVG},
         {"alpha", required_argument, NULL, O_ALPHA},   {"avg-kernel", required_argument, NULL, O_AVGK},
-        {0}};
+        {"blur-filter", required_argument, NULL, O_BLUR}, {0}};
     long v;
     double d;
     int o;
@@ -127,6 +132,11 @@ static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a
             if (!pp_cli_parse_int(optarg, 0, 1L << 62, &v))
                 return pp_cli_usage_error(cmd, "--seed needs a non-negative number");
             a->opt.seed = (uint64_t)v;
+            break;
+        case O_BLUR:
+            if (!pp_cli_parse_int(optarg, 1, 7, &v))
+                return pp_cli_usage_error(cmd, "--blur-filter needs 1 to 7");
+            a->blur_filter = (int)v;
             break;
         case O_WIDTH:
             if (!pp_cli_parse_int(optarg, 1, 1024, &v))
@@ -305,7 +315,11 @@ static int run_train(int argc, char **argv)
     arch.avg_kernel = a.push_pull ? a.avg : 0;
     arch.alpha_trainable = a.alpha_trainable;
     arch.alpha_fixed = a.alpha;
-    arch.conv1_bias = true;
+    if (a.blur_filter && !arch.blur_filter)
+        return pp_cli_usage_error(&pp_cmd_train, "--blur-filter needs an anti-aliased --arch (blurpool-, zhang-, "
+                                                 "vasconcelos-resnetN)");
+    if (a.blur_filter)
+        arch.blur_filter = a.blur_filter;
     pp_model m;
     if (pp_model_create(&m, &arch, &err) != PP_OK)
         return pp_cli_fail(&err);

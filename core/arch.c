@@ -14,11 +14,37 @@ static const struct {
     {"resnet18", PP_BLOCK_BASIC, {2, 2, 2, 2}},
     {"resnet34", PP_BLOCK_BASIC, {3, 4, 6, 3}},
     {"resnet50", PP_BLOCK_BOTTLENECK, {3, 4, 6, 3}},
+    {"resnet101", PP_BLOCK_BOTTLENECK, {3, 4, 23, 3}},
+};
+
+/* Families built from a name: "<prefix>resnetN" (docs/arch-blurpool.md). */
+static const struct {
+    const char *prefix, *family;
+    int filter;     /* the reference's default filter size */
+    bool blur_stem; /* zhang's (adobe pool_only false) */
+} blur_nets[] = {
+    {"blurpool-", "blurpool_resnet", 4, false}, /* adobe's default, pool_only true */
+    {"zhang-", "blurpool_resnet", 4, true},
+    {"vasconcelos-", "vasconcelos_resnet", 5, false},
 };
 
 pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
                             int num_classes, pp_error *err)
 {
+    for (size_t i = 0; i < sizeof blur_nets / sizeof blur_nets[0]; i++) {
+        size_t len = strlen(blur_nets[i].prefix);
+        if (strncmp(name, blur_nets[i].prefix, len) != 0 || strncmp(name + len, "resnet", 6) != 0)
+            continue;
+        pp_status st = pp_arch_from_name(a, name + len, stem, in_channels, num_classes, err);
+        if (st != PP_OK)
+            return st;
+        snprintf(a->family, sizeof a->family, "%s", blur_nets[i].family);
+        a->blur_filter = blur_nets[i].filter;
+        a->blur_stem = blur_nets[i].blur_stem;
+        /* the references' blurred ImageNet stems have no conv bias */
+        a->conv1_bias = stem == PP_STEM_CIFAR;
+        return PP_OK;
+    }
     memset(a, 0, sizeof *a);
     for (size_t i = 0; i < sizeof known_nets / sizeof known_nets[0]; i++) {
         if (strcmp(name, known_nets[i].name) == 0) {
@@ -36,7 +62,10 @@ pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int
             return PP_OK;
         }
     }
-    return pp_fail(err, PP_ERR_ARG, "unknown architecture '%s' (resnet18, resnet34, resnet50)", name);
+    return pp_fail(err, PP_ERR_ARG,
+                   "unknown architecture '%s' (resnet18, resnet34, resnet50, resnet101; the anti-aliased "
+                   "blurpool-, zhang- and vasconcelos-resnet18/34/50/101)",
+                   name);
 }
 
 const char *pp_arch_name(const pp_arch *a)
@@ -62,31 +91,39 @@ int pp_arch_feature_dim(const pp_arch *a)
     return a->width * 8 * pp_arch_expansion(a);
 }
 
-static void rename_prefix(pp_state_dict *sd, const char *from, const char *to)
+/* False when out of memory: a key left with its old name would make the load
+ * report a tensor missing, not the memory. */
+static bool rename_prefix(pp_state_dict *sd, const char *from, const char *to)
 {
     size_t flen = strlen(from), tlen = strlen(to);
+    bool ok = true;
     for (size_t i = 0; i < sd->count; i++) {
         char *n = sd->entries[i].name;
         if (strncmp(n, from, flen) != 0)
             continue;
         size_t rest = strlen(n + flen);
         char *renamed = malloc(tlen + rest + 1);
-        if (!renamed)
-            continue; /* keep the old name; the load will report it missing */
+        if (!renamed) {
+            ok = false;
+            continue;
+        }
         memcpy(renamed, to, tlen);
         memcpy(renamed + tlen, n + flen, rest + 1);
         free(n);
         sd->entries[i].name = renamed;
     }
     pp_sd_names_changed(sd);
+    return ok;
 }
 
-void pp_sd_normalize_names(pp_state_dict *sd)
+pp_status pp_sd_normalize_names(pp_state_dict *sd, pp_error *err)
 {
+    bool ok = true;
     if (!pp_sd_find(sd, "classifier.weight") && pp_sd_find(sd, "fc.weight"))
-        rename_prefix(sd, "fc.", "classifier.");
-    if (!pp_sd_find(sd, "bn.weight") && pp_sd_find(sd, "bn1.weight"))
-        rename_prefix(sd, "bn1.", "bn.");
+        ok = rename_prefix(sd, "fc.", "classifier.");
+    if (ok && !pp_sd_find(sd, "bn.weight") && pp_sd_find(sd, "bn1.weight"))
+        ok = rename_prefix(sd, "bn1.", "bn.");
+    return ok ? PP_OK : pp_fail(err, PP_ERR_NOMEM, "out of memory renaming the state dict's keys");
 }
 
 static void note(char *notes, size_t len, const char *fmt, const char *arg)
@@ -126,6 +163,33 @@ static const pp_sd_entry *find_shaped(const pp_state_dict *sd, const char *name,
     return e && e->ndim == ndim && e->dtype == PP_DTYPE_F32 ? e : NULL;
 }
 
+/* The blur families' filter size, read from a shortcut blur's `filt` buffer
+ * (C, 1, f, f) (defaults differ between copies of the layer: never assumed),
+ * and whether the stem is blurred (maxpool.0.filt: adobe's pool_only false). */
+static pp_status infer_blur(pp_arch *a, const pp_state_dict *sd, pp_error *err)
+{
+    const char *key = strcmp(a->family, "blurpool_resnet") == 0      ? "layer2.0.downsample.0.filt"
+                      : strcmp(a->family, "vasconcelos_resnet") == 0 ? "layer2.0.downsample.1.filt"
+                                                                     : NULL;
+    if (!key)
+        return PP_OK;
+    const pp_sd_entry *f = find_shaped(sd, key, 4);
+    if (!f || f->shape[1] != 1 || f->shape[2] != f->shape[3] || f->shape[2] < 1 || f->shape[2] > 7) {
+        char shape[96] = "not a float tensor";
+        if (f)
+            pp_shape_string(f->ndim, f->shape, shape, sizeof shape);
+        return pp_fail(err, PP_ERR_SHAPE, "BlurPool buffer %s is %s; expected (channels, 1, f, f) with f from 1 to 7",
+                       key, shape);
+    }
+    a->blur_filter = (int)f->shape[2];
+    a->blur_stem = pp_sd_find(sd, "maxpool.0.filt") != NULL;
+    if (a->stem == PP_STEM_IMAGENET && strcmp(a->family, "blurpool_resnet") == 0 && !a->blur_stem &&
+        !pp_sd_find(sd, "maxpool.1.filt"))
+        return pp_fail(err, PP_ERR_FORMAT, "anti-aliased ResNet with a 7x7 stem but no stem blur "
+                       "(maxpool.1.filt, or maxpool.0.filt and maxpool.2.filt)");
+    return PP_OK;
+}
+
 pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints *hints,
                         char *notes, size_t notes_len, pp_error *err)
 {
@@ -137,14 +201,20 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
     if (recognised != PP_OK)
         return recognised;
     snprintf(a->family, sizeof a->family, "%s", family->name);
-    const pp_sd_entry *w = find_shaped(sd, "conv1.push_conv.weight", 4);
+    /* vasconcelos_resnet's ImageNet stem is Sequential(conv, blur): conv1.0 */
+    const char *first = pp_sd_find(sd, "conv1.0.weight") || pp_sd_find(sd, "conv1.0.push_conv.weight") ? "conv1.0"
+                                                                                                          : "conv1";
+    char key[96];
+    snprintf(key, sizeof key, "%s.push_conv.weight", first);
+    const pp_sd_entry *w = find_shaped(sd, key, 4);
     a->push_pull = w != NULL;
+    snprintf(key, sizeof key, "%s.weight", first);
     if (!w)
-        w = find_shaped(sd, "conv1.weight", 4);
+        w = find_shaped(sd, key, 4);
     if (!w)
         return pp_fail(err, PP_ERR_FORMAT,
-                       "no first-layer kernel (conv1.push_conv.weight or conv1.weight, 4-D float): "
-                       "not a (PushPull-)ResNet state dict");
+                       "no first-layer kernel (%s.push_conv.weight or %s.weight, 4-D float): "
+                       "not a (PushPull-)ResNet state dict", first, first);
     a->width = (int)w->shape[0];
     a->in_channels = (int)w->shape[1];
     if (w->shape[2] == 7 && w->shape[3] == 7)
@@ -156,14 +226,15 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
                        "(ImageNet stem) or 3x3 (CIFAR stem)", (long long)w->shape[2], (long long)w->shape[3]);
     if (a->width < 1 || a->width > 4096 || a->in_channels < 1 || a->in_channels > 4)
         return pp_fail(err, PP_ERR_FORMAT, "first-layer kernel has an implausible shape");
-    a->conv1_bias = pp_sd_find(sd, "conv1.bias") != NULL;
+    snprintf(key, sizeof key, "%s.bias", first);
+    a->conv1_bias = pp_sd_find(sd, key) != NULL;
 
     a->block = pp_sd_find(sd, "layer1.0.conv3.weight") ? PP_BLOCK_BOTTLENECK : PP_BLOCK_BASIC;
     for (int stage = 0; stage < 4; stage++) {
-        char key[64];
         int b = 0;
         for (;; b++) {
-            snprintf(key, sizeof key, "layer%d.%d.conv1.weight", stage + 1, b);
+            /* bn1: every block has one, whatever its convs are wrapped in */
+            snprintf(key, sizeof key, "layer%d.%d.bn1.weight", stage + 1, b);
             if (!pp_sd_find(sd, key) || b >= 256)
                 break;
         }
@@ -178,11 +249,16 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
     if (a->num_classes < 1)
         return pp_fail(err, PP_ERR_FORMAT, "classifier has no outputs");
 
+    pp_status blur = infer_blur(a, sd, err);
+    if (blur != PP_OK)
+        return blur;
+
     /* Push-pull settings: alpha from the tensor when trainable; the rest from
      * hyper-parameters, since shapes cannot tell them. */
     a->alpha_fixed = 1.0f;
     if (a->push_pull) {
-        const pp_sd_entry *alpha = pp_sd_find(sd, "conv1.pull_inhibition_strength");
+        snprintf(key, sizeof key, "%s.pull_inhibition_strength", first);
+        const pp_sd_entry *alpha = pp_sd_find(sd, key);
         if (alpha && alpha->dtype == PP_DTYPE_F32 && alpha->ndim == 1 && alpha->shape[0] == a->width) {
             a->alpha_trainable = true;
         } else if (alpha && pp_sd_entry_numel(alpha) == 1) {
@@ -190,7 +266,7 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
             a->alpha_fixed = alpha->dtype == PP_DTYPE_F32 ? *(const float *)alpha->data
                                                           : (float)*(const int64_t *)alpha->data;
         } else if (alpha) {
-            return pp_fail(err, PP_ERR_SHAPE, "conv1.pull_inhibition_strength has %lld values; expected %d or 1",
+            return pp_fail(err, PP_ERR_SHAPE, "%s has %lld values; expected %d or 1", key,
                            (long long)pp_sd_entry_numel(alpha), a->width);
         } else {
             const char *v = pp_sd_meta_get(sd, "pull_inhibition_strength");

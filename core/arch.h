@@ -29,6 +29,12 @@ typedef struct {
     bool conv1_bias;
     char dataset[32];  /* "cifar10", "fashion_mnist", "imagenet", ... or "" */
     char family[32];   /* model/families.h row name; "" = from push_pull */
+    /* BlurPool families (docs/arch-blurpool.md): the filter size of the
+     * stage blurs (from the `filt` buffers' shape), and whether the stem is
+     * blurred too (adobe's pool_only = false, pushpull-conv's zhang_resnet50:
+     * conv1 at stride 1, blur before and after the 2x2 max-pool). */
+    int blur_filter;
+    bool blur_stem;
 } pp_arch;
 
 /* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB
@@ -37,7 +43,9 @@ typedef struct {
 #define PP_INPUT_SIZE_MAX 1024
 #define PP_INPUT_SIZE_WARN 512
 
-/* resnet18 / resnet34 / resnet50 with standard widths and the given stem. */
+/* resnet18 / 34 / 50 / 101 with standard widths and the given stem; with a
+ * "blurpool-", "zhang-" or "vasconcelos-" prefix, the anti-aliased family
+ * (filter 4, 4 with the stem blurred, 5: the references' defaults). */
 pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
                             int num_classes, pp_error *err);
 /* "resnet18", "resnet34", "resnet50" or "resnet-custom". */
@@ -64,7 +72,9 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
  * plus arch/stem/width/in_channels). */
 pp_status pp_arch_to_metadata(const pp_arch *a, pp_state_dict *sd, pp_error *err);
 
-/* Renames torchvision-style keys (fc.*, top-level bn1.*) to the reference names. */
-void pp_sd_normalize_names(pp_state_dict *sd);
+/* Renames torchvision-style keys (fc.*, top-level bn1.*) to the reference
+ * names; out of memory is an error (a key kept under its old name would load
+ * as "missing"). */
+pp_status pp_sd_normalize_names(pp_state_dict *sd, pp_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include "json_alloc.h"
 #include "model_validate.h"
 #include "ops/batchnorm.h"
+#include "ops/blurpool.h"
 #include "ops/winograd.h"
 #include "model/builder.h"
 #include "model/families.h"
@@ -58,10 +59,14 @@ pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err)
         a->num_classes < 1 || a->num_classes > 100000 || (a->avg_kernel != 0 && a->avg_kernel != 3 && a->avg_kernel != 5))
         return pp_fail(err, PP_ERR_ARG, "invalid architecture (width %d, %d input channels, %d classes, avg %d)",
                        a->width, a->in_channels, a->num_classes, a->avg_kernel);
+    const pp_family *family = pp_family_of_arch(a);
+    if ((family->build == pp_blurpool_resnet_build || family->build == pp_vasconcelos_resnet_build) &&
+        (a->blur_filter < 1 || a->blur_filter > PP_BLURPOOL_MAX_FILTER))
+        return pp_fail(err, PP_ERR_ARG, "invalid BlurPool filter size %d (1 to %d)", a->blur_filter,
+                       PP_BLURPOOL_MAX_FILTER);
     for (int s = 0; s < 4; s++)
         if (a->blocks[s] < 1 || a->blocks[s] > 256)
             return pp_fail(err, PP_ERR_ARG, "invalid block count %d in stage %d", a->blocks[s], s + 1);
-    const pp_family *family = pp_family_of_arch(a);
 
     pp_plan scratch_plan;
     pp_status st = pp_plan_init(&scratch_plan, a->in_channels, err);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "model/families.h"
+
 struct _PpModelSummary {
     GtkWidget parent_instance;
     GtkWidget *box;
@@ -95,6 +97,14 @@ void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
              a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
              a->blocks[3]);
     add_row(self, row++, "Architecture", buf);
+    const pp_family *family = pp_family_of_arch(a);
+    add_row(self, row++, "Family", family->name);
+    gtk_widget_set_tooltip_text(gtk_grid_get_child_at(self->grid, 1, row - 1), family->description);
+    if (a->blur_filter) {
+        snprintf(buf, sizeof buf, "BlurPool, filter %d%s", a->blur_filter,
+                 a->blur_stem ? ", stem blurred" : "");
+        add_row(self, row++, "Anti-aliasing", buf);
+    }
     snprintf(buf, sizeof buf, "%s, width %d", pp_stem_name(a->stem), a->width);
     add_row(self, row++, "Stem", buf);
     snprintf(buf, sizeof buf, "%d (%s)", a->in_channels, a->in_channels == 1 ? "grey" : "colour");

@@ -21,11 +21,36 @@ static const char *const resnet_required[] = {
     "layer4.0.conv1.weight", "classifier.weight", "classifier.bias", NULL};
 static const char *const resnet_forbidden[] = {"*.push_conv.*", "*.alpha", OTHER_FAMILIES, NULL};
 
+/* Anti-aliased ResNets (model/blurpool_resnet_builder.c): the shortcut of
+ * every stride-2 block carries a blur, before its 1x1 conv (Zhang's layout:
+ * adobe/antialiased-cnns, pushpull-conv's zhang_resnet50) or after it
+ * (pushpull-conv's vasconcelos_resnet50, which also blurs after every 3x3 conv
+ * and in the stem's conv1.1). Either stem may be a PushPull unit. */
+#define NOT_BLUR_FAMILIES "*.push.weight", "*.noise", "pre_layers.*", "*_blocks.*", "features.*", "*.alpha"
+static const char *const blurpool_resnet_required[] = {
+    "conv1.*weight", "bn.weight", "layer1.0.conv1.weight", "layer2.0.downsample.0.filt", "layer3.0.downsample.0.filt",
+    "layer4.0.downsample.0.filt", "classifier.weight", "classifier.bias", NULL};
+static const char *const blurpool_resnet_forbidden[] = {"conv1.0.*", "conv1.1.*", "*.downsample.1.filt",
+                                                        NOT_BLUR_FAMILIES, NULL};
+
+static const char *const vasconcelos_resnet_required[] = {
+    "conv1.*weight", "bn.weight", "layer1.0.conv*.1.filt", "layer2.0.downsample.1.filt", "layer3.0.downsample.1.filt",
+    "layer4.0.downsample.1.filt", "classifier.weight", "classifier.bias", NULL};
+static const char *const vasconcelos_resnet_forbidden[] = {"*.downsample.0.filt", "maxpool.0.filt", "maxpool.2.filt",
+                                                           NOT_BLUR_FAMILIES, NULL};
+
 static const pp_family families[] = {
     {"pushpull_resnet", "PushPull-ResNet: a PushPull-Conv first layer (pushpull-conv resnet.py)",
      pushpull_resnet_required, pushpull_resnet_forbidden, pp_resnet_build},
     {"resnet", "ResNet with a plain first layer (torchvision, pushpull-conv baselines)", resnet_required,
      resnet_forbidden, pp_resnet_build},
+    {"blurpool_resnet",
+     "anti-aliased ResNet (Zhang, ICML 2019; adobe/antialiased-cnns, and pushpull-conv's zhang_resnet50 = the "
+     "blurred-stem form)",
+     blurpool_resnet_required, blurpool_resnet_forbidden, pp_blurpool_resnet_build},
+    {"vasconcelos_resnet",
+     "blur after every 3x3 conv (pushpull-conv's vasconcelos_resnet50, after Vasconcelos et al., ICCV 2021)",
+     vasconcelos_resnet_required, vasconcelos_resnet_forbidden, pp_vasconcelos_resnet_build},
 };
 
 enum { FAMILY_COUNT = sizeof families / sizeof families[0] };
@@ -87,15 +112,18 @@ static const char *first_match(const pp_state_dict *sd, const char *pattern)
     return NULL;
 }
 
-/* How far sd is from fitting f: required patterns unmatched plus forbidden
- * ones matched (0 = fits). */
+/* How far sd is from fitting f: required patterns unmatched plus keys it
+ * cannot run (those matching a forbidden pattern; 0 = fits). Counting keys,
+ * not patterns, makes a blur network with one blur moved closer to its blur
+ * family than to a plain ResNet that would have to drop all its blurs. */
 static int distance(const pp_state_dict *sd, const pp_family *f)
 {
     int d = 0;
     for (const char *const *r = f->required; *r; r++)
         d += first_match(sd, *r) == NULL;
     for (const char *const *x = f->forbidden; *x; x++)
-        d += first_match(sd, *x) != NULL;
+        for (size_t i = 0; i < sd->count; i++)
+            d += pp_key_pattern_match(*x, sd->entries[i].name);
     return d;
 }
 

@@ -6,10 +6,11 @@
 
 #include "../model.h"
 #include "../ops/linear.h"
+#include "../ops/blurpool.h"
 #include "../ops/pool.h"
 
 static const char *const kind_names[PP_STEP_KIND_COUNT] = {
-    "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear",
+    "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear", "blurpool",
 };
 
 const char *pp_step_kind_name(pp_step_kind k)
@@ -229,6 +230,15 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
         } else if (s->kind == PP_STEP_BATCHNORM) {
             ho = hi;
             wo = wi;
+        } else if (s->kind == PP_STEP_BLURPOOL) {
+            const pp_blurpool *bp = s->layer;
+            if (!pp_blurpool_fits(bp->filter, hi, wi))
+                return pp_fail(err, PP_ERR_SHAPE,
+                               "input %dx%d is too small for this network: %s (BlurPool, filter %d, reflection "
+                               "padding %d) gets a %dx%d map, and each side must exceed the padding",
+                               h, w, s->name, bp->filter, pp_blurpool_pad_hi(bp->filter), hi, wi);
+            ho = pp_blurpool_out_size(hi, bp->filter, bp->stride);
+            wo = pp_blurpool_out_size(wi, bp->filter, bp->stride);
         }
         if (ho < 1 || wo < 1)
             return pp_fail(err, PP_ERR_SHAPE, "input is too small for this network");
@@ -254,6 +264,9 @@ bool pp_step_forward_stateless(const pp_step *s, float *out, const float *in, in
         return true;
     case PP_STEP_LINEAR:
         pp_linear_forward(out, in, s->weight, s->bias, n, c, s->out_features);
+        return true;
+    case PP_STEP_BLURPOOL:
+        pp_blurpool_forward(out, in, s->layer, n, h, w, threads);
         return true;
     default:
         return false;

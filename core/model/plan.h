@@ -33,6 +33,7 @@ typedef enum {
     PP_STEP_AVGPOOL,        /* k x k, stride, padding, count_include_pad */
     PP_STEP_GLOBAL_AVGPOOL, /* (C, N, H, W) -> flat (C, N) */
     PP_STEP_LINEAR,         /* flat (C, N) -> logits (N, classes) */
+    PP_STEP_BLURPOOL,       /* anti-aliasing blur (+subsampling): layer is a pp_blurpool (ops/blurpool.h) */
     PP_STEP_KIND_COUNT
 } pp_step_kind;
 

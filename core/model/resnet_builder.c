@@ -12,44 +12,11 @@
 
 static void build_stem(pp_model_builder *b, int *v)
 {
-    pp_model *m = b->m;
-    const pp_arch *a = &m->arch;
-    const int k = a->stem == PP_STEM_IMAGENET ? 7 : 3;
-    const int stride = a->stem == PP_STEM_IMAGENET ? 2 : 1;
-    const int pad = a->stem == PP_STEM_IMAGENET ? 3 : 1;
-    pp_step *s;
-    if (a->push_pull) {
-        pp_pushpull_unit *u = &m->pp;
-        u->shape = (pp_conv_shape){.cin = a->in_channels, .cout = a->width, .kh = k, .kw = k,
-                                   .stride = stride, .pad = pad};
-        u->avg_kernel = a->avg_kernel;
-        u->weight = pp_builder_param(b, "conv1.push_conv.weight", false, 4, a->width, a->in_channels, k, k);
-        u->alpha = a->alpha_trainable ? pp_builder_param(b, "conv1.pull_inhibition_strength", false, 1, a->width, 0, 0, 0)
-                                      : pp_builder_derived(b, (size_t)a->width);
-        u->bias = a->conv1_bias ? pp_builder_param(b, "conv1.bias", false, 1, a->width, 0, 0, 0) : NULL;
-        u->stacked = pp_builder_derived(b, (size_t)2 * a->width * a->in_channels * k * k);
-        *v = pp_plan_pushpull(b->plan, "conv1", *v, u, &s);
-        if (s) {
-            s->first_layer = true;
-            s->unit = NULL;
-            s->taps = 1u << PP_TAP_CONV1 | 1u << PP_TAP_PUSH | 1u << PP_TAP_PULL | 1u << PP_TAP_KERNELS;
-        }
-    } else {
-        pp_builder_conv(b, &m->conv1, "conv1", a->in_channels, a->width, k, stride, pad, a->conv1_bias);
-        *v = pp_plan_conv(b->plan, "conv1", *v, &m->conv1, NULL, -1, false, &s);
-        if (s) {
-            s->first_layer = true;
-            s->conv = NULL;
-            s->taps = 1u << PP_TAP_CONV1 | 1u << PP_TAP_KERNELS;
-        }
-    }
-    pp_builder_bn(b, &m->bn, "bn", a->width);
-    *v = pp_plan_batchnorm(b->plan, "bn", *v, &m->bn, true, &s);
-    if (s) {
-        s->first_layer = true;
-        s->bn = NULL;
-    }
-    if (a->stem == PP_STEM_IMAGENET)
+    const pp_arch *a = &b->m->arch;
+    const bool imagenet = a->stem == PP_STEM_IMAGENET;
+    *v = pp_builder_first_layer(b, "conv1", imagenet ? 7 : 3, imagenet ? 2 : 1, imagenet ? 3 : 1, *v);
+    *v = pp_builder_first_bn(b, *v);
+    if (imagenet)
         *v = pp_plan_pool(b->plan, PP_STEP_MAXPOOL, "maxpool", *v, (pp_pool_params){.k = 3, .stride = 2, .pad = 1},
                           NULL);
     pp_plan_tap(b->plan, *v, PP_TAP_STEM);
@@ -128,11 +95,5 @@ void pp_resnet_build(pp_model_builder *b)
         }
         pp_plan_tap(b->plan, v, (pp_tap)(PP_TAP_LAYER1 + stage));
     }
-    v = pp_plan_global_avgpool(b->plan, "avgpool", v, NULL);
-    pp_plan_tap(b->plan, v, PP_TAP_FEATURES);
-    const int features = pp_arch_feature_dim(a);
-    m->fc_weight = pp_builder_param(b, "classifier.weight", false, 2, a->num_classes, features, 0, 0);
-    m->fc_bias = pp_builder_param(b, "classifier.bias", false, 1, a->num_classes, 0, 0, 0);
-    v = pp_plan_linear(b->plan, "classifier", v, m->fc_weight, m->fc_bias, a->num_classes, NULL);
-    pp_plan_tap(b->plan, v, PP_TAP_LOGITS);
+    pp_builder_head(b, v);
 }

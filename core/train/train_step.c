@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../model/layout.h"
+#include "../ops/blurpool.h"
 #include "../ops/linear.h"
 #include "../ops/pool.h"
 #include "../ops/winograd.h"
@@ -494,6 +495,12 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
         float *gin = accumulating(ctx, s->in, in_count);
         if (gin)
             pp_global_avgpool_backward(gin, gout, (size_t)c * n, (size_t)h * w, ctx->threads);
+        break;
+    }
+    case PP_STEP_BLURPOOL: {
+        float *gin = accumulating(ctx, s->in, in_count);
+        if (gin)
+            pp_blurpool_backward(gin, gout, s->layer, n, h, w, ctx->threads);
         break;
     }
     case PP_STEP_LINEAR: {
