@@ -47,6 +47,22 @@ const char *pp_arch_name(const pp_arch *a)
     return "resnet-custom";
 }
 
+const char *pp_pull_minmax_name(pp_pull_minmax v)
+{
+    return v == PP_PULL_MINMAX_CHANNEL ? "channel" : "filter";
+}
+
+bool pp_pull_minmax_parse(const char *s, pp_pull_minmax *out)
+{
+    if (strcmp(s, "filter") == 0)
+        *out = PP_PULL_MINMAX_FILTER;
+    else if (strcmp(s, "channel") == 0)
+        *out = PP_PULL_MINMAX_CHANNEL;
+    else
+        return false;
+    return true;
+}
+
 const char *pp_stem_name(pp_stem_kind s)
 {
     return s == PP_STEM_CIFAR ? "cifar" : "imagenet";
@@ -199,6 +215,11 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
             else
                 note(notes, notes_len, "%s", "fixed inhibition strength not recorded; assuming alpha = 1\n");
         }
+        const char *minmax = pp_sd_meta_get(sd, "pull_minmax");
+        if (minmax && !pp_pull_minmax_parse(minmax, &a->pull_minmax))
+            return pp_fail(err, PP_ERR_FORMAT, "metadata pull_minmax '%.32s' is not 'filter' or 'channel'", minmax);
+        if (!minmax && hints && hints->pull_minmax >= 0)
+            a->pull_minmax = (pp_pull_minmax)hints->pull_minmax;
         long avg;
         if (meta_int(sd, "avg_kernel_size", &avg)) {
             if (avg != 0 && avg != 3 && avg != 5)
@@ -259,6 +280,7 @@ pp_status pp_arch_to_metadata(const pp_arch *a, pp_state_dict *sd, pp_error *err
         SET("trainable_pull_inhibition", a->alpha_trainable ? "true" : "false");
         snprintf(buf, sizeof buf, "%.9g", a->alpha_fixed);
         SET("pull_inhibition_strength", buf);
+        SET("pull_minmax", pp_pull_minmax_name(a->pull_minmax));
     }
     if (a->dataset[0])
         SET("dataset_name", a->dataset);

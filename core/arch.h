@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "ckpt/state_dict.h"
+#include "ops/pushpull.h" /* pp_pull_minmax */
 #include "status.h"
 
 typedef enum { PP_BLOCK_BASIC, PP_BLOCK_BOTTLENECK } pp_block_kind;
@@ -14,6 +15,7 @@ typedef enum { PP_BLOCK_BASIC, PP_BLOCK_BOTTLENECK } pp_block_kind;
 /* ImageNet stem: 7x7/2 pad 3 conv, BN, ReLU, 3x3/2 max-pool.
  * CIFAR stem: 3x3/1 pad 1 conv, BN, ReLU, no max-pool. */
 typedef enum { PP_STEM_IMAGENET, PP_STEM_CIFAR } pp_stem_kind;
+
 
 typedef struct {
     pp_block_kind block;
@@ -26,6 +28,7 @@ typedef struct {
     int avg_kernel;    /* 0, 3 or 5: average pooling of the pull response */
     bool alpha_trainable; /* alpha per output channel (else one fixed scalar) */
     float alpha_fixed;    /* the scalar when !alpha_trainable */
+    pp_pull_minmax pull_minmax;
     bool conv1_bias;
     char dataset[32];  /* "cifar10", "fashion_mnist", "imagenet", ... or "" */
     char family[32];   /* model/families.h row name; "" = from push_pull */
@@ -50,6 +53,7 @@ int pp_arch_feature_dim(const pp_arch *a);
 /* What inference could not read from the file and had to assume. */
 typedef struct {
     int avg_kernel;    /* used when the file does not say; -1 = default 3 with a note */
+    int pull_minmax;   /* pp_pull_minmax used when the file does not say (0: filter, the default) */
 } pp_arch_hints;
 
 /* Recognises the family (model/families.h: a key set that fits none is an
@@ -63,6 +67,10 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
 /* Writes the architecture into metadata (keys of the reference hyper-parameters
  * plus arch/stem/width/in_channels). */
 pp_status pp_arch_to_metadata(const pp_arch *a, pp_state_dict *sd, pp_error *err);
+
+/* "filter" / "channel"; parses those names (false for anything else). */
+const char *pp_pull_minmax_name(pp_pull_minmax v);
+bool pp_pull_minmax_parse(const char *s, pp_pull_minmax *out);
 
 /* Renames torchvision-style keys (fc.*, top-level bn1.*) to the reference names. */
 void pp_sd_normalize_names(pp_state_dict *sd);

@@ -169,7 +169,9 @@ void pp_model_prepare_threads(pp_model *m, int threads)
         const pp_conv_shape *s = &m->pp.shape;
         size_t per_kernel = (size_t)s->cin * s->kh * s->kw;
         memcpy(m->pp.stacked, m->pp.weight, per_kernel * s->cout * sizeof(float));
-        pp_pushpull_pull_kernels(m->pp.stacked + per_kernel * s->cout, m->pp.weight, s->cout, per_kernel);
+        const size_t span = pp_pushpull_minmax_span(&m->pp);
+        pp_pushpull_pull_kernels(m->pp.stacked + per_kernel * s->cout, m->pp.weight,
+                                 (int)(per_kernel * s->cout / span), span);
     }
     static _Atomic uint64_t generations;
     m->generation = ++generations;

@@ -23,6 +23,7 @@ static void build_stem(pp_model_builder *b, int *v)
         u->shape = (pp_conv_shape){.cin = a->in_channels, .cout = a->width, .kh = k, .kw = k,
                                    .stride = stride, .pad = pad};
         u->avg_kernel = a->avg_kernel;
+        u->minmax = a->pull_minmax;
         u->weight = pp_builder_param(b, "conv1.push_conv.weight", false, 4, a->width, a->in_channels, k, k);
         u->alpha = a->alpha_trainable ? pp_builder_param(b, "conv1.pull_inhibition_strength", false, 1, a->width, 0, 0, 0)
                                       : pp_builder_derived(b, (size_t)a->width);

@@ -374,7 +374,7 @@ static void test_pushpull_ties(void)
     const float w[4] = {1, 1, -2, 0.5f};       /* two maxima, one minimum */
     const float d_stacked[8] = {0, 0, 0, 0, 0.25f, 0.5f, 0.75f, 1}; /* d_push 0, d_pull */
     float dw[4] = {0};
-    pp_pushpull_kernel_backward(dw, d_stacked, w, 1, 4);
+    pp_pushpull_kernel_backward(dw, d_stacked, w, 1, 4, 4);
     /* dW = -dP + sum(dP) / 2 at each max + sum(dP) at the min; sum(dP) = 2.5 */
     const float want[4] = {-0.25f + 1.25f, -0.5f + 1.25f, -0.75f + 2.5f, -1};
     for (int i = 0; i < 4; i++)
