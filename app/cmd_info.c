@@ -13,12 +13,13 @@ static int run(int argc, char **argv);
 const pp_cli_command pp_cmd_info = {
     .name = "info",
     .summary = "describe a model: architecture, parameters, push-pull settings, classes",
-    .usage = "usage: pushpull info MODEL [--json] [--avg-kernel K]\n\n"
+    .usage = "usage: pushpull info MODEL [--json] [--avg-kernel K] [--pull-minmax M]\n\n"
              "Describes MODEL (.safetensors, .ckpt, .pt or .pth): architecture, parameter\n"
              "count, stem, input preprocessing, push-pull settings (avg pooling size, alpha\n"
              "min/mean/max) and classes.\n\n"
              "  --json          print one JSON object instead of text\n"
-             "  --avg-kernel K  pull pooling size (0, 3, 5) when the file does not record it\n",
+             "  --avg-kernel K  pull pooling size (0, 3, 5) when the file does not record it\n"
+             PP_CLI_PULL_MINMAX_HELP,
     .run = run,
 };
 
@@ -46,6 +47,7 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
         json_t *pp = json_object();
         json_object_set_new(pp, "avg_kernel_size", json_integer(a->avg_kernel));
         json_object_set_new(pp, "alpha_trainable", json_boolean(a->alpha_trainable));
+        json_object_set_new(pp, "pull_minmax", json_string(pp_pull_minmax_name(a->pull_minmax)));
         json_object_set_new(pp, "alpha_min", pp_json_number(lo));
         json_object_set_new(pp, "alpha_mean", pp_json_number(mean));
         json_object_set_new(pp, "alpha_max", pp_json_number(hi));
@@ -85,9 +87,10 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
     if (a->push_pull) {
         float lo, mean, hi;
         pp_model_alpha_stats(m, &lo, &mean, &hi);
-        printf("conv1:         PushPull unit, avg pooling %d, alpha %s (min %.4f, mean %.4f, max %.4f)%s\n",
+        printf("conv1:         PushPull unit, avg pooling %d, alpha %s (min %.4f, mean %.4f, max %.4f)%s,"
+               " pull max + min per %s\n",
                a->avg_kernel, a->alpha_trainable ? "per channel" : "fixed", lo, mean, hi,
-               a->conv1_bias ? ", bias" : "");
+               a->conv1_bias ? ", bias" : "", pp_pull_minmax_name(a->pull_minmax));
     } else {
         printf("conv1:         plain convolution%s (baseline)\n", a->conv1_bias ? " with bias" : "");
     }
@@ -110,24 +113,30 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
 static int run(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"json", no_argument, NULL, 'j'}, {"avg-kernel", required_argument, NULL, 'a'}, {0}};
+        {"json", no_argument, NULL, 'j'}, {"avg-kernel", required_argument, NULL, 'a'},
+        {"pull-minmax", required_argument, NULL, 'm'}, {0}};
     bool json = false;
-    int avg = -1, opt;
+    pp_arch_hints hints = {.avg_kernel = -1};
+    int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if (opt == 'j')
             json = true;
-        else if (opt == 'a' && pp_cli_parse_avg_kernel(optarg, &avg))
+        else if (opt == 'a' && pp_cli_parse_avg_kernel(optarg, &hints.avg_kernel))
             continue;
         else if (opt == 'a')
             return pp_cli_usage_error(&pp_cmd_info, "--avg-kernel must be 0, 3 or 5");
+        else if (opt == 'm' && pp_cli_parse_pull_minmax(optarg, &hints.pull_minmax))
+            continue;
+        else if (opt == 'm')
+            return pp_cli_usage_error(&pp_cmd_info, "--pull-minmax must be filter or channel");
         else
             return pp_cli_usage_error(&pp_cmd_info, "bad option");
     }
     if (optind != argc - 1)
         return pp_cli_usage_error(&pp_cmd_info, "expected one MODEL");
     pp_model m;
-    int rc = pp_cli_open_model(argv[optind], avg, &m);
+    int rc = pp_cli_open_model_hints(argv[optind], &hints, &m);
     if (rc)
         return rc;
     pp_preprocess pre;
