@@ -31,12 +31,16 @@ Writes tests/fixtures/pp2020/:
 import argparse
 import math
 import os
+import sys
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torchvision.models.resnet import Bottleneck as TvBottleneck
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import BasicBlock  # noqa: E402  the same block as resnetcifar.py's (stride on conv1)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "pp2020")
 
@@ -112,25 +116,6 @@ class PushPullConv2DUnit(nn.Module):
 
 
 # ---------------------------------------------------------------- networks
-class CifarBasicBlock(nn.Module):
-    """resnetcifar.py BasicBlock (stride on conv1, option-B shortcut)."""
-    expansion = 1
-
-    def __init__(self, inplanes, planes, stride=1, downsample=None):
-        super().__init__()
-        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.downsample = downsample
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        residual = self.downsample(x) if self.downsample is not None else x
-        return F.relu(out + residual)
-
-
 class ResNetCifar(nn.Module):
     """nicstrisc resnetcifar.py ResNetCifar with use_pp1 (the stem width 16 is a parameter
     here so the fixtures stay small)."""
@@ -152,9 +137,9 @@ class ResNetCifar(nn.Module):
         down = None
         if stride != 1 or self.inplanes != planes:
             down = nn.Sequential(nn.Conv2d(self.inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
-        layers = [CifarBasicBlock(self.inplanes, planes, stride, down)]
+        layers = [BasicBlock(self.inplanes, planes, stride, down)]
         self.inplanes = planes
-        layers += [CifarBasicBlock(planes, planes) for _ in range(1, blocks)]
+        layers += [BasicBlock(planes, planes, 1, None) for _ in range(1, blocks)]
         return nn.Sequential(*layers)
 
     def forward(self, x, taps):
