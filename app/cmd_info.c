@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cli_model.h"
+#include "model/families.h"
 #include "preprocess.h"
 #include "number_text.h"
 
@@ -29,6 +30,16 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
     json_t *o = json_object();
     json_object_set_new(o, "file", json_string(path));
     json_object_set_new(o, "arch", json_string(pp_arch_name(a)));
+    json_object_set_new(o, "family", json_string(pp_family_of_arch(a)->name));
+    json_object_set_new(o, "stages", json_integer(pp_arch_stages(a)));
+    json_object_set_new(o, "groups", json_integer(pp_arch_groups(a)));
+    json_t *mids = json_array(), *outs = json_array();
+    for (int s = 0; s < pp_arch_stages(a); s++) {
+        json_array_append_new(mids, json_integer(pp_arch_stage_mid(a, s)));
+        json_array_append_new(outs, json_integer(pp_arch_stage_out(a, s)));
+    }
+    json_object_set_new(o, "stage_widths", mids);
+    json_object_set_new(o, "stage_outputs", outs);
     json_t *blocks = json_array();
     for (int i = 0; i < 4; i++)
         json_array_append_new(blocks, json_integer(a->blocks[i]));
@@ -52,6 +63,20 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
         json_object_set_new(pp, "alpha_mean", pp_json_number(mean));
         json_object_set_new(pp, "alpha_max", pp_json_number(hi));
         json_object_set_new(o, "pushpull", pp);
+    }
+    if (a->pp2020) {
+        float lo, mean, hi;
+        pp_model_alpha_stats(m, &lo, &mean, &hi);
+        json_t *pp = json_object();
+        json_object_set_new(pp, "push_size", json_integer(m->pp2020.push.kh));
+        json_object_set_new(pp, "pull_size", json_integer(m->pp2020.pull.kh));
+        json_object_set_new(pp, "pull_padding", json_integer(m->pp2020.pull.pad));
+        json_object_set_new(pp, "alpha_trainable", json_boolean(a->alpha_trainable));
+        json_object_set_new(pp, "alpha_min", pp_json_number(lo));
+        json_object_set_new(pp, "alpha_mean", pp_json_number(mean));
+        json_object_set_new(pp, "alpha_max", pp_json_number(hi));
+        json_object_set_new(pp, "bias", json_boolean(a->conv1_bias));
+        json_object_set_new(o, "pushpull2020", pp);
     }
     json_object_set_new(o, "dataset", json_string(a->dataset));
     json_t *input = json_object();
@@ -77,10 +102,25 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
 static void info_text(const char *path, const pp_model *m, const pp_preprocess *pre)
 {
     const pp_arch *a = &m->arch;
+    const pp_family *family = pp_family_of_arch(a);
     printf("file:          %s\n", path);
-    printf("architecture:  %s (%s blocks %d-%d-%d-%d, width %d)\n", pp_arch_name(a),
-           a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
-           a->blocks[3], a->width);
+    printf("family:        %s (%s)\n", family->name, family->description);
+    printf("architecture:  %s (%s blocks %d", pp_arch_name(a), a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck",
+           a->blocks[0]);
+    for (int s = 1; s < pp_arch_stages(a); s++)
+        printf("-%d", a->blocks[s]);
+    printf(", width %d", a->width);
+    bool standard = true; /* inner widths other than the stage's planes: torchvision's width_per_group */
+    for (int s = 0; s < pp_arch_stages(a); s++)
+        standard = standard && pp_arch_stage_mid(a, s) == a->width << s;
+    if (!standard || pp_arch_groups(a) > 1) {
+        printf(", inner widths %d", pp_arch_stage_mid(a, 0));
+        for (int s = 1; s < pp_arch_stages(a); s++)
+            printf("-%d", pp_arch_stage_mid(a, s));
+    }
+    if (pp_arch_groups(a) > 1)
+        printf(", %d groups", pp_arch_groups(a));
+    printf(")\n");
     printf("parameters:    %lld\n", (long long)pp_model_param_count(m));
     printf("stem:          %s, %d input channel%s\n", pp_stem_name(a->stem), a->in_channels,
            a->in_channels == 1 ? "" : "s");
@@ -91,6 +131,15 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
                " pull max + min per %s\n",
                a->avg_kernel, a->alpha_trainable ? "per channel" : "fixed", lo, mean, hi,
                a->conv1_bias ? ", bias" : "", pp_pull_minmax_name(a->pull_minmax));
+    } else if (a->pp2020) {
+        float lo, mean, hi;
+        pp_model_alpha_stats(m, &lo, &mean, &hi);
+        const pp_pushpull2020_layer *l = &m->pp2020;
+        printf("conv1:         2020 push-pull layer, %dx%d push, %dx%d pull (-push upsampled x2, pad %d), alpha %s"
+               " (min %.4f, mean %.4f, max %.4f)%s\n",
+               l->push.kh, l->push.kw, l->pull.kh, l->pull.kw, l->pull.pad,
+               a->alpha_trainable ? "per channel, as ReLU(alpha)" : "fixed", lo, mean, hi,
+               a->conv1_bias ? ", bias" : "");
     } else {
         printf("conv1:         plain convolution%s (baseline)\n", a->conv1_bias ? " with bias" : "");
     }

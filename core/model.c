@@ -58,9 +58,13 @@ pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err)
         a->num_classes < 1 || a->num_classes > 100000 || (a->avg_kernel != 0 && a->avg_kernel != 3 && a->avg_kernel != 5))
         return pp_fail(err, PP_ERR_ARG, "invalid architecture (width %d, %d input channels, %d classes, avg %d)",
                        a->width, a->in_channels, a->num_classes, a->avg_kernel);
-    for (int s = 0; s < 4; s++)
-        if (a->blocks[s] < 1 || a->blocks[s] > 256)
-            return pp_fail(err, PP_ERR_ARG, "invalid block count %d in stage %d", a->blocks[s], s + 1);
+    for (int s = 0; s < pp_arch_stages(a); s++)
+        if (a->blocks[s] < 1 || a->blocks[s] > 256 || pp_arch_stage_mid(a, s) < 1 || pp_arch_stage_out(a, s) < 1 ||
+            pp_arch_stage_mid(a, s) % pp_arch_groups(a) != 0)
+            return pp_fail(err, PP_ERR_ARG, "invalid stage %d (%d blocks, width %d of %d groups, %d outputs)", s + 1,
+                           a->blocks[s], pp_arch_stage_mid(a, s), pp_arch_groups(a), pp_arch_stage_out(a, s));
+    if (a->push_pull && a->pp2020)
+        return pp_fail(err, PP_ERR_ARG, "a first layer is a PushPull unit or the 2020 layer, not both");
     const pp_family *family = pp_family_of_arch(a);
 
     pp_plan scratch_plan;
@@ -173,6 +177,8 @@ void pp_model_prepare_threads(pp_model *m, int threads)
         pp_pushpull_pull_kernels(m->pp.stacked + per_kernel * s->cout, m->pp.weight,
                                  (int)(per_kernel * s->cout / span), span);
     }
+    if (m->arch.pp2020)
+        pp_pushpull2020_prepare(&m->pp2020);
     static _Atomic uint64_t generations;
     m->generation = ++generations;
     m->derived_stale = false;
@@ -323,12 +329,12 @@ pp_status pp_model_to_state_dict(const pp_model *m, pp_state_dict *sd, pp_error 
 void pp_model_alpha_stats(const pp_model *m, float *min, float *mean, float *max)
 {
     *min = *mean = *max = 0;
-    if (!m->arch.push_pull)
+    if (!pp_arch_inhibits(&m->arch))
         return;
     double sum = 0;
-    *min = *max = m->pp.alpha[0];
+    *min = *max = m->arch.pp2020 ? pp_pushpull2020_alpha(&m->pp2020, 0) : m->pp.alpha[0];
     for (int k = 0; k < m->arch.width; k++) {
-        float a = m->pp.alpha[k];
+        float a = m->arch.pp2020 ? pp_pushpull2020_alpha(&m->pp2020, k) : m->pp.alpha[k];
         sum += a;
         *min = a < *min ? a : *min;
         *max = a > *max ? a : *max;

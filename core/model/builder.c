@@ -66,10 +66,17 @@ void *pp_builder_struct(pp_model_builder *b, size_t bytes)
 void pp_builder_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
                      int stride, int pad, bool bias)
 {
+    pp_builder_grouped_conv(b, c, prefix, cin, cout, k, stride, pad, 1, bias);
+}
+
+void pp_builder_grouped_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
+                             int stride, int pad, int groups, bool bias)
+{
     char name[96];
-    c->shape = (pp_conv_shape){.cin = cin, .cout = cout, .kh = k, .kw = k, .stride = stride, .pad = pad};
+    c->shape = (pp_conv_shape){.cin = cin, .cout = cout, .kh = k, .kw = k, .stride = stride, .pad = pad,
+                               .groups = groups};
     snprintf(name, sizeof name, "%s.weight", prefix);
-    c->weight = pp_builder_param(b, name, false, 4, cout, cin, k, k);
+    c->weight = pp_builder_param(b, name, false, 4, cout, cin / pp_conv_groups(&c->shape), k, k);
     c->bias = NULL;
     if (bias) {
         snprintf(name, sizeof name, "%s.bias", prefix);

@@ -40,11 +40,15 @@ void *pp_builder_struct(pp_model_builder *b, size_t bytes);
  * kept for the 3x3 stride-1 layers up to 256 x 256 channels. */
 void pp_builder_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
                      int stride, int pad, bool bias);
+/* The same with `groups` groups (weight (cout, cin / groups, k, k)). */
+void pp_builder_grouped_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
+                             int stride, int pad, int groups, bool bias);
 /* "<prefix>.weight/.bias/.running_mean/.running_var" and the folded affine. */
 void pp_builder_bn(pp_model_builder *b, pp_bn_layer *bn, const char *prefix, int channels);
 
 /* The ResNet family (basic and bottleneck blocks, ImageNet and CIFAR stems,
- * plain or PushPull first layer): resnet_builder.c. */
+ * 3 or 4 stages, any width per stage and grouped bottlenecks; a plain,
+ * PushPull or 2020 push-pull first layer): resnet_builder.c. */
 void pp_resnet_build(pp_model_builder *b);
 
 #endif

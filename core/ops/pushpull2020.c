@@ -189,9 +189,11 @@ void pp_pushpull2020_backward(float *dx, float *dw, float *db, float *dalpha, co
             dalpha[k] -= (float)alpha_sum;
     }
     pp_conv2d_backward(dx, dw, NULL, d_push, in, l->weight, &l->push, n, h, w, conv_ws, threads);
-    memset(d_up, 0, sizeof(float) * pull_kernel);
-    pp_conv2d_backward(dx, d_up, NULL, d_pull, in, l->pull_weight, &l->pull, n, h, w, conv_ws, threads);
-    resize_backward(dw, d_up, (size_t)k_count * l->push.cin, l->push.kh, l->pull.kh);
+    if (dw)
+        memset(d_up, 0, sizeof(float) * pull_kernel);
+    pp_conv2d_backward(dx, dw ? d_up : NULL, NULL, d_pull, in, l->pull_weight, &l->pull, n, h, w, conv_ws, threads);
+    if (dw)
+        resize_backward(dw, d_up, (size_t)k_count * l->push.cin, l->push.kh, l->pull.kh);
 }
 
 void pp_pushpull2020_effective_kernels(float *out, const pp_pushpull2020_layer *l, float alpha_override)

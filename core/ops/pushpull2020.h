@@ -56,7 +56,7 @@ size_t pp_pushpull2020_backward_workspace_floats(const pp_pushpull2020_layer *l,
  *   dpush = dy [push > 0];  dpull = -a dy [pull > 0];  db += sum dpush - sum dpull
  *   dalpha[k] += -[alpha[k] > 0] sum dy relu(pull)          (trained alpha only)
  *   dW += conv_grad(dpush) - resize^T(conv_grad(dpull));   dx += both input gradients
- * dx (C, N, H, W) or NULL; dw (K, C, s, s); db, dalpha (K) or NULL; dy (K, N, Ho, Wo);
+ * dx (C, N, H, W) or NULL; dw (K, C, s, s), db, dalpha (K) or NULL; dy (K, N, Ho, Wo);
  * responses from pp_pushpull2020_forward on the same input. */
 void pp_pushpull2020_backward(float *dx, float *dw, float *db, float *dalpha, const float *dy,
                               const float *responses, const float *in, const pp_pushpull2020_layer *l, int n, int h,

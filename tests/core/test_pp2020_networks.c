@@ -17,9 +17,39 @@ typedef struct {
     int pull_minmax;     /* hint: pp_pull_minmax (what the file cannot say) */
 } net_case;
 
+typedef struct {
+    const char *family; /* model/families.c row */
+    const char *arch;   /* pp_arch_name */
+    int stages, groups;
+    bool pp2020, push_pull, alpha_trainable;
+    float alpha_fixed;
+} net_expect;
+
 static const net_case nets[] = {
     {"pushpull_resnet101_float_alpha.ckpt", "pushpull_resnet101_float_alpha", 32, PP_PULL_MINMAX_FILTER},
     {"pushpull_resnet152_channel.ckpt", "pushpull_resnet152_channel", 16, PP_PULL_MINMAX_CHANNEL},
+    {"resnet20_pp.pth.tar", "resnet20_pp", 32, 0},
+    {"resnet32_pp_alpha.pth.tar", "resnet32_pp_alpha", 32, 0},
+    {"resnet44_pp.pth.tar", "resnet44_pp", 32, 0},
+    {"resnet56_pp.pth.tar", "resnet56_pp", 32, 0},
+    {"strisciuglio_resnet50.ckpt", "strisciuglio_resnet50", 32, 0},
+    {"strisciuglio_resnet50_cifar.ckpt", "strisciuglio_resnet50_cifar", 16, 0},
+    {"wide_resnet50_2_narrow.pth", "wide_resnet50_2_narrow", 32, 0},
+    {"resnext50_narrow.pth", "resnext50_narrow", 32, 0},
+};
+
+/* What each file must be recognised as (same order as nets). */
+static const net_expect expect[] = {
+    {"pushpull_resnet", "resnet101", 4, 1, false, true, false, 1.0f},
+    {"pushpull_resnet", "resnet152", 4, 1, false, true, true, 1.0f},
+    {"pushpull2020_cifar_resnet", "resnet20", 3, 1, true, false, false, 1.0f},
+    {"pushpull2020_cifar_resnet", "resnet32", 3, 1, true, false, true, 1.0f},
+    {"pushpull2020_cifar_resnet", "resnet44", 3, 1, true, false, false, 1.0f},
+    {"pushpull2020_cifar_resnet", "resnet56", 3, 1, true, false, false, 1.0f},
+    {"pushpull2020_resnet", "resnet50", 4, 1, true, false, true, 1.0f},
+    {"pushpull2020_resnet", "resnet50", 4, 1, true, false, false, 2.0f},
+    {"resnet", "wide_resnet50_2", 4, 1, false, false, false, 1.0f},
+    {"resnet", "resnet-custom", 4, 2, false, false, false, 1.0f},
 };
 
 static pp_tensor as_tensor(const pp_npy *a)
@@ -83,6 +113,34 @@ static void test_networks_match_pytorch(void)
         run_net(&nets[i], nets[i].pull_minmax, true);
 }
 
+/* Each file is recognised as its family, with the settings its keys and
+ * hyper-parameters carry (stages, groups, first layer, alpha). */
+static void test_recognition(void)
+{
+    for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
+        pp_model m;
+        pp_error err = {0};
+        char notes[512];
+        pp_arch_hints hints = {.avg_kernel = -1, .pull_minmax = nets[i].pull_minmax};
+        CHECK_OK(pp_model_open(&m, fixture_path(SUB, nets[i].file), &hints, notes, sizeof notes, &err), &err);
+        if (err.status != PP_OK)
+            continue;
+        const pp_arch *a = &m.arch;
+        const net_expect *e = &expect[i];
+        CHECK(strcmp(a->family, e->family) == 0, "%s: family %s, want %s", nets[i].file, a->family, e->family);
+        CHECK(strcmp(pp_arch_name(a), e->arch) == 0, "%s: arch %s, want %s", nets[i].file, pp_arch_name(a), e->arch);
+        CHECK(pp_arch_stages(a) == e->stages && pp_arch_groups(a) == e->groups, "%s: %d stages, %d groups",
+              nets[i].file, pp_arch_stages(a), pp_arch_groups(a));
+        CHECK(a->pp2020 == e->pp2020 && a->push_pull == e->push_pull && a->alpha_trainable == e->alpha_trainable,
+              "%s: first layer pp2020 %d push_pull %d trainable %d", nets[i].file, a->pp2020, a->push_pull,
+              a->alpha_trainable);
+        if (!a->alpha_trainable && pp_arch_inhibits(a))
+            CHECK(a->alpha_fixed == e->alpha_fixed, "%s: alpha %g, want %g", nets[i].file, a->alpha_fixed,
+                  e->alpha_fixed);
+        pp_model_free(&m);
+    }
+}
+
 /* The db07739 network run with HEAD's pull kernel gives other logits: the option
  * is what makes it right (the keys cannot tell the two apart). */
 static void test_pull_minmax_option_matters(void)
@@ -121,6 +179,7 @@ static void test_float_alpha_and_metadata(void)
 int main(void)
 {
     RUN_TEST(test_networks_match_pytorch);
+    RUN_TEST(test_recognition);
     RUN_TEST(test_pull_minmax_option_matters);
     RUN_TEST(test_float_alpha_and_metadata);
     return TEST_EXIT();
