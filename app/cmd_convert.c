@@ -79,6 +79,8 @@ static int run(int argc, char **argv)
     if (a->push_pull)
         printf(", push-pull (avg pooling %d, alpha %s, max + min per %s)", a->avg_kernel,
                a->alpha_trainable ? "per channel" : "fixed", pp_pull_minmax_name(a->pull_minmax));
+    else if (a->pp2020)
+        printf(", the 2020 push-pull layer (alpha %s)", a->alpha_trainable ? "per channel" : "fixed");
     printf("\n");
     pp_model_free(&m);
     return 0;

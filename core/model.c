@@ -326,6 +326,12 @@ pp_status pp_model_to_state_dict(const pp_model *m, pp_state_dict *sd, pp_error 
     return st;
 }
 
+void pp_model_first_alphas(const pp_model *m, float *out)
+{
+    for (int k = 0; k < m->arch.width; k++)
+        out[k] = m->arch.pp2020 ? pp_pushpull2020_alpha(&m->pp2020, k) : m->arch.push_pull ? m->pp.alpha[k] : 0.0f;
+}
+
 void pp_model_alpha_stats(const pp_model *m, float *min, float *mean, float *max)
 {
     *min = *mean = *max = 0;

@@ -105,6 +105,8 @@ const pp_param *pp_model_find_param(const pp_model *m, const char *name);
 /* Alpha statistics of the PushPull unit or the 2020 layer (as applied: ReLU(alpha)
  * there); zeros for a baseline. */
 void pp_model_alpha_stats(const pp_model *m, float *min, float *mean, float *max);
+/* out (K): the first layer's alpha per channel as applied (zeros for a baseline). */
+void pp_model_first_alphas(const pp_model *m, float *out);
 
 /* Class names: metadata "class_names" (JSON list or one per line), else the
  * known set for the data set / class count, else "class N". */

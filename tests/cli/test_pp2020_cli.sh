@@ -1,7 +1,8 @@
 #!/bin/bash
 # The 2020 push-pull family and the PushPull-Conv variants from the command line:
 # the files the official code writes, their outputs against PyTorch, the pull-kernel
-# option kept in a converted file, and a bad option value as one clear error.
+# option kept in a converted file, info/forward/probe/sweep/train/finetune/eval/compare
+# on the new families, and a bad option value as one clear error.
 set -u
 PUSHPULL=${PUSHPULL:?set by meson}
 NPY_COMPARE=${NPY_COMPARE:?set by meson}
@@ -29,6 +30,38 @@ net=$FIX/pushpull_resnet101_float_alpha
 "$PUSHPULL" info "$net.ckpt" | grep -q "alpha fixed (min 1.0000" || fail "float alpha read as fixed 1"
 "$PUSHPULL" forward "$net.ckpt" "$FIX/input32_x.npy" "$T/r101.npy" || fail "forward R101"
 "$NPY_COMPARE" "$T/r101.npy" "${net}_logits.npy" 1e-4 >/dev/null || fail "R101 logits differ from PyTorch"
+
+# the 2020 layer's networks: info names the family, forward's push/pull/kernels taps, probe and sweep
+net=$FIX/resnet20_pp
+"$PUSHPULL" info "$net.pth.tar" | grep -q "^family: *pushpull2020_cifar_resnet" || fail "info family (resnet20)"
+"$PUSHPULL" info "$net.pth.tar" | grep -q "2020 push-pull layer, 3x3 push, 7x7 pull" || fail "info first layer"
+"$PUSHPULL" info --json "$FIX/resnext50_narrow.pth" | grep -q '"groups": 2' || fail "info groups (ResNeXt)"
+"$PUSHPULL" forward "$net.pth.tar" "$FIX/input32_x.npy" "$T/r20.npy" || fail "forward resnet20"
+"$NPY_COMPARE" "$T/r20.npy" "${net}_logits.npy" 1e-4 >/dev/null || fail "resnet20 logits differ from PyTorch"
+"$PUSHPULL" forward "$net.pth.tar" "$FIX/input32_x.npy" "$T/k.npy" --layer kernels || fail "forward --layer kernels"
+"$PUSHPULL" forward "$net.pth.tar" "$FIX/input32_x.npy" "$T/pull.npy" --layer pull || fail "forward --layer pull"
+img=${PP_FIXTURES}/images/rgb_40x30.png
+"$PUSHPULL" probe "$net.pth.tar" "$img" --corruption gaussian_noise --severity 3 >"$T/probe.txt" || fail "probe"
+grep -q "first-layer SNR: push-only" "$T/probe.txt" || fail "probe of the 2020 layer has a push-only SNR"
+"$PUSHPULL" probe "$FIX/strisciuglio_resnet50.ckpt" "$img" --corruption fog --sweep 4 --json >"$T/sweep.json" ||
+    fail "probe --sweep (strisciuglio_resnet50)"
+grep -q '"snr_push_db"' "$T/sweep.json" || fail "sweep JSON lacks the push SNR"
+
+# train from scratch with the 2020 layer, fine-tune it, evaluate and compare with a plain twin
+small=(--threads 2 train --data fashion-mnist --arch resnet20 --width 4 --limit 64 --batch 16 --epochs 1 --seed 5)
+"$PUSHPULL" "${small[@]}" --pp2020 --output "$T/pp.safetensors" >/dev/null 2>&1 || fail "train --pp2020"
+"$PUSHPULL" "${small[@]}" --no-push-pull --output "$T/base.safetensors" >/dev/null 2>&1 || fail "train resnet20 baseline"
+"$PUSHPULL" info "$T/pp.safetensors" | grep -q "^family: *pushpull2020_cifar_resnet" || fail "trained model's family"
+"$PUSHPULL" info "$T/base.safetensors" | grep -q "^family: *cifar_resnet" || fail "baseline's family"
+"$PUSHPULL" --threads 2 finetune "$T/pp.safetensors" --data fashion-mnist --limit 32 --batch 16 --epochs 1 \
+    --output "$T/ft.safetensors" >/dev/null 2>&1 || fail "finetune the 2020 net"
+for m in pp base; do
+    "$PUSHPULL" eval "$T/$m.safetensors" --data fashion-mnist --limit 16 --corruptions gaussian_noise \
+        --json "$T/$m.json" >/dev/null 2>&1 || fail "eval $m"
+done
+"$PUSHPULL" compare "$T/base.json" "$T/pp.json" --json | grep -q '"R_net"' || fail "compare the 2020 net with its baseline"
+"$PUSHPULL" train --help | grep -q "resnext50_32x4d" || fail "train --help lists the new architectures"
+"$PUSHPULL" train --help | grep -q -- "--pp2020" || fail "train --help lists --pp2020"
 
 if "$PUSHPULL" info --pull-minmax diagonal "$net.ckpt" >/dev/null 2>"$T/err"; then fail "bad --pull-minmax: exit 0"; fi
 grep -q "pull-minmax must be filter or channel" "$T/err" || fail "bad --pull-minmax message: $(cat "$T/err")"
