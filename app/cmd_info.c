@@ -104,7 +104,6 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
     const pp_arch *a = &m->arch;
     const pp_family *family = pp_family_of_arch(a);
     printf("file:          %s\n", path);
-    printf("family:        %s (%s)\n", family->name, family->description);
     printf("architecture:  %s (%s blocks %d", pp_arch_name(a), a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck",
            a->blocks[0]);
     for (int s = 1; s < pp_arch_stages(a); s++)
@@ -121,6 +120,7 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
     if (pp_arch_groups(a) > 1)
         printf(", %d groups", pp_arch_groups(a));
     printf(")\n");
+    printf("family:        %s (%s)\n", family->description, family->name);
     printf("parameters:    %lld\n", (long long)pp_model_param_count(m));
     printf("stem:          %s, %d input channel%s\n", pp_stem_name(a->stem), a->in_channels,
            a->in_channels == 1 ? "" : "s");

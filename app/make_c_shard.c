@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
+#include "json_file.h"
 #include "ckpt/npy.h"
-#include "file_buffer.h"
 #include "sha256.h"
 
 #define FORMAT "pushpull-make-c-shard/1"
@@ -42,6 +41,7 @@ void pp_make_c_shard_describe(pp_make_c_shard *s, const pp_dataset *d, const pp_
 
 pp_status pp_make_c_shard_save(const pp_make_c_shard *s, const char *path, pp_error *err)
 {
+    pp_json_build_begin();
     json_t *list = json_array();
     for (int i = 0; i < s->n_corruptions; i++)
         json_array_append_new(list, json_string(s->corruptions[i]));
@@ -50,27 +50,16 @@ pp_status pp_make_c_shard_save(const pp_make_c_shard *s, const char *path, pp_er
                           (json_int_t)s->lo, "hi", (json_int_t)s->hi, "height", s->height, "width", s->width,
                           "channels", s->channels, "corruptions", list, "seed", (json_int_t)s->seed, "preset",
                           s->preset, "jpeg85", s->jpeg85, "shard", s->index, "shards", s->count);
-    char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
-    json_decref(o);
-    if (!text)
-        return pp_fail(err, PP_ERR_NOMEM, "%s: cannot build JSON", path);
-    pp_status st = pp_atomic_write(path, text, strlen(text), err);
-    free(text);
-    return st;
+    return pp_json_file_save(o, path, err);
 }
 
 pp_status pp_make_c_shard_load(pp_make_c_shard *s, const char *path, pp_error *err)
 {
     memset(s, 0, sizeof *s);
-    pp_file_buffer fb;
-    pp_status st = pp_file_buffer_read(&fb, path, err);
+    json_t *o, *list = NULL;
+    pp_status st = pp_json_file_load(path, &o, err);
     if (st != PP_OK)
         return st;
-    json_error_t jerr;
-    json_t *o = json_loadb((const char *)fb.data, fb.size, JSON_REJECT_DUPLICATES, &jerr), *list = NULL;
-    pp_file_buffer_free(&fb);
-    if (!o)
-        return pp_fail(err, PP_ERR_FORMAT, "%s: not valid JSON (%s, line %d)", path, jerr.text, jerr.line);
     const char *format = NULL, *dataset = NULL, *sha = NULL, *preset = NULL;
     json_int_t samples, lo, hi, seed;
     int h, w, c, jpeg, k, n;

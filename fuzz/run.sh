@@ -18,7 +18,7 @@ long=0
 seconds=${FUZZ_SECONDS:-30}
 runs=${FUZZ_RUNS:-10000000}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=${FUZZ_TARGETS:-"fuzz_pickle fuzz_torch_pickle fuzz_torch_zip fuzz_safetensors fuzz_npy fuzz_image fuzz_dataset"}
+targets=${FUZZ_TARGETS:-"fuzz_pickle fuzz_torch_pickle fuzz_torch_zip fuzz_safetensors fuzz_npy fuzz_image fuzz_dataset fuzz_eval_json"}
 
 if ! command -v clang >/dev/null; then
     echo "fuzz/run.sh: clang is needed (apt install clang libclang-rt-dev)" >&2

@@ -4,7 +4,7 @@
 Uses Debian's python3-torch: run as /usr/bin/python3 tests/make_fixtures.py.
 Writes small .npy/.safetensors files under tests/fixtures/core/ that the C tests
 compare against. The networks here restate the reference PushPull-Net code
-(spec/pushpull.md) in plain PyTorch, with the same state-dict key names."""
+(docs/spec/pushpull.md) in plain PyTorch, with the same state-dict key names."""
 import json
 import os
 import struct

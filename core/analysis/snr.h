@@ -1,4 +1,4 @@
-/* First-layer signal-to-noise ratio (spec/pushpull.md, paper Fig. 4): for a
+/* First-layer signal-to-noise ratio (docs/spec/pushpull.md, paper Fig. 4): for a
  * clean response r(x) and the response to a corrupted input r(x'),
  *   SNR_dB = 10 log10( sum r(x)^2 / sum (r(x') - r(x))^2 ),
  * pooled over all channels and per channel. Identical responses give +inf;

@@ -1,4 +1,5 @@
 #include "evaluate.h"
+#include "shard_units.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -106,48 +107,6 @@ static double ratio(int64_t num, int64_t den)
     return den > 0 ? (double)num / (double)den : NAN;
 }
 
-/* Phases: 0 = clean, then every (corruption, severity) evaluated, in order. */
-static int64_t count_phases(const pp_eval_result *r)
-{
-    int64_t p = 1;
-    for (int i = 0; i < r->n_corruptions; i++)
-        for (int s = 0; s < 5; s++)
-            p += r->corruptions[i].has[s];
-    return p;
-}
-
-/* The batches [*lo, *hi) of phase p that the shard's units cover. */
-static void phase_batches(const pp_eval_shard *sh, int64_t phases, int64_t p, int64_t *lo, int64_t *hi)
-{
-    *lo = sh->unit_lo <= p ? 0 : (sh->unit_lo - p + phases - 1) / phases;
-    *hi = sh->unit_hi <= p ? 0 : (sh->unit_hi - 1 - p) / phases + 1;
-    if (*hi < *lo)
-        *hi = *lo;
-}
-
-/* The first unit whose batch-major cumulative sample count reaches
- * samples * phases * k / n: cuts by samples, so a short last batch does not
- * make its shard short. */
-static int64_t cut(int64_t samples, int64_t batch, int64_t phases, int k, int n)
-{
-    int64_t batches = (samples + batch - 1) / batch;
-    __int128 t = (__int128)samples * phases * k / n;
-    int64_t b = (int64_t)(t / (batch * phases));
-    if (b >= batches)
-        return batches * phases;
-    int64_t w = samples - b * batch < batch ? samples - b * batch : batch; /* samples in batch b */
-    int64_t rest = (int64_t)(t - (__int128)b * batch * phases);
-    int64_t p = (rest + w - 1) / w;
-    return b * phases + (p < phases ? p : phases);
-}
-
-void pp_eval_shard_units(const pp_eval_result *r, int k, int n, int64_t *lo, int64_t *hi)
-{
-    int64_t phases = count_phases(r);
-    *lo = cut(r->samples, r->shard.batch, phases, k - 1, n);
-    *hi = cut(r->samples, r->shard.batch, phases, k, n);
-}
-
 static void hash_labels(const pp_dataset *ds, int64_t count, char hex[65])
 {
     pp_sha256 h;
@@ -208,7 +167,7 @@ pp_status pp_eval_prepare(const pp_model *m, const char *model_name, const pp_da
     pp_eval_shard *sh = &out->shard;
     sh->batch = opt->batch > 0 ? opt->batch : 64;
     int64_t batches = (count + sh->batch - 1) / sh->batch;
-    sh->units_total = batches * count_phases(out);
+    sh->units_total = batches * pp_eval_phase_count(out);
     sh->count = opt->n_shards;
     sh->index = opt->n_shards ? opt->shard : 0;
     if (sh->count)
@@ -229,7 +188,7 @@ pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_datase
     pp_dataset limited = *clean; /* a view: limit without touching the caller's set */
     limited.count = out->samples;
     const pp_eval_shard *sh = &out->shard;
-    const int64_t phases = count_phases(out);
+    const int64_t phases = pp_eval_phase_count(out);
 
     eval_state s = {.m = m, .job = job, .batch_size = sh->batch, .threads = pp_job_threads(job)};
     int notes_left_out = 0;
@@ -241,7 +200,7 @@ pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_datase
     s.ctx = pp_forward_ctx_new(s.threads);
     for (int64_t p = 0; p < phases; p++) { /* the shard's samples, for progress */
         int64_t lo, hi;
-        phase_batches(sh, phases, p, &lo, &hi);
+        pp_eval_shard_phase_batches(sh, phases, p, &lo, &hi);
         for (int64_t b = lo; b < hi; b++)
             s.total += b * s.batch_size + s.batch_size <= out->samples ? s.batch_size : out->samples - b * s.batch_size;
     }
@@ -249,7 +208,7 @@ pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_datase
     s.last_report = now();
 
     int64_t lo, hi;
-    phase_batches(sh, phases, 0, &lo, &hi);
+    pp_eval_shard_phase_batches(sh, phases, 0, &lo, &hi);
     st = run_phase(&s, &limited, lo, hi, NULL, 0, opt, "clean", &out->clean_counts, err);
     int64_t p = 1;
     for (int c = 0; c < out->n_corruptions && st == PP_OK; c++) {
@@ -258,7 +217,7 @@ pp_status pp_evaluate(const pp_model *m, const char *model_name, const pp_datase
         for (int sv = 0; sv < 5 && st == PP_OK; sv++) {
             if (!ec->has[sv])
                 continue;
-            phase_batches(sh, phases, p++, &lo, &hi);
+            pp_eval_shard_phase_batches(sh, phases, p++, &lo, &hi);
             if (lo == hi)
                 continue;
             char phase[64];

@@ -1,4 +1,4 @@
-/* Robustness metrics of spec/pushpull.md as pure functions over error tables:
+/* Robustness metrics of docs/spec/pushpull.md as pure functions over error tables:
  * CE, mCE, relative mCE, frequency-group CE, R_net. */
 #ifndef PP_METRICS_H
 #define PP_METRICS_H

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../atomic_file.h"
-#include "../file_buffer.h"
+#include "../json_file.h"
 #include "evaluate.h"
 #include "../number_text.h"
 
@@ -15,6 +15,7 @@
 
 pp_status pp_eval_result_save_json(const pp_eval_result *r, const char *path, pp_error *err)
 {
+    pp_json_build_begin();
     json_t *o = json_object(), *corr = json_object();
     json_object_set_new(o, "format", json_string(EVAL_FORMAT));
     json_object_set_new(o, "model", json_string(r->model));
@@ -31,15 +32,7 @@ pp_status pp_eval_result_save_json(const pp_eval_result *r, const char *path, pp
         json_object_set_new(corr, r->corruptions[i].name, list);
     }
     json_object_set_new(o, "corruptions", corr);
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
-    json_decref(o);
-    if (!text)
-        return pp_fail(err, PP_ERR_NOMEM, "%s: cannot build JSON", path);
-    size_t len = strlen(text);
-    text[len] = '\n'; /* replaces the terminator: written by length */
-    pp_status st = pp_atomic_write(path, text, len + 1, err);
-    free(text);
-    return st;
+    return pp_json_file_save(o, path, err);
 }
 
 static bool is_error_value(json_t *v)
@@ -47,27 +40,11 @@ static bool is_error_value(json_t *v)
     return json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1;
 }
 
-/* Reads a whole JSON file, refusing duplicate keys; on failure the message
- * names the file. */
-static pp_status load_json_file(const char *path, json_t **out, pp_error *err)
-{
-    pp_file_buffer fb;
-    pp_status st = pp_file_buffer_read(&fb, path, err);
-    if (st != PP_OK)
-        return st;
-    json_error_t jerr;
-    *out = json_loadb((const char *)fb.data, fb.size, JSON_REJECT_DUPLICATES, &jerr);
-    pp_file_buffer_free(&fb);
-    if (!*out)
-        return pp_fail(err, PP_ERR_FORMAT, "%s: not valid JSON (%s, line %d)", path, jerr.text, jerr.line);
-    return PP_OK;
-}
-
 pp_status pp_eval_result_load_json(pp_eval_result *r, const char *path, pp_error *err)
 {
     memset(r, 0, sizeof *r);
     json_t *o = NULL;
-    pp_status read_st = load_json_file(path, &o, err);
+    pp_status read_st = pp_json_file_load(path, &o, err);
     if (read_st != PP_OK)
         return read_st;
     pp_status st = PP_OK;
@@ -148,6 +125,7 @@ static json_t *counts_json(const pp_eval_counts *c)
 pp_status pp_eval_shard_save_json(const pp_eval_result *r, const char *path, pp_error *err)
 {
     const pp_eval_shard *sh = &r->shard;
+    pp_json_build_begin();
     json_t *o = json_object(), *corr = json_object();
     json_object_set_new(o, "format", json_string(SHARD_FORMAT));
     json_object_set_new(o, "model", json_string(r->model));
@@ -170,15 +148,7 @@ pp_status pp_eval_shard_save_json(const pp_eval_result *r, const char *path, pp_
         json_object_set_new(corr, r->corruptions[i].name, list);
     }
     json_object_set_new(o, "corruptions", corr);
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
-    json_decref(o);
-    if (!text)
-        return pp_fail(err, PP_ERR_NOMEM, "%s: cannot build JSON", path);
-    size_t len = strlen(text);
-    text[len] = '\n';
-    pp_status st = pp_atomic_write(path, text, len + 1, err);
-    free(text);
-    return st;
+    return pp_json_file_save(o, path, err);
 }
 
 static bool get_int(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out)
@@ -219,7 +189,7 @@ pp_status pp_eval_shard_load_json(pp_eval_result *r, const char *path, pp_error 
 {
     memset(r, 0, sizeof *r);
     json_t *o = NULL;
-    pp_status st = load_json_file(path, &o, err);
+    pp_status st = pp_json_file_load(path, &o, err);
     if (st != PP_OK)
         return st;
     pp_eval_shard *sh = &r->shard;

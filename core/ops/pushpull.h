@@ -1,4 +1,4 @@
-/* The PushPull-Conv unit (spec/pushpull.md):
+/* The PushPull-Conv unit (docs/spec/pushpull.md):
  *   P[k]  = -W[k] + (max W[k] + min W[k])        pull kernel, per output channel
  *           (db07739: max and min per input channel of W[k], pp_pull_minmax)
  *   push  = conv(x, W);  pull = conv(x, P) = -push + c_k * conv(x, ones), c_k = max + min

@@ -18,7 +18,7 @@ typedef struct {
     int steps_per_epoch;
 } pp_lr_schedule;
 
-/* The paper's one-cycle cosine (spec/pushpull.md) with its defaults. */
+/* The paper's one-cycle cosine (docs/spec/pushpull.md) with its defaults. */
 pp_lr_schedule pp_lr_one_cycle_default(float peak);
 
 /* Cosine warm-up from start_factor*peak to peak over the first

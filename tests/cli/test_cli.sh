@@ -41,8 +41,9 @@ done
 
 # info
 "$PUSHPULL" info "$net.safetensors" | grep -q "PushPull unit, avg pooling 3" || fail "info text"
+"$PUSHPULL" info "$net.safetensors" | grep -q "^family: *PushPull-ResNet" || fail "info names the family"
 "$PUSHPULL" info --json "$FIX/core/r18_cifar_gray_base.safetensors" >"$T/info.json" || fail "info --json exit"
-grep -q '"push_pull": false' "$T/info.json" && grep -q '"in_channels": 1' "$T/info.json" || fail "info --json fields"
+grep -q '"push_pull": false' "$T/info.json" && grep -q '"in_channels": 1' "$T/info.json" && grep -q '"family": "resnet"' "$T/info.json" || fail "info --json fields"
 
 # predict: text and JSON, probabilities sum to at most 1
 gray=$FIX/core/r18_cifar_gray_pp5.safetensors

@@ -33,7 +33,7 @@ net=$FIX/pushpull_resnet101_float_alpha
 
 # the 2020 layer's networks: info names the family, forward's push/pull/kernels taps, probe and sweep
 net=$FIX/resnet20_pp
-"$PUSHPULL" info "$net.pth.tar" | grep -q "^family: *pushpull2020_cifar_resnet" || fail "info family (resnet20)"
+"$PUSHPULL" info "$net.pth.tar" | grep -q "^family:.*(pushpull2020_cifar_resnet)" || fail "info family (resnet20)"
 "$PUSHPULL" info "$net.pth.tar" | grep -q "2020 push-pull layer, 3x3 push, 7x7 pull" || fail "info first layer"
 "$PUSHPULL" info --json "$FIX/resnext50_narrow.pth" | grep -q '"groups": 2' || fail "info groups (ResNeXt)"
 "$PUSHPULL" forward "$net.pth.tar" "$FIX/input32_x.npy" "$T/r20.npy" || fail "forward resnet20"
@@ -51,8 +51,8 @@ grep -q '"snr_push_db"' "$T/sweep.json" || fail "sweep JSON lacks the push SNR"
 small=(--threads 2 train --data fashion-mnist --arch resnet20 --width 4 --limit 64 --batch 16 --epochs 1 --seed 5)
 "$PUSHPULL" "${small[@]}" --pp2020 --output "$T/pp.safetensors" >/dev/null 2>&1 || fail "train --pp2020"
 "$PUSHPULL" "${small[@]}" --no-push-pull --output "$T/base.safetensors" >/dev/null 2>&1 || fail "train resnet20 baseline"
-"$PUSHPULL" info "$T/pp.safetensors" | grep -q "^family: *pushpull2020_cifar_resnet" || fail "trained model's family"
-"$PUSHPULL" info "$T/base.safetensors" | grep -q "^family: *cifar_resnet" || fail "baseline's family"
+"$PUSHPULL" info "$T/pp.safetensors" | grep -q "^family:.*(pushpull2020_cifar_resnet)" || fail "trained model's family"
+"$PUSHPULL" info "$T/base.safetensors" | grep -q "^family:.*(cifar_resnet)" || fail "baseline's family"
 "$PUSHPULL" --threads 2 finetune "$T/pp.safetensors" --data fashion-mnist --limit 32 --batch 16 --epochs 1 \
     --output "$T/ft.safetensors" >/dev/null 2>&1 || fail "finetune the 2020 net"
 for m in pp base; do

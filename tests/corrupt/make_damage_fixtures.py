@@ -4,7 +4,7 @@ checks statistically: the mean PSNR (clean vs corrupted) over many seeds of nump
 global Mersenne Twister, as the reference scripts draw them. Our draws cannot be the
 reference's, so test_corrupt.c compares its own mean over its own seeds with these.
 
-The reference algorithms are re-implemented here from shared/spec/corruptions.md with
+The reference algorithms are re-implemented here from docs/spec/corruptions.md with
 numpy, scipy, scikit-image, OpenCV and ImageMagick (python3-wand), not with our code:
   snow, CIFAR-10-C severity 4, 32x32 (Hendrycks' make_cifar_c.py): normal field,
     clipped zoom trimmed about the centre to 32x32, threshold, 8-bit PNG, ImageMagick's

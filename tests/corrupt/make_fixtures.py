@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Fixtures for tests/corrupt: the deterministic corruptions computed with the
-reference formulas (re-implemented here from spec/corruptions.md with numpy, scipy,
+reference formulas (re-implemented here from docs/spec/corruptions.md with numpy, scipy,
 scikit-image, OpenCV and PIL, not with our code) on a small synthetic image.
 
 Run with Debian's python: /usr/bin/python3 tests/corrupt/make_fixtures.py

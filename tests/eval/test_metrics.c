@@ -1,4 +1,4 @@
-/* Robustness metrics (spec/pushpull.md) on hand-computed tables, the paper's
+/* Robustness metrics (docs/spec/pushpull.md) on hand-computed tables, the paper's
  * R_net check, and the eval JSON round trip and validation. */
 #include <jansson.h>
 #include <math.h>

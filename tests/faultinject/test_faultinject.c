@@ -32,6 +32,7 @@
 #include "corrupt/corruption.h"
 #include "data/dataset.h"
 #include "data/idx.h"
+#include "eval/evaluate.h"
 #include "file_buffer.h"
 #include "forward.h"
 #include "image/image.h"
@@ -610,6 +611,45 @@ static pp_status op_model_ckpt(pp_error *err)
     return model_open("ckpt", "lightning_r18_cifar_pp5.ckpt", err);
 }
 
+/* ---- evaluation results: `merge` reads shards, merges, writes JSON/CSV ---- */
+
+static void mix_result(const pp_eval_result *r)
+{
+    mix_str(r->model);
+    mix(&r->samples, sizeof r->samples);
+    mix(&r->clean_counts, sizeof r->clean_counts);
+    for (int c = 0; c < r->n_corruptions; c++) {
+        mix_str(r->corruptions[c].name);
+        mix(r->corruptions[c].counts, sizeof r->corruptions[c].counts);
+        mix(r->corruptions[c].error, sizeof r->corruptions[c].error);
+    }
+}
+
+static pp_eval_result shards[2], merged, reread; /* large: off the stack */
+
+static pp_status op_eval_json(pp_error *err)
+{
+    const char *names[2] = {"run.shard-1-of-2.json", "run.shard-2-of-2.json"};
+    pp_status st = PP_OK;
+    for (int k = 0; k < 2 && st == PP_OK; k++)
+        st = pp_eval_shard_load_json(&shards[k], fixture_path("eval", names[k]), err);
+    if (st == PP_OK)
+        st = pp_eval_merge(shards, names, 2, &merged, err);
+    if (st == PP_OK)
+        st = pp_eval_result_save_json(&merged, tmp_path("merged.json"), err);
+    if (st == PP_OK)
+        st = pp_eval_result_load_json(&reread, tmp_path("merged.json"), err);
+    if (st == PP_OK)
+        st = pp_eval_result_save_csv(&reread, tmp_path("merged.csv"), err);
+    if (st == PP_OK)
+        st = pp_eval_shard_save_json(&shards[1], tmp_path("shard.json"), err);
+    if (st == PP_OK) {
+        mix_result(&merged);
+        mix_result(&reread);
+    }
+    return st;
+}
+
 static pp_model models[2]; /* loaded once, unhooked: push-pull, then baseline */
 
 static pp_status op_forward(pp_error *err)
@@ -769,6 +809,7 @@ static const struct {
     {"forward", op_forward, 2},
     {"probe", op_probe, 1},
     {"preprocess", op_preprocess, 1},
+    {"eval_json", op_eval_json, 1},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,49 @@
+#include "json_file.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "file_buffer.h"
+#include "json_alloc.h"
+
+pp_status pp_json_file_load(const char *path, json_t **out, pp_error *err)
+{
+    *out = NULL;
+    pp_file_buffer fb;
+    pp_status st = pp_file_buffer_read(&fb, path, err);
+    if (st != PP_OK)
+        return st;
+    json_error_t jerr;
+    pp_json_alloc_reset();
+    json_t *doc = json_loadb((const char *)fb.data, fb.size, JSON_REJECT_DUPLICATES, &jerr);
+    pp_file_buffer_free(&fb);
+    if (pp_json_alloc_failed()) { /* jansson reports some of these as syntax errors */
+        json_decref(doc);
+        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory reading the JSON", path);
+    }
+    if (!doc)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: not valid JSON (%s, line %d)", path, jerr.text, jerr.line);
+    *out = doc;
+    return PP_OK;
+}
+
+void pp_json_build_begin(void)
+{
+    pp_json_alloc_reset();
+}
+
+pp_status pp_json_file_save(json_t *doc, const char *path, pp_error *err)
+{
+    char *text = doc && !pp_json_alloc_failed() ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(8)) : NULL;
+    json_decref(doc);
+    if (!text || pp_json_alloc_failed()) {
+        free(text);
+        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory building the JSON", path);
+    }
+    size_t len = strlen(text);
+    text[len] = '\n'; /* replaces the terminator: written by length */
+    pp_status st = pp_atomic_write(path, text, len + 1, err);
+    free(text);
+    return st;
+}
