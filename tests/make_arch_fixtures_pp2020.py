@@ -27,6 +27,10 @@ Writes tests/fixtures/pp2020/:
   ppc_channel_{x,w,b,alpha,meta,pull,y,dy,dx,dw,db,dalpha}.npy    PushPull-Conv, db07739 pull
   input32_x.npy, input16_x.npy  the network inputs (N = 2, NCHW)
   <net>.{pth.tar,ckpt,pth}, <net>_logits.npy, <net>_conv1.npy (first layer's output, NCHW)
+and tests/fixtures/train/ (the layout of tests/train/make_fixtures.py, read by test_train_pytorch):
+  pp2020_r20.safetensors, resnext_groups.safetensors  + _x, _y, _loss, _grad: one train-mode
+      forward and backward (cross-entropy) of a ResNet-20 with the 2020 layer (trained alpha) and
+      of a grouped ResNeXt-style net, gradients of every parameter
 """
 import argparse
 import math
@@ -40,7 +44,7 @@ import torch.nn.functional as F
 from torchvision.models.resnet import Bottleneck as TvBottleneck
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_fixtures import BasicBlock  # noqa: E402  the same block as resnetcifar.py's (stride on conv1)
+from make_fixtures import BasicBlock, save_safetensors  # noqa: E402  BasicBlock as resnetcifar.py's (stride on conv1)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "pp2020")
 
@@ -377,8 +381,8 @@ def network_outputs(name, model, gen, side):
 
 def nicstrisc_networks(gen):
     # name, blocks per stage, stem width, train_alpha
-    for name, blocks, width, train_alpha in [("resnet20_pp", 3, 4, False), ("resnet32_pp_alpha", 5, 2, True),
-                                             ("resnet44_pp", 7, 2, False), ("resnet56_pp", 9, 2, False)]:
+    for name, blocks, width, train_alpha in [("resnet20_pp", 3, 2, False), ("resnet32_pp_alpha", 5, 2, True),
+                                             ("resnet44_pp", 7, 2, False), ("resnet56_pp", 9, 1, False)]:
         model = ResNetCifar([blocks] * 3, width, 10, True, train_alpha)
         randomize(model, gen)
         # train.py's save_checkpoint({'epoch': epoch + 1, 'state_dict': ..., 'best_prec1': ...})
@@ -439,6 +443,39 @@ def torchvision_networks(gen):
         network_outputs(name, model, gen, 32)
 
 
+TRAIN_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "train")
+
+
+def engine_names(tensors):
+    """The engine's names for the torchvision-style keys (fc -> classifier, stem bn1 -> bn)."""
+    out = {}
+    for k, v in tensors.items():
+        k = "classifier." + k[3:] if k.startswith("fc.") else "bn." + k[4:] if k.startswith("bn1.") else k
+        out[k] = v
+    return out
+
+
+def training_fixtures(gen):
+    nets = [("pp2020_r20", ResNetCifar([3, 3, 3], 2, 10, True, True), {"dataset_name": "cifar10"}),
+            ("resnext_groups", TorchvisionStyleResNet([1, 1, 1, 1], 1, 2, 64, 10, cifar=True),
+             {"dataset_name": "cifar10"})]
+    for (name, model, meta), (n, side) in zip(nets, [(2, 32), (4, 16)]):
+        randomize(model, gen)
+        save_safetensors(os.path.join(TRAIN_OUT, f"{name}.safetensors"), engine_names(model.state_dict()), meta)
+        x = torch.randn(n, 3, side, side, generator=gen)
+        y = torch.randint(0, 10, (n,), generator=gen)
+        np.save(os.path.join(TRAIN_OUT, f"{name}_x.npy"), x.numpy())
+        np.save(os.path.join(TRAIN_OUT, f"{name}_y.npy"), y.numpy().astype(np.int64))
+        model.train()
+        model.zero_grad()
+        loss = F.cross_entropy(model(x, {}), y)
+        loss.backward()
+        np.save(os.path.join(TRAIN_OUT, f"{name}_loss.npy"), np.array([loss.item()], dtype=np.float64))
+        grads = engine_names({n: p.grad.detach().clone() for n, p in model.named_parameters()})
+        save_safetensors(os.path.join(TRAIN_OUT, f"{name}_grad.safetensors"), grads, None)
+        print(f"{name}: training loss {loss.item():.6f}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(2020)
@@ -449,6 +486,7 @@ def main():
     nicstrisc_networks(gen)
     pushpull_conv_networks(gen)
     torchvision_networks(gen)
+    training_fixtures(gen)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"{len(os.listdir(OUT))} files, {total / 1e6:.2f} MB")
 
