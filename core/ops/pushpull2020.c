@@ -2,7 +2,6 @@
 
 #include <math.h>
 #include <omp.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../threads.h"
@@ -63,10 +62,14 @@ static void resize_plane(float *dst, const float *src, const double *u, double *
         }
 }
 
+/* Scratch on the stack: the networks' push kernels are 3x3 to 7x7 (pull 7 to 15);
+ * the layer is built only up to PP_PUSHPULL2020_MAX_KERNEL. */
+#define MAX_PULL (2 * PP_PUSHPULL2020_MAX_KERNEL + 1)
+
 void pp_pushpull2020_pull_kernels(float *pull, const float *push, size_t planes, int s, int S)
 {
-    double *u = malloc(sizeof(double) * (size_t)S * s * 2), *rows = u + (size_t)S * s;
-    if (!u)
+    double u[MAX_PULL * PP_PUSHPULL2020_MAX_KERNEL], rows[MAX_PULL * PP_PUSHPULL2020_MAX_KERNEL];
+    if (s > PP_PUSHPULL2020_MAX_KERNEL || S > MAX_PULL)
         return;
     pp_pushpull2020_resize_weights(u, s, S);
     for (size_t p = 0; p < planes; p++) {
@@ -75,7 +78,6 @@ void pp_pushpull2020_pull_kernels(float *pull, const float *push, size_t planes,
         for (int i = 0; i < S * S; i++)
             dst[i] = -dst[i];
     }
-    free(u);
 }
 
 void pp_pushpull2020_prepare(pp_pushpull2020_layer *l)
@@ -136,8 +138,8 @@ size_t pp_pushpull2020_backward_workspace_floats(const pp_pushpull2020_layer *l,
 /* dw (planes, s, s) -= resize^T(d_up (planes, S, S)): the pull kernel is -resize(W). */
 static void resize_backward(float *dw, const float *d_up, size_t planes, int s, int S)
 {
-    double *u = malloc(sizeof(double) * (size_t)S * s);
-    if (!u)
+    double u[MAX_PULL * PP_PUSHPULL2020_MAX_KERNEL];
+    if (s > PP_PUSHPULL2020_MAX_KERNEL || S > MAX_PULL)
         return;
     pp_pushpull2020_resize_weights(u, s, S);
     for (size_t p = 0; p < planes; p++) {
@@ -156,7 +158,6 @@ static void resize_backward(float *dw, const float *d_up, size_t planes, int s, 
                 dw[p * s * s + a * s + b] -= (float)acc;
             }
     }
-    free(u);
 }
 
 void pp_pushpull2020_backward(float *dx, float *dw, float *db, float *dalpha, const float *dy,

@@ -17,6 +17,9 @@
 
 /* The factor of the pull kernel's size; both repositories fix it at 2 (never stored). */
 #define PP_PUSHPULL2020_SCALE 2
+/* The largest push kernel side the layer takes (scale 2: pull up to 33); the
+ * networks use 3 and 7. */
+#define PP_PUSHPULL2020_MAX_KERNEL 16
 
 typedef struct {
     pp_conv_shape push; /* s x s, stride, pad */
