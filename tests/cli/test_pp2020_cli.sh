@@ -40,6 +40,13 @@ net=$FIX/resnet20_pp
 "$NPY_COMPARE" "$T/r20.npy" "${net}_logits.npy" 1e-4 >/dev/null || fail "resnet20 logits differ from PyTorch"
 "$PUSHPULL" forward "$net.pth.tar" "$FIX/input32_x.npy" "$T/k.npy" --layer kernels || fail "forward --layer kernels"
 "$PUSHPULL" forward "$net.pth.tar" "$FIX/input32_x.npy" "$T/pull.npy" --layer pull || fail "forward --layer pull"
+# convert keeps what the keys cannot say (a fixed alpha 2 from the hyper-parameters) and the grouping
+for n in strisciuglio_resnet50_cifar:16 resnext50_narrow:32 resnet32_pp_alpha:32; do
+    f=$(ls "$FIX/${n%%:*}".* | head -1)
+    "$PUSHPULL" convert "$f" "$T/c.safetensors" >/dev/null || fail "convert ${n%%:*}"
+    "$PUSHPULL" forward "$T/c.safetensors" "$FIX/input${n##*:}_x.npy" "$T/c.npy" || fail "forward converted ${n%%:*}"
+    "$NPY_COMPARE" "$T/c.npy" "$FIX/${n%%:*}_logits.npy" 1e-4 >/dev/null || fail "converted ${n%%:*} differs"
+done
 img=${PP_FIXTURES}/images/rgb_40x30.png
 "$PUSHPULL" probe "$net.pth.tar" "$img" --corruption gaussian_noise --severity 3 >"$T/probe.txt" || fail "probe"
 grep -q "first-layer SNR: push-only" "$T/probe.txt" || fail "probe of the 2020 layer has a push-only SNR"
