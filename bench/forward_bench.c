@@ -1,6 +1,7 @@
 /* Times forward passes of PushPull-ResNet18 and the plain ResNet18 (random
  * weights): 224x224 batch 1 and 16 (ImageNet stem, 1000 classes) and 32x32
- * batch 128 (CIFAR stem, 10 classes). Prints one line per net and case:
+ * batch 128 (CIFAR stem, 10 classes); and the 2020 push-pull paper's CIFAR
+ * ResNet-20 with its layer and plain, 32x32 batch 128. Prints one line per net and case:
  * "case ms_per_batch images_per_s", the best of the repeats.
  * On request only (--case blurpool): the anti-aliased ResNet50 (adobe's
  * resnet50, filter 4, pool_only) at 224, batch 1 and 16 (bench/blurpool_vs_torch.sh).
@@ -42,13 +43,19 @@ typedef struct {
     double best;
 } contender;
 
-static void contender_init(contender *c, const char *arch, pp_stem_kind stem, int classes, int n, int side,
-                           bool push_pull)
+static void contender_init(contender *c, const char *net, pp_stem_kind stem, int classes, int n, int side,
+                           bool inhibition)
 {
     pp_arch a;
     pp_error err = {0};
-    pp_arch_from_name(&a, arch, stem, 3, classes, &err);
-    a.push_pull = push_pull;
+    pp_arch_from_name(&a, net, stem, 3, classes, &err);
+    const bool pp2020 = strcmp(net, "resnet20") == 0; /* resnet20(use_pp1=True): the 2020 layer, no bias */
+    a.push_pull = inhibition && !pp2020;
+    a.pp2020 = inhibition && pp2020;
+    if (pp2020) {
+        a.alpha_trainable = false;
+        a.conv1_bias = false;
+    }
     memset(c, 0, sizeof *c);
     if (pp_model_create(&c->m, &a, &err) || pp_tensor_alloc4(&c->x, n, 3, side, side, &err)) {
         fprintf(stderr, "%s\n", err.msg);
@@ -83,11 +90,12 @@ static void contender_free(contender *c)
 
 /* The PushPull net and the plain one take turns, so both see the same
  * machine (its speed drifts over seconds); each keeps its best time. */
-static void run_case(const char *suffix, pp_stem_kind stem, int classes, int n, int side, int repeats)
+static void run_case(const char *suffix, const char *net, pp_stem_kind stem, int classes, int n, int side,
+                     int repeats)
 {
     contender pp, plain;
-    contender_init(&pp, "resnet18", stem, classes, n, side, true);
-    contender_init(&plain, "resnet18", stem, classes, n, side, false);
+    contender_init(&pp, net, stem, classes, n, side, true);
+    contender_init(&plain, net, stem, classes, n, side, false);
     contender_time(&pp); /* warm-up: sizes buffers */
     contender_time(&plain);
     pp.best = plain.best = 1e30;
@@ -125,9 +133,10 @@ int main(int argc, char **argv)
 #define CASE(suffix, ...)             \
     if (bench_wants(&o, suffix))      \
         run_case(suffix, __VA_ARGS__);
-    CASE("224_b1", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4)
-    CASE("224_b16", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats)
-    CASE("cifar32_b128", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
+    CASE("224_b1", "resnet18", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4)
+    CASE("224_b16", "resnet18", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats)
+    CASE("cifar32_b128", "resnet18", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
+    CASE("pp2020_r20_b128", "resnet20", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
 #undef CASE
     if (o.only && strstr("blurpool50_224_b1", o.only))
         run_single("blurpool50_224_b1", "blurpool-resnet50", 1, o.repeats * 4);

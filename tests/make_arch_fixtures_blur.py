@@ -140,12 +140,12 @@ class BasicBlock(nn.Module):
 class Bottleneck(nn.Module):
     expansion = 4
 
-    def __init__(self, inplanes, planes, stride=1, downsample=None, filter_size=1):
+    def __init__(self, inplanes, planes, stride=1, downsample=None, filter_size=1, groups=1, base_width=64):
         super().__init__()
-        width = planes
+        width = int(planes * (base_width / 64.)) * groups  # adobe's (torchvision's) wide / ResNeXt widths
         self.conv1 = conv1x1(inplanes, width)
         self.bn1 = nn.BatchNorm2d(width)
-        self.conv2 = conv3x3(width, width)  # stride moved
+        self.conv2 = conv3x3(width, width, groups=groups)  # stride moved
         self.bn2 = nn.BatchNorm2d(width)
         if stride == 1:
             self.conv3 = conv1x1(width, planes * self.expansion)
@@ -206,8 +206,16 @@ def plain_block(block, inplanes, planes, stride, downsample, filter_size):
 
 
 class AdobeResNet(StagedResNet):
-    def __init__(self, block, layers, num_classes=1000, filter_size=1, pool_only=True, width=64):
+    def __init__(self, block, layers, num_classes=1000, filter_size=1, pool_only=True, width=64, groups=1,
+                 width_per_group=64):
         super().__init__()
+
+        def make_block(block, inplanes, planes, stride, downsample, filter_size):
+            if block is not Bottleneck:
+                return plain_block(block, inplanes, planes, stride, downsample, filter_size)
+            return block(inplanes, planes, stride, downsample, filter_size=filter_size, groups=groups,
+                         base_width=width_per_group)
+
         self.conv1 = nn.Conv2d(3, width, kernel_size=7, stride=2 if pool_only else 1, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU(inplace=True)
@@ -218,7 +226,7 @@ class AdobeResNet(StagedResNet):
             self.maxpool = nn.Sequential(BlurPool(width, filt_size=filter_size, stride=2),
                                          nn.MaxPool2d(kernel_size=2, stride=1),
                                          BlurPool(width, filt_size=filter_size, stride=2))
-        self.make_stages(block, layers, width, filter_size, plain_block, blur_downsample)
+        self.make_stages(block, layers, width, filter_size, make_block, blur_downsample)
         self.fc = nn.Linear(width * 8 * block.expansion, num_classes)
 
     def stem(self, x, taps):
@@ -566,6 +574,10 @@ def model_fixtures(gen):
                   augmentation=None, seed=None)
         write(model, name + ".ckpt", lambda sd: lightning_ckpt(sd, hp), side,
               f"{maker.__name__} {depth} {f} 0 {int(pp and dataset != 'cifar10')} {dataset}", train=name in TRAINED)
+    # adobe's resnext50_32x4d / wide_resnet50_2 arguments (groups, width_per_group) at
+    # width 2: inner widths 4-8-16-32 in 2 groups (last, so the models above keep their draws)
+    model = AdobeResNet(Bottleneck, [3, 4, 6, 3], classes, 3, True, 2, groups=2, width_per_group=64)
+    write(model, "aa_r50_f3_pool_g2.pth", lambda sd: {"state_dict": sd}, 48, "adobe 50 3 1 0 imagenet")
     with open(os.path.join(OUT, "MODELS"), "w") as fh:
         fh.write("# file side family depth filter pool_only push_pull config\n")
         fh.write("\n".join(lines) + "\n")

@@ -55,19 +55,26 @@ static int build_stem(pp_model_builder *b, placement where, int v)
     return v;
 }
 
-/* A conv (+BN +ReLU) named "<block>.<conv>" / "<block>.<bn>". */
-static int conv_bn(pp_model_builder *b, pp_conv_layer *c, pp_bn_layer *bn, const char *block, const char *conv,
-                   const char *bn_name, int cin, int cout, int k, int residual, bool relu, int v)
+/* A conv of `groups` groups (+BN +ReLU) named "<block>.<conv>" / "<block>.<bn>". */
+static int grouped_conv_bn(pp_model_builder *b, pp_conv_layer *c, pp_bn_layer *bn, const char *block,
+                           const char *conv, const char *bn_name, int cin, int cout, int k, int groups, int residual,
+                           bool relu, int v)
 {
     char name[64];
     snprintf(name, sizeof name, "%s.%s", block, conv);
-    pp_builder_conv(b, c, name, cin, cout, k, 1, k / 2, false);
+    pp_builder_grouped_conv(b, c, name, cin, cout, k, 1, k / 2, groups, false);
     if (bn) {
         char bname[64];
         snprintf(bname, sizeof bname, "%s.%s", block, bn_name);
         pp_builder_bn(b, bn, bname, cout);
     }
     return pp_plan_conv(b->plan, name, v, c, bn, residual, relu, NULL);
+}
+
+static int conv_bn(pp_model_builder *b, pp_conv_layer *c, pp_bn_layer *bn, const char *block, const char *conv,
+                   const char *bn_name, int cin, int cout, int k, int residual, bool relu, int v)
+{
+    return grouped_conv_bn(b, c, bn, block, conv, bn_name, cin, cout, k, 1, residual, relu, v);
 }
 
 static int blur(pp_model_builder *b, const char *block, const char *what, int channels, int filter, int stride, int v)
@@ -107,13 +114,14 @@ static int build_shortcut(pp_model_builder *b, pp_block *blk, placement where, c
     return bn_step(b, &blk->down_bn, prefix, "downsample.2", out_planes, false, t);
 }
 
-/* One residual block reading value x; returns its output. `filter` is the
- * stage's blur size (vasconcelos' layer1: 1). */
+/* One residual block reading value x; returns its output. `planes` is the
+ * stage's inner width, `out_planes` its outputs (model/resnet_builder.c);
+ * `filter` is the stage's blur size (vasconcelos' layer1: 1). */
 static int build_block(pp_model_builder *b, pp_block *blk, placement where, const char *prefix, int in_planes,
-                       int planes, int stride, int filter, int x)
+                       int planes, int out_planes, int stride, int filter, int x)
 {
     const pp_arch *a = &b->m->arch;
-    const int out_planes = planes * pp_arch_expansion(a);
+    const int groups = pp_arch_groups(a);
     blk->stride = stride;
     const int identity = build_shortcut(b, blk, where, prefix, in_planes, out_planes, stride, filter, x);
     const int residual = identity >= 0 ? identity : x;
@@ -122,23 +130,24 @@ static int build_block(pp_model_builder *b, pp_block *blk, placement where, cons
         if (where == ZHANG) {
             t = conv_bn(b, &blk->conv1, &blk->bn1, prefix, "conv1", "bn1", in_planes, planes, 3, -1, true, x);
             if (stride != 1)
-                return conv_bn(b, &blk->conv2, &blk->bn2, prefix, "conv2.1", "bn2", planes, planes, 3, residual, true,
-                               blur(b, prefix, "conv2.0", planes, filter, stride, t));
+                return conv_bn(b, &blk->conv2, &blk->bn2, prefix, "conv2.1", "bn2", planes, out_planes, 3, residual,
+                               true, blur(b, prefix, "conv2.0", planes, filter, stride, t));
         } else {
             t = conv_bn(b, &blk->conv1, NULL, prefix, "conv1.0", NULL, in_planes, planes, 3, -1, false, x);
             t = blur(b, prefix, "conv1.1", planes, filter, stride, t);
             t = bn_step(b, &blk->bn1, prefix, "bn1", planes, true, t);
         }
-        return conv_bn(b, &blk->conv2, &blk->bn2, prefix, "conv2", "bn2", planes, planes, 3, residual, true, t);
+        return conv_bn(b, &blk->conv2, &blk->bn2, prefix, "conv2", "bn2", planes, out_planes, 3, residual, true, t);
     }
     t = conv_bn(b, &blk->conv1, &blk->bn1, prefix, "conv1", "bn1", in_planes, planes, 1, -1, true, x);
     if (where == ZHANG) {
-        t = conv_bn(b, &blk->conv2, &blk->bn2, prefix, "conv2", "bn2", planes, planes, 3, -1, true, t);
+        t = grouped_conv_bn(b, &blk->conv2, &blk->bn2, prefix, "conv2", "bn2", planes, planes, 3, groups, -1, true,
+                            t);
         if (stride != 1)
             return conv_bn(b, &blk->conv3, &blk->bn3, prefix, "conv3.1", "bn3", planes, out_planes, 1, residual, true,
                            blur(b, prefix, "conv3.0", planes, filter, stride, t));
     } else {
-        t = conv_bn(b, &blk->conv2, NULL, prefix, "conv2.0", NULL, planes, planes, 3, -1, false, t);
+        t = grouped_conv_bn(b, &blk->conv2, NULL, prefix, "conv2.0", NULL, planes, planes, 3, groups, -1, false, t);
         t = blur(b, prefix, "conv2.1", planes, filter, stride, t);
         t = bn_step(b, &blk->bn2, prefix, "bn2", planes, true, t);
     }
@@ -150,20 +159,22 @@ static void build(pp_model_builder *b, placement where)
     pp_model *m = b->m;
     const pp_arch *a = &m->arch;
     int v = build_stem(b, where, 0);
-    m->block_count = a->blocks[0] + a->blocks[1] + a->blocks[2] + a->blocks[3];
+    const int stages = pp_arch_stages(a);
+    m->block_count = 0;
+    for (int stage = 0; stage < stages; stage++)
+        m->block_count += a->blocks[stage];
     m->blocks = pp_builder_struct(b, (size_t)m->block_count * sizeof *m->blocks);
-    const int expansion = pp_arch_expansion(a);
     int in_planes = a->width, index = 0;
-    for (int stage = 0; stage < 4; stage++) {
-        const int planes = a->width << stage;
+    for (int stage = 0; stage < stages; stage++) {
+        const int planes = pp_arch_stage_mid(a, stage), out_planes = pp_arch_stage_out(a, stage);
         /* vasconcelos' layer1 is made without the filter size: f = 1 */
         const int filter = stage == 0 && where == VASCONCELOS ? 1 : a->blur_filter;
         for (int i = 0; i < a->blocks[stage]; i++, index++) {
             char prefix[32];
             snprintf(prefix, sizeof prefix, "layer%d.%d", stage + 1, i);
-            v = build_block(b, &m->blocks[index], where, prefix, in_planes, planes, (stage > 0 && i == 0) ? 2 : 1,
-                            filter, v);
-            in_planes = planes * expansion;
+            v = build_block(b, &m->blocks[index], where, prefix, in_planes, planes, out_planes,
+                            (stage > 0 && i == 0) ? 2 : 1, filter, v);
+            in_planes = out_planes;
         }
         pp_plan_tap(b->plan, v, (pp_tap)(PP_TAP_LAYER1 + stage));
     }

@@ -67,10 +67,17 @@ void *pp_builder_struct(pp_model_builder *b, size_t bytes)
 void pp_builder_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
                      int stride, int pad, bool bias)
 {
+    pp_builder_grouped_conv(b, c, prefix, cin, cout, k, stride, pad, 1, bias);
+}
+
+void pp_builder_grouped_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
+                             int stride, int pad, int groups, bool bias)
+{
     char name[96];
-    c->shape = (pp_conv_shape){.cin = cin, .cout = cout, .kh = k, .kw = k, .stride = stride, .pad = pad};
+    c->shape = (pp_conv_shape){.cin = cin, .cout = cout, .kh = k, .kw = k, .stride = stride, .pad = pad,
+                               .groups = groups};
     snprintf(name, sizeof name, "%s.weight", prefix);
-    c->weight = pp_builder_param(b, name, false, 4, cout, cin, k, k);
+    c->weight = pp_builder_param(b, name, false, 4, cout, cin / pp_conv_groups(&c->shape), k, k);
     c->bias = NULL;
     if (bias) {
         snprintf(name, sizeof name, "%s.bias", prefix);
@@ -110,6 +117,7 @@ int pp_builder_first_layer(pp_model_builder *b, const char *prefix, int k, int s
         u->shape = (pp_conv_shape){.cin = a->in_channels, .cout = a->width, .kh = k, .kw = k,
                                    .stride = stride, .pad = pad};
         u->avg_kernel = a->avg_kernel;
+        u->minmax = a->pull_minmax;
         snprintf(name, sizeof name, "%s.push_conv.weight", prefix);
         u->weight = pp_builder_param(b, name, false, 4, a->width, a->in_channels, k, k);
         snprintf(name, sizeof name, "%s.pull_inhibition_strength", prefix);
@@ -122,6 +130,23 @@ int pp_builder_first_layer(pp_model_builder *b, const char *prefix, int k, int s
         if (s) {
             s->first_layer = true;
             s->unit = NULL;
+            s->taps = 1u << PP_TAP_CONV1 | 1u << PP_TAP_PUSH | 1u << PP_TAP_PULL | 1u << PP_TAP_KERNELS;
+        }
+    } else if (a->pp2020) {
+        pp_pushpull2020_layer *l = &m->pp2020;
+        pp_pushpull2020_shapes(l, a->in_channels, a->width, k, stride, pad, PP_PUSHPULL2020_SCALE);
+        snprintf(name, sizeof name, "%s.push.weight", prefix);
+        l->weight = pp_builder_param(b, name, false, 4, a->width, a->in_channels, k, k);
+        snprintf(name, sizeof name, "%s.push.bias", prefix);
+        l->bias = a->conv1_bias ? pp_builder_param(b, name, false, 1, a->width, 0, 0, 0) : NULL;
+        snprintf(name, sizeof name, "%s.alpha", prefix);
+        l->alpha = a->alpha_trainable ? pp_builder_param(b, name, false, 4, 1, a->width, 1, 1) : NULL;
+        l->alpha_fixed = a->alpha_fixed;
+        l->pull_weight = pp_builder_derived(b, (size_t)a->width * a->in_channels * l->pull.kh * l->pull.kw);
+        v = pp_plan_pushpull2020(b->plan, prefix, v, l, &s);
+        if (s) {
+            s->first_layer = true;
+            s->layer = NULL;
             s->taps = 1u << PP_TAP_CONV1 | 1u << PP_TAP_PUSH | 1u << PP_TAP_PULL | 1u << PP_TAP_KERNELS;
         }
     } else {

@@ -11,6 +11,7 @@
 
 static const char *const kind_names[PP_STEP_KIND_COUNT] = {
     "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear", "blurpool",
+    "pushpull2020",
 };
 
 const char *pp_step_kind_name(pp_step_kind k)
@@ -104,6 +105,13 @@ int pp_plan_pushpull(pp_plan *p, const char *name, int in, const pp_pushpull_uni
 {
     pp_step params = {.unit = unit};
     return pp_plan_add(p, PP_STEP_PUSHPULL, name, in, -1, unit->shape.cout, PP_VALUE_MAP, &params, step);
+}
+
+int pp_plan_pushpull2020(pp_plan *p, const char *name, int in, const pp_pushpull2020_layer *layer,
+                         pp_step **step)
+{
+    pp_step params = {.layer = layer};
+    return pp_plan_add(p, PP_STEP_PUSHPULL2020, name, in, -1, layer->push.cout, PP_VALUE_MAP, &params, step);
 }
 
 int pp_plan_batchnorm(pp_plan *p, const char *name, int in, pp_bn_layer *bn, bool relu, pp_step **step)
@@ -206,6 +214,8 @@ static const pp_conv_shape *step_conv_shape(const pp_model *m, const pp_step *s)
         return &pp_model_step_conv(m, s)->shape;
     if (s->kind == PP_STEP_PUSHPULL)
         return &pp_model_step_unit(m, s)->shape;
+    if (s->kind == PP_STEP_PUSHPULL2020) /* the pull convolution gives the same size */
+        return &pp_model_step_pp2020(m, s)->push;
     return NULL;
 }
 

@@ -237,6 +237,15 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, bool train, pp_
             l->conv.workspace = ws > l->conv.workspace ? ws : l->conv.workspace;
             break;
         }
+        case PP_STEP_PUSHPULL2020: {
+            const pp_pushpull2020_layer *pl = pp_model_step_pp2020(m, s);
+            r.responses = take(l, 2 * out_floats);
+            size_t ws = pp_pushpull2020_workspace_floats(pl, n, hi, wi, threads);
+            size_t bws = pp_pushpull2020_backward_workspace_floats(pl, n, hi, wi, threads);
+            ws = bws > ws ? bws : ws;
+            l->conv.workspace = ws > l->conv.workspace ? ws : l->conv.workspace;
+            break;
+        }
         case PP_STEP_MAXPOOL:
             r.argmax = (int32_t *)take(l, out_floats);
             break;
@@ -349,6 +358,10 @@ static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train
         pp_pushpull_forward(out, r->responses, ctx->pool_scratch, in, pp_model_step_unit(m, s), n, h, w,
                             ctx->conv.workspace, ctx->threads);
         break;
+    case PP_STEP_PUSHPULL2020:
+        pp_pushpull2020_forward(out, r->responses, in, pp_model_step_pp2020(m, s), n, h, w, ctx->conv.workspace,
+                                ctx->threads);
+        break;
     case PP_STEP_BATCHNORM:
         if (train) {
             pp_batchnorm_train_forward(out, r->mean, r->invstd, in, NULL, bn->gamma, bn->beta, bn->mean, bn->var,
@@ -460,6 +473,14 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
         pp_pushpull_backward(gin, params ? grad_of(ctx, m, u->weight) : NULL,
                              params ? param_grad(ctx, m, u->alpha) : NULL, params ? grad_of(ctx, m, u->bias) : NULL,
                              gout, r->responses, in, u, n, h, w, ctx->conv.workspace, ctx->threads);
+        break;
+    }
+    case PP_STEP_PUSHPULL2020: {
+        const pp_pushpull2020_layer *l = pp_model_step_pp2020(m, s);
+        float *gin = accumulating(ctx, s->in, in_count);
+        pp_pushpull2020_backward(gin, params ? grad_of(ctx, m, l->weight) : NULL,
+                                 params ? grad_of(ctx, m, l->bias) : NULL, params ? param_grad(ctx, m, l->alpha) : NULL,
+                                 gout, r->responses, in, l, n, h, w, ctx->conv.workspace, ctx->threads);
         break;
     }
     case PP_STEP_BATCHNORM: {

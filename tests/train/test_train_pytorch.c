@@ -23,6 +23,8 @@ typedef struct {
 static const net networks[] = {
     {"cifar_pp3", true},           {"imagenet_pp5", false}, {"cifar_gray_pp0_fixed_nobias", false},
     {"imagenet_base", true},       {"cifar_bottleneck_pp3", false},
+    /* tests/make_arch_fixtures_pp2020.py: the 2020 layer (trained alpha), grouped bottlenecks */
+    {"pp2020_r20", false},         {"resnext_groups", false},
 };
 
 static void check_network(const net *nt)
@@ -87,6 +89,8 @@ static void check_network(const net *nt)
 }
 
 static void test_cifar_pp3(void) { check_network(&networks[0]); }
+static void test_pp2020_resnet20(void) { check_network(&networks[5]); }
+static void test_grouped_resnext(void) { check_network(&networks[6]); }
 static void test_imagenet_pp5(void) { check_network(&networks[1]); }
 static void test_gray_pp0_fixed_alpha_no_bias(void) { check_network(&networks[2]); }
 static void test_imagenet_baseline(void) { check_network(&networks[3]); }
@@ -150,6 +154,8 @@ int main(void)
     RUN_TEST(test_gray_pp0_fixed_alpha_no_bias);
     RUN_TEST(test_imagenet_baseline);
     RUN_TEST(test_bottleneck_pp3);
+    RUN_TEST(test_pp2020_resnet20);
+    RUN_TEST(test_grouped_resnext);
     RUN_TEST(test_transient_winograd_kernels);
     return TEST_EXIT();
 }
