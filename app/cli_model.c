@@ -8,10 +8,24 @@
 
 int pp_cli_open_model(const char *path, int avg_kernel, pp_model *m)
 {
+    pp_arch_hints hints = {.avg_kernel = avg_kernel};
+    return pp_cli_open_model_hints(path, &hints, m);
+}
+
+bool pp_cli_parse_pull_minmax(const char *s, int *out)
+{
+    pp_pull_minmax v;
+    if (!pp_pull_minmax_parse(s, &v))
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+int pp_cli_open_model_hints(const char *path, const pp_arch_hints *hints, pp_model *m)
+{
     pp_error err = {0};
     char notes[1024];
-    pp_arch_hints hints = {.avg_kernel = avg_kernel};
-    if (pp_model_open(m, path, &hints, notes, sizeof notes, &err) != PP_OK)
+    if (pp_model_open(m, path, hints, notes, sizeof notes, &err) != PP_OK)
         return pp_cli_fail(&err);
     for (char *line = strtok(notes, "\n"); line; line = strtok(NULL, "\n"))
         fprintf(stderr, "pushpull: warning: %s: %s\n", path, line);

@@ -16,13 +16,14 @@ static int run(int argc, char **argv);
 const pp_cli_command pp_cmd_convert = {
     .name = "convert",
     .summary = "rewrite a checkpoint (.ckpt, .pt, .pth) as .safetensors with its settings",
-    .usage = "usage: pushpull convert IN OUT.safetensors [--avg-kernel K]\n\n"
+    .usage = "usage: pushpull convert IN OUT.safetensors [--avg-kernel K] [--pull-minmax M]\n\n"
              "Reads IN (a PyTorch Lightning .ckpt, a torch.save .pt/.pth state dict or a\n"
              ".safetensors file) without running any code from it, and writes the model to\n"
              "OUT as safetensors, with the architecture, push-pull settings and class names\n"
              "in its metadata. OUT is written to a temporary file and renamed, so it is\n"
              "never left half-written.\n\n"
-             "  --avg-kernel K  pull pooling size (0, 3, 5) when IN does not record it\n",
+             "  --avg-kernel K  pull pooling size (0, 3, 5) when IN does not record it\n"
+             PP_CLI_PULL_MINMAX_HELP,
     .run = run,
     .writes_files = true,
 };
@@ -35,14 +36,20 @@ static bool ends_with(const char *s, const char *suffix)
 
 static int run(int argc, char **argv)
 {
-    static const struct option options[] = {{"avg-kernel", required_argument, NULL, 'a'}, {0}};
-    int avg = -1, opt;
+    static const struct option options[] = {
+        {"avg-kernel", required_argument, NULL, 'a'}, {"pull-minmax", required_argument, NULL, 'm'}, {0}};
+    pp_arch_hints hints = {.avg_kernel = -1};
+    int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (opt == 'a' && pp_cli_parse_avg_kernel(optarg, &avg))
+        if (opt == 'a' && pp_cli_parse_avg_kernel(optarg, &hints.avg_kernel))
             continue;
         else if (opt == 'a')
             return pp_cli_usage_error(&pp_cmd_convert, "--avg-kernel must be 0, 3 or 5");
+        else if (opt == 'm' && pp_cli_parse_pull_minmax(optarg, &hints.pull_minmax))
+            continue;
+        else if (opt == 'm')
+            return pp_cli_usage_error(&pp_cmd_convert, "--pull-minmax must be filter or channel");
         else
             return pp_cli_usage_error(&pp_cmd_convert, "bad option");
     }
@@ -55,7 +62,7 @@ static int run(int argc, char **argv)
     if (rc)
         return rc;
     pp_model m;
-    if ((rc = pp_cli_open_model(in, avg, &m)))
+    if ((rc = pp_cli_open_model_hints(in, &hints, &m)))
         return rc;
     pp_error err = {0};
     if (pp_cli_interrupted()) { /* loading a large file is not cancellable; stop before writing */
@@ -70,8 +77,10 @@ static int run(int argc, char **argv)
     printf("wrote %s: %s, %lld parameters, %d classes", out, pp_arch_name(a),
            (long long)pp_model_param_count(&m), a->num_classes);
     if (a->push_pull)
-        printf(", push-pull (avg pooling %d, alpha %s)", a->avg_kernel,
-               a->alpha_trainable ? "per channel" : "fixed");
+        printf(", push-pull (avg pooling %d, alpha %s, max + min per %s)", a->avg_kernel,
+               a->alpha_trainable ? "per channel" : "fixed", pp_pull_minmax_name(a->pull_minmax));
+    else if (a->pp2020)
+        printf(", the 2020 push-pull layer (alpha %s)", a->alpha_trainable ? "per channel" : "fixed");
     printf("\n");
     pp_model_free(&m);
     return 0;

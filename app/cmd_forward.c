@@ -87,7 +87,7 @@ static int run(int argc, char **argv)
                           model_path, m.arch.in_channels);
         goto done;
     }
-    if ((m.arch.push_pull == false) && (tap == PP_TAP_PUSH || tap == PP_TAP_PULL)) {
+    if (!pp_arch_inhibits(&m.arch) && (tap == PP_TAP_PUSH || tap == PP_TAP_PULL)) {
         rc = pp_cli_failf("%s: --layer %s needs a push-pull model; this is a baseline", model_path, layer);
         goto done;
     }

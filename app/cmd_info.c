@@ -15,7 +15,7 @@ static int run(int argc, char **argv);
 const pp_cli_command pp_cmd_info = {
     .name = "info",
     .summary = "describe a model: architecture, parameters, push-pull settings, classes",
-    .usage = "usage: pushpull info MODEL [--json] [--avg-kernel K]\n\n"
+    .usage = "usage: pushpull info MODEL [--json] [--avg-kernel K] [--pull-minmax M]\n\n"
              "Describes MODEL (.safetensors, .ckpt, .pt or .pth): architecture, parameter\n"
              "count, stem, input preprocessing, push-pull settings (avg pooling size, alpha\n"
              "min/mean/max), classes, and how the file was read: its format (safetensors,\n"
@@ -24,7 +24,8 @@ const pp_cli_command pp_cmd_info = {
              "objects pickled outside the state dict (augmentations in Lightning\n"
              "hyper-parameters), which are kept as text and never run.\n\n"
              "  --json          print one JSON object instead of text\n"
-             "  --avg-kernel K  pull pooling size (0, 3, 5) when the file does not record it\n",
+             "  --avg-kernel K  pull pooling size (0, 3, 5) when the file does not record it\n"
+             PP_CLI_PULL_MINMAX_HELP,
     .run = run,
 };
 
@@ -66,7 +67,24 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
     json_object_set_new(o, "file", json_string(path));
     json_object_set_new(o, "checkpoint", source_json(m));
     json_object_set_new(o, "arch", json_string(pp_arch_name(a)));
-    json_object_set_new(o, "family", json_string(pp_family_of_arch(a)->name));
+    const pp_family *family = pp_family_of_arch(a);
+    json_object_set_new(o, "family", json_string(family->name));
+    json_object_set_new(o, "family_description", json_string(family->description));
+    if (a->blur_filter) {
+        json_t *blur = json_object();
+        json_object_set_new(blur, "filter", json_integer(a->blur_filter));
+        json_object_set_new(blur, "stem_blurred", json_boolean(a->blur_stem || strcmp(family->name, "vasconcelos_resnet") == 0));
+        json_object_set_new(o, "blurpool", blur);
+    }
+    json_object_set_new(o, "stages", json_integer(pp_arch_stages(a)));
+    json_object_set_new(o, "groups", json_integer(pp_arch_groups(a)));
+    json_t *mids = json_array(), *outs = json_array();
+    for (int s = 0; s < pp_arch_stages(a); s++) {
+        json_array_append_new(mids, json_integer(pp_arch_stage_mid(a, s)));
+        json_array_append_new(outs, json_integer(pp_arch_stage_out(a, s)));
+    }
+    json_object_set_new(o, "stage_widths", mids);
+    json_object_set_new(o, "stage_outputs", outs);
     json_t *blocks = json_array();
     for (int i = 0; i < 4; i++)
         json_array_append_new(blocks, json_integer(a->blocks[i]));
@@ -85,10 +103,25 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
         json_t *pp = json_object();
         json_object_set_new(pp, "avg_kernel_size", json_integer(a->avg_kernel));
         json_object_set_new(pp, "alpha_trainable", json_boolean(a->alpha_trainable));
+        json_object_set_new(pp, "pull_minmax", json_string(pp_pull_minmax_name(a->pull_minmax)));
         json_object_set_new(pp, "alpha_min", pp_json_number(lo));
         json_object_set_new(pp, "alpha_mean", pp_json_number(mean));
         json_object_set_new(pp, "alpha_max", pp_json_number(hi));
         json_object_set_new(o, "pushpull", pp);
+    }
+    if (a->pp2020) {
+        float lo, mean, hi;
+        pp_model_alpha_stats(m, &lo, &mean, &hi);
+        json_t *pp = json_object();
+        json_object_set_new(pp, "push_size", json_integer(m->pp2020.push.kh));
+        json_object_set_new(pp, "pull_size", json_integer(m->pp2020.pull.kh));
+        json_object_set_new(pp, "pull_padding", json_integer(m->pp2020.pull.pad));
+        json_object_set_new(pp, "alpha_trainable", json_boolean(a->alpha_trainable));
+        json_object_set_new(pp, "alpha_min", pp_json_number(lo));
+        json_object_set_new(pp, "alpha_mean", pp_json_number(mean));
+        json_object_set_new(pp, "alpha_max", pp_json_number(hi));
+        json_object_set_new(pp, "bias", json_boolean(a->conv1_bias));
+        json_object_set_new(o, "pushpull2020", pp);
     }
     json_object_set_new(o, "dataset", json_string(a->dataset));
     const char *augment = pp_sd_meta_get(&m->meta, "train_augment");
@@ -150,23 +183,62 @@ static void source_text(const pp_model *m)
         printf("               (pickled objects, kept as text and never run)\n");
 }
 
+/* Where the family puts its blurs, for the text output. */
+static const char *blur_places(const pp_arch *a, const pp_family *family)
+{
+    if (a->stem == PP_STEM_CIFAR)
+        return strcmp(family->name, "vasconcelos_resnet") == 0
+                   ? ", after every 3x3 conv of layers 2-4 and in the shortcuts; CIFAR stem (no stem blur)"
+                   : ", at the downsampling of layers 2-4; CIFAR stem (no stem blur)";
+    if (strcmp(family->name, "vasconcelos_resnet") == 0)
+        return ", after every 3x3 conv of layers 2-4, in the shortcuts and twice in the stem";
+    return a->blur_stem ? ", at every downsampling, the stem blurred too (pool_only false; conv1 at stride 1)"
+                        : ", at every downsampling but the stem conv (pool_only true)";
+}
+
 static void info_text(const char *path, const pp_model *m, const pp_preprocess *pre)
 {
     const pp_arch *a = &m->arch;
+    const pp_family *family = pp_family_of_arch(a);
     printf("file:          %s\n", path);
     source_text(m);
-    printf("architecture:  %s (%s blocks %d-%d-%d-%d, width %d)\n", pp_arch_name(a),
-           a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
-           a->blocks[3], a->width);
-    printf("family:        %s\n", pp_family_of_arch(a)->description);
+    printf("architecture:  %s (%s blocks %d", pp_arch_name(a), a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck",
+           a->blocks[0]);
+    for (int s = 1; s < pp_arch_stages(a); s++)
+        printf("-%d", a->blocks[s]);
+    printf(", width %d", a->width);
+    bool standard = true; /* inner widths other than the stage's planes: torchvision's width_per_group */
+    for (int s = 0; s < pp_arch_stages(a); s++)
+        standard = standard && pp_arch_stage_mid(a, s) == a->width << s;
+    if (!standard || pp_arch_groups(a) > 1) {
+        printf(", inner widths %d", pp_arch_stage_mid(a, 0));
+        for (int s = 1; s < pp_arch_stages(a); s++)
+            printf("-%d", pp_arch_stage_mid(a, s));
+    }
+    if (pp_arch_groups(a) > 1)
+        printf(", %d groups", pp_arch_groups(a));
+    printf(")\n");
+    printf("family:        %s [%s]\n", family->description, family->name);
+    if (a->blur_filter)
+        printf("blur:          BlurPool filter %d (reflection padding)%s\n", a->blur_filter, blur_places(a, family));
     printf("parameters:    %lld\n", (long long)pp_model_param_count(m));
     printf("stem:          %s, %d input channel%s\n", pp_stem_name(a->stem), a->in_channels,
            a->in_channels == 1 ? "" : "s");
     if (a->push_pull) {
         float lo, mean, hi;
         pp_model_alpha_stats(m, &lo, &mean, &hi);
-        printf("conv1:         PushPull unit, avg pooling %d, alpha %s (min %.4f, mean %.4f, max %.4f)%s\n",
+        printf("conv1:         PushPull unit, avg pooling %d, alpha %s (min %.4f, mean %.4f, max %.4f)%s,"
+               " pull max + min per %s\n",
                a->avg_kernel, a->alpha_trainable ? "per channel" : "fixed", lo, mean, hi,
+               a->conv1_bias ? ", bias" : "", pp_pull_minmax_name(a->pull_minmax));
+    } else if (a->pp2020) {
+        float lo, mean, hi;
+        pp_model_alpha_stats(m, &lo, &mean, &hi);
+        const pp_pushpull2020_layer *l = &m->pp2020;
+        printf("conv1:         2020 push-pull layer, %dx%d push, %dx%d pull (-push upsampled x2, pad %d), alpha %s"
+               " (min %.4f, mean %.4f, max %.4f)%s\n",
+               l->push.kh, l->push.kw, l->pull.kh, l->pull.kw, l->pull.pad,
+               a->alpha_trainable ? "per channel, as ReLU(alpha)" : "fixed", lo, mean, hi,
                a->conv1_bias ? ", bias" : "");
     } else {
         printf("conv1:         plain convolution%s (baseline)\n", a->conv1_bias ? " with bias" : "");
@@ -193,24 +265,30 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
 static int run(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"json", no_argument, NULL, 'j'}, {"avg-kernel", required_argument, NULL, 'a'}, {0}};
+        {"json", no_argument, NULL, 'j'}, {"avg-kernel", required_argument, NULL, 'a'},
+        {"pull-minmax", required_argument, NULL, 'm'}, {0}};
     bool json = false;
-    int avg = -1, opt;
+    pp_arch_hints hints = {.avg_kernel = -1};
+    int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if (opt == 'j')
             json = true;
-        else if (opt == 'a' && pp_cli_parse_avg_kernel(optarg, &avg))
+        else if (opt == 'a' && pp_cli_parse_avg_kernel(optarg, &hints.avg_kernel))
             continue;
         else if (opt == 'a')
             return pp_cli_usage_error(&pp_cmd_info, "--avg-kernel must be 0, 3 or 5");
+        else if (opt == 'm' && pp_cli_parse_pull_minmax(optarg, &hints.pull_minmax))
+            continue;
+        else if (opt == 'm')
+            return pp_cli_usage_error(&pp_cmd_info, "--pull-minmax must be filter or channel");
         else
             return pp_cli_usage_error(&pp_cmd_info, "bad option");
     }
     if (optind != argc - 1)
         return pp_cli_usage_error(&pp_cmd_info, "expected one MODEL");
     pp_model m;
-    int rc = pp_cli_open_model(argv[optind], avg, &m);
+    int rc = pp_cli_open_model_hints(argv[optind], &hints, &m);
     if (rc)
         return rc;
     pp_preprocess pre;

@@ -140,7 +140,7 @@ static int run(int argc, char **argv)
                 printf("  %d. %-24s %6.2f%%\n", i + 1,
                        pp_cli_printable(pp_model_class_name(&m, r.top_class[i]), name, sizeof name),
                        100 * r.top_prob[i]);
-            if (m.arch.push_pull)
+            if (pp_arch_inhibits(&m.arch))
                 printf("first-layer SNR: push-only %.2f dB, push-pull output %.2f dB\n", r.snr_push, r.snr_output);
             else
                 printf("first-layer SNR: plain conv1 output %.2f dB (a baseline has no push/pull split)\n",

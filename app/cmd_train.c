@@ -44,10 +44,20 @@ const pp_cli_command pp_cmd_train = {
     .usage = "usage: pushpull train --output FILE [options]\n\n"
              "Builds a ResNet and trains it with SGD (momentum, weight decay), cross-entropy and\n"
              "the paper's one-cycle cosine schedule unless told otherwise.\n\n"
-             "  --arch A            resnet18 (default), resnet34, resnet50\n"
+             "  --arch A            resnet18 (default), resnet34, resnet50, resnet101, resnet152,\n"
+             "                      wide_resnet50_2, resnext50_32x4d (torchvision's widths and groups),\n"
+             "                      resnet20, resnet32, resnet44, resnet56 (the CIFAR ResNets of the 2020\n"
+             "                      push-pull paper: 3 stages, width 16); anti-aliased (BlurPool) nets:\n"
+             "                      blurpool-resnetN (adobe/antialiased-cnns, pool_only),\n"
+             "                      zhang-resnetN (the stem blurred too: pushpull-conv's zhang_resnet50),\n"
+             "                      vasconcelos-resnetN (blur after every 3x3 conv), N = 18-152\n"
+             "  --blur-filter F     BlurPool filter size 1-7 (default 4; vasconcelos 5)\n"
              "  --stem S            cifar (default: 3x3, no max-pool) or imagenet (7x7/2 + max-pool)\n"
-             "  --width W           stem/stage-1 channels (default 64; small teaching models: 8-16)\n"
+             "  --width W           stem/stage-1 channels (default the net's: 64, or 16 for resnet20..56;\n"
+             "                      small teaching models: 8-16)\n"
              "  --push-pull         PushPull first layer (default); --no-push-pull for the baseline\n"
+             "  --pp2020            the 2020 push-pull layer (Strisciuglio et al.) as the first layer:\n"
+             "                      pull = -push upsampled x2; --alpha as below (trainable: ReLU(alpha))\n"
              "  --avg K             pull average pooling: 0, 3 (default) or 5\n"
              "  --alpha A           'trainable' (default, per channel) or a fixed number\n" COMMON_OPTIONS
              "  --resume            continue from --checkpoint if it exists\n",
@@ -79,14 +89,15 @@ typedef struct {
     const char *arch_name;
     pp_stem_kind stem;
     int width, avg;
-    bool push_pull, alpha_trainable;
+    int blur_filter; /* 0: the family's default */
+    bool push_pull, pp2020, alpha_trainable;
     float alpha;
     int avg_kernel_hint;
 } train_args;
 
 enum { O_DATA = 256, O_VAL, O_EPOCHS, O_BATCH, O_LR, O_SCHEDULE, O_MOMENTUM, O_WD, O_SEED, O_NOAUG, O_LIMIT,
        O_CHECKPOINT, O_OUTPUT, O_RESUME, O_ARCH, O_STEM, O_WIDTH, O_PP, O_NOPP, O_AVG, O_ALPHA, O_AVGK, O_AUGMENT,
-       O_JSD };
+       O_JSD, O_BLUR, O_PP2020 };
 
 static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a)
 {
@@ -103,6 +114,7 @@ static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a
         {"no-push-pull", no_argument, NULL, O_NOPP},   {"avg", required_argument, NULL, O_AVG},
         {"alpha", required_argument, NULL, O_ALPHA},   {"avg-kernel", required_argument, NULL, O_AVGK},
         {"augment", required_argument, NULL, O_AUGMENT}, {"jsd", no_argument, NULL, O_JSD},
+        {"blur-filter", required_argument, NULL, O_BLUR}, {"pp2020", no_argument, NULL, O_PP2020},
         {0}};
     long v;
     double d;
@@ -120,8 +132,9 @@ static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a
         case O_NOAUG: a->opt.crop_padding = -1; a->opt.flip = false; break;
         case O_SCHEDULE: snprintf(a->schedule, sizeof a->schedule, "%s", optarg); break;
         case O_ARCH: a->arch_name = optarg; break;
-        case O_PP: a->push_pull = true; break;
-        case O_NOPP: a->push_pull = false; break;
+        case O_PP: a->push_pull = true, a->pp2020 = false; break;
+        case O_NOPP: a->push_pull = false, a->pp2020 = false; break;
+        case O_PP2020: a->pp2020 = true, a->push_pull = false; break;
         case O_EPOCHS:
             if (!pp_cli_parse_int(optarg, 1, PP_TRAIN_MAX_EPOCHS, &v))
                 return pp_cli_usage_error(cmd, "--epochs needs 1 to %d", PP_TRAIN_MAX_EPOCHS);
@@ -141,6 +154,11 @@ static int parse(const pp_cli_command *cmd, int argc, char **argv, train_args *a
             if (!pp_cli_parse_int(optarg, 0, 1L << 62, &v))
                 return pp_cli_usage_error(cmd, "--seed needs a non-negative number");
             a->opt.seed = (uint64_t)v;
+            break;
+        case O_BLUR:
+            if (!pp_cli_parse_int(optarg, 1, 7, &v))
+                return pp_cli_usage_error(cmd, "--blur-filter needs 1 to 7");
+            a->blur_filter = (int)v;
             break;
         case O_WIDTH:
             if (!pp_cli_parse_int(optarg, 1, 1024, &v))
@@ -289,7 +307,7 @@ static void defaults(train_args *a, bool finetune)
     snprintf(a->schedule, sizeof a->schedule, "one-cycle");
     a->arch_name = "resnet18";
     a->stem = PP_STEM_CIFAR;
-    a->width = 64;
+    a->width = 0; /* the net's */
     a->avg = 3;
     a->push_pull = true;
     a->alpha_trainable = true;
@@ -318,12 +336,24 @@ static int run_train(int argc, char **argv)
     pp_arch arch;
     if (pp_arch_from_name(&arch, a.arch_name, a.stem, channels, classes, &err) != PP_OK)
         return pp_cli_fail(&err);
-    arch.width = a.width;
+    if (a.width > 0)
+        pp_arch_set_width(&arch, a.width);
     arch.push_pull = a.push_pull;
+    arch.pp2020 = a.pp2020;
     arch.avg_kernel = a.push_pull ? a.avg : 0;
     arch.alpha_trainable = a.alpha_trainable;
     arch.alpha_fixed = a.alpha;
-    arch.conv1_bias = true;
+    if (a.blur_filter && !arch.blur_filter)
+        return pp_cli_usage_error(&pp_cmd_train, "--blur-filter needs an anti-aliased --arch (blurpool-, zhang-, "
+                                                 "vasconcelos-resnetN)");
+    if (a.pp2020 && arch.blur_filter)
+        return pp_cli_usage_error(&pp_cmd_train, "--pp2020 is for the plain ResNets, not the anti-aliased '%s'",
+                                  a.arch_name);
+    if (a.blur_filter)
+        arch.blur_filter = a.blur_filter;
+    /* the official 2020 CIFAR nets have no bias in the layer; strisciuglio_resnet50 has one */
+    if (a.pp2020 && pp_arch_stages(&arch) == 3)
+        arch.conv1_bias = false;
     pp_model m;
     if (pp_model_create(&m, &arch, &err) != PP_OK)
         return pp_cli_fail(&err);

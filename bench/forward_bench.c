@@ -1,7 +1,10 @@
 /* Times forward passes of PushPull-ResNet18 and the plain ResNet18 (random
  * weights): 224x224 batch 1 and 16 (ImageNet stem, 1000 classes) and 32x32
- * batch 128 (CIFAR stem, 10 classes). Prints one line per net and case:
+ * batch 128 (CIFAR stem, 10 classes); and the 2020 push-pull paper's CIFAR
+ * ResNet-20 with its layer and plain, 32x32 batch 128. Prints one line per net and case:
  * "case ms_per_batch images_per_s", the best of the repeats.
+ * On request only (--case blurpool): the anti-aliased ResNet50 (adobe's
+ * resnet50, filter 4, pool_only) at 224, batch 1 and 16 (bench/blurpool_vs_torch.sh).
  * Usage: forward_bench [--threads N] [--repeats R] [--case SUBSTRING] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,8 @@ static void fill_random(pp_model *m)
         pp_param *p = &m->params[i];
         int64_t n = pp_shape_numel(p->ndim, p->shape);
         bool var = strstr(p->name, "running_var") != NULL;
+        if (strstr(p->name, ".filt"))
+            continue; /* BlurPool filters stay the binomials */
         for (int64_t k = 0; k < n; k++) {
             s ^= s << 13, s ^= s >> 7, s ^= s << 17;
             float u = (float)(s >> 40) / (float)(1 << 24);
@@ -38,12 +43,19 @@ typedef struct {
     double best;
 } contender;
 
-static void contender_init(contender *c, pp_stem_kind stem, int classes, int n, int side, bool push_pull)
+static void contender_init(contender *c, const char *net, pp_stem_kind stem, int classes, int n, int side,
+                           bool inhibition)
 {
     pp_arch a;
     pp_error err = {0};
-    pp_arch_from_name(&a, "resnet18", stem, 3, classes, &err);
-    a.push_pull = push_pull;
+    pp_arch_from_name(&a, net, stem, 3, classes, &err);
+    const bool pp2020 = strcmp(net, "resnet20") == 0; /* resnet20(use_pp1=True): the 2020 layer, no bias */
+    a.push_pull = inhibition && !pp2020;
+    a.pp2020 = inhibition && pp2020;
+    if (pp2020) {
+        a.alpha_trainable = false;
+        a.conv1_bias = false;
+    }
     memset(c, 0, sizeof *c);
     if (pp_model_create(&c->m, &a, &err) || pp_tensor_alloc4(&c->x, n, 3, side, side, &err)) {
         fprintf(stderr, "%s\n", err.msg);
@@ -78,11 +90,12 @@ static void contender_free(contender *c)
 
 /* The PushPull net and the plain one take turns, so both see the same
  * machine (its speed drifts over seconds); each keeps its best time. */
-static void run_case(const char *suffix, pp_stem_kind stem, int classes, int n, int side, int repeats)
+static void run_case(const char *suffix, const char *net, pp_stem_kind stem, int classes, int n, int side,
+                     int repeats)
 {
     contender pp, plain;
-    contender_init(&pp, stem, classes, n, side, true);
-    contender_init(&plain, stem, classes, n, side, false);
+    contender_init(&pp, net, stem, classes, n, side, true);
+    contender_init(&plain, net, stem, classes, n, side, false);
     contender_time(&pp); /* warm-up: sizes buffers */
     contender_time(&plain);
     pp.best = plain.best = 1e30;
@@ -97,6 +110,20 @@ static void run_case(const char *suffix, pp_stem_kind stem, int classes, int n, 
     contender_free(&plain);
 }
 
+/* One net alone (its peer is PyTorch, in the script that runs this). */
+static void run_single(const char *name, const char *arch, int n, int repeats)
+{
+    contender c;
+    contender_init(&c, arch, PP_STEM_IMAGENET, 1000, n, 224, false);
+    contender_time(&c); /* warm-up: sizes buffers */
+    c.best = 1e30;
+    for (int r = 0; r < repeats; r++)
+        contender_time(&c);
+    printf("%-28s %9.2f ms %9.1f img/s\n", name, c.best * 1e3, n / c.best);
+    fflush(stdout);
+    contender_free(&c);
+}
+
 int main(int argc, char **argv)
 {
     bench_options o = {.threads = 2, .repeats = 5};
@@ -106,9 +133,14 @@ int main(int argc, char **argv)
 #define CASE(suffix, ...)             \
     if (bench_wants(&o, suffix))      \
         run_case(suffix, __VA_ARGS__);
-    CASE("224_b1", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4)
-    CASE("224_b16", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats)
-    CASE("cifar32_b128", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
+    CASE("224_b1", "resnet18", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4)
+    CASE("224_b16", "resnet18", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats)
+    CASE("cifar32_b128", "resnet18", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
+    CASE("pp2020_r20_b128", "resnet20", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
 #undef CASE
+    if (o.only && strstr("blurpool50_224_b1", o.only))
+        run_single("blurpool50_224_b1", "blurpool-resnet50", 1, o.repeats * 4);
+    if (o.only && strstr("blurpool50_224_b16", o.only))
+        run_single("blurpool50_224_b16", "blurpool-resnet50", 16, o.repeats);
     return 0;
 }

@@ -1,6 +1,11 @@
 #!/usr/bin/python3
-"""The same PushPull-ResNet18 forward cases in PyTorch (Debian's python3-torch),
-printed in forward_bench's format. Usage: torch_forward.py THREADS REPEATS [--baseline]"""
+"""The same forward cases as forward_bench in PyTorch (Debian's python3-torch), printed
+in its format: PushPull-ResNet18 (224 batch 1 and 16, CIFAR batch 128) and the official
+CIFAR ResNet-20 with the 2020 push-pull layer (batch 128).
+Usage: torch_forward.py THREADS REPEATS [--baseline | --blurpool] [--case=SUBSTRING]
+--blurpool: the anti-aliased ResNet50 (adobe/antialiased-cnns resnet50, filter 4,
+pool_only true, the released default) at 224, batch 1 and 16, restated in
+tests/make_arch_fixtures_blur.py."""
 import os
 import sys
 import time
@@ -9,15 +14,32 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 from make_fixtures import BasicBlock, ResNet  # noqa: E402
+import make_arch_fixtures_blur as blur  # noqa: E402
+from make_arch_fixtures_pp2020 import ResNetCifar  # noqa: E402
 
 threads, repeats = int(sys.argv[1]), int(sys.argv[2])
 baseline = "--baseline" in sys.argv
+only = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--case=")), None)
 torch.set_num_threads(threads)
 tag = "plain" if baseline else "pushpull"
 
 
-def run(name, stem, classes, n, side, reps):
-    model = ResNet(BasicBlock, [2, 2, 2, 2], stem, 64, 3, classes, not baseline, 3, True).eval()
+def resnet18(stem, classes):
+    return ResNet(BasicBlock, [2, 2, 2, 2], stem, 64, 3, classes, not baseline, 3, True)
+
+
+def pp2020_resnet20(stem, classes):  # nicstrisc resnet20(use_pp1=True), full width
+    return ResNetCifar([3, 3, 3], 16, classes, not baseline)
+
+
+def blurpool_resnet50(stem, classes):
+    return blur.AdobeResNet(*blur.ADOBE_LAYERS[50], num_classes=classes, filter_size=4, pool_only=True)
+
+
+def run(name, stem, classes, n, side, reps, make=resnet18):
+    if only and only not in name:
+        return
+    model = make(stem, classes).eval()
     x = torch.randn(n, 3, side, side)
     with torch.no_grad():
         model(x)
@@ -29,6 +51,11 @@ def run(name, stem, classes, n, side, reps):
     print(f"{name:<28} {best * 1e3:9.2f} ms {n / best:9.1f} img/s", flush=True)
 
 
-run(f"{tag}_224_b1", "imagenet", 1000, 1, 224, repeats * 4)
-run(f"{tag}_224_b16", "imagenet", 1000, 16, 224, repeats)
-run(f"{tag}_cifar32_b128", "cifar", 10, 128, 32, repeats)
+if "--blurpool" in sys.argv:
+    run("blurpool50_224_b1", "imagenet", 1000, 1, 224, repeats * 4, blurpool_resnet50)
+    run("blurpool50_224_b16", "imagenet", 1000, 16, 224, repeats, blurpool_resnet50)
+else:
+    run(f"{tag}_224_b1", "imagenet", 1000, 1, 224, repeats * 4)
+    run(f"{tag}_224_b16", "imagenet", 1000, 16, 224, repeats)
+    run(f"{tag}_cifar32_b128", "cifar", 10, 128, 32, repeats)
+    run(f"{tag}_pp2020_r20_b128", "cifar", 10, 128, 32, repeats, pp2020_resnet20)

@@ -6,28 +6,82 @@
 
 #include "model/families.h"
 
+/* The named nets: torchvision's (width_per_group and groups as its
+ * wide_resnet50_2 / resnext50_32x4d) and the 2020 push-pull repo's CIFAR
+ * ResNets (3 stages, width 16). */
 static const struct {
     const char *name;
     pp_block_kind block;
     int blocks[4];
+    int stages, width, width_per_group, groups;
 } known_nets[] = {
-    {"resnet18", PP_BLOCK_BASIC, {2, 2, 2, 2}},
-    {"resnet34", PP_BLOCK_BASIC, {3, 4, 6, 3}},
-    {"resnet50", PP_BLOCK_BOTTLENECK, {3, 4, 6, 3}},
+    {"resnet18", PP_BLOCK_BASIC, {2, 2, 2, 2}, 4, 64, 64, 1},
+    {"resnet34", PP_BLOCK_BASIC, {3, 4, 6, 3}, 4, 64, 64, 1},
+    {"resnet50", PP_BLOCK_BOTTLENECK, {3, 4, 6, 3}, 4, 64, 64, 1},
+    {"resnet101", PP_BLOCK_BOTTLENECK, {3, 4, 23, 3}, 4, 64, 64, 1},
+    {"resnet152", PP_BLOCK_BOTTLENECK, {3, 8, 36, 3}, 4, 64, 64, 1},
+    {"wide_resnet50_2", PP_BLOCK_BOTTLENECK, {3, 4, 6, 3}, 4, 64, 128, 1},
+    {"resnext50_32x4d", PP_BLOCK_BOTTLENECK, {3, 4, 6, 3}, 4, 64, 4, 32},
+    {"resnet20", PP_BLOCK_BASIC, {3, 3, 3, 0}, 3, 16, 64, 1},
+    {"resnet32", PP_BLOCK_BASIC, {5, 5, 5, 0}, 3, 16, 64, 1},
+    {"resnet44", PP_BLOCK_BASIC, {7, 7, 7, 0}, 3, 16, 64, 1},
+    {"resnet56", PP_BLOCK_BASIC, {9, 9, 9, 0}, 3, 16, 64, 1},
 };
+enum { KNOWN_NETS = sizeof known_nets / sizeof known_nets[0] };
+
+/* Families built from a name: "<prefix>resnetN" (docs/arch-blurpool.md). */
+static const struct {
+    const char *prefix, *family;
+    int filter;     /* the reference's default filter size */
+    bool blur_stem; /* zhang's (adobe pool_only false) */
+} blur_nets[] = {
+    {"blurpool-", "blurpool_resnet", 4, false}, /* adobe's default, pool_only true */
+    {"zhang-", "blurpool_resnet", 4, true},
+    {"vasconcelos-", "vasconcelos_resnet", 5, false},
+};
+
+/* torchvision Bottleneck: width = int(planes * width_per_group / 64) * groups. */
+static void set_widths(pp_arch *a, int width_per_group, int groups)
+{
+    a->groups = groups;
+    for (int s = 0; s < pp_arch_stages(a); s++) {
+        const int planes = a->width << s;
+        a->mid[s] = planes * width_per_group / 64 * groups;
+        a->out[s] = planes * pp_arch_expansion(a);
+    }
+}
 
 pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
                             int num_classes, pp_error *err)
 {
+    for (size_t i = 0; i < sizeof blur_nets / sizeof blur_nets[0]; i++) {
+        size_t len = strlen(blur_nets[i].prefix);
+        if (strncmp(name, blur_nets[i].prefix, len) != 0 || strncmp(name + len, "resnet", 6) != 0)
+            continue;
+        pp_status st = pp_arch_from_name(a, name + len, stem, in_channels, num_classes, err);
+        if (st != PP_OK)
+            return st;
+        if (pp_arch_stages(a) != 4) /* the families' files name layer4's blurs */
+            return pp_fail(err, PP_ERR_ARG, "'%s': the anti-aliased nets have 4 stages (resnet18 to resnet152)",
+                           name);
+        snprintf(a->family, sizeof a->family, "%s", blur_nets[i].family);
+        a->blur_filter = blur_nets[i].filter;
+        a->blur_stem = blur_nets[i].blur_stem;
+        /* the references' blurred ImageNet stems have no conv bias */
+        a->conv1_bias = stem == PP_STEM_CIFAR;
+        return PP_OK;
+    }
     memset(a, 0, sizeof *a);
-    for (size_t i = 0; i < sizeof known_nets / sizeof known_nets[0]; i++) {
+    for (size_t i = 0; i < KNOWN_NETS; i++) {
         if (strcmp(name, known_nets[i].name) == 0) {
             a->block = known_nets[i].block;
             memcpy(a->blocks, known_nets[i].blocks, sizeof a->blocks);
+            a->stages = known_nets[i].stages;
             a->stem = stem;
             a->in_channels = in_channels;
             a->num_classes = num_classes;
-            a->width = 64;
+            a->width = known_nets[i].width;
+            set_widths(a, known_nets[i].width_per_group, known_nets[i].groups);
             a->push_pull = true;
             a->avg_kernel = 3;
             a->alpha_trainable = true;
@@ -36,15 +90,60 @@ pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int
             return PP_OK;
         }
     }
-    return pp_fail(err, PP_ERR_ARG, "unknown architecture '%s' (resnet18, resnet34, resnet50)", name);
+    return pp_fail(err, PP_ERR_ARG, "unknown architecture '%s' (%s; the anti-aliased blurpool-, zhang- and "
+                   "vasconcelos-resnet18 to 152)", name, pp_arch_known_names());
+}
+
+const char *pp_arch_known_names(void)
+{
+    return "resnet18, resnet34, resnet50, resnet101, resnet152, wide_resnet50_2, resnext50_32x4d, "
+           "resnet20, resnet32, resnet44, resnet56";
+}
+
+void pp_arch_set_width(pp_arch *a, int width)
+{
+    int width_per_group = 64, groups = pp_arch_groups(a);
+    if (a->mid[0] > 0 && a->width > 0)
+        width_per_group = a->mid[0] * 64 / groups / a->width;
+    a->width = width;
+    set_widths(a, width_per_group, groups);
+}
+
+int pp_arch_groups(const pp_arch *a)
+{
+    return a->groups > 1 ? a->groups : 1;
 }
 
 const char *pp_arch_name(const pp_arch *a)
 {
-    for (size_t i = 0; i < sizeof known_nets / sizeof known_nets[0]; i++)
-        if (a->block == known_nets[i].block && memcmp(a->blocks, known_nets[i].blocks, sizeof a->blocks) == 0)
+    for (size_t i = 0; i < KNOWN_NETS; i++) {
+        if (a->block != known_nets[i].block || memcmp(a->blocks, known_nets[i].blocks, sizeof a->blocks) != 0 ||
+            pp_arch_stages(a) != known_nets[i].stages || pp_arch_groups(a) != known_nets[i].groups)
+            continue;
+        bool widths = true; /* the inner widths relative to the stem width say wide or not */
+        for (int s = 0; s < pp_arch_stages(a); s++)
+            widths = widths && (long)pp_arch_stage_mid(a, s) * 64 ==
+                                   (long)(a->width << s) * known_nets[i].width_per_group * known_nets[i].groups;
+        if (widths)
             return known_nets[i].name;
+    }
     return "resnet-custom";
+}
+
+const char *pp_pull_minmax_name(pp_pull_minmax v)
+{
+    return v == PP_PULL_MINMAX_CHANNEL ? "channel" : "filter";
+}
+
+bool pp_pull_minmax_parse(const char *s, pp_pull_minmax *out)
+{
+    if (strcmp(s, "filter") == 0)
+        *out = PP_PULL_MINMAX_FILTER;
+    else if (strcmp(s, "channel") == 0)
+        *out = PP_PULL_MINMAX_CHANNEL;
+    else
+        return false;
+    return true;
 }
 
 const char *pp_stem_name(pp_stem_kind s)
@@ -57,36 +156,64 @@ int pp_arch_expansion(const pp_arch *a)
     return a->block == PP_BLOCK_BOTTLENECK ? 4 : 1;
 }
 
-int pp_arch_feature_dim(const pp_arch *a)
+int pp_arch_stages(const pp_arch *a)
 {
-    return a->width * 8 * pp_arch_expansion(a);
+    return a->stages == 3 ? 3 : 4;
 }
 
-static void rename_prefix(pp_state_dict *sd, const char *from, const char *to)
+int pp_arch_stage_mid(const pp_arch *a, int stage)
+{
+    return a->mid[stage] > 0 ? a->mid[stage] : a->width << stage;
+}
+
+int pp_arch_stage_out(const pp_arch *a, int stage)
+{
+    return a->out[stage] > 0 ? a->out[stage] : (a->width << stage) * pp_arch_expansion(a);
+}
+
+int pp_arch_feature_dim(const pp_arch *a)
+{
+    return pp_arch_stage_out(a, pp_arch_stages(a) - 1);
+}
+
+bool pp_arch_inhibits(const pp_arch *a)
+{
+    return a->push_pull || a->pp2020;
+}
+
+/* False when out of memory: a key left with its old name would make the load
+ * report a tensor missing, not the memory. */
+static bool rename_prefix(pp_state_dict *sd, const char *from, const char *to)
 {
     size_t flen = strlen(from), tlen = strlen(to);
+    bool ok = true;
     for (size_t i = 0; i < sd->count; i++) {
         char *n = sd->entries[i].name;
         if (strncmp(n, from, flen) != 0)
             continue;
         size_t rest = strlen(n + flen);
         char *renamed = malloc(tlen + rest + 1);
-        if (!renamed)
-            continue; /* keep the old name; the load will report it missing */
+        if (!renamed) {
+            ok = false;
+            continue;
+        }
         memcpy(renamed, to, tlen);
         memcpy(renamed + tlen, n + flen, rest + 1);
         free(n);
         sd->entries[i].name = renamed;
     }
     pp_sd_names_changed(sd);
+    return ok;
 }
 
-void pp_sd_normalize_names(pp_state_dict *sd)
+pp_status pp_sd_normalize_names(pp_state_dict *sd, pp_error *err)
 {
+    bool ok = true;
     if (!pp_sd_find(sd, "classifier.weight") && pp_sd_find(sd, "fc.weight"))
-        rename_prefix(sd, "fc.", "classifier.");
-    if (!pp_sd_find(sd, "bn.weight") && pp_sd_find(sd, "bn1.weight"))
-        rename_prefix(sd, "bn1.", "bn.");
+        ok = rename_prefix(sd, "fc.", "classifier.");
+    if (ok && !pp_sd_find(sd, "bn.weight") && pp_sd_find(sd, "bn1.weight"))
+        ok = rename_prefix(sd, "bn1.", "bn.");
+    return ok ? PP_OK : pp_fail(err, PP_ERR_NOMEM, "out of memory renaming the state dict's keys");
 }
 
 static void note(char *notes, size_t len, const char *fmt, const char *arg)
@@ -126,6 +253,69 @@ static const pp_sd_entry *find_shaped(const pp_state_dict *sd, const char *name,
     return e && e->ndim == ndim && e->dtype == PP_DTYPE_F32 ? e : NULL;
 }
 
+/* The blur families' filter size, read from a shortcut blur's `filt` buffer
+ * (C, 1, f, f) (defaults differ between copies of the layer: never assumed),
+ * and whether the stem is blurred (maxpool.0.filt: adobe's pool_only false). */
+static pp_status infer_blur(pp_arch *a, const pp_state_dict *sd, pp_error *err)
+{
+    const char *key = strcmp(a->family, "blurpool_resnet") == 0      ? "layer2.0.downsample.0.filt"
+                      : strcmp(a->family, "vasconcelos_resnet") == 0 ? "layer2.0.downsample.1.filt"
+                                                                     : NULL;
+    if (!key)
+        return PP_OK;
+    const pp_sd_entry *f = find_shaped(sd, key, 4);
+    if (!f || f->shape[1] != 1 || f->shape[2] != f->shape[3] || f->shape[2] < 1 || f->shape[2] > 7) {
+        char shape[96] = "not a float tensor";
+        if (f)
+            pp_shape_string(f->ndim, f->shape, shape, sizeof shape);
+        return pp_fail(err, PP_ERR_SHAPE, "BlurPool buffer %s is %s; expected (channels, 1, f, f) with f from 1 to 7",
+                       key, shape);
+    }
+    a->blur_filter = (int)f->shape[2];
+    a->blur_stem = pp_sd_find(sd, "maxpool.0.filt") != NULL;
+    if (a->stem == PP_STEM_IMAGENET && strcmp(a->family, "blurpool_resnet") == 0 && !a->blur_stem &&
+        !pp_sd_find(sd, "maxpool.1.filt"))
+        return pp_fail(err, PP_ERR_FORMAT, "anti-aliased ResNet with a 7x7 stem but no stem blur "
+                       "(maxpool.1.filt, or maxpool.0.filt and maxpool.2.filt)");
+    return PP_OK;
+}
+
+/* Every stage's inner width and output channels from its first block's BN sizes
+ * (torchvision's width_per_group models, narrowed test nets), and the groups of
+ * the bottlenecks' 3x3 convolutions (ResNeXt) from conv2's input channels. What
+ * is missing or malformed keeps the standard value: the load then names the
+ * tensor whose shape does not fit. */
+static pp_status stage_widths(pp_arch *a, const pp_state_dict *sd, pp_error *err)
+{
+    const bool bottleneck = a->block == PP_BLOCK_BOTTLENECK;
+    for (int s = 0; s < pp_arch_stages(a); s++) {
+        char key[64];
+        snprintf(key, sizeof key, "layer%d.0.bn1.weight", s + 1);
+        const pp_sd_entry *inner = find_shaped(sd, key, 1);
+        snprintf(key, sizeof key, "layer%d.0.%s.weight", s + 1, bottleneck ? "bn3" : "bn2");
+        const pp_sd_entry *outer = find_shaped(sd, key, 1);
+        snprintf(key, sizeof key, "layer%d.0.conv2.weight", s + 1);
+        const pp_sd_entry *c2 = find_shaped(sd, key, 4);
+        if (!c2) { /* vasconcelos_resnet: Sequential(conv, blur) */
+            snprintf(key, sizeof key, "layer%d.0.conv2.0.weight", s + 1);
+            c2 = find_shaped(sd, key, 4);
+        }
+        if (inner && inner->shape[0] >= 1 && inner->shape[0] <= 65536)
+            a->mid[s] = (int)inner->shape[0];
+        if (outer && outer->shape[0] >= 1 && outer->shape[0] <= 65536)
+            a->out[s] = (int)outer->shape[0];
+        int groups = 1;
+        const int mid = pp_arch_stage_mid(a, s);
+        if (bottleneck && c2 && c2->shape[1] >= 1 && mid % c2->shape[1] == 0)
+            groups = mid / (int)c2->shape[1];
+        if (s > 0 && groups != pp_arch_groups(a))
+            return pp_fail(err, PP_ERR_SHAPE, "layer%d's 3x3 convolutions have %d groups, layer1's %d", s + 1, groups,
+                           pp_arch_groups(a));
+        a->groups = groups;
+    }
+    return PP_OK;
+}
+
 pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints *hints,
                         char *notes, size_t notes_len, pp_error *err)
 {
@@ -137,14 +327,27 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
     if (recognised != PP_OK)
         return recognised;
     snprintf(a->family, sizeof a->family, "%s", family->name);
-    const pp_sd_entry *w = find_shaped(sd, "conv1.push_conv.weight", 4);
+    /* vasconcelos_resnet's ImageNet stem is Sequential(conv, blur): conv1.0 */
+    const char *first = pp_sd_find(sd, "conv1.0.weight") || pp_sd_find(sd, "conv1.0.push_conv.weight") ||
+                                pp_sd_find(sd, "conv1.0.push.weight")
+                            ? "conv1.0"
+                            : "conv1";
+    char key[96];
+    snprintf(key, sizeof key, "%s.push_conv.weight", first);
+    const pp_sd_entry *w = find_shaped(sd, key, 4);
     a->push_pull = w != NULL;
+    if (!w) {
+        snprintf(key, sizeof key, "%s.push.weight", first);
+        w = find_shaped(sd, key, 4);
+        a->pp2020 = w != NULL;
+    }
+    snprintf(key, sizeof key, "%s.weight", first);
     if (!w)
-        w = find_shaped(sd, "conv1.weight", 4);
+        w = find_shaped(sd, key, 4);
     if (!w)
         return pp_fail(err, PP_ERR_FORMAT,
-                       "no first-layer kernel (conv1.push_conv.weight or conv1.weight, 4-D float): "
-                       "not a (PushPull-)ResNet state dict");
+                       "no first-layer kernel (%s.push_conv.weight, %s.push.weight or %s.weight, 4-D float): "
+                       "not a (PushPull-)ResNet state dict", first, first, first);
     a->width = (int)w->shape[0];
     a->in_channels = (int)w->shape[1];
     if (w->shape[2] == 7 && w->shape[3] == 7)
@@ -156,21 +359,30 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
                        "(ImageNet stem) or 3x3 (CIFAR stem)", (long long)w->shape[2], (long long)w->shape[3]);
     if (a->width < 1 || a->width > 4096 || a->in_channels < 1 || a->in_channels > 4)
         return pp_fail(err, PP_ERR_FORMAT, "first-layer kernel has an implausible shape");
-    a->conv1_bias = pp_sd_find(sd, "conv1.bias") != NULL;
+    snprintf(key, sizeof key, "%s.%s", first, a->pp2020 ? "push.bias" : "bias");
+    a->conv1_bias = pp_sd_find(sd, key) != NULL;
 
     a->block = pp_sd_find(sd, "layer1.0.conv3.weight") ? PP_BLOCK_BOTTLENECK : PP_BLOCK_BASIC;
+    a->stages = 4;
     for (int stage = 0; stage < 4; stage++) {
-        char key[64];
         int b = 0;
         for (;; b++) {
-            snprintf(key, sizeof key, "layer%d.%d.conv1.weight", stage + 1, b);
+            /* bn1: every block has one, whatever its convs are wrapped in */
+            snprintf(key, sizeof key, "layer%d.%d.bn1.weight", stage + 1, b);
             if (!pp_sd_find(sd, key) || b >= 256)
                 break;
+        }
+        if (b == 0 && stage == 3) { /* the CIFAR ResNets of the 2020 push-pull repo end at layer3 */
+            a->stages = 3;
+            break;
         }
         if (b == 0)
             return pp_fail(err, PP_ERR_FORMAT, "no blocks found for layer%d (expected %s)", stage + 1, key);
         a->blocks[stage] = b;
     }
+    pp_status widths = stage_widths(a, sd, err);
+    if (widths != PP_OK)
+        return widths;
     const pp_sd_entry *fc = find_shaped(sd, "classifier.weight", 2);
     if (!fc)
         return pp_fail(err, PP_ERR_FORMAT, "no classifier.weight (2-D float) in the state dict");
@@ -178,11 +390,29 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
     if (a->num_classes < 1)
         return pp_fail(err, PP_ERR_FORMAT, "classifier has no outputs");
 
+    pp_status blur = infer_blur(a, sd, err);
+    if (blur != PP_OK)
+        return blur;
+
     /* Push-pull settings: alpha from the tensor when trainable; the rest from
      * hyper-parameters, since shapes cannot tell them. */
     a->alpha_fixed = 1.0f;
+    if (a->pp2020) {
+        /* the 2020 layer: alpha [1, K, 1, 1] when trained (applied as ReLU(alpha)), else
+         * fixed: the hyper-parameter of a pushpull-conv file, 1 in the official repo */
+        snprintf(key, sizeof key, "%s.alpha", first);
+        const pp_sd_entry *alpha = pp_sd_find(sd, key);
+        if (alpha && (alpha->dtype != PP_DTYPE_F32 || pp_sd_entry_numel(alpha) != a->width))
+            return pp_fail(err, PP_ERR_SHAPE, "%s has %lld values; expected %d (one per channel)", key,
+                           (long long)pp_sd_entry_numel(alpha), a->width);
+        a->alpha_trainable = alpha != NULL;
+        const char *v = pp_sd_meta_get(sd, "pull_inhibition_strength");
+        if (!alpha && v)
+            a->alpha_fixed = strtof(v, NULL);
+    }
     if (a->push_pull) {
-        const pp_sd_entry *alpha = pp_sd_find(sd, "conv1.pull_inhibition_strength");
+        snprintf(key, sizeof key, "%s.pull_inhibition_strength", first);
+        const pp_sd_entry *alpha = pp_sd_find(sd, key);
         if (alpha && alpha->dtype == PP_DTYPE_F32 && alpha->ndim == 1 && alpha->shape[0] == a->width) {
             a->alpha_trainable = true;
         } else if (alpha && pp_sd_entry_numel(alpha) == 1) {
@@ -190,7 +420,7 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
             a->alpha_fixed = alpha->dtype == PP_DTYPE_F32 ? *(const float *)alpha->data
                                                           : (float)*(const int64_t *)alpha->data;
         } else if (alpha) {
-            return pp_fail(err, PP_ERR_SHAPE, "conv1.pull_inhibition_strength has %lld values; expected %d or 1",
+            return pp_fail(err, PP_ERR_SHAPE, "%s has %lld values; expected %d or 1", key,
                            (long long)pp_sd_entry_numel(alpha), a->width);
         } else {
             const char *v = pp_sd_meta_get(sd, "pull_inhibition_strength");
@@ -199,6 +429,11 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
             else
                 note(notes, notes_len, "%s", "fixed inhibition strength not recorded; assuming alpha = 1\n");
         }
+        const char *minmax = pp_sd_meta_get(sd, "pull_minmax");
+        if (minmax && !pp_pull_minmax_parse(minmax, &a->pull_minmax))
+            return pp_fail(err, PP_ERR_FORMAT, "metadata pull_minmax '%.32s' is not 'filter' or 'channel'", minmax);
+        if (!minmax && hints && hints->pull_minmax >= 0)
+            a->pull_minmax = (pp_pull_minmax)hints->pull_minmax;
         long avg;
         if (meta_int(sd, "avg_kernel_size", &avg)) {
             if (avg != 0 && avg != 3 && avg != 5)
@@ -252,13 +487,24 @@ pp_status pp_arch_to_metadata(const pp_arch *a, pp_state_dict *sd, pp_error *err
     SET("use_grayscale", a->in_channels == 1 ? "true" : "false");
     snprintf(buf, sizeof buf, "%d", a->num_classes);
     SET("num_classes", buf);
-    SET("use_push_pull", a->push_pull ? "true" : "false");
+    SET("use_push_pull", pp_arch_inhibits(a) ? "true" : "false");
+    if (a->pp2020) {
+        SET("first_layer", "pushpull2020");
+        SET("trainable_pull_inhibition", a->alpha_trainable ? "true" : "false");
+        snprintf(buf, sizeof buf, "%.9g", a->alpha_fixed);
+        SET("pull_inhibition_strength", buf);
+    }
+    if (a->groups > 1) {
+        snprintf(buf, sizeof buf, "%d", a->groups);
+        SET("groups", buf);
+    }
     if (a->push_pull) {
         snprintf(buf, sizeof buf, "%d", a->avg_kernel);
         SET("avg_kernel_size", buf);
         SET("trainable_pull_inhibition", a->alpha_trainable ? "true" : "false");
         snprintf(buf, sizeof buf, "%.9g", a->alpha_fixed);
         SET("pull_inhibition_strength", buf);
+        SET("pull_minmax", pp_pull_minmax_name(a->pull_minmax));
     }
     if (a->dataset[0])
         SET("dataset_name", a->dataset);

@@ -144,6 +144,12 @@ static void size_steps(const pp_forward_ctx *ctx, const pp_model *m, int n, plan
             ps->responses = r > ps->responses ? r : ps->responses;
             size_t sc = pp_pushpull_scratch_floats(u, n, h, w, ctx->threads);
             ps->pool_scratch = sc > ps->pool_scratch ? sc : ps->pool_scratch;
+        } else if (s->kind == PP_STEP_PUSHPULL2020) {
+            size_t ws = pp_pushpull2020_workspace_floats(pp_model_step_pp2020(m, s), n, h, w, ctx->threads);
+            ps->conv.workspace = ws > ps->conv.workspace ? ws : ps->conv.workspace;
+            size_t r = 2 * value_floats(out, n, ctx->vh[s->out], ctx->vw[s->out]);
+            ps->responses = r > ps->responses ? r : ps->responses;
+            ps->pool_scratch = ps->pool_scratch ? ps->pool_scratch : 1;
         }
     }
 }
@@ -184,6 +190,14 @@ static pp_status ensure_buffers(pp_forward_ctx *ctx, const pp_model *m, int n, i
 
 static pp_status capture_kernels(const pp_model *m, const pp_step *s, pp_taps *taps, pp_error *err)
 {
+    if (s->kind == PP_STEP_PUSHPULL2020) {
+        const pp_pushpull2020_layer *l = pp_model_step_pp2020(m, s);
+        int64_t shape[4] = {l->pull.cout, l->pull.cin, l->pull.kh, l->pull.kw};
+        pp_status st = pp_tensor_resize(&taps->out[PP_TAP_KERNELS], 4, shape, err);
+        if (st == PP_OK)
+            pp_pushpull2020_effective_kernels(taps->out[PP_TAP_KERNELS].data, l, -1.0f);
+        return st;
+    }
     if (s->kind == PP_STEP_PUSHPULL) {
         const pp_pushpull_unit *u = pp_model_step_unit(m, s);
         int e = pp_pushpull_effective_size(u);
@@ -259,6 +273,10 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     case PP_STEP_PUSHPULL:
         pp_pushpull_forward(out, ctx->responses, ctx->pool_scratch, in, pp_model_step_unit(m, s), n, h, w,
                             ctx->workspace, ctx->threads);
+        break;
+    case PP_STEP_PUSHPULL2020:
+        pp_pushpull2020_forward(out, ctx->responses, in, pp_model_step_pp2020(m, s), n, h, w, ctx->workspace,
+                                ctx->threads);
         break;
     case PP_STEP_BATCHNORM: {
         const pp_bn_layer *bn = pp_model_step_bn(m, s);

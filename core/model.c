@@ -9,6 +9,7 @@
 #include "json_alloc.h"
 #include "model_validate.h"
 #include "ops/batchnorm.h"
+#include "ops/blurpool.h"
 #include "ops/winograd.h"
 #include "model/builder.h"
 #include "model/families.h"
@@ -58,10 +59,18 @@ pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err)
         a->num_classes < 1 || a->num_classes > 100000 || (a->avg_kernel != 0 && a->avg_kernel != 3 && a->avg_kernel != 5))
         return pp_fail(err, PP_ERR_ARG, "invalid architecture (width %d, %d input channels, %d classes, avg %d)",
                        a->width, a->in_channels, a->num_classes, a->avg_kernel);
-    for (int s = 0; s < 4; s++)
-        if (a->blocks[s] < 1 || a->blocks[s] > 256)
-            return pp_fail(err, PP_ERR_ARG, "invalid block count %d in stage %d", a->blocks[s], s + 1);
+    for (int s = 0; s < pp_arch_stages(a); s++)
+        if (a->blocks[s] < 1 || a->blocks[s] > 256 || pp_arch_stage_mid(a, s) < 1 || pp_arch_stage_out(a, s) < 1 ||
+            pp_arch_stage_mid(a, s) % pp_arch_groups(a) != 0)
+            return pp_fail(err, PP_ERR_ARG, "invalid stage %d (%d blocks, width %d of %d groups, %d outputs)", s + 1,
+                           a->blocks[s], pp_arch_stage_mid(a, s), pp_arch_groups(a), pp_arch_stage_out(a, s));
+    if (a->push_pull && a->pp2020)
+        return pp_fail(err, PP_ERR_ARG, "a first layer is a PushPull unit or the 2020 layer, not both");
     const pp_family *family = pp_family_of_arch(a);
+    if ((family->build == pp_blurpool_resnet_build || family->build == pp_vasconcelos_resnet_build) &&
+        (a->blur_filter < 1 || a->blur_filter > PP_BLURPOOL_MAX_FILTER))
+        return pp_fail(err, PP_ERR_ARG, "invalid BlurPool filter size %d (1 to %d)", a->blur_filter,
+                       PP_BLURPOOL_MAX_FILTER);
 
     pp_plan scratch_plan;
     pp_status st = pp_plan_init(&scratch_plan, a->in_channels, err);
@@ -169,8 +178,12 @@ void pp_model_prepare_threads(pp_model *m, int threads)
         const pp_conv_shape *s = &m->pp.shape;
         size_t per_kernel = (size_t)s->cin * s->kh * s->kw;
         memcpy(m->pp.stacked, m->pp.weight, per_kernel * s->cout * sizeof(float));
-        pp_pushpull_pull_kernels(m->pp.stacked + per_kernel * s->cout, m->pp.weight, s->cout, per_kernel);
+        const size_t span = pp_pushpull_minmax_span(&m->pp);
+        pp_pushpull_pull_kernels(m->pp.stacked + per_kernel * s->cout, m->pp.weight,
+                                 (int)(per_kernel * s->cout / span), span);
     }
+    if (m->arch.pp2020)
+        pp_pushpull2020_prepare(&m->pp2020);
     static _Atomic uint64_t generations;
     m->generation = ++generations;
     m->derived_stale = false;
@@ -318,15 +331,21 @@ pp_status pp_model_to_state_dict(const pp_model *m, pp_state_dict *sd, pp_error 
     return st;
 }
 
+void pp_model_first_alphas(const pp_model *m, float *out)
+{
+    for (int k = 0; k < m->arch.width; k++)
+        out[k] = m->arch.pp2020 ? pp_pushpull2020_alpha(&m->pp2020, k) : m->arch.push_pull ? m->pp.alpha[k] : 0.0f;
+}
+
 void pp_model_alpha_stats(const pp_model *m, float *min, float *mean, float *max)
 {
     *min = *mean = *max = 0;
-    if (!m->arch.push_pull)
+    if (!pp_arch_inhibits(&m->arch))
         return;
     double sum = 0;
-    *min = *max = m->pp.alpha[0];
+    *min = *max = m->arch.pp2020 ? pp_pushpull2020_alpha(&m->pp2020, 0) : m->pp.alpha[0];
     for (int k = 0; k < m->arch.width; k++) {
-        float a = m->pp.alpha[k];
+        float a = m->arch.pp2020 ? pp_pushpull2020_alpha(&m->pp2020, k) : m->pp.alpha[k];
         sum += a;
         *min = a < *min ? a : *min;
         *max = a > *max ? a : *max;

@@ -14,6 +14,7 @@
 #include "ops/batchnorm.h"
 #include "ops/conv_layer.h"
 #include "ops/pushpull.h"
+#include "ops/pushpull2020.h"
 #include "status.h"
 
 typedef struct {
@@ -42,6 +43,7 @@ typedef struct {
 
     pp_conv_layer conv1;   /* plain stem conv (baseline) */
     pp_pushpull_unit pp;   /* PushPull stem (when arch.push_pull) */
+    pp_pushpull2020_layer pp2020; /* the 2020 push-pull stem (when arch.pp2020) */
     pp_bn_layer bn;
     pp_block *blocks;
     int block_count;
@@ -66,6 +68,10 @@ static inline const pp_conv_layer *pp_model_step_conv(const pp_model *m, const p
 static inline const pp_pushpull_unit *pp_model_step_unit(const pp_model *m, const pp_step *s)
 {
     return s->first_layer ? &m->pp : s->unit;
+}
+static inline const pp_pushpull2020_layer *pp_model_step_pp2020(const pp_model *m, const pp_step *s)
+{
+    return s->first_layer ? &m->pp2020 : (const pp_pushpull2020_layer *)s->layer;
 }
 static inline pp_bn_layer *pp_model_step_bn(const pp_model *m, const pp_step *s)
 {
@@ -96,8 +102,11 @@ void pp_model_prepare_threads(pp_model *m, int threads);
 int64_t pp_model_param_count(const pp_model *m); /* trainable values only */
 const pp_param *pp_model_find_param(const pp_model *m, const char *name);
 
-/* Alpha statistics of the PushPull unit (zeros for a baseline). */
+/* Alpha statistics of the PushPull unit or the 2020 layer (as applied: ReLU(alpha)
+ * there); zeros for a baseline. */
 void pp_model_alpha_stats(const pp_model *m, float *min, float *mean, float *max);
+/* out (K): the first layer's alpha per channel as applied (zeros for a baseline). */
+void pp_model_first_alphas(const pp_model *m, float *out);
 
 /* Class names: metadata "class_names" (JSON list or one per line), else the
  * known set for the data set / class count, else "class N". */

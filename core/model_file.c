@@ -85,9 +85,10 @@ pp_status pp_model_open(pp_model *m, const char *path, const pp_arch_hints *hint
     if (st != PP_OK)
         return st;
     pp_sd_strip_common_prefix(&sd);
-    pp_sd_normalize_names(&sd);
     pp_arch arch;
-    st = pp_arch_infer(&arch, &sd, hints, notes, notes_len, err);
+    st = pp_sd_normalize_names(&sd, err);
+    if (st == PP_OK)
+        st = pp_arch_infer(&arch, &sd, hints, notes, notes_len, err);
     if (st == PP_OK)
         st = pp_model_create(m, &arch, err);
     if (st == PP_OK) {

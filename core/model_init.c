@@ -24,7 +24,14 @@ void pp_model_init_random(pp_model *m, uint64_t seed)
         pp_param *p = &m->params[i];
         uint64_t key = pp_rng_key(seed, (uint64_t)i);
         int64_t n = pp_shape_numel(p->ndim, p->shape);
-        if (p->ndim == 4) {
+        if (ends_with(p->name, ".filt"))
+            continue; /* BlurPool filters: fixed binomials, set by the builder */
+        if (m->arch.pp2020 && p->data == m->pp2020.alpha) {
+            /* the 2020 layer's trained alpha [1, K, 1, 1]: U(0.5 - r, 0.5 + r), r = 1/sqrt(C K), as PPmodule2d */
+            const double r = 1.0 / sqrt((double)m->arch.in_channels * m->arch.width);
+            for (int64_t k = 0; k < n; k++)
+                p->data[k] = (float)(0.5 + (2 * pp_rng_uniform(key, (uint64_t)k) - 1) * r);
+        } else if (p->ndim == 4) {
             /* Kaiming normal, mode fan_out: std = sqrt(2 / (out * kh * kw)) */
             double std = sqrt(2.0 / (double)(p->shape[0] * p->shape[2] * p->shape[3]));
             for (int64_t k = 0; k < n; k++)
@@ -33,7 +40,7 @@ void pp_model_init_random(pp_model *m, uint64_t seed)
             double bound = 1.0 / sqrt((double)m->params[i - (p->ndim == 1)].shape[1]);
             for (int64_t k = 0; k < n; k++)
                 p->data[k] = (float)((2 * pp_rng_uniform(key, (uint64_t)k) - 1) * bound);
-        } else if (strcmp(p->name, "conv1.pull_inhibition_strength") == 0) {
+        } else if (ends_with(p->name, ".pull_inhibition_strength")) {
             for (int64_t k = 0; k < n; k++)
                 p->data[k] = (float)pp_rng_uniform(key, (uint64_t)k);
         } else if (strcmp(p->name, "conv1.bias") == 0) {

@@ -9,7 +9,8 @@
 
 static unsigned first_layer_taps(const pp_model *m)
 {
-    return (1u << PP_TAP_CONV1) | (m->arch.push_pull ? (1u << PP_TAP_PUSH) | (1u << PP_TAP_PULL) : 0) | (1u << PP_TAP_LOGITS);
+    return (1u << PP_TAP_CONV1) | (pp_arch_inhibits(&m->arch) ? (1u << PP_TAP_PUSH) | (1u << PP_TAP_PULL) : 0) |
+           (1u << PP_TAP_LOGITS);
 }
 
 /* Normalises img into p->input and runs the forward pass into `taps`. */
@@ -47,14 +48,22 @@ pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int
         st = pp_tensor_alloc4(&p->input, 1, p->pre.channels, p->pre.size, p->pre.size, err);
     p->ctx = pp_forward_ctx_new(p->threads);
     p->channel_buffers = calloc((size_t)2 * m->arch.width, sizeof(double));
-    if (m->arch.push_pull) {
+    const bool inhibits = pp_arch_inhibits(&m->arch);
+    if (inhibits) {
+        /* the view's alpha: the PushPull unit's as stored, the 2020 layer's as applied
+         * (its view runs that array through ReLU again: the same non-negative values) */
         p->alpha = malloc(sizeof(float) * (size_t)m->arch.width);
-        if (p->alpha) {
-            memcpy(p->alpha, m->pp.alpha, sizeof(float) * (size_t)m->arch.width);
-            p->view.pp.alpha = p->alpha;
+        p->learned = malloc(sizeof(float) * (size_t)m->arch.width);
+        if (p->alpha && p->learned) {
+            pp_model_first_alphas(m, p->learned);
+            memcpy(p->alpha, p->learned, sizeof(float) * (size_t)m->arch.width);
+            if (m->arch.pp2020)
+                p->view.pp2020.alpha = p->alpha;
+            else
+                p->view.pp.alpha = p->alpha;
         }
     }
-    if (st == PP_OK && (!p->ctx || !p->channel_buffers || (m->arch.push_pull && !p->alpha)))
+    if (st == PP_OK && (!p->ctx || !p->channel_buffers || (inhibits && (!p->alpha || !p->learned))))
         st = pp_fail(err, PP_ERR_NOMEM, "out of memory");
     if (st == PP_OK)
         st = compute_clean(p, err);
@@ -68,11 +77,12 @@ pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int
 pp_status pp_probe_set_overrides(pp_probe *p, const pp_probe_overrides *o, pp_error *err)
 {
     const pp_model *m = p->model;
-    if (!m->arch.push_pull)
+    if (!pp_arch_inhibits(&m->arch))
         return PP_OK;
     const int k = m->arch.width;
-    const float *alpha = o && o->alpha ? o->alpha : m->pp.alpha;
-    int avg = o && o->avg_kernel >= 0 ? o->avg_kernel : m->pp.avg_kernel;
+    const float *alpha = o && o->alpha ? o->alpha : p->learned;
+    /* the 2020 layer has no pull pooling: a pooling override does not apply to it */
+    int avg = m->arch.pp2020 ? 0 : o && o->avg_kernel >= 0 ? o->avg_kernel : m->pp.avg_kernel;
     if (avg != 0 && avg != 3 && avg != 5)
         return pp_fail(err, PP_ERR_ARG, "pull pooling %d (supported: 0, 3, 5)", avg);
     for (int i = 0; i < k; i++)
@@ -83,7 +93,8 @@ pp_status pp_probe_set_overrides(pp_probe *p, const pp_probe_overrides *o, pp_er
     memcpy(p->alpha, alpha, sizeof(float) * (size_t)k);
     p->view.pp.avg_kernel = avg;
     p->view.arch.avg_kernel = avg;
-    p->overridden = avg != m->pp.avg_kernel || memcmp(alpha, m->pp.alpha, sizeof(float) * (size_t)k) != 0;
+    p->overridden = (!m->arch.pp2020 && avg != m->pp.avg_kernel) ||
+                    memcmp(alpha, p->learned, sizeof(float) * (size_t)k) != 0;
     return compute_clean(p, err);
 }
 
@@ -99,6 +110,7 @@ void pp_probe_free(pp_probe *p)
     pp_tensor_free(&p->logits);
     free(p->channel_buffers);
     free(p->alpha);
+    free(p->learned);
     memset(p, 0, sizeof *p);
 }
 
@@ -185,7 +197,7 @@ pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_
     out->snr_push_channel = p->channel_buffers + k;
     out->snr_output = pp_snr_db(a->data, b->data, (int)a->shape[0], (int)a->shape[1],
                                 (size_t)(a->shape[2] * a->shape[3]), out->snr_output_channel);
-    if (m->arch.push_pull) {
+    if (pp_arch_inhibits(&m->arch)) {
         st = push_path_snr(p, &out->snr_push, out->snr_push_channel, err);
         if (st != PP_OK) {
             pp_probe_result_free(out);

@@ -45,6 +45,7 @@ typedef struct {
     const pp_model *model;       /* the learned model, only read */
     pp_model view;               /* what runs: *model with the overrides' alpha and pooling (shares its weights) */
     float *alpha;                /* (K) the view's alpha */
+    float *learned;              /* (K) the model's alpha as applied (ReLU(alpha) for the 2020 layer) */
     bool overridden;             /* the view differs from the learned model */
     pp_preprocess pre;
     pp_forward_ctx *ctx;         /* runs on `threads` */

@@ -73,6 +73,8 @@ static const pp_model *job_model(Job *job, int i)
     if (!job->alpha[i])
         return m;
     job->views[i] = *m;
+    if (m->arch.pp2020) /* the views' alpha is the applied one: ReLU leaves it as it is */
+        job->views[i].pp2020.alpha = job->alpha[i];
     job->views[i].pp.alpha = job->alpha[i];
     job->views[i].pp.avg_kernel = job->avg[i];
     job->views[i].arch.avg_kernel = job->avg[i];

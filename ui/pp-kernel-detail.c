@@ -50,26 +50,33 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     if (!e)
         return;
     const int C = pp_model_entry_in_channels(e), ks = pp_model_entry_kernel_size(e);
-    const int es = pp_model_entry_effective_size(e), k = self->kernel;
-    const gboolean pp = pp_model_entry_is_push_pull(e);
+    const int es = pp_model_entry_effective_size(e), ps = pp_model_entry_pull_size(e), k = self->kernel;
+    const gboolean pp = pp_model_entry_is_push_pull(e), pp2020 = pp_model_entry_is_pp2020(e);
     const float *W = pp_model_entry_push(e, k), *P = pp_model_entry_pull(e, k);
     float *E = g_new(float, (size_t)C * es * es); /* (C, es, es) */
     pp_model_entry_effective(e, k, E);
     float range = 1e-12f;
     for (int i = 0; i < C * ks * ks; i++)
-        range = fmaxf(range, fmaxf(fabsf(W[i]), P ? fabsf(P[i]) : 0));
+        range = fmaxf(range, fabsf(W[i]));
+    for (int i = 0; P && i < C * ps * ps; i++)
+        range = fmaxf(range, fabsf(P[i]));
     for (int i = 0; i < C * es * es; i++)
         range = fmaxf(range, fabsf(E[i]));
 
     char title[300], sub[200];
     snprintf(title, sizeof title, "Kernel %d · %s", k, pp_model_entry_get_title(e));
-    if (pp)
+    if (pp2020)
+        snprintf(sub, sizeof sub, "α = %.3f %s · 2020 layer: pull = −W bilinearly upsampled ×2 to %d×%d · one colour scale",
+                 pp_model_entry_view_alpha(e, k),
+                 pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k) ? "(override)" : "(learned)", ps,
+                 ps);
+    else if (pp)
         snprintf(sub, sizeof sub, "α = %.3f %s · pull pooling %s%s · one colour scale", pp_model_entry_view_alpha(e, k),
                  pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k) ? "(override)" : "(learned)",
                  pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off",
-                 pp_model_entry_view_avg(e) == pp_model_entry_get_model(e)->pp.avg_kernel ? ""
-                 : pp_model_entry_get_model(e)->pp.avg_kernel == 0                        ? " (override; file: off)"
-                 : pp_model_entry_get_model(e)->pp.avg_kernel == 3                        ? " (override; file: 3×3)"
+                 pp_model_entry_view_avg(e) == pp_model_entry_file_avg(e) ? ""
+                 : pp_model_entry_file_avg(e) == 0                        ? " (override; file: off)"
+                 : pp_model_entry_file_avg(e) == 3                        ? " (override; file: 3×3)"
                                                                                           : " (override; file: 5×5)");
     else
         snprintf(sub, sizeof sub, "plain convolution (baseline model) · α: none");
@@ -79,7 +86,8 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     pp_plot_text_max(cr, widget, sub, 8, 24, width - 16, 0.8, FALSE, &subc);
     /* the teaching formula on a line of its own: never cut */
     if (pp)
-        pp_plot_text_max(cr, widget, "effective = W − α·(P∗box)", 8, 40, width - 16, 0.85, TRUE, &c.fg);
+        pp_plot_text_max(cr, widget, pp2020 ? "effective = W − α·P,  P = −upsample×2(W)" : "effective = W − α·(P∗box)", 8,
+                         40, width - 16, 0.85, TRUE, &c.fg);
 
     static const char *kinds[3] = {"Push W", "Pull P", "Effective"};
     static const char *rgb_names[] = {"R", "G", "B"};
@@ -115,7 +123,7 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
         for (int row = 0; row < nrows; row++) {
             double y = y0 + row * (s + gap);
             int kind = across ? col : row, ch = across ? row : col;
-            int side = kind == 2 ? es : ks;
+            int side = kind == 2 ? es : kind == 1 ? ps : ks;
             const float *src = kind == 0 ? W : kind == 1 ? P : E;
             if (ch < C)
                 pp_plot_kernel(cr, src + (size_t)ch * side * side, side, side, x, y, s, s, range);
@@ -161,10 +169,13 @@ static char *summary(GtkWidget *widget)
     pp_model_entry_effective(e, k, E);
     GString *s = g_string_new(NULL);
     const float *src[3] = {W, P, E};
-    const int side[3] = {ks, ks, es};
+    const int side[3] = {ks, pp_model_entry_pull_size(e), es};
     const char *names[3] = {"push W", "pull P", "effective"};
     g_string_append_printf(s, "Kernel %d of %s", k, pp_model_entry_get_title(e));
-    if (pp_model_entry_is_push_pull(e))
+    if (pp_model_entry_is_pp2020(e))
+        g_string_append_printf(s, ", alpha %.3f; the 2020 layer: pull P = −W upsampled ×2; effective = W − alpha·P",
+                               pp_model_entry_view_alpha(e, k));
+    else if (pp_model_entry_is_push_pull(e))
         g_string_append_printf(s, ", alpha %.3f, pull pooling %d; effective = W − alpha·(P∗box)",
                                pp_model_entry_view_alpha(e, k), pp_model_entry_view_avg(e));
     for (int t = 0; t < 3; t++) {

@@ -77,13 +77,15 @@ PpModelEntry *pp_model_entry_new(const char *path, pp_model *model, const char *
     const pp_arch *a = &self->model.arch;
     if (a->push_pull)
         self->subtitle = g_strdup_printf("%s · push-pull, avg %d", pp_arch_name(a), a->avg_kernel);
+    else if (a->pp2020)
+        self->subtitle = g_strdup_printf("%s · 2020 push-pull layer", pp_arch_name(a));
     else
         self->subtitle = g_strdup_printf("%s · plain conv", pp_arch_name(a));
     int k = pp_model_entry_kernel_count(self);
     self->alpha_view = g_new0(float, k > 0 ? k : 1);
     for (int i = 0; i < k; i++)
         self->alpha_view[i] = pp_model_entry_learned_alpha(self, i);
-    self->avg_view = a->push_pull ? self->model.pp.avg_kernel : 0;
+    self->avg_view = pp_model_entry_file_avg(self);
     return self;
 }
 
@@ -97,17 +99,34 @@ void pp_model_entry_set_baseline(PpModelEntry *self, gboolean baseline) { self->
 
 bool pp_model_entry_is_push_pull(PpModelEntry *self)
 {
-    return self->model.arch.push_pull;
+    return pp_arch_inhibits(&self->model.arch);
+}
+
+bool pp_model_entry_is_pp2020(PpModelEntry *self)
+{
+    return self->model.arch.pp2020;
+}
+
+int pp_model_entry_file_avg(PpModelEntry *self)
+{
+    return self->model.arch.push_pull ? self->model.pp.avg_kernel : 0;
 }
 
 static const pp_conv_shape *shape_of(PpModelEntry *self)
 {
+    if (self->model.arch.pp2020)
+        return &self->model.pp2020.push;
     return self->model.arch.push_pull ? &self->model.pp.shape : &self->model.conv1.shape;
 }
 
 int pp_model_entry_kernel_count(PpModelEntry *self) { return shape_of(self)->cout; }
 int pp_model_entry_in_channels(PpModelEntry *self) { return shape_of(self)->cin; }
 int pp_model_entry_kernel_size(PpModelEntry *self) { return shape_of(self)->kh; }
+
+int pp_model_entry_pull_size(PpModelEntry *self)
+{
+    return self->model.arch.pp2020 ? self->model.pp2020.pull.kh : shape_of(self)->kh;
+}
 
 static size_t per_kernel(PpModelEntry *self)
 {
@@ -117,12 +136,18 @@ static size_t per_kernel(PpModelEntry *self)
 
 const float *pp_model_entry_push(PpModelEntry *self, int k)
 {
-    const float *w = self->model.arch.push_pull ? self->model.pp.weight : self->model.conv1.weight;
+    const float *w = self->model.arch.pp2020      ? self->model.pp2020.weight
+                     : self->model.arch.push_pull ? self->model.pp.weight
+                                                  : self->model.conv1.weight;
     return w + (size_t)k * per_kernel(self);
 }
 
 const float *pp_model_entry_pull(PpModelEntry *self, int k)
 {
+    if (self->model.arch.pp2020) {
+        const int S = pp_model_entry_pull_size(self);
+        return self->model.pp2020.pull_weight + (size_t)k * pp_model_entry_in_channels(self) * S * S;
+    }
     if (!self->model.arch.push_pull)
         return NULL;
     size_t pk = per_kernel(self);
@@ -131,6 +156,8 @@ const float *pp_model_entry_pull(PpModelEntry *self, int k)
 
 float pp_model_entry_learned_alpha(PpModelEntry *self, int k)
 {
+    if (self->model.arch.pp2020)
+        return pp_pushpull2020_alpha(&self->model.pp2020, k); /* as applied: ReLU(alpha) */
     return self->model.arch.push_pull ? self->model.pp.alpha[k] : 0.0f;
 }
 
@@ -155,13 +182,13 @@ void pp_model_entry_set_view_avg(PpModelEntry *self, int avg)
 
 gboolean pp_model_entry_view_is_learned(PpModelEntry *self)
 {
-    if (!self->model.arch.push_pull)
+    if (!pp_model_entry_is_push_pull(self))
         return TRUE;
     int n = pp_model_entry_kernel_count(self);
     for (int i = 0; i < n; i++)
-        if (self->alpha_view[i] != self->model.pp.alpha[i])
+        if (self->alpha_view[i] != pp_model_entry_learned_alpha(self, i))
             return FALSE;
-    return self->avg_view == self->model.pp.avg_kernel;
+    return self->avg_view == pp_model_entry_file_avg(self);
 }
 
 const float *pp_model_entry_view_alphas(PpModelEntry *self) { return self->alpha_view; }
@@ -174,8 +201,8 @@ static char *alpha_words(PpModelEntry *self, gboolean learned)
     gboolean same = TRUE;
     for (int i = 0; i < n; i++) {
         mean += self->alpha_view[i] / n;
-        learned_mean += self->model.pp.alpha[i] / n;
-        edited += self->alpha_view[i] != self->model.pp.alpha[i];
+        learned_mean += pp_model_entry_learned_alpha(self, i) / n;
+        edited += self->alpha_view[i] != pp_model_entry_learned_alpha(self, i);
         same = same && self->alpha_view[i] == self->alpha_view[0];
     }
     if (learned || edited == 0)
@@ -200,14 +227,14 @@ char *pp_model_entry_describe_overrides(PpModelEntry *self)
     int n = pp_model_entry_kernel_count(self);
     gboolean alpha_edited = FALSE;
     for (int i = 0; i < n; i++)
-        alpha_edited = alpha_edited || self->alpha_view[i] != self->model.pp.alpha[i];
+        alpha_edited = alpha_edited || self->alpha_view[i] != pp_model_entry_learned_alpha(self, i);
     if (alpha_edited) {
         char *a = alpha_words(self, FALSE);
         g_string_append(s, a);
         g_free(a);
     }
-    if (self->avg_view != self->model.pp.avg_kernel) {
-        int fa = self->model.pp.avg_kernel;
+    if (self->avg_view != pp_model_entry_file_avg(self)) {
+        int fa = pp_model_entry_file_avg(self);
         char *now = pooling_words(self->avg_view), *file = fa ? g_strdup_printf("%d×%d", fa, fa) : g_strdup("none");
         g_string_append_printf(s, "%s%s (file: %s)", s->len ? " · " : "", now, file);
         g_free(now);
@@ -218,11 +245,11 @@ char *pp_model_entry_describe_overrides(PpModelEntry *self)
 
 char *pp_model_entry_describe_view(PpModelEntry *self)
 {
-    if (!self->model.arch.push_pull)
+    if (!pp_model_entry_is_push_pull(self))
         return g_strdup("plain conv1 (no inhibition)");
     char *o = pp_model_entry_describe_overrides(self);
     if (o) {
-        if (self->avg_view == self->model.pp.avg_kernel) {
+        if (self->avg_view == pp_model_entry_file_avg(self)) {
             char *p = pooling_words(self->avg_view), *t = g_strdup_printf("%s · %s", o, p);
             g_free(p);
             g_free(o);
@@ -248,12 +275,14 @@ void pp_model_entry_reset_view(PpModelEntry *self)
     int n = pp_model_entry_kernel_count(self);
     for (int i = 0; i < n; i++)
         self->alpha_view[i] = pp_model_entry_learned_alpha(self, i);
-    self->avg_view = self->model.arch.push_pull ? self->model.pp.avg_kernel : 0;
+    self->avg_view = pp_model_entry_file_avg(self);
     g_signal_emit(self, signals[SIGNAL_VIEW_CHANGED], 0);
 }
 
 int pp_model_entry_effective_size(PpModelEntry *self)
 {
+    if (self->model.arch.pp2020)
+        return pp_model_entry_pull_size(self);
     if (!self->model.arch.push_pull)
         return shape_of(self)->kh;
     pp_pushpull_unit u = self->model.pp;
@@ -263,6 +292,16 @@ int pp_model_entry_effective_size(PpModelEntry *self)
 
 void pp_model_entry_effective(PpModelEntry *self, int k, float *out)
 {
+    if (self->model.arch.pp2020) {
+        /* a one-kernel view of the 2020 layer: W centred in S x S minus alpha times its pull -W_up */
+        pp_pushpull2020_layer l = self->model.pp2020;
+        l.push.cout = l.pull.cout = 1;
+        l.weight = (float *)pp_model_entry_push(self, k);
+        l.pull_weight = (float *)pp_model_entry_pull(self, k);
+        l.alpha = &self->alpha_view[k];
+        pp_pushpull2020_effective_kernels(out, &l, -1.0f);
+        return;
+    }
     if (!self->model.arch.push_pull) {
         memcpy(out, pp_model_entry_push(self, k), sizeof(float) * per_kernel(self));
         return;

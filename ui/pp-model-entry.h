@@ -26,12 +26,15 @@ gboolean pp_model_entry_get_baseline(PpModelEntry *self);
 void pp_model_entry_set_baseline(PpModelEntry *self, gboolean baseline);
 
 /* First-layer geometry: K kernels of C channels, kh x kw each. */
-bool pp_model_entry_is_push_pull(PpModelEntry *self);
+bool pp_model_entry_is_push_pull(PpModelEntry *self); /* a PushPull unit or the 2020 layer */
+bool pp_model_entry_is_pp2020(PpModelEntry *self);    /* the 2020 layer: pull -W upsampled, no pooling */
+int pp_model_entry_file_avg(PpModelEntry *self);      /* the file's pull pooling (0 for the 2020 layer) */
+int pp_model_entry_pull_size(PpModelEntry *self);     /* side of P: kh, or S of the 2020 layer */
 int pp_model_entry_kernel_count(PpModelEntry *self);
 int pp_model_entry_in_channels(PpModelEntry *self);
 int pp_model_entry_kernel_size(PpModelEntry *self); /* kh (square kernels) */
 const float *pp_model_entry_push(PpModelEntry *self, int k); /* (C, kh, kw) W, or conv1 of a baseline */
-const float *pp_model_entry_pull(PpModelEntry *self, int k); /* (C, kh, kw) P, NULL for a baseline */
+const float *pp_model_entry_pull(PpModelEntry *self, int k); /* (C, ps, ps) P (ps: pull_size), NULL for a baseline */
 float pp_model_entry_learned_alpha(PpModelEntry *self, int k);
 
 /* The view: alpha per channel and the pull pooling size used for effective

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "model/families.h"
+
 struct _PpModelSummary {
     GtkWidget parent_instance;
     GtkWidget *box;
@@ -91,10 +93,22 @@ void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->title), pp_model_entry_get_path(entry));
     char buf[256];
     int row = 0;
-    snprintf(buf, sizeof buf, "%s (%s blocks %d-%d-%d-%d)", pp_arch_name(a),
-             a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
-             a->blocks[3]);
+    if (pp_arch_stages(a) == 3)
+        snprintf(buf, sizeof buf, "%s (%s blocks %d-%d-%d)", pp_arch_name(a),
+                 a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2]);
+    else
+        snprintf(buf, sizeof buf, "%s (%s blocks %d-%d-%d-%d%s)", pp_arch_name(a),
+                 a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2],
+                 a->blocks[3], pp_arch_groups(a) > 1 ? ", grouped" : "");
     add_row(self, row++, "Architecture", buf);
+    const pp_family *family = pp_family_of_arch(a);
+    add_row(self, row++, "Family", family->name);
+    gtk_widget_set_tooltip_text(gtk_grid_get_child_at(self->grid, 1, row - 1), family->description);
+    if (a->blur_filter) {
+        snprintf(buf, sizeof buf, "BlurPool, filter %d%s", a->blur_filter,
+                 a->blur_stem ? ", stem blurred" : "");
+        add_row(self, row++, "Anti-aliasing", buf);
+    }
     snprintf(buf, sizeof buf, "%s, width %d", pp_stem_name(a->stem), a->width);
     add_row(self, row++, "Stem", buf);
     snprintf(buf, sizeof buf, "%d (%s)", a->in_channels, a->in_channels == 1 ? "grey" : "colour");
@@ -116,6 +130,15 @@ void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
             snprintf(buf, sizeof buf, "none");
         add_row(self, row++, "Pull pooling", buf);
         add_row(self, row++, "α", a->alpha_trainable ? "trainable, per channel" : "fixed");
+        snprintf(buf, sizeof buf, "%.3f / %.3f / %.3f", lo, mean, hi);
+        add_row(self, row++, "α min/mean/max", buf);
+    } else if (a->pp2020) {
+        float lo, mean, hi;
+        pp_model_alpha_stats(m, &lo, &mean, &hi);
+        snprintf(buf, sizeof buf, "2020 push-pull layer, %d×%d push, %d×%d pull%s", m->pp2020.push.kh,
+                 m->pp2020.push.kw, m->pp2020.pull.kh, m->pp2020.pull.kw, a->conv1_bias ? ", bias" : "");
+        add_row(self, row++, "First layer", buf);
+        add_row(self, row++, "α", a->alpha_trainable ? "trainable, per channel (ReLU(α))" : "fixed");
         snprintf(buf, sizeof buf, "%.3f / %.3f / %.3f", lo, mean, hi);
         add_row(self, row++, "α min/mean/max", buf);
     } else {

@@ -48,7 +48,7 @@ static void compute(PpSpectrumView *self)
     pp_model_entry_effective(e, k, eff);
     self->count = pp_model_entry_is_push_pull(e) ? 3 : 1;
     for (int t = 0; t < self->count; t++) {
-        int side = t == 2 ? es : ks;
+        int side = t == 2 ? es : t == 1 ? pp_model_entry_pull_size(e) : ks;
         const float *src = t == 0 ? pp_model_entry_push(e, k) : t == 1 ? pp_model_entry_pull(e, k) : eff;
         channel_sum(sum, src, C, side);
         pp_error err = {0};
@@ -91,7 +91,14 @@ void pp_spectrum_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height
              pp_model_entry_view_alpha(e, self->kernel) != pp_model_entry_learned_alpha(e, self->kernel) ? "(override)"
                                                                                                        : "(learned)",
              pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off",
-             pp_model_entry_view_avg(e) == pp_model_entry_get_model(e)->pp.avg_kernel ? "" : " (override)");
+             pp_model_entry_view_avg(e) == pp_model_entry_file_avg(e) ? "" : " (override)");
+    if (pp_model_entry_is_pp2020(e))
+        snprintf(title, sizeof title, "|FFT| zero-padded to %d×%d, DC at the centre%s · α = %.3f %s · 2020 layer: P = −W upsampled ×2",
+                 N, N, pp_model_entry_in_channels(e) > 1 ? ", summed over input channels" : "",
+                 pp_model_entry_view_alpha(e, self->kernel),
+                 pp_model_entry_view_alpha(e, self->kernel) != pp_model_entry_learned_alpha(e, self->kernel)
+                     ? "(override)"
+                     : "(learned)");
     if (!pp_model_entry_is_push_pull(e))
         snprintf(title, sizeof title, "|FFT| zero-padded to %d×%d, DC at the centre · plain kernel (baseline)", N, N);
     pp_plot_text_max(cr, widget, title, 8, 24, width - 16, 0.8, FALSE, &subc);

@@ -161,9 +161,11 @@ static void sync_controls(PpWindow *self)
     }
     gtk_widget_set_sensitive(GTK_WIDGET(self->alpha_scale), pp);
     gtk_widget_set_sensitive(GTK_WIDGET(self->alpha_all), pp);
-    gtk_widget_set_sensitive(GTK_WIDGET(self->avg0), pp);
-    gtk_widget_set_sensitive(GTK_WIDGET(self->avg3), pp);
-    gtk_widget_set_sensitive(GTK_WIDGET(self->avg5), pp);
+    /* the 2020 layer has no pull pooling to switch */
+    const gboolean pooled = pp && !pp_model_entry_is_pp2020(e);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->avg0), pooled);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->avg3), pooled);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->avg5), pooled);
     if (pp) {
         float hi = 0;
         for (int i = 0; i < pp_model_entry_kernel_count(e); i++)

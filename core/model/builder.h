@@ -40,11 +40,38 @@ void *pp_builder_struct(pp_model_builder *b, size_t bytes);
  * kept for the 3x3 stride-1 layers up to 256 x 256 channels. */
 void pp_builder_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
                      int stride, int pad, bool bias);
+/* The same with `groups` groups (weight (cout, cin / groups, k, k)). */
+void pp_builder_grouped_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
+                             int stride, int pad, int groups, bool bias);
 /* "<prefix>.weight/.bias/.running_mean/.running_var" and the folded affine. */
 void pp_builder_bn(pp_model_builder *b, pp_bn_layer *bn, const char *prefix, int channels);
 
+/* The first layer (the model's conv1, PushPull unit per arch.push_pull or
+ * 2020 layer per arch.pp2020, named "<prefix>.weight",
+ * "<prefix>.push_conv.weight" ... or "<prefix>.push.weight" ...), k x k at
+ * `stride`, with the first-layer taps; returns its value. Then the stem's BN
+ * ("bn") with ReLU, also a first-layer step. */
+int pp_builder_first_layer(pp_model_builder *b, const char *prefix, int k, int stride, int pad, int v);
+int pp_builder_first_bn(pp_model_builder *b, int v);
+
+/* A BlurPool step "<prefix>" (buffer "<prefix>.filt" (C, 1, f, f), made the
+ * binomial filter here and overwritten by a checkpoint's); f = 1 at stride 1
+ * is the identity and adds the buffer but no step. Returns its value. */
+int pp_builder_blurpool(pp_model_builder *b, const char *prefix, int channels, int filter, int stride, int v);
+
+/* The ResNets' head after value v (the last stage): global average pool
+ * (features tap), then "classifier" (logits tap). */
+void pp_builder_head(pp_model_builder *b, int v);
+
 /* The ResNet family (basic and bottleneck blocks, ImageNet and CIFAR stems,
- * plain or PushPull first layer): resnet_builder.c. */
+ * 3 or 4 stages, any width per stage and grouped bottlenecks; a plain,
+ * PushPull or 2020 push-pull first layer): resnet_builder.c. */
 void pp_resnet_build(pp_model_builder *b);
+
+/* The anti-aliased ResNets (adobe/antialiased-cnns, pushpull-conv's
+ * zhang_resnet50) and pushpull-conv's vasconcelos_resnet50:
+ * blurpool_resnet_builder.c. */
+void pp_blurpool_resnet_build(pp_model_builder *b);
+void pp_vasconcelos_resnet_build(pp_model_builder *b);
 
 #endif

@@ -21,11 +21,62 @@ static const char *const resnet_required[] = {
     "layer4.0.conv1.weight", "classifier.weight", "classifier.bias", NULL};
 static const char *const resnet_forbidden[] = {"*.push_conv.*", "*.alpha", OTHER_FAMILIES, NULL};
 
+/* Anti-aliased ResNets (model/blurpool_resnet_builder.c): the shortcut of
+ * every stride-2 block carries a blur, before its 1x1 conv (Zhang's layout:
+ * adobe/antialiased-cnns, pushpull-conv's zhang_resnet50) or after it
+ * (pushpull-conv's vasconcelos_resnet50, which also blurs after every 3x3 conv
+ * and in the stem's conv1.1). Either stem may be a PushPull unit. */
+#define NOT_BLUR_FAMILIES "*.push.weight", "*.noise", "pre_layers.*", "*_blocks.*", "features.*", "*.alpha"
+static const char *const blurpool_resnet_required[] = {
+    "conv1.*weight", "bn.weight", "layer1.0.conv1.weight", "layer2.0.downsample.0.filt", "layer3.0.downsample.0.filt",
+    "layer4.0.downsample.0.filt", "classifier.weight", "classifier.bias", NULL};
+static const char *const blurpool_resnet_forbidden[] = {"conv1.0.*", "conv1.1.*", "*.downsample.1.filt",
+                                                        NOT_BLUR_FAMILIES, NULL};
+
+static const char *const vasconcelos_resnet_required[] = {
+    "conv1.*weight", "bn.weight", "layer1.0.conv*.1.filt", "layer2.0.downsample.1.filt", "layer3.0.downsample.1.filt",
+    "layer4.0.downsample.1.filt", "classifier.weight", "classifier.bias", NULL};
+static const char *const vasconcelos_resnet_forbidden[] = {"*.downsample.0.filt", "maxpool.0.filt", "maxpool.2.filt",
+                                                           NOT_BLUR_FAMILIES, NULL};
+
+/* The 2020 push-pull layer (Strisciuglio et al.; docs/arch-pushpull2020.md) as the
+ * first layer: the official CIFAR ResNet-20..56 (three stages, `fc`, `bn1`) and
+ * pushpull-conv's strisciuglio_resnet50 (four stages, `bn`, `classifier`). Its
+ * push-pull blocks inside layer1 (`pp_block1`, `pp_all`) are not run. */
+#define NOT_2020 "*.filt", "*.noise", "pre_layers.*", "*_blocks.*", "features.*", "*.pp1.*", "*.pp2.*"
+static const char *const pp2020_cifar_required[] = {
+    "conv1.push.weight", "bn.weight", "layer1.0.conv1.weight", "layer2.0.conv1.weight", "layer3.0.conv1.weight",
+    "classifier.weight", "classifier.bias", NULL};
+static const char *const pp2020_cifar_forbidden[] = {"conv1.weight", "layer4.*", "*.push_conv.*", NOT_2020, NULL};
+static const char *const pp2020_resnet_required[] = {
+    "conv1.push.weight", "bn.weight", "layer1.0.conv1.weight", "layer2.0.conv1.weight", "layer3.0.conv1.weight",
+    "layer4.0.conv1.weight", "classifier.weight", "classifier.bias", NULL};
+static const char *const pp2020_resnet_forbidden[] = {"conv1.weight", "*.push_conv.*", NOT_2020, NULL};
+/* The official CIFAR ResNets without the layer (the 2020 paper's baselines). */
+static const char *const cifar_resnet_required[] = {
+    "conv1.weight", "bn.weight", "layer1.0.conv1.weight", "layer2.0.conv1.weight", "layer3.0.conv1.weight",
+    "classifier.weight", "classifier.bias", NULL};
+static const char *const cifar_resnet_forbidden[] = {"layer4.*", "*.push_conv.*", "*.alpha", OTHER_FAMILIES, NULL};
+
 static const pp_family families[] = {
     {"pushpull_resnet", "PushPull-ResNet: a PushPull-Conv first layer (pushpull-conv resnet.py)",
      pushpull_resnet_required, pushpull_resnet_forbidden, pp_resnet_build},
     {"resnet", "ResNet with a plain first layer (torchvision, pushpull-conv baselines)", resnet_required,
      resnet_forbidden, pp_resnet_build},
+    {"blurpool_resnet",
+     "anti-aliased ResNet (Zhang, ICML 2019; adobe/antialiased-cnns, and pushpull-conv's zhang_resnet50 = the "
+     "blurred-stem form)",
+     blurpool_resnet_required, blurpool_resnet_forbidden, pp_blurpool_resnet_build},
+    {"vasconcelos_resnet",
+     "blur after every 3x3 conv (pushpull-conv's vasconcelos_resnet50, after Vasconcelos et al., ICCV 2021)",
+     vasconcelos_resnet_required, vasconcelos_resnet_forbidden, pp_vasconcelos_resnet_build},
+    {"pushpull2020_cifar_resnet",
+     "CIFAR ResNet-20/32/44/56 with the 2020 push-pull layer first (nicstrisc Push-Pull-CNN-layer resnetcifar.py)",
+     pp2020_cifar_required, pp2020_cifar_forbidden, pp_resnet_build},
+    {"pushpull2020_resnet", "ResNet with the 2020 push-pull layer first (pushpull-conv strisciuglio_resnet50)",
+     pp2020_resnet_required, pp2020_resnet_forbidden, pp_resnet_build},
+    {"cifar_resnet", "CIFAR ResNet-20/32/44/56 with a plain first layer (nicstrisc resnetcifar.py baseline)",
+     cifar_resnet_required, cifar_resnet_forbidden, pp_resnet_build},
 };
 
 enum { FAMILY_COUNT = sizeof families / sizeof families[0] };
@@ -53,6 +104,10 @@ const pp_family *pp_family_of_arch(const pp_arch *a)
     const pp_family *f = pp_family_by_name(a->family);
     if (f)
         return f;
+    if (a->pp2020)
+        return pp_family_by_name(pp_arch_stages(a) == 3 ? "pushpull2020_cifar_resnet" : "pushpull2020_resnet");
+    if (pp_arch_stages(a) == 3)
+        return pp_family_by_name("cifar_resnet");
     return pp_family_by_name(a->push_pull ? "pushpull_resnet" : "resnet");
 }
 
@@ -87,15 +142,18 @@ static const char *first_match(const pp_state_dict *sd, const char *pattern)
     return NULL;
 }
 
-/* How far sd is from fitting f: required patterns unmatched plus forbidden
- * ones matched (0 = fits). */
+/* How far sd is from fitting f: required patterns unmatched plus keys it
+ * cannot run (those matching a forbidden pattern; 0 = fits). Counting keys,
+ * not patterns, makes a blur network with one blur moved closer to its blur
+ * family than to a plain ResNet that would have to drop all its blurs. */
 static int distance(const pp_state_dict *sd, const pp_family *f)
 {
     int d = 0;
     for (const char *const *r = f->required; *r; r++)
         d += first_match(sd, *r) == NULL;
     for (const char *const *x = f->forbidden; *x; x++)
-        d += first_match(sd, *x) != NULL;
+        for (size_t i = 0; i < sd->count; i++)
+            d += pp_key_pattern_match(*x, sd->entries[i].name);
     return d;
 }
 

@@ -6,10 +6,12 @@
 
 #include "../model.h"
 #include "../ops/linear.h"
+#include "../ops/blurpool.h"
 #include "../ops/pool.h"
 
 static const char *const kind_names[PP_STEP_KIND_COUNT] = {
-    "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear",
+    "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear", "blurpool",
+    "pushpull2020",
 };
 
 const char *pp_step_kind_name(pp_step_kind k)
@@ -103,6 +105,13 @@ int pp_plan_pushpull(pp_plan *p, const char *name, int in, const pp_pushpull_uni
 {
     pp_step params = {.unit = unit};
     return pp_plan_add(p, PP_STEP_PUSHPULL, name, in, -1, unit->shape.cout, PP_VALUE_MAP, &params, step);
+}
+
+int pp_plan_pushpull2020(pp_plan *p, const char *name, int in, const pp_pushpull2020_layer *layer,
+                         pp_step **step)
+{
+    pp_step params = {.layer = layer};
+    return pp_plan_add(p, PP_STEP_PUSHPULL2020, name, in, -1, layer->push.cout, PP_VALUE_MAP, &params, step);
 }
 
 int pp_plan_batchnorm(pp_plan *p, const char *name, int in, pp_bn_layer *bn, bool relu, pp_step **step)
@@ -205,6 +214,8 @@ static const pp_conv_shape *step_conv_shape(const pp_model *m, const pp_step *s)
         return &pp_model_step_conv(m, s)->shape;
     if (s->kind == PP_STEP_PUSHPULL)
         return &pp_model_step_unit(m, s)->shape;
+    if (s->kind == PP_STEP_PUSHPULL2020) /* the pull convolution gives the same size */
+        return &pp_model_step_pp2020(m, s)->push;
     return NULL;
 }
 
@@ -229,6 +240,15 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
         } else if (s->kind == PP_STEP_BATCHNORM) {
             ho = hi;
             wo = wi;
+        } else if (s->kind == PP_STEP_BLURPOOL) {
+            const pp_blurpool *bp = s->layer;
+            if (!pp_blurpool_fits(bp->filter, hi, wi))
+                return pp_fail(err, PP_ERR_SHAPE,
+                               "input %dx%d is too small for this network: %s (BlurPool, filter %d, reflection "
+                               "padding %d) gets a %dx%d map, and each side must exceed the padding",
+                               h, w, s->name, bp->filter, pp_blurpool_pad_hi(bp->filter), hi, wi);
+            ho = pp_blurpool_out_size(hi, bp->filter, bp->stride);
+            wo = pp_blurpool_out_size(wi, bp->filter, bp->stride);
         }
         if (ho < 1 || wo < 1)
             return pp_fail(err, PP_ERR_SHAPE, "input is too small for this network");
@@ -254,6 +274,9 @@ bool pp_step_forward_stateless(const pp_step *s, float *out, const float *in, in
         return true;
     case PP_STEP_LINEAR:
         pp_linear_forward(out, in, s->weight, s->bias, n, c, s->out_features);
+        return true;
+    case PP_STEP_BLURPOOL:
+        pp_blurpool_forward(out, in, s->layer, n, h, w, threads);
         return true;
     default:
         return false;

@@ -23,6 +23,7 @@
 #include "../ops/batchnorm.h"
 #include "../ops/conv_layer.h"
 #include "../ops/pushpull.h"
+#include "../ops/pushpull2020.h"
 #include "../status.h"
 
 typedef enum {
@@ -33,6 +34,8 @@ typedef enum {
     PP_STEP_AVGPOOL,        /* k x k, stride, padding, count_include_pad */
     PP_STEP_GLOBAL_AVGPOOL, /* (C, N, H, W) -> flat (C, N) */
     PP_STEP_LINEAR,         /* flat (C, N) -> logits (N, classes) */
+    PP_STEP_BLURPOOL,       /* anti-aliasing blur (+subsampling): layer is a pp_blurpool (ops/blurpool.h) */
+    PP_STEP_PUSHPULL2020,   /* the 2020 push-pull layer (ops/pushpull2020.h; step.layer) */
     PP_STEP_KIND_COUNT
 } pp_step_kind;
 
@@ -127,6 +130,8 @@ int pp_plan_linear(pp_plan *p, const char *name, int in, const float *weight, co
  * kind's fields (kind, name, in, out and residual are set here). */
 int pp_plan_add(pp_plan *p, pp_step_kind kind, const char *name, int in, int residual, int channels,
                 pp_value_layout layout, const pp_step *params, pp_step **step);
+int pp_plan_pushpull2020(pp_plan *p, const char *name, int in, const pp_pushpull2020_layer *layer,
+                         pp_step **step);
 /* Marks tap t on the step that wrote value v. */
 void pp_plan_tap(pp_plan *p, int v, pp_tap t);
 

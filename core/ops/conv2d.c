@@ -25,6 +25,32 @@ int pp_conv_out_size(int in, int k, int stride, int pad)
     return (in + 2 * pad - k) / stride + 1;
 }
 
+int pp_conv_groups(const pp_conv_shape *s)
+{
+    return s->groups > 1 ? s->groups : 1;
+}
+
+pp_conv_shape pp_conv_group_shape(const pp_conv_shape *s)
+{
+    pp_conv_shape g = *s;
+    g.cin = s->cin / pp_conv_groups(s);
+    g.cout = s->cout / pp_conv_groups(s);
+    g.groups = 1;
+    return g;
+}
+
+pp_conv_group_step pp_conv_group_steps(const pp_conv_shape *s, int n, int h, int w)
+{
+    const pp_conv_shape g = pp_conv_group_shape(s);
+    const size_t p_total = (size_t)n * pp_conv_out_size(h, s->kh, s->stride, s->pad) *
+                           pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    return (pp_conv_group_step){.in = (size_t)g.cin * n * h * w, .out = (size_t)g.cout * p_total,
+                                .weight = (size_t)g.cout * g.cin * g.kh * g.kw};
+}
+
+static void dense_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,
+                          int w, const pp_epilogue *ep, float *workspace, int threads);
+
 static bool is_pointwise(const pp_conv_shape *s)
 {
     return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
@@ -53,8 +79,9 @@ pp_conv_algo pp_conv_choose(const pp_conv_shape *s, int n, int h, int w, int thr
     return PP_CONV_IM2COL;
 }
 
-size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
+size_t pp_conv2d_workspace_floats(const pp_conv_shape *shape, int n, int h, int w, int threads)
 {
+    const pp_conv_shape group = pp_conv_group_shape(shape), *s = &group; /* groups run one after another */
     threads = pp_threads_clamp(threads);
     pp_conv_algo algo = pp_conv_choose(s, n, h, w, threads, false);
     if (algo == PP_CONV_DIRECT)
@@ -116,6 +143,29 @@ void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_
 
 void pp_conv2d_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s,
                        int n, int h, int w, const pp_epilogue *ep, float *workspace, int threads)
+{
+    const int groups = pp_conv_groups(s);
+    if (groups == 1) {
+        dense_forward(out, in, weight, s, n, h, w, ep, workspace, threads);
+        return;
+    }
+    const pp_conv_shape g = pp_conv_group_shape(s);
+    const pp_conv_group_step step = pp_conv_group_steps(s, n, h, w);
+    for (int i = 0; i < groups; i++) {
+        const size_t k0 = (size_t)i * g.cout;
+        pp_epilogue part = {0};
+        if (ep)
+            part = (pp_epilogue){.scale = ep->scale ? ep->scale + k0 : NULL,
+                                 .shift = ep->shift ? ep->shift + k0 : NULL,
+                                 .residual = ep->residual ? ep->residual + i * step.out : NULL,
+                                 .relu = ep->relu};
+        dense_forward(out + i * step.out, in + i * step.in, weight + i * step.weight, &g, n, h, w,
+                      ep ? &part : NULL, workspace, threads);
+    }
+}
+
+static void dense_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,
+                          int w, const pp_epilogue *ep, float *workspace, int threads)
 {
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
@@ -180,20 +230,22 @@ void pp_conv2d_forward_ref(float *out, const float *in, const float *weight, con
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo;
     const size_t p_total = (size_t)n * out_plane;
+    const int cg = s->cin / pp_conv_groups(s), kg = s->cout / pp_conv_groups(s);
     for (int k = 0; k < s->cout; k++)
         for (int img = 0; img < n; img++)
             for (int oy = 0; oy < ho; oy++)
                 for (int ox = 0; ox < wo; ox++) {
                     double acc = 0;
-                    for (int c = 0; c < s->cin; c++)
+                    for (int c = 0; c < cg; c++)
                         for (int i = 0; i < s->kh; i++)
                             for (int j = 0; j < s->kw; j++) {
                                 int iy = oy * s->stride - s->pad + i;
                                 int ix = ox * s->stride - s->pad + j;
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w)
                                     continue;
-                                acc += (double)weight[(((size_t)k * s->cin + c) * s->kh + i) * s->kw + j] *
-                                       in[((size_t)c * n + img) * plane + (size_t)iy * w + ix];
+                                const int ci = k / kg * cg + c; /* the input channel in this group */
+                                acc += (double)weight[(((size_t)k * cg + c) * s->kh + i) * s->kw + j] *
+                                       in[((size_t)ci * n + img) * plane + (size_t)iy * w + ix];
                             }
                     out[(size_t)k * p_total + img * out_plane + (size_t)oy * wo + ox] = (float)acc;
                 }
@@ -242,7 +294,7 @@ static bool direct_weight_grad(const float *dx, const pp_conv_shape *s)
     return !dx && !is_pointwise(s) && pp_direct_conv_weight_grad_available(s);
 }
 
-size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
+static size_t dense_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     if (pp_direct_conv_weight_grad_available(s) && !is_pointwise(s)) {
         /* either path may run (it depends on dx): room for both */
@@ -270,8 +322,35 @@ static void bias_grad(float *db, const float *dy, int k_count, size_t p_total, i
     }
 }
 
+/* A grouped convolution's backward is G dense ones on contiguous slices, run
+ * one after another in the same workspace (as the forward). */
+size_t pp_conv2d_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
+{
+    const pp_conv_shape g = pp_conv_group_shape(s);
+    return dense_backward_workspace_floats(&g, n, h, w, threads);
+}
+
+static void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
+                           const pp_conv_shape *s, int n, int h, int w, float *workspace, int threads_given);
+
 void pp_conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
-                        const pp_conv_shape *s, int n, int h, int w, float *workspace, int threads_given)
+                        const pp_conv_shape *s, int n, int h, int w, float *workspace, int threads)
+{
+    const int groups = pp_conv_groups(s);
+    if (groups == 1) {
+        dense_backward(dx, dw, db, dy, x, weight, s, n, h, w, workspace, threads);
+        return;
+    }
+    const pp_conv_shape g = pp_conv_group_shape(s);
+    const pp_conv_group_step step = pp_conv_group_steps(s, n, h, w);
+    for (int i = 0; i < groups; i++)
+        dense_backward(dx ? dx + i * step.in : NULL, dw ? dw + i * step.weight : NULL,
+                       db ? db + (size_t)i * g.cout : NULL, dy + i * step.out, x + i * step.in,
+                       weight + i * step.weight, &g, n, h, w, workspace, threads);
+}
+
+static void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x, const float *weight,
+                           const pp_conv_shape *s, int n, int h, int w, float *workspace, int threads_given)
 {
     if (!dw && !dx) {
         if (db)
@@ -355,6 +434,7 @@ void pp_conv2d_backward_ref(float *dx, float *dw, float *db, const float *dy, co
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t plane = (size_t)h * w, out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
+    const int cg = s->cin / pp_conv_groups(s), kg = s->cout / pp_conv_groups(s);
     for (int k = 0; k < s->cout; k++) {
         if (db) {
             double acc = 0;
@@ -362,11 +442,11 @@ void pp_conv2d_backward_ref(float *dx, float *dw, float *db, const float *dy, co
                 acc += dy[(size_t)k * p_total + p];
             db[k] += (float)acc;
         }
-        for (int c = 0; c < s->cin; c++)
+        for (int c = 0; c < cg; c++)
             for (int i = 0; i < s->kh; i++)
                 for (int j = 0; j < s->kw; j++) {
                     double acc = 0;
-                    const float wkc = weight[(((size_t)k * s->cin + c) * s->kh + i) * s->kw + j];
+                    const float wkc = weight[(((size_t)k * cg + c) * s->kh + i) * s->kw + j];
                     for (int img = 0; img < n; img++)
                         for (int oy = 0; oy < ho; oy++)
                             for (int ox = 0; ox < wo; ox++) {
@@ -374,12 +454,12 @@ void pp_conv2d_backward_ref(float *dx, float *dw, float *db, const float *dy, co
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w)
                                     continue;
                                 float g = dy[(size_t)k * p_total + img * out_plane + (size_t)oy * wo + ox];
-                                size_t xi = ((size_t)c * n + img) * plane + (size_t)iy * w + ix;
+                                size_t xi = ((size_t)(k / kg * cg + c) * n + img) * plane + (size_t)iy * w + ix;
                                 acc += (double)g * x[xi];
                                 if (dx)
                                     dx[xi] += g * wkc;
                             }
-                    dw[(((size_t)k * s->cin + c) * s->kh + i) * s->kw + j] += (float)acc;
+                    dw[(((size_t)k * cg + c) * s->kh + i) * s->kw + j] += (float)acc;
                 }
     }
 }

@@ -12,10 +12,25 @@
 #include <stddef.h>
 
 typedef struct {
-    int cin, cout;
+    int cin, cout; /* totals over all groups */
     int kh, kw;
     int stride, pad;
+    int groups; /* 0 or 1: dense; G: G groups of cin/G inputs and cout/G outputs */
 } pp_conv_shape;
+
+/* Groups: 1 for a dense convolution (groups 0 or 1). */
+int pp_conv_groups(const pp_conv_shape *s);
+/* The dense convolution of one group: cin/G -> cout/G. In the channel-major
+ * layout a group's input and output channels, its weight rows and its
+ * epilogue rows are contiguous, so a grouped convolution is G dense ones on
+ * offset pointers (ResNeXt's groups; weight (K, C/G, kh, kw)). */
+pp_conv_shape pp_conv_group_shape(const pp_conv_shape *s);
+/* Floats from one group's input rows, output rows (and their epilogue rows) and
+ * weights to the next group's, for an (N, H, W) input. */
+typedef struct {
+    size_t in, out, weight;
+} pp_conv_group_step;
+pp_conv_group_step pp_conv_group_steps(const pp_conv_shape *s, int n, int h, int w);
 
 /* Work applied to each output channel k right after the GEMM, while the
  * block is still in cache: y = acc * scale[k] + shift[k] (+ residual), then ReLU.
@@ -43,7 +58,7 @@ pp_conv_algo pp_conv_choose(const pp_conv_shape *s, int n, int h, int w, int thr
  * `threads` threads (the same count the forward call gets). */
 size_t pp_conv2d_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
 
-/* out: (K, N, Ho, Wo); in: (C, N, H, W); weight: (K, C, kh, kw).
+/* out: (K, N, Ho, Wo); in: (C, N, H, W); weight: (K, C/groups, kh, kw).
  * `workspace` holds pp_conv2d_workspace_floats() floats (may be NULL if 0).
  * Runs on `threads` threads (threads.h; every op below takes its count last). */
 void pp_conv2d_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s,

@@ -13,7 +13,7 @@ static void at_least(size_t *have, size_t need)
 
 static bool by_transposed_forward(const pp_conv_shape *s)
 {
-    return s->stride == 1 && s->kh == s->kw && s->kh > 1 && 2 * s->pad == s->kh - 1;
+    return s->stride == 1 && s->kh == s->kw && s->kh > 1 && 2 * s->pad == s->kh - 1 && pp_conv_groups(s) == 1;
 }
 
 static pp_conv_shape transposed_shape(const pp_conv_shape *s)

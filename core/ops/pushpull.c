@@ -9,17 +9,23 @@
 #include "pool.h"
 #include "relu.h"
 
-void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_t per_kernel)
+size_t pp_pushpull_minmax_span(const pp_pushpull_unit *u)
 {
-    for (int k = 0; k < k_count; k++) {
-        const float *w = push + (size_t)k * per_kernel;
+    const size_t plane = (size_t)u->shape.kh * u->shape.kw;
+    return u->minmax == PP_PULL_MINMAX_CHANNEL ? plane : plane * u->shape.cin;
+}
+
+void pp_pushpull_pull_kernels(float *pull, const float *push, int count, size_t span)
+{
+    for (int k = 0; k < count; k++) {
+        const float *w = push + (size_t)k * span;
         float lo = w[0], hi = w[0];
-        for (size_t i = 1; i < per_kernel; i++) {
+        for (size_t i = 1; i < span; i++) {
             lo = w[i] < lo ? w[i] : lo;
             hi = w[i] > hi ? w[i] : hi;
         }
-        float *p = pull + (size_t)k * per_kernel;
-        for (size_t i = 0; i < per_kernel; i++)
+        float *p = pull + (size_t)k * span;
+        for (size_t i = 0; i < span; i++)
             p[i] = -w[i] + (hi + lo);
     }
 }
@@ -76,6 +82,43 @@ size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w
     return plane * n + (plane + pp_avgpool2d_plane_scratch_floats(wo)) * (size_t)pp_threads_clamp(threads);
 }
 
+/* The unit's output from push (row k) and pooled pull (row K + k) planes. */
+static void combine_plane(float *y, const float *push, const float *pulled, size_t plane, float a, float b)
+{
+    for (size_t p = 0; p < plane; p++)
+        y[p] = pp_relu(push[p]) - a * pp_relu(pulled[p]) + b;
+}
+
+/* With max + min per input channel the pull is not -push plus one window sum per
+ * filter: one convolution with the stacked [W; P] kernels gives both responses. */
+static void stacked_forward(float *out, float *responses, float *pool_scratch, const float *in,
+                            const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads)
+{
+    pp_conv_shape st = u->shape;
+    st.cout *= 2;
+    pp_conv2d_forward(responses, in, u->stacked, &st, n, h, w, NULL, workspace, threads);
+    const int k_count = u->shape.cout;
+    const int ho = pp_conv_out_size(h, st.kh, st.stride, st.pad), wo = pp_conv_out_size(w, st.kw, st.stride, st.pad);
+    const size_t plane = (size_t)ho * wo, p_total = plane * n, planes = (size_t)k_count * n;
+    const size_t per_thread = plane + pp_avgpool2d_plane_scratch_floats(wo);
+#pragma omp parallel num_threads(threads)
+    {
+        float *raw = pool_scratch + plane * n + per_thread * (size_t)omp_get_thread_num();
+        float *line = raw + plane;
+#pragma omp for schedule(static)
+        for (size_t kn = 0; kn < planes; kn++) {
+            const int k = (int)(kn / n), img = (int)(kn % n);
+            const size_t at = (size_t)k * p_total + (size_t)img * plane;
+            float *pulled = responses + (size_t)k_count * p_total + at;
+            if (u->avg_kernel > 0) {
+                memcpy(raw, pulled, sizeof(float) * plane);
+                pp_avgpool2d_plane(pulled, raw, ho, wo, u->avg_kernel, (u->avg_kernel - 1) / 2, line);
+            }
+            combine_plane(out + at, responses + at, pulled, plane, u->alpha[k], u->bias ? u->bias[k] : 0.0f);
+        }
+    }
+}
+
 void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
                          const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads)
 {
@@ -87,6 +130,10 @@ void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, cons
     const size_t p_total = (size_t)n * ho * wo;
     const size_t per_kernel = (size_t)s->cin * s->kh * s->kw;
     float *pull = responses + (size_t)k_count * p_total;
+    if (u->minmax == PP_PULL_MINMAX_CHANNEL) {
+        stacked_forward(out, responses, pool_scratch, in, u, n, h, w, workspace, threads);
+        return;
+    }
     pp_conv2d_forward(responses, in, u->weight, s, n, h, w, NULL, workspace, threads);
 
     /* S goes in the pool scratch's first plane; c_k from the stacked pull kernels
@@ -116,13 +163,7 @@ void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, cons
                 for (size_t p = 0; p < plane; p++)
                     pulled[p] = c_k * sums[p] - push[p];
             }
-            const float a = u->alpha[k], b = u->bias ? u->bias[k] : 0.0f;
-            float *y = out + at;
-            for (size_t p = 0; p < plane; p++) {
-                float pu = pp_relu(push[p]);
-                float pl = pp_relu(pulled[p]);
-                y[p] = pu - a * pl + b;
-            }
+            combine_plane(out + at, push, pulled, plane, u->alpha[k], u->bias ? u->bias[k] : 0.0f);
         }
     }
 }
@@ -191,23 +232,24 @@ static void spread(float *dw, const float *w, size_t count, float target, float 
             dw[i] += each;
 }
 
-void pp_pushpull_kernel_backward(float *dw, const float *d_stacked, const float *w, int k_count, size_t per_kernel)
+void pp_pushpull_kernel_backward(float *dw, const float *d_stacked, const float *w, int k_count, size_t per_kernel,
+                                 size_t span)
 {
-    const float *d_push = d_stacked, *d_pull = d_stacked + (size_t)k_count * per_kernel;
-    for (int k = 0; k < k_count; k++) {
-        const float *wk = w + (size_t)k * per_kernel;
-        const float *gp = d_push + (size_t)k * per_kernel, *gq = d_pull + (size_t)k * per_kernel;
-        float *d = dw + (size_t)k * per_kernel;
+    const size_t total = (size_t)k_count * per_kernel;
+    const float *d_push = d_stacked, *d_pull = d_stacked + total;
+    for (size_t r = 0; r < total; r += span) {
+        const float *wk = w + r, *gp = d_push + r, *gq = d_pull + r;
+        float *d = dw + r;
         float lo = wk[0], hi = wk[0];
         double sum_q = 0;
-        for (size_t i = 0; i < per_kernel; i++) {
+        for (size_t i = 0; i < span; i++) {
             lo = wk[i] < lo ? wk[i] : lo;
             hi = wk[i] > hi ? wk[i] : hi;
             sum_q += gq[i];
             d[i] += gp[i] - gq[i];
         }
-        spread(d, wk, per_kernel, hi, (float)sum_q);
-        spread(d, wk, per_kernel, lo, (float)sum_q);
+        spread(d, wk, span, hi, (float)sum_q);
+        spread(d, wk, span, lo, (float)sum_q);
     }
 }
 
@@ -255,5 +297,5 @@ void pp_pushpull_backward(float *dx, float *dw, float *dalpha, float *dbias, con
     memset(d_stacked, 0, sizeof(float) * 2 * (size_t)k_count * depth);
     pp_conv2d_backward(dx, dw ? d_stacked : NULL, NULL, d_resp, in, u->stacked, &st, n, h, w, conv_ws, threads);
     if (dw)
-        pp_pushpull_kernel_backward(dw, d_stacked, u->weight, k_count, depth);
+        pp_pushpull_kernel_backward(dw, d_stacked, u->weight, k_count, depth, pp_pushpull_minmax_span(u));
 }

@@ -1,5 +1,6 @@
 /* The PushPull-Conv unit (docs/spec/pushpull.md):
  *   P[k]  = -W[k] + (max W[k] + min W[k])        pull kernel, per output channel
+ *           (db07739: max and min per input channel of W[k], pp_pull_minmax)
  *   push  = conv(x, W);  pull = conv(x, P) = -push + c_k * conv(x, ones), c_k = max + min
  *   pull  = avgpool_a(pull)  (a in {3,5}, stride 1, count_include_pad = false)
  *   out   = relu(push) - alpha[k] * relu(pull) + b[k]                              */
@@ -10,6 +11,12 @@
 
 #include "conv2d.h"
 
+/* Where the pull kernel takes its max + min (spec: pushpull-conv history): over
+ * each whole filter (C, kh, kw) as at HEAD (437fe08), or over each (filter, input
+ * channel) as at commit db07739. The keys cannot tell them apart: metadata
+ * "pull_minmax" ("filter" / "channel") or the user says which; default filter. */
+typedef enum { PP_PULL_MINMAX_FILTER, PP_PULL_MINMAX_CHANNEL } pp_pull_minmax;
+
 /* The unit's parameters: views into a model's arena. */
 typedef struct {
     pp_conv_shape shape;
@@ -17,12 +24,15 @@ typedef struct {
     float *alpha;   /* (K): per channel; all equal when alpha is a fixed scalar */
     float *bias;    /* (K) or NULL */
     int avg_kernel; /* 0, 3 or 5 */
+    pp_pull_minmax minmax; /* where P's max + min are taken */
     float *stacked; /* (2K, C, kh, kw): push kernels then pull kernels, derived */
 } pp_pushpull_unit;
 
-
-/* pull: (K, per_kernel) from push: (K, per_kernel). */
-void pp_pushpull_pull_kernels(float *pull, const float *push, int k_count, size_t per_kernel);
+/* pull from push, both `count` runs of `span` floats; max and min over each run:
+ * span = C*kh*kw (one filter, HEAD) or kh*kw (one input channel of a filter, db07739). */
+void pp_pushpull_pull_kernels(float *pull, const float *push, int count, size_t span);
+/* The run length for the unit's pp_pull_minmax. */
+size_t pp_pushpull_minmax_span(const pp_pushpull_unit *u);
 
 /* Forward of the unit on a channel-major batch.
  * out: (K, N, Ho, Wo) unit output; in: (C, N, H, W).
@@ -68,8 +78,9 @@ void pp_pushpull_backward(float *dx, float *dw, float *dalpha, float *dbias, con
                           float *workspace, int threads);
 
 /* The kernel part alone: dw (K, per_kernel) += d_push - d_pull + the max/min
- * terms, from d_stacked (2K, per_kernel) = gradient of [W; P], w = W. */
+ * terms, from d_stacked (2K, per_kernel) = gradient of [W; P], w = W; max and min
+ * over runs of `span` floats (pp_pushpull_minmax_span: a filter or one of its channels). */
 void pp_pushpull_kernel_backward(float *dw, const float *d_stacked, const float *w, int k_count,
-                                 size_t per_kernel);
+                                 size_t per_kernel, size_t span);
 
 #endif

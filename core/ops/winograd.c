@@ -27,7 +27,7 @@ typedef float lanes[LANES];
 
 bool pp_winograd_supports(const pp_conv_shape *s)
 {
-    return s->kh == 3 && s->kw == 3 && s->stride == 1;
+    return s->kh == 3 && s->kw == 3 && s->stride == 1 && pp_conv_groups(s) == 1;
 }
 
 static size_t tile_count(const pp_conv_shape *s, int n, int h, int w, int *tiles_y, int *tiles_x)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../model/layout.h"
+#include "../ops/blurpool.h"
 #include "../ops/linear.h"
 #include "../ops/pool.h"
 #include "../ops/winograd.h"
@@ -236,6 +237,15 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, bool train, pp_
             l->conv.workspace = ws > l->conv.workspace ? ws : l->conv.workspace;
             break;
         }
+        case PP_STEP_PUSHPULL2020: {
+            const pp_pushpull2020_layer *pl = pp_model_step_pp2020(m, s);
+            r.responses = take(l, 2 * out_floats);
+            size_t ws = pp_pushpull2020_workspace_floats(pl, n, hi, wi, threads);
+            size_t bws = pp_pushpull2020_backward_workspace_floats(pl, n, hi, wi, threads);
+            ws = bws > ws ? bws : ws;
+            l->conv.workspace = ws > l->conv.workspace ? ws : l->conv.workspace;
+            break;
+        }
         case PP_STEP_MAXPOOL:
             r.argmax = (int32_t *)take(l, out_floats);
             break;
@@ -347,6 +357,10 @@ static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train
     case PP_STEP_PUSHPULL:
         pp_pushpull_forward(out, r->responses, ctx->pool_scratch, in, pp_model_step_unit(m, s), n, h, w,
                             ctx->conv.workspace, ctx->threads);
+        break;
+    case PP_STEP_PUSHPULL2020:
+        pp_pushpull2020_forward(out, r->responses, in, pp_model_step_pp2020(m, s), n, h, w, ctx->conv.workspace,
+                                ctx->threads);
         break;
     case PP_STEP_BATCHNORM:
         if (train) {
@@ -461,6 +475,14 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
                              gout, r->responses, in, u, n, h, w, ctx->conv.workspace, ctx->threads);
         break;
     }
+    case PP_STEP_PUSHPULL2020: {
+        const pp_pushpull2020_layer *l = pp_model_step_pp2020(m, s);
+        float *gin = accumulating(ctx, s->in, in_count);
+        pp_pushpull2020_backward(gin, params ? grad_of(ctx, m, l->weight) : NULL,
+                                 params ? grad_of(ctx, m, l->bias) : NULL, params ? param_grad(ctx, m, l->alpha) : NULL,
+                                 gout, r->responses, in, l, n, h, w, ctx->conv.workspace, ctx->threads);
+        break;
+    }
     case PP_STEP_BATCHNORM: {
         float *gin = grad_target(ctx, s->in, &fresh);
         if (!gin)
@@ -494,6 +516,12 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
         float *gin = accumulating(ctx, s->in, in_count);
         if (gin)
             pp_global_avgpool_backward(gin, gout, (size_t)c * n, (size_t)h * w, ctx->threads);
+        break;
+    }
+    case PP_STEP_BLURPOOL: {
+        float *gin = accumulating(ctx, s->in, in_count);
+        if (gin)
+            pp_blurpool_backward(gin, gout, s->layer, n, h, w, ctx->threads);
         break;
     }
     case PP_STEP_LINEAR: {

@@ -625,6 +625,13 @@ static pp_status op_model_ckpt(pp_error *err)
     return model_open("ckpt", "lightning_r18_cifar_pp5.ckpt", err);
 }
 
+/* An anti-aliased ResNet as adobe saves it: the blur family's recognition,
+ * inference and builder (BlurPool buffers and steps) under every failure. */
+static pp_status op_model_blurpool(pp_error *err)
+{
+    return model_open("arch_blur", "aa_r18_f4_pool.pth", err);
+}
+
 /* ---- evaluation results: `merge` reads shards, merges, writes JSON/CSV ---- */
 
 static void mix_result(const pp_eval_result *r)
@@ -821,6 +828,7 @@ static const struct {
     {"model_safetensors", op_model_safetensors, 1},
     {"model_ckpt", op_model_ckpt, 1},
     {"model_save", op_model_save, 1},
+    {"model_blurpool", op_model_blurpool, 1},
     {"forward", op_forward, 2},
     {"probe", op_probe, 1},
     {"preprocess", op_preprocess, 1},

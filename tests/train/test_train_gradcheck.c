@@ -118,7 +118,8 @@ static double conv_loss(void *p)
 
 static void check_conv(int cin, int cout, int k, int stride, int pad, int n, int h, int w)
 {
-    conv_case c = {.s = {cin, cout, k, k, stride, pad}, .n = n, .h = h, .w = w};
+    conv_case c = {.s = {.cin = cin, .cout = cout, .kh = k, .kw = k, .stride = stride, .pad = pad},
+                   .n = n, .h = h, .w = w};
     const int ho = pp_conv_out_size(h, k, stride, pad), wo = pp_conv_out_size(w, k, stride, pad);
     const size_t x_count = (size_t)cin * n * h * w, w_count = (size_t)cout * cin * k * k;
     c.y_count = (size_t)cout * n * ho * wo;
@@ -406,7 +407,7 @@ static void test_pushpull_ties(void)
     const float w[4] = {1, 1, -2, 0.5f};       /* two maxima, one minimum */
     const float d_stacked[8] = {0, 0, 0, 0, 0.25f, 0.5f, 0.75f, 1}; /* d_push 0, d_pull */
     float dw[4] = {0};
-    pp_pushpull_kernel_backward(dw, d_stacked, w, 1, 4);
+    pp_pushpull_kernel_backward(dw, d_stacked, w, 1, 4, 4);
     /* dW = -dP + sum(dP) / 2 at each max + sum(dP) at the min; sum(dP) = 2.5 */
     const float want[4] = {-0.25f + 1.25f, -0.5f + 1.25f, -0.75f + 2.5f, -1};
     for (int i = 0; i < 4; i++)

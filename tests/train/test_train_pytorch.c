@@ -23,6 +23,8 @@ typedef struct {
 static const net networks[] = {
     {"cifar_pp3", true},           {"imagenet_pp5", false}, {"cifar_gray_pp0_fixed_nobias", false},
     {"imagenet_base", true},       {"cifar_bottleneck_pp3", false},
+    /* tests/make_arch_fixtures_pp2020.py: the 2020 layer (trained alpha), grouped bottlenecks */
+    {"pp2020_r20", false},         {"resnext_groups", false},
 };
 
 static void check_network(const net *nt)
@@ -50,36 +52,7 @@ static void check_network(const net *nt)
     pp_state_dict grads;
     snprintf(file, sizeof file, "%s_grad.safetensors", name);
     CHECK_OK(pp_safetensors_load(fixture_path("train", file), &grads, &err), &err);
-    /* Scale: the tensor's largest |gradient|, but at least 1e-3 of the largest
-     * anywhere in the net: the stem bias feeds straight into a train-mode BN,
-     * so its exact gradient is 0 and both sides hold round-off there. */
-    double global = 0;
-    for (size_t i = 0; i < grads.count; i++)
-        for (int64_t j = 0; j < pp_sd_entry_numel(&grads.entries[i]); j++)
-            global = fmax(global, fabs(((const float *)grads.entries[i].data)[j]));
-    int trainable = 0;
-    for (int i = 0; i < m.param_count; i++) {
-        const pp_param *p = &m.params[i];
-        if (p->buffer)
-            continue;
-        trainable++;
-        const pp_sd_entry *e = pp_sd_find(&grads, p->name);
-        CHECK(e != NULL, "%s: PyTorch has no gradient for %s", name, p->name);
-        if (!e)
-            continue;
-        size_t count = (size_t)pp_shape_numel(p->ndim, p->shape);
-        CHECK((size_t)pp_sd_entry_numel(e) == count, "%s: %s gradient size", name, p->name);
-        char what[160];
-        snprintf(what, sizeof what, "%s d%s", name, p->name);
-        const float *want = e->data, *got = pp_train_grad(ctx, &m, p);
-        double scale = 1e-3 * global;
-        for (size_t j = 0; j < count; j++)
-            scale = fmax(scale, fabs(want[j]));
-        double rel = pp_test_compare(what, got, want, count, 1e-3 * scale, 0) / scale;
-        CHECK(rel <= 1e-3, "%s: gradient of %s off by %.3g of its largest value", name, p->name, rel);
-    }
-    CHECK((size_t)trainable == grads.count, "%s: %d trainable tensors, PyTorch has %zu", name, trainable,
-          grads.count);
+    train_fixture_check_grads(name, ctx, &m, &grads, pp_sd_find);
     pp_sd_free(&grads);
 
     if (nt->after) {
@@ -116,6 +89,8 @@ static void check_network(const net *nt)
 }
 
 static void test_cifar_pp3(void) { check_network(&networks[0]); }
+static void test_pp2020_resnet20(void) { check_network(&networks[5]); }
+static void test_grouped_resnext(void) { check_network(&networks[6]); }
 static void test_imagenet_pp5(void) { check_network(&networks[1]); }
 static void test_gray_pp0_fixed_alpha_no_bias(void) { check_network(&networks[2]); }
 static void test_imagenet_baseline(void) { check_network(&networks[3]); }
@@ -179,6 +154,8 @@ int main(void)
     RUN_TEST(test_gray_pp0_fixed_alpha_no_bias);
     RUN_TEST(test_imagenet_baseline);
     RUN_TEST(test_bottleneck_pp3);
+    RUN_TEST(test_pp2020_resnet20);
+    RUN_TEST(test_grouped_resnext);
     RUN_TEST(test_transient_winograd_kernels);
     return TEST_EXIT();
 }

@@ -8,6 +8,7 @@
 #include "../fixture.h"
 #include "../test_util.h"
 #include "model_file.h"
+#include "train/train_step.h"
 
 typedef struct {
     pp_model m;
@@ -46,6 +47,47 @@ static inline void train_fixture_close(train_fixture *f)
     pp_npy_free(&f->x);
     pp_npy_free(&f->y);
     pp_model_free(&f->m);
+}
+
+/* Every trainable parameter's gradient in ctx against PyTorch's (grads, by
+ * name through `lookup`: the file's entry for an engine name) within 1e-3 of
+ * that tensor's largest |gradient|, and no trainable tensor missing either
+ * side. The scale is at least 1e-3 of the largest gradient anywhere: a stem
+ * bias feeding straight into a train-mode BN has an exact gradient of 0, and
+ * both sides hold round-off there. */
+static inline void train_fixture_check_grads(const char *name, pp_train_ctx *ctx, const pp_model *m,
+                                             const pp_state_dict *grads,
+                                             const pp_sd_entry *(*lookup)(const pp_state_dict *, const char *))
+{
+    double global = 0;
+    for (size_t i = 0; i < grads->count; i++)
+        for (int64_t j = 0; j < pp_sd_entry_numel(&grads->entries[i]); j++)
+            global = fmax(global, fabs(((const float *)grads->entries[i].data)[j]));
+    int trainable = 0;
+    for (int i = 0; i < m->param_count; i++) {
+        const pp_param *p = &m->params[i];
+        if (p->buffer)
+            continue;
+        trainable++;
+        const pp_sd_entry *e = lookup(grads, p->name);
+        CHECK(e != NULL, "%s: PyTorch has no gradient for %s", name, p->name);
+        if (!e)
+            continue;
+        size_t count = (size_t)pp_shape_numel(p->ndim, p->shape);
+        CHECK((size_t)pp_sd_entry_numel(e) == count, "%s: %s gradient size", name, p->name);
+        if ((size_t)pp_sd_entry_numel(e) != count)
+            continue;
+        char what[160];
+        snprintf(what, sizeof what, "%s d%s", name, p->name);
+        const float *want = e->data, *got = pp_train_grad(ctx, m, p);
+        double scale = 1e-3 * global;
+        for (size_t j = 0; j < count; j++)
+            scale = fmax(scale, fabs(want[j]));
+        double rel = pp_test_compare(what, got, want, count, 1e-3 * scale, 0) / scale;
+        CHECK(rel <= 1e-3, "%s: gradient of %s off by %.3g of its largest value", name, p->name, rel);
+    }
+    CHECK((size_t)trainable == grads->count, "%s: %d trainable tensors, PyTorch has %zu", name, trainable,
+          grads->count);
 }
 
 #endif

@@ -46,6 +46,13 @@ run cmdline 0 --view kernels --dark "$FIX/core/r18_imagenet_pp3.safetensors"
 d=$("$PNG_STATS" "$TMP/cmdline.png" "$TMP/demo-kernels.png" | awk '{print $7}')
 awk "BEGIN{exit !($d > 0.10)}" || { echo "FAIL: the command-line model shows the demo"; fail=1; }
 run baseline 0 --view spectra --model "$FIX/core/r18_imagenet_base.safetensors"
+# anti-aliased ResNets as the official code saves them: a Lightning file whose
+# stem is a PushPull unit in conv1.0 (vasconcelos), and adobe's plain kernels
+run blur-kernels 0 --view kernels "$FIX/arch_blur/vasconcelos_r50_imagenet_pp5_fixed.ckpt"
+run blur-spectra 0 --view spectra --dark --model "$FIX/arch_blur/aa_r50_f4_pool.pth"
+# the 2020 push-pull layer: push 7x7, its upsampled pull 15x15, the effective kernel
+run pp2020-kernels 0 --view kernels "$FIX/pp2020/strisciuglio_resnet50.ckpt"
+run pp2020-spectra 0 --view spectra --model "$FIX/pp2020/resnet20_pp.pth.tar"
 
 # 3. a bad file: the window shows the error (exit 3 in screenshot mode) and
 #    keeps running with the good model next to it; no crash

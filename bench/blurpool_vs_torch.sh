@@ -1,0 +1,23 @@
+#!/bin/bash
+# The anti-aliased ResNet50 (adobe/antialiased-cnns resnet50: BlurPool filter 4,
+# pool_only; docs/arch-blurpool.md) forward at 224, batch 1 and 16: the engine
+# against PyTorch in the same run, on the same threads, as forward_vs_torch.sh
+# does for ResNet18 (PyTorch as run and with glibc's allocator tuned; ROUNDS
+# rounds in turn, each contender's best time).
+# Usage: bench/blurpool_vs_torch.sh [BUILD_DIR] (default build); THREADS=2 REPEATS=3 ROUNDS=3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+THREADS=${THREADS:-2}
+REPEATS=${REPEATS:-3}
+ROUNDS=${ROUNDS:-3}
+source bench/rounds.sh
+for round in $(seq "$ROUNDS"); do
+  echo "== round $round of $ROUNDS" >&2
+  "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" --case blurpool >>"$T/ours"
+  if [ $have_torch = 1 ]; then
+    /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" --blurpool >>"$T/torch"
+    "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" --blurpool >>"$T/tuned"
+  fi
+done
+report

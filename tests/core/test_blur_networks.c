@@ -1,0 +1,254 @@
+/* The anti-aliased ResNets (docs/arch-blurpool.md) against PyTorch: every
+ * model of tests/fixtures/arch_blur/MODELS (tests/make_arch_fixtures_blur.py:
+ * adobe R18/34/50/101 with filter 2..5, pool_only true and false, one R50 wide
+ * and grouped; zhang and
+ * vasconcelos R50, ImageNet with and without a PushPull stem, CIFAR) opens
+ * from the file the official code would write, is recognised as its family,
+ * and gives PyTorch's logits, first-layer output and stem output within 1e-4
+ * relative. Also: what the engine refuses (too small an input for a blur, a
+ * filter buffer of the wrong shape, blur keys that fit no family). */
+#include <string.h>
+
+#include "../fixture.h"
+#include "../test_util.h"
+#include "ckpt/state_dict.h"
+#include "forward.h"
+#include "model/families.h"
+#include "model_file.h"
+#include "threads.h"
+
+#define DIR "arch_blur"
+#define TOL 1e-4
+
+typedef struct {
+    char file[96];
+    int side, depth, filter, pool_only, push_pull;
+    char family[32], config[32];
+} model_row;
+
+static int read_models(model_row *rows, int cap)
+{
+    FILE *f = fopen(fixture_path(DIR, "MODELS"), "r");
+    CHECK(f != NULL, "no %s", fixture_path(DIR, "MODELS"));
+    if (!f)
+        return 0;
+    char line[256];
+    int n = 0;
+    while (n < cap && fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        model_row *r = &rows[n];
+        if (sscanf(line, "%95s %d %31s %d %d %d %d %31s", r->file, &r->side, r->family, &r->depth, &r->filter,
+                   &r->pool_only, &r->push_pull, r->config) == 8)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static void compare_tensor(const char *what, const pp_tensor *got, const pp_npy *want)
+{
+    bool same = got->ndim == want->ndim;
+    for (int d = 0; same && d < got->ndim; d++)
+        same = got->shape[d] == want->shape[d];
+    CHECK(same, "%s: shape differs from PyTorch's", what);
+    if (!same)
+        return;
+    double e = pp_test_compare(what, got->data, want->data, (size_t)pp_npy_numel(want), TOL, 1);
+    CHECK(e <= TOL, "%s: max relative error %.3g > %.0e", what, e, TOL);
+}
+
+static const char *expected_family(const model_row *r)
+{
+    return strcmp(r->family, "vasconcelos") == 0 ? "vasconcelos_resnet" : "blurpool_resnet";
+}
+
+static void check_model(const model_row *r)
+{
+    char notes[512], name[160];
+    pp_error err = {0};
+    pp_arch_hints hints = {.avg_kernel = -1};
+    pp_model m;
+    char file[96];
+    snprintf(file, sizeof file, "%.95s", r->file);
+    CHECK_OK(pp_model_open(&m, fixture_path(DIR, file), &hints, notes, sizeof notes, &err), &err);
+    if (err.status != PP_OK)
+        return;
+    const pp_arch *a = &m.arch;
+    CHECK(strcmp(a->family, expected_family(r)) == 0, "%s: recognised as %s", r->file, a->family);
+    CHECK(a->blur_filter == r->filter, "%s: filter %d, want %d", r->file, a->blur_filter, r->filter);
+    CHECK(a->push_pull == (r->push_pull != 0), "%s: push-pull %d", r->file, a->push_pull);
+    CHECK((a->stem == PP_STEM_CIFAR) == (strcmp(r->config, "cifar10") == 0), "%s: stem", r->file);
+    if (strcmp(r->family, "adobe") == 0)
+        CHECK(a->blur_stem == !r->pool_only, "%s: blurred stem %d with pool_only %d", r->file, a->blur_stem,
+              r->pool_only);
+    int depth = 2; /* the stem conv and the classifier */
+    for (int s = 0; s < 4; s++)
+        depth += (a->block == PP_BLOCK_BASIC ? 2 : 3) * a->blocks[s];
+    CHECK(depth == r->depth, "%s: depth %d, want %d", r->file, depth, r->depth);
+
+    char stem[96];
+    snprintf(stem, sizeof stem, "%.80s", r->file);
+    *strrchr(stem, '.') = '\0';
+    snprintf(name, sizeof name, "x%d.npy", r->side);
+    pp_npy x = fixture_npy(DIR, name);
+    pp_tensor input = {.ndim = 4, .data = x.data};
+    memcpy(input.shape, x.shape, sizeof input.shape);
+    pp_taps taps = {.requested = 1u << PP_TAP_CONV1 | 1u << PP_TAP_STEM};
+    pp_tensor logits = {0};
+    for (int threads = 1; threads <= 2; threads++) {
+        pp_forward_ctx *ctx = pp_forward_ctx_new(threads);
+        CHECK_OK(pp_model_forward(&m, ctx, &input, &logits, &taps, &err), &err);
+        pp_forward_ctx_free(ctx);
+        if (err.status != PP_OK)
+            break;
+        static const char *const parts[] = {"logits", "conv1", "stem"};
+        const pp_tensor *got[] = {&logits, &taps.out[PP_TAP_CONV1], &taps.out[PP_TAP_STEM]};
+        for (int i = 0; i < 3; i++) {
+            snprintf(name, sizeof name, "%.80s_%s.npy", stem, parts[i]);
+            pp_npy want = fixture_npy(DIR, name);
+            snprintf(name, sizeof name, "%.80s %s (%d threads)", r->file, parts[i], threads);
+            compare_tensor(name, got[i], &want);
+            pp_npy_free(&want);
+        }
+    }
+    pp_tensor_free(&logits);
+    pp_taps_free(&taps);
+    pp_npy_free(&x);
+    pp_model_free(&m);
+}
+
+static void test_against_pytorch(void)
+{
+    model_row rows[32];
+    int n = read_models(rows, 32);
+    CHECK(n >= 15, "MODELS lists %d models", n);
+    for (int i = 0; i < n; i++)
+        check_model(&rows[i]);
+}
+
+/* A blur whose reflection pad does not fit its map: an error naming the
+ * layer, never a read outside the plane (vasconcelos blurs layer4's 1/32 map
+ * at stride 1: a 40 px input leaves it 2x2 for a pad of 2). */
+static void test_too_small_input(void)
+{
+    pp_error err = {0};
+    pp_arch_hints hints = {.avg_kernel = -1};
+    pp_model m;
+    char notes[512];
+    CHECK_OK(pp_model_open(&m, fixture_path(DIR, "vasconcelos_r50_imagenet.ckpt"), &hints, notes, sizeof notes, &err),
+             &err);
+    if (err.status != PP_OK)
+        return;
+    pp_tensor x = {0}, logits = {0};
+    CHECK_OK(pp_tensor_alloc4(&x, 1, 3, 40, 40, &err), &err);
+    pp_forward_ctx *ctx = pp_forward_ctx_new(1);
+    pp_status st = pp_model_forward(&m, ctx, &x, &logits, NULL, &err);
+    CHECK(st == PP_ERR_SHAPE && strstr(err.msg, "BlurPool") && strstr(err.msg, "layer4"),
+          "40 px through vasconcelos: %s", err.msg);
+    pp_forward_ctx_free(ctx);
+    pp_tensor_free(&x);
+    pp_tensor_free(&logits);
+    pp_model_free(&m);
+}
+
+/* The sd of a small anti-aliased ResNet the engine writes itself. */
+static bool own_state_dict(pp_state_dict *sd)
+{
+    pp_error err = {0};
+    pp_arch_hints hints = {.avg_kernel = -1};
+    pp_model m;
+    char notes[512];
+    CHECK_OK(pp_model_open(&m, fixture_path(DIR, "aa_r18_f4_pool.pth"), &hints, notes, sizeof notes, &err), &err);
+    if (err.status != PP_OK)
+        return false;
+    CHECK_OK(pp_model_to_state_dict(&m, sd, &err), &err);
+    pp_model_free(&m);
+    return err.status == PP_OK;
+}
+
+static pp_sd_entry *entry(pp_state_dict *sd, const char *name)
+{
+    return (pp_sd_entry *)pp_sd_find(sd, name);
+}
+
+/* Filters of a size the layer does not have, of another shape than the
+ * architecture needs, or not finite: refused with the key, not run with a
+ * guessed filter. */
+static void test_bad_filters(void)
+{
+    pp_state_dict sd;
+    if (!own_state_dict(&sd))
+        return;
+    pp_error err = {0};
+    pp_arch a;
+    char notes[512];
+    pp_arch_hints hints = {.avg_kernel = -1};
+    CHECK_OK(pp_arch_infer(&a, &sd, &hints, notes, sizeof notes, &err), &err);
+    CHECK(strcmp(a.family, "blurpool_resnet") == 0 && a.blur_filter == 4 && !a.blur_stem, "own file: %s f=%d",
+          a.family, a.blur_filter);
+    /* the shortcut's filter reshaped to (16 C, 1, 1, 1): f reads as 1, and
+     * then the other blurs' 4x4 buffers do not fit */
+    pp_sd_entry *f = entry(&sd, "layer2.0.downsample.0.filt");
+    int64_t keep[4];
+    memcpy(keep, f->shape, sizeof keep);
+    f->shape[2] = f->shape[3] = 1;
+    f->shape[0] = keep[0] * 16;
+    pp_status st = pp_arch_infer(&a, &sd, &hints, notes, sizeof notes, &err);
+    CHECK(st == PP_OK && a.blur_filter == 1, "a 1x1 shortcut filter reads as f = 1 (%s)", err.msg);
+    pp_model m;
+    if (st == PP_OK) {
+        CHECK_OK(pp_model_create(&m, &a, &err), &err);
+        st = pp_model_load_state_dict(&m, &sd, &err);
+        CHECK(st == PP_ERR_SHAPE && strstr(err.msg, ".filt"), "the stem's 4x4 filters do not fit f = 1: %s", err.msg);
+        pp_model_free(&m);
+    }
+    f->shape[0] = keep[0];
+    f->shape[1] = 2;
+    f->shape[2] = f->shape[3] = 2;
+    st = pp_arch_infer(&a, &sd, &hints, notes, sizeof notes, &err);
+    CHECK(st == PP_ERR_SHAPE && strstr(err.msg, "layer2.0.downsample.0.filt"), "(C, 2, 2, 2) filter: %s", err.msg);
+    f->shape[1] = 1;
+    f->shape[2] = f->shape[3] = 8;
+    st = pp_arch_infer(&a, &sd, &hints, notes, sizeof notes, &err);
+    CHECK(st == PP_ERR_SHAPE && strstr(err.msg, "1 to 7"), "8x8 filter: %s", err.msg);
+    memcpy(f->shape, keep, sizeof keep);
+    /* a non-finite filter tap: refused on load, naming the buffer */
+    ((float *)entry(&sd, "maxpool.1.filt")->data)[5] = NAN;
+    CHECK_OK(pp_arch_infer(&a, &sd, &hints, notes, sizeof notes, &err), &err);
+    CHECK_OK(pp_model_create(&m, &a, &err), &err);
+    st = pp_model_load_state_dict(&m, &sd, &err);
+    CHECK(st == PP_ERR_FORMAT && strstr(err.msg, "maxpool.1.filt") && strstr(err.msg, "NaN"), "NaN filter: %s",
+          err.msg);
+    pp_model_free(&m);
+    pp_sd_free(&sd);
+}
+
+/* Blur keys in no known arrangement: the no-fit error names a blur family
+ * and what it lacks, never a plain ResNet run without its blurs. */
+static void test_unknown_arrangement(void)
+{
+    pp_state_dict sd;
+    if (!own_state_dict(&sd))
+        return;
+    pp_sd_entry *f = entry(&sd, "layer3.0.downsample.0.filt");
+    free(f->name);
+    f->name = strdup("layer3.0.downsample.9.filt");
+    pp_sd_names_changed(&sd);
+    const pp_family *family;
+    pp_error err = {0};
+    pp_status st = pp_family_recognise(&sd, &family, &err);
+    CHECK(st == PP_ERR_UNSUPPORTED && strstr(err.msg, "blurpool_resnet") &&
+              strstr(err.msg, "layer3.0.downsample.0.filt"),
+          "a moved blur: %s", err.msg);
+    pp_sd_free(&sd);
+}
+
+int main(void)
+{
+    RUN_TEST(test_against_pytorch);
+    RUN_TEST(test_too_small_input);
+    RUN_TEST(test_bad_filters);
+    RUN_TEST(test_unknown_arrangement);
+    return TEST_EXIT();
+}
