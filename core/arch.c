@@ -40,14 +40,18 @@ static const struct {
     {"vasconcelos-", "vasconcelos_resnet", 5, false},
 };
 
-/* torchvision Bottleneck: width = int(planes * width_per_group / 64) * groups. */
+/* torchvision Bottleneck: width = int(planes * width_per_group / 64) * groups.
+ * The standard widths stay implicit (0: derived from `width`), so a caller
+ * that narrows a standard net by setting `width` gets consistent stages; only
+ * wide or grouped nets store theirs (pp_arch_set_width keeps them in step). */
 static void set_widths(pp_arch *a, int width_per_group, int groups)
 {
     a->groups = groups;
+    const bool standard = width_per_group == 64 && groups == 1;
     for (int s = 0; s < pp_arch_stages(a); s++) {
         const int planes = a->width << s;
-        a->mid[s] = planes * width_per_group / 64 * groups;
-        a->out[s] = planes * pp_arch_expansion(a);
+        a->mid[s] = standard ? 0 : planes * width_per_group / 64 * groups;
+        a->out[s] = standard ? 0 : planes * pp_arch_expansion(a);
     }
 }
 
