@@ -36,7 +36,6 @@ float *pp_builder_param(pp_model_builder *b, const char *name, bool buffer, int 
 
 void *pp_builder_struct(pp_model_builder *b, size_t bytes)
 {
-    static max_align_t failed_scratch[64]; /* never read: the build fails */
     size_t rounded = (bytes + 15) & ~(size_t)15;
     if (b->assign) {
         char *base = (char *)b->m->layer_memory;
@@ -50,7 +49,7 @@ void *pp_builder_struct(pp_model_builder *b, size_t bytes)
         void **bigger = realloc(b->scratch, (size_t)cap * sizeof *bigger);
         if (!bigger) {
             b->failed = true;
-            return failed_scratch;
+            return NULL;
         }
         b->scratch = bigger;
         b->scratch_cap = cap;
@@ -58,7 +57,7 @@ void *pp_builder_struct(pp_model_builder *b, size_t bytes)
     void *p = calloc(1, rounded ? rounded : 1);
     if (!p) {
         b->failed = true;
-        return failed_scratch;
+        return NULL;
     }
     b->scratch[b->scratch_count++] = p;
     return p;
@@ -178,6 +177,8 @@ int pp_builder_blurpool(pp_model_builder *b, const char *prefix, int channels, i
     char name[96];
     snprintf(name, sizeof name, "%s.filt", prefix);
     pp_blurpool *bp = pp_builder_struct(b, sizeof *bp);
+    if (!bp) /* out of memory: the build has failed */
+        return -1;
     float *filt = pp_builder_param(b, name, true, 4, channels, 1, filter, filter);
     *bp = (pp_blurpool){.channels = channels, .filter = filter, .stride = stride, .filt = filt};
     for (int c = 0; filt && c < channels; c++)

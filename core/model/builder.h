@@ -33,7 +33,8 @@ float *pp_builder_param(pp_model_builder *b, const char *name, bool buffer, int 
                         int64_t s2, int64_t s3);
 /* Derived floats (not saved), 64-byte aligned like every view. */
 float *pp_builder_derived(pp_model_builder *b, size_t floats);
-/* A zeroed layer struct owned by the model (freed with it). */
+/* A zeroed layer struct owned by the model (freed with it); NULL when out of
+ * memory (the build has failed: the builder stops there). */
 void *pp_builder_struct(pp_model_builder *b, size_t bytes);
 
 /* The common layers: "<prefix>.weight" (+ ".bias"), with Winograd kernels

@@ -90,6 +90,8 @@ void pp_resnet_build(pp_model_builder *b)
     for (int stage = 0; stage < stages; stage++)
         m->block_count += a->blocks[stage];
     m->blocks = pp_builder_struct(b, (size_t)m->block_count * sizeof *m->blocks);
+    if (!m->blocks && m->block_count) /* out of memory: the build has failed */
+        return;
     int in_planes = a->width, index = 0;
     for (int stage = 0; stage < stages; stage++) {
         const int planes = pp_arch_stage_mid(a, stage), out_planes = pp_arch_stage_out(a, stage);
