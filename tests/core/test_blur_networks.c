@@ -244,11 +244,45 @@ static void test_unknown_arrangement(void)
     pp_sd_free(&sd);
 }
 
+/* adobe's main.py saves with torch.save's legacy (pre-1.6) format: the same
+ * weights in that file give the zip file's logits exactly. */
+static void test_legacy_file(void)
+{
+    char notes[512];
+    pp_error err = {0};
+    pp_arch_hints hints = {.avg_kernel = -1};
+    pp_model zip, legacy;
+    CHECK_OK(pp_model_open(&zip, fixture_path(DIR, "aa_r18_f4_pool.pth"), &hints, notes, sizeof notes, &err), &err);
+    CHECK_OK(pp_model_open(&legacy, fixture_path(DIR, "aa_r18_f4_pool_legacy.pth"), &hints, notes, sizeof notes, &err),
+             &err);
+    if (err.status != PP_OK)
+        return;
+    CHECK(strcmp(legacy.arch.family, "blurpool_resnet") == 0 && legacy.arch.blur_filter == 4,
+          "legacy file recognised as %s, filter %d", legacy.arch.family, legacy.arch.blur_filter);
+    pp_npy x = fixture_npy(DIR, "x48.npy");
+    pp_tensor input = {.ndim = 4, .data = x.data};
+    memcpy(input.shape, x.shape, sizeof input.shape);
+    pp_tensor a = {0}, b = {0};
+    pp_forward_ctx *ctx = pp_forward_ctx_new(1);
+    CHECK_OK(pp_model_forward(&zip, ctx, &input, &a, NULL, &err), &err);
+    CHECK_OK(pp_model_forward(&legacy, ctx, &input, &b, NULL, &err), &err);
+    CHECK(a.data && b.data && pp_tensor_numel(&a) == pp_tensor_numel(&b) &&
+              memcmp(a.data, b.data, sizeof(float) * (size_t)pp_tensor_numel(&a)) == 0,
+          "the legacy file's logits differ from the zip file's");
+    pp_forward_ctx_free(ctx);
+    pp_tensor_free(&a);
+    pp_tensor_free(&b);
+    pp_npy_free(&x);
+    pp_model_free(&zip);
+    pp_model_free(&legacy);
+}
+
 int main(void)
 {
     RUN_TEST(test_against_pytorch);
     RUN_TEST(test_too_small_input);
     RUN_TEST(test_bad_filters);
     RUN_TEST(test_unknown_arrangement);
+    RUN_TEST(test_legacy_file);
     return TEST_EXIT();
 }
