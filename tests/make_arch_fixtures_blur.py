@@ -13,7 +13,7 @@ the same state-dict names, the official code of
     (vasconcelos_resnet50), with or without a PushPull stem (the PushPull unit
     is tests/make_fixtures.py's restatement, imported), ImageNet and CIFAR.
 Neither package is installed here (antialiased_cnns is not in Debian), so the
-restatement is checked against the spec's tables (spec/architectures.md) on
+restatement is checked against the spec's tables (docs/spec/architectures.md) on
 full-width models before anything is written: key counts, key names and
 shapes, BlurPool's taps and output sizes at 224.
 
@@ -377,7 +377,7 @@ def vasconcelos(depth, args, width=64, f=5):
 
 # ------------------------------------------- checks against the spec
 def check_against_spec():
-    """spec/architectures.md: key counts, the key table and BlurPool's maths."""
+    """docs/spec/architectures.md: key counts, the key table and BlurPool's maths."""
     def keys(model):
         return model.state_dict()
 

@@ -1,4 +1,4 @@
-/* Centred kernel alignment (spec/compare.md; Kornblith et al. 2019, Nguyen et
+/* Centred kernel alignment (docs/spec/compare.md; Kornblith et al. 2019, Nguyen et
  * al. 2021): how alike two representations of the same n examples are.
  *
  *   K = X Xᵀ (linear) or exp(-D² / (2 t² median D²)) (RBF), L likewise of Y;

@@ -1,6 +1,6 @@
 /* CKA between every pair of layers of two models (or one model and itself) on
  * the same N images of a data set, clean or under one corruption at one
- * severity (spec/compare.md). The layers are the forward taps: stem, the four
+ * severity (docs/spec/compare.md). The layers are the forward taps: stem, the four
  * stage outputs, the pooled features and the logits (conv activations
  * flattened per example).
  *

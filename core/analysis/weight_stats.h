@@ -1,4 +1,4 @@
-/* The weights of one model, or of two side by side (spec/compare.md §5):
+/* The weights of one model, or of two side by side (docs/spec/compare.md §5):
  * per parameter tensor ("layer") its statistics and a histogram over bin
  * edges shared by both models, per conv filter its L2 norm and mean, and for
  * two checkpoints of the same architecture (before and after fine-tuning)

@@ -1,6 +1,6 @@
 /* Stability metrics of ImageNet-P (Hendrycks & Dietterich, ICLR 2019) as pure
  * functions, computed exactly as the official ImageNet-P/test.py does
- * (shared/spec/stability.md section 3):
+ * (docs/spec/stability.md section 3):
  *
  * - top-1 f(x) = argmax of the logits, the first maximum winning ties;
  * - ranks as scipy.stats.rankdata(-logits, 'ordinal'): ties broken by class index;

@@ -5,7 +5,7 @@
  * name, which set it belongs to, its frame counts at 224 (ImageNet-P) and 32
  * (CIFAR-10-P), and one pure, seeded generate function that writes every frame of the
  * sequence. registry.c lists them. The schedules are those of the official generators
- * (make_imagenet_p.py, make_cifar_p.py; shared/spec/stability.md section 2).
+ * (make_imagenet_p.py, make_cifar_p.py; docs/spec/stability.md section 2).
  *
  * ImageNet preset: the image is resized so its shorter side is 256 (torchvision
  * Resize(256)); geometric perturbations move that whole image and crop the centre

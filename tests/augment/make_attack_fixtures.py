@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Fixtures for the attacks (tests/augment/test_attack.c), computed with torch
 autograd on the training fixtures' tiny CIFAR PushPull network (cifar_pp3, eval
-mode), as the reference formulas in spec/fooling.md state them:
+mode), as the reference formulas in docs/spec/fooling.md state them:
   FGSM  x' = clamp(x + eps sign(grad_x CE), 0, 1) in [0, 1] pixels (eps 8/255)
   PGD   5 steps of alpha = 2/255 from x (no random start), projected to the
         8/255 ball and [0, 1] after each step
