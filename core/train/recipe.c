@@ -8,7 +8,7 @@
 #include "consistency_loss.h"
 
 /* Stability training's defaults are a starting point, not the paper's values
- * (spec/augment.md section 7: they could not be verified); both are parameters. */
+ * (docs/spec/augment.md section 7: they could not be verified); both are parameters. */
 #define STABILITY_ALPHA 0.01
 #define STABILITY_SIGMA 0.04
 
