@@ -6,6 +6,8 @@
  * truncate to k - 1 is decided by the last bits of the float64 sums. The filter is
  * therefore scipy's own arithmetic: its kernel (normalised by numpy's pairwise sum),
  * rows (axis 0) then columns, each symmetric pair added before it is weighted. */
+#include <stddef.h>
+
 #include "perturb_impl.h"
 
 #define MAX_RADIUS 16
@@ -47,22 +49,50 @@ static int scipy_kernel(double sigma, double truncate, double *w)
 }
 
 /* correlate1d, mode 'nearest', symmetric kernel: out = x0 w0 + sum_j (x-j + x+j) w_j,
- * j from the outermost in, along lines of n values `stride` apart. */
-static void correlate_lines(const double *src, double *dst, int lines, int n, size_t line_step, size_t stride,
-                            const double *w, int radius, double *pad)
+ * j from the outermost in. Both passes run over whole contiguous rows (every element
+ * of a row takes the same steps in the same order, so the sums are scipy's to the
+ * bit) rather than down strided lines, which is what keeps them in cache. */
+
+/* Axis 0 of an (h, rowlen) array: out row i from the rows i - r .. i + r, edge rows repeated. */
+static void correlate_axis0(const double *src, double *dst, int h, size_t rowlen, const double *w, int radius)
 {
     const double *fw = w + radius;
-    for (int l = 0; l < lines; l++) {
-        const double *s = src + (size_t)l * line_step;
-        for (int i = -radius; i < n + radius; i++)
-            pad[i + radius] = s[(size_t)(i < 0 ? 0 : i >= n ? n - 1 : i) * stride];
-        double *d = dst + (size_t)l * line_step;
-        for (int i = 0; i < n; i++) {
-            const double *c = pad + i + radius;
-            double acc = c[0] * fw[0];
-            for (int j = -radius; j < 0; j++)
-                acc += (c[j] + c[-j]) * fw[j];
-            d[(size_t)i * stride] = acc;
+    for (int i = 0; i < h; i++) {
+        double *d = dst + (size_t)i * rowlen;
+        const double *c0 = src + (size_t)i * rowlen;
+        for (size_t e = 0; e < rowlen; e++)
+            d[e] = c0[e] * fw[0];
+        for (int j = -radius; j < 0; j++) {
+            int lo = i + j < 0 ? 0 : i + j, hi = i - j >= h ? h - 1 : i - j;
+            const double *a = src + (size_t)lo * rowlen, *b = src + (size_t)hi * rowlen;
+            const double k = fw[j];
+            for (size_t e = 0; e < rowlen; e++)
+                d[e] += (a[e] + b[e]) * k;
+        }
+    }
+}
+
+/* Axis 1 of an (h, w, c) array, in place: each row is copied into pad with its edge
+ * pixels repeated radius times, then filtered element by element. */
+static void correlate_axis1(double *x, int h, int w, int c, const double *wk, int radius, double *pad)
+{
+    const double *fw = wk + radius;
+    const size_t rowlen = (size_t)w * c, rc = (size_t)radius * c;
+    for (int y = 0; y < h; y++) {
+        double *row = x + (size_t)y * rowlen;
+        for (int i = -radius; i < w + radius; i++) {
+            const double *s = row + (size_t)(i < 0 ? 0 : i >= w ? w - 1 : i) * c;
+            for (int ch = 0; ch < c; ch++)
+                pad[(size_t)(i + radius) * c + ch] = s[ch];
+        }
+        const double *p = pad + rc;
+        for (size_t e = 0; e < rowlen; e++)
+            row[e] = p[e] * fw[0];
+        for (int j = -radius; j < 0; j++) {
+            const double *a = p + (ptrdiff_t)j * c, *b = p - (ptrdiff_t)j * c;
+            const double k = fw[j];
+            for (size_t e = 0; e < rowlen; e++)
+                row[e] += (a[e] + b[e]) * k;
         }
     }
 }
@@ -73,7 +103,7 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
     const int h = base->height, w = base->width, c = base->channels;
     const size_t n = (size_t)h * w * c;
     double *x = malloc(sizeof(double) * n), *t = malloc(sizeof(double) * n);
-    double *pad = malloc(sizeof(double) * (size_t)((h > w ? h : w) + 2 * MAX_RADIUS + 1));
+    double *pad = malloc(sizeof(double) * (size_t)(w + 2 * MAX_RADIUS + 1) * c);
     pp_status st = PP_OK;
     if (!x || !t || !pad) {
         st = pp_fail(err, PP_ERR_NOMEM, "out of memory for gaussian_blur");
@@ -89,10 +119,9 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
         double k[2 * MAX_RADIUS + 1];
         int r = scipy_kernel(cifar ? 0.3 + 0.015 * i : 0.25 + 0.035 * i, cifar ? 7.0 : 6.0, k);
         pp_image f = pp_sequence_frame(out, i);
-        for (int ch = 0; ch < c; ch++) { /* (H, W, C): axis 0 first, then axis 1 */
-            correlate_lines(x + ch, t + ch, w, h, (size_t)c, (size_t)w * c, k, r, pad);
-            correlate_lines(t + ch, t + ch, h, w, (size_t)w * c, (size_t)c, k, r, pad);
-        }
+        /* (H, W, C): axis 0 first, then axis 1 */
+        correlate_axis0(x, t, h, (size_t)w * c, k, r);
+        correlate_axis1(t, h, w, c, k, r, pad);
         for (size_t j = 0; j < n; j++) {
             double v = 255. * t[j];
             f.pixels[j] = (uint8_t)(v <= 0 ? 0 : v >= 255 ? 255 : v);

@@ -28,11 +28,40 @@ static inline int clampi(int v, int lo, int hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-void pp_warp_affine(const pp_image *src, const double m[6], bool bilinear, int ox, int oy, pp_image *out)
+/* PIL's bilinear_filter at (xin, yin) (already inside the image, minus 0.5): the
+ * edge-clamped taps. C is a constant where it is inlined, so the channel loop unrolls. */
+static inline __attribute__((always_inline)) void bilinear_tap(const uint8_t *pixels, int W, int H, int C,
+                                                               double xin, double yin, uint8_t *d)
 {
-    const int W = src->width, H = src->height, C = src->channels;
     const size_t stride = (size_t)W * C;
-    memset(out->pixels, 0, (size_t)out->width * out->height * C);
+    /* floor for values above -1 (xin, yin >= -0.5 here) without the libm call */
+    int x0 = (int)(xin + 1) - 1, y0 = (int)(yin + 1) - 1;
+    double dx = xin - x0, dy = yin - y0;
+    int xa = x0, xb = x0 + 1;
+    const uint8_t *r0, *r1;
+    if (x0 >= 0 && xb < W && y0 >= 0 && y0 + 1 < H) { /* interior: no clamping */
+        r0 = pixels + (size_t)y0 * stride;
+        r1 = r0 + stride;
+    } else {
+        xa = clampi(x0, 0, W - 1), xb = clampi(x0 + 1, 0, W - 1);
+        r0 = pixels + (size_t)clampi(y0, 0, H - 1) * stride;
+        r1 = y0 + 1 < H ? pixels + (size_t)(y0 + 1) * stride : NULL;
+    }
+    const uint8_t *a0 = r0 + (size_t)xa * C, *b0 = r0 + (size_t)xb * C;
+    for (int c = 0; c < C; c++) {
+        double v1 = a0[c] + (b0[c] - a0[c]) * dx;
+        double v2 = r1 ? r1[(size_t)xa * C + c] + (r1[(size_t)xb * C + c] - r1[(size_t)xa * C + c]) * dx : v1;
+        double v = v1 + (v2 - v1) * dy;
+        d[c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); /* PIL casts (truncates) */
+    }
+}
+
+static inline __attribute__((always_inline)) void warp_affine_rows(const pp_image *src, const double m[6],
+                                                                   bool bilinear, int ox, int oy, pp_image *out,
+                                                                   int C)
+{
+    const int W = src->width, H = src->height;
+    const size_t stride = (size_t)W * C;
     for (int y = 0; y < out->height; y++) {
         uint8_t *row = out->pixels + (size_t)y * out->width * C;
         /* PIL's affine_transform: (a0 x + a1 y) + a2 at output pixel centres */
@@ -54,22 +83,22 @@ void pp_warp_affine(const pp_image *src, const double m[6], bool bilinear, int o
             /* bilinear_filter: outside the image keeps the fill; inside, edge-clamped taps */
             if (xin < 0 || xin >= W || yin < 0 || yin >= H)
                 continue;
-            xin -= 0.5, yin -= 0.5;
-            /* floor for values above -1 (xin, yin >= -0.5 here) without the libm call */
-            int x0 = (int)(xin + 1) - 1, y0 = (int)(yin + 1) - 1;
-            double dx = xin - x0, dy = yin - y0;
-            int xa = clampi(x0, 0, W - 1), xb = clampi(x0 + 1, 0, W - 1);
-            const uint8_t *r0 = src->pixels + (size_t)clampi(y0, 0, H - 1) * stride;
-            const uint8_t *r1 = y0 + 1 < H ? src->pixels + (size_t)(y0 + 1) * stride : NULL;
-            const uint8_t *a0 = r0 + (size_t)xa * C, *b0 = r0 + (size_t)xb * C;
-            for (int c = 0; c < C; c++) {
-                double v1 = a0[c] + (b0[c] - a0[c]) * dx;
-                double v2 = r1 ? r1[(size_t)xa * C + c] + (r1[(size_t)xb * C + c] - r1[(size_t)xa * C + c]) * dx : v1;
-                double v = v1 + (v2 - v1) * dy;
-                d[c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); /* PIL casts (truncates) */
-            }
+            bilinear_tap(src->pixels, W, H, C, xin - 0.5, yin - 0.5, d);
         }
     }
+}
+
+void pp_warp_affine(const pp_image *src, const double m[6], bool bilinear, int ox, int oy, pp_image *out)
+{
+    const int C = src->channels;
+    memset(out->pixels, 0, (size_t)out->width * out->height * C);
+    /* the channel count as a constant in each copy, so the per-channel loops unroll */
+    if (C == 3)
+        warp_affine_rows(src, m, bilinear, ox, oy, out, 3);
+    else if (C == 1)
+        warp_affine_rows(src, m, bilinear, ox, oy, out, 1);
+    else
+        warp_affine_rows(src, m, bilinear, ox, oy, out, C);
 }
 
 /* 3 x 3 inverse by cofactors. */
@@ -87,8 +116,18 @@ void pp_warp_perspective(const pp_image *src, const double mat[9], int ox, int o
 {
     enum { TAB = 32, COEF = 1 << 15 };
     const int W = src->width, H = src->height, C = src->channels;
+    const size_t stride = (size_t)W * C;
     double M[9];
     invert3(mat, M);
+    /* the weights depend on the 1/32 fractions only: OpenCV's own table, made once */
+    int wt[TAB * TAB][3];
+    for (int j = 0; j < TAB; j++)
+        for (int i = 0; i < TAB; i++) {
+            double ax = i / (double)TAB, ay = j / (double)TAB;
+            int *t = wt[j * TAB + i];
+            t[0] = (int)lrint((1 - ax) * (1 - ay) * COEF), t[1] = (int)lrint(ax * (1 - ay) * COEF);
+            t[2] = (int)lrint((1 - ax) * ay * COEF);
+        }
     for (int y = 0; y < out->height; y++) {
         const int Y = y + oy;
         for (int x = 0; x < out->width; x++) {
@@ -99,10 +138,18 @@ void pp_warp_perspective(const pp_image *src, const double mat[9], int ox, int o
             fx = fmax(fmin(fx, 1e9), -1e9), fy = fmax(fmin(fy, 1e9), -1e9);
             long qx = lrint(fx), qy = lrint(fy);
             int ix = (int)(qx >> 5), iy = (int)(qy >> 5); /* arithmetic shift: floor */
-            double ax = (qx & (TAB - 1)) / (double)TAB, ay = (qy & (TAB - 1)) / (double)TAB;
-            int w00 = (int)lrint((1 - ax) * (1 - ay) * COEF), w01 = (int)lrint(ax * (1 - ay) * COEF);
-            int w10 = (int)lrint((1 - ax) * ay * COEF), w11 = COEF - w00 - w01 - w10;
+            const int *t = wt[(qy & (TAB - 1)) * TAB + (qx & (TAB - 1))];
+            const int w00 = t[0], w01 = t[1], w10 = t[2], w11 = COEF - w00 - w01 - w10;
             uint8_t *d = out->pixels + ((size_t)y * out->width + x) * C;
+            if (ix >= 0 && ix + 1 < W && iy >= 0 && iy + 1 < H) { /* all four taps inside */
+                const uint8_t *p0 = src->pixels + (size_t)iy * stride + (size_t)ix * C, *p1 = p0 + stride;
+                for (int c = 0; c < C; c++) {
+                    int acc = p0[c] * w00 + p0[C + c] * w01 + p1[c] * w10 + p1[C + c] * w11;
+                    acc = (acc + (COEF >> 1)) >> 15;
+                    d[c] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
+                }
+                continue;
+            }
             for (int c = 0; c < C; c++) {
                 int v[4];
                 for (int k = 0; k < 4; k++) {
