@@ -139,6 +139,13 @@ void pp_warp_affine(const pp_image *src, const double m[6], bool bilinear, int o
         warp_affine_rows(src, m, bilinear, ox, oy, out, C);
 }
 
+/* fmax(fmin(v, 1e9), -1e9), NaN to 1e9 as fmin does, without the libm calls. */
+static inline double clamp_1e9(double v)
+{
+    v = v < 1e9 ? v : 1e9;
+    return v > -1e9 ? v : -1e9;
+}
+
 /* 3 x 3 inverse by cofactors. */
 static void invert3(const double a[9], double r[9])
 {
@@ -173,8 +180,7 @@ void pp_warp_perspective(const pp_image *src, const double mat[9], int ox, int o
             double w = M[6] * X + M[7] * Y + M[8];
             w = w != 0 ? TAB / w : 0;
             double fx = (M[0] * X + M[1] * Y + M[2]) * w, fy = (M[3] * X + M[4] * Y + M[5]) * w;
-            fx = fmax(fmin(fx, 1e9), -1e9), fy = fmax(fmin(fy, 1e9), -1e9);
-            long qx = lrint(fx), qy = lrint(fy);
+            long qx = lrint(clamp_1e9(fx)), qy = lrint(clamp_1e9(fy));
             int ix = (int)(qx >> 5), iy = (int)(qy >> 5); /* arithmetic shift: floor */
             const int *t = wt[(qy & (TAB - 1)) * TAB + (qx & (TAB - 1))];
             const int w00 = t[0], w01 = t[1], w10 = t[2], w11 = COEF - w00 - w01 - w10;
