@@ -35,8 +35,13 @@ static void chamfer(const uint8_t *edge, float *d, int h, int w)
                 int x = pass ? w - 1 - xx : xx;
                 float *p = d + (size_t)y * w + x;
                 if (inner_row && x >= 2 && x < w - 2) { /* every neighbour inside */
-                    for (int k = 0; k < 8; k++)
-                        relax(p, p[step[k]] + add[k]);
+                    /* in a register: no neighbour is p itself, so the minima are the same */
+                    float v = *p;
+                    for (int k = 0; k < 8; k++) {
+                        float cand = p[step[k]] + add[k];
+                        v = cand < v ? cand : v;
+                    }
+                    *p = v;
                     continue;
                 }
                 for (int k = 0; k < 4; k++) {
