@@ -94,34 +94,98 @@ static inline __attribute__((always_inline)) void bilinear_tap(const uint8_t *pi
     }
 }
 
+/* Output pixel d from input point (xin, yin), PIL's nearest or bilinear filter. */
+static inline __attribute__((always_inline)) void warp_pixel(const pp_image *src, bool bilinear, int C, double xin,
+                                                             double yin, uint8_t *d)
+{
+    const int W = src->width, H = src->height;
+    if (!bilinear) { /* nearest_filter: COORD truncates, -1 below zero */
+        int xi = xin < 0 ? -1 : (int)xin, yi = yin < 0 ? -1 : (int)yin;
+        if (xi < 0 || xi >= W || yi < 0 || yi >= H)
+            return;
+        const uint8_t *s0 = src->pixels + ((size_t)yi * W + (size_t)xi) * C;
+        for (int c = 0; c < C; c++)
+            d[c] = s0[c];
+        return;
+    }
+    /* bilinear_filter: outside the image keeps the fill; inside, edge-clamped taps */
+    if (xin < 0 || xin >= W || yin < 0 || yin >= H)
+        return;
+    bilinear_tap(src->pixels, W, H, C, xin - 0.5, yin - 0.5, d);
+}
+
+#ifdef __AVX2__
+/* Four RGB output pixels at once when all four points are interior (else false and
+ * nothing written): bilinear_tap's steps lane by lane, the taps gathered. Top-row taps
+ * read the byte and the three after it, bottom-row taps the three before it, so no
+ * read leaves the image. */
+static inline bool bilinear_rgb4_avx2(const uint8_t *pixels, int W, int H, const double xs[4], const double ys[4],
+                                      uint8_t *d)
+{
+    const __m256d half = _mm256_set1_pd(0.5), one = _mm256_set1_pd(1);
+    const __m128i ione = _mm_set1_epi32(1), zero = _mm_setzero_si128();
+    __m256d X = _mm256_sub_pd(_mm256_loadu_pd(xs), half), Y = _mm256_sub_pd(_mm256_loadu_pd(ys), half);
+    __m128i x0 = _mm_sub_epi32(_mm256_cvttpd_epi32(_mm256_add_pd(X, one)), ione);
+    __m128i y0 = _mm_sub_epi32(_mm256_cvttpd_epi32(_mm256_add_pd(Y, one)), ione);
+    __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi32(x0, zero), _mm_cmpgt_epi32(x0, _mm_set1_epi32(W - 2))),
+                               _mm_or_si128(_mm_cmplt_epi32(y0, zero), _mm_cmpgt_epi32(y0, _mm_set1_epi32(H - 2))));
+    if (!_mm_testz_si128(bad, bad))
+        return false;
+    const __m256d dx = _mm256_sub_pd(X, _mm256_cvtepi32_pd(x0)), dy = _mm256_sub_pd(Y, _mm256_cvtepi32_pd(y0));
+    const int stride = W * 3;
+    const __m128i top = _mm_add_epi32(_mm_mullo_epi32(y0, _mm_set1_epi32(stride)),
+                                      _mm_mullo_epi32(x0, _mm_set1_epi32(3)));
+    const __m128i low = _mm_set1_epi32(255), below = _mm_set1_epi32(stride - 3), three = _mm_set1_epi32(3);
+    const int *base = (const int *)(const void *)pixels;
+    int q[3][4];
+    for (int c = 0; c < 3; c++) {
+        const __m128i i0 = _mm_add_epi32(top, _mm_set1_epi32(c)), i1 = _mm_add_epi32(i0, below);
+        __m128i a0 = _mm_and_si128(_mm_i32gather_epi32(base, i0, 1), low);
+        __m128i b0 = _mm_and_si128(_mm_i32gather_epi32(base, _mm_add_epi32(i0, three), 1), low);
+        __m128i a1 = _mm_srli_epi32(_mm_i32gather_epi32(base, i1, 1), 24);
+        __m128i b1 = _mm_srli_epi32(_mm_i32gather_epi32(base, _mm_add_epi32(i1, three), 1), 24);
+        __m256d v1 = _mm256_add_pd(_mm256_cvtepi32_pd(a0), _mm256_mul_pd(_mm256_cvtepi32_pd(_mm_sub_epi32(b0, a0)), dx));
+        __m256d v2 = _mm256_add_pd(_mm256_cvtepi32_pd(a1), _mm256_mul_pd(_mm256_cvtepi32_pd(_mm_sub_epi32(b1, a1)), dx));
+        __m256d v = _mm256_add_pd(v1, _mm256_mul_pd(_mm256_sub_pd(v2, v1), dy));
+        v = _mm256_min_pd(_mm256_max_pd(v, _mm256_setzero_pd()), _mm256_set1_pd(255));
+        _mm_storeu_si128((__m128i *)(void *)q[c], _mm256_cvttpd_epi32(v));
+    }
+    for (int p = 0; p < 4; p++)
+        for (int c = 0; c < 3; c++)
+            d[p * 3 + c] = (uint8_t)q[c][p];
+    return true;
+}
+#endif
+
 static inline __attribute__((always_inline)) void warp_affine_rows(const pp_image *src, const double m[6],
                                                                    bool bilinear, int ox, int oy, pp_image *out,
                                                                    int C)
 {
-    const int W = src->width, H = src->height;
-    const size_t stride = (size_t)W * C;
+#ifdef __AVX2__
+    /* the gathers index bytes with int32 */
+    const bool four = C == 3 && bilinear && (size_t)src->width * src->height * 3 < (size_t)INT32_MAX;
+#endif
     for (int y = 0; y < out->height; y++) {
         uint8_t *row = out->pixels + (size_t)y * out->width * C;
         /* PIL's affine_transform: (a0 x + a1 y) + a2 at output pixel centres */
         const double yc = y + oy + 0.5, ry0 = m[1] * yc, ry1 = m[4] * yc;
-        for (int x = 0; x < out->width; x++) {
-            const double xc = x + ox + 0.5;
-            double xin = m[0] * xc + ry0 + m[2];
-            double yin = m[3] * xc + ry1 + m[5];
-            uint8_t *d = row + (size_t)x * C;
-            if (!bilinear) { /* nearest_filter: COORD truncates, -1 below zero */
-                int xi = xin < 0 ? -1 : (int)xin, yi = yin < 0 ? -1 : (int)yin;
-                if (xi < 0 || xi >= W || yi < 0 || yi >= H)
-                    continue;
-                const uint8_t *s0 = src->pixels + (size_t)yi * stride + (size_t)xi * C;
-                for (int c = 0; c < C; c++)
-                    d[c] = s0[c];
-                continue;
+        int x = 0;
+#ifdef __AVX2__
+        for (; four && x + 4 <= out->width; x += 4) {
+            double xs[4], ys[4];
+            for (int k = 0; k < 4; k++) {
+                const double xc = x + k + ox + 0.5;
+                xs[k] = m[0] * xc + ry0 + m[2];
+                ys[k] = m[3] * xc + ry1 + m[5];
             }
-            /* bilinear_filter: outside the image keeps the fill; inside, edge-clamped taps */
-            if (xin < 0 || xin >= W || yin < 0 || yin >= H)
-                continue;
-            bilinear_tap(src->pixels, W, H, C, xin - 0.5, yin - 0.5, d);
+            if (!bilinear_rgb4_avx2(src->pixels, src->width, src->height, xs, ys, row + (size_t)x * 3))
+                for (int k = 0; k < 4; k++)
+                    warp_pixel(src, true, 3, xs[k], ys[k], row + (size_t)(x + k) * 3);
+        }
+#endif
+        for (; x < out->width; x++) {
+            const double xc = x + ox + 0.5;
+            warp_pixel(src, bilinear, C, m[0] * xc + ry0 + m[2], m[3] * xc + ry1 + m[5], row + (size_t)x * C);
         }
     }
 }
