@@ -221,11 +221,105 @@ static void invert3(const double a[9], double r[9])
     r[6] = c2 * k, r[7] = (a[1] * a[6] - a[0] * a[7]) * k, r[8] = (a[0] * a[4] - a[1] * a[3]) * k;
 }
 
-void pp_warp_perspective(const pp_image *src, const double mat[9], int ox, int oy, pp_image *out)
+/* One output pixel (X, Y) of the full warped image into d: OpenCV's remap step, the
+ * weights from wt (32 x 32 fractions, three each). */
+static inline void perspective_pixel(const pp_image *src, const double M[9], const int *wt, int X, int Y,
+                                     uint8_t *d)
 {
     enum { TAB = 32, COEF = 1 << 15 };
     const int W = src->width, H = src->height, C = src->channels;
     const size_t stride = (size_t)W * C;
+    double w = M[6] * X + M[7] * Y + M[8];
+    w = w != 0 ? TAB / w : 0;
+    double fx = (M[0] * X + M[1] * Y + M[2]) * w, fy = (M[3] * X + M[4] * Y + M[5]) * w;
+    long qx = lrint(clamp_1e9(fx)), qy = lrint(clamp_1e9(fy));
+    int ix = (int)(qx >> 5), iy = (int)(qy >> 5); /* arithmetic shift: floor */
+    const int *t = wt + 3 * ((qy & (TAB - 1)) * TAB + (qx & (TAB - 1)));
+    const int w00 = t[0], w01 = t[1], w10 = t[2], w11 = COEF - w00 - w01 - w10;
+    if (ix >= 0 && ix + 1 < W && iy >= 0 && iy + 1 < H) { /* all four taps inside */
+        const uint8_t *p0 = src->pixels + (size_t)iy * stride + (size_t)ix * C, *p1 = p0 + stride;
+        for (int c = 0; c < C; c++) {
+            int acc = p0[c] * w00 + p0[C + c] * w01 + p1[c] * w10 + p1[C + c] * w11;
+            acc = (acc + (COEF >> 1)) >> 15;
+            d[c] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
+        }
+        return;
+    }
+    for (int c = 0; c < C; c++) {
+        int v[4];
+        for (int k = 0; k < 4; k++) {
+            int sx = ix + (k & 1), sy = iy + (k >> 1);
+            v[k] = sx >= 0 && sx < W && sy >= 0 && sy < H ? src->pixels[((size_t)sy * W + sx) * C + c] : 0;
+        }
+        int acc = v[0] * w00 + v[1] * w01 + v[2] * w10 + v[3] * w11;
+        acc = (acc + (COEF >> 1)) >> 15;
+        d[c] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
+    }
+}
+
+#ifdef __AVX2__
+/* The four output pixels X .. X + 3 of row Y when all their taps are inside (else false
+ * and nothing written): the scalar loop's steps lane by lane (lrint is the default
+ * round-to-nearest-even conversion; the clamped coordinates fit in int32). */
+static inline bool perspective_rgb4_avx2(const uint8_t *pixels, int W, int H, const double M[9], const int *wt,
+                                         int X, int Y, uint8_t *d)
+{
+    enum { TAB = 32, COEF = 1 << 15 };
+    const __m256d vx = _mm256_cvtepi32_pd(_mm_add_epi32(_mm_set1_epi32(X), _mm_setr_epi32(0, 1, 2, 3)));
+    const __m256d vy = _mm256_set1_pd((double)Y), zero = _mm256_setzero_pd();
+    __m256d w = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(M[6]), vx),
+                                            _mm256_mul_pd(_mm256_set1_pd(M[7]), vy)), _mm256_set1_pd(M[8]));
+    const __m256d nonzero = _mm256_cmp_pd(w, zero, _CMP_NEQ_OQ);
+    w = _mm256_and_pd(_mm256_div_pd(_mm256_set1_pd(TAB), w), nonzero);
+    __m256d fx = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(M[0]), vx),
+                                             _mm256_mul_pd(_mm256_set1_pd(M[1]), vy)), _mm256_set1_pd(M[2]));
+    __m256d fy = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(M[3]), vx),
+                                             _mm256_mul_pd(_mm256_set1_pd(M[4]), vy)), _mm256_set1_pd(M[5]));
+    fx = _mm256_mul_pd(fx, w), fy = _mm256_mul_pd(fy, w);
+    /* clamp_1e9: NaN to 1e9 (min with the NaN second returns the second operand) */
+    const __m256d hi = _mm256_set1_pd(1e9), lo = _mm256_set1_pd(-1e9);
+    fx = _mm256_max_pd(_mm256_min_pd(fx, hi), lo), fy = _mm256_max_pd(_mm256_min_pd(fy, hi), lo);
+    const __m128i qx = _mm256_cvtpd_epi32(fx), qy = _mm256_cvtpd_epi32(fy);
+    const __m128i ix = _mm_srai_epi32(qx, 5), iy = _mm_srai_epi32(qy, 5);
+    const __m128i zero4 = _mm_setzero_si128();
+    __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi32(ix, zero4), _mm_cmpgt_epi32(ix, _mm_set1_epi32(W - 2))),
+                               _mm_or_si128(_mm_cmplt_epi32(iy, zero4), _mm_cmpgt_epi32(iy, _mm_set1_epi32(H - 2))));
+    if (!_mm_testz_si128(bad, bad))
+        return false;
+    const __m128i mask = _mm_set1_epi32(TAB - 1);
+    const __m128i t = _mm_mullo_epi32(_mm_add_epi32(_mm_slli_epi32(_mm_and_si128(qy, mask), 5),
+                                                    _mm_and_si128(qx, mask)), _mm_set1_epi32(3));
+    const __m128i w00 = _mm_i32gather_epi32(wt, t, 4), w01 = _mm_i32gather_epi32(wt + 1, t, 4);
+    const __m128i w10 = _mm_i32gather_epi32(wt + 2, t, 4);
+    const __m128i w11 = _mm_sub_epi32(_mm_sub_epi32(_mm_sub_epi32(_mm_set1_epi32(COEF), w00), w01), w10);
+    const int stride = W * 3;
+    const __m128i top = _mm_add_epi32(_mm_mullo_epi32(iy, _mm_set1_epi32(stride)), _mm_mullo_epi32(ix, _mm_set1_epi32(3)));
+    const __m128i low = _mm_set1_epi32(255), below = _mm_set1_epi32(stride - 3), three = _mm_set1_epi32(3);
+    const int *base = (const int *)(const void *)pixels;
+    int q[3][4];
+    for (int c = 0; c < 3; c++) {
+        const __m128i i0 = _mm_add_epi32(top, _mm_set1_epi32(c)), i1 = _mm_add_epi32(i0, below);
+        __m128i v00 = _mm_and_si128(_mm_i32gather_epi32(base, i0, 1), low);
+        __m128i v01 = _mm_and_si128(_mm_i32gather_epi32(base, _mm_add_epi32(i0, three), 1), low);
+        __m128i v10 = _mm_srli_epi32(_mm_i32gather_epi32(base, i1, 1), 24);
+        __m128i v11 = _mm_srli_epi32(_mm_i32gather_epi32(base, _mm_add_epi32(i1, three), 1), 24);
+        __m128i acc = _mm_add_epi32(_mm_add_epi32(_mm_mullo_epi32(v00, w00), _mm_mullo_epi32(v01, w01)),
+                                    _mm_add_epi32(_mm_mullo_epi32(v10, w10), _mm_mullo_epi32(v11, w11)));
+        acc = _mm_srai_epi32(_mm_add_epi32(acc, _mm_set1_epi32(COEF >> 1)), 15);
+        acc = _mm_min_epi32(_mm_max_epi32(acc, zero4), low);
+        _mm_storeu_si128((__m128i *)(void *)q[c], acc);
+    }
+    for (int p = 0; p < 4; p++)
+        for (int c = 0; c < 3; c++)
+            d[p * 3 + c] = (uint8_t)q[c][p];
+    return true;
+}
+#endif
+
+void pp_warp_perspective(const pp_image *src, const double mat[9], int ox, int oy, pp_image *out)
+{
+    enum { TAB = 32, COEF = 1 << 15 };
+    const int W = src->width, H = src->height, C = src->channels;
     double M[9];
     invert3(mat, M);
     /* the weights depend on the 1/32 fractions only: OpenCV's own table, made once */
@@ -237,37 +331,20 @@ void pp_warp_perspective(const pp_image *src, const double mat[9], int ox, int o
             t[0] = (int)lrint((1 - ax) * (1 - ay) * COEF), t[1] = (int)lrint(ax * (1 - ay) * COEF);
             t[2] = (int)lrint((1 - ax) * ay * COEF);
         }
+#ifdef __AVX2__
+    const bool four = C == 3 && (size_t)W * H * 3 < (size_t)INT32_MAX;
+#endif
     for (int y = 0; y < out->height; y++) {
         const int Y = y + oy;
-        for (int x = 0; x < out->width; x++) {
-            const int X = x + ox;
-            double w = M[6] * X + M[7] * Y + M[8];
-            w = w != 0 ? TAB / w : 0;
-            double fx = (M[0] * X + M[1] * Y + M[2]) * w, fy = (M[3] * X + M[4] * Y + M[5]) * w;
-            long qx = lrint(clamp_1e9(fx)), qy = lrint(clamp_1e9(fy));
-            int ix = (int)(qx >> 5), iy = (int)(qy >> 5); /* arithmetic shift: floor */
-            const int *t = wt[(qy & (TAB - 1)) * TAB + (qx & (TAB - 1))];
-            const int w00 = t[0], w01 = t[1], w10 = t[2], w11 = COEF - w00 - w01 - w10;
-            uint8_t *d = out->pixels + ((size_t)y * out->width + x) * C;
-            if (ix >= 0 && ix + 1 < W && iy >= 0 && iy + 1 < H) { /* all four taps inside */
-                const uint8_t *p0 = src->pixels + (size_t)iy * stride + (size_t)ix * C, *p1 = p0 + stride;
-                for (int c = 0; c < C; c++) {
-                    int acc = p0[c] * w00 + p0[C + c] * w01 + p1[c] * w10 + p1[C + c] * w11;
-                    acc = (acc + (COEF >> 1)) >> 15;
-                    d[c] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
-                }
-                continue;
-            }
-            for (int c = 0; c < C; c++) {
-                int v[4];
-                for (int k = 0; k < 4; k++) {
-                    int sx = ix + (k & 1), sy = iy + (k >> 1);
-                    v[k] = sx >= 0 && sx < W && sy >= 0 && sy < H ? src->pixels[((size_t)sy * W + sx) * C + c] : 0;
-                }
-                int acc = v[0] * w00 + v[1] * w01 + v[2] * w10 + v[3] * w11;
-                acc = (acc + (COEF >> 1)) >> 15;
-                d[c] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
-            }
-        }
+        int x = 0;
+#ifdef __AVX2__
+        for (; four && x + 4 <= out->width; x += 4)
+            if (!perspective_rgb4_avx2(src->pixels, W, H, M, &wt[0][0], x + ox, Y,
+                                       out->pixels + ((size_t)y * out->width + x) * 3))
+                for (int k = 0; k < 4; k++) /* some tap outside: one by one */
+                    perspective_pixel(src, M, &wt[0][0], x + k + ox, Y, out->pixels + ((size_t)y * out->width + x + k) * 3);
+#endif
+        for (; x < out->width; x++)
+            perspective_pixel(src, M, &wt[0][0], x + ox, Y, out->pixels + ((size_t)y * out->width + x) * C);
     }
 }
