@@ -115,10 +115,34 @@ static inline __attribute__((always_inline)) void warp_pixel(const pp_image *src
 }
 
 #ifdef __AVX2__
+/* The four taps of channel c of four RGB pixels whose top-left taps are (x0, y0), all
+ * interior: top-row taps read the byte and the three after it, bottom-row taps the
+ * three before it, so no read leaves the image. t[0..3]: top-left, top-right,
+ * bottom-left, bottom-right. */
+static inline void gather_rgb_taps(const uint8_t *pixels, int W, __m128i x0, __m128i y0, int c, __m128i t[4])
+{
+    const int stride = W * 3;
+    const __m128i i0 = _mm_add_epi32(_mm_add_epi32(_mm_mullo_epi32(y0, _mm_set1_epi32(stride)),
+                                                   _mm_mullo_epi32(x0, _mm_set1_epi32(3))), _mm_set1_epi32(c));
+    const __m128i i1 = _mm_add_epi32(i0, _mm_set1_epi32(stride - 3)), three = _mm_set1_epi32(3);
+    const __m128i low = _mm_set1_epi32(255);
+    const int *base = (const int *)(const void *)pixels;
+    t[0] = _mm_and_si128(_mm_i32gather_epi32(base, i0, 1), low);
+    t[1] = _mm_and_si128(_mm_i32gather_epi32(base, _mm_add_epi32(i0, three), 1), low);
+    t[2] = _mm_srli_epi32(_mm_i32gather_epi32(base, i1, 1), 24);
+    t[3] = _mm_srli_epi32(_mm_i32gather_epi32(base, _mm_add_epi32(i1, three), 1), 24);
+}
+
+/* Channel planes q[c][pixel] back to interleaved RGB bytes. */
+static inline void store_rgb4(const int q[3][4], uint8_t *d)
+{
+    for (int p = 0; p < 4; p++)
+        for (int c = 0; c < 3; c++)
+            d[p * 3 + c] = (uint8_t)q[c][p];
+}
+
 /* Four RGB output pixels at once when all four points are interior (else false and
- * nothing written): bilinear_tap's steps lane by lane, the taps gathered. Top-row taps
- * read the byte and the three after it, bottom-row taps the three before it, so no
- * read leaves the image. */
+ * nothing written): bilinear_tap's steps lane by lane, the taps gathered. */
 static inline bool bilinear_rgb4_avx2(const uint8_t *pixels, int W, int H, const double xs[4], const double ys[4],
                                       uint8_t *d)
 {
@@ -132,27 +156,18 @@ static inline bool bilinear_rgb4_avx2(const uint8_t *pixels, int W, int H, const
     if (!_mm_testz_si128(bad, bad))
         return false;
     const __m256d dx = _mm256_sub_pd(X, _mm256_cvtepi32_pd(x0)), dy = _mm256_sub_pd(Y, _mm256_cvtepi32_pd(y0));
-    const int stride = W * 3;
-    const __m128i top = _mm_add_epi32(_mm_mullo_epi32(y0, _mm_set1_epi32(stride)),
-                                      _mm_mullo_epi32(x0, _mm_set1_epi32(3)));
-    const __m128i low = _mm_set1_epi32(255), below = _mm_set1_epi32(stride - 3), three = _mm_set1_epi32(3);
-    const int *base = (const int *)(const void *)pixels;
     int q[3][4];
     for (int c = 0; c < 3; c++) {
-        const __m128i i0 = _mm_add_epi32(top, _mm_set1_epi32(c)), i1 = _mm_add_epi32(i0, below);
-        __m128i a0 = _mm_and_si128(_mm_i32gather_epi32(base, i0, 1), low);
-        __m128i b0 = _mm_and_si128(_mm_i32gather_epi32(base, _mm_add_epi32(i0, three), 1), low);
-        __m128i a1 = _mm_srli_epi32(_mm_i32gather_epi32(base, i1, 1), 24);
-        __m128i b1 = _mm_srli_epi32(_mm_i32gather_epi32(base, _mm_add_epi32(i1, three), 1), 24);
+        __m128i t[4];
+        gather_rgb_taps(pixels, W, x0, y0, c, t);
+        const __m128i a0 = t[0], b0 = t[1], a1 = t[2], b1 = t[3];
         __m256d v1 = _mm256_add_pd(_mm256_cvtepi32_pd(a0), _mm256_mul_pd(_mm256_cvtepi32_pd(_mm_sub_epi32(b0, a0)), dx));
         __m256d v2 = _mm256_add_pd(_mm256_cvtepi32_pd(a1), _mm256_mul_pd(_mm256_cvtepi32_pd(_mm_sub_epi32(b1, a1)), dx));
         __m256d v = _mm256_add_pd(v1, _mm256_mul_pd(_mm256_sub_pd(v2, v1), dy));
         v = _mm256_min_pd(_mm256_max_pd(v, _mm256_setzero_pd()), _mm256_set1_pd(255));
         _mm_storeu_si128((__m128i *)(void *)q[c], _mm256_cvttpd_epi32(v));
     }
-    for (int p = 0; p < 4; p++)
-        for (int c = 0; c < 3; c++)
-            d[p * 3 + c] = (uint8_t)q[c][p];
+    store_rgb4((const int (*)[4])q, d);
     return true;
 }
 #endif
@@ -292,26 +307,19 @@ static inline bool perspective_rgb4_avx2(const uint8_t *pixels, int W, int H, co
     const __m128i w00 = _mm_i32gather_epi32(wt, t, 4), w01 = _mm_i32gather_epi32(wt + 1, t, 4);
     const __m128i w10 = _mm_i32gather_epi32(wt + 2, t, 4);
     const __m128i w11 = _mm_sub_epi32(_mm_sub_epi32(_mm_sub_epi32(_mm_set1_epi32(COEF), w00), w01), w10);
-    const int stride = W * 3;
-    const __m128i top = _mm_add_epi32(_mm_mullo_epi32(iy, _mm_set1_epi32(stride)), _mm_mullo_epi32(ix, _mm_set1_epi32(3)));
-    const __m128i low = _mm_set1_epi32(255), below = _mm_set1_epi32(stride - 3), three = _mm_set1_epi32(3);
-    const int *base = (const int *)(const void *)pixels;
+    const __m128i low = _mm_set1_epi32(255);
     int q[3][4];
     for (int c = 0; c < 3; c++) {
-        const __m128i i0 = _mm_add_epi32(top, _mm_set1_epi32(c)), i1 = _mm_add_epi32(i0, below);
-        __m128i v00 = _mm_and_si128(_mm_i32gather_epi32(base, i0, 1), low);
-        __m128i v01 = _mm_and_si128(_mm_i32gather_epi32(base, _mm_add_epi32(i0, three), 1), low);
-        __m128i v10 = _mm_srli_epi32(_mm_i32gather_epi32(base, i1, 1), 24);
-        __m128i v11 = _mm_srli_epi32(_mm_i32gather_epi32(base, _mm_add_epi32(i1, three), 1), 24);
+        __m128i v[4];
+        gather_rgb_taps(pixels, W, ix, iy, c, v);
+        const __m128i v00 = v[0], v01 = v[1], v10 = v[2], v11 = v[3];
         __m128i acc = _mm_add_epi32(_mm_add_epi32(_mm_mullo_epi32(v00, w00), _mm_mullo_epi32(v01, w01)),
                                     _mm_add_epi32(_mm_mullo_epi32(v10, w10), _mm_mullo_epi32(v11, w11)));
         acc = _mm_srai_epi32(_mm_add_epi32(acc, _mm_set1_epi32(COEF >> 1)), 15);
         acc = _mm_min_epi32(_mm_max_epi32(acc, zero4), low);
         _mm_storeu_si128((__m128i *)(void *)q[c], acc);
     }
-    for (int p = 0; p < 4; p++)
-        for (int c = 0; c < 3; c++)
-            d[p * 3 + c] = (uint8_t)q[c][p];
+    store_rgb4((const int (*)[4])q, d);
     return true;
 }
 #endif
@@ -319,7 +327,7 @@ static inline bool perspective_rgb4_avx2(const uint8_t *pixels, int W, int H, co
 void pp_warp_perspective(const pp_image *src, const double mat[9], int ox, int oy, pp_image *out)
 {
     enum { TAB = 32, COEF = 1 << 15 };
-    const int W = src->width, H = src->height, C = src->channels;
+    const int C = src->channels;
     double M[9];
     invert3(mat, M);
     /* the weights depend on the 1/32 fractions only: OpenCV's own table, made once */
@@ -332,6 +340,7 @@ void pp_warp_perspective(const pp_image *src, const double mat[9], int ox, int o
             t[2] = (int)lrint((1 - ax) * ay * COEF);
         }
 #ifdef __AVX2__
+    const int W = src->width, H = src->height;
     const bool four = C == 3 && (size_t)W * H * 3 < (size_t)INT32_MAX;
 #endif
     for (int y = 0; y < out->height; y++) {
