@@ -8,6 +8,9 @@ Writes tests/fixtures/corrupt/*.npy (uint8):
   input_rgb.npy (32, 32, 3), input_gray.npy (32, 32)
   <name>_<preset>.npy (5, 32, 32, 3): severities 1..5 on input_rgb
   <name>_gray.npy (5, 32, 32): CIFAR severities on input_gray
+  input_odd_rgb.npy (37, 41, 3), <name>_odd.npy (5, 37, 41, 3): ImageNet severities of
+  pixelate and jpeg_compression on a size that is no multiple of 2, 8 or 16 (PIL's
+  NEAREST rounding of exact half-way rows; JPEG's edge padding)
 At 32x32 the CIFAR preset's pixel lengths are used as published (scale 1); the
 ImageNet tables are only used for the corruptions without lengths.
 """
@@ -127,6 +130,12 @@ def main():
             np.save(os.path.join(OUT, '%s_%s.npy' % (name, preset)), out)
         out = np.stack([np.uint8(FN[name](gray, v)) for v in presets['cifar']])
         np.save(os.path.join(OUT, '%s_gray.npy' % name), out)
+    odd = np.random.default_rng(5).integers(0, 256, (18, 20, 3)).astype(np.uint8)
+    odd = np.asarray(Image.fromarray(odd).resize((41, 37), Image.BILINEAR))  # smooth, with edges
+    np.save(os.path.join(OUT, 'input_odd_rgb.npy'), odd)
+    for name in ('pixelate', 'jpeg_compression'):
+        out = np.stack([np.uint8(FN[name](odd, v)) for v in P[name]['imagenet']])
+        np.save(os.path.join(OUT, '%s_odd.npy' % name), out)
 
 
 if __name__ == '__main__':

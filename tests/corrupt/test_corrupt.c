@@ -193,6 +193,41 @@ static void test_fixtures(void)
     pp_npy_free(&gray_in);
 }
 
+/* pixelate and jpeg_compression byte for byte against PIL on a 41x37 image (no
+ * multiple of 2, 8 or 16: Pillow's NEAREST rounding of half-way rows, libjpeg's edge
+ * padding and chroma subsampling at odd sizes). */
+static void test_fixtures_odd_size(void)
+{
+    static const char *names[] = {"pixelate", "jpeg_compression"};
+    pp_npy in_npy;
+    if (!load_u8("input_odd_rgb", &in_npy))
+        return;
+    pp_image in = {.width = 41, .height = 37, .channels = 3, .pixels = in_npy.data};
+    size_t n = (size_t)41 * 37 * 3;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char fname[128];
+        snprintf(fname, sizeof fname, "%s_odd", names[i]);
+        pp_npy want;
+        if (!load_u8(fname, &want))
+            continue;
+        for (int s = 1; s <= 5; s++) {
+            pp_image out = run(names[i], s, PP_PRESET_IMAGENET, 0, &in, NULL);
+            if (!out.pixels)
+                continue;
+            const uint8_t *ref = (const uint8_t *)want.data + (s - 1) * n;
+            size_t bad = 0, first = n;
+            for (size_t k = 0; k < n; k++)
+                if (out.pixels[k] != ref[k] && bad++ == 0)
+                    first = k;
+            CHECK(bad == 0, "%s severity %d: %zu values differ from PIL, the first at %zu (%d, want %d)",
+                  fname, s, bad, first, bad ? out.pixels[first] : 0, bad ? ref[first] : 0);
+            pp_image_free(&out);
+        }
+        pp_npy_free(&want);
+    }
+    pp_npy_free(&in_npy);
+}
+
 /* Random corruptions against the reference's damage statistics
  * (make_damage_fixtures.py): our mean PSNR vs clean over our seeds 0..n-1 on synth()
  * within 3 standard errors (ours and the reference's combined) of the reference's mean
@@ -563,6 +598,7 @@ int main(void)
     RUN_TEST(test_registry);
     RUN_TEST(test_params_at);
     RUN_TEST(test_fixtures);
+    RUN_TEST(test_fixtures_odd_size);
     RUN_TEST(test_damage_vs_reference);
     RUN_TEST(test_severity_zero);
     RUN_TEST(test_determinism);
