@@ -1,6 +1,9 @@
-/* jpeg_compression: encode and decode with libjpeg-turbo at the quality (PIL defaults:
- * baseline, 4:2:0, standard tables). Gray goes through RGB as PIL's convert does. */
+/* jpeg_compression: what encoding and decoding with libjpeg-turbo at the quality gives
+ * (PIL defaults: baseline, 4:2:0, standard tables), computed in process without the
+ * file (image/jpeg_lossy.c, byte for byte the same). Gray goes through RGB as PIL's
+ * convert does. */
 #include "corrupt_impl.h"
+#include "../image/jpeg_lossy.h"
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
@@ -8,12 +11,12 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     int q = (int)ctx->p[0];
     if (in->channels == 3) {
         memcpy(out->pixels, in->pixels, (size_t)in->width * in->height * 3);
-        return pp_image_jpeg_roundtrip(out, q, err);
+        return pp_jpeg_lossy_roundtrip(out, q, err);
     }
     pp_image rgb = {0}, gray = {0};
     pp_status st = pp_image_convert(&rgb, in, 3, err);
     if (!st)
-        st = pp_image_jpeg_roundtrip(&rgb, q, err);
+        st = pp_jpeg_lossy_roundtrip(&rgb, q, err);
     if (!st)
         st = pp_image_convert(&gray, &rgb, 1, err);
     if (!st)

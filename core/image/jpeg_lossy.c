@@ -1,0 +1,455 @@
+/* A baseline JPEG round trip without the file: only the steps that lose
+ * information, done as libjpeg-turbo 2.1 does them with PIL's settings
+ * (quality-scaled standard tables, 4:2:0, islow DCT, fancy upsampling).
+ * Huffman coding is lossless, so encoding and decoding a file gives the same
+ * pixels; skipping it, libjpeg's per-call set-up and its page-faulting pools
+ * makes a 224x224 round trip several times faster.
+ *
+ * Encoder: RGB -> YCbCr (jccolor.c's 16-bit fixed point), chroma averaged
+ * 2x2 with the alternating 1, 2 bias (jcsample.c), edges replicated as
+ * jcprepct.c / jcsample.c pad them (the input's last column, the Y plane's and
+ * the subsampled chroma's last rows), forward islow DCT (jfdctint.c),
+ * quantisation by reciprocal (jcdctmgr.c). Decoder: dequantisation, islow
+ * IDCT (jidctint.c; the SIMD build saturates out-of-range samples, as done
+ * here), h2v2 fancy upsampling with the first/last chroma rows duplicated
+ * as context (jdsample.c, jdmainct.c; plain replication when the subsampled
+ * width is 2 or less), YCbCr -> RGB (jdcolor.c). tests/image checks the
+ * bytes against libjpeg itself over many sizes and qualities.
+ *
+ * Vectorised with AVX2 (the engine's x86-64-v3 baseline): one 8x8 block is
+ * eight rows of eight int32 lanes, each 1-D pass works on all eight lines at
+ * once, and transposes switch between the row and column passes. */
+#include "jpeg_lossy.h"
+
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIX16(x) ((int32_t)((x) * 65536 + 0.5)) /* jccolor.c / jdcolor.c's FIX */
+
+/* jfdctint.c / jidctint.c's CONST_BITS = 13 constants */
+#define F_0_298 2446
+#define F_0_390 3196
+#define F_0_541 4433
+#define F_0_765 6270
+#define F_0_899 7373
+#define F_1_175 9633
+#define F_1_501 12299
+#define F_1_847 15137
+#define F_1_961 16069
+#define F_2_053 16819
+#define F_2_562 20995
+#define F_3_072 25172
+
+static const unsigned std_luminance[64] = {
+    16, 11, 10, 16, 24,  40,  51,  61,  12, 12, 14, 19, 26,  58,  60,  55,
+    14, 13, 16, 24, 40,  57,  69,  56,  14, 17, 22, 29, 51,  87,  80,  62,
+    18, 22, 37, 56, 68,  109, 103, 77,  24, 35, 55, 64, 81,  104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99};
+static const unsigned std_chrominance[64] = {
+    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
+    24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99,
+    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99};
+
+/* Per coefficient (natural order): the quantiser's reciprocal, rounding
+ * correction and shift (jcdctmgr.c's compute_reciprocal for divisor 8 q, as
+ * its SIMD quantiser uses them), and q for dequantising. */
+typedef struct {
+    int32_t recip[64], corr[64], shift[64], q[64];
+} quant_table;
+
+static void quant_table_make(quant_table *t, const unsigned *basic, int quality)
+{
+    int scale = quality < 50 ? 5000 / quality : 200 - 2 * quality; /* jpeg_quality_scaling */
+    for (int i = 0; i < 64; i++) {
+        long q = ((long)basic[i] * scale + 50) / 100; /* jpeg_add_quant_table, baseline */
+        q = q < 1 ? 1 : q > 255 ? 255 : q;
+        uint32_t d = (uint32_t)q << 3;
+        int b = 31 - __builtin_clz(d), r = 16 + b;
+        uint32_t fq = (1u << r) / d, fr = (1u << r) % d, c = d / 2;
+        if (fr == 0) { /* power of two */
+            fq >>= 1;
+            r--;
+        } else if (fr <= d / 2) {
+            c++;
+        } else {
+            fq++;
+        }
+        t->recip[i] = (int32_t)fq;
+        t->corr[i] = (int32_t)c;
+        t->shift[i] = r;
+        t->q[i] = (int32_t)q;
+    }
+}
+
+static inline __m256i descale(__m256i x, int n)
+{
+    return _mm256_srai_epi32(_mm256_add_epi32(x, _mm256_set1_epi32(1 << (n - 1))), n);
+}
+
+static inline __m256i mul(__m256i x, int32_t c) { return _mm256_mullo_epi32(x, _mm256_set1_epi32(c)); }
+
+static inline void transpose8(__m256i r[8])
+{
+    __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+    __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+    __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+    __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+    __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+    __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+    __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+    __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+    r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+    r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+    r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+    r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+    r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+    r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+    r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+    r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+/* jpeg_fdct_islow's 1-D pass on eight lines at once (d[k] = sample k of every
+ * line): the first pass keeps PASS1_BITS = 2 extra bits, the second removes them. */
+static inline void fdct_1d(__m256i d[8], bool first)
+{
+    __m256i tmp0 = _mm256_add_epi32(d[0], d[7]), tmp7 = _mm256_sub_epi32(d[0], d[7]);
+    __m256i tmp1 = _mm256_add_epi32(d[1], d[6]), tmp6 = _mm256_sub_epi32(d[1], d[6]);
+    __m256i tmp2 = _mm256_add_epi32(d[2], d[5]), tmp5 = _mm256_sub_epi32(d[2], d[5]);
+    __m256i tmp3 = _mm256_add_epi32(d[3], d[4]), tmp4 = _mm256_sub_epi32(d[3], d[4]);
+    __m256i tmp10 = _mm256_add_epi32(tmp0, tmp3), tmp13 = _mm256_sub_epi32(tmp0, tmp3);
+    __m256i tmp11 = _mm256_add_epi32(tmp1, tmp2), tmp12 = _mm256_sub_epi32(tmp1, tmp2);
+    int n = first ? 13 - 2 : 13 + 2;
+    if (first) {
+        d[0] = _mm256_slli_epi32(_mm256_add_epi32(tmp10, tmp11), 2);
+        d[4] = _mm256_slli_epi32(_mm256_sub_epi32(tmp10, tmp11), 2);
+    } else {
+        d[0] = descale(_mm256_add_epi32(tmp10, tmp11), 2);
+        d[4] = descale(_mm256_sub_epi32(tmp10, tmp11), 2);
+    }
+    __m256i z1 = mul(_mm256_add_epi32(tmp12, tmp13), F_0_541);
+    d[2] = descale(_mm256_add_epi32(z1, mul(tmp13, F_0_765)), n);
+    d[6] = descale(_mm256_add_epi32(z1, mul(tmp12, -F_1_847)), n);
+    z1 = _mm256_add_epi32(tmp4, tmp7);
+    __m256i z2 = _mm256_add_epi32(tmp5, tmp6), z3 = _mm256_add_epi32(tmp4, tmp6);
+    __m256i z4 = _mm256_add_epi32(tmp5, tmp7);
+    __m256i z5 = mul(_mm256_add_epi32(z3, z4), F_1_175);
+    tmp4 = mul(tmp4, F_0_298);
+    tmp5 = mul(tmp5, F_2_053);
+    tmp6 = mul(tmp6, F_3_072);
+    tmp7 = mul(tmp7, F_1_501);
+    z1 = mul(z1, -F_0_899);
+    z2 = mul(z2, -F_2_562);
+    z3 = _mm256_add_epi32(mul(z3, -F_1_961), z5);
+    z4 = _mm256_add_epi32(mul(z4, -F_0_390), z5);
+    d[7] = descale(_mm256_add_epi32(tmp4, _mm256_add_epi32(z1, z3)), n);
+    d[5] = descale(_mm256_add_epi32(tmp5, _mm256_add_epi32(z2, z4)), n);
+    d[3] = descale(_mm256_add_epi32(tmp6, _mm256_add_epi32(z2, z3)), n);
+    d[1] = descale(_mm256_add_epi32(tmp7, _mm256_add_epi32(z1, z4)), n);
+}
+
+/* jpeg_idct_islow's 1-D pass on eight lines (its zero-AC shortcuts give the
+ * same values as the full formula, so there are none here). */
+static inline void idct_1d(__m256i d[8], bool first)
+{
+    int n = first ? 13 - 2 : 13 + 2 + 3;
+    __m256i z2 = d[2], z3 = d[6];
+    __m256i z1 = mul(_mm256_add_epi32(z2, z3), F_0_541);
+    __m256i tmp2 = _mm256_add_epi32(z1, mul(z3, -F_1_847));
+    __m256i tmp3 = _mm256_add_epi32(z1, mul(z2, F_0_765));
+    __m256i tmp0 = _mm256_slli_epi32(_mm256_add_epi32(d[0], d[4]), 13);
+    __m256i tmp1 = _mm256_slli_epi32(_mm256_sub_epi32(d[0], d[4]), 13);
+    __m256i tmp10 = _mm256_add_epi32(tmp0, tmp3), tmp13 = _mm256_sub_epi32(tmp0, tmp3);
+    __m256i tmp11 = _mm256_add_epi32(tmp1, tmp2), tmp12 = _mm256_sub_epi32(tmp1, tmp2);
+    tmp0 = d[7];
+    tmp1 = d[5];
+    tmp2 = d[3];
+    tmp3 = d[1];
+    z1 = _mm256_add_epi32(tmp0, tmp3);
+    z2 = _mm256_add_epi32(tmp1, tmp2);
+    z3 = _mm256_add_epi32(tmp0, tmp2);
+    __m256i z4 = _mm256_add_epi32(tmp1, tmp3);
+    __m256i z5 = mul(_mm256_add_epi32(z3, z4), F_1_175);
+    tmp0 = mul(tmp0, F_0_298);
+    tmp1 = mul(tmp1, F_2_053);
+    tmp2 = mul(tmp2, F_3_072);
+    tmp3 = mul(tmp3, F_1_501);
+    z1 = mul(z1, -F_0_899);
+    z2 = mul(z2, -F_2_562);
+    z3 = _mm256_add_epi32(mul(z3, -F_1_961), z5);
+    z4 = _mm256_add_epi32(mul(z4, -F_0_390), z5);
+    tmp0 = _mm256_add_epi32(tmp0, _mm256_add_epi32(z1, z3));
+    tmp1 = _mm256_add_epi32(tmp1, _mm256_add_epi32(z2, z4));
+    tmp2 = _mm256_add_epi32(tmp2, _mm256_add_epi32(z2, z3));
+    tmp3 = _mm256_add_epi32(tmp3, _mm256_add_epi32(z1, z4));
+    d[0] = descale(_mm256_add_epi32(tmp10, tmp3), n);
+    d[7] = descale(_mm256_sub_epi32(tmp10, tmp3), n);
+    d[1] = descale(_mm256_add_epi32(tmp11, tmp2), n);
+    d[6] = descale(_mm256_sub_epi32(tmp11, tmp2), n);
+    d[2] = descale(_mm256_add_epi32(tmp12, tmp1), n);
+    d[5] = descale(_mm256_sub_epi32(tmp12, tmp1), n);
+    d[3] = descale(_mm256_add_epi32(tmp13, tmp0), n);
+    d[4] = descale(_mm256_sub_epi32(tmp13, tmp0), n);
+}
+
+/* The low bytes of eight int32 values already in 0..255. */
+static inline __m128i bytes8(__m256i v)
+{
+    __m256i w = _mm256_packs_epi32(v, v);
+    __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+    return _mm_shuffle_epi32(b, _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+/* One 8x8 block of a plane through DCT, quantiser and back, in place. */
+static void block_roundtrip(uint8_t *p, size_t stride, const quant_table *t)
+{
+    __m256i d[8];
+    const __m256i center = _mm256_set1_epi32(128);
+    for (int r = 0; r < 8; r++)
+        d[r] = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p + r * stride))), center);
+    transpose8(d); /* rows first: lanes are the rows */
+    fdct_1d(d, true);
+    transpose8(d);
+    fdct_1d(d, false); /* d[u] lane v = coefficient (u, v) */
+    __m256i any_ac = _mm256_setzero_si256();
+    for (int u = 0; u < 8; u++) {
+        __m256i x = d[u], a = _mm256_abs_epi32(x);
+        __m256i k = _mm256_mullo_epi32(_mm256_add_epi32(a, _mm256_loadu_si256((const __m256i *)(t->corr + 8 * u))),
+                                       _mm256_loadu_si256((const __m256i *)(t->recip + 8 * u)));
+        k = _mm256_srlv_epi32(k, _mm256_loadu_si256((const __m256i *)(t->shift + 8 * u)));
+        k = _mm256_sign_epi32(k, x);
+        d[u] = _mm256_mullo_epi32(k, _mm256_loadu_si256((const __m256i *)(t->q + 8 * u)));
+        any_ac = _mm256_or_si256(any_ac, u ? d[u] : _mm256_blend_epi32(d[0], _mm256_setzero_si256(), 1));
+    }
+    if (_mm256_testz_si256(any_ac, any_ac)) {
+        /* DC only (most blocks at low qualities): the IDCT's value everywhere,
+         * its two passes' descales of DC << PASS1_BITS */
+        int v = (((_mm256_cvtsi256_si32(d[0]) * 4) + 16) >> 5) + 128;
+        v = v < 0 ? 0 : v > 255 ? 255 : v;
+        for (int r = 0; r < 8; r++)
+            memset(p + r * stride, v, 8);
+        return;
+    }
+    idct_1d(d, true); /* columns first: lanes are the columns */
+    transpose8(d);
+    idct_1d(d, false);
+    transpose8(d);
+    const __m256i zero = _mm256_setzero_si256(), top = _mm256_set1_epi32(255);
+    for (int r = 0; r < 8; r++) {
+        __m256i v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(d[r], center), zero), top);
+        _mm_storel_epi64((__m128i *)(p + r * stride), bytes8(v));
+    }
+}
+
+/* Three int32 vectors (eight pixels each) -> 24 interleaved bytes, each value
+ * saturated to 0..255 by the packs (the clamp); writes 28 bytes (the last 4
+ * belong to the next group). */
+static inline void store_rgb8(uint8_t *dst, __m256i r, __m256i g, __m256i b)
+{
+    const __m256i interleave = _mm256_setr_epi8(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1,
+                                                0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1);
+    /* lanes: r0-3 g0-3 b0-3 b0-3 | r4-7 g4-7 b4-7 b4-7 */
+    __m256i v = _mm256_packus_epi16(_mm256_packs_epi32(r, g), _mm256_packs_epi32(b, b));
+    v = _mm256_shuffle_epi8(v, interleave);
+    _mm_storeu_si128((__m128i *)dst, _mm256_castsi256_si128(v));
+    _mm_storeu_si128((__m128i *)(dst + 12), _mm256_extracti128_si256(v, 1));
+}
+
+/* RGB row -> Y row and full-width Cb, Cr rows (jccolor.c), w pixels. The
+ * vector loop forms jccolor.c's sums by pairs of 16-bit products (pmaddwd),
+ * the same integers: 38470 g = 19235 g + 19235 g, 32768 b = 16384 b + 16384 b. */
+static void rgb_to_ycc_row(const uint8_t *rgb, int w, uint8_t *y, uint8_t *cb, uint8_t *cr)
+{
+    const int32_t yr = FIX16(0.29900), yg = FIX16(0.58700), yb = FIX16(0.11400);
+    const int32_t br = -FIX16(0.16874), bg = -FIX16(0.33126), half = FIX16(0.50000);
+    const int32_t rg = -FIX16(0.41869), rb = -FIX16(0.08131);
+    const int32_t yoff = 1 << 15, coff = (128 << 16) + (1 << 15) - 1;
+    const __m256i spread = _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6);
+    /* int16 pairs (first, second channel) of each pixel, from its bytes k and k + d */
+#define PAIR(k, d) _mm256_setr_epi8(k, -1, k + d, -1, k + 3, -1, k + d + 3, -1, k + 6, -1, k + d + 6, -1, k + 9, -1, k + d + 9, -1, \
+                                    k, -1, k + d, -1, k + 3, -1, k + d + 3, -1, k + 6, -1, k + d + 6, -1, k + 9, -1, k + d + 9, -1)
+    const __m256i prg = PAIR(0, 1), pgb = PAIR(1, 1), prb = PAIR(0, 2);
+#undef PAIR
+#define W2(a, b) _mm256_set1_epi32((int32_t)(((uint32_t)(uint16_t)(int16_t)(b) << 16) | (uint16_t)(int16_t)(a)))
+    const __m256i y_rg = W2(yr, yg / 2), y_gb = W2(yg - yg / 2, yb);
+    const __m256i cb_rb = W2(br, half / 2), cb_gb = W2(bg, half - half / 2);
+    const __m256i cr_rg = W2(half / 2, rg), cr_rb = W2(half - half / 2, rb);
+#undef W2
+    const __m256i vyoff = _mm256_set1_epi32(yoff), vcoff = _mm256_set1_epi32(coff);
+    const __m256i gather = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    int x = 0;
+    for (; x + 11 <= w; x += 8) { /* a 32-byte load per 8 pixels: stay 8 bytes inside */
+        __m256i v = _mm256_permutevar8x32_epi32(_mm256_loadu_si256((const __m256i *)(rgb + 3 * x)), spread);
+        __m256i RG = _mm256_shuffle_epi8(v, prg), GB = _mm256_shuffle_epi8(v, pgb), RB = _mm256_shuffle_epi8(v, prb);
+        __m256i Y = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(RG, y_rg), _mm256_madd_epi16(GB, y_gb)), vyoff);
+        __m256i Cb = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(RB, cb_rb), _mm256_madd_epi16(GB, cb_gb)), vcoff);
+        __m256i Cr = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(RG, cr_rg), _mm256_madd_epi16(RB, cr_rb)), vcoff);
+        Y = _mm256_srli_epi32(Y, 16), Cb = _mm256_srli_epi32(Cb, 16), Cr = _mm256_srli_epi32(Cr, 16);
+        /* bytes Y0-3 Cb0-3 Cr0-3 Cr0-3 | Y4-7 Cb4-7 Cr4-7 Cr4-7 -> Y0-7 Cb0-7 Cr0-7 */
+        __m256i p = _mm256_packus_epi16(_mm256_packs_epi32(Y, Cb), _mm256_packs_epi32(Cr, Cr));
+        p = _mm256_permutevar8x32_epi32(p, gather);
+        __m128i lo = _mm256_castsi256_si128(p);
+        _mm_storel_epi64((__m128i *)(y + x), lo);
+        _mm_storeh_pi((__m64 *)(cb + x), _mm_castsi128_ps(lo));
+        _mm_storel_epi64((__m128i *)(cr + x), _mm256_extracti128_si256(p, 1));
+    }
+    for (; x < w; x++) {
+        int r = rgb[3 * x], g = rgb[3 * x + 1], b = rgb[3 * x + 2];
+        y[x] = (uint8_t)((yr * r + yg * g + yb * b + yoff) >> 16);
+        cb[x] = (uint8_t)((br * r + bg * g + half * b + coff) >> 16);
+        cr[x] = (uint8_t)((half * r + rg * g + rb * b + coff) >> 16);
+    }
+}
+
+/* jcsample.c's h2v2_downsample of two full rows into n samples. */
+static void downsample_row(const uint8_t *a, const uint8_t *b, uint8_t *out, int n)
+{
+    const __m256i ones = _mm256_set1_epi8(1), bias = _mm256_set1_epi32(0x00020001);
+    int c = 0;
+    for (; c + 16 <= n; c += 16) {
+        __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_loadu_si256((const __m256i *)(a + 2 * c)), ones),
+                                     _mm256_maddubs_epi16(_mm256_loadu_si256((const __m256i *)(b + 2 * c)), ones));
+        s = _mm256_srli_epi16(_mm256_add_epi16(s, bias), 2);
+        __m128i lo = _mm256_castsi256_si128(s), hi = _mm256_extracti128_si256(s, 1);
+        _mm_storeu_si128((__m128i *)(out + c), _mm_packus_epi16(lo, hi));
+    }
+    for (; c < n; c++)
+        out[c] = (uint8_t)((a[2 * c] + a[2 * c + 1] + b[2 * c] + b[2 * c + 1] + 1 + (c & 1)) >> 2);
+}
+
+/* jdsample.c's h2v2 fancy upsampling of one output row: near is the closer
+ * chroma row, far the other; n = downsampled width (> 2), 2 n outputs. cs has
+ * room for n + 2 + 16 sums. */
+static void fancy_row(const uint8_t *near, const uint8_t *far, int n, int16_t *cs, uint8_t *out)
+{
+    int16_t *s = cs + 1; /* s[-1] and s[n] replicate the edges */
+    int c = 0;
+    for (; c + 16 <= n; c += 16) {
+        __m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(near + c)));
+        __m256i b = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(far + c)));
+        _mm256_storeu_si256((__m256i *)(s + c), _mm256_add_epi16(_mm256_add_epi16(a, _mm256_add_epi16(a, a)), b));
+    }
+    for (; c < n; c++)
+        s[c] = (int16_t)(3 * near[c] + far[c]);
+    s[-1] = s[0];
+    s[n] = s[n - 1];
+    const __m128i b8 = _mm_set1_epi16(8), b7 = _mm_set1_epi16(7);
+    c = 0;
+    for (; c + 8 <= n; c += 8) {
+        __m128i m = _mm_loadu_si128((const __m128i *)(s + c));
+        __m128i m3 = _mm_add_epi16(m, _mm_add_epi16(m, m));
+        __m128i l = _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(m3, _mm_loadu_si128((const __m128i *)(s + c - 1))), b8), 4);
+        __m128i r = _mm_srli_epi16(_mm_add_epi16(_mm_add_epi16(m3, _mm_loadu_si128((const __m128i *)(s + c + 1))), b7), 4);
+        _mm_storeu_si128((__m128i *)(out + 2 * c), _mm_packus_epi16(_mm_unpacklo_epi16(l, r), _mm_unpackhi_epi16(l, r)));
+    }
+    for (; c < n; c++) {
+        out[2 * c] = (uint8_t)((3 * s[c] + s[c - 1] + 8) >> 4);
+        out[2 * c + 1] = (uint8_t)((3 * s[c] + s[c + 1] + 7) >> 4);
+    }
+}
+
+/* jdcolor.c's YCbCr -> RGB of one row of w pixels. */
+static void ycc_to_rgb_row(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, int w, uint8_t *rgb)
+{
+    const int32_t crr = FIX16(1.40200), cbb = FIX16(1.77200), cbg = -FIX16(0.34414), crg = -FIX16(0.71414);
+    const int32_t half = 1 << 15;
+    int x = 0;
+    const __m256i c128 = _mm256_set1_epi32(128), vhalf = _mm256_set1_epi32(half);
+    for (; x + 10 <= w; x += 8) { /* 28-byte stores: stay inside the row */
+        __m256i Y = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(y + x)));
+        __m256i B = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(cb + x))), c128);
+        __m256i R = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(cr + x))), c128);
+        __m256i r = _mm256_add_epi32(Y, _mm256_srai_epi32(_mm256_add_epi32(mul(R, crr), vhalf), 16));
+        __m256i b = _mm256_add_epi32(Y, _mm256_srai_epi32(_mm256_add_epi32(mul(B, cbb), vhalf), 16));
+        __m256i g = _mm256_add_epi32(Y, _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(mul(B, cbg), vhalf), mul(R, crg)), 16));
+        store_rgb8(rgb + 3 * x, r, g, b);
+    }
+    for (; x < w; x++) {
+        int Y = y[x], B = cb[x] - 128, R = cr[x] - 128;
+        int v[3] = {Y + ((crr * R + half) >> 16), Y + ((cbg * B + half + crg * R) >> 16), Y + ((cbb * B + half) >> 16)};
+        for (int k = 0; k < 3; k++)
+            rgb[3 * x + k] = (uint8_t)(v[k] < 0 ? 0 : v[k] > 255 ? 255 : v[k]);
+    }
+}
+
+static void replicate_right(uint8_t *row, int from, int to)
+{
+    if (from < to)
+        memset(row + from, row[from - 1], (size_t)(to - from));
+}
+
+pp_status pp_jpeg_lossy_roundtrip(pp_image *img, int quality, pp_error *err)
+{
+    if (img->channels != 3)
+        return pp_fail(err, PP_ERR_SHAPE, "the in-process JPEG round trip takes RGB, not %d channels",
+                       img->channels);
+    quality = quality < 1 ? 1 : quality > 100 ? 100 : quality;
+    int w = img->width, h = img->height;
+    /* Full-size planes: Y padded to whole blocks, stride a whole MCU; the
+     * subsampled chroma planes (sw x ch blocks' worth). */
+    int mw = (w + 15) / 16, mh = (h + 15) / 16;
+    int stride = 16 * mw, yrows = 8 * ((h + 7) / 8);
+    int cstride = 8 * mw, crows = 8 * mh, dsw = (w + 1) / 2, dsh = (h + 1) / 2;
+    size_t slack = 64; /* vector loads past a row's end */
+    size_t ybytes = (size_t)stride * yrows, cbytes = (size_t)cstride * crows;
+    uint8_t *buf = malloc(ybytes + 2 * cbytes + 4 * (size_t)stride + 2 * ((size_t)w + slack) + slack);
+    int16_t *cs = malloc(sizeof(int16_t) * ((size_t)dsw + 2 + 16));
+    quant_table *tabs = aligned_alloc(32, sizeof(quant_table) * 2);
+    if (!buf || !cs || !tabs) {
+        free(buf), free(cs), free(tabs);
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d JPEG round trip", w, h);
+    }
+    uint8_t *Y = buf, *Cb = Y + ybytes, *Cr = Cb + cbytes;
+    uint8_t *full = Cr + cbytes; /* two full-width Cb rows, then two Cr rows */
+    uint8_t *ucb = full + 4 * (size_t)stride, *ucr = ucb + w + slack;
+    quant_table_make(&tabs[0], std_luminance, quality);
+    quant_table_make(&tabs[1], std_chrominance, quality);
+
+    /* Encoder: colour conversion and 2x2 averaging, two image rows at a time
+     * (an odd last row is paired with itself, as jcprepct.c pads it). */
+    for (int j = 0; j < dsh; j++) {
+        for (int k = 0; k < 2; k++) {
+            int row = 2 * j + k < h ? 2 * j + k : h - 1;
+            uint8_t *yr = Y + (size_t)(2 * j + k) * stride, *fb = full + (size_t)k * stride;
+            uint8_t *fr = full + (size_t)(2 + k) * stride;
+            rgb_to_ycc_row(img->pixels + (size_t)row * w * 3, w, yr, fb, fr);
+            replicate_right(yr, w, stride);
+            replicate_right(fb, w, stride);
+            replicate_right(fr, w, stride);
+        }
+        downsample_row(full, full + stride, Cb + (size_t)j * cstride, cstride);
+        downsample_row(full + 2 * (size_t)stride, full + 3 * (size_t)stride, Cr + (size_t)j * cstride, cstride);
+    }
+    for (int r = 2 * dsh; r < yrows; r++) /* rows 2 dsh .. (h odd: row h is row h - 1's copy) */
+        memcpy(Y + (size_t)r * stride, Y + (size_t)(2 * dsh - 1) * stride, stride);
+    for (int r = dsh; r < crows; r++) {
+        memcpy(Cb + (size_t)r * cstride, Cb + (size_t)(dsh - 1) * cstride, cstride);
+        memcpy(Cr + (size_t)r * cstride, Cr + (size_t)(dsh - 1) * cstride, cstride);
+    }
+    /* The blocks: Y's up to the image's blocks, chroma's all (the MCUs'). */
+    int ybw = (w + 7) / 8, ybh = (h + 7) / 8;
+    for (int by = 0; by < ybh; by++)
+        for (int bx = 0; bx < ybw; bx++)
+            block_roundtrip(Y + (size_t)8 * by * stride + 8 * bx, stride, &tabs[0]);
+    for (int by = 0; by < mh; by++)
+        for (int bx = 0; bx < mw; bx++) {
+            block_roundtrip(Cb + (size_t)8 * by * cstride + 8 * bx, cstride, &tabs[1]);
+            block_roundtrip(Cr + (size_t)8 * by * cstride + 8 * bx, cstride, &tabs[1]);
+        }
+    /* Decoder: upsampling and colour conversion, a row at a time. */
+    for (int y = 0; y < h; y++) {
+        int i = y / 2, other = y & 1 ? (i + 1 < dsh ? i + 1 : dsh - 1) : (i > 0 ? i - 1 : 0);
+        const uint8_t *cbn = Cb + (size_t)i * cstride, *crn = Cr + (size_t)i * cstride;
+        if (dsw > 2) {
+            fancy_row(cbn, Cb + (size_t)other * cstride, dsw, cs, ucb);
+            fancy_row(crn, Cr + (size_t)other * cstride, dsw, cs, ucr);
+        } else {
+            for (int x = 0; x < w; x++)
+                ucb[x] = cbn[x / 2], ucr[x] = crn[x / 2];
+        }
+        ycc_to_rgb_row(Y + (size_t)y * stride, ucb, ucr, w, img->pixels + (size_t)y * w * 3);
+    }
+    free(buf), free(cs), free(tabs);
+    return PP_OK;
+}
