@@ -42,7 +42,8 @@ pp_status pp_image_save_jpeg(const char *path, const pp_image *img, int quality,
 /* In-memory JPEG encode; *out is malloc'd. */
 pp_status pp_image_encode_jpeg(const pp_image *img, int quality, uint8_t **out, size_t *out_len,
                                pp_error *err);
-/* Encode as JPEG at quality and decode back, in place (as ImageNet-C's files were saved). */
+/* Encode as JPEG at quality and decode back, in place (as ImageNet-C's files were saved);
+ * RGB is computed in process without the file, the same bytes (jpeg_lossy.h). */
 pp_status pp_image_jpeg_roundtrip(pp_image *img, int quality, pp_error *err);
 
 /* Channel conversion: gray = ITU-R 601 luma (as PIL's "L"), rgb = gray replicated. */

@@ -17,6 +17,7 @@
 
 #include "../atomic_file.h"
 #include "image_codec.h"
+#include "jpeg_lossy.h"
 
 typedef struct {
     struct jpeg_error_mgr base;
@@ -162,6 +163,9 @@ pp_status pp_image_save_jpeg(const char *path, const pp_image *img, int quality,
 
 pp_status pp_image_jpeg_roundtrip(pp_image *img, int quality, pp_error *err)
 {
+    /* RGB: the same bytes without the file (jpeg_lossy.c); gray through libjpeg */
+    if (img->channels == 3)
+        return pp_jpeg_lossy_roundtrip(img, quality, err);
     uint8_t *buf;
     size_t len;
     pp_status st = pp_image_encode_jpeg(img, quality, &buf, &len, err);
