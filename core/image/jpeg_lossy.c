@@ -110,6 +110,23 @@ static inline void transpose8(__m256i r[8])
     r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
 }
 
+/* The odd part both islow passes share (LL&M's rotations; the FDCT's tmp4..7,
+ * the IDCT's tmp0..3): o[0..3] -> their four sums, before descaling. */
+static inline void odd_part(__m256i o[4])
+{
+    __m256i z1 = _mm256_add_epi32(o[0], o[3]), z2 = _mm256_add_epi32(o[1], o[2]);
+    __m256i z3 = _mm256_add_epi32(o[0], o[2]), z4 = _mm256_add_epi32(o[1], o[3]);
+    __m256i z5 = mul(_mm256_add_epi32(z3, z4), F_1_175);
+    z1 = mul(z1, -F_0_899);
+    z2 = mul(z2, -F_2_562);
+    z3 = _mm256_add_epi32(mul(z3, -F_1_961), z5);
+    z4 = _mm256_add_epi32(mul(z4, -F_0_390), z5);
+    o[0] = _mm256_add_epi32(mul(o[0], F_0_298), _mm256_add_epi32(z1, z3));
+    o[1] = _mm256_add_epi32(mul(o[1], F_2_053), _mm256_add_epi32(z2, z4));
+    o[2] = _mm256_add_epi32(mul(o[2], F_3_072), _mm256_add_epi32(z2, z3));
+    o[3] = _mm256_add_epi32(mul(o[3], F_1_501), _mm256_add_epi32(z1, z4));
+}
+
 /* jpeg_fdct_islow's 1-D pass on eight lines at once (d[k] = sample k of every
  * line): the first pass keeps PASS1_BITS = 2 extra bits, the second removes them. */
 static inline void fdct_1d(__m256i d[8], bool first)
@@ -131,22 +148,12 @@ static inline void fdct_1d(__m256i d[8], bool first)
     __m256i z1 = mul(_mm256_add_epi32(tmp12, tmp13), F_0_541);
     d[2] = descale(_mm256_add_epi32(z1, mul(tmp13, F_0_765)), n);
     d[6] = descale(_mm256_add_epi32(z1, mul(tmp12, -F_1_847)), n);
-    z1 = _mm256_add_epi32(tmp4, tmp7);
-    __m256i z2 = _mm256_add_epi32(tmp5, tmp6), z3 = _mm256_add_epi32(tmp4, tmp6);
-    __m256i z4 = _mm256_add_epi32(tmp5, tmp7);
-    __m256i z5 = mul(_mm256_add_epi32(z3, z4), F_1_175);
-    tmp4 = mul(tmp4, F_0_298);
-    tmp5 = mul(tmp5, F_2_053);
-    tmp6 = mul(tmp6, F_3_072);
-    tmp7 = mul(tmp7, F_1_501);
-    z1 = mul(z1, -F_0_899);
-    z2 = mul(z2, -F_2_562);
-    z3 = _mm256_add_epi32(mul(z3, -F_1_961), z5);
-    z4 = _mm256_add_epi32(mul(z4, -F_0_390), z5);
-    d[7] = descale(_mm256_add_epi32(tmp4, _mm256_add_epi32(z1, z3)), n);
-    d[5] = descale(_mm256_add_epi32(tmp5, _mm256_add_epi32(z2, z4)), n);
-    d[3] = descale(_mm256_add_epi32(tmp6, _mm256_add_epi32(z2, z3)), n);
-    d[1] = descale(_mm256_add_epi32(tmp7, _mm256_add_epi32(z1, z4)), n);
+    __m256i o[4] = {tmp4, tmp5, tmp6, tmp7};
+    odd_part(o);
+    d[7] = descale(o[0], n);
+    d[5] = descale(o[1], n);
+    d[3] = descale(o[2], n);
+    d[1] = descale(o[3], n);
 }
 
 /* jpeg_idct_islow's 1-D pass on eight lines (its zero-AC shortcuts give the
@@ -162,27 +169,9 @@ static inline void idct_1d(__m256i d[8], bool first)
     __m256i tmp1 = _mm256_slli_epi32(_mm256_sub_epi32(d[0], d[4]), 13);
     __m256i tmp10 = _mm256_add_epi32(tmp0, tmp3), tmp13 = _mm256_sub_epi32(tmp0, tmp3);
     __m256i tmp11 = _mm256_add_epi32(tmp1, tmp2), tmp12 = _mm256_sub_epi32(tmp1, tmp2);
-    tmp0 = d[7];
-    tmp1 = d[5];
-    tmp2 = d[3];
-    tmp3 = d[1];
-    z1 = _mm256_add_epi32(tmp0, tmp3);
-    z2 = _mm256_add_epi32(tmp1, tmp2);
-    z3 = _mm256_add_epi32(tmp0, tmp2);
-    __m256i z4 = _mm256_add_epi32(tmp1, tmp3);
-    __m256i z5 = mul(_mm256_add_epi32(z3, z4), F_1_175);
-    tmp0 = mul(tmp0, F_0_298);
-    tmp1 = mul(tmp1, F_2_053);
-    tmp2 = mul(tmp2, F_3_072);
-    tmp3 = mul(tmp3, F_1_501);
-    z1 = mul(z1, -F_0_899);
-    z2 = mul(z2, -F_2_562);
-    z3 = _mm256_add_epi32(mul(z3, -F_1_961), z5);
-    z4 = _mm256_add_epi32(mul(z4, -F_0_390), z5);
-    tmp0 = _mm256_add_epi32(tmp0, _mm256_add_epi32(z1, z3));
-    tmp1 = _mm256_add_epi32(tmp1, _mm256_add_epi32(z2, z4));
-    tmp2 = _mm256_add_epi32(tmp2, _mm256_add_epi32(z2, z3));
-    tmp3 = _mm256_add_epi32(tmp3, _mm256_add_epi32(z1, z4));
+    __m256i o[4] = {d[7], d[5], d[3], d[1]};
+    odd_part(o);
+    tmp0 = o[0], tmp1 = o[1], tmp2 = o[2], tmp3 = o[3];
     d[0] = descale(_mm256_add_epi32(tmp10, tmp3), n);
     d[7] = descale(_mm256_sub_epi32(tmp10, tmp3), n);
     d[1] = descale(_mm256_add_epi32(tmp11, tmp2), n);
