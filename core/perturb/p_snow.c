@@ -19,7 +19,7 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
         st = PP_ERR_NOMEM;
         goto done;
     }
-    pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_PERTURB_STREAM_SNOW), field, hw);
+    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_PERTURB_STREAM_SNOW), 0, field, hw);
     for (size_t j = 0; j < hw; j++)
         field[j] = 0.05f + 0.3f * field[j];
     pp_clipped_zoom_plane(field, h, w, zoom, layer, zh, zw, false);

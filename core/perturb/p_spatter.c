@@ -39,7 +39,7 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
         goto done;
     }
     const float mean = cifar ? 0.6f : 0.65f, sd = cifar ? 0.265f : 0.27f, thr = cifar ? 0.7f : 0.69f;
-    pp_rng_normal_fill(pp_rng_key(ctx->seed, PP_PERTURB_STREAM_SPATTER), liquid, hw);
+    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_PERTURB_STREAM_SPATTER), 0, liquid, hw);
     for (size_t j = 0; j < hw; j++)
         liquid[j] = mean + sd * liquid[j];
     if ((st = pp_gaussian_plane(liquid, liquid, h, w, cifar ? 1.75 : 3.7, 4.0, PP_BORDER_NEAREST, err)))

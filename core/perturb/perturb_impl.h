@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../corrupt/filter.h"
+#include "../corrupt/noise_field.h"
 #include "../corrupt/planes.h"
 #include "../rng.h"
 #include "perturbation.h"
