@@ -90,6 +90,15 @@ static inline __m256i descale(__m256i x, int n)
 
 static inline __m256i mul(__m256i x, int32_t c) { return _mm256_mullo_epi32(x, _mm256_set1_epi32(c)); }
 
+/* x * c for |x|, |c| < 2^15: one pmaddwd (the lane's high half is x's sign, met by
+ * a zero), cheaper than pmulld. The passes use it where the operand is bounded:
+ * samples of 8 bits, sums of up to four of the first pass's outputs (|v| <= 4096)
+ * and the dequantised coefficients (|k q| <= 1024 + q / 2). */
+static inline __m256i mul16(__m256i x, int32_t c) { return _mm256_madd_epi16(x, _mm256_set1_epi32(c & 0xffff)); }
+
+/* mul or mul16, chosen per call site by a constant */
+static inline __m256i mulb(__m256i x, int32_t c, bool narrow) { return narrow ? mul16(x, c) : mul(x, c); }
+
 static inline void transpose8(__m256i r[8])
 {
     __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
@@ -111,20 +120,21 @@ static inline void transpose8(__m256i r[8])
 }
 
 /* The odd part both islow passes share (LL&M's rotations; the FDCT's tmp4..7,
- * the IDCT's tmp0..3): o[0..3] -> their four sums, before descaling. */
-static inline void odd_part(__m256i o[4])
+ * the IDCT's tmp0..3): o[0..3] -> their four sums, before descaling. narrow: the
+ * products of up to four inputs fit pmaddwd; narrow_z5: those of eight too. */
+static inline void odd_part(__m256i o[4], bool narrow, bool narrow_z5)
 {
     __m256i z1 = _mm256_add_epi32(o[0], o[3]), z2 = _mm256_add_epi32(o[1], o[2]);
     __m256i z3 = _mm256_add_epi32(o[0], o[2]), z4 = _mm256_add_epi32(o[1], o[3]);
-    __m256i z5 = mul(_mm256_add_epi32(z3, z4), F_1_175);
-    z1 = mul(z1, -F_0_899);
-    z2 = mul(z2, -F_2_562);
-    z3 = _mm256_add_epi32(mul(z3, -F_1_961), z5);
-    z4 = _mm256_add_epi32(mul(z4, -F_0_390), z5);
-    o[0] = _mm256_add_epi32(mul(o[0], F_0_298), _mm256_add_epi32(z1, z3));
-    o[1] = _mm256_add_epi32(mul(o[1], F_2_053), _mm256_add_epi32(z2, z4));
-    o[2] = _mm256_add_epi32(mul(o[2], F_3_072), _mm256_add_epi32(z2, z3));
-    o[3] = _mm256_add_epi32(mul(o[3], F_1_501), _mm256_add_epi32(z1, z4));
+    __m256i z5 = mulb(_mm256_add_epi32(z3, z4), F_1_175, narrow_z5);
+    z1 = mulb(z1, -F_0_899, narrow);
+    z2 = mulb(z2, -F_2_562, narrow);
+    z3 = _mm256_add_epi32(mulb(z3, -F_1_961, narrow), z5);
+    z4 = _mm256_add_epi32(mulb(z4, -F_0_390, narrow), z5);
+    o[0] = _mm256_add_epi32(mulb(o[0], F_0_298, narrow), _mm256_add_epi32(z1, z3));
+    o[1] = _mm256_add_epi32(mulb(o[1], F_2_053, narrow), _mm256_add_epi32(z2, z4));
+    o[2] = _mm256_add_epi32(mulb(o[2], F_3_072, narrow), _mm256_add_epi32(z2, z3));
+    o[3] = _mm256_add_epi32(mulb(o[3], F_1_501, narrow), _mm256_add_epi32(z1, z4));
 }
 
 /* jpeg_fdct_islow's 1-D pass on eight lines at once (d[k] = sample k of every
@@ -145,11 +155,13 @@ static inline void fdct_1d(__m256i d[8], bool first)
         d[0] = descale(_mm256_add_epi32(tmp10, tmp11), 2);
         d[4] = descale(_mm256_sub_epi32(tmp10, tmp11), 2);
     }
-    __m256i z1 = mul(_mm256_add_epi32(tmp12, tmp13), F_0_541);
-    d[2] = descale(_mm256_add_epi32(z1, mul(tmp13, F_0_765)), n);
-    d[6] = descale(_mm256_add_epi32(z1, mul(tmp12, -F_1_847)), n);
+    /* first pass: sums of 8-bit samples; second: tmp12 + tmp13 and z3 + z4 add
+     * eight outputs of the first (up to 8 x 4096), the rest at most four */
+    __m256i z1 = mulb(_mm256_add_epi32(tmp12, tmp13), F_0_541, first);
+    d[2] = descale(_mm256_add_epi32(z1, mul16(tmp13, F_0_765)), n);
+    d[6] = descale(_mm256_add_epi32(z1, mul16(tmp12, -F_1_847)), n);
     __m256i o[4] = {tmp4, tmp5, tmp6, tmp7};
-    odd_part(o);
+    odd_part(o, true, first);
     d[7] = descale(o[0], n);
     d[5] = descale(o[1], n);
     d[3] = descale(o[2], n);
@@ -161,16 +173,18 @@ static inline void fdct_1d(__m256i d[8], bool first)
 static inline void idct_1d(__m256i d[8], bool first)
 {
     int n = first ? 13 - 2 : 13 + 2 + 3;
+    /* first pass: dequantised coefficients (sums of up to four fit pmaddwd);
+     * second: the first's outputs, unbounded enough to keep pmulld */
     __m256i z2 = d[2], z3 = d[6];
-    __m256i z1 = mul(_mm256_add_epi32(z2, z3), F_0_541);
-    __m256i tmp2 = _mm256_add_epi32(z1, mul(z3, -F_1_847));
-    __m256i tmp3 = _mm256_add_epi32(z1, mul(z2, F_0_765));
+    __m256i z1 = mulb(_mm256_add_epi32(z2, z3), F_0_541, first);
+    __m256i tmp2 = _mm256_add_epi32(z1, mulb(z3, -F_1_847, first));
+    __m256i tmp3 = _mm256_add_epi32(z1, mulb(z2, F_0_765, first));
     __m256i tmp0 = _mm256_slli_epi32(_mm256_add_epi32(d[0], d[4]), 13);
     __m256i tmp1 = _mm256_slli_epi32(_mm256_sub_epi32(d[0], d[4]), 13);
     __m256i tmp10 = _mm256_add_epi32(tmp0, tmp3), tmp13 = _mm256_sub_epi32(tmp0, tmp3);
     __m256i tmp11 = _mm256_add_epi32(tmp1, tmp2), tmp12 = _mm256_sub_epi32(tmp1, tmp2);
     __m256i o[4] = {d[7], d[5], d[3], d[1]};
-    odd_part(o);
+    odd_part(o, first, first);
     tmp0 = o[0], tmp1 = o[1], tmp2 = o[2], tmp3 = o[3];
     d[0] = descale(_mm256_add_epi32(tmp10, tmp3), n);
     d[7] = descale(_mm256_sub_epi32(tmp10, tmp3), n);
@@ -208,7 +222,7 @@ static void block_roundtrip(uint8_t *p, size_t stride, const quant_table *t)
                                        _mm256_loadu_si256((const __m256i *)(t->recip + 8 * u)));
         k = _mm256_srlv_epi32(k, _mm256_loadu_si256((const __m256i *)(t->shift + 8 * u)));
         k = _mm256_sign_epi32(k, x);
-        d[u] = _mm256_mullo_epi32(k, _mm256_loadu_si256((const __m256i *)(t->q + 8 * u)));
+        d[u] = _mm256_madd_epi16(k, _mm256_loadu_si256((const __m256i *)(t->q + 8 * u))); /* |k| <= 2048, q <= 255 */
         any_ac = _mm256_or_si256(any_ac, u ? d[u] : _mm256_blend_epi32(d[0], _mm256_setzero_si256(), 1));
     }
     if (_mm256_testz_si256(any_ac, any_ac)) {
