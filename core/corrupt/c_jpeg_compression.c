@@ -9,10 +9,8 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                        pp_error *err)
 {
     int q = (int)ctx->p[0];
-    if (in->channels == 3) {
-        memcpy(out->pixels, in->pixels, (size_t)in->width * in->height * 3);
-        return pp_jpeg_lossy_roundtrip(out, q, err);
-    }
+    if (in->channels == 3)
+        return pp_jpeg_lossy(in, out, q, err);
     pp_image rgb = {0}, gray = {0};
     pp_status st = pp_image_convert(&rgb, in, 3, err);
     if (!st)

@@ -382,13 +382,13 @@ static void replicate_right(uint8_t *row, int from, int to)
         memset(row + from, row[from - 1], (size_t)(to - from));
 }
 
-pp_status pp_jpeg_lossy_roundtrip(pp_image *img, int quality, pp_error *err)
+pp_status pp_jpeg_lossy(const pp_image *in, pp_image *out, int quality, pp_error *err)
 {
-    if (img->channels != 3)
-        return pp_fail(err, PP_ERR_SHAPE, "the in-process JPEG round trip takes RGB, not %d channels",
-                       img->channels);
+    if (in->channels != 3 || out->channels != 3 || out->width != in->width || out->height != in->height)
+        return pp_fail(err, PP_ERR_SHAPE, "the in-process JPEG round trip takes RGB to RGB of one size, not %d to %d channels",
+                       in->channels, out->channels);
     quality = quality < 1 ? 1 : quality > 100 ? 100 : quality;
-    int w = img->width, h = img->height;
+    int w = in->width, h = in->height;
     /* Full-size planes: Y padded to whole blocks, stride a whole MCU; the
      * subsampled chroma planes (sw x ch blocks' worth). */
     int mw = (w + 15) / 16, mh = (h + 15) / 16;
@@ -416,7 +416,7 @@ pp_status pp_jpeg_lossy_roundtrip(pp_image *img, int quality, pp_error *err)
             int row = 2 * j + k < h ? 2 * j + k : h - 1;
             uint8_t *yr = Y + (size_t)(2 * j + k) * stride, *fb = full + (size_t)k * stride;
             uint8_t *fr = full + (size_t)(2 + k) * stride;
-            rgb_to_ycc_row(img->pixels + (size_t)row * w * 3, w, yr, fb, fr);
+            rgb_to_ycc_row(in->pixels + (size_t)row * w * 3, w, yr, fb, fr);
             replicate_right(yr, w, stride);
             replicate_right(fb, w, stride);
             replicate_right(fr, w, stride);
@@ -451,8 +451,13 @@ pp_status pp_jpeg_lossy_roundtrip(pp_image *img, int quality, pp_error *err)
             for (int x = 0; x < w; x++)
                 ucb[x] = cbn[x / 2], ucr[x] = crn[x / 2];
         }
-        ycc_to_rgb_row(Y + (size_t)y * stride, ucb, ucr, w, img->pixels + (size_t)y * w * 3);
+        ycc_to_rgb_row(Y + (size_t)y * stride, ucb, ucr, w, out->pixels + (size_t)y * w * 3);
     }
     free(buf), free(cs), free(tabs);
     return PP_OK;
+}
+
+pp_status pp_jpeg_lossy_roundtrip(pp_image *img, int quality, pp_error *err)
+{
+    return pp_jpeg_lossy(img, img, quality, err);
 }

@@ -7,7 +7,10 @@
 
 #include "image.h"
 
-/* In place; img must be RGB. quality is clamped to 1..100. */
+/* in -> out, both RGB of one size; out may be in (the input is read before out is
+ * written). quality is clamped to 1..100. */
+pp_status pp_jpeg_lossy(const pp_image *in, pp_image *out, int quality, pp_error *err);
+/* In place. */
 pp_status pp_jpeg_lossy_roundtrip(pp_image *img, int quality, pp_error *err);
 
 #endif
