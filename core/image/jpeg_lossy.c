@@ -245,20 +245,6 @@ static void block_roundtrip(uint8_t *p, size_t stride, const quant_table *t)
     }
 }
 
-/* Three int32 vectors (eight pixels each) -> 24 interleaved bytes, each value
- * saturated to 0..255 by the packs (the clamp); writes 28 bytes (the last 4
- * belong to the next group). */
-static inline void store_rgb8(uint8_t *dst, __m256i r, __m256i g, __m256i b)
-{
-    const __m256i interleave = _mm256_setr_epi8(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1,
-                                                0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, -1, -1, -1, -1);
-    /* lanes: r0-3 g0-3 b0-3 b0-3 | r4-7 g4-7 b4-7 b4-7 */
-    __m256i v = _mm256_packus_epi16(_mm256_packs_epi32(r, g), _mm256_packs_epi32(b, b));
-    v = _mm256_shuffle_epi8(v, interleave);
-    _mm_storeu_si128((__m128i *)dst, _mm256_castsi256_si128(v));
-    _mm_storeu_si128((__m128i *)(dst + 12), _mm256_extracti128_si256(v, 1));
-}
-
 /* RGB row -> Y row and full-width Cb, Cr rows (jccolor.c), w pixels. The
  * vector loop forms jccolor.c's sums by pairs of 16-bit products (pmaddwd),
  * the same integers: 38470 g = 19235 g + 19235 g, 32768 b = 16384 b + 16384 b. */
@@ -352,25 +338,53 @@ static void fancy_row(const uint8_t *near, const uint8_t *far, int n, int16_t *c
     }
 }
 
-/* jdcolor.c's YCbCr -> RGB of one row of w pixels. */
+/* jdcolor.c's YCbCr -> RGB of one row of w pixels. The vector loop takes 16
+ * pixels in 16-bit lanes as libjpeg-turbo's SIMD does, with the same integers:
+ * with x = Cr - 128, (91881 x + 2^15) >> 16 = x + ((mulhi(2 x, 26345) + 1) >> 1)
+ * (91881 = 2^16 + 26345, and floor(floor(a / 2^15 + 1) / 2) = floor((a + 2^15) / 2^16));
+ * B likewise with 116130 = 2^17 - 14942; G's two products by pmaddwd, -46802 =
+ * 18734 - 2^16. Saturating packs are the range limit. */
 static void ycc_to_rgb_row(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, int w, uint8_t *rgb)
 {
     const int32_t crr = FIX16(1.40200), cbb = FIX16(1.77200), cbg = -FIX16(0.34414), crg = -FIX16(0.71414);
     const int32_t half = 1 << 15;
+    const __m256i c128 = _mm256_set1_epi16(128), one = _mm256_set1_epi16(1);
+    const __m256i f_r = _mm256_set1_epi16((int16_t)(crr - 65536)), f_b = _mm256_set1_epi16((int16_t)(cbb - 131072));
+    const __m256i f_g = _mm256_set1_epi32((int32_t)(((uint32_t)(uint16_t)(int16_t)(crg + 65536) << 16) | (uint16_t)(int16_t)cbg));
+    const __m256i vhalf = _mm256_set1_epi32(half);
+    /* per 128-bit lane: rg = r0-7 g0-7, bb = b0-7 b0-7 -> r0 g0 b0 ... r5 | g5 b5 r6 g6 b6 r7 g7 b7 */
+    const __m256i m_rg0 = _mm256_setr_epi8(0, 8, -1, 1, 9, -1, 2, 10, -1, 3, 11, -1, 4, 12, -1, 5,
+                                           0, 8, -1, 1, 9, -1, 2, 10, -1, 3, 11, -1, 4, 12, -1, 5);
+    const __m256i m_b0 = _mm256_setr_epi8(-1, -1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1,
+                                          -1, -1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1);
+    const __m256i m_rg1 = _mm256_setr_epi8(13, -1, 6, 14, -1, 7, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                           13, -1, 6, 14, -1, 7, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m256i m_b1 = _mm256_setr_epi8(-1, 5, -1, -1, 6, -1, -1, 7, -1, -1, -1, -1, -1, -1, -1, -1,
+                                          -1, 5, -1, -1, 6, -1, -1, 7, -1, -1, -1, -1, -1, -1, -1, -1);
     int x = 0;
-    const __m256i c128 = _mm256_set1_epi32(128), vhalf = _mm256_set1_epi32(half);
-    for (; x + 10 <= w; x += 8) { /* 28-byte stores: stay inside the row */
-        __m256i Y = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(y + x)));
-        __m256i B = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(cb + x))), c128);
-        __m256i R = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(cr + x))), c128);
-        __m256i r = _mm256_add_epi32(Y, _mm256_srai_epi32(_mm256_add_epi32(mul(R, crr), vhalf), 16));
-        __m256i b = _mm256_add_epi32(Y, _mm256_srai_epi32(_mm256_add_epi32(mul(B, cbb), vhalf), 16));
-        __m256i g = _mm256_add_epi32(Y, _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(mul(B, cbg), vhalf), mul(R, crg)), 16));
-        store_rgb8(rgb + 3 * x, r, g, b);
+    for (; x + 16 <= w; x += 16) {
+        __m256i Y = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(y + x)));
+        __m256i B = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(cb + x))), c128);
+        __m256i R = _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(cr + x))), c128);
+        __m256i r = _mm256_srai_epi16(_mm256_add_epi16(_mm256_mulhi_epi16(_mm256_add_epi16(R, R), f_r), one), 1);
+        r = _mm256_add_epi16(_mm256_add_epi16(Y, R), r);
+        __m256i b = _mm256_srai_epi16(_mm256_add_epi16(_mm256_mulhi_epi16(_mm256_add_epi16(B, B), f_b), one), 1);
+        b = _mm256_add_epi16(_mm256_add_epi16(Y, _mm256_add_epi16(B, B)), b);
+        __m256i glo = _mm256_srai_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_unpacklo_epi16(B, R), f_g), vhalf), 16);
+        __m256i ghi = _mm256_srai_epi32(_mm256_add_epi32(_mm256_madd_epi16(_mm256_unpackhi_epi16(B, R), f_g), vhalf), 16);
+        __m256i g = _mm256_add_epi16(_mm256_sub_epi16(Y, R), _mm256_packs_epi32(glo, ghi));
+        __m256i rg = _mm256_packus_epi16(r, g), bb = _mm256_packus_epi16(b, b);
+        __m256i p0 = _mm256_or_si256(_mm256_shuffle_epi8(rg, m_rg0), _mm256_shuffle_epi8(bb, m_b0));
+        __m256i p1 = _mm256_or_si256(_mm256_shuffle_epi8(rg, m_rg1), _mm256_shuffle_epi8(bb, m_b1));
+        uint8_t *d = rgb + 3 * x;
+        _mm_storeu_si128((__m128i *)d, _mm256_castsi256_si128(p0));
+        _mm_storel_epi64((__m128i *)(d + 16), _mm256_castsi256_si128(p1));
+        _mm_storeu_si128((__m128i *)(d + 24), _mm256_extracti128_si256(p0, 1));
+        _mm_storel_epi64((__m128i *)(d + 40), _mm256_extracti128_si256(p1, 1));
     }
     for (; x < w; x++) {
-        int Y = y[x], B = cb[x] - 128, R = cr[x] - 128;
-        int v[3] = {Y + ((crr * R + half) >> 16), Y + ((cbg * B + half + crg * R) >> 16), Y + ((cbb * B + half) >> 16)};
+        int Yv = y[x], Bv = cb[x] - 128, Rv = cr[x] - 128;
+        int v[3] = {Yv + ((crr * Rv + half) >> 16), Yv + ((cbg * Bv + half + crg * Rv) >> 16), Yv + ((cbb * Bv + half) >> 16)};
         for (int k = 0; k < 3; k++)
             rgb[3 * x + k] = (uint8_t)(v[k] < 0 ? 0 : v[k] > 255 ? 255 : v[k]);
     }
