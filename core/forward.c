@@ -56,6 +56,8 @@ struct pp_forward_ctx {
     pp_kernel_cache *kernels; /* Winograd kernels of the wide layers */
     const pp_model *model;    /* the model of the running forward (for the cache) */
     int threads;              /* every op of a forward runs on this many */
+    pp_forward_stop_fn stop;  /* asked between steps (pp_forward_ctx_set_stop) */
+    void *stop_data;
 };
 
 pp_forward_ctx *pp_forward_ctx_new(int threads)
@@ -74,6 +76,12 @@ int pp_forward_ctx_threads(const pp_forward_ctx *ctx)
 void pp_forward_ctx_set_threads(pp_forward_ctx *ctx, int threads)
 {
     ctx->threads = pp_threads_clamp(threads);
+}
+
+void pp_forward_ctx_set_stop(pp_forward_ctx *ctx, pp_forward_stop_fn stop, void *data)
+{
+    ctx->stop = stop;
+    ctx->stop_data = data;
 }
 
 void pp_forward_ctx_free(pp_forward_ctx *ctx)
@@ -332,6 +340,9 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
         run_step(ctx, m, s, n, dst->data);
         if (taps && (s->taps & taps->requested))
             st = capture_step(ctx, m, s, value_data(ctx, p, s->out, dst->data), n, taps, err);
+        if (st == PP_OK && ctx->stop && i + 1 < p->step_count && ctx->stop(ctx->stop_data, i + 1))
+            st = pp_fail(err, PP_ERR_CANCELLED, "forward stopped after step %d of %d (%s)", i + 1, p->step_count,
+                         s->name);
     }
     pp_tensor_free(&local);
     return st;

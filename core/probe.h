@@ -75,6 +75,29 @@ pp_status pp_probe_set_overrides(pp_probe *p, const pp_probe_overrides *o, pp_er
  * probe's). */
 pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
                        pp_probe_result *out, pp_error *err);
+
+/* The two halves of pp_probe_run, for a caller that shows results in stages
+ * (the studio's slider) or feeds one corrupted image to several probes whose
+ * clean images are the same (pp_probe_same_input). */
+pp_status pp_probe_corrupt(const pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
+                           pp_image *out, pp_error *err);
+bool pp_probe_same_input(const pp_probe *a, const pp_probe *b);
+
+/* What a staged run reports while it runs; every field may be NULL. */
+typedef struct {
+    /* asked at each layer boundary: true stops the run there (PP_ERR_CANCELLED) */
+    bool (*cancelled)(void *data);
+    /* the first layer ran: `partial` has the corrupted image and the SNRs,
+     * not yet the predictions (its buffers as in the final result) */
+    void (*first_layer)(void *data, const pp_probe_result *partial);
+    void *data;
+} pp_probe_stages;
+
+/* Runs the model on `corrupted` (the probe's geometry, copied into the
+ * result) as pp_probe_run does after corrupting, in stages. *forward_ms (may
+ * be NULL) gets the time of the forward pass alone. */
+pp_status pp_probe_run_corrupted(pp_probe *p, const pp_image *corrupted, const pp_probe_stages *stages,
+                                 pp_probe_result *out, double *forward_ms, pp_error *err);
 void pp_probe_result_free(pp_probe_result *r);
 
 /* A severity sweep (paper Fig. 4 made interactive): steps + 1 severities from 0
