@@ -95,6 +95,90 @@ static void test_probe_clean_and_noise(void)
     pp_model_free(&m);
 }
 
+/* The staged run (pp_probe_run_corrupted): the first-layer stage comes once,
+ * before the predictions, with the final SNRs; a cancel stops it at a layer
+ * boundary; the probe runs as before afterwards; two probes of the same clean
+ * image say so. */
+typedef struct {
+    int stages, asks, cancel_after; /* cancel at that ask (0: never) */
+    double snr_output;
+} stage_log;
+
+static void on_stage(void *data, const pp_probe_result *partial)
+{
+    stage_log *l = data;
+    l->stages++;
+    l->snr_output = partial->snr_output;
+    CHECK(partial->corrupted.pixels != NULL, "the stage has the corrupted image");
+}
+
+static bool stage_cancel(void *data)
+{
+    stage_log *l = data;
+    return l->cancel_after > 0 && ++l->asks >= l->cancel_after;
+}
+
+static void test_probe_stages(void)
+{
+    pp_model m;
+    if (!open_model(&m, "r18_cifar_gray_pp5.safetensors"))
+        return;
+    pp_image img, corrupted = {0};
+    pp_error err = {0};
+    CHECK_OK(pp_image_load(fixture_path("images", "rgb_40x30.png"), &img, &err), &err);
+    pp_probe p, q;
+    CHECK_OK(pp_probe_init(&p, &m, &img, 2, &err), &err);
+    CHECK_OK(pp_probe_init(&q, &m, &img, 2, &err), &err);
+    if (err.status)
+        return;
+    CHECK(pp_probe_same_input(&p, &q), "two probes of one image at one geometry share the input");
+    const pp_corruption *noise = pp_corruption_find("gaussian_noise");
+    pp_corruption_request req = {.severity = 3, .seed = 11};
+    pp_probe_result whole, staged;
+    CHECK_OK(pp_probe_run(&p, noise, &req, &whole, &err), &err);
+    int top1 = whole.top_class[0];
+    double snr = whole.snr_output;
+    float prob = whole.top_prob[0];
+    pp_probe_result_free(&whole);
+
+    CHECK_OK(pp_probe_corrupt(&q, noise, &req, &corrupted, &err), &err);
+    stage_log log = {0};
+    pp_probe_stages stages = {.cancelled = stage_cancel, .first_layer = on_stage, .data = &log};
+    double forward_ms = -1;
+    CHECK_OK(pp_probe_run_corrupted(&q, &corrupted, &stages, &staged, &forward_ms, &err), &err);
+    CHECK(log.stages == 1 && log.snr_output == snr, "one first-layer stage with the final SNR (%d, %.3f vs %.3f)",
+          log.stages, log.snr_output, snr);
+    CHECK(staged.top_class[0] == top1 && staged.top_prob[0] == prob && staged.snr_output == snr,
+          "the staged run gives pp_probe_run's result");
+    CHECK(forward_ms >= 0, "the forward time is reported");
+    pp_probe_result_free(&staged);
+
+    /* cancelled at the third boundary: the stage came (the first layer is step 1), no result */
+    stage_log stop = {.cancel_after = 3};
+    stages.data = &stop;
+    pp_error cancelled = {0};
+    CHECK(pp_probe_run_corrupted(&q, &corrupted, &stages, &staged, NULL, &cancelled) == PP_ERR_CANCELLED,
+          "a cancel stops the run: %s", cancelled.msg);
+    CHECK(stop.asks == 3 && stop.stages == 1, "stopped at the boundary asked (%d asks, %d stages)", stop.asks,
+          stop.stages);
+    CHECK(staged.corrupted.pixels == NULL, "a cancelled run leaves no result to free");
+    /* and the next run is unaffected */
+    CHECK_OK(pp_probe_run_corrupted(&q, &corrupted, NULL, &staged, NULL, &err), &err);
+    CHECK(staged.top_class[0] == top1 && staged.top_prob[0] == prob, "after a cancel, the same result");
+    pp_probe_result_free(&staged);
+
+    /* an image of another geometry is refused, not read out of bounds */
+    pp_image small = {.width = 3, .height = 3, .channels = 1, .pixels = corrupted.pixels};
+    pp_error shape = {0};
+    CHECK(pp_probe_run_corrupted(&q, &small, NULL, &staged, NULL, &shape) == PP_ERR_SHAPE, "other geometry: %s",
+          shape.msg);
+    pp_image_free(&corrupted);
+    pp_probe_free(&p);
+    pp_probe_free(&q);
+    pp_image_free(&img);
+    pp_model_free(&m);
+}
+
 static void test_probe_baseline(void)
 {
     pp_model m;
@@ -212,5 +296,6 @@ int main(void)
     RUN_TEST(test_snr_arithmetic);
     RUN_TEST(test_probe_clean_and_noise);
     RUN_TEST(test_probe_baseline);
+    RUN_TEST(test_probe_stages);
     return TEST_EXIT();
 }
