@@ -26,6 +26,7 @@ static pp_status forward_image(pp_probe *p, const pp_image *img, pp_taps *taps, 
 /* The clean side: taps and top-1 of the cached image with the current view. */
 static pp_status compute_clean(pp_probe *p, pp_error *err)
 {
+    p->staged = false; /* the clean forward replaces a stopped one */
     pp_status st = forward_image(p, &p->clean, &p->clean_taps, err);
     if (st != PP_OK)
         return st;
@@ -186,31 +187,6 @@ static pp_status first_layer_snr(const pp_probe *p, pp_probe_result *out, pp_err
     return PP_OK;
 }
 
-/* The forward's stop hook during a staged run: the SNRs once the first
- * layer's taps are in, then the caller's cancellation. */
-typedef struct {
-    const pp_probe *p;
-    const pp_probe_stages *stages;
-    pp_probe_result *out;
-    int first_layer_steps; /* steps up to the last first-layer tap */
-    bool snr_done;
-    pp_status st;
-    pp_error *err;
-} staged_run;
-
-static bool staged_stop(void *data, int done)
-{
-    staged_run *r = data;
-    if (!r->snr_done && done >= r->first_layer_steps) {
-        r->snr_done = true;
-        if ((r->st = first_layer_snr(r->p, r->out, r->err)) != PP_OK)
-            return true;
-        if (r->stages && r->stages->first_layer)
-            r->stages->first_layer(r->stages->data, r->out);
-    }
-    return r->stages && r->stages->cancelled && r->stages->cancelled(r->stages->data);
-}
-
 static int first_layer_steps(const pp_model *m)
 {
     int last = 0;
@@ -255,30 +231,76 @@ static pp_status predictions(const pp_probe *p, pp_probe_result *out, pp_error *
     return PP_OK;
 }
 
-pp_status pp_probe_run_corrupted(pp_probe *p, const pp_image *corrupted, const pp_probe_stages *stages,
-                                 pp_probe_result *out, double *forward_ms, pp_error *err)
+/* The forward's stop hook: stage one stops after the first layer's taps,
+ * stage two when the caller cancels. */
+typedef struct {
+    int stop_after;             /* stage one: steps run; 0 in stage two */
+    bool (*cancelled)(void *data);
+    void *data;
+} stage_stop;
+
+static bool stop_stage(void *data, int done)
+{
+    const stage_stop *s = data;
+    if (s->stop_after > 0)
+        return done >= s->stop_after;
+    return s->cancelled && s->cancelled(s->data);
+}
+
+pp_status pp_probe_first_layer(pp_probe *p, const pp_image *corrupted, pp_probe_result *out, double *forward_ms,
+                               pp_error *err)
 {
     memset(out, 0, sizeof *out);
+    p->staged = false;
     if (corrupted->width != p->clean.width || corrupted->height != p->clean.height ||
         corrupted->channels != p->clean.channels)
         return pp_fail(err, PP_ERR_SHAPE, "the corrupted image is %dx%dx%d; the probe's input is %dx%dx%d",
                        corrupted->width, corrupted->height, corrupted->channels, p->clean.width, p->clean.height,
                        p->clean.channels);
     pp_status st = pp_image_copy(&out->corrupted, corrupted, err);
-    staged_run run = {.p = p, .stages = stages, .out = out, .first_layer_steps = first_layer_steps(p->model),
-                      .st = PP_OK, .err = err};
     if (st == PP_OK) {
-        pp_forward_ctx_set_stop(p->ctx, staged_stop, &run);
+        stage_stop stop = {.stop_after = first_layer_steps(p->model)};
+        pp_forward_ctx_set_stop(p->ctx, stop_stage, &stop);
         double t0 = now_ms();
-        st = forward_image(p, &out->corrupted, &p->taps, err);
+        pp_preprocess_normalize(&p->pre, &out->corrupted, &p->input, 0);
+        p->taps.requested = first_layer_taps(p->model);
+        st = pp_model_forward(&p->view, p->ctx, &p->input, &p->logits, &p->taps, err);
         if (forward_ms)
             *forward_ms = now_ms() - t0;
         pp_forward_ctx_set_stop(p->ctx, NULL, NULL);
-        if (run.st != PP_OK) /* the SNR failed, not a cancellation */
-            st = run.st;
+        p->resume = st == PP_ERR_CANCELLED; /* stopped where asked: stage two continues */
+        if (p->resume)
+            st = PP_OK;
     }
-    if (st == PP_OK && !run.snr_done)
+    if (st == PP_OK)
         st = first_layer_snr(p, out, err);
+    if (st != PP_OK)
+        pp_probe_result_free(out);
+    p->staged = st == PP_OK;
+    return st;
+}
+
+pp_status pp_probe_predict(pp_probe *p, bool (*cancelled)(void *data), void *data, pp_probe_result *out,
+                           double *forward_ms, pp_error *err)
+{
+    if (!p->staged)
+        return pp_fail(err, PP_ERR_ARG, "no first layer to predict from (pp_probe_first_layer)");
+    pp_status st = PP_OK;
+    if (p->resume) {
+        stage_stop stop = {.cancelled = cancelled, .data = data};
+        pp_forward_ctx_set_stop(p->ctx, stop_stage, &stop);
+        double t0 = now_ms();
+        st = pp_model_forward_resume(&p->view, p->ctx, &p->logits, &p->taps, err);
+        if (forward_ms)
+            *forward_ms = now_ms() - t0;
+        pp_forward_ctx_set_stop(p->ctx, NULL, NULL);
+        p->resume = false;
+    } else if (forward_ms) {
+        *forward_ms = 0;
+    }
+    p->staged = false;
+    if (st == PP_OK)
+        st = pp_logits_check(p->logits.data, p->model->arch.num_classes, err);
     if (st == PP_OK)
         st = predictions(p, out, err);
     if (st != PP_OK)
@@ -293,7 +315,9 @@ pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_
     pp_image corrupted = {0};
     pp_status st = pp_probe_corrupt(p, c, req, &corrupted, err);
     if (st == PP_OK)
-        st = pp_probe_run_corrupted(p, &corrupted, NULL, out, NULL, err);
+        st = pp_probe_first_layer(p, &corrupted, out, NULL, err);
+    if (st == PP_OK)
+        st = pp_probe_predict(p, NULL, NULL, out, NULL, err);
     pp_image_free(&corrupted);
     return st;
 }

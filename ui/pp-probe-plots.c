@@ -17,6 +17,8 @@ void pp_probe_results_free(PpProbeResults *r)
         pp_image_free(&r->models[i].corrupted);
         g_free(r->models[i].snr_push_channel);
         g_free(r->models[i].snr_output_channel);
+        for (int j = 0; j < 2; j++)
+            g_clear_pointer(&r->models[i].shown[j], cairo_surface_destroy);
         for (int q = 0; q < 3; q++)
             for (int j = 0; j < 2; j++)
                 g_free(r->models[i].fm[q][j]);
@@ -168,31 +170,72 @@ void pp_probe_image_downscale(const pp_image *src, pp_image *dst, int tw, int th
     }
 }
 
-/* The image into a side x side box: area-averaged when it shrinks, nearest
- * neighbour when it grows. Returns the scale shown. */
-static double paint_image(cairo_t *cr, const pp_image *img, double x, double y, double side)
+/* img resampled to fit a side x side box (device pixels: side * scale):
+ * area-averaged when it shrinks, nearest neighbour when it grows. */
+static cairo_surface_t *resampled_surface(const pp_image *img, int side, int scale, double *shown_scale)
 {
+    const int box = side * scale;
+    double f = (double)box / MAX(img->width, img->height);
+    *shown_scale = f / scale;
+    const int tw = MAX(1, (int)lround(img->width * f)), th = MAX(1, (int)lround(img->height * f));
+    cairo_surface_t *s;
+    if (f < 1) {
+        pp_image small = {0};
+        pp_probe_image_downscale(img, &small, tw, th);
+        s = image_surface(&small);
+        g_free(small.pixels);
+    } else {
+        cairo_surface_t *src = image_surface(img);
+        s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, tw, th);
+        cairo_t *cr = cairo_create(s);
+        cairo_scale(cr, (double)tw / img->width, (double)th / img->height);
+        cairo_set_source_surface(cr, src, 0, 0);
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+        cairo_paint(cr);
+        cairo_destroy(cr);
+        cairo_surface_destroy(src);
+    }
+    cairo_surface_set_device_scale(s, scale, scale);
+    return s;
+}
+
+void pp_probe_prepare_image(PpProbeModelResult *mr, int which, int side, int scale)
+{
+    const pp_image *img = which == 0 ? &mr->clean : &mr->corrupted;
+    g_clear_pointer(&mr->shown[which], cairo_surface_destroy);
+    double f;
+    if (img->pixels && side > 0)
+        mr->shown[which] = resampled_surface(img, side, MAX(scale, 1), &f);
+    mr->shown_side = side;
+    mr->shown_scale = MAX(scale, 1);
+}
+
+void pp_probe_prepare_images(PpProbeModelResult *mr, int side, int scale)
+{
+    for (int i = 0; i < 2; i++)
+        pp_probe_prepare_image(mr, i, side, scale);
+}
+
+/* The image into a side x side box: the worker's surface when it was made
+ * for this box (a copy), else resampled here (an export at another size).
+ * Returns the scale shown. */
+static double paint_image(cairo_t *cr, const PpProbeModelResult *mr, int which, double x, double y, double side,
+                          int screen_scale)
+{
+    const pp_image *img = which == 0 ? &mr->clean : &mr->corrupted;
     if (!img->pixels)
         return 0;
     double scale = side / MAX(img->width, img->height);
-    pp_image small = {0};
-    const pp_image *show = img;
-    if (scale < 1) {
-        pp_probe_image_downscale(img, &small, MAX(1, (int)lround(img->width * scale)),
-                                 MAX(1, (int)lround(img->height * scale)));
-        show = &small;
-    }
-    cairo_surface_t *s = image_surface(show);
+    cairo_surface_t *s = mr->shown[which];
+    if (s && mr->shown_side == (int)side && mr->shown_scale == screen_scale)
+        cairo_surface_reference(s);
+    else
+        s = resampled_surface(img, (int)side, screen_scale, &scale);
     cairo_save(cr);
-    cairo_translate(cr, x, y);
-    if (scale >= 1)
-        cairo_scale(cr, scale, scale);
-    cairo_set_source_surface(cr, s, 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_set_source_surface(cr, s, x, y);
     cairo_paint(cr);
     cairo_restore(cr);
     cairo_surface_destroy(s);
-    g_free(small.pixels);
     return scale;
 }
 
@@ -226,6 +269,20 @@ int pp_probe_input_groups(const PpProbeResults *r)
     return groups;
 }
 
+#define IMAGE_PAD 12.0
+#define IMAGE_TOP 20.0
+#define IMAGE_CAPTION 34.0
+#define IMAGE_GAP 20.0
+#define IMAGE_COLS(groups, width) ((groups) >= 2 && (width) >= 500 ? 2 : 1)
+
+int pp_probe_image_side(int width, int height, int groups)
+{
+    groups = MAX(1, groups);
+    const int cols = IMAGE_COLS(groups, width), rows = (groups + cols - 1) / cols;
+    const double cell_w = (width - IMAGE_GAP * (cols - 1)) / cols, cell_h = (height - 18.0) / rows;
+    return (int)fmax(floor(fmin((cell_w - IMAGE_PAD) / 2, cell_h - IMAGE_TOP - IMAGE_CAPTION)), 24);
+}
+
 void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
                           const char *empty)
 {
@@ -237,12 +294,11 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
                   &sub, 3);
         return;
     }
-    const double pad = 12, top = 20, caption = 34, gap = 20;
     const int groups = MAX(1, pp_probe_input_groups(r));
-    const int cols = groups >= 2 && width >= 500 ? 2 : 1, rows = (groups + cols - 1) / cols;
-    const double cell_w = (width - gap * (cols - 1)) / cols, cell_h = (height - 18.0) / rows;
-    double side = floor(fmin((cell_w - pad) / 2, cell_h - top - caption));
-    side = fmax(side, 24);
+    const int cols = IMAGE_COLS(groups, width), rows = (groups + cols - 1) / cols;
+    const double cell_w = (width - IMAGE_GAP * (cols - 1)) / cols, cell_h = (height - 18.0) / rows;
+    const double side = pp_probe_image_side(width, height, groups), pad = IMAGE_PAD, top = IMAGE_TOP, gap = IMAGE_GAP;
+    const int screen_scale = gtk_widget_get_scale_factor(widget);
     char label[256];
     int g = 0;
     for (int m = 0; m < r->n_models; m++) {
@@ -262,7 +318,7 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
             else
                 snprintf(label, sizeof label, "Corrupted · %.2f", r->severity);
             fit_text(cr, widget, label, x, y, side, 0.85, TRUE, &c.fg);
-            scale = paint_image(cr, i == 0 ? &mr->clean : &mr->corrupted, x, y + top, side);
+            scale = paint_image(cr, mr, i, x, y + top, side, screen_scale);
             pp_plot_set_color(cr, &c.dim);
             cairo_set_line_width(cr, 1);
             cairo_rectangle(cr, x - 0.5, y + top - 0.5, side + 1, side + 1);
@@ -321,6 +377,8 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
     for (int m = 0; m < r->n_models; m++) {
         const PpProbeModelResult *mr = &r->models[m];
         double x = (m % cols) * (colw + PRED_GAP), y = (m / cols) * PRED_CELL_H;
+        if (mr->predictions_stale) /* the image moved on; these are the previous position's: faded */
+            cairo_push_group(cr);
         GdkRGBA mc = model_color(&c, m);
         pp_plot_set_color(cr, &mc);
         cairo_rectangle(cr, x, y + 3, 4, 14);
@@ -382,6 +440,10 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
             snprintf(line, sizeof line, "true class unknown: clean top-1 %s at %.1f %%",
                      class_name(mr->entry, mr->true_class), 100.0 * mr->true_prob);
         fit_text(cr, widget, line, x + 4, y + 16, colw - 4, 0.75, FALSE, &sub);
+        if (mr->predictions_stale) {
+            cairo_pop_group_to_source(cr);
+            cairo_paint_with_alpha(cr, 0.5);
+        }
     }
 }
 

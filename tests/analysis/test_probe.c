@@ -95,26 +95,18 @@ static void test_probe_clean_and_noise(void)
     pp_model_free(&m);
 }
 
-/* The staged run (pp_probe_run_corrupted): the first-layer stage comes once,
- * before the predictions, with the final SNRs; a cancel stops it at a layer
- * boundary; the probe runs as before afterwards; two probes of the same clean
+/* The two stages (pp_probe_first_layer, pp_probe_predict): stage one has the
+ * final SNRs, stage two pp_probe_run's predictions; a cancel stops stage two
+ * at a layer boundary, and the probe runs as before afterwards; stage one of
+ * two probes may run before stage two of either; probes of the same clean
  * image say so. */
 typedef struct {
-    int stages, asks, cancel_after; /* cancel at that ask (0: never) */
-    double snr_output;
-} stage_log;
+    int asks, cancel_after; /* cancel at that ask (0: never) */
+} cancel_log;
 
-static void on_stage(void *data, const pp_probe_result *partial)
+static bool cancel_at(void *data)
 {
-    stage_log *l = data;
-    l->stages++;
-    l->snr_output = partial->snr_output;
-    CHECK(partial->corrupted.pixels != NULL, "the stage has the corrupted image");
-}
-
-static bool stage_cancel(void *data)
-{
-    stage_log *l = data;
+    cancel_log *l = data;
     return l->cancel_after > 0 && ++l->asks >= l->cancel_after;
 }
 
@@ -134,44 +126,45 @@ static void test_probe_stages(void)
     CHECK(pp_probe_same_input(&p, &q), "two probes of one image at one geometry share the input");
     const pp_corruption *noise = pp_corruption_find("gaussian_noise");
     pp_corruption_request req = {.severity = 3, .seed = 11};
-    pp_probe_result whole, staged;
+    pp_probe_result whole, a, b;
     CHECK_OK(pp_probe_run(&p, noise, &req, &whole, &err), &err);
-    int top1 = whole.top_class[0];
-    double snr = whole.snr_output;
-    float prob = whole.top_prob[0];
-    pp_probe_result_free(&whole);
 
+    /* stage one of both, then stage two of both */
     CHECK_OK(pp_probe_corrupt(&q, noise, &req, &corrupted, &err), &err);
-    stage_log log = {0};
-    pp_probe_stages stages = {.cancelled = stage_cancel, .first_layer = on_stage, .data = &log};
-    double forward_ms = -1;
-    CHECK_OK(pp_probe_run_corrupted(&q, &corrupted, &stages, &staged, &forward_ms, &err), &err);
-    CHECK(log.stages == 1 && log.snr_output == snr, "one first-layer stage with the final SNR (%d, %.3f vs %.3f)",
-          log.stages, log.snr_output, snr);
-    CHECK(staged.top_class[0] == top1 && staged.top_prob[0] == prob && staged.snr_output == snr,
-          "the staged run gives pp_probe_run's result");
-    CHECK(forward_ms >= 0, "the forward time is reported");
-    pp_probe_result_free(&staged);
+    double ms1 = -1, ms2 = -1;
+    CHECK_OK(pp_probe_first_layer(&p, &corrupted, &a, &ms1, &err), &err);
+    CHECK_OK(pp_probe_first_layer(&q, &corrupted, &b, NULL, &err), &err);
+    CHECK(a.snr_output == whole.snr_output && a.snr_push == whole.snr_push && b.snr_output == whole.snr_output,
+          "stage one has the final SNRs (%.3f, %.3f vs %.3f)", a.snr_output, b.snr_output, whole.snr_output);
+    CHECK(a.top_class[0] == 0 && a.top_prob[0] == 0, "and no predictions yet");
+    CHECK_OK(pp_probe_predict(&p, NULL, NULL, &a, &ms2, &err), &err);
+    CHECK_OK(pp_probe_predict(&q, NULL, NULL, &b, NULL, &err), &err);
+    for (int k = 0; k < PP_PROBE_TOPK; k++)
+        CHECK(a.top_class[k] == whole.top_class[k] && a.top_prob[k] == whole.top_prob[k] &&
+                  b.top_prob[k] == whole.top_prob[k],
+              "rank %d: the staged predictions are pp_probe_run's", k);
+    CHECK(ms1 >= 0 && ms2 >= 0, "the forward times are reported");
+    pp_probe_result_free(&a);
+    pp_probe_result_free(&b);
 
-    /* cancelled at the third boundary: the stage came (the first layer is step 1), no result */
-    stage_log stop = {.cancel_after = 3};
-    stages.data = &stop;
+    /* cancelled at the third boundary of stage two: no result, and the next run is unaffected */
+    cancel_log stop = {.cancel_after = 3};
     pp_error cancelled = {0};
-    CHECK(pp_probe_run_corrupted(&q, &corrupted, &stages, &staged, NULL, &cancelled) == PP_ERR_CANCELLED,
-          "a cancel stops the run: %s", cancelled.msg);
-    CHECK(stop.asks == 3 && stop.stages == 1, "stopped at the boundary asked (%d asks, %d stages)", stop.asks,
-          stop.stages);
-    CHECK(staged.corrupted.pixels == NULL, "a cancelled run leaves no result to free");
-    /* and the next run is unaffected */
-    CHECK_OK(pp_probe_run_corrupted(&q, &corrupted, NULL, &staged, NULL, &err), &err);
-    CHECK(staged.top_class[0] == top1 && staged.top_prob[0] == prob, "after a cancel, the same result");
-    pp_probe_result_free(&staged);
+    CHECK_OK(pp_probe_first_layer(&q, &corrupted, &b, NULL, &err), &err);
+    CHECK(pp_probe_predict(&q, cancel_at, &stop, &b, NULL, &cancelled) == PP_ERR_CANCELLED, "a cancel stops it: %s",
+          cancelled.msg);
+    CHECK(stop.asks == 3 && b.corrupted.pixels == NULL, "stopped at the boundary asked (%d asks), out freed", stop.asks);
+    pp_error again = {0};
+    CHECK(pp_probe_predict(&q, NULL, NULL, &b, NULL, &again) == PP_ERR_ARG, "stage two needs stage one: %s", again.msg);
+    CHECK_OK(pp_probe_run(&q, noise, &req, &b, &err), &err);
+    CHECK(b.top_class[0] == whole.top_class[0] && b.top_prob[0] == whole.top_prob[0], "after a cancel, the same result");
+    pp_probe_result_free(&b);
 
     /* an image of another geometry is refused, not read out of bounds */
     pp_image small = {.width = 3, .height = 3, .channels = 1, .pixels = corrupted.pixels};
     pp_error shape = {0};
-    CHECK(pp_probe_run_corrupted(&q, &small, NULL, &staged, NULL, &shape) == PP_ERR_SHAPE, "other geometry: %s",
-          shape.msg);
+    CHECK(pp_probe_first_layer(&q, &small, &b, NULL, &shape) == PP_ERR_SHAPE, "other geometry: %s", shape.msg);
+    pp_probe_result_free(&whole);
     pp_image_free(&corrupted);
     pp_probe_free(&p);
     pp_probe_free(&q);

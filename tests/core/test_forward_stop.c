@@ -1,6 +1,7 @@
 /* The forward pass's stop hook (pp_forward_ctx_set_stop): asked between plan
  * steps with the count run so far, a stop ends the pass with PP_ERR_CANCELLED
- * right there (no later step runs, the taps before it are captured), and the
+ * right there (no later step runs, the taps before it are captured);
+ * pp_model_forward_resume continues it to the uninterrupted result; and the
  * next forward through the same context is unaffected: the logits equal
  * those of a context that never stopped, bit for bit. */
 #include <math.h>
@@ -67,6 +68,23 @@ static void test_stop_and_resume(void)
     CHECK(early.asked == 1, "no step ran after the stop (asked %d times)", early.asked);
     CHECK(taps.out[PP_TAP_CONV1].data && taps.out[PP_TAP_CONV1].shape[1] == 8, "the first layer's tap is captured");
     CHECK(!taps.out[PP_TAP_LAYER4].data, "a tap after the stop is not");
+
+    /* stopping half way and continuing: the uninterrupted result, the rest of the taps */
+    stop_probe once = {.stop_after = steps / 2};
+    pp_forward_ctx_set_stop(ctx, stop_at, &once);
+    pp_taps resumed = {.requested = 1u << PP_TAP_CONV1 | 1u << PP_TAP_LAYER4};
+    CHECK(pp_model_forward(&m, ctx, &x, &got, &resumed, &stopped) == PP_ERR_CANCELLED, "stopped to continue");
+    CHECK(!resumed.out[PP_TAP_LAYER4].data, "layer4 not reached yet");
+    once.stop_after = 0;
+    CHECK_OK(pp_model_forward_resume(&m, ctx, &got, &resumed, &err), &err);
+    CHECK(once.asked == steps - 1, "the rest asked at each boundary once (%d for %d steps)", once.asked, steps);
+    CHECK(memcmp(got.data, ref.data, sizeof(float) * (size_t)pp_tensor_numel(&ref)) == 0,
+          "a stopped and continued forward gives the uninterrupted logits");
+    CHECK(resumed.out[PP_TAP_LAYER4].data && resumed.out[PP_TAP_CONV1].data, "and both taps");
+    pp_taps_free(&resumed);
+    pp_error nothing = {0};
+    CHECK(pp_model_forward_resume(&m, ctx, &got, NULL, &nothing) == PP_ERR_ARG,
+          "a finished forward does not continue: %s", nothing.msg);
 
     /* stopping half way, then the same context without the hook: unaffected */
     stop_probe half = {.stop_after = steps / 2};
