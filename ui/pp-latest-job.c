@@ -42,6 +42,8 @@ static void run_free(gpointer data)
     g_free(r);
 }
 
+/* Every function below takes NULL (a view past its dispose) as "nothing". */
+
 static void on_area_unmap(GtkWidget *area, PpLatestJob *l)
 {
     (void)area;
@@ -80,26 +82,36 @@ void pp_latest_job_free(PpLatestJob *l)
 
 void pp_latest_job_set_undrawn(PpLatestJob *l)
 {
+    if (!l)
+        return;
     l->undrawn = l->area && gtk_widget_get_mapped(l->area);
 }
 
 void pp_latest_job_drawn(PpLatestJob *l)
 {
+    if (!l)
+        return;
     l->undrawn = FALSE;
 }
 
 gboolean pp_latest_job_is_running(PpLatestJob *l)
 {
+    if (!l)
+        return FALSE;
     return l->running;
 }
 
 gboolean pp_latest_job_is_pending(PpLatestJob *l)
 {
+    if (!l)
+        return FALSE;
     return l->pending;
 }
 
 gboolean pp_latest_job_is_busy(PpLatestJob *l)
 {
+    if (!l)
+        return FALSE;
     return l->running || l->pending || l->undrawn;
 }
 
@@ -170,7 +182,7 @@ static void start(PpLatestJob *l)
 
 void pp_latest_job_request(PpLatestJob *l, gboolean supersede)
 {
-    if (!l->view)
+    if (!l || !l->view)
         return;
     if (l->running) {
         l->pending = TRUE;
@@ -183,6 +195,8 @@ void pp_latest_job_request(PpLatestJob *l, gboolean supersede)
 
 void pp_latest_job_cancel(PpLatestJob *l)
 {
+    if (!l)
+        return;
     l->pending = FALSE;
     if (l->current)
         g_cancellable_cancel(l->current);
