@@ -271,7 +271,7 @@ int pp_probe_input_groups(const PpProbeResults *r)
 
 #define IMAGE_PAD 12.0
 #define IMAGE_TOP 20.0
-#define IMAGE_CAPTION 34.0
+#define IMAGE_CAPTION 60.0 /* three caption lines (the input and scale, who receives it) and the corruption line */
 #define IMAGE_GAP 20.0
 #define IMAGE_COLS(groups, width) ((groups) >= 2 && (width) >= 500 ? 2 : 1)
 
@@ -299,6 +299,7 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
     const double cell_w = (width - IMAGE_GAP * (cols - 1)) / cols, cell_h = (height - 18.0) / rows;
     const double side = pp_probe_image_side(width, height, groups), pad = IMAGE_PAD, top = IMAGE_TOP, gap = IMAGE_GAP;
     const int screen_scale = gtk_widget_get_scale_factor(widget);
+    double captions_end = 0;
     char label[256];
     int g = 0;
     for (int m = 0; m < r->n_models; m++) {
@@ -337,11 +338,12 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
                      mr->clean.height, mr->clean.channels == 1 ? "grey" : "colour", 100 * scale);
         double h = wrap_text(cr, widget, label, x0, y + top + side + 3, 2 * side + pad, 0.75, &sub, 2);
         g_string_prepend(who, "for ");
-        wrap_at(cr, widget, who->str, ", ", x0, y + top + side + 3 + h, 2 * side + pad, 0.75, &sub, 2);
+        h += wrap_at(cr, widget, who->str, ", ", x0, y + top + side + 3 + h, 2 * side + pad, 0.75, &sub, 2);
+        captions_end = fmax(captions_end, y + top + side + 3 + h);
         g_string_free(who, TRUE);
     }
     snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity, r->seed);
-    fit_text(cr, widget, label, 0, height - 16, width, 0.75, FALSE, &sub);
+    fit_text(cr, widget, label, 0, fmax(height - 16, captions_end + 2), width, 0.75, FALSE, &sub); /* never over a caption */
 }
 
 /* ---- top-5 predictions, one cell per model, in a grid that wraps ---- */

@@ -556,7 +556,8 @@ static void size_areas(PpProbeView *self)
     int groups = self->shown ? MAX(1, pp_probe_input_groups(self->shown)) : 1;
     /* one input: one pair; two: side by side; more: two columns */
     gtk_drawing_area_set_content_width(self->images_area, groups == 1 ? 380 : 600);
-    gtk_drawing_area_set_content_height(self->images_area, groups <= 2 ? 230 : (groups + 1) / 2 * 200 + 20);
+    /* room for the pictures, three caption lines under them, and the corruption line */
+    gtk_drawing_area_set_content_height(self->images_area, groups <= 2 ? 246 : (groups + 1) / 2 * 216 + 20);
     int n = self->shown ? self->shown->n_models : 1;
     int w = gtk_widget_get_width(GTK_WIDGET(self->predictions_area));
     gtk_drawing_area_set_content_height(self->predictions_area, pp_probe_predictions_height(w > 0 ? w : 600, n));
