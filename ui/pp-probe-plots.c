@@ -21,6 +21,9 @@ void pp_probe_results_free(PpProbeResults *r)
             g_clear_pointer(&r->models[i].shown[j], cairo_surface_destroy);
         for (int q = 0; q < 3; q++)
             for (int j = 0; j < 2; j++)
+                g_clear_pointer(&r->models[i].fm_shown[q][j], cairo_surface_destroy);
+        for (int q = 0; q < 3; q++)
+            for (int j = 0; j < 2; j++)
                 g_free(r->models[i].fm[q][j]);
     }
     g_free(r->models);
@@ -694,18 +697,6 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
 
 /* ---- feature maps of one channel ---- */
 
-static void plane_range(const PpProbeModelResult *mr, int q, float *lo, float *hi)
-{
-    *lo = 0;
-    *hi = 0;
-    size_t n = (size_t)mr->fm_h[q] * (size_t)mr->fm_w[q];
-    for (int j = 0; j < 2; j++)
-        for (size_t i = 0; mr->fm[q][j] && i < n; i++) {
-            *lo = fminf(*lo, mr->fm[q][j][i]);
-            *hi = fmaxf(*hi, mr->fm[q][j][i]);
-        }
-}
-
 /* A vertical bar with the values at its ends (and 0 in the middle of a
  * diverging one); returns the width it took. */
 static double value_legend(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, double x, double y, double h,
@@ -737,6 +728,73 @@ static double value_legend(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c
     return bw + 4 + fmax(pp_plot_text_width(widget, top, 0.75, FALSE), pp_plot_text_width(widget, bottom, 0.75, FALSE));
 }
 
+static void plane_range(const PpProbeModelResult *mr, int q, float *lo, float *hi)
+{
+    *lo = 0;
+    *hi = 0;
+    size_t n = (size_t)mr->fm_h[q] * (size_t)mr->fm_w[q];
+    for (int j = 0; j < 2; j++)
+        for (size_t i = 0; mr->fm[q][j] && i < n; i++) {
+            *lo = fminf(*lo, mr->fm[q][j][i]);
+            *hi = fmaxf(*hi, mr->fm[q][j][i]);
+        }
+}
+
+#define FM_TOP 26.0
+#define FM_HEAD 20.0
+#define FM_CAPTION 22.0
+#define FM_GAP 10.0
+#define FM_GROUP_GAP 28.0
+#define FM_LEGEND_W 58.0
+
+/* The maps shown (qs, nq), a group's width and a map's box side for (width, height). */
+static void features_layout(const PpProbeModelResult *mr, int width, int height, int qs[3], int *nq, double *group_w,
+                            double *side)
+{
+    *nq = 0;
+    for (int q = 0; q < 3; q++)
+        if (mr->fm[q][0] && mr->fm[q][1])
+            qs[(*nq)++] = q;
+    *group_w = (width - (3 - 1) * FM_GROUP_GAP) / 3.0; /* a baseline's one group keeps the size */
+    *side = fmax(floor(fmin((*group_w - FM_LEGEND_W - FM_GAP) / 2, height - FM_TOP - FM_HEAD - FM_CAPTION - 4)), 16);
+}
+
+void pp_probe_prepare_features(PpProbeModelResult *mr, int width, int height, int scale)
+{
+    int qs[3], nq;
+    double group_w, side;
+    if (width <= 0 || height <= 0)
+        return;
+    scale = MAX(scale, 1);
+    features_layout(mr, width, height, qs, &nq, &group_w, &side);
+    for (int g = 0; g < nq; g++) {
+        const int q = qs[g], rows = mr->fm_h[q], cols = mr->fm_w[q];
+        float lo, hi;
+        plane_range(mr, q, &lo, &hi);
+        const gboolean diverging = lo < 0;
+        const float range = fmaxf(fmaxf(-lo, hi), 1e-6f);
+        if (!diverging)
+            hi = fmaxf(hi, 1e-6f);
+        const double s = side / MAX(rows, cols), w = cols * s, h = rows * s;
+        for (int j = 0; j < 2; j++) {
+            cairo_surface_t *surf =
+                cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(w * scale), (int)ceil(h * scale));
+            cairo_surface_set_device_scale(surf, scale, scale);
+            cairo_t *cr = cairo_create(surf);
+            if (diverging)
+                pp_plot_kernel(cr, mr->fm[q][j], rows, cols, 0, 0, w, h, range);
+            else
+                pp_plot_heat(cr, mr->fm[q][j], rows, cols, 0, 0, w, h, 0, hi);
+            cairo_destroy(cr);
+            g_clear_pointer(&mr->fm_shown[q][j], cairo_surface_destroy);
+            mr->fm_shown[q][j] = surf;
+        }
+    }
+    mr->fm_shown_width = width;
+    mr->fm_shown_height = height;
+    mr->fm_shown_scale = scale;
+}
+
 void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
                             int model)
 {
@@ -763,18 +821,17 @@ void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int heigh
                                     "Unit output  (conv1 tap)"};
     static const char *base_title = "conv1 output  (plain conv)";
     int qs[3], nq = 0;
-    for (int q = 0; q < 3; q++)
-        if (mr->fm[q][0] && mr->fm[q][1])
-            qs[nq++] = q;
+    double group_w, side;
+    features_layout(mr, width, height, qs, &nq, &group_w, &side);
+    const int screen_scale = gtk_widget_get_scale_factor(widget);
+    const gboolean prepared = mr->fm_shown_width == width && mr->fm_shown_height == height &&
+                              mr->fm_shown_scale == screen_scale;
     if (nq == 0) {
         pp_plot_text(cr, widget, "no first-layer maps for this model", width / 2.0, height / 2.0, PP_ALIGN_CENTER,
                      1.0, FALSE, &sub);
         return;
     }
-    const double top = 26, head = 20, caption = 22, gap = 10, group_gap = 28, legend_w = 58;
-    double group_w = (width - (3 - 1) * group_gap) / 3.0; /* a baseline's one group keeps the size */
-    double side = floor(fmin((group_w - legend_w - gap) / 2, height - top - head - caption - 4));
-    side = fmax(side, 16);
+    const double top = FM_TOP, head = FM_HEAD, gap = FM_GAP, group_gap = FM_GROUP_GAP;
     int scale = (int)floor(side / MAX(mr->fm_h[qs[0]], mr->fm_w[qs[0]]));
     snprintf(buf, sizeof buf, "clean vs %s %.2f · %d×%d ×%d · a scale per pair", r->corruption, r->severity,
              mr->fm_w[qs[0]], mr->fm_h[qs[0]], MAX(scale, 1));
@@ -796,7 +853,10 @@ void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int heigh
             int rows = mr->fm_h[q], cols = mr->fm_w[q];
             double s = side / MAX(rows, cols);
             double w = cols * s, h = rows * s;
-            if (diverging)
+            if (prepared && mr->fm_shown[q][j]) { /* the worker's, at this size: a copy */
+                cairo_set_source_surface(cr, mr->fm_shown[q][j], ix, yy);
+                cairo_paint(cr);
+            } else if (diverging)
                 pp_plot_kernel(cr, mr->fm[q][j], rows, cols, ix, yy, w, h, range);
             else
                 pp_plot_heat(cr, mr->fm[q][j], rows, cols, ix, yy, w, h, 0, hi);

@@ -40,6 +40,8 @@ typedef struct {
     cairo_surface_t *shown[2];
     int shown_side, shown_scale; /* the box side and the screen scale they were made for */
     gboolean predictions_stale;  /* the image and SNRs are newer than the predictions (a staged update) */
+    cairo_surface_t *fm_shown[3][2];  /* fm as the feature panel of the size below shows them (worker-made) */
+    int fm_shown_width, fm_shown_height, fm_shown_scale;
 } PpProbeModelResult;
 
 enum { PP_FM_PUSH, PP_FM_PULL, PP_FM_OUTPUT };
@@ -80,6 +82,8 @@ int pp_probe_image_side(int width, int height, int groups);
  * (worker thread: the area-average or nearest resampling happens here). */
 void pp_probe_prepare_images(PpProbeModelResult *mr, int side, int scale);
 void pp_probe_prepare_image(PpProbeModelResult *mr, int which, int side, int scale);
+/* The same for the feature maps, in a feature panel of (width, height). */
+void pp_probe_prepare_features(PpProbeModelResult *mr, int width, int height, int scale);
 /* Area-averaging downscale of src to (tw, th) into a new image (g_malloc'd pixels). */
 void pp_probe_image_downscale(const pp_image *src, pp_image *dst, int tw, int th);
 

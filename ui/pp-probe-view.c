@@ -309,6 +309,7 @@ typedef struct {
     guint move;           /* the slider move it is of, and when that came */
     gint64 move_time;
     int area_w, area_h, scale; /* the images panel's size and screen scale: the images are made for it */
+    int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
     double forward_ms;    /* the forward passes alone, all columns */
     ProbeCache *cache;
     PpProbeResults *results;
@@ -538,8 +539,10 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         mr->corrupted = pr[m].corrupted; /* taken over */
         memset(&pr[m].corrupted, 0, sizeof pr[m].corrupted);
         ok = pp_image_copy(&mr->clean, &p->clean, &err) == PP_OK;
-        if (ok)
-            pp_probe_prepare_images(mr, side, job->scale); /* off the main thread, at the size shown */
+        if (ok) { /* off the main thread, at the size shown */
+            pp_probe_prepare_images(mr, side, job->scale);
+            pp_probe_prepare_features(mr, job->feature_w, job->feature_h, job->scale);
+        }
     }
     free_stage_results(pr, n);
     g_free(sources);
@@ -785,6 +788,8 @@ static gpointer probe_make(gpointer view)
     job->area_h = gtk_widget_get_height(area) > 0 ? gtk_widget_get_height(area)
                                                   : gtk_drawing_area_get_content_height(self->images_area);
     job->scale = gtk_widget_get_scale_factor(area);
+    job->feature_w = gtk_widget_get_width(GTK_WIDGET(self->feature_area));
+    job->feature_h = gtk_widget_get_height(GTK_WIDGET(self->feature_area));
     job->cache = self->cache;
     self->cache = NULL;
     self->pending_since = 0;
