@@ -72,6 +72,9 @@ typedef struct {
     char *image_path;
     GPtrArray *slots;   /* ProbeSlot (refs to the snapshot it was made for) */
     pp_probe *probes;   /* (slots->len) */
+    /* (slots->len) each probe's clean image as last shown, and the box it was made for */
+    cairo_surface_t **clean_shown;
+    int *clean_side, *clean_scale;
 } ProbeCache;
 
 struct _PpProbeView {
@@ -149,6 +152,11 @@ static void cache_free(ProbeCache *c)
         return;
     for (guint i = 0; c->probes && i < c->slots->len; i++)
         pp_probe_free(&c->probes[i]);
+    for (guint i = 0; c->clean_shown && i < c->slots->len; i++)
+        g_clear_pointer(&c->clean_shown[i], cairo_surface_destroy);
+    g_free(c->clean_shown);
+    g_free(c->clean_side);
+    g_free(c->clean_scale);
     g_free(c->probes);
     g_ptr_array_unref(c->slots);
     g_free(c->image_path);
@@ -209,6 +217,9 @@ static ProbeCache *cache_new(const char *path, GPtrArray *slots, GError **error)
     c->image_path = g_strdup(path);
     c->slots = g_ptr_array_ref(slots);
     c->probes = g_new0(pp_probe, slots->len);
+    c->clean_shown = g_new0(cairo_surface_t *, slots->len);
+    c->clean_side = g_new0(int, slots->len);
+    c->clean_scale = g_new0(int, slots->len);
     for (guint i = 0; i < slots->len; i++) {
         const ProbeSlot *slot = slots->pdata[i];
         pp_status st = pp_probe_init(&c->probes[i], pp_model_entry_get_model(slot->entry), &img,
@@ -394,8 +405,9 @@ static void probe_stage_free(gpointer data)
     g_free(st);
 }
 
-/* The stage of every column once its first layer ran (worker thread). */
-static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, int side)
+/* The stage of every column once its first layer ran (worker thread); the
+ * images panel shows the columns marked in `shown` (one per input). */
+static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, const gboolean *shown, int side)
 {
     ProbeStage *st = g_new0(ProbeStage, 1);
     st->move = job->move;
@@ -414,7 +426,7 @@ static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, int
         c->snr_output = pr[m].snr_output;
         c->snr_push_channel = g_memdup2(pr[m].snr_push_channel, sizeof(double) * c->channels);
         c->snr_output_channel = g_memdup2(pr[m].snr_output_channel, sizeof(double) * c->channels);
-        if (pp_image_copy(&c->corrupted, &pr[m].corrupted, &err) == PP_OK) {
+        if (pp_image_copy(&c->corrupted, &pr[m].corrupted, &err) == PP_OK && shown[m]) {
             PpProbeModelResult tmp = {.corrupted = c->corrupted};
             pp_probe_prepare_image(&tmp, 1, side, job->scale);
             c->shown = tmp.shown[1];
@@ -450,6 +462,22 @@ static gboolean fail_or_cancel(GCancellable *cancellable, const pp_error *err, G
     return FALSE;
 }
 
+/* Column m's clean and corrupted images at the box size; the clean one
+ * from the cache when it was made for this box. */
+static void prepare_pair(ProbeCache *c, int m, PpProbeModelResult *mr, int side, int scale)
+{
+    if (c->clean_shown[m] && c->clean_side[m] == side && c->clean_scale[m] == MAX(scale, 1)) {
+        mr->shown[0] = cairo_surface_reference(c->clean_shown[m]);
+    } else {
+        pp_probe_prepare_image(mr, 0, side, scale);
+        g_clear_pointer(&c->clean_shown[m], cairo_surface_destroy);
+        c->clean_shown[m] = mr->shown[0] ? cairo_surface_reference(mr->shown[0]) : NULL;
+        c->clean_side[m] = side;
+        c->clean_scale[m] = MAX(scale, 1);
+    }
+    pp_probe_prepare_image(mr, 1, side, scale);
+}
+
 static void free_stage_results(pp_probe_result *pr, int n)
 {
     for (int m = 0; m < n; m++)
@@ -478,6 +506,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     pp_probe *probes = job->cache->probes;
     pp_probe_result *pr = g_new0(pp_probe_result, n);
     const char **sources = g_new0(const char *, n);
+    gboolean *shown = g_new0(gboolean, n); /* the first column of each input: the images panel shows its pair */
     gboolean ok = TRUE;
     pp_error err = {0};
     for (int m = 0; m < n && ok; m++) {
@@ -490,6 +519,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         for (int j = 0; j < m && same < 0; j++)
             if (pp_probe_same_input(&probes[j], p))
                 same = j;
+        shown[m] = same < 0;
         pp_image corrupted = {0};
         if (ok)
             ok = (same >= 0 ? pp_image_copy(&corrupted, &pr[same].corrupted, &err)
@@ -501,7 +531,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         job->forward_ms += ms;
     }
     if (ok)
-        pp_latest_job_post(run, stage_new(job, pr, side));
+        pp_latest_job_post(run, stage_new(job, pr, shown, side));
 
     PpProbeResults *r = g_new0(PpProbeResults, 1);
     job->results = r;
@@ -539,13 +569,14 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         mr->corrupted = pr[m].corrupted; /* taken over */
         memset(&pr[m].corrupted, 0, sizeof pr[m].corrupted);
         ok = pp_image_copy(&mr->clean, &p->clean, &err) == PP_OK;
-        if (ok) { /* off the main thread, at the size shown */
-            pp_probe_prepare_images(mr, side, job->scale);
+        if (ok && shown[m]) /* off the main thread, at the size shown */
+            prepare_pair(job->cache, m, mr, side, job->scale);
+        if (ok)
             pp_probe_prepare_features(mr, job->feature_w, job->feature_h, job->scale);
-        }
     }
     free_stage_results(pr, n);
     g_free(sources);
+    g_free(shown);
     if (!ok)
         return fail_or_cancel(cancellable, &err, error, NULL);
     r->compute_ms = (g_get_monotonic_time() - t0) / 1000.0;
