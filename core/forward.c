@@ -56,6 +56,10 @@ struct pp_forward_ctx {
     pp_kernel_cache *kernels; /* Winograd kernels of the wide layers */
     const pp_model *model;    /* the model of the running forward (for the cache) */
     int threads;              /* every op of a forward runs on this many */
+    pp_forward_stop_fn stop;  /* asked between steps (pp_forward_ctx_set_stop) */
+    void *stop_data;
+    int resume_step;          /* the step a stopped forward continues from (0: none stopped) */
+    int batch;                /* its batch */
 };
 
 pp_forward_ctx *pp_forward_ctx_new(int threads)
@@ -74,6 +78,12 @@ int pp_forward_ctx_threads(const pp_forward_ctx *ctx)
 void pp_forward_ctx_set_threads(pp_forward_ctx *ctx, int threads)
 {
     ctx->threads = pp_threads_clamp(threads);
+}
+
+void pp_forward_ctx_set_stop(pp_forward_ctx *ctx, pp_forward_stop_fn stop, void *data)
+{
+    ctx->stop = stop;
+    ctx->stop_data = data;
 }
 
 void pp_forward_ctx_free(pp_forward_ctx *ctx)
@@ -296,10 +306,41 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     }
 }
 
+/* Steps first.. of the plan; a stop leaves ctx->resume_step at the next one. */
+static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tensor *dst, pp_taps *taps, pp_error *err)
+{
+    const pp_plan *p = m->plan;
+    const int n = ctx->batch;
+    pp_status st = PP_OK;
+    ctx->resume_step = 0;
+    for (int i = first; i < p->step_count && st == PP_OK; i++) {
+        const pp_step *s = &p->steps[i];
+        run_step(ctx, m, s, n, dst->data);
+        if (taps && (s->taps & taps->requested))
+            st = capture_step(ctx, m, s, value_data(ctx, p, s->out, dst->data), n, taps, err);
+        if (st == PP_OK && ctx->stop && i + 1 < p->step_count && ctx->stop(ctx->stop_data, i + 1)) {
+            ctx->resume_step = i + 1;
+            st = pp_fail(err, PP_ERR_CANCELLED, "forward stopped after step %d of %d (%s)", i + 1, p->step_count,
+                         s->name);
+        }
+    }
+    return st;
+}
+
+pp_status pp_model_forward_resume(const pp_model *m, pp_forward_ctx *ctx, pp_tensor *logits, pp_taps *taps,
+                                  pp_error *err)
+{
+    const pp_tensor *dst = logits ? logits : taps ? &taps->out[PP_TAP_LOGITS] : NULL;
+    if (ctx->resume_step <= 0 || ctx->model != m || !dst || !dst->data || dst->ndim != 2 || dst->shape[0] != ctx->batch)
+        return pp_fail(err, PP_ERR_ARG, "no stopped forward of this model to continue (with its logits)");
+    return walk(m, ctx, ctx->resume_step, (pp_tensor *)dst, taps, err);
+}
+
 pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tensor *input,
                            pp_tensor *logits, pp_taps *taps, pp_error *err)
 {
     const pp_arch *a = &m->arch;
+    ctx->resume_step = 0; /* whatever happens, the last stopped pass is gone */
     if (input->ndim != 4)
         return pp_fail(err, PP_ERR_SHAPE, "input must be 4-D (N, C, H, W), got %d dimensions", input->ndim);
     if (input->shape[1] != a->in_channels)
@@ -327,12 +368,10 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
     int64_t shape[2] = {n, out_value->channels};
     if ((st = pp_tensor_resize(dst, 2, shape, err)))
         return st;
-    for (int i = 0; i < p->step_count && st == PP_OK; i++) {
-        const pp_step *s = &p->steps[i];
-        run_step(ctx, m, s, n, dst->data);
-        if (taps && (s->taps & taps->requested))
-            st = capture_step(ctx, m, s, value_data(ctx, p, s->out, dst->data), n, taps, err);
-    }
+    ctx->batch = n;
+    st = walk(m, ctx, 0, dst, taps, err);
+    if (dst == &local) /* nowhere to continue into */
+        ctx->resume_step = 0;
     pp_tensor_free(&local);
     return st;
 }

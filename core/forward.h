@@ -33,9 +33,23 @@ int pp_forward_ctx_threads(const pp_forward_ctx *ctx);
 /* Changes the count for the next forwards (buffers are resized as needed). */
 void pp_forward_ctx_set_threads(pp_forward_ctx *ctx, int threads);
 
+/* Asked between plan steps (after `done` of the plan's steps have run and
+ * their taps are captured): true stops the pass there, and pp_model_forward
+ * returns PP_ERR_CANCELLED (the logits are then not valid; pp_model_forward_resume
+ * continues). Lets a newer request supersede a running forward at a layer
+ * boundary, and a caller read an early tap before the rest runs. NULL: none. */
+typedef bool (*pp_forward_stop_fn)(void *data, int done);
+void pp_forward_ctx_set_stop(pp_forward_ctx *ctx, pp_forward_stop_fn stop, void *data);
+
 /* input: (N, C, H, W) float32 in the model's input space (normalised).
  * logits (optional): resized to (N, classes). taps (optional). */
 pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tensor *input,
                            pp_tensor *logits, pp_taps *taps, pp_error *err);
+/* Continues the last forward of m through ctx from the step it stopped at
+ * (a stop hook returned true), with the same logits (and taps) it was given:
+ * the result is that of an uninterrupted pass. Lets a caller read an early
+ * tap of several models before running the rest of any. */
+pp_status pp_model_forward_resume(const pp_model *m, pp_forward_ctx *ctx, pp_tensor *logits, pp_taps *taps,
+                                  pp_error *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analysis/snr.h"
 #include "topk.h"
@@ -25,6 +26,7 @@ static pp_status forward_image(pp_probe *p, const pp_image *img, pp_taps *taps, 
 /* The clean side: taps and top-1 of the cached image with the current view. */
 static pp_status compute_clean(pp_probe *p, pp_error *err)
 {
+    p->staged = false; /* the clean forward replaces a stopped one */
     pp_status st = forward_image(p, &p->clean, &p->clean_taps, err);
     if (st != PP_OK)
         return st;
@@ -151,32 +153,67 @@ void pp_probe_set_threads(pp_probe *p, int threads)
     pp_forward_ctx_set_threads(p->ctx, p->threads);
 }
 
-pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
-                       pp_probe_result *out, pp_error *err)
+pp_status pp_probe_corrupt(const pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
+                           pp_image *out, pp_error *err)
 {
-    memset(out, 0, sizeof *out);
-    const pp_model *m = p->model;
-    pp_status st;
-    if (c && req && req->severity > 0) {
-        pp_corruption_request own = *req;
-        own.threads = p->threads;
-        st = pp_corruption_apply(c, &own, &p->clean, &out->corrupted, err);
-    } else {
-        st = pp_image_copy(&out->corrupted, &p->clean, err);
+    if (!c || !req || req->severity <= 0)
+        return pp_image_copy(out, &p->clean, err);
+    pp_corruption_request own = *req;
+    own.threads = p->threads;
+    return pp_corruption_apply(c, &own, &p->clean, out, err);
+}
+
+bool pp_probe_same_input(const pp_probe *a, const pp_probe *b)
+{
+    const pp_image *x = &a->clean, *y = &b->clean;
+    return x->width == y->width && x->height == y->height && x->channels == y->channels &&
+           memcmp(x->pixels, y->pixels, (size_t)x->width * x->height * x->channels) == 0;
+}
+
+/* The first-layer SNRs of the corrupted side's taps against the clean ones. */
+static pp_status first_layer_snr(const pp_probe *p, pp_probe_result *out, pp_error *err)
+{
+    const int k = p->model->arch.width;
+    const pp_tensor *a = &p->clean_taps.out[PP_TAP_CONV1], *b = &p->taps.out[PP_TAP_CONV1];
+    out->snr_output_channel = p->channel_buffers;
+    out->snr_push_channel = p->channel_buffers + k;
+    out->snr_output = pp_snr_db(a->data, b->data, (int)a->shape[0], (int)a->shape[1],
+                                (size_t)(a->shape[2] * a->shape[3]), out->snr_output_channel);
+    if (pp_arch_inhibits(&p->model->arch))
+        return push_path_snr(p, &out->snr_push, out->snr_push_channel, err);
+    out->snr_push = NAN;
+    for (int i = 0; i < k; i++)
+        out->snr_push_channel[i] = NAN;
+    return PP_OK;
+}
+
+static int first_layer_steps(const pp_model *m)
+{
+    int last = 0;
+    for (pp_tap t = PP_TAP_CONV1; t <= PP_TAP_PULL; t++) {
+        const pp_step *s = pp_plan_tap_step(m->plan, t);
+        if (s && (int)(s - m->plan->steps) + 1 > last)
+            last = (int)(s - m->plan->steps) + 1;
     }
-    if (st == PP_OK)
-        st = forward_image(p, &out->corrupted, &p->taps, err);
-    if (st != PP_OK) {
-        pp_probe_result_free(out);
-        return st;
-    }
-    const int classes = m->arch.num_classes, k = m->arch.width;
+    return last;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The predictions from p->logits. */
+static pp_status predictions(const pp_probe *p, pp_probe_result *out, pp_error *err)
+{
+    const int classes = p->model->arch.num_classes;
     float *probs = malloc(sizeof(float) * (size_t)classes);
     int *order = malloc(sizeof(int) * (size_t)classes);
     if (!probs || !order) {
         free(probs);
         free(order);
-        pp_probe_result_free(out);
         return pp_fail(err, PP_ERR_NOMEM, "out of memory");
     }
     pp_softmax(probs, p->logits.data, classes);
@@ -191,24 +228,98 @@ pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_
     out->true_prob = probs[out->true_class];
     free(probs);
     free(order);
-
-    const pp_tensor *a = &p->clean_taps.out[PP_TAP_CONV1], *b = &p->taps.out[PP_TAP_CONV1];
-    out->snr_output_channel = p->channel_buffers;
-    out->snr_push_channel = p->channel_buffers + k;
-    out->snr_output = pp_snr_db(a->data, b->data, (int)a->shape[0], (int)a->shape[1],
-                                (size_t)(a->shape[2] * a->shape[3]), out->snr_output_channel);
-    if (pp_arch_inhibits(&m->arch)) {
-        st = push_path_snr(p, &out->snr_push, out->snr_push_channel, err);
-        if (st != PP_OK) {
-            pp_probe_result_free(out);
-            return st;
-        }
-    } else {
-        out->snr_push = NAN;
-        for (int i = 0; i < k; i++)
-            out->snr_push_channel[i] = NAN;
-    }
     return PP_OK;
+}
+
+/* The forward's stop hook: stage one stops after the first layer's taps,
+ * stage two when the caller cancels. */
+typedef struct {
+    int stop_after;             /* stage one: steps run; 0 in stage two */
+    bool (*cancelled)(void *data);
+    void *data;
+} stage_stop;
+
+static bool stop_stage(void *data, int done)
+{
+    const stage_stop *s = data;
+    if (s->stop_after > 0)
+        return done >= s->stop_after;
+    return s->cancelled && s->cancelled(s->data);
+}
+
+pp_status pp_probe_first_layer(pp_probe *p, const pp_image *corrupted, pp_probe_result *out, double *forward_ms,
+                               pp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    p->staged = false;
+    if (corrupted->width != p->clean.width || corrupted->height != p->clean.height ||
+        corrupted->channels != p->clean.channels)
+        return pp_fail(err, PP_ERR_SHAPE, "the corrupted image is %dx%dx%d; the probe's input is %dx%dx%d",
+                       corrupted->width, corrupted->height, corrupted->channels, p->clean.width, p->clean.height,
+                       p->clean.channels);
+    pp_status st = pp_image_copy(&out->corrupted, corrupted, err);
+    if (st == PP_OK) {
+        stage_stop stop = {.stop_after = first_layer_steps(p->model)};
+        pp_forward_ctx_set_stop(p->ctx, stop_stage, &stop);
+        double t0 = now_ms();
+        pp_preprocess_normalize(&p->pre, &out->corrupted, &p->input, 0);
+        p->taps.requested = first_layer_taps(p->model);
+        st = pp_model_forward(&p->view, p->ctx, &p->input, &p->logits, &p->taps, err);
+        if (forward_ms)
+            *forward_ms = now_ms() - t0;
+        pp_forward_ctx_set_stop(p->ctx, NULL, NULL);
+        p->resume = st == PP_ERR_CANCELLED; /* stopped where asked: stage two continues */
+        if (p->resume)
+            st = PP_OK;
+    }
+    if (st == PP_OK)
+        st = first_layer_snr(p, out, err);
+    if (st != PP_OK)
+        pp_probe_result_free(out);
+    p->staged = st == PP_OK;
+    return st;
+}
+
+pp_status pp_probe_predict(pp_probe *p, bool (*cancelled)(void *data), void *data, pp_probe_result *out,
+                           double *forward_ms, pp_error *err)
+{
+    if (!p->staged)
+        return pp_fail(err, PP_ERR_ARG, "no first layer to predict from (pp_probe_first_layer)");
+    pp_status st = PP_OK;
+    if (p->resume) {
+        stage_stop stop = {.cancelled = cancelled, .data = data};
+        pp_forward_ctx_set_stop(p->ctx, stop_stage, &stop);
+        double t0 = now_ms();
+        st = pp_model_forward_resume(&p->view, p->ctx, &p->logits, &p->taps, err);
+        if (forward_ms)
+            *forward_ms = now_ms() - t0;
+        pp_forward_ctx_set_stop(p->ctx, NULL, NULL);
+        p->resume = false;
+    } else if (forward_ms) {
+        *forward_ms = 0;
+    }
+    p->staged = false;
+    if (st == PP_OK)
+        st = pp_logits_check(p->logits.data, p->model->arch.num_classes, err);
+    if (st == PP_OK)
+        st = predictions(p, out, err);
+    if (st != PP_OK)
+        pp_probe_result_free(out);
+    return st;
+}
+
+pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
+                       pp_probe_result *out, pp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    pp_image corrupted = {0};
+    pp_status st = pp_probe_corrupt(p, c, req, &corrupted, err);
+    if (st == PP_OK)
+        st = pp_probe_first_layer(p, &corrupted, out, NULL, err);
+    if (st == PP_OK)
+        st = pp_probe_predict(p, NULL, NULL, out, NULL, err);
+    pp_image_free(&corrupted);
+    return st;
 }
 
 pp_status pp_probe_sweep_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *base, int steps,

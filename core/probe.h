@@ -56,6 +56,8 @@ typedef struct {
     int clean_top1;
     int true_class;              /* -1: use the clean top-1 */
     double *channel_buffers;     /* (2K) */
+    bool staged;                 /* stage one ran: pp_probe_predict may follow */
+    bool resume;                 /* ... and its forward stopped after the first layer */
 } pp_probe;
 
 /* Caches the clean side for `img` (any size; brought to the model's geometry).
@@ -75,6 +77,25 @@ pp_status pp_probe_set_overrides(pp_probe *p, const pp_probe_overrides *o, pp_er
  * probe's). */
 pp_status pp_probe_run(pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
                        pp_probe_result *out, pp_error *err);
+
+/* The two halves of pp_probe_run, for a caller that shows results in stages
+ * (the studio's slider) or feeds one corrupted image to several probes whose
+ * clean images are the same (pp_probe_same_input). */
+pp_status pp_probe_corrupt(const pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
+                           pp_image *out, pp_error *err);
+bool pp_probe_same_input(const pp_probe *a, const pp_probe *b);
+
+/* pp_probe_run in two stages, for a caller that shows the corrupted image
+ * and the SNRs first (the studio's slider). Stage one: the first layer on
+ * `corrupted` (the probe's geometry; copied into out), then out has the
+ * image and the SNRs. Stage two: the rest of that forward pass and the
+ * predictions into the same out; `cancelled` (may be NULL) is asked at each
+ * layer boundary, and true stops it with PP_ERR_CANCELLED (out is freed).
+ * *forward_ms (may be NULL): the time of that stage's forward pass alone. */
+pp_status pp_probe_first_layer(pp_probe *p, const pp_image *corrupted, pp_probe_result *out, double *forward_ms,
+                               pp_error *err);
+pp_status pp_probe_predict(pp_probe *p, bool (*cancelled)(void *data), void *data, pp_probe_result *out,
+                           double *forward_ms, pp_error *err);
 void pp_probe_result_free(pp_probe_result *r);
 
 /* A severity sweep (paper Fig. 4 made interactive): steps + 1 severities from 0

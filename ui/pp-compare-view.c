@@ -10,6 +10,7 @@
 #include "corrupt/corruption.h"
 #include "data/dataset.h"
 #include "pp-image-paint.h"
+#include "pp-latest-job.h"
 #include "pp-plot.h"
 #include "pp-thread-budget.h"
 
@@ -58,9 +59,8 @@ struct _PpCompareView {
     GPtrArray *entries;
     char *image_path;
     guint64 seed;
-    gboolean disposed, stale, running, pending, cancelled_by_user, filling_tensors;
-    gboolean undrawn; /* new results not on screen yet: busy, so a screenshot waits for them */
-    GCancellable *current;
+    gboolean disposed, stale, cancelled_by_user, filling_tensors;
+    PpLatestJob *updates; /* latest wins (pp-latest-job.h); busy until the results are drawn */
     CompareJob *running_job; /* the worker's (for the progress timer); owned by its task */
     CompareJob *shown;
     guint progress_source;
@@ -236,9 +236,10 @@ static void compute_cka(CompareJob *job, GCancellable *cancellable, int threads)
     pp_dataset_free(&ds);
 }
 
-static void compare_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+static gboolean compare_run(PpLatestRun *run, gpointer data, GCancellable *cancellable, GError **error)
 {
-    (void)source;
+    (void)run;
+    (void)error; /* a part that fails says so in its panel */
     CompareJob *job = data;
     const int threads = pp_thread_budget_interactive();
     pp_error err = {0};
@@ -257,15 +258,11 @@ static void compare_thread(GTask *task, gpointer source, gpointer data, GCancell
     set_progress(job, 0.2);
     if (!g_cancellable_is_cancelled(cancellable))
         compute_cka(job, cancellable, threads);
-    if (g_cancellable_is_cancelled(cancellable))
-        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-    else
-        g_task_return_boolean(task, TRUE);
+    return !g_cancellable_is_cancelled(cancellable);
 }
 
 /* ---- main-thread side ---- */
 
-static void start_update(PpCompareView *self);
 static void update_height(PpCompareView *self, int width);
 static void fill_tensor_names(PpCompareView *self);
 
@@ -286,35 +283,24 @@ static gboolean progress_tick(gpointer data)
 
 static void set_running(PpCompareView *self, gboolean running)
 {
-    self->running = running;
     gtk_widget_set_sensitive(GTK_WIDGET(self->cancel_button), running);
     if (running && !self->progress_source)
         self->progress_source = g_timeout_add(PROGRESS_MS, progress_tick, self);
 }
 
-static void compare_done(GObject *source, GAsyncResult *res, gpointer data)
+static void compare_done(gpointer view, gpointer data, gboolean latest, const GError *error)
 {
-    (void)data;
-    PpCompareView *self = PP_COMPARE_VIEW(source);
-    GTask *task = G_TASK(res);
-    CompareJob *job = g_task_get_task_data(task);
-    GError *error = NULL;
-    gboolean ok = g_task_propagate_boolean(task, &error);
-    gboolean latest = g_task_get_cancellable(task) == self->current;
+    (void)error;
+    PpCompareView *self = view;
+    CompareJob *job = data;
     self->running_job = NULL;
     set_running(self, FALSE);
-    if (self->disposed) {
-        g_clear_error(&error);
-        g_clear_object(&self->current);
-        return;
-    }
+    const gboolean superseded = !latest && pp_latest_job_is_pending(self->updates) && !self->cancelled_by_user;
+    if (superseded)
+        return; /* the newest inputs are on their way */
+    gtk_progress_bar_set_fraction(self->progress, latest ? 1 : 0);
+    gtk_progress_bar_set_text(self->progress, latest ? "Done" : self->cancelled_by_user ? "Cancelled" : "Stopped");
     if (latest) {
-        gtk_progress_bar_set_fraction(self->progress, ok ? 1 : 0);
-        gtk_progress_bar_set_text(self->progress, ok ? "Done" : self->cancelled_by_user ? "Cancelled" : "Stopped");
-    }
-    if (latest && !ok)
-        gtk_widget_queue_draw(GTK_WIDGET(self->area));
-    if (latest && ok) {
         CompareJob *keep = g_new0(CompareJob, 1);
         *keep = *job;
         memset(job, 0, sizeof *job);
@@ -322,13 +308,8 @@ static void compare_done(GObject *source, GAsyncResult *res, gpointer data)
         self->shown = keep;
         fill_tensor_names(self);
         update_height(self, gtk_widget_get_width(GTK_WIDGET(self->area)));
-        gtk_widget_queue_draw(GTK_WIDGET(self->area));
-        self->undrawn = gtk_widget_get_mapped(GTK_WIDGET(self->area));
     }
-    g_clear_error(&error);
-    g_clear_object(&self->current);
-    if (self->pending)
-        start_update(self);
+    gtk_widget_queue_draw(GTK_WIDGET(self->area));
 }
 
 static const char *dropdown_text(GtkDropDown *d)
@@ -337,15 +318,16 @@ static const char *dropdown_text(GtkDropDown *d)
     return item ? gtk_string_object_get_string(GTK_STRING_OBJECT(item)) : NULL;
 }
 
-static void start_update(PpCompareView *self)
+/* The job for the inputs now (main thread), or NULL. */
+static gpointer compare_make(gpointer view)
 {
-    self->pending = FALSE;
+    PpCompareView *self = view;
     self->cancelled_by_user = FALSE;
     if (!self->entries->len) {
         job_free(self->shown);
         self->shown = NULL;
         gtk_widget_queue_draw(GTK_WIDGET(self->area));
-        return;
+        return NULL;
     }
     CompareJob *job = g_new0(CompareJob, 1);
     job->entries = g_ptr_array_new_with_free_func(g_object_unref);
@@ -368,13 +350,9 @@ static void start_update(PpCompareView *self)
     const char *layer = dropdown_text(self->layer_dropdown);
     if (!layer || pp_feature_maps_layer_parse(layer, &job->layer, NULL) != PP_OK)
         job->layer = PP_TAP_STEM;
-    self->current = g_cancellable_new();
     self->running_job = job;
     set_running(self, TRUE);
-    GTask *task = g_task_new(self, self->current, compare_done, NULL);
-    g_task_set_task_data(task, job, job_free);
-    g_task_run_in_thread(task, compare_thread);
-    g_object_unref(task);
+    return job;
 }
 
 /* Latest wins: a running computation is cancelled and the newest inputs queued. */
@@ -386,12 +364,7 @@ static void request_update(PpCompareView *self)
         self->stale = TRUE; /* computed when the view is shown */
         return;
     }
-    if (self->running) {
-        self->pending = TRUE;
-        g_cancellable_cancel(self->current);
-        return;
-    }
-    start_update(self);
+    pp_latest_job_request(self->updates, TRUE);
 }
 
 /* ---- layout ---- */
@@ -799,7 +772,7 @@ static void draw_screen(GtkDrawingArea *area, cairo_t *cr, int width, int height
 {
     (void)area;
     pp_compare_view_draw(GTK_WIDGET(data), cr, width, height);
-    PP_COMPARE_VIEW(data)->undrawn = FALSE;
+    pp_latest_job_drawn(PP_COMPARE_VIEW(data)->updates);
 }
 
 /* ---- hover ---- */
@@ -895,11 +868,10 @@ static void on_cancel_clicked(PpCompareView *self)
 
 void pp_compare_view_cancel(PpCompareView *self)
 {
-    if (!self->running)
+    if (!pp_latest_job_is_running(self->updates))
         return;
-    self->pending = FALSE;
     self->cancelled_by_user = TRUE;
-    g_cancellable_cancel(self->current);
+    pp_latest_job_cancel(self->updates);
 }
 
 void pp_compare_view_set_entries(PpCompareView *self, GPtrArray *entries)
@@ -968,7 +940,7 @@ void pp_compare_view_set_data(PpCompareView *self, const char *spec, int images)
 
 gboolean pp_compare_view_is_busy(PpCompareView *self)
 {
-    return self->running || self->pending || self->undrawn;
+    return pp_latest_job_is_busy(self->updates);
 }
 
 /* ---- export ---- */
@@ -1052,9 +1024,8 @@ static void pp_compare_view_dispose(GObject *object)
 {
     PpCompareView *self = PP_COMPARE_VIEW(object);
     self->disposed = TRUE;
-    self->pending = FALSE;
-    if (self->current)
-        g_cancellable_cancel(self->current);
+    g_clear_pointer(&self->updates, pp_latest_job_free);
+    self->running_job = NULL; /* freed with its job */
     if (self->progress_source) {
         g_source_remove(self->progress_source);
         self->progress_source = 0;
@@ -1076,7 +1047,6 @@ static void pp_compare_view_finalize(GObject *object)
 {
     PpCompareView *self = PP_COMPARE_VIEW(object);
     job_free(self->shown);
-    g_clear_object(&self->current);
     g_ptr_array_unref(self->entries);
     g_free(self->image_path);
     g_free(self->hover);
@@ -1091,12 +1061,6 @@ static void pp_compare_view_map(GtkWidget *widget)
         self->stale = FALSE;
         request_update(self);
     }
-}
-
-static void pp_compare_view_unmap(GtkWidget *widget)
-{
-    PP_COMPARE_VIEW(widget)->undrawn = FALSE; /* a hidden page is not waited for */
-    GTK_WIDGET_CLASS(pp_compare_view_parent_class)->unmap(widget);
 }
 
 static char *summary(GtkWidget *widget)
@@ -1119,7 +1083,6 @@ static void pp_compare_view_class_init(PpCompareViewClass *klass)
     G_OBJECT_CLASS(klass)->dispose = pp_compare_view_dispose;
     G_OBJECT_CLASS(klass)->finalize = pp_compare_view_finalize;
     wc->map = pp_compare_view_map;
-    wc->unmap = pp_compare_view_unmap;
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-compare-view.ui");
     gtk_widget_class_set_css_name(wc, "compareview");
     gtk_widget_class_set_accessible_role(wc, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -1148,6 +1111,9 @@ static void pp_compare_view_init(PpCompareView *self)
     for (size_t i = 0; i < pp_corruption_count(); i++)
         gtk_string_list_append(self->corruption_names, pp_corruption_at(i)->name);
     gtk_drop_down_set_selected(self->corruption_dropdown, 1); /* gaussian_noise, as the probe starts */
+    static const PpLatestJobFuncs funcs = {
+        .make = compare_make, .run = compare_run, .done = compare_done, .job_free = job_free};
+    self->updates = pp_latest_job_new(self, GTK_WIDGET(self->area), &funcs);
     gtk_drawing_area_set_draw_func(self->area, draw_screen, self, NULL);
     g_signal_connect(self->area, "resize", G_CALLBACK(on_area_resize), self);
     g_signal_connect_swapped(self->severity_adjustment, "value-changed", G_CALLBACK(request_update), self);

@@ -5,6 +5,7 @@
 
 #include "corrupt/corruption.h"
 #include "pp-image-paint.h"
+#include "pp-latest-job.h"
 #include "pp-plot.h"
 #include "pp-thread-budget.h"
 #include "probe.h"
@@ -53,10 +54,9 @@ struct _PpCorruptionGridView {
     int focus;      /* the cell the arrow keys move (Enter activates it) */
     gboolean disposed, exporting;
 
-    GridCache *cache;      /* NULL while a task holds it */
-    GCancellable *current; /* the running task's */
+    PpLatestJob *updates;  /* latest wins (pp-latest-job.h) */
+    GridCache *cache;      /* NULL while a job holds it */
     gboolean stale; /* inputs changed while the view was not shown */
-    gboolean running, pending;
     GridJob *shown;
     guint play_source;
 };
@@ -148,18 +148,15 @@ static bool is_cancelled(void *data)
     return g_cancellable_is_cancelled(data);
 }
 
-static void grid_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+static gboolean grid_run(PpLatestRun *run, gpointer data, GCancellable *cancellable, GError **error)
 {
-    (void)source;
+    (void)run;
     GridJob *job = data;
-    GError *error = NULL;
     if (!cache_matches(job->cache, job->image_path, job->entries)) {
         cache_free(job->cache);
-        job->cache = cache_new(job->image_path, job->entries, &error);
-        if (!job->cache) {
-            g_task_return_error(task, error);
-            return;
-        }
+        job->cache = cache_new(job->image_path, job->entries, error);
+        if (!job->cache)
+            return FALSE;
     }
     const guint models = job->entries->len;
     job->clean_top1 = g_new0(int, models);
@@ -178,21 +175,16 @@ static void grid_thread(GTask *task, gpointer source, gpointer data, GCancellabl
         cell->prob = g_new0(float, models);
         job->n_cells = i + 1;
         for (guint j = 0; j < models; j++) {
-            if (g_cancellable_is_cancelled(cancellable)) {
-                g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-                return;
-            }
+            if (g_cancellable_is_cancelled(cancellable))
+                return FALSE;
             pp_probe_result r = {0};
             pp_error err = {0};
             if (pp_probe_run(&job->cache->probes[j], cell->corruption, &req, &r, &err) != PP_OK) {
                 pp_probe_result_free(&r);
-                if (err.status == PP_ERR_CANCELLED || g_cancellable_is_cancelled(cancellable))
-                    g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-                else
-                    g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s, %s: %s",
-                                            pp_model_entry_get_title(job->entries->pdata[j]), cell->corruption->name,
-                                            err.msg);
-                return;
+                if (err.status != PP_ERR_CANCELLED && !g_cancellable_is_cancelled(cancellable))
+                    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s, %s: %s",
+                                pp_model_entry_get_title(job->entries->pdata[j]), cell->corruption->name, err.msg);
+                return FALSE;
             }
             cell->top1[j] = r.top_class[0];
             cell->prob[j] = r.top_prob[0];
@@ -201,34 +193,22 @@ static void grid_thread(GTask *task, gpointer source, gpointer data, GCancellabl
             pp_probe_result_free(&r);
         }
     }
-    g_task_return_boolean(task, TRUE);
+    return TRUE;
 }
 
-static void start_update(PpCorruptionGridView *self);
 static void update_height(PpCorruptionGridView *self, int width);
 static void update_accessible(PpCorruptionGridView *self);
 
-static void grid_done(GObject *source, GAsyncResult *res, gpointer data)
+static void grid_done(gpointer view, gpointer data, gboolean latest, const GError *error)
 {
-    (void)data;
-    PpCorruptionGridView *self = PP_CORRUPTION_GRID_VIEW(source);
-    GTask *task = G_TASK(res);
-    GridJob *job = g_task_get_task_data(task);
-    GError *error = NULL;
-    gboolean ok = g_task_propagate_boolean(task, &error);
-    gboolean latest = g_task_get_cancellable(task) == self->current && !g_cancellable_is_cancelled(self->current);
-    self->running = FALSE;
+    PpCorruptionGridView *self = view;
+    GridJob *job = data;
     /* the cache comes back whatever happened */
     if (!self->cache && job->cache) {
         self->cache = job->cache;
         job->cache = NULL;
     }
-    if (self->disposed) {
-        g_clear_error(&error);
-        g_clear_object(&self->current);
-        return;
-    }
-    if (latest && ok) {
+    if (latest) {
         GridJob *keep = g_new0(GridJob, 1);
         *keep = *job;
         memset(job, 0, sizeof *job);
@@ -238,23 +218,20 @@ static void grid_done(GObject *source, GAsyncResult *res, gpointer data)
         update_accessible(self);
         update_height(self, gtk_widget_get_width(GTK_WIDGET(self->grid)));
         gtk_widget_queue_draw(GTK_WIDGET(self->grid));
-    } else if (latest && error) {
+    } else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         g_warning("corruption grid: %s", error->message);
     }
-    g_clear_error(&error);
-    g_clear_object(&self->current);
-    if (self->pending)
-        start_update(self);
 }
 
-static void start_update(PpCorruptionGridView *self)
+/* The job for the inputs now (main thread), or NULL. */
+static gpointer grid_make(gpointer view)
 {
-    self->pending = FALSE;
+    PpCorruptionGridView *self = view;
     if (!self->image_path || !self->entries->len) {
         grid_job_free(self->shown);
         self->shown = NULL;
         gtk_widget_queue_draw(GTK_WIDGET(self->grid));
-        return;
+        return NULL;
     }
     GridJob *job = g_new0(GridJob, 1);
     job->image_path = g_strdup(self->image_path);
@@ -263,12 +240,7 @@ static void start_update(PpCorruptionGridView *self)
     job->seed = self->seed;
     job->cache = self->cache;
     self->cache = NULL;
-    self->current = g_cancellable_new();
-    self->running = TRUE;
-    GTask *task = g_task_new(self, self->current, grid_done, NULL);
-    g_task_set_task_data(task, job, grid_job_free);
-    g_task_run_in_thread(task, grid_thread);
-    g_object_unref(task);
+    return job;
 }
 
 /* Latest wins: a running update is cancelled and the newest inputs queued. */
@@ -280,12 +252,7 @@ static void request_update(PpCorruptionGridView *self)
         self->stale = TRUE; /* computed when the view is shown: no work for a hidden page */
         return;
     }
-    if (self->running) {
-        self->pending = TRUE;
-        g_cancellable_cancel(self->current);
-        return;
-    }
-    start_update(self);
+    pp_latest_job_request(self->updates, TRUE);
 }
 
 /* ---- layout and drawing ---- */
@@ -442,6 +409,7 @@ static void draw_screen(GtkDrawingArea *area, cairo_t *cr, int width, int height
 {
     (void)area;
     pp_corruption_grid_view_draw(GTK_WIDGET(data), cr, width, height);
+    pp_latest_job_drawn(PP_CORRUPTION_GRID_VIEW(data)->updates);
 }
 
 static void on_click(GtkGestureClick *gesture, int n_press, double px, double py, PpCorruptionGridView *self)
@@ -609,7 +577,8 @@ void pp_corruption_grid_view_set_selected(PpCorruptionGridView *self, const char
 
 gboolean pp_corruption_grid_view_is_busy(PpCorruptionGridView *self)
 {
-    return self->running || self->pending || self->play_source;
+    /* until the newest cells are drawn: a screenshot waits for them */
+    return pp_latest_job_is_busy(self->updates) || self->play_source;
 }
 
 int pp_corruption_grid_view_get_cell_count(PpCorruptionGridView *self)
@@ -680,9 +649,7 @@ static void pp_corruption_grid_view_dispose(GObject *object)
 {
     PpCorruptionGridView *self = PP_CORRUPTION_GRID_VIEW(object);
     self->disposed = TRUE;
-    self->pending = FALSE;
-    if (self->current)
-        g_cancellable_cancel(self->current);
+    g_clear_pointer(&self->updates, pp_latest_job_free);
     if (self->play_source) {
         g_source_remove(self->play_source);
         self->play_source = 0;
@@ -702,7 +669,6 @@ static void pp_corruption_grid_view_finalize(GObject *object)
     PpCorruptionGridView *self = PP_CORRUPTION_GRID_VIEW(object);
     cache_free(self->cache);
     grid_job_free(self->shown);
-    g_clear_object(&self->current);
     g_ptr_array_unref(self->entries);
     g_free(self->image_path);
     g_free(self->selected);
@@ -741,6 +707,9 @@ static void pp_corruption_grid_view_init(PpCorruptionGridView *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     self->entries = g_ptr_array_new_with_free_func(g_object_unref);
+    static const PpLatestJobFuncs funcs = {
+        .make = grid_make, .run = grid_run, .done = grid_done, .job_free = grid_job_free};
+    self->updates = pp_latest_job_new(self, GTK_WIDGET(self->grid), &funcs);
     gtk_drawing_area_set_draw_func(self->grid, draw_screen, self, NULL);
     g_signal_connect(self->grid, "resize", G_CALLBACK(on_grid_resize), self);
     g_signal_connect_swapped(self->severity_adjustment, "value-changed", G_CALLBACK(request_update), self);

@@ -5,6 +5,7 @@
 
 #include "corrupt/corruption.h"
 #include "pp-image-paint.h"
+#include "pp-latest-job.h"
 #include "pp-plot.h"
 #include "pp-thread-budget.h"
 #include "pushpull_lab.h"
@@ -44,9 +45,9 @@ struct _PpInhibitionLabView {
     char *explanation_text;
 
     GtkNativeDialog *dialog;
-    GCancellable *current; /* the running update's */
+    PpLatestJob *updates; /* latest wins (pp-latest-job.h) */
     gboolean stale; /* inputs changed while the view was not shown */
-    gboolean running, pending, disposed;
+    gboolean disposed;
     LabJob *shown;
 };
 
@@ -105,9 +106,9 @@ static bool is_cancelled(void *data)
     return g_cancellable_is_cancelled(data);
 }
 
-static void lab_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+static gboolean lab_run(PpLatestRun *run, gpointer data, GCancellable *cancellable, GError **error)
 {
-    (void)source;
+    (void)run;
     LabJob *job = data;
     pp_error err = {0};
     const int threads = pp_thread_budget_interactive(); /* fewer while a job runs */
@@ -117,23 +118,16 @@ static void lab_thread(GTask *task, gpointer source, gpointer data, GCancellable
                                  .cancel_ctx = cancellable,
                                  .threads = threads};
     job->unit.threads = threads;
-    if (pp_corruption_apply(job->corruption, &req, &job->photo, &job->corrupted, &err) != PP_OK) {
-        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
-        return;
-    }
-    if (g_cancellable_is_cancelled(cancellable)) {
-        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-        return;
-    }
-    if (pp_lab_run(&job->result, &job->unit, &job->photo, &job->corrupted, &err) != PP_OK) {
-        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
-        return;
+    if (pp_corruption_apply(job->corruption, &req, &job->photo, &job->corrupted, &err) != PP_OK ||
+        g_cancellable_is_cancelled(cancellable) ||
+        pp_lab_run(&job->result, &job->unit, &job->photo, &job->corrupted, &err) != PP_OK) {
+        if (!g_cancellable_is_cancelled(cancellable) && err.status != PP_ERR_CANCELLED)
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
+        return FALSE;
     }
     job->computed = TRUE;
-    g_task_return_boolean(task, TRUE);
+    return TRUE;
 }
-
-static void start_update(PpInhibitionLabView *self);
 
 static char *make_explanation(const LabJob *job)
 {
@@ -174,63 +168,47 @@ static char *make_explanation(const LabJob *job)
 
 static void update_height(PpInhibitionLabView *self, int width);
 
-static void lab_done(GObject *source, GAsyncResult *res, gpointer data)
+static void lab_done(gpointer view, gpointer data, gboolean latest, const GError *error)
 {
-    (void)data;
-    PpInhibitionLabView *self = PP_INHIBITION_LAB_VIEW(source);
-    GTask *task = G_TASK(res);
-    GError *error = NULL;
-    gboolean ok = g_task_propagate_boolean(task, &error);
-    gboolean latest = g_task_get_cancellable(task) == self->current && !g_cancellable_is_cancelled(self->current);
-    self->running = FALSE;
-    if (self->disposed) {
-        g_clear_error(&error);
-        g_clear_object(&self->current);
-        return;
-    }
+    PpInhibitionLabView *self = view;
+    LabJob *job = data;
     if (latest) {
-        if (ok) {
-            LabJob *job = g_task_get_task_data(task);
-            /* the view takes the job's result; the task frees an empty job */
-            LabJob *keep = g_new0(LabJob, 1);
-            *keep = *job;
-            memset(job, 0, sizeof *job);
-            lab_job_free(self->shown);
-            self->shown = keep;
-            g_free(self->explanation_text);
-            self->explanation_text = make_explanation(keep);
-        } else {
-            g_free(self->explanation_text);
-            self->explanation_text = g_strdup_printf("Could not compute the lab: %s", error->message);
-        }
-        gtk_label_set_text(self->explanation, self->explanation_text);
-        if (ok) {
-            const pp_lab_result *r = &self->shown->result;
-            char *summary = g_strdup_printf("SNR against the clean photo: push %.1f dB, pull %.1f dB, output %.1f dB. %s",
-                                            r->snr_push, r->snr_pull, r->snr_out, self->explanation_text);
-            pp_plot_set_description(GTK_WIDGET(self->figure), summary);
-            g_free(summary);
-        }
-        update_height(self, gtk_widget_get_width(GTK_WIDGET(self->figure)));
-        gtk_widget_queue_draw(GTK_WIDGET(self->figure));
+        /* the view takes the job's result; the helper frees an empty job */
+        LabJob *keep = g_new0(LabJob, 1);
+        *keep = *job;
+        memset(job, 0, sizeof *job);
+        lab_job_free(self->shown);
+        self->shown = keep;
+        g_free(self->explanation_text);
+        self->explanation_text = make_explanation(keep);
+        const pp_lab_result *r = &keep->result;
+        char *summary = g_strdup_printf("SNR against the clean photo: push %.1f dB, pull %.1f dB, output %.1f dB. %s",
+                                        r->snr_push, r->snr_pull, r->snr_out, self->explanation_text);
+        pp_plot_set_description(GTK_WIDGET(self->figure), summary);
+        g_free(summary);
+    } else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        g_free(self->explanation_text);
+        self->explanation_text = g_strdup_printf("Could not compute the lab: %s", error->message);
+    } else {
+        return; /* superseded: the newest inputs are on their way */
     }
-    g_clear_error(&error);
-    g_clear_object(&self->current);
-    if (self->pending)
-        start_update(self);
+    gtk_label_set_text(self->explanation, self->explanation_text);
+    update_height(self, gtk_widget_get_width(GTK_WIDGET(self->figure)));
+    gtk_widget_queue_draw(GTK_WIDGET(self->figure));
 }
 
-static void start_update(PpInhibitionLabView *self)
+/* The job for the controls now (main thread), or NULL. */
+static gpointer lab_make(gpointer view)
 {
-    self->pending = FALSE;
+    PpInhibitionLabView *self = view;
     guint i = gtk_drop_down_get_selected(self->photo_dropdown);
     if (i >= self->photos->len)
-        return;
+        return NULL;
     LabJob *job = g_new0(LabJob, 1);
     pp_error err = {0};
     if (pp_image_copy(&job->photo, self->photos->pdata[i], &err) != PP_OK) {
         lab_job_free(job);
-        return;
+        return NULL;
     }
     job->photo_name = g_strdup(gtk_string_list_get_string(self->photo_names, i));
     job->corruption = controls_corruption(self);
@@ -240,12 +218,7 @@ static void start_update(PpInhibitionLabView *self)
     job->orientation = gtk_adjustment_get_value(self->orientation_adjustment);
     job->frequency = gtk_adjustment_get_value(self->frequency_adjustment);
     job->phase = gtk_adjustment_get_value(self->phase_adjustment);
-    self->current = g_cancellable_new();
-    self->running = TRUE;
-    GTask *task = g_task_new(self, self->current, lab_done, NULL);
-    g_task_set_task_data(task, job, lab_job_free);
-    g_task_run_in_thread(task, lab_thread);
-    g_object_unref(task);
+    return job;
 }
 
 /* Latest wins: a running update is cancelled and the newest inputs queued. */
@@ -257,12 +230,7 @@ static void request_update(PpInhibitionLabView *self)
         self->stale = TRUE; /* computed when the view is shown: no work for a hidden page */
         return;
     }
-    if (self->running) {
-        self->pending = TRUE;
-        g_cancellable_cancel(self->current);
-        return;
-    }
-    start_update(self);
+    pp_latest_job_request(self->updates, TRUE);
 }
 
 static void on_changed(PpInhibitionLabView *self)
@@ -481,6 +449,7 @@ static void draw_screen(GtkDrawingArea *area, cairo_t *cr, int width, int height
 {
     (void)area;
     draw_figure(PP_INHIBITION_LAB_VIEW(data), cr, width, height, FALSE);
+    pp_latest_job_drawn(PP_INHIBITION_LAB_VIEW(data)->updates);
 }
 
 #define EXPORT_MARGIN 16
@@ -642,7 +611,8 @@ gboolean pp_inhibition_lab_view_set_photo(PpInhibitionLabView *self, const char 
 
 gboolean pp_inhibition_lab_view_is_busy(PpInhibitionLabView *self)
 {
-    return self->running || self->pending;
+    /* until the newest figure is drawn: a screenshot waits for it */
+    return pp_latest_job_is_busy(self->updates);
 }
 
 const char *pp_inhibition_lab_view_get_explanation(PpInhibitionLabView *self)
@@ -695,9 +665,7 @@ static void pp_inhibition_lab_view_dispose(GObject *object)
     PpInhibitionLabView *self = PP_INHIBITION_LAB_VIEW(object);
     self->disposed = TRUE;
     g_clear_object(&self->dialog);
-    if (self->current)
-        g_cancellable_cancel(self->current);
-    self->pending = FALSE;
+    g_clear_pointer(&self->updates, pp_latest_job_free);
     GObject *senders[] = {G_OBJECT(self->photo_dropdown), G_OBJECT(self->corruption_dropdown),
                           G_OBJECT(self->severity_adjustment), G_OBJECT(self->orientation_adjustment),
                           G_OBJECT(self->frequency_adjustment), G_OBJECT(self->phase_adjustment),
@@ -715,7 +683,6 @@ static void pp_inhibition_lab_view_dispose(GObject *object)
 static void pp_inhibition_lab_view_finalize(GObject *object)
 {
     PpInhibitionLabView *self = PP_INHIBITION_LAB_VIEW(object);
-    g_clear_object(&self->current);
     lab_job_free(self->shown);
     g_ptr_array_unref(self->photos);
     g_free(self->explanation_text);
@@ -782,6 +749,8 @@ static void pp_inhibition_lab_view_init(PpInhibitionLabView *self)
     for (size_t i = 0; i < pp_corruption_count(); i++)
         gtk_string_list_append(self->corruption_names, pp_corruption_at(i)->name);
     gtk_drop_down_set_selected(self->corruption_dropdown, 0); /* gaussian_noise */
+    static const PpLatestJobFuncs funcs = {.make = lab_make, .run = lab_run, .done = lab_done, .job_free = lab_job_free};
+    self->updates = pp_latest_job_new(self, GTK_WIDGET(self->figure), &funcs);
     gtk_drawing_area_set_draw_func(self->figure, draw_screen, self, NULL);
     g_signal_connect(self->figure, "resize", G_CALLBACK(on_figure_resize), self);
     g_signal_connect_swapped(self->photo_dropdown, "notify::selected", G_CALLBACK(on_changed), self);

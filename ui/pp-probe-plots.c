@@ -17,6 +17,11 @@ void pp_probe_results_free(PpProbeResults *r)
         pp_image_free(&r->models[i].corrupted);
         g_free(r->models[i].snr_push_channel);
         g_free(r->models[i].snr_output_channel);
+        for (int j = 0; j < 2; j++)
+            g_clear_pointer(&r->models[i].shown[j], cairo_surface_destroy);
+        for (int q = 0; q < 3; q++)
+            for (int j = 0; j < 2; j++)
+                g_clear_pointer(&r->models[i].fm_shown[q][j], cairo_surface_destroy);
         for (int q = 0; q < 3; q++)
             for (int j = 0; j < 2; j++)
                 g_free(r->models[i].fm[q][j]);
@@ -168,31 +173,72 @@ void pp_probe_image_downscale(const pp_image *src, pp_image *dst, int tw, int th
     }
 }
 
-/* The image into a side x side box: area-averaged when it shrinks, nearest
- * neighbour when it grows. Returns the scale shown. */
-static double paint_image(cairo_t *cr, const pp_image *img, double x, double y, double side)
+/* img resampled to fit a side x side box (device pixels: side * scale):
+ * area-averaged when it shrinks, nearest neighbour when it grows. */
+static cairo_surface_t *resampled_surface(const pp_image *img, int side, int scale, double *shown_scale)
 {
+    const int box = side * scale;
+    double f = (double)box / MAX(img->width, img->height);
+    *shown_scale = f / scale;
+    const int tw = MAX(1, (int)lround(img->width * f)), th = MAX(1, (int)lround(img->height * f));
+    cairo_surface_t *s;
+    if (f < 1) {
+        pp_image small = {0};
+        pp_probe_image_downscale(img, &small, tw, th);
+        s = image_surface(&small);
+        g_free(small.pixels);
+    } else {
+        cairo_surface_t *src = image_surface(img);
+        s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, tw, th);
+        cairo_t *cr = cairo_create(s);
+        cairo_scale(cr, (double)tw / img->width, (double)th / img->height);
+        cairo_set_source_surface(cr, src, 0, 0);
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+        cairo_paint(cr);
+        cairo_destroy(cr);
+        cairo_surface_destroy(src);
+    }
+    cairo_surface_set_device_scale(s, scale, scale);
+    return s;
+}
+
+void pp_probe_prepare_image(PpProbeModelResult *mr, int which, int side, int scale)
+{
+    const pp_image *img = which == 0 ? &mr->clean : &mr->corrupted;
+    g_clear_pointer(&mr->shown[which], cairo_surface_destroy);
+    double f;
+    if (img->pixels && side > 0)
+        mr->shown[which] = resampled_surface(img, side, MAX(scale, 1), &f);
+    mr->shown_side = side;
+    mr->shown_scale = MAX(scale, 1);
+}
+
+void pp_probe_prepare_images(PpProbeModelResult *mr, int side, int scale)
+{
+    for (int i = 0; i < 2; i++)
+        pp_probe_prepare_image(mr, i, side, scale);
+}
+
+/* The image into a side x side box: the worker's surface when it was made
+ * for this box (a copy), else resampled here (an export at another size).
+ * Returns the scale shown. */
+static double paint_image(cairo_t *cr, const PpProbeModelResult *mr, int which, double x, double y, double side,
+                          int screen_scale)
+{
+    const pp_image *img = which == 0 ? &mr->clean : &mr->corrupted;
     if (!img->pixels)
         return 0;
     double scale = side / MAX(img->width, img->height);
-    pp_image small = {0};
-    const pp_image *show = img;
-    if (scale < 1) {
-        pp_probe_image_downscale(img, &small, MAX(1, (int)lround(img->width * scale)),
-                                 MAX(1, (int)lround(img->height * scale)));
-        show = &small;
-    }
-    cairo_surface_t *s = image_surface(show);
+    cairo_surface_t *s = mr->shown[which];
+    if (s && mr->shown_side == (int)side && mr->shown_scale == screen_scale)
+        cairo_surface_reference(s);
+    else
+        s = resampled_surface(img, (int)side, screen_scale, &scale);
     cairo_save(cr);
-    cairo_translate(cr, x, y);
-    if (scale >= 1)
-        cairo_scale(cr, scale, scale);
-    cairo_set_source_surface(cr, s, 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_set_source_surface(cr, s, x, y);
     cairo_paint(cr);
     cairo_restore(cr);
     cairo_surface_destroy(s);
-    g_free(small.pixels);
     return scale;
 }
 
@@ -226,6 +272,20 @@ int pp_probe_input_groups(const PpProbeResults *r)
     return groups;
 }
 
+#define IMAGE_PAD 12.0
+#define IMAGE_TOP 20.0
+#define IMAGE_CAPTION 60.0 /* three caption lines (the input and scale, who receives it) and the corruption line */
+#define IMAGE_GAP 20.0
+#define IMAGE_COLS(groups, width) ((groups) >= 2 && (width) >= 500 ? 2 : 1)
+
+int pp_probe_image_side(int width, int height, int groups)
+{
+    groups = MAX(1, groups);
+    const int cols = IMAGE_COLS(groups, width), rows = (groups + cols - 1) / cols;
+    const double cell_w = (width - IMAGE_GAP * (cols - 1)) / cols, cell_h = (height - 18.0) / rows;
+    return (int)fmax(floor(fmin((cell_w - IMAGE_PAD) / 2, cell_h - IMAGE_TOP - IMAGE_CAPTION)), 24);
+}
+
 void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
                           const char *empty)
 {
@@ -237,12 +297,12 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
                   &sub, 3);
         return;
     }
-    const double pad = 12, top = 20, caption = 34, gap = 20;
     const int groups = MAX(1, pp_probe_input_groups(r));
-    const int cols = groups >= 2 && width >= 500 ? 2 : 1, rows = (groups + cols - 1) / cols;
-    const double cell_w = (width - gap * (cols - 1)) / cols, cell_h = (height - 18.0) / rows;
-    double side = floor(fmin((cell_w - pad) / 2, cell_h - top - caption));
-    side = fmax(side, 24);
+    const int cols = IMAGE_COLS(groups, width), rows = (groups + cols - 1) / cols;
+    const double cell_w = (width - IMAGE_GAP * (cols - 1)) / cols, cell_h = (height - 18.0) / rows;
+    const double side = pp_probe_image_side(width, height, groups), pad = IMAGE_PAD, top = IMAGE_TOP, gap = IMAGE_GAP;
+    const int screen_scale = gtk_widget_get_scale_factor(widget);
+    double captions_end = 0;
     char label[256];
     int g = 0;
     for (int m = 0; m < r->n_models; m++) {
@@ -262,7 +322,7 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
             else
                 snprintf(label, sizeof label, "Corrupted · %.2f", r->severity);
             fit_text(cr, widget, label, x, y, side, 0.85, TRUE, &c.fg);
-            scale = paint_image(cr, i == 0 ? &mr->clean : &mr->corrupted, x, y + top, side);
+            scale = paint_image(cr, mr, i, x, y + top, side, screen_scale);
             pp_plot_set_color(cr, &c.dim);
             cairo_set_line_width(cr, 1);
             cairo_rectangle(cr, x - 0.5, y + top - 0.5, side + 1, side + 1);
@@ -281,11 +341,12 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
                      mr->clean.height, mr->clean.channels == 1 ? "grey" : "colour", 100 * scale);
         double h = wrap_text(cr, widget, label, x0, y + top + side + 3, 2 * side + pad, 0.75, &sub, 2);
         g_string_prepend(who, "for ");
-        wrap_at(cr, widget, who->str, ", ", x0, y + top + side + 3 + h, 2 * side + pad, 0.75, &sub, 2);
+        h += wrap_at(cr, widget, who->str, ", ", x0, y + top + side + 3 + h, 2 * side + pad, 0.75, &sub, 2);
+        captions_end = fmax(captions_end, y + top + side + 3 + h);
         g_string_free(who, TRUE);
     }
     snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity, r->seed);
-    fit_text(cr, widget, label, 0, height - 16, width, 0.75, FALSE, &sub);
+    fit_text(cr, widget, label, 0, fmax(height - 16, captions_end + 2), width, 0.75, FALSE, &sub); /* never over a caption */
 }
 
 /* ---- top-5 predictions, one cell per model, in a grid that wraps ---- */
@@ -321,6 +382,8 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
     for (int m = 0; m < r->n_models; m++) {
         const PpProbeModelResult *mr = &r->models[m];
         double x = (m % cols) * (colw + PRED_GAP), y = (m / cols) * PRED_CELL_H;
+        if (mr->predictions_stale) /* the image moved on; these are the previous position's: faded */
+            cairo_push_group(cr);
         GdkRGBA mc = model_color(&c, m);
         pp_plot_set_color(cr, &mc);
         cairo_rectangle(cr, x, y + 3, 4, 14);
@@ -382,6 +445,10 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
             snprintf(line, sizeof line, "true class unknown: clean top-1 %s at %.1f %%",
                      class_name(mr->entry, mr->true_class), 100.0 * mr->true_prob);
         fit_text(cr, widget, line, x + 4, y + 16, colw - 4, 0.75, FALSE, &sub);
+        if (mr->predictions_stale) {
+            cairo_pop_group_to_source(cr);
+            cairo_paint_with_alpha(cr, 0.5);
+        }
     }
 }
 
@@ -630,18 +697,6 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
 
 /* ---- feature maps of one channel ---- */
 
-static void plane_range(const PpProbeModelResult *mr, int q, float *lo, float *hi)
-{
-    *lo = 0;
-    *hi = 0;
-    size_t n = (size_t)mr->fm_h[q] * (size_t)mr->fm_w[q];
-    for (int j = 0; j < 2; j++)
-        for (size_t i = 0; mr->fm[q][j] && i < n; i++) {
-            *lo = fminf(*lo, mr->fm[q][j][i]);
-            *hi = fmaxf(*hi, mr->fm[q][j][i]);
-        }
-}
-
 /* A vertical bar with the values at its ends (and 0 in the middle of a
  * diverging one); returns the width it took. */
 static double value_legend(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, double x, double y, double h,
@@ -673,6 +728,73 @@ static double value_legend(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c
     return bw + 4 + fmax(pp_plot_text_width(widget, top, 0.75, FALSE), pp_plot_text_width(widget, bottom, 0.75, FALSE));
 }
 
+static void plane_range(const PpProbeModelResult *mr, int q, float *lo, float *hi)
+{
+    *lo = 0;
+    *hi = 0;
+    size_t n = (size_t)mr->fm_h[q] * (size_t)mr->fm_w[q];
+    for (int j = 0; j < 2; j++)
+        for (size_t i = 0; mr->fm[q][j] && i < n; i++) {
+            *lo = fminf(*lo, mr->fm[q][j][i]);
+            *hi = fmaxf(*hi, mr->fm[q][j][i]);
+        }
+}
+
+#define FM_TOP 26.0
+#define FM_HEAD 20.0
+#define FM_CAPTION 22.0
+#define FM_GAP 10.0
+#define FM_GROUP_GAP 28.0
+#define FM_LEGEND_W 58.0
+
+/* The maps shown (qs, nq), a group's width and a map's box side for (width, height). */
+static void features_layout(const PpProbeModelResult *mr, int width, int height, int qs[3], int *nq, double *group_w,
+                            double *side)
+{
+    *nq = 0;
+    for (int q = 0; q < 3; q++)
+        if (mr->fm[q][0] && mr->fm[q][1])
+            qs[(*nq)++] = q;
+    *group_w = (width - (3 - 1) * FM_GROUP_GAP) / 3.0; /* a baseline's one group keeps the size */
+    *side = fmax(floor(fmin((*group_w - FM_LEGEND_W - FM_GAP) / 2, height - FM_TOP - FM_HEAD - FM_CAPTION - 4)), 16);
+}
+
+void pp_probe_prepare_features(PpProbeModelResult *mr, int width, int height, int scale)
+{
+    int qs[3], nq;
+    double group_w, side;
+    if (width <= 0 || height <= 0)
+        return;
+    scale = MAX(scale, 1);
+    features_layout(mr, width, height, qs, &nq, &group_w, &side);
+    for (int g = 0; g < nq; g++) {
+        const int q = qs[g], rows = mr->fm_h[q], cols = mr->fm_w[q];
+        float lo, hi;
+        plane_range(mr, q, &lo, &hi);
+        const gboolean diverging = lo < 0;
+        const float range = fmaxf(fmaxf(-lo, hi), 1e-6f);
+        if (!diverging)
+            hi = fmaxf(hi, 1e-6f);
+        const double s = side / MAX(rows, cols), w = cols * s, h = rows * s;
+        for (int j = 0; j < 2; j++) {
+            cairo_surface_t *surf =
+                cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(w * scale), (int)ceil(h * scale));
+            cairo_surface_set_device_scale(surf, scale, scale);
+            cairo_t *cr = cairo_create(surf);
+            if (diverging)
+                pp_plot_kernel(cr, mr->fm[q][j], rows, cols, 0, 0, w, h, range);
+            else
+                pp_plot_heat(cr, mr->fm[q][j], rows, cols, 0, 0, w, h, 0, hi);
+            cairo_destroy(cr);
+            g_clear_pointer(&mr->fm_shown[q][j], cairo_surface_destroy);
+            mr->fm_shown[q][j] = surf;
+        }
+    }
+    mr->fm_shown_width = width;
+    mr->fm_shown_height = height;
+    mr->fm_shown_scale = scale;
+}
+
 void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
                             int model)
 {
@@ -699,18 +821,17 @@ void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int heigh
                                     "Unit output  (conv1 tap)"};
     static const char *base_title = "conv1 output  (plain conv)";
     int qs[3], nq = 0;
-    for (int q = 0; q < 3; q++)
-        if (mr->fm[q][0] && mr->fm[q][1])
-            qs[nq++] = q;
+    double group_w, side;
+    features_layout(mr, width, height, qs, &nq, &group_w, &side);
+    const int screen_scale = gtk_widget_get_scale_factor(widget);
+    const gboolean prepared = mr->fm_shown_width == width && mr->fm_shown_height == height &&
+                              mr->fm_shown_scale == screen_scale;
     if (nq == 0) {
         pp_plot_text(cr, widget, "no first-layer maps for this model", width / 2.0, height / 2.0, PP_ALIGN_CENTER,
                      1.0, FALSE, &sub);
         return;
     }
-    const double top = 26, head = 20, caption = 22, gap = 10, group_gap = 28, legend_w = 58;
-    double group_w = (width - (3 - 1) * group_gap) / 3.0; /* a baseline's one group keeps the size */
-    double side = floor(fmin((group_w - legend_w - gap) / 2, height - top - head - caption - 4));
-    side = fmax(side, 16);
+    const double top = FM_TOP, head = FM_HEAD, gap = FM_GAP, group_gap = FM_GROUP_GAP;
     int scale = (int)floor(side / MAX(mr->fm_h[qs[0]], mr->fm_w[qs[0]]));
     snprintf(buf, sizeof buf, "clean vs %s %.2f · %d×%d ×%d · a scale per pair", r->corruption, r->severity,
              mr->fm_w[qs[0]], mr->fm_h[qs[0]], MAX(scale, 1));
@@ -732,7 +853,10 @@ void pp_probe_draw_features(GtkWidget *widget, cairo_t *cr, int width, int heigh
             int rows = mr->fm_h[q], cols = mr->fm_w[q];
             double s = side / MAX(rows, cols);
             double w = cols * s, h = rows * s;
-            if (diverging)
+            if (prepared && mr->fm_shown[q][j]) { /* the worker's, at this size: a copy */
+                cairo_set_source_surface(cr, mr->fm_shown[q][j], ix, yy);
+                cairo_paint(cr);
+            } else if (diverging)
                 pp_plot_kernel(cr, mr->fm[q][j], rows, cols, ix, yy, w, h, range);
             else
                 pp_plot_heat(cr, mr->fm[q][j], rows, cols, ix, yy, w, h, 0, hi);

@@ -35,6 +35,13 @@ typedef struct {
     int fm_channel;
     int fm_h[3], fm_w[3];
     float *fm[3][2];
+    /* clean [0] and corrupted [1] made by the worker at the size they are
+     * shown (pp_probe_prepare_images), so a paint is a copy; NULL: none */
+    cairo_surface_t *shown[2];
+    int shown_side, shown_scale; /* the box side and the screen scale they were made for */
+    gboolean predictions_stale;  /* the image and SNRs are newer than the predictions (a staged update) */
+    cairo_surface_t *fm_shown[3][2];  /* fm as the feature panel of the size below shows them (worker-made) */
+    int fm_shown_width, fm_shown_height, fm_shown_scale;
 } PpProbeModelResult;
 
 enum { PP_FM_PUSH, PP_FM_PULL, PP_FM_OUTPUT };
@@ -69,6 +76,14 @@ void pp_probe_sweeps_free(PpProbeSweeps *s);
 int pp_probe_input_groups(const PpProbeResults *r);
 int pp_probe_prediction_columns(int width, int n_models);
 int pp_probe_predictions_height(int width, int n_models);
+/* The side of each image's box in the images panel of (width, height). */
+int pp_probe_image_side(int width, int height, int groups);
+/* Makes mr's shown surfaces for boxes of `side` on a screen of `scale`
+ * (worker thread: the area-average or nearest resampling happens here). */
+void pp_probe_prepare_images(PpProbeModelResult *mr, int side, int scale);
+void pp_probe_prepare_image(PpProbeModelResult *mr, int which, int side, int scale);
+/* The same for the feature maps, in a feature panel of (width, height). */
+void pp_probe_prepare_features(PpProbeModelResult *mr, int width, int height, int scale);
 /* Area-averaging downscale of src to (tw, th) into a new image (g_malloc'd pixels). */
 void pp_probe_image_downscale(const pp_image *src, pp_image *dst, int tw, int th);
 

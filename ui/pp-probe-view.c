@@ -2,11 +2,13 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "corrupt/corruption.h"
 #include "number_text.h"
 #include "pp-plot.h"
+#include "pp-latest-job.h"
 #include "pp-probe-plots.h"
 #include "pp-stability-panel.h"
 #include "pp-texture-image.h"
@@ -70,6 +72,9 @@ typedef struct {
     char *image_path;
     GPtrArray *slots;   /* ProbeSlot (refs to the snapshot it was made for) */
     pp_probe *probes;   /* (slots->len) */
+    /* (slots->len) each probe's clean image as last shown, and the box it was made for */
+    cairo_surface_t **clean_shown;
+    int *clean_side, *clean_scale;
 } ProbeCache;
 
 struct _PpProbeView {
@@ -100,17 +105,25 @@ struct _PpProbeView {
     char *empty_text; /* said in place of the images when the last probe failed */
     int pasting; /* clipboard reads under way */
 
-    /* the slider worker: one task at a time, the newest request queued */
-    ProbeCache *cache;     /* NULL while the task holds it */
-    GCancellable *current; /* the running task's */
-    gboolean running, pending;
+    /* the slider worker (latest wins: pp-latest-job.h); results come in two
+     * stages, the corrupted image and first-layer SNRs, then the predictions */
+    PpLatestJob *updates;
+    ProbeCache *cache;     /* NULL while a job holds it */
     gint64 pending_since;  /* the oldest change not yet served (monotonic us) */
+    guint move;            /* slider moves so far (a change of severity, seed or channel) */
+    gint64 move_time;      /* when the last one came */
+    gint64 full_at;        /* when predictions were last taken, and what they took (us) */
+    gint64 full_took;
     PpProbeResults *shown;
-    gint64 shown_queued;   /* for the latency log: when the shown result was asked for */
     double shown_compute_ms;
-    gboolean log_pending;
-    GArray *latencies;     /* (double ms) collected while benchmarking */
-    gint64 bench_start;
+    /* what the next paint puts on screen, for the latency log: the move the
+     * predictions (full) or the image and SNRs (stage) are of */
+    gboolean log_full, log_stage;
+    gboolean stage_shown;  /* the running update's first stage is on screen */
+    guint full_move, stage_move;
+    gint64 full_move_time, stage_move_time, full_queued;
+    double full_forward_ms;
+    struct ProbeBench *bench; /* collected while benchmarking */
 
     /* the sweep */
     GCancellable *sweep_cancel;
@@ -139,6 +152,11 @@ static void cache_free(ProbeCache *c)
         return;
     for (guint i = 0; c->probes && i < c->slots->len; i++)
         pp_probe_free(&c->probes[i]);
+    for (guint i = 0; c->clean_shown && i < c->slots->len; i++)
+        g_clear_pointer(&c->clean_shown[i], cairo_surface_destroy);
+    g_free(c->clean_shown);
+    g_free(c->clean_side);
+    g_free(c->clean_scale);
     g_free(c->probes);
     g_ptr_array_unref(c->slots);
     g_free(c->image_path);
@@ -199,6 +217,9 @@ static ProbeCache *cache_new(const char *path, GPtrArray *slots, GError **error)
     c->image_path = g_strdup(path);
     c->slots = g_ptr_array_ref(slots);
     c->probes = g_new0(pp_probe, slots->len);
+    c->clean_shown = g_new0(cairo_surface_t *, slots->len);
+    c->clean_side = g_new0(int, slots->len);
+    c->clean_scale = g_new0(int, slots->len);
     for (guint i = 0; i < slots->len; i++) {
         const ProbeSlot *slot = slots->pdata[i];
         pp_status st = pp_probe_init(&c->probes[i], pp_model_entry_get_model(slot->entry), &img,
@@ -295,7 +316,12 @@ typedef struct {
     double severity;
     guint64 seed;
     int channel; /* the feature-map channel (clamped per model) */
-    gint64 queued;
+    gint64 queued;        /* the oldest change it serves */
+    guint move;           /* the slider move it is of, and when that came */
+    gint64 move_time;
+    int area_w, area_h, scale; /* the images panel's size and screen scale: the images are made for it */
+    int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
+    double forward_ms;    /* the forward passes alone, all columns */
     ProbeCache *cache;
     PpProbeResults *results;
 } ProbeJob;
@@ -342,76 +368,220 @@ static void copy_feature_maps(PpProbeModelResult *mr, const pp_probe *p, int cha
     }
 }
 
-static void probe_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+/* The first stage of an update, posted by the worker (pp_latest_job_post)
+ * and patched into the shown results by the main thread: per column its
+ * corrupted image (and the surface it is shown from) and its SNRs. */
+typedef struct {
+    PpModelEntry *entry; /* (owned ref) which column it is of */
+    gboolean push_only;
+    pp_image corrupted;
+    cairo_surface_t *shown;
+    int side, scale;
+    double snr_push, snr_output;
+    int channels;
+    double *snr_push_channel, *snr_output_channel;
+} StageColumn;
+
+typedef struct {
+    guint move;
+    gint64 move_time;
+    double severity;
+    int n;
+    StageColumn *columns;
+} ProbeStage;
+
+static void probe_stage_free(gpointer data)
 {
-    (void)source;
-    ProbeJob *job = data;
-    gint64 t0 = g_get_monotonic_time();
-    GError *error = NULL;
-    if (!cache_matches(job->cache, job->image_path, job->slots)) {
-        cache_free(job->cache);
-        job->cache = cache_new(job->image_path, job->slots, &error);
-        if (!job->cache) {
-            g_task_return_error(task, error);
-            return;
+    ProbeStage *st = data;
+    for (int i = 0; i < st->n; i++) {
+        StageColumn *c = &st->columns[i];
+        g_clear_object(&c->entry);
+        pp_image_free(&c->corrupted);
+        g_clear_pointer(&c->shown, cairo_surface_destroy);
+        g_free(c->snr_push_channel);
+        g_free(c->snr_output_channel);
+    }
+    g_free(st->columns);
+    g_free(st);
+}
+
+/* The stage of every column once its first layer ran (worker thread); the
+ * images panel shows the columns marked in `shown` (one per input). */
+static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, const gboolean *shown, int side)
+{
+    ProbeStage *st = g_new0(ProbeStage, 1);
+    st->move = job->move;
+    st->move_time = job->move_time;
+    st->severity = job->severity;
+    st->n = (int)job->slots->len;
+    st->columns = g_new0(StageColumn, st->n);
+    for (int m = 0; m < st->n; m++) {
+        const ProbeSlot *slot = job->slots->pdata[m];
+        StageColumn *c = &st->columns[m];
+        pp_error err = {0};
+        c->entry = g_object_ref(slot->entry);
+        c->push_only = slot->push_only;
+        c->channels = pp_model_entry_get_model(slot->entry)->arch.width;
+        c->snr_push = pr[m].snr_push;
+        c->snr_output = pr[m].snr_output;
+        c->snr_push_channel = g_memdup2(pr[m].snr_push_channel, sizeof(double) * c->channels);
+        c->snr_output_channel = g_memdup2(pr[m].snr_output_channel, sizeof(double) * c->channels);
+        if (pp_image_copy(&c->corrupted, &pr[m].corrupted, &err) == PP_OK && shown[m]) {
+            PpProbeModelResult tmp = {.corrupted = c->corrupted};
+            pp_probe_prepare_image(&tmp, 1, side, job->scale);
+            c->shown = tmp.shown[1];
+            c->side = tmp.shown_side;
+            c->scale = tmp.shown_scale;
         }
     }
+    return st;
+}
+
+/* The number of distinct inputs (size and channels) among the columns, as
+ * the images panel groups them. */
+static int cache_input_groups(const ProbeCache *c)
+{
+    int groups = 0;
+    for (guint m = 0; m < c->slots->len; m++) {
+        gboolean seen = FALSE;
+        for (guint j = 0; j < m && !seen; j++) {
+            const pp_image *a = &c->probes[j].clean, *b = &c->probes[m].clean;
+            seen = a->width == b->width && a->height == b->height && a->channels == b->channels;
+        }
+        groups += !seen;
+    }
+    return groups;
+}
+
+static gboolean fail_or_cancel(GCancellable *cancellable, const pp_error *err, GError **error, const char *what)
+{
+    if (g_cancellable_is_cancelled(cancellable) || err->status == PP_ERR_CANCELLED)
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+    else
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s%s%s", what ? what : "", what ? ": " : "", err->msg);
+    return FALSE;
+}
+
+/* Column m's clean and corrupted images at the box size; the clean one
+ * from the cache when it was made for this box. */
+static void prepare_pair(ProbeCache *c, int m, PpProbeModelResult *mr, int side, int scale)
+{
+    if (c->clean_shown[m] && c->clean_side[m] == side && c->clean_scale[m] == MAX(scale, 1)) {
+        mr->shown[0] = cairo_surface_reference(c->clean_shown[m]);
+    } else {
+        pp_probe_prepare_image(mr, 0, side, scale);
+        g_clear_pointer(&c->clean_shown[m], cairo_surface_destroy);
+        c->clean_shown[m] = mr->shown[0] ? cairo_surface_reference(mr->shown[0]) : NULL;
+        c->clean_side[m] = side;
+        c->clean_scale[m] = MAX(scale, 1);
+    }
+    pp_probe_prepare_image(mr, 1, side, scale);
+}
+
+static void free_stage_results(pp_probe_result *pr, int n)
+{
+    for (int m = 0; m < n; m++)
+        pp_probe_result_free(&pr[m]);
+    g_free(pr);
+}
+
+/* One slider update (worker thread), in two stages: the corrupted image (once
+ * per distinct clean input) and every column's first layer, posted to the
+ * screen; then every column's predictions, stopping at a layer boundary when
+ * a newer request supersedes this one. */
+static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancellable, GError **error)
+{
+    ProbeJob *job = data;
+    gint64 t0 = g_get_monotonic_time();
+    if (!cache_matches(job->cache, job->image_path, job->slots)) {
+        cache_free(job->cache);
+        job->cache = cache_new(job->image_path, job->slots, error);
+        if (!job->cache)
+            return FALSE;
+    }
+    const int n = (int)job->slots->len;
+    const int side = pp_probe_image_side(job->area_w, job->area_h, cache_input_groups(job->cache));
     pp_corruption_request req = {
         .severity = job->severity, .seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
+    pp_probe *probes = job->cache->probes;
+    pp_probe_result *pr = g_new0(pp_probe_result, n);
+    const char **sources = g_new0(const char *, n);
+    gboolean *shown = g_new0(gboolean, n); /* the first column of each input: the images panel shows its pair */
+    gboolean ok = TRUE;
+    pp_error err = {0};
+    for (int m = 0; m < n && ok; m++) {
+        pp_probe *p = &probes[m];
+        pp_probe_set_threads(p, pp_thread_budget_interactive()); /* fewer while a job runs */
+        p->true_class = true_class_of(&job->truth, p->model, &sources[m]);
+        ok = apply_slot(p, job->slots->pdata[m], &err) == PP_OK;
+        /* a column whose clean input is an earlier one's runs on its corrupted image */
+        int same = -1;
+        for (int j = 0; j < m && same < 0; j++)
+            if (pp_probe_same_input(&probes[j], p))
+                same = j;
+        shown[m] = same < 0;
+        pp_image corrupted = {0};
+        if (ok)
+            ok = (same >= 0 ? pp_image_copy(&corrupted, &pr[same].corrupted, &err)
+                            : pp_probe_corrupt(p, job->corruption, &req, &corrupted, &err)) == PP_OK;
+        double ms = 0;
+        ok = ok && !g_cancellable_is_cancelled(cancellable) &&
+             pp_probe_first_layer(p, &corrupted, &pr[m], &ms, &err) == PP_OK;
+        pp_image_free(&corrupted);
+        job->forward_ms += ms;
+    }
+    if (ok)
+        pp_latest_job_post(run, stage_new(job, pr, shown, side));
+
     PpProbeResults *r = g_new0(PpProbeResults, 1);
     job->results = r;
     r->corruption = g_strdup(job->corruption->name);
     r->severity = job->severity;
     r->seed = job->seed;
-    r->n_models = (int)job->slots->len;
-    r->models = g_new0(PpProbeModelResult, r->n_models);
-    for (int m = 0; m < r->n_models; m++) {
-        if (g_task_return_error_if_cancelled(task))
-            return;
-        pp_probe *p = &job->cache->probes[m];
+    r->n_models = n;
+    r->models = g_new0(PpProbeModelResult, n);
+    for (int m = 0; m < n && ok; m++) {
+        pp_probe *p = &probes[m];
         const ProbeSlot *slot = job->slots->pdata[m];
-        pp_probe_result pr;
-        pp_error err = {0};
-        pp_probe_set_threads(p, pp_thread_budget_interactive()); /* fewer while a job runs */
-        const char *source = NULL;
-        p->true_class = true_class_of(&job->truth, p->model, &source);
-        if (apply_slot(p, slot, &err) != PP_OK || pp_probe_run(p, job->corruption, &req, &pr, &err) != PP_OK) {
-            if (!g_task_return_error_if_cancelled(task))
-                g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
-            return;
-        }
+        double ms = 0;
+        if (!(ok = pp_probe_predict(p, is_cancelled, cancellable, &pr[m], &ms, &err) == PP_OK))
+            break;
+        job->forward_ms += ms;
         PpProbeModelResult *mr = &r->models[m];
         mr->entry = g_object_ref(slot->entry);
         mr->label = g_strdup(slot->label);
         mr->view_note = g_strdup(slot->view_note);
         mr->push_only = slot->push_only;
-        mr->true_class = pr.true_class;
-        mr->true_known = pr.true_known;
-        mr->true_source = g_strdup(source);
+        mr->true_class = pr[m].true_class;
+        mr->true_known = pr[m].true_known;
+        mr->true_source = g_strdup(sources[m]);
         mr->push_pull = p->model->arch.push_pull;
         mr->clean_top1 = p->clean_top1;
-        memcpy(mr->top_class, pr.top_class, sizeof mr->top_class);
-        memcpy(mr->top_prob, pr.top_prob, sizeof mr->top_prob);
-        mr->true_prob = pr.true_prob;
-        mr->snr_push = pr.snr_push;
-        mr->snr_output = pr.snr_output;
+        memcpy(mr->top_class, pr[m].top_class, sizeof mr->top_class);
+        memcpy(mr->top_prob, pr[m].top_prob, sizeof mr->top_prob);
+        mr->true_prob = pr[m].true_prob;
+        mr->snr_push = pr[m].snr_push;
+        mr->snr_output = pr[m].snr_output;
         mr->channels = p->model->arch.width;
-        mr->snr_push_channel = g_memdup2(pr.snr_push_channel, sizeof(double) * mr->channels);
-        mr->snr_output_channel = g_memdup2(pr.snr_output_channel, sizeof(double) * mr->channels);
+        mr->snr_push_channel = g_memdup2(pr[m].snr_push_channel, sizeof(double) * mr->channels);
+        mr->snr_output_channel = g_memdup2(pr[m].snr_output_channel, sizeof(double) * mr->channels);
         copy_feature_maps(mr, p, job->channel);
-        mr->corrupted = pr.corrupted; /* taken over */
-        memset(&pr.corrupted, 0, sizeof pr.corrupted);
-        if (pp_image_copy(&mr->clean, &p->clean, &err) != PP_OK) {
-            g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
-            return;
-        }
-        pp_probe_result_free(&pr);
+        mr->corrupted = pr[m].corrupted; /* taken over */
+        memset(&pr[m].corrupted, 0, sizeof pr[m].corrupted);
+        ok = pp_image_copy(&mr->clean, &p->clean, &err) == PP_OK;
+        if (ok && shown[m]) /* off the main thread, at the size shown */
+            prepare_pair(job->cache, m, mr, side, job->scale);
+        if (ok)
+            pp_probe_prepare_features(mr, job->feature_w, job->feature_h, job->scale);
     }
+    free_stage_results(pr, n);
+    g_free(sources);
+    g_free(shown);
+    if (!ok)
+        return fail_or_cancel(cancellable, &err, error, NULL);
     r->compute_ms = (g_get_monotonic_time() - t0) / 1000.0;
-    g_task_return_boolean(task, TRUE);
+    return TRUE;
 }
-
-static void start_update(PpProbeView *self);
 
 /* The image pairs (one per distinct model input) and the prediction grid (as
  * many rows as the width needs) get the height they draw in. */
@@ -420,7 +590,8 @@ static void size_areas(PpProbeView *self)
     int groups = self->shown ? MAX(1, pp_probe_input_groups(self->shown)) : 1;
     /* one input: one pair; two: side by side; more: two columns */
     gtk_drawing_area_set_content_width(self->images_area, groups == 1 ? 380 : 600);
-    gtk_drawing_area_set_content_height(self->images_area, groups <= 2 ? 230 : (groups + 1) / 2 * 200 + 20);
+    /* room for the pictures, three caption lines under them, and the corruption line */
+    gtk_drawing_area_set_content_height(self->images_area, groups <= 2 ? 246 : (groups + 1) / 2 * 216 + 20);
     int n = self->shown ? self->shown->n_models : 1;
     int w = gtk_widget_get_width(GTK_WIDGET(self->predictions_area));
     gtk_drawing_area_set_content_height(self->predictions_area, pp_probe_predictions_height(w > 0 ? w : 600, n));
@@ -506,72 +677,118 @@ static void report_failure(PpProbeView *self, const GError *error, const char *w
     g_free(msg);
 }
 
-static void probe_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    (void)user_data;
-    PpProbeView *self = PP_PROBE_VIEW(source);
-    GTask *task = G_TASK(result);
-    ProbeJob *job = g_task_get_task_data(task);
-    GCancellable *cancellable = g_task_get_cancellable(task);
-    self->running = FALSE;
-    if (!self->cache) { /* the cache comes back, cancelled or not */
-        self->cache = job->cache;
-        job->cache = NULL;
-    }
-    GError *error = NULL;
-    gboolean ok = g_task_propagate_boolean(task, &error);
-    if (self->disposed) {
-        g_clear_error(&error);
-        return;
-    }
-    /* Latest wins: a result of a cancelled request (other image, models or
-     * corruption) is dropped; a result for an older slider position of the
-     * same subject is shown while the newest one computes. */
-    if (ok && !g_cancellable_is_cancelled(cancellable)) {
-        pp_probe_results_free(self->shown);
-        self->shown = job->results;
-        job->results = NULL;
-        self->shown_queued = job->queued;
-        self->shown_compute_ms = self->shown->compute_ms;
-        self->log_pending = TRUE;
-        g_clear_pointer(&self->empty_text, g_free);
-        probe_ok(self);
-        size_areas(self);
-        redraw(self);
-    } else if (!ok) {
-        char *what = g_strdup_printf("Could not probe “%s”", job->image_path);
-        report_failure(self, error, what);
-        g_free(what);
-        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-            /* the panels no longer show another image's results as if they were this one's */
-            g_clear_pointer(&self->shown, pp_probe_results_free);
-            char *base = g_path_get_basename(job->image_path);
-            g_free(self->empty_text);
-            self->empty_text = g_strdup_printf("“%s” could not be probed: see the message above", base);
-            g_free(base);
-            redraw(self);
-        }
-    }
-    g_clear_error(&error);
-    if (self->current == cancellable)
-        g_clear_object(&self->current);
-    if (self->pending)
-        start_update(self);
-    else if (self->resweep) {
-        self->resweep = FALSE;
-        pp_probe_view_start_sweep(self);
-    }
-}
-
 static const char *current_image(PpProbeView *self)
 {
     guint i = gtk_drop_down_get_selected(self->image_dropdown);
     return i < self->image_paths->len ? self->image_paths->pdata[i] : NULL;
 }
 
-static void start_update(PpProbeView *self)
+/* One update ended (main thread). Latest wins: a superseded update's result
+ * is dropped; one for an older slider position of the same subject that was
+ * let finish is shown while the newest one computes. */
+static void probe_done(gpointer view, gpointer data, gboolean latest, const GError *error)
 {
-    self->pending = FALSE;
+    PpProbeView *self = view;
+    ProbeJob *job = data;
+    if (!self->cache) { /* the cache comes back, cancelled or not */
+        self->cache = job->cache;
+        job->cache = NULL;
+    }
+    if (latest) {
+        pp_probe_results_free(self->shown);
+        self->shown = job->results;
+        job->results = NULL;
+        self->shown_compute_ms = self->shown->compute_ms;
+        self->full_at = g_get_monotonic_time();
+        self->full_took = self->full_at - job->move_time;
+        self->log_full = TRUE;
+        self->full_move = job->move;
+        self->full_move_time = job->move_time;
+        self->full_queued = job->queued;
+        self->full_forward_ms = job->forward_ms;
+        g_clear_pointer(&self->empty_text, g_free);
+        probe_ok(self);
+        size_areas(self);
+        redraw(self);
+    } else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        char *what = g_strdup_printf("Could not probe “%s”", job->image_path);
+        report_failure(self, error, what);
+        g_free(what);
+        /* the panels no longer show another image's results as if they were this one's */
+        g_clear_pointer(&self->shown, pp_probe_results_free);
+        char *base = g_path_get_basename(job->image_path);
+        g_free(self->empty_text);
+        self->empty_text = g_strdup_printf("“%s” could not be probed: see the message above", base);
+        g_free(base);
+        redraw(self);
+    }
+    if (!pp_latest_job_is_pending(self->updates) && self->resweep) {
+        self->resweep = FALSE;
+        pp_probe_view_start_sweep(self);
+    }
+}
+
+/* A slider move while an update runs: supersede it (cancel at its next
+ * layer boundary and start the newest) once it has shown its first stage
+ * and while the predictions on screen are younger than an update takes;
+ * else let it run on, so that a steady drag still gets first stages and
+ * predictions, not only cancelled work. */
+static gboolean supersede_running(PpProbeView *self)
+{
+    return self->stage_shown && self->full_at && g_get_monotonic_time() - self->full_at < self->full_took;
+}
+
+/* The first stage of the running update: every column's corrupted image
+ * and SNRs replace the shown ones; the predictions fade until theirs come. */
+static void probe_partial(gpointer view, gpointer part)
+{
+    PpProbeView *self = view;
+    ProbeStage *st = part;
+    PpProbeResults *r = self->shown;
+    gboolean fits = r && r->n_models == st->n;
+    for (int m = 0; fits && m < st->n; m++) {
+        const PpProbeModelResult *mr = &r->models[m];
+        const StageColumn *c = &st->columns[m];
+        fits = mr->entry == c->entry && mr->push_only == c->push_only && mr->channels == c->channels &&
+               c->corrupted.pixels && mr->corrupted.width == c->corrupted.width &&
+               mr->corrupted.height == c->corrupted.height && mr->corrupted.channels == c->corrupted.channels;
+    }
+    self->stage_shown = TRUE;
+    if (fits) { /* else (other columns) the full result follows */
+        for (int m = 0; m < st->n; m++) {
+            PpProbeModelResult *mr = &r->models[m];
+            StageColumn *c = &st->columns[m];
+            pp_image_free(&mr->corrupted);
+            mr->corrupted = c->corrupted;
+            memset(&c->corrupted, 0, sizeof c->corrupted);
+            g_clear_pointer(&mr->shown[1], cairo_surface_destroy);
+            mr->shown[1] = g_steal_pointer(&c->shown);
+            if (mr->shown_side != c->side || mr->shown_scale != c->scale) /* the clean one comes with the result */
+                g_clear_pointer(&mr->shown[0], cairo_surface_destroy);
+            mr->shown_side = c->side;
+            mr->shown_scale = c->scale;
+            mr->snr_push = c->snr_push;
+            mr->snr_output = c->snr_output;
+            memcpy(mr->snr_push_channel, c->snr_push_channel, sizeof(double) * c->channels);
+            memcpy(mr->snr_output_channel, c->snr_output_channel, sizeof(double) * c->channels);
+            mr->predictions_stale = TRUE;
+        }
+        r->severity = st->severity;
+        self->log_stage = TRUE;
+        self->stage_move = st->move;
+        self->stage_move_time = st->move_time;
+        redraw(self);
+    }
+    probe_stage_free(st);
+    /* a newer move came while this update ran to its first stage: it goes now */
+    if (pp_latest_job_is_pending(self->updates) && supersede_running(self))
+        pp_latest_job_request(self->updates, TRUE);
+}
+
+/* The update for the controls as they are now (main thread), or NULL. */
+static gpointer probe_make(gpointer view)
+{
+    PpProbeView *self = view;
     const char *path = current_image(self);
     const pp_corruption *c = pp_corruption_find(self->corruption);
     /* the Stability tab follows the image and the seed (it computes when shown) */
@@ -582,7 +799,7 @@ static void start_update(PpProbeView *self)
         self->shown = NULL;
         self->pending_since = 0;
         redraw(self);
-        return;
+        return NULL;
     }
     ProbeJob *job = g_new0(ProbeJob, 1);
     job->image_path = g_strdup(path);
@@ -592,29 +809,40 @@ static void start_update(PpProbeView *self)
     job->severity = gtk_adjustment_get_value(self->severity_adjustment);
     job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
     job->channel = (int)gtk_adjustment_get_value(self->feature_adjustment);
-    job->queued = self->pending_since ? self->pending_since : g_get_monotonic_time();
+    gint64 now = g_get_monotonic_time();
+    job->queued = self->pending_since ? self->pending_since : now;
+    job->move = self->move;
+    job->move_time = self->move_time ? self->move_time : now;
+    GtkWidget *area = GTK_WIDGET(self->images_area);
+    job->area_w = gtk_widget_get_width(area) > 0 ? gtk_widget_get_width(area)
+                                                 : gtk_drawing_area_get_content_width(self->images_area);
+    job->area_h = gtk_widget_get_height(area) > 0 ? gtk_widget_get_height(area)
+                                                  : gtk_drawing_area_get_content_height(self->images_area);
+    job->scale = gtk_widget_get_scale_factor(area);
+    job->feature_w = gtk_widget_get_width(GTK_WIDGET(self->feature_area));
+    job->feature_h = gtk_widget_get_height(GTK_WIDGET(self->feature_area));
     job->cache = self->cache;
     self->cache = NULL;
     self->pending_since = 0;
-    g_clear_object(&self->current);
-    self->current = g_cancellable_new();
-    self->running = TRUE;
-    GTask *task = g_task_new(self, self->current, probe_done, NULL);
-    g_task_set_task_data(task, job, probe_job_free);
-    g_task_set_return_on_cancel(task, FALSE);
-    g_task_run_in_thread(task, probe_thread);
-    g_object_unref(task);
+    self->stage_shown = FALSE;
+    return job;
 }
 
 static void cancel_sweep(PpProbeView *self, gboolean clear);
+static void bench_record_move(PpProbeView *self);
 
 /* A control changed. `subject`: the image, the models or the corruption
- * changed, so a running update is stale and is cancelled; a severity or seed
- * change lets it finish (it shows while the newest computes). */
+ * changed, so a running update is stale and is cancelled; a severity, seed or
+ * channel change (a move) supersedes it as supersede_running says. */
 static void request_update(PpProbeView *self, gboolean subject)
 {
-    if (self->syncing)
+    if (self->syncing || !self->updates)
         return;
+    if (!subject) {
+        self->move++;
+        self->move_time = g_get_monotonic_time();
+        bench_record_move(self);
+    }
     if (!gtk_widget_get_mapped(GTK_WIDGET(self))) {
         /* hidden (another view is shown): computed when it is shown, so that an
          * alpha drag in the spectra view does not run the probe on every frame */
@@ -631,13 +859,7 @@ static void request_update(PpProbeView *self, gboolean subject)
         cancel_sweep(self, TRUE);
     else
         redraw(self); /* the sweep's severity marker */
-    if (self->running) {
-        self->pending = TRUE;
-        if (subject && self->current)
-            g_cancellable_cancel(self->current);
-        return;
-    }
-    start_update(self);
+    pp_latest_job_request(self->updates, subject || supersede_running(self));
 }
 
 /* ---- the sweep: every model, in the background, with its own probes ---- */
@@ -775,22 +997,84 @@ void pp_probe_view_start_sweep(PpProbeView *self)
 
 /* ---- drawing ---- */
 
+/* What --bench-frames collects: per move of the drag whether its image and
+ * SNRs (1) or its predictions (2) reached the screen, and the times. */
+struct ProbeBench {
+    guint first_move;
+    GByteArray *shown;               /* per move since first_move: 1 | 2 */
+    GArray *full_ms, *stage_ms;      /* move -> its predictions / its first stage on screen */
+    GArray *queued_ms;               /* the oldest unserved move -> predictions on screen */
+    GArray *forward_ms;              /* the forward passes alone of each shown update */
+};
+
+static void bench_free(struct ProbeBench *b)
+{
+    if (!b)
+        return;
+    g_byte_array_unref(b->shown);
+    g_array_unref(b->full_ms);
+    g_array_unref(b->stage_ms);
+    g_array_unref(b->queued_ms);
+    g_array_unref(b->forward_ms);
+    g_free(b);
+}
+
+static void bench_record_move(PpProbeView *self)
+{
+    if (self->bench) {
+        guint8 zero = 0;
+        g_byte_array_append(self->bench->shown, &zero, 1);
+    }
+}
+
+static void bench_mark(PpProbeView *self, guint move, guint8 what)
+{
+    struct ProbeBench *b = self->bench;
+    if (b && move >= b->first_move && move - b->first_move < b->shown->len)
+        b->shown->data[move - b->first_move] |= what;
+}
+
+static gboolean bench_counts(PpProbeView *self, guint move)
+{
+    return self->bench && move >= self->bench->first_move;
+}
+
+/* Called by the paints: an update is on screen. */
+static void log_stage(PpProbeView *self)
+{
+    if (!self->log_stage)
+        return;
+    self->log_stage = FALSE;
+    double ms = (g_get_monotonic_time() - self->stage_move_time) / 1000.0;
+    if (bench_counts(self, self->stage_move)) {
+        g_array_append_val(self->bench->stage_ms, ms);
+        bench_mark(self, self->stage_move, 1);
+    }
+}
+
 static void log_latency(PpProbeView *self)
 {
-    if (!self->log_pending)
+    if (!self->log_full)
         return;
-    self->log_pending = FALSE;
-    double ms = (g_get_monotonic_time() - self->shown_queued) / 1000.0;
-    if (self->latencies && self->shown_queued >= self->bench_start)
-        g_array_append_val(self->latencies, ms);
+    self->log_full = FALSE;
+    gint64 now = g_get_monotonic_time();
+    double ms = (now - self->full_move_time) / 1000.0, queued = (now - self->full_queued) / 1000.0;
+    if (bench_counts(self, self->full_move)) {
+        g_array_append_val(self->bench->full_ms, ms);
+        g_array_append_val(self->bench->queued_ms, queued);
+        g_array_append_val(self->bench->forward_ms, self->full_forward_ms);
+        bench_mark(self, self->full_move, 3);
+    }
     if (frame_log() && self->shown)
-        g_printerr("probe update: severity %.2f, %d models: %.1f ms from the change to the panels (compute %.1f ms)\n",
-                   self->shown->severity, self->shown->n_models, ms, self->shown_compute_ms);
+        g_printerr("probe update: severity %.2f, %d models: %.1f ms from the move to the panels (compute %.1f ms, "
+                   "forward passes %.1f ms)\n",
+                   self->shown->severity, self->shown->n_models, ms, self->shown_compute_ms, self->full_forward_ms);
 }
 
 static void draw_images(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
 {
     pp_probe_draw_images(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown, PP_PROBE_VIEW(data)->empty_text);
+    log_stage(PP_PROBE_VIEW(data));
 }
 
 static void draw_predictions(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
@@ -798,6 +1082,7 @@ static void draw_predictions(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpoin
     PpProbeView *self = data;
     pp_probe_draw_predictions(GTK_WIDGET(a), cr, w, h, self->shown);
     log_latency(self); /* the last panel to paint in a frame: the update is on screen */
+    pp_latest_job_drawn(self->updates);
 }
 
 static void draw_snr(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
@@ -1338,7 +1623,7 @@ gboolean pp_probe_view_is_busy(PpProbeView *self)
 {
     /* a change that waits for the map counts while the map is coming (a
      * screenshot right after the loads must not catch the view before it ran) */
-    return self->running || self->pending || self->sweep_cancel != NULL || self->pasting > 0 ||
+    return pp_latest_job_is_busy(self->updates) || self->sweep_cancel != NULL || self->pasting > 0 ||
            (self->stale && about_to_show(GTK_WIDGET(self))) || pp_stability_panel_is_busy(self->stability);
 }
 
@@ -1385,33 +1670,50 @@ typedef struct {
     guint idle;
 } Bench;
 
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The q-quantile of v (sorted in place); NAN when empty. */
+static double quantile(GArray *v, double q)
+{
+    if (!v->len)
+        return NAN;
+    qsort(v->data, v->len, sizeof(double), compare_doubles);
+    return g_array_index(v, double, (guint)lround(q * (v->len - 1)));
+}
+
 static gboolean bench_finish(gpointer user_data)
 {
     Bench *b = user_data;
     PpProbeView *self = b->self;
-    if (pp_probe_view_is_busy(self) || self->log_pending)
+    if (pp_probe_view_is_busy(self) || self->log_full || self->log_stage)
         return G_SOURCE_CONTINUE; /* the last request is still on its way */
-    GArray *l = self->latencies;
-    self->latencies = NULL;
-    double *v = (double *)l->data, mean = 0;
-    for (guint i = 0; i < l->len; i++)
-        for (guint j = i + 1; j < l->len; j++)
-            if (v[j] < v[i]) {
-                double t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-            }
-    for (guint i = 0; i < l->len; i++)
-        mean += v[i] / l->len;
-    if (l->len)
-        printf("severity sweep: %d slider moves, %u panel updates; slider to panels: mean %.1f ms, median %.1f ms, "
-               "p95 %.1f ms, max %.1f ms; last compute %.1f ms for %d models\n",
-               b->frames, l->len, mean, v[l->len / 2], v[(int)(0.95 * (l->len - 1))], v[l->len - 1],
-               self->shown_compute_ms, self->shown ? self->shown->n_models : 0);
+    struct ProbeBench *pb = self->bench;
+    self->bench = NULL;
+    guint got = 0, predicted = 0, longest_gap = 0, gap = 0;
+    for (guint i = 0; i < pb->shown->len; i++) {
+        got += pb->shown->data[i] != 0;
+        predicted += (pb->shown->data[i] & 2) != 0;
+        gap = pb->shown->data[i] ? 0 : gap + 1;
+        longest_gap = MAX(longest_gap, gap);
+    }
+    const double full = quantile(pb->full_ms, 0.5), forward = quantile(pb->forward_ms, 0.5);
+    if (pb->full_ms->len)
+        printf("severity sweep: %d slider moves, %u panel updates (%u moves got the image and first-layer SNR, %u "
+               "the predictions too; at most %u moves in a row without); slider to panels: median %.1f ms, p90 "
+               "%.1f ms, max %.1f ms; image and SNR: median %.1f ms; the %d models' forward passes alone: median "
+               "%.1f ms; ratio %.2f (target at most 1.3); from the oldest unserved move: median %.1f ms; last "
+               "compute %.1f ms\n",
+               b->frames, got, got, predicted, longest_gap, full, quantile(pb->full_ms, 0.9),
+               quantile(pb->full_ms, 1.0), quantile(pb->stage_ms, 0.5), self->shown ? self->shown->n_models : 0,
+               forward, full / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms);
     else
         printf("severity sweep: no update reached the screen\n");
     fflush(stdout);
-    g_array_unref(l);
+    bench_free(pb);
     ((void (*)(PpProbeView *, gpointer))b->done)(self, b->data);
     g_free(b);
     return G_SOURCE_REMOVE;
@@ -1433,6 +1735,26 @@ static gboolean bench_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer use
     return G_SOURCE_CONTINUE;
 }
 
+/* The drag starts once the view is idle (the models' first update drawn), so
+ * that the first moves do not wait behind the loads. */
+static gboolean bench_start(gpointer user_data)
+{
+    Bench *b = user_data;
+    PpProbeView *self = b->self;
+    if (pp_probe_view_is_busy(self) || self->log_full)
+        return G_SOURCE_CONTINUE;
+    bench_free(self->bench);
+    self->bench = g_new0(struct ProbeBench, 1);
+    self->bench->first_move = self->move + 1; /* updates asked for before do not count */
+    self->bench->shown = g_byte_array_new();
+    self->bench->full_ms = g_array_new(FALSE, FALSE, sizeof(double));
+    self->bench->stage_ms = g_array_new(FALSE, FALSE, sizeof(double));
+    self->bench->queued_ms = g_array_new(FALSE, FALSE, sizeof(double));
+    self->bench->forward_ms = g_array_new(FALSE, FALSE, sizeof(double));
+    gtk_widget_add_tick_callback(GTK_WIDGET(self), bench_tick, b, NULL);
+    return G_SOURCE_REMOVE;
+}
+
 void pp_probe_view_benchmark(PpProbeView *self, int frames, GCallback done, gpointer data)
 {
     Bench *b = g_new0(Bench, 1);
@@ -1440,11 +1762,7 @@ void pp_probe_view_benchmark(PpProbeView *self, int frames, GCallback done, gpoi
     b->frames = MAX(frames, 2);
     b->done = done;
     b->data = data;
-    if (self->latencies)
-        g_array_unref(self->latencies);
-    self->latencies = g_array_new(FALSE, FALSE, sizeof(double));
-    self->bench_start = g_get_monotonic_time(); /* updates asked for before do not count */
-    gtk_widget_add_tick_callback(GTK_WIDGET(self), bench_tick, b, NULL);
+    g_timeout_add(20, bench_start, b);
 }
 
 /* ---- class ---- */
@@ -1471,14 +1789,12 @@ static void pp_probe_view_dispose(GObject *object)
 {
     PpProbeView *self = PP_PROBE_VIEW(object);
     self->disposed = TRUE;
-    if (self->current)
-        g_cancellable_cancel(self->current);
+    g_clear_pointer(&self->updates, pp_latest_job_free);
     cancel_sweep(self, TRUE);
-    g_clear_object(&self->current);
     g_clear_object(&self->dialog);
     g_clear_pointer(&self->cache, cache_free);
     g_clear_pointer(&self->shown, pp_probe_results_free);
-    g_clear_pointer(&self->latencies, g_array_unref);
+    g_clear_pointer(&self->bench, bench_free);
     g_clear_object(&self->selected);
     if (self->feature_adjustment)
         g_signal_handlers_disconnect_by_data(self->feature_adjustment, self);
@@ -1562,6 +1878,13 @@ static void pp_probe_view_init(PpProbeView *self)
 {
     self->corruption = g_strdup("gaussian_noise"); /* the property action reads it from now on */
     gtk_widget_init_template(GTK_WIDGET(self));
+    static const PpLatestJobFuncs update_funcs = {.make = probe_make,
+                                                  .run = probe_run,
+                                                  .done = probe_done,
+                                                  .partial = probe_partial,
+                                                  .job_free = probe_job_free,
+                                                  .part_free = probe_stage_free};
+    self->updates = pp_latest_job_new(self, GTK_WIDGET(self->predictions_area), &update_funcs);
     self->entries = g_ptr_array_new_with_free_func(g_object_unref);
     self->image_paths = g_ptr_array_new_with_free_func(g_free);
     gtk_drawing_area_set_draw_func(self->images_area, draw_images, self, NULL);

@@ -95,6 +95,83 @@ static void test_probe_clean_and_noise(void)
     pp_model_free(&m);
 }
 
+/* The two stages (pp_probe_first_layer, pp_probe_predict): stage one has the
+ * final SNRs, stage two pp_probe_run's predictions; a cancel stops stage two
+ * at a layer boundary, and the probe runs as before afterwards; stage one of
+ * two probes may run before stage two of either; probes of the same clean
+ * image say so. */
+typedef struct {
+    int asks, cancel_after; /* cancel at that ask (0: never) */
+} cancel_log;
+
+static bool cancel_at(void *data)
+{
+    cancel_log *l = data;
+    return l->cancel_after > 0 && ++l->asks >= l->cancel_after;
+}
+
+static void test_probe_stages(void)
+{
+    pp_model m;
+    if (!open_model(&m, "r18_cifar_gray_pp5.safetensors"))
+        return;
+    pp_image img, corrupted = {0};
+    pp_error err = {0};
+    CHECK_OK(pp_image_load(fixture_path("images", "rgb_40x30.png"), &img, &err), &err);
+    pp_probe p, q;
+    CHECK_OK(pp_probe_init(&p, &m, &img, 2, &err), &err);
+    CHECK_OK(pp_probe_init(&q, &m, &img, 2, &err), &err);
+    if (err.status)
+        return;
+    CHECK(pp_probe_same_input(&p, &q), "two probes of one image at one geometry share the input");
+    const pp_corruption *noise = pp_corruption_find("gaussian_noise");
+    pp_corruption_request req = {.severity = 3, .seed = 11};
+    pp_probe_result whole, a, b;
+    CHECK_OK(pp_probe_run(&p, noise, &req, &whole, &err), &err);
+
+    /* stage one of both, then stage two of both */
+    CHECK_OK(pp_probe_corrupt(&q, noise, &req, &corrupted, &err), &err);
+    double ms1 = -1, ms2 = -1;
+    CHECK_OK(pp_probe_first_layer(&p, &corrupted, &a, &ms1, &err), &err);
+    CHECK_OK(pp_probe_first_layer(&q, &corrupted, &b, NULL, &err), &err);
+    CHECK(a.snr_output == whole.snr_output && a.snr_push == whole.snr_push && b.snr_output == whole.snr_output,
+          "stage one has the final SNRs (%.3f, %.3f vs %.3f)", a.snr_output, b.snr_output, whole.snr_output);
+    CHECK(a.top_class[0] == 0 && a.top_prob[0] == 0, "and no predictions yet");
+    CHECK_OK(pp_probe_predict(&p, NULL, NULL, &a, &ms2, &err), &err);
+    CHECK_OK(pp_probe_predict(&q, NULL, NULL, &b, NULL, &err), &err);
+    for (int k = 0; k < PP_PROBE_TOPK; k++)
+        CHECK(a.top_class[k] == whole.top_class[k] && a.top_prob[k] == whole.top_prob[k] &&
+                  b.top_prob[k] == whole.top_prob[k],
+              "rank %d: the staged predictions are pp_probe_run's", k);
+    CHECK(ms1 >= 0 && ms2 >= 0, "the forward times are reported");
+    pp_probe_result_free(&a);
+    pp_probe_result_free(&b);
+
+    /* cancelled at the third boundary of stage two: no result, and the next run is unaffected */
+    cancel_log stop = {.cancel_after = 3};
+    pp_error cancelled = {0};
+    CHECK_OK(pp_probe_first_layer(&q, &corrupted, &b, NULL, &err), &err);
+    CHECK(pp_probe_predict(&q, cancel_at, &stop, &b, NULL, &cancelled) == PP_ERR_CANCELLED, "a cancel stops it: %s",
+          cancelled.msg);
+    CHECK(stop.asks == 3 && b.corrupted.pixels == NULL, "stopped at the boundary asked (%d asks), out freed", stop.asks);
+    pp_error again = {0};
+    CHECK(pp_probe_predict(&q, NULL, NULL, &b, NULL, &again) == PP_ERR_ARG, "stage two needs stage one: %s", again.msg);
+    CHECK_OK(pp_probe_run(&q, noise, &req, &b, &err), &err);
+    CHECK(b.top_class[0] == whole.top_class[0] && b.top_prob[0] == whole.top_prob[0], "after a cancel, the same result");
+    pp_probe_result_free(&b);
+
+    /* an image of another geometry is refused, not read out of bounds */
+    pp_image small = {.width = 3, .height = 3, .channels = 1, .pixels = corrupted.pixels};
+    pp_error shape = {0};
+    CHECK(pp_probe_first_layer(&q, &small, &b, NULL, &shape) == PP_ERR_SHAPE, "other geometry: %s", shape.msg);
+    pp_probe_result_free(&whole);
+    pp_image_free(&corrupted);
+    pp_probe_free(&p);
+    pp_probe_free(&q);
+    pp_image_free(&img);
+    pp_model_free(&m);
+}
+
 static void test_probe_baseline(void)
 {
     pp_model m;
@@ -212,5 +289,6 @@ int main(void)
     RUN_TEST(test_snr_arithmetic);
     RUN_TEST(test_probe_clean_and_noise);
     RUN_TEST(test_probe_baseline);
+    RUN_TEST(test_probe_stages);
     return TEST_EXIT();
 }

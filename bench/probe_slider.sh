@@ -1,0 +1,31 @@
+#!/bin/bash
+# The studio probe's live slider at 224 (issue 14 part 4): two ResNet18s at
+# 224 (a PushPull-ResNet18 and its baseline, made by bench/make_probe_models.py),
+# the severity slider dragged frame by frame (--bench-frames), and the studio's
+# own report: slider to panels (median, p90), how many moves got panels, and
+# the two models' forward passes alone in the same run, with the ratio (target
+# at most 1.3x; at least every third move gets panels). Each CPU path this
+# machine has runs in turn (bench/rounds.sh), ROUNDS times.
+# Usage: bench/probe_slider.sh [BUILD_DIR] (default build); FRAMES=120 ROUNDS=2 CORRUPTION=gaussian_noise
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+FRAMES=${FRAMES:-120}
+ROUNDS=${ROUNDS:-2}
+CORRUPTION=${CORRUPTION:-gaussian_noise}
+THREADS=${THREADS:-2}
+source bench/rounds.sh
+command -v xvfb-run >/dev/null 2>&1 || { echo "skip: xvfb-run not installed"; exit 77; }
+/usr/bin/python3 bench/make_probe_models.py "$T" >&2
+export XDG_DATA_HOME="$T/data" GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 GSK_RENDERER="${GSK_RENDERER:-cairo}"
+echo "== load before: $(uptime)"
+for round in $(seq "$ROUNDS"); do
+  for kind in "${kinds[@]}"; do
+    echo "== round $round of $ROUNDS, CPU path $kind, $FRAMES moves, $CORRUPTION, OMP_NUM_THREADS=$THREADS"
+    env $(kind_env "$kind") OMP_NUM_THREADS="$THREADS" xvfb-run -a -s "-screen 0 1600x1000x24" \
+      "$BUILD/ui/pushpull-studio" --view probe --corruption "$CORRUPTION" --bench-frames "$FRAMES" \
+      --model "$T/r18_224_pushpull.safetensors" --model "$T/r18_224_baseline.safetensors" 2>/dev/null |
+      grep '^severity sweep: ' || echo "(no report)"
+  done
+done
+echo "== load after: $(uptime)"

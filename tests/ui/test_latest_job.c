@@ -1,0 +1,163 @@
+/* The latest-wins helper the views share (ui/pp-latest-job.c), without a
+ * display: requests made while a job runs coalesce into one job built from
+ * the newest inputs; a superseding request cancels the running job, whose
+ * result is reported as not latest; a part posted by a job reaches the view
+ * only while that job counts; busy until nothing runs or waits; after the
+ * view frees the helper, no callback reaches it. */
+#include <gio/gio.h>
+#include <stdio.h>
+
+#include "pp-latest-job.h"
+
+static int failures;
+#define CHECK(cond, ...)                                                                                      \
+    do {                                                                                                      \
+        if (!(cond)) {                                                                                        \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                       \
+            printf(__VA_ARGS__);                                                                              \
+            printf("\n");                                                                                     \
+            failures++;                                                                                       \
+        }                                                                                                     \
+    } while (0)
+
+typedef struct {
+    int input;               /* the view's input now */
+    int made, done, latest, parts;
+    int last_made, last_shown, last_part;
+    GMutex lock;
+    GCond cond;
+    gboolean release;        /* lets the running job finish */
+} View;
+
+typedef struct {
+    int input;
+    View *view;
+} Job;
+
+static gpointer make(gpointer view)
+{
+    View *v = view;
+    Job *j = g_new0(Job, 1);
+    j->input = v->input;
+    j->view = v;
+    v->made++;
+    v->last_made = v->input;
+    return j;
+}
+
+/* Waits to be released (or cancelled), posting its input as a part first. */
+static gboolean run(PpLatestRun *r, gpointer data, GCancellable *cancellable, GError **error)
+{
+    (void)error;
+    Job *j = data;
+    pp_latest_job_post(r, GINT_TO_POINTER(j->input + 1000));
+    g_mutex_lock(&j->view->lock);
+    while (!j->view->release && !g_cancellable_is_cancelled(cancellable)) {
+        gint64 until = g_get_monotonic_time() + 2000;
+        g_cond_wait_until(&j->view->cond, &j->view->lock, until);
+    }
+    j->view->release = FALSE;
+    g_mutex_unlock(&j->view->lock);
+    return !g_cancellable_is_cancelled(cancellable);
+}
+
+static void done(gpointer view, gpointer data, gboolean latest, const GError *error)
+{
+    View *v = view;
+    Job *j = data;
+    v->done++;
+    if (latest) {
+        v->latest++;
+        v->last_shown = j->input;
+    } else {
+        CHECK(error && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED), "a superseded job ends cancelled");
+    }
+}
+
+static void partial(gpointer view, gpointer part)
+{
+    View *v = view;
+    v->parts++;
+    v->last_part = GPOINTER_TO_INT(part);
+}
+
+static void release(View *v)
+{
+    g_mutex_lock(&v->lock);
+    v->release = TRUE;
+    g_cond_broadcast(&v->cond);
+    g_mutex_unlock(&v->lock);
+}
+
+/* Runs the main loop until cond holds (or a generous time passed). */
+#define SPIN_UNTIL(cond)                                                                                      \
+    do {                                                                                                      \
+        gint64 end_ = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;                                           \
+        while (!(cond) && g_get_monotonic_time() < end_)                                                      \
+            g_main_context_iteration(NULL, FALSE), g_usleep(1000);                                            \
+    } while (0)
+
+static const PpLatestJobFuncs funcs = {.make = make, .run = run, .done = done, .partial = partial, .job_free = g_free};
+
+int main(void)
+{
+    View v = {0};
+    g_mutex_init(&v.lock);
+    g_cond_init(&v.cond);
+    PpLatestJob *l = pp_latest_job_new(&v, NULL, &funcs);
+    CHECK(!pp_latest_job_is_busy(l), "idle at first");
+
+    /* one job; its part arrives; three requests while it runs coalesce */
+    v.input = 1;
+    pp_latest_job_request(l, FALSE);
+    CHECK(v.made == 1 && pp_latest_job_is_running(l) && pp_latest_job_is_busy(l), "a request starts a job");
+    SPIN_UNTIL(v.parts == 1);
+    CHECK(v.parts == 1 && v.last_part == 1001, "the running job's part reaches the view (%d)", v.last_part);
+    for (v.input = 2; v.input <= 4; v.input++)
+        pp_latest_job_request(l, FALSE);
+    v.input = 4;
+    CHECK(v.made == 1 && pp_latest_job_is_pending(l), "requests while it runs wait");
+    release(&v);
+    SPIN_UNTIL(v.done == 1 && v.made == 2);
+    CHECK(v.latest == 1 && v.last_shown == 1, "the first job's result is shown (not superseded)");
+    CHECK(v.made == 2 && v.last_made == 4, "then one job for the newest input (made %d, of %d)", v.made, v.last_made);
+
+    /* a superseding request cancels the running job: not latest, and the newest runs */
+    SPIN_UNTIL(v.parts == 2);
+    v.input = 5;
+    pp_latest_job_request(l, TRUE);
+    SPIN_UNTIL(v.done == 2 && v.made == 3);
+    CHECK(v.latest == 1 && v.done == 2, "the superseded job is reported, not shown");
+    CHECK(v.last_made == 5, "the newest input runs");
+    release(&v);
+    SPIN_UNTIL(v.done == 3);
+    CHECK(v.latest == 2 && v.last_shown == 5, "and is shown");
+    SPIN_UNTIL(!pp_latest_job_is_busy(l));
+    CHECK(!pp_latest_job_is_busy(l), "idle once nothing runs or waits");
+
+    /* a user cancel drops a waiting request too */
+    v.input = 6;
+    pp_latest_job_request(l, FALSE);
+    v.input = 7;
+    pp_latest_job_request(l, FALSE);
+    pp_latest_job_cancel(l);
+    SPIN_UNTIL(v.done == 4);
+    g_usleep(20000);
+    g_main_context_iteration(NULL, FALSE);
+    CHECK(v.done == 4 && v.made == 4 && v.latest == 2, "a cancel drops the queued request (made %d)", v.made);
+
+    /* freed while a job runs: no callback reaches the view after */
+    v.input = 8;
+    int done_before = v.done, parts_before = v.parts;
+    pp_latest_job_request(l, FALSE);
+    SPIN_UNTIL(v.parts == parts_before + 1);
+    CHECK(v.last_part == 1008, "its part came (%d)", v.last_part);
+    parts_before = v.parts;
+    pp_latest_job_free(l);
+    g_usleep(50000);
+    for (int i = 0; i < 100; i++)
+        g_main_context_iteration(NULL, FALSE), g_usleep(1000);
+    CHECK(v.done == done_before && v.parts == parts_before, "no callback after the free");
+    printf("%s test_latest_job\n", failures ? "FAIL" : "ok  ");
+    return failures ? 1 : 0;
+}

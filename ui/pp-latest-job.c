@@ -1,0 +1,235 @@
+#include "pp-latest-job.h"
+
+/* Shared by the view and the jobs in flight: a job that ends after the
+ * view's dispose finds view == NULL and only frees itself. */
+struct _PpLatestJob {
+    gint refs;
+    PpLatestJobFuncs f;
+    gpointer view;
+    GtkWidget *area; /* (weak) */
+    GCancellable *current; /* the running job's */
+    gboolean running, pending, undrawn;
+};
+
+struct _PpLatestRun {
+    PpLatestJob *l;
+    gpointer job;
+    GCancellable *cancellable;
+    GTask *task; /* (unowned) the task owning this run */
+};
+
+static PpLatestJob *latest_ref(PpLatestJob *l)
+{
+    g_atomic_int_inc(&l->refs);
+    return l;
+}
+
+static void latest_unref(PpLatestJob *l)
+{
+    if (!g_atomic_int_dec_and_test(&l->refs))
+        return;
+    g_clear_object(&l->current);
+    g_free(l);
+}
+
+static void run_free(gpointer data)
+{
+    PpLatestRun *r = data;
+    if (r->job && r->l->f.job_free)
+        r->l->f.job_free(r->job);
+    g_object_unref(r->cancellable);
+    latest_unref(r->l);
+    g_free(r);
+}
+
+/* Every function below takes NULL (a view past its dispose) as "nothing". */
+
+static void on_area_unmap(GtkWidget *area, PpLatestJob *l)
+{
+    (void)area;
+    l->undrawn = FALSE; /* a hidden page is not waited for */
+}
+
+PpLatestJob *pp_latest_job_new(gpointer view, GtkWidget *area, const PpLatestJobFuncs *funcs)
+{
+    PpLatestJob *l = g_new0(PpLatestJob, 1);
+    l->refs = 1;
+    l->f = *funcs;
+    l->view = view;
+    l->area = area;
+    if (area) {
+        g_object_add_weak_pointer(G_OBJECT(area), (gpointer *)&l->area);
+        g_signal_connect(area, "unmap", G_CALLBACK(on_area_unmap), l);
+    }
+    return l;
+}
+
+void pp_latest_job_free(PpLatestJob *l)
+{
+    if (!l)
+        return;
+    l->view = NULL;
+    l->pending = FALSE;
+    if (l->current)
+        g_cancellable_cancel(l->current);
+    if (l->area) {
+        g_signal_handlers_disconnect_by_data(l->area, l);
+        g_object_remove_weak_pointer(G_OBJECT(l->area), (gpointer *)&l->area);
+        l->area = NULL;
+    }
+    latest_unref(l);
+}
+
+void pp_latest_job_set_undrawn(PpLatestJob *l)
+{
+    if (!l)
+        return;
+    l->undrawn = l->area && gtk_widget_get_mapped(l->area);
+}
+
+void pp_latest_job_drawn(PpLatestJob *l)
+{
+    if (!l)
+        return;
+    l->undrawn = FALSE;
+}
+
+gboolean pp_latest_job_is_running(PpLatestJob *l)
+{
+    if (!l)
+        return FALSE;
+    return l->running;
+}
+
+gboolean pp_latest_job_is_pending(PpLatestJob *l)
+{
+    if (!l)
+        return FALSE;
+    return l->pending;
+}
+
+gboolean pp_latest_job_is_busy(PpLatestJob *l)
+{
+    if (!l)
+        return FALSE;
+    return l->running || l->pending || l->undrawn;
+}
+
+GCancellable *pp_latest_run_get_cancellable(PpLatestRun *run)
+{
+    return run->cancellable;
+}
+
+static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    (void)source;
+    PpLatestRun *r = data;
+    GError *error = NULL;
+    if (r->l->f.run(r, r->job, cancellable, &error))
+        g_task_return_boolean(task, TRUE);
+    else if (error)
+        g_task_return_error(task, error);
+    else
+        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+}
+
+static void start(PpLatestJob *l);
+
+static void job_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    (void)source;
+    (void)data;
+    GTask *task = G_TASK(result);
+    PpLatestRun *r = g_task_get_task_data(task);
+    PpLatestJob *l = r->l;
+    GError *error = NULL;
+    gboolean ok = g_task_propagate_boolean(task, &error);
+    const gboolean latest = ok && !g_cancellable_is_cancelled(r->cancellable);
+    if (l->current == r->cancellable) {
+        l->running = FALSE;
+        g_clear_object(&l->current);
+    }
+    if (l->view) {
+        l->f.done(l->view, r->job, latest, error);
+        if (latest)
+            pp_latest_job_set_undrawn(l);
+        if (l->pending && !l->running)
+            start(l);
+    }
+    g_clear_error(&error);
+}
+
+static void start(PpLatestJob *l)
+{
+    l->pending = FALSE;
+    gpointer job = l->f.make(l->view);
+    if (!job)
+        return;
+    PpLatestRun *r = g_new0(PpLatestRun, 1);
+    r->l = latest_ref(l);
+    r->job = job;
+    r->cancellable = g_cancellable_new();
+    g_clear_object(&l->current);
+    l->current = g_object_ref(r->cancellable);
+    l->running = TRUE;
+    GTask *task = g_task_new(NULL, r->cancellable, job_done, NULL);
+    r->task = task;
+    g_task_set_task_data(task, r, run_free);
+    g_task_set_return_on_cancel(task, FALSE);
+    g_task_run_in_thread(task, job_thread);
+    g_object_unref(task);
+}
+
+void pp_latest_job_request(PpLatestJob *l, gboolean supersede)
+{
+    if (!l || !l->view)
+        return;
+    if (l->running) {
+        l->pending = TRUE;
+        if (supersede && l->current)
+            g_cancellable_cancel(l->current);
+        return;
+    }
+    start(l);
+}
+
+void pp_latest_job_cancel(PpLatestJob *l)
+{
+    if (!l)
+        return;
+    l->pending = FALSE;
+    if (l->current)
+        g_cancellable_cancel(l->current);
+}
+
+typedef struct {
+    PpLatestRun *run; /* kept alive by the task reference below */
+    GTask *task;
+    gpointer part;
+} Posted;
+
+static gboolean deliver(gpointer data)
+{
+    Posted *p = data;
+    PpLatestJob *l = p->run->l;
+    /* only while its job runs and counts: a part never lands after the final result */
+    if (l->view && l->f.partial && l->current == p->run->cancellable &&
+        !g_cancellable_is_cancelled(p->run->cancellable)) {
+        l->f.partial(l->view, p->part);
+        pp_latest_job_set_undrawn(l);
+    } else if (p->part && l->f.part_free) {
+        l->f.part_free(p->part);
+    }
+    g_object_unref(p->task);
+    g_free(p);
+    return G_SOURCE_REMOVE;
+}
+
+void pp_latest_job_post(PpLatestRun *run, gpointer part)
+{
+    Posted *p = g_new0(Posted, 1);
+    p->run = run;
+    p->part = part;
+    p->task = g_object_ref(run->task); /* it owns the run: held until the part is delivered */
+    g_main_context_invoke(NULL, deliver, p);
+}

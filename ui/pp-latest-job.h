@@ -1,0 +1,58 @@
+/* Latest-wins background work for a view (the probe's slider, the corruption
+ * grid, the inhibition lab, the compare view): one job at a time in a worker
+ * thread. A request made while a job runs is queued, and the job is built
+ * from the view's inputs only when it starts, so the newest inputs win and
+ * the ones in between are never computed; a request may also supersede the
+ * running job (cancel it: its results are dropped). Partial results the
+ * worker posts reach the view only while their job still counts. The view is
+ * busy until the results are drawn (screenshots and tests wait on that). */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+typedef struct _PpLatestJob PpLatestJob;
+typedef struct _PpLatestRun PpLatestRun; /* one job in its worker */
+
+typedef struct {
+    /* main thread: the job for the view's inputs now, or NULL (nothing to compute) */
+    gpointer (*make)(gpointer view);
+    /* worker thread: computes into job; FALSE with *error set on failure (a
+     * cancellation is G_IO_ERROR_CANCELLED) */
+    gboolean (*run)(PpLatestRun *run, gpointer job, GCancellable *cancellable, GError **error);
+    /* main thread, for every job that ends: `latest` FALSE when it was
+     * superseded or cancelled (drop its results; take back what it borrowed) */
+    void (*done)(gpointer view, gpointer job, gboolean latest, const GError *error);
+    /* main thread: a partial result of the current job (may be NULL) */
+    void (*partial)(gpointer view, gpointer part);
+    GDestroyNotify job_free;
+    GDestroyNotify part_free;
+} PpLatestJobFuncs;
+
+/* `area`: the widget that puts the results on screen; the view calls
+ * pp_latest_job_drawn from its draw function. */
+PpLatestJob *pp_latest_job_new(gpointer view, GtkWidget *area, const PpLatestJobFuncs *funcs);
+/* The view's dispose: cancels the running job; no callback reaches the view after. */
+void pp_latest_job_free(PpLatestJob *l);
+
+/* The inputs changed: a job starts now, or when the running one ends;
+ * `supersede` cancels the running one. */
+void pp_latest_job_request(PpLatestJob *l, gboolean supersede);
+/* Cancels the running job and drops a queued request (the user's Cancel). */
+void pp_latest_job_cancel(PpLatestJob *l);
+gboolean pp_latest_job_is_running(PpLatestJob *l);
+/* A request waits for the running job to end. */
+gboolean pp_latest_job_is_pending(PpLatestJob *l);
+/* Running, queued, or results taken but not drawn while the area is mapped. */
+gboolean pp_latest_job_is_busy(PpLatestJob *l);
+/* The view took new results (done or partial) outside the helper's callbacks. */
+void pp_latest_job_set_undrawn(PpLatestJob *l);
+void pp_latest_job_drawn(PpLatestJob *l);
+
+/* Worker thread: hands `part` to the view's partial() on the main thread,
+ * or frees it if the job no longer counts by then. */
+void pp_latest_job_post(PpLatestRun *run, gpointer part);
+GCancellable *pp_latest_run_get_cancellable(PpLatestRun *run);
+
+G_END_DECLS
