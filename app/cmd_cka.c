@@ -17,20 +17,25 @@ const pp_cli_command pp_cmd_cka = {
     .usage =
         "usage: pushpull cka A [B] --data D [options]\n\n"
         "Centred kernel alignment between every layer of model A and every layer of\n"
-        "model B (stem, layer1..layer4, features, logits) on the same images of D,\n"
-        "clean or under one corruption. Without B, A is compared with itself. Up to\n"
-        "--batch images: exact CKA; more: minibatch CKA (unbiased HSIC summed over\n"
-        "batches of near-equal size, Nguyen et al. 2021).\n\n"
+        "model B (stem, every residual block layer1.0, layer1.1, ..., features, logits)\n"
+        "on the same images of D, clean or under one corruption. Without B, A is\n"
+        "compared with itself. Up to --batch images: exact CKA; more: minibatch CKA\n"
+        "(unbiased HSIC summed over batches of near-equal size, Nguyen et al. 2021),\n"
+        "each pass over the images freshly shuffled (seeded by --seed).\n\n"
         "  --data D             a data set, as for `pushpull eval`\n"
         "  --limit N            first N images only\n"
         "  --kind K             linear (default), rbf or debiased\n"
         "  --threshold T        RBF bandwidth as a fraction of the median distance (0.5)\n"
         "  --batch B            images per CKA batch (default 256, at least 8); a batch's\n"
         "                       activations of one model are held in memory\n"
-        "  --layers LIST        comma-separated subset, e.g. stem,layer4 (also conv1)\n"
+        "  --layers LIST        comma-separated layers, e.g. stem,layer2.1,logits (also conv1\n"
+        "                       and the stage outputs layer1..layer4)\n"
+        "  --passes P           minibatch: P shuffled passes over the images (default 1;\n"
+        "                       the paper's protocol is 10)\n"
+        "  --in-order           minibatch: one pass in data-set order, not shuffled\n"
         "  --corruption C       corrupt every image with C (see `pushpull corrupt --list`)\n"
         "  --severity S         its severity, 0..5 (default 3)\n"
-        "  --seed S             corruption seed (default 0; image i uses S + i)\n"
+        "  --seed S             corruption and shuffle seed (default 0; image i uses S + i)\n"
         "  --preset P           corruption parameters: auto (by size), imagenet, cifar\n"
         "  --avg-kernel K       pull pooling size when a model file does not record it\n"
         "  --json FILE          write the pushpull-cka/1 JSON (matrix with layer names)\n"
@@ -41,9 +46,11 @@ const pp_cli_command pp_cmd_cka = {
 
 static void print_matrix(const pp_cka_result *r)
 {
-    printf("%s CKA (%s, %lld images%s%s", pp_cka_kind_name(r->kind),
-           r->minibatch ? "minibatch" : "exact", (long long)r->samples, r->corruption[0] ? ", " : "",
-           r->corruption);
+    printf("%s CKA (%s, %lld images", pp_cka_kind_name(r->kind), r->minibatch ? "minibatch" : "exact",
+           (long long)r->samples);
+    if (r->minibatch)
+        printf(", %d pass%s %s", r->passes, r->passes > 1 ? "es" : "", r->shuffled ? "shuffled" : "in order");
+    printf("%s%s", r->corruption[0] ? ", " : "", r->corruption);
     if (r->corruption[0])
         printf(" severity %g", r->severity);
     printf("); rows: %s, columns: %s\n%-10s", r->model_a, r->model_b, "");
@@ -60,16 +67,14 @@ static void print_matrix(const pp_cka_result *r)
         printf("note: the models have no layer name in common: layers are matched by position\n");
 }
 
-static int parse_layers(char *list, pp_tap *layers, int *n)
+/* The names are checked against each model (pp_cka_models). */
+static int parse_layers(char *list, const char **layers, int *n)
 {
     *n = 0;
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-        pp_error err = {0};
         if (*n == PP_CKA_MAX_LAYERS)
             return pp_cli_usage_error(&pp_cmd_cka, "--layers takes at most %d layers", PP_CKA_MAX_LAYERS);
-        if (pp_cka_layer_parse(tok, &layers[*n], &err) != PP_OK)
-            return pp_cli_usage_error(&pp_cmd_cka, "%s", err.msg);
-        (*n)++;
+        layers[(*n)++] = tok;
     }
     return *n ? 0 : pp_cli_usage_error(&pp_cmd_cka, "--layers needs at least one layer name");
 }
@@ -83,10 +88,11 @@ static int run(int argc, char **argv)
         {"corruption", required_argument, NULL, 'c'}, {"severity", required_argument, NULL, 's'},
         {"seed", required_argument, NULL, 'S'},       {"preset", required_argument, NULL, 'p'},
         {"avg-kernel", required_argument, NULL, 'a'}, {"json", required_argument, NULL, 'j'},
-        {"csv", required_argument, NULL, 'v'},        {0}};
+        {"csv", required_argument, NULL, 'v'},        {"passes", required_argument, NULL, 'P'},
+        {"in-order", no_argument, NULL, 'O'},         {0}};
     pp_cka_options opt = {.kind = PP_CKA_LINEAR, .severity = 3};
     const char *data = NULL, *json_path = NULL, *csv_path = NULL;
-    pp_tap layers[PP_CKA_MAX_LAYERS];
+    const char *layers[PP_CKA_MAX_LAYERS];
     int avg = -1, o, rc;
     bool severity_given = false;
     long v;
@@ -98,6 +104,12 @@ static int run(int argc, char **argv)
         case 'j': json_path = optarg; break;
         case 'v': csv_path = optarg; break;
         case 'c': opt.corruption = optarg; break;
+        case 'O': opt.in_order = true; break;
+        case 'P':
+            if (!pp_cli_parse_int(optarg, 1, 1000, &v))
+                return pp_cli_usage_error(&pp_cmd_cka, "--passes needs a number from 1 to 1000");
+            opt.passes = (int)v;
+            break;
         case 'l':
             if (!pp_cli_parse_int(optarg, 1, 1L << 40, &v))
                 return pp_cli_usage_error(&pp_cmd_cka, "--limit needs a positive number");

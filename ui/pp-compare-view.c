@@ -27,7 +27,7 @@ typedef struct {
     double severity;
     int images;
     pp_cka_kind kind;
-    pp_tap layer;
+    char layer[24]; /* the feature maps' layer (analysis/model_layers.h) */
     gint progress_permille; /* written by the worker, read by the progress timer */
 
     GPtrArray *cam_entries; /* every loaded model: Grad-CAM of each */
@@ -366,8 +366,7 @@ static void start_update(PpCompareView *self)
     if (!kind || !pp_cka_kind_parse(kind, &job->kind))
         job->kind = PP_CKA_LINEAR;
     const char *layer = dropdown_text(self->layer_dropdown);
-    if (!layer || pp_feature_maps_layer_parse(layer, &job->layer, NULL) != PP_OK)
-        job->layer = PP_TAP_STEM;
+    g_snprintf(job->layer, sizeof job->layer, "%s", layer ? layer : "stem");
     self->current = g_cancellable_new();
     self->running_job = job;
     set_running(self, TRUE);
@@ -427,7 +426,7 @@ static void layout_for(PpCompareView *self, int width, Layout *l)
     memset(l, 0, sizeof *l);
     l->width = width;
     l->panels = cka_panels(job);
-    int layers = job && job->has_cka[0] ? job->cka[0].layers_a : 7;
+    int layers = job && job->has_cka[0] ? MAX(job->cka[0].layers_a, job->cka[0].layers_b) : 11;
     l->cka_label_w = 70;
     l->cka_y = TITLE_H;
     double per_panel = (width - 20.0 * (MAX(l->panels, 1) - 1)) / MAX(l->panels, 1);
@@ -484,6 +483,8 @@ static const char *short_layer(const char *name)
     for (size_t i = 0; i < G_N_ELEMENTS(abbrevs); i++)
         if (strcmp(name, abbrevs[i].name) == 0)
             return abbrevs[i].abbrev;
+    if (g_str_has_prefix(name, "layer") && strchr(name, '.')) /* a block: "layer2.1" as "2.1" */
+        return name + strlen("layer");
     return name;
 }
 
@@ -693,7 +694,7 @@ static void tile_origin(const Layout *l, int k, int m, int corrupted, double *x,
 static void draw_maps(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, const CompareJob *job, const Layout *l)
 {
     double y = l->maps_y;
-    char *title = g_strdup_printf("Feature maps of %s: every channel, %s", pp_tap_name(job->layer),
+    char *title = g_strdup_printf("Feature maps of %s: every channel, %s", job->layer,
                                   job->corruption ? "clean | corrupted per model" : "clean (no corruption chosen)");
     pp_plot_text_max(cr, widget, title, 0, y, l->width, 0.9, TRUE, &c->fg);
     g_free(title);
@@ -836,7 +837,7 @@ const char *pp_compare_view_hover(PpCompareView *self, double px, double py)
                     continue;
                 int x = (int)((px - tx) / l.tile * fm->width[m]), y = (int)((py - ty) / l.tile * fm->height[m]);
                 self->hover = g_strdup_printf("%s, model %d %s, channel %d at (%d, %d): %.4g (range %.3g to %.3g)",
-                                              pp_tap_name(fm->layer), m + 1, corrupted ? "corrupted" : "clean", k, x,
+                                              fm->layer, m + 1, corrupted ? "corrupted" : "clean", k, x,
                                               y, pp_feature_maps_value(fm, m, corrupted, k, x, y), fm->lo[k],
                                               fm->hi[k]);
             }

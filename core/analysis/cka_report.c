@@ -36,6 +36,10 @@ pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_e
     json_object_set_new(o, "method", json_string(r->minibatch ? "minibatch" : "exact"));
     json_object_set_new(o, "batches", json_integer(r->batches));
     json_object_set_new(o, "batch", json_integer(r->batch));
+    if (r->minibatch) {
+        json_object_set_new(o, "passes", json_integer(r->passes));
+        json_object_set_new(o, "order", json_string(r->shuffled ? "shuffled" : "data set"));
+    }
     json_object_set_new(o, "layers_a", names_json(r->names_a, r->layers_a));
     json_object_set_new(o, "layers_b", names_json(r->names_b, r->layers_b));
     for (int i = 0; i < r->layers_a; i++) {
