@@ -30,6 +30,8 @@ const pp_cli_command pp_cmd_cka = {
         "                       activations of one model are held in memory\n"
         "  --layers LIST        comma-separated layers, e.g. stem,layer2.1,logits (also conv1\n"
         "                       and the stage outputs layer1..layer4)\n"
+        "  --layers-b LIST      B's own layers (default: as A's); with no name in common\n"
+        "                       the layers are matched by position\n"
         "  --passes P           minibatch: P shuffled passes over the images (default 1;\n"
         "                       the paper's protocol is 10)\n"
         "  --in-order           minibatch: one pass in data-set order, not shuffled\n"
@@ -89,10 +91,11 @@ static int run(int argc, char **argv)
         {"seed", required_argument, NULL, 'S'},       {"preset", required_argument, NULL, 'p'},
         {"avg-kernel", required_argument, NULL, 'a'}, {"json", required_argument, NULL, 'j'},
         {"csv", required_argument, NULL, 'v'},        {"passes", required_argument, NULL, 'P'},
-        {"in-order", no_argument, NULL, 'O'},         {0}};
+        {"in-order", no_argument, NULL, 'O'},         {"layers-b", required_argument, NULL, 'B'},
+        {0}};
     pp_cka_options opt = {.kind = PP_CKA_LINEAR, .severity = 3};
     const char *data = NULL, *json_path = NULL, *csv_path = NULL;
-    const char *layers[PP_CKA_MAX_LAYERS];
+    const char *layers[PP_CKA_MAX_LAYERS], *layers_b[PP_CKA_MAX_LAYERS];
     int avg = -1, o, rc;
     bool severity_given = false;
     long v;
@@ -133,6 +136,11 @@ static int run(int argc, char **argv)
             if ((rc = parse_layers(optarg, layers, &opt.n_layers)))
                 return rc;
             opt.layers = layers;
+            break;
+        case 'B':
+            if ((rc = parse_layers(optarg, layers_b, &opt.n_layers_b)))
+                return rc;
+            opt.layers_b = layers_b;
             break;
         case 's':
             if (!pp_cli_parse_float(optarg, &d) || !(d >= 0 && d <= 5))

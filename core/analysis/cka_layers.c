@@ -57,33 +57,34 @@ static void side_free(side *s)
     }
 }
 
-/* The model's layers: opt's names, or every block (model_layers.h). */
-static pp_status side_layers(side *s, const pp_model *m, const char *name, const pp_cka_options *opt, pp_error *err)
+/* The model's layers: the names given, or every block (model_layers.h). */
+static pp_status side_layers(side *s, const pp_model *m, const char *name, const char *const *layers, int n_layers,
+                             pp_error *err)
 {
-    if (!opt->layers) {
+    if (!layers) {
         s->n_layers = pp_model_layers_per_block(m, s->layers, PP_CKA_MAX_LAYERS);
         return s->n_layers <= PP_CKA_MAX_LAYERS
                    ? PP_OK
                    : pp_fail(err, PP_ERR_ARG, "%s has %d layers, more than a CKA run takes (%d): pick some", name,
                              s->n_layers, PP_CKA_MAX_LAYERS);
     }
-    if (opt->n_layers < 1 || opt->n_layers > PP_CKA_MAX_LAYERS)
-        return pp_fail(err, PP_ERR_ARG, "a CKA run takes 1 to %d layers (got %d)", PP_CKA_MAX_LAYERS, opt->n_layers);
-    for (int l = 0; l < opt->n_layers; l++) {
-        pp_status st = pp_model_layer_find(m, name, opt->layers[l], &s->layers[l], err);
+    if (n_layers < 1 || n_layers > PP_CKA_MAX_LAYERS)
+        return pp_fail(err, PP_ERR_ARG, "a CKA run takes 1 to %d layers (got %d)", PP_CKA_MAX_LAYERS, n_layers);
+    for (int l = 0; l < n_layers; l++) {
+        pp_status st = pp_model_layer_find(m, name, layers[l], &s->layers[l], err);
         if (st != PP_OK)
             return st;
     }
-    s->n_layers = opt->n_layers;
+    s->n_layers = n_layers;
     return PP_OK;
 }
 
-static pp_status side_init(side *s, const pp_model *m, const char *name, const pp_cka_options *opt, int batch,
-                           int threads, pp_error *err)
+static pp_status side_init(side *s, const pp_model *m, const char *name, const char *const *layers, int n_layers,
+                           int batch, int threads, pp_error *err)
 {
     memset(s, 0, sizeof *s);
     s->m = m;
-    pp_status st = side_layers(s, m, name, opt, err);
+    pp_status st = side_layers(s, m, name, layers, n_layers, err);
     if (st == PP_OK)
         st = pp_preprocess_for_model(&s->pre, m, err);
     if (st == PP_OK)
@@ -248,7 +249,8 @@ pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b
     const int passes = minibatch && opt->passes > 1 ? opt->passes : 1;
     const bool shuffled = minibatch && !opt->in_order;
     const double threshold = opt->threshold > 0 ? opt->threshold : PP_CKA_RBF_THRESHOLD;
-    const bool same = a == b;
+    const bool has_b_layers = opt->layers_b != NULL;
+    const bool same = a == b && !has_b_layers; /* one side serves both */
     corruption_ctx cc = {.c = opt->corruption ? pp_corruption_find(opt->corruption) : NULL, .opt = opt};
 
     side *sa = calloc(1, sizeof *sa), *sb = same ? sa : calloc(1, sizeof *sb);
@@ -258,14 +260,15 @@ pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b
     if (!sa || !sb || !order)
         st = pp_fail(err, PP_ERR_NOMEM, "out of memory for a CKA run of %lld images", (long long)n);
     if (st == PP_OK)
-        st = side_init(sa, a, name_a, opt, batch_max, threads, err);
+        st = side_init(sa, a, name_a, opt->layers, opt->n_layers, batch_max, threads, err);
     if (st == PP_OK && !same)
-        st = side_init(sb, b, name_b, opt, batch_max, threads, err);
+        st = side_init(sb, b, name_b, has_b_layers ? opt->layers_b : opt->layers,
+                       has_b_layers ? opt->n_layers_b : opt->n_layers, batch_max, threads, err);
     if (st == PP_OK) {
         describe_run(out, sa, sb, name_a, name_b, ds, &cc);
         st = pp_cka_accumulator_init(&acc, sa->n_layers, sb->n_layers, err);
     }
-    out->same_model = same;
+    out->same_model = a == b;
     out->kind = opt->kind;
     out->threshold = threshold;
     out->minibatch = minibatch;

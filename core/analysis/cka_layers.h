@@ -44,6 +44,9 @@ typedef struct {
     const char *const *layers; /* names (model_layers.h) for both models; NULL: stem, every block,
                                   features, logits of each */
     int n_layers;
+    const char *const *layers_b; /* B's own list (NULL: as A's); with no name in common the
+                                    layers are matched by position */
+    int n_layers_b;
     int passes;                /* minibatch: shuffled passes over the images (<= 0: 1) */
     bool in_order;             /* minibatch: one pass in data-set order, not shuffled */
 } pp_cka_options;
