@@ -206,6 +206,33 @@ void pp_cka_accumulate(pp_cka_accumulator *acc, double *const *ka, double *const
     acc->batches++;
 }
 
+void pp_cka_batch_terms(int la, int lb, double *const *ka, double *const *kb, int n, double scale, int threads,
+                        double *terms)
+{
+    const int pairs = la * lb;
+#pragma omp parallel for schedule(dynamic) num_threads(pp_threads_clamp(threads))
+    for (int q = 0; q < pairs + la + lb; q++) {
+        if (q < pairs)
+            terms[q] = pp_cka_dot(ka[q / lb], kb[q % lb], n) / scale;
+        else if (q < pairs + la)
+            terms[q] = pp_cka_dot(ka[q - pairs], ka[q - pairs], n) / scale;
+        else
+            terms[q] = pp_cka_dot(kb[q - pairs - la], kb[q - pairs - la], n) / scale;
+    }
+}
+
+void pp_cka_accumulator_add(pp_cka_accumulator *acc, const double *terms)
+{
+    const int la = acc->layers_a, lb = acc->layers_b, pairs = la * lb;
+    for (int q = 0; q < pairs; q++)
+        acc->cross[q] += terms[q];
+    for (int i = 0; i < la; i++)
+        acc->self_a[i] += terms[pairs + i];
+    for (int j = 0; j < lb; j++)
+        acc->self_b[j] += terms[pairs + la + j];
+    acc->batches++;
+}
+
 void pp_cka_accumulator_result(const pp_cka_accumulator *acc, double *out)
 {
     for (int i = 0; i < acc->layers_a; i++)

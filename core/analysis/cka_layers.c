@@ -194,6 +194,8 @@ static pp_status check_run(const pp_model *a, const char *name_a, const pp_model
         st = pp_check_models_comparable(a, name_a, b, name_b, err);
     if (st != PP_OK)
         return st;
+    if (opt->n_shards < 0 || (opt->n_shards > 0 && (opt->shard < 1 || opt->shard > opt->n_shards)))
+        return pp_fail(err, PP_ERR_ARG, "shard %d of %d: K must be from 1 to N", opt->shard, opt->n_shards);
     if (opt->passes > 1 && opt->in_order)
         return pp_fail(err, PP_ERR_ARG, "%d CKA passes in data-set order would repeat one pass: shuffle them",
                        opt->passes);
@@ -277,10 +279,23 @@ pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b
     out->samples = n;
     out->passes = passes;
     out->shuffled = shuffled;
+    out->seed = opt->seed;
+    out->preset = opt->preset;
+    const int64_t units = (int64_t)passes * batches;
+    out->units = units;
+    out->unit_lo = opt->n_shards ? (opt->shard - 1) * units / opt->n_shards : 0;
+    out->unit_hi = opt->n_shards ? opt->shard * units / opt->n_shards : units;
+    out->shard_index = opt->n_shards ? opt->shard : 0;
+    out->shard_count = opt->n_shards;
+    const size_t per_unit = st == PP_OK ? PP_CKA_TERMS(sa->n_layers, sb->n_layers) : 0;
+    double *terms = NULL;
+    if (st == PP_OK && !(terms = malloc(per_unit * (size_t)(out->unit_hi - out->unit_lo + 1) * sizeof(double))))
+        st = pp_fail(err, PP_ERR_NOMEM, "out of memory for the CKA terms");
 
     const bool unbiased = minibatch || opt->kind == PP_CKA_DEBIASED;
-    const int sides = same ? 1 : 2, steps = passes * batches * sides;
-    for (int pass = 0; pass < passes && st == PP_OK; pass++) {
+    const int sides = same ? 1 : 2;
+    const int64_t steps = (out->unit_hi - out->unit_lo) * sides;
+    for (int pass = 0; pass < passes && st == PP_OK && !opt->describe_only; pass++) {
         if (shuffled)
             pp_cka_pass_order(order, n, opt->seed, pass);
         else
@@ -289,6 +304,11 @@ pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b
         int64_t start = 0;
         for (int k = 0; k < batches && st == PP_OK; k++) {
             int size = (int)((n - start) / (batches - k)); /* the rest shared evenly */
+            const int64_t unit = (int64_t)pass * batches + k;
+            if (unit < out->unit_lo || unit >= out->unit_hi) { /* another shard's */
+                start += size;
+                continue;
+            }
             char phase[64];
             if (passes > 1)
                 snprintf(phase, sizeof phase, "pass %d/%d, batch %d/%d", pass + 1, passes, k + 1, batches);
@@ -297,7 +317,7 @@ pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b
             for (int side_index = 0; side_index < sides && st == PP_OK; side_index++) {
                 st = side_batch(side_index ? sb : sa, ds, order + start, size, batch_max, &cc, opt->kind, threshold,
                                 unbiased, job, &out->seconds_cka, err);
-                const int done = (pass * batches + k) * sides + side_index + 1;
+                const int64_t done = (unit - out->unit_lo) * sides + side_index + 1;
                 pp_job_progress p = {.fraction = (double)done / steps, .phase = phase, .loss = NAN,
                                      .accuracy = NAN};
                 if (st == PP_OK)
@@ -305,14 +325,22 @@ pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b
             }
             if (st == PP_OK) { /* exact: one batch, and the (n-1)² normaliser cancels */
                 double t1 = now();
-                pp_cka_accumulate(&acc, sa->kernel, sb->kernel, size, minibatch ? (double)size * (size - 3) : 1.0,
-                                  threads);
+                double *t = terms + per_unit * (size_t)(opt->n_shards ? unit - out->unit_lo : 0);
+                pp_cka_batch_terms(sa->n_layers, sb->n_layers, sa->kernel, sb->kernel, size,
+                                   minibatch ? (double)size * (size - 3) : 1.0, threads, t);
+                if (!opt->n_shards)
+                    pp_cka_accumulator_add(&acc, t);
                 out->seconds_cka += now() - t1;
             }
             start += size;
         }
     }
-    if (st == PP_OK) {
+    if (st == PP_OK && opt->describe_only) {
+        /* the description only */
+    } else if (st == PP_OK && opt->n_shards) {
+        out->terms = terms;
+        terms = NULL;
+    } else if (st == PP_OK) {
         if (!(out->matrix = malloc((size_t)acc.layers_a * acc.layers_b * sizeof(double))))
             st = pp_fail(err, PP_ERR_NOMEM, "out of memory for the CKA matrix");
         else
@@ -327,6 +355,7 @@ pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b
     if (!same)
         free(sb);
     free(order);
+    free(terms);
     out->seconds = now() - t0;
     return st;
 }
@@ -334,5 +363,7 @@ pp_status pp_cka_models(const pp_model *a, const char *name_a, const pp_model *b
 void pp_cka_result_free(pp_cka_result *r)
 {
     free(r->matrix);
+    free(r->terms);
     r->matrix = NULL;
+    r->terms = NULL;
 }

@@ -49,6 +49,11 @@ typedef struct {
     int n_layers_b;
     int passes;                /* minibatch: shuffled passes over the images (<= 0: 1) */
     bool in_order;             /* minibatch: one pass in data-set order, not shuffled */
+    int shard, n_shards;       /* shard K of N (0 of 0: the whole run): the batches ("units", every
+                                  batch of every pass, in order) [(K-1)U/N, KU/N) only, their terms
+                                  kept for pushpull merge (cka_shard.h) */
+    bool describe_only;        /* fill the result's description (no terms, no matrix), compute
+                                  nothing: what a shard's saved result must match to be resumed */
 } pp_cka_options;
 
 typedef struct {
@@ -74,6 +79,15 @@ typedef struct {
     double severity;
     double seconds;
     double seconds_cka;    /* of which in Grams, centring and sums (not forwards) */
+    uint64_t seed;
+    pp_corruption_preset preset;
+    /* A shard (shard_count > 0): units [unit_lo, unit_hi) of `units`, their
+     * terms (one row of PP_CKA_TERMS(layers_a, layers_b) per unit, cka.h);
+     * no matrix. */
+    int shard_index, shard_count;
+    int64_t unit_lo, unit_hi, units;
+    double *terms;
+    char sha256_a[65], sha256_b[65]; /* the model files' (filled by the caller) */
 } pp_cka_result;
 
 /* Pass p's order of images 0..n-1 (order: n indices): a Fisher-Yates

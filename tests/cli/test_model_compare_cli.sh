@@ -87,6 +87,49 @@ m = np.array(j['matrix'])
 assert j['same_model'] and np.abs(np.diag(m) - 1).max() < 1e-9 and np.abs(m - m.T).max() < 1e-9
 " || fail "cka A with itself"
 
+# cka --shard K/N (issue 19): three shards of a shuffled two-pass minibatch run,
+# merged, give the single run's JSON byte for byte apart from the seconds; a
+# rerun of a complete shard skips it; shards of other runs are refused.
+RUN="--batch 8 --passes 2 --seed 5"
+"$PUSHPULL" --threads 2 cka "$A" "$B" --data "$D" $RUN --json "$T/whole.json" --csv "$T/whole.csv" >/dev/null 2>&1 ||
+    fail "cka whole run"
+for k in 1 2 3; do
+    "$PUSHPULL" --threads 1 cka "$A" "$B" --data "$D" $RUN --shard $k/3 --json "$T/sh.json" >"$T/sh$k.txt" 2>&1 ||
+        fail "cka shard $k: $(cat "$T/sh$k.txt")"
+done
+grep -q "shard 2/3: batches 2..4 of 6" "$T/sh2.txt" || fail "cka shard line: $(cat "$T/sh2.txt")"
+"$PUSHPULL" merge "$T/merged.json" "$T"/sh.shard-*-of-3.json --csv "$T/merged.csv" >"$T/stdout" 2>&1 ||
+    fail "merge cka shards: $(cat "$T/stdout")"
+diff <(grep -v '"seconds' "$T/whole.json") <(grep -v '"seconds' "$T/merged.json") >/dev/null ||
+    fail "merged CKA differs from the single run"
+cmp -s "$T/whole.csv" "$T/merged.csv" || fail "merged CKA CSV differs"
+cp "$T/sh.shard-3-of-3.json" "$T/sh3.before"
+"$PUSHPULL" cka "$A" "$B" --data "$D" $RUN --shard 3/3 --json "$T/sh.json" >"$T/stdout" 2>&1 || fail "cka shard rerun"
+grep -q "shard 3/3: complete result in .*sh.shard-3-of-3.json, skipped" "$T/stdout" || fail "cka resume: $(cat "$T/stdout")"
+cmp -s "$T/sh3.before" "$T/sh.shard-3-of-3.json" || fail "a skipped CKA shard changed"
+"$PUSHPULL" cka "$A" "$B" --data "$D" --batch 8 --passes 2 --seed 6 --shard 3/3 --json "$T/other.json" >/dev/null 2>&1 ||
+    fail "cka shard of another seed"
+expect_error "cka shards of two runs" "not shards of one CKA run: seed 5 vs 6 differs" -- "$PUSHPULL" merge "$T/out.json" \
+    "$T/sh.shard-1-of-3.json" "$T/sh.shard-2-of-3.json" "$T/other.shard-3-of-3.json"
+expect_error "cka shard missing" "2 files for a CKA run of 3 shards" -- "$PUSHPULL" merge "$T/out.json" \
+    "$T/sh.shard-1-of-3.json" "$T/sh.shard-2-of-3.json"
+expect_error "cka shard twice" "shard 2 given twice" -- "$PUSHPULL" merge "$T/out.json" \
+    "$T/sh.shard-1-of-3.json" "$T/sh.shard-2-of-3.json" "$T/sh.shard-2-of-3.json"
+# a changed model file (its last weight byte flipped): still a model, another hash
+/usr/bin/python3 -c "
+import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[-1] ^= 1; open(sys.argv[2], 'wb').write(b)
+" "$A" "$T/a-changed.safetensors"
+"$PUSHPULL" cka "$T/a-changed.safetensors" "$B" --data "$D" $RUN --shard 1/3 --json "$T/ch.json" >/dev/null 2>&1 ||
+    fail "cka shard of a changed model"
+expect_error "cka changed model" "model A file \(SHA-256\) differs" -- "$PUSHPULL" merge "$T/out.json" \
+    "$T/ch.shard-1-of-3.json" "$T/sh.shard-2-of-3.json" "$T/sh.shard-3-of-3.json"
+sed 's/"terms": \[/"terms": [ "00", /' "$T/sh.shard-1-of-3.json" >"$T/bad.shard-1-of-3.json"
+expect_error "cka bad shard" "bad.shard-1-of-3.json: missing or bad \"terms\"" -- "$PUSHPULL" merge "$T/out.json" \
+    "$T/bad.shard-1-of-3.json" "$T/sh.shard-2-of-3.json" "$T/sh.shard-3-of-3.json"
+expect_error "cka shard without json" "--shard needs --json" -- "$PUSHPULL" cka "$A" --data "$D" --shard 1/2
+expect_error "cka shard with csv" "--csv is not written by a shard" -- "$PUSHPULL" cka "$A" --data "$D" --shard 1/2 \
+    --json "$T/out.json" --csv "$T/out.csv"
+
 # B's own layers, none named as A's: matched by position, and said so.
 "$PUSHPULL" cka "$A" "$B" --data "$D" --layers stem,layer1 --layers-b layer2,layer3 --json "$T/pos.json" \
     >"$T/stdout" 2>/dev/null || fail "cka --layers-b exit"
