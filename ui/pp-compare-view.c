@@ -47,7 +47,8 @@ struct _PpCompareView {
     GtkWidget parent_instance;
 
     GtkDropDown *corruption_dropdown, *layer_dropdown, *kind_dropdown, *tensor_dropdown;
-    GtkStringList *corruption_names, *tensor_names;
+    GtkDropDown *model_a_dropdown, *model_b_dropdown; /* which loaded models are 1 and 2 */
+    GtkStringList *corruption_names, *tensor_names, *model_names, *model_names_b;
     GtkAdjustment *severity_adjustment, *images_adjustment;
     GtkEntry *data_entry;
     GtkProgressBar *progress;
@@ -59,6 +60,7 @@ struct _PpCompareView {
     char *image_path;
     guint64 seed;
     gboolean disposed, stale, running, pending, cancelled_by_user, filling_tensors;
+    gboolean syncing_models; /* the model dropdowns are being refilled: no new comparison for that */
     gboolean undrawn; /* new results not on screen yet: busy, so a screenshot waits for them */
     GCancellable *current;
     CompareJob *running_job; /* the worker's (for the progress timer); owned by its task */
@@ -337,6 +339,16 @@ static const char *dropdown_text(GtkDropDown *d)
     return item ? gtk_string_object_get_string(GTK_STRING_OBJECT(item)) : NULL;
 }
 
+/* The loaded models picked as 1 and 2 (indices into self->entries). */
+static void selected_models(PpCompareView *self, guint *a, guint *b)
+{
+    const guint n = self->entries->len;
+    *a = gtk_drop_down_get_selected(self->model_a_dropdown);
+    *b = gtk_drop_down_get_selected(self->model_b_dropdown);
+    *a = *a < n ? *a : 0;
+    *b = *b < n ? *b : MIN(1, n - 1);
+}
+
 static void start_update(PpCompareView *self)
 {
     self->pending = FALSE;
@@ -350,11 +362,13 @@ static void start_update(PpCompareView *self)
     CompareJob *job = g_new0(CompareJob, 1);
     job->entries = g_ptr_array_new_with_free_func(g_object_unref);
     job->cam_entries = g_ptr_array_new_with_free_func(g_object_unref);
-    for (guint i = 0; i < self->entries->len; i++) {
-        if (i < 2)
-            g_ptr_array_add(job->entries, g_object_ref(self->entries->pdata[i]));
+    guint a = 0, b = 0;
+    selected_models(self, &a, &b);
+    g_ptr_array_add(job->entries, g_object_ref(self->entries->pdata[a]));
+    if (b != a) /* one entry: the model with itself */
+        g_ptr_array_add(job->entries, g_object_ref(self->entries->pdata[b]));
+    for (guint i = 0; i < self->entries->len; i++)
         g_ptr_array_add(job->cam_entries, g_object_ref(self->entries->pdata[i]));
-    }
     job->image_path = g_strdup(self->image_path);
     job->data_spec = g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->data_entry)));
     job->seed = self->seed;
@@ -786,8 +800,9 @@ void pp_compare_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     layout_for(self, width, &l);
     char *title = job->entries->len > 1
                       ? g_strdup_printf("Model 1: %s    Model 2: %s", job_title(job, 0), job_title(job, 1))
-                      : g_strdup_printf("Model 1: %s, with itself (open a second model to compare two)",
-                                        job_title(job, 0));
+                      : g_strdup_printf("Model 1: %s, with itself (%s)", job_title(job, 0),
+                                        job->cam_entries->len > 1 ? "pick another Model 2 to compare two"
+                                                                  : "open a second model to compare two");
     pp_plot_text_max(cr, widget, title, 0, 0, width, 1.0, TRUE, &c.fg);
     g_free(title);
     draw_cka(cr, widget, &c, job, &l);
@@ -903,12 +918,64 @@ void pp_compare_view_cancel(PpCompareView *self)
     g_cancellable_cancel(self->current);
 }
 
+/* The index of `entry` in entries, or `fallback`. */
+static guint index_of(GPtrArray *entries, gpointer entry, guint fallback)
+{
+    guint i;
+    return entry && g_ptr_array_find(entries, entry, &i) ? i : fallback;
+}
+
 void pp_compare_view_set_entries(PpCompareView *self, GPtrArray *entries)
 {
+    /* the models picked stay picked when others come or go */
+    guint a = 0, b = 0;
+    gpointer picked_a = NULL, picked_b = NULL;
+    if (self->entries->len) {
+        selected_models(self, &a, &b);
+        picked_a = g_object_ref(self->entries->pdata[a]);
+        /* with one model, model 2 was that one by necessity, not a choice */
+        picked_b = self->entries->len > 1 ? g_object_ref(self->entries->pdata[b]) : NULL;
+    }
     g_ptr_array_set_size(self->entries, 0);
     for (guint i = 0; entries && i < entries->len; i++)
         g_ptr_array_add(self->entries, g_object_ref(entries->pdata[i]));
+    const guint n = self->entries->len;
+    self->syncing_models = TRUE;
+    const char **titles = g_new0(const char *, n + 1);
+    for (guint i = 0; i < n; i++)
+        titles[i] = pp_model_entry_get_title(self->entries->pdata[i]);
+    gtk_string_list_splice(self->model_names, 0, g_list_model_get_n_items(G_LIST_MODEL(self->model_names)), titles);
+    gtk_string_list_splice(self->model_names_b, 0, g_list_model_get_n_items(G_LIST_MODEL(self->model_names_b)),
+                           titles);
+    g_free(titles);
+    if (n) {
+        a = index_of(self->entries, picked_a, 0);
+        b = index_of(self->entries, picked_b, MIN(1, n - 1));
+        if (!picked_b && n > 1)
+            b = a == 0 ? 1 : 0;
+        gtk_drop_down_set_selected(self->model_a_dropdown, a);
+        gtk_drop_down_set_selected(self->model_b_dropdown, b);
+    }
+    self->syncing_models = FALSE;
+    g_clear_object(&picked_a);
+    g_clear_object(&picked_b);
     request_update(self);
+}
+
+gboolean pp_compare_view_set_models(PpCompareView *self, guint a, guint b)
+{
+    if (a >= self->entries->len || b >= self->entries->len)
+        return FALSE;
+    gtk_drop_down_set_selected(self->model_a_dropdown, a);
+    gtk_drop_down_set_selected(self->model_b_dropdown, b);
+    request_update(self);
+    return TRUE;
+}
+
+static void on_model_picked(PpCompareView *self)
+{
+    if (!self->syncing_models)
+        request_update(self);
 }
 
 void pp_compare_view_set_image_file(PpCompareView *self, const char *path)
@@ -1127,6 +1194,10 @@ static void pp_compare_view_class_init(PpCompareViewClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child(wc, PpCompareView, name)
     BIND(corruption_dropdown);
     BIND(corruption_names);
+    BIND(model_a_dropdown);
+    BIND(model_b_dropdown);
+    BIND(model_names);
+    BIND(model_names_b);
     BIND(layer_dropdown);
     BIND(kind_dropdown);
     BIND(tensor_dropdown);
@@ -1156,6 +1227,8 @@ static void pp_compare_view_init(PpCompareView *self)
     g_signal_connect_swapped(self->corruption_dropdown, "notify::selected", G_CALLBACK(request_update), self);
     g_signal_connect_swapped(self->layer_dropdown, "notify::selected", G_CALLBACK(request_update), self);
     g_signal_connect_swapped(self->kind_dropdown, "notify::selected", G_CALLBACK(request_update), self);
+    g_signal_connect_swapped(self->model_a_dropdown, "notify::selected", G_CALLBACK(on_model_picked), self);
+    g_signal_connect_swapped(self->model_b_dropdown, "notify::selected", G_CALLBACK(on_model_picked), self);
     g_signal_connect_swapped(self->tensor_dropdown, "notify::selected", G_CALLBACK(on_tensor_selected), self);
     g_signal_connect_swapped(self->data_entry, "activate", G_CALLBACK(request_update), self);
     g_signal_connect_swapped(self->cancel_button, "clicked", G_CALLBACK(on_cancel_clicked), self);
