@@ -25,6 +25,12 @@ void pp_cli_run_getopt_table(unsigned offered, struct option *table, int *n)
     table[*n] = (struct option){0};
 }
 
+pp_cli_run_options pp_cli_run_options_getopt(unsigned offered, struct option *table, int n)
+{
+    pp_cli_run_getopt_table(offered, table, &n);
+    return pp_cli_run_options_init(offered);
+}
+
 static unsigned option_bit(const char *name)
 {
     for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
@@ -80,8 +86,23 @@ bool pp_cli_run_option(const pp_cli_command *cmd, pp_cli_run_options *o, const c
     return true;
 }
 
-bool pp_cli_run_getopt(const pp_cli_command *cmd, pp_cli_run_options *o, int opt, const struct option *table,
-                       int index, int *rc)
+int pp_cli_run_getopt(const pp_cli_command *cmd, pp_cli_run_options *o, int argc, char **argv,
+                      const struct option *table, int *rc)
 {
-    return opt == PP_RUN_GETOPT && pp_cli_run_option(cmd, o, table[index].name, optarg, rc);
+    int opt, index;
+    while ((opt = getopt_long(argc, argv, "", table, &index)) == PP_RUN_GETOPT) {
+        pp_cli_run_option(cmd, o, table[index].name, optarg, rc);
+        if (*rc)
+            return PP_RUN_FAILED;
+    }
+    return opt;
+}
+
+bool pp_cli_run_argv(const pp_cli_command *cmd, pp_cli_run_options *o, int argc, char **argv, int *i, int *rc)
+{
+    const char *a = argv[*i];
+    if (strncmp(a, "--", 2) != 0 || !pp_cli_run_option(cmd, o, a + 2, *i + 1 < argc ? argv[*i + 1] : NULL, rc))
+        return false;
+    (*i)++;
+    return true;
 }

@@ -37,6 +37,9 @@ typedef struct {
 
 /* Options `offered`, nothing given yet. */
 pp_cli_run_options pp_cli_run_options_init(unsigned offered);
+/* The same for a getopt command: the offered options' entries appended to
+ * its `table` of n own entries (room for 7 more and the zero entry). */
+pp_cli_run_options pp_cli_run_options_getopt(unsigned offered, struct option *table, int n);
 
 /* Option `name` (without the leading "--") with `value`: true when it is one
  * of the offered shared options, parsed into o; *rc is then 0 or the usage
@@ -50,9 +53,16 @@ bool pp_cli_run_option(const pp_cli_command *cmd, pp_cli_run_options *o, const c
  * options[index].name. */
 #define PP_RUN_GETOPT 0x5200
 void pp_cli_run_getopt_table(unsigned offered, struct option *table, int *n);
-/* In a getopt_long loop: true when option o (found at table[index]) is a
- * shared one, handled as pp_cli_run_option does. */
-bool pp_cli_run_getopt(const pp_cli_command *cmd, pp_cli_run_options *o, int opt, const struct option *table,
-                       int index, int *rc);
+/* In a loop over argv (commands without getopt): true when argv[*i] is an
+ * offered shared option; its value is consumed (*i moves onto it) and *rc is
+ * 0 or the exit code. */
+bool pp_cli_run_argv(const pp_cli_command *cmd, pp_cli_run_options *o, int argc, char **argv, int *i, int *rc);
+
+/* getopt_long over table with the shared options handled on the way: the
+ * next option of the command's own, -1 at the end, or PP_RUN_FAILED (a bad
+ * shared option: *rc is its exit code). */
+#define PP_RUN_FAILED (-2)
+int pp_cli_run_getopt(const pp_cli_command *cmd, pp_cli_run_options *o, int argc, char **argv,
+                      const struct option *table, int *rc);
 
 #endif

@@ -201,26 +201,20 @@ static int run(int argc, char **argv)
         {"corruption", required_argument, NULL, 'c'}, {"severity", required_argument, NULL, 's'},
         {"json", required_argument, NULL, 'j'},       {"csv", required_argument, NULL, 'v'},
         {"passes", required_argument, NULL, 'P'},     {"in-order", no_argument, NULL, 'O'}};
-    int n_options = 10;
-    pp_cli_run_options ro = pp_cli_run_options_init(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_BATCH | PP_RUN_SEED |
-                                                    PP_RUN_PRESET | PP_RUN_SHARD | PP_RUN_AVG_KERNEL);
+    pp_cli_run_options ro = pp_cli_run_options_getopt(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_BATCH | PP_RUN_SEED |
+                                                    PP_RUN_PRESET | PP_RUN_SHARD | PP_RUN_AVG_KERNEL, options, 10);
     ro.batch_min = 8;
-    pp_cli_run_getopt_table(ro.offered, options, &n_options);
     cka_run c = {.opt = {.kind = PP_CKA_LINEAR, .severity = 3}};
     const char *json_path = NULL, *csv_path = NULL;
     const char *layers[PP_CKA_MAX_LAYERS], *layers_b[PP_CKA_MAX_LAYERS];
-    int o, index, rc;
+    int o, rc = 0;
     bool severity_given = false;
     long v;
     double d;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "", options, &index)) != -1) {
-        if (pp_cli_run_getopt(cmd, &ro, o, options, index, &rc)) {
-            if (rc)
-                return rc;
-            continue;
-        }
+    while ((o = pp_cli_run_getopt(cmd, &ro, argc, argv, options, &rc)) != -1) {
         switch (o) {
+        case PP_RUN_FAILED: return rc;
         case 'j': json_path = optarg; break;
         case 'v': csv_path = optarg; break;
         case 'c': c.opt.corruption = optarg; break;

@@ -166,23 +166,17 @@ static int run(int argc, char **argv)
                                  {"corrupted", required_argument, NULL, 'C'},
                                  {"json", required_argument, NULL, 'j'},
                                  {"csv", required_argument, NULL, 'v'}};
-    int n_options = 5;
-    pp_cli_run_options ro = pp_cli_run_options_init(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_BATCH | PP_RUN_SEED |
-                                                    PP_RUN_PRESET | PP_RUN_SHARD | PP_RUN_AVG_KERNEL);
-    pp_cli_run_getopt_table(ro.offered, options, &n_options);
+    pp_cli_run_options ro = pp_cli_run_options_getopt(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_BATCH | PP_RUN_SEED |
+                                                    PP_RUN_PRESET | PP_RUN_SHARD | PP_RUN_AVG_KERNEL, options, 5);
     const char *json_path = NULL, *csv_path = NULL;
     char *corruption_arg = NULL, *severity_arg = NULL;
     pp_eval_options opt = {0};
-    int o, index, rc;
+    int o, rc = 0;
     long v;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "", options, &index)) != -1) {
-        if (pp_cli_run_getopt(cmd, &ro, o, options, index, &rc)) {
-            if (rc)
-                return rc;
-            continue;
-        }
+    while ((o = pp_cli_run_getopt(cmd, &ro, argc, argv, options, &rc)) != -1) {
         switch (o) {
+        case PP_RUN_FAILED: return rc;
         case 'c': corruption_arg = optarg; break;
         case 's': severity_arg = optarg; break;
         case 'C': opt.corrupted_dir = optarg; break;

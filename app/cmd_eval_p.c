@@ -112,22 +112,16 @@ static int run(int argc, char **argv)
                                  {"perturbations", required_argument, NULL, 'p'},
                                  {"difficulty", required_argument, NULL, 'D'},
                                  {"json", required_argument, NULL, 'j'}};
-    int n_options = 4;
-    pp_cli_run_options ro = pp_cli_run_options_init(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_BATCH | PP_RUN_SEED |
-                                                    PP_RUN_PRESET | PP_RUN_SHARD | PP_RUN_AVG_KERNEL);
-    pp_cli_run_getopt_table(ro.offered, options, &n_options);
+    pp_cli_run_options ro = pp_cli_run_options_getopt(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_BATCH | PP_RUN_SEED |
+                                                    PP_RUN_PRESET | PP_RUN_SHARD | PP_RUN_AVG_KERNEL, options, 4);
     const char *json_path = NULL, *list = NULL;
     pp_eval_p_options opt = {0};
-    int o, index, rc;
+    int o, rc = 0;
     long v;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "", options, &index)) != -1) {
-        if (pp_cli_run_getopt(cmd, &ro, o, options, index, &rc)) {
-            if (rc)
-                return rc;
-            continue;
-        }
+    while ((o = pp_cli_run_getopt(cmd, &ro, argc, argv, options, &rc)) != -1) {
         switch (o) {
+        case PP_RUN_FAILED: return rc;
         case 'q': opt.sequences_dir = optarg; break;
         case 'p': list = optarg; break;
         case 'j': json_path = optarg; break;

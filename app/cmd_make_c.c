@@ -104,15 +104,14 @@ static int run(int argc, char **argv)
     pp_cli_run_options ro =
         pp_cli_run_options_init(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_SEED | PP_RUN_PRESET | PP_RUN_SHARD);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = true;
         int rc;
-        if (strncmp(a, "--", 2) == 0 && pp_cli_run_option(cmd, &ro, a + 2, next, &rc)) {
+        if (pp_cli_run_argv(cmd, &ro, argc, argv, &i, &rc)) {
             if (rc)
                 return rc;
-            i++;
             continue;
         }
+        const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = true;
         if (strcmp(a, "--images") == 0)
             npy_images = next;
         else if (strcmp(a, "--labels") == 0)

@@ -116,6 +116,11 @@ void pp_cka_result_free(pp_cka_result *r);
 /* pushpull-cka/1 JSON: the layer names, the matrix (rows = A), the matched
  * pairs and how the run was made; atomic. */
 pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_error *err);
+/* The members a result's JSON and a shard's share (format, models, data set,
+ * corruption, kind, layers): a new object (cka_report.c). */
+struct json_t;
+struct json_t *pp_cka_result_json_head(const pp_cka_result *r, const char *format);
+
 /* layer_a,layer_b,cka rows (one per pair, A's layers outer); atomic. */
 pp_status pp_cka_result_save_csv(const pp_cka_result *r, const char *path, pp_error *err);
 

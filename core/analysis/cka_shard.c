@@ -9,14 +9,6 @@
 #include "../json_file.h"
 #include "../number_text.h"
 
-static json_t *names_json(const pp_cka_layer_name *names, int n)
-{
-    json_t *list = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(list, json_string(names[i].name));
-    return list;
-}
-
 /* A unit's terms as one string: 16 hex digits (the bits) per double. */
 static json_t *terms_json(const double *t, size_t n)
 {
@@ -52,28 +44,16 @@ pp_status pp_cka_shard_save_json(const pp_cka_result *r, const char *path, pp_er
     if (r->shard_count < 1 || !r->terms)
         return pp_fail(err, PP_ERR_ARG, "%s: not a CKA shard's result", path);
     pp_json_build_begin();
-    json_t *o = json_object(), *terms = json_array();
-    json_object_set_new(o, "format", json_string(PP_CKA_SHARD_FORMAT));
-    json_object_set_new(o, "model_a", json_string(r->model_a));
-    json_object_set_new(o, "model_b", json_string(r->model_b));
+    json_t *o = pp_cka_result_json_head(r, PP_CKA_SHARD_FORMAT), *terms = json_array();
     json_object_set_new(o, "model_a_sha256", json_string(r->sha256_a));
     json_object_set_new(o, "model_b_sha256", json_string(r->sha256_b));
-    json_object_set_new(o, "same_model", json_boolean(r->same_model));
-    json_object_set_new(o, "dataset", json_string(r->dataset));
-    json_object_set_new(o, "samples", json_integer(r->samples));
-    json_object_set_new(o, "corruption", r->corruption[0] ? json_string(r->corruption) : json_null());
-    json_object_set_new(o, "severity", pp_json_number(r->severity));
     json_object_set_new(o, "seed", json_integer((json_int_t)(r->seed & INT64_MAX)));
     json_object_set_new(o, "preset", json_string(pp_corruption_preset_name(r->preset)));
-    json_object_set_new(o, "kind", json_string(pp_cka_kind_name(r->kind)));
-    json_object_set_new(o, "rbf_threshold", pp_json_number(r->threshold));
     json_object_set_new(o, "minibatch", json_boolean(r->minibatch));
     json_object_set_new(o, "batches", json_integer(r->batches));
     json_object_set_new(o, "batch", json_integer(r->batch));
     json_object_set_new(o, "passes", json_integer(r->passes));
     json_object_set_new(o, "shuffled", json_boolean(r->shuffled));
-    json_object_set_new(o, "layers_a", names_json(r->names_a, r->layers_a));
-    json_object_set_new(o, "layers_b", names_json(r->names_b, r->layers_b));
     json_object_set_new(o, "shard", json_integer(r->shard_index));
     json_object_set_new(o, "shards", json_integer(r->shard_count));
     json_object_set_new(o, "units", json_integer(r->units));
@@ -88,18 +68,9 @@ pp_status pp_cka_shard_save_json(const pp_cka_result *r, const char *path, pp_er
     return pp_json_file_save(o, path, err);
 }
 
-static bool get_str(json_t *o, const char *key, char *out, size_t len)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    if (!v || strlen(v) >= len)
-        return false;
-    memcpy(out, v, strlen(v) + 1);
-    return true;
-}
-
 static bool get_sha(json_t *o, const char *key, char out[65])
 {
-    return get_str(o, key, out, 65) && strlen(out) == 64 && strspn(out, "0123456789abcdef") == 64;
+    return pp_json_get_str(o, key, out, 65) && strlen(out) == 64 && strspn(out, "0123456789abcdef") == 64;
 }
 
 static bool get_bool(json_t *o, const char *key, bool *out)
@@ -145,21 +116,24 @@ static bool read_shard(json_t *o, pp_cka_result *r, const char **bad)
         *bad = field;     \
         return false;     \
     }
-    NEED(get_str(o, "model_a", r->model_a, sizeof r->model_a), "model_a");
-    NEED(get_str(o, "model_b", r->model_b, sizeof r->model_b), "model_b");
+    NEED(pp_json_get_str(o, "model_a", r->model_a, sizeof r->model_a), "model_a");
+    NEED(pp_json_get_str(o, "model_b", r->model_b, sizeof r->model_b), "model_b");
     NEED(get_sha(o, "model_a_sha256", r->sha256_a), "model_a_sha256");
     NEED(get_sha(o, "model_b_sha256", r->sha256_b), "model_b_sha256");
     NEED(get_bool(o, "same_model", &r->same_model), "same_model");
-    NEED(get_str(o, "dataset", r->dataset, sizeof r->dataset), "dataset");
+    NEED(pp_json_get_str(o, "dataset", r->dataset, sizeof r->dataset), "dataset");
     NEED(pp_json_get_int(o, "samples", 2, INT64_MAX / 2, &r->samples), "samples");
-    json_t *c = json_object_get(o, "corruption");
-    NEED(json_is_null(c) || get_str(o, "corruption", r->corruption, sizeof r->corruption), "corruption");
-    NEED(get_real(o, "severity", 0, PP_CORRUPTION_MAX_SEVERITY, &r->severity), "severity");
+    const bool clean = json_is_null(json_object_get(o, "corruption"));
+    NEED(clean || pp_json_get_str(o, "corruption", r->corruption, sizeof r->corruption), "corruption");
+    NEED(clean ? json_is_null(json_object_get(o, "severity"))
+               : get_real(o, "severity", 0, PP_CORRUPTION_MAX_SEVERITY, &r->severity),
+         "severity");
     NEED(pp_json_get_int(o, "seed", 0, INT64_MAX, &v), "seed");
     r->seed = (uint64_t)v;
-    NEED(get_str(o, "preset", text, sizeof text) && pp_corruption_preset_parse(text, &r->preset), "preset");
-    NEED(get_str(o, "kind", text, sizeof text) && pp_cka_kind_parse(text, &r->kind), "kind");
-    NEED(get_real(o, "rbf_threshold", 1e-9, 100, &r->threshold), "rbf_threshold");
+    NEED(pp_json_get_str(o, "preset", text, sizeof text) && pp_corruption_preset_parse(text, &r->preset), "preset");
+    NEED(pp_json_get_str(o, "kind", text, sizeof text) && pp_cka_kind_parse(text, &r->kind), "kind");
+    r->threshold = PP_CKA_RBF_THRESHOLD;
+    NEED(r->kind != PP_CKA_RBF || get_real(o, "rbf_threshold", 1e-9, 100, &r->threshold), "rbf_threshold");
     NEED(get_bool(o, "minibatch", &r->minibatch) && get_bool(o, "shuffled", &r->shuffled), "minibatch or shuffled");
     NEED(pp_json_get_int(o, "batches", 1, r->samples, &v), "batches");
     r->batches = (int)v;
@@ -237,7 +211,8 @@ const char *pp_cka_shard_mismatch(const pp_cka_result *a, const pp_cka_result *b
          "corruption '%s' %g vs '%s' %g", a->corruption, a->severity, b->corruption, b->severity);
     DIFF(a->seed != b->seed, "seed %llu vs %llu", (unsigned long long)a->seed, (unsigned long long)b->seed);
     DIFF(a->preset != b->preset, "corruption preset");
-    DIFF(a->kind != b->kind || a->threshold != b->threshold, "kind %s vs %s (or the RBF threshold)",
+    DIFF(a->kind != b->kind || (a->kind == PP_CKA_RBF && a->threshold != b->threshold),
+         "kind %s vs %s (or the RBF threshold)",
          pp_cka_kind_name(a->kind), pp_cka_kind_name(b->kind));
     DIFF(a->batches != b->batches || a->batch != b->batch, "batches %d of %d vs %d of %d", a->batches, a->batch,
          b->batches, b->batch);
