@@ -261,7 +261,7 @@ static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
         if (self->severity >= 0)
             pp_compare_view_set_severity(compare, self->severity);
         if (self->compare_layer && !pp_compare_view_set_layer(compare, self->compare_layer)) {
-            char *msg = g_strdup_printf("No feature maps for layer “%s” (stem, layer1 to layer4, conv1)",
+            char *msg = g_strdup_printf("No feature maps for layer “%s” (stem, layer1 to layer4, conv1 or a block of model 1, e.g. layer2.1)",
                                         self->compare_layer);
             pp_window_show_error(win, msg);
             g_free(msg);

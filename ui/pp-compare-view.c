@@ -918,6 +918,36 @@ void pp_compare_view_cancel(PpCompareView *self)
     g_cancellable_cancel(self->current);
 }
 
+static gboolean select_string(GtkDropDown *d, const char *text);
+
+/* The "Maps of" list: the stage outputs and conv1 (the .ui's six), then
+ * every residual block of model 1 (layer1.0, ...). The layer shown stays
+ * when model 1 has it, else the stem. */
+#define FIXED_MAP_LAYERS 6
+static void fill_map_layers(PpCompareView *self)
+{
+    GtkStringList *list = GTK_STRING_LIST(gtk_drop_down_get_model(self->layer_dropdown));
+    char *keep = g_strdup(dropdown_text(self->layer_dropdown));
+    pp_model_layer layers[PP_MODEL_LAYERS_MAX];
+    const char *blocks[PP_MODEL_LAYERS_MAX + 1] = {0};
+    int count = 0, n_blocks = 0;
+    if (self->entries->len) {
+        guint a, b;
+        selected_models(self, &a, &b);
+        count = MIN(pp_model_layers_per_block(pp_model_entry_get_model(self->entries->pdata[a]), layers,
+                                              PP_MODEL_LAYERS_MAX),
+                    PP_MODEL_LAYERS_MAX);
+    }
+    for (int i = 0; i < count; i++)
+        if (layers[i].map && strchr(layers[i].name, '.'))
+            blocks[n_blocks++] = layers[i].name;
+    const guint n = g_list_model_get_n_items(G_LIST_MODEL(list));
+    gtk_string_list_splice(list, FIXED_MAP_LAYERS, n > FIXED_MAP_LAYERS ? n - FIXED_MAP_LAYERS : 0, blocks);
+    if (!keep || !select_string(self->layer_dropdown, keep))
+        gtk_drop_down_set_selected(self->layer_dropdown, 0);
+    g_free(keep);
+}
+
 /* The index of `entry` in entries, or `fallback`. */
 static guint index_of(GPtrArray *entries, gpointer entry, guint fallback)
 {
@@ -956,6 +986,7 @@ void pp_compare_view_set_entries(PpCompareView *self, GPtrArray *entries)
         gtk_drop_down_set_selected(self->model_a_dropdown, a);
         gtk_drop_down_set_selected(self->model_b_dropdown, b);
     }
+    fill_map_layers(self);
     self->syncing_models = FALSE;
     g_clear_object(&picked_a);
     g_clear_object(&picked_b);
@@ -974,8 +1005,10 @@ gboolean pp_compare_view_set_models(PpCompareView *self, guint a, guint b)
 
 static void on_model_picked(PpCompareView *self)
 {
-    if (!self->syncing_models)
-        request_update(self);
+    if (self->syncing_models)
+        return;
+    fill_map_layers(self);
+    request_update(self);
 }
 
 void pp_compare_view_set_image_file(PpCompareView *self, const char *path)

@@ -97,6 +97,11 @@ worst=$(awk -F, 'NR == FNR { if (FNR > 1) want[$1 "," $2] = $3; next }
 awk "BEGIN{exit !($worst < 1e-5)}" || { echo "FAIL: models 2,1: the view's CKA differs from pushpull cka B A by $worst"; fail=1; }
 grep -q "^gradcam: r18_cifar_gray_base clean " "$TMP/picked.log" || { echo "FAIL: no Grad-CAM of the third model"; fail=1; }
 
+# A block's feature maps: the Maps of list holds model 1's blocks.
+run block-maps --size 1280x720 --compare-layer layer2.1 --compare-images 32 --print-probe
+grep -q "^hover map: layer2.1, model 1 " "$TMP/block-maps.log" ||
+    { echo "FAIL: layer2.1's maps: $(grep 'hover map' "$TMP/block-maps.log")"; fail=1; }
+
 run small --size 800x600 --compare-layer layer2 --compare-images 32 --check-layout
 
 # Cancel: a long minibatch comparison stopped after 300 ms says so.
