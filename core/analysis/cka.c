@@ -190,22 +190,6 @@ void pp_cka_accumulator_free(pp_cka_accumulator *acc)
     memset(acc, 0, sizeof *acc);
 }
 
-void pp_cka_accumulate(pp_cka_accumulator *acc, double *const *ka, double *const *kb, int n, double scale,
-                       int threads)
-{
-    const int la = acc->layers_a, lb = acc->layers_b, pairs = la * lb;
-#pragma omp parallel for schedule(dynamic) num_threads(pp_threads_clamp(threads))
-    for (int q = 0; q < pairs + la + lb; q++) {
-        if (q < pairs)
-            acc->cross[q] += pp_cka_dot(ka[q / lb], kb[q % lb], n) / scale;
-        else if (q < pairs + la)
-            acc->self_a[q - pairs] += pp_cka_dot(ka[q - pairs], ka[q - pairs], n) / scale;
-        else
-            acc->self_b[q - pairs - la] += pp_cka_dot(kb[q - pairs - la], kb[q - pairs - la], n) / scale;
-    }
-    acc->batches++;
-}
-
 void pp_cka_batch_terms(int la, int lb, double *const *ka, double *const *kb, int n, double scale, int threads,
                         double *terms)
 {
