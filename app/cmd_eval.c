@@ -9,6 +9,7 @@
 #include "cli_model.h"
 #include "cli_output.h"
 #include "cli_progress.h"
+#include "cli_run_options.h"
 #include "cli_shard.h"
 #include "eval/evaluate.h"
 #include "sha256.h"
@@ -159,59 +160,37 @@ done:
 
 static int run(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"data", required_argument, NULL, 'd'},        {"corruptions", required_argument, NULL, 'c'},
-        {"severities", required_argument, NULL, 's'}, {"corrupted", required_argument, NULL, 'C'},
-        {"limit", required_argument, NULL, 'l'},      {"batch", required_argument, NULL, 'b'},
-        {"seed", required_argument, NULL, 'S'},       {"preset", required_argument, NULL, 'p'},
-        {"json", required_argument, NULL, 'j'},       {"csv", required_argument, NULL, 'v'},
-        {"avg-kernel", required_argument, NULL, 'a'}, {"shard", required_argument, NULL, 'k'}, {0}};
-    const char *data = NULL, *json_path = NULL, *csv_path = NULL;
+    const pp_cli_command *cmd = &pp_cmd_eval;
+    struct option options[16] = {{"corruptions", required_argument, NULL, 'c'},
+                                 {"severities", required_argument, NULL, 's'},
+                                 {"corrupted", required_argument, NULL, 'C'},
+                                 {"json", required_argument, NULL, 'j'},
+                                 {"csv", required_argument, NULL, 'v'}};
+    pp_cli_run_options ro = pp_cli_run_options_getopt(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_BATCH | PP_RUN_SEED |
+                                                    PP_RUN_PRESET | PP_RUN_SHARD | PP_RUN_AVG_KERNEL, options, 5);
+    const char *json_path = NULL, *csv_path = NULL;
     char *corruption_arg = NULL, *severity_arg = NULL;
     pp_eval_options opt = {0};
-    int avg = -1, o;
+    int o, rc = 0;
     long v;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    while ((o = pp_cli_run_getopt(cmd, &ro, argc, argv, options, &rc)) != -1) {
         switch (o) {
-        case 'd': data = optarg; break;
+        case PP_RUN_FAILED: return rc;
         case 'c': corruption_arg = optarg; break;
         case 's': severity_arg = optarg; break;
         case 'C': opt.corrupted_dir = optarg; break;
         case 'j': json_path = optarg; break;
         case 'v': csv_path = optarg; break;
-        case 'l':
-            if (!pp_cli_parse_int(optarg, 1, 1L << 40, &v))
-                return pp_cli_usage_error(&pp_cmd_eval, "--limit needs a positive number");
-            opt.limit = v;
-            break;
-        case 'b':
-            if (!pp_cli_parse_int(optarg, 1, 4096, &v))
-                return pp_cli_usage_error(&pp_cmd_eval, "--batch needs a number from 1 to 4096");
-            opt.batch = (int)v;
-            break;
-        case 'S':
-            if (!pp_cli_parse_int(optarg, 0, 1L << 62, &v))
-                return pp_cli_usage_error(&pp_cmd_eval, "--seed needs a non-negative number");
-            opt.seed = (uint64_t)v;
-            break;
-        case 'p':
-            if (!pp_corruption_preset_parse(optarg, &opt.preset))
-                return pp_cli_usage_error(&pp_cmd_eval, "--preset is auto, imagenet or cifar");
-            break;
-        case 'k':
-            if (!pp_cli_parse_shard(optarg, &opt.shard, &opt.n_shards))
-                return pp_cli_usage_error(&pp_cmd_eval, "--shard needs K/N with 1 <= K <= N");
-            break;
-        case 'a':
-            if (!pp_cli_parse_avg_kernel(optarg, &avg))
-                return pp_cli_usage_error(&pp_cmd_eval, "--avg-kernel must be 0, 3 or 5");
-            break;
-        default: return pp_cli_usage_error(&pp_cmd_eval, "bad option");
+        default: return pp_cli_usage_error(cmd, "bad option");
         }
     }
+    const char *data = ro.data;
+    const int avg = ro.avg_kernel;
+    opt.limit = ro.limit, opt.batch = ro.batch, opt.seed = ro.seed, opt.preset = ro.preset;
+    opt.shard = ro.shard, opt.n_shards = ro.n_shards;
     if (optind != argc - 1 || !data)
-        return pp_cli_usage_error(&pp_cmd_eval, "expected MODEL and --data D");
+        return pp_cli_usage_error(cmd, "expected MODEL and --data D");
     char *names[PP_EVAL_MAX_CORRUPTIONS];
     const char *all[PP_EVAL_MAX_CORRUPTIONS];
     if (corruption_arg && strcmp(corruption_arg, "none") == 0) {
@@ -223,7 +202,7 @@ static int run(int argc, char **argv)
     } else if (corruption_arg && strcmp(corruption_arg, "benchmark") != 0) {
         opt.n_corruptions = parse_list(corruption_arg, names, PP_EVAL_MAX_CORRUPTIONS);
         if (opt.n_corruptions == 0)
-            return pp_cli_usage_error(&pp_cmd_eval, "--corruptions needs at least one name");
+            return pp_cli_usage_error(cmd, "--corruptions needs at least one name");
         opt.corruptions = (const char *const *)names;
         for (int i = 0; i < opt.n_corruptions; i++)
             if (!pp_corruption_find(names[i]))
@@ -233,10 +212,10 @@ static int run(int argc, char **argv)
         char *items[8];
         int n = parse_list(severity_arg, items, 8);
         if (n == 0)
-            return pp_cli_usage_error(&pp_cmd_eval, "--severities needs at least one of 1..5");
+            return pp_cli_usage_error(cmd, "--severities needs at least one of 1..5");
         for (int i = 0; i < n; i++) {
             if (!pp_cli_parse_int(items[i], 1, 5, &v))
-                return pp_cli_usage_error(&pp_cmd_eval, "severities are integers from 1 to 5");
+                return pp_cli_usage_error(cmd, "severities are integers from 1 to 5");
             opt.severities[v - 1] = true;
         }
     }
@@ -246,7 +225,7 @@ static int run(int argc, char **argv)
     if (pp_cli_claim_output(json_path) || pp_cli_claim_output(csv_path))
         return 1;
     pp_model m;
-    int rc = pp_cli_open_model(argv[optind], avg, &m);
+    rc = pp_cli_open_model(argv[optind], avg, &m);
     if (rc)
         return rc;
     pp_error err = {0};

@@ -3,11 +3,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_model.h"
 #include "cli_output.h"
 #include "cli_progress.h"
+#include "cli_run_options.h"
 #include "cli_shard.h"
 #include "eval/evaluate_p.h"
 #include "sha256.h"
@@ -41,7 +43,8 @@ const pp_cli_command pp_cmd_eval_p = {
         "  --avg-kernel K       pull pooling size when the model file does not record it\n"
         "  --shard K/N          evaluate sequences [(K-1)N/N, KN/N) of each perturbation into\n"
         "                       --json's shard name OUT.shard-K-of-N.json; `pushpull merge OUT.json\n"
-        "                       OUT.shard-*.json` adds the N shards up\n",
+        "                       OUT.shard-*.json` adds the N shards up; a shard whose complete\n"
+        "                       result is there already is skipped\n",
     .run = run,
     .writes_files = true,
 };
@@ -71,24 +74,54 @@ static void print_result(const pp_eval_p_result *r)
            r->seconds > 0 ? 100 * r->generate_seconds / r->seconds : 0, r->forward_seconds);
 }
 
+/* eval-p --shard: true when `path` already holds this very shard's complete
+ * result (a shard file is written only when complete), so a rerun after a
+ * node failure skips it; a file of another run is evaluated again, said so. */
+static bool shard_done(const pp_model *m, const char *model_path, const char *sha, const pp_dataset *ds,
+                       const pp_eval_p_options *opt, const char *path)
+{
+    if (access(path, F_OK) != 0)
+        return false;
+    pp_eval_p_result *plan = malloc(sizeof *plan), *old = malloc(sizeof *old);
+    pp_eval_p_options describe = *opt;
+    describe.describe_only = true;
+    pp_error err = {0};
+    const char *diff = "out of memory";
+    if (plan && old && pp_evaluate_p(m, model_path, ds, &describe, NULL, plan, &err) == PP_OK &&
+        pp_eval_p_load_json(old, path, &err) == PP_OK) {
+        memcpy(plan->model_sha256, sha, 65);
+        diff = pp_eval_p_mismatch(plan, old);
+        if (!diff && old->shard_index != plan->shard_index)
+            diff = "another shard";
+    } else if (err.msg[0]) {
+        diff = err.msg;
+    }
+    if (diff)
+        fprintf(stderr, "pushpull: warning: %s holds another run (%s): evaluating again\n", path, diff);
+    else
+        printf("shard %d/%d: complete result in %s, skipped\n", opt->shard, opt->n_shards, path);
+    free(plan);
+    free(old);
+    return !diff;
+}
+
 static int run(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"data", required_argument, NULL, 'd'},       {"sequences", required_argument, NULL, 'q'},
-        {"perturbations", required_argument, NULL, 'p'}, {"difficulty", required_argument, NULL, 'D'},
-        {"limit", required_argument, NULL, 'l'},      {"batch", required_argument, NULL, 'b'},
-        {"seed", required_argument, NULL, 'S'},       {"preset", required_argument, NULL, 'P'},
-        {"json", required_argument, NULL, 'j'},       {"avg-kernel", required_argument, NULL, 'a'},
-        {"shard", required_argument, NULL, 'k'},      {0}};
     const pp_cli_command *cmd = &pp_cmd_eval_p;
-    const char *data = NULL, *json_path = NULL, *list = NULL;
+    struct option options[16] = {{"sequences", required_argument, NULL, 'q'},
+                                 {"perturbations", required_argument, NULL, 'p'},
+                                 {"difficulty", required_argument, NULL, 'D'},
+                                 {"json", required_argument, NULL, 'j'}};
+    pp_cli_run_options ro = pp_cli_run_options_getopt(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_BATCH | PP_RUN_SEED |
+                                                    PP_RUN_PRESET | PP_RUN_SHARD | PP_RUN_AVG_KERNEL, options, 4);
+    const char *json_path = NULL, *list = NULL;
     pp_eval_p_options opt = {0};
-    int avg = -1, o;
+    int o, rc = 0;
     long v;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    while ((o = pp_cli_run_getopt(cmd, &ro, argc, argv, options, &rc)) != -1) {
         switch (o) {
-        case 'd': data = optarg; break;
+        case PP_RUN_FAILED: return rc;
         case 'q': opt.sequences_dir = optarg; break;
         case 'p': list = optarg; break;
         case 'j': json_path = optarg; break;
@@ -97,36 +130,12 @@ static int run(int argc, char **argv)
                 return pp_cli_usage_error(cmd, "--difficulty is 1, 2 or 3");
             opt.difficulty = (int)v;
             break;
-        case 'l':
-            if (!pp_cli_parse_int(optarg, 1, 1L << 40, &v))
-                return pp_cli_usage_error(cmd, "--limit needs a positive number");
-            opt.limit = v;
-            break;
-        case 'b':
-            if (!pp_cli_parse_int(optarg, 1, 4096, &v))
-                return pp_cli_usage_error(cmd, "--batch needs a number from 1 to 4096");
-            opt.batch = (int)v;
-            break;
-        case 'S':
-            if (!pp_cli_parse_int(optarg, 0, 1L << 62, &v))
-                return pp_cli_usage_error(cmd, "--seed needs a non-negative number");
-            opt.seed = (uint64_t)v;
-            break;
-        case 'P':
-            if (!pp_corruption_preset_parse(optarg, &opt.preset))
-                return pp_cli_usage_error(cmd, "--preset is auto, imagenet or cifar");
-            break;
-        case 'k':
-            if (!pp_cli_parse_shard(optarg, &opt.shard, &opt.n_shards))
-                return pp_cli_usage_error(cmd, "--shard needs K/N with 1 <= K <= N");
-            break;
-        case 'a':
-            if (!pp_cli_parse_avg_kernel(optarg, &avg))
-                return pp_cli_usage_error(cmd, "--avg-kernel must be 0, 3 or 5");
-            break;
         default: return pp_cli_usage_error(cmd, "bad option");
         }
     }
+    const char *data = ro.data;
+    opt.limit = ro.limit, opt.batch = ro.batch, opt.seed = ro.seed, opt.preset = ro.preset;
+    opt.shard = ro.shard, opt.n_shards = ro.n_shards;
     if (optind != argc - 1 || (!data && !opt.sequences_dir))
         return pp_cli_usage_error(cmd, "expected MODEL and --data D or --sequences DIR");
     if (data && opt.sequences_dir)
@@ -148,7 +157,7 @@ static int run(int argc, char **argv)
     if (pp_cli_claim_output(out_path))
         return 1;
     pp_model m;
-    int rc = pp_cli_open_model(argv[optind], avg, &m);
+    rc = pp_cli_open_model(argv[optind], ro.avg_kernel, &m);
     if (rc)
         return rc;
     pp_dataset ds = {0};
@@ -165,11 +174,17 @@ static int run(int argc, char **argv)
         }
         have_ds = true;
     }
+    char sha[65];
+    if (pp_sha256_file(argv[optind], sha, &err) != PP_OK) {
+        rc = pp_cli_fail(&err);
+        goto done;
+    }
+    if (opt.n_shards && shard_done(&m, argv[optind], sha, have_ds ? &ds : NULL, &opt, out_path))
+        goto done;
     pp_job job = pp_cli_progress_job();
     pp_status st = pp_evaluate_p(&m, argv[optind], have_ds ? &ds : NULL, &opt, &job, r, &err);
     pp_cli_progress_done();
-    if (!st)
-        st = pp_sha256_file(argv[optind], r->model_sha256, &err);
+    memcpy(r->model_sha256, sha, 65);
     if (st) {
         rc = pp_cli_fail(&err);
         goto done;

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cli_interrupt.h"
 #include "cli_output.h"
+#include "cli_run_options.h"
 #include "cli_shard.h"
 #include "make_c_shard.h"
 #include "corrupt/corruption.h"
@@ -96,19 +97,22 @@ static char *join_path(const char *dir, const char *name)
 static int run(int argc, char **argv)
 {
     const pp_cli_command *cmd = &pp_cmd_make_c;
-    const char *outdir = NULL, *npy_images = NULL, *npy_labels = NULL, *data = NULL;
+    const char *outdir = NULL, *npy_images = NULL, *npy_labels = NULL;
     const char *idx_images = NULL, *idx_labels = NULL, *names = NULL;
-    long limit = -1, classes = 10;
-    uint64_t seed = 0;
+    long classes = 10;
     bool jpeg85 = false;
-    pp_corruption_preset preset = PP_PRESET_AUTO;
-    shard_k = shard_n = 0;
+    pp_cli_run_options ro =
+        pp_cli_run_options_init(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_SEED | PP_RUN_PRESET | PP_RUN_SHARD);
     for (int i = 1; i < argc; i++) {
+        int rc;
+        if (pp_cli_run_argv(cmd, &ro, argc, argv, &i, &rc)) {
+            if (rc)
+                return rc;
+            continue;
+        }
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = true;
-        if (strcmp(a, "--data") == 0)
-            data = next;
-        else if (strcmp(a, "--images") == 0)
+        if (strcmp(a, "--images") == 0)
             npy_images = next;
         else if (strcmp(a, "--labels") == 0)
             npy_labels = next;
@@ -118,22 +122,9 @@ static int run(int argc, char **argv)
             idx_labels = next;
         else if (strcmp(a, "--corruptions") == 0)
             names = next;
-        else if (strcmp(a, "--limit") == 0) {
-            if (!pp_cli_parse_int(next, 1, INT32_MAX, &limit))
-                return pp_cli_usage_error(cmd, "--limit needs a positive count");
-        } else if (strcmp(a, "--classes") == 0) {
+        else if (strcmp(a, "--classes") == 0) {
             if (!pp_cli_parse_int(next, 1, 1 << 20, &classes))
                 return pp_cli_usage_error(cmd, "--classes needs a positive count");
-        } else if (strcmp(a, "--seed") == 0) {
-            char *end;
-            if (!next || !*next || *next == '-' || (seed = strtoull(next, &end, 10), *end))
-                return pp_cli_usage_error(cmd, "--seed needs a non-negative integer");
-        } else if (strcmp(a, "--preset") == 0) {
-            if (!pp_corruption_preset_parse(next, &preset))
-                return pp_cli_usage_error(cmd, "--preset must be imagenet, cifar or auto");
-        } else if (strcmp(a, "--shard") == 0) {
-            if (!pp_cli_parse_shard(next, &shard_k, &shard_n))
-                return pp_cli_usage_error(cmd, "--shard needs K/N with 1 <= K <= N");
         } else if (strcmp(a, "--jpeg85") == 0) {
             jpeg85 = true, takes = false;
         } else if (a[0] == '-') {
@@ -151,6 +142,11 @@ static int run(int argc, char **argv)
     }
     if (!outdir)
         return pp_cli_usage_error(cmd, "needs an output directory");
+    const char *data = ro.data;
+    const long limit = ro.limit ? (long)ro.limit : -1;
+    const uint64_t seed = ro.seed;
+    const pp_corruption_preset preset = ro.preset;
+    shard_k = ro.shard, shard_n = ro.n_shards;
     if ((npy_images != NULL) != (npy_labels != NULL))
         return pp_cli_usage_error(cmd, "--images and --labels go together");
     if ((idx_images != NULL) != (idx_labels != NULL))

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cli_interrupt.h"
 #include "cli_output.h"
+#include "cli_run_options.h"
 #include "data/dataset.h"
 #include "eval/evaluate_p.h"
 #include "perturb/perturbation.h"
@@ -100,34 +101,26 @@ static pp_status make_one(const pp_perturbation *p, const pp_dataset *d, const p
 static int run(int argc, char **argv)
 {
     const pp_cli_command *cmd = &pp_cmd_make_p;
-    const char *outdir = NULL, *data = NULL, *list = NULL;
-    long limit = -1, difficulty = 1;
-    uint64_t seed = 0;
-    pp_corruption_preset preset = PP_PRESET_AUTO;
+    const char *outdir = NULL, *list = NULL;
+    long difficulty = 1;
+    pp_cli_run_options ro = pp_cli_run_options_init(PP_RUN_DATA | PP_RUN_LIMIT | PP_RUN_SEED | PP_RUN_PRESET);
     for (int i = 1; i < argc; i++) {
+        int rc;
+        if (pp_cli_run_argv(cmd, &ro, argc, argv, &i, &rc)) {
+            if (rc)
+                return rc;
+            continue;
+        }
         const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = true;
         if (strcmp(a, "--list") == 0) {
             list_perturbations();
             return 0;
-        } else if (strcmp(a, "--data") == 0) {
-            data = next;
         } else if (strcmp(a, "--perturbations") == 0) {
             list = next;
-        } else if (strcmp(a, "--limit") == 0) {
-            if (!pp_cli_parse_int(next, 1, INT32_MAX, &limit))
-                return pp_cli_usage_error(cmd, "--limit needs a positive count");
         } else if (strcmp(a, "--difficulty") == 0) {
             if (!pp_cli_parse_int(next, 1, 3, &difficulty))
                 return pp_cli_usage_error(cmd, "--difficulty is 1, 2 or 3");
-        } else if (strcmp(a, "--seed") == 0) {
-            long s;
-            if (!pp_cli_parse_int(next, 0, 1L << 62, &s))
-                return pp_cli_usage_error(cmd, "--seed needs a non-negative integer");
-            seed = (uint64_t)s;
-        } else if (strcmp(a, "--preset") == 0) {
-            if (!pp_corruption_preset_parse(next, &preset))
-                return pp_cli_usage_error(cmd, "--preset must be imagenet, cifar or auto");
         } else if (a[0] == '-') {
             return pp_cli_usage_error(cmd, "unknown option '%s'", a);
         } else {
@@ -141,6 +134,10 @@ static int run(int argc, char **argv)
             i++;
         }
     }
+    const char *data = ro.data;
+    const long limit = ro.limit ? (long)ro.limit : -1;
+    const uint64_t seed = ro.seed;
+    const pp_corruption_preset preset = ro.preset;
     if (!outdir || !data)
         return pp_cli_usage_error(cmd, "needs OUTDIR and --data D");
     pp_error err = {0};

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/cka_shard.h"
 #include "cli.h"
 #include "cli_stability.h"
 #include "eval/evaluate_p.h"
@@ -25,7 +26,9 @@ const pp_cli_command pp_cmd_merge = {
         "same bytes apart from \"seconds\" (here the shards' total).\n\n"
         "  --csv FILE   also write corruption,severity,top1_error rows\n\n"
         "The shards of `make-c --shard K/N` (their manifests) are joined into\n"
-        "OUTDIR/<corruption>.npy and labels.npy, the files one make-c run writes.\n",
+        "OUTDIR/<corruption>.npy and labels.npy, the files one make-c run writes.\n"
+        "Those of `eval-p --shard` give eval-p's JSON; those of `cka --shard` the\n"
+        "pushpull-cka/1 JSON of one cka run (the same matrix to the bit; --csv its rows).\n",
     .run = run,
     .writes_files = true,
 };
@@ -55,6 +58,34 @@ static int merge_make_c(const char *outdir, const char *const *paths, int n, con
         printf("merged %d make-c shards (%d corruptions x 5 x %lld images) into %s\n", n, shards[0].n_corruptions,
                (long long)shards[0].samples, outdir);
     free(shards);
+    return rc;
+}
+
+static int merge_cka(const char *out_path, const char *const *paths, int n, const char *csv_path)
+{
+    if (pp_cli_claim_output(out_path) || pp_cli_claim_output(csv_path))
+        return 1;
+    pp_cka_result *shards = calloc((size_t)n, sizeof *shards), out = {0};
+    if (!shards)
+        return pp_cli_failf("out of memory");
+    pp_error err = {0};
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        if (pp_cka_shard_load_json(&shards[i], paths[i], &err) != PP_OK)
+            rc = pp_cli_fail(&err);
+    if (rc == 0 && pp_cka_merge(shards, paths, n, &out, &err) != PP_OK)
+        rc = pp_cli_fail(&err);
+    if (rc == 0 && pp_cka_result_save_json(&out, out_path, &err) != PP_OK)
+        rc = pp_cli_fail(&err);
+    if (rc == 0 && csv_path && pp_cka_result_save_csv(&out, csv_path, &err) != PP_OK)
+        rc = pp_cli_fail(&err);
+    if (rc == 0)
+        printf("merged %d CKA shards (%lld batches, %d x %d layers) of %s and %s -> %s\n", n, (long long)out.units,
+               out.layers_a, out.layers_b, out.model_a, out.model_b, out_path);
+    for (int i = 0; i < n; i++)
+        pp_cka_result_free(&shards[i]);
+    free(shards);
+    pp_cka_result_free(&out);
     return rc;
 }
 
@@ -92,6 +123,8 @@ static int run(int argc, char **argv)
         return merge_make_c(out_path, paths + 1, n, csv_path);
     }
     pp_error_clear(&err);
+    if (pp_cka_shard_json_is(paths[1]))
+        return merge_cka(out_path, paths + 1, n, csv_path);
     if (pp_eval_p_json_is(paths[1])) { /* eval-p's shards */
         if (csv_path)
             return pp_cli_usage_error(&pp_cmd_merge, "--csv is for eval shards, not eval-p's");

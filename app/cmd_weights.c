@@ -6,7 +6,7 @@
 #include "analysis/weight_stats.h"
 #include "cli.h"
 #include "cli_model.h"
-#include "cli_output.h"
+#include "cli_model_pair.h"
 
 static int run(int argc, char **argv);
 
@@ -49,6 +49,39 @@ static void print_report(const pp_weight_report *r)
         printf("note: %d tensors of B are not in A\n", r->only_in_b);
 }
 
+typedef struct {
+    int bins;
+    bool buffers;
+    pp_weight_report report;
+} weights_run;
+
+static pp_status compute(void *ctx, const pp_model *a, const char *path_a, const pp_model *b, const char *path_b,
+                         pp_error *err)
+{
+    weights_run *w = ctx;
+    return pp_weights_compare(a, path_a, b, path_b, w->bins, w->buffers, &w->report, err);
+}
+
+static pp_status save_json(void *ctx, const char *path, pp_error *err)
+{
+    return pp_weight_report_save_json(&((weights_run *)ctx)->report, path, err);
+}
+
+static pp_status save_csv(void *ctx, const char *path, pp_error *err)
+{
+    return pp_weight_report_save_csv(&((weights_run *)ctx)->report, path, err);
+}
+
+static void print(void *ctx)
+{
+    print_report(&((weights_run *)ctx)->report);
+}
+
+static void release(void *ctx)
+{
+    pp_weight_report_free(&((weights_run *)ctx)->report);
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option options[] = {{"bins", required_argument, NULL, 'n'},
@@ -57,9 +90,10 @@ static int run(int argc, char **argv)
                                             {"json", required_argument, NULL, 'j'},
                                             {"csv", required_argument, NULL, 'v'},
                                             {0}};
-    const char *json_path = NULL, *csv_path = NULL;
-    int bins = PP_WEIGHT_BINS_DEFAULT, avg = -1, o, rc;
-    bool buffers = false;
+    weights_run w = {.bins = PP_WEIGHT_BINS_DEFAULT};
+    pp_cli_model_pair pair = {.cmd = &pp_cmd_weights, .avg_kernel = -1, .ctx = &w, .compute = compute,
+                              .save_json = save_json, .save_csv = save_csv, .print = print, .release = release};
+    int o;
     long v;
     optind = 1;
     while ((o = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -67,38 +101,17 @@ static int run(int argc, char **argv)
         case 'n':
             if (!pp_cli_parse_int(optarg, 1, PP_WEIGHT_BINS_MAX, &v))
                 return pp_cli_usage_error(&pp_cmd_weights, "--bins needs a number from 1 to %d", PP_WEIGHT_BINS_MAX);
-            bins = (int)v;
+            w.bins = (int)v;
             break;
-        case 'B': buffers = true; break;
+        case 'B': w.buffers = true; break;
         case 'a':
-            if (!pp_cli_parse_avg_kernel(optarg, &avg))
+            if (!pp_cli_parse_avg_kernel(optarg, &pair.avg_kernel))
                 return pp_cli_usage_error(&pp_cmd_weights, "--avg-kernel is 0, 3 or 5");
             break;
-        case 'j': json_path = optarg; break;
-        case 'v': csv_path = optarg; break;
+        case 'j': pair.json_path = optarg; break;
+        case 'v': pair.csv_path = optarg; break;
         default: return pp_cli_usage_error(&pp_cmd_weights, "unknown option");
         }
     }
-    int models = argc - optind;
-    if (models < 1 || models > 2)
-        return pp_cli_usage_error(&pp_cmd_weights, "give one or two models");
-    if (pp_cli_claim_output(json_path) || pp_cli_claim_output(csv_path))
-        return 1;
-    const char *path_a = argv[optind], *path_b = models == 2 ? argv[optind + 1] : NULL;
-    pp_model a, b;
-    if ((rc = pp_cli_open_models(path_a, path_b, avg, &a, &b)))
-        return rc;
-    pp_error err = {0};
-    pp_weight_report r;
-    pp_status st = pp_weights_compare(&a, path_a, path_b ? &b : NULL, path_b, bins, buffers, &r, &err);
-    if (st == PP_OK && json_path)
-        st = pp_weight_report_save_json(&r, json_path, &err);
-    if (st == PP_OK && csv_path)
-        st = pp_weight_report_save_csv(&r, csv_path, &err);
-    if (st == PP_OK)
-        print_report(&r);
-    rc = st == PP_OK ? 0 : pp_cli_fail(&err);
-    pp_weight_report_free(&r);
-    pp_cli_close_models(&a, &b, path_b != NULL);
-    return rc;
+    return pp_cli_run_model_pair(&pair, argv + optind, argc - optind);
 }

@@ -19,7 +19,8 @@ trap 'rm -rf "$T"' EXIT
 best() { sort -g | head -1; }
 for r in $(seq "$ROUNDS"); do
     "$BUILD/app/pushpull" --threads "$THREADS" cka "$T/a.safetensors" "$T/b.safetensors" --data "$T/images.npy" \
-        --limit "$N" --batch "$BATCH" --json "$T/ours.json" >/dev/null 2>&1
+        --limit "$N" --batch "$BATCH" --layers stem,layer1,layer2,layer3,layer4,features,logits --in-order \
+        --json "$T/ours.json" >/dev/null 2>&1
     /usr/bin/python3 -c "import json; print(json.load(open('$T/ours.json'))['seconds_cka'])" >>"$T/ours.times"
     MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 \
         /usr/bin/python3 bench/torch_cka.py run "$T" "$N" "$BATCH" "$THREADS" "$T/theirs.npy" >"$T/theirs.out"

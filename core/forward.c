@@ -35,6 +35,8 @@ void pp_taps_free(pp_taps *taps)
 {
     for (int i = 0; i < PP_TAP_COUNT; i++)
         pp_tensor_free(&taps->out[i]);
+    for (int i = 0; i < taps->step_count; i++)
+        pp_tensor_free(&taps->step_out[i]);
 }
 
 /* Activation buffers: the plan's inference buffers (model/plan.c assigns
@@ -226,30 +228,46 @@ static pp_status capture_kernels(const pp_model *m, const pp_step *s, pp_taps *t
     return st;
 }
 
-/* The taps requested of step s, right after it ran (out: its output). */
-static pp_status capture_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, const float *out, int n,
-                              pp_taps *taps, pp_error *err)
+/* Step s's output (out; value layout as the plan says) copied into t. */
+static pp_status capture_output(const pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, const float *out,
+                                int n, pp_tensor *t, pp_error *err)
 {
     const pp_value *v = &m->plan->values[s->out];
-    const int h = ctx->vh[s->out], w = ctx->vw[s->out];
-    const size_t plane = (size_t)v->channels * n * h * w;
+    if (v->layout != PP_VALUE_LOGITS)
+        return pp_tensor_from_channel_major(t, out, n, v->channels, ctx->vh[s->out], ctx->vw[s->out],
+                                            v->layout == PP_VALUE_FLAT, err);
+    if (out == t->data)
+        return PP_OK;
+    int64_t shape[2] = {n, v->channels};
+    pp_status st = pp_tensor_resize(t, 2, shape, err);
+    if (st == PP_OK)
+        memcpy(t->data, out, (size_t)n * v->channels * sizeof(float));
+    return st;
+}
+
+/* The taps and step outputs requested of step s (index i), right after it
+ * ran (out: its output). */
+static pp_status capture_step(pp_forward_ctx *ctx, const pp_model *m, int i, const float *out, int n, pp_taps *taps,
+                              pp_error *err)
+{
+    const pp_step *s = &m->plan->steps[i];
+    const pp_value *v = &m->plan->values[s->out];
+    const size_t plane = (size_t)v->channels * n * ctx->vh[s->out] * ctx->vw[s->out];
     pp_status st = PP_OK;
     for (int t = 0; t < PP_TAP_COUNT && st == PP_OK; t++) {
         if (!(s->taps & taps->requested & (1u << t)))
             continue;
         if (t == PP_TAP_PUSH || t == PP_TAP_PULL)
             st = pp_tensor_from_channel_major(&taps->out[t], ctx->responses + (t == PP_TAP_PULL ? plane : 0), n,
-                                              v->channels, h, w, false, err);
+                                              v->channels, ctx->vh[s->out], ctx->vw[s->out], false, err);
         else if (t == PP_TAP_KERNELS)
             st = capture_kernels(m, s, taps, err);
-        else if (v->layout == PP_VALUE_LOGITS && out != taps->out[t].data) {
-            int64_t shape[2] = {n, v->channels};
-            st = pp_tensor_resize(&taps->out[t], 2, shape, err);
-            if (st == PP_OK)
-                memcpy(taps->out[t].data, out, (size_t)n * v->channels * sizeof(float));
-        } else if (v->layout != PP_VALUE_LOGITS)
-            st = pp_tensor_from_channel_major(&taps->out[t], out, n, v->channels, h, w, v->layout == PP_VALUE_FLAT, err);
+        else
+            st = capture_output(ctx, m, s, out, n, &taps->out[t], err);
     }
+    for (int j = 0; j < taps->step_count && st == PP_OK; j++)
+        if (taps->steps[j] == i)
+            st = capture_output(ctx, m, s, out, n, &taps->step_out[j], err);
     return st;
 }
 
@@ -316,8 +334,8 @@ static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tens
     for (int i = first; i < p->step_count && st == PP_OK; i++) {
         const pp_step *s = &p->steps[i];
         run_step(ctx, m, s, n, dst->data);
-        if (taps && (s->taps & taps->requested))
-            st = capture_step(ctx, m, s, value_data(ctx, p, s->out, dst->data), n, taps, err);
+        if (taps && ((s->taps & taps->requested) || taps->step_count))
+            st = capture_step(ctx, m, i, value_data(ctx, p, s->out, dst->data), n, taps, err);
         if (st == PP_OK && ctx->stop && i + 1 < p->step_count && ctx->stop(ctx->stop_data, i + 1)) {
             ctx->resume_step = i + 1;
             st = pp_fail(err, PP_ERR_CANCELLED, "forward stopped after step %d of %d (%s)", i + 1, p->step_count,

@@ -19,6 +19,13 @@ pp_status pp_tap_from_name(const char *name, pp_tap *t, pp_error *err);
 typedef struct {
     unsigned requested;              /* bit (1u << tap) for each tap wanted */
     pp_tensor out[PP_TAP_COUNT];     /* filled for requested taps, NCHW */
+    /* Besides the taps, the outputs of any plan steps (the analyses' per-block
+     * layers, analysis/model_layers.h): step_out[i] gets the output of plan
+     * step steps[i] (NCHW; (N, C) when flat). The caller owns both arrays;
+     * pp_taps_free frees the tensors' data. */
+    const int *steps;
+    pp_tensor *step_out;
+    int step_count;
 } pp_taps;
 
 void pp_taps_free(pp_taps *taps);

@@ -56,3 +56,12 @@ bool pp_json_get_int(json_t *o, const char *key, int64_t min, int64_t max, int64
     *out = json_integer_value(v);
     return true;
 }
+
+bool pp_json_get_str(json_t *o, const char *key, char *out, size_t len)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    if (!v || strlen(v) >= len)
+        return false;
+    memcpy(out, v, strlen(v) + 1);
+    return true;
+}

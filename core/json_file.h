@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "status.h"
@@ -26,5 +27,7 @@ pp_status pp_json_file_save(json_t *doc, const char *path, pp_error *err);
 
 /* o[key] when it is an integer in [min, max] (false otherwise, *out untouched). */
 bool pp_json_get_int(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out);
+/* o[key] into out when it is a string shorter than len (false otherwise). */
+bool pp_json_get_str(json_t *o, const char *key, char *out, size_t len);
 
 #endif

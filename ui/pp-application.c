@@ -35,6 +35,7 @@ struct _PpApplication {
     char *grid_activate;   /* --grid-activate NAME (hidden, for tests): as a click on that thumbnail */
     gboolean grid_play;    /* --grid-play (hidden, for tests): press the grid's play button */
     char *compare_layer, *compare_data; /* --compare-layer NAME, --compare-data SPEC */
+    char *compare_models;               /* --compare-models I,J (1-based, as the model list) */
     int compare_images;                 /* --compare-images N (0: keep) */
     gint64 job_limit;      /* --job-limit N */
     int cancel_after_ms;   /* --cancel-after-ms MS */
@@ -260,10 +261,22 @@ static void apply_grid_lab_options(PpApplication *self, PpWindow *win)
         if (self->severity >= 0)
             pp_compare_view_set_severity(compare, self->severity);
         if (self->compare_layer && !pp_compare_view_set_layer(compare, self->compare_layer)) {
-            char *msg = g_strdup_printf("No feature maps for layer “%s” (stem, layer1 to layer4, conv1)",
+            char *msg = g_strdup_printf("No feature maps for layer “%s” (stem, layer1 to layer4, conv1 or a block of model 1, e.g. layer2.1)",
                                         self->compare_layer);
             pp_window_show_error(win, msg);
             g_free(msg);
+        }
+        if (self->compare_models) {
+            char *end = NULL;
+            guint64 i = g_ascii_strtoull(self->compare_models, &end, 10), j = 0;
+            gboolean ok = end && *end == ',' && (j = g_ascii_strtoull(end + 1, &end, 10), *end == '\0') && i >= 1 &&
+                          j >= 1 && pp_compare_view_set_models(compare, (guint)(i - 1), (guint)(j - 1));
+            if (!ok) {
+                char *msg = g_strdup_printf("--compare-models “%s”: two loaded models I,J (from 1)",
+                                            self->compare_models);
+                pp_window_show_error(win, msg);
+                g_free(msg);
+            }
         }
         if (self->compare_data || self->compare_images)
             pp_compare_view_set_data(compare, self->compare_data, self->compare_images);
@@ -600,6 +613,7 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     self->grid_play = g_variant_dict_contains(options, "grid-play");
     g_variant_dict_lookup(options, "compare-layer", "s", &self->compare_layer);
     g_variant_dict_lookup(options, "compare-data", "s", &self->compare_data);
+    g_variant_dict_lookup(options, "compare-models", "s", &self->compare_models);
     if (g_variant_dict_lookup(options, "compare-images", "&s", &text)) {
         self->compare_images = (int)g_ascii_strtoll(text, &end, 10);
         if (*end || end == text || self->compare_images < 8 || self->compare_images > 10000) {
@@ -818,6 +832,7 @@ static void pp_application_finalize(GObject *object)
     g_free(self->gabor);
     g_free(self->grid_activate);
     g_free(self->compare_layer);
+    g_free(self->compare_models);
     g_free(self->compare_data);
     g_clear_object(&self->dialog);
     G_OBJECT_CLASS(pp_application_parent_class)->finalize(object);
@@ -851,6 +866,8 @@ static void pp_application_init(PpApplication *self)
         {"compare-data", 0, 0, G_OPTION_ARG_STRING, NULL,
          "Compare view: the CKA's data set (default fashion-mnist:test)", "SPEC"},
         {"compare-images", 0, 0, G_OPTION_ARG_STRING, NULL, "Compare view: images of the CKA (default 256)", "N"},
+        {"compare-models", 0, 0, G_OPTION_ARG_STRING, NULL,
+         "Compare view: which loaded models are 1 and 2 (default 1,2)", "I,J"},
         {"grid-activate", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,
          "After loading: activate a corruption in the grid as a click on its thumbnail does (tests)", "NAME"},
         {"grid-play", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,

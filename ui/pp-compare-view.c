@@ -28,7 +28,7 @@ typedef struct {
     double severity;
     int images;
     pp_cka_kind kind;
-    pp_tap layer;
+    char layer[24]; /* the feature maps' layer (analysis/model_layers.h) */
     gint progress_permille; /* written by the worker, read by the progress timer */
 
     GPtrArray *cam_entries; /* every loaded model: Grad-CAM of each */
@@ -48,7 +48,8 @@ struct _PpCompareView {
     GtkWidget parent_instance;
 
     GtkDropDown *corruption_dropdown, *layer_dropdown, *kind_dropdown, *tensor_dropdown;
-    GtkStringList *corruption_names, *tensor_names;
+    GtkDropDown *model_a_dropdown, *model_b_dropdown; /* which loaded models are 1 and 2 */
+    GtkStringList *corruption_names, *tensor_names, *model_names, *model_names_b;
     GtkAdjustment *severity_adjustment, *images_adjustment;
     GtkEntry *data_entry;
     GtkProgressBar *progress;
@@ -61,6 +62,7 @@ struct _PpCompareView {
     guint64 seed;
     gboolean disposed, stale, cancelled_by_user, filling_tensors;
     PpLatestJob *updates; /* latest wins (pp-latest-job.h); busy until the results are drawn */
+    gboolean syncing_models; /* the model dropdowns are being refilled: no new comparison for that */
     CompareJob *running_job; /* the worker's (for the progress timer); owned by its task */
     CompareJob *shown;
     guint progress_source;
@@ -318,6 +320,16 @@ static const char *dropdown_text(GtkDropDown *d)
     return item ? gtk_string_object_get_string(GTK_STRING_OBJECT(item)) : NULL;
 }
 
+/* The loaded models picked as 1 and 2 (indices into self->entries). */
+static void selected_models(PpCompareView *self, guint *a, guint *b)
+{
+    const guint n = self->entries->len;
+    *a = gtk_drop_down_get_selected(self->model_a_dropdown);
+    *b = gtk_drop_down_get_selected(self->model_b_dropdown);
+    *a = *a < n ? *a : 0;
+    *b = *b < n ? *b : MIN(1, n - 1);
+}
+
 /* The job for the inputs now (main thread), or NULL. */
 static gpointer compare_make(gpointer view)
 {
@@ -332,11 +344,13 @@ static gpointer compare_make(gpointer view)
     CompareJob *job = g_new0(CompareJob, 1);
     job->entries = g_ptr_array_new_with_free_func(g_object_unref);
     job->cam_entries = g_ptr_array_new_with_free_func(g_object_unref);
-    for (guint i = 0; i < self->entries->len; i++) {
-        if (i < 2)
-            g_ptr_array_add(job->entries, g_object_ref(self->entries->pdata[i]));
+    guint a = 0, b = 0;
+    selected_models(self, &a, &b);
+    g_ptr_array_add(job->entries, g_object_ref(self->entries->pdata[a]));
+    if (b != a) /* one entry: the model with itself */
+        g_ptr_array_add(job->entries, g_object_ref(self->entries->pdata[b]));
+    for (guint i = 0; i < self->entries->len; i++)
         g_ptr_array_add(job->cam_entries, g_object_ref(self->entries->pdata[i]));
-    }
     job->image_path = g_strdup(self->image_path);
     job->data_spec = g_strdup(gtk_editable_get_text(GTK_EDITABLE(self->data_entry)));
     job->seed = self->seed;
@@ -348,8 +362,7 @@ static gpointer compare_make(gpointer view)
     if (!kind || !pp_cka_kind_parse(kind, &job->kind))
         job->kind = PP_CKA_LINEAR;
     const char *layer = dropdown_text(self->layer_dropdown);
-    if (!layer || pp_feature_maps_layer_parse(layer, &job->layer, NULL) != PP_OK)
-        job->layer = PP_TAP_STEM;
+    g_snprintf(job->layer, sizeof job->layer, "%s", layer ? layer : "stem");
     self->running_job = job;
     set_running(self, TRUE);
     return job;
@@ -400,7 +413,7 @@ static void layout_for(PpCompareView *self, int width, Layout *l)
     memset(l, 0, sizeof *l);
     l->width = width;
     l->panels = cka_panels(job);
-    int layers = job && job->has_cka[0] ? job->cka[0].layers_a : 7;
+    int layers = job && job->has_cka[0] ? MAX(job->cka[0].layers_a, job->cka[0].layers_b) : 11;
     l->cka_label_w = 70;
     l->cka_y = TITLE_H;
     double per_panel = (width - 20.0 * (MAX(l->panels, 1) - 1)) / MAX(l->panels, 1);
@@ -457,6 +470,8 @@ static const char *short_layer(const char *name)
     for (size_t i = 0; i < G_N_ELEMENTS(abbrevs); i++)
         if (strcmp(name, abbrevs[i].name) == 0)
             return abbrevs[i].abbrev;
+    if (g_str_has_prefix(name, "layer") && strchr(name, '.')) /* a block: "layer2.1" as "2.1" */
+        return name + strlen("layer");
     return name;
 }
 
@@ -666,7 +681,7 @@ static void tile_origin(const Layout *l, int k, int m, int corrupted, double *x,
 static void draw_maps(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, const CompareJob *job, const Layout *l)
 {
     double y = l->maps_y;
-    char *title = g_strdup_printf("Feature maps of %s: every channel, %s", pp_tap_name(job->layer),
+    char *title = g_strdup_printf("Feature maps of %s: every channel, %s", job->layer,
                                   job->corruption ? "clean | corrupted per model" : "clean (no corruption chosen)");
     pp_plot_text_max(cr, widget, title, 0, y, l->width, 0.9, TRUE, &c->fg);
     g_free(title);
@@ -758,8 +773,9 @@ void pp_compare_view_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     layout_for(self, width, &l);
     char *title = job->entries->len > 1
                       ? g_strdup_printf("Model 1: %s    Model 2: %s", job_title(job, 0), job_title(job, 1))
-                      : g_strdup_printf("Model 1: %s, with itself (open a second model to compare two)",
-                                        job_title(job, 0));
+                      : g_strdup_printf("Model 1: %s, with itself (%s)", job_title(job, 0),
+                                        job->cam_entries->len > 1 ? "pick another Model 2 to compare two"
+                                                                  : "open a second model to compare two");
     pp_plot_text_max(cr, widget, title, 0, 0, width, 1.0, TRUE, &c.fg);
     g_free(title);
     draw_cka(cr, widget, &c, job, &l);
@@ -809,7 +825,7 @@ const char *pp_compare_view_hover(PpCompareView *self, double px, double py)
                     continue;
                 int x = (int)((px - tx) / l.tile * fm->width[m]), y = (int)((py - ty) / l.tile * fm->height[m]);
                 self->hover = g_strdup_printf("%s, model %d %s, channel %d at (%d, %d): %.4g (range %.3g to %.3g)",
-                                              pp_tap_name(fm->layer), m + 1, corrupted ? "corrupted" : "clean", k, x,
+                                              fm->layer, m + 1, corrupted ? "corrupted" : "clean", k, x,
                                               y, pp_feature_maps_value(fm, m, corrupted, k, x, y), fm->lo[k],
                                               fm->hi[k]);
             }
@@ -874,11 +890,96 @@ void pp_compare_view_cancel(PpCompareView *self)
     pp_latest_job_cancel(self->updates);
 }
 
+static gboolean select_string(GtkDropDown *d, const char *text);
+
+/* The "Maps of" list: the stage outputs and conv1 (the .ui's six), then
+ * every residual block of model 1 (layer1.0, ...). The layer shown stays
+ * when model 1 has it, else the stem. */
+#define FIXED_MAP_LAYERS 6
+static void fill_map_layers(PpCompareView *self)
+{
+    GtkStringList *list = GTK_STRING_LIST(gtk_drop_down_get_model(self->layer_dropdown));
+    char *keep = g_strdup(dropdown_text(self->layer_dropdown));
+    pp_model_layer layers[PP_MODEL_LAYERS_MAX];
+    const char *blocks[PP_MODEL_LAYERS_MAX + 1] = {0};
+    int count = 0, n_blocks = 0;
+    if (self->entries->len) {
+        guint a, b;
+        selected_models(self, &a, &b);
+        count = MIN(pp_model_layers_per_block(pp_model_entry_get_model(self->entries->pdata[a]), layers,
+                                              PP_MODEL_LAYERS_MAX),
+                    PP_MODEL_LAYERS_MAX);
+    }
+    for (int i = 0; i < count; i++)
+        if (layers[i].map && strchr(layers[i].name, '.'))
+            blocks[n_blocks++] = layers[i].name;
+    const guint n = g_list_model_get_n_items(G_LIST_MODEL(list));
+    gtk_string_list_splice(list, FIXED_MAP_LAYERS, n > FIXED_MAP_LAYERS ? n - FIXED_MAP_LAYERS : 0, blocks);
+    if (!keep || !select_string(self->layer_dropdown, keep))
+        gtk_drop_down_set_selected(self->layer_dropdown, 0);
+    g_free(keep);
+}
+
+/* The index of `entry` in entries, or `fallback`. */
+static guint index_of(GPtrArray *entries, gpointer entry, guint fallback)
+{
+    guint i;
+    return entry && g_ptr_array_find(entries, entry, &i) ? i : fallback;
+}
+
 void pp_compare_view_set_entries(PpCompareView *self, GPtrArray *entries)
 {
+    /* the models picked stay picked when others come or go */
+    guint a = 0, b = 0;
+    gpointer picked_a = NULL, picked_b = NULL;
+    if (self->entries->len) {
+        selected_models(self, &a, &b);
+        picked_a = g_object_ref(self->entries->pdata[a]);
+        /* with one model, model 2 was that one by necessity, not a choice */
+        picked_b = self->entries->len > 1 ? g_object_ref(self->entries->pdata[b]) : NULL;
+    }
     g_ptr_array_set_size(self->entries, 0);
     for (guint i = 0; entries && i < entries->len; i++)
         g_ptr_array_add(self->entries, g_object_ref(entries->pdata[i]));
+    const guint n = self->entries->len;
+    self->syncing_models = TRUE;
+    const char **titles = g_new0(const char *, n + 1);
+    for (guint i = 0; i < n; i++)
+        titles[i] = pp_model_entry_get_title(self->entries->pdata[i]);
+    gtk_string_list_splice(self->model_names, 0, g_list_model_get_n_items(G_LIST_MODEL(self->model_names)), titles);
+    gtk_string_list_splice(self->model_names_b, 0, g_list_model_get_n_items(G_LIST_MODEL(self->model_names_b)),
+                           titles);
+    g_free(titles);
+    if (n) {
+        a = index_of(self->entries, picked_a, 0);
+        b = index_of(self->entries, picked_b, MIN(1, n - 1));
+        if (!picked_b && n > 1)
+            b = a == 0 ? 1 : 0;
+        gtk_drop_down_set_selected(self->model_a_dropdown, a);
+        gtk_drop_down_set_selected(self->model_b_dropdown, b);
+    }
+    fill_map_layers(self);
+    self->syncing_models = FALSE;
+    g_clear_object(&picked_a);
+    g_clear_object(&picked_b);
+    request_update(self);
+}
+
+gboolean pp_compare_view_set_models(PpCompareView *self, guint a, guint b)
+{
+    if (a >= self->entries->len || b >= self->entries->len)
+        return FALSE;
+    gtk_drop_down_set_selected(self->model_a_dropdown, a);
+    gtk_drop_down_set_selected(self->model_b_dropdown, b);
+    request_update(self);
+    return TRUE;
+}
+
+static void on_model_picked(PpCompareView *self)
+{
+    if (self->syncing_models)
+        return;
+    fill_map_layers(self);
     request_update(self);
 }
 
@@ -1089,6 +1190,10 @@ static void pp_compare_view_class_init(PpCompareViewClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child(wc, PpCompareView, name)
     BIND(corruption_dropdown);
     BIND(corruption_names);
+    BIND(model_a_dropdown);
+    BIND(model_b_dropdown);
+    BIND(model_names);
+    BIND(model_names_b);
     BIND(layer_dropdown);
     BIND(kind_dropdown);
     BIND(tensor_dropdown);
@@ -1121,6 +1226,8 @@ static void pp_compare_view_init(PpCompareView *self)
     g_signal_connect_swapped(self->corruption_dropdown, "notify::selected", G_CALLBACK(request_update), self);
     g_signal_connect_swapped(self->layer_dropdown, "notify::selected", G_CALLBACK(request_update), self);
     g_signal_connect_swapped(self->kind_dropdown, "notify::selected", G_CALLBACK(request_update), self);
+    g_signal_connect_swapped(self->model_a_dropdown, "notify::selected", G_CALLBACK(on_model_picked), self);
+    g_signal_connect_swapped(self->model_b_dropdown, "notify::selected", G_CALLBACK(on_model_picked), self);
     g_signal_connect_swapped(self->tensor_dropdown, "notify::selected", G_CALLBACK(on_tensor_selected), self);
     g_signal_connect_swapped(self->data_entry, "activate", G_CALLBACK(request_update), self);
     g_signal_connect_swapped(self->cancel_button, "clicked", G_CALLBACK(on_cancel_clicked), self);

@@ -21,6 +21,9 @@ G_DECLARE_FINAL_TYPE(PpCompareView, pp_compare_view, PP, COMPARE_VIEW, GtkWidget
 
 /* The models, in display order (PpModelEntry*; the first two are compared). */
 void pp_compare_view_set_entries(PpCompareView *self, GPtrArray *entries);
+/* Picks loaded models a and b (0-based, as the model list; a == b: the model
+ * with itself) as models 1 and 2; FALSE when one is not loaded. */
+gboolean pp_compare_view_set_models(PpCompareView *self, guint a, guint b);
 /* The image of the feature maps (a PNG/JPEG path; usually the probe's). */
 void pp_compare_view_set_image_file(PpCompareView *self, const char *path);
 void pp_compare_view_set_seed(PpCompareView *self, guint64 seed);

@@ -190,19 +190,30 @@ void pp_cka_accumulator_free(pp_cka_accumulator *acc)
     memset(acc, 0, sizeof *acc);
 }
 
-void pp_cka_accumulate(pp_cka_accumulator *acc, double *const *ka, double *const *kb, int n, double scale,
-                       int threads)
+void pp_cka_batch_terms(int la, int lb, double *const *ka, double *const *kb, int n, double scale, int threads,
+                        double *terms)
 {
-    const int la = acc->layers_a, lb = acc->layers_b, pairs = la * lb;
+    const int pairs = la * lb;
 #pragma omp parallel for schedule(dynamic) num_threads(pp_threads_clamp(threads))
     for (int q = 0; q < pairs + la + lb; q++) {
         if (q < pairs)
-            acc->cross[q] += pp_cka_dot(ka[q / lb], kb[q % lb], n) / scale;
+            terms[q] = pp_cka_dot(ka[q / lb], kb[q % lb], n) / scale;
         else if (q < pairs + la)
-            acc->self_a[q - pairs] += pp_cka_dot(ka[q - pairs], ka[q - pairs], n) / scale;
+            terms[q] = pp_cka_dot(ka[q - pairs], ka[q - pairs], n) / scale;
         else
-            acc->self_b[q - pairs - la] += pp_cka_dot(kb[q - pairs - la], kb[q - pairs - la], n) / scale;
+            terms[q] = pp_cka_dot(kb[q - pairs - la], kb[q - pairs - la], n) / scale;
     }
+}
+
+void pp_cka_accumulator_add(pp_cka_accumulator *acc, const double *terms)
+{
+    const int la = acc->layers_a, lb = acc->layers_b, pairs = la * lb;
+    for (int q = 0; q < pairs; q++)
+        acc->cross[q] += terms[q];
+    for (int i = 0; i < la; i++)
+        acc->self_a[i] += terms[pairs + i];
+    for (int j = 0; j < lb; j++)
+        acc->self_b[j] += terms[pairs + la + j];
     acc->batches++;
 }
 

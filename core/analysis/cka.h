@@ -63,11 +63,17 @@ typedef struct {
 
 pp_status pp_cka_accumulator_init(pp_cka_accumulator *acc, int layers_a, int layers_b, pp_error *err);
 void pp_cka_accumulator_free(pp_cka_accumulator *acc);
-/* ka[i], kb[j]: centred kernels (n x n) of one batch, U-centred for the
- * unbiased sums; scale divides every inner product (n(n-3), or 1). kb may be
- * ka (one model against itself). */
-void pp_cka_accumulate(pp_cka_accumulator *acc, double *const *ka, double *const *kb, int n, double scale,
-                       int threads);
+/* One batch's share of the sums in `terms` (la*lb cross terms, then la of
+ * A, then lb of B: PP_CKA_TERMS(la, lb) values) from ka[i], kb[j], the
+ * batch's centred kernels (n x n; U-centred for the unbiased sums; kb may be
+ * ka), each inner product divided by scale (n(n-3), or 1);
+ * pp_cka_accumulator_add then adds them. A run split into shards (cka
+ * --shard) saves each batch's terms and the merge adds them in batch order:
+ * the same sums, bit for bit, as one process makes. */
+#define PP_CKA_TERMS(la, lb) ((size_t)(la) * (lb) + (la) + (lb))
+void pp_cka_batch_terms(int la, int lb, double *const *ka, double *const *kb, int n, double scale, int threads,
+                        double *terms);
+void pp_cka_accumulator_add(pp_cka_accumulator *acc, const double *terms);
 /* out (layers_a x layers_b) = cross / sqrt(self_a self_b); NAN where a self
  * term is not positive (a constant layer). */
 void pp_cka_accumulator_result(const pp_cka_accumulator *acc, double *out);

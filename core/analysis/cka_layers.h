@@ -1,16 +1,19 @@
 /* CKA between every pair of layers of two models (or one model and itself) on
  * the same N images of a data set, clean or under one corruption at one
- * severity (docs/spec/compare.md). The layers are the forward taps: stem, the four
- * stage outputs, the pooled features and the logits (conv activations
- * flattened per example).
+ * severity (docs/spec/compare.md). The layers (analysis/model_layers.h): stem,
+ * every residual block's output (layer1.0, layer1.1, ...), the pooled
+ * features and the logits, or any list of names; conv activations flattened
+ * per example.
  *
  * N <= batch: exact CKA of the chosen kind over all N images at once.
- * N > batch: minibatch CKA (Nguyen et al. 2021): the images in order, split
- * into ceil(N / batch) batches of near-equal size, unbiased HSIC of each
- * batch's kernels summed per layer pair, in double. The kernel is linear
- * (linear, debiased) or RBF per batch; minibatch sums are always unbiased.
- * Memory: one model's activations of one batch at a time, plus n x n Grams
- * per layer and model. */
+ * N > batch: minibatch CKA (Nguyen et al. 2021): each of `passes` passes
+ * takes the N images in a fresh seeded shuffle (the paper's protocol: 10
+ * passes; `in_order`: one pass in data-set order), split into ceil(N / batch)
+ * batches of near-equal size; unbiased HSIC of each batch's kernels summed
+ * per layer pair over every batch of every pass, in double. The kernel is
+ * linear (linear, debiased) or RBF per batch; minibatch sums are always
+ * unbiased. Memory: one model's activations of one batch at a time, plus
+ * n x n Grams per layer and model. */
 #ifndef PP_ANALYSIS_CKA_LAYERS_H
 #define PP_ANALYSIS_CKA_LAYERS_H
 
@@ -23,8 +26,9 @@
 #include "../job.h"
 #include "../model.h"
 #include "cka.h"
+#include "model_layers.h"
 
-#define PP_CKA_MAX_LAYERS PP_TAP_COUNT
+#define PP_CKA_MAX_LAYERS PP_MODEL_LAYERS_MAX
 #define PP_CKA_DEFAULT_BATCH 256
 
 typedef struct {
@@ -34,14 +38,26 @@ typedef struct {
     int64_t limit;             /* first N images; <= 0: all */
     const char *corruption;    /* NULL: clean images */
     double severity;           /* [0, 5] with a corruption */
-    uint64_t seed;             /* image i is corrupted with pp_corruption_sample_seed(seed, i) */
+    uint64_t seed;             /* image i is corrupted with pp_corruption_sample_seed(seed, i); the
+                                  minibatch shuffles are seeded by it too (pp_cka_pass_order) */
     pp_corruption_preset preset;
-    const pp_tap *layers;      /* NULL: stem, layer1..layer4, features, logits */
+    const char *const *layers; /* names (model_layers.h) for both models; NULL: stem, every block,
+                                  features, logits of each */
     int n_layers;
+    const char *const *layers_b; /* B's own list (NULL: as A's); with no name in common the
+                                    layers are matched by position */
+    int n_layers_b;
+    int passes;                /* minibatch: shuffled passes over the images (<= 0: 1) */
+    bool in_order;             /* minibatch: one pass in data-set order, not shuffled */
+    int shard, n_shards;       /* shard K of N (0 of 0: the whole run): the batches ("units", every
+                                  batch of every pass, in order) [(K-1)U/N, KU/N) only, their terms
+                                  kept for pushpull merge (cka_shard.h) */
+    bool describe_only;        /* fill the result's description (no terms, no matrix), compute
+                                  nothing: what a shard's saved result must match to be resumed */
 } pp_cka_options;
 
 typedef struct {
-    char name[16];
+    char name[24];
 } pp_cka_layer_name;
 
 typedef struct {
@@ -54,18 +70,32 @@ typedef struct {
     pp_cka_kind kind;
     double threshold;
     bool minibatch;
-    int batches, batch;
+    int batches, batch;    /* per pass */
+    int passes;
+    bool shuffled;
     int64_t samples;
     char model_a[512], model_b[512], dataset[256];
     char corruption[32];   /* "" when clean */
     double severity;
     double seconds;
     double seconds_cka;    /* of which in Grams, centring and sums (not forwards) */
+    uint64_t seed;
+    pp_corruption_preset preset;
+    /* A shard (shard_count > 0): units [unit_lo, unit_hi) of `units`, their
+     * terms (one row of PP_CKA_TERMS(layers_a, layers_b) per unit, cka.h);
+     * no matrix. */
+    int shard_index, shard_count;
+    int64_t unit_lo, unit_hi, units;
+    double *terms;
+    char sha256_a[65], sha256_b[65]; /* the model files' (filled by the caller) */
 } pp_cka_result;
 
-/* The layer names CKA accepts (for --layers): a tap name but push, pull and
- * kernels, which are not activations of every model. */
-pp_status pp_cka_layer_parse(const char *name, pp_tap *tap, pp_error *err);
+/* Pass p's order of images 0..n-1 (order: n indices): a Fisher-Yates
+ * shuffle drawing j = pp_rng_int(key, i, 0, i) for i = n-1 down to 1, key =
+ * pp_rng_key(seed, PP_CKA_SHUFFLE_STREAM + p) (reproduced in
+ * tests/analysis/make_cka_fixtures.py). */
+#define PP_CKA_SHUFFLE_STREAM 0x434b4100ull
+void pp_cka_pass_order(int64_t *order, int64_t n, uint64_t seed, int pass);
 
 /* b may be a (or NULL): one model against itself, each batch forwarded once.
  * Refuses models of different input size or channels, or trained on
@@ -86,6 +116,11 @@ void pp_cka_result_free(pp_cka_result *r);
 /* pushpull-cka/1 JSON: the layer names, the matrix (rows = A), the matched
  * pairs and how the run was made; atomic. */
 pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_error *err);
+/* The members a result's JSON and a shard's share (format, models, data set,
+ * corruption, kind, layers): a new object (cka_report.c). */
+struct json_t;
+struct json_t *pp_cka_result_json_head(const pp_cka_result *r, const char *format);
+
 /* layer_a,layer_b,cka rows (one per pair, A's layers outer); atomic. */
 pp_status pp_cka_result_save_csv(const pp_cka_result *r, const char *path, pp_error *err);
 

@@ -18,11 +18,10 @@ static json_t *names_json(const pp_cka_layer_name *names, int n)
     return list;
 }
 
-pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_error *err)
+struct json_t *pp_cka_result_json_head(const pp_cka_result *r, const char *format)
 {
-    pp_json_build_begin();
-    json_t *o = json_object(), *rows = json_array(), *pairs = json_array();
-    json_object_set_new(o, "format", json_string(CKA_FORMAT));
+    json_t *o = json_object();
+    json_object_set_new(o, "format", json_string(format));
     json_object_set_new(o, "model_a", json_string(r->model_a));
     json_object_set_new(o, "model_b", json_string(r->model_b));
     json_object_set_new(o, "same_model", json_boolean(r->same_model));
@@ -33,11 +32,22 @@ pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_e
     json_object_set_new(o, "kind", json_string(pp_cka_kind_name(r->kind)));
     if (r->kind == PP_CKA_RBF)
         json_object_set_new(o, "rbf_threshold", pp_json_number(r->threshold));
+    json_object_set_new(o, "layers_a", names_json(r->names_a, r->layers_a));
+    json_object_set_new(o, "layers_b", names_json(r->names_b, r->layers_b));
+    return o;
+}
+
+pp_status pp_cka_result_save_json(const pp_cka_result *r, const char *path, pp_error *err)
+{
+    pp_json_build_begin();
+    json_t *o = pp_cka_result_json_head(r, CKA_FORMAT), *rows = json_array(), *pairs = json_array();
     json_object_set_new(o, "method", json_string(r->minibatch ? "minibatch" : "exact"));
     json_object_set_new(o, "batches", json_integer(r->batches));
     json_object_set_new(o, "batch", json_integer(r->batch));
-    json_object_set_new(o, "layers_a", names_json(r->names_a, r->layers_a));
-    json_object_set_new(o, "layers_b", names_json(r->names_b, r->layers_b));
+    if (r->minibatch) {
+        json_object_set_new(o, "passes", json_integer(r->passes));
+        json_object_set_new(o, "order", json_string(r->shuffled ? "shuffled" : "data set"));
+    }
     for (int i = 0; i < r->layers_a; i++) {
         json_t *row = json_array();
         for (int j = 0; j < r->layers_b; j++)

@@ -1,12 +1,14 @@
 #include "feature_maps.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../eval/compat.h"
 #include "../preprocess.h"
 #include "model_input.h"
+#include "model_layers.h"
 
 pp_status pp_feature_maps_layer_parse(const char *name, pp_tap *layer, pp_error *err)
 {
@@ -34,18 +36,18 @@ void pp_feature_maps_free(pp_feature_maps *fm)
 /* The image as the model sees it through the model: the layer's maps into a
  * new (C, H, W) buffer. */
 static pp_status layer_maps(const pp_model *m, pp_forward_ctx *ctx, const pp_preprocess *pre, const pp_image *img,
-                            const pp_corruption *c, const pp_corruption_request *req, pp_tap layer, pp_image *shown,
-                            float **maps, int *ch, int *h, int *w, pp_error *err)
+                            const pp_corruption *c, const pp_corruption_request *req, const pp_model_layer *layer,
+                            pp_image *shown, float **maps, int *ch, int *h, int *w, pp_error *err)
 {
-    pp_tensor input = {0};
-    pp_taps taps = {.requested = 1u << layer};
+    pp_tensor input = {0}, out = {0};
+    pp_taps taps = {.steps = &layer->step, .step_out = &out, .step_count = 1};
     pp_status st = pp_tensor_alloc4(&input, 1, pre->channels, pre->size, pre->size, err);
     if (st == PP_OK)
         st = pp_model_input(pre, img, c, req, shown, &input, 0, err);
     if (st == PP_OK)
         st = pp_model_forward(m, ctx, &input, NULL, &taps, err);
     if (st == PP_OK) {
-        const pp_tensor *t = &taps.out[layer];
+        const pp_tensor *t = &out;
         *ch = (int)t->shape[1], *h = (int)t->shape[2], *w = (int)t->shape[3];
         size_t bytes = (size_t)pp_tensor_numel(t) * sizeof(float);
         if (!(*maps = malloc(bytes)))
@@ -67,17 +69,25 @@ static void widen(float *lo, float *hi, const float *maps, size_t plane)
 }
 
 pp_status pp_feature_maps_compute(const pp_model *const *models, const char *const *names, int n, const pp_image *img,
-                                  const pp_corruption *c, const pp_corruption_request *req, pp_tap layer, int threads,
-                                  pp_feature_maps *out, pp_error *err)
+                                  const pp_corruption *c, const pp_corruption_request *req, const char *layer,
+                                  int threads, pp_feature_maps *out, pp_error *err)
 {
     memset(out, 0, sizeof *out);
     if (n < 1 || n > PP_FEATURE_MAPS_MAX_MODELS)
         return pp_fail(err, PP_ERR_ARG, "feature maps of 1 or %d models (got %d)", PP_FEATURE_MAPS_MAX_MODELS, n);
-    pp_status st = pp_feature_maps_layer_parse(pp_tap_name(layer), &out->layer, err);
+    pp_model_layer layers[PP_FEATURE_MAPS_MAX_MODELS];
+    pp_status st = PP_OK;
+    for (int m = 0; m < n && st == PP_OK; m++) {
+        st = pp_model_layer_find(models[m], names[m], layer, &layers[m], err);
+        if (st == PP_OK && !layers[m].map)
+            st = pp_fail(err, PP_ERR_ARG, "no feature maps for layer '%s' (conv1, stem, layer1..layer4 or a block)",
+                         layer);
+    }
     for (int m = 1; m < n && st == PP_OK; m++)
         st = pp_check_models_comparable(models[0], names[0], models[m], names[m], err);
     if (st != PP_OK)
         return st;
+    snprintf(out->layer, sizeof out->layer, "%s", layer);
     out->models = n;
     pp_forward_ctx *ctx = pp_forward_ctx_new(threads);
     if (!ctx)
@@ -90,10 +100,10 @@ pp_status pp_feature_maps_compute(const pp_model *const *models, const char *con
         int c2, h2, w2;
         st = pp_preprocess_for_model(&pre, models[m], err);
         if (st == PP_OK)
-            st = layer_maps(models[m], ctx, &pre, img, NULL, NULL, layer, &clean, &out->clean[m], &out->channels[m],
+            st = layer_maps(models[m], ctx, &pre, img, NULL, NULL, &layers[m], &clean, &out->clean[m], &out->channels[m],
                             &out->height[m], &out->width[m], err);
         if (st == PP_OK) /* without a corruption the two sides are the same image */
-            st = layer_maps(models[m], ctx, &pre, img, c, &r, layer, &corrupted, &out->corrupted[m], &c2, &h2, &w2,
+            st = layer_maps(models[m], ctx, &pre, img, c, &r, &layers[m], &corrupted, &out->corrupted[m], &c2, &h2, &w2,
                             err);
         if (st == PP_OK && m == 0) { /* the views show what the first model saw */
             out->shown_clean = clean, out->shown_corrupted = corrupted;

@@ -15,7 +15,7 @@
 #define PP_FEATURE_MAPS_MAX_MODELS 2
 
 typedef struct {
-    pp_tap layer;
+    char layer[24];
     int models;
     int channels[PP_FEATURE_MAPS_MAX_MODELS], height[PP_FEATURE_MAPS_MAX_MODELS], width[PP_FEATURE_MAPS_MAX_MODELS];
     float *clean[PP_FEATURE_MAPS_MAX_MODELS];     /* (channels, height, width) */
@@ -25,15 +25,17 @@ typedef struct {
     pp_image shown_clean, shown_corrupted;        /* the input at the first model's geometry */
 } pp_feature_maps;
 
-/* A layer with maps: conv1, stem, layer1..layer4 (not push, pull, kernels,
- * features or logits). */
+/* A tap with maps: conv1, stem, layer1..layer4 (not push, pull, kernels,
+ * features or logits); saliency's layers. */
 pp_status pp_feature_maps_layer_parse(const char *name, pp_tap *layer, pp_error *err);
 
-/* models[0..n) of one input (eval/compat.h's check, naming `names`) on img
+/* The maps of `layer` (analysis/model_layers.h: conv1, stem, layer1..layer4
+ * or a block, "layer2.1"; not features or logits), which every model must
+ * have, for models[0..n) of one input (eval/compat.h's check, naming `names`) on img
  * (any size; brought to each model's geometry), corrupted by c with req (c
  * NULL: clean twice). Runs on `threads` threads; req->threads is ignored. */
 pp_status pp_feature_maps_compute(const pp_model *const *models, const char *const *names, int n, const pp_image *img,
-                                  const pp_corruption *c, const pp_corruption_request *req, pp_tap layer, int threads,
+                                  const pp_corruption *c, const pp_corruption_request *req, const char *layer, int threads,
                                   pp_feature_maps *out, pp_error *err);
 void pp_feature_maps_free(pp_feature_maps *fm);
 

@@ -453,7 +453,7 @@ pp_status pp_evaluate_p(const pp_model *m, const char *model_name, const pp_data
                       .last_report = now()};
     if (!st)
         st = pp_preprocess_for_model(&s.pre, m, err);
-    if (!st) {
+    if (!st && !opt->describe_only) {
         s.ctx = pp_forward_ctx_new(s.threads);
         for (int i = 0; i < n && !st; i++)
             st = run_perturbation(&s, &src[i], lo[i], hi[i], &out->rows[i], err);

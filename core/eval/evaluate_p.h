@@ -49,6 +49,8 @@ typedef struct {
     pp_corruption_preset preset;      /* engine sequences */
     const char *sequences_dir;        /* pre-made sequences; NULL = generate from the data set */
     int shard, n_shards;              /* shard K of N: sequences [(K-1)S/N, KS/N) of each perturbation */
+    bool describe_only;               /* fill the result's description (counts 0), evaluate nothing:
+                                         what a shard's saved result must match to be resumed */
 } pp_eval_p_options;
 
 /* Resolves a perturbation list: "test" (the 10), "validation", "repeatability",
@@ -73,6 +75,11 @@ pp_status pp_eval_p_save_json(const pp_eval_p_result *r, const char *path, pp_er
 pp_status pp_eval_p_load_json(pp_eval_p_result *r, const char *path, pp_error *err);
 /* True when the file's "format" is pushpull-eval-p/1 (false on any read error). */
 bool pp_eval_p_json_is(const char *path);
+
+/* NULL when a and b are parts of one run (model hash, data set, source,
+ * difficulty, samples, shard count, perturbations and frames), else what
+ * differs. */
+const char *pp_eval_p_mismatch(const pp_eval_p_result *a, const pp_eval_p_result *b);
 
 /* The whole run from its N shards (any order): refuses shards of different runs, a
  * missing or doubled shard, naming the files. */

@@ -160,15 +160,6 @@ static bool get_hex(json_t *o, const char *key, char out[65])
     return true;
 }
 
-static bool get_str(json_t *o, const char *key, char *out, size_t len)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-    if (!v || strlen(v) >= len)
-        return false;
-    memcpy(out, v, strlen(v) + 1);
-    return true;
-}
-
 static bool get_counts(json_t *o, int64_t samples, pp_eval_counts *c)
 {
     return json_is_object(o) && pp_json_get_int(o, "evaluated", 0, samples, &c->evaluated) &&
@@ -190,11 +181,11 @@ pp_status pp_eval_shard_load_json(pp_eval_result *r, const char *path, pp_error 
     const char *bad = NULL;
     if (!format || strcmp(format, SHARD_FORMAT) != 0)
         bad = "\"format\" is not \"" SHARD_FORMAT "\" (not a shard of `eval --shard`)";
-    else if (!get_str(o, "model", r->model, sizeof r->model) || !get_hex(o, "model_sha256", sh->model_sha256))
+    else if (!pp_json_get_str(o, "model", r->model, sizeof r->model) || !get_hex(o, "model_sha256", sh->model_sha256))
         bad = "\"model\" or \"model_sha256\" is missing or malformed";
-    else if (!get_str(o, "dataset", r->dataset, sizeof r->dataset) || !get_hex(o, "labels_sha256", sh->labels_sha256))
+    else if (!pp_json_get_str(o, "dataset", r->dataset, sizeof r->dataset) || !get_hex(o, "labels_sha256", sh->labels_sha256))
         bad = "\"dataset\" or \"labels_sha256\" is missing or malformed";
-    else if (!get_str(o, "corruption_source", r->corruption_source, sizeof r->corruption_source))
+    else if (!pp_json_get_str(o, "corruption_source", r->corruption_source, sizeof r->corruption_source))
         bad = "\"corruption_source\" is missing";
     else if (!pp_json_get_int(o, "samples", 1, INT64_MAX / 2, &r->samples) ||
              !pp_json_get_int(o, "batch", 1, 4096, &batch))

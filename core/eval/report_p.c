@@ -172,7 +172,7 @@ bool pp_eval_p_json_is(const char *path)
 }
 
 /* NULL when a and b are shards of one run, else the field that differs. */
-static const char *mismatch(const pp_eval_p_result *a, const pp_eval_p_result *b)
+const char *pp_eval_p_mismatch(const pp_eval_p_result *a, const pp_eval_p_result *b)
 {
     if (strcmp(a->model_sha256, b->model_sha256) != 0)
         return "model_sha256";
@@ -208,7 +208,7 @@ pp_status pp_eval_p_merge(const pp_eval_p_result *shards, const char *const *nam
         out->rows[i].counts = (pp_stability_counts){0};
     out->seconds = out->generate_seconds = out->forward_seconds = 0;
     for (int k = 0; k < n; k++) {
-        const char *diff = mismatch(a, &shards[k]);
+        const char *diff = pp_eval_p_mismatch(a, &shards[k]);
         if (diff)
             return pp_fail(err, PP_ERR_ARG, "%s and %s are not shards of one run (%s differs)", names[0], names[k],
                            diff);

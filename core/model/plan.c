@@ -147,6 +147,14 @@ void pp_plan_tap(pp_plan *p, int v, pp_tap t)
         p->steps[p->values[v].producer].taps |= 1u << t;
 }
 
+void pp_plan_block(pp_plan *p, int v, const char *name)
+{
+    if (v > 0 && v < p->value_count && p->values[v].producer >= 0) {
+        pp_step *s = &p->steps[p->values[v].producer];
+        snprintf(s->block, sizeof s->block, "%s", name);
+    }
+}
+
 const pp_step *pp_plan_tap_step(const pp_plan *p, pp_tap t)
 {
     for (int i = 0; i < p->step_count; i++)

@@ -69,6 +69,7 @@ typedef struct {
     int residual;      /* CONV: value added before the ReLU, or -1 */
     bool relu;         /* CONV, BATCHNORM */
     unsigned taps;     /* bit (1u << pp_tap) for each tap read from this step */
+    char block[24];    /* a residual block's output: the block's name ("layer1.0"), else "" */
     /* The parameters are the model's first-layer fields (pp_model.conv1 /
      * .pp / .bn), resolved against the model a walk runs on (pp_model_step_*
      * in model.h): a view of a model (a shallow copy with its own alpha and
@@ -134,6 +135,9 @@ int pp_plan_pushpull2020(pp_plan *p, const char *name, int in, const pp_pushpull
                          pp_step **step);
 /* Marks tap t on the step that wrote value v. */
 void pp_plan_tap(pp_plan *p, int v, pp_tap t);
+/* Marks value v as the output of residual block `name` (e.g. "layer2.1"):
+ * the per-block layers of the analyses (analysis/model_layers.h). */
+void pp_plan_block(pp_plan *p, int v, const char *name);
 
 /* Checks the plan (one logits output, last) and assigns the inference
  * buffers: a value's buffer is reused once its last reader has run, and a

@@ -100,6 +100,7 @@ void pp_resnet_build(pp_model_builder *b)
             snprintf(prefix, sizeof prefix, "layer%d.%d", stage + 1, i);
             build_block(b, &m->blocks[index], prefix, in_planes, planes, out_planes, (stage > 0 && i == 0) ? 2 : 1,
                         &v);
+            pp_plan_block(b->plan, v, prefix);
             in_planes = out_planes;
         }
         pp_plan_tap(b->plan, v, (pp_tap)(PP_TAP_LAYER1 + stage));

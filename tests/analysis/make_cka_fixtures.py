@@ -12,7 +12,13 @@ Writes under tests/fixtures/analysis/:
                                    linear, rbf (t = 0.5), debiased, minibatch8
                                    (3 batches of 8, unbiased HSIC summed), and
                                    self_linear (r18_cifar_pp3 with itself)
-  fm_<model>_<layer>.npy           (C, H, W) stem and layer1 maps of image 0 (feature-map test)
+  cka_blocks_<kind>.npy            the same per block, the engine's default layers: stem, every
+                                   residual block (layer1.0, layer1.1, ... by forward hooks),
+                                   features, logits: (11, 19) for ResNet18 vs ResNet34; also
+                                   minibatch8_shuffled (2 passes, each shuffled as
+                                   pp_cka_pass_order does with seed 5)
+  fm_<model>_<layer>.npy           (C, H, W) stem, layer1 and layer2.0 maps of image 0
+                                   (feature-map test)
 Every array is stored as float32 (the engine's .npy reader takes f4, u1, i8).
 The models are the committed fixtures of tests/make_fixtures.py, whose ResNet
 restates the reference code; CKA follows the demo code line by line."""
@@ -72,21 +78,55 @@ def cka(gram_x, gram_y, debiased=False):
     return scaled_hsic / (np.linalg.norm(gram_x) * np.linalg.norm(gram_y))
 
 
-def minibatch_cka(acts_a, acts_b, batch):
-    """Nguyen et al.'s MinibatchCKA: unbiased HSIC per batch, summed (double)."""
+M64 = (1 << 64) - 1
+
+
+def rng_mix(z):
+    """core/rng.h's pp_rng_mix (splitmix64's finaliser)."""
+    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
+    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
+    return z ^ (z >> 31)
+
+
+def rng_int(key, i, lo, hi):
+    u = rng_mix((key + (i + 1) * 0x9e3779b97f4a7c15) & M64)
+    return lo + (((u >> 32) * (hi - lo + 1)) >> 32)
+
+
+def pass_order(n, seed, p):
+    """pp_cka_pass_order: Fisher-Yates with the engine's counter-based draws."""
+    key = rng_mix((seed * 0x9e3779b97f4a7c15 + rng_mix((0x434b4100 + p + 0x632be59bd9b4e019) & M64)) & M64)
+    order = list(range(n))
+    for i in range(n - 1, 0, -1):
+        j = rng_int(key, i, 0, i)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def minibatch_cka(acts_a, acts_b, batch, passes=1, seed=None):
+    """Nguyen et al.'s MinibatchCKA: unbiased HSIC per batch, summed (double)
+    over every batch of every pass; batches of near-equal size as the engine
+    cuts them; seed: each pass shuffled (else data-set order)."""
     la, lb = len(acts_a), len(acts_b)
     cross, sa, sb = np.zeros((la, lb)), np.zeros(la), np.zeros(lb)
     n = acts_a[0].shape[0]
-    for lo in range(0, n, batch):
-        ga = [center_gram(gram_linear(x[lo:lo + batch]), True) for x in acts_a]
-        gb = [center_gram(gram_linear(y[lo:lo + batch]), True) for y in acts_b]
-        m = ga[0].shape[0]
-        for i in range(la):
-            sa[i] += ga[i].ravel().dot(ga[i].ravel()) / (m * (m - 3))
+    batches = -(-n // batch)
+    for p in range(passes):
+        order = np.array(pass_order(n, seed, p) if seed is not None else range(n))
+        start = 0
+        for k in range(batches):
+            size = (n - start) // (batches - k)
+            idx = order[start:start + size]
+            start += size
+            ga = [center_gram(gram_linear(x[idx]), True) for x in acts_a]
+            gb = [center_gram(gram_linear(y[idx]), True) for y in acts_b]
+            m = size
+            for i in range(la):
+                sa[i] += ga[i].ravel().dot(ga[i].ravel()) / (m * (m - 3))
+                for j in range(lb):
+                    cross[i, j] += ga[i].ravel().dot(gb[j].ravel()) / (m * (m - 3))
             for j in range(lb):
-                cross[i, j] += ga[i].ravel().dot(gb[j].ravel()) / (m * (m - 3))
-        for j in range(lb):
-            sb[j] += gb[j].ravel().dot(gb[j].ravel()) / (m * (m - 3))
+                sb[j] += gb[j].ravel().dot(gb[j].ravel()) / (m * (m - 3))
     return cross / np.sqrt(sa[:, None] * sb[None, :])
 
 
@@ -99,11 +139,33 @@ def fixture_model(name):
     return model.eval()
 
 
-def activations(model, x):
-    taps = {}
+def block_names(model):
+    return [f"{stage}.{i}" for stage in ("layer1", "layer2", "layer3", "layer4")
+            for i in range(len(getattr(model, stage)))]
+
+
+def forward_taps(model, x):
+    """The stage taps of make_fixtures.py's ResNet and every block's output."""
+    taps, hooks = {}, []
+    for name in block_names(model):
+        stage, i = name.split(".")
+        hooks.append(getattr(model, stage)[int(i)].register_forward_hook(
+            lambda mod, inp, out, name=name: taps.__setitem__(name, out)))
     with torch.no_grad():
         taps["logits"] = model(x, taps)
-    return [taps[k].reshape(x.shape[0], -1).double().numpy() for k in LAYERS]
+    for h in hooks:
+        h.remove()
+    return taps
+
+
+def activations(model, x, layers=None):
+    taps = forward_taps(model, x)
+    layers = layers or LAYERS
+    return [taps[k].reshape(x.shape[0], -1).double().numpy() for k in layers]
+
+
+def per_block(model):
+    return ["stem"] + block_names(model) + ["features", "logits"]
 
 
 def matrix(acts_a, acts_b, fn):
@@ -144,10 +206,8 @@ def main():
     model_a, model_b = fixture_model("r18_cifar_pp3"), fixture_model("r34_cifar_pp3")
     acts_a, acts_b = activations(model_a, batch), activations(model_b, batch)
     for short, model in (("r18", model_a), ("r34", model_b)):
-        taps = {}
-        with torch.no_grad():
-            model(batch[:1], taps)
-        for layer in ("stem", "layer1"):
+        taps = forward_taps(model, batch[:1])
+        for layer in ("stem", "layer1", "layer2.0"):
             np.save(os.path.join(OUT, f"fm_{short}_{layer}.npy"), taps[layer][0].numpy().astype(np.float32))
     results = {
         "linear": matrix(acts_a, acts_b, lambda a, b: cka(gram_linear(a), gram_linear(b))),
@@ -159,6 +219,20 @@ def main():
     for kind, m in results.items():
         np.save(os.path.join(OUT, f"cka_{kind}.npy"), m.astype(np.float32))
         print(kind, "diagonal", np.round(np.diag(m), 4))
+
+    blocks_a = activations(model_a, batch, per_block(model_a))
+    blocks_b = activations(model_b, batch, per_block(model_b))
+    blocks = {
+        "linear": matrix(blocks_a, blocks_b, lambda a, b: cka(gram_linear(a), gram_linear(b))),
+        "rbf": matrix(blocks_a, blocks_b, lambda a, b: cka(gram_rbf(a, 0.5), gram_rbf(b, 0.5))),
+        "debiased": matrix(blocks_a, blocks_b, lambda a, b: cka(gram_linear(a), gram_linear(b), debiased=True)),
+        "minibatch8": minibatch_cka(blocks_a, blocks_b, 8),
+        "minibatch8_shuffled": minibatch_cka(blocks_a, blocks_b, 8, passes=2, seed=5),
+        "self_linear": matrix(blocks_a, blocks_a, lambda a, b: cka(gram_linear(a), gram_linear(b))),
+    }
+    for kind, m in blocks.items():
+        np.save(os.path.join(OUT, f"cka_blocks_{kind}.npy"), m.astype(np.float32))
+        print("blocks", kind, m.shape, "first row", np.round(m[0, :4], 4))
 
 
 if __name__ == "__main__":

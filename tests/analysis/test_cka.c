@@ -157,9 +157,15 @@ static void compare_matrix(const pp_cka_result *r, const char *fixture, double t
     pp_npy_free(&want);
 }
 
-static pp_cka_result run_cka(fixture_pair *f, bool self, pp_cka_kind kind, int batch, int threads)
+static const char *const stage_layers[] = {"stem", "layer1", "layer2", "layer3", "layer4", "features", "logits"};
+
+/* stages: the 7 stage layers; else the default per block. passes 0: the
+ * minibatch in data-set order; else that many shuffled passes (seed 5). */
+static pp_cka_result run_cka(fixture_pair *f, bool self, pp_cka_kind kind, int batch, int threads, bool stages,
+                             int passes)
 {
-    pp_cka_options opt = {.kind = kind, .batch = batch};
+    pp_cka_options opt = {.kind = kind, .batch = batch, .layers = stages ? stage_layers : NULL,
+                          .n_layers = stages ? 7 : 0, .passes = passes, .in_order = passes == 0, .seed = 5};
     pp_job job = {.threads = threads};
     pp_cka_result r;
     pp_error err = {0};
@@ -174,40 +180,72 @@ static void test_models_against_pytorch(void)
         return;
     static const struct {
         pp_cka_kind kind;
-        int batch;
-        const char *fixture;
-    } cases[] = {{PP_CKA_LINEAR, 0, "cka_linear.npy"},
-                 {PP_CKA_RBF, 0, "cka_rbf.npy"},
-                 {PP_CKA_DEBIASED, 0, "cka_debiased.npy"},
-                 {PP_CKA_LINEAR, 8, "cka_minibatch8.npy"}};
+        int batch, passes;
+        const char *stages, *blocks;
+    } cases[] = {{PP_CKA_LINEAR, 0, 0, "cka_linear.npy", "cka_blocks_linear.npy"},
+                 {PP_CKA_RBF, 0, 0, "cka_rbf.npy", "cka_blocks_rbf.npy"},
+                 {PP_CKA_DEBIASED, 0, 0, "cka_debiased.npy", "cka_blocks_debiased.npy"},
+                 {PP_CKA_LINEAR, 8, 0, "cka_minibatch8.npy", "cka_blocks_minibatch8.npy"},
+                 {PP_CKA_LINEAR, 8, 2, NULL, "cka_blocks_minibatch8_shuffled.npy"}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        pp_cka_result r = run_cka(&f, false, cases[c].kind, cases[c].batch, 2);
+        if (cases[c].stages) {
+            pp_cka_result r = run_cka(&f, false, cases[c].kind, cases[c].batch, 2, true, cases[c].passes);
+            if (r.matrix) {
+                CHECK(r.layers_a == 7 && strcmp(r.names_a[0].name, "stem") == 0 &&
+                          strcmp(r.names_b[6].name, "logits") == 0, "stage layer names");
+                CHECK(r.minibatch == (cases[c].batch == 8) && r.batches == (cases[c].batch == 8 ? 3 : 1), "method");
+                CHECK(!r.matched_by_position && r.match[3] == 3, "layers matched by name");
+                compare_matrix(&r, cases[c].stages, 1e-4);
+            }
+            pp_cka_result_free(&r);
+        }
+        /* per block: ResNet18's 8 blocks against ResNet34's 16 */
+        pp_cka_result r = run_cka(&f, false, cases[c].kind, cases[c].batch, 2, false, cases[c].passes);
         if (!r.matrix)
             continue;
-        CHECK(r.layers_a == 7 && strcmp(r.names_a[0].name, "stem") == 0 && strcmp(r.names_b[6].name, "logits") == 0,
-              "layer names");
-        CHECK(r.minibatch == (cases[c].batch == 8) && r.batches == (cases[c].batch == 8 ? 3 : 1), "method");
-        CHECK(!r.matched_by_position && r.match[3] == 3, "layers matched by name");
-        compare_matrix(&r, cases[c].fixture, 1e-4);
+        CHECK(r.layers_a == 11 && r.layers_b == 19 && strcmp(r.names_a[1].name, "layer1.0") == 0 &&
+                  strcmp(r.names_a[8].name, "layer4.1") == 0 && strcmp(r.names_b[17].name, "features") == 0,
+              "per-block layer names");
+        CHECK(r.match[2] == 2 && r.match[3] == 4 && r.match[10] == 18, "blocks matched by name (layer2.0: %d)",
+              r.match[3]);
+        CHECK(r.passes == (cases[c].passes ? cases[c].passes : 1) && r.shuffled == (cases[c].passes > 0),
+              "passes and order");
+        compare_matrix(&r, cases[c].blocks, 1e-4);
         pp_cka_result_free(&r);
     }
-    pp_cka_result self = run_cka(&f, true, PP_CKA_LINEAR, 0, 1);
+    pp_cka_result self = run_cka(&f, true, PP_CKA_LINEAR, 0, 1, false, 0);
     if (self.matrix) {
-        CHECK(self.same_model, "one model with itself");
-        compare_matrix(&self, "cka_self_linear.npy", 1e-4);
-        for (int i = 0; i < 7; i++)
-            CHECK(fabs(self.matrix[i * 7 + i] - 1) < 1e-9, "self CKA diagonal %d: %.12f", i, self.matrix[i * 7 + i]);
+        CHECK(self.same_model && self.layers_a == 11, "one model with itself");
+        compare_matrix(&self, "cka_blocks_self_linear.npy", 1e-4);
+        for (int i = 0; i < 11; i++)
+            CHECK(fabs(self.matrix[i * 11 + i] - 1) < 1e-9, "self CKA diagonal %d: %.12f", i, self.matrix[i * 11 + i]);
         pp_cka_result_free(&self);
     }
     /* The thread count changes only the order of float sums (and which
      * convolution kernels the forward picks). */
-    pp_cka_result one = run_cka(&f, false, PP_CKA_LINEAR, 0, 1), three = run_cka(&f, false, PP_CKA_LINEAR, 0, 3);
+    pp_cka_result one = run_cka(&f, false, PP_CKA_LINEAR, 0, 1, true, 0),
+                  three = run_cka(&f, false, PP_CKA_LINEAR, 0, 3, true, 0);
     if (one.matrix && three.matrix)
         for (int i = 0; i < 49; i++)
             CHECK(fabs(one.matrix[i] - three.matrix[i]) < 1e-5, "threads 1 vs 3 at %d: %g", i,
                   fabs(one.matrix[i] - three.matrix[i]));
     pp_cka_result_free(&one);
     pp_cka_result_free(&three);
+    /* Another seed, another shuffle: the same estimate up to sampling, not the same numbers. */
+    pp_cka_options opt = {.batch = 8, .passes = 2, .seed = 6};
+    pp_cka_result other;
+    pp_error err = {0};
+    pp_job job = {.threads = 2};
+    CHECK_OK(pp_cka_models(&f.a, "A", &f.b, "B", &f.ds, &opt, &job, &other, &err), &err);
+    pp_npy seed5 = fixture_npy("analysis", "cka_blocks_minibatch8_shuffled.npy");
+    if (other.matrix && seed5.data) {
+        double diff = 0;
+        for (int i = 0; i < 11 * 19; i++)
+            diff = fmax(diff, fabs(other.matrix[i] - ((const float *)seed5.data)[i]));
+        CHECK(diff > 1e-3 && diff < 0.5, "seed 6 shuffles differently from seed 5 (%g)", diff);
+    }
+    pp_npy_free(&seed5);
+    pp_cka_result_free(&other);
     close_pair(&f);
 }
 
@@ -216,8 +254,9 @@ static void test_corrupted(void)
     fixture_pair f;
     if (!open_pair(&f))
         return;
-    pp_cka_result clean = run_cka(&f, false, PP_CKA_LINEAR, 0, 2);
-    pp_cka_options opt = {.kind = PP_CKA_LINEAR, .corruption = "gaussian_noise", .severity = 5};
+    pp_cka_result clean = run_cka(&f, false, PP_CKA_LINEAR, 0, 2, true, 0);
+    pp_cka_options opt = {.kind = PP_CKA_LINEAR, .corruption = "gaussian_noise", .severity = 5,
+                          .layers = stage_layers, .n_layers = 7};
     pp_job job = {.threads = 2};
     pp_cka_result noisy;
     pp_error err = {0};
@@ -256,13 +295,34 @@ static void test_bad_input(void)
           "unknown corruption: %s", err.msg);
     opt = (pp_cka_options){.batch = 4};
     CHECK(pp_cka_models(&f.a, "A", &f.b, "B", &f.ds, &opt, NULL, &r, &err) == PP_ERR_ARG, "batch of 4");
-    const pp_tap none[1] = {PP_TAP_STEM};
+    const char *none[1] = {"stem"};
     opt = (pp_cka_options){.layers = none, .n_layers = 0};
     CHECK(pp_cka_models(&f.a, "A", &f.b, "B", &f.ds, &opt, NULL, &r, &err) == PP_ERR_ARG, "no layers: %s", err.msg);
-    pp_tap t;
-    CHECK(pp_cka_layer_parse("push", &t, &err) == PP_ERR_ARG && strstr(err.msg, "push"), "push is no CKA layer");
-    CHECK(pp_cka_layer_parse("layer9", &t, &err) == PP_ERR_ARG, "unknown layer");
-    CHECK(pp_cka_layer_parse("layer3", &t, &err) == PP_OK && t == PP_TAP_LAYER3, "layer3");
+    static const char *const bad_layers[][2] = {{"push", "A"}, {"layer9", "A"}, {"layer1.2", "A"}, {"layer2.x", "A"}};
+    for (size_t i = 0; i < sizeof bad_layers / sizeof bad_layers[0]; i++) {
+        opt = (pp_cka_options){.layers = &bad_layers[i][0], .n_layers = 1};
+        CHECK(pp_cka_models(&f.a, "A.safetensors", &f.b, "B", &f.ds, &opt, NULL, &r, &err) == PP_ERR_ARG &&
+                  strstr(err.msg, bad_layers[i][0]) && strstr(err.msg, "A.safetensors") &&
+                  strstr(err.msg, "layer1.0..layer4.1"),
+              "unknown layer %s: %s", bad_layers[i][0], err.msg);
+    }
+    /* ResNet34 has a layer1.2, ResNet18 not: the error names the model lacking it */
+    const char *third[1] = {"layer1.2"};
+    opt = (pp_cka_options){.layers = third, .n_layers = 1};
+    CHECK(pp_cka_models(&f.b, "B.safetensors", &f.a, "A.safetensors", &f.ds, &opt, NULL, &r, &err) == PP_ERR_ARG &&
+              strstr(err.msg, "A.safetensors has no layer 'layer1.2'"),
+          "a block only one model has: %s", err.msg);
+    opt = (pp_cka_options){.batch = 8, .passes = 3, .in_order = true};
+    CHECK(pp_cka_models(&f.a, "A", &f.b, "B", &f.ds, &opt, NULL, &r, &err) == PP_ERR_ARG &&
+              strstr(err.msg, "passes"),
+          "several passes in order: %s", err.msg);
+    const char *mixed[3] = {"conv1", "layer3", "layer3.1"};
+    opt = (pp_cka_options){.layers = mixed, .n_layers = 3};
+    CHECK_OK(pp_cka_models(&f.a, "A", NULL, NULL, &f.ds, &opt, NULL, &r, &err), &err);
+    if (r.matrix) /* layer3 is the stage output: its last block */
+        CHECK(strcmp(r.names_a[2].name, "layer3.1") == 0 && fabs(r.matrix[1 * 3 + 2] - 1) < 1e-9,
+              "layer3 = layer3.1 (%f)", r.matrix[1 * 3 + 2]);
+    pp_cka_result_free(&r);
 
     /* A greyscale model of another input size and data set. */
     pp_model gray;

@@ -35,16 +35,22 @@ static void test_two_models(void)
     const char *names[2] = {"A", "B"};
     pp_corruption_request req = {.severity = 4, .seed = 3};
     const pp_corruption *noise = pp_corruption_find("gaussian_noise");
-    for (pp_tap layer = PP_TAP_STEM; layer <= PP_TAP_LAYER1; layer++) {
+    static const struct {
+        const char *layer;
+        int channels_a, channels_b; /* the fixtures' widths: ResNet18 8, ResNet34 4 */
+    } layers[] = {{"stem", 8, 4}, {"layer1", 8, 4}, {"layer2.0", 16, 8}};
+    for (size_t l = 0; l < sizeof layers / sizeof layers[0]; l++) {
         pp_feature_maps fm;
-        CHECK_OK(pp_feature_maps_compute(models, names, 2, &img, noise, &req, layer, 2, &fm, &err), &err);
+        CHECK_OK(pp_feature_maps_compute(models, names, 2, &img, noise, &req, layers[l].layer, 2, &fm, &err), &err);
         if (!fm.pairs)
             continue;
-        CHECK(fm.channels[0] == 8 && fm.channels[1] == 4 && fm.pairs == 8, "channels 8 and 4");
+        CHECK(fm.channels[0] == layers[l].channels_a && fm.channels[1] == layers[l].channels_b &&
+                  fm.pairs == layers[l].channels_a && strcmp(fm.layer, layers[l].layer) == 0,
+              "%s: channels %d and %d", layers[l].layer, fm.channels[0], fm.channels[1]);
         char name[64];
-        snprintf(name, sizeof name, "fm_r18_%s.npy", pp_tap_name(layer));
+        snprintf(name, sizeof name, "fm_r18_%s.npy", layers[l].layer);
         compare_maps(fm.clean[0], name, fm.channels[0], fm.height[0], fm.width[0]);
-        snprintf(name, sizeof name, "fm_r34_%s.npy", pp_tap_name(layer));
+        snprintf(name, sizeof name, "fm_r34_%s.npy", layers[l].layer);
         compare_maps(fm.clean[1], name, fm.channels[1], fm.height[1], fm.width[1]);
         /* The range of each pair is exactly its values' extent, both models, both images. */
         for (int k = 0; k < fm.pairs; k++) {
@@ -62,20 +68,24 @@ static void test_two_models(void)
                   lo, hi);
             CHECK(changed, "noise changes channel %d", k);
         }
-        CHECK(isnan(pp_feature_maps_value(&fm, 1, false, 5, 0, 0)), "B has no channel 5");
+        CHECK(isnan(pp_feature_maps_value(&fm, 1, false, fm.channels[1], 0, 0)), "B has no channel %d", fm.channels[1]);
         CHECK(isnan(pp_feature_maps_value(&fm, 0, false, 0, fm.width[0], 0)), "outside the map");
         CHECK(fm.shown_clean.width == 32 && fm.shown_corrupted.width == 32, "the images shown");
         pp_feature_maps_free(&fm);
     }
     pp_feature_maps fm;
-    CHECK(pp_feature_maps_compute(models, names, 2, &img, NULL, NULL, PP_TAP_LOGITS, 1, &fm, &err) == PP_ERR_ARG &&
+    CHECK(pp_feature_maps_compute(models, names, 2, &img, NULL, NULL, "logits", 1, &fm, &err) == PP_ERR_ARG &&
               strstr(err.msg, "logits"),
           "no maps of the logits: %s", err.msg);
+    /* layer1.2 is a block of ResNet34 only: the error names the model without it */
+    CHECK(pp_feature_maps_compute(models, names, 2, &img, NULL, NULL, "layer1.2", 1, &fm, &err) == PP_ERR_ARG &&
+              strstr(err.msg, "A has no layer 'layer1.2'"),
+          "a block of one model: %s", err.msg);
     pp_tap t;
     CHECK(pp_feature_maps_layer_parse("layer4", &t, &err) == PP_OK && t == PP_TAP_LAYER4, "layer4 has maps");
     CHECK(pp_feature_maps_layer_parse("features", &t, &err) == PP_ERR_ARG, "features have no maps");
     /* Without a corruption the two sides are the same image. */
-    CHECK_OK(pp_feature_maps_compute(models, names, 1, &img, NULL, NULL, PP_TAP_STEM, 1, &fm, &err), &err);
+    CHECK_OK(pp_feature_maps_compute(models, names, 1, &img, NULL, NULL, "stem", 1, &fm, &err), &err);
     if (fm.pairs)
         CHECK(memcmp(fm.clean[0], fm.corrupted[0], (size_t)8 * 32 * 32 * sizeof(float)) == 0, "clean twice");
     pp_feature_maps_free(&fm);
@@ -86,7 +96,7 @@ static void test_two_models(void)
              &err);
     const pp_model *mixed[2] = {&a, &gray};
     const char *mixed_names[2] = {"A", "gray.safetensors"};
-    CHECK(pp_feature_maps_compute(mixed, mixed_names, 2, &img, NULL, NULL, PP_TAP_STEM, 1, &fm, &err) == PP_ERR_ARG &&
+    CHECK(pp_feature_maps_compute(mixed, mixed_names, 2, &img, NULL, NULL, "stem", 1, &fm, &err) == PP_ERR_ARG &&
               strstr(err.msg, "gray.safetensors"),
           "models of other inputs: %s", err.msg);
     pp_model_free(&gray);

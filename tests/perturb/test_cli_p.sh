@@ -61,6 +61,19 @@ if [ -r /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
                 fail "merged $p $k: $b, whole run $a"
         done
     done
+    # resume: a shard whose complete result is there is skipped (the file untouched) ...
+    cp "$T/sh.shard-2-of-3.json" "$T/sh2.before"
+    "$PUSHPULL" --threads 2 eval-p "$gray" --sequences "$T/p" --perturbations $list --shard 2/3 \
+        --json "$T/sh.json" >"$T/resume.txt" 2>&1 || fail "eval-p shard 2 again"
+    grep -q "shard 2/3: complete result in .*sh.shard-2-of-3.json, skipped" "$T/resume.txt" ||
+        fail "eval-p resume: $(cat "$T/resume.txt")"
+    cmp -s "$T/sh2.before" "$T/sh.shard-2-of-3.json" || fail "a skipped shard's file changed"
+    # ... and one of another run (here another difficulty) is evaluated again, said so
+    "$PUSHPULL" --threads 2 eval-p "$gray" --sequences "$T/p" --perturbations $list --shard 2/3 --limit 3 \
+        --json "$T/sh.json" >"$T/resume.txt" 2>&1 || fail "eval-p shard 2 of another run"
+    grep -q "holds another run (difficulty or samples): evaluating again" "$T/resume.txt" ||
+        fail "eval-p rerun of another run: $(cat "$T/resume.txt")"
+    cp "$T/sh2.before" "$T/sh.shard-2-of-3.json"
     expect_error "missing shard" "2 files for a run of 3 shards" -- "$PUSHPULL" merge "$T/out.json" \
         "$T/sh.shard-1-of-3.json" "$T/sh.shard-2-of-3.json"
     # compare: a model against itself is 100 %; against another model FR = FP / FP_base

@@ -38,8 +38,10 @@ run compare --size 1280x720 --corruption fog --severity 4 --compare-images 64 --
     --export "$TMP/compare.csv" --export "$TMP/compare.pdf" --export "$TMP/compare.svg"
 grep -q '^state: Done$' "$TMP/compare.log" || { echo "FAIL: the comparison did not finish"; fail=1; }
 head -1 "$TMP/compare.csv" | grep -q '^condition,kind,images,layer_a,layer_b,cka$' || { echo "FAIL: CSV header"; fail=1; }
-[ "$(grep -c '^clean,linear,64,' "$TMP/compare.csv")" = 49 ] || { echo "FAIL: want 49 clean CKA rows"; fail=1; }
-[ "$(grep -c '^fog 4.00,linear,64,' "$TMP/compare.csv")" = 49 ] || { echo "FAIL: want 49 fog CKA rows"; fail=1; }
+# every block of the two ResNet18s: stem, 8 blocks, features, logits = 11 x 11 pairs
+[ "$(grep -c '^clean,linear,64,' "$TMP/compare.csv")" = 121 ] || { echo "FAIL: want 121 clean CKA rows"; fail=1; }
+[ "$(grep -c '^fog 4.00,linear,64,' "$TMP/compare.csv")" = 121 ] || { echo "FAIL: want 121 fog CKA rows"; fail=1; }
+grep -q '^clean,linear,64,layer2.1,layer3.0,' "$TMP/compare.csv" || { echo "FAIL: no per-block CKA rows"; fail=1; }
 
 # The same numbers as the command line (seed 0, as the probe's default).
 "$PUSHPULL" cka "$A" "$B" --data fashion-mnist:test --limit 64 --csv "$TMP/clean.csv" >/dev/null 2>&1 ||
@@ -50,7 +52,7 @@ for cond in clean fog; do
     prefix=$cond; [ "$cond" = fog ] && prefix="fog 4.00"
     worst=$(awk -F, -v p="$prefix" 'NR == FNR { if (FNR > 1) want[$1 "," $2] = $3; next }
         $1 == p { d = $6 - want[$4 "," $5]; if (d < 0) d = -d; if (d > m) m = d; n++ }
-        END { if (n != 49) print 1; else print m + 0 }' "$TMP/$cond.csv" "$TMP/compare.csv")
+        END { if (n != 121) print 1; else print m + 0 }' "$TMP/$cond.csv" "$TMP/compare.csv")
     awk "BEGIN{exit !($worst < 1e-5)}" || { echo "FAIL: the view's $cond CKA differs from pushpull cka by $worst"; fail=1; }
 done
 
@@ -80,6 +82,25 @@ rsvg-convert "$TMP/compare.svg" -o "$TMP/compare-svg.png" 2>/dev/null || { echo 
 run dark --size 1280x720 --dark --corruption fog --severity 4 --compare-images 64
 d=$("$PNG_STATS" "$TMP/compare.png" "$TMP/dark.png" | awk '{print $7}')
 awk "BEGIN{exit !($d > 0.3)}" || { echo "FAIL: the dark view looks like the light one ($d differ)"; fail=1; }
+
+# Models 1 and 2 picked from three loaded ones (--compare-models, as the two
+# dropdowns): the CKA is then `pushpull cka` of that pair, rows the second model.
+C="$(dirname "$0")/../fixtures/core/r18_cifar_gray_base.safetensors"
+xvfb-run -a -s "-screen 0 1600x1000x24" "$STUDIO" --model "$A" --model "$B" --model "$C" --view compare \
+    --compare-models 2,1 --size 1280x720 --compare-images 32 --print-probe \
+    --screenshot "$TMP/picked.png" >"$TMP/picked.log" 2>&1 || { echo "FAIL: picked models"; cat "$TMP/picked.log"; fail=1; }
+"$PUSHPULL" cka "$B" "$A" --data fashion-mnist:test --limit 32 --csv "$TMP/ba.csv" >/dev/null 2>&1 ||
+    { echo "FAIL: pushpull cka B A"; fail=1; }
+worst=$(awk -F, 'NR == FNR { if (FNR > 1) want[$1 "," $2] = $3; next }
+    $1 == "clean" { d = $6 - want[$4 "," $5]; if (d < 0) d = -d; if (d > m) m = d; n++ }
+    END { if (n != 121) print 1; else print m + 0 }' "$TMP/ba.csv" "$TMP/picked.log")
+awk "BEGIN{exit !($worst < 1e-5)}" || { echo "FAIL: models 2,1: the view's CKA differs from pushpull cka B A by $worst"; fail=1; }
+grep -q "^gradcam: r18_cifar_gray_base clean " "$TMP/picked.log" || { echo "FAIL: no Grad-CAM of the third model"; fail=1; }
+
+# A block's feature maps: the Maps of list holds model 1's blocks.
+run block-maps --size 1280x720 --compare-layer layer2.1 --compare-images 32 --print-probe
+grep -q "^hover map: layer2.1, model 1 " "$TMP/block-maps.log" ||
+    { echo "FAIL: layer2.1's maps: $(grep 'hover map' "$TMP/block-maps.log")"; fail=1; }
 
 run small --size 800x600 --compare-layer layer2 --compare-images 32 --check-layout
 
