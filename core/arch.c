@@ -55,9 +55,67 @@ static void set_widths(pp_arch *a, int width_per_group, int groups)
     }
 }
 
+bool pp_arch_is_preact(const pp_arch *a)
+{
+    return strcmp(a->family, "wide_resnet") == 0 || strcmp(a->family, "preact_resnet") == 0;
+}
+
+/* The pre-activation nets by name (docs/spec/architectures-wrn-preact.md):
+ * "wrn-D-K" (depth D = 6n + 4, widen factor K: AugMix's and RobustBench's
+ * WideResNet, 3 stages of n blocks, widths 16K, 32K, 64K after a 16-channel
+ * stem) and "preact_resnet18" (RobustBench's PreActResNet-18). CIFAR only.
+ * Returns false when the name is neither. */
+static bool preact_from_name(pp_arch *a, const char *name, int in_channels, int num_classes, pp_error *err,
+                             pp_status *st)
+{
+    int depth = 0, widen = 0, used = 0;
+    const bool wrn = sscanf(name, "wrn-%d-%d%n", &depth, &widen, &used) == 2 && name[used] == '\0';
+    if (!wrn && strcmp(name, "preact_resnet18") != 0)
+        return false;
+    memset(a, 0, sizeof *a);
+    a->block = PP_BLOCK_BASIC;
+    a->stem = PP_STEM_CIFAR;
+    a->in_channels = in_channels;
+    a->num_classes = num_classes;
+    a->alpha_fixed = 1.0f;
+    a->avg_kernel = 3;
+    a->alpha_trainable = true;
+    *st = PP_OK;
+    if (wrn) {
+        if (depth < 10 || depth > 202 || (depth - 4) % 6 != 0 || widen < 1 || widen > 32) {
+            *st = pp_fail(err, PP_ERR_ARG, "'%s': a WideResNet is wrn-D-K with depth D = 6n + 4 (10 to 202) and "
+                          "widen factor K from 1 to 32", name);
+            return true;
+        }
+        snprintf(a->family, sizeof a->family, "wide_resnet");
+        a->stages = 3;
+        a->width = 16;
+        a->final_bn = true;
+        for (int s = 0; s < 3; s++) {
+            a->blocks[s] = (depth - 4) / 6;
+            a->out[s] = a->mid[s] = (16 << s) * widen;
+        }
+    } else {
+        snprintf(a->family, sizeof a->family, "preact_resnet");
+        a->stages = 4;
+        a->width = 64;
+        for (int s = 0; s < 4; s++) {
+            a->blocks[s] = 2;
+            a->out[s] = a->mid[s] = 64 << s;
+        }
+    }
+    return true;
+}
+
 pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
                             int num_classes, pp_error *err)
 {
+    pp_status preact;
+    if (preact_from_name(a, name, in_channels, num_classes, err, &preact)) {
+        if (preact == PP_OK && stem != PP_STEM_CIFAR)
+            return pp_fail(err, PP_ERR_ARG, "'%s' is a CIFAR network (3x3 stem): --stem imagenet does not apply", name);
+        return preact;
+    }
     for (size_t i = 0; i < sizeof blur_nets / sizeof blur_nets[0]; i++) {
         size_t len = strlen(blur_nets[i].prefix);
         if (strncmp(name, blur_nets[i].prefix, len) != 0 || strncmp(name + len, "resnet", 6) != 0)
@@ -101,11 +159,17 @@ pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int
 const char *pp_arch_known_names(void)
 {
     return "resnet18, resnet34, resnet50, resnet101, resnet152, wide_resnet50_2, resnext50_32x4d, "
-           "resnet20, resnet32, resnet44, resnet56";
+           "resnet20, resnet32, resnet44, resnet56, wrn-D-K (e.g. wrn-40-2), preact_resnet18";
 }
 
 void pp_arch_set_width(pp_arch *a, int width)
 {
+    if (pp_arch_is_preact(a)) { /* the stages keep their ratio to the stem */
+        for (int s = 0; s < pp_arch_stages(a) && a->width > 0; s++)
+            a->out[s] = a->mid[s] = (int)((long)a->out[s] * width / a->width);
+        a->width = width;
+        return;
+    }
     int width_per_group = 64, groups = pp_arch_groups(a);
     if (a->mid[0] > 0 && a->width > 0)
         width_per_group = a->mid[0] * 64 / groups / a->width;
@@ -120,6 +184,24 @@ int pp_arch_groups(const pp_arch *a)
 
 const char *pp_arch_name(const pp_arch *a)
 {
+    if (strcmp(a->family, "wide_resnet") == 0) {
+        /* wrn-D-K when the widths are 16K, 32K, 64K after a 16-channel stem */
+        static _Thread_local char name[32];
+        const int k = a->out[0] / 16;
+        bool standard = a->width == 16 && a->blocks[0] == a->blocks[1] && a->blocks[1] == a->blocks[2];
+        for (int s = 0; s < 3; s++)
+            standard = standard && k > 0 && a->out[s] == (16 << s) * k;
+        if (!standard)
+            return "wide_resnet-custom";
+        snprintf(name, sizeof name, "wrn-%d-%d", 6 * a->blocks[0] + 4, k);
+        return name;
+    }
+    if (strcmp(a->family, "preact_resnet") == 0) {
+        bool standard = a->width == 64 && pp_arch_stages(a) == 4;
+        for (int s = 0; s < 4; s++)
+            standard = standard && a->blocks[s] == 2 && a->out[s] == 64 << s;
+        return standard ? "preact_resnet18" : "preact_resnet-custom";
+    }
     for (size_t i = 0; i < KNOWN_NETS; i++) {
         if (a->block != known_nets[i].block || memcmp(a->blocks, known_nets[i].blocks, sizeof a->blocks) != 0 ||
             pp_arch_stages(a) != known_nets[i].stages || pp_arch_groups(a) != known_nets[i].groups)
@@ -215,6 +297,8 @@ pp_status pp_sd_normalize_names(pp_state_dict *sd, pp_error *err)
     bool ok = true;
     if (!pp_sd_find(sd, "classifier.weight") && pp_sd_find(sd, "fc.weight"))
         ok = rename_prefix(sd, "fc.", "classifier.");
+    if (ok && !pp_sd_find(sd, "classifier.weight") && pp_sd_find(sd, "linear.weight")) /* kuangliu-style heads */
+        ok = rename_prefix(sd, "linear.", "classifier.");
     if (ok && !pp_sd_find(sd, "bn.weight") && pp_sd_find(sd, "bn1.weight"))
         ok = rename_prefix(sd, "bn1.", "bn.");
     return ok ? PP_OK : pp_fail(err, PP_ERR_NOMEM, "out of memory renaming the state dict's keys");
@@ -320,6 +404,71 @@ static pp_status stage_widths(pp_arch *a, const pp_state_dict *sd, pp_error *err
     return PP_OK;
 }
 
+/* The ResNets' blocks per stage (3 or 4 stages) and their widths. */
+static pp_status resnet_stages(pp_arch *a, const pp_state_dict *sd, pp_error *err)
+{
+    char key[96];
+    for (int stage = 0; stage < 4; stage++) {
+        int b = 0;
+        for (;; b++) {
+            /* bn1: every block has one, whatever its convs are wrapped in */
+            snprintf(key, sizeof key, "layer%d.%d.bn1.weight", stage + 1, b);
+            if (!pp_sd_find(sd, key) || b >= 256)
+                break;
+        }
+        if (b == 0 && stage == 3) { /* the CIFAR ResNets of the 2020 push-pull repo end at layer3 */
+            a->stages = 3;
+            break;
+        }
+        if (b == 0)
+            return pp_fail(err, PP_ERR_FORMAT, "no blocks found for layer%d (expected %s)", stage + 1, key);
+        a->blocks[stage] = b;
+    }
+    return stage_widths(a, sd, err);
+}
+
+/* The pre-activation nets (docs/spec/architectures-wrn-preact.md): blocks per
+ * stage counted by their conv1, each stage's width from its first conv1's
+ * outputs; the WideResNet's 3 stages are "blockS.layer.i", the PreActResNet's
+ * 4 "layerS.i". */
+static pp_status preact_stages(pp_arch *a, const pp_state_dict *sd, pp_error *err)
+{
+    const bool wrn = strcmp(a->family, "wide_resnet") == 0;
+    if (a->stem != PP_STEM_CIFAR)
+        return pp_fail(err, PP_ERR_UNSUPPORTED, "a %s has a 3x3 first layer; this one's is 7x7",
+                       wrn ? "WideResNet" : "PreActResNet");
+    const char *fmt = wrn ? "block%d.layer.%d.conv1.weight" : "layer%d.%d.conv1.weight";
+    a->stages = wrn ? 3 : 4;
+    a->block = PP_BLOCK_BASIC;
+    char key[96];
+    for (int s = 0; s < a->stages; s++) {
+        int b = 0;
+        while (b < 256) {
+            snprintf(key, sizeof key, fmt, s + 1, b);
+            if (!pp_sd_find(sd, key))
+                break;
+            b++;
+        }
+        snprintf(key, sizeof key, fmt, s + 1, 0);
+        const pp_sd_entry *c = find_shaped(sd, key, 4);
+        if (b == 0 || !c)
+            return pp_fail(err, PP_ERR_FORMAT, "no blocks found for stage %d (expected %s, a 4-D float tensor)", s + 1,
+                           key);
+        if (c->shape[0] < 1 || c->shape[0] > 65536)
+            return pp_fail(err, PP_ERR_SHAPE, "%s has %lld output channels", key, (long long)c->shape[0]);
+        a->blocks[s] = b;
+        a->out[s] = a->mid[s] = (int)c->shape[0];
+    }
+    if (wrn) {
+        a->wrn_snake_case = false;
+        for (size_t i = 0; i < sd->count; i++)
+            if (pp_key_pattern_match("*.conv_shortcut.weight", sd->entries[i].name))
+                a->wrn_snake_case = true;
+    }
+    a->final_bn = wrn || pp_sd_find(sd, "bn.weight") != NULL;
+    return PP_OK;
+}
+
 pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints *hints,
                         char *notes, size_t notes_len, pp_error *err)
 {
@@ -368,25 +517,9 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
 
     a->block = pp_sd_find(sd, "layer1.0.conv3.weight") ? PP_BLOCK_BOTTLENECK : PP_BLOCK_BASIC;
     a->stages = 4;
-    for (int stage = 0; stage < 4; stage++) {
-        int b = 0;
-        for (;; b++) {
-            /* bn1: every block has one, whatever its convs are wrapped in */
-            snprintf(key, sizeof key, "layer%d.%d.bn1.weight", stage + 1, b);
-            if (!pp_sd_find(sd, key) || b >= 256)
-                break;
-        }
-        if (b == 0 && stage == 3) { /* the CIFAR ResNets of the 2020 push-pull repo end at layer3 */
-            a->stages = 3;
-            break;
-        }
-        if (b == 0)
-            return pp_fail(err, PP_ERR_FORMAT, "no blocks found for layer%d (expected %s)", stage + 1, key);
-        a->blocks[stage] = b;
-    }
-    pp_status widths = stage_widths(a, sd, err);
-    if (widths != PP_OK)
-        return widths;
+    pp_status stages = pp_arch_is_preact(a) ? preact_stages(a, sd, err) : resnet_stages(a, sd, err);
+    if (stages != PP_OK)
+        return stages;
     const pp_sd_entry *fc = find_shaped(sd, "classifier.weight", 2);
     if (!fc)
         return pp_fail(err, PP_ERR_FORMAT, "no classifier.weight (2-D float) in the state dict");

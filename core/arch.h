@@ -47,6 +47,12 @@ typedef struct {
      * conv1 at stride 1, blur before and after the 2x2 max-pool). */
     int blur_filter;
     bool blur_stem;
+    /* Pre-activation families (model/preact_builder.c, docs/spec/architectures-wrn-preact.md):
+     * the WideResNet's shortcut is AugMix's `conv_shortcut` (else TRADES/RobustBench's
+     * `convShortcut`); a PreActResNet may end in BN + ReLU (`bn`, RobustBench's bn_before_fc;
+     * a WideResNet always does). */
+    bool wrn_snake_case;
+    bool final_bn;
 } pp_arch;
 
 /* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB
@@ -67,6 +73,8 @@ const char *pp_arch_known_names(void);
 /* Changes the stem width, keeping the nets' width_per_group and groups. */
 void pp_arch_set_width(pp_arch *a, int width);
 int pp_arch_groups(const pp_arch *a);
+/* A pre-activation family (wide_resnet, preact_resnet): stages' widths in out[]. */
+bool pp_arch_is_preact(const pp_arch *a);
 const char *pp_stem_name(pp_stem_kind s);
 int pp_arch_expansion(const pp_arch *a);
 /* Stages (3 or 4), and a stage's inner width and output channels (the file's,

@@ -75,4 +75,8 @@ void pp_resnet_build(pp_model_builder *b);
 void pp_blurpool_resnet_build(pp_model_builder *b);
 void pp_vasconcelos_resnet_build(pp_model_builder *b);
 
+/* The pre-activation nets: AugMix's / RobustBench's WideResNet and
+ * RobustBench's PreActResNet-18 (preact_builder.c). */
+void pp_preact_build(pp_model_builder *b);
+
 #endif
