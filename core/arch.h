@@ -53,6 +53,20 @@ typedef struct {
      * a WideResNet always does). */
     bool wrn_snake_case;
     bool final_bn;
+    /* Perturbative networks (pnn.pytorch's perturb_resnet18; model/pnn_builder.c): what
+     * the noise masks' shapes say (m, unique, S) and what only the saved module's
+     * attributes or the user can (the levels, the first layer's activation, the pool). */
+    struct {
+        int masks;          /* m: masks per input channel */
+        bool unique;        /* one mask set per input channel (else shared) */
+        int size;           /* the input side the masks were made for (32 on CIFAR) */
+        int first_filter;   /* 0: the first layer perturbs too; 3: a 3x3 conv (no noise) */
+        float level;        /* the blocks' noise level */
+        float first_level;  /* the first layer's: level * scale_noise */
+        bool first_act;     /* use_act in the first layer (blocks always rectify) */
+        bool mix_maps;      /* a second 1x1 conv + BN + ReLU in each layer */
+        bool avg_pool;      /* the blocks' stride pool: AvgPool2d (else MaxPool2d) */
+    } pnn;
 } pp_arch;
 
 /* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB
@@ -91,6 +105,11 @@ bool pp_arch_inhibits(const pp_arch *a);
 typedef struct {
     int avg_kernel;    /* used when the file does not say; -1 = default 3 with a note */
     int pull_minmax;   /* pp_pull_minmax used when the file does not say (0: filter, the default) */
+    /* Perturbative networks, when the file does not say (a state dict never does; a
+     * whole pickled model does): noise levels (<= 0: not given), the first layer's
+     * ReLU after the noise and the blocks' pool (0: not given, 1: no / max, 2: yes / avg). */
+    float pnn_level, pnn_first_level;
+    int pnn_first_act, pnn_avg_pool;
 } pp_arch_hints;
 
 /* Recognises the family (model/families.h: a key set that fits none is an

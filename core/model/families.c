@@ -72,6 +72,15 @@ static const char *const preact_resnet_required[] = {
 static const char *const preact_resnet_forbidden[] = {"*.shortcut.1.*", "*.conv3.*", "*.bn3.*", "*.downsample.*",
                                                       "*.bn0.*", OTHER_FAMILIES, NULL};
 
+/* Perturbative networks (model/pnn_builder.c): pnn.pytorch's perturb_resnet18, noise masks
+ * `.noise` [1, Cn, m, S, S] in every layer of the blocks; the original authors' NoiseResNet
+ * (`layers.5.*`, masks not saved) is not run. */
+static const char *const perturb_resnet_required[] = {
+    "pre_layers.0.layers.0.weight", "pre_layers.0.layers.1.weight", "layer1.0.layers.0.noise", "layer1.0.layers.2.noise",
+    "layer2.0.shortcut.0.weight", "layer4.1.layers.2.layers.0.weight", "classifier.weight", "classifier.bias", NULL};
+static const char *const perturb_resnet_forbidden[] = {"*.layers.5.*", "*.filt", "*.push.weight", "*.push_conv.*",
+                                                       "*_blocks.*", "features.*", "conv1.*", NULL};
+
 static const pp_family families[] = {
     {"pushpull_resnet", "PushPull-ResNet: a PushPull-Conv first layer (pushpull-conv resnet.py)",
      pushpull_resnet_required, pushpull_resnet_forbidden, pp_resnet_build},
@@ -95,6 +104,8 @@ static const pp_family families[] = {
      wide_resnet_required, wide_resnet_forbidden, pp_preact_build},
     {"preact_resnet", "PreActResNet-18 (RobustBench's model zoo; pre-activation blocks)", preact_resnet_required,
      preact_resnet_forbidden, pp_preact_build},
+    {"perturb_resnet", "Perturbative ResNet-18 (PNN, Juefei-Xu et al. CVPR 2018, as michaelklachko/pnn.pytorch)",
+     perturb_resnet_required, perturb_resnet_forbidden, pp_pnn_build},
 };
 
 enum { FAMILY_COUNT = sizeof families / sizeof families[0] };
