@@ -338,6 +338,7 @@ static int run_train(int argc, char **argv)
         return pp_cli_fail(&err);
     int channels = probe.channels ? probe.channels : 3, classes = probe.num_classes;
     const int side = probe.height == probe.width ? probe.height : 0;
+    const int probe_w = probe.width, probe_h = probe.height;
     pp_dataset_free(&probe);
     pp_arch arch;
     if (pp_arch_from_name(&arch, a.arch_name, a.stem, channels, classes, &err) != PP_OK)
@@ -345,6 +346,9 @@ static int run_train(int argc, char **argv)
     if (a.width > 0)
         pp_arch_set_width(&arch, a.width);
     const bool pnn = strcmp(arch.family, "perturb_resnet") == 0;
+    if (pnn && side > 0 && side % 8 != 0)
+        return pp_cli_failf("--arch perturb_resnet18 needs square images whose side divides by 8 (its masks halve "
+                            "three times, pnn.pytorch's CIFAR 32x32); %s has %dx%d", a.data, probe_w, probe_h);
     if (pnn && side > 0)
         arch.pnn.size = side; /* the fixed masks are made for the data's images */
     arch.push_pull = a.push_pull && !pnn; /* a perturbative net has no convolution to replace */
