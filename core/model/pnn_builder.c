@@ -26,8 +26,11 @@ typedef struct {
     int filter;          /* 0: perturbation; 3: a 3x3 conv (the first layer only) */
 } perturb_params;
 
-/* "<prefix>.noise", "<prefix>.layers.{0,1}", "<prefix>.mix_layers.{0,1}". */
-static int perturb_layer(pp_model_builder *b, const char *prefix, const perturb_params *pl, int v)
+/* "<prefix>.noise", "<prefix>.layers.{0,1}", "<prefix>.mix_layers.{0,1}".
+ * *first (when not NULL) receives what the app shows as the first layer's
+ * kernels: the 3x3 conv, or the noise masks as (Cn * m) kernels of S x S. */
+static int perturb_layer(pp_model_builder *b, const char *prefix, const perturb_params *pl, int v,
+                         pp_conv_layer *first)
 {
     const pp_arch *a = &b->m->arch;
     char name[96];
@@ -38,6 +41,8 @@ static int perturb_layer(pp_model_builder *b, const char *prefix, const perturb_
     if (pl->filter == 3) {
         snprintf(name, sizeof name, "%s.layers.0", prefix);
         pp_builder_conv(b, conv, name, pl->cin, pl->cout, 3, 1, 1, false);
+        if (first)
+            *first = *conv;
     } else {
         pp_noise_masks *nm = pp_builder_struct(b, sizeof *nm);
         if (!nm)
@@ -46,7 +51,11 @@ static int perturb_layer(pp_model_builder *b, const char *prefix, const perturb_
         const int64_t shape[5] = {1, cn, m, pl->size, pl->size};
         snprintf(name, sizeof name, "%s.noise", prefix);
         /* fixed masks: saved, never trained (pnn.pytorch's train_masks False) */
-        const float *noise = pp_builder_param_shaped(b, name, true, 5, shape);
+        float *noise = pp_builder_param_shaped(b, name, true, 5, shape);
+        if (first) /* never run as a convolution: no step reads it */
+            *first = (pp_conv_layer){.shape = {.cin = 1, .cout = cn * m, .kh = pl->size, .kw = pl->size, .stride = 1,
+                                               .groups = 1},
+                                     .weight = noise};
         *nm = (pp_noise_masks){.channels = pl->cin, .masks = m, .mask_channels = cn, .size = pl->size,
                                .level = pl->level, .relu = pl->act, .noise = noise};
         v = pp_plan_noise_masks(b->plan, name, v, nm, NULL);
@@ -81,7 +90,7 @@ static void perturb_block(pp_model_builder *b, pp_block *blk, const char *prefix
     blk->stride = stride;
     snprintf(name, sizeof name, "%s.layers.0", prefix);
     perturb_params pl = {.cin = cin, .cout = cout, .size = size, .level = a->pnn.level, .act = true};
-    int t = perturb_layer(b, name, &pl, x);
+    int t = perturb_layer(b, name, &pl, x, NULL);
     if (stride != 1) {
         snprintf(name, sizeof name, "%s.layers.1", prefix);
         t = pp_plan_pool(b->plan, a->pnn.avg_pool ? PP_STEP_AVGPOOL : PP_STEP_MAXPOOL, name, t,
@@ -89,7 +98,7 @@ static void perturb_block(pp_model_builder *b, pp_block *blk, const char *prefix
     }
     snprintf(name, sizeof name, "%s.layers.2", prefix);
     pl = (perturb_params){.cin = cout, .cout = cout, .size = size / stride, .level = a->pnn.level, .act = true};
-    t = perturb_layer(b, name, &pl, t);
+    t = perturb_layer(b, name, &pl, t, NULL);
     int shortcut = x;
     blk->has_downsample = stride != 1 || cin != cout;
     if (blk->has_downsample) {
@@ -110,7 +119,7 @@ void pp_pnn_build(pp_model_builder *b)
     const int s = a->pnn.size;
     perturb_params first = {.cin = a->in_channels, .cout = a->width, .size = s, .level = a->pnn.first_level,
                             .act = a->pnn.first_act, .filter = a->pnn.first_filter};
-    int v = perturb_layer(b, "pre_layers.0", &first, 0);
+    int v = perturb_layer(b, "pre_layers.0", &first, 0, &m->conv1);
     pp_plan_tap(b->plan, v, PP_TAP_STEM);
     m->block_count = 8;
     m->blocks = pp_builder_struct(b, (size_t)m->block_count * sizeof *m->blocks);
