@@ -49,7 +49,7 @@ void pp_kernel_grid_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
     const pp_arch *arch = &pp_model_entry_get_model(e)->arch;
     const bool masks = strcmp(arch->family, "perturb_resnet") == 0 && arch->pnn.first_filter == 0;
     if (masks) /* a perturbative first layer: its fixed noise masks (model/pnn_builder.c) */
-        snprintf(title, sizeof title, "Noise masks of the first layer (PNN, level %.3g)", arch->pnn.first_level);
+        snprintf(title, sizeof title, "Noise masks of the first layer (level %.3g)", arch->pnn.first_level);
     else
         snprintf(title, sizeof title, "%s kernels of the first layer", pp_model_entry_is_push_pull(e) ? "Push" : "Plain");
     snprintf(sub, sizeof sub, "%d kernels, %d×%d%s · one colour scale%s", K, ks, ks,
