@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from make_fixtures import BasicBlock, ResNet  # noqa: E402
 import make_arch_fixtures_blur as blur  # noqa: E402
 from make_arch_fixtures_pp2020 import ResNetCifar  # noqa: E402
-from make_arch_fixtures_pnn_wrn import WideResNet  # noqa: E402
+from make_arch_fixtures_pnn_wrn import AugMixWrn40x2  # noqa: E402
 
 threads, repeats = int(sys.argv[1]), int(sys.argv[2])
 baseline = "--baseline" in sys.argv
@@ -39,16 +39,8 @@ def blurpool_resnet50(stem, classes):
     return blur.AdobeResNet(*blur.ADOBE_LAYERS[50], num_classes=classes, filter_size=4, pool_only=True)
 
 
-class Wrn40x2(WideResNet):
-    def __init__(self):
-        super().__init__(40, 2, 10, "conv_shortcut")
-
-    def forward(self, x):
-        return super().forward(x, {})
-
-
 def wrn40_2(stem, classes):
-    return Wrn40x2()
+    return AugMixWrn40x2()
 
 
 def run(name, stem, classes, n, side, reps, make=resnet18):

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 from make_fixtures import BasicBlock, ResNet  # noqa: E402
-from make_arch_fixtures_pnn_wrn import WideResNet  # noqa: E402
+from make_arch_fixtures_pnn_wrn import AugMixWrn40x2  # noqa: E402
 
 wrn = "--wrn" in sys.argv
 args = [a for a in sys.argv[1:] if a != "--wrn"]
@@ -23,18 +23,10 @@ batch = int(args[2]) if len(args) > 2 else 128
 torch.set_num_threads(threads)
 
 
-class Wrn40x2(WideResNet):
-    def __init__(self):
-        super().__init__(40, 2, 10, "conv_shortcut")
-
-    def forward(self, x):
-        return super().forward(x, {})
-
-
 def run_case(tag, width, channels, side, prefix="pushpull"):
     torch.manual_seed(0)
     if tag == "wrn40_2":
-        model = Wrn40x2().train()
+        model = AugMixWrn40x2().train()
     else:
         model = ResNet(BasicBlock, [2, 2, 2, 2], "cifar", width, channels, 10, True, 3, True).train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-5)

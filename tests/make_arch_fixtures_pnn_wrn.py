@@ -104,6 +104,16 @@ class WideResNet(nn.Module):
         return self.fc(x.flatten(1))
 
 
+class AugMixWrn40x2(WideResNet):
+    """AugMix cifar.py's WideResNet(40, 10, 2) with a forward of one argument (the benches)."""
+
+    def __init__(self):
+        super().__init__(40, 2, 10, "conv_shortcut")
+
+    def forward(self, x, taps=None):
+        return super().forward(x, {} if taps is None else taps)
+
+
 class PreActBlock(nn.Module):
     """RobustBench's PreActBlock: the 1x1 shortcut (stride or width change, no BN) reads the
     raw x; out = conv2(relu(bn2(conv1(relu(bn1(x)))))) + shortcut."""
