@@ -120,6 +120,9 @@ void pp_pnn_build(pp_model_builder *b)
     perturb_params first = {.cin = a->in_channels, .cout = a->width, .size = s, .level = a->pnn.first_level,
                             .act = a->pnn.first_act, .filter = a->pnn.first_filter};
     int v = perturb_layer(b, "pre_layers.0", &first, 0, &m->conv1);
+    /* the first layer's output is also the "conv1" tap the probe's SNR reads (it has no raw
+     * convolution output before a BN step of its own) */
+    pp_plan_tap(b->plan, v, PP_TAP_CONV1);
     pp_plan_tap(b->plan, v, PP_TAP_STEM);
     m->block_count = 8;
     m->blocks = pp_builder_struct(b, (size_t)m->block_count * sizeof *m->blocks);
