@@ -138,7 +138,7 @@ static void test_recognise_families(void)
           "the saved metadata names the family");
 
     /* a blur filter is another architecture: refused, never run without it */
-    float filt[9] = {0};
+    float filt[4 * 9] = {0}; /* the whole (4, 1, 3, 3) tensor: the copy reads all of it */
     int64_t shape[4] = {4, 1, 3, 3};
     CHECK_OK(pp_sd_add_f32_copy(&sd, "layer2.0.conv2.1.filt", 4, shape, filt, &err), &err);
     CHECK(pp_family_recognise(&sd, &f, &err) == PP_ERR_UNSUPPORTED && !f, "keys of another family are refused");
