@@ -3,6 +3,7 @@
  * architecture and push-pull settings in the metadata, atomically. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -16,14 +17,22 @@ static int run(int argc, char **argv);
 const pp_cli_command pp_cmd_convert = {
     .name = "convert",
     .summary = "rewrite a checkpoint (.ckpt, .pt, .pth) as .safetensors with its settings",
-    .usage = "usage: pushpull convert IN OUT.safetensors [--avg-kernel K] [--pull-minmax M]\n\n"
+    .usage = "usage: pushpull convert IN OUT.safetensors [--avg-kernel K] [--pull-minmax M] [--pnn-level L]\n"
+             "       [--pnn-first-level L] [--pnn-first-act] [--pnn-pool max|avg]\n\n"
              "Reads IN (a PyTorch Lightning .ckpt, a torch.save .pt/.pth state dict or a\n"
              ".safetensors file) without running any code from it, and writes the model to\n"
              "OUT as safetensors, with the architecture, push-pull settings and class names\n"
              "in its metadata. OUT is written to a temporary file and renamed, so it is\n"
              "never left half-written.\n\n"
              "  --avg-kernel K  pull pooling size (0, 3, 5) when IN does not record it\n"
-             PP_CLI_PULL_MINMAX_HELP,
+             PP_CLI_PULL_MINMAX_HELP
+             "  --pnn-level L        a perturbative network's noise level in its blocks (pnn.pytorch's\n"
+             "                       --level; a state dict never records it; default 0.5)\n"
+             "  --pnn-first-level L  its first layer's level (--level x --scale_noise; default L)\n"
+             "  --pnn-first-act      ReLU after the first layer's noise (pnn.pytorch's --use_act)\n"
+             "  --pnn-pool P         the blocks' stride pooling, max (default) or avg (--pool_type)\n"
+             "A whole pickled pnn.pytorch model (torch.save(model)) records all four; these then\n"
+             "are not needed. OUT records them for every other command.\n",
     .run = run,
     .writes_files = true,
 };
@@ -37,7 +46,10 @@ static bool ends_with(const char *s, const char *suffix)
 static int run(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"avg-kernel", required_argument, NULL, 'a'}, {"pull-minmax", required_argument, NULL, 'm'}, {0}};
+        {"avg-kernel", required_argument, NULL, 'a'}, {"pull-minmax", required_argument, NULL, 'm'},
+        {"pnn-level", required_argument, NULL, 'l'},  {"pnn-first-level", required_argument, NULL, 'f'},
+        {"pnn-first-act", no_argument, NULL, 'u'},    {"pnn-pool", required_argument, NULL, 'p'},
+        {0}};
     pp_arch_hints hints = {.avg_kernel = -1};
     int opt;
     optind = 1;
@@ -50,6 +62,18 @@ static int run(int argc, char **argv)
             continue;
         else if (opt == 'm')
             return pp_cli_usage_error(&pp_cmd_convert, "--pull-minmax must be filter or channel");
+        else if (opt == 'l' || opt == 'f') {
+            char *end;
+            float v = strtof(optarg, &end);
+            if (*end || !(v > 0 && v <= 100))
+                return pp_cli_usage_error(&pp_cmd_convert, "--pnn-level and --pnn-first-level take a level in (0, 100]");
+            *(opt == 'l' ? &hints.pnn_level : &hints.pnn_first_level) = v;
+        } else if (opt == 'u')
+            hints.pnn_first_act = 2;
+        else if (opt == 'p' && (strcmp(optarg, "max") == 0 || strcmp(optarg, "avg") == 0))
+            hints.pnn_avg_pool = strcmp(optarg, "avg") == 0 ? 2 : 1;
+        else if (opt == 'p')
+            return pp_cli_usage_error(&pp_cmd_convert, "--pnn-pool is max or avg");
         else
             return pp_cli_usage_error(&pp_cmd_convert, "bad option");
     }

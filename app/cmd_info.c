@@ -76,6 +76,19 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
         json_object_set_new(blur, "stem_blurred", json_boolean(a->blur_stem || strcmp(family->name, "vasconcelos_resnet") == 0));
         json_object_set_new(o, "blurpool", blur);
     }
+    if (strcmp(family->name, "perturb_resnet") == 0) {
+        json_t *pnn = json_object();
+        json_object_set_new(pnn, "masks", json_integer(a->pnn.masks));
+        json_object_set_new(pnn, "unique_masks", json_boolean(a->pnn.unique));
+        json_object_set_new(pnn, "mask_size", json_integer(a->pnn.size));
+        json_object_set_new(pnn, "first_filter_size", json_integer(a->pnn.first_filter));
+        json_object_set_new(pnn, "level", json_real(a->pnn.level));
+        json_object_set_new(pnn, "first_level", json_real(a->pnn.first_level));
+        json_object_set_new(pnn, "first_use_act", json_boolean(a->pnn.first_act));
+        json_object_set_new(pnn, "mix_maps", json_boolean(a->pnn.mix_maps));
+        json_object_set_new(pnn, "pool", json_string(a->pnn.avg_pool ? "avg" : "max"));
+        json_object_set_new(o, "pnn", pnn);
+    }
     json_object_set_new(o, "stages", json_integer(pp_arch_stages(a)));
     json_object_set_new(o, "groups", json_integer(pp_arch_groups(a)));
     json_t *mids = json_array(), *outs = json_array();
@@ -240,6 +253,14 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
                l->push.kh, l->push.kw, l->pull.kh, l->pull.kw, l->pull.pad,
                a->alpha_trainable ? "per channel, as ReLU(alpha)" : "fixed", lo, mean, hi,
                a->conv1_bias ? ", bias" : "");
+    } else if (strcmp(family->name, "perturb_resnet") == 0) {
+        printf("conv1:         %s\n", a->pnn.first_filter ? "3x3 convolution (first_filter_size 3), then BN, ReLU"
+                                                          : "perturbation layer (noise masks, 1x1 convolution)");
+        printf("pnn:           %d %s noise mask%s per channel, %dx%d; level %g (first layer %g, ReLU after its "
+               "noise: %s); %s pooling%s\n",
+               a->pnn.masks, a->pnn.unique ? "unique" : "shared", a->pnn.masks == 1 ? "" : "s", a->pnn.size,
+               a->pnn.size, a->pnn.level, a->pnn.first_level, a->pnn.first_act ? "yes" : "no",
+               a->pnn.avg_pool ? "average" : "max", a->pnn.mix_maps ? "; mix_maps" : "");
     } else {
         printf("conv1:         plain convolution%s (baseline)\n", a->conv1_bias ? " with bias" : "");
     }

@@ -50,7 +50,12 @@ const pp_cli_command pp_cmd_train = {
              "                      push-pull paper: 3 stages, width 16); anti-aliased (BlurPool) nets:\n"
              "                      blurpool-resnetN (adobe/antialiased-cnns, pool_only),\n"
              "                      zhang-resnetN (the stem blurred too: pushpull-conv's zhang_resnet50),\n"
-             "                      vasconcelos-resnetN (blur after every 3x3 conv), N = 18-152\n"
+             "                      vasconcelos-resnetN (blur after every 3x3 conv), N = 18-152;\n"
+             "                      pre-activation CIFAR nets: wrn-D-K (WideResNet, depth D = 6n + 4,\n"
+             "                      widen factor K; AugMix's wrn-40-2, RobustBench's wrn-28-10) and\n"
+             "                      preact_resnet18 (RobustBench); --width scales their stages too;\n"
+             "                      perturb_resnet18 (PNN, pnn.pytorch's defaults: one 32x32 noise mask\n"
+             "                      per channel, level 0.5; masks sized to the data's images)\n"
              "  --blur-filter F     BlurPool filter size 1-7 (default 4; vasconcelos 5)\n"
              "  --stem S            cifar (default: 3x3, no max-pool) or imagenet (7x7/2 + max-pool)\n"
              "  --width W           stem/stage-1 channels (default the net's: 64, or 16 for resnet20..56;\n"
@@ -332,14 +337,22 @@ static int run_train(int argc, char **argv)
     if (pp_dataset_open(&probe, a.data, false, &err) != PP_OK)
         return pp_cli_fail(&err);
     int channels = probe.channels ? probe.channels : 3, classes = probe.num_classes;
+    const int side = probe.height == probe.width ? probe.height : 0;
+    const int probe_w = probe.width, probe_h = probe.height;
     pp_dataset_free(&probe);
     pp_arch arch;
     if (pp_arch_from_name(&arch, a.arch_name, a.stem, channels, classes, &err) != PP_OK)
         return pp_cli_fail(&err);
     if (a.width > 0)
         pp_arch_set_width(&arch, a.width);
-    arch.push_pull = a.push_pull;
-    arch.pp2020 = a.pp2020;
+    const bool pnn = strcmp(arch.family, "perturb_resnet") == 0;
+    if (pnn && side > 0 && side % 8 != 0)
+        return pp_cli_failf("--arch perturb_resnet18 needs square images whose side divides by 8 (its masks halve "
+                            "three times, pnn.pytorch's CIFAR 32x32); %s has %dx%d", a.data, probe_w, probe_h);
+    if (pnn && side > 0)
+        arch.pnn.size = side; /* the fixed masks are made for the data's images */
+    arch.push_pull = a.push_pull && !pnn; /* a perturbative net has no convolution to replace */
+    arch.pp2020 = a.pp2020 && !pnn;
     arch.avg_kernel = a.push_pull ? a.avg : 0;
     arch.alpha_trainable = a.alpha_trainable;
     arch.alpha_fixed = a.alpha;

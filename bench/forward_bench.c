@@ -4,7 +4,8 @@
  * ResNet-20 with its layer and plain, 32x32 batch 128. Prints one line per net and case:
  * "case ms_per_batch images_per_s", the best of the repeats.
  * On request only (--case blurpool): the anti-aliased ResNet50 (adobe's
- * resnet50, filter 4, pool_only) at 224, batch 1 and 16 (bench/blurpool_vs_torch.sh).
+ * resnet50, filter 4, pool_only) at 224, batch 1 and 16 (bench/blurpool_vs_torch.sh);
+ * (--case wrn) AugMix's WRN-40-2 (plain stem), CIFAR 32x32 batch 128 (bench/wrn_vs_torch.sh).
  * Usage: forward_bench [--threads N] [--repeats R] [--case SUBSTRING] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,10 +112,11 @@ static void run_case(const char *suffix, const char *net, pp_stem_kind stem, int
 }
 
 /* One net alone (its peer is PyTorch, in the script that runs this). */
-static void run_single(const char *name, const char *arch, int n, int repeats)
+static void run_single(const char *name, const char *arch, pp_stem_kind stem, int classes, int n, int side,
+                       int repeats)
 {
     contender c;
-    contender_init(&c, arch, PP_STEM_IMAGENET, 1000, n, 224, false);
+    contender_init(&c, arch, stem, classes, n, side, false);
     contender_time(&c); /* warm-up: sizes buffers */
     c.best = 1e30;
     for (int r = 0; r < repeats; r++)
@@ -139,8 +141,10 @@ int main(int argc, char **argv)
     CASE("pp2020_r20_b128", "resnet20", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
 #undef CASE
     if (o.only && strstr("blurpool50_224_b1", o.only))
-        run_single("blurpool50_224_b1", "blurpool-resnet50", 1, o.repeats * 4);
+        run_single("blurpool50_224_b1", "blurpool-resnet50", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4);
     if (o.only && strstr("blurpool50_224_b16", o.only))
-        run_single("blurpool50_224_b16", "blurpool-resnet50", 16, o.repeats);
+        run_single("blurpool50_224_b16", "blurpool-resnet50", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats);
+    if (o.only && strstr("wrn40_2_cifar32_b128", o.only))
+        run_single("wrn40_2_cifar32_b128", "wrn-40-2", PP_STEM_CIFAR, 10, 128, 32, o.repeats);
     return 0;
 }

@@ -2,10 +2,12 @@
 """The same forward cases as forward_bench in PyTorch (Debian's python3-torch), printed
 in its format: PushPull-ResNet18 (224 batch 1 and 16, CIFAR batch 128) and the official
 CIFAR ResNet-20 with the 2020 push-pull layer (batch 128).
-Usage: torch_forward.py THREADS REPEATS [--baseline | --blurpool] [--case=SUBSTRING]
+Usage: torch_forward.py THREADS REPEATS [--baseline | --blurpool | --wrn] [--case=SUBSTRING]
 --blurpool: the anti-aliased ResNet50 (adobe/antialiased-cnns resnet50, filter 4,
 pool_only true, the released default) at 224, batch 1 and 16, restated in
-tests/make_arch_fixtures_blur.py."""
+tests/make_arch_fixtures_blur.py.
+--wrn: AugMix's WRN-40-2 (cifar.py's WideResNet(40, 10, 2)) at 32x32 batch 128, restated in
+tests/make_arch_fixtures_pnn_wrn.py."""
 import os
 import sys
 import time
@@ -16,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from make_fixtures import BasicBlock, ResNet  # noqa: E402
 import make_arch_fixtures_blur as blur  # noqa: E402
 from make_arch_fixtures_pp2020 import ResNetCifar  # noqa: E402
+from make_arch_fixtures_pnn_wrn import AugMixWrn40x2  # noqa: E402
 
 threads, repeats = int(sys.argv[1]), int(sys.argv[2])
 baseline = "--baseline" in sys.argv
@@ -36,6 +39,10 @@ def blurpool_resnet50(stem, classes):
     return blur.AdobeResNet(*blur.ADOBE_LAYERS[50], num_classes=classes, filter_size=4, pool_only=True)
 
 
+def wrn40_2(stem, classes):
+    return AugMixWrn40x2()
+
+
 def run(name, stem, classes, n, side, reps, make=resnet18):
     if only and only not in name:
         return
@@ -51,7 +58,9 @@ def run(name, stem, classes, n, side, reps, make=resnet18):
     print(f"{name:<28} {best * 1e3:9.2f} ms {n / best:9.1f} img/s", flush=True)
 
 
-if "--blurpool" in sys.argv:
+if "--wrn" in sys.argv:
+    run("wrn40_2_cifar32_b128", "cifar", 10, 128, 32, repeats, wrn40_2)
+elif "--blurpool" in sys.argv:
     run("blurpool50_224_b1", "imagenet", 1000, 1, 224, repeats * 4, blurpool_resnet50)
     run("blurpool50_224_b16", "imagenet", 1000, 16, 224, repeats, blurpool_resnet50)
 else:

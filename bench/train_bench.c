@@ -2,7 +2,8 @@
  * CIFAR stem, avg 3, trainable alpha, batch 128: the full-width net on 32x32 RGB
  * and the demo models' width-8 net on 28x28 grayscale (random weights and data).
  * Prints "case ms_per_step images_per_s", the best of the repeats.
- * Usage: train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28] */
+ * On request only (--case wrn): AugMix's WRN-40-2 (plain stem), 32x32 RGB (bench/wrn_vs_torch.sh).
+ * Usage: train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28|wrn] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +32,24 @@ static void fill_random(pp_model *m)
     pp_model_prepare(m);
 }
 
-/* One case: a PushPull (or plain) ResNet18 with the CIFAR stem, `width` base
- * channels, `channels` x side x side inputs; best step time of the repeats. */
-static int run_case(const char *tag, int width, int channels, int side, int batch, int repeats)
+/* One case: a PushPull (or plain) `net` with the CIFAR stem, `width` base
+ * channels (0: the net's), `channels` x side x side inputs; best step time of
+ * the repeats. */
+static int run_case(const char *tag, const char *net, bool push_pull, int width, int channels, int side, int batch,
+                    int repeats)
 {
     pp_arch a;
     pp_error err = {0};
-    pp_arch_from_name(&a, "resnet18", PP_STEM_CIFAR, channels, 10, &err);
-    a.width = width;
-    a.push_pull = true;
+    if (pp_arch_from_name(&a, net, PP_STEM_CIFAR, channels, 10, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    if (width)
+        a.width = width;
+    a.push_pull = push_pull;
     a.avg_kernel = 3;
     a.alpha_trainable = true;
-    a.conv1_bias = true;
+    a.conv1_bias = push_pull; /* the plain nets here (AugMix's WRN) have no stem bias */
     pp_model m;
     if (pp_model_create(&m, &a, &err)) {
         fprintf(stderr, "%s\n", err.msg);
@@ -78,7 +85,7 @@ static int run_case(const char *tag, int width, int channels, int side, int batc
             best = t;
     }
     char name[64];
-    snprintf(name, sizeof name, "pushpull_train_%s_b%d", tag, batch);
+    snprintf(name, sizeof name, "%s_train_%s_b%d", push_pull ? "pushpull" : "plain", tag, batch);
     printf("%-28s %9.2f ms %9.1f img/s\n", name, best * 1e3, batch / best);
     fflush(stdout);
     pp_train_ctx_free(ctx);
@@ -91,13 +98,15 @@ static int run_case(const char *tag, int width, int channels, int side, int batc
 int main(int argc, char **argv)
 {
     bench_options o = {.threads = 2, .repeats = 3, .batch = 128};
-    if (!bench_parse(&o, argc, argv, "train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28]"))
+    if (!bench_parse(&o, argc, argv, "train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28|wrn]"))
         return 2;
     pp_threads_set_default(o.threads);
     /* CIFAR ResNet18, and the bundled demo network (width 8, Fashion-MNIST 28x28) */
-    if (bench_wants(&o, "cifar32") && run_case("cifar32", 64, 3, 32, o.batch, o.repeats))
+    if (bench_wants(&o, "cifar32") && run_case("cifar32", "resnet18", true, 64, 3, 32, o.batch, o.repeats))
         return 1;
-    if (bench_wants(&o, "demo28") && run_case("demo28", 8, 1, 28, o.batch, o.repeats))
+    if (bench_wants(&o, "demo28") && run_case("demo28", "resnet18", true, 8, 1, 28, o.batch, o.repeats))
+        return 1;
+    if (o.only && strstr("wrn40_2", o.only) && run_case("wrn40_2", "wrn-40-2", false, 0, 3, 32, o.batch, o.repeats))
         return 1;
     return 0;
 }

@@ -55,9 +55,82 @@ static void set_widths(pp_arch *a, int width_per_group, int groups)
     }
 }
 
+bool pp_arch_is_preact(const pp_arch *a)
+{
+    return strcmp(a->family, "wide_resnet") == 0 || strcmp(a->family, "preact_resnet") == 0;
+}
+
+/* The pre-activation nets by name (docs/spec/architectures-wrn-preact.md):
+ * "wrn-D-K" (depth D = 6n + 4, widen factor K: AugMix's and RobustBench's
+ * WideResNet, 3 stages of n blocks, widths 16K, 32K, 64K after a 16-channel
+ * stem) and "preact_resnet18" (RobustBench's PreActResNet-18). CIFAR only.
+ * Returns false when the name is neither. */
+static bool preact_from_name(pp_arch *a, const char *name, int in_channels, int num_classes, pp_error *err,
+                             pp_status *st)
+{
+    int depth = 0, widen = 0, used = 0;
+    const bool wrn = sscanf(name, "wrn-%d-%d%n", &depth, &widen, &used) == 2 && name[used] == '\0';
+    const bool pnn = strcmp(name, "perturb_resnet18") == 0;
+    if (!wrn && !pnn && strcmp(name, "preact_resnet18") != 0)
+        return false;
+    memset(a, 0, sizeof *a);
+    a->block = PP_BLOCK_BASIC;
+    a->stem = PP_STEM_CIFAR;
+    a->in_channels = in_channels;
+    a->num_classes = num_classes;
+    a->alpha_fixed = 1.0f;
+    a->avg_kernel = 3;
+    a->alpha_trainable = true;
+    *st = PP_OK;
+    if (wrn) {
+        if (depth < 10 || depth > 202 || (depth - 4) % 6 != 0 || widen < 1 || widen > 32) {
+            *st = pp_fail(err, PP_ERR_ARG, "'%s': a WideResNet is wrn-D-K with depth D = 6n + 4 (10 to 202) and "
+                          "widen factor K from 1 to 32", name);
+            return true;
+        }
+        snprintf(a->family, sizeof a->family, "wide_resnet");
+        a->stages = 3;
+        a->width = 16;
+        a->final_bn = true;
+        for (int s = 0; s < 3; s++) {
+            a->blocks[s] = (depth - 4) / 6;
+            a->out[s] = a->mid[s] = (16 << s) * widen;
+        }
+    } else if (pnn) {
+        /* pnn.pytorch's defaults (main.py): nfilters 64, unique masks, m 1, level 0.5,
+         * first_filter_size 0, use_act False, max pooling; masks 32x32 */
+        snprintf(a->family, sizeof a->family, "perturb_resnet");
+        a->stages = 4;
+        a->width = 64;
+        for (int s = 0; s < 4; s++) {
+            a->blocks[s] = 2;
+            a->out[s] = a->mid[s] = 64 << s;
+        }
+        a->pnn.masks = 1;
+        a->pnn.unique = true;
+        a->pnn.size = 32;
+        a->pnn.level = a->pnn.first_level = 0.5f;
+    } else {
+        snprintf(a->family, sizeof a->family, "preact_resnet");
+        a->stages = 4;
+        a->width = 64;
+        for (int s = 0; s < 4; s++) {
+            a->blocks[s] = 2;
+            a->out[s] = a->mid[s] = 64 << s;
+        }
+    }
+    return true;
+}
+
 pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int in_channels,
                             int num_classes, pp_error *err)
 {
+    pp_status preact;
+    if (preact_from_name(a, name, in_channels, num_classes, err, &preact)) {
+        if (preact == PP_OK && stem != PP_STEM_CIFAR)
+            return pp_fail(err, PP_ERR_ARG, "'%s' is a CIFAR network (3x3 stem): --stem imagenet does not apply", name);
+        return preact;
+    }
     for (size_t i = 0; i < sizeof blur_nets / sizeof blur_nets[0]; i++) {
         size_t len = strlen(blur_nets[i].prefix);
         if (strncmp(name, blur_nets[i].prefix, len) != 0 || strncmp(name + len, "resnet", 6) != 0)
@@ -101,11 +174,17 @@ pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int
 const char *pp_arch_known_names(void)
 {
     return "resnet18, resnet34, resnet50, resnet101, resnet152, wide_resnet50_2, resnext50_32x4d, "
-           "resnet20, resnet32, resnet44, resnet56";
+           "resnet20, resnet32, resnet44, resnet56, wrn-D-K (e.g. wrn-40-2), preact_resnet18, perturb_resnet18";
 }
 
 void pp_arch_set_width(pp_arch *a, int width)
 {
+    if (pp_arch_is_preact(a) || strcmp(a->family, "perturb_resnet") == 0) { /* the stages keep their ratio to the stem */
+        for (int s = 0; s < pp_arch_stages(a) && a->width > 0; s++)
+            a->out[s] = a->mid[s] = (int)((long)a->out[s] * width / a->width);
+        a->width = width;
+        return;
+    }
     int width_per_group = 64, groups = pp_arch_groups(a);
     if (a->mid[0] > 0 && a->width > 0)
         width_per_group = a->mid[0] * 64 / groups / a->width;
@@ -120,6 +199,26 @@ int pp_arch_groups(const pp_arch *a)
 
 const char *pp_arch_name(const pp_arch *a)
 {
+    if (strcmp(a->family, "wide_resnet") == 0) {
+        /* wrn-D-K when the widths are 16K, 32K, 64K after a 16-channel stem */
+        static _Thread_local char name[32];
+        const int k = a->out[0] / 16;
+        bool standard = a->width == 16 && a->blocks[0] == a->blocks[1] && a->blocks[1] == a->blocks[2];
+        for (int s = 0; s < 3; s++)
+            standard = standard && k > 0 && a->out[s] == (16 << s) * k;
+        if (!standard)
+            return "wide_resnet-custom";
+        snprintf(name, sizeof name, "wrn-%d-%d", 6 * a->blocks[0] + 4, k);
+        return name;
+    }
+    if (strcmp(a->family, "preact_resnet") == 0) {
+        bool standard = a->width == 64 && pp_arch_stages(a) == 4;
+        for (int s = 0; s < 4; s++)
+            standard = standard && a->blocks[s] == 2 && a->out[s] == 64 << s;
+        return standard ? "preact_resnet18" : "preact_resnet-custom";
+    }
+    if (strcmp(a->family, "perturb_resnet") == 0)
+        return "perturb_resnet18";
     for (size_t i = 0; i < KNOWN_NETS; i++) {
         if (a->block != known_nets[i].block || memcmp(a->blocks, known_nets[i].blocks, sizeof a->blocks) != 0 ||
             pp_arch_stages(a) != known_nets[i].stages || pp_arch_groups(a) != known_nets[i].groups)
@@ -215,6 +314,8 @@ pp_status pp_sd_normalize_names(pp_state_dict *sd, pp_error *err)
     bool ok = true;
     if (!pp_sd_find(sd, "classifier.weight") && pp_sd_find(sd, "fc.weight"))
         ok = rename_prefix(sd, "fc.", "classifier.");
+    if (ok && !pp_sd_find(sd, "classifier.weight") && pp_sd_find(sd, "linear.weight")) /* kuangliu-style heads */
+        ok = rename_prefix(sd, "linear.", "classifier.");
     if (ok && !pp_sd_find(sd, "bn.weight") && pp_sd_find(sd, "bn1.weight"))
         ok = rename_prefix(sd, "bn1.", "bn.");
     return ok ? PP_OK : pp_fail(err, PP_ERR_NOMEM, "out of memory renaming the state dict's keys");
@@ -320,6 +421,245 @@ static pp_status stage_widths(pp_arch *a, const pp_state_dict *sd, pp_error *err
     return PP_OK;
 }
 
+/* The ResNets' blocks per stage (3 or 4 stages) and their widths. */
+static pp_status resnet_stages(pp_arch *a, const pp_state_dict *sd, pp_error *err)
+{
+    char key[96];
+    for (int stage = 0; stage < 4; stage++) {
+        int b = 0;
+        for (;; b++) {
+            /* bn1: every block has one, whatever its convs are wrapped in */
+            snprintf(key, sizeof key, "layer%d.%d.bn1.weight", stage + 1, b);
+            if (!pp_sd_find(sd, key) || b >= 256)
+                break;
+        }
+        if (b == 0 && stage == 3) { /* the CIFAR ResNets of the 2020 push-pull repo end at layer3 */
+            a->stages = 3;
+            break;
+        }
+        if (b == 0)
+            return pp_fail(err, PP_ERR_FORMAT, "no blocks found for layer%d (expected %s)", stage + 1, key);
+        a->blocks[stage] = b;
+    }
+    return stage_widths(a, sd, err);
+}
+
+/* The pre-activation nets (docs/spec/architectures-wrn-preact.md): blocks per
+ * stage counted by their conv1, each stage's width from its first conv1's
+ * outputs; the WideResNet's 3 stages are "blockS.layer.i", the PreActResNet's
+ * 4 "layerS.i". */
+static pp_status preact_stages(pp_arch *a, const pp_state_dict *sd, pp_error *err)
+{
+    const bool wrn = strcmp(a->family, "wide_resnet") == 0;
+    if (a->stem != PP_STEM_CIFAR)
+        return pp_fail(err, PP_ERR_UNSUPPORTED, "a %s has a 3x3 first layer; this one's is 7x7",
+                       wrn ? "WideResNet" : "PreActResNet");
+    const char *fmt = wrn ? "block%d.layer.%d.conv1.weight" : "layer%d.%d.conv1.weight";
+    a->stages = wrn ? 3 : 4;
+    a->block = PP_BLOCK_BASIC;
+    char key[96];
+    for (int s = 0; s < a->stages; s++) {
+        int b = 0;
+        while (b < 256) {
+            snprintf(key, sizeof key, fmt, s + 1, b);
+            if (!pp_sd_find(sd, key))
+                break;
+            b++;
+        }
+        snprintf(key, sizeof key, fmt, s + 1, 0);
+        const pp_sd_entry *c = find_shaped(sd, key, 4);
+        if (b == 0 || !c)
+            return pp_fail(err, PP_ERR_FORMAT, "no blocks found for stage %d (expected %s, a 4-D float tensor)", s + 1,
+                           key);
+        if (c->shape[0] < 1 || c->shape[0] > 65536)
+            return pp_fail(err, PP_ERR_SHAPE, "%s has %lld output channels", key, (long long)c->shape[0]);
+        a->blocks[s] = b;
+        a->out[s] = a->mid[s] = (int)c->shape[0];
+    }
+    if (wrn) {
+        a->wrn_snake_case = false;
+        for (size_t i = 0; i < sd->count; i++)
+            if (pp_key_pattern_match("*.conv_shortcut.weight", sd->entries[i].name))
+                a->wrn_snake_case = true;
+    }
+    a->final_bn = wrn || pp_sd_find(sd, "bn.weight") != NULL;
+    return PP_OK;
+}
+
+/* ---- perturbative networks (pnn.pytorch's perturb_resnet18, model/pnn_builder.c) ---- */
+
+static bool meta_float(const pp_state_dict *sd, const char *key, float *out)
+{
+    const char *v = pp_sd_meta_get(sd, key);
+    if (!v || !*v)
+        return false;
+    char *end;
+    float f = strtof(v, &end);
+    if (*end)
+        return false;
+    *out = f;
+    return true;
+}
+
+/* The classes a whole pickled PNN may hold: its own three and torch.nn's. */
+static bool pnn_known_class(const char *cls)
+{
+    return strncmp(cls, "torch.nn.modules.", 17) == 0 || strcmp(cls, "models.PerturbResNet") == 0 ||
+           strcmp(cls, "models.PerturbBasicBlock") == 0 || strcmp(cls, "models.PerturbLayer") == 0;
+}
+
+/* A whole pickled model (torch.save(model)) whose module classes are not all
+ * known is refused, naming them: its forward could be anything. */
+static pp_status pnn_classes(const pp_state_dict *sd, pp_error *err)
+{
+    char unknown[400] = "";
+    int count = 0;
+    for (size_t i = 0; i < sd->meta_count; i++) {
+        const char *k = sd->meta[i].key, *cls = sd->meta[i].value;
+        if (strncmp(k, "class:", 6) != 0 || pnn_known_class(cls))
+            continue;
+        if (strstr(unknown, cls))
+            continue;
+        size_t used = strlen(unknown);
+        if (used + strlen(cls) + 3 < sizeof unknown)
+            snprintf(unknown + used, sizeof unknown - used, "%s%s", count ? ", " : "", cls);
+        count++;
+    }
+    if (count)
+        return pp_fail(err, PP_ERR_UNSUPPORTED,
+                       "whole pickled perturbative network with module classes the engine does not know: %s (known: "
+                       "pnn.pytorch's models.PerturbResNet, PerturbBasicBlock, PerturbLayer and torch.nn's)", unknown);
+    return PP_OK;
+}
+
+/* Every noise mask [1, Cn, m, S, S]: Cn = the layer's input channels (unique
+ * masks) or 1, m and uniqueness the same everywhere, S the layer's input side. */
+static pp_status pnn_mask(const pp_state_dict *sd, const pp_arch *a, const char *key, int cin, int side,
+                          pp_error *err)
+{
+    const pp_sd_entry *e = pp_sd_find(sd, key);
+    if (!e)
+        return pp_fail(err, PP_ERR_FORMAT, "perturbative network without noise masks %s", key);
+    char got[96];
+    pp_shape_string(e->ndim, e->shape, got, sizeof got);
+    const int64_t cn = a->pnn.unique ? cin : 1;
+    if (e->dtype != PP_DTYPE_F32 || e->ndim != 5 || e->shape[0] != 1 || e->shape[1] != cn ||
+        e->shape[2] != a->pnn.masks || e->shape[3] != side || e->shape[4] != side)
+        return pp_fail(err, PP_ERR_SHAPE,
+                       "noise masks %s are %s; this network's are [1, %lld, %d, %d, %d] (%s masks, %d per channel, "
+                       "read from layer1.0.layers.0.noise, and the layer's %dx%d input)",
+                       key, got, (long long)cn, a->pnn.masks, side, side, a->pnn.unique ? "unique" : "shared",
+                       a->pnn.masks, side, side);
+    return PP_OK;
+}
+
+static pp_status pnn_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints *hints, char *notes,
+                           size_t notes_len, pp_error *err)
+{
+    const char *container = pp_sd_meta_get(sd, "checkpoint.container");
+    if (container && strncmp(container, "whole pickled model", 19) == 0) {
+        pp_status known = pnn_classes(sd, err);
+        if (known != PP_OK)
+            return known;
+    }
+    const pp_sd_entry *w0 = find_shaped(sd, "pre_layers.0.layers.0.weight", 4);
+    const pp_sd_entry *n1 = pp_sd_find(sd, "layer1.0.layers.0.noise");
+    if (!w0 || !n1 || n1->ndim != 5 || n1->shape[2] < 1 || n1->shape[2] > 4096 || n1->shape[3] < 4 ||
+        n1->shape[3] > 1024 || n1->shape[3] != n1->shape[4])
+        return pp_fail(err, PP_ERR_FORMAT, "perturbative network: pre_layers.0.layers.0.weight (4-D) and "
+                       "layer1.0.layers.0.noise ([1, Cn, m, S, S]) are needed");
+    a->block = PP_BLOCK_BASIC;
+    a->stages = 4;
+    a->stem = PP_STEM_CIFAR;
+    a->width = (int)w0->shape[0];
+    if (a->width < 1 || a->width > 4096)
+        return pp_fail(err, PP_ERR_FORMAT, "pre_layers.0.layers.0.weight has %lld outputs", (long long)w0->shape[0]);
+    for (int s = 0; s < 4; s++) {
+        a->blocks[s] = 2;
+        a->out[s] = a->mid[s] = a->width << s;
+    }
+    a->pnn.masks = (int)n1->shape[2];
+    a->pnn.unique = n1->shape[1] == a->width && a->width > 1;
+    a->pnn.size = (int)n1->shape[3];
+    a->pnn.mix_maps = pp_sd_find(sd, "layer1.0.layers.0.mix_layers.0.weight") != NULL;
+    /* perturb_resnet18 takes RGB (PerturbLayer(in_channels=3, ...)); ours may take gray: the first
+     * layer's unique masks or dense 1x1 / 3x3 kernel say so, else the metadata */
+    const pp_sd_entry *n0 = pp_sd_find(sd, "pre_layers.0.noise");
+    long channels = 3;
+    if (n0 && n0->ndim == 5 && a->pnn.unique)
+        channels = (long)n0->shape[1];
+    else if (!n0 || a->pnn.masks == 1)
+        channels = (long)w0->shape[1];
+    else if (!meta_int(sd, "in_channels", &channels))
+        channels = 3;
+    if (channels < 1 || channels > 4)
+        return pp_fail(err, PP_ERR_FORMAT, "perturbative network with %ld input channels", channels);
+    a->in_channels = (int)channels;
+    if (pp_sd_find(sd, "pre_layers.0.noise"))
+        a->pnn.first_filter = 0;
+    else if (w0->shape[2] == 3 && w0->shape[3] == 3)
+        a->pnn.first_filter = 3;
+    else
+        return pp_fail(err, PP_ERR_UNSUPPORTED, "perturbative network whose first layer is a %lldx%lld convolution "
+                       "(first_filter_size 0 and 3 are run)", (long long)w0->shape[2], (long long)w0->shape[3]);
+    /* the masks of every layer against the first block's */
+    pp_status st = a->pnn.first_filter == 0 ? pnn_mask(sd, a, "pre_layers.0.noise", a->in_channels, a->pnn.size, err)
+                                            : PP_OK;
+    int cin = a->width, side = a->pnn.size;
+    for (int s = 0; s < 4 && st == PP_OK; s++) {
+        const int cout = a->width << s, stride = s ? 2 : 1;
+        for (int i = 0; i < 2 && st == PP_OK; i++) {
+            char key[64];
+            snprintf(key, sizeof key, "layer%d.%d.layers.0.noise", s + 1, i);
+            st = pnn_mask(sd, a, key, cin, side, err);
+            if (i == 0)
+                side /= stride;
+            snprintf(key, sizeof key, "layer%d.%d.layers.2.noise", s + 1, i);
+            if (st == PP_OK)
+                st = pnn_mask(sd, a, key, cout, side, err);
+            cin = cout;
+        }
+    }
+    if (st != PP_OK)
+        return st;
+    const pp_sd_entry *fc = find_shaped(sd, "classifier.weight", 2);
+    if (!fc || fc->shape[0] < 1)
+        return pp_fail(err, PP_ERR_FORMAT, "no linear.weight (2-D float) in the perturbative network");
+    a->num_classes = (int)fc->shape[0];
+
+    /* What only the pickle's attributes (or the user) can say: ours first
+     * (pp_arch_to_metadata), then the saved modules', then the hints. */
+    const char *act = pp_sd_meta_get(sd, "class:pre_layers.0.act");
+    if (act && strcmp(act, "torch.nn.modules.activation.ReLU") != 0)
+        return pp_fail(err, PP_ERR_UNSUPPORTED, "perturbative network with activation %.80s (only ReLU is run)", act);
+    if (!meta_float(sd, "pnn_level", &a->pnn.level) && !meta_float(sd, "module:layer1.0.layers.0.level", &a->pnn.level)) {
+        a->pnn.level = hints && hints->pnn_level > 0 ? hints->pnn_level : 0.5f;
+        if (!(hints && hints->pnn_level > 0))
+            note(notes, notes_len, "%s", "the noise level is not recorded (a state dict never holds it); assuming "
+                 "pnn.pytorch's default 0.5 (pushpull convert --pnn-level L to set it)\n");
+    }
+    if (!meta_float(sd, "pnn_first_level", &a->pnn.first_level) &&
+        !meta_float(sd, "module:pre_layers.0.level", &a->pnn.first_level))
+        a->pnn.first_level = hints && hints->pnn_first_level > 0 ? hints->pnn_first_level : a->pnn.level;
+    bool flag;
+    if (meta_bool(sd, "pnn_first_act", &flag) || meta_bool(sd, "module:pre_layers.0.use_act", &flag))
+        a->pnn.first_act = flag;
+    else
+        a->pnn.first_act = hints && hints->pnn_first_act == 2;
+    const char *pool = pp_sd_meta_get(sd, "pnn_pool");
+    const char *pool_class = pp_sd_meta_get(sd, "class:layer2.0.layers.1");
+    if (pool)
+        a->pnn.avg_pool = strcmp(pool, "avg") == 0;
+    else if (pool_class)
+        a->pnn.avg_pool = strstr(pool_class, "AvgPool2d") != NULL;
+    else
+        a->pnn.avg_pool = hints && hints->pnn_avg_pool == 2;
+    const char *ds = pp_sd_meta_get(sd, "dataset_name");
+    if (ds)
+        snprintf(a->dataset, sizeof a->dataset, "%s", ds);
+    return PP_OK;
+}
+
 pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints *hints,
                         char *notes, size_t notes_len, pp_error *err)
 {
@@ -331,6 +671,8 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
     if (recognised != PP_OK)
         return recognised;
     snprintf(a->family, sizeof a->family, "%s", family->name);
+    if (strcmp(family->name, "perturb_resnet") == 0)
+        return pnn_infer(a, sd, hints, notes, notes_len, err);
     /* vasconcelos_resnet's ImageNet stem is Sequential(conv, blur): conv1.0 */
     const char *first = pp_sd_find(sd, "conv1.0.weight") || pp_sd_find(sd, "conv1.0.push_conv.weight") ||
                                 pp_sd_find(sd, "conv1.0.push.weight")
@@ -368,25 +710,9 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
 
     a->block = pp_sd_find(sd, "layer1.0.conv3.weight") ? PP_BLOCK_BOTTLENECK : PP_BLOCK_BASIC;
     a->stages = 4;
-    for (int stage = 0; stage < 4; stage++) {
-        int b = 0;
-        for (;; b++) {
-            /* bn1: every block has one, whatever its convs are wrapped in */
-            snprintf(key, sizeof key, "layer%d.%d.bn1.weight", stage + 1, b);
-            if (!pp_sd_find(sd, key) || b >= 256)
-                break;
-        }
-        if (b == 0 && stage == 3) { /* the CIFAR ResNets of the 2020 push-pull repo end at layer3 */
-            a->stages = 3;
-            break;
-        }
-        if (b == 0)
-            return pp_fail(err, PP_ERR_FORMAT, "no blocks found for layer%d (expected %s)", stage + 1, key);
-        a->blocks[stage] = b;
-    }
-    pp_status widths = stage_widths(a, sd, err);
-    if (widths != PP_OK)
-        return widths;
+    pp_status stages = pp_arch_is_preact(a) ? preact_stages(a, sd, err) : resnet_stages(a, sd, err);
+    if (stages != PP_OK)
+        return stages;
     const pp_sd_entry *fc = find_shaped(sd, "classifier.weight", 2);
     if (!fc)
         return pp_fail(err, PP_ERR_FORMAT, "no classifier.weight (2-D float) in the state dict");
@@ -509,6 +835,14 @@ pp_status pp_arch_to_metadata(const pp_arch *a, pp_state_dict *sd, pp_error *err
         snprintf(buf, sizeof buf, "%.9g", a->alpha_fixed);
         SET("pull_inhibition_strength", buf);
         SET("pull_minmax", pp_pull_minmax_name(a->pull_minmax));
+    }
+    if (strcmp(a->family, "perturb_resnet") == 0) {
+        snprintf(buf, sizeof buf, "%.9g", a->pnn.level);
+        SET("pnn_level", buf);
+        snprintf(buf, sizeof buf, "%.9g", a->pnn.first_level);
+        SET("pnn_first_level", buf);
+        SET("pnn_first_act", a->pnn.first_act ? "true" : "false");
+        SET("pnn_pool", a->pnn.avg_pool ? "avg" : "max");
     }
     if (a->dataset[0])
         SET("dataset_name", a->dataset);

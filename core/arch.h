@@ -47,6 +47,26 @@ typedef struct {
      * conv1 at stride 1, blur before and after the 2x2 max-pool). */
     int blur_filter;
     bool blur_stem;
+    /* Pre-activation families (model/preact_builder.c, docs/spec/architectures-wrn-preact.md):
+     * the WideResNet's shortcut is AugMix's `conv_shortcut` (else TRADES/RobustBench's
+     * `convShortcut`); a PreActResNet may end in BN + ReLU (`bn`, RobustBench's bn_before_fc;
+     * a WideResNet always does). */
+    bool wrn_snake_case;
+    bool final_bn;
+    /* Perturbative networks (pnn.pytorch's perturb_resnet18; model/pnn_builder.c): what
+     * the noise masks' shapes say (m, unique, S) and what only the saved module's
+     * attributes or the user can (the levels, the first layer's activation, the pool). */
+    struct {
+        int masks;          /* m: masks per input channel */
+        bool unique;        /* one mask set per input channel (else shared) */
+        int size;           /* the input side the masks were made for (32 on CIFAR) */
+        int first_filter;   /* 0: the first layer perturbs too; 3: a 3x3 conv (no noise) */
+        float level;        /* the blocks' noise level */
+        float first_level;  /* the first layer's: level * scale_noise */
+        bool first_act;     /* use_act in the first layer (blocks always rectify) */
+        bool mix_maps;      /* a second 1x1 conv + BN + ReLU in each layer */
+        bool avg_pool;      /* the blocks' stride pool: AvgPool2d (else MaxPool2d) */
+    } pnn;
 } pp_arch;
 
 /* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB
@@ -67,6 +87,8 @@ const char *pp_arch_known_names(void);
 /* Changes the stem width, keeping the nets' width_per_group and groups. */
 void pp_arch_set_width(pp_arch *a, int width);
 int pp_arch_groups(const pp_arch *a);
+/* A pre-activation family (wide_resnet, preact_resnet): stages' widths in out[]. */
+bool pp_arch_is_preact(const pp_arch *a);
 const char *pp_stem_name(pp_stem_kind s);
 int pp_arch_expansion(const pp_arch *a);
 /* Stages (3 or 4), and a stage's inner width and output channels (the file's,
@@ -83,6 +105,11 @@ bool pp_arch_inhibits(const pp_arch *a);
 typedef struct {
     int avg_kernel;    /* used when the file does not say; -1 = default 3 with a note */
     int pull_minmax;   /* pp_pull_minmax used when the file does not say (0: filter, the default) */
+    /* Perturbative networks, when the file does not say (a state dict never does; a
+     * whole pickled model does): noise levels (<= 0: not given), the first layer's
+     * ReLU after the noise and the blocks' pool (0: not given, 1: no / max, 2: yes / avg). */
+    float pnn_level, pnn_first_level;
+    int pnn_first_act, pnn_avg_pool;
 } pp_arch_hints;
 
 /* Recognises the family (model/families.h: a key set that fits none is an

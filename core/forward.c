@@ -6,6 +6,7 @@
 #include "kernel_cache.h"
 #include "ops/linear.h"
 #include "ops/pool.h"
+#include "ops/residual_add.h"
 #include "ops/winograd.h"
 #include "model/layout.h"
 #include "ops/pushpull.h"
@@ -317,6 +318,10 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     }
     case PP_STEP_MAXPOOL:
         pp_maxpool2d_forward(out, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad, ctx->threads);
+        break;
+    case PP_STEP_ADD:
+        pp_residual_add_forward(out, in, value_data(ctx, p, s->residual, logits), (size_t)c * n * h * w, s->relu,
+                                ctx->threads);
         break;
     default:
         pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);

@@ -171,8 +171,16 @@ void pp_model_prepare_threads(pp_model *m, int threads)
     for_each_bn(m, prepare_bn, NULL);
     for (int i = 0; i < m->plan->step_count; i++) {
         const pp_step *s = &m->plan->steps[i];
-        if (s->kind == PP_STEP_CONV)
-            prepare_winograd((pp_conv_layer *)pp_model_step_conv(m, s), threads);
+        if (s->kind != PP_STEP_CONV)
+            continue;
+        const pp_conv_layer *conv = pp_model_step_conv(m, s);
+        prepare_winograd((pp_conv_layer *)conv, threads);
+        /* a conv bias before BN (PNN's 1x1 convolutions) folds into the BN's shift:
+         * scale * (conv + b) + shift */
+        pp_bn_layer *bn = pp_model_step_bn(m, s);
+        if (bn && conv->bias)
+            for (int c = 0; c < bn->channels; c++)
+                bn->shift[c] += bn->scale[c] * conv->bias[c];
     }
     if (m->arch.push_pull) {
         const pp_conv_shape *s = &m->pp.shape;

@@ -20,7 +20,7 @@
 typedef struct {
     char name[96];
     int ndim;
-    int64_t shape[4];
+    int64_t shape[5]; /* 5-D only for PNN's noise masks [1, Cn, m, S, S] */
     float *data; /* view into the model's arena */
     bool buffer; /* running statistics: saved, but not trained */
 } pp_param;

@@ -26,6 +26,11 @@ void pp_model_init_random(pp_model *m, uint64_t seed)
         int64_t n = pp_shape_numel(p->ndim, p->shape);
         if (ends_with(p->name, ".filt"))
             continue; /* BlurPool filters: fixed binomials, set by the builder */
+        if (ends_with(p->name, ".noise")) { /* PNN's fixed masks: U(-1, 1), pnn.pytorch's noise_type uniform */
+            for (int64_t k = 0; k < n; k++)
+                p->data[k] = (float)(2 * pp_rng_uniform(key, (uint64_t)k) - 1);
+            continue;
+        }
         if (m->arch.pp2020 && p->data == m->pp2020.alpha) {
             /* the 2020 layer's trained alpha [1, K, 1, 1]: U(0.5 - r, 0.5 + r), r = 1/sqrt(C K), as PPmodule2d */
             const double r = 1.0 / sqrt((double)m->arch.in_channels * m->arch.width);

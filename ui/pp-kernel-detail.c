@@ -1,6 +1,7 @@
 #include "pp-kernel-detail.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "pp-help.h"
 #include "pp-plot.h"
@@ -78,6 +79,10 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
                  : pp_model_entry_file_avg(e) == 0                        ? " (override; file: off)"
                  : pp_model_entry_file_avg(e) == 3                        ? " (override; file: 3×3)"
                                                                                           : " (override; file: 5×5)");
+    else if (strcmp(pp_model_entry_get_model(e)->arch.family, "perturb_resnet") == 0)
+        snprintf(sub, sizeof sub, "%s · α: none", pp_model_entry_get_model(e)->arch.pnn.first_filter
+                                                      ? "3x3 convolution of a perturbative network"
+                                                      : "a fixed noise mask of a perturbative network (unscaled)");
     else
         snprintf(sub, sizeof sub, "plain convolution (baseline model) · α: none");
     pp_plot_text_max(cr, widget, title, 8, 4, width - 16, 1.0, TRUE, &c.fg);

@@ -1,6 +1,7 @@
 #include "pp-kernel-grid.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "pp-plot.h"
 
@@ -45,7 +46,12 @@ void pp_kernel_grid_draw(GtkWidget *widget, cairo_t *cr, int width, int height)
         range = fmaxf(range, fabsf(mean[i]));
 
     char title[160], sub[400];
-    snprintf(title, sizeof title, "%s kernels of the first layer", pp_model_entry_is_push_pull(e) ? "Push" : "Plain");
+    const pp_arch *arch = &pp_model_entry_get_model(e)->arch;
+    const bool masks = strcmp(arch->family, "perturb_resnet") == 0 && arch->pnn.first_filter == 0;
+    if (masks) /* a perturbative first layer: its fixed noise masks (model/pnn_builder.c) */
+        snprintf(title, sizeof title, "Noise masks of the first layer (level %.3g)", arch->pnn.first_level);
+    else
+        snprintf(title, sizeof title, "%s kernels of the first layer", pp_model_entry_is_push_pull(e) ? "Push" : "Plain");
     snprintf(sub, sizeof sub, "%d kernels, %d×%d%s · one colour scale%s", K, ks, ks,
              C > 1 ? ", mean over the input channels" : "", pp_plot_exporting() ? "" : " · click to select");
     pp_plot_text(cr, widget, title, 8, 4, PP_ALIGN_START, 1.0, TRUE, &c.fg);

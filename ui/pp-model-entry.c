@@ -80,7 +80,8 @@ PpModelEntry *pp_model_entry_new(const char *path, pp_model *model, const char *
     else if (a->pp2020)
         self->subtitle = g_strdup_printf("%s · 2020 push-pull layer", pp_arch_name(a));
     else
-        self->subtitle = g_strdup_printf("%s · plain conv", pp_arch_name(a));
+        self->subtitle = g_strdup_printf("%s · %s", pp_arch_name(a),
+                                         strcmp(a->family, "perturb_resnet") == 0 ? "noise masks" : "plain conv");
     int k = pp_model_entry_kernel_count(self);
     self->alpha_view = g_new0(float, k > 0 ? k : 1);
     for (int i = 0; i < k; i++)

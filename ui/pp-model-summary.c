@@ -141,6 +141,11 @@ void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
         add_row(self, row++, "α", a->alpha_trainable ? "trainable, per channel (ReLU(α))" : "fixed");
         snprintf(buf, sizeof buf, "%.3f / %.3f / %.3f", lo, mean, hi);
         add_row(self, row++, "α min/mean/max", buf);
+    } else if (strcmp(a->family, "perturb_resnet") == 0) {
+        snprintf(buf, sizeof buf, "%s (%d %s mask%s per channel, level %.3g)",
+                 a->pnn.first_filter ? "3x3 convolution" : "noise masks + 1x1 convolution", a->pnn.masks,
+                 a->pnn.unique ? "unique" : "shared", a->pnn.masks == 1 ? "" : "s", a->pnn.first_level);
+        add_row(self, row++, "First layer", buf);
     } else {
         add_row(self, row++, "First layer", a->conv1_bias ? "plain convolution, bias" : "plain convolution");
     }

@@ -70,6 +70,36 @@ static bool in_set(const pp_pv *set, const pp_pv *key)
     return false;
 }
 
+/* Lists a module met at `prefix` ("a.b." or ""). */
+static pp_status add_module(pp_torch_module_state *s, const pp_pv *module, const char *prefix, const char *file,
+                            pp_error *err)
+{
+    if (s->module_count >= PP_SD_MAX_TENSORS)
+        return pp_fail(err, PP_ERR_FORMAT, "%s: the pickled model holds more than %d modules", file,
+                       PP_SD_MAX_TENSORS);
+    if (s->module_count == s->module_cap) {
+        size_t cap = s->module_cap ? s->module_cap * 2 : 64;
+        char **p = realloc(s->module_paths, cap * sizeof *p);
+        if (!p)
+            return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", file);
+        s->module_paths = p;
+        const pp_pv **m = realloc(s->modules, cap * sizeof *m);
+        if (!m)
+            return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", file);
+        s->modules = m;
+        s->module_cap = cap;
+    }
+    size_t len = strlen(prefix);
+    char *path = strdup(prefix);
+    if (!path)
+        return pp_fail(err, PP_ERR_NOMEM, "%s: out of memory", file);
+    if (len)
+        path[len - 1] = '\0'; /* without the trailing dot */
+    s->module_paths[s->module_count] = path;
+    s->modules[s->module_count++] = module;
+    return PP_OK;
+}
+
 static pp_status walk(pp_torch_module_state *s, const pp_pv *module, const char *prefix, unsigned depth,
                       const char *file, pp_error *err)
 {
@@ -79,6 +109,9 @@ static pp_status walk(pp_torch_module_state *s, const pp_pv *module, const char 
     const pp_pv *a = attributes(module);
     if (!a)
         return pp_fail(err, PP_ERR_FORMAT, "%s: '%.200s' is not a pickled module", file, prefix);
+    pp_status listed = add_module(s, module, prefix, file, err);
+    if (listed != PP_OK)
+        return listed;
     const pp_pv *skip = pp_pv_dict_get(a, "_non_persistent_buffers_set");
     static const char *groups[] = {"_parameters", "_buffers", "_modules"};
     char name[MAX_NAME];
@@ -137,6 +170,10 @@ pp_status pp_torch_module_state_of(const pp_pv *module, const char *name, pp_tor
 
 void pp_torch_module_state_free(pp_torch_module_state *s)
 {
+    for (size_t i = 0; i < s->module_count; i++)
+        free(s->module_paths[i]);
+    free(s->module_paths);
+    free(s->modules);
     for (size_t i = 0; i < s->count; i++)
         free(s->keys[i].u.str.s);
     free(s->keys);

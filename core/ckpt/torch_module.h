@@ -6,7 +6,9 @@
  * `_non_persistent_buffers_set`) of the module and, recursively, of each
  * entry of `_modules` are named as state_dict() names them
  * ("layer1.0.conv1.weight"). A None parameter (bias=False) is skipped. The
- * names and the dict are this struct's; the values stay the pickle's. */
+ * names and the dict are this struct's; the values stay the pickle's.
+ * Every module met is listed too (its state_dict() prefix and the inert
+ * object), so a loader can read their classes and settings (PNN's level). */
 #ifndef PP_TORCH_MODULE_H
 #define PP_TORCH_MODULE_H
 
@@ -19,6 +21,9 @@ typedef struct {
     pp_pv *keys;   /* the names, as string values */
     size_t count, cap;
     const pp_pv **vals;
+    char **module_paths;         /* "" (the root), "pre_layers.0", ... */
+    const pp_pv **modules;       /* the inert module objects, same order */
+    size_t module_count, module_cap;
 } pp_torch_module_state;
 
 /* True when v is an inert object whose state has an nn.Module's `_modules`

@@ -611,8 +611,9 @@ static pp_status no_tensors(const loader *L, const pp_pv *root, const char *cont
 }
 
 /* The module's own settings (PNN's level, nmasks, ...): its public plain
- * attributes, as metadata. */
-static pp_status module_attributes(pp_state_dict *sd, const pp_pv *module, size_t *budget,
+ * attributes, as metadata: under their names for the root (path ""), as
+ * "module:<path>.<name>" for a submodule. */
+static pp_status module_attributes(pp_state_dict *sd, const pp_pv *module, const char *path, size_t *budget,
                                    pp_error *err)
 {
     const pp_pv *a = module->u.obj.state;
@@ -623,7 +624,12 @@ static pp_status module_attributes(pp_state_dict *sd, const pp_pv *module, size_
         if (!valid_name(k) || k->u.str.s[0] == '_' || strcmp(k->u.str.s, "training") == 0 ||
             !(is_number(v) || v->kind == PP_PV_STR || v->kind == PP_PV_NONE))
             continue;
-        pp_status s = add_meta(sd, k->u.str.s, v, budget, err);
+        char key[600];
+        if (path[0])
+            snprintf(key, sizeof key, "module:%s.%s", path, k->u.str.s);
+        else
+            snprintf(key, sizeof key, "%s", k->u.str.s);
+        pp_status s = add_meta(sd, key, v, budget, err);
         if (s != PP_OK)
             return s;
     }
@@ -678,6 +684,25 @@ pp_status pp_torch_object_load(const pp_torch_source *src, const pp_pv *root, pp
     return PP_OK;
 }
 
+/* Every submodule's class as "class:<path>" (a family reads its pooling or
+ * activation from them, and names the classes it does not know), and the
+ * settings of those outside torch.nn (the model's own classes: PNN's
+ * PerturbLayer level, use_act, ...). The root's settings keep their bare names. */
+static pp_status submodules(pp_state_dict *sd, const pp_torch_module_state *ms, size_t *budget, pp_error *err)
+{
+    pp_status s = PP_OK;
+    for (size_t i = 0; i < ms->module_count && s == PP_OK; i++) {
+        const char *path = ms->module_paths[i];
+        char cls[256], key[600];
+        pp_pv_object_name(ms->modules[i], cls, sizeof cls);
+        snprintf(key, sizeof key, "class:%s", path[0] ? path : "(root)");
+        s = pp_sd_meta_set(sd, key, cls, err);
+        if (s == PP_OK && (!path[0] || strncmp(cls, "torch.nn.", 9) != 0))
+            s = module_attributes(sd, ms->modules[i], path, budget, err);
+    }
+    return s;
+}
+
 /* torch.save(model): the tensors its state_dict() would hold. */
 static pp_status load_module(const pp_torch_source *src, loader *L, const pp_pv *root,
                              pp_state_dict *out, pp_error *err)
@@ -692,7 +717,7 @@ static pp_status load_module(const pp_torch_source *src, loader *L, const pp_pv 
     if (s == PP_OK && sd.count == 0)
         s = pp_fail(err, PP_ERR_FORMAT, "%s: the pickled model holds no tensors", L->name);
     size_t hp_budget = src->pickle_len + EXPANSION_SLACK;
-    if (s == PP_OK && (s = module_attributes(&sd, root, &hp_budget, err)) != PP_OK)
+    if (s == PP_OK && (s = submodules(&sd, &ms, &hp_budget, err)) != PP_OK)
         pp_error_prefix(err, L->name);
     char container[300], cls[256];
     snprintf(container, sizeof container, "whole pickled model %s",

@@ -19,14 +19,20 @@ float *pp_builder_derived(pp_model_builder *b, size_t floats)
 float *pp_builder_param(pp_model_builder *b, const char *name, bool buffer, int ndim, int64_t s0, int64_t s1,
                         int64_t s2, int64_t s3)
 {
-    int64_t shape[4] = {s0, s1, s2, s3};
+    const int64_t shape[4] = {s0, s1, s2, s3};
+    return pp_builder_param_shaped(b, name, buffer, ndim, shape);
+}
+
+float *pp_builder_param_shaped(pp_model_builder *b, const char *name, bool buffer, int ndim, const int64_t *shape)
+{
     size_t floats = (size_t)pp_shape_numel(ndim, shape);
     float *data = pp_builder_derived(b, floats);
     if (b->assign) {
         pp_param *p = &b->m->params[b->count];
         snprintf(p->name, sizeof p->name, "%s", name);
         p->ndim = ndim;
-        memcpy(p->shape, shape, sizeof shape);
+        memset(p->shape, 0, sizeof p->shape);
+        memcpy(p->shape, shape, (size_t)ndim * sizeof *shape);
         p->data = data;
         p->buffer = buffer;
     }

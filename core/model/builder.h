@@ -31,6 +31,8 @@ typedef struct pp_model_builder {
  * dimensions (unused trailing sizes 0); zeroed. */
 float *pp_builder_param(pp_model_builder *b, const char *name, bool buffer, int ndim, int64_t s0, int64_t s1,
                         int64_t s2, int64_t s3);
+/* The same with any shape of up to 5 dimensions. */
+float *pp_builder_param_shaped(pp_model_builder *b, const char *name, bool buffer, int ndim, const int64_t *shape);
 /* Derived floats (not saved), 64-byte aligned like every view. */
 float *pp_builder_derived(pp_model_builder *b, size_t floats);
 /* A zeroed layer struct owned by the model (freed with it); NULL when out of
@@ -74,5 +76,12 @@ void pp_resnet_build(pp_model_builder *b);
  * blurpool_resnet_builder.c. */
 void pp_blurpool_resnet_build(pp_model_builder *b);
 void pp_vasconcelos_resnet_build(pp_model_builder *b);
+
+/* The pre-activation nets: AugMix's / RobustBench's WideResNet and
+ * RobustBench's PreActResNet-18 (preact_builder.c). */
+void pp_preact_build(pp_model_builder *b);
+
+/* pnn.pytorch's perturb_resnet18 (pnn_builder.c). */
+void pp_pnn_build(pp_model_builder *b);
 
 #endif

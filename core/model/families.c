@@ -19,7 +19,7 @@ static const char *const pushpull_resnet_forbidden[] = {"conv1.weight", OTHER_FA
 static const char *const resnet_required[] = {
     "conv1.weight", "bn.weight", "layer1.0.conv1.weight", "layer2.0.conv1.weight", "layer3.0.conv1.weight",
     "layer4.0.conv1.weight", "classifier.weight", "classifier.bias", NULL};
-static const char *const resnet_forbidden[] = {"*.push_conv.*", "*.alpha", OTHER_FAMILIES, NULL};
+static const char *const resnet_forbidden[] = {"*.push_conv.*", "*.alpha", "*.shortcut.*", OTHER_FAMILIES, NULL};
 
 /* Anti-aliased ResNets (model/blurpool_resnet_builder.c): the shortcut of
  * every stride-2 block carries a blur, before its 1x1 conv (Zhang's layout:
@@ -58,6 +58,29 @@ static const char *const cifar_resnet_required[] = {
     "classifier.weight", "classifier.bias", NULL};
 static const char *const cifar_resnet_forbidden[] = {"layer4.*", "*.push_conv.*", "*.alpha", OTHER_FAMILIES, NULL};
 
+/* The pre-activation nets (model/preact_builder.c, docs/spec/architectures-wrn-preact.md):
+ * the WideResNet (AugMix's `conv_shortcut`, TRADES/RobustBench's `convShortcut`; its final
+ * BN `bn1` is read as `bn`) and RobustBench's PreActResNet-18 (`linear` read as `classifier`;
+ * a 1x1 shortcut without BN; a final `bn` when bn_before_fc). */
+static const char *const wide_resnet_required[] = {
+    "conv1.*weight", "block1.layer.0.bn1.weight", "block1.layer.0.conv1.weight", "block2.layer.0.conv*hortcut.weight",
+    "block3.layer.0.conv2.weight", "bn.weight", "classifier.weight", "classifier.bias", NULL};
+static const char *const wide_resnet_forbidden[] = {"layer1.*", "block4.*", OTHER_FAMILIES, NULL};
+static const char *const preact_resnet_required[] = {
+    "conv1.*weight", "layer1.0.bn1.weight", "layer1.0.conv1.weight", "layer1.0.bn2.weight", "layer2.0.shortcut.0.weight",
+    "layer4.0.conv2.weight", "classifier.weight", "classifier.bias", NULL};
+static const char *const preact_resnet_forbidden[] = {"*.shortcut.1.*", "*.conv3.*", "*.bn3.*", "*.downsample.*",
+                                                      "*.bn0.*", OTHER_FAMILIES, NULL};
+
+/* Perturbative networks (model/pnn_builder.c): pnn.pytorch's perturb_resnet18, noise masks
+ * `.noise` [1, Cn, m, S, S] in every layer of the blocks; the original authors' NoiseResNet
+ * (`layers.5.*`, masks not saved) is not run. */
+static const char *const perturb_resnet_required[] = {
+    "pre_layers.0.layers.0.weight", "pre_layers.0.layers.1.weight", "layer1.0.layers.0.noise", "layer1.0.layers.2.noise",
+    "layer2.0.shortcut.0.weight", "layer4.1.layers.2.layers.0.weight", "classifier.weight", "classifier.bias", NULL};
+static const char *const perturb_resnet_forbidden[] = {"*.layers.5.*", "*.filt", "*.push.weight", "*.push_conv.*",
+                                                       "*_blocks.*", "features.*", "conv1.*", NULL};
+
 static const pp_family families[] = {
     {"pushpull_resnet", "PushPull-ResNet: a PushPull-Conv first layer (pushpull-conv resnet.py)",
      pushpull_resnet_required, pushpull_resnet_forbidden, pp_resnet_build},
@@ -77,6 +100,12 @@ static const pp_family families[] = {
      pp2020_resnet_required, pp2020_resnet_forbidden, pp_resnet_build},
     {"cifar_resnet", "CIFAR ResNet-20/32/44/56 with a plain first layer (nicstrisc resnetcifar.py baseline)",
      cifar_resnet_required, cifar_resnet_forbidden, pp_resnet_build},
+    {"wide_resnet", "WideResNet-D-K (AugMix's WRN-40-2, RobustBench's WideResNet; pre-activation blocks)",
+     wide_resnet_required, wide_resnet_forbidden, pp_preact_build},
+    {"preact_resnet", "PreActResNet-18 (RobustBench's model zoo; pre-activation blocks)", preact_resnet_required,
+     preact_resnet_forbidden, pp_preact_build},
+    {"perturb_resnet", "Perturbative ResNet-18 (PNN, Juefei-Xu et al. CVPR 2018, as michaelklachko/pnn.pytorch)",
+     perturb_resnet_required, perturb_resnet_forbidden, pp_pnn_build},
 };
 
 enum { FAMILY_COUNT = sizeof families / sizeof families[0] };

@@ -11,7 +11,7 @@
 
 static const char *const kind_names[PP_STEP_KIND_COUNT] = {
     "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear", "blurpool",
-    "pushpull2020",
+    "pushpull2020", "noise_masks", "add",
 };
 
 const char *pp_step_kind_name(pp_step_kind k)
@@ -105,6 +105,19 @@ int pp_plan_pushpull(pp_plan *p, const char *name, int in, const pp_pushpull_uni
 {
     pp_step params = {.unit = unit};
     return pp_plan_add(p, PP_STEP_PUSHPULL, name, in, -1, unit->shape.cout, PP_VALUE_MAP, &params, step);
+}
+
+int pp_plan_noise_masks(pp_plan *p, const char *name, int in, const pp_noise_masks *layer, pp_step **step)
+{
+    pp_step params = {.layer = layer};
+    return pp_plan_add(p, PP_STEP_NOISE_MASKS, name, in, -1, layer->channels * layer->masks, PP_VALUE_MAP, &params,
+                       step);
+}
+
+int pp_plan_add_values(pp_plan *p, const char *name, int in, int residual, int channels, bool relu, pp_step **step)
+{
+    pp_step params = {.relu = relu};
+    return pp_plan_add(p, PP_STEP_ADD, name, in, residual, channels, PP_VALUE_MAP, &params, step);
 }
 
 int pp_plan_pushpull2020(pp_plan *p, const char *name, int in, const pp_pushpull2020_layer *layer,
@@ -245,7 +258,16 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
         } else if (s->kind == PP_STEP_MAXPOOL || s->kind == PP_STEP_AVGPOOL) {
             ho = pp_conv_out_size(hi, s->pool.k, s->pool.stride, s->pool.pad);
             wo = pp_conv_out_size(wi, s->pool.k, s->pool.stride, s->pool.pad);
-        } else if (s->kind == PP_STEP_BATCHNORM) {
+        } else if (s->kind == PP_STEP_BATCHNORM || s->kind == PP_STEP_ADD) {
+            ho = hi;
+            wo = wi;
+        } else if (s->kind == PP_STEP_NOISE_MASKS) {
+            const pp_noise_masks *l = s->layer;
+            if (hi != l->size || wi != l->size)
+                return pp_fail(err, PP_ERR_SHAPE,
+                               "input %dx%d gives %s (fixed %dx%d noise masks) a %dx%d map: a perturbative network "
+                               "runs only at the size its masks were made for (%dx%d here at the layer)",
+                               h, w, s->name, l->size, l->size, hi, wi, l->size, l->size);
             ho = hi;
             wo = wi;
         } else if (s->kind == PP_STEP_BLURPOOL) {
@@ -285,6 +307,9 @@ bool pp_step_forward_stateless(const pp_step *s, float *out, const float *in, in
         return true;
     case PP_STEP_BLURPOOL:
         pp_blurpool_forward(out, in, s->layer, n, h, w, threads);
+        return true;
+    case PP_STEP_NOISE_MASKS:
+        pp_noise_masks_forward(out, in, s->layer, n, threads);
         return true;
     default:
         return false;

@@ -22,6 +22,7 @@
 
 #include "../ops/batchnorm.h"
 #include "../ops/conv_layer.h"
+#include "../ops/noise_masks.h"
 #include "../ops/pushpull.h"
 #include "../ops/pushpull2020.h"
 #include "../status.h"
@@ -36,6 +37,8 @@ typedef enum {
     PP_STEP_LINEAR,         /* flat (C, N) -> logits (N, classes) */
     PP_STEP_BLURPOOL,       /* anti-aliasing blur (+subsampling): layer is a pp_blurpool (ops/blurpool.h) */
     PP_STEP_PUSHPULL2020,   /* the 2020 push-pull layer (ops/pushpull2020.h; step.layer) */
+    PP_STEP_NOISE_MASKS,    /* PNN's perturbation: C -> C*m channels (ops/noise_masks.h; step.layer) */
+    PP_STEP_ADD,            /* in + residual (+ReLU) on its own (ops/residual_add.h; relu) */
     PP_STEP_KIND_COUNT
 } pp_step_kind;
 
@@ -133,6 +136,10 @@ int pp_plan_add(pp_plan *p, pp_step_kind kind, const char *name, int in, int res
                 pp_value_layout layout, const pp_step *params, pp_step **step);
 int pp_plan_pushpull2020(pp_plan *p, const char *name, int in, const pp_pushpull2020_layer *layer,
                          pp_step **step);
+/* PNN's perturbation (its layer's masks and level) reading `in`. */
+int pp_plan_noise_masks(pp_plan *p, const char *name, int in, const pp_noise_masks *layer, pp_step **step);
+/* in + residual (+ ReLU): both values of `channels` channels and the same size. */
+int pp_plan_add_values(pp_plan *p, const char *name, int in, int residual, int channels, bool relu, pp_step **step);
 /* Marks tap t on the step that wrote value v. */
 void pp_plan_tap(pp_plan *p, int v, pp_tap t);
 /* Marks value v as the output of residual block `name` (e.g. "layer2.1"):

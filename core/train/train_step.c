@@ -7,7 +7,9 @@
 #include "../model/layout.h"
 #include "../ops/blurpool.h"
 #include "../ops/linear.h"
+#include "../ops/noise_masks.h"
 #include "../ops/pool.h"
+#include "../ops/residual_add.h"
 #include "../ops/winograd.h"
 #include "../threads.h"
 #include "loss.h"
@@ -377,6 +379,9 @@ static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train
         pp_maxpool2d_train_forward(out, r->argmax, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad,
                                    ctx->threads);
         break;
+    case PP_STEP_ADD:
+        pp_residual_add_forward(out, in, value_of(ctx, p, s->residual), (size_t)c * plane, s->relu, ctx->threads);
+        break;
     default:
         pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);
         break;
@@ -522,6 +527,26 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
         float *gin = accumulating(ctx, s->in, in_count);
         if (gin)
             pp_blurpool_backward(gin, gout, s->layer, n, h, w, ctx->threads);
+        break;
+    }
+    case PP_STEP_NOISE_MASKS: {
+        float *gin = grad_target(ctx, s->in, &fresh);
+        float *target = gin && !fresh ? ctx->g_pre : gin;
+        if (gin)
+            pp_noise_masks_backward(target, gout, out, s->layer, n, ctx->threads);
+        if (gin && !fresh)
+            add_into(gin, target, in_count, ctx->threads);
+        break;
+    }
+    case PP_STEP_ADD: {
+        /* the sum's gradient (through the ReLU) goes to both addends */
+        float *gres = grad_target(ctx, s->residual, &fresh);
+        pp_residual_add_backward(gout, gres, fresh, gout, out, in_count, s->relu, ctx->threads);
+        float *gin = grad_target(ctx, s->in, &fresh);
+        if (gin && fresh)
+            memcpy(gin, gout, in_count * sizeof(float));
+        else if (gin)
+            add_into(gin, gout, in_count, ctx->threads);
         break;
     }
     case PP_STEP_LINEAR: {

@@ -25,6 +25,8 @@ static const net networks[] = {
     {"imagenet_base", true},       {"cifar_bottleneck_pp3", false},
     /* tests/make_arch_fixtures_pp2020.py: the 2020 layer (trained alpha), grouped bottlenecks */
     {"pp2020_r20", false},         {"resnext_groups", false},
+    /* tests/make_arch_fixtures_pnn_wrn.py: pre-activation blocks (WideResNet, PreActResNet) */
+    {"wrn_small", false},          {"preact_small", false},        {"pnn_small", false},
 };
 
 static void check_network(const net *nt)
