@@ -47,6 +47,14 @@ typedef struct {
      * conv1 at stride 1, blur before and after the 2x2 max-pool). */
     int blur_filter;
     bool blur_stem;
+    /* EfficientNet-b0 families (model/efficientnet.h): per stage of b0's
+     * seven (kernel, stride and expansion fixed by b0) its blocks and output
+     * channels, read from the tensors; the head conv's channels (the
+     * features); the base drop-connect rate of training (the references'
+     * 0.2; block i of B drops with rate * i / B). `width` is the stem's. */
+    int effnet_blocks[7], effnet_out[7];
+    int effnet_head;
+    float drop_connect;
 } pp_arch;
 
 /* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB
@@ -76,6 +84,8 @@ int pp_arch_stage_mid(const pp_arch *a, int stage);
 int pp_arch_stage_out(const pp_arch *a, int stage);
 /* Channels entering the classifier. */
 int pp_arch_feature_dim(const pp_arch *a);
+/* One of the EfficientNet families (torchvision's or lukemelas'). */
+bool pp_arch_is_efficientnet(const pp_arch *a);
 /* The first layer has inhibition (a PushPull unit or the 2020 layer). */
 bool pp_arch_inhibits(const pp_arch *a);
 

@@ -45,8 +45,8 @@ void pp_taps_free(pp_taps *taps)
 struct pp_forward_ctx {
     float *act[MAX_BUFFERS];
     size_t act_floats[MAX_BUFFERS];
-    float *responses, *pool_scratch;
-    size_t responses_floats, pool_scratch_floats;
+    float *responses, *pool_scratch, *se_scratch;
+    size_t responses_floats, pool_scratch_floats, se_scratch_floats;
     float *workspace;
     size_t workspace_floats;
     float *input;
@@ -84,6 +84,7 @@ void pp_forward_ctx_free(pp_forward_ctx *ctx)
         free(ctx->act[i]);
     free(ctx->responses);
     free(ctx->pool_scratch);
+    free(ctx->se_scratch);
     free(ctx->workspace);
     free(ctx->input);
     free(ctx->vh);
@@ -111,7 +112,7 @@ static const float *cached_kernels(void *owner, const pp_conv_layer *c, int thre
 /* ---- buffer planning: one walk over the plan for this input ---- */
 
 typedef struct {
-    size_t act, responses, pool_scratch;
+    size_t act, responses, pool_scratch, se_scratch;
     pp_conv_sizes conv;
 } plan_sizes;
 
@@ -144,6 +145,9 @@ static void size_steps(const pp_forward_ctx *ctx, const pp_model *m, int n, plan
             ps->responses = r > ps->responses ? r : ps->responses;
             size_t sc = pp_pushpull_scratch_floats(u, n, h, w, ctx->threads);
             ps->pool_scratch = sc > ps->pool_scratch ? sc : ps->pool_scratch;
+        } else if (s->kind == PP_STEP_SQUEEZE_EXCITE) {
+            size_t sc = pp_se_scratch_floats(s->layer, n);
+            ps->se_scratch = sc > ps->se_scratch ? sc : ps->se_scratch;
         } else if (s->kind == PP_STEP_PUSHPULL2020) {
             size_t ws = pp_pushpull2020_workspace_floats(pp_model_step_pp2020(m, s), n, h, w, ctx->threads);
             ps->conv.workspace = ws > ps->conv.workspace ? ws : ps->conv.workspace;
@@ -178,6 +182,8 @@ static pp_status ensure_buffers(pp_forward_ctx *ctx, const pp_model *m, int n, i
               ensure(&ctx->workspace, &ctx->workspace_floats, ps.conv.workspace);
     for (int i = 0; i < p->buffer_count && ok; i++)
         ok = ensure(&ctx->act[i], &ctx->act_floats[i], ps.act);
+    if (ok && ps.se_scratch)
+        ok = ensure(&ctx->se_scratch, &ctx->se_scratch_floats, ps.se_scratch);
     if (ok && ps.responses)
         ok = ensure(&ctx->responses, &ctx->responses_floats, ps.responses) &&
              ensure(&ctx->pool_scratch, &ctx->pool_scratch_floats, ps.pool_scratch);
@@ -289,6 +295,13 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     }
     case PP_STEP_MAXPOOL:
         pp_maxpool2d_forward(out, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad, ctx->threads);
+        break;
+    case PP_STEP_SQUEEZE_EXCITE:
+        pp_se_forward(out, in, s->layer, n, (size_t)h * w, ctx->se_scratch, ctx->threads);
+        break;
+    case PP_STEP_RESIDUAL_ADD: /* drop-connect is the identity at evaluation */
+        pp_drop_connect_forward(out, value_data(ctx, p, s->residual, logits), in, NULL, c, n, (size_t)h * w,
+                                ctx->threads);
         break;
     default:
         pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);

@@ -24,6 +24,10 @@
 #include "../ops/conv_layer.h"
 #include "../ops/pushpull.h"
 #include "../ops/pushpull2020.h"
+#include "../ops/depthwise_conv.h"
+#include "../ops/drop_connect.h"
+#include "../ops/squeeze_excite.h"
+#include "../ops/zero_pad.h"
 #include "../status.h"
 
 typedef enum {
@@ -36,6 +40,11 @@ typedef enum {
     PP_STEP_LINEAR,         /* flat (C, N) -> logits (N, classes) */
     PP_STEP_BLURPOOL,       /* anti-aliasing blur (+subsampling): layer is a pp_blurpool (ops/blurpool.h) */
     PP_STEP_PUSHPULL2020,   /* the 2020 push-pull layer (ops/pushpull2020.h; step.layer) */
+    PP_STEP_SILU,           /* x * sigmoid(x) (ops/silu.h) */
+    PP_STEP_DEPTHWISE,      /* depthwise k x k conv, padding per side (ops/depthwise_conv.h; step.layer) */
+    PP_STEP_SQUEEZE_EXCITE, /* squeeze-and-excitation gates (ops/squeeze_excite.h; step.layer) */
+    PP_STEP_RESIDUAL_ADD,   /* in (the branch, drop-connect in training) + residual (ops/drop_connect.h; step.layer) */
+    PP_STEP_ZERO_PAD,       /* zero padding per side (ops/zero_pad.h; step.layer) */
     PP_STEP_KIND_COUNT
 } pp_step_kind;
 
@@ -132,6 +141,14 @@ int pp_plan_add(pp_plan *p, pp_step_kind kind, const char *name, int in, int res
                 pp_value_layout layout, const pp_step *params, pp_step **step);
 int pp_plan_pushpull2020(pp_plan *p, const char *name, int in, const pp_pushpull2020_layer *layer,
                          pp_step **step);
+/* EfficientNet's layers (model/efficientnet_builder.c): each returns the
+ * value it writes, as the adders above. */
+int pp_plan_silu(pp_plan *p, const char *name, int in, pp_step **step);
+int pp_plan_depthwise(pp_plan *p, const char *name, int in, const pp_depthwise_conv *d, pp_step **step);
+int pp_plan_squeeze_excite(pp_plan *p, const char *name, int in, const pp_squeeze_excite *se, pp_step **step);
+int pp_plan_residual_add(pp_plan *p, const char *name, int branch, int residual, const pp_drop_connect *d,
+                         pp_step **step);
+int pp_plan_zero_pad(pp_plan *p, const char *name, int in, const pp_zero_pad *pad, pp_step **step);
 /* Marks tap t on the step that wrote value v. */
 void pp_plan_tap(pp_plan *p, int v, pp_tap t);
 
