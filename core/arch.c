@@ -122,6 +122,10 @@ const char *pp_arch_known_names(void)
 
 void pp_arch_set_width(pp_arch *a, int width)
 {
+    if (pp_arch_is_efficientnet(a)) {
+        pp_effnet_set_width(a, width);
+        return;
+    }
     int width_per_group = 64, groups = pp_arch_groups(a);
     if (a->mid[0] > 0 && a->width > 0)
         width_per_group = a->mid[0] * 64 / groups / a->width;

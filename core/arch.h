@@ -72,7 +72,8 @@ pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int
 /* A name of pp_arch_known_names() when the blocks and widths are those, else "resnet-custom". */
 const char *pp_arch_name(const pp_arch *a);
 const char *pp_arch_known_names(void);
-/* Changes the stem width, keeping the nets' width_per_group and groups. */
+/* Changes the stem width, keeping the nets' width_per_group and groups
+ * (EfficientNet: every stage scaled alike, model/efficientnet.h). */
 void pp_arch_set_width(pp_arch *a, int width);
 int pp_arch_groups(const pp_arch *a);
 const char *pp_stem_name(pp_stem_kind s);

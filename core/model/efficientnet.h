@@ -50,6 +50,12 @@ pp_status pp_effnet_infer(pp_arch *a, const pp_state_dict *sd, pp_error *err);
 /* An EfficientNet-b0 at width and depth 1 (training from scratch). */
 void pp_effnet_b0_arch(pp_arch *a, bool lukemelas);
 
+/* Scales a b0 to `stem` stem channels: every stage's channels by stem / 32,
+ * rounded as the references round them (to multiples of 8, at least 8, never
+ * below 90%); the head 4x the last stage (torchvision) or 1280 scaled
+ * (lukemelas). Depth stays b0's. */
+void pp_effnet_set_width(pp_arch *a, int stem);
+
 /* The builder (model/builder.h). */
 struct pp_model_builder;
 void pp_efficientnet_build(struct pp_model_builder *b);

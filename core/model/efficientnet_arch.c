@@ -33,6 +33,26 @@ void pp_effnet_b0_arch(pp_arch *a, bool lukemelas)
     a->drop_connect = 0.2f;
 }
 
+/* torchvision's _make_divisible, lukemelas' round_filters (divisor 8) */
+static int round_channels(double channels)
+{
+    int rounded = (int)(channels + 4) / 8 * 8;
+    if (rounded < 8)
+        rounded = 8;
+    if (rounded < 0.9 * channels)
+        rounded += 8;
+    return rounded;
+}
+
+void pp_effnet_set_width(pp_arch *a, int stem)
+{
+    const double mult = stem / 32.0;
+    a->width = round_channels(32 * mult);
+    for (int s = 0; s < PP_EFFNET_STAGES; s++)
+        a->effnet_out[s] = round_channels(pp_effnet_b0[s].out * mult);
+    a->effnet_head = pp_effnet_is_lukemelas(a) ? round_channels(1280 * mult) : 4 * a->effnet_out[6];
+}
+
 static const pp_sd_entry *find4(const pp_state_dict *sd, const char *name)
 {
     const pp_sd_entry *e = pp_sd_find(sd, name);

@@ -304,7 +304,8 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
             wo = pp_blurpool_out_size(wi, bp->filter, bp->stride);
         }
         if (ho < 1 || wo < 1)
-            return pp_fail(err, PP_ERR_SHAPE, "input is too small for this network");
+            return pp_fail(err, PP_ERR_SHAPE, "input %dx%d is too small for this network: %s (%s) gets a %dx%d map",
+                           h, w, s->name, pp_step_kind_name(s->kind), hi, wi);
         if (s->residual >= 0 && (vh[s->residual] != ho || vw[s->residual] != wo))
             return pp_fail(err, PP_ERR_SHAPE, "input %dx%d gives %s a residual of %dx%d for an output of %dx%d", h, w,
                            s->name, vh[s->residual], vw[s->residual], ho, wo);
