@@ -4,7 +4,9 @@
  * ResNet-20 with its layer and plain, 32x32 batch 128. Prints one line per net and case:
  * "case ms_per_batch images_per_s", the best of the repeats.
  * On request only (--case blurpool): the anti-aliased ResNet50 (adobe's
- * resnet50, filter 4, pool_only) at 224, batch 1 and 16 (bench/blurpool_vs_torch.sh).
+ * resnet50, filter 4, pool_only) at 224, batch 1 and 16 (bench/blurpool_vs_torch.sh);
+ * (--case effnet) torchvision's EfficientNet-b0, plain stem, at 224, batch 1
+ * and 16 (bench/effnet_vs_torch.sh).
  * Usage: forward_bench [--threads N] [--repeats R] [--case SUBSTRING] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,5 +144,9 @@ int main(int argc, char **argv)
         run_single("blurpool50_224_b1", "blurpool-resnet50", 1, o.repeats * 4);
     if (o.only && strstr("blurpool50_224_b16", o.only))
         run_single("blurpool50_224_b16", "blurpool-resnet50", 16, o.repeats);
+    if (o.only && strstr("effnet_b0_224_b1", o.only))
+        run_single("effnet_b0_224_b1", "efficientnet_b0", 1, o.repeats * 4);
+    if (o.only && strstr("effnet_b0_224_b16", o.only))
+        run_single("effnet_b0_224_b16", "efficientnet_b0", 16, o.repeats);
     return 0;
 }

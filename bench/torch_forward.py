@@ -2,10 +2,11 @@
 """The same forward cases as forward_bench in PyTorch (Debian's python3-torch), printed
 in its format: PushPull-ResNet18 (224 batch 1 and 16, CIFAR batch 128) and the official
 CIFAR ResNet-20 with the 2020 push-pull layer (batch 128).
-Usage: torch_forward.py THREADS REPEATS [--baseline | --blurpool] [--case=SUBSTRING]
+Usage: torch_forward.py THREADS REPEATS [--baseline | --blurpool | --effnet] [--case=SUBSTRING]
 --blurpool: the anti-aliased ResNet50 (adobe/antialiased-cnns resnet50, filter 4,
 pool_only true, the released default) at 224, batch 1 and 16, restated in
-tests/make_arch_fixtures_blur.py."""
+tests/make_arch_fixtures_blur.py.
+--effnet: torchvision's efficientnet_b0 (plain stem) at 224, batch 1 and 16."""
 import os
 import sys
 import time
@@ -36,6 +37,11 @@ def blurpool_resnet50(stem, classes):
     return blur.AdobeResNet(*blur.ADOBE_LAYERS[50], num_classes=classes, filter_size=4, pool_only=True)
 
 
+def efficientnet_b0(stem, classes):
+    import torchvision
+    return torchvision.models.efficientnet_b0(num_classes=classes)
+
+
 def run(name, stem, classes, n, side, reps, make=resnet18):
     if only and only not in name:
         return
@@ -51,7 +57,10 @@ def run(name, stem, classes, n, side, reps, make=resnet18):
     print(f"{name:<28} {best * 1e3:9.2f} ms {n / best:9.1f} img/s", flush=True)
 
 
-if "--blurpool" in sys.argv:
+if "--effnet" in sys.argv:
+    run("effnet_b0_224_b1", "imagenet", 1000, 1, 224, repeats * 4, efficientnet_b0)
+    run("effnet_b0_224_b16", "imagenet", 1000, 16, 224, repeats, efficientnet_b0)
+elif "--blurpool" in sys.argv:
     run("blurpool50_224_b1", "imagenet", 1000, 1, 224, repeats * 4, blurpool_resnet50)
     run("blurpool50_224_b16", "imagenet", 1000, 16, 224, repeats, blurpool_resnet50)
 else:

@@ -6,10 +6,36 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* e^x in float, branch-free so that loops over it vectorise (libm's expf
+ * does not): x = k ln 2 + r with |r| <= ln 2 / 2, e^r by Cephes' expf
+ * polynomial, 2^k through the exponent bits. Within 2 ulp of expf over the
+ * clamped range [-87, 88]; beyond it saturates (sigmoid is then 0 or 1 to
+ * float precision anyway). */
+static inline float pp_fast_expf(float x)
+{
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    const float k = (x * 1.44269504088896341f + magic) - magic;
+    const float r = (x - k * 0.693359375f) - k * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    const int32_t bits = ((int32_t)k + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
 
 static inline float pp_sigmoid(float v)
 {
-    return 1.0f / (1.0f + expf(-v));
+    return 1.0f / (1.0f + pp_fast_expf(-v));
 }
 
 static inline float pp_silu(float v)
