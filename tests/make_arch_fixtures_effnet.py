@@ -239,12 +239,10 @@ def check_against_spec():
 
 
 # ------------------------------------------------------------ writers
-def save(name, array):
-    np.save(os.path.join(OUT, name), np.ascontiguousarray(array))
-
-
-def to_cnhw(t):
-    return t.detach().numpy().transpose(1, 0, 2, 3)
+# the blur script's writers, pointed at this script's folder
+BLUR.OUT = OUT
+save = BLUR.save
+to_cnhw = BLUR.to_cnhw
 
 
 def randomise(model, gen):
@@ -325,16 +323,7 @@ def train_step_fixture(model, stem, x, classes, gen):
         for m in model.modules():
             if m.__class__.__name__ == "StochasticDepth":
                 m.p = 0.0
-    y = torch.randint(0, classes, (x.shape[0],), generator=gen)
-    model.train()
-    model.zero_grad()
-    loss = F.cross_entropy(model(x), y)
-    loss.backward()
-    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
-    save(f"{stem}_train_y.npy", y.numpy().astype(np.int64))
-    save(f"{stem}_train_loss.npy", np.array([loss.item()], dtype=np.float64))
-    ENGINE.save_safetensors(os.path.join(OUT, f"{stem}_train_grad.safetensors"), grads, None)
-    model.eval()
+    BLUR.train_step_fixture(model, stem, x, classes, gen)
 
 
 def model_fixtures(gen):
