@@ -6,6 +6,7 @@
 #include "kernel_cache.h"
 #include "ops/linear.h"
 #include "ops/pool.h"
+#include "ops/silu.h"
 #include "ops/winograd.h"
 #include "model/layout.h"
 #include "ops/pushpull.h"
@@ -309,6 +310,17 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     }
 }
 
+/* Step i is a BN (without ReLU) whose output only the SiLU step i + 1 reads,
+ * and no tap wants the BN's output: EfficientNet's pairs. */
+static bool fuses_with_silu(const pp_plan *p, int i, const pp_taps *taps)
+{
+    if (i + 1 >= p->step_count)
+        return false;
+    const pp_step *s = &p->steps[i], *next = &p->steps[i + 1];
+    return s->kind == PP_STEP_BATCHNORM && !s->relu && next->kind == PP_STEP_SILU && next->in == s->out &&
+           p->values[s->out].last_use == i + 1 && !(taps && (s->taps & taps->requested));
+}
+
 pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tensor *input,
                            pp_tensor *logits, pp_taps *taps, pp_error *err)
 {
@@ -342,7 +354,16 @@ pp_status pp_model_forward(const pp_model *m, pp_forward_ctx *ctx, const pp_tens
         return st;
     for (int i = 0; i < p->step_count && st == PP_OK; i++) {
         const pp_step *s = &p->steps[i];
-        run_step(ctx, m, s, n, dst->data);
+        if (fuses_with_silu(p, i, taps)) { /* the BN and the SiLU after it in one pass */
+            const pp_step *silu = &p->steps[++i];
+            const pp_bn_layer *bn = pp_model_step_bn(m, s);
+            pp_silu_affine_forward(value_data(ctx, p, silu->out, dst->data), value_data(ctx, p, s->in, dst->data),
+                                   bn->scale, bn->shift, bn->channels,
+                                   (size_t)n * ctx->vh[s->in] * ctx->vw[s->in], ctx->threads);
+            s = silu;
+        } else {
+            run_step(ctx, m, s, n, dst->data);
+        }
         if (taps && (s->taps & taps->requested))
             st = capture_step(ctx, m, s, value_data(ctx, p, s->out, dst->data), n, taps, err);
     }

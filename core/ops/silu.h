@@ -46,6 +46,11 @@ static inline float pp_silu(float v)
 /* y = silu(x); y may alias x. */
 void pp_silu_forward(float *y, const float *x, size_t count, int threads);
 
+/* y = silu(x * scale[c] + shift[c]) over (C, plane): an inference BN and its
+ * SiLU in one pass; y may alias x. */
+void pp_silu_affine_forward(float *y, const float *x, const float *scale, const float *shift, int channels,
+                            size_t plane, int threads);
+
 /* dx = dy * silu'(x) with silu'(x) = s + x s (1 - s), s = sigmoid(x);
  * x is the forward's input; dx written (may alias dy). */
 void pp_silu_backward(float *dx, const float *dy, const float *x, size_t count, int threads);
