@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cli_model.h"
+#include "model/efficientnet.h"
 #include "model/families.h"
 #include "preprocess.h"
 #include "number_text.h"
@@ -88,6 +89,19 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
         json_object_set_new(pnn, "mix_maps", json_boolean(a->pnn.mix_maps));
         json_object_set_new(pnn, "pool", json_string(a->pnn.avg_pool ? "avg" : "max"));
         json_object_set_new(o, "pnn", pnn);
+    }
+    if (pp_arch_is_efficientnet(a)) {
+        json_t *eb = json_array(), *eo = json_array();
+        for (int s = 0; s < 7; s++) {
+            json_array_append_new(eb, json_integer(a->effnet_blocks[s]));
+            json_array_append_new(eo, json_integer(a->effnet_out[s]));
+        }
+        json_t *e = json_object();
+        json_object_set_new(e, "blocks", eb);
+        json_object_set_new(e, "stage_outputs", eo);
+        json_object_set_new(e, "head", json_integer(a->effnet_head));
+        json_object_set_new(e, "padding", json_string(pp_effnet_is_lukemelas(a) ? "tf-same-224" : "symmetric"));
+        json_object_set_new(o, "efficientnet", e);
     }
     json_object_set_new(o, "stages", json_integer(pp_arch_stages(a)));
     json_object_set_new(o, "groups", json_integer(pp_arch_groups(a)));
@@ -215,22 +229,35 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
     const pp_family *family = pp_family_of_arch(a);
     printf("file:          %s\n", path);
     source_text(m);
-    printf("architecture:  %s (%s blocks %d", pp_arch_name(a), a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck",
-           a->blocks[0]);
-    for (int s = 1; s < pp_arch_stages(a); s++)
+    if (pp_arch_is_efficientnet(a)) {
+        /* MBConv stages: blocks x output channels, b0's kernels, strides and expansions */
+        printf("architecture:  %s (MBConv blocks %d", pp_arch_name(a), a->effnet_blocks[0]);
+        for (int s = 1; s < 7; s++)
+            printf("-%d", a->effnet_blocks[s]);
+        printf(", stem %d, stage outputs %d", a->width, a->effnet_out[0]);
+        for (int s = 1; s < 7; s++)
+            printf("-%d", a->effnet_out[s]);
+        printf(", head %d; %s)\n", a->effnet_head,
+               pp_effnet_is_lukemelas(a) ? "TF \"same\" padding for 224, BN eps 1e-3" : "symmetric padding, BN eps 1e-5");
+    } else
+        printf("architecture:  %s (%s blocks %d", pp_arch_name(a), a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck",
+               a->blocks[0]);
+    for (int s = 1; s < pp_arch_stages(a) && !pp_arch_is_efficientnet(a); s++)
         printf("-%d", a->blocks[s]);
-    printf(", width %d", a->width);
+    if (!pp_arch_is_efficientnet(a))
+        printf(", width %d", a->width);
     bool standard = true; /* inner widths other than the stage's planes: torchvision's width_per_group */
     for (int s = 0; s < pp_arch_stages(a); s++)
         standard = standard && pp_arch_stage_mid(a, s) == a->width << s;
-    if (!standard || pp_arch_groups(a) > 1) {
+    if (!pp_arch_is_efficientnet(a) && (!standard || pp_arch_groups(a) > 1)) {
         printf(", inner widths %d", pp_arch_stage_mid(a, 0));
         for (int s = 1; s < pp_arch_stages(a); s++)
             printf("-%d", pp_arch_stage_mid(a, s));
     }
     if (pp_arch_groups(a) > 1)
         printf(", %d groups", pp_arch_groups(a));
-    printf(")\n");
+    if (!pp_arch_is_efficientnet(a))
+        printf(")\n");
     printf("family:        %s [%s]\n", family->description, family->name);
     if (a->blur_filter)
         printf("blur:          BlurPool filter %d (reflection padding)%s\n", a->blur_filter, blur_places(a, family));

@@ -40,7 +40,7 @@ static int run_finetune(int argc, char **argv);
 
 const pp_cli_command pp_cmd_train = {
     .name = "train",
-    .summary = "train a (PushPull-)ResNet from scratch",
+    .summary = "train a (PushPull-)ResNet or EfficientNet-b0 from scratch",
     .usage = "usage: pushpull train --output FILE [options]\n\n"
              "Builds a ResNet and trains it with SGD (momentum, weight decay), cross-entropy and\n"
              "the paper's one-cycle cosine schedule unless told otherwise.\n\n"
@@ -56,6 +56,9 @@ const pp_cli_command pp_cmd_train = {
              "                      preact_resnet18 (RobustBench); --width scales their stages too;\n"
              "                      perturb_resnet18 (PNN, pnn.pytorch's defaults: one 32x32 noise mask\n"
              "                      per channel, level 0.5; masks sized to the data's images)\n"
+             "                      efficientnet_b0 (torchvision's layout) and lukemelas-efficientnet_b0\n"
+             "                      (pushpull-conv's copy: TF padding, BN eps 1e-3), 3x3/2 stem (PushPull\n"
+             "                      or --no-push-pull), --width scales every stage (b0: 32), --stem unused\n"
              "  --blur-filter F     BlurPool filter size 1-7 (default 4; vasconcelos 5)\n"
              "  --stem S            cifar (default: 3x3, no max-pool) or imagenet (7x7/2 + max-pool)\n"
              "  --width W           stem/stage-1 channels (default the net's: 64, or 16 for resnet20..56;\n"
@@ -359,6 +362,9 @@ static int run_train(int argc, char **argv)
     if (a.blur_filter && !arch.blur_filter)
         return pp_cli_usage_error(&pp_cmd_train, "--blur-filter needs an anti-aliased --arch (blurpool-, zhang-, "
                                                  "vasconcelos-resnetN)");
+    if (a.pp2020 && pp_arch_is_efficientnet(&arch))
+        return pp_cli_usage_error(&pp_cmd_train, "--pp2020 is for the ResNets; EfficientNet's stem is plain or a "
+                                                 "PushPull unit");
     if (a.pp2020 && arch.blur_filter)
         return pp_cli_usage_error(&pp_cmd_train, "--pp2020 is for the plain ResNets, not the anti-aliased '%s'",
                                   a.arch_name);

@@ -6,6 +6,8 @@
  * On request only (--case blurpool): the anti-aliased ResNet50 (adobe's
  * resnet50, filter 4, pool_only) at 224, batch 1 and 16 (bench/blurpool_vs_torch.sh);
  * (--case wrn) AugMix's WRN-40-2 (plain stem), CIFAR 32x32 batch 128 (bench/wrn_vs_torch.sh).
+ * (--case effnet) torchvision's EfficientNet-b0, plain stem, at 224, batch 1
+ * and 16 (bench/effnet_vs_torch.sh).
  * Usage: forward_bench [--threads N] [--repeats R] [--case SUBSTRING] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,5 +148,9 @@ int main(int argc, char **argv)
         run_single("blurpool50_224_b16", "blurpool-resnet50", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats);
     if (o.only && strstr("wrn40_2_cifar32_b128", o.only))
         run_single("wrn40_2_cifar32_b128", "wrn-40-2", PP_STEM_CIFAR, 10, 128, 32, o.repeats);
+    if (o.only && strstr("effnet_b0_224_b1", o.only))
+        run_single("effnet_b0_224_b1", "efficientnet_b0", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4);
+    if (o.only && strstr("effnet_b0_224_b16", o.only))
+        run_single("effnet_b0_224_b16", "efficientnet_b0", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats);
     return 0;
 }

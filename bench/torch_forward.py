@@ -2,12 +2,13 @@
 """The same forward cases as forward_bench in PyTorch (Debian's python3-torch), printed
 in its format: PushPull-ResNet18 (224 batch 1 and 16, CIFAR batch 128) and the official
 CIFAR ResNet-20 with the 2020 push-pull layer (batch 128).
-Usage: torch_forward.py THREADS REPEATS [--baseline | --blurpool | --wrn] [--case=SUBSTRING]
+Usage: torch_forward.py THREADS REPEATS [--baseline | --blurpool | --wrn | --effnet] [--case=SUBSTRING]
 --blurpool: the anti-aliased ResNet50 (adobe/antialiased-cnns resnet50, filter 4,
 pool_only true, the released default) at 224, batch 1 and 16, restated in
 tests/make_arch_fixtures_blur.py.
 --wrn: AugMix's WRN-40-2 (cifar.py's WideResNet(40, 10, 2)) at 32x32 batch 128, restated in
-tests/make_arch_fixtures_pnn_wrn.py."""
+tests/make_arch_fixtures_pnn_wrn.py.
+--effnet: torchvision's efficientnet_b0 (plain stem) at 224, batch 1 and 16."""
 import os
 import sys
 import time
@@ -43,6 +44,11 @@ def wrn40_2(stem, classes):
     return AugMixWrn40x2()
 
 
+def efficientnet_b0(stem, classes):
+    import torchvision
+    return torchvision.models.efficientnet_b0(num_classes=classes)
+
+
 def run(name, stem, classes, n, side, reps, make=resnet18):
     if only and only not in name:
         return
@@ -60,6 +66,9 @@ def run(name, stem, classes, n, side, reps, make=resnet18):
 
 if "--wrn" in sys.argv:
     run("wrn40_2_cifar32_b128", "cifar", 10, 128, 32, repeats, wrn40_2)
+elif "--effnet" in sys.argv:
+    run("effnet_b0_224_b1", "imagenet", 1000, 1, 224, repeats * 4, efficientnet_b0)
+    run("effnet_b0_224_b16", "imagenet", 1000, 16, 224, repeats, efficientnet_b0)
 elif "--blurpool" in sys.argv:
     run("blurpool50_224_b1", "imagenet", 1000, 1, 224, repeats * 4, blurpool_resnet50)
     run("blurpool50_224_b16", "imagenet", 1000, 16, 224, repeats, blurpool_resnet50)

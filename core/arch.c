@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/efficientnet.h"
 #include "model/families.h"
 
 /* The named nets: torchvision's (width_per_group and groups as its
@@ -149,6 +150,20 @@ pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int
         return PP_OK;
     }
     memset(a, 0, sizeof *a);
+    const bool lukemelas = strcmp(name, "lukemelas-efficientnet_b0") == 0;
+    if (lukemelas || strcmp(name, "efficientnet_b0") == 0) {
+        pp_effnet_b0_arch(a, lukemelas);
+        a->stem = PP_STEM_IMAGENET;
+        (void)stem; /* b0 has one stem, 3x3/2 */
+        a->in_channels = in_channels;
+        a->num_classes = num_classes;
+        a->push_pull = true;
+        a->avg_kernel = 3;
+        a->alpha_trainable = true;
+        a->alpha_fixed = 1.0f;
+        a->conv1_bias = false; /* pushpull-conv's EfficientNet stem unit has no bias */
+        return PP_OK;
+    }
     for (size_t i = 0; i < KNOWN_NETS; i++) {
         if (strcmp(name, known_nets[i].name) == 0) {
             a->block = known_nets[i].block;
@@ -168,7 +183,8 @@ pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int
         }
     }
     return pp_fail(err, PP_ERR_ARG, "unknown architecture '%s' (%s; the anti-aliased blurpool-, zhang- and "
-                   "vasconcelos-resnet18 to 152)", name, pp_arch_known_names());
+                   "vasconcelos-resnet18 to 152; efficientnet_b0, lukemelas-efficientnet_b0)", name,
+                   pp_arch_known_names());
 }
 
 const char *pp_arch_known_names(void)
@@ -179,6 +195,10 @@ const char *pp_arch_known_names(void)
 
 void pp_arch_set_width(pp_arch *a, int width)
 {
+    if (pp_arch_is_efficientnet(a)) {
+        pp_effnet_set_width(a, width);
+        return;
+    }
     if (pp_arch_is_preact(a) || strcmp(a->family, "perturb_resnet") == 0) { /* the stages keep their ratio to the stem */
         for (int s = 0; s < pp_arch_stages(a) && a->width > 0; s++)
             a->out[s] = a->mid[s] = (int)((long)a->out[s] * width / a->width);
@@ -219,6 +239,16 @@ const char *pp_arch_name(const pp_arch *a)
     }
     if (strcmp(a->family, "perturb_resnet") == 0)
         return "perturb_resnet18";
+    if (pp_arch_is_efficientnet(a)) {
+        pp_arch b0 = {0};
+        pp_effnet_b0_arch(&b0, false);
+        const bool standard = a->width == b0.width && a->effnet_head == b0.effnet_head &&
+                              memcmp(a->effnet_blocks, b0.effnet_blocks, sizeof b0.effnet_blocks) == 0 &&
+                              memcmp(a->effnet_out, b0.effnet_out, sizeof b0.effnet_out) == 0;
+        if (pp_effnet_is_lukemelas(a))
+            return standard ? "lukemelas-efficientnet_b0" : "lukemelas-efficientnet-custom";
+        return standard ? "efficientnet_b0" : "efficientnet-custom";
+    }
     for (size_t i = 0; i < KNOWN_NETS; i++) {
         if (a->block != known_nets[i].block || memcmp(a->blocks, known_nets[i].blocks, sizeof a->blocks) != 0 ||
             pp_arch_stages(a) != known_nets[i].stages || pp_arch_groups(a) != known_nets[i].groups)
@@ -274,8 +304,15 @@ int pp_arch_stage_out(const pp_arch *a, int stage)
     return a->out[stage] > 0 ? a->out[stage] : (a->width << stage) * pp_arch_expansion(a);
 }
 
+bool pp_arch_is_efficientnet(const pp_arch *a)
+{
+    return strncmp(a->family, "efficientnet", 12) == 0;
+}
+
 int pp_arch_feature_dim(const pp_arch *a)
 {
+    if (pp_arch_is_efficientnet(a))
+        return a->effnet_head;
     return pp_arch_stage_out(a, pp_arch_stages(a) - 1);
 }
 
@@ -674,7 +711,9 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
     if (strcmp(family->name, "perturb_resnet") == 0)
         return pnn_infer(a, sd, hints, notes, notes_len, err);
     /* vasconcelos_resnet's ImageNet stem is Sequential(conv, blur): conv1.0 */
-    const char *first = pp_sd_find(sd, "conv1.0.weight") || pp_sd_find(sd, "conv1.0.push_conv.weight") ||
+    const bool effnet = pp_arch_is_efficientnet(a);
+    const char *first = effnet ? pp_effnet_stem_prefix(pp_effnet_is_lukemelas(a))
+                        : pp_sd_find(sd, "conv1.0.weight") || pp_sd_find(sd, "conv1.0.push_conv.weight") ||
                                 pp_sd_find(sd, "conv1.0.push.weight")
                             ? "conv1.0"
                             : "conv1";
@@ -696,7 +735,12 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
                        "not a (PushPull-)ResNet state dict", first, first, first);
     a->width = (int)w->shape[0];
     a->in_channels = (int)w->shape[1];
-    if (w->shape[2] == 7 && w->shape[3] == 7)
+    if (effnet && (w->shape[2] != 3 || w->shape[3] != 3))
+        return pp_fail(err, PP_ERR_UNSUPPORTED, "EfficientNet stem kernel %s is %lldx%lld; EfficientNet-b0's is 3x3",
+                       key, (long long)w->shape[2], (long long)w->shape[3]);
+    if (effnet)
+        a->stem = PP_STEM_IMAGENET; /* the 3x3/2 stem of an ImageNet net */
+    else if (w->shape[2] == 7 && w->shape[3] == 7)
         a->stem = PP_STEM_IMAGENET;
     else if (w->shape[2] == 3 && w->shape[3] == 3)
         a->stem = PP_STEM_CIFAR;
@@ -710,13 +754,20 @@ pp_status pp_arch_infer(pp_arch *a, const pp_state_dict *sd, const pp_arch_hints
 
     a->block = pp_sd_find(sd, "layer1.0.conv3.weight") ? PP_BLOCK_BOTTLENECK : PP_BLOCK_BASIC;
     a->stages = 4;
-    pp_status stages = pp_arch_is_preact(a) ? preact_stages(a, sd, err) : resnet_stages(a, sd, err);
-    if (stages != PP_OK)
-        return stages;
-    const pp_sd_entry *fc = find_shaped(sd, "classifier.weight", 2);
-    if (!fc)
+    if (effnet) {
+        pp_status st = pp_effnet_infer(a, sd, err);
+        if (st != PP_OK)
+            return st;
+    } else {
+        pp_status stages = pp_arch_is_preact(a) ? preact_stages(a, sd, err) : resnet_stages(a, sd, err);
+        if (stages != PP_OK)
+            return stages;
+    }
+    const pp_sd_entry *fc = effnet ? NULL : find_shaped(sd, "classifier.weight", 2);
+    if (!fc && !effnet)
         return pp_fail(err, PP_ERR_FORMAT, "no classifier.weight (2-D float) in the state dict");
-    a->num_classes = (int)fc->shape[0];
+    if (fc)
+        a->num_classes = (int)fc->shape[0];
     if (a->num_classes < 1)
         return pp_fail(err, PP_ERR_FORMAT, "classifier has no outputs");
 

@@ -67,6 +67,14 @@ typedef struct {
         bool mix_maps;      /* a second 1x1 conv + BN + ReLU in each layer */
         bool avg_pool;      /* the blocks' stride pool: AvgPool2d (else MaxPool2d) */
     } pnn;
+    /* EfficientNet-b0 families (model/efficientnet.h): per stage of b0's
+     * seven (kernel, stride and expansion fixed by b0) its blocks and output
+     * channels, read from the tensors; the head conv's channels (the
+     * features); the base drop-connect rate of training (the references'
+     * 0.2; block i of B drops with rate * i / B). `width` is the stem's. */
+    int effnet_blocks[7], effnet_out[7];
+    int effnet_head;
+    float drop_connect;
 } pp_arch;
 
 /* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB
@@ -84,7 +92,8 @@ pp_status pp_arch_from_name(pp_arch *a, const char *name, pp_stem_kind stem, int
 /* A name of pp_arch_known_names() when the blocks and widths are those, else "resnet-custom". */
 const char *pp_arch_name(const pp_arch *a);
 const char *pp_arch_known_names(void);
-/* Changes the stem width, keeping the nets' width_per_group and groups. */
+/* Changes the stem width, keeping the nets' width_per_group and groups
+ * (EfficientNet: every stage scaled alike, model/efficientnet.h). */
 void pp_arch_set_width(pp_arch *a, int width);
 int pp_arch_groups(const pp_arch *a);
 /* A pre-activation family (wide_resnet, preact_resnet): stages' widths in out[]. */
@@ -98,6 +107,8 @@ int pp_arch_stage_mid(const pp_arch *a, int stage);
 int pp_arch_stage_out(const pp_arch *a, int stage);
 /* Channels entering the classifier. */
 int pp_arch_feature_dim(const pp_arch *a);
+/* One of the EfficientNet families (torchvision's or lukemelas'). */
+bool pp_arch_is_efficientnet(const pp_arch *a);
 /* The first layer has inhibition (a PushPull unit or the 2020 layer). */
 bool pp_arch_inhibits(const pp_arch *a);
 

@@ -7,6 +7,7 @@
 #include "ops/linear.h"
 #include "ops/pool.h"
 #include "ops/residual_add.h"
+#include "ops/silu.h"
 #include "ops/winograd.h"
 #include "model/layout.h"
 #include "ops/pushpull.h"
@@ -48,8 +49,8 @@ void pp_taps_free(pp_taps *taps)
 struct pp_forward_ctx {
     float *act[MAX_BUFFERS];
     size_t act_floats[MAX_BUFFERS];
-    float *responses, *pool_scratch;
-    size_t responses_floats, pool_scratch_floats;
+    float *responses, *pool_scratch, *se_scratch;
+    size_t responses_floats, pool_scratch_floats, se_scratch_floats;
     float *workspace;
     size_t workspace_floats;
     float *input;
@@ -97,6 +98,7 @@ void pp_forward_ctx_free(pp_forward_ctx *ctx)
         free(ctx->act[i]);
     free(ctx->responses);
     free(ctx->pool_scratch);
+    free(ctx->se_scratch);
     free(ctx->workspace);
     free(ctx->input);
     free(ctx->vh);
@@ -124,7 +126,7 @@ static const float *cached_kernels(void *owner, const pp_conv_layer *c, int thre
 /* ---- buffer planning: one walk over the plan for this input ---- */
 
 typedef struct {
-    size_t act, responses, pool_scratch;
+    size_t act, responses, pool_scratch, se_scratch;
     pp_conv_sizes conv;
 } plan_sizes;
 
@@ -157,6 +159,9 @@ static void size_steps(const pp_forward_ctx *ctx, const pp_model *m, int n, plan
             ps->responses = r > ps->responses ? r : ps->responses;
             size_t sc = pp_pushpull_scratch_floats(u, n, h, w, ctx->threads);
             ps->pool_scratch = sc > ps->pool_scratch ? sc : ps->pool_scratch;
+        } else if (s->kind == PP_STEP_SQUEEZE_EXCITE) {
+            size_t sc = pp_se_scratch_floats(s->layer, n);
+            ps->se_scratch = sc > ps->se_scratch ? sc : ps->se_scratch;
         } else if (s->kind == PP_STEP_PUSHPULL2020) {
             size_t ws = pp_pushpull2020_workspace_floats(pp_model_step_pp2020(m, s), n, h, w, ctx->threads);
             ps->conv.workspace = ws > ps->conv.workspace ? ws : ps->conv.workspace;
@@ -191,6 +196,8 @@ static pp_status ensure_buffers(pp_forward_ctx *ctx, const pp_model *m, int n, i
               ensure(&ctx->workspace, &ctx->workspace_floats, ps.conv.workspace);
     for (int i = 0; i < p->buffer_count && ok; i++)
         ok = ensure(&ctx->act[i], &ctx->act_floats[i], ps.act);
+    if (ok && ps.se_scratch)
+        ok = ensure(&ctx->se_scratch, &ctx->se_scratch_floats, ps.se_scratch);
     if (ok && ps.responses)
         ok = ensure(&ctx->responses, &ctx->responses_floats, ps.responses) &&
              ensure(&ctx->pool_scratch, &ctx->pool_scratch_floats, ps.pool_scratch);
@@ -323,10 +330,28 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
         pp_residual_add_forward(out, in, value_data(ctx, p, s->residual, logits), (size_t)c * n * h * w, s->relu,
                                 ctx->threads);
         break;
+    case PP_STEP_SQUEEZE_EXCITE:
+        pp_se_forward(out, in, s->layer, n, (size_t)h * w, ctx->se_scratch, ctx->threads);
+        break;
+    case PP_STEP_RESIDUAL_ADD: /* drop-connect is the identity at evaluation */
+        pp_drop_connect_forward(out, value_data(ctx, p, s->residual, logits), in, NULL, c, n, (size_t)h * w,
+                                ctx->threads);
+        break;
     default:
         pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);
         break;
     }
+}
+
+/* Step i is a BN (without ReLU) whose output only the SiLU step i + 1 reads,
+ * and no tap wants the BN's output: EfficientNet's pairs. */
+static bool fuses_with_silu(const pp_plan *p, int i, const pp_taps *taps)
+{
+    if (i + 1 >= p->step_count)
+        return false;
+    const pp_step *s = &p->steps[i], *next = &p->steps[i + 1];
+    return s->kind == PP_STEP_BATCHNORM && !s->relu && next->kind == PP_STEP_SILU && next->in == s->out &&
+           p->values[s->out].last_use == i + 1 && !(taps && ((s->taps & taps->requested) || taps->step_count));
 }
 
 /* Steps first.. of the plan; a stop leaves ctx->resume_step at the next one. */
@@ -338,7 +363,16 @@ static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tens
     ctx->resume_step = 0;
     for (int i = first; i < p->step_count && st == PP_OK; i++) {
         const pp_step *s = &p->steps[i];
-        run_step(ctx, m, s, n, dst->data);
+        if (fuses_with_silu(p, i, taps)) { /* the BN and the SiLU after it in one pass */
+            const pp_step *silu = &p->steps[++i];
+            const pp_bn_layer *bn = pp_model_step_bn(m, s);
+            pp_silu_affine_forward(value_data(ctx, p, silu->out, dst->data), value_data(ctx, p, s->in, dst->data),
+                                   bn->scale, bn->shift, bn->channels,
+                                   (size_t)n * ctx->vh[s->in] * ctx->vw[s->in], ctx->threads);
+            s = silu;
+        } else {
+            run_step(ctx, m, s, n, dst->data);
+        }
         if (taps && ((s->taps & taps->requested) || taps->step_count))
             st = capture_step(ctx, m, i, value_data(ctx, p, s->out, dst->data), n, taps, err);
         if (st == PP_OK && ctx->stop && i + 1 < p->step_count && ctx->stop(ctx->stop_data, i + 1)) {

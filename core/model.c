@@ -59,7 +59,13 @@ pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err)
         a->num_classes < 1 || a->num_classes > 100000 || (a->avg_kernel != 0 && a->avg_kernel != 3 && a->avg_kernel != 5))
         return pp_fail(err, PP_ERR_ARG, "invalid architecture (width %d, %d input channels, %d classes, avg %d)",
                        a->width, a->in_channels, a->num_classes, a->avg_kernel);
-    for (int s = 0; s < pp_arch_stages(a); s++)
+    for (int s = 0; s < 7 && pp_arch_is_efficientnet(a); s++)
+        if (a->effnet_blocks[s] < 1 || a->effnet_blocks[s] > 64 || a->effnet_out[s] < 1 || a->effnet_out[s] > 65536 ||
+            a->effnet_head < 1 || a->effnet_head > 65536 || a->drop_connect < 0.0f || a->drop_connect >= 1.0f)
+            return pp_fail(err, PP_ERR_ARG, "invalid EfficientNet stage %d (%d blocks, %d outputs, head %d, "
+                           "drop-connect %g)", s + 1, a->effnet_blocks[s], a->effnet_out[s], a->effnet_head,
+                           (double)a->drop_connect);
+    for (int s = 0; s < pp_arch_stages(a) && !pp_arch_is_efficientnet(a); s++)
         if (a->blocks[s] < 1 || a->blocks[s] > 256 || pp_arch_stage_mid(a, s) < 1 || pp_arch_stage_out(a, s) < 1 ||
             pp_arch_stage_mid(a, s) % pp_arch_groups(a) != 0)
             return pp_fail(err, PP_ERR_ARG, "invalid stage %d (%d blocks, width %d of %d groups, %d outputs)", s + 1,
@@ -150,7 +156,7 @@ static void prepare_bn(pp_bn_layer *bn, const char *prefix, void *ctx)
 {
     (void)prefix;
     (void)ctx;
-    pp_batchnorm_fold(bn->scale, bn->shift, bn->gamma, bn->beta, bn->mean, bn->var, PP_BN_EPS, bn->channels);
+    pp_batchnorm_fold(bn->scale, bn->shift, bn->gamma, bn->beta, bn->mean, bn->var, pp_bn_eps(bn), bn->channels);
 }
 
 static void prepare_winograd(pp_conv_layer *c, int threads)

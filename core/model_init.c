@@ -41,7 +41,7 @@ void pp_model_init_random(pp_model *m, uint64_t seed)
             double std = sqrt(2.0 / (double)(p->shape[0] * p->shape[2] * p->shape[3]));
             for (int64_t k = 0; k < n; k++)
                 p->data[k] = (float)(std * normal(key, (uint64_t)k));
-        } else if (strcmp(p->name, "classifier.weight") == 0 || strcmp(p->name, "classifier.bias") == 0) {
+        } else if (p->data == m->fc_weight || p->data == m->fc_bias) { /* the classifier, whatever its name */
             double bound = 1.0 / sqrt((double)m->params[i - (p->ndim == 1)].shape[1]);
             for (int64_t k = 0; k < n; k++)
                 p->data[k] = (float)((2 * pp_rng_uniform(key, (uint64_t)k) - 1) * bound);

@@ -9,7 +9,7 @@
 
 static inline const char *fixture_path(const char *sub, const char *name)
 {
-    static char path[1024];
+    static char path[4096];
     const char *root = getenv("PP_FIXTURES");
     snprintf(path, sizeof path, "%s/%s/%s", root ? root : "tests/fixtures", sub, name);
     return path;

@@ -93,7 +93,11 @@ void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->title), pp_model_entry_get_path(entry));
     char buf[256];
     int row = 0;
-    if (pp_arch_stages(a) == 3)
+    if (pp_arch_is_efficientnet(a))
+        snprintf(buf, sizeof buf, "%s (MBConv blocks %d-%d-%d-%d-%d-%d-%d, head %d)", pp_arch_name(a),
+                 a->effnet_blocks[0], a->effnet_blocks[1], a->effnet_blocks[2], a->effnet_blocks[3],
+                 a->effnet_blocks[4], a->effnet_blocks[5], a->effnet_blocks[6], a->effnet_head);
+    else if (pp_arch_stages(a) == 3)
         snprintf(buf, sizeof buf, "%s (%s blocks %d-%d-%d)", pp_arch_name(a),
                  a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck", a->blocks[0], a->blocks[1], a->blocks[2]);
     else
@@ -109,7 +113,10 @@ void pp_model_summary_set_entry(PpModelSummary *self, PpModelEntry *entry)
                  a->blur_stem ? ", stem blurred" : "");
         add_row(self, row++, "Anti-aliasing", buf);
     }
-    snprintf(buf, sizeof buf, "%s, width %d", pp_stem_name(a->stem), a->width);
+    if (pp_arch_is_efficientnet(a))
+        snprintf(buf, sizeof buf, "3x3/2, width %d", a->width);
+    else
+        snprintf(buf, sizeof buf, "%s, width %d", pp_stem_name(a->stem), a->width);
     add_row(self, row++, "Stem", buf);
     snprintf(buf, sizeof buf, "%d (%s)", a->in_channels, a->in_channels == 1 ? "grey" : "colour");
     add_row(self, row++, "Input channels", buf);

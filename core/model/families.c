@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "builder.h"
+#include "efficientnet.h"
 
 /* Keys the families below do not know how to run: a checkpoint carrying them
  * is another architecture (blur filters, the 2020 push-pull layer, PNN noise
@@ -80,6 +81,17 @@ static const char *const perturb_resnet_required[] = {
     "layer2.0.shortcut.0.weight", "layer4.1.layers.2.layers.0.weight", "classifier.weight", "classifier.bias", NULL};
 static const char *const perturb_resnet_forbidden[] = {"*.layers.5.*", "*.filt", "*.push.weight", "*.push_conv.*",
                                                        "*_blocks.*", "features.*", "conv1.*", NULL};
+/* EfficientNet-b0 (model/efficientnet.h): torchvision's layout and the
+ * lukemelas copy in pushpull-conv; either stem may be a PushPull unit. */
+#define NOT_EFFNET "*.filt", "*.push.weight", "*.noise", "pre_layers.*", "layer1.*", "*.alpha"
+static const char *const efficientnet_required[] = {
+    "features.0.0.*weight", "features.0.1.weight", "features.1.0.block.*", "features.8.0.weight",
+    "classifier.1.weight", "classifier.1.bias", NULL};
+static const char *const efficientnet_forbidden[] = {"*_blocks.*", NOT_EFFNET, NULL};
+static const char *const efficientnet_lukemelas_required[] = {
+    "_conv_stem.*weight", "_bn0.weight", "_blocks.0._depthwise_conv.weight", "_conv_head.weight", "_bn1.weight",
+    "_fc.weight", "_fc.bias", NULL};
+static const char *const efficientnet_lukemelas_forbidden[] = {"features.*", NOT_EFFNET, NULL};
 
 static const pp_family families[] = {
     {"pushpull_resnet", "PushPull-ResNet: a PushPull-Conv first layer (pushpull-conv resnet.py)",
@@ -106,6 +118,11 @@ static const pp_family families[] = {
      preact_resnet_forbidden, pp_preact_build},
     {"perturb_resnet", "Perturbative ResNet-18 (PNN, Juefei-Xu et al. CVPR 2018, as michaelklachko/pnn.pytorch)",
      perturb_resnet_required, perturb_resnet_forbidden, pp_pnn_build},
+    {"efficientnet", "EfficientNet-b0, torchvision's layout (features.*; a plain or PushPull stem)",
+     efficientnet_required, efficientnet_forbidden, pp_efficientnet_build},
+    {"efficientnet_lukemelas",
+     "EfficientNet-b0, the lukemelas layout (_conv_stem, _blocks.N; TF padding; pushpull-conv's PushPull stem)",
+     efficientnet_lukemelas_required, efficientnet_lukemelas_forbidden, pp_efficientnet_build},
 };
 
 enum { FAMILY_COUNT = sizeof families / sizeof families[0] };

@@ -8,10 +8,11 @@
 #include "../ops/linear.h"
 #include "../ops/blurpool.h"
 #include "../ops/pool.h"
+#include "../ops/silu.h"
 
 static const char *const kind_names[PP_STEP_KIND_COUNT] = {
     "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear", "blurpool",
-    "pushpull2020", "noise_masks", "add",
+    "pushpull2020", "noise_masks", "add", "silu", "depthwise", "squeeze_excite", "residual_add", "zero_pad",
 };
 
 const char *pp_step_kind_name(pp_step_kind k)
@@ -154,6 +155,43 @@ int pp_plan_linear(pp_plan *p, const char *name, int in, const float *weight, co
     return pp_plan_add(p, PP_STEP_LINEAR, name, in, -1, out_features, PP_VALUE_LOGITS, &params, step);
 }
 
+static int channels_of(const pp_plan *p, int v)
+{
+    return v >= 0 && v < p->value_count ? p->values[v].channels : 0;
+}
+
+int pp_plan_silu(pp_plan *p, const char *name, int in, pp_step **step)
+{
+    pp_step params = {0};
+    return pp_plan_add(p, PP_STEP_SILU, name, in, -1, channels_of(p, in), PP_VALUE_MAP, &params, step);
+}
+
+int pp_plan_depthwise(pp_plan *p, const char *name, int in, const pp_depthwise_conv *d, pp_step **step)
+{
+    pp_step params = {.layer = d};
+    return pp_plan_add(p, PP_STEP_DEPTHWISE, name, in, -1, d->channels, PP_VALUE_MAP, &params, step);
+}
+
+int pp_plan_squeeze_excite(pp_plan *p, const char *name, int in, const pp_squeeze_excite *se, pp_step **step)
+{
+    pp_step params = {.layer = se};
+    return pp_plan_add(p, PP_STEP_SQUEEZE_EXCITE, name, in, -1, se->channels, PP_VALUE_MAP, &params, step);
+}
+
+int pp_plan_residual_add(pp_plan *p, const char *name, int branch, int residual, const pp_drop_connect *d,
+                         pp_step **step)
+{
+    pp_step params = {.layer = d};
+    return pp_plan_add(p, PP_STEP_RESIDUAL_ADD, name, branch, residual, channels_of(p, branch), PP_VALUE_MAP,
+                       &params, step);
+}
+
+int pp_plan_zero_pad(pp_plan *p, const char *name, int in, const pp_zero_pad *pad, pp_step **step)
+{
+    pp_step params = {.layer = pad};
+    return pp_plan_add(p, PP_STEP_ZERO_PAD, name, in, -1, channels_of(p, in), PP_VALUE_MAP, &params, step);
+}
+
 void pp_plan_tap(pp_plan *p, int v, pp_tap t)
 {
     if (v > 0 && v < p->value_count && p->values[v].producer >= 0)
@@ -176,6 +214,12 @@ const pp_step *pp_plan_tap_step(const pp_plan *p, pp_tap t)
     return NULL;
 }
 
+/* Elementwise steps (per channel and sample) that may overwrite their input. */
+static bool runs_in_place(pp_step_kind k)
+{
+    return k == PP_STEP_BATCHNORM || k == PP_STEP_SILU || k == PP_STEP_SQUEEZE_EXCITE || k == PP_STEP_RESIDUAL_ADD;
+}
+
 /* Greedy reuse in step order: every map value gets one of a few equal-sized
  * buffers; a buffer is free again once the last step reading its value ran. */
 static void assign_buffers(pp_plan *p)
@@ -191,7 +235,7 @@ static void assign_buffers(pp_plan *p)
         if (out->layout == PP_VALUE_LOGITS)
             continue; /* written into the caller's tensor */
         const pp_value *in = &p->values[s->in];
-        if (s->kind == PP_STEP_BATCHNORM && in->buffer >= 0 && in->last_use == i) {
+        if (runs_in_place(s->kind) && in->buffer >= 0 && in->last_use == i) {
             out->buffer = in->buffer; /* in place */
         } else {
             int b = 0;
@@ -258,7 +302,8 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
         } else if (s->kind == PP_STEP_MAXPOOL || s->kind == PP_STEP_AVGPOOL) {
             ho = pp_conv_out_size(hi, s->pool.k, s->pool.stride, s->pool.pad);
             wo = pp_conv_out_size(wi, s->pool.k, s->pool.stride, s->pool.pad);
-        } else if (s->kind == PP_STEP_BATCHNORM || s->kind == PP_STEP_ADD) {
+        } else if (s->kind == PP_STEP_BATCHNORM || s->kind == PP_STEP_ADD || s->kind == PP_STEP_SILU ||
+                   s->kind == PP_STEP_SQUEEZE_EXCITE || s->kind == PP_STEP_RESIDUAL_ADD) {
             ho = hi;
             wo = wi;
         } else if (s->kind == PP_STEP_NOISE_MASKS) {
@@ -270,6 +315,14 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
                                h, w, s->name, l->size, l->size, hi, wi, l->size, l->size);
             ho = hi;
             wo = wi;
+        } else if (s->kind == PP_STEP_DEPTHWISE) {
+            const pp_depthwise_conv *d = s->layer;
+            ho = pp_depthwise_out_size(hi, d->k, d->stride, d->pad_top, d->pad_bottom);
+            wo = pp_depthwise_out_size(wi, d->k, d->stride, d->pad_left, d->pad_right);
+        } else if (s->kind == PP_STEP_ZERO_PAD) {
+            const pp_zero_pad *z = s->layer;
+            ho = hi + z->top + z->bottom;
+            wo = wi + z->left + z->right;
         } else if (s->kind == PP_STEP_BLURPOOL) {
             const pp_blurpool *bp = s->layer;
             if (!pp_blurpool_fits(bp->filter, hi, wi))
@@ -281,7 +334,8 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
             wo = pp_blurpool_out_size(wi, bp->filter, bp->stride);
         }
         if (ho < 1 || wo < 1)
-            return pp_fail(err, PP_ERR_SHAPE, "input is too small for this network");
+            return pp_fail(err, PP_ERR_SHAPE, "input %dx%d is too small for this network: %s (%s) gets a %dx%d map",
+                           h, w, s->name, pp_step_kind_name(s->kind), hi, wi);
         if (s->residual >= 0 && (vh[s->residual] != ho || vw[s->residual] != wo))
             return pp_fail(err, PP_ERR_SHAPE, "input %dx%d gives %s a residual of %dx%d for an output of %dx%d", h, w,
                            s->name, vh[s->residual], vw[s->residual], ho, wo);
@@ -310,6 +364,15 @@ bool pp_step_forward_stateless(const pp_step *s, float *out, const float *in, in
         return true;
     case PP_STEP_NOISE_MASKS:
         pp_noise_masks_forward(out, in, s->layer, n, threads);
+        return true;
+    case PP_STEP_SILU:
+        pp_silu_forward(out, in, (size_t)c * n * h * w, threads);
+        return true;
+    case PP_STEP_DEPTHWISE:
+        pp_depthwise_forward(out, in, s->layer, n, h, w, threads);
+        return true;
+    case PP_STEP_ZERO_PAD:
+        pp_zero_pad_forward(out, in, s->layer, (size_t)c * n, h, w, threads);
         return true;
     default:
         return false;

@@ -25,6 +25,10 @@
 #include "../ops/noise_masks.h"
 #include "../ops/pushpull.h"
 #include "../ops/pushpull2020.h"
+#include "../ops/depthwise_conv.h"
+#include "../ops/drop_connect.h"
+#include "../ops/squeeze_excite.h"
+#include "../ops/zero_pad.h"
 #include "../status.h"
 
 typedef enum {
@@ -39,6 +43,11 @@ typedef enum {
     PP_STEP_PUSHPULL2020,   /* the 2020 push-pull layer (ops/pushpull2020.h; step.layer) */
     PP_STEP_NOISE_MASKS,    /* PNN's perturbation: C -> C*m channels (ops/noise_masks.h; step.layer) */
     PP_STEP_ADD,            /* in + residual (+ReLU) on its own (ops/residual_add.h; relu) */
+    PP_STEP_SILU,           /* x * sigmoid(x) (ops/silu.h) */
+    PP_STEP_DEPTHWISE,      /* depthwise k x k conv, padding per side (ops/depthwise_conv.h; step.layer) */
+    PP_STEP_SQUEEZE_EXCITE, /* squeeze-and-excitation gates (ops/squeeze_excite.h; step.layer) */
+    PP_STEP_RESIDUAL_ADD,   /* in (the branch, drop-connect in training) + residual (ops/drop_connect.h; step.layer) */
+    PP_STEP_ZERO_PAD,       /* zero padding per side (ops/zero_pad.h; step.layer) */
     PP_STEP_KIND_COUNT
 } pp_step_kind;
 
@@ -140,6 +149,14 @@ int pp_plan_pushpull2020(pp_plan *p, const char *name, int in, const pp_pushpull
 int pp_plan_noise_masks(pp_plan *p, const char *name, int in, const pp_noise_masks *layer, pp_step **step);
 /* in + residual (+ ReLU): both values of `channels` channels and the same size. */
 int pp_plan_add_values(pp_plan *p, const char *name, int in, int residual, int channels, bool relu, pp_step **step);
+/* EfficientNet's layers (model/efficientnet_builder.c): each returns the
+ * value it writes, as the adders above. */
+int pp_plan_silu(pp_plan *p, const char *name, int in, pp_step **step);
+int pp_plan_depthwise(pp_plan *p, const char *name, int in, const pp_depthwise_conv *d, pp_step **step);
+int pp_plan_squeeze_excite(pp_plan *p, const char *name, int in, const pp_squeeze_excite *se, pp_step **step);
+int pp_plan_residual_add(pp_plan *p, const char *name, int branch, int residual, const pp_drop_connect *d,
+                         pp_step **step);
+int pp_plan_zero_pad(pp_plan *p, const char *name, int in, const pp_zero_pad *pad, pp_step **step);
 /* Marks tap t on the step that wrote value v. */
 void pp_plan_tap(pp_plan *p, int v, pp_tap t);
 /* Marks value v as the output of residual block `name` (e.g. "layer2.1"):

@@ -14,6 +14,9 @@ typedef struct {
     float *gamma, *beta, *mean, *var; /* (channels) each */
     int64_t num_batches_tracked;
     float *scale, *shift; /* (channels) folded affine, derived */
+    /* 0: PP_BN_EPS, PP_BN_MOMENTUM (torchvision's); lukemelas' EfficientNet
+     * uses 1e-3 and 0.01 */
+    float eps, momentum;
 } pp_bn_layer;
 
 
@@ -35,6 +38,16 @@ void pp_batchnorm_forward(float *x, const float *gamma, const float *beta, const
 
 
 #define PP_BN_MOMENTUM 0.1f
+
+static inline float pp_bn_eps(const pp_bn_layer *bn)
+{
+    return bn->eps > 0.0f ? bn->eps : PP_BN_EPS;
+}
+
+static inline float pp_bn_momentum(const pp_bn_layer *bn)
+{
+    return bn->momentum > 0.0f ? bn->momentum : PP_BN_MOMENTUM;
+}
 
 /* y = gamma * (x - mean) * invstd + beta (+ residual), then ReLU if relu.
  * y: (C, plane), may not alias x; mean, invstd: (C) batch statistics kept for

@@ -10,6 +10,7 @@
 #include "../ops/noise_masks.h"
 #include "../ops/pool.h"
 #include "../ops/residual_add.h"
+#include "../ops/silu.h"
 #include "../ops/winograd.h"
 #include "../threads.h"
 #include "loss.h"
@@ -20,6 +21,7 @@ typedef struct {
     float *mean, *invstd; /* CONV with BN, BATCHNORM: batch statistics */
     float *responses;     /* PUSHPULL: (2K, N, Ho, Wo) push and pooled pull */
     int32_t *argmax;      /* MAXPOOL */
+    float *scale;         /* RESIDUAL_ADD: (N) drop-connect factors of the training forward */
 } step_rec;
 
 /* Gradient buffers: as many as the reversed walk keeps alive at once
@@ -50,6 +52,9 @@ struct pp_train_ctx {
     float *logits, *dlogits; /* (N, O) */
     float *g_pre;        /* (largest activation) gradient before BN, or before it is added */
     float *pool_scratch; /* PUSHPULL forward */
+    float *se_scratch;   /* SQUEEZE_EXCITE forward and backward */
+    uint64_t seed;       /* drop-connect masks: seed and forwards run (pp_train_set_seed) */
+    uint64_t forwards;
     float *wino;         /* Winograd kernels of a layer that keeps none */
     pp_conv_scratch conv;
 };
@@ -106,6 +111,12 @@ void pp_train_ctx_free(pp_train_ctx *ctx)
     free(ctx);
 }
 
+void pp_train_set_seed(pp_train_ctx *ctx, uint64_t seed)
+{
+    ctx->seed = seed;
+    ctx->forwards = 0;
+}
+
 void pp_train_zero_grad(pp_train_ctx *ctx)
 {
     memset(ctx->grad, 0, ctx->arena_floats * sizeof(float));
@@ -142,7 +153,7 @@ static const float *transformed_kernels(void *owner, const pp_conv_layer *c, int
 typedef struct {
     pp_train_ctx *ctx;
     bool assign;
-    size_t cursor, largest, pool_scratch;
+    size_t cursor, largest, pool_scratch, se_scratch;
     pp_conv_sizes conv;
 } layout;
 
@@ -251,6 +262,14 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, bool train, pp_
         case PP_STEP_MAXPOOL:
             r.argmax = (int32_t *)take(l, out_floats);
             break;
+        case PP_STEP_SQUEEZE_EXCITE: {
+            size_t sc = pp_se_scratch_floats(s->layer, n);
+            l->se_scratch = sc > l->se_scratch ? sc : l->se_scratch;
+            break;
+        }
+        case PP_STEP_RESIDUAL_ADD:
+            r.scale = take(l, (size_t)n);
+            break;
         default:
             break;
         }
@@ -264,6 +283,7 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, bool train, pp_
         ctx->gbuf[b] = take(l, l->largest);
     ctx->g_pre = take(l, l->largest);
     ctx->pool_scratch = take(l, l->pool_scratch);
+    ctx->se_scratch = take(l, l->se_scratch);
     ctx->wino = take(l, l->conv.wino);
     ctx->conv.workspace = take(l, l->conv.workspace);
     ctx->conv.flipped = take(l, l->conv.flipped);
@@ -347,7 +367,7 @@ static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train
             pp_epilogue ep = {.shift = conv->bias};
             pp_conv_layer_forward(r->pre, in, conv, n, h, w, &ep, &ctx->conv, ctx->threads);
             pp_batchnorm_train_forward(out, r->mean, r->invstd, r->pre, residual, bn->gamma, bn->beta, bn->mean,
-                                       bn->var, &bn->num_batches_tracked, PP_BN_MOMENTUM, PP_BN_EPS, s->relu,
+                                       bn->var, &bn->num_batches_tracked, pp_bn_momentum(bn), pp_bn_eps(bn), s->relu,
                                        bn->channels, plane, ctx->threads);
         } else {
             pp_epilogue ep = {.scale = bn ? bn->scale : NULL, .shift = bn ? bn->shift : conv->bias,
@@ -367,7 +387,7 @@ static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train
     case PP_STEP_BATCHNORM:
         if (train) {
             pp_batchnorm_train_forward(out, r->mean, r->invstd, in, NULL, bn->gamma, bn->beta, bn->mean, bn->var,
-                                       &bn->num_batches_tracked, PP_BN_MOMENTUM, PP_BN_EPS, s->relu, bn->channels,
+                                       &bn->num_batches_tracked, pp_bn_momentum(bn), pp_bn_eps(bn), s->relu, bn->channels,
                                        plane, ctx->threads);
         } else {
             memcpy(out, in, (size_t)c * plane * sizeof(float));
@@ -381,6 +401,17 @@ static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train
         break;
     case PP_STEP_ADD:
         pp_residual_add_forward(out, in, value_of(ctx, p, s->residual), (size_t)c * plane, s->relu, ctx->threads);
+        break;
+    case PP_STEP_SQUEEZE_EXCITE:
+        pp_se_forward(out, in, s->layer, n, (size_t)h * w, ctx->se_scratch, ctx->threads);
+        break;
+    case PP_STEP_RESIDUAL_ADD:
+        /* drop-connect in training only; a mask stream per forward and step */
+        if (train)
+            pp_drop_connect_draw(r->scale, n, s->layer,
+                                 ctx->seed ^ (ctx->forwards * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)i << 32));
+        pp_drop_connect_forward(out, value_of(ctx, p, s->residual), in, train ? r->scale : NULL, c, n,
+                                (size_t)h * w, ctx->threads);
         break;
     default:
         pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);
@@ -558,6 +589,54 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
             add_into(gin, target, in_count, ctx->threads);
         break;
     }
+    case PP_STEP_SILU: {
+        float *gin = grad_target(ctx, s->in, &fresh);
+        if (!gin)
+            break;
+        float *target = fresh ? gin : ctx->g_pre;
+        pp_silu_backward(target, gout, in, in_count, ctx->threads);
+        if (!fresh)
+            add_into(gin, target, in_count, ctx->threads);
+        break;
+    }
+    case PP_STEP_DEPTHWISE: {
+        const pp_depthwise_conv *d = s->layer;
+        float *gin = accumulating(ctx, s->in, in_count);
+        pp_depthwise_backward(gin, params ? grad_of(ctx, m, d->weight) : NULL, gout, in, d, n, h, w, ctx->threads);
+        break;
+    }
+    case PP_STEP_SQUEEZE_EXCITE: {
+        const pp_squeeze_excite *se = s->layer;
+        float *gin = grad_target(ctx, s->in, &fresh);
+        float *target = gin && !fresh ? ctx->g_pre : gin;
+        pp_se_backward(target, params ? grad_of(ctx, m, se->w1) : NULL, params ? grad_of(ctx, m, se->b1) : NULL,
+                       params ? grad_of(ctx, m, se->w2) : NULL, params ? grad_of(ctx, m, se->b2) : NULL, gout, in, se,
+                       n, (size_t)h * w, ctx->se_scratch, ctx->threads);
+        if (gin && !fresh)
+            add_into(gin, target, in_count, ctx->threads);
+        break;
+    }
+    case PP_STEP_RESIDUAL_ADD: {
+        float *gres = grad_target(ctx, s->residual, &fresh);
+        if (gres && fresh)
+            memcpy(gres, gout, in_count * sizeof(float));
+        else if (gres)
+            add_into(gres, gout, in_count, ctx->threads);
+        float *gin = grad_target(ctx, s->in, &fresh);
+        if (!gin)
+            break;
+        float *target = fresh ? gin : ctx->g_pre;
+        pp_drop_connect_backward(target, gout, train ? r->scale : NULL, c, n, (size_t)h * w, ctx->threads);
+        if (!fresh)
+            add_into(gin, target, in_count, ctx->threads);
+        break;
+    }
+    case PP_STEP_ZERO_PAD: {
+        float *gin = accumulating(ctx, s->in, in_count);
+        if (gin)
+            pp_zero_pad_backward(gin, gout, s->layer, (size_t)c * n, h, w, ctx->threads);
+        break;
+    }
     case PP_STEP_KIND_COUNT:
         break;
     }
@@ -645,6 +724,7 @@ pp_status pp_train_forward_backward_loss(pp_train_ctx *ctx, pp_model *m, const p
         return st;
     pp_to_channel_major(ctx->value[0], input->data, n, a->in_channels, h, w);
     const pp_plan *p = m->plan;
+    ctx->forwards++;
     for (int i = 0; i < p->step_count; i++)
         forward_step(ctx, m, i, true);
     const double loss = loss_hook ? loss_hook->fn(ctx->dlogits, ctx->logits, labels, n, a->num_classes, loss_hook->ctx)

@@ -36,6 +36,10 @@ void pp_train_ctx_free(pp_train_ctx *ctx);
 
 /* Clears every gradient (backward passes accumulate). */
 void pp_train_zero_grad(pp_train_ctx *ctx);
+/* The seed of the drop-connect masks (EfficientNet's residual branches in
+ * training): each training forward draws its masks from the seed and the
+ * count of forwards since it was set. 0 at creation. */
+void pp_train_set_seed(pp_train_ctx *ctx, uint64_t seed);
 /* The gradient of a parameter of the model the context was made for:
  * same shape as p->data. */
 float *pp_train_grad(pp_train_ctx *ctx, const pp_model *m, const pp_param *p);

@@ -204,6 +204,8 @@ pp_status pp_trainer_run(pp_model *m, const pp_dataset *train, const pp_train_op
         st = pp_tensor_alloc4(&b.batch, (int64_t)batch * views.count, b.pre.channels, b.pre.size, b.pre.size, err);
     if (st == PP_OK)
         st = pp_train_ctx_new(&ctx, m, pp_job_threads(job), err);
+    if (st == PP_OK) /* drop-connect masks (EfficientNet) from the run's seed; a resumed run draws anew */
+        pp_train_set_seed(ctx, opt->seed ^ ((uint64_t)hist->first_epoch << 40));
 
     double last_report = 0;
     for (int epoch = hist->first_epoch; epoch < opt->epochs && st == PP_OK; epoch++) {

@@ -1,0 +1,326 @@
+/* EfficientNet's layers (ops/depthwise_conv.h, squeeze_excite.h, silu.h,
+ * drop_connect.h, zero_pad.h) against autograd (tests/make_arch_fixtures_effnet.py,
+ * ops.safetensors: every output and gradient within 1e-4 relative) and against
+ * central finite differences of the loss sum(y * dy) (1e-2 relative, float). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fixture.h"
+#include "../test_util.h"
+#include "ckpt/safetensors.h"
+#include "ops/depthwise_conv.h"
+#include "ops/drop_connect.h"
+#include "ops/silu.h"
+#include "ops/squeeze_excite.h"
+#include "ops/zero_pad.h"
+
+#define TOL 1e-4
+
+static pp_state_dict ops;
+
+static const pp_sd_entry *get(const char *prefix, const char *part)
+{
+    char name[96];
+    snprintf(name, sizeof name, "%s.%s", prefix, part);
+    const pp_sd_entry *e = pp_sd_find(&ops, name);
+    CHECK(e != NULL && e->dtype == PP_DTYPE_F32, "ops.safetensors has no float %s", name);
+    return e;
+}
+
+static void compare(const char *prefix, const char *part, const float *got)
+{
+    const pp_sd_entry *e = get(prefix, part);
+    if (!e)
+        return;
+    char what[96];
+    snprintf(what, sizeof what, "%s.%s", prefix, part);
+    double err = pp_test_compare(what, got, e->data, (size_t)pp_sd_entry_numel(e), TOL, 1);
+    CHECK(err <= TOL, "%s: max relative error %.3g", what, err);
+}
+
+/* The loss sum(y * dy) of a forward `fn` at the current parameters. */
+typedef double (*loss_fn)(void *ctx);
+
+/* Central differences of the loss by every entry of v (at most `limit`,
+ * spread over v) against the analytic gradient g. */
+static void finite_differences(const char *what, float *v, const float *g, size_t count, loss_fn loss, void *ctx)
+{
+    const size_t step = count > 40 ? count / 40 : 1;
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < count; i++)
+        scale = fmax(scale, fabs(g[i]));
+    for (size_t i = 0; i < count; i += step) {
+        const float keep = v[i], h = 1e-2f * fmaxf(1.0f, fabsf(keep));
+        v[i] = keep + h;
+        double up = loss(ctx);
+        v[i] = keep - h;
+        double down = loss(ctx);
+        v[i] = keep;
+        double num = (up - down) / (2.0 * (double)h);
+        worst = fmax(worst, fabs(num - g[i]) / fmax(scale, 1e-6));
+    }
+    CHECK(worst < 1e-2, "%s: finite differences off by %.3g of the largest gradient", what, worst);
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)a[i] * b[i];
+    return s;
+}
+
+/* ---- depthwise ---- */
+
+typedef struct {
+    pp_depthwise_conv d;
+    float *x, *y;
+    const float *dy;
+    int n, h, w;
+    size_t ycount;
+} dw_case;
+
+static double dw_loss(void *p)
+{
+    dw_case *c = p;
+    pp_depthwise_forward(c->y, c->x, &c->d, c->n, c->h, c->w, 1);
+    return dot(c->y, c->dy, c->ycount);
+}
+
+static void test_depthwise(void)
+{
+    static const struct {
+        int k, s, l, r, t, b;
+    } cases[] = {{3, 1, 1, 1, 1, 1}, {3, 2, 1, 1, 1, 1}, {5, 1, 2, 2, 2, 2},
+                 {5, 2, 2, 2, 2, 2}, {3, 2, 0, 1, 0, 1}, {5, 2, 1, 2, 1, 2}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "dw_%d_s%d_%d%d%d%d", cases[i].k, cases[i].s, cases[i].l, cases[i].r,
+                 cases[i].t, cases[i].b);
+        const pp_sd_entry *x = get(prefix, "x"), *w = get(prefix, "w"), *y = get(prefix, "y"), *dy = get(prefix, "dy");
+        if (!x || !w || !y || !dy)
+            continue;
+        /* x is (C, N, H, W) */
+        dw_case c = {.d = {.channels = (int)x->shape[0], .k = cases[i].k, .stride = cases[i].s,
+                           .pad_top = cases[i].t, .pad_left = cases[i].l, .pad_bottom = cases[i].b,
+                           .pad_right = cases[i].r},
+                     .n = (int)x->shape[1], .h = (int)x->shape[2], .w = (int)x->shape[3],
+                     .ycount = (size_t)pp_sd_entry_numel(y), .dy = dy->data};
+        const size_t xcount = (size_t)pp_sd_entry_numel(x), wcount = (size_t)pp_sd_entry_numel(w);
+        c.x = malloc(xcount * sizeof(float));
+        float *wk = malloc(wcount * sizeof(float));
+        c.y = malloc(c.ycount * sizeof(float));
+        float *ref = malloc(c.ycount * sizeof(float)), *dx = calloc(xcount, sizeof(float));
+        float *dw = calloc(wcount, sizeof(float));
+        memcpy(c.x, x->data, xcount * sizeof(float));
+        memcpy(wk, w->data, wcount * sizeof(float));
+        c.d.weight = wk;
+        CHECK(pp_depthwise_out_size(c.h, c.d.k, c.d.stride, c.d.pad_top, c.d.pad_bottom) == y->shape[2] &&
+                  pp_depthwise_out_size(c.w, c.d.k, c.d.stride, c.d.pad_left, c.d.pad_right) == y->shape[3],
+              "%s: output size", prefix);
+        for (int threads = 1; threads <= 2; threads++) {
+            pp_depthwise_forward(c.y, c.x, &c.d, c.n, c.h, c.w, threads);
+            compare(prefix, "y", c.y);
+            memset(dx, 0, xcount * sizeof(float));
+            memset(dw, 0, wcount * sizeof(float));
+            pp_depthwise_backward(dx, dw, dy->data, c.x, &c.d, c.n, c.h, c.w, threads);
+            compare(prefix, "dx", dx);
+            compare(prefix, "dw", dw);
+        }
+        pp_depthwise_forward_ref(ref, c.x, &c.d, c.n, c.h, c.w);
+        compare(prefix, "y", ref);
+        char what[64];
+        snprintf(what, sizeof what, "%s dx", prefix);
+        finite_differences(what, c.x, dx, xcount, dw_loss, &c);
+        snprintf(what, sizeof what, "%s dw", prefix);
+        finite_differences(what, wk, dw, wcount, dw_loss, &c);
+        free(c.x), free(wk), free(c.y), free(ref), free(dx), free(dw);
+    }
+}
+
+/* ---- squeeze-excite ---- */
+
+typedef struct {
+    pp_squeeze_excite se;
+    float *x, *y, *scratch;
+    const float *dy;
+    int n;
+    size_t hw, count;
+} se_case;
+
+static double se_loss(void *p)
+{
+    se_case *c = p;
+    pp_se_forward(c->y, c->x, &c->se, c->n, c->hw, c->scratch, 1);
+    return dot(c->y, c->dy, c->count);
+}
+
+static float *copy_of(const pp_sd_entry *e)
+{
+    float *p = malloc((size_t)pp_sd_entry_numel(e) * sizeof(float));
+    memcpy(p, e->data, (size_t)pp_sd_entry_numel(e) * sizeof(float));
+    return p;
+}
+
+static void test_squeeze_excite(void)
+{
+    const pp_sd_entry *x = get("se", "x"), *w1 = get("se", "w1"), *b1 = get("se", "b1"), *w2 = get("se", "w2"),
+                      *b2 = get("se", "b2"), *dy = get("se", "dy");
+    if (!x || !w1 || !b1 || !w2 || !b2 || !dy)
+        return;
+    se_case c = {.n = (int)x->shape[1], .hw = (size_t)x->shape[2] * x->shape[3], .count = (size_t)pp_sd_entry_numel(x),
+                 .dy = dy->data};
+    float *pw1 = copy_of(w1), *pb1 = copy_of(b1), *pw2 = copy_of(w2), *pb2 = copy_of(b2);
+    c.se = (pp_squeeze_excite){.channels = (int)x->shape[0], .squeeze = (int)w1->shape[0], .w1 = pw1, .b1 = pb1,
+                               .w2 = pw2, .b2 = pb2};
+    c.x = copy_of(x);
+    c.y = malloc(c.count * sizeof(float));
+    c.scratch = malloc(pp_se_scratch_floats(&c.se, c.n) * sizeof(float));
+    float *dx = malloc(c.count * sizeof(float));
+    float *g[4] = {calloc(64, sizeof(float)), calloc(64, sizeof(float)), calloc(64, sizeof(float)),
+                   calloc(64, sizeof(float))};
+    for (int threads = 1; threads <= 2; threads++) {
+        pp_se_forward(c.y, c.x, &c.se, c.n, c.hw, c.scratch, threads);
+        compare("se", "y", c.y);
+        for (int i = 0; i < 4; i++)
+            memset(g[i], 0, 64 * sizeof(float));
+        pp_se_backward(dx, g[0], g[1], g[2], g[3], dy->data, c.x, &c.se, c.n, c.hw, c.scratch, threads);
+        compare("se", "dx", dx);
+        compare("se", "dw1", g[0]);
+        compare("se", "db1", g[1]);
+        compare("se", "dw2", g[2]);
+        compare("se", "db2", g[3]);
+    }
+    /* in place, as inference runs it */
+    memcpy(c.y, c.x, c.count * sizeof(float));
+    pp_se_forward(c.y, c.y, &c.se, c.n, c.hw, c.scratch, 2);
+    compare("se", "y", c.y);
+    finite_differences("se dx", c.x, dx, c.count, se_loss, &c);
+    finite_differences("se dw1", pw1, g[0], (size_t)pp_sd_entry_numel(w1), se_loss, &c);
+    finite_differences("se db1", pb1, g[1], (size_t)pp_sd_entry_numel(b1), se_loss, &c);
+    finite_differences("se dw2", pw2, g[2], (size_t)pp_sd_entry_numel(w2), se_loss, &c);
+    finite_differences("se db2", pb2, g[3], (size_t)pp_sd_entry_numel(b2), se_loss, &c);
+    free(pw1), free(pb1), free(pw2), free(pb2), free(c.x), free(c.y), free(c.scratch), free(dx);
+    for (int i = 0; i < 4; i++)
+        free(g[i]);
+}
+
+/* ---- SiLU ---- */
+
+typedef struct {
+    float *x, *y;
+    const float *dy;
+    size_t count;
+} silu_case;
+
+static double silu_loss(void *p)
+{
+    silu_case *c = p;
+    pp_silu_forward(c->y, c->x, c->count, 1);
+    return dot(c->y, c->dy, c->count);
+}
+
+static void test_silu(void)
+{
+    double worst = 0;
+    for (float v = -87.0f; v <= 88.0f; v += 0.0137f)
+        worst = fmax(worst, fabs((double)pp_fast_expf(v) - exp((double)v)) / exp((double)v));
+    CHECK(worst < 2.5e-7, "pp_fast_expf: relative error %.3g over [-87, 88]", worst);
+    const pp_sd_entry *x = get("silu", "x"), *dy = get("silu", "dy");
+    if (!x || !dy)
+        return;
+    silu_case c = {.x = copy_of(x), .dy = dy->data, .count = (size_t)pp_sd_entry_numel(x)};
+    c.y = malloc(c.count * sizeof(float));
+    float *dx = malloc(c.count * sizeof(float));
+    pp_silu_forward(c.y, c.x, c.count, 2);
+    compare("silu", "y", c.y);
+    pp_silu_backward(dx, dy->data, c.x, c.count, 2);
+    compare("silu", "dx", dx);
+    finite_differences("silu dx", c.x, dx, c.count, silu_loss, &c);
+    free(c.x), free(c.y), free(dx);
+}
+
+/* ---- drop-connect and the residual add ---- */
+
+static void test_drop_connect(void)
+{
+    enum { C = 3, N = 4000, P = 2 };
+    const pp_drop_connect d = {.rate = 0.25f};
+    float *scale = malloc(N * sizeof(float)), *again = malloc(N * sizeof(float));
+    pp_drop_connect_draw(scale, N, &d, 42);
+    pp_drop_connect_draw(again, N, &d, 42);
+    CHECK(memcmp(scale, again, N * sizeof(float)) == 0, "the same seed gives the same masks");
+    pp_drop_connect_draw(again, N, &d, 43);
+    CHECK(memcmp(scale, again, N * sizeof(float)) != 0, "another seed gives other masks");
+    int kept = 0;
+    bool values = true;
+    for (int i = 0; i < N; i++) {
+        kept += scale[i] != 0.0f;
+        values = values && (scale[i] == 0.0f || fabsf(scale[i] - 1.0f / 0.75f) < 1e-6f);
+    }
+    CHECK(values, "factors are 0 or 1 / keep");
+    CHECK(fabs(kept / (double)N - 0.75) < 0.03, "kept %d of %d samples, want about 75%%", kept, N);
+    const pp_drop_connect none = {0};
+    pp_drop_connect_draw(again, N, &none, 42);
+    bool ones = true;
+    for (int i = 0; i < N; i++)
+        ones = ones && again[i] == 1.0f;
+    CHECK(ones, "rate 0 keeps every branch as it is");
+
+    /* y = x + branch * scale per sample; dbranch = dy * scale; eval (NULL) is the sum */
+    float *x = malloc(sizeof(float) * C * N * P), *b = malloc(sizeof(float) * C * N * P);
+    float *y = malloc(sizeof(float) * C * N * P), *g = malloc(sizeof(float) * C * N * P);
+    for (int i = 0; i < C * N * P; i++) {
+        x[i] = (float)(i % 7) - 3.0f;
+        b[i] = (float)(i % 5) * 0.5f;
+    }
+    pp_drop_connect_forward(y, x, b, scale, C, N, P, 2);
+    bool ok = true;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < N; i++)
+            for (int p = 0; p < P; p++) {
+                size_t k = ((size_t)c * N + i) * P + p;
+                ok = ok && fabsf(y[k] - (x[k] + b[k] * scale[i])) < 1e-6f;
+            }
+    CHECK(ok, "training forward: x + branch * mask / keep per sample");
+    pp_drop_connect_backward(g, x, scale, C, N, P, 2);
+    ok = true;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < N; i++)
+            ok = ok && g[((size_t)c * N + i) * P] == x[((size_t)c * N + i) * P] * scale[i];
+    CHECK(ok, "backward: dy * mask / keep");
+    pp_drop_connect_forward(y, x, b, NULL, C, N, P, 1);
+    ok = true;
+    for (int i = 0; i < C * N * P; i++)
+        ok = ok && y[i] == x[i] + b[i];
+    CHECK(ok, "evaluation: the plain sum");
+    free(scale), free(again), free(x), free(b), free(y), free(g);
+}
+
+static void test_zero_pad(void)
+{
+    const pp_zero_pad p = {.top = 0, .left = 1, .bottom = 2, .right = 0};
+    float in[2 * 2 * 3] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, out[2 * 4 * 4], back[12] = {0};
+    pp_zero_pad_forward(out, in, &p, 2, 2, 3, 2);
+    static const float want[16] = {0, 1, 2, 3, 0, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0};
+    CHECK(memcmp(out, want, sizeof want) == 0, "zero pad (0 top, 1 left, 2 bottom, 0 right)");
+    CHECK(out[16 + 1] == 7 && out[16 + 4 + 3] == 12, "second plane");
+    pp_zero_pad_backward(back, out, &p, 2, 2, 3, 1);
+    CHECK(memcmp(back, in, sizeof in) == 0, "its backward takes the interior");
+}
+
+int main(void)
+{
+    pp_error err = {0};
+    CHECK_OK(pp_safetensors_load(fixture_path("arch_effnet", "ops.safetensors"), &ops, &err), &err);
+    if (err.status != PP_OK)
+        return 1;
+    RUN_TEST(test_depthwise);
+    RUN_TEST(test_squeeze_excite);
+    RUN_TEST(test_silu);
+    RUN_TEST(test_drop_connect);
+    RUN_TEST(test_zero_pad);
+    pp_sd_free(&ops);
+    return TEST_EXIT();
+}
