@@ -9,9 +9,10 @@
 
 static inline const char *fixture_path(const char *sub, const char *name)
 {
-    static char path[4096];
+    static char path[1024];
     const char *root = getenv("PP_FIXTURES");
-    snprintf(path, sizeof path, "%s/%s/%s", root ? root : "tests/fixtures", sub, name);
+    /* bounded parts (the compiler checks each call site against the buffer) */
+    snprintf(path, sizeof path, "%.600s/%.60s/%.300s", root ? root : "tests/fixtures", sub, name);
     return path;
 }
 
