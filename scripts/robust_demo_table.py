@@ -2,7 +2,7 @@
 """mean +- std over seeds of E, mCE, relative mCE and R_net for the robustness demo
 set (scripts/train_robust_demo.sh): reads OUT/fmnist-wWIDTH-CONFIG-seedS.compare.json
 (`pushpull compare` against the baseline of the same seed) and prints Markdown.
-Usage: robust_demo_table.py OUT WIDTH EPOCHS EVAL_LIMIT SEED..."""
+Usage: robust_demo_table.py OUT WIDTH EPOCHS EVAL_LIMIT TRAIN_IMAGES SEED..."""
 import json
 import os
 import statistics
@@ -28,9 +28,11 @@ def cell(values, scale):
 
 
 def main():
-    out, width, epochs, limit, seeds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
-    print('Fashion-MNIST test (first %s images), ResNet18 width %s, CIFAR stem, %s epochs, one-cycle SGD;' %
-          (limit, width, epochs))
+    out, width, epochs, limit, train_images = sys.argv[1:6]
+    seeds = sys.argv[6:]
+    print('Trained on the first %s Fashion-MNIST training images, ResNet18 width %s, CIFAR stem, %s epochs,' %
+          (train_images, width, epochs))
+    print('batch 128, one-cycle SGD (lr 0.1); evaluated on the first %s test images;' % limit)
     print('corruptions by the engine at the CIFAR-10-C parameters, seed 0; each model compared with the baseline')
     print('of its own seed (CE normalised by it). mean +- std over seeds %s (sample std).\n' % ', '.join(seeds))
     print('| model | ' + ' | '.join(k[1] for k in KEYS) + ' |')

@@ -13,6 +13,7 @@ struct _PpApplication {
     char **exports;   /* --export FILE (repeatable) */
     char *dialog_shot; /* --screenshot-dialog about|shortcuts (hidden, for tests) */
     char **models;    /* --model M (repeatable) */
+    char *demo_set;   /* --demo-set NAME: the demo set opened without --model */
     char *image, *corruption; /* --image F, --corruption NAME */
     char *stability;          /* --stability NAME: the probe view's Stability tab with that sequence */
     gint64 stability_frame;   /* --stability-frame N (< 0: keep) */
@@ -487,7 +488,7 @@ static void pp_application_activate(GApplication *app)
     else if (self->models)
         open_models_option(self, win);
     else if (fresh)
-        pp_window_open_demo(win);
+        pp_window_open_demo_set(win, self->demo_set ? self->demo_set : "pair");
     present(self, win);
 }
 
@@ -514,6 +515,7 @@ static int pp_application_handle_local_options(GApplication *app, GVariantDict *
     g_variant_dict_lookup(options, "screenshot", "^ay", &self->screenshot);
     g_variant_dict_lookup(options, "view", "s", &self->view);
     g_variant_dict_lookup(options, "model", "^aay", &self->models);
+    g_variant_dict_lookup(options, "demo-set", "s", &self->demo_set);
     g_variant_dict_lookup(options, "export", "^aay", &self->exports);
     g_variant_dict_lookup(options, "screenshot-dialog", "s", &self->dialog_shot);
     if (self->exports && !self->screenshot) {
@@ -721,8 +723,7 @@ static void action_open(GSimpleAction *action, GVariant *param, gpointer user_da
 static void action_open_demo(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
     (void)action;
-    (void)param;
-    pp_window_open_demo(get_window(PP_APPLICATION(user_data)));
+    pp_window_open_demo_set(get_window(PP_APPLICATION(user_data)), g_variant_get_string(param, NULL));
 }
 
 static void action_quit(GSimpleAction *action, GVariant *param, gpointer user_data)
@@ -758,7 +759,7 @@ static void action_about(GSimpleAction *action, GVariant *param, gpointer user_d
 
 static const GActionEntry app_actions[] = {
     {.name = "open", .activate = action_open},
-    {.name = "open-demo", .activate = action_open_demo},
+    {.name = "open-demo", .activate = action_open_demo, .parameter_type = "s"},
     {.name = "quit", .activate = action_quit},
     {.name = "about", .activate = action_about},
     {.name = "dark", .state = "false", .change_state = action_dark},
@@ -818,6 +819,7 @@ static void pp_application_finalize(GObject *object)
     g_free(self->screenshot);
     g_free(self->view);
     g_strfreev(self->models);
+    g_free(self->demo_set);
     g_strfreev(self->exports);
     g_free(self->dialog_shot);
     g_free(self->image);
@@ -891,6 +893,10 @@ static void pp_application_init(PpApplication *self)
          "With --screenshot: print the probe view's top-1 and SNRs per model", NULL},
         {"model", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, "Open a model (repeatable; default: the demo models)",
          "M"},
+        {"demo-set", 0, 0, G_OPTION_ARG_STRING, NULL,
+         "Without --model: open this demo set (pair, the default, or robust: baseline, PushPull, AugMix and "
+         "AugMix+PushPull)",
+         "NAME"},
         {"export", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
          "With --screenshot: also export the view (.png, .svg, .pdf or .csv)", "FILE"},
         {"screenshot-dialog", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL,

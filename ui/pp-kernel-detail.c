@@ -68,12 +68,10 @@ void pp_kernel_detail_draw(GtkWidget *widget, cairo_t *cr, int width, int height
     snprintf(title, sizeof title, "Kernel %d · %s", k, pp_model_entry_get_title(e));
     if (pp2020)
         snprintf(sub, sizeof sub, "α = %.3f %s · 2020 layer: pull = −W bilinearly upsampled ×2 to %d×%d · one colour scale",
-                 pp_model_entry_view_alpha(e, k),
-                 pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k) ? "(override)" : "(learned)", ps,
-                 ps);
+                 pp_model_entry_view_alpha(e, k), pp_model_entry_alpha_origin(e, k), ps, ps);
     else if (pp)
         snprintf(sub, sizeof sub, "α = %.3f %s · pull pooling %s%s · one colour scale", pp_model_entry_view_alpha(e, k),
-                 pp_model_entry_view_alpha(e, k) != pp_model_entry_learned_alpha(e, k) ? "(override)" : "(learned)",
+                 pp_model_entry_alpha_origin(e, k),
                  pp_model_entry_view_avg(e) ? (pp_model_entry_view_avg(e) == 3 ? "3×3" : "5×5") : "off",
                  pp_model_entry_view_avg(e) == pp_model_entry_file_avg(e) ? ""
                  : pp_model_entry_file_avg(e) == 0                        ? " (override; file: off)"

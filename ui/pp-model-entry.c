@@ -164,6 +164,13 @@ float pp_model_entry_learned_alpha(PpModelEntry *self, int k)
 
 float pp_model_entry_view_alpha(PpModelEntry *self, int k) { return self->alpha_view[k]; }
 
+const char *pp_model_entry_alpha_origin(PpModelEntry *self, int k)
+{
+    if (self->alpha_view[k] != pp_model_entry_learned_alpha(self, k))
+        return "(override)";
+    return self->model.arch.alpha_trainable ? "(learned)" : "(fixed)";
+}
+
 void pp_model_entry_set_view_alpha(PpModelEntry *self, int k, float alpha)
 {
     int n = pp_model_entry_kernel_count(self);

@@ -40,6 +40,9 @@ float pp_model_entry_learned_alpha(PpModelEntry *self, int k);
 /* The view: alpha per channel and the pull pooling size used for effective
  * kernels and spectra. Changes emit "view-changed". */
 float pp_model_entry_view_alpha(PpModelEntry *self, int k);
+/* Where the view's alpha of kernel k comes from: "(override)" when edited,
+ * else "(learned)" or "(fixed)" as the model was trained. */
+const char *pp_model_entry_alpha_origin(PpModelEntry *self, int k);
 void pp_model_entry_set_view_alpha(PpModelEntry *self, int k, float alpha); /* k < 0: all */
 int pp_model_entry_view_avg(PpModelEntry *self);
 void pp_model_entry_set_view_avg(PpModelEntry *self, int avg);

@@ -631,20 +631,50 @@ void pp_window_open_file(PpWindow *self, GFile *file)
     g_object_unref(task);
 }
 
-void pp_window_open_demo(PpWindow *self)
+/* The bundled demo sets: the pair the studio opens with, and one seed of each
+ * model of the robustness demo set (scripts/train_robust_demo.sh, results in
+ * assets/models/robust/results.md). A model may name a test fixture to fall
+ * back on in a build tree without the trained assets. */
+typedef struct {
+    const char *path, *fallback;
+} demo_model;
+
+typedef struct {
+    const char *name;
+    demo_model models[4];
+} demo_set;
+
+static const demo_set demo_sets[] = {
+    {"pair",
+     {{"assets/models/fmnist-resnet18-pushpull-avg3.safetensors", "tests/fixtures/core/r18_cifar_gray_pp5.safetensors"},
+      {"assets/models/fmnist-resnet18-baseline.safetensors", "tests/fixtures/core/r18_cifar_gray_base.safetensors"}}},
+    {"robust",
+     {{"assets/models/robust/fmnist-w8-baseline-seed1.safetensors", NULL},
+      {"assets/models/robust/fmnist-w8-pushpull-seed1.safetensors", NULL},
+      {"assets/models/robust/fmnist-w8-augmix-seed1.safetensors", NULL},
+      {"assets/models/robust/fmnist-w8-augmix-pushpull-seed1.safetensors", NULL}}},
+};
+
+gboolean pp_window_open_demo_set(PpWindow *self, const char *name)
 {
-    static const char *demo[][2] = {
-        {"assets/models/fmnist-resnet18-pushpull-avg3.safetensors", "tests/fixtures/core/r18_cifar_gray_pp5.safetensors"},
-        {"assets/models/fmnist-resnet18-baseline.safetensors", "tests/fixtures/core/r18_cifar_gray_base.safetensors"},
-    };
-    for (int i = 0; i < 2; i++) {
-        char *path = pp_studio_find_data(demo[i][0]);
-        if (!path)
-            path = pp_studio_find_data(demo[i][1]);
+    const demo_set *set = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(demo_sets); i++)
+        if (g_strcmp0(demo_sets[i].name, name) == 0)
+            set = &demo_sets[i];
+    if (!set) {
+        char *msg = g_strdup_printf("There is no demo set “%s” (known: pair, robust)", name);
+        pp_window_show_error(self, msg);
+        g_free(msg);
+        return FALSE;
+    }
+    GString *missing = g_string_new(NULL);
+    int n_missing = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(set->models) && set->models[i].path; i++) {
+        char *path = pp_studio_find_data(set->models[i].path);
+        if (!path && set->models[i].fallback)
+            path = pp_studio_find_data(set->models[i].fallback);
         if (!path) {
-            char *msg = g_strdup_printf("The demo model “%s” is not installed", demo[i][0]);
-            pp_window_show_error(self, msg);
-            g_free(msg);
+            g_string_append_printf(missing, "%s“%s”", n_missing++ ? ", " : "", set->models[i].path);
             continue;
         }
         GFile *file = g_file_new_for_path(path);
@@ -652,6 +682,19 @@ void pp_window_open_demo(PpWindow *self)
         g_object_unref(file);
         g_free(path);
     }
+    if (n_missing) {
+        char *msg = g_strdup_printf(n_missing > 1 ? "The demo models %s are not installed" :
+                                                    "The demo model %s is not installed", missing->str);
+        pp_window_show_error(self, msg);
+        g_free(msg);
+    }
+    g_string_free(missing, TRUE);
+    return TRUE;
+}
+
+void pp_window_open_demo(PpWindow *self)
+{
+    pp_window_open_demo_set(self, "pair");
 }
 
 int pp_window_get_pending(PpWindow *self)

@@ -21,6 +21,9 @@ PpWindow *pp_window_new(GtkApplication *app);
 void pp_window_open_file(PpWindow *self, GFile *file);
 /* The bundled demo models (or the test fixtures in a source tree without them). */
 void pp_window_open_demo(PpWindow *self);
+/* Open a bundled demo set by name ("pair", "robust"); FALSE (and an error
+ * shown) for an unknown name. */
+gboolean pp_window_open_demo_set(PpWindow *self, const char *name);
 /* Number of loads still running; "loads-finished" is emitted when it drops to 0. */
 int pp_window_get_pending(PpWindow *self);
 void pp_window_set_view(PpWindow *self, const char *name);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../corrupt/noise_field.h"
 #include "../rng.h"
 #include "augmentation.h"
 
@@ -75,18 +76,20 @@ typedef struct {
 
 /* Diffeo: u(y, x) = sum_ij c_ij sin(pi i x^) sin(pi j y^), c_ij ~ N(0, 1) e_ij,
  * separably: partial[j][x] = sum_i c_ij sin(pi i x^), then the sum over j.
- * Coefficients outside the disc (e_ij = 0) are not drawn (the reference draws
- * and zeroes them: the same law). sx (cut, w) and sy (cut, h) hold the sines. */
-static void smooth_field(draws *d, double *out, double *partial, const double *sx, const double *sy, int cut, int w,
-                         int h)
+ * The cut x cut normals come in one vectorised counter-based fill (the
+ * coefficients outside the disc, e_ij = 0, are drawn and unused, as in the
+ * reference); sx (cut, w) and sy (cut, h) hold the sines. */
+static void smooth_field(draws *d, double *out, double *partial, float *coeff, const double *sx, const double *sy,
+                         int cut, int w, int h)
 {
+    pp_noise_normal_fill(pp_rng_key(d->key, d->i++), 0, coeff, (size_t)cut * cut);
     memset(partial, 0, sizeof(double) * (size_t)cut * w);
     for (int i = 1; i <= cut; i++)
         for (int j = 1; j <= cut; j++) {
             double r = sqrt((double)(i * i + j * j));
             if (!(r < cut + 0.5))
                 continue;
-            const double c = normal(d) / r;
+            const double c = coeff[(size_t)(i - 1) * cut + (j - 1)] / r;
             const double *si = sx + (size_t)(i - 1) * w;
             double *pj = partial + (size_t)(j - 1) * w;
             for (int x = 0; x < w; x++)
@@ -103,12 +106,21 @@ static void smooth_field(draws *d, double *out, double *partial, const double *s
     }
 }
 
-/* sin(pi k t / (n - 1)) for k = 1..cut, t = 0..n-1, into (cut, n) */
-static void sine_table(double *out, int cut, int n)
+/* sin(pi k t / (n - 1)) for k = 1..cut, t = 0..n-1, into (cut, n): k t taken
+ * modulo the period 2 (n - 1), so one period of 2 (n - 1) sines serves all
+ * cut x n entries. `period` holds 2 (n - 1) doubles. */
+static void sine_table(double *out, double *period, int cut, int n)
 {
+    if (n < 2) {
+        memset(out, 0, sizeof(double) * (size_t)cut * n);
+        return;
+    }
+    const int m = 2 * (n - 1);
+    for (int t = 0; t < m; t++)
+        period[t] = sin(M_PI * t / (n - 1));
     for (int k = 1; k <= cut; k++)
         for (int t = 0; t < n; t++)
-            out[(size_t)(k - 1) * n + t] = sin(M_PI * k * (n > 1 ? (double)t / (n - 1) : 0));
+            out[(size_t)(k - 1) * n + t] = period[(int)(((int64_t)k * t) % m)];
 }
 
 static void diffeo(draws *d, float *img, scratch *s, int cutmax_max)
@@ -116,16 +128,18 @@ static void diffeo(draws *d, float *img, scratch *s, int cutmax_max)
     const int w = s->w, h = s->h, n = w > h ? w : h;
     int cutmax = randint(d, CUTMIN + 1, cutmax_max + 1);
     int cut = (int)(beta_half(d) * (cutmax + 1 - CUTMIN) + CUTMIN);
+    cut = cut > cutmax ? cutmax : cut; /* sin^2 may round to 1: keep within the buffers */
     const double c = cut + 1e-6;
     double t1 = 1 / (M_PI * n * n * log(c)), t2 = 4 / (M_PI * M_PI * M_PI * c * c * log(c));
     t2 = fmax(t1, t2);
     const double temp = beta_half(d) * (t2 - t1) + t1;
     double *u = s->field, *v = u + s->plane, *partial = v + s->plane, *sx = partial + (size_t)cut * w,
-           *sy = sx + (size_t)cut * w;
-    sine_table(sx, cut, w);
-    sine_table(sy, cut, h);
-    smooth_field(d, u, partial, sx, sy, cut, w, h);
-    smooth_field(d, v, partial, sx, sy, cut, w, h);
+           *sy = sx + (size_t)cut * w, *period = sy + (size_t)cut * h;
+    float *coeff = (float *)(period + 2 * (size_t)n);
+    sine_table(sx, period, cut, w);
+    sine_table(sy, period, cut, h);
+    smooth_field(d, u, partial, coeff, sx, sy, cut, w, h);
+    smooth_field(d, v, partial, coeff, sx, sy, cut, w, h);
     const double scale = sqrt(temp) * n;
     memcpy(s->tmp, img, sizeof(float) * s->plane * s->ch);
     for (int y = 0; y < h; y++)
@@ -141,6 +155,21 @@ static void diffeo(draws *d, float *img, scratch *s, int cutmax_max)
                             yv * (1 - xv) * a[yc * w + xf] + yv * xv * a[yc * w + xc]);
             }
         }
+}
+
+/* sin(pi p) and 2 cos(pi p) for p in [0, 1] (every primitive keeps pixels
+ * there) as float polynomials the compiler vectorises: with x = pi (p - 1/2)
+ * in [-pi/2, pi/2], sin(pi p) = cos x and cos(pi p) = -sin x; Taylor to
+ * degree 12 / 11, within 4e-7 of libm: the float planes' own rounding. */
+static inline void sin_two_cos_pi(float p, float *sin_out, float *two_cos_out)
+{
+    const float x = 3.14159265358979f * (p - 0.5f), x2 = x * x;
+    const float c = 1 + x2 * (-1 / 2.f + x2 * (1 / 24.f + x2 * (-1 / 720.f + x2 * (1 / 40320.f +
+                        x2 * (-1 / 3628800.f + x2 * (1 / 479001600.f))))));
+    const float sn = x * (1 + x2 * (-1 / 6.f + x2 * (1 / 120.f + x2 * (-1 / 5040.f + x2 * (1 / 362880.f +
+                             x2 * (-1 / 39916800.f))))));
+    *sin_out = c;
+    *two_cos_out = -2 * sn;
 }
 
 /* Colour: x + sum_k coeff_ck sin(pi k x), clamped. The sines come from the
@@ -161,8 +190,8 @@ static void smooth_color(draws *d, float *img, scratch *s, int cut_max, double t
     for (int ch = 0; ch < s->ch; ch++) {
         float *p = img + ch * n;
         for (size_t i = 0; i < n; i++) {
-            double theta = M_PI * p[i];
-            two_cos[i] = (float)(2 * cos(theta)), prev[i] = 0, cur[i] = (float)sin(theta), sum[i] = 0;
+            sin_two_cos_pi(p[i], &cur[i], &two_cos[i]);
+            prev[i] = 0, sum[i] = 0;
         }
         for (int k = 0; k < cut; k++) {
             const float c = (float)coeff[ch][k];
@@ -217,8 +246,11 @@ static pp_status prime_apply(const pp_augment_ctx *ctx, const pp_image *in, floa
     float *clean = malloc(sizeof(float) * n), *aug = malloc(sizeof(float) * n), *mix = calloc(n, sizeof(float));
     s.tmp = malloc(sizeof(float) * n);
     /* diffeo: u, v (H, W), partial and the x sines (cut, W) each, the y sines
-     * (cut, H); colour: four (H, W) planes */
-    s.field = malloc(sizeof(double) * (4 * s.plane + (size_t)diffeo_cut * (2 * s.w + s.h)));
+     * (cut, H), one period of sines (2 max(H, W)) and the cut x cut float
+     * coefficients; colour: four (H, W) planes */
+    const size_t side = (size_t)(s.w > s.h ? s.w : s.h);
+    s.field = malloc(sizeof(double) * (4 * s.plane + (size_t)diffeo_cut * (2 * s.w + s.h) + 2 * side) +
+                     sizeof(float) * (size_t)diffeo_cut * diffeo_cut);
     if (!clean || !aug || !mix || !s.tmp || !s.field) {
         free(clean), free(aug), free(mix), free(s.tmp), free(s.field);
         return pp_fail(err, PP_ERR_NOMEM, "prime: out of memory");

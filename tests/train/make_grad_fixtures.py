@@ -10,9 +10,7 @@ tests/make_fixtures.py, writes under tests/fixtures/train/:
   NAME_eval_dx.npy       d mean-cross-entropy / d input, (N, C, H, W)
   NAME_eval_dlayer2.npy  d mean-cross-entropy / d layer2 output (NCHW)
 These are what attacks (FGSM, PGD) and Grad-CAM need of pp_model_backward."""
-import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -21,7 +19,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from make_fixtures import ResNet, BasicBlock, Bottleneck  # noqa: E402
+from make_fixtures import ResNet, BasicBlock, Bottleneck, load_safetensors  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(HERE), "fixtures", "train")
 
@@ -32,21 +30,6 @@ NETWORKS = [
     ("cifar_bottleneck_pp3", Bottleneck, "cifar", 3, True, 3, True, 1.0, True),
 ]
 WIDTH, CLASSES = 4, 10
-
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dtype = {"F32": np.float32, "I64": np.int64}[info["dtype"]]
-        a, b = info["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype=dtype).reshape(info["shape"]).copy())
-    return out
 
 
 def one_network(name, block, stem, in_ch, pp, avg, trainable, alpha, bias):
