@@ -76,12 +76,23 @@ static void fill_group(float *xg, float *panel, const geometry *g, const float *
     const pp_conv_shape *s = g->s;
     const size_t plane = (size_t)g->h * g->w, p_total = (size_t)g->n * g->out_plane;
     const size_t pixels = (size_t)count * g->out_plane;
-    memset(xg, 0, sizeof(float) * g->image * count);
+    const int pad = s->pad;
     for (int q = 0; q < count; q++)
-        for (int c = 0; c < s->cin; c++)
-            for (int y = 0; y < g->h; y++)
-                memcpy(xg + q * g->image + ((size_t)c * g->rows + y + s->pad) * g->row + s->pad,
-                       x + ((size_t)c * g->n + img0 + q) * plane + (size_t)y * g->w, sizeof(float) * g->w);
+        for (int c = 0; c < s->cin; c++) {
+            float *dst = xg + q * g->image + (size_t)c * g->rows * g->row;
+            const float *src = x + ((size_t)c * g->n + img0 + q) * plane;
+            /* rows are short (4 to 32 floats): loops, not library calls */
+            memset(dst, 0, sizeof(float) * g->row * pad);
+            memset(dst + (g->rows - pad) * g->row, 0, sizeof(float) * g->row * pad);
+            for (int y = 0; y < g->h; y++) {
+                float *d = dst + (size_t)(y + pad) * g->row;
+                const float *r = src + (size_t)y * g->w;
+                for (int i = 0; i < pad; i++)
+                    d[i] = d[pad + g->w + i] = 0.0f;
+                for (int i = 0; i < g->w; i++)
+                    d[pad + i] = r[i];
+            }
+        }
     const int kv = g->kv;
     for (int k8 = 0; k8 < s->cout; k8 += 8) {
         /* the group's pixels are contiguous in each channel */
