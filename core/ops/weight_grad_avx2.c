@@ -219,13 +219,19 @@ void pp_weight_grad_avx2(float *dw, const float *dy, const float *x, const pp_co
             group_sums(part, xg, panel, &g, count);
         }
 #pragma omp barrier
-        /* dw (K, 9C) += the partials (9C, K), transposed; a band of k each */
-        for (int k = s->cout * t / nt; k < s->cout * (t + 1) / nt; k++)
-            for (size_t d = 0; d < g.depth; d++) {
-                float sum = 0.0f;
-                for (int u = 0; u < nt; u++)
-                    sum += workspace[(size_t)u * per_thread + d * s->cout + k];
-                dw[(size_t)k * g.depth + d] += sum;
-            }
+        /* dw (K, 9C) += the partials (9C, K), transposed, a band of k each;
+         * eight taps at a time, so partial rows are read along k and dw rows
+         * written in runs (the wide layers' partials are megabytes) */
+        const int k0 = s->cout * t / nt, k1 = s->cout * (t + 1) / nt;
+        for (size_t d0 = 0; d0 < g.depth; d0 += 8) {
+            const size_t d1 = d0 + 8 < g.depth ? d0 + 8 : g.depth;
+            for (int k = k0; k < k1; k++)
+                for (size_t d = d0; d < d1; d++) {
+                    float sum = 0.0f;
+                    for (int u = 0; u < nt; u++)
+                        sum += workspace[(size_t)u * per_thread + d * s->cout + k];
+                    dw[(size_t)k * g.depth + d] += sum;
+                }
+        }
     }
 }
