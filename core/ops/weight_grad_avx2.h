@@ -1,4 +1,4 @@
-/* The weight gradient of a 3x3 convolution on the avx2 path, with output
+/* The weight gradient of a 3x3 convolution (avx2 and avx512 paths), with output
  * channels in the vector lanes:
  *   dW[k][c][i][j] += sum over output pixels p of dy[k][p] * x[c][p's input row + i][p's input column + j]
  * Each pixel's dy for 8 or 16 channels is one or two vectors (dy transposed
@@ -15,7 +15,7 @@
 #include "conv2d.h"
 
 /* Dense 3x3 convolutions (any stride and padding) with a multiple of 8 output
- * channels. The caller checks the CPU path (avx2). */
+ * channels. AVX2 code: the caller checks the CPU path (avx2 or above). */
 bool pp_weight_grad_avx2_supports(const pp_conv_shape *s);
 size_t pp_weight_grad_avx2_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
 /* dw (K, C, 3, 3) += the gradient; images split over `threads`. */
