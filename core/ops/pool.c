@@ -247,16 +247,22 @@ void pp_maxpool2d_backward(float *dx, const float *dy, const int32_t *argmax, si
 
 /* Stride 1 with "same" padding (the PushPull pooling): the adjoint of a
  * window mean is the same window's sum of dy / cells, done separably over whole
- * rows: a vertical sum into one row, then a horizontal one. */
+ * rows: a vertical sum into one row, then a horizontal one. The row has `pad`
+ * zeros on each side, so every input column sums k cells in the same order
+ * (the zeros stand for outputs that do not exist) and the loops vectorise. */
 static bool avgpool_same_backward(float *dx, const float *dy, size_t planes, int h, int w, int k, int pad,
                                   int threads)
 {
-    float *scratch = malloc(sizeof(float) * 2 * (size_t)w * (size_t)threads);
+    const size_t per_thread = 3 * (size_t)w + 2 * (size_t)pad;
+    float *scratch = malloc(sizeof(float) * per_thread * (size_t)threads);
     if (!scratch)
         return false;
 #pragma omp parallel num_threads(threads)
     {
-        float *row = scratch + 2 * (size_t)w * omp_get_thread_num(), *inv_cols = row + w;
+        float *padded = scratch + per_thread * omp_get_thread_num(), *row = padded + pad;
+        float *inv_cols = padded + w + 2 * pad, *sums = inv_cols + w;
+        for (int x = 0; x < pad; x++)
+            padded[x] = row[w + x] = 0;
         for (int x = 0; x < w; x++) {
             int x0 = x - pad < 0 ? 0 : x - pad, x1 = x - pad + k > w ? w : x - pad + k;
             inv_cols[x] = 1.0f / (float)(x1 - x0);
@@ -277,14 +283,14 @@ static bool avgpool_same_backward(float *dx, const float *dy, size_t planes, int
                     for (int x = 0; x < w; x++)
                         row[x] += gr[x] * inv_rows * inv_cols[x];
                 }
+                for (int x = 0; x < w; x++)
+                    sums[x] = 0;
+                for (int t = 0; t < k; t++)
+                    for (int x = 0; x < w; x++)
+                        sums[x] += padded[x + t];
                 float *dr = d + (size_t)y * w;
-                for (int x = 0; x < w; x++) {
-                    int ox0 = x - pad < 0 ? 0 : x - pad, ox1 = x + pad + 1 > w ? w : x + pad + 1;
-                    float acc = 0;
-                    for (int ox = ox0; ox < ox1; ox++)
-                        acc += row[ox];
-                    dr[x] += acc;
-                }
+                for (int x = 0; x < w; x++)
+                    dr[x] += sums[x];
             }
         }
     }
