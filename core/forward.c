@@ -288,7 +288,34 @@ static float *value_data(pp_forward_ctx *ctx, const pp_plan *p, int v, float *lo
     return p->values[v].layout == PP_VALUE_LOGITS ? logits : ctx->act[p->values[v].buffer];
 }
 
-static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, int n, float *logits)
+/* The BN step right after step i that can be fused into it, or NULL: a BN
+ * whose input only it reads, after a push-pull unit or a plain convolution
+ * (no BN, residual, ReLU or bias of its own), when no tap wants the raw
+ * output in between (the unit's responses and kernels are still there). The
+ * first layer of every ResNet is such a pair (its BN is a step of its own
+ * for the conv1 tap); fused, its output is written once instead of twice. */
+static const pp_step *fusable_bn(const pp_model *m, int i, const pp_taps *taps)
+{
+    const pp_plan *p = m->plan;
+    const pp_step *s = &p->steps[i], *next = i + 1 < p->step_count ? &p->steps[i + 1] : NULL;
+    if (!next || next->kind != PP_STEP_BATCHNORM || next->in != s->out || p->values[s->out].last_use != i + 1)
+        return NULL;
+    const unsigned from_responses = 1u << PP_TAP_PUSH | 1u << PP_TAP_PULL | 1u << PP_TAP_KERNELS;
+    if (taps && ((s->taps & taps->requested & ~from_responses) || taps->step_count))
+        return NULL; /* a tap (or a captured step) wants the unit's output before its BN */
+    if (s->kind == PP_STEP_PUSHPULL)
+        return next;
+    if (s->kind != PP_STEP_CONV)
+        return NULL;
+    const pp_conv_layer *conv = pp_model_step_conv(m, s);
+    return !pp_model_step_bn(m, s) && s->residual < 0 && !s->relu && !conv->bias ? next : NULL;
+}
+
+/* Runs step s; fused_bn: the BN step after it to apply in its last pass
+ * (fusable_bn), whose own run then only moves the data if it is not in place;
+ * bn_done: s is that BN step, already applied. */
+static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, int n, float *logits,
+                     const pp_step *fused_bn, bool bn_done)
 {
     const pp_plan *p = m->plan;
     const float *in = value_data(ctx, p, s->in, logits);
@@ -296,6 +323,9 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     const int h = ctx->vh[s->in], w = ctx->vw[s->in];
     const int c = p->values[s->in].channels;
     const pp_conv_scratch scratch = {.workspace = ctx->workspace, .winograd = {cached_kernels, ctx}};
+    const pp_bn_layer *next_bn = fused_bn ? pp_model_step_bn(m, fused_bn) : NULL;
+    const pp_epilogue fused = {.scale = next_bn ? next_bn->scale : NULL, .shift = next_bn ? next_bn->shift : NULL,
+                               .relu = fused_bn && fused_bn->relu};
     switch (s->kind) {
     case PP_STEP_CONV: {
         const pp_conv_layer *conv = pp_model_step_conv(m, s);
@@ -303,12 +333,12 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
         pp_epilogue ep = {.scale = bn ? bn->scale : NULL, .shift = bn ? bn->shift : conv->bias,
                           .residual = s->residual >= 0 ? value_data(ctx, p, s->residual, logits) : NULL,
                           .relu = s->relu};
-        pp_conv_layer_forward(out, in, conv, n, h, w, &ep, &scratch, ctx->threads);
+        pp_conv_layer_forward(out, in, conv, n, h, w, fused_bn ? &fused : &ep, &scratch, ctx->threads);
         break;
     }
     case PP_STEP_PUSHPULL:
-        pp_pushpull_forward(out, ctx->responses, ctx->pool_scratch, in, pp_model_step_unit(m, s), n, h, w,
-                            ctx->workspace, ctx->threads);
+        pp_pushpull_forward_bn(out, ctx->responses, ctx->pool_scratch, in, pp_model_step_unit(m, s), n, h, w,
+                               fused_bn ? &fused : NULL, ctx->workspace, ctx->threads);
         break;
     case PP_STEP_PUSHPULL2020:
         pp_pushpull2020_forward(out, ctx->responses, in, pp_model_step_pp2020(m, s), n, h, w, ctx->workspace,
@@ -320,7 +350,8 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
         if (out != in)
             memcpy(out, in, (size_t)c * plane * sizeof(float));
         pp_epilogue ep = {.scale = bn->scale, .shift = bn->shift, .relu = s->relu};
-        pp_epilogue_apply(out, c, plane, 0, plane, &ep, ctx->threads);
+        if (!bn_done)
+            pp_epilogue_apply(out, c, plane, 0, plane, &ep, ctx->threads);
         break;
     }
     case PP_STEP_MAXPOOL:
@@ -361,9 +392,12 @@ static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tens
     const int n = ctx->batch;
     pp_status st = PP_OK;
     ctx->resume_step = 0;
+    const pp_step *fused_bn = NULL; /* the next step, a BN the step just run applied (fusable_bn) */
     for (int i = first; i < p->step_count && st == PP_OK; i++) {
         const pp_step *s = &p->steps[i];
-        if (fuses_with_silu(p, i, taps)) { /* the BN and the SiLU after it in one pass */
+        const bool bn_done = fused_bn == s;
+        fused_bn = NULL;
+        if (!bn_done && fuses_with_silu(p, i, taps)) { /* the BN and the SiLU after it in one pass */
             const pp_step *silu = &p->steps[++i];
             const pp_bn_layer *bn = pp_model_step_bn(m, s);
             pp_silu_affine_forward(value_data(ctx, p, silu->out, dst->data), value_data(ctx, p, s->in, dst->data),
@@ -371,11 +405,13 @@ static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tens
                                    (size_t)n * ctx->vh[s->in] * ctx->vw[s->in], ctx->threads);
             s = silu;
         } else {
-            run_step(ctx, m, s, n, dst->data);
+            fused_bn = bn_done ? NULL : fusable_bn(m, i, taps);
+            run_step(ctx, m, s, n, dst->data, fused_bn, bn_done);
         }
         if (taps && ((s->taps & taps->requested) || taps->step_count))
             st = capture_step(ctx, m, i, value_data(ctx, p, s->out, dst->data), n, taps, err);
-        if (st == PP_OK && ctx->stop && i + 1 < p->step_count && ctx->stop(ctx->stop_data, i + 1)) {
+        /* never between a step and the BN it applied: a resumed pass would apply it twice */
+        if (st == PP_OK && !fused_bn && ctx->stop && i + 1 < p->step_count && ctx->stop(ctx->stop_data, i + 1)) {
             ctx->resume_step = i + 1;
             st = pp_fail(err, PP_ERR_CANCELLED, "forward stopped after step %d of %d (%s)", i + 1, p->step_count,
                          s->name);

@@ -21,15 +21,28 @@ typedef struct {
     void (*packed)(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate, float *c,
                    int ldc, float *workspace);
     void (*pack_rows)(float *packed, int m, int k, int row0, const float *a, int lda, int rows);
+    void (*packed_ab)(int m, int n, int k, const float *packed_a, const float *packed_b, bool accumulate, float *c,
+                      int ldc, float *workspace);
+    int b_panel; /* NR: the width of the B panels its micro-kernel reads */
 } packed_kernels;
 
-static const packed_kernels avx512_kernels = {"avx512", pp_gemm_avx512_workspace_floats, pp_gemm_avx512,
-                                              pp_gemm_avx512_packed, pp_gemm_avx512_pack_rows};
+static const packed_kernels avx512_kernels = {"avx512",
+                                              pp_gemm_avx512_workspace_floats,
+                                              pp_gemm_avx512,
+                                              pp_gemm_avx512_packed,
+                                              pp_gemm_avx512_pack_rows,
+                                              pp_gemm_avx512_packed_ab,
+                                              32};
 /* Measured (bench/gemm_bench): OpenBLAS's Haswell kernels multiply plain
  * row-major operands 2-12 % faster than ours, whose packed weights win 2-5 %
  * for Winograd (no repacking per call). So each runs where it is faster. */
-static const packed_kernels avx2_kernels = {"avx2", pp_gemm_avx2_workspace_floats, NULL, pp_gemm_avx2_packed,
-                                            pp_gemm_avx2_pack_rows};
+static const packed_kernels avx2_kernels = {"avx2",
+                                            pp_gemm_avx2_workspace_floats,
+                                            NULL,
+                                            pp_gemm_avx2_packed,
+                                            pp_gemm_avx2_pack_rows,
+                                            pp_gemm_avx2_packed_ab,
+                                            16};
 
 static const packed_kernels *ours;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -137,22 +150,46 @@ void pp_gemm_pack(float *packed, const float *a, int lda, int m, int k)
     pp_gemm_pack_rows(packed, m, k, 0, a, lda, m);
 }
 
-/* The slow path of our packed operand without a workspace. */
-static void unpacked_product(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
-                             int ldc)
+/* Element (i, q) of a packed A (m x k). */
+static float packed_a_at(const float *packed_a, int m, int k, int i, int q)
 {
-    const size_t padded_m = pp_gemm_padded_rows(m);
+    const int pc = q / PP_GEMM_KC * PP_GEMM_KC, kc = k - pc < PP_GEMM_KC ? k - pc : PP_GEMM_KC;
+    return packed_a[(size_t)pc * pp_gemm_padded_rows(m) + (size_t)(i / PP_GEMM_MR) * PP_GEMM_MR * kc +
+                    (size_t)(q - pc) * PP_GEMM_MR + i % PP_GEMM_MR];
+}
+
+/* The slow path of our packed operands without a workspace: B row-major
+ * (b_panel 0) or in panels of b_panel columns (pp_sgemm_packed_ab). */
+static void unpacked_product(int m, int n, int k, const float *packed_a, const float *b, int ldb, int b_panel,
+                             float beta, float *c, int ldc)
+{
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) {
             float sum = 0;
             for (int q = 0; q < k; q++) {
-                int pc = q / PP_GEMM_KC * PP_GEMM_KC, kc = k - pc < PP_GEMM_KC ? k - pc : PP_GEMM_KC;
-                size_t at = (size_t)pc * padded_m + (size_t)(i / PP_GEMM_MR) * PP_GEMM_MR * kc +
-                            (size_t)(q - pc) * PP_GEMM_MR + i % PP_GEMM_MR;
-                sum += packed_a[at] * b[(size_t)q * ldb + j];
+                const size_t at = b_panel ? (size_t)(j / b_panel) * k * b_panel + (size_t)q * b_panel + j % b_panel
+                                          : (size_t)q * ldb + j;
+                sum += packed_a_at(packed_a, m, k, i, q) * b[at];
             }
             c[(size_t)i * ldc + j] = sum + (beta == 0.0f ? 0.0f : beta * c[(size_t)i * ldc + j]);
         }
+}
+
+int pp_gemm_b_panel_width(void)
+{
+    return kernels() ? kernels()->b_panel : 0;
+}
+
+void pp_sgemm_packed_ab(int m, int n, int k, const float *packed_a, const float *packed_b, float beta, float *c,
+                        int ldc)
+{
+    if (trivial_product(m, n, k, beta, c, ldc))
+        return;
+    float *ws = thread_workspace();
+    if (ws)
+        kernels()->packed_ab(m, n, k, packed_a, packed_b, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
+    else
+        unpacked_product(m, n, k, packed_a, packed_b, 0, pp_gemm_b_panel_width(), beta, c, ldc);
 }
 
 void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
@@ -170,5 +207,5 @@ void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b,
     if (!kernels())
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, packed_a, k, b, ldb, beta, c, ldc);
     else
-        unpacked_product(m, n, k, packed_a, b, ldb, beta, c, ldc);
+        unpacked_product(m, n, k, packed_a, b, ldb, 0, beta, c, ldc);
 }

@@ -26,6 +26,16 @@ void pp_gemm_pack_rows(float *packed, int m, int k, int row0, const float *a, in
 void pp_sgemm_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, float beta, float *c,
                      int ldc);
 
+/* B packed too, by the caller (Winograd's input transform writes it so): in
+ * panels of pp_gemm_b_panel_width() columns (0: no such layout, as with
+ * OpenBLAS on the portable path; then call pp_sgemm_packed), panel j holding
+ * columns [j * width, (j + 1) * width) of all k rows, row q at + q * width, at
+ * packed_b + j * k * width; 64-byte aligned. Columns past n in the last panel
+ * are read (keep them finite) but never stored. */
+int pp_gemm_b_panel_width(void);
+void pp_sgemm_packed_ab(int m, int n, int k, const float *packed_a, const float *packed_b, float beta, float *c,
+                        int ldc);
+
 /* Which kernels run: "avx512", "avx2" (packed products; plain ones by
  * OpenBLAS) or "openblas" (the portable path). */
 const char *pp_gemm_backend(void);

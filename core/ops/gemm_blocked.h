@@ -14,10 +14,13 @@
 
 #include "gemm_layout.h"
 
-/* packed_a is NULL when A is packed here block by block. */
+/* packed_a is NULL when A is packed here block by block; packed_b is NULL
+ * when B is, else B already in NR-wide panels of all k rows (panel j, the
+ * columns [j * NR, j * NR + NR), at packed_b + j * k * NR, row q of it NR floats
+ * at + q * NR; columns past n are read but not stored). */
 static void gemm_blocked(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda,
-                         const float *packed_a, const float *b, int ldb, bool accumulate, float *c, int ldc,
-                         float *workspace)
+                         const float *packed_a, const float *b, int ldb, const float *packed_b, bool accumulate,
+                         float *c, int ldc, float *workspace)
 {
     float *pa_block = workspace, *pb = workspace + (size_t)MC * KC;
     const size_t padded_m = pp_gemm_padded_rows(m);
@@ -25,8 +28,10 @@ static void gemm_blocked(bool trans_a, bool trans_b, int m, int n, int k, const 
         int nc = n - jc < NC ? n - jc : NC;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = k - pc < KC ? k - pc : KC;
-            const float *b_block = trans_b ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
-            pack_b(pb, trans_b, b_block, ldb, kc, nc);
+            if (!packed_b) {
+                const float *b_block = trans_b ? b + (size_t)jc * ldb + pc : b + (size_t)pc * ldb + jc;
+                pack_b(pb, trans_b, b_block, ldb, kc, nc);
+            }
             bool acc = accumulate || pc > 0;
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = m - ic < MC ? m - ic : MC;
@@ -47,15 +52,16 @@ static void gemm_blocked(bool trans_a, bool trans_b, int m, int n, int k, const 
                 }
                 for (int jr = 0; jr < nc; jr += NR) {
                     int nr = nc - jr < NR ? nc - jr : NR;
+                    const float *b_panel = packed_b ? packed_b + (size_t)((jc + jr) / NR) * k * NR + (size_t)pc * NR
+                                                    : pb + (size_t)jr * kc;
                     for (int ir = 0; ir < mc; ir += PP_GEMM_MR) {
                         int mr = mc - ir < PP_GEMM_MR ? mc - ir : PP_GEMM_MR;
                         float *c_tile = c + (size_t)(ic + ir) * ldc + jc + jr;
                         if (ir < full_rows)
-                            micro_kernel_rows(kc, a + (size_t)(ic + ir) * lda + pc, (size_t)lda, pb + (size_t)jr * kc,
-                                              c_tile, ldc, acc, nr);
+                            micro_kernel_rows(kc, a + (size_t)(ic + ir) * lda + pc, (size_t)lda, b_panel, c_tile,
+                                              ldc, acc, nr);
                         else
-                            micro_kernel(kc, pa + (size_t)(ir - full_rows) * kc, pb + (size_t)jr * kc, c_tile, ldc,
-                                         acc, mr, nr);
+                            micro_kernel(kc, pa + (size_t)(ir - full_rows) * kc, b_panel, c_tile, ldc, acc, mr, nr);
                     }
                 }
             }
@@ -73,18 +79,23 @@ static void pack_rows_blocked(float *packed, int m, int k, int row0, const float
     }
 }
 
-/* The three entry points of gemm_layout.h for one kernel file (isa: avx512,
+/* The four entry points of gemm_layout.h for one kernel file (isa: avx512,
  * avx2), all through the loop nest above. */
 #define PP_GEMM_ENTRY_POINTS(isa)                                                                                   \
     void pp_gemm_##isa(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b,   \
                        int ldb, bool accumulate, float *c, int ldc, float *workspace)                              \
     {                                                                                                              \
-        gemm_blocked(trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, accumulate, c, ldc, workspace);              \
+        gemm_blocked(trans_a, trans_b, m, n, k, a, lda, NULL, b, ldb, NULL, accumulate, c, ldc, workspace);        \
     }                                                                                                              \
     void pp_gemm_##isa##_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb,               \
                                 bool accumulate, float *c, int ldc, float *workspace)                              \
     {                                                                                                              \
-        gemm_blocked(false, false, m, n, k, NULL, 0, packed_a, b, ldb, accumulate, c, ldc, workspace);             \
+        gemm_blocked(false, false, m, n, k, NULL, 0, packed_a, b, ldb, NULL, accumulate, c, ldc, workspace);       \
+    }                                                                                                              \
+    void pp_gemm_##isa##_packed_ab(int m, int n, int k, const float *packed_a, const float *packed_b,              \
+                                   bool accumulate, float *c, int ldc, float *workspace)                           \
+    {                                                                                                              \
+        gemm_blocked(false, false, m, n, k, NULL, 0, packed_a, NULL, 0, packed_b, accumulate, c, ldc, workspace);  \
     }                                                                                                              \
     void pp_gemm_##isa##_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows)       \
     {                                                                                                              \

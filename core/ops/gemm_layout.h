@@ -42,6 +42,9 @@ void pp_gemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, const float
                     bool accumulate, float *c, int ldc, float *workspace);
 void pp_gemm_avx512_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate,
                            float *c, int ldc, float *workspace);
+/* Both operands packed: B in NR-wide panels of all k rows (gemm_blocked.h). */
+void pp_gemm_avx512_packed_ab(int m, int n, int k, const float *packed_a, const float *packed_b, bool accumulate,
+                              float *c, int ldc, float *workspace);
 /* Rows [row0, row0 + rows) of an m-row matrix; row0 a multiple of MR. */
 void pp_gemm_avx512_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows);
 
@@ -51,6 +54,8 @@ void pp_gemm_avx2(bool trans_a, bool trans_b, int m, int n, int k, const float *
                   bool accumulate, float *c, int ldc, float *workspace);
 void pp_gemm_avx2_packed(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate,
                          float *c, int ldc, float *workspace);
+void pp_gemm_avx2_packed_ab(int m, int n, int k, const float *packed_a, const float *packed_b, bool accumulate,
+                            float *c, int ldc, float *workspace);
 void pp_gemm_avx2_pack_rows(float *packed, int m, int k, int row0, const float *a, int lda, int rows);
 
 #endif

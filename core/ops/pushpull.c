@@ -1,6 +1,7 @@
 #include "pushpull.h"
 
 #include <omp.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,44 +33,45 @@ void pp_pushpull_pull_kernels(float *pull, const float *push, int count, size_t 
 
 /* Since P[k] = -W[k] + c_k with c_k = max W[k] + min W[k], the pull response
  * needs no second convolution: conv(x, P[k]) = -conv(x, W[k]) + c_k * S, where
- * S = conv(x, ones) is one window sum shared by every output channel. */
-static void window_sums(float *sums, const float *in, const pp_conv_shape *s, int n, int h, int w, int threads)
+ * S = conv(x, ones) is one window sum shared by every output channel.
+ * Output rows [r0, r1) of all images (row r: image r / ho, row r % ho), on the
+ * calling thread: split by rows, a batch of one still feeds every thread. */
+static void window_sum_rows(float *sums, const float *in, const pp_conv_shape *s, int n, int h, int w, size_t r0,
+                            size_t r1)
 {
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad);
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t plane = (size_t)h * w;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int img = 0; img < n; img++) {
-        /* (W): channel and row sums; on the stack for any normal width, so steady-state
-         * forward passes allocate nothing */
-        float stack_sums[2048];
-        float *column_sums = w <= 2048 ? stack_sums : malloc(sizeof(float) * (size_t)w);
-        for (int oy = 0; oy < ho; oy++) {
-            int y0 = oy * s->stride - s->pad;
-            for (int x = 0; x < w; x++)
-                column_sums[x] = 0;
-            for (int c = 0; c < s->cin; c++)
-                for (int i = 0; i < s->kh; i++) {
-                    int y = y0 + i;
-                    if (y < 0 || y >= h)
-                        continue;
-                    const float *row = in + ((size_t)c * n + img) * plane + (size_t)y * w;
-                    for (int x = 0; x < w; x++)
-                        column_sums[x] += row[x];
-                }
-            float *dst = sums + ((size_t)img * ho + oy) * wo;
-            for (int ox = 0; ox < wo; ox++) {
-                int x0 = ox * s->stride - s->pad;
-                float acc = 0;
-                for (int j = 0; j < s->kw; j++)
-                    if (x0 + j >= 0 && x0 + j < w)
-                        acc += column_sums[x0 + j];
-                dst[ox] = acc;
+    /* (W): channel and row sums; on the stack for any normal width, so steady-state
+     * forward passes allocate nothing */
+    float stack_sums[2048];
+    float *column_sums = w <= 2048 ? stack_sums : malloc(sizeof(float) * (size_t)w);
+    for (size_t r = r0; r < r1 && column_sums; r++) {
+        const int img = (int)(r / ho), oy = (int)(r % ho);
+        int y0 = oy * s->stride - s->pad;
+        for (int x = 0; x < w; x++)
+            column_sums[x] = 0;
+        for (int c = 0; c < s->cin; c++)
+            for (int i = 0; i < s->kh; i++) {
+                int y = y0 + i;
+                if (y < 0 || y >= h)
+                    continue;
+                const float *row = in + ((size_t)c * n + img) * plane + (size_t)y * w;
+                for (int x = 0; x < w; x++)
+                    column_sums[x] += row[x];
             }
+        float *dst = sums + r * wo;
+        for (int ox = 0; ox < wo; ox++) {
+            int x0 = ox * s->stride - s->pad;
+            float acc = 0;
+            for (int j = 0; j < s->kw; j++)
+                if (x0 + j >= 0 && x0 + j < w)
+                    acc += column_sums[x0 + j];
+            dst[ox] = acc;
         }
-        if (column_sums != stack_sums)
-            free(column_sums);
     }
+    if (column_sums != stack_sums)
+        free(column_sums);
 }
 
 /* The window sums S of every image, then per thread one raw pull plane and
@@ -82,17 +84,51 @@ size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w
     return plane * n + (plane + pp_avgpool2d_plane_scratch_floats(wo)) * (size_t)pp_threads_clamp(threads);
 }
 
-/* The unit's output from push (row k) and pooled pull (row K + k) planes. */
-static void combine_plane(float *y, const float *push, const float *pulled, size_t plane, float a, float b)
+/* The unit's output from push (row k) and pooled pull (row K + k) planes;
+ * with a BN (+ReLU) after the unit fused in (bn: scale, shift, relu of
+ * channel k, or NULL), the same arithmetic as the separate pass. */
+typedef struct {
+    float scale, shift;
+    bool relu;
+} plane_bn;
+
+static void combine_plane(float *y, const float *push, const float *pulled, size_t plane, float a, float b,
+                          const plane_bn *bn)
 {
-    for (size_t p = 0; p < plane; p++)
-        y[p] = pp_relu(push[p]) - a * pp_relu(pulled[p]) + b;
+    if (!bn) {
+        for (size_t p = 0; p < plane; p++)
+            y[p] = pp_relu(push[p]) - a * pp_relu(pulled[p]) + b;
+        return;
+    }
+    const float s = bn->scale, t = bn->shift;
+    if (bn->relu)
+        for (size_t p = 0; p < plane; p++) {
+            float v = pp_relu(push[p]) - a * pp_relu(pulled[p]) + b;
+            v = v * s + t;
+            y[p] = pp_relu(v);
+        }
+    else
+        for (size_t p = 0; p < plane; p++) {
+            float v = pp_relu(push[p]) - a * pp_relu(pulled[p]) + b;
+            y[p] = v * s + t;
+        }
+}
+
+/* Channel k's part of the epilogue (scale and shift; a residual is refused by
+ * the callers), or NULL. */
+static const plane_bn *bn_of(plane_bn *bn, const pp_epilogue *ep, int k)
+{
+    if (!ep)
+        return NULL;
+    *bn = (plane_bn){ep->scale ? ep->scale[k] : 1.0f, ep->shift ? ep->shift[k] : 0.0f, ep->relu};
+    return bn;
 }
 
 /* With max + min per input channel the pull is not -push plus one window sum per
  * filter: one convolution with the stacked [W; P] kernels gives both responses. */
 static void stacked_forward(float *out, float *responses, float *pool_scratch, const float *in,
-                            const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads)
+                            const pp_pushpull_unit *u, int n, int h, int w, const pp_epilogue *ep, float *workspace,
+                            int threads)
 {
     pp_conv_shape st = u->shape;
     st.cout *= 2;
@@ -114,13 +150,16 @@ static void stacked_forward(float *out, float *responses, float *pool_scratch, c
                 memcpy(raw, pulled, sizeof(float) * plane);
                 pp_avgpool2d_plane(pulled, raw, ho, wo, u->avg_kernel, (u->avg_kernel - 1) / 2, line);
             }
-            combine_plane(out + at, responses + at, pulled, plane, u->alpha[k], u->bias ? u->bias[k] : 0.0f);
+            plane_bn bn;
+            combine_plane(out + at, responses + at, pulled, plane, u->alpha[k], u->bias ? u->bias[k] : 0.0f,
+                          bn_of(&bn, ep, k));
         }
     }
 }
 
-void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
-                         const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads)
+void pp_pushpull_forward_bn(float *out, float *responses, float *pool_scratch, const float *in,
+                            const pp_pushpull_unit *u, int n, int h, int w, const pp_epilogue *ep, float *workspace,
+                            int threads)
 {
     threads = pp_threads_clamp(threads);
     const pp_conv_shape *s = &u->shape;
@@ -131,24 +170,27 @@ void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, cons
     const size_t per_kernel = (size_t)s->cin * s->kh * s->kw;
     float *pull = responses + (size_t)k_count * p_total;
     if (u->minmax == PP_PULL_MINMAX_CHANNEL) {
-        stacked_forward(out, responses, pool_scratch, in, u, n, h, w, workspace, threads);
+        stacked_forward(out, responses, pool_scratch, in, u, n, h, w, ep, workspace, threads);
         return;
     }
     pp_conv2d_forward(responses, in, u->weight, s, n, h, w, NULL, workspace, threads);
 
-    /* S goes in the pool scratch's first plane; c_k from the stacked pull kernels
-     * (P[k][0] + W[k][0] = c_k). */
-    window_sums(pool_scratch, in, s, n, h, w, threads);
-    /* Then plane by plane (channel k of image img), while it is in cache: the
-     * pull response, its average pooling, and the unit's output. The pooled
-     * pull response stays in `responses` for the taps and the backward pass. */
-    const size_t plane = (size_t)ho * wo, planes = (size_t)k_count * n;
+    /* One parallel region for the rest: S (the pool scratch's first plane per
+     * image) row by row, then plane by plane (channel k of image img), while it
+     * is in cache: the pull response, its average pooling, and the unit's
+     * output. c_k from the stacked pull kernels (P[k][0] + W[k][0] = c_k). The
+     * pooled pull response stays in `responses` for the taps and the backward
+     * pass. */
+    const size_t plane = (size_t)ho * wo, planes = (size_t)k_count * n, rows = (size_t)n * ho;
     const size_t per_thread = plane + pp_avgpool2d_plane_scratch_floats(wo);
 #pragma omp parallel num_threads(threads)
     {
-        float *raw = pool_scratch + plane * n + per_thread * (size_t)omp_get_thread_num(); /* past S */
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        window_sum_rows(pool_scratch, in, s, n, h, w, rows * t / nt, rows * (t + 1) / nt);
+        float *raw = pool_scratch + plane * n + per_thread * (size_t)t; /* past S */
         float *line = raw + plane;
-#pragma omp for schedule(static)
+#pragma omp barrier
+#pragma omp for schedule(static) nowait
         for (size_t kn = 0; kn < planes; kn++) {
             const int k = (int)(kn / n), img = (int)(kn % n);
             const size_t at = (size_t)k * p_total + (size_t)img * plane;
@@ -163,9 +205,17 @@ void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, cons
                 for (size_t p = 0; p < plane; p++)
                     pulled[p] = c_k * sums[p] - push[p];
             }
-            combine_plane(out + at, push, pulled, plane, u->alpha[k], u->bias ? u->bias[k] : 0.0f);
+            plane_bn bn;
+            combine_plane(out + at, push, pulled, plane, u->alpha[k], u->bias ? u->bias[k] : 0.0f,
+                          bn_of(&bn, ep, k));
         }
     }
+}
+
+void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
+                         const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads)
+{
+    pp_pushpull_forward_bn(out, responses, pool_scratch, in, u, n, h, w, NULL, workspace, threads);
 }
 
 int pp_pushpull_effective_size(const pp_pushpull_unit *u)

@@ -43,6 +43,13 @@ size_t pp_pushpull_minmax_span(const pp_pushpull_unit *u);
 size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads);
 void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
                          const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads);
+/* The same with a batch norm (+ReLU) after the unit fused into its last pass
+ * (inference: the BN step that follows the unit, forward.c): out = the
+ * epilogue's scale and shift (+ReLU) applied to the unit's output; ep->residual
+ * must be NULL. The responses are the unit's as above. */
+void pp_pushpull_forward_bn(float *out, float *responses, float *pool_scratch, const float *in,
+                            const pp_pushpull_unit *u, int n, int h, int w, const pp_epilogue *ep, float *workspace,
+                            int threads);
 
 /* Size (side) of the effective kernel: kh + a - 1 with pooling, else kh. */
 int pp_pushpull_effective_size(const pp_pushpull_unit *u);

@@ -1,6 +1,7 @@
 #include "winograd.h"
 
 #include <omp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,13 +136,30 @@ bool pp_winograd_transform_weights(float *u, const float *weight, const pp_conv_
     return true;
 }
 
+/* The columns a chunk's matrices are laid out with: whole B panels of the
+ * widest GEMM kernel (32), so the input transform can write them packed. */
+#define MAX_B_PANEL 32
+
+static size_t chunk_columns(size_t chunk)
+{
+    return (chunk + MAX_B_PANEL - 1) / MAX_B_PANEL * MAX_B_PANEL;
+}
+
+/* One thread's part: v (36, C, cols), m (36, K, cols), the padded plane;
+ * whole 64-byte lines, so every thread's v is aligned for the GEMM. */
+static size_t thread_floats(const pp_conv_shape *s, size_t chunk, int tiles_y, int tiles_x)
+{
+    size_t f = chunk_columns(chunk) * POSITIONS * (size_t)(s->cin + s->cout) + padded_plane_floats(tiles_y, tiles_x);
+    return (f + 15) & ~(size_t)15;
+}
+
 size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     int ty, tx;
     threads = pp_threads_clamp(threads);
     size_t tiles = tile_count(s, n, h, w, &ty, &tx);
     size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
-    return (chunk * POSITIONS * (size_t)(s->cin + s->cout) + padded_plane_floats(ty, tx)) * threads;
+    return thread_floats(s, chunk, ty, tx) * threads + 16; /* + 16: room to align the start */
 }
 
 
@@ -208,11 +226,6 @@ typedef struct {
     int stride, rows, img; /* img: the image held, -1 before the first */
 } padded_plane;
 
-static size_t padded_floats(const geometry *g)
-{
-    return padded_plane_floats(g->tiles_y, g->tiles_x);
-}
-
 static void fill_padded(padded_plane *pp, const float *plane, const geometry *g)
 {
     const int pad = g->s->pad;
@@ -269,10 +282,14 @@ static void gather_tiles_avx2(lanes *d, const float *const *tile, size_t stride)
 }
 
 /* v: (36, C, chunk) for tiles [t0, t0 + count). Channels outer, tiles inner:
- * each of the 36 output streams is written sequentially. */
+ * each of the 36 output streams is written sequentially. nr > 0: each
+ * position's (C, chunk) matrix is written as the GEMM's B panels of nr
+ * columns (gemm.h, pp_sgemm_packed_ab), so the GEMM does not repack it; a
+ * group of LANES tiles is then one contiguous run of a panel row. */
 static inline __attribute__((always_inline)) void transform_inputs_body(float *v, const float *in, const geometry *g,
                                                                          size_t t0, size_t count, size_t chunk,
-                                                                         float *scratch, pp_cpu_path_kind path)
+                                                                         float *scratch, pp_cpu_path_kind path,
+                                                                         int nr)
 {
     const int c_count = g->s->cin;
     const size_t plane = (size_t)g->h * g->w, pos_stride = (size_t)c_count * chunk;
@@ -321,6 +338,12 @@ static inline __attribute__((always_inline)) void transform_inputs_body(float *v
                 input_1d(tmp + x, PATCH, d + x, PATCH);
             for (int y = 0; y < PATCH; y++) /* rows: (B^T d) B */
                 input_1d(res + y * PATCH, 1, tmp + y * PATCH, 1);
+            if (nr) { /* lanes past nb are the transforms of zeros */
+                float *dst = v + i / nr * c_count * (size_t)nr + (size_t)c * nr + i % nr;
+                for (int pos = 0; pos < PATCH * PATCH; pos++)
+                    memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(lanes));
+                continue;
+            }
             float *dst = v + (size_t)c * chunk + i;
             if (nb == LANES) /* a constant size: whole-vector stores */
                 for (int pos = 0; pos < PATCH * PATCH; pos++)
@@ -330,6 +353,14 @@ static inline __attribute__((always_inline)) void transform_inputs_body(float *v
                     memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(float) * (size_t)nb);
         }
     }
+    /* packed: the last panel's columns past the last group (read, never stored) kept finite */
+    const size_t written = (count + LANES - 1) / LANES * LANES;
+    if (nr && written % nr)
+        for (int pos = 0; pos < PATCH * PATCH; pos++)
+            for (int c = 0; c < c_count; c++)
+                memset(v + (size_t)pos * pos_stride + written / nr * c_count * (size_t)nr + (size_t)c * nr +
+                           written % nr,
+                       0, sizeof(float) * (nr - written % nr));
 }
 
 /* Writes one 4x4 output tile (clipped at the plane's edge) with the residual
@@ -492,19 +523,19 @@ static inline __attribute__((always_inline)) void transform_outputs_body(float *
  * and for the engine's x86-64-v3 baseline (the others), chosen by the CPU path
  * rather than by target clones, so PP_CPU=avx2 runs the AVX2 code everywhere. */
 PP_ISA_V4 static void transform_inputs_v4(float *v, const float *in, const geometry *g, size_t t0, size_t count,
-                                          size_t chunk, float *scratch)
+                                          size_t chunk, float *scratch, int nr)
 {
-    transform_inputs_body(v, in, g, t0, count, chunk, scratch, PP_CPU_AVX512);
+    transform_inputs_body(v, in, g, t0, count, chunk, scratch, PP_CPU_AVX512, nr);
 }
 
 static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk,
-                             float *scratch)
+                             float *scratch, int nr)
 {
     const pp_cpu_path_kind path = pp_cpu_path();
     if (path == PP_CPU_AVX512)
-        transform_inputs_v4(v, in, g, t0, count, chunk, scratch);
+        transform_inputs_v4(v, in, g, t0, count, chunk, scratch, nr);
     else
-        transform_inputs_body(v, in, g, t0, count, chunk, scratch, path);
+        transform_inputs_body(v, in, g, t0, count, chunk, scratch, path, nr);
 }
 
 PP_ISA_V4 static void transform_outputs_v4(float *out, const float *m, const geometry *g, size_t t0, size_t count,
@@ -531,21 +562,30 @@ void pp_winograd_forward(float *out, const float *in, const float *u, const pp_c
     g.wo = pp_conv_out_size(w, 3, 1, s->pad);
     size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);
     threads = pp_threads_clamp(threads);
-    const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
-    const size_t stride = position_floats(s);
+    const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads), cols = chunk_columns(chunk);
+    const size_t stride = position_floats(s), per_thread = thread_floats(s, chunk, g.tiles_y, g.tiles_x);
+    /* B panels of our GEMM kernel (0: OpenBLAS, row-major B); they fit the
+     * column count (MAX_B_PANEL is a multiple of every width, and of LANES) */
+    const int nr = pp_gemm_b_panel_width();
+    float *base = (float *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
 #pragma omp parallel num_threads(threads)
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        float *v = workspace + (size_t)t * (chunk * POSITIONS * (s->cin + s->cout) + padded_floats(&g));
-        float *m = v + chunk * POSITIONS * s->cin, *scratch = m + chunk * POSITIONS * s->cout;
+        float *v = base + (size_t)t * per_thread;
+        float *m = v + cols * POSITIONS * s->cin, *scratch = m + cols * POSITIONS * s->cout;
         size_t begin = tiles * t / nt, end = tiles * (t + 1) / nt;
         for (size_t t0 = begin; t0 < end; t0 += chunk) {
             size_t count = end - t0 < chunk ? end - t0 : chunk;
-            transform_inputs(v, in, &g, t0, count, chunk, scratch);
-            for (int pos = 0; pos < POSITIONS; pos++)
-                pp_sgemm_packed(s->cout, (int)count, s->cin, u + pos * stride, v + (size_t)pos * s->cin * chunk,
-                                (int)chunk, 0.0f, m + (size_t)pos * s->cout * chunk, (int)chunk);
-            transform_outputs(out, m, &g, t0, count, chunk, ep);
+            transform_inputs(v, in, &g, t0, count, cols, scratch, nr);
+            for (int pos = 0; pos < POSITIONS; pos++) {
+                const float *b = v + (size_t)pos * s->cin * cols;
+                float *c = m + (size_t)pos * s->cout * cols;
+                if (nr)
+                    pp_sgemm_packed_ab(s->cout, (int)count, s->cin, u + pos * stride, b, 0.0f, c, (int)cols);
+                else
+                    pp_sgemm_packed(s->cout, (int)count, s->cin, u + pos * stride, b, (int)cols, 0.0f, c, (int)cols);
+            }
+            transform_outputs(out, m, &g, t0, count, cols, ep);
         }
     }
 }

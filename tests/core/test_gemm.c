@@ -44,7 +44,19 @@ static void reference(float *want, bool ta, bool tb, int m, int n, int k, const 
 /* How a case multiplies: through the dispatcher, with packed A, or straight
  * through our AVX2 kernel (gemm.c sends plain products to OpenBLAS on the avx2
  * path, so the kernel is checked on its own too). */
-typedef enum { VIA_DISPATCH, VIA_PACKED, VIA_AVX2_KERNEL } gemm_route;
+typedef enum { VIA_DISPATCH, VIA_PACKED, VIA_PACKED_AB, VIA_AVX2_KERNEL } gemm_route;
+
+/* B (k x n, row-major) into the panels pp_sgemm_packed_ab reads; the last
+ * panel's columns past n hold 7s (read, never stored: a wrong column shows). */
+static float *pack_b_panels(const float *b, int ldb, int k, int n, int width)
+{
+    const int panels = (n + width - 1) / width;
+    float *p = pp_aligned_alloc(sizeof(float) * ((size_t)panels * width * k + 1));
+    for (int j = 0; j < panels * width; j++)
+        for (int q = 0; q < k; q++)
+            p[(size_t)(j / width) * k * width + (size_t)q * width + j % width] = j < n ? b[(size_t)q * ldb + j] : 7.0f;
+    return p;
+}
 
 static void gemm_case_via(bool ta, bool tb, int m, int n, int k, float beta, gemm_route route)
 {
@@ -65,6 +77,12 @@ static void gemm_case_via(bool ta, bool tb, int m, int n, int k, float beta, gem
                     c[(size_t)i * ldc + j] *= beta;
         pp_gemm_avx2(ta, tb, m, n, k, a, lda, b, ldb, beta != 0.0f, c, ldc, ws);
         free(ws);
+    } else if (route == VIA_PACKED_AB) {
+        float *p = malloc(sizeof(float) * (pp_gemm_packed_floats(m, k) + 1));
+        pp_gemm_pack(p, a, lda, m, k);
+        float *pb = pack_b_panels(b, ldb, k, n, pp_gemm_b_panel_width());
+        pp_sgemm_packed_ab(m, n, k, p, pb, beta, c, ldc);
+        free(p), free(pb);
     } else if (packed) {
         float *p = malloc(sizeof(float) * (pp_gemm_packed_floats(m, k) + 1));
         pp_gemm_pack(p, a, lda, m, k);
@@ -77,7 +95,7 @@ static void gemm_case_via(bool ta, bool tb, int m, int n, int k, float beta, gem
     double tol = 1e-6 * (k + 16);
     char what[128];
     snprintf(what, sizeof what, "%s %c%c m%d n%d k%d beta %.1f",
-             route == VIA_AVX2_KERNEL ? "avx2 kernel" : packed ? "packed" : "gemm", ta ? 'T' : 'N',
+             route == VIA_AVX2_KERNEL ? "avx2 kernel" : route == VIA_PACKED_AB ? "packed A and B" : packed ? "packed" : "gemm", ta ? 'T' : 'N',
              tb ? 'T' : 'N', m, n, k, beta);
     double e = pp_test_compare(what, c, want, (size_t)m * ldc, tol, 0);
     CHECK(e <= tol, "%s (%s): max error %.3g > %.3g", what, pp_gemm_backend(), e, tol);
@@ -114,6 +132,19 @@ static void test_gemm_packed(void)
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         gemm_case(false, false, shapes[s][0], shapes[s][1], shapes[s][2], 0.0f, true);
         gemm_case(false, false, shapes[s][0], shapes[s][1], shapes[s][2], 1.0f, true);
+    }
+}
+
+/* Both operands packed (Winograd's input transform writes B as panels). */
+static void test_gemm_packed_ab(void)
+{
+    if (!pp_gemm_b_panel_width()) {
+        printf("(%s: no B panel layout, pp_sgemm_packed_ab is not used)\n", pp_gemm_backend());
+        return;
+    }
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        gemm_case_via(false, false, shapes[s][0], shapes[s][1], shapes[s][2], 0.0f, VIA_PACKED_AB);
+        gemm_case_via(false, false, shapes[s][0], shapes[s][1], shapes[s][2], 1.0f, VIA_PACKED_AB);
     }
 }
 
@@ -161,6 +192,7 @@ int main(void)
     RUN_TEST(test_gemm_transposes);
     RUN_TEST(test_gemm_beta);
     RUN_TEST(test_gemm_packed);
+    RUN_TEST(test_gemm_packed_ab);
     RUN_TEST(test_pack_rows);
     RUN_TEST(test_avx2_kernel);
     return TEST_EXIT();

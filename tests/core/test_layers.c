@@ -226,6 +226,27 @@ static void pushpull_case(int avg)
     snprintf(buf, sizeof buf, "unit output (avg %d)", avg);
     check_close(buf, out, &y, 1e-5);
 
+    /* the unit with the BN + ReLU after it fused (forward.c's first layer):
+     * PyTorch's unit output through that BN and ReLU */
+    float scale[6], shift[6], *want = malloc(sizeof(float) * k * p_total);
+    for (int q = 0; q < k; q++) {
+        scale[q] = 0.5f + 0.25f * q;
+        shift[q] = 0.3f - 0.1f * q;
+        for (size_t p = 0; p < p_total; p++) {
+            double v = (double)((const float *)y.data)[q * p_total + p] * scale[q] + shift[q];
+            want[q * p_total + p] = v > 0 ? (float)v : 0.0f;
+        }
+    }
+    pp_epilogue bn = {.scale = scale, .shift = shift, .relu = true};
+    pp_pushpull_forward_bn(out, resp, scratch, x.data, &u, n, h, wd, &bn, ws, pp_threads_default());
+    snprintf(buf, sizeof buf, "unit output + BN + ReLU fused (avg %d)", avg);
+    double fused_err = pp_test_compare(buf, out, want, (size_t)k * p_total, 1e-5, 1);
+    CHECK(fused_err <= 1e-5, "%s: max relative error %.3g (the fused BN differs from BN after the unit)", buf,
+          fused_err);
+    snprintf(buf, sizeof buf, "pull response, BN fused (avg %d)", avg);
+    check_close(buf, resp + k * p_total, &pull, 1e-5);
+    free(want);
+
     float *e = malloc(sizeof(float) * (size_t)pp_npy_numel(&eff));
     CHECK(pp_pushpull_effective_size(&u) == (int)eff.shape[2], "effective size %d, want %lld",
           pp_pushpull_effective_size(&u), (long long)eff.shape[2]);
