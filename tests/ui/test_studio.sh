@@ -60,6 +60,10 @@ printf 'this is not a checkpoint' >"$TMP/broken.safetensors"
 run bad-file 3 --model "$TMP/broken.safetensors" --model "$FIX/core/r18_cifar_pp3.safetensors"
 grep -q "error" "$TMP/bad-file.log" || { echo "FAIL: no error reported for the bad file"; fail=1; }
 run missing-file 3 --model "$TMP/does-not-exist.pt"
+# the robustness demo set: its four bundled models load (a missing one is an error: exit 3)
+run demo-robust 0 --demo-set robust --view kernels
+run demo-set-unknown 3 --demo-set nosuch
+grep -q "known: pair, robust" "$TMP/demo-set-unknown.log" || { echo "FAIL: an unknown demo set does not list the known ones"; fail=1; }
 # a PP_CPU the CPU cannot run: the window says so and loads nothing (exit 3 in screenshot mode)
 PP_CPU=avx9 run cpu-path 3 "$FIX/core/r18_cifar_pp3.safetensors"
 grep -q "PP_CPU=avx9 is not a CPU path" "$TMP/cpu-path.log" || { echo "FAIL: no PP_CPU error shown"; fail=1; }
