@@ -63,6 +63,7 @@ struct _PpCompareView {
     gboolean disposed, stale, cancelled_by_user, filling_tensors;
     PpLatestJob *updates; /* latest wins (pp-latest-job.h); busy until the results are drawn */
     gboolean syncing_models; /* the model dropdowns are being refilled: no new comparison for that */
+    gboolean models_chosen;  /* a person (or --compare-models) picked models 1 and 2 */
     CompareJob *running_job; /* the worker's (for the progress timer); owned by its task */
     CompareJob *shown;
     guint progress_source;
@@ -929,10 +930,11 @@ static guint index_of(GPtrArray *entries, gpointer entry, guint fallback)
 
 void pp_compare_view_set_entries(PpCompareView *self, GPtrArray *entries)
 {
-    /* the models picked stay picked when others come or go */
+    /* the models picked stay picked when others come or go; until someone picks,
+     * models 1 and 2 are the list's first two, whichever finished loading first */
     guint a = 0, b = 0;
     gpointer picked_a = NULL, picked_b = NULL;
-    if (self->entries->len) {
+    if (self->entries->len && self->models_chosen) {
         selected_models(self, &a, &b);
         picked_a = g_object_ref(self->entries->pdata[a]);
         /* with one model, model 2 was that one by necessity, not a choice */
@@ -971,6 +973,7 @@ gboolean pp_compare_view_set_models(PpCompareView *self, guint a, guint b)
         return FALSE;
     gtk_drop_down_set_selected(self->model_a_dropdown, a);
     gtk_drop_down_set_selected(self->model_b_dropdown, b);
+    self->models_chosen = TRUE;
     request_update(self);
     return TRUE;
 }
@@ -979,6 +982,7 @@ static void on_model_picked(PpCompareView *self)
 {
     if (self->syncing_models)
         return;
+    self->models_chosen = TRUE;
     fill_map_layers(self);
     request_update(self);
 }
@@ -1083,6 +1087,7 @@ void pp_compare_view_print(PpCompareView *self, FILE *out)
     /* the middle of the first CKA cell and of model 1's corrupted map of channel 0 */
     const char *h = pp_compare_view_hover(self, l.cka_label_w + l.cka_cell / 2,
                                           l.cka_y + SECTION_TITLE_H + 18 + l.cka_cell / 2);
+    fprintf(out, "models: %s × %s\n", job_title(job, 0), job_title(job, 1));
     fprintf(out, "hover cka: %s\n", h ? h : "none");
     double tx, ty;
     tile_origin(&l, 0, 0, 1, &tx, &ty);

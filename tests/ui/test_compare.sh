@@ -113,5 +113,15 @@ grep -q '^state: Cancelled$' "$TMP/cancel.log" || { echo "FAIL: cancel: $(head -
 run other-data --size 1280x720 --compare-data "$(dirname "$0")/../fixtures/analysis/cka/images.npy" --print-probe
 [ "$(grep -c '^clean,' "$TMP/other-data.log")" = 0 ] || { echo "FAIL: CKA on images the models cannot take"; fail=1; }
 
+# Models 1 and 2 are the list's first two whichever loads first: a big model 1
+# finishes loading after a small model 2 (CI once compared them the other way round).
+"$PUSHPULL" train --arch resnet18 --stem cifar --width 64 --data fashion-mnist --limit 8 --batch 8 --epochs 1 \
+    --no-push-pull --output "$TMP/big.safetensors" >/dev/null 2>&1 || { echo "FAIL: pushpull train (big model)"; fail=1; }
+xvfb-run -a -s "-screen 0 1600x1000x24" "$STUDIO" --model "$TMP/big.safetensors" --model "$B" --view compare \
+    --size 1280x720 --compare-images 32 --print-probe --screenshot "$TMP/order.png" >"$TMP/order.log" 2>&1 ||
+    { echo "FAIL order: exit $?"; cat "$TMP/order.log"; fail=1; }
+grep -q "^models: big × $(basename "$B" .safetensors)$" "$TMP/order.log" ||
+    { echo "FAIL: model 1 is not the first loaded: $(grep '^models:' "$TMP/order.log")"; fail=1; }
+
 [ "$fail" = 0 ] && echo "compare view: all checks passed"
 exit $fail
