@@ -1,6 +1,7 @@
 #include "train_step.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,9 +118,18 @@ void pp_train_set_seed(pp_train_ctx *ctx, uint64_t seed)
     ctx->forwards = 0;
 }
 
+/* The CIFAR ResNet18's 45 MB in one region, a slice per thread; a small
+ * model's on the calling thread. */
 void pp_train_zero_grad(pp_train_ctx *ctx)
 {
-    memset(ctx->grad, 0, ctx->arena_floats * sizeof(float));
+    const size_t total = ctx->arena_floats;
+    const int threads = total > ((size_t)1 << 18) ? ctx->threads : 1;
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        const size_t begin = total * t / nt, end = total * (t + 1) / nt;
+        memset(ctx->grad + begin, 0, (end - begin) * sizeof(float));
+    }
 }
 
 /* The gradient slot of a pointer into the model's arena (NULL: none wanted). */
@@ -433,6 +443,16 @@ static void add_into(float *dst, const float *src, size_t count, int threads)
         dst[i] += src[i];
 }
 
+/* dst = (fresh) or += dy through the ReLU whose output is y. */
+static void relu_mask_into(float *dst, bool fresh, const float *dy, const float *y, size_t count, int threads)
+{
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (size_t i = 0; i < count; i++) {
+        const float g = y[i] > 0.0f ? dy[i] : 0.0f;
+        dst[i] = fresh ? g : dst[i] + g;
+    }
+}
+
 /* The gradient buffer of value v for a contribution (NULL: v needs none);
  * *fresh tells whether it holds nothing yet (the contribution then writes). */
 static float *grad_target(pp_train_ctx *ctx, int v, bool *fresh)
@@ -473,7 +493,13 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
         const pp_conv_layer *conv = pp_model_step_conv(m, s);
         const size_t out_count = (size_t)conv->shape.cout * plane;
         bool masked = s->relu;
-        if (s->residual >= 0) {
+        if (s->residual >= 0 && s->relu && bn) {
+            /* the sum's gradient through the ReLU goes to both addends: to the
+             * residual in one pass, to the BN backward as dy and the mask */
+            float *gres = grad_target(ctx, s->residual, &fresh);
+            if (gres)
+                relu_mask_into(gres, fresh, gout, out, out_count, ctx->threads);
+        } else if (s->residual >= 0) {
             /* through the ReLU first: the sum's gradient goes to both addends */
             if (s->relu)
                 pp_relu_backward(gout, gout, out, out_count, ctx->threads);

@@ -57,6 +57,62 @@ static void test_sgd_semantics(void)
     pp_model_free(&m);
 }
 
+/* The update runs in one region split over the threads by floats, cutting
+ * through parameters: with 1, 2 and 3 threads on a model big enough to split
+ * (0.9 M trained floats), two steps must give every trained float exactly the
+ * update worked out one by one, and leave the buffers alone. */
+static void test_sgd_split(void)
+{
+    pp_arch a = tiny_arch(true, true);
+    a.width = 32;
+    pp_model ref;
+    pp_error err = {0};
+    CHECK_OK(pp_model_create(&ref, &a, &err), &err);
+    const size_t floats = ref.arena_floats;
+    CHECK(pp_model_param_count(&ref) > 500000, "the model splits (%lld floats)", (long long)pp_model_param_count(&ref));
+    float *grad = malloc(floats * sizeof(float)), *want_w = malloc(floats * sizeof(float));
+    float *want_buf = calloc(floats, sizeof(float));
+    for (size_t i = 0; i < floats; i++) {
+        grad[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+        ref.arena[i] = (float)((i * 40503u) % 997) / 997.0f - 0.5f;
+    }
+    memcpy(want_w, ref.arena, floats * sizeof(float));
+    const float lr = 0.05f, wd = 5e-4f, mu = 0.9f;
+    for (int step = 0; step < 2; step++)
+        for (int i = 0; i < ref.param_count; i++) {
+            const pp_param *p = &ref.params[i];
+            if (p->buffer)
+                continue;
+            const size_t off = (size_t)(p->data - ref.arena), count = (size_t)pp_shape_numel(p->ndim, p->shape);
+            for (size_t j = off; j < off + count; j++) {
+                float d = grad[j] + wd * want_w[j];
+                d = want_buf[j] = step == 0 ? d : mu * want_buf[j] + d;
+                want_w[j] -= lr * d;
+            }
+        }
+    for (int threads = 1; threads <= 3; threads++) {
+        pp_model m;
+        CHECK_OK(pp_model_create(&m, &a, &err), &err);
+        for (size_t i = 0; i < floats; i++)
+            m.arena[i] = (float)((i * 40503u) % 997) / 997.0f - 0.5f;
+        float *buf = calloc(floats, sizeof(float));
+        bool first = true;
+        pp_sgd_config cfg = {.momentum = mu, .weight_decay = wd};
+        for (int step = 0; step < 2; step++)
+            pp_sgd_step(&m, grad, buf, &first, &cfg, lr, threads);
+        size_t wrong = 0;
+        for (size_t i = 0; i < floats; i++)
+            wrong += memcmp(&m.arena[i], &want_w[i], sizeof(float)) != 0 || memcmp(&buf[i], &want_buf[i], sizeof(float)) != 0;
+        CHECK(wrong == 0, "%d threads: %zu of %zu floats differ from the update one by one", threads, wrong, floats);
+        free(buf);
+        pp_model_free(&m);
+    }
+    free(grad);
+    free(want_w);
+    free(want_buf);
+    pp_model_free(&ref);
+}
+
 static void test_one_cycle(void)
 {
     pp_npy want = fixture_npy("train", "onecycle_lr.npy"); /* torch OneCycleLR, 100 steps, peak 0.1 */
@@ -140,6 +196,7 @@ static void test_fit_one_batch(void)
 int main(void)
 {
     RUN_TEST(test_sgd_semantics);
+    RUN_TEST(test_sgd_split);
     RUN_TEST(test_one_cycle);
     RUN_TEST(test_step_and_constant);
     RUN_TEST(test_fit_one_batch);
