@@ -24,21 +24,33 @@ static pp_conv_shape transposed_shape(const pp_conv_shape *s)
     return t;
 }
 
-/* flipped: (C, K, kh, kw) from weight (K, C, kh, kw), each kernel rotated 180
- * degrees. Split over the threads from 64 K floats (ResNet18's 512-channel
- * layers copy 2.4 M each, every step). */
-static void flip_transpose(float *flipped, const float *weight, const pp_conv_shape *s, int threads)
+/* Output channel k's kernels, rotated 180 degrees, into the transposed
+ * (C, K, kh, kw) layout. */
+static void flip_kernels_of(float *flipped, const float *weight, const pp_conv_shape *s, int k)
 {
     const int kk = s->kh * s->kw;
-    const size_t floats = (size_t)s->cout * s->cin * kk;
-#pragma omp parallel for schedule(static) if (floats >= ((size_t)1 << 16)) num_threads(pp_threads_clamp(threads))
+    for (int c = 0; c < s->cin; c++) {
+        const float *src = weight + ((size_t)k * s->cin + c) * kk;
+        float *dst = flipped + ((size_t)c * s->cout + k) * kk;
+        for (int i = 0; i < kk; i++)
+            dst[i] = src[kk - 1 - i];
+    }
+}
+
+/* flipped: (C, K, kh, kw) from weight (K, C, kh, kw), each kernel rotated 180
+ * degrees. Split over the threads from 64 K floats (ResNet18's 512-channel
+ * layers copy 2.4 M each, every step); smaller on the calling thread, without
+ * entering OpenMP. */
+static void flip_transpose(float *flipped, const float *weight, const pp_conv_shape *s, int threads)
+{
+    if ((size_t)s->cout * s->cin * s->kh * s->kw < ((size_t)1 << 16)) {
+        for (int k = 0; k < s->cout; k++)
+            flip_kernels_of(flipped, weight, s, k);
+        return;
+    }
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (int k = 0; k < s->cout; k++)
-        for (int c = 0; c < s->cin; c++) {
-            const float *src = weight + ((size_t)k * s->cin + c) * kk;
-            float *dst = flipped + ((size_t)c * s->cout + k) * kk;
-            for (int i = 0; i < kk; i++)
-                dst[i] = src[kk - 1 - i];
-        }
+        flip_kernels_of(flipped, weight, s, k);
 }
 
 void pp_conv_layer_sizes(pp_conv_sizes *sz, const pp_conv_layer *c, int n, int h, int w, int threads, bool backward)
