@@ -1,4 +1,5 @@
 /* Every layer of the engine against PyTorch-computed values
+#include <math.h>
  * (fixtures by tests/make_fixtures.py), and each fast path against its plain
  * reference kernel. Tensors are in the engine's (C, N, H, W) layout. */
 #include "../fixture.h"
@@ -245,6 +246,18 @@ static void pushpull_case(int avg)
           fused_err);
     snprintf(buf, sizeof buf, "pull response, BN fused (avg %d)", avg);
     check_close(buf, resp + k * p_total, &pull, 1e-5);
+
+    /* without responses (inference without the push/pull taps): the unit
+     * works in out alone, with and without the fused BN */
+    for (size_t i = 0; i < (size_t)k * p_total; i++)
+        out[i] = NAN;
+    pp_pushpull_forward_bn(out, NULL, scratch, x.data, &u, n, h, wd, &bn, ws, pp_threads_default());
+    snprintf(buf, sizeof buf, "unit output + BN + ReLU, in place (avg %d)", avg);
+    fused_err = pp_test_compare(buf, out, want, (size_t)k * p_total, 1e-5, 1);
+    CHECK(fused_err <= 1e-5, "%s: max relative error %.3g (the in-place unit differs)", buf, fused_err);
+    pp_pushpull_forward(out, NULL, scratch, x.data, &u, n, h, wd, ws, pp_threads_default());
+    snprintf(buf, sizeof buf, "unit output, in place (avg %d)", avg);
+    check_close(buf, out, &y, 1e-5);
     free(want);
 
     float *e = malloc(sizeof(float) * (size_t)pp_npy_numel(&eff));
