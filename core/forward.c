@@ -315,7 +315,7 @@ static const pp_step *fusable_bn(const pp_model *m, int i, const pp_taps *taps)
  * (fusable_bn), whose own run then only moves the data if it is not in place;
  * bn_done: s is that BN step, already applied. */
 static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, int n, float *logits,
-                     const pp_step *fused_bn, bool bn_done)
+                     const pp_step *fused_bn, bool bn_done, const pp_taps *taps)
 {
     const pp_plan *p = m->plan;
     const float *in = value_data(ctx, p, s->in, logits);
@@ -336,10 +336,15 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
         pp_conv_layer_forward(out, in, conv, n, h, w, fused_bn ? &fused : &ep, &scratch, ctx->threads);
         break;
     }
-    case PP_STEP_PUSHPULL:
-        pp_pushpull_forward_bn(out, ctx->responses, ctx->pool_scratch, in, pp_model_step_unit(m, s), n, h, w,
+    case PP_STEP_PUSHPULL: {
+        /* the responses only for the push/pull taps (the unit is faster without) */
+        const pp_pushpull_unit *u = pp_model_step_unit(m, s);
+        const unsigned response_taps = 1u << PP_TAP_PUSH | 1u << PP_TAP_PULL;
+        const bool keep = pp_pushpull_needs_responses(u) || (taps && (s->taps & taps->requested & response_taps));
+        pp_pushpull_forward_bn(out, keep ? ctx->responses : NULL, ctx->pool_scratch, in, u, n, h, w,
                                fused_bn ? &fused : NULL, ctx->workspace, ctx->threads);
         break;
+    }
     case PP_STEP_PUSHPULL2020:
         pp_pushpull2020_forward(out, ctx->responses, in, pp_model_step_pp2020(m, s), n, h, w, ctx->workspace,
                                 ctx->threads);
@@ -406,7 +411,7 @@ static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tens
             s = silu;
         } else {
             fused_bn = bn_done ? NULL : fusable_bn(m, i, taps);
-            run_step(ctx, m, s, n, dst->data, fused_bn, bn_done);
+            run_step(ctx, m, s, n, dst->data, fused_bn, bn_done, taps);
         }
         if (taps && ((s->taps & taps->requested) || taps->step_count))
             st = capture_step(ctx, m, i, value_data(ctx, p, s->out, dst->data), n, taps, err);

@@ -74,14 +74,25 @@ static void window_sum_rows(float *sums, const float *in, const pp_conv_shape *s
         free(column_sums);
 }
 
-/* The window sums S of every image, then per thread one raw pull plane and
- * the pooling's row scratch. */
+/* Per thread: one raw pull plane, the pooling's row scratch and, when the
+ * responses are not kept, the pooled pull plane. */
+static size_t per_thread_floats(size_t plane, int wo)
+{
+    return 2 * plane + pp_avgpool2d_plane_scratch_floats(wo);
+}
+
+/* The window sums S of every image, then each thread's planes. */
 size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads)
 {
     const pp_conv_shape *s = &u->shape;
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t plane = (size_t)ho * wo;
-    return plane * n + (plane + pp_avgpool2d_plane_scratch_floats(wo)) * (size_t)pp_threads_clamp(threads);
+    return plane * n + per_thread_floats(plane, wo) * (size_t)pp_threads_clamp(threads);
+}
+
+bool pp_pushpull_needs_responses(const pp_pushpull_unit *u)
+{
+    return u->minmax == PP_PULL_MINMAX_CHANNEL;
 }
 
 /* The unit's output from push (row k) and pooled pull (row K + k) planes;
@@ -92,26 +103,32 @@ typedef struct {
     bool relu;
 } plane_bn;
 
+/* y may be push itself (the in-place tail): element p reads only push[p]
+ * before writing y[p], so the lanes are independent (omp simd says so). */
 static void combine_plane(float *y, const float *push, const float *pulled, size_t plane, float a, float b,
                           const plane_bn *bn)
 {
     if (!bn) {
+#pragma omp simd
         for (size_t p = 0; p < plane; p++)
             y[p] = pp_relu(push[p]) - a * pp_relu(pulled[p]) + b;
         return;
     }
     const float s = bn->scale, t = bn->shift;
-    if (bn->relu)
+    if (bn->relu) {
+#pragma omp simd
         for (size_t p = 0; p < plane; p++) {
             float v = pp_relu(push[p]) - a * pp_relu(pulled[p]) + b;
             v = v * s + t;
             y[p] = pp_relu(v);
         }
-    else
-        for (size_t p = 0; p < plane; p++) {
-            float v = pp_relu(push[p]) - a * pp_relu(pulled[p]) + b;
-            y[p] = v * s + t;
-        }
+        return;
+    }
+#pragma omp simd
+    for (size_t p = 0; p < plane; p++) {
+        float v = pp_relu(push[p]) - a * pp_relu(pulled[p]) + b;
+        y[p] = v * s + t;
+    }
 }
 
 /* Channel k's part of the epilogue (scale and shift; a residual is refused by
@@ -136,7 +153,7 @@ static void stacked_forward(float *out, float *responses, float *pool_scratch, c
     const int k_count = u->shape.cout;
     const int ho = pp_conv_out_size(h, st.kh, st.stride, st.pad), wo = pp_conv_out_size(w, st.kw, st.stride, st.pad);
     const size_t plane = (size_t)ho * wo, p_total = plane * n, planes = (size_t)k_count * n;
-    const size_t per_thread = plane + pp_avgpool2d_plane_scratch_floats(wo);
+    const size_t per_thread = per_thread_floats(plane, wo);
 #pragma omp parallel num_threads(threads)
     {
         float *raw = pool_scratch + plane * n + per_thread * (size_t)omp_get_thread_num();
@@ -168,35 +185,39 @@ void pp_pushpull_forward_bn(float *out, float *responses, float *pool_scratch, c
     const int wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t p_total = (size_t)n * ho * wo;
     const size_t per_kernel = (size_t)s->cin * s->kh * s->kw;
-    float *pull = responses + (size_t)k_count * p_total;
-    if (u->minmax == PP_PULL_MINMAX_CHANNEL) {
+    if (pp_pushpull_needs_responses(u)) {
         stacked_forward(out, responses, pool_scratch, in, u, n, h, w, ep, workspace, threads);
         return;
     }
-    pp_conv2d_forward(responses, in, u->weight, s, n, h, w, NULL, workspace, threads);
+    /* Without responses to keep, the push response goes straight into out and
+     * each plane's tail overwrites it in place, while the plane is in cache:
+     * the unit then moves about as much memory as a plain convolution. */
+    float *push_all = responses ? responses : out;
+    float *pull = responses ? responses + (size_t)k_count * p_total : NULL;
+    pp_conv2d_forward(push_all, in, u->weight, s, n, h, w, NULL, workspace, threads);
 
     /* One parallel region for the rest: S (the pool scratch's first plane per
      * image) row by row, then plane by plane (channel k of image img), while it
      * is in cache: the pull response, its average pooling, and the unit's
      * output. c_k from the stacked pull kernels (P[k][0] + W[k][0] = c_k). The
-     * pooled pull response stays in `responses` for the taps and the backward
-     * pass. */
+     * pooled pull response stays in `responses` (when given) for the taps and
+     * the backward pass. */
     const size_t plane = (size_t)ho * wo, planes = (size_t)k_count * n, rows = (size_t)n * ho;
-    const size_t per_thread = plane + pp_avgpool2d_plane_scratch_floats(wo);
+    const size_t per_thread = per_thread_floats(plane, wo);
 #pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         window_sum_rows(pool_scratch, in, s, n, h, w, rows * t / nt, rows * (t + 1) / nt);
         float *raw = pool_scratch + plane * n + per_thread * (size_t)t; /* past S */
-        float *line = raw + plane;
+        float *line = raw + plane, *pooled = line + pp_avgpool2d_plane_scratch_floats(wo);
 #pragma omp barrier
 #pragma omp for schedule(static) nowait
         for (size_t kn = 0; kn < planes; kn++) {
             const int k = (int)(kn / n), img = (int)(kn % n);
             const size_t at = (size_t)k * p_total + (size_t)img * plane;
             const float c_k = u->stacked[(size_t)(k_count + k) * per_kernel] + u->weight[(size_t)k * per_kernel];
-            const float *push = responses + at, *sums = pool_scratch + (size_t)img * plane;
-            float *pulled = pull + at;
+            const float *push = push_all + at, *sums = pool_scratch + (size_t)img * plane;
+            float *pulled = pull ? pull + at : pooled;
             if (u->avg_kernel > 0) {
                 for (size_t p = 0; p < plane; p++)
                     raw[p] = c_k * sums[p] - push[p];

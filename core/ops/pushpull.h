@@ -7,6 +7,7 @@
 #ifndef PP_PUSHPULL_H
 #define PP_PUSHPULL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conv2d.h"
@@ -37,10 +38,15 @@ size_t pp_pushpull_minmax_span(const pp_pushpull_unit *u);
 /* Forward of the unit on a channel-major batch.
  * out: (K, N, Ho, Wo) unit output; in: (C, N, H, W).
  * responses: (2K, N, Ho, Wo) scratch that ends holding the push response
- * (rows 0..K-1) and the pooled pull response (rows K..2K-1), both before ReLU.
+ * (rows 0..K-1) and the pooled pull response (rows K..2K-1), both before ReLU;
+ * NULL when nobody reads them (inference without the push/pull taps), unless
+ * pp_pushpull_needs_responses(u): the unit then works in out alone.
  * pool_scratch: pp_pushpull_scratch_floats() floats. workspace: conv scratch.
  * Both sized for the `threads` the forward runs on. */
 size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads);
+/* Whether the unit needs the responses buffer even when they are not read
+ * (max + min per input channel: one stacked convolution of 2K channels). */
+bool pp_pushpull_needs_responses(const pp_pushpull_unit *u);
 void pp_pushpull_forward(float *out, float *responses, float *pool_scratch, const float *in,
                          const pp_pushpull_unit *u, int n, int h, int w, float *workspace, int threads);
 /* The same with a batch norm (+ReLU) after the unit fused into its last pass

@@ -57,17 +57,6 @@ static size_t chunk_tiles(const pp_conv_shape *s, size_t tiles)
     return chunk < tiles ? chunk : tiles;
 }
 
-bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w, int threads)
-{
-    int ty, tx;
-    /* Below 16 channels the transforms cost more than the multiplies they save. */
-    if (!pp_winograd_supports(s) || s->cin < 16 || s->cout < 16)
-        return false;
-    /* Few tiles make 36 thin GEMMs that lose to one im2col GEMM (measured:
-     * Winograd wins from about 16 tiles per thread, loses at 4). */
-    return tile_count(s, n, h, w, &ty, &tx) >= (size_t)16 * pp_threads_clamp(threads);
-}
-
 /* One GEMM-packed (cout x cin) matrix per patch position. */
 static size_t position_floats(const pp_conv_shape *s)
 {
@@ -153,13 +142,45 @@ static size_t thread_floats(const pp_conv_shape *s, size_t chunk, int tiles_y, i
     return (f + 15) & ~(size_t)15;
 }
 
+/* The shared chunk of shared_forward: v and m of all tiles, then each
+ * thread's padded plane. */
+static size_t shared_floats(const pp_conv_shape *s, size_t tiles, int tiles_y, int tiles_x, int threads)
+{
+    return chunk_columns(tiles) * POSITIONS * (size_t)(s->cin + s->cout) +
+           ((padded_plane_floats(tiles_y, tiles_x) + 15) & ~(size_t)15) * (size_t)threads;
+}
+
+/* Whether the threads share one chunk of few tiles (shared_forward): below
+ * 64 tiles per thread, when that chunk stays within the threads' budget. */
+static bool shares_tiles(const pp_conv_shape *s, size_t tiles, int threads)
+{
+    return threads > 1 && tiles < (size_t)64 * threads &&
+           chunk_columns(tiles) * POSITIONS * (size_t)(s->cin + s->cout) <= CHUNK_BUDGET_FLOATS * (size_t)threads;
+}
+
+bool pp_winograd_preferred(const pp_conv_shape *s, int n, int h, int w, int threads)
+{
+    int ty, tx;
+    /* Below 16 channels the transforms cost more than the multiplies they save. */
+    if (!pp_winograd_supports(s) || s->cin < 16 || s->cout < 16)
+        return false;
+    /* Few tiles make 36 thin GEMMs that lose to one im2col GEMM (measured:
+     * Winograd wins from about 16 tiles per thread, loses at 4); threads that
+     * share one chunk (shares_tiles) make 16-column GEMMs from 16 tiles in all. */
+    threads = pp_threads_clamp(threads);
+    const size_t tiles = tile_count(s, n, h, w, &ty, &tx);
+    return tiles >= (size_t)16 * threads || (tiles >= 16 && shares_tiles(s, tiles, threads));
+}
+
 size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     int ty, tx;
     threads = pp_threads_clamp(threads);
     size_t tiles = tile_count(s, n, h, w, &ty, &tx);
     size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
-    return thread_floats(s, chunk, ty, tx) * threads + 16; /* + 16: room to align the start */
+    size_t split = thread_floats(s, chunk, ty, tx) * threads;
+    size_t shared = shares_tiles(s, tiles, threads) ? shared_floats(s, tiles, ty, tx, threads) : 0;
+    return (split > shared ? split : shared) + 16; /* + 16: room to align the start */
 }
 
 
@@ -281,7 +302,7 @@ static void gather_tiles_avx2(lanes *d, const float *const *tile, size_t stride)
         }
 }
 
-/* v: (36, C, chunk) for tiles [t0, t0 + count). Channels outer, tiles inner:
+/* v: (36, C, chunk) for tiles [t0, t0 + count), channels [c0, c1) of C. Channels outer, tiles inner:
  * each of the 36 output streams is written sequentially. nr > 0: each
  * position's (C, chunk) matrix is written as the GEMM's B panels of nr
  * columns (gemm.h, pp_sgemm_packed_ab), so the GEMM does not repack it; a
@@ -289,13 +310,13 @@ static void gather_tiles_avx2(lanes *d, const float *const *tile, size_t stride)
 static inline __attribute__((always_inline)) void transform_inputs_body(float *v, const float *in, const geometry *g,
                                                                          size_t t0, size_t count, size_t chunk,
                                                                          float *scratch, pp_cpu_path_kind path,
-                                                                         int nr)
+                                                                         int nr, int c0, int c1)
 {
     const int c_count = g->s->cin;
     const size_t plane = (size_t)g->h * g->w, pos_stride = (size_t)c_count * chunk;
     padded_plane pp = {scratch, g->tiles_x * TILE + 2, g->tiles_y * TILE + 2, -1};
     const bool fast_gather = path >= PP_CPU_AVX2;
-    for (int c = 0; c < c_count; c++) {
+    for (int c = c0; c < c1; c++) {
         tile_cursor k = cursor_at(g, t0);
         pp.img = -1;
         for (size_t i = 0; i < count; i += LANES) {
@@ -357,7 +378,7 @@ static inline __attribute__((always_inline)) void transform_inputs_body(float *v
     const size_t written = (count + LANES - 1) / LANES * LANES;
     if (nr && written % nr)
         for (int pos = 0; pos < PATCH * PATCH; pos++)
-            for (int c = 0; c < c_count; c++)
+            for (int c = c0; c < c1; c++)
                 memset(v + (size_t)pos * pos_stride + written / nr * c_count * (size_t)nr + (size_t)c * nr +
                            written % nr,
                        0, sizeof(float) * (nr - written % nr));
@@ -455,17 +476,17 @@ static void store_tiles_avx2(float *out, const float *residual, size_t stride, c
         }
 }
 
-/* m: (36, K, chunk) -> out tiles, with the epilogue fused. */
+/* m: (36, K, chunk) -> out tiles of output channels [k0, k1), with the epilogue fused. */
 static inline __attribute__((always_inline)) void transform_outputs_body(float *out, const float *m,
                                                                           const geometry *g, size_t t0, size_t count,
                                                                           size_t chunk, const pp_epilogue *ep,
-                                                                          pp_cpu_path_kind path)
+                                                                          pp_cpu_path_kind path, int k0, int k1)
 {
     const int k_count = g->s->cout;
     const size_t out_plane = (size_t)g->ho * g->wo, pos_stride = (size_t)k_count * chunk;
     const size_t p_total = (size_t)g->n * out_plane;
     const bool relu = ep && ep->relu, fast_stores = path >= PP_CPU_AVX2;
-    for (int k = 0; k < k_count; k++) {
+    for (int k = k0; k < k1; k++) {
         const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
         tile_cursor cur = cursor_at(g, t0);
         for (size_t i = 0; i < count; i += LANES) {
@@ -523,35 +544,76 @@ static inline __attribute__((always_inline)) void transform_outputs_body(float *
  * and for the engine's x86-64-v3 baseline (the others), chosen by the CPU path
  * rather than by target clones, so PP_CPU=avx2 runs the AVX2 code everywhere. */
 PP_ISA_V4 static void transform_inputs_v4(float *v, const float *in, const geometry *g, size_t t0, size_t count,
-                                          size_t chunk, float *scratch, int nr)
+                                          size_t chunk, float *scratch, int nr, int c0, int c1)
 {
-    transform_inputs_body(v, in, g, t0, count, chunk, scratch, PP_CPU_AVX512, nr);
+    transform_inputs_body(v, in, g, t0, count, chunk, scratch, PP_CPU_AVX512, nr, c0, c1);
 }
 
 static void transform_inputs(float *v, const float *in, const geometry *g, size_t t0, size_t count, size_t chunk,
-                             float *scratch, int nr)
+                             float *scratch, int nr, int c0, int c1)
 {
     const pp_cpu_path_kind path = pp_cpu_path();
     if (path == PP_CPU_AVX512)
-        transform_inputs_v4(v, in, g, t0, count, chunk, scratch, nr);
+        transform_inputs_v4(v, in, g, t0, count, chunk, scratch, nr, c0, c1);
     else
-        transform_inputs_body(v, in, g, t0, count, chunk, scratch, path, nr);
+        transform_inputs_body(v, in, g, t0, count, chunk, scratch, path, nr, c0, c1);
 }
 
 PP_ISA_V4 static void transform_outputs_v4(float *out, const float *m, const geometry *g, size_t t0, size_t count,
-                                           size_t chunk, const pp_epilogue *ep)
+                                           size_t chunk, const pp_epilogue *ep, int k0, int k1)
 {
-    transform_outputs_body(out, m, g, t0, count, chunk, ep, PP_CPU_AVX512);
+    transform_outputs_body(out, m, g, t0, count, chunk, ep, PP_CPU_AVX512, k0, k1);
 }
 
 static void transform_outputs(float *out, const float *m, const geometry *g, size_t t0, size_t count, size_t chunk,
-                              const pp_epilogue *ep)
+                              const pp_epilogue *ep, int k0, int k1)
 {
     const pp_cpu_path_kind path = pp_cpu_path();
     if (path == PP_CPU_AVX512)
-        transform_outputs_v4(out, m, g, t0, count, chunk, ep);
+        transform_outputs_v4(out, m, g, t0, count, chunk, ep, k0, k1);
     else
-        transform_outputs_body(out, m, g, t0, count, chunk, ep, path);
+        transform_outputs_body(out, m, g, t0, count, chunk, ep, path, k0, k1);
+}
+
+/* The 36 products of v (36, C, cols) into m (36, K, cols), positions [p0, p1). */
+static void position_products(float *m, const float *v, const float *u, const pp_conv_shape *s, size_t count,
+                              size_t cols, int nr, int p0, int p1)
+{
+    const size_t stride = position_floats(s);
+    for (int pos = p0; pos < p1; pos++) {
+        const float *b = v + (size_t)pos * s->cin * cols;
+        float *c = m + (size_t)pos * s->cout * cols;
+        if (nr)
+            pp_sgemm_packed_ab(s->cout, (int)count, s->cin, u + pos * stride, b, 0.0f, c, (int)cols);
+        else
+            pp_sgemm_packed(s->cout, (int)count, s->cin, u + pos * stride, b, (int)cols, 0.0f, c, (int)cols);
+    }
+}
+
+/* Few tiles (late layers at small batches): split by tiles, every thread would
+ * read all 36 kernel matrices for a thin product. The threads share one chunk
+ * instead: the input transform split by channels, the 36 products by position
+ * (each thread reads its share of the kernels), the output transform by
+ * output channel. */
+static void shared_forward(float *out, const float *in, const float *u, const geometry *g, const pp_epilogue *ep,
+                           float *base, size_t tiles, int threads)
+{
+    const pp_conv_shape *s = g->s;
+    const size_t cols = chunk_columns(tiles);
+    const int nr = pp_gemm_b_panel_width();
+    float *v = base, *m = v + cols * POSITIONS * s->cin;
+    float *planes = m + cols * POSITIONS * s->cout;
+    const size_t plane_floats = (padded_plane_floats(g->tiles_y, g->tiles_x) + 15) & ~(size_t)15;
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        transform_inputs(v, in, g, 0, tiles, cols, planes + (size_t)t * plane_floats, nr, s->cin * t / nt,
+                         s->cin * (t + 1) / nt);
+#pragma omp barrier
+        position_products(m, v, u, s, tiles, cols, nr, POSITIONS * t / nt, POSITIONS * (t + 1) / nt);
+#pragma omp barrier
+        transform_outputs(out, m, g, 0, tiles, cols, ep, s->cout * t / nt, s->cout * (t + 1) / nt);
+    }
 }
 
 void pp_winograd_forward(float *out, const float *in, const float *u, const pp_conv_shape *s, int n, int h,
@@ -563,11 +625,15 @@ void pp_winograd_forward(float *out, const float *in, const float *u, const pp_c
     size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);
     threads = pp_threads_clamp(threads);
     const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads), cols = chunk_columns(chunk);
-    const size_t stride = position_floats(s), per_thread = thread_floats(s, chunk, g.tiles_y, g.tiles_x);
+    const size_t per_thread = thread_floats(s, chunk, g.tiles_y, g.tiles_x);
     /* B panels of our GEMM kernel (0: OpenBLAS, row-major B); they fit the
      * column count (MAX_B_PANEL is a multiple of every width, and of LANES) */
     const int nr = pp_gemm_b_panel_width();
     float *base = (float *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
+    if (shares_tiles(s, tiles, threads)) {
+        shared_forward(out, in, u, &g, ep, base, tiles, threads);
+        return;
+    }
 #pragma omp parallel num_threads(threads)
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -576,16 +642,9 @@ void pp_winograd_forward(float *out, const float *in, const float *u, const pp_c
         size_t begin = tiles * t / nt, end = tiles * (t + 1) / nt;
         for (size_t t0 = begin; t0 < end; t0 += chunk) {
             size_t count = end - t0 < chunk ? end - t0 : chunk;
-            transform_inputs(v, in, &g, t0, count, cols, scratch, nr);
-            for (int pos = 0; pos < POSITIONS; pos++) {
-                const float *b = v + (size_t)pos * s->cin * cols;
-                float *c = m + (size_t)pos * s->cout * cols;
-                if (nr)
-                    pp_sgemm_packed_ab(s->cout, (int)count, s->cin, u + pos * stride, b, 0.0f, c, (int)cols);
-                else
-                    pp_sgemm_packed(s->cout, (int)count, s->cin, u + pos * stride, b, (int)cols, 0.0f, c, (int)cols);
-            }
-            transform_outputs(out, m, &g, t0, count, cols, ep);
+            transform_inputs(v, in, &g, t0, count, cols, scratch, nr, 0, s->cin);
+            position_products(m, v, u, s, count, cols, nr, 0, POSITIONS);
+            transform_outputs(out, m, &g, t0, count, cols, ep, 0, s->cout);
         }
     }
 }

@@ -1,4 +1,5 @@
 /* Every layer of the engine against PyTorch-computed values
+#include <math.h>
  * (fixtures by tests/make_fixtures.py), and each fast path against its plain
  * reference kernel. Tensors are in the engine's (C, N, H, W) layout. */
 #include "../fixture.h"
@@ -102,14 +103,14 @@ static void test_conv2d_chunked(void)
 
 /* Winograd F(4x4,3x3) against the direct reference: sizes that are and are not
  * multiples of the tile, padding 0 and 1, several images, fused epilogue. */
-static void winograd_case(int cin, int cout, int pad, int n, int h, int w)
+static void winograd_case_on(int cin, int cout, int pad, int n, int h, int w, int threads)
 {
     pp_conv_shape s = {.cin = cin, .cout = cout, .kh = 3, .kw = 3, .stride = 1, .pad = pad};
     int ho = pp_conv_out_size(h, 3, 1, pad), wo = pp_conv_out_size(w, 3, 1, pad);
     size_t in_n = (size_t)cin * n * h * w, out_n = (size_t)cout * n * ho * wo, w_n = (size_t)cout * cin * 9;
     float *x = malloc(in_n * 4), *wt = malloc(w_n * 4), *a = malloc(out_n * 4), *b = malloc(out_n * 4);
     float *res = malloc(out_n * 4), *u = malloc(pp_winograd_weight_floats(&s) * 4);
-    float *ws = malloc(pp_winograd_workspace_floats(&s, n, h, w, pp_threads_default()) * 4);
+    float *ws = malloc(pp_winograd_workspace_floats(&s, n, h, w, threads) * 4);
     uint32_t r = 12345u + (uint32_t)(cin * 31 + h);
     for (size_t i = 0; i < in_n; i++)
         r = r * 1664525u + 1013904223u, x[i] = (float)(r >> 8) / (float)(1 << 24) * 2 - 1;
@@ -121,14 +122,19 @@ static void winograd_case(int cin, int cout, int pad, int n, int h, int w)
     for (int k = 0; k < cout; k++)
         scale[k] = 0.5f + 0.01f * k, shift[k] = 0.1f - 0.003f * k;
     pp_epilogue ep = {.scale = scale, .shift = shift, .residual = res, .relu = true};
-    CHECK(pp_winograd_transform_weights(u, wt, &s, pp_threads_default()), "kernel transform failed");
-    pp_winograd_forward(a, x, u, &s, n, h, w, &ep, ws, pp_threads_default());
+    CHECK(pp_winograd_transform_weights(u, wt, &s, threads), "kernel transform failed");
+    pp_winograd_forward(a, x, u, &s, n, h, w, &ep, ws, threads);
     pp_conv2d_forward_ref(b, x, wt, &s, n, h, w, &ep);
     char what[96];
-    snprintf(what, sizeof what, "winograd %dx%d c%d k%d pad %d n %d", h, w, cin, cout, pad, n);
+    snprintf(what, sizeof what, "winograd %dx%d c%d k%d pad %d n %d, %d threads", h, w, cin, cout, pad, n, threads);
     double e = pp_test_compare(what, a, b, out_n, 2e-5, 1);
     CHECK(e <= 2e-5, "%s: max relative error %.3g", what, e);
     free(x), free(wt), free(a), free(b), free(res), free(u), free(ws), free(scale), free(shift);
+}
+
+static void winograd_case(int cin, int cout, int pad, int n, int h, int w)
+{
+    winograd_case_on(cin, cout, pad, n, h, w, pp_threads_default());
 }
 
 static void test_winograd(void)
@@ -140,6 +146,11 @@ static void test_winograd(void)
     winograd_case(5, 7, 1, 1, 1, 1);
     winograd_case(32, 24, 1, 40, 7, 5); /* many tiles: several chunks per thread */
     winograd_case(300, 100, 1, 2, 6, 6); /* kernels packed in several row bands and depth blocks */
+    /* few tiles on several threads: one shared chunk split by channel and position */
+    winograd_case_on(32, 40, 1, 1, 14, 14, 2);  /* 16 tiles (ResNet18's layer3 at batch 1) */
+    winograd_case_on(33, 17, 1, 2, 9, 10, 3);   /* 18 tiles, counts that do not split evenly */
+    winograd_case_on(64, 64, 1, 1, 28, 28, 2);  /* 49 tiles */
+    winograd_case_on(20, 24, 0, 3, 6, 6, 4);    /* 3 tiles: fewer than the threads */
 }
 
 static void test_batchnorm_relu(void)
@@ -245,6 +256,18 @@ static void pushpull_case(int avg)
           fused_err);
     snprintf(buf, sizeof buf, "pull response, BN fused (avg %d)", avg);
     check_close(buf, resp + k * p_total, &pull, 1e-5);
+
+    /* without responses (inference without the push/pull taps): the unit
+     * works in out alone, with and without the fused BN */
+    for (size_t i = 0; i < (size_t)k * p_total; i++)
+        out[i] = NAN;
+    pp_pushpull_forward_bn(out, NULL, scratch, x.data, &u, n, h, wd, &bn, ws, pp_threads_default());
+    snprintf(buf, sizeof buf, "unit output + BN + ReLU, in place (avg %d)", avg);
+    fused_err = pp_test_compare(buf, out, want, (size_t)k * p_total, 1e-5, 1);
+    CHECK(fused_err <= 1e-5, "%s: max relative error %.3g (the in-place unit differs)", buf, fused_err);
+    pp_pushpull_forward(out, NULL, scratch, x.data, &u, n, h, wd, ws, pp_threads_default());
+    snprintf(buf, sizeof buf, "unit output, in place (avg %d)", avg);
+    check_close(buf, out, &y, 1e-5);
     free(want);
 
     float *e = malloc(sizeof(float) * (size_t)pp_npy_numel(&eff));
