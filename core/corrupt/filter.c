@@ -71,9 +71,14 @@ int pp_filter_threads_scope(int threads)
 /* Threads for a loop over an image of `pixels`: one below 512x512. A 224x224 pass
  * takes about a millisecond on one core, less than what a descheduled OpenMP worker
  * costs on a busy machine; callers that corrupt many images parallelise over images. */
-static int loop_threads(size_t pixels)
+int pp_filter_loop_threads(size_t pixels)
 {
     return pixels >= 512 * 512 ? filter_threads : 1;
+}
+
+static int loop_threads(size_t pixels)
+{
+    return pp_filter_loop_threads(pixels);
 }
 
 pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const float *k,

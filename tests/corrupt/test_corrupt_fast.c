@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "../test_util.h"
+#include "corrupt/defocus_filter.h"
+#include "corrupt/defocus_kernel.h"
 #include "corrupt/filter.h"
 
 /* Values with structure at every scale, reproducible. */
@@ -81,8 +83,49 @@ static void test_clipped_zoom(void)
     }
 }
 
+/* The disk-span defocus against cv2.filter2D with the whole kernel (pp_filter_2d):
+ * the ImageNet and CIFAR (radius, sigma) pairs, radii scaled for other sizes, and
+ * planes smaller than the kernel (reflect-101 folding more than once). */
+static void test_defocus_spans(void)
+{
+    static const double params[][2] = {{3, .1}, {4, .5}, {6, .5}, {8, .5}, {10, .5}, {.3, .4}, {.4, .5},
+                                       {.5, .6}, {1, .2}, {1.5, .1}, {0, 0}, {7, .3}, {12.7, .8}, {21, 1.5}};
+    static const int sizes[][2] = {{224, 224}, {32, 32}, {37, 41}, {5, 7}, {1, 9}, {2, 2}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int h = sizes[s][0], w = sizes[s][1];
+        float *src = plane(h, w, 100 + (uint32_t)s);
+        float *got = malloc(sizeof(float) * (size_t)h * w), *want = malloc(sizeof(float) * (size_t)h * w);
+        for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+            pp_error err = {0};
+            int side;
+            float *k = pp_defocus_kernel(params[i][0], params[i][1], &side, &err);
+            pp_defocus_filter *f = pp_defocus_filter_new(params[i][0], params[i][1], &err);
+            CHECK(k && f, "defocus r=%g: %s", params[i][0], err.msg);
+            if (!k || !f) {
+                free(k), pp_defocus_filter_free(f);
+                continue;
+            }
+            if (s == 0)
+                printf("  defocus r=%g sigma=%g: %d residual taps\n", params[i][0], params[i][1],
+                       pp_defocus_filter_residual_taps(f));
+            CHECK_OK(pp_filter_2d(src, want, h, w, k, side, side, PP_BORDER_REFLECT101, &err), &err);
+            CHECK_OK(pp_defocus_filter_plane(f, src, got, h, w, &err), &err);
+            double worst = 0;
+            for (int j = 0; j < h * w; j++)
+                worst = fmax(worst, fabs((double)got[j] - want[j]));
+            /* values in [0, 1]: 1e-5 is 1/400 of an 8-bit step */
+            CHECK(worst < 1e-5, "defocus r=%g sigma=%g on %dx%d: max |diff| %g against filter2D", params[i][0],
+                  params[i][1], h, w, worst);
+            free(k);
+            pp_defocus_filter_free(f);
+        }
+        free(src), free(got), free(want);
+    }
+}
+
 int main(void)
 {
     RUN_TEST(test_clipped_zoom);
+    RUN_TEST(test_defocus_spans);
     return TEST_EXIT();
 }
