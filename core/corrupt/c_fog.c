@@ -34,14 +34,15 @@ static void plasma(uint64_t key, int n, double decay, float *map /* (n, n) */)
     size_t nn = (size_t)n * n;
     float lo = map[0], hi;
     for (size_t i = 0; i < nn; i++)
-        lo = fminf(lo, map[i]);
+        lo = map[i] < lo ? map[i] : lo; /* not fminf: a libm call per value (NaN rules) */
     hi = 0;
     for (size_t i = 0; i < nn; i++) {
         map[i] -= lo;
-        hi = fmaxf(hi, map[i]);
+        hi = map[i] > hi ? map[i] : hi;
     }
-    for (size_t i = 0; i < nn && hi > 0; i++)
-        map[i] /= hi;
+    if (hi > 0)
+        for (size_t i = 0; i < nn; i++)
+            map[i] /= hi;
 }
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,

@@ -81,7 +81,8 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             float flake = field[(size_t)y * w + x] + field[(size_t)(h - 1 - y) * w + (w - 1 - x)];
             for (int ch = 0; ch < c; ch++) {
                 float v = s[ch] / 255.f;
-                v = wt * v + (1 - wt) * fmaxf(v, gray * 1.5f + 0.5f);
+                const float white = gray * 1.5f + 0.5f; /* a select, not a libm fmaxf call */
+                v = wt * v + (1 - wt) * (v > white ? v : white);
                 d[ch] = pp_unit_to_u8(v + flake);
             }
         }
