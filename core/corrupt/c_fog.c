@@ -66,12 +66,15 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     double m = mx / 255.0;
     float k = m + strength > 0 ? (float)(m / (m + strength)) : 1.f;
     float s = (float)strength;
+    /* restrict: a byte store may alias anything, and the compiler would reload */
+    const uint8_t *restrict src = in->pixels;
+    uint8_t *restrict dst = out->pixels;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             float f = s * map[(size_t)y * n + x];
             for (int ch = 0; ch < c; ch++) {
                 size_t i = ((size_t)y * w + x) * c + ch;
-                out->pixels[i] = pp_unit_to_u8((in->pixels[i] * (1.f / 255.f) + f) * k);
+                dst[i] = pp_unit_to_u8((src[i] * (1.f / 255.f) + f) * k);
             }
         }
     free(map);
