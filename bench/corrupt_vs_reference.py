@@ -12,7 +12,8 @@ tests/corrupt/make_damage_fixtures.py's make_cifar_c.py version).
     PP_IMAGECORRUPTIONS=/tmp/imagecorruptions /usr/bin/python3 bench/corrupt_vs_reference.py [BUILD_DIR]
 
 PP_CORRUPTIONS=a,b limits the run to those corruptions (the full-pass totals then
-cover only them).
+cover only them). PP_TIMING_ONLY=1 skips the accuracy checks (most of the run's time:
+20-200 seeds per random corruption), for the speed ratios alone on a busy machine.
 
 Needs Debian's python3-numpy/scipy/skimage/opencv/pil/numba. Never commit the checkout.
 """
@@ -216,7 +217,9 @@ def main():
             if bi < 15:
                 ref_total += sum(ref_ms)
                 our_total += sum(ours_ms)
-            if name in DETERMINISTIC:
+            if os.environ.get('PP_TIMING_ONLY'):
+                acc = '(timing only)'
+            elif name in DETERMINISTIC:
                 angle = ANGLE if name == 'motion_blur' else None
                 vals = [psnr(ours(tmp, name, path, s, preset, angle=angle), ref_call(fns[side], name, img, s, angle))
                         for s in range(1, 6)]

@@ -1,21 +1,20 @@
 /* defocus_blur: correlate with an anti-aliased disk (imagecorruptions' disk() +
- * cv2.filter2D, border reflect-101). */
+ * cv2.filter2D, border reflect-101), by spans of the disk (defocus_filter.h). */
 #include "corrupt_impl.h"
 
-#include "defocus_kernel.h"
+#include "defocus_filter.h"
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
 {
-    int side;
-    float *k = pp_defocus_kernel(ctx->p[0], ctx->p[1], &side, err); /* (side, side) */
+    pp_defocus_filter *k = pp_defocus_filter_new(ctx->p[0], ctx->p[1], err);
     if (!k)
         return err ? err->status : PP_ERR_NOMEM;
     pp_planes x;
     pp_status st = pp_planes_from_image(&x, in, 1.f / 255.f, err);
     float *tmp = st ? NULL : pp_floats_alloc((size_t)in->width * in->height, err);
     if (!tmp) {
-        free(k);
+        pp_defocus_filter_free(k);
         if (!st)
             pp_planes_free(&x);
         return err ? err->status : PP_ERR_NOMEM;
@@ -27,12 +26,13 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             break;
         }
         float *plane = pp_planes_plane(&x, c);
-        st = pp_filter_2d(plane, tmp, x.h, x.w, k, side, side, PP_BORDER_REFLECT101, err);
+        st = pp_defocus_filter_apply(k, plane, tmp, x.h, x.w, err);
         memcpy(plane, tmp, hw * sizeof(float));
     }
     if (!st)
         pp_planes_to_image(&x, 255.f, out);
-    free(k), free(tmp);
+    pp_defocus_filter_free(k);
+    free(tmp);
     pp_planes_free(&x);
     return st;
 }

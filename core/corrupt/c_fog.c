@@ -34,14 +34,15 @@ static void plasma(uint64_t key, int n, double decay, float *map /* (n, n) */)
     size_t nn = (size_t)n * n;
     float lo = map[0], hi;
     for (size_t i = 0; i < nn; i++)
-        lo = fminf(lo, map[i]);
+        lo = map[i] < lo ? map[i] : lo; /* not fminf: a libm call per value (NaN rules) */
     hi = 0;
     for (size_t i = 0; i < nn; i++) {
         map[i] -= lo;
-        hi = fmaxf(hi, map[i]);
+        hi = map[i] > hi ? map[i] : hi;
     }
-    for (size_t i = 0; i < nn && hi > 0; i++)
-        map[i] /= hi;
+    if (hi > 0)
+        for (size_t i = 0; i < nn; i++)
+            map[i] /= hi;
 }
 
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
@@ -65,12 +66,15 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     double m = mx / 255.0;
     float k = m + strength > 0 ? (float)(m / (m + strength)) : 1.f;
     float s = (float)strength;
+    /* restrict: a byte store may alias anything, and the compiler would reload */
+    const uint8_t *restrict src = in->pixels;
+    uint8_t *restrict dst = out->pixels;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             float f = s * map[(size_t)y * n + x];
             for (int ch = 0; ch < c; ch++) {
                 size_t i = ((size_t)y * w + x) * c + ch;
-                out->pixels[i] = pp_unit_to_u8((in->pixels[i] * (1.f / 255.f) + f) * k);
+                dst[i] = pp_unit_to_u8((src[i] * (1.f / 255.f) + f) * k);
             }
         }
     free(map);

@@ -25,20 +25,46 @@ static const float looks[5][2][3] = {
  * O(1) per pixel, for the wide octaves where a direct Gaussian costs ~200 taps. */
 static inline int wrap(int i, int n) { return ((i % n) + n) % n; }
 
-static void box_blur3_wrap(float *t /* (h, w) */, float *tmp /* (max(h, w) + 2r + 1) */,
+static void box_blur3_wrap(float *t /* (h, w) */, float *tmp /* (4, max(h, w) + 2r + 1) */,
                            float *acc /* (w) */, float *out /* (h, w) */, int h, int w, int r)
 {
     float inv = 1.f / (2 * r + 1);
+    const int span = w + 2 * r + 1;
     for (int pass = 0; pass < 3; pass++) {
-        for (int y = 0; y < h; y++) { /* rows: running sum over a wrapped copy */
-            float *row = t + (size_t)y * w, a = 0;
-            for (int i = 0, j = wrap(-r, w); i < w + 2 * r + 1; i++, j = j + 1 == w ? 0 : j + 1)
-                tmp[i] = row[j]; /* row[wrap(i - r, w)], without a division per value */
-            for (int i = 0; i <= 2 * r; i++)
-                a += tmp[i];
-            for (int x = 0; x < w; x++) {
-                row[x] = a * inv;
-                a += tmp[x + 2 * r + 1] - tmp[x];
+        /* rows: running sums over wrapped copies, four rows at a time so that four
+         * independent add chains run side by side (one row is one chain of adds) */
+        for (int y0 = 0; y0 < h; y0 += 4) {
+            const int rows = h - y0 < 4 ? h - y0 : 4;
+            float a[4] = {0, 0, 0, 0};
+            for (int k = 0; k < rows; k++) {
+                const float *row = t + (size_t)(y0 + k) * w;
+                float *c = tmp + (size_t)k * span;
+                for (int i = 0, j = wrap(-r, w); i < span; j = 0) { /* c[i] = row[wrap(i - r, w)] */
+                    const int run = w - j < span - i ? w - j : span - i;
+                    memcpy(c + i, row + j, sizeof(float) * run);
+                    i += run;
+                }
+                for (int i = 0; i <= 2 * r; i++)
+                    a[k] += c[i];
+            }
+            if (rows == 4) {
+                float *r0 = t + (size_t)y0 * w, *r1 = r0 + w, *r2 = r1 + w, *r3 = r2 + w;
+                const float *c0 = tmp, *c1 = c0 + span, *c2 = c1 + span, *c3 = c2 + span;
+                for (int x = 0; x < w; x++) {
+                    r0[x] = a[0] * inv, a[0] += c0[x + 2 * r + 1] - c0[x];
+                    r1[x] = a[1] * inv, a[1] += c1[x + 2 * r + 1] - c1[x];
+                    r2[x] = a[2] * inv, a[2] += c2[x + 2 * r + 1] - c2[x];
+                    r3[x] = a[3] * inv, a[3] += c3[x + 2 * r + 1] - c3[x];
+                }
+            } else {
+                for (int k = 0; k < rows; k++) {
+                    float *row = t + (size_t)(y0 + k) * w;
+                    const float *c = tmp + (size_t)k * span;
+                    for (int x = 0; x < w; x++) {
+                        row[x] = a[k] * inv;
+                        a[k] += c[x + 2 * r + 1] - c[x];
+                    }
+                }
             }
         }
         /* columns: a running sum of whole rows, so the inner loop runs along x */
@@ -110,7 +136,8 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     look = look < 0 ? 0 : look > 4 ? 4 : look;
     int h = in->height, w = in->width, c = in->channels;
     size_t hw = (size_t)h * w;
-    float *tex = pp_floats_alloc(hw, err), *oct = pp_floats_alloc(hw, err); /* (H, W) */
+    /* (H, W); oct at least 4 rows: at the end it holds a row and its three tints */
+    float *tex = pp_floats_alloc(hw, err), *oct = pp_floats_alloc(hw > 4 * (size_t)w ? hw : 4 * (size_t)w, err);
     pp_status st = PP_OK;
     if (!tex || !oct) {
         st = PP_ERR_NOMEM;
@@ -130,7 +157,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         double s = sig[o] * grain;
         if (s >= 4) {
             int r = (int)floor(0.5 * (sqrt(4 * s * s + 1) - 1)); /* r(r+1) ~ s^2 */
-            float *tmp = pp_floats_alloc((size_t)(h > w ? h : w) + 2 * r + 1, err);
+            float *tmp = pp_floats_alloc(4 * ((size_t)(h > w ? h : w) + 2 * r + 1), err);
             float *acc = pp_floats_alloc((size_t)w, err), *out = pp_floats_alloc(hw, err);
             if (tmp && acc && out)
                 box_blur3_wrap(oct, tmp, acc, out, h, w, r);
@@ -164,7 +191,8 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     int ox = (int)floor(ctx->p[4] * w), oy = (int)floor(ctx->p[5] * h);
     const float *mu = looks[look][0], *sd = looks[look][1];
     const float fa = (float)a, fb = (float)b, fmean = (float)mean;
-    float *z = oct; /* a row of the rolled, normalised texture */
+    float *z = oct;        /* a row of the rolled, normalised texture */
+    float *frow = oct + w; /* (3, w): that row tinted, per channel */
     for (int y = 0; y < h; y++) {
         const float *row = tex + (size_t)((y + oy) % h) * w;
         const int split = w - ox % w; /* x + ox wraps from here */
@@ -174,19 +202,23 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             z[x] = (row[x - split] - fmean) * inv;
         const uint8_t *s = in->pixels + (size_t)y * w * c;
         uint8_t *d = out->pixels + (size_t)y * w * c;
+        /* the tinted texture's row per channel, then the blend: whole-vector loops */
+        float *f0 = frow, *f1 = f0 + w, *f2 = f1 + w;
         for (int x = 0; x < w; x++) {
-            float f[3];
-            for (int ch = 0; ch < 3; ch++) {
-                float v = mu[ch] + sd[ch] * z[x];
-                v = v > 0.f ? v : 0.f;
-                f[ch] = v < 255.f ? v : 255.f;
-            }
-            if (c == 1) {
-                float g = 0.2989f * f[0] + 0.587f * f[1] + 0.114f * f[2];
+            float v0 = mu[0] + sd[0] * z[x], v1 = mu[1] + sd[1] * z[x], v2 = mu[2] + sd[2] * z[x];
+            v0 = v0 > 0.f ? v0 : 0.f, v1 = v1 > 0.f ? v1 : 0.f, v2 = v2 > 0.f ? v2 : 0.f;
+            f0[x] = v0 < 255.f ? v0 : 255.f, f1[x] = v1 < 255.f ? v1 : 255.f, f2[x] = v2 < 255.f ? v2 : 255.f;
+        }
+        if (c == 1) {
+            for (int x = 0; x < w; x++) {
+                float g = 0.2989f * f0[x] + 0.587f * f1[x] + 0.114f * f2[x];
                 d[x] = pp_unit_to_u8((fa * s[x] + fb * g) * (1.f / 255.f));
-            } else {
-                for (int ch = 0; ch < 3; ch++)
-                    d[3 * x + ch] = pp_unit_to_u8((fa * s[3 * x + ch] + fb * f[ch]) * (1.f / 255.f));
+            }
+        } else {
+            for (int x = 0; x < w; x++) {
+                d[3 * x] = pp_unit_to_u8((fa * s[3 * x] + fb * f0[x]) * (1.f / 255.f));
+                d[3 * x + 1] = pp_unit_to_u8((fa * s[3 * x + 1] + fb * f1[x]) * (1.f / 255.f));
+                d[3 * x + 2] = pp_unit_to_u8((fa * s[3 * x + 2] + fb * f2[x]) * (1.f / 255.f));
             }
         }
     }

@@ -36,19 +36,30 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
 
     uint64_t key = pp_rng_key(ctx->seed, PP_STREAM_GLASS);
     uint8_t *px = out->pixels; /* (H, W, C) */
+    uint64_t *draws = malloc(sizeof(uint64_t) * (size_t)w);
+    if (!draws)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for glass blur");
     for (int it = 0; it < iters && delta > 0; it++) {
-        PP_CHECK_CANCEL(ctx, err, "glass_blur");
+        if (pp_ctx_cancelled(ctx)) {
+            free(draws);
+            return pp_fail(err, PP_ERR_CANCELLED, "glass_blur: cancelled");
+        }
         for (int y = h - delta; y > delta; y--) {
+            /* The draw is tied to (iteration, pixel), not to the loop's position, so a
+             * change of delta re-scales the same draws. A row's draws first: that loop
+             * vectorises (the copies below depend on each other, it does not). */
+            const uint64_t row0 = ((uint64_t)it * h + y) * w;
+            for (int xx = 0; xx < w; xx++)
+                draws[xx] = pp_rng_u64(key, row0 + xx);
             for (int xx = w - delta; xx > delta; xx--) {
-                /* The draw is tied to (iteration, pixel), not to the loop's position, so
-                 * a change of delta re-scales the same draws. */
-                uint64_t r = pp_rng_u64(key, ((uint64_t)it * h + y) * w + xx);
+                const uint64_t r = draws[xx];
                 int dx = (int)(((r >> 32) * (uint64_t)(2 * delta)) >> 32) - delta;
                 int dy = (int)(((r & 0xffffffffu) * (uint64_t)(2 * delta)) >> 32) - delta;
                 memcpy(px + ((size_t)y * w + xx) * c, px + ((size_t)(y + dy) * w + xx + dx) * c, c);
             }
         }
     }
+    free(draws);
     st = pp_planes_from_image(&x, out, 1.f / 255.f, err);
     if (st)
         return st;

@@ -74,8 +74,12 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         root[v] = sqrtf(mean[v]);
     }
     const float inv_lambda = (float)(1.0 / lambda);
+    /* local restrict pointers: a byte store may alias anything, and the compiler would
+     * reload the tables' addresses after each */
+    const uint8_t *restrict src = in->pixels;
+    uint8_t *restrict dst = out->pixels;
     for (size_t i = 0; i < n; i++) {
-        const int v = in->pixels[i];
+        const int v = src[i];
         float k;
         if (mean[v] >= PP_SHOT_SMALL_MEAN) {
             k = floorf(mean[v] + z[i] * root[v] + (z[i] * z[i] - 1) * (1.0f / 6) + 0.5f);
@@ -95,7 +99,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                 j++;
             k = (float)j;
         }
-        out->pixels[i] = pp_unit_to_u8(k * inv_lambda);
+        dst[i] = pp_unit_to_u8(k * inv_lambda);
     }
     free(z), free(zt);
     return PP_OK;

@@ -73,15 +73,19 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                 field[(size_t)y * w + x] = rintf(blurred[(size_t)y * zw + x] * 255.f) / 255.f;
     }
     const float wt = (float)weight;
+    /* restrict: a byte store may alias anything, and the compiler would reload */
+    const uint8_t *restrict src = in->pixels;
+    uint8_t *restrict dst = out->pixels;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            const uint8_t *s = in->pixels + ((size_t)y * w + x) * c;
-            uint8_t *d = out->pixels + ((size_t)y * w + x) * c;
+            const uint8_t *s = src + ((size_t)y * w + x) * c;
+            uint8_t *d = dst + ((size_t)y * w + x) * c;
             float gray = c == 3 ? (0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2]) / 255.f : s[0] / 255.f;
             float flake = field[(size_t)y * w + x] + field[(size_t)(h - 1 - y) * w + (w - 1 - x)];
             for (int ch = 0; ch < c; ch++) {
                 float v = s[ch] / 255.f;
-                v = wt * v + (1 - wt) * fmaxf(v, gray * 1.5f + 0.5f);
+                const float white = gray * 1.5f + 0.5f; /* a select, not a libm fmaxf call */
+                v = wt * v + (1 - wt) * (v > white ? v : white);
                 d[ch] = pp_unit_to_u8(v + flake);
             }
         }

@@ -235,6 +235,12 @@ void pp_spatter_water_mask(const float *liquid, float *m, float *t1, float *t2, 
         m[i] = mx > 0 ? m[i] / mx : 0;
 }
 
+/* min(x, 1) as a select, not a libm fminf call per value */
+static inline float min1(float x)
+{
+    return x < 1.f ? x : 1.f;
+}
+
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
 {
@@ -269,10 +275,10 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             uint8_t *d = out->pixels + i * c;
             if (c == 3) {
                 for (int ch = 0; ch < 3; ch++)
-                    d[ch] = pp_unit_to_u8(s[ch] / 255.f + fminf(k * water[ch], 1.f));
+                    d[ch] = pp_unit_to_u8(s[ch] / 255.f + min1(k * water[ch]));
             } else {
-                float g = 0.2989f * fminf(k * water[0], 1.f) + 0.587f * fminf(k * water[1], 1.f) +
-                          0.114f * fminf(k * water[2], 1.f);
+                float g = 0.2989f * min1(k * water[0]) + 0.587f * min1(k * water[1]) +
+                          0.114f * min1(k * water[2]);
                 d[0] = pp_unit_to_u8(s[0] / 255.f + g);
             }
         }

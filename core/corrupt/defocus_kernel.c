@@ -5,6 +5,21 @@
 
 #include "filter.h"
 
+int pp_defocus_alias_taps(double radius, double alias_sigma, double g[5])
+{
+    /* cv2.getGaussianKernel(ksize, sigma) for sigma > 0; sigma 0 here means no smoothing */
+    int ks = radius <= 8 ? 3 : 5, r = ks / 2;
+    double gs = 0;
+    for (int i = 0; i < ks; i++) {
+        g[i] = alias_sigma > 0 ? exp(-(double)(i - r) * (i - r) / (2 * alias_sigma * alias_sigma))
+                               : (i == r);
+        gs += g[i];
+    }
+    for (int i = 0; i < ks; i++)
+        g[i] /= gs;
+    return ks;
+}
+
 float *pp_defocus_kernel(double radius, double alias_sigma, int *side, pp_error *err)
 {
     if (!(radius >= 0 && radius <= 1024)) {
@@ -26,16 +41,8 @@ float *pp_defocus_kernel(double radius, double alias_sigma, int *side, pp_error 
     for (int y = -half; y <= half; y++)
         for (int x = -half; x <= half; x++)
             disk[(y + half) * n + x + half] = (x * x + y * y <= radius * radius) ? (float)(1.0 / count) : 0.f;
-    /* cv2.getGaussianKernel(ksize, sigma) for sigma > 0; sigma 0 here means no smoothing */
-    int ks = radius <= 8 ? 3 : 5, r = ks / 2;
-    double g[5] = {0}, gs = 0;
-    for (int i = 0; i < ks; i++) {
-        g[i] = alias_sigma > 0 ? exp(-(double)(i - r) * (i - r) / (2 * alias_sigma * alias_sigma))
-                               : (i == r);
-        gs += g[i];
-    }
-    for (int i = 0; i < ks; i++)
-        g[i] /= gs;
+    double g[5];
+    int ks = pp_defocus_alias_taps(radius, alias_sigma, g), r = ks / 2;
     float *tmp = malloc(sizeof(float) * n * n);
     if (!tmp) {
         free(disk), free(k);

@@ -9,5 +9,7 @@
  * (3x3 for r <= 8, else 5x5; reflect-101 at the kernel's edge) and not renormalised.
  * Returns the malloc'd (side, side) kernel. */
 float *pp_defocus_kernel(double radius, double alias_sigma, int *side, pp_error *err);
+/* That anti-alias Gaussian's taps (cv2.getGaussianKernel): writes and returns ks (3 or 5). */
+int pp_defocus_alias_taps(double radius, double alias_sigma, double g[5]);
 
 #endif

@@ -71,9 +71,14 @@ int pp_filter_threads_scope(int threads)
 /* Threads for a loop over an image of `pixels`: one below 512x512. A 224x224 pass
  * takes about a millisecond on one core, less than what a descheduled OpenMP worker
  * costs on a busy machine; callers that corrupt many images parallelise over images. */
-static int loop_threads(size_t pixels)
+int pp_filter_loop_threads(size_t pixels)
 {
     return pixels >= 512 * 512 ? filter_threads : 1;
+}
+
+static int loop_threads(size_t pixels)
+{
+    return pp_filter_loop_threads(pixels);
 }
 
 pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const float *k,
@@ -298,39 +303,69 @@ static void zoom_axis(int in, int out, int *i0, float *f)
     }
 }
 
+/* One crop row interpolated along x: o[x] = r[x0] + f (r[x0 + 1] - r[x0]). Where
+ * the zoom is at least 1 (scale <= 1) eight neighbouring outputs read at most nine
+ * neighbouring inputs, so a block is two unaligned loads and two lane permutes
+ * (lanes[] holds x0 - x0 of the block's first output) instead of sixteen scalar
+ * loads; the same arithmetic, so the same bits. */
+static void zoom_row(const float *r, int cw, const int *xi, const float *fx, const int *lanes,
+                     int x1max, float *o, int out_w)
+{
+    int x = 0;
+    if (lanes)
+        for (; x + 8 <= out_w && xi[x] + 9 <= cw; x += 8) {
+            const __m256i idx = _mm256_loadu_si256((const __m256i *)(lanes + x));
+            const __m256 a = _mm256_permutevar8x32_ps(_mm256_loadu_ps(r + xi[x]), idx);
+            const __m256 b = _mm256_permutevar8x32_ps(_mm256_loadu_ps(r + xi[x] + 1), idx);
+            const __m256 f = _mm256_loadu_ps(fx + x);
+            _mm256_storeu_ps(o + x, _mm256_add_ps(a, _mm256_mul_ps(f, _mm256_sub_ps(b, a))));
+        }
+    for (; x < out_w; x++) {
+        int x0 = xi[x];
+        o[x] = r[x0] + fx[x] * (r[x0 + x1max] - r[x0]);
+    }
+}
+
 /* Rows first: each source row the output needs is interpolated along x once
- * (one row feeds about z output rows), then each output row blends two of
- * those, a whole-vector loop. The same arithmetic as blending per pixel. */
+ * (one row feeds about z output rows) into a two-row ring that stays in L1, then
+ * each output row blends two of those, a whole-vector loop. The same arithmetic
+ * as blending per pixel. */
 void pp_clipped_zoom_plane(const float *src, int h, int w, double z, float *dst, int out_h,
                            int out_w, bool add)
 {
     int ch = (int)ceil(h / z), cw = (int)ceil(w / z);
     int top = (h - ch) / 2, left = (w - cw) / 2;
     int zh = (int)rint(ch * z), zw = (int)rint(cw * z); /* ties to even, as scipy */
-    int *yi = malloc(sizeof(int) * zh), *xi = malloc(sizeof(int) * zw);
+    int ow = out_w > 0 ? out_w : 1;
+    int *yi = malloc(sizeof(int) * zh), *xi = malloc(sizeof(int) * zw), *lanes = malloc(sizeof(int) * zw);
     float *fy = malloc(sizeof(float) * zh), *fx = malloc(sizeof(float) * zw);
-    float *rows = malloc(sizeof(float) * (size_t)ch * (out_w > 0 ? out_w : 1)); /* (ch, out_w) */
-    if (!yi || !xi || !fy || !fx || !rows) {
+    float *rows = malloc(sizeof(float) * 2 * (size_t)ow); /* (2, out_w): crop rows held[0], held[1] */
+    if (!yi || !xi || !lanes || !fy || !fx || !rows) {
         /* callers pre-check sizes; on OOM leave a zero layer rather than garbage */
         if (!add)
             memset(dst, 0, sizeof(float) * (size_t)out_h * out_w);
-        free(yi), free(xi), free(fy), free(fx), free(rows);
+        free(yi), free(xi), free(lanes), free(fy), free(fx), free(rows);
         return;
     }
     zoom_axis(ch, zh, yi, fy);
     zoom_axis(cw, zw, xi, fx);
     int x1max = cw > 1 ? 1 : 0, y1max = ch > 1 ? 1 : 0;
-    int done = 0; /* crop rows [0, done) are in `rows` */
+    bool permute = cw > 1 && zw >= cw; /* scale <= 1: a block's inputs span <= 9 */
+    for (int x = 0; x < out_w; x++)
+        lanes[x] = xi[x] - xi[x & ~7];
+    int held[2] = {-1, -1};
     for (int y = 0; y < out_h; y++) {
-        for (; done <= yi[y] + y1max && done < ch; done++) {
-            const float *r = src + (size_t)(top + done) * w + left;
-            float *o = rows + (size_t)done * out_w;
-            for (int x = 0; x < out_w; x++) {
-                int x0 = xi[x];
-                o[x] = r[x0] + fx[x] * (r[x0 + x1max] - r[x0]);
+        const float *t[2];
+        for (int k = 0; k < 2; k++) {
+            int j = yi[y] + k * y1max, slot = j & 1;
+            if (held[slot] != j) {
+                zoom_row(src + (size_t)(top + j) * w + left, cw, xi, fx, permute ? lanes : NULL, x1max,
+                         rows + (size_t)slot * ow, out_w);
+                held[slot] = j;
             }
+            t[k] = rows + (size_t)slot * ow;
         }
-        const float *t0 = rows + (size_t)yi[y] * out_w, *t1 = t0 + (size_t)y1max * out_w;
+        const float *t0 = t[0], *t1 = t[1];
         float b = fy[y], a = 1.f - b;
         float *o = dst + (size_t)y * out_w;
         if (add)
@@ -340,5 +375,5 @@ void pp_clipped_zoom_plane(const float *src, int h, int w, double z, float *dst,
             for (int x = 0; x < out_w; x++)
                 o[x] = a * t0[x] + b * t1[x];
     }
-    free(yi), free(xi), free(fy), free(fx), free(rows);
+    free(yi), free(xi), free(lanes), free(fy), free(fx), free(rows);
 }

@@ -4,6 +4,7 @@
 #define PP_CORRUPT_FILTER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "../status.h"
 
@@ -19,6 +20,8 @@ typedef enum {
  * its request's count for the duration of the call and restores the previous
  * one (returned here). Thread-local, so concurrent callers never share it. */
 int pp_filter_threads_scope(int threads);
+/* The threads of a loop over an image of `pixels` under that scope (1 below 512x512). */
+int pp_filter_loop_threads(size_t pixels);
 
 /* Maps any integer coordinate into [0, n). */
 int pp_border_index(int i, int n, pp_border mode);

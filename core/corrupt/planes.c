@@ -37,6 +37,16 @@ pp_status pp_planes_from_image(pp_planes *p, const pp_image *img, float scale, p
         return st;
     size_t hw = (size_t)img->height * img->width;
     int c = img->channels;
+    if (c == 3) { /* one pass over the pixels, the three planes written side by side */
+        float *restrict r = p->data, *restrict g = r + hw, *restrict b = g + hw;
+        const uint8_t *restrict src = img->pixels;
+        for (size_t i = 0; i < hw; i++) {
+            r[i] = src[3 * i] * scale;
+            g[i] = src[3 * i + 1] * scale;
+            b[i] = src[3 * i + 2] * scale;
+        }
+        return PP_OK;
+    }
     for (int ch = 0; ch < c; ch++) {
         float *dst = p->data + ch * hw;
         const uint8_t *src = img->pixels + ch;
@@ -46,18 +56,31 @@ pp_status pp_planes_from_image(pp_planes *p, const pp_image *img, float scale, p
     return PP_OK;
 }
 
+static inline uint8_t to_byte(float v)
+{
+    v = v > 0.f ? v : 0.f; /* also maps NaN to 0 */
+    v = v < 255.f ? v + 1e-3f : 255.f;
+    return (uint8_t)(int)v;
+}
+
 void pp_planes_to_image(const pp_planes *p, float scale, pp_image *img)
 {
     size_t hw = (size_t)p->h * p->w;
     int c = p->c;
+    if (c == 3) { /* one pass over the pixels, as pp_planes_from_image */
+        const float *restrict r = p->data, *restrict g = r + hw, *restrict b = g + hw;
+        uint8_t *restrict dst = img->pixels;
+        for (size_t i = 0; i < hw; i++) {
+            dst[3 * i] = to_byte(r[i] * scale);
+            dst[3 * i + 1] = to_byte(g[i] * scale);
+            dst[3 * i + 2] = to_byte(b[i] * scale);
+        }
+        return;
+    }
     for (int ch = 0; ch < c; ch++) {
         const float *src = p->data + ch * hw;
         uint8_t *dst = img->pixels + ch;
-        for (size_t i = 0; i < hw; i++) {
-            float v = src[i] * scale;
-            v = v > 0.f ? v : 0.f; /* also maps NaN to 0 */
-            v = v < 255.f ? v + 1e-3f : 255.f;
-            dst[i * c] = (uint8_t)v;
-        }
+        for (size_t i = 0; i < hw; i++)
+            dst[i * c] = to_byte(src[i] * scale);
     }
 }
