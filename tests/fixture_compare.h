@@ -2,7 +2,7 @@
  * open a committed model and compare its outputs with the .npy files the
  * fixture scripts wrote next to it: a .npy as a tensor view, one output
  * against its <net>_<tap>.npy, and a forward pass on 1 and 2 threads against
- * the logits, first-layer and stem fixtures. */
+ * the logits, first-layer and stem fixtures; and opening a fixture model. */
 #ifndef PP_TEST_FIXTURE_COMPARE_H
 #define PP_TEST_FIXTURE_COMPARE_H
 
@@ -89,6 +89,20 @@ static inline void fixture_check_forward(const pp_model *m, const char *sub, con
     pp_tensor_free(&logits);
     pp_taps_free(&taps);
     pp_npy_free(&x);
+}
+
+/* Opens SUB/FILE with the default hints; false, with the reason printed,
+ * when it does not open. */
+static inline bool fixture_open_model(pp_model *m, const char *sub, const char *file)
+{
+    pp_error err = {0};
+    char notes[256];
+    pp_arch_hints hints = {.avg_kernel = -1};
+    if (pp_model_open(m, fixture_path(sub, file), &hints, notes, sizeof notes, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return false;
+    }
+    return true;
 }
 
 #endif
