@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../file_buffer.h"
 #include "pickle.h"
 #include "torch_object.h"
 
@@ -293,12 +292,5 @@ pp_status pp_torch_legacy_load_buffer(const uint8_t *buf, size_t len, const char
 
 pp_status pp_torch_legacy_load(const char *path, pp_state_dict *sd, pp_error *err)
 {
-    pp_sd_init(sd);
-    pp_file_map map;
-    pp_status s = pp_file_map_open(&map, path, err);
-    if (s != PP_OK)
-        return s;
-    s = pp_torch_legacy_load_buffer(map.data, map.size, path, sd, err);
-    pp_file_map_close(&map);
-    return s;
+    return pp_sd_load_mapped(path, pp_torch_legacy_load_buffer, sd, err);
 }
