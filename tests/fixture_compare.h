@@ -1,8 +1,9 @@
 /* The "networks against PyTorch fixtures" checks, shared by the tests that
  * open a committed model and compare its outputs with the .npy files the
- * fixture scripts wrote next to it: a .npy as a tensor view, one output
- * against its <net>_<tap>.npy, and a forward pass on 1 and 2 threads against
- * the logits, first-layer and stem fixtures; and opening a fixture model. */
+ * fixture scripts wrote next to it: a fixture list of models, a .npy as a
+ * tensor view, one output against its <net>_<tap>.npy, a forward pass on 1
+ * and 2 threads against the logits, first-layer and stem fixtures, and
+ * opening a fixture model. */
 #ifndef PP_TEST_FIXTURE_COMPARE_H
 #define PP_TEST_FIXTURE_COMPARE_H
 
@@ -13,6 +14,26 @@
 #include "forward.h"
 #include "model_file.h"
 #include "test_util.h"
+
+/* The rows of a fixture list (SUB/NAME, e.g. the MODELS the fixture scripts
+ * write): each line not starting with '#' goes to parse, which fills the row
+ * and says whether the line is one; at most cap rows of row_size bytes.
+ * Returns how many; a missing list is a failed check. */
+static inline int fixture_read_rows(const char *sub, const char *name, void *rows, size_t row_size, int cap,
+                                    bool (*parse)(const char *line, void *row))
+{
+    FILE *f = fopen(fixture_path(sub, name), "r");
+    CHECK(f != NULL, "no %s", fixture_path(sub, name));
+    if (!f)
+        return 0;
+    char line[256];
+    int n = 0;
+    while (n < cap && fgets(line, sizeof line, f))
+        if (line[0] != '#' && parse(line, (char *)rows + (size_t)n * row_size))
+            n++;
+    fclose(f);
+    return n;
+}
 
 /* A view of the fixture's data (no copy: lives as long as the npy). */
 static inline pp_tensor fixture_tensor(const pp_npy *a)

@@ -26,24 +26,16 @@ typedef struct {
     char family[32], config[32];
 } model_row;
 
+static bool parse_model(const char *line, void *row)
+{
+    model_row *r = row;
+    return sscanf(line, "%95s %d %31s %d %d %d %d %31s", r->file, &r->side, r->family, &r->depth, &r->filter,
+                  &r->pool_only, &r->push_pull, r->config) == 8;
+}
+
 static int read_models(model_row *rows, int cap)
 {
-    FILE *f = fopen(fixture_path(DIR, "MODELS"), "r");
-    CHECK(f != NULL, "no %s", fixture_path(DIR, "MODELS"));
-    if (!f)
-        return 0;
-    char line[256];
-    int n = 0;
-    while (n < cap && fgets(line, sizeof line, f)) {
-        if (line[0] == '#')
-            continue;
-        model_row *r = &rows[n];
-        if (sscanf(line, "%95s %d %31s %d %d %d %d %31s", r->file, &r->side, r->family, &r->depth, &r->filter,
-                   &r->pool_only, &r->push_pull, r->config) == 8)
-            n++;
-    }
-    fclose(f);
-    return n;
+    return fixture_read_rows(DIR, "MODELS", rows, sizeof *rows, cap, parse_model);
 }
 
 static const char *expected_family(const model_row *r)

@@ -27,23 +27,15 @@ typedef struct {
     int side, push_pull;
 } model_row;
 
+static bool parse_model(const char *line, void *row)
+{
+    model_row *r = row;
+    return sscanf(line, "%95s %d %31s %d", r->file, &r->side, r->family, &r->push_pull) == 4;
+}
+
 static int read_models(model_row *rows, int cap)
 {
-    FILE *f = fopen(fixture_path(DIR, "MODELS"), "r");
-    CHECK(f != NULL, "no %s", fixture_path(DIR, "MODELS"));
-    if (!f)
-        return 0;
-    char line[256];
-    int n = 0;
-    while (n < cap && fgets(line, sizeof line, f)) {
-        if (line[0] == '#')
-            continue;
-        model_row *r = &rows[n];
-        if (sscanf(line, "%95s %d %31s %d", r->file, &r->side, r->family, &r->push_pull) == 4)
-            n++;
-    }
-    fclose(f);
-    return n;
+    return fixture_read_rows(DIR, "MODELS", rows, sizeof *rows, cap, parse_model);
 }
 
 static void check_model(const model_row *r)
