@@ -1282,9 +1282,7 @@ pp_status pp_pickle_parse_prefix(const uint8_t *buf, size_t len, const char *nam
     *out = NULL;
     *root = NULL;
     pp_error local;
-    if (!err)
-        err = &local;
-    pp_error_clear(err);
+    err = pp_error_or(err, &local);
     if (len > PP_PICKLE_MAX_BYTES)
         return pp_fail(err, PP_ERR_FORMAT, "%s: pickle of %zu bytes is larger than the %zu MiB limit",
                        name, len, PP_PICKLE_MAX_BYTES >> 20);

@@ -261,9 +261,7 @@ pp_status pp_torch_legacy_load_buffer(const uint8_t *buf, size_t len, const char
 {
     pp_sd_init(sd);
     pp_error local;
-    if (!err)
-        err = &local;
-    pp_error_clear(err);
+    err = pp_error_or(err, &local);
     if (!pp_torch_legacy_detect(buf, len))
         return pp_fail(err, PP_ERR_FORMAT, "%s: not a legacy PyTorch file (no magic number)", name);
     legacy lg = {.buf = buf, .len = len, .name = name};
