@@ -4,6 +4,7 @@
 #define PP_CLI_H
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "status.h"
@@ -27,6 +28,9 @@ bool pp_cli_wants_help(const pp_cli_command *cmd, int argc, char **argv);
 /* Reports a usage error for cmd and returns 2. */
 int pp_cli_usage_error(const pp_cli_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Prints a command's --json result on stdout (indented by 2, reals to 6
+ * significant digits, a final newline) and frees it. */
+void pp_cli_print_json(json_t *o);
 /* Strict number parsing for option values. */
 bool pp_cli_parse_int(const char *s, long min, long max, long *out);
 bool pp_cli_parse_float(const char *s, double *out);

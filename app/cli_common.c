@@ -95,3 +95,10 @@ const char *pp_cli_printable(const char *text, char *buf, size_t len)
     buf[o] = '\0';
     return buf;
 }
+
+void pp_cli_print_json(json_t *o)
+{
+    json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+    putchar('\n');
+    json_decref(o);
+}

@@ -161,9 +161,7 @@ static int run(int argc, char **argv)
         json_object_set_new(out, "CE", ce);
         json_object_set_new(out, "relative_CE", rel);
         json_object_set_new(out, "groups", groups);
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-        putchar('\n');
-        json_decref(out);
+        pp_cli_print_json(out);
         return 0;
     }
     printf("normaliser: %s; %d corruptions with all 5 severities in both files\n", normalizer,

@@ -348,9 +348,7 @@ static int run(int argc, char **argv)
     }
     if (json) {
         json_t *o = info_json(argv[optind], &m, &pre);
-        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-        putchar('\n');
-        json_decref(o);
+        pp_cli_print_json(o);
     } else {
         info_text(argv[optind], &m, &pre);
     }

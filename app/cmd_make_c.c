@@ -11,6 +11,7 @@
 
 #include "ckpt/npy.h"
 #include "cli.h"
+#include "cli_first_error.h"
 #include "cli_interrupt.h"
 #include "cli_output.h"
 #include "cli_run_options.h"
@@ -38,11 +39,10 @@ static pp_status make_one(const pp_corruption *c, const pp_dataset *d, int64_t f
         return st;
     }
     for (int sev = 1; sev <= 5 && !st; sev++) {
-        pp_status first = PP_OK;
-        pp_error first_err = {0};
+        pp_cli_first_error first = {0};
 #pragma omp parallel for num_threads(pp_threads_default()) schedule(dynamic, 8)
         for (int64_t i = 0; i < d->count; i++) {
-            if (first || pp_cli_interrupted())
+            if (pp_cli_first_error_stop(&first))
                 continue;
             /* one seed per image, shared by its 5 severities (same noise field) */
             pp_corruption_request req = {.severity = sev, .preset = preset, .jpeg85 = jpeg85,
@@ -56,18 +56,11 @@ static pp_status make_one(const pp_corruption *c, const pp_dataset *d, int64_t f
             if (!s)
                 memcpy(block + per * (size_t)i, out.pixels, per);
             pp_image_free(&out);
-            if (s) {
-#pragma omp critical
-                if (!first) {
-                    first = s;
-                    first_err = e;
-                }
-            }
+            pp_cli_first_error_keep(&first, s, &e);
         }
-        if (pp_cli_interrupted())
-            st = pp_fail(err, PP_ERR_CANCELLED, "%s: interrupted; not written", path);
-        else if (first)
-            st = pp_fail(err, first, "%s severity %d: %s", c->name, sev, first_err.msg);
+        char what[96];
+        snprintf(what, sizeof what, "%.60s severity %d", c->name, sev);
+        st = pp_cli_first_error_report(&first, path, what, err);
         if (st)
             break;
         st = pp_npy_writer_append(&wr, block, per * (size_t)d->count, err);

@@ -8,6 +8,7 @@
 
 #include "ckpt/npy.h"
 #include "cli.h"
+#include "cli_first_error.h"
 #include "cli_interrupt.h"
 #include "cli_output.h"
 #include "cli_run_options.h"
@@ -53,11 +54,10 @@ static pp_status make_one(const pp_perturbation *p, const pp_dataset *d, const p
     }
     for (int64_t lo = 0; lo < d->count && !st; lo += CHUNK) {
         int n = (int)(d->count - lo < CHUNK ? d->count - lo : CHUNK);
-        pp_status first_st = PP_OK;
-        pp_error first_err = {0};
+        pp_cli_first_error first = {0};
 #pragma omp parallel for num_threads(pp_threads_default()) schedule(dynamic)
         for (int k = 0; k < n; k++) {
-            if (first_st || pp_cli_interrupted())
+            if (pp_cli_first_error_stop(&first))
                 continue;
             pp_error e = {0};
             pp_image img = {0};
@@ -75,19 +75,10 @@ static pp_status make_one(const pp_perturbation *p, const pp_dataset *d, const p
                 memcpy(block + per * (size_t)k, seq.pixels, per);
             pp_sequence_free(&seq);
             pp_image_free(&img);
-            if (s) {
-#pragma omp critical
-                if (!first_st) {
-                    first_st = s;
-                    first_err = e;
-                }
-            }
+            pp_cli_first_error_keep(&first, s, &e);
         }
-        if (pp_cli_interrupted())
-            st = pp_fail(err, PP_ERR_CANCELLED, "%s: interrupted; not written", path);
-        else if (first_st)
-            st = pp_fail(err, first_st, "%s: %s", p->name, first_err.msg);
-        else
+        st = pp_cli_first_error_report(&first, path, p->name, err);
+        if (!st)
             st = pp_npy_writer_append(&wr, block, per * (size_t)n, err);
     }
     free(block);

@@ -122,9 +122,7 @@ static int run(int argc, char **argv)
             }
         }
         if (json) {
-            json_dumpf(all, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-            putchar('\n');
-            json_decref(all);
+            pp_cli_print_json(all);
         }
         free(probs);
         free(order);

@@ -81,9 +81,7 @@ int pp_cli_compare_stability(const char *baseline, const char *model, const char
         json_object_set_new(out, "FP", fp);
         json_object_set_new(out, "FR", fr);
         json_object_set_new(out, "T5D", t5);
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-        putchar('\n');
-        json_decref(out);
+        pp_cli_print_json(out);
         return 0;
     }
     print_tables(&b, &m, mr, br, nb, &s, format);

@@ -6,11 +6,7 @@
 # Usage: bench/augment_vs_torchvision.sh [BUILD_DIR] (default build); THREADS=2 REPEATS=3 BATCH=128 ROUNDS=2
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${1:-build}
-THREADS=${THREADS:-2}
-REPEATS=${REPEATS:-3}
 BATCH=${BATCH:-128}
-ROUNDS=${ROUNDS:-2}
 source bench/rounds.sh
 for round in $(seq "$ROUNDS"); do
   echo "== round $round of $ROUNDS" >&2

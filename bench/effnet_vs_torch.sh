@@ -5,17 +5,6 @@
 # Usage: bench/effnet_vs_torch.sh [BUILD_DIR] (default build); THREADS=2 REPEATS=3 ROUNDS=3
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${1:-build}
-THREADS=${THREADS:-2}
-REPEATS=${REPEATS:-3}
 ROUNDS=${ROUNDS:-3}
 source bench/rounds.sh
-for round in $(seq "$ROUNDS"); do
-  echo "== round $round of $ROUNDS" >&2
-  "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" --case effnet >>"$T/ours"
-  if [ $have_torch = 1 ]; then
-    /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" --effnet >>"$T/torch"
-    "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" --effnet >>"$T/tuned"
-  fi
-done
-report
+forward_case_vs_torch effnet

@@ -8,24 +8,19 @@
 # Usage: bench/forward_vs_torch.sh [BUILD_DIR] (default build); THREADS=2 REPEATS=5 ROUNDS=3
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${1:-build}
-THREADS=${THREADS:-2}
 REPEATS=${REPEATS:-5}
 ROUNDS=${ROUNDS:-3}
 source bench/rounds.sh
-for round in $(seq "$ROUNDS"); do
-  for kind in "${kinds[@]}"; do # the kinds interleave too
-    echo "== round $round of $ROUNDS, CPU path $kind" >&2
-    run=(env $(kind_env "$kind"))
-    "${run[@]}" "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" >"$T/both"
-    grep '^pushpull_' "$T/both" >>"$T/$kind.ours"
-    grep '^plain_' "$T/both" >>"$T/$kind.plain"
-    if [ $have_torch = 1 ]; then
-      "${run[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" >>"$T/$kind.torch"
-      "${run[@]}" "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" >>"$T/$kind.tuned"
-    fi
-  done
-done
+one_round() {
+  "${run[@]}" "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" >"$T/both"
+  grep '^pushpull_' "$T/both" >>"$T/$kind.ours"
+  grep '^plain_' "$T/both" >>"$T/$kind.plain"
+  if [ $have_torch = 1 ]; then
+    "${run[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" >>"$T/$kind.torch"
+    "${run[@]}" "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" >>"$T/$kind.tuned"
+  fi
+}
+in_rounds one_round # the kinds interleave too
 for kind in "${kinds[@]}"; do
   report "$kind"
   awk -f bench/best_of.awk "$T/$kind.plain" >"$T/plain.best"

@@ -1,6 +1,11 @@
-# Shared by the *_vs_torch.sh scripts (sourced): a scratch folder, whether
-# python3-torch is there, the tuned-allocator environment, the CPU kinds to
-# compare on, and the report of the best times over the rounds.
+# Shared by the *_vs_torch.sh scripts (sourced): the build folder and the
+# usual settings, a scratch folder, whether python3-torch is there, the
+# tuned-allocator environment, the CPU kinds to compare on, the rounds in
+# turn, and the report of the best times over the rounds.
+BUILD=${1:-build} # the script's first argument (a sourced file sees the caller's)
+THREADS=${THREADS:-2}
+REPEATS=${REPEATS:-3}
+ROUNDS=${ROUNDS:-2}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
@@ -23,6 +28,39 @@ kind_env() {
 have_torch=0
 /usr/bin/python3 -c "import torch" 2>/dev/null && have_torch=1
 tuned=(env MALLOC_MMAP_THRESHOLD_=17179869184 MALLOC_TRIM_THRESHOLD_=17179869184 MALLOC_TOP_PAD_=1073741824)
+
+# in_rounds FN [KIND...]: ROUNDS rounds, each running FN once per CPU kind
+# (default: all of kinds) in turn, with $round, $kind and run=(env ...), the
+# kind's environment, set: the machine's speed drifts over seconds, so every
+# contender runs in every round and each keeps its best time.
+in_rounds() {
+  local fn=$1
+  shift
+  local ks=("$@")
+  [ ${#ks[@]} = 0 ] && ks=("${kinds[@]}")
+  for round in $(seq "$ROUNDS"); do
+    for kind in "${ks[@]}"; do
+      echo "== round $round of $ROUNDS, CPU path $kind" >&2
+      run=(env $(kind_env "$kind"))
+      "$fn"
+    done
+  done
+}
+
+# forward_case_vs_torch CASE: forward_bench --case CASE against torch_forward.py
+# --CASE (as run and tuned), on this CPU's best path, and the report
+forward_case_vs_torch() {
+  forward_case=$1
+  in_rounds forward_case_round "$best_path"
+  report
+}
+forward_case_round() {
+  "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" --case "$forward_case" >>"$T/ours"
+  if [ $have_torch = 1 ]; then
+    /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" "--$forward_case" >>"$T/torch"
+    "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" "--$forward_case" >>"$T/tuned"
+  fi
+}
 
 # report: prints ours, PyTorch as run and tuned (best of the rounds) and the ratio
 # of PyTorch's faster time to ours; files $T/ours, $T/torch, $T/tuned.

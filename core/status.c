@@ -39,6 +39,14 @@ void pp_error_clear(pp_error *err)
     }
 }
 
+pp_error *pp_error_or(pp_error *err, pp_error *local)
+{
+    if (!err)
+        err = local;
+    pp_error_clear(err);
+    return err;
+}
+
 pp_status pp_error_prefix(pp_error *err, const char *prefix)
 {
     if (!err)

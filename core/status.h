@@ -26,6 +26,9 @@ pp_status pp_fail(pp_error *err, pp_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 void pp_error_clear(pp_error *err);
+/* err, or local when err is NULL (the caller wants no message), cleared: for
+ * code that reads the message it set (`pp_error local; err = pp_error_or(err, &local);`). */
+pp_error *pp_error_or(pp_error *err, pp_error *local);
 
 /* Prepends "prefix: " to err's message (e.g. the file name); returns err's status. */
 pp_status pp_error_prefix(pp_error *err, const char *prefix);

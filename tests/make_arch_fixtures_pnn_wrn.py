@@ -42,7 +42,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_fixtures import save_safetensors  # noqa: E402
+from fixture_writers import training_step_fixtures  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures", "wrn")
@@ -245,20 +245,9 @@ def training_fixtures(gen):
             randomize_pnn(model, gen)
         else:
             randomize(model, gen)
-        save_safetensors(os.path.join(TRAIN_OUT, f"{name}.safetensors"), engine_names(model.state_dict()),
-                         dict({"dataset_name": "cifar10"}, **meta))
         x = torch.randn(2, 3, 32, 32, generator=gen)
         y = torch.randint(0, 10, (2,), generator=gen)
-        np.save(os.path.join(TRAIN_OUT, f"{name}_x.npy"), x.numpy())
-        np.save(os.path.join(TRAIN_OUT, f"{name}_y.npy"), y.numpy().astype(np.int64))
-        model.train()
-        model.zero_grad()
-        loss = F.cross_entropy(model(x, {}), y)
-        loss.backward()
-        np.save(os.path.join(TRAIN_OUT, f"{name}_loss.npy"), np.array([loss.item()], dtype=np.float64))
-        grads = engine_names({n: p.grad.detach().clone() for n, p in model.named_parameters() if p.requires_grad})
-        save_safetensors(os.path.join(TRAIN_OUT, f"{name}_grad.safetensors"), grads, None)
-        print(f"{name}: training loss {loss.item():.6f}")
+        training_step_fixtures(TRAIN_OUT, name, model, x, y, dict({"dataset_name": "cifar10"}, **meta), engine_names)
 
 
 # ---------------------------------------------------------------- perturbative networks

@@ -44,7 +44,8 @@ import torch.nn.functional as F
 from torchvision.models.resnet import Bottleneck as TvBottleneck
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_fixtures import BasicBlock, save_safetensors  # noqa: E402  BasicBlock as resnetcifar.py's (stride on conv1)
+from fixture_writers import training_step_fixtures  # noqa: E402
+from make_fixtures import BasicBlock  # noqa: E402  BasicBlock as resnetcifar.py's (stride on conv1)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "pp2020")
 
@@ -461,19 +462,9 @@ def training_fixtures(gen):
              {"dataset_name": "cifar10"})]
     for (name, model, meta), (n, side) in zip(nets, [(2, 32), (4, 16)]):
         randomize(model, gen)
-        save_safetensors(os.path.join(TRAIN_OUT, f"{name}.safetensors"), engine_names(model.state_dict()), meta)
         x = torch.randn(n, 3, side, side, generator=gen)
         y = torch.randint(0, 10, (n,), generator=gen)
-        np.save(os.path.join(TRAIN_OUT, f"{name}_x.npy"), x.numpy())
-        np.save(os.path.join(TRAIN_OUT, f"{name}_y.npy"), y.numpy().astype(np.int64))
-        model.train()
-        model.zero_grad()
-        loss = F.cross_entropy(model(x, {}), y)
-        loss.backward()
-        np.save(os.path.join(TRAIN_OUT, f"{name}_loss.npy"), np.array([loss.item()], dtype=np.float64))
-        grads = engine_names({n: p.grad.detach().clone() for n, p in model.named_parameters()})
-        save_safetensors(os.path.join(TRAIN_OUT, f"{name}_grad.safetensors"), grads, None)
-        print(f"{name}: training loss {loss.item():.6f}")
+        training_step_fixtures(TRAIN_OUT, name, model, x, y, meta, engine_names)
 
 
 def main():

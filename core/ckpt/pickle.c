@@ -848,6 +848,29 @@ static bool parse_dec(const char *s, int64_t *out)
     return true;
 }
 
+/* The memo index a PUT or GET names: BINPUT/BINGET's byte or the LONG_
+ * forms' 4 bytes (little-endian; width 1 or 4), or the decimal line of the
+ * text forms (width 0, read through line). */
+static bool memo_index(machine *m, int width, char *line, size_t line_size, uint64_t *idx)
+{
+    if (width) {
+        if (!need(m, (size_t)width))
+            return false;
+        *idx = rd_le(m->buf + m->pos, width);
+        m->pos += (size_t)width;
+        return true;
+    }
+    int64_t v;
+    if (!read_line(m, line, line_size))
+        return false;
+    if (!parse_dec(line, &v) || v < 0) {
+        fail(m, "bad memo index '%.40s'", line);
+        return false;
+    }
+    *idx = (uint64_t)v;
+    return true;
+}
+
 static pp_status run(machine *m, const pp_pv **root)
 {
     char line[256], line2[256];
@@ -1188,48 +1211,24 @@ static pp_status run(machine *m, const pp_pv **root)
             ok = push(m, persistent_load(m, pid));
             break;
         }
-        case 'q':
-        case 'r': { /* BINPUT, LONG_BINPUT */
-            int w = op == 'q' ? 1 : 4;
-            ok = need(m, (size_t)w);
-            if (!ok)
-                break;
-            m->pos += (size_t)w;
-            ok = memo_put(m, rd_le(p, w), top(m));
+        case 'q':   /* BINPUT */
+        case 'r':   /* LONG_BINPUT */
+        case 'p': { /* PUT (text) */
+            uint64_t idx;
+            ok = memo_index(m, op == 'q' ? 1 : op == 'r' ? 4 : 0, line, sizeof line, &idx) &&
+                 memo_put(m, idx, top(m));
             break;
         }
         case 0x94: /* MEMOIZE */
             /* MEMOIZE stores at len(memo), the number of entries so far. */
             ok = memo_put(m, m->memo_count, top(m));
             break;
-        case 'p': { /* PUT (text) */
-            int64_t idx;
-            ok = read_line(m, line, sizeof line);
-            if (!ok)
-                break;
-            if (!parse_dec(line, &idx) || idx < 0)
-                return fail(m, "bad memo index '%.40s'", line);
-            ok = memo_put(m, (uint64_t)idx, top(m));
-            break;
-        }
-        case 'h':
-        case 'j': { /* BINGET, LONG_BINGET */
-            int w = op == 'h' ? 1 : 4;
-            ok = need(m, (size_t)w);
-            if (!ok)
-                break;
-            m->pos += (size_t)w;
-            ok = push(m, memo_get(m, rd_le(p, w)));
-            break;
-        }
+        case 'h':   /* BINGET */
+        case 'j':   /* LONG_BINGET */
         case 'g': { /* GET (text) */
-            int64_t idx;
-            ok = read_line(m, line, sizeof line);
-            if (!ok)
-                break;
-            if (!parse_dec(line, &idx) || idx < 0)
-                return fail(m, "bad memo index '%.40s'", line);
-            ok = push(m, memo_get(m, (uint64_t)idx));
+            uint64_t idx;
+            ok = memo_index(m, op == 'h' ? 1 : op == 'j' ? 4 : 0, line, sizeof line, &idx) &&
+                 push(m, memo_get(m, idx));
             break;
         }
         default:
@@ -1283,9 +1282,7 @@ pp_status pp_pickle_parse_prefix(const uint8_t *buf, size_t len, const char *nam
     *out = NULL;
     *root = NULL;
     pp_error local;
-    if (!err)
-        err = &local;
-    pp_error_clear(err);
+    err = pp_error_or(err, &local);
     if (len > PP_PICKLE_MAX_BYTES)
         return pp_fail(err, PP_ERR_FORMAT, "%s: pickle of %zu bytes is larger than the %zu MiB limit",
                        name, len, PP_PICKLE_MAX_BYTES >> 20);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "../atomic_file.h"
-#include "../file_buffer.h"
 #include "../json_alloc.h"
 #include "float_convert.h"
 #include "raw_dtype.h"
@@ -165,15 +164,7 @@ pp_status pp_safetensors_parse(const uint8_t *buf, size_t len, const char *name,
 
 pp_status pp_safetensors_load(const char *path, pp_state_dict *sd, pp_error *err)
 {
-    pp_sd_init(sd);
-    /* Mapped, not read: tensors are converted straight out of the page cache. */
-    pp_file_map map;
-    pp_status st = pp_file_map_open(&map, path, err);
-    if (st != PP_OK)
-        return st;
-    st = pp_safetensors_parse(map.data, map.size, path, sd, err);
-    pp_file_map_close(&map);
-    return st;
+    return pp_sd_load_mapped(path, pp_safetensors_parse, sd, err);
 }
 
 static const char *safetensors_dtype(pp_dtype d)

@@ -1,5 +1,7 @@
 #include "state_dict.h"
 
+#include "../file_buffer.h"
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,4 +198,16 @@ const char *pp_sd_strip_common_prefix(pp_state_dict *sd)
     }
     pp_sd_names_changed(sd);
     return prefix;
+}
+
+pp_status pp_sd_load_mapped(const char *path, pp_sd_parse_fn parse, pp_state_dict *sd, pp_error *err)
+{
+    pp_sd_init(sd);
+    pp_file_map map;
+    pp_status st = pp_file_map_open(&map, path, err);
+    if (st != PP_OK)
+        return st;
+    st = parse(map.data, map.size, path, sd, err);
+    pp_file_map_close(&map);
+    return st;
 }

@@ -65,6 +65,14 @@ bool pp_sd_meta_is_source(const char *key);
 pp_status pp_sd_meta_set(pp_state_dict *sd, const char *key, const char *value, pp_error *err);
 const char *pp_sd_meta_get(const pp_state_dict *sd, const char *key);
 
+/* A loader of one file format from bytes in memory; name is for messages. */
+typedef pp_status (*pp_sd_parse_fn)(const uint8_t *buf, size_t len, const char *name, pp_state_dict *sd,
+                                    pp_error *err);
+/* Maps the file at path (read-only, not copied: tensors are converted
+ * straight out of the page cache) and parses it with parse; sd starts empty
+ * and is empty again on failure, as parse leaves it. */
+pp_status pp_sd_load_mapped(const char *path, pp_sd_parse_fn parse, pp_state_dict *sd, pp_error *err);
+
 /* After renaming entries in place (entries[i].name), before the next find. */
 void pp_sd_names_changed(pp_state_dict *sd);
 

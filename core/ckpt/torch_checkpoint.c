@@ -91,9 +91,7 @@ pp_status pp_torch_load(const char *path, pp_state_dict *sd, pp_error *err)
 {
     pp_sd_init(sd);
     pp_error local;
-    if (!err)
-        err = &local;
-    pp_error_clear(err);
+    err = pp_error_or(err, &local);
     uint8_t head[PP_TORCH_LEGACY_HEAD];
     size_t n;
     pp_status s = pp_file_read_head(path, head, sizeof head, &n, err);
@@ -117,9 +115,7 @@ pp_status pp_torch_load_buffer(const uint8_t *buf, size_t len, const char *name,
 {
     pp_sd_init(sd);
     pp_error local;
-    if (!err)
-        err = &local;
-    pp_error_clear(err);
+    err = pp_error_or(err, &local);
     if (pp_torch_legacy_detect(buf, len))
         return pp_torch_legacy_load_buffer(buf, len, name, sd, err);
     if (!is_zip(buf, len))

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../file_buffer.h"
 #include "pickle.h"
 #include "torch_object.h"
 
@@ -262,9 +261,7 @@ pp_status pp_torch_legacy_load_buffer(const uint8_t *buf, size_t len, const char
 {
     pp_sd_init(sd);
     pp_error local;
-    if (!err)
-        err = &local;
-    pp_error_clear(err);
+    err = pp_error_or(err, &local);
     if (!pp_torch_legacy_detect(buf, len))
         return pp_fail(err, PP_ERR_FORMAT, "%s: not a legacy PyTorch file (no magic number)", name);
     legacy lg = {.buf = buf, .len = len, .name = name};
@@ -293,12 +290,5 @@ pp_status pp_torch_legacy_load_buffer(const uint8_t *buf, size_t len, const char
 
 pp_status pp_torch_legacy_load(const char *path, pp_state_dict *sd, pp_error *err)
 {
-    pp_sd_init(sd);
-    pp_file_map map;
-    pp_status s = pp_file_map_open(&map, path, err);
-    if (s != PP_OK)
-        return s;
-    s = pp_torch_legacy_load_buffer(map.data, map.size, path, sd, err);
-    pp_file_map_close(&map);
-    return s;
+    return pp_sd_load_mapped(path, pp_torch_legacy_load_buffer, sd, err);
 }

@@ -69,6 +69,17 @@ void *pp_builder_struct(pp_model_builder *b, size_t bytes)
     return p;
 }
 
+bool pp_builder_blocks(pp_model_builder *b)
+{
+    pp_model *m = b->m;
+    const int stages = pp_arch_stages(&m->arch);
+    m->block_count = 0;
+    for (int stage = 0; stage < stages; stage++)
+        m->block_count += m->arch.blocks[stage];
+    m->blocks = pp_builder_struct(b, (size_t)m->block_count * sizeof *m->blocks);
+    return m->blocks || !m->block_count;
+}
+
 void pp_builder_conv(pp_model_builder *b, pp_conv_layer *c, const char *prefix, int cin, int cout, int k,
                      int stride, int pad, bool bias)
 {

@@ -38,6 +38,9 @@ float *pp_builder_derived(pp_model_builder *b, size_t floats);
 /* A zeroed layer struct owned by the model (freed with it); NULL when out of
  * memory (the build has failed: the builder stops there). */
 void *pp_builder_struct(pp_model_builder *b, size_t bytes);
+/* m->blocks: one block struct per residual block of the arch's stages
+ * (m->block_count of them); false when out of memory (the build has failed). */
+bool pp_builder_blocks(pp_model_builder *b);
 
 /* The common layers: "<prefix>.weight" (+ ".bias"), with Winograd kernels
  * kept for the 3x3 stride-1 layers up to 256 x 256 channels. */

@@ -71,11 +71,7 @@ void pp_preact_build(pp_model_builder *b)
     int v = pp_builder_first_layer(b, "conv1", 3, 1, 1, 0);
     pp_plan_tap(b->plan, v, PP_TAP_STEM);
     const int stages = pp_arch_stages(a);
-    m->block_count = 0;
-    for (int s = 0; s < stages; s++)
-        m->block_count += a->blocks[s];
-    m->blocks = pp_builder_struct(b, (size_t)m->block_count * sizeof *m->blocks);
-    if (!m->blocks && m->block_count) /* out of memory: the build has failed */
+    if (!pp_builder_blocks(b)) /* out of memory: the build has failed */
         return;
     int in_planes = a->width, index = 0;
     for (int s = 0; s < stages; s++) {

@@ -86,11 +86,7 @@ void pp_resnet_build(pp_model_builder *b)
     int v = 0;
     build_stem(b, &v);
     const int stages = pp_arch_stages(a);
-    m->block_count = 0;
-    for (int stage = 0; stage < stages; stage++)
-        m->block_count += a->blocks[stage];
-    m->blocks = pp_builder_struct(b, (size_t)m->block_count * sizeof *m->blocks);
-    if (!m->blocks && m->block_count) /* out of memory: the build has failed */
+    if (!pp_builder_blocks(b)) /* out of memory: the build has failed */
         return;
     int in_planes = a->width, index = 0;
     for (int stage = 0; stage < stages; stage++) {

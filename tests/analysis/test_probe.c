@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../fixture.h"
+#include "../fixture_compare.h"
 #include "../test_util.h"
 #include "analysis/snr.h"
 #include "model_file.h"
@@ -26,22 +26,10 @@ static void test_snr_arithmetic(void)
           "no signal, some noise: -inf");
 }
 
-static bool open_model(pp_model *m, const char *file)
-{
-    pp_error err = {0};
-    char notes[256];
-    pp_arch_hints hints = {.avg_kernel = -1};
-    if (pp_model_open(m, fixture_path("core", file), &hints, notes, sizeof notes, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return false;
-    }
-    return true;
-}
-
 static void test_probe_clean_and_noise(void)
 {
     pp_model m;
-    if (!open_model(&m, "r18_cifar_gray_pp5.safetensors"))
+    if (!fixture_open_model(&m, "core", "r18_cifar_gray_pp5.safetensors"))
         return;
     pp_image img;
     pp_error err = {0};
@@ -113,7 +101,7 @@ static bool cancel_at(void *data)
 static void test_probe_stages(void)
 {
     pp_model m;
-    if (!open_model(&m, "r18_cifar_gray_pp5.safetensors"))
+    if (!fixture_open_model(&m, "core", "r18_cifar_gray_pp5.safetensors"))
         return;
     pp_image img, corrupted = {0};
     pp_error err = {0};
@@ -175,7 +163,7 @@ static void test_probe_stages(void)
 static void test_probe_baseline(void)
 {
     pp_model m;
-    if (!open_model(&m, "r18_cifar_gray_base.safetensors"))
+    if (!fixture_open_model(&m, "core", "r18_cifar_gray_base.safetensors"))
         return;
     pp_image img;
     pp_error err = {0};
@@ -200,7 +188,8 @@ static void test_probe_baseline(void)
 static void test_probe_overrides(void)
 {
     pp_model m, edited;
-    if (!open_model(&m, "r18_cifar_gray_pp5.safetensors") || !open_model(&edited, "r18_cifar_gray_pp5.safetensors"))
+    if (!fixture_open_model(&m, "core", "r18_cifar_gray_pp5.safetensors") ||
+        !fixture_open_model(&edited, "core", "r18_cifar_gray_pp5.safetensors"))
         return;
     float lo, mean, hi;
     pp_model_alpha_stats(&m, &lo, &mean, &hi);
@@ -266,7 +255,7 @@ static void test_probe_overrides(void)
 static void test_imagenet_class_names(void)
 {
     pp_model m;
-    if (!open_model(&m, "r18_imagenet1k_pp3.safetensors"))
+    if (!fixture_open_model(&m, "core", "r18_imagenet1k_pp3.safetensors"))
         return;
     CHECK(m.arch.num_classes == 1000, "%d classes", m.arch.num_classes);
     CHECK(strcmp(pp_model_class_name(&m, 0), "tench") == 0, "class 0: %s", pp_model_class_name(&m, 0));
@@ -276,7 +265,7 @@ static void test_imagenet_class_names(void)
     CHECK(pp_model_class_index(&m, "no such class") == -1, "an unknown label is -1");
     pp_model_free(&m);
     pp_model fm;
-    if (!open_model(&fm, "r18_cifar_gray_pp5.safetensors"))
+    if (!fixture_open_model(&fm, "core", "r18_cifar_gray_pp5.safetensors"))
         return;
     CHECK(pp_model_class_index(&fm, "ankle-boot") == 9, "Fashion-MNIST: ankle-boot is class 9");
     pp_model_free(&fm);

@@ -4,13 +4,7 @@
 # (adobe, zhang, vasconcelos files as the official code writes them); probe and
 # sweep on one; train --arch builds each family, finetune continues one, eval
 # and compare measure two.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh"
 
 # info: family, filter and where the blurs are, for every fixture model
 while read -r file side family depth filter pool_only push_pull config; do
@@ -20,11 +14,7 @@ while read -r file side family depth filter pool_only push_pull config; do
     "$PUSHPULL" info "$FIX/arch_blur/$file" >"$T/info" 2>&1 || { fail "info $file: $(cat "$T/info")"; continue; }
     grep -q "^family: .*\[$want\]$" "$T/info" || fail "info $file names no $want family: $(cat "$T/info")"
     grep -q "^blur: *BlurPool filter $filter " "$T/info" || fail "info $file: filter $filter"
-    if [ "$push_pull" = 1 ]; then
-        grep -q "^conv1: *PushPull unit" "$T/info" || fail "info $file: PushPull stem"
-    else
-        grep -q "^conv1: *plain convolution" "$T/info" || fail "info $file: plain stem"
-    fi
+    info_stem "$T/info" "$push_pull" "$file"
     "$PUSHPULL" info "$FIX/arch_blur/$file" --json | grep -q "\"family\": \"$want\"" || fail "info --json $file"
 done <"$FIX/arch_blur/MODELS"
 "$PUSHPULL" info "$FIX/arch_blur/aa_r50_f3_full.pth" | grep -q "pool_only false" || fail "adobe pool_only false"
@@ -33,22 +23,14 @@ done <"$FIX/arch_blur/MODELS"
 # probe: severity 0 predicts what predict predicts; a sweep of 10 steps has 11 rows
 model=$FIX/arch_blur/vasconcelos_r50_imagenet_pp5_fixed.ckpt
 img=$FIX/images/rgb_40x30.png
-want=$("$PUSHPULL" predict "$model" "$img" --top 1 | sed -n 2p | awk '{print $2}')
-got=$("$PUSHPULL" probe "$model" "$img" | sed -n 2p | awk '{print $2}')
-[ -n "$want" ] && [ "$want" = "$got" ] || fail "probe at severity 0 says '$got', predict says '$want'"
-"$PUSHPULL" probe "$model" "$img" --corruption fog --sweep 10 --json >"$T/sweep.json" || fail "probe --sweep"
-[ "$(grep -c '"severity"' "$T/sweep.json")" = 11 ] || fail "sweep of 10 steps has 11 severities"
+probe_agrees "$model" "$img"
+probe_sweep "$model" "$img" fog 10
 "$PUSHPULL" probe "$FIX/arch_blur/zhang_r50_imagenet.ckpt" "$img" --corruption gaussian_noise --severity 4 --json |
     grep -q '"snr_output_db": -\?[0-9]' || fail "probe --json of a plain-stem blur model reports the conv1 SNR"
 
-if [ ! -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-    echo "blur cli: $failures failure(s) (dataset-fashion-mnist not installed: train/eval skipped)"
-    [ $failures = 0 ] || exit 1
-    exit 77
-fi
+need_fashion_mnist "blur cli"
 
 # train --arch builds each family from scratch; finetune continues one
-PP=("$PUSHPULL" --threads 2)
 small=(--width 4 --limit 256 --batch 64 --data fashion-mnist --seed 3 --epochs 1)
 for arch in blurpool-resnet18 zhang-resnet18 vasconcelos-resnet18; do
     "${PP[@]}" train --arch "$arch" "${small[@]}" --no-push-pull --output "$T/$arch.safetensors" >"$T/log" 2>&1 ||
@@ -68,13 +50,7 @@ grep -q "anti-aliased" "$T/err" || fail "--blur-filter on resnet18: $(cat "$T/er
 "$PUSHPULL" info "$T/zhang-ft.safetensors" | grep -q "^family: .*\[blurpool_resnet\]" || fail "finetune keeps the family"
 
 # eval + compare of two anti-aliased nets
-for m in blurpool-resnet18 vasconcelos-resnet18; do
-    "${PP[@]}" eval "$T/$m.safetensors" --data fashion-mnist --limit 16 --corruptions gaussian_noise,fog \
-        --json "$T/$m.json" >/dev/null 2>"$T/err" || fail "eval $m: $(cat "$T/err")"
-done
-"$PUSHPULL" compare "$T/blurpool-resnet18.json" "$T/vasconcelos-resnet18.json" --json >"$T/cmp.json" ||
-    fail "compare of two blur nets"
-grep -q '"R_net"' "$T/cmp.json" || fail "compare reports R_net"
+eval_models fashion-mnist blurpool-resnet18 vasconcelos-resnet18
+compare_models blurpool-resnet18 vasconcelos-resnet18 "two blur nets"
 
-echo "blur cli: $failures failure(s)"
-[ $failures = 0 ]
+finish "blur cli"

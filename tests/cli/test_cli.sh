@@ -1,26 +1,8 @@
 #!/bin/bash
 # The `pushpull` command line as a user runs it: outputs against the PyTorch
 # fixtures, and bad input giving one clear error, a non-zero exit and no file.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
+source "$(dirname "$0")/lib.sh"
 NPY_COMPARE=${NPY_COMPARE:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_error NAME PATTERN -- COMMAND...: non-zero exit, stderr matches, no $T/out.*
-expect_error() {
-    local name=$1 pattern=$2; shift 3
-    rm -f "$T"/out.*
-    if "$@" >"$T/stdout" 2>"$T/stderr"; then fail "$name: exit 0"; return; fi
-    grep -q -E -e "$pattern" "$T/stderr" || fail "$name: stderr '$(cat "$T/stderr")' lacks /$pattern/"
-    [ "$(wc -l <"$T/stderr")" -le 2 ] || fail "$name: more than one error line: $(cat "$T/stderr")"
-    ls "$T"/out.* >/dev/null 2>&1 && fail "$name: left an output file"
-    [ -n "$(find "$T" -maxdepth 1 \( -name '*.tmp-*' -o -name '.*.pp-tmp-*' -o -name '.*.pp-lock' \))" ] &&
-        fail "$name: left a temp or lock file"
-}
 
 # --help everywhere
 "$PUSHPULL" --help | grep -q "info" || fail "main --help"
@@ -174,5 +156,4 @@ grep -q '"container": "state_dict"' "$T/legacy.json" && grep -q '"prefix_removed
 grep -q "^format:        safetensors$" "$T/converted.txt" && ! grep -q "inert objects" "$T/converted.txt" ||
     fail "converted file: $(cat "$T/converted.txt")"
 
-echo "cli: $failures failure(s)"
-[ "$failures" = 0 ]
+finish cli

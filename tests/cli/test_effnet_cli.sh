@@ -5,13 +5,7 @@
 # and sweep on one; train --arch builds both layouts (the lukemelas pads,
 # computed for 224, refuse a 28 px input as PyTorch does), finetune continues
 # one, eval and compare measure two.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh"
 
 while read -r file side family push_pull; do
     case $file in '#'*) continue ;; esac
@@ -19,32 +13,20 @@ while read -r file side family push_pull; do
     grep -q "^family: .*\[$family\]$" "$T/info" || fail "info $file names no $family family: $(cat "$T/info")"
     grep -q "^architecture: *$( [ "$family" = efficientnet ] && echo efficientnet || echo lukemelas-efficientnet)-custom" \
         "$T/info" || fail "info $file: architecture line: $(grep architecture "$T/info")"
-    if [ "$push_pull" = 1 ]; then
-        grep -q "^conv1: *PushPull unit" "$T/info" || fail "info $file: PushPull stem"
-    else
-        grep -q "^conv1: *plain convolution" "$T/info" || fail "info $file: plain stem"
-    fi
+    info_stem "$T/info" "$push_pull" "$file"
     "$PUSHPULL" info "$FIX/arch_effnet/$file" --json | grep -q "\"family\": \"$family\"" || fail "info --json $file"
 done <"$FIX/arch_effnet/MODELS"
 
 # probe: severity 0 predicts what predict predicts; a sweep of 10 steps has 11 rows
 model=$FIX/arch_effnet/lm_small_pp3.ckpt
 img=$FIX/images/rgb_40x30.png
-want=$("$PUSHPULL" predict "$model" "$img" --top 1 | sed -n 2p | awk '{print $2}')
-got=$("$PUSHPULL" probe "$model" "$img" | sed -n 2p | awk '{print $2}')
-[ -n "$want" ] && [ "$want" = "$got" ] || fail "probe at severity 0 says '$got', predict says '$want'"
-"$PUSHPULL" probe "$model" "$img" --corruption fog --sweep 10 --json >"$T/sweep.json" || fail "probe --sweep"
-[ "$(grep -c '"severity"' "$T/sweep.json")" = 11 ] || fail "sweep of 10 steps has 11 severities"
+probe_agrees "$model" "$img"
+probe_sweep "$model" "$img" fog 10
 "$PUSHPULL" probe "$FIX/arch_effnet/tv_small.pth" "$img" --corruption gaussian_noise --severity 4 --json |
     grep -q '"snr_output_db": -\?[0-9]' || fail "probe --json of a plain-stem EfficientNet reports the conv1 SNR"
 
-if [ ! -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-    echo "effnet cli: $failures failure(s) (dataset-fashion-mnist not installed: train/eval skipped)"
-    [ $failures = 0 ] || exit 1
-    exit 77
-fi
+need_fashion_mnist "effnet cli"
 
-PP=("$PUSHPULL" --threads 2)
 small=(--width 8 --limit 128 --batch 32 --data fashion-mnist --seed 3 --epochs 1)
 "${PP[@]}" train --arch efficientnet_b0 "${small[@]}" --output "$T/pp.safetensors" >"$T/log" 2>&1 ||
     fail "train --arch efficientnet_b0: $(tail -2 "$T/log")"
@@ -64,12 +46,7 @@ grep -q "too small for this network: _blocks\.[0-9]*\._depthwise_conv" "$T/err" 
     fail "finetune: $(tail -2 "$T/log")"
 "$PUSHPULL" info "$T/ft.safetensors" | grep -q "^family: .*\[efficientnet\]" || fail "finetune keeps the family"
 
-for m in pp plain; do
-    "${PP[@]}" eval "$T/$m.safetensors" --data fashion-mnist --limit 16 --corruptions gaussian_noise,fog \
-        --json "$T/$m.json" >/dev/null 2>"$T/err" || fail "eval $m: $(cat "$T/err")"
-done
-"$PUSHPULL" compare "$T/pp.json" "$T/plain.json" --json >"$T/cmp.json" || fail "compare of two EfficientNets"
-grep -q '"R_net"' "$T/cmp.json" || fail "compare reports R_net"
+eval_models fashion-mnist pp plain
+compare_models pp plain "two EfficientNets"
 
-echo "effnet cli: $failures failure(s)"
-[ $failures = 0 ]
+finish "effnet cli"

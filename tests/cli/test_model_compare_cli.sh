@@ -4,21 +4,7 @@
 # corruption), `pushpull weights` (against numpy, make_weight_fixtures.py) and
 # `pushpull saliency` (against PyTorch autograd, make_saliency_fixtures.py);
 # bad input giving one clear error, a non-zero exit and no file.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-expect_error() {
-    local name=$1 pattern=$2; shift 3
-    rm -f "$T"/out.*
-    if "$@" >"$T/stdout" 2>"$T/stderr"; then fail "$name: exit 0"; return; fi
-    grep -q -E -e "$pattern" "$T/stderr" || fail "$name: stderr '$(cat "$T/stderr")' lacks /$pattern/"
-    ls "$T"/out.* >/dev/null 2>&1 && fail "$name: left an output file"
-}
+source "$(dirname "$0")/lib.sh"
 
 A=$FIX/core/r18_cifar_pp3.safetensors
 B=$FIX/core/r34_cifar_pp3.safetensors

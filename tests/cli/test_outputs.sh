@@ -4,13 +4,7 @@
 # file keeps its mode; a symlink is written through; a second writer of one
 # output is refused; stale temp files of killed runs are swept; empty lists and
 # batches are errors; exit does not hang under an address-space limit.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh"
 pp=("$PUSHPULL" --threads 1)
 model=$FIX/core/r18_cifar_gray_pp5.safetensors
 img=$FIX/images/gray_28.png
@@ -174,5 +168,4 @@ grep -q '"R_E": null' "$T/cmp.json" && grep -q '"R_net": null' "$T/cmp.json" ||
 "${pp[@]}" compare "$T/base.json" "$T/model.json" | grep -q -- '-nan' && fail "compare's table prints -nan"
 
 [ -z "$(leftovers "$T")" ] || fail "left behind: $(leftovers "$T")"
-echo "outputs: $failures failure(s)"
-[ "$failures" = 0 ]
+finish outputs

@@ -6,13 +6,7 @@
 # probe agree at severity 0; train --arch perturb_resnet18 builds one (masks
 # sized to the data, whose side must divide by 8), finetune continues it, eval
 # and compare measure it against a ResNet.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh"
 
 "$PUSHPULL" info "$FIX/pnn/pnn_whole_m2_unique_act.pth" >"$T/info" 2>&1 || fail "info: $(cat "$T/info")"
 grep -q "^family: .*\[perturb_resnet\]$" "$T/info" || fail "info names no perturb_resnet family: $(cat "$T/info")"
@@ -38,14 +32,10 @@ grep -q "layer2.1.layers.0.noise" "$T/err" || fail "inconsistent masks not named
 
 model=$FIX/pnn/pnn_whole_m2_unique_act.pth
 img=$FIX/images/rgb_40x30.png
-want=$("$PUSHPULL" predict "$model" "$img" --top 1 | sed -n 2p | awk '{print $2}')
-got=$("$PUSHPULL" probe "$model" "$img" | sed -n 2p | awk '{print $2}')
-[ -n "$want" ] && [ "$want" = "$got" ] || fail "probe at severity 0 says '$got', predict says '$want'"
-"$PUSHPULL" probe "$model" "$img" --corruption gaussian_noise --sweep 3 --json >"$T/sweep.json" || fail "probe --sweep"
-[ "$(grep -c '"severity"' "$T/sweep.json")" = 4 ] || fail "sweep of 3 steps has 4 severities"
+probe_agrees "$model" "$img"
+probe_sweep "$model" "$img" gaussian_noise 3
 
 # train / finetune / eval on the committed 32x32 RGB set (24 images, labels.npy beside)
-PP=("$PUSHPULL" --threads 2)
 data=$FIX/analysis/cka/images.npy
 small=(--width 3 --limit 24 --batch 8 --data "$data" --seed 3 --epochs 1)
 "${PP[@]}" train --arch perturb_resnet18 "${small[@]}" --output "$T/pnn.safetensors" >"$T/log" 2>&1 ||
@@ -57,17 +47,12 @@ grep -q "1 unique noise mask per channel, 32x32; level 0.5" "$T/info" || fail "t
     >"$T/log" 2>&1 || fail "finetune: $(tail -2 "$T/log")"
 "${PP[@]}" train --arch resnet18 "${small[@]}" --no-push-pull --output "$T/r18.safetensors" >/dev/null 2>&1 ||
     fail "train the baseline"
-for m in pnn pnn-ft r18; do
-    "${PP[@]}" eval "$T/$m.safetensors" --data "$data" --limit 16 --corruptions gaussian_noise,fog \
-        --json "$T/$m.json" >/dev/null 2>"$T/err" || fail "eval $m: $(cat "$T/err")"
-done
-"$PUSHPULL" compare "$T/pnn.json" "$T/r18.json" --json >"$T/cmp.json" || fail "compare a PNN with a ResNet"
-grep -q '"R_net"' "$T/cmp.json" || fail "compare reports R_net"
+eval_models "$data" pnn pnn-ft r18
+compare_models pnn r18 "a PNN with a ResNet"
 if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     "${PP[@]}" train --arch perturb_resnet18 --data fashion-mnist --limit 64 --output "$T/f.safetensors" \
         >/dev/null 2>"$T/err" && fail "a PNN on 28x28 images accepted"
     grep -q "divides by 8" "$T/err" || fail "28x28 PNN: $(cat "$T/err")"
 fi
 
-echo "pnn cli: $failures failure(s)"
-[ $failures = 0 ]
+finish "pnn cli"

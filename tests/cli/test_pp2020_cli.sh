@@ -3,14 +3,9 @@
 # the files the official code writes, their outputs against PyTorch, the pull-kernel
 # option kept in a converted file, info/forward/probe/sweep/train/finetune/eval/compare
 # on the new families, and a bad option value as one clear error.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
+source "$(dirname "$0")/lib.sh"
 NPY_COMPARE=${NPY_COMPARE:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}/pp2020
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+FIX=$FIX/pp2020
 
 # PushPull ResNet-152 with pushpull-conv db07739's pull kernel (max + min per input channel)
 net=$FIX/pushpull_resnet152_channel

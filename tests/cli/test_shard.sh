@@ -3,13 +3,8 @@
 # single run, byte for byte apart from "seconds"; a finished shard is skipped;
 # merge refuses shards of different runs, a missing or doubled shard and a
 # changed model file, naming the files and what differs.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
+source "$(dirname "$0")/lib.sh"
 MODELS=${PP_MODELS:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 if [ ! -r /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
     echo "SKIP: Debian's dataset-fashion-mnist is not installed"
     exit 77

@@ -4,13 +4,7 @@
 # RobustBench's files; predict and probe agree at severity 0; train --arch
 # builds wrn-D-K and preact_resnet18 (a PushPull stem too), finetune continues
 # one, eval and compare measure two.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh"
 
 for entry in augmix_wrn16_1.pth.tar:wide_resnet:wrn-16-1 robustbench_wrn10_2.pt:wide_resnet:wrn-10-2 \
     preact18_w4.pt:preact_resnet:preact_resnet-custom preact18_w4_bn.pt:preact_resnet:preact_resnet-custom; do
@@ -23,25 +17,16 @@ done
 
 model=$FIX/wrn/augmix_wrn16_1.pth.tar
 img=$FIX/images/rgb_40x30.png
-want=$("$PUSHPULL" predict "$model" "$img" --top 1 | sed -n 2p | awk '{print $2}')
-got=$("$PUSHPULL" probe "$model" "$img" | sed -n 2p | awk '{print $2}')
-[ -n "$want" ] && [ "$want" = "$got" ] || fail "probe at severity 0 says '$got', predict says '$want'"
-"$PUSHPULL" probe "$FIX/wrn/preact18_w4_bn.pt" "$img" --corruption fog --sweep 4 --json >"$T/sweep.json" ||
-    fail "probe --sweep of a PreActResNet"
-[ "$(grep -c '"severity"' "$T/sweep.json")" = 5 ] || fail "sweep of 4 steps has 5 severities"
+probe_agrees "$model" "$img"
+probe_sweep "$FIX/wrn/preact18_w4_bn.pt" "$img" fog 4 "a PreActResNet"
 
 "$PUSHPULL" train --help | grep -q "wrn-D-K" || fail "train --help lists wrn-D-K"
 "$PUSHPULL" train --help | grep -q "preact_resnet18" || fail "train --help lists preact_resnet18"
 "$PUSHPULL" train --arch wrn-41-2 --output "$T/x.safetensors" >/dev/null 2>"$T/err" && fail "wrn-41-2 accepted"
 grep -q "6n + 4" "$T/err" || fail "wrn-41-2: $(cat "$T/err")"
 
-if [ ! -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-    echo "wrn cli: $failures failure(s) (dataset-fashion-mnist not installed: train/eval skipped)"
-    [ $failures = 0 ] || exit 1
-    exit 77
-fi
+need_fashion_mnist "wrn cli"
 
-PP=("$PUSHPULL" --threads 2)
 small=(--width 4 --limit 256 --batch 64 --data fashion-mnist --seed 3 --epochs 1)
 for arch in wrn-16-2 preact_resnet18; do
     "${PP[@]}" train --arch "$arch" "${small[@]}" --no-push-pull --output "$T/$arch.safetensors" >"$T/log" 2>&1 ||
@@ -59,13 +44,7 @@ done
     --output "$T/preact-ft.safetensors" >"$T/log" 2>&1 || fail "finetune: $(tail -2 "$T/log")"
 "$PUSHPULL" info "$T/preact-ft.safetensors" | grep -q "^family: .*\[preact_resnet\]" || fail "finetune keeps the family"
 
-for m in wrn-16-2 preact_resnet18; do
-    "${PP[@]}" eval "$T/$m.safetensors" --data fashion-mnist --limit 16 --corruptions gaussian_noise,fog \
-        --json "$T/$m.json" >/dev/null 2>"$T/err" || fail "eval $m: $(cat "$T/err")"
-done
-"$PUSHPULL" compare "$T/wrn-16-2.json" "$T/preact_resnet18.json" --json >"$T/cmp.json" ||
-    fail "compare of a WideResNet and a PreActResNet"
-grep -q '"R_net"' "$T/cmp.json" || fail "compare reports R_net"
+eval_models fashion-mnist wrn-16-2 preact_resnet18
+compare_models wrn-16-2 preact_resnet18 "a WideResNet and a PreActResNet"
 
-echo "wrn cli: $failures failure(s)"
-[ $failures = 0 ]
+finish "wrn cli"

@@ -10,7 +10,7 @@
  * missing blocks and keys that fit no family are clear errors. */
 #include <string.h>
 
-#include "../fixture.h"
+#include "../fixture_compare.h"
 #include "../test_util.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/state_dict.h"
@@ -27,40 +27,20 @@ typedef struct {
     int side, push_pull;
 } model_row;
 
-static int read_models(model_row *rows, int cap)
+static bool parse_model(const char *line, void *row)
 {
-    FILE *f = fopen(fixture_path(DIR, "MODELS"), "r");
-    CHECK(f != NULL, "no %s", fixture_path(DIR, "MODELS"));
-    if (!f)
-        return 0;
-    char line[256];
-    int n = 0;
-    while (n < cap && fgets(line, sizeof line, f)) {
-        if (line[0] == '#')
-            continue;
-        model_row *r = &rows[n];
-        if (sscanf(line, "%95s %d %31s %d", r->file, &r->side, r->family, &r->push_pull) == 4)
-            n++;
-    }
-    fclose(f);
-    return n;
+    model_row *r = row;
+    return sscanf(line, "%95s %d %31s %d", r->file, &r->side, r->family, &r->push_pull) == 4;
 }
 
-static void compare_tensor(const char *what, const pp_tensor *got, const pp_npy *want)
+static int read_models(model_row *rows, int cap)
 {
-    bool same = got->ndim == want->ndim;
-    for (int d = 0; same && d < got->ndim; d++)
-        same = got->shape[d] == want->shape[d];
-    CHECK(same, "%s: shape differs from PyTorch's", what);
-    if (!same)
-        return;
-    double e = pp_test_compare(what, got->data, want->data, (size_t)pp_npy_numel(want), TOL, 1);
-    CHECK(e <= TOL, "%s: max relative error %.3g > %.0e", what, e, TOL);
+    return fixture_read_rows(DIR, "MODELS", rows, sizeof *rows, cap, parse_model);
 }
 
 static void check_model(const model_row *r)
 {
-    char notes[512], name[160];
+    char notes[512];
     pp_error err = {0};
     pp_arch_hints hints = {.avg_kernel = -1};
     pp_model m;
@@ -69,34 +49,7 @@ static void check_model(const model_row *r)
         return;
     CHECK(strcmp(m.arch.family, r->family) == 0, "%s: recognised as %s", r->file, m.arch.family);
     CHECK(m.arch.push_pull == (r->push_pull != 0), "%s: push-pull %d", r->file, m.arch.push_pull);
-    char stem[96];
-    snprintf(stem, sizeof stem, "%.80s", r->file);
-    *strrchr(stem, '.') = '\0';
-    snprintf(name, sizeof name, "x%d.npy", r->side);
-    pp_npy x = fixture_npy(DIR, name);
-    pp_tensor input = {.ndim = 4, .data = x.data};
-    memcpy(input.shape, x.shape, sizeof input.shape);
-    pp_taps taps = {.requested = 1u << PP_TAP_CONV1 | 1u << PP_TAP_STEM};
-    pp_tensor logits = {0};
-    for (int threads = 1; threads <= 2; threads++) {
-        pp_forward_ctx *ctx = pp_forward_ctx_new(threads);
-        CHECK_OK(pp_model_forward(&m, ctx, &input, &logits, &taps, &err), &err);
-        pp_forward_ctx_free(ctx);
-        if (err.status != PP_OK)
-            break;
-        static const char *const parts[] = {"logits", "conv1", "stem"};
-        const pp_tensor *got[] = {&logits, &taps.out[PP_TAP_CONV1], &taps.out[PP_TAP_STEM]};
-        for (int i = 0; i < 3; i++) {
-            snprintf(name, sizeof name, "%.80s_%s.npy", stem, parts[i]);
-            pp_npy want = fixture_npy(DIR, name);
-            snprintf(name, sizeof name, "%.80s %s (%d threads)", r->file, parts[i], threads);
-            compare_tensor(name, got[i], &want);
-            pp_npy_free(&want);
-        }
-    }
-    pp_tensor_free(&logits);
-    pp_taps_free(&taps);
-    pp_npy_free(&x);
+    fixture_check_forward(&m, DIR, r->file, r->side, TOL);
     pp_model_free(&m);
 }
 

@@ -4,7 +4,7 @@
  * logit; the named taps too. */
 #include <string.h>
 
-#include "../fixture.h"
+#include "../fixture_compare.h"
 #include "../test_util.h"
 #include "forward.h"
 #include "model_file.h"
@@ -16,13 +16,6 @@ static const char *const networks[] = {
     "r18_cifar_pp3",    "r18_cifar_pp0_fixed",    "r18_cifar_gray_pp5", "r18_cifar_gray_base",
     "r34_cifar_pp3",    "r50_imagenet_pp3",
 };
-
-static pp_tensor as_tensor(const pp_npy *a)
-{
-    pp_tensor t = {.ndim = a->ndim, .data = a->data};
-    memcpy(t.shape, a->shape, sizeof t.shape);
-    return t;
-}
 
 static void compare_tap(const char *net, const char *tap, const pp_tensor *got, double tol)
 {
@@ -53,7 +46,7 @@ static void check_network(const char *net)
     CHECK(notes[0] == '\0', "%s: unexpected assumptions: %s", net, notes);
     snprintf(path, sizeof path, "%s_x.npy", net);
     pp_npy x = fixture_npy("core", path);
-    pp_tensor input = as_tensor(&x);
+    pp_tensor input = fixture_tensor(&x);
     pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     pp_taps taps = {.requested = 1u << PP_TAP_CONV1 | 1u << PP_TAP_STEM | 1u << PP_TAP_LOGITS};
     if (m.arch.push_pull)

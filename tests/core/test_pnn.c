@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../fixture.h"
+#include "../fixture_compare.h"
 #include "../test_util.h"
 #include "forward.h"
 #include "model_file.h"
@@ -109,34 +109,19 @@ static void test_residual_add(void)
     pp_npy_free(&a), pp_npy_free(&b), pp_npy_free(&y);
 }
 
-static pp_tensor as_tensor(const pp_npy *a)
-{
-    pp_tensor t = {.ndim = a->ndim, .data = a->data};
-    memcpy(t.shape, a->shape, sizeof t.shape);
-    return t;
-}
-
 static void check_outputs(pp_model *m, const char *net)
 {
     pp_error err = {0};
     pp_npy x = fixture_npy(SUB, "input32_x.npy");
-    pp_tensor input = as_tensor(&x);
+    pp_tensor input = fixture_tensor(&x);
     pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     pp_taps taps = {.requested = 1u << PP_TAP_STEM | 1u << PP_TAP_LOGITS};
     CHECK_OK(pp_model_forward(m, ctx, &input, NULL, &taps, &err), &err);
     static const char *const tap_names[] = {"logits", "stem"};
     const pp_tap tap_ids[] = {PP_TAP_LOGITS, PP_TAP_STEM};
     for (int t = 0; t < 2 && err.status == PP_OK; t++) {
-        char file[128], what[128];
-        snprintf(file, sizeof file, "%s_%s.npy", net, tap_names[t]);
-        pp_npy want = fixture_npy(SUB, file);
-        const pp_tensor *got = &taps.out[tap_ids[t]];
-        snprintf(what, sizeof what, "%s %s", net, tap_names[t]);
-        double e = pp_tensor_numel(got) == pp_npy_numel(&want)
-                       ? pp_test_compare(what, got->data, want.data, (size_t)pp_npy_numel(&want), 1e-4, 1)
-                       : -1;
-        CHECK(e >= 0 && e <= 1e-4, "%s: error %.3g", what, e);
-        pp_npy_free(&want);
+        double e = fixture_tap_error(SUB, net, tap_names[t], &taps.out[tap_ids[t]], 1e-4);
+        CHECK(e >= 0 && e <= 1e-4, "%s %s: error %.3g", net, tap_names[t], e);
     }
     pp_taps_free(&taps);
     pp_forward_ctx_free(ctx);

@@ -2,7 +2,7 @@
  * wider/grouped ResNets, loaded from the files the official code writes
  * (tests/make_arch_fixtures_pp2020.py): logits and first-layer outputs within
  * 1e-4 of PyTorch's. */
-#include "../fixture.h"
+#include "../fixture_compare.h"
 #include "../test_util.h"
 #include "forward.h"
 #include "model_file.h"
@@ -52,28 +52,6 @@ static const net_expect expect[] = {
     {"resnet", "resnet-custom", 4, 2, false, false, false, 1.0f},
 };
 
-static pp_tensor as_tensor(const pp_npy *a)
-{
-    pp_tensor t = {.ndim = a->ndim, .data = a->data};
-    memcpy(t.shape, a->shape, sizeof t.shape);
-    return t;
-}
-
-/* Max error relative to the largest expected value; -1 when the sizes differ. */
-static double tap_error(const char *net, const char *tap, const pp_tensor *got)
-{
-    char name[128];
-    snprintf(name, sizeof name, "%s_%s.npy", net, tap);
-    pp_npy want = fixture_npy(SUB, name);
-    double e = -1;
-    if (pp_tensor_numel(got) == pp_npy_numel(&want)) {
-        snprintf(name, sizeof name, "%s %s", net, tap);
-        e = pp_test_compare(name, got->data, want.data, (size_t)pp_npy_numel(&want), 1e-4, 1);
-    }
-    pp_npy_free(&want);
-    return e;
-}
-
 /* Runs the network; returns the logits' error (and checks both taps). */
 static double run_net(const net_case *c, int pull_minmax, bool check)
 {
@@ -87,15 +65,15 @@ static double run_net(const net_case *c, int pull_minmax, bool check)
     char input_name[32];
     snprintf(input_name, sizeof input_name, "input%d_x.npy", c->side);
     pp_npy x = fixture_npy(SUB, input_name);
-    pp_tensor input = as_tensor(&x);
+    pp_tensor input = fixture_tensor(&x);
     pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     pp_taps taps = {.requested = 1u << PP_TAP_CONV1 | 1u << PP_TAP_LOGITS};
     CHECK_OK(pp_model_forward(&m, ctx, &input, NULL, &taps, &err), &err);
     double logits = -1;
     if (err.status == PP_OK) {
-        logits = tap_error(c->outputs, "logits", &taps.out[PP_TAP_LOGITS]);
+        logits = fixture_tap_error(SUB, c->outputs, "logits", &taps.out[PP_TAP_LOGITS], 1e-4);
         if (check) {
-            double conv1 = tap_error(c->outputs, "conv1", &taps.out[PP_TAP_CONV1]);
+            double conv1 = fixture_tap_error(SUB, c->outputs, "conv1", &taps.out[PP_TAP_CONV1], 1e-4);
             CHECK(logits >= 0 && logits <= 1e-4, "%s logits: error %.3g", c->file, logits);
             CHECK(conv1 >= 0 && conv1 <= 1e-4, "%s conv1: error %.3g", c->file, conv1);
         }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../fixture.h"
+#include "../fixture_compare.h"
 #include "../test_util.h"
 #include "forward.h"
 #include "model_file.h"
@@ -30,38 +30,17 @@ static const net_case nets[] = {
     {"preact18_w4_bn.pt", "preact18_w4_bn", "preact_resnet", "preact_resnet-custom", true},
 };
 
-static pp_tensor as_tensor(const pp_npy *a)
-{
-    pp_tensor t = {.ndim = a->ndim, .data = a->data};
-    memcpy(t.shape, a->shape, sizeof t.shape);
-    return t;
-}
-
-static double tap_error(const char *net, const char *tap, const pp_tensor *got)
-{
-    char name[128];
-    snprintf(name, sizeof name, "%s_%s.npy", net, tap);
-    pp_npy want = fixture_npy(SUB, name);
-    double e = -1;
-    if (pp_tensor_numel(got) == pp_npy_numel(&want)) {
-        snprintf(name, sizeof name, "%s %s", net, tap);
-        e = pp_test_compare(name, got->data, want.data, (size_t)pp_npy_numel(&want), 1e-4, 1);
-    }
-    pp_npy_free(&want);
-    return e;
-}
-
 static void check_outputs(pp_model *m, const char *outputs)
 {
     pp_error err = {0};
     pp_npy x = fixture_npy(SUB, "input32_x.npy");
-    pp_tensor input = as_tensor(&x);
+    pp_tensor input = fixture_tensor(&x);
     pp_forward_ctx *ctx = pp_forward_ctx_new(pp_threads_default());
     pp_taps taps = {.requested = 1u << PP_TAP_CONV1 | 1u << PP_TAP_LOGITS};
     CHECK_OK(pp_model_forward(m, ctx, &input, NULL, &taps, &err), &err);
     if (err.status == PP_OK) {
-        double logits = tap_error(outputs, "logits", &taps.out[PP_TAP_LOGITS]);
-        double conv1 = tap_error(outputs, "conv1", &taps.out[PP_TAP_CONV1]);
+        double logits = fixture_tap_error(SUB, outputs, "logits", &taps.out[PP_TAP_LOGITS], 1e-4);
+        double conv1 = fixture_tap_error(SUB, outputs, "conv1", &taps.out[PP_TAP_CONV1], 1e-4);
         CHECK(logits >= 0 && logits <= 1e-4, "%s logits: error %.3g", outputs, logits);
         CHECK(conv1 >= 0 && conv1 <= 1e-4, "%s conv1: error %.3g", outputs, conv1);
     }

@@ -4,22 +4,10 @@
  * fine-tune nonsense (issue 12) or refuse what is right. */
 #include <string.h>
 
-#include "../fixture.h"
+#include "../fixture_compare.h"
 #include "../test_util.h"
 #include "eval/compat.h"
 #include "model_file.h"
-
-static bool open_model(pp_model *m, const char *file)
-{
-    pp_error err = {0};
-    char notes[256];
-    pp_arch_hints hints = {.avg_kernel = -1};
-    if (pp_model_open(m, fixture_path("core", file), &hints, notes, sizeof notes, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        return false;
-    }
-    return true;
-}
 
 /* An in-memory set's description (no samples are read by the checks). */
 static pp_dataset fake_set(const char *name, int classes, int side, int channels)
@@ -38,9 +26,10 @@ static pp_dataset fake_set(const char *name, int classes, int side, int channels
 static void test_dataset_checks(void)
 {
     pp_model in1k, fm, fm_base, in10_base;
-    if (!open_model(&in1k, "r18_imagenet1k_pp3.safetensors") || !open_model(&fm, "r18_cifar_gray_pp5.safetensors") ||
-        !open_model(&fm_base, "r18_cifar_gray_base.safetensors") ||
-        !open_model(&in10_base, "r18_imagenet_base.safetensors"))
+    if (!fixture_open_model(&in1k, "core", "r18_imagenet1k_pp3.safetensors") ||
+        !fixture_open_model(&fm, "core", "r18_cifar_gray_pp5.safetensors") ||
+        !fixture_open_model(&fm_base, "core", "r18_cifar_gray_base.safetensors") ||
+        !fixture_open_model(&in10_base, "core", "r18_imagenet_base.safetensors"))
         return;
     pp_error err = {0};
     pp_dataset fmnist = fake_set("fashion-mnist:test", 10, 28, 1), cifar = fake_set("cifar10", 10, 32, 3);

@@ -3,13 +3,7 @@
 # from the files (the same numbers), shards adding up to the whole run, compare's FR
 # table, ImageNet-P MP4 sequences (made here with Debian's ffmpeg), and bad input:
 # one clear error naming the file, a non-zero exit and no JSON.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/../cli/lib.sh"
 
 expect_error() { # NAME PATTERN -- COMMAND...: non-zero exit, stderr matches, no $T/out.json
     local name=$1 pattern=$2; shift 3

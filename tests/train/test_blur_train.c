@@ -10,7 +10,6 @@
 #include "../fixture.h"
 #include "../test_util.h"
 #include "train_fixture.h"
-#include "ckpt/safetensors.h"
 #include "model_file.h"
 #include "threads.h"
 #include "train/train_step.h"
@@ -45,34 +44,12 @@ static void check_step(const char *model_file, const char *stem, int side)
         return;
     snprintf(file, sizeof file, "x%d.npy", side);
     pp_npy x = fixture_npy(DIR, file);
-    snprintf(file, sizeof file, "%s_train_y.npy", stem);
-    pp_npy y = fixture_npy(DIR, file);
-    snprintf(file, sizeof file, "%s_train_loss.npy", stem);
-    pp_npy loss = fixture_npy(DIR, file);
     pp_tensor input = {.ndim = 4, .data = x.data};
     memcpy(input.shape, x.shape, sizeof input.shape);
-    int32_t labels[16];
-    for (int i = 0; i < (int)x.shape[0] && i < 16; i++)
-        labels[i] = (int32_t)((const int64_t *)y.data)[i];
-
-    pp_train_ctx *ctx = NULL;
-    CHECK_OK(pp_train_ctx_new(&ctx, &m, pp_threads_default(), &err), &err);
-    pp_train_stats stats = {0};
-    pp_train_zero_grad(ctx);
-    CHECK_OK(pp_train_forward_backward(ctx, &m, &input, labels, &stats, &err), &err);
-    const double want_loss = ((const float *)loss.data)[0];
-    CHECK(fabs(stats.loss - want_loss) < 1e-5 * fmax(1, want_loss), "%s: loss %.7f, want %.7f", stem, stats.loss,
-          want_loss);
-
-    pp_state_dict grads;
-    snprintf(file, sizeof file, "%s_train_grad.safetensors", stem);
-    CHECK_OK(pp_safetensors_load(fixture_path(DIR, file), &grads, &err), &err);
-    train_fixture_check_grads(stem, ctx, &m, &grads, torch_grad);
+    train_fixture_check_step(DIR, stem, &m, &input, torch_grad);
     CHECK(pp_model_find_param(&m, "layer2.0.downsample.1.filt") || pp_model_find_param(&m, "maxpool.0.filt"),
           "%s: the blur filters are buffers of the model", stem);
-    pp_sd_free(&grads);
-    pp_train_ctx_free(ctx);
-    pp_npy_free(&x), pp_npy_free(&y), pp_npy_free(&loss);
+    pp_npy_free(&x);
     pp_model_free(&m);
 }
 

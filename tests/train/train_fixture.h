@@ -7,7 +7,9 @@
 
 #include "../fixture.h"
 #include "../test_util.h"
+#include "ckpt/safetensors.h"
 #include "model_file.h"
+#include "threads.h"
 #include "train/train_step.h"
 
 typedef struct {
@@ -88,6 +90,42 @@ static inline void train_fixture_check_grads(const char *name, pp_train_ctx *ctx
     }
     CHECK((size_t)trainable == grads->count, "%s: %d trainable tensors, PyTorch has %zu", name, trainable,
           grads->count);
+}
+
+/* One training step of m on input against PyTorch's, from the files of the
+ * architecture fixtures in SUB: the loss for the labels of <stem>_train_y.npy
+ * within 1e-5 of <stem>_train_loss.npy, and every gradient against
+ * <stem>_train_grad.safetensors (train_fixture_check_grads, with lookup). */
+static inline void train_fixture_check_step(const char *sub, const char *stem, pp_model *m, const pp_tensor *input,
+                                            const pp_sd_entry *(*lookup)(const pp_state_dict *, const char *))
+{
+    char file[256];
+    pp_error err = {0};
+    snprintf(file, sizeof file, "%.200s_train_y.npy", stem);
+    pp_npy y = fixture_npy(sub, file);
+    snprintf(file, sizeof file, "%.200s_train_loss.npy", stem);
+    pp_npy loss = fixture_npy(sub, file);
+    int32_t labels[16];
+    for (int i = 0; i < (int)input->shape[0] && i < 16; i++)
+        labels[i] = (int32_t)((const int64_t *)y.data)[i];
+
+    pp_train_ctx *ctx = NULL;
+    CHECK_OK(pp_train_ctx_new(&ctx, m, pp_threads_default(), &err), &err);
+    pp_train_stats stats = {0};
+    pp_train_zero_grad(ctx);
+    CHECK_OK(pp_train_forward_backward(ctx, m, input, labels, &stats, &err), &err);
+    const double want_loss = ((const float *)loss.data)[0];
+    CHECK(fabs(stats.loss - want_loss) < 1e-5 * fmax(1, want_loss), "%s: loss %.7f, want %.7f", stem, stats.loss,
+          want_loss);
+    pp_state_dict grads;
+    snprintf(file, sizeof file, "%.200s_train_grad.safetensors", stem);
+    CHECK_OK(pp_safetensors_load(fixture_path(sub, file), &grads, &err), &err);
+    if (err.status == PP_OK) {
+        train_fixture_check_grads(stem, ctx, m, &grads, lookup);
+        pp_sd_free(&grads);
+    }
+    pp_train_ctx_free(ctx);
+    pp_npy_free(&y), pp_npy_free(&loss);
 }
 
 #endif
