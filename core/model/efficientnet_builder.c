@@ -178,14 +178,17 @@ void pp_efficientnet_build(pp_model_builder *b)
     for (int s = 0; s < PP_EFFNET_STAGES && v >= 0; s++) {
         const int out = a->effnet_out[s];
         for (int i = 0; i < a->effnet_blocks[s] && v >= 0; i++, index++) {
-            char block[48];
+            char module[24], block[48]; /* the MBConv's torch module name; its layers' key prefix */
             if (lm)
-                snprintf(block, sizeof block, "_blocks.%d", index);
+                snprintf(module, sizeof module, "_blocks.%d", index);
             else
-                snprintf(block, sizeof block, "features.%d.%d.block", s + 1, i);
+                snprintf(module, sizeof module, "features.%d.%d", s + 1, i);
+            snprintf(block, sizeof block, lm ? "%s" : "%s.block", module);
             const float rate = a->drop_connect * (float)index / (float)(total ? total : 1);
             v = build_block(b, block, in, &pp_effnet_b0[s], out, i == 0 ? pp_effnet_b0[s].stride : 1, rate, &tf_size,
                             v);
+            if (v >= 0)
+                pp_plan_block(b->plan, v, module); /* per-block CKA, the Compare view's maps */
             in = out;
         }
         if (s == 1 || s == 2 || s == 4)
