@@ -364,6 +364,9 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     case PP_STEP_SQUEEZE_EXCITE:
         pp_se_forward(out, in, s->layer, n, (size_t)h * w, ctx->se_scratch, ctx->threads);
         break;
+    case PP_STEP_DROPOUT: /* the identity at evaluation (in place when its input dies here) */
+        pp_dropout_forward(out, in, NULL, (size_t)c * n * h * w, ctx->threads);
+        break;
     case PP_STEP_RESIDUAL_ADD: /* drop-connect is the identity at evaluation */
         pp_drop_connect_forward(out, value_data(ctx, p, s->residual, logits), in, NULL, c, n, (size_t)h * w,
                                 ctx->threads);

@@ -200,6 +200,11 @@ void pp_efficientnet_build(pp_model_builder *b)
     pp_plan_tap(b->plan, v, PP_TAP_LAYER4);
     v = pp_plan_global_avgpool(b->plan, "avgpool", v, NULL);
     pp_plan_tap(b->plan, v, PP_TAP_FEATURES);
+    pp_dropout *drop = pp_builder_struct(b, sizeof *drop);
+    if (!drop)
+        return;
+    drop->rate = a->dropout;
+    v = pp_plan_dropout(b->plan, lm ? "_dropout" : "classifier.0", v, drop, NULL);
     const char *fc = lm ? "_fc" : "classifier.1";
     char name[48];
     snprintf(name, sizeof name, "%s.weight", fc);

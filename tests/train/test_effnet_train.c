@@ -42,6 +42,7 @@ static bool open_with_rate(pp_model *m, const char *file, float rate)
     CHECK_OK(pp_model_to_state_dict(&loaded, &sd, &err), &err);
     pp_arch a = loaded.arch;
     a.drop_connect = rate;
+    a.dropout = 0.0f; /* the fixture's (test_effnet_dropout.c tests it) */
     pp_model_free(&loaded);
     if (err.status != PP_OK)
         return false;
