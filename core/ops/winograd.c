@@ -18,8 +18,12 @@
 #define POSITIONS (PATCH * PATCH)
 
 /* Per thread, the transformed inputs and products of a chunk of tiles take
- * about this many floats (16 MB): wide layers still get GEMMs of 100+ columns. */
+ * at most this many floats (16 MB): wide layers still get GEMMs of 100+ columns. */
 #define CHUNK_BUDGET_FLOATS ((size_t)1 << 22)
+/* ... and, when the layer is narrow, about this many (1 MB, a core's L2 here):
+ * the 36 GEMMs then read the transformed inputs and the output transform the
+ * products from the cache, not from memory (WRN-40-2's 32..128 channels). */
+#define CHUNK_CACHE_FLOATS ((size_t)1 << 18)
 
 /* The transforms work on LANES tiles at once, with the tile index innermost, so
  * the compiler turns every 1-D transform into whole-vector arithmetic. */
@@ -51,7 +55,13 @@ static size_t padded_plane_floats(int tiles_y, int tiles_x)
 static size_t chunk_tiles(const pp_conv_shape *s, size_t tiles)
 {
     size_t per_tile = (size_t)POSITIONS * (s->cin + s->cout);
-    size_t chunk = CHUNK_BUDGET_FLOATS / per_tile;
+    /* a chunk of at least max(C, K) tiles reads the layer's 36 C x K kernels
+     * no more often than the activations it transforms */
+    const size_t widest = (size_t)(s->cin > s->cout ? s->cin : s->cout);
+    size_t chunk = CHUNK_CACHE_FLOATS / per_tile;
+    chunk = chunk > widest ? chunk : widest;
+    if (chunk > CHUNK_BUDGET_FLOATS / per_tile)
+        chunk = CHUNK_BUDGET_FLOATS / per_tile;
     if (chunk < 16)
         chunk = 16;
     return chunk < tiles ? chunk : tiles;
