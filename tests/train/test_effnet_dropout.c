@@ -7,13 +7,15 @@
  *  - the backward passes the gradient through the kept values only;
  *  - in a network: a training forward with it differs from one without, the
  *    same seed repeats it, the classifier's weight gradient is zero exactly
- *    for the features dropped in every sample, and evaluation ignores it. */
+ *    for the features dropped in every sample (about p^N of them) and so is
+ *    the head BN's (the backward masked them), and evaluation ignores it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../fixture.h"
 #include "../test_util.h"
+#include "effnet_fixture.h"
 #include "forward.h"
 #include "model_file.h"
 #include "ops/dropout.h"
@@ -81,54 +83,39 @@ static void test_forward_backward(void)
     CHECK(bad == 0, "rate 0: every value kept unscaled");
 }
 
-/* The torchvision fixture rebuilt without drop-connect and with classifier
- * dropout `rate` (a property of the built plan). */
+/* The torchvision fixture without drop-connect, with classifier dropout `rate`. */
 static bool open_with_dropout(pp_model *m, float rate)
 {
-    char notes[512];
-    pp_error err = {0};
-    pp_arch_hints hints = {.avg_kernel = -1};
-    pp_model loaded;
-    CHECK_OK(pp_model_open(&loaded, fixture_path(DIR, "tv_small.pth"), &hints, notes, sizeof notes, &err), &err);
-    if (err.status != PP_OK)
-        return false;
-    pp_state_dict sd;
-    CHECK_OK(pp_model_to_state_dict(&loaded, &sd, &err), &err);
-    pp_arch a = loaded.arch;
-    CHECK(a.dropout == 0.2f, "a loaded EfficientNet trains with torchvision's dropout 0.2 (got %g)", (double)a.dropout);
-    a.drop_connect = 0.0f;
-    a.dropout = rate;
-    pp_model_free(&loaded);
-    if (err.status != PP_OK)
-        return false;
-    CHECK_OK(pp_model_create(m, &a, &err), &err);
-    if (err.status == PP_OK)
-        CHECK_OK(pp_model_load_state_dict(m, &sd, &err), &err);
-    pp_sd_free(&sd);
-    return err.status == PP_OK;
+    return effnet_fixture_open(m, "tv_small.pth", 0.0f, rate);
 }
 
 /* One training forward and backward: its loss; the classifier's weight
- * gradient's columns (features) that are exactly zero into *zero_columns. */
+ * gradient's columns (features) that are exactly zero (the features the
+ * forward dropped in every sample) into *zero_columns, and into *mismatched
+ * the features where that disagrees with the head BN's bias gradient being
+ * zero (the backward must give a feature dropped in every sample no gradient:
+ * the head BN's channel then gets none either). */
 static double train_once(pp_train_ctx *ctx, pp_model *m, const pp_tensor *x, const int32_t *labels,
-                         int *zero_columns, int *columns)
+                         int *zero_columns, int *columns, int *mismatched)
 {
     pp_error err = {0};
     pp_train_stats stats = {0};
     pp_train_zero_grad(ctx);
     CHECK_OK(pp_train_forward_backward(ctx, m, x, labels, &stats, &err), &err);
     const pp_param *fc = pp_model_find_param(m, "classifier.1.weight");
-    CHECK(fc != NULL, "classifier.1.weight");
-    *zero_columns = *columns = 0;
-    if (!fc)
+    const pp_param *head_beta = pp_model_find_param(m, "features.8.1.bias");
+    CHECK(fc && head_beta, "classifier.1.weight, features.8.1.bias");
+    *zero_columns = *columns = *mismatched = 0;
+    if (!fc || !head_beta)
         return stats.loss;
-    const float *g = pp_train_grad(ctx, m, fc);
+    const float *g = pp_train_grad(ctx, m, fc), *gb = pp_train_grad(ctx, m, head_beta);
     const int classes = m->arch.num_classes, features = m->arch.effnet_head;
     for (int j = 0; j < features; j++) {
         bool zero = true;
         for (int k = 0; k < classes; k++)
             zero = zero && g[(size_t)k * features + j] == 0.0f;
         *zero_columns += zero;
+        *mismatched += zero != (gb[j] == 0.0f);
     }
     *columns = features;
     return stats.loss;
@@ -136,7 +123,7 @@ static double train_once(pp_train_ctx *ctx, pp_model *m, const pp_tensor *x, con
 
 static void test_in_training_only(void)
 {
-    pp_model plain, dropping, fresh;
+    pp_model plain, dropping;
     if (!open_with_dropout(&plain, 0.0f))
         return;
     if (!open_with_dropout(&dropping, 0.9f)) {
@@ -158,10 +145,10 @@ static void test_in_training_only(void)
     if (a && b && c && n <= 16) {
         pp_train_set_seed(b, 5);
         pp_train_set_seed(c, 5);
-        int z0, z1, z2, cols;
-        const double l0 = train_once(a, &plain, &input, labels, &z0, &cols);
-        const double l1 = train_once(b, &dropping, &input, labels, &z1, &cols);
-        const double l2 = train_once(c, &dropping, &input, labels, &z2, &cols);
+        int z0, z1, z2, cols, bad0, bad1, bad2;
+        const double l0 = train_once(a, &plain, &input, labels, &z0, &cols, &bad0);
+        const double l1 = train_once(b, &dropping, &input, labels, &z1, &cols, &bad1);
+        const double l2 = train_once(c, &dropping, &input, labels, &z2, &cols, &bad2);
         CHECK(fabs(l0 - l1) > 1e-4, "dropout changes the training loss (%.6f, %.6f)", l0, l1);
         CHECK(fabs(l1 - l2) < 1e-5 * fmax(1, l1) && z1 == z2, "the same seed repeats it (%.7f, %.7f; %d, %d)", l1,
               l2, z1, z2);
@@ -170,26 +157,14 @@ static void test_in_training_only(void)
         const double want = pow(0.9, n), got = (double)z1 / cols, spread = 6.0 * sqrt(want * (1 - want) / cols);
         CHECK(fabs(got - want) < spread, "%d of %d classifier columns without gradient, want about %.0f", z1, cols,
               want * cols);
+        CHECK(z1 > 0 && bad0 == 0 && bad1 == 0 && bad2 == 0,
+              "the backward masks the gradient: %d, %d, %d features where the head BN's gradient disagrees", bad0,
+              bad1, bad2);
         bool differs = false;
         for (int i = 0; i < 8 && !differs; i++)
-            differs = fabs(train_once(b, &dropping, &input, labels, &z1, &cols) - l1) > 1e-6;
+            differs = fabs(train_once(b, &dropping, &input, labels, &z1, &cols, &bad1) - l1) > 1e-6;
         CHECK(differs, "later forwards draw new masks");
-        /* evaluation: the rate does not matter (a fresh copy: the training forwards moved the running statistics) */
-        pp_tensor la = {0}, lb = {0};
-        pp_forward_ctx *f = pp_forward_ctx_new(1);
-        if (open_with_dropout(&fresh, 0.9f)) {
-            pp_model_free(&plain);
-            if (open_with_dropout(&plain, 0.0f)) {
-                CHECK_OK(pp_model_forward(&plain, f, &input, &la, NULL, &err), &err);
-                CHECK_OK(pp_model_forward(&fresh, f, &input, &lb, NULL, &err), &err);
-                CHECK(la.data && lb.data &&
-                          memcmp(la.data, lb.data, (size_t)pp_tensor_numel(&la) * sizeof(float)) == 0,
-                      "evaluation ignores dropout");
-            }
-            pp_model_free(&fresh);
-        }
-        pp_forward_ctx_free(f);
-        pp_tensor_free(&la), pp_tensor_free(&lb);
+        effnet_fixture_check_eval("tv_small.pth", 0.0f, 0.9f, &input, "dropout");
     }
     pp_train_ctx_free(a), pp_train_ctx_free(b), pp_train_ctx_free(c);
     pp_npy_free(&x);
