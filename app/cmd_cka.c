@@ -65,14 +65,20 @@ static void print_matrix(const pp_cka_result *r)
     printf("%s%s", r->corruption[0] ? ", " : "", r->corruption);
     if (r->corruption[0])
         printf(" severity %g", r->severity);
-    printf("); rows: %s, columns: %s\n%-10s", r->model_a, r->model_b, "");
+    /* columns as wide as the longest name (WideResNet's "block1.layer.0", EfficientNet's "features.1.0") */
+    int row_width = 10, col_width = 9;
+    for (int i = 0; i < r->layers_a; i++)
+        row_width = (int)strlen(r->names_a[i].name) > row_width ? (int)strlen(r->names_a[i].name) : row_width;
     for (int j = 0; j < r->layers_b; j++)
-        printf(" %9s", r->names_b[j].name);
+        col_width = (int)strlen(r->names_b[j].name) > col_width ? (int)strlen(r->names_b[j].name) : col_width;
+    printf("); rows: %s, columns: %s\n%-*s", r->model_a, r->model_b, row_width, "");
+    for (int j = 0; j < r->layers_b; j++)
+        printf(" %*s", col_width, r->names_b[j].name);
     printf("\n");
     for (int i = 0; i < r->layers_a; i++) {
-        printf("%-10s", r->names_a[i].name);
+        printf("%-*s", row_width, r->names_a[i].name);
         for (int j = 0; j < r->layers_b; j++)
-            printf(" %9.4f", r->matrix[(size_t)i * r->layers_b + j]);
+            printf(" %*.4f", col_width, r->matrix[(size_t)i * r->layers_b + j]);
         printf("\n");
     }
     if (r->matched_by_position)

@@ -101,6 +101,8 @@ static json_t *info_json(const char *path, const pp_model *m, const pp_preproces
         json_object_set_new(e, "stage_outputs", eo);
         json_object_set_new(e, "head", json_integer(a->effnet_head));
         json_object_set_new(e, "padding", json_string(pp_effnet_is_lukemelas(a) ? "tf-same-224" : "symmetric"));
+        json_object_set_new(e, "drop_connect", json_real(a->drop_connect));
+        json_object_set_new(e, "classifier_dropout", json_real(a->dropout));
         json_object_set_new(o, "efficientnet", e);
     }
     json_object_set_new(o, "stages", json_integer(pp_arch_stages(a)));
@@ -239,6 +241,8 @@ static void info_text(const char *path, const pp_model *m, const pp_preprocess *
             printf("-%d", a->effnet_out[s]);
         printf(", head %d; %s)\n", a->effnet_head,
                pp_effnet_is_lukemelas(a) ? "TF \"same\" padding for 224, BN eps 1e-3" : "symmetric padding, BN eps 1e-5");
+        printf("training:      drop-connect %g (block i of B: %g * i / B), classifier dropout %g; both off at "
+               "evaluation\n", (double)a->drop_connect, (double)a->drop_connect, (double)a->dropout);
     } else
         printf("architecture:  %s (%s blocks %d", pp_arch_name(a), a->block == PP_BLOCK_BASIC ? "basic" : "bottleneck",
                a->blocks[0]);

@@ -71,10 +71,13 @@ typedef struct {
      * seven (kernel, stride and expansion fixed by b0) its blocks and output
      * channels, read from the tensors; the head conv's channels (the
      * features); the base drop-connect rate of training (the references'
-     * 0.2; block i of B drops with rate * i / B). `width` is the stem's. */
+     * 0.2; block i of B drops with rate * i / B); the classifier's dropout
+     * rate of training (torchvision's classifier.0, lukemelas' _dropout: 0.2).
+     * `width` is the stem's. */
     int effnet_blocks[7], effnet_out[7];
     int effnet_head;
     float drop_connect;
+    float dropout;
 } pp_arch;
 
 /* Metadata input_size: a forward pass costs side^2 (4096 took 27 s and 4.3 GB

@@ -311,11 +311,30 @@ static const pp_step *fusable_bn(const pp_model *m, int i, const pp_taps *taps)
     return !pp_model_step_bn(m, s) && s->residual < 0 && !s->relu && !conv->bias ? next : NULL;
 }
 
+/* Step i is a BN (+ ReLU) whose output only the CONV step i + 1 reads, as
+ * its input, and no tap wants it: the pre-activations of WideResNet and
+ * PreActResNet blocks. The conv may then activate its input as it reads it
+ * (pp_conv_layer_forward_pre, when it runs by Winograd): the BN's output is
+ * never written. */
+static bool preactivates_conv(const pp_plan *p, int i, const pp_taps *taps)
+{
+    if (i + 1 >= p->step_count)
+        return false;
+    const pp_step *s = &p->steps[i], *next = &p->steps[i + 1];
+    return s->kind == PP_STEP_BATCHNORM && next->kind == PP_STEP_CONV && next->in == s->out &&
+           next->residual != s->out && p->values[s->out].last_use == i + 1 &&
+           !(taps && ((s->taps & taps->requested) || taps->step_count));
+}
+
 /* Runs step s; fused_bn: the BN step after it to apply in its last pass
  * (fusable_bn), whose own run then only moves the data if it is not in place;
- * bn_done: s is that BN step, already applied. */
-static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, int n, float *logits,
-                     const pp_step *fused_bn, bool bn_done, const pp_taps *taps)
+ * bn_done: s is that BN step, already applied; pre_bn: the BN step before
+ * the CONV s whose activation s applies to that BN's input as it reads it
+ * (preactivates_conv). False: s could not take pre_bn (and did nothing).
+ * taps: what the caller captures (the push-pull unit keeps its responses
+ * only for them). */
+static bool run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, int n, float *logits,
+                     const pp_step *fused_bn, bool bn_done, const pp_step *pre_bn, const pp_taps *taps)
 {
     const pp_plan *p = m->plan;
     const float *in = value_data(ctx, p, s->in, logits);
@@ -333,6 +352,12 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
         pp_epilogue ep = {.scale = bn ? bn->scale : NULL, .shift = bn ? bn->shift : conv->bias,
                           .residual = s->residual >= 0 ? value_data(ctx, p, s->residual, logits) : NULL,
                           .relu = s->relu};
+        if (pre_bn) {
+            const pp_bn_layer *pb = pp_model_step_bn(m, pre_bn);
+            const pp_epilogue pre = {.scale = pb->scale, .shift = pb->shift, .relu = pre_bn->relu};
+            return pp_conv_layer_forward_pre(out, value_data(ctx, p, pre_bn->in, logits), &pre, conv, n, h, w,
+                                             fused_bn ? &fused : &ep, &scratch, ctx->threads);
+        }
         pp_conv_layer_forward(out, in, conv, n, h, w, fused_bn ? &fused : &ep, &scratch, ctx->threads);
         break;
     }
@@ -352,11 +377,10 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     case PP_STEP_BATCHNORM: {
         const pp_bn_layer *bn = pp_model_step_bn(m, s);
         const size_t plane = (size_t)n * h * w;
-        if (out != in)
-            memcpy(out, in, (size_t)c * plane * sizeof(float));
-        pp_epilogue ep = {.scale = bn->scale, .shift = bn->shift, .relu = s->relu};
         if (!bn_done)
-            pp_epilogue_apply(out, c, plane, 0, plane, &ep, ctx->threads);
+            pp_batchnorm_eval_apply(out, in, bn->scale, bn->shift, s->relu, c, plane, ctx->threads);
+        else if (out != in)
+            memcpy(out, in, (size_t)c * plane * sizeof(float));
         break;
     }
     case PP_STEP_MAXPOOL:
@@ -369,6 +393,9 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     case PP_STEP_SQUEEZE_EXCITE:
         pp_se_forward(out, in, s->layer, n, (size_t)h * w, ctx->se_scratch, ctx->threads);
         break;
+    case PP_STEP_DROPOUT: /* the identity at evaluation (in place when its input dies here) */
+        pp_dropout_forward(out, in, NULL, (size_t)c * n * h * w, ctx->threads);
+        break;
     case PP_STEP_RESIDUAL_ADD: /* drop-connect is the identity at evaluation */
         pp_drop_connect_forward(out, value_data(ctx, p, s->residual, logits), in, NULL, c, n, (size_t)h * w,
                                 ctx->threads);
@@ -377,6 +404,7 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
         pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);
         break;
     }
+    return true;
 }
 
 /* Step i is a BN (without ReLU) whose output only the SiLU step i + 1 reads,
@@ -409,9 +437,13 @@ static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tens
                                    bn->scale, bn->shift, bn->channels,
                                    (size_t)n * ctx->vh[s->in] * ctx->vw[s->in], ctx->threads);
             s = silu;
+        } else if (!bn_done && preactivates_conv(p, i, taps) &&
+                   run_step(ctx, m, &p->steps[i + 1], n, dst->data, fusable_bn(m, i + 1, taps), false, s, taps)) {
+            s = &p->steps[++i]; /* the BN and the conv reading it in one pass */
+            fused_bn = fusable_bn(m, i, taps);
         } else {
             fused_bn = bn_done ? NULL : fusable_bn(m, i, taps);
-            run_step(ctx, m, s, n, dst->data, fused_bn, bn_done, taps);
+            run_step(ctx, m, s, n, dst->data, fused_bn, bn_done, NULL, taps);
         }
         if (taps && ((s->taps & taps->requested) || taps->step_count))
             st = capture_step(ctx, m, i, value_data(ctx, p, s->out, dst->data), n, taps, err);

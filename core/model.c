@@ -61,10 +61,11 @@ pp_status pp_model_create(pp_model *m, const pp_arch *arch, pp_error *err)
                        a->width, a->in_channels, a->num_classes, a->avg_kernel);
     for (int s = 0; s < 7 && pp_arch_is_efficientnet(a); s++)
         if (a->effnet_blocks[s] < 1 || a->effnet_blocks[s] > 64 || a->effnet_out[s] < 1 || a->effnet_out[s] > 65536 ||
-            a->effnet_head < 1 || a->effnet_head > 65536 || a->drop_connect < 0.0f || a->drop_connect >= 1.0f)
+            a->effnet_head < 1 || a->effnet_head > 65536 || !(a->drop_connect >= 0.0f && a->drop_connect < 1.0f) ||
+            !(a->dropout >= 0.0f && a->dropout < 1.0f))
             return pp_fail(err, PP_ERR_ARG, "invalid EfficientNet stage %d (%d blocks, %d outputs, head %d, "
-                           "drop-connect %g)", s + 1, a->effnet_blocks[s], a->effnet_out[s], a->effnet_head,
-                           (double)a->drop_connect);
+                           "drop-connect %g, dropout %g)", s + 1, a->effnet_blocks[s], a->effnet_out[s],
+                           a->effnet_head, (double)a->drop_connect, (double)a->dropout);
     for (int s = 0; s < pp_arch_stages(a) && !pp_arch_is_efficientnet(a); s++)
         if (a->blocks[s] < 1 || a->blocks[s] > 256 || pp_arch_stage_mid(a, s) < 1 || pp_arch_stage_out(a, s) < 1 ||
             pp_arch_stage_mid(a, s) % pp_arch_groups(a) != 0)

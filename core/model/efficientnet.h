@@ -12,7 +12,7 @@
  *           (+ the block's input, drop-connect in training, when stride 1
  *           and in == out)                  (layer1..3 taps: stages 2, 3, 5)
  *   head:   1x1 conv -> BN -> SiLU (layer4 tap) -> global average pool
- *           (features) -> linear (logits); the classifier's dropout is not run.
+ *           (features) -> dropout (training only) -> linear (logits).
  * Widths and blocks per stage come from the tensors (width/depth multipliers
  * of small test nets); kernels, strides and expansions are b0's. */
 #ifndef PP_MODEL_EFFICIENTNET_H

@@ -31,6 +31,7 @@ void pp_effnet_b0_arch(pp_arch *a, bool lukemelas)
     }
     a->effnet_head = 1280;
     a->drop_connect = 0.2f;
+    a->dropout = 0.2f;
 }
 
 /* torchvision's _make_divisible, lukemelas' round_filters (divisor 8) */
@@ -178,5 +179,6 @@ pp_status pp_effnet_infer(pp_arch *a, const pp_state_dict *sd, pp_error *err)
         return pp_fail(err, PP_ERR_SHAPE, "EfficientNet: %s must be (classes, %d) floats", key, a->effnet_head);
     a->num_classes = (int)fc->shape[0];
     a->drop_connect = 0.2f;
+    a->dropout = 0.2f;
     return PP_OK;
 }

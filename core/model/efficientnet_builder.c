@@ -178,14 +178,17 @@ void pp_efficientnet_build(pp_model_builder *b)
     for (int s = 0; s < PP_EFFNET_STAGES && v >= 0; s++) {
         const int out = a->effnet_out[s];
         for (int i = 0; i < a->effnet_blocks[s] && v >= 0; i++, index++) {
-            char block[48];
+            char module[24], block[48]; /* the MBConv's torch module name; its layers' key prefix */
             if (lm)
-                snprintf(block, sizeof block, "_blocks.%d", index);
+                snprintf(module, sizeof module, "_blocks.%d", index);
             else
-                snprintf(block, sizeof block, "features.%d.%d.block", s + 1, i);
+                snprintf(module, sizeof module, "features.%d.%d", s + 1, i);
+            snprintf(block, sizeof block, lm ? "%s" : "%s.block", module);
             const float rate = a->drop_connect * (float)index / (float)(total ? total : 1);
             v = build_block(b, block, in, &pp_effnet_b0[s], out, i == 0 ? pp_effnet_b0[s].stride : 1, rate, &tf_size,
                             v);
+            if (v >= 0)
+                pp_plan_block(b->plan, v, module); /* per-block CKA, the Compare view's maps */
             in = out;
         }
         if (s == 1 || s == 2 || s == 4)
@@ -197,6 +200,11 @@ void pp_efficientnet_build(pp_model_builder *b)
     pp_plan_tap(b->plan, v, PP_TAP_LAYER4);
     v = pp_plan_global_avgpool(b->plan, "avgpool", v, NULL);
     pp_plan_tap(b->plan, v, PP_TAP_FEATURES);
+    pp_dropout *drop = pp_builder_struct(b, sizeof *drop);
+    if (!drop)
+        return;
+    drop->rate = a->dropout;
+    v = pp_plan_dropout(b->plan, lm ? "_dropout" : "classifier.0", v, drop, NULL);
     const char *fc = lm ? "_fc" : "classifier.1";
     char name[48];
     snprintf(name, sizeof name, "%s.weight", fc);

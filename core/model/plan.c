@@ -13,6 +13,7 @@
 static const char *const kind_names[PP_STEP_KIND_COUNT] = {
     "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear", "blurpool",
     "pushpull2020", "noise_masks", "add", "silu", "depthwise", "squeeze_excite", "residual_add", "zero_pad",
+    "dropout",
 };
 
 const char *pp_step_kind_name(pp_step_kind k)
@@ -192,6 +193,13 @@ int pp_plan_zero_pad(pp_plan *p, const char *name, int in, const pp_zero_pad *pa
     return pp_plan_add(p, PP_STEP_ZERO_PAD, name, in, -1, channels_of(p, in), PP_VALUE_MAP, &params, step);
 }
 
+int pp_plan_dropout(pp_plan *p, const char *name, int in, const pp_dropout *d, pp_step **step)
+{
+    pp_step params = {.layer = d};
+    const pp_value_layout layout = in >= 0 && in < p->value_count ? p->values[in].layout : PP_VALUE_MAP;
+    return pp_plan_add(p, PP_STEP_DROPOUT, name, in, -1, channels_of(p, in), layout, &params, step);
+}
+
 void pp_plan_tap(pp_plan *p, int v, pp_tap t)
 {
     if (v > 0 && v < p->value_count && p->values[v].producer >= 0)
@@ -217,7 +225,8 @@ const pp_step *pp_plan_tap_step(const pp_plan *p, pp_tap t)
 /* Elementwise steps (per channel and sample) that may overwrite their input. */
 static bool runs_in_place(pp_step_kind k)
 {
-    return k == PP_STEP_BATCHNORM || k == PP_STEP_SILU || k == PP_STEP_SQUEEZE_EXCITE || k == PP_STEP_RESIDUAL_ADD;
+    return k == PP_STEP_BATCHNORM || k == PP_STEP_SILU || k == PP_STEP_SQUEEZE_EXCITE || k == PP_STEP_RESIDUAL_ADD ||
+           k == PP_STEP_DROPOUT;
 }
 
 /* Greedy reuse in step order: every map value gets one of a few equal-sized
@@ -303,7 +312,7 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
             ho = pp_conv_out_size(hi, s->pool.k, s->pool.stride, s->pool.pad);
             wo = pp_conv_out_size(wi, s->pool.k, s->pool.stride, s->pool.pad);
         } else if (s->kind == PP_STEP_BATCHNORM || s->kind == PP_STEP_ADD || s->kind == PP_STEP_SILU ||
-                   s->kind == PP_STEP_SQUEEZE_EXCITE || s->kind == PP_STEP_RESIDUAL_ADD) {
+                   s->kind == PP_STEP_SQUEEZE_EXCITE || s->kind == PP_STEP_RESIDUAL_ADD || s->kind == PP_STEP_DROPOUT) {
             ho = hi;
             wo = wi;
         } else if (s->kind == PP_STEP_NOISE_MASKS) {

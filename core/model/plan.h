@@ -27,6 +27,7 @@
 #include "../ops/pushpull2020.h"
 #include "../ops/depthwise_conv.h"
 #include "../ops/drop_connect.h"
+#include "../ops/dropout.h"
 #include "../ops/squeeze_excite.h"
 #include "../ops/zero_pad.h"
 #include "../status.h"
@@ -48,6 +49,7 @@ typedef enum {
     PP_STEP_SQUEEZE_EXCITE, /* squeeze-and-excitation gates (ops/squeeze_excite.h; step.layer) */
     PP_STEP_RESIDUAL_ADD,   /* in (the branch, drop-connect in training) + residual (ops/drop_connect.h; step.layer) */
     PP_STEP_ZERO_PAD,       /* zero padding per side (ops/zero_pad.h; step.layer) */
+    PP_STEP_DROPOUT,        /* element-wise dropout, training only (ops/dropout.h; step.layer) */
     PP_STEP_KIND_COUNT
 } pp_step_kind;
 
@@ -157,6 +159,8 @@ int pp_plan_squeeze_excite(pp_plan *p, const char *name, int in, const pp_squeez
 int pp_plan_residual_add(pp_plan *p, const char *name, int branch, int residual, const pp_drop_connect *d,
                          pp_step **step);
 int pp_plan_zero_pad(pp_plan *p, const char *name, int in, const pp_zero_pad *pad, pp_step **step);
+/* Dropout of `in` (a map or flat features; EfficientNet's before its classifier). */
+int pp_plan_dropout(pp_plan *p, const char *name, int in, const pp_dropout *d, pp_step **step);
 /* Marks tap t on the step that wrote value v. */
 void pp_plan_tap(pp_plan *p, int v, pp_tap t);
 /* Marks value v as the output of residual block `name` (e.g. "layer2.1"):

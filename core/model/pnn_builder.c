@@ -136,6 +136,7 @@ void pp_pnn_build(pp_model_builder *b)
             char prefix[32];
             snprintf(prefix, sizeof prefix, "layer%d.%d", stage + 1, i);
             perturb_block(b, &m->blocks[index], prefix, cin, cout, i ? 1 : stride, side, &v);
+            pp_plan_block(b->plan, v, prefix);
             if (i == 0)
                 side /= stride;
             cin = cout;

@@ -80,6 +80,7 @@ void pp_preact_build(pp_model_builder *b)
             char prefix[48];
             block_prefix(prefix, sizeof prefix, &nm, s, i);
             build_block(b, &m->blocks[index], &nm, prefix, in_planes, planes, (s > 0 && i == 0) ? 2 : 1, &v);
+            pp_plan_block(b->plan, v, prefix); /* torch's module name: per-block CKA, the Compare view's maps */
             in_planes = planes;
         }
         pp_plan_tap(b->plan, v, (pp_tap)(PP_TAP_LAYER1 + s));

@@ -2,9 +2,11 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <omp.h>
 
 #include "../cpu.h"
 #include "../threads.h"
+#include "relu.h"
 
 void pp_batchnorm_fold(float *scale, float *shift, const float *gamma, const float *beta,
                        const float *mean, const float *var, float eps, int channels)
@@ -27,6 +29,31 @@ void pp_batchnorm_forward(float *x, const float *gamma, const float *beta, const
         float *p = x + (size_t)c * plane;
         for (size_t i = 0; i < plane; i++)
             p[i] = p[i] * s + t;
+    }
+}
+
+void pp_batchnorm_eval_apply(float *y, const float *x, const float *scale, const float *shift, bool relu,
+                             int channels, size_t plane, int threads)
+{
+    const size_t total = (size_t)channels * plane;
+    const int nt = pp_threads_clamp(threads);
+    /* split by values, not channels: a few wide channels still use every thread */
+#pragma omp parallel num_threads(nt)
+    {
+        const int t = omp_get_thread_num(), count = omp_get_num_threads();
+        const size_t begin = total * t / count, end = total * (t + 1) / count;
+        for (size_t at = begin; at < end;) {
+            const int c = (int)(at / plane);
+            const size_t stop = (size_t)(c + 1) * plane < end ? (size_t)(c + 1) * plane : end;
+            const float a = scale[c], b = shift[c];
+            if (relu)
+                for (size_t i = at; i < stop; i++)
+                    y[i] = pp_relu(x[i] * a + b);
+            else
+                for (size_t i = at; i < stop; i++)
+                    y[i] = x[i] * a + b;
+            at = stop;
+        }
     }
 }
 

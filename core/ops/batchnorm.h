@@ -28,6 +28,11 @@ void pp_batchnorm_fold(float *scale, float *shift, const float *gamma, const flo
 void pp_batchnorm_forward(float *x, const float *gamma, const float *beta, const float *mean,
                           const float *var, float eps, int channels, size_t plane, int threads);
 
+/* y = x * scale + shift per channel (the folded BN), then ReLU if relu: one
+ * pass, y may alias x. (C, plane) as above. */
+void pp_batchnorm_eval_apply(float *y, const float *x, const float *scale, const float *shift, bool relu,
+                             int channels, size_t plane, int threads);
+
 /* ---- backward (training) ---- */
 
 /* Batch normalisation in training mode, forward and backward, on channel-major

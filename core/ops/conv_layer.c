@@ -78,15 +78,30 @@ void pp_conv_layer_sizes(pp_conv_sizes *sz, const pp_conv_layer *c, int n, int h
     }
 }
 
+/* The layer's transformed kernels when it runs by Winograd here, else NULL. */
+static const float *winograd_kernels(const pp_conv_layer *c, int n, int h, int w, const pp_conv_scratch *scratch,
+                                     int threads)
+{
+    if (pp_conv_choose(&c->shape, n, h, w, threads, true) != PP_CONV_WINOGRAD)
+        return NULL;
+    if (c->winograd)
+        return c->winograd;
+    return scratch->winograd.get ? scratch->winograd.get(scratch->winograd.owner, c, threads) : NULL;
+}
+
+bool pp_conv_layer_forward_pre(float *out, const float *in, const pp_epilogue *pre, const pp_conv_layer *c, int n,
+                               int h, int w, const pp_epilogue *ep, const pp_conv_scratch *scratch, int threads)
+{
+    const float *kernels = winograd_kernels(c, n, h, w, scratch, threads);
+    if (kernels)
+        pp_winograd_forward_pre(out, in, pre, kernels, &c->shape, n, h, w, ep, scratch->workspace, threads);
+    return kernels != NULL;
+}
+
 void pp_conv_layer_forward(float *out, const float *in, const pp_conv_layer *c, int n, int h, int w,
                            const pp_epilogue *ep, const pp_conv_scratch *scratch, int threads)
 {
-    const float *kernels = NULL;
-    if (pp_conv_choose(&c->shape, n, h, w, threads, true) == PP_CONV_WINOGRAD) {
-        kernels = c->winograd;
-        if (!kernels && scratch->winograd.get)
-            kernels = scratch->winograd.get(scratch->winograd.owner, c, threads);
-    }
+    const float *kernels = winograd_kernels(c, n, h, w, scratch, threads);
     if (kernels)
         pp_winograd_forward(out, in, kernels, &c->shape, n, h, w, ep, scratch->workspace, threads);
     else

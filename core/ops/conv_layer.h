@@ -51,6 +51,13 @@ void pp_conv_layer_sizes(pp_conv_sizes *sz, const pp_conv_layer *c, int n, int h
 void pp_conv_layer_forward(float *out, const float *in, const pp_conv_layer *c, int n, int h, int w,
                            const pp_epilogue *ep, const pp_conv_scratch *scratch, int threads);
 
+/* The same on pre(in) (winograd.h, pp_winograd_forward_pre: a per-channel
+ * affine + ReLU applied to the input as it is read) when the layer runs by
+ * Winograd here; false (nothing done) otherwise: the caller activates the
+ * input itself. */
+bool pp_conv_layer_forward_pre(float *out, const float *in, const pp_epilogue *pre, const pp_conv_layer *c, int n,
+                               int h, int w, const pp_epilogue *ep, const pp_conv_scratch *scratch, int threads);
+
 /* dy: (K, N, Ho, Wo) gradient of the output (before the epilogue: the caller
  * takes it through BN and ReLU first); x: the forward's input.
  * dx: (C, N, H, W) or NULL; dx_fresh: dx holds nothing yet (it is written,

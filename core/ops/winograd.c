@@ -18,8 +18,12 @@
 #define POSITIONS (PATCH * PATCH)
 
 /* Per thread, the transformed inputs and products of a chunk of tiles take
- * about this many floats (16 MB): wide layers still get GEMMs of 100+ columns. */
+ * at most this many floats (16 MB): wide layers still get GEMMs of 100+ columns. */
 #define CHUNK_BUDGET_FLOATS ((size_t)1 << 22)
+/* ... and, when the layer is narrow, about this many (1 MB, a core's L2 here):
+ * the 36 GEMMs then read the transformed inputs and the output transform the
+ * products from the cache, not from memory (WRN-40-2's 32..128 channels). */
+#define CHUNK_CACHE_FLOATS ((size_t)1 << 18)
 
 /* The transforms work on LANES tiles at once, with the tile index innermost, so
  * the compiler turns every 1-D transform into whole-vector arithmetic. */
@@ -51,7 +55,13 @@ static size_t padded_plane_floats(int tiles_y, int tiles_x)
 static size_t chunk_tiles(const pp_conv_shape *s, size_t tiles)
 {
     size_t per_tile = (size_t)POSITIONS * (s->cin + s->cout);
-    size_t chunk = CHUNK_BUDGET_FLOATS / per_tile;
+    /* a chunk of at least max(C, K) tiles reads the layer's 36 C x K kernels
+     * no more often than the activations it transforms */
+    const size_t widest = (size_t)(s->cin > s->cout ? s->cin : s->cout);
+    size_t chunk = CHUNK_CACHE_FLOATS / per_tile;
+    chunk = chunk > widest ? chunk : widest;
+    if (chunk > CHUNK_BUDGET_FLOATS / per_tile)
+        chunk = CHUNK_BUDGET_FLOATS / per_tile;
     if (chunk < 16)
         chunk = 16;
     return chunk < tiles ? chunk : tiles;
@@ -215,6 +225,7 @@ static inline void output_1d(lanes *o, size_t so, const lanes *m, size_t sm)
 typedef struct {
     const pp_conv_shape *s;
     int n, h, w, ho, wo, tiles_y, tiles_x;
+    const pp_epilogue *pre; /* per input channel scale, shift, ReLU as it is read, or NULL */
 } geometry;
 
 /* Walks tiles in order without divisions. */
@@ -247,13 +258,26 @@ typedef struct {
     int stride, rows, img; /* img: the image held, -1 before the first */
 } padded_plane;
 
-static void fill_padded(padded_plane *pp, const float *plane, const geometry *g)
+/* The plane of input channel c; with g->pre, activated as it is copied (the
+ * padding stays zero: the padding of the activated input, as in PyTorch). */
+static void fill_padded(padded_plane *pp, const float *plane, const geometry *g, int c)
 {
     const int pad = g->s->pad;
     memset(pp->data, 0, sizeof(float) * (size_t)pp->rows * pp->stride);
+    const pp_epilogue *pre = g->pre;
+    const float a = pre && pre->scale ? pre->scale[c] : 1.0f, b = pre && pre->shift ? pre->shift[c] : 0.0f;
     for (int y = 0; y < g->h && y + pad < pp->rows; y++) {
         int cols = g->w + pad <= pp->stride ? g->w : pp->stride - pad;
-        memcpy(pp->data + (size_t)(y + pad) * pp->stride + pad, plane + (size_t)y * g->w, sizeof(float) * cols);
+        float *dst = pp->data + (size_t)(y + pad) * pp->stride + pad;
+        const float *src = plane + (size_t)y * g->w;
+        if (!pre)
+            memcpy(dst, src, sizeof(float) * cols);
+        else if (pre->relu)
+            for (int x = 0; x < cols; x++)
+                dst[x] = pp_relu(src[x] * a + b);
+        else
+            for (int x = 0; x < cols; x++)
+                dst[x] = src[x] * a + b;
     }
 }
 
@@ -329,7 +353,7 @@ static inline __attribute__((always_inline)) void transform_inputs_body(float *v
                     cursor_next(&last, g);
                 if (last.img == k.img) { /* all from one plane */
                     if (k.img != pp.img) {
-                        fill_padded(&pp, in + ((size_t)c * g->n + k.img) * plane, g);
+                        fill_padded(&pp, in + ((size_t)c * g->n + k.img) * plane, g, c);
                         pp.img = k.img;
                     }
                     const float *tile[LANES];
@@ -344,7 +368,7 @@ static inline __attribute__((always_inline)) void transform_inputs_body(float *v
             }
             for (int l = 0; l < nb && !gathered; l++, cursor_next(&k, g)) {
                 if (k.img != pp.img) {
-                    fill_padded(&pp, in + ((size_t)c * g->n + k.img) * plane, g);
+                    fill_padded(&pp, in + ((size_t)c * g->n + k.img) * plane, g, c);
                     pp.img = k.img;
                 }
                 const float *p = pp.data + (size_t)k.ty * TILE * pp.stride + k.tx * TILE;
@@ -619,7 +643,14 @@ static void shared_forward(float *out, const float *in, const float *u, const ge
 void pp_winograd_forward(float *out, const float *in, const float *u, const pp_conv_shape *s, int n, int h,
                          int w, const pp_epilogue *ep, float *workspace, int threads)
 {
-    geometry g = {.s = s, .n = n, .h = h, .w = w};
+    pp_winograd_forward_pre(out, in, NULL, u, s, n, h, w, ep, workspace, threads);
+}
+
+void pp_winograd_forward_pre(float *out, const float *in, const pp_epilogue *pre, const float *u,
+                             const pp_conv_shape *s, int n, int h, int w, const pp_epilogue *ep, float *workspace,
+                             int threads)
+{
+    geometry g = {.s = s, .n = n, .h = h, .w = w, .pre = pre};
     g.ho = pp_conv_out_size(h, 3, 1, s->pad);
     g.wo = pp_conv_out_size(w, 3, 1, s->pad);
     size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);

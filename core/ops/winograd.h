@@ -28,4 +28,12 @@ size_t pp_winograd_workspace_floats(const pp_conv_shape *s, int n, int h, int w,
 void pp_winograd_forward(float *out, const float *in, const float *u, const pp_conv_shape *s, int n, int h,
                          int w, const pp_epilogue *ep, float *workspace, int threads);
 
+/* The same on pre(in): each input channel c activated as it is read,
+ * in * pre->scale[c] + pre->shift[c] (either NULL: 1, 0), then ReLU if
+ * pre->relu (pre->residual unused), so a pre-activation BN + ReLU costs no
+ * pass of its own; the padding is that of the activated input (zeros). */
+void pp_winograd_forward_pre(float *out, const float *in, const pp_epilogue *pre, const float *u,
+                             const pp_conv_shape *s, int n, int h, int w, const pp_epilogue *ep, float *workspace,
+                             int threads);
+
 #endif

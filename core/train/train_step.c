@@ -23,6 +23,7 @@ typedef struct {
     float *responses;     /* PUSHPULL: (2K, N, Ho, Wo) push and pooled pull */
     int32_t *argmax;      /* MAXPOOL */
     float *scale;         /* RESIDUAL_ADD: (N) drop-connect factors of the training forward */
+    float *mask;          /* DROPOUT: the training forward's mask (ops/dropout.h) */
 } step_rec;
 
 /* Gradient buffers: as many as the reversed walk keeps alive at once
@@ -54,7 +55,7 @@ struct pp_train_ctx {
     float *g_pre;        /* (largest activation) gradient before BN, or before it is added */
     float *pool_scratch; /* PUSHPULL forward */
     float *se_scratch;   /* SQUEEZE_EXCITE forward and backward */
-    uint64_t seed;       /* drop-connect masks: seed and forwards run (pp_train_set_seed) */
+    uint64_t seed;       /* drop-connect and dropout masks: seed and forwards run (pp_train_set_seed) */
     uint64_t forwards;
     float *wino;         /* Winograd kernels of a layer that keeps none */
     pp_conv_scratch conv;
@@ -280,6 +281,9 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, bool train, pp_
         case PP_STEP_RESIDUAL_ADD:
             r.scale = take(l, (size_t)n);
             break;
+        case PP_STEP_DROPOUT:
+            r.mask = take(l, out_floats);
+            break;
         default:
             break;
         }
@@ -359,6 +363,12 @@ static float *value_of(pp_train_ctx *ctx, const pp_plan *p, int v)
     return p->values[v].layout == PP_VALUE_LOGITS ? ctx->logits : ctx->value[v];
 }
 
+/* The seed of step i's random masks in this forward: a stream per forward and step. */
+static uint64_t mask_seed(const pp_train_ctx *ctx, int i)
+{
+    return ctx->seed ^ (ctx->forwards * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)i << 32);
+}
+
 static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train)
 {
     const pp_plan *p = m->plan;
@@ -418,10 +428,14 @@ static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train
     case PP_STEP_RESIDUAL_ADD:
         /* drop-connect in training only; a mask stream per forward and step */
         if (train)
-            pp_drop_connect_draw(r->scale, n, s->layer,
-                                 ctx->seed ^ (ctx->forwards * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)i << 32));
+            pp_drop_connect_draw(r->scale, n, s->layer, mask_seed(ctx, i));
         pp_drop_connect_forward(out, value_of(ctx, p, s->residual), in, train ? r->scale : NULL, c, n,
                                 (size_t)h * w, ctx->threads);
+        break;
+    case PP_STEP_DROPOUT: /* in training only */
+        if (train)
+            pp_dropout_draw(r->mask, (size_t)c * plane, s->layer, mask_seed(ctx, i), ctx->threads);
+        pp_dropout_forward(out, in, train ? r->mask : NULL, (size_t)c * plane, ctx->threads);
         break;
     default:
         pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);
@@ -653,6 +667,16 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
             break;
         float *target = fresh ? gin : ctx->g_pre;
         pp_drop_connect_backward(target, gout, train ? r->scale : NULL, c, n, (size_t)h * w, ctx->threads);
+        if (!fresh)
+            add_into(gin, target, in_count, ctx->threads);
+        break;
+    }
+    case PP_STEP_DROPOUT: {
+        float *gin = grad_target(ctx, s->in, &fresh);
+        if (!gin)
+            break;
+        float *target = fresh ? gin : ctx->g_pre;
+        pp_dropout_backward(target, gout, train ? r->mask : NULL, in_count, ctx->threads);
         if (!fresh)
             add_into(gin, target, in_count, ctx->threads);
         break;

@@ -13,6 +13,7 @@
 
 #include "../fixture.h"
 #include "../test_util.h"
+#include "effnet_fixture.h"
 #include "train_fixture.h"
 #include "forward.h"
 #include "model_file.h"
@@ -26,29 +27,11 @@ static const pp_sd_entry *torch_grad(const pp_state_dict *grads, const char *nam
     return pp_sd_find(grads, name);
 }
 
-/* The fixture's model rebuilt with another drop-connect rate (the rate is a
- * property of the built plan). */
+/* The fixture's model rebuilt with another drop-connect rate and dropout 0
+ * (the fixture's; test_effnet_dropout.c tests the dropout). */
 static bool open_with_rate(pp_model *m, const char *file, float rate)
 {
-    char notes[512];
-    pp_error err = {0};
-    pp_arch_hints hints = {.avg_kernel = -1};
-    pp_model loaded;
-    CHECK_OK(pp_model_open(&loaded, fixture_path(DIR, file), &hints, notes, sizeof notes, &err), &err);
-    if (err.status != PP_OK)
-        return false;
-    pp_state_dict sd;
-    CHECK_OK(pp_model_to_state_dict(&loaded, &sd, &err), &err);
-    pp_arch a = loaded.arch;
-    a.drop_connect = rate;
-    pp_model_free(&loaded);
-    if (err.status != PP_OK)
-        return false;
-    CHECK_OK(pp_model_create(m, &a, &err), &err);
-    if (err.status == PP_OK)
-        CHECK_OK(pp_model_load_state_dict(m, &sd, &err), &err);
-    pp_sd_free(&sd);
-    return err.status == PP_OK;
+    return effnet_fixture_open(m, file, rate, 0.0f);
 }
 
 static pp_npy load_input(int side, pp_tensor *input)
@@ -130,23 +113,7 @@ static void test_drop_connect(void)
         for (int i = 0; i < 8 && !differs; i++)
             differs = fabs(train_loss(b, &dropping, &input, labels) - l1) > 1e-6;
         CHECK(differs, "later forwards draw new masks");
-        /* evaluation: the rate does not matter */
-        pp_tensor la = {0}, lb = {0};
-        pp_forward_ctx *f = pp_forward_ctx_new(1);
-        CHECK_OK(pp_model_forward(&plain, f, &input, &la, NULL, &err), &err);
-        CHECK_OK(pp_model_forward(&dropping, f, &input, &lb, NULL, &err), &err);
-        if (la.data && lb.data) {
-            /* the training forwards moved the running statistics of `dropping` only */
-            pp_model fresh;
-            if (open_with_rate(&fresh, "tv_small.pth", 0.9f)) {
-                CHECK_OK(pp_model_forward(&fresh, f, &input, &lb, NULL, &err), &err);
-                CHECK(memcmp(la.data, lb.data, (size_t)pp_tensor_numel(&la) * sizeof(float)) == 0,
-                      "evaluation ignores drop-connect");
-                pp_model_free(&fresh);
-            }
-        }
-        pp_forward_ctx_free(f);
-        pp_tensor_free(&la), pp_tensor_free(&lb);
+        effnet_fixture_check_eval("tv_small.pth", 0.9f, 0.0f, &input, "drop-connect");
     }
     pp_train_ctx_free(a), pp_train_ctx_free(b), pp_train_ctx_free(c);
     pp_npy_free(&x);
