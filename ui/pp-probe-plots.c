@@ -345,7 +345,11 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
         captions_end = fmax(captions_end, y + top + side + 3 + h);
         g_string_free(who, TRUE);
     }
-    snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity, r->seed);
+    if (g_strcmp0(r->corruption, "none") == 0) /* the clean image: no severity, no seed */
+        snprintf(label, sizeof label, "no corruption: the clean image on both sides");
+    else
+        snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity,
+                 r->seed);
     fit_text(cr, widget, label, 0, fmax(height - 16, captions_end + 2), width, 0.75, FALSE, &sub); /* never over a caption */
 }
 

@@ -8,7 +8,9 @@
 #include "corrupt/corruption.h"
 #include "number_text.h"
 #include "pp-plot.h"
+#include "pp-image-chooser.h"
 #include "pp-latest-job.h"
+#include "pp-template-dispose.h"
 #include "pp-probe-plots.h"
 #include "pp-stability-panel.h"
 #include "pp-texture-image.h"
@@ -301,6 +303,12 @@ static int true_class_of(const TrueLabel *t, const pp_model *m, const char **sou
     return -1;
 }
 
+/* The name results carry: the registry's, or "none" for the clean image. */
+static const char *corruption_name(const pp_corruption *c)
+{
+    return c ? c->name : PP_PROBE_NO_CORRUPTION;
+}
+
 static bool is_cancelled(void *data)
 {
     return g_cancellable_is_cancelled(data);
@@ -535,7 +543,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
 
     PpProbeResults *r = g_new0(PpProbeResults, 1);
     job->results = r;
-    r->corruption = g_strdup(job->corruption->name);
+    r->corruption = g_strdup(corruption_name(job->corruption));
     r->severity = job->severity;
     r->seed = job->seed;
     r->n_models = n;
@@ -790,11 +798,12 @@ static gpointer probe_make(gpointer view)
 {
     PpProbeView *self = view;
     const char *path = current_image(self);
-    const pp_corruption *c = pp_corruption_find(self->corruption);
+    const pp_corruption *c;
+    const gboolean known = pp_probe_corruption_find(self->corruption, &c);
     /* the Stability tab follows the image and the seed (it computes when shown) */
     pp_stability_panel_set_seed(self->stability, (guint64)gtk_adjustment_get_value(self->seed_adjustment));
     pp_stability_panel_set_image(self->stability, path);
-    if (!path || !c || self->entries->len == 0) {
+    if (!path || !known || self->entries->len == 0) {
         pp_probe_results_free(self->shown);
         self->shown = NULL;
         self->pending_since = 0;
@@ -896,7 +905,7 @@ static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellab
     }
     PpProbeSweeps *s = g_new0(PpProbeSweeps, 1);
     job->sweeps = s;
-    s->corruption = g_strdup(job->corruption->name);
+    s->corruption = g_strdup(corruption_name(job->corruption));
     s->entries = g_new0(PpModelEntry *, job->slots->len);
     s->labels = g_new0(char *, job->slots->len);
     s->true_known = g_new0(gboolean, job->slots->len);
@@ -977,8 +986,8 @@ void pp_probe_view_start_sweep(PpProbeView *self)
 {
     cancel_sweep(self, FALSE);
     const char *path = current_image(self);
-    const pp_corruption *c = pp_corruption_find(self->corruption);
-    if (!path || !c || self->entries->len == 0)
+    const pp_corruption *c;
+    if (!path || !pp_probe_corruption_find(self->corruption, &c) || self->entries->len == 0)
         return;
     SweepJob *job = g_new0(SweepJob, 1);
     job->image_path = g_strdup(path);
@@ -1213,6 +1222,8 @@ char *pp_probe_view_to_csv(PpProbeView *self)
 
 static char *corruption_label(const pp_corruption *c)
 {
+    if (!c)
+        return g_strdup("None (clean)");
     char *label = g_strdup(c->name);
     for (char *p = label; *p; p++)
         if (*p == '_')
@@ -1225,6 +1236,10 @@ static void build_corruption_menu(PpProbeView *self)
 {
     GMenu *menu = g_menu_new();
     static const char *titles[] = {"Noise", "Blur", "Weather", "Digital"};
+    GMenuItem *none = g_menu_item_new("None (the clean image)", NULL);
+    g_menu_item_set_action_and_target_value(none, "probe.corruption", g_variant_new_string(PP_PROBE_NO_CORRUPTION));
+    g_menu_append_item(menu, none);
+    g_object_unref(none);
     for (int fam = PP_FAMILY_NOISE; fam <= PP_FAMILY_DIGITAL + 1; fam++) {
         GMenu *section = g_menu_new();
         for (size_t i = 0; i < pp_corruption_count(); i++) {
@@ -1253,13 +1268,13 @@ static void build_corruption_menu(PpProbeView *self)
 
 gboolean pp_probe_view_set_corruption(PpProbeView *self, const char *name)
 {
-    const pp_corruption *c = pp_corruption_find(name);
-    if (!c)
+    const pp_corruption *c;
+    if (!pp_probe_corruption_find(name, &c))
         return FALSE;
-    if (g_strcmp0(self->corruption, c->name) == 0)
+    if (g_strcmp0(self->corruption, corruption_name(c)) == 0)
         return TRUE;
     g_free(self->corruption);
-    self->corruption = g_strdup(c->name);
+    self->corruption = g_strdup(corruption_name(c));
     char *label = corruption_label(c);
     gtk_menu_button_set_label(self->corruption_button, label);
     g_free(label);
@@ -1485,41 +1500,16 @@ static gboolean is_image_name(const char *name)
     return FALSE;
 }
 
-static void on_open_response(GtkNativeDialog *dialog, int response, PpProbeView *self)
+static void on_image_chosen(GtkWidget *widget, const char *path)
 {
-    if (response == GTK_RESPONSE_ACCEPT) {
-        GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-        char *path = file ? g_file_get_path(file) : NULL;
-        if (path)
-            pp_probe_view_set_image_file(self, path);
-        g_free(path);
-        g_clear_object(&file);
-    }
-    g_clear_object(&self->dialog);
+    pp_probe_view_set_image_file(PP_PROBE_VIEW(widget), path);
 }
 
 static void action_open_image(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name;
     (void)param;
-    PpProbeView *self = PP_PROBE_VIEW(widget);
-    GtkRoot *root = gtk_widget_get_root(widget);
-    /* GTK 4.8: GtkFileDialog (4.10) is not there yet */
-    GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
-        "Open Image", GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
-    GtkFileFilter *filter = gtk_file_filter_new();
-    gtk_file_filter_set_name(filter, "Images (PNG, JPEG)");
-    gtk_file_filter_add_mime_type(filter, "image/png");
-    gtk_file_filter_add_mime_type(filter, "image/jpeg");
-    gtk_file_filter_add_suffix(filter, "png");
-    gtk_file_filter_add_suffix(filter, "jpg");
-    gtk_file_filter_add_suffix(filter, "jpeg");
-    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(dialog), filter);
-    g_object_unref(filter);
-    g_signal_connect(dialog, "response", G_CALLBACK(on_open_response), self);
-    g_clear_object(&self->dialog);
-    self->dialog = GTK_NATIVE_DIALOG(dialog);
-    gtk_native_dialog_show(self->dialog);
+    pp_image_chooser_open(widget, "Open Image", &PP_PROBE_VIEW(widget)->dialog, on_image_chosen);
 }
 
 /* ---- paste: a picture from the clipboard, saved as a PNG in the cache ---- */
@@ -1816,9 +1806,7 @@ static void pp_probe_view_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->seed_adjustment, self);
     if (self->image_dropdown)
         g_signal_handlers_disconnect_by_data(self->image_dropdown, self);
-    gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_PROBE_VIEW);
-    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
-        gtk_widget_unparent(child);
+    pp_template_dispose_children(GTK_WIDGET(object), PP_TYPE_PROBE_VIEW);
     G_OBJECT_CLASS(pp_probe_view_parent_class)->dispose(object);
 }
 
