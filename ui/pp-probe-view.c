@@ -21,6 +21,14 @@
 
 #define SWEEP_STEPS 20
 
+/* Where one slider update's time went (monotonic us; the bench's breakdown):
+ * the move came, its update started in the worker, its first stage was
+ * posted, the update ended; and the corruption's and the forwards' share. */
+typedef struct {
+    gint64 move, started, staged, finished;
+    double corrupt_ms, forward_ms; /* the forward passes alone, all columns */
+} UpdateTimes;
+
 /* One column of the probe: a loaded model with the alpha and pooling its
  * views are set to, or its "push only" twin (alpha = 0). Snapshotted on the
  * main thread; the worker only reads it. */
@@ -124,7 +132,7 @@ struct _PpProbeView {
     gboolean stage_shown;  /* the running update's first stage is on screen */
     guint full_move, stage_move;
     gint64 full_move_time, stage_move_time, full_queued;
-    double full_forward_ms;
+    UpdateTimes full_times; /* of the predictions the next paint shows */
     struct ProbeBench *bench; /* collected while benchmarking */
 
     /* the sweep */
@@ -329,7 +337,8 @@ typedef struct {
     gint64 move_time;
     int area_w, area_h, scale; /* the images panel's size and screen scale: the images are made for it */
     int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
-    double forward_ms;    /* the forward passes alone, all columns */
+    UpdateTimes times;
+    cairo_surface_t **stage_shown; /* (n) the corrupted images the first stage made, for the second to reuse */
     ProbeCache *cache;
     PpProbeResults *results;
 } ProbeJob;
@@ -338,6 +347,9 @@ static void probe_job_free(gpointer data)
 {
     ProbeJob *job = data;
     g_free(job->image_path);
+    for (guint m = 0; job->stage_shown && m < job->slots->len; m++)
+        g_clear_pointer(&job->stage_shown[m], cairo_surface_destroy);
+    g_free(job->stage_shown);
     g_ptr_array_unref(job->slots);
     true_label_clear(&job->truth);
     cache_free(job->cache);
@@ -415,7 +427,7 @@ static void probe_stage_free(gpointer data)
 
 /* The stage of every column once its first layer ran (worker thread); the
  * images panel shows the columns marked in `shown` (one per input). */
-static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, const gboolean *shown, int side)
+static ProbeStage *stage_new(ProbeJob *job, const pp_probe_result *pr, const gboolean *shown, int side)
 {
     ProbeStage *st = g_new0(ProbeStage, 1);
     st->move = job->move;
@@ -423,6 +435,8 @@ static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, con
     st->severity = job->severity;
     st->n = (int)job->slots->len;
     st->columns = g_new0(StageColumn, st->n);
+    if (!job->stage_shown)
+        job->stage_shown = g_new0(cairo_surface_t *, st->n);
     for (int m = 0; m < st->n; m++) {
         const ProbeSlot *slot = job->slots->pdata[m];
         StageColumn *c = &st->columns[m];
@@ -440,6 +454,9 @@ static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, con
             c->shown = tmp.shown[1];
             c->side = tmp.shown_side;
             c->scale = tmp.shown_scale;
+            /* the second stage shows the same picture: made once (cairo's references are atomic) */
+            if (c->shown)
+                job->stage_shown[m] = cairo_surface_reference(c->shown);
         }
     }
     return st;
@@ -471,8 +488,10 @@ static gboolean fail_or_cancel(GCancellable *cancellable, const pp_error *err, G
 }
 
 /* Column m's clean and corrupted images at the box size; the clean one
- * from the cache when it was made for this box. */
-static void prepare_pair(ProbeCache *c, int m, PpProbeModelResult *mr, int side, int scale)
+ * from the cache when it was made for this box, the corrupted one from the
+ * first stage (`corrupted`, made for this box) when it made one. */
+static void prepare_pair(ProbeCache *c, int m, PpProbeModelResult *mr, int side, int scale,
+                         cairo_surface_t *corrupted)
 {
     if (c->clean_shown[m] && c->clean_side[m] == side && c->clean_scale[m] == MAX(scale, 1)) {
         mr->shown[0] = cairo_surface_reference(c->clean_shown[m]);
@@ -483,7 +502,12 @@ static void prepare_pair(ProbeCache *c, int m, PpProbeModelResult *mr, int side,
         c->clean_side[m] = side;
         c->clean_scale[m] = MAX(scale, 1);
     }
-    pp_probe_prepare_image(mr, 1, side, scale);
+    if (corrupted) {
+        g_clear_pointer(&mr->shown[1], cairo_surface_destroy);
+        mr->shown[1] = cairo_surface_reference(corrupted);
+    } else {
+        pp_probe_prepare_image(mr, 1, side, scale);
+    }
 }
 
 static void free_stage_results(pp_probe_result *pr, int n)
@@ -501,6 +525,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
 {
     ProbeJob *job = data;
     gint64 t0 = g_get_monotonic_time();
+    job->times.started = t0;
     if (!cache_matches(job->cache, job->image_path, job->slots)) {
         cache_free(job->cache);
         job->cache = cache_new(job->image_path, job->slots, error);
@@ -529,17 +554,20 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
                 same = j;
         shown[m] = same < 0;
         pp_image corrupted = {0};
+        gint64 c0 = g_get_monotonic_time();
         if (ok)
             ok = (same >= 0 ? pp_image_copy(&corrupted, &pr[same].corrupted, &err)
                             : pp_probe_corrupt(p, job->corruption, &req, &corrupted, &err)) == PP_OK;
+        job->times.corrupt_ms += (g_get_monotonic_time() - c0) / 1000.0;
         double ms = 0;
         ok = ok && !g_cancellable_is_cancelled(cancellable) &&
              pp_probe_first_layer(p, &corrupted, &pr[m], &ms, &err) == PP_OK;
         pp_image_free(&corrupted);
-        job->forward_ms += ms;
+        job->times.forward_ms += ms;
     }
     if (ok)
         pp_latest_job_post(run, stage_new(job, pr, shown, side));
+    job->times.staged = g_get_monotonic_time();
 
     PpProbeResults *r = g_new0(PpProbeResults, 1);
     job->results = r;
@@ -554,7 +582,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         double ms = 0;
         if (!(ok = pp_probe_predict(p, is_cancelled, cancellable, &pr[m], &ms, &err) == PP_OK))
             break;
-        job->forward_ms += ms;
+        job->times.forward_ms += ms;
         PpProbeModelResult *mr = &r->models[m];
         mr->entry = g_object_ref(slot->entry);
         mr->label = g_strdup(slot->label);
@@ -578,7 +606,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         memset(&pr[m].corrupted, 0, sizeof pr[m].corrupted);
         ok = pp_image_copy(&mr->clean, &p->clean, &err) == PP_OK;
         if (ok && shown[m]) /* off the main thread, at the size shown */
-            prepare_pair(job->cache, m, mr, side, job->scale);
+            prepare_pair(job->cache, m, mr, side, job->scale, job->stage_shown ? job->stage_shown[m] : NULL);
         if (ok)
             pp_probe_prepare_features(mr, job->feature_w, job->feature_h, job->scale);
     }
@@ -587,7 +615,8 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     g_free(shown);
     if (!ok)
         return fail_or_cancel(cancellable, &err, error, NULL);
-    r->compute_ms = (g_get_monotonic_time() - t0) / 1000.0;
+    job->times.finished = g_get_monotonic_time();
+    r->compute_ms = (job->times.finished - t0) / 1000.0;
     return TRUE;
 }
 
@@ -625,6 +654,16 @@ static const char *chosen_truth(PpProbeView *self)
     if (i == 0 || i == GTK_INVALID_LIST_POSITION)
         return NULL;
     return gtk_string_list_get_string(self->truth_names, i);
+}
+
+/* The panels a first stage changes: the images, the SNRs and the
+ * predictions (faded until theirs come); the feature maps and the sweep
+ * wait for the full result or a sweep. */
+static void redraw_stage(PpProbeView *self)
+{
+    gtk_widget_queue_draw(GTK_WIDGET(self->images_area));
+    gtk_widget_queue_draw(GTK_WIDGET(self->predictions_area));
+    gtk_widget_queue_draw(GTK_WIDGET(self->snr_area));
 }
 
 static void redraw(PpProbeView *self)
@@ -713,7 +752,7 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
         self->full_move = job->move;
         self->full_move_time = job->move_time;
         self->full_queued = job->queued;
-        self->full_forward_ms = job->forward_ms;
+        self->full_times = job->times;
         g_clear_pointer(&self->empty_text, g_free);
         probe_ok(self);
         size_areas(self);
@@ -785,7 +824,7 @@ static void probe_partial(gpointer view, gpointer part)
         self->log_stage = TRUE;
         self->stage_move = st->move;
         self->stage_move_time = st->move_time;
-        redraw(self);
+        redraw_stage(self);
     }
     probe_stage_free(st);
     /* a newer move came while this update ran to its first stage: it goes now */
@@ -822,6 +861,7 @@ static gpointer probe_make(gpointer view)
     job->queued = self->pending_since ? self->pending_since : now;
     job->move = self->move;
     job->move_time = self->move_time ? self->move_time : now;
+    job->times.move = job->move_time;
     GtkWidget *area = GTK_WIDGET(self->images_area);
     job->area_w = gtk_widget_get_width(area) > 0 ? gtk_widget_get_width(area)
                                                  : gtk_drawing_area_get_content_width(self->images_area);
@@ -866,8 +906,8 @@ static void request_update(PpProbeView *self, gboolean subject)
         self->resweep = TRUE; /* e.g. Push only toggled: the sweep follows */
     if (subject)
         cancel_sweep(self, TRUE);
-    else
-        redraw(self); /* the sweep's severity marker */
+    else /* the sweep's severity marker; the other panels change when results come */
+        gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
     pp_latest_job_request(self->updates, subject || supersede_running(self));
 }
 
@@ -1014,6 +1054,9 @@ struct ProbeBench {
     GArray *full_ms, *stage_ms;      /* move -> its predictions / its first stage on screen */
     GArray *queued_ms;               /* the oldest unserved move -> predictions on screen */
     GArray *forward_ms;              /* the forward passes alone of each shown update */
+    /* the breakdown of the same updates: move -> start in the worker, the
+     * corruption, start -> first stage posted, stage -> end, end -> paint */
+    GArray *wait_ms, *corrupt_ms, *stage_work_ms, *rest_ms, *paint_ms;
 };
 
 static void bench_free(struct ProbeBench *b)
@@ -1025,6 +1068,11 @@ static void bench_free(struct ProbeBench *b)
     g_array_unref(b->stage_ms);
     g_array_unref(b->queued_ms);
     g_array_unref(b->forward_ms);
+    g_array_unref(b->wait_ms);
+    g_array_unref(b->corrupt_ms);
+    g_array_unref(b->stage_work_ms);
+    g_array_unref(b->rest_ms);
+    g_array_unref(b->paint_ms);
     g_free(b);
 }
 
@@ -1071,13 +1119,20 @@ static void log_latency(PpProbeView *self)
     if (bench_counts(self, self->full_move)) {
         g_array_append_val(self->bench->full_ms, ms);
         g_array_append_val(self->bench->queued_ms, queued);
-        g_array_append_val(self->bench->forward_ms, self->full_forward_ms);
+        const UpdateTimes *t = &self->full_times;
+        double part[] = {(t->started - t->move) / 1000.0, t->corrupt_ms, (t->staged - t->started) / 1000.0,
+                         (t->finished - t->staged) / 1000.0, (now - t->finished) / 1000.0};
+        GArray *into[] = {self->bench->wait_ms, self->bench->corrupt_ms, self->bench->stage_work_ms,
+                          self->bench->rest_ms, self->bench->paint_ms};
+        for (size_t i = 0; i < G_N_ELEMENTS(into); i++)
+            g_array_append_val(into[i], part[i]);
+        g_array_append_val(self->bench->forward_ms, t->forward_ms);
         bench_mark(self, self->full_move, 3);
     }
     if (frame_log() && self->shown)
         g_printerr("probe update: severity %.2f, %d models: %.1f ms from the move to the panels (compute %.1f ms, "
                    "forward passes %.1f ms)\n",
-                   self->shown->severity, self->shown->n_models, ms, self->shown_compute_ms, self->full_forward_ms);
+                   self->shown->severity, self->shown->n_models, ms, self->shown_compute_ms, self->full_times.forward_ms);
 }
 
 static void draw_images(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
@@ -1696,10 +1751,13 @@ static gboolean bench_finish(gpointer user_data)
                "the predictions too; at most %u moves in a row without); slider to panels: median %.1f ms, p90 "
                "%.1f ms, max %.1f ms; image and SNR: median %.1f ms; the %d models' forward passes alone: median "
                "%.1f ms; ratio %.2f (target at most 1.3); from the oldest unserved move: median %.1f ms; last "
-               "compute %.1f ms\n",
+               "compute %.1f ms; where it went (medians): move to start %.1f ms, corruption %.1f ms, start to first "
+               "stage %.1f ms, first stage to end %.1f ms, end to paint %.1f ms\n",
                b->frames, got, got, predicted, longest_gap, full, quantile(pb->full_ms, 0.9),
                quantile(pb->full_ms, 1.0), quantile(pb->stage_ms, 0.5), self->shown ? self->shown->n_models : 0,
-               forward, full / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms);
+               forward, full / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms,
+               quantile(pb->wait_ms, 0.5), quantile(pb->corrupt_ms, 0.5), quantile(pb->stage_work_ms, 0.5),
+               quantile(pb->rest_ms, 0.5), quantile(pb->paint_ms, 0.5));
     else
         printf("severity sweep: no update reached the screen\n");
     fflush(stdout);
@@ -1741,6 +1799,10 @@ static gboolean bench_start(gpointer user_data)
     self->bench->stage_ms = g_array_new(FALSE, FALSE, sizeof(double));
     self->bench->queued_ms = g_array_new(FALSE, FALSE, sizeof(double));
     self->bench->forward_ms = g_array_new(FALSE, FALSE, sizeof(double));
+    GArray **parts[] = {&self->bench->wait_ms, &self->bench->corrupt_ms, &self->bench->stage_work_ms,
+                        &self->bench->rest_ms, &self->bench->paint_ms};
+    for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
+        *parts[i] = g_array_new(FALSE, FALSE, sizeof(double));
     gtk_widget_add_tick_callback(GTK_WIDGET(self), bench_tick, b, NULL);
     return G_SOURCE_REMOVE;
 }
