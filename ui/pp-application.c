@@ -50,6 +50,16 @@ struct _PpApplication {
 
 G_DEFINE_FINAL_TYPE(PpApplication, pp_application, ADW_TYPE_APPLICATION)
 
+/* --trace-actions: the milestones a test types keys after (the loads, the
+ * focus, a job started), so that it waits on them and not on a guess. */
+static void trace_milestone(PpApplication *self, const char *what)
+{
+    if (!self->trace_actions)
+        return;
+    printf("trace: %s\n", what);
+    fflush(stdout);
+}
+
 static gboolean print_state_on_close(GtkWindow *win, gpointer data)
 {
     (void)data;
@@ -358,6 +368,7 @@ static void start_test_job(PpApplication *self, PpWindow *win)
     if (self->cancel_after_ms > 0)
         g_timeout_add_full(G_PRIORITY_DEFAULT, self->cancel_after_ms, cancel_test_job, g_object_ref(win),
                            g_object_unref);
+    trace_milestone(self, "job started");
 }
 
 static void on_loads_finished(PpWindow *win, gpointer data)
@@ -423,6 +434,7 @@ static void on_loads_finished_normal(PpWindow *win, gpointer data)
     pp_window_override_view(win, self->alpha, self->avg);
     if (self->view) /* a model's selection may have moved the view: the asked one wins */
         pp_window_set_view(win, self->view);
+    trace_milestone(self, "loads finished");
     if (self->check_layout) /* with --quit-after-ms: later, e.g. after the window was resized */
         g_timeout_add(self->quit_after_ms > 0 ? self->quit_after_ms : 400, check_layout_and_quit, win);
     else if (self->quit_after_ms > 0)
@@ -431,7 +443,9 @@ static void on_loads_finished_normal(PpWindow *win, gpointer data)
 
 static gboolean focus_header(gpointer data)
 {
-    pp_window_focus_header(PP_WINDOW(data));
+    PpWindow *win = PP_WINDOW(data);
+    pp_window_focus_header(win);
+    trace_milestone(PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win))), "focus in the header bar");
     return G_SOURCE_REMOVE;
 }
 

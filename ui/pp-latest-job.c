@@ -108,6 +108,13 @@ gboolean pp_latest_job_is_running(PpLatestJob *l)
     return l->running;
 }
 
+gboolean pp_latest_job_is_wanted(PpLatestJob *l)
+{
+    if (!l)
+        return FALSE;
+    return l->pending || (l->running && l->current && !g_cancellable_is_cancelled(l->current));
+}
+
 gboolean pp_latest_job_is_pending(PpLatestJob *l)
 {
     if (!l)

@@ -48,6 +48,9 @@ void pp_latest_job_request_shown(PpLatestJob *l, gboolean supersede);
 /* Cancels the running job and drops a queued request (the user's Cancel). */
 void pp_latest_job_cancel(PpLatestJob *l);
 gboolean pp_latest_job_is_running(PpLatestJob *l);
+/* A job runs and has not been cancelled, or one waits: what a Cancel
+ * button stands for (a cancelled job may still be on its way out). */
+gboolean pp_latest_job_is_wanted(PpLatestJob *l);
 /* A request waits for the running job to end. */
 gboolean pp_latest_job_is_pending(PpLatestJob *l);
 /* Running, queued, or results taken but not drawn while the area is mapped. */

@@ -136,7 +136,7 @@ struct _PpProbeView {
     struct ProbeBench *bench; /* collected while benchmarking */
 
     /* the sweep */
-    GCancellable *sweep_cancel;
+    PpLatestJob *sweeps;
     PpProbeSweeps *sweep;
     GtkNativeDialog *dialog;
 };
@@ -902,7 +902,7 @@ static void request_update(PpProbeView *self, gboolean subject)
     }
     if (!self->pending_since)
         self->pending_since = g_get_monotonic_time();
-    if (subject && (self->sweep || self->sweep_cancel))
+    if (subject && (self->sweep || pp_latest_job_is_wanted(self->sweeps)))
         self->resweep = TRUE; /* e.g. Push only toggled: the sweep follows */
     if (subject)
         cancel_sweep(self, TRUE);
@@ -912,6 +912,8 @@ static void request_update(PpProbeView *self, gboolean subject)
 }
 
 /* ---- the sweep: every model, in the background, with its own probes ---- */
+/* Latest wins as the slider's updates (pp-latest-job.h): a sweep asked for
+ * while one runs supersedes it; its subject changing cancels it. */
 
 typedef struct {
     char *image_path;
@@ -932,17 +934,31 @@ static void sweep_job_free(gpointer data)
     g_free(job);
 }
 
-static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+/* The sweep for the controls as they are now (main thread), or NULL. */
+static gpointer sweep_make(gpointer view)
 {
-    (void)source;
+    PpProbeView *self = view;
+    const char *path = current_image(self);
+    const pp_corruption *c;
+    if (!path || !pp_probe_corruption_find(self->corruption, &c) || self->entries->len == 0)
+        return NULL;
+    SweepJob *job = g_new0(SweepJob, 1);
+    job->image_path = g_strdup(path);
+    job->slots = slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
+    true_label_for(&job->truth, path, chosen_truth(self));
+    job->corruption = c;
+    job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
+    return job;
+}
+
+static gboolean sweep_run(PpLatestRun *run, gpointer data, GCancellable *cancellable, GError **error)
+{
+    (void)run;
     SweepJob *job = data;
-    GError *error = NULL;
     gint64 t0 = g_get_monotonic_time();
-    ProbeCache *cache = cache_new(job->image_path, job->slots, &error);
-    if (!cache) {
-        g_task_return_error(task, error);
-        return;
-    }
+    ProbeCache *cache = cache_new(job->image_path, job->slots, error);
+    if (!cache)
+        return FALSE;
     PpProbeSweeps *s = g_new0(PpProbeSweeps, 1);
     job->sweeps = s;
     s->corruption = g_strdup(corruption_name(job->corruption));
@@ -961,59 +977,43 @@ static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellab
         if (pp_probe_sweep_run(&cache->probes[m], job->corruption, &base, SWEEP_STEPS, &s->sweeps[m], is_cancelled,
                                cancellable, &err) != PP_OK) {
             cache_free(cache);
-            if (!g_task_return_error_if_cancelled(task))
-                g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
-            return;
+            return fail_or_cancel(cancellable, &err, error, NULL);
         }
         s->entries[m] = g_object_ref(slot->entry);
         s->labels[m] = g_strdup(slot->label);
         s->n_models = (int)m + 1;
     }
     cache_free(cache);
-    if (frame_log())
-        g_printerr("probe sweep: %d models × %d severities in %.1f ms\n", s->n_models, SWEEP_STEPS + 1,
-                   (g_get_monotonic_time() - t0) / 1000.0);
-    g_task_return_boolean(task, TRUE);
+    s->compute_ms = (g_get_monotonic_time() - t0) / 1000.0;
+    return TRUE;
 }
 
 static void sync_sweep_button(PpProbeView *self)
 {
-    gtk_button_set_label(self->sweep_button, self->sweep_cancel ? "Cancel Sweep" : "Sweep");
+    gtk_button_set_label(self->sweep_button, pp_latest_job_is_wanted(self->sweeps) ? "Cancel Sweep" : "Sweep");
 }
 
-static void sweep_done(GObject *source, GAsyncResult *result, gpointer user_data)
+static void sweep_done(gpointer view, gpointer data, gboolean latest, const GError *error)
 {
-    (void)user_data;
-    PpProbeView *self = PP_PROBE_VIEW(source);
-    GTask *task = G_TASK(result);
-    SweepJob *job = g_task_get_task_data(task);
-    GCancellable *cancellable = g_task_get_cancellable(task);
-    GError *error = NULL;
-    gboolean ok = g_task_propagate_boolean(task, &error);
-    if (self->disposed) {
-        g_clear_error(&error);
-        return;
-    }
-    if (ok && !g_cancellable_is_cancelled(cancellable)) {
+    PpProbeView *self = view;
+    SweepJob *job = data;
+    if (latest) {
         pp_probe_sweeps_free(self->sweep);
-        self->sweep = job->sweeps;
-        job->sweeps = NULL;
-    } else if (!ok) {
+        self->sweep = g_steal_pointer(&job->sweeps);
+        if (frame_log()) /* once the view has it (a test waits for this line) */
+            g_printerr("probe sweep: %d models × %d severities in %.1f ms\n", self->sweep->n_models,
+                       SWEEP_STEPS + 1, self->sweep->compute_ms);
+    } else {
         report_failure(self, error, "Sweep failed");
     }
-    g_clear_error(&error);
-    if (self->sweep_cancel == cancellable)
-        g_clear_object(&self->sweep_cancel);
     sync_sweep_button(self);
     gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
 }
 
+/* Cancels a sweep on its way (and drops the shown one when `clear`). */
 static void cancel_sweep(PpProbeView *self, gboolean clear)
 {
-    if (self->sweep_cancel) {
-        g_cancellable_cancel(self->sweep_cancel);
-        g_clear_object(&self->sweep_cancel);
-    }
+    pp_latest_job_cancel(self->sweeps);
     if (clear)
         g_clear_pointer(&self->sweep, pp_probe_sweeps_free);
     if (!self->disposed) {
@@ -1024,22 +1024,7 @@ static void cancel_sweep(PpProbeView *self, gboolean clear)
 
 void pp_probe_view_start_sweep(PpProbeView *self)
 {
-    cancel_sweep(self, FALSE);
-    const char *path = current_image(self);
-    const pp_corruption *c;
-    if (!path || !pp_probe_corruption_find(self->corruption, &c) || self->entries->len == 0)
-        return;
-    SweepJob *job = g_new0(SweepJob, 1);
-    job->image_path = g_strdup(path);
-    job->slots = slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
-    true_label_for(&job->truth, path, chosen_truth(self));
-    job->corruption = c;
-    job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
-    self->sweep_cancel = g_cancellable_new();
-    GTask *task = g_task_new(self, self->sweep_cancel, sweep_done, NULL);
-    g_task_set_task_data(task, job, sweep_job_free);
-    g_task_run_in_thread(task, sweep_thread);
-    g_object_unref(task);
+    pp_latest_job_request(self->sweeps, TRUE);
     sync_sweep_button(self);
     gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
 }
@@ -1158,7 +1143,8 @@ static void draw_sweep(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer da
 {
     PpProbeView *self = data;
     pp_probe_draw_sweep(GTK_WIDGET(a), cr, w, h, self->sweep, gtk_adjustment_get_value(self->severity_adjustment),
-                        self->sweep_cancel != NULL);
+                        pp_latest_job_is_wanted(self->sweeps));
+    pp_latest_job_drawn(self->sweeps);
 }
 
 static int shown_feature_model(PpProbeView *self)
@@ -1627,7 +1613,7 @@ static void action_sweep(GtkWidget *widget, const char *name, GVariant *param)
     (void)name;
     (void)param;
     PpProbeView *self = PP_PROBE_VIEW(widget);
-    if (self->sweep_cancel)
+    if (pp_latest_job_is_wanted(self->sweeps))
         cancel_sweep(self, FALSE);
     else
         pp_probe_view_start_sweep(self);
@@ -1668,7 +1654,7 @@ gboolean pp_probe_view_is_busy(PpProbeView *self)
 {
     /* a change that waits for the map counts while the map is coming (a
      * screenshot right after the loads must not catch the view before it ran) */
-    return pp_latest_job_is_busy(self->updates) || self->sweep_cancel != NULL || self->pasting > 0 ||
+    return pp_latest_job_is_busy(self->updates) || pp_latest_job_is_busy(self->sweeps) || self->pasting > 0 ||
            (self->stale && about_to_show(GTK_WIDGET(self))) || pp_stability_panel_is_busy(self->stability);
 }
 
@@ -1842,6 +1828,7 @@ static void pp_probe_view_dispose(GObject *object)
     PpProbeView *self = PP_PROBE_VIEW(object);
     self->disposed = TRUE;
     g_clear_pointer(&self->updates, pp_latest_job_free);
+    g_clear_pointer(&self->sweeps, pp_latest_job_free);
     cancel_sweep(self, TRUE);
     g_clear_object(&self->dialog);
     g_clear_pointer(&self->cache, cache_free);
@@ -1935,6 +1922,9 @@ static void pp_probe_view_init(PpProbeView *self)
                                                   .job_free = probe_job_free,
                                                   .part_free = probe_stage_free};
     self->updates = pp_latest_job_new(self, GTK_WIDGET(self->predictions_area), &update_funcs);
+    static const PpLatestJobFuncs sweep_funcs = {
+        .make = sweep_make, .run = sweep_run, .done = sweep_done, .job_free = sweep_job_free};
+    self->sweeps = pp_latest_job_new(self, GTK_WIDGET(self->sweep_area), &sweep_funcs);
     self->entries = g_ptr_array_new_with_free_func(g_object_unref);
     self->image_paths = g_ptr_array_new_with_free_func(g_free);
     gtk_drawing_area_set_draw_func(self->images_area, draw_images, self, NULL);
