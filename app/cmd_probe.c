@@ -16,10 +16,11 @@ static int run(int argc, char **argv);
 const pp_cli_command pp_cmd_probe = {
     .name = "probe",
     .summary = "corrupt an image live: top-5 and first-layer SNR, or a severity sweep",
-    .usage = "usage: pushpull probe MODEL IMAGE [--corruption NAME] [--severity S | --sweep N]\n"
+    .usage = "usage: pushpull probe MODEL IMAGE [--corruption NAME|none] [--severity S | --sweep N]\n"
              "                     [--seed N] [--preset P] [--true-class K] [--json]\n\n"
-             "Brings IMAGE to the model's input size, corrupts it (default: the clean image),\n"
-             "and prints the top-5 classes and the first-layer signal-to-noise ratio against\n"
+             "Brings IMAGE to the model's input size, corrupts it (default, or `--corruption\n"
+             "none`: the clean image, any severity ignored), and prints the top-5 classes and\n"
+             "the first-layer signal-to-noise ratio against\n"
              "the clean image: SNR_dB = 10 log10(sum r(x)^2 / sum (r(x') - r(x))^2), for the\n"
              "push-only path relu(conv(x, W)) and the PushPull unit's output (a baseline's\n"
              "plain conv1), pooled and per channel. --sweep N evaluates N+1 severities from 0\n"
@@ -67,8 +68,8 @@ static int run(int argc, char **argv)
     if (optind != argc - 2)
         return pp_cli_usage_error(&pp_cmd_probe, "expected MODEL and IMAGE");
     const pp_corruption *c = NULL;
-    if (name && !(c = pp_corruption_find(name)))
-        return pp_cli_failf("unknown corruption '%s' (see `pushpull corrupt --list`)", name);
+    if (name && !pp_probe_corruption_find(name, &c))
+        return pp_cli_failf("unknown corruption '%s' (see `pushpull corrupt --list`; `none`: the clean image)", name);
     pp_model m;
     int rc = pp_cli_open_model(argv[optind], avg, &m);
     if (rc)

@@ -153,6 +153,12 @@ void pp_probe_set_threads(pp_probe *p, int threads)
     pp_forward_ctx_set_threads(p->ctx, p->threads);
 }
 
+bool pp_probe_corruption_find(const char *name, const pp_corruption **out)
+{
+    *out = name ? pp_corruption_find(name) : NULL;
+    return *out || (name && strcmp(name, PP_PROBE_NO_CORRUPTION) == 0);
+}
+
 pp_status pp_probe_corrupt(const pp_probe *p, const pp_corruption *c, const pp_corruption_request *req,
                            pp_image *out, pp_error *err)
 {

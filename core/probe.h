@@ -71,6 +71,12 @@ void pp_probe_set_threads(pp_probe *p, int threads);
  * ones); recomputes the clean side when they change. */
 pp_status pp_probe_set_overrides(pp_probe *p, const pp_probe_overrides *o, pp_error *err);
 
+/* The corruption a probe runs, by name: a registry entry, or NULL for
+ * "none" (the clean image; the severity is ignored), as pp_probe_run takes
+ * it. False for a name that is neither. */
+#define PP_PROBE_NO_CORRUPTION "none"
+bool pp_probe_corruption_find(const char *name, const pp_corruption **out);
+
 /* Corrupts the cached image and runs the model. c == NULL or severity 0 gives
  * the clean result. The result's buffers belong to the probe: valid until the
  * next call. req->severity etc. as in pp_corruption_apply (its threads are the

@@ -46,9 +46,20 @@ struct _PpApplication {
     gboolean trace_actions, focus_header, fullscreen; /* hidden, for tests; --fullscreen */
     gboolean print_state; /* hidden: print the window's state when it closes */
     int quit_after_ms;    /* hidden: a normal launch closes itself after MS ms */
+    int dialog_polls;     /* --screenshot-dialog: looks for the dialog so far */
 };
 
 G_DEFINE_FINAL_TYPE(PpApplication, pp_application, ADW_TYPE_APPLICATION)
+
+/* --trace-actions: the milestones a test types keys after (the loads, the
+ * focus, a job started), so that it waits on them and not on a guess. */
+static void trace_milestone(PpApplication *self, const char *what)
+{
+    if (!self->trace_actions)
+        return;
+    printf("trace: %s\n", what);
+    fflush(stdout);
+}
 
 static gboolean print_state_on_close(GtkWindow *win, gpointer data)
 {
@@ -103,12 +114,35 @@ static PpWindow *get_window(PpApplication *self)
 
 /* ---- screenshot mode: wait for the loads, for two frames, then render and quit ---- */
 
+/* A window counts its frames from the first ask on: a screenshot or a layout
+ * check waits until it is mapped and two frames began (one paint ended),
+ * however long a loaded machine takes to show it (a fixed delay once caught
+ * windows not yet shown: "the window is not shown"). */
+static gboolean count_frame(GtkWidget *w, GdkFrameClock *clock, gpointer data)
+{
+    (void)clock;
+    (void)data;
+    int n = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(w), "pp-frames")) + 1;
+    g_object_set_data(G_OBJECT(w), "pp-frames", GINT_TO_POINTER(n));
+    return n < 2 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean window_painted(GtkWindow *window)
+{
+    GObject *o = G_OBJECT(window);
+    if (!g_object_get_data(o, "pp-counting")) {
+        g_object_set_data(o, "pp-counting", GINT_TO_POINTER(1));
+        gtk_widget_add_tick_callback(GTK_WIDGET(window), count_frame, NULL, NULL);
+    }
+    return gtk_widget_get_mapped(GTK_WIDGET(window)) && GPOINTER_TO_INT(g_object_get_data(o, "pp-frames")) >= 2;
+}
+
 static gboolean take_screenshot(gpointer data)
 {
     PpWindow *win = PP_WINDOW(data);
     PpApplication *self = PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win)));
-    if (pp_window_is_busy(win))
-        return G_SOURCE_CONTINUE; /* a probe, grid or lab update or a sweep is still running: poll again */
+    if (pp_window_is_busy(win) || !window_painted(GTK_WINDOW(win)))
+        return G_SOURCE_CONTINUE; /* an update or a sweep still running, or not on screen yet: poll again */
     GError *error = NULL;
     if (self->print_probe && g_strcmp0(self->view, "grid") == 0)
         pp_corruption_grid_view_print(pp_window_get_grid_view(win), stdout);
@@ -162,6 +196,9 @@ static gboolean take_dialog_screenshot(gpointer data)
                 dialog = t;
             g_object_unref(t);
         }
+    /* poll until the dialog is on screen (a minute at most: then it is missing) */
+    if ((!dialog || !window_painted(dialog)) && ++self->dialog_polls < 100)
+        return G_SOURCE_CONTINUE;
     GError *error = NULL;
     if (!dialog || !pp_studio_save_window_png(dialog, self->screenshot, &error)) {
         g_printerr("pushpull-studio: no %s window to render%s%s\n", self->dialog_shot, error ? ": " : "",
@@ -358,6 +395,7 @@ static void start_test_job(PpApplication *self, PpWindow *win)
     if (self->cancel_after_ms > 0)
         g_timeout_add_full(G_PRIORITY_DEFAULT, self->cancel_after_ms, cancel_test_job, g_object_ref(win),
                            g_object_unref);
+    trace_milestone(self, "job started");
 }
 
 static void on_loads_finished(PpWindow *win, gpointer data)
@@ -402,6 +440,8 @@ static gboolean check_layout_and_quit(gpointer data)
 {
     PpWindow *win = PP_WINDOW(data);
     PpApplication *self = PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win)));
+    if (!window_painted(GTK_WINDOW(win)))
+        return G_SOURCE_CONTINUE;
     /* the size asked for is the one it has now (a user or a test may have resized it) */
     if (pp_layout_check(GTK_WINDOW(win), self->quit_after_ms > 0 ? 0 : self->width,
                         self->quit_after_ms > 0 ? 0 : self->height, stdout) > 0)
@@ -423,6 +463,7 @@ static void on_loads_finished_normal(PpWindow *win, gpointer data)
     pp_window_override_view(win, self->alpha, self->avg);
     if (self->view) /* a model's selection may have moved the view: the asked one wins */
         pp_window_set_view(win, self->view);
+    trace_milestone(self, "loads finished");
     if (self->check_layout) /* with --quit-after-ms: later, e.g. after the window was resized */
         g_timeout_add(self->quit_after_ms > 0 ? self->quit_after_ms : 400, check_layout_and_quit, win);
     else if (self->quit_after_ms > 0)
@@ -431,7 +472,9 @@ static void on_loads_finished_normal(PpWindow *win, gpointer data)
 
 static gboolean focus_header(gpointer data)
 {
-    pp_window_focus_header(PP_WINDOW(data));
+    PpWindow *win = PP_WINDOW(data);
+    pp_window_focus_header(win);
+    trace_milestone(PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win))), "focus in the header bar");
     return G_SOURCE_REMOVE;
 }
 

@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "pp-image-paint.h"
 #include "pp-latest-job.h"
+#include "pp-template-dispose.h"
 #include "pp-plot.h"
 #include "pp-thread-budget.h"
 
@@ -60,7 +61,7 @@ struct _PpCompareView {
     GPtrArray *entries;
     char *image_path;
     guint64 seed;
-    gboolean disposed, stale, cancelled_by_user, filling_tensors;
+    gboolean cancelled_by_user, filling_tensors;
     PpLatestJob *updates; /* latest wins (pp-latest-job.h); busy until the results are drawn */
     gboolean syncing_models; /* the model dropdowns are being refilled: no new comparison for that */
     gboolean models_chosen;  /* a person (or --compare-models) picked models 1 and 2 */
@@ -370,15 +371,10 @@ static gpointer compare_make(gpointer view)
 }
 
 /* Latest wins: a running computation is cancelled and the newest inputs queued. */
+/* computed when the view is shown: no work for a hidden page */
 static void request_update(PpCompareView *self)
 {
-    if (self->disposed)
-        return;
-    if (!gtk_widget_get_mapped(GTK_WIDGET(self))) {
-        self->stale = TRUE; /* computed when the view is shown */
-        return;
-    }
-    pp_latest_job_request(self->updates, TRUE);
+    pp_latest_job_request_shown(self->updates, TRUE);
 }
 
 /* ---- layout ---- */
@@ -1129,7 +1125,6 @@ gboolean pp_compare_view_export(PpCompareView *self, const char *path, GError **
 static void pp_compare_view_dispose(GObject *object)
 {
     PpCompareView *self = PP_COMPARE_VIEW(object);
-    self->disposed = TRUE;
     g_clear_pointer(&self->updates, pp_latest_job_free);
     self->running_job = NULL; /* freed with its job */
     if (self->progress_source) {
@@ -1143,9 +1138,7 @@ static void pp_compare_view_dispose(GObject *object)
     for (size_t i = 0; i < G_N_ELEMENTS(senders); i++)
         if (senders[i])
             g_signal_handlers_disconnect_by_data(senders[i], self);
-    gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_COMPARE_VIEW);
-    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
-        gtk_widget_unparent(child);
+    pp_template_dispose_children(GTK_WIDGET(object), PP_TYPE_COMPARE_VIEW);
     G_OBJECT_CLASS(pp_compare_view_parent_class)->dispose(object);
 }
 
@@ -1157,16 +1150,6 @@ static void pp_compare_view_finalize(GObject *object)
     g_free(self->image_path);
     g_free(self->hover);
     G_OBJECT_CLASS(pp_compare_view_parent_class)->finalize(object);
-}
-
-static void pp_compare_view_map(GtkWidget *widget)
-{
-    PpCompareView *self = (PpCompareView *)widget;
-    GTK_WIDGET_CLASS(pp_compare_view_parent_class)->map(widget);
-    if (self->stale) {
-        self->stale = FALSE;
-        request_update(self);
-    }
 }
 
 static char *summary(GtkWidget *widget)
@@ -1188,7 +1171,6 @@ static void pp_compare_view_class_init(PpCompareViewClass *klass)
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     G_OBJECT_CLASS(klass)->dispose = pp_compare_view_dispose;
     G_OBJECT_CLASS(klass)->finalize = pp_compare_view_finalize;
-    wc->map = pp_compare_view_map;
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-compare-view.ui");
     gtk_widget_class_set_css_name(wc, "compareview");
     gtk_widget_class_set_accessible_role(wc, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -1224,6 +1206,7 @@ static void pp_compare_view_init(PpCompareView *self)
     static const PpLatestJobFuncs funcs = {
         .make = compare_make, .run = compare_run, .done = compare_done, .job_free = job_free};
     self->updates = pp_latest_job_new(self, GTK_WIDGET(self->area), &funcs);
+    pp_latest_job_defer_while_hidden(self->updates, GTK_WIDGET(self));
     gtk_drawing_area_set_draw_func(self->area, draw_screen, self, NULL);
     g_signal_connect(self->area, "resize", G_CALLBACK(on_area_resize), self);
     g_signal_connect_swapped(self->severity_adjustment, "value-changed", G_CALLBACK(request_update), self);

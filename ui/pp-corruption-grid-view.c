@@ -6,6 +6,7 @@
 #include "corrupt/corruption.h"
 #include "pp-image-paint.h"
 #include "pp-latest-job.h"
+#include "pp-template-dispose.h"
 #include "pp-plot.h"
 #include "pp-thread-budget.h"
 #include "probe.h"
@@ -52,11 +53,10 @@ struct _PpCorruptionGridView {
     guint64 seed;
     char *selected; /* highlighted corruption */
     int focus;      /* the cell the arrow keys move (Enter activates it) */
-    gboolean disposed, exporting;
+    gboolean exporting;
 
     PpLatestJob *updates;  /* latest wins (pp-latest-job.h) */
     GridCache *cache;      /* NULL while a job holds it */
-    gboolean stale; /* inputs changed while the view was not shown */
     GridJob *shown;
     guint play_source;
 };
@@ -244,15 +244,10 @@ static gpointer grid_make(gpointer view)
 }
 
 /* Latest wins: a running update is cancelled and the newest inputs queued. */
+/* computed when the view is shown: no work for a hidden page */
 static void request_update(PpCorruptionGridView *self)
 {
-    if (self->disposed)
-        return;
-    if (!gtk_widget_get_mapped(GTK_WIDGET(self))) {
-        self->stale = TRUE; /* computed when the view is shown: no work for a hidden page */
-        return;
-    }
-    pp_latest_job_request(self->updates, TRUE);
+    pp_latest_job_request_shown(self->updates, TRUE);
 }
 
 /* ---- layout and drawing ---- */
@@ -648,7 +643,6 @@ gboolean pp_corruption_grid_view_export(PpCorruptionGridView *self, const char *
 static void pp_corruption_grid_view_dispose(GObject *object)
 {
     PpCorruptionGridView *self = PP_CORRUPTION_GRID_VIEW(object);
-    self->disposed = TRUE;
     g_clear_pointer(&self->updates, pp_latest_job_free);
     if (self->play_source) {
         g_source_remove(self->play_source);
@@ -658,9 +652,7 @@ static void pp_corruption_grid_view_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->severity_adjustment, self);
     if (self->play_button)
         g_signal_handlers_disconnect_by_data(self->play_button, self);
-    gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_CORRUPTION_GRID_VIEW);
-    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
-        gtk_widget_unparent(child);
+    pp_template_dispose_children(GTK_WIDGET(object), PP_TYPE_CORRUPTION_GRID_VIEW);
     G_OBJECT_CLASS(pp_corruption_grid_view_parent_class)->dispose(object);
 }
 
@@ -675,22 +667,11 @@ static void pp_corruption_grid_view_finalize(GObject *object)
     G_OBJECT_CLASS(pp_corruption_grid_view_parent_class)->finalize(object);
 }
 
-static void pp_corruption_grid_view_map(GtkWidget *widget)
-{
-    PpCorruptionGridView *self = (PpCorruptionGridView *)widget;
-    GTK_WIDGET_CLASS(pp_corruption_grid_view_parent_class)->map(widget);
-    if (self->stale) {
-        self->stale = FALSE;
-        request_update(self);
-    }
-}
-
 static void pp_corruption_grid_view_class_init(PpCorruptionGridViewClass *klass)
 {
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     G_OBJECT_CLASS(klass)->dispose = pp_corruption_grid_view_dispose;
     G_OBJECT_CLASS(klass)->finalize = pp_corruption_grid_view_finalize;
-    wc->map = pp_corruption_grid_view_map;
     /* "corruption-activated" (name, severity): a thumbnail was clicked */
     signals[SIGNAL_CORRUPTION_ACTIVATED] =
         g_signal_new("corruption-activated", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -710,6 +691,7 @@ static void pp_corruption_grid_view_init(PpCorruptionGridView *self)
     static const PpLatestJobFuncs funcs = {
         .make = grid_make, .run = grid_run, .done = grid_done, .job_free = grid_job_free};
     self->updates = pp_latest_job_new(self, GTK_WIDGET(self->grid), &funcs);
+    pp_latest_job_defer_while_hidden(self->updates, GTK_WIDGET(self));
     gtk_drawing_area_set_draw_func(self->grid, draw_screen, self, NULL);
     g_signal_connect(self->grid, "resize", G_CALLBACK(on_grid_resize), self);
     g_signal_connect_swapped(self->severity_adjustment, "value-changed", G_CALLBACK(request_update), self);

@@ -5,7 +5,9 @@
 
 #include "corrupt/corruption.h"
 #include "pp-image-paint.h"
+#include "pp-image-chooser.h"
 #include "pp-latest-job.h"
+#include "pp-template-dispose.h"
 #include "pp-plot.h"
 #include "pp-thread-budget.h"
 #include "pushpull_lab.h"
@@ -46,8 +48,6 @@ struct _PpInhibitionLabView {
 
     GtkNativeDialog *dialog;
     PpLatestJob *updates; /* latest wins (pp-latest-job.h) */
-    gboolean stale; /* inputs changed while the view was not shown */
-    gboolean disposed;
     LabJob *shown;
 };
 
@@ -222,15 +222,10 @@ static gpointer lab_make(gpointer view)
 }
 
 /* Latest wins: a running update is cancelled and the newest inputs queued. */
+/* computed when the view is shown: no work for a hidden page */
 static void request_update(PpInhibitionLabView *self)
 {
-    if (self->disposed)
-        return;
-    if (!gtk_widget_get_mapped(GTK_WIDGET(self))) {
-        self->stale = TRUE; /* computed when the view is shown: no work for a hidden page */
-        return;
-    }
-    pp_latest_job_request(self->updates, TRUE);
+    pp_latest_job_request_shown(self->updates, TRUE);
 }
 
 static void on_changed(PpInhibitionLabView *self)
@@ -620,42 +615,23 @@ const char *pp_inhibition_lab_view_get_explanation(PpInhibitionLabView *self)
     return self->explanation_text;
 }
 
-static void on_open_response(GtkNativeDialog *dialog, int response, PpInhibitionLabView *self)
+static void on_photo_chosen(GtkWidget *widget, const char *path)
 {
-    if (response == GTK_RESPONSE_ACCEPT) {
-        GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-        char *path = file ? g_file_get_path(file) : NULL;
-        GError *error = NULL;
-        if (path && !pp_inhibition_lab_view_set_photo(self, path, &error)) {
-            g_free(self->explanation_text);
-            self->explanation_text = g_strdup_printf("Could not open the photo: %s", error->message);
-            gtk_label_set_text(self->explanation, self->explanation_text);
-            g_error_free(error);
-        }
-        g_free(path);
-        g_clear_object(&file);
+    PpInhibitionLabView *self = PP_INHIBITION_LAB_VIEW(widget);
+    GError *error = NULL;
+    if (!pp_inhibition_lab_view_set_photo(self, path, &error)) {
+        g_free(self->explanation_text);
+        self->explanation_text = g_strdup_printf("Could not open the photo: %s", error->message);
+        gtk_label_set_text(self->explanation, self->explanation_text);
+        g_error_free(error);
     }
-    g_clear_object(&self->dialog);
 }
 
 static void action_open_photo(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name;
     (void)param;
-    PpInhibitionLabView *self = PP_INHIBITION_LAB_VIEW(widget);
-    GtkRoot *root = gtk_widget_get_root(widget);
-    GtkFileChooserNative *dialog = gtk_file_chooser_native_new("Open a Photograph", GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
-                                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
-    GtkFileFilter *filter = gtk_file_filter_new();
-    gtk_file_filter_set_name(filter, "Images (PNG, JPEG)");
-    gtk_file_filter_add_mime_type(filter, "image/png");
-    gtk_file_filter_add_mime_type(filter, "image/jpeg");
-    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(dialog), filter);
-    g_object_unref(filter);
-    g_signal_connect(dialog, "response", G_CALLBACK(on_open_response), self);
-    g_clear_object(&self->dialog);
-    self->dialog = GTK_NATIVE_DIALOG(dialog);
-    gtk_native_dialog_show(self->dialog);
+    pp_image_chooser_open(widget, "Open a Photograph", &PP_INHIBITION_LAB_VIEW(widget)->dialog, on_photo_chosen);
 }
 
 /* ---- class ---- */
@@ -663,7 +639,6 @@ static void action_open_photo(GtkWidget *widget, const char *name, GVariant *par
 static void pp_inhibition_lab_view_dispose(GObject *object)
 {
     PpInhibitionLabView *self = PP_INHIBITION_LAB_VIEW(object);
-    self->disposed = TRUE;
     g_clear_object(&self->dialog);
     g_clear_pointer(&self->updates, pp_latest_job_free);
     GObject *senders[] = {G_OBJECT(self->photo_dropdown), G_OBJECT(self->corruption_dropdown),
@@ -674,9 +649,7 @@ static void pp_inhibition_lab_view_dispose(GObject *object)
     for (size_t i = 0; i < G_N_ELEMENTS(senders); i++)
         if (senders[i])
             g_signal_handlers_disconnect_by_data(senders[i], self);
-    gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_INHIBITION_LAB_VIEW);
-    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
-        gtk_widget_unparent(child);
+    pp_template_dispose_children(GTK_WIDGET(object), PP_TYPE_INHIBITION_LAB_VIEW);
     G_OBJECT_CLASS(pp_inhibition_lab_view_parent_class)->dispose(object);
 }
 
@@ -689,22 +662,11 @@ static void pp_inhibition_lab_view_finalize(GObject *object)
     G_OBJECT_CLASS(pp_inhibition_lab_view_parent_class)->finalize(object);
 }
 
-static void pp_inhibition_lab_view_map(GtkWidget *widget)
-{
-    PpInhibitionLabView *self = (PpInhibitionLabView *)widget;
-    GTK_WIDGET_CLASS(pp_inhibition_lab_view_parent_class)->map(widget);
-    if (self->stale) {
-        self->stale = FALSE;
-        request_update(self);
-    }
-}
-
 static void pp_inhibition_lab_view_class_init(PpInhibitionLabViewClass *klass)
 {
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     G_OBJECT_CLASS(klass)->dispose = pp_inhibition_lab_view_dispose;
     G_OBJECT_CLASS(klass)->finalize = pp_inhibition_lab_view_finalize;
-    wc->map = pp_inhibition_lab_view_map;
     gtk_widget_class_set_template_from_resource(wc, "/io/github/PushPullStudio/pp-inhibition-lab-view.ui");
     gtk_widget_class_set_css_name(wc, "inhibitionlab");
     gtk_widget_class_install_action(wc, "lab.open-photo", NULL, action_open_photo);
@@ -751,6 +713,7 @@ static void pp_inhibition_lab_view_init(PpInhibitionLabView *self)
     gtk_drop_down_set_selected(self->corruption_dropdown, 0); /* gaussian_noise */
     static const PpLatestJobFuncs funcs = {.make = lab_make, .run = lab_run, .done = lab_done, .job_free = lab_job_free};
     self->updates = pp_latest_job_new(self, GTK_WIDGET(self->figure), &funcs);
+    pp_latest_job_defer_while_hidden(self->updates, GTK_WIDGET(self));
     gtk_drawing_area_set_draw_func(self->figure, draw_screen, self, NULL);
     g_signal_connect(self->figure, "resize", G_CALLBACK(on_figure_resize), self);
     g_signal_connect_swapped(self->photo_dropdown, "notify::selected", G_CALLBACK(on_changed), self);

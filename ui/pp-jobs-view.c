@@ -12,6 +12,7 @@
 #include "model_file.h"
 #include "pp-augment-preview.h"
 #include "pp-plot.h"
+#include "pp-score-table.h"
 #include "pp-stability-table.h"
 #include "pp-thread-budget.h"
 #include "pp-window.h"
@@ -880,35 +881,19 @@ static void draw_table(PpJobsView *self, GtkWidget *w, cairo_t *cr, int width, i
 {
     const pp_eval_result *m = &self->eval[self->have_base ? 1 : 0];
     const pp_eval_result *b = self->have_base ? &self->eval[0] : NULL;
-    double row = MIN(22, (height - 70) / (PP_BENCHMARK_CORRUPTIONS + 3.0));
-    double scale = row >= 20 ? 1.0 : row / 20;
-    double y = 0;
     char *title = b ? g_strdup_printf("Corruption error of %s against ★ %s", m->model, b->model)
                     : g_strdup_printf("Corruption error of %s against AlexNet's ImageNet-C errors", m->model);
-    pp_plot_text_max(cr, w, title, 0, y, width, 1.0, TRUE, &c->fg);
-    g_free(title);
-    GdkRGBA sub;
-    pp_plot_secondary(c, &sub);
     char *info = g_strdup_printf("%s · first %lld samples · 15 corruptions × severities 1–5 · %s", m->dataset,
                                  (long long)m->samples, m->corruption_source);
-    y += 22;
-    pp_plot_text_max(cr, w, info, 0, y, width, 0.85, FALSE, &sub);
-    g_free(info);
-    y += 30;
     /* columns: name and group left-aligned at their x, numbers right-aligned at their right edge */
     const char *heads[] = {"Corruption", "Band", b ? "Baseline error" : "", "Error", "CE", b ? "Relative CE" : ""};
-    const double colx[] = {0, 160, 350, 450, 560, 680}; /* right edges for the numbers */
-    const double cellw = 100, tw = 690, ts = 0.9 * scale;
-    double x0 = MAX(0, (width - tw) / 2);
-    GdkRGBA dimtext;
-    pp_plot_secondary(c, &dimtext);
-    for (int i = 0; i < 6; i++)
-        pp_plot_text(cr, w, heads[i], x0 + colx[i] - (i >= 2 ? 4 : 0), y, i >= 2 ? PP_ALIGN_END : PP_ALIGN_START, ts,
-                     TRUE, &c->fg);
-    y += row + 2;
-    pp_plot_set_color(cr, &c->dim);
-    cairo_rectangle(cr, x0, y - 3, tw, 1);
-    cairo_fill(cr);
+    const double colx[] = {0, 160, 350, 450, 560, 680};
+    PpScoreTable t;
+    pp_score_table_begin(&t, cr, w, width, height, PP_BENCHMARK_CORRUPTIONS, 70, title, info, heads, colx, 6, 2,
+                         690, 100, c);
+    g_free(title);
+    g_free(info);
+    const GdkRGBA *colors[] = {NULL, &t.sub, &t.sub, NULL, NULL, NULL};
     for (int i = 0; i < PP_BENCHMARK_CORRUPTIONS; i++) {
         const char *name = pp_benchmark_corruptions[i];
         double vals[2] = {self->summary.ce[i], self->summary.relative_ce[i]};
@@ -916,31 +901,17 @@ static void draw_table(PpJobsView *self, GtkWidget *w, cairo_t *cr, int width, i
             if (isfinite(vals[k])) {
                 double rgba[4];
                 ce_colour(vals[k], c, rgba);
-                cairo_set_source_rgba(cr, rgba[0], rgba[1], rgba[2], rgba[3]);
-                cairo_rectangle(cr, x0 + colx[4 + k] - cellw, y, cellw, row - 2);
-                cairo_fill(cr);
+                pp_score_table_cell(&t, cr, 4 + k, rgba);
             }
         char buf[4][32];
         snprintf(buf[0], 32, "%.1f %%", 100 * (b ? mean_error(b, name) : 0));
         snprintf(buf[1], 32, "%.1f %%", 100 * mean_error(m, name));
         snprintf(buf[2], 32, isfinite(vals[0]) ? "%.1f %%" : "—", 100 * vals[0]);
         snprintf(buf[3], 32, isfinite(vals[1]) ? "%.1f %%" : "—", 100 * vals[1]);
-        double ty = y + (row - 2 - 16 * ts) / 2 - 1;
-        pp_plot_text(cr, w, name, x0 + colx[0], ty, PP_ALIGN_START, ts, FALSE, &c->fg);
-        pp_plot_text(cr, w, pp_freq_group_name(pp_corruption_group(i)), x0 + colx[1], ty, PP_ALIGN_START, ts, FALSE,
-                     &dimtext);
-        if (b)
-            pp_plot_text(cr, w, buf[0], x0 + colx[2] - 4, ty, PP_ALIGN_END, ts, FALSE, &dimtext);
-        pp_plot_text(cr, w, buf[1], x0 + colx[3] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
-        pp_plot_text(cr, w, buf[2], x0 + colx[4] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
-        if (b)
-            pp_plot_text(cr, w, buf[3], x0 + colx[5] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
-        y += row;
+        const char *cells[] = {name, pp_freq_group_name(pp_corruption_group(i)), b ? buf[0] : NULL, buf[1], buf[2],
+                               b ? buf[3] : NULL};
+        pp_score_table_row(&t, cr, w, cells, colors, c);
     }
-    pp_plot_set_color(cr, &c->dim);
-    cairo_rectangle(cr, x0, y + 1, tw, 1);
-    cairo_fill(cr);
-    y += 8;
     char *line;
     if (b)
         line = g_strdup_printf("Clean error %.1f %% (baseline %.1f %%)   ·   mCE %.1f %%   ·   relative mCE %.1f %%   ·   "
@@ -951,13 +922,12 @@ static void draw_table(PpJobsView *self, GtkWidget *w, cairo_t *cr, int width, i
         line = g_strdup_printf("Clean error %.1f %% (top-5 %.1f %%)   ·   mCE %.1f %% against AlexNet   ·   star a "
                                "baseline for relative mCE and R_net",
                                100 * m->clean_error, 100 * m->clean_top5_error, 100 * self->summary.mce);
-    pp_plot_text_max(cr, w, line, x0, y, width - x0, 0.9 * scale, TRUE, &c->fg);
+    pp_score_table_end(&t, cr, w, line,
+                       b ? "CE: errors summed over severities ÷ the baseline's (relative CE: minus clean errors). "
+                           "Green: better, red: worse."
+                         : "CE = error summed over severities ÷ AlexNet's. Green: below 100 %, red: above.",
+                       c);
     g_free(line);
-    y += row + 4;
-    pp_plot_text_max(cr, w, b ? "CE: errors summed over severities ÷ the baseline's (relative CE: minus clean errors). "
-                       "Green: better, red: worse."
-                     : "CE = error summed over severities ÷ AlexNet's. Green: below 100 %, red: above.",
-                     x0, y, width - x0, 0.8 * scale, FALSE, &dimtext);
 }
 
 static void draw_curve_panel(PpJobsView *self, GtkWidget *w, cairo_t *cr, double x, double y, double pw, double ph,

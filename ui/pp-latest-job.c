@@ -7,6 +7,8 @@ struct _PpLatestJob {
     PpLatestJobFuncs f;
     gpointer view;
     GtkWidget *area; /* (weak) */
+    GtkWidget *shown_by; /* (weak) the view: requests wait for its map */
+    gboolean stale;   /* a request came while shown_by was hidden */
     GCancellable *current; /* the running job's */
     gboolean running, pending, undrawn;
 };
@@ -77,6 +79,11 @@ void pp_latest_job_free(PpLatestJob *l)
         g_object_remove_weak_pointer(G_OBJECT(l->area), (gpointer *)&l->area);
         l->area = NULL;
     }
+    if (l->shown_by) {
+        g_signal_handlers_disconnect_by_data(l->shown_by, l);
+        g_object_remove_weak_pointer(G_OBJECT(l->shown_by), (gpointer *)&l->shown_by);
+        l->shown_by = NULL;
+    }
     latest_unref(l);
 }
 
@@ -99,6 +106,13 @@ gboolean pp_latest_job_is_running(PpLatestJob *l)
     if (!l)
         return FALSE;
     return l->running;
+}
+
+gboolean pp_latest_job_is_wanted(PpLatestJob *l)
+{
+    if (!l)
+        return FALSE;
+    return l->pending || (l->running && l->current && !g_cancellable_is_cancelled(l->current));
 }
 
 gboolean pp_latest_job_is_pending(PpLatestJob *l)
@@ -191,6 +205,36 @@ void pp_latest_job_request(PpLatestJob *l, gboolean supersede)
         return;
     }
     start(l);
+}
+
+static void on_view_map(GtkWidget *view_widget, PpLatestJob *l)
+{
+    (void)view_widget;
+    if (l->stale) {
+        l->stale = FALSE;
+        pp_latest_job_request(l, TRUE);
+    }
+}
+
+void pp_latest_job_defer_while_hidden(PpLatestJob *l, GtkWidget *view_widget)
+{
+    if (!l || l->shown_by)
+        return;
+    l->shown_by = view_widget;
+    g_object_add_weak_pointer(G_OBJECT(view_widget), (gpointer *)&l->shown_by);
+    /* after the class's map: the widget counts as mapped when the request runs */
+    g_signal_connect(view_widget, "map", G_CALLBACK(on_view_map), l);
+}
+
+void pp_latest_job_request_shown(PpLatestJob *l, gboolean supersede)
+{
+    if (!l || !l->view)
+        return;
+    if (l->shown_by && !gtk_widget_get_mapped(l->shown_by)) {
+        l->stale = TRUE;
+        return;
+    }
+    pp_latest_job_request(l, supersede);
 }
 
 void pp_latest_job_cancel(PpLatestJob *l)

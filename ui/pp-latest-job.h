@@ -39,9 +39,18 @@ void pp_latest_job_free(PpLatestJob *l);
 /* The inputs changed: a job starts now, or when the running one ends;
  * `supersede` cancels the running one. */
 void pp_latest_job_request(PpLatestJob *l, gboolean supersede);
+/* A view that computes only while shown: `view_widget` (the view itself)
+ * makes pp_latest_job_request_shown wait for its map. */
+void pp_latest_job_defer_while_hidden(PpLatestJob *l, GtkWidget *view_widget);
+/* pp_latest_job_request now, or, while the view widget is not mapped (a
+ * hidden page: no work for it), once it is mapped (superseding). */
+void pp_latest_job_request_shown(PpLatestJob *l, gboolean supersede);
 /* Cancels the running job and drops a queued request (the user's Cancel). */
 void pp_latest_job_cancel(PpLatestJob *l);
 gboolean pp_latest_job_is_running(PpLatestJob *l);
+/* A job runs and has not been cancelled, or one waits: what a Cancel
+ * button stands for (a cancelled job may still be on its way out). */
+gboolean pp_latest_job_is_wanted(PpLatestJob *l);
 /* A request waits for the running job to end. */
 gboolean pp_latest_job_is_pending(PpLatestJob *l);
 /* Running, queued, or results taken but not drawn while the area is mapped. */

@@ -119,6 +119,10 @@ void pp_plot_set_description(GtkWidget *widget, const char *text)
 
 const char *pp_plot_get_summary(GtkWidget *widget)
 {
+    /* a draw queued a refresh that has not run yet (a low-priority idle that a
+     * busy main loop postpones): the summary asked for is that of what is drawn */
+    if (g_object_get_data(G_OBJECT(widget), "pp-plot-summary-queued"))
+        refresh_summary(widget);
     return g_object_get_data(G_OBJECT(widget), "pp-plot-summary-text");
 }
 

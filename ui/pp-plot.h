@@ -41,7 +41,7 @@ void pp_plot_set_accessible(GtkWidget *widget, const char *label, PpPlotSummaryF
 /* Sets the accessible description directly (views that compute their own
  * summary), remembered like a summary. */
 void pp_plot_set_description(GtkWidget *widget, const char *text);
-/* The last summary set (NULL before the first draw). */
+/* The summary of what was last drawn (NULL before the first draw). */
 const char *pp_plot_get_summary(GtkWidget *widget);
 
 /* Diverging blue-white-red map, t in [-1, 1] (0 = white). */

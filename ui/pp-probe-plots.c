@@ -297,6 +297,7 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
                   &sub, 3);
         return;
     }
+    const gboolean clean_only = g_strcmp0(r->corruption, "none") == 0; /* --corruption none */
     const int groups = MAX(1, pp_probe_input_groups(r));
     const int cols = IMAGE_COLS(groups, width), rows = (groups + cols - 1) / cols;
     const double cell_w = (width - IMAGE_GAP * (cols - 1)) / cols, cell_h = (height - 18.0) / rows;
@@ -319,6 +320,8 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
             double x = x0 + i * (side + pad);
             if (i == 0)
                 snprintf(label, sizeof label, "Clean");
+            else if (clean_only)
+                snprintf(label, sizeof label, "No corruption");
             else
                 snprintf(label, sizeof label, "Corrupted · %.2f", r->severity);
             fit_text(cr, widget, label, x, y, side, 0.85, TRUE, &c.fg);
@@ -345,7 +348,11 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
         captions_end = fmax(captions_end, y + top + side + 3 + h);
         g_string_free(who, TRUE);
     }
-    snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity, r->seed);
+    if (clean_only) /* the clean image: no severity, no seed */
+        snprintf(label, sizeof label, "no corruption: the clean image on both sides");
+    else
+        snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity,
+                 r->seed);
     fit_text(cr, widget, label, 0, fmax(height - 16, captions_end + 2), width, 0.75, FALSE, &sub); /* never over a caption */
 }
 

@@ -66,6 +66,7 @@ typedef struct {
     gboolean *true_known;    /* (n_models) the sweep's probability is of the true class, else the clean top-1 */
     pp_probe_sweep *sweeps;  /* (n_models) */
     char *corruption;
+    double compute_ms;       /* the worker's time for all of it */
 } PpProbeSweeps;
 
 void pp_probe_sweeps_free(PpProbeSweeps *s);

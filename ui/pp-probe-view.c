@@ -8,7 +8,9 @@
 #include "corrupt/corruption.h"
 #include "number_text.h"
 #include "pp-plot.h"
+#include "pp-image-chooser.h"
 #include "pp-latest-job.h"
+#include "pp-template-dispose.h"
 #include "pp-probe-plots.h"
 #include "pp-stability-panel.h"
 #include "pp-texture-image.h"
@@ -18,6 +20,14 @@
 #include "probe.h"
 
 #define SWEEP_STEPS 20
+
+/* Where one slider update's time went (monotonic us; the bench's breakdown):
+ * the move came, its update started in the worker, its first stage was
+ * posted, the update ended; and the corruption's and the forwards' share. */
+typedef struct {
+    gint64 move, started, staged, finished;
+    double corrupt_ms, forward_ms; /* the forward passes alone, all columns */
+} UpdateTimes;
 
 /* One column of the probe: a loaded model with the alpha and pooling its
  * views are set to, or its "push only" twin (alpha = 0). Snapshotted on the
@@ -122,11 +132,11 @@ struct _PpProbeView {
     gboolean stage_shown;  /* the running update's first stage is on screen */
     guint full_move, stage_move;
     gint64 full_move_time, stage_move_time, full_queued;
-    double full_forward_ms;
+    UpdateTimes full_times; /* of the predictions the next paint shows */
     struct ProbeBench *bench; /* collected while benchmarking */
 
     /* the sweep */
-    GCancellable *sweep_cancel;
+    PpLatestJob *sweeps;
     PpProbeSweeps *sweep;
     GtkNativeDialog *dialog;
 };
@@ -301,6 +311,12 @@ static int true_class_of(const TrueLabel *t, const pp_model *m, const char **sou
     return -1;
 }
 
+/* The name results carry: the registry's, or "none" for the clean image. */
+static const char *corruption_name(const pp_corruption *c)
+{
+    return c ? c->name : PP_PROBE_NO_CORRUPTION;
+}
+
 static bool is_cancelled(void *data)
 {
     return g_cancellable_is_cancelled(data);
@@ -321,7 +337,8 @@ typedef struct {
     gint64 move_time;
     int area_w, area_h, scale; /* the images panel's size and screen scale: the images are made for it */
     int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
-    double forward_ms;    /* the forward passes alone, all columns */
+    UpdateTimes times;
+    cairo_surface_t **stage_shown; /* (n) the corrupted images the first stage made, for the second to reuse */
     ProbeCache *cache;
     PpProbeResults *results;
 } ProbeJob;
@@ -330,6 +347,9 @@ static void probe_job_free(gpointer data)
 {
     ProbeJob *job = data;
     g_free(job->image_path);
+    for (guint m = 0; job->stage_shown && m < job->slots->len; m++)
+        g_clear_pointer(&job->stage_shown[m], cairo_surface_destroy);
+    g_free(job->stage_shown);
     g_ptr_array_unref(job->slots);
     true_label_clear(&job->truth);
     cache_free(job->cache);
@@ -407,7 +427,7 @@ static void probe_stage_free(gpointer data)
 
 /* The stage of every column once its first layer ran (worker thread); the
  * images panel shows the columns marked in `shown` (one per input). */
-static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, const gboolean *shown, int side)
+static ProbeStage *stage_new(ProbeJob *job, const pp_probe_result *pr, const gboolean *shown, int side)
 {
     ProbeStage *st = g_new0(ProbeStage, 1);
     st->move = job->move;
@@ -415,6 +435,8 @@ static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, con
     st->severity = job->severity;
     st->n = (int)job->slots->len;
     st->columns = g_new0(StageColumn, st->n);
+    if (!job->stage_shown)
+        job->stage_shown = g_new0(cairo_surface_t *, st->n);
     for (int m = 0; m < st->n; m++) {
         const ProbeSlot *slot = job->slots->pdata[m];
         StageColumn *c = &st->columns[m];
@@ -432,6 +454,9 @@ static ProbeStage *stage_new(const ProbeJob *job, const pp_probe_result *pr, con
             c->shown = tmp.shown[1];
             c->side = tmp.shown_side;
             c->scale = tmp.shown_scale;
+            /* the second stage shows the same picture: made once (cairo's references are atomic) */
+            if (c->shown)
+                job->stage_shown[m] = cairo_surface_reference(c->shown);
         }
     }
     return st;
@@ -463,8 +488,10 @@ static gboolean fail_or_cancel(GCancellable *cancellable, const pp_error *err, G
 }
 
 /* Column m's clean and corrupted images at the box size; the clean one
- * from the cache when it was made for this box. */
-static void prepare_pair(ProbeCache *c, int m, PpProbeModelResult *mr, int side, int scale)
+ * from the cache when it was made for this box, the corrupted one from the
+ * first stage (`corrupted`, made for this box) when it made one. */
+static void prepare_pair(ProbeCache *c, int m, PpProbeModelResult *mr, int side, int scale,
+                         cairo_surface_t *corrupted)
 {
     if (c->clean_shown[m] && c->clean_side[m] == side && c->clean_scale[m] == MAX(scale, 1)) {
         mr->shown[0] = cairo_surface_reference(c->clean_shown[m]);
@@ -475,7 +502,12 @@ static void prepare_pair(ProbeCache *c, int m, PpProbeModelResult *mr, int side,
         c->clean_side[m] = side;
         c->clean_scale[m] = MAX(scale, 1);
     }
-    pp_probe_prepare_image(mr, 1, side, scale);
+    if (corrupted) {
+        g_clear_pointer(&mr->shown[1], cairo_surface_destroy);
+        mr->shown[1] = cairo_surface_reference(corrupted);
+    } else {
+        pp_probe_prepare_image(mr, 1, side, scale);
+    }
 }
 
 static void free_stage_results(pp_probe_result *pr, int n)
@@ -493,6 +525,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
 {
     ProbeJob *job = data;
     gint64 t0 = g_get_monotonic_time();
+    job->times.started = t0;
     if (!cache_matches(job->cache, job->image_path, job->slots)) {
         cache_free(job->cache);
         job->cache = cache_new(job->image_path, job->slots, error);
@@ -521,21 +554,24 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
                 same = j;
         shown[m] = same < 0;
         pp_image corrupted = {0};
+        gint64 c0 = g_get_monotonic_time();
         if (ok)
             ok = (same >= 0 ? pp_image_copy(&corrupted, &pr[same].corrupted, &err)
                             : pp_probe_corrupt(p, job->corruption, &req, &corrupted, &err)) == PP_OK;
+        job->times.corrupt_ms += (g_get_monotonic_time() - c0) / 1000.0;
         double ms = 0;
         ok = ok && !g_cancellable_is_cancelled(cancellable) &&
              pp_probe_first_layer(p, &corrupted, &pr[m], &ms, &err) == PP_OK;
         pp_image_free(&corrupted);
-        job->forward_ms += ms;
+        job->times.forward_ms += ms;
     }
     if (ok)
         pp_latest_job_post(run, stage_new(job, pr, shown, side));
+    job->times.staged = g_get_monotonic_time();
 
     PpProbeResults *r = g_new0(PpProbeResults, 1);
     job->results = r;
-    r->corruption = g_strdup(job->corruption->name);
+    r->corruption = g_strdup(corruption_name(job->corruption));
     r->severity = job->severity;
     r->seed = job->seed;
     r->n_models = n;
@@ -546,7 +582,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         double ms = 0;
         if (!(ok = pp_probe_predict(p, is_cancelled, cancellable, &pr[m], &ms, &err) == PP_OK))
             break;
-        job->forward_ms += ms;
+        job->times.forward_ms += ms;
         PpProbeModelResult *mr = &r->models[m];
         mr->entry = g_object_ref(slot->entry);
         mr->label = g_strdup(slot->label);
@@ -570,7 +606,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         memset(&pr[m].corrupted, 0, sizeof pr[m].corrupted);
         ok = pp_image_copy(&mr->clean, &p->clean, &err) == PP_OK;
         if (ok && shown[m]) /* off the main thread, at the size shown */
-            prepare_pair(job->cache, m, mr, side, job->scale);
+            prepare_pair(job->cache, m, mr, side, job->scale, job->stage_shown ? job->stage_shown[m] : NULL);
         if (ok)
             pp_probe_prepare_features(mr, job->feature_w, job->feature_h, job->scale);
     }
@@ -579,7 +615,8 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     g_free(shown);
     if (!ok)
         return fail_or_cancel(cancellable, &err, error, NULL);
-    r->compute_ms = (g_get_monotonic_time() - t0) / 1000.0;
+    job->times.finished = g_get_monotonic_time();
+    r->compute_ms = (job->times.finished - t0) / 1000.0;
     return TRUE;
 }
 
@@ -617,6 +654,16 @@ static const char *chosen_truth(PpProbeView *self)
     if (i == 0 || i == GTK_INVALID_LIST_POSITION)
         return NULL;
     return gtk_string_list_get_string(self->truth_names, i);
+}
+
+/* The panels a first stage changes: the images, the SNRs and the
+ * predictions (faded until theirs come); the feature maps and the sweep
+ * wait for the full result or a sweep. */
+static void redraw_stage(PpProbeView *self)
+{
+    gtk_widget_queue_draw(GTK_WIDGET(self->images_area));
+    gtk_widget_queue_draw(GTK_WIDGET(self->predictions_area));
+    gtk_widget_queue_draw(GTK_WIDGET(self->snr_area));
 }
 
 static void redraw(PpProbeView *self)
@@ -705,7 +752,7 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
         self->full_move = job->move;
         self->full_move_time = job->move_time;
         self->full_queued = job->queued;
-        self->full_forward_ms = job->forward_ms;
+        self->full_times = job->times;
         g_clear_pointer(&self->empty_text, g_free);
         probe_ok(self);
         size_areas(self);
@@ -777,7 +824,7 @@ static void probe_partial(gpointer view, gpointer part)
         self->log_stage = TRUE;
         self->stage_move = st->move;
         self->stage_move_time = st->move_time;
-        redraw(self);
+        redraw_stage(self);
     }
     probe_stage_free(st);
     /* a newer move came while this update ran to its first stage: it goes now */
@@ -790,11 +837,12 @@ static gpointer probe_make(gpointer view)
 {
     PpProbeView *self = view;
     const char *path = current_image(self);
-    const pp_corruption *c = pp_corruption_find(self->corruption);
+    const pp_corruption *c;
+    const gboolean known = pp_probe_corruption_find(self->corruption, &c);
     /* the Stability tab follows the image and the seed (it computes when shown) */
     pp_stability_panel_set_seed(self->stability, (guint64)gtk_adjustment_get_value(self->seed_adjustment));
     pp_stability_panel_set_image(self->stability, path);
-    if (!path || !c || self->entries->len == 0) {
+    if (!path || !known || self->entries->len == 0) {
         pp_probe_results_free(self->shown);
         self->shown = NULL;
         self->pending_since = 0;
@@ -813,6 +861,7 @@ static gpointer probe_make(gpointer view)
     job->queued = self->pending_since ? self->pending_since : now;
     job->move = self->move;
     job->move_time = self->move_time ? self->move_time : now;
+    job->times.move = job->move_time;
     GtkWidget *area = GTK_WIDGET(self->images_area);
     job->area_w = gtk_widget_get_width(area) > 0 ? gtk_widget_get_width(area)
                                                  : gtk_drawing_area_get_content_width(self->images_area);
@@ -853,16 +902,18 @@ static void request_update(PpProbeView *self, gboolean subject)
     }
     if (!self->pending_since)
         self->pending_since = g_get_monotonic_time();
-    if (subject && (self->sweep || self->sweep_cancel))
+    if (subject && (self->sweep || pp_latest_job_is_wanted(self->sweeps)))
         self->resweep = TRUE; /* e.g. Push only toggled: the sweep follows */
     if (subject)
         cancel_sweep(self, TRUE);
-    else
-        redraw(self); /* the sweep's severity marker */
+    else /* the sweep's severity marker; the other panels change when results come */
+        gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
     pp_latest_job_request(self->updates, subject || supersede_running(self));
 }
 
 /* ---- the sweep: every model, in the background, with its own probes ---- */
+/* Latest wins as the slider's updates (pp-latest-job.h): a sweep asked for
+ * while one runs supersedes it; its subject changing cancels it. */
 
 typedef struct {
     char *image_path;
@@ -883,20 +934,34 @@ static void sweep_job_free(gpointer data)
     g_free(job);
 }
 
-static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+/* The sweep for the controls as they are now (main thread), or NULL. */
+static gpointer sweep_make(gpointer view)
 {
-    (void)source;
+    PpProbeView *self = view;
+    const char *path = current_image(self);
+    const pp_corruption *c;
+    if (!path || !pp_probe_corruption_find(self->corruption, &c) || self->entries->len == 0)
+        return NULL;
+    SweepJob *job = g_new0(SweepJob, 1);
+    job->image_path = g_strdup(path);
+    job->slots = slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
+    true_label_for(&job->truth, path, chosen_truth(self));
+    job->corruption = c;
+    job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
+    return job;
+}
+
+static gboolean sweep_run(PpLatestRun *run, gpointer data, GCancellable *cancellable, GError **error)
+{
+    (void)run;
     SweepJob *job = data;
-    GError *error = NULL;
     gint64 t0 = g_get_monotonic_time();
-    ProbeCache *cache = cache_new(job->image_path, job->slots, &error);
-    if (!cache) {
-        g_task_return_error(task, error);
-        return;
-    }
+    ProbeCache *cache = cache_new(job->image_path, job->slots, error);
+    if (!cache)
+        return FALSE;
     PpProbeSweeps *s = g_new0(PpProbeSweeps, 1);
     job->sweeps = s;
-    s->corruption = g_strdup(job->corruption->name);
+    s->corruption = g_strdup(corruption_name(job->corruption));
     s->entries = g_new0(PpModelEntry *, job->slots->len);
     s->labels = g_new0(char *, job->slots->len);
     s->true_known = g_new0(gboolean, job->slots->len);
@@ -912,59 +977,43 @@ static void sweep_thread(GTask *task, gpointer source, gpointer data, GCancellab
         if (pp_probe_sweep_run(&cache->probes[m], job->corruption, &base, SWEEP_STEPS, &s->sweeps[m], is_cancelled,
                                cancellable, &err) != PP_OK) {
             cache_free(cache);
-            if (!g_task_return_error_if_cancelled(task))
-                g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
-            return;
+            return fail_or_cancel(cancellable, &err, error, NULL);
         }
         s->entries[m] = g_object_ref(slot->entry);
         s->labels[m] = g_strdup(slot->label);
         s->n_models = (int)m + 1;
     }
     cache_free(cache);
-    if (frame_log())
-        g_printerr("probe sweep: %d models × %d severities in %.1f ms\n", s->n_models, SWEEP_STEPS + 1,
-                   (g_get_monotonic_time() - t0) / 1000.0);
-    g_task_return_boolean(task, TRUE);
+    s->compute_ms = (g_get_monotonic_time() - t0) / 1000.0;
+    return TRUE;
 }
 
 static void sync_sweep_button(PpProbeView *self)
 {
-    gtk_button_set_label(self->sweep_button, self->sweep_cancel ? "Cancel Sweep" : "Sweep");
+    gtk_button_set_label(self->sweep_button, pp_latest_job_is_wanted(self->sweeps) ? "Cancel Sweep" : "Sweep");
 }
 
-static void sweep_done(GObject *source, GAsyncResult *result, gpointer user_data)
+static void sweep_done(gpointer view, gpointer data, gboolean latest, const GError *error)
 {
-    (void)user_data;
-    PpProbeView *self = PP_PROBE_VIEW(source);
-    GTask *task = G_TASK(result);
-    SweepJob *job = g_task_get_task_data(task);
-    GCancellable *cancellable = g_task_get_cancellable(task);
-    GError *error = NULL;
-    gboolean ok = g_task_propagate_boolean(task, &error);
-    if (self->disposed) {
-        g_clear_error(&error);
-        return;
-    }
-    if (ok && !g_cancellable_is_cancelled(cancellable)) {
+    PpProbeView *self = view;
+    SweepJob *job = data;
+    if (latest) {
         pp_probe_sweeps_free(self->sweep);
-        self->sweep = job->sweeps;
-        job->sweeps = NULL;
-    } else if (!ok) {
+        self->sweep = g_steal_pointer(&job->sweeps);
+        if (frame_log()) /* once the view has it (a test waits for this line) */
+            g_printerr("probe sweep: %d models × %d severities in %.1f ms\n", self->sweep->n_models,
+                       SWEEP_STEPS + 1, self->sweep->compute_ms);
+    } else {
         report_failure(self, error, "Sweep failed");
     }
-    g_clear_error(&error);
-    if (self->sweep_cancel == cancellable)
-        g_clear_object(&self->sweep_cancel);
     sync_sweep_button(self);
     gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
 }
 
+/* Cancels a sweep on its way (and drops the shown one when `clear`). */
 static void cancel_sweep(PpProbeView *self, gboolean clear)
 {
-    if (self->sweep_cancel) {
-        g_cancellable_cancel(self->sweep_cancel);
-        g_clear_object(&self->sweep_cancel);
-    }
+    pp_latest_job_cancel(self->sweeps);
     if (clear)
         g_clear_pointer(&self->sweep, pp_probe_sweeps_free);
     if (!self->disposed) {
@@ -975,22 +1024,7 @@ static void cancel_sweep(PpProbeView *self, gboolean clear)
 
 void pp_probe_view_start_sweep(PpProbeView *self)
 {
-    cancel_sweep(self, FALSE);
-    const char *path = current_image(self);
-    const pp_corruption *c = pp_corruption_find(self->corruption);
-    if (!path || !c || self->entries->len == 0)
-        return;
-    SweepJob *job = g_new0(SweepJob, 1);
-    job->image_path = g_strdup(path);
-    job->slots = slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
-    true_label_for(&job->truth, path, chosen_truth(self));
-    job->corruption = c;
-    job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
-    self->sweep_cancel = g_cancellable_new();
-    GTask *task = g_task_new(self, self->sweep_cancel, sweep_done, NULL);
-    g_task_set_task_data(task, job, sweep_job_free);
-    g_task_run_in_thread(task, sweep_thread);
-    g_object_unref(task);
+    pp_latest_job_request(self->sweeps, TRUE);
     sync_sweep_button(self);
     gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
 }
@@ -1005,6 +1039,9 @@ struct ProbeBench {
     GArray *full_ms, *stage_ms;      /* move -> its predictions / its first stage on screen */
     GArray *queued_ms;               /* the oldest unserved move -> predictions on screen */
     GArray *forward_ms;              /* the forward passes alone of each shown update */
+    /* the breakdown of the same updates: move -> start in the worker, the
+     * corruption, start -> first stage posted, stage -> end, end -> paint */
+    GArray *wait_ms, *corrupt_ms, *stage_work_ms, *rest_ms, *paint_ms;
 };
 
 static void bench_free(struct ProbeBench *b)
@@ -1016,6 +1053,11 @@ static void bench_free(struct ProbeBench *b)
     g_array_unref(b->stage_ms);
     g_array_unref(b->queued_ms);
     g_array_unref(b->forward_ms);
+    g_array_unref(b->wait_ms);
+    g_array_unref(b->corrupt_ms);
+    g_array_unref(b->stage_work_ms);
+    g_array_unref(b->rest_ms);
+    g_array_unref(b->paint_ms);
     g_free(b);
 }
 
@@ -1062,13 +1104,20 @@ static void log_latency(PpProbeView *self)
     if (bench_counts(self, self->full_move)) {
         g_array_append_val(self->bench->full_ms, ms);
         g_array_append_val(self->bench->queued_ms, queued);
-        g_array_append_val(self->bench->forward_ms, self->full_forward_ms);
+        const UpdateTimes *t = &self->full_times;
+        double part[] = {(t->started - t->move) / 1000.0, t->corrupt_ms, (t->staged - t->started) / 1000.0,
+                         (t->finished - t->staged) / 1000.0, (now - t->finished) / 1000.0};
+        GArray *into[] = {self->bench->wait_ms, self->bench->corrupt_ms, self->bench->stage_work_ms,
+                          self->bench->rest_ms, self->bench->paint_ms};
+        for (size_t i = 0; i < G_N_ELEMENTS(into); i++)
+            g_array_append_val(into[i], part[i]);
+        g_array_append_val(self->bench->forward_ms, t->forward_ms);
         bench_mark(self, self->full_move, 3);
     }
     if (frame_log() && self->shown)
         g_printerr("probe update: severity %.2f, %d models: %.1f ms from the move to the panels (compute %.1f ms, "
                    "forward passes %.1f ms)\n",
-                   self->shown->severity, self->shown->n_models, ms, self->shown_compute_ms, self->full_forward_ms);
+                   self->shown->severity, self->shown->n_models, ms, self->shown_compute_ms, self->full_times.forward_ms);
 }
 
 static void draw_images(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
@@ -1094,7 +1143,8 @@ static void draw_sweep(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer da
 {
     PpProbeView *self = data;
     pp_probe_draw_sweep(GTK_WIDGET(a), cr, w, h, self->sweep, gtk_adjustment_get_value(self->severity_adjustment),
-                        self->sweep_cancel != NULL);
+                        pp_latest_job_is_wanted(self->sweeps));
+    pp_latest_job_drawn(self->sweeps);
 }
 
 static int shown_feature_model(PpProbeView *self)
@@ -1213,6 +1263,8 @@ char *pp_probe_view_to_csv(PpProbeView *self)
 
 static char *corruption_label(const pp_corruption *c)
 {
+    if (!c)
+        return g_strdup("None (clean)");
     char *label = g_strdup(c->name);
     for (char *p = label; *p; p++)
         if (*p == '_')
@@ -1225,6 +1277,10 @@ static void build_corruption_menu(PpProbeView *self)
 {
     GMenu *menu = g_menu_new();
     static const char *titles[] = {"Noise", "Blur", "Weather", "Digital"};
+    GMenuItem *none = g_menu_item_new("None (the clean image)", NULL);
+    g_menu_item_set_action_and_target_value(none, "probe.corruption", g_variant_new_string(PP_PROBE_NO_CORRUPTION));
+    g_menu_append_item(menu, none);
+    g_object_unref(none);
     for (int fam = PP_FAMILY_NOISE; fam <= PP_FAMILY_DIGITAL + 1; fam++) {
         GMenu *section = g_menu_new();
         for (size_t i = 0; i < pp_corruption_count(); i++) {
@@ -1253,13 +1309,13 @@ static void build_corruption_menu(PpProbeView *self)
 
 gboolean pp_probe_view_set_corruption(PpProbeView *self, const char *name)
 {
-    const pp_corruption *c = pp_corruption_find(name);
-    if (!c)
+    const pp_corruption *c;
+    if (!pp_probe_corruption_find(name, &c))
         return FALSE;
-    if (g_strcmp0(self->corruption, c->name) == 0)
+    if (g_strcmp0(self->corruption, corruption_name(c)) == 0)
         return TRUE;
     g_free(self->corruption);
-    self->corruption = g_strdup(c->name);
+    self->corruption = g_strdup(corruption_name(c));
     char *label = corruption_label(c);
     gtk_menu_button_set_label(self->corruption_button, label);
     g_free(label);
@@ -1485,41 +1541,16 @@ static gboolean is_image_name(const char *name)
     return FALSE;
 }
 
-static void on_open_response(GtkNativeDialog *dialog, int response, PpProbeView *self)
+static void on_image_chosen(GtkWidget *widget, const char *path)
 {
-    if (response == GTK_RESPONSE_ACCEPT) {
-        GFile *file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-        char *path = file ? g_file_get_path(file) : NULL;
-        if (path)
-            pp_probe_view_set_image_file(self, path);
-        g_free(path);
-        g_clear_object(&file);
-    }
-    g_clear_object(&self->dialog);
+    pp_probe_view_set_image_file(PP_PROBE_VIEW(widget), path);
 }
 
 static void action_open_image(GtkWidget *widget, const char *name, GVariant *param)
 {
     (void)name;
     (void)param;
-    PpProbeView *self = PP_PROBE_VIEW(widget);
-    GtkRoot *root = gtk_widget_get_root(widget);
-    /* GTK 4.8: GtkFileDialog (4.10) is not there yet */
-    GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
-        "Open Image", GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL, GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
-    GtkFileFilter *filter = gtk_file_filter_new();
-    gtk_file_filter_set_name(filter, "Images (PNG, JPEG)");
-    gtk_file_filter_add_mime_type(filter, "image/png");
-    gtk_file_filter_add_mime_type(filter, "image/jpeg");
-    gtk_file_filter_add_suffix(filter, "png");
-    gtk_file_filter_add_suffix(filter, "jpg");
-    gtk_file_filter_add_suffix(filter, "jpeg");
-    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(dialog), filter);
-    g_object_unref(filter);
-    g_signal_connect(dialog, "response", G_CALLBACK(on_open_response), self);
-    g_clear_object(&self->dialog);
-    self->dialog = GTK_NATIVE_DIALOG(dialog);
-    gtk_native_dialog_show(self->dialog);
+    pp_image_chooser_open(widget, "Open Image", &PP_PROBE_VIEW(widget)->dialog, on_image_chosen);
 }
 
 /* ---- paste: a picture from the clipboard, saved as a PNG in the cache ---- */
@@ -1582,7 +1613,7 @@ static void action_sweep(GtkWidget *widget, const char *name, GVariant *param)
     (void)name;
     (void)param;
     PpProbeView *self = PP_PROBE_VIEW(widget);
-    if (self->sweep_cancel)
+    if (pp_latest_job_is_wanted(self->sweeps))
         cancel_sweep(self, FALSE);
     else
         pp_probe_view_start_sweep(self);
@@ -1623,7 +1654,7 @@ gboolean pp_probe_view_is_busy(PpProbeView *self)
 {
     /* a change that waits for the map counts while the map is coming (a
      * screenshot right after the loads must not catch the view before it ran) */
-    return pp_latest_job_is_busy(self->updates) || self->sweep_cancel != NULL || self->pasting > 0 ||
+    return pp_latest_job_is_busy(self->updates) || pp_latest_job_is_busy(self->sweeps) || self->pasting > 0 ||
            (self->stale && about_to_show(GTK_WIDGET(self))) || pp_stability_panel_is_busy(self->stability);
 }
 
@@ -1706,10 +1737,13 @@ static gboolean bench_finish(gpointer user_data)
                "the predictions too; at most %u moves in a row without); slider to panels: median %.1f ms, p90 "
                "%.1f ms, max %.1f ms; image and SNR: median %.1f ms; the %d models' forward passes alone: median "
                "%.1f ms; ratio %.2f (target at most 1.3); from the oldest unserved move: median %.1f ms; last "
-               "compute %.1f ms\n",
+               "compute %.1f ms; where it went (medians): move to start %.1f ms, corruption %.1f ms, start to first "
+               "stage %.1f ms, first stage to end %.1f ms, end to paint %.1f ms\n",
                b->frames, got, got, predicted, longest_gap, full, quantile(pb->full_ms, 0.9),
                quantile(pb->full_ms, 1.0), quantile(pb->stage_ms, 0.5), self->shown ? self->shown->n_models : 0,
-               forward, full / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms);
+               forward, full / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms,
+               quantile(pb->wait_ms, 0.5), quantile(pb->corrupt_ms, 0.5), quantile(pb->stage_work_ms, 0.5),
+               quantile(pb->rest_ms, 0.5), quantile(pb->paint_ms, 0.5));
     else
         printf("severity sweep: no update reached the screen\n");
     fflush(stdout);
@@ -1751,6 +1785,10 @@ static gboolean bench_start(gpointer user_data)
     self->bench->stage_ms = g_array_new(FALSE, FALSE, sizeof(double));
     self->bench->queued_ms = g_array_new(FALSE, FALSE, sizeof(double));
     self->bench->forward_ms = g_array_new(FALSE, FALSE, sizeof(double));
+    GArray **parts[] = {&self->bench->wait_ms, &self->bench->corrupt_ms, &self->bench->stage_work_ms,
+                        &self->bench->rest_ms, &self->bench->paint_ms};
+    for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
+        *parts[i] = g_array_new(FALSE, FALSE, sizeof(double));
     gtk_widget_add_tick_callback(GTK_WIDGET(self), bench_tick, b, NULL);
     return G_SOURCE_REMOVE;
 }
@@ -1790,6 +1828,7 @@ static void pp_probe_view_dispose(GObject *object)
     PpProbeView *self = PP_PROBE_VIEW(object);
     self->disposed = TRUE;
     g_clear_pointer(&self->updates, pp_latest_job_free);
+    g_clear_pointer(&self->sweeps, pp_latest_job_free);
     cancel_sweep(self, TRUE);
     g_clear_object(&self->dialog);
     g_clear_pointer(&self->cache, cache_free);
@@ -1816,9 +1855,7 @@ static void pp_probe_view_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->seed_adjustment, self);
     if (self->image_dropdown)
         g_signal_handlers_disconnect_by_data(self->image_dropdown, self);
-    gtk_widget_dispose_template(GTK_WIDGET(object), PP_TYPE_PROBE_VIEW);
-    for (GtkWidget *child; (child = gtk_widget_get_first_child(GTK_WIDGET(object)));)
-        gtk_widget_unparent(child);
+    pp_template_dispose_children(GTK_WIDGET(object), PP_TYPE_PROBE_VIEW);
     G_OBJECT_CLASS(pp_probe_view_parent_class)->dispose(object);
 }
 
@@ -1885,6 +1922,9 @@ static void pp_probe_view_init(PpProbeView *self)
                                                   .job_free = probe_job_free,
                                                   .part_free = probe_stage_free};
     self->updates = pp_latest_job_new(self, GTK_WIDGET(self->predictions_area), &update_funcs);
+    static const PpLatestJobFuncs sweep_funcs = {
+        .make = sweep_make, .run = sweep_run, .done = sweep_done, .job_free = sweep_job_free};
+    self->sweeps = pp_latest_job_new(self, GTK_WIDGET(self->sweep_area), &sweep_funcs);
     self->entries = g_ptr_array_new_with_free_func(g_object_unref);
     self->image_paths = g_ptr_array_new_with_free_func(g_free);
     gtk_drawing_area_set_draw_func(self->images_area, draw_images, self, NULL);

@@ -1,12 +1,14 @@
 #include "pp-stability-panel.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "eval/evaluate_p.h"
 #include "eval/stability.h"
 #include "forward.h"
 #include "perturb/perturbation.h"
 #include "pp-image-paint.h"
+#include "pp-latest-job.h"
 #include "pp-model-entry.h"
 #include "pp-plot.h"
 #include "pp-thread-budget.h"
@@ -38,7 +40,6 @@ typedef struct {
     /* repeatability: per model and sequence, consistent and FP */
     gboolean rep_ok[MAX_MODELS][REPEAT_SETS];
     double rep_fp[MAX_MODELS][REPEAT_SETS];
-    char *error;
 } StabilityJob;
 
 struct _PpStabilityPanel {
@@ -55,9 +56,12 @@ struct _PpStabilityPanel {
     GPtrArray *entries;
     char *image_path;
     guint64 seed;
-    gboolean stale, running, pending, syncing;
-    gboolean repeat_pending; /* the repeatability set waits for the running sequence */
-    GCancellable *current;
+    gboolean syncing;
+    /* one worker, latest wins (pp-latest-job.h): the sequence for the inputs
+     * now, computed while the panel is shown; the repeatability set when
+     * asked for, after a running sequence (never cancelled by one) */
+    PpLatestJob *jobs;
+    gboolean sequence_wanted, repeat_wanted, running_repeat;
     StabilityJob *shown;  /* the last sequence result */
     char *repeat_text;
     guint timer;
@@ -78,7 +82,6 @@ static void job_free(gpointer data)
         g_free(j->runs[i].label0);
     }
     pp_sequence_free(&j->shown);
-    g_free(j->error);
     g_free(j);
 }
 
@@ -153,9 +156,9 @@ static pp_status run_model(const pp_model *m, const pp_perturbation *p, const pp
     return st;
 }
 
-static void stability_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+static gboolean stability_run(PpLatestRun *run, gpointer data, GCancellable *cancel, GError **error)
 {
-    (void)source;
+    (void)run;
     StabilityJob *j = data;
     pp_error err = {0};
     pp_image img = {0};
@@ -190,110 +193,112 @@ static void stability_thread(GTask *task, gpointer source, gpointer data, GCance
     if (j->p && j->shown.pixels)
         j->frames = j->shown.n;
     pp_image_free(&img);
-    if (st)
-        j->error = g_strdup(err.msg);
-    g_task_return_boolean(task, st == PP_OK);
+    if (st == PP_OK)
+        return TRUE;
+    if (err.status == PP_ERR_CANCELLED || g_cancellable_is_cancelled(cancel))
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+    else
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
+    return FALSE;
 }
 
 /* ---- main thread ---- */
-
-static void start_job(PpStabilityPanel *self, gboolean repeatability);
 
 static const pp_perturbation *chosen(PpStabilityPanel *self)
 {
     return pp_perturbation_at(gtk_drop_down_get_selected(self->perturbation_dd));
 }
 
-static void job_done(GObject *source, GAsyncResult *result, gpointer data)
+/* The job to run now (main thread): the sequence when its inputs changed and
+ * the panel is shown, else the repeatability set when asked for, else none. */
+static gpointer stability_make(gpointer view)
 {
-    (void)data;
-    PpStabilityPanel *self = PP_STABILITY_PANEL(source);
-    GTask *task = G_TASK(result);
-    StabilityJob *j = g_task_get_task_data(task);
-    gboolean ok = g_task_propagate_boolean(task, NULL);
-    self->running = FALSE;
-    gboolean cancelled = g_cancellable_is_cancelled(g_task_get_cancellable(task));
-    if (!cancelled && ok && j->p) { /* the task data is the panel's from here on */
-        job_free(self->shown);
-        self->shown = j;
-        j = NULL;
-    } else if (!cancelled && ok) {
-        GString *s = g_string_new("Repeatability (same part, same answer):");
-        for (int i = 0; i < j->n; i++) {
-            int good = 0;
-            GString *which = g_string_new("");
-            int k = 0;
-            for (size_t r = 0; r < pp_perturbation_count(); r++) {
-                const pp_perturbation *p = pp_perturbation_at(r);
-                if (p->set != PP_PERTURB_REPEATABILITY || k >= REPEAT_SETS)
-                    continue;
-                good += j->rep_ok[i][k];
-                g_string_append_printf(which, "%s%s %s", k ? ", " : "", p->name, j->rep_ok[i][k] ? "✓" : "✗");
-                k++;
-            }
-            g_string_append_printf(s, "\n%s: %d of %d sequences keep their class (%s)", j->runs[i].title, good, k,
-                                   which->str);
-            g_string_free(which, TRUE);
+    PpStabilityPanel *self = view;
+    if (!self->image_path || self->entries->len == 0)
+        return NULL;
+    const gboolean sequence = self->sequence_wanted && gtk_widget_get_mapped(GTK_WIDGET(self));
+    if (!sequence && !self->repeat_wanted)
+        return NULL;
+    StabilityJob *j = g_new0(StabilityJob, 1);
+    j->image_path = g_strdup(self->image_path);
+    j->p = sequence ? chosen(self) : NULL;
+    j->against_first = j->p && j->p->against_first;
+    j->seed = self->seed;
+    for (guint i = 0; i < self->entries->len && j->n < MAX_MODELS; i++)
+        j->entries[j->n++] = g_object_ref(self->entries->pdata[i]);
+    if (sequence)
+        self->sequence_wanted = FALSE;
+    else
+        self->repeat_wanted = FALSE;
+    self->running_repeat = !sequence;
+    gtk_label_set_text(sequence ? self->status : self->repeat_label,
+                       sequence ? "Computing the sequence…" : "Running the repeatability set…");
+    return j;
+}
+
+static void show_repeatability(PpStabilityPanel *self, const StabilityJob *j)
+{
+    GString *s = g_string_new("Repeatability (same part, same answer):");
+    for (int i = 0; i < j->n; i++) {
+        int good = 0;
+        GString *which = g_string_new("");
+        int k = 0;
+        for (size_t r = 0; r < pp_perturbation_count(); r++) {
+            const pp_perturbation *p = pp_perturbation_at(r);
+            if (p->set != PP_PERTURB_REPEATABILITY || k >= REPEAT_SETS)
+                continue;
+            good += j->rep_ok[i][k];
+            g_string_append_printf(which, "%s%s %s", k ? ", " : "", p->name, j->rep_ok[i][k] ? "✓" : "✗");
+            k++;
         }
-        g_free(self->repeat_text);
-        self->repeat_text = g_string_free(s, FALSE);
-        gtk_label_set_text(self->repeat_label, self->repeat_text);
+        g_string_append_printf(s, "\n%s: %d of %d sequences keep their class (%s)", j->runs[i].title, good, k,
+                               which->str);
+        g_string_free(which, TRUE);
     }
-    if (!cancelled && !ok)
-        gtk_label_set_text(self->status, j->error ? j->error : "The sequence could not be computed.");
-    else if (!cancelled && !j)
-        gtk_label_set_text(self->status, self->shown && self->shown->against_first
-                                             ? "Noise: every frame against the clean frame 0; changed frames are marked."
-                                             : "Flips between consecutive frames are marked in red.");
+    g_free(self->repeat_text);
+    self->repeat_text = g_string_free(s, FALSE);
+    gtk_label_set_text(self->repeat_label, self->repeat_text);
+}
+
+static void stability_done(gpointer view, gpointer data, gboolean latest, const GError *error)
+{
+    PpStabilityPanel *self = view;
+    StabilityJob *j = data;
+    const gboolean cancelled = !latest && (!error || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+    GtkLabel *label = j->p ? self->status : self->repeat_label;
+    if (latest && j->p) {
+        /* the results are the panel's from here on; the helper frees the emptied job */
+        job_free(self->shown);
+        self->shown = g_memdup2(j, sizeof *j);
+        memset(j, 0, sizeof *j);
+        gtk_label_set_text(label, self->shown->against_first
+                                      ? "Noise: every frame against the clean frame 0; changed frames are marked."
+                                      : "Flips between consecutive frames are marked in red.");
+    } else if (latest) {
+        show_repeatability(self, j);
+    } else if (!cancelled) {
+        gtk_label_set_text(label, error->message);
+    } else if (!j->p) { /* cancelled by a sequence made on the map: the set runs after it */
+        self->repeat_wanted = TRUE;
+    }
     if (self->shown && self->shown->frames > 0) {
         self->syncing = TRUE;
         gtk_adjustment_set_upper(self->frame_adj, self->shown->frames - 1);
         self->syncing = FALSE;
     }
-    job_free(j); /* NULL when kept */
+    self->running_repeat = FALSE;
     gtk_widget_queue_draw(GTK_WIDGET(self->frame_area));
     gtk_widget_queue_draw(GTK_WIDGET(self->strip_area));
-    if (self->pending) {
-        self->pending = FALSE;
-        start_job(self, FALSE);
-    } else if (self->repeat_pending) {
-        self->repeat_pending = FALSE;
-        start_job(self, TRUE);
-    }
+    if (self->repeat_wanted || (self->sequence_wanted && gtk_widget_get_mapped(GTK_WIDGET(self))))
+        pp_latest_job_request(self->jobs, FALSE); /* the other kind asked for meanwhile */
 }
 
-static void start_job(PpStabilityPanel *self, gboolean repeatability)
+/* The sequence's inputs changed: computed now (superseding a running
+ * sequence, after a running repeatability set) or when the panel is shown. */
+static void sequence_changed(PpStabilityPanel *self)
 {
-    if (!self->image_path || self->entries->len == 0)
-        return;
-    if (!gtk_widget_get_mapped(GTK_WIDGET(self)) && !repeatability) {
-        self->stale = TRUE; /* computed when the tab is shown */
-        return;
-    }
-    if (self->running) {
-        if (!repeatability) {
-            self->pending = TRUE; /* latest wins: the running one is cancelled */
-            g_cancellable_cancel(self->current);
-        }
-        return;
-    }
-    self->stale = FALSE;
-    StabilityJob *j = g_new0(StabilityJob, 1);
-    j->image_path = g_strdup(self->image_path);
-    j->p = repeatability ? NULL : chosen(self);
-    j->against_first = j->p && j->p->against_first;
-    j->seed = self->seed;
-    for (guint i = 0; i < self->entries->len && j->n < MAX_MODELS; i++)
-        j->entries[j->n++] = g_object_ref(self->entries->pdata[i]);
-    g_clear_object(&self->current);
-    self->current = g_cancellable_new();
-    self->running = TRUE;
-    gtk_label_set_text(repeatability ? self->repeat_label : self->status,
-                       repeatability ? "Running the repeatability set…" : "Computing the sequence…");
-    GTask *task = g_task_new(self, self->current, job_done, NULL);
-    g_task_set_task_data(task, j, NULL); /* job_done keeps or frees it */
-    g_task_run_in_thread(task, stability_thread);
-    g_object_unref(task);
+    self->sequence_wanted = TRUE;
+    pp_latest_job_request_shown(self->jobs, !self->running_repeat);
 }
 
 /* ---- drawing ---- */
@@ -349,6 +354,7 @@ static void draw_strip(GtkDrawingArea *area, cairo_t *cr, int width, int height,
     (void)height;
     PpStabilityPanel *self = data;
     GtkWidget *w = GTK_WIDGET(self->strip_area);
+    pp_latest_job_drawn(self->jobs);
     PpPlotColors c;
     pp_plot_colors(w, &c);
     const StabilityJob *j = self->shown;
@@ -432,7 +438,7 @@ static void on_perturbation(GtkDropDown *dd, GParamSpec *pspec, PpStabilityPanel
     (void)dd, (void)pspec;
     if (!self->syncing) {
         gtk_adjustment_set_value(self->frame_adj, 0);
-        start_job(self, FALSE);
+        sequence_changed(self);
     }
 }
 
@@ -471,19 +477,12 @@ static void on_repeat(GtkButton *b, PpStabilityPanel *self)
     pp_stability_panel_run_repeatability(self);
 }
 
-static void on_map(GtkWidget *w, PpStabilityPanel *self)
-{
-    (void)w;
-    if (self->stale)
-        start_job(self, FALSE);
-}
-
 void pp_stability_panel_set_entries(PpStabilityPanel *self, GPtrArray *entries)
 {
     g_ptr_array_set_size(self->entries, 0);
     for (guint i = 0; i < entries->len; i++)
         g_ptr_array_add(self->entries, g_object_ref(entries->pdata[i]));
-    start_job(self, FALSE);
+    sequence_changed(self);
 }
 
 void pp_stability_panel_set_image(PpStabilityPanel *self, const char *path)
@@ -494,7 +493,7 @@ void pp_stability_panel_set_image(PpStabilityPanel *self, const char *path)
     self->image_path = g_strdup(path);
     g_clear_pointer(&self->repeat_text, g_free);
     gtk_label_set_text(self->repeat_label, "");
-    start_job(self, FALSE);
+    sequence_changed(self);
 }
 
 void pp_stability_panel_set_seed(PpStabilityPanel *self, guint64 seed)
@@ -503,7 +502,7 @@ void pp_stability_panel_set_seed(PpStabilityPanel *self, guint64 seed)
         return;
     self->seed = seed;
     if (chosen(self) && chosen(self)->random)
-        start_job(self, FALSE);
+        sequence_changed(self);
 }
 
 gboolean pp_stability_panel_set_perturbation(PpStabilityPanel *self, const char *name)
@@ -528,16 +527,13 @@ void pp_stability_panel_toggle_play(PpStabilityPanel *self)
 
 void pp_stability_panel_run_repeatability(PpStabilityPanel *self)
 {
-    if (self->running) { /* after the running sequence */
-        self->repeat_pending = TRUE;
-        return;
-    }
-    start_job(self, TRUE);
+    self->repeat_wanted = TRUE;
+    pp_latest_job_request(self->jobs, FALSE); /* after a running job */
 }
 
 gboolean pp_stability_panel_is_busy(PpStabilityPanel *self)
 {
-    return self->running || self->pending || self->repeat_pending;
+    return pp_latest_job_is_busy(self->jobs);
 }
 
 void pp_stability_panel_print(PpStabilityPanel *self, FILE *out)
@@ -561,9 +557,7 @@ static void pp_stability_panel_dispose(GObject *object)
         g_source_remove(self->timer);
         self->timer = 0;
     }
-    if (self->current)
-        g_cancellable_cancel(self->current);
-    g_clear_object(&self->current);
+    g_clear_pointer(&self->jobs, pp_latest_job_free);
     self->box = NULL; /* the scroller's child */
     g_clear_pointer(&self->scroller, gtk_widget_unparent);
     G_OBJECT_CLASS(pp_stability_panel_parent_class)->dispose(object);
@@ -681,7 +675,10 @@ static void pp_stability_panel_init(PpStabilityPanel *self)
     g_signal_connect(self->frame_adj, "value-changed", G_CALLBACK(on_frame), self);
     g_signal_connect(self->play, "toggled", G_CALLBACK(on_play), self);
     g_signal_connect(self->repeat_button, "clicked", G_CALLBACK(on_repeat), self);
-    g_signal_connect(self, "map", G_CALLBACK(on_map), self);
+    static const PpLatestJobFuncs funcs = {
+        .make = stability_make, .run = stability_run, .done = stability_done, .job_free = job_free};
+    self->jobs = pp_latest_job_new(self, GTK_WIDGET(self->strip_area), &funcs);
+    pp_latest_job_defer_while_hidden(self->jobs, GTK_WIDGET(self));
 }
 
 GtkWidget *pp_stability_panel_new(void)

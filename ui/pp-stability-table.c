@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "number_text.h"
+#include "pp-score-table.h"
 
 void pp_ratio_colour(double ratio, const PpPlotColors *c, double rgba[4])
 {
@@ -44,41 +45,25 @@ void pp_stability_table_draw(GtkWidget *w, cairo_t *cr, int width, int height, c
 {
     table_data t;
     table_compute(model, base, &t);
-    double row = MIN(22, (height - 90) / (t.nm + 3.0));
-    double scale = row >= 20 ? 1.0 : row / 20, y = 0;
     char *title = base ? g_strdup_printf("Stability of %s against ★ %s", model->model, base->model)
                        : g_strdup_printf("Stability of %s (star a baseline for flip rates)", model->model);
-    pp_plot_text_max(cr, w, title, 0, y, width, 1.0, TRUE, &c->fg);
-    g_free(title);
-    GdkRGBA sub;
-    pp_plot_secondary(c, &sub);
     char *info = g_strdup_printf("%s · first %lld samples · %d perturbation sequences each · %s", model->dataset,
                                  (long long)model->samples, model->n, model->source);
-    y += 22;
-    pp_plot_text_max(cr, w, info, 0, y, width, 0.85, FALSE, &sub);
-    g_free(info);
-    y += 30;
     const char *heads[] = {"Perturbation", base ? "Baseline FP" : "", "FP", base ? "FR" : "", "T5D",
                            base ? "T5D ratio" : ""};
     const double colx[] = {0, 280, 380, 480, 580, 690};
-    const double cellw = 96, tw = 700, ts = 0.9 * scale;
-    double x0 = MAX(0, (width - tw) / 2);
-    for (int i = 0; i < 6; i++)
-        pp_plot_text(cr, w, heads[i], x0 + colx[i] - (i ? 4 : 0), y, i ? PP_ALIGN_END : PP_ALIGN_START, ts, TRUE,
-                     &c->fg);
-    y += row + 2;
-    pp_plot_set_color(cr, &c->dim);
-    cairo_rectangle(cr, x0, y - 3, tw, 1);
-    cairo_fill(cr);
+    PpScoreTable st;
+    pp_score_table_begin(&st, cr, w, width, height, t.nm, 90, title, info, heads, colx, 6, 1, 700, 96, c);
+    g_free(title);
+    g_free(info);
+    const GdkRGBA *colors[] = {NULL, &st.sub, NULL, NULL, NULL, NULL};
     for (int i = 0; i < t.nm; i++) {
         double ratios[2] = {t.s.fr[i], t.s.t5d[i]};
         for (int k = 0; k < 2 && base; k++)
             if (isfinite(ratios[k])) {
                 double rgba[4];
                 pp_ratio_colour(ratios[k], c, rgba);
-                cairo_set_source_rgba(cr, rgba[0], rgba[1], rgba[2], rgba[3]);
-                cairo_rectangle(cr, x0 + colx[3 + 2 * k] - cellw, y, cellw, row - 2);
-                cairo_fill(cr);
+                pp_score_table_cell(&st, cr, 3 + 2 * k, rgba);
             }
         char v[5][32];
         snprintf(v[0], 32, "%.4f", base_value(&t, t.m[i].name, TRUE));
@@ -86,22 +71,9 @@ void pp_stability_table_draw(GtkWidget *w, cairo_t *cr, int width, int height, c
         snprintf(v[2], 32, isfinite(ratios[0]) ? "%.1f %%" : "—", 100 * ratios[0]);
         snprintf(v[3], 32, isfinite(t.m[i].t5d) ? "%.3f" : "—", t.m[i].t5d);
         snprintf(v[4], 32, isfinite(ratios[1]) ? "%.1f %%" : "—", 100 * ratios[1]);
-        double ty = y + (row - 2 - 16 * ts) / 2 - 1;
-        pp_plot_text(cr, w, t.m[i].name, x0, ty, PP_ALIGN_START, ts, FALSE, &c->fg);
-        if (base)
-            pp_plot_text(cr, w, v[0], x0 + colx[1] - 4, ty, PP_ALIGN_END, ts, FALSE, &sub);
-        pp_plot_text(cr, w, v[1], x0 + colx[2] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
-        if (base)
-            pp_plot_text(cr, w, v[2], x0 + colx[3] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
-        pp_plot_text(cr, w, v[3], x0 + colx[4] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
-        if (base)
-            pp_plot_text(cr, w, v[4], x0 + colx[5] - 4, ty, PP_ALIGN_END, ts, FALSE, &c->fg);
-        y += row;
+        const char *cells[] = {t.m[i].name, base ? v[0] : NULL, v[1], base ? v[2] : NULL, v[3], base ? v[4] : NULL};
+        pp_score_table_row(&st, cr, w, cells, colors, c);
     }
-    pp_plot_set_color(cr, &c->dim);
-    cairo_rectangle(cr, x0, y + 1, tw, 1);
-    cairo_fill(cr);
-    y += 8;
     char *line;
     if (!base)
         line = g_strdup_printf("mean FP %.4f over the test perturbations", t.s.mean_fp);
@@ -113,13 +85,11 @@ void pp_stability_table_draw(GtkWidget *w, cairo_t *cr, int width, int height, c
         line = g_strdup_printf("mFR —: the baseline never flipped on these samples (more samples give rates)   ·   "
                                "mT5D %.1f %%   ·   mean FP %.4f",
                                100 * t.s.mt5d, t.s.mean_fp);
-    pp_plot_text_max(cr, w, line, x0, y, width - x0, 0.9 * scale, TRUE, &c->fg);
+    pp_score_table_end(&st, cr, w, line,
+                       "FP: how often the top-1 class changes from frame to frame (noise: against the clean frame). "
+                       "FR = FP ÷ the baseline's. Green: steadier, red: less steady.",
+                       c);
     g_free(line);
-    y += row + 4;
-    pp_plot_text_max(cr, w,
-                     "FP: how often the top-1 class changes from frame to frame (noise: against the clean frame). "
-                     "FR = FP ÷ the baseline's. Green: steadier, red: less steady.",
-                     x0, y, width - x0, 0.8 * scale, FALSE, &sub);
 }
 
 char *pp_stability_table_csv(const pp_eval_p_result *model, const pp_eval_p_result *base)

@@ -50,6 +50,10 @@ struct _PpWindow {
 
     PpModelEntry *current;
     PpModelRow *first_row; /* toggle group of the baseline stars */
+    /* the star the loads gave (the first plain model in the list's order,
+     * whichever load ends first) until the user moves it; NULL after */
+    GtkListBoxRow *auto_baseline;
+    gboolean starring; /* the loads are moving the star, not the user */
     int pending;
     guint next_order;
     gboolean syncing; /* controls being set from the model, not by the user */
@@ -362,6 +366,8 @@ PpProbeView *pp_window_get_probe_view(PpWindow *self)
 
 static void on_baseline_changed(PpModelRow *row, PpWindow *self)
 {
+    if (!self->starring)
+        self->auto_baseline = NULL; /* the user's choice stays */
     if (self->current == pp_model_row_get_entry(row))
         pp_model_summary_set_entry(self->summary, self->current);
     pp_jobs_view_refresh(self->jobs_view);
@@ -545,14 +551,21 @@ static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
             pp_window_clear_error(self, "load"); /* an older failure's message goes once a load works */
         PpModelEntry *entry = pp_model_entry_new(job->path, &job->model, job->notes);
         GtkWidget *row = add_row(self, entry, job->order);
-        /* the first plain model becomes the baseline until the user picks one */
-        gboolean have_baseline = FALSE;
-        for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w;
+        /* the first plain model in the list becomes the baseline until the user
+         * picks one, whichever load ends first (a test once saw the other) */
+        GtkWidget *starred = NULL;
+        for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w && !starred;
              w = gtk_widget_get_next_sibling(w))
-            if (PP_IS_MODEL_ROW(w) && pp_model_entry_get_baseline(pp_model_row_get_entry(PP_MODEL_ROW(w))))
-                have_baseline = TRUE;
-        if (!have_baseline && !pp_model_entry_is_push_pull(entry))
+            if (PP_IS_MODEL_ROW(w) && w != row && pp_model_entry_get_baseline(pp_model_row_get_entry(PP_MODEL_ROW(w))))
+                starred = w;
+        const gboolean earlier = starred && starred == GTK_WIDGET(self->auto_baseline) &&
+                                 job->order < GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(starred), "pp-order"));
+        if (!pp_model_entry_is_push_pull(entry) && (!starred || earlier)) {
+            self->starring = TRUE;
             pp_model_row_set_baseline(PP_MODEL_ROW(row), TRUE);
+            self->starring = FALSE;
+            self->auto_baseline = GTK_LIST_BOX_ROW(row);
+        }
         /* at the start: the first push-pull model in the list (else the first model),
          * whichever load ends first; after it, the model the user just opened */
         guint current_order = self->current ? GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(self->current), "pp-order")) : 0;
@@ -981,6 +994,8 @@ void pp_window_remove_entry(PpWindow *self, PpModelEntry *entry)
     }
     if (GTK_WIDGET(self->first_row) == row)
         self->first_row = next ? PP_MODEL_ROW(next) : NULL; /* rows stay in one toggle group */
+    if (GTK_WIDGET(self->auto_baseline) == row)
+        self->auto_baseline = NULL;
     gtk_list_box_remove(self->model_list, row);
     if (was_current) {
         if (next)
@@ -1274,6 +1289,13 @@ void pp_window_print_state(PpWindow *self, FILE *out)
     }
     fprintf(out, "state sweep %s\n", strstr(csv, "\nsweep_model,") ? "yes" : "no");
     g_free(csv);
+    const char *baseline = "-";
+    for (GtkWidget *w = gtk_widget_get_first_child(GTK_WIDGET(self->model_list)); w; w = gtk_widget_get_next_sibling(w))
+        if (PP_IS_MODEL_ROW(w) && pp_model_entry_get_baseline(pp_model_row_get_entry(PP_MODEL_ROW(w)))) {
+            baseline = pp_model_entry_get_title(pp_model_row_get_entry(PP_MODEL_ROW(w)));
+            break;
+        }
+    fprintf(out, "state baseline %s\n", baseline);
     fflush(out);
 }
 

@@ -75,6 +75,18 @@ static void test_probe_clean_and_noise(void)
     CHECK(sw.steps == 10 && sw.severity[10] == 5.0 && isinf(sw.snr_output[0]), "sweep covers 0..5");
     for (int i = 1; i <= 10; i++)
         CHECK(sw.flip[i] == (sw.top1[i] != sw.top1[i - 1]), "flip %d marks a change of the top-1", i);
+
+    /* "none" names the clean image (NULL, whatever the severity); a registry
+     * name its entry; anything else is refused */
+    const pp_corruption *c = noise;
+    CHECK(pp_probe_corruption_find("none", &c) && c == NULL, "none: the clean probe");
+    CHECK(pp_probe_corruption_find("gaussian_noise", &c) && c == noise, "a registry name: its entry");
+    CHECK(!pp_probe_corruption_find("smog", &c) && !pp_probe_corruption_find(NULL, &c), "an unknown name is refused");
+    pp_corruption_request loud = {.severity = 5, .seed = 7};
+    CHECK(pp_probe_corruption_find("none", &c), "none again");
+    CHECK_OK(pp_probe_run(&p, c, &loud, &r, &err), &err);
+    CHECK(isinf(r.snr_push) && isinf(r.snr_output), "none at severity 5: the clean SNRs (+inf)");
+    pp_probe_result_free(&r);
     pp_forward_ctx_free(ctx);
     pp_tensor_free(&x);
     pp_tensor_free(&logits);

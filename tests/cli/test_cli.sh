@@ -82,6 +82,13 @@ got=$("$PUSHPULL" probe "$gray" "$img" | sed -n 2p | awk '{print $2}')
 "$PUSHPULL" probe "$gray" "$img" --corruption gaussian_noise --severity 4 --json | grep -q '"snr_push_db": [0-9]' ||
     fail "probe --json reports a finite push SNR under noise"
 expect_error "probe unknown corruption" "unknown corruption 'smog'" -- "$PUSHPULL" probe "$gray" "$img" --corruption smog
+# --corruption none: the clean image whatever the severity (the same top-5 and SNRs as no corruption)
+"$PUSHPULL" probe "$gray" "$img" --json >"$T/clean.json" || fail "probe clean --json"
+"$PUSHPULL" probe "$gray" "$img" --corruption none --severity 4 --json >"$T/none.json" || fail "probe --corruption none"
+cmp -s "$T/clean.json" "$T/none.json" || fail "probe --corruption none --severity 4 differs from the clean probe"
+grep -q '"corruption": "none"' "$T/none.json" || fail "probe --corruption none names no corruption"
+"$PUSHPULL" probe "$gray" "$img" --corruption none | head -1 | grep -q '^clean at severity 0.00' ||
+    fail "probe --corruption none says it ran clean"
 
 # bad input: one clear line, non-zero exit, no output file
 printf 'garbage' >"$T/garbage.safetensors"

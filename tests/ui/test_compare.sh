@@ -122,6 +122,12 @@ xvfb-run -a -s "-screen 0 1600x1000x24" "$STUDIO" --model "$TMP/big.safetensors"
     { echo "FAIL order: exit $?"; cat "$TMP/order.log"; fail=1; }
 grep -q "^models: big × $(basename "$B" .safetensors)$" "$TMP/order.log" ||
     { echo "FAIL: model 1 is not the first loaded: $(grep '^models:' "$TMP/order.log")"; fail=1; }
+# the same for the baseline star: the first plain model in the list (the big one,
+# whose load ends last), not the first plain model to finish loading
+xvfb-run -a -s "-screen 0 1600x1000x24" "$STUDIO" --model "$TMP/big.safetensors" --model "$B" --print-state \
+    --quit-after-ms 300 >"$TMP/star.log" 2>&1 || { echo "FAIL star: exit $?"; cat "$TMP/star.log"; fail=1; }
+grep -q "^state baseline big$" "$TMP/star.log" ||
+    { echo "FAIL: the baseline star is not on the list's first plain model: $(grep '^state baseline' "$TMP/star.log")"; fail=1; }
 
 [ "$fail" = 0 ] && echo "compare view: all checks passed"
 exit $fail

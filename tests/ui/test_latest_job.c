@@ -2,7 +2,8 @@
  * display: requests made while a job runs coalesce into one job built from
  * the newest inputs; a superseding request cancels the running job, whose
  * result is reported as not latest; a part posted by a job reaches the view
- * only while that job counts; busy until nothing runs or waits; after the
+ * only while that job counts; busy until nothing runs or waits; a Cancel
+ * leaves nothing wanted at once; after the
  * view frees the helper, no callback reaches it. */
 #include <gio/gio.h>
 #include <stdio.h>
@@ -138,9 +139,11 @@ int main(void)
     /* a user cancel drops a waiting request too */
     v.input = 6;
     pp_latest_job_request(l, FALSE);
+    CHECK(pp_latest_job_is_wanted(l), "a running job is wanted");
     v.input = 7;
     pp_latest_job_request(l, FALSE);
     pp_latest_job_cancel(l);
+    CHECK(!pp_latest_job_is_wanted(l), "a cancelled job on its way out and no request: nothing wanted");
     SPIN_UNTIL(v.done == 4);
     g_usleep(20000);
     g_main_context_iteration(NULL, FALSE);

@@ -127,6 +127,13 @@ prob() { grep '^probe ' "$1" | sed 's/.* \([0-9.]*\) clean_top1 .*/\1/' | tr '\n
 a=$(prob "$TMP/probe-clean.log"); b=$(prob "$TMP/probe-noisy.log")
 echo "top-1 probabilities: severity 0: $a; severity 5: $b"
 [ "$a" != "$b" ] || { echo "FAIL: the top-1 probabilities did not change with the severity"; fail=1; }
+# --corruption none: the clean image whatever the slider says (the clean run's
+# probabilities, +inf SNRs), named so in the print-out
+run probe-none 0 --view probe --print-probe --image "$IMG" --corruption none --severity 5 --model "$PP" --model "$BASE"
+[ "$(grep -c '^probe [^:]*: none 5.000 .* snr_output inf ' "$TMP/probe-none.log")" = 2 ] ||
+    { echo "FAIL: --corruption none should probe both models clean (snr_output inf)"; cat "$TMP/probe-none.log"; fail=1; }
+n=$(prob "$TMP/probe-none.log")
+[ "$n" = "$a" ] || { echo "FAIL: --corruption none at severity 5 gives '$n', the clean probe '$a'"; fail=1; }
 d=$("$PNG_STATS" "$TMP/probe-clean.png" "$TMP/probe-noisy.png" | awk '{print $7}')
 awk "BEGIN{exit !($d > 0.05)}" || { echo "FAIL: severity 5 looks like severity 0"; fail=1; }
 run probe-bad 3 --view probe --corruption no_such_corruption

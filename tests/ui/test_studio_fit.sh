@@ -73,16 +73,33 @@ done
 # 2. shortcuts with the focus in the header bar (xdotool types into the window):
 #    each reaches its window action, and Escape cancels a running job
 if command -v xdotool >/dev/null 2>&1; then
+    # the keys wait on what they need, never on a guessed time (a loaded
+    # 2-core machine takes seconds for a load or a sweep): the app's trace
+    # lines for the loads and the header-bar focus, and the sweep's result
+    # (PP_STUDIO_FRAME_LOG) before the quit that prints the state
+    cat >"$TMP/wait_for.sh" <<'WAIT'
+# wait_for FILE PATTERN: until a line of FILE matches (at most 120 s)
+wait_for() {
+    n=0
+    until grep -q "$2" "$1" 2>/dev/null; do
+        n=$((n + 1)); [ "$n" -gt 1200 ] && { echo "gave up waiting for '$2' in $1"; return 1; }
+        sleep 0.1
+    done
+}
+WAIT
     cat >"$TMP/keys.sh" <<KEYS
 #!/bin/sh
-"$STUDIO" --trace-actions --focus-header --print-state --size 1024x768 --quit-after-ms 30000 >"$TMP/keys.log" 2>&1 &
+. "$TMP/wait_for.sh"
+PP_STUDIO_FRAME_LOG=1 "$STUDIO" --trace-actions --focus-header --print-state --size 1024x768 --quit-after-ms 30000 >"$TMP/keys.log" 2>&1 &
 pid=\$!
 xdotool search --sync --name "PushPull Studio" >/dev/null
-sleep 2
+wait_for "$TMP/keys.log" '^trace: loads finished'
+wait_for "$TMP/keys.log" '^trace: focus in the header bar'
 xdotool mousemove 500 10
 for k in ctrl+plus ctrl+plus ctrl+minus alt+2 ctrl+r alt+3 ctrl+shift+s F9 F11 ctrl+0 alt+4 ctrl+s F1; do
     xdotool key \$k; sleep 0.4
 done
+wait_for "$TMP/keys.log" '^probe sweep: '
 sleep 1
 xdotool key --clearmodifiers ctrl+q
 sleep 1
@@ -90,7 +107,7 @@ xdotool search --name "PushPull Studio" >/dev/null && xdotool key ctrl+q
 wait \$pid
 KEYS
     chmod +x "$TMP/keys.sh"
-    timeout 90 xvfb-run -a -s "$XVFB" "$TMP/keys.sh"
+    timeout 240 xvfb-run -a -s "$XVFB" "$TMP/keys.sh"
     cat "$TMP/keys.log"
     for a in "zoom-in focus header-bar" "zoom-out" "view 'spectra'" "view 'probe'" "sweep focus" "toggle-sidebar" \
              "fullscreen true" "zoom-reset" "view 'jobs'" "save-model" "help"; do
@@ -103,10 +120,12 @@ KEYS
     if [ -d /usr/share/datasets/fashion-mnist ]; then
         cat >"$TMP/esc.sh" <<KEYS
 #!/bin/sh
+. "$TMP/wait_for.sh"
 "$STUDIO" --trace-actions --focus-header --run-job eval --job-limit 10000 >"$TMP/esc.log" 2>&1 &
 pid=\$!
 xdotool search --sync --name "PushPull Studio" >/dev/null
-sleep 3
+wait_for "$TMP/esc.log" '^trace: job started'
+wait_for "$TMP/esc.log" '^trace: focus in the header bar'
 xdotool mousemove 500 10 key Escape
 wait \$pid
 KEYS
@@ -130,10 +149,11 @@ if command -v xdotool >/dev/null 2>&1; then
     for view in kernels probe; do
         cat >"$TMP/resize.sh" <<KEYS
 #!/bin/sh
-"$STUDIO" --size 1280x720 --view $view --check-layout --print-state --quit-after-ms 6000 >"$TMP/resize-$view.log" 2>&1 &
+. "$TMP/wait_for.sh"
+"$STUDIO" --trace-actions --size 1280x720 --view $view --check-layout --print-state --quit-after-ms 6000 >"$TMP/resize-$view.log" 2>&1 &
 pid=\$!
 id=\$(xdotool search --sync --name "PushPull Studio" | head -1)
-sleep 2
+wait_for "$TMP/resize-$view.log" '^trace: loads finished'
 xdotool windowsize \$id 800 600
 wait \$pid
 KEYS
