@@ -9,6 +9,7 @@
 #include "gemm.h"
 #include "im2col.h"
 #include "relu.h"
+#include "silu.h"
 #include "weight_grad_avx2.h"
 #include "winograd.h"
 
@@ -103,14 +104,18 @@ size_t pp_conv2d_workspace_floats(const pp_conv_shape *shape, int n, int h, int 
 /* Rows [k0, k1) of the epilogue, on the calling thread. */
 static void epilogue_rows(float *out, int k0, int k1, size_t p_total, size_t p0, size_t p1, const pp_epilogue *ep)
 {
-    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu))
+    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu && !ep->silu))
         return;
     for (int k = k0; k < k1; k++) {
         float a = ep->scale ? ep->scale[k] : 1.0f;
         float b = ep->shift ? ep->shift[k] : 0.0f;
         float *y = out + (size_t)k * p_total;
         const float *res = ep->residual ? ep->residual + (size_t)k * p_total : NULL;
-        if (res) {
+        if (ep->silu) {
+#pragma omp simd
+            for (size_t p = p0; p < p1; p++)
+                y[p] = pp_silu(y[p] * a + b + (res ? res[p] : 0.0f));
+        } else if (res) {
             if (ep->relu)
                 for (size_t p = p0; p < p1; p++) {
                     float v = y[p] * a + b + res[p];
@@ -134,7 +139,7 @@ static void epilogue_rows(float *out, int k0, int k1, size_t p_total, size_t p0,
 void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_t p1,
                        const pp_epilogue *ep, int threads)
 {
-    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu))
+    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu && !ep->silu))
         return;
 #pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
@@ -160,7 +165,7 @@ void pp_conv2d_forward(float *out, const float *in, const float *weight, const p
             part = (pp_epilogue){.scale = ep->scale ? ep->scale + k0 : NULL,
                                  .shift = ep->shift ? ep->shift + k0 : NULL,
                                  .residual = ep->residual ? ep->residual + i * step.out : NULL,
-                                 .relu = ep->relu};
+                                 .relu = ep->relu, .silu = ep->silu};
         dense_forward(out + i * step.out, in + i * step.in, weight + i * step.weight, &g, n, h, w,
                       ep ? &part : NULL, workspace, threads);
     }
