@@ -22,6 +22,7 @@
 #define COLUMN_BUDGET_FLOATS ((size_t)512 << 10)
 /* Below this many columns per thread, split output channels instead. */
 #define MIN_COLUMNS_PER_THREAD 96
+#define OUTPUT_BUDGET_FLOATS ((size_t)128 << 10)
 
 int pp_conv_out_size(int in, int k, int stride, int pad)
 {
@@ -63,6 +64,12 @@ static size_t chunk_columns(const pp_conv_shape *s, size_t p_total)
 {
     size_t rows = (size_t)s->cin * s->kh * s->kw;
     size_t cols = COLUMN_BUDGET_FLOATS / (rows ? rows : 1);
+    /* 1x1 (no column buffer to size): the chunk's output small enough to be
+     * still in L2 when the epilogue reads it back (EfficientNet's expansions:
+     * few input rows, many outputs) */
+    const size_t out_cols = OUTPUT_BUDGET_FLOATS / (size_t)(s->cout > 0 ? s->cout : 1);
+    if (is_pointwise(s) && out_cols < cols)
+        cols = out_cols;
     if (cols < 256)
         cols = 256;
     return cols < p_total ? cols : p_total;

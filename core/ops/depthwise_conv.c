@@ -119,57 +119,68 @@ static void fill_padded(float *pad, const float *in, const padded_geometry *g)
     }
 }
 
-/* One output plane from its padded copy. K, S and LANES are constants at
- * every call (the instances below), so the tap loops unroll and acc stays in
- * registers. Returns the sum of the plane's outputs (after the epilogue). */
+/* 16 floats: one AVX-512 register, two AVX2 ones; loads need not be aligned. */
+typedef float lane16 __attribute__((vector_size(64)));
+typedef float lane16_unaligned __attribute__((vector_size(64), aligned(4), may_alias));
+
+/* One output plane from its padded copy. K, S and NV (vectors of 16 outputs
+ * per block) are constants at every call (the instances below), so the tap
+ * loops unroll and the accumulators stay in registers. Returns the sum of the
+ * plane's outputs (after the epilogue). */
 static inline __attribute__((always_inline)) double plane_blocks(float *out, const float *pad,
                                                                  const padded_geometry *g, const float *wk,
                                                                  const pp_depthwise_epilogue *ep, float a, float b,
-                                                                 const int K, const int S, const int LANES)
+                                                                 const int K, const int S, const int NV)
 {
+    const int lanes = 16 * NV;
     float taps[25];
     for (int t = 0; t < K * K; t++)
         taps[t] = wk[t];
     const bool silu = ep && ep->silu, sums = ep && ep->plane_sums;
     double total = 0.0;
+    float block[64] __attribute__((aligned(64)));
     for (int oy = 0; oy < g->ho; oy++) {
         float *o = out + (size_t)oy * g->wo;
         float row_sum = 0.0f;
-        for (int ox0 = 0; ox0 < g->wo; ox0 += LANES) {
-            float acc[64];
-            for (int j = 0; j < LANES; j++)
-                acc[j] = 0.0f;
+        for (int ox0 = 0; ox0 < g->wo; ox0 += lanes) {
+            lane16 acc[4];
+            for (int v = 0; v < NV; v++)
+                acc[v] = (lane16){0};
             for (int ky = 0; ky < K; ky++) {
                 const float *r = pad + (size_t)(oy * S + ky) * g->pitch + ox0;
                 for (int kx = 0; kx < K; kx++) {
                     const float *src = r + (size_t)(kx % S) * g->phase + kx / S;
                     const float t = taps[ky * K + kx];
-                    for (int j = 0; j < LANES; j++)
-                        acc[j] += t * src[j];
+                    for (int v = 0; v < NV; v++)
+                        acc[v] += t * *(const lane16_unaligned *)(src + 16 * v);
                 }
             }
-            for (int j = 0; j < LANES; j++) {
-                const float v = acc[j] * a + b;
-                acc[j] = silu ? pp_silu(v) : v;
+            for (int v = 0; v < NV; v++)
+                *(lane16 *)(block + 16 * v) = acc[v];
+            if (silu) {
+#pragma omp simd aligned(block : 64)
+                for (int j = 0; j < lanes; j++)
+                    block[j] = pp_silu(block[j] * a + b);
+            } else {
+#pragma omp simd aligned(block : 64)
+                for (int j = 0; j < lanes; j++)
+                    block[j] = block[j] * a + b;
             }
-            const int m = g->wo - ox0 < LANES ? g->wo - ox0 : LANES;
-            if (m == LANES)
-                memcpy(o + ox0, acc, sizeof(float) * (size_t)LANES);
-            else
-                memcpy(o + ox0, acc, sizeof(float) * (size_t)m);
+            const int m = g->wo - ox0 < lanes ? g->wo - ox0 : lanes;
+            memcpy(o + ox0, block, sizeof(float) * (size_t)m);
             if (sums)
                 for (int j = 0; j < m; j++)
-                    row_sum += acc[j];
+                    row_sum += block[j];
         }
         total += row_sum;
     }
     return total;
 }
 
-/* The instances: k 3 or 5, stride 1 or 2, LANES 8 to 64 (block_lanes). */
+/* The instances: k 3 or 5, stride 1 or 2, 16, 32 or 64 outputs a block (block_lanes). */
 #define PLANE_CASE(K, S, L)                                                                                          \
-    case K * 1000 + S * 100 + L: return plane_blocks(out, pad, g, wk, ep, a, b, K, S, L);
-#define PLANE_CASES(K, S) PLANE_CASE(K, S, 8) PLANE_CASE(K, S, 16) PLANE_CASE(K, S, 32) PLANE_CASE(K, S, 64)
+    case K * 1000 + S * 100 + L: return plane_blocks(out, pad, g, wk, ep, a, b, K, S, L / 16);
+#define PLANE_CASES(K, S) PLANE_CASE(K, S, 16) PLANE_CASE(K, S, 32) PLANE_CASE(K, S, 64)
 #define PLANE_INSTANCES(SUFFIX, ATTR)                                                                                \
     ATTR static double plane_##SUFFIX(float *out, const float *pad, const padded_geometry *g, const float *wk,        \
                                       const pp_depthwise_epilogue *ep, float a, float b, int lanes)                 \
@@ -191,11 +202,10 @@ PLANE_INSTANCES(v3, )
 /* Outputs per register block: enough independent accumulators to hide the
  * FMA latency on wide rows (four vectors), no more lanes than the row needs
  * on narrow ones (14 x 14 and 7 x 7 planes of the late stages). */
-static int block_lanes(int wo, bool v4)
+static int block_lanes(int wo)
 {
-    const int most = v4 ? 64 : 32;
-    int lanes = 8;
-    while (lanes < wo && lanes < most)
+    int lanes = 16;
+    while (lanes < wo && lanes < 64)
         lanes *= 2;
     return lanes;
 }
@@ -230,7 +240,7 @@ void pp_depthwise_forward_fused(float *out, const float *in, const pp_depthwise_
     if (ho <= 0 || wo <= 0 || planes <= 0)
         return;
     const bool v4 = pp_cpu_path() == PP_CPU_AVX512;
-    const int lanes = block_lanes(wo, v4);
+    const int lanes = block_lanes(wo);
     const padded_geometry g = geometry_of(d, h, w, lanes);
     const size_t pad_floats = g.phase * (size_t)d->stride;
 #pragma omp parallel num_threads(pp_threads_clamp(threads))
