@@ -119,9 +119,7 @@ static void epilogue_rows(float *out, int k0, int k1, size_t p_total, size_t p0,
         float *y = out + (size_t)k * p_total;
         const float *res = ep->residual ? ep->residual + (size_t)k * p_total : NULL;
         if (ep->silu) {
-#pragma omp simd
-            for (size_t p = p0; p < p1; p++)
-                y[p] = pp_silu(y[p] * a + b + (res ? res[p] : 0.0f));
+            pp_silu_affine_row(y + p0, res ? res + p0 : NULL, p1 - p0, a, b);
         } else if (res) {
             if (ep->relu)
                 for (size_t p = p0; p < p1; p++) {

@@ -158,11 +158,11 @@ static inline __attribute__((always_inline)) double plane_blocks(float *out, con
             for (int v = 0; v < NV; v++)
                 *(lane16 *)(block + 16 * v) = acc[v];
             if (silu) {
-#pragma omp simd aligned(block : 64)
+#pragma omp simd aligned(block : 64) simdlen(16)
                 for (int j = 0; j < lanes; j++)
                     block[j] = pp_silu(block[j] * a + b);
             } else {
-#pragma omp simd aligned(block : 64)
+#pragma omp simd aligned(block : 64) simdlen(16)
                 for (int j = 0; j < lanes; j++)
                     block[j] = block[j] * a + b;
             }
@@ -196,7 +196,7 @@ static inline __attribute__((always_inline)) double plane_blocks(float *out, con
 
 /* Built twice: for AVX-512 (the avx512 path) and for the engine's x86-64-v3
  * baseline (avx2 and portable), chosen by the CPU path (cpu.h). */
-PLANE_INSTANCES(v4, PP_ISA_V4)
+PLANE_INSTANCES(v4, PP_ISA_V4 __attribute__((target("prefer-vector-width=512"))))
 PLANE_INSTANCES(v3, )
 
 /* Outputs per register block: enough independent accumulators to hide the
