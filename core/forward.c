@@ -360,16 +360,12 @@ static void run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     case PP_STEP_MAXPOOL:
         pp_maxpool2d_forward(out, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad, ctx->threads);
         break;
-    case PP_STEP_ADD:
-        pp_residual_add_forward(out, in, value_data(ctx, p, s->residual, logits), (size_t)c * n * h * w, s->relu,
+    case PP_STEP_ADD: /* drop-connect is the identity at evaluation */
+        pp_residual_add_forward(out, in, value_data(ctx, p, s->residual, logits), NULL, c, n, (size_t)h * w, s->relu,
                                 ctx->threads);
         break;
     case PP_STEP_SQUEEZE_EXCITE:
         pp_se_forward(out, in, s->layer, n, (size_t)h * w, ctx->se_scratch, ctx->threads);
-        break;
-    case PP_STEP_RESIDUAL_ADD: /* drop-connect is the identity at evaluation */
-        pp_drop_connect_forward(out, value_data(ctx, p, s->residual, logits), in, NULL, c, n, (size_t)h * w,
-                                ctx->threads);
         break;
     default:
         pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);

@@ -1,5 +1,5 @@
 /* EfficientNet's layers (ops/depthwise_conv.h, squeeze_excite.h, silu.h,
- * drop_connect.h, zero_pad.h) against autograd (tests/make_arch_fixtures_effnet.py,
+ * residual_add.h, zero_pad.h) against autograd (tests/make_arch_fixtures_effnet.py,
  * ops.safetensors: every output and gradient within 1e-4 relative) and against
  * central finite differences of the loss sum(y * dy) (1e-2 relative, float). */
 #include <math.h>
@@ -12,7 +12,7 @@
 #include "ckpt/safetensors.h"
 #include "ops/conv2d.h"
 #include "ops/depthwise_conv.h"
-#include "ops/drop_connect.h"
+#include "ops/residual_add.h"
 #include "ops/silu.h"
 #include "ops/squeeze_excite.h"
 #include "ops/zero_pad.h"
@@ -277,7 +277,7 @@ static void test_drop_connect(void)
         x[i] = (float)(i % 7) - 3.0f;
         b[i] = (float)(i % 5) * 0.5f;
     }
-    pp_drop_connect_forward(y, x, b, scale, C, N, P, 2);
+    pp_residual_add_forward(y, b, x, scale, C, N, P, false, 2);
     bool ok = true;
     for (int c = 0; c < C; c++)
         for (int i = 0; i < N; i++)
@@ -286,13 +286,13 @@ static void test_drop_connect(void)
                 ok = ok && fabsf(y[k] - (x[k] + b[k] * scale[i])) < 1e-6f;
             }
     CHECK(ok, "training forward: x + branch * mask / keep per sample");
-    pp_drop_connect_backward(g, x, scale, C, N, P, 2);
+    pp_residual_add_backward(g, NULL, false, x, NULL, scale, C, N, P, false, 2);
     ok = true;
     for (int c = 0; c < C; c++)
         for (int i = 0; i < N; i++)
             ok = ok && g[((size_t)c * N + i) * P] == x[((size_t)c * N + i) * P] * scale[i];
     CHECK(ok, "backward: dy * mask / keep");
-    pp_drop_connect_forward(y, x, b, NULL, C, N, P, 1);
+    pp_residual_add_forward(y, b, x, NULL, C, N, P, false, 1);
     ok = true;
     for (int i = 0; i < C * N * P; i++)
         ok = ok && y[i] == x[i] + b[i];
