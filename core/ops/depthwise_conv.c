@@ -119,85 +119,91 @@ static void fill_padded(float *pad, const float *in, const padded_geometry *g)
     }
 }
 
-/* 16 floats: one AVX-512 register, two AVX2 ones; loads need not be aligned. */
+/* 16 floats (one AVX-512 register) and 8 (one AVX2 register): each build
+ * uses its own width, as wider generic vectors than the target has are
+ * lowered badly. Loads need not be aligned. */
 typedef float lane16 __attribute__((vector_size(64)));
 typedef float lane16_unaligned __attribute__((vector_size(64), aligned(4), may_alias));
+typedef float lane8 __attribute__((vector_size(32)));
+typedef float lane8_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
 
-/* One output plane from its padded copy. K, S and NV (vectors of 16 outputs
- * per block) are constants at every call (the instances below), so the tap
- * loops unroll and the accumulators stay in registers. Returns the sum of the
- * plane's outputs (after the epilogue). */
-static inline __attribute__((always_inline)) double plane_blocks(float *out, const float *pad,
-                                                                 const padded_geometry *g, const float *wk,
-                                                                 const pp_depthwise_epilogue *ep, float a, float b,
-                                                                 const int K, const int S, const int NV)
-{
-    const int lanes = 16 * NV;
-    float taps[25];
-    for (int t = 0; t < K * K; t++)
-        taps[t] = wk[t];
-    const bool silu = ep && ep->silu, sums = ep && ep->plane_sums;
-    double total = 0.0;
-    float block[64] __attribute__((aligned(64)));
-    for (int oy = 0; oy < g->ho; oy++) {
-        float *o = out + (size_t)oy * g->wo;
-        float row_sum = 0.0f;
-        for (int ox0 = 0; ox0 < g->wo; ox0 += lanes) {
-            lane16 acc[4];
-            for (int v = 0; v < NV; v++)
-                acc[v] = (lane16){0};
-            for (int ky = 0; ky < K; ky++) {
-                const float *r = pad + (size_t)(oy * S + ky) * g->pitch + ox0;
-                for (int kx = 0; kx < K; kx++) {
-                    const float *src = r + (size_t)(kx % S) * g->phase + kx / S;
-                    const float t = taps[ky * K + kx];
-                    for (int v = 0; v < NV; v++)
-                        acc[v] += t * *(const lane16_unaligned *)(src + 16 * v);
-                }
-            }
-            for (int v = 0; v < NV; v++)
-                *(lane16 *)(block + 16 * v) = acc[v];
-            if (silu) {
-#pragma omp simd aligned(block : 64) simdlen(16)
-                for (int j = 0; j < lanes; j++)
-                    block[j] = pp_silu(block[j] * a + b);
-            } else {
-#pragma omp simd aligned(block : 64) simdlen(16)
-                for (int j = 0; j < lanes; j++)
-                    block[j] = block[j] * a + b;
-            }
-            const int m = g->wo - ox0 < lanes ? g->wo - ox0 : lanes;
-            memcpy(o + ox0, block, sizeof(float) * (size_t)m);
-            if (sums)
-                for (int j = 0; j < m; j++)
-                    row_sum += block[j];
-        }
-        total += row_sum;
+/* One output plane from its padded copy, in blocks of NV vectors of VW
+ * floats. K, S and NV are constants at every call (the instances below), so
+ * the tap loops unroll and the accumulators stay in registers. Returns the
+ * sum of the plane's outputs (after the epilogue). */
+#define PLANE_BLOCKS(NAME, VEC, VEC_UNALIGNED, VW)                                                                  \
+    static inline __attribute__((always_inline)) double NAME(float *out, const float *pad,                          \
+                                                             const padded_geometry *g, const float *wk,             \
+                                                             const pp_depthwise_epilogue *ep, float a, float b,     \
+                                                             const int K, const int S, const int NV)                \
+    {                                                                                                                \
+        const int lanes = VW * NV;                                                                                   \
+        float taps[25];                                                                                              \
+        for (int t = 0; t < K * K; t++)                                                                              \
+            taps[t] = wk[t];                                                                                         \
+        const bool silu = ep && ep->silu, sums = ep && ep->plane_sums;                                               \
+        double total = 0.0;                                                                                          \
+        float block[64] __attribute__((aligned(64)));                                                                \
+        for (int oy = 0; oy < g->ho; oy++) {                                                                         \
+            float *o = out + (size_t)oy * g->wo;                                                                     \
+            float row_sum = 0.0f;                                                                                    \
+            for (int ox0 = 0; ox0 < g->wo; ox0 += lanes) {                                                           \
+                VEC acc[64 / VW];                                                                                    \
+                for (int v = 0; v < NV; v++)                                                                         \
+                    acc[v] = (VEC){0};                                                                               \
+                for (int ky = 0; ky < K; ky++) {                                                                     \
+                    const float *r = pad + (size_t)(oy * S + ky) * g->pitch + ox0;                                   \
+                    for (int kx = 0; kx < K; kx++) {                                                                 \
+                        const float *src = r + (size_t)(kx % S) * g->phase + kx / S;                                 \
+                        const float t = taps[ky * K + kx];                                                           \
+                        for (int v = 0; v < NV; v++)                                                                 \
+                            acc[v] += t * *(const VEC_UNALIGNED *)(src + VW * v);                                    \
+                    }                                                                                                \
+                }                                                                                                    \
+                for (int v = 0; v < NV; v++)                                                                         \
+                    *(VEC *)(block + VW * v) = acc[v];                                                               \
+                if (silu) {                                                                                          \
+                    _Pragma("omp simd aligned(block : 64) simdlen(16)") for (int j = 0; j < lanes; j++) block[j] =  \
+                        pp_silu(block[j] * a + b);                                                                   \
+                } else {                                                                                             \
+                    _Pragma("omp simd aligned(block : 64) simdlen(16)") for (int j = 0; j < lanes; j++) block[j] =  \
+                        block[j] * a + b;                                                                            \
+                }                                                                                                    \
+                const int m = g->wo - ox0 < lanes ? g->wo - ox0 : lanes;                                             \
+                memcpy(o + ox0, block, sizeof(float) * (size_t)m);                                                   \
+                if (sums)                                                                                            \
+                    for (int j = 0; j < m; j++)                                                                      \
+                        row_sum += block[j];                                                                         \
+            }                                                                                                        \
+            total += row_sum;                                                                                        \
+        }                                                                                                            \
+        return total;                                                                                                \
     }
-    return total;
-}
+PLANE_BLOCKS(plane_blocks16, lane16, lane16_unaligned, 16)
+PLANE_BLOCKS(plane_blocks8, lane8, lane8_unaligned, 8)
 
 /* The instances: k 3 or 5, stride 1 or 2, 16, 32 or 64 outputs a block (block_lanes). */
-#define PLANE_CASE(K, S, L)                                                                                          \
-    case K * 1000 + S * 100 + L: return plane_blocks(out, pad, g, wk, ep, a, b, K, S, L / 16);
-#define PLANE_CASES(K, S) PLANE_CASE(K, S, 16) PLANE_CASE(K, S, 32) PLANE_CASE(K, S, 64)
-#define PLANE_INSTANCES(SUFFIX, ATTR)                                                                                \
+#define PLANE_CASE(BLOCKS, VW, K, S, L)                                                                              \
+    case K * 1000 + S * 100 + L: return BLOCKS(out, pad, g, wk, ep, a, b, K, S, L / VW);
+#define PLANE_CASES(BLOCKS, VW, K, S)                                                                                \
+    PLANE_CASE(BLOCKS, VW, K, S, 16) PLANE_CASE(BLOCKS, VW, K, S, 32) PLANE_CASE(BLOCKS, VW, K, S, 64)
+#define PLANE_INSTANCES(SUFFIX, BLOCKS, VW, ATTR)                                                                    \
     ATTR static double plane_##SUFFIX(float *out, const float *pad, const padded_geometry *g, const float *wk,        \
                                       const pp_depthwise_epilogue *ep, float a, float b, int lanes)                 \
     {                                                                                                                \
         switch (g->k * 1000 + g->s * 100 + lanes) {                                                                  \
-            PLANE_CASES(3, 1)                                                                                        \
-            PLANE_CASES(3, 2)                                                                                        \
-            PLANE_CASES(5, 1)                                                                                        \
-            PLANE_CASES(5, 2)                                                                                        \
+            PLANE_CASES(BLOCKS, VW, 3, 1)                                                                            \
+            PLANE_CASES(BLOCKS, VW, 3, 2)                                                                            \
+            PLANE_CASES(BLOCKS, VW, 5, 1)                                                                            \
+            PLANE_CASES(BLOCKS, VW, 5, 2)                                                                            \
         default: return 0.0;                                                                                         \
         }                                                                                                            \
     }
 
 /* Built twice: for AVX-512 (the avx512 path) and for the engine's x86-64-v3
  * baseline (avx2 and portable), chosen by the CPU path (cpu.h). */
-PLANE_INSTANCES(v4, PP_ISA_V4 __attribute__((target("prefer-vector-width=512"))))
-PLANE_INSTANCES(v3, )
+PLANE_INSTANCES(v4, plane_blocks16, 16, PP_ISA_V4 __attribute__((target("prefer-vector-width=512"))))
+PLANE_INSTANCES(v3, plane_blocks8, 8, )
 
 /* Outputs per register block: enough independent accumulators to hide the
  * FMA latency on wide rows (four vectors), no more lanes than the row needs
