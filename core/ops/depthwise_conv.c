@@ -243,8 +243,11 @@ void pp_depthwise_forward_fused(float *out, const float *in, const pp_depthwise_
     const int ho = pp_depthwise_out_size(h, d->k, d->stride, d->pad_top, d->pad_bottom);
     const int wo = pp_depthwise_out_size(w, d->k, d->stride, d->pad_left, d->pad_right);
     const long planes = (long)d->channels * n;
-    if (ho <= 0 || wo <= 0 || planes <= 0)
+    if (ho <= 0 || wo <= 0 || planes <= 0) {
+        if (ep && ep->plane_sums && planes > 0) /* empty planes sum to 0 */
+            memset(ep->plane_sums, 0, (size_t)planes * sizeof(float));
         return;
+    }
     const bool v4 = pp_cpu_path() == PP_CPU_AVX512;
     const int lanes = block_lanes(wo);
     const padded_geometry g = geometry_of(d, h, w, lanes);
