@@ -202,7 +202,7 @@ PLANE_BLOCKS(plane_blocks8, lane8, lane8_unaligned, 8)
 
 /* Built twice: for AVX-512 (the avx512 path) and for the engine's x86-64-v3
  * baseline (avx2 and portable), chosen by the CPU path (cpu.h). */
-PLANE_INSTANCES(v4, plane_blocks16, 16, PP_ISA_V4 __attribute__((target("prefer-vector-width=512"))))
+PLANE_INSTANCES(v4, plane_blocks16, 16, PP_ISA_V4_WIDE)
 PLANE_INSTANCES(v3, plane_blocks8, 8, )
 
 /* Outputs per register block: enough independent accumulators to hide the

@@ -48,8 +48,7 @@ static inline __attribute__((always_inline)) void affine_row(float *y, const flo
     }
 }
 
-PP_ISA_V4 __attribute__((target("prefer-vector-width=512"))) static void affine_row_v4(float *y, const float *res,
-                                                                                      size_t count, float a, float b)
+PP_ISA_V4_WIDE static void affine_row_v4(float *y, const float *res, size_t count, float a, float b)
 {
     affine_row(y, res, count, a, b);
 }
