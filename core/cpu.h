@@ -39,5 +39,13 @@ bool pp_cpu_resolve(const char *value, pp_cpu_path_kind best, pp_cpu_path_kind *
  * x86-64-v3 baseline, and chosen by pp_cpu_path() rather than by target clones
  * (which would follow the CPU and ignore PP_CPU). */
 #define PP_ISA_V4 __attribute__((target("arch=x86-64-v4")))
+/* With it, where GCC would keep to 256-bit vectors (its default tuning):
+ * loops of the avx512 path meant to fill zmm registers. Clang has no such
+ * target string. */
+#if defined(__clang__)
+#define PP_ISA_V4_WIDE PP_ISA_V4
+#else
+#define PP_ISA_V4_WIDE PP_ISA_V4 __attribute__((target("prefer-vector-width=512")))
+#endif
 
 #endif

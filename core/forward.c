@@ -8,6 +8,8 @@
 #include "ops/pool.h"
 #include "ops/residual_add.h"
 #include "ops/silu.h"
+#include "ops/depthwise_conv.h"
+#include "ops/squeeze_excite.h"
 #include "ops/winograd.h"
 #include "model/layout.h"
 #include "ops/pushpull.h"
@@ -160,7 +162,8 @@ static void size_steps(const pp_forward_ctx *ctx, const pp_model *m, int n, plan
             size_t sc = pp_pushpull_scratch_floats(u, n, h, w, ctx->threads);
             ps->pool_scratch = sc > ps->pool_scratch ? sc : ps->pool_scratch;
         } else if (s->kind == PP_STEP_SQUEEZE_EXCITE) {
-            size_t sc = pp_se_scratch_floats(s->layer, n);
+            /* and the plane sums of a fused depthwise before it (C, N) */
+            size_t sc = pp_se_scratch_floats(s->layer, n) + (size_t)p->values[s->in].channels * n;
             ps->se_scratch = sc > ps->se_scratch ? sc : ps->se_scratch;
         } else if (s->kind == PP_STEP_PUSHPULL2020) {
             size_t ws = pp_pushpull2020_workspace_floats(pp_model_step_pp2020(m, s), n, h, w, ctx->threads);
@@ -386,8 +389,8 @@ static bool run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     case PP_STEP_MAXPOOL:
         pp_maxpool2d_forward(out, in, (size_t)c * n, h, w, s->pool.k, s->pool.stride, s->pool.pad, ctx->threads);
         break;
-    case PP_STEP_ADD:
-        pp_residual_add_forward(out, in, value_data(ctx, p, s->residual, logits), (size_t)c * n * h * w, s->relu,
+    case PP_STEP_ADD: /* drop-connect is the identity at evaluation */
+        pp_residual_add_forward(out, in, value_data(ctx, p, s->residual, logits), NULL, c, n, (size_t)h * w, s->relu,
                                 ctx->threads);
         break;
     case PP_STEP_SQUEEZE_EXCITE:
@@ -395,10 +398,6 @@ static bool run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
         break;
     case PP_STEP_DROPOUT: /* the identity at evaluation (in place when its input dies here) */
         pp_dropout_forward(out, in, NULL, (size_t)c * n * h * w, ctx->threads);
-        break;
-    case PP_STEP_RESIDUAL_ADD: /* drop-connect is the identity at evaluation */
-        pp_drop_connect_forward(out, value_data(ctx, p, s->residual, logits), in, NULL, c, n, (size_t)h * w,
-                                ctx->threads);
         break;
     default:
         pp_step_forward_stateless(s, out, in, c, n, h, w, ctx->threads);
@@ -418,6 +417,83 @@ static bool fuses_with_silu(const pp_plan *p, int i, const pp_taps *taps)
            p->values[s->out].last_use == i + 1 && !(taps && ((s->taps & taps->requested) || taps->step_count));
 }
 
+/* ---- EfficientNet's chains, each in one pass ---- */
+
+/* No tap wants the outputs of steps [i, i + count) (then they need not exist). */
+static bool untapped(const pp_plan *p, int i, int count, const pp_taps *taps)
+{
+    if (!taps)
+        return true;
+    if (taps->step_count)
+        return false;
+    for (int j = i; j < i + count; j++)
+        if (p->steps[j].taps & taps->requested)
+            return false;
+    return true;
+}
+
+/* Step j + 1 is of kind `kind` and the only reader of step j's output. */
+static bool feeds(const pp_plan *p, int j, pp_step_kind kind)
+{
+    if (j + 1 >= p->step_count)
+        return false;
+    const pp_step *s = &p->steps[j], *next = &p->steps[j + 1];
+    return next->kind == kind && next->in == s->out && p->values[s->out].last_use == j + 1;
+}
+
+/* Depthwise -> BN -> SiLU (-> squeeze-excite) from step i: the convolution
+ * applies the BN and the SiLU to each block before storing it and sums the
+ * planes for the SE's squeeze; then the SE's gates and its scaling pass.
+ * Returns the steps run (0: not such a chain; nothing ran). */
+static int run_depthwise_chain(pp_forward_ctx *ctx, const pp_model *m, int i, int n, float *logits,
+                               const pp_taps *taps)
+{
+    const pp_plan *p = m->plan;
+    const pp_step *s = &p->steps[i];
+    if (s->kind != PP_STEP_DEPTHWISE || !feeds(p, i, PP_STEP_BATCHNORM) || p->steps[i + 1].relu ||
+        !feeds(p, i + 1, PP_STEP_SILU))
+        return 0;
+    const bool se = feeds(p, i + 2, PP_STEP_SQUEEZE_EXCITE);
+    const int count = se ? 4 : 3;
+    const float *in = value_data(ctx, p, s->in, logits);
+    float *mid = value_data(ctx, p, p->steps[i + 2].out, logits); /* the SiLU's output */
+    if (!untapped(p, i, count, taps) || mid == in)
+        return 0;
+    const pp_bn_layer *bn = pp_model_step_bn(m, &p->steps[i + 1]);
+    const pp_squeeze_excite *gates = se ? p->steps[i + 3].layer : NULL;
+    float *sums = se ? ctx->se_scratch + pp_se_scratch_floats(gates, n) : NULL;
+    const pp_depthwise_epilogue ep = {.scale = bn->scale, .shift = bn->shift, .silu = true, .plane_sums = sums};
+    const int h = ctx->vh[s->in], w = ctx->vw[s->in];
+    pp_depthwise_forward_fused(mid, in, s->layer, n, h, w, &ep, ctx->threads);
+    if (se)
+        pp_se_forward_pooled(value_data(ctx, p, p->steps[i + 3].out, logits), mid, sums, gates, n,
+                             (size_t)ctx->vh[s->out] * ctx->vw[s->out], ctx->se_scratch, ctx->threads);
+    return count;
+}
+
+/* A 1x1 convolution (with its BN) -> SiLU from step i: the SiLU in the
+ * GEMM's epilogue. Returns the steps run (0: not such a pair). */
+static int run_pointwise_silu(pp_forward_ctx *ctx, const pp_model *m, int i, int n, float *logits,
+                              const pp_taps *taps)
+{
+    const pp_plan *p = m->plan;
+    const pp_step *s = &p->steps[i];
+    if (s->kind != PP_STEP_CONV || s->residual >= 0 || s->relu || !feeds(p, i, PP_STEP_SILU) ||
+        !untapped(p, i, 2, taps))
+        return 0;
+    const pp_conv_layer *conv = pp_model_step_conv(m, s);
+    const pp_conv_shape *cs = &conv->shape;
+    const float *in = value_data(ctx, p, s->in, logits);
+    float *out = value_data(ctx, p, p->steps[i + 1].out, logits);
+    if (cs->kh != 1 || cs->kw != 1 || cs->stride != 1 || cs->pad != 0 || pp_conv_groups(cs) != 1 || out == in)
+        return 0;
+    const pp_bn_layer *bn = pp_model_step_bn(m, s);
+    const pp_epilogue ep = {.scale = bn ? bn->scale : NULL, .shift = bn ? bn->shift : conv->bias, .silu = true};
+    const pp_conv_scratch scratch = {.workspace = ctx->workspace, .winograd = {cached_kernels, ctx}};
+    pp_conv_layer_forward(out, in, conv, n, ctx->vh[s->in], ctx->vw[s->in], &ep, &scratch, ctx->threads);
+    return 2;
+}
+
 /* Steps first.. of the plan; a stop leaves ctx->resume_step at the next one. */
 static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tensor *dst, pp_taps *taps, pp_error *err)
 {
@@ -430,7 +506,13 @@ static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tens
         const pp_step *s = &p->steps[i];
         const bool bn_done = fused_bn == s;
         fused_bn = NULL;
-        if (!bn_done && fuses_with_silu(p, i, taps)) { /* the BN and the SiLU after it in one pass */
+        int chain = bn_done ? 0 : run_depthwise_chain(ctx, m, i, n, dst->data, taps);
+        if (!chain && !bn_done)
+            chain = run_pointwise_silu(ctx, m, i, n, dst->data, taps);
+        if (chain) {
+            i += chain - 1;
+            s = &p->steps[i];
+        } else if (!bn_done && fuses_with_silu(p, i, taps)) { /* the BN and the SiLU after it in one pass */
             const pp_step *silu = &p->steps[++i];
             const pp_bn_layer *bn = pp_model_step_bn(m, s);
             pp_silu_affine_forward(value_data(ctx, p, silu->out, dst->data), value_data(ctx, p, s->in, dst->data),

@@ -12,8 +12,7 @@
 
 static const char *const kind_names[PP_STEP_KIND_COUNT] = {
     "conv", "pushpull", "batchnorm", "maxpool", "avgpool", "global_avgpool", "linear", "blurpool",
-    "pushpull2020", "noise_masks", "add", "silu", "depthwise", "squeeze_excite", "residual_add", "zero_pad",
-    "dropout",
+    "pushpull2020", "noise_masks", "add", "silu", "depthwise", "squeeze_excite", "zero_pad", "dropout",
 };
 
 const char *pp_step_kind_name(pp_step_kind k)
@@ -183,7 +182,7 @@ int pp_plan_residual_add(pp_plan *p, const char *name, int branch, int residual,
                          pp_step **step)
 {
     pp_step params = {.layer = d};
-    return pp_plan_add(p, PP_STEP_RESIDUAL_ADD, name, branch, residual, channels_of(p, branch), PP_VALUE_MAP,
+    return pp_plan_add(p, PP_STEP_ADD, name, branch, residual, channels_of(p, branch), PP_VALUE_MAP,
                        &params, step);
 }
 
@@ -225,7 +224,7 @@ const pp_step *pp_plan_tap_step(const pp_plan *p, pp_tap t)
 /* Elementwise steps (per channel and sample) that may overwrite their input. */
 static bool runs_in_place(pp_step_kind k)
 {
-    return k == PP_STEP_BATCHNORM || k == PP_STEP_SILU || k == PP_STEP_SQUEEZE_EXCITE || k == PP_STEP_RESIDUAL_ADD ||
+    return k == PP_STEP_BATCHNORM || k == PP_STEP_SILU || k == PP_STEP_SQUEEZE_EXCITE || k == PP_STEP_ADD ||
            k == PP_STEP_DROPOUT;
 }
 
@@ -312,7 +311,7 @@ pp_status pp_model_spatial(const pp_model *m, int h, int w, int *vh, int *vw, pp
             ho = pp_conv_out_size(hi, s->pool.k, s->pool.stride, s->pool.pad);
             wo = pp_conv_out_size(wi, s->pool.k, s->pool.stride, s->pool.pad);
         } else if (s->kind == PP_STEP_BATCHNORM || s->kind == PP_STEP_ADD || s->kind == PP_STEP_SILU ||
-                   s->kind == PP_STEP_SQUEEZE_EXCITE || s->kind == PP_STEP_RESIDUAL_ADD || s->kind == PP_STEP_DROPOUT) {
+                   s->kind == PP_STEP_SQUEEZE_EXCITE || s->kind == PP_STEP_DROPOUT) {
             ho = hi;
             wo = wi;
         } else if (s->kind == PP_STEP_NOISE_MASKS) {

@@ -26,8 +26,8 @@
 #include "../ops/pushpull.h"
 #include "../ops/pushpull2020.h"
 #include "../ops/depthwise_conv.h"
-#include "../ops/drop_connect.h"
 #include "../ops/dropout.h"
+#include "../ops/residual_add.h"
 #include "../ops/squeeze_excite.h"
 #include "../ops/zero_pad.h"
 #include "../status.h"
@@ -43,11 +43,11 @@ typedef enum {
     PP_STEP_BLURPOOL,       /* anti-aliasing blur (+subsampling): layer is a pp_blurpool (ops/blurpool.h) */
     PP_STEP_PUSHPULL2020,   /* the 2020 push-pull layer (ops/pushpull2020.h; step.layer) */
     PP_STEP_NOISE_MASKS,    /* PNN's perturbation: C -> C*m channels (ops/noise_masks.h; step.layer) */
-    PP_STEP_ADD,            /* in + residual (+ReLU) on its own (ops/residual_add.h; relu) */
+    PP_STEP_ADD,            /* act(in * f + residual), f drop-connect's per sample when step.layer is a
+                             * pp_drop_connect (training), else 1 (ops/residual_add.h; relu) */
     PP_STEP_SILU,           /* x * sigmoid(x) (ops/silu.h) */
     PP_STEP_DEPTHWISE,      /* depthwise k x k conv, padding per side (ops/depthwise_conv.h; step.layer) */
     PP_STEP_SQUEEZE_EXCITE, /* squeeze-and-excitation gates (ops/squeeze_excite.h; step.layer) */
-    PP_STEP_RESIDUAL_ADD,   /* in (the branch, drop-connect in training) + residual (ops/drop_connect.h; step.layer) */
     PP_STEP_ZERO_PAD,       /* zero padding per side (ops/zero_pad.h; step.layer) */
     PP_STEP_DROPOUT,        /* element-wise dropout, training only (ops/dropout.h; step.layer) */
     PP_STEP_KIND_COUNT

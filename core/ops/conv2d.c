@@ -9,6 +9,7 @@
 #include "gemm.h"
 #include "im2col.h"
 #include "relu.h"
+#include "silu.h"
 #include "weight_grad_avx2.h"
 #include "winograd.h"
 
@@ -21,6 +22,7 @@
 #define COLUMN_BUDGET_FLOATS ((size_t)512 << 10)
 /* Below this many columns per thread, split output channels instead. */
 #define MIN_COLUMNS_PER_THREAD 96
+#define OUTPUT_BUDGET_FLOATS ((size_t)128 << 10)
 
 int pp_conv_out_size(int in, int k, int stride, int pad)
 {
@@ -62,6 +64,12 @@ static size_t chunk_columns(const pp_conv_shape *s, size_t p_total)
 {
     size_t rows = (size_t)s->cin * s->kh * s->kw;
     size_t cols = COLUMN_BUDGET_FLOATS / (rows ? rows : 1);
+    /* 1x1 (no column buffer to size): the chunk's output small enough to be
+     * still in L2 when the epilogue reads it back (EfficientNet's expansions:
+     * few input rows, many outputs) */
+    const size_t out_cols = OUTPUT_BUDGET_FLOATS / (size_t)(s->cout > 0 ? s->cout : 1);
+    if (is_pointwise(s) && out_cols < cols)
+        cols = out_cols;
     if (cols < 256)
         cols = 256;
     return cols < p_total ? cols : p_total;
@@ -103,14 +111,16 @@ size_t pp_conv2d_workspace_floats(const pp_conv_shape *shape, int n, int h, int 
 /* Rows [k0, k1) of the epilogue, on the calling thread. */
 static void epilogue_rows(float *out, int k0, int k1, size_t p_total, size_t p0, size_t p1, const pp_epilogue *ep)
 {
-    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu))
+    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu && !ep->silu))
         return;
     for (int k = k0; k < k1; k++) {
         float a = ep->scale ? ep->scale[k] : 1.0f;
         float b = ep->shift ? ep->shift[k] : 0.0f;
         float *y = out + (size_t)k * p_total;
         const float *res = ep->residual ? ep->residual + (size_t)k * p_total : NULL;
-        if (res) {
+        if (ep->silu) {
+            pp_silu_affine_row(y + p0, res ? res + p0 : NULL, p1 - p0, a, b);
+        } else if (res) {
             if (ep->relu)
                 for (size_t p = p0; p < p1; p++) {
                     float v = y[p] * a + b + res[p];
@@ -134,7 +144,7 @@ static void epilogue_rows(float *out, int k0, int k1, size_t p_total, size_t p0,
 void pp_epilogue_apply(float *out, int k_count, size_t p_total, size_t p0, size_t p1,
                        const pp_epilogue *ep, int threads)
 {
-    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu))
+    if (!ep || (!ep->scale && !ep->shift && !ep->residual && !ep->relu && !ep->silu))
         return;
 #pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
@@ -160,7 +170,7 @@ void pp_conv2d_forward(float *out, const float *in, const float *weight, const p
             part = (pp_epilogue){.scale = ep->scale ? ep->scale + k0 : NULL,
                                  .shift = ep->shift ? ep->shift + k0 : NULL,
                                  .residual = ep->residual ? ep->residual + i * step.out : NULL,
-                                 .relu = ep->relu};
+                                 .relu = ep->relu, .silu = ep->silu};
         dense_forward(out + i * step.out, in + i * step.in, weight + i * step.weight, &g, n, h, w,
                       ep ? &part : NULL, workspace, threads);
     }

@@ -40,6 +40,10 @@ typedef struct {
     const float *shift;    /* (K) or NULL */
     const float *residual; /* (K, N, Ho, Wo) or NULL */
     bool relu;
+    /* SiLU last (EfficientNet's expansions): honoured by the GEMM path only
+     * (pp_conv2d_forward's 1x1 and im2col convolutions), not by Winograd or
+     * the direct kernel, so only set it for 1x1 convolutions */
+    bool silu;
 } pp_epilogue;
 
 int pp_conv_out_size(int in, int k, int stride, int pad);

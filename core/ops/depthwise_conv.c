@@ -1,6 +1,12 @@
 #include "depthwise_conv.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "../cpu.h"
+#include "../tensor.h"
+#include "../threads.h"
+#include "silu.h"
 
 int pp_depthwise_out_size(int in, int k, int stride, int pad_lo, int pad_hi)
 {
@@ -49,15 +55,232 @@ static void plane_forward(float *out, const float *in, const float *wk, const pp
     }
 }
 
-void pp_depthwise_forward(float *out, const float *in, const pp_depthwise_conv *d, int n, int h, int w, int threads)
+/* ---- the fast forward: a zero-padded copy of each plane, then register blocks ----
+ *
+ * Each thread copies its plane into a zero-bordered buffer once (the borders
+ * stay zero from plane to plane: only the interior is rewritten), split by
+ * column phase at stride 2 (even padded columns, then odd ones) so that every
+ * tap reads contiguous floats. An output row is then computed in blocks of
+ * LANES outputs held in registers over all k x k taps (k and the stride are
+ * compile-time constants in each instance, so the taps unroll), and the
+ * epilogue (folded BN, SiLU, the plane's sum for SE) runs on the block before
+ * it is stored: the output is written once. */
+
+typedef struct {
+    int k, s, h, w, ho, wo;
+    int pitch;       /* floats per padded row (of one phase) */
+    size_t phase;    /* floats per phase */
+    int top, left;
+} padded_geometry;
+
+static padded_geometry geometry_of(const pp_depthwise_conv *d, int h, int w, int lanes)
+{
+    padded_geometry g = {.k = d->k, .s = d->stride, .h = h, .w = w, .top = d->pad_top, .left = d->pad_left};
+    g.ho = pp_depthwise_out_size(h, d->k, d->stride, d->pad_top, d->pad_bottom);
+    g.wo = pp_depthwise_out_size(w, d->k, d->stride, d->pad_left, d->pad_right);
+    /* the last block reads up to its end, k / s past that: all inside the
+     * row, and zero */
+    const int cols = (w + d->pad_left + d->pad_right + d->stride - 1) / d->stride;
+    const int need = (g.wo + lanes - 1) / lanes * lanes + d->k;
+    g.pitch = ((cols > need ? cols : need) + 15) / 16 * 16;
+    const int rows = h + d->pad_top + d->pad_bottom, used = (g.ho - 1) * d->stride + d->k;
+    g.phase = (size_t)(rows > used ? rows : used) * g.pitch;
+    return g;
+}
+
+static void fill_padded(float *pad, const float *in, const padded_geometry *g)
+{
+    for (int iy = 0; iy < g->h; iy++) {
+        const float *src = in + (size_t)iy * g->w;
+        float *row = pad + (size_t)(iy + g->top) * g->pitch;
+        if (g->s == 1) {
+            memcpy(row + g->left, src, (size_t)g->w * sizeof(float));
+            continue;
+        }
+        /* stride 2: padded column x to phase x % 2, column x / 2 */
+        float *even = row, *odd = row + g->phase;
+        int ix = 0;
+        if (g->left % 2) /* x = ix + left odd at ix 0 */
+            for (; ix + 1 < g->w; ix += 2) {
+                const int x = ix + g->left;
+                odd[x / 2] = src[ix];
+                even[(x + 1) / 2] = src[ix + 1];
+            }
+        else
+            for (; ix + 1 < g->w; ix += 2) {
+                const int x = ix + g->left;
+                even[x / 2] = src[ix];
+                odd[x / 2] = src[ix + 1];
+            }
+        for (; ix < g->w; ix++) {
+            const int x = ix + g->left;
+            (x % 2 ? odd : even)[x / 2] = src[ix];
+        }
+    }
+}
+
+/* 16 floats (one AVX-512 register) and 8 (one AVX2 register): each build
+ * uses its own width, as wider generic vectors than the target has are
+ * lowered badly. Loads need not be aligned. */
+typedef float lane16 __attribute__((vector_size(64)));
+typedef float lane16_unaligned __attribute__((vector_size(64), aligned(4), may_alias));
+typedef float lane8 __attribute__((vector_size(32)));
+typedef float lane8_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+
+/* One output plane from its padded copy, in blocks of NV vectors of VW
+ * floats. K, S and NV are constants at every call (the instances below), so
+ * the tap loops unroll and the accumulators stay in registers. Returns the
+ * sum of the plane's outputs (after the epilogue). */
+#define PLANE_BLOCKS(NAME, VEC, VEC_UNALIGNED, VW)                                                                  \
+    static inline __attribute__((always_inline)) double NAME(float *out, const float *pad,                          \
+                                                             const padded_geometry *g, const float *wk,             \
+                                                             const pp_depthwise_epilogue *ep, float a, float b,     \
+                                                             const int K, const int S, const int NV)                \
+    {                                                                                                                \
+        const int lanes = VW * NV;                                                                                   \
+        float taps[25];                                                                                              \
+        for (int t = 0; t < K * K; t++)                                                                              \
+            taps[t] = wk[t];                                                                                         \
+        const bool silu = ep && ep->silu, sums = ep && ep->plane_sums;                                               \
+        double total = 0.0;                                                                                          \
+        float block[64] __attribute__((aligned(64)));                                                                \
+        for (int oy = 0; oy < g->ho; oy++) {                                                                         \
+            float *o = out + (size_t)oy * g->wo;                                                                     \
+            float row_sum = 0.0f;                                                                                    \
+            for (int ox0 = 0; ox0 < g->wo; ox0 += lanes) {                                                           \
+                VEC acc[64 / VW];                                                                                    \
+                for (int v = 0; v < NV; v++)                                                                         \
+                    acc[v] = (VEC){0};                                                                               \
+                for (int ky = 0; ky < K; ky++) {                                                                     \
+                    const float *r = pad + (size_t)(oy * S + ky) * g->pitch + ox0;                                   \
+                    for (int kx = 0; kx < K; kx++) {                                                                 \
+                        const float *src = r + (size_t)(kx % S) * g->phase + kx / S;                                 \
+                        const float t = taps[ky * K + kx];                                                           \
+                        for (int v = 0; v < NV; v++)                                                                 \
+                            acc[v] += t * *(const VEC_UNALIGNED *)(src + VW * v);                                    \
+                    }                                                                                                \
+                }                                                                                                    \
+                for (int v = 0; v < NV; v++)                                                                         \
+                    *(VEC *)(block + VW * v) = acc[v];                                                               \
+                if (silu) {                                                                                          \
+                    _Pragma("omp simd aligned(block : 64) simdlen(16)") for (int j = 0; j < lanes; j++) block[j] =  \
+                        pp_silu(block[j] * a + b);                                                                   \
+                } else {                                                                                             \
+                    _Pragma("omp simd aligned(block : 64) simdlen(16)") for (int j = 0; j < lanes; j++) block[j] =  \
+                        block[j] * a + b;                                                                            \
+                }                                                                                                    \
+                const int m = g->wo - ox0 < lanes ? g->wo - ox0 : lanes;                                             \
+                memcpy(o + ox0, block, sizeof(float) * (size_t)m);                                                   \
+                if (sums)                                                                                            \
+                    for (int j = 0; j < m; j++)                                                                      \
+                        row_sum += block[j];                                                                         \
+            }                                                                                                        \
+            total += row_sum;                                                                                        \
+        }                                                                                                            \
+        return total;                                                                                                \
+    }
+PLANE_BLOCKS(plane_blocks16, lane16, lane16_unaligned, 16)
+PLANE_BLOCKS(plane_blocks8, lane8, lane8_unaligned, 8)
+
+/* The instances: k 3 or 5, stride 1 or 2, 16, 32 or 64 outputs a block (block_lanes). */
+#define PLANE_CASE(BLOCKS, VW, K, S, L)                                                                              \
+    case K * 1000 + S * 100 + L: return BLOCKS(out, pad, g, wk, ep, a, b, K, S, L / VW);
+#define PLANE_CASES(BLOCKS, VW, K, S)                                                                                \
+    PLANE_CASE(BLOCKS, VW, K, S, 16) PLANE_CASE(BLOCKS, VW, K, S, 32) PLANE_CASE(BLOCKS, VW, K, S, 64)
+#define PLANE_INSTANCES(SUFFIX, BLOCKS, VW, ATTR)                                                                    \
+    ATTR static double plane_##SUFFIX(float *out, const float *pad, const padded_geometry *g, const float *wk,        \
+                                      const pp_depthwise_epilogue *ep, float a, float b, int lanes)                 \
+    {                                                                                                                \
+        switch (g->k * 1000 + g->s * 100 + lanes) {                                                                  \
+            PLANE_CASES(BLOCKS, VW, 3, 1)                                                                            \
+            PLANE_CASES(BLOCKS, VW, 3, 2)                                                                            \
+            PLANE_CASES(BLOCKS, VW, 5, 1)                                                                            \
+            PLANE_CASES(BLOCKS, VW, 5, 2)                                                                            \
+        default: return 0.0;                                                                                         \
+        }                                                                                                            \
+    }
+
+/* Built twice: for AVX-512 (the avx512 path) and for the engine's x86-64-v3
+ * baseline (avx2 and portable), chosen by the CPU path (cpu.h). */
+PLANE_INSTANCES(v4, plane_blocks16, 16, PP_ISA_V4_WIDE)
+PLANE_INSTANCES(v3, plane_blocks8, 8, )
+
+/* Outputs per register block: enough independent accumulators to hide the
+ * FMA latency on wide rows (four vectors), no more lanes than the row needs
+ * on narrow ones (14 x 14 and 7 x 7 planes of the late stages). */
+static int block_lanes(int wo)
+{
+    int lanes = 16;
+    while (lanes < wo && lanes < 64)
+        lanes *= 2;
+    return lanes;
+}
+
+static bool has_blocks(const pp_depthwise_conv *d)
+{
+    return (d->k == 3 || d->k == 5) && (d->stride == 1 || d->stride == 2);
+}
+
+/* The plain loops for what the blocks do not cover (other k or stride, or no
+ * memory for the padded copy), with the epilogue as a second pass. */
+static double plane_plain(float *out, const float *in, const pp_depthwise_conv *d, const float *wk, int h, int w,
+                          int ho, int wo, const pp_depthwise_epilogue *ep, float a, float b)
+{
+    plane_forward(out, in, wk, d, h, w, ho, wo);
+    double total = 0.0;
+    const bool silu = ep && ep->silu;
+    for (size_t i = 0; i < (size_t)ho * wo; i++) {
+        const float v = out[i] * a + b;
+        out[i] = silu ? pp_silu(v) : v;
+        total += out[i];
+    }
+    return total;
+}
+
+void pp_depthwise_forward_fused(float *out, const float *in, const pp_depthwise_conv *d, int n, int h, int w,
+                                const pp_depthwise_epilogue *ep, int threads)
 {
     const int ho = pp_depthwise_out_size(h, d->k, d->stride, d->pad_top, d->pad_bottom);
     const int wo = pp_depthwise_out_size(w, d->k, d->stride, d->pad_left, d->pad_right);
     const long planes = (long)d->channels * n;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (long p = 0; p < planes; p++)
-        plane_forward(out + (size_t)p * ho * wo, in + (size_t)p * h * w, d->weight + (size_t)(p / n) * d->k * d->k,
-                      d, h, w, ho, wo);
+    if (ho <= 0 || wo <= 0 || planes <= 0) {
+        if (ep && ep->plane_sums && planes > 0) /* empty planes sum to 0 */
+            memset(ep->plane_sums, 0, (size_t)planes * sizeof(float));
+        return;
+    }
+    const bool v4 = pp_cpu_path() == PP_CPU_AVX512;
+    const int lanes = block_lanes(wo);
+    const padded_geometry g = geometry_of(d, h, w, lanes);
+    const size_t pad_floats = g.phase * (size_t)d->stride;
+#pragma omp parallel num_threads(pp_threads_clamp(threads))
+    {
+        float *pad = has_blocks(d) ? pp_aligned_alloc(pad_floats * sizeof(float)) : NULL;
+        if (pad)
+            memset(pad, 0, pad_floats * sizeof(float));
+#pragma omp for schedule(static)
+        for (long p = 0; p < planes; p++) {
+            const int c = (int)(p / n);
+            const float *wk = d->weight + (size_t)c * d->k * d->k;
+            const float a = ep && ep->scale ? ep->scale[c] : 1.0f, b = ep && ep->shift ? ep->shift[c] : 0.0f;
+            float *o = out + (size_t)p * ho * wo;
+            const float *x = in + (size_t)p * h * w;
+            double sum;
+            if (pad) {
+                fill_padded(pad, x, &g);
+                sum = v4 ? plane_v4(o, pad, &g, wk, ep, a, b, lanes) : plane_v3(o, pad, &g, wk, ep, a, b, lanes);
+            } else {
+                sum = plane_plain(o, x, d, wk, h, w, ho, wo, ep, a, b);
+            }
+            if (ep && ep->plane_sums)
+                ep->plane_sums[p] = (float)sum;
+        }
+        free(pad);
+    }
+}
+
+void pp_depthwise_forward(float *out, const float *in, const pp_depthwise_conv *d, int n, int h, int w, int threads)
+{
+    pp_depthwise_forward_fused(out, in, d, n, h, w, NULL, threads);
 }
 
 void pp_depthwise_backward(float *dx, float *dw, const float *dy, const float *x, const pp_depthwise_conv *d, int n,

@@ -10,6 +10,7 @@
 #ifndef PP_DEPTHWISE_CONV_H
 #define PP_DEPTHWISE_CONV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
@@ -20,6 +21,21 @@ typedef struct {
 
 /* (in + lo + hi - k) / stride + 1; 0 when the padded side is shorter than k. */
 int pp_depthwise_out_size(int in, int k, int stride, int pad_lo, int pad_hi);
+
+/* What an inference forward applies to each output right after the taps
+ * (EfficientNet's depthwise -> BN -> SiLU -> SE squeeze, in one pass):
+ * y = conv * scale[c] + shift[c] (NULL: 1, 0), then SiLU if asked; the sum
+ * of each (c, sample) output plane into plane_sums (C, N) if not NULL. */
+typedef struct {
+    const float *scale, *shift;
+    bool silu;
+    float *plane_sums;
+} pp_depthwise_epilogue;
+
+/* out: (C, N, Ho, Wo) from in: (C, N, H, W); ep may be NULL (the plain
+ * convolution). */
+void pp_depthwise_forward_fused(float *out, const float *in, const pp_depthwise_conv *d, int n, int h, int w,
+                                const pp_depthwise_epilogue *ep, int threads);
 
 /* out: (C, N, Ho, Wo) from in: (C, N, H, W). */
 void pp_depthwise_forward(float *out, const float *in, const pp_depthwise_conv *d, int n, int h, int w,

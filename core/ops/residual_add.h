@@ -1,19 +1,35 @@
-/* A residual sum on its own, y = act(a + b), for blocks whose branch already
- * ends in its activation (PNN's PerturbBasicBlock: relu(relu(bn(conv)) + s),
- * which the CONV step's fused residual, relu(bn(conv) + s), is not). */
+/* A residual sum on its own, the one step both families use:
+ *   y = act(branch * f_i + residual)   per sample i of the (C, N, plane) maps
+ * - PNN's PerturbBasicBlock, relu(relu(bn(conv)) + s): act ReLU, f_i = 1 (the
+ *   CONV step's fused residual, relu(bn(conv) + s), is not that block);
+ * - EfficientNet's MBConv: no act, and drop-connect (stochastic depth per
+ *   sample, "row" mode: torchvision ops.StochasticDepth, lukemelas
+ *   utils.drop_connect) in training: f_i = m_i / keep, m_i 1 with probability
+ *   keep = 1 - rate, else 0. At evaluation (or rate 0) f_i = 1. */
 #ifndef PP_RESIDUAL_ADD_H
 #define PP_RESIDUAL_ADD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* out = a + b (then ReLU), count values. */
-void pp_residual_add_forward(float *out, const float *a, const float *b, size_t count, bool relu, int threads);
+typedef struct {
+    float rate; /* probability of dropping the branch of a sample, [0, 1) */
+} pp_drop_connect;
 
-/* The gradient of either addend for dy given the output y: dy through the
- * ReLU (mask y > 0). da (may alias dy) is written; db, when not NULL, is
- * written (fresh) or accumulated into. */
-void pp_residual_add_backward(float *da, float *db, bool db_fresh, const float *dy, const float *y, size_t count,
-                              bool relu, int threads);
+/* scale (N): each sample's factor m_i / keep, drawn from `seed` (a splitmix64
+ * stream; the same seed gives the same masks); all 1 when rate is 0. */
+void pp_drop_connect_draw(float *scale, int n, const pp_drop_connect *d, uint64_t seed);
+
+/* out = act(branch * scale[i] + residual) (scale NULL: 1; act: ReLU when
+ * relu); out may alias either input. */
+void pp_residual_add_forward(float *out, const float *branch, const float *residual, const float *scale,
+                             int channels, int n, size_t plane, bool relu, int threads);
+
+/* For dy given the output y: g = dy through the ReLU (mask y > 0; y unread
+ * without it). dresidual = g, written (fresh) or accumulated into, or NULL;
+ * dbranch = g * scale[i], written (may alias dy), or NULL. */
+void pp_residual_add_backward(float *dbranch, float *dresidual, bool dresidual_fresh, const float *dy, const float *y,
+                              const float *scale, int channels, int n, size_t plane, bool relu, int threads);
 
 #endif

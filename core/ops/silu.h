@@ -51,6 +51,10 @@ void pp_silu_forward(float *y, const float *x, size_t count, int threads);
 void pp_silu_affine_forward(float *y, const float *x, const float *scale, const float *shift, int channels,
                             size_t plane, int threads);
 
+/* y[i] = silu(y[i] * a + b (+ res[i])) in place, on the calling thread: the
+ * epilogue of a convolution whose BN and SiLU are fused (res may be NULL). */
+void pp_silu_affine_row(float *y, const float *res, size_t count, float a, float b);
+
 /* dx = dy * silu'(x) with silu'(x) = s + x s (1 - s), s = sigmoid(x);
  * x is the forward's input; dx written (may alias dy). */
 void pp_silu_backward(float *dx, const float *dy, const float *x, size_t count, int threads);

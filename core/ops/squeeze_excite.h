@@ -23,6 +23,11 @@ size_t pp_se_scratch_floats(const pp_squeeze_excite *se, int n);
 void pp_se_forward(float *y, const float *x, const pp_squeeze_excite *se, int n, size_t hw, float *scratch,
                    int threads);
 
+/* The same with the squeeze done: plane_sums (C, N), the sum over H, W of
+ * each plane of x (pp_depthwise_forward_fused computes them). */
+void pp_se_forward_pooled(float *y, const float *x, const float *plane_sums, const pp_squeeze_excite *se, int n,
+                          size_t hw, float *scratch, int threads);
+
 /* dy: gradient of y; x: the forward's input (the gates are recomputed from
  * it). dx: (C, N, H, W) written (not accumulated), or NULL; dw1, db1, dw2,
  * db2 accumulated, or NULL. */

@@ -22,7 +22,7 @@ typedef struct {
     float *mean, *invstd; /* CONV with BN, BATCHNORM: batch statistics */
     float *responses;     /* PUSHPULL: (2K, N, Ho, Wo) push and pooled pull */
     int32_t *argmax;      /* MAXPOOL */
-    float *scale;         /* RESIDUAL_ADD: (N) drop-connect factors of the training forward */
+    float *scale;         /* ADD with drop-connect: (N) its factors of the training forward */
     float *mask;          /* DROPOUT: the training forward's mask (ops/dropout.h) */
 } step_rec;
 
@@ -278,8 +278,9 @@ static pp_status layout_all(layout *l, const pp_model *m, int n, bool train, pp_
             l->se_scratch = sc > l->se_scratch ? sc : l->se_scratch;
             break;
         }
-        case PP_STEP_RESIDUAL_ADD:
-            r.scale = take(l, (size_t)n);
+        case PP_STEP_ADD:
+            if (s->layer)
+                r.scale = take(l, (size_t)n);
             break;
         case PP_STEP_DROPOUT:
             r.mask = take(l, out_floats);
@@ -420,17 +421,15 @@ static void forward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool train
                                    ctx->threads);
         break;
     case PP_STEP_ADD:
-        pp_residual_add_forward(out, in, value_of(ctx, p, s->residual), (size_t)c * plane, s->relu, ctx->threads);
+        /* drop-connect in training only; a mask stream per forward and step */
+        if (train && s->layer)
+            pp_drop_connect_draw(r->scale, n, s->layer,
+                                 ctx->seed ^ (ctx->forwards * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)i << 32));
+        pp_residual_add_forward(out, in, value_of(ctx, p, s->residual), train && s->layer ? r->scale : NULL, c, n,
+                                (size_t)h * w, s->relu, ctx->threads);
         break;
     case PP_STEP_SQUEEZE_EXCITE:
         pp_se_forward(out, in, s->layer, n, (size_t)h * w, ctx->se_scratch, ctx->threads);
-        break;
-    case PP_STEP_RESIDUAL_ADD:
-        /* drop-connect in training only; a mask stream per forward and step */
-        if (train)
-            pp_drop_connect_draw(r->scale, n, s->layer, mask_seed(ctx, i));
-        pp_drop_connect_forward(out, value_of(ctx, p, s->residual), in, train ? r->scale : NULL, c, n,
-                                (size_t)h * w, ctx->threads);
         break;
     case PP_STEP_DROPOUT: /* in training only */
         if (train)
@@ -610,9 +609,11 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
         break;
     }
     case PP_STEP_ADD: {
-        /* the sum's gradient (through the ReLU) goes to both addends */
+        /* the sum's gradient (through the ReLU) goes to both addends, the
+         * branch's times its drop-connect factors */
         float *gres = grad_target(ctx, s->residual, &fresh);
-        pp_residual_add_backward(gout, gres, fresh, gout, out, in_count, s->relu, ctx->threads);
+        pp_residual_add_backward(gout, gres, fresh, gout, out, train && s->layer ? r->scale : NULL, c, n,
+                                 (size_t)h * w, s->relu, ctx->threads);
         float *gin = grad_target(ctx, s->in, &fresh);
         if (gin && fresh)
             memcpy(gin, gout, in_count * sizeof(float));
@@ -653,21 +654,6 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
                        params ? grad_of(ctx, m, se->w2) : NULL, params ? grad_of(ctx, m, se->b2) : NULL, gout, in, se,
                        n, (size_t)h * w, ctx->se_scratch, ctx->threads);
         if (gin && !fresh)
-            add_into(gin, target, in_count, ctx->threads);
-        break;
-    }
-    case PP_STEP_RESIDUAL_ADD: {
-        float *gres = grad_target(ctx, s->residual, &fresh);
-        if (gres && fresh)
-            memcpy(gres, gout, in_count * sizeof(float));
-        else if (gres)
-            add_into(gres, gout, in_count, ctx->threads);
-        float *gin = grad_target(ctx, s->in, &fresh);
-        if (!gin)
-            break;
-        float *target = fresh ? gin : ctx->g_pre;
-        pp_drop_connect_backward(target, gout, train ? r->scale : NULL, c, n, (size_t)h * w, ctx->threads);
-        if (!fresh)
             add_into(gin, target, in_count, ctx->threads);
         break;
     }

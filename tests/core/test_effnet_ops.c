@@ -1,16 +1,18 @@
 /* EfficientNet's layers (ops/depthwise_conv.h, squeeze_excite.h, silu.h,
- * drop_connect.h, zero_pad.h) against autograd (tests/make_arch_fixtures_effnet.py,
+ * residual_add.h, zero_pad.h) against autograd (tests/make_arch_fixtures_effnet.py,
  * ops.safetensors: every output and gradient within 1e-4 relative) and against
  * central finite differences of the loss sum(y * dy) (1e-2 relative, float). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../fixture.h"
 #include "../test_util.h"
 #include "ckpt/safetensors.h"
+#include "ops/conv2d.h"
 #include "ops/depthwise_conv.h"
-#include "ops/drop_connect.h"
+#include "ops/residual_add.h"
 #include "ops/silu.h"
 #include "ops/squeeze_excite.h"
 #include "ops/zero_pad.h"
@@ -275,7 +277,7 @@ static void test_drop_connect(void)
         x[i] = (float)(i % 7) - 3.0f;
         b[i] = (float)(i % 5) * 0.5f;
     }
-    pp_drop_connect_forward(y, x, b, scale, C, N, P, 2);
+    pp_residual_add_forward(y, b, x, scale, C, N, P, false, 2);
     bool ok = true;
     for (int c = 0; c < C; c++)
         for (int i = 0; i < N; i++)
@@ -284,13 +286,13 @@ static void test_drop_connect(void)
                 ok = ok && fabsf(y[k] - (x[k] + b[k] * scale[i])) < 1e-6f;
             }
     CHECK(ok, "training forward: x + branch * mask / keep per sample");
-    pp_drop_connect_backward(g, x, scale, C, N, P, 2);
+    pp_residual_add_backward(g, NULL, false, x, NULL, scale, C, N, P, false, 2);
     ok = true;
     for (int c = 0; c < C; c++)
         for (int i = 0; i < N; i++)
             ok = ok && g[((size_t)c * N + i) * P] == x[((size_t)c * N + i) * P] * scale[i];
     CHECK(ok, "backward: dy * mask / keep");
-    pp_drop_connect_forward(y, x, b, NULL, C, N, P, 1);
+    pp_residual_add_forward(y, b, x, NULL, C, N, P, false, 1);
     ok = true;
     for (int i = 0; i < C * N * P; i++)
         ok = ok && y[i] == x[i] + b[i];
@@ -310,6 +312,143 @@ static void test_zero_pad(void)
     CHECK(memcmp(back, in, sizeof in) == 0, "its backward takes the interior");
 }
 
+/* ---- the inference forward's fused kernels against the plain loops ---- */
+
+static float next_uniform(uint32_t *state) /* [-1, 1) */
+{
+    *state = *state * 1664525u + 1013904223u;
+    return (float)(*state >> 8) / 8388608.0f - 1.0f;
+}
+
+static float *random_floats(size_t count, uint32_t seed)
+{
+    float *v = malloc(count * sizeof(float));
+    for (size_t i = 0; i < count; i++)
+        v[i] = 2.0f * next_uniform(&seed);
+    return v;
+}
+
+static double silu_exact(double v)
+{
+    return v / (1.0 + exp(-v));
+}
+
+/* pp_depthwise_forward_fused (register blocks, BN, SiLU and the plane sums in
+ * one pass) against pp_depthwise_forward_ref and the epilogue in double:
+ * widths across the block sizes (16, 32, 64 outputs) and their tails, odd
+ * sizes, stride 2, 5x5, TensorFlow's uneven pads, a 7x7 kernel (the plain
+ * fallback), channel counts off the vector widths, batches 1 and 3. */
+static void test_depthwise_fused(void)
+{
+    static const struct {
+        int c, n, h, w, k, s, t, l, b, r;
+    } cases[] = {
+        {3, 1, 9, 7, 3, 1, 1, 1, 1, 1},     {5, 3, 11, 17, 3, 2, 1, 1, 1, 1},  {7, 1, 13, 33, 5, 1, 2, 2, 2, 2},
+        {17, 3, 15, 31, 5, 2, 1, 1, 2, 2},  {9, 1, 8, 70, 3, 1, 1, 1, 1, 1},   {6, 3, 5, 129, 5, 2, 2, 2, 2, 2},
+        {11, 1, 6, 6, 3, 2, 0, 0, 1, 1},    {4, 3, 23, 113, 3, 2, 0, 0, 1, 1}, {2, 1, 4, 4, 5, 1, 2, 2, 2, 2},
+        {3, 3, 10, 12, 7, 1, 3, 3, 3, 3},   {5, 1, 12, 15, 3, 3, 1, 1, 1, 1},  {33, 1, 7, 7, 5, 1, 2, 2, 2, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const pp_depthwise_conv d = {.channels = cases[i].c, .k = cases[i].k, .stride = cases[i].s,
+                                     .pad_top = cases[i].t, .pad_left = cases[i].l, .pad_bottom = cases[i].b,
+                                     .pad_right = cases[i].r,
+                                     .weight = random_floats((size_t)cases[i].c * cases[i].k * cases[i].k, 7 + i)};
+        const int n = cases[i].n, h = cases[i].h, w = cases[i].w;
+        const int ho = pp_depthwise_out_size(h, d.k, d.stride, d.pad_top, d.pad_bottom);
+        const int wo = pp_depthwise_out_size(w, d.k, d.stride, d.pad_left, d.pad_right);
+        const size_t planes = (size_t)d.channels * n, out_count = planes * ho * wo;
+        float *x = random_floats(planes * h * w, 100 + i), *scale = random_floats((size_t)d.channels, 200 + i);
+        float *shift = random_floats((size_t)d.channels, 300 + i);
+        float *ref = malloc(out_count * sizeof(float)), *got = malloc(out_count * sizeof(float));
+        float *want = malloc(out_count * sizeof(float)), *sums = malloc(planes * sizeof(float));
+        double *want_sums = calloc(planes, sizeof(double));
+        pp_depthwise_forward_ref(ref, x, &d, n, h, w);
+        for (size_t p = 0; p < planes; p++)
+            for (size_t j = 0; j < (size_t)ho * wo; j++) {
+                const size_t at = p * ho * wo + j;
+                want[at] = (float)silu_exact((double)ref[at] * scale[p / n] + shift[p / n]);
+                want_sums[p] += want[at];
+            }
+        char what[96];
+        for (int threads = 1; threads <= 3; threads += 2) {
+            snprintf(what, sizeof what, "case %zu (%dx%d k%d s%d) threads %d", i, h, w, d.k, d.stride, threads);
+            pp_depthwise_forward(got, x, &d, n, h, w, threads);
+            double err = pp_test_compare(what, got, ref, out_count, TOL, 1);
+            CHECK(err <= TOL, "%s: plain depthwise off by %.3g", what, err);
+            const pp_depthwise_epilogue ep = {.scale = scale, .shift = shift, .silu = true, .plane_sums = sums};
+            pp_depthwise_forward_fused(got, x, &d, n, h, w, &ep, threads);
+            err = pp_test_compare(what, got, want, out_count, TOL, 1);
+            CHECK(err <= TOL, "%s: fused depthwise + BN + SiLU off by %.3g", what, err);
+            for (size_t p = 0; p < planes; p++)
+                CHECK(fabs(sums[p] - want_sums[p]) <= 1e-4 * (1.0 + fabs(want_sums[p])),
+                      "%s: plane %zu sums to %g, want %g", what, p, sums[p], want_sums[p]);
+        }
+        free((void *)d.weight), free(x), free(scale), free(shift), free(ref), free(got), free(want), free(sums);
+        free(want_sums);
+    }
+}
+
+/* pp_se_forward_pooled with the sums of the planes against pp_se_forward. */
+static void test_se_pooled(void)
+{
+    const int C = 19, S = 5;
+    const size_t hw = 37;
+    for (int n = 1; n <= 3; n += 2) {
+        pp_squeeze_excite se = {.channels = C, .squeeze = S, .w1 = random_floats((size_t)S * C, 1),
+                                .b1 = random_floats(S, 2), .w2 = random_floats((size_t)C * S, 3),
+                                .b2 = random_floats(C, 4)};
+        float *x = random_floats((size_t)C * n * hw, 5), *y = malloc((size_t)C * n * hw * sizeof(float));
+        float *want = malloc((size_t)C * n * hw * sizeof(float)), *sums = malloc((size_t)C * n * sizeof(float));
+        float *scratch = malloc(pp_se_scratch_floats(&se, n) * sizeof(float));
+        for (int p = 0; p < C * n; p++) {
+            double acc = 0;
+            for (size_t i = 0; i < hw; i++)
+                acc += x[(size_t)p * hw + i];
+            sums[p] = (float)acc;
+        }
+        pp_se_forward(want, x, &se, n, hw, scratch, 2);
+        pp_se_forward_pooled(y, x, sums, &se, n, hw, scratch, 2);
+        double err = pp_test_compare("se pooled", y, want, (size_t)C * n * hw, TOL, 1);
+        CHECK(err <= TOL, "batch %d: squeeze-excite from plane sums off by %.3g", n, err);
+        free((void *)se.w1), free((void *)se.b1), free((void *)se.w2), free((void *)se.b2);
+        free(x), free(y), free(want), free(sums), free(scratch);
+    }
+}
+
+/* A 1x1 convolution with BN and SiLU in its epilogue (the expansions)
+ * against the convolution alone and SiLU in double, at column counts that
+ * split by columns (one chunk and several) and by output channels. */
+static void test_pointwise_silu(void)
+{
+    static const struct {
+        int cin, cout, n, hw;
+    } cases[] = {{16, 96, 3, 1111}, {5, 7, 1, 13}, {40, 240, 1, 49}, {3, 600, 2, 700}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const pp_conv_shape shape = {.cin = cases[i].cin, .cout = cases[i].cout, .kh = 1, .kw = 1, .stride = 1};
+        const int n = cases[i].n, hw = cases[i].hw;
+        const size_t out_count = (size_t)shape.cout * n * hw;
+        float *x = random_floats((size_t)shape.cin * n * hw, 10 + i);
+        float *wt = random_floats((size_t)shape.cout * shape.cin, 20 + i);
+        float *scale = random_floats((size_t)shape.cout, 30 + i), *shift = random_floats((size_t)shape.cout, 40 + i);
+        float *plain = malloc(out_count * sizeof(float)), *got = malloc(out_count * sizeof(float));
+        float *want = malloc(out_count * sizeof(float));
+        pp_conv2d_forward_ref(plain, x, wt, &shape, n, hw, 1, NULL);
+        for (size_t j = 0; j < out_count; j++) {
+            const size_t k = j / ((size_t)n * hw);
+            want[j] = (float)silu_exact((double)plain[j] * scale[k] + shift[k]);
+        }
+        const pp_epilogue ep = {.scale = scale, .shift = shift, .silu = true};
+        for (int threads = 1; threads <= 2; threads++) {
+            pp_conv2d_forward(got, x, wt, &shape, n, hw, 1, &ep, NULL, threads);
+            char what[64];
+            snprintf(what, sizeof what, "1x1 %d->%d, %d x %d, %d threads", shape.cin, shape.cout, n, hw, threads);
+            double err = pp_test_compare(what, got, want, out_count, TOL, 1);
+            CHECK(err <= TOL, "%s: conv + BN + SiLU epilogue off by %.3g", what, err);
+        }
+        free(x), free(wt), free(scale), free(shift), free(plain), free(got), free(want);
+    }
+}
+
 int main(void)
 {
     pp_error err = {0};
@@ -321,6 +460,9 @@ int main(void)
     RUN_TEST(test_silu);
     RUN_TEST(test_drop_connect);
     RUN_TEST(test_zero_pad);
+    RUN_TEST(test_depthwise_fused);
+    RUN_TEST(test_se_pooled);
+    RUN_TEST(test_pointwise_silu);
     pp_sd_free(&ops);
     return TEST_EXIT();
 }

@@ -90,11 +90,11 @@ static void test_residual_add(void)
     const size_t n = (size_t)pp_npy_numel(&a);
     float *out = malloc(n * sizeof *out), *dy = malloc(n * sizeof *dy), *da = malloc(n * sizeof *da);
     float *db = malloc(n * sizeof *db);
-    pp_residual_add_forward(out, a.data, b.data, n, true, 2);
+    pp_residual_add_forward(out, a.data, b.data, NULL, 1, 1, n, true, 2);
     CHECK(pp_test_compare("add forward", out, y.data, n, 0, 1) == 0, "relu(a + b)");
     for (size_t i = 0; i < n; i++)
         dy[i] = (float)((i * 37) % 11) - 5.0f, db[i] = 1.0f;
-    pp_residual_add_backward(da, db, false, dy, out, n, true, 2);
+    pp_residual_add_backward(da, db, false, dy, out, NULL, 1, 1, n, true, 2);
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
         /* finite difference of sum(relu(a + b) * dy) in a_i: dy_i where a + b > 0, else 0 */
