@@ -7,13 +7,7 @@
 # scripts' restatements and of torchvision) and the matrices PyTorch's, computed here
 # from forward hooks on those modules (linear CKA in float64, within 1e-4). Also `info`
 # shows the EfficientNets' classifier dropout and drop-connect.
-set -u
-PUSHPULL=${PUSHPULL:?set by meson}
-FIX=${PP_FIXTURES:?set by meson}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh"
 D=$FIX/analysis/cka/images.npy
 
 # WideResNets (CIFAR 32x32)
