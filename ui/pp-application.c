@@ -47,6 +47,7 @@ struct _PpApplication {
     gboolean print_state; /* hidden: print the window's state when it closes */
     int quit_after_ms;    /* hidden: a normal launch closes itself after MS ms */
     int dialog_polls;     /* --screenshot-dialog: looks for the dialog so far */
+    int picture_polls;    /* --screenshot: polls for a picture of the window so far */
 };
 
 G_DEFINE_FINAL_TYPE(PpApplication, pp_application, ADW_TYPE_APPLICATION)
@@ -143,6 +144,10 @@ static gboolean take_screenshot(gpointer data)
     PpApplication *self = PP_APPLICATION(gtk_window_get_application(GTK_WINDOW(win)));
     if (pp_window_is_busy(win) || !window_painted(GTK_WINDOW(win)))
         return G_SOURCE_CONTINUE; /* an update or a sweep still running, or not on screen yet: poll again */
+    /* a result that just came in changed the content: its new layout comes with
+     * the next frames (CI once caught the picture in between: "cannot write the PNG") */
+    if (!pp_studio_window_has_picture(GTK_WINDOW(win)) && ++self->picture_polls < 100)
+        return G_SOURCE_CONTINUE;
     GError *error = NULL;
     if (self->print_probe && g_strcmp0(self->view, "grid") == 0)
         pp_corruption_grid_view_print(pp_window_get_grid_view(win), stdout);
@@ -197,7 +202,7 @@ static gboolean take_dialog_screenshot(gpointer data)
             g_object_unref(t);
         }
     /* poll until the dialog is on screen (a minute at most: then it is missing) */
-    if ((!dialog || !window_painted(dialog)) && ++self->dialog_polls < 100)
+    if ((!dialog || !window_painted(dialog) || !pp_studio_window_has_picture(dialog)) && ++self->dialog_polls < 100)
         return G_SOURCE_CONTINUE;
     GError *error = NULL;
     if (!dialog || !pp_studio_save_window_png(dialog, self->screenshot, &error)) {

@@ -1044,27 +1044,47 @@ gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **er
     return pp_studio_save_window_png(GTK_WINDOW(self), path, error);
 }
 
-gboolean pp_studio_save_window_png(GtkWindow *window, const char *path, GError **error)
+/* The window's picture as it stands, or NULL: none while it is not shown, and
+ * none for a frame after its content changed and it waits for a new layout. */
+static GskRenderNode *window_picture(GtkWindow *window, int *width, int *height)
 {
     GtkWidget *w = GTK_WIDGET(window);
-    int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
-    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(window));
-    if (!renderer || width <= 0 || height <= 0) {
+    *width = gtk_widget_get_width(w);
+    *height = gtk_widget_get_height(w);
+    if (!gtk_native_get_renderer(GTK_NATIVE(window)) || *width <= 0 || *height <= 0)
+        return NULL;
+    GdkPaintable *paintable = gtk_widget_paintable_new(w);
+    GtkSnapshot *snapshot = gtk_snapshot_new();
+    gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), *width, *height);
+    g_object_unref(paintable);
+    return gtk_snapshot_free_to_node(snapshot);
+}
+
+gboolean pp_studio_window_has_picture(GtkWindow *window)
+{
+    int width, height;
+    GskRenderNode *node = window_picture(window, &width, &height);
+    if (node)
+        gsk_render_node_unref(node);
+    return node != NULL;
+}
+
+gboolean pp_studio_save_window_png(GtkWindow *window, const char *path, GError **error)
+{
+    int width, height;
+    GskRenderNode *node = window_picture(window, &width, &height);
+    if (!node && (width <= 0 || height <= 0 || !gtk_native_get_renderer(GTK_NATIVE(window)))) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window is not shown");
         return FALSE;
     }
-    GdkPaintable *paintable = gtk_widget_paintable_new(w);
-    GtkSnapshot *snapshot = gtk_snapshot_new();
-    gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
-    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
     gboolean ok = FALSE;
     if (node) {
+        GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(window));
         GdkTexture *texture = gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, width, height));
         ok = gdk_texture_save_to_png(texture, path);
         g_object_unref(texture);
         gsk_render_node_unref(node);
     }
-    g_object_unref(paintable);
     if (!ok)
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: cannot write the PNG", path);
     return ok;

@@ -80,6 +80,8 @@ gboolean pp_window_save_screenshot(PpWindow *self, const char *path, GError **er
 
 /* Renders any shown window into a PNG. */
 gboolean pp_studio_save_window_png(GtkWindow *window, const char *path, GError **error);
+/* Whether the window has a picture to save now (not while a new layout is due). */
+gboolean pp_studio_window_has_picture(GtkWindow *window);
 
 /* Where a data file lives: the source tree (uninstalled) or the datadir. */
 char *pp_studio_find_data(const char *relative);
