@@ -80,11 +80,8 @@ expect_error "bad eval json" "badeval.json: \"clean_error\"" -- "$PUSHPULL" comp
 
 # probe: severity 0 predicts what predict predicts; a sweep has 11 rows for 10 steps
 img=$FIX/images/rgb_40x30.png
-want=$("$PUSHPULL" predict "$gray" "$img" --top 1 | sed -n 2p | awk '{print $2}')
-got=$("$PUSHPULL" probe "$gray" "$img" | sed -n 2p | awk '{print $2}')
-[ -n "$want" ] && [ "$want" = "$got" ] || fail "probe at severity 0 says '$got', predict says '$want'"
-"$PUSHPULL" probe "$gray" "$img" --corruption fog --sweep 10 --json >"$T/sweep.json" || fail "probe --sweep"
-[ "$(grep -c '"severity"' "$T/sweep.json")" = 11 ] || fail "sweep of 10 steps has 11 severities"
+probe_agrees "$gray" "$img"
+probe_sweep "$gray" "$img" fog 10
 "$PUSHPULL" probe "$gray" "$img" --corruption gaussian_noise --severity 4 --json | grep -q '"snr_push_db": [0-9]' ||
     fail "probe --json reports a finite push SNR under noise"
 expect_error "probe unknown corruption" "unknown corruption 'smog'" -- "$PUSHPULL" probe "$gray" "$img" --corruption smog
