@@ -1,42 +1,27 @@
 /* The first failure among the iterations of a parallel loop that writes an
- * output file (make-c, make-p): every iteration stops early once one has
- * failed or Ctrl-C came (cli_interrupt.h), and after the loop the file's
- * error is the interrupt or that first failure; later ones are dropped. */
+ * output file (make-c, make-p): core's pp_first_error (first_error.h) plus
+ * Ctrl-C (cli_interrupt.h): every iteration stops early once one has failed
+ * or Ctrl-C came, and after the loop the file's error is the interrupt or
+ * that first failure. */
 #ifndef PP_CLI_FIRST_ERROR_H
 #define PP_CLI_FIRST_ERROR_H
 
 #include <stdbool.h>
 
 #include "cli_interrupt.h"
+#include "first_error.h"
 #include "status.h"
 
-typedef struct {
-    pp_status status;
-    pp_error err;
-} pp_cli_first_error;
-
 /* True when the iteration has nothing to do: one failed, or Ctrl-C came. */
-static inline bool pp_cli_first_error_stop(const pp_cli_first_error *f)
+static inline bool pp_cli_first_error_stop(const pp_first_error *f)
 {
-    return f->status || pp_cli_interrupted();
-}
-
-/* Keeps (s, e) when s failed and no iteration failed before (thread-safe). */
-static inline void pp_cli_first_error_keep(pp_cli_first_error *f, pp_status s, const pp_error *e)
-{
-    if (!s)
-        return;
-#pragma omp critical(pp_cli_first_error)
-    if (!f->status) {
-        f->status = s;
-        f->err = *e;
-    }
+    return pp_first_error_failed(f) || pp_cli_interrupted();
 }
 
 /* After the loop: PP_ERR_CANCELLED ("PATH: interrupted; not written") after
  * Ctrl-C, else the first failure in err, its message after `what` (what
  * was being made); PP_OK when nothing failed. */
-static inline pp_status pp_cli_first_error_report(const pp_cli_first_error *f, const char *path, const char *what,
+static inline pp_status pp_cli_first_error_report(const pp_first_error *f, const char *path, const char *what,
                                                   pp_error *err)
 {
     if (pp_cli_interrupted())

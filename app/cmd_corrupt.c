@@ -94,12 +94,7 @@ static int print_list_json(void)
         json_object_set_new(o, "params", params);
         json_array_append_new(root, o);
     }
-    char *s = json_dumps(root, JSON_INDENT(2));
-    json_decref(root);
-    if (!s)
-        return pp_cli_failf("cannot format the corruption list as JSON");
-    puts(s);
-    free(s);
+    pp_cli_print_json(root); /* 6 significant digits: every preset's value as written */
     return 0;
 }
 

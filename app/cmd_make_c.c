@@ -39,7 +39,7 @@ static pp_status make_one(const pp_corruption *c, const pp_dataset *d, int64_t f
         return st;
     }
     for (int sev = 1; sev <= 5 && !st; sev++) {
-        pp_cli_first_error first = {0};
+        pp_first_error first = {0};
 #pragma omp parallel for num_threads(pp_threads_default()) schedule(dynamic, 8)
         for (int64_t i = 0; i < d->count; i++) {
             if (pp_cli_first_error_stop(&first))
@@ -56,7 +56,7 @@ static pp_status make_one(const pp_corruption *c, const pp_dataset *d, int64_t f
             if (!s)
                 memcpy(block + per * (size_t)i, out.pixels, per);
             pp_image_free(&out);
-            pp_cli_first_error_keep(&first, s, &e);
+            pp_first_error_keep(&first, s, &e);
         }
         char what[96];
         snprintf(what, sizeof what, "%.60s severity %d", c->name, sev);

@@ -54,7 +54,7 @@ static pp_status make_one(const pp_perturbation *p, const pp_dataset *d, const p
     }
     for (int64_t lo = 0; lo < d->count && !st; lo += CHUNK) {
         int n = (int)(d->count - lo < CHUNK ? d->count - lo : CHUNK);
-        pp_cli_first_error first = {0};
+        pp_first_error first = {0};
 #pragma omp parallel for num_threads(pp_threads_default()) schedule(dynamic)
         for (int k = 0; k < n; k++) {
             if (pp_cli_first_error_stop(&first))
@@ -75,7 +75,7 @@ static pp_status make_one(const pp_perturbation *p, const pp_dataset *d, const p
                 memcpy(block + per * (size_t)k, seq.pixels, per);
             pp_sequence_free(&seq);
             pp_image_free(&img);
-            pp_cli_first_error_keep(&first, s, &e);
+            pp_first_error_keep(&first, s, &e);
         }
         st = pp_cli_first_error_report(&first, path, p->name, err);
         if (!st)

@@ -152,11 +152,10 @@ static int run(int argc, char **argv)
     }
     if (st != PP_OK) {
         rc = pp_cli_fail(&err);
+        json_decref(o_json);
     } else if (json) {
-        json_dumpf(o_json, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-        putchar('\n');
+        pp_cli_print_json(o_json); /* and frees it */
     }
-    json_decref(o_json);
     pp_probe_free(&p);
     pp_model_free(&m);
     return rc;

@@ -5,7 +5,8 @@
  * against the plain step. Prints "case ms" lines and the ratios; the targets
  * (issue 16) are augmentation <= 10 % of a step and AugMix+JSD <= 3.3x.
  * With --throughput only, prints AugMix images/s for augment_vs_torchvision.sh.
- * Usage: augment_bench [--threads N] [--repeats R] [--batch B] [--case NAME|throughput] */
+ * Usage: augment_bench [--threads N] [--repeats R] [--batch B] [--case METHOD|SUBSTRING|throughput]:
+ * a full method name times that method alone, any other string every method containing it. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,8 +104,17 @@ static double time_step(int batch, int repeats)
 
 int main(int argc, char **argv)
 {
-    bench_options o = {.threads = 2, .repeats = 3, .batch = 128};
-    if (!bench_parse(&o, argc, argv, "augment_bench [--threads N] [--repeats R] [--batch B] [--case NAME|throughput]"))
+    static const char *const methods[][2] = {{"augmix", "2"},      {"augmix", "1"},         {"augmix-tv", "1"},
+                                             {"trivialaugment", "1"}, {"autoaugment", "1"}, {"prime", "2"},
+                                             {"gaussian", "1"},    {"gaussian:clean=0", "1"}};
+    enum { METHODS = sizeof methods / sizeof methods[0] };
+    const char *names[METHODS + 1] = {0};
+    for (int k = 0; k < METHODS; k++)
+        names[k] = methods[k][0];
+    bench_options o = {.threads = 2, .repeats = 3, .batch = 128, .cases = names};
+    if (!bench_parse(&o, argc, argv,
+                     "augment_bench [--threads N] [--repeats R] [--batch B] [--case METHOD|SUBSTRING|throughput] "
+                     "(a full method name, e.g. gaussian, times that method alone)"))
         return 2;
     pp_threads_set_default(o.threads);
     const int n = o.batch;
@@ -125,11 +135,8 @@ int main(int argc, char **argv)
     const double step = o.only ? 0 : time_step(n, o.repeats > 1 ? 1 : o.repeats);
     if (step > 0)
         printf("%-28s %9.2f ms\n", "train_step_b128", step * 1e3);
-    static const char *const methods[][2] = {{"augmix", "2"},      {"augmix", "1"},         {"augmix-tv", "1"},
-                                             {"trivialaugment", "1"}, {"autoaugment", "1"}, {"prime", "2"},
-                                             {"gaussian", "1"},    {"gaussian:clean=0", "1"}};
     double augmix_jsd = 0;
-    for (size_t k = 0; k < sizeof methods / sizeof methods[0]; k++) {
+    for (int k = 0; k < METHODS; k++) {
         if (!bench_wants(&o, methods[k][0]))
             continue;
         pp_augment_config_parse(&cfg, methods[k][0], &err);

@@ -8,13 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BATCH=${BATCH:-128}
 source bench/rounds.sh
-for round in $(seq "$ROUNDS"); do
-  echo "== round $round of $ROUNDS" >&2
-  "$BUILD/bench/augment_bench" --threads "$THREADS" --repeats "$REPEATS" --batch "$BATCH" --case throughput >>"$T/ours"
+one_round() {
+  "${run[@]}" "$BUILD/bench/augment_bench" --threads "$THREADS" --repeats "$REPEATS" --batch "$BATCH" --case throughput >>"$T/ours"
   if [ $have_torch = 1 ]; then
-    /usr/bin/python3 bench/augment_vs_torchvision.py "$THREADS" "$REPEATS" "$BATCH" >>"$T/torch"
+    "${run[@]}" /usr/bin/python3 bench/augment_vs_torchvision.py "$THREADS" "$REPEATS" "$BATCH" >>"$T/torch"
   fi
-done
+}
+in_rounds one_round "$best_path"
 for f in ours torch; do [ -f "$T/$f" ] && awk -f bench/best_of.awk "$T/$f" >"$T/$f.best"; done
 echo "== PushPull Studio engine ($THREADS threads, best of $ROUNDS rounds)"
 cat "$T/ours.best"

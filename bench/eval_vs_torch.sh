@@ -5,11 +5,9 @@
 # Usage: bench/eval_vs_torch.sh [BUILD_DIR]; LIMIT=2000 THREADS=2 ROUNDS=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${1:-build}
 LIMIT=${LIMIT:-2000}
-THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-1}
-source bench/rounds.sh
+source bench/rounds.sh # BUILD, THREADS=2
 # A model of the right shape (its accuracy does not matter for the timing).
 "$BUILD/app/pushpull" --threads "$THREADS" train --width 64 --epochs 1 --limit 128 --batch 64 \
     --output "$T/m.safetensors" >/dev/null

@@ -8,7 +8,9 @@
  * (--case wrn) AugMix's WRN-40-2 (plain stem), CIFAR 32x32 batch 128 (bench/wrn_vs_torch.sh).
  * (--case effnet) torchvision's EfficientNet-b0, plain stem, at 224, batch 1
  * and 16 (bench/effnet_vs_torch.sh).
- * Usage: forward_bench [--threads N] [--repeats R] [--case SUBSTRING] */
+ * Usage: forward_bench [--threads N] [--repeats R] [--case NAME|SUBSTRING]: a full
+ * case name (224_b1, effnet_b0_224_b16) runs that case alone, any other string
+ * every case whose name contains it (224, effnet). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,31 +130,45 @@ static void run_single(const char *name, const char *arch, pp_stem_kind stem, in
     contender_free(&c);
 }
 
+/* The cases: those without a family run by default, the PushPull net against the
+ * plain one; those of a family on request only (--case naming it), one net alone. */
+typedef struct {
+    const char *name, *arch, *family;
+    pp_stem_kind stem;
+    int classes, batch, side, repeats_factor; /* batch 1 repeats more: its times are short */
+} forward_case;
+
+static const forward_case cases[] = {
+    {"224_b1", "resnet18", NULL, PP_STEM_IMAGENET, 1000, 1, 224, 4},
+    {"224_b16", "resnet18", NULL, PP_STEM_IMAGENET, 1000, 16, 224, 1},
+    {"cifar32_b128", "resnet18", NULL, PP_STEM_CIFAR, 10, 128, 32, 1},
+    {"pp2020_r20_b128", "resnet20", NULL, PP_STEM_CIFAR, 10, 128, 32, 1},
+    {"blurpool50_224_b1", "blurpool-resnet50", "blurpool", PP_STEM_IMAGENET, 1000, 1, 224, 4},
+    {"blurpool50_224_b16", "blurpool-resnet50", "blurpool", PP_STEM_IMAGENET, 1000, 16, 224, 1},
+    {"wrn40_2_cifar32_b128", "wrn-40-2", "wrn", PP_STEM_CIFAR, 10, 128, 32, 1},
+    {"effnet_b0_224_b1", "efficientnet_b0", "effnet", PP_STEM_IMAGENET, 1000, 1, 224, 4},
+    {"effnet_b0_224_b16", "efficientnet_b0", "effnet", PP_STEM_IMAGENET, 1000, 16, 224, 1},
+};
+#define CASE_COUNT (sizeof cases / sizeof cases[0])
+
 int main(int argc, char **argv)
 {
-    bench_options o = {.threads = 2, .repeats = 5};
-    if (!bench_parse(&o, argc, argv, "forward_bench [--threads N] [--repeats R] [--case SUBSTRING]"))
+    const char *names[CASE_COUNT + 1] = {0};
+    for (size_t k = 0; k < CASE_COUNT; k++)
+        names[k] = cases[k].name;
+    bench_options o = {.threads = 2, .repeats = 5, .cases = names};
+    if (!bench_parse(&o, argc, argv,
+                     "forward_bench [--threads N] [--repeats R] [--case NAME|SUBSTRING] (a full case name, "
+                     "e.g. 224_b1 or effnet_b0_224_b1, runs that case alone; blurpool, wrn, effnet on request)"))
         return 2;
     pp_threads_set_default(o.threads);
-#define CASE(suffix, ...)             \
-    if (bench_wants(&o, suffix))      \
-        run_case(suffix, __VA_ARGS__);
-    CASE("224_b1", "resnet18", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4)
-    CASE("224_b16", "resnet18", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats)
-    CASE("cifar32_b128", "resnet18", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
-    CASE("pp2020_r20_b128", "resnet20", PP_STEM_CIFAR, 10, 128, 32, o.repeats)
-#undef CASE
-    /* only when asked by name: "--case 224_b1" (a substring of these) means the ResNet18 case */
-    const bool blurpool = o.only && strstr(o.only, "blurpool");
-    if (blurpool && strstr("blurpool50_224_b1", o.only))
-        run_single("blurpool50_224_b1", "blurpool-resnet50", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4);
-    if (blurpool && strstr("blurpool50_224_b16", o.only))
-        run_single("blurpool50_224_b16", "blurpool-resnet50", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats);
-    if (o.only && strstr("wrn40_2_cifar32_b128", o.only))
-        run_single("wrn40_2_cifar32_b128", "wrn-40-2", PP_STEM_CIFAR, 10, 128, 32, o.repeats);
-    if (o.only && strstr("effnet_b0_224_b1", o.only))
-        run_single("effnet_b0_224_b1", "efficientnet_b0", PP_STEM_IMAGENET, 1000, 1, 224, o.repeats * 4);
-    if (o.only && strstr("effnet_b0_224_b16", o.only))
-        run_single("effnet_b0_224_b16", "efficientnet_b0", PP_STEM_IMAGENET, 1000, 16, 224, o.repeats);
+    for (size_t k = 0; k < CASE_COUNT; k++) {
+        const forward_case *c = &cases[k];
+        const int repeats = o.repeats * c->repeats_factor;
+        if (!c->family && bench_wants(&o, c->name))
+            run_case(c->name, c->arch, c->stem, c->classes, c->batch, c->side, repeats);
+        else if (c->family && bench_wants_on_request(&o, c->name, c->family))
+            run_single(c->name, c->arch, c->stem, c->classes, c->batch, c->side, repeats);
+    }
     return 0;
 }

@@ -13,7 +13,12 @@ trap 'rm -rf "$T"' EXIT
 # also the avx2 one, against PyTorch held to AVX2 as well (oneDNN's ISA cap,
 # ATen's kernels, and OpenBLAS's, which our avx2 path calls for plain
 # products), so the AVX2 ratios can be measured on any machine.
-best_path=$("$BUILD/app/pushpull" --version | sed -n 's/^CPU path: \([a-z0-9]*\).*/\1/p')
+# A PP_CPU in the caller's environment does not change them: "best" is the
+# CPU's best (the parenthesis of --version), and every run, in_rounds' or
+# not, is on the path its label says (PP_CPU exported as the best here).
+best_path=$("$BUILD/app/pushpull" --version | sed -n "s/^CPU path: .*(this CPU's best: \([a-z0-9]*\)).*/\1/p")
+[ -n "$best_path" ] || { echo "rounds.sh: $BUILD/app/pushpull --version names no best CPU path" >&2; exit 1; }
+export PP_CPU=$best_path
 kinds=("$best_path")
 [ "$best_path" = avx512 ] && kinds+=(avx2)
 echo "== CPU paths: ${kinds[*]} (this CPU's best: $best_path)" >&2
@@ -55,10 +60,10 @@ forward_case_vs_torch() {
   report
 }
 forward_case_round() {
-  "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" --case "$forward_case" >>"$T/ours"
+  "${run[@]}" "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" --case "$forward_case" >>"$T/ours"
   if [ $have_torch = 1 ]; then
-    /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" "--$forward_case" >>"$T/torch"
-    "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" "--$forward_case" >>"$T/tuned"
+    "${run[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" "--$forward_case" >>"$T/torch"
+    "${run[@]}" "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" "--$forward_case" >>"$T/tuned"
   fi
 }
 

@@ -4,7 +4,8 @@
  * random weights: 32x32 (CIFAR stem) and 224x224 (ImageNet stem), one image.
  * The two are timed in turns; prints the best of each and the ratio (target:
  * Grad-CAM under 2x the forward plus backward).
- * Usage: saliency_bench [--threads N] [--repeats R] [--case cifar32|imagenet224] */
+ * Usage: saliency_bench [--threads N] [--repeats R] [--case NAME|SUBSTRING]: a full
+ * case name runs that case alone, any other string every case containing it. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -71,8 +72,11 @@ static int run_case(const char *name, pp_stem_kind stem, int side, int classes, 
 
 int main(int argc, char **argv)
 {
-    bench_options o = {.threads = 2, .repeats = 5};
-    if (!bench_parse(&o, argc, argv, "saliency_bench [--threads N] [--repeats R] [--case cifar32|imagenet224]"))
+    static const char *const names[] = {"cifar32", "imagenet224", NULL};
+    bench_options o = {.threads = 2, .repeats = 5, .cases = names};
+    if (!bench_parse(&o, argc, argv,
+                     "saliency_bench [--threads N] [--repeats R] [--case NAME|SUBSTRING] "
+                     "(cases cifar32, imagenet224; a full name runs that case alone)"))
         return 2;
     pp_threads_set_default(o.threads);
     if (bench_wants(&o, "cifar32") && run_case("cifar32", PP_STEM_CIFAR, 32, 10, o.repeats))

@@ -2,7 +2,7 @@
 """The same forward cases as forward_bench in PyTorch (Debian's python3-torch), printed
 in its format: PushPull-ResNet18 (224 batch 1 and 16, CIFAR batch 128) and the official
 CIFAR ResNet-20 with the 2020 push-pull layer (batch 128).
-Usage: torch_forward.py THREADS REPEATS [--baseline | --blurpool | --wrn | --effnet] [--case=SUBSTRING]
+Usage: torch_forward.py THREADS REPEATS [--baseline | --blurpool | --wrn | --effnet] [--case=NAME|SUBSTRING]
 --blurpool: the anti-aliased ResNet50 (adobe/antialiased-cnns resnet50, filter 4,
 pool_only true, the released default) at 224, batch 1 and 16, restated in
 tests/make_arch_fixtures_blur.py.
@@ -50,8 +50,6 @@ def efficientnet_b0(stem, classes):
 
 
 def run(name, stem, classes, n, side, reps, make=resnet18):
-    if only and only not in name:
-        return
     model = make(stem, classes).eval()
     x = torch.randn(n, 3, side, side)
     with torch.no_grad():
@@ -65,15 +63,21 @@ def run(name, stem, classes, n, side, reps, make=resnet18):
 
 
 if "--wrn" in sys.argv:
-    run("wrn40_2_cifar32_b128", "cifar", 10, 128, 32, repeats, wrn40_2)
+    cases = [("wrn40_2_cifar32_b128", "cifar", 10, 128, 32, repeats, wrn40_2)]
 elif "--effnet" in sys.argv:
-    run("effnet_b0_224_b1", "imagenet", 1000, 1, 224, repeats * 4, efficientnet_b0)
-    run("effnet_b0_224_b16", "imagenet", 1000, 16, 224, repeats, efficientnet_b0)
+    cases = [("effnet_b0_224_b1", "imagenet", 1000, 1, 224, repeats * 4, efficientnet_b0),
+             ("effnet_b0_224_b16", "imagenet", 1000, 16, 224, repeats, efficientnet_b0)]
 elif "--blurpool" in sys.argv:
-    run("blurpool50_224_b1", "imagenet", 1000, 1, 224, repeats * 4, blurpool_resnet50)
-    run("blurpool50_224_b16", "imagenet", 1000, 16, 224, repeats, blurpool_resnet50)
+    cases = [("blurpool50_224_b1", "imagenet", 1000, 1, 224, repeats * 4, blurpool_resnet50),
+             ("blurpool50_224_b16", "imagenet", 1000, 16, 224, repeats, blurpool_resnet50)]
 else:
-    run(f"{tag}_224_b1", "imagenet", 1000, 1, 224, repeats * 4)
-    run(f"{tag}_224_b16", "imagenet", 1000, 16, 224, repeats)
-    run(f"{tag}_cifar32_b128", "cifar", 10, 128, 32, repeats)
-    run(f"{tag}_pp2020_r20_b128", "cifar", 10, 128, 32, repeats, pp2020_resnet20)
+    cases = [(f"{tag}_224_b1", "imagenet", 1000, 1, 224, repeats * 4),
+             (f"{tag}_224_b16", "imagenet", 1000, 16, 224, repeats),
+             (f"{tag}_cifar32_b128", "cifar", 10, 128, 32, repeats),
+             (f"{tag}_pp2020_r20_b128", "cifar", 10, 128, 32, repeats, pp2020_resnet20)]
+# --case as forward_bench's: a full case name (with or without the tag) runs that
+# case alone ("224_b1", not also "224_b16"), any other string every case containing it
+exact = [c[0] for c in cases if only in (c[0], c[0].replace(f"{tag}_", "", 1))] if only else []
+for case in cases:
+    if not only or (case[0] in exact if exact else only in case[0]):
+        run(*case)

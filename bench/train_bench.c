@@ -3,7 +3,8 @@
  * and the demo models' width-8 net on 28x28 grayscale (random weights and data).
  * Prints "case ms_per_step images_per_s", the best of the repeats.
  * On request only (--case wrn): AugMix's WRN-40-2 (plain stem), 32x32 RGB (bench/wrn_vs_torch.sh).
- * Usage: train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28|wrn] */
+ * Usage: train_bench [--threads N] [--repeats R] [--batch B] [--case NAME|SUBSTRING]:
+ * a full case name runs that case alone, any other string every case containing it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +98,11 @@ static int run_case(const char *tag, const char *net, bool push_pull, int width,
 
 int main(int argc, char **argv)
 {
-    bench_options o = {.threads = 2, .repeats = 3, .batch = 128};
-    if (!bench_parse(&o, argc, argv, "train_bench [--threads N] [--repeats R] [--batch B] [--case cifar32|demo28|wrn]"))
+    static const char *const names[] = {"cifar32", "demo28", "wrn40_2", NULL};
+    bench_options o = {.threads = 2, .repeats = 3, .batch = 128, .cases = names};
+    if (!bench_parse(&o, argc, argv,
+                     "train_bench [--threads N] [--repeats R] [--batch B] [--case NAME|SUBSTRING] "
+                     "(cases cifar32, demo28, wrn40_2 on request; a full name runs that case alone)"))
         return 2;
     pp_threads_set_default(o.threads);
     /* CIFAR ResNet18, and the bundled demo network (width 8, Fashion-MNIST 28x28) */
@@ -106,7 +110,7 @@ int main(int argc, char **argv)
         return 1;
     if (bench_wants(&o, "demo28") && run_case("demo28", "resnet18", true, 8, 1, 28, o.batch, o.repeats))
         return 1;
-    if (o.only && strstr("wrn40_2", o.only) && run_case("wrn40_2", "wrn-40-2", false, 0, 3, 32, o.batch, o.repeats))
+    if (bench_wants_on_request(&o, "wrn40_2", "wrn") && run_case("wrn40_2", "wrn-40-2", false, 0, 3, 32, o.batch, o.repeats))
         return 1;
     return 0;
 }

@@ -6,20 +6,16 @@
 # Usage: bench/wrn_vs_torch.sh [BUILD_DIR] (default build); THREADS=2 REPEATS=3 ROUNDS=2
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${1:-build}
-THREADS=${THREADS:-2}
-REPEATS=${REPEATS:-3}
-ROUNDS=${ROUNDS:-2}
-source bench/rounds.sh
-for round in $(seq "$ROUNDS"); do
-  echo "== round $round of $ROUNDS" >&2
-  "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" --case wrn >>"$T/ours"
-  "$BUILD/bench/train_bench" --threads "$THREADS" --repeats "$REPEATS" --batch 128 --case wrn >>"$T/ours"
+source bench/rounds.sh # BUILD, THREADS=2, REPEATS=3, ROUNDS=2
+one_round() {
+  "${run[@]}" "$BUILD/bench/forward_bench" --threads "$THREADS" --repeats "$REPEATS" --case wrn >>"$T/ours"
+  "${run[@]}" "$BUILD/bench/train_bench" --threads "$THREADS" --repeats "$REPEATS" --batch 128 --case wrn >>"$T/ours"
   if [ $have_torch = 1 ]; then
-    /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" --wrn >>"$T/torch"
-    /usr/bin/python3 bench/torch_train.py "$THREADS" "$REPEATS" 128 --wrn >>"$T/torch"
-    "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" --wrn >>"$T/tuned"
-    "${tuned[@]}" /usr/bin/python3 bench/torch_train.py "$THREADS" "$REPEATS" 128 --wrn >>"$T/tuned"
+    "${run[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" --wrn >>"$T/torch"
+    "${run[@]}" /usr/bin/python3 bench/torch_train.py "$THREADS" "$REPEATS" 128 --wrn >>"$T/torch"
+    "${run[@]}" "${tuned[@]}" /usr/bin/python3 bench/torch_forward.py "$THREADS" "$REPEATS" --wrn >>"$T/tuned"
+    "${run[@]}" "${tuned[@]}" /usr/bin/python3 bench/torch_train.py "$THREADS" "$REPEATS" 128 --wrn >>"$T/tuned"
   fi
-done
+}
+in_rounds one_round "$best_path"
 report

@@ -35,7 +35,12 @@ void pp_json_build_begin(void)
 
 pp_status pp_json_file_save(json_t *doc, const char *path, pp_error *err)
 {
-    char *text = doc && !pp_json_alloc_failed() ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(8)) : NULL;
+    return pp_json_file_save_digits(doc, path, 8, err);
+}
+
+pp_status pp_json_file_save_digits(json_t *doc, const char *path, int digits, pp_error *err)
+{
+    char *text = doc && !pp_json_alloc_failed() ? json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(digits)) : NULL;
     json_decref(doc);
     if (!text || pp_json_alloc_failed()) {
         free(text);

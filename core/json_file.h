@@ -24,6 +24,9 @@ void pp_json_build_begin(void);
  * 2, reals with 8 significant digits, a final newline; atomically. NULL doc
  * or a failed allocation since pp_json_build_begin: PP_ERR_NOMEM, nothing written. */
 pp_status pp_json_file_save(json_t *doc, const char *path, pp_error *err);
+/* The same with reals to DIGITS significant digits (1 to 31; 17 round-trips a
+ * double, for sums that shards add up to the bytes of a whole run). */
+pp_status pp_json_file_save_digits(json_t *doc, const char *path, int digits, pp_error *err);
 
 /* o[key] when it is an integer in [min, max] (false otherwise, *out untouched). */
 bool pp_json_get_int(json_t *o, const char *key, int64_t min, int64_t max, int64_t *out);

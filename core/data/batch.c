@@ -1,7 +1,6 @@
 #include "batch.h"
 
-#include <stdio.h>
-
+#include "../first_error.h"
 #include "../rng.h"
 #include "../threads.h"
 
@@ -16,8 +15,7 @@ pp_status pp_batch_fill_views(pp_tensor *batch, const pp_preprocess *pre, const 
 {
     if (views->count < 1 || views->count > PP_BATCH_MAX_VIEWS)
         return pp_fail(err, PP_ERR_ARG, "a batch has 1 to %d views per sample", PP_BATCH_MAX_VIEWS);
-    pp_status st = PP_OK;
-    char first_error[512] = "";
+    pp_first_error first = {0};
     const size_t row = (size_t)pre->channels * pre->size * pre->size;
     batch->shape[0] = (int64_t)views->count * n;
 #pragma omp parallel for schedule(dynamic) num_threads(pp_threads_clamp(threads))
@@ -41,18 +39,12 @@ pp_status pp_batch_fill_views(pp_tensor *batch, const pp_preprocess *pre, const 
                                    .std = pre->std, .position = i, .batch = n};
             r = pp_augment_normalised(views->view[v], &actx, base, batch->data + (size_t)at * row, &e);
         }
-        if (r != PP_OK) {
-#pragma omp critical
-            if (st == PP_OK) {
-                st = r;
-                snprintf(first_error, sizeof first_error, "%s", e.msg);
-            }
-        }
+        pp_first_error_keep(&first, r, &e);
         pp_image_free(&raw);
         pp_image_free(&sized);
         pp_image_free(&changed);
     }
-    return st == PP_OK ? PP_OK : pp_fail(err, st, "%s", first_error);
+    return pp_first_error_return(&first, err);
 }
 
 pp_status pp_batch_fill(pp_tensor *batch, const pp_preprocess *pre, const pp_dataset *ds, const int64_t *indices,

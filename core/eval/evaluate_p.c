@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "../ckpt/npy.h"
+#include "../first_error.h"
 #include "../forward.h"
 #include "../image/video.h"
 #include "../preprocess.h"
@@ -312,8 +313,7 @@ static pp_status run_perturbation(eval_p_state *s, seq_source *src, int64_t lo, 
         double t0 = now();
         if ((st = source_prepare(src, b, b + n, err)))
             break;
-        pp_status first = PP_OK;
-        char first_msg[512] = "";
+        pp_first_error first = {0};
         s->batch.shape[0] = (int64_t)n * T;
 #pragma omp parallel for schedule(dynamic) num_threads(pp_threads_clamp(s->threads))
         for (int k = 0; k < n; k++) {
@@ -329,20 +329,12 @@ static pp_status run_perturbation(eval_p_state *s, seq_source *src, int64_t lo, 
             }
             if (!view)
                 pp_sequence_free(&seq);
-            if (r) {
-#pragma omp critical
-                if (!first) {
-                    first = r;
-                    snprintf(first_msg, sizeof first_msg, "%s", e.msg);
-                }
-            }
+            pp_first_error_keep(&first, r, &e);
         }
         double t1 = now();
         s->generate_seconds += t1 - t0;
-        if (first) {
-            st = pp_fail(err, first, "%s", first_msg);
+        if ((st = pp_first_error_return(&first, err)))
             break;
-        }
         if ((st = pp_model_forward(s->m, s->ctx, &s->batch, &s->logits, NULL, err)))
             break;
         s->forward_seconds += now() - t1;

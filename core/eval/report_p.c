@@ -4,10 +4,8 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "../atomic_file.h"
 #include "../json_file.h"
 #include "../number_text.h"
 #include "evaluate_p.h"
@@ -16,6 +14,7 @@
 
 pp_status pp_eval_p_save_json(const pp_eval_p_result *r, const char *path, pp_error *err)
 {
+    pp_json_build_begin();
     json_t *o = json_object(), *rows = json_object();
     json_object_set_new(o, "format", json_string(EVAL_P_FORMAT));
     json_object_set_new(o, "model", json_string(r->model));
@@ -56,15 +55,8 @@ pp_status pp_eval_p_save_json(const pp_eval_p_result *r, const char *path, pp_er
                             json_pack("{soso so}", "mean_flip_probability", pp_json_number(sum.mean_fp),
                                       "cifar10p_mean_flip_probability", pp_json_number(sum.cifar_mean_fp),
                                       "repeatability", pp_json_number(sum.repeatability)));
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-    json_decref(o);
-    if (!text)
-        return pp_fail(err, PP_ERR_NOMEM, "%s: cannot build JSON", path);
-    size_t len = strlen(text);
-    text[len] = '\n'; /* replaces the terminator: written by length */
-    pp_status st = pp_atomic_write(path, text, len + 1, err);
-    free(text);
-    return st;
+    /* 17 digits: the sums round-trip, so merged shards give a whole run's bytes */
+    return pp_json_file_save_digits(o, path, 17, err);
 }
 
 /* A number, or null for NaN (what pp_json_number writes). */

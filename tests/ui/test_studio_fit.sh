@@ -13,14 +13,7 @@
 STUDIO="$1"
 PNG_STATS="$2"
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
-command -v xvfb-run >/dev/null 2>&1 || { echo "skip: xvfb-run not installed"; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-export XDG_DATA_HOME="$TMP/data" XDG_CONFIG_HOME="$TMP/config" XDG_CACHE_HOME="$TMP/cache"
-export GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 GTK_A11Y=none
-export G_DEBUG=fatal-criticals
-XVFB="-screen 0 1600x1000x24"
-xvfb-run -a -s "$XVFB" true >/dev/null 2>&1 || { echo "skip: Xvfb cannot start"; exit 77; }
+. "$(dirname "$0")/lib.sh" # Xvfb, $TMP, a session of its own; 77 without a display
 fail=0
 IMG="$SRC/assets/images/fmnist-0000-ankle-boot.png"
 
