@@ -258,18 +258,28 @@ typedef struct {
     int stride, rows, img; /* img: the image held, -1 before the first */
 } padded_plane;
 
-/* The plane of input channel c; with g->pre, activated as it is copied (the
- * padding stays zero: the padding of the activated input, as in PyTorch). */
-static void fill_padded(padded_plane *pp, const float *plane, const geometry *g, int c)
+/* Rows [y0, y1) of the padded plane of input channel c (of one image); with
+ * g->pre, activated as it is copied (the padding stays zero: the padding of
+ * the activated input, as in PyTorch). Each cell is written once, the margins
+ * as zeros; a chunk's tiles read only the rows of their own patches, so the
+ * rows outside [y0, y1) (another chunk's) are left as they are. */
+static void fill_padded(padded_plane *pp, const float *plane, const geometry *g, int c, int y0, int y1)
 {
     const int pad = g->s->pad;
-    memset(pp->data, 0, sizeof(float) * (size_t)pp->rows * pp->stride);
+    const int cols = g->w + pad <= pp->stride ? g->w : pp->stride - pad; /* input columns that fit */
     const pp_epilogue *pre = g->pre;
     const float a = pre && pre->scale ? pre->scale[c] : 1.0f, b = pre && pre->shift ? pre->shift[c] : 0.0f;
-    for (int y = 0; y < g->h && y + pad < pp->rows; y++) {
-        int cols = g->w + pad <= pp->stride ? g->w : pp->stride - pad;
-        float *dst = pp->data + (size_t)(y + pad) * pp->stride + pad;
-        const float *src = plane + (size_t)y * g->w;
+    for (int y = y0; y < y1; y++) {
+        float *dst = pp->data + (size_t)y * pp->stride;
+        const int iy = y - pad;
+        if (iy < 0 || iy >= g->h) {
+            memset(dst, 0, sizeof(float) * (size_t)pp->stride);
+            continue;
+        }
+        const float *src = plane + (size_t)iy * g->w;
+        for (int x = 0; x < pad; x++)
+            dst[x] = 0.0f;
+        dst += pad;
         if (!pre)
             memcpy(dst, src, sizeof(float) * cols);
         else if (pre->relu)
@@ -278,9 +288,26 @@ static void fill_padded(padded_plane *pp, const float *plane, const geometry *g,
         else
             for (int x = 0; x < cols; x++)
                 dst[x] = src[x] * a + b;
+        for (int x = cols; x < pp->stride - pad; x++)
+            dst[x] = 0.0f;
     }
 }
 
+/* The padded rows the tiles [t0, t0 + count) of image img read: from the
+ * first tile's row in the chunk's first image to the last tile's patch in
+ * its last image. */
+typedef struct {
+    tile_cursor first, last;
+} chunk_span;
+
+static void fill_for_chunk(padded_plane *pp, const float *plane, const geometry *g, int c, int img,
+                           const chunk_span *span)
+{
+    const int y0 = img == span->first.img ? span->first.ty * TILE : 0;
+    const int y1 = img == span->last.img ? span->last.ty * TILE + PATCH : pp->rows;
+    fill_padded(pp, plane, g, c, y0, y1);
+    pp->img = img;
+}
 
 /* The 6x6 patches of 16 tiles as 36 lane vectors: each patch is read as three
  * vectors by masked expand-loads (row pieces into consecutive lanes), then
@@ -340,6 +367,7 @@ static inline __attribute__((always_inline)) void transform_inputs_body(float *v
     const size_t plane = (size_t)g->h * g->w, pos_stride = (size_t)c_count * chunk;
     padded_plane pp = {scratch, g->tiles_x * TILE + 2, g->tiles_y * TILE + 2, -1};
     const bool fast_gather = path >= PP_CPU_AVX2;
+    const chunk_span span = {cursor_at(g, t0), cursor_at(g, t0 + count - 1)};
     for (int c = c0; c < c1; c++) {
         tile_cursor k = cursor_at(g, t0);
         pp.img = -1;
@@ -352,10 +380,8 @@ static inline __attribute__((always_inline)) void transform_inputs_body(float *v
                 for (int l = 1; l < LANES; l++)
                     cursor_next(&last, g);
                 if (last.img == k.img) { /* all from one plane */
-                    if (k.img != pp.img) {
-                        fill_padded(&pp, in + ((size_t)c * g->n + k.img) * plane, g, c);
-                        pp.img = k.img;
-                    }
+                    if (k.img != pp.img)
+                        fill_for_chunk(&pp, in + ((size_t)c * g->n + k.img) * plane, g, c, k.img, &span);
                     const float *tile[LANES];
                     for (int l = 0; l < LANES; l++, cursor_next(&k, g))
                         tile[l] = pp.data + (size_t)k.ty * TILE * pp.stride + k.tx * TILE;
@@ -367,10 +393,8 @@ static inline __attribute__((always_inline)) void transform_inputs_body(float *v
                 }
             }
             for (int l = 0; l < nb && !gathered; l++, cursor_next(&k, g)) {
-                if (k.img != pp.img) {
-                    fill_padded(&pp, in + ((size_t)c * g->n + k.img) * plane, g, c);
-                    pp.img = k.img;
-                }
+                if (k.img != pp.img)
+                    fill_for_chunk(&pp, in + ((size_t)c * g->n + k.img) * plane, g, c, k.img, &span);
                 const float *p = pp.data + (size_t)k.ty * TILE * pp.stride + k.tx * TILE;
                 for (int y = 0; y < PATCH; y++, p += pp.stride)
                     for (int x = 0; x < PATCH; x++)
