@@ -10,6 +10,7 @@
 #include "pp-plot.h"
 #include "pp-image-chooser.h"
 #include "pp-latest-job.h"
+#include "pp-layout-check.h"
 #include "pp-template-dispose.h"
 #include "pp-probe-plots.h"
 #include "pp-stability-panel.h"
@@ -20,6 +21,10 @@
 #include "probe.h"
 
 #define SWEEP_STEPS 20
+/* The panels' scroller (its max-content-height in pp-probe-view.ui), and the
+ * margins of the panels inside it. */
+#define PANELS_MAX_HEIGHT 400
+#define PANELS_MARGINS 16
 
 /* Where one slider update's time went (monotonic us; the bench's breakdown):
  * the move came, its update started in the worker, its first stage was
@@ -114,6 +119,8 @@ struct _PpProbeView {
     gboolean resweep; /* a sweep was shown when its subject changed: run it again once the probe settles */
     char *empty_text; /* said in place of the images when the last probe failed */
     int pasting; /* clipboard reads under way */
+    int images_extra; /* px the images panel grows by in a tall window (on_sweep_resize) */
+    guint resize_idle;
 
     /* the slider worker (latest wins: pp-latest-job.h); results come in two
      * stages, the corrupted image and first-layer SNRs, then the predictions */
@@ -627,24 +634,59 @@ static void size_areas(PpProbeView *self)
     int groups = self->shown ? MAX(1, pp_probe_input_groups(self->shown)) : 1;
     /* one input: one pair; two: side by side; more: two columns */
     gtk_drawing_area_set_content_width(self->images_area, groups == 1 ? 380 : 600);
-    /* room for the pictures, three caption lines under them, and the corruption line */
-    gtk_drawing_area_set_content_height(self->images_area, groups <= 2 ? 246 : (groups + 1) / 2 * 216 + 20);
     int n = self->shown ? self->shown->n_models : 1;
     int w = gtk_widget_get_width(GTK_WIDGET(self->predictions_area));
-    gtk_drawing_area_set_content_height(self->predictions_area, pp_probe_predictions_height(w > 0 ? w : 600, n));
-    /* the pooled SNR bars: a title, then two bars per push-pull column, one per baseline */
-    int snr = 46;
-    for (int m = 0; self->shown && m < self->shown->n_models; m++)
-        snr += self->shown->models[m].push_pull ? 57 : 40;
-    gtk_drawing_area_set_content_height(self->snr_area, MAX(150, snr));
+    const int predictions = pp_probe_predictions_height(w > 0 ? w : 600, n);
+    gtk_drawing_area_set_content_height(self->predictions_area, predictions);
+    /* the SNR cells side by side as the width allows */
+    int sw = gtk_widget_get_width(GTK_WIDGET(self->snr_area));
+    const int snr = pp_probe_snr_height(GTK_WIDGET(self->snr_area), sw > 0 ? sw : 900, self->shown);
+    gtk_drawing_area_set_content_height(self->snr_area, snr);
+    /* room for the pictures, three caption lines under them, and the corruption line; for one or
+     * two inputs as tall as a row of predictions, so that the SNR panel under them still fits
+     * above the sweep on a 720-pixel screen; taller in a tall window, as long as the panels
+     * still fit their scroller's PANELS_MAX_HEIGHT without scrolling */
+    const int base = groups <= 2 ? 226 : (groups + 1) / 2 * 216 + 20;
+    const int room = PANELS_MAX_HEIGHT - PANELS_MARGINS - MAX(base, predictions) - snr;
+    gtk_drawing_area_set_content_height(self->images_area, base + CLAMP(room, 0, self->images_extra));
 }
 
-static void on_predictions_resize(GtkDrawingArea *area, int width, int height, PpProbeView *self)
+static gboolean on_resize_idle(gpointer data)
+{
+    PpProbeView *self = data;
+    self->resize_idle = 0;
+    size_areas(self);
+    return G_SOURCE_REMOVE;
+}
+
+/* The areas' heights follow a new width after this allocation: a size
+ * changed during it leaves a parent unallocated for a frame. */
+static void size_areas_later(PpProbeView *self)
+{
+    if (!self->resize_idle)
+        self->resize_idle = g_idle_add(on_resize_idle, self);
+}
+
+static void on_area_resize(GtkDrawingArea *area, int width, int height, PpProbeView *self)
 {
     (void)area;
     (void)width;
     (void)height;
-    size_areas(self);
+    size_areas_later(self);
+}
+
+/* A tall window: the images take part of the sweep's height above 300 px (up
+ * to 60 px more). Computed from the sum of both, which the images' share does
+ * not change, so that the layout settles at once. */
+static void on_sweep_resize(GtkDrawingArea *area, int width, int height, PpProbeView *self)
+{
+    (void)area;
+    (void)width;
+    int extra = CLAMP((height + self->images_extra - 300) / 2, 0, 60);
+    if (extra != self->images_extra) {
+        self->images_extra = extra;
+        size_areas_later(self);
+    }
 }
 
 /* The class picked in the "True class" list, or NULL for "from the name". */
@@ -1122,7 +1164,9 @@ static void log_latency(PpProbeView *self)
 
 static void draw_images(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
 {
-    pp_probe_draw_images(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown, PP_PROBE_VIEW(data)->empty_text);
+    double need = pp_probe_draw_images(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown,
+                                       PP_PROBE_VIEW(data)->empty_text);
+    pp_layout_set_drawn_height(GTK_WIDGET(a), need);
     log_stage(PP_PROBE_VIEW(data));
 }
 
@@ -1136,7 +1180,7 @@ static void draw_predictions(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpoin
 
 static void draw_snr(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
 {
-    pp_probe_draw_snr(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown);
+    pp_layout_set_drawn_height(GTK_WIDGET(a), pp_probe_draw_snr(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown));
 }
 
 static void draw_sweep(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
@@ -1827,6 +1871,7 @@ static void pp_probe_view_dispose(GObject *object)
 {
     PpProbeView *self = PP_PROBE_VIEW(object);
     self->disposed = TRUE;
+    g_clear_handle_id(&self->resize_idle, g_source_remove);
     g_clear_pointer(&self->updates, pp_latest_job_free);
     g_clear_pointer(&self->sweeps, pp_latest_job_free);
     cancel_sweep(self, TRUE);
@@ -1849,6 +1894,10 @@ static void pp_probe_view_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->push_only_button, self);
     if (self->predictions_area)
         g_signal_handlers_disconnect_by_data(self->predictions_area, self);
+    if (self->snr_area)
+        g_signal_handlers_disconnect_by_data(self->snr_area, self);
+    if (self->sweep_area)
+        g_signal_handlers_disconnect_by_data(self->sweep_area, self);
     if (self->severity_adjustment)
         g_signal_handlers_disconnect_by_data(self->severity_adjustment, self);
     if (self->seed_adjustment)
@@ -1956,7 +2005,9 @@ static void pp_probe_view_init(PpProbeView *self)
     g_signal_connect(self->truth_dropdown, "notify::selected", G_CALLBACK(on_truth_selected), self);
     g_signal_connect(self, "map", G_CALLBACK(on_map), self);
     g_signal_connect(self->push_only_button, "toggled", G_CALLBACK(on_push_only_toggled), self);
-    g_signal_connect(self->predictions_area, "resize", G_CALLBACK(on_predictions_resize), self);
+    g_signal_connect(self->predictions_area, "resize", G_CALLBACK(on_area_resize), self);
+    g_signal_connect(self->snr_area, "resize", G_CALLBACK(on_area_resize), self);
+    g_signal_connect(self->sweep_area, "resize", G_CALLBACK(on_sweep_resize), self);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));
