@@ -4,7 +4,8 @@
 # the severity slider dragged frame by frame (--bench-frames), and the studio's
 # own report: slider to panels (median, p90), how many moves got panels, and
 # the two models' forward passes alone in the same run, with the ratio (target
-# at most 1.3x; at least every third move gets panels). Each CPU path this
+# at most 1.3x; at least every third move gets panels), where the rest of the
+# time went, and the main thread's CPU time over the drag. Each CPU path this
 # machine has runs in turn (bench/rounds.sh), ROUNDS times.
 # Usage: bench/probe_slider.sh [BUILD_DIR] (default build); FRAMES=120 ROUNDS=2 CORRUPTION=gaussian_noise
 set -euo pipefail
@@ -25,7 +26,7 @@ for round in $(seq "$ROUNDS"); do
     env $(kind_env "$kind") OMP_NUM_THREADS="$THREADS" xvfb-run -a -s "-screen 0 1600x1000x24" \
       "$BUILD/ui/pushpull-studio" --view probe --corruption "$CORRUPTION" --bench-frames "$FRAMES" \
       --model "$T/r18_224_pushpull.safetensors" --model "$T/r18_224_baseline.safetensors" 2>/dev/null |
-      grep '^severity sweep: ' || echo "(no report)"
+      grep '^severity sweep: \|^main thread: ' || echo "(no report)"
   done
 done
 echo "== load after: $(uptime)"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "analysis/snr.h"
+#include "threads.h"
 #include "topk.h"
 
 static unsigned first_layer_taps(const pp_model *m)
@@ -50,6 +50,7 @@ pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int
         st = pp_tensor_alloc4(&p->input, 1, p->pre.channels, p->pre.size, p->pre.size, err);
     p->ctx = pp_forward_ctx_new(p->threads);
     p->channel_buffers = calloc((size_t)2 * m->arch.width, sizeof(double));
+    p->channel_sums = calloc((size_t)2 * m->arch.width, sizeof(double));
     const bool inhibits = pp_arch_inhibits(&m->arch);
     if (inhibits) {
         /* the view's alpha: the PushPull unit's as stored, the 2020 layer's as applied
@@ -65,7 +66,7 @@ pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int
                 p->view.pp.alpha = p->alpha;
         }
     }
-    if (st == PP_OK && (!p->ctx || !p->channel_buffers || (inhibits && (!p->alpha || !p->learned))))
+    if (st == PP_OK && (!p->ctx || !p->channel_buffers || !p->channel_sums || (inhibits && (!p->alpha || !p->learned))))
         st = pp_fail(err, PP_ERR_NOMEM, "out of memory");
     if (st == PP_OK)
         st = compute_clean(p, err);
@@ -111,6 +112,7 @@ void pp_probe_free(pp_probe *p)
     pp_tensor_free(&p->input);
     pp_tensor_free(&p->logits);
     free(p->channel_buffers);
+    free(p->channel_sums);
     free(p->alpha);
     free(p->learned);
     memset(p, 0, sizeof *p);
@@ -121,30 +123,51 @@ void pp_probe_result_free(pp_probe_result *r)
     pp_image_free(&r->corrupted);
 }
 
-/* relu of a tap, in place of a copy: the push-only path's response. */
-static void relu_copy(float *dst, const float *src, size_t n)
+static double ratio_db(double signal, double noise)
 {
-    for (size_t i = 0; i < n; i++)
-        dst[i] = src[i] > 0 ? src[i] : 0;
+    if (noise == 0)
+        return INFINITY; /* identical responses */
+    return 10.0 * log10(signal / noise);
 }
 
-/* The push-only path's SNR; an allocation failure is an error, not a NAN. */
-static pp_status push_path_snr(const pp_probe *p, double *snr, double *per_channel, pp_error *err)
+/* pp_snr_db of two (N, C, H, W) taps, of their ReLU when `relu` (the push-only
+ * path's response, without copies): the channels on the probe's threads, each
+ * summed in pp_snr_db's order and the totals over channels in theirs, so the
+ * values are pp_snr_db's to the bit. The slider runs this on every move: at
+ * 224 a tap is 64 x 112 x 112. */
+static double tap_snr_db(const pp_probe *p, const pp_tensor *clean, const pp_tensor *noisy, bool relu,
+                         double *per_channel)
 {
-    const pp_tensor *a = &p->clean_taps.out[PP_TAP_PUSH], *b = &p->taps.out[PP_TAP_PUSH];
-    size_t n = (size_t)pp_tensor_numel(a);
-    float *ra = malloc(sizeof(float) * n), *rb = malloc(sizeof(float) * n);
-    pp_status st = PP_OK;
-    if (ra && rb) {
-        relu_copy(ra, a->data, n);
-        relu_copy(rb, b->data, n);
-        *snr = pp_snr_db(ra, rb, (int)a->shape[0], (int)a->shape[1], (size_t)(a->shape[2] * a->shape[3]), per_channel);
-    } else {
-        st = pp_fail(err, PP_ERR_NOMEM, "out of memory computing the push-path SNR");
+    const int n = (int)clean->shape[0], channels = (int)clean->shape[1];
+    const size_t plane = (size_t)(clean->shape[2] * clean->shape[3]);
+    double *signal = p->channel_sums, *noise = p->channel_sums + channels;
+#pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(p->threads))
+    for (int c = 0; c < channels; c++) {
+        double s = 0, e = 0;
+        for (int img = 0; img < n; img++) {
+            const float *a = clean->data + ((size_t)img * channels + c) * plane;
+            const float *b = noisy->data + ((size_t)img * channels + c) * plane;
+            for (size_t i = 0; i < plane; i++) {
+                float x = a[i], y = b[i];
+                if (relu) {
+                    x = x > 0 ? x : 0;
+                    y = y > 0 ? y : 0;
+                }
+                double d = (double)y - x;
+                s += (double)x * x;
+                e += d * d;
+            }
+        }
+        signal[c] = s;
+        noise[c] = e;
     }
-    free(ra);
-    free(rb);
-    return st;
+    double signal_all = 0, noise_all = 0;
+    for (int c = 0; c < channels; c++) {
+        per_channel[c] = ratio_db(signal[c], noise[c]);
+        signal_all += signal[c];
+        noise_all += noise[c];
+    }
+    return ratio_db(signal_all, noise_all);
 }
 
 void pp_probe_set_threads(pp_probe *p, int threads)
@@ -177,20 +200,21 @@ bool pp_probe_same_input(const pp_probe *a, const pp_probe *b)
 }
 
 /* The first-layer SNRs of the corrupted side's taps against the clean ones. */
-static pp_status first_layer_snr(const pp_probe *p, pp_probe_result *out, pp_error *err)
+static void first_layer_snr(const pp_probe *p, pp_probe_result *out)
 {
     const int k = p->model->arch.width;
     const pp_tensor *a = &p->clean_taps.out[PP_TAP_CONV1], *b = &p->taps.out[PP_TAP_CONV1];
     out->snr_output_channel = p->channel_buffers;
     out->snr_push_channel = p->channel_buffers + k;
-    out->snr_output = pp_snr_db(a->data, b->data, (int)a->shape[0], (int)a->shape[1],
-                                (size_t)(a->shape[2] * a->shape[3]), out->snr_output_channel);
-    if (pp_arch_inhibits(&p->model->arch))
-        return push_path_snr(p, &out->snr_push, out->snr_push_channel, err);
+    out->snr_output = tap_snr_db(p, a, b, false, out->snr_output_channel);
+    if (pp_arch_inhibits(&p->model->arch)) {
+        out->snr_push = tap_snr_db(p, &p->clean_taps.out[PP_TAP_PUSH], &p->taps.out[PP_TAP_PUSH], true,
+                                   out->snr_push_channel);
+        return;
+    }
     out->snr_push = NAN;
     for (int i = 0; i < k; i++)
         out->snr_push_channel[i] = NAN;
-    return PP_OK;
 }
 
 static int first_layer_steps(const pp_model *m)
@@ -279,7 +303,7 @@ pp_status pp_probe_first_layer(pp_probe *p, const pp_image *corrupted, pp_probe_
             st = PP_OK;
     }
     if (st == PP_OK)
-        st = first_layer_snr(p, out, err);
+        first_layer_snr(p, out);
     if (st != PP_OK)
         pp_probe_result_free(out);
     p->staged = st == PP_OK;

@@ -56,6 +56,7 @@ typedef struct {
     int clean_top1;
     int true_class;              /* -1: use the clean top-1 */
     double *channel_buffers;     /* (2K) */
+    double *channel_sums;        /* (2K) the SNRs' signal and noise per channel */
     bool staged;                 /* stage one ran: pp_probe_predict may follow */
     bool resume;                 /* ... and its forward stopped after the first layer */
 } pp_probe;

@@ -1,5 +1,11 @@
 #include "pp-latest-job.h"
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 /* Shared by the view and the jobs in flight: a job that ends after the
  * view's dispose finds view == NULL and only frees itself. */
 struct _PpLatestJob {
@@ -11,6 +17,10 @@ struct _PpLatestJob {
     gboolean stale;   /* a request came while shown_by was hidden */
     GCancellable *current; /* the running job's */
     gboolean running, pending, undrawn;
+    /* pp_latest_job_use_own_thread: the worker, and the tasks it runs (NULL: GLib's pool) */
+    GThread *thread;
+    GAsyncQueue *queue;
+    int nice;
 };
 
 struct _PpLatestRun {
@@ -31,6 +41,7 @@ static void latest_unref(PpLatestJob *l)
     if (!g_atomic_int_dec_and_test(&l->refs))
         return;
     g_clear_object(&l->current);
+    g_clear_pointer(&l->queue, g_async_queue_unref);
     g_free(l);
 }
 
@@ -66,10 +77,49 @@ PpLatestJob *pp_latest_job_new(gpointer view, GtkWidget *area, const PpLatestJob
     return l;
 }
 
+static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable);
+
+/* The own worker: runs the tasks queued to it, one at a time, until it pops
+ * the PpLatestJob itself (its free). Its OpenMP team is made once, by its
+ * first parallel region, and inherits its priority. */
+static gpointer own_thread(gpointer data)
+{
+    PpLatestJob *l = data;
+#ifdef __linux__
+    /* below the main thread's: a frame's paint does not wait for the worker's threads to yield */
+    if (l->nice > 0)
+        (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), l->nice);
+#endif
+    for (;;) {
+        gpointer item = g_async_queue_pop(l->queue);
+        if (item == l)
+            break;
+        GTask *task = item;
+        job_thread(task, NULL, g_task_get_task_data(task), g_task_get_cancellable(task));
+        g_object_unref(task);
+    }
+    latest_unref(l);
+    return NULL;
+}
+
+void pp_latest_job_use_own_thread(PpLatestJob *l, int nice)
+{
+    if (!l || l->queue)
+        return;
+    l->nice = nice;
+    l->queue = g_async_queue_new();
+    l->thread = g_thread_new("pp-latest-job", own_thread, latest_ref(l));
+}
+
 void pp_latest_job_free(PpLatestJob *l)
 {
     if (!l)
         return;
+    if (l->thread) { /* it ends after the job it runs (cancelled below) */
+        g_async_queue_push(l->queue, l);
+        g_thread_unref(l->thread);
+        l->thread = NULL;
+    }
     l->view = NULL;
     l->pending = FALSE;
     if (l->current)
@@ -190,8 +240,12 @@ static void start(PpLatestJob *l)
     r->task = task;
     g_task_set_task_data(task, r, run_free);
     g_task_set_return_on_cancel(task, FALSE);
-    g_task_run_in_thread(task, job_thread);
-    g_object_unref(task);
+    if (l->queue)
+        g_async_queue_push(l->queue, task); /* the worker owns this reference */
+    else {
+        g_task_run_in_thread(task, job_thread);
+        g_object_unref(task);
+    }
 }
 
 void pp_latest_job_request(PpLatestJob *l, gboolean supersede)

@@ -33,6 +33,12 @@ typedef struct {
 /* `area`: the widget that puts the results on screen; the view calls
  * pp_latest_job_drawn from its draw function. */
 PpLatestJob *pp_latest_job_new(gpointer view, GtkWidget *area, const PpLatestJobFuncs *funcs);
+/* Runs the jobs on a thread of their own, made now and kept until the free,
+ * at `nice` (Linux; 0: the process's priority) rather than in GLib's pool: a
+ * view that starts a job on every frame of a drag (the probe's slider) keeps
+ * one warm worker with one OpenMP team, and the main thread's paints go
+ * first. */
+void pp_latest_job_use_own_thread(PpLatestJob *l, int nice);
 /* The view's dispose: cancels the running job; no callback reaches the view after. */
 void pp_latest_job_free(PpLatestJob *l);
 

@@ -1,5 +1,7 @@
 #include "pp-layout-check.h"
 
+#include <math.h>
+
 #include "pp-alpha-chart.h"
 #include "pp-kernel-detail.h"
 #include "pp-kernel-grid.h"
@@ -78,6 +80,30 @@ static const char *unreachable(GtkWidget *w, GtkWidget *root)
     return inside(&b, &win) ? NULL : "lies outside the window";
 }
 
+void pp_layout_set_drawn_height(GtkWidget *widget, double height)
+{
+    g_object_set_data(G_OBJECT(widget), "pp-layout-drawn-height", GINT_TO_POINTER((int)ceil(height)));
+}
+
+/* How much of w a scrolled window above it shows without scrolling: its
+ * bounds cut to every scrolled window's; FALSE when all of it shows. */
+static gboolean needs_scrolling(GtkWidget *w, GtkWidget *root, const graphene_rect_t *b, graphene_rect_t *seen)
+{
+    *seen = *b;
+    gboolean cut = FALSE;
+    for (GtkWidget *p = gtk_widget_get_parent(w); p && p != root; p = gtk_widget_get_parent(p)) {
+        graphene_rect_t pb;
+        if (!GTK_IS_SCROLLED_WINDOW(p) || !gtk_widget_compute_bounds(p, root, &pb))
+            continue;
+        if (!inside(seen, &pb)) {
+            cut = TRUE;
+            if (!graphene_rect_intersection(seen, &pb, seen))
+                *seen = GRAPHENE_RECT_INIT(b->origin.x, b->origin.y, 0, 0);
+        }
+    }
+    return cut;
+}
+
 static int walk(GtkWidget *w, GtkWidget *root, FILE *out)
 {
     if (!gtk_widget_get_mapped(w) || !gtk_widget_get_child_visible(w))
@@ -101,6 +127,21 @@ static int walk(GtkWidget *w, GtkWidget *root, FILE *out)
                     b.size.height);
             g_free(d);
             problems++;
+        }
+        int drawn = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(w), "pp-layout-drawn-height"));
+        if (plot && !why && drawn > height + 1) {
+            char *d = describe(w);
+            fprintf(out, "layout: %s draws past its bottom (its last draw needed %d px, it has %d)\n", d, drawn, height);
+            g_free(d);
+            problems++;
+        }
+        graphene_rect_t b, seen;
+        if (plot && !why && gtk_widget_compute_bounds(w, root, &b) && needs_scrolling(w, root, &b, &seen)) {
+            /* reachable, so not a problem; a test may still want it in view without scrolling */
+            char *d = describe(w);
+            fprintf(out, "scrolled: %s shows %.0f of its %.0f px height until scrolled\n", d, seen.size.height,
+                    b.size.height);
+            g_free(d);
         }
         if (plot) { /* a drawn view tells a screen reader what it shows */
             const char *summary = pp_plot_get_summary(w);

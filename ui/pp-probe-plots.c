@@ -286,8 +286,8 @@ int pp_probe_image_side(int width, int height, int groups)
     return (int)fmax(floor(fmin((cell_w - IMAGE_PAD) / 2, cell_h - IMAGE_TOP - IMAGE_CAPTION)), 24);
 }
 
-void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
-                          const char *empty)
+double pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
+                            const char *empty)
 {
     PpPlotColors c;
     pp_plot_colors(widget, &c);
@@ -295,7 +295,7 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
     if (!r || r->n_models == 0) {
         wrap_text(cr, widget, empty ? empty : "Open a model and pick an image", 8, height / 2.0 - 20, width - 16, 1.0,
                   &sub, 3);
-        return;
+        return 0;
     }
     const gboolean clean_only = g_strcmp0(r->corruption, "none") == 0; /* --corruption none */
     const int groups = MAX(1, pp_probe_input_groups(r));
@@ -331,20 +331,27 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
             cairo_rectangle(cr, x - 0.5, y + top - 0.5, side + 1, side + 1);
             cairo_stroke(cr);
         }
-        /* who receives it, and at what scale it is shown */
+        /* who receives it ("every model" when all do: a short line), and at what scale it is shown */
         GString *who = g_string_new(NULL);
+        int receivers = 0;
         for (int j = m; j < r->n_models; j++)
-            if (same_input(&r->models[j], mr) && !r->models[j].push_only)
+            if (same_input(&r->models[j], mr) && !r->models[j].push_only) {
+                receivers++;
                 g_string_append_printf(who, "%s%s", who->len ? ", " : "", pp_model_entry_get_title(r->models[j].entry));
+            }
+        if (groups == 1 && receivers > 1)
+            g_string_printf(who, "%s", receivers == 2 ? "both models" : "every model");
         if (scale >= 1)
             snprintf(label, sizeof label, "%d×%d %s model input · shown ×%.3g (nearest)", mr->clean.width,
                      mr->clean.height, mr->clean.channels == 1 ? "grey" : "colour", scale);
         else
             snprintf(label, sizeof label, "%d×%d %s model input · shown at %.0f %% (area average)", mr->clean.width,
                      mr->clean.height, mr->clean.channels == 1 ? "grey" : "colour", 100 * scale);
-        double h = wrap_text(cr, widget, label, x0, y + top + side + 3, 2 * side + pad, 0.75, &sub, 2);
+        /* the captions may run on to the cell's right edge */
+        const double cap_w = fmax(2 * side + pad, (g - 1) % cols * (cell_w + gap) + cell_w - x0);
+        double h = wrap_text(cr, widget, label, x0, y + top + side + 3, cap_w, 0.75, &sub, 2);
         g_string_prepend(who, "for ");
-        h += wrap_at(cr, widget, who->str, ", ", x0, y + top + side + 3 + h, 2 * side + pad, 0.75, &sub, 2);
+        h += wrap_at(cr, widget, who->str, ", ", x0, y + top + side + 3 + h, cap_w, 0.75, &sub, 2);
         captions_end = fmax(captions_end, y + top + side + 3 + h);
         g_string_free(who, TRUE);
     }
@@ -354,6 +361,7 @@ void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height,
         snprintf(label, sizeof label, "%s, severity %.2f, seed %" G_GUINT64_FORMAT, r->corruption, r->severity,
                  r->seed);
     fit_text(cr, widget, label, 0, fmax(height - 16, captions_end + 2), width, 0.75, FALSE, &sub); /* never over a caption */
+    return captions_end + 18;
 }
 
 /* ---- top-5 predictions, one cell per model, in a grid that wraps ---- */
@@ -459,12 +467,19 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
     }
 }
 
-/* ---- pooled and per-channel SNR ---- */
+/* ---- pooled and per-channel SNR: one cell per model, in a grid that wraps ---- */
+/* Each cell: the model's name, its pooled bars and, beside them, a strip of
+ * its channels' output SNR. Side by side the cells keep the panel a few lines
+ * tall, so that it fits under the images on a 720-pixel screen. */
+
+#define SNR_MIN_CELL 330.0
+#define SNR_GAP 24.0
+#define SNR_LINE 17.0
 
 static void snr_bar(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, const char *label, double db,
                     double range, double x, double y, double w, const GdkRGBA *color)
 {
-    double labw = 136, valw = 70, barw = w - labw - valw;
+    double labw = fmin(120, w * 0.42), valw = 66, barw = fmax(w - labw - valw, 0);
     pp_plot_text_max(cr, widget, label, x, y, labw - 6, 0.8, FALSE, &c->fg);
     pp_plot_set_color(cr, &c->dim);
     cairo_rectangle(cr, x + labw, y + 3, barw, 10);
@@ -478,15 +493,45 @@ static void snr_bar(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, const
     pp_plot_text(cr, widget, v, x + w, y, PP_ALIGN_END, 0.8, FALSE, &c->fg);
 }
 
-void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r)
+static int snr_columns(int width, int n_models)
 {
-    PpPlotColors c;
-    pp_plot_colors(widget, &c);
-    GdkRGBA sub = faded(c.fg, 0.75f);
-    if (!r || r->n_models == 0)
-        return;
-    pp_plot_text(cr, widget, "First-layer SNR, corrupted vs clean", 0, 0, PP_ALIGN_START, 0.9, TRUE, &c.fg);
-    pp_plot_text_max(cr, widget, "pooled over channels · higher is more robust", 0, 18, width, 0.75, FALSE, &sub);
+    int cols = (int)floor((width + SNR_GAP) / (SNR_MIN_CELL + SNR_GAP));
+    return CLAMP(cols, 1, MAX(n_models, 1));
+}
+
+/* A cell's height: the name, one bar per pooled value, a gap. */
+static double snr_cell_height(const PpProbeModelResult *mr)
+{
+    return SNR_LINE * (mr->push_pull ? 3 : 2) + 6;
+}
+
+#define SNR_TITLE "First-layer SNR, corrupted vs clean"
+
+static void snr_subtitle(char *buf, size_t n, double range)
+{
+    snprintf(buf, n, "pooled over channels · beside each: its channels' output SNR, 0 to %.0f dB · higher is more robust",
+             range);
+}
+
+/* The title takes one line when the subtitle fits beside it, else two. */
+static double snr_head(GtkWidget *widget, int width, double range, double *sub_x, double *sub_y)
+{
+    char sub[160];
+    snr_subtitle(sub, sizeof sub, range);
+    double tw = pp_plot_text_width(widget, SNR_TITLE, 0.9, TRUE) + 12;
+    if (tw + pp_plot_text_width(widget, sub, 0.75, FALSE) <= width) {
+        *sub_x = tw;
+        *sub_y = 2;
+        return 22;
+    }
+    *sub_x = 0;
+    *sub_y = 18;
+    return 40;
+}
+
+/* The dB range the bars run over: the largest finite value, in tens (at least 10). */
+static double snr_range(const PpProbeResults *r)
+{
     double range = 10;
     for (int m = 0; m < r->n_models; m++) {
         const PpProbeModelResult *mr = &r->models[m];
@@ -498,59 +543,108 @@ void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, co
             if (isfinite(mr->snr_output_channel[k]))
                 range = fmax(range, mr->snr_output_channel[k]);
     }
-    range = ceil(range / 10) * 10;
-    double pooled_w = fmin(width * 0.55, 420), y = 40;
-    for (int m = 0; m < r->n_models; m++) {
-        const PpProbeModelResult *mr = &r->models[m];
-        GdkRGBA mc = model_color(&c, m);
-        fit_text(cr, widget, mr->label, 0, y, pooled_w, 0.8, TRUE, &mc);
-        y += 17;
-        if (mr->push_pull) {
-            GdkRGBA light = faded(mc, 0.5f);
-            snr_bar(cr, widget, &c, "push only", mr->snr_push, range, 0, y, pooled_w, &light);
-            y += 17;
-            snr_bar(cr, widget, &c, mr->push_only ? "output with α = 0" : "push-pull output", mr->snr_output, range, 0,
-                    y, pooled_w, &mc);
-        } else {
-            snr_bar(cr, widget, &c, "conv1 output", mr->snr_output, range, 0, y, pooled_w, &mc);
-        }
-        y += 23;
+    return ceil(range / 10) * 10;
+}
+
+int pp_probe_snr_height(GtkWidget *widget, int width, const PpProbeResults *r)
+{
+    if (!r || r->n_models == 0)
+        return 60;
+    double sx, sy, h = snr_head(widget, width, snr_range(r), &sx, &sy);
+    const int cols = snr_columns(width, r->n_models);
+    for (int row = 0; row * cols < r->n_models; row++) {
+        double rh = 0;
+        for (int m = row * cols; m < MIN((row + 1) * cols, r->n_models); m++)
+            rh = fmax(rh, snr_cell_height(&r->models[m]));
+        h += rh;
     }
-    /* per channel: the output SNR of each first-layer channel */
-    double px = pooled_w + 24, pw = width - px;
-    if (pw < 120)
-        return;
-    char head[96];
-    snprintf(head, sizeof head, "per channel: output SNR, bars 0 to %.0f dB", range);
-    pp_plot_text_max(cr, widget, head, px, 40, pw, 0.8, TRUE, &c.fg);
-    double ph = fmax(20, fmin(60, (height - 62.0) / r->n_models - 8)), py = 60;
-    for (int m = 0; m < r->n_models; m++, py += ph + 8) {
-        const PpProbeModelResult *mr = &r->models[m];
-        GdkRGBA mc = model_color(&c, m);
-        if (mr->channels <= 0)
-            continue;
-        pp_plot_set_color(cr, &c.dim);
-        cairo_rectangle(cr, px, py, pw, ph);
-        cairo_fill(cr);
-        double bw = pw / mr->channels;
-        pp_plot_set_color(cr, &mc);
-        for (int k = 0; k < mr->channels; k++) {
-            double db = mr->snr_output_channel[k];
-            double f = isinf(db) && db > 0 ? 1 : isnan(db) ? 0 : CLAMP(db / range, 0, 1);
-            cairo_rectangle(cr, px + k * bw + (bw > 3 ? 0.5 : 0), py + ph * (1 - f), bw > 3 ? bw - 1 : bw, ph * f);
-        }
-        cairo_fill(cr);
+    return (int)ceil(h);
+}
+
+double pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r)
+{
+    (void)height;
+    PpPlotColors c;
+    pp_plot_colors(widget, &c);
+    GdkRGBA sub = faded(c.fg, 0.75f);
+    if (!r || r->n_models == 0)
+        return 0;
+    const double range = snr_range(r);
+    double sub_x, sub_y;
+    double y = snr_head(widget, width, range, &sub_x, &sub_y);
+    char subtitle[160];
+    snr_subtitle(subtitle, sizeof subtitle, range);
+    pp_plot_text(cr, widget, SNR_TITLE, 0, 0, PP_ALIGN_START, 0.9, TRUE, &c.fg);
+    pp_plot_text_max(cr, widget, subtitle, sub_x, sub_y, width - sub_x, 0.75, FALSE, &sub);
+    const int cols = snr_columns(width, r->n_models);
+    const double cell_w = (width - SNR_GAP * (cols - 1)) / cols;
+    /* the pooled bars get most of a cell; the channel strip the rest, when there is room for one */
+    double pooled_w = fmin(cell_w * 0.62, 420), strip_w = cell_w - pooled_w - 16;
+    if (strip_w < 60) {
+        pooled_w = cell_w;
+        strip_w = 0;
     }
+    for (int row = 0; row * cols < r->n_models; row++) {
+        double rh = 0; /* the row's height: its channel strips all as tall */
+        for (int m = row * cols; m < MIN((row + 1) * cols, r->n_models); m++)
+            rh = fmax(rh, snr_cell_height(&r->models[m]));
+        for (int m = row * cols; m < MIN((row + 1) * cols, r->n_models); m++) {
+            const PpProbeModelResult *mr = &r->models[m];
+            const double x = (m % cols) * (cell_w + SNR_GAP);
+            double yy = y;
+            GdkRGBA mc = model_color(&c, m);
+            fit_text(cr, widget, mr->label, x, yy, cell_w, 0.8, TRUE, &mc);
+            yy += SNR_LINE;
+            if (mr->push_pull) {
+                GdkRGBA light = faded(mc, 0.5f);
+                snr_bar(cr, widget, &c, "push only", mr->snr_push, range, x, yy, pooled_w, &light);
+                yy += SNR_LINE;
+                snr_bar(cr, widget, &c, mr->push_only ? "output with α = 0" : "push-pull output", mr->snr_output,
+                        range, x, yy, pooled_w, &mc);
+            } else {
+                snr_bar(cr, widget, &c, "conv1 output", mr->snr_output, range, x, yy, pooled_w, &mc);
+            }
+            if (strip_w <= 0 || mr->channels <= 0)
+                continue;
+            /* the channels' output SNR, 0 at the bottom of the strip, `range` at its top */
+            const double px = x + pooled_w + 16, py = y + SNR_LINE + 2, ph = rh - SNR_LINE - 8;
+            pp_plot_set_color(cr, &c.dim);
+            cairo_rectangle(cr, px, py, strip_w, ph);
+            cairo_fill(cr);
+            double bw = strip_w / mr->channels;
+            pp_plot_set_color(cr, &mc);
+            for (int k = 0; k < mr->channels; k++) {
+                double db = mr->snr_output_channel[k];
+                double f = isinf(db) && db > 0 ? 1 : isnan(db) ? 0 : CLAMP(db / range, 0, 1);
+                cairo_rectangle(cr, px + k * bw + (bw > 3 ? 0.5 : 0), py + ph * (1 - f), bw > 3 ? bw - 1 : bw, ph * f);
+            }
+            cairo_fill(cr);
+        }
+        y += rh;
+    }
+    return y;
 }
 
 /* ---- the severity sweep (paper Fig. 4) ---- */
 
+/* The title's width with the unit beside it (the plot's top is one line shorter when it fits). */
+static double sweep_title_width(GtkWidget *widget, const char *title, const char *unit)
+{
+    return pp_plot_text_width(widget, title, 0.9, TRUE) + 12 + pp_plot_text_width(widget, unit, 0.75, FALSE);
+}
+
 static void sweep_axes(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, double x, double y, double w, double h,
-                       double lo, double hi, double step, const char *title, const char *unit)
+                       double lo, double hi, double step, const char *title, const char *unit, gboolean one_line)
 {
     GdkRGBA sub = faded(c->fg, 0.75f);
-    pp_plot_text(cr, widget, title, x, y - 40, PP_ALIGN_START, 0.9, TRUE, &c->fg);
-    pp_plot_text(cr, widget, unit, x, y - 20, PP_ALIGN_START, 0.75, FALSE, &sub);
+    if (one_line) {
+        pp_plot_text(cr, widget, title, x, y - 24, PP_ALIGN_START, 0.9, TRUE, &c->fg);
+        pp_plot_text(cr, widget, unit, x + pp_plot_text_width(widget, title, 0.9, TRUE) + 12, y - 22, PP_ALIGN_START,
+                     0.75, FALSE, &sub);
+    } else {
+        pp_plot_text(cr, widget, title, x, y - 40, PP_ALIGN_START, 0.9, TRUE, &c->fg);
+        pp_plot_text(cr, widget, unit, x, y - 20, PP_ALIGN_START, 0.75, FALSE, &sub);
+    }
     cairo_set_line_width(cr, 1);
     for (double v = lo; v <= hi + 1e-9; v += step) {
         double yy = floor(y + h - (v - lo) / (hi - lo) * h) + 0.5;
@@ -626,8 +720,21 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
         legend_need += 44 + pp_plot_text_width(widget, s->labels ? s->labels[m] : pp_model_entry_get_title(s->entries[m]),
                                                0.8, FALSE);
     const int legend_rows = legend_need > width - 44 - 160 ? 2 : 1;
-    const double left = 44, top = 48, gap = 64, legend = 22 * legend_rows;
-    double pw = (width - left - gap - 12) / 2, ph = height - top - 36 - legend;
+    int known = 0;
+    for (int m = 0; m < s->n_models; m++)
+        known += s->true_known && s->true_known[m];
+    const char *titles[2] = {"First-layer SNR", "True-class probability"};
+    const char *units[2] = {"dB; solid: output, dashed: push only; ⊗ top-1 flip",
+                            known == s->n_models ? "softmax probability of the image's true class; ⊗ top-1 flip"
+                            : known == 0         ? "true class unknown: the clean top-1's probability; ⊗ top-1 flip"
+                                                 : "true class where known, else the clean top-1's; ⊗ top-1 flip"};
+    const double left = 44, gap = 64, legend = 22 * legend_rows;
+    double pw = (width - left - gap - 12) / 2;
+    /* each unit beside its title when both fit: the plots one line taller */
+    const gboolean one_line = sweep_title_width(widget, titles[0], units[0]) <= pw + gap - 8 &&
+                              sweep_title_width(widget, titles[1], units[1]) <= pw + 8;
+    const double top = one_line ? 30 : 48;
+    double ph = height - top - 36 - legend;
     if (pw < 60 || ph < 40)
         return;
     /* SNR range over every finite value */
@@ -647,15 +754,8 @@ void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, 
     lo = floor(lo / step) * step;
     hi = fmax(ceil(hi / step) * step, lo + step);
     double x1 = left, x2 = left + pw + gap;
-    sweep_axes(cr, widget, &c, x1, top, pw, ph, lo, hi, step, "First-layer SNR",
-               "dB; solid: output, dashed: push only; ⊗ top-1 flip");
-    int known = 0;
-    for (int m = 0; m < s->n_models; m++)
-        known += s->true_known && s->true_known[m];
-    sweep_axes(cr, widget, &c, x2, top, pw, ph, 0, 1, 0.2, "True-class probability",
-               known == s->n_models ? "softmax probability of the image's true class; ⊗ top-1 flip"
-               : known == 0        ? "true class unknown: the clean top-1's probability; ⊗ top-1 flip"
-                                   : "true class where known, else the clean top-1's; ⊗ top-1 flip");
+    sweep_axes(cr, widget, &c, x1, top, pw, ph, lo, hi, step, titles[0], units[0], one_line);
+    sweep_axes(cr, widget, &c, x2, top, pw, ph, 0, 1, 0.2, titles[1], units[1], one_line);
     for (int m = 0; m < s->n_models; m++) {
         const pp_probe_sweep *sw = &s->sweeps[m];
         GdkRGBA mc = model_color(&c, m);

@@ -77,6 +77,8 @@ void pp_probe_sweeps_free(PpProbeSweeps *s);
 int pp_probe_input_groups(const PpProbeResults *r);
 int pp_probe_prediction_columns(int width, int n_models);
 int pp_probe_predictions_height(int width, int n_models);
+/* The SNR panel's height for a width (its title, then a grid of model cells). */
+int pp_probe_snr_height(GtkWidget *widget, int width, const PpProbeResults *r);
 /* The side of each image's box in the images panel of (width, height). */
 int pp_probe_image_side(int width, int height, int groups);
 /* Makes mr's shown surfaces for boxes of `side` on a screen of `scale`
@@ -90,10 +92,12 @@ void pp_probe_image_downscale(const pp_image *src, pp_image *dst, int tw, int th
 
 /* `severity` marks the slider's position on the sweep plots (< 0: none). */
 /* empty: what to say without a result (NULL: "Open a model and pick an image"). */
-void pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
-                          const char *empty);
+/* Returns the height its captions needed (more than `height`: some were cut). */
+double pp_probe_draw_images(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r,
+                            const char *empty);
 void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
-void pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
+/* Returns the height it drew (pp_probe_snr_height). */
+double pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeResults *r);
 void pp_probe_draw_sweep(GtkWidget *widget, cairo_t *cr, int width, int height, const PpProbeSweeps *s,
                          double severity, gboolean running);
 /* The feature maps of model `model` (an index into r->models; < 0: none). */

@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "corrupt/corruption.h"
 #include "number_text.h"
 #include "pp-plot.h"
 #include "pp-image-chooser.h"
 #include "pp-latest-job.h"
+#include "pp-layout-check.h"
 #include "pp-template-dispose.h"
 #include "pp-probe-plots.h"
 #include "pp-stability-panel.h"
@@ -20,12 +22,16 @@
 #include "probe.h"
 
 #define SWEEP_STEPS 20
+/* The panels' scroller (its max-content-height in pp-probe-view.ui), and the
+ * margins of the panels inside it. */
+#define PANELS_MAX_HEIGHT 400
+#define PANELS_MARGINS 16
 
 /* Where one slider update's time went (monotonic us; the bench's breakdown):
  * the move came, its update started in the worker, its first stage was
  * posted, the update ended; and the corruption's and the forwards' share. */
 typedef struct {
-    gint64 move, started, staged, finished;
+    gint64 move, started, staged, finished, delivered; /* delivered: the main thread took the result */
     double corrupt_ms, forward_ms; /* the forward passes alone, all columns */
 } UpdateTimes;
 
@@ -114,6 +120,8 @@ struct _PpProbeView {
     gboolean resweep; /* a sweep was shown when its subject changed: run it again once the probe settles */
     char *empty_text; /* said in place of the images when the last probe failed */
     int pasting; /* clipboard reads under way */
+    int images_extra; /* px the images panel grows by in a tall window (on_sweep_resize) */
+    guint resize_idle;
 
     /* the slider worker (latest wins: pp-latest-job.h); results come in two
      * stages, the corrupted image and first-layer SNRs, then the predictions */
@@ -130,10 +138,15 @@ struct _PpProbeView {
      * predictions (full) or the image and SNRs (stage) are of */
     gboolean log_full, log_stage;
     gboolean stage_shown;  /* the running update's first stage is on screen */
+    guint serial;          /* updates made so far */
+    guint stage_applied;   /* the update (serial) whose first stage the shown images and SNRs are */
     guint full_move, stage_move;
     gint64 full_move_time, stage_move_time, full_queued;
     UpdateTimes full_times; /* of the predictions the next paint shows */
     struct ProbeBench *bench; /* collected while benchmarking */
+    gint64 draw_frame;        /* ... the frame the panels' draws are summed for, and the sum */
+    double draw_frame_ms;
+    gboolean draw_frame_counts;
 
     /* the sweep */
     PpLatestJob *sweeps;
@@ -335,6 +348,7 @@ typedef struct {
     gint64 queued;        /* the oldest change it serves */
     guint move;           /* the slider move it is of, and when that came */
     gint64 move_time;
+    guint serial;         /* which update it is (from 1) */
     int area_w, area_h, scale; /* the images panel's size and screen scale: the images are made for it */
     int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
     UpdateTimes times;
@@ -403,7 +417,7 @@ typedef struct {
 } StageColumn;
 
 typedef struct {
-    guint move;
+    guint move, serial;
     gint64 move_time;
     double severity;
     int n;
@@ -431,6 +445,7 @@ static ProbeStage *stage_new(ProbeJob *job, const pp_probe_result *pr, const gbo
 {
     ProbeStage *st = g_new0(ProbeStage, 1);
     st->move = job->move;
+    st->serial = job->serial;
     st->move_time = job->move_time;
     st->severity = job->severity;
     st->n = (int)job->slots->len;
@@ -627,24 +642,59 @@ static void size_areas(PpProbeView *self)
     int groups = self->shown ? MAX(1, pp_probe_input_groups(self->shown)) : 1;
     /* one input: one pair; two: side by side; more: two columns */
     gtk_drawing_area_set_content_width(self->images_area, groups == 1 ? 380 : 600);
-    /* room for the pictures, three caption lines under them, and the corruption line */
-    gtk_drawing_area_set_content_height(self->images_area, groups <= 2 ? 246 : (groups + 1) / 2 * 216 + 20);
     int n = self->shown ? self->shown->n_models : 1;
     int w = gtk_widget_get_width(GTK_WIDGET(self->predictions_area));
-    gtk_drawing_area_set_content_height(self->predictions_area, pp_probe_predictions_height(w > 0 ? w : 600, n));
-    /* the pooled SNR bars: a title, then two bars per push-pull column, one per baseline */
-    int snr = 46;
-    for (int m = 0; self->shown && m < self->shown->n_models; m++)
-        snr += self->shown->models[m].push_pull ? 57 : 40;
-    gtk_drawing_area_set_content_height(self->snr_area, MAX(150, snr));
+    const int predictions = pp_probe_predictions_height(w > 0 ? w : 600, n);
+    gtk_drawing_area_set_content_height(self->predictions_area, predictions);
+    /* the SNR cells side by side as the width allows */
+    int sw = gtk_widget_get_width(GTK_WIDGET(self->snr_area));
+    const int snr = pp_probe_snr_height(GTK_WIDGET(self->snr_area), sw > 0 ? sw : 900, self->shown);
+    gtk_drawing_area_set_content_height(self->snr_area, snr);
+    /* room for the pictures, three caption lines under them, and the corruption line; for one or
+     * two inputs as tall as a row of predictions, so that the SNR panel under them still fits
+     * above the sweep on a 720-pixel screen; taller in a tall window, as long as the panels
+     * still fit their scroller's PANELS_MAX_HEIGHT without scrolling */
+    const int base = groups <= 2 ? 226 : (groups + 1) / 2 * 216 + 20;
+    const int room = PANELS_MAX_HEIGHT - PANELS_MARGINS - MAX(base, predictions) - snr;
+    gtk_drawing_area_set_content_height(self->images_area, base + CLAMP(room, 0, self->images_extra));
 }
 
-static void on_predictions_resize(GtkDrawingArea *area, int width, int height, PpProbeView *self)
+static gboolean on_resize_idle(gpointer data)
+{
+    PpProbeView *self = data;
+    self->resize_idle = 0;
+    size_areas(self);
+    return G_SOURCE_REMOVE;
+}
+
+/* The areas' heights follow a new width after this allocation: a size
+ * changed during it leaves a parent unallocated for a frame. */
+static void size_areas_later(PpProbeView *self)
+{
+    if (!self->resize_idle)
+        self->resize_idle = g_idle_add(on_resize_idle, self);
+}
+
+static void on_area_resize(GtkDrawingArea *area, int width, int height, PpProbeView *self)
 {
     (void)area;
     (void)width;
     (void)height;
-    size_areas(self);
+    size_areas_later(self);
+}
+
+/* A tall window: the images take part of the sweep's height above 300 px (up
+ * to 60 px more). Computed from the sum of both, which the images' share does
+ * not change, so that the layout settles at once. */
+static void on_sweep_resize(GtkDrawingArea *area, int width, int height, PpProbeView *self)
+{
+    (void)area;
+    (void)width;
+    int extra = CLAMP((height + self->images_extra - 300) / 2, 0, 60);
+    if (extra != self->images_extra) {
+        self->images_extra = extra;
+        size_areas_later(self);
+    }
 }
 
 /* The class picked in the "True class" list, or NULL for "from the name". */
@@ -742,6 +792,14 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
         job->cache = NULL;
     }
     if (latest) {
+        /* the images and SNRs on screen are this update's own first stage (same image, seed and
+         * corruption): only the predictions and the feature maps change; the fewer panels a
+         * frame draws, the sooner it is on screen */
+        const PpProbeResults *old = self->shown;
+        const gboolean staged = old && self->stage_applied == job->serial &&
+                                old->n_models == job->results->n_models && old->seed == job->results->seed &&
+                                g_strcmp0(old->corruption, job->results->corruption) == 0 &&
+                                old->severity == job->results->severity;
         pp_probe_results_free(self->shown);
         self->shown = job->results;
         job->results = NULL;
@@ -753,10 +811,16 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
         self->full_move_time = job->move_time;
         self->full_queued = job->queued;
         self->full_times = job->times;
+        self->full_times.delivered = g_get_monotonic_time();
         g_clear_pointer(&self->empty_text, g_free);
         probe_ok(self);
         size_areas(self);
-        redraw(self);
+        if (staged) {
+            gtk_widget_queue_draw(GTK_WIDGET(self->predictions_area));
+            gtk_widget_queue_draw(GTK_WIDGET(self->feature_area));
+        } else {
+            redraw(self);
+        }
     } else if (error && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         char *what = g_strdup_printf("Could not probe “%s”", job->image_path);
         report_failure(self, error, what);
@@ -821,6 +885,7 @@ static void probe_partial(gpointer view, gpointer part)
             mr->predictions_stale = TRUE;
         }
         r->severity = st->severity;
+        self->stage_applied = st->serial;
         self->log_stage = TRUE;
         self->stage_move = st->move;
         self->stage_move_time = st->move_time;
@@ -860,6 +925,7 @@ static gpointer probe_make(gpointer view)
     gint64 now = g_get_monotonic_time();
     job->queued = self->pending_since ? self->pending_since : now;
     job->move = self->move;
+    job->serial = ++self->serial;
     job->move_time = self->move_time ? self->move_time : now;
     job->times.move = job->move_time;
     GtkWidget *area = GTK_WIDGET(self->images_area);
@@ -1042,6 +1108,9 @@ struct ProbeBench {
     /* the breakdown of the same updates: move -> start in the worker, the
      * corruption, start -> first stage posted, stage -> end, end -> paint */
     GArray *wait_ms, *corrupt_ms, *stage_work_ms, *rest_ms, *paint_ms;
+    /* and finer: the worker's time besides the forwards and the corruption, end -> main thread,
+     * main thread -> paint; the main thread's CPU time in the panels' draws, per frame that drew them */
+    GArray *other_ms, *deliver_ms, *frame_ms, *draw_cpu_ms;
 };
 
 static void bench_free(struct ProbeBench *b)
@@ -1058,6 +1127,10 @@ static void bench_free(struct ProbeBench *b)
     g_array_unref(b->stage_work_ms);
     g_array_unref(b->rest_ms);
     g_array_unref(b->paint_ms);
+    g_array_unref(b->other_ms);
+    g_array_unref(b->deliver_ms);
+    g_array_unref(b->frame_ms);
+    g_array_unref(b->draw_cpu_ms);
     g_free(b);
 }
 
@@ -1111,6 +1184,11 @@ static void log_latency(PpProbeView *self)
                           self->bench->rest_ms, self->bench->paint_ms};
         for (size_t i = 0; i < G_N_ELEMENTS(into); i++)
             g_array_append_val(into[i], part[i]);
+        double finer[] = {(t->finished - t->started) / 1000.0 - t->forward_ms - t->corrupt_ms,
+                          (t->delivered - t->finished) / 1000.0, (now - t->delivered) / 1000.0};
+        GArray *finer_into[] = {self->bench->other_ms, self->bench->deliver_ms, self->bench->frame_ms};
+        for (size_t i = 0; i < G_N_ELEMENTS(finer_into); i++)
+            g_array_append_val(finer_into[i], finer[i]);
         g_array_append_val(self->bench->forward_ms, t->forward_ms);
         bench_mark(self, self->full_move, 3);
     }
@@ -1120,30 +1198,67 @@ static void log_latency(PpProbeView *self)
                    self->shown->severity, self->shown->n_models, ms, self->shown_compute_ms, self->full_times.forward_ms);
 }
 
+static gint64 thread_cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (gint64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* While benchmarking: the main thread's CPU time in the panels' draws, summed
+ * per frame; a frame that put predictions on screen counts (log_latency). */
+static void draw_account(PpProbeView *self, GtkWidget *area, gint64 cpu0)
+{
+    if (!self->bench)
+        return;
+    GdkFrameClock *clock = gtk_widget_get_frame_clock(area);
+    gint64 frame = clock ? gdk_frame_clock_get_frame_counter(clock) : 0;
+    if (frame != self->draw_frame) {
+        if (self->draw_frame_counts)
+            g_array_append_val(self->bench->draw_cpu_ms, self->draw_frame_ms);
+        self->draw_frame = frame;
+        self->draw_frame_ms = 0;
+        self->draw_frame_counts = FALSE;
+    }
+    self->draw_frame_ms += (thread_cpu_us() - cpu0) / 1000.0;
+}
+
 static void draw_images(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
 {
-    pp_probe_draw_images(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown, PP_PROBE_VIEW(data)->empty_text);
-    log_stage(PP_PROBE_VIEW(data));
+    PpProbeView *self = data;
+    gint64 cpu0 = self->bench ? thread_cpu_us() : 0;
+    double need = pp_probe_draw_images(GTK_WIDGET(a), cr, w, h, self->shown, self->empty_text);
+    pp_layout_set_drawn_height(GTK_WIDGET(a), need);
+    draw_account(self, GTK_WIDGET(a), cpu0);
+    log_stage(self);
 }
 
 static void draw_predictions(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
 {
     PpProbeView *self = data;
+    gint64 cpu0 = self->bench ? thread_cpu_us() : 0;
     pp_probe_draw_predictions(GTK_WIDGET(a), cr, w, h, self->shown);
+    draw_account(self, GTK_WIDGET(a), cpu0);
+    self->draw_frame_counts |= self->log_full && bench_counts(self, self->full_move);
     log_latency(self); /* the last panel to paint in a frame: the update is on screen */
     pp_latest_job_drawn(self->updates);
 }
 
 static void draw_snr(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
 {
-    pp_probe_draw_snr(GTK_WIDGET(a), cr, w, h, PP_PROBE_VIEW(data)->shown);
+    PpProbeView *self = data;
+    gint64 cpu0 = self->bench ? thread_cpu_us() : 0;
+    pp_layout_set_drawn_height(GTK_WIDGET(a), pp_probe_draw_snr(GTK_WIDGET(a), cr, w, h, self->shown));
+    draw_account(self, GTK_WIDGET(a), cpu0);
 }
 
 static void draw_sweep(GtkDrawingArea *a, cairo_t *cr, int w, int h, gpointer data)
 {
     PpProbeView *self = data;
+    gint64 cpu0 = self->bench ? thread_cpu_us() : 0;
     pp_probe_draw_sweep(GTK_WIDGET(a), cr, w, h, self->sweep, gtk_adjustment_get_value(self->severity_adjustment),
                         pp_latest_job_is_wanted(self->sweeps));
+    draw_account(self, GTK_WIDGET(a), cpu0);
     pp_latest_job_drawn(self->sweeps);
 }
 
@@ -1696,6 +1811,7 @@ void pp_probe_view_print(PpProbeView *self, FILE *out)
 typedef struct {
     PpProbeView *self;
     int frames, done_frames;
+    gint64 cpu0, wall0; /* the main thread's CPU time and the clock when the drag started (us) */
     GCallback done;
     gpointer data;
     guint idle;
@@ -1724,6 +1840,10 @@ static gboolean bench_finish(gpointer user_data)
         return G_SOURCE_CONTINUE; /* the last request is still on its way */
     struct ProbeBench *pb = self->bench;
     self->bench = NULL;
+    struct timespec cpu_ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_ts);
+    const double main_cpu = ((gint64)cpu_ts.tv_sec * 1000000 + cpu_ts.tv_nsec / 1000 - b->cpu0) / 1000.0,
+                 drag_wall = (g_get_monotonic_time() - b->wall0) / 1000.0;
     guint got = 0, predicted = 0, longest_gap = 0, gap = 0;
     for (guint i = 0; i < pb->shown->len; i++) {
         got += pb->shown->data[i] != 0;
@@ -1738,14 +1858,19 @@ static gboolean bench_finish(gpointer user_data)
                "%.1f ms, max %.1f ms; image and SNR: median %.1f ms; the %d models' forward passes alone: median "
                "%.1f ms; ratio %.2f (target at most 1.3); from the oldest unserved move: median %.1f ms; last "
                "compute %.1f ms; where it went (medians): move to start %.1f ms, corruption %.1f ms, start to first "
-               "stage %.1f ms, first stage to end %.1f ms, end to paint %.1f ms\n",
+               "stage %.1f ms, first stage to end %.1f ms, end to paint %.1f ms (end to main thread %.1f ms, main "
+               "thread to paint %.1f ms; the panels' draws %.1f ms of main-thread CPU per frame); the worker's time "
+               "besides the forwards and the corruption %.1f ms\n",
                b->frames, got, got, predicted, longest_gap, full, quantile(pb->full_ms, 0.9),
                quantile(pb->full_ms, 1.0), quantile(pb->stage_ms, 0.5), self->shown ? self->shown->n_models : 0,
                forward, full / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms,
                quantile(pb->wait_ms, 0.5), quantile(pb->corrupt_ms, 0.5), quantile(pb->stage_work_ms, 0.5),
-               quantile(pb->rest_ms, 0.5), quantile(pb->paint_ms, 0.5));
+               quantile(pb->rest_ms, 0.5), quantile(pb->paint_ms, 0.5), quantile(pb->deliver_ms, 0.5),
+               quantile(pb->frame_ms, 0.5), quantile(pb->draw_cpu_ms, 0.5), quantile(pb->other_ms, 0.5));
     else
         printf("severity sweep: no update reached the screen\n");
+    printf("main thread: %.0f ms CPU over the drag's %.0f ms (%.0f %%)\n", main_cpu, drag_wall,
+           100 * main_cpu / drag_wall);
     fflush(stdout);
     bench_free(pb);
     ((void (*)(PpProbeView *, gpointer))b->done)(self, b->data);
@@ -1785,10 +1910,15 @@ static gboolean bench_start(gpointer user_data)
     self->bench->stage_ms = g_array_new(FALSE, FALSE, sizeof(double));
     self->bench->queued_ms = g_array_new(FALSE, FALSE, sizeof(double));
     self->bench->forward_ms = g_array_new(FALSE, FALSE, sizeof(double));
-    GArray **parts[] = {&self->bench->wait_ms, &self->bench->corrupt_ms, &self->bench->stage_work_ms,
-                        &self->bench->rest_ms, &self->bench->paint_ms};
+    GArray **parts[] = {&self->bench->wait_ms,  &self->bench->corrupt_ms, &self->bench->stage_work_ms,
+                        &self->bench->rest_ms,  &self->bench->paint_ms,   &self->bench->other_ms,
+                        &self->bench->deliver_ms, &self->bench->frame_ms, &self->bench->draw_cpu_ms};
     for (size_t i = 0; i < G_N_ELEMENTS(parts); i++)
         *parts[i] = g_array_new(FALSE, FALSE, sizeof(double));
+    struct timespec cpu_ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_ts);
+    b->cpu0 = (gint64)cpu_ts.tv_sec * 1000000 + cpu_ts.tv_nsec / 1000;
+    b->wall0 = g_get_monotonic_time();
     gtk_widget_add_tick_callback(GTK_WIDGET(self), bench_tick, b, NULL);
     return G_SOURCE_REMOVE;
 }
@@ -1827,6 +1957,7 @@ static void pp_probe_view_dispose(GObject *object)
 {
     PpProbeView *self = PP_PROBE_VIEW(object);
     self->disposed = TRUE;
+    g_clear_handle_id(&self->resize_idle, g_source_remove);
     g_clear_pointer(&self->updates, pp_latest_job_free);
     g_clear_pointer(&self->sweeps, pp_latest_job_free);
     cancel_sweep(self, TRUE);
@@ -1849,6 +1980,10 @@ static void pp_probe_view_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->push_only_button, self);
     if (self->predictions_area)
         g_signal_handlers_disconnect_by_data(self->predictions_area, self);
+    if (self->snr_area)
+        g_signal_handlers_disconnect_by_data(self->snr_area, self);
+    if (self->sweep_area)
+        g_signal_handlers_disconnect_by_data(self->sweep_area, self);
     if (self->severity_adjustment)
         g_signal_handlers_disconnect_by_data(self->severity_adjustment, self);
     if (self->seed_adjustment)
@@ -1922,6 +2057,8 @@ static void pp_probe_view_init(PpProbeView *self)
                                                   .job_free = probe_job_free,
                                                   .part_free = probe_stage_free};
     self->updates = pp_latest_job_new(self, GTK_WIDGET(self->predictions_area), &update_funcs);
+    /* one warm worker for the slider, a little below the main thread: the panels paint at once */
+    pp_latest_job_use_own_thread(self->updates, 5);
     static const PpLatestJobFuncs sweep_funcs = {
         .make = sweep_make, .run = sweep_run, .done = sweep_done, .job_free = sweep_job_free};
     self->sweeps = pp_latest_job_new(self, GTK_WIDGET(self->sweep_area), &sweep_funcs);
@@ -1956,7 +2093,9 @@ static void pp_probe_view_init(PpProbeView *self)
     g_signal_connect(self->truth_dropdown, "notify::selected", G_CALLBACK(on_truth_selected), self);
     g_signal_connect(self, "map", G_CALLBACK(on_map), self);
     g_signal_connect(self->push_only_button, "toggled", G_CALLBACK(on_push_only_toggled), self);
-    g_signal_connect(self->predictions_area, "resize", G_CALLBACK(on_predictions_resize), self);
+    g_signal_connect(self->predictions_area, "resize", G_CALLBACK(on_area_resize), self);
+    g_signal_connect(self->snr_area, "resize", G_CALLBACK(on_area_resize), self);
+    g_signal_connect(self->sweep_area, "resize", G_CALLBACK(on_sweep_resize), self);
     GtkDropTarget *drop = gtk_drop_target_new(GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
     g_signal_connect(drop, "drop", G_CALLBACK(on_drop), self);
     gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drop));

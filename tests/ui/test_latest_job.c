@@ -4,9 +4,17 @@
  * result is reported as not latest; a part posted by a job reaches the view
  * only while that job counts; busy until nothing runs or waits; a Cancel
  * leaves nothing wanted at once; after the
- * view frees the helper, no callback reaches it. */
+ * view frees the helper, no callback reaches it. All of it in GLib's pool
+ * and on a thread of its own (pp_latest_job_use_own_thread), where every job
+ * runs on the one worker, at the priority asked for. */
 #include <gio/gio.h>
 #include <stdio.h>
+#include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "pp-latest-job.h"
 
@@ -28,6 +36,8 @@ typedef struct {
     GMutex lock;
     GCond cond;
     gboolean release;        /* lets the running job finish */
+    GThread *threads[16];    /* the thread of each job run, and its nice value */
+    int nice[16], runs;
 } View;
 
 typedef struct {
@@ -53,6 +63,13 @@ static gboolean run(PpLatestRun *r, gpointer data, GCancellable *cancellable, GE
     Job *j = data;
     pp_latest_job_post(r, GINT_TO_POINTER(j->input + 1000));
     g_mutex_lock(&j->view->lock);
+    if (j->view->runs < 16) {
+        j->view->threads[j->view->runs] = g_thread_self();
+#ifdef __linux__
+        j->view->nice[j->view->runs] = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+#endif
+        j->view->runs++;
+    }
     while (!j->view->release && !g_cancellable_is_cancelled(cancellable)) {
         gint64 until = g_get_monotonic_time() + 2000;
         g_cond_wait_until(&j->view->cond, &j->view->lock, until);
@@ -100,12 +117,16 @@ static void release(View *v)
 
 static const PpLatestJobFuncs funcs = {.make = make, .run = run, .done = done, .partial = partial, .job_free = g_free};
 
-int main(void)
+static void scenario(gboolean own)
 {
-    View v = {0};
+    static View v;
+    memset(&v, 0, sizeof v);
     g_mutex_init(&v.lock);
     g_cond_init(&v.cond);
+    printf("%s\n", own ? "on a thread of its own" : "in GLib's thread pool");
     PpLatestJob *l = pp_latest_job_new(&v, NULL, &funcs);
+    if (own)
+        pp_latest_job_use_own_thread(l, 3);
     CHECK(!pp_latest_job_is_busy(l), "idle at first");
 
     /* one job; its part arrives; three requests while it runs coalesce */
@@ -161,6 +182,21 @@ int main(void)
     for (int i = 0; i < 100; i++)
         g_main_context_iteration(NULL, FALSE), g_usleep(1000);
     CHECK(v.done == done_before && v.parts == parts_before, "no callback after the free");
+    for (int i = 0; own && i < v.runs; i++) {
+        CHECK(v.threads[i] == v.threads[0] && v.threads[i] != g_thread_self(), "job %d ran on the one worker", i);
+#ifdef __linux__
+        CHECK(v.nice[i] == 3, "job %d ran at nice %d, asked 3", i, v.nice[i]);
+#endif
+    }
+    CHECK(v.runs >= 5, "%d jobs ran", v.runs);
+    g_mutex_clear(&v.lock);
+    g_cond_clear(&v.cond);
+}
+
+int main(void)
+{
+    scenario(FALSE);
+    scenario(TRUE);
     printf("%s test_latest_job\n", failures ? "FAIL" : "ok  ");
     return failures ? 1 : 0;
 }

@@ -8,7 +8,8 @@
 # --severity, --seed, --sweep, --kernel, --alpha, --avg) is ignored without
 # --screenshot; an exported PDF/SVG does not open, shows an ellipsis or a
 # screen-only hint, or names no model; an exported CSV is not one tidy table;
-# the .desktop file or the MIME types for "Open With" are invalid.
+# the .desktop file or the MIME types for "Open With" are invalid; at 1280x720
+# the probe's images, predictions or SNR panel need scrolling.
 # Skipped (77) when no X server can be started.
 STUDIO="$1"
 PNG_STATS="$2"
@@ -42,6 +43,16 @@ for size in 800x600 1024x768 1280x720; do
                 { echo "FAIL $name: the window is $got, larger than $size"; fail=1; }
         done
     done
+done
+# the probe on a 1280x720 projector: the images with their captions, the predictions and the
+# first-layer SNR all in view without scrolling (a drawn view that a scrolled window shows only
+# in part is a "scrolled:" line; one whose captions ran past its bottom a "layout:" problem above)
+for style in "" --dark; do
+    log="$TMP/fit-probe-1280x720$style.log"
+    if grep -E '^scrolled: GtkDrawingArea “(images|predictions|snr)_area”' "$log"; then
+        echo "FAIL fit-probe-1280x720$style: a probe panel is hidden until scrolled"; fail=1
+    fi
+    grep -q '^accessible: GtkDrawingArea “snr_area”' "$log" || { echo "FAIL fit-probe-1280x720$style: no SNR panel"; fail=1; }
 done
 grep -q '^accessible: PpAlphaChart .*Learned alpha of the 8 channels' "$TMP/fit-kernels-1280x720.log" ||
     { echo "FAIL: the alpha chart's accessible summary lists no alpha values"; fail=1; }
