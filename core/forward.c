@@ -465,30 +465,38 @@ static int fusion_depthwise_chain(const walk_state *ws, int i)
     return count;
 }
 
-/* A 1x1 convolution (with its BN) -> SiLU: the SiLU in the GEMM's epilogue
- * (EfficientNet's expansions and head). */
-static int fusion_pointwise_silu(const walk_state *ws, int i)
+/* A convolution (with its BN, or followed by a BN step it can take:
+ * fusable_bn) -> SiLU: the SiLU in the GEMM's epilogue. EfficientNet's
+ * expansions and head (1x1), and its stem (3x3 / 2, whose BN is a step of
+ * its own for the conv1 tap). Only when the convolution runs by im2col or as
+ * a plain GEMM: the Winograd and direct kernels take no SiLU. */
+static int fusion_conv_silu(const walk_state *ws, int i)
 {
     const pp_plan *p = ws->m->plan;
     const pp_step *s = &p->steps[i];
-    if (s->kind != PP_STEP_CONV || s->residual >= 0 || s->relu || !feeds(p, i, PP_STEP_SILU) ||
-        !untapped(p, i, 2, ws->taps))
+    if (s->kind != PP_STEP_CONV || s->residual >= 0 || s->relu)
+        return 0;
+    const pp_step *bn_step = fusable_bn(ws->m, i, ws->taps);
+    const int count = bn_step ? 3 : 2; /* the SiLU is step i + count - 1 */
+    if ((bn_step && bn_step->relu) || !feeds(p, i + count - 2, PP_STEP_SILU) || !untapped(p, i, count, ws->taps))
         return 0;
     const pp_conv_layer *conv = pp_model_step_conv(ws->m, s);
-    const pp_conv_shape *cs = &conv->shape;
     pp_forward_ctx *ctx = ws->ctx;
+    const int h = ctx->vh[s->in], w = ctx->vw[s->in];
     const float *in = value_data(ctx, p, s->in, ws->logits);
-    float *out = value_data(ctx, p, p->steps[i + 1].out, ws->logits);
-    if (cs->kh != 1 || cs->kw != 1 || cs->stride != 1 || cs->pad != 0 || pp_conv_groups(cs) != 1 || out == in)
+    float *out = value_data(ctx, p, p->steps[i + count - 1].out, ws->logits);
+    if (pp_conv_groups(&conv->shape) != 1 ||
+        pp_conv_choose(&conv->shape, ws->n, h, w, ctx->threads, true) != PP_CONV_IM2COL || out == in)
         return 0;
-    const pp_bn_layer *bn = pp_model_step_bn(ws->m, s);
+    const pp_bn_layer *bn = pp_model_step_bn(ws->m, bn_step ? bn_step : s);
     const pp_epilogue ep = {.scale = bn ? bn->scale : NULL, .shift = bn ? bn->shift : conv->bias, .silu = true};
     const pp_conv_scratch scratch = {.workspace = ctx->workspace, .winograd = {cached_kernels, ctx}};
-    pp_conv_layer_forward(out, in, conv, ws->n, ctx->vh[s->in], ctx->vw[s->in], &ep, &scratch, ctx->threads);
-    return 2;
+    pp_conv_layer_forward(out, in, conv, ws->n, h, w, &ep, &scratch, ctx->threads);
+    return count;
 }
 
-/* A BN (without ReLU) -> SiLU (EfficientNet's stem): one pass. */
+/* A BN (without ReLU) -> SiLU: one pass (EfficientNet's stem when a tap
+ * keeps its convolution apart). */
 static int fusion_bn_silu(const walk_state *ws, int i)
 {
     const pp_plan *p = ws->m->plan;
@@ -539,7 +547,7 @@ static int fusion_with_bn(const walk_state *ws, int i)
 /* In this order: the longest patterns first (a depthwise chain's BN -> SiLU
  * is not the stem's). */
 static int (*const fusions[])(const walk_state *, int) = {
-    fusion_depthwise_chain, fusion_pointwise_silu, fusion_bn_silu, fusion_preactivated_conv, fusion_with_bn,
+    fusion_depthwise_chain, fusion_conv_silu, fusion_bn_silu, fusion_preactivated_conv, fusion_with_bn,
 };
 
 /* Steps first.. of the plan; a stop leaves ctx->resume_step at the next one. */
