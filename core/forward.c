@@ -291,53 +291,13 @@ static float *value_data(pp_forward_ctx *ctx, const pp_plan *p, int v, float *lo
     return p->values[v].layout == PP_VALUE_LOGITS ? logits : ctx->act[p->values[v].buffer];
 }
 
-/* The BN step right after step i that can be fused into it, or NULL: a BN
- * whose input only it reads, after a push-pull unit or a plain convolution
- * (no BN, residual, ReLU or bias of its own), when no tap wants the raw
- * output in between (the unit's responses and kernels are still there). The
- * first layer of every ResNet is such a pair (its BN is a step of its own
- * for the conv1 tap); fused, its output is written once instead of twice. */
-static const pp_step *fusable_bn(const pp_model *m, int i, const pp_taps *taps)
-{
-    const pp_plan *p = m->plan;
-    const pp_step *s = &p->steps[i], *next = i + 1 < p->step_count ? &p->steps[i + 1] : NULL;
-    if (!next || next->kind != PP_STEP_BATCHNORM || next->in != s->out || p->values[s->out].last_use != i + 1)
-        return NULL;
-    const unsigned from_responses = 1u << PP_TAP_PUSH | 1u << PP_TAP_PULL | 1u << PP_TAP_KERNELS;
-    if (taps && ((s->taps & taps->requested & ~from_responses) || taps->step_count))
-        return NULL; /* a tap (or a captured step) wants the unit's output before its BN */
-    if (s->kind == PP_STEP_PUSHPULL)
-        return next;
-    if (s->kind != PP_STEP_CONV)
-        return NULL;
-    const pp_conv_layer *conv = pp_model_step_conv(m, s);
-    return !pp_model_step_bn(m, s) && s->residual < 0 && !s->relu && !conv->bias ? next : NULL;
-}
-
-/* Step i is a BN (+ ReLU) whose output only the CONV step i + 1 reads, as
- * its input, and no tap wants it: the pre-activations of WideResNet and
- * PreActResNet blocks. The conv may then activate its input as it reads it
- * (pp_conv_layer_forward_pre, when it runs by Winograd): the BN's output is
- * never written. */
-static bool preactivates_conv(const pp_plan *p, int i, const pp_taps *taps)
-{
-    if (i + 1 >= p->step_count)
-        return false;
-    const pp_step *s = &p->steps[i], *next = &p->steps[i + 1];
-    return s->kind == PP_STEP_BATCHNORM && next->kind == PP_STEP_CONV && next->in == s->out &&
-           next->residual != s->out && p->values[s->out].last_use == i + 1 &&
-           !(taps && ((s->taps & taps->requested) || taps->step_count));
-}
-
 /* Runs step s; fused_bn: the BN step after it to apply in its last pass
- * (fusable_bn), whose own run then only moves the data if it is not in place;
- * bn_done: s is that BN step, already applied; pre_bn: the BN step before
- * the CONV s whose activation s applies to that BN's input as it reads it
- * (preactivates_conv). False: s could not take pre_bn (and did nothing).
- * taps: what the caller captures (the push-pull unit keeps its responses
- * only for them). */
+ * (fusion_with_bn); pre_bn: the BN step before the CONV s whose activation s
+ * applies to that BN's input as it reads it (fusion_preactivated_conv).
+ * False: s could not take pre_bn (and did nothing). taps: what the caller
+ * captures (the push-pull unit keeps its responses only for them). */
 static bool run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, int n, float *logits,
-                     const pp_step *fused_bn, bool bn_done, const pp_step *pre_bn, const pp_taps *taps)
+                     const pp_step *fused_bn, const pp_step *pre_bn, const pp_taps *taps)
 {
     const pp_plan *p = m->plan;
     const float *in = value_data(ctx, p, s->in, logits);
@@ -379,11 +339,7 @@ static bool run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
         break;
     case PP_STEP_BATCHNORM: {
         const pp_bn_layer *bn = pp_model_step_bn(m, s);
-        const size_t plane = (size_t)n * h * w;
-        if (!bn_done)
-            pp_batchnorm_eval_apply(out, in, bn->scale, bn->shift, s->relu, c, plane, ctx->threads);
-        else if (out != in)
-            memcpy(out, in, (size_t)c * plane * sizeof(float));
+        pp_batchnorm_eval_apply(out, in, bn->scale, bn->shift, s->relu, c, (size_t)n * h * w, ctx->threads);
         break;
     }
     case PP_STEP_MAXPOOL:
@@ -406,18 +362,21 @@ static bool run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
     return true;
 }
 
-/* Step i is a BN (without ReLU) whose output only the SiLU step i + 1 reads,
- * and no tap wants the BN's output: EfficientNet's pairs. */
-static bool fuses_with_silu(const pp_plan *p, int i, const pp_taps *taps)
-{
-    if (i + 1 >= p->step_count)
-        return false;
-    const pp_step *s = &p->steps[i], *next = &p->steps[i + 1];
-    return s->kind == PP_STEP_BATCHNORM && !s->relu && next->kind == PP_STEP_SILU && next->in == s->out &&
-           p->values[s->out].last_use == i + 1 && !(taps && ((s->taps & taps->requested) || taps->step_count));
-}
+/* ---- fusions: runs of steps done in fewer passes over the activations ----
+ *
+ * Each fusion looks at the steps from i; if its pattern is there (each
+ * intermediate output read only by the next step, and no tap wanting it),
+ * it runs them all and returns how many; else it returns 0 and ran nothing.
+ * The walk tries them in the table's order, then runs the step alone. A
+ * fusion is never cut by a stop (a resumed pass would start inside it). */
 
-/* ---- EfficientNet's chains, each in one pass ---- */
+typedef struct {
+    pp_forward_ctx *ctx;
+    const pp_model *m;
+    int n;
+    float *logits;
+    const pp_taps *taps;
+} walk_state;
 
 /* No tap wants the outputs of steps [i, i + count) (then they need not exist). */
 static bool untapped(const pp_plan *p, int i, int count, const pp_taps *taps)
@@ -441,99 +400,178 @@ static bool feeds(const pp_plan *p, int j, pp_step_kind kind)
     return next->kind == kind && next->in == s->out && p->values[s->out].last_use == j + 1;
 }
 
-/* Depthwise -> BN -> SiLU (-> squeeze-excite) from step i: the convolution
- * applies the BN and the SiLU to each block before storing it and sums the
- * planes for the SE's squeeze; then the SE's gates and its scaling pass.
- * Returns the steps run (0: not such a chain; nothing ran). */
-static int run_depthwise_chain(pp_forward_ctx *ctx, const pp_model *m, int i, int n, float *logits,
-                               const pp_taps *taps)
+/* The BN step right after step i that can be fused into it, or NULL: a BN
+ * whose input only it reads, after a push-pull unit or a plain convolution
+ * (no BN, residual, ReLU or bias of its own), when no tap wants the raw
+ * output in between (the unit's responses and kernels are still there). The
+ * first layer of every ResNet is such a pair (its BN is a step of its own
+ * for the conv1 tap); fused, its output is written once instead of twice. */
+static const pp_step *fusable_bn(const pp_model *m, int i, const pp_taps *taps)
 {
     const pp_plan *p = m->plan;
+    const pp_step *s = &p->steps[i];
+    if (!feeds(p, i, PP_STEP_BATCHNORM))
+        return NULL;
+    const unsigned from_responses = 1u << PP_TAP_PUSH | 1u << PP_TAP_PULL | 1u << PP_TAP_KERNELS;
+    if (taps && ((s->taps & taps->requested & ~from_responses) || taps->step_count))
+        return NULL; /* a tap (or a captured step) wants the unit's output before its BN */
+    if (s->kind == PP_STEP_PUSHPULL)
+        return &p->steps[i + 1];
+    if (s->kind != PP_STEP_CONV)
+        return NULL;
+    const pp_conv_layer *conv = pp_model_step_conv(m, s);
+    return !pp_model_step_bn(m, s) && s->residual < 0 && !s->relu && !conv->bias ? &p->steps[i + 1] : NULL;
+}
+
+/* The BN step bn, applied by the step before it: its own run only moves the
+ * data, if its output is not in place. */
+static void move_fused_bn(const walk_state *ws, const pp_step *bn)
+{
+    const pp_plan *p = ws->m->plan;
+    const float *in = value_data(ws->ctx, p, bn->in, ws->logits);
+    float *out = value_data(ws->ctx, p, bn->out, ws->logits);
+    if (out != in)
+        memcpy(out, in,
+               (size_t)p->values[bn->in].channels * ws->n * ws->ctx->vh[bn->in] * ws->ctx->vw[bn->in] *
+                   sizeof(float));
+}
+
+/* Depthwise -> BN -> SiLU (-> squeeze-excite), EfficientNet's: the
+ * convolution applies the BN and the SiLU to each block before storing it
+ * and sums the planes for the SE's squeeze; then the SE's gates and its
+ * scaling pass. */
+static int fusion_depthwise_chain(const walk_state *ws, int i)
+{
+    const pp_plan *p = ws->m->plan;
     const pp_step *s = &p->steps[i];
     if (s->kind != PP_STEP_DEPTHWISE || !feeds(p, i, PP_STEP_BATCHNORM) || p->steps[i + 1].relu ||
         !feeds(p, i + 1, PP_STEP_SILU))
         return 0;
     const bool se = feeds(p, i + 2, PP_STEP_SQUEEZE_EXCITE);
     const int count = se ? 4 : 3;
-    const float *in = value_data(ctx, p, s->in, logits);
-    float *mid = value_data(ctx, p, p->steps[i + 2].out, logits); /* the SiLU's output */
-    if (!untapped(p, i, count, taps) || mid == in)
+    pp_forward_ctx *ctx = ws->ctx;
+    const float *in = value_data(ctx, p, s->in, ws->logits);
+    float *mid = value_data(ctx, p, p->steps[i + 2].out, ws->logits); /* the SiLU's output */
+    if (!untapped(p, i, count, ws->taps) || mid == in)
         return 0;
-    const pp_bn_layer *bn = pp_model_step_bn(m, &p->steps[i + 1]);
+    const pp_bn_layer *bn = pp_model_step_bn(ws->m, &p->steps[i + 1]);
     const pp_squeeze_excite *gates = se ? p->steps[i + 3].layer : NULL;
-    float *sums = se ? ctx->se_scratch + pp_se_scratch_floats(gates, n) : NULL;
+    float *sums = se ? ctx->se_scratch + pp_se_scratch_floats(gates, ws->n) : NULL;
     const pp_depthwise_epilogue ep = {.scale = bn->scale, .shift = bn->shift, .silu = true, .plane_sums = sums};
-    const int h = ctx->vh[s->in], w = ctx->vw[s->in];
-    pp_depthwise_forward_fused(mid, in, s->layer, n, h, w, &ep, ctx->threads);
+    pp_depthwise_forward_fused(mid, in, s->layer, ws->n, ctx->vh[s->in], ctx->vw[s->in], &ep, ctx->threads);
     if (se)
-        pp_se_forward_pooled(value_data(ctx, p, p->steps[i + 3].out, logits), mid, sums, gates, n,
+        pp_se_forward_pooled(value_data(ctx, p, p->steps[i + 3].out, ws->logits), mid, sums, gates, ws->n,
                              (size_t)ctx->vh[s->out] * ctx->vw[s->out], ctx->se_scratch, ctx->threads);
     return count;
 }
 
-/* A 1x1 convolution (with its BN) -> SiLU from step i: the SiLU in the
- * GEMM's epilogue. Returns the steps run (0: not such a pair). */
-static int run_pointwise_silu(pp_forward_ctx *ctx, const pp_model *m, int i, int n, float *logits,
-                              const pp_taps *taps)
+/* A convolution (with its BN, or followed by a BN step it can take:
+ * fusable_bn) -> SiLU: the SiLU in the GEMM's epilogue. EfficientNet's
+ * expansions and head (1x1), and its stem (3x3 / 2, whose BN is a step of
+ * its own for the conv1 tap). Only when the convolution runs by im2col or as
+ * a plain GEMM: the Winograd and direct kernels take no SiLU. */
+static int fusion_conv_silu(const walk_state *ws, int i)
 {
-    const pp_plan *p = m->plan;
+    const pp_plan *p = ws->m->plan;
     const pp_step *s = &p->steps[i];
-    if (s->kind != PP_STEP_CONV || s->residual >= 0 || s->relu || !feeds(p, i, PP_STEP_SILU) ||
-        !untapped(p, i, 2, taps))
+    if (s->kind != PP_STEP_CONV || s->residual >= 0 || s->relu)
         return 0;
-    const pp_conv_layer *conv = pp_model_step_conv(m, s);
-    const pp_conv_shape *cs = &conv->shape;
-    const float *in = value_data(ctx, p, s->in, logits);
-    float *out = value_data(ctx, p, p->steps[i + 1].out, logits);
-    if (cs->kh != 1 || cs->kw != 1 || cs->stride != 1 || cs->pad != 0 || pp_conv_groups(cs) != 1 || out == in)
+    const pp_step *bn_step = fusable_bn(ws->m, i, ws->taps);
+    const int count = bn_step ? 3 : 2; /* the SiLU is step i + count - 1 */
+    if ((bn_step && bn_step->relu) || !feeds(p, i + count - 2, PP_STEP_SILU) || !untapped(p, i, count, ws->taps))
         return 0;
-    const pp_bn_layer *bn = pp_model_step_bn(m, s);
+    const pp_conv_layer *conv = pp_model_step_conv(ws->m, s);
+    pp_forward_ctx *ctx = ws->ctx;
+    const int h = ctx->vh[s->in], w = ctx->vw[s->in];
+    const float *in = value_data(ctx, p, s->in, ws->logits);
+    float *out = value_data(ctx, p, p->steps[i + count - 1].out, ws->logits);
+    if (pp_conv_groups(&conv->shape) != 1 ||
+        pp_conv_choose(&conv->shape, ws->n, h, w, ctx->threads, true) != PP_CONV_IM2COL || out == in)
+        return 0;
+    const pp_bn_layer *bn = pp_model_step_bn(ws->m, bn_step ? bn_step : s);
     const pp_epilogue ep = {.scale = bn ? bn->scale : NULL, .shift = bn ? bn->shift : conv->bias, .silu = true};
     const pp_conv_scratch scratch = {.workspace = ctx->workspace, .winograd = {cached_kernels, ctx}};
-    pp_conv_layer_forward(out, in, conv, n, ctx->vh[s->in], ctx->vw[s->in], &ep, &scratch, ctx->threads);
+    pp_conv_layer_forward(out, in, conv, ws->n, h, w, &ep, &scratch, ctx->threads);
+    return count;
+}
+
+/* A BN (without ReLU) -> SiLU: one pass (EfficientNet's stem when a tap
+ * keeps its convolution apart). */
+static int fusion_bn_silu(const walk_state *ws, int i)
+{
+    const pp_plan *p = ws->m->plan;
+    const pp_step *s = &p->steps[i];
+    if (s->kind != PP_STEP_BATCHNORM || s->relu || !feeds(p, i, PP_STEP_SILU) || !untapped(p, i, 1, ws->taps))
+        return 0;
+    const pp_bn_layer *bn = pp_model_step_bn(ws->m, s);
+    pp_forward_ctx *ctx = ws->ctx;
+    pp_silu_affine_forward(value_data(ctx, p, p->steps[i + 1].out, ws->logits), value_data(ctx, p, s->in, ws->logits),
+                           bn->scale, bn->shift, bn->channels, (size_t)ws->n * ctx->vh[s->in] * ctx->vw[s->in],
+                           ctx->threads);
     return 2;
 }
+
+/* A BN (+ ReLU) whose output only the CONV step after it reads, as its input
+ * (not as its residual), untapped: the pre-activations of WideResNet and
+ * PreActResNet blocks. The conv activates its input as it reads it
+ * (pp_conv_layer_forward_pre, when it runs by Winograd; else this fusion
+ * does not apply) and may apply a BN after it (fusable_bn): the first BN's
+ * output is never written. */
+static int fusion_preactivated_conv(const walk_state *ws, int i)
+{
+    const pp_plan *p = ws->m->plan;
+    const pp_step *s = &p->steps[i];
+    if (s->kind != PP_STEP_BATCHNORM || !feeds(p, i, PP_STEP_CONV) || p->steps[i + 1].residual == s->out ||
+        !untapped(p, i, 1, ws->taps))
+        return 0;
+    const pp_step *after = fusable_bn(ws->m, i + 1, ws->taps);
+    if (!run_step(ws->ctx, ws->m, &p->steps[i + 1], ws->n, ws->logits, after, s, ws->taps))
+        return 0;
+    if (after)
+        move_fused_bn(ws, after);
+    return after ? 3 : 2;
+}
+
+/* A convolution or push-pull unit -> the BN after it (fusable_bn): the BN in
+ * the layer's last pass. */
+static int fusion_with_bn(const walk_state *ws, int i)
+{
+    const pp_step *bn = fusable_bn(ws->m, i, ws->taps);
+    if (!bn)
+        return 0;
+    run_step(ws->ctx, ws->m, &ws->m->plan->steps[i], ws->n, ws->logits, bn, NULL, ws->taps);
+    move_fused_bn(ws, bn);
+    return 2;
+}
+
+/* In this order: the longest patterns first (a depthwise chain's BN -> SiLU
+ * is not the stem's). */
+static int (*const fusions[])(const walk_state *, int) = {
+    fusion_depthwise_chain, fusion_conv_silu, fusion_bn_silu, fusion_preactivated_conv, fusion_with_bn,
+};
 
 /* Steps first.. of the plan; a stop leaves ctx->resume_step at the next one. */
 static pp_status walk(const pp_model *m, pp_forward_ctx *ctx, int first, pp_tensor *dst, pp_taps *taps, pp_error *err)
 {
     const pp_plan *p = m->plan;
-    const int n = ctx->batch;
+    const walk_state ws = {.ctx = ctx, .m = m, .n = ctx->batch, .logits = dst->data, .taps = taps};
     pp_status st = PP_OK;
     ctx->resume_step = 0;
-    const pp_step *fused_bn = NULL; /* the next step, a BN the step just run applied (fusable_bn) */
     for (int i = first; i < p->step_count && st == PP_OK; i++) {
-        const pp_step *s = &p->steps[i];
-        const bool bn_done = fused_bn == s;
-        fused_bn = NULL;
-        int chain = bn_done ? 0 : run_depthwise_chain(ctx, m, i, n, dst->data, taps);
-        if (!chain && !bn_done)
-            chain = run_pointwise_silu(ctx, m, i, n, dst->data, taps);
-        if (chain) {
-            i += chain - 1;
-            s = &p->steps[i];
-        } else if (!bn_done && fuses_with_silu(p, i, taps)) { /* the BN and the SiLU after it in one pass */
-            const pp_step *silu = &p->steps[++i];
-            const pp_bn_layer *bn = pp_model_step_bn(m, s);
-            pp_silu_affine_forward(value_data(ctx, p, silu->out, dst->data), value_data(ctx, p, s->in, dst->data),
-                                   bn->scale, bn->shift, bn->channels,
-                                   (size_t)n * ctx->vh[s->in] * ctx->vw[s->in], ctx->threads);
-            s = silu;
-        } else if (!bn_done && preactivates_conv(p, i, taps) &&
-                   run_step(ctx, m, &p->steps[i + 1], n, dst->data, fusable_bn(m, i + 1, taps), false, s, taps)) {
-            s = &p->steps[++i]; /* the BN and the conv reading it in one pass */
-            fused_bn = fusable_bn(m, i, taps);
-        } else {
-            fused_bn = bn_done ? NULL : fusable_bn(m, i, taps);
-            run_step(ctx, m, s, n, dst->data, fused_bn, bn_done, NULL, taps);
-        }
-        if (taps && ((s->taps & taps->requested) || taps->step_count))
-            st = capture_step(ctx, m, i, value_data(ctx, p, s->out, dst->data), n, taps, err);
-        /* never between a step and the BN it applied: a resumed pass would apply it twice */
-        if (st == PP_OK && !fused_bn && ctx->stop && i + 1 < p->step_count && ctx->stop(ctx->stop_data, i + 1)) {
+        int ran = 0;
+        for (size_t f = 0; f < sizeof fusions / sizeof fusions[0] && !ran; f++)
+            ran = fusions[f](&ws, i);
+        if (!ran)
+            ran = run_step(ctx, m, &p->steps[i], ws.n, dst->data, NULL, NULL, taps);
+        /* the taps of each step run (the fusions leave only those they may) */
+        for (int j = i; j < i + ran && st == PP_OK; j++)
+            if (taps && ((p->steps[j].taps & taps->requested) || taps->step_count))
+                st = capture_step(ctx, m, j, value_data(ctx, p, p->steps[j].out, dst->data), ws.n, taps, err);
+        i += ran - 1;
+        if (st == PP_OK && ctx->stop && i + 1 < p->step_count && ctx->stop(ctx->stop_data, i + 1)) {
             ctx->resume_step = i + 1;
             st = pp_fail(err, PP_ERR_CANCELLED, "forward stopped after step %d of %d (%s)", i + 1, p->step_count,
-                         s->name);
+                         p->steps[i].name);
         }
     }
     return st;

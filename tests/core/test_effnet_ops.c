@@ -2,6 +2,7 @@
  * residual_add.h, zero_pad.h) against autograd (tests/make_arch_fixtures_effnet.py,
  * ops.safetensors: every output and gradient within 1e-4 relative) and against
  * central finite differences of the loss sum(y * dy) (1e-2 relative, float). */
+#include <fenv.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -449,6 +450,42 @@ static void test_pointwise_silu(void)
     }
 }
 
+/* Every SiLU kernel over ordinary inputs computes no subnormal, not even in
+ * lanes it blends away: GCC vectorised sigmoid's saturated branch as
+ * v * sigmoid(-88) = v * 6e-39 in every lane, and the subnormals cost a
+ * microcode assist per vector (the AVX2 SiLU ran ten times slower). The
+ * underflow flag shows them. And the saturation: exactly 0 and v. */
+static void test_silu_no_subnormals(void)
+{
+    const size_t count = 4099;
+    float *x = random_floats(count, 77), *y = malloc(count * sizeof(float));
+    float one = 1.0f, zero = 0.0f;
+    for (size_t i = 0; i < count; i++)
+        x[i] *= 4.0f;
+    feclearexcept(FE_UNDERFLOW);
+    pp_silu_forward(y, x, count, 1);
+    CHECK(!fetestexcept(FE_UNDERFLOW), "pp_silu_forward computed subnormals on inputs in [-4, 4]");
+    feclearexcept(FE_UNDERFLOW);
+    pp_silu_affine_forward(y, x, &one, &zero, 1, count, 1);
+    CHECK(!fetestexcept(FE_UNDERFLOW), "pp_silu_affine_forward computed subnormals on inputs in [-4, 4]");
+    feclearexcept(FE_UNDERFLOW);
+    memcpy(y, x, count * sizeof(float));
+    pp_silu_affine_row(y, NULL, count, 1.0f, 0.0f);
+    CHECK(!fetestexcept(FE_UNDERFLOW), "pp_silu_affine_row computed subnormals on inputs in [-4, 4]");
+    const pp_depthwise_conv d = {.channels = 1, .k = 3, .stride = 1, .pad_top = 1, .pad_left = 1, .pad_bottom = 1,
+                                 .pad_right = 1, .weight = random_floats(9, 78)};
+    const pp_depthwise_epilogue ep = {.scale = &one, .shift = &zero, .silu = true};
+    feclearexcept(FE_UNDERFLOW);
+    pp_depthwise_forward_fused(y, x, &d, 1, 37, 37, &ep, 1);
+    CHECK(!fetestexcept(FE_UNDERFLOW), "the fused depthwise's SiLU computed subnormals");
+    const float big[] = {89.0f, 100.0f, 1e30f};
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+        CHECK(pp_sigmoid(-big[i]) == 0.0f, "sigmoid(%g) is %g, not 0", -big[i], pp_sigmoid(-big[i]));
+        CHECK(pp_silu(big[i]) == big[i], "silu(%g) is %g", big[i], pp_silu(big[i]));
+    }
+    free((void *)d.weight), free(x), free(y);
+}
+
 int main(void)
 {
     pp_error err = {0};
@@ -463,6 +500,7 @@ int main(void)
     RUN_TEST(test_depthwise_fused);
     RUN_TEST(test_se_pooled);
     RUN_TEST(test_pointwise_silu);
+    RUN_TEST(test_silu_no_subnormals);
     pp_sd_free(&ops);
     return TEST_EXIT();
 }
