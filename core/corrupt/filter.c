@@ -81,12 +81,11 @@ static int loop_threads(size_t pixels)
     return pp_filter_loop_threads(pixels);
 }
 
-/* o[x] = sum over t of k[t] * p[t][x], x < w, the taps in order and unfused (the
- * bits of a tap-by-tap loop over the row): 32 outputs at a time in four AVX vectors
+/* 32 outputs at a time in four AVX vectors
  * held in registers over all taps, so a tap costs one load per vector and no
  * store (the row loop it replaces stored and reloaded the row per tap). */
-static void correlate_row(float *restrict o /* (w) */, int w, const float *const *p /* (taps) */,
-                          const float *k /* (taps) */, int taps)
+void pp_correlate_row(float *restrict o /* (w) */, int w, const float *const *p /* (taps) */,
+                      const float *k /* (taps) */, int taps)
 {
     int x = 0;
     for (; x + 32 <= w; x += 32) {
@@ -150,7 +149,7 @@ pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const 
                 continue;
             for (int t = 0; t < taps; t++)
                 rows[t] = src + (size_t)ymap[y + t] * w;
-            correlate_row(tmp + (size_t)y * w, w, rows, k, taps);
+            pp_correlate_row(tmp + (size_t)y * w, w, rows, k, taps);
         }
         if (!rows) {
 #pragma omp atomic write
@@ -175,7 +174,7 @@ pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const 
             memcpy(pad + radius, row, sizeof(float) * (size_t)w);
             for (int i = radius + w; i < w + 2 * radius; i++)
                 pad[i] = row[xmap[i]];
-            correlate_row(dst + (size_t)y * w, w, shifts, k, taps);
+            pp_correlate_row(dst + (size_t)y * w, w, shifts, k, taps);
         }
         if (!pad || !shifts) {
 #pragma omp atomic write
