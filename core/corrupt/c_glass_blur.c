@@ -55,7 +55,16 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                 const uint64_t r = draws[xx];
                 int dx = (int)(((r >> 32) * (uint64_t)(2 * delta)) >> 32) - delta;
                 int dy = (int)(((r & 0xffffffffu) * (uint64_t)(2 * delta)) >> 32) - delta;
-                memcpy(px + ((size_t)y * w + xx) * c, px + ((size_t)(y + dy) * w + xx + dx) * c, c);
+                uint8_t *d = px + ((size_t)y * w + xx) * c;
+                const uint8_t *s = px + ((size_t)(y + dy) * w + xx + dx) * c;
+                /* spelled out, not memcpy (or a loop the compiler turns into one): a
+                 * library call per pixel was a sixth of the time; d == s is a no-op */
+                if (c == 3) {
+                    const uint8_t r0 = s[0], g0 = s[1], b0 = s[2];
+                    d[0] = r0, d[1] = g0, d[2] = b0;
+                } else {
+                    d[0] = s[0];
+                }
             }
         }
     }

@@ -37,8 +37,10 @@ static double normal_quantile(double p)
 }
 
 /* Poisson CDF steps of an input level whose mean is below 15, as z thresholds
- * (k < PP_SHOT_KMAX covers all but 1e-12 of the mass; the normal field never
- * passes 6). */
+ * (k < PP_SHOT_KMAX covers all but 1e-12 of the mass). The normal field never
+ * passes |z| = 5.77 (noise_field.c: a 24-bit radius), so steps with a CDF beyond
+ * 1e-9 of 0 or 1 (|z| > 5.99) are -inf or +inf: the same counts, and no quantile
+ * to evaluate for them. */
 #define PP_SHOT_KMAX 64
 #define PP_SHOT_SMALL_MEAN 15
 
@@ -46,8 +48,8 @@ static void level_thresholds(double mu, float *zt)
 {
     double p = exp(-mu), c = p;
     int k = 0;
-    for (; k < PP_SHOT_KMAX - 1 && c < 1 - 1e-12; k++) {
-        zt[k] = (float)normal_quantile(c);
+    for (; k < PP_SHOT_KMAX - 1 && c < 1 - 1e-9; k++) {
+        zt[k] = c < 1e-9 ? -INFINITY : (float)normal_quantile(c);
         p *= mu / (k + 1);
         c += p;
     }
@@ -55,53 +57,89 @@ static void level_thresholds(double mu, float *zt)
         zt[k] = INFINITY;
 }
 
+/* Rows of thresholds with a -inf in front (t[-1]): the step below reads t[j - 1]
+ * at j = 0 without a branch. */
+#define PP_SHOT_ROW (PP_SHOT_KMAX + 1)
+
+/* The exact walk from any start (the rare fallback of the loop below). */
+static int walk(const float *t /* (KMAX), t[-1] = -inf */, float z, int j)
+{
+    while (z <= t[j - 1])
+        j--;
+    while (z > t[j])
+        j++;
+    return j;
+}
+
 static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_image *out,
                        pp_error *err)
 {
     size_t n = (size_t)in->width * in->height * in->channels;
     const double lambda = ctx->p[0];
-    float *z = pp_floats_alloc(n, err);
-    float *zt = malloc(sizeof(float) * 256 * PP_SHOT_KMAX); /* (256, KMAX), filled per level in use */
-    if (!z || !zt) {
-        free(z), free(zt);
+    /* (256 + 1, ROW): a row per level with a small mean, filled on the level's first use,
+     * and a last row of +inf that the levels with large means read (and ignore) */
+    float *zt = malloc(sizeof(float) * 257 * PP_SHOT_ROW);
+    if (!zt)
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for shot noise");
-    }
-    pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_NOISE), 0, z, n);
-    bool ready[256] = {false};
     float mean[256], root[256];
+    int row[256]; /* where the level's thresholds start in zt */
+    bool ready[256];
     for (int v = 0; v < 256; v++) {
         mean[v] = (float)(lambda * v / 255.0);
         root[v] = sqrtf(mean[v]);
+        bool small = mean[v] < PP_SHOT_SMALL_MEAN;
+        row[v] = (small ? v : 256) * PP_SHOT_ROW + 1;
+        zt[row[v] - 1] = -INFINITY;
+        ready[v] = !small;
     }
+    const int large_row = 256 * PP_SHOT_ROW + 1;
+    for (int k = 0; k < PP_SHOT_KMAX; k++)
+        zt[large_row + k] = INFINITY;
     const float inv_lambda = (float)(1.0 / lambda);
-    /* local restrict pointers: a byte store may alias anything, and the compiler would
-     * reload the tables' addresses after each */
-    const uint8_t *restrict src = in->pixels;
-    uint8_t *restrict dst = out->pixels;
-    for (size_t i = 0; i < n; i++) {
-        const int v = src[i];
-        float k;
-        if (mean[v] >= PP_SHOT_SMALL_MEAN) {
-            k = floorf(mean[v] + z[i] * root[v] + (z[i] * z[i] - 1) * (1.0f / 6) + 0.5f);
-            k = k < 0 ? 0 : k;
-        } else {
-            const float *t = zt + v * PP_SHOT_KMAX;
-            if (!ready[v]) {
-                level_thresholds(mean[v], zt + v * PP_SHOT_KMAX);
-                ready[v] = true;
-            }
-            /* start at the normal approximation's count, a step or two off */
-            int j = (int)(mean[v] + z[i] * root[v] + 0.5f);
-            j = j < 0 ? 0 : j > PP_SHOT_KMAX - 1 ? PP_SHOT_KMAX - 1 : j;
-            while (j > 0 && z[i] <= t[j - 1])
-                j--;
-            while (z[i] > t[j])
-                j++;
-            k = (float)j;
+    const uint64_t key = pp_rng_key(ctx->seed, PP_STREAM_NOISE);
+    float z[PP_NOISE_CHUNK], count[PP_NOISE_CHUNK];
+    for (size_t i0 = 0; i0 < n; i0 += PP_NOISE_CHUNK) {
+        const size_t m = n - i0 < PP_NOISE_CHUNK ? n - i0 : PP_NOISE_CHUNK;
+        pp_noise_normal_fill(key, i0, z, m);
+        /* local restrict pointers: a byte store may alias anything, and the compiler
+         * would reload the tables' addresses after each */
+        const uint8_t *restrict src = in->pixels + i0;
+        uint8_t *restrict dst = out->pixels + i0;
+        /* the Cornish-Fisher count: the answer for large means, the walk's start
+         * (a step or two off) for small ones; a vector loop */
+        for (size_t i = 0; i < m; i++) {
+            const float mu = mean[src[i]], zi = z[i];
+            float k = floorf(mu + zi * root[src[i]] + (zi * zi - 1) * (1.0f / 6) + 0.5f);
+            count[i] = k < 0 ? 0 : k;
         }
-        dst[i] = pp_unit_to_u8(k * inv_lambda);
+        for (size_t i = 0; i < m; i++)
+            if (__builtin_expect(!ready[src[i]], 0)) { /* the level's first use */
+                level_thresholds(mean[src[i]], zt + row[src[i]]);
+                ready[src[i]] = true;
+            }
+        /* one step of the walk each way, without branches (which the data would
+         * mispredict): a vector loop of gathers; a count it leaves unsettled is rare
+         * and walked exactly */
+        int unsettled = 0;
+        for (int i = 0; i < (int)m; i++) {
+            const int r = row[src[i]];
+            const float zi = z[i];
+            const int j0 = (int)count[i];
+            const int a = r + (j0 < PP_SHOT_KMAX - 2 ? j0 : PP_SHOT_KMAX - 2); /* index of t[j] */
+            const int b = a + (zi > zt[a]) - (zi <= zt[a - 1]);
+            const int ok = (zi > zt[b - 1]) & (zi <= zt[b]);
+            count[i] = r == large_row ? count[i] : (float)(b - r);
+            unsettled |= !ok & (r != large_row);
+        }
+        for (size_t i = 0; unsettled && i < m; i++) {
+            const int r = row[src[i]];
+            if (r != large_row)
+                count[i] = (float)walk(zt + r, z[i], (int)count[i]);
+        }
+        for (size_t i = 0; i < m; i++)
+            dst[i] = pp_unit_to_u8(count[i] * inv_lambda);
     }
-    free(z), free(zt);
+    free(zt);
     return PP_OK;
 }
 

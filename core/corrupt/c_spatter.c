@@ -35,13 +35,17 @@ static void chamfer(const uint8_t *edge, float *d, int h, int w)
                 int x = pass ? w - 1 - xx : xx;
                 float *p = d + (size_t)y * w + x;
                 if (inner_row && x >= 2 && x < w - 2) { /* every neighbour inside */
-                    /* in a register: no neighbour is p itself, so the minima are the same */
+                    /* in a register: no neighbour is p itself, so the minima are the same.
+                     * The previous pixel (k = 0, just written) last: the other seven do
+                     * not wait for it, and the chain from pixel to pixel is one add and
+                     * one min (a minimum is exact, so the order changes no value) */
                     float v = *p;
-                    for (int k = 0; k < 8; k++) {
+                    for (int k = 1; k < 8; k++) {
                         float cand = p[step[k]] + add[k];
                         v = cand < v ? cand : v;
                     }
-                    *p = v;
+                    const float left = p[step[0]] + add[0];
+                    *p = left < v ? left : v;
                     continue;
                 }
                 for (int k = 0; k < 4; k++) {

@@ -183,33 +183,41 @@ pp_status pp_defocus_filter_plane(const pp_defocus_filter *f, const float *src, 
             memcpy(o + x0, run, sizeof(float) * (size_t)(qw - x0 < QRUN ? qw - x0 : QRUN));
         }
     }
-    /* G, rows then columns, then R's taps on the padded plane */
+    /* G, rows then columns (outputs held in registers over the taps), then R's taps on
+     * the padded plane */
     const int taps = 2 * gr + 1;
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int y = 0; y < qh; y++) {
-        const float *r = q + (size_t)y * qw;
-        float *o = hq + (size_t)y * w;
-        for (int x = 0; x < w; x++)
-            o[x] = f->g[0] * r[x];
-        for (int t = 1; t < taps; t++)
-            for (int x = 0; x < w; x++)
-                o[x] += f->g[t] * r[x + t];
-    }
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int y = 0; y < h; y++) {
-        float *o = dst + (size_t)y * w;
-        const float *r0 = hq + (size_t)y * w;
-        for (int x = 0; x < w; x++)
-            o[x] = f->g[0] * r0[x];
-        for (int t = 1; t < taps; t++) {
-            const float *r = hq + (size_t)(y + t) * w;
-            for (int x = 0; x < w; x++)
-                o[x] += f->g[t] * r[x];
+    bool failed = false;
+#pragma omp parallel num_threads(nt)
+    {
+        const float **rows = malloc(sizeof(float *) * (size_t)taps);
+#pragma omp for schedule(static)
+        for (int y = 0; y < qh; y++) {
+            if (!rows)
+                continue;
+            for (int t = 0; t < taps; t++)
+                rows[t] = q + (size_t)y * qw + t;
+            pp_correlate_row(hq + (size_t)y * w, w, rows, f->g, taps);
         }
-        if (f->n_res)
-            residual_row(f, pad + (size_t)(y + e) * pw + e, pw, o, w);
+#pragma omp for schedule(static)
+        for (int y = 0; y < h; y++) {
+            if (!rows)
+                continue;
+            float *o = dst + (size_t)y * w;
+            for (int t = 0; t < taps; t++)
+                rows[t] = hq + (size_t)(y + t) * w;
+            pp_correlate_row(o, w, rows, f->g, taps);
+            if (f->n_res)
+                residual_row(f, pad + (size_t)(y + e) * pw + e, pw, o, w);
+        }
+        if (!rows) {
+#pragma omp atomic write
+            failed = true;
+        }
+        free(rows);
     }
     free(pad), free(sums), free(q), free(hq), free(xmap);
+    if (failed)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d defocus blur", h, w);
     return PP_OK;
 }
 

@@ -35,6 +35,10 @@ int pp_gaussian_kernel(double sigma, double truncate, float *k, int max_taps);
  * axes (skimage.filters.gaussian per channel). In-place allowed (src == dst). */
 pp_status pp_filter_separable(const float *src /* (h, w) */, float *dst /* (h, w) */, int h, int w,
                               const float *k, int radius, pp_border mode, pp_error *err);
+/* o[x] = sum over t of k[t] * p[t][x] for x < w: the taps in order and unfused, so the
+ * bits of a tap-by-tap loop over the row (p[t]: a row per tap, or one row shifted). */
+void pp_correlate_row(float *o /* (w) */, int w, const float *const *p /* (taps) */, const float *k /* (taps) */,
+                      int taps);
 /* skimage.filters.gaussian(sigma, mode, truncate) on a plane. */
 pp_status pp_gaussian_plane(const float *src /* (h, w) */, float *dst /* (h, w) */, int h, int w,
                             double sigma, double truncate, pp_border mode, pp_error *err);
