@@ -317,11 +317,16 @@ static size_t column_backward_workspace_floats(const pp_conv_shape *s, int n, in
 
 static size_t dense_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
-    const size_t columns = column_backward_workspace_floats(s, n, h, w, threads);
-    if (!lane_weight_grad(s))
-        return columns;
-    const size_t lanes = pp_weight_grad_avx2_workspace_floats(s, n, h, w, threads);
-    return lanes > columns ? lanes : columns;
+    size_t floats = column_backward_workspace_floats(s, n, h, w, threads);
+    if (lane_weight_grad(s)) {
+        const size_t lanes = pp_weight_grad_avx2_workspace_floats(s, n, h, w, threads);
+        floats = lanes > floats ? lanes : floats;
+    }
+    if (pp_winograd_weight_grad_preferred(s, n, h, w, threads)) {
+        const size_t wino = pp_winograd_weight_grad_workspace_floats(s, n, h, w, threads);
+        floats = wino > floats ? wino : floats;
+    }
+    return floats;
 }
 
 static size_t column_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
@@ -388,8 +393,14 @@ static void dense_backward(float *dx, float *dw, float *db, const float *dy, con
                                            pp_conv_out_size(w, s->kw, s->stride, s->pad), threads_given);
         return;
     }
-    if (dw && lane_weight_grad(s)) {
-        pp_weight_grad_avx2(dw, dy, x, s, n, h, w, workspace, threads_given);
+    /* wide stride-1 3x3 layers: the weight gradient in the Winograd domain
+     * (winograd.h; 4x fewer multiplies than the lane kernel) on every path */
+    const bool wino_dw = dw && pp_winograd_weight_grad_preferred(s, n, h, w, threads_given);
+    if (wino_dw || (dw && lane_weight_grad(s))) {
+        if (wino_dw)
+            pp_winograd_weight_grad(dw, dy, x, s, n, h, w, workspace, threads_given);
+        else
+            pp_weight_grad_avx2(dw, dy, x, s, n, h, w, workspace, threads_given);
         dw = NULL; /* the input and bias gradients below, as without dW */
         if (!dx) {
             if (db)

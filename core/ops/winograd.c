@@ -679,3 +679,201 @@ void pp_winograd_forward_pre(float *out, const float *in, const pp_epilogue *pre
         }
     }
 }
+
+/* ---- backward: the weight gradient in the Winograd domain (winograd.h) ---- */
+
+/* A y A^T's 1-D step over LANES tiles: the forward's A^T m (output_1d)
+ * transposed, 4 gradients with stride sy into 6 with stride so. */
+static inline void grad_1d(lanes *o, size_t so, const lanes *y, size_t sy)
+{
+    for (int l = 0; l < LANES; l++) {
+        float y0 = y[0][l], y1 = y[sy][l], y2 = y[2 * sy][l], y3 = y[3 * sy][l];
+        o[0][l] = y0;
+        o[so][l] = y0 + y1 + y2 + y3;
+        o[2 * so][l] = y0 - y1 + y2 - y3;
+        o[3 * so][l] = y0 + 2 * y1 + 4 * y2 + 8 * y3;
+        o[4 * so][l] = y0 - 2 * y1 + 4 * y2 - 8 * y3;
+        o[5 * so][l] = y3;
+    }
+}
+
+/* G^T's 1-D step on one kernel: the forward's G (kernel_1d_lanes) transposed,
+ * 6 values with stride sd into 3. */
+static inline void kernel_grad_1d(float *o, size_t so, const float *d, size_t sd)
+{
+    const float q = 0.25f, s = 1.0f / 6, t = 1.0f / 12, v = 1.0f / 24;
+    const float d0 = d[0], d1 = d[sd], d2 = d[2 * sd], d3 = d[3 * sd], d4 = d[4 * sd], d5 = d[5 * sd];
+    o[0] = q * d0 - s * (d1 + d2) + v * (d3 + d4);
+    o[so] = s * (d2 - d1) + t * (d3 - d4);
+    o[2 * so] = s * (d3 + d4 - d1 - d2) + d5;
+}
+
+/* The 4x4 dy tiles of 16 tiles of one plane as 16 lane vectors: each tile's
+ * four rows make one vector, a 16 x 16 transpose turns tiles x positions into
+ * positions x tiles (store_tiles_avx512 backwards). */
+__attribute__((target("avx512f"))) static void gather_grad_tiles_avx512(lanes *y, const float *const *tile,
+                                                                        size_t stride)
+{
+    __m512 z[16];
+    for (int l = 0; l < 16; l++) {
+        const float *p = tile[l];
+        __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(p));
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + stride), 1);
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + 2 * stride), 2);
+        z[l] = _mm512_insertf32x4(v, _mm_loadu_ps(p + 3 * stride), 3);
+    }
+    pp_transpose16(z);
+    for (int q = 0; q < 16; q++)
+        _mm512_storeu_ps(y[q], z[q]);
+}
+
+/* dm: (36, K, chunk) = A dY A^T of the dy tiles [t0, t0 + count), row-major
+ * per position; the parts of edge tiles outside the output plane count as zeros. */
+static inline __attribute__((always_inline)) void transform_grads_body(float *dm, const float *dy,
+                                                                        const geometry *g, size_t t0, size_t count,
+                                                                        size_t chunk, pp_cpu_path_kind path)
+{
+    const int k_count = g->s->cout;
+    const size_t out_plane = (size_t)g->ho * g->wo, p_total = (size_t)g->n * out_plane;
+    const size_t pos_stride = (size_t)k_count * chunk;
+    for (int k = 0; k < k_count; k++) {
+        const float *plane = dy + (size_t)k * p_total;
+        tile_cursor cur = cursor_at(g, t0);
+        for (size_t i = 0; i < count; i += LANES) {
+            const int nb = count - i < LANES ? (int)(count - i) : LANES;
+            lanes y[TILE * TILE], tmp[PATCH * TILE], res[PATCH * PATCH];
+            const float *tile[LANES];
+            int rows[LANES], cols[LANES];
+            bool full = nb == LANES && path == PP_CPU_AVX512;
+            for (int l = 0; l < nb; l++, cursor_next(&cur, g)) {
+                const int oy0 = cur.ty * TILE, ox0 = cur.tx * TILE;
+                rows[l] = g->ho - oy0 < TILE ? g->ho - oy0 : TILE;
+                cols[l] = g->wo - ox0 < TILE ? g->wo - ox0 : TILE;
+                tile[l] = plane + (size_t)cur.img * out_plane + (size_t)oy0 * g->wo + ox0;
+                full = full && rows[l] == TILE && cols[l] == TILE;
+            }
+            if (full && LANES == 16) {
+                gather_grad_tiles_avx512(y, tile, (size_t)g->wo);
+            } else {
+                for (int l = 0; l < LANES; l++)
+                    for (int r = 0; r < TILE; r++)
+                        for (int cc = 0; cc < TILE; cc++)
+                            y[r * TILE + cc][l] =
+                                l < nb && r < rows[l] && cc < cols[l] ? tile[l][(size_t)r * g->wo + cc] : 0.0f;
+            }
+            for (int cc = 0; cc < TILE; cc++) /* columns: A y */
+                grad_1d(tmp + cc, TILE, y + cc, TILE);
+            for (int a = 0; a < PATCH; a++) /* rows: (A y) A^T */
+                grad_1d(res + a * PATCH, 1, tmp + a * TILE, 1);
+            float *dst = dm + (size_t)k * chunk + i;
+            if (nb == LANES)
+                for (int pos = 0; pos < POSITIONS; pos++)
+                    memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(lanes));
+            else
+                for (int pos = 0; pos < POSITIONS; pos++)
+                    memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(float) * (size_t)nb);
+        }
+    }
+}
+
+PP_ISA_V4 static void transform_grads_v4(float *dm, const float *dy, const geometry *g, size_t t0, size_t count,
+                                         size_t chunk)
+{
+    transform_grads_body(dm, dy, g, t0, count, chunk, PP_CPU_AVX512);
+}
+
+static void transform_grads(float *dm, const float *dy, const geometry *g, size_t t0, size_t count, size_t chunk)
+{
+    const pp_cpu_path_kind path = pp_cpu_path();
+    if (path == PP_CPU_AVX512)
+        transform_grads_v4(dm, dy, g, t0, count, chunk);
+    else
+        transform_grads_body(dm, dy, g, t0, count, chunk, path);
+}
+
+bool pp_winograd_weight_grad_preferred(const pp_conv_shape *s, int n, int h, int w, int threads)
+{
+    int ty, tx;
+    if (!pp_winograd_supports(s) || s->cin < 16 || s->cout < 16)
+        return false;
+    return tile_count(s, n, h, w, &ty, &tx) >= (size_t)64 * pp_threads_clamp(threads);
+}
+
+/* Per thread: the partial dU (36, K, C), then the chunk's v (36, C, cols),
+ * dm (36, K, cols) and padded plane as the forward's thread_floats. */
+static size_t grad_thread_floats(const pp_conv_shape *s, size_t chunk, int tiles_y, int tiles_x)
+{
+    return (((size_t)POSITIONS * s->cout * s->cin + 15) & ~(size_t)15) + thread_floats(s, chunk, tiles_y, tiles_x);
+}
+
+size_t pp_winograd_weight_grad_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
+{
+    int ty, tx;
+    threads = pp_threads_clamp(threads);
+    const size_t tiles = tile_count(s, n, h, w, &ty, &tx);
+    const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
+    return grad_thread_floats(s, chunk, ty, tx) * (size_t)threads + 16; /* + 16: room to align the start */
+}
+
+void pp_winograd_weight_grad(float *dw, const float *dy, const float *x, const pp_conv_shape *s, int n, int h,
+                             int w, float *workspace, int threads)
+{
+    geometry g = {.s = s, .n = n, .h = h, .w = w};
+    g.ho = pp_conv_out_size(h, 3, 1, s->pad);
+    g.wo = pp_conv_out_size(w, 3, 1, s->pad);
+    const size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);
+    threads = pp_threads_clamp(threads);
+    const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads), cols = chunk_columns(chunk);
+    const size_t per_thread = grad_thread_floats(s, chunk, g.tiles_y, g.tiles_x);
+    const size_t du_floats = (size_t)POSITIONS * s->cout * s->cin;
+    const size_t du_stride = (du_floats + 15) & ~(size_t)15;
+    const int k_count = s->cout, c_count = s->cin;
+    float *base = (float *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *du = base + (size_t)t * per_thread;
+        float *v = du + du_stride, *dm = v + cols * POSITIONS * c_count, *scratch = dm + cols * POSITIONS * k_count;
+        memset(du, 0, sizeof(float) * du_floats);
+        const size_t begin = tiles * t / nt, end = tiles * (t + 1) / nt;
+        for (size_t t0 = begin; t0 < end; t0 += chunk) {
+            const size_t count = end - t0 < chunk ? end - t0 : chunk;
+            transform_inputs(v, x, &g, t0, count, cols, scratch, 0, 0, c_count); /* row-major (36, C, cols) */
+            transform_grads(dm, dy, &g, t0, count, cols);
+            for (int pos = 0; pos < POSITIONS; pos++) /* dU[pos] (K, C) += dM[pos] (K, T) V[pos]^T */
+                pp_sgemm(false, true, k_count, c_count, (int)count, dm + (size_t)pos * k_count * cols, (int)cols,
+                         v + (size_t)pos * c_count * cols, (int)cols, 1.0f, du + (size_t)pos * k_count * c_count,
+                         c_count);
+        }
+#pragma omp barrier
+        /* the threads' partials summed and taken back by G^T dU G, a band of
+         * output channels each; a channel's 36 rows of C gathered first so
+         * the partials are read along c */
+        float *row = v; /* (36, C): the chunk's v is no longer needed */
+        const int k0 = k_count * t / nt, k1 = k_count * (t + 1) / nt;
+        for (int k = k0; k < k1; k++) {
+            for (int pos = 0; pos < POSITIONS; pos++) {
+                float *r = row + (size_t)pos * c_count;
+                const size_t at = ((size_t)pos * k_count + k) * c_count;
+                memcpy(r, base + at, sizeof(float) * c_count);
+                for (int u = 1; u < nt; u++) {
+                    const float *part = base + (size_t)u * per_thread + at;
+                    for (int c = 0; c < c_count; c++)
+                        r[c] += part[c];
+                }
+            }
+            for (int c = 0; c < c_count; c++) {
+                float d[POSITIONS], tmp[3 * PATCH], out[9];
+                for (int pos = 0; pos < POSITIONS; pos++)
+                    d[pos] = row[(size_t)pos * c_count + c];
+                for (int b = 0; b < PATCH; b++) /* columns: G^T dU */
+                    kernel_grad_1d(tmp + b, PATCH, d + b, PATCH);
+                for (int i = 0; i < 3; i++) /* rows: (G^T dU) G */
+                    kernel_grad_1d(out + i * 3, 1, tmp + i * PATCH, 1);
+                float *dst = dw + ((size_t)k * c_count + c) * 9;
+                for (int e = 0; e < 9; e++)
+                    dst[e] += out[e];
+            }
+        }
+    }
+}
