@@ -727,6 +727,24 @@ __attribute__((target("avx512f"))) static void gather_grad_tiles_avx512(lanes *y
         _mm512_storeu_ps(y[q], z[q]);
 }
 
+/* The same with AVX2, 8 tiles at a time: each row's 4 values of 4 tiles
+ * transposed (two 4 x 4 blocks) into 4 positions across the tiles. */
+static void gather_grad_tiles_avx2(lanes *y, const float *const *tile, size_t stride)
+{
+    for (int g = 0; g < LANES; g += 8)
+        for (int r = 0; r < TILE; r++) {
+            __m128 lo[4], hi[4];
+            for (int q = 0; q < 4; q++) {
+                lo[q] = _mm_loadu_ps(tile[g + q] + (size_t)r * stride);
+                hi[q] = _mm_loadu_ps(tile[g + 4 + q] + (size_t)r * stride);
+            }
+            _MM_TRANSPOSE4_PS(lo[0], lo[1], lo[2], lo[3]);
+            _MM_TRANSPOSE4_PS(hi[0], hi[1], hi[2], hi[3]);
+            for (int q = 0; q < TILE; q++)
+                _mm256_storeu_ps(y[r * TILE + q] + g, _mm256_set_m128(hi[q], lo[q]));
+        }
+}
+
 /* dm: (36, K, chunk) = A dY A^T of the dy tiles [t0, t0 + count), row-major
  * per position; the parts of edge tiles outside the output plane count as zeros. */
 static inline __attribute__((always_inline)) void transform_grads_body(float *dm, const float *dy,
@@ -744,7 +762,7 @@ static inline __attribute__((always_inline)) void transform_grads_body(float *dm
             lanes y[TILE * TILE], tmp[PATCH * TILE], res[PATCH * PATCH];
             const float *tile[LANES];
             int rows[LANES], cols[LANES];
-            bool full = nb == LANES && path == PP_CPU_AVX512;
+            bool full = nb == LANES && path >= PP_CPU_AVX2;
             for (int l = 0; l < nb; l++, cursor_next(&cur, g)) {
                 const int oy0 = cur.ty * TILE, ox0 = cur.tx * TILE;
                 rows[l] = g->ho - oy0 < TILE ? g->ho - oy0 : TILE;
@@ -752,8 +770,10 @@ static inline __attribute__((always_inline)) void transform_grads_body(float *dm
                 tile[l] = plane + (size_t)cur.img * out_plane + (size_t)oy0 * g->wo + ox0;
                 full = full && rows[l] == TILE && cols[l] == TILE;
             }
-            if (full && LANES == 16) {
+            if (full && LANES == 16 && path == PP_CPU_AVX512) {
                 gather_grad_tiles_avx512(y, tile, (size_t)g->wo);
+            } else if (full && LANES == 16) {
+                gather_grad_tiles_avx2(y, tile, (size_t)g->wo);
             } else {
                 for (int l = 0; l < LANES; l++)
                     for (int r = 0; r < TILE; r++)
@@ -791,6 +811,46 @@ static void transform_grads(float *dm, const float *dy, const geometry *g, size_
         transform_grads_body(dm, dy, g, t0, count, chunk, path);
 }
 
+/* On the avx2 path plain products go to OpenBLAS, whose kernels on this
+ * Intel CPU (unknown to OpenBLAS 0.3.21) are its SSE3 ones; so there the
+ * products run as dU^T (C, K) = V (C, T) . dM^T (T, K) on our packed kernels,
+ * V packed as their A operand and dM^T transposed here into their B panels:
+ * panel j holds output channels [j * nr, (j + 1) * nr) of every tile, tile q
+ * at + q * nr (gemm.h); channels past K zero. */
+static bool packed_products(void)
+{
+    return pp_cpu_path() == PP_CPU_AVX2 && pp_gemm_b_panel_width() % 8 == 0 && pp_gemm_b_panel_width() > 0;
+}
+
+static void pack_grads_avx2(float *pb, const float *dm, size_t ld, int k_count, int count, int nr)
+{
+    const int panels = (k_count + nr - 1) / nr;
+    for (int j = 0; j < panels; j++) {
+        float *panel = pb + (size_t)j * count * nr;
+        for (int k8 = j * nr; k8 < (j + 1) * nr; k8 += 8) {
+            float *dst = panel + (k8 - j * nr);
+            if (k8 + 8 > k_count) { /* a partial block of channels: element by element, zeros past K */
+                for (int q = 0; q < count; q++)
+                    for (int v = 0; v < 8; v++)
+                        dst[(size_t)q * nr + v] = k8 + v < k_count ? dm[(size_t)(k8 + v) * ld + q] : 0.0f;
+                continue;
+            }
+            int q = 0;
+            for (; q + 8 <= count; q += 8) {
+                __m256 r[8];
+                for (int v = 0; v < 8; v++)
+                    r[v] = _mm256_loadu_ps(dm + (size_t)(k8 + v) * ld + q);
+                pp_transpose8(r);
+                for (int t = 0; t < 8; t++)
+                    _mm256_storeu_ps(dst + (size_t)(q + t) * nr, r[t]);
+            }
+            for (; q < count; q++)
+                for (int v = 0; v < 8; v++)
+                    dst[(size_t)q * nr + v] = dm[(size_t)(k8 + v) * ld + q];
+        }
+    }
+}
+
 bool pp_winograd_weight_grad_preferred(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     int ty, tx;
@@ -801,9 +861,18 @@ bool pp_winograd_weight_grad_preferred(const pp_conv_shape *s, int n, int h, int
 
 /* Per thread: the partial dU (36, K, C), then the chunk's v (36, C, cols),
  * dm (36, K, cols) and padded plane as the forward's thread_floats. */
+static size_t packed_scratch_floats(const pp_conv_shape *s, size_t chunk)
+{
+    if (!packed_products())
+        return 0;
+    const size_t nr = (size_t)pp_gemm_b_panel_width(), b = (s->cout + nr - 1) / nr * nr * chunk;
+    return ((pp_gemm_packed_floats(s->cin, (int)chunk) + 15) & ~(size_t)15) + ((b + 15) & ~(size_t)15);
+}
+
 static size_t grad_thread_floats(const pp_conv_shape *s, size_t chunk, int tiles_y, int tiles_x)
 {
-    return (((size_t)POSITIONS * s->cout * s->cin + 15) & ~(size_t)15) + thread_floats(s, chunk, tiles_y, tiles_x);
+    return (((size_t)POSITIONS * s->cout * s->cin + 15) & ~(size_t)15) + thread_floats(s, chunk, tiles_y, tiles_x) +
+           packed_scratch_floats(s, chunk);
 }
 
 size_t pp_winograd_weight_grad_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
@@ -828,22 +897,34 @@ void pp_winograd_weight_grad(float *dw, const float *dy, const float *x, const p
     const size_t du_floats = (size_t)POSITIONS * s->cout * s->cin;
     const size_t du_stride = (du_floats + 15) & ~(size_t)15;
     const int k_count = s->cout, c_count = s->cin;
+    const bool transposed = packed_products(); /* du holds dU^T: (36, C, K) */
     float *base = (float *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
 #pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         float *du = base + (size_t)t * per_thread;
         float *v = du + du_stride, *dm = v + cols * POSITIONS * c_count, *scratch = dm + cols * POSITIONS * k_count;
+        /* the packed operands (packed_products) after the padded plane, 64-byte aligned */
+        float *pa = du + ((du_floats + 15) & ~(size_t)15) + thread_floats(s, chunk, g.tiles_y, g.tiles_x);
+        float *pb = pa + ((pp_gemm_packed_floats(c_count, (int)chunk) + 15) & ~(size_t)15);
         memset(du, 0, sizeof(float) * du_floats);
         const size_t begin = tiles * t / nt, end = tiles * (t + 1) / nt;
         for (size_t t0 = begin; t0 < end; t0 += chunk) {
             const size_t count = end - t0 < chunk ? end - t0 : chunk;
             transform_inputs(v, x, &g, t0, count, cols, scratch, 0, 0, c_count); /* row-major (36, C, cols) */
             transform_grads(dm, dy, &g, t0, count, cols);
-            for (int pos = 0; pos < POSITIONS; pos++) /* dU[pos] (K, C) += dM[pos] (K, T) V[pos]^T */
-                pp_sgemm(false, true, k_count, c_count, (int)count, dm + (size_t)pos * k_count * cols, (int)cols,
-                         v + (size_t)pos * c_count * cols, (int)cols, 1.0f, du + (size_t)pos * k_count * c_count,
-                         c_count);
+            for (int pos = 0; pos < POSITIONS; pos++) {
+                const float *dm_pos = dm + (size_t)pos * k_count * cols, *v_pos = v + (size_t)pos * c_count * cols;
+                float *du_pos = du + (size_t)pos * k_count * c_count;
+                if (transposed) { /* dU^T[pos] (C, K) += V[pos] (C, T) dM[pos]^T */
+                    pp_gemm_pack(pa, v_pos, (int)cols, c_count, (int)count);
+                    pack_grads_avx2(pb, dm_pos, cols, k_count, (int)count, pp_gemm_b_panel_width());
+                    pp_sgemm_packed_ab(c_count, k_count, (int)count, pa, pb, 1.0f, du_pos, k_count);
+                } else { /* dU[pos] (K, C) += dM[pos] (K, T) V[pos]^T */
+                    pp_sgemm(false, true, k_count, c_count, (int)count, dm_pos, (int)cols, v_pos, (int)cols, 1.0f,
+                             du_pos, c_count);
+                }
+            }
         }
 #pragma omp barrier
         /* the threads' partials summed and taken back by G^T dU G, a band of
@@ -854,12 +935,14 @@ void pp_winograd_weight_grad(float *dw, const float *dy, const float *x, const p
         for (int k = k0; k < k1; k++) {
             for (int pos = 0; pos < POSITIONS; pos++) {
                 float *r = row + (size_t)pos * c_count;
-                const size_t at = ((size_t)pos * k_count + k) * c_count;
-                memcpy(r, base + at, sizeof(float) * c_count);
+                const size_t at = transposed ? (size_t)pos * k_count * c_count + k : ((size_t)pos * k_count + k) * c_count;
+                const size_t step = transposed ? (size_t)k_count : 1;
+                for (int c = 0; c < c_count; c++)
+                    r[c] = base[at + c * step];
                 for (int u = 1; u < nt; u++) {
                     const float *part = base + (size_t)u * per_thread + at;
                     for (int c = 0; c < c_count; c++)
-                        r[c] += part[c];
+                        r[c] += part[c * step];
                 }
             }
             for (int c = 0; c < c_count; c++) {
