@@ -304,10 +304,11 @@ static bool direct_weight_grad(const float *dx, const pp_conv_shape *s)
     return !dx && !is_pointwise(s) && pp_direct_conv_weight_grad_available(s);
 }
 
-/* On the avx2 and avx512 paths 3x3 weight gradients take the lane kernel
- * (no column matrix; weight_grad_avx2.h; measured faster than the column GEMM
- * and than the AVX-512 direct kernel for every layer of the demo and CIFAR
- * ResNet18s), the input gradient the column path below. */
+/* On the avx2 and avx512 paths 3x3 weight gradients that the Winograd one
+ * (dense_backward) does not take go to the lane kernel (no column matrix;
+ * weight_grad_avx2.h; measured faster than the column GEMM and than the
+ * AVX-512 direct kernel for every layer of the demo and CIFAR ResNet18s), the
+ * input gradient the column path below. */
 static bool lane_weight_grad(const pp_conv_shape *s)
 {
     return pp_cpu_path() >= PP_CPU_AVX2 && pp_weight_grad_avx2_supports(s);
