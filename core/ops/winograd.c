@@ -856,7 +856,13 @@ bool pp_winograd_weight_grad_preferred(const pp_conv_shape *s, int n, int h, int
     int ty, tx;
     if (!pp_winograd_supports(s) || s->cin < 16 || s->cout < 16)
         return false;
-    return tile_count(s, n, h, w, &ty, &tx) >= (size_t)64 * pp_threads_clamp(threads);
+    threads = pp_threads_clamp(threads);
+    const size_t tiles = tile_count(s, n, h, w, &ty, &tx), per_thread = (tiles + threads - 1) / threads;
+    /* each thread's dU partial (36 K C floats) no larger than the transformed
+     * tiles it sums (36 (C + K) per tile): the widest layers on small maps
+     * (ResNet18's 512 channels on 4x4) keep the lane kernel and its smaller
+     * workspace */
+    return tiles >= (size_t)64 * threads && (size_t)s->cout * s->cin <= per_thread * (size_t)(s->cin + s->cout);
 }
 
 /* Per thread: the partial dU (36, K, C), then the chunk's v (36, C, cols),

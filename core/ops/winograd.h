@@ -45,7 +45,8 @@ void pp_winograd_forward_pre(float *out, const float *in, const pp_epilogue *pre
  * gradient entry (tests/train/test_train_gradcheck.c). */
 
 /* 3x3 stride-1 dense layers with 16 or more channels on both sides and
- * enough tiles (64 per thread) for the GEMMs over tiles to pay. */
+ * enough tiles (64 per thread, and at least K C / (C + K)) for the GEMMs over
+ * tiles to pay. */
 bool pp_winograd_weight_grad_preferred(const pp_conv_shape *s, int n, int h, int w, int threads);
 size_t pp_winograd_weight_grad_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
 /* dw (K, C, 3, 3) += the gradient from dy (K, N, Ho, Wo) and the forward's
