@@ -304,10 +304,11 @@ static bool direct_weight_grad(const float *dx, const pp_conv_shape *s)
     return !dx && !is_pointwise(s) && pp_direct_conv_weight_grad_available(s);
 }
 
-/* On the avx2 and avx512 paths 3x3 weight gradients take the lane kernel
- * (no column matrix; weight_grad_avx2.h; measured faster than the column GEMM
- * and than the AVX-512 direct kernel for every layer of the demo and CIFAR
- * ResNet18s), the input gradient the column path below. */
+/* On the avx2 and avx512 paths 3x3 weight gradients that the Winograd one
+ * (dense_backward) does not take go to the lane kernel (no column matrix;
+ * weight_grad_avx2.h; measured faster than the column GEMM and than the
+ * AVX-512 direct kernel for every layer of the demo and CIFAR ResNet18s), the
+ * input gradient the column path below. */
 static bool lane_weight_grad(const pp_conv_shape *s)
 {
     return pp_cpu_path() >= PP_CPU_AVX2 && pp_weight_grad_avx2_supports(s);
@@ -317,11 +318,16 @@ static size_t column_backward_workspace_floats(const pp_conv_shape *s, int n, in
 
 static size_t dense_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
-    const size_t columns = column_backward_workspace_floats(s, n, h, w, threads);
-    if (!lane_weight_grad(s))
-        return columns;
-    const size_t lanes = pp_weight_grad_avx2_workspace_floats(s, n, h, w, threads);
-    return lanes > columns ? lanes : columns;
+    size_t floats = column_backward_workspace_floats(s, n, h, w, threads);
+    if (lane_weight_grad(s)) {
+        const size_t lanes = pp_weight_grad_avx2_workspace_floats(s, n, h, w, threads);
+        floats = lanes > floats ? lanes : floats;
+    }
+    if (pp_winograd_weight_grad_preferred(s, n, h, w, threads)) {
+        const size_t wino = pp_winograd_weight_grad_workspace_floats(s, n, h, w, threads);
+        floats = wino > floats ? wino : floats;
+    }
+    return floats;
 }
 
 static size_t column_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
@@ -388,8 +394,14 @@ static void dense_backward(float *dx, float *dw, float *db, const float *dy, con
                                            pp_conv_out_size(w, s->kw, s->stride, s->pad), threads_given);
         return;
     }
-    if (dw && lane_weight_grad(s)) {
-        pp_weight_grad_avx2(dw, dy, x, s, n, h, w, workspace, threads_given);
+    /* wide stride-1 3x3 layers: the weight gradient in the Winograd domain
+     * (winograd.h; 4x fewer multiplies than the lane kernel) on every path */
+    const bool wino_dw = dw && pp_winograd_weight_grad_preferred(s, n, h, w, threads_given);
+    if (wino_dw || (dw && lane_weight_grad(s))) {
+        if (wino_dw)
+            pp_winograd_weight_grad(dw, dy, x, s, n, h, w, workspace, threads_given);
+        else
+            pp_weight_grad_avx2(dw, dy, x, s, n, h, w, workspace, threads_given);
         dw = NULL; /* the input and bias gradients below, as without dW */
         if (!dx) {
             if (db)

@@ -703,3 +703,290 @@ void pp_winograd_forward_pre(float *out, const float *in, const pp_epilogue *pre
         }
     }
 }
+
+/* ---- backward: the weight gradient in the Winograd domain (winograd.h) ---- */
+
+/* A y A^T's 1-D step over LANES tiles: the forward's A^T m (output_1d)
+ * transposed, 4 gradients with stride sy into 6 with stride so. */
+static inline void grad_1d(lanes *o, size_t so, const lanes *y, size_t sy)
+{
+    for (int l = 0; l < LANES; l++) {
+        float y0 = y[0][l], y1 = y[sy][l], y2 = y[2 * sy][l], y3 = y[3 * sy][l];
+        o[0][l] = y0;
+        o[so][l] = y0 + y1 + y2 + y3;
+        o[2 * so][l] = y0 - y1 + y2 - y3;
+        o[3 * so][l] = y0 + 2 * y1 + 4 * y2 + 8 * y3;
+        o[4 * so][l] = y0 - 2 * y1 + 4 * y2 - 8 * y3;
+        o[5 * so][l] = y3;
+    }
+}
+
+/* G^T's 1-D step on one kernel: the forward's G (kernel_1d_lanes) transposed,
+ * 6 values with stride sd into 3. */
+static inline void kernel_grad_1d(float *o, size_t so, const float *d, size_t sd)
+{
+    const float q = 0.25f, s = 1.0f / 6, t = 1.0f / 12, v = 1.0f / 24;
+    const float d0 = d[0], d1 = d[sd], d2 = d[2 * sd], d3 = d[3 * sd], d4 = d[4 * sd], d5 = d[5 * sd];
+    o[0] = q * d0 - s * (d1 + d2) + v * (d3 + d4);
+    o[so] = s * (d2 - d1) + t * (d3 - d4);
+    o[2 * so] = s * (d3 + d4 - d1 - d2) + d5;
+}
+
+/* The 4x4 dy tiles of 16 tiles of one plane as 16 lane vectors: each tile's
+ * four rows make one vector, a 16 x 16 transpose turns tiles x positions into
+ * positions x tiles (store_tiles_avx512 backwards). */
+__attribute__((target("avx512f"))) static void gather_grad_tiles_avx512(lanes *y, const float *const *tile,
+                                                                        size_t stride)
+{
+    __m512 z[16];
+    for (int l = 0; l < 16; l++) {
+        const float *p = tile[l];
+        __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(p));
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + stride), 1);
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + 2 * stride), 2);
+        z[l] = _mm512_insertf32x4(v, _mm_loadu_ps(p + 3 * stride), 3);
+    }
+    pp_transpose16(z);
+    for (int q = 0; q < 16; q++)
+        _mm512_storeu_ps(y[q], z[q]);
+}
+
+/* The same with AVX2, 8 tiles at a time: each row's 4 values of 4 tiles
+ * transposed (two 4 x 4 blocks) into 4 positions across the tiles. */
+static void gather_grad_tiles_avx2(lanes *y, const float *const *tile, size_t stride)
+{
+    for (int g = 0; g < LANES; g += 8)
+        for (int r = 0; r < TILE; r++) {
+            __m128 lo[4], hi[4];
+            for (int q = 0; q < 4; q++) {
+                lo[q] = _mm_loadu_ps(tile[g + q] + (size_t)r * stride);
+                hi[q] = _mm_loadu_ps(tile[g + 4 + q] + (size_t)r * stride);
+            }
+            _MM_TRANSPOSE4_PS(lo[0], lo[1], lo[2], lo[3]);
+            _MM_TRANSPOSE4_PS(hi[0], hi[1], hi[2], hi[3]);
+            for (int q = 0; q < TILE; q++)
+                _mm256_storeu_ps(y[r * TILE + q] + g, _mm256_set_m128(hi[q], lo[q]));
+        }
+}
+
+/* dm: (36, K, chunk) = A dY A^T of the dy tiles [t0, t0 + count), row-major
+ * per position; the parts of edge tiles outside the output plane count as zeros. */
+static inline __attribute__((always_inline)) void transform_grads_body(float *dm, const float *dy,
+                                                                        const geometry *g, size_t t0, size_t count,
+                                                                        size_t chunk, pp_cpu_path_kind path)
+{
+    const int k_count = g->s->cout;
+    const size_t out_plane = (size_t)g->ho * g->wo, p_total = (size_t)g->n * out_plane;
+    const size_t pos_stride = (size_t)k_count * chunk;
+    for (int k = 0; k < k_count; k++) {
+        const float *plane = dy + (size_t)k * p_total;
+        tile_cursor cur = cursor_at(g, t0);
+        for (size_t i = 0; i < count; i += LANES) {
+            const int nb = count - i < LANES ? (int)(count - i) : LANES;
+            lanes y[TILE * TILE], tmp[PATCH * TILE], res[PATCH * PATCH];
+            const float *tile[LANES];
+            int rows[LANES], cols[LANES];
+            bool full = nb == LANES && path >= PP_CPU_AVX2;
+            for (int l = 0; l < nb; l++, cursor_next(&cur, g)) {
+                const int oy0 = cur.ty * TILE, ox0 = cur.tx * TILE;
+                rows[l] = g->ho - oy0 < TILE ? g->ho - oy0 : TILE;
+                cols[l] = g->wo - ox0 < TILE ? g->wo - ox0 : TILE;
+                tile[l] = plane + (size_t)cur.img * out_plane + (size_t)oy0 * g->wo + ox0;
+                full = full && rows[l] == TILE && cols[l] == TILE;
+            }
+            if (full && LANES == 16 && path == PP_CPU_AVX512) {
+                gather_grad_tiles_avx512(y, tile, (size_t)g->wo);
+            } else if (full && LANES == 16) {
+                gather_grad_tiles_avx2(y, tile, (size_t)g->wo);
+            } else {
+                for (int l = 0; l < LANES; l++)
+                    for (int r = 0; r < TILE; r++)
+                        for (int cc = 0; cc < TILE; cc++)
+                            y[r * TILE + cc][l] =
+                                l < nb && r < rows[l] && cc < cols[l] ? tile[l][(size_t)r * g->wo + cc] : 0.0f;
+            }
+            for (int cc = 0; cc < TILE; cc++) /* columns: A y */
+                grad_1d(tmp + cc, TILE, y + cc, TILE);
+            for (int a = 0; a < PATCH; a++) /* rows: (A y) A^T */
+                grad_1d(res + a * PATCH, 1, tmp + a * TILE, 1);
+            float *dst = dm + (size_t)k * chunk + i;
+            if (nb == LANES)
+                for (int pos = 0; pos < POSITIONS; pos++)
+                    memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(lanes));
+            else
+                for (int pos = 0; pos < POSITIONS; pos++)
+                    memcpy(dst + (size_t)pos * pos_stride, res[pos], sizeof(float) * (size_t)nb);
+        }
+    }
+}
+
+PP_ISA_V4 static void transform_grads_v4(float *dm, const float *dy, const geometry *g, size_t t0, size_t count,
+                                         size_t chunk)
+{
+    transform_grads_body(dm, dy, g, t0, count, chunk, PP_CPU_AVX512);
+}
+
+static void transform_grads(float *dm, const float *dy, const geometry *g, size_t t0, size_t count, size_t chunk)
+{
+    const pp_cpu_path_kind path = pp_cpu_path();
+    if (path == PP_CPU_AVX512)
+        transform_grads_v4(dm, dy, g, t0, count, chunk);
+    else
+        transform_grads_body(dm, dy, g, t0, count, chunk, path);
+}
+
+/* On the avx2 path plain products go to OpenBLAS, whose kernels on this
+ * Intel CPU (unknown to OpenBLAS 0.3.21) are its SSE3 ones; so there the
+ * products run as dU^T (C, K) = V (C, T) . dM^T (T, K) on our packed kernels,
+ * V packed as their A operand and dM^T transposed here into their B panels:
+ * panel j holds output channels [j * nr, (j + 1) * nr) of every tile, tile q
+ * at + q * nr (gemm.h); channels past K zero. */
+static bool packed_products(void)
+{
+    return pp_cpu_path() == PP_CPU_AVX2 && pp_gemm_b_panel_width() % 8 == 0 && pp_gemm_b_panel_width() > 0;
+}
+
+static void pack_grads_avx2(float *pb, const float *dm, size_t ld, int k_count, int count, int nr)
+{
+    const int panels = (k_count + nr - 1) / nr;
+    for (int j = 0; j < panels; j++) {
+        float *panel = pb + (size_t)j * count * nr;
+        for (int k8 = j * nr; k8 < (j + 1) * nr; k8 += 8) {
+            float *dst = panel + (k8 - j * nr);
+            if (k8 + 8 > k_count) { /* a partial block of channels: element by element, zeros past K */
+                for (int q = 0; q < count; q++)
+                    for (int v = 0; v < 8; v++)
+                        dst[(size_t)q * nr + v] = k8 + v < k_count ? dm[(size_t)(k8 + v) * ld + q] : 0.0f;
+                continue;
+            }
+            int q = 0;
+            for (; q + 8 <= count; q += 8) {
+                __m256 r[8];
+                for (int v = 0; v < 8; v++)
+                    r[v] = _mm256_loadu_ps(dm + (size_t)(k8 + v) * ld + q);
+                pp_transpose8(r);
+                for (int t = 0; t < 8; t++)
+                    _mm256_storeu_ps(dst + (size_t)(q + t) * nr, r[t]);
+            }
+            for (; q < count; q++)
+                for (int v = 0; v < 8; v++)
+                    dst[(size_t)q * nr + v] = dm[(size_t)(k8 + v) * ld + q];
+        }
+    }
+}
+
+bool pp_winograd_weight_grad_preferred(const pp_conv_shape *s, int n, int h, int w, int threads)
+{
+    int ty, tx;
+    if (!pp_winograd_supports(s) || s->cin < 16 || s->cout < 16)
+        return false;
+    threads = pp_threads_clamp(threads);
+    const size_t tiles = tile_count(s, n, h, w, &ty, &tx), per_thread = (tiles + threads - 1) / threads;
+    /* each thread's dU partial (36 K C floats) no larger than the transformed
+     * tiles it sums (36 (C + K) per tile): the widest layers on small maps
+     * (ResNet18's 512 channels on 4x4) keep the lane kernel and its smaller
+     * workspace */
+    return tiles >= (size_t)64 * threads && (size_t)s->cout * s->cin <= per_thread * (size_t)(s->cin + s->cout);
+}
+
+/* Per thread: the partial dU (36, K, C), then the chunk's v (36, C, cols),
+ * dm (36, K, cols) and padded plane as the forward's thread_floats. */
+static size_t packed_scratch_floats(const pp_conv_shape *s, size_t chunk)
+{
+    if (!packed_products())
+        return 0;
+    const size_t nr = (size_t)pp_gemm_b_panel_width(), b = (s->cout + nr - 1) / nr * nr * chunk;
+    return ((pp_gemm_packed_floats(s->cin, (int)chunk) + 15) & ~(size_t)15) + ((b + 15) & ~(size_t)15);
+}
+
+static size_t grad_thread_floats(const pp_conv_shape *s, size_t chunk, int tiles_y, int tiles_x)
+{
+    return (((size_t)POSITIONS * s->cout * s->cin + 15) & ~(size_t)15) + thread_floats(s, chunk, tiles_y, tiles_x) +
+           packed_scratch_floats(s, chunk);
+}
+
+size_t pp_winograd_weight_grad_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
+{
+    int ty, tx;
+    threads = pp_threads_clamp(threads);
+    const size_t tiles = tile_count(s, n, h, w, &ty, &tx);
+    const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads);
+    return grad_thread_floats(s, chunk, ty, tx) * (size_t)threads + 16; /* + 16: room to align the start */
+}
+
+void pp_winograd_weight_grad(float *dw, const float *dy, const float *x, const pp_conv_shape *s, int n, int h,
+                             int w, float *workspace, int threads)
+{
+    geometry g = {.s = s, .n = n, .h = h, .w = w};
+    g.ho = pp_conv_out_size(h, 3, 1, s->pad);
+    g.wo = pp_conv_out_size(w, 3, 1, s->pad);
+    const size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);
+    threads = pp_threads_clamp(threads);
+    const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads), cols = chunk_columns(chunk);
+    const size_t per_thread = grad_thread_floats(s, chunk, g.tiles_y, g.tiles_x);
+    const size_t du_floats = (size_t)POSITIONS * s->cout * s->cin;
+    const size_t du_stride = (du_floats + 15) & ~(size_t)15;
+    const int k_count = s->cout, c_count = s->cin;
+    const bool transposed = packed_products(); /* du holds dU^T: (36, C, K) */
+    float *base = (float *)(((uintptr_t)workspace + 63) & ~(uintptr_t)63);
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        float *du = base + (size_t)t * per_thread;
+        float *v = du + du_stride, *dm = v + cols * POSITIONS * c_count, *scratch = dm + cols * POSITIONS * k_count;
+        /* the packed operands (packed_products) after the padded plane, 64-byte aligned */
+        float *pa = du + ((du_floats + 15) & ~(size_t)15) + thread_floats(s, chunk, g.tiles_y, g.tiles_x);
+        float *pb = pa + ((pp_gemm_packed_floats(c_count, (int)chunk) + 15) & ~(size_t)15);
+        memset(du, 0, sizeof(float) * du_floats);
+        const size_t begin = tiles * t / nt, end = tiles * (t + 1) / nt;
+        for (size_t t0 = begin; t0 < end; t0 += chunk) {
+            const size_t count = end - t0 < chunk ? end - t0 : chunk;
+            transform_inputs(v, x, &g, t0, count, cols, scratch, 0, 0, c_count); /* row-major (36, C, cols) */
+            transform_grads(dm, dy, &g, t0, count, cols);
+            for (int pos = 0; pos < POSITIONS; pos++) {
+                const float *dm_pos = dm + (size_t)pos * k_count * cols, *v_pos = v + (size_t)pos * c_count * cols;
+                float *du_pos = du + (size_t)pos * k_count * c_count;
+                if (transposed) { /* dU^T[pos] (C, K) += V[pos] (C, T) dM[pos]^T */
+                    pp_gemm_pack(pa, v_pos, (int)cols, c_count, (int)count);
+                    pack_grads_avx2(pb, dm_pos, cols, k_count, (int)count, pp_gemm_b_panel_width());
+                    pp_sgemm_packed_ab(c_count, k_count, (int)count, pa, pb, 1.0f, du_pos, k_count);
+                } else { /* dU[pos] (K, C) += dM[pos] (K, T) V[pos]^T */
+                    pp_sgemm(false, true, k_count, c_count, (int)count, dm_pos, (int)cols, v_pos, (int)cols, 1.0f,
+                             du_pos, c_count);
+                }
+            }
+        }
+#pragma omp barrier
+        /* the threads' partials summed and taken back by G^T dU G, a band of
+         * output channels each; a channel's 36 rows of C gathered first so
+         * the partials are read along c */
+        float *row = v; /* (36, C): the chunk's v is no longer needed */
+        const int k0 = k_count * t / nt, k1 = k_count * (t + 1) / nt;
+        for (int k = k0; k < k1; k++) {
+            for (int pos = 0; pos < POSITIONS; pos++) {
+                float *r = row + (size_t)pos * c_count;
+                const size_t at = transposed ? (size_t)pos * k_count * c_count + k : ((size_t)pos * k_count + k) * c_count;
+                const size_t step = transposed ? (size_t)k_count : 1;
+                for (int c = 0; c < c_count; c++)
+                    r[c] = base[at + c * step];
+                for (int u = 1; u < nt; u++) {
+                    const float *part = base + (size_t)u * per_thread + at;
+                    for (int c = 0; c < c_count; c++)
+                        r[c] += part[c * step];
+                }
+            }
+            for (int c = 0; c < c_count; c++) {
+                float d[POSITIONS], tmp[3 * PATCH], out[9];
+                for (int pos = 0; pos < POSITIONS; pos++)
+                    d[pos] = row[(size_t)pos * c_count + c];
+                for (int b = 0; b < PATCH; b++) /* columns: G^T dU */
+                    kernel_grad_1d(tmp + b, PATCH, d + b, PATCH);
+                for (int i = 0; i < 3; i++) /* rows: (G^T dU) G */
+                    kernel_grad_1d(out + i * 3, 1, tmp + i * PATCH, 1);
+                float *dst = dw + ((size_t)k * c_count + c) * 9;
+                for (int e = 0; e < 9; e++)
+                    dst[e] += out[e];
+            }
+        }
+    }
+}

@@ -36,4 +36,22 @@ void pp_winograd_forward_pre(float *out, const float *in, const pp_epilogue *pre
                              const pp_conv_shape *s, int n, int h, int w, const pp_epilogue *ep, float *workspace,
                              int threads);
 
+/* ---- backward: the weight gradient in the Winograd domain ----
+ * The forward is Y = A^T [U (.) V] A per tile with U = G g G^T, V = B^T d B;
+ * so dU = sum over tiles of (A dY A^T) (.) V: 36 (K, C) GEMMs over the tiles
+ * (the tiles are the inner dimension), and dg = G^T dU G. 2.25 multiplies per
+ * output pixel and weight instead of 9 (the lane kernel's, weight_grad_avx2.h).
+ * Rounding differs from the direct sums: within about 1e-5 of the largest
+ * gradient entry (tests/train/test_train_gradcheck.c). */
+
+/* 3x3 stride-1 dense layers with 16 or more channels on both sides and
+ * enough tiles (64 per thread, and at least K C / (C + K)) for the GEMMs over
+ * tiles to pay. */
+bool pp_winograd_weight_grad_preferred(const pp_conv_shape *s, int n, int h, int w, int threads);
+size_t pp_winograd_weight_grad_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
+/* dw (K, C, 3, 3) += the gradient from dy (K, N, Ho, Wo) and the forward's
+ * input x (C, N, H, W); workspace sized for the same `threads`. */
+void pp_winograd_weight_grad(float *dw, const float *dy, const float *x, const pp_conv_shape *s, int n, int h,
+                             int w, float *workspace, int threads);
+
 #endif
