@@ -307,11 +307,17 @@ static bool direct_weight_grad(const float *dx, const pp_conv_shape *s)
 /* On the avx2 and avx512 paths 3x3 weight gradients that the Winograd one
  * (dense_backward) does not take go to the lane kernel (no column matrix;
  * weight_grad_avx2.h; measured faster than the column GEMM and than the
- * AVX-512 direct kernel for every layer of the demo and CIFAR ResNet18s), the
- * input gradient the column path below. */
+ * AVX-512 direct kernel for the demo ResNet18's layers), the input gradient
+ * the column path below. Not where its (9C, K) partial, read and written once
+ * per group of images, outgrows the L2: 256 and 512 channels (CIFAR
+ * ResNet18's last stages) ran 1.2-2.6x faster by the column GEMM on Emerald
+ * Rapids (2 MB L2), 128 -> 256 about even. */
+#define LANE_PARTIAL_FLOATS ((size_t)320 << 10)
+
 static bool lane_weight_grad(const pp_conv_shape *s)
 {
-    return pp_cpu_path() >= PP_CPU_AVX2 && pp_weight_grad_avx2_supports(s);
+    return pp_cpu_path() >= PP_CPU_AVX2 && pp_weight_grad_avx2_supports(s) &&
+           (size_t)9 * s->cin * s->cout <= LANE_PARTIAL_FLOATS;
 }
 
 static size_t column_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);

@@ -67,15 +67,12 @@ static inline void store_segment(float *out, size_t p_total, size_t offset, cons
     }
 }
 
-/* One output row segment [ox0, ox0 + count) for channels [k0, k0 + kb), at
- * `offset` in each output (and residual) channel plane. */
-static inline __attribute__((always_inline)) void segment_body(float *out, size_t p_total, size_t offset,
-                                                               const float *padded, size_t row, size_t rows,
-                                                               const float *weight, const pp_conv_shape *s, int k0,
-                                                               int kb, int oy, int ox0, int count,
-                                                               const pp_epilogue *ep)
+/* The sums of one output row segment [ox0, ox0 + SEG) for channels
+ * [k0, k0 + kb) into acc. */
+static inline __attribute__((always_inline)) void segment_sums(seg_vec acc[KB], const float *padded, size_t row,
+                                                               size_t rows, const float *weight,
+                                                               const pp_conv_shape *s, int k0, int kb, int oy, int ox0)
 {
-    seg_vec acc[KB];
 #pragma GCC unroll 8
     for (int k = 0; k < KB; k++)
         acc[k] = (seg_vec){0};
@@ -93,6 +90,50 @@ static inline __attribute__((always_inline)) void segment_body(float *out, size_
                     acc[k] += (k < kb ? wk[(size_t)k * k_stride + j] : 0.0f) * x;
             }
         }
+}
+
+/* store_segment in one zmm register, masked to `count` pixels (the scalar
+ * loop took about as long as an 8-channel segment's sums): the same
+ * operations in the same order, so the same bits (y < 0 cleared, -0 and NaN
+ * kept; the scalar loop's a * v + b contracts to an FMA in this file). */
+PP_ISA_V4 static inline void store_segment_v4(float *out, size_t p_total, size_t offset, const seg_vec *v, int k,
+                                              int count, const pp_epilogue *ep)
+{
+    __m512 y;
+    memcpy(&y, v, sizeof y);
+    const __mmask16 mask = count >= SEG ? (__mmask16)0xffff : (__mmask16)((1u << count) - 1);
+    const __m512 a = _mm512_set1_ps(ep && ep->scale ? ep->scale[k] : 1.0f);
+    const __m512 b = _mm512_set1_ps(ep && ep->shift ? ep->shift[k] : 0.0f);
+    const __m512 zero = _mm512_setzero_ps();
+    const float *res = ep && ep->residual ? ep->residual + (size_t)k * p_total + offset : NULL;
+    y = _mm512_add_ps(_mm512_fmadd_ps(y, a, b), res ? _mm512_maskz_loadu_ps(mask, res) : zero);
+    if (ep && ep->relu)
+        y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, zero, _CMP_LT_OQ), zero);
+    _mm512_mask_storeu_ps(out + (size_t)k * p_total + offset, mask, y);
+}
+
+/* Built for AVX-512 (the avx512 path): whole blocks of KB channels with the
+ * count known (no selects in the tap loop), then the last partial block. */
+PP_ISA_V4 static void segment_v4(float *out, size_t p_total, size_t offset, const float *padded, size_t row,
+                                 size_t rows, const float *weight, const pp_conv_shape *s, int k0, int kb, int oy,
+                                 int ox0, int count, const pp_epilogue *ep)
+{
+    seg_vec acc[KB];
+    if (kb == KB)
+        segment_sums(acc, padded, row, rows, weight, s, k0, KB, oy, ox0);
+    else
+        segment_sums(acc, padded, row, rows, weight, s, k0, kb, oy, ox0);
+    for (int k = 0; k < kb; k++)
+        store_segment_v4(out, p_total, offset, &acc[k], k0 + k, count, ep);
+}
+
+/* For the x86-64-v3 baseline (the portable path). */
+static void segment_v3(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows,
+                       const float *weight, const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count,
+                       const pp_epilogue *ep)
+{
+    seg_vec acc[KB];
+    segment_sums(acc, padded, row, rows, weight, s, k0, kb, oy, ox0);
     for (int k = 0; k < kb; k++) {
         float v[SEG];
         memcpy(v, &acc[k], sizeof v);
@@ -100,29 +141,44 @@ static inline __attribute__((always_inline)) void segment_body(float *out, size_
     }
 }
 
-/* Built for AVX-512 (the avx512 path) and for the x86-64-v3 baseline. */
-PP_ISA_V4 static void segment_v4(float *out, size_t p_total, size_t offset, const float *padded, size_t row,
-                                 size_t rows, const float *weight, const pp_conv_shape *s, int k0, int kb, int oy,
-                                 int ox0, int count, const pp_epilogue *ep)
-{
-    segment_body(out, p_total, offset, padded, row, rows, weight, s, k0, kb, oy, ox0, count, ep);
-}
-
-static void segment_v3(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows,
-                       const float *weight, const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count,
-                       const pp_epilogue *ep)
-{
-    segment_body(out, p_total, offset, padded, row, rows, weight, s, k0, kb, oy, ox0, count, ep);
-}
-
 /* The AVX2 form: KB_AVX2 channels x 16 pixels in 8 ymm accumulators (with the
  * 16-float generic vectors of segment_body, GCC keeps eight channels' sums on
  * the stack on AVX2); same taps, same order, same epilogue. */
 #define KB_AVX2 4
 
-static void segment_avx2(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows,
-                         const float *weight, const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count,
-                         const pp_epilogue *ep)
+/* store_segment in AVX2 registers (its scalar loop was a fifth of an 8-channel
+ * segment's time): the same operations in the same order (a * v + b one FMA,
+ * as the scalar loop contracts in this file), so the same bits (y < 0
+ * cleared, -0 and NaN kept). Lanes past `count` are not written. */
+static inline void store_segment_avx2(float *out, size_t p_total, size_t offset, const __m256 v[2], int k, int count,
+                                      const pp_epilogue *ep)
+{
+    const bool relu = ep && ep->relu;
+    const __m256 a = _mm256_set1_ps(ep && ep->scale ? ep->scale[k] : 1.0f);
+    const __m256 b = _mm256_set1_ps(ep && ep->shift ? ep->shift[k] : 0.0f);
+    const __m256 zero = _mm256_setzero_ps();
+    float *o = out + (size_t)k * p_total + offset;
+    const float *res = ep && ep->residual ? ep->residual + (size_t)k * p_total + offset : NULL;
+    for (int h = 0; h < 2 && h * 8 < count; h++) {
+        const int lanes = count - h * 8 < 8 ? count - h * 8 : 8;
+        const __m256i mask = pp_avx2_lane_mask(lanes);
+        __m256 y = _mm256_fmadd_ps(v[h], a, b);
+        y = _mm256_add_ps(y, res ? (lanes == 8 ? _mm256_loadu_ps(res + h * 8) : _mm256_maskload_ps(res + h * 8, mask))
+                                 : zero);
+        if (relu)
+            y = _mm256_andnot_ps(_mm256_cmp_ps(y, zero, _CMP_LT_OQ), y);
+        if (lanes == 8)
+            _mm256_storeu_ps(o + h * 8, y);
+        else
+            _mm256_maskstore_ps(o + h * 8, mask, y);
+    }
+}
+
+static inline __attribute__((always_inline)) void segment_avx2_body(float *out, size_t p_total, size_t offset,
+                                                                    const float *padded, size_t row, size_t rows,
+                                                                    const float *weight, const pp_conv_shape *s,
+                                                                    int k0, int kb, int oy, int ox0, int count,
+                                                                    const pp_epilogue *ep)
 {
     __m256 acc[KB_AVX2][2];
     for (int k = 0; k < KB_AVX2; k++)
@@ -142,12 +198,20 @@ static void segment_avx2(float *out, size_t p_total, size_t offset, const float 
                 }
             }
         }
-    for (int k = 0; k < kb; k++) {
-        float v[SEG];
-        _mm256_storeu_ps(v, acc[k][0]);
-        _mm256_storeu_ps(v + 8, acc[k][1]);
-        store_segment(out, p_total, offset, v, k0 + k, count, ep);
-    }
+    for (int k = 0; k < kb; k++)
+        store_segment_avx2(out, p_total, offset, acc[k], k0 + k, count, ep);
+}
+
+/* Whole blocks of KB_AVX2 channels with the count known (no selects in the
+ * tap loop), and the last partial block. */
+static void segment_avx2(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows,
+                         const float *weight, const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count,
+                         const pp_epilogue *ep)
+{
+    if (kb == KB_AVX2)
+        segment_avx2_body(out, p_total, offset, padded, row, rows, weight, s, k0, KB_AVX2, oy, ox0, count, ep);
+    else
+        segment_avx2_body(out, p_total, offset, padded, row, rows, weight, s, k0, kb, oy, ox0, count, ep);
 }
 
 void pp_direct_conv_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../cpu.h"
 #include "../tensor.h"
@@ -43,6 +44,28 @@ static const packed_kernels avx2_kernels = {"avx2",
                                             pp_gemm_avx2_pack_rows,
                                             pp_gemm_avx2_packed_ab,
                                             16};
+/* ... but an OpenBLAS that does not know the CPU (0.3.21 on Emerald Rapids)
+ * falls back to its SSE3 "Prescott" kernels, 2-3x slower than ours there
+ * (bench/gemm_bench): then ours multiply the plain operands too. */
+static const packed_kernels avx2_all_kernels = {"avx2",
+                                                pp_gemm_avx2_workspace_floats,
+                                                pp_gemm_avx2,
+                                                pp_gemm_avx2_packed,
+                                                pp_gemm_avx2_pack_rows,
+                                                pp_gemm_avx2_packed_ab,
+                                                16};
+
+/* Whether the OpenBLAS core chosen for this CPU has AVX2 kernels (its names
+ * as in OpenBLAS's driver/others/dynamic.c; a build for one core reports it). */
+static bool openblas_has_avx2_kernels(void)
+{
+    static const char *const avx2_cores[] = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"};
+    const char *core = openblas_get_corename();
+    for (size_t i = 0; core && i < sizeof avx2_cores / sizeof avx2_cores[0]; i++)
+        if (strcasecmp(core, avx2_cores[i]) == 0)
+            return true;
+    return false;
+}
 
 static const packed_kernels *ours;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -52,7 +75,7 @@ static void choose_backend(void)
 {
     switch (pp_cpu_path()) {
     case PP_CPU_AVX512: ours = &avx512_kernels; break;
-    case PP_CPU_AVX2: ours = &avx2_kernels; break;
+    case PP_CPU_AVX2: ours = openblas_has_avx2_kernels() ? &avx2_kernels : &avx2_all_kernels; break;
     case PP_CPU_PORTABLE: ours = NULL; break;
     }
     /* Our threads split the work and each calls sgemm: OpenBLAS's own threads

@@ -2,8 +2,8 @@
  * row-major, on the calling thread only (the engine splits work across its own
  * threads). On the avx512 CPU path (cpu.h) it runs our packed micro-kernel;
  * on the avx2 path ours for packed weights (Winograd) and OpenBLAS for plain
- * operands, whichever bench/gemm_bench measured faster; on the portable path
- * OpenBLAS. */
+ * operands, whichever bench/gemm_bench measured faster (ours for both where
+ * OpenBLAS has no AVX2 kernels for the CPU); on the portable path OpenBLAS. */
 #ifndef PP_GEMM_H
 #define PP_GEMM_H
 
@@ -37,7 +37,8 @@ void pp_sgemm_packed_ab(int m, int n, int k, const float *packed_a, const float 
                         int ldc);
 
 /* Which kernels run: "avx512", "avx2" (packed products; plain ones by
- * OpenBLAS) or "openblas" (the portable path). */
+ * OpenBLAS where it has AVX2 kernels for the CPU) or "openblas" (the
+ * portable path). */
 const char *pp_gemm_backend(void);
 
 #endif

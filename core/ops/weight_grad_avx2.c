@@ -4,6 +4,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "../cpu.h"
 #include "../threads.h"
 #include "avx2_transpose.h"
 
@@ -175,11 +176,78 @@ BLOCK_FN(block8x3, 3, 8)
 BLOCK_FN(block8x2, 2, 8)
 BLOCK_FN(block8x1, 1, 8)
 
+/* The AVX-512 form of block for 16-channel panels: each pixel's dy one zmm,
+ * R = 4 kernel rows (12 zmm sums), so the panel is read half as often. Each
+ * sum takes the same products in the same order as the AVX2 form (one FMA
+ * each): the same bits. */
+PP_ISA_V4 static inline __attribute__((always_inline)) void block_v4(float *part, const float *xg, const float *panel,
+                                                                     const geometry *g, int count, int kb, int q0,
+                                                                     const int R)
+{
+    __m512 acc[4][TAPS];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+#pragma GCC unroll 3
+        for (int j = 0; j < TAPS; j++)
+            acc[r][j] = _mm512_setzero_ps();
+    const int stride = g->s->stride;
+    const float *pp = panel + (size_t)kb * count * g->out_plane * 16;
+    for (int img = 0; img < count; img++)
+        for (int oy = 0; oy < g->ho; oy++) {
+            const float *xr[4];
+#pragma GCC unroll 4
+            for (int r = 0; r < R; r++) {
+                const int q = q0 + r, c = q / TAPS, i = q % TAPS;
+                xr[r] = xg + img * g->image + ((size_t)c * g->rows + (size_t)oy * stride + i) * g->row;
+            }
+            for (int ox = 0; ox < g->wo; ox++, pp += 16) {
+                const __m512 d = _mm512_loadu_ps(pp);
+                const int at = ox * stride;
+#pragma GCC unroll 4
+                for (int r = 0; r < R; r++)
+#pragma GCC unroll 3
+                    for (int j = 0; j < TAPS; j++)
+                        acc[r][j] = _mm512_fmadd_ps(_mm512_set1_ps(xr[r][at + j]), d, acc[r][j]);
+            }
+        }
+    const int k_count = g->s->cout;
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 3
+        for (int j = 0; j < TAPS; j++) {
+            float *dst = part + ((size_t)(q0 + r) * TAPS + j) * k_count + kb * 16;
+            _mm512_storeu_ps(dst, _mm512_add_ps(_mm512_loadu_ps(dst), acc[r][j]));
+        }
+}
+
+#define BLOCK_V4_FN(NAME, R)                                                                                       \
+    PP_ISA_V4 static void NAME(float *part, const float *xg, const float *panel, const geometry *g, int count,    \
+                               int kb, int q0)                                                                     \
+    {                                                                                                              \
+        block_v4(part, xg, panel, g, count, kb, q0, R);                                                            \
+    }
+BLOCK_V4_FN(block16x4_v4, 4)
+BLOCK_V4_FN(block16x3_v4, 3)
+BLOCK_V4_FN(block16x2_v4, 2)
+BLOCK_V4_FN(block16x1_v4, 1)
+
 static void group_sums(float *part, const float *xg, const float *panel, const geometry *g, int count)
 {
     const int rows = g->s->cin * TAPS;
+    const bool v4 = pp_cpu_path() == PP_CPU_AVX512;
     for (int kb = 0; kb < g->s->cout / g->kv; kb++) {
         int q0 = 0;
+        if (g->kv == 16 && v4) {
+            for (; q0 + 4 <= rows; q0 += 4)
+                block16x4_v4(part, xg, panel, g, count, kb, q0);
+            if (rows - q0 == 3)
+                block16x3_v4(part, xg, panel, g, count, kb, q0);
+            else if (rows - q0 == 2)
+                block16x2_v4(part, xg, panel, g, count, kb, q0);
+            else if (rows - q0 == 1)
+                block16x1_v4(part, xg, panel, g, count, kb, q0);
+            continue;
+        }
         if (g->kv == 16) {
             for (; q0 + 2 <= rows; q0 += 2)
                 block16x2(part, xg, panel, g, count, kb, q0);

@@ -3,7 +3,8 @@
  *   dW[k][c][i][j] += sum over output pixels p of dy[k][p] * x[c][p's input row + i][p's input column + j]
  * Each pixel's dy for 8 or 16 channels is one or two vectors (dy transposed
  * into panels per group of images), each input value under a tap a broadcast,
- * and 12 (tap, channel-vector) sums stay in registers over the whole group:
+ * and 12 (tap, channel-vector) sums stay in registers over the whole group
+ * (on the avx512 path 16-channel panels one zmm, four kernel rows a block):
  * no column matrix, and no lanes lost to short rows (4x4 and 7x7 maps) or to
  * stride 2. Layouts as conv2d.h: dy (K, N, Ho, Wo), x (C, N, H, W). */
 #ifndef PP_WEIGHT_GRAD_AVX2_H

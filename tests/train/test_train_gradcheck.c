@@ -166,13 +166,17 @@ static void test_conv(void)
     check_conv(4, 5, 1, 1, 0, 2, 4, 3);
     check_conv(4, 3, 1, 2, 0, 2, 5, 5);
     check_conv(2, 3, 7, 2, 3, 2, 9, 8);
-    /* 3x3 with 8k output channels: the lane weight gradient on the avx2 path
-     * (weight_grad_avx2.c): 16-channel panels, several images to a group and
+    /* 3x3 with 8k output channels: the lane weight gradient on the avx2 and
+     * avx512 paths (weight_grad_avx2.c): 16-channel panels, several images to a group and
      * one kernel row left over; 8-channel panels at stride 2 with three rows
      * left over; three panels, no padding, two rows left over */
     check_conv(3, 16, 3, 1, 1, 5, 6, 7);
     check_conv(5, 8, 3, 2, 1, 3, 9, 7);
     check_conv(2, 24, 3, 2, 0, 2, 8, 9);
+    /* 16-channel panels on the avx512 path (four kernel rows a block): two
+     * panels with three rows left over, stride 2 with two left over */
+    check_conv(5, 32, 3, 1, 1, 2, 6, 5);
+    check_conv(6, 16, 3, 2, 1, 3, 7, 7);
 }
 
 /* A first layer (no dx): few channels take the direct weight gradient on the
