@@ -231,38 +231,38 @@ BLOCK_V4_FN(block16x3_v4, 3)
 BLOCK_V4_FN(block16x2_v4, 2)
 BLOCK_V4_FN(block16x1_v4, 1)
 
+/* One panel's rows: blocks of four rows, then the 1-3 left over, by the kernels
+ * for that many rows (by_rows[r]: r rows; by_rows[4] also takes the blocks). */
+typedef void block_fn(float *part, const float *xg, const float *panel, const geometry *g, int count, int kb, int q0);
+
+static void row_blocks(block_fn *const by_rows[5], float *part, const float *xg, const float *panel,
+                       const geometry *g, int count, int kb, int rows)
+{
+    int q0 = 0;
+    for (; q0 + 4 <= rows; q0 += 4)
+        by_rows[4](part, xg, panel, g, count, kb, q0);
+    if (q0 < rows)
+        by_rows[rows - q0](part, xg, panel, g, count, kb, q0);
+}
+
 static void group_sums(float *part, const float *xg, const float *panel, const geometry *g, int count)
 {
+    static block_fn *const v4_16[5] = {NULL, block16x1_v4, block16x2_v4, block16x3_v4, block16x4_v4};
+    static block_fn *const lanes_8[5] = {NULL, block8x1, block8x2, block8x3, block8x4};
     const int rows = g->s->cin * TAPS;
     const bool v4 = pp_cpu_path() == PP_CPU_AVX512;
     for (int kb = 0; kb < g->s->cout / g->kv; kb++) {
-        int q0 = 0;
         if (g->kv == 16 && v4) {
-            for (; q0 + 4 <= rows; q0 += 4)
-                block16x4_v4(part, xg, panel, g, count, kb, q0);
-            if (rows - q0 == 3)
-                block16x3_v4(part, xg, panel, g, count, kb, q0);
-            else if (rows - q0 == 2)
-                block16x2_v4(part, xg, panel, g, count, kb, q0);
-            else if (rows - q0 == 1)
-                block16x1_v4(part, xg, panel, g, count, kb, q0);
-            continue;
-        }
-        if (g->kv == 16) {
+            row_blocks(v4_16, part, xg, panel, g, count, kb, rows);
+        } else if (g->kv == 16) { /* two rows a block: 16 lanes x 4 rows would spill the 16 ymm registers */
+            int q0 = 0;
             for (; q0 + 2 <= rows; q0 += 2)
                 block16x2(part, xg, panel, g, count, kb, q0);
             if (q0 < rows)
                 block16x1(part, xg, panel, g, count, kb, q0);
-            continue;
+        } else {
+            row_blocks(lanes_8, part, xg, panel, g, count, kb, rows);
         }
-        for (; q0 + 4 <= rows; q0 += 4)
-            block8x4(part, xg, panel, g, count, kb, q0);
-        if (rows - q0 == 3)
-            block8x3(part, xg, panel, g, count, kb, q0);
-        else if (rows - q0 == 2)
-            block8x2(part, xg, panel, g, count, kb, q0);
-        else if (rows - q0 == 1)
-            block8x1(part, xg, panel, g, count, kb, q0);
     }
 }
 
