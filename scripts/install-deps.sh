@@ -10,6 +10,7 @@ packages=(
   poppler-utils librsvg2-bin xdotool desktop-file-utils shared-mime-info
   clang libclang-rt-14-dev
   dataset-fashion-mnist
+  python3-numpy python3-pil # the CLI tests read .npy fixtures and check PNGs with them
   slurmctld slurmd slurm-client munge
 )
 missing=()
