@@ -114,6 +114,18 @@ static void fill_group(float *xg, float *panel, const geometry *g, const float *
     }
 }
 
+/* xr[r]: the input row that kernel row q0 + r (channel q / 3, tap row q % 3)
+ * reads for output row oy of image img; both blocks' kernels walk these. */
+static inline __attribute__((always_inline)) void input_rows(const float *xr[4], const float *xg, const geometry *g,
+                                                             int img, int oy, int q0, const int R)
+{
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) {
+        const int q = q0 + r, c = q / TAPS, i = q % TAPS;
+        xr[r] = xg + img * g->image + ((size_t)c * g->rows + (size_t)oy * g->s->stride + i) * g->row;
+    }
+}
+
 /* part[(q * 3 + j) * K + kb * KV ...] += the sums over the group for kernel
  * rows q = c * 3 + i in [q0, q0 + R), columns j, channel panel kb:
  * R * 3 * KV / 8 = 12 accumulators (KV 16 with R 2, KV 8 with R 4). */
@@ -132,11 +144,7 @@ static inline __attribute__((always_inline)) void block(float *part, const float
     for (int img = 0; img < count; img++)
         for (int oy = 0; oy < g->ho; oy++) {
             const float *xr[4];
-#pragma GCC unroll 4
-            for (int r = 0; r < R; r++) {
-                const int q = q0 + r, c = q / TAPS, i = q % TAPS;
-                xr[r] = xg + img * g->image + ((size_t)c * g->rows + (size_t)oy * stride + i) * g->row;
-            }
+            input_rows(xr, xg, g, img, oy, q0, R);
             for (int ox = 0; ox < g->wo; ox++, pp += KV) {
                 const __m256 d0 = _mm256_loadu_ps(pp);
                 const __m256 d1 = KV == 16 ? _mm256_loadu_ps(pp + 8) : _mm256_setzero_ps();
@@ -195,11 +203,7 @@ PP_ISA_V4 static inline __attribute__((always_inline)) void block_v4(float *part
     for (int img = 0; img < count; img++)
         for (int oy = 0; oy < g->ho; oy++) {
             const float *xr[4];
-#pragma GCC unroll 4
-            for (int r = 0; r < R; r++) {
-                const int q = q0 + r, c = q / TAPS, i = q % TAPS;
-                xr[r] = xg + img * g->image + ((size_t)c * g->rows + (size_t)oy * stride + i) * g->row;
-            }
+            input_rows(xr, xg, g, img, oy, q0, R);
             for (int ox = 0; ox < g->wo; ox++, pp += 16) {
                 const __m512 d = _mm512_loadu_ps(pp);
                 const int at = ox * stride;
