@@ -60,11 +60,12 @@ static void plane_forward(float *out, const float *in, const float *wk, const pp
  * Each thread copies its plane into a zero-bordered buffer once (the borders
  * stay zero from plane to plane: only the interior is rewritten), split by
  * column phase at stride 2 (even padded columns, then odd ones) so that every
- * tap reads contiguous floats. An output row is then computed in blocks of
- * LANES outputs held in registers over all k x k taps (k and the stride are
- * compile-time constants in each instance, so the taps unroll), and the
- * epilogue (folded BN, SiLU, the plane's sum for SE) runs on the block before
- * it is stored: the output is written once. */
+ * tap reads contiguous floats. The outputs are then computed in blocks of
+ * `rows` output rows by `lanes` outputs of each, held in registers over all
+ * k x k taps (k, the stride and the block's shape are compile-time constants
+ * in each instance, so the taps unroll), and the epilogue (folded BN, SiLU,
+ * the plane's sum for SE) runs on each block row before it is stored: the
+ * output is written once. */
 
 typedef struct {
     int k, s, h, w, ho, wo;
@@ -73,19 +74,53 @@ typedef struct {
     int top, left;
 } padded_geometry;
 
-static padded_geometry geometry_of(const pp_depthwise_conv *d, int h, int w, int lanes)
+/* The register block: `lanes` outputs of a row (vector_width each vector)
+ * times `rows` rows. About eight accumulators: enough independent FMA chains
+ * to hide their latency, few enough to stay in the 16 AVX2 registers. Narrow
+ * planes (the late stages' 14 x 14 and 7 x 7) take one vector a row and more
+ * rows (7 divides both), 8-lane vectors where a row has at most 8 outputs. */
+typedef struct {
+    int vector_width, lanes, rows;
+} block_shape;
+
+static block_shape block_shape_of(int ho, int wo, bool v4)
+{
+    block_shape b = {.vector_width = v4 ? 16 : 8, .lanes = 8};
+    if (wo <= 8)
+        b.vector_width = 8;
+    else
+        for (b.lanes = 16; b.lanes < wo && b.lanes < 64;)
+            b.lanes *= 2;
+    const int vectors = b.lanes / b.vector_width;
+    b.rows = vectors > 1 ? (8 / vectors > 1 ? 8 / vectors : 1) : ho % 7 == 0 ? 7 : 4;
+    return b;
+}
+
+static padded_geometry geometry_of(const pp_depthwise_conv *d, int h, int w, const block_shape *b)
 {
     padded_geometry g = {.k = d->k, .s = d->stride, .h = h, .w = w, .top = d->pad_top, .left = d->pad_left};
     g.ho = pp_depthwise_out_size(h, d->k, d->stride, d->pad_top, d->pad_bottom);
     g.wo = pp_depthwise_out_size(w, d->k, d->stride, d->pad_left, d->pad_right);
-    /* the last block reads up to its end, k / s past that: all inside the
-     * row, and zero */
+    /* the last block of a row reads up to its end, k / s past that; the last
+     * block of rows up to a whole block below the plane: all inside the
+     * buffer, and zero */
     const int cols = (w + d->pad_left + d->pad_right + d->stride - 1) / d->stride;
-    const int need = (g.wo + lanes - 1) / lanes * lanes + d->k;
+    const int need = (g.wo + b->lanes - 1) / b->lanes * b->lanes + d->k;
     g.pitch = ((cols > need ? cols : need) + 15) / 16 * 16;
-    const int rows = h + d->pad_top + d->pad_bottom, used = (g.ho - 1) * d->stride + d->k;
+    const int block_rows = (g.ho + b->rows - 1) / b->rows * b->rows;
+    const int rows = h + d->pad_top + d->pad_bottom, used = (block_rows - 1) * d->stride + d->k;
     g.phase = (size_t)(rows > used ? rows : used) * g.pitch;
     return g;
+}
+
+/* dst_a[j] = src[2j], dst_b[j] = src[2j + 1] for the n pairs: plain indexed
+ * loops that the compiler vectorises with permutes. */
+static void split_pairs(float *restrict dst_a, float *restrict dst_b, const float *restrict src, int n)
+{
+    for (int j = 0; j < n; j++) {
+        dst_a[j] = src[2 * j];
+        dst_b[j] = src[2 * j + 1];
+    }
 }
 
 static void fill_padded(float *pad, const float *in, const padded_geometry *g)
@@ -97,24 +132,17 @@ static void fill_padded(float *pad, const float *in, const padded_geometry *g)
             memcpy(row + g->left, src, (size_t)g->w * sizeof(float));
             continue;
         }
-        /* stride 2: padded column x to phase x % 2, column x / 2 */
+        /* stride 2: padded column x = ix + left to phase x % 2, column x / 2;
+         * pairs (ix, ix + 1) go to (odd, even) phases when left is odd */
         float *even = row, *odd = row + g->phase;
-        int ix = 0;
-        if (g->left % 2) /* x = ix + left odd at ix 0 */
-            for (; ix + 1 < g->w; ix += 2) {
-                const int x = ix + g->left;
-                odd[x / 2] = src[ix];
-                even[(x + 1) / 2] = src[ix + 1];
-            }
+        const int pairs = g->w / 2, l = g->left;
+        if (l % 2)
+            split_pairs(odd + l / 2, even + (l + 1) / 2, src, pairs);
         else
-            for (; ix + 1 < g->w; ix += 2) {
-                const int x = ix + g->left;
-                even[x / 2] = src[ix];
-                odd[x / 2] = src[ix + 1];
-            }
-        for (; ix < g->w; ix++) {
-            const int x = ix + g->left;
-            (x % 2 ? odd : even)[x / 2] = src[ix];
+            split_pairs(even + l / 2, odd + l / 2, src, pairs);
+        if (g->w % 2) {
+            const int x = g->w - 1 + l;
+            (x % 2 ? odd : even)[x / 2] = src[g->w - 1];
         }
     }
 }
@@ -127,94 +155,115 @@ typedef float lane16_unaligned __attribute__((vector_size(64), aligned(4), may_a
 typedef float lane8 __attribute__((vector_size(32)));
 typedef float lane8_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
 
-/* One output plane from its padded copy, in blocks of NV vectors of VW
- * floats. K, S and NV are constants at every call (the instances below), so
- * the tap loops unroll and the accumulators stay in registers. Returns the
- * sum of the plane's outputs (after the epilogue). */
+/* dst[0, m) = src[0, m) for m <= 64, in constant-size pieces, which compile
+ * to vector moves: a copy of variable size (memcpy, or a loop the compiler
+ * turns into one) became `rep movs`, whose start-up cost a short row's
+ * outputs several times over. */
+static inline __attribute__((always_inline)) void copy_prefix(float *dst, const float *src, int m)
+{
+    int at = 0;
+#pragma GCC unroll 8
+    for (int piece = 64; piece >= 1; piece /= 2)
+        if (m & piece) {
+            memcpy(dst + at, src + at, (size_t)piece * sizeof(float));
+            at += piece;
+        }
+}
+
+/* One output plane from its padded copy, in blocks of NR rows by NV vectors
+ * of VW floats. K, S, NV and NR are constants at every call (the instances
+ * below), so the tap loops unroll and the accumulators stay in registers.
+ * Returns the sum of the plane's outputs (after the epilogue). */
 #define PLANE_BLOCKS(NAME, VEC, VEC_UNALIGNED, VW)                                                                  \
     static inline __attribute__((always_inline)) double NAME(float *out, const float *pad,                          \
                                                              const padded_geometry *g, const float *wk,             \
                                                              const pp_depthwise_epilogue *ep, float a, float b,     \
-                                                             const int K, const int S, const int NV)                \
+                                                             const int K, const int S, const int NV, const int NR)  \
     {                                                                                                                \
         const int lanes = VW * NV;                                                                                   \
         float taps[25];                                                                                              \
         for (int t = 0; t < K * K; t++)                                                                              \
             taps[t] = wk[t];                                                                                         \
-        const bool silu = ep && ep->silu, sums = ep && ep->plane_sums;                                               \
+        const bool silu = ep && ep->silu;                                                                            \
         double total = 0.0;                                                                                          \
         float block[64] __attribute__((aligned(64)));                                                                \
-        for (int oy = 0; oy < g->ho; oy++) {                                                                         \
-            float *o = out + (size_t)oy * g->wo;                                                                     \
-            float row_sum = 0.0f;                                                                                    \
+        for (int oy0 = 0; oy0 < g->ho; oy0 += NR) {                                                                  \
+            float block_sum = 0.0f;                                                                                  \
             for (int ox0 = 0; ox0 < g->wo; ox0 += lanes) {                                                           \
-                VEC acc[64 / VW];                                                                                    \
-                for (int v = 0; v < NV; v++)                                                                         \
+                VEC acc[8];                                                                                          \
+                for (int v = 0; v < NR * NV; v++)                                                                    \
                     acc[v] = (VEC){0};                                                                               \
-                for (int ky = 0; ky < K; ky++) {                                                                     \
-                    const float *r = pad + (size_t)(oy * S + ky) * g->pitch + ox0;                                   \
+                for (int ky = 0; ky < K; ky++)                                                                       \
                     for (int kx = 0; kx < K; kx++) {                                                                 \
-                        const float *src = r + (size_t)(kx % S) * g->phase + kx / S;                                 \
                         const float t = taps[ky * K + kx];                                                           \
-                        for (int v = 0; v < NV; v++)                                                                 \
-                            acc[v] += t * *(const VEC_UNALIGNED *)(src + VW * v);                                    \
+                        const float *src = pad + (size_t)(oy0 * S + ky) * g->pitch + ox0 +                           \
+                                           (size_t)(kx % S) * g->phase + kx / S;                                     \
+                        for (int r = 0; r < NR; r++)                                                                 \
+                            for (int v = 0; v < NV; v++)                                                             \
+                                acc[r * NV + v] +=                                                                   \
+                                    t * *(const VEC_UNALIGNED *)(src + (size_t)r * S * g->pitch + VW * v);           \
                     }                                                                                                \
-                }                                                                                                    \
-                for (int v = 0; v < NV; v++)                                                                         \
-                    *(VEC *)(block + VW * v) = acc[v];                                                               \
-                if (silu) {                                                                                          \
-                    _Pragma("omp simd aligned(block : 64) simdlen(16)") for (int j = 0; j < lanes; j++) block[j] =  \
-                        pp_silu(block[j] * a + b);                                                                   \
-                } else {                                                                                             \
-                    _Pragma("omp simd aligned(block : 64) simdlen(16)") for (int j = 0; j < lanes; j++) block[j] =  \
-                        block[j] * a + b;                                                                            \
-                }                                                                                                    \
                 const int m = g->wo - ox0 < lanes ? g->wo - ox0 : lanes;                                             \
-                memcpy(o + ox0, block, sizeof(float) * (size_t)m);                                                   \
-                if (sums)                                                                                            \
-                    for (int j = 0; j < m; j++)                                                                      \
-                        row_sum += block[j];                                                                         \
+                for (int r = 0; r < NR && oy0 + r < g->ho; r++) {                                                    \
+                    for (int v = 0; v < NV; v++)                                                                     \
+                        *(VEC *)(block + VW * v) = acc[r * NV + v];                                                  \
+                    float row_sum = 0.0f;                                                                            \
+                    if (silu) {                                                                                      \
+                        _Pragma("omp simd aligned(block : 64) reduction(+ : row_sum)") for (int j = 0; j < lanes;    \
+                                                                                             j++) {                  \
+                            block[j] = pp_silu(block[j] * a + b);                                                    \
+                            row_sum += j < m ? block[j] : 0.0f;                                                      \
+                        }                                                                                            \
+                    } else {                                                                                         \
+                        _Pragma("omp simd aligned(block : 64) reduction(+ : row_sum)") for (int j = 0; j < lanes;    \
+                                                                                             j++) {                  \
+                            block[j] = block[j] * a + b;                                                             \
+                            row_sum += j < m ? block[j] : 0.0f;                                                      \
+                        }                                                                                            \
+                    }                                                                                                \
+                    copy_prefix(out + (size_t)(oy0 + r) * g->wo + ox0, block, m);                                    \
+                    block_sum += row_sum;                                                                            \
+                }                                                                                                    \
             }                                                                                                        \
-            total += row_sum;                                                                                        \
+            total += block_sum;                                                                                      \
         }                                                                                                            \
         return total;                                                                                                \
     }
 PLANE_BLOCKS(plane_blocks16, lane16, lane16_unaligned, 16)
 PLANE_BLOCKS(plane_blocks8, lane8, lane8_unaligned, 8)
 
-/* The instances: k 3 or 5, stride 1 or 2, 16, 32 or 64 outputs a block (block_lanes). */
-#define PLANE_CASE(BLOCKS, VW, K, S, L)                                                                              \
-    case K * 1000 + S * 100 + L: return BLOCKS(out, pad, g, wk, ep, a, b, K, S, L / VW);
-#define PLANE_CASES(BLOCKS, VW, K, S)                                                                                \
-    PLANE_CASE(BLOCKS, VW, K, S, 16) PLANE_CASE(BLOCKS, VW, K, S, 32) PLANE_CASE(BLOCKS, VW, K, S, 64)
-#define PLANE_INSTANCES(SUFFIX, BLOCKS, VW, ATTR)                                                                    \
+/* The instances: k 3 or 5, stride 1 or 2, and the block shapes block_shape_of
+ * gives: 8 lanes (8-float vectors) by 7 or 4 rows; 16, 32 or 64 lanes. On the
+ * avx512 path 16 lanes are one vector (7 or 4 rows), 32 two (4 rows), 64 four
+ * (2 rows); on the others 16 lanes are two vectors (4 rows), 32 four (2), 64
+ * eight (1). */
+#define PLANE_CASE(BLOCKS, VW, K, S, L, R)                                                                           \
+    case ((K * 10 + S) * 100 + L) * 10 + R: return BLOCKS(out, pad, g, wk, ep, a, b, K, S, L / VW, R);
+#define PLANE_CASES_V4(K, S)                                                                                         \
+    PLANE_CASE(plane_blocks8, 8, K, S, 8, 7) PLANE_CASE(plane_blocks8, 8, K, S, 8, 4)                                \
+    PLANE_CASE(plane_blocks16, 16, K, S, 16, 7) PLANE_CASE(plane_blocks16, 16, K, S, 16, 4)                          \
+    PLANE_CASE(plane_blocks16, 16, K, S, 32, 4) PLANE_CASE(plane_blocks16, 16, K, S, 64, 2)
+#define PLANE_CASES_V3(K, S)                                                                                         \
+    PLANE_CASE(plane_blocks8, 8, K, S, 8, 7) PLANE_CASE(plane_blocks8, 8, K, S, 8, 4)                                \
+    PLANE_CASE(plane_blocks8, 8, K, S, 16, 4) PLANE_CASE(plane_blocks8, 8, K, S, 32, 2)                              \
+    PLANE_CASE(plane_blocks8, 8, K, S, 64, 1)
+#define PLANE_INSTANCES(SUFFIX, CASES, ATTR)                                                                         \
     ATTR static double plane_##SUFFIX(float *out, const float *pad, const padded_geometry *g, const float *wk,        \
-                                      const pp_depthwise_epilogue *ep, float a, float b, int lanes)                 \
+                                      const pp_depthwise_epilogue *ep, float a, float b, const block_shape *bs)     \
     {                                                                                                                \
-        switch (g->k * 1000 + g->s * 100 + lanes) {                                                                  \
-            PLANE_CASES(BLOCKS, VW, 3, 1)                                                                            \
-            PLANE_CASES(BLOCKS, VW, 3, 2)                                                                            \
-            PLANE_CASES(BLOCKS, VW, 5, 1)                                                                            \
-            PLANE_CASES(BLOCKS, VW, 5, 2)                                                                            \
+        switch (((g->k * 10 + g->s) * 100 + bs->lanes) * 10 + bs->rows) {                                            \
+            CASES(3, 1)                                                                                              \
+            CASES(3, 2)                                                                                              \
+            CASES(5, 1)                                                                                              \
+            CASES(5, 2)                                                                                              \
         default: return 0.0;                                                                                         \
         }                                                                                                            \
     }
 
 /* Built twice: for AVX-512 (the avx512 path) and for the engine's x86-64-v3
  * baseline (avx2 and portable), chosen by the CPU path (cpu.h). */
-PLANE_INSTANCES(v4, plane_blocks16, 16, PP_ISA_V4_WIDE)
-PLANE_INSTANCES(v3, plane_blocks8, 8, )
-
-/* Outputs per register block: enough independent accumulators to hide the
- * FMA latency on wide rows (four vectors), no more lanes than the row needs
- * on narrow ones (14 x 14 and 7 x 7 planes of the late stages). */
-static int block_lanes(int wo)
-{
-    int lanes = 16;
-    while (lanes < wo && lanes < 64)
-        lanes *= 2;
-    return lanes;
-}
+PLANE_INSTANCES(v4, PLANE_CASES_V4, PP_ISA_V4_WIDE)
+PLANE_INSTANCES(v3, PLANE_CASES_V3, )
 
 static bool has_blocks(const pp_depthwise_conv *d)
 {
@@ -249,8 +298,8 @@ void pp_depthwise_forward_fused(float *out, const float *in, const pp_depthwise_
         return;
     }
     const bool v4 = pp_cpu_path() == PP_CPU_AVX512;
-    const int lanes = block_lanes(wo);
-    const padded_geometry g = geometry_of(d, h, w, lanes);
+    const block_shape bs = block_shape_of(ho, wo, v4);
+    const padded_geometry g = geometry_of(d, h, w, &bs);
     const size_t pad_floats = g.phase * (size_t)d->stride;
 #pragma omp parallel num_threads(pp_threads_clamp(threads))
     {
@@ -267,7 +316,7 @@ void pp_depthwise_forward_fused(float *out, const float *in, const pp_depthwise_
             double sum;
             if (pad) {
                 fill_padded(pad, x, &g);
-                sum = v4 ? plane_v4(o, pad, &g, wk, ep, a, b, lanes) : plane_v3(o, pad, &g, wk, ep, a, b, lanes);
+                sum = v4 ? plane_v4(o, pad, &g, wk, ep, a, b, &bs) : plane_v3(o, pad, &g, wk, ep, a, b, &bs);
             } else {
                 sum = plane_plain(o, x, d, wk, h, w, ho, wo, ep, a, b);
             }

@@ -336,9 +336,10 @@ static double silu_exact(double v)
 
 /* pp_depthwise_forward_fused (register blocks, BN, SiLU and the plane sums in
  * one pass) against pp_depthwise_forward_ref and the epilogue in double:
- * widths across the block sizes (16, 32, 64 outputs) and their tails, odd
- * sizes, stride 2, 5x5, TensorFlow's uneven pads, a 7x7 kernel (the plain
- * fallback), channel counts off the vector widths, batches 1 and 3. */
+ * widths across the block sizes (8, 16, 32, 64 outputs) and their tails,
+ * heights off the blocks' 7, 4 and 2 rows, odd sizes, stride 2, 5x5,
+ * TensorFlow's uneven pads, a 7x7 kernel (the plain fallback), channel counts
+ * off the vector widths, batches 1 and 3. */
 static void test_depthwise_fused(void)
 {
     static const struct {
@@ -348,6 +349,9 @@ static void test_depthwise_fused(void)
         {17, 3, 15, 31, 5, 2, 1, 1, 2, 2},  {9, 1, 8, 70, 3, 1, 1, 1, 1, 1},   {6, 3, 5, 129, 5, 2, 2, 2, 2, 2},
         {11, 1, 6, 6, 3, 2, 0, 0, 1, 1},    {4, 3, 23, 113, 3, 2, 0, 0, 1, 1}, {2, 1, 4, 4, 5, 1, 2, 2, 2, 2},
         {3, 3, 10, 12, 7, 1, 3, 3, 3, 3},   {5, 1, 12, 15, 3, 3, 1, 1, 1, 1},  {33, 1, 7, 7, 5, 1, 2, 2, 2, 2},
+        {6, 2, 14, 14, 5, 1, 2, 2, 2, 2},   {5, 2, 14, 14, 3, 1, 1, 1, 1, 1},  {4, 3, 14, 14, 5, 2, 1, 1, 2, 2},
+        {3, 2, 28, 28, 3, 1, 1, 1, 1, 1},   {3, 1, 9, 8, 3, 1, 1, 1, 1, 1},    {2, 2, 11, 21, 5, 1, 2, 2, 2, 2},
+        {3, 1, 57, 57, 3, 2, 0, 0, 1, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const pp_depthwise_conv d = {.channels = cases[i].c, .k = cases[i].k, .stride = cases[i].s,
