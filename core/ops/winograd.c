@@ -307,6 +307,15 @@ static void fill_for_chunk(padded_plane *pp, const float *plane, const geometry 
     const int y1 = img == span->last.img ? span->last.ty * TILE + PATCH : pp->rows;
     fill_padded(pp, plane, g, c, y0, y1);
     pp->img = img;
+    /* the next plane this chunk fills (the next image's, or the next channel's
+     * first image's) fetched while this one's tiles are transformed: a plane
+     * is a page or less, where the hardware prefetchers stop */
+    const size_t hw = (size_t)g->h * g->w;
+    const float *next = img < span->last.img ? plane + hw
+                        : c + 1 < g->s->cin ? plane + (size_t)(g->n - img + span->first.img) * hw
+                                            : NULL;
+    for (size_t at = 0; next && at < hw; at += 16)
+        __builtin_prefetch(next + at, 0);
 }
 
 /* The 6x6 patches of 16 tiles as 36 lane vectors: each patch is read as three
@@ -524,6 +533,40 @@ static void store_tiles_avx2(float *out, const float *residual, size_t stride, c
         }
 }
 
+/* The floats of one output channel plane that tiles [t0, t0 + count) write:
+ * from the first tile's row to the last tile's, a contiguous range since the
+ * images of a channel lie one after another. */
+typedef struct {
+    size_t begin, end;
+} output_span;
+
+static output_span output_span_of(const geometry *g, size_t t0, size_t count)
+{
+    const size_t out_plane = (size_t)g->ho * g->wo;
+    const tile_cursor first = cursor_at(g, t0), last = cursor_at(g, t0 + count - 1);
+    const int last_row = (last.ty + 1) * TILE < g->ho ? (last.ty + 1) * TILE : g->ho;
+    output_span sp = {(size_t)first.img * out_plane + (size_t)first.ty * TILE * g->wo,
+                      (size_t)last.img * out_plane + (size_t)last_row * g->wo};
+    return sp;
+}
+
+/* Each channel's outputs and residual come from memory in short runs (the
+ * planes of a chunk's images) that the hardware prefetchers, stopping at
+ * every page, pick up late: while the groups [i, i + LANES) of one channel
+ * are transformed, their share of the next channel's lines is fetched. */
+static inline void prefetch_output_part(const float *out, const float *residual, const output_span *sp,
+                                        size_t channel_at, size_t i, size_t count)
+{
+    const size_t lines = (sp->end - sp->begin + 15) / 16;
+    const size_t l0 = lines * i / count, l1 = lines * (i + LANES < count ? i + LANES : count) / count;
+    for (size_t l = l0; l < l1; l++) {
+        const size_t at = channel_at + sp->begin + l * 16;
+        __builtin_prefetch(out + at, 1);
+        if (residual)
+            __builtin_prefetch(residual + at, 0);
+    }
+}
+
 /* m: (36, K, chunk) -> out tiles of output channels [k0, k1), with the epilogue fused. */
 static inline __attribute__((always_inline)) void transform_outputs_body(float *out, const float *m,
                                                                           const geometry *g, size_t t0, size_t count,
@@ -534,11 +577,14 @@ static inline __attribute__((always_inline)) void transform_outputs_body(float *
     const size_t out_plane = (size_t)g->ho * g->wo, pos_stride = (size_t)k_count * chunk;
     const size_t p_total = (size_t)g->n * out_plane;
     const bool relu = ep && ep->relu, fast_stores = path >= PP_CPU_AVX2;
+    const output_span span = output_span_of(g, t0, count);
     for (int k = k0; k < k1; k++) {
         const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
         tile_cursor cur = cursor_at(g, t0);
         for (size_t i = 0; i < count; i += LANES) {
             int nb = count - i < LANES ? (int)(count - i) : LANES;
+            if (k + 1 < k1)
+                prefetch_output_part(out, ep ? ep->residual : NULL, &span, (size_t)(k + 1) * p_total, i, count);
             lanes mm[PATCH * PATCH], tmp[TILE * PATCH], y[TILE * TILE];
             const float *src = m + (size_t)k * chunk + i;
             if (nb == LANES) {
