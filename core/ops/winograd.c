@@ -144,6 +144,18 @@ static size_t chunk_columns(size_t chunk)
     return (chunk + MAX_B_PANEL - 1) / MAX_B_PANEL * MAX_B_PANEL;
 }
 
+/* The forward's chunk: chunk_tiles' rounded down to whole B panels where that
+ * keeps at least max(C, K) tiles, since the columns past the last tile are
+ * laid out (and transformed) too and would push the chunk's v and m out of
+ * L2 (WRN-40-2's 32-channel layers: 113 tiles in 128 columns make 1.33 MB
+ * with the kernels, 96 in 96 make 1.03 MB). */
+static size_t forward_chunk_tiles(const pp_conv_shape *s, size_t tiles)
+{
+    const size_t chunk = chunk_tiles(s, tiles), whole = chunk / MAX_B_PANEL * MAX_B_PANEL;
+    const size_t widest = (size_t)(s->cin > s->cout ? s->cin : s->cout);
+    return chunk < tiles && whole >= widest && whole > 0 ? whole : chunk;
+}
+
 /* One thread's part: v (36, C, cols), m (36, K, cols), the padded plane;
  * whole 64-byte lines, so every thread's v is aligned for the GEMM. */
 static size_t thread_floats(const pp_conv_shape *s, size_t chunk, int tiles_y, int tiles_x)
@@ -725,7 +737,8 @@ void pp_winograd_forward_pre(float *out, const float *in, const pp_epilogue *pre
     g.wo = pp_conv_out_size(w, 3, 1, s->pad);
     size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);
     threads = pp_threads_clamp(threads);
-    const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads), cols = chunk_columns(chunk);
+    /* at most pp_winograd_workspace_floats' chunk_tiles */
+    const size_t chunk = forward_chunk_tiles(s, (tiles + threads - 1) / threads), cols = chunk_columns(chunk);
     const size_t per_thread = thread_floats(s, chunk, g.tiles_y, g.tiles_x);
     /* B panels of our GEMM kernel (0: OpenBLAS, row-major B); they fit the
      * column count (MAX_B_PANEL is a multiple of every width, and of LANES) */
