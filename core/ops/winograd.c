@@ -144,6 +144,18 @@ static size_t chunk_columns(size_t chunk)
     return (chunk + MAX_B_PANEL - 1) / MAX_B_PANEL * MAX_B_PANEL;
 }
 
+/* The forward's chunk: chunk_tiles' rounded down to whole B panels where that
+ * keeps at least max(C, K) tiles, since the columns past the last tile are
+ * laid out (and transformed) too and would push the chunk's v and m out of
+ * L2 (WRN-40-2's 32-channel layers: 113 tiles in 128 columns make 1.33 MB
+ * with the kernels, 96 in 96 make 1.03 MB). */
+static size_t forward_chunk_tiles(const pp_conv_shape *s, size_t tiles)
+{
+    const size_t chunk = chunk_tiles(s, tiles), whole = chunk / MAX_B_PANEL * MAX_B_PANEL;
+    const size_t widest = (size_t)(s->cin > s->cout ? s->cin : s->cout);
+    return chunk < tiles && whole >= widest && whole > 0 ? whole : chunk;
+}
+
 /* One thread's part: v (36, C, cols), m (36, K, cols), the padded plane;
  * whole 64-byte lines, so every thread's v is aligned for the GEMM. */
 static size_t thread_floats(const pp_conv_shape *s, size_t chunk, int tiles_y, int tiles_x)
@@ -307,6 +319,15 @@ static void fill_for_chunk(padded_plane *pp, const float *plane, const geometry 
     const int y1 = img == span->last.img ? span->last.ty * TILE + PATCH : pp->rows;
     fill_padded(pp, plane, g, c, y0, y1);
     pp->img = img;
+    /* the next plane this chunk fills (the next image's, or the next channel's
+     * first image's) fetched while this one's tiles are transformed: a plane
+     * is a page or less, where the hardware prefetchers stop */
+    const size_t hw = (size_t)g->h * g->w;
+    const float *next = img < span->last.img ? plane + hw
+                        : c + 1 < g->s->cin ? plane + (size_t)(g->n - img + span->first.img) * hw
+                                            : NULL;
+    for (size_t at = 0; next && at < hw; at += 16)
+        __builtin_prefetch(next + at, 0);
 }
 
 /* The 6x6 patches of 16 tiles as 36 lane vectors: each patch is read as three
@@ -524,6 +545,40 @@ static void store_tiles_avx2(float *out, const float *residual, size_t stride, c
         }
 }
 
+/* The floats of one output channel plane that tiles [t0, t0 + count) write:
+ * from the first tile's row to the last tile's, a contiguous range since the
+ * images of a channel lie one after another. */
+typedef struct {
+    size_t begin, end;
+} output_span;
+
+static output_span output_span_of(const geometry *g, size_t t0, size_t count)
+{
+    const size_t out_plane = (size_t)g->ho * g->wo;
+    const tile_cursor first = cursor_at(g, t0), last = cursor_at(g, t0 + count - 1);
+    const int last_row = (last.ty + 1) * TILE < g->ho ? (last.ty + 1) * TILE : g->ho;
+    output_span sp = {(size_t)first.img * out_plane + (size_t)first.ty * TILE * g->wo,
+                      (size_t)last.img * out_plane + (size_t)last_row * g->wo};
+    return sp;
+}
+
+/* Each channel's outputs and residual come from memory in short runs (the
+ * planes of a chunk's images) that the hardware prefetchers, stopping at
+ * every page, pick up late: while the groups [i, i + LANES) of one channel
+ * are transformed, their share of the next channel's lines is fetched. */
+static inline void prefetch_output_part(const float *out, const float *residual, const output_span *sp,
+                                        size_t channel_at, size_t i, size_t count)
+{
+    const size_t lines = (sp->end - sp->begin + 15) / 16;
+    const size_t l0 = lines * i / count, l1 = lines * (i + LANES < count ? i + LANES : count) / count;
+    for (size_t l = l0; l < l1; l++) {
+        const size_t at = channel_at + sp->begin + l * 16;
+        __builtin_prefetch(out + at, 1);
+        if (residual)
+            __builtin_prefetch(residual + at, 0);
+    }
+}
+
 /* m: (36, K, chunk) -> out tiles of output channels [k0, k1), with the epilogue fused. */
 static inline __attribute__((always_inline)) void transform_outputs_body(float *out, const float *m,
                                                                           const geometry *g, size_t t0, size_t count,
@@ -534,11 +589,14 @@ static inline __attribute__((always_inline)) void transform_outputs_body(float *
     const size_t out_plane = (size_t)g->ho * g->wo, pos_stride = (size_t)k_count * chunk;
     const size_t p_total = (size_t)g->n * out_plane;
     const bool relu = ep && ep->relu, fast_stores = path >= PP_CPU_AVX2;
+    const output_span span = output_span_of(g, t0, count);
     for (int k = k0; k < k1; k++) {
         const float a = ep && ep->scale ? ep->scale[k] : 1.0f, b = ep && ep->shift ? ep->shift[k] : 0.0f;
         tile_cursor cur = cursor_at(g, t0);
         for (size_t i = 0; i < count; i += LANES) {
             int nb = count - i < LANES ? (int)(count - i) : LANES;
+            if (k + 1 < k1)
+                prefetch_output_part(out, ep ? ep->residual : NULL, &span, (size_t)(k + 1) * p_total, i, count);
             lanes mm[PATCH * PATCH], tmp[TILE * PATCH], y[TILE * TILE];
             const float *src = m + (size_t)k * chunk + i;
             if (nb == LANES) {
@@ -679,7 +737,8 @@ void pp_winograd_forward_pre(float *out, const float *in, const pp_epilogue *pre
     g.wo = pp_conv_out_size(w, 3, 1, s->pad);
     size_t tiles = tile_count(s, n, h, w, &g.tiles_y, &g.tiles_x);
     threads = pp_threads_clamp(threads);
-    const size_t chunk = chunk_tiles(s, (tiles + threads - 1) / threads), cols = chunk_columns(chunk);
+    /* at most pp_winograd_workspace_floats' chunk_tiles */
+    const size_t chunk = forward_chunk_tiles(s, (tiles + threads - 1) / threads), cols = chunk_columns(chunk);
     const size_t per_thread = thread_floats(s, chunk, g.tiles_y, g.tiles_x);
     /* B panels of our GEMM kernel (0: OpenBLAS, row-major B); they fit the
      * column count (MAX_B_PANEL is a multiple of every width, and of LANES) */
