@@ -130,36 +130,68 @@ static double ratio_db(double signal, double noise)
     return 10.0 * log10(signal / noise);
 }
 
+/* Four channels side by side, one per lane: each lane sums its channel in
+ * pp_snr_db's order (the sums are bitwise the same), and a ReLU is a mask,
+ * not a branch (a tap's signs are a coin toss: the branch cost 8x). */
+#define SNR_LANES 4
+typedef float snr_floats __attribute__((vector_size(SNR_LANES * sizeof(float))));
+typedef int snr_mask __attribute__((vector_size(SNR_LANES * sizeof(int))));
+typedef double snr_doubles __attribute__((vector_size(SNR_LANES * sizeof(double))));
+
+static inline snr_floats relu_lanes(snr_floats x)
+{
+    return (snr_floats)((snr_mask)x & (x > 0)); /* x > 0 ? x : +0, NaN to +0 as the scalar form */
+}
+
+/* Adds to the signal and noise sums of `lanes` (1 to SNR_LANES) channels of
+ * one image, `plane` values each, the first at clean / noisy. */
+static void channel_sums(const float *clean, const float *noisy, size_t plane, int lanes, bool relu,
+                         snr_doubles *signal, snr_doubles *noise)
+{
+    snr_doubles s = *signal, e = *noise;
+    for (size_t i = 0; i < plane; i++) {
+        snr_floats x = {0}, y = {0};
+        for (int l = 0; l < lanes; l++) {
+            x[l] = clean[l * plane + i];
+            y[l] = noisy[l * plane + i];
+        }
+        if (relu) {
+            x = relu_lanes(x);
+            y = relu_lanes(y);
+        }
+        const snr_doubles xd = __builtin_convertvector(x, snr_doubles), yd = __builtin_convertvector(y, snr_doubles);
+        const snr_doubles d = yd - xd;
+        s += xd * xd;
+        e += d * d;
+    }
+    *signal = s;
+    *noise = e;
+}
+
 /* pp_snr_db of two (N, C, H, W) taps, of their ReLU when `relu` (the push-only
- * path's response, without copies): the channels on the probe's threads, each
- * summed in pp_snr_db's order and the totals over channels in theirs, so the
- * values are pp_snr_db's to the bit. The slider runs this on every move: at
- * 224 a tap is 64 x 112 x 112. */
+ * path's response, without copies): groups of channels on the probe's
+ * threads, each channel summed in pp_snr_db's order and the totals over
+ * channels in theirs, so the values are pp_snr_db's to the bit. The slider
+ * runs this on every move: at 224 a tap is 64 x 112 x 112. */
 static double tap_snr_db(const pp_probe *p, const pp_tensor *clean, const pp_tensor *noisy, bool relu,
                          double *per_channel)
 {
     const int n = (int)clean->shape[0], channels = (int)clean->shape[1];
     const size_t plane = (size_t)(clean->shape[2] * clean->shape[3]);
     double *signal = p->channel_sums, *noise = p->channel_sums + channels;
+    const int groups = (channels + SNR_LANES - 1) / SNR_LANES;
 #pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(p->threads))
-    for (int c = 0; c < channels; c++) {
-        double s = 0, e = 0;
+    for (int g = 0; g < groups; g++) {
+        const int c0 = g * SNR_LANES, lanes = channels - c0 < SNR_LANES ? channels - c0 : SNR_LANES;
+        snr_doubles s = {0}, e = {0};
         for (int img = 0; img < n; img++) {
-            const float *a = clean->data + ((size_t)img * channels + c) * plane;
-            const float *b = noisy->data + ((size_t)img * channels + c) * plane;
-            for (size_t i = 0; i < plane; i++) {
-                float x = a[i], y = b[i];
-                if (relu) {
-                    x = x > 0 ? x : 0;
-                    y = y > 0 ? y : 0;
-                }
-                double d = (double)y - x;
-                s += (double)x * x;
-                e += d * d;
-            }
+            const size_t at = ((size_t)img * channels + c0) * plane;
+            channel_sums(clean->data + at, noisy->data + at, plane, lanes, relu, &s, &e);
         }
-        signal[c] = s;
-        noise[c] = e;
+        for (int l = 0; l < lanes; l++) {
+            signal[c0 + l] = s[l];
+            noise[c0 + l] = e[l];
+        }
     }
     double signal_all = 0, noise_all = 0;
     for (int c = 0; c < channels; c++) {

@@ -1,6 +1,7 @@
 /* The probe path: SNR arithmetic, the cached clean side, severity-0 results
  * equal to a plain forward pass, SNR falling as noise grows, sweep flips. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../fixture_compare.h"
@@ -24,6 +25,33 @@ static void test_snr_arithmetic(void)
     float zero[2] = {0, 0}, some[2] = {1, 0};
     CHECK(isinf(pp_snr_db(zero, some, 1, 1, 2, NULL)) && pp_snr_db(zero, some, 1, 1, 2, NULL) < 0,
           "no signal, some noise: -inf");
+}
+
+/* The probe's SNRs of its last run are pp_snr_db's of its taps to the bit
+ * (the output tap as it is, the push tap after a ReLU), every channel. */
+static void check_snr_matches_reference(const pp_probe *p, const pp_probe_result *r)
+{
+    static const pp_tap taps[2] = {PP_TAP_CONV1, PP_TAP_PUSH};
+    for (int t = 0; t < 2; t++) {
+        const pp_tensor *a = &p->clean_taps.out[taps[t]], *b = &p->taps.out[taps[t]];
+        const int n = (int)a->shape[0], channels = (int)a->shape[1];
+        const size_t plane = (size_t)(a->shape[2] * a->shape[3]), count = (size_t)n * channels * plane;
+        float *x = malloc(sizeof(float) * count), *y = malloc(sizeof(float) * count);
+        double *per = malloc(sizeof(double) * (size_t)channels);
+        for (size_t i = 0; i < count; i++) { /* the push-only path's response: relu(conv(x, W)) */
+            x[i] = t == 0 || a->data[i] > 0 ? a->data[i] : 0;
+            y[i] = t == 0 || b->data[i] > 0 ? b->data[i] : 0;
+        }
+        const double want = pp_snr_db(x, y, n, channels, plane, per);
+        const double got = t == 0 ? r->snr_output : r->snr_push;
+        const double *got_per = t == 0 ? r->snr_output_channel : r->snr_push_channel;
+        CHECK(got == want, "tap %d: SNR %.17g, pp_snr_db %.17g", t, got, want);
+        for (int c = 0; c < channels; c++)
+            CHECK(got_per[c] == per[c], "tap %d channel %d: %.17g vs %.17g", t, c, got_per[c], per[c]);
+        free(x);
+        free(y);
+        free(per);
+    }
 }
 
 static void test_probe_clean_and_noise(void)
@@ -64,6 +92,7 @@ static void test_probe_clean_and_noise(void)
         CHECK(r.snr_push < last_push && r.snr_output < last_out, "severity %d: SNR %.2f/%.2f not below %.2f/%.2f", s,
               r.snr_push, r.snr_output, last_push, last_out);
         CHECK(isfinite(r.snr_output_channel[0]) || isinf(r.snr_output_channel[0]), "per-channel values present");
+        check_snr_matches_reference(&p, &r);
         last_push = r.snr_push;
         last_out = r.snr_output;
         pp_probe_result_free(&r);
