@@ -333,10 +333,14 @@ static bool run_step(pp_forward_ctx *ctx, const pp_model *m, const pp_step *s, i
                                fused_bn ? &fused : NULL, ctx->workspace, ctx->threads);
         break;
     }
-    case PP_STEP_PUSHPULL2020:
-        pp_pushpull2020_forward(out, ctx->responses, in, pp_model_step_pp2020(m, s), n, h, w, ctx->workspace,
-                                ctx->threads);
+    case PP_STEP_PUSHPULL2020: {
+        /* the responses only for the push/pull taps (written, they cost a pass of twice the output) */
+        const unsigned response_taps = 1u << PP_TAP_PUSH | 1u << PP_TAP_PULL;
+        const bool keep = taps && (s->taps & taps->requested & response_taps);
+        pp_pushpull2020_forward_bn(out, keep ? ctx->responses : NULL, in, pp_model_step_pp2020(m, s), n, h, w,
+                                   fused_bn ? &fused : NULL, ctx->workspace, ctx->threads);
         break;
+    }
     case PP_STEP_BATCHNORM: {
         const pp_bn_layer *bn = pp_model_step_bn(m, s);
         pp_batchnorm_eval_apply(out, in, bn->scale, bn->shift, s->relu, c, (size_t)n * h * w, ctx->threads);
@@ -401,8 +405,8 @@ static bool feeds(const pp_plan *p, int j, pp_step_kind kind)
 }
 
 /* The BN step right after step i that can be fused into it, or NULL: a BN
- * whose input only it reads, after a push-pull unit or a plain convolution
- * (no BN, residual, ReLU or bias of its own), when no tap wants the raw
+ * whose input only it reads, after a push-pull unit (of either kind) or a plain
+ * convolution (no BN, residual, ReLU or bias of its own), when no tap wants the raw
  * output in between (the unit's responses and kernels are still there). The
  * first layer of every ResNet is such a pair (its BN is a step of its own
  * for the conv1 tap); fused, its output is written once instead of twice. */
@@ -415,7 +419,7 @@ static const pp_step *fusable_bn(const pp_model *m, int i, const pp_taps *taps)
     const unsigned from_responses = 1u << PP_TAP_PUSH | 1u << PP_TAP_PULL | 1u << PP_TAP_KERNELS;
     if (taps && ((s->taps & taps->requested & ~from_responses) || taps->step_count))
         return NULL; /* a tap (or a captured step) wants the unit's output before its BN */
-    if (s->kind == PP_STEP_PUSHPULL)
+    if (s->kind == PP_STEP_PUSHPULL || s->kind == PP_STEP_PUSHPULL2020)
         return &p->steps[i + 1];
     if (s->kind != PP_STEP_CONV)
         return NULL;

@@ -96,34 +96,6 @@ static size_t out_plane(const pp_conv_shape *s, int h, int w)
     return (size_t)pp_conv_out_size(h, s->kh, s->stride, s->pad) * pp_conv_out_size(w, s->kw, s->stride, s->pad);
 }
 
-size_t pp_pushpull2020_workspace_floats(const pp_pushpull2020_layer *l, int n, int h, int w, int threads)
-{
-    size_t a = pp_conv2d_workspace_floats(&l->push, n, h, w, threads);
-    size_t b = pp_conv2d_workspace_floats(&l->pull, n, h, w, threads);
-    return a > b ? a : b;
-}
-
-void pp_pushpull2020_forward(float *out, float *responses, const float *in, const pp_pushpull2020_layer *l, int n,
-                             int h, int w, float *workspace, int threads)
-{
-    threads = pp_threads_clamp(threads);
-    const int k_count = l->push.cout;
-    const size_t plane = out_plane(&l->push, h, w), p_total = plane * n;
-    float *push = responses, *pull = responses + (size_t)k_count * p_total;
-    pp_epilogue push_bias = {.shift = l->bias};
-    pp_conv2d_forward(push, in, l->weight, &l->push, n, h, w, l->bias ? &push_bias : NULL, workspace, threads);
-    pp_conv2d_forward(pull, in, l->pull_weight, &l->pull, n, h, w, NULL, workspace, threads);
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int k = 0; k < k_count; k++) {
-        const float a = pp_pushpull2020_alpha(l, k), b = l->bias ? l->bias[k] : 0.0f;
-        float *pu = push + (size_t)k * p_total, *pl = pull + (size_t)k * p_total, *y = out + (size_t)k * p_total;
-        for (size_t p = 0; p < p_total; p++) {
-            pl[p] -= b;
-            y[p] = pp_relu(pu[p]) - a * pp_relu(pl[p]);
-        }
-    }
-}
-
 /* Per call: the gradients of both responses (2K, P), the pull kernel's gradient,
  * then the larger of the two convolutions' backward scratch. */
 size_t pp_pushpull2020_backward_workspace_floats(const pp_pushpull2020_layer *l, int n, int h, int w, int threads)

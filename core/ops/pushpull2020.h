@@ -6,8 +6,8 @@
  *   pull  = conv(x, -W_up, stride, pull_pad) - b,   pull_pad = S/2 - s/2 + pad
  *   out   = relu(push) - a[k] * relu(pull),  a = ReLU(alpha[k]) when trained, else a fixed scalar
  * Forward and backward side by side; activations channel-major (C, N, H, W) as in conv2d.h.
- * The two convolutions keep their own sizes (s^2 and S^2 taps): the layer costs one
- * s x s and one S x S convolution and an element-wise pass, nothing more. */
+ * The forward runs the pull convolution through the resize (pushpull2020_forward.c): the
+ * cost of two s x s convolutions and s^2 short separable filters per input channel. */
 #ifndef PP_PUSHPULL2020_H
 #define PP_PUSHPULL2020_H
 
@@ -48,11 +48,16 @@ void pp_pushpull2020_prepare(pp_pushpull2020_layer *l);
 float pp_pushpull2020_alpha(const pp_pushpull2020_layer *l, int k);
 
 size_t pp_pushpull2020_workspace_floats(const pp_pushpull2020_layer *l, int n, int h, int w, int threads);
-/* out: (K, N, Ho, Wo); responses: (2K, N, Ho, Wo), ends holding push (rows 0..K-1) and
- * pull (rows K..2K-1) before their ReLUs, biases included: the taps and the backward
- * read them. in: (C, N, H, W). workspace: pp_pushpull2020_workspace_floats(). */
+/* out: (K, N, Ho, Wo); responses: (2K, N, Ho, Wo) or NULL, ends holding push (rows 0..K-1)
+ * and pull (rows K..2K-1) before their ReLUs, biases included: the taps and the backward
+ * read them. in: (C, N, H, W). workspace: pp_pushpull2020_workspace_floats(). The pull
+ * response is computed from weight through the resize (pushpull2020_forward.c), not from
+ * pull_weight: the two agree after pp_pushpull2020_prepare. */
 void pp_pushpull2020_forward(float *out, float *responses, const float *in, const pp_pushpull2020_layer *l, int n,
                              int h, int w, float *workspace, int threads);
+/* The same, with ep (a following eval BN: scale, shift, ReLU; NULL: none) applied to out. */
+void pp_pushpull2020_forward_bn(float *out, float *responses, const float *in, const pp_pushpull2020_layer *l, int n,
+                                int h, int w, const pp_epilogue *ep, float *workspace, int threads);
 
 size_t pp_pushpull2020_backward_workspace_floats(const pp_pushpull2020_layer *l, int n, int h, int w, int threads);
 /* Gradients of the forward, accumulated (the caller zeroes them):

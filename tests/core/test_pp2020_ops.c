@@ -206,6 +206,65 @@ static void test_pp2020_finite_differences(void)
     pp2020_free(&c);
 }
 
+/* The forward factors the pull convolution through the resize and works in
+ * chunks of output rows (pushpull2020_forward.c): on inputs large enough for
+ * several chunks per image, with a fused BN and ReLU, it matches the plain
+ * reference convolutions with the S x S pull kernel. */
+static void pp2020_chunked_run(const char *name, int n, int h, int w, int threads)
+{
+    pp2020_case c;
+    pp2020_load(&c, name);
+    const pp_pushpull2020_layer *l = &c.l;
+    const int k_count = l->push.cout;
+    const size_t in_floats = (size_t)l->push.cin * n * h * w;
+    const size_t p_total = (size_t)n * pp_conv_out_size(h, l->push.kh, l->push.stride, l->push.pad) *
+                           pp_conv_out_size(w, l->push.kw, l->push.stride, l->push.pad);
+    const size_t out_floats = (size_t)k_count * p_total;
+    float *x = malloc(sizeof(float) * in_floats), *scale = malloc(sizeof(float) * k_count);
+    float *shift = malloc(sizeof(float) * k_count);
+    for (size_t i = 0; i < in_floats; i++)
+        x[i] = (float)((i * 7919) % 1013) / 506.0f - 1.0f;
+    for (int k = 0; k < k_count; k++)
+        scale[k] = 0.5f + 0.25f * k, shift[k] = 0.1f * k - 0.15f;
+    float *want = malloc(sizeof(float) * out_floats), *want_resp = malloc(sizeof(float) * 2 * out_floats);
+    pp_conv2d_forward_ref(want_resp, x, l->weight, &l->push, n, h, w, NULL);
+    pp_conv2d_forward_ref(want_resp + out_floats, x, l->pull_weight, &l->pull, n, h, w, NULL);
+    for (int k = 0; k < k_count; k++) {
+        const float a = pp_pushpull2020_alpha(l, k), b = l->bias ? l->bias[k] : 0.0f;
+        for (size_t p = 0; p < p_total; p++) {
+            float *push = want_resp + (size_t)k * p_total + p, *pull = push + out_floats;
+            *push += b, *pull -= b;
+            const float v = (fmaxf(*push, 0.0f) - a * fmaxf(*pull, 0.0f)) * scale[k] + shift[k];
+            want[(size_t)k * p_total + p] = fmaxf(v, 0.0f);
+        }
+    }
+    float *out = calloc(out_floats, sizeof(float)), *resp = calloc(2 * out_floats, sizeof(float));
+    float *ws = calloc(pp_pushpull2020_workspace_floats(l, n, h, w, threads) + 1, sizeof(float));
+    const pp_epilogue ep = {.scale = scale, .shift = shift, .relu = true};
+    pp_pushpull2020_forward_bn(out, resp, x, l, n, h, w, &ep, ws, threads);
+    char what[96];
+    snprintf(what, sizeof what, "%s %dx%d output with BN (%d threads)", name, h, w, threads);
+    double e = pp_test_compare(what, out, want, out_floats, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s: max relative error %.3g", what, e);
+    snprintf(what, sizeof what, "%s %dx%d responses (%d threads)", name, h, w, threads);
+    e = pp_test_compare(what, resp, want_resp, 2 * out_floats, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s: max relative error %.3g", what, e);
+    memset(out, 0, sizeof(float) * out_floats);
+    pp_pushpull2020_forward_bn(out, NULL, x, l, n, h, w, &ep, ws, threads); /* no responses kept */
+    snprintf(what, sizeof what, "%s %dx%d output without responses", name, h, w);
+    e = pp_test_compare(what, out, want, out_floats, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s: max relative error %.3g", what, e);
+    free(x), free(scale), free(shift), free(want), free(want_resp), free(out), free(resp), free(ws);
+    pp2020_free(&c);
+}
+
+static void test_pp2020_chunked_forward(void)
+{
+    pp2020_chunked_run("stem7", 2, 75, 70, 3); /* stride 2: 38 x 35 out, chunks of 29 rows */
+    pp2020_chunked_run("k5", 3, 48, 48, 2);    /* stride 1: chunks of 21, 21 and 6 rows */
+    pp2020_chunked_run("cifar", 2, 40, 33, 1);
+}
+
 /* The effective kernel (the layer's linear part, ReLUs ignored) is W centred
  * in the S x S window minus a times the pull kernel -W_up, element by element. */
 static void test_pp2020_effective_kernel(void)
@@ -349,6 +408,7 @@ int main(void)
     RUN_TEST(test_pp2020_resize);
     RUN_TEST(test_pp2020_against_pytorch);
     RUN_TEST(test_pp2020_finite_differences);
+    RUN_TEST(test_pp2020_chunked_forward);
     RUN_TEST(test_pp2020_effective_kernel);
     RUN_TEST(test_grouped_conv);
     RUN_TEST(test_pushpull_channel_minmax);
