@@ -90,7 +90,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             }
         }
 done:
-    free(field), free(layer), free(blurred);
+    pp_floats_free(field), pp_floats_free(layer), pp_floats_free(blurred);
     return st;
 }
 

@@ -45,7 +45,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             x.data[j] = acc[j] * inv;
         pp_planes_to_image(&x, 255.f, out);
     }
-    free(acc);
+    pp_floats_free(acc);
     pp_planes_free(&x);
     return st;
 }

@@ -129,7 +129,7 @@ pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const 
     int *xmap = malloc(sizeof(int) * (size_t)(w + 2 * radius));
     int *ymap = malloc(sizeof(int) * (size_t)(h + 2 * radius));
     if (!tmp || !xmap || !ymap) {
-        free(tmp), free(xmap), free(ymap);
+        pp_floats_free(tmp), free(xmap), free(ymap);
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d filter", h, w);
     }
     for (int i = 0; i < w + 2 * radius; i++)
@@ -182,7 +182,7 @@ pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const 
         }
         free(pad), free(shifts);
     }
-    free(tmp), free(xmap), free(ymap);
+    pp_floats_free(tmp), free(xmap), free(ymap);
     if (failed)
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d filter", h, w);
     return PP_OK;
@@ -223,7 +223,7 @@ pp_status pp_filter_2d(const float *src, float *dst, int h, int w, const float *
     int *taps = malloc(sizeof(int) * (size_t)kh * kw); /* offsets of the non-zero taps */
     float *weights = malloc(sizeof(float) * (size_t)kh * kw);
     if (!pad || !taps || !weights) {
-        free(pad), free(taps), free(weights);
+        pp_floats_free(pad), free(taps), free(weights);
         return pad ? pp_fail(err, PP_ERR_NOMEM, "out of memory for a 2-D filter") : PP_ERR_NOMEM;
     }
     for (int y = 0; y < h + 2 * ry; y++) {
@@ -259,7 +259,7 @@ pp_status pp_filter_2d(const float *src, float *dst, int h, int w, const float *
             memcpy(o + x0, run, sizeof(float) * (size_t)(w - x0 < SEG2D ? w - x0 : SEG2D));
         }
     }
-    free(pad), free(taps), free(weights);
+    pp_floats_free(pad), free(taps), free(weights);
     return PP_OK;
 }
 

@@ -63,7 +63,7 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
             }
     }
 done:
-    free(field), free(layer), free(streak), free(white);
+    pp_floats_free(field), pp_floats_free(layer), pp_floats_free(streak), pp_floats_free(white);
     return st;
 }
 
