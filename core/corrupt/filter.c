@@ -302,29 +302,54 @@ pp_status pp_motion_blur_plane(const float *src, float *dst, int h, int w, doubl
         if (abs(ox[taps]) >= w || abs(oy[taps]) >= h)
             break; /* the reference stops at the first tap leaving the image */
     }
-    int nt = loop_threads((size_t)h * w);
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int y = 0; y < h; y++) {
-        float *o = dst + (size_t)y * w;
-        for (int x = 0; x < w; x++)
-            o[x] = 0.f;
-        for (int t = 0; t < taps; t++) {
-            int sy = y + oy[t];
-            sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
-            const float *row = src + (size_t)sy * w;
-            float kt = (float)kw[t];
-            int dx = ox[t];
-            /* x + dx inside [0, w) for x in [lo, hi) */
-            int lo = dx < 0 ? -dx : 0, hi = dx > 0 ? w - dx : w;
-            for (int x = 0; x < lo; x++)
-                o[x] += kt * row[0];
-            for (int x = lo; x < hi; x++)
-                o[x] += kt * row[x + dx];
-            for (int x = hi > lo ? hi : lo; x < w; x++)
-                o[x] += kt * row[w - 1];
-        }
+    /* rows padded by their edge values (x + dx clamped, as the reference's border),
+     * so that each output row is one pp_correlate_row over shifted rows */
+    int px = 0;
+    for (int t = 0; t < taps; t++)
+        px = abs(ox[t]) > px ? abs(ox[t]) : px;
+    const int pw = w + 2 * px;
+    float *pad = pp_floats_alloc((size_t)h * pw, err), *kt = malloc(sizeof(float) * maxw);
+    if (!pad || !kt) {
+        free(kw), free(ox), free(oy), pp_floats_free(pad), free(kt);
+        return pad ? pp_fail(err, PP_ERR_NOMEM, "out of memory for a motion blur kernel") : PP_ERR_NOMEM;
     }
-    free(kw), free(ox), free(oy);
+    for (int t = 0; t < taps; t++)
+        kt[t] = (float)kw[t];
+    int nt = loop_threads((size_t)h * w);
+    bool failed = false;
+#pragma omp parallel num_threads(nt)
+    {
+#pragma omp for schedule(static)
+        for (int y = 0; y < h; y++) {
+            const float *row = src + (size_t)y * w;
+            float *p = pad + (size_t)y * pw;
+            for (int x = 0; x < px; x++)
+                p[x] = row[0], p[px + w + x] = row[w - 1];
+            memcpy(p + px, row, sizeof(float) * w);
+        }
+        const float **rows = malloc(sizeof(float *) * (size_t)taps);
+#pragma omp for schedule(static)
+        for (int y = 0; y < h; y++) {
+            if (!rows)
+                continue;
+            for (int t = 0; t < taps; t++) {
+                int sy = y + oy[t];
+                sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
+                rows[t] = pad + (size_t)sy * pw + px + ox[t];
+            }
+            /* starts from k[0] p[0] where the loop started from 0: the same sums */
+            pp_correlate_row(dst + (size_t)y * w, w, rows, kt, taps);
+        }
+        if (!rows) {
+#pragma omp atomic write
+            failed = true;
+        }
+        free(rows);
+    }
+    free(kw), free(ox), free(oy), free(kt);
+    pp_floats_free(pad);
+    if (failed)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d motion blur", h, w);
     return PP_OK;
 }
 
