@@ -32,7 +32,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     if (!st)
         pp_planes_to_image(&x, 255.f, out);
     pp_defocus_filter_free(k);
-    free(tmp);
+    pp_floats_free(tmp);
     pp_planes_free(&x);
     return st;
 }

@@ -165,7 +165,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                 out->pixels[i * c + k] = pp_unit_to_u8(v[k]);
         }
 done:
-    free(img), free(tmp), free(dx), free(dy);
+    pp_floats_free(img), pp_floats_free(tmp), pp_floats_free(dx), pp_floats_free(dy);
     return st;
 }
 

@@ -77,7 +77,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                 dst[i] = pp_unit_to_u8((src[i] * (1.f / 255.f) + f) * k);
             }
         }
-    free(map);
+    pp_floats_free(map);
     return PP_OK;
 }
 

@@ -177,7 +177,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
                 box_blur3_wrap(oct, tmp, acc, out, h, w, r);
             else
                 st = PP_ERR_NOMEM;
-            free(tmp), free(acc), free(out);
+            pp_floats_free(tmp), pp_floats_free(acc), pp_floats_free(out);
             if (st)
                 goto done;
             s = sqrt((double)r * (r + 1)); /* the sigma actually applied, for the gain */
@@ -253,7 +253,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         }
     }
 done:
-    free(tex), free(oct);
+    pp_floats_free(tex), pp_floats_free(oct);
     return st;
 }
 

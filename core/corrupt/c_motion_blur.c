@@ -24,7 +24,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     }
     if (!st)
         pp_planes_to_image(&x, 1.f, out);
-    free(tmp);
+    pp_floats_free(tmp);
     pp_planes_free(&x);
     return st;
 }

@@ -38,7 +38,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_STREAM_SNOW), 0, field, hw);
     for (size_t i = 0; i < hw; i++)
         field[i] = (float)(mean + sd * field[i]);
-    pp_clipped_zoom_plane(field, h, w, zoom, layer, zh, zw, false);
+    pp_clipped_zoom_planes(field, 1, h, w, zoom, layer, zh, zw, false);
     for (size_t i = 0; i < (size_t)zh * zw; i++) {
         float v = layer[i] < thr ? 0.f : layer[i];
         layer[i] = v > 1.f ? 1.f : v;
@@ -90,7 +90,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             }
         }
 done:
-    free(field), free(layer), free(blurred);
+    pp_floats_free(field), pp_floats_free(layer), pp_floats_free(blurred);
     return st;
 }
 

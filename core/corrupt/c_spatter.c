@@ -305,7 +305,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         }
     }
 done:
-    free(liquid), free(m), free(t1), free(t2), free(u8);
+    pp_floats_free(liquid), pp_floats_free(m), pp_floats_free(t1), pp_floats_free(t2), free(u8);
     return st;
 }
 

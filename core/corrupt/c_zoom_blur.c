@@ -28,16 +28,11 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         /* np.arange(1, end, step): first + i * (second - first), so 1.25 comes out as
          * 1.2500000000000002 and scipy's int(round(26 * z)) as 33, not 32 */
         double z = 1.0 + i * ((1.0 + step) - 1.0);
-        for (int c = 0; c < x.c; c++) {
-            float *a = acc + c * hw;
-            const float *src = pp_planes_plane(&x, c);
-            if (i == 0 || z == 1.0) {
-                for (size_t j = 0; j < hw; j++)
-                    a[j] += src[j];
-                continue;
-            }
-            pp_clipped_zoom_plane(src, x.h, x.w, z, a, x.h, x.w, true);
-        }
+        if (i == 0 || z == 1.0)
+            for (size_t j = 0; j < hw * x.c; j++)
+                acc[j] += x.data[j];
+        else
+            pp_clipped_zoom_planes(x.data, x.c, x.h, x.w, z, acc, x.h, x.w, true);
     }
     if (!st) {
         float inv = 1.f / (count + 1);
@@ -45,7 +40,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             x.data[j] = acc[j] * inv;
         pp_planes_to_image(&x, 255.f, out);
     }
-    free(acc);
+    pp_floats_free(acc);
     pp_planes_free(&x);
     return st;
 }

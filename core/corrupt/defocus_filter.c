@@ -137,7 +137,7 @@ pp_status pp_defocus_filter_plane(const pp_defocus_filter *f, const float *src, 
     float *q = pp_floats_alloc((size_t)qh * qw, err), *hq = pp_floats_alloc((size_t)qh * w, err);
     int *xmap = malloc(sizeof(int) * pw);
     if (!pad || !sums || !q || !hq || !xmap) {
-        free(pad), free(sums), free(q), free(hq), free(xmap);
+        pp_floats_free(pad), pp_floats_free(sums), pp_floats_free(q), pp_floats_free(hq), free(xmap);
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d defocus blur", h, w);
     }
     for (int x = 0; x < pw; x++)
@@ -215,7 +215,7 @@ pp_status pp_defocus_filter_plane(const pp_defocus_filter *f, const float *src, 
         }
         free(rows);
     }
-    free(pad), free(sums), free(q), free(hq), free(xmap);
+    pp_floats_free(pad), pp_floats_free(sums), pp_floats_free(q), pp_floats_free(hq), free(xmap);
     if (failed)
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d defocus blur", h, w);
     return PP_OK;

@@ -9,12 +9,10 @@
 #include "../threads.h"
 #include "planes.h"
 
-int pp_border_index(int i, int n, pp_border mode)
+int pp_border_index_outside(int i, int n, pp_border mode)
 {
     if (n == 1)
         return 0;
-    if (i >= 0 && i < n)
-        return i;
     switch (mode) {
     case PP_BORDER_NEAREST:
         return i < 0 ? 0 : n - 1;
@@ -129,7 +127,7 @@ pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const 
     int *xmap = malloc(sizeof(int) * (size_t)(w + 2 * radius));
     int *ymap = malloc(sizeof(int) * (size_t)(h + 2 * radius));
     if (!tmp || !xmap || !ymap) {
-        free(tmp), free(xmap), free(ymap);
+        pp_floats_free(tmp), free(xmap), free(ymap);
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d filter", h, w);
     }
     for (int i = 0; i < w + 2 * radius; i++)
@@ -182,7 +180,7 @@ pp_status pp_filter_separable(const float *src, float *dst, int h, int w, const 
         }
         free(pad), free(shifts);
     }
-    free(tmp), free(xmap), free(ymap);
+    pp_floats_free(tmp), free(xmap), free(ymap);
     if (failed)
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d filter", h, w);
     return PP_OK;
@@ -223,14 +221,18 @@ pp_status pp_filter_2d(const float *src, float *dst, int h, int w, const float *
     int *taps = malloc(sizeof(int) * (size_t)kh * kw); /* offsets of the non-zero taps */
     float *weights = malloc(sizeof(float) * (size_t)kh * kw);
     if (!pad || !taps || !weights) {
-        free(pad), free(taps), free(weights);
+        pp_floats_free(pad), free(taps), free(weights);
         return pad ? pp_fail(err, PP_ERR_NOMEM, "out of memory for a 2-D filter") : PP_ERR_NOMEM;
     }
     for (int y = 0; y < h + 2 * ry; y++) {
         const float *row = src + (size_t)pp_border_index(y - ry, h, mode) * w;
         float *p = pad + (size_t)y * pw;
-        for (int x = 0; x < w + 2 * rx; x++)
+        /* the border lookups only where the row is extended */
+        for (int x = 0; x < rx; x++) {
             p[x] = row[pp_border_index(x - rx, w, mode)];
+            p[w + rx + x] = row[pp_border_index(w + x, w, mode)];
+        }
+        memcpy(p + rx, row, sizeof(float) * w);
         memset(p + w + 2 * rx, 0, sizeof(float) * SEG2D);
     }
     int n_taps = 0;
@@ -259,7 +261,7 @@ pp_status pp_filter_2d(const float *src, float *dst, int h, int w, const float *
             memcpy(o + x0, run, sizeof(float) * (size_t)(w - x0 < SEG2D ? w - x0 : SEG2D));
         }
     }
-    free(pad), free(taps), free(weights);
+    pp_floats_free(pad), free(taps), free(weights);
     return PP_OK;
 }
 
@@ -300,29 +302,54 @@ pp_status pp_motion_blur_plane(const float *src, float *dst, int h, int w, doubl
         if (abs(ox[taps]) >= w || abs(oy[taps]) >= h)
             break; /* the reference stops at the first tap leaving the image */
     }
-    int nt = loop_threads((size_t)h * w);
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int y = 0; y < h; y++) {
-        float *o = dst + (size_t)y * w;
-        for (int x = 0; x < w; x++)
-            o[x] = 0.f;
-        for (int t = 0; t < taps; t++) {
-            int sy = y + oy[t];
-            sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
-            const float *row = src + (size_t)sy * w;
-            float kt = (float)kw[t];
-            int dx = ox[t];
-            /* x + dx inside [0, w) for x in [lo, hi) */
-            int lo = dx < 0 ? -dx : 0, hi = dx > 0 ? w - dx : w;
-            for (int x = 0; x < lo; x++)
-                o[x] += kt * row[0];
-            for (int x = lo; x < hi; x++)
-                o[x] += kt * row[x + dx];
-            for (int x = hi > lo ? hi : lo; x < w; x++)
-                o[x] += kt * row[w - 1];
-        }
+    /* rows padded by their edge values (x + dx clamped, as the reference's border),
+     * so that each output row is one pp_correlate_row over shifted rows */
+    int px = 0;
+    for (int t = 0; t < taps; t++)
+        px = abs(ox[t]) > px ? abs(ox[t]) : px;
+    const int pw = w + 2 * px;
+    float *pad = pp_floats_alloc((size_t)h * pw, err), *kt = malloc(sizeof(float) * maxw);
+    if (!pad || !kt) {
+        free(kw), free(ox), free(oy), pp_floats_free(pad), free(kt);
+        return pad ? pp_fail(err, PP_ERR_NOMEM, "out of memory for a motion blur kernel") : PP_ERR_NOMEM;
     }
-    free(kw), free(ox), free(oy);
+    for (int t = 0; t < taps; t++)
+        kt[t] = (float)kw[t];
+    int nt = loop_threads((size_t)h * w);
+    bool failed = false;
+#pragma omp parallel num_threads(nt)
+    {
+#pragma omp for schedule(static)
+        for (int y = 0; y < h; y++) {
+            const float *row = src + (size_t)y * w;
+            float *p = pad + (size_t)y * pw;
+            for (int x = 0; x < px; x++)
+                p[x] = row[0], p[px + w + x] = row[w - 1];
+            memcpy(p + px, row, sizeof(float) * w);
+        }
+        const float **rows = malloc(sizeof(float *) * (size_t)taps);
+#pragma omp for schedule(static)
+        for (int y = 0; y < h; y++) {
+            if (!rows)
+                continue;
+            for (int t = 0; t < taps; t++) {
+                int sy = y + oy[t];
+                sy = sy < 0 ? 0 : sy >= h ? h - 1 : sy;
+                rows[t] = pad + (size_t)sy * pw + px + ox[t];
+            }
+            /* starts from k[0] p[0] where the loop started from 0: the same sums */
+            pp_correlate_row(dst + (size_t)y * w, w, rows, kt, taps);
+        }
+        if (!rows) {
+#pragma omp atomic write
+            failed = true;
+        }
+        free(rows);
+    }
+    free(kw), free(ox), free(oy), free(kt);
+    pp_floats_free(pad);
+    if (failed)
+        return pp_fail(err, PP_ERR_NOMEM, "out of memory for a %dx%d motion blur", h, w);
     return PP_OK;
 }
 
@@ -380,50 +407,56 @@ static void zoom_row(const float *r, int cw, const int *xi, const float *fx, con
  * (one row feeds about z output rows) into a two-row ring that stays in L1, then
  * each output row blends two of those, a whole-vector loop. The same arithmetic
  * as blending per pixel. */
-void pp_clipped_zoom_plane(const float *src, int h, int w, double z, float *dst, int out_h,
-                           int out_w, bool add)
+void pp_clipped_zoom_planes(const float *src, int planes, int h, int w, double z, float *dst, int out_h,
+                            int out_w, bool add)
 {
     int ch = (int)ceil(h / z), cw = (int)ceil(w / z);
     int top = (h - ch) / 2, left = (w - cw) / 2;
     int zh = (int)rint(ch * z), zw = (int)rint(cw * z); /* ties to even, as scipy */
     int ow = out_w > 0 ? out_w : 1;
-    int *yi = malloc(sizeof(int) * zh), *xi = malloc(sizeof(int) * zw), *lanes = malloc(sizeof(int) * zw);
-    float *fy = malloc(sizeof(float) * zh), *fx = malloc(sizeof(float) * zw);
-    float *rows = malloc(sizeof(float) * 2 * (size_t)ow); /* (2, out_w): crop rows held[0], held[1] */
-    if (!yi || !xi || !lanes || !fy || !fx || !rows) {
-        /* callers pre-check sizes; on OOM leave a zero layer rather than garbage */
+    /* one block for the axes and the ring: a 32x32 layer is a few microseconds,
+     * six mallocs a plane were a good part of it */
+    void *block = malloc(sizeof(int) * (2 * (size_t)zw + zh) + sizeof(float) * ((size_t)zw + zh + 2 * (size_t)ow));
+    if (!block) {
+        /* callers pre-check sizes; on OOM leave zero layers rather than garbage */
         if (!add)
-            memset(dst, 0, sizeof(float) * (size_t)out_h * out_w);
-        free(yi), free(xi), free(lanes), free(fy), free(fx), free(rows);
+            memset(dst, 0, sizeof(float) * planes * (size_t)out_h * out_w);
         return;
     }
+    int *yi = block, *xi = yi + zh, *lanes = xi + zw;
+    float *fy = (float *)(lanes + zw), *fx = fy + zh;
+    float *rows = fx + zw; /* (2, out_w): crop rows held[0], held[1] */
     zoom_axis(ch, zh, yi, fy);
     zoom_axis(cw, zw, xi, fx);
     int x1max = cw > 1 ? 1 : 0, y1max = ch > 1 ? 1 : 0;
     bool permute = cw > 1 && zw >= cw; /* scale <= 1: a block's inputs span <= 9 */
     for (int x = 0; x < out_w; x++)
         lanes[x] = xi[x] - xi[x & ~7];
-    int held[2] = {-1, -1};
-    for (int y = 0; y < out_h; y++) {
-        const float *t[2];
-        for (int k = 0; k < 2; k++) {
-            int j = yi[y] + k * y1max, slot = j & 1;
-            if (held[slot] != j) {
-                zoom_row(src + (size_t)(top + j) * w + left, cw, xi, fx, permute ? lanes : NULL, x1max,
-                         rows + (size_t)slot * ow, out_w);
-                held[slot] = j;
+    for (int p = 0; p < planes; p++) {
+        const float *plane = src + (size_t)p * h * w;
+        float *dplane = dst + (size_t)p * out_h * out_w;
+        int held[2] = {-1, -1};
+        for (int y = 0; y < out_h; y++) {
+            const float *t[2];
+            for (int k = 0; k < 2; k++) {
+                int j = yi[y] + k * y1max, slot = j & 1;
+                if (held[slot] != j) {
+                    zoom_row(plane + (size_t)(top + j) * w + left, cw, xi, fx, permute ? lanes : NULL, x1max,
+                             rows + (size_t)slot * ow, out_w);
+                    held[slot] = j;
+                }
+                t[k] = rows + (size_t)slot * ow;
             }
-            t[k] = rows + (size_t)slot * ow;
+            const float *t0 = t[0], *t1 = t[1];
+            float b = fy[y], a = 1.f - b;
+            float *o = dplane + (size_t)y * out_w;
+            if (add)
+                for (int x = 0; x < out_w; x++)
+                    o[x] += a * t0[x] + b * t1[x];
+            else
+                for (int x = 0; x < out_w; x++)
+                    o[x] = a * t0[x] + b * t1[x];
         }
-        const float *t0 = t[0], *t1 = t[1];
-        float b = fy[y], a = 1.f - b;
-        float *o = dst + (size_t)y * out_w;
-        if (add)
-            for (int x = 0; x < out_w; x++)
-                o[x] += a * t0[x] + b * t1[x];
-        else
-            for (int x = 0; x < out_w; x++)
-                o[x] = a * t0[x] + b * t1[x];
     }
-    free(yi), free(xi), free(lanes), free(fy), free(fx), free(rows);
+    free(block);
 }

@@ -23,8 +23,13 @@ int pp_filter_threads_scope(int threads);
 /* The threads of a loop over an image of `pixels` under that scope (1 below 512x512). */
 int pp_filter_loop_threads(size_t pixels);
 
-/* Maps any integer coordinate into [0, n). */
-int pp_border_index(int i, int n, pp_border mode);
+/* Maps any integer coordinate into [0, n); the inside case inline (the filters ask
+ * per tap). */
+int pp_border_index_outside(int i, int n, pp_border mode);
+static inline int pp_border_index(int i, int n, pp_border mode)
+{
+    return i >= 0 && i < n ? i : pp_border_index_outside(i, n, mode);
+}
 
 /* scipy/skimage Gaussian: radius int(truncate * sigma + 0.5), weights normalised to 1.
  * Writes 2 * radius + 1 taps into k (room for max_taps) and returns the radius, or -1
@@ -58,9 +63,9 @@ pp_status pp_motion_blur_plane(const float *src /* (h, w) */, float *dst /* (h, 
 /* imagecorruptions' clipped_zoom: crop the central ceil(h/z) x ceil(w/z) block and
  * up-sample it by z with scipy.ndimage.zoom(order=1) (corner-aligned bilinear) to
  * round(ch*z) x round(cw*z); writes its top-left (out_h, out_w) corner (which must fit),
- * or adds it into dst (add). */
+ * or adds it into dst (add). Each of `planes` planes alike (the axes worked out once). */
 void pp_zoom_layer_size(int h, int w, double z, int *zh, int *zw);
-void pp_clipped_zoom_plane(const float *src /* (h, w) */, int h, int w, double z,
-                           float *dst /* (out_h, out_w) */, int out_h, int out_w, bool add);
+void pp_clipped_zoom_planes(const float *src /* (planes, h, w) */, int planes, int h, int w, double z,
+                            float *dst /* (planes, out_h, out_w) */, int out_h, int out_w, bool add);
 
 #endif

@@ -4,19 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-float *pp_floats_alloc(size_t n, pp_error *err)
-{
-    if (n > SIZE_MAX / sizeof(float) - 64) {
-        pp_fail(err, PP_ERR_NOMEM, "corruption buffer of %zu floats is too large", n);
-        return NULL;
-    }
-    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-    float *f = aligned_alloc(64, bytes ? bytes : 64);
-    if (!f)
-        pp_fail(err, PP_ERR_NOMEM, "out of memory for a %zu-float corruption buffer", n);
-    return f;
-}
-
 pp_status pp_planes_alloc(pp_planes *p, int c, int h, int w, pp_error *err)
 {
     p->c = c, p->h = h, p->w = w;
@@ -26,7 +13,7 @@ pp_status pp_planes_alloc(pp_planes *p, int c, int h, int w, pp_error *err)
 
 void pp_planes_free(pp_planes *p)
 {
-    free(p->data);
+    pp_floats_free(p->data);
     p->data = NULL;
 }
 

@@ -8,6 +8,7 @@
 
 #include "../image/image.h"
 #include "../status.h"
+#include "scratch.h"
 
 typedef struct {
     int c, h, w;
@@ -23,8 +24,5 @@ pp_status pp_planes_from_image(pp_planes *p, const pp_image *img, float scale, p
 /* pixel = trunc(clip(v * scale, 0, 255)), as numpy's uint8 cast of the clipped float
  * (a hair of slack so k/255*255 does not truncate to k-1). */
 void pp_planes_to_image(const pp_planes *p, float scale, pp_image *img);
-
-/* Scratch float buffer of n elements, 64-byte aligned; NULL with err set on failure. */
-float *pp_floats_alloc(size_t n, pp_error *err);
 
 #endif

@@ -18,10 +18,15 @@
  *
  * Vectorised with AVX2 (the engine's x86-64-v3 baseline): one 8x8 block is
  * eight rows of eight int32 lanes, each 1-D pass works on all eight lines at
- * once, and transposes switch between the row and column passes. */
+ * once, and transposes switch between the row and column passes. On the
+ * avx512 path the same passes (jpeg_islow_passes.h) take two blocks at once in
+ * sixteen lanes: neighbouring Y blocks, a block's Cb with its Cr. */
 #include "jpeg_lossy.h"
 
+#include "../cpu.h"
+
 #include <immintrin.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,24 +88,33 @@ static void quant_table_make(quant_table *t, const unsigned *basic, int quality)
     }
 }
 
-static inline __m256i descale(__m256i x, int n)
+/* int32 lanes held unsigned, so that sums wrap as the intrinsics' do and GCC keeps
+ * them as written (signed overflow would let it reassociate: more instructions) */
+typedef uint32_t u32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+typedef uint32_t u32x16 __attribute__((vector_size(64)));
+typedef int32_t i32x16 __attribute__((vector_size(64)));
+
+/* Eight lanes (the avx2 and portable paths): one block, lanes = its eight lines. */
+static inline u32x8 mul_v8(u32x8 x, int32_t c) { return (u32x8)_mm256_mullo_epi32((__m256i)x, _mm256_set1_epi32(c)); }
+static inline u32x8 madd_v8(u32x8 x, u32x8 v) { return (u32x8)_mm256_madd_epi16((__m256i)x, (__m256i)v); }
+static inline u32x8 row_v8(const int32_t *p) { return (u32x8)_mm256_loadu_si256((const __m256i *)p); }
+static inline u32x8 abs_v8(u32x8 x) { return (u32x8)_mm256_abs_epi32((__m256i)x); }
+/* psignd's zero for a zero x is m's own: a zero coefficient quantises to zero */
+static inline u32x8 sign_of_v8(u32x8 m, u32x8 x) { return (u32x8)_mm256_sign_epi32((__m256i)m, (__m256i)x); }
+
+static inline void load_v8(u32x8 d[8], const uint8_t *p0, const uint8_t *p1, size_t stride)
 {
-    return _mm256_srai_epi32(_mm256_add_epi32(x, _mm256_set1_epi32(1 << (n - 1))), n);
+    (void)p1;
+    for (int r = 0; r < 8; r++)
+        d[r] = (u32x8)_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p0 + r * stride))) - 128;
 }
 
-static inline __m256i mul(__m256i x, int32_t c) { return _mm256_mullo_epi32(x, _mm256_set1_epi32(c)); }
-
-/* x * c for |x|, |c| < 2^15: one pmaddwd (the lane's high half is x's sign, met by
- * a zero), cheaper than pmulld. The passes use it where the operand is bounded:
- * samples of 8 bits, sums of up to four of the first pass's outputs (|v| <= 4096)
- * and the dequantised coefficients (|k q| <= 1024 + q / 2). */
-static inline __m256i mul16(__m256i x, int32_t c) { return _mm256_madd_epi16(x, _mm256_set1_epi32(c & 0xffff)); }
-
-/* mul or mul16, chosen per call site by a constant */
-static inline __m256i mulb(__m256i x, int32_t c, bool narrow) { return narrow ? mul16(x, c) : mul(x, c); }
-
-static inline void transpose8(__m256i r[8])
+static inline void transpose_v8(u32x8 d[8])
 {
+    __m256i r[8];
+    for (int i = 0; i < 8; i++)
+        r[i] = (__m256i)d[i];
     __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
     __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
     __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
@@ -109,141 +123,144 @@ static inline void transpose8(__m256i r[8])
     __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
     __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
     __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
-    r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
-    r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
-    r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
-    r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
-    r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
-    r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
-    r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
-    r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+    d[0] = (u32x8)_mm256_permute2x128_si256(u0, u4, 0x20);
+    d[1] = (u32x8)_mm256_permute2x128_si256(u1, u5, 0x20);
+    d[2] = (u32x8)_mm256_permute2x128_si256(u2, u6, 0x20);
+    d[3] = (u32x8)_mm256_permute2x128_si256(u3, u7, 0x20);
+    d[4] = (u32x8)_mm256_permute2x128_si256(u0, u4, 0x31);
+    d[5] = (u32x8)_mm256_permute2x128_si256(u1, u5, 0x31);
+    d[6] = (u32x8)_mm256_permute2x128_si256(u2, u6, 0x31);
+    d[7] = (u32x8)_mm256_permute2x128_si256(u3, u7, 0x31);
 }
 
-/* The odd part both islow passes share (LL&M's rotations; the FDCT's tmp4..7,
- * the IDCT's tmp0..3): o[0..3] -> their four sums, before descaling. narrow: the
- * products of up to four inputs fit pmaddwd; narrow_z5: those of eight too. */
-static inline void odd_part(__m256i o[4], bool narrow, bool narrow_z5)
+/* The IDCT of a DC-only block, everywhere: its two passes' descales of DC << PASS1_BITS. */
+static inline int dc_value(int dc)
 {
-    __m256i z1 = _mm256_add_epi32(o[0], o[3]), z2 = _mm256_add_epi32(o[1], o[2]);
-    __m256i z3 = _mm256_add_epi32(o[0], o[2]), z4 = _mm256_add_epi32(o[1], o[3]);
-    __m256i z5 = mulb(_mm256_add_epi32(z3, z4), F_1_175, narrow_z5);
-    z1 = mulb(z1, -F_0_899, narrow);
-    z2 = mulb(z2, -F_2_562, narrow);
-    z3 = _mm256_add_epi32(mulb(z3, -F_1_961, narrow), z5);
-    z4 = _mm256_add_epi32(mulb(z4, -F_0_390, narrow), z5);
-    o[0] = _mm256_add_epi32(mulb(o[0], F_0_298, narrow), _mm256_add_epi32(z1, z3));
-    o[1] = _mm256_add_epi32(mulb(o[1], F_2_053, narrow), _mm256_add_epi32(z2, z4));
-    o[2] = _mm256_add_epi32(mulb(o[2], F_3_072, narrow), _mm256_add_epi32(z2, z3));
-    o[3] = _mm256_add_epi32(mulb(o[3], F_1_501, narrow), _mm256_add_epi32(z1, z4));
+    int v = ((dc * 4 + 16) >> 5) + 128;
+    return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
-/* jpeg_fdct_islow's 1-D pass on eight lines at once (d[k] = sample k of every
- * line): the first pass keeps PASS1_BITS = 2 extra bits, the second removes them. */
-static inline void fdct_1d(__m256i d[8], bool first)
+static inline void fill_block(uint8_t *p, size_t stride, int v)
 {
-    __m256i tmp0 = _mm256_add_epi32(d[0], d[7]), tmp7 = _mm256_sub_epi32(d[0], d[7]);
-    __m256i tmp1 = _mm256_add_epi32(d[1], d[6]), tmp6 = _mm256_sub_epi32(d[1], d[6]);
-    __m256i tmp2 = _mm256_add_epi32(d[2], d[5]), tmp5 = _mm256_sub_epi32(d[2], d[5]);
-    __m256i tmp3 = _mm256_add_epi32(d[3], d[4]), tmp4 = _mm256_sub_epi32(d[3], d[4]);
-    __m256i tmp10 = _mm256_add_epi32(tmp0, tmp3), tmp13 = _mm256_sub_epi32(tmp0, tmp3);
-    __m256i tmp11 = _mm256_add_epi32(tmp1, tmp2), tmp12 = _mm256_sub_epi32(tmp1, tmp2);
-    int n = first ? 13 - 2 : 13 + 2;
-    if (first) {
-        d[0] = _mm256_slli_epi32(_mm256_add_epi32(tmp10, tmp11), 2);
-        d[4] = _mm256_slli_epi32(_mm256_sub_epi32(tmp10, tmp11), 2);
-    } else {
-        d[0] = descale(_mm256_add_epi32(tmp10, tmp11), 2);
-        d[4] = descale(_mm256_sub_epi32(tmp10, tmp11), 2);
-    }
-    /* first pass: sums of 8-bit samples; second: tmp12 + tmp13 and z3 + z4 add
-     * eight outputs of the first (up to 8 x 4096), the rest at most four */
-    __m256i z1 = mulb(_mm256_add_epi32(tmp12, tmp13), F_0_541, first);
-    d[2] = descale(_mm256_add_epi32(z1, mul16(tmp13, F_0_765)), n);
-    d[6] = descale(_mm256_add_epi32(z1, mul16(tmp12, -F_1_847)), n);
-    __m256i o[4] = {tmp4, tmp5, tmp6, tmp7};
-    odd_part(o, true, first);
-    d[7] = descale(o[0], n);
-    d[5] = descale(o[1], n);
-    d[3] = descale(o[2], n);
-    d[1] = descale(o[3], n);
-}
-
-/* jpeg_idct_islow's 1-D pass on eight lines (its zero-AC shortcuts give the
- * same values as the full formula, so there are none here). */
-static inline void idct_1d(__m256i d[8], bool first)
-{
-    int n = first ? 13 - 2 : 13 + 2 + 3;
-    /* first pass: dequantised coefficients (sums of up to four fit pmaddwd);
-     * second: the first's outputs, unbounded enough to keep pmulld */
-    __m256i z2 = d[2], z3 = d[6];
-    __m256i z1 = mulb(_mm256_add_epi32(z2, z3), F_0_541, first);
-    __m256i tmp2 = _mm256_add_epi32(z1, mulb(z3, -F_1_847, first));
-    __m256i tmp3 = _mm256_add_epi32(z1, mulb(z2, F_0_765, first));
-    __m256i tmp0 = _mm256_slli_epi32(_mm256_add_epi32(d[0], d[4]), 13);
-    __m256i tmp1 = _mm256_slli_epi32(_mm256_sub_epi32(d[0], d[4]), 13);
-    __m256i tmp10 = _mm256_add_epi32(tmp0, tmp3), tmp13 = _mm256_sub_epi32(tmp0, tmp3);
-    __m256i tmp11 = _mm256_add_epi32(tmp1, tmp2), tmp12 = _mm256_sub_epi32(tmp1, tmp2);
-    __m256i o[4] = {d[7], d[5], d[3], d[1]};
-    odd_part(o, first, first);
-    tmp0 = o[0], tmp1 = o[1], tmp2 = o[2], tmp3 = o[3];
-    d[0] = descale(_mm256_add_epi32(tmp10, tmp3), n);
-    d[7] = descale(_mm256_sub_epi32(tmp10, tmp3), n);
-    d[1] = descale(_mm256_add_epi32(tmp11, tmp2), n);
-    d[6] = descale(_mm256_sub_epi32(tmp11, tmp2), n);
-    d[2] = descale(_mm256_add_epi32(tmp12, tmp1), n);
-    d[5] = descale(_mm256_sub_epi32(tmp12, tmp1), n);
-    d[3] = descale(_mm256_add_epi32(tmp13, tmp0), n);
-    d[4] = descale(_mm256_sub_epi32(tmp13, tmp0), n);
-}
-
-/* The low bytes of eight int32 values already in 0..255. */
-static inline __m128i bytes8(__m256i v)
-{
-    __m256i w = _mm256_packs_epi32(v, v);
-    __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-    return _mm_shuffle_epi32(b, _MM_SHUFFLE(3, 1, 2, 0));
-}
-
-/* One 8x8 block of a plane through DCT, quantiser and back, in place. */
-static void block_roundtrip(uint8_t *p, size_t stride, const quant_table *t)
-{
-    __m256i d[8];
-    const __m256i center = _mm256_set1_epi32(128);
     for (int r = 0; r < 8; r++)
-        d[r] = _mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p + r * stride))), center);
-    transpose8(d); /* rows first: lanes are the rows */
-    fdct_1d(d, true);
-    transpose8(d);
-    fdct_1d(d, false); /* d[u] lane v = coefficient (u, v) */
-    __m256i any_ac = _mm256_setzero_si256();
-    for (int u = 0; u < 8; u++) {
-        __m256i x = d[u], a = _mm256_abs_epi32(x);
-        __m256i k = _mm256_mullo_epi32(_mm256_add_epi32(a, _mm256_loadu_si256((const __m256i *)(t->corr + 8 * u))),
-                                       _mm256_loadu_si256((const __m256i *)(t->recip + 8 * u)));
-        k = _mm256_srlv_epi32(k, _mm256_loadu_si256((const __m256i *)(t->shift + 8 * u)));
-        k = _mm256_sign_epi32(k, x);
-        d[u] = _mm256_madd_epi16(k, _mm256_loadu_si256((const __m256i *)(t->q + 8 * u))); /* |k| <= 2048, q <= 255 */
-        any_ac = _mm256_or_si256(any_ac, u ? d[u] : _mm256_blend_epi32(d[0], _mm256_setzero_si256(), 1));
-    }
-    if (_mm256_testz_si256(any_ac, any_ac)) {
-        /* DC only (most blocks at low qualities): the IDCT's value everywhere,
-         * its two passes' descales of DC << PASS1_BITS */
-        int v = (((_mm256_cvtsi256_si32(d[0]) * 4) + 16) >> 5) + 128;
-        v = v < 0 ? 0 : v > 255 ? 255 : v;
-        for (int r = 0; r < 8; r++)
-            memset(p + r * stride, v, 8);
-        return;
-    }
-    idct_1d(d, true); /* columns first: lanes are the columns */
-    transpose8(d);
-    idct_1d(d, false);
-    transpose8(d);
+        memset(p + r * stride, v, 8);
+}
+
+/* DC only: most blocks at low qualities */
+static inline bool dc_only_v8(u32x8 d0, u32x8 rest, uint8_t *p0, uint8_t *p1, size_t stride)
+{
+    (void)p1;
+    __m256i ac = (__m256i)(rest | (d0 & (u32x8){0, -1, -1, -1, -1, -1, -1, -1}));
+    if (!_mm256_testz_si256(ac, ac))
+        return false;
+    fill_block(p0, stride, dc_value((int)d0[0]));
+    return true;
+}
+
+static inline void store_v8(const u32x8 d[8], uint8_t *p0, uint8_t *p1, size_t stride)
+{
+    (void)p1;
     const __m256i zero = _mm256_setzero_si256(), top = _mm256_set1_epi32(255);
     for (int r = 0; r < 8; r++) {
-        __m256i v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(d[r], center), zero), top);
-        _mm_storel_epi64((__m128i *)(p + r * stride), bytes8(v));
+        __m256i v = _mm256_min_epi32(_mm256_max_epi32((__m256i)(d[r] + 128), zero), top);
+        __m256i w = _mm256_packs_epi32(v, v);
+        __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+        _mm_storel_epi64((__m128i *)(p0 + r * stride), _mm_shuffle_epi32(b, _MM_SHUFFLE(3, 1, 2, 0)));
     }
 }
+
+#define PASS_V u32x8
+#define PASS_S i32x8
+#define PASS_ISA
+#define PASS_NAME(f) f##_v8
+#include "jpeg_islow_passes.h"
+#undef PASS_V
+#undef PASS_S
+#undef PASS_ISA
+#undef PASS_NAME
+
+/* Sixteen lanes (the avx512 path): two blocks, p0's in lanes 0-7, p1's in 8-15
+ * (the 256-bit halves), at the cost of one. */
+PP_ISA_V4 static inline u32x16 mul_v16(u32x16 x, int32_t c) { return (u32x16)_mm512_mullo_epi32((__m512i)x, _mm512_set1_epi32(c)); }
+PP_ISA_V4 static inline u32x16 madd_v16(u32x16 x, u32x16 v) { return (u32x16)_mm512_madd_epi16((__m512i)x, (__m512i)v); }
+PP_ISA_V4 static inline u32x16 row_v16(const int32_t *p)
+{
+    return (u32x16)_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)p));
+}
+
+PP_ISA_V4 static inline u32x16 abs_v16(u32x16 x) { return (u32x16)_mm512_abs_epi32((__m512i)x); }
+PP_ISA_V4 static inline u32x16 sign_of_v16(u32x16 m, u32x16 x)
+{
+    return (u32x16)_mm512_mask_sub_epi32((__m512i)m, _mm512_movepi32_mask((__m512i)x), _mm512_setzero_si512(), (__m512i)m);
+}
+
+PP_ISA_V4 static inline void load_v16(u32x16 d[8], const uint8_t *p0, const uint8_t *p1, size_t stride)
+{
+    for (int r = 0; r < 8; r++) {
+        __m128i a = _mm_loadl_epi64((const __m128i *)(p0 + r * stride));
+        __m128i b = _mm_loadl_epi64((const __m128i *)(p1 + r * stride));
+        d[r] = (u32x16)_mm512_cvtepu8_epi32(_mm_unpacklo_epi64(a, b)) - 128;
+    }
+}
+
+/* transpose_v8 in each 256-bit half: the unpacks work per 128-bit lane already,
+ * the last step pairs 128-bit lanes within each half. */
+PP_ISA_V4 static inline void transpose_v16(u32x16 d[8])
+{
+    __m512i r[8];
+    for (int i = 0; i < 8; i++)
+        r[i] = (__m512i)d[i];
+    __m512i t0 = _mm512_unpacklo_epi32(r[0], r[1]), t1 = _mm512_unpackhi_epi32(r[0], r[1]);
+    __m512i t2 = _mm512_unpacklo_epi32(r[2], r[3]), t3 = _mm512_unpackhi_epi32(r[2], r[3]);
+    __m512i t4 = _mm512_unpacklo_epi32(r[4], r[5]), t5 = _mm512_unpackhi_epi32(r[4], r[5]);
+    __m512i t6 = _mm512_unpacklo_epi32(r[6], r[7]), t7 = _mm512_unpackhi_epi32(r[6], r[7]);
+    __m512i u0 = _mm512_unpacklo_epi64(t0, t2), u1 = _mm512_unpackhi_epi64(t0, t2);
+    __m512i u2 = _mm512_unpacklo_epi64(t1, t3), u3 = _mm512_unpackhi_epi64(t1, t3);
+    __m512i u4 = _mm512_unpacklo_epi64(t4, t6), u5 = _mm512_unpackhi_epi64(t4, t6);
+    __m512i u6 = _mm512_unpacklo_epi64(t5, t7), u7 = _mm512_unpackhi_epi64(t5, t7);
+    const __m512i lo = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), hi = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    d[0] = (u32x16)_mm512_permutex2var_epi64(u0, lo, u4);
+    d[1] = (u32x16)_mm512_permutex2var_epi64(u1, lo, u5);
+    d[2] = (u32x16)_mm512_permutex2var_epi64(u2, lo, u6);
+    d[3] = (u32x16)_mm512_permutex2var_epi64(u3, lo, u7);
+    d[4] = (u32x16)_mm512_permutex2var_epi64(u0, hi, u4);
+    d[5] = (u32x16)_mm512_permutex2var_epi64(u1, hi, u5);
+    d[6] = (u32x16)_mm512_permutex2var_epi64(u2, hi, u6);
+    d[7] = (u32x16)_mm512_permutex2var_epi64(u3, hi, u7);
+}
+
+/* Both blocks DC only, or neither shortcut: the full IDCT gives a DC-only block
+ * the same values. */
+PP_ISA_V4 static inline bool dc_only_v16(u32x16 d0, u32x16 rest, uint8_t *p0, uint8_t *p1, size_t stride)
+{
+    u32x16 ac = rest | (d0 & (u32x16){0, -1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1});
+    if (_mm512_test_epi32_mask((__m512i)ac, (__m512i)ac))
+        return false;
+    fill_block(p0, stride, dc_value((int)d0[0]));
+    fill_block(p1, stride, dc_value((int)d0[8]));
+    return true;
+}
+
+PP_ISA_V4 static inline void store_v16(const u32x16 d[8], uint8_t *p0, uint8_t *p1, size_t stride)
+{
+    const __m512i zero = _mm512_setzero_si512(), top = _mm512_set1_epi32(255);
+    for (int r = 0; r < 8; r++) {
+        __m512i v = _mm512_min_epi32(_mm512_max_epi32((__m512i)(d[r] + 128), zero), top);
+        __m128i b = _mm512_cvtepi32_epi8(v);
+        _mm_storel_epi64((__m128i *)(p0 + r * stride), b);
+        _mm_storeh_pi((__m64 *)(p1 + r * stride), _mm_castsi128_ps(b));
+    }
+}
+
+#define PASS_V u32x16
+#define PASS_S i32x16
+#define PASS_ISA PP_ISA_V4
+#define PASS_NAME(f) f##_v16
+#include "jpeg_islow_passes.h"
+#undef PASS_V
+#undef PASS_S
+#undef PASS_ISA
+#undef PASS_NAME
 
 /* RGB row -> Y row and full-width Cb, Cr rows (jccolor.c), w pixels. The
  * vector loop forms jccolor.c's sums by pairs of 16-bit products (pmaddwd),
@@ -446,13 +463,24 @@ pp_status pp_jpeg_lossy(const pp_image *in, pp_image *out, int quality, pp_error
     }
     /* The blocks: Y's up to the image's blocks, chroma's all (the MCUs'). */
     int ybw = (w + 7) / 8, ybh = (h + 7) / 8;
-    for (int by = 0; by < ybh; by++)
-        for (int bx = 0; bx < ybw; bx++)
-            block_roundtrip(Y + (size_t)8 * by * stride + 8 * bx, stride, &tabs[0]);
+    const bool pairs = pp_cpu_path() == PP_CPU_AVX512;
+    for (int by = 0; by < ybh; by++) {
+        uint8_t *row = Y + (size_t)8 * by * stride;
+        int bx = 0;
+        for (; pairs && bx + 2 <= ybw; bx += 2)
+            block_roundtrip_v16(row + 8 * bx, row + 8 * bx + 8, stride, &tabs[0]);
+        for (; bx < ybw; bx++)
+            block_roundtrip_v8(row + 8 * bx, NULL, stride, &tabs[0]);
+    }
     for (int by = 0; by < mh; by++)
         for (int bx = 0; bx < mw; bx++) {
-            block_roundtrip(Cb + (size_t)8 * by * cstride + 8 * bx, cstride, &tabs[1]);
-            block_roundtrip(Cr + (size_t)8 * by * cstride + 8 * bx, cstride, &tabs[1]);
+            size_t at = (size_t)8 * by * cstride + 8 * bx;
+            if (pairs) {
+                block_roundtrip_v16(Cb + at, Cr + at, cstride, &tabs[1]);
+            } else {
+                block_roundtrip_v8(Cb + at, NULL, cstride, &tabs[1]);
+                block_roundtrip_v8(Cr + at, NULL, cstride, &tabs[1]);
+            }
         }
     /* Decoder: upsampling and colour conversion, a row at a time. */
     for (int y = 0; y < h; y++) {

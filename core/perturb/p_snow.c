@@ -22,7 +22,7 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
     pp_noise_normal_fill(pp_rng_key(ctx->seed, PP_PERTURB_STREAM_SNOW), 0, field, hw);
     for (size_t j = 0; j < hw; j++)
         field[j] = 0.05f + 0.3f * field[j];
-    pp_clipped_zoom_plane(field, h, w, zoom, layer, zh, zw, false);
+    pp_clipped_zoom_planes(field, 1, h, w, zoom, layer, zh, zw, false);
     /* clipped_zoom trims about the centre; the 'L' PNG truncates clip(v) * 255 */
     int ty = (zh - h) / 2, tx = (zw - w) / 2;
     for (int y = 0; y < h; y++)
@@ -63,7 +63,7 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
             }
     }
 done:
-    free(field), free(layer), free(streak), free(white);
+    pp_floats_free(field), pp_floats_free(layer), pp_floats_free(streak), pp_floats_free(white);
     return st;
 }
 

@@ -72,7 +72,7 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
         memcpy(liquid, t1, sizeof(float) * hw);
     }
 done:
-    free(liquid), free(m), free(t1), free(t2), free(u8);
+    pp_floats_free(liquid), pp_floats_free(m), pp_floats_free(t1), pp_floats_free(t2), free(u8);
     return st;
 }
 

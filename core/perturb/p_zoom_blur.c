@@ -15,7 +15,7 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
         avg[j] = clean[j] / 255.f;
     for (int i = 1; i < out->n; i++) {
         if (ctx->cancel && ctx->cancel(ctx->cancel_ctx)) {
-            free(avg);
+            pp_floats_free(avg);
             return pp_fail(err, PP_ERR_CANCELLED, "zoom_blur: cancelled");
         }
         /* the zoomed crop lands in frame i, then is replaced by the mean */
@@ -28,7 +28,7 @@ static pp_status generate(const pp_perturb_ctx *ctx, const pp_image *base, pp_se
             f[j] = (uint8_t)(v < 0.f ? 0.f : v > 255.f ? 255.f : v);
         }
     }
-    free(avg);
+    pp_floats_free(avg);
     return PP_OK;
 }
 

@@ -133,7 +133,7 @@ pp_status pp_perturb_motion_blur(const pp_image *src, double radius, double sigm
         for (size_t j = 0; j < hw && !st; j++)
             f.pixels[j * x.c + c] = pp_perturb_q16_to_u8(tmp[j]);
     }
-    free(tmp);
+    pp_floats_free(tmp);
     pp_planes_free(&x);
     return st;
 }

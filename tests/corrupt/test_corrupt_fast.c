@@ -65,7 +65,7 @@ static void test_clipped_zoom(void)
             for (int full = 0; full < 2; full++) { /* the whole layer, or the image's corner */
                 int oh = full ? zh : h, ow = full ? zw : w;
                 float *got = malloc(sizeof(float) * (size_t)oh * ow);
-                pp_clipped_zoom_plane(src, h, w, z, got, oh, ow, false);
+                pp_clipped_zoom_planes(src, 1, h, w, z, got, oh, ow, false);
                 int bad = 0;
                 for (int y = 0; y < oh; y++)
                     for (int x = 0; x < ow; x++) {
