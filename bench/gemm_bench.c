@@ -29,6 +29,7 @@ static const gemm_case cases[] = {
     {"conv 64x(56*56) k 576", false, false, false, 64, 3136, 576},
     {"conv 256x196 k 2304", false, false, false, 256, 196, 2304},
     {"conv 512x49 k 4608 (batch 1)", false, false, false, 512, 49, 4608},
+    {"conv 256x49 k 4608 (a thread's half)", false, false, false, 256, 49, 4608},
     {"stride-2 conv 128x(16*16*8) k 576", false, false, false, 128, 2048, 576},
     {"dW 64x576 over 8192", false, true, false, 64, 576, 8192},
     {"dX 576x1024 k 64 (A^T)", true, false, false, 576, 1024, 64},

@@ -365,7 +365,7 @@ bool pp_step_forward_stateless(const pp_step *s, float *out, const float *in, in
         pp_global_avgpool_forward(out, in, (size_t)c * n, (size_t)h * w, threads);
         return true;
     case PP_STEP_LINEAR:
-        pp_linear_forward(out, in, s->weight, s->bias, n, c, s->out_features);
+        pp_linear_forward(out, in, s->weight, s->bias, n, c, s->out_features, threads);
         return true;
     case PP_STEP_BLURPOOL:
         pp_blurpool_forward(out, in, s->layer, n, h, w, threads);

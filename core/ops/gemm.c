@@ -12,19 +12,25 @@
 
 _Static_assert(PP_GEMM_ROW_BAND % PP_GEMM_MR == 0, "row bands must hold whole panels");
 
+/* A plain product C (+)= op(A) op(B) by one of our kernels. */
+typedef void plain_gemm_fn(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b,
+                           int ldb, bool accumulate, float *c, int ldc, float *workspace);
+
 /* One of our packed kernels, or NULL: OpenBLAS runs. */
 typedef struct {
     const char *name;
     size_t (*workspace_floats)(void);
     /* NULL: plain products go to OpenBLAS, only packed ones run ours */
-    void (*gemm)(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                 bool accumulate, float *c, int ldc, float *workspace);
+    plain_gemm_fn *gemm;
     void (*packed)(int m, int n, int k, const float *packed_a, const float *b, int ldb, bool accumulate, float *c,
                    int ldc, float *workspace);
     void (*pack_rows)(float *packed, int m, int k, int row0, const float *a, int lda, int rows);
     void (*packed_ab)(int m, int n, int k, const float *packed_a, const float *packed_b, bool accumulate, float *c,
                       int ldc, float *workspace);
     int b_panel; /* NR: the width of the B panels its micro-kernel reads */
+    /* where gemm is NULL: the plain products of few columns it still takes
+     * (few_columns_product), or NULL */
+    plain_gemm_fn *few_columns;
 } packed_kernels;
 
 static const packed_kernels avx512_kernels = {"avx512",
@@ -33,17 +39,20 @@ static const packed_kernels avx512_kernels = {"avx512",
                                               pp_gemm_avx512_packed,
                                               pp_gemm_avx512_pack_rows,
                                               pp_gemm_avx512_packed_ab,
-                                              32};
+                                              32,
+                                              NULL};
 /* Measured (bench/gemm_bench): OpenBLAS's Haswell kernels multiply plain
  * row-major operands 2-12 % faster than ours, whose packed weights win 2-5 %
- * for Winograd (no repacking per call). So each runs where it is faster. */
+ * for Winograd (no repacking per call), and so do the products of few
+ * columns (few_columns_product). So each runs where it is faster. */
 static const packed_kernels avx2_kernels = {"avx2",
                                             pp_gemm_avx2_workspace_floats,
                                             NULL,
                                             pp_gemm_avx2_packed,
                                             pp_gemm_avx2_pack_rows,
                                             pp_gemm_avx2_packed_ab,
-                                            16};
+                                            16,
+                                            pp_gemm_avx2};
 /* ... but an OpenBLAS that does not know the CPU (0.3.21 on Emerald Rapids)
  * falls back to its SSE3 "Prescott" kernels, 2-3x slower than ours there
  * (bench/gemm_bench): then ours multiply the plain operands too. */
@@ -53,7 +62,8 @@ static const packed_kernels avx2_all_kernels = {"avx2",
                                                 pp_gemm_avx2_packed,
                                                 pp_gemm_avx2_pack_rows,
                                                 pp_gemm_avx2_packed_ab,
-                                                16};
+                                                16,
+                                                NULL};
 
 /* Whether the OpenBLAS core chosen for this CPU has AVX2 kernels (its names
  * as in OpenBLAS's driver/others/dynamic.c; a build for one core reports it). */
@@ -139,14 +149,39 @@ static bool trivial_product(int m, int n, int k, float beta, float *c, int ldc)
     return true;
 }
 
+/* A plain product of at most this many columns (the 7 x 7 layers at batch
+ * 1: 49) runs ours even beside OpenBLAS's Haswell kernels: OpenBLAS copies
+ * the whole of A (a wide layer's weights, 4.7 MB per thread in layer4, from
+ * memory) into its panels on every call, ours reads a row-major A in place
+ * (gemm_blocked.h). Measured 256 x 49 by 4608 (bench/gemm_bench's case, its
+ * caches flushed between calls): ours 1.07-1.13x faster; layer4 of the 224
+ * batch-1 forward 1-3 % faster. */
+#define FEW_COLUMNS 64
+
+static bool few_columns_product(bool trans_a, bool trans_b, int n)
+{
+    return !trans_a && !trans_b && n <= FEW_COLUMNS;
+}
+
+/* Our kernel for this plain product, or NULL (OpenBLAS's). */
+static plain_gemm_fn *plain_kernel(bool trans_a, bool trans_b, int n)
+{
+    if (!kernels())
+        return NULL;
+    if (kernels()->gemm)
+        return kernels()->gemm;
+    return few_columns_product(trans_a, trans_b, n) ? kernels()->few_columns : NULL;
+}
+
 void pp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb,
               float beta, float *c, int ldc)
 {
     if (trivial_product(m, n, k, beta, c, ldc))
         return;
-    float *ws = kernels() && kernels()->gemm ? thread_workspace() : NULL;
+    plain_gemm_fn *ours = plain_kernel(trans_a, trans_b, n);
+    float *ws = ours ? thread_workspace() : NULL;
     if (ws) {
-        kernels()->gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
+        ours(trans_a, trans_b, m, n, k, a, lda, b, ldb, prepare_beta(m, n, beta, c, ldc), c, ldc, ws);
         return;
     }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,

@@ -24,22 +24,26 @@ size_t pp_gemm_avx2_workspace_floats(void)
 }
 
 /* C[rows x nr] (+)= HALF rows of A (element (i, k) at a[i * a_row + k * a_col])
- * times a B panel (kc x NR); rows <= HALF. */
+ * times a B panel (kc x NR); rows <= HALF. vecs: the 8-float halves of the
+ * panel multiplied, 2, or 1 when nr <= 8 (a narrow last panel: at batch 1
+ * layer4's 49 columns are 3 panels and 1 column, so the second half's FMAs
+ * would be an eighth of the product's, all on zeros). */
 static inline __attribute__((always_inline)) void kernel_body(int kc, const float *a, size_t a_row, size_t a_col,
                                                               const float *b, float *c, int ldc, bool accumulate,
-                                                              int rows, int nr)
+                                                              int rows, int nr, const int vecs)
 {
     __m256 acc[HALF][2];
 #pragma GCC unroll 6
     for (int i = 0; i < HALF; i++)
         acc[i][0] = acc[i][1] = _mm256_setzero_ps();
     for (int k = 0; k < kc; k++, a += a_col, b += NR) {
-        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        __m256 b0 = _mm256_load_ps(b), b1 = vecs == 2 ? _mm256_load_ps(b + 8) : _mm256_setzero_ps();
 #pragma GCC unroll 6
         for (int i = 0; i < HALF; i++) {
             __m256 ai = _mm256_broadcast_ss(a + i * a_row);
             acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+            if (vecs == 2)
+                acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
     }
     if (nr == NR) {
@@ -59,27 +63,40 @@ static inline __attribute__((always_inline)) void kernel_body(int kc, const floa
         float *row = c + (size_t)i * ldc;
         if (accumulate) {
             acc[i][0] = _mm256_add_ps(acc[i][0], _mm256_maskload_ps(row, m0));
-            acc[i][1] = _mm256_add_ps(acc[i][1], _mm256_maskload_ps(row + 8, m1));
+            if (vecs == 2)
+                acc[i][1] = _mm256_add_ps(acc[i][1], _mm256_maskload_ps(row + 8, m1));
         }
         _mm256_maskstore_ps(row, m0, acc[i][0]);
-        _mm256_maskstore_ps(row + 8, m1, acc[i][1]);
+        if (vecs == 2)
+            _mm256_maskstore_ps(row + 8, m1, acc[i][1]);
     }
+}
+
+/* HALF rows by one panel, with the FMAs of the halves the panel's nr columns need. */
+static inline __attribute__((always_inline)) void kernel_pass(int kc, const float *a, size_t a_row, size_t a_col,
+                                                              const float *b, float *c, int ldc, bool accumulate,
+                                                              int rows, int nr)
+{
+    if (nr > 8)
+        kernel_body(kc, a, a_row, a_col, b, c, ldc, accumulate, rows, nr, 2);
+    else
+        kernel_body(kc, a, a_row, a_col, b, c, ldc, accumulate, rows, nr, 1);
 }
 
 /* A from a packed panel (kc x MR). */
 static void micro_kernel(int kc, const float *a, const float *b, float *c, int ldc, bool accumulate, int mr, int nr)
 {
-    kernel_body(kc, a, 1, MR, b, c, ldc, accumulate, mr < HALF ? mr : HALF, nr);
+    kernel_pass(kc, a, 1, MR, b, c, ldc, accumulate, mr < HALF ? mr : HALF, nr);
     if (mr > HALF)
-        kernel_body(kc, a + HALF, 1, MR, b, c + (size_t)HALF * ldc, ldc, accumulate, mr - HALF, nr);
+        kernel_pass(kc, a + HALF, 1, MR, b, c + (size_t)HALF * ldc, ldc, accumulate, mr - HALF, nr);
 }
 
 /* A straight from MR full rows of a row-major matrix (see gemm_avx512.c). */
 static void micro_kernel_rows(int kc, const float *a, size_t lda, const float *b, float *c, int ldc, bool accumulate,
                               int nr)
 {
-    kernel_body(kc, a, lda, 1, b, c, ldc, accumulate, HALF, nr);
-    kernel_body(kc, a + HALF * lda, lda, 1, b, c + (size_t)HALF * ldc, ldc, accumulate, HALF, nr);
+    kernel_pass(kc, a, lda, 1, b, c, ldc, accumulate, HALF, nr);
+    kernel_pass(kc, a + HALF * lda, lda, 1, b, c + (size_t)HALF * ldc, ldc, accumulate, HALF, nr);
 }
 
 /* dst[q * stride + i] = src[i * ld + q] for i < rows (<= 8), q < cols (<= 8),

@@ -4,9 +4,10 @@
 
 #include <stddef.h>
 
-/* out: (N, O); in: (C, N) channel-major features; weight: (O, C); bias: (O) or NULL. */
+/* out: (N, O); in: (C, N) channel-major features; weight: (O, C); bias: (O) or NULL;
+ * on up to `threads` threads (bands of outputs). */
 void pp_linear_forward(float *out, const float *in, const float *weight, const float *bias, int n,
-                       int in_features, int out_features);
+                       int in_features, int out_features, int threads);
 
 void pp_relu_forward(float *x, size_t count, int threads);
 

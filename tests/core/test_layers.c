@@ -202,9 +202,35 @@ static void test_linear(void)
 {
     pp_npy x = F("linear_x.npy"), w = F("linear_w.npy"), b = F("linear_b.npy"), y = F("linear_y.npy");
     float out[15];
-    pp_linear_forward(out, x.data, w.data, b.data, 3, 12, 5);
+    pp_linear_forward(out, x.data, w.data, b.data, 3, 12, 5, pp_threads_default());
     check_close("linear", out, &y, 1e-5);
     pp_npy_free(&x), pp_npy_free(&w), pp_npy_free(&b), pp_npy_free(&y);
+}
+
+/* Above the threading threshold (a classifier of 512 -> 1000 at batch 2): the
+ * output bands of two threads against the plain sums. */
+static void test_linear_threaded(void)
+{
+    enum { N = 2, C = 512, O = 1000 };
+    float *x = malloc(sizeof(float) * C * N), *w = malloc(sizeof(float) * O * C), *b = malloc(sizeof(float) * O);
+    float *got = malloc(sizeof(float) * N * O), *want = malloc(sizeof(float) * N * O);
+    for (int i = 0; i < C * N; i++)
+        x[i] = (float)(i % 29) / 29.0f - 0.5f;
+    for (int i = 0; i < O * C; i++)
+        w[i] = (float)(i % 31) / 31.0f - 0.5f;
+    for (int o = 0; o < O; o++)
+        b[o] = (float)(o % 7) - 3.0f;
+    for (int i = 0; i < N; i++)
+        for (int o = 0; o < O; o++) {
+            double acc = b[o];
+            for (int c = 0; c < C; c++)
+                acc += (double)x[c * N + i] * w[(size_t)o * C + c];
+            want[i * O + o] = (float)acc;
+        }
+    pp_linear_forward(got, x, w, b, N, C, O, 2);
+    double e = pp_test_compare("linear threaded", got, want, (size_t)N * O, 1e-5, 1);
+    CHECK(e <= 1e-5, "linear on 2 threads: max relative error %.3g (a band misplaced or missed)", e);
+    free(x), free(w), free(b), free(got), free(want);
 }
 
 static void pushpull_case(int avg)
@@ -338,6 +364,7 @@ int main(void)
     RUN_TEST(test_pools);
     RUN_TEST(test_pool_edges);
     RUN_TEST(test_linear);
+    RUN_TEST(test_linear_threaded);
     RUN_TEST(test_pushpull_unit);
     return TEST_EXIT();
 }

@@ -486,7 +486,7 @@ typedef struct {
 static double head_loss(void *p)
 {
     head_case *h = p;
-    pp_linear_forward(h->logits, h->x, h->wt, h->b, h->n, h->c, h->o);
+    pp_linear_forward(h->logits, h->x, h->wt, h->b, h->n, h->c, h->o, 1);
     return pp_cross_entropy(NULL, h->logits, h->labels, h->n, h->o);
 }
 
@@ -498,7 +498,7 @@ static void test_linear_cross_entropy(void)
     h.b = random_floats((size_t)h.o, -1, 1);
     h.logits = zeros((size_t)h.n * h.o);
     float *dlogits = zeros((size_t)h.n * h.o);
-    pp_linear_forward(h.logits, h.x, h.wt, h.b, h.n, h.c, h.o);
+    pp_linear_forward(h.logits, h.x, h.wt, h.b, h.n, h.c, h.o, 1);
     pp_cross_entropy(dlogits, h.logits, h.labels, h.n, h.o);
     float *dx = zeros((size_t)h.c * h.n), *dw = zeros((size_t)h.o * h.c), *db = zeros((size_t)h.o);
     pp_linear_backward(dx, dw, db, dlogits, h.x, h.wt, h.n, h.c, h.o);
