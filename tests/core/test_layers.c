@@ -1,5 +1,4 @@
 /* Every layer of the engine against PyTorch-computed values
-#include <math.h>
  * (fixtures by tests/make_fixtures.py), and each fast path against its plain
  * reference kernel. Tensors are in the engine's (C, N, H, W) layout. */
 #include "../fixture.h"
