@@ -11,8 +11,9 @@
  *   madd(x, v)    pmaddwd of x by v (the lane's high half is x's sign, met by a zero)
  *   row(p)        the table row p[0..7] in every block's lanes
  *   abs(x), sign_of(m, x)  |x|; m negated where x < 0 (pabsd, psignd where there is one)
- *   load(d, p0, p1, stride), store(d, p0, p1, stride)
- *                 the blocks at p0 (and p1, on the second eight lanes) <-> d[row]
+ *   load_t(d, p0, p1, stride), store_t(d, p0, p1, stride)
+ *                 the blocks at p0 (and p1, on the second eight lanes) <-> d[column]
+ *                 (lane r of d[k] is sample (r, k): loaded and stored transposed)
  *   transpose(d)  each block's 8x8 transposed
  *   dc_only(d0, ac, p0, p1, stride)
  *                 when no block has an AC coefficient (ac: their OR, d0: row 0),
@@ -127,8 +128,7 @@ PASS_ISA static inline PASS_V PASS_NAME(quantise)(PASS_V d[8], const quant_table
 PASS_ISA static void PASS_NAME(block_roundtrip)(uint8_t *p0, uint8_t *p1, size_t stride, const quant_table *t)
 {
     PASS_V d[8];
-    PASS_NAME(load)(d, p0, p1, stride);
-    PASS_NAME(transpose)(d); /* rows first: lanes are the rows */
+    PASS_NAME(load_t)(d, p0, p1, stride); /* rows first: lanes are the rows */
     PASS_NAME(fdct_1d)(d, true);
     PASS_NAME(transpose)(d);
     PASS_NAME(fdct_1d)(d, false);
@@ -138,6 +138,5 @@ PASS_ISA static void PASS_NAME(block_roundtrip)(uint8_t *p0, uint8_t *p1, size_t
     PASS_NAME(idct_1d)(d, true); /* columns first: lanes are the columns */
     PASS_NAME(transpose)(d);
     PASS_NAME(idct_1d)(d, false);
-    PASS_NAME(transpose)(d);
-    PASS_NAME(store)(d, p0, p1, stride);
+    PASS_NAME(store_t)(d, p0, p1, stride);
 }

@@ -103,13 +103,6 @@ static inline u32x8 abs_v8(u32x8 x) { return (u32x8)_mm256_abs_epi32((__m256i)x)
 /* psignd's zero for a zero x is m's own: a zero coefficient quantises to zero */
 static inline u32x8 sign_of_v8(u32x8 m, u32x8 x) { return (u32x8)_mm256_sign_epi32((__m256i)m, (__m256i)x); }
 
-static inline void load_v8(u32x8 d[8], const uint8_t *p0, const uint8_t *p1, size_t stride)
-{
-    (void)p1;
-    for (int r = 0; r < 8; r++)
-        d[r] = (u32x8)_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p0 + r * stride))) - 128;
-}
-
 static inline void transpose_v8(u32x8 d[8])
 {
     __m256i r[8];
@@ -157,15 +150,51 @@ static inline bool dc_only_v8(u32x8 d0, u32x8 rest, uint8_t *p0, uint8_t *p1, si
     return true;
 }
 
-static inline void store_v8(const u32x8 d[8], uint8_t *p0, uint8_t *p1, size_t stride)
+/* The 8x8 bytes at p transposed (out[k] byte r = p[r stride + k]): byte unpacks are
+ * far fewer shuffles than transposing the widened int32 rows. */
+static inline void transpose_bytes_v8(const uint8_t *p, size_t stride, __m128i out[4])
+{
+    __m128i a[8];
+    for (int r = 0; r < 8; r++)
+        a[r] = _mm_loadl_epi64((const __m128i *)(p + r * stride));
+    __m128i t0 = _mm_unpacklo_epi8(a[0], a[1]), t1 = _mm_unpacklo_epi8(a[2], a[3]);
+    __m128i t2 = _mm_unpacklo_epi8(a[4], a[5]), t3 = _mm_unpacklo_epi8(a[6], a[7]);
+    __m128i u0 = _mm_unpacklo_epi16(t0, t1), u1 = _mm_unpackhi_epi16(t0, t1);
+    __m128i u2 = _mm_unpacklo_epi16(t2, t3), u3 = _mm_unpackhi_epi16(t2, t3);
+    /* columns 0-1, 2-3, 4-5, 6-7, eight bytes each */
+    out[0] = _mm_unpacklo_epi32(u0, u2), out[1] = _mm_unpackhi_epi32(u0, u2);
+    out[2] = _mm_unpacklo_epi32(u1, u3), out[3] = _mm_unpackhi_epi32(u1, u3);
+}
+
+static inline void load_t_v8(u32x8 d[8], const uint8_t *p0, const uint8_t *p1, size_t stride)
 {
     (void)p1;
-    const __m256i zero = _mm256_setzero_si256(), top = _mm256_set1_epi32(255);
-    for (int r = 0; r < 8; r++) {
-        __m256i v = _mm256_min_epi32(_mm256_max_epi32((__m256i)(d[r] + 128), zero), top);
-        __m256i w = _mm256_packs_epi32(v, v);
-        __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-        _mm_storel_epi64((__m128i *)(p0 + r * stride), _mm_shuffle_epi32(b, _MM_SHUFFLE(3, 1, 2, 0)));
+    __m128i c[4];
+    transpose_bytes_v8(p0, stride, c);
+    for (int k = 0; k < 4; k++) {
+        d[2 * k] = (u32x8)_mm256_cvtepu8_epi32(c[k]) - 128;
+        d[2 * k + 1] = (u32x8)_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(c[k], c[k])) - 128;
+    }
+}
+
+/* The saturating packs are the 0..255 range limit (int32 -> int16 -> uint8 saturates
+ * as one clamp), then the columns' bytes are transposed back into rows. */
+static inline void store_t_v8(const u32x8 d[8], uint8_t *p0, uint8_t *p1, size_t stride)
+{
+    (void)p1;
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    uint8_t cols[64]; /* column k's eight bytes at 8 k */
+    for (int h = 0; h < 2; h++) {
+        __m256i w01 = _mm256_packs_epi32((__m256i)(d[4 * h] + 128), (__m256i)(d[4 * h + 1] + 128));
+        __m256i w23 = _mm256_packs_epi32((__m256i)(d[4 * h + 2] + 128), (__m256i)(d[4 * h + 3] + 128));
+        __m256i b = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w01, w23), order);
+        _mm256_storeu_si256((__m256i *)(cols + 32 * h), b);
+    }
+    __m128i r[4];
+    transpose_bytes_v8(cols, 8, r);
+    for (int k = 0; k < 4; k++) {
+        _mm_storel_epi64((__m128i *)(p0 + 2 * k * stride), r[k]);
+        _mm_storeh_pi((__m64 *)(p0 + (2 * k + 1) * stride), _mm_castsi128_ps(r[k]));
     }
 }
 
@@ -194,7 +223,7 @@ PP_ISA_V4 static inline u32x16 sign_of_v16(u32x16 m, u32x16 x)
     return (u32x16)_mm512_mask_sub_epi32((__m512i)m, _mm512_movepi32_mask((__m512i)x), _mm512_setzero_si512(), (__m512i)m);
 }
 
-PP_ISA_V4 static inline void load_v16(u32x16 d[8], const uint8_t *p0, const uint8_t *p1, size_t stride)
+PP_ISA_V4 static inline void load_rows_v16(u32x16 d[8], const uint8_t *p0, const uint8_t *p1, size_t stride)
 {
     for (int r = 0; r < 8; r++) {
         __m128i a = _mm_loadl_epi64((const __m128i *)(p0 + r * stride));
@@ -241,7 +270,7 @@ PP_ISA_V4 static inline bool dc_only_v16(u32x16 d0, u32x16 rest, uint8_t *p0, ui
     return true;
 }
 
-PP_ISA_V4 static inline void store_v16(const u32x16 d[8], uint8_t *p0, uint8_t *p1, size_t stride)
+PP_ISA_V4 static inline void store_rows_v16(const u32x16 d[8], uint8_t *p0, uint8_t *p1, size_t stride)
 {
     const __m512i zero = _mm512_setzero_si512(), top = _mm512_set1_epi32(255);
     for (int r = 0; r < 8; r++) {
@@ -250,6 +279,18 @@ PP_ISA_V4 static inline void store_v16(const u32x16 d[8], uint8_t *p0, uint8_t *
         _mm_storel_epi64((__m128i *)(p0 + r * stride), b);
         _mm_storeh_pi((__m64 *)(p1 + r * stride), _mm_castsi128_ps(b));
     }
+}
+
+PP_ISA_V4 static inline void load_t_v16(u32x16 d[8], const uint8_t *p0, const uint8_t *p1, size_t stride)
+{
+    load_rows_v16(d, p0, p1, stride);
+    transpose_v16(d);
+}
+
+PP_ISA_V4 static inline void store_t_v16(u32x16 d[8], uint8_t *p0, uint8_t *p1, size_t stride)
+{
+    transpose_v16(d);
+    store_rows_v16(d, p0, p1, stride);
 }
 
 #define PASS_V u32x16
