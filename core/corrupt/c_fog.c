@@ -4,6 +4,29 @@
  * fixed fractal instead of drawing a new one. */
 #include "corrupt_impl.h"
 
+#include <immintrin.h>
+
+/* The least (or greatest) of n floats and start, in eight lanes where n allows: GCC
+ * leaves the scalar `a < b ? a : b` reduction unvectorised (NaN rules; there are
+ * no NaNs here, and a NaN-free min's value does not depend on the order). */
+static float extreme_of(const float *v, size_t n, float start, bool greatest)
+{
+    float e = start;
+    size_t i = 0;
+    if (n >= 8) {
+        __m256 m = _mm256_set1_ps(start);
+        for (; i + 8 <= n; i += 8)
+            m = greatest ? _mm256_max_ps(m, _mm256_loadu_ps(v + i)) : _mm256_min_ps(m, _mm256_loadu_ps(v + i));
+        float l[8];
+        _mm256_storeu_ps(l, m);
+        for (int k = 0; k < 8; k++)
+            e = (greatest ? l[k] > e : l[k] < e) ? l[k] : e;
+    }
+    for (; i < n; i++)
+        e = (greatest ? v[i] > e : v[i] < e) ? v[i] : e;
+    return e;
+}
+
 /* plasma_fractal(mapsize = n, wibbledecay = decay), normalised to [0, 1]. */
 static void plasma(uint64_t key, int n, double decay, float *map /* (n, n) */)
 {
@@ -32,14 +55,10 @@ static void plasma(uint64_t key, int n, double decay, float *map /* (n, n) */)
 #undef AT
 #undef WIB
     size_t nn = (size_t)n * n;
-    float lo = map[0], hi;
+    float lo = extreme_of(map, nn, map[0], false);
     for (size_t i = 0; i < nn; i++)
-        lo = map[i] < lo ? map[i] : lo; /* not fminf: a libm call per value (NaN rules) */
-    hi = 0;
-    for (size_t i = 0; i < nn; i++) {
         map[i] -= lo;
-        hi = map[i] > hi ? map[i] : hi;
-    }
+    float hi = extreme_of(map, nn, 0, true);
     if (hi > 0)
         for (size_t i = 0; i < nn; i++)
             map[i] /= hi;
@@ -69,14 +88,23 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     /* restrict: a byte store may alias anything, and the compiler would reload */
     const uint8_t *restrict src = in->pixels;
     uint8_t *restrict dst = out->pixels;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float f = s * map[(size_t)y * n + x];
-            for (int ch = 0; ch < c; ch++) {
-                size_t i = ((size_t)y * w + x) * c + ch;
-                dst[i] = pp_unit_to_u8((src[i] * (1.f / 255.f) + f) * k);
-            }
-        }
+    /* a row of the haze per channel value, so that the row's loop is one vector loop */
+    float *haze = pp_floats_alloc((size_t)w * c, err);
+    if (!haze) {
+        pp_floats_free(map);
+        return PP_ERR_NOMEM;
+    }
+    const size_t rowlen = (size_t)w * c;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++)
+            for (int ch = 0; ch < c; ch++)
+                haze[(size_t)x * c + ch] = s * map[(size_t)y * n + x];
+        const uint8_t *restrict sr = src + (size_t)y * rowlen;
+        uint8_t *restrict dr = dst + (size_t)y * rowlen;
+        for (size_t i = 0; i < rowlen; i++)
+            dr[i] = pp_unit_to_u8((sr[i] * (1.f / 255.f) + haze[i]) * k);
+    }
+    pp_floats_free(haze);
     pp_floats_free(map);
     return PP_OK;
 }
