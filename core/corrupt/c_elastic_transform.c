@@ -33,7 +33,7 @@ static inline void sample_px(const float *img, int h, int w, int c, float sy, fl
 }
 
 /* Eight pixels of an RGB row displaced by (ddy, ddx) * alpha, with the half-sample
- * symmetric border, by AVX2 gathers: the same operations as sample_px, lane by lane
+ * symmetric border, in AVX2: the same operations as sample_px, lane by lane
  * (unfused, floor, the same fold), so the same bits. Returns false, having written
  * nothing, where a corner lies more than one image off (the scalar path folds those). */
 static bool sample8_rgb_reflect(const float *img, int h, int w, int yy, int xx, const float *ddy,
@@ -64,22 +64,40 @@ static bool sample8_rgb_reflect(const float *img, int h, int w, int yy, int xx, 
 #undef FOLD
 #undef PICK
     const __m256i three = _mm256_set1_epi32(3);
-    const __m256i i00 = _mm256_mullo_epi32(_mm256_add_epi32(ya, xa), three);
-    const __m256i i01 = _mm256_mullo_epi32(_mm256_add_epi32(ya, xb), three);
-    const __m256i i10 = _mm256_mullo_epi32(_mm256_add_epi32(yb, xa), three);
-    const __m256i i11 = _mm256_mullo_epi32(_mm256_add_epi32(yb, xb), three);
-    float v[3][8];
-    for (int k = 0; k < 3; k++) {
-        const float *base = img + k;
-        const __m256 p00 = _mm256_i32gather_ps(base, i00, 4), p01 = _mm256_i32gather_ps(base, i01, 4);
-        const __m256 p10 = _mm256_i32gather_ps(base, i10, 4), p11 = _mm256_i32gather_ps(base, i11, 4);
-        const __m256 t = _mm256_add_ps(p00, _mm256_mul_ps(ax, _mm256_sub_ps(p01, p00)));
-        const __m256 b = _mm256_add_ps(p10, _mm256_mul_ps(ax, _mm256_sub_ps(p11, p10)));
-        _mm256_storeu_ps(v[k], _mm256_add_ps(t, _mm256_mul_ps(ay, _mm256_sub_ps(b, t))));
+    int32_t at[4][8]; /* each corner's first float, per pixel */
+    _mm256_storeu_si256((__m256i *)at[0], _mm256_mullo_epi32(_mm256_add_epi32(ya, xa), three));
+    _mm256_storeu_si256((__m256i *)at[1], _mm256_mullo_epi32(_mm256_add_epi32(ya, xb), three));
+    _mm256_storeu_si256((__m256i *)at[2], _mm256_mullo_epi32(_mm256_add_epi32(yb, xa), three));
+    _mm256_storeu_si256((__m256i *)at[3], _mm256_mullo_epi32(_mm256_add_epi32(yb, xb), three));
+    /* pixels i and i + 4 in the two 128-bit halves: a corner's RGB (and one float
+     * more, of the image's slack at its end) is one 16-byte load, where gathers
+     * took a load per value */
+    __m256i q[4];
+    for (int i = 0; i < 4; i++) {
+        const __m256i pick = _mm256_setr_epi32(i, i, i, i, i + 4, i + 4, i + 4, i + 4);
+        const __m256 pax = _mm256_permutevar8x32_ps(ax, pick), pay = _mm256_permutevar8x32_ps(ay, pick);
+#define CORNER(k) _mm256_loadu2_m128(img + at[k][i + 4], img + at[k][i])
+        const __m256 p00 = CORNER(0), p01 = CORNER(1), p10 = CORNER(2), p11 = CORNER(3);
+#undef CORNER
+        const __m256 t = _mm256_add_ps(p00, _mm256_mul_ps(pax, _mm256_sub_ps(p01, p00)));
+        const __m256 b = _mm256_add_ps(p10, _mm256_mul_ps(pax, _mm256_sub_ps(p11, p10)));
+        const __m256 v = _mm256_add_ps(t, _mm256_mul_ps(pay, _mm256_sub_ps(b, t)));
+        /* pp_unit_to_u8's steps: max and min pick as its selects do (NaN -> 0) */
+        __m256 u = _mm256_max_ps(_mm256_mul_ps(v, _mm256_set1_ps(255.f)), _mm256_setzero_ps());
+        u = _mm256_min_ps(_mm256_add_ps(u, _mm256_set1_ps(1e-3f)), _mm256_set1_ps(255.f));
+        q[i] = _mm256_cvttps_epi32(u);
     }
-    for (int i = 0; i < 8; i++)
-        for (int k = 0; k < 3; k++)
-            out[3 * i + k] = pp_unit_to_u8(v[k][i]);
+    /* bytes: pixels 0-3 (four each) in the low half, 4-7 in the high; then each
+     * pixel's three */
+    const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    const __m256i rgb = _mm256_shuffle_epi8(
+        bytes, _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+                                0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1));
+    const __m128i lo = _mm256_castsi256_si128(rgb), hi = _mm256_extracti128_si256(rgb, 1);
+    _mm_storel_epi64((__m128i *)out, lo);
+    _mm_storeu_si32(out + 8, _mm_srli_si128(lo, 8));
+    _mm_storel_epi64((__m128i *)(out + 12), hi);
+    _mm_storeu_si32(out + 20, _mm_srli_si128(hi, 8));
     return true;
 }
 
@@ -111,7 +129,8 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     int h = in->height, w = in->width, c = in->channels;
     size_t hw = (size_t)h * w;
     pp_status st = PP_OK;
-    float *img = pp_floats_alloc(hw * c, err), *tmp = pp_floats_alloc(hw * c, err); /* (H, W, C) */
+    /* (H, W, C), and a float of slack for sample8_rgb_reflect's 16-byte loads */
+    float *img = pp_floats_alloc(hw * c + 1, err), *tmp = pp_floats_alloc(hw * c + 1, err);
     float *dx = pp_floats_alloc(hw, err), *dy = pp_floats_alloc(hw, err);           /* (H, W) */
     if (!img || !tmp || !dx || !dy) {
         st = PP_ERR_NOMEM;
@@ -119,6 +138,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     }
     for (size_t i = 0; i < hw * c; i++)
         img[i] = in->pixels[i] * (1.f / 255.f);
+    img[hw * c] = tmp[hw * c] = 0;
     if (jitter > 0) {
         /* cv2 points are (x, y); the reference builds them from (H//2, W//2) */
         double cy = h / 2, cx = w / 2, sq = (h < w ? h : w) / 3;
