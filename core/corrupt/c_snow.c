@@ -28,7 +28,8 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     int zh, zw;
     pp_zoom_layer_size(h, w, zoom, &zh, &zw);
     float *field = pp_floats_alloc(hw, err);                 /* (H, W) */
-    float *layer = pp_floats_alloc((size_t)zh * zw, err);    /* (zh, zw) */
+    /* (zh, zw), and at the end two rows of (W, C) values */
+    float *layer = pp_floats_alloc((size_t)zh * zw > 2 * (size_t)w * c ? (size_t)zh * zw : 2 * (size_t)w * c, err);
     float *blurred = pp_floats_alloc((size_t)zh * zw, err);  /* (zh, zw) */
     pp_status st = PP_OK;
     if (!field || !layer || !blurred) {
@@ -76,19 +77,27 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     /* restrict: a byte store may alias anything, and the compiler would reload */
     const uint8_t *restrict src = in->pixels;
     uint8_t *restrict dst = out->pixels;
-    for (int y = 0; y < h; y++)
+    const size_t rowlen = (size_t)w * c;
+    /* a row's whitening level and flakes per channel value (pixel by pixel), so
+     * that the blend is one vector loop over the row */
+    float *white = layer, *flake = layer + rowlen;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *restrict sr = src + (size_t)y * rowlen;
+        uint8_t *restrict dr = dst + (size_t)y * rowlen;
+        const float *top = field + (size_t)y * w, *bottom = field + (size_t)(h - 1 - y) * w;
         for (int x = 0; x < w; x++) {
-            const uint8_t *s = src + ((size_t)y * w + x) * c;
-            uint8_t *d = dst + ((size_t)y * w + x) * c;
+            const uint8_t *s = sr + (size_t)x * c;
             float gray = c == 3 ? (0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2]) / 255.f : s[0] / 255.f;
-            float flake = field[(size_t)y * w + x] + field[(size_t)(h - 1 - y) * w + (w - 1 - x)];
-            for (int ch = 0; ch < c; ch++) {
-                float v = s[ch] / 255.f;
-                const float white = gray * 1.5f + 0.5f; /* a select, not a libm fmaxf call */
-                v = wt * v + (1 - wt) * (v > white ? v : white);
-                d[ch] = pp_unit_to_u8(v + flake);
-            }
+            const float wl = gray * 1.5f + 0.5f, fl = top[x] + bottom[w - 1 - x];
+            for (int ch = 0; ch < c; ch++)
+                white[(size_t)x * c + ch] = wl, flake[(size_t)x * c + ch] = fl;
         }
+        for (size_t i = 0; i < rowlen; i++) {
+            float v = sr[i] / 255.f;
+            v = wt * v + (1 - wt) * (v > white[i] ? v : white[i]); /* a select, not fmaxf */
+            dr[i] = pp_unit_to_u8(v + flake[i]);
+        }
+    }
 done:
     pp_floats_free(field), pp_floats_free(layer), pp_floats_free(blurred);
     return st;
