@@ -32,47 +32,46 @@ static inline void sample_px(const float *img, int h, int w, int c, float sy, fl
     }
 }
 
-/* Eight pixels of an RGB row displaced by (ddy, ddx) * alpha, with the half-sample
- * symmetric border, in AVX2: the same operations as sample_px, lane by lane
- * (unfused, floor, the same fold), so the same bits. Returns false, having written
- * nothing, where a corner lies more than one image off (the scalar path folds those). */
-static bool sample8_rgb_reflect(const float *img, int h, int w, int yy, int xx, const float *ddy,
-                                const float *ddx, float fa, uint8_t *out /* (8, 3) */)
+/* Bilinear RGB at eight points (sy, sx) with a border fold, in AVX2: the same
+ * operations as sample_px, lane by lane (unfused, floor, the same fold), so the same
+ * bits. v[i] holds point i's RGB in its low half and point i + 4's in its high half
+ * (a fourth float each that is not theirs). Returns false where a corner lies more
+ * than one image off (the scalar path folds those). */
+static bool sample8_rgb(const float *img, int h, int w, __m256 sy, __m256 sx, pp_border mode, __m256 v[4])
 {
-    const __m256 a = _mm256_set1_ps(fa);
-    const __m256 sy = _mm256_add_ps(_mm256_set1_ps((float)yy), _mm256_mul_ps(a, _mm256_loadu_ps(ddy)));
-    const __m256 sx = _mm256_add_ps(_mm256_add_ps(_mm256_set1_ps((float)xx), _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7)),
-                                    _mm256_mul_ps(a, _mm256_loadu_ps(ddx)));
     const __m256 fy = _mm256_floor_ps(sy), fx = _mm256_floor_ps(sx);
     const __m256 ay = _mm256_sub_ps(sy, fy), ax = _mm256_sub_ps(sx, fx);
     const __m256i y0 = _mm256_cvttps_epi32(fy), x0 = _mm256_cvttps_epi32(fx), one = _mm256_set1_epi32(1);
     const __m256i vh = _mm256_set1_epi32(h), vw = _mm256_set1_epi32(w);
-    /* the fold below maps i in [-n, 2n) (i < 0 -> -1 - i, i >= n -> 2n - 1 - i): the
-     * corners y0, y0 + 1 and x0, x0 + 1 must lie there */
+    /* the folds below map i < 0 to -1 - i (half-sample symmetric) or -i (reflect 101),
+     * i >= n to 2n - 1 - i or 2n - 2 - i, once: the corners y0, y0 + 1 and x0, x0 + 1
+     * must lie within one image of it */
+    const int r101 = mode == PP_BORDER_REFLECT101;
+    if (r101 && (h < 2 || w < 2))
+        return false;
     const __m256i bad = _mm256_or_si256(
-        _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(-h), y0), _mm256_cmpgt_epi32(y0, _mm256_set1_epi32(2 * h - 2))),
-        _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(-w), x0), _mm256_cmpgt_epi32(x0, _mm256_set1_epi32(2 * w - 2))));
+        _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(-h + r101), y0), _mm256_cmpgt_epi32(y0, _mm256_set1_epi32(2 * h - 2 - r101))),
+        _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(-w + r101), x0), _mm256_cmpgt_epi32(x0, _mm256_set1_epi32(2 * w - 2 - r101))));
     if (!_mm256_testz_si256(bad, bad))
         return false;
+    const __m256i low = _mm256_set1_epi32(r101 ? 0 : -1), high = _mm256_set1_epi32(r101 ? 2 : 1);
 #define PICK(a, b, mask) /* per 32-bit lane: b where mask's sign bit is set */                   \
     _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), _mm256_castsi256_ps(mask)))
-#define FOLD(i, n) PICK(PICK(i, _mm256_sub_epi32(_mm256_set1_epi32(-1), i), i),                     \
-                        _mm256_sub_epi32(_mm256_sub_epi32(_mm256_add_epi32(n, n), one), i),        \
+#define FOLD(i, n) PICK(PICK(i, _mm256_sub_epi32(low, i), i),                                      \
+                        _mm256_sub_epi32(_mm256_sub_epi32(_mm256_add_epi32(n, n), high), i),       \
                         _mm256_cmpgt_epi32(i, _mm256_sub_epi32(n, one)))
     const __m256i ya = _mm256_mullo_epi32(FOLD(y0, vh), vw), yb = _mm256_mullo_epi32(FOLD(_mm256_add_epi32(y0, one), vh), vw);
     const __m256i xa = FOLD(x0, vw), xb = FOLD(_mm256_add_epi32(x0, one), vw);
 #undef FOLD
 #undef PICK
     const __m256i three = _mm256_set1_epi32(3);
-    int32_t at[4][8]; /* each corner's first float, per pixel */
+    int32_t at[4][8]; /* each corner's first float, per point */
     _mm256_storeu_si256((__m256i *)at[0], _mm256_mullo_epi32(_mm256_add_epi32(ya, xa), three));
     _mm256_storeu_si256((__m256i *)at[1], _mm256_mullo_epi32(_mm256_add_epi32(ya, xb), three));
     _mm256_storeu_si256((__m256i *)at[2], _mm256_mullo_epi32(_mm256_add_epi32(yb, xa), three));
     _mm256_storeu_si256((__m256i *)at[3], _mm256_mullo_epi32(_mm256_add_epi32(yb, xb), three));
-    /* pixels i and i + 4 in the two 128-bit halves: a corner's RGB (and one float
-     * more, of the image's slack at its end) is one 16-byte load, where gathers
-     * took a load per value */
-    __m256i q[4];
+    /* a corner's RGB (and one float more, of the image's slack at its end) is one
+     * 16-byte load, where gathers took a load per value */
     for (int i = 0; i < 4; i++) {
         const __m256i pick = _mm256_setr_epi32(i, i, i, i, i + 4, i + 4, i + 4, i + 4);
         const __m256 pax = _mm256_permutevar8x32_ps(ax, pick), pay = _mm256_permutevar8x32_ps(ay, pick);
@@ -81,14 +80,23 @@ static bool sample8_rgb_reflect(const float *img, int h, int w, int yy, int xx, 
 #undef CORNER
         const __m256 t = _mm256_add_ps(p00, _mm256_mul_ps(pax, _mm256_sub_ps(p01, p00)));
         const __m256 b = _mm256_add_ps(p10, _mm256_mul_ps(pax, _mm256_sub_ps(p11, p10)));
-        const __m256 v = _mm256_add_ps(t, _mm256_mul_ps(pay, _mm256_sub_ps(b, t)));
+        v[i] = _mm256_add_ps(t, _mm256_mul_ps(pay, _mm256_sub_ps(b, t)));
+    }
+    return true;
+}
+
+/* sample8_rgb's values as pp_unit_to_u8's bytes (8, 3) */
+static void store8_rgb_bytes(const __m256 v[4], uint8_t *out)
+{
+    __m256i q[4];
+    for (int i = 0; i < 4; i++) {
         /* pp_unit_to_u8's steps: max and min pick as its selects do (NaN -> 0) */
-        __m256 u = _mm256_max_ps(_mm256_mul_ps(v, _mm256_set1_ps(255.f)), _mm256_setzero_ps());
+        __m256 u = _mm256_max_ps(_mm256_mul_ps(v[i], _mm256_set1_ps(255.f)), _mm256_setzero_ps());
         u = _mm256_min_ps(_mm256_add_ps(u, _mm256_set1_ps(1e-3f)), _mm256_set1_ps(255.f));
         q[i] = _mm256_cvttps_epi32(u);
     }
-    /* bytes: pixels 0-3 (four each) in the low half, 4-7 in the high; then each
-     * pixel's three */
+    /* bytes: points 0-3 (four each) in the low half, 4-7 in the high; then each
+     * point's three */
     const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     const __m256i rgb = _mm256_shuffle_epi8(
         bytes, _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
@@ -98,7 +106,29 @@ static bool sample8_rgb_reflect(const float *img, int h, int w, int yy, int xx, 
     _mm_storeu_si32(out + 8, _mm_srli_si128(lo, 8));
     _mm_storel_epi64((__m128i *)(out + 12), hi);
     _mm_storeu_si32(out + 20, _mm_srli_si128(hi, 8));
-    return true;
+}
+
+/* sample8_rgb's values as floats (8, 3); the fourth floats' stores land on the next
+ * point's first, which the next store then writes (in order), and the last on the
+ * float after the eight (the caller's slack or its next values) */
+static void store8_rgb_floats(const __m256 v[4], float *out)
+{
+    for (int i = 0; i < 4; i++)
+        _mm_storeu_ps(out + 3 * i, _mm256_castps256_ps128(v[i]));
+    for (int i = 0; i < 4; i++)
+        _mm_storeu_ps(out + 3 * (i + 4), _mm256_extractf128_ps(v[i], 1));
+}
+
+/* (float)(a x + by + c) for x = x0 .. x0 + 7, by the scalar path's double sums
+ * (by: b y, the row's term), four points a vector */
+static __m256 affine8(double a, double by, double c, int x0)
+{
+    const __m256d x = _mm256_add_pd(_mm256_set1_pd(x0), _mm256_setr_pd(0, 1, 2, 3));
+    const __m256d va = _mm256_set1_pd(a), vb = _mm256_set1_pd(by), vc = _mm256_set1_pd(c);
+    const __m128 lo = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(va, x), vb), vc));
+    const __m256d x4 = _mm256_add_pd(x, _mm256_set1_pd(4));
+    const __m128 hi = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(va, x4), vb), vc));
+    return _mm256_set_m128(hi, lo);
 }
 
 /* cv2.getAffineTransform(src, dst) inverted: maps output (x, y) to the source point. */
@@ -129,7 +159,7 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     int h = in->height, w = in->width, c = in->channels;
     size_t hw = (size_t)h * w;
     pp_status st = PP_OK;
-    /* (H, W, C), and a float of slack for sample8_rgb_reflect's 16-byte loads */
+    /* (H, W, C), and a float of slack for sample8_rgb's 16-byte loads and stores */
     float *img = pp_floats_alloc(hw * c + 1, err), *tmp = pp_floats_alloc(hw * c + 1, err);
     float *dx = pp_floats_alloc(hw, err), *dy = pp_floats_alloc(hw, err);           /* (H, W) */
     if (!img || !tmp || !dx || !dy) {
@@ -149,10 +179,20 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         double m[6];
         if (affine_inverse(src, dst, m)) {
             for (int yy = 0; yy < h; yy++)
-                for (int xx = 0; xx < w; xx++)
+                for (int xx = 0; xx < w; xx++) {
+                    __m256 v[4];
+                    if (c == 3 && xx + 8 <= w && hw * 3 < (1u << 31)) {
+                        const __m256 sy = affine8(m[3], m[4] * yy, m[5], xx), sx = affine8(m[0], m[1] * yy, m[2], xx);
+                        if (sample8_rgb(img, h, w, sy, sx, PP_BORDER_REFLECT101, v)) {
+                            store8_rgb_floats(v, tmp + ((size_t)yy * w + xx) * c);
+                            xx += 7;
+                            continue;
+                        }
+                    }
                     sample_px(img, h, w, c, (float)(m[3] * xx + m[4] * yy + m[5]),
                               (float)(m[0] * xx + m[1] * yy + m[2]), PP_BORDER_REFLECT101,
                               tmp + ((size_t)yy * w + xx) * c);
+                }
             float *t = img;
             img = tmp, tmp = t;
         }
@@ -174,10 +214,17 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     for (int yy = 0; yy < h; yy++)
         for (int xx = 0; xx < w; xx++) {
             size_t i = (size_t)yy * w + xx;
-            if (c == 3 && xx + 8 <= w && xx % 8 == 0 && hw * 3 < (1u << 31) &&
-                sample8_rgb_reflect(img, h, w, yy, xx, dy + i, dx + i, fa, out->pixels + i * 3)) {
-                xx += 7;
-                continue;
+            if (c == 3 && xx + 8 <= w && xx % 8 == 0 && hw * 3 < (1u << 31)) {
+                const __m256 a = _mm256_set1_ps(fa);
+                const __m256 sy = _mm256_add_ps(_mm256_set1_ps((float)yy), _mm256_mul_ps(a, _mm256_loadu_ps(dy + i)));
+                const __m256 sx = _mm256_add_ps(_mm256_add_ps(_mm256_set1_ps((float)xx), _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7)),
+                                                _mm256_mul_ps(a, _mm256_loadu_ps(dx + i)));
+                __m256 v[4];
+                if (sample8_rgb(img, h, w, sy, sx, PP_BORDER_REFLECT, v)) {
+                    store8_rgb_bytes(v, out->pixels + i * 3);
+                    xx += 7;
+                    continue;
+                }
             }
             float v[3];
             sample_px(img, h, w, c, yy + fa * dy[i], xx + fa * dx[i], PP_BORDER_REFLECT, v);
