@@ -17,17 +17,18 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     /* Same hue and saturation with a new value: every channel scales by v2 / v
      * (black has saturation 0, so it becomes gray v2). The factor depends on
      * the largest byte alone: 256 of them, worked out first. */
-    double scale[256], gray[256];
+    double scale[256], gray[256], unit[256]; /* unit[b] = b / 255.0: no division per value */
     for (int m = 0; m < 256; m++) {
         double v = m / 255.0, v2 = fmin(fmax(v + c, 0), 1);
         scale[m] = v > 0 ? v2 / v : 0;
         gray[m] = v2;
+        unit[m] = v;
     }
     for (size_t i = 0; i < n; i++) {
         const uint8_t *p = src + 3 * i;
         const int m = p[0] > p[1] ? (p[0] > p[2] ? p[0] : p[2]) : (p[1] > p[2] ? p[1] : p[2]);
         for (int ch = 0; ch < 3; ch++)
-            dst[3 * i + ch] = pp_unit_to_u8((float)(m > 0 ? p[ch] / 255.0 * scale[m] : gray[m]));
+            dst[3 * i + ch] = pp_unit_to_u8((float)(m > 0 ? unit[p[ch]] * scale[m] : gray[m]));
     }
     return PP_OK;
 }
