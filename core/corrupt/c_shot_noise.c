@@ -2,7 +2,7 @@
  * standard normal draw z (the vectorised field of noise_field.h; u = Phi(z) is uniform)
  * and takes the Poisson quantile at u, so the same seed gives the same noise pattern at
  * every lambda. Exact inverse CDF for means below 15, walked in z: the CDF steps are
- * mapped through the normal quantile once per input level in use; above, the
+ * mapped through the normal quantile once each, where an input level's walks reach; above, the
  * Cornish-Fisher quantile mu + z sqrt(mu) + (z^2 - 1) / 6 (error < 1 count). */
 #include "corrupt_impl.h"
 #include "noise_field.h"
@@ -44,17 +44,48 @@ static double normal_quantile(double p)
 #define PP_SHOT_KMAX 64
 #define PP_SHOT_SMALL_MEAN 15
 
-static void level_thresholds(double mu, float *zt)
+/* A level's thresholds are worked out where its values' walks read them: the steps
+ * [lo, hi), grown to cover what a chunk's values need. The quantiles are most of a
+ * small image's time, and a level's values reach a few of its steps (above all, not
+ * its far tails). The CDF is summed once, at the level's first use. */
+typedef struct {
+    int lo, hi;   /* the steps worked out */
+    int stop;     /* from here on +inf: the CDF reached 1 - 1e-9 (or KMAX - 1) */
+    double *cdf;  /* (KMAX) */
+} level_steps;
+
+static void level_cover(double mu, float *zt, level_steps *l, int k0, int k1)
 {
-    double p = exp(-mu), c = p;
-    int k = 0;
-    for (; k < PP_SHOT_KMAX - 1 && c < 1 - 1e-9; k++) {
-        zt[k] = c < 1e-9 ? -INFINITY : (float)normal_quantile(c);
-        p *= mu / (k + 1);
-        c += p;
+    k0 = k0 < 0 ? 0 : k0;
+    k1 = k1 > PP_SHOT_KMAX ? PP_SHOT_KMAX : k1;
+    if (l->lo >= l->hi) { /* the first use: all steps at once, or the CDF kept */
+        const bool all = k0 == 0 && k1 == PP_SHOT_KMAX;
+        double p = exp(-mu), c = p;
+        int k = 0;
+        for (; k < PP_SHOT_KMAX - 1 && c < 1 - 1e-9; k++) {
+            if (all)
+                zt[k] = c < 1e-9 ? -INFINITY : (float)normal_quantile(c);
+            else
+                l->cdf[k] = c;
+            p *= mu / (k + 1);
+            c += p;
+        }
+        l->stop = k;
+        if (all) {
+            for (; k < PP_SHOT_KMAX; k++) /* the walk always stops */
+                zt[k] = INFINITY;
+            l->lo = 0, l->hi = PP_SHOT_KMAX;
+            return;
+        }
+        l->lo = l->hi = k0;
     }
-    for (; k < PP_SHOT_KMAX; k++) /* the walk always stops */
-        zt[k] = INFINITY;
+    /* one run of steps: [lo, hi) grows to take in [k0, k1) and any gap between */
+    k0 = k0 < l->lo ? k0 : l->lo;
+    k1 = k1 > l->hi ? k1 : l->hi;
+    for (int k = k0; k < k1; k++)
+        if (k < l->lo || k >= l->hi)
+            zt[k] = k >= l->stop ? INFINITY : l->cdf[k] < 1e-9 ? -INFINITY : (float)normal_quantile(l->cdf[k]);
+    l->lo = k0, l->hi = k1;
 }
 
 /* Rows of thresholds with a -inf in front (t[-1]): the step below reads t[j - 1]
@@ -76,26 +107,33 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
 {
     size_t n = (size_t)in->width * in->height * in->channels;
     const double lambda = ctx->p[0];
-    /* (256 + 1, ROW): a row per level with a small mean, filled on the level's first use,
-     * and a last row of +inf that the levels with large means read (and ignore) */
+    /* (256 + 1, ROW): a row per level with a small mean, filled as its values need,
+     * and a last row of +inf that the levels with large means read (and ignore);
+     * the small means' CDFs (256, KMAX) */
     float *zt = malloc(sizeof(float) * 257 * PP_SHOT_ROW);
-    if (!zt)
+    /* the corruptions' kept scratch: a fresh 128 KiB malloc is an mmap, faulted in per call */
+    double *cdfs = (double *)pp_floats_alloc(2 * 256 * PP_SHOT_KMAX, err);
+    if (!zt || !cdfs) {
+        free(zt), pp_floats_free((float *)cdfs);
         return pp_fail(err, PP_ERR_NOMEM, "out of memory for shot noise");
+    }
     float mean[256], root[256];
     int row[256]; /* where the level's thresholds start in zt */
-    bool ready[256];
+    level_steps have[256]; /* the steps worked out; all of them for the large means' */
     for (int v = 0; v < 256; v++) {
         mean[v] = (float)(lambda * v / 255.0);
         root[v] = sqrtf(mean[v]);
         bool small = mean[v] < PP_SHOT_SMALL_MEAN;
         row[v] = (small ? v : 256) * PP_SHOT_ROW + 1;
         zt[row[v] - 1] = -INFINITY;
-        ready[v] = !small;
+        have[v] = small ? (level_steps){0, 0, 0, cdfs + (size_t)v * PP_SHOT_KMAX}
+                        : (level_steps){-PP_SHOT_KMAX, 2 * PP_SHOT_KMAX, 0, NULL};
     }
     const int large_row = 256 * PP_SHOT_ROW + 1;
     for (int k = 0; k < PP_SHOT_KMAX; k++)
         zt[large_row + k] = INFINITY;
     const float inv_lambda = (float)(1.0 / lambda);
+    const bool few_per_level = n < 256 * PP_SHOT_KMAX;
     const uint64_t key = pp_rng_key(ctx->seed, PP_STREAM_NOISE);
     float z[PP_NOISE_CHUNK], count[PP_NOISE_CHUNK];
     for (size_t i0 = 0; i0 < n; i0 += PP_NOISE_CHUNK) {
@@ -112,11 +150,20 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             float k = floorf(mu + zi * root[src[i]] + (zi * zi - 1) * (1.0f / 6) + 0.5f);
             count[i] = k < 0 ? 0 : k;
         }
-        for (size_t i = 0; i < m; i++)
-            if (__builtin_expect(!ready[src[i]], 0)) { /* the level's first use */
-                level_thresholds(mean[src[i]], zt + row[src[i]]);
-                ready[src[i]] = true;
+        /* the steps the walk below reads, t[j - 2] .. t[j + 1] about the start j; or,
+         * with many values a level (whose walks read all its steps anyway), all of a
+         * level's steps at its first use, the cheaper test */
+        if (few_per_level)
+            for (size_t i = 0; i < m; i++) {
+                const int v = src[i], j = count[i] < PP_SHOT_KMAX - 2 ? (int)count[i] : PP_SHOT_KMAX - 2;
+                const int k0 = j > 2 ? j - 2 : 0; /* t[-1] is there already */
+                if (__builtin_expect(k0 < have[v].lo || j + 2 > have[v].hi, 0))
+                    level_cover(mean[v], zt + row[v], &have[v], k0, j + 2);
             }
+        else
+            for (size_t i = 0; i < m; i++)
+                if (__builtin_expect(have[src[i]].hi == 0, 0))
+                    level_cover(mean[src[i]], zt + row[src[i]], &have[src[i]], 0, PP_SHOT_KMAX);
         /* one step of the walk each way, without branches (which the data would
          * mispredict): a vector loop of gathers; a count it leaves unsettled is rare
          * and walked exactly */
@@ -133,13 +180,17 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
         }
         for (size_t i = 0; unsettled && i < m; i++) {
             const int r = row[src[i]];
-            if (r != large_row)
-                count[i] = (float)walk(zt + r, z[i], (int)count[i]);
+            const int j = (int)count[i];
+            /* a settled count (the step's reads, so worked out) stays; the walk may go anywhere */
+            if (r != large_row && !(z[i] > zt[r + j - 1] && z[i] <= zt[r + j])) {
+                level_cover(mean[src[i]], zt + r, &have[src[i]], 0, PP_SHOT_KMAX);
+                count[i] = (float)walk(zt + r, z[i], j);
+            }
         }
         for (size_t i = 0; i < m; i++)
             dst[i] = pp_unit_to_u8(count[i] * inv_lambda);
     }
-    free(zt);
+    free(zt), pp_floats_free((float *)cdfs);
     return PP_OK;
 }
 
