@@ -133,7 +133,18 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
     for (int k = 0; k < PP_SHOT_KMAX; k++)
         zt[large_row + k] = INFINITY;
     const float inv_lambda = (float)(1.0 / lambda);
+    /* With many values a level, its walks read all its steps anyway: all of them for
+     * every level in the image, found by one pass of stores (no branch per value). */
     const bool few_per_level = n < 256 * PP_SHOT_KMAX;
+    if (!few_per_level) {
+        uint8_t used[256] = {0};
+        const uint8_t *restrict px = in->pixels;
+        for (size_t i = 0; i < n; i++)
+            used[px[i]] = 1;
+        for (int v = 0; v < 256; v++)
+            if (used[v] && have[v].hi == 0)
+                level_cover(mean[v], zt + row[v], &have[v], 0, PP_SHOT_KMAX);
+    }
     const uint64_t key = pp_rng_key(ctx->seed, PP_STREAM_NOISE);
     float z[PP_NOISE_CHUNK], count[PP_NOISE_CHUNK];
     for (size_t i0 = 0; i0 < n; i0 += PP_NOISE_CHUNK) {
@@ -150,20 +161,14 @@ static pp_status apply(const pp_corruption_ctx *ctx, const pp_image *in, pp_imag
             float k = floorf(mu + zi * root[src[i]] + (zi * zi - 1) * (1.0f / 6) + 0.5f);
             count[i] = k < 0 ? 0 : k;
         }
-        /* the steps the walk below reads, t[j - 2] .. t[j + 1] about the start j; or,
-         * with many values a level (whose walks read all its steps anyway), all of a
-         * level's steps at its first use, the cheaper test */
-        if (few_per_level)
-            for (size_t i = 0; i < m; i++) {
-                const int v = src[i], j = count[i] < PP_SHOT_KMAX - 2 ? (int)count[i] : PP_SHOT_KMAX - 2;
-                const int k0 = j > 2 ? j - 2 : 0; /* t[-1] is there already */
-                if (__builtin_expect(k0 < have[v].lo || j + 2 > have[v].hi, 0))
-                    level_cover(mean[v], zt + row[v], &have[v], k0, j + 2);
-            }
-        else
-            for (size_t i = 0; i < m; i++)
-                if (__builtin_expect(have[src[i]].hi == 0, 0))
-                    level_cover(mean[src[i]], zt + row[src[i]], &have[src[i]], 0, PP_SHOT_KMAX);
+        /* the steps the walk below reads, t[j - 2] .. t[j + 1] about the start j (with
+         * many values a level, all were worked out above) */
+        for (size_t i = 0; few_per_level && i < m; i++) {
+            const int v = src[i], j = count[i] < PP_SHOT_KMAX - 2 ? (int)count[i] : PP_SHOT_KMAX - 2;
+            const int k0 = j > 2 ? j - 2 : 0; /* t[-1] is there already */
+            if (__builtin_expect(k0 < have[v].lo || j + 2 > have[v].hi, 0))
+                level_cover(mean[v], zt + row[v], &have[v], k0, j + 2);
+        }
         /* one step of the walk each way, without branches (which the data would
          * mispredict): a vector loop of gathers; a count it leaves unsettled is rare
          * and walked exactly */
