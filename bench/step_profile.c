@@ -8,8 +8,10 @@
  * CPU time per step is the process's, which counts another thread's running
  * time only at its next tick: trust it on --threads 1 only (on a loaded
  * machine it drops the time the process waited for a core).
- * --case wrn: AugMix's WRN-40-2 (plain stem) at CIFAR 32 instead.
- * Usage: step_profile [--threads N] [--repeats R] [--batch B] [--case plain|cifar|plain-cifar|wrn] */
+ * --case wrn: AugMix's WRN-40-2 (plain stem) at CIFAR 32 instead; --case demo:
+ * the demo models' net (train_bench's demo28: width 8, CIFAR stem, avg 3,
+ * trainable alpha, 28x28 grayscale; use --batch 128 for the training batch).
+ * Usage: step_profile [--threads N] [--repeats R] [--batch B] [--case plain|cifar|plain-cifar|wrn|demo] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,23 +75,31 @@ int main(int argc, char **argv)
 {
     bench_options o = {.threads = 2, .repeats = 40, .batch = 1};
     if (!bench_parse(&o, argc, argv,
-                     "step_profile [--threads N] [--repeats R] [--batch B] [--case plain|cifar|plain-cifar|wrn]"))
+                     "step_profile [--threads N] [--repeats R] [--batch B] [--case plain|cifar|plain-cifar|wrn|demo]"))
         return 2;
-    const bool wrn = o.only && strstr(o.only, "wrn");
-    const bool plain = wrn || (o.only && strstr(o.only, "plain")), cifar = wrn || (o.only && strstr(o.only, "cifar"));
-    const int side = cifar ? 32 : 224, n = o.batch > 0 ? o.batch : 1;
+    const bool wrn = o.only && strstr(o.only, "wrn"), demo = o.only && strstr(o.only, "demo");
+    const bool plain = wrn || (o.only && strstr(o.only, "plain"));
+    const bool cifar = wrn || demo || (o.only && strstr(o.only, "cifar"));
+    const int side = demo ? 28 : cifar ? 32 : 224, channels = demo ? 1 : 3, n = o.batch > 0 ? o.batch : 1;
     pp_threads_set_default(o.threads);
     pp_arch a;
     pp_error err = {0};
     pp_model m;
     pp_tensor x = {0}, logits = {0};
-    if (pp_arch_from_name(&a, wrn ? "wrn-40-2" : "resnet18", cifar ? PP_STEM_CIFAR : PP_STEM_IMAGENET, 3, cifar ? 10 : 1000, &err)) {
+    if (pp_arch_from_name(&a, wrn ? "wrn-40-2" : "resnet18", cifar ? PP_STEM_CIFAR : PP_STEM_IMAGENET, channels,
+                          cifar ? 10 : 1000, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
     if (!wrn)
         a.push_pull = !plain;
-    if (pp_model_create(&m, &a, &err) || pp_tensor_alloc4(&x, n, 3, side, side, &err)) {
+    if (demo) { /* as train_bench's demo28 */
+        a.width = 8;
+        a.avg_kernel = 3;
+        a.alpha_trainable = true;
+        a.conv1_bias = a.push_pull;
+    }
+    if (pp_model_create(&m, &a, &err) || pp_tensor_alloc4(&x, n, channels, side, side, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
@@ -136,8 +146,8 @@ int main(int argc, char **argv)
             prev = i;
         }
     }
-    printf("%s%s %s, batch %d, %d threads, best of %d (ms per step)\n", wrn ? "wrn-40-2" : "resnet18",
-           plain ? "" : " PushPull", cifar ? "CIFAR 32" : "224", n, o.threads, o.repeats);
+    printf("%s%s %s%s, batch %d, %d threads, best of %d (ms per step)\n", wrn ? "wrn-40-2" : "resnet18",
+           plain ? "" : " PushPull", demo ? "demo 28" : cifar ? "CIFAR 32" : "224", demo ? " width 8" : "", n, o.threads, o.repeats);
     double sum = 0, sum_cpu = 0;
     for (int i = 1, first = 0; i <= p->step_count; i++) {
         if (best_wall[i] > 1e29)

@@ -3,7 +3,6 @@
 #include <omp.h>
 #include <string.h>
 
-#include "../cpu.h"
 #include "../threads.h"
 #include "direct_conv.h"
 #include "gemm.h"
@@ -304,28 +303,12 @@ static bool direct_weight_grad(const float *dx, const pp_conv_shape *s)
     return !dx && !is_pointwise(s) && pp_direct_conv_weight_grad_available(s);
 }
 
-/* On the avx2 and avx512 paths 3x3 weight gradients that the Winograd one
- * (dense_backward) does not take go to the lane kernel (no column matrix;
- * weight_grad_avx2.h; measured faster than the column GEMM and than the
- * AVX-512 direct kernel for the demo ResNet18's layers), the input gradient
- * the column path below. Not where its (9C, K) partial, read and written once
- * per group of images, outgrows the L2: 256 and 512 channels (CIFAR
- * ResNet18's last stages) ran 1.2-2.6x faster by the column GEMM on Emerald
- * Rapids (2 MB L2), 128 -> 256 about even. */
-#define LANE_PARTIAL_FLOATS ((size_t)320 << 10)
-
-static bool lane_weight_grad(const pp_conv_shape *s)
-{
-    return pp_cpu_path() >= PP_CPU_AVX2 && pp_weight_grad_avx2_supports(s) &&
-           (size_t)9 * s->cin * s->cout <= LANE_PARTIAL_FLOATS;
-}
-
 static size_t column_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
 
 static size_t dense_backward_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads)
 {
     size_t floats = column_backward_workspace_floats(s, n, h, w, threads);
-    if (lane_weight_grad(s)) {
+    if (pp_weight_grad_avx2_preferred(s)) {
         const size_t lanes = pp_weight_grad_avx2_workspace_floats(s, n, h, w, threads);
         floats = lanes > floats ? lanes : floats;
     }
@@ -401,9 +384,11 @@ static void dense_backward(float *dx, float *dw, float *db, const float *dy, con
         return;
     }
     /* wide stride-1 3x3 layers: the weight gradient in the Winograd domain
-     * (winograd.h; 4x fewer multiplies than the lane kernel) on every path */
+     * (winograd.h; 4x fewer multiplies than the lane kernel) on every path;
+     * other 3x3 ones on the avx2 and avx512 paths the lane kernel (no column
+     * matrix), the input gradient the column path below */
     const bool wino_dw = dw && pp_winograd_weight_grad_preferred(s, n, h, w, threads_given);
-    if (wino_dw || (dw && lane_weight_grad(s))) {
+    if (wino_dw || (dw && pp_weight_grad_avx2_preferred(s))) {
         if (wino_dw)
             pp_winograd_weight_grad(dw, dy, x, s, n, h, w, workspace, threads_given);
         else

@@ -121,14 +121,24 @@ void pp_conv_layer_backward(float *dx, bool dx_fresh, float *dw, float *db, cons
         return;
     const pp_conv_shape t = transposed_shape(s);
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
-    float *target = dx_fresh ? dx : scratch->dx_tmp;
     flip_transpose(scratch->flipped, c->weight, s, threads);
-    if (pp_conv_choose(&t, n, ho, wo, threads, true) == PP_CONV_WINOGRAD &&
-        pp_winograd_transform_weights(scratch->flipped_wino, scratch->flipped, &t, threads))
-        pp_winograd_forward(target, dy, scratch->flipped_wino, &t, n, ho, wo, NULL, scratch->workspace, threads);
+    const bool winograd = pp_conv_choose(&t, n, ho, wo, threads, true) == PP_CONV_WINOGRAD &&
+                          pp_winograd_transform_weights(scratch->flipped_wino, scratch->flipped, &t, threads);
+    /* A gradient already in dx: the Winograd and direct forwards add it as
+     * their epilogue's residual, in place (each output reads its residual
+     * just before it writes the same cell), saving a pass through dx_tmp and
+     * a parallel sum; the im2col GEMM writes its output before the epilogue
+     * reads it, so it still goes through dx_tmp. */
+    const bool in_place = dx_fresh || winograd || pp_conv_choose(&t, n, ho, wo, threads, false) == PP_CONV_DIRECT;
+    const pp_epilogue accumulate = {.residual = dx};
+    const pp_epilogue *ep = dx_fresh ? NULL : &accumulate;
+    float *target = in_place ? dx : scratch->dx_tmp;
+    if (winograd)
+        pp_winograd_forward(target, dy, scratch->flipped_wino, &t, n, ho, wo, ep, scratch->workspace, threads);
     else
-        pp_conv2d_forward(target, dy, scratch->flipped, &t, n, ho, wo, NULL, scratch->workspace, threads);
-    if (dx_fresh)
+        pp_conv2d_forward(target, dy, scratch->flipped, &t, n, ho, wo, in_place ? ep : NULL, scratch->workspace,
+                          threads);
+    if (in_place)
         return;
     const float *src = scratch->dx_tmp;
 #pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))

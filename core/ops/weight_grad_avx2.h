@@ -18,6 +18,10 @@
 /* Dense 3x3 convolutions (any stride and padding) with a multiple of 8 output
  * channels. AVX2 code: the caller checks the CPU path (avx2 or above). */
 bool pp_weight_grad_avx2_supports(const pp_conv_shape *s);
+/* Supported, on the avx2 or avx512 path, and faster than the column GEMM:
+ * where the Winograd weight gradient does not take the layer, the lane kernel
+ * should (winograd.h). */
+bool pp_weight_grad_avx2_preferred(const pp_conv_shape *s);
 size_t pp_weight_grad_avx2_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
 /* dw (K, C, 3, 3) += the gradient; images split over `threads`. */
 void pp_weight_grad_avx2(float *dw, const float *dy, const float *x, const pp_conv_shape *s, int n, int h, int w,

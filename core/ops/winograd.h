@@ -46,7 +46,9 @@ void pp_winograd_forward_pre(float *out, const float *in, const pp_epilogue *pre
 
 /* 3x3 stride-1 dense layers with 16 or more channels on both sides and
  * enough tiles (64 per thread, and at least K C / (C + K)) for the GEMMs over
- * tiles to pay. */
+ * tiles to pay; on the avx2 and avx512 paths not the narrow ones the lane
+ * kernel takes (under 32 channels on a side, under 64 where edge tiles are
+ * partial: output sides not multiples of 4). */
 bool pp_winograd_weight_grad_preferred(const pp_conv_shape *s, int n, int h, int w, int threads);
 size_t pp_winograd_weight_grad_workspace_floats(const pp_conv_shape *s, int n, int h, int w, int threads);
 /* dw (K, C, 3, 3) += the gradient from dy (K, N, Ho, Wo) and the forward's
