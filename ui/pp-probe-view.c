@@ -82,8 +82,8 @@ static ProbeSlot *slot_new(PpModelEntry *e, gboolean push_only)
     return s;
 }
 
-/* The probes of one (image, slots) pair: the clean side computed once. A
- * task owns the cache while it runs; the view holds it in between. */
+/* The probes of one (image, slots) pair: the clean side computed once. The
+ * slider's worker keeps it from one update to the next (pp_latest_run_state). */
 typedef struct {
     char *image_path;
     GPtrArray *slots;   /* ProbeSlot (refs to the snapshot it was made for) */
@@ -126,18 +126,14 @@ struct _PpProbeView {
     /* the slider worker (latest wins: pp-latest-job.h); results come in two
      * stages, the corrupted image and first-layer SNRs, then the predictions */
     PpLatestJob *updates;
-    ProbeCache *cache;     /* NULL while a job holds it */
     gint64 pending_since;  /* the oldest change not yet served (monotonic us) */
     guint move;            /* slider moves so far (a change of severity, seed or channel) */
     gint64 move_time;      /* when the last one came */
-    gint64 full_at;        /* when predictions were last taken, and what they took (us) */
-    gint64 full_took;
     PpProbeResults *shown;
     double shown_compute_ms;
     /* what the next paint puts on screen, for the latency log: the move the
      * predictions (full) or the image and SNRs (stage) are of */
     gboolean log_full, log_stage;
-    gboolean stage_shown;  /* the running update's first stage is on screen */
     guint serial;          /* updates made so far */
     guint stage_applied;   /* the update (serial) whose first stage the shown images and SNRs are */
     guint full_move, stage_move;
@@ -169,8 +165,9 @@ static gboolean frame_log(void)
 
 /* ---- the probe cache (worker side) ---- */
 
-static void cache_free(ProbeCache *c)
+static void cache_free(gpointer data)
 {
+    ProbeCache *c = data;
     if (!c)
         return;
     for (guint i = 0; c->probes && i < c->slots->len; i++)
@@ -353,7 +350,6 @@ typedef struct {
     int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
     UpdateTimes times;
     cairo_surface_t **stage_shown; /* (n) the corrupted images the first stage made, for the second to reuse */
-    ProbeCache *cache;
     PpProbeResults *results;
 } ProbeJob;
 
@@ -366,7 +362,6 @@ static void probe_job_free(gpointer data)
     g_free(job->stage_shown);
     g_ptr_array_unref(job->slots);
     true_label_clear(&job->truth);
-    cache_free(job->cache);
     pp_probe_results_free(job->results);
     g_free(job);
 }
@@ -541,17 +536,17 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     ProbeJob *job = data;
     gint64 t0 = g_get_monotonic_time();
     job->times.started = t0;
-    if (!cache_matches(job->cache, job->image_path, job->slots)) {
-        cache_free(job->cache);
-        job->cache = cache_new(job->image_path, job->slots, error);
-        if (!job->cache)
+    ProbeCache **cache = (ProbeCache **)pp_latest_run_state(run);
+    if (!cache_matches(*cache, job->image_path, job->slots)) {
+        g_clear_pointer(cache, cache_free);
+        if (!(*cache = cache_new(job->image_path, job->slots, error)))
             return FALSE;
     }
     const int n = (int)job->slots->len;
-    const int side = pp_probe_image_side(job->area_w, job->area_h, cache_input_groups(job->cache));
+    const int side = pp_probe_image_side(job->area_w, job->area_h, cache_input_groups(*cache));
     pp_corruption_request req = {
         .severity = job->severity, .seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
-    pp_probe *probes = job->cache->probes;
+    pp_probe *probes = (*cache)->probes;
     pp_probe_result *pr = g_new0(pp_probe_result, n);
     const char **sources = g_new0(const char *, n);
     gboolean *shown = g_new0(gboolean, n); /* the first column of each input: the images panel shows its pair */
@@ -621,7 +616,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         memset(&pr[m].corrupted, 0, sizeof pr[m].corrupted);
         ok = pp_image_copy(&mr->clean, &p->clean, &err) == PP_OK;
         if (ok && shown[m]) /* off the main thread, at the size shown */
-            prepare_pair(job->cache, m, mr, side, job->scale, job->stage_shown ? job->stage_shown[m] : NULL);
+            prepare_pair(*cache, m, mr, side, job->scale, job->stage_shown ? job->stage_shown[m] : NULL);
         if (ok)
             pp_probe_prepare_features(mr, job->feature_w, job->feature_h, job->scale);
     }
@@ -787,10 +782,6 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
 {
     PpProbeView *self = view;
     ProbeJob *job = data;
-    if (!self->cache) { /* the cache comes back, cancelled or not */
-        self->cache = job->cache;
-        job->cache = NULL;
-    }
     if (latest) {
         /* the images and SNRs on screen are this update's own first stage (same image, seed and
          * corruption): only the predictions and the feature maps change; the fewer panels a
@@ -804,8 +795,6 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
         self->shown = job->results;
         job->results = NULL;
         self->shown_compute_ms = self->shown->compute_ms;
-        self->full_at = g_get_monotonic_time();
-        self->full_took = self->full_at - job->move_time;
         self->log_full = TRUE;
         self->full_move = job->move;
         self->full_move_time = job->move_time;
@@ -839,14 +828,36 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
     }
 }
 
-/* A slider move while an update runs: supersede it (cancel at its next
- * layer boundary and start the newest) once it has shown its first stage
- * and while the predictions on screen are younger than an update takes;
- * else let it run on, so that a steady drag still gets first stages and
- * predictions, not only cancelled work. */
+/* The frames from the clock's current one (at `base`, every `interval`)
+ * until the first one at or after `t` (us). */
+static gint64 frames_until(gint64 base, gint64 interval, gint64 t)
+{
+    return t <= base ? 0 : (t - base + interval - 1) / interval;
+}
+
+/* What superseding an update costs before the newest one runs: the running
+ * one stops at its next layer boundary (us; measured well under 1 ms at 224). */
+#define SUPERSEDE_DELAY_US 2000
+
+/* A slider move while an update runs: supersede it (cancel it at its next
+ * layer boundary; the newest one, queued behind, starts then) when the
+ * newest would be on screen no later than the running one: both take what
+ * the last update took and show at the first frame after they end. Else
+ * the running one goes on and the newest waits behind it, so that a steady
+ * drag gets every update that shows sooner, never only cancelled work. */
 static gboolean supersede_running(PpProbeView *self)
 {
-    return self->stage_shown && self->full_at && g_get_monotonic_time() - self->full_at < self->full_took;
+    const gint64 since = pp_latest_job_running_since(self->updates);
+    GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));
+    if (!since || !clock || self->shown_compute_ms <= 0)
+        return FALSE;
+    const gint64 base = gdk_frame_clock_get_frame_time(clock), took = (gint64)(self->shown_compute_ms * 1000);
+    gint64 interval = 0;
+    gdk_frame_clock_get_refresh_info(clock, base, &interval, NULL);
+    if (interval <= 0)
+        interval = G_USEC_PER_SEC / 60;
+    return frames_until(base, interval, since + took) >=
+           frames_until(base, interval, g_get_monotonic_time() + SUPERSEDE_DELAY_US + took);
 }
 
 /* The first stage of the running update: every column's corrupted image
@@ -864,7 +875,6 @@ static void probe_partial(gpointer view, gpointer part)
                c->corrupted.pixels && mr->corrupted.width == c->corrupted.width &&
                mr->corrupted.height == c->corrupted.height && mr->corrupted.channels == c->corrupted.channels;
     }
-    self->stage_shown = TRUE;
     if (fits) { /* else (other columns) the full result follows */
         for (int m = 0; m < st->n; m++) {
             PpProbeModelResult *mr = &r->models[m];
@@ -892,9 +902,6 @@ static void probe_partial(gpointer view, gpointer part)
         redraw_stage(self);
     }
     probe_stage_free(st);
-    /* a newer move came while this update ran to its first stage: it goes now */
-    if (pp_latest_job_is_pending(self->updates) && supersede_running(self))
-        pp_latest_job_request(self->updates, TRUE);
 }
 
 /* The update for the controls as they are now (main thread), or NULL. */
@@ -936,10 +943,7 @@ static gpointer probe_make(gpointer view)
     job->scale = gtk_widget_get_scale_factor(area);
     job->feature_w = gtk_widget_get_width(GTK_WIDGET(self->feature_area));
     job->feature_h = gtk_widget_get_height(GTK_WIDGET(self->feature_area));
-    job->cache = self->cache;
-    self->cache = NULL;
     self->pending_since = 0;
-    self->stage_shown = FALSE;
     return job;
 }
 
@@ -1962,7 +1966,6 @@ static void pp_probe_view_dispose(GObject *object)
     g_clear_pointer(&self->sweeps, pp_latest_job_free);
     cancel_sweep(self, TRUE);
     g_clear_object(&self->dialog);
-    g_clear_pointer(&self->cache, cache_free);
     g_clear_pointer(&self->shown, pp_probe_results_free);
     g_clear_pointer(&self->bench, bench_free);
     g_clear_object(&self->selected);
@@ -2055,7 +2058,8 @@ static void pp_probe_view_init(PpProbeView *self)
                                                   .done = probe_done,
                                                   .partial = probe_partial,
                                                   .job_free = probe_job_free,
-                                                  .part_free = probe_stage_free};
+                                                  .part_free = probe_stage_free,
+                                                  .state_free = cache_free};
     self->updates = pp_latest_job_new(self, GTK_WIDGET(self->predictions_area), &update_funcs);
     /* one warm worker for the slider, a little below the main thread: the panels paint at once */
     pp_latest_job_use_own_thread(self->updates, 5);
