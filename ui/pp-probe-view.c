@@ -1816,6 +1816,8 @@ typedef struct {
     PpProbeView *self;
     int frames, done_frames;
     gint64 cpu0, wall0; /* the main thread's CPU time and the clock when the drag started (us) */
+    gint64 last_tick;   /* the frame time of the drag's last move (us) */
+    GArray *frame_ms;   /* the frame clock's intervals between moves */
     GCallback done;
     gpointer data;
     guint idle;
@@ -1855,17 +1857,19 @@ static gboolean bench_finish(gpointer user_data)
         gap = pb->shown->data[i] ? 0 : gap + 1;
         longest_gap = MAX(longest_gap, gap);
     }
-    const double full = quantile(pb->full_ms, 0.5), forward = quantile(pb->forward_ms, 0.5);
+    const double full = quantile(pb->full_ms, 0.5), forward = quantile(pb->forward_ms, 0.5),
+                 frame = quantile(b->frame_ms, 0.5);
     if (pb->full_ms->len)
         printf("severity sweep: %d slider moves, %u panel updates (%u moves got the image and first-layer SNR, %u "
-               "the predictions too; at most %u moves in a row without); slider to panels: median %.1f ms, p90 "
-               "%.1f ms, max %.1f ms; image and SNR: median %.1f ms; the %d models' forward passes alone: median "
+               "the predictions too; at most %u moves in a row without); slider to panels: median %.1f ms "
+               "(%.2f frames of the frame clock's %.1f ms), p90 %.1f ms, max %.1f ms; image and SNR: median %.1f "
+               "ms; the %d models' forward passes alone: median "
                "%.1f ms; ratio %.2f (target at most 1.3); from the oldest unserved move: median %.1f ms; last "
                "compute %.1f ms; where it went (medians): move to start %.1f ms, corruption %.1f ms, start to first "
                "stage %.1f ms, first stage to end %.1f ms, end to paint %.1f ms (end to main thread %.1f ms, main "
                "thread to paint %.1f ms; the panels' draws %.1f ms of main-thread CPU per frame); the worker's time "
                "besides the forwards and the corruption %.1f ms\n",
-               b->frames, got, got, predicted, longest_gap, full, quantile(pb->full_ms, 0.9),
+               b->frames, got, got, predicted, longest_gap, full, full / frame, frame, quantile(pb->full_ms, 0.9),
                quantile(pb->full_ms, 1.0), quantile(pb->stage_ms, 0.5), self->shown ? self->shown->n_models : 0,
                forward, full / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms,
                quantile(pb->wait_ms, 0.5), quantile(pb->corrupt_ms, 0.5), quantile(pb->stage_work_ms, 0.5),
@@ -1878,6 +1882,7 @@ static gboolean bench_finish(gpointer user_data)
     fflush(stdout);
     bench_free(pb);
     ((void (*)(PpProbeView *, gpointer))b->done)(self, b->data);
+    g_array_unref(b->frame_ms);
     g_free(b);
     return G_SOURCE_REMOVE;
 }
@@ -1885,8 +1890,13 @@ static gboolean bench_finish(gpointer user_data)
 static gboolean bench_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
     (void)widget;
-    (void)clock;
     Bench *b = user_data;
+    const gint64 tick = gdk_frame_clock_get_frame_time(clock);
+    if (b->last_tick) {
+        double ms = (tick - b->last_tick) / 1000.0;
+        g_array_append_val(b->frame_ms, ms);
+    }
+    b->last_tick = tick;
     if (b->done_frames == b->frames) {
         g_timeout_add(20, bench_finish, b);
         return G_SOURCE_REMOVE;
@@ -1932,6 +1942,7 @@ void pp_probe_view_benchmark(PpProbeView *self, int frames, GCallback done, gpoi
     Bench *b = g_new0(Bench, 1);
     b->self = self;
     b->frames = MAX(frames, 2);
+    b->frame_ms = g_array_new(FALSE, FALSE, sizeof(double));
     b->done = done;
     b->data = data;
     g_timeout_add(20, bench_start, b);
