@@ -208,14 +208,17 @@ gboolean pp_latest_job_is_busy(PpLatestJob *l)
     return is_running(l) || l->pending || l->undrawn;
 }
 
-gint64 pp_latest_job_running_since(PpLatestJob *l)
+gpointer pp_latest_job_running(PpLatestJob *l, gint64 *since)
 {
     for (GList *i = l ? l->runs.head : NULL; i; i = i->next) {
         PpLatestRun *r = i->data;
-        if (atomic_load(&r->where) == RUN_RUNNING && counts(r, FALSE))
-            return atomic_load(&r->started_at);
+        if (atomic_load(&r->where) == RUN_RUNNING && counts(r, FALSE)) {
+            *since = atomic_load(&r->started_at);
+            return r->job;
+        }
     }
-    return 0;
+    *since = 0;
+    return NULL;
 }
 
 gpointer *pp_latest_run_state(PpLatestRun *run)

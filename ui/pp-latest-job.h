@@ -77,8 +77,9 @@ GCancellable *pp_latest_run_get_cancellable(PpLatestRun *run);
 /* Worker thread: what the runs keep from one to the next (one runs at a
  * time), e.g. the probe's clean side: freed by state_free at the end. */
 gpointer *pp_latest_run_state(PpLatestRun *run);
-/* When the worker started the job it runs now (monotonic us), or 0 when it
- * runs none that still counts. */
-gint64 pp_latest_job_running_since(PpLatestJob *l);
+/* The job the worker runs now and when it started it (monotonic us), or
+ * NULL and 0 when it runs none that still counts. Main thread; only what
+ * make() set may be read from the job. */
+gpointer pp_latest_job_running(PpLatestJob *l, gint64 *since);
 
 G_END_DECLS

@@ -127,6 +127,7 @@ struct _PpProbeView {
      * stages, the corrupted image and first-layer SNRs, then the predictions */
     PpLatestJob *updates;
     gint64 pending_since;  /* the oldest change not yet served (monotonic us) */
+    gboolean superseding;  /* the update being made supersedes the running one (probe_make) */
     guint move;            /* slider moves so far (a change of severity, seed or channel) */
     gint64 move_time;      /* when the last one came */
     PpProbeResults *shown;
@@ -346,6 +347,7 @@ typedef struct {
     guint move;           /* the slider move it is of, and when that came */
     gint64 move_time;
     guint serial;         /* which update it is (from 1) */
+    gboolean superseding; /* made by a move that superseded the running one */
     int area_w, area_h, scale; /* the images panel's size and screen scale: the images are made for it */
     int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
     UpdateTimes times;
@@ -843,13 +845,15 @@ static gint64 frames_until(gint64 base, gint64 interval, gint64 t)
  * layer boundary; the newest one, queued behind, starts then) when the
  * newest would be on screen no later than the running one: both take what
  * the last update took and show at the first frame after they end. Else
- * the running one goes on and the newest waits behind it, so that a steady
- * drag gets every update that shows sooner, never only cancelled work. */
+ * the running one goes on and the newest waits behind it. An update made by
+ * superseding is never superseded itself: a steady drag always gets
+ * predictions, never only cancelled work (were the estimate off). */
 static gboolean supersede_running(PpProbeView *self)
 {
-    const gint64 since = pp_latest_job_running_since(self->updates);
+    gint64 since;
+    const ProbeJob *running = pp_latest_job_running(self->updates, &since);
     GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));
-    if (!since || !clock || self->shown_compute_ms <= 0)
+    if (!running || running->superseding || !clock || self->shown_compute_ms <= 0)
         return FALSE;
     const gint64 base = gdk_frame_clock_get_frame_time(clock), took = (gint64)(self->shown_compute_ms * 1000);
     gint64 interval = 0;
@@ -933,6 +937,7 @@ static gpointer probe_make(gpointer view)
     job->queued = self->pending_since ? self->pending_since : now;
     job->move = self->move;
     job->serial = ++self->serial;
+    job->superseding = self->superseding;
     job->move_time = self->move_time ? self->move_time : now;
     job->times.move = job->move_time;
     GtkWidget *area = GTK_WIDGET(self->images_area);
@@ -978,7 +983,10 @@ static void request_update(PpProbeView *self, gboolean subject)
         cancel_sweep(self, TRUE);
     else /* the sweep's severity marker; the other panels change when results come */
         gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
-    pp_latest_job_request(self->updates, subject || supersede_running(self));
+    const gboolean supersede = !subject && supersede_running(self);
+    self->superseding = supersede;
+    pp_latest_job_request(self->updates, subject || supersede);
+    self->superseding = FALSE;
 }
 
 /* ---- the sweep: every model, in the background, with its own probes ---- */

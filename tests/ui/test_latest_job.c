@@ -165,7 +165,9 @@ static void scenario(gboolean own)
     SPIN_UNTIL(v.parts == 1);
     CHECK(v.parts == 1 && v.last_part == 1001, "the running job's part reaches the view (%d)", v.last_part);
     SPIN_UNTIL(runs_started(&v) == 1);
-    CHECK(pp_latest_job_running_since(l) > 0, "it runs since it started");
+    gint64 since;
+    Job *running = pp_latest_job_running(l, &since);
+    CHECK(running && running->input == 1 && since > 0, "it runs since it started");
     for (v.input = 2; v.input <= 4; v.input++)
         pp_latest_job_request(l, FALSE);
     v.input = 4;
@@ -199,7 +201,7 @@ static void scenario(gboolean own)
     release(&v);
     SPIN_UNTIL(v.done == 3 + replaced);
     CHECK(v.latest == 2 && v.last_shown == 5, "and is shown");
-    CHECK(pp_latest_job_running_since(l) == 0, "nothing runs");
+    CHECK(!pp_latest_job_running(l, &since) && since == 0, "nothing runs");
     SPIN_UNTIL(!pp_latest_job_is_busy(l));
     CHECK(!pp_latest_job_is_busy(l), "idle once nothing runs or waits");
 
