@@ -982,7 +982,9 @@ static void request_update(PpProbeView *self, gboolean subject)
         self->resweep = TRUE; /* e.g. Push only toggled: the sweep follows */
     if (subject)
         cancel_sweep(self, TRUE);
-    else /* the sweep's severity marker; the other panels change when results come */
+    else if (self->sweep && self->sweep->n_models > 0) /* its severity marker (without a sweep: a caption
+                                                         * that does not move); the other panels change when
+                                                         * results come */
         gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
     const gboolean supersede = !subject && supersede_running(self);
     self->superseding = supersede;
