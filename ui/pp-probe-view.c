@@ -1875,14 +1875,15 @@ static gboolean bench_finish(gpointer user_data)
                "the predictions too; at most %u moves in a row without); slider to panels: median %.1f ms "
                "(%.2f frames of the frame clock's %.1f ms), p90 %.1f ms, max %.1f ms; image and SNR: median %.1f "
                "ms; the %d models' forward passes alone: median "
-               "%.1f ms; ratio %.2f (target at most 1.3); from the oldest unserved move: median %.1f ms; last "
+               "%.1f ms; ratio %.2f (target at most 1.3; the frame clock's floor %.2f: the forwards rounded up to whole "
+               "frames); from the oldest unserved move: median %.1f ms; last "
                "compute %.1f ms; where it went (medians): move to start %.1f ms, corruption %.1f ms, start to first "
                "stage %.1f ms, first stage to end %.1f ms, end to paint %.1f ms (end to main thread %.1f ms, main "
                "thread to paint %.1f ms; the panels' draws %.1f ms of main-thread CPU per frame); the worker's time "
                "besides the forwards and the corruption %.1f ms\n",
                b->frames, got, got, predicted, longest_gap, full, full / frame, frame, quantile(pb->full_ms, 0.9),
                quantile(pb->full_ms, 1.0), quantile(pb->stage_ms, 0.5), self->shown ? self->shown->n_models : 0,
-               forward, full / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms,
+               forward, full / forward, ceil(forward / frame) * frame / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms,
                quantile(pb->wait_ms, 0.5), quantile(pb->corrupt_ms, 0.5), quantile(pb->stage_work_ms, 0.5),
                quantile(pb->rest_ms, 0.5), quantile(pb->paint_ms, 0.5), quantile(pb->deliver_ms, 0.5),
                quantile(pb->frame_ms, 0.5), quantile(pb->draw_cpu_ms, 0.5), quantile(pb->other_ms, 0.5));
