@@ -1,5 +1,7 @@
 #include "pp-latest-job.h"
 
+#include <stdatomic.h>
+
 #ifdef __linux__
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -15,19 +17,28 @@ struct _PpLatestJob {
     GtkWidget *area; /* (weak) */
     GtkWidget *shown_by; /* (weak) the view: requests wait for its map */
     gboolean stale;   /* a request came while shown_by was hidden */
-    GCancellable *current; /* the running job's */
-    gboolean running, pending, undrawn;
+    /* the runs made and not yet done, oldest first: in GLib's pool at most
+     * one; on the own thread the one it runs and those queued behind it */
+    GQueue runs;
+    gboolean pending, undrawn;
     /* pp_latest_job_use_own_thread: the worker, and the tasks it runs (NULL: GLib's pool) */
     GThread *thread;
     GAsyncQueue *queue;
     int nice;
+    gpointer state; /* what the runs keep between them (pp_latest_run_state) */
 };
+
+/* Where a run is: set by the thread that runs it, read by the main thread. */
+enum { RUN_QUEUED, RUN_RUNNING, RUN_ENDED };
 
 struct _PpLatestRun {
     PpLatestJob *l;
     gpointer job;
     GCancellable *cancellable;
     GTask *task; /* (unowned) the task owning this run */
+    atomic_int where;
+    atomic_llong started_at; /* monotonic us */
+    gboolean done; /* main thread: its end was handled (no partial lands after) */
 };
 
 static PpLatestJob *latest_ref(PpLatestJob *l)
@@ -40,7 +51,8 @@ static void latest_unref(PpLatestJob *l)
 {
     if (!g_atomic_int_dec_and_test(&l->refs))
         return;
-    g_clear_object(&l->current);
+    if (l->state && l->f.state_free)
+        l->f.state_free(l->state);
     g_clear_pointer(&l->queue, g_async_queue_unref);
     g_free(l);
 }
@@ -121,9 +133,7 @@ void pp_latest_job_free(PpLatestJob *l)
         l->thread = NULL;
     }
     l->view = NULL;
-    l->pending = FALSE;
-    if (l->current)
-        g_cancellable_cancel(l->current);
+    pp_latest_job_cancel(l);
     if (l->area) {
         g_signal_handlers_disconnect_by_data(l->area, l);
         g_object_remove_weak_pointer(G_OBJECT(l->area), (gpointer *)&l->area);
@@ -151,32 +161,69 @@ void pp_latest_job_drawn(PpLatestJob *l)
     l->undrawn = FALSE;
 }
 
+static gboolean is_running(PpLatestJob *l)
+{
+    return l->runs.length > 0;
+}
+
 gboolean pp_latest_job_is_running(PpLatestJob *l)
 {
     if (!l)
         return FALSE;
-    return l->running;
+    return is_running(l);
+}
+
+/* A run in flight that still counts, and (queued_only) has not started. */
+static gboolean counts(PpLatestRun *r, gboolean queued_only)
+{
+    return !g_cancellable_is_cancelled(r->cancellable) && (!queued_only || atomic_load(&r->where) == RUN_QUEUED);
+}
+
+static gboolean any_counts(PpLatestJob *l, gboolean queued_only)
+{
+    for (GList *i = l->runs.head; i; i = i->next)
+        if (counts(i->data, queued_only))
+            return TRUE;
+    return FALSE;
 }
 
 gboolean pp_latest_job_is_wanted(PpLatestJob *l)
 {
     if (!l)
         return FALSE;
-    return l->pending || (l->running && l->current && !g_cancellable_is_cancelled(l->current));
+    return l->pending || any_counts(l, FALSE);
 }
 
 gboolean pp_latest_job_is_pending(PpLatestJob *l)
 {
     if (!l)
         return FALSE;
-    return l->pending;
+    return l->pending || any_counts(l, TRUE);
 }
 
 gboolean pp_latest_job_is_busy(PpLatestJob *l)
 {
     if (!l)
         return FALSE;
-    return l->running || l->pending || l->undrawn;
+    return is_running(l) || l->pending || l->undrawn;
+}
+
+gpointer pp_latest_job_running(PpLatestJob *l, gint64 *since)
+{
+    for (GList *i = l ? l->runs.head : NULL; i; i = i->next) {
+        PpLatestRun *r = i->data;
+        if (atomic_load(&r->where) == RUN_RUNNING && counts(r, FALSE)) {
+            *since = atomic_load(&r->started_at);
+            return r->job;
+        }
+    }
+    *since = 0;
+    return NULL;
+}
+
+gpointer *pp_latest_run_state(PpLatestRun *run)
+{
+    return &run->l->state;
 }
 
 GCancellable *pp_latest_run_get_cancellable(PpLatestRun *run)
@@ -189,7 +236,11 @@ static void job_thread(GTask *task, gpointer source, gpointer data, GCancellable
     (void)source;
     PpLatestRun *r = data;
     GError *error = NULL;
-    if (r->l->f.run(r, r->job, cancellable, &error))
+    atomic_store(&r->started_at, g_get_monotonic_time());
+    atomic_store(&r->where, RUN_RUNNING);
+    gboolean ok = !g_cancellable_is_cancelled(cancellable) && r->l->f.run(r, r->job, cancellable, &error);
+    atomic_store(&r->where, RUN_ENDED);
+    if (ok)
         g_task_return_boolean(task, TRUE);
     else if (error)
         g_task_return_error(task, error);
@@ -209,15 +260,13 @@ static void job_done(GObject *source, GAsyncResult *result, gpointer data)
     GError *error = NULL;
     gboolean ok = g_task_propagate_boolean(task, &error);
     const gboolean latest = ok && !g_cancellable_is_cancelled(r->cancellable);
-    if (l->current == r->cancellable) {
-        l->running = FALSE;
-        g_clear_object(&l->current);
-    }
+    r->done = TRUE;
+    g_queue_remove(&l->runs, r);
     if (l->view) {
         l->f.done(l->view, r->job, latest, error);
         if (latest)
             pp_latest_job_set_undrawn(l);
-        if (l->pending && !l->running)
+        if (l->pending && !is_running(l))
             start(l);
     }
     g_clear_error(&error);
@@ -233,9 +282,9 @@ static void start(PpLatestJob *l)
     r->l = latest_ref(l);
     r->job = job;
     r->cancellable = g_cancellable_new();
-    g_clear_object(&l->current);
-    l->current = g_object_ref(r->cancellable);
-    l->running = TRUE;
+    atomic_init(&r->where, RUN_QUEUED);
+    atomic_init(&r->started_at, 0);
+    g_queue_push_tail(&l->runs, r);
     GTask *task = g_task_new(NULL, r->cancellable, job_done, NULL);
     r->task = task;
     g_task_set_task_data(task, r, run_free);
@@ -248,14 +297,33 @@ static void start(PpLatestJob *l)
     }
 }
 
+/* Cancels the runs in flight that are no further than `upto` (RUN_QUEUED:
+ * those not started; RUN_RUNNING: and the one running, whose result is not
+ * made yet; RUN_ENDED: all, also a result on its way to the main thread). */
+static void cancel_runs(PpLatestJob *l, int upto)
+{
+    for (GList *i = l->runs.head; i; i = i->next) {
+        PpLatestRun *r = i->data;
+        if (atomic_load(&r->where) <= upto)
+            g_cancellable_cancel(r->cancellable);
+    }
+}
+
 void pp_latest_job_request(PpLatestJob *l, gboolean supersede)
 {
     if (!l || !l->view)
         return;
-    if (l->running) {
-        l->pending = TRUE;
-        if (supersede && l->current)
-            g_cancellable_cancel(l->current);
+    if (is_running(l)) {
+        if (supersede)
+            cancel_runs(l, RUN_RUNNING);
+        if (l->queue) {
+            /* made now and queued behind (a queued one is replaced): the worker starts it as
+             * soon as it is free, without waiting for the main thread's next turn */
+            cancel_runs(l, RUN_QUEUED);
+            start(l);
+        } else {
+            l->pending = TRUE;
+        }
         return;
     }
     start(l);
@@ -296,8 +364,7 @@ void pp_latest_job_cancel(PpLatestJob *l)
     if (!l)
         return;
     l->pending = FALSE;
-    if (l->current)
-        g_cancellable_cancel(l->current);
+    cancel_runs(l, RUN_ENDED);
 }
 
 typedef struct {
@@ -311,8 +378,7 @@ static gboolean deliver(gpointer data)
     Posted *p = data;
     PpLatestJob *l = p->run->l;
     /* only while its job runs and counts: a part never lands after the final result */
-    if (l->view && l->f.partial && l->current == p->run->cancellable &&
-        !g_cancellable_is_cancelled(p->run->cancellable)) {
+    if (l->view && l->f.partial && !p->run->done && !g_cancellable_is_cancelled(p->run->cancellable)) {
         l->f.partial(l->view, p->part);
         pp_latest_job_set_undrawn(l);
     } else if (p->part && l->f.part_free) {

@@ -5,7 +5,11 @@
  * the ones in between are never computed; a request may also supersede the
  * running job (cancel it: its results are dropped). Partial results the
  * worker posts reach the view only while their job still counts. The view is
- * busy until the results are drawn (screenshots and tests wait on that). */
+ * busy until the results are drawn (screenshots and tests wait on that).
+ * On a thread of its own (pp_latest_job_use_own_thread) a request made while
+ * a job runs makes its job at once and queues it behind (replacing one
+ * queued before), so that the worker goes on to it without waiting for the
+ * main thread. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -28,6 +32,7 @@ typedef struct {
     void (*partial)(gpointer view, gpointer part);
     GDestroyNotify job_free;
     GDestroyNotify part_free;
+    GDestroyNotify state_free; /* pp_latest_run_state's, at the end (any thread) */
 } PpLatestJobFuncs;
 
 /* `area`: the widget that puts the results on screen; the view calls
@@ -57,7 +62,7 @@ gboolean pp_latest_job_is_running(PpLatestJob *l);
 /* A job runs and has not been cancelled, or one waits: what a Cancel
  * button stands for (a cancelled job may still be on its way out). */
 gboolean pp_latest_job_is_wanted(PpLatestJob *l);
-/* A request waits for the running job to end. */
+/* A request waits for the running job to end (own thread: a job is queued). */
 gboolean pp_latest_job_is_pending(PpLatestJob *l);
 /* Running, queued, or results taken but not drawn while the area is mapped. */
 gboolean pp_latest_job_is_busy(PpLatestJob *l);
@@ -69,5 +74,12 @@ void pp_latest_job_drawn(PpLatestJob *l);
  * or frees it if the job no longer counts by then. */
 void pp_latest_job_post(PpLatestRun *run, gpointer part);
 GCancellable *pp_latest_run_get_cancellable(PpLatestRun *run);
+/* Worker thread: what the runs keep from one to the next (one runs at a
+ * time), e.g. the probe's clean side: freed by state_free at the end. */
+gpointer *pp_latest_run_state(PpLatestRun *run);
+/* The job the worker runs now and when it started it (monotonic us), or
+ * NULL and 0 when it runs none that still counts. Main thread; only what
+ * make() set may be read from the job. */
+gpointer pp_latest_job_running(PpLatestJob *l, gint64 *since);
 
 G_END_DECLS

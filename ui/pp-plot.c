@@ -291,12 +291,52 @@ double pp_plot_text_max(cairo_t *cr, GtkWidget *widget, const char *text, double
     return th;
 }
 
+/* The widths measured with a widget's Pango context, by text, scale and
+ * weight: a panel measures the same labels on every frame of a drag, and
+ * each measure lays the text out anew. Dropped when the context changes
+ * (its serial: fonts, resolution) and when it grows past a few thousand. */
+typedef struct {
+    guint serial;
+    GHashTable *widths; /* "scale bold text" -> width (px, as a pointer-sized int) */
+} WidthCache;
+
+static void width_cache_free(gpointer data)
+{
+    WidthCache *c = data;
+    g_hash_table_unref(c->widths);
+    g_free(c);
+}
+
+static WidthCache *width_cache_of(PangoContext *context)
+{
+    WidthCache *c = g_object_get_data(G_OBJECT(context), "pp-plot-widths");
+    if (!c) {
+        c = g_new0(WidthCache, 1);
+        c->widths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_object_set_data_full(G_OBJECT(context), "pp-plot-widths", c, width_cache_free);
+    }
+    const guint serial = pango_context_get_serial(context);
+    if (c->serial != serial || g_hash_table_size(c->widths) > 4096) {
+        g_hash_table_remove_all(c->widths);
+        c->serial = serial;
+    }
+    return c;
+}
+
 double pp_plot_text_width(GtkWidget *widget, const char *text, double scale, gboolean bold)
 {
+    WidthCache *c = width_cache_of(gtk_widget_get_pango_context(widget));
+    char *key = g_strdup_printf("%.4f %d %s", scale, bold ? 1 : 0, text);
+    gpointer found;
+    if (g_hash_table_lookup_extended(c->widths, key, NULL, &found)) {
+        g_free(key);
+        return GPOINTER_TO_INT(found);
+    }
     PangoLayout *layout = layout_for(NULL, widget, text, scale, bold);
     int tw, th;
     pango_layout_get_pixel_size(layout, &tw, &th);
     g_object_unref(layout);
+    g_hash_table_insert(c->widths, key, GINT_TO_POINTER(tw));
     return tw;
 }
 

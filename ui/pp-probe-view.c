@@ -82,8 +82,8 @@ static ProbeSlot *slot_new(PpModelEntry *e, gboolean push_only)
     return s;
 }
 
-/* The probes of one (image, slots) pair: the clean side computed once. A
- * task owns the cache while it runs; the view holds it in between. */
+/* The probes of one (image, slots) pair: the clean side computed once. The
+ * slider's worker keeps it from one update to the next (pp_latest_run_state). */
 typedef struct {
     char *image_path;
     GPtrArray *slots;   /* ProbeSlot (refs to the snapshot it was made for) */
@@ -126,18 +126,15 @@ struct _PpProbeView {
     /* the slider worker (latest wins: pp-latest-job.h); results come in two
      * stages, the corrupted image and first-layer SNRs, then the predictions */
     PpLatestJob *updates;
-    ProbeCache *cache;     /* NULL while a job holds it */
     gint64 pending_since;  /* the oldest change not yet served (monotonic us) */
+    gboolean superseding;  /* the update being made supersedes the running one (probe_make) */
     guint move;            /* slider moves so far (a change of severity, seed or channel) */
     gint64 move_time;      /* when the last one came */
-    gint64 full_at;        /* when predictions were last taken, and what they took (us) */
-    gint64 full_took;
     PpProbeResults *shown;
     double shown_compute_ms;
     /* what the next paint puts on screen, for the latency log: the move the
      * predictions (full) or the image and SNRs (stage) are of */
     gboolean log_full, log_stage;
-    gboolean stage_shown;  /* the running update's first stage is on screen */
     guint serial;          /* updates made so far */
     guint stage_applied;   /* the update (serial) whose first stage the shown images and SNRs are */
     guint full_move, stage_move;
@@ -169,8 +166,9 @@ static gboolean frame_log(void)
 
 /* ---- the probe cache (worker side) ---- */
 
-static void cache_free(ProbeCache *c)
+static void cache_free(gpointer data)
 {
+    ProbeCache *c = data;
     if (!c)
         return;
     for (guint i = 0; c->probes && i < c->slots->len; i++)
@@ -349,11 +347,11 @@ typedef struct {
     guint move;           /* the slider move it is of, and when that came */
     gint64 move_time;
     guint serial;         /* which update it is (from 1) */
+    gboolean superseding; /* made by a move that superseded the running one */
     int area_w, area_h, scale; /* the images panel's size and screen scale: the images are made for it */
     int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
     UpdateTimes times;
     cairo_surface_t **stage_shown; /* (n) the corrupted images the first stage made, for the second to reuse */
-    ProbeCache *cache;
     PpProbeResults *results;
 } ProbeJob;
 
@@ -366,7 +364,6 @@ static void probe_job_free(gpointer data)
     g_free(job->stage_shown);
     g_ptr_array_unref(job->slots);
     true_label_clear(&job->truth);
-    cache_free(job->cache);
     pp_probe_results_free(job->results);
     g_free(job);
 }
@@ -541,17 +538,17 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     ProbeJob *job = data;
     gint64 t0 = g_get_monotonic_time();
     job->times.started = t0;
-    if (!cache_matches(job->cache, job->image_path, job->slots)) {
-        cache_free(job->cache);
-        job->cache = cache_new(job->image_path, job->slots, error);
-        if (!job->cache)
+    ProbeCache **cache = (ProbeCache **)pp_latest_run_state(run);
+    if (!cache_matches(*cache, job->image_path, job->slots)) {
+        g_clear_pointer(cache, cache_free);
+        if (!(*cache = cache_new(job->image_path, job->slots, error)))
             return FALSE;
     }
     const int n = (int)job->slots->len;
-    const int side = pp_probe_image_side(job->area_w, job->area_h, cache_input_groups(job->cache));
+    const int side = pp_probe_image_side(job->area_w, job->area_h, cache_input_groups(*cache));
     pp_corruption_request req = {
         .severity = job->severity, .seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
-    pp_probe *probes = job->cache->probes;
+    pp_probe *probes = (*cache)->probes;
     pp_probe_result *pr = g_new0(pp_probe_result, n);
     const char **sources = g_new0(const char *, n);
     gboolean *shown = g_new0(gboolean, n); /* the first column of each input: the images panel shows its pair */
@@ -621,7 +618,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         memset(&pr[m].corrupted, 0, sizeof pr[m].corrupted);
         ok = pp_image_copy(&mr->clean, &p->clean, &err) == PP_OK;
         if (ok && shown[m]) /* off the main thread, at the size shown */
-            prepare_pair(job->cache, m, mr, side, job->scale, job->stage_shown ? job->stage_shown[m] : NULL);
+            prepare_pair(*cache, m, mr, side, job->scale, job->stage_shown ? job->stage_shown[m] : NULL);
         if (ok)
             pp_probe_prepare_features(mr, job->feature_w, job->feature_h, job->scale);
     }
@@ -787,10 +784,6 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
 {
     PpProbeView *self = view;
     ProbeJob *job = data;
-    if (!self->cache) { /* the cache comes back, cancelled or not */
-        self->cache = job->cache;
-        job->cache = NULL;
-    }
     if (latest) {
         /* the images and SNRs on screen are this update's own first stage (same image, seed and
          * corruption): only the predictions and the feature maps change; the fewer panels a
@@ -804,8 +797,6 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
         self->shown = job->results;
         job->results = NULL;
         self->shown_compute_ms = self->shown->compute_ms;
-        self->full_at = g_get_monotonic_time();
-        self->full_took = self->full_at - job->move_time;
         self->log_full = TRUE;
         self->full_move = job->move;
         self->full_move_time = job->move_time;
@@ -839,14 +830,39 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
     }
 }
 
-/* A slider move while an update runs: supersede it (cancel at its next
- * layer boundary and start the newest) once it has shown its first stage
- * and while the predictions on screen are younger than an update takes;
- * else let it run on, so that a steady drag still gets first stages and
- * predictions, not only cancelled work. */
+/* The frames from the clock's current one (at `base`, every `interval`)
+ * until the first one at or after `t` (us). */
+static gint64 frames_until(gint64 base, gint64 interval, gint64 t)
+{
+    return t <= base ? 0 : (t - base + interval - 1) / interval;
+}
+
+/* What superseding an update costs before the newest one runs: the running
+ * one stops at its next layer boundary (us; a trace at 224, two ResNet18s:
+ * 0.5 to 6 ms, longer while the frame's paint has a core). */
+#define SUPERSEDE_DELAY_US 2000
+
+/* A slider move while an update runs: supersede it (cancel it at its next
+ * layer boundary; the newest one, queued behind, starts then) when the
+ * newest would be on screen no later than the running one: both take what
+ * the last update took and show at the first frame after they end. Else
+ * the running one goes on and the newest waits behind it. An update made by
+ * superseding is never superseded itself: a steady drag always gets
+ * predictions, never only cancelled work (were the estimate off). */
 static gboolean supersede_running(PpProbeView *self)
 {
-    return self->stage_shown && self->full_at && g_get_monotonic_time() - self->full_at < self->full_took;
+    gint64 since;
+    const ProbeJob *running = pp_latest_job_running(self->updates, &since);
+    GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));
+    if (!running || running->superseding || !clock || self->shown_compute_ms <= 0)
+        return FALSE;
+    const gint64 base = gdk_frame_clock_get_frame_time(clock), took = (gint64)(self->shown_compute_ms * 1000);
+    gint64 interval = 0;
+    gdk_frame_clock_get_refresh_info(clock, base, &interval, NULL);
+    if (interval <= 0)
+        interval = G_USEC_PER_SEC / 60;
+    return frames_until(base, interval, since + took) >=
+           frames_until(base, interval, g_get_monotonic_time() + SUPERSEDE_DELAY_US + took);
 }
 
 /* The first stage of the running update: every column's corrupted image
@@ -864,7 +880,6 @@ static void probe_partial(gpointer view, gpointer part)
                c->corrupted.pixels && mr->corrupted.width == c->corrupted.width &&
                mr->corrupted.height == c->corrupted.height && mr->corrupted.channels == c->corrupted.channels;
     }
-    self->stage_shown = TRUE;
     if (fits) { /* else (other columns) the full result follows */
         for (int m = 0; m < st->n; m++) {
             PpProbeModelResult *mr = &r->models[m];
@@ -892,9 +907,6 @@ static void probe_partial(gpointer view, gpointer part)
         redraw_stage(self);
     }
     probe_stage_free(st);
-    /* a newer move came while this update ran to its first stage: it goes now */
-    if (pp_latest_job_is_pending(self->updates) && supersede_running(self))
-        pp_latest_job_request(self->updates, TRUE);
 }
 
 /* The update for the controls as they are now (main thread), or NULL. */
@@ -926,6 +938,7 @@ static gpointer probe_make(gpointer view)
     job->queued = self->pending_since ? self->pending_since : now;
     job->move = self->move;
     job->serial = ++self->serial;
+    job->superseding = self->superseding;
     job->move_time = self->move_time ? self->move_time : now;
     job->times.move = job->move_time;
     GtkWidget *area = GTK_WIDGET(self->images_area);
@@ -936,10 +949,7 @@ static gpointer probe_make(gpointer view)
     job->scale = gtk_widget_get_scale_factor(area);
     job->feature_w = gtk_widget_get_width(GTK_WIDGET(self->feature_area));
     job->feature_h = gtk_widget_get_height(GTK_WIDGET(self->feature_area));
-    job->cache = self->cache;
-    self->cache = NULL;
     self->pending_since = 0;
-    self->stage_shown = FALSE;
     return job;
 }
 
@@ -972,9 +982,14 @@ static void request_update(PpProbeView *self, gboolean subject)
         self->resweep = TRUE; /* e.g. Push only toggled: the sweep follows */
     if (subject)
         cancel_sweep(self, TRUE);
-    else /* the sweep's severity marker; the other panels change when results come */
+    else if (self->sweep && self->sweep->n_models > 0) /* its severity marker (without a sweep: a caption
+                                                         * that does not move); the other panels change when
+                                                         * results come */
         gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
-    pp_latest_job_request(self->updates, subject || supersede_running(self));
+    const gboolean supersede = !subject && supersede_running(self);
+    self->superseding = supersede;
+    pp_latest_job_request(self->updates, subject || supersede);
+    self->superseding = FALSE;
 }
 
 /* ---- the sweep: every model, in the background, with its own probes ---- */
@@ -1812,6 +1827,8 @@ typedef struct {
     PpProbeView *self;
     int frames, done_frames;
     gint64 cpu0, wall0; /* the main thread's CPU time and the clock when the drag started (us) */
+    gint64 last_tick;   /* the frame time of the drag's last move (us) */
+    GArray *frame_ms;   /* the frame clock's intervals between moves */
     GCallback done;
     gpointer data;
     guint idle;
@@ -1851,19 +1868,22 @@ static gboolean bench_finish(gpointer user_data)
         gap = pb->shown->data[i] ? 0 : gap + 1;
         longest_gap = MAX(longest_gap, gap);
     }
-    const double full = quantile(pb->full_ms, 0.5), forward = quantile(pb->forward_ms, 0.5);
+    const double full = quantile(pb->full_ms, 0.5), forward = quantile(pb->forward_ms, 0.5),
+                 frame = quantile(b->frame_ms, 0.5);
     if (pb->full_ms->len)
         printf("severity sweep: %d slider moves, %u panel updates (%u moves got the image and first-layer SNR, %u "
-               "the predictions too; at most %u moves in a row without); slider to panels: median %.1f ms, p90 "
-               "%.1f ms, max %.1f ms; image and SNR: median %.1f ms; the %d models' forward passes alone: median "
-               "%.1f ms; ratio %.2f (target at most 1.3); from the oldest unserved move: median %.1f ms; last "
+               "the predictions too; at most %u moves in a row without); slider to panels: median %.1f ms "
+               "(%.2f frames of the frame clock's %.1f ms), p90 %.1f ms, max %.1f ms; image and SNR: median %.1f "
+               "ms; the %d models' forward passes alone: median "
+               "%.1f ms; ratio %.2f (target at most 1.3; the frame clock's floor %.2f: the forwards rounded up to whole "
+               "frames); from the oldest unserved move: median %.1f ms; last "
                "compute %.1f ms; where it went (medians): move to start %.1f ms, corruption %.1f ms, start to first "
                "stage %.1f ms, first stage to end %.1f ms, end to paint %.1f ms (end to main thread %.1f ms, main "
                "thread to paint %.1f ms; the panels' draws %.1f ms of main-thread CPU per frame); the worker's time "
                "besides the forwards and the corruption %.1f ms\n",
-               b->frames, got, got, predicted, longest_gap, full, quantile(pb->full_ms, 0.9),
+               b->frames, got, got, predicted, longest_gap, full, full / frame, frame, quantile(pb->full_ms, 0.9),
                quantile(pb->full_ms, 1.0), quantile(pb->stage_ms, 0.5), self->shown ? self->shown->n_models : 0,
-               forward, full / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms,
+               forward, full / forward, ceil(forward / frame) * frame / forward, quantile(pb->queued_ms, 0.5), self->shown_compute_ms,
                quantile(pb->wait_ms, 0.5), quantile(pb->corrupt_ms, 0.5), quantile(pb->stage_work_ms, 0.5),
                quantile(pb->rest_ms, 0.5), quantile(pb->paint_ms, 0.5), quantile(pb->deliver_ms, 0.5),
                quantile(pb->frame_ms, 0.5), quantile(pb->draw_cpu_ms, 0.5), quantile(pb->other_ms, 0.5));
@@ -1874,6 +1894,7 @@ static gboolean bench_finish(gpointer user_data)
     fflush(stdout);
     bench_free(pb);
     ((void (*)(PpProbeView *, gpointer))b->done)(self, b->data);
+    g_array_unref(b->frame_ms);
     g_free(b);
     return G_SOURCE_REMOVE;
 }
@@ -1881,8 +1902,13 @@ static gboolean bench_finish(gpointer user_data)
 static gboolean bench_tick(GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
     (void)widget;
-    (void)clock;
     Bench *b = user_data;
+    const gint64 tick = gdk_frame_clock_get_frame_time(clock);
+    if (b->last_tick) {
+        double ms = (tick - b->last_tick) / 1000.0;
+        g_array_append_val(b->frame_ms, ms);
+    }
+    b->last_tick = tick;
     if (b->done_frames == b->frames) {
         g_timeout_add(20, bench_finish, b);
         return G_SOURCE_REMOVE;
@@ -1928,6 +1954,7 @@ void pp_probe_view_benchmark(PpProbeView *self, int frames, GCallback done, gpoi
     Bench *b = g_new0(Bench, 1);
     b->self = self;
     b->frames = MAX(frames, 2);
+    b->frame_ms = g_array_new(FALSE, FALSE, sizeof(double));
     b->done = done;
     b->data = data;
     g_timeout_add(20, bench_start, b);
@@ -1962,7 +1989,6 @@ static void pp_probe_view_dispose(GObject *object)
     g_clear_pointer(&self->sweeps, pp_latest_job_free);
     cancel_sweep(self, TRUE);
     g_clear_object(&self->dialog);
-    g_clear_pointer(&self->cache, cache_free);
     g_clear_pointer(&self->shown, pp_probe_results_free);
     g_clear_pointer(&self->bench, bench_free);
     g_clear_object(&self->selected);
@@ -2055,7 +2081,8 @@ static void pp_probe_view_init(PpProbeView *self)
                                                   .done = probe_done,
                                                   .partial = probe_partial,
                                                   .job_free = probe_job_free,
-                                                  .part_free = probe_stage_free};
+                                                  .part_free = probe_stage_free,
+                                                  .state_free = cache_free};
     self->updates = pp_latest_job_new(self, GTK_WIDGET(self->predictions_area), &update_funcs);
     /* one warm worker for the slider, a little below the main thread: the panels paint at once */
     pp_latest_job_use_own_thread(self->updates, 5);
