@@ -8,6 +8,7 @@
 #include "../threads.h"
 #include "conv2d.h"
 #include "pool.h"
+#include "pushpull_tail.h"
 #include "relu.h"
 
 size_t pp_pushpull_minmax_span(const pp_pushpull_unit *u)
@@ -74,20 +75,22 @@ static void window_sum_rows(float *sums, const float *in, const pp_conv_shape *s
         free(column_sums);
 }
 
-/* Per thread: one raw pull plane, the pooling's row scratch and, when the
- * responses are not kept, the pooled pull plane. */
-static size_t per_thread_floats(size_t plane, int wo)
+/* Per thread: the stacked path's raw pull plane and pooling rows, or the
+ * tail's rows (pushpull_tail.h). */
+static size_t per_thread_floats(size_t plane, int wo, int avg_kernel)
 {
-    return 2 * plane + pp_avgpool2d_plane_scratch_floats(wo);
+    const size_t stacked = plane + pp_avgpool2d_plane_scratch_floats(wo);
+    const size_t tail = pp_pushpull_tail_scratch_floats(wo, avg_kernel);
+    return stacked > tail ? stacked : tail;
 }
 
-/* The window sums S of every image, then each thread's planes. */
+/* The window sums S and their pooled form of every image, then each thread's part. */
 size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads)
 {
     const pp_conv_shape *s = &u->shape;
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t plane = (size_t)ho * wo;
-    return plane * n + per_thread_floats(plane, wo) * (size_t)pp_threads_clamp(threads);
+    return 2 * plane * n + per_thread_floats(plane, wo, u->avg_kernel) * (size_t)pp_threads_clamp(threads);
 }
 
 bool pp_pushpull_needs_responses(const pp_pushpull_unit *u)
@@ -96,17 +99,12 @@ bool pp_pushpull_needs_responses(const pp_pushpull_unit *u)
 }
 
 /* The unit's output from push (row k) and pooled pull (row K + k) planes;
- * with a BN (+ReLU) after the unit fused in (bn: scale, shift, relu of
- * channel k, or NULL), the same arithmetic as the separate pass. */
-typedef struct {
-    float scale, shift;
-    bool relu;
-} plane_bn;
-
+ * with a BN (+ReLU) after the unit fused in (bn of channel k, or NULL), the
+ * same arithmetic as the separate pass. */
 /* y may be push itself (the in-place tail): element p reads only push[p]
  * before writing y[p], so the lanes are independent (omp simd says so). */
 static void combine_plane(float *y, const float *push, const float *pulled, size_t plane, float a, float b,
-                          const plane_bn *bn)
+                          const pp_pushpull_bn *bn)
 {
     if (!bn) {
 #pragma omp simd
@@ -133,11 +131,11 @@ static void combine_plane(float *y, const float *push, const float *pulled, size
 
 /* Channel k's part of the epilogue (scale and shift; a residual is refused by
  * the callers), or NULL. */
-static const plane_bn *bn_of(plane_bn *bn, const pp_epilogue *ep, int k)
+static const pp_pushpull_bn *bn_of(pp_pushpull_bn *bn, const pp_epilogue *ep, int k)
 {
     if (!ep)
         return NULL;
-    *bn = (plane_bn){ep->scale ? ep->scale[k] : 1.0f, ep->shift ? ep->shift[k] : 0.0f, ep->relu};
+    *bn = (pp_pushpull_bn){ep->scale ? ep->scale[k] : 1.0f, ep->shift ? ep->shift[k] : 0.0f, ep->relu};
     return bn;
 }
 
@@ -153,10 +151,10 @@ static void stacked_forward(float *out, float *responses, float *pool_scratch, c
     const int k_count = u->shape.cout;
     const int ho = pp_conv_out_size(h, st.kh, st.stride, st.pad), wo = pp_conv_out_size(w, st.kw, st.stride, st.pad);
     const size_t plane = (size_t)ho * wo, p_total = plane * n, planes = (size_t)k_count * n;
-    const size_t per_thread = per_thread_floats(plane, wo);
+    const size_t per_thread = per_thread_floats(plane, wo, u->avg_kernel);
 #pragma omp parallel num_threads(threads)
     {
-        float *raw = pool_scratch + plane * n + per_thread * (size_t)omp_get_thread_num();
+        float *raw = pool_scratch + 2 * plane * n + per_thread * (size_t)omp_get_thread_num();
         float *line = raw + plane;
 #pragma omp for schedule(static)
         for (size_t kn = 0; kn < planes; kn++) {
@@ -167,7 +165,7 @@ static void stacked_forward(float *out, float *responses, float *pool_scratch, c
                 memcpy(raw, pulled, sizeof(float) * plane);
                 pp_avgpool2d_plane(pulled, raw, ho, wo, u->avg_kernel, (u->avg_kernel - 1) / 2, line);
             }
-            plane_bn bn;
+            pp_pushpull_bn bn;
             combine_plane(out + at, responses + at, pulled, plane, u->alpha[k], u->bias ? u->bias[k] : 0.0f,
                           bn_of(&bn, ep, k));
         }
@@ -197,38 +195,33 @@ void pp_pushpull_forward_bn(float *out, float *responses, float *pool_scratch, c
     pp_conv2d_forward(push_all, in, u->weight, s, n, h, w, NULL, workspace, threads);
 
     /* One parallel region for the rest: S (the pool scratch's first plane per
-     * image) row by row, then plane by plane (channel k of image img), while it
-     * is in cache: the pull response, its average pooling, and the unit's
-     * output. c_k from the stacked pull kernels (P[k][0] + W[k][0] = c_k). The
-     * pooled pull response stays in `responses` (when given) for the taps and
-     * the backward pass. */
+     * image) row by row and its pooled form (the second) image by image, then
+     * plane by plane (channel k of image img), while it is in cache, the
+     * unit's tail (pushpull_tail.h). c_k from the stacked pull kernels
+     * (P[k][0] + W[k][0] = c_k). The pooled pull response stays in `responses`
+     * (when given) for the taps and the backward pass. */
     const size_t plane = (size_t)ho * wo, planes = (size_t)k_count * n, rows = (size_t)n * ho;
-    const size_t per_thread = per_thread_floats(plane, wo);
+    const size_t per_thread = per_thread_floats(plane, wo, u->avg_kernel);
+    float *sums = pool_scratch, *pooled_sums = pool_scratch + plane * n;
 #pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        window_sum_rows(pool_scratch, in, s, n, h, w, rows * t / nt, rows * (t + 1) / nt);
-        float *raw = pool_scratch + plane * n + per_thread * (size_t)t; /* past S */
-        float *line = raw + plane, *pooled = line + pp_avgpool2d_plane_scratch_floats(wo);
+        window_sum_rows(sums, in, s, n, h, w, rows * t / nt, rows * (t + 1) / nt);
+        float *scratch = pool_scratch + 2 * plane * n + per_thread * (size_t)t;
 #pragma omp barrier
+#pragma omp for schedule(static)
+        for (int img = 0; img < n; img++)
+            pp_pushpull_pool_sums(pooled_sums + (size_t)img * plane, sums + (size_t)img * plane, ho, wo,
+                                  u->avg_kernel, scratch);
 #pragma omp for schedule(static) nowait
         for (size_t kn = 0; kn < planes; kn++) {
             const int k = (int)(kn / n), img = (int)(kn % n);
             const size_t at = (size_t)k * p_total + (size_t)img * plane;
             const float c_k = u->stacked[(size_t)(k_count + k) * per_kernel] + u->weight[(size_t)k * per_kernel];
-            const float *push = push_all + at, *sums = pool_scratch + (size_t)img * plane;
-            float *pulled = pull ? pull + at : pooled;
-            if (u->avg_kernel > 0) {
-                for (size_t p = 0; p < plane; p++)
-                    raw[p] = c_k * sums[p] - push[p];
-                pp_avgpool2d_plane(pulled, raw, ho, wo, u->avg_kernel, (u->avg_kernel - 1) / 2, line);
-            } else {
-                for (size_t p = 0; p < plane; p++)
-                    pulled[p] = c_k * sums[p] - push[p];
-            }
-            plane_bn bn;
-            combine_plane(out + at, push, pulled, plane, u->alpha[k], u->bias ? u->bias[k] : 0.0f,
-                          bn_of(&bn, ep, k));
+            pp_pushpull_bn bn;
+            pp_pushpull_tail_plane(out + at, pull ? pull + at : NULL, push_all + at, pooled_sums + (size_t)img * plane,
+                                   ho, wo, u->avg_kernel, c_k, u->alpha[k], u->bias ? u->bias[k] : 0.0f,
+                                   bn_of(&bn, ep, k), scratch);
         }
     }
 }
