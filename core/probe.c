@@ -294,19 +294,29 @@ static pp_status predictions(const pp_probe *p, pp_probe_result *out, pp_error *
 }
 
 /* The forward's stop hook: stage one stops after the first layer's taps,
- * stage two when the caller cancels. */
+ * stage two when the caller cancels. The caller's hook may do work of its
+ * own at a boundary (the studio makes a newer move's first stage there):
+ * its time is not the forward's. */
 typedef struct {
     int stop_after;             /* stage one: steps run; 0 in stage two */
     bool (*cancelled)(void *data);
     void *data;
+    double hook_ms;             /* spent in cancelled() */
 } stage_stop;
+
+static double now_ms(void);
 
 static bool stop_stage(void *data, int done)
 {
-    const stage_stop *s = data;
+    stage_stop *s = data;
     if (s->stop_after > 0)
         return done >= s->stop_after;
-    return s->cancelled && s->cancelled(s->data);
+    if (!s->cancelled)
+        return false;
+    const double t0 = now_ms();
+    const bool stop = s->cancelled(s->data);
+    s->hook_ms += now_ms() - t0;
+    return stop;
 }
 
 pp_status pp_probe_first_layer(pp_probe *p, const pp_image *corrupted, pp_probe_result *out, double *forward_ms,
@@ -354,7 +364,7 @@ pp_status pp_probe_predict(pp_probe *p, bool (*cancelled)(void *data), void *dat
         double t0 = now_ms();
         st = pp_model_forward_resume(&p->view, p->ctx, &p->logits, &p->taps, err);
         if (forward_ms)
-            *forward_ms = now_ms() - t0;
+            *forward_ms = now_ms() - t0 - stop.hook_ms;
         pp_forward_ctx_set_stop(p->ctx, NULL, NULL);
         p->resume = false;
     } else if (forward_ms) {

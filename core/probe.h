@@ -98,7 +98,8 @@ bool pp_probe_same_input(const pp_probe *a, const pp_probe *b);
  * image and the SNRs. Stage two: the rest of that forward pass and the
  * predictions into the same out; `cancelled` (may be NULL) is asked at each
  * layer boundary, and true stops it with PP_ERR_CANCELLED (out is freed).
- * *forward_ms (may be NULL): the time of that stage's forward pass alone. */
+ * *forward_ms (may be NULL): the time of that stage's forward pass alone (not
+ * the time spent in `cancelled`). */
 pp_status pp_probe_first_layer(pp_probe *p, const pp_image *corrupted, pp_probe_result *out, double *forward_ms,
                                pp_error *err);
 pp_status pp_probe_predict(pp_probe *p, bool (*cancelled)(void *data), void *data, pp_probe_result *out,

@@ -20,6 +20,7 @@
 #include "pp-window.h"
 #include "classes.h"
 #include "probe.h"
+#include "probe_columns.h"
 
 #define SWEEP_STEPS 20
 /* The panels' scroller (its max-content-height in pp-probe-view.ui), and the
@@ -550,13 +551,16 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         .severity = job->severity, .seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
     pp_probe *probes = (*cache)->probes;
     pp_probe_result *pr = g_new0(pp_probe_result, n);
+    pp_image *corrupted = g_new0(pp_image, n);
     const char **sources = g_new0(const char *, n);
     gboolean *shown = g_new0(gboolean, n); /* the first column of each input: the images panel shows its pair */
     gboolean ok = TRUE;
     pp_error err = {0};
+    const int threads = pp_thread_budget_interactive(); /* fewer while a job runs */
+    /* the corrupted inputs first, each on all the threads; then the columns' first layers side by side */
     for (int m = 0; m < n && ok; m++) {
         pp_probe *p = &probes[m];
-        pp_probe_set_threads(p, pp_thread_budget_interactive()); /* fewer while a job runs */
+        pp_probe_set_threads(p, threads);
         p->true_class = true_class_of(&job->truth, p->model, &sources[m]);
         ok = apply_slot(p, job->slots->pdata[m], &err) == PP_OK;
         /* a column whose clean input is an earlier one's runs on its corrupted image */
@@ -565,18 +569,19 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
             if (pp_probe_same_input(&probes[j], p))
                 same = j;
         shown[m] = same < 0;
-        pp_image corrupted = {0};
         gint64 c0 = g_get_monotonic_time();
         if (ok)
-            ok = (same >= 0 ? pp_image_copy(&corrupted, &pr[same].corrupted, &err)
-                            : pp_probe_corrupt(p, job->corruption, &req, &corrupted, &err)) == PP_OK;
+            ok = (same >= 0 ? pp_image_copy(&corrupted[m], &corrupted[same], &err)
+                            : pp_probe_corrupt(p, job->corruption, &req, &corrupted[m], &err)) == PP_OK;
         job->times.corrupt_ms += (g_get_monotonic_time() - c0) / 1000.0;
-        double ms = 0;
-        ok = ok && !g_cancellable_is_cancelled(cancellable) &&
-             pp_probe_first_layer(p, &corrupted, &pr[m], &ms, &err) == PP_OK;
-        pp_image_free(&corrupted);
-        job->times.forward_ms += ms;
     }
+    double stage_ms = 0;
+    ok = ok && !g_cancellable_is_cancelled(cancellable) &&
+         pp_probe_columns_first_layer(probes, n, threads, corrupted, pr, &stage_ms, &err) == PP_OK;
+    job->times.forward_ms += stage_ms;
+    for (int m = 0; m < n; m++)
+        pp_image_free(&corrupted[m]);
+    g_free(corrupted);
     if (ok)
         pp_latest_job_post(run, stage_new(job, pr, shown, side));
     job->times.staged = g_get_monotonic_time();
@@ -588,13 +593,12 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     r->seed = job->seed;
     r->n_models = n;
     r->models = g_new0(PpProbeModelResult, n);
+    double predict_ms = 0;
+    ok = ok && pp_probe_columns_predict(probes, n, threads, is_cancelled, cancellable, pr, &predict_ms, &err) == PP_OK;
+    job->times.forward_ms += predict_ms;
     for (int m = 0; m < n && ok; m++) {
         pp_probe *p = &probes[m];
         const ProbeSlot *slot = job->slots->pdata[m];
-        double ms = 0;
-        if (!(ok = pp_probe_predict(p, is_cancelled, cancellable, &pr[m], &ms, &err) == PP_OK))
-            break;
-        job->times.forward_ms += ms;
         PpProbeModelResult *mr = &r->models[m];
         mr->entry = g_object_ref(slot->entry);
         mr->label = g_strdup(slot->label);
