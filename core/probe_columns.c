@@ -1,14 +1,12 @@
 #include "probe_columns.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "threads.h"
 
-/* Probe m runs side by side with the others of its group (one thread each)
- * when it is in one of the first n / threads groups of `threads` probes;
- * the rest run alone on all the threads. */
-static int side_by_side_count(int n, int threads)
+int pp_probe_columns_side_by_side(int n, int threads)
 {
     return threads >= 2 ? n / threads * threads : 0;
 }
@@ -30,7 +28,7 @@ static pp_status run_stage(pp_probe *p, bool first, const stage_args *a, int m, 
 static pp_status run_columns(pp_probe *probes, int n, bool first, const stage_args *a, pp_probe_result *out,
                              double *forward_ms, pp_error *err)
 {
-    const int threads = pp_threads_clamp(a->threads), paired = side_by_side_count(n, threads);
+    const int threads = pp_threads_clamp(a->threads), paired = pp_probe_columns_side_by_side(n, threads);
     double *ms = calloc((size_t)(n > 0 ? n : 1), sizeof(double));
     pp_error *errs = calloc((size_t)(n > 0 ? n : 1), sizeof(pp_error));
     pp_status *st = calloc((size_t)(n > 0 ? n : 1), sizeof(pp_status));
@@ -43,20 +41,28 @@ static pp_status run_columns(pp_probe *probes, int n, bool first, const stage_ar
     if (first) /* both stages of a probe run with one count: its buffers are sized in stage one */
         for (int m = 0; m < n; m++)
             pp_probe_set_threads(&probes[m], m < paired ? 1 : threads);
+    int team = threads; /* the threads a group got: one inside another parallel region */
     for (int g = 0; g < paired; g += threads) {
-#pragma omp parallel for schedule(static, 1) num_threads(threads)
-        for (int j = 0; j < threads; j++)
-            st[g + j] = run_stage(&probes[g + j], first, a, g + j, &out[g + j], &ms[g + j], &errs[g + j]);
+#pragma omp parallel num_threads(threads)
+        {
+#pragma omp single nowait
+            team = omp_get_num_threads();
+#pragma omp for schedule(static, 1)
+            for (int j = 0; j < threads; j++)
+                st[g + j] = run_stage(&probes[g + j], first, a, g + j, &out[g + j], &ms[g + j], &errs[g + j]);
+        }
     }
     for (int m = paired; m < n; m++)
         st[m] = run_stage(&probes[m], first, a, m, &out[m], &ms[m], &errs[m]);
     pp_status result = PP_OK;
     double total = 0;
     for (int g = 0; g < n; g += g < paired ? threads : 1) {
-        double slowest = 0;
-        for (int j = g; j < (g < paired ? g + threads : g + 1); j++)
+        double slowest = 0, sum = 0;
+        for (int j = g; j < (g < paired ? g + threads : g + 1); j++) {
             slowest = ms[j] > slowest ? ms[j] : slowest;
-        total += slowest;
+            sum += ms[j];
+        }
+        total += g < paired && team == threads ? slowest : sum; /* side by side, or one after another */
     }
     for (int m = 0; m < n && result == PP_OK; m++)
         if (st[m] != PP_OK) {

@@ -12,6 +12,11 @@
 
 #include "probe.h"
 
+/* How many of n probes run side by side on `threads` (the first ones, in
+ * groups of `threads`, one thread each, inside a parallel region); the rest
+ * run alone on all the threads. */
+int pp_probe_columns_side_by_side(int n, int threads);
+
 /* Stage one of probes[0..n) on `threads` in all, probe m on corrupted[m]
  * into out[m] (the probes' thread counts are set here, and stage two must
  * be given the same `threads`). *forward_ms (may be NULL): the forward

@@ -208,6 +208,51 @@ static void test_probe_stages(void)
  * thread may choose other kernels than two), and a cancel stops stage two
  * of all. If this fails, the studio's slider shows another column's numbers
  * or numbers off the model's. */
+/* A copy of a probe (pp_probe_copy: the studio's second set of probes for a
+ * newer move's first stage) runs as the original, bit for bit, without a
+ * clean forward of its own, and says it has the same view until the
+ * original's overrides change. If this fails, the slider's image and SNRs
+ * made on the second set differ from those of the update that shows them. */
+static void test_probe_copy(void)
+{
+    pp_model m;
+    if (!fixture_open_model(&m, "core", "r18_cifar_gray_pp5.safetensors"))
+        return;
+    pp_image img;
+    pp_error err = {0};
+    CHECK_OK(pp_image_load(fixture_path("images", "rgb_40x30.png"), &img, &err), &err);
+    pp_probe p, q;
+    CHECK_OK(pp_probe_init(&p, &m, &img, 2, &err), &err);
+    if (err.status)
+        return;
+    const float half[64] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
+    CHECK(m.arch.width <= 64, "the fixture's width fits the test's alpha");
+    pp_probe_overrides o = {.alpha = half, .avg_kernel = -1};
+    CHECK_OK(pp_probe_set_overrides(&p, &o, &err), &err);
+    CHECK_OK(pp_probe_copy(&q, &p, &err), &err);
+    if (err.status)
+        return;
+    CHECK(pp_probe_same_view(&p, &q) && q.clean_top1 == p.clean_top1, "the copy has the view and the clean side");
+    CHECK(q.view.pp.alpha != p.view.pp.alpha && q.view.pp.alpha[0] == 0.5f, "with an alpha of its own");
+    const pp_corruption *noise = pp_corruption_find("gaussian_noise");
+    pp_corruption_request req = {.severity = 4, .seed = 3};
+    pp_probe_result a, b;
+    CHECK_OK(pp_probe_run(&p, noise, &req, &a, &err), &err);
+    CHECK_OK(pp_probe_run(&q, noise, &req, &b, &err), &err);
+    CHECK(a.snr_output == b.snr_output && a.snr_push == b.snr_push, "the same SNRs (%.6f, %.6f)", a.snr_output,
+          b.snr_output);
+    for (int k = 0; k < PP_PROBE_TOPK; k++)
+        CHECK(a.top_class[k] == b.top_class[k] && a.top_prob[k] == b.top_prob[k], "rank %d: the same prediction", k);
+    pp_probe_result_free(&a);
+    pp_probe_result_free(&b);
+    CHECK_OK(pp_probe_set_overrides(&p, NULL, &err), &err);
+    CHECK(!pp_probe_same_view(&p, &q), "other overrides: not the same view");
+    pp_probe_free(&p);
+    pp_probe_free(&q);
+    pp_image_free(&img);
+    pp_model_free(&m);
+}
+
 static bool always_cancel(void *data)
 {
     (void)data;
@@ -405,5 +450,6 @@ int main(void)
     RUN_TEST(test_probe_baseline);
     RUN_TEST(test_probe_stages);
     RUN_TEST(test_probe_columns);
+    RUN_TEST(test_probe_copy);
     return TEST_EXIT();
 }
