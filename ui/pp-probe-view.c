@@ -1,7 +1,7 @@
 #include "pp-probe-view.h"
 
 #include <math.h>
-#include <stdatomic.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -599,14 +599,16 @@ static void free_stage_results(pp_probe_result *pr, int n)
 }
 
 /* How many newer moves' first stages one update's second stage makes at
- * its layer boundaries: each takes one of the two cores from a column for
- * a first stage (a few ms at 224), so the predictions come that much later;
- * one keeps the images and SNRs within two moves of the slider. */
+ * its layer boundaries: each takes some of the columns' time (a few ms at
+ * 224), so the predictions come that much later; one keeps the images and
+ * SNRs within two moves of the slider. */
 #define SIDE_STAGES_PER_UPDATE 1
 
 /* Stage two's layer-boundary hook (asked by every column, from its thread):
  * stops a cancelled update, and makes the newest move's first stage when
- * one waits (one at a time). */
+ * one waits (a side stage), on the cache's second set of probes. Its
+ * columns' first layers are claimed one per boundary by whichever column's
+ * thread gets there, so that the columns of stage two share the delay. */
 typedef struct {
     GCancellable *cancellable;
     PpLatestRun *run;
@@ -615,14 +617,22 @@ typedef struct {
     const int *same; /* (n) the earlier column of the same input, or -1 */
     const gboolean *shown;
     int side, threads;
-    atomic_int busy; /* a column's thread is making a side stage */
-    int made;        /* side stages made (read and written while busy) */
+    gboolean nested; /* the boundaries are asked inside the columns' parallel region */
+    GMutex lock;     /* guards the rest */
+    int made;        /* side stages begun */
+    /* the one being made: its move, its inputs, the columns claimed and finished */
+    gboolean making, failed;
+    StageOf of;
+    guint64 seed;
+    pp_image *corrupted;
+    pp_probe_result *pr;
+    double corrupt_ms, *thread_ms; /* (threads) the first layers' time on each column's thread */
+    int next, finished;
 } BoundaryHook;
 
-/* The newest move's first stage on the cache's second set of probes, posted
- * and kept for the update of that move to take over (a column's thread, at
- * a layer boundary of the running update's second stage). */
-static void side_stage(BoundaryHook *h)
+/* Takes the newest move when it is newer than what the update and the cache
+ * have, and corrupts its inputs (under the lock). */
+static gboolean side_stage_begin(BoundaryHook *h)
 {
     ProbeJob *job = h->job;
     ProbeCache *c = h->cache;
@@ -631,54 +641,66 @@ static void side_stage(BoundaryHook *h)
     g_mutex_lock(&q->lock);
     const guint newest_made = MAX(job->move, c->staged.valid && c->staged.gen == job->gen ? c->staged.move : 0);
     const gboolean take = q->wanted && q->gen == job->gen && q->move > newest_made;
-    const StageOf of = {.gen = q->gen, .move = q->move, .move_time = q->move_time, .severity = q->severity};
-    const guint64 seed = q->seed;
+    h->of = (StageOf){.gen = q->gen, .move = q->move, .move_time = q->move_time, .severity = q->severity};
+    h->seed = q->seed;
     if (take)
         q->wanted = FALSE;
     g_mutex_unlock(&q->lock);
     if (!take)
-        return;
+        return FALSE;
     h->made++;
     side_staged_clear(&c->staged, (guint)n);
-    /* inside the columns' parallel region a probe gets one thread (a nested region is one
-     * thread); outside it (a column alone) the update's threads */
-    const gboolean nested = pp_probe_columns_side_by_side(n, h->threads) > 0;
-    const int layout = !nested ? h->threads : n % h->threads == 0 ? h->threads : 1;
     pp_corruption_request req = {
-        .severity = of.severity, .seed = seed, .cancel = is_cancelled, .cancel_ctx = h->cancellable};
-    pp_image *corrupted = g_new0(pp_image, n);
-    pp_probe_result *pr = g_new0(pp_probe_result, n);
+        .severity = h->of.severity, .seed = h->seed, .cancel = is_cancelled, .cancel_ctx = h->cancellable};
+    h->corrupted = g_new0(pp_image, n);
+    h->pr = g_new0(pp_probe_result, n);
+    h->thread_ms = g_new0(double, MAX(h->threads, 1));
+    h->next = h->finished = 0;
+    h->failed = FALSE;
     pp_error err = {0};
-    gboolean ok = TRUE;
     const gint64 c0 = g_get_monotonic_time();
-    for (int m = 0; m < n && ok; m++) {
+    for (int m = 0; m < n && !h->failed; m++) {
         pp_probe *p = &c->side[m];
-        pp_probe_set_threads(p, nested ? 1 : h->threads);
+        /* inside the columns' region a probe has one thread (a nested region is one) */
+        pp_probe_set_threads(p, h->nested ? 1 : h->threads);
         p->true_class = c->probes[m].true_class;
-        ok = (h->same[m] >= 0 ? pp_image_copy(&corrupted[m], &corrupted[h->same[m]], &err)
-                              : pp_probe_corrupt(p, job->corruption, &req, &corrupted[m], &err)) == PP_OK;
+        h->failed = (h->same[m] >= 0 ? pp_image_copy(&h->corrupted[m], &h->corrupted[h->same[m]], &err)
+                                     : pp_probe_corrupt(p, job->corruption, &req, &h->corrupted[m], &err)) != PP_OK;
     }
-    const double corrupt_ms = (g_get_monotonic_time() - c0) / 1000.0;
-    double ms = 0;
-    ok = ok && !g_cancellable_is_cancelled(h->cancellable) &&
-         pp_probe_columns_first_layer(c->side, n, layout, corrupted, pr, &ms, &err) == PP_OK;
+    h->corrupt_ms = (g_get_monotonic_time() - c0) / 1000.0;
+    h->making = TRUE;
+    return TRUE;
+}
+
+/* The last column's first layer is in: keep the stage for the update of
+ * its move and post it (under the lock). */
+static void side_stage_end(BoundaryHook *h)
+{
+    ProbeCache *c = h->cache;
+    const int n = (int)h->job->slots->len;
     for (int m = 0; m < n; m++)
-        pp_image_free(&corrupted[m]);
-    g_free(corrupted);
-    if (!ok) {
-        free_stage_results(pr, n);
+        pp_image_free(&h->corrupted[m]);
+    g_clear_pointer(&h->corrupted, g_free);
+    double forward_ms = 0; /* the columns' threads side by side: the slowest */
+    for (int t = 0; t < MAX(h->threads, 1); t++)
+        forward_ms = MAX(forward_ms, h->thread_ms[t]);
+    g_clear_pointer(&h->thread_ms, g_free);
+    h->making = FALSE;
+    if (h->failed || g_cancellable_is_cancelled(h->cancellable)) {
+        free_stage_results(g_steal_pointer(&h->pr), n);
         return;
     }
     c->staged = (SideStaged){.valid = TRUE,
-                             .gen = of.gen,
-                             .move = of.move,
-                             .severity = of.severity,
-                             .seed = seed,
-                             .pr = pr,
+                             .gen = h->of.gen,
+                             .move = h->of.move,
+                             .severity = h->of.severity,
+                             .seed = h->seed,
+                             .pr = g_steal_pointer(&h->pr),
                              .shown = g_new0(cairo_surface_t *, n),
-                             .forward_ms = ms,
-                             .corrupt_ms = corrupt_ms};
-    pp_latest_job_post(h->run, stage_new(job, &of, pr, h->shown, h->side, c->staged.shown));
+                             .forward_ms = forward_ms,
+                             .corrupt_ms = h->corrupt_ms};
+    pp_latest_job_post(h->run,
+                       stage_new(h->job, &h->of, c->staged.pr, h->shown, h->side, c->staged.shown));
 }
 
 static bool at_boundary(void *data)
@@ -686,13 +708,46 @@ static bool at_boundary(void *data)
     BoundaryHook *h = data;
     if (g_cancellable_is_cancelled(h->cancellable))
         return true;
-    int idle = 0;
-    if (h->job->side && h->cache->side && atomic_compare_exchange_strong(&h->busy, &idle, 1)) {
-        if (h->made < SIDE_STAGES_PER_UPDATE)
-            side_stage(h);
-        atomic_store(&h->busy, 0);
-    }
+    if (!h->job->side || !h->cache->side || !g_mutex_trylock(&h->lock)) /* the other column is at it: go on */
+        return false;
+    const int n = (int)h->job->slots->len;
+    int m = -1;
+    if (!h->making && h->made < SIDE_STAGES_PER_UPDATE)
+        side_stage_begin(h);
+    if (h->making && !h->failed && h->next < n)
+        m = h->next++;
+    g_mutex_unlock(&h->lock);
+    if (m < 0)
+        return false;
+    /* this column's share: one first layer, outside the lock */
+    pp_error err = {0};
+    double ms = 0;
+    const pp_status st = pp_probe_first_layer(&h->cache->side[m], &h->corrupted[m], &h->pr[m], &ms, &err);
+    g_mutex_lock(&h->lock);
+    h->thread_ms[h->nested ? CLAMP(omp_get_thread_num(), 0, h->threads - 1) : 0] += ms;
+    h->failed |= st != PP_OK;
+    if (++h->finished == n || (h->failed && h->finished == h->next))
+        side_stage_end(h);
+    g_mutex_unlock(&h->lock);
     return g_cancellable_is_cancelled(h->cancellable);
+}
+
+/* After stage two: the columns of a side stage no boundary was left to
+ * claim (the forwards ended first) are made here, on the update's threads. */
+static void side_stage_finish(BoundaryHook *h)
+{
+    if (!h->making)
+        return;
+    const int n = (int)h->job->slots->len;
+    for (int m = h->next; m < n && !h->failed && !g_cancellable_is_cancelled(h->cancellable); m++) {
+        pp_error err = {0};
+        double ms = 0;
+        h->failed = pp_probe_first_layer(&h->cache->side[m], &h->corrupted[m], &h->pr[m], &ms, &err) != PP_OK;
+        h->thread_ms[0] += ms;
+        h->finished++;
+    }
+    h->next = n;
+    side_stage_end(h);
 }
 
 /* The cache's second set of probes, the same as the first (after the
@@ -818,8 +873,9 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
                          .same = same,
                          .shown = shown,
                          .side = side,
-                         .threads = threads};
-    atomic_init(&hook.busy, 0);
+                         .threads = threads,
+                         .nested = pp_probe_columns_side_by_side(n, threads) > 0};
+    g_mutex_init(&hook.lock);
 
     PpProbeResults *r = g_new0(PpProbeResults, 1);
     job->results = r;
@@ -830,6 +886,8 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     r->models = g_new0(PpProbeModelResult, n);
     double predict_ms = 0;
     ok = ok && pp_probe_columns_predict(probes, n, threads, at_boundary, &hook, pr, &predict_ms, &err) == PP_OK;
+    side_stage_finish(&hook);
+    g_mutex_clear(&hook.lock);
     job->times.forward_ms += predict_ms;
     for (int m = 0; m < n && ok; m++) {
         pp_probe *p = &probes[m];
