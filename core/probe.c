@@ -77,6 +77,65 @@ pp_status pp_probe_init(pp_probe *p, const pp_model *m, const pp_image *img, int
     return PP_OK;
 }
 
+pp_status pp_probe_copy(pp_probe *dst, const pp_probe *src, pp_error *err)
+{
+    memset(dst, 0, sizeof *dst);
+    const pp_model *m = src->model;
+    const size_t k = (size_t)m->arch.width;
+    dst->model = m;
+    dst->view = src->view;
+    dst->overridden = src->overridden;
+    dst->pre = src->pre;
+    dst->threads = src->threads;
+    dst->clean_top1 = src->clean_top1;
+    dst->true_class = src->true_class;
+    dst->ctx = pp_forward_ctx_new(dst->threads);
+    dst->channel_buffers = calloc(2 * k, sizeof(double));
+    dst->channel_sums = calloc(2 * k, sizeof(double));
+    pp_status st = dst->ctx && dst->channel_buffers && dst->channel_sums ? PP_OK
+                                                                         : pp_fail(err, PP_ERR_NOMEM, "out of memory");
+    if (st == PP_OK && src->alpha) {
+        dst->alpha = malloc(sizeof(float) * k);
+        dst->learned = malloc(sizeof(float) * k);
+        if (dst->alpha && dst->learned) {
+            memcpy(dst->alpha, src->alpha, sizeof(float) * k);
+            memcpy(dst->learned, src->learned, sizeof(float) * k);
+            if (m->arch.pp2020) /* the view's alpha is the copy's own */
+                dst->view.pp2020.alpha = dst->alpha;
+            else
+                dst->view.pp.alpha = dst->alpha;
+        } else {
+            st = pp_fail(err, PP_ERR_NOMEM, "out of memory");
+        }
+    }
+    if (st == PP_OK)
+        st = pp_image_copy(&dst->clean, &src->clean, err);
+    if (st == PP_OK)
+        st = pp_tensor_alloc(&dst->input, src->input.ndim, src->input.shape, err);
+    dst->clean_taps.requested = src->clean_taps.requested;
+    for (int t = 0; t < PP_TAP_COUNT && st == PP_OK; t++) {
+        const pp_tensor *a = &src->clean_taps.out[t];
+        if (!a->data)
+            continue;
+        st = pp_tensor_alloc(&dst->clean_taps.out[t], a->ndim, a->shape, err);
+        if (st == PP_OK)
+            memcpy(dst->clean_taps.out[t].data, a->data, sizeof(float) * (size_t)pp_tensor_numel(a));
+    }
+    if (st != PP_OK)
+        pp_probe_free(dst);
+    return st;
+}
+
+bool pp_probe_same_view(const pp_probe *a, const pp_probe *b)
+{
+    if (a->model != b->model || !pp_probe_same_input(a, b))
+        return false;
+    if (!a->alpha || !b->alpha)
+        return !a->alpha && !b->alpha;
+    return a->view.pp.avg_kernel == b->view.pp.avg_kernel &&
+           memcmp(a->alpha, b->alpha, sizeof(float) * (size_t)a->model->arch.width) == 0;
+}
+
 pp_status pp_probe_set_overrides(pp_probe *p, const pp_probe_overrides *o, pp_error *err)
 {
     const pp_model *m = p->model;
@@ -294,19 +353,29 @@ static pp_status predictions(const pp_probe *p, pp_probe_result *out, pp_error *
 }
 
 /* The forward's stop hook: stage one stops after the first layer's taps,
- * stage two when the caller cancels. */
+ * stage two when the caller cancels. The caller's hook may do work of its
+ * own at a boundary (the studio makes a newer move's first stage there):
+ * its time is not the forward's. */
 typedef struct {
     int stop_after;             /* stage one: steps run; 0 in stage two */
     bool (*cancelled)(void *data);
     void *data;
+    double hook_ms;             /* spent in cancelled() */
 } stage_stop;
+
+static double now_ms(void);
 
 static bool stop_stage(void *data, int done)
 {
-    const stage_stop *s = data;
+    stage_stop *s = data;
     if (s->stop_after > 0)
         return done >= s->stop_after;
-    return s->cancelled && s->cancelled(s->data);
+    if (!s->cancelled)
+        return false;
+    const double t0 = now_ms();
+    const bool stop = s->cancelled(s->data);
+    s->hook_ms += now_ms() - t0;
+    return stop;
 }
 
 pp_status pp_probe_first_layer(pp_probe *p, const pp_image *corrupted, pp_probe_result *out, double *forward_ms,
@@ -354,7 +423,7 @@ pp_status pp_probe_predict(pp_probe *p, bool (*cancelled)(void *data), void *dat
         double t0 = now_ms();
         st = pp_model_forward_resume(&p->view, p->ctx, &p->logits, &p->taps, err);
         if (forward_ms)
-            *forward_ms = now_ms() - t0;
+            *forward_ms = now_ms() - t0 - stop.hook_ms;
         pp_forward_ctx_set_stop(p->ctx, NULL, NULL);
         p->resume = false;
     } else if (forward_ms) {

@@ -68,6 +68,14 @@ void pp_probe_free(pp_probe *p);
 /* The count of the probe's next runs (the studio lowers it while a job runs). */
 void pp_probe_set_threads(pp_probe *p, int threads);
 
+/* A second probe of src's model, image and view (overrides), for a caller
+ * that runs two corrupted inputs at once (the studio's slider makes a newer
+ * move's first stage while an older one's second stage runs): the clean side
+ * is copied, not recomputed. */
+pp_status pp_probe_copy(pp_probe *dst, const pp_probe *src, pp_error *err);
+/* a and b run the same view (model, alpha, pooling) of the same clean image. */
+bool pp_probe_same_view(const pp_probe *a, const pp_probe *b);
+
 /* Runs the probe with other alpha / pooling from now on (o == NULL: the learned
  * ones); recomputes the clean side when they change. */
 pp_status pp_probe_set_overrides(pp_probe *p, const pp_probe_overrides *o, pp_error *err);
@@ -98,7 +106,8 @@ bool pp_probe_same_input(const pp_probe *a, const pp_probe *b);
  * image and the SNRs. Stage two: the rest of that forward pass and the
  * predictions into the same out; `cancelled` (may be NULL) is asked at each
  * layer boundary, and true stops it with PP_ERR_CANCELLED (out is freed).
- * *forward_ms (may be NULL): the time of that stage's forward pass alone. */
+ * *forward_ms (may be NULL): the time of that stage's forward pass alone (not
+ * the time spent in `cancelled`). */
 pp_status pp_probe_first_layer(pp_probe *p, const pp_image *corrupted, pp_probe_result *out, double *forward_ms,
                                pp_error *err);
 pp_status pp_probe_predict(pp_probe *p, bool (*cancelled)(void *data), void *data, pp_probe_result *out,

@@ -1,6 +1,7 @@
 #include "pp-probe-view.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "pp-window.h"
 #include "classes.h"
 #include "probe.h"
+#include "probe_columns.h"
 
 #define SWEEP_STEPS 20
 /* The panels' scroller (its max-content-height in pp-probe-view.ui), and the
@@ -82,6 +84,56 @@ static ProbeSlot *slot_new(PpModelEntry *e, gboolean push_only)
     return s;
 }
 
+/* The newest slider move, for the running update to make its first stage
+ * (the image and SNRs) at a layer boundary of its own second stage, while
+ * the update for that move waits: written by the main thread, taken by the
+ * worker. `gen` counts the subject's changes (image, models, corruption): a
+ * move of another subject is not the running update's to make. */
+typedef struct {
+    GMutex lock;
+    gboolean wanted;
+    guint gen, move;
+    gint64 move_time;
+    double severity;
+    guint64 seed;
+} SideRequest;
+
+static void side_request_clear(gpointer data)
+{
+    g_mutex_clear(&((SideRequest *)data)->lock);
+}
+
+static SideRequest *side_request_new(void)
+{
+    SideRequest *q = g_atomic_rc_box_new0(SideRequest);
+    g_mutex_init(&q->lock);
+    return q;
+}
+
+/* Such a first stage, made on the cache's second set of probes: the update
+ * for that move, when it starts, takes it over (its second stage runs on
+ * that set) instead of making it again. */
+typedef struct {
+    gboolean valid;
+    guint gen, move;
+    double severity;
+    guint64 seed;
+    pp_probe_result *pr;     /* (n) */
+    cairo_surface_t **shown; /* (n) the corrupted pictures it was shown with */
+    double forward_ms, corrupt_ms;
+} SideStaged;
+
+static void side_staged_clear(SideStaged *st, guint n)
+{
+    for (guint m = 0; st->pr && m < n; m++)
+        pp_probe_result_free(&st->pr[m]);
+    for (guint m = 0; st->shown && m < n; m++)
+        g_clear_pointer(&st->shown[m], cairo_surface_destroy);
+    g_free(st->pr);
+    g_free(st->shown);
+    memset(st, 0, sizeof *st);
+}
+
 /* The probes of one (image, slots) pair: the clean side computed once. The
  * slider's worker keeps it from one update to the next (pp_latest_run_state). */
 typedef struct {
@@ -91,6 +143,12 @@ typedef struct {
     /* (slots->len) each probe's clean image as last shown, and the box it was made for */
     cairo_surface_t **clean_shown;
     int *clean_side, *clean_scale;
+    /* (slots->len) a second set of the same probes, for a newer move's first
+     * stage while an update's second stage runs on `probes` (NULL until the
+     * first update makes it); the two sets trade places when an update takes
+     * over the first stage made on it */
+    pp_probe *side;
+    SideStaged staged;
 } ProbeCache;
 
 struct _PpProbeView {
@@ -136,7 +194,9 @@ struct _PpProbeView {
      * predictions (full) or the image and SNRs (stage) are of */
     gboolean log_full, log_stage;
     guint serial;          /* updates made so far */
-    guint stage_applied;   /* the update (serial) whose first stage the shown images and SNRs are */
+    guint stage_applied, stage_gen; /* the move (of the subject gen) whose first stage the shown images and SNRs are */
+    guint subject_gen;     /* the subject's changes so far (SideRequest) */
+    SideRequest *side_request; /* (owned ref) the newest move, for the running update's boundaries */
     guint full_move, stage_move;
     gint64 full_move_time, stage_move_time, full_queued;
     UpdateTimes full_times; /* of the predictions the next paint shows */
@@ -173,6 +233,10 @@ static void cache_free(gpointer data)
         return;
     for (guint i = 0; c->probes && i < c->slots->len; i++)
         pp_probe_free(&c->probes[i]);
+    for (guint i = 0; c->side && i < c->slots->len; i++)
+        pp_probe_free(&c->side[i]);
+    g_free(c->side);
+    side_staged_clear(&c->staged, c->slots->len);
     for (guint i = 0; c->clean_shown && i < c->slots->len; i++)
         g_clear_pointer(&c->clean_shown[i], cairo_surface_destroy);
     g_free(c->clean_shown);
@@ -347,6 +411,8 @@ typedef struct {
     guint move;           /* the slider move it is of, and when that came */
     gint64 move_time;
     guint serial;         /* which update it is (from 1) */
+    guint gen;            /* the subject's (SideRequest) */
+    SideRequest *side;    /* (owned ref) the view's */
     gboolean superseding; /* made by a move that superseded the running one */
     int area_w, area_h, scale; /* the images panel's size and screen scale: the images are made for it */
     int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
@@ -365,6 +431,8 @@ static void probe_job_free(gpointer data)
     g_ptr_array_unref(job->slots);
     true_label_clear(&job->truth);
     pp_probe_results_free(job->results);
+    if (job->side)
+        g_atomic_rc_box_release_full(job->side, side_request_clear);
     g_free(job);
 }
 
@@ -414,9 +482,13 @@ typedef struct {
 } StageColumn;
 
 typedef struct {
-    guint move, serial;
+    guint gen, move;
     gint64 move_time;
     double severity;
+} StageOf; /* which move a first stage is of */
+
+typedef struct {
+    StageOf of;
     int n;
     StageColumn *columns;
 } ProbeStage;
@@ -437,18 +509,15 @@ static void probe_stage_free(gpointer data)
 }
 
 /* The stage of every column once its first layer ran (worker thread); the
- * images panel shows the columns marked in `shown` (one per input). */
-static ProbeStage *stage_new(ProbeJob *job, const pp_probe_result *pr, const gboolean *shown, int side)
+ * images panel shows the columns marked in `shown` (one per input). The
+ * pictures made are also kept in keep (n), for the second stage. */
+static ProbeStage *stage_new(const ProbeJob *job, const StageOf *of, const pp_probe_result *pr, const gboolean *shown,
+                             int side, cairo_surface_t **keep)
 {
     ProbeStage *st = g_new0(ProbeStage, 1);
-    st->move = job->move;
-    st->serial = job->serial;
-    st->move_time = job->move_time;
-    st->severity = job->severity;
+    st->of = *of;
     st->n = (int)job->slots->len;
     st->columns = g_new0(StageColumn, st->n);
-    if (!job->stage_shown)
-        job->stage_shown = g_new0(cairo_surface_t *, st->n);
     for (int m = 0; m < st->n; m++) {
         const ProbeSlot *slot = job->slots->pdata[m];
         StageColumn *c = &st->columns[m];
@@ -468,7 +537,7 @@ static ProbeStage *stage_new(ProbeJob *job, const pp_probe_result *pr, const gbo
             c->scale = tmp.shown_scale;
             /* the second stage shows the same picture: made once (cairo's references are atomic) */
             if (c->shown)
-                job->stage_shown[m] = cairo_surface_reference(c->shown);
+                keep[m] = cairo_surface_reference(c->shown);
         }
     }
     return st;
@@ -529,10 +598,200 @@ static void free_stage_results(pp_probe_result *pr, int n)
     g_free(pr);
 }
 
+/* How many newer moves' first stages one update's second stage makes at
+ * its layer boundaries: each takes some of the columns' time (a few ms at
+ * 224), so the predictions come that much later; one keeps the images and
+ * SNRs within two moves of the slider. */
+#define SIDE_STAGES_PER_UPDATE 1
+
+/* Stage two's layer-boundary hook (asked by every column, from its thread):
+ * stops a cancelled update, and makes the newest move's first stage when
+ * one waits (a side stage), on the cache's second set of probes. Its
+ * columns' first layers are claimed one per boundary by whichever column's
+ * thread gets there, so that the columns of stage two share the delay. */
+typedef struct {
+    GCancellable *cancellable;
+    PpLatestRun *run;
+    ProbeJob *job;
+    ProbeCache *cache;
+    const int *same; /* (n) the earlier column of the same input, or -1 */
+    const gboolean *shown;
+    int side, threads;
+    gboolean nested; /* the boundaries are asked inside the columns' parallel region */
+    GMutex lock;     /* guards the rest */
+    int made;        /* side stages begun */
+    /* the one being made: its move, its inputs, the columns claimed and finished */
+    gboolean making, failed;
+    StageOf of;
+    guint64 seed;
+    pp_image *corrupted;
+    pp_probe_result *pr;
+    double corrupt_ms, *thread_ms; /* (threads) the first layers' time on each column's thread */
+    int next, finished;
+} BoundaryHook;
+
+/* Takes the newest move when it is newer than what the update and the cache
+ * have, and corrupts its inputs (under the lock). */
+static gboolean side_stage_begin(BoundaryHook *h)
+{
+    ProbeJob *job = h->job;
+    ProbeCache *c = h->cache;
+    SideRequest *q = job->side;
+    const int n = (int)job->slots->len;
+    g_mutex_lock(&q->lock);
+    const guint newest_made = MAX(job->move, c->staged.valid && c->staged.gen == job->gen ? c->staged.move : 0);
+    const gboolean take = q->wanted && q->gen == job->gen && q->move > newest_made;
+    h->of = (StageOf){.gen = q->gen, .move = q->move, .move_time = q->move_time, .severity = q->severity};
+    h->seed = q->seed;
+    if (take)
+        q->wanted = FALSE;
+    g_mutex_unlock(&q->lock);
+    if (!take)
+        return FALSE;
+    h->made++;
+    side_staged_clear(&c->staged, (guint)n);
+    pp_corruption_request req = {
+        .severity = h->of.severity, .seed = h->seed, .cancel = is_cancelled, .cancel_ctx = h->cancellable};
+    h->corrupted = g_new0(pp_image, n);
+    h->pr = g_new0(pp_probe_result, n);
+    h->thread_ms = g_new0(double, MAX(h->threads, 1));
+    h->next = h->finished = 0;
+    h->failed = FALSE;
+    pp_error err = {0};
+    const gint64 c0 = g_get_monotonic_time();
+    for (int m = 0; m < n && !h->failed; m++) {
+        pp_probe *p = &c->side[m];
+        /* inside the columns' region a probe has one thread (a nested region is one) */
+        pp_probe_set_threads(p, h->nested ? 1 : h->threads);
+        p->true_class = c->probes[m].true_class;
+        h->failed = (h->same[m] >= 0 ? pp_image_copy(&h->corrupted[m], &h->corrupted[h->same[m]], &err)
+                                     : pp_probe_corrupt(p, job->corruption, &req, &h->corrupted[m], &err)) != PP_OK;
+    }
+    h->corrupt_ms = (g_get_monotonic_time() - c0) / 1000.0;
+    h->making = TRUE;
+    return TRUE;
+}
+
+/* The last column's first layer is in: keep the stage for the update of
+ * its move and post it (under the lock). */
+static void side_stage_end(BoundaryHook *h)
+{
+    ProbeCache *c = h->cache;
+    const int n = (int)h->job->slots->len;
+    for (int m = 0; m < n; m++)
+        pp_image_free(&h->corrupted[m]);
+    g_clear_pointer(&h->corrupted, g_free);
+    double forward_ms = 0; /* the columns' threads side by side: the slowest */
+    for (int t = 0; t < MAX(h->threads, 1); t++)
+        forward_ms = MAX(forward_ms, h->thread_ms[t]);
+    g_clear_pointer(&h->thread_ms, g_free);
+    h->making = FALSE;
+    if (h->failed || g_cancellable_is_cancelled(h->cancellable)) {
+        free_stage_results(g_steal_pointer(&h->pr), n);
+        return;
+    }
+    c->staged = (SideStaged){.valid = TRUE,
+                             .gen = h->of.gen,
+                             .move = h->of.move,
+                             .severity = h->of.severity,
+                             .seed = h->seed,
+                             .pr = g_steal_pointer(&h->pr),
+                             .shown = g_new0(cairo_surface_t *, n),
+                             .forward_ms = forward_ms,
+                             .corrupt_ms = h->corrupt_ms};
+    pp_latest_job_post(h->run,
+                       stage_new(h->job, &h->of, c->staged.pr, h->shown, h->side, c->staged.shown));
+}
+
+static bool at_boundary(void *data)
+{
+    BoundaryHook *h = data;
+    if (g_cancellable_is_cancelled(h->cancellable))
+        return true;
+    if (!h->job->side || !h->cache->side || !g_mutex_trylock(&h->lock)) /* the other column is at it: go on */
+        return false;
+    const int n = (int)h->job->slots->len;
+    int m = -1;
+    if (!h->making && h->made < SIDE_STAGES_PER_UPDATE)
+        side_stage_begin(h);
+    if (h->making && !h->failed && h->next < n)
+        m = h->next++;
+    g_mutex_unlock(&h->lock);
+    if (m < 0)
+        return false;
+    /* this column's share: one first layer, outside the lock */
+    pp_error err = {0};
+    double ms = 0;
+    const pp_status st = pp_probe_first_layer(&h->cache->side[m], &h->corrupted[m], &h->pr[m], &ms, &err);
+    g_mutex_lock(&h->lock);
+    h->thread_ms[h->nested ? CLAMP(omp_get_thread_num(), 0, h->threads - 1) : 0] += ms;
+    h->failed |= st != PP_OK;
+    if (++h->finished == n || (h->failed && h->finished == h->next))
+        side_stage_end(h);
+    g_mutex_unlock(&h->lock);
+    return g_cancellable_is_cancelled(h->cancellable);
+}
+
+/* After stage two: the columns of a side stage no boundary was left to
+ * claim (the forwards ended first) are made here, on the update's threads. */
+static void side_stage_finish(BoundaryHook *h)
+{
+    if (!h->making)
+        return;
+    const int n = (int)h->job->slots->len;
+    for (int m = h->next; m < n && !h->failed && !g_cancellable_is_cancelled(h->cancellable); m++) {
+        pp_error err = {0};
+        double ms = 0;
+        h->failed = pp_probe_first_layer(&h->cache->side[m], &h->corrupted[m], &h->pr[m], &ms, &err) != PP_OK;
+        h->thread_ms[0] += ms;
+        h->finished++;
+    }
+    h->next = n;
+    side_stage_end(h);
+}
+
+/* The cache's second set of probes, the same as the first (after the
+ * update's overrides are applied); a copy made again drops the first stage
+ * it held. */
+static gboolean cache_side_sync(ProbeCache *c, pp_error *err)
+{
+    const guint n = c->slots->len;
+    if (!c->side)
+        c->side = g_new0(pp_probe, n);
+    for (guint m = 0; m < n; m++) {
+        if (c->side[m].model && pp_probe_same_view(&c->side[m], &c->probes[m]))
+            continue;
+        side_staged_clear(&c->staged, n);
+        pp_probe_free(&c->side[m]);
+        if (pp_probe_copy(&c->side[m], &c->probes[m], err) != PP_OK) {
+            for (guint j = 0; j < n; j++)
+                pp_probe_free(&c->side[j]);
+            g_clear_pointer(&c->side, g_free);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* The update takes over the first stage made for its move at an earlier
+ * update's boundary: the two sets of probes trade places. */
+static gboolean cache_adopt_staged(ProbeCache *c, const ProbeJob *job)
+{
+    const SideStaged *st = &c->staged;
+    if (!c->side || !st->valid || st->gen != job->gen || st->move != job->move || st->severity != job->severity ||
+        st->seed != job->seed)
+        return FALSE;
+    pp_probe *was = c->probes;
+    c->probes = c->side;
+    c->side = was;
+    return TRUE;
+}
+
 /* One slider update (worker thread), in two stages: the corrupted image (once
  * per distinct clean input) and every column's first layer, posted to the
- * screen; then every column's predictions, stopping at a layer boundary when
- * a newer request supersedes this one. */
+ * screen (or taken over when an earlier update made it); then every
+ * column's predictions, stopping at a layer boundary when a newer request
+ * supersedes this one, and making a newer move's first stage at one. */
 static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancellable, GError **error)
 {
     ProbeJob *job = data;
@@ -548,38 +807,75 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     const int side = pp_probe_image_side(job->area_w, job->area_h, cache_input_groups(*cache));
     pp_corruption_request req = {
         .severity = job->severity, .seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
-    pp_probe *probes = (*cache)->probes;
-    pp_probe_result *pr = g_new0(pp_probe_result, n);
+    pp_probe_result *pr = NULL;
     const char **sources = g_new0(const char *, n);
     gboolean *shown = g_new0(gboolean, n); /* the first column of each input: the images panel shows its pair */
+    int *same = g_new(int, n);
     gboolean ok = TRUE;
     pp_error err = {0};
+    const int threads = pp_thread_budget_interactive(); /* fewer while a job runs */
+    for (int m = 0; m < n && ok; m++)
+        ok = apply_slot(&(*cache)->probes[m], job->slots->pdata[m], &err) == PP_OK;
+    /* without a second set, no first stage at the boundaries (a failure here is not the update's) */
+    pp_error side_err = {0};
+    if (ok && job->side && !cache_side_sync(*cache, &side_err))
+        g_printerr("probe: no second set of probes: %s\n", side_err.msg);
+    const gboolean adopted = ok && cache_adopt_staged(*cache, job);
+    pp_probe *probes = (*cache)->probes;
     for (int m = 0; m < n && ok; m++) {
         pp_probe *p = &probes[m];
-        pp_probe_set_threads(p, pp_thread_budget_interactive()); /* fewer while a job runs */
         p->true_class = true_class_of(&job->truth, p->model, &sources[m]);
-        ok = apply_slot(p, job->slots->pdata[m], &err) == PP_OK;
         /* a column whose clean input is an earlier one's runs on its corrupted image */
-        int same = -1;
-        for (int j = 0; j < m && same < 0; j++)
+        same[m] = -1;
+        for (int j = 0; j < m && same[m] < 0; j++)
             if (pp_probe_same_input(&probes[j], p))
-                same = j;
-        shown[m] = same < 0;
-        pp_image corrupted = {0};
-        gint64 c0 = g_get_monotonic_time();
-        if (ok)
-            ok = (same >= 0 ? pp_image_copy(&corrupted, &pr[same].corrupted, &err)
-                            : pp_probe_corrupt(p, job->corruption, &req, &corrupted, &err)) == PP_OK;
-        job->times.corrupt_ms += (g_get_monotonic_time() - c0) / 1000.0;
-        double ms = 0;
-        ok = ok && !g_cancellable_is_cancelled(cancellable) &&
-             pp_probe_first_layer(p, &corrupted, &pr[m], &ms, &err) == PP_OK;
-        pp_image_free(&corrupted);
-        job->times.forward_ms += ms;
+                same[m] = j;
+        shown[m] = same[m] < 0;
     }
-    if (ok)
-        pp_latest_job_post(run, stage_new(job, pr, shown, side));
+    if (adopted) { /* shown already (posted by the update that made it) */
+        SideStaged *st = &(*cache)->staged;
+        pr = g_steal_pointer(&st->pr);
+        job->stage_shown = g_steal_pointer(&st->shown);
+        job->times.corrupt_ms = st->corrupt_ms;
+        job->times.forward_ms = st->forward_ms;
+        side_staged_clear(st, (guint)n);
+    } else if (ok) {
+        /* the corrupted inputs first, each on all the threads; then the columns' first layers side by side */
+        pr = g_new0(pp_probe_result, n);
+        pp_image *corrupted = g_new0(pp_image, n);
+        const gint64 c0 = g_get_monotonic_time();
+        for (int m = 0; m < n && ok; m++) {
+            pp_probe *p = &probes[m];
+            pp_probe_set_threads(p, threads);
+            ok = (same[m] >= 0 ? pp_image_copy(&corrupted[m], &corrupted[same[m]], &err)
+                               : pp_probe_corrupt(p, job->corruption, &req, &corrupted[m], &err)) == PP_OK;
+        }
+        job->times.corrupt_ms += (g_get_monotonic_time() - c0) / 1000.0;
+        double stage_ms = 0;
+        ok = ok && !g_cancellable_is_cancelled(cancellable) &&
+             pp_probe_columns_first_layer(probes, n, threads, corrupted, pr, &stage_ms, &err) == PP_OK;
+        job->times.forward_ms += stage_ms;
+        for (int m = 0; m < n; m++)
+            pp_image_free(&corrupted[m]);
+        g_free(corrupted);
+        const StageOf of = {.gen = job->gen, .move = job->move, .move_time = job->move_time, .severity = job->severity};
+        job->stage_shown = g_new0(cairo_surface_t *, n);
+        if (ok)
+            pp_latest_job_post(run, stage_new(job, &of, pr, shown, side, job->stage_shown));
+    }
+    if (!pr)
+        pr = g_new0(pp_probe_result, n);
     job->times.staged = g_get_monotonic_time();
+    BoundaryHook hook = {.cancellable = cancellable,
+                         .run = run,
+                         .job = job,
+                         .cache = *cache,
+                         .same = same,
+                         .shown = shown,
+                         .side = side,
+                         .threads = threads,
+                         .nested = pp_probe_columns_side_by_side(n, threads) > 0};
+    g_mutex_init(&hook.lock);
 
     PpProbeResults *r = g_new0(PpProbeResults, 1);
     job->results = r;
@@ -588,13 +884,14 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     r->seed = job->seed;
     r->n_models = n;
     r->models = g_new0(PpProbeModelResult, n);
+    double predict_ms = 0;
+    ok = ok && pp_probe_columns_predict(probes, n, threads, at_boundary, &hook, pr, &predict_ms, &err) == PP_OK;
+    side_stage_finish(&hook);
+    g_mutex_clear(&hook.lock);
+    job->times.forward_ms += predict_ms;
     for (int m = 0; m < n && ok; m++) {
         pp_probe *p = &probes[m];
         const ProbeSlot *slot = job->slots->pdata[m];
-        double ms = 0;
-        if (!(ok = pp_probe_predict(p, is_cancelled, cancellable, &pr[m], &ms, &err) == PP_OK))
-            break;
-        job->times.forward_ms += ms;
         PpProbeModelResult *mr = &r->models[m];
         mr->entry = g_object_ref(slot->entry);
         mr->label = g_strdup(slot->label);
@@ -625,6 +922,7 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     free_stage_results(pr, n);
     g_free(sources);
     g_free(shown);
+    g_free(same);
     if (!ok)
         return fail_or_cancel(cancellable, &err, error, NULL);
     job->times.finished = g_get_monotonic_time();
@@ -777,6 +1075,37 @@ static const char *current_image(PpProbeView *self)
     return i < self->image_paths->len ? self->image_paths->pdata[i] : NULL;
 }
 
+/* Moves the shown (newer) first stage's images and SNRs into `into`, the
+ * results of an older move, whose predictions are then marked stale; FALSE
+ * (nothing moved) when the columns differ. */
+static gboolean carry_newer_stage(PpProbeResults *into, PpProbeResults *from)
+{
+    for (int m = 0; m < into->n_models; m++) {
+        const PpProbeModelResult *a = &into->models[m], *b = &from->models[m];
+        if (a->entry != b->entry || a->push_only != b->push_only || a->channels != b->channels ||
+            a->corrupted.width != b->corrupted.width || a->corrupted.height != b->corrupted.height ||
+            a->corrupted.channels != b->corrupted.channels || !b->corrupted.pixels ||
+            a->shown_side != b->shown_side || a->shown_scale != b->shown_scale)
+            return FALSE;
+    }
+    for (int m = 0; m < into->n_models; m++) {
+        PpProbeModelResult *a = &into->models[m], *b = &from->models[m];
+        pp_image swap = a->corrupted;
+        a->corrupted = b->corrupted;
+        b->corrupted = swap;
+        cairo_surface_t *pic = a->shown[1];
+        a->shown[1] = b->shown[1];
+        b->shown[1] = pic;
+        a->snr_push = b->snr_push;
+        a->snr_output = b->snr_output;
+        memcpy(a->snr_push_channel, b->snr_push_channel, sizeof(double) * a->channels);
+        memcpy(a->snr_output_channel, b->snr_output_channel, sizeof(double) * a->channels);
+        a->predictions_stale = TRUE;
+    }
+    into->severity = from->severity;
+    return TRUE;
+}
+
 /* One update ended (main thread). Latest wins: a superseded update's result
  * is dropped; one for an older slider position of the same subject that was
  * let finish is shown while the newest one computes. */
@@ -788,11 +1117,15 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
         /* the images and SNRs on screen are this update's own first stage (same image, seed and
          * corruption): only the predictions and the feature maps change; the fewer panels a
          * frame draws, the sooner it is on screen */
-        const PpProbeResults *old = self->shown;
-        const gboolean staged = old && self->stage_applied == job->serial &&
-                                old->n_models == job->results->n_models && old->seed == job->results->seed &&
-                                g_strcmp0(old->corruption, job->results->corruption) == 0 &&
-                                old->severity == job->results->severity;
+        PpProbeResults *old = self->shown;
+        const gboolean same_columns = old && old->n_models == job->results->n_models &&
+                                      g_strcmp0(old->corruption, job->results->corruption) == 0;
+        gboolean staged = same_columns && self->stage_gen == job->gen && self->stage_applied == job->move &&
+                          old->seed == job->results->seed && old->severity == job->results->severity;
+        /* a newer move's first stage is on screen (made at this update's boundaries): it stays,
+         * with these predictions marked as older */
+        if (same_columns && self->stage_gen == job->gen && self->stage_applied > job->move)
+            staged = carry_newer_stage(job->results, old);
         pp_probe_results_free(self->shown);
         self->shown = job->results;
         job->results = NULL;
@@ -872,7 +1205,8 @@ static void probe_partial(gpointer view, gpointer part)
     PpProbeView *self = view;
     ProbeStage *st = part;
     PpProbeResults *r = self->shown;
-    gboolean fits = r && r->n_models == st->n;
+    /* a stage older than the one shown (of the same subject) comes no more */
+    gboolean fits = r && r->n_models == st->n && !(st->of.gen == self->stage_gen && st->of.move < self->stage_applied);
     for (int m = 0; fits && m < st->n; m++) {
         const PpProbeModelResult *mr = &r->models[m];
         const StageColumn *c = &st->columns[m];
@@ -899,11 +1233,12 @@ static void probe_partial(gpointer view, gpointer part)
             memcpy(mr->snr_output_channel, c->snr_output_channel, sizeof(double) * c->channels);
             mr->predictions_stale = TRUE;
         }
-        r->severity = st->severity;
-        self->stage_applied = st->serial;
+        r->severity = st->of.severity;
+        self->stage_applied = st->of.move;
+        self->stage_gen = st->of.gen;
         self->log_stage = TRUE;
-        self->stage_move = st->move;
-        self->stage_move_time = st->move_time;
+        self->stage_move = st->of.move;
+        self->stage_move_time = st->of.move_time;
         redraw_stage(self);
     }
     probe_stage_free(st);
@@ -938,6 +1273,8 @@ static gpointer probe_make(gpointer view)
     job->queued = self->pending_since ? self->pending_since : now;
     job->move = self->move;
     job->serial = ++self->serial;
+    job->gen = self->subject_gen;
+    job->side = g_atomic_rc_box_acquire(self->side_request);
     job->superseding = self->superseding;
     job->move_time = self->move_time ? self->move_time : now;
     job->times.move = job->move_time;
@@ -963,6 +1300,8 @@ static void request_update(PpProbeView *self, gboolean subject)
 {
     if (self->syncing || !self->updates)
         return;
+    if (subject)
+        self->subject_gen++;
     if (!subject) {
         self->move++;
         self->move_time = g_get_monotonic_time();
@@ -987,6 +1326,16 @@ static void request_update(PpProbeView *self, gboolean subject)
                                                          * results come */
         gtk_widget_queue_draw(GTK_WIDGET(self->sweep_area));
     const gboolean supersede = !subject && supersede_running(self);
+    /* a move that waits behind the running update: its image and SNRs at that one's next boundary */
+    SideRequest *q = self->side_request;
+    g_mutex_lock(&q->lock);
+    q->wanted = !subject && !supersede && pp_latest_job_is_running(self->updates);
+    q->gen = self->subject_gen;
+    q->move = self->move;
+    q->move_time = self->move_time;
+    q->severity = gtk_adjustment_get_value(self->severity_adjustment);
+    q->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
+    g_mutex_unlock(&q->lock);
     self->superseding = supersede;
     pp_latest_job_request(self->updates, subject || supersede);
     self->superseding = FALSE;
@@ -1987,6 +2336,8 @@ static void pp_probe_view_dispose(GObject *object)
     g_clear_handle_id(&self->resize_idle, g_source_remove);
     g_clear_pointer(&self->updates, pp_latest_job_free);
     g_clear_pointer(&self->sweeps, pp_latest_job_free);
+    if (self->side_request)
+        g_atomic_rc_box_release_full(g_steal_pointer(&self->side_request), side_request_clear);
     cancel_sweep(self, TRUE);
     g_clear_object(&self->dialog);
     g_clear_pointer(&self->shown, pp_probe_results_free);
@@ -2075,6 +2426,7 @@ static void pp_probe_view_class_init(PpProbeViewClass *klass)
 static void pp_probe_view_init(PpProbeView *self)
 {
     self->corruption = g_strdup("gaussian_noise"); /* the property action reads it from now on */
+    self->side_request = side_request_new();
     gtk_widget_init_template(GTK_WIDGET(self));
     static const PpLatestJobFuncs update_funcs = {.make = probe_make,
                                                   .run = probe_run,

@@ -9,6 +9,7 @@
 #include "analysis/snr.h"
 #include "model_file.h"
 #include "probe.h"
+#include "probe_columns.h"
 #include "topk.h"
 #include "threads.h"
 
@@ -201,6 +202,134 @@ static void test_probe_stages(void)
     pp_model_free(&m);
 }
 
+/* Probes run as columns (probe_columns.h): on 2 threads a pair runs side by
+ * side (one thread each), a third alone on both; every column's SNRs and
+ * predictions are those of the probe run on its own (to float rounding: one
+ * thread may choose other kernels than two), and a cancel stops stage two
+ * of all. If this fails, the studio's slider shows another column's numbers
+ * or numbers off the model's. */
+/* A copy of a probe (pp_probe_copy: the studio's second set of probes for a
+ * newer move's first stage) runs as the original, bit for bit, without a
+ * clean forward of its own, and says it has the same view until the
+ * original's overrides change. If this fails, the slider's image and SNRs
+ * made on the second set differ from those of the update that shows them. */
+static void test_probe_copy(void)
+{
+    pp_model m;
+    if (!fixture_open_model(&m, "core", "r18_cifar_gray_pp5.safetensors"))
+        return;
+    pp_image img;
+    pp_error err = {0};
+    CHECK_OK(pp_image_load(fixture_path("images", "rgb_40x30.png"), &img, &err), &err);
+    pp_probe p, q;
+    CHECK_OK(pp_probe_init(&p, &m, &img, 2, &err), &err);
+    if (err.status)
+        return;
+    const float half[64] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
+    CHECK(m.arch.width <= 64, "the fixture's width fits the test's alpha");
+    pp_probe_overrides o = {.alpha = half, .avg_kernel = -1};
+    CHECK_OK(pp_probe_set_overrides(&p, &o, &err), &err);
+    CHECK_OK(pp_probe_copy(&q, &p, &err), &err);
+    if (err.status)
+        return;
+    CHECK(pp_probe_same_view(&p, &q) && q.clean_top1 == p.clean_top1, "the copy has the view and the clean side");
+    CHECK(q.view.pp.alpha != p.view.pp.alpha && q.view.pp.alpha[0] == 0.5f, "with an alpha of its own");
+    const pp_corruption *noise = pp_corruption_find("gaussian_noise");
+    pp_corruption_request req = {.severity = 4, .seed = 3};
+    pp_probe_result a, b;
+    CHECK_OK(pp_probe_run(&p, noise, &req, &a, &err), &err);
+    CHECK_OK(pp_probe_run(&q, noise, &req, &b, &err), &err);
+    CHECK(a.snr_output == b.snr_output && a.snr_push == b.snr_push, "the same SNRs (%.6f, %.6f)", a.snr_output,
+          b.snr_output);
+    for (int k = 0; k < PP_PROBE_TOPK; k++)
+        CHECK(a.top_class[k] == b.top_class[k] && a.top_prob[k] == b.top_prob[k], "rank %d: the same prediction", k);
+    pp_probe_result_free(&a);
+    pp_probe_result_free(&b);
+    CHECK_OK(pp_probe_set_overrides(&p, NULL, &err), &err);
+    CHECK(!pp_probe_same_view(&p, &q), "other overrides: not the same view");
+    pp_probe_free(&p);
+    pp_probe_free(&q);
+    pp_image_free(&img);
+    pp_model_free(&m);
+}
+
+static bool always_cancel(void *data)
+{
+    (void)data;
+    return true;
+}
+
+static void test_probe_columns(void)
+{
+    pp_model pp, base;
+    if (!fixture_open_model(&pp, "core", "r18_cifar_gray_pp5.safetensors"))
+        return;
+    if (!fixture_open_model(&base, "core", "r18_cifar_gray_base.safetensors")) {
+        pp_model_free(&pp);
+        return;
+    }
+    pp_image img;
+    pp_error err = {0};
+    CHECK_OK(pp_image_load(fixture_path("images", "gray_28.png"), &img, &err), &err);
+    if (err.status)
+        return;
+    enum { N = 3 };
+    const pp_model *models[N] = {&pp, &base, &pp};
+    pp_probe columns[N], alone[N];
+    pp_probe_result want[N], got[N];
+    pp_image corrupted[N];
+    const pp_corruption *noise = pp_corruption_find("gaussian_noise");
+    for (int m = 0; m < N; m++) {
+        pp_corruption_request req = {.severity = 1 + m, .seed = 5};
+        CHECK_OK(pp_probe_init(&columns[m], models[m], &img, 2, &err), &err);
+        CHECK_OK(pp_probe_init(&alone[m], models[m], &img, 2, &err), &err);
+        CHECK_OK(pp_probe_run(&alone[m], noise, &req, &want[m], &err), &err);
+        CHECK_OK(pp_probe_corrupt(&alone[m], noise, &req, &corrupted[m], &err), &err);
+    }
+    if (err.status)
+        return;
+    double ms1 = -1, ms2 = -1;
+    CHECK_OK(pp_probe_columns_first_layer(columns, N, 2, corrupted, got, &ms1, &err), &err);
+    CHECK(pp_forward_ctx_threads(columns[0].ctx) == 1 && pp_forward_ctx_threads(columns[1].ctx) == 1 &&
+              pp_forward_ctx_threads(columns[2].ctx) == 2,
+          "a pair side by side on one thread each, the third on both");
+    for (int m = 0; m < N; m++) {
+        CHECK(fabs(got[m].snr_output - want[m].snr_output) < 1e-3, "column %d: output SNR %.6f vs alone %.6f", m,
+              got[m].snr_output, want[m].snr_output);
+        CHECK(isnan(want[m].snr_push) ? isnan(got[m].snr_push) : fabs(got[m].snr_push - want[m].snr_push) < 1e-3,
+              "column %d: push SNR %.6f vs alone %.6f", m, got[m].snr_push, want[m].snr_push);
+    }
+    CHECK_OK(pp_probe_columns_predict(columns, N, 2, NULL, NULL, got, &ms2, &err), &err);
+    for (int m = 0; m < N && !err.status; m++) {
+        CHECK(got[m].top_class[0] == want[m].top_class[0], "column %d: top-1 %d vs alone %d", m, got[m].top_class[0],
+              want[m].top_class[0]);
+        for (int k = 0; k < PP_PROBE_TOPK; k++)
+            CHECK(fabsf(got[m].top_prob[k] - want[m].top_prob[k]) < 1e-5, "column %d rank %d: %.7f vs alone %.7f", m,
+                  k, got[m].top_prob[k], want[m].top_prob[k]);
+    }
+    CHECK(ms1 >= 0 && ms2 > 0, "the forwards' times are reported (%.3f, %.3f ms)", ms1, ms2);
+    for (int m = 0; m < N; m++)
+        pp_probe_result_free(&got[m]);
+
+    /* cancelled at the first boundary: every column stops, every result freed */
+    pp_error cancelled = {0};
+    CHECK_OK(pp_probe_columns_first_layer(columns, N, 2, corrupted, got, NULL, &err), &err);
+    CHECK(pp_probe_columns_predict(columns, N, 2, always_cancel, NULL, got, NULL, &cancelled) == PP_ERR_CANCELLED,
+          "a cancel stops stage two: %s", cancelled.msg);
+    for (int m = 0; m < N; m++)
+        CHECK(got[m].corrupted.pixels == NULL && !columns[m].staged, "column %d stopped, its result freed", m);
+    for (int m = 0; m < N; m++) {
+        pp_probe_result_free(&got[m]);
+        pp_probe_result_free(&want[m]);
+        pp_image_free(&corrupted[m]);
+        pp_probe_free(&columns[m]);
+        pp_probe_free(&alone[m]);
+    }
+    pp_image_free(&img);
+    pp_model_free(&pp);
+    pp_model_free(&base);
+}
+
 static void test_probe_baseline(void)
 {
     pp_model m;
@@ -320,5 +449,7 @@ int main(void)
     RUN_TEST(test_probe_clean_and_noise);
     RUN_TEST(test_probe_baseline);
     RUN_TEST(test_probe_stages);
+    RUN_TEST(test_probe_columns);
+    RUN_TEST(test_probe_copy);
     return TEST_EXIT();
 }

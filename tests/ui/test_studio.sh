@@ -235,6 +235,18 @@ updates=$(echo "$line" | sed -n 's/.* \([0-9]*\) panel updates.*/\1/p')
 [ "${moves:-0}" = 40 ] || { echo "FAIL: the drag made ${moves:-no} slider moves, want 40"; fail=1; }
 [ "${updates:-0}" -ge 3 ] && [ "${updates:-0}" -le 40 ] ||
     { echo "FAIL: ${updates:-no} panel updates for 40 moves (want 3..40: the panels follow, stale work is dropped)"; fail=1; }
+# After a drag 0 -> 1 (21 moves: first stages made at older updates' layer boundaries,
+# taken over by the updates of their moves, shown images newer than the predictions)
+# the panels hold the last move's results, the same as a probe at that severity.
+xvfb-run -a -s "-screen 0 1600x1000x24" "$STUDIO" --view probe --print-probe --image "$IMG" \
+    --corruption gaussian_noise --bench-frames 21 --screenshot "$TMP/drag-end.png" --model "$PP" --model "$BASE" \
+    >"$TMP/drag-end.log" 2>&1 || { echo "FAIL: the drag to severity 1"; cat "$TMP/drag-end.log"; fail=1; }
+run drag-still 0 --view probe --print-probe --image "$IMG" --corruption gaussian_noise --severity 1 \
+    --model "$PP" --model "$BASE"
+end=$(grep '^probe ' "$TMP/drag-end.log"); still=$(grep '^probe ' "$TMP/drag-still.log")
+echo "after the drag: $end"
+[ -n "$end" ] && [ "$end" = "$still" ] ||
+    { echo "FAIL: after a drag to severity 1 the probe shows other results than at severity 1:"; echo "$still"; fail=1; }
 
 # 10. Issue 12, part A. The demo push-pull model's alpha matters: with alpha 0
 #     on every channel (--alpha 0) its probe is that of the push-only twin
