@@ -350,9 +350,9 @@ static double pool_loss(void *p)
     return dot(c->r, c->y, c->planes * c->ho * c->wo);
 }
 
-static void check_pool(const char *what, int kind, int k, int stride, int pad, bool incl)
+static void check_pool_sized(const char *what, int kind, int k, int stride, int pad, bool incl, int h, int w)
 {
-    pool_case c = {.kind = kind, .k = k, .stride = stride, .pad = pad, .incl = incl, .planes = 4, .h = 7, .w = 6};
+    pool_case c = {.kind = kind, .k = k, .stride = stride, .pad = pad, .incl = incl, .planes = 4, .h = h, .w = w};
     c.ho = kind == 2 ? 1 : pp_conv_out_size(c.h, k, stride, pad);
     c.wo = kind == 2 ? 1 : pp_conv_out_size(c.w, k, stride, pad);
     const size_t xn = c.planes * c.h * c.w, yn = c.planes * c.ho * c.wo;
@@ -372,8 +372,16 @@ static void check_pool(const char *what, int kind, int k, int stride, int pad, b
     free(c.x), free(c.y), free(c.r), free(c.idx), free(dx);
 }
 
+static void check_pool(const char *what, int kind, int k, int stride, int pad, bool incl)
+{
+    check_pool_sized(what, kind, k, stride, pad, incl, 7, 6);
+}
+
 static void test_pools(void)
 {
+    /* rows of whole vectors, and of two and a part (the AVX2 3 x 3 form) */
+    check_pool_sized("avgpool 3/1/1 (no pad count) 5x16 dx", 1, 3, 1, 1, false, 5, 16);
+    check_pool_sized("avgpool 3/1/1 (no pad count) 9x19 dx", 1, 3, 1, 1, false, 9, 19);
     check_pool("maxpool 3/2/1 dx", 0, 3, 2, 1, false);
     check_pool("avgpool 3/1/1 (no pad count) dx", 1, 3, 1, 1, false);
     check_pool("avgpool 5/1/2 (no pad count) dx", 1, 5, 1, 2, false);
@@ -416,9 +424,9 @@ static void separate_extremes(float *w, int k_count, size_t per)
     }
 }
 
-static void check_pushpull(int avg)
+static void check_pushpull_sized(int avg, int h, int w)
 {
-    pp_case c = {.n = 2, .h = 6, .w = 5};
+    pp_case c = {.n = 2, .h = h, .w = w};
     c.u.shape = (pp_conv_shape){.cin = 2, .cout = 3, .kh = 3, .kw = 3, .stride = 1, .pad = 1};
     c.u.avg_kernel = avg;
     const size_t per = 2 * 3 * 3, wn = 3 * per;
@@ -443,17 +451,22 @@ static void check_pushpull(int avg)
     float *dx = zeros(c.in_count), *dw = zeros(wn), *da = zeros(3), *db = zeros(3);
     pp_pushpull_backward(dx, dw, da, db, c.r, c.resp, c.x, &c.u, c.n, c.h, c.w, c.ws, pp_threads_default());
     char what[64];
-    snprintf(what, sizeof what, "pushpull avg %d dW (push, pull, max/min)", avg);
+    snprintf(what, sizeof what, "pushpull avg %d %dx%d dW (push, pull, max/min)", avg, h, w);
     fd_check(what, c.u.weight, wn, dw, pp_loss, &c);
-    snprintf(what, sizeof what, "pushpull avg %d dalpha", avg);
+    snprintf(what, sizeof what, "pushpull avg %d %dx%d dalpha", avg, h, w);
     fd_check(what, c.u.alpha, 3, da, pp_loss, &c);
-    snprintf(what, sizeof what, "pushpull avg %d dbias", avg);
+    snprintf(what, sizeof what, "pushpull avg %d %dx%d dbias", avg, h, w);
     fd_check(what, c.u.bias, 3, db, pp_loss, &c);
-    snprintf(what, sizeof what, "pushpull avg %d dx", avg);
+    snprintf(what, sizeof what, "pushpull avg %d %dx%d dx", avg, h, w);
     fd_check(what, c.x, c.in_count, dx, pp_loss, &c);
     free(c.u.weight), free(c.u.alpha), free(c.u.bias), free(c.u.stacked);
     free(c.x), free(c.y), free(c.resp), free(c.pool), free(c.r), free(c.ws);
     free(dx), free(dw), free(da), free(db);
+}
+
+static void check_pushpull(int avg)
+{
+    check_pushpull_sized(avg, 6, 5);
 }
 
 static void test_pushpull(void)
@@ -461,6 +474,8 @@ static void test_pushpull(void)
     check_pushpull(0);
     check_pushpull(3);
     check_pushpull(5);
+    /* plane by plane through the pooling, rows of two vectors and a part */
+    check_pushpull_sized(3, 7, 19);
 }
 
 /* The max/min (sub)gradient on ties: shared evenly, as torch.amax/amin do. */
