@@ -16,6 +16,7 @@
 #include "ops/pool.h"
 #include "ops/pushpull.h"
 #include "ops/conv2d.h"
+#include "ops/conv_layer.h"
 #include "ops/winograd.h"
 #include "tensor.h"
 #include "train/loss.h"
@@ -259,6 +260,50 @@ static void test_conv_winograd_dw(void)
     check_winograd_dw(32, 36, 0, 36, 14, 10, 3); /* K = 36: a partial B panel on the avx2 path */
     check_winograd_dw(64, 32, 1, 40, 8, 8, 2);
     check_winograd_dw(128, 128, 1, 16, 8, 8, 1);
+}
+
+/* A conv layer's backward (conv_layer.h) at stride 2 against the plain
+ * loops: on the avx2 path the input gradient by direct accumulation
+ * (input_grad_stride2_avx2.h), written into a fresh dx, then added to what
+ * it holds; odd sizes (a last odd column, a last even row) and rows of one
+ * vector pair and a part. */
+static void check_layer_stride2(int cin, int cout, int n, int h, int w)
+{
+    pp_conv_layer c = {.shape = {.cin = cin, .cout = cout, .kh = 3, .kw = 3, .stride = 2, .pad = 1}};
+    const int ho = pp_conv_out_size(h, 3, 2, 1), wo = pp_conv_out_size(w, 3, 2, 1);
+    const size_t x_count = (size_t)cin * n * h * w, w_count = (size_t)cout * cin * 9;
+    const size_t y_count = (size_t)cout * n * ho * wo;
+    c.weight = random_floats(w_count, -0.5, 0.5);
+    float *x = random_floats(x_count, -1, 1), *dy = random_floats(y_count, -1, 1);
+    pp_conv_sizes sz = {0};
+    const int threads = pp_threads_default();
+    pp_conv_layer_sizes(&sz, &c, n, h, w, threads, true);
+    pp_conv_scratch scratch = {.workspace = zeros(sz.workspace + 1), .flipped = zeros(sz.flipped + 1),
+                               .flipped_wino = zeros(sz.flipped_wino + 1), .dx_tmp = zeros(sz.dx_tmp + 1)};
+    float *dx = random_floats(x_count, -1, 1), *dw = zeros(w_count), *rdx = zeros(x_count), *rdw = zeros(w_count);
+    pp_conv_layer_backward(dx, true, dw, NULL, dy, x, &c, n, h, w, &scratch, threads);
+    pp_conv2d_backward_ref(rdx, rdw, NULL, dy, x, c.weight, &c.shape, n, h, w);
+    char what[96];
+    snprintf(what, sizeof what, "stride-2 layer c%d k%d %dx%d n%d dx", cin, cout, h, w, n);
+    double e = pp_test_compare(what, dx, rdx, x_count, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s differs from the reference by %.3g", what, e);
+    e = pp_test_compare("stride-2 layer dW", dw, rdw, w_count, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s: dW differs from the reference by %.3g", what, e);
+    pp_conv_layer_backward(dx, false, NULL, NULL, dy, x, &c, n, h, w, &scratch, threads);
+    for (size_t i = 0; i < x_count; i++)
+        rdx[i] *= 2;
+    e = pp_test_compare(what, dx, rdx, x_count, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s: a second backward does not add to dx (%.3g)", what, e);
+    free(c.weight), free(x), free(dy), free(dx), free(dw), free(rdx), free(rdw);
+    free(scratch.workspace), free(scratch.flipped), free(scratch.flipped_wino), free(scratch.dx_tmp);
+}
+
+static void test_conv_layer_stride2(void)
+{
+    check_layer_stride2(8, 16, 3, 28, 28);
+    check_layer_stride2(16, 32, 2, 14, 14);
+    check_layer_stride2(4, 8, 2, 13, 15);
+    check_layer_stride2(8, 12, 3, 12, 37);
 }
 
 /* ---------------------------------------------------------------- BatchNorm, train mode */
@@ -545,5 +590,6 @@ int main(void)
     RUN_TEST(test_linear_cross_entropy);
     RUN_TEST(test_conv_first_layer); /* late: the random draws of the cases above stay as they were */
     RUN_TEST(test_conv_winograd_dw);
+    RUN_TEST(test_conv_layer_stride2);
     return TEST_EXIT();
 }
