@@ -78,7 +78,14 @@ static void window_sum_rows(float *sums, const float *in, const pp_conv_shape *s
  * responses are not kept, the pooled pull plane. */
 static size_t per_thread_floats(size_t plane, int wo)
 {
-    return 2 * plane + pp_avgpool2d_plane_scratch_floats(wo);
+    /* whole cache lines: a thread's last plane and the next thread's first one share none */
+    return (2 * plane + pp_avgpool2d_plane_scratch_floats(wo) + 15) & ~(size_t)15;
+}
+
+/* The window sums S of every image, to a whole cache line (the threads' planes follow). */
+static size_t window_sums_floats(size_t plane, int n)
+{
+    return (plane * n + 15) & ~(size_t)15;
 }
 
 /* The window sums S of every image, then each thread's planes. */
@@ -87,7 +94,7 @@ size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w
     const pp_conv_shape *s = &u->shape;
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t plane = (size_t)ho * wo;
-    return plane * n + per_thread_floats(plane, wo) * (size_t)pp_threads_clamp(threads);
+    return window_sums_floats(plane, n) + per_thread_floats(plane, wo) * (size_t)pp_threads_clamp(threads);
 }
 
 bool pp_pushpull_needs_responses(const pp_pushpull_unit *u)
@@ -156,7 +163,7 @@ static void stacked_forward(float *out, float *responses, float *pool_scratch, c
     const size_t per_thread = per_thread_floats(plane, wo);
 #pragma omp parallel num_threads(threads)
     {
-        float *raw = pool_scratch + plane * n + per_thread * (size_t)omp_get_thread_num();
+        float *raw = pool_scratch + window_sums_floats(plane, n) + per_thread * (size_t)omp_get_thread_num();
         float *line = raw + plane;
 #pragma omp for schedule(static)
         for (size_t kn = 0; kn < planes; kn++) {
@@ -208,7 +215,7 @@ void pp_pushpull_forward_bn(float *out, float *responses, float *pool_scratch, c
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         window_sum_rows(pool_scratch, in, s, n, h, w, rows * t / nt, rows * (t + 1) / nt);
-        float *raw = pool_scratch + plane * n + per_thread * (size_t)t; /* past S */
+        float *raw = pool_scratch + window_sums_floats(plane, n) + per_thread * (size_t)t; /* past S */
         float *line = raw + plane, *pooled = line + pp_avgpool2d_plane_scratch_floats(wo);
 #pragma omp barrier
 #pragma omp for schedule(static) nowait
