@@ -197,9 +197,28 @@ void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const floa
         ++*num_batches_tracked;
 }
 
-void pp_batchnorm_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *y,
-                                 const float *x, const float *mean, const float *invstd, const float *gamma,
-                                 int channels, size_t plane, int threads)
+/* One channel's dx pass; with residual_grad (rg), the ReLU-masked dy
+ * (y > 0 ? dy : 0: a NaN y passes nothing, as the separate pass did) written
+ * (fresh) or added there too. Always inlined with constant flags, so each
+ * form is its own vector loop. */
+static inline __attribute__((always_inline)) void dx_pass(float *dxc, float *rg, const float *g, const float *yc,
+                                                          const float *xc, size_t plane, float mu, float is, float k,
+                                                          float mg, float mgx, const bool masked, const bool residual,
+                                                          const bool fresh)
+{
+    for (size_t i = 0; i < plane; i++) {
+        const float gi = (masked && yc[i] <= 0.0f) ? 0.0f : g[i];
+        const float xhat = (xc[i] - mu) * is;
+        const float passed = residual ? (yc[i] > 0.0f ? g[i] : 0.0f) : 0.0f;
+        dxc[i] = k * (gi - mg - xhat * mgx);
+        if (residual)
+            rg[i] = fresh ? passed : rg[i] + passed;
+    }
+}
+
+static void train_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *y, const float *x,
+                           const float *mean, const float *invstd, const float *gamma, float *residual_grad,
+                           bool residual_fresh, int channels, size_t plane, int threads)
 {
 #pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
     for (int c = 0; c < channels; c++) {
@@ -216,12 +235,32 @@ void pp_batchnorm_train_backward(float *dx, float *dgamma, float *dbeta, const f
         const float k = gamma[c] * is;
         const float mg = (float)(sum_g / (double)plane), mgx = (float)(sum_gx / (double)plane);
         float *dxc = dx + (size_t)c * plane;
-        for (size_t i = 0; i < plane; i++) {
-            float gi = (yc && yc[i] <= 0.0f) ? 0.0f : g[i];
-            float xhat = (xc[i] - mu) * is;
-            dxc[i] = k * (gi - mg - xhat * mgx);
-        }
+        float *rg = residual_grad ? residual_grad + (size_t)c * plane : NULL;
+        if (rg && residual_fresh)
+            dx_pass(dxc, rg, g, yc, xc, plane, mu, is, k, mg, mgx, true, true, true);
+        else if (rg)
+            dx_pass(dxc, rg, g, yc, xc, plane, mu, is, k, mg, mgx, true, true, false);
+        else if (yc)
+            dx_pass(dxc, NULL, g, yc, xc, plane, mu, is, k, mg, mgx, true, false, false);
+        else
+            dx_pass(dxc, NULL, g, NULL, xc, plane, mu, is, k, mg, mgx, false, false, false);
     }
+}
+
+void pp_batchnorm_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *y,
+                                 const float *x, const float *mean, const float *invstd, const float *gamma,
+                                 int channels, size_t plane, int threads)
+{
+    train_backward(dx, dgamma, dbeta, dy, y, x, mean, invstd, gamma, NULL, false, channels, plane, threads);
+}
+
+void pp_batchnorm_train_backward_residual(float *dx, float *dgamma, float *dbeta, const float *dy, const float *y,
+                                          const float *x, const float *mean, const float *invstd, const float *gamma,
+                                          float *residual_grad, bool residual_fresh, int channels, size_t plane,
+                                          int threads)
+{
+    train_backward(dx, dgamma, dbeta, dy, y, x, mean, invstd, gamma, residual_grad, residual_fresh, channels, plane,
+                   threads);
 }
 
 void pp_batchnorm_eval_backward(float *dx, const float *dy, const float *y, const float *scale, int channels,

@@ -71,6 +71,14 @@ void pp_batchnorm_train_forward(float *y, float *mean, float *invstd, const floa
 void pp_batchnorm_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *y,
                                  const float *x, const float *mean, const float *invstd, const float *gamma,
                                  int channels, size_t plane, int threads);
+/* The same for a BN (+ residual) + ReLU whose sum's gradient also goes to
+ * the residual: y the ReLU's output (not NULL); residual_grad (C, plane)
+ * gets (residual_fresh: =, else +=) dy where y > 0, else 0, in the same pass
+ * as dx (not aliasing dx, dy or y). */
+void pp_batchnorm_train_backward_residual(float *dx, float *dgamma, float *dbeta, const float *dy, const float *y,
+                                          const float *x, const float *mean, const float *invstd, const float *gamma,
+                                          float *residual_grad, bool residual_fresh, int channels, size_t plane,
+                                          int threads);
 
 /* Backward of the inference-mode BN y = x * scale + shift (folded, running
  * statistics), with the ReLU's mask when y (its output) is given:

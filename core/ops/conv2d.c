@@ -83,7 +83,7 @@ pp_conv_algo pp_conv_choose(const pp_conv_shape *s, int n, int h, int w, int thr
 {
     if (winograd_kernels && pp_winograd_supports(s) && pp_winograd_preferred(s, n, h, w, threads))
         return PP_CONV_WINOGRAD;
-    if (!is_pointwise(s) && pp_direct_conv_preferred(s))
+    if (!is_pointwise(s) && (pp_direct_conv_preferred(s) || pp_direct_conv_strided_preferred(s, w)))
         return PP_CONV_DIRECT;
     return PP_CONV_IM2COL;
 }

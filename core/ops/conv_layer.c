@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../threads.h"
+#include "input_grad_stride2_avx2.h"
 #include "winograd.h"
 
 static void at_least(size_t *have, size_t need)
@@ -65,6 +66,8 @@ void pp_conv_layer_sizes(pp_conv_sizes *sz, const pp_conv_layer *c, int n, int h
     if (!backward)
         return;
     at_least(&sz->workspace, pp_conv2d_backward_workspace_floats(s, n, h, w, threads));
+    if (pp_input_grad_stride2_preferred(s, w))
+        at_least(&sz->workspace, pp_input_grad_stride2_workspace_floats(s, h, w, threads));
     if (by_transposed_forward(s)) {
         const pp_conv_shape t = transposed_shape(s);
         const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
@@ -113,10 +116,15 @@ void pp_conv_layer_backward(float *dx, bool dx_fresh, float *dw, float *db, cons
 {
     const pp_conv_shape *s = &c->shape;
     const bool transposed = dx && by_transposed_forward(s);
+    /* stride 2 on the avx2 path: the weight gradient first, then dx directly */
+    const bool strided = dx && !transposed && pp_input_grad_stride2_preferred(s, w);
     const size_t dx_count = (size_t)s->cin * n * h * w;
-    if (dx && dx_fresh && !transposed)
+    if (dx && dx_fresh && !transposed && !strided)
         memset(dx, 0, dx_count * sizeof(float));
-    pp_conv2d_backward(transposed ? NULL : dx, dw, db, dy, x, c->weight, s, n, h, w, scratch->workspace, threads);
+    pp_conv2d_backward(transposed || strided ? NULL : dx, dw, db, dy, x, c->weight, s, n, h, w, scratch->workspace,
+                       threads);
+    if (strided)
+        pp_input_grad_stride2(dx, dx_fresh, dy, c->weight, s, n, h, w, scratch->workspace, threads);
     if (!transposed)
         return;
     const pp_conv_shape t = transposed_shape(s);

@@ -4,7 +4,9 @@
  * The input gradient of a stride-1 "same" layer is itself a convolution of
  * dY with the kernels transposed (K <-> C) and flipped, same padding; running
  * it through the forward's fast paths (Winograd included) beats GEMM + col2im.
- * Other layers take conv2d.h's GEMM + col2im backward. */
+ * Stride-2 3x3 layers of few input channels on the avx2 path take a direct
+ * input gradient (input_grad_stride2_avx2.h); other layers conv2d.h's
+ * GEMM + col2im backward. */
 #ifndef PP_CONV_LAYER_H
 #define PP_CONV_LAYER_H
 

@@ -17,16 +17,29 @@ bool pp_direct_conv_preferred(const pp_conv_shape *s)
     return s->stride == 1 && s->cin * s->kh * s->kw <= 16 * 9 && s->kh <= 7 && s->kw <= 7;
 }
 
-/* The padded image: rows of the input with pad zeros around and SEG floats of
- * slack at the end of each row, so a segment's loads never leave the row. */
+/* Stride 2 on the avx2 path: the demo net's first 3x3 layer of a stage at
+ * 28x28 (8 -> 16 channels), where the im2col matrix and OpenBLAS's packing
+ * of it took three times a stride-1 layer's time per multiply. From 12
+ * output columns, so the 16-pixel segments are mostly full. */
+bool pp_direct_conv_strided_preferred(const pp_conv_shape *s, int w)
+{
+    return s->stride == 2 && s->kh == 3 && s->kw == 3 && s->pad == 1 && s->cin * 9 <= 16 * 9 &&
+           pp_conv_out_size(w, 3, 2, 1) >= 12 && pp_cpu_path() == PP_CPU_AVX2;
+}
+
+/* The padded image: rows of the input with pad zeros around, each split by
+ * column into `stride` phases (column X of the padded row at phase X % stride,
+ * index X / stride), so a strided layer's tap reads consecutive floats too;
+ * SEG floats of slack at the end of each phase, so a segment's loads never
+ * leave it. At stride 1 a row is one phase. */
 static size_t padded_row(const pp_conv_shape *s, int w)
 {
-    return (size_t)w + 2 * s->pad + SEG;
+    return ((size_t)w + 2 * s->pad + s->stride - 1) / s->stride + SEG;
 }
 
 static size_t padded_image(const pp_conv_shape *s, int h, int w)
 {
-    return (size_t)s->cin * (h + 2 * s->pad) * padded_row(s, w);
+    return (size_t)s->cin * (h + 2 * s->pad) * s->stride * padded_row(s, w);
 }
 
 size_t pp_direct_conv_workspace_floats(const pp_conv_shape *s, int h, int w, int threads)
@@ -43,9 +56,29 @@ static void fill_padded(float *dst, const float *in, const pp_conv_shape *s, int
     if (fresh)
         memset(dst, 0, sizeof(float) * padded_image(s, h, w));
     for (int c = 0; c < s->cin; c++)
-        for (int y = 0; y < h; y++)
-            memcpy(dst + (c * rows + y + s->pad) * row + s->pad, in + ((size_t)c * n + img) * plane + (size_t)y * w,
-                   sizeof(float) * (size_t)w);
+        for (int y = 0; y < h; y++) {
+            const float *src = in + ((size_t)c * n + img) * plane + (size_t)y * w;
+            if (s->stride == 1) {
+                memcpy(dst + (c * rows + y + s->pad) * row + s->pad, src, sizeof(float) * (size_t)w);
+                continue;
+            }
+            /* stride 2 (avx2 path): columns 2q and 2q + 1, 16 at a time split into
+             * two vectors, then the rest one by one */
+            float *phases = dst + (c * rows + y + s->pad) * 2 * row;
+            float *lands_2q = phases + (size_t)(s->pad % 2) * row + s->pad / 2;
+            float *lands_2q1 = phases + (size_t)((s->pad + 1) % 2) * row + (s->pad + 1) / 2;
+            int x = 0;
+            for (; x + 16 <= w; x += 16) {
+                const __m256 a = _mm256_loadu_ps(src + x), b = _mm256_loadu_ps(src + x + 8);
+                /* shuffle_ps pairs 128-bit lanes: a0 a2 b0 b2 | a4 a6 b4 b6; the permute orders the quarters */
+                const __m256d even = _mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88));
+                const __m256d odd = _mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xdd));
+                _mm256_storeu_ps(lands_2q + x / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(even, 0xd8)));
+                _mm256_storeu_ps(lands_2q1 + x / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(odd, 0xd8)));
+            }
+            for (; x < w; x++)
+                (x % 2 ? lands_2q1 : lands_2q)[x / 2] = src[x];
+        }
 }
 
 /* SEG floats as one value: GCC keeps the accumulators in registers (one
@@ -174,11 +207,13 @@ static inline void store_segment_avx2(float *out, size_t p_total, size_t offset,
     }
 }
 
+/* ST: the stride (1, or 2 from pp_direct_conv_strided_preferred), a
+ * constant, so a tap's phase and offset fold away. */
 static inline __attribute__((always_inline)) void segment_avx2_body(float *out, size_t p_total, size_t offset,
                                                                     const float *padded, size_t row, size_t rows,
                                                                     const float *weight, const pp_conv_shape *s,
                                                                     int k0, int kb, int oy, int ox0, int count,
-                                                                    const pp_epilogue *ep)
+                                                                    const pp_epilogue *ep, const int ST)
 {
     __m256 acc[KB_AVX2][2];
     for (int k = 0; k < KB_AVX2; k++)
@@ -187,10 +222,11 @@ static inline __attribute__((always_inline)) void segment_avx2_body(float *out, 
     const size_t k_stride = (size_t)s->cin * taps;
     for (int c = 0; c < s->cin; c++)
         for (int i = 0; i < s->kh; i++) {
-            const float *xrow = padded + ((size_t)c * rows + oy + i) * row + ox0;
+            const float *phases = padded + ((size_t)c * rows + (size_t)oy * ST + i) * ST * row + ox0;
             const float *wk = weight + ((size_t)k0 * s->cin + c) * taps + i * s->kw;
             for (int j = 0; j < s->kw; j++) {
-                const __m256 x0 = _mm256_loadu_ps(xrow + j), x1 = _mm256_loadu_ps(xrow + j + 8);
+                const float *xrow = phases + (size_t)(j % ST) * row + j / ST;
+                const __m256 x0 = _mm256_loadu_ps(xrow), x1 = _mm256_loadu_ps(xrow + 8);
                 for (int k = 0; k < KB_AVX2; k++) {
                     const __m256 wv = _mm256_set1_ps(k < kb ? wk[(size_t)k * k_stride + j] : 0.0f);
                     acc[k][0] = _mm256_fmadd_ps(wv, x0, acc[k][0]);
@@ -203,21 +239,23 @@ static inline __attribute__((always_inline)) void segment_avx2_body(float *out, 
 }
 
 /* Whole blocks of KB_AVX2 channels with the count known (no selects in the
- * tap loop), and the last partial block. */
+ * tap loop), and the last partial block; stride 1 or 2. */
 static void segment_avx2(float *out, size_t p_total, size_t offset, const float *padded, size_t row, size_t rows,
                          const float *weight, const pp_conv_shape *s, int k0, int kb, int oy, int ox0, int count,
                          const pp_epilogue *ep)
 {
-    if (kb == KB_AVX2)
-        segment_avx2_body(out, p_total, offset, padded, row, rows, weight, s, k0, KB_AVX2, oy, ox0, count, ep);
+    if (s->stride == 2)
+        segment_avx2_body(out, p_total, offset, padded, row, rows, weight, s, k0, kb, oy, ox0, count, ep, 2);
+    else if (kb == KB_AVX2)
+        segment_avx2_body(out, p_total, offset, padded, row, rows, weight, s, k0, KB_AVX2, oy, ox0, count, ep, 1);
     else
-        segment_avx2_body(out, p_total, offset, padded, row, rows, weight, s, k0, kb, oy, ox0, count, ep);
+        segment_avx2_body(out, p_total, offset, padded, row, rows, weight, s, k0, kb, oy, ox0, count, ep, 1);
 }
 
 void pp_direct_conv_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,
                             int w, const pp_epilogue *ep, float *workspace, int threads)
 {
-    const int ho = pp_conv_out_size(h, s->kh, 1, s->pad), wo = pp_conv_out_size(w, s->kw, 1, s->pad);
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t out_plane = (size_t)ho * wo, p_total = (size_t)n * out_plane;
     const size_t row = padded_row(s, w), rows = (size_t)h + 2 * s->pad;
     const size_t total_rows = (size_t)n * ho;

@@ -1,4 +1,4 @@
-/* Direct convolution for layers with few input channels (stride 1).
+/* Direct convolution for layers with few input channels (stride 1; 2 on the avx2 path).
  *
  * With C * kh * kw small, the im2col matrix is a 9x copy of a small input that
  * costs more to write and pack than the multiply costs to run (the demo
@@ -14,6 +14,9 @@
 #include "conv2d.h"
 
 bool pp_direct_conv_preferred(const pp_conv_shape *s);
+/* Stride-2 3x3 layers of few input channels at least 12 output columns wide
+ * (w: the input's), on the avx2 path: the forward only. */
+bool pp_direct_conv_strided_preferred(const pp_conv_shape *s, int w);
 size_t pp_direct_conv_workspace_floats(const pp_conv_shape *s, int h, int w, int threads);
 /* Same layouts, epilogue and thread count as pp_conv2d_forward. */
 void pp_direct_conv_forward(float *out, const float *in, const float *weight, const pp_conv_shape *s, int n, int h,

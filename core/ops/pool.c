@@ -4,7 +4,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include <immintrin.h>
+
+#include "../cpu.h"
+#include "../tensor.h"
 #include "../threads.h"
+#include "avx2_transpose.h"
 #include "conv2d.h"
 #include <omp.h>
 
@@ -249,50 +254,152 @@ void pp_maxpool2d_backward(float *dx, const float *dy, const int32_t *argmax, si
  * window mean is the same window's sum of dy / cells, done separably over whole
  * rows: a vertical sum into one row, then a horizontal one. The row has `pad`
  * zeros on each side, so every input column sums k cells in the same order
- * (the zeros stand for outputs that do not exist) and the loops vectorise. */
-static bool avgpool_same_backward(float *dx, const float *dy, size_t planes, int h, int w, int k, int pad,
-                                  int threads)
+ * (the zeros stand for outputs that do not exist). */
+
+static size_t round_line(size_t floats)
 {
-    const size_t per_thread = 3 * (size_t)w + 2 * (size_t)pad;
-    float *scratch = malloc(sizeof(float) * per_thread * (size_t)threads);
+    return (floats + 15) & ~(size_t)15;
+}
+
+/* inv_rows, inv_cols (1 / the real cells of the windows along each axis),
+ * the horizontal sums and the padded row. */
+size_t pp_avgpool2d_plane_backward_scratch_floats(int h, int w, int k)
+{
+    return round_line((size_t)h) + 2 * round_line((size_t)w) + round_line((size_t)w + (size_t)k);
+}
+
+static void inverse_cells(float *inv, int size, int k, int pad)
+{
+    for (int o = 0; o < size; o++) {
+        int lo, hi;
+        window_span(o, k, 1, pad, size, &lo, &hi);
+        inv[o] = 1.0f / (float)(hi - lo);
+    }
+}
+
+void pp_avgpool2d_plane_backward_prepare(float *scratch, int h, int w, int k)
+{
+    inverse_cells(scratch, h, k, (k - 1) / 2);
+    inverse_cells(scratch + round_line((size_t)h), w, k, (k - 1) / 2);
+}
+
+static void plane_backward_portable(float *dx, const float *dy, int h, int w, int k, int pad, bool accumulate,
+                                    const float *inv_rows, const float *inv_cols, float *padded, float *sums)
+{
+    float *row = padded + pad;
+    for (int y = 0; y < h; y++) {
+        /* the outputs whose windows cover input row y: [y - pad, y + pad] clipped */
+        const int oy0 = y - pad < 0 ? 0 : y - pad, oy1 = y + pad + 1 > h ? h : y + pad + 1;
+        for (int x = 0; x < w; x++)
+            row[x] = 0;
+        for (int oy = oy0; oy < oy1; oy++) {
+            const float *gr = dy + (size_t)oy * w;
+            for (int x = 0; x < w; x++)
+                row[x] += gr[x] * inv_rows[oy] * inv_cols[x];
+        }
+        for (int x = 0; x < w; x++)
+            sums[x] = 0;
+        for (int t = 0; t < k; t++)
+            for (int x = 0; x < w; x++)
+                sums[x] += padded[x + t];
+        float *dr = dx + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            dr[x] = accumulate ? dr[x] + sums[x] : sums[x];
+    }
+}
+
+/* [prev[7], cur[0..6]] and [cur[1..7], next[0]]: a row's neighbours one
+ * column to the left and right, across the vectors' boundary. */
+static inline __m256 from_left(__m256 prev, __m256 cur)
+{
+    const __m256 halves = _mm256_permute2f128_ps(prev, cur, 0x21); /* prev's high half, cur's low half */
+    return _mm256_castsi256_ps(_mm256_alignr_epi8(_mm256_castps_si256(cur), _mm256_castps_si256(halves), 12));
+}
+
+static inline __m256 from_right(__m256 cur, __m256 next)
+{
+    const __m256 halves = _mm256_permute2f128_ps(cur, next, 0x21); /* cur's high half, next's low half */
+    return _mm256_castsi256_ps(_mm256_alignr_epi8(_mm256_castps_si256(halves), _mm256_castps_si256(cur), 4));
+}
+
+/* Columns [x0, x0 + 8) of input row y's vertical sum; lanes past w zero. */
+static inline __m256 vertical_sums(const float *dy, int w, int x0, int oy0, int oy1, const float *inv_rows,
+                                   const float *inv_cols)
+{
+    const __m256i mask = pp_avx2_lane_mask(w - x0);
+    const __m256 ic = _mm256_maskload_ps(inv_cols + x0, mask);
+    __m256 acc = _mm256_setzero_ps();
+    for (int oy = oy0; oy < oy1; oy++) {
+        const __m256 g = _mm256_maskload_ps(dy + (size_t)oy * w + x0, mask);
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(g, _mm256_set1_ps(inv_rows[oy])), ic));
+    }
+    return acc;
+}
+
+/* The 3 x 3 window (the PushPull units' pooling) in AVX2 registers, the same
+ * operations in the same order: the portable loops over the demo's 28-wide
+ * rows stored the vertical sums and read them back one column off, and a
+ * load spanning two recent stores waits for them to reach the cache. Lanes
+ * past w hold zeros, so they stand for the right margin. The last vector's
+ * sums are stored through a copy (masked stores are slow on AMD). The sums
+ * start at +0, so they are never -0 and writing them equals adding them to a
+ * zero. */
+static void plane_backward_3x3_avx2(float *dx, const float *dy, int h, int w, bool accumulate, const float *inv_rows,
+                                    const float *inv_cols)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    for (int y = 0; y < h; y++) {
+        const int oy0 = y - 1 < 0 ? 0 : y - 1, oy1 = y + 2 > h ? h : y + 2;
+        float *dr = dx + (size_t)y * w;
+        __m256 prev = zero, cur = vertical_sums(dy, w, 0, oy0, oy1, inv_rows, inv_cols);
+        for (int x0 = 0; x0 < w; x0 += 8) {
+            const __m256 next = x0 + 8 < w ? vertical_sums(dy, w, x0 + 8, oy0, oy1, inv_rows, inv_cols) : zero;
+            __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(zero, from_left(prev, cur)), cur),
+                                       from_right(cur, next));
+            prev = cur;
+            cur = next;
+            if (w - x0 >= 8) {
+                if (accumulate)
+                    sum = _mm256_add_ps(_mm256_loadu_ps(dr + x0), sum);
+                _mm256_storeu_ps(dr + x0, sum);
+                continue;
+            }
+            float lanes[8];
+            _mm256_storeu_ps(lanes, sum);
+            for (int x = x0; x < w; x++)
+                dr[x] = accumulate ? dr[x] + lanes[x - x0] : lanes[x - x0];
+        }
+    }
+}
+
+void pp_avgpool2d_plane_backward(float *dx, const float *dy, int h, int w, int k, bool accumulate, float *scratch)
+{
+    const int pad = (k - 1) / 2;
+    const float *inv_rows = scratch, *inv_cols = scratch + round_line((size_t)h);
+    float *sums = scratch + round_line((size_t)h) + round_line((size_t)w), *padded = sums + round_line((size_t)w);
+    if (pp_cpu_path() >= PP_CPU_AVX2 && k == 3) {
+        plane_backward_3x3_avx2(dx, dy, h, w, accumulate, inv_rows, inv_cols);
+        return;
+    }
+    for (int x = 0; x < pad; x++) /* the margins */
+        padded[x] = padded[pad + w + x] = 0.0f;
+    plane_backward_portable(dx, dy, h, w, k, pad, accumulate, inv_rows, inv_cols, padded, sums);
+}
+
+static bool avgpool_same_backward(float *dx, const float *dy, size_t planes, int h, int w, int k, int threads)
+{
+    /* whole cache lines per thread: two threads writing one line took twice as long as one thread */
+    const size_t per_thread = pp_avgpool2d_plane_backward_scratch_floats(h, w, k);
+    float *scratch = pp_aligned_alloc(sizeof(float) * per_thread * (size_t)threads);
     if (!scratch)
         return false;
 #pragma omp parallel num_threads(threads)
     {
-        float *padded = scratch + per_thread * omp_get_thread_num(), *row = padded + pad;
-        float *inv_cols = padded + w + 2 * pad, *sums = inv_cols + w;
-        for (int x = 0; x < pad; x++)
-            padded[x] = row[w + x] = 0;
-        for (int x = 0; x < w; x++) {
-            int x0 = x - pad < 0 ? 0 : x - pad, x1 = x - pad + k > w ? w : x - pad + k;
-            inv_cols[x] = 1.0f / (float)(x1 - x0);
-        }
+        float *own = scratch + per_thread * omp_get_thread_num();
+        pp_avgpool2d_plane_backward_prepare(own, h, w, k);
 #pragma omp for schedule(static)
-        for (size_t pl = 0; pl < planes; pl++) {
-            float *d = dx + pl * h * w;
-            const float *g = dy + pl * h * w;
-            for (int y = 0; y < h; y++) {
-                /* the outputs whose windows cover input row y: [y - pad, y + pad] clipped */
-                int oy0 = y - pad < 0 ? 0 : y - pad, oy1 = y + pad + 1 > h ? h : y + pad + 1;
-                for (int x = 0; x < w; x++)
-                    row[x] = 0;
-                for (int oy = oy0; oy < oy1; oy++) {
-                    int wy0 = oy - pad < 0 ? 0 : oy - pad, wy1 = oy - pad + k > h ? h : oy - pad + k;
-                    const float inv_rows = 1.0f / (float)(wy1 - wy0);
-                    const float *gr = g + (size_t)oy * w;
-                    for (int x = 0; x < w; x++)
-                        row[x] += gr[x] * inv_rows * inv_cols[x];
-                }
-                for (int x = 0; x < w; x++)
-                    sums[x] = 0;
-                for (int t = 0; t < k; t++)
-                    for (int x = 0; x < w; x++)
-                        sums[x] += padded[x + t];
-                float *dr = d + (size_t)y * w;
-                for (int x = 0; x < w; x++)
-                    dr[x] += sums[x];
-            }
-        }
+        for (size_t pl = 0; pl < planes; pl++)
+            pp_avgpool2d_plane_backward(dx + pl * h * w, dy + pl * h * w, h, w, k, true, own);
     }
     free(scratch);
     return true;
@@ -304,7 +411,7 @@ void pp_avgpool2d_backward(float *dx, const float *dy, size_t planes, int h, int
     const int ho = pp_conv_out_size(h, k, stride, pad), wo = pp_conv_out_size(w, k, stride, pad);
     threads = pp_threads_clamp(threads);
     if (stride == 1 && ho == h && wo == w && !count_include_pad && 2 * pad == k - 1 &&
-        avgpool_same_backward(dx, dy, planes, h, w, k, pad, threads))
+        avgpool_same_backward(dx, dy, planes, h, w, k, threads))
         return;
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (size_t pl = 0; pl < planes; pl++) {

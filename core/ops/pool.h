@@ -47,6 +47,16 @@ void pp_maxpool2d_backward(float *dx, const float *dy, const int32_t *argmax, si
 void pp_avgpool2d_backward(float *dx, const float *dy, size_t planes, int h, int w, int k, int stride, int pad,
                            bool count_include_pad, int threads);
 
+/* One plane of the stride-1 "same" average pooling's backward (k odd, pad
+ * (k - 1) / 2, count_include_pad false) on the calling thread, for fused
+ * units: dx (h, w) += (accumulate) or = the adjoint of dy (h, w). scratch
+ * holds pp_avgpool2d_plane_backward_scratch_floats(h, w, k) floats, a
+ * multiple of 16 (threads' scratch side by side from a 64-byte boundary
+ * share no cache line), set up once by _prepare for any number of planes. */
+size_t pp_avgpool2d_plane_backward_scratch_floats(int h, int w, int k);
+void pp_avgpool2d_plane_backward_prepare(float *scratch, int h, int w, int k);
+void pp_avgpool2d_plane_backward(float *dx, const float *dy, int h, int w, int k, bool accumulate, float *scratch);
+
 /* dx: (planes, plane_size) += dy[plane] / plane_size; dy: (planes). */
 void pp_global_avgpool_backward(float *dx, const float *dy, size_t planes, size_t plane_size, int threads);
 

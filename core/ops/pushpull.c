@@ -75,22 +75,35 @@ static void window_sum_rows(float *sums, const float *in, const pp_conv_shape *s
         free(column_sums);
 }
 
+/* Whole cache lines (16 floats): a thread's part and the next one's share none
+ * (two threads writing one line ran slower than one thread). */
+static size_t whole_lines(size_t floats)
+{
+    return (floats + 15) & ~(size_t)15;
+}
+
 /* Per thread: the stacked path's raw pull plane and pooling rows, or the
  * tail's rows (pushpull_tail.h). */
 static size_t per_thread_floats(size_t plane, int wo, int avg_kernel)
 {
     const size_t stacked = plane + pp_avgpool2d_plane_scratch_floats(wo);
     const size_t tail = pp_pushpull_tail_scratch_floats(wo, avg_kernel);
-    return stacked > tail ? stacked : tail;
+    return whole_lines(stacked > tail ? stacked : tail);
 }
 
-/* The window sums S and their pooled form of every image, then each thread's part. */
+/* The window sums S and their pooled form of every image. */
+static size_t sums_floats(size_t plane, int n)
+{
+    return whole_lines(2 * plane * n);
+}
+
+/* The sums, then each thread's part. */
 size_t pp_pushpull_scratch_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads)
 {
     const pp_conv_shape *s = &u->shape;
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t plane = (size_t)ho * wo;
-    return 2 * plane * n + per_thread_floats(plane, wo, u->avg_kernel) * (size_t)pp_threads_clamp(threads);
+    return sums_floats(plane, n) + per_thread_floats(plane, wo, u->avg_kernel) * (size_t)pp_threads_clamp(threads);
 }
 
 bool pp_pushpull_needs_responses(const pp_pushpull_unit *u)
@@ -154,7 +167,7 @@ static void stacked_forward(float *out, float *responses, float *pool_scratch, c
     const size_t per_thread = per_thread_floats(plane, wo, u->avg_kernel);
 #pragma omp parallel num_threads(threads)
     {
-        float *raw = pool_scratch + 2 * plane * n + per_thread * (size_t)omp_get_thread_num();
+        float *raw = pool_scratch + sums_floats(plane, n) + per_thread * (size_t)omp_get_thread_num();
         float *line = raw + plane;
 #pragma omp for schedule(static)
         for (size_t kn = 0; kn < planes; kn++) {
@@ -207,7 +220,7 @@ void pp_pushpull_forward_bn(float *out, float *responses, float *pool_scratch, c
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         window_sum_rows(sums, in, s, n, h, w, rows * t / nt, rows * (t + 1) / nt);
-        float *scratch = pool_scratch + 2 * plane * n + per_thread * (size_t)t;
+        float *scratch = pool_scratch + sums_floats(plane, n) + per_thread * (size_t)t;
 #pragma omp barrier
 #pragma omp for schedule(static)
         for (int img = 0; img < n; img++)
@@ -273,14 +286,48 @@ static pp_conv_shape stacked_shape(const pp_pushpull_unit *u)
     return s;
 }
 
-/* Layout: d_responses (2K, P), d_pooled (K, P) when pooling, d_stacked (2K, D), conv scratch. */
+/* An odd pooling window keeps the plane's size ("same" padding): then each
+ * plane's tail and pooling backward run together (pooled_tail_backward). */
+static bool pools_in_planes(const pp_pushpull_unit *u)
+{
+    return u->avg_kernel > 0 && u->avg_kernel % 2 == 1;
+}
+
+/* Per thread: the plane's pooled-pull gradient and the pooling's scratch,
+ * whole cache lines each. */
+static size_t plane_tail_floats(int ho, int wo, int avg_kernel)
+{
+    return (((size_t)ho * wo + 15) & ~(size_t)15) + pp_avgpool2d_plane_backward_scratch_floats(ho, wo, avg_kernel);
+}
+
+/* The region after d_responses: d_pooled (K, P) when pooling a whole
+ * channel at a time; per plane, the threads' plane scratch and the tail's
+ * two sums of each plane (doubles). */
+static size_t pooling_floats(const pp_pushpull_unit *u, int n, int ho, int wo, int threads)
+{
+    if (!u->avg_kernel)
+        return 0;
+    if (!pools_in_planes(u))
+        return (size_t)u->shape.cout * n * ho * wo;
+    return plane_tail_floats(ho, wo, u->avg_kernel) * (size_t)pp_threads_clamp(threads) +
+           4 * (size_t)u->shape.cout * n;
+}
+
+/* d_responses (2K, P), to a whole cache line: the pooling's per-thread scratch after it shares none. */
+static size_t responses_floats(int k_count, size_t p_total)
+{
+    return (2 * (size_t)k_count * p_total + 15) & ~(size_t)15;
+}
+
+/* Layout: d_responses, the pooling's region, d_stacked (2K, D), conv scratch. */
 size_t pp_pushpull_backward_workspace_floats(const pp_pushpull_unit *u, int n, int h, int w, int threads)
 {
     const pp_conv_shape *s = &u->shape;
     const pp_conv_shape st = stacked_shape(u);
-    size_t p = (size_t)n * pp_conv_out_size(h, s->kh, s->stride, s->pad) * pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
+    size_t p = (size_t)n * ho * wo;
     size_t depth = (size_t)s->cin * s->kh * s->kw;
-    return 2 * s->cout * p + (u->avg_kernel > 0 ? s->cout * p : 0) + 2 * s->cout * depth +
+    return responses_floats(s->cout, p) + pooling_floats(u, n, ho, wo, threads) + 2 * s->cout * depth +
            pp_conv2d_backward_workspace_floats(&st, n, h, w, threads);
 }
 
@@ -355,6 +402,45 @@ static void tail_backward(float *gp, float *gq, double *sum_g, double *sum_a, co
     *sum_a = ta;
 }
 
+/* The tail's backward plane by plane (channel k of image img), each
+ * plane's pooled-pull gradient through the pooling's backward while it is in
+ * cache: no (K, P) pass of it to memory and back, no zeroing of the raw pull
+ * gradient first. The bias and alpha sums per plane, gathered per channel
+ * in image order (the same for any thread count). */
+static void pooled_tail_backward(float *d_push, float *d_raw, double *sums, float *scratch, float *dbias,
+                                 float *dalpha, const float *dy, const float *push, const float *pull,
+                                 const pp_pushpull_unit *u, int n, int ho, int wo, int threads)
+{
+    const int k_count = u->shape.cout, avg = u->avg_kernel;
+    const size_t plane = (size_t)ho * wo, p_total = plane * n, planes = (size_t)k_count * n;
+    const size_t per_thread = plane_tail_floats(ho, wo, avg);
+#pragma omp parallel num_threads(pp_threads_clamp(threads))
+    {
+        float *d_pooled = scratch + per_thread * (size_t)omp_get_thread_num();
+        float *pool_scratch = d_pooled + ((plane + 15) & ~(size_t)15);
+        pp_avgpool2d_plane_backward_prepare(pool_scratch, ho, wo, avg);
+#pragma omp for schedule(static)
+        for (size_t kn = 0; kn < planes; kn++) {
+            const int k = (int)(kn / n), img = (int)(kn % n);
+            const size_t at = (size_t)k * p_total + (size_t)img * plane;
+            tail_backward(d_push + at, d_pooled, &sums[2 * kn], &sums[2 * kn + 1], dy + at, push + at, pull + at,
+                          u->alpha[k], plane);
+            pp_avgpool2d_plane_backward(d_raw + at, d_pooled, ho, wo, avg, false, pool_scratch);
+        }
+    }
+    for (int k = 0; k < k_count; k++) {
+        double sum_g = 0, sum_a = 0;
+        for (int img = 0; img < n; img++) {
+            sum_g += sums[2 * ((size_t)k * n + img)];
+            sum_a += sums[2 * ((size_t)k * n + img) + 1];
+        }
+        if (dbias)
+            dbias[k] += (float)sum_g;
+        if (dalpha)
+            dalpha[k] += (float)sum_a;
+    }
+}
+
 void pp_pushpull_backward(float *dx, float *dw, float *dalpha, float *dbias, const float *dy,
                           const float *responses, const float *in, const pp_pushpull_unit *u, int n, int h, int w,
                           float *workspace, int threads)
@@ -363,29 +449,36 @@ void pp_pushpull_backward(float *dx, float *dw, float *dalpha, float *dbias, con
     const int k_count = s->cout;
     const int ho = pp_conv_out_size(h, s->kh, s->stride, s->pad), wo = pp_conv_out_size(w, s->kw, s->stride, s->pad);
     const size_t p_total = (size_t)n * ho * wo, depth = (size_t)s->cin * s->kh * s->kw;
-    float *d_resp = workspace;                                     /* (2K, P) */
-    float *d_pooled = d_resp + 2 * (size_t)k_count * p_total;      /* (K, P) when pooling */
-    float *d_stacked = d_pooled + (u->avg_kernel > 0 ? (size_t)k_count * p_total : 0); /* (2K, D) */
+    float *d_resp = workspace;                                /* (2K, P) */
+    float *pooling = d_resp + responses_floats(k_count, p_total); /* pooling_floats */
+    float *d_stacked = pooling + pooling_floats(u, n, ho, wo, threads); /* (2K, D) */
     float *conv_ws = d_stacked + 2 * (size_t)k_count * depth;
     const float *push = responses, *pull = responses + (size_t)k_count * p_total;
-    float *d_pull_out = u->avg_kernel > 0 ? d_pooled : d_resp + (size_t)k_count * p_total;
 
+    if (pools_in_planes(u)) {
+        float *sums = pooling + plane_tail_floats(ho, wo, u->avg_kernel) * (size_t)pp_threads_clamp(threads);
+        pooled_tail_backward(d_resp, d_resp + (size_t)k_count * p_total, (double *)sums, pooling, dbias, dalpha, dy,
+                             push, pull, u, n, ho, wo, threads);
+    } else {
+        /* a whole channel at a time, then the pooling over all planes */
+        float *d_pull_out = u->avg_kernel > 0 ? pooling : d_resp + (size_t)k_count * p_total;
 #pragma omp parallel for schedule(static) num_threads(pp_threads_clamp(threads))
-    for (int k = 0; k < k_count; k++) {
-        const size_t at = (size_t)k * p_total;
-        double sum_g, sum_a;
-        tail_backward(d_resp + at, d_pull_out + at, &sum_g, &sum_a, dy + at, push + at, pull + at, u->alpha[k],
-                      p_total);
-        if (dbias)
-            dbias[k] += (float)sum_g;
-        if (dalpha)
-            dalpha[k] += (float)sum_a;
-    }
-    if (u->avg_kernel > 0) {
-        float *d_raw = d_resp + (size_t)k_count * p_total;
-        memset(d_raw, 0, sizeof(float) * (size_t)k_count * p_total);
-        pp_avgpool2d_backward(d_raw, d_pooled, (size_t)k_count * n, ho, wo, u->avg_kernel, 1,
-                              (u->avg_kernel - 1) / 2, false, threads);
+        for (int k = 0; k < k_count; k++) {
+            const size_t at = (size_t)k * p_total;
+            double sum_g, sum_a;
+            tail_backward(d_resp + at, d_pull_out + at, &sum_g, &sum_a, dy + at, push + at, pull + at, u->alpha[k],
+                          p_total);
+            if (dbias)
+                dbias[k] += (float)sum_g;
+            if (dalpha)
+                dalpha[k] += (float)sum_a;
+        }
+        if (u->avg_kernel > 0) {
+            float *d_raw = d_resp + (size_t)k_count * p_total;
+            memset(d_raw, 0, sizeof(float) * (size_t)k_count * p_total);
+            pp_avgpool2d_backward(d_raw, pooling, (size_t)k_count * n, ho, wo, u->avg_kernel, 1,
+                                  (u->avg_kernel - 1) / 2, false, threads);
+        }
     }
     const pp_conv_shape st = stacked_shape(u);
     memset(d_stacked, 0, sizeof(float) * 2 * (size_t)k_count * depth);

@@ -506,12 +506,15 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
         const pp_conv_layer *conv = pp_model_step_conv(m, s);
         const size_t out_count = (size_t)conv->shape.cout * plane;
         bool masked = s->relu;
+        float *gres = NULL; /* training: the residual's share, in the BN backward's pass */
+        bool gres_fresh = false;
         if (s->residual >= 0 && s->relu && bn) {
             /* the sum's gradient through the ReLU goes to both addends: to the
-             * residual in one pass, to the BN backward as dy and the mask */
-            float *gres = grad_target(ctx, s->residual, &fresh);
-            if (gres)
-                relu_mask_into(gres, fresh, gout, out, out_count, ctx->threads);
+             * residual (in training within the BN backward's dx pass), to the
+             * BN backward as dy and the mask */
+            gres = grad_target(ctx, s->residual, &gres_fresh);
+            if (gres && !train)
+                relu_mask_into(gres, gres_fresh, gout, out, out_count, ctx->threads);
         } else if (s->residual >= 0) {
             /* through the ReLU first: the sum's gradient goes to both addends */
             if (s->relu)
@@ -525,7 +528,12 @@ static void backward_step(pp_train_ctx *ctx, const pp_model *m, int i, bool trai
         }
         const float *dy = gout;
         if (bn) {
-            if (train)
+            if (train && gres)
+                pp_batchnorm_train_backward_residual(ctx->g_pre, params ? grad_of(ctx, m, bn->gamma) : NULL,
+                                                     params ? grad_of(ctx, m, bn->beta) : NULL, gout, out, r->pre,
+                                                     r->mean, r->invstd, bn->gamma, gres, gres_fresh, bn->channels,
+                                                     plane, ctx->threads);
+            else if (train)
                 pp_batchnorm_train_backward(ctx->g_pre, params ? grad_of(ctx, m, bn->gamma) : NULL,
                                             params ? grad_of(ctx, m, bn->beta) : NULL, gout, masked ? out : NULL,
                                             r->pre, r->mean, r->invstd, bn->gamma, bn->channels, plane, ctx->threads);

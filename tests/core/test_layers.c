@@ -96,6 +96,9 @@ static void test_conv2d_chunked(void)
     /* few input channels: the direct convolution, strides 1 and 2, odd sizes */
     chunked_case((pp_conv_shape){.cin = 8, .cout = 13, .kh = 3, .kw = 3, .stride = 1, .pad = 1}, 5, 29, 31);
     chunked_case((pp_conv_shape){.cin = 8, .cout = 13, .kh = 3, .kw = 3, .stride = 2, .pad = 1}, 5, 29, 31);
+    /* stride 2 by the direct kernel on avx2 (from 12 output columns): the demo's 28x28, and two segments a row */
+    chunked_case((pp_conv_shape){.cin = 8, .cout = 16, .kh = 3, .kw = 3, .stride = 2, .pad = 1}, 3, 28, 28);
+    chunked_case((pp_conv_shape){.cin = 16, .cout = 8, .kh = 3, .kw = 3, .stride = 2, .pad = 1}, 2, 20, 45);
     chunked_case((pp_conv_shape){.cin = 3, .cout = 9, .kh = 7, .kw = 7, .stride = 2, .pad = 3}, 3, 37, 44);
     chunked_case((pp_conv_shape){.cin = 2, .cout = 5, .kh = 5, .kw = 5, .stride = 2, .pad = 0}, 3, 20, 19);
 }

@@ -16,6 +16,7 @@
 #include "ops/pool.h"
 #include "ops/pushpull.h"
 #include "ops/conv2d.h"
+#include "ops/conv_layer.h"
 #include "ops/winograd.h"
 #include "tensor.h"
 #include "train/loss.h"
@@ -261,6 +262,50 @@ static void test_conv_winograd_dw(void)
     check_winograd_dw(128, 128, 1, 16, 8, 8, 1);
 }
 
+/* A conv layer's backward (conv_layer.h) at stride 2 against the plain
+ * loops: on the avx2 path the input gradient by direct accumulation
+ * (input_grad_stride2_avx2.h), written into a fresh dx, then added to what
+ * it holds; odd sizes (a last odd column, a last even row) and rows of one
+ * vector pair and a part. */
+static void check_layer_stride2(int cin, int cout, int n, int h, int w)
+{
+    pp_conv_layer c = {.shape = {.cin = cin, .cout = cout, .kh = 3, .kw = 3, .stride = 2, .pad = 1}};
+    const int ho = pp_conv_out_size(h, 3, 2, 1), wo = pp_conv_out_size(w, 3, 2, 1);
+    const size_t x_count = (size_t)cin * n * h * w, w_count = (size_t)cout * cin * 9;
+    const size_t y_count = (size_t)cout * n * ho * wo;
+    c.weight = random_floats(w_count, -0.5, 0.5);
+    float *x = random_floats(x_count, -1, 1), *dy = random_floats(y_count, -1, 1);
+    pp_conv_sizes sz = {0};
+    const int threads = pp_threads_default();
+    pp_conv_layer_sizes(&sz, &c, n, h, w, threads, true);
+    pp_conv_scratch scratch = {.workspace = zeros(sz.workspace + 1), .flipped = zeros(sz.flipped + 1),
+                               .flipped_wino = zeros(sz.flipped_wino + 1), .dx_tmp = zeros(sz.dx_tmp + 1)};
+    float *dx = random_floats(x_count, -1, 1), *dw = zeros(w_count), *rdx = zeros(x_count), *rdw = zeros(w_count);
+    pp_conv_layer_backward(dx, true, dw, NULL, dy, x, &c, n, h, w, &scratch, threads);
+    pp_conv2d_backward_ref(rdx, rdw, NULL, dy, x, c.weight, &c.shape, n, h, w);
+    char what[96];
+    snprintf(what, sizeof what, "stride-2 layer c%d k%d %dx%d n%d dx", cin, cout, h, w, n);
+    double e = pp_test_compare(what, dx, rdx, x_count, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s differs from the reference by %.3g", what, e);
+    e = pp_test_compare("stride-2 layer dW", dw, rdw, w_count, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s: dW differs from the reference by %.3g", what, e);
+    pp_conv_layer_backward(dx, false, NULL, NULL, dy, x, &c, n, h, w, &scratch, threads);
+    for (size_t i = 0; i < x_count; i++)
+        rdx[i] *= 2;
+    e = pp_test_compare(what, dx, rdx, x_count, 1e-5, 1);
+    CHECK(e <= 1e-5, "%s: a second backward does not add to dx (%.3g)", what, e);
+    free(c.weight), free(x), free(dy), free(dx), free(dw), free(rdx), free(rdw);
+    free(scratch.workspace), free(scratch.flipped), free(scratch.flipped_wino), free(scratch.dx_tmp);
+}
+
+static void test_conv_layer_stride2(void)
+{
+    check_layer_stride2(8, 16, 3, 28, 28);
+    check_layer_stride2(16, 32, 2, 14, 14);
+    check_layer_stride2(4, 8, 2, 13, 15);
+    check_layer_stride2(8, 12, 3, 12, 37);
+}
+
 /* ---------------------------------------------------------------- BatchNorm, train mode */
 
 typedef struct {
@@ -350,9 +395,9 @@ static double pool_loss(void *p)
     return dot(c->r, c->y, c->planes * c->ho * c->wo);
 }
 
-static void check_pool(const char *what, int kind, int k, int stride, int pad, bool incl)
+static void check_pool_sized(const char *what, int kind, int k, int stride, int pad, bool incl, int h, int w)
 {
-    pool_case c = {.kind = kind, .k = k, .stride = stride, .pad = pad, .incl = incl, .planes = 4, .h = 7, .w = 6};
+    pool_case c = {.kind = kind, .k = k, .stride = stride, .pad = pad, .incl = incl, .planes = 4, .h = h, .w = w};
     c.ho = kind == 2 ? 1 : pp_conv_out_size(c.h, k, stride, pad);
     c.wo = kind == 2 ? 1 : pp_conv_out_size(c.w, k, stride, pad);
     const size_t xn = c.planes * c.h * c.w, yn = c.planes * c.ho * c.wo;
@@ -372,8 +417,16 @@ static void check_pool(const char *what, int kind, int k, int stride, int pad, b
     free(c.x), free(c.y), free(c.r), free(c.idx), free(dx);
 }
 
+static void check_pool(const char *what, int kind, int k, int stride, int pad, bool incl)
+{
+    check_pool_sized(what, kind, k, stride, pad, incl, 7, 6);
+}
+
 static void test_pools(void)
 {
+    /* rows of whole vectors, and of two and a part (the AVX2 3 x 3 form) */
+    check_pool_sized("avgpool 3/1/1 (no pad count) 5x16 dx", 1, 3, 1, 1, false, 5, 16);
+    check_pool_sized("avgpool 3/1/1 (no pad count) 9x19 dx", 1, 3, 1, 1, false, 9, 19);
     check_pool("maxpool 3/2/1 dx", 0, 3, 2, 1, false);
     check_pool("avgpool 3/1/1 (no pad count) dx", 1, 3, 1, 1, false);
     check_pool("avgpool 5/1/2 (no pad count) dx", 1, 5, 1, 2, false);
@@ -416,9 +469,9 @@ static void separate_extremes(float *w, int k_count, size_t per)
     }
 }
 
-static void check_pushpull(int avg)
+static void check_pushpull_sized(int avg, int h, int w)
 {
-    pp_case c = {.n = 2, .h = 6, .w = 5};
+    pp_case c = {.n = 2, .h = h, .w = w};
     c.u.shape = (pp_conv_shape){.cin = 2, .cout = 3, .kh = 3, .kw = 3, .stride = 1, .pad = 1};
     c.u.avg_kernel = avg;
     const size_t per = 2 * 3 * 3, wn = 3 * per;
@@ -443,17 +496,22 @@ static void check_pushpull(int avg)
     float *dx = zeros(c.in_count), *dw = zeros(wn), *da = zeros(3), *db = zeros(3);
     pp_pushpull_backward(dx, dw, da, db, c.r, c.resp, c.x, &c.u, c.n, c.h, c.w, c.ws, pp_threads_default());
     char what[64];
-    snprintf(what, sizeof what, "pushpull avg %d dW (push, pull, max/min)", avg);
+    snprintf(what, sizeof what, "pushpull avg %d %dx%d dW (push, pull, max/min)", avg, h, w);
     fd_check(what, c.u.weight, wn, dw, pp_loss, &c);
-    snprintf(what, sizeof what, "pushpull avg %d dalpha", avg);
+    snprintf(what, sizeof what, "pushpull avg %d %dx%d dalpha", avg, h, w);
     fd_check(what, c.u.alpha, 3, da, pp_loss, &c);
-    snprintf(what, sizeof what, "pushpull avg %d dbias", avg);
+    snprintf(what, sizeof what, "pushpull avg %d %dx%d dbias", avg, h, w);
     fd_check(what, c.u.bias, 3, db, pp_loss, &c);
-    snprintf(what, sizeof what, "pushpull avg %d dx", avg);
+    snprintf(what, sizeof what, "pushpull avg %d %dx%d dx", avg, h, w);
     fd_check(what, c.x, c.in_count, dx, pp_loss, &c);
     free(c.u.weight), free(c.u.alpha), free(c.u.bias), free(c.u.stacked);
     free(c.x), free(c.y), free(c.resp), free(c.pool), free(c.r), free(c.ws);
     free(dx), free(dw), free(da), free(db);
+}
+
+static void check_pushpull(int avg)
+{
+    check_pushpull_sized(avg, 6, 5);
 }
 
 static void test_pushpull(void)
@@ -461,6 +519,8 @@ static void test_pushpull(void)
     check_pushpull(0);
     check_pushpull(3);
     check_pushpull(5);
+    /* plane by plane through the pooling, rows of two vectors and a part */
+    check_pushpull_sized(3, 7, 19);
 }
 
 /* The max/min (sub)gradient on ties: shared evenly, as torch.amax/amin do. */
@@ -530,5 +590,6 @@ int main(void)
     RUN_TEST(test_linear_cross_entropy);
     RUN_TEST(test_conv_first_layer); /* late: the random draws of the cases above stay as they were */
     RUN_TEST(test_conv_winograd_dw);
+    RUN_TEST(test_conv_layer_stride2);
     return TEST_EXIT();
 }
