@@ -150,11 +150,16 @@ size_t pp_avgpool2d_plane_scratch_floats(int w)
     return 2 * (size_t)w;
 }
 
+static void plane_forward_3x3_avx2(float *out, const float *in, int h, int w, const float *col_cells);
+
 void pp_avgpool2d_plane(float *out, const float *in, int h, int w, int k, int pad, float *scratch)
 {
     const int wo = pp_conv_out_size(w, k, 1, pad);
     window_cells(scratch + w, wo, k, 1, pad, w);
-    pool_plane(out, in, h, w, k, 1, pad, false, false, scratch, scratch + w);
+    if (k == 3 && pad == 1 && pp_cpu_path() >= PP_CPU_AVX2)
+        plane_forward_3x3_avx2(out, in, h, w, scratch + w);
+    else
+        pool_plane(out, in, h, w, k, 1, pad, false, false, scratch, scratch + w);
 }
 
 #define MAX_ROW 8192
@@ -320,6 +325,54 @@ static inline __m256 from_right(__m256 cur, __m256 next)
 {
     const __m256 halves = _mm256_permute2f128_ps(cur, next, 0x21); /* cur's high half, next's low half */
     return _mm256_castsi256_ps(_mm256_alignr_epi8(_mm256_castps_si256(halves), _mm256_castps_si256(cur), 4));
+}
+
+/* The 3 x 3 "same" window mean of pool_plane in AVX2 registers, the same
+ * operations in the same order (the rows' sum from the first row, then the
+ * columns' from the left neighbour, or from +0 at the left edge, as the
+ * clipped windows start; the lanes past w are zeros, which add nothing but
+ * turn a -0 sum into +0 as the clipped window's +0 start did; then one
+ * division by the cell count), without pool_plane's line buffer and its
+ * short loops. */
+static void plane_forward_3x3_avx2(float *out, const float *in, int h, int w, const float *col_cells)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    for (int oy = 0; oy < h; oy++) {
+        int y0, y1;
+        window_span(oy, 3, 1, 1, h, &y0, &y1);
+        const __m256 rows = _mm256_set1_ps((float)(y1 - y0));
+        float *d = out + (size_t)oy * w;
+        __m256 prev = zero, cur = zero;
+        for (int x0 = -8; x0 < w; x0 += 8) {
+            __m256 next = zero;
+            if (x0 + 8 < w) {
+                const __m256i mask = pp_avx2_lane_mask(w - x0 - 8);
+                next = _mm256_maskload_ps(in + (size_t)y0 * w + x0 + 8, mask);
+                for (int y = y0 + 1; y < y1; y++)
+                    next = _mm256_add_ps(next, _mm256_maskload_ps(in + (size_t)y * w + x0 + 8, mask));
+            }
+            if (x0 >= 0) {
+                const __m256 left = from_left(prev, cur);
+                /* x0 == 0: the first column's window starts from +0 (clipped), the rest from the left */
+                __m256 sum = x0 == 0 ? _mm256_blend_ps(_mm256_add_ps(left, cur), _mm256_add_ps(zero, cur), 1)
+                                     : _mm256_add_ps(left, cur);
+                sum = _mm256_add_ps(sum, from_right(cur, next));
+                const __m256i mask = pp_avx2_lane_mask(w - x0);
+                const __m256 cells = _mm256_mul_ps(rows, _mm256_maskload_ps(col_cells + x0, mask));
+                sum = _mm256_div_ps(sum, cells);
+                if (w - x0 >= 8) {
+                    _mm256_storeu_ps(d + x0, sum);
+                } else {
+                    float lanes[8];
+                    _mm256_storeu_ps(lanes, sum);
+                    for (int x = x0; x < w; x++)
+                        d[x] = lanes[x - x0];
+                }
+            }
+            prev = cur;
+            cur = next;
+        }
+    }
 }
 
 /* Columns [x0, x0 + 8) of input row y's vertical sum; lanes past w zero. */
