@@ -45,7 +45,7 @@ typedef struct {
     pp_model m;
     pp_forward_ctx *ctx;
     pp_tensor x, logits;
-    double best;
+    double best, last; /* seconds: the fastest pass, the latest */
 } contender;
 
 static void contender_init(contender *c, const char *net, pp_stem_kind stem, int classes, int n, int side,
@@ -82,7 +82,14 @@ static void contender_time(contender *c)
         exit(1);
     }
     double dt = pp_bench_now() - t0;
+    c->last = dt;
     c->best = dt < c->best ? dt : c->best;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 static void contender_free(contender *c)
@@ -104,12 +111,21 @@ static void run_case(const char *suffix, const char *net, pp_stem_kind stem, int
     contender_time(&pp); /* warm-up: sizes buffers */
     contender_time(&plain);
     pp.best = plain.best = 1e30;
+    double *cost = malloc(sizeof(double) * (size_t)repeats);
     for (int r = 0; r < repeats; r++) {
         contender_time(&pp);
         contender_time(&plain);
+        cost[r] = pp.last / plain.last - 1;
     }
     printf("pushpull_%-19s %9.2f ms %9.1f img/s\n", suffix, pp.best * 1e3, n / pp.best);
     printf("plain_%-22s %9.2f ms %9.1f img/s\n", suffix, plain.best * 1e3, n / plain.best);
+    /* The cost from passes side by side in time: the host's speed swings by 10-20 %
+     * within seconds here, so the two nets' best times can come from different
+     * moments; a pair's ratio sees one moment, and the median drops the outliers. */
+    qsort(cost, (size_t)repeats, sizeof *cost, compare_doubles);
+    printf("cost_%-23s %+9.2f %% median of %d paired passes\n", suffix,
+           100 * (repeats % 2 ? cost[repeats / 2] : (cost[repeats / 2 - 1] + cost[repeats / 2]) / 2), repeats);
+    free(cost);
     fflush(stdout);
     contender_free(&pp);
     contender_free(&plain);
