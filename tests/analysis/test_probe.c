@@ -202,12 +202,6 @@ static void test_probe_stages(void)
     pp_model_free(&m);
 }
 
-/* Probes run as columns (probe_columns.h): on 2 threads a pair runs side by
- * side (one thread each), a third alone on both; every column's SNRs and
- * predictions are those of the probe run on its own (to float rounding: one
- * thread may choose other kernels than two), and a cancel stops stage two
- * of all. If this fails, the studio's slider shows another column's numbers
- * or numbers off the model's. */
 /* A copy of a probe (pp_probe_copy: the studio's second set of probes for a
  * newer move's first stage) runs as the original, bit for bit, without a
  * clean forward of its own, and says it has the same view until the
@@ -259,6 +253,12 @@ static bool always_cancel(void *data)
     return true;
 }
 
+/* Probes run as columns (probe_columns.h): on 2 threads a pair runs side by
+ * side (one thread each), a third alone on both; every column's SNRs and
+ * predictions are those of the probe run on its own (to float rounding: one
+ * thread may choose other kernels than two), and a cancel stops stage two
+ * of all. If this fails, the studio's slider shows another column's numbers
+ * or numbers off the model's. */
 static void test_probe_columns(void)
 {
     pp_model pp, base;
