@@ -84,21 +84,27 @@ static inline __attribute__((always_inline)) void tail_row(float *y, float *rest
     }
 }
 
+/* k, relu and whether the pulled row is kept (for the taps and the backward
+ * pass) as constants: the usual kernels get their own unrolled loops. */
+#define TAIL_ROW_CASE(K, RELU)                                                                               \
+    case K * 2 + RELU:                                                                                       \
+        if (pulled)                                                                                          \
+            tail_row(y, pulled, p, vsum, ps, inv, wo, K, c, a, b, s, t, RELU);                               \
+        else                                                                                                 \
+            tail_row(y, NULL, p, vsum, ps, inv, wo, K, c, a, b, s, t, RELU);                                 \
+        break;
+
 static void tail_row_any(float *y, float *pulled, const float *p, const float *vsum, const float *ps,
                          const float *inv, int wo, int k, float c, float a, float b, float s, float t, bool relu)
 {
-    if (pulled) { /* kept for the taps and the backward pass */
-        tail_row(y, pulled, p, vsum, ps, inv, wo, k, c, a, b, s, t, relu);
-        return;
-    }
     switch (k * 2 + relu) {
-    case 2: tail_row(y, NULL, p, vsum, ps, inv, wo, 1, c, a, b, s, t, false); break;
-    case 3: tail_row(y, NULL, p, vsum, ps, inv, wo, 1, c, a, b, s, t, true); break;
-    case 6: tail_row(y, NULL, p, vsum, ps, inv, wo, 3, c, a, b, s, t, false); break;
-    case 7: tail_row(y, NULL, p, vsum, ps, inv, wo, 3, c, a, b, s, t, true); break;
-    case 10: tail_row(y, NULL, p, vsum, ps, inv, wo, 5, c, a, b, s, t, false); break;
-    case 11: tail_row(y, NULL, p, vsum, ps, inv, wo, 5, c, a, b, s, t, true); break;
-    default: tail_row(y, NULL, p, vsum, ps, inv, wo, k, c, a, b, s, t, relu); break;
+        TAIL_ROW_CASE(1, false)
+        TAIL_ROW_CASE(1, true)
+        TAIL_ROW_CASE(3, false)
+        TAIL_ROW_CASE(3, true)
+        TAIL_ROW_CASE(5, false)
+        TAIL_ROW_CASE(5, true)
+    default: tail_row(y, pulled, p, vsum, ps, inv, wo, k, c, a, b, s, t, relu); break;
     }
 }
 
