@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "classes.h"
 #include "probe.h"
 #include "probe_columns.h"
+#include "probe_pacing.h"
 
 #define SWEEP_STEPS 20
 /* The panels' scroller (its max-content-height in pp-probe-view.ui), and the
@@ -96,6 +98,7 @@ typedef struct {
     gint64 move_time;
     double severity;
     guint64 seed;
+    gint64 frame_base, frame_interval; /* the frame clock's ticks (us) when it came */
 } SideRequest;
 
 static void side_request_clear(gpointer data)
@@ -149,6 +152,10 @@ typedef struct {
      * over the first stage made on it */
     pp_probe *side;
     SideStaged staged;
+    /* the last update's second stage, and what a first stage at one of its
+     * boundaries delays a column by (ms): when one is free (probe_pacing.h) */
+    pp_stage_profile profile;
+    double side_cost_ms;
 } ProbeCache;
 
 struct _PpProbeView {
@@ -599,10 +606,22 @@ static void free_stage_results(pp_probe_result *pr, int n)
 }
 
 /* How many newer moves' first stages one update's second stage makes at
- * its layer boundaries: each takes some of the columns' time (a few ms at
- * 224), so the predictions come that much later; one keeps the images and
- * SNRs within two moves of the slider. */
-#define SIDE_STAGES_PER_UPDATE 1
+ * its layer boundaries. Each takes ~10 ms of a column's time at 224. With
+ * the columns side by side one is made for a move at least two past the
+ * last first stage where it is free (the predictions still show on the
+ * frame they would have without it), and where the images have fallen
+ * SIDE_STAGE_OVERDUE_MOVES behind, free or not: the images and SNRs then
+ * change on at least every fourth move, for predictions ~1.5 frames later
+ * (bench/README.md, session 13). Else (one column, or more columns than
+ * threads) at the first boundary a newer move waits. */
+#define SIDE_STAGES_PER_UPDATE 2
+#define SIDE_STAGE_OVERDUE_MOVES 3
+/* The predictions' way from stage two's end to the screen (the results
+ * put together, handed to the main thread: well under a ms at 224), and how
+ * far off the estimate of that end may be (it comes from the last update,
+ * and the host's speed swings); both in us. */
+#define STAGE_TWO_TO_SCREEN_US 1500
+#define STAGE_TWO_ESTIMATE_SLACK_US 5000
 
 /* Stage two's layer-boundary hook (asked by every column, from its thread):
  * stops a cancelled update, and makes the newest move's first stage when
@@ -627,8 +646,63 @@ typedef struct {
     pp_image *corrupted;
     pp_probe_result *pr;
     double corrupt_ms, *thread_ms; /* (threads) the first layers' time on each column's thread */
+    double *thread_wall_ms;          /* (threads) ... and their wall time, SNRs and all */
     int next, finished;
+    /* pacing (probe_pacing.h), when every column runs side by side: each
+     * column's boundaries, its time in this hook, its estimated end (us; 0:
+     * not known) and this stage two's profile; the move of the newest first
+     * stage made */
+    gboolean paced;
+    gint64 start;
+    int boundary[PP_PACING_COLUMNS];
+    double hook_ms[PP_PACING_COLUMNS];
+    _Atomic gint64 end[PP_PACING_COLUMNS];
+    pp_stage_profile now;
+    guint newest_stage;
 } BoundaryHook;
+
+static int hook_column(const BoundaryHook *h)
+{
+    return h->nested ? CLAMP(omp_get_thread_num(), 0, h->threads - 1) : 0;
+}
+
+/* Column `col` is at its next boundary: where it is in the profile, and
+ * when it ends had it gone as the last update's. */
+static void note_progress(BoundaryHook *h, int col, gint64 now)
+{
+    const int k = h->boundary[col]++;
+    const double elapsed = (now - h->start) / 1000.0 - h->hook_ms[col];
+    pp_stage_profile_record(&h->now, col, k, elapsed);
+    const double left = pp_stage_profile_remaining(&h->cache->profile, col, k, elapsed);
+    atomic_store(&h->end[col], left >= 0 ? now + (gint64)(left * 1000) : 0);
+}
+
+/* Whether to make the newest move's first stage now (under the lock): when
+ * paced, for a move at least two past the last one made, where it is free
+ * or once the images are overdue. */
+static gboolean side_stage_wanted(BoundaryHook *h)
+{
+    if (!h->paced)
+        return TRUE;
+    SideRequest *q = h->job->side;
+    g_mutex_lock(&q->lock);
+    const guint move = q->move;
+    const gint64 base = q->frame_base, interval = q->frame_interval;
+    g_mutex_unlock(&q->lock);
+    if (move < h->newest_stage + 2 || interval <= 0 || h->cache->side_cost_ms <= 0)
+        return FALSE;
+    if (move >= h->newest_stage + SIDE_STAGE_OVERDUE_MOVES)
+        return TRUE;
+    gint64 end = 0;
+    for (int c = 0; c < h->threads; c++) {
+        const gint64 e = atomic_load(&h->end[c]);
+        if (e <= 0)
+            return FALSE;
+        end = MAX(end, e);
+    }
+    const gint64 cost = (gint64)(h->cache->side_cost_ms * 1000) + STAGE_TWO_ESTIMATE_SLACK_US;
+    return pp_pacing_fits(base, interval, end, cost, STAGE_TWO_TO_SCREEN_US);
+}
 
 /* Takes the newest move when it is newer than what the update and the cache
  * have, and corrupts its inputs (under the lock). */
@@ -655,6 +729,7 @@ static gboolean side_stage_begin(BoundaryHook *h)
     h->corrupted = g_new0(pp_image, n);
     h->pr = g_new0(pp_probe_result, n);
     h->thread_ms = g_new0(double, MAX(h->threads, 1));
+    h->thread_wall_ms = g_new0(double, MAX(h->threads, 1));
     h->next = h->finished = 0;
     h->failed = FALSE;
     pp_error err = {0};
@@ -681,15 +756,21 @@ static void side_stage_end(BoundaryHook *h)
     for (int m = 0; m < n; m++)
         pp_image_free(&h->corrupted[m]);
     g_clear_pointer(&h->corrupted, g_free);
-    double forward_ms = 0; /* the columns' threads side by side: the slowest */
-    for (int t = 0; t < MAX(h->threads, 1); t++)
+    double forward_ms = 0, wall_ms = 0; /* the columns' threads side by side: the slowest */
+    for (int t = 0; t < MAX(h->threads, 1); t++) {
         forward_ms = MAX(forward_ms, h->thread_ms[t]);
+        wall_ms = MAX(wall_ms, h->thread_wall_ms[t]);
+    }
     g_clear_pointer(&h->thread_ms, g_free);
+    g_clear_pointer(&h->thread_wall_ms, g_free);
     h->making = FALSE;
+    if (!h->failed)
+        c->side_cost_ms = wall_ms + h->corrupt_ms;
     if (h->failed || g_cancellable_is_cancelled(h->cancellable)) {
         free_stage_results(g_steal_pointer(&h->pr), n);
         return;
     }
+    h->newest_stage = h->of.move;
     c->staged = (SideStaged){.valid = TRUE,
                              .gen = h->of.gen,
                              .move = h->of.move,
@@ -708,27 +789,33 @@ static bool at_boundary(void *data)
     BoundaryHook *h = data;
     if (g_cancellable_is_cancelled(h->cancellable))
         return true;
+    const gint64 t0 = g_get_monotonic_time();
+    const int col = hook_column(h);
+    if (h->paced)
+        note_progress(h, col, t0);
     if (!h->job->side || !h->cache->side || !g_mutex_trylock(&h->lock)) /* the other column is at it: go on */
         return false;
     const int n = (int)h->job->slots->len;
     int m = -1;
-    if (!h->making && h->made < SIDE_STAGES_PER_UPDATE)
+    if (!h->making && h->made < SIDE_STAGES_PER_UPDATE && side_stage_wanted(h))
         side_stage_begin(h);
     if (h->making && !h->failed && h->next < n)
         m = h->next++;
     g_mutex_unlock(&h->lock);
-    if (m < 0)
-        return false;
-    /* this column's share: one first layer, outside the lock */
-    pp_error err = {0};
-    double ms = 0;
-    const pp_status st = pp_probe_first_layer(&h->cache->side[m], &h->corrupted[m], &h->pr[m], &ms, &err);
-    g_mutex_lock(&h->lock);
-    h->thread_ms[h->nested ? CLAMP(omp_get_thread_num(), 0, h->threads - 1) : 0] += ms;
-    h->failed |= st != PP_OK;
-    if (++h->finished == n || (h->failed && h->finished == h->next))
-        side_stage_end(h);
-    g_mutex_unlock(&h->lock);
+    if (m >= 0) { /* this column's share: one first layer, outside the lock */
+        pp_error err = {0};
+        double ms = 0;
+        const gint64 w0 = g_get_monotonic_time();
+        const pp_status st = pp_probe_first_layer(&h->cache->side[m], &h->corrupted[m], &h->pr[m], &ms, &err);
+        g_mutex_lock(&h->lock);
+        h->thread_ms[col] += ms;
+        h->thread_wall_ms[col] += (g_get_monotonic_time() - w0) / 1000.0;
+        h->failed |= st != PP_OK;
+        if (++h->finished == n || (h->failed && h->finished == h->next))
+            side_stage_end(h);
+        g_mutex_unlock(&h->lock);
+    }
+    h->hook_ms[col] += (g_get_monotonic_time() - t0) / 1000.0;
     return g_cancellable_is_cancelled(h->cancellable);
 }
 
@@ -742,8 +829,10 @@ static void side_stage_finish(BoundaryHook *h)
     for (int m = h->next; m < n && !h->failed && !g_cancellable_is_cancelled(h->cancellable); m++) {
         pp_error err = {0};
         double ms = 0;
+        const gint64 w0 = g_get_monotonic_time();
         h->failed = pp_probe_first_layer(&h->cache->side[m], &h->corrupted[m], &h->pr[m], &ms, &err) != PP_OK;
         h->thread_ms[0] += ms;
+        h->thread_wall_ms[0] += (g_get_monotonic_time() - w0) / 1000.0;
         h->finished++;
     }
     h->next = n;
@@ -852,9 +941,13 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         }
         job->times.corrupt_ms += (g_get_monotonic_time() - c0) / 1000.0;
         double stage_ms = 0;
+        const gint64 s0 = g_get_monotonic_time();
         ok = ok && !g_cancellable_is_cancelled(cancellable) &&
              pp_probe_columns_first_layer(probes, n, threads, corrupted, pr, &stage_ms, &err) == PP_OK;
         job->times.forward_ms += stage_ms;
+        /* a column's share of a side stage as of now: this one's (its corruption on one thread) */
+        if (ok)
+            (*cache)->side_cost_ms = (g_get_monotonic_time() - s0) / 1000.0 + job->times.corrupt_ms * threads;
         for (int m = 0; m < n; m++)
             pp_image_free(&corrupted[m]);
         g_free(corrupted);
@@ -874,7 +967,10 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
                          .shown = shown,
                          .side = side,
                          .threads = threads,
-                         .nested = pp_probe_columns_side_by_side(n, threads) > 0};
+                         .nested = pp_probe_columns_side_by_side(n, threads) > 0,
+                         .start = g_get_monotonic_time(),
+                         .newest_stage = job->move};
+    hook.paced = hook.nested && n == threads && threads <= PP_PACING_COLUMNS;
     g_mutex_init(&hook.lock);
 
     PpProbeResults *r = g_new0(PpProbeResults, 1);
@@ -886,6 +982,8 @@ static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     r->models = g_new0(PpProbeModelResult, n);
     double predict_ms = 0;
     ok = ok && pp_probe_columns_predict(probes, n, threads, at_boundary, &hook, pr, &predict_ms, &err) == PP_OK;
+    if (ok && hook.paced) /* the next update's estimates */
+        (*cache)->profile = hook.now;
     side_stage_finish(&hook);
     g_mutex_clear(&hook.lock);
     job->times.forward_ms += predict_ms;
@@ -1163,11 +1261,19 @@ static void probe_done(gpointer view, gpointer data, gboolean latest, const GErr
     }
 }
 
-/* The frames from the clock's current one (at `base`, every `interval`)
- * until the first one at or after `t` (us). */
-static gint64 frames_until(gint64 base, gint64 interval, gint64 t)
+/* The frame clock's current frame time and its interval (us); FALSE
+ * without a clock (not realized). */
+static gboolean frame_phase(PpProbeView *self, gint64 *base, gint64 *interval)
 {
-    return t <= base ? 0 : (t - base + interval - 1) / interval;
+    GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));
+    *base = clock ? gdk_frame_clock_get_frame_time(clock) : 0;
+    *interval = 0;
+    if (!clock)
+        return FALSE;
+    gdk_frame_clock_get_refresh_info(clock, *base, interval, NULL);
+    if (*interval <= 0)
+        *interval = G_USEC_PER_SEC / 60;
+    return TRUE;
 }
 
 /* What superseding an update costs before the newest one runs: the running
@@ -1184,18 +1290,13 @@ static gint64 frames_until(gint64 base, gint64 interval, gint64 t)
  * predictions, never only cancelled work (were the estimate off). */
 static gboolean supersede_running(PpProbeView *self)
 {
-    gint64 since;
+    gint64 since, base, interval;
     const ProbeJob *running = pp_latest_job_running(self->updates, &since);
-    GdkFrameClock *clock = gtk_widget_get_frame_clock(GTK_WIDGET(self));
-    if (!running || running->superseding || !clock || self->shown_compute_ms <= 0)
+    if (!running || running->superseding || !frame_phase(self, &base, &interval) || self->shown_compute_ms <= 0)
         return FALSE;
-    const gint64 base = gdk_frame_clock_get_frame_time(clock), took = (gint64)(self->shown_compute_ms * 1000);
-    gint64 interval = 0;
-    gdk_frame_clock_get_refresh_info(clock, base, &interval, NULL);
-    if (interval <= 0)
-        interval = G_USEC_PER_SEC / 60;
-    return frames_until(base, interval, since + took) >=
-           frames_until(base, interval, g_get_monotonic_time() + SUPERSEDE_DELAY_US + took);
+    const gint64 took = (gint64)(self->shown_compute_ms * 1000);
+    return pp_frames_until(base, interval, since + took) >=
+           pp_frames_until(base, interval, g_get_monotonic_time() + SUPERSEDE_DELAY_US + took);
 }
 
 /* The first stage of the running update: every column's corrupted image
@@ -1335,6 +1436,8 @@ static void request_update(PpProbeView *self, gboolean subject)
     q->move_time = self->move_time;
     q->severity = gtk_adjustment_get_value(self->severity_adjustment);
     q->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
+    if (!frame_phase(self, &q->frame_base, &q->frame_interval))
+        q->frame_interval = 0; /* no ticks to pace by */
     g_mutex_unlock(&q->lock);
     self->superseding = supersede;
     pp_latest_job_request(self->updates, subject || supersede);
