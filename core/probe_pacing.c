@@ -1,5 +1,7 @@
 #include "probe_pacing.h"
 
+#include <math.h>
+
 static bool in_profile(int column, int k)
 {
     return column >= 0 && column < PP_PACING_COLUMNS && k >= 0 && k < PP_PACING_BOUNDARIES;
@@ -51,4 +53,12 @@ bool pp_pacing_fits(int64_t base, int64_t interval, int64_t end, int64_t cost, i
         return false;
     return pp_frame_tick_at_or_after(base, interval, end + margin) ==
            pp_frame_tick_at_or_after(base, interval, end + cost + margin);
+}
+
+int pp_pacing_gap_if_none(unsigned newest, unsigned shown, int64_t now, int64_t end, double moves_per_us)
+{
+    const double to_come = end > now && moves_per_us > 0 ? (double)(end - now) * moves_per_us : 0;
+    /* a move that may come before the end counts: the estimate of the end is rough */
+    const double next = (double)newest + ceil(to_come);
+    return next > shown ? (int)(next - shown - 1) : 0;
 }

@@ -44,4 +44,11 @@ int64_t pp_frames_until(int64_t base, int64_t interval, int64_t t);
  * the screen) before that tick. */
 bool pp_pacing_fits(int64_t base, int64_t interval, int64_t end, int64_t cost, int64_t margin);
 
+/* The moves in a row that would get no image and SNRs if no first stage
+ * were made before the next update's own: that one is of the move newest
+ * when this update ends (at `end`, us), the moves coming on as they have
+ * (moves_per_us; the newest now, `newest`; a part of a move counts as one,
+ * the end being an estimate); the last move shown is `shown`. */
+int pp_pacing_gap_if_none(unsigned newest, unsigned shown, int64_t now, int64_t end, double moves_per_us);
+
 #endif

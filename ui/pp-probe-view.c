@@ -606,16 +606,16 @@ static void free_stage_results(pp_probe_result *pr, int n)
 }
 
 /* How many newer moves' first stages one update's second stage makes at
- * its layer boundaries. Each takes ~10 ms of a column's time at 224. With
- * the columns side by side one is made for a move at least two past the
- * last first stage where it is free (the predictions still show on the
- * frame they would have without it), and where the images have fallen
- * SIDE_STAGE_OVERDUE_MOVES behind, free or not: the images and SNRs then
- * change on at least every fourth move, for predictions ~1.5 frames later
- * (bench/README.md, session 13). Else (one column, or more columns than
- * threads) at the first boundary a newer move waits. */
-#define SIDE_STAGES_PER_UPDATE 2
-#define SIDE_STAGE_OVERDUE_MOVES 3
+ * its layer boundaries. Each takes ~10 ms of a column's time at 224, which
+ * can put the predictions a frame later. With the columns side by side one
+ * is made for a move at least two past the last first stage, where it is
+ * free (the predictions still show on the frame they would have without
+ * it), or where without it more than SIDE_STAGE_MAX_GAP moves in a row
+ * would get no image and SNRs before the next update's own first stage.
+ * Else (one column, or more columns than threads) at the first boundary a
+ * newer move waits. */
+#define SIDE_STAGES_PER_UPDATE 3
+#define SIDE_STAGE_MAX_GAP 2
 /* The predictions' way from stage two's end to the screen (the results
  * put together, handed to the main thread: well under a ms at 224), and how
  * far off the estimate of that end may be (it comes from the last update,
@@ -679,7 +679,7 @@ static void note_progress(BoundaryHook *h, int col, gint64 now)
 
 /* Whether to make the newest move's first stage now (under the lock): when
  * paced, for a move at least two past the last one made, where it is free
- * or once the images are overdue. */
+ * or the gap would grow too long without it. */
 static gboolean side_stage_wanted(BoundaryHook *h)
 {
     if (!h->paced)
@@ -687,19 +687,22 @@ static gboolean side_stage_wanted(BoundaryHook *h)
     SideRequest *q = h->job->side;
     g_mutex_lock(&q->lock);
     const guint move = q->move;
-    const gint64 base = q->frame_base, interval = q->frame_interval;
+    const gint64 base = q->frame_base, interval = q->frame_interval, move_time = q->move_time;
     g_mutex_unlock(&q->lock);
     if (move < h->newest_stage + 2 || interval <= 0 || h->cache->side_cost_ms <= 0)
         return FALSE;
-    if (move >= h->newest_stage + SIDE_STAGE_OVERDUE_MOVES)
-        return TRUE;
     gint64 end = 0;
     for (int c = 0; c < h->threads; c++) {
         const gint64 e = atomic_load(&h->end[c]);
-        if (e <= 0)
-            return FALSE;
+        if (e <= 0) /* no estimate (the first update): by the moves alone */
+            return move > h->newest_stage + SIDE_STAGE_MAX_GAP;
         end = MAX(end, e);
     }
+    /* the moves' pace since this update's own move, at most one a frame and a half */
+    const gint64 span = move_time - h->job->move_time;
+    const double rate = span > 0 ? MIN((double)(move - h->job->move) / (double)span, 1.5 / (double)interval) : 0;
+    if (pp_pacing_gap_if_none(move, h->newest_stage, g_get_monotonic_time(), end, rate) > SIDE_STAGE_MAX_GAP)
+        return TRUE;
     const gint64 cost = (gint64)(h->cache->side_cost_ms * 1000) + STAGE_TWO_ESTIMATE_SLACK_US;
     return pp_pacing_fits(base, interval, end, cost, STAGE_TWO_TO_SCREEN_US);
 }

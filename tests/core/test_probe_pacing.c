@@ -65,10 +65,28 @@ static void test_profile(void)
     CHECK(pp_stage_profile_remaining(&p, 1, 2, 5) < 0, "a boundary at 0 ms gives no scale");
 }
 
+static void test_gap(void)
+{
+    /* moves one a frame (100 us): the update ends 250 us from now, so the
+     * next own first stage is of the move two or three frames on (counted
+     * as three) */
+    CHECK(pp_pacing_gap_if_none(12, 10, 1000, 1250, 0.01) == 4, "12 newest, 10 shown, 15 next: 11..14 without, got %d",
+          pp_pacing_gap_if_none(12, 10, 1000, 1250, 0.01));
+    CHECK(pp_pacing_gap_if_none(12, 10, 1000, 1200, 0.01) == 3, "two frames to the end: 14 next, got %d",
+          pp_pacing_gap_if_none(12, 10, 1000, 1200, 0.01));
+    CHECK(pp_pacing_gap_if_none(12, 10, 1000, 1050, 0.01) == 2, "ends within the frame: 13 next, got %d",
+          pp_pacing_gap_if_none(12, 10, 1000, 1050, 0.01));
+    CHECK(pp_pacing_gap_if_none(12, 10, 1000, 900, 0.01) == 1, "an end already past: the newest is next");
+    CHECK(pp_pacing_gap_if_none(12, 10, 1000, 5000, 0) == 1, "no moves coming: the newest is next");
+    CHECK(pp_pacing_gap_if_none(10, 10, 1000, 1000, 0.01) == 0, "the newest shown already: no gap");
+    CHECK(pp_pacing_gap_if_none(3, 10, 1000, 1000, 0.01) == 0, "a shown move newer than the newest: no gap");
+}
+
 int main(void)
 {
     RUN_TEST(test_ticks);
     RUN_TEST(test_fits);
     RUN_TEST(test_profile);
+    RUN_TEST(test_gap);
     return TEST_EXIT();
 }
