@@ -215,17 +215,21 @@ void pp_pushpull_forward_bn(float *out, float *responses, float *pool_scratch, c
      * (when given) for the taps and the backward pass. */
     const size_t plane = (size_t)ho * wo, planes = (size_t)k_count * n, rows = (size_t)n * ho;
     const size_t per_thread = per_thread_floats(plane, wo, u->avg_kernel);
-    float *sums = pool_scratch, *pooled_sums = pool_scratch + plane * n;
+    float *sums = pool_scratch;
+    /* without pooling the tail reads S itself */
+    float *pooled_sums = u->avg_kernel > 0 ? pool_scratch + plane * n : sums;
 #pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         window_sum_rows(sums, in, s, n, h, w, rows * t / nt, rows * (t + 1) / nt);
         float *scratch = pool_scratch + sums_floats(plane, n) + per_thread * (size_t)t;
 #pragma omp barrier
+        if (u->avg_kernel > 0) {
 #pragma omp for schedule(static)
-        for (int img = 0; img < n; img++)
-            pp_pushpull_pool_sums(pooled_sums + (size_t)img * plane, sums + (size_t)img * plane, ho, wo,
-                                  u->avg_kernel, scratch);
+            for (int img = 0; img < n; img++)
+                pp_pushpull_pool_sums(pooled_sums + (size_t)img * plane, sums + (size_t)img * plane, ho, wo,
+                                      u->avg_kernel, scratch);
+        }
 #pragma omp for schedule(static) nowait
         for (size_t kn = 0; kn < planes; kn++) {
             const int k = (int)(kn / n), img = (int)(kn % n);

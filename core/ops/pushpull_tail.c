@@ -18,10 +18,7 @@ size_t pp_pushpull_tail_scratch_floats(int wo, int avg_kernel)
 
 void pp_pushpull_pool_sums(float *pooled_sums, const float *sums, int ho, int wo, int avg_kernel, float *scratch)
 {
-    if (avg_kernel > 0)
-        pp_avgpool2d_plane(pooled_sums, sums, ho, wo, avg_kernel, (avg_kernel - 1) / 2, scratch);
-    else
-        memcpy(pooled_sums, sums, sizeof(float) * (size_t)ho * wo);
+    pp_avgpool2d_plane(pooled_sums, sums, ho, wo, avg_kernel, (avg_kernel - 1) / 2, scratch);
 }
 
 /* 1 / the cell count of each window of a row whose windows span `rows` rows

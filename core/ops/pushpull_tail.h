@@ -19,7 +19,7 @@ size_t pp_pushpull_tail_scratch_floats(int wo, int avg_kernel);
 
 /* The image's pooled window sums (pooled_sums, ho x wo): the average pooling
  * (avg_kernel 3 or 5, stride 1, padding excluded from the count) of its window
- * sums S, or S itself when avg_kernel is 0. scratch: as for the tail. */
+ * sums S (without pooling the tail takes S itself). scratch: as for the tail. */
 void pp_pushpull_pool_sums(float *pooled_sums, const float *sums, int ho, int wo, int avg_kernel, float *scratch);
 
 /* Since the pull response is c_k * S - push and pooling is linear, its pooled
