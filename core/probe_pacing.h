@@ -3,7 +3,9 @@
  * without putting that update's predictions on a later frame. The panels
  * change only at the frame clock's ticks, so an update that ends a few ms
  * before a tick has those ms to spare: a first stage that fits in them is
- * free, one that does not costs the predictions a whole frame.
+ * free, one that does not costs the predictions a whole frame. And where
+ * the images would fall too far behind the slider before the next update's
+ * own first stage (pp_pacing_gap_if_none), one is worth that frame.
  *
  * The end of the second stage is estimated from the last update's: the
  * forward's own time at each layer boundary (a stage profile), per column

@@ -1,8 +1,6 @@
 #include "pp-probe-view.h"
 
 #include <math.h>
-#include <omp.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +14,13 @@
 #include "pp-layout-check.h"
 #include "pp-template-dispose.h"
 #include "pp-probe-plots.h"
+#include "pp-probe-update.h"
 #include "pp-stability-panel.h"
 #include "pp-texture-image.h"
 #include "pp-thread-budget.h"
 #include "pp-window.h"
 #include "classes.h"
 #include "probe.h"
-#include "probe_columns.h"
 #include "probe_pacing.h"
 
 #define SWEEP_STEPS 20
@@ -30,133 +28,6 @@
  * margins of the panels inside it. */
 #define PANELS_MAX_HEIGHT 400
 #define PANELS_MARGINS 16
-
-/* Where one slider update's time went (monotonic us; the bench's breakdown):
- * the move came, its update started in the worker, its first stage was
- * posted, the update ended; and the corruption's and the forwards' share. */
-typedef struct {
-    gint64 move, started, staged, finished, delivered; /* delivered: the main thread took the result */
-    double corrupt_ms, forward_ms; /* the forward passes alone, all columns */
-} UpdateTimes;
-
-/* One column of the probe: a loaded model with the alpha and pooling its
- * views are set to, or its "push only" twin (alpha = 0). Snapshotted on the
- * main thread; the worker only reads it. */
-typedef struct {
-    PpModelEntry *entry; /* (owned ref) */
-    gboolean push_only;
-    float *alpha;        /* (K) the alpha to run with; NULL for a baseline */
-    int avg;             /* the pull pooling to run with (-1: the file's) */
-    char *label, *view_note;
-} ProbeSlot;
-
-static void slot_free(gpointer data)
-{
-    ProbeSlot *s = data;
-    g_object_unref(s->entry);
-    g_free(s->alpha);
-    g_free(s->label);
-    g_free(s->view_note);
-    g_free(s);
-}
-
-static ProbeSlot *slot_new(PpModelEntry *e, gboolean push_only)
-{
-    ProbeSlot *s = g_new0(ProbeSlot, 1);
-    s->entry = g_object_ref(e);
-    s->push_only = push_only;
-    s->avg = -1;
-    if (pp_model_entry_is_push_pull(e)) {
-        int k = pp_model_entry_kernel_count(e);
-        s->alpha = push_only ? g_new0(float, k) : g_memdup2(pp_model_entry_view_alphas(e), sizeof(float) * k);
-        s->avg = pp_model_entry_view_avg(e);
-    }
-    if (push_only) {
-        s->label = g_strdup_printf("%s · push only (α = 0)", pp_model_entry_get_title(e));
-        s->view_note = g_strdup_printf("α 0 on all channels · pooling %d×%d as in the push-pull view",
-                                       MAX(s->avg, 0), MAX(s->avg, 0));
-        if (s->avg == 0) {
-            g_free(s->view_note);
-            s->view_note = g_strdup("α 0 on all channels (the pull path is off)");
-        }
-    } else {
-        s->label = g_strdup(pp_model_entry_get_title(e));
-        s->view_note = pp_model_entry_describe_view(e);
-    }
-    return s;
-}
-
-/* The newest slider move, for the running update to make its first stage
- * (the image and SNRs) at a layer boundary of its own second stage, while
- * the update for that move waits: written by the main thread, taken by the
- * worker. `gen` counts the subject's changes (image, models, corruption): a
- * move of another subject is not the running update's to make. */
-typedef struct {
-    GMutex lock;
-    gboolean wanted;
-    guint gen, move;
-    gint64 move_time;
-    double severity;
-    guint64 seed;
-    gint64 frame_base, frame_interval; /* the frame clock's ticks (us) when it came */
-} SideRequest;
-
-static void side_request_clear(gpointer data)
-{
-    g_mutex_clear(&((SideRequest *)data)->lock);
-}
-
-static SideRequest *side_request_new(void)
-{
-    SideRequest *q = g_atomic_rc_box_new0(SideRequest);
-    g_mutex_init(&q->lock);
-    return q;
-}
-
-/* Such a first stage, made on the cache's second set of probes: the update
- * for that move, when it starts, takes it over (its second stage runs on
- * that set) instead of making it again. */
-typedef struct {
-    gboolean valid;
-    guint gen, move;
-    double severity;
-    guint64 seed;
-    pp_probe_result *pr;     /* (n) */
-    cairo_surface_t **shown; /* (n) the corrupted pictures it was shown with */
-    double forward_ms, corrupt_ms;
-} SideStaged;
-
-static void side_staged_clear(SideStaged *st, guint n)
-{
-    for (guint m = 0; st->pr && m < n; m++)
-        pp_probe_result_free(&st->pr[m]);
-    for (guint m = 0; st->shown && m < n; m++)
-        g_clear_pointer(&st->shown[m], cairo_surface_destroy);
-    g_free(st->pr);
-    g_free(st->shown);
-    memset(st, 0, sizeof *st);
-}
-
-/* The probes of one (image, slots) pair: the clean side computed once. The
- * slider's worker keeps it from one update to the next (pp_latest_run_state). */
-typedef struct {
-    char *image_path;
-    GPtrArray *slots;   /* ProbeSlot (refs to the snapshot it was made for) */
-    pp_probe *probes;   /* (slots->len) */
-    /* (slots->len) each probe's clean image as last shown, and the box it was made for */
-    cairo_surface_t **clean_shown;
-    int *clean_side, *clean_scale;
-    /* (slots->len) a second set of the same probes, for a newer move's first
-     * stage while an update's second stage runs on `probes` (NULL until the
-     * first update makes it); the two sets trade places when an update takes
-     * over the first stage made on it */
-    pp_probe *side;
-    SideStaged staged;
-    /* the last update's second stage, and what a first stage at one of its
-     * boundaries delays a column by (ms): when one is free (probe_pacing.h) */
-    pp_stage_profile profile;
-    double side_cost_ms;
-} ProbeCache;
 
 struct _PpProbeView {
     GtkWidget parent_instance;
@@ -231,804 +102,12 @@ static gboolean frame_log(void)
     return on;
 }
 
-/* ---- the probe cache (worker side) ---- */
-
-static void cache_free(gpointer data)
-{
-    ProbeCache *c = data;
-    if (!c)
-        return;
-    for (guint i = 0; c->probes && i < c->slots->len; i++)
-        pp_probe_free(&c->probes[i]);
-    for (guint i = 0; c->side && i < c->slots->len; i++)
-        pp_probe_free(&c->side[i]);
-    g_free(c->side);
-    side_staged_clear(&c->staged, c->slots->len);
-    for (guint i = 0; c->clean_shown && i < c->slots->len; i++)
-        g_clear_pointer(&c->clean_shown[i], cairo_surface_destroy);
-    g_free(c->clean_shown);
-    g_free(c->clean_side);
-    g_free(c->clean_scale);
-    g_free(c->probes);
-    g_ptr_array_unref(c->slots);
-    g_free(c->image_path);
-    g_free(c);
-}
-
-/* The same image and the same columns (model and kind; the overrides are
- * applied per run, recomputing the clean side only when they changed). */
-static gboolean cache_matches(const ProbeCache *c, const char *path, GPtrArray *slots)
-{
-    if (!c || g_strcmp0(c->image_path, path) || c->slots->len != slots->len)
-        return FALSE;
-    for (guint i = 0; i < slots->len; i++) {
-        const ProbeSlot *a = c->slots->pdata[i], *b = slots->pdata[i];
-        if (a->entry != b->entry || a->push_only != b->push_only)
-            return FALSE;
-    }
-    return TRUE;
-}
-
-static pp_status apply_slot(pp_probe *p, const ProbeSlot *slot, pp_error *err)
-{
-    pp_probe_overrides o = {.alpha = slot->alpha, .avg_kernel = slot->avg};
-    return pp_probe_set_overrides(p, &o, err);
-}
-
 static GPtrArray *entries_copy(GPtrArray *src)
 {
     GPtrArray *a = g_ptr_array_new_with_free_func(g_object_unref);
     for (guint i = 0; src && i < src->len; i++)
         g_ptr_array_add(a, g_object_ref(src->pdata[i]));
     return a;
-}
-
-/* The columns the probe computes: every model with its views' alpha and
- * pooling, each push-pull model followed by its push-only twin when asked. */
-static GPtrArray *slots_snapshot(GPtrArray *entries, gboolean twins)
-{
-    GPtrArray *a = g_ptr_array_new_with_free_func(slot_free);
-    for (guint i = 0; i < entries->len; i++) {
-        g_ptr_array_add(a, slot_new(entries->pdata[i], FALSE));
-        if (twins && pp_model_entry_is_push_pull(entries->pdata[i]))
-            g_ptr_array_add(a, slot_new(entries->pdata[i], TRUE));
-    }
-    return a;
-}
-
-/* Loads the image and computes the clean side of every column (in a thread). */
-static ProbeCache *cache_new(const char *path, GPtrArray *slots, GError **error)
-{
-    pp_error err = {0};
-    pp_image img;
-    if (pp_image_load(path, &img, &err) != PP_OK) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", err.msg);
-        return NULL;
-    }
-    ProbeCache *c = g_new0(ProbeCache, 1);
-    c->image_path = g_strdup(path);
-    c->slots = g_ptr_array_ref(slots);
-    c->probes = g_new0(pp_probe, slots->len);
-    c->clean_shown = g_new0(cairo_surface_t *, slots->len);
-    c->clean_side = g_new0(int, slots->len);
-    c->clean_scale = g_new0(int, slots->len);
-    for (guint i = 0; i < slots->len; i++) {
-        const ProbeSlot *slot = slots->pdata[i];
-        pp_status st = pp_probe_init(&c->probes[i], pp_model_entry_get_model(slot->entry), &img,
-                                     pp_thread_budget_interactive(), &err);
-        if (st == PP_OK && (st = apply_slot(&c->probes[i], slot, &err)) != PP_OK)
-            pp_probe_free(&c->probes[i]);
-        if (st != PP_OK) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", slot->label, err.msg);
-            for (guint j = 0; j < i; j++)
-                pp_probe_free(&c->probes[j]);
-            g_clear_pointer(&c->probes, g_free);
-            cache_free(c);
-            pp_image_free(&img);
-            return NULL;
-        }
-    }
-    pp_image_free(&img);
-    return c;
-}
-
-/* The true label of an image, as candidates the worker matches against each
- * model's class names: the chosen class, else the file name (the bundled
- * samples are "fmnist-0000-ankle-boot.png"), else the folder name (a class-folder
- * data set). */
-typedef struct {
-    char *label[3];
-    const char *source[3];
-} TrueLabel;
-
-static void true_label_clear(TrueLabel *t)
-{
-    for (int i = 0; i < 3; i++)
-        g_clear_pointer(&t->label[i], g_free);
-}
-
-static void true_label_for(TrueLabel *t, const char *path, const char *chosen)
-{
-    memset(t, 0, sizeof *t);
-    if (chosen && *chosen) {
-        t->label[0] = g_strdup(chosen);
-        t->source[0] = "chosen";
-        return;
-    }
-    if (!path)
-        return;
-    char *base = g_path_get_basename(path);
-    char *dot = strrchr(base, '.');
-    if (dot)
-        *dot = 0;
-    /* "fmnist-0000-ankle-boot" / "drawing-bag": the part after the prefix and number */
-    const char *name = base;
-    for (const char *prefix[] = {"fmnist-", "drawing-"}, **q = prefix; q < prefix + 2; q++)
-        if (g_str_has_prefix(name, *q))
-            name += strlen(*q);
-    while (g_ascii_isdigit(*name))
-        name++;
-    if (*name == '-' || *name == '_')
-        name++;
-    t->label[1] = g_strdup(*name ? name : base);
-    t->source[1] = "file name";
-    g_free(base);
-    char *dir = g_path_get_dirname(path);
-    t->label[2] = g_path_get_basename(dir);
-    t->source[2] = "folder name";
-    g_free(dir);
-}
-
-/* The class of the label for model m, or -1; *source says which candidate. */
-static int true_class_of(const TrueLabel *t, const pp_model *m, const char **source)
-{
-    for (int i = 0; i < 3; i++) {
-        int k = t->label[i] ? pp_model_class_index(m, t->label[i]) : -1;
-        if (k >= 0) {
-            *source = t->source[i];
-            return k;
-        }
-    }
-    *source = NULL;
-    return -1;
-}
-
-/* The name results carry: the registry's, or "none" for the clean image. */
-static const char *corruption_name(const pp_corruption *c)
-{
-    return c ? c->name : PP_PROBE_NO_CORRUPTION;
-}
-
-static bool is_cancelled(void *data)
-{
-    return g_cancellable_is_cancelled(data);
-}
-
-/* ---- one slider update: a snapshot of the inputs, run in a thread ---- */
-
-typedef struct {
-    char *image_path;
-    GPtrArray *slots;                /* ProbeSlot */
-    TrueLabel truth;
-    const pp_corruption *corruption; /* registry entries are static */
-    double severity;
-    guint64 seed;
-    int channel; /* the feature-map channel (clamped per model) */
-    gint64 queued;        /* the oldest change it serves */
-    guint move;           /* the slider move it is of, and when that came */
-    gint64 move_time;
-    guint serial;         /* which update it is (from 1) */
-    guint gen;            /* the subject's (SideRequest) */
-    SideRequest *side;    /* (owned ref) the view's */
-    gboolean superseding; /* made by a move that superseded the running one */
-    int area_w, area_h, scale; /* the images panel's size and screen scale: the images are made for it */
-    int feature_w, feature_h;  /* the feature panel's size (0: not laid out), ditto */
-    UpdateTimes times;
-    cairo_surface_t **stage_shown; /* (n) the corrupted images the first stage made, for the second to reuse */
-    PpProbeResults *results;
-} ProbeJob;
-
-static void probe_job_free(gpointer data)
-{
-    ProbeJob *job = data;
-    g_free(job->image_path);
-    for (guint m = 0; job->stage_shown && m < job->slots->len; m++)
-        g_clear_pointer(&job->stage_shown[m], cairo_surface_destroy);
-    g_free(job->stage_shown);
-    g_ptr_array_unref(job->slots);
-    true_label_clear(&job->truth);
-    pp_probe_results_free(job->results);
-    if (job->side)
-        g_atomic_rc_box_release_full(job->side, side_request_clear);
-    g_free(job);
-}
-
-/* Channel k of an (1, K, H, W) tap, copied (with ReLU when asked). */
-static float *copy_plane(const pp_tensor *t, int k, gboolean relu, int *h, int *w)
-{
-    if (!t->data || t->ndim != 4 || t->shape[0] < 1 || k < 0 || k >= t->shape[1])
-        return NULL;
-    *h = (int)t->shape[2];
-    *w = (int)t->shape[3];
-    size_t n = (size_t)*h * (size_t)*w;
-    float *dst = g_new(float, n);
-    const float *src = t->data + (size_t)k * n;
-    for (size_t i = 0; i < n; i++)
-        dst[i] = relu && src[i] < 0 ? 0.0f : src[i];
-    return dst;
-}
-
-/* Runs in the worker, right after pp_probe_run: the probe's taps are only
- * touched here, never on the main thread. */
-static void copy_feature_maps(PpProbeModelResult *mr, const pp_probe *p, int channel)
-{
-    static const pp_tap taps[3] = {PP_TAP_PUSH, PP_TAP_PULL, PP_TAP_CONV1};
-    mr->fm_channel = CLAMP(channel, 0, MAX(p->model->arch.width - 1, 0));
-    for (int q = 0; q < 3; q++) {
-        if (q != PP_FM_OUTPUT && !p->model->arch.push_pull)
-            continue;
-        for (int j = 0; j < 2; j++) {
-            const pp_taps *t = j == 0 ? &p->clean_taps : &p->taps;
-            mr->fm[q][j] = copy_plane(&t->out[taps[q]], mr->fm_channel, q != PP_FM_OUTPUT, &mr->fm_h[q], &mr->fm_w[q]);
-        }
-    }
-}
-
-/* The first stage of an update, posted by the worker (pp_latest_job_post)
- * and patched into the shown results by the main thread: per column its
- * corrupted image (and the surface it is shown from) and its SNRs. */
-typedef struct {
-    PpModelEntry *entry; /* (owned ref) which column it is of */
-    gboolean push_only;
-    pp_image corrupted;
-    cairo_surface_t *shown;
-    int side, scale;
-    double snr_push, snr_output;
-    int channels;
-    double *snr_push_channel, *snr_output_channel;
-} StageColumn;
-
-typedef struct {
-    guint gen, move;
-    gint64 move_time;
-    double severity;
-} StageOf; /* which move a first stage is of */
-
-typedef struct {
-    StageOf of;
-    int n;
-    StageColumn *columns;
-} ProbeStage;
-
-static void probe_stage_free(gpointer data)
-{
-    ProbeStage *st = data;
-    for (int i = 0; i < st->n; i++) {
-        StageColumn *c = &st->columns[i];
-        g_clear_object(&c->entry);
-        pp_image_free(&c->corrupted);
-        g_clear_pointer(&c->shown, cairo_surface_destroy);
-        g_free(c->snr_push_channel);
-        g_free(c->snr_output_channel);
-    }
-    g_free(st->columns);
-    g_free(st);
-}
-
-/* The stage of every column once its first layer ran (worker thread); the
- * images panel shows the columns marked in `shown` (one per input). The
- * pictures made are also kept in keep (n), for the second stage. */
-static ProbeStage *stage_new(const ProbeJob *job, const StageOf *of, const pp_probe_result *pr, const gboolean *shown,
-                             int side, cairo_surface_t **keep)
-{
-    ProbeStage *st = g_new0(ProbeStage, 1);
-    st->of = *of;
-    st->n = (int)job->slots->len;
-    st->columns = g_new0(StageColumn, st->n);
-    for (int m = 0; m < st->n; m++) {
-        const ProbeSlot *slot = job->slots->pdata[m];
-        StageColumn *c = &st->columns[m];
-        pp_error err = {0};
-        c->entry = g_object_ref(slot->entry);
-        c->push_only = slot->push_only;
-        c->channels = pp_model_entry_get_model(slot->entry)->arch.width;
-        c->snr_push = pr[m].snr_push;
-        c->snr_output = pr[m].snr_output;
-        c->snr_push_channel = g_memdup2(pr[m].snr_push_channel, sizeof(double) * c->channels);
-        c->snr_output_channel = g_memdup2(pr[m].snr_output_channel, sizeof(double) * c->channels);
-        if (pp_image_copy(&c->corrupted, &pr[m].corrupted, &err) == PP_OK && shown[m]) {
-            PpProbeModelResult tmp = {.corrupted = c->corrupted};
-            pp_probe_prepare_image(&tmp, 1, side, job->scale);
-            c->shown = tmp.shown[1];
-            c->side = tmp.shown_side;
-            c->scale = tmp.shown_scale;
-            /* the second stage shows the same picture: made once (cairo's references are atomic) */
-            if (c->shown)
-                keep[m] = cairo_surface_reference(c->shown);
-        }
-    }
-    return st;
-}
-
-/* The number of distinct inputs (size and channels) among the columns, as
- * the images panel groups them. */
-static int cache_input_groups(const ProbeCache *c)
-{
-    int groups = 0;
-    for (guint m = 0; m < c->slots->len; m++) {
-        gboolean seen = FALSE;
-        for (guint j = 0; j < m && !seen; j++) {
-            const pp_image *a = &c->probes[j].clean, *b = &c->probes[m].clean;
-            seen = a->width == b->width && a->height == b->height && a->channels == b->channels;
-        }
-        groups += !seen;
-    }
-    return groups;
-}
-
-static gboolean fail_or_cancel(GCancellable *cancellable, const pp_error *err, GError **error, const char *what)
-{
-    if (g_cancellable_is_cancelled(cancellable) || err->status == PP_ERR_CANCELLED)
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
-    else
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s%s%s", what ? what : "", what ? ": " : "", err->msg);
-    return FALSE;
-}
-
-/* Column m's clean and corrupted images at the box size; the clean one
- * from the cache when it was made for this box, the corrupted one from the
- * first stage (`corrupted`, made for this box) when it made one. */
-static void prepare_pair(ProbeCache *c, int m, PpProbeModelResult *mr, int side, int scale,
-                         cairo_surface_t *corrupted)
-{
-    if (c->clean_shown[m] && c->clean_side[m] == side && c->clean_scale[m] == MAX(scale, 1)) {
-        mr->shown[0] = cairo_surface_reference(c->clean_shown[m]);
-    } else {
-        pp_probe_prepare_image(mr, 0, side, scale);
-        g_clear_pointer(&c->clean_shown[m], cairo_surface_destroy);
-        c->clean_shown[m] = mr->shown[0] ? cairo_surface_reference(mr->shown[0]) : NULL;
-        c->clean_side[m] = side;
-        c->clean_scale[m] = MAX(scale, 1);
-    }
-    if (corrupted) {
-        g_clear_pointer(&mr->shown[1], cairo_surface_destroy);
-        mr->shown[1] = cairo_surface_reference(corrupted);
-    } else {
-        pp_probe_prepare_image(mr, 1, side, scale);
-    }
-}
-
-static void free_stage_results(pp_probe_result *pr, int n)
-{
-    for (int m = 0; m < n; m++)
-        pp_probe_result_free(&pr[m]);
-    g_free(pr);
-}
-
-/* How many newer moves' first stages one update's second stage makes at
- * its layer boundaries. Each takes ~10 ms of a column's time at 224, which
- * can put the predictions a frame later. With the columns side by side one
- * is made for a move at least two past the last first stage, where it is
- * free (the predictions still show on the frame they would have without
- * it), or where without it more than SIDE_STAGE_MAX_GAP moves in a row
- * would get no image and SNRs before the next update's own first stage.
- * Else (one column, or more columns than threads) at the first boundary a
- * newer move waits. */
-#define SIDE_STAGES_PER_UPDATE 3
-#define SIDE_STAGE_MAX_GAP 2
-/* The predictions' way from stage two's end to the screen (the results
- * put together, handed to the main thread: well under a ms at 224), and how
- * far off the estimate of that end may be (it comes from the last update,
- * and the host's speed swings); both in us. */
-#define STAGE_TWO_TO_SCREEN_US 1500
-#define STAGE_TWO_ESTIMATE_SLACK_US 5000
-
-/* Stage two's layer-boundary hook (asked by every column, from its thread):
- * stops a cancelled update, and makes the newest move's first stage when
- * one waits (a side stage), on the cache's second set of probes. Its
- * columns' first layers are claimed one per boundary by whichever column's
- * thread gets there, so that the columns of stage two share the delay. */
-typedef struct {
-    GCancellable *cancellable;
-    PpLatestRun *run;
-    ProbeJob *job;
-    ProbeCache *cache;
-    const int *same; /* (n) the earlier column of the same input, or -1 */
-    const gboolean *shown;
-    int side, threads;
-    gboolean nested; /* the boundaries are asked inside the columns' parallel region */
-    GMutex lock;     /* guards the rest */
-    int made;        /* side stages begun */
-    /* the one being made: its move, its inputs, the columns claimed and finished */
-    gboolean making, failed;
-    StageOf of;
-    guint64 seed;
-    pp_image *corrupted;
-    pp_probe_result *pr;
-    double corrupt_ms, *thread_ms; /* (threads) the first layers' time on each column's thread */
-    double *thread_wall_ms;          /* (threads) ... and their wall time, SNRs and all */
-    int next, finished;
-    /* pacing (probe_pacing.h), when every column runs side by side: each
-     * column's boundaries, its time in this hook, its estimated end (us; 0:
-     * not known) and this stage two's profile; the move of the newest first
-     * stage made */
-    gboolean paced;
-    gint64 start;
-    int boundary[PP_PACING_COLUMNS];
-    double hook_ms[PP_PACING_COLUMNS];
-    _Atomic gint64 end[PP_PACING_COLUMNS];
-    pp_stage_profile now;
-    guint newest_stage;
-} BoundaryHook;
-
-static int hook_column(const BoundaryHook *h)
-{
-    return h->nested ? CLAMP(omp_get_thread_num(), 0, h->threads - 1) : 0;
-}
-
-/* Column `col` is at its next boundary: where it is in the profile, and
- * when it ends had it gone as the last update's. */
-static void note_progress(BoundaryHook *h, int col, gint64 now)
-{
-    const int k = h->boundary[col]++;
-    const double elapsed = (now - h->start) / 1000.0 - h->hook_ms[col];
-    pp_stage_profile_record(&h->now, col, k, elapsed);
-    const double left = pp_stage_profile_remaining(&h->cache->profile, col, k, elapsed);
-    atomic_store(&h->end[col], left >= 0 ? now + (gint64)(left * 1000) : 0);
-}
-
-/* Whether to make the newest move's first stage now (under the lock): when
- * paced, for a move at least two past the last one made, where it is free
- * or the gap would grow too long without it. */
-static gboolean side_stage_wanted(BoundaryHook *h)
-{
-    if (!h->paced)
-        return TRUE;
-    SideRequest *q = h->job->side;
-    g_mutex_lock(&q->lock);
-    const guint move = q->move;
-    const gint64 base = q->frame_base, interval = q->frame_interval, move_time = q->move_time;
-    g_mutex_unlock(&q->lock);
-    if (move < h->newest_stage + 2 || interval <= 0 || h->cache->side_cost_ms <= 0)
-        return FALSE;
-    gint64 end = 0;
-    for (int c = 0; c < h->threads; c++) {
-        const gint64 e = atomic_load(&h->end[c]);
-        if (e <= 0) /* no estimate (the first update): by the moves alone */
-            return move > h->newest_stage + SIDE_STAGE_MAX_GAP;
-        end = MAX(end, e);
-    }
-    /* the moves' pace since this update's own move, at most one a frame and a half */
-    const gint64 span = move_time - h->job->move_time;
-    const double rate = span > 0 ? MIN((double)(move - h->job->move) / (double)span, 1.5 / (double)interval) : 0;
-    if (pp_pacing_gap_if_none(move, h->newest_stage, g_get_monotonic_time(), end, rate) > SIDE_STAGE_MAX_GAP)
-        return TRUE;
-    const gint64 cost = (gint64)(h->cache->side_cost_ms * 1000) + STAGE_TWO_ESTIMATE_SLACK_US;
-    return pp_pacing_fits(base, interval, end, cost, STAGE_TWO_TO_SCREEN_US);
-}
-
-/* Takes the newest move when it is newer than what the update and the cache
- * have, and corrupts its inputs (under the lock). */
-static gboolean side_stage_begin(BoundaryHook *h)
-{
-    ProbeJob *job = h->job;
-    ProbeCache *c = h->cache;
-    SideRequest *q = job->side;
-    const int n = (int)job->slots->len;
-    g_mutex_lock(&q->lock);
-    const guint newest_made = MAX(job->move, c->staged.valid && c->staged.gen == job->gen ? c->staged.move : 0);
-    const gboolean take = q->wanted && q->gen == job->gen && q->move > newest_made;
-    h->of = (StageOf){.gen = q->gen, .move = q->move, .move_time = q->move_time, .severity = q->severity};
-    h->seed = q->seed;
-    if (take)
-        q->wanted = FALSE;
-    g_mutex_unlock(&q->lock);
-    if (!take)
-        return FALSE;
-    h->made++;
-    side_staged_clear(&c->staged, (guint)n);
-    pp_corruption_request req = {
-        .severity = h->of.severity, .seed = h->seed, .cancel = is_cancelled, .cancel_ctx = h->cancellable};
-    h->corrupted = g_new0(pp_image, n);
-    h->pr = g_new0(pp_probe_result, n);
-    h->thread_ms = g_new0(double, MAX(h->threads, 1));
-    h->thread_wall_ms = g_new0(double, MAX(h->threads, 1));
-    h->next = h->finished = 0;
-    h->failed = FALSE;
-    pp_error err = {0};
-    const gint64 c0 = g_get_monotonic_time();
-    for (int m = 0; m < n && !h->failed; m++) {
-        pp_probe *p = &c->side[m];
-        /* inside the columns' region a probe has one thread (a nested region is one) */
-        pp_probe_set_threads(p, h->nested ? 1 : h->threads);
-        p->true_class = c->probes[m].true_class;
-        h->failed = (h->same[m] >= 0 ? pp_image_copy(&h->corrupted[m], &h->corrupted[h->same[m]], &err)
-                                     : pp_probe_corrupt(p, job->corruption, &req, &h->corrupted[m], &err)) != PP_OK;
-    }
-    h->corrupt_ms = (g_get_monotonic_time() - c0) / 1000.0;
-    h->making = TRUE;
-    return TRUE;
-}
-
-/* The last column's first layer is in: keep the stage for the update of
- * its move and post it (under the lock). */
-static void side_stage_end(BoundaryHook *h)
-{
-    ProbeCache *c = h->cache;
-    const int n = (int)h->job->slots->len;
-    for (int m = 0; m < n; m++)
-        pp_image_free(&h->corrupted[m]);
-    g_clear_pointer(&h->corrupted, g_free);
-    double forward_ms = 0, wall_ms = 0; /* the columns' threads side by side: the slowest */
-    for (int t = 0; t < MAX(h->threads, 1); t++) {
-        forward_ms = MAX(forward_ms, h->thread_ms[t]);
-        wall_ms = MAX(wall_ms, h->thread_wall_ms[t]);
-    }
-    g_clear_pointer(&h->thread_ms, g_free);
-    g_clear_pointer(&h->thread_wall_ms, g_free);
-    h->making = FALSE;
-    if (!h->failed)
-        c->side_cost_ms = wall_ms + h->corrupt_ms;
-    if (h->failed || g_cancellable_is_cancelled(h->cancellable)) {
-        free_stage_results(g_steal_pointer(&h->pr), n);
-        return;
-    }
-    h->newest_stage = h->of.move;
-    c->staged = (SideStaged){.valid = TRUE,
-                             .gen = h->of.gen,
-                             .move = h->of.move,
-                             .severity = h->of.severity,
-                             .seed = h->seed,
-                             .pr = g_steal_pointer(&h->pr),
-                             .shown = g_new0(cairo_surface_t *, n),
-                             .forward_ms = forward_ms,
-                             .corrupt_ms = h->corrupt_ms};
-    pp_latest_job_post(h->run,
-                       stage_new(h->job, &h->of, c->staged.pr, h->shown, h->side, c->staged.shown));
-}
-
-static bool at_boundary(void *data)
-{
-    BoundaryHook *h = data;
-    if (g_cancellable_is_cancelled(h->cancellable))
-        return true;
-    const gint64 t0 = g_get_monotonic_time();
-    const int col = hook_column(h);
-    if (h->paced)
-        note_progress(h, col, t0);
-    if (!h->job->side || !h->cache->side || !g_mutex_trylock(&h->lock)) /* the other column is at it: go on */
-        return false;
-    const int n = (int)h->job->slots->len;
-    int m = -1;
-    if (!h->making && h->made < SIDE_STAGES_PER_UPDATE && side_stage_wanted(h))
-        side_stage_begin(h);
-    if (h->making && !h->failed && h->next < n)
-        m = h->next++;
-    g_mutex_unlock(&h->lock);
-    if (m >= 0) { /* this column's share: one first layer, outside the lock */
-        pp_error err = {0};
-        double ms = 0;
-        const gint64 w0 = g_get_monotonic_time();
-        const pp_status st = pp_probe_first_layer(&h->cache->side[m], &h->corrupted[m], &h->pr[m], &ms, &err);
-        g_mutex_lock(&h->lock);
-        h->thread_ms[col] += ms;
-        h->thread_wall_ms[col] += (g_get_monotonic_time() - w0) / 1000.0;
-        h->failed |= st != PP_OK;
-        if (++h->finished == n || (h->failed && h->finished == h->next))
-            side_stage_end(h);
-        g_mutex_unlock(&h->lock);
-    }
-    h->hook_ms[col] += (g_get_monotonic_time() - t0) / 1000.0;
-    return g_cancellable_is_cancelled(h->cancellable);
-}
-
-/* After stage two: the columns of a side stage no boundary was left to
- * claim (the forwards ended first) are made here, on the update's threads. */
-static void side_stage_finish(BoundaryHook *h)
-{
-    if (!h->making)
-        return;
-    const int n = (int)h->job->slots->len;
-    for (int m = h->next; m < n && !h->failed && !g_cancellable_is_cancelled(h->cancellable); m++) {
-        pp_error err = {0};
-        double ms = 0;
-        const gint64 w0 = g_get_monotonic_time();
-        h->failed = pp_probe_first_layer(&h->cache->side[m], &h->corrupted[m], &h->pr[m], &ms, &err) != PP_OK;
-        h->thread_ms[0] += ms;
-        h->thread_wall_ms[0] += (g_get_monotonic_time() - w0) / 1000.0;
-        h->finished++;
-    }
-    h->next = n;
-    side_stage_end(h);
-}
-
-/* The cache's second set of probes, the same as the first (after the
- * update's overrides are applied); a copy made again drops the first stage
- * it held. */
-static gboolean cache_side_sync(ProbeCache *c, pp_error *err)
-{
-    const guint n = c->slots->len;
-    if (!c->side)
-        c->side = g_new0(pp_probe, n);
-    for (guint m = 0; m < n; m++) {
-        if (c->side[m].model && pp_probe_same_view(&c->side[m], &c->probes[m]))
-            continue;
-        side_staged_clear(&c->staged, n);
-        pp_probe_free(&c->side[m]);
-        if (pp_probe_copy(&c->side[m], &c->probes[m], err) != PP_OK) {
-            for (guint j = 0; j < n; j++)
-                pp_probe_free(&c->side[j]);
-            g_clear_pointer(&c->side, g_free);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
-
-/* The update takes over the first stage made for its move at an earlier
- * update's boundary: the two sets of probes trade places. */
-static gboolean cache_adopt_staged(ProbeCache *c, const ProbeJob *job)
-{
-    const SideStaged *st = &c->staged;
-    if (!c->side || !st->valid || st->gen != job->gen || st->move != job->move || st->severity != job->severity ||
-        st->seed != job->seed)
-        return FALSE;
-    pp_probe *was = c->probes;
-    c->probes = c->side;
-    c->side = was;
-    return TRUE;
-}
-
-/* One slider update (worker thread), in two stages: the corrupted image (once
- * per distinct clean input) and every column's first layer, posted to the
- * screen (or taken over when an earlier update made it); then every
- * column's predictions, stopping at a layer boundary when a newer request
- * supersedes this one, and making a newer move's first stage at one. */
-static gboolean probe_run(PpLatestRun *run, gpointer data, GCancellable *cancellable, GError **error)
-{
-    ProbeJob *job = data;
-    gint64 t0 = g_get_monotonic_time();
-    job->times.started = t0;
-    ProbeCache **cache = (ProbeCache **)pp_latest_run_state(run);
-    if (!cache_matches(*cache, job->image_path, job->slots)) {
-        g_clear_pointer(cache, cache_free);
-        if (!(*cache = cache_new(job->image_path, job->slots, error)))
-            return FALSE;
-    }
-    const int n = (int)job->slots->len;
-    const int side = pp_probe_image_side(job->area_w, job->area_h, cache_input_groups(*cache));
-    pp_corruption_request req = {
-        .severity = job->severity, .seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
-    pp_probe_result *pr = NULL;
-    const char **sources = g_new0(const char *, n);
-    gboolean *shown = g_new0(gboolean, n); /* the first column of each input: the images panel shows its pair */
-    int *same = g_new(int, n);
-    gboolean ok = TRUE;
-    pp_error err = {0};
-    const int threads = pp_thread_budget_interactive(); /* fewer while a job runs */
-    for (int m = 0; m < n && ok; m++)
-        ok = apply_slot(&(*cache)->probes[m], job->slots->pdata[m], &err) == PP_OK;
-    /* without a second set, no first stage at the boundaries (a failure here is not the update's) */
-    pp_error side_err = {0};
-    if (ok && job->side && !cache_side_sync(*cache, &side_err))
-        g_printerr("probe: no second set of probes: %s\n", side_err.msg);
-    const gboolean adopted = ok && cache_adopt_staged(*cache, job);
-    pp_probe *probes = (*cache)->probes;
-    for (int m = 0; m < n && ok; m++) {
-        pp_probe *p = &probes[m];
-        p->true_class = true_class_of(&job->truth, p->model, &sources[m]);
-        /* a column whose clean input is an earlier one's runs on its corrupted image */
-        same[m] = -1;
-        for (int j = 0; j < m && same[m] < 0; j++)
-            if (pp_probe_same_input(&probes[j], p))
-                same[m] = j;
-        shown[m] = same[m] < 0;
-    }
-    if (adopted) { /* shown already (posted by the update that made it) */
-        SideStaged *st = &(*cache)->staged;
-        pr = g_steal_pointer(&st->pr);
-        job->stage_shown = g_steal_pointer(&st->shown);
-        job->times.corrupt_ms = st->corrupt_ms;
-        job->times.forward_ms = st->forward_ms;
-        side_staged_clear(st, (guint)n);
-    } else if (ok) {
-        /* the corrupted inputs first, each on all the threads; then the columns' first layers side by side */
-        pr = g_new0(pp_probe_result, n);
-        pp_image *corrupted = g_new0(pp_image, n);
-        const gint64 c0 = g_get_monotonic_time();
-        for (int m = 0; m < n && ok; m++) {
-            pp_probe *p = &probes[m];
-            pp_probe_set_threads(p, threads);
-            ok = (same[m] >= 0 ? pp_image_copy(&corrupted[m], &corrupted[same[m]], &err)
-                               : pp_probe_corrupt(p, job->corruption, &req, &corrupted[m], &err)) == PP_OK;
-        }
-        job->times.corrupt_ms += (g_get_monotonic_time() - c0) / 1000.0;
-        double stage_ms = 0;
-        const gint64 s0 = g_get_monotonic_time();
-        ok = ok && !g_cancellable_is_cancelled(cancellable) &&
-             pp_probe_columns_first_layer(probes, n, threads, corrupted, pr, &stage_ms, &err) == PP_OK;
-        job->times.forward_ms += stage_ms;
-        /* a column's share of a side stage as of now: this one's (its corruption on one thread) */
-        if (ok)
-            (*cache)->side_cost_ms = (g_get_monotonic_time() - s0) / 1000.0 + job->times.corrupt_ms * threads;
-        for (int m = 0; m < n; m++)
-            pp_image_free(&corrupted[m]);
-        g_free(corrupted);
-        const StageOf of = {.gen = job->gen, .move = job->move, .move_time = job->move_time, .severity = job->severity};
-        job->stage_shown = g_new0(cairo_surface_t *, n);
-        if (ok)
-            pp_latest_job_post(run, stage_new(job, &of, pr, shown, side, job->stage_shown));
-    }
-    if (!pr)
-        pr = g_new0(pp_probe_result, n);
-    job->times.staged = g_get_monotonic_time();
-    BoundaryHook hook = {.cancellable = cancellable,
-                         .run = run,
-                         .job = job,
-                         .cache = *cache,
-                         .same = same,
-                         .shown = shown,
-                         .side = side,
-                         .threads = threads,
-                         .nested = pp_probe_columns_side_by_side(n, threads) > 0,
-                         .start = g_get_monotonic_time(),
-                         .newest_stage = job->move};
-    hook.paced = hook.nested && n == threads && threads <= PP_PACING_COLUMNS;
-    g_mutex_init(&hook.lock);
-
-    PpProbeResults *r = g_new0(PpProbeResults, 1);
-    job->results = r;
-    r->corruption = g_strdup(corruption_name(job->corruption));
-    r->severity = job->severity;
-    r->seed = job->seed;
-    r->n_models = n;
-    r->models = g_new0(PpProbeModelResult, n);
-    double predict_ms = 0;
-    ok = ok && pp_probe_columns_predict(probes, n, threads, at_boundary, &hook, pr, &predict_ms, &err) == PP_OK;
-    if (ok && hook.paced) /* the next update's estimates */
-        (*cache)->profile = hook.now;
-    side_stage_finish(&hook);
-    g_mutex_clear(&hook.lock);
-    job->times.forward_ms += predict_ms;
-    for (int m = 0; m < n && ok; m++) {
-        pp_probe *p = &probes[m];
-        const ProbeSlot *slot = job->slots->pdata[m];
-        PpProbeModelResult *mr = &r->models[m];
-        mr->entry = g_object_ref(slot->entry);
-        mr->label = g_strdup(slot->label);
-        mr->view_note = g_strdup(slot->view_note);
-        mr->push_only = slot->push_only;
-        mr->true_class = pr[m].true_class;
-        mr->true_known = pr[m].true_known;
-        mr->true_source = g_strdup(sources[m]);
-        mr->push_pull = p->model->arch.push_pull;
-        mr->clean_top1 = p->clean_top1;
-        memcpy(mr->top_class, pr[m].top_class, sizeof mr->top_class);
-        memcpy(mr->top_prob, pr[m].top_prob, sizeof mr->top_prob);
-        mr->true_prob = pr[m].true_prob;
-        mr->snr_push = pr[m].snr_push;
-        mr->snr_output = pr[m].snr_output;
-        mr->channels = p->model->arch.width;
-        mr->snr_push_channel = g_memdup2(pr[m].snr_push_channel, sizeof(double) * mr->channels);
-        mr->snr_output_channel = g_memdup2(pr[m].snr_output_channel, sizeof(double) * mr->channels);
-        copy_feature_maps(mr, p, job->channel);
-        mr->corrupted = pr[m].corrupted; /* taken over */
-        memset(&pr[m].corrupted, 0, sizeof pr[m].corrupted);
-        ok = pp_image_copy(&mr->clean, &p->clean, &err) == PP_OK;
-        if (ok && shown[m]) /* off the main thread, at the size shown */
-            prepare_pair(*cache, m, mr, side, job->scale, job->stage_shown ? job->stage_shown[m] : NULL);
-        if (ok)
-            pp_probe_prepare_features(mr, job->feature_w, job->feature_h, job->scale);
-    }
-    free_stage_results(pr, n);
-    g_free(sources);
-    g_free(shown);
-    g_free(same);
-    if (!ok)
-        return fail_or_cancel(cancellable, &err, error, NULL);
-    job->times.finished = g_get_monotonic_time();
-    r->compute_ms = (job->times.finished - t0) / 1000.0;
-    return TRUE;
 }
 
 /* The image pairs (one per distinct model input) and the prediction grid (as
@@ -1345,7 +424,7 @@ static void probe_partial(gpointer view, gpointer part)
         self->stage_move_time = st->of.move_time;
         redraw_stage(self);
     }
-    probe_stage_free(st);
+    pp_probe_stage_free(st);
 }
 
 /* The update for the controls as they are now (main thread), or NULL. */
@@ -1367,8 +446,8 @@ static gpointer probe_make(gpointer view)
     }
     ProbeJob *job = g_new0(ProbeJob, 1);
     job->image_path = g_strdup(path);
-    job->slots = slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
-    true_label_for(&job->truth, path, chosen_truth(self));
+    job->slots = pp_probe_slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
+    pp_true_label_for(&job->truth, path, chosen_truth(self));
     job->corruption = c;
     job->severity = gtk_adjustment_get_value(self->severity_adjustment);
     job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
@@ -1465,7 +544,7 @@ static void sweep_job_free(gpointer data)
     SweepJob *job = data;
     g_free(job->image_path);
     g_ptr_array_unref(job->slots);
-    true_label_clear(&job->truth);
+    pp_true_label_clear(&job->truth);
     pp_probe_sweeps_free(job->sweeps);
     g_free(job);
 }
@@ -1480,8 +559,8 @@ static gpointer sweep_make(gpointer view)
         return NULL;
     SweepJob *job = g_new0(SweepJob, 1);
     job->image_path = g_strdup(path);
-    job->slots = slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
-    true_label_for(&job->truth, path, chosen_truth(self));
+    job->slots = pp_probe_slots_snapshot(self->entries, gtk_toggle_button_get_active(self->push_only_button));
+    pp_true_label_for(&job->truth, path, chosen_truth(self));
     job->corruption = c;
     job->seed = (guint64)gtk_adjustment_get_value(self->seed_adjustment);
     return job;
@@ -1492,34 +571,34 @@ static gboolean sweep_run(PpLatestRun *run, gpointer data, GCancellable *cancell
     (void)run;
     SweepJob *job = data;
     gint64 t0 = g_get_monotonic_time();
-    ProbeCache *cache = cache_new(job->image_path, job->slots, error);
+    ProbeCache *cache = pp_probe_cache_new(job->image_path, job->slots, error);
     if (!cache)
         return FALSE;
     PpProbeSweeps *s = g_new0(PpProbeSweeps, 1);
     job->sweeps = s;
-    s->corruption = g_strdup(corruption_name(job->corruption));
+    s->corruption = g_strdup(pp_probe_corruption_name(job->corruption));
     s->entries = g_new0(PpModelEntry *, job->slots->len);
     s->labels = g_new0(char *, job->slots->len);
     s->true_known = g_new0(gboolean, job->slots->len);
     s->sweeps = g_new0(pp_probe_sweep, job->slots->len);
-    pp_corruption_request base = {.seed = job->seed, .cancel = is_cancelled, .cancel_ctx = cancellable};
+    pp_corruption_request base = {.seed = job->seed, .cancel = pp_probe_is_cancelled, .cancel_ctx = cancellable};
     for (guint m = 0; m < job->slots->len; m++) {
         pp_error err = {0};
         pp_probe_set_threads(&cache->probes[m], pp_thread_budget_interactive());
         const ProbeSlot *slot = job->slots->pdata[m];
         const char *source;
-        cache->probes[m].true_class = true_class_of(&job->truth, cache->probes[m].model, &source);
+        cache->probes[m].true_class = pp_true_class_of(&job->truth, cache->probes[m].model, &source);
         s->true_known[m] = cache->probes[m].true_class >= 0;
-        if (pp_probe_sweep_run(&cache->probes[m], job->corruption, &base, SWEEP_STEPS, &s->sweeps[m], is_cancelled,
+        if (pp_probe_sweep_run(&cache->probes[m], job->corruption, &base, SWEEP_STEPS, &s->sweeps[m], pp_probe_is_cancelled,
                                cancellable, &err) != PP_OK) {
-            cache_free(cache);
-            return fail_or_cancel(cancellable, &err, error, NULL);
+            pp_probe_cache_free(cache);
+            return pp_probe_fail_or_cancel(cancellable, &err, error, NULL);
         }
         s->entries[m] = g_object_ref(slot->entry);
         s->labels[m] = g_strdup(slot->label);
         s->n_models = (int)m + 1;
     }
-    cache_free(cache);
+    pp_probe_cache_free(cache);
     s->compute_ms = (g_get_monotonic_time() - t0) / 1000.0;
     return TRUE;
 }
@@ -1897,10 +976,10 @@ gboolean pp_probe_view_set_corruption(PpProbeView *self, const char *name)
     const pp_corruption *c;
     if (!pp_probe_corruption_find(name, &c))
         return FALSE;
-    if (g_strcmp0(self->corruption, corruption_name(c)) == 0)
+    if (g_strcmp0(self->corruption, pp_probe_corruption_name(c)) == 0)
         return TRUE;
     g_free(self->corruption);
-    self->corruption = g_strdup(corruption_name(c));
+    self->corruption = g_strdup(pp_probe_corruption_name(c));
     char *label = corruption_label(c);
     gtk_menu_button_set_label(self->corruption_button, label);
     g_free(label);
@@ -2443,7 +1522,7 @@ static void pp_probe_view_dispose(GObject *object)
     g_clear_pointer(&self->updates, pp_latest_job_free);
     g_clear_pointer(&self->sweeps, pp_latest_job_free);
     if (self->side_request)
-        g_atomic_rc_box_release_full(g_steal_pointer(&self->side_request), side_request_clear);
+        g_atomic_rc_box_release_full(g_steal_pointer(&self->side_request), pp_side_request_clear);
     cancel_sweep(self, TRUE);
     g_clear_object(&self->dialog);
     g_clear_pointer(&self->shown, pp_probe_results_free);
@@ -2532,15 +1611,15 @@ static void pp_probe_view_class_init(PpProbeViewClass *klass)
 static void pp_probe_view_init(PpProbeView *self)
 {
     self->corruption = g_strdup("gaussian_noise"); /* the property action reads it from now on */
-    self->side_request = side_request_new();
+    self->side_request = pp_side_request_new();
     gtk_widget_init_template(GTK_WIDGET(self));
     static const PpLatestJobFuncs update_funcs = {.make = probe_make,
-                                                  .run = probe_run,
+                                                  .run = pp_probe_job_run,
                                                   .done = probe_done,
                                                   .partial = probe_partial,
-                                                  .job_free = probe_job_free,
-                                                  .part_free = probe_stage_free,
-                                                  .state_free = cache_free};
+                                                  .job_free = pp_probe_job_free,
+                                                  .part_free = pp_probe_stage_free,
+                                                  .state_free = pp_probe_cache_free};
     self->updates = pp_latest_job_new(self, GTK_WIDGET(self->predictions_area), &update_funcs);
     /* one warm worker for the slider, a little below the main thread: the panels paint at once */
     pp_latest_job_use_own_thread(self->updates, 5);
