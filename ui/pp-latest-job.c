@@ -39,6 +39,7 @@ struct _PpLatestRun {
     atomic_int where;
     atomic_llong started_at; /* monotonic us */
     gboolean done; /* main thread: its end was handled (no partial lands after) */
+    gboolean superseded; /* main thread: cancelled by a newer request, not outright */
 };
 
 static PpLatestJob *latest_ref(PpLatestJob *l)
@@ -300,12 +301,15 @@ static void start(PpLatestJob *l)
 /* Cancels the runs in flight that are no further than `upto` (RUN_QUEUED:
  * those not started; RUN_RUNNING: and the one running, whose result is not
  * made yet; RUN_ENDED: all, also a result on its way to the main thread). */
-static void cancel_runs(PpLatestJob *l, int upto)
+static void cancel_runs(PpLatestJob *l, int upto, gboolean superseded)
 {
     for (GList *i = l->runs.head; i; i = i->next) {
         PpLatestRun *r = i->data;
-        if (atomic_load(&r->where) <= upto)
+        if (atomic_load(&r->where) <= upto) {
+            /* an outright cancel overrides an earlier supersede, not the other way round */
+            r->superseded = superseded && (r->superseded || !g_cancellable_is_cancelled(r->cancellable));
             g_cancellable_cancel(r->cancellable);
+        }
     }
 }
 
@@ -315,11 +319,11 @@ void pp_latest_job_request(PpLatestJob *l, gboolean supersede)
         return;
     if (is_running(l)) {
         if (supersede)
-            cancel_runs(l, RUN_RUNNING);
+            cancel_runs(l, RUN_RUNNING, TRUE);
         if (l->queue) {
             /* made now and queued behind (a queued one is replaced): the worker starts it as
              * soon as it is free, without waiting for the main thread's next turn */
-            cancel_runs(l, RUN_QUEUED);
+            cancel_runs(l, RUN_QUEUED, TRUE);
             start(l);
         } else {
             l->pending = TRUE;
@@ -364,21 +368,23 @@ void pp_latest_job_cancel(PpLatestJob *l)
     if (!l)
         return;
     l->pending = FALSE;
-    cancel_runs(l, RUN_ENDED);
+    cancel_runs(l, RUN_ENDED, FALSE);
 }
 
 typedef struct {
     PpLatestRun *run; /* kept alive by the task reference below */
     GTask *task;
     gpointer part;
+    gboolean lasting; /* pp_latest_job_post_lasting */
 } Posted;
 
 static gboolean deliver(gpointer data)
 {
     Posted *p = data;
     PpLatestJob *l = p->run->l;
-    /* only while its job runs and counts: a part never lands after the final result */
-    if (l->view && l->f.partial && !p->run->done && !g_cancellable_is_cancelled(p->run->cancellable)) {
+    /* only while its job runs and counts (or, lasting, was superseded): a part never lands after the final result */
+    const gboolean counts = !g_cancellable_is_cancelled(p->run->cancellable) || (p->lasting && p->run->superseded);
+    if (l->view && l->f.partial && !p->run->done && counts) {
         l->f.partial(l->view, p->part);
         pp_latest_job_set_undrawn(l);
     } else if (p->part && l->f.part_free) {
@@ -389,11 +395,22 @@ static gboolean deliver(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-void pp_latest_job_post(PpLatestRun *run, gpointer part)
+static void post(PpLatestRun *run, gpointer part, gboolean lasting)
 {
     Posted *p = g_new0(Posted, 1);
     p->run = run;
     p->part = part;
+    p->lasting = lasting;
     p->task = g_object_ref(run->task); /* it owns the run: held until the part is delivered */
     g_main_context_invoke(NULL, deliver, p);
+}
+
+void pp_latest_job_post(PpLatestRun *run, gpointer part)
+{
+    post(run, part, FALSE);
+}
+
+void pp_latest_job_post_lasting(PpLatestRun *run, gpointer part)
+{
+    post(run, part, TRUE);
 }

@@ -73,6 +73,12 @@ void pp_latest_job_drawn(PpLatestJob *l);
 /* Worker thread: hands `part` to the view's partial() on the main thread,
  * or frees it if the job no longer counts by then. */
 void pp_latest_job_post(PpLatestRun *run, gpointer part);
+/* The same, but the part still reaches the view when a newer request
+ * superseded its job (not when the job was cancelled outright, nor after it
+ * ended): the view's partial() judges it (the probe's image of a move newer
+ * than the one shown is worth showing though that move's predictions were
+ * dropped). */
+void pp_latest_job_post_lasting(PpLatestRun *run, gpointer part);
 GCancellable *pp_latest_run_get_cancellable(PpLatestRun *run);
 /* Worker thread: what the runs keep from one to the next (one runs at a
  * time), e.g. the probe's clean side: freed by state_free at the end. */

@@ -221,6 +221,7 @@ typedef struct {
     _Atomic gint64 end[PP_PACING_COLUMNS];
     pp_stage_profile now;
     guint newest_stage;
+    gint64 newest_posted; /* when that first stage was posted (us): on screen a frame later */
 } BoundaryHook;
 
 static int hook_column(const BoundaryHook *h)
@@ -251,7 +252,9 @@ static gboolean side_stage_wanted(BoundaryHook *h)
     const guint move = q->move;
     const gint64 base = q->frame_base, interval = q->frame_interval, move_time = q->move_time;
     g_mutex_unlock(&q->lock);
-    if (move < h->newest_stage + 2 || interval <= 0 || h->cache->side_cost_ms <= 0)
+    /* one posted within the frame of the last one would replace it before the paint shows it */
+    if (move < h->newest_stage + 2 || interval <= 0 || h->cache->side_cost_ms <= 0 ||
+        g_get_monotonic_time() - h->newest_posted < interval)
         return FALSE;
     gint64 end = 0;
     for (int c = 0; c < h->threads; c++) {
@@ -260,12 +263,16 @@ static gboolean side_stage_wanted(BoundaryHook *h)
             return move > h->newest_stage + SIDE_STAGE_MAX_GAP;
         end = MAX(end, e);
     }
+    const gint64 now = g_get_monotonic_time(), stage_us = (gint64)(h->cache->side_cost_ms * 1000);
+    /* so near the end the next update's own first stage would replace it within the frame */
+    if (end - now + stage_us < interval)
+        return FALSE;
     /* the moves' pace since this update's own move, at most one a frame and a half */
     const gint64 span = move_time - h->job->move_time;
     const double rate = span > 0 ? MIN((double)(move - h->job->move) / (double)span, 1.5 / (double)interval) : 0;
-    if (pp_pacing_gap_if_none(move, h->newest_stage, g_get_monotonic_time(), end, rate) > SIDE_STAGE_MAX_GAP)
+    if (pp_pacing_gap_if_none(move, h->newest_stage, now, end + STAGE_TWO_ESTIMATE_SLACK_US, rate) > SIDE_STAGE_MAX_GAP)
         return TRUE;
-    const gint64 cost = (gint64)(h->cache->side_cost_ms * 1000) + STAGE_TWO_ESTIMATE_SLACK_US;
+    const gint64 cost = stage_us + STAGE_TWO_ESTIMATE_SLACK_US;
     return pp_pacing_fits(base, interval, end, cost, STAGE_TWO_TO_SCREEN_US);
 }
 
@@ -336,6 +343,7 @@ static void side_stage_end(BoundaryHook *h)
         return;
     }
     h->newest_stage = h->of.move;
+    h->newest_posted = g_get_monotonic_time();
     c->staged = (SideStaged){.valid = TRUE,
                              .gen = h->of.gen,
                              .move = h->of.move,
@@ -345,7 +353,7 @@ static void side_stage_end(BoundaryHook *h)
                              .shown = g_new0(cairo_surface_t *, n),
                              .forward_ms = forward_ms,
                              .corrupt_ms = h->corrupt_ms};
-    pp_latest_job_post(h->run,
+    pp_latest_job_post_lasting(h->run,
                        stage_new(h->job, &h->of, c->staged.pr, h->shown, h->side, c->staged.shown));
 }
 
@@ -519,7 +527,7 @@ gboolean pp_probe_job_run(PpLatestRun *run, gpointer data, GCancellable *cancell
         const StageOf of = {.gen = job->gen, .move = job->move, .move_time = job->move_time, .severity = job->severity};
         job->stage_shown = g_new0(cairo_surface_t *, n);
         if (ok)
-            pp_latest_job_post(run, stage_new(job, &of, pr, shown, side, job->stage_shown));
+            pp_latest_job_post_lasting(run, stage_new(job, &of, pr, shown, side, job->stage_shown));
     }
     if (!pr)
         pr = g_new0(pp_probe_result, n);
@@ -534,7 +542,8 @@ gboolean pp_probe_job_run(PpLatestRun *run, gpointer data, GCancellable *cancell
                          .threads = threads,
                          .nested = pp_probe_columns_side_by_side(n, threads) > 0,
                          .start = g_get_monotonic_time(),
-                         .newest_stage = job->move};
+                         .newest_stage = job->move,
+                         .newest_posted = job->times.staged};
     hook.paced = hook.nested && n == threads && threads <= PP_PACING_COLUMNS;
     g_mutex_init(&hook.lock);
 

@@ -388,8 +388,10 @@ static void probe_partial(gpointer view, gpointer part)
     PpProbeView *self = view;
     ProbeStage *st = part;
     PpProbeResults *r = self->shown;
-    /* a stage older than the one shown (of the same subject) comes no more */
-    gboolean fits = r && r->n_models == st->n && !(st->of.gen == self->stage_gen && st->of.move < self->stage_applied);
+    /* a stage of another subject (image, models, corruption) or older than the one shown comes no more:
+     * those of superseded updates still come (pp_latest_job_post_lasting) */
+    gboolean fits = r && r->n_models == st->n && st->of.gen == self->subject_gen &&
+                    !(st->of.gen == self->stage_gen && st->of.move < self->stage_applied);
     for (int m = 0; fits && m < st->n; m++) {
         const PpProbeModelResult *mr = &r->models[m];
         const StageColumn *c = &st->columns[m];

@@ -9,7 +9,8 @@
  * runs on the one worker, at the priority asked for, and a request made
  * while a job runs is made at once and queued (replacing one queued before),
  * so that the worker goes on to it without a turn of the main loop; and
- * what the runs keep between them (pp_latest_run_state) lasts until the free. */
+ * what the runs keep between them (pp_latest_run_state) lasts until the free;
+ * a lasting part of a superseded job still reaches the view. */
 #include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
@@ -247,10 +248,72 @@ static void scenario(gboolean own)
     g_cond_clear(&v.cond);
 }
 
+/* As run(), but posts only once cancelled: a plain part and a lasting one. */
+static gboolean run_late_parts(PpLatestRun *r, gpointer data, GCancellable *cancellable, GError **error)
+{
+    (void)error;
+    Job *j = data;
+    g_mutex_lock(&j->view->lock);
+    j->view->runs++;
+    while (!j->view->release && !g_cancellable_is_cancelled(cancellable)) {
+        gint64 until = g_get_monotonic_time() + 2000;
+        g_cond_wait_until(&j->view->cond, &j->view->lock, until);
+    }
+    j->view->release = FALSE;
+    g_mutex_unlock(&j->view->lock);
+    if (!g_cancellable_is_cancelled(cancellable))
+        return TRUE;
+    pp_latest_job_post(r, GINT_TO_POINTER(j->input + 2000));
+    pp_latest_job_post_lasting(r, GINT_TO_POINTER(j->input + 3000));
+    return FALSE;
+}
+
+/* A lasting part (pp_latest_job_post_lasting) of a superseded job reaches
+ * the view, a plain one does not; neither does any part of a job cancelled
+ * outright. */
+static void late_parts(gboolean own)
+{
+    static View v;
+    memset(&v, 0, sizeof v);
+    g_mutex_init(&v.lock);
+    g_cond_init(&v.cond);
+    printf("late parts %s\n", own ? "on a thread of its own" : "in GLib's thread pool");
+    const PpLatestJobFuncs late = {.make = make, .run = run_late_parts, .done = done, .partial = partial, .job_free = g_free};
+    PpLatestJob *l = pp_latest_job_new(&v, NULL, &late);
+    if (own)
+        pp_latest_job_use_own_thread(l, 0);
+    v.input = 1;
+    pp_latest_job_request(l, FALSE);
+    SPIN_UNTIL(runs_started(&v) == 1);
+    v.input = 2;
+    pp_latest_job_request(l, TRUE);
+    SPIN_UNTIL(v.done == 1 && runs_started(&v) == 2);
+    for (int i = 0; i < 50; i++)
+        g_main_context_iteration(NULL, FALSE), g_usleep(1000);
+    CHECK(v.parts == 1 && v.last_part == 3001, "the superseded job's lasting part came, its plain one not (%d parts, %d)",
+          v.parts, v.last_part);
+    release(&v);
+    SPIN_UNTIL(v.done == 2);
+    CHECK(v.latest == 1 && v.last_shown == 2, "the superseding job's result is shown");
+    v.input = 3;
+    pp_latest_job_request(l, FALSE);
+    SPIN_UNTIL(runs_started(&v) == 3);
+    pp_latest_job_cancel(l);
+    SPIN_UNTIL(v.done == 3);
+    for (int i = 0; i < 50; i++)
+        g_main_context_iteration(NULL, FALSE), g_usleep(1000);
+    CHECK(v.parts == 1, "a job cancelled outright: no part, lasting or not (%d parts)", v.parts);
+    pp_latest_job_free(l);
+    g_mutex_clear(&v.lock);
+    g_cond_clear(&v.cond);
+}
+
 int main(void)
 {
     scenario(FALSE);
     scenario(TRUE);
+    late_parts(FALSE);
+    late_parts(TRUE);
     printf("%s test_latest_job\n", failures ? "FAIL" : "ok  ");
     return failures ? 1 : 0;
 }
