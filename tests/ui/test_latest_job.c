@@ -69,6 +69,18 @@ static gpointer make(gpointer view)
     return j;
 }
 
+/* Under the view's lock: waits until the test releases the job or it is
+ * cancelled; unlocks. */
+static void wait_for_release(View *v, GCancellable *cancellable)
+{
+    while (!v->release && !g_cancellable_is_cancelled(cancellable)) {
+        gint64 until = g_get_monotonic_time() + 2000;
+        g_cond_wait_until(&v->cond, &v->lock, until);
+    }
+    v->release = FALSE;
+    g_mutex_unlock(&v->lock);
+}
+
 /* Waits to be released (or cancelled), posting its input as a part first. */
 static gboolean run(PpLatestRun *r, gpointer data, GCancellable *cancellable, GError **error)
 {
@@ -88,12 +100,7 @@ static gboolean run(PpLatestRun *r, gpointer data, GCancellable *cancellable, GE
 #endif
         j->view->runs++;
     }
-    while (!j->view->release && !g_cancellable_is_cancelled(cancellable)) {
-        gint64 until = g_get_monotonic_time() + 2000;
-        g_cond_wait_until(&j->view->cond, &j->view->lock, until);
-    }
-    j->view->release = FALSE;
-    g_mutex_unlock(&j->view->lock);
+    wait_for_release(j->view, cancellable);
     return !g_cancellable_is_cancelled(cancellable);
 }
 
@@ -144,16 +151,23 @@ static int runs_started(View *v)
     return n;
 }
 
+/* A fresh view and its helper, in GLib's pool or on its own thread at `nice`. */
+static PpLatestJob *view_start(View *v, const PpLatestJobFuncs *f, const char *what, gboolean own, int nice)
+{
+    memset(v, 0, sizeof *v);
+    g_mutex_init(&v->lock);
+    g_cond_init(&v->cond);
+    printf("%s%s\n", what, own ? "on a thread of its own" : "in GLib's thread pool");
+    PpLatestJob *l = pp_latest_job_new(v, NULL, f);
+    if (own)
+        pp_latest_job_use_own_thread(l, nice);
+    return l;
+}
+
 static void scenario(gboolean own)
 {
     static View v;
-    memset(&v, 0, sizeof v);
-    g_mutex_init(&v.lock);
-    g_cond_init(&v.cond);
-    printf("%s\n", own ? "on a thread of its own" : "in GLib's thread pool");
-    PpLatestJob *l = pp_latest_job_new(&v, NULL, &funcs);
-    if (own)
-        pp_latest_job_use_own_thread(l, 3);
+    PpLatestJob *l = view_start(&v, &funcs, "", own, 3);
     CHECK(!pp_latest_job_is_busy(l), "idle at first");
     states_freed = 0;
     /* own thread: the two requests replaced in the queue are made (and end cancelled) */
@@ -255,12 +269,7 @@ static gboolean run_late_parts(PpLatestRun *r, gpointer data, GCancellable *canc
     Job *j = data;
     g_mutex_lock(&j->view->lock);
     j->view->runs++;
-    while (!j->view->release && !g_cancellable_is_cancelled(cancellable)) {
-        gint64 until = g_get_monotonic_time() + 2000;
-        g_cond_wait_until(&j->view->cond, &j->view->lock, until);
-    }
-    j->view->release = FALSE;
-    g_mutex_unlock(&j->view->lock);
+    wait_for_release(j->view, cancellable);
     if (!g_cancellable_is_cancelled(cancellable))
         return TRUE;
     pp_latest_job_post(r, GINT_TO_POINTER(j->input + 2000));
@@ -274,14 +283,8 @@ static gboolean run_late_parts(PpLatestRun *r, gpointer data, GCancellable *canc
 static void late_parts(gboolean own)
 {
     static View v;
-    memset(&v, 0, sizeof v);
-    g_mutex_init(&v.lock);
-    g_cond_init(&v.cond);
-    printf("late parts %s\n", own ? "on a thread of its own" : "in GLib's thread pool");
     const PpLatestJobFuncs late = {.make = make, .run = run_late_parts, .done = done, .partial = partial, .job_free = g_free};
-    PpLatestJob *l = pp_latest_job_new(&v, NULL, &late);
-    if (own)
-        pp_latest_job_use_own_thread(l, 0);
+    PpLatestJob *l = view_start(&v, &late, "late parts ", own, 0);
     v.input = 1;
     pp_latest_job_request(l, FALSE);
     SPIN_UNTIL(runs_started(&v) == 1);
