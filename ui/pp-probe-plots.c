@@ -538,10 +538,14 @@ void pp_probe_draw_predictions(GtkWidget *widget, cairo_t *cr, int width, int he
 #define SNR_GAP 24.0
 #define SNR_LINE 17.0
 
+#define SNR_VALUE_W 66.0
+#define SNR_MIN_BAR 50.0
+
+/* One pooled SNR: its label in the first labw px, the bar, the value at the end. */
 static void snr_bar(cairo_t *cr, GtkWidget *widget, const PpPlotColors *c, const char *label, double db,
-                    double range, double x, double y, double w, const GdkRGBA *color)
+                    double range, double x, double y, double w, double labw, const GdkRGBA *color)
 {
-    double labw = fmin(120, w * 0.42), valw = 66, barw = fmax(w - labw - valw, 0);
+    const double valw = SNR_VALUE_W, barw = fmax(w - labw - valw, 0);
     pp_plot_text_max(cr, widget, label, x, y, labw - 6, 0.8, FALSE, &c->fg);
     pp_plot_set_color(cr, &c->dim);
     cairo_rectangle(cr, x + labw, y + 3, barw, 10);
@@ -568,6 +572,25 @@ static double snr_cell_height(const PpProbeModelResult *mr)
 }
 
 #define SNR_TITLE "First-layer SNR, corrupted vs clean"
+#define SNR_PUSH_LABEL "push only"
+
+static const char *snr_output_label(const PpProbeModelResult *mr)
+{
+    return !mr->push_pull ? "conv1 output" : mr->push_only ? "output with α = 0" : "push-pull output";
+}
+
+/* The widest bar label the cells show, with a gap after it. */
+static double snr_label_width(GtkWidget *widget, const PpProbeResults *r)
+{
+    double w = 0;
+    for (int m = 0; m < r->n_models; m++) {
+        const PpProbeModelResult *mr = &r->models[m];
+        w = fmax(w, pp_plot_text_width(widget, snr_output_label(mr), 0.8, FALSE));
+        if (mr->push_pull)
+            w = fmax(w, pp_plot_text_width(widget, SNR_PUSH_LABEL, 0.8, FALSE));
+    }
+    return ceil(w) + 8;
+}
 
 static void snr_subtitle(char *buf, size_t n, double range)
 {
@@ -640,12 +663,15 @@ double pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, 
     pp_plot_text_max(cr, widget, subtitle, sub_x, sub_y, width - sub_x, 0.75, FALSE, &sub);
     const int cols = snr_columns(width, r->n_models);
     const double cell_w = (width - SNR_GAP * (cols - 1)) / cols;
-    /* the pooled bars get most of a cell; the channel strip the rest, when there is room for one */
-    double pooled_w = fmin(cell_w * 0.62, 420), strip_w = cell_w - pooled_w - 16;
+    /* the pooled bars get most of a cell, at least room for their widest label; the channel
+     * strip the rest, when there is room for one */
+    const double label_w = snr_label_width(widget, r);
+    double pooled_w = fmax(fmin(cell_w * 0.62, 420), label_w + SNR_VALUE_W + SNR_MIN_BAR), strip_w = cell_w - pooled_w - 16;
     if (strip_w < 60) {
         pooled_w = cell_w;
         strip_w = 0;
     }
+    const double labw = fmin(label_w, pooled_w * 0.5);
     for (int row = 0; row * cols < r->n_models; row++) {
         double rh = 0; /* the row's height: its channel strips all as tall */
         for (int m = row * cols; m < MIN((row + 1) * cols, r->n_models); m++)
@@ -659,12 +685,11 @@ double pp_probe_draw_snr(GtkWidget *widget, cairo_t *cr, int width, int height, 
             yy += SNR_LINE;
             if (mr->push_pull) {
                 GdkRGBA light = faded(mc, 0.5f);
-                snr_bar(cr, widget, &c, "push only", mr->snr_push, range, x, yy, pooled_w, &light);
+                snr_bar(cr, widget, &c, SNR_PUSH_LABEL, mr->snr_push, range, x, yy, pooled_w, labw, &light);
                 yy += SNR_LINE;
-                snr_bar(cr, widget, &c, mr->push_only ? "output with α = 0" : "push-pull output", mr->snr_output,
-                        range, x, yy, pooled_w, &mc);
+                snr_bar(cr, widget, &c, snr_output_label(mr), mr->snr_output, range, x, yy, pooled_w, labw, &mc);
             } else {
-                snr_bar(cr, widget, &c, "conv1 output", mr->snr_output, range, x, yy, pooled_w, &mc);
+                snr_bar(cr, widget, &c, snr_output_label(mr), mr->snr_output, range, x, yy, pooled_w, labw, &mc);
             }
             if (strip_w <= 0 || mr->channels <= 0)
                 continue;
