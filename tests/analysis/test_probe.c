@@ -55,18 +55,43 @@ static void check_snr_matches_reference(const pp_probe *p, const pp_probe_result
     }
 }
 
+/* The push-pull fixture (r18_cifar_gray_pp5) and a 40x30 colour image (the
+ * probe resizes and greys it), with a probe of it on `threads` threads; false
+ * when the fixture is missing or a step failed (reported; nothing to free). */
+static bool open_probe_fixture(pp_model *m, pp_image *img, pp_probe *p, int threads)
+{
+    if (!fixture_open_model(m, "core", "r18_cifar_gray_pp5.safetensors"))
+        return false;
+    pp_error err = {0};
+    CHECK_OK(pp_image_load(fixture_path("images", "rgb_40x30.png"), img, &err), &err);
+    if (err.status) {
+        pp_model_free(m);
+        return false;
+    }
+    CHECK_OK(pp_probe_init(p, m, img, threads, &err), &err);
+    if (err.status) {
+        pp_image_free(img);
+        pp_model_free(m);
+        return false;
+    }
+    return true;
+}
+
+static void close_probe_fixture(pp_model *m, pp_image *img, pp_probe *p)
+{
+    pp_probe_free(p);
+    pp_image_free(img);
+    pp_model_free(m);
+}
+
 static void test_probe_clean_and_noise(void)
 {
     pp_model m;
-    if (!fixture_open_model(&m, "core", "r18_cifar_gray_pp5.safetensors"))
-        return;
     pp_image img;
-    pp_error err = {0};
-    CHECK_OK(pp_image_load(fixture_path("images", "rgb_40x30.png"), &img, &err), &err);
     pp_probe p;
-    CHECK_OK(pp_probe_init(&p, &m, &img, pp_threads_default(), &err), &err);
-    if (err.status)
+    if (!open_probe_fixture(&m, &img, &p, pp_threads_default()))
         return;
+    pp_error err = {0};
     pp_probe_result r;
     CHECK_OK(pp_probe_run(&p, NULL, NULL, &r, &err), &err);
     CHECK(isinf(r.snr_push) && isinf(r.snr_output), "severity 0: +inf SNR");
@@ -120,9 +145,7 @@ static void test_probe_clean_and_noise(void)
     pp_forward_ctx_free(ctx);
     pp_tensor_free(&x);
     pp_tensor_free(&logits);
-    pp_probe_free(&p);
-    pp_image_free(&img);
-    pp_model_free(&m);
+    close_probe_fixture(&m, &img, &p);
 }
 
 /* The two stages (pp_probe_first_layer, pp_probe_predict): stage one has the
@@ -143,16 +166,16 @@ static bool cancel_at(void *data)
 static void test_probe_stages(void)
 {
     pp_model m;
-    if (!fixture_open_model(&m, "core", "r18_cifar_gray_pp5.safetensors"))
-        return;
     pp_image img, corrupted = {0};
-    pp_error err = {0};
-    CHECK_OK(pp_image_load(fixture_path("images", "rgb_40x30.png"), &img, &err), &err);
     pp_probe p, q;
-    CHECK_OK(pp_probe_init(&p, &m, &img, 2, &err), &err);
-    CHECK_OK(pp_probe_init(&q, &m, &img, 2, &err), &err);
-    if (err.status)
+    if (!open_probe_fixture(&m, &img, &p, 2))
         return;
+    pp_error err = {0};
+    CHECK_OK(pp_probe_init(&q, &m, &img, 2, &err), &err);
+    if (err.status) {
+        close_probe_fixture(&m, &img, &p);
+        return;
+    }
     CHECK(pp_probe_same_input(&p, &q), "two probes of one image at one geometry share the input");
     const pp_corruption *noise = pp_corruption_find("gaussian_noise");
     pp_corruption_request req = {.severity = 3, .seed = 11};
@@ -196,10 +219,8 @@ static void test_probe_stages(void)
     CHECK(pp_probe_first_layer(&q, &small, &b, NULL, &shape) == PP_ERR_SHAPE, "other geometry: %s", shape.msg);
     pp_probe_result_free(&whole);
     pp_image_free(&corrupted);
-    pp_probe_free(&p);
     pp_probe_free(&q);
-    pp_image_free(&img);
-    pp_model_free(&m);
+    close_probe_fixture(&m, &img, &p);
 }
 
 /* A copy of a probe (pp_probe_copy: the studio's second set of probes for a
@@ -210,22 +231,20 @@ static void test_probe_stages(void)
 static void test_probe_copy(void)
 {
     pp_model m;
-    if (!fixture_open_model(&m, "core", "r18_cifar_gray_pp5.safetensors"))
-        return;
     pp_image img;
-    pp_error err = {0};
-    CHECK_OK(pp_image_load(fixture_path("images", "rgb_40x30.png"), &img, &err), &err);
     pp_probe p, q;
-    CHECK_OK(pp_probe_init(&p, &m, &img, 2, &err), &err);
-    if (err.status)
+    if (!open_probe_fixture(&m, &img, &p, 2))
         return;
+    pp_error err = {0};
     const float half[64] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
     CHECK(m.arch.width <= 64, "the fixture's width fits the test's alpha");
     pp_probe_overrides o = {.alpha = half, .avg_kernel = -1};
     CHECK_OK(pp_probe_set_overrides(&p, &o, &err), &err);
     CHECK_OK(pp_probe_copy(&q, &p, &err), &err);
-    if (err.status)
+    if (err.status) {
+        close_probe_fixture(&m, &img, &p);
         return;
+    }
     CHECK(pp_probe_same_view(&p, &q) && q.clean_top1 == p.clean_top1, "the copy has the view and the clean side");
     CHECK(q.view.pp.alpha != p.view.pp.alpha && q.view.pp.alpha[0] == 0.5f, "with an alpha of its own");
     const pp_corruption *noise = pp_corruption_find("gaussian_noise");
@@ -241,10 +260,8 @@ static void test_probe_copy(void)
     pp_probe_result_free(&b);
     CHECK_OK(pp_probe_set_overrides(&p, NULL, &err), &err);
     CHECK(!pp_probe_same_view(&p, &q), "other overrides: not the same view");
-    pp_probe_free(&p);
     pp_probe_free(&q);
-    pp_image_free(&img);
-    pp_model_free(&m);
+    close_probe_fixture(&m, &img, &p);
 }
 
 static bool always_cancel(void *data)
