@@ -15,19 +15,11 @@ count() {
   if [ -f "$1/meson-logs/testlog.json" ]; then grep -c -E "\"result\": \"($2)\"" "$1/meson-logs/testlog.json" || true
   else echo 0; fi
 }
-# failed_names DIR: "name (result)" of each test in DIR's meson log that did not pass; CI
-# shows only the output's tail, so these are repeated just before the summary line.
-failed_names() {
-  [ -f "$1/meson-logs/testlog.json" ] || return 0
-  grep -o -E '"name": "[^"]*".*"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$1/meson-logs/testlog.json" |
-    sed -E 's/"name": "([^"]*)".*"result": "([A-Z]+)"/\1 (\2)/'
-}
-failures=()
 
 meson test -C "$BUILD" --print-errorlogs --num-processes 2
+logs=("$BUILD") # the build folders whose test logs count
 passed=$(count "$BUILD" OK)
 failed=$(count "$BUILD" "FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS")
-mapfile -t -O ${#failures[@]} failures < <(failed_names "$BUILD")
 
 # A sanitizer build of the studio: a cancelled job must leave no leak or thread;
 # and the fault-injection suite (every allocation of every loader failing in
@@ -37,9 +29,9 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
   if { [ -f "$ASAN/build.ninja" ] || meson setup "$ASAN" -Db_sanitize=address,undefined -Dbuildtype=debugoptimized \
          >/dev/null; } && ninja -C "$ASAN" ui/pushpull-studio tests/faultinject/test_faultinject >/dev/null; then
     meson test -C "$ASAN" --no-rebuild --suite asan --suite faultinject --print-errorlogs --num-processes 2
+    logs+=("$ASAN")
     passed=$((passed + $(count "$ASAN" OK)))
     failed=$((failed + $(count "$ASAN" "FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS")))
-    mapfile -t -O ${#failures[@]} failures < <(failed_names "$ASAN")
   else
     failed=$((failed + 1)); echo "FAIL: the sanitizer build"
   fi
@@ -48,6 +40,7 @@ fi
 if [ -f fuzz/run.sh ] && [ "${SKIP_FUZZ:-0}" != 1 ]; then
   if bash fuzz/run.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: fuzzing"; fi
 fi
-if [ ${#failures[@]} -gt 0 ]; then printf 'failed: %s\n' "${failures[@]}"; fi
+# CI shows only the output's tail: the tests that failed, and the end of their output, again here
+python3 scripts/failed_tests.py "${logs[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
