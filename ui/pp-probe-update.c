@@ -68,9 +68,6 @@ static void copy_feature_maps(PpProbeModelResult *mr, const pp_probe *p, int cha
     }
 }
 
-
-
-
 void pp_probe_stage_free(gpointer data)
 {
     ProbeStage *st = data;
